@@ -1,0 +1,1 @@
+"""Trivium's shared library: the cross-cutting plumbing every Trivium service uses."""

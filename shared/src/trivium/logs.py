@@ -1,0 +1,75 @@
+"""JSON-line logging (readable text locally) that carries the correlation id and trace id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from trivium.correlation import correlation_id_var, trace_context_var
+
+_STANDARD_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def _context_fields(record: logging.LogRecord) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    correlation_id = correlation_id_var.get()
+    if correlation_id:
+        fields["correlation_id"] = correlation_id
+    trace = trace_context_var.get()
+    if trace is not None:
+        fields["trace_id"] = trace.trace_id
+    for key, value in vars(record).items():
+        if key not in _STANDARD_RECORD_KEYS and not key.startswith("_"):
+            fields[key] = value
+    return fields
+
+
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, event, context and key/value fields."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        line.update(_context_fields(record))
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """A readable single line for local development, with the same fields as the JSON form."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = " ".join(f"{key}={value}" for key, value in _context_fields(record).items())
+        text = f"{record.levelname.lower():<7} {record.name}: {record.getMessage()} {fields}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text.rstrip()
+
+
+def configure_logging(
+    *, service: str, level: str = "INFO", log_format: Literal["json", "text"] = "json"
+) -> None:
+    """Send every log record (ours, uvicorn's, libraries') to stderr in one format."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLineFormatter(service) if log_format == "json" else TextFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    # The request middleware logs each request with its route and correlation id.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -1,0 +1,54 @@
+"""The settings base every service extends: shared variables carry global names, the rest a prefix."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SERVICE_TOKEN_SECRET = "trivium-local-development-secret-change-me"
+
+
+def shared_env(name: str) -> AliasChoices:
+    """Read a field from one global variable name, ignoring the service's prefix."""
+    return AliasChoices(name.lower(), name)
+
+
+class ServiceSettings(BaseSettings):
+    """Variables every Trivium service reads; subclasses add their own under an env prefix."""
+
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, frozen=True, env_ignore_empty=True
+    )
+
+    service_name: str = "trivium-service"
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0", validation_alias=shared_env("REDIS_URL")
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", validation_alias=shared_env("TRIVIUM_LOG_FORMAT")
+    )
+    log_level: str = Field(default="INFO", validation_alias=shared_env("TRIVIUM_LOG_LEVEL"))
+    service_token_secret: SecretStr = Field(
+        default=SecretStr(DEV_SERVICE_TOKEN_SECRET),
+        validation_alias=shared_env("TRIVIUM_SERVICE_TOKEN_SECRET"),
+    )
+    service_token_ttl_seconds: int = Field(
+        default=300, ge=10, validation_alias=shared_env("TRIVIUM_SERVICE_TOKEN_TTL_SECONDS")
+    )
+    http_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias=shared_env("TRIVIUM_HTTP_TIMEOUT_SECONDS")
+    )
+    http_max_retries: int = Field(
+        default=3, ge=0, validation_alias=shared_env("TRIVIUM_HTTP_MAX_RETRIES")
+    )
+    breaker_failure_threshold: int = Field(
+        default=5, ge=1, validation_alias=shared_env("TRIVIUM_BREAKER_FAILURE_THRESHOLD")
+    )
+    breaker_reset_seconds: float = Field(
+        default=15.0, gt=0, validation_alias=shared_env("TRIVIUM_BREAKER_RESET_SECONDS")
+    )
+    idempotency_ttl_seconds: int = Field(
+        default=86_400, ge=1, validation_alias=shared_env("TRIVIUM_IDEMPOTENCY_TTL_SECONDS")
+    )

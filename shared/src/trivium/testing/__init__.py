@@ -1,0 +1,1 @@
+"""Test support for Trivium services: a private Redis and real service processes on loopback."""

@@ -1,0 +1,93 @@
+"""pytest plugin (registered by the `trivium` package): Redis and service-process fixtures."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import redis
+import redis.asyncio
+
+from trivium.redis_discovery import (
+    RedisEndpoint,
+    answers_ping,
+    start_fake_redis_server,
+    start_redis_server,
+)
+from trivium.testing.services import RunningService, start_service
+
+SHARED_REDIS_TEST_DB = 13
+
+
+def _test_redis(run_dir: Path) -> RedisEndpoint:
+    """A Redis the tests may flush: given, private, a spare DB of a local one, or fakeredis."""
+    given = os.environ.get("TRIVIUM_TEST_REDIS_URL")
+    if given:
+        return RedisEndpoint(url=given, origin="env")
+    try:
+        return start_redis_server(run_dir)
+    except FileNotFoundError:
+        pass
+    local = f"redis://127.0.0.1:6379/{SHARED_REDIS_TEST_DB}"
+    if answers_ping(local):
+        return RedisEndpoint(url=local, origin="local")
+    return start_fake_redis_server()
+
+
+@pytest.fixture(scope="session")
+def trivium_run_dir() -> Iterator[Path]:
+    """A scratch folder for this test session's server files and service logs."""
+    with tempfile.TemporaryDirectory(prefix="trivium-test-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def redis_endpoint(trivium_run_dir: Path) -> Iterator[RedisEndpoint]:
+    """The Redis this test session owns (see `_test_redis`)."""
+    endpoint = _test_redis(trivium_run_dir / "redis")
+    yield endpoint
+    endpoint.stop()
+
+
+@pytest.fixture
+def redis_url(redis_endpoint: RedisEndpoint) -> str:
+    """The URL of an empty Redis database for this test."""
+    client = redis.Redis.from_url(redis_endpoint.url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return redis_endpoint.url
+
+
+@pytest_asyncio.fixture
+async def redis_client(redis_url: str) -> AsyncIterator[redis.asyncio.Redis]:
+    """An asyncio Redis client on this test's empty database."""
+    client = redis.asyncio.Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+ServiceStarter = Callable[..., RunningService]
+
+
+@pytest.fixture
+def run_service(trivium_run_dir: Path) -> Iterator[ServiceStarter]:
+    """Start services as real uvicorn processes for one test; all are stopped afterwards."""
+    started: list[RunningService] = []
+
+    def start(app_factory: str, *, name: str, **options: Any) -> RunningService:
+        service = start_service(
+            app_factory, name=name, log_dir=trivium_run_dir / "logs", **options
+        )
+        started.append(service)
+        return service
+
+    yield start
+    for service in reversed(started):
+        service.stop()

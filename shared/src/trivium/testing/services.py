@@ -1,0 +1,103 @@
+"""Start a Trivium service as a real uvicorn subprocess on a free port and wait until it is ready."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from trivium.redis_discovery import free_port
+
+
+@dataclass
+class RunningService:
+    """A service process started for a test, with the base URL it listens on."""
+
+    name: str
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self, *, kill: bool = False) -> None:
+        """Stop the process: SIGTERM and wait (or SIGKILL when `kill`)."""
+        if self.process.poll() is not None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines the service wrote, for failure messages."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def start_service(
+    app_factory: str,
+    *,
+    name: str,
+    env: Mapping[str, str] | None = None,
+    log_dir: Path,
+    port: int | None = None,
+    ready_path: str = "/readyz",
+    timeout: float = 30.0,
+) -> RunningService:
+    """Run `uvicorn --factory <app_factory>` and return once `ready_path` answers 200."""
+    port = port or free_port()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}-{port}.log"
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", app_factory,
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+    ]  # fmt: skip
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, "TRIVIUM_LOG_FORMAT": "text", **(env or {})},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    service = RunningService(name, f"http://127.0.0.1:{port}", port, process, log_path)
+    try:
+        wait_until_ready(service, ready_path=ready_path, timeout=timeout)
+    except Exception:
+        service.stop(kill=True)
+        raise
+    return service
+
+
+def wait_until_ready(service: RunningService, *, ready_path: str, timeout: float) -> None:
+    """Poll the readiness path until it answers 200, the process dies, or time runs out."""
+    deadline = time.monotonic() + timeout
+    last_error = "no answer yet"
+    with httpx.Client(timeout=1.0) as client:
+        while time.monotonic() < deadline:
+            if service.process.poll() is not None:
+                raise RuntimeError(
+                    f"{service.name} exited with {service.process.returncode}:\n"
+                    + service.log_tail()
+                )
+            try:
+                response = client.get(service.url + ready_path)
+                if response.status_code == 200:
+                    return
+                last_error = f"{response.status_code} {response.text[:200]}"
+            except httpx.TransportError as error:
+                last_error = repr(error)
+            time.sleep(0.05)
+    raise TimeoutError(f"{service.name} not ready after {timeout} s ({last_error})")
