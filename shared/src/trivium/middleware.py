@@ -1,0 +1,117 @@
+"""One pure-ASGI middleware per request: correlation and trace context, metrics, access log, and
+the last-resort 500 problem (rendered here so it carries the correlation id)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trivium.correlation import (
+    CORRELATION_HEADER,
+    accept_correlation_id,
+    continue_trace,
+    correlation_id_var,
+    trace_context_var,
+)
+from trivium.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
+from trivium.problems import PROBLEM_CONTENT_TYPE, Problem
+
+log = logging.getLogger("trivium.request")
+
+UNMATCHED_ROUTE = "<unmatched>"
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (`/orders/{order_id}`), never the raw path."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+class RequestContextMiddleware:
+    """Sets the request's correlation id and span, measures it, and logs it on completion."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        correlation_id = accept_correlation_id(_header(scope, CORRELATION_HEADER.encode()))
+        trace = continue_trace(_header(scope, b"traceparent"))
+        correlation_token = correlation_id_var.set(correlation_id)
+        trace_token = trace_context_var.set(trace)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_context(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-correlation-id", correlation_id.encode()))
+                headers.append((b"traceparent", trace.traceparent().encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_context)
+        except Exception:
+            log.exception("request.unhandled_error", extra={"path": scope["path"]})
+            if response_started:
+                raise
+            await self._send_internal_error(scope, send_with_context, correlation_id)
+        finally:
+            self._observe(scope, status, time.perf_counter() - started)
+            correlation_id_var.reset(correlation_token)
+            trace_context_var.reset(trace_token)
+
+    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+        route = route_template(scope)
+        method = scope["method"]
+        HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
+        HTTP_REQUEST_SECONDS.labels(self.service, method, route).observe(seconds)
+        if scope["path"] not in QUIET_PATHS:
+            log.info(
+                "request.served",
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
+            )
+
+    @staticmethod
+    async def _send_internal_error(scope: Scope, send: Send, correlation_id: str) -> None:
+        body: dict[str, Any] = Problem(
+            "An unexpected error occurred; quote the correlation id when reporting it."
+        ).to_document(instance=scope["path"], correlation_id=correlation_id)
+        payload = json.dumps(body).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 500,
+                "headers": [
+                    (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
