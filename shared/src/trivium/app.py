@@ -13,6 +13,7 @@ from trivium.health import ReadinessCheck
 from trivium.health import router as health_router
 from trivium.logs import configure_logging
 from trivium.middleware import RequestContextMiddleware
+from trivium.service_auth import ServiceTokenIssuer, ServiceTokenVerifier
 from trivium.settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
@@ -41,6 +42,14 @@ def create_service_app(
     )
     app.state.settings = settings
     app.state.readiness_checks = dict(readiness_checks or {})
+    app.state.service_token_issuer = ServiceTokenIssuer(
+        issuer=settings.service_name,
+        secret=settings.service_token_secret,
+        ttl_seconds=settings.service_token_ttl_seconds,
+    )
+    app.state.service_token_verifier = ServiceTokenVerifier(
+        audience=settings.service_name, secret=settings.service_token_secret
+    )
     install_problem_handlers(app)
     app.include_router(health_router)
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)

@@ -28,9 +28,7 @@ class ProblemResponse(JSONResponse):
 
 def problem_response(problem: Problem, request: Request) -> ProblemResponse:
     """Render a Problem raised while handling `request`."""
-    body = problem.to_document(
-        instance=request.url.path, correlation_id=current_correlation_id()
-    )
+    body = problem.to_document(instance=request.url.path, correlation_id=current_correlation_id())
     return ProblemResponse(body, status_code=problem.status, headers=problem.headers or None)
 
 

@@ -205,7 +205,8 @@ def problem_for_status(status: int) -> type[Problem]:
 def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the problems a route can answer with."""
     responses: dict[int | str, dict[str, Any]] = {}
-    for problem in (*problems, ValidationFailed):
+    documented: tuple[type[Problem], ...] = (*problems, ValidationFailed)
+    for problem in documented:
         entry = responses.setdefault(
             problem.status,
             {

@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import socket
+import socketserver
 import subprocess
 import threading
 import time
@@ -34,7 +35,7 @@ class RedisEndpoint:
     url: str
     origin: RedisOrigin
     process: subprocess.Popen[bytes] | None = None
-    _fake_server: object | None = field(default=None, repr=False)
+    _fake_server: socketserver.BaseServer | None = field(default=None, repr=False)
 
     def stop(self) -> None:
         """Stop the server if this process started it; a found one is left alone."""
@@ -45,9 +46,9 @@ class RedisEndpoint:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutdown = getattr(self._fake_server, "shutdown", None)
-        if shutdown is not None:
-            shutdown()
+        if isinstance(self._fake_server, socketserver.BaseServer):
+            self._fake_server.shutdown()
+            self._fake_server.server_close()
 
 
 def answers_ping(url: str, timeout: float = 0.5) -> bool:
@@ -75,16 +76,16 @@ def start_redis_server(run_dir: Path, *, port: int | None = None) -> RedisEndpoi
         raise FileNotFoundError("redis-server is not on PATH")
     port = port or free_port()
     run_dir.mkdir(parents=True, exist_ok=True)
+    arguments = [
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", str(run_dir),
+        "--logfile", str(run_dir / f"redis-{port}.log"),
+    ]  # fmt: skip
     process = subprocess.Popen(
-        [
-            binary,
-            "--bind", "127.0.0.1",
-            "--port", str(port),
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(run_dir),
-            "--logfile", str(run_dir / f"redis-{port}.log"),
-        ],  # fmt: skip
+        [binary, *arguments],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

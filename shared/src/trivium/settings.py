@@ -1,4 +1,4 @@
-"""The settings base every service extends: shared variables carry global names, the rest a prefix."""
+"""The settings base of every service: shared variables have global names, the rest a prefix."""
 
 from __future__ import annotations
 

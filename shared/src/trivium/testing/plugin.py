@@ -82,9 +82,7 @@ def run_service(trivium_run_dir: Path) -> Iterator[ServiceStarter]:
     started: list[RunningService] = []
 
     def start(app_factory: str, *, name: str, **options: Any) -> RunningService:
-        service = start_service(
-            app_factory, name=name, log_dir=trivium_run_dir / "logs", **options
-        )
+        service = start_service(app_factory, name=name, log_dir=trivium_run_dir / "logs", **options)
         started.append(service)
         return service
 

@@ -1,4 +1,4 @@
-"""Start a Trivium service as a real uvicorn subprocess on a free port and wait until it is ready."""
+"""Run a Trivium service as a real uvicorn subprocess on a free port, ready to be called."""
 
 from __future__ import annotations
 

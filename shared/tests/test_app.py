@@ -1,0 +1,194 @@
+"""The composed service app: problem+json everywhere, correlation, readiness and metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from prometheus_client import REGISTRY
+from pydantic import BaseModel
+
+from trivium.app import create_service_app
+from trivium.health import add_readiness_check
+from trivium.problems import Conflict, FieldError, NotFound
+from trivium.settings import ServiceSettings
+
+PROBLEM = "application/problem+json"
+
+
+class Widget(BaseModel):
+    name: str
+    quantity: int
+
+
+def build_app() -> FastAPI:
+    app = create_service_app(
+        ServiceSettings(service_name="widgets", log_format="text"), title="Widgets"
+    )
+
+    @app.get("/widgets/{widget_id}")
+    async def get_widget(widget_id: str) -> Widget:
+        if widget_id == "crash":
+            raise RuntimeError("a bug with a secret in it: hunter2")
+        if widget_id == "taken":
+            raise Conflict("Widget is locked.", errors=[FieldError(pointer="/name", detail="x")])
+        raise NotFound(f"No widget {widget_id}.")
+
+    @app.post("/widgets")
+    async def create_widget(widget: Widget) -> Widget:
+        return widget
+
+    return app
+
+
+@pytest_asyncio.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=build_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+class TestProblemResponses:
+    @pytest.mark.asyncio
+    async def test_raised_problem_is_rendered_with_its_type(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/widgets/42", headers={"X-Correlation-ID": "corr-1"})
+        assert response.status_code == 404
+        assert response.headers["content-type"] == PROBLEM
+        assert response.json() == {
+            "type": "https://trivium.dev/problems/not-found",
+            "title": "Not found",
+            "status": 404,
+            "detail": "No widget 42.",
+            "instance": "/widgets/42",
+            "correlationId": "corr-1",
+        }
+
+    @pytest.mark.asyncio
+    async def test_problem_carries_field_errors(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/widgets/taken")
+        assert response.status_code == 409
+        assert response.json()["errors"] == [{"pointer": "/name", "detail": "x"}]
+
+    @pytest.mark.asyncio
+    async def test_validation_error_is_422_with_one_error_per_field(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post("/widgets", json={"name": 5, "quantity": "many"})
+        assert response.status_code == 422
+        body = response.json()
+        assert body["type"] == "https://trivium.dev/problems/validation-failed"
+        assert {error["pointer"] for error in body["errors"]} == {"/name", "/quantity"}
+
+    @pytest.mark.asyncio
+    async def test_malformed_json_is_422_not_500(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/widgets", content=b'{"name": ', headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422
+        assert response.headers["content-type"] == PROBLEM
+
+    @pytest.mark.asyncio
+    async def test_unknown_route_is_404_problem(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/nowhere")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == PROBLEM
+
+    @pytest.mark.asyncio
+    async def test_wrong_method_is_405_problem(self, client: httpx.AsyncClient) -> None:
+        response = await client.delete("/widgets")
+        assert response.status_code == 405
+        assert response.json()["type"] == "https://trivium.dev/problems/method-not-allowed"
+
+    @pytest.mark.asyncio
+    async def test_unexpected_error_is_generic_500_with_correlation_id(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/widgets/crash", headers={"X-Correlation-ID": "corr-500"})
+        assert response.status_code == 500
+        assert response.headers["content-type"] == PROBLEM
+        body = response.json()
+        assert body["correlationId"] == "corr-500"
+        assert "hunter2" not in response.text
+        assert "Traceback" not in response.text
+
+
+class TestCorrelation:
+    @pytest.mark.asyncio
+    async def test_incoming_correlation_id_is_echoed(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/healthz", headers={"X-Correlation-ID": "abc-123"})
+        assert response.headers["x-correlation-id"] == "abc-123"
+
+    @pytest.mark.asyncio
+    async def test_missing_or_unsafe_correlation_id_is_replaced(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/healthz", headers={"X-Correlation-ID": "bad id<script>"})
+        assert response.headers["x-correlation-id"] != "bad id"
+        assert len(response.headers["x-correlation-id"]) == 32
+
+    @pytest.mark.asyncio
+    async def test_trace_continues_the_callers_trace(self, client: httpx.AsyncClient) -> None:
+        parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        response = await client.get("/healthz", headers={"traceparent": parent})
+        version, trace_id, span_id, flags = response.headers["traceparent"].split("-")
+        assert trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
+        assert span_id != "00f067aa0ba902b7"
+
+
+class TestReadiness:
+    @pytest.mark.asyncio
+    async def test_ready_when_every_check_passes(self) -> None:
+        app = build_app()
+
+        async def fine() -> None:
+            return None
+
+        add_readiness_check(app, "database", fine)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            response = await client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ready", "checks": {"database": "up"}}
+
+    @pytest.mark.asyncio
+    async def test_not_ready_names_the_failing_dependency(self) -> None:
+        app = build_app()
+
+        async def broken() -> None:
+            raise ConnectionError("refused")
+
+        async def fine() -> None:
+            return None
+
+        add_readiness_check(app, "redis", broken)
+        add_readiness_check(app, "erp", fine)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            response = await client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["checks"] == {"redis": "down: ConnectionError", "erp": "up"}
+
+
+class TestMetrics:
+    @pytest.mark.asyncio
+    async def test_requests_are_counted_by_route_template(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        labels = {"service": "widgets", "method": "GET", "route": "/widgets/{widget_id}"}
+        before = REGISTRY.get_sample_value(
+            "trivium_http_requests_total", {**labels, "status": "404"}
+        )
+        await client.get("/widgets/1")
+        await client.get("/widgets/2")
+        after = REGISTRY.get_sample_value(
+            "trivium_http_requests_total", {**labels, "status": "404"}
+        )
+        assert (after or 0) - (before or 0) == 2
+        exposition = (await client.get("/metrics")).text
+        assert 'route="/widgets/{widget_id}"' in exposition
+        assert "trivium_http_request_duration_seconds_bucket" in exposition

@@ -1,0 +1,60 @@
+"""Redis discovery: the order of preference, and servers started on demand."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import redis
+
+from trivium.redis_discovery import (
+    answers_ping,
+    find_redis,
+    free_port,
+    start_fake_redis_server,
+    start_redis_server,
+)
+
+
+class TestFindRedis:
+    def test_redis_url_from_the_environment_wins(self, tmp_path: Path) -> None:
+        endpoint = find_redis(tmp_path, environ={"REDIS_URL": "redis://example.invalid:1/0"})
+        assert endpoint.url == "redis://example.invalid:1/0"
+        assert endpoint.origin == "env"
+
+    def test_a_running_local_redis_is_used_when_it_answers(self, tmp_path: Path) -> None:
+        if not answers_ping("redis://127.0.0.1:6379/0"):
+            pytest.skip("no Redis on 127.0.0.1:6379 on this machine")
+        endpoint = find_redis(tmp_path, environ={})
+        assert endpoint.origin == "local"
+        assert endpoint.process is None
+
+
+class TestStartRedisServer:
+    def test_private_server_answers_and_stops(self, tmp_path: Path) -> None:
+        if shutil.which("redis-server") is None:
+            pytest.skip("redis-server is not on PATH")
+        endpoint = start_redis_server(tmp_path)
+        try:
+            assert answers_ping(endpoint.url)
+            assert endpoint.origin == "redis-server"
+        finally:
+            endpoint.stop()
+        assert endpoint.process is not None
+        assert endpoint.process.poll() is not None
+        assert not answers_ping(endpoint.url, timeout=0.2)
+
+
+class TestStartFakeRedisServer:
+    def test_fake_server_speaks_the_redis_protocol(self) -> None:
+        endpoint = start_fake_redis_server(port=free_port())
+        client = redis.Redis.from_url(endpoint.url)
+        try:
+            client.set("greeting", "hello")
+            assert client.get("greeting") == b"hello"
+            client.xadd("stream", {"field": "value"})
+            assert client.xlen("stream") == 1
+        finally:
+            client.close()
+            endpoint.stop()
