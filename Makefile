@@ -1,0 +1,55 @@
+# Trivium: `make run` starts the suite locally, `make test` checks everything CI checks.
+# Both set themselves up on a machine that has only Python >= 3.11 and make: uv is installed into
+# .tools/ when it is not on PATH, then `uv sync` installs the locked workspace into .venv/.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+PRIVATE_UV := $(CURDIR)/.tools/uv/bin/uv
+UV := $(or $(shell command -v uv 2>/dev/null),$(PRIVATE_UV))
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+SYNCED := $(VENV)/.synced
+MEMBER_PROJECTS := $(wildcard */pyproject.toml */*/pyproject.toml)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format contracts bench clean distclean setup
+
+setup: $(SYNCED)
+
+$(PRIVATE_UV):
+	@echo "uv not found on PATH: installing uv $(UV_VERSION) into .tools/uv"
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools/uv "uv==$(UV_VERSION)" \
+	  || { $(PYTHON) -m venv .tools/venv && .tools/venv/bin/python -m pip install --quiet "uv==$(UV_VERSION)" \
+	       && mkdir -p .tools/uv/bin && ln -sf $(CURDIR)/.tools/venv/bin/uv $(PRIVATE_UV); }
+
+$(SYNCED): uv.lock pyproject.toml $(MEMBER_PROJECTS) | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+run: $(SYNCED)
+	$(PY) deploy/local/devstack.py
+
+lint: $(SYNCED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(SYNCED)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+contracts: $(SYNCED)
+	$(PY) -m pytest -m contract $(PYTEST_ARGS)
+
+bench: $(SYNCED)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path "./.venv/*" -exec rm -rf {} +
+
+distclean: clean
+	rm -rf .venv .tools

@@ -1,0 +1,75 @@
+"""Conventions that keep the tiers independent, checked on the source tree itself."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICE_FOLDERS = ("system-apis", "process-apis", "experience-apis", "emulators", "gateway")
+LAYER_FORBIDDEN_IMPORTS = {"domain": ("fastapi", "starlette", "httpx", "aiohttp")}
+
+
+def service_packages() -> dict[str, Path]:
+    """Every service's importable package: name -> folder."""
+    packages = {}
+    for folder in SERVICE_FOLDERS:
+        for init in sorted((ROOT / folder).glob("**/src/*/__init__.py")):
+            packages[init.parent.name] = init.parent
+    return packages
+
+
+def imported_modules(source: Path) -> Iterator[str]:
+    """Top-level module names a Python file imports (absolute imports only)."""
+    tree = ast.parse(source.read_text(), filename=str(source))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+
+
+PACKAGES = service_packages()
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+class TestServiceIndependence:
+    def test_imports_no_other_service(self, package: str) -> None:
+        others = set(PACKAGES) - {package}
+        offenders = [
+            f"{path.relative_to(ROOT)} imports {module}"
+            for path in PACKAGES[package].rglob("*.py")
+            for module in imported_modules(path)
+            if module.split(".")[0] in others
+        ]
+        assert offenders == []
+
+    def test_domain_knows_no_web_framework_or_http_client(self, package: str) -> None:
+        offenders = [
+            f"{path.relative_to(ROOT)} imports {module}"
+            for layer, forbidden in LAYER_FORBIDDEN_IMPORTS.items()
+            for path in (PACKAGES[package] / layer).rglob("*.py")
+            for module in imported_modules(path)
+            if module.split(".")[0] in forbidden
+        ]
+        assert offenders == []
+
+
+class TestSharedLibrary:
+    def test_trivium_imports_no_service(self) -> None:
+        offenders = [
+            f"{path.relative_to(ROOT)} imports {module}"
+            for path in (ROOT / "shared" / "src" / "trivium").rglob("*.py")
+            for module in imported_modules(path)
+            if module.split(".")[0] in PACKAGES
+        ]
+        assert offenders == []
+
+    def test_every_workspace_member_is_a_service_or_the_shared_library(self) -> None:
+        members = {path.parent for path in ROOT.glob("*/**/pyproject.toml") if ".venv" not in path.parts}
+        for member in members:
+            sources = list((member / "src").glob("*/__init__.py"))
+            assert len(sources) == 1, f"{member.relative_to(ROOT)} must hold one package under src/"
