@@ -69,7 +69,8 @@ class TestSharedLibrary:
         assert offenders == []
 
     def test_every_workspace_member_is_a_service_or_the_shared_library(self) -> None:
-        members = {path.parent for path in ROOT.glob("*/**/pyproject.toml") if ".venv" not in path.parts}
+        projects = ROOT.glob("*/**/pyproject.toml")
+        members = {path.parent for path in projects if not {".venv", ".tools"} & set(path.parts)}
         for member in members:
             sources = list((member / "src").glob("*/__init__.py"))
             assert len(sources) == 1, f"{member.relative_to(ROOT)} must hold one package under src/"

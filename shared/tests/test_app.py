@@ -53,7 +53,9 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 class TestProblemResponses:
     @pytest.mark.asyncio
-    async def test_raised_problem_is_rendered_with_its_type(self, client: httpx.AsyncClient) -> None:
+    async def test_raised_problem_is_rendered_with_its_type(
+        self, client: httpx.AsyncClient
+    ) -> None:
         response = await client.get("/widgets/42", headers={"X-Correlation-ID": "corr-1"})
         assert response.status_code == 404
         assert response.headers["content-type"] == PROBLEM
@@ -133,7 +135,7 @@ class TestCorrelation:
     async def test_trace_continues_the_callers_trace(self, client: httpx.AsyncClient) -> None:
         parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         response = await client.get("/healthz", headers={"traceparent": parent})
-        version, trace_id, span_id, flags = response.headers["traceparent"].split("-")
+        _, trace_id, span_id, _ = response.headers["traceparent"].split("-")
         assert trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
         assert span_id != "00f067aa0ba902b7"
 
@@ -176,9 +178,7 @@ class TestReadiness:
 
 class TestMetrics:
     @pytest.mark.asyncio
-    async def test_requests_are_counted_by_route_template(
-        self, client: httpx.AsyncClient
-    ) -> None:
+    async def test_requests_are_counted_by_route_template(self, client: httpx.AsyncClient) -> None:
         labels = {"service": "widgets", "method": "GET", "route": "/widgets/{widget_id}"}
         before = REGISTRY.get_sample_value(
             "trivium_http_requests_total", {**labels, "status": "404"}

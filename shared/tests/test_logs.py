@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from trivium.correlation import TraceContext, correlation_id_var, trace_context_var
 from trivium.logs import JsonLineFormatter, TextFormatter
@@ -42,8 +43,6 @@ class TestJsonLineFormatter:
             record = logging.makeLogRecord(
                 {"name": "x", "levelname": "ERROR", "msg": "failed", "exc_info": True}
             )
-            import sys
-
             record.exc_info = sys.exc_info()
         parsed = json.loads(JsonLineFormatter("svc").format(record))
         assert "ValueError: boom" in parsed["exception"]

@@ -77,10 +77,10 @@ class TestRequireServiceToken:
         assert "not meant for this service" in response.json()["detail"]
 
     @pytest.mark.asyncio
-    async def test_token_signed_with_another_secret_is_401(
-        self, callee: httpx.AsyncClient
-    ) -> None:
-        token = ServiceTokenIssuer(issuer="intruder", secret="another-secret-0123456789abcdef-0123456789")
+    async def test_token_signed_with_another_secret_is_401(self, callee: httpx.AsyncClient) -> None:
+        token = ServiceTokenIssuer(
+            issuer="intruder", secret="another-secret-0123456789abcdef-0123456789"
+        )
         response = await callee.get("/customers", headers=bearer(token.token_for("erp-system")))
         assert response.status_code == 401
 
