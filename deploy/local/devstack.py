@@ -98,9 +98,7 @@ def main() -> int:
     environment = service_environment(redis)
     for service in services:
         manager.add_process(service.name, service.command, env=environment, cwd=str(ROOT))
-    threading.Thread(
-        target=wait_until_ready, args=(services, printer, redis), daemon=True
-    ).start()
+    threading.Thread(target=wait_until_ready, args=(services, printer, redis), daemon=True).start()
     try:
         manager.loop()
     finally:
