@@ -192,3 +192,31 @@ class TestMetrics:
         exposition = (await client.get("/metrics")).text
         assert 'route="/widgets/{widget_id}"' in exposition
         assert "trivium_http_request_duration_seconds_bucket" in exposition
+
+
+class TestRouteTemplate:
+    @pytest.mark.asyncio
+    async def test_prefix_of_an_included_router_is_part_of_the_template(self) -> None:
+        from fastapi import APIRouter
+
+        app = create_service_app(
+            ServiceSettings(service_name="nested", log_format="text"), title="N"
+        )
+        router = APIRouter(prefix="/inner")
+
+        @router.get("/items/{item_id}")
+        async def get_item(item_id: str) -> dict[str, str]:
+            return {"id": item_id}
+
+        app.include_router(router, prefix="/v1")
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            await client.get("/v1/inner/items/7")
+        labels = {
+            "service": "nested",
+            "method": "GET",
+            "route": "/v1/inner/items/{item_id}",
+            "status": "200",
+        }
+        assert REGISTRY.get_sample_value("trivium_http_requests_total", labels) == 1

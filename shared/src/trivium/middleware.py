@@ -34,10 +34,20 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def route_template(scope: Scope) -> str:
-    """The matched route's path template (`/orders/{order_id}`), never the raw path."""
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else UNMATCHED_ROUTE
+    """The matched route's path template (`/v1/orders/{order_id}`), never the raw path.
+
+    Routers included with a prefix keep their own template without it, so the literal prefix is
+    taken back from the request path, which has exactly that many leading segments more.
+    """
+    template = getattr(scope.get("route"), "path", None)
+    if not isinstance(template, str):
+        return UNMATCHED_ROUTE
+    path_segments = scope["path"].rstrip("/").split("/")
+    template_segments = template.rstrip("/").split("/")
+    extra = len(path_segments) - len(template_segments)
+    if extra <= 0 or ":path}" in template:
+        return template
+    return "/".join(path_segments[: extra + 1]) + template
 
 
 class RequestContextMiddleware:
