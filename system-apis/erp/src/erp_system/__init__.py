@@ -1,0 +1,1 @@
+"""Trivium's ERP System API: ERP data as clean resources, behind an adapter per ERP."""

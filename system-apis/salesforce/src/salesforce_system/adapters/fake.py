@@ -1,0 +1,252 @@
+"""An in-memory CRM behind the same port, for unit tests of the routes and for provider states."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from salesforce_system.domain.errors import DuplicateRecord, RecordNotFound, RecordRejected
+from salesforce_system.domain.models import (
+    AccountCreate,
+    AccountRead,
+    AccountSearch,
+    AccountUpdate,
+    Address,
+    ApiBudget,
+    ContactRead,
+    OpportunityRead,
+    OrderCreate,
+    OrderItemRead,
+    OrderRead,
+    OrderUpdate,
+    ProductRead,
+    ProductUpsert,
+    ProductUpsertReport,
+    ProductUpsertRow,
+    QuoteRead,
+    QuoteUpdate,
+)
+from trivium.schemas import Money
+
+_ids = itertools.count(1)
+
+
+def fake_id(prefix: str) -> str:
+    """A well-formed 18-character id with the object's key prefix."""
+    return f"{prefix}{next(_ids):012d}AAA"
+
+
+Listed = TypeVar("Listed", AccountRead, ContactRead, OpportunityRead, OrderRead, ProductRead)
+
+
+def _page(items: list[Listed], limit: int, after: str | None) -> list[Listed]:
+    ordered = sorted(items, key=lambda item: item.id)
+    return [item for item in ordered if after is None or item.id > after][:limit]
+
+
+class FakeCrm:
+    """CrmPort in memory; seed it through its dictionaries."""
+
+    def __init__(self, *, currency: str = "EUR", remaining_budget: int | None = 10_000) -> None:
+        self.currency = currency
+        self.accounts: dict[str, AccountRead] = {}
+        self.contacts: dict[str, list[ContactRead]] = {}
+        self.opportunities: dict[str, list[OpportunityRead]] = {}
+        self.quotes: dict[str, QuoteRead] = {}
+        self.orders: dict[str, OrderRead] = {}
+        self.products: dict[str, ProductRead] = {}
+        self.prices: dict[str, Decimal] = {}
+        self.remaining_budget = remaining_budget
+
+    def _account(self, account_id: str) -> AccountRead:
+        if account_id not in self.accounts:
+            raise RecordNotFound(f"No account has the id {account_id!r}.")
+        return self.accounts[account_id]
+
+    async def get_account(self, account_id: str) -> AccountRead:
+        return self._account(account_id)
+
+    async def search_accounts(
+        self, criteria: AccountSearch, *, limit: int, after: str | None
+    ) -> list[AccountRead]:
+        def matches(account: AccountRead) -> bool:
+            address = account.billing_address or Address()
+            return (
+                (not criteria.name or criteria.name.lower() in account.name.lower())
+                and (
+                    not criteria.account_number or criteria.account_number == account.account_number
+                )
+                and (
+                    not criteria.erp_customer_number
+                    or criteria.erp_customer_number == account.erp_customer_number
+                )
+                and (not criteria.postal_code or criteria.postal_code == address.postal_code)
+                and (
+                    not criteria.website_domain
+                    or criteria.website_domain in (account.website or "")
+                )
+                and (not criteria.owner_id or criteria.owner_id == account.owner_id)
+            )
+
+        return _page([a for a in self.accounts.values() if matches(a)], limit, after)
+
+    async def create_account(self, account: AccountCreate) -> AccountRead:
+        if account.erp_customer_number and any(
+            existing.erp_customer_number == account.erp_customer_number
+            for existing in self.accounts.values()
+        ):
+            raise DuplicateRecord("The account duplicates an existing one.")
+        data = account.model_dump(exclude={"billing_address"})
+        address = account.billing_address.model_dump() if account.billing_address else None
+        created = AccountRead(
+            id=fake_id("001"),
+            **data,
+            billing_address=Address(**address) if address else None,
+            last_modified_at=datetime.now(UTC),
+        )
+        self.accounts[created.id] = created
+        return created
+
+    async def update_account(self, account_id: str, changes: AccountUpdate) -> AccountRead:
+        current = self._account(account_id)
+        values = changes.model_dump(exclude_unset=True, exclude={"billing_address"})
+        if changes.billing_address is not None:
+            values["billing_address"] = Address(**changes.billing_address.model_dump())
+        updated = current.model_copy(update=values)
+        self.accounts[account_id] = updated
+        return updated
+
+    async def upsert_account_by_erp_number(
+        self, erp_customer_number: str, account: AccountCreate
+    ) -> tuple[AccountRead, bool]:
+        for existing in self.accounts.values():
+            if existing.erp_customer_number == erp_customer_number:
+                changes = AccountUpdate(
+                    **account.model_dump(exclude={"owner_id"}, exclude_unset=True)
+                )
+                return await self.update_account(existing.id, changes), False
+        data = account.model_copy(update={"erp_customer_number": erp_customer_number})
+        return await self.create_account(data), True
+
+    async def list_contacts(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[ContactRead]:
+        self._account(account_id)
+        return _page(self.contacts.get(account_id, []), limit, after)
+
+    async def list_open_opportunities(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[OpportunityRead]:
+        self._account(account_id)
+        return _page(self.opportunities.get(account_id, []), limit, after)
+
+    async def get_quote(self, quote_id: str) -> QuoteRead:
+        if quote_id not in self.quotes:
+            raise RecordNotFound(f"No quote has the id {quote_id!r}.")
+        return self.quotes[quote_id]
+
+    async def update_quote(self, quote_id: str, changes: QuoteUpdate) -> QuoteRead:
+        quote = (await self.get_quote(quote_id)).model_copy(update={"status": changes.status})
+        self.quotes[quote_id] = quote
+        return quote
+
+    async def create_order(self, order: OrderCreate) -> OrderRead:
+        self._account(order.account_id)
+        items = []
+        for item in order.items:
+            key = item.sku or item.product_id or ""
+            if key not in self.prices:
+                raise RecordRejected(f"Unknown product {key}.")
+            price = item.unit_price if item.unit_price is not None else self.prices[key]
+            items.append(
+                OrderItemRead(
+                    id=fake_id("802"),
+                    sku=item.sku,
+                    product_id=item.product_id,
+                    quantity=item.quantity,
+                    unit_price=Money(amount=price, currency=self.currency),
+                    total_price=Money(amount=price * item.quantity, currency=self.currency),
+                )
+            )
+        total = sum((i.total_price.amount for i in items if i.total_price), Decimal(0))
+        created = OrderRead(
+            id=fake_id("801"),
+            order_number=f"{len(self.orders) + 1:08d}",
+            account_id=order.account_id,
+            quote_id=order.quote_id,
+            status="Activated" if order.activate else "Draft",
+            erp_order_number=order.erp_order_number,
+            erp_status=order.erp_status,
+            purchase_order_number=order.purchase_order_number,
+            effective_date=order.effective_date,
+            total=Money(amount=total, currency=self.currency),
+            items=items,
+        )
+        self.orders[created.id] = created
+        return created
+
+    async def get_order(self, order_id: str) -> OrderRead:
+        if order_id not in self.orders:
+            raise RecordNotFound(f"No order has the id {order_id!r}.")
+        return self.orders[order_id]
+
+    async def list_orders(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[OrderRead]:
+        self._account(account_id)
+        mine = [order for order in self.orders.values() if order.account_id == account_id]
+        return _page(mine, limit, after)
+
+    async def update_order(self, order_id: str, changes: OrderUpdate) -> OrderRead:
+        updated = (await self.get_order(order_id)).model_copy(
+            update=changes.model_dump(exclude_unset=True)
+        )
+        self.orders[order_id] = updated
+        return updated
+
+    async def list_products(
+        self, *, search: str | None, limit: int, after: str | None
+    ) -> list[ProductRead]:
+        needle = (search or "").lower()
+        found = [
+            product
+            for product in self.products.values()
+            if not needle
+            or any(
+                needle in (value or "").lower()
+                for value in (product.name, product.sku, product.product_code)
+            )
+        ]
+        return _page(found, limit, after)
+
+    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
+        for product in products:
+            existing = next((p for p in self.products.values() if p.sku == product.sku), None)
+            values = product.model_dump(exclude_unset=True)
+            if existing is None:
+                created = ProductRead(
+                    id=fake_id("01t"),
+                    name=product.name or product.sku,
+                    **{k: v for k, v in values.items() if k != "name"},
+                )
+                self.products[created.id] = created
+            else:
+                self.products[existing.id] = existing.model_copy(update=values)
+        return ProductUpsertReport(
+            method="collections",
+            total=len(products),
+            succeeded=len(products),
+            failed=0,
+            retried=0,
+            failures=list[ProductUpsertRow](),
+        )
+
+    async def get_budget(self) -> ApiBudget:
+        remaining = self.remaining_budget or 0
+        return ApiBudget(max=100_000, remaining=remaining, used=100_000 - remaining)
+
+    async def known_remaining_budget(self) -> int | None:
+        return self.remaining_budget

@@ -1,0 +1,76 @@
+"""The port the routes depend on: what this API needs from a CRM, in its own words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from salesforce_system.domain.models import (
+    AccountCreate,
+    AccountRead,
+    AccountSearch,
+    AccountUpdate,
+    ApiBudget,
+    ContactRead,
+    OpportunityRead,
+    OrderCreate,
+    OrderRead,
+    OrderUpdate,
+    ProductRead,
+    ProductUpsert,
+    ProductUpsertReport,
+    QuoteRead,
+    QuoteUpdate,
+)
+
+
+class CrmPort(Protocol):
+    """CRM operations; list operations take a page size and the last id of the previous page."""
+
+    async def get_account(self, account_id: str) -> AccountRead: ...
+
+    async def search_accounts(
+        self, criteria: AccountSearch, *, limit: int, after: str | None
+    ) -> list[AccountRead]: ...
+
+    async def create_account(self, account: AccountCreate) -> AccountRead: ...
+
+    async def update_account(self, account_id: str, changes: AccountUpdate) -> AccountRead: ...
+
+    async def upsert_account_by_erp_number(
+        self, erp_customer_number: str, account: AccountCreate
+    ) -> tuple[AccountRead, bool]: ...
+
+    async def list_contacts(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[ContactRead]: ...
+
+    async def list_open_opportunities(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[OpportunityRead]: ...
+
+    async def get_quote(self, quote_id: str) -> QuoteRead: ...
+
+    async def update_quote(self, quote_id: str, changes: QuoteUpdate) -> QuoteRead: ...
+
+    async def create_order(self, order: OrderCreate) -> OrderRead: ...
+
+    async def get_order(self, order_id: str) -> OrderRead: ...
+
+    async def list_orders(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[OrderRead]: ...
+
+    async def update_order(self, order_id: str, changes: OrderUpdate) -> OrderRead: ...
+
+    async def list_products(
+        self, *, search: str | None, limit: int, after: str | None
+    ) -> list[ProductRead]: ...
+
+    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport: ...
+
+    async def get_budget(self) -> ApiBudget: ...
+
+    async def known_remaining_budget(self) -> int | None:
+        """The remaining API budget as last reported, without spending a call on it."""
+        ...

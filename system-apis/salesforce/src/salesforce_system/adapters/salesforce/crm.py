@@ -1,0 +1,380 @@
+"""The CRM port implemented on Salesforce's REST API, spending one API call per operation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote as url_quote
+
+from salesforce_system.adapters.salesforce import mapping, soql
+from salesforce_system.adapters.salesforce.catalog import PricebookCatalog
+from salesforce_system.adapters.salesforce.composite import (
+    query_url,
+    raise_for_results,
+    result_body,
+    subrequest,
+)
+from salesforce_system.adapters.salesforce.errors import field_errors
+from salesforce_system.adapters.salesforce.product_upsert import EXTERNAL_ID, ProductUpserter
+from salesforce_system.adapters.salesforce.rest import SalesforceRest
+from salesforce_system.domain.errors import RecordNotFound, RecordRejected
+from salesforce_system.domain.models import (
+    AccountCreate,
+    AccountRead,
+    AccountSearch,
+    AccountUpdate,
+    ApiBudget,
+    ContactRead,
+    OpportunityRead,
+    OrderCreate,
+    OrderRead,
+    OrderUpdate,
+    ProductRead,
+    ProductUpsert,
+    ProductUpsertReport,
+    QuoteRead,
+    QuoteUpdate,
+)
+from trivium.problems import FieldError
+
+ACCOUNT, CONTACT, OPPORTUNITY, QUOTE, ORDER = "001", "003", "006", "0Q0", "801"
+
+
+def _select(fields: Sequence[str]) -> str:
+    return ", ".join(fields)
+
+
+def _page_filter(after: str | None) -> str:
+    return f" AND Id > {soql.quote(after)}" if after else ""
+
+
+class SalesforceCrm:
+    """CrmPort on a Salesforce org."""
+
+    def __init__(
+        self,
+        *,
+        rest: SalesforceRest,
+        catalog: PricebookCatalog,
+        upserter: ProductUpserter,
+        currency: str,
+    ) -> None:
+        self._rest = rest
+        self._catalog = catalog
+        self._upserter = upserter
+        self._currency = currency
+
+    # accounts ----------------------------------------------------------------------------------
+
+    async def get_account(self, account_id: str) -> AccountRead:
+        record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
+        response = await self._rest.call(
+            "GET",
+            f"/sobjects/Account/{record_id}",
+            params={"fields": _select(mapping.ACCOUNT_FIELDS)},
+            idempotent=True,
+            what="account",
+        )
+        return mapping.account_from_record(response.json())
+
+    async def search_accounts(
+        self, criteria: AccountSearch, *, limit: int, after: str | None
+    ) -> list[AccountRead]:
+        conditions = ["IsDeleted = false"]
+        exact = {
+            "AccountNumber": criteria.account_number,
+            "ERP_Customer_Number__c": criteria.erp_customer_number,
+            "BillingPostalCode": criteria.postal_code,
+            "OwnerId": criteria.owner_id,
+        }
+        conditions += [f"{field} = {soql.quote(value)}" for field, value in exact.items() if value]
+        if criteria.name:
+            conditions.append(f"Name LIKE {soql.like_contains(criteria.name)}")
+        if criteria.website_domain:
+            conditions.append(f"Website LIKE {soql.like_contains(criteria.website_domain)}")
+        query = (
+            f"SELECT {_select(mapping.ACCOUNT_FIELDS)} FROM Account "
+            f"WHERE {' AND '.join(conditions)}{_page_filter(after)} ORDER BY Id LIMIT {limit}"
+        )
+        page = await self._rest.query(query)
+        return [mapping.account_from_record(record) for record in page["records"]]
+
+    async def create_account(self, account: AccountCreate) -> AccountRead:
+        results = await self._rest.composite(
+            [
+                subrequest("POST", "/sobjects/Account", "created", mapping.account_fields(account)),
+                subrequest("GET", self._account_url("@{created.id}"), "account"),
+            ]
+        )
+        raise_for_results(results, what="account")
+        return mapping.account_from_record(result_body(results, "account"))
+
+    async def update_account(self, account_id: str, changes: AccountUpdate) -> AccountRead:
+        record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
+        fields = mapping.account_fields(changes)
+        if not fields:
+            return await self.get_account(record_id)
+        results = await self._rest.composite(
+            [
+                subrequest("PATCH", f"/sobjects/Account/{record_id}", "updated", fields),
+                subrequest("GET", self._account_url(record_id), "account"),
+            ]
+        )
+        raise_for_results(results, what="account")
+        return mapping.account_from_record(result_body(results, "account"))
+
+    async def upsert_account_by_erp_number(
+        self, erp_customer_number: str, account: AccountCreate
+    ) -> tuple[AccountRead, bool]:
+        fields = mapping.account_fields(account)
+        fields.pop("ERP_Customer_Number__c", None)
+        external = (
+            f"/sobjects/Account/ERP_Customer_Number__c/{url_quote(erp_customer_number, safe='')}"
+        )
+        results = await self._rest.composite(
+            [
+                subrequest("PATCH", external, "upserted", fields),
+                subrequest(
+                    "GET", f"{external}?fields={_select(mapping.ACCOUNT_FIELDS)}", "account"
+                ),
+            ]
+        )
+        raise_for_results(results, what="account")
+        created = int(results[0]["httpStatusCode"]) == 201
+        return mapping.account_from_record(result_body(results, "account")), created
+
+    def _account_url(self, record_id: str) -> str:
+        return f"/sobjects/Account/{record_id}?fields={_select(mapping.ACCOUNT_FIELDS)}"
+
+    # contacts and opportunities ---------------------------------------------------------------
+
+    async def _children_of_account(
+        self, account_id: str, *, relationship: str, fields: Sequence[str], where: str, limit: int
+    ) -> list[dict[str, Any]]:
+        record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
+        query = (
+            f"SELECT Id, (SELECT {_select(fields)} FROM {relationship} WHERE {where} "
+            f"ORDER BY Id LIMIT {limit}) FROM Account WHERE Id = {soql.quote(record_id)}"
+        )
+        page = await self._rest.query(query)
+        if not page["records"]:
+            raise RecordNotFound(f"No account has the id {account_id!r}.")
+        children = page["records"][0].get(relationship) or {}
+        return list(children.get("records", []))
+
+    async def list_contacts(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[ContactRead]:
+        records = await self._children_of_account(
+            account_id,
+            relationship="Contacts",
+            fields=mapping.CONTACT_FIELDS,
+            where="IsDeleted = false" + _page_filter(after),
+            limit=limit,
+        )
+        return [mapping.contact_from_record(record) for record in records]
+
+    async def list_open_opportunities(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[OpportunityRead]:
+        records = await self._children_of_account(
+            account_id,
+            relationship="Opportunities",
+            fields=mapping.OPPORTUNITY_FIELDS,
+            where="IsClosed = false" + _page_filter(after),
+            limit=limit,
+        )
+        return [mapping.opportunity_from_record(record, self._currency) for record in records]
+
+    # quotes -----------------------------------------------------------------------------------
+
+    def _quote_soql(self, quote_id: str) -> str:
+        return (
+            f"SELECT {_select(mapping.QUOTE_FIELDS)}, "
+            f"(SELECT {_select(mapping.QUOTE_LINE_FIELDS)} FROM QuoteLineItems ORDER BY Id) "
+            f"FROM Quote WHERE Id = {soql.quote(quote_id)}"
+        )
+
+    async def get_quote(self, quote_id: str) -> QuoteRead:
+        record_id = soql.record_id(quote_id, prefix=QUOTE, what="quote")
+        page = await self._rest.query(self._quote_soql(record_id), what="quote")
+        if not page["records"]:
+            raise RecordNotFound(f"No quote has the id {quote_id!r}.")
+        return mapping.quote_from_record(page["records"][0], self._currency)
+
+    async def update_quote(self, quote_id: str, changes: QuoteUpdate) -> QuoteRead:
+        record_id = soql.record_id(quote_id, prefix=QUOTE, what="quote")
+        results = await self._rest.composite(
+            [
+                subrequest(
+                    "PATCH", f"/sobjects/Quote/{record_id}", "updated", {"Status": changes.status}
+                ),
+                subrequest("GET", query_url(self._quote_soql(record_id)), "quote"),
+            ]
+        )
+        raise_for_results(results, what="quote")
+        return mapping.quote_from_record(
+            result_body(results, "quote")["records"][0], self._currency
+        )
+
+    # orders -----------------------------------------------------------------------------------
+
+    def _order_soql(self, where: str, *, limit: int = 1) -> str:
+        return (
+            f"SELECT {_select(mapping.ORDER_FIELDS)}, "
+            f"(SELECT {_select(mapping.ORDER_ITEM_FIELDS)} FROM OrderItems ORDER BY Id) "
+            f"FROM Order WHERE {where} ORDER BY Id LIMIT {limit}"
+        )
+
+    async def create_order(self, order: OrderCreate) -> OrderRead:
+        """Order, items, activation and read-back in one composite call (one API call)."""
+        account_id = soql.record_id(order.account_id, prefix=ACCOUNT, what="account")
+        entries = await self._catalog.entries({_item_key(item) for item in order.items})
+        missing = sorted({_item_key(item) for item in order.items} - set(entries))
+        if missing:
+            raise RecordRejected(
+                "Some items name products that are not in the standard price book.",
+                errors=[FieldError(pointer="/items", detail=f"unknown {key}") for key in missing],
+            )
+        pricebook_id = next(iter(entries.values())).pricebook_id
+        header: dict[str, Any] = {
+            "AccountId": account_id,
+            "EffectiveDate": order.effective_date.isoformat(),
+            "Status": "Draft",
+            "Pricebook2Id": pricebook_id,
+            "QuoteId": order.quote_id,
+            "OpportunityId": order.opportunity_id,
+            "PoNumber": order.purchase_order_number,
+            "ERP_Order_Number__c": order.erp_order_number,
+            "ERP_Status__c": order.erp_status,
+        }
+        items = [
+            {
+                "attributes": {"type": "OrderItem"},
+                "OrderId": "@{order.id}",
+                "PricebookEntryId": entries[_item_key(item)].entry_id,
+                "Quantity": float(item.quantity),
+                "UnitPrice": float(item.unit_price)
+                if item.unit_price is not None
+                else entries[_item_key(item)].unit_price,
+            }
+            for item in order.items
+        ]
+        subrequests = [
+            subrequest(
+                "POST",
+                "/sobjects/Order",
+                "order",
+                {k: v for k, v in header.items() if v is not None},
+            ),
+            subrequest(
+                "POST", "/composite/sobjects", "items", {"allOrNone": True, "records": items}
+            ),
+        ]
+        if order.activate:
+            subrequests.append(
+                subrequest(
+                    "PATCH", "/sobjects/Order/@{order.id}", "activate", {"Status": "Activated"}
+                )
+            )
+        subrequests.append(
+            subrequest("GET", query_url(self._order_soql("Id = '@{order.id}'")), "read")
+        )
+        results = await self._rest.composite(subrequests)
+        _raise_for_item_failures(result_body(results, "items"))
+        raise_for_results(results, what="order")
+        return mapping.order_from_record(result_body(results, "read")["records"][0], self._currency)
+
+    async def get_order(self, order_id: str) -> OrderRead:
+        record_id = soql.record_id(order_id, prefix=ORDER, what="order")
+        page = await self._rest.query(
+            self._order_soql(f"Id = {soql.quote(record_id)}"), what="order"
+        )
+        if not page["records"]:
+            raise RecordNotFound(f"No order has the id {order_id!r}.")
+        return mapping.order_from_record(page["records"][0], self._currency)
+
+    async def list_orders(
+        self, account_id: str, *, limit: int, after: str | None
+    ) -> list[OrderRead]:
+        record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
+        where = f"AccountId = {soql.quote(record_id)}{_page_filter(after)}"
+        page = await self._rest.query(self._order_soql(where, limit=limit))
+        return [mapping.order_from_record(record, self._currency) for record in page["records"]]
+
+    async def update_order(self, order_id: str, changes: OrderUpdate) -> OrderRead:
+        record_id = soql.record_id(order_id, prefix=ORDER, what="order")
+        names = {
+            "erp_order_number": "ERP_Order_Number__c",
+            "erp_status": "ERP_Status__c",
+            "status": "Status",
+        }
+        fields = {names[name]: getattr(changes, name) for name in changes.model_fields_set}
+        if not fields:
+            return await self.get_order(record_id)
+        results = await self._rest.composite(
+            [
+                subrequest("PATCH", f"/sobjects/Order/{record_id}", "updated", fields),
+                subrequest(
+                    "GET", query_url(self._order_soql(f"Id = {soql.quote(record_id)}")), "read"
+                ),
+            ]
+        )
+        raise_for_results(results, what="order")
+        return mapping.order_from_record(result_body(results, "read")["records"][0], self._currency)
+
+    # products and budget ----------------------------------------------------------------------
+
+    async def list_products(
+        self, *, search: str | None, limit: int, after: str | None
+    ) -> list[ProductRead]:
+        conditions = ["IsDeleted = false"]
+        if search:
+            pattern = soql.like_contains(search)
+            matches = (f"{field} LIKE {pattern}" for field in ("Name", "ProductCode", EXTERNAL_ID))
+            conditions.append(f"({' OR '.join(matches)})")
+        query = (
+            f"SELECT {_select(mapping.PRODUCT_FIELDS)} FROM Product2 "
+            f"WHERE {' AND '.join(conditions)}{_page_filter(after)} ORDER BY Id LIMIT {limit}"
+        )
+        page = await self._rest.query(query)
+        return [mapping.product_from_record(record) for record in page["records"]]
+
+    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
+        return await self._upserter.upsert(products)
+
+    async def get_budget(self) -> ApiBudget:
+        response = await self._rest.call("GET", "/limits", idempotent=True)
+        daily = response.json()["DailyApiRequests"]
+        maximum, remaining = int(daily["Max"]), int(daily["Remaining"])
+        return ApiBudget(
+            max=maximum,
+            remaining=remaining,
+            used=maximum - remaining,
+            observed_at=datetime.now(UTC),
+        )
+
+    async def known_remaining_budget(self) -> int | None:
+        return await self._rest.budget.remaining()
+
+
+def _item_key(item: Any) -> str:
+    return f"sku:{item.sku}" if item.sku else f"product:{item.product_id}"
+
+
+def _raise_for_item_failures(body: Any) -> None:
+    if not isinstance(body, list):
+        return
+    failures = [
+        error
+        for result in body
+        if isinstance(result, dict) and not result.get("success", True)
+        for error in result.get("errors", [])
+        if error.get("statusCode") != "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    ]
+    if failures:
+        raise RecordRejected(
+            f"The CRM rejected an order item: {failures[0].get('message', '')}",
+            errors=field_errors(failures),
+        )

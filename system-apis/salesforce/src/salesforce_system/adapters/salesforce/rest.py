@@ -1,0 +1,164 @@
+"""One authenticated, budget-aware REST conversation with a Salesforce org."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from salesforce_system.adapters.salesforce.budget import BudgetTracker
+from salesforce_system.adapters.salesforce.errors import TRANSIENT_CODES, first_code, problem_for
+from salesforce_system.adapters.salesforce.session import SessionProvider
+from salesforce_system.domain.errors import CrmTimeout, CrmUnavailable
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT_EXTENSION = "trivium.idempotent"
+
+
+def is_transient_salesforce_answer(response: httpx.Response) -> bool:
+    """Row locks and server-unavailable answers are worth another attempt."""
+    if response.status_code not in (400, 500, 503):
+        return False
+    try:
+        return first_code(response.json()) in TRANSIENT_CODES
+    except ValueError:
+        return False
+
+
+class SalesforceRest:
+    """Calls the org's REST API: session, call options, budget reading, error translation."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        sessions: SessionProvider,
+        budget: BudgetTracker,
+        api_version: str,
+        call_options_client: str,
+    ) -> None:
+        self._http = http
+        self._sessions = sessions
+        self.budget = budget
+        self.data_path = f"/services/data/v{api_version}"
+        self._call_options = f"client={call_options_client}"
+        self.calls = 0
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = False,
+        what: str = "record",
+    ) -> httpx.Response:
+        """One API call (path relative to `/services/data/vXX.X` unless it starts there)."""
+        url_path = path if path.startswith("/services/") else self.data_path + path
+        for attempt in (1, 2):
+            session = await self._sessions.current()
+            response = await self._send(
+                method,
+                session.instance_url + url_path,
+                token=session.access_token,
+                json=json,
+                params=params,
+                content=content,
+                headers=headers,
+                idempotent=idempotent,
+            )
+            await self.budget.observe(response.headers.get("sforce-limit-info"))
+            if response.status_code == 401 and attempt == 1 and _session_expired(response):
+                log.info("salesforce.session.expired")
+                await self._sessions.invalidate(session)
+                continue
+            if response.status_code >= 400 or response.status_code == 300:
+                body = _json_or_none(response)
+                if first_code(body) == "REQUEST_LIMIT_EXCEEDED":
+                    await self.budget.mark_exhausted()
+                raise problem_for(response.status_code, body, what=what)
+            return response
+        raise AssertionError("unreachable: the second attempt always returns or raises")
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        token: str,
+        json: Any,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        idempotent: bool,
+    ) -> httpx.Response:
+        request_headers = {
+            "Authorization": f"Bearer {token}",
+            "Sforce-Call-Options": self._call_options,
+            **(headers or {}),
+        }
+        self.calls += 1
+        try:
+            return await self._http.request(
+                method,
+                url,
+                json=json,
+                params=params,
+                content=content,
+                headers=request_headers,
+                extensions={IDEMPOTENT_EXTENSION: idempotent},
+            )
+        except httpx.TimeoutException as error:
+            raise CrmTimeout("The CRM did not answer in time.") from error
+        except httpx.TransportError as error:
+            raise CrmUnavailable(
+                "The CRM cannot be reached.", headers={"Retry-After": "30"}
+            ) from error
+
+    async def query(self, soql: str, *, what: str = "record") -> dict[str, Any]:
+        """The first page of a SOQL query (one API call)."""
+        response = await self.call("GET", "/query", params={"q": soql}, idempotent=True, what=what)
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def query_all_pages(self, soql: str) -> list[dict[str, Any]]:
+        """Every record of a query, following `nextRecordsUrl` (one call per 2,000 rows)."""
+        page = await self.query(soql)
+        records: list[dict[str, Any]] = list(page.get("records", []))
+        while not page.get("done", True) and page.get("nextRecordsUrl"):
+            response = await self.call("GET", str(page["nextRecordsUrl"]), idempotent=True)
+            page = response.json()
+            records.extend(page.get("records", []))
+        return records
+
+    async def composite(
+        self, subrequests: list[dict[str, Any]], *, all_or_none: bool = True
+    ) -> list[dict[str, Any]]:
+        """Several subrequests in one API call; returns the per-subrequest results in order."""
+        for subrequest in subrequests:
+            if not subrequest["url"].startswith("/services/"):
+                subrequest["url"] = self.data_path + subrequest["url"]
+        response = await self.call(
+            "POST",
+            "/composite",
+            json={"allOrNone": all_or_none, "compositeRequest": subrequests},
+        )
+        results: list[dict[str, Any]] = response.json()["compositeResponse"]
+        return results
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _session_expired(response: httpx.Response) -> bool:
+    return first_code(_json_or_none(response)) == "INVALID_SESSION_ID"

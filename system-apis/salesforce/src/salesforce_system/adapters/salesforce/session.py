@@ -1,0 +1,165 @@
+"""Salesforce OAuth sessions, shared by every replica through Redis.
+
+Orgs cap logins per hour, so a session is minted once (client credentials or JWT bearer), cached in
+Redis for all replicas, and replaced only when Salesforce answers INVALID_SESSION_ID. A short Redis
+lock makes concurrent replicas wait for one login instead of all logging in at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import jwt
+import redis.asyncio
+
+from salesforce_system.domain.errors import CrmAuthenticationFailed, CrmUnavailable
+from salesforce_system.settings import SalesforceSystemSettings
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "trivium:salesforce:session:{client_id}"
+LOGIN_LOCK_KEY = "trivium:salesforce:login-lock:{client_id}"
+LOGIN_LOCK_MS = 15_000
+JWT_LIFETIME_SECONDS = 180
+_COMPARE_AND_DELETE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class SalesforceSession:
+    """An access token and the instance it is valid for."""
+
+    access_token: str
+    instance_url: str
+
+    def to_json(self) -> str:
+        return json.dumps({"access_token": self.access_token, "instance_url": self.instance_url})
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> SalesforceSession:
+        data = json.loads(raw)
+        return cls(access_token=data["access_token"], instance_url=data["instance_url"])
+
+
+class SessionProvider:
+    """Hands out the shared session, logging in only when there is none or it was rejected."""
+
+    def __init__(
+        self,
+        *,
+        settings: SalesforceSystemSettings,
+        redis_client: redis.asyncio.Redis,
+        login_client: httpx.AsyncClient,
+    ) -> None:
+        self._settings = settings
+        self._redis = redis_client
+        self._login_client = login_client
+        self._session_key = SESSION_KEY.format(client_id=settings.client_id)
+        self._lock_key = LOGIN_LOCK_KEY.format(client_id=settings.client_id)
+        self._local: SalesforceSession | None = None
+        self._private_key: str | None = None
+        self.logins = 0
+
+    async def current(self) -> SalesforceSession:
+        """The session to call Salesforce with (cached in process, then in Redis)."""
+        if self._local is not None:
+            return self._local
+        cached = await self._redis.get(self._session_key)
+        if cached is not None:
+            self._local = SalesforceSession.from_json(cached)
+            return self._local
+        return await self._login_once()
+
+    async def invalidate(self, rejected: SalesforceSession) -> None:
+        """Forget a session Salesforce rejected, unless another replica already replaced it."""
+        if self._local == rejected:
+            self._local = None
+        await self._redis.eval(_COMPARE_AND_DELETE, 1, self._session_key, rejected.to_json())
+
+    async def _login_once(self) -> SalesforceSession:
+        owner = secrets.token_hex(8)
+        deadline = time.monotonic() + LOGIN_LOCK_MS / 1000
+        while time.monotonic() < deadline:
+            if await self._redis.set(self._lock_key, owner, nx=True, px=LOGIN_LOCK_MS):
+                try:
+                    session = await self._login()
+                    await self._redis.set(
+                        self._session_key, session.to_json(), ex=self._settings.session_ttl_seconds
+                    )
+                    self._local = session
+                    return session
+                finally:
+                    await self._redis.eval(_COMPARE_AND_DELETE, 1, self._lock_key, owner)
+            await asyncio.sleep(0.05)
+            cached = await self._redis.get(self._session_key)
+            if cached is not None:
+                self._local = SalesforceSession.from_json(cached)
+                return self._local
+        raise CrmUnavailable("Timed out waiting for another replica to log in to the CRM.")
+
+    async def _login(self) -> SalesforceSession:
+        self.logins += 1
+        try:
+            response = await self._login_client.post(
+                self._settings.login_url.rstrip("/") + "/services/oauth2/token",
+                data=self._grant(),
+            )
+        except httpx.TransportError as error:
+            raise CrmUnavailable("The CRM's login endpoint cannot be reached.") from error
+        if response.status_code >= 500:
+            raise CrmUnavailable("The CRM's login endpoint is unavailable.")
+        body = _json_object(response)
+        if response.status_code != 200 or "access_token" not in body:
+            log.error(
+                "salesforce.login.failed",
+                extra={"status": response.status_code, "error": body.get("error")},
+            )
+            raise CrmAuthenticationFailed(
+                f"The CRM refused the login: {body.get('error', 'unknown_error')}."
+            )
+        log.info("salesforce.login.succeeded", extra={"flow": self._settings.auth_flow})
+        return SalesforceSession(
+            access_token=str(body["access_token"]),
+            instance_url=str(body.get("instance_url") or self._settings.login_url).rstrip("/"),
+        )
+
+    def _grant(self) -> dict[str, str]:
+        settings = self._settings
+        if settings.auth_flow == "client_credentials":
+            return {
+                "grant_type": "client_credentials",
+                "client_id": settings.client_id,
+                "client_secret": settings.client_secret.get_secret_value(),
+            }
+        claims = {
+            "iss": settings.client_id,
+            "sub": settings.username,
+            "aud": settings.jwt_audience or settings.login_url.rstrip("/"),
+            "exp": int(time.time()) + JWT_LIFETIME_SECONDS,
+        }
+        assertion = jwt.encode(claims, self._signing_key(), algorithm="RS256")
+        return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
+
+    def _signing_key(self) -> str:
+        if self._private_key is None:
+            if not self._settings.private_key_path:
+                raise CrmAuthenticationFailed("JWT bearer login needs SF_SYSTEM_PRIVATE_KEY_PATH.")
+            self._private_key = Path(self._settings.private_key_path).read_text()
+        return self._private_key
+
+
+def _json_object(response: httpx.Response) -> dict[str, object]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

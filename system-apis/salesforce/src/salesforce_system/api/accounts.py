@@ -1,0 +1,163 @@
+"""Accounts, and the contacts, open opportunities and orders that belong to them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from salesforce_system.api.deps import DEFAULT_LIMIT, CrmDep, CursorQuery, LimitQuery
+from salesforce_system.domain.errors import (
+    CrmBudgetExhausted,
+    CrmUnavailable,
+    DuplicateRecord,
+    InvalidCursor,
+    RecordNotFound,
+    RecordRejected,
+)
+from salesforce_system.domain.models import (
+    AccountCreate,
+    AccountRead,
+    AccountSearch,
+    AccountUpdate,
+    ContactRead,
+    OpportunityRead,
+    OrderRead,
+)
+from salesforce_system.domain.paging import fetch_page
+from trivium.idempotency import idempotent_route
+from trivium.problems import problem_responses
+from trivium.schemas import Page
+
+router = APIRouter(
+    prefix="/accounts", tags=["accounts"], route_class=idempotent_route(required=False)
+)
+
+AccountId = Annotated[str, Path(max_length=18, description="The account's id.")]
+UPSTREAM = (CrmUnavailable, CrmBudgetExhausted)
+
+
+@router.get("", responses=problem_responses(InvalidCursor, *UPSTREAM))
+async def search_accounts(
+    crm: CrmDep,
+    name: Annotated[str | None, Query(max_length=255)] = None,
+    account_number: Annotated[str | None, Query(alias="accountNumber", max_length=40)] = None,
+    erp_customer_number: Annotated[
+        str | None, Query(alias="erpCustomerNumber", max_length=40)
+    ] = None,
+    postal_code: Annotated[str | None, Query(alias="postalCode", max_length=20)] = None,
+    website_domain: Annotated[str | None, Query(alias="websiteDomain", max_length=255)] = None,
+    owner_id: Annotated[str | None, Query(alias="ownerId", max_length=18)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[AccountRead]:
+    """Accounts matching every given criterion (name matches anywhere), ordered by id."""
+    criteria = AccountSearch(
+        name=name,
+        account_number=account_number,
+        erp_customer_number=erp_customer_number,
+        postal_code=postal_code,
+        website_domain=website_domain,
+        owner_id=owner_id,
+    )
+    return await fetch_page(
+        lambda size, after: crm.search_accounts(criteria, limit=size, after=after),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(DuplicateRecord, RecordRejected, *UPSTREAM),
+)
+async def create_account(account: AccountCreate, crm: CrmDep, response: Response) -> AccountRead:
+    """Create an account. Send `Idempotency-Key` to make retries safe."""
+    created = await crm.create_account(account)
+    response.headers["Location"] = f"/accounts/{created.id}"
+    return created
+
+
+@router.put(
+    "/by-erp-customer-number/{erp_customer_number}",
+    responses=problem_responses(DuplicateRecord, RecordRejected, *UPSTREAM),
+)
+async def upsert_account_by_erp_customer_number(
+    erp_customer_number: Annotated[str, Path(max_length=40)],
+    account: AccountCreate,
+    crm: CrmDep,
+    response: Response,
+) -> AccountRead:
+    """Create or update the account linked to this ERP customer number (201 when created)."""
+    upserted, created = await crm.upsert_account_by_erp_number(erp_customer_number, account)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return upserted
+
+
+@router.get("/{account_id}", responses=problem_responses(RecordNotFound, *UPSTREAM))
+async def get_account(account_id: AccountId, crm: CrmDep) -> AccountRead:
+    """One account."""
+    return await crm.get_account(account_id)
+
+
+@router.patch(
+    "/{account_id}",
+    responses=problem_responses(RecordNotFound, DuplicateRecord, RecordRejected, *UPSTREAM),
+)
+async def update_account(account_id: AccountId, changes: AccountUpdate, crm: CrmDep) -> AccountRead:
+    """Change the fields sent; a field sent as null is cleared."""
+    return await crm.update_account(account_id, changes)
+
+
+@router.get(
+    "/{account_id}/contacts", responses=problem_responses(RecordNotFound, InvalidCursor, *UPSTREAM)
+)
+async def list_contacts(
+    account_id: AccountId,
+    crm: CrmDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[ContactRead]:
+    """The account's contacts."""
+    return await fetch_page(
+        lambda size, after: crm.list_contacts(account_id, limit=size, after=after),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get(
+    "/{account_id}/opportunities",
+    responses=problem_responses(RecordNotFound, InvalidCursor, *UPSTREAM),
+)
+async def list_open_opportunities(
+    account_id: AccountId,
+    crm: CrmDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[OpportunityRead]:
+    """The account's open (not closed) opportunities."""
+    return await fetch_page(
+        lambda size, after: crm.list_open_opportunities(account_id, limit=size, after=after),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get(
+    "/{account_id}/orders", responses=problem_responses(RecordNotFound, InvalidCursor, *UPSTREAM)
+)
+async def list_orders(
+    account_id: AccountId,
+    crm: CrmDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[OrderRead]:
+    """The account's orders with their items."""
+    return await fetch_page(
+        lambda size, after: crm.list_orders(account_id, limit=size, after=after),
+        limit=limit,
+        cursor=cursor,
+    )

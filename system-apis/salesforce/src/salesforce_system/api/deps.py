@@ -1,0 +1,30 @@
+"""Dependencies the routes declare: the CRM port and settings, built in the lifespan."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from salesforce_system.adapters.ports import CrmPort
+from salesforce_system.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from salesforce_system.settings import SalesforceSystemSettings
+
+
+def get_crm(request: Request) -> CrmPort:
+    crm: CrmPort = request.app.state.crm
+    return crm
+
+
+def get_settings(request: Request) -> SalesforceSystemSettings:
+    settings: SalesforceSystemSettings = request.app.state.settings
+    return settings
+
+
+CrmDep = Annotated[CrmPort, Depends(get_crm)]
+SettingsDep = Annotated[SalesforceSystemSettings, Depends(get_settings)]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
+CursorQuery = Annotated[
+    str | None, Query(max_length=64, description="`nextCursor` of the previous page.")
+]
+DEFAULT_LIMIT = DEFAULT_PAGE_SIZE

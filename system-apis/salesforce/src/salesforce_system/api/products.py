@@ -1,0 +1,59 @@
+"""Products: listed for reading, upserted in bulk by ERP material."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from salesforce_system.api.deps import DEFAULT_LIMIT, CrmDep, CursorQuery, LimitQuery, SettingsDep
+from salesforce_system.domain.budget import ensure_budget_for_optional_work
+from salesforce_system.domain.errors import (
+    CrmBudgetExhausted,
+    CrmBudgetReserved,
+    CrmTimeout,
+    CrmUnavailable,
+    InvalidCursor,
+)
+from salesforce_system.domain.models import ProductRead, ProductUpsert, ProductUpsertReport
+from salesforce_system.domain.paging import fetch_page
+from trivium.problems import problem_responses
+from trivium.schemas import ApiRequest, Page
+
+router = APIRouter(prefix="/products", tags=["products"])
+
+MAX_UPSERT_ROWS = 200_000
+
+
+class ProductBatch(ApiRequest):
+    products: list[ProductUpsert] = Field(min_length=1, max_length=MAX_UPSERT_ROWS)
+
+
+@router.get("", responses=problem_responses(InvalidCursor, CrmUnavailable, CrmBudgetExhausted))
+async def list_products(
+    crm: CrmDep,
+    search: Annotated[str | None, Query(max_length=255, description="Name, code or sku.")] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[ProductRead]:
+    """Products, optionally those whose name, product code or ERP material contains `search`."""
+    return await fetch_page(
+        lambda size, after: crm.list_products(search=search, limit=size, after=after),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.put(
+    "",
+    responses=problem_responses(CrmBudgetReserved, CrmBudgetExhausted, CrmUnavailable, CrmTimeout),
+)
+async def upsert_products(
+    batch: ProductBatch, crm: CrmDep, settings: SettingsDep
+) -> ProductUpsertReport:
+    """Create or update products by ERP material (`sku`). Rows that hit a record lock are retried
+    once; the report lists every row that still failed, with its error. Refused with 503 when the
+    CRM's remaining API budget is below the configured floor."""
+    await ensure_budget_for_optional_work(crm, floor=settings.budget_floor)
+    return await crm.upsert_products(batch.products)

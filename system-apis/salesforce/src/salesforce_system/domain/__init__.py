@@ -1,0 +1,1 @@
+"""CRM resources, use cases and problems, free of any Salesforce vocabulary."""
