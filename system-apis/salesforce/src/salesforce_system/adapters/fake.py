@@ -99,8 +99,10 @@ class FakeCrm:
             for existing in self.accounts.values()
         ):
             raise DuplicateRecord("The account duplicates an existing one.")
-        data = account.model_dump(exclude={"billing_address"})
-        address = account.billing_address.model_dump() if account.billing_address else None
+        data = account.model_dump(exclude={"billing_address"}, by_alias=False)
+        address = (
+            account.billing_address.model_dump(by_alias=False) if account.billing_address else None
+        )
         created = AccountRead(
             id=fake_id("001"),
             **data,
@@ -112,9 +114,11 @@ class FakeCrm:
 
     async def update_account(self, account_id: str, changes: AccountUpdate) -> AccountRead:
         current = self._account(account_id)
-        values = changes.model_dump(exclude_unset=True, exclude={"billing_address"})
+        values = changes.model_dump(exclude_unset=True, exclude={"billing_address"}, by_alias=False)
         if changes.billing_address is not None:
-            values["billing_address"] = Address(**changes.billing_address.model_dump())
+            values["billing_address"] = Address(
+                **changes.billing_address.model_dump(by_alias=False)
+            )
         updated = current.model_copy(update=values)
         self.accounts[account_id] = updated
         return updated
@@ -125,7 +129,7 @@ class FakeCrm:
         for existing in self.accounts.values():
             if existing.erp_customer_number == erp_customer_number:
                 changes = AccountUpdate(
-                    **account.model_dump(exclude={"owner_id"}, exclude_unset=True)
+                    **account.model_dump(exclude={"owner_id"}, exclude_unset=True, by_alias=False)
                 )
                 return await self.update_account(existing.id, changes), False
         data = account.model_copy(update={"erp_customer_number": erp_customer_number})
@@ -202,7 +206,7 @@ class FakeCrm:
 
     async def update_order(self, order_id: str, changes: OrderUpdate) -> OrderRead:
         updated = (await self.get_order(order_id)).model_copy(
-            update=changes.model_dump(exclude_unset=True)
+            update=changes.model_dump(exclude_unset=True, by_alias=False)
         )
         self.orders[order_id] = updated
         return updated
@@ -225,7 +229,7 @@ class FakeCrm:
     async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
         for product in products:
             existing = next((p for p in self.products.values() if p.sku == product.sku), None)
-            values = product.model_dump(exclude_unset=True)
+            values = product.model_dump(exclude_unset=True, by_alias=False)
             if existing is None:
                 created = ProductRead(
                     id=fake_id("01t"),

@@ -32,7 +32,7 @@ async def fetch_page(
     rows = await fetch(limit + 1, decode_cursor(cursor))
     items = rows[:limit]
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit and items else None
-    return Page[ItemT](items=items, next_cursor=next_cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 def encode_cursor(last_id: str) -> str:

@@ -12,10 +12,9 @@ from salesforce_system.adapters.salesforce.budget import BudgetTracker
 from salesforce_system.adapters.salesforce.errors import TRANSIENT_CODES, first_code, problem_for
 from salesforce_system.adapters.salesforce.session import SessionProvider
 from salesforce_system.domain.errors import CrmTimeout, CrmUnavailable
+from trivium.http_client import IDEMPOTENT_EXTENSION, NOT_SENT_ERRORS
 
 log = logging.getLogger(__name__)
-
-IDEMPOTENT_EXTENSION = "trivium.idempotent"
 
 
 def is_transient_salesforce_answer(response: httpx.Response) -> bool:
@@ -114,6 +113,10 @@ class SalesforceRest:
                 headers=request_headers,
                 extensions={IDEMPOTENT_EXTENSION: idempotent},
             )
+        except NOT_SENT_ERRORS as error:
+            raise CrmUnavailable(
+                "The CRM cannot be reached.", headers={"Retry-After": "30"}
+            ) from error
         except httpx.TimeoutException as error:
             raise CrmTimeout("The CRM did not answer in time.") from error
         except httpx.TransportError as error:

@@ -1,0 +1,99 @@
+"""The Salesforce System API and the org emulator as real processes on loopback, per module."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from trivium.redis_discovery import RedisEndpoint
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.services import RunningService, start_service
+
+SECRET = "integration-service-token-secret-0123456789"
+ADMIN_TOKEN = "integration-admin-token"
+
+
+@pytest.fixture(scope="module")
+def emulator(trivium_run_dir: Path) -> Iterator[RunningService]:
+    service = start_service(
+        "salesforce_emulator.main:create_app",
+        name="sf-emulator",
+        log_dir=trivium_run_dir / "logs",
+        env={
+            "SF_EMULATOR_DATABASE_PATH": ":memory:",
+            "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+            "SF_EMULATOR_CHAOS_SEED": "7",
+        },
+    )
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def system_api(
+    emulator: RunningService, redis_endpoint: RedisEndpoint, trivium_run_dir: Path
+) -> Iterator[RunningService]:
+    service = start_service(
+        "salesforce_system.main:create_app",
+        name="salesforce-system",
+        log_dir=trivium_run_dir / "logs",
+        env={
+            "REDIS_URL": redis_endpoint.url,
+            "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET,
+            "SF_SYSTEM_LOGIN_URL": emulator.url,
+            "SF_SYSTEM_BULK_THRESHOLD": "300",
+            "SF_SYSTEM_BULK_POLL_SECONDS": "0.1",
+            "TRIVIUM_HTTP_MAX_RETRIES": "3",
+        },
+    )
+    yield service
+    service.stop()
+
+
+@pytest_asyncio.fixture
+async def api(system_api: RunningService) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the System API carrying a valid service token."""
+    token = ServiceTokenIssuer(issuer="integration-test", secret=SECRET).token_for(
+        "salesforce-system"
+    )
+    async with httpx.AsyncClient(
+        base_url=system_api.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def org(emulator: RunningService) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the emulator itself, logged in, for arranging and checking data."""
+    async with httpx.AsyncClient(base_url=emulator.url, timeout=30) as client:
+        token = await client.post(
+            "/services/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "trivium-demo-client",
+                "client_secret": "trivium-demo-secret",
+            },
+        )
+        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        yield client
+
+
+OrgQuery = Callable[[str], Awaitable[list[dict[str, Any]]]]
+
+
+@pytest.fixture
+def org_query(org: httpx.AsyncClient) -> OrgQuery:
+    """Run SOQL directly against the emulator, to arrange and check data."""
+
+    async def run(query: str) -> list[dict[str, Any]]:
+        response = await org.get("/services/data/v62.0/query", params={"q": query})
+        response.raise_for_status()
+        records: list[dict[str, Any]] = response.json()["records"]
+        return records
+
+    return run

@@ -1,0 +1,229 @@
+"""The HTTP surface over the in-memory CRM: shapes, paging, problems and service auth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+import pytest
+import pytest_asyncio
+import redis.asyncio
+
+from salesforce_system.adapters.fake import FakeCrm
+from salesforce_system.domain.models import AccountCreate, ContactRead
+from salesforce_system.main import create_app
+from salesforce_system.settings import SalesforceSystemSettings
+from trivium.idempotency import IdempotencyStore
+from trivium.service_auth import ServiceTokenIssuer
+
+SECRET = "unit-test-service-token-secret-0123456789"
+
+
+@pytest_asyncio.fixture
+async def crm() -> FakeCrm:
+    return FakeCrm()
+
+
+@pytest_asyncio.fixture
+async def client(
+    crm: FakeCrm, redis_client: redis.asyncio.Redis, redis_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = SalesforceSystemSettings(
+        redis_url=redis_url, service_token_secret=SECRET, log_format="text", budget_floor=500
+    )
+    app = create_app(settings)
+    app.state.crm = crm
+    app.state.idempotency = IdempotencyStore(redis_client, service="salesforce-system")
+    token = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET).token_for(
+        "salesforce-system"
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
+        yield client
+
+
+async def seed_accounts(crm: FakeCrm, count: int) -> list[str]:
+    ids = []
+    for number in range(count):
+        account = await crm.create_account(
+            AccountCreate(name=f"Account {number:02d}", erp_customer_number=f"{1000000 + number}")
+        )
+        ids.append(account.id)
+    return ids
+
+
+class TestServiceAuth:
+    @pytest.mark.asyncio
+    async def test_call_without_service_token_is_401(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/accounts", headers={"Authorization": ""})
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.asyncio
+    async def test_health_needs_no_token(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/healthz", headers={"Authorization": ""})
+        assert response.status_code == 200
+
+
+class TestSearchAccounts:
+    @pytest.mark.asyncio
+    async def test_pages_follow_the_cursor_without_gaps(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        ids = await seed_accounts(crm, 5)
+        seen, cursor = [], None
+        while True:
+            params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/accounts", params=params)).json()
+            seen += [item["id"] for item in page["items"]]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                break
+        assert seen == sorted(ids)
+
+    @pytest.mark.asyncio
+    async def test_rows_are_camel_case_without_vendor_fields(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        await seed_accounts(crm, 1)
+        item = (await client.get("/accounts", params={"name": "account"})).json()["items"][0]
+        assert item["erpCustomerNumber"] == "1000000"
+        assert not any("__c" in key or key == "attributes" for key in item)
+
+    @pytest.mark.asyncio
+    async def test_forged_cursor_is_400(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/accounts", params={"cursor": "!!not-ours!!"})
+        assert response.status_code == 400
+        assert response.json()["type"].endswith("/invalid-cursor")
+
+    @pytest.mark.asyncio
+    async def test_limit_out_of_range_is_422(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/accounts", params={"limit": "0"})
+        assert response.status_code == 422
+
+
+class TestCreateAccount:
+    @pytest.mark.asyncio
+    async def test_created_with_location(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/accounts", json={"name": "Nordwind AG"})
+        assert response.status_code == 201
+        assert response.headers["location"] == f"/accounts/{response.json()['id']}"
+
+    @pytest.mark.asyncio
+    async def test_repeat_with_idempotency_key_creates_once(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        headers = {"Idempotency-Key": "create-nordwind-1"}
+        first = await client.post("/accounts", json={"name": "Nordwind AG"}, headers=headers)
+        second = await client.post("/accounts", json={"name": "Nordwind AG"}, headers=headers)
+        assert first.json() == second.json()
+        assert second.headers["idempotent-replayed"] == "true"
+        assert len(crm.accounts) == 1
+
+    @pytest.mark.asyncio
+    async def test_duplicate_erp_number_is_409(self, client: httpx.AsyncClient) -> None:
+        body = {"name": "A", "erpCustomerNumber": "42"}
+        assert (await client.post("/accounts", json=body)).status_code == 201
+        response = await client.post("/accounts", json=body)
+        assert response.status_code == 409
+        assert response.json()["type"].endswith("/duplicate-record")
+
+    @pytest.mark.asyncio
+    async def test_unknown_field_is_422_naming_it(self, client: httpx.AsyncClient) -> None:
+        response = await client.post("/accounts", json={"name": "A", "Name": "B"})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "/Name"
+
+
+class TestUpsertAccount:
+    @pytest.mark.asyncio
+    async def test_first_put_creates_then_updates(self, client: httpx.AsyncClient) -> None:
+        url = "/accounts/by-erp-customer-number/1000777"
+        created = await client.put(url, json={"name": "Erste"})
+        updated = await client.put(url, json={"name": "Zweite"})
+        assert (created.status_code, updated.status_code) == (201, 200)
+        assert created.json()["id"] == updated.json()["id"]
+        assert updated.json()["name"] == "Zweite"
+
+
+class TestContacts:
+    @pytest.mark.asyncio
+    async def test_contacts_of_unknown_account_is_404(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/accounts/001000000000999AAA/contacts")
+        assert response.status_code == 404
+
+    @pytest.mark.asyncio
+    async def test_contacts_are_listed(self, client: httpx.AsyncClient, crm: FakeCrm) -> None:
+        [account_id] = await seed_accounts(crm, 1)
+        crm.contacts[account_id] = [
+            ContactRead(id="003000000000001AAA", account_id=account_id, last_name="Muster")
+        ]
+        page = (await client.get(f"/accounts/{account_id}/contacts")).json()
+        assert page["items"][0]["lastName"] == "Muster"
+
+
+class TestOrders:
+    @pytest.mark.asyncio
+    async def test_order_is_created_priced_and_readable(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        [account_id] = await seed_accounts(crm, 1)
+        crm.prices["MAT-0001"] = Decimal("12.50")
+        body = {
+            "accountId": account_id,
+            "effectiveDate": "2026-11-28",
+            "purchaseOrderNumber": "PO-1",
+            "items": [{"sku": "MAT-0001", "quantity": "4"}],
+        }
+        created = await client.post("/orders", json=body)
+        assert created.status_code == 201
+        order = created.json()
+        assert order["status"] == "Activated"
+        assert order["total"] == {"amount": "50.00", "currency": "EUR"}
+        fetched = await client.get(created.headers["location"])
+        assert fetched.json() == order
+
+    @pytest.mark.asyncio
+    async def test_order_without_items_is_422(self, client: httpx.AsyncClient) -> None:
+        body = {"accountId": "001000000000001AAA", "effectiveDate": "2026-11-28", "items": []}
+        response = await client.post("/orders", json=body)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "/items"
+
+    @pytest.mark.asyncio
+    async def test_erp_number_is_recorded(self, client: httpx.AsyncClient, crm: FakeCrm) -> None:
+        [account_id] = await seed_accounts(crm, 1)
+        crm.prices["MAT-0001"] = Decimal("1")
+        body = {
+            "accountId": account_id,
+            "effectiveDate": "2026-11-28",
+            "items": [{"sku": "MAT-0001", "quantity": "1"}],
+        }
+        order_id = (await client.post("/orders", json=body)).json()["id"]
+        patched = await client.patch(
+            f"/orders/{order_id}", json={"erpOrderNumber": "5000001", "erpStatus": "open"}
+        )
+        assert patched.json()["erpOrderNumber"] == "5000001"
+
+
+class TestUpsertProducts:
+    @pytest.mark.asyncio
+    async def test_refused_below_the_budget_floor(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        crm.remaining_budget = 499
+        response = await client.put("/products", json={"products": [{"sku": "MAT-1", "name": "X"}]})
+        assert response.status_code == 503
+        assert response.json()["type"].endswith("/crm-api-budget-reserved")
+        assert int(response.headers["retry-after"]) > 0
+
+    @pytest.mark.asyncio
+    async def test_report_counts_rows(self, client: httpx.AsyncClient) -> None:
+        rows = [{"sku": f"MAT-{n}", "name": f"P{n}"} for n in range(3)]
+        response = await client.put("/products", json={"products": rows})
+        assert response.status_code == 200
+        assert response.json()["succeeded"] == 3
