@@ -45,6 +45,11 @@ def _select(fields: Sequence[str]) -> str:
     return ", ".join(fields)
 
 
+def _field_list(fields: Sequence[str]) -> str:
+    """The `fields=` parameter of sObject reads: comma-separated, no spaces."""
+    return ",".join(fields)
+
+
 def _page_filter(after: str | None) -> str:
     return f" AND Id > {soql.quote(after)}" if after else ""
 
@@ -72,7 +77,7 @@ class SalesforceCrm:
         response = await self._rest.call(
             "GET",
             f"/sobjects/Account/{record_id}",
-            params={"fields": _select(mapping.ACCOUNT_FIELDS)},
+            params={"fields": _field_list(mapping.ACCOUNT_FIELDS)},
             idempotent=True,
             what="account",
         )
@@ -136,7 +141,7 @@ class SalesforceCrm:
             [
                 subrequest("PATCH", external, "upserted", fields),
                 subrequest(
-                    "GET", f"{external}?fields={_select(mapping.ACCOUNT_FIELDS)}", "account"
+                    "GET", f"{external}?fields={_field_list(mapping.ACCOUNT_FIELDS)}", "account"
                 ),
             ]
         )
@@ -145,7 +150,7 @@ class SalesforceCrm:
         return mapping.account_from_record(result_body(results, "account")), created
 
     def _account_url(self, record_id: str) -> str:
-        return f"/sobjects/Account/{record_id}?fields={_select(mapping.ACCOUNT_FIELDS)}"
+        return f"/sobjects/Account/{record_id}?fields={_field_list(mapping.ACCOUNT_FIELDS)}"
 
     # contacts and opportunities ---------------------------------------------------------------
 
