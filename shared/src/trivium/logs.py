@@ -10,7 +10,12 @@ from typing import Any, Literal
 
 from trivium.correlation import correlation_id_var, trace_context_var
 
-_STANDARD_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# uvicorn adds `color_message`, a duplicate of the message with terminal colours.
+_STANDARD_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def _context_fields(record: logging.LogRecord) -> dict[str, Any]:
