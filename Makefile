@@ -42,7 +42,8 @@ test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 contracts: $(SYNCED)
-	$(PY) -m pytest -m contract $(PYTEST_ARGS)
+	$(PY) -m pytest -m contract $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "no contract tests are marked yet"; exit 0; fi; exit $$status
 
 bench: $(SYNCED)
 	$(PY) bench/run.py
