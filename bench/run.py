@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark in this folder, print its figures, and keep them as JSON.
 
 Each benchmark is a script `bench/<name>.py` that prints a readable table and accepts
-`--json PATH`; the figures of one run land together in `bench/results/<date>.json`.
+`--json PATH` (modules whose name starts with `_` are helpers, not benchmarks); the figures of one
+run land together in `bench/results/<date>.json`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ RESULTS_DIR = BENCH_DIR / "results"
 
 def benchmark_scripts() -> list[Path]:
     """Every benchmark script of this folder, by name."""
-    return sorted(path for path in BENCH_DIR.glob("*.py") if path.name != Path(__file__).name)
+    return sorted(
+        path
+        for path in BENCH_DIR.glob("*.py")
+        if path.name != Path(__file__).name and not path.name.startswith("_")
+    )
 
 
 def run_benchmark(script: Path, json_path: Path) -> dict[str, object]:
