@@ -148,30 +148,20 @@ def account_from_record(record: Record) -> AccountRead:
     )
 
 
+ADDRESS_FIELDS = {
+    "street": "BillingStreet",
+    "city": "BillingCity",
+    "postal_code": "BillingPostalCode",
+    "region": "BillingState",
+    "country": "BillingCountry",
+}
+
+
 def _address_fields(address: AddressInput | None) -> Record:
+    """Billing address fields the client sent (a field sent as null is cleared)."""
     if address is None:
         return {}
-    values = {
-        "BillingStreet": address.street,
-        "BillingCity": address.city,
-        "BillingPostalCode": address.postal_code,
-        "BillingState": address.region,
-        "BillingCountry": address.country,
-    }
-    return {
-        field: value for field, value in values.items() if field in _set_address_fields(address)
-    }
-
-
-def _set_address_fields(address: AddressInput) -> set[str]:
-    names = {
-        "street": "BillingStreet",
-        "city": "BillingCity",
-        "postal_code": "BillingPostalCode",
-        "region": "BillingState",
-        "country": "BillingCountry",
-    }
-    return {names[name] for name in address.model_fields_set}
+    return {ADDRESS_FIELDS[name]: getattr(address, name) for name in address.model_fields_set}
 
 
 def account_fields(account: AccountCreate | AccountUpdate) -> Record:
