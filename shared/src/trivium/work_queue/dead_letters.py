@@ -1,0 +1,91 @@
+"""A queue's dead letters (`<stream>:dead`): listing, replay into the queue, and discard."""
+
+from __future__ import annotations
+
+import logging
+
+import redis.asyncio
+
+from trivium.correlation import new_correlation_id
+from trivium.metrics import QUEUE_MESSAGES
+from trivium.work_queue.errors import DeadLetterNotFound
+from trivium.work_queue.messages import (
+    DeadLetterPage,
+    decode_dead_letter,
+    decode_fields,
+    decode_text,
+    flatten_fields,
+    now_iso,
+)
+from trivium.work_queue.scripts import REPLAY
+
+# The package's one logger name, so log routing does not depend on how the package is split.
+log = logging.getLogger("trivium.work_queue")
+
+
+class DeadLetters:
+    """The dead-letter stream of one queue; `WorkQueue` exposes these operations."""
+
+    def __init__(self, client: redis.asyncio.Redis, *, stream: str, dead_stream: str) -> None:
+        self.stream = stream
+        self.dead_stream = dead_stream
+        self._redis = client
+        self._replay_script = client.register_script(REPLAY)
+
+    async def list_page(self, *, limit: int = 50, cursor: str | None = None) -> DeadLetterPage:
+        """Dead letters oldest first, `limit` per page, after the entry named by `cursor`."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        start = f"({cursor}" if cursor else "-"
+        entries = await self._redis.xrange(self.dead_stream, start, "+", count=limit + 1) or []
+        items = [
+            decode_dead_letter(decode_text(entry_id), decode_fields(raw))
+            for entry_id, raw in entries[:limit]
+        ]
+        more = len(entries) > limit
+        return DeadLetterPage(items=items, next_cursor=items[-1].id if more and items else None)
+
+    async def replay(self, dead_letter_id: str) -> str:
+        """Enqueue a dead letter again with its attempts reset; returns the new entry id."""
+        entries = await self._redis.xrange(self.dead_stream, dead_letter_id, dead_letter_id)
+        new_id = (
+            await self._replay(dead_letter_id, decode_fields(entries[0][1])) if entries else None
+        )
+        if new_id is None:
+            raise DeadLetterNotFound(f"no dead letter {dead_letter_id} in {self.dead_stream}")
+        return new_id
+
+    async def replay_all(self) -> int:
+        """Replay every dead letter present now (not those added meanwhile); returns the count."""
+        newest = await self._redis.xrevrange(self.dead_stream, "+", "-", count=1)
+        if not newest:
+            return 0
+        end, start, replayed = decode_text(newest[0][0]), "-", 0
+        while entries := await self._redis.xrange(self.dead_stream, start, end, count=100):
+            for entry_id, raw in entries:
+                if await self._replay(decode_text(entry_id), decode_fields(raw)) is not None:
+                    replayed += 1
+            start = f"({decode_text(entries[-1][0])}"
+        return replayed
+
+    async def discard(self, dead_letter_id: str) -> None:
+        """Delete a dead letter that must not be replayed."""
+        if not await self._redis.xdel(self.dead_stream, dead_letter_id):
+            raise DeadLetterNotFound(f"no dead letter {dead_letter_id} in {self.dead_stream}")
+
+    async def _replay(self, dead_letter_id: str, dead: dict[str, str]) -> str | None:
+        fields = {
+            "payload": dead.get("payload", "{}"),
+            "attempt": "1",
+            "enqueued_at": now_iso(),
+            "origin": dead.get("original_id", dead_letter_id),
+            "correlation_id": dead.get("correlation_id") or new_correlation_id(),
+        }
+        new_id = await self._replay_script(
+            keys=[self.dead_stream, self.stream], args=[dead_letter_id, *flatten_fields(fields)]
+        )
+        if new_id is None:
+            return None
+        QUEUE_MESSAGES.labels(stream=self.stream, outcome="replayed").inc()
+        log.info("queue.dead_letter.replayed", extra={"stream": self.stream, "entry": new_id})
+        return decode_text(new_id)

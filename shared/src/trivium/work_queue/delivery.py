@@ -1,0 +1,227 @@
+"""A consumer's deliveries: read new ones, reclaim abandoned ones, run the handler, settle each.
+
+Settling is one SETTLE script per delivery (ack, release, schedule a retry, or dead-letter), so a
+delivery that another consumer reclaimed and settled meanwhile is left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from typing import Any, Protocol
+
+import redis.asyncio
+from redis.exceptions import RedisError
+
+from trivium.correlation import correlation_id_var, new_correlation_id
+from trivium.metrics import QUEUE_MESSAGES
+from trivium.work_queue import scripts
+from trivium.work_queue.errors import PermanentFailure
+from trivium.work_queue.messages import (
+    Delivery,
+    Handler,
+    Message,
+    decode_fields,
+    decode_message,
+    decode_text,
+    flatten_fields,
+    now_iso,
+    read_entries,
+)
+
+# The package's one logger name, so log routing does not depend on how the package is split.
+log = logging.getLogger("trivium.work_queue")
+
+_MAX_ERROR_CHARS = 2000
+
+
+def compute_backoff(
+    attempt: int, *, base_seconds: float, max_seconds: float, rng: random.Random | None = None
+) -> float:
+    """Seconds before retrying failed `attempt` (1-based): exponential, capped, equal jitter."""
+    ceiling = min(max_seconds, base_seconds * 2.0 ** min(attempt - 1, 62))
+    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+class QueueSettings(Protocol):
+    """The names and settings of a queue that its deliveries need; read live from the queue."""
+
+    stream: str
+    group: str
+    retry_key: str
+    dead_stream: str
+    max_attempts: int
+    base_backoff_seconds: float
+    max_backoff_seconds: float
+    visibility_timeout_seconds: float
+    block_ms: int
+    batch_size: int
+
+
+class Deliveries:
+    """The consumer side of one queue, used by `WorkQueue.run_consumer`."""
+
+    def __init__(self, client: redis.asyncio.Redis, queue: QueueSettings) -> None:
+        self._redis = client
+        self._queue = queue
+        self._settle_script = client.register_script(scripts.SETTLE)
+        self._reclaim_script = client.register_script(scripts.RECLAIM)
+        self._extend_script = client.register_script(scripts.EXTEND)
+
+    async def read(self, consumer: str) -> list[Delivery]:
+        """New deliveries for `consumer`, waiting up to the queue's `block_ms` for some."""
+        queue = self._queue
+        reply: Any = await self._redis.xreadgroup(
+            queue.group, consumer, {queue.stream: ">"}, count=queue.batch_size, block=queue.block_ms
+        )
+        return [
+            Delivery(decode_text(entry_id), decode_fields(raw), 1)
+            for entry_id, raw in read_entries(reply)
+            if raw is not None
+        ]
+
+    async def reclaim(self, consumer: str, cursor: str) -> tuple[str, list[Delivery]]:
+        """Claim for `consumer` deliveries idle past the visibility timeout; returns next cursor."""
+        queue = self._queue
+        min_idle_ms = int(queue.visibility_timeout_seconds * 1000)
+        reply: list[Any] = await self._reclaim_script(
+            keys=[queue.stream], args=[queue.group, consumer, min_idle_ms, cursor, queue.batch_size]
+        )
+        next_cursor, claimed = reply
+        deliveries = [Delivery(decode_text(i), decode_fields(raw), int(n)) for i, n, raw in claimed]
+        if deliveries:
+            log.info("queue.reclaimed", extra={"stream": queue.stream, "count": len(deliveries)})
+        return decode_text(next_cursor), deliveries
+
+    async def handle_all(
+        self,
+        deliveries: list[Delivery],
+        handler: Handler,
+        consumer: str,
+        stop_event: asyncio.Event,
+    ) -> None:
+        """Handle and settle each delivery in turn; once stopped, release the rest unhandled."""
+        for index, delivery in enumerate(deliveries):
+            if stop_event.is_set():
+                # Hand the rest of the batch back instead of leaving it to the visibility timeout.
+                for rest in deliveries[index:]:
+                    fields = {**rest.fields, "attempt": str(rest.attempt)}
+                    await self._settle(
+                        rest, "release", self._queue.stream, "0", *flatten_fields(fields)
+                    )
+                return
+            await self._handle(delivery, handler, consumer)
+
+    async def _handle(self, delivery: Delivery, handler: Handler, consumer: str) -> None:
+        try:
+            message = decode_message(delivery)
+        except (KeyError, ValueError) as error:
+            await self._dead_letter(delivery, delivery.times_delivered, "MalformedMessage", error)
+            return
+        token = correlation_id_var.set(message.correlation_id or new_correlation_id())
+        try:
+            if message.attempt > self._queue.max_attempts:
+                reason = f"delivered {message.attempt - 1} times without acknowledgement"
+                await self._dead_letter(
+                    delivery, message.attempt - 1, "DeliveryLimitExceeded", reason
+                )
+                return
+            heartbeat = asyncio.create_task(self._keep_claimed(delivery.id, consumer))
+            try:
+                await handler(message)
+            except PermanentFailure as error:
+                await self._dead_letter(delivery, message.attempt, type(error).__name__, error)
+            except Exception as error:  # any handler failure is retried, never fatal to the loop
+                await self._retry_or_dead_letter(delivery, message, error)
+            else:
+                if await self._settle(delivery, "ack", self._queue.stream, "0"):
+                    QUEUE_MESSAGES.labels(stream=self._queue.stream, outcome="acked").inc()
+                    log.info("queue.message.acked", extra=_log_fields(self._queue.stream, message))
+            finally:
+                heartbeat.cancel()
+                await asyncio.wait({heartbeat})
+        finally:
+            correlation_id_var.reset(token)
+
+    async def _retry_or_dead_letter(
+        self, delivery: Delivery, message: Message, error: Exception
+    ) -> None:
+        queue = self._queue
+        if message.attempt >= queue.max_attempts:
+            await self._dead_letter(delivery, message.attempt, type(error).__name__, error)
+            return
+        delay = compute_backoff(
+            message.attempt,
+            base_seconds=queue.base_backoff_seconds,
+            max_seconds=queue.max_backoff_seconds,
+        )
+        retry = {
+            **delivery.fields,
+            "attempt": str(message.attempt + 1),
+            "origin": message.original_id,
+            "retry_of": delivery.id,
+            "last_error": f"{type(error).__name__}: {error}"[:_MAX_ERROR_CHARS],
+        }
+        member = json.dumps(flatten_fields(retry))
+        if await self._settle(delivery, "retry", queue.retry_key, str(round(delay * 1000)), member):
+            QUEUE_MESSAGES.labels(stream=queue.stream, outcome="retried").inc()
+            log.warning(
+                "queue.message.retry_scheduled",
+                extra={
+                    **_log_fields(queue.stream, message),
+                    "error_type": type(error).__name__,
+                    "delay_seconds": round(delay, 3),
+                },
+            )
+
+    async def _dead_letter(
+        self, delivery: Delivery, attempts: int, error_type: str, error: object
+    ) -> None:
+        dead = {
+            "payload": delivery.fields.get("payload", ""),
+            "attempts": str(attempts),
+            "error_type": error_type,
+            "error_message": str(error)[:_MAX_ERROR_CHARS],
+            "original_id": delivery.fields.get("origin", delivery.id),
+            "failed_id": delivery.id,
+            "enqueued_at": delivery.fields.get("enqueued_at", ""),
+            "dead_lettered_at": now_iso(),
+            "correlation_id": delivery.fields.get("correlation_id", ""),
+        }
+        queue = self._queue
+        if await self._settle(delivery, "dead", queue.dead_stream, "0", *flatten_fields(dead)):
+            QUEUE_MESSAGES.labels(stream=queue.stream, outcome="dead_lettered").inc()
+            log.error(
+                "queue.message.dead_lettered",
+                extra={
+                    "stream": queue.stream,
+                    "message_id": delivery.id,
+                    "attempts": attempts,
+                    "error_type": error_type,
+                },
+            )
+
+    async def _settle(self, delivery: Delivery, mode: str, target: str, *args: str) -> bool:
+        settled = await self._settle_script(
+            keys=[self._queue.stream, target], args=[self._queue.group, delivery.id, mode, *args]
+        )
+        return settled is not None
+
+    async def _keep_claimed(self, entry_id: str, consumer: str) -> None:
+        # A live consumer with a slow handler keeps its entry; only a dead one loses it.
+        queue = self._queue
+        interval = queue.visibility_timeout_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._extend_script(
+                    keys=[queue.stream], args=[queue.group, consumer, entry_id]
+                )
+            except (RedisError, OSError) as error:
+                log.warning("queue.heartbeat.failed", extra={"error_type": type(error).__name__})
+
+
+def _log_fields(stream: str, message: Message) -> dict[str, object]:
+    return {"stream": stream, "message_id": message.id, "attempt": message.attempt}
