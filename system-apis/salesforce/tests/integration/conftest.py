@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+import redis
 
 from trivium.redis_discovery import RedisEndpoint
 from trivium.service_auth import ServiceTokenIssuer
@@ -19,7 +20,19 @@ ADMIN_TOKEN = "integration-admin-token"
 
 
 @pytest.fixture(scope="module")
-def emulator(trivium_run_dir: Path) -> Iterator[RunningService]:
+def emulator_env() -> dict[str, str]:
+    """Extra emulator settings; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def system_env() -> dict[str, str]:
+    """Extra System API settings; a test module overrides this fixture to change them."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def emulator(trivium_run_dir: Path, emulator_env: dict[str, str]) -> Iterator[RunningService]:
     service = start_service(
         "salesforce_emulator.main:create_app",
         name="sf-emulator",
@@ -28,6 +41,7 @@ def emulator(trivium_run_dir: Path) -> Iterator[RunningService]:
             "SF_EMULATOR_DATABASE_PATH": ":memory:",
             "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
             "SF_EMULATOR_CHAOS_SEED": "7",
+            **emulator_env,
         },
     )
     yield service
@@ -36,8 +50,15 @@ def emulator(trivium_run_dir: Path) -> Iterator[RunningService]:
 
 @pytest.fixture(scope="module")
 def system_api(
-    emulator: RunningService, redis_endpoint: RedisEndpoint, trivium_run_dir: Path
+    emulator: RunningService,
+    redis_endpoint: RedisEndpoint,
+    trivium_run_dir: Path,
+    system_env: dict[str, str],
 ) -> Iterator[RunningService]:
+    # Each module runs its own org: forget the previous module's session and budget.
+    client = redis.Redis.from_url(redis_endpoint.url)
+    client.flushdb()
+    client.close()
     service = start_service(
         "salesforce_system.main:create_app",
         name="salesforce-system",
@@ -49,6 +70,7 @@ def system_api(
             "SF_SYSTEM_BULK_THRESHOLD": "300",
             "SF_SYSTEM_BULK_POLL_SECONDS": "0.1",
             "TRIVIUM_HTTP_MAX_RETRIES": "3",
+            **system_env,
         },
     )
     yield service
@@ -97,3 +119,13 @@ def org_query(org: httpx.AsyncClient) -> OrgQuery:
         return records
 
     return run
+
+
+@pytest_asyncio.fixture
+async def admin(emulator: RunningService) -> AsyncIterator[httpx.AsyncClient]:
+    """The emulator's admin and chaos controls."""
+    async with httpx.AsyncClient(
+        base_url=emulator.url + "/__admin", headers={"X-Admin-Token": ADMIN_TOKEN}, timeout=30
+    ) as client:
+        yield client
+        await client.delete("/chaos")
