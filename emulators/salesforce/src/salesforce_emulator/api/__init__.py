@@ -1,0 +1,1 @@
+"""HTTP routers: thin handlers over the REST resources, Salesforce's wire format throughout."""

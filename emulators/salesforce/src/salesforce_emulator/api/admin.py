@@ -1,0 +1,175 @@
+"""Emulator controls under `/__admin` (admin token required): chaos, limits, reset, seed."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header
+from pydantic import Field
+from starlette.concurrency import run_in_threadpool
+
+from salesforce_emulator.api.deps import EmulatorDep, get_emulator
+from salesforce_emulator.domain.chaos import INJECTABLE_ERRORS
+from salesforce_emulator.domain.deletion import undelete_records
+from salesforce_emulator.emulator import Emulator
+from trivium.problems import BadRequest, Unauthorized, ValidationFailed, problem_responses
+from trivium.schemas import ApiModel, ApiRequest
+
+
+def require_admin(
+    emulator: Annotated[Emulator, Depends(get_emulator)],
+    x_admin_token: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> None:
+    """The admin token, in `X-Admin-Token` or as a bearer token."""
+    given = x_admin_token or (authorization or "").removeprefix("Bearer ").strip()
+    expected = emulator.settings.admin_token.get_secret_value()
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("A valid admin token is required.")
+
+
+router = APIRouter(
+    prefix="/__admin",
+    tags=["admin"],
+    dependencies=[Depends(require_admin)],
+    responses=problem_responses(Unauthorized, BadRequest),
+)
+
+
+class ChaosRead(ApiModel):
+    latency_ms: float
+    jitter_ms: float
+    error_rate: float
+    error_codes: list[str]
+    outage: bool
+
+
+class ChaosUpdate(ApiRequest):
+    latency_ms: float | None = Field(default=None, ge=0, le=60_000)
+    jitter_ms: float | None = Field(default=None, ge=0, le=60_000)
+    error_rate: float | None = Field(default=None, ge=0, le=1)
+    error_codes: list[str] | None = Field(
+        default=None, description=f"Any of {', '.join(sorted(INJECTABLE_ERRORS))}."
+    )
+    outage: bool | None = None
+
+
+def _chaos_read(emulator: Emulator) -> ChaosRead:
+    settings = emulator.chaos.settings
+    return ChaosRead(
+        latency_ms=settings.latency_ms,
+        jitter_ms=settings.jitter_ms,
+        error_rate=settings.error_rate,
+        error_codes=list(settings.error_codes),
+        outage=settings.outage,
+    )
+
+
+@router.get("/chaos")
+async def get_chaos(emulator: EmulatorDep) -> ChaosRead:
+    """The faults currently injected."""
+    return _chaos_read(emulator)
+
+
+@router.put("/chaos")
+async def set_chaos(emulator: EmulatorDep, update: ChaosUpdate) -> ChaosRead:
+    """Inject latency (fixed + jitter), errors at a rate with chosen codes, or a full outage."""
+    changes = update.model_dump(exclude_none=True, by_alias=False)
+    try:
+        emulator.chaos.configure(**changes)
+    except ValueError as error:
+        raise ValidationFailed(str(error)) from error
+    return _chaos_read(emulator)
+
+
+@router.delete("/chaos")
+async def clear_chaos(emulator: EmulatorDep) -> ChaosRead:
+    """Stop injecting faults."""
+    emulator.chaos.reset()
+    return _chaos_read(emulator)
+
+
+class LimitsRead(ApiModel):
+    max: int
+    used: int
+    remaining: int
+
+
+class LimitsUpdate(ApiRequest):
+    remaining: int | None = Field(default=None, ge=0, description="Daily API requests left.")
+    max: int | None = Field(default=None, ge=0, description="A new daily allocation.")
+
+
+def _limits_read(emulator: Emulator) -> LimitsRead:
+    used, maximum = emulator.limits.usage()
+    return LimitsRead(max=maximum, used=used, remaining=max(maximum - used, 0))
+
+
+@router.get("/limits")
+async def get_limits(emulator: EmulatorDep) -> LimitsRead:
+    """Today's API request usage."""
+    return _limits_read(emulator)
+
+
+@router.put("/limits")
+async def set_limits(emulator: EmulatorDep, update: LimitsUpdate) -> LimitsRead:
+    """Change the allocation or what remains of it (0 makes every call a 403)."""
+    if update.max is not None:
+        emulator.limits.reset(daily_api_requests=update.max)
+    if update.remaining is not None:
+        emulator.limits.set_remaining(update.remaining)
+    return _limits_read(emulator)
+
+
+class ResetRequest(ApiRequest):
+    seed: bool = Field(default=False, description="Load the demo data after emptying the org.")
+
+
+class ResetRead(ApiModel):
+    seeded: dict[str, int]
+
+
+@router.post("/reset")
+async def reset(emulator: EmulatorDep, request: ResetRequest | None = None) -> ResetRead:
+    """Empty the org: records, change events, query locators, chaos and the API counter."""
+    seed = bool(request and request.seed)
+    seeded = await run_in_threadpool(emulator.reset, seed=seed)
+    emulator.chaos.reset()
+    emulator.limits.reset()
+    return ResetRead(seeded=seeded)
+
+
+@router.post("/seed")
+async def seed(emulator: EmulatorDep) -> ResetRead:
+    """Replace the org's data with the deterministic demo data set."""
+    return ResetRead(seeded=await run_in_threadpool(emulator.reset, seed=True))
+
+
+class UndeleteRequest(ApiRequest):
+    ids: list[str] = Field(min_length=1, max_length=200)
+
+
+class UndeleteResult(ApiModel):
+    id: str
+    success: bool
+    errors: list[str]
+
+
+@router.post("/undelete")
+async def undelete(emulator: EmulatorDep, request: UndeleteRequest) -> list[UndeleteResult]:
+    """Restore records from the recycle bin (publishes UNDELETE change events)."""
+
+    def work() -> list[UndeleteResult]:
+        with emulator.org.store.transaction() as conn:
+            results = undelete_records(conn, emulator.org, request.ids, emulator.system_context())
+        return [
+            UndeleteResult(
+                id=result.id or raw,
+                success=result.success,
+                errors=[f"{item.error_code}: {item.message}" for item in result.errors],
+            )
+            for raw, result in zip(request.ids, results, strict=True)
+        ]
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,1 @@
+"""The org itself: schema, records, validation, limits, events and jobs (no web framework here)."""

@@ -1,0 +1,67 @@
+"""The org: schema, database, id counters and change events, shared by every operation."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+
+from salesforce_emulator.domain.errors import not_found
+from salesforce_emulator.domain.events import ChangeEventLog
+from salesforce_emulator.domain.ids import IdAllocator, make_id
+from salesforce_emulator.domain.schema import Catalog, FieldDef, ObjectDef
+from salesforce_emulator.domain.store import Store, quote_name
+
+ORG_ID = make_id("00D", 1)
+# Auto-number formats: digits per field and the first number Salesforce hands out.
+AUTO_NUMBERS = {
+    ("Quote", "QuoteNumber"): (8, 1),
+    ("Order", "OrderNumber"): (8, 100),
+    ("QuoteLineItem", "LineNumber"): (5, 1),
+    ("OrderItem", "OrderItemNumber"): (10, 1),
+}
+
+
+@dataclass
+class Org:
+    """Everything an operation on records needs, built once per app."""
+
+    store: Store
+    catalog: Catalog
+    events: ChangeEventLog
+    ids: IdAllocator = field(default_factory=IdAllocator)
+    org_id: str = ORG_ID
+    _auto_numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+    _auto_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def object_or_raise(self, name: str) -> ObjectDef:
+        """The sObject named `name`, or 404 NOT_FOUND like an unknown sObject URL."""
+        obj = self.catalog.object(name)
+        if obj is None:
+            raise not_found()
+        return obj
+
+    def load_counters(self) -> None:
+        """Continue id and auto-number sequences after what the database already holds."""
+        self.ids.reset()
+        with self._auto_lock:
+            self._auto_numbers.clear()
+        with self.store.reading() as conn:
+            for obj in self.catalog.objects():
+                row = conn.execute(f'SELECT MAX("Id") FROM {quote_name(obj.name)}').fetchone()
+                self.ids.seed(obj.key_prefix, row[0])
+
+    def next_auto_number(self, conn: sqlite3.Connection, obj: ObjectDef, item: FieldDef) -> str:
+        """The next value of an auto-number field, zero-padded."""
+        digits, first = AUTO_NUMBERS.get((obj.name, item.name), (8, 1))
+        key = (obj.name, item.name)
+        with self._auto_lock:
+            if key not in self._auto_numbers:
+                row = conn.execute(
+                    f"SELECT MAX(CAST({quote_name(item.name)} AS INTEGER)) "
+                    f"FROM {quote_name(obj.name)}"
+                ).fetchone()
+                self._auto_numbers[key] = max(int(row[0] or 0) + 1, first)
+            number = self._auto_numbers[key]
+            self._auto_numbers[key] = number + 1
+        return str(number).zfill(digits)

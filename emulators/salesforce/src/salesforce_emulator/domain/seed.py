@@ -1,0 +1,208 @@
+"""The deterministic demo org: accounts, contacts, products with prices, opportunities, quotes.
+
+Loaded into an empty org, it always gets the same ids (ids count up from 1 per key prefix).
+It lines up with the S/4HANA emulator's demo data through these keys:
+
+| Salesforce                                   | S/4HANA                                   |
+|----------------------------------------------|-------------------------------------------|
+| Account AccountNumber P-1001, P-1002, P-1003 | partner accounts of the partner portal    |
+| Account.ERP_Customer_Number__c 1000001..03   | BusinessPartner / Customer 1000001..1000003 |
+| Product2.ERP_Material__c MAT-0001..MAT-0040  | Product (material) MAT-0001..MAT-0040     |
+
+Only the three partner accounts carry an ERP customer number; the other 47 accounts are
+prospects and customers that exist in Salesforce only until the create-customer flow links them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from salesforce_emulator.domain.context import WriteContext
+from salesforce_emulator.domain.dml import insert_records
+from salesforce_emulator.domain.objects import PRODUCT_FAMILIES
+from salesforce_emulator.domain.org import Org
+from salesforce_emulator.domain.rules import standard_pricebook_id
+
+PARTNERS = (
+    ("Nordwind Industrietechnik GmbH", "P-1001", "1000001", "Hamburg", "20095", "Machinery"),
+    ("Alpen Anlagenbau AG", "P-1002", "1000002", "München", "80331", "Engineering"),
+    ("Rhein Fluid Systems GmbH", "P-1003", "1000003", "Köln", "50667", "Manufacturing"),
+)
+PARTNER_CUSTOMER_NUMBERS = tuple(partner[2] for partner in PARTNERS)
+MATERIALS = tuple(f"MAT-{number:04d}" for number in range(1, 41))
+_PREFIXES = (
+    "Adler", "Berg", "Delta", "Elbe", "Falken", "Granit", "Hansa", "Isar", "Jura", "Kompass",
+    "Linden", "Main", "Nova", "Oder", "Polar", "Quelle", "Ruhr", "Saale", "Tauber", "Uhland",
+    "Vulkan", "Weser", "Zenit",
+)  # fmt: skip
+_SUFFIXES = ("Maschinenbau GmbH", "Logistik AG", "Energie GmbH", "Chemie KG", "Werke GmbH")
+_CITIES = (
+    ("Berlin", "10115"), ("Frankfurt am Main", "60311"), ("Stuttgart", "70173"),
+    ("Düsseldorf", "40213"), ("Leipzig", "04109"), ("Dresden", "01067"), ("Hannover", "30159"),
+    ("Nürnberg", "90402"), ("Bremen", "28195"), ("Essen", "45127"),
+)  # fmt: skip
+_INDUSTRIES = ("Manufacturing", "Energy", "Chemicals", "Transportation", "Utilities", "Machinery")
+_FIRST_NAMES = (
+    "Anna",
+    "Lukas",
+    "Marie",
+    "Felix",
+    "Sophie",
+    "Jonas",
+    "Lena",
+    "Paul",
+    "Laura",
+    "Max",
+)
+_LAST_NAMES = (
+    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann",
+    "Schulz", "Koch", "Richter",
+)  # fmt: skip
+_PRODUCTS = (
+    "Centrifugal Pump", "Gate Valve", "Ball Valve", "Pressure Sensor", "Flow Meter",
+    "Control Unit", "Gear Motor", "Shaft Seal", "Filter Cartridge", "Service Kit",
+)  # fmt: skip
+_OPEN_STAGES = (
+    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Proposal/Price Quote",
+    "Negotiation/Review",
+)  # fmt: skip
+
+
+def _accounts() -> list[dict[str, Any]]:
+    accounts: list[dict[str, Any]] = [
+        {
+            "Name": name, "AccountNumber": number, "ERP_Customer_Number__c": erp,
+            "Type": "Channel Partner / Reseller", "Industry": industry, "BillingCity": city,
+            "BillingPostalCode": postal, "BillingCountry": "Germany",
+            "BillingStreet": f"Industriestraße {index + 1}", "Phone": f"+49 40 5550{index + 1:03d}",
+            "Website": f"https://www.{number.lower()}.example", "Rating": "Hot",
+        }
+        for index, (name, number, erp, city, postal, industry) in enumerate(PARTNERS)
+    ]  # fmt: skip
+    for index in range(47):
+        city, postal = _CITIES[index % len(_CITIES)]
+        name = f"{_PREFIXES[index % len(_PREFIXES)]} {_SUFFIXES[index % len(_SUFFIXES)]}"
+        if index >= len(_PREFIXES):
+            name = f"{name} {city}"
+        accounts.append(
+            {
+                "Name": name, "AccountNumber": f"C-{2001 + index}",
+                "Type": "Customer - Direct" if index % 3 else "Prospect",
+                "Industry": _INDUSTRIES[index % len(_INDUSTRIES)], "BillingCity": city,
+                "BillingPostalCode": postal, "BillingCountry": "Germany",
+                "BillingStreet": f"Hauptstraße {10 + index}", "Phone": f"+49 30 5551{index:03d}",
+                "NumberOfEmployees": 50 + index * 25,
+            }
+        )  # fmt: skip
+    return accounts
+
+
+def _contacts(account_ids: list[str]) -> list[dict[str, Any]]:
+    contacts = []
+    for index, account_id in enumerate(account_ids):
+        for offset in range(2):
+            number = index * 2 + offset
+            first = _FIRST_NAMES[number % len(_FIRST_NAMES)]
+            last = _LAST_NAMES[number % len(_LAST_NAMES)]
+            contacts.append(
+                {
+                    "AccountId": account_id, "FirstName": first, "LastName": last,
+                    "Title": "Purchasing Manager" if offset == 0 else "Technical Lead",
+                    "Email": f"{first}.{last}.{number}@customer.example".lower()
+                    .replace("ü", "ue").replace("ö", "oe"),
+                    "Phone": f"+49 30 7000{number:03d}",
+                }
+            )  # fmt: skip
+    return contacts
+
+
+def _products() -> list[dict[str, Any]]:
+    return [
+        {
+            "Name": f"{_PRODUCTS[index % len(_PRODUCTS)]} {100 + index * 10}",
+            "ProductCode": material, "ERP_Material__c": material, "IsActive": True,
+            "Family": PRODUCT_FAMILIES[index % len(PRODUCT_FAMILIES)],
+            "QuantityUnitOfMeasure": "Each" if index % 4 else "Piece",
+            "Available_Quantity__c": float((index * 37) % 500),
+            "Description": f"Demo material {material}",
+        }
+        for index, material in enumerate(MATERIALS)
+    ]  # fmt: skip
+
+
+def list_price(index: int) -> float:
+    """The standard list price of material number `index + 1`."""
+    return 25.0 + index * 12.5
+
+
+def _insert(org: Org, ctx: WriteContext, name: str, bodies: list[dict[str, Any]]) -> list[str]:
+    with org.store.transaction() as conn:
+        results = insert_records(conn, org, org.object_or_raise(name), bodies, ctx)
+    failures = [result.errors for result in results if not result.success]
+    if failures:
+        raise RuntimeError(f"demo seed of {name} failed: {failures[:3]}")
+    return [result.id for result in results if result.id]
+
+
+def seed_demo_data(org: Org, ctx: WriteContext, *, today: date | None = None) -> dict[str, int]:
+    """Load the demo data set; returns how many records of each object were created."""
+    ctx = WriteContext(ctx.user_id, ctx.origin, clock=ctx.clock, publish_events=False)
+    day = today or ctx.now().date()
+    with org.store.reading() as conn:
+        book = standard_pricebook_id(conn)
+    if book is None:
+        raise RuntimeError("the standard price book must exist before seeding")
+    accounts = _insert(org, ctx, "Account", _accounts())
+    contacts = _insert(org, ctx, "Contact", _contacts(accounts))
+    products = _insert(org, ctx, "Product2", _products())
+    entries = _insert(
+        org, ctx, "PricebookEntry",
+        [
+            {"Pricebook2Id": book, "Product2Id": product, "UnitPrice": list_price(index),
+             "IsActive": True}
+            for index, product in enumerate(products)
+        ],
+    )  # fmt: skip
+    opportunities = _insert(
+        org, ctx, "Opportunity",
+        [
+            {"Name": f"Opportunity {index + 1:02d}", "AccountId": accounts[index % 12],
+             "StageName": _OPEN_STAGES[index % len(_OPEN_STAGES)],
+             "CloseDate": (day + timedelta(days=30 + index * 7)).isoformat(),
+             "Pricebook2Id": book, "Amount": 5000.0 + index * 750}
+            for index in range(20)
+        ],
+    )  # fmt: skip
+    quotes = _insert(
+        org, ctx, "Quote",
+        [
+            {"Name": f"Quote {index + 1:02d}", "OpportunityId": opportunities[index],
+             "Status": "Accepted", "Pricebook2Id": book,
+             "ExpirationDate": (day + timedelta(days=60)).isoformat(),
+             "ContactId": contacts[(index % 12) * 2], "ShippingHandling": 49.0, "Tax": 0.0}
+            for index in range(6)
+        ],
+    )  # fmt: skip
+    lines = [
+        {"QuoteId": quote, "PricebookEntryId": entries[(index * 5 + line) % len(entries)],
+         "Quantity": float(line + 1) * 2, "UnitPrice": list_price((index * 5 + line) % 40),
+         "Discount": 5.0 if line == 0 else None}
+        for index, quote in enumerate(quotes)
+        for line in range(2 + index % 3)
+    ]  # fmt: skip
+    quote_lines = _insert(org, ctx, "QuoteLineItem", lines)
+    return {
+        "Account": len(accounts), "Contact": len(contacts), "Product2": len(products),
+        "PricebookEntry": len(entries), "Opportunity": len(opportunities), "Quote": len(quotes),
+        "QuoteLineItem": len(quote_lines),
+    }  # fmt: skip
+
+
+def is_empty(org: Org) -> bool:
+    """True when the org holds no business records yet (only its user and price book)."""
+    with org.store.reading() as conn:
+        return not any(
+            conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone()
+            for name in ("Account", "Product2", "Opportunity")
+        )

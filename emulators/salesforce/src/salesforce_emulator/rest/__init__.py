@@ -1,0 +1,1 @@
+"""The REST resources' semantics, callable by the HTTP routers and by composite subrequests."""
