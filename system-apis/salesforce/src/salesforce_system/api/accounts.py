@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from salesforce_system.api.deps import DEFAULT_LIMIT, CrmDep, CursorQuery, LimitQuery
+from salesforce_system.api.deps import CrmDep
 from salesforce_system.domain.errors import (
     CrmBudgetExhausted,
     CrmUnavailable,
     DuplicateRecord,
-    InvalidCursor,
     RecordNotFound,
     RecordRejected,
 )
@@ -26,6 +25,7 @@ from salesforce_system.domain.models import (
 )
 from salesforce_system.domain.paging import fetch_page
 from trivium.idempotency import idempotent_route
+from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
 from trivium.problems import problem_responses
 from trivium.schemas import Page
 
@@ -48,7 +48,7 @@ async def search_accounts(
     postal_code: Annotated[str | None, Query(alias="postalCode", max_length=20)] = None,
     website_domain: Annotated[str | None, Query(alias="websiteDomain", max_length=255)] = None,
     owner_id: Annotated[str | None, Query(alias="ownerId", max_length=18)] = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[AccountRead]:
     """Accounts matching every given criterion (name matches anywhere), ordered by id."""
@@ -117,7 +117,7 @@ async def update_account(account_id: AccountId, changes: AccountUpdate, crm: Crm
 async def list_contacts(
     account_id: AccountId,
     crm: CrmDep,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[ContactRead]:
     """The account's contacts."""
@@ -135,7 +135,7 @@ async def list_contacts(
 async def list_open_opportunities(
     account_id: AccountId,
     crm: CrmDep,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[OpportunityRead]:
     """The account's open (not closed) opportunities."""
@@ -152,7 +152,7 @@ async def list_open_opportunities(
 async def list_orders(
     account_id: AccountId,
     crm: CrmDep,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[OrderRead]:
     """The account's orders with their items."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
 from salesforce_system.adapters.ports import CrmPort
-from salesforce_system.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from salesforce_system.settings import SalesforceSystemSettings
 
 
@@ -23,8 +22,3 @@ def get_settings(request: Request) -> SalesforceSystemSettings:
 
 CrmDep = Annotated[CrmPort, Depends(get_crm)]
 SettingsDep = Annotated[SalesforceSystemSettings, Depends(get_settings)]
-LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
-CursorQuery = Annotated[
-    str | None, Query(max_length=64, description="`nextCursor` of the previous page.")
-]
-DEFAULT_LIMIT = DEFAULT_PAGE_SIZE

@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from salesforce_system.api.deps import DEFAULT_LIMIT, CrmDep, CursorQuery, LimitQuery, SettingsDep
+from salesforce_system.api.deps import CrmDep, SettingsDep
 from salesforce_system.domain.budget import ensure_budget_for_optional_work
 from salesforce_system.domain.errors import (
     CrmBudgetExhausted,
     CrmBudgetReserved,
     CrmTimeout,
     CrmUnavailable,
-    InvalidCursor,
 )
 from salesforce_system.domain.models import ProductRead, ProductUpsert, ProductUpsertReport
 from salesforce_system.domain.paging import fetch_page
+from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
 from trivium.problems import problem_responses
 from trivium.schemas import ApiRequest, Page
 
@@ -34,7 +34,7 @@ class ProductBatch(ApiRequest):
 async def list_products(
     crm: CrmDep,
     search: Annotated[str | None, Query(max_length=255, description="Name, code or sku.")] = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[ProductRead]:
     """Products, optionally those whose name, product code or ERP material contains `search`."""

@@ -63,9 +63,3 @@ class CrmAuthenticationFailed(Problem):
     slug = "crm-authentication-failed"
     title = "Trivium could not log in to the CRM"
     status = 502
-
-
-class InvalidCursor(Problem):
-    slug = "invalid-cursor"
-    title = "The paging cursor is not valid"
-    status = 400

@@ -1,0 +1,78 @@
+"""Cursor pagination (`?limit=&cursor=` → `{"items", "nextCursor"}`): opaque cursors, and one row
+more than asked for, to know whether another page follows without counting."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+from fastapi import Query
+
+from trivium.problems import BadRequest
+from trivium.schemas import Page
+
+ItemT = TypeVar("ItemT")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_OFFSET = 1_000_000
+_OFFSET_SHAPE = re.compile(r"^o:(\d{1,7})$")
+
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
+CursorQuery = Annotated[
+    str | None, Query(max_length=256, description="`nextCursor` of the previous page.")
+]
+
+
+class InvalidCursor(BadRequest):
+    slug = "invalid-cursor"
+    title = "The paging cursor is not valid"
+
+
+def encode_cursor(position: str) -> str:
+    """An opaque cursor for a position in a listing."""
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, shape: re.Pattern[str]) -> str:
+    """The position a cursor names; InvalidCursor unless it has the expected shape."""
+    try:
+        position = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidCursor("The cursor is not one this API issued.") from error
+    if not shape.match(position):
+        raise InvalidCursor("The cursor is not one this API issued.")
+    return position
+
+
+async def keyset_page(
+    fetch: Callable[[int, str | None], Awaitable[list[ItemT]]],
+    *,
+    key: Callable[[ItemT], str],
+    key_shape: re.Pattern[str],
+    limit: int,
+    cursor: str | None,
+) -> Page[ItemT]:
+    """A page of `fetch(limit + 1, after_key)` over rows ordered by a unique key."""
+    after = decode_cursor(cursor, shape=key_shape) if cursor else None
+    rows = await fetch(limit + 1, after)
+    items = rows[:limit]
+    more = len(rows) > limit and bool(items)
+    return Page(items=items, next_cursor=encode_cursor(key(items[-1])) if more else None)
+
+
+async def offset_page(
+    fetch: Callable[[int, int], Awaitable[list[ItemT]]], *, limit: int, cursor: str | None
+) -> Page[ItemT]:
+    """A page of `fetch(limit + 1, offset)`, for backends that can only skip rows."""
+    offset = int(decode_cursor(cursor, shape=_OFFSET_SHAPE)[2:]) if cursor else 0
+    if offset > MAX_OFFSET:
+        raise InvalidCursor("The cursor is not one this API issued.")
+    rows = await fetch(limit + 1, offset)
+    more = len(rows) > limit
+    return Page(
+        items=rows[:limit], next_cursor=encode_cursor(f"o:{offset + limit}") if more else None
+    )

@@ -1,0 +1,62 @@
+"""Cursor pages over keyset and offset listings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from trivium.paging import InvalidCursor, encode_cursor, keyset_page, offset_page
+
+ROWS = [f"row-{n:02d}" for n in range(7)]
+KEY_SHAPE = re.compile(r"^row-\d{2}$")
+
+
+async def by_key(size: int, after: str | None) -> list[str]:
+    return [row for row in ROWS if after is None or row > after][:size]
+
+
+async def by_offset(size: int, offset: int) -> list[str]:
+    return ROWS[offset : offset + size]
+
+
+class TestKeysetPage:
+    @pytest.mark.asyncio
+    async def test_pages_cover_every_row_once(self) -> None:
+        seen, cursor = [], None
+        while True:
+            page = await keyset_page(by_key, key=str, key_shape=KEY_SHAPE, limit=3, cursor=cursor)
+            seen += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == ROWS
+
+    @pytest.mark.asyncio
+    async def test_exact_fit_has_no_next_page(self) -> None:
+        page = await keyset_page(by_key, key=str, key_shape=KEY_SHAPE, limit=7, cursor=None)
+        assert page.next_cursor is None
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("cursor", ["%%%", encode_cursor("'; DROP TABLE x"), "AAAA"])
+    async def test_foreign_cursor_is_invalid(self, cursor: str) -> None:
+        with pytest.raises(InvalidCursor):
+            await keyset_page(by_key, key=str, key_shape=KEY_SHAPE, limit=3, cursor=cursor)
+
+
+class TestOffsetPage:
+    @pytest.mark.asyncio
+    async def test_pages_cover_every_row_once(self) -> None:
+        seen, cursor = [], None
+        while True:
+            page = await offset_page(by_offset, limit=2, cursor=cursor)
+            seen += page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == ROWS
+
+    @pytest.mark.asyncio
+    async def test_offset_beyond_the_cap_is_invalid(self) -> None:
+        with pytest.raises(InvalidCursor):
+            await offset_page(by_offset, limit=2, cursor=encode_cursor("o:9999999"))
