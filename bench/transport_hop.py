@@ -1,11 +1,23 @@
-"""What one extra service hop costs, on httpx's own transport (httpcore) and on the aiohttp
-transport that `trivium.http_client` uses by default.
+"""What one extra service hop costs, on the aiohttp transport that `trivium.http_client` uses by
+default and on httpx's own transport (httpcore).
 
-A target service and, per transport, a relay service run as separate uvicorn processes on
-loopback. The load comes from aiohttp in this process (not httpx), so that the load generator is
-the same for every figure and is not itself the transport under test. Figures: p50/p99 latency at
-concurrency 1 straight to the target and through the relay (the difference is the hop), and
-small-POST throughput through the relay at concurrency 50. Medians of several rounds after warm-up.
+Set-up: a target service and, per transport, a relay service run as separate uvicorn processes
+(one worker each) on 127.0.0.1; a relay forwards every `POST /echo` to the target through a client
+from `create_http_client` (see `_hop_apps.py`). The load comes from aiohttp in this process, not
+from httpx: the load generator is then the same for every figure, is not itself the transport
+under test, and costs little CPU per request (the `direct` row's throughput is its ceiling with
+the target, well above what the relays reach).
+
+Figures, each the median of several rounds after a warm-up, rounds interleaved across paths so
+that drift of the machine hits every path alike:
+- p50/p99 latency at concurrency 1, straight to the target and through each relay; the difference
+  of the medians is the cost of one hop;
+- small-POST throughput at concurrency 50 for a fixed time, with the relay's CPU time per request
+  (from /proc) and any non-200 answers.
+On a 2-core machine the load generator, the target and the relay share the cores: compare the rows
+with each other rather than with another machine. The whole run takes about 40 s.
+
+Run: `.venv/bin/python bench/transport_hop.py [--json PATH]`.
 """
 
 from __future__ import annotations
@@ -13,10 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
@@ -24,36 +38,59 @@ import aiohttp
 from trivium.testing.services import RunningService, start_service
 
 BENCH_DIR = Path(__file__).resolve().parent
+TRANSPORTS = ("aiohttp", "httpcore")
 ROUNDS = 3
+WARMUP_REQUESTS = 200
 SEQUENTIAL_REQUESTS = 400
 CONCURRENCY = 50
-CONCURRENT_REQUESTS = 3_000
+THROUGHPUT_SECONDS = 3.0
 PAYLOAD = {"sku": "MAT-0001", "quantity": 3}
 
+Figures = dict[str, dict[str, float]]
 
-async def latencies(session: aiohttp.ClientSession, url: str, count: int) -> list[float]:
+
+async def sequential_latencies(
+    session: aiohttp.ClientSession, url: str, count: int
+) -> tuple[list[float], int]:
+    """Seconds per answered request, one request at a time, and the count of failed ones."""
     samples = []
+    failed = 0
     for _ in range(count):
         started = time.perf_counter()
-        async with session.post(url, json=PAYLOAD) as response:
-            await response.read()
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
-async def throughput(session: aiohttp.ClientSession, url: str) -> float:
-    remaining = CONCURRENT_REQUESTS
-
-    async def worker() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
+        try:
             async with session.post(url, json=PAYLOAD) as response:
                 await response.read()
+                ok = response.status == 200
+        except aiohttp.ClientError:
+            ok = False
+        if ok:
+            samples.append(time.perf_counter() - started)
+        else:
+            failed += 1
+    return samples, failed
+
+
+async def throughput(
+    session: aiohttp.ClientSession, url: str, *, seconds: float
+) -> tuple[float, int, int]:
+    """Requests per second at CONCURRENCY for `seconds`, with answered and failed counts."""
+    answered = failed = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal answered, failed
+        while time.perf_counter() < deadline:
+            try:
+                async with session.post(url, json=PAYLOAD) as response:
+                    await response.read()
+                    ok = response.status == 200
+            except aiohttp.ClientError:
+                ok = False
+            answered, failed = (answered + 1, failed) if ok else (answered, failed + 1)
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return CONCURRENT_REQUESTS / (time.perf_counter() - started)
+    return answered / (time.perf_counter() - started), answered, failed
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -61,72 +98,124 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)]
 
 
-async def measure(
-    target: RunningService, relays: dict[str, RunningService]
-) -> dict[str, dict[str, float]]:
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of a process so far (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields 14 and 15 of stat(5) are utime and stime; the split drops the first two.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(target: RunningService, relays: Mapping[str, RunningService]) -> Figures:
+    """Latency and throughput of every path, medians over the rounds."""
+    urls = {"direct": target.url + "/echo"} | {
+        name: relay.url + "/echo" for name, relay in relays.items()
+    }
+    processes = {"direct": target} | dict(relays)
+    latency: dict[str, list[list[float]]] = {path: [] for path in urls}
+    rates: dict[str, list[float]] = {path: [] for path in urls}
+    cpu_per_request: dict[str, list[float]] = {path: [] for path in urls}
+    failures = dict.fromkeys(urls, 0)
     connector = aiohttp.TCPConnector(limit=CONCURRENCY * 2)
-    figures: dict[str, dict[str, float]] = {}
     async with aiohttp.ClientSession(connector=connector) as session:
-        for url in [target.url, *(relay.url for relay in relays.values())]:
-            await latencies(session, url + "/echo", 100)
-        direct = [
-            await latencies(session, target.url + "/echo", SEQUENTIAL_REQUESTS)
-            for _ in range(ROUNDS)
-        ]
-        direct_p50 = statistics.median(percentile(r, 0.5) for r in direct)
-        direct_p99 = statistics.median(percentile(r, 0.99) for r in direct)
-        figures["direct"] = {"p50_ms": direct_p50 * 1000, "p99_ms": direct_p99 * 1000}
-        for name, relay in relays.items():
-            rounds = [
-                await latencies(session, relay.url + "/echo", SEQUENTIAL_REQUESTS)
-                for _ in range(ROUNDS)
-            ]
-            p50 = statistics.median(percentile(r, 0.5) for r in rounds)
-            p99 = statistics.median(percentile(r, 0.99) for r in rounds)
-            rates = [await throughput(session, relay.url + "/echo") for _ in range(ROUNDS)]
-            figures[name] = {
-                "p50_ms": p50 * 1000,
-                "p99_ms": p99 * 1000,
-                "hop_p50_ms": (p50 - direct_p50) * 1000,
-                "posts_per_s_at_50": statistics.median(rates),
-            }
+        for url in urls.values():
+            await sequential_latencies(session, url, WARMUP_REQUESTS)
+            await throughput(session, url, seconds=0.5)
+        for _ in range(ROUNDS):
+            for path, url in urls.items():
+                samples, failed = await sequential_latencies(session, url, SEQUENTIAL_REQUESTS)
+                latency[path].append(samples)
+                failures[path] += failed
+            for path, url in urls.items():
+                cpu_before = cpu_seconds(processes[path].process.pid)
+                rate, answered, failed = await throughput(session, url, seconds=THROUGHPUT_SECONDS)
+                cpu_after = cpu_seconds(processes[path].process.pid)
+                rates[path].append(rate)
+                failures[path] += failed
+                if cpu_before is not None and cpu_after is not None and answered:
+                    cpu_per_request[path].append((cpu_after - cpu_before) / answered)
+    figures: Figures = {}
+    for path in urls:
+        figures[path] = {
+            "p50_ms": statistics.median(percentile(r, 0.50) for r in latency[path]) * 1000,
+            "p99_ms": statistics.median(percentile(r, 0.99) for r in latency[path]) * 1000,
+            "posts_per_s_at_50": statistics.median(rates[path]),
+            "failed": failures[path],
+        }
+        if cpu_per_request[path]:
+            server_cpu_ms = statistics.median(cpu_per_request[path]) * 1000
+            figures[path]["server_cpu_ms_per_request"] = server_cpu_ms
+    for path in relays:
+        for quantile in ("p50", "p99"):
+            hop = figures[path][f"{quantile}_ms"] - figures["direct"][f"{quantile}_ms"]
+            figures[path][f"hop_{quantile}_ms"] = hop
     return figures
 
 
+def render(figures: Figures) -> str:
+    """The figures as a fixed-width table."""
+    header = (
+        f"{'path':<16} {'p50 ms':>7} {'p99 ms':>7} {'hop p50':>8} {'hop p99':>8} "
+        f"{'POST/s @50':>11} {'CPU ms/req':>11} {'failed':>7}\n"
+    )
+    lines = [header, "-" * (len(header) - 1) + "\n"]
+    for path, figure in figures.items():
+        label = "direct" if path == "direct" else f"relay ({path})"
+
+        def cell(key: str, width: int, digits: int, figure: dict[str, float] = figure) -> str:
+            return f"{figure[key]:>{width}.{digits}f}" if key in figure else f"{'-':>{width}}"
+
+        lines.append(
+            f"{label:<16} {cell('p50_ms', 7, 2)} {cell('p99_ms', 7, 2)} "
+            f"{cell('hop_p50_ms', 8, 2)} {cell('hop_p99_ms', 8, 2)} "
+            f"{cell('posts_per_s_at_50', 11, 0)} {cell('server_cpu_ms_per_request', 11, 3)} "
+            f"{int(figure['failed']):>7}\n"
+        )
+    lines.append(
+        "CPU ms/req: CPU time of the process answering the load (the target for `direct`, "
+        "the relay otherwise).\n"
+    )
+    return "".join(lines)
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", type=Path)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     env = {"PYTHONPATH": str(BENCH_DIR)}
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="trivium-hop-") as folder:
         logs = Path(folder)
         target = start_service("_hop_apps:create_target", name="target", log_dir=logs, env=env)
-        relays = {
-            name: start_service(
-                "_hop_apps:create_relay",
-                name=f"relay-{name}",
-                log_dir=logs,
-                env={**env, "HOP_TRANSPORT": name, "HOP_TARGET_URL": target.url},
-            )
-            for name in ("aiohttp", "httpcore")
-        }
+        relays: dict[str, RunningService] = {}
         try:
+            for name in TRANSPORTS:
+                relays[name] = start_service(
+                    "_hop_apps:create_relay",
+                    name=f"relay-{name}",
+                    log_dir=logs,
+                    env={**env, "HOP_TRANSPORT": name, "HOP_TARGET_URL": target.url},
+                )
             figures = asyncio.run(measure(target, relays))
+            for path, service in {"direct": target, **relays}.items():
+                if figures[path]["failed"]:
+                    sys.stderr.write(f"--- {service.name} log ---\n{service.log_tail(40)}\n")
         finally:
             for service in (*relays.values(), target):
                 service.stop()
-    out = sys.stdout
-    out.write(f"{'path':<10} {'p50 ms':>8} {'p99 ms':>8} {'hop p50 ms':>11} {'POST/s @50':>11}\n")
-    for name, figure in figures.items():
-        hop = f"{figure['hop_p50_ms']:>11.2f}" if "hop_p50_ms" in figure else f"{'-':>11}"
-        rate = (
-            f"{figure['posts_per_s_at_50']:>11.0f}"
-            if "posts_per_s_at_50" in figure
-            else f"{'-':>11}"
-        )
-        out.write(f"{name:<10} {figure['p50_ms']:>8.2f} {figure['p99_ms']:>8.2f} {hop} {rate}\n")
+    sys.stdout.write(render(figures))
+    sys.stdout.write(f"({time.perf_counter() - started:.0f} s)\n")
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+        config = {
+            "rounds": ROUNDS,
+            "sequential_requests": SEQUENTIAL_REQUESTS,
+            "concurrency": CONCURRENCY,
+            "throughput_seconds": THROUGHPUT_SECONDS,
+            "cpus": os.cpu_count(),
+        }
+        args.json.write_text(json.dumps({"config": config, "results": figures}, indent=2) + "\n")
     return 0
 
 

@@ -1,167 +1,395 @@
-"""The resilient client against a scripted backend on loopback: retries, breaker, headers."""
+"""The resilient client against a scripted backend on loopback: retries, breaker, headers, metrics.
+
+The backend is a real aiohttp.web server on 127.0.0.1 in the test's event loop; each test scripts
+its answers and reads back the calls it saw. Functional tests run on both transports.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import email.utils
 import time
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
+from aiohttp import web
+from fastapi import FastAPI
 from prometheus_client import REGISTRY
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from trivium.circuit_breaker import BreakerState, CircuitBreaker, CircuitOpenError
 from trivium.correlation import TraceContext, correlation_id_var, trace_context_var
-from trivium.http_client import TransportName, create_http_client, upstream_problem
+from trivium.errors import install_problem_handlers
+from trivium.http_client import (
+    TransportName,
+    create_http_client,
+    create_http_client_from_settings,
+    retry_after_seconds,
+    upstream_problem,
+)
 from trivium.redis_discovery import free_port
+from trivium.settings import ServiceSettings
+
+TRANSPORTS = ["aiohttp", "httpcore"]
 
 
 @dataclass
-class Script:
-    """What the backend answers next, and what it has seen."""
+class Answer:
+    """One scripted answer: a status, or a delay before it, or a dropped connection."""
 
-    statuses: list[int] = field(default_factory=list)
+    status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    seen: list[Request] = field(default_factory=list)
-    seen_headers: list[dict[str, str]] = field(default_factory=list)
+    body: Any = None
+    delay: float = 0.0
+    drop: bool = False
 
 
-def scripted_app(script: Script) -> Starlette:
-    async def answer(request: Request) -> Response:
-        script.seen.append(request)
-        script.seen_headers.append(dict(request.headers))
-        status = script.statuses.pop(0) if script.statuses else 200
-        return JSONResponse({"status": status}, status_code=status, headers=script.headers)
-
-    return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST", "PATCH"])])
-
-
-@pytest.fixture(scope="module")
-def backend() -> Iterator[tuple[str, Script]]:
-    script = Script()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(scripted_app(script), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}", script
-    server.should_exit = True
-    thread.join(timeout=5)
+@dataclass
+class Call:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    peer_port: int
 
 
-@pytest.fixture
-def script(backend: tuple[str, Script]) -> Script:
-    script = backend[1]
-    script.statuses.clear()
-    script.headers.clear()
-    script.seen.clear()
-    script.seen_headers.clear()
-    return script
+@dataclass
+class Backend:
+    """A scripted upstream: answers in order (then 200), and every call it saw."""
+
+    url: str = ""
+    answers: list[Answer] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+
+    def script(self, *answers: Answer | int) -> None:
+        self.answers[:] = [a if isinstance(a, Answer) else Answer(a) for a in answers]
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        transport = request.transport
+        peer = transport.get_extra_info("peername") if transport else ("", 0)
+        self.calls.append(Call(request.method, request.path, dict(request.headers), body, peer[1]))
+        answer = self.answers.pop(0) if self.answers else Answer()
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        if answer.drop and transport is not None:
+            transport.close()
+            raise ConnectionResetError("dropped by the script")
+        body_json = answer.body if answer.body is not None else {"status": answer.status}
+        return web.json_response(body_json, status=answer.status, headers=answer.headers)
 
 
-@pytest_asyncio.fixture(params=["aiohttp", "httpcore"])
-async def client(
-    request: pytest.FixtureRequest, backend: tuple[str, Script]
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport: TransportName = request.param
-    async with create_http_client(
-        backend=f"scripted-{transport}",
-        base_url=backend[0],
-        max_retries=3,
-        backoff_seconds=0.01,
-        failure_threshold=100,
-        transport=transport,
-        service_token=lambda: "service-token-1",
-    ) as client:
-        yield client
+async def start_backend(backend: Backend, *, port: int = 0) -> web.AppRunner:
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", backend.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    backend.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    return runner
 
 
-class TestRetries:
+@pytest_asyncio.fixture
+async def backend() -> AsyncIterator[Backend]:
+    backend = Backend()
+    runner = await start_backend(backend)
+    yield backend
+    await runner.cleanup()
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> TransportName:
+    name: TransportName = request.param
+    return name
+
+
+ClientFactory = Callable[..., httpx.AsyncClient]
+
+
+@pytest_asyncio.fixture
+async def make_client(backend: Backend, transport: TransportName) -> AsyncIterator[ClientFactory]:
+    """Clients on the transport under test, with fast backoff and a lenient breaker by default."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(**overrides: Any) -> httpx.AsyncClient:
+        options: dict[str, Any] = {
+            "backend": f"test-{uuid.uuid4().hex[:8]}",
+            "base_url": backend.url,
+            "backoff_seconds": 0.01,
+            "failure_threshold": 100,
+            "transport": transport,
+            **overrides,
+        }
+        clients.append(create_http_client(**options))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def backend_of(client: httpx.AsyncClient) -> str:
+    name: str = client._transport.backend  # type: ignore[attr-defined]
+    return name
+
+
+async def wait_until(condition: Callable[[], bool]) -> None:
+    for _ in range(400):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition not met within 2 s")
+
+
+class TestRetryOnTransientAnswers:
     @pytest.mark.asyncio
     @pytest.mark.parametrize("status", [502, 503, 504, 429])
-    async def test_transient_answers_are_retried_until_success(
-        self, client: httpx.AsyncClient, script: Script, status: int
+    async def test_retried_until_the_backend_recovers(
+        self, make_client: ClientFactory, backend: Backend, status: int
     ) -> None:
-        script.statuses[:] = [status, status]
+        client = make_client()
+        backend.script(status, status)
         response = await client.get("/thing")
         assert response.status_code == 200
-        assert len(script.seen) == 3
+        assert len(backend.calls) == 3
+        assert sample("trivium_backend_retries_total", backend=backend_of(client)) == 2
 
     @pytest.mark.asyncio
-    @pytest.mark.parametrize("status", [400, 404, 422, 500])
+    @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 500])
     async def test_client_errors_and_bugs_are_never_retried(
-        self, client: httpx.AsyncClient, script: Script, status: int
+        self, make_client: ClientFactory, backend: Backend, status: int
     ) -> None:
-        script.statuses[:] = [status, 200]
+        client = make_client()
+        backend.script(status, 200)
         response = await client.get("/thing")
         assert response.status_code == status
-        assert len(script.seen) == 1
+        assert len(backend.calls) == 1
 
     @pytest.mark.asyncio
-    async def test_gives_up_after_the_last_attempt(
-        self, client: httpx.AsyncClient, script: Script
+    async def test_last_answer_is_returned_after_the_last_attempt(
+        self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        script.statuses[:] = [503] * 10
+        client = make_client(max_retries=3)
+        backend.script(*[Answer(503, body={"attempt": n}) for n in range(1, 11)])
         response = await client.get("/thing")
         assert response.status_code == 503
-        assert len(script.seen) == 4
+        assert response.json() == {"attempt": 4}
+        assert len(backend.calls) == 4
 
     @pytest.mark.asyncio
-    async def test_post_without_idempotency_key_is_not_retried(
-        self, client: httpx.AsyncClient, script: Script
+    async def test_discarded_answers_give_their_connection_back(
+        self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        script.statuses[:] = [503, 200]
-        response = await client.post("/orders", json={"a": 1})
-        assert response.status_code == 503
-        assert len(script.seen) == 1
+        client = make_client()
+        backend.script(503, 502)
+        assert (await client.get("/thing")).status_code == 200
+        assert len({call.peer_port for call in backend.calls}) == 1
 
     @pytest.mark.asyncio
-    async def test_post_with_idempotency_key_is_retried_with_its_body(
-        self, client: httpx.AsyncClient, script: Script
+    async def test_backend_specific_answer_is_retried_by_the_hook(
+        self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        script.statuses[:] = [503, 200]
-        response = await client.post("/orders", json={"a": 1}, headers={"Idempotency-Key": "k1"})
-        assert response.status_code == 200
-        assert len(script.seen) == 2
+        def is_row_lock(response: httpx.Response) -> bool:
+            return "UNABLE_TO_LOCK_ROW" in response.text
 
+        client = make_client(is_retryable_response=is_row_lock)
+        backend.script(Answer(400, body=[{"errorCode": "UNABLE_TO_LOCK_ROW"}]))
+        assert (await client.get("/thing")).status_code == 200
+        assert len(backend.calls) == 2
+        backend.calls.clear()
+        backend.script(Answer(400, body=[{"errorCode": "INVALID_FIELD"}]))
+        response = await client.get("/thing")
+        assert response.status_code == 400
+        assert response.json() == [{"errorCode": "INVALID_FIELD"}]
+        assert len(backend.calls) == 1
+
+
+class TestRetryAfter:
     @pytest.mark.asyncio
-    async def test_retry_after_is_honoured(self, client: httpx.AsyncClient, script: Script) -> None:
-        script.statuses[:] = [503]
-        script.headers["Retry-After"] = "1"
+    @pytest.mark.parametrize("status", [429, 503])
+    async def test_seconds_are_the_minimum_wait(
+        self, make_client: ClientFactory, backend: Backend, status: int
+    ) -> None:
+        client = make_client()
+        backend.script(Answer(status, headers={"Retry-After": "1"}))
         started = time.perf_counter()
         response = await client.get("/thing")
         assert response.status_code == 200
+        assert 0.95 <= time.perf_counter() - started < 2.0
+
+    @pytest.mark.asyncio
+    async def test_http_date_is_the_minimum_wait(self, backend: Backend) -> None:
+        moment = email.utils.formatdate(time.time() + 2, usegmt=True)
+        backend.script(Answer(503, headers={"Retry-After": moment}))
+        async with create_http_client(
+            backend="retry-after-date", base_url=backend.url, backoff_seconds=0.01
+        ) as client:
+            started = time.perf_counter()
+            assert (await client.get("/thing")).status_code == 200
+        # The date has whole-second resolution, so the wait is between 1 and 2 s.
         assert time.perf_counter() - started >= 0.95
 
     @pytest.mark.asyncio
-    async def test_refused_connection_is_retried_then_raised(self) -> None:
-        async with create_http_client(
-            backend="nobody-home", base_url=f"http://127.0.0.1:{free_port()}", backoff_seconds=0.01
-        ) as client:
-            with pytest.raises((httpx.ConnectError, httpx.ConnectTimeout)):
-                await client.get("/thing")
-        retries = REGISTRY.get_sample_value(
-            "trivium_backend_retries_total", {"backend": "nobody-home"}
+    async def test_wait_beyond_the_cap_returns_the_answer_at_once(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(max_retry_after_seconds=30)
+        backend.script(Answer(503, headers={"Retry-After": "120"}))
+        started = time.perf_counter()
+        response = await client.get("/thing")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "120"
+        assert time.perf_counter() - started < 0.5
+        assert len(backend.calls) == 1
+
+    def test_header_forms_are_parsed(self) -> None:
+        def parsed(value: str) -> float | None:
+            return retry_after_seconds(httpx.Response(503, headers={"Retry-After": value}))
+
+        later = email.utils.formatdate(time.time() + 30, usegmt=True)
+        earlier = email.utils.formatdate(time.time() - 30, usegmt=True)
+        assert parsed("7") == 7.0
+        assert 28 <= (parsed(later) or 0) <= 30
+        assert parsed(earlier) == 0.0
+        assert parsed("soon") is None
+        assert retry_after_seconds(httpx.Response(503)) is None
+
+
+class TestRetryOfNonIdempotentRequests:
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("method", ["POST", "PATCH"])
+    async def test_without_idempotency_key_not_retried(
+        self, make_client: ClientFactory, backend: Backend, method: str
+    ) -> None:
+        client = make_client()
+        backend.script(503, 200)
+        response = await client.request(method, "/orders", json={"a": 1})
+        assert response.status_code == 503
+        assert len(backend.calls) == 1
+
+    @pytest.mark.asyncio
+    async def test_with_idempotency_key_retried_with_the_same_body(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client()
+        backend.script(503, 503)
+        response = await client.post(
+            "/orders", json={"sku": "A-1", "quantity": 2}, headers={"Idempotency-Key": "k1"}
         )
-        assert retries == 3
+        assert response.status_code == 200
+        assert len(backend.calls) == 3
+        assert {call.body for call in backend.calls} == {b'{"sku":"A-1","quantity":2}'}
+
+    @pytest.mark.asyncio
+    async def test_idempotent_extension_allows_retry(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client()
+        backend.script(503)
+        response = await client.post(
+            "/query", content=b"q", extensions={"trivium.idempotent": True}
+        )
+        assert response.status_code == 200
+        assert len(backend.calls) == 2
+
+    @pytest.mark.asyncio
+    async def test_streamed_body_is_never_resent(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"part-1;"
+            yield b"part-2"
+
+        client = make_client()
+        backend.script(503)
+        response = await client.put("/upload", content=chunks())
+        assert response.status_code == 503
+        assert [call.body for call in backend.calls] == [b"part-1;part-2"]
+
+
+class TestRetryOnTransportErrors:
+    @pytest.mark.asyncio
+    async def test_refused_connection_is_retried_even_for_a_post_then_raised(
+        self, make_client: ClientFactory
+    ) -> None:
+        client = make_client(base_url=f"http://127.0.0.1:{free_port()}", max_retries=2)
+        with pytest.raises(httpx.ConnectError):
+            await client.post("/orders", json={"a": 1})
+        name = backend_of(client)
+        labels = {"backend": name, "method": "POST", "outcome": "ConnectError"}
+        assert sample("trivium_backend_calls_total", **labels) == 3
+        assert sample("trivium_backend_retries_total", backend=name) == 2
+
+    @pytest.mark.asyncio
+    async def test_refused_connection_succeeds_once_the_backend_is_up(
+        self, make_client: ClientFactory
+    ) -> None:
+        port = free_port()
+        client = make_client(base_url=f"http://127.0.0.1:{port}", backoff_seconds=0.4)
+        name = backend_of(client)
+        labels = {"backend": name, "method": "GET", "outcome": "ConnectError"}
+        late = Backend()
+
+        async def start_after_first_refusal() -> web.AppRunner:
+            await wait_until(lambda: sample("trivium_backend_calls_total", **labels) >= 1)
+            return await start_backend(late, port=port)
+
+        starting = asyncio.create_task(start_after_first_refusal())
+        response = await client.get("/thing")
+        runner = await starting
+        await runner.cleanup()
+        assert response.status_code == 200
+        assert len(late.calls) == 1
+
+    @pytest.mark.asyncio
+    async def test_dropped_connection_is_retried_for_a_get(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client()
+        # Two drops: aiohttp itself resends an idempotent request once on a broken connection.
+        backend.script(Answer(drop=True), Answer(drop=True))
+        assert (await client.get("/thing")).status_code == 200
+        assert len(backend.calls) == 3
+
+    @pytest.mark.asyncio
+    async def test_dropped_connection_is_not_retried_for_a_post(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client()
+        backend.script(Answer(drop=True))
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.post("/orders", json={"a": 1})
+        assert len(backend.calls) == 1
+
+    @pytest.mark.asyncio
+    async def test_read_timeout_is_retried_for_a_get_only(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(timeout=0.2)
+        backend.script(Answer(delay=0.5))
+        assert (await client.get("/thing")).status_code == 200
+        assert len(backend.calls) == 2
+        backend.calls.clear()
+        backend.script(Answer(delay=0.5))
+        with pytest.raises(httpx.ReadTimeout):
+            await client.post("/orders", json={"a": 1})
+        assert len(backend.calls) == 1
 
 
 class TestContextHeaders:
     @pytest.mark.asyncio
     async def test_correlation_trace_and_service_token_are_sent(
-        self, client: httpx.AsyncClient, script: Script
+        self, make_client: ClientFactory, backend: Backend
     ) -> None:
+        client = make_client(service_token=lambda: "service-token-1")
         correlation = correlation_id_var.set("corr-out-1")
         trace = trace_context_var.set(TraceContext("c" * 32, "d" * 16))
         try:
@@ -169,68 +397,228 @@ class TestContextHeaders:
         finally:
             correlation_id_var.reset(correlation)
             trace_context_var.reset(trace)
-        headers = script.seen_headers[0]
-        assert headers["x-correlation-id"] == "corr-out-1"
-        assert headers["traceparent"].startswith("00-" + "c" * 32 + "-")
-        assert headers["authorization"] == "Bearer service-token-1"
+        headers = backend.calls[0].headers
+        assert headers["X-Correlation-ID"] == "corr-out-1"
+        version, trace_id, span_id, flags = headers["traceparent"].split("-")
+        assert (version, trace_id, flags) == ("00", "c" * 32, "01")
+        assert span_id != "d" * 16
+        assert headers["Authorization"] == "Bearer service-token-1"
+
+    @pytest.mark.asyncio
+    async def test_headers_the_caller_set_are_kept(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(service_token=lambda: "service-token-1")
+        correlation = correlation_id_var.set("corr-out-2")
+        try:
+            await client.get(
+                "/thing",
+                headers={"Authorization": "Bearer user-token", "X-Correlation-ID": "mine"},
+            )
+        finally:
+            correlation_id_var.reset(correlation)
+        headers = backend.calls[0].headers
+        assert headers["Authorization"] == "Bearer user-token"
+        assert headers["X-Correlation-ID"] == "mine"
+
+    @pytest.mark.asyncio
+    async def test_nothing_is_added_outside_a_request(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        await make_client().get("/thing")
+        headers = backend.calls[0].headers
+        assert "X-Correlation-ID" not in headers
+        assert "traceparent" not in headers
+        assert "Authorization" not in headers
+
+
+class TestTransportParity:
+    @pytest.mark.asyncio
+    async def test_cookie_header_set_by_the_caller_is_sent_alone(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        # A host name, not an IP: aiohttp's own cookie jar ignores cookies from IP addresses.
+        client = make_client(base_url=backend.url.replace("127.0.0.1", "localhost"))
+        backend.script(Answer(headers={"Set-Cookie": "tracker=issued; Path=/"}))
+        await client.get("/login")
+        await client.get("/thing")
+        await client.get("/thing", headers={"Cookie": "sid=chosen"})
+        client.cookies.clear()
+        await client.get("/thing")
+        assert [call.headers.get("Cookie") for call in backend.calls] == [
+            None,
+            "tracker=issued",
+            "sid=chosen",
+            None,
+        ]
+
+    @pytest.mark.asyncio
+    async def test_bare_bytes_get_no_content_type(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        await make_client().post("/raw", content=b"payload")
+        assert "Content-Type" not in backend.calls[0].headers
+        assert backend.calls[0].body == b"payload"
 
 
 class TestCircuitBreaker:
     @pytest.mark.asyncio
     async def test_opens_fails_fast_half_opens_and_closes(
-        self, backend: tuple[str, Script], script: Script
+        self, make_client: ClientFactory, backend: Backend
     ) -> None:
         breaker = CircuitBreaker(backend="flaky", failure_threshold=3, reset_seconds=0.3)
-        async with create_http_client(
-            backend="flaky", base_url=backend[0], max_retries=0, breaker=breaker
-        ) as client:
-            script.statuses[:] = [503, 503, 503]
-            for _ in range(3):
-                await client.get("/thing")
-            assert breaker.state is BreakerState.OPEN
-            started = time.perf_counter()
-            with pytest.raises(CircuitOpenError):
-                await client.get("/thing")
-            assert time.perf_counter() - started < 0.05
-            assert len(script.seen) == 3
-            await asyncio.sleep(0.35)
-            assert breaker.state is BreakerState.HALF_OPEN
-            assert (await client.get("/thing")).status_code == 200
-            assert breaker.state is BreakerState.CLOSED
-        assert REGISTRY.get_sample_value("trivium_circuit_breaker_state", {"backend": "flaky"}) == 0
+        client = make_client(backend="flaky", max_retries=0, breaker=breaker)
+        backend.script(503, 503, 503)
+        for _ in range(3):
+            assert (await client.get("/thing")).status_code == 503
+        assert breaker.state is BreakerState.OPEN
+        assert sample("trivium_circuit_breaker_state", backend="flaky") == 2
+        started = time.perf_counter()
+        with pytest.raises(CircuitOpenError) as raised:
+            await client.get("/thing")
+        assert time.perf_counter() - started < 0.05
+        assert raised.value.backend == "flaky"
+        assert 0 < raised.value.retry_after <= 0.3
+        assert len(backend.calls) == 3
+        await asyncio.sleep(0.35)
+        assert breaker.state is BreakerState.HALF_OPEN
+        assert (await client.get("/thing")).status_code == 200
+        assert breaker.state is BreakerState.CLOSED
+        assert sample("trivium_circuit_breaker_state", backend="flaky") == 0
 
     @pytest.mark.asyncio
     async def test_failed_trial_opens_it_again(
-        self, backend: tuple[str, Script], script: Script
+        self, make_client: ClientFactory, backend: Backend
     ) -> None:
         breaker = CircuitBreaker(backend="flaky-2", failure_threshold=1, reset_seconds=0.1)
-        async with create_http_client(
-            backend="flaky-2", base_url=backend[0], max_retries=0, breaker=breaker
-        ) as client:
-            script.statuses[:] = [503, 503]
-            await client.get("/thing")
-            await asyncio.sleep(0.15)
-            await client.get("/thing")
-            assert breaker.state is BreakerState.OPEN
-
-    def test_only_one_trial_at_a_time_while_half_open(self) -> None:
-        now = [0.0]
-        breaker = CircuitBreaker(
-            backend="clocked", failure_threshold=1, reset_seconds=10, clock=lambda: now[0]
-        )
-        breaker.before_call()
-        breaker.record_failure()
-        now[0] = 10.0
-        breaker.before_call()
+        client = make_client(backend="flaky-2", max_retries=0, breaker=breaker)
+        backend.script(503, 503)
+        await client.get("/thing")
+        await asyncio.sleep(0.15)
+        assert (await client.get("/thing")).status_code == 503
+        assert breaker.state is BreakerState.OPEN
         with pytest.raises(CircuitOpenError):
-            breaker.before_call()
-        breaker.record_success()
-        breaker.before_call()
+            await client.get("/thing")
+        assert len(backend.calls) == 2
 
-    def test_client_errors_do_not_count_as_failures(self) -> None:
-        breaker = CircuitBreaker(backend="quiet", failure_threshold=2)
-        breaker.record_success()
+    @pytest.mark.asyncio
+    async def test_concurrent_calls_fail_fast_during_the_trial(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        breaker = CircuitBreaker(backend="flaky-3", failure_threshold=1, reset_seconds=0.05)
+        client = make_client(backend="flaky-3", max_retries=0, breaker=breaker)
+        backend.script(503, Answer(delay=0.2))
+        await client.get("/thing")
+        await asyncio.sleep(0.06)
+        trial = asyncio.create_task(client.get("/thing"))
+        await wait_until(lambda: len(backend.calls) == 2)
+        with pytest.raises(CircuitOpenError):
+            await client.get("/thing")
+        assert (await trial).status_code == 200
         assert breaker.state is BreakerState.CLOSED
+
+    @pytest.mark.asyncio
+    async def test_retries_count_toward_opening_and_stop_when_it_opens(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        breaker = CircuitBreaker(backend="flaky-4", failure_threshold=3, reset_seconds=60)
+        client = make_client(backend="flaky-4", max_retries=5, breaker=breaker)
+        backend.script(*[503] * 10)
+        response = await client.get("/thing")
+        assert response.status_code == 503
+        assert len(backend.calls) == 3
+        assert breaker.state is BreakerState.OPEN
+
+    @pytest.mark.asyncio
+    async def test_client_errors_are_not_backend_failures(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(failure_threshold=2, max_retries=0)
+        backend.script(400, 404, 422, 409, 500, 429)
+        for _ in range(6):
+            await client.get("/thing")
+        assert (await client.get("/thing")).status_code == 200
+        assert len(backend.calls) == 7
+
+    @pytest.mark.asyncio
+    async def test_refused_connections_open_it(self, make_client: ClientFactory) -> None:
+        client = make_client(
+            base_url=f"http://127.0.0.1:{free_port()}", failure_threshold=2, max_retries=5
+        )
+        with pytest.raises(httpx.ConnectError):
+            await client.get("/thing")
+        with pytest.raises(CircuitOpenError):
+            await client.get("/thing")
+
+
+class TestMetrics:
+    @pytest.mark.asyncio
+    async def test_calls_errors_retries_and_durations_are_counted(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client()
+        name = backend_of(client)
+        backend.script(503, 404)
+        await client.get("/thing")
+        await client.get("/thing")
+
+        def calls(outcome: str) -> float:
+            return sample(
+                "trivium_backend_calls_total", backend=name, method="GET", outcome=outcome
+            )
+
+        assert (calls("503"), calls("200"), calls("404")) == (1, 1, 1)
+        assert sample("trivium_backend_errors_total", backend=name, reason="503") == 1
+        assert sample("trivium_backend_errors_total", backend=name, reason="404") == 0
+        assert sample("trivium_backend_retries_total", backend=name) == 1
+        count = sample("trivium_backend_call_duration_seconds_count", backend=name, method="GET")
+        assert count == 3
+        assert sample("trivium_circuit_breaker_state", backend=name) == 0
+
+    @pytest.mark.asyncio
+    async def test_transport_errors_are_counted_by_class(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(max_retries=0)
+        name = backend_of(client)
+        backend.script(Answer(drop=True))
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.post("/orders", json={"a": 1})
+        reason = "RemoteProtocolError"
+        assert sample("trivium_backend_errors_total", backend=name, reason=reason) == 1
+        labels = {"backend": name, "method": "POST", "outcome": reason}
+        assert sample("trivium_backend_calls_total", **labels) == 1
+
+
+class TestCreateFromSettings:
+    @pytest.mark.asyncio
+    async def test_retry_and_breaker_settings_apply(self, backend: Backend) -> None:
+        settings = ServiceSettings(
+            http_max_retries=1, breaker_failure_threshold=2, breaker_reset_seconds=60
+        )
+        backend.script(503, 503, 503)
+        async with create_http_client_from_settings(
+            settings, backend="from-settings", base_url=backend.url
+        ) as client:
+            assert (await client.get("/thing")).status_code == 503
+            assert len(backend.calls) == 2
+            with pytest.raises(CircuitOpenError):
+                await client.get("/thing")
+
+
+def problem_app(call: Callable[[], Awaitable[httpx.Response]]) -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/relay")
+    async def relay() -> dict[str, int]:
+        try:
+            response = await call()
+        except httpx.TransportError as error:
+            raise upstream_problem(error, what="The ERP") from error
+        return {"status": response.status_code}
+
+    return app
 
 
 class TestUpstreamProblem:
@@ -239,5 +627,33 @@ class TestUpstreamProblem:
         assert problem.status == 503
         assert problem.headers["Retry-After"] == "5"
 
-    def test_timeout_is_504(self) -> None:
-        assert upstream_problem(httpx.ReadTimeout("slow")).status == 504
+    @pytest.mark.parametrize(
+        ("error", "status"),
+        [
+            (httpx.ConnectError("refused"), 503),
+            (httpx.ConnectTimeout("slow connect"), 503),
+            (httpx.ReadTimeout("slow"), 504),
+            (httpx.RemoteProtocolError("gone"), 502),
+            (httpx.ReadError("reset"), 502),
+        ],
+    )
+    def test_transport_errors_map_to_upstream_statuses(
+        self, error: httpx.TransportError, status: int
+    ) -> None:
+        assert upstream_problem(error).status == status
+
+    @pytest.mark.asyncio
+    async def test_service_answers_problem_json_while_the_circuit_is_open(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        breaker = CircuitBreaker(backend="erp-relay", failure_threshold=1, reset_seconds=30)
+        upstream = make_client(backend="erp-relay", max_retries=0, breaker=breaker)
+        backend.script(503)
+        await upstream.get("/thing")
+        transport = httpx.ASGITransport(app=problem_app(lambda: upstream.get("/thing")))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get("/relay")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert int(response.headers["retry-after"]) in range(29, 31)
+        assert response.json()["type"].endswith("/service-unavailable")

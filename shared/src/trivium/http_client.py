@@ -2,21 +2,41 @@
 transport, with timeouts, pooling, retries on transient failures only, and a circuit breaker.
 
 The aiohttp transport is the default because httpx's own (httpcore) transport spends far more CPU
-per request here: `bench/transport_hop.py` measures both side by side.
+per request here: `bench/transport_hop.py` measures both side by side. Either way callers see the
+same httpx exception classes and cookies (see `_ConsistentAiohttpTransport`). One difference
+remains: aiohttp itself resends an idempotent request once when a connection breaks under
+it before the answer (RFC 9112 section 9.3.1); that resend is not counted here.
+
+Retry rules, per attempt:
+- transient: transport errors (connect errors, timeouts, broken connections) and 429/502/503/504,
+  plus whatever `is_retryable_response` says of another error answer (Salesforce's row locks);
+- a 500 is never retried (it may be a bug), nor any other 4xx;
+- a request is resent only when that cannot do something twice: an idempotent method, an
+  `Idempotency-Key` header, or the `trivium.idempotent` request extension set to True; a request
+  that never left (connect error, connect or pool timeout) is resent whatever its method;
+- streamed request bodies are never resent (they cannot be read twice);
+- `Retry-After` is the minimum wait; when it asks for more than `max_retry_after_seconds` the
+  client stops and returns that answer at once, so that the caller can pass the wait on;
+- retrying stops early when the breaker would refuse the next attempt.
+After the last attempt the last answer is returned or the last transport error raised.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import email.utils
 import logging
-import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
+from tenacity.wait import wait_base, wait_exponential, wait_random_exponential
 
 from trivium.circuit_breaker import CircuitBreaker, CircuitOpenError
 from trivium.correlation import outbound_headers
@@ -30,11 +50,32 @@ TransportName = Literal["aiohttp", "httpcore"]
 ResponseCheck = Callable[[httpx.Response], bool]
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+# 429 is the backend protecting itself (Retry-After says when), not a backend that is down.
 BACKEND_FAILURE_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 IDEMPOTENT_EXTENSION = "trivium.idempotent"
-# The aiohttp transport reports a refused connection as ConnectTimeout.
-NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Our own mistakes: retrying cannot help and the backend is not to blame.
+CALLER_FAULTS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+# A full pool is our saturation, not the backend's failure (aiohttp cannot tell it from a connect
+# timeout, so there it does count).
+_NOT_BACKEND_FAULTS = (*CALLER_FAULTS, httpx.PoolTimeout)
+MAX_DRAINED_BYTES = 64 * 1024
+
+# httpx-aiohttp maps every aiohttp connection error (refused, reset, server gone) to ConnectTimeout;
+# callers need httpcore's distinctions (was the request sent?), so the causes are mapped again.
+_AIOHTTP_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+    (aiohttp.ClientProxyConnectionError, httpx.ProxyError),
+    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    (aiohttp.ClientPayloadError, httpx.ReadError),
+    (aiohttp.ClientConnectionError, httpx.ReadError),
+    (aiohttp.ClientError, httpx.RemoteProtocolError),
+)
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -58,8 +99,33 @@ def may_resend(request: httpx.Request) -> bool:
     return (
         request.method in IDEMPOTENT_METHODS
         or "idempotency-key" in request.headers
-        or bool(request.extensions.get(IDEMPOTENT_EXTENSION))
+        or request.extensions.get(IDEMPOTENT_EXTENSION) is True
     )
+
+
+def has_replayable_body(request: httpx.Request) -> bool:
+    """True when the body is in memory (bytes, JSON, form), not a stream read once."""
+    try:
+        request.content  # noqa: B018 - raises for a streamed body
+    except httpx.RequestNotRead:
+        return False
+    return True
+
+
+def is_retryable_error(error: BaseException, request: httpx.Request) -> bool:
+    """True for a transient transport error on a request that may be sent again."""
+    if not isinstance(error, httpx.TransportError) or isinstance(
+        error, (CircuitOpenError, *CALLER_FAULTS)
+    ):
+        return False
+    # A request that never left has done nothing yet, whatever its method.
+    return isinstance(error, NOT_SENT_ERRORS) or may_resend(request)
+
+
+@dataclass(slots=True)
+class _Answer:
+    response: httpx.Response
+    transient: bool
 
 
 class ResilientTransport(httpx.AsyncBaseTransport):
@@ -82,34 +148,25 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self.backend = backend
         self.breaker = breaker
         self.max_retries = max_retries
-        self.backoff_seconds = backoff_seconds
-        self.max_backoff_seconds = max_backoff_seconds
         self.max_retry_after_seconds = max_retry_after_seconds
         self.service_token = service_token
         self.is_retryable_response = is_retryable_response
+        # Equal jitter: half the exponential step fixed, half random, so retries never bunch at 0.
+        self._backoff: wait_base = wait_exponential(
+            multiplier=backoff_seconds / 2, max=max_backoff_seconds / 2
+        ) + wait_random_exponential(multiplier=backoff_seconds / 2, max=max_backoff_seconds / 2)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._add_headers(request)
-        resendable = may_resend(request)
-        attempt = 0
-        while True:
-            attempt += 1
-            retries_left = attempt <= self.max_retries
-            try:
-                response = await self._attempt(request)
-            except CircuitOpenError:
-                raise
-            except httpx.TransportError as error:
-                # A connection that was never made never reached the backend: safe to resend.
-                if not (retries_left and (resendable or isinstance(error, NOT_SENT_ERRORS))):
-                    raise
-                await self._pause(attempt, None)
-                continue
-            if retries_left and resendable and await self._is_transient(response):
-                await response.aclose()
-                await self._pause(attempt, retry_after_seconds(response))
-                continue
-            return response
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            retry=partial(self._should_retry, request),
+            before_sleep=self._before_sleep,
+            retry_error_callback=_last_outcome,
+        )
+        answer: _Answer = await retrying(self._attempt, request)
+        return answer.response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -120,46 +177,95 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         if self.service_token is not None and "authorization" not in request.headers:
             request.headers["Authorization"] = f"Bearer {self.service_token()}"
 
-    async def _attempt(self, request: httpx.Request) -> httpx.Response:
-        self.breaker.before_call()
+    async def _attempt(self, request: httpx.Request) -> _Answer:
+        try:
+            permit = self.breaker.before_call()
+        except CircuitOpenError:
+            BACKEND_CALLS.labels(self.backend, request.method, "CircuitOpenError").inc()
+            raise
         started = time.perf_counter()
         try:
             response = await self.inner.handle_async_request(request)
+        except _NOT_BACKEND_FAULTS as error:
+            self.breaker.release(permit)
+            self._observe(request, type(error).__name__, started)
+            raise
         except httpx.TransportError as error:
-            self.breaker.record_failure()
+            self.breaker.record_failure(permit)
             self._observe(request, type(error).__name__, started)
             BACKEND_ERRORS.labels(self.backend, type(error).__name__).inc()
             raise
         except BaseException:
-            self.breaker.abandon_call()
+            self.breaker.release(permit)
             raise
-        if response.status_code in BACKEND_FAILURE_STATUSES or await self._backend_says_busy(
-            response
-        ):
-            self.breaker.record_failure()
-            BACKEND_ERRORS.labels(self.backend, str(response.status_code)).inc()
+        status = response.status_code
+        self._observe(request, str(status), started)
+        if status in BACKEND_FAILURE_STATUSES:
+            self.breaker.record_failure(permit)
         else:
-            self.breaker.record_success()
-        self._observe(request, str(response.status_code), started)
-        return response
+            self.breaker.record_success(permit)
+        if status >= 500 or status == 429:
+            BACKEND_ERRORS.labels(self.backend, str(status)).inc()
+        try:
+            transient = status in RETRYABLE_STATUSES or await self._backend_says_retry(response)
+        except BaseException:
+            await response.aclose()
+            raise
+        return _Answer(response, transient)
 
-    async def _backend_says_busy(self, response: httpx.Response) -> bool:
+    async def _backend_says_retry(self, response: httpx.Response) -> bool:
         if self.is_retryable_response is None or response.status_code < 400:
             return False
         await response.aread()
         return self.is_retryable_response(response)
 
-    async def _is_transient(self, response: httpx.Response) -> bool:
-        return response.status_code in RETRYABLE_STATUSES or await self._backend_says_busy(response)
+    def _should_retry(self, request: httpx.Request, state: RetryCallState) -> bool:
+        outcome = state.outcome
+        if outcome is None or not has_replayable_body(request):
+            return False
+        error = outcome.exception()
+        if error is not None:
+            retryable = is_retryable_error(error, request)
+        else:
+            answer: _Answer = outcome.result()
+            asked = retry_after_seconds(answer.response)
+            retryable = (
+                answer.transient
+                and may_resend(request)
+                and (asked is None or asked <= self.max_retry_after_seconds)
+            )
+        return retryable and self.breaker.allows_call()
 
-    async def _pause(self, attempt: int, retry_after: float | None) -> None:
+    def _wait(self, state: RetryCallState) -> float:
+        wait = self._backoff(state)
+        outcome = state.outcome
+        if outcome is not None and outcome.exception() is None:
+            asked = retry_after_seconds(outcome.result().response)
+            if asked is not None:
+                wait = max(wait, min(asked, self.max_retry_after_seconds))
+        return wait
+
+    async def _before_sleep(self, state: RetryCallState) -> None:
         BACKEND_RETRIES.labels(self.backend).inc()
-        backoff = min(self.backoff_seconds * 2 ** (attempt - 1), self.max_backoff_seconds)
-        wait = random.uniform(backoff / 2, backoff)
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, self.max_retry_after_seconds))
-        log.info("http.retry", extra={"backend": self.backend, "attempt": attempt, "wait_s": wait})
-        await asyncio.sleep(wait)
+        outcome = state.outcome
+        if outcome is None:
+            return
+        error = outcome.exception()
+        if error is None:
+            response = outcome.result().response
+            reason = str(response.status_code)
+            await _discard(response)
+        else:
+            reason = type(error).__name__
+        log.info(
+            "http.retry",
+            extra={
+                "backend": self.backend,
+                "attempt": state.attempt_number,
+                "reason": reason,
+                "wait_s": round(state.upcoming_sleep, 3),
+            },
+        )
 
     def _observe(self, request: httpx.Request, outcome: str, started: float) -> None:
         BACKEND_CALLS.labels(self.backend, request.method, outcome).inc()
@@ -168,10 +274,94 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         )
 
 
-def _inner_transport(name: TransportName, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+def _last_outcome(state: RetryCallState) -> _Answer:
+    """Out of attempts: the last answer, or the last error raised again (not a RetryError)."""
+    assert state.outcome is not None
+    answer: _Answer = state.outcome.result()
+    return answer
+
+
+async def _discard(response: httpx.Response) -> None:
+    """Read a small body to its end so that the connection goes back to the pool, then close."""
+    if response.is_stream_consumed:
+        await response.aclose()
+        return
+    chunks = response.aiter_raw()
+    try:
+        drained = 0
+        async for chunk in chunks:
+            drained += len(chunk)
+            if drained > MAX_DRAINED_BYTES:
+                break
+    except httpx.HTTPError:
+        pass
+    finally:
+        if isinstance(chunks, AsyncGenerator):
+            await chunks.aclose()
+        await response.aclose()
+
+
+@contextlib.contextmanager
+def _consistent_errors() -> Iterator[None]:
+    try:
+        yield
+    except (httpx.TransportError, aiohttp.ClientError) as error:
+        origin = error.__cause__ if isinstance(error, httpx.TransportError) else error
+        for aiohttp_class, httpx_class in _AIOHTTP_ERRORS:
+            if isinstance(origin, aiohttp_class):
+                if type(error) is httpx_class:
+                    raise
+                raise httpx_class(str(origin) or type(origin).__name__) from origin
+        raise
+
+
+class _ConsistentStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream) -> None:
+        self._inner = inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _consistent_errors():
+            async for chunk in self._inner:
+                yield chunk
+
+    async def aclose(self) -> None:
+        with _consistent_errors():
+            await self._inner.aclose()
+
+
+class _ConsistentAiohttpTransport(AiohttpTransport):
+    """httpx-aiohttp behaving like httpcore: the same error classes, and no cookies or headers of
+    its own (its default session keeps a second cookie jar, which adds to a `Cookie` header the
+    caller chose and revives cookies cleared from httpx's jar, and labels bare bytes
+    `application/octet-stream`)."""
+
+    def get_client(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections or 0,
+            keepalive_timeout=self.limits.keepalive_expiry,
+            ssl=self.ssl_context,
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            skip_auto_headers=("Content-Type",),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        with _consistent_errors():
+            response = await super().handle_async_request(request)
+        if isinstance(response.stream, httpx.AsyncByteStream):
+            response.stream = _ConsistentStream(response.stream)
+        return response
+
+
+def _inner_transport(name: TransportName, *, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     if name == "aiohttp":
-        return AiohttpTransport(limits=limits)
-    return httpx.AsyncHTTPTransport(limits=limits)
+        # Its aiohttp session is made on first use, so inside the loop that will run it.
+        return _ConsistentAiohttpTransport(limits=limits)
+    if name == "httpcore":
+        return httpx.AsyncHTTPTransport(limits=limits)
+    raise ValueError(f"unknown transport {name!r}: use 'aiohttp' or 'httpcore'")
 
 
 def create_http_client(
@@ -179,24 +369,32 @@ def create_http_client(
     backend: str,
     base_url: str,
     timeout: float = 10.0,
+    connect_timeout: float = 5.0,
     max_retries: int = 3,
     breaker: CircuitBreaker | None = None,
     failure_threshold: int = 5,
     reset_seconds: float = 15.0,
     backoff_seconds: float = 0.1,
+    max_backoff_seconds: float = 2.0,
     max_retry_after_seconds: float = 30.0,
     service_token: Callable[[], str] | None = None,
     is_retryable_response: ResponseCheck | None = None,
     transport: TransportName = "aiohttp",
     max_connections: int = 100,
+    keepalive_seconds: float = 4.0,
     headers: Mapping[str, str] | None = None,
 ) -> httpx.AsyncClient:
     """One long-lived client for one upstream; close it in the service's lifespan."""
+    # Idle connections must be dropped before the server drops them (uvicorn: after 5 s), or a
+    # request can be written into a closing connection: at 5 s, 70 of 120 POSTs sent after 5 s
+    # idle failed on the aiohttp transport here; at 4 s none did.
     limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_connections
+        max_connections=max_connections,
+        max_keepalive_connections=max_connections,
+        keepalive_expiry=keepalive_seconds,
     )
     resilient = ResilientTransport(
-        _inner_transport(transport, limits),
+        _inner_transport(transport, limits=limits),
         backend=backend,
         breaker=breaker
         or CircuitBreaker(
@@ -204,6 +402,7 @@ def create_http_client(
         ),
         max_retries=max_retries,
         backoff_seconds=backoff_seconds,
+        max_backoff_seconds=max_backoff_seconds,
         max_retry_after_seconds=max_retry_after_seconds,
         service_token=service_token,
         is_retryable_response=is_retryable_response,
@@ -211,7 +410,7 @@ def create_http_client(
     return httpx.AsyncClient(
         base_url=base_url,
         transport=resilient,
-        timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        timeout=httpx.Timeout(timeout, connect=min(timeout, connect_timeout)),
         headers=headers,
     )
 
@@ -221,9 +420,12 @@ def create_http_client_from_settings(
     *,
     backend: str,
     base_url: str,
+    breaker: CircuitBreaker | None = None,
     service_token: Callable[[], str] | None = None,
     is_retryable_response: ResponseCheck | None = None,
     transport: TransportName = "aiohttp",
+    max_connections: int = 100,
+    headers: Mapping[str, str] | None = None,
 ) -> httpx.AsyncClient:
     """`create_http_client` with the timeout, retry and breaker settings every service shares."""
     return create_http_client(
@@ -231,20 +433,23 @@ def create_http_client_from_settings(
         base_url=base_url,
         timeout=settings.http_timeout_seconds,
         max_retries=settings.http_max_retries,
+        breaker=breaker,
         failure_threshold=settings.breaker_failure_threshold,
         reset_seconds=settings.breaker_reset_seconds,
         service_token=service_token,
         is_retryable_response=is_retryable_response,
         transport=transport,
+        max_connections=max_connections,
+        headers=headers,
     )
 
 
-def upstream_problem(error: httpx.TransportError, *, what: str = "An upstream service") -> Problem:
+def upstream_problem(error: httpx.HTTPError, *, what: str = "An upstream service") -> Problem:
     """The problem to answer with when a call to an upstream could not be completed."""
     if isinstance(error, CircuitOpenError):
         return ServiceUnavailable(
-            f"{what} is failing; calls are paused for a moment.",
-            headers={"Retry-After": str(max(int(error.retry_after) + 1, 1))},
+            f"{what} is failing; calls to it are paused for a moment.",
+            headers={"Retry-After": error.retry_after_header()},
         )
     if isinstance(error, NOT_SENT_ERRORS):
         return ServiceUnavailable(f"{what} cannot be reached.", headers={"Retry-After": "5"})
