@@ -1,0 +1,303 @@
+"""The deterministic demo system: customers, materials with stock and prices, credit, history.
+
+Loaded into an empty database it always holds the same records (dates are relative to the day
+of loading). It lines up with the Salesforce emulator's demo org through these keys:
+
+| S/4HANA                                         | Salesforce                                  |
+|-------------------------------------------------|---------------------------------------------|
+| BusinessPartner = Customer 1000001..1000003     | Account.ERP_Customer_Number__c 1000001..03, |
+|   (SearchTerm2 P-1001..P-1003)                  |   AccountNumber P-1001..P-1003 (partners)   |
+| Product MAT-0001..MAT-0040 (same descriptions)  | Product2.ERP_Material__c MAT-0001..MAT-0040 |
+
+Customers 1000004..1000050 exist in the ERP only. Everything is in sales area 1010/10/00
+(EUR), company code 1010, plant 1010, credit segment 1000. Stock at plant 1010: every tenth
+material is out of stock (MAT-0010, -0020, -0030, -0040), every tenth from the fifth is low
+(MAT-0005, -0015, -0025, -0035: under 10 pieces). Customer 1000001 has its own price for
+MAT-0001. Credit: 1000003 is close to its limit, 1000050 is blocked in credit management,
+1000049 has an order block. History: orders 1..12, nine of them delivered and billed (invoices
+90000001..), some of those invoices paid.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from s4hana_emulator.domain.lifecycle import bill_order, deliver_order
+from s4hana_emulator.odata.engine import ODataEngine
+from s4hana_emulator.odata.rules import Draft, WriteContext
+from s4hana_emulator.odata.values import date_to_ms
+from s4hana_emulator.odata.writes import create_tree
+from s4hana_emulator.services.stock.availability import set_stock
+
+PARTNERS = (
+    ("Nordwind Industrietechnik GmbH", "P-1001", "Hamburg", "20095", "Industriestraße", "1"),
+    ("Alpen Anlagenbau AG", "P-1002", "München", "80331", "Industriestraße", "2"),
+    ("Rhein Fluid Systems GmbH", "P-1003", "Köln", "50667", "Industriestraße", "3"),
+)
+_OWNERS = (
+    "Ammersee", "Bodensee", "Chiemsee", "Donau", "Eifel", "Fichtel", "Harz", "Inn", "Kaiserstuhl",
+    "Lahn", "Mosel", "Neckar", "Odenwald", "Pfalz", "Rhön", "Spessart", "Taunus", "Unstrut",
+)  # fmt: skip
+_TRADES = ("Armaturen GmbH", "Pumpentechnik AG", "Anlagenservice GmbH", "Industriebedarf KG")
+_CITIES = (
+    ("Berlin", "10115"), ("Frankfurt am Main", "60311"), ("Stuttgart", "70173"),
+    ("Düsseldorf", "40213"), ("Leipzig", "04109"), ("Dresden", "01067"), ("Hannover", "30159"),
+    ("Nürnberg", "90402"), ("Bremen", "28195"), ("Essen", "45127"),
+)  # fmt: skip
+PRODUCTS = (
+    "Centrifugal Pump", "Gate Valve", "Ball Valve", "Pressure Sensor", "Flow Meter",
+    "Control Unit", "Gear Motor", "Shaft Seal", "Filter Cartridge", "Service Kit",
+)  # fmt: skip
+_GERMAN = (
+    "Kreiselpumpe", "Absperrschieber", "Kugelhahn", "Drucksensor", "Durchflussmesser",
+    "Steuereinheit", "Getriebemotor", "Wellendichtung", "Filterpatrone", "Servicesatz",
+)  # fmt: skip
+MATERIALS = tuple(f"MAT-{number:04d}" for number in range(1, 41))
+SALES_AREA = {"SalesOrganization": "1010", "DistributionChannel": "10", "Division": "00"}
+PLANT = "1010"
+CUSTOMER_COUNT = 50
+PARTNER_LIMITS = (Decimal(250_000), Decimal(150_000), Decimal(20_000))
+# (customer, days ago, [(material index, quantity)], purchase order, state)
+HISTORY = (
+    (1, 60, [(0, 4), (3, 10)], "NW-2024-0007", "paid"),
+    (1, 35, [(1, 12)], "NW-2024-0011", "billed"),
+    (1, 6, [(6, 2), (8, 25)], "NW-2024-0019", "delivered"),
+    (2, 50, [(2, 30)], "AA-PO-5510", "paid"),
+    (2, 20, [(11, 3), (12, 6)], "AA-PO-5561", "billed"),
+    (2, 3, [(13, 8)], "AA-PO-5590", "open"),
+    (3, 40, [(0, 20), (4, 2)], "RFS-88120", "billed"),
+    (3, 12, [(16, 20)], "RFS-88174", "billed"),
+    (4, 30, [(21, 5)], "", "paid"),
+    (7, 25, [(22, 15)], "", "billed"),
+    (9, 8, [(26, 4)], "", "delivered"),
+    (12, 2, [(31, 9)], "", "open"),
+)
+
+
+def customer_number(index: int) -> str:
+    return str(1_000_000 + index)
+
+
+def _partner_profile(index: int) -> dict[str, Any]:
+    if index <= len(PARTNERS):
+        name, number, city, postal, street, house = PARTNERS[index - 1]
+        return {"name": name, "search2": number, "city": city, "postal": postal,
+                "street": street, "house": house}  # fmt: skip
+    n = index - len(PARTNERS) - 1
+    city, postal = _CITIES[n % len(_CITIES)]
+    name = f"{_OWNERS[n % len(_OWNERS)]} {_TRADES[n % len(_TRADES)]}"
+    if n >= len(_OWNERS):
+        name = f"{name} {city}"
+    return {"name": name, "search2": "", "city": city, "postal": postal,
+            "street": "Hauptstraße", "house": str(10 + n)}  # fmt: skip
+
+
+def _draft(
+    engine: ODataEngine, set_name: str, values: dict[str, Any], **children: list[Draft]
+) -> Draft:
+    return Draft(engine.entity_set(set_name), values, dict(children))
+
+
+def _seed_customer(engine: ODataEngine, ctx: WriteContext, index: int) -> None:
+    profile = _partner_profile(index)
+    number = customer_number(index)
+    address = _draft(
+        engine, "A_BusinessPartnerAddress",
+        {"Country": "DE", "CityName": profile["city"], "PostalCode": profile["postal"],
+         "StreetName": profile["street"], "HouseNumber": profile["house"], "Language": "DE"},
+    )  # fmt: skip
+    sales_area = _draft(
+        engine, "A_CustomerSalesArea",
+        {**SALES_AREA, "Currency": "EUR", "CustomerPaymentTerms": "0004" if index <= 3 else "0001",
+         "ShippingCondition": "01", "IncotermsClassification": "EXW", "SupplyingPlant": PLANT,
+         "OrderIsBlockedForCustomer": "01" if index == CUSTOMER_COUNT - 1 else ""},
+    )  # fmt: skip
+    company = _draft(
+        engine,
+        "A_CustomerCompany",
+        {"CompanyCode": "1010", "ReconciliationAccount": "12100000", "PaymentTerms": "0001"},
+    )
+    customer = _draft(
+        engine, "A_Customer", {"CustomerAccountGroup": "CUST"},
+        to_CustomerSalesArea=[sales_area], to_CustomerCompany=[company],
+    )  # fmt: skip
+    partner = _draft(
+        engine, "A_BusinessPartner",
+        {"BusinessPartner": number, "BusinessPartnerCategory": "2",
+         "BusinessPartnerGrouping": "BP02", "OrganizationBPName1": profile["name"][:40],
+         "SearchTerm1": profile["name"].split()[0].upper()[:20], "SearchTerm2": profile["search2"],
+         "CorrespondenceLanguage": "DE", "Language": "DE"},
+        to_BusinessPartnerAddress=[address], to_Customer=[customer],
+    )  # fmt: skip
+    create_tree(ctx, engine.rules_for, partner)
+    _set_credit(ctx, index, number)
+
+
+def _set_credit(ctx: WriteContext, index: int, partner: str) -> None:
+    account = ctx.get(
+        "CreditManagementAccount", {"BusinessPartner": partner, "CreditSegment": "1000"}
+    )
+    assert account is not None
+    limit = (
+        PARTNER_LIMITS[index - 1]
+        if index <= len(PARTNERS)
+        else Decimal(10_000 + (index * 7_919) % 90_000)
+    )
+    ctx.update(
+        "CreditManagementAccount",
+        account,
+        {
+            "CreditLimitAmount": f"{limit:.3f}",
+            "CreditLimitCalculatedAmount": f"{limit:.3f}",
+            "CreditAccountIsBlocked": int(index == CUSTOMER_COUNT),
+            "CreditAccountBlockReason": "01" if index == CUSTOMER_COUNT else "",
+        },
+    )
+
+
+def list_price(index: int) -> Decimal:
+    """The EUR list price of MAT-<index+1>."""
+    return Decimal(45 + (index * 37) % 955) + Decimal("0.50") * (index % 2)
+
+
+def stock_of(index: int) -> Decimal:
+    """Unrestricted stock of MAT-<index+1> at plant 1010."""
+    number = index + 1
+    if number % 10 == 0:
+        return Decimal(0)
+    if number % 10 == 5:
+        return Decimal(3 + number % 7)
+    return Decimal(60 + (index * 53) % 440)
+
+
+def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_from: int) -> None:
+    material = MATERIALS[index]
+    name = f"{PRODUCTS[index % len(PRODUCTS)]} {100 + index * 10}"
+    german = f"{_GERMAN[index % len(_GERMAN)]} {100 + index * 10}"
+    ctx.insert(
+        "A_Product",
+        {"Product": material, "ProductType": "FERT" if index % 3 else "HAWA", "BaseUnit": "PC",
+         "ProductGroup": f"L00{1 + index % 4}", "Division": "00", "ItemCategoryGroup": "NORM",
+         "GrossWeight": f"{Decimal(1 + index % 9) * Decimal('1.250'):.3f}",
+         "NetWeight": f"{Decimal(1 + index % 9):.3f}", "WeightUnit": "KG",
+         "CountryOfOrigin": "DE", "IndustrySector": "M"},
+    )  # fmt: skip
+    for language, text in (("EN", name), ("DE", german)):
+        ctx.insert(
+            "A_ProductDescription",
+            {"Product": material, "Language": language, "ProductDescription": text},
+        )
+    ctx.insert(
+        "A_ProductPlant",
+        {
+            "Product": material,
+            "Plant": PLANT,
+            "AvailabilityCheckType": "02",
+            "BaseUnit": "PC",
+            "ProfitCenter": "YB101",
+        },
+    )
+    ctx.insert(
+        "A_ProductSalesDelivery",
+        {"Product": material, "ProductSalesOrg": "1010", "ProductDistributionChnl": "10",
+         "SupplyingPlant": PLANT, "SalesMeasureUnit": "PC", "ItemCategoryGroup": "NORM",
+         "MinimumOrderQuantity": "1.000"},
+    )  # fmt: skip
+    stock = stock_of(index)
+    # Larger stocks are split over two storage locations, as a warehouse would keep them.
+    second = (stock // 3).quantize(Decimal(1)) if stock > 100 else Decimal(0)
+    set_stock(ctx, material=material, plant=PLANT, quantity=stock - second)
+    if second:
+        set_stock(ctx, material=material, plant=PLANT, quantity=second, location="101B")
+    _seed_price(engine, ctx, material, list_price(index), valid_from=valid_from)
+
+
+def _seed_price(
+    engine: ODataEngine,
+    ctx: WriteContext,
+    material: str,
+    price: Decimal,
+    *,
+    valid_from: int,
+    customer: str = "",
+) -> None:
+    validity = _draft(
+        engine, "A_SlsPrcgCndnRecdValidity",
+        {**{k: v for k, v in SALES_AREA.items() if k != "Division"}, "Material": material,
+         "Customer": customer, "ConditionValidityStartDate": valid_from},
+    )  # fmt: skip
+    record = _draft(
+        engine, "A_SlsPrcgConditionRecord",
+        {"ConditionType": "PPR0", "ConditionTable": "305" if customer else "304",
+         "ConditionRateValue": f"{price:.3f}", "ConditionRateValueUnit": "EUR",
+         "ConditionCurrency": "EUR", "ConditionQuantity": "1", "ConditionQuantityUnit": "PC",
+         "ConditionValidityStartDate": valid_from, "BaseUnit": "PC"},
+        to_SlsPrcgCndnRecdValidity=[validity],
+    )  # fmt: skip
+    create_tree(ctx, engine.rules_for, record)
+
+
+def _seed_history(engine: ODataEngine, ctx: WriteContext, today: date) -> None:
+    for customer, days_ago, lines, purchase_order, state in HISTORY:
+        items = [
+            _draft(
+                engine,
+                "A_SalesOrderItem",
+                {"Material": MATERIALS[m], "RequestedQuantity": f"{q}.000"},
+            )
+            for m, q in lines
+        ]
+        day = date_to_ms(today - timedelta(days=days_ago))
+        order = _draft(
+            engine, "A_SalesOrder",
+            {"SalesOrderType": "OR", **{k: v for k, v in SALES_AREA.items() if k != "Division"},
+             "OrganizationDivision": "00", "SoldToParty": customer_number(customer),
+             "PurchaseOrderByCustomer": purchase_order, "SalesOrderDate": day, "PricingDate": day,
+             "RequestedDeliveryDate": date_to_ms(today - timedelta(days=days_ago - 5))},
+            to_Item=items,
+        )  # fmt: skip
+        row = create_tree(ctx, engine.rules_for, order).row
+        ctx.store.update(
+            engine.entity_set("A_SalesOrder"),
+            {"SalesOrder": row["SalesOrder"]},
+            {"CreationDate": day},
+        )
+        current = ctx.get("A_SalesOrder", {"SalesOrder": row["SalesOrder"]})
+        assert current is not None
+        if state != "open":
+            current = deliver_order(ctx, current)
+        if state in ("billed", "paid"):
+            invoice = bill_order(ctx, current)
+            billed_on = date_to_ms(today - timedelta(days=max(days_ago - 3, 0)))
+            ctx.update(
+                "A_BillingDocument",
+                invoice,
+                {
+                    "BillingDocumentDate": billed_on,
+                    "CreationDate": billed_on,
+                    "InvoiceClearingStatus": "C" if state == "paid" else "A",
+                },
+            )
+
+
+def load_demo_data(engine: ODataEngine) -> None:
+    """Fill an empty database with the demo system (one transaction)."""
+    ctx = engine.context("SEED")
+    today = ctx.clock.now().date()
+    valid_from = date_to_ms(date(today.year - 1, 1, 1))
+    with engine.store.transaction():
+        for index in range(len(MATERIALS)):
+            _seed_material(engine, ctx, index, valid_from)
+        _seed_price(
+            engine,
+            ctx,
+            MATERIALS[0],
+            list_price(0) * Decimal("0.9"),
+            valid_from=valid_from,
+            customer=customer_number(1),
+        )
+        for index in range(1, CUSTOMER_COUNT + 1):
+            _seed_customer(engine, ctx, index)
+        _seed_history(engine, ctx, today)

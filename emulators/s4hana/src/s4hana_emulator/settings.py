@@ -1,0 +1,70 @@
+"""Settings of the S/4HANA emulator (env prefix `S4_EMULATOR_`)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from trivium.settings import ServiceSettings
+
+
+class S4HanaEmulatorSettings(ServiceSettings):
+    """The system's storage, logon, CSRF sessions, paging, order lifecycle and demo data."""
+
+    model_config = SettingsConfigDict(env_prefix="S4_EMULATOR_")
+
+    service_name: str = "s4hana-emulator"
+    database_path: str = Field(
+        default=".run/s4hana-emulator.sqlite3",
+        description="SQLite file of the system's data; `:memory:` keeps it in the process.",
+    )
+    system_id: str = Field(
+        default="S4H", min_length=3, max_length=3, description="SAP system id (cookie names)."
+    )
+    sap_client: str = Field(
+        default="100",
+        pattern=r"^\d{3}$",
+        description="The logon client; a request naming another `sap-client` is refused.",
+    )
+    username: str = Field(default="TRIVIUM_COMM_USER", description="Basic-auth user.")
+    password: SecretStr = SecretStr("Trivium-Demo-Pass1")
+    oauth_client_id: str = Field(
+        default="TRIVIUM_OAUTH_CLIENT", description="OAuth 2.0 client-credentials client."
+    )
+    oauth_client_secret: SecretStr = SecretStr("Trivium-Demo-Pass1")
+    oauth_token_ttl_seconds: int = Field(default=3_600, ge=1)
+    admin_token: SecretStr = Field(
+        default=SecretStr("trivium-emulator-admin"),
+        description="Required in `X-Admin-Token` (or as a bearer token) on /__admin.",
+    )
+    csrf_session_ttl_seconds: float = Field(
+        default=1_800.0, gt=0, description="Lifetime of a security session and its CSRF token."
+    )
+    page_size: int = Field(
+        default=100, ge=1, description="Rows per page when the client sends no `$top`."
+    )
+    max_top: int = Field(
+        default=5_000, ge=1, description="Most rows one page returns even with a larger `$top`."
+    )
+    lifecycle_speed: float = Field(
+        default=1.0,
+        ge=0,
+        description="Time factor of the order lifecycle; 0 stops it, 60 makes a minute a second.",
+    )
+    lifecycle_delivery_after_seconds: float = Field(
+        default=120.0, ge=0, description="Open order → delivered, at speed 1."
+    )
+    lifecycle_billing_after_seconds: float = Field(
+        default=180.0, ge=0, description="Delivered order → billed (invoice created), at speed 1."
+    )
+    lifecycle_tick_seconds: float = Field(
+        default=1.0, gt=0, description="How often the lifecycle looks for due orders."
+    )
+    credit_exposure_view: bool = Field(
+        default=True,
+        description="Serve the custom exposure view YY1_CREDITEXPOSURE_CDS (a YY1_ CDS view).",
+    )
+    seed_demo_data: bool = Field(
+        default=True, description="Load the demo data set when the database is empty."
+    )
+    chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")

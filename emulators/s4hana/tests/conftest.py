@@ -1,0 +1,67 @@
+"""Fixtures for the S/4HANA emulator tests: in-process apps, signed-in clients, a real process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+
+from s4hana_emulator.main import create_app
+from s4hana_emulator.settings import S4HanaEmulatorSettings
+from trivium.testing.services import RunningService, start_service
+
+from .support import PASSWORD, USER, Sap, make_settings
+
+
+@pytest.fixture
+def settings() -> S4HanaEmulatorSettings:
+    return make_settings()
+
+
+@pytest_asyncio.fixture
+async def app(settings: S4HanaEmulatorSettings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.emulator.close()
+
+
+@pytest_asyncio.fixture
+async def sap(app: FastAPI) -> AsyncIterator[Sap]:
+    """A Basic-auth client of the in-process emulator, JSON by default, CSRF token fetched."""
+    transport = httpx.ASGITransport(app=app)
+    async with Sap(
+        transport=transport,
+        base_url="http://s4.test",
+        auth=(USER, PASSWORD),
+        headers={"accept": "application/json"},
+    ) as client:
+        await client.fetch_token()
+        yield client
+
+
+@pytest_asyncio.fixture
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://s4.test") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def emulator_process(trivium_run_dir: Path) -> Iterator[RunningService]:
+    """One emulator process (in-memory demo system, lifecycle stopped) shared by a module."""
+    service = start_service(
+        "s4hana_emulator.main:create_app",
+        name="s4-emulator",
+        log_dir=trivium_run_dir / "logs",
+        env={
+            "S4_EMULATOR_DATABASE_PATH": ":memory:",
+            "S4_EMULATOR_LIFECYCLE_SPEED": "0",
+            "S4_EMULATOR_PAGE_SIZE": "20",
+        },
+    )
+    yield service
+    service.stop()

@@ -1,0 +1,253 @@
+"""/__admin: chaos, CSRF expiry, reset and seed, stock; and the order lifecycle."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from trivium.testing.services import start_service
+
+from ..support import (
+    ADMIN,
+    BILLING,
+    BP,
+    EXPOSURE,
+    PASSWORD,
+    SO,
+    STOCK,
+    USER,
+    Sap,
+    order_body,
+    sap_error,
+)
+
+
+async def create_order(
+    sap: Sap, *lines: tuple[str, str], customer: str = "1000002"
+) -> dict[str, Any]:
+    response = await sap.post(f"{SO}/A_SalesOrder", json=order_body(customer, *lines))
+    assert response.status_code == 201, response.text
+    order: dict[str, Any] = response.json()["d"]
+    return order
+
+
+async def stock(sap: Sap, material: str) -> Decimal:
+    response = await sap.get(
+        f"{STOCK}/A_MatlStkInAcctMod?$filter=Material eq '{material}' and Plant eq '1010'"
+    )
+    rows = response.json()["d"]["results"]
+    return sum((Decimal(r["MatlWrhsStkQtyInMatlBaseUnit"]) for r in rows), Decimal(0))
+
+
+class TestAdminToken:
+    @pytest.mark.asyncio
+    async def test_missing_token_is_a_problem(self, anonymous: httpx.AsyncClient) -> None:
+        response = await anonymous.get("/__admin/chaos")
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.asyncio
+    async def test_bearer_token_is_accepted(self, anonymous: httpx.AsyncClient) -> None:
+        response = await anonymous.get(
+            "/__admin/chaos", headers={"Authorization": "Bearer trivium-emulator-admin"}
+        )
+        assert response.status_code == 200
+        assert response.json() == {
+            "latencyMs": 0.0,
+            "jitterMs": 0.0,
+            "errorRate": 0.0,
+            "outage": False,
+        }
+
+
+class TestChaos:
+    @pytest.mark.asyncio
+    async def test_error_rate_answers_503_in_sap_format(self, sap: Sap) -> None:
+        await sap.put("/__admin/chaos", json={"errorRate": 1.0}, headers=ADMIN)
+        sap_error(await sap.get(f"{BP}/A_BusinessPartner('1000001')"), 503)
+        assert (await sap.delete("/__admin/chaos", headers=ADMIN)).status_code == 204
+        assert (await sap.get(f"{BP}/A_BusinessPartner('1000001')")).status_code == 200
+
+    @pytest.mark.asyncio
+    async def test_partial_error_rate_fails_some_requests(self, sap: Sap) -> None:
+        await sap.put("/__admin/chaos", json={"errorRate": 0.5}, headers=ADMIN)
+        statuses = [
+            (await sap.get(f"{BP}/A_BusinessPartner('1000001')")).status_code for _ in range(30)
+        ]
+        assert set(statuses) == {200, 503}
+
+    @pytest.mark.asyncio
+    async def test_outage_answers_like_the_web_dispatcher(self, sap: Sap) -> None:
+        await sap.put("/__admin/chaos", json={"outage": True}, headers=ADMIN)
+        response = await sap.get(f"{BP}/A_BusinessPartner")
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "30"
+        assert response.headers["content-type"].startswith("text/html")
+        assert (await sap.get("/healthz")).status_code == 200
+
+    @pytest.mark.asyncio
+    async def test_latency_is_added(self, sap: Sap) -> None:
+        state = await sap.put(
+            "/__admin/chaos", json={"latencyMs": 80, "jitterMs": 20}, headers=ADMIN
+        )
+        assert state.json()["latencyMs"] == 80
+        started = time.perf_counter()
+        await sap.get(f"{BP}/A_BusinessPartner('1000001')")
+        assert time.perf_counter() - started >= 0.08
+
+    @pytest.mark.asyncio
+    async def test_invalid_settings_are_422(self, sap: Sap) -> None:
+        response = await sap.put("/__admin/chaos", json={"errorRate": 2}, headers=ADMIN)
+        assert response.status_code == 422
+
+
+class TestCsrfExpiry:
+    @pytest.mark.asyncio
+    async def test_expired_token_needs_a_new_fetch(self, sap: Sap) -> None:
+        expired = await sap.post("/__admin/csrf/expire", headers=ADMIN)
+        assert expired.json()["expiredSessions"] >= 1
+        refused = await sap.post(f"{SO}/A_SalesOrder", json=order_body())
+        assert refused.status_code == 403
+        assert refused.headers["x-csrf-token"] == "Required"
+        await sap.fetch_token(SO)
+        assert (await sap.post(f"{SO}/A_SalesOrder", json=order_body())).status_code == 201
+
+
+class TestResetAndSeed:
+    @pytest.mark.asyncio
+    async def test_reset_empty_then_seed(self, sap: Sap) -> None:
+        assert (await sap.post("/__admin/reset?seed=false", headers=ADMIN)).status_code == 204
+        await sap.fetch_token()
+        assert (await sap.get(f"{BP}/A_BusinessPartner/$count")).text == "0"
+        assert (await sap.post("/__admin/seed", headers=ADMIN)).status_code == 204
+        assert (await sap.get(f"{BP}/A_BusinessPartner/$count")).text == "50"
+        again = await sap.post("/__admin/seed", headers=ADMIN)
+        assert again.status_code == 409
+        assert again.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.asyncio
+    async def test_seed_is_deterministic(self, sap: Sap) -> None:
+        def strip(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            ignored = {"__metadata", "LastChangeDateTime", "to_Item", "to_Partner"}
+            return [{k: v for k, v in row.items() if k not in ignored} for row in rows]
+
+        url = (
+            f"{SO}/A_SalesOrder?$select=SalesOrder,SoldToParty,TotalNetAmount,OverallDeliveryStatus"
+        )
+        before = strip((await sap.get(url)).json()["d"]["results"])
+        await sap.post("/__admin/reset", headers=ADMIN)
+        assert strip((await sap.get(url)).json()["d"]["results"]) == before
+
+
+class TestStockAdmin:
+    @pytest.mark.asyncio
+    async def test_set_stock(self, sap: Sap) -> None:
+        response = await sap.put(
+            "/__admin/stock/MAT-0010/1010", json={"quantity": "25"}, headers=ADMIN
+        )
+        assert response.status_code == 200
+        assert await stock(sap, "MAT-0010") == 25
+        missing = await sap.put("/__admin/stock/NOPE/1010", json={"quantity": "1"}, headers=ADMIN)
+        assert missing.status_code == 404
+
+
+class TestLifecycle:
+    @pytest.mark.asyncio
+    async def test_open_order_is_delivered_then_billed(self, sap: Sap) -> None:
+        stock_before = await stock(sap, "MAT-0003")
+        order = await create_order(sap, ("MAT-0003", "5"))
+        number = order["SalesOrder"]
+        exposure_path = (
+            f"{EXPOSURE}/YY1_CreditExposure(BusinessPartner='1000002',CreditSegment='1000')"
+        )
+        with_order = Decimal(
+            (await sap.get(exposure_path)).json()["d"]["CustomerCreditExposureAmount"]
+        )
+
+        moved = await sap.post(
+            "/__admin/lifecycle/advance", json={"salesOrder": number}, headers=ADMIN
+        )
+        assert moved.json() == {"delivered": [number], "billed": []}
+        delivered = (await sap.get(f"{SO}/A_SalesOrder('{number}')")).json()["d"]
+        assert (delivered["OverallDeliveryStatus"], delivered["OverallSDProcessStatus"]) == (
+            "C",
+            "B",
+        )
+        assert delivered["__metadata"]["etag"] != order["__metadata"]["etag"]
+        assert await stock(sap, "MAT-0003") == stock_before - 5
+
+        moved = await sap.post(
+            "/__admin/lifecycle/advance", json={"salesOrder": number}, headers=ADMIN
+        )
+        assert moved.json() == {"delivered": [], "billed": [number]}
+        billed = (await sap.get(f"{SO}/A_SalesOrder('{number}')?$expand=to_Item")).json()["d"]
+        assert (billed["OverallOrdReltdBillgStatus"], billed["OverallSDProcessStatus"]) == (
+            "C",
+            "C",
+        )
+        assert billed["to_Item"]["results"][0]["OrderRelatedBillingStatus"] == "C"
+        invoices = await sap.get(
+            f"{BILLING}/A_BillingDocumentItem?$filter=SalesDocument eq '{number}'"
+            "&$expand=to_BillingDocument"
+        )
+        invoice = invoices.json()["d"]["results"][0]["to_BillingDocument"]
+        assert invoice["TotalNetAmount"] == order["TotalNetAmount"]
+        assert invoice["PurchaseOrderByCustomer"] == "TEST-PO-1"
+        assert invoice["InvoiceClearingStatus"] == "A"
+        after = Decimal((await sap.get(exposure_path)).json()["d"]["CustomerCreditExposureAmount"])
+        assert after == with_order + Decimal(invoice["TaxAmount"])
+
+    @pytest.mark.asyncio
+    async def test_credit_blocked_order_waits(self, sap: Sap) -> None:
+        order = await create_order(sap, ("MAT-0001", "1"), customer="1000050")
+        moved = await sap.post(
+            "/__admin/lifecycle/advance", json={"salesOrder": order["SalesOrder"]}, headers=ADMIN
+        )
+        assert moved.json() == {"delivered": [], "billed": []}
+
+    @pytest.mark.asyncio
+    async def test_speed_sets_the_delays(self, sap: Sap) -> None:
+        state = await sap.put("/__admin/lifecycle", json={"speed": 60}, headers=ADMIN)
+        assert state.json() == {
+            "speed": 60.0,
+            "deliveryAfterSeconds": 2.0,
+            "billingAfterSeconds": 3.0,
+        }
+        stopped = await sap.put("/__admin/lifecycle", json={"speed": 0}, headers=ADMIN)
+        assert stopped.json()["deliveryAfterSeconds"] is None
+
+
+class TestLifecycleTask:
+    @pytest.mark.slow
+    def test_background_task_moves_orders_on(self, trivium_run_dir: Any) -> None:
+        service = start_service(
+            "s4hana_emulator.main:create_app",
+            name="s4-lifecycle",
+            log_dir=trivium_run_dir / "logs",
+            env={
+                "S4_EMULATOR_DATABASE_PATH": ":memory:",
+                "S4_EMULATOR_LIFECYCLE_SPEED": "600",
+                "S4_EMULATOR_LIFECYCLE_TICK_SECONDS": "0.05",
+            },
+        )
+        try:
+            with httpx.Client(base_url=service.url, auth=(USER, PASSWORD), timeout=5) as client:
+                client.headers["accept"] = "application/json"
+                fetched = client.get(f"{SO}/", headers={"x-csrf-token": "Fetch"})
+                client.headers["x-csrf-token"] = fetched.headers["x-csrf-token"]
+                created = client.post(f"{SO}/A_SalesOrder", json=order_body("1000002"))
+                number = created.json()["d"]["SalesOrder"]
+                deadline = time.monotonic() + 5
+                status = ""
+                while time.monotonic() < deadline and status != "C":
+                    order = client.get(f"{SO}/A_SalesOrder('{number}')").json()["d"]
+                    status = order["OverallOrdReltdBillgStatus"]
+                    time.sleep(0.05)
+                assert status == "C"
+                assert order["OverallDeliveryStatus"] == "C"
+        finally:
+            service.stop()
