@@ -1,0 +1,187 @@
+"""Availability of 50 skus from the ERP System API: SAP round trips per call and latency.
+
+Starts the S/4HANA emulator (in memory, demo seed) and the ERP System API on loopback with a
+private Redis. Measures `POST /availability` for 50 skus (the seeded materials, padded with
+unknown skus) over repeated rounds, twice: through the running service (SAP round trips read
+from its `trivium_backend_calls_total{backend="s4hana"}` counter) and through the S/4HANA adapter
+in this process (round trips counted by its OData client). Target: 1 SAP round trip per call
+once the CSRF token is held; the first call also fetches the token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from erp_system.adapters.s4hana.adapter import S4HanaErp
+from erp_system.adapters.s4hana.auth import BasicAuthenticator
+from erp_system.adapters.s4hana.odata import ODataClient
+from erp_system.settings import ErpSystemSettings
+
+from trivium.http_client import create_http_client
+from trivium.redis_discovery import find_redis, start_redis_server
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.services import start_service
+
+SECRET = "bench-service-token-secret-0123456789abcdef"
+SKUS = 50
+ROUNDS = 300
+WARMUP = 5
+_BACKEND_CALLS = re.compile(r'^trivium_backend_calls_total\{([^}]*backend="s4hana"[^}]*)\} (\S+)$')
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of the samples."""
+    ordered = sorted(samples)
+    rank = max(1, round(fraction * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summary(latencies: list[float], trips: list[int], first_trips: int) -> dict[str, Any]:
+    return {
+        "skus": SKUS,
+        "rounds": len(latencies),
+        "sap_round_trips_first_call": first_trips,
+        "sap_round_trips_per_call": max(trips),
+        "sap_round_trips_mean": round(statistics.fmean(trips), 3),
+        "latency_ms_p50": round(percentile(latencies, 0.50) * 1000, 2),
+        "latency_ms_p99": round(percentile(latencies, 0.99) * 1000, 2),
+        "latency_ms_mean": round(statistics.fmean(latencies) * 1000, 2),
+    }
+
+
+async def sap_calls(api: httpx.AsyncClient) -> int:
+    """Outbound calls to SAP so far, from the service's Prometheus counter."""
+    text = (await api.get("/metrics")).text
+    return int(sum(float(m.group(2)) for m in map(_BACKEND_CALLS.match, text.splitlines()) if m))
+
+
+async def pick_skus(api: httpx.AsyncClient) -> list[str]:
+    page = (await api.get("/products", params={"limit": SKUS})).json()
+    skus = [item["sku"] for item in page["items"]][:SKUS]
+    return skus + [f"BENCH-UNKNOWN-{n:02d}" for n in range(SKUS - len(skus))]
+
+
+async def through_service(api: httpx.AsyncClient, skus: list[str]) -> dict[str, Any]:
+    body = {"skus": skus}
+    before = await sap_calls(api)
+    (await api.post("/availability", json=body)).raise_for_status()
+    first = await sap_calls(api) - before
+    for _ in range(WARMUP):
+        (await api.post("/availability", json=body)).raise_for_status()
+    latencies: list[float] = []
+    trips: list[int] = []
+    for _ in range(ROUNDS):
+        before = await sap_calls(api)
+        started = time.perf_counter()
+        response = await api.post("/availability", json=body)
+        latencies.append(time.perf_counter() - started)
+        response.raise_for_status()
+        trips.append(await sap_calls(api) - before)
+    return summary(latencies, trips, first)
+
+
+async def through_adapter(emulator_url: str, skus: list[str]) -> dict[str, Any]:
+    settings = ErpSystemSettings(base_url=emulator_url)
+    http = create_http_client(backend="s4hana-bench", base_url=emulator_url, max_retries=0)
+    odata = ODataClient(
+        http=http,
+        auth=BasicAuthenticator(
+            username=settings.username, password=settings.password.get_secret_value()
+        ),
+        sap_client=settings.sap_client,
+    )
+    erp = S4HanaErp(odata, settings)
+    try:
+        await erp.get_availability(skus, plant=None)
+        first = odata.round_trips
+        for _ in range(WARMUP):
+            await erp.get_availability(skus, plant=None)
+        latencies: list[float] = []
+        trips: list[int] = []
+        for _ in range(ROUNDS):
+            before = odata.round_trips
+            started = time.perf_counter()
+            await erp.get_availability(skus, plant=None)
+            latencies.append(time.perf_counter() - started)
+            trips.append(odata.round_trips - before)
+    finally:
+        await http.aclose()
+    return summary(latencies, trips, first)
+
+
+async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, Any]]:
+    token = ServiceTokenIssuer(issuer="bench", secret=SECRET).token_for("erp-system")
+    async with httpx.AsyncClient(
+        base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as api:
+        skus = await pick_skus(api)
+        service = await through_service(api, skus)
+    adapter = await through_adapter(emulator_url, skus)
+    return {"ERP System API, POST /availability": service, "S/4HANA adapter in-process": adapter}
+
+
+def write_table(figures: dict[str, dict[str, Any]]) -> None:
+    header = f"{'path':<36} {'skus':>4} {'SAP trips':>9} {'first':>5} {'p50 ms':>8} {'p99 ms':>8}"
+    lines = [header, "-" * len(header)]
+    for name, figure in figures.items():
+        lines.append(
+            f"{name:<36} {figure['skus']:>4} {figure['sap_round_trips_per_call']:>9} "
+            f"{figure['sap_round_trips_first_call']:>5} {figure['latency_ms_p50']:>8.2f} "
+            f"{figure['latency_ms_p99']:>8.2f}"
+        )
+    lines.append(f"({ROUNDS} rounds after {WARMUP} warm-up calls; target: 1 SAP trip per call)")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="trivium-bench-") as folder:
+        run_dir = Path(folder)
+        try:
+            redis = start_redis_server(run_dir)
+        except FileNotFoundError:
+            redis = find_redis(run_dir)
+        emulator = start_service(
+            "s4hana_emulator.main:create_app",
+            name="s4-emulator",
+            log_dir=run_dir,
+            env={"S4_EMULATOR_DATABASE_PATH": ":memory:", "S4_EMULATOR_LIFECYCLE_SPEED": "0"},
+        )
+        api = None
+        try:
+            api = start_service(
+                "erp_system.main:create_app",
+                name="erp-system",
+                log_dir=run_dir,
+                env={
+                    "REDIS_URL": redis.url,
+                    "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET,
+                    "ERP_SYSTEM_BASE_URL": emulator.url,
+                },
+            )
+            figures = asyncio.run(run(emulator.url, api.url))
+        finally:
+            if api is not None:
+                api.stop()
+            emulator.stop()
+            redis.stop()
+    write_table(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,290 @@
+"""An in-memory ERP behind the same port, for unit tests of the routes and for provider states."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from erp_system.domain.errors import (
+    CreditAccountNotFound,
+    CustomerNotFound,
+    ProductNotFound,
+    SalesOrderNotFound,
+    VersionMismatch,
+)
+from erp_system.domain.models import (
+    Address,
+    AvailabilityRead,
+    CreditRead,
+    CustomerCreate,
+    CustomerRead,
+    CustomerSearch,
+    CustomerUpdate,
+    ExposureSource,
+    InvoiceRead,
+    ProductRead,
+    SalesArea,
+    SalesOrderCreate,
+    SalesOrderLineRead,
+    SalesOrderRead,
+    SalesOrderStatus,
+    SalesOrderUpdate,
+    Versioned,
+)
+from trivium.schemas import Money
+
+
+class FakeErp:
+    """ErpAdapter in memory; seed it through its dictionaries. `calls` counts backend trips;
+    `create_failure` fails the next order create, `lost_create_answer` fails it after saving."""
+
+    def __init__(self, *, currency: str = "EUR", plant: str = "1010") -> None:
+        self.currency = currency
+        self.plant = plant
+        self.customers: dict[str, CustomerRead] = {}
+        self.credit_limits: dict[str, tuple[Decimal, bool]] = {}
+        self.products: dict[str, ProductRead] = {}
+        self.stock: dict[str, Decimal] = {}
+        self.orders: dict[str, SalesOrderRead] = {}
+        self.versions: dict[str, int] = {}
+        self.invoices: list[InvoiceRead] = []
+        self.calls = 0
+        self.create_failure: Exception | None = None
+        self.lost_create_answer: Exception | None = None
+        self._numbers = itertools.count(1)
+
+    def _customer(self, customer_id: str) -> CustomerRead:
+        self.calls += 1
+        if customer_id not in self.customers:
+            raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
+        return self.customers[customer_id]
+
+    async def get_customer(self, customer_id: str) -> CustomerRead:
+        return self._customer(customer_id)
+
+    async def search_customers(
+        self, criteria: CustomerSearch, *, limit: int, offset: int
+    ) -> list[CustomerRead]:
+        self.calls += 1
+
+        def matches(customer: CustomerRead) -> bool:
+            address = customer.address or Address()
+            return (
+                (not criteria.name or criteria.name.lower() in customer.name.lower())
+                and (not criteria.external_id or criteria.external_id == customer.external_id)
+                and (not criteria.postal_code or criteria.postal_code == address.postal_code)
+                and (not criteria.city or criteria.city == address.city)
+            )
+
+        found = sorted((c for c in self.customers.values() if matches(c)), key=lambda c: c.id)
+        return found[offset : offset + limit]
+
+    async def find_customer_by_external_id(self, external_id: str) -> CustomerRead | None:
+        self.calls += 1
+        return next((c for c in self.customers.values() if c.external_id == external_id), None)
+
+    async def create_customer(self, customer: CustomerCreate) -> CustomerRead:
+        self.calls += 1
+        area = customer.sales_area
+        created = CustomerRead(
+            id=str(1_000_000 + next(self._numbers)),
+            name=customer.name,
+            external_id=customer.external_id,
+            search_term=customer.search_term,
+            language=customer.language,
+            address=Address(**customer.address.model_dump()),
+            sales_areas=[
+                SalesArea(
+                    sales_organization=(area and area.sales_organization) or "1010",
+                    distribution_channel=(area and area.distribution_channel) or "10",
+                    division=(area and area.division) or "00",
+                    currency=(area and area.currency) or self.currency,
+                )
+            ],
+            created_on=datetime.now(UTC).date(),
+        )
+        self.customers[created.id] = created
+        return created
+
+    async def update_customer(self, customer_id: str, changes: CustomerUpdate) -> CustomerRead:
+        current = self._customer(customer_id)
+        values = changes.model_dump(exclude_unset=True, exclude={"address"}, by_alias=False)
+        if changes.address is not None:
+            values["address"] = Address(**changes.address.model_dump())
+        updated = current.model_copy(update=values)
+        self.customers[customer_id] = updated
+        return updated
+
+    async def get_credit(self, customer_id: str) -> CreditRead:
+        self._customer(customer_id)
+        if customer_id not in self.credit_limits:
+            raise CreditAccountNotFound(f"Customer {customer_id} has no credit account.")
+        limit, blocked = self.credit_limits[customer_id]
+        open_orders = sum(
+            (o.total.amount for o in self.orders.values() if _is_open(o, customer_id) and o.total),
+            Decimal(0),
+        )
+        open_invoices = sum(
+            (i.gross_amount or i.net_amount).amount
+            for i in self.invoices
+            if i.customer_id == customer_id and i.status == "open"
+        )
+        exposure = open_orders + open_invoices
+        return CreditRead(
+            customer_id=customer_id,
+            limit=limit,
+            exposure=exposure,
+            available=limit - exposure,
+            currency=self.currency,
+            blocked=blocked,
+            exposure_source=ExposureSource.DERIVED,
+            open_orders=open_orders,
+            open_invoices=open_invoices,
+        )
+
+    async def list_products(
+        self, *, search: str | None, limit: int, offset: int
+    ) -> list[ProductRead]:
+        self.calls += 1
+        term = (search or "").lower()
+        found = [
+            p
+            for sku, p in sorted(self.products.items())
+            if not term or term in sku.lower() or term in (p.name or "").lower()
+        ]
+        return found[offset : offset + limit]
+
+    async def get_product(self, sku: str) -> ProductRead:
+        self.calls += 1
+        if sku not in self.products:
+            raise ProductNotFound(f"No product has the sku {sku!r}.")
+        return self.products[sku]
+
+    async def get_prices(self, skus: Sequence[str], *, customer_id: str | None) -> dict[str, Money]:
+        self.calls += 1
+        return {
+            sku: self.products[sku].unit_price  # type: ignore[misc]
+            for sku in skus
+            if sku in self.products and self.products[sku].unit_price is not None
+        }
+
+    async def get_availability(
+        self, skus: Sequence[str], *, plant: str | None
+    ) -> list[AvailabilityRead]:
+        self.calls += 1
+        return [
+            AvailabilityRead(
+                sku=sku,
+                plant=plant or self.plant,
+                quantity=self.stock.get(sku, Decimal(0)),
+                unit=self.products[sku].base_unit if sku in self.products else None,
+            )
+            for sku in dict.fromkeys(skus)
+        ]
+
+    async def find_sales_order(
+        self, *, customer_id: str, external_reference: str
+    ) -> SalesOrderRead | None:
+        self.calls += 1
+        return next(
+            (
+                o
+                for o in sorted(self.orders.values(), key=lambda o: int(o.id))
+                if o.customer_id == customer_id and o.external_reference == external_reference
+            ),
+            None,
+        )
+
+    async def create_sales_order(self, order: SalesOrderCreate) -> SalesOrderRead:
+        self._customer(order.customer_id)
+        if self.create_failure is not None:
+            failure, self.create_failure = self.create_failure, None
+            raise failure
+        lines = [
+            self._order_line(number, line.sku, line.quantity, line.unit_price)
+            for number, line in enumerate(order.lines, start=1)
+        ]
+        total = sum((line.net_amount.amount for line in lines if line.net_amount), Decimal(0))
+        created = SalesOrderRead(
+            id=str(next(self._numbers)),
+            customer_id=order.customer_id,
+            external_reference=order.external_reference,
+            status=SalesOrderStatus.OPEN,
+            delivery_status="not_started",
+            billing_status="not_started",
+            total=Money(amount=total, currency=self.currency),
+            created_on=datetime.now(UTC).date(),
+            requested_delivery_date=order.requested_delivery_date,
+            lines=lines,
+        )
+        self.orders[created.id] = created
+        self.versions[created.id] = 1
+        if self.lost_create_answer is not None:
+            # The order exists, but its answer never reached us (a timeout after the commit).
+            failure, self.lost_create_answer = self.lost_create_answer, None
+            raise failure
+        return created
+
+    def _order_line(
+        self, number: int, sku: str, quantity: Decimal, unit_price: Decimal | None
+    ) -> SalesOrderLineRead:
+        product = self.products.get(sku)
+        price = unit_price
+        if price is None and product is not None and product.unit_price is not None:
+            price = product.unit_price.amount
+        return SalesOrderLineRead(
+            line_number=str(number * 10),
+            sku=sku,
+            description=product.name if product else None,
+            quantity=quantity,
+            unit=product.base_unit if product else None,
+            net_amount=Money(amount=price * quantity, currency=self.currency)
+            if price is not None
+            else None,
+        )
+
+    async def get_sales_order(self, order_id: str) -> Versioned[SalesOrderRead]:
+        self.calls += 1
+        if order_id not in self.orders:
+            raise SalesOrderNotFound(f"No sales order has the number {order_id!r}.")
+        return Versioned(self.orders[order_id], f"v{self.versions[order_id]}")
+
+    async def update_sales_order(
+        self, order_id: str, changes: SalesOrderUpdate, *, version: str | None
+    ) -> Versioned[SalesOrderRead]:
+        current = await self.get_sales_order(order_id)
+        if version is not None and version != current.version:
+            raise VersionMismatch("The sales order changed since that version.")
+        values = changes.model_dump(exclude_unset=True, by_alias=False)
+        updated = current.item.model_copy(update=values)
+        self.orders[order_id] = updated
+        self.versions[order_id] += 1
+        return Versioned(updated, f"v{self.versions[order_id]}")
+
+    async def list_sales_orders(
+        self, customer_id: str, *, limit: int, offset: int
+    ) -> list[SalesOrderRead]:
+        self._customer(customer_id)
+        found = [o for o in self.orders.values() if o.customer_id == customer_id]
+        found.sort(key=lambda o: int(o.id), reverse=True)
+        return found[offset : offset + limit]
+
+    async def list_open_invoices(
+        self, customer_id: str, *, limit: int, offset: int
+    ) -> list[InvoiceRead]:
+        self._customer(customer_id)
+        found = [
+            i
+            for i in self.invoices
+            if i.customer_id == customer_id and i.status in ("open", "partially_paid")
+        ]
+        return found[offset : offset + limit]
+
+
+def _is_open(order: SalesOrderRead, customer_id: str) -> bool:
+    return order.customer_id == customer_id and order.status not in (
+        SalesOrderStatus.BILLED,
+        SalesOrderStatus.CANCELLED,
+    )

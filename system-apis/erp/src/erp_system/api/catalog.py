@@ -1,0 +1,80 @@
+"""Products with list prices, and stock availability of many skus in one call."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from erp_system.api.deps import DEFAULT_LIMIT, CursorQuery, ErpDep, LimitQuery
+from erp_system.domain.errors import UPSTREAM_PROBLEMS, InvalidCursor, ProductNotFound
+from erp_system.domain.models import AvailabilityList, AvailabilityQuery, ProductRead
+from erp_system.domain.paging import fetch_page
+from trivium.problems import FieldError, ValidationFailed, problem_responses
+from trivium.schemas import Page
+
+router = APIRouter(tags=["catalog"])
+
+MAX_SKUS = 200
+_SKU = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
+PlantQuery = Annotated[
+    str | None, Query(max_length=4, description="Plant; default: the configured plant.")
+]
+
+
+@router.get("/products", responses=problem_responses(InvalidCursor, *UPSTREAM_PROBLEMS))
+async def list_products(
+    erp: ErpDep,
+    search: Annotated[
+        str | None, Query(min_length=1, max_length=40, description="Part of name or sku.")
+    ] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[ProductRead]:
+    """Sellable products with their list price per base unit, by sku."""
+    return await fetch_page(
+        lambda size, offset: erp.list_products(search=search, limit=size, offset=offset),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get("/products/{sku}", responses=problem_responses(ProductNotFound, *UPSTREAM_PROBLEMS))
+async def get_product(
+    sku: Annotated[str, Path(max_length=40, pattern=_SKU.pattern)], erp: ErpDep
+) -> ProductRead:
+    """One product with its list price."""
+    return await erp.get_product(sku)
+
+
+@router.get("/availability", responses=problem_responses(*UPSTREAM_PROBLEMS))
+async def get_availability(
+    erp: ErpDep,
+    skus: Annotated[
+        list[str],
+        Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
+    ],
+    plant: PlantQuery = None,
+) -> AvailabilityList:
+    """Unrestricted stock of every sku in the plant (zero for unknown skus), read in one call."""
+    wanted = _split_skus(skus)
+    return AvailabilityList(items=await erp.get_availability(wanted, plant=plant))
+
+
+@router.post("/availability", responses=problem_responses(*UPSTREAM_PROBLEMS))
+async def query_availability(query: AvailabilityQuery, erp: ErpDep) -> AvailabilityList:
+    """Like `GET /availability`, for sku lists too long for a URL. Reads only."""
+    return AvailabilityList(items=await erp.get_availability(query.skus, plant=query.plant))
+
+
+def _split_skus(values: list[str]) -> list[str]:
+    skus = [sku.strip() for value in values for sku in value.split(",") if sku.strip()]
+    bad = [sku for sku in skus if not _SKU.match(sku)]
+    if bad or not skus or len(skus) > MAX_SKUS:
+        detail = f"Give 1 to {MAX_SKUS} skus of letters, digits and ._/-"
+        raise ValidationFailed(
+            "The sku list is not valid.",
+            errors=[FieldError(pointer="skus", detail=f"{detail}; invalid: {bad[:5]}")],
+        )
+    return skus

@@ -1,0 +1,67 @@
+"""What the routes declare: the ERP port, the key lock and settings (built in the lifespan)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from erp_system.adapters.ports import ErpAdapter, KeyLock
+from erp_system.domain.errors import InvalidVersion
+from erp_system.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from erp_system.settings import ErpSystemSettings
+
+
+def get_erp(request: Request) -> ErpAdapter:
+    erp: ErpAdapter = request.app.state.erp
+    return erp
+
+
+def get_locks(request: Request) -> KeyLock:
+    locks: KeyLock = request.app.state.locks
+    return locks
+
+
+def get_settings(request: Request) -> ErpSystemSettings:
+    settings: ErpSystemSettings = request.app.state.settings
+    return settings
+
+
+def etag_for(version: str | None) -> str | None:
+    """An HTTP entity tag that carries the ERP's version opaquely."""
+    if version is None:
+        return None
+    return '"' + base64.urlsafe_b64encode(version.encode()).decode().rstrip("=") + '"'
+
+
+def version_from_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description="The `ETag` of the version the change is based on."),
+    ] = None,
+) -> str | None:
+    """The ERP version an If-Match names; None when absent or `*` (any version)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    try:
+        padded = (tag + "=" * (-len(tag) % 4)).encode("ascii")
+        version = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeError, ValueError) as error:
+        raise InvalidVersion("Send the ETag this API returned, or `*`.") from error
+    if not version:
+        raise InvalidVersion("Send the ETag this API returned, or `*`.")
+    return version
+
+
+ErpDep = Annotated[ErpAdapter, Depends(get_erp)]
+LocksDep = Annotated[KeyLock, Depends(get_locks)]
+SettingsDep = Annotated[ErpSystemSettings, Depends(get_settings)]
+VersionDep = Annotated[str | None, Depends(version_from_if_match)]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
+CursorQuery = Annotated[
+    str | None, Query(max_length=64, description="`nextCursor` of the previous page.")
+]
+DEFAULT_LIMIT = DEFAULT_PAGE_SIZE

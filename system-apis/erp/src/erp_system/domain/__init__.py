@@ -1,0 +1,1 @@
+"""This service's models, use cases and problems; no web framework or HTTP client here."""

@@ -1,0 +1,72 @@
+"""Settings of the ERP System API (env prefix `ERP_SYSTEM_`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from trivium.settings import ServiceSettings
+
+
+class ErpSystemSettings(ServiceSettings):
+    """Where the S/4HANA system is, how to log on, and the sales defaults new records get."""
+
+    model_config = SettingsConfigDict(env_prefix="ERP_SYSTEM_")
+
+    service_name: str = "erp-system"
+    base_url: str = Field(
+        default="http://127.0.0.1:8402",
+        description="Scheme, host and port of the system's OData endpoint (the `-api` host in "
+        "S/4HANA Cloud); the services live under /sap/opu/odata/sap/.",
+    )
+    sap_client: str | None = Field(
+        default="100",
+        description="Logon client sent as `sap-client`; empty for S/4HANA Cloud (one per tenant).",
+    )
+    sap_language: str = Field(default="EN", min_length=2, max_length=2)
+    auth_method: Literal["basic", "oauth_client_credentials"] = "basic"
+    username: str = Field(default="TRIVIUM_COMM_USER", description="Basic auth user.")
+    password: SecretStr = SecretStr("Trivium-Demo-Pass1")
+    oauth_token_url: str | None = Field(
+        default=None,
+        description="Client-credentials token URL; default <base_url>/sap/bc/sec/oauth2/token.",
+    )
+    oauth_client_id: str = "TRIVIUM_OAUTH_CLIENT"
+    oauth_client_secret: SecretStr = SecretStr("Trivium-Demo-Pass1")
+    oauth_scope: str | None = None
+
+    sales_organization: str = Field(default="1010", max_length=4)
+    distribution_channel: str = Field(default="10", max_length=2)
+    division: str = Field(default="00", max_length=2)
+    plant: str = Field(default="1010", max_length=4)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    sales_order_type: str = Field(default="OR", max_length=4)
+    price_condition_type: str = Field(
+        default="PPR0", max_length=4, description="Condition type of list prices."
+    )
+    manual_price_condition_type: str = Field(
+        default="PMP0", max_length=4, description="Condition type of negotiated line prices."
+    )
+    credit_segment: str = Field(default="1000", max_length=10)
+    credit_exposure_service: str | None = Field(
+        default=None,
+        description="OData service of a custom exposure view (e.g. a YY1_ CDS view); when "
+        "unset, exposure is derived from open orders and open invoices.",
+    )
+    credit_exposure_entity_set: str | None = None
+    credit_exposure_property: str = "CustomerCreditExposureAmount"
+    company_code: str = Field(default="1010", max_length=4)
+    bp_grouping: str = Field(default="BP02", max_length=4, description="BP number range group.")
+    customer_account_group: str = Field(default="CUST", max_length=4)
+    reconciliation_account: str = Field(default="12100000", max_length=10)
+    payment_terms: str = Field(default="0001", max_length=4)
+    csrf_ttl_seconds: float = Field(
+        default=1_500.0,
+        gt=0,
+        description="Re-fetch the CSRF token before the system's session timeout (30 min).",
+    )
+    batch_max_operations: int = Field(
+        default=200, ge=1, le=1_000, description="Most skus answered by one $batch."
+    )

@@ -1,0 +1,136 @@
+"""Customers and credit against the running S/4HANA emulator."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from .conftest import sap_rows
+
+ADDRESS = {"street": "Speicherstadt 5", "city": "Hamburg", "postalCode": "20457", "country": "DE"}
+
+
+def external_id() -> str:
+    return f"001IT{secrets.token_hex(6).upper()}"
+
+
+class TestCreateCustomer:
+    @pytest.mark.asyncio
+    async def test_created_as_partner_with_customer_role_address_and_sales_area(
+        self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
+    ) -> None:
+        account = external_id()
+        body = {"name": "Hanse Kontor Logistik GmbH", "externalId": account, "address": ADDRESS}
+        response = await erp.post("/customers", json=body)
+        assert response.status_code == 201
+        created = response.json()
+        assert response.headers["location"] == f"/customers/{created['id']}"
+        assert created["salesAreas"] == [
+            {
+                "salesOrganization": "1010",
+                "distributionChannel": "10",
+                "division": "00",
+                "currency": "EUR",
+                "paymentTerms": "0001",
+                "orderBlocked": False,
+            }
+        ]
+        stored = await sap_rows(
+            sap,
+            "API_BUSINESS_PARTNER/A_BusinessPartner",
+            **{"$filter": f"BusinessPartnerIDByExtSystem eq '{account}'"},
+        )
+        assert [row["Customer"] for row in stored] == [created["id"]]
+
+    @pytest.mark.asyncio
+    async def test_taken_external_id_is_409_naming_the_customer(
+        self, erp: httpx.AsyncClient
+    ) -> None:
+        body = {"name": "Twice GmbH", "externalId": external_id(), "address": ADDRESS}
+        first = (await erp.post("/customers", json=body)).json()
+        second = await erp.post("/customers", json=body)
+        assert second.status_code == 409
+        assert second.json()["existingCustomerId"] == first["id"]
+
+
+class TestGetCustomer:
+    @pytest.mark.asyncio
+    async def test_seeded_customer(self, erp: httpx.AsyncClient) -> None:
+        customer = (await erp.get("/customers/1000001")).json()
+        assert customer["name"] == "Nordwind Industrietechnik GmbH"
+        assert customer["address"]["city"] == "Hamburg"
+        assert customer["salesAreas"][0]["currency"] == "EUR"
+
+    @pytest.mark.asyncio
+    async def test_unknown_customer_is_404(self, erp: httpx.AsyncClient) -> None:
+        response = await erp.get("/customers/9999999")
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/customer-not-found")
+
+
+class TestSearchCustomers:
+    @pytest.mark.asyncio
+    async def test_by_name_anywhere(self, erp: httpx.AsyncClient) -> None:
+        page = (await erp.get("/customers", params={"name": "Fluid"})).json()
+        assert [c["id"] for c in page["items"]] == ["1000003"]
+
+    @pytest.mark.asyncio
+    async def test_by_postal_code_pages_without_gaps(self, erp: httpx.AsyncClient) -> None:
+        seen: list[str] = []
+        cursor = None
+        for _ in range(10):
+            params = {"postalCode": "10115", "limit": "2", **({"cursor": cursor} if cursor else {})}
+            page = (await erp.get("/customers", params=params)).json()
+            seen += [c["id"] for c in page["items"]]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                break
+        assert cursor is None
+        assert len(seen) >= 3
+        assert seen == sorted(set(seen))
+
+
+class TestUpdateCustomer:
+    @pytest.mark.asyncio
+    async def test_name_address_and_block_change_in_sap(self, erp: httpx.AsyncClient) -> None:
+        body = {"name": "Before GmbH", "externalId": external_id(), "address": ADDRESS}
+        created = (await erp.post("/customers", json=body)).json()
+        change = {
+            "name": "After Industrieausrüstung und Logistik Beteiligungs GmbH",
+            "address": {"street": "Neuer Wall 1", "city": "Hamburg", "country": "DE"},
+            "blocked": True,
+        }
+        response = await erp.patch(f"/customers/{created['id']}", json=change)
+        assert response.status_code == 200
+        read = (await erp.get(f"/customers/{created['id']}")).json()
+        assert read["name"] == change["name"]
+        assert read["address"]["street"] == "Neuer Wall 1"
+        assert read["blocked"] is True
+
+
+class TestCredit:
+    @pytest.mark.asyncio
+    async def test_derived_exposure_matches_the_systems_own_figures(
+        self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
+    ) -> None:
+        credit = (await erp.get("/customers/1000001/credit")).json()
+        view = await sap_rows(
+            sap,
+            "YY1_CREDITEXPOSURE_CDS/YY1_CreditExposure",
+            **{"$filter": "BusinessPartner eq '1000001' and CreditSegment eq '1000'"},
+        )
+        assert credit["exposureSource"] == "derived"
+        assert Decimal(credit["exposure"]) == Decimal(view[0]["CustomerCreditExposureAmount"])
+        assert Decimal(credit["openOrders"]) == Decimal(view[0]["OpenOrderAmount"])
+        assert Decimal(credit["openInvoices"]) == Decimal(view[0]["OpenInvoiceAmount"])
+        assert Decimal(credit["available"]) == Decimal(credit["limit"]) - Decimal(
+            credit["exposure"]
+        )
+
+    @pytest.mark.asyncio
+    async def test_blocked_account(self, erp: httpx.AsyncClient) -> None:
+        credit = (await erp.get("/customers/1000050/credit")).json()
+        assert credit["blocked"] is True

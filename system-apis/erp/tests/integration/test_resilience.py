@@ -1,0 +1,142 @@
+"""CSRF expiry, chaos-driven 503s, outages and OAuth logon against the running emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from trivium.testing.services import RunningService
+
+from .conftest import Stack, erp_env, sap_calls, sap_rows, service_client
+
+ADDRESS = {"street": "Am Sandtorkai 1", "city": "Hamburg", "postalCode": "20457", "country": "DE"}
+
+
+def customer_body() -> dict[str, object]:
+    return {"name": "Csrf Probe GmbH", "externalId": secrets.token_hex(8), "address": ADDRESS}
+
+
+async def wait_until_ok(erp: httpx.AsyncClient, path: str, *, seconds: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (await erp.get(path)).status_code != 200:
+        assert asyncio.get_running_loop().time() < deadline, f"{path} did not recover"
+        await asyncio.sleep(0.1)
+
+
+class TestCsrfExpiry:
+    @pytest.mark.asyncio
+    async def test_expired_token_is_fetched_again_and_the_write_done_once(
+        self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
+    ) -> None:
+        assert (await erp.post("/customers", json=customer_body())).status_code == 201
+        expired = (await admin.post("/csrf/expire")).json()
+        assert expired["expiredSessions"] >= 1
+        refused_before = await sap_calls(erp, method="POST", outcome="403")
+        created_before = await sap_calls(erp, method="POST", outcome="201")
+        response = await erp.post("/customers", json=customer_body())
+        assert response.status_code == 201
+        assert await sap_calls(erp, method="POST", outcome="403") == refused_before + 1
+        assert await sap_calls(erp, method="POST", outcome="201") == created_before + 1
+
+
+@pytest.mark.chaos
+class TestChaos:
+    @pytest.mark.asyncio
+    async def test_sap_errors_become_503_and_the_service_recovers(
+        self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
+    ) -> None:
+        await wait_until_ok(erp, "/customers/1000001")
+        (await admin.put("/chaos", json={"errorRate": 1.0})).raise_for_status()
+        response = await erp.get("/customers/1000001")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["type"].endswith("/erp-unavailable")
+        assert int(response.headers["retry-after"]) >= 1
+        (await admin.delete("/chaos")).raise_for_status()
+        await wait_until_ok(erp, "/customers/1000001")
+
+    @pytest.mark.asyncio
+    async def test_order_refused_during_errors_is_created_once_afterwards(
+        self, erp: httpx.AsyncClient, admin: httpx.AsyncClient, sap: httpx.AsyncClient
+    ) -> None:
+        await wait_until_ok(erp, "/customers/1000002")
+        ref = f"SF-CHAOS-{secrets.token_hex(4).upper()}"
+        body = {
+            "customerId": "1000002",
+            "externalReference": ref,
+            "lines": [{"sku": "MAT-0004", "quantity": "1"}],
+        }
+        (await admin.put("/chaos", json={"errorRate": 1.0})).raise_for_status()
+        assert (await erp.post("/sales-orders", json=body)).status_code == 503
+        (await admin.delete("/chaos")).raise_for_status()
+        await wait_until_ok(erp, "/customers/1000002")
+        assert (await erp.post("/sales-orders", json=body)).status_code == 201
+        assert (await erp.post("/sales-orders", json=body)).status_code == 200
+        rows = await sap_rows(
+            sap,
+            "API_SALES_ORDER_SRV/A_SalesOrder",
+            **{"$filter": f"PurchaseOrderByCustomer eq '{ref}'"},
+        )
+        assert len(rows) == 1
+
+    @pytest.mark.asyncio
+    async def test_outage_answers_503_with_the_systems_retry_after(
+        self,
+        stack: Stack,
+        admin: httpx.AsyncClient,
+        run_service: Callable[..., RunningService],
+    ) -> None:
+        service = run_service(
+            "erp_system.main:create_app",
+            name="erp-system-no-retries",
+            env=erp_env(stack.emulator.url, stack.redis_url, TRIVIUM_HTTP_MAX_RETRIES="0"),
+        )
+        async with service_client(service.url) as erp:
+            (await admin.put("/chaos", json={"outage": True})).raise_for_status()
+            response = await erp.get("/products/MAT-0001")
+            assert response.status_code == 503
+            assert response.headers["retry-after"] == "30"
+            (await admin.delete("/chaos")).raise_for_status()
+            await wait_until_ok(erp, "/products/MAT-0001")
+
+
+class TestOAuthLogon:
+    @pytest.mark.asyncio
+    async def test_reads_and_writes_with_client_credentials_and_backend_exposure(
+        self, stack: Stack, sap: httpx.AsyncClient, run_service: Callable[..., RunningService]
+    ) -> None:
+        service = run_service(
+            "erp_system.main:create_app",
+            name="erp-system-oauth",
+            env=erp_env(
+                stack.emulator.url,
+                stack.redis_url,
+                ERP_SYSTEM_AUTH_METHOD="oauth_client_credentials",
+                ERP_SYSTEM_USERNAME="nobody",
+                ERP_SYSTEM_PASSWORD="wrong",
+                ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE="YY1_CREDITEXPOSURE_CDS",
+                ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET="YY1_CreditExposure",
+            ),
+        )
+        async with service_client(service.url) as erp:
+            assert (await erp.get("/customers/1000003")).status_code == 200
+            body = {
+                "customerId": "1000003",
+                "externalReference": f"SF-OAUTH-{secrets.token_hex(4).upper()}",
+                "lines": [{"sku": "MAT-0006", "quantity": "1"}],
+            }
+            assert (await erp.post("/sales-orders", json=body)).status_code == 201
+            credit = (await erp.get("/customers/1000003/credit")).json()
+        view = await sap_rows(
+            sap,
+            "YY1_CREDITEXPOSURE_CDS/YY1_CreditExposure",
+            **{"$filter": "BusinessPartner eq '1000003'"},
+        )
+        assert credit["exposureSource"] == "backend"
+        assert Decimal(credit["exposure"]) == Decimal(view[0]["CustomerCreditExposureAmount"])
+        assert credit["openOrders"] is None

@@ -1,0 +1,101 @@
+"""Unit-test wiring: the app over the in-memory ERP (no lifespan), and factories for its data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+import pytest_asyncio
+import redis.asyncio
+
+from erp_system.adapters.fake import FakeErp
+from erp_system.adapters.locks import RedisKeyLock
+from erp_system.adapters.s4hana.adapter import S4HanaErp
+from erp_system.adapters.s4hana.auth import BasicAuthenticator
+from erp_system.adapters.s4hana.odata import ODataClient
+from erp_system.domain.models import AddressInput, CustomerCreate, ProductRead
+from erp_system.main import create_app
+from erp_system.settings import ErpSystemSettings
+from trivium.http_client import create_http_client
+from trivium.idempotency import IdempotencyStore
+from trivium.schemas import Money
+from trivium.service_auth import ServiceTokenIssuer
+
+from . import sap_responses as sap
+
+SECRET = "unit-test-service-token-secret-0123456789"
+
+
+@pytest_asyncio.fixture
+async def erp() -> FakeErp:
+    return FakeErp()
+
+
+@pytest_asyncio.fixture
+async def client(
+    erp: FakeErp, redis_client: redis.asyncio.Redis, redis_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = ErpSystemSettings(
+        redis_url=redis_url, service_token_secret=SECRET, log_format="text"
+    )
+    app = create_app(settings)
+    app.state.erp = erp
+    app.state.locks = RedisKeyLock(redis_client, namespace="erp-system-unit", wait_seconds=2)
+    app.state.idempotency = IdempotencyStore(redis_client, service="erp-system")
+    token = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET).token_for("erp-system")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
+        yield client
+
+
+def new_customer(name: str = "Acme GmbH", external_id: str | None = None) -> CustomerCreate:
+    return CustomerCreate(
+        name=name,
+        external_id=external_id,
+        address=AddressInput(
+            street="Hauptstr. 1", city="Berlin", postal_code="10115", country="DE"
+        ),
+    )
+
+
+def seed_products(erp: FakeErp, count: int, *, price: str = "10.00", stock: str = "5") -> None:
+    for number in range(count):
+        sku = f"TG{number:03d}"
+        erp.products[sku] = ProductRead(
+            sku=sku,
+            name=f"Trading good {number}",
+            base_unit="PC",
+            unit_price=Money(amount=Decimal(price), currency="EUR"),
+        )
+        erp.stock[sku] = Decimal(stock)
+
+
+def sap_http_client(*, max_retries: int = 2) -> httpx.AsyncClient:
+    """The shared resilient client on httpx's own transport, so pytest-httpx sees every call."""
+    return create_http_client(
+        backend="s4hana-unit",
+        base_url=sap.HOST,
+        transport="httpcore",
+        max_retries=max_retries,
+        backoff_seconds=0.001,
+    )
+
+
+@pytest_asyncio.fixture
+async def odata() -> AsyncIterator[ODataClient]:
+    http = sap_http_client()
+    yield ODataClient(
+        http=http,
+        auth=BasicAuthenticator(username="TRIVIUM_COMM_USER", password="secret"),
+        sap_client="100",
+    )
+    await http.aclose()
+
+
+@pytest_asyncio.fixture
+async def s4(odata: ODataClient) -> S4HanaErp:
+    return S4HanaErp(odata, ErpSystemSettings(log_format="text"))

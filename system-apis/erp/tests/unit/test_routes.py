@@ -1,0 +1,331 @@
+"""The HTTP surface over the in-memory ERP: shapes, paging, problems, idempotency, service auth."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from erp_system.adapters.fake import FakeErp
+from erp_system.domain.errors import ErpTimeout
+from erp_system.domain.models import InvoiceRead
+from trivium.schemas import Money
+
+from .conftest import new_customer, seed_products
+
+ADDRESS = {"street": "Hauptstr. 1", "city": "Berlin", "postalCode": "10115", "country": "DE"}
+
+
+def order_body(customer_id: str, reference: str = "SF-0001", **extra: object) -> dict[str, object]:
+    return {
+        "customerId": customer_id,
+        "externalReference": reference,
+        "lines": [{"sku": "TG000", "quantity": "2"}, {"sku": "TG001", "quantity": "1"}],
+        **extra,
+    }
+
+
+class TestServiceAuth:
+    @pytest.mark.asyncio
+    async def test_call_without_service_token_is_401(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/customers", headers={"Authorization": ""})
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.asyncio
+    async def test_health_needs_no_token(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/healthz", headers={"Authorization": ""})).status_code == 200
+
+
+class TestCreateCustomer:
+    @pytest.mark.asyncio
+    async def test_created_with_location_and_default_sales_area(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(
+            "/customers", json={"name": "Acme GmbH", "externalId": "001A", "address": ADDRESS}
+        )
+        assert response.status_code == 201
+        body = response.json()
+        assert response.headers["location"] == f"/customers/{body['id']}"
+        assert body["salesAreas"][0]["salesOrganization"] == "1010"
+        assert body["address"]["postalCode"] == "10115"
+
+    @pytest.mark.asyncio
+    async def test_taken_external_id_is_409_naming_the_customer(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        existing = await erp.create_customer(new_customer(external_id="001A"))
+        response = await client.post(
+            "/customers", json={"name": "Other", "externalId": "001A", "address": ADDRESS}
+        )
+        assert response.status_code == 409
+        assert response.json()["existingCustomerId"] == existing.id
+
+    @pytest.mark.asyncio
+    async def test_repeat_with_idempotency_key_creates_once(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        body = {"name": "Acme GmbH", "address": ADDRESS}
+        headers = {"Idempotency-Key": "create-acme-1"}
+        first = await client.post("/customers", json=body, headers=headers)
+        second = await client.post("/customers", json=body, headers=headers)
+        assert second.json() == first.json()
+        assert second.headers["idempotent-replayed"] == "true"
+        assert len(erp.customers) == 1
+
+    @pytest.mark.asyncio
+    async def test_over_long_street_is_422_naming_it(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            "/customers", json={"name": "A", "address": {**ADDRESS, "street": "x" * 61}}
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "/address/street"
+
+
+class TestSearchCustomers:
+    @pytest.mark.asyncio
+    async def test_pages_follow_the_cursor_without_gaps(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        for number in range(5):
+            await erp.create_customer(new_customer(name=f"Customer {number}"))
+        seen: list[str] = []
+        cursor = None
+        for _ in range(3):
+            params = {"limit": "2", "name": "customer", **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/customers", params=params)).json()
+            seen += [item["id"] for item in page["items"]]
+            cursor = page["nextCursor"]
+        assert seen == sorted(erp.customers)
+        assert cursor is None
+
+    @pytest.mark.asyncio
+    async def test_forged_cursor_is_400(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/customers", params={"cursor": "bm90LW91cnM"})
+        assert response.status_code == 400
+        assert response.json()["type"].endswith("/invalid-cursor")
+
+
+class TestGetAndUpdateCustomer:
+    @pytest.mark.asyncio
+    async def test_unknown_customer_is_404(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/customers/999")
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/customer-not-found")
+
+    @pytest.mark.asyncio
+    async def test_patch_changes_only_the_fields_sent(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        created = await erp.create_customer(new_customer(external_id="001B"))
+        response = await client.patch(f"/customers/{created.id}", json={"blocked": True})
+        assert response.status_code == 200
+        assert response.json()["blocked"] is True
+        assert response.json()["externalId"] == "001B"
+
+
+class TestCredit:
+    @pytest.mark.asyncio
+    async def test_exposure_counts_open_orders_and_says_it_was_derived(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2)
+        customer = await erp.create_customer(new_customer())
+        erp.credit_limits[customer.id] = (Decimal("1000"), False)
+        await client.post("/sales-orders", json=order_body(customer.id))
+        body = (await client.get(f"/customers/{customer.id}/credit")).json()
+        assert body == {
+            "customerId": customer.id,
+            "limit": "1000",
+            "exposure": "30.00",
+            "available": "970.00",
+            "currency": "EUR",
+            "blocked": False,
+            "exposureSource": "derived",
+            "openOrders": "30.00",
+            "openInvoices": "0",
+        }
+
+    @pytest.mark.asyncio
+    async def test_customer_without_credit_account_is_404(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        customer = await erp.create_customer(new_customer())
+        response = await client.get(f"/customers/{customer.id}/credit")
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/credit-account-not-found")
+
+
+class TestProducts:
+    @pytest.mark.asyncio
+    async def test_paged_with_prices(self, client: httpx.AsyncClient, erp: FakeErp) -> None:
+        seed_products(erp, 3)
+        first = (await client.get("/products", params={"limit": "2"})).json()
+        assert [item["sku"] for item in first["items"]] == ["TG000", "TG001"]
+        assert first["items"][0]["unitPrice"] == {"amount": "10.00", "currency": "EUR"}
+        rest = (await client.get("/products", params={"cursor": first["nextCursor"]})).json()
+        assert [item["sku"] for item in rest["items"]] == ["TG002"]
+        assert rest["nextCursor"] is None
+
+    @pytest.mark.asyncio
+    async def test_unknown_sku_is_404(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/products/NOPE")).status_code == 404
+
+
+class TestAvailability:
+    @pytest.mark.asyncio
+    async def test_many_skus_in_one_backend_call(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 3, stock="7")
+        erp.calls = 0
+        response = await client.get("/availability", params={"skus": "TG000,TG001,UNKNOWN"})
+        items = response.json()["items"]
+        assert [(i["sku"], i["quantity"]) for i in items] == [
+            ("TG000", "7"),
+            ("TG001", "7"),
+            ("UNKNOWN", "0"),
+        ]
+        assert erp.calls == 1
+
+    @pytest.mark.asyncio
+    async def test_post_takes_long_lists(self, client: httpx.AsyncClient, erp: FakeErp) -> None:
+        seed_products(erp, 50)
+        response = await client.post("/availability", json={"skus": list(erp.products)})
+        assert len(response.json()["items"]) == 50
+
+    @pytest.mark.asyncio
+    async def test_bad_or_too_many_skus_are_422(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/availability", params={"skus": "a b"})).status_code == 422
+        too_many = ",".join(f"S{n}" for n in range(201))
+        assert (await client.get("/availability", params={"skus": too_many})).status_code == 422
+
+
+class TestCreateSalesOrder:
+    @pytest.mark.asyncio
+    async def test_repeat_of_the_reference_returns_the_same_order_with_200(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2)
+        customer = await erp.create_customer(new_customer())
+        first = await client.post("/sales-orders", json=order_body(customer.id))
+        second = await client.post("/sales-orders", json=order_body(customer.id))
+        assert (first.status_code, second.status_code) == (201, 200)
+        assert second.json()["id"] == first.json()["id"]
+        assert second.headers["location"] == f"/sales-orders/{first.json()['id']}"
+        assert len(erp.orders) == 1
+
+    @pytest.mark.asyncio
+    async def test_concurrent_creates_of_one_reference_make_one_order(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2)
+        customer = await erp.create_customer(new_customer())
+        answers = await asyncio.gather(
+            *(client.post("/sales-orders", json=order_body(customer.id)) for _ in range(5))
+        )
+        assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201]
+        assert len({a.json()["id"] for a in answers}) == 1
+
+    @pytest.mark.asyncio
+    async def test_timed_out_create_that_happened_is_found_not_repeated(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2)
+        customer = await erp.create_customer(new_customer())
+
+        erp.lost_create_answer = ErpTimeout("The ERP did not answer in time.")
+        response = await client.post("/sales-orders", json=order_body(customer.id))
+        assert response.status_code == 201
+        assert len(erp.orders) == 1
+
+    @pytest.mark.asyncio
+    async def test_failed_create_is_a_problem_when_nothing_was_made(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        customer = await erp.create_customer(new_customer())
+        erp.create_failure = ErpTimeout("The ERP did not answer in time.")
+        response = await client.post("/sales-orders", json=order_body(customer.id))
+        assert response.status_code == 504
+        assert response.json()["type"].endswith("/erp-timeout")
+
+    @pytest.mark.asyncio
+    async def test_line_without_quantity_is_422(self, client: httpx.AsyncClient) -> None:
+        body = order_body("17100001", lines=[{"sku": "TG000", "quantity": "0"}])
+        response = await client.post("/sales-orders", json=body)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "/lines/0/quantity"
+
+
+class TestGetAndUpdateSalesOrder:
+    @pytest.mark.asyncio
+    async def test_etag_guards_the_update(self, client: httpx.AsyncClient, erp: FakeErp) -> None:
+        seed_products(erp, 2)
+        customer = await erp.create_customer(new_customer())
+        order_id = (await client.post("/sales-orders", json=order_body(customer.id))).json()["id"]
+        read = await client.get(f"/sales-orders/{order_id}")
+        etag = read.headers["etag"]
+        change = {"requestedDeliveryDate": "2030-01-15"}
+        updated = await client.patch(
+            f"/sales-orders/{order_id}", json=change, headers={"If-Match": etag}
+        )
+        assert updated.status_code == 200
+        assert updated.json()["requestedDeliveryDate"] == "2030-01-15"
+        assert updated.headers["etag"] != etag
+        stale = await client.patch(
+            f"/sales-orders/{order_id}", json=change, headers={"If-Match": etag}
+        )
+        assert stale.status_code == 412
+        assert stale.json()["type"].endswith("/version-mismatch")
+
+    @pytest.mark.asyncio
+    async def test_foreign_if_match_is_400(self, client: httpx.AsyncClient) -> None:
+        response = await client.patch("/sales-orders/1", json={}, headers={"If-Match": '"%%%"'})
+        assert response.status_code == 400
+
+    @pytest.mark.asyncio
+    async def test_orders_and_open_invoices_of_a_customer(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2)
+        customer = await erp.create_customer(new_customer())
+        for reference in ("SF-1", "SF-2"):
+            await client.post("/sales-orders", json=order_body(customer.id, reference))
+        erp.invoices.append(
+            InvoiceRead(
+                id="90000001",
+                customer_id=customer.id,
+                status="open",
+                net_amount=Money(amount=Decimal("30"), currency="EUR"),
+            )
+        )
+        orders = (await client.get(f"/customers/{customer.id}/sales-orders")).json()
+        assert [o["externalReference"] for o in orders["items"]] == ["SF-2", "SF-1"]
+        assert orders["items"][0]["status"] == "open"
+        invoices = (await client.get(f"/customers/{customer.id}/invoices")).json()
+        assert [i["id"] for i in invoices["items"]] == ["90000001"]
+
+
+class TestSimulate:
+    @pytest.mark.asyncio
+    async def test_prices_stock_and_credit_without_saving(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2, price="10.00", stock="2")
+        customer = await erp.create_customer(new_customer())
+        erp.credit_limits[customer.id] = (Decimal("25"), False)
+        body = {
+            "customerId": customer.id,
+            "lines": [{"sku": "TG000", "quantity": "2"}, {"sku": "TG001", "quantity": "3"}],
+        }
+        response = await client.post("/sales-orders:simulate", json=body)
+        result = response.json()
+        assert response.status_code == 200
+        assert result["total"] == {"amount": "50.00", "currency": "EUR"}
+        assert [line["inStock"] for line in result["lines"]] == [True, False]
+        assert (result["priced"], result["inStock"], result["creditOk"]) == (True, False, False)
+        assert result["credit"]["available"] == "25"
+        assert erp.orders == {}

@@ -1,0 +1,299 @@
+"""The S/4HANA adapter's use of SAP's APIs, against recorded answers: what it asks, what it makes
+of the answers, and how many round trips it spends."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from urllib.parse import unquote
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from erp_system.adapters.s4hana.adapter import S4HanaErp
+from erp_system.domain.errors import CustomerNotFound, VersionMismatch
+from erp_system.domain.models import (
+    AddressInput,
+    CustomerCreate,
+    CustomerSearch,
+    ExposureSource,
+    SalesOrderStatus,
+    SalesOrderUpdate,
+)
+
+from . import sap_responses as sap
+
+
+def service_root(service: str) -> re.Pattern[str]:
+    return re.compile(rf".*/{service}/\?sap-client=100$")
+
+
+def entity_set(service: str, name: str) -> re.Pattern[str]:
+    return re.compile(rf".*/{service}/{name}\?.*")
+
+
+def expect_csrf(httpx_mock: HTTPXMock, service: str) -> None:
+    httpx_mock.add_response(
+        url=service_root(service),
+        match_headers={"X-CSRF-Token": "Fetch"},
+        headers={"x-csrf-token": sap.CSRF_TOKEN, "set-cookie": sap.SESSION_COOKIE},
+        json={"d": {}},
+    )
+
+
+def query_of(request_url: str) -> str:
+    return unquote(request_url)
+
+
+class TestAvailability:
+    @pytest.mark.asyncio
+    async def test_fifty_skus_are_one_batch_of_filtered_stock_reads(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        skus = [f"TG{n:02d}" for n in range(50)]
+        answers = [
+            (
+                200,
+                sap.many(
+                    [
+                        sap.stock_row(sku, "10.000", location="101A"),
+                        sap.stock_row(sku, "2.5", location="101B"),
+                    ]
+                ),
+            )
+            for sku in skus[:49]
+        ] + [(200, sap.many([]))]
+        expect_csrf(httpx_mock, "API_MATERIAL_STOCK_SRV")
+        httpx_mock.add_response(
+            url=re.compile(r".*/API_MATERIAL_STOCK_SRV/\$batch.*"),
+            method="POST",
+            status_code=202,
+            headers={"content-type": "multipart/mixed; boundary=batchresp_5F3A"},
+            content=sap.batch_answer(answers),
+        )
+        rows = await s4.get_availability(skus, plant=None)
+        assert len(httpx_mock.get_requests(method="POST")) == 1
+        assert s4.odata.round_trips == 2  # the CSRF fetch, then the one batch
+        assert [(row.sku, row.quantity, row.unit) for row in rows[:1]] == [
+            ("TG00", Decimal("12.5"), "PC")
+        ]
+        assert (rows[-1].sku, rows[-1].quantity, rows[-1].unit) == ("TG49", Decimal(0), None)
+        body = unquote(httpx_mock.get_requests(method="POST")[0].content.decode())
+        assert body.count("GET A_MatlStkInAcctMod?") == 50
+        assert (
+            "$filter=Material eq 'TG07' and Plant eq '1010' and InventoryStockType eq '01'"
+            " and InventorySpecialStockType eq ''" in body
+        )
+
+    @pytest.mark.asyncio
+    async def test_second_call_spends_exactly_one_round_trip(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        expect_csrf(httpx_mock, "API_MATERIAL_STOCK_SRV")
+        for _ in range(2):
+            httpx_mock.add_response(
+                url=re.compile(r".*/\$batch.*"),
+                method="POST",
+                status_code=202,
+                headers={"content-type": "multipart/mixed; boundary=batchresp_5F3A"},
+                content=sap.batch_answer([(200, sap.many([sap.stock_row("A", "1")]))]),
+            )
+        await s4.get_availability(["A"], plant="1010")
+        before = s4.odata.round_trips
+        await s4.get_availability(["A"], plant="1010")
+        assert s4.odata.round_trips - before == 1
+
+
+class TestCredit:
+    @pytest.mark.asyncio
+    async def test_exposure_is_derived_from_open_orders_and_uncleared_invoices(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        httpx_mock.add_response(
+            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
+            json=sap.many([sap.partner(expanded=False)]),
+        )
+        httpx_mock.add_response(
+            url=re.compile(
+                r".*/CreditManagementAccount\(BusinessPartner='17100001',"
+                r"CreditSegment='1000'\).*"
+            ),
+            json=sap.one(sap.credit_account(limit="1000.00")),
+        )
+        httpx_mock.add_response(
+            url=entity_set("API_SALES_ORDER_SRV", "A_SalesOrder"),
+            json=sap.many(
+                [
+                    sap.sales_order("1", items=False),
+                    sap.sales_order("2", delivery="C", items=False),
+                    sap.sales_order("3", delivery="C", billing="C", items=False),
+                    sap.sales_order("4", rejection="C", items=False),
+                ]
+            ),
+        )
+        httpx_mock.add_response(
+            url=entity_set("API_BILLING_DOCUMENT_SRV", "A_BillingDocument"),
+            json=sap.many([sap.billing_document("90000001", gross="119.00")]),
+        )
+        credit = await s4.get_credit("17100001")
+        assert credit.exposure_source is ExposureSource.DERIVED
+        assert credit.open_orders == Decimal("105.30")
+        assert credit.open_invoices == Decimal("119.00")
+        assert credit.exposure == Decimal("224.30")
+        assert credit.available == Decimal("775.70")
+        orders_query = query_of(
+            str(
+                httpx_mock.get_requests(url=entity_set("API_SALES_ORDER_SRV", "A_SalesOrder"))[
+                    0
+                ].url
+            )
+        )
+        assert "SoldToParty eq '17100001' and OverallSDProcessStatus ne 'C'" in orders_query
+        invoice_query = query_of(
+            str(
+                httpx_mock.get_requests(
+                    url=entity_set("API_BILLING_DOCUMENT_SRV", "A_BillingDocument")
+                )[0].url
+            )
+        )
+        assert "InvoiceClearingStatus ne 'C'" in invoice_query
+
+    @pytest.mark.asyncio
+    async def test_unknown_customer_is_404(self, s4: S4HanaErp, httpx_mock: HTTPXMock) -> None:
+        httpx_mock.add_response(
+            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"), json=sap.many([])
+        )
+        with pytest.raises(CustomerNotFound):
+            await s4.get_credit("99999999")
+
+
+class TestSalesOrders:
+    @pytest.mark.asyncio
+    async def test_lookup_by_reference_and_sold_to_takes_the_first_order(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        httpx_mock.add_response(
+            url=entity_set("API_SALES_ORDER_SRV", "A_SalesOrder"),
+            json=sap.many([sap.sales_order("10"), sap.sales_order("9")]),
+        )
+        found = await s4.find_sales_order(customer_id="17100001", external_reference="O'Neil-1")
+        assert found is not None
+        assert found.id == "9"
+        query = query_of(str(httpx_mock.get_requests()[0].url))
+        assert "PurchaseOrderByCustomer eq 'O''Neil-1' and SoldToParty eq '17100001'" in query
+
+    @pytest.mark.asyncio
+    async def test_update_under_the_clients_version_and_412_is_version_mismatch(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        expect_csrf(httpx_mock, "API_SALES_ORDER_SRV")
+        httpx_mock.add_response(
+            url=re.compile(r".*/A_SalesOrder\('4711'\).*"),
+            method="PATCH",
+            status_code=412,
+            json=sap.sap_error("/IWBEP/CM_MGW_RT/022", "Precondition failed"),
+        )
+        with pytest.raises(VersionMismatch):
+            await s4.update_sales_order(
+                "4711",
+                SalesOrderUpdate.model_validate({"requestedDeliveryDate": "2030-01-15"}),
+                version=sap.ORDER_ETAG,
+            )
+        assert httpx_mock.get_requests(method="PATCH")[0].headers["if-match"] == sap.ORDER_ETAG
+
+    @pytest.mark.asyncio
+    async def test_update_without_version_uses_the_etag_just_read(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        one_order = re.compile(r".*/A_SalesOrder\('4711'\).*")
+        httpx_mock.add_response(url=one_order, method="GET", json=sap.one(sap.sales_order()))
+        expect_csrf(httpx_mock, "API_SALES_ORDER_SRV")
+        httpx_mock.add_response(url=one_order, method="PATCH", status_code=204)
+        httpx_mock.add_response(
+            url=one_order,
+            method="GET",
+            json=sap.one(sap.sales_order(etag=sap.NEWER_ORDER_ETAG, delivery="B")),
+        )
+        updated = await s4.update_sales_order(
+            "4711",
+            SalesOrderUpdate.model_validate({"requestedDeliveryDate": "2030-01-15"}),
+            version=None,
+        )
+        patch = httpx_mock.get_requests(method="PATCH")[0]
+        assert patch.headers["if-match"] == sap.ORDER_ETAG
+        assert patch.content == b'{"RequestedDeliveryDate": "/Date(1894665600000)/"}'
+        assert updated.version == sap.NEWER_ORDER_ETAG
+        assert updated.item.status is SalesOrderStatus.IN_DELIVERY
+
+
+class TestCustomers:
+    @pytest.mark.asyncio
+    async def test_create_is_a_deep_insert_then_a_read_of_what_was_stored(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        expect_csrf(httpx_mock, "API_BUSINESS_PARTNER")
+        httpx_mock.add_response(
+            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
+            method="POST",
+            status_code=201,
+            json=sap.one(sap.partner("1000123", expanded=False)),
+        )
+        httpx_mock.add_response(
+            url=re.compile(r".*/A_BusinessPartner\('1000123'\).*"),
+            json=sap.one(sap.partner("1000123")),
+        )
+        created = await s4.create_customer(
+            CustomerCreate(
+                name="Contoso Manufacturing Ltd",
+                external_id="001Dn00000ABCDE",
+                address=AddressInput(street="Hauptstr. 1", city="Berlin", country="DE"),
+            )
+        )
+        assert created.id == "1000123"
+        assert created.sales_areas[0].currency == "EUR"
+        sent = httpx_mock.get_requests(method="POST")[0]
+        assert b'"BusinessPartnerIDByExtSystem": "001Dn00000ABCDE"' in sent.content
+        assert b'"to_CustomerSalesArea": [{"SalesOrganization": "1010"' in sent.content
+
+    @pytest.mark.asyncio
+    async def test_search_filters_customers_by_name_and_postal_code(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        httpx_mock.add_response(
+            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartnerAddress"),
+            json=sap.many([sap.address("17100001"), sap.address("17100002")]),
+        )
+        httpx_mock.add_response(
+            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
+            json=sap.many([sap.partner("17100001")]),
+        )
+        found = await s4.search_customers(
+            CustomerSearch(name="inland", postal_code="10115"), limit=2, offset=4
+        )
+        assert [customer.id for customer in found] == ["17100001"]
+        query = query_of(str(httpx_mock.get_requests()[1].url))
+        assert "Customer ne ''" in query
+        assert "substringof('Inland',OrganizationBPName1) eq true" in query
+        assert "(BusinessPartner eq '17100001' or BusinessPartner eq '17100002')" in query
+        assert "$top=2" in query
+        assert "$skip=4" in query
+
+
+class TestPrices:
+    @pytest.mark.asyncio
+    async def test_the_customers_own_price_wins_over_the_list_price(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        httpx_mock.add_response(
+            url=entity_set("API_SLSPRICINGCONDITIONRECORD_SRV", "A_SlsPrcgCndnRecdValidity"),
+            json=sap.many(
+                [
+                    sap.price_validity("TG11", "10.00"),
+                    sap.price_validity("TG11", "8.00", customer="17100001", record="2"),
+                    sap.price_validity("TG12", "7.00", customer="17100009", record="3"),
+                ]
+            ),
+        )
+        prices = await s4.get_prices(["TG11", "TG12"], customer_id="17100001")
+        assert prices["TG11"].amount == Decimal("8.00")
+        assert "TG12" not in prices
