@@ -1,0 +1,1 @@
+"""The local gateway: the production kong.yml and Python Kong plugins, runnable without Kong."""
