@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from erp_system.api.deps import DEFAULT_LIMIT, CursorQuery, ErpDep, LimitQuery
-from erp_system.domain.errors import UPSTREAM_PROBLEMS, InvalidCursor, ProductNotFound
+from erp_system.api.deps import ErpDep
+from erp_system.domain.errors import UPSTREAM_PROBLEMS, ProductNotFound
 from erp_system.domain.models import AvailabilityList, AvailabilityQuery, ProductRead
-from erp_system.domain.paging import fetch_page
+from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery, offset_page
 from trivium.problems import FieldError, ValidationFailed, problem_responses
 from trivium.schemas import Page
 
@@ -29,11 +29,11 @@ async def list_products(
     search: Annotated[
         str | None, Query(min_length=1, max_length=40, description="Part of name or sku.")
     ] = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[ProductRead]:
     """Sellable products with their list price per base unit, by sku."""
-    return await fetch_page(
+    return await offset_page(
         lambda size, offset: erp.list_products(search=search, limit=size, offset=offset),
         limit=limit,
         cursor=cursor,

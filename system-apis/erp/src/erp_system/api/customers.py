@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from erp_system.api.deps import DEFAULT_LIMIT, CursorQuery, ErpDep, LimitQuery, LocksDep
+from erp_system.api.deps import ErpDep, LocksDep
 from erp_system.domain.customers import create_customer_once
 from erp_system.domain.errors import (
     UPSTREAM_PROBLEMS,
@@ -16,7 +16,6 @@ from erp_system.domain.errors import (
     CustomerNotFound,
     DuplicateCustomer,
     ErpRejected,
-    InvalidCursor,
 )
 from erp_system.domain.models import (
     CreditRead,
@@ -27,8 +26,8 @@ from erp_system.domain.models import (
     InvoiceRead,
     SalesOrderRead,
 )
-from erp_system.domain.paging import fetch_page
 from trivium.idempotency import idempotent_route
+from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery, offset_page
 from trivium.problems import problem_responses
 from trivium.schemas import Page
 
@@ -48,14 +47,14 @@ async def search_customers(
     external_id: Annotated[str | None, Query(alias="externalId", max_length=20)] = None,
     postal_code: Annotated[str | None, Query(alias="postalCode", max_length=10)] = None,
     city: Annotated[str | None, Query(max_length=40)] = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[CustomerRead]:
     """Customers matching every given criterion (name matches anywhere), by customer number."""
     criteria = CustomerSearch(
         name=name, external_id=external_id, postal_code=postal_code, city=city
     )
-    return await fetch_page(
+    return await offset_page(
         lambda size, offset: erp.search_customers(criteria, limit=size, offset=offset),
         limit=limit,
         cursor=cursor,
@@ -118,11 +117,11 @@ async def get_credit(customer_id: CustomerIdPath, erp: ErpDep) -> CreditRead:
 async def list_sales_orders(
     customer_id: CustomerIdPath,
     erp: ErpDep,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[SalesOrderRead]:
     """The customer's sales orders with their lines, newest first."""
-    return await fetch_page(
+    return await offset_page(
         lambda size, offset: erp.list_sales_orders(customer_id, limit=size, offset=offset),
         limit=limit,
         cursor=cursor,
@@ -136,11 +135,11 @@ async def list_sales_orders(
 async def list_open_invoices(
     customer_id: CustomerIdPath,
     erp: ErpDep,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[InvoiceRead]:
     """The customer's invoices that are not paid yet (open or partially paid), newest first."""
-    return await fetch_page(
+    return await offset_page(
         lambda size, offset: erp.list_open_invoices(customer_id, limit=size, offset=offset),
         limit=limit,
         cursor=cursor,

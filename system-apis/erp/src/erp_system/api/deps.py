@@ -6,11 +6,10 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Request
 
 from erp_system.adapters.ports import ErpAdapter, KeyLock
 from erp_system.domain.errors import InvalidVersion
-from erp_system.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from erp_system.settings import ErpSystemSettings
 
 
@@ -60,8 +59,3 @@ ErpDep = Annotated[ErpAdapter, Depends(get_erp)]
 LocksDep = Annotated[KeyLock, Depends(get_locks)]
 SettingsDep = Annotated[ErpSystemSettings, Depends(get_settings)]
 VersionDep = Annotated[str | None, Depends(version_from_if_match)]
-LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size.")]
-CursorQuery = Annotated[
-    str | None, Query(max_length=64, description="`nextCursor` of the previous page.")
-]
-DEFAULT_LIMIT = DEFAULT_PAGE_SIZE

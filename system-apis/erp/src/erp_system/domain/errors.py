@@ -89,12 +89,6 @@ class ErpTimeout(Problem):
     status = 504
 
 
-class InvalidCursor(Problem):
-    slug = "invalid-cursor"
-    title = "The paging cursor is not valid"
-    status = 400
-
-
 class InvalidVersion(Problem):
     slug = "invalid-version"
     title = "The If-Match header does not name a version this API issued"
