@@ -3,7 +3,7 @@ transport, with timeouts, pooling, retries on transient failures only, and a cir
 
 The aiohttp transport is the default because httpx's own (httpcore) transport spends far more CPU
 per request here: `bench/transport_hop.py` measures both side by side. Either way callers see the
-same httpx exception classes and cookies (see `_ConsistentAiohttpTransport`). One difference
+same httpx exception classes and cookies (see `trivium.aiohttp_transport`). One difference
 remains: aiohttp itself resends an idempotent request once when a connection breaks under
 it before the answer (RFC 9112 section 9.3.1); that resend is not counted here.
 
@@ -23,21 +23,19 @@ After the last attempt the last answer is returned or the last transport error r
 
 from __future__ import annotations
 
-import contextlib
 import email.utils
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential, wait_random_exponential
 
+from trivium.aiohttp_transport import ConsistentAiohttpTransport
 from trivium.circuit_breaker import CircuitBreaker, CircuitOpenError
 from trivium.correlation import outbound_headers
 from trivium.metrics import BACKEND_CALL_SECONDS, BACKEND_CALLS, BACKEND_ERRORS, BACKEND_RETRIES
@@ -61,21 +59,6 @@ CALLER_FAULTS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 # timeout, so there it does count).
 _NOT_BACKEND_FAULTS = (*CALLER_FAULTS, httpx.PoolTimeout)
 MAX_DRAINED_BYTES = 64 * 1024
-
-# httpx-aiohttp maps every aiohttp connection error (refused, reset, server gone) to ConnectTimeout;
-# callers need httpcore's distinctions (was the request sent?), so the causes are mapped again.
-_AIOHTTP_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
-    (aiohttp.ClientProxyConnectionError, httpx.ProxyError),
-    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
-    (aiohttp.ClientConnectorError, httpx.ConnectError),
-    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
-    (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
-    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
-    (aiohttp.ClientPayloadError, httpx.ReadError),
-    (aiohttp.ClientConnectionError, httpx.ReadError),
-    (aiohttp.ClientError, httpx.RemoteProtocolError),
-)
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -301,64 +284,10 @@ async def _discard(response: httpx.Response) -> None:
         await response.aclose()
 
 
-@contextlib.contextmanager
-def _consistent_errors() -> Iterator[None]:
-    try:
-        yield
-    except (httpx.TransportError, aiohttp.ClientError) as error:
-        origin = error.__cause__ if isinstance(error, httpx.TransportError) else error
-        for aiohttp_class, httpx_class in _AIOHTTP_ERRORS:
-            if isinstance(origin, aiohttp_class):
-                if type(error) is httpx_class:
-                    raise
-                raise httpx_class(str(origin) or type(origin).__name__) from origin
-        raise
-
-
-class _ConsistentStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream) -> None:
-        self._inner = inner
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _consistent_errors():
-            async for chunk in self._inner:
-                yield chunk
-
-    async def aclose(self) -> None:
-        with _consistent_errors():
-            await self._inner.aclose()
-
-
-class _ConsistentAiohttpTransport(AiohttpTransport):
-    """httpx-aiohttp behaving like httpcore: the same error classes, and no cookies or headers of
-    its own (its default session keeps a second cookie jar, which adds to a `Cookie` header the
-    caller chose and revives cookies cleared from httpx's jar, and labels bare bytes
-    `application/octet-stream`)."""
-
-    def get_client(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=self.limits.max_connections or 0,
-            keepalive_timeout=self.limits.keepalive_expiry,
-            ssl=self.ssl_context,
-        )
-        return aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("Content-Type",),
-        )
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        with _consistent_errors():
-            response = await super().handle_async_request(request)
-        if isinstance(response.stream, httpx.AsyncByteStream):
-            response.stream = _ConsistentStream(response.stream)
-        return response
-
-
 def _inner_transport(name: TransportName, *, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     if name == "aiohttp":
         # Its aiohttp session is made on first use, so inside the loop that will run it.
-        return _ConsistentAiohttpTransport(limits=limits)
+        return ConsistentAiohttpTransport(limits=limits)
     if name == "httpcore":
         return httpx.AsyncHTTPTransport(limits=limits)
     raise ValueError(f"unknown transport {name!r}: use 'aiohttp' or 'httpcore'")
