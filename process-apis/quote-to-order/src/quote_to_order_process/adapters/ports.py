@@ -1,0 +1,213 @@
+"""The ports the order saga depends on, and the few fields it reads from each System API.
+
+The read models keep only what the saga uses (unknown fields are ignored), so the System APIs
+may grow without touching this service; the contract between the tiers is their OpenAPI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from quote_to_order_process.domain.models import OrderState, OrderStatus
+from trivium.schemas import Money
+
+
+class UpstreamModel(BaseModel):
+    """A System API's answer as read here: camelCase, unknown fields ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+
+class CrmAccount(UpstreamModel):
+    id: str
+    account_number: str | None = None
+    erp_customer_number: str | None = None
+
+
+class CrmQuoteLine(UpstreamModel):
+    sku: str | None = None
+    quantity: Decimal
+    unit_price: Money
+    discount_percent: Decimal | None = None
+
+
+class CrmQuote(UpstreamModel):
+    id: str
+    status: str
+    expiration_date: date | None = None
+    opportunity_id: str | None = None
+    account: CrmAccount | None = None
+    lines: list[CrmQuoteLine]
+
+
+class CrmOrder(UpstreamModel):
+    id: str
+
+
+class ErpCheckedLine(UpstreamModel):
+    sku: str
+    quantity: Decimal
+    unit_price: Money | None = None
+    available_quantity: Decimal
+    in_stock: bool
+
+
+class ErpCredit(UpstreamModel):
+    available: Decimal
+    blocked: bool
+
+
+class ErpAssessment(UpstreamModel):
+    """Prices for the customer, stock and credit for a prospective order, nothing saved."""
+
+    customer_id: str
+    currency: str
+    lines: list[ErpCheckedLine]
+    credit: ErpCredit | None = None
+
+
+class ErpSalesOrder(UpstreamModel):
+    id: str
+    customer_id: str
+    external_reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrmOrderItemDraft:
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CrmOrderDraft:
+    account_id: str
+    effective_date: date
+    erp_order_number: str
+    items: Sequence[CrmOrderItemDraft]
+    quote_id: str | None = None
+    opportunity_id: str | None = None
+    purchase_order_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpLineDraft:
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpOrderDraft:
+    customer_id: str
+    external_reference: str
+    lines: Sequence[ErpLineDraft]
+    requested_delivery_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpPlacement:
+    """The ERP order for a reference, and whether this call created it (False: it existed)."""
+
+    order: ErpSalesOrder
+    created: bool
+
+
+class CrmPort(Protocol):
+    """The CRM (the Salesforce System API)."""
+
+    async def get_quote(self, quote_id: str) -> CrmQuote:
+        """The quote with lines and account; QuoteNotFound when there is none."""
+        ...
+
+    async def get_account(
+        self, *, account_id: str | None = None, account_number: str | None = None
+    ) -> CrmAccount:
+        """The account by id or by account number; AccountNotFound when there is none."""
+        ...
+
+    async def create_order(self, draft: CrmOrderDraft, *, idempotency_key: str) -> CrmOrder:
+        """Create and activate the order with its items; a repeated key returns the first."""
+        ...
+
+    async def set_quote_status(self, quote_id: str, status: str) -> None: ...
+
+
+class ErpPort(Protocol):
+    """The ERP (the ERP System API)."""
+
+    async def assess_order(self, customer_id: str, lines: Sequence[ErpLineDraft]) -> ErpAssessment:
+        """Prices, stock and credit for these lines; AccountNotLinked for an unknown customer."""
+        ...
+
+    async def place_order(self, draft: ErpOrderDraft, *, idempotency_key: str) -> ErpPlacement:
+        """The customer's order for the draft's reference, created unless it exists."""
+        ...
+
+
+class OrderStore(Protocol):
+    """Saga states, the references each may claim, listings, and wake-up times."""
+
+    async def create(self, order: OrderState, *, wake_at: datetime) -> str | None:
+        """Save a new order and claim its quote, unless an unfailed order holds the quote:
+        then nothing is saved and that order's id is returned."""
+        ...
+
+    async def claim_reference(self, order: OrderState) -> str | None:
+        """Claim the order's purchase order number for its account; the holder's id if taken."""
+        ...
+
+    async def get(self, order_id: str) -> OrderState | None: ...
+
+    async def save(self, order: OrderState, *, wake_at: datetime | None) -> None:
+        """Save the state; wake the order at `wake_at`, or never again when None."""
+        ...
+
+    async def wake_later(self, order_id: str, wake_at: datetime) -> None:
+        """Move the order's wake-up to `wake_at`, if it still has one."""
+        ...
+
+    async def cancel_wake_up(self, order_id: str) -> None: ...
+
+    async def take_due(self, *, now: datetime, limit: int, recheck_at: datetime) -> list[str]:
+        """Orders whose wake-up is due; each is re-armed at `recheck_at` in the same step."""
+        ...
+
+    async def list_orders(
+        self,
+        *,
+        account_id: str | None,
+        status: OrderStatus | None,
+        limit: int,
+        after: str | None,
+    ) -> tuple[list[OrderState], str | None]:
+        """Orders newest first after the id `after`, and the id to continue from (None: end)."""
+        ...
+
+
+class OrderLocks(Protocol):
+    def hold(self, order_id: str) -> AbstractAsyncContextManager[bool]:
+        """Hold the order's lock for the block; yields False (held by another) or True."""
+        ...
+
+
+class OrderQueue(Protocol):
+    async def enqueue(self, order_id: str, *, correlation_id: str | None = None) -> None:
+        """Hand the order to the workers (its log lines and calls carry `correlation_id`)."""
+        ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event_type: str, order: OrderState) -> None:
+        """Emit `order.created` or `order.failed` (at least once)."""
+        ...

@@ -1,0 +1,208 @@
+"""Saga states in Redis: one hash per order, reference claims, listings and wake-up times.
+
+Keys (all under one hash tag, so that the scripts may touch them together in Redis Cluster):
+- `{prefix}:order:<id>`            hash: `data` (the state as JSON), `status`;
+- `{prefix}:ref:quote:<quote id>`  the order that claimed the quote;
+- `{prefix}:ref:po:<account>:<po>` the order that claimed the account's purchase order number;
+- `{prefix}:orders`, `{prefix}:orders:account:<id>`  listings: sorted sets of order ids, which
+  are ULIDs, so that lexicographic order is creation order (all scores 0);
+- `{prefix}:wakeups`               sorted set: order id -> when a worker must look at it (ms).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis.asyncio
+
+from quote_to_order_process.domain.models import OrderState, OrderStatus, new_order_id
+
+DEFAULT_PREFIX = "{quote-to-order}"
+_SCAN_FACTOR = 10
+
+# A reference is free unless an order that has not failed holds it.
+_CLAIM = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  local status = redis.call('HGET', ARGV[3] .. holder, 'status')
+  if status and status ~= 'failed' then return holder end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+"""
+_CREATE = """
+if KEYS[5] ~= KEYS[1] then
+  local holder = redis.call('GET', KEYS[5])
+  if holder and holder ~= ARGV[1] then
+    local status = redis.call('HGET', ARGV[6] .. holder, 'status')
+    if status and status ~= 'failed' then return holder end
+  end
+  redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[4])
+end
+redis.call('HSET', KEYS[1], 'data', ARGV[2], 'status', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
+if KEYS[4] ~= KEYS[2] then redis.call('ZADD', KEYS[4], 0, ARGV[1]) end
+return false
+"""
+# Taking a due order re-arms it: a worker that dies with it cannot lose it.
+_TAKE_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
+return due
+"""
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisOrderStore:
+    """`OrderStore` on Redis; orders and their claims expire after `retention`."""
+
+    def __init__(
+        self,
+        client: redis.asyncio.Redis,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        retention: timedelta = timedelta(days=90),
+    ) -> None:
+        self.prefix = prefix
+        self.retention_ms = int(retention.total_seconds() * 1000)
+        self._redis = client
+        self._claim = client.register_script(_CLAIM)
+        self._create = client.register_script(_CREATE)
+        self._take_due = client.register_script(_TAKE_DUE)
+
+    def order_key(self, order_id: str) -> str:
+        return f"{self.prefix}:order:{order_id}"
+
+    @property
+    def wakeups_key(self) -> str:
+        return f"{self.prefix}:wakeups"
+
+    def _listing_key(self, account_id: str | None) -> str:
+        if account_id is None:
+            return f"{self.prefix}:orders"
+        return f"{self.prefix}:orders:account:{account_id}"
+
+    def _quote_key(self, quote_id: str) -> str:
+        return f"{self.prefix}:ref:quote:{quote_id}"
+
+    def _purchase_order_key(self, account_id: str, purchase_order: str) -> str:
+        return f"{self.prefix}:ref:po:{account_id}:{purchase_order}"
+
+    async def create(self, order: OrderState, *, wake_at: datetime) -> str | None:
+        order_key = self.order_key(order.id)
+        quote_key = self._quote_key(order.quote_id) if order.quote_id else order_key
+        all_key = self._listing_key(None)
+        account_key = self._listing_key(order.account_id) if order.account_id else all_key
+        holder = await self._create(
+            keys=[order_key, all_key, self.wakeups_key, account_key, quote_key],
+            args=[
+                order.id,
+                order.model_dump_json(),
+                order.status.value,
+                self.retention_ms,
+                _ms(wake_at),
+                f"{self.prefix}:order:",
+            ],
+        )
+        return _text(holder) if holder else None
+
+    async def claim_reference(self, order: OrderState) -> str | None:
+        if order.account_id is None or order.purchase_order_number is None:
+            raise ValueError("a purchase order is claimed for a known account")
+        holder = await self._claim(
+            keys=[self._purchase_order_key(order.account_id, order.purchase_order_number)],
+            args=[order.id, self.retention_ms, f"{self.prefix}:order:"],
+        )
+        return _text(holder) if holder else None
+
+    async def get(self, order_id: str) -> OrderState | None:
+        data = await self._redis.hget(self.order_key(order_id), "data")
+        return OrderState.model_validate_json(data) if data is not None else None
+
+    async def save(self, order: OrderState, *, wake_at: datetime | None) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self.order_key(order.id),
+                mapping={"data": order.model_dump_json(), "status": order.status.value},
+            )
+            pipe.pexpire(self.order_key(order.id), self.retention_ms)
+            expired = self._expired_ids_below(order.updated_at)
+            pipe.zremrangebylex(self._listing_key(None), "-", expired)
+            if order.account_id is not None:
+                pipe.zadd(self._listing_key(order.account_id), {order.id: 0})
+                pipe.zremrangebylex(self._listing_key(order.account_id), "-", expired)
+            if wake_at is None:
+                pipe.zrem(self.wakeups_key, order.id)
+            else:
+                pipe.zadd(self.wakeups_key, {order.id: _ms(wake_at)})
+            await pipe.execute()
+
+    async def wake_later(self, order_id: str, wake_at: datetime) -> None:
+        # XX: an order finished meanwhile (no wake-up left) must not be woken again.
+        await self._redis.zadd(self.wakeups_key, {order_id: _ms(wake_at)}, xx=True)
+
+    async def cancel_wake_up(self, order_id: str) -> None:
+        await self._redis.zrem(self.wakeups_key, order_id)
+
+    async def take_due(self, *, now: datetime, limit: int, recheck_at: datetime) -> list[str]:
+        due = await self._take_due(keys=[self.wakeups_key], args=[_ms(now), limit, _ms(recheck_at)])
+        return [_text(order_id) for order_id in due]
+
+    async def list_orders(
+        self,
+        *,
+        account_id: str | None,
+        status: OrderStatus | None,
+        limit: int,
+        after: str | None,
+    ) -> tuple[list[OrderState], str | None]:
+        key = self._listing_key(account_id)
+        upper = f"({after}" if after else "+"
+        # A status filter skips rows: look at a bounded number of them per page.
+        budget = limit if status is None else limit * _SCAN_FACTOR
+        found: list[OrderState] = []
+        last: str | None = None
+        while len(found) < limit and budget > 0:
+            chunk = budget if status is None else min(budget, max(2 * limit, 20))
+            ids = [_text(i) for i in await self._redis.zrevrangebylex(key, upper, "-", 0, chunk)]
+            if not ids:
+                return found, None
+            budget -= len(ids)
+            rows = await self._states(ids)
+            for order_id, (data, row_status) in zip(ids, rows, strict=True):
+                last = order_id
+                if data is None or (status is not None and _text(row_status) != status.value):
+                    continue
+                found.append(OrderState.model_validate_json(data))
+                if len(found) == limit:
+                    break
+            upper = f"({last}"
+        more = await self._redis.zrevrangebylex(key, upper, "-", 0, 1)
+        return found, last if more else None
+
+    async def _states(self, order_ids: list[str]) -> list[list[Any]]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for order_id in order_ids:
+                pipe.hmget(self.order_key(order_id), ["data", "status"])
+            rows: list[list[Any]] = await pipe.execute()
+        return rows
+
+    def _expired_ids_below(self, now: datetime) -> str:
+        """A lexicographic bound below which listed ids are older than the retention."""
+        # The first 10 ULID characters are the millisecond timestamp.
+        return "(" + new_order_id(_ms(now) - self.retention_ms)[:10]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)

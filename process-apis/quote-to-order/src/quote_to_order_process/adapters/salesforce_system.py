@@ -1,0 +1,106 @@
+"""`CrmPort` over the Salesforce System API (`/quotes`, `/accounts`, `/orders`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+
+from quote_to_order_process.adapters.ports import (
+    CrmAccount,
+    CrmOrder,
+    CrmOrderDraft,
+    CrmQuote,
+    UpstreamModel,
+)
+from quote_to_order_process.adapters.upstream import SAFE_TO_RESEND, SystemApi
+from quote_to_order_process.domain.errors import (
+    AccountNotFound,
+    CrmRejected,
+    CrmUnavailable,
+    QuoteNotFound,
+)
+
+NOT_FOUND = "record-not-found"
+# What the CRM order records of the ERP order the moment it is written.
+ERP_STATUS_CREATED = "Created"
+
+
+class _AccountPage(UpstreamModel):
+    items: list[CrmAccount]
+
+
+def _decimal(amount: Decimal) -> str:
+    return format(amount, "f")
+
+
+class SalesforceSystemCrm:
+    """The CRM as the Salesforce System API serves it; `http` carries the service token."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._api = SystemApi(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmRejected)
+
+    async def get_quote(self, quote_id: str) -> CrmQuote:
+        response = await self._api.call("GET", f"/quotes/{quote_id}", what="quote read")
+        if self._api.is_problem(response, 404, NOT_FOUND):
+            raise QuoteNotFound(f"No quote has the id {quote_id!r}.")
+        return self._api.read(response, CrmQuote, what="quote read")
+
+    async def get_account(
+        self, *, account_id: str | None = None, account_number: str | None = None
+    ) -> CrmAccount:
+        if account_id is not None:
+            response = await self._api.call("GET", f"/accounts/{account_id}", what="account read")
+            if self._api.is_problem(response, 404, NOT_FOUND):
+                raise AccountNotFound(f"No account has the id {account_id!r}.")
+            return self._api.read(response, CrmAccount, what="account read")
+        if account_number is None:
+            raise ValueError("give account_id or account_number")
+        response = await self._api.call(
+            "GET",
+            "/accounts",
+            what="account search",
+            params={"accountNumber": account_number, "limit": 2},
+        )
+        page = self._api.read(response, _AccountPage, what="account search")
+        if len(page.items) != 1:
+            found = "No account has" if not page.items else "More than one account has"
+            raise AccountNotFound(f"{found} the account number {account_number!r}.")
+        return page.items[0]
+
+    async def create_order(self, draft: CrmOrderDraft, *, idempotency_key: str) -> CrmOrder:
+        body = {
+            "accountId": draft.account_id,
+            "effectiveDate": draft.effective_date.isoformat(),
+            "quoteId": draft.quote_id,
+            "opportunityId": draft.opportunity_id,
+            "purchaseOrderNumber": draft.purchase_order_number,
+            "erpOrderNumber": draft.erp_order_number,
+            "erpStatus": ERP_STATUS_CREATED,
+            "items": [
+                {
+                    "sku": item.sku,
+                    "quantity": _decimal(item.quantity),
+                    "unitPrice": _decimal(item.unit_price),
+                }
+                for item in draft.items
+            ],
+        }
+        response = await self._api.call(
+            "POST",
+            "/orders",
+            what="order creation",
+            json={key: value for key, value in body.items() if value is not None},
+            headers={"Idempotency-Key": idempotency_key},
+        )
+        return self._api.read(response, CrmOrder, what="order creation")
+
+    async def set_quote_status(self, quote_id: str, status: str) -> None:
+        response = await self._api.call(
+            "PATCH",
+            f"/quotes/{quote_id}",
+            what="quote update",
+            json={"status": status},
+            extensions=SAFE_TO_RESEND,
+        )
+        self._api.raise_unless_ok(response, what="quote update")

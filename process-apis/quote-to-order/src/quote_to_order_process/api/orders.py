@@ -1,0 +1,105 @@
+"""Orders: placed from an accepted quote or a partner's lines, followed on a status resource."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+
+from quote_to_order_process.api.deps import FlowDep, caller_scope
+from quote_to_order_process.domain.errors import REJECTIONS, OrderNotFound
+from quote_to_order_process.domain.models import OrderCreate, OrderRead, OrderStatus
+from quote_to_order_process.domain.processing import Outcome, submit_order
+from trivium.idempotency import idempotent_route
+from trivium.paging import (
+    DEFAULT_PAGE_SIZE,
+    CursorQuery,
+    InvalidCursor,
+    LimitQuery,
+    decode_cursor,
+    encode_cursor,
+)
+from trivium.problems import ServiceUnavailable, problem_responses
+from trivium.schemas import Page
+
+router = APIRouter(
+    prefix="/orders", tags=["orders"], route_class=idempotent_route(scope=caller_scope)
+)
+
+ORDER_ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+OrderId = Annotated[str, Path(pattern=ORDER_ID_PATTERN, description="The order's id.")]
+_ORDER_ID = re.compile(ORDER_ID_PATTERN)
+_ACCEPTED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_202_ACCEPTED: {
+        "model": OrderRead,
+        "description": "Accepted: the order runs in the background (asked for with "
+        "`Prefer: respond-async`, or a system it needs is unavailable); follow `Location`.",
+    }
+}
+
+
+def prefers_async(prefer: str | None) -> bool:
+    """True when a `Prefer` header (RFC 7240) asks for `respond-async`."""
+    if not prefer:
+        return False
+    tokens = (part.split("=", 1)[0].strip().lower() for part in re.split(r"[,;]", prefer))
+    return "respond-async" in tokens
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**_ACCEPTED, **problem_responses(*REJECTIONS, ServiceUnavailable)},
+)
+async def create_order(
+    order: OrderCreate,
+    flow: FlowDep,
+    response: Response,
+    prefer: Annotated[str | None, Header(description="`respond-async` to get 202 at once.")] = None,
+) -> OrderRead:
+    """Place an order in the ERP (exactly once per quote or purchase order number) and in the
+    CRM. `201` when both exist; `202` with `Location` when it goes on in the background; a
+    business rejection is a problem naming the rule (`credit-limit-exceeded`, ...) and the
+    `orderId` kept for it. `Idempotency-Key` is required: a repeat replays the first answer."""
+    respond_async = prefers_async(prefer)
+    processed = await submit_order(flow, order, respond_async=respond_async)
+    if processed.rejection is not None:
+        raise processed.rejection
+    placed = processed.order
+    assert placed is not None
+    response.headers["Location"] = f"/orders/{placed.id}"
+    if processed.outcome is not Outcome.COMPLETED:
+        response.status_code = status.HTTP_202_ACCEPTED
+        if respond_async:
+            response.headers["Preference-Applied"] = "respond-async"
+    return OrderRead.from_state(placed)
+
+
+@router.get("/{order_id}", responses=problem_responses(OrderNotFound))
+async def get_order(order_id: OrderId, flow: FlowDep) -> OrderRead:
+    """The order, the step it has reached, and its last error or failure."""
+    order = await flow.store.get(order_id)
+    if order is None:
+        raise OrderNotFound(f"No order has the id {order_id!r}.")
+    return OrderRead.from_state(order)
+
+
+@router.get("", responses=problem_responses(InvalidCursor))
+async def list_orders(
+    flow: FlowDep,
+    account_id: Annotated[str | None, Query(alias="accountId", max_length=18)] = None,
+    order_status: Annotated[OrderStatus | None, Query(alias="status")] = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+    cursor: CursorQuery = None,
+) -> Page[OrderRead]:
+    """Orders newest first, of one account and/or in one status. With a status, a page may
+    hold fewer than `limit` orders and still have a `nextCursor`."""
+    after = decode_cursor(cursor, shape=_ORDER_ID) if cursor else None
+    orders, last = await flow.store.list_orders(
+        account_id=account_id, status=order_status, limit=limit, after=after
+    )
+    return Page(
+        items=[OrderRead.from_state(order) for order in orders],
+        next_cursor=encode_cursor(last) if last else None,
+    )

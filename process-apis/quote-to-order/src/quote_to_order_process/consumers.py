@@ -1,0 +1,104 @@
+"""The worker pool: consumers of the order work queue, and the loop that wakes due orders.
+
+Orders reach the queue when a client asks for `respond-async`, and from the wake-up set: retries
+that are due, orders handed over by a request, and orders whose process died (the watchdog).
+Consumers run each order under its lock; an order that must be parked is dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+
+from quote_to_order_process.domain.processing import Outcome, process_order
+from quote_to_order_process.domain.saga import OrderFlow
+from trivium.work_queue import Message, PermanentFailure, WorkQueue, new_consumer_name
+
+log = logging.getLogger(__name__)
+
+WAKE_BATCH = 100
+STATS_EVERY_SECONDS = 5.0
+
+
+class OrderWorker:
+    """`concurrency` consumers of the queue plus one wake-up loop (which also keeps the queue
+    depth and dead-letter depth gauges current)."""
+
+    def __init__(
+        self,
+        flow: OrderFlow,
+        queue: WorkQueue,
+        *,
+        concurrency: int,
+        poll_seconds: float = 0.25,
+        name: str = "quote-to-order",
+    ) -> None:
+        self.flow = flow
+        self.queue = queue
+        self.concurrency = concurrency
+        self.poll_seconds = poll_seconds
+        self.name = name
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume and wake orders until `stop` is set; each consumer finishes its order first."""
+        await self.queue.ensure_group()
+        loops = [
+            self.queue.run_consumer(
+                self.handle, consumer_name=new_consumer_name(self.name), stop_event=stop
+            )
+            for _ in range(self.concurrency)
+        ]
+        await asyncio.gather(*loops, self.wake_due_orders(stop))
+
+    async def handle(self, message: Message) -> None:
+        """Run the message's order; a parked order goes to the dead letters."""
+        order_id = message.payload.get("orderId")
+        if not isinstance(order_id, str):
+            raise PermanentFailure(f"message {message.id} names no order")
+        processed = await process_order(self.flow, order_id, from_queue=True)
+        if processed.outcome is Outcome.DEAD_LETTERED:
+            error = processed.order.last_error if processed.order else None
+            reason = f"{error.type}: {error.detail}" if error else "parked"
+            raise PermanentFailure(
+                f"order {order_id} parked after {message.attempt} deliveries; {reason}"
+            )
+
+    async def wake_due_orders(self, stop: asyncio.Event) -> None:
+        """Queue orders whose wake-up time has come, until `stop` is set."""
+        next_stats = 0.0
+        while not stop.is_set():
+            woken = 0
+            try:
+                woken = await self.wake_once()
+                if time.monotonic() >= next_stats:
+                    next_stats = time.monotonic() + STATS_EVERY_SECONDS
+                    await self.queue.stats()
+            except (RedisError, OSError) as error:
+                log.warning("orders.wake_failed", extra={"error": f"{type(error).__name__}"})
+            if woken < WAKE_BATCH:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
+
+    async def wake_once(self) -> int:
+        """Queue the orders due now; returns how many."""
+        now = self.flow.clock()
+        due = await self.flow.store.take_due(
+            now=now, limit=WAKE_BATCH, recheck_at=now + self._recheck
+        )
+        for order_id in due:
+            order = await self.flow.store.get(order_id)
+            await self.flow.queue.enqueue(
+                order_id, correlation_id=order.correlation_id if order else None
+            )
+        if due:
+            log.info("orders.woken", extra={"count": len(due)})
+        return len(due)
+
+    @property
+    def _recheck(self) -> timedelta:
+        return self.flow.policy.watchdog

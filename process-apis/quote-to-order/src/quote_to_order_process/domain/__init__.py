@@ -1,0 +1,1 @@
+"""Orders, the saga that places them, and the problems it answers with."""

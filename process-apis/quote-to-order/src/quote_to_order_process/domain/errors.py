@@ -1,0 +1,176 @@
+"""The problems this API answers with.
+
+Three families drive what happens to an order:
+- `OrderRejected`: a business rule refused the order (final; the order is `failed`);
+- `UpstreamUnavailable`: a System API could not answer now (the order is retried later);
+- `UpstreamRejected`: a System API refused a write that should have succeeded (the order is
+  dead-lettered for an operator to fix the cause and replay it).
+"""
+
+from __future__ import annotations
+
+from trivium.problems import Problem
+
+
+class OrderRejected(Problem):
+    """Base of the business rejections: the order cannot be placed as it stands."""
+
+    slug = "order-rejected"
+    title = "The order was rejected"
+    status = 422
+
+
+class QuoteNotFound(OrderRejected):
+    slug = "quote-not-found"
+    title = "The quote does not exist"
+    status = 404
+
+
+class AccountNotFound(OrderRejected):
+    slug = "account-not-found"
+    title = "The account does not exist"
+    status = 404
+
+
+class QuoteNotAccepted(OrderRejected):
+    slug = "quote-not-accepted"
+    title = "The quote is not accepted"
+    status = 409
+
+
+class QuoteAlreadyOrdered(OrderRejected):
+    slug = "quote-already-ordered"
+    title = "The quote has already been ordered"
+    status = 409
+
+
+class DuplicatePurchaseOrder(OrderRejected):
+    slug = "duplicate-purchase-order"
+    title = "An order with this purchase order number already exists"
+    status = 409
+
+
+class QuoteExpired(OrderRejected):
+    slug = "quote-expired"
+    title = "The quote has expired"
+    status = 422
+
+
+class AccountNotLinked(OrderRejected):
+    slug = "account-not-linked"
+    title = "The account is not linked to an ERP customer"
+    status = 422
+
+
+class OrderHasNoLines(OrderRejected):
+    slug = "order-has-no-lines"
+    title = "The order has no lines"
+    status = 422
+
+
+class InvalidQuantity(OrderRejected):
+    slug = "invalid-quantity"
+    title = "A line has a quantity that cannot be ordered"
+    status = 422
+
+
+class UnknownProduct(OrderRejected):
+    slug = "unknown-product"
+    title = "A product cannot be sold through the ERP"
+    status = 422
+
+
+class PriceMismatch(OrderRejected):
+    slug = "price-mismatch"
+    title = "Quoted prices differ from the ERP's prices beyond the tolerance"
+    status = 422
+
+
+class InsufficientStock(OrderRejected):
+    slug = "insufficient-stock"
+    title = "Not enough stock for the order"
+    status = 422
+
+
+class CreditLimitExceeded(OrderRejected):
+    slug = "credit-limit-exceeded"
+    title = "The order exceeds the customer's available credit"
+    status = 422
+
+
+class CreditBlocked(OrderRejected):
+    slug = "credit-blocked"
+    title = "The customer is blocked in credit management"
+    status = 422
+
+
+class UpstreamUnavailable(Problem):
+    """Base of the transient failures: a System API could not answer now."""
+
+    slug = "upstream-unavailable"
+    title = "A system the order needs is unavailable"
+    status = 503
+
+
+class CrmUnavailable(UpstreamUnavailable):
+    slug = "crm-unavailable"
+    title = "The CRM is unavailable"
+
+
+class ErpUnavailable(UpstreamUnavailable):
+    slug = "erp-unavailable"
+    title = "The ERP is unavailable"
+
+
+class UpstreamRejected(Problem):
+    """Base of the permanent failures: a System API refused a call that should succeed."""
+
+    slug = "upstream-rejected"
+    title = "A system refused a change the order needs"
+    status = 502
+
+
+class CrmRejected(UpstreamRejected):
+    slug = "crm-rejected"
+    title = "The CRM refused a change the order needs"
+
+
+class ErpRejected(UpstreamRejected):
+    slug = "erp-rejected"
+    title = "The ERP refused a change the order needs"
+
+
+class OrderNotFound(Problem):
+    slug = "order-not-found"
+    title = "The order does not exist"
+    status = 404
+
+
+class InternalFailure(Problem):
+    slug = "internal-error"
+    title = "The order could not be processed because of an internal error"
+    status = 500
+
+
+class OperatorRoleRequired(Problem):
+    slug = "operator-role-required"
+    title = "This operation needs the operator role"
+    status = 403
+
+
+REJECTIONS: tuple[type[OrderRejected], ...] = (
+    QuoteNotFound,
+    AccountNotFound,
+    QuoteNotAccepted,
+    QuoteAlreadyOrdered,
+    DuplicatePurchaseOrder,
+    QuoteExpired,
+    AccountNotLinked,
+    OrderHasNoLines,
+    InvalidQuantity,
+    UnknownProduct,
+    PriceMismatch,
+    InsufficientStock,
+    CreditLimitExceeded,
+    CreditBlocked,
+)

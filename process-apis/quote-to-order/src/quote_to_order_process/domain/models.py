@@ -1,0 +1,293 @@
+"""Orders as this API takes, keeps and shows them (camelCase on the wire and in Redis)."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
+from trivium.problems import FieldError, Problem
+from trivium.schemas import ApiModel, ApiRequest, DecimalString, Money
+
+SKU_PATTERN = r"^[A-Za-z0-9._/-]{1,40}$"
+RECORD_ID_PATTERN = r"^[A-Za-z0-9]{1,18}$"
+MAX_LINES = 200
+
+Sku = Annotated[str, Field(min_length=1, max_length=40, pattern=SKU_PATTERN)]
+
+
+class OrderLineInput(ApiRequest):
+    sku: Sku = Field(description="The ERP material number.", examples=["MAT-0001"])
+    quantity: Decimal = Field(max_digits=15, allow_inf_nan=False, examples=["2"])
+
+
+class OrderCreate(ApiRequest):
+    """Either `quoteId` (an accepted Salesforce quote), or a direct order: the account
+    (`accountId` or `accountNumber`), `lines` and `purchaseOrderNumber`."""
+
+    quote_id: str | None = Field(default=None, pattern=RECORD_ID_PATTERN)
+    account_id: str | None = Field(default=None, pattern=RECORD_ID_PATTERN)
+    account_number: str | None = Field(default=None, min_length=1, max_length=40)
+    lines: list[OrderLineInput] | None = Field(default=None, max_length=MAX_LINES)
+    purchase_order_number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=35,
+        description="The customer's reference; the ERP order is created once per reference.",
+    )
+    requested_delivery_date: date | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_order(self) -> OrderCreate:
+        if self.quote_id is not None:
+            if self.account_id or self.account_number or self.lines is not None:
+                raise ValueError("an order from a quote takes its account and lines from the quote")
+            return self
+        if (self.account_id is None) == (self.account_number is None):
+            raise ValueError("send quoteId, or exactly one of accountId and accountNumber")
+        if self.lines is None or self.purchase_order_number is None:
+            raise ValueError("a direct order needs lines and purchaseOrderNumber")
+        return self
+
+
+class OrderSource(StrEnum):
+    QUOTE = "quote"
+    DIRECT = "direct"
+
+
+class OrderStatus(StrEnum):
+    """What a client sees: received, in the ERP (CRM write-back pending), done, or refused."""
+
+    ACCEPTED = "accepted"
+    IN_ERP = "in_erp"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class SagaStep(StrEnum):
+    """The last step an order has completed; each is saved before the next begins."""
+
+    RECEIVED = "received"
+    IDENTIFIED = "identified"
+    CHECKED = "checked"
+    ERP_CREATED = "erp_created"
+    CRM_CREATED = "crm_created"
+    QUOTE_MARKED = "quote_marked"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
+_STATUS_OF_STEP = {
+    SagaStep.RECEIVED: OrderStatus.ACCEPTED,
+    SagaStep.IDENTIFIED: OrderStatus.ACCEPTED,
+    SagaStep.CHECKED: OrderStatus.ACCEPTED,
+    SagaStep.ERP_CREATED: OrderStatus.IN_ERP,
+    SagaStep.CRM_CREATED: OrderStatus.IN_ERP,
+    SagaStep.QUOTE_MARKED: OrderStatus.IN_ERP,
+    SagaStep.COMPLETED: OrderStatus.COMPLETED,
+    SagaStep.REJECTED: OrderStatus.FAILED,
+}
+
+
+class ErrorInfo(ApiModel):
+    """A problem as recorded on an order (RFC 9457 members)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> ErrorInfo:
+        """The recorded form of a raised problem."""
+        return cls(
+            type=problem.type_uri(),
+            title=problem.title,
+            status=problem.status,
+            detail=problem.detail,
+            errors=problem.errors,
+        )
+
+
+class RequestedLine(ApiModel):
+    """A line as asked for: by a partner (sku, quantity) or on a quote (with its price)."""
+
+    sku: str
+    quantity: DecimalString
+    quoted_unit_price: DecimalString | None = None
+    discount_percent: DecimalString | None = None
+
+
+class PricedLine(ApiModel):
+    """A line as ordered: the price charged per unit (after any quote discount) and its amount."""
+
+    sku: str
+    quantity: DecimalString
+    unit_price: DecimalString
+    net_amount: DecimalString
+    quoted_unit_price: DecimalString | None = None
+    discount_percent: DecimalString | None = None
+    erp_unit_price: DecimalString | None = None
+
+
+class OrderState(ApiModel):
+    """The saga state of one order: what was asked, what was found, what has been done."""
+
+    id: str
+    source: OrderSource
+    step: SagaStep = SagaStep.RECEIVED
+    correlation_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    quote_id: str | None = None
+    account_id: str | None = None
+    account_number: str | None = None
+    purchase_order_number: str | None = None
+    requested_delivery_date: date | None = None
+    requested_lines: list[RequestedLine] = []
+    customer_id: str | None = None
+    opportunity_id: str | None = None
+    quote_currency: str | None = None
+    currency: str | None = None
+    lines: list[PricedLine] = []
+    total: DecimalString | None = None
+    erp_requested: bool = False
+    erp_order_number: str | None = None
+    crm_order_id: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: ErrorInfo | None = None
+    failure: ErrorInfo | None = None
+    dead_lettered: bool = False
+
+    @property
+    def status(self) -> OrderStatus:
+        """The client-facing status of the step reached."""
+        return _STATUS_OF_STEP[self.step]
+
+    @property
+    def is_finished(self) -> bool:
+        """Completed or rejected: nothing is left to do."""
+        return self.step in (SagaStep.COMPLETED, SagaStep.REJECTED)
+
+    @property
+    def external_reference(self) -> str:
+        """The reference the ERP order is created once for: the quote id or the customer PO."""
+        reference = self.quote_id or self.purchase_order_number
+        if reference is None:
+            raise ValueError(f"order {self.id} has neither a quote nor a purchase order number")
+        return reference
+
+    def evolve(self, **changes: Any) -> OrderState:
+        """A copy with `changes` applied (validated), e.g. `order.evolve(step=...)`."""
+        return self.model_validate({**self.model_dump(by_alias=False), **changes})
+
+
+class OrderLineRead(ApiModel):
+    sku: str
+    quantity: DecimalString
+    unit_price: Money
+    net_amount: Money
+    discount_percent: DecimalString | None = None
+
+
+class OrderRead(ApiModel):
+    """An order and how far it has got."""
+
+    order_id: str
+    status: OrderStatus
+    step: SagaStep
+    source: OrderSource
+    quote_id: str | None = None
+    account_id: str | None = None
+    account_number: str | None = None
+    erp_customer_number: str | None = None
+    erp_order_number: str | None = None
+    crm_order_id: str | None = None
+    purchase_order_number: str | None = None
+    requested_delivery_date: date | None = None
+    lines: list[OrderLineRead] = []
+    total: Money | None = None
+    attempts: int = Field(description="Attempts that met an unavailable or refusing system.")
+    next_attempt_at: datetime | None = None
+    last_error: ErrorInfo | None = None
+    failure: ErrorInfo | None = Field(default=None, description="Why the order failed.")
+    dead_lettered: bool = Field(
+        default=False, description="Parked for an operator after repeated or permanent errors."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_state(cls, order: OrderState) -> OrderRead:
+        """The client's view of a saga state."""
+        currency = order.currency
+
+        def money(amount: Decimal) -> Money:
+            return Money(amount=amount, currency=currency or "XXX")
+
+        return cls(
+            order_id=order.id,
+            status=order.status,
+            step=order.step,
+            source=order.source,
+            quote_id=order.quote_id,
+            account_id=order.account_id,
+            account_number=order.account_number,
+            erp_customer_number=order.customer_id,
+            erp_order_number=order.erp_order_number,
+            crm_order_id=order.crm_order_id,
+            purchase_order_number=order.purchase_order_number,
+            requested_delivery_date=order.requested_delivery_date,
+            lines=[
+                OrderLineRead(
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price=money(line.unit_price),
+                    net_amount=money(line.net_amount),
+                    discount_percent=line.discount_percent,
+                )
+                for line in order.lines
+            ],
+            total=money(order.total) if order.total is not None and currency else None,
+            attempts=order.attempts,
+            next_attempt_at=order.next_attempt_at,
+            last_error=order.last_error,
+            failure=order.failure,
+            dead_lettered=order.dead_lettered,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )
+
+
+class DeadLetterRead(ApiModel):
+    """An order message that failed for good, with its last error."""
+
+    id: str
+    order_id: str | None
+    attempts: int
+    error_type: str
+    error_message: str
+    dead_lettered_at: str
+    correlation_id: str | None = None
+
+
+class ReplayRead(ApiModel):
+    dead_letter_id: str
+    message_id: str
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_order_id(now_ms: int | None = None) -> str:
+    """A ULID: 26 characters that sort by creation time (ms), then 80 random bits."""
+    stamp = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    value = (stamp << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))

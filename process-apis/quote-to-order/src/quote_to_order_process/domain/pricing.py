@@ -1,0 +1,171 @@
+"""Business rules on what the ERP says: prices within tolerance, stock, credit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from quote_to_order_process.adapters.ports import ErpAssessment, ErpCheckedLine
+from quote_to_order_process.domain.errors import (
+    CreditBlocked,
+    CreditLimitExceeded,
+    InsufficientStock,
+    PriceMismatch,
+    UnknownProduct,
+)
+from quote_to_order_process.domain.models import PricedLine, RequestedLine
+from trivium.problems import FieldError
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+# Below this, a difference is rounding (prices of three decimals against two), not a mismatch.
+ROUNDING_SLACK = Decimal("0.005")
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Commercial rounding to cents."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def net_unit_price(unit_price: Decimal, discount_percent: Decimal | None) -> Decimal:
+    """The unit price after a line discount, in cents."""
+    if not discount_percent:
+        return round_money(unit_price)
+    return round_money(unit_price * (HUNDRED - discount_percent) / HUNDRED)
+
+
+def erp_prices(
+    lines: Sequence[RequestedLine], assessment: ErpAssessment
+) -> list[tuple[RequestedLine, Decimal]]:
+    """Each line with the ERP's unit price for the customer; UnknownProduct for unpriced skus."""
+    checked = _checked_lines(lines, assessment)
+    unpriced = [
+        FieldError(pointer=f"/lines/{index}/sku", detail=f"{line.sku} has no price in the ERP")
+        for index, (line, erp) in enumerate(zip(lines, checked, strict=True))
+        if erp.unit_price is None
+    ]
+    if unpriced:
+        raise UnknownProduct("The ERP cannot sell some of the products.", errors=unpriced)
+    return [
+        (line, erp.unit_price.amount)
+        for line, erp in zip(lines, checked, strict=True)
+        if erp.unit_price is not None
+    ]
+
+
+def price_direct_lines(
+    lines: Sequence[RequestedLine], assessment: ErpAssessment
+) -> list[PricedLine]:
+    """A partner's lines at the ERP's prices for the customer."""
+    return [
+        _priced(line, round_money(price), erp_unit_price=price)
+        for line, price in erp_prices(lines, assessment)
+    ]
+
+
+def price_quote_lines(
+    lines: Sequence[RequestedLine],
+    assessment: ErpAssessment,
+    *,
+    quote_currency: str | None,
+    tolerance_percent: Decimal,
+) -> list[PricedLine]:
+    """A quote's lines at their negotiated prices, once each quoted unit price (before its
+    discount) is within `tolerance_percent` of the ERP's price; PriceMismatch otherwise."""
+    if quote_currency is not None and quote_currency != assessment.currency:
+        raise PriceMismatch(
+            f"The quote is in {quote_currency} but the customer buys in {assessment.currency}."
+        )
+    priced: list[PricedLine] = []
+    mismatches: list[FieldError] = []
+    for index, (line, erp_price) in enumerate(erp_prices(lines, assessment)):
+        quoted = line.quoted_unit_price if line.quoted_unit_price is not None else erp_price
+        allowed = max(erp_price * tolerance_percent / HUNDRED, ROUNDING_SLACK)
+        if abs(quoted - erp_price) > allowed:
+            mismatches.append(
+                FieldError(
+                    pointer=f"/lines/{index}/unitPrice",
+                    detail=f"{line.sku}: quoted {quoted}, ERP price {erp_price}",
+                )
+            )
+            continue
+        unit = net_unit_price(quoted, line.discount_percent)
+        priced.append(_priced(line, unit, erp_unit_price=erp_price))
+    if mismatches:
+        raise PriceMismatch(
+            f"Quoted unit prices differ from the ERP's by more than {tolerance_percent} %.",
+            errors=mismatches,
+        )
+    return priced
+
+
+def _priced(line: RequestedLine, unit_price: Decimal, *, erp_unit_price: Decimal) -> PricedLine:
+    if unit_price < 0:
+        raise PriceMismatch(f"{line.sku}: the discount makes the price negative.")
+    return PricedLine(
+        sku=line.sku,
+        quantity=line.quantity,
+        unit_price=unit_price,
+        net_amount=round_money(unit_price * line.quantity),
+        quoted_unit_price=line.quoted_unit_price,
+        discount_percent=line.discount_percent,
+        erp_unit_price=erp_unit_price,
+    )
+
+
+def order_total(lines: Sequence[PricedLine]) -> Decimal:
+    """The sum of the lines' net amounts."""
+    return sum((line.net_amount for line in lines), Decimal(0))
+
+
+def check_stock(lines: Sequence[RequestedLine], assessment: ErpAssessment) -> None:
+    """Every sku's unrestricted stock covers what the order asks for (summed over its lines)."""
+    short = [
+        FieldError(
+            pointer=f"/lines/{index}/quantity",
+            detail=f"{line.sku}: {line.quantity} wanted, {erp.available_quantity} available",
+        )
+        for index, (line, erp) in enumerate(
+            zip(lines, _checked_lines(lines, assessment), strict=True)
+        )
+        if not erp.in_stock
+    ]
+    if short:
+        raise InsufficientStock("Some products are not in stock in that quantity.", errors=short)
+
+
+def check_credit(assessment: ErpAssessment, total: Decimal) -> None:
+    """The customer is not blocked and the order fits the available credit."""
+    credit = assessment.credit
+    if credit is None:
+        raise CreditLimitExceeded(
+            f"The customer {assessment.customer_id} has no credit limit in the ERP.",
+            orderTotal=str(total),
+        )
+    if credit.blocked:
+        raise CreditBlocked(
+            f"The customer {assessment.customer_id} is blocked in credit management."
+        )
+    if total > credit.available:
+        raise CreditLimitExceeded(
+            f"The order total {total} {assessment.currency} exceeds the available credit of "
+            f"{credit.available} {assessment.currency}.",
+            orderTotal=str(total),
+            availableCredit=str(credit.available),
+        )
+
+
+def _checked_lines(
+    lines: Sequence[RequestedLine], assessment: ErpAssessment
+) -> list[ErpCheckedLine]:
+    """The ERP's line for each requested line (the ERP answers in request order)."""
+    checked = assessment.lines
+    if len(checked) == len(lines) and all(
+        erp.sku == line.sku for erp, line in zip(checked, lines, strict=True)
+    ):
+        return list(checked)
+    by_sku = {erp.sku: erp for erp in checked}
+    missing = [line.sku for line in lines if line.sku not in by_sku]
+    if missing:
+        raise UnknownProduct(f"The ERP did not assess {', '.join(missing)}.")
+    return [by_sku[line.sku] for line in lines]

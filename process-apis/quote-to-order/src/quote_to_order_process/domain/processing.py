@@ -1,0 +1,195 @@
+"""Taking orders and driving them: at once for the caller, or later by a worker, exactly once.
+
+Every order that is not finished has a wake-up time in the store (the watchdog while it runs, the
+retry time while it waits), so an order whose process died is picked up again by a worker; the
+per-order lock keeps two processes from running one order at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from quote_to_order_process.domain.checks import validate_lines
+from quote_to_order_process.domain.errors import (
+    InternalFailure,
+    OrderRejected,
+    QuoteAlreadyOrdered,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
+from quote_to_order_process.domain.models import (
+    ErrorInfo,
+    OrderCreate,
+    OrderSource,
+    OrderState,
+    RequestedLine,
+    SagaStep,
+    new_order_id,
+)
+from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
+from quote_to_order_process.metrics import ORDERS
+from trivium.correlation import current_correlation_id
+from trivium.problems import Problem
+
+log = logging.getLogger(__name__)
+
+# Once the ERP order exists the order cannot be refused any more, only finished.
+_REJECTABLE_STEPS = frozenset({SagaStep.RECEIVED, SagaStep.IDENTIFIED, SagaStep.CHECKED})
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"  # stored and queued, not run yet
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    RETRY_SCHEDULED = "retry_scheduled"
+    HANDED_OFF = "handed_off"  # the caller's attempt met a refusal; a worker takes over
+    DEAD_LETTERED = "dead_lettered"
+    BUSY = "busy"  # another process holds the order
+    SKIPPED = "skipped"  # finished, unknown, or not due yet
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    outcome: Outcome
+    order: OrderState | None = None
+    rejection: OrderRejected | None = None
+
+
+def new_order(request: OrderCreate, flow: OrderFlow) -> OrderState:
+    """The saga state of a request; a direct order's lines are checked at once."""
+    now = flow.clock()
+    lines = [RequestedLine(sku=line.sku, quantity=line.quantity) for line in request.lines or []]
+    source = OrderSource.QUOTE if request.quote_id else OrderSource.DIRECT
+    if source is OrderSource.DIRECT:
+        validate_lines(lines)
+    return OrderState(
+        id=new_order_id(),
+        correlation_id=current_correlation_id(),
+        source=source,
+        created_at=now,
+        updated_at=now,
+        quote_id=request.quote_id,
+        account_id=request.account_id,
+        account_number=request.account_number,
+        purchase_order_number=request.purchase_order_number,
+        requested_delivery_date=request.requested_delivery_date,
+        requested_lines=lines,
+    )
+
+
+async def submit_order(flow: OrderFlow, request: OrderCreate, *, respond_async: bool) -> Processed:
+    """Store a new order, then run it now or queue it (`respond_async`)."""
+    order = new_order(request, flow)
+    holder = await flow.store.create(order, wake_at=flow.clock() + flow.policy.watchdog)
+    if holder is not None:
+        raise QuoteAlreadyOrdered(
+            f"The quote {request.quote_id} is ordered by order {holder}.", existingOrderId=holder
+        )
+    log.info("order.received", extra={"order_id": order.id, "source": order.source.value})
+    if respond_async:
+        await flow.queue.enqueue(order.id, correlation_id=order.correlation_id)
+        return Processed(Outcome.ACCEPTED, order)
+    return await process_order(flow, order.id, from_queue=False)
+
+
+async def process_order(flow: OrderFlow, order_id: str, *, from_queue: bool) -> Processed:
+    """Run the order's remaining steps under its lock.
+
+    From the queue, an order whose retries are used up or that met a refusal is dead-lettered;
+    a caller's own attempt hands such an order to the workers instead.
+    """
+    async with flow.locks.hold(order_id) as held:
+        if not held:
+            # The holder may die with it: look again once its lock would have expired.
+            await flow.store.wake_later(order_id, flow.clock() + flow.policy.busy_recheck)
+            return Processed(Outcome.BUSY)
+        order = await flow.store.get(order_id)
+        if order is None or order.is_finished:
+            await flow.store.cancel_wake_up(order_id)
+            return Processed(Outcome.SKIPPED, order)
+        if order.dead_lettered:
+            # Only an operator's replay delivers a dead-lettered order again: start afresh.
+            order = order.evolve(dead_lettered=False, attempts=0, next_attempt_at=None)
+        elif order.next_attempt_at is not None and order.next_attempt_at > flow.clock():
+            return Processed(Outcome.SKIPPED, order)
+        return await _advance(flow, SagaRun(flow, order), from_queue=from_queue)
+
+
+async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Processed:
+    try:
+        completed = await run.run()
+    except OrderRejected as rejection:
+        if run.order.step in _REJECTABLE_STEPS:
+            return await _reject(flow, run.order, rejection)
+        return await _fail(flow, run.order, rejection, from_queue=from_queue, transient=False)
+    except UpstreamUnavailable as error:
+        return await _fail(flow, run.order, error, from_queue=from_queue, transient=True)
+    except UpstreamRejected as error:
+        return await _fail(flow, run.order, error, from_queue=from_queue, transient=False)
+    except Exception:
+        if not from_queue:
+            raise  # a bug answers 500; the order keeps its wake-up and a worker parks it
+        log.exception("order.internal_error", extra={"order_id": run.order.id})
+        failure = InternalFailure("An internal error stopped the order; see the service's logs.")
+        return await _fail(flow, run.order, failure, from_queue=True, transient=False)
+    ORDERS.labels(completed.source.value, "completed").inc()
+    log.info(
+        "order.completed",
+        extra={"order_id": completed.id, "erp_order": completed.erp_order_number},
+    )
+    return Processed(Outcome.COMPLETED, completed)
+
+
+async def _reject(flow: OrderFlow, order: OrderState, rejection: OrderRejected) -> Processed:
+    failed = order.evolve(
+        step=SagaStep.REJECTED,
+        failure=ErrorInfo.from_problem(rejection),
+        next_attempt_at=None,
+        updated_at=flow.clock(),
+    )
+    await flow.events.publish(ORDER_FAILED, failed)
+    await flow.store.save(failed, wake_at=None)
+    rejection.extensions.setdefault("orderId", failed.id)
+    ORDERS.labels(failed.source.value, "rejected").inc()
+    log.info("order.rejected", extra={"order_id": failed.id, "problem": rejection.slug})
+    return Processed(Outcome.REJECTED, failed, rejection)
+
+
+async def _fail(
+    flow: OrderFlow, order: OrderState, error: Problem, *, from_queue: bool, transient: bool
+) -> Processed:
+    now = flow.clock()
+    attempts = order.attempts + 1
+    delays = flow.policy.retry_delays
+    failed = order.evolve(attempts=attempts, last_error=ErrorInfo.from_problem(error))
+    if from_queue and (not transient or attempts > len(delays)):
+        parked = failed.evolve(dead_lettered=True, next_attempt_at=None, updated_at=now)
+        await flow.store.save(parked, wake_at=None)
+        ORDERS.labels(order.source.value, "dead_lettered").inc()
+        log.error(
+            "order.dead_lettered",
+            extra={"order_id": order.id, "step": order.step.value, "problem": error.slug},
+        )
+        return Processed(Outcome.DEAD_LETTERED, parked)
+    if not transient:
+        # The caller's attempt: a worker tries once more and parks it if it is refused again.
+        await flow.store.save(failed.evolve(next_attempt_at=None, updated_at=now), wake_at=now)
+        return Processed(Outcome.HANDED_OFF, failed)
+    wake_at = now + timedelta(seconds=delays[min(attempts, len(delays)) - 1])
+    waiting = failed.evolve(next_attempt_at=wake_at, updated_at=now)
+    await flow.store.save(waiting, wake_at=wake_at)
+    ORDERS.labels(order.source.value, "retry_scheduled").inc()
+    log.warning(
+        "order.retry_scheduled",
+        extra={
+            "order_id": order.id,
+            "step": order.step.value,
+            "attempt": attempts,
+            "problem": error.slug,
+            "retry_at": wake_at.isoformat(),
+        },
+    )
+    return Processed(Outcome.RETRY_SCHEDULED, waiting)

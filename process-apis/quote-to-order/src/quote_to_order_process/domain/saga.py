@@ -1,0 +1,276 @@
+"""The steps that turn an accepted quote or a partner order into orders in both systems.
+
+Each step reads what it needs from the saga state, calls at most one System API for its side
+effect, and saves the state it reached before the next step starts. A step that is run again
+after a crash repeats nothing: the ERP order is created once per external reference and the CRM
+order once per idempotency key derived from the order id.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from quote_to_order_process.adapters.ports import (
+    CrmOrderDraft,
+    CrmOrderItemDraft,
+    CrmPort,
+    ErpLineDraft,
+    ErpOrderDraft,
+    ErpPort,
+    EventPublisher,
+    OrderLocks,
+    OrderQueue,
+    OrderStore,
+)
+from quote_to_order_process.domain.checks import linked_account, validate_lines, validate_quote
+from quote_to_order_process.domain.errors import (
+    DuplicatePurchaseOrder,
+    QuoteAlreadyOrdered,
+)
+from quote_to_order_process.domain.models import (
+    OrderSource,
+    OrderState,
+    RequestedLine,
+    SagaStep,
+)
+from quote_to_order_process.domain.pricing import (
+    check_credit,
+    check_stock,
+    order_total,
+    price_direct_lines,
+    price_quote_lines,
+)
+from quote_to_order_process.metrics import STEP_SECONDS
+
+log = logging.getLogger(__name__)
+
+ORDER_CREATED = "order.created"
+ORDER_FAILED = "order.failed"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPolicy:
+    """The business and retry settings of the flow."""
+
+    price_tolerance_percent: Decimal = Decimal("1.0")
+    ordered_quote_status: str | None = None
+    retry_delays: tuple[float, ...] = (1.0, 4.0, 16.0, 60.0)
+    watchdog: timedelta = timedelta(seconds=120)
+    busy_recheck: timedelta = timedelta(seconds=20)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFlow:
+    """Everything the saga talks to; built once by the composition root."""
+
+    crm: CrmPort
+    erp: ErpPort
+    store: OrderStore
+    locks: OrderLocks
+    queue: OrderQueue
+    events: EventPublisher
+    policy: OrderPolicy
+    clock: Callable[[], datetime]
+
+
+class SagaRun:
+    """One pass of an order through its remaining steps; `order` is always the saved state."""
+
+    def __init__(self, flow: OrderFlow, order: OrderState) -> None:
+        self.flow = flow
+        self.order = order
+        self._steps: dict[SagaStep, tuple[str, Callable[[], Awaitable[OrderState]]]] = {
+            SagaStep.RECEIVED: ("identify", self._identify),
+            SagaStep.IDENTIFIED: ("check", self._check),
+            SagaStep.CHECKED: ("erp_order", self._create_erp_order),
+            SagaStep.ERP_CREATED: ("crm_order", self._create_crm_order),
+            SagaStep.CRM_CREATED: ("mark_quote", self._mark_quote),
+            SagaStep.QUOTE_MARKED: ("complete", self._complete),
+        }
+
+    async def run(self) -> OrderState:
+        """Run the remaining steps; raises what a step raised, with `order` saved before it."""
+        while not self.order.is_finished:
+            name, step = self._steps[self.order.step]
+            started = time.perf_counter()
+            try:
+                reached = await step()
+            finally:
+                STEP_SECONDS.labels(name).observe(time.perf_counter() - started)
+            await self._save(reached, finished=reached.is_finished)
+        return self.order
+
+    async def _save(self, order: OrderState, *, finished: bool = False) -> None:
+        now = self.flow.clock()
+        order = order.evolve(updated_at=now)
+        await self.flow.store.save(order, wake_at=None if finished else now + self._watchdog)
+        self.order = order
+
+    @property
+    def _watchdog(self) -> timedelta:
+        return self.flow.policy.watchdog
+
+    async def _identify(self) -> OrderState:
+        order = self.order
+        if order.source is OrderSource.QUOTE:
+            return await self._identify_quote(order)
+        account, customer_id = linked_account(
+            await self.flow.crm.get_account(
+                account_id=order.account_id, account_number=order.account_number
+            ),
+            what="account",
+        )
+        identified = order.evolve(
+            step=SagaStep.IDENTIFIED,
+            account_id=account.id,
+            account_number=account.account_number,
+            customer_id=customer_id,
+        )
+        holder = await self.flow.store.claim_reference(identified)
+        if holder is not None:
+            raise DuplicatePurchaseOrder(
+                f"The purchase order {order.purchase_order_number} was already ordered.",
+                existingOrderId=holder,
+            )
+        return identified
+
+    async def _identify_quote(self, order: OrderState) -> OrderState:
+        assert order.quote_id is not None
+        quote = await self.flow.crm.get_quote(order.quote_id)
+        account, customer_id = validate_quote(
+            quote,
+            today=self.flow.clock().date(),
+            ordered_status=self.flow.policy.ordered_quote_status,
+        )
+        lines = [
+            RequestedLine(
+                sku=line.sku or "",
+                quantity=line.quantity,
+                quoted_unit_price=line.unit_price.amount,
+                discount_percent=line.discount_percent,
+            )
+            for line in quote.lines
+        ]
+        validate_lines(lines)
+        currencies = {line.unit_price.currency for line in quote.lines}
+        return order.evolve(
+            step=SagaStep.IDENTIFIED,
+            account_id=account.id,
+            account_number=account.account_number,
+            customer_id=customer_id,
+            opportunity_id=quote.opportunity_id,
+            quote_currency=currencies.pop() if len(currencies) == 1 else None,
+            requested_lines=lines,
+        )
+
+    async def _check(self) -> OrderState:
+        order = self.order
+        assert order.customer_id is not None
+        requested = order.requested_lines
+        assessment = await self.flow.erp.assess_order(
+            order.customer_id,
+            [ErpLineDraft(sku=line.sku, quantity=line.quantity) for line in requested],
+        )
+        if order.source is OrderSource.QUOTE:
+            lines = price_quote_lines(
+                requested,
+                assessment,
+                quote_currency=order.quote_currency,
+                tolerance_percent=self.flow.policy.price_tolerance_percent,
+            )
+        else:
+            lines = price_direct_lines(requested, assessment)
+        total = order_total(lines)
+        check_stock(requested, assessment)
+        check_credit(assessment, total)
+        return order.evolve(
+            step=SagaStep.CHECKED, currency=assessment.currency, lines=lines, total=total
+        )
+
+    async def _create_erp_order(self) -> OrderState:
+        order = self.order
+        asked_before = order.erp_requested
+        if not asked_before:
+            # Recorded first: an order that exists after this must be ours, not a duplicate.
+            await self._save(order.evolve(erp_requested=True))
+        assert order.customer_id is not None
+        negotiated = order.source is OrderSource.QUOTE
+        placement = await self.flow.erp.place_order(
+            ErpOrderDraft(
+                customer_id=order.customer_id,
+                external_reference=order.external_reference,
+                lines=[
+                    ErpLineDraft(
+                        sku=line.sku,
+                        quantity=line.quantity,
+                        unit_price=line.unit_price if negotiated else None,
+                    )
+                    for line in order.lines
+                ],
+                requested_delivery_date=order.requested_delivery_date,
+            ),
+            idempotency_key=f"{order.id}:erp",
+        )
+        if not placement.created and not asked_before:
+            self._raise_duplicate(placement.order.id)
+        log.info(
+            "order.erp_created",
+            extra={"order_id": order.id, "erp_order": placement.order.id, "new": placement.created},
+        )
+        return self.order.evolve(step=SagaStep.ERP_CREATED, erp_order_number=placement.order.id)
+
+    def _raise_duplicate(self, erp_order_number: str) -> None:
+        order = self.order
+        if order.source is OrderSource.QUOTE:
+            raise QuoteAlreadyOrdered(
+                f"The ERP already holds order {erp_order_number} for the quote {order.quote_id}.",
+                erpOrderNumber=erp_order_number,
+            )
+        raise DuplicatePurchaseOrder(
+            f"The ERP already holds order {erp_order_number} for the purchase order "
+            f"{order.purchase_order_number}.",
+            erpOrderNumber=erp_order_number,
+        )
+
+    async def _create_crm_order(self) -> OrderState:
+        order = self.order
+        assert order.account_id is not None
+        assert order.erp_order_number is not None
+        created = await self.flow.crm.create_order(
+            CrmOrderDraft(
+                account_id=order.account_id,
+                effective_date=order.created_at.date(),
+                erp_order_number=order.erp_order_number,
+                items=[
+                    CrmOrderItemDraft(
+                        sku=line.sku, quantity=line.quantity, unit_price=line.unit_price
+                    )
+                    for line in order.lines
+                ],
+                quote_id=order.quote_id,
+                opportunity_id=order.opportunity_id,
+                purchase_order_number=order.purchase_order_number,
+            ),
+            idempotency_key=f"{order.id}:crm",
+        )
+        return order.evolve(step=SagaStep.CRM_CREATED, crm_order_id=created.id)
+
+    async def _mark_quote(self) -> OrderState:
+        order = self.order
+        status = self.flow.policy.ordered_quote_status
+        if order.source is OrderSource.QUOTE and order.quote_id is not None and status:
+            await self.flow.crm.set_quote_status(order.quote_id, status)
+        return order.evolve(step=SagaStep.QUOTE_MARKED)
+
+    async def _complete(self) -> OrderState:
+        completed = self.order.evolve(
+            step=SagaStep.COMPLETED, next_attempt_at=None, last_error=None, dead_lettered=False
+        )
+        # Published before the state is saved: at least once, never lost to a crash between.
+        await self.flow.events.publish(ORDER_CREATED, completed)
+        return completed

@@ -1,0 +1,190 @@
+"""Composition root of the quote-to-order Process API (and of its standalone worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+import redis.asyncio
+from fastapi import APIRouter, Depends, FastAPI
+
+from quote_to_order_process.adapters.erp_system import ErpSystemErp
+from quote_to_order_process.adapters.redis_locks import RedisOrderLocks
+from quote_to_order_process.adapters.redis_store import DEFAULT_PREFIX, RedisOrderStore, utc_now
+from quote_to_order_process.adapters.redis_streams import RedisEventPublisher, WorkQueueOrders
+from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
+from quote_to_order_process.api import dead_letters, orders
+from quote_to_order_process.consumers import OrderWorker
+from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
+from quote_to_order_process.settings import QuoteToOrderSettings
+from trivium.app import create_service_app
+from trivium.health import ReadinessCheck, add_readiness_check, redis_check
+from trivium.http_client import create_http_client
+from trivium.idempotency import IdempotencyStore
+from trivium.service_auth import ServiceTokenIssuer, require_service_token
+from trivium.work_queue import WorkQueue
+
+log = logging.getLogger(__name__)
+
+WORK_STREAM = f"{DEFAULT_PREFIX}:work"
+EVENT_STREAM = f"{DEFAULT_PREFIX}:events"
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+@dataclass
+class Runtime:
+    """The flow with its clients, stores and queue, as one process uses them."""
+
+    settings: QuoteToOrderSettings
+    flow: OrderFlow
+    work_queue: WorkQueue
+    idempotency: IdempotencyStore
+    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+
+    def worker(self, concurrency: int) -> OrderWorker:
+        return OrderWorker(
+            self.flow,
+            self.work_queue,
+            concurrency=concurrency,
+            poll_seconds=self.settings.wake_up_poll_seconds,
+            name=self.settings.service_name,
+        )
+
+    @asynccontextmanager
+    async def running_worker(self, concurrency: int) -> AsyncIterator[None]:
+        """Run the worker pool for the duration of the block, then let it finish its orders."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.worker(concurrency).run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            try:
+                await asyncio.wait_for(task, SHUTDOWN_GRACE_SECONDS)
+            except TimeoutError:
+                log.warning("orders.worker_stop_timeout")
+
+
+def system_api_client(
+    settings: QuoteToOrderSettings, *, backend: str, base_url: str, token: Callable[[], str]
+) -> httpx.AsyncClient:
+    """The shared resilient client, waiting out only short Retry-After answers."""
+    return create_http_client(
+        backend=backend,
+        base_url=base_url,
+        timeout=settings.http_timeout_seconds,
+        max_retries=settings.http_max_retries,
+        failure_threshold=settings.breaker_failure_threshold,
+        reset_seconds=settings.breaker_reset_seconds,
+        max_retry_after_seconds=settings.max_retry_after_seconds,
+        service_token=token,
+        transport=settings.http_transport,
+    )
+
+
+def build_policy(settings: QuoteToOrderSettings) -> OrderPolicy:
+    return OrderPolicy(
+        price_tolerance_percent=settings.price_tolerance_percent,
+        ordered_quote_status=settings.ordered_quote_status,
+        retry_delays=settings.retry_delays_seconds,
+        watchdog=timedelta(seconds=settings.watchdog_seconds),
+        busy_recheck=timedelta(seconds=settings.order_lock_seconds),
+    )
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: QuoteToOrderSettings, *, issuer: ServiceTokenIssuer
+) -> AsyncIterator[Runtime]:
+    """Build the clients and adapters; close them when the block ends."""
+    redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+    crm_http = system_api_client(
+        settings,
+        backend="salesforce-system",
+        base_url=settings.salesforce_system_url,
+        token=lambda: issuer.token_for("salesforce-system"),
+    )
+    erp_http = system_api_client(
+        settings,
+        backend="erp-system",
+        base_url=settings.erp_system_url,
+        token=lambda: issuer.token_for("erp-system"),
+    )
+    work_queue = WorkQueue(
+        redis_client,
+        WORK_STREAM,
+        group=settings.service_name,
+        visibility_timeout_seconds=settings.queue_visibility_timeout_seconds,
+        base_backoff_seconds=1.0,
+        max_backoff_seconds=60.0,
+        # One message per read, so that an order never waits behind another in one consumer.
+        batch_size=1,
+    )
+    flow = OrderFlow(
+        crm=SalesforceSystemCrm(crm_http),
+        erp=ErpSystemErp(erp_http),
+        store=RedisOrderStore(
+            redis_client, retention=timedelta(days=settings.order_retention_days)
+        ),
+        locks=RedisOrderLocks(redis_client, lease_seconds=settings.order_lock_seconds),
+        queue=WorkQueueOrders(work_queue),
+        events=RedisEventPublisher(
+            redis_client, stream=EVENT_STREAM, max_length=settings.events_max_length
+        ),
+        policy=build_policy(settings),
+        clock=utc_now,
+    )
+    idempotency = IdempotencyStore.from_settings(
+        redis_client, settings, wait_seconds=settings.idempotency_wait_seconds
+    )
+    try:
+        yield Runtime(
+            settings=settings,
+            flow=flow,
+            work_queue=work_queue,
+            idempotency=idempotency,
+            # Only Redis: with a System API down, orders are still taken (202) and finished later.
+            readiness={"redis": redis_check(redis_client)},
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            await crm_http.aclose()
+        with contextlib.suppress(Exception):
+            await erp_http.aclose()
+        await redis_client.aclose()
+
+
+def create_app(settings: QuoteToOrderSettings | None = None) -> FastAPI:
+    """The quote-to-order Process API, configured from the environment unless settings are given."""
+    settings = settings or QuoteToOrderSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings, issuer=app.state.service_token_issuer) as runtime:
+            app.state.flow = runtime.flow
+            app.state.work_queue = runtime.work_queue
+            app.state.idempotency = runtime.idempotency
+            for name, check in runtime.readiness.items():
+                add_readiness_check(app, name, check)
+            async with runtime.running_worker(settings.workers):
+                yield
+
+    app = create_service_app(
+        settings,
+        title="Trivium quote-to-order Process API",
+        description="An accepted quote or a partner's order becomes an ERP sales order exactly "
+        "once, with credit and stock checked, and a CRM order carrying the ERP order number. "
+        "Internal: every call needs a service token.",
+        lifespan=lifespan,
+    )
+    internal = APIRouter(dependencies=[Depends(require_service_token)])
+    internal.include_router(orders.router)
+    internal.include_router(dead_letters.router)
+    app.include_router(internal)
+    return app

@@ -1,0 +1,82 @@
+"""Settings of the quote-to-order Process API (env prefix `QUOTE_TO_ORDER_`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from trivium.settings import ServiceSettings
+
+
+class QuoteToOrderSettings(ServiceSettings):
+    """Where the System APIs are, the business tolerances, and how orders are retried."""
+
+    model_config = SettingsConfigDict(env_prefix="QUOTE_TO_ORDER_")
+
+    service_name: str = "quote-to-order"
+    salesforce_system_url: str = "http://127.0.0.1:8301"
+    erp_system_url: str = "http://127.0.0.1:8302"
+    http_transport: Literal["aiohttp", "httpcore"] = "aiohttp"
+    max_retry_after_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="A System API's Retry-After longer than this is not waited out within a "
+        "call: the order is retried later instead.",
+    )
+    price_tolerance_percent: Decimal = Field(
+        default=Decimal("1.0"),
+        ge=0,
+        le=100,
+        description="How far a quote's unit price (before its line discount) may be from the "
+        "ERP's price for the customer, in percent of the ERP price.",
+    )
+    ordered_quote_status: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Quote status set once the order exists (e.g. `Ordered` where the org's "
+        "picklist has it); unset, the order's link to the quote records it.",
+    )
+    retry_delays_seconds: tuple[float, ...] = Field(
+        default=(1.0, 4.0, 16.0, 60.0),
+        min_length=1,
+        description="Waits before each retry of an order whose upstream was unavailable; "
+        "one more failure after the last dead-letters it.",
+    )
+    workers: int = Field(
+        default=4, ge=0, le=256, description="Orders processed at once by this process (0: none)."
+    )
+    queue_visibility_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A message held this long by a consumer that stopped is delivered again.",
+    )
+    order_lock_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="Lease of the per-order lock; renewed while the order runs.",
+    )
+    watchdog_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="An unfinished order nobody works on is picked up again after this long.",
+    )
+    wake_up_poll_seconds: float = Field(default=0.25, gt=0, le=10)
+    order_retention_days: int = Field(default=90, ge=1)
+    events_max_length: int = Field(
+        default=100_000, ge=100, description="Approximate length the event stream is kept at."
+    )
+    idempotency_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a repeat waits for the first request with its key to finish.",
+    )
+
+    @model_validator(mode="after")
+    def _lock_expires_before_redelivery(self) -> QuoteToOrderSettings:
+        # A redelivered message must find the crashed holder's lock gone, or it would skip work.
+        if self.order_lock_seconds >= self.queue_visibility_timeout_seconds:
+            raise ValueError("order_lock_seconds must be below queue_visibility_timeout_seconds")
+        return self

@@ -1,0 +1,289 @@
+"""Orders through the real System APIs and emulators: happy paths, rejections, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio
+
+PROBLEMS = "https://trivium.dev/problems/"
+EVENTS = "{quote-to-order}:events"
+
+
+def reference(prefix: str = "IT") -> str:
+    return f"{prefix}-{secrets.token_hex(5).upper()}"
+
+
+async def place(client: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> httpx.Response:
+    headers.setdefault("Idempotency-Key", secrets.token_hex(8))
+    return await client.post("/orders", json=body, headers=headers)
+
+
+async def api_calls_used(world: Any) -> int:
+    used: int = (await world.sf_admin.get("/limits")).json()["used"]
+    return used
+
+
+class TestOrderFromQuote:
+    @pytest.mark.asyncio
+    async def test_an_accepted_quote_becomes_an_erp_order_and_a_crm_order(
+        self, orders: httpx.AsyncClient, world: Any, stack: Any
+    ) -> None:
+        quote_id = await world.quote(lines=[("MAT-0002", 2), ("MAT-0003", 1)], discount=Decimal(5))
+        # The first order after a start also reads the price book into the System API's cache.
+        warm_up = await world.quote(lines=[("MAT-0008", 1)])
+        assert (await place(orders, {"quoteId": warm_up})).status_code == 201
+        before = await api_calls_used(world)
+        response = await place(orders, {"quoteId": quote_id})
+        used = await api_calls_used(world) - before
+        assert response.status_code == 201, response.text
+        order = response.json()
+        assert order["status"] == "completed"
+        assert order["total"] == {"amount": "275.76", "currency": "EUR"}
+        [erp_order] = await world.erp_orders(quote_id)
+        assert erp_order["SalesOrder"] == order["erpOrderNumber"]
+        assert erp_order["SoldToParty"] == "1000002"
+        assert Decimal(erp_order["TotalNetAmount"]) == Decimal("275.76")
+        [crm_order] = await world.crm_orders(order["erpOrderNumber"])
+        assert (crm_order["Id"], crm_order["QuoteId"]) == (order["crmOrderId"], quote_id)
+        assert crm_order["Status"] == "Activated"
+        assert Decimal(str(crm_order["TotalAmount"])) == Decimal("275.76")
+        # One read of the quote, one composite write of the order.
+        assert used == 2
+        events = redis.asyncio.Redis.from_url(stack.orders_env(db=9)["REDIS_URL"])
+        try:
+            entries = await events.xrange(EVENTS)
+        finally:
+            await events.aclose()
+        created = [
+            json.loads(fields[b"data"])
+            for _, fields in entries
+            if fields[b"orderId"].decode() == order["orderId"]
+        ]
+        assert [event["status"] for event in created] == ["completed"]
+
+
+class TestDirectOrder:
+    @pytest.mark.asyncio
+    async def test_a_partner_order_is_priced_by_the_erp_and_written_to_both_systems(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        purchase_order = reference("PO")
+        before = await api_calls_used(world)
+        response = await place(
+            orders,
+            {
+                "accountNumber": "P-1001",
+                "purchaseOrderNumber": purchase_order,
+                "lines": [
+                    {"sku": "MAT-0001", "quantity": "2"},
+                    {"sku": "MAT-0004", "quantity": "1"},
+                ],
+                "requestedDeliveryDate": (date.today() + timedelta(days=14)).isoformat(),
+            },
+        )
+        used = await api_calls_used(world) - before
+        assert response.status_code == 201, response.text
+        order = response.json()
+        # The customer's own price for MAT-0001, the list price for MAT-0004.
+        assert [line["unitPrice"]["amount"] for line in order["lines"]] == ["40.50", "156.50"]
+        [erp_order] = await world.erp_orders(purchase_order)
+        assert erp_order["SoldToParty"] == "1000001"
+        [crm_order] = await world.crm_orders(order["erpOrderNumber"])
+        assert crm_order["PoNumber"] == purchase_order
+        assert Decimal(str(crm_order["TotalAmount"])) == Decimal("237.50")
+        assert used == 2
+
+    @pytest.mark.asyncio
+    async def test_twenty_concurrent_requests_with_one_key_place_one_order(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        purchase_order = reference("PO")
+        body = {
+            "accountNumber": "P-1002",
+            "purchaseOrderNumber": purchase_order,
+            "lines": [{"sku": "MAT-0006", "quantity": "1"}],
+        }
+        answers = await asyncio.gather(
+            *(place(orders, body, **{"Idempotency-Key": purchase_order}) for _ in range(20))
+        )
+        assert {answer.status_code for answer in answers} == {201}
+        assert len({answer.json()["orderId"] for answer in answers}) == 1
+        [erp_order] = await world.erp_orders(purchase_order)
+        assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
+
+    @pytest.mark.asyncio
+    async def test_one_quote_ordered_under_several_keys_at_once_is_ordered_once(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        quote_id = await world.quote(lines=[("MAT-0007", 1)])
+        answers = await asyncio.gather(*(place(orders, {"quoteId": quote_id}) for _ in range(5)))
+        statuses = sorted(answer.status_code for answer in answers)
+        assert statuses == [201, 409, 409, 409, 409]
+        conflicts = [answer.json()["type"] for answer in answers if answer.status_code == 409]
+        assert set(conflicts) == {PROBLEMS + "quote-already-ordered"}
+        [erp_order] = await world.erp_orders(quote_id)
+        assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
+
+
+class TestRejections:
+    async def refused(
+        self, orders: httpx.AsyncClient, body: dict[str, Any], *, status: int, problem: str
+    ) -> dict[str, Any]:
+        response = await place(orders, body)
+        assert response.status_code == status, response.text
+        document: dict[str, Any] = response.json()
+        assert document["type"] == PROBLEMS + problem
+        return document
+
+    async def failed_order(self, orders: httpx.AsyncClient, document: dict[str, Any]) -> None:
+        order = (await orders.get(f"/orders/{document['orderId']}")).json()
+        assert order["status"] == "failed"
+        assert order["failure"]["type"] == document["type"]
+
+    @pytest.mark.asyncio
+    async def test_a_quote_that_is_not_accepted(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        quote_id = await world.quote(lines=[("MAT-0002", 1)], status="Presented")
+        document = await self.refused(
+            orders, {"quoteId": quote_id}, status=409, problem="quote-not-accepted"
+        )
+        await self.failed_order(orders, document)
+        assert await world.erp_orders(quote_id) == []
+
+    @pytest.mark.asyncio
+    async def test_an_expired_quote(self, orders: httpx.AsyncClient, world: Any) -> None:
+        quote_id = await world.quote(
+            lines=[("MAT-0002", 1)], expires=date.today() - timedelta(days=1)
+        )
+        await self.refused(orders, {"quoteId": quote_id}, status=422, problem="quote-expired")
+        assert await world.erp_orders(quote_id) == []
+
+    @pytest.mark.asyncio
+    async def test_quoted_prices_that_are_not_the_erps(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        # The demo org's quotes carry the CRM's list prices, which the ERP does not share.
+        [row] = await world.query("SELECT Id FROM Quote WHERE Name = 'Quote 02'")
+        document = await self.refused(
+            orders, {"quoteId": row["Id"]}, status=422, problem="price-mismatch"
+        )
+        assert document["errors"][0]["pointer"] == "/lines/0/unitPrice"
+        assert await world.erp_orders(row["Id"]) == []
+
+    @pytest.mark.asyncio
+    async def test_an_account_not_linked_to_an_erp_customer(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        [row] = await world.query("SELECT Id FROM Quote WHERE Name = 'Quote 04'")
+        await self.refused(orders, {"quoteId": row["Id"]}, status=422, problem="account-not-linked")
+
+    @pytest.mark.asyncio
+    async def test_a_quote_that_does_not_exist(self, orders: httpx.AsyncClient) -> None:
+        await self.refused(
+            orders, {"quoteId": "0Q0000000000999CAA"}, status=404, problem="quote-not-found"
+        )
+
+    @pytest.mark.asyncio
+    async def test_stock_short_of_the_order(self, orders: httpx.AsyncClient, world: Any) -> None:
+        purchase_order = reference("PO")
+        body = {
+            "accountNumber": "P-1002",
+            "purchaseOrderNumber": purchase_order,
+            "lines": [{"sku": "MAT-0002", "quantity": "1"}, {"sku": "MAT-0010", "quantity": "1"}],
+        }
+        document = await self.refused(orders, body, status=422, problem="insufficient-stock")
+        assert document["errors"] == [
+            {"pointer": "/lines/1/quantity", "detail": "MAT-0010: 1 wanted, 0 available"}
+        ]
+        await self.failed_order(orders, document)
+        assert await world.erp_orders(purchase_order) == []
+
+    @pytest.mark.asyncio
+    async def test_an_order_above_the_available_credit(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        purchase_order = reference("PO")
+        body = {
+            "accountNumber": "P-1003",
+            "purchaseOrderNumber": purchase_order,
+            "lines": [{"sku": "MAT-0004", "quantity": "200"}],
+        }
+        document = await self.refused(orders, body, status=422, problem="credit-limit-exceeded")
+        assert Decimal(document["orderTotal"]) == Decimal("31300.00")
+        assert Decimal(document["availableCredit"]) < Decimal("31300.00")
+        assert await world.erp_orders(purchase_order) == []
+
+    @pytest.mark.asyncio
+    async def test_a_customer_blocked_in_credit_management(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        account_id = await world.linked_account("1000050")
+        body = {
+            "accountId": account_id,
+            "purchaseOrderNumber": reference("PO"),
+            "lines": [{"sku": "MAT-0002", "quantity": "1"}],
+        }
+        await self.refused(orders, body, status=422, problem="credit-blocked")
+
+    @pytest.mark.asyncio
+    async def test_a_product_the_erp_does_not_sell(self, orders: httpx.AsyncClient) -> None:
+        body = {
+            "accountNumber": "P-1002",
+            "purchaseOrderNumber": reference("PO"),
+            "lines": [{"sku": "MAT-9999", "quantity": "1"}],
+        }
+        await self.refused(orders, body, status=422, problem="unknown-product")
+
+    @pytest.mark.asyncio
+    async def test_a_quantity_that_cannot_be_ordered(self, orders: httpx.AsyncClient) -> None:
+        body = {
+            "accountNumber": "P-1002",
+            "purchaseOrderNumber": reference("PO"),
+            "lines": [{"sku": "MAT-0002", "quantity": "-2"}],
+        }
+        await self.refused(orders, body, status=422, problem="invalid-quantity")
+
+    @pytest.mark.asyncio
+    async def test_a_purchase_order_number_ordered_before(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        body = {
+            "accountNumber": "P-1002",
+            "purchaseOrderNumber": reference("PO"),
+            "lines": [{"sku": "MAT-0003", "quantity": "1"}],
+        }
+        first = await place(orders, body)
+        assert first.status_code == 201
+        document = await self.refused(orders, body, status=409, problem="duplicate-purchase-order")
+        assert document["existingOrderId"] == first.json()["orderId"]
+        assert len(await world.erp_orders(body["purchaseOrderNumber"])) == 1
+
+
+class TestListOrders:
+    @pytest.mark.asyncio
+    async def test_an_accounts_orders_are_listed_with_their_status(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        account_id = await world.linked_account("1000004")
+        placed = []
+        for sku in ("MAT-0002", "MAT-0010"):
+            body = {
+                "accountId": account_id,
+                "purchaseOrderNumber": reference("PO"),
+                "lines": [{"sku": sku, "quantity": "1"}],
+            }
+            placed.append((await place(orders, body)).json()["orderId"])
+        listed = (await orders.get("/orders", params={"accountId": account_id})).json()
+        assert [(item["orderId"], item["status"]) for item in listed["items"]] == [
+            (placed[1], "failed"),
+            (placed[0], "completed"),
+        ]

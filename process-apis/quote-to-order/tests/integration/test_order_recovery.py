@@ -1,0 +1,173 @@
+"""Orders that meet outages, refusals and a killed worker, and still end up placed exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio
+
+from trivium.testing.services import RunningService
+
+PROBLEMS = "https://trivium.dev/problems/"
+RECOVERY_DB = 10
+SYSTEM_DB = 8
+CATALOG_KEY = "trivium:salesforce:pricebook"
+
+
+def purchase_order() -> str:
+    return f"PO-{secrets.token_hex(5).upper()}"
+
+
+def order_body(reference: str, sku: str = "MAT-0002", account: str = "P-1002") -> dict[str, Any]:
+    return {
+        "accountNumber": account,
+        "purchaseOrderNumber": reference,
+        "lines": [{"sku": sku, "quantity": "1"}],
+    }
+
+
+async def place(client: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> httpx.Response:
+    headers.setdefault("Idempotency-Key", secrets.token_hex(8))
+    return await client.post("/orders", json=body, headers=headers)
+
+
+class TestErpOutage:
+    @pytest.mark.asyncio
+    async def test_an_order_taken_during_an_outage_completes_when_the_erp_is_back(
+        self, orders: httpx.AsyncClient, world: Any, poll_order: Any
+    ) -> None:
+        reference = purchase_order()
+        (await world.s4_admin.put("/chaos", json={"outage": True})).raise_for_status()
+        response = await place(orders, order_body(reference))
+        assert response.status_code == 202, response.text
+        assert response.headers["location"] == f"/orders/{response.json()['orderId']}"
+        order = response.json()
+        assert (order["status"], order["lastError"]["type"]) == (
+            "accepted",
+            PROBLEMS + "erp-unavailable",
+        )
+        for _ in range(100):
+            if (await orders.get(f"/orders/{order['orderId']}")).json()["attempts"] >= 2:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the worker did not retry the order")
+        (await world.s4_admin.delete("/chaos")).raise_for_status()
+        done = await poll_order(orders, order["orderId"], until="completed")
+        assert done["attempts"] >= 2
+        [erp_order] = await world.erp_orders(reference)
+        assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
+
+
+class TestDeadLetters:
+    @pytest.mark.asyncio
+    async def test_a_refused_crm_write_is_parked_and_completes_once_replayed_after_the_fix(
+        self, operator: httpx.AsyncClient, world: Any, stack: Any, poll_order: Any
+    ) -> None:
+        entry = await world.entry("MAT-0031")
+        system_redis = redis.asyncio.Redis.from_url(stack.orders_env(db=SYSTEM_DB)["REDIS_URL"])
+        try:
+            await world.update("PricebookEntry", entry["Id"], {"IsActive": False})
+            await system_redis.delete(CATALOG_KEY)
+            reference = purchase_order()
+            response = await place(operator, order_body(reference, sku="MAT-0031"))
+            assert response.status_code == 202, response.text
+            order_id = response.json()["orderId"]
+            letter = await self.dead_letter_of(operator, order_id)
+            assert "crm-rejected" in letter["errorMessage"]
+            parked = (await operator.get(f"/orders/{order_id}")).json()
+            assert (parked["status"], parked["deadLettered"]) == ("in_erp", True)
+            [erp_order] = await world.erp_orders(reference)
+
+            await world.update("PricebookEntry", entry["Id"], {"IsActive": True})
+            replay = await operator.post(f"/dead-letters/{letter['id']}/replay")
+            assert replay.status_code == 202
+            done = await poll_order(operator, order_id, until="completed")
+        finally:
+            await world.update("PricebookEntry", entry["Id"], {"IsActive": True})
+            await system_redis.delete(CATALOG_KEY)
+            await system_redis.aclose()
+        assert done["erpOrderNumber"] == erp_order["SalesOrder"]
+        assert len(await world.erp_orders(reference)) == 1
+        assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
+
+    async def dead_letter_of(self, operator: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
+        for _ in range(200):
+            page = (await operator.get("/dead-letters", params={"limit": 200})).json()
+            for letter in page["items"]:
+                if letter["orderId"] == order_id:
+                    return dict(letter)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"order {order_id} was not dead-lettered")
+
+    @pytest.mark.asyncio
+    async def test_dead_letters_are_for_operators_only(self, orders: httpx.AsyncClient) -> None:
+        response = await orders.get("/dead-letters")
+        assert response.status_code == 403
+
+
+class TestWorkerKilled:
+    @pytest.mark.slow
+    @pytest.mark.asyncio
+    async def test_a_worker_killed_after_the_erp_order_is_resumed_without_duplicates(
+        self,
+        stack: Any,
+        world: Any,
+        run_service: Callable[..., RunningService],
+        trivium_run_dir: Path,
+        poll_order: Any,
+    ) -> None:
+        env = stack.orders_env(db=RECOVERY_DB, QUOTE_TO_ORDER_WORKERS="1")
+        state = redis.asyncio.Redis.from_url(env["REDIS_URL"])
+        await state.flushdb()
+        first = run_service("quote_to_order_process.main:create_app", name="q2o-doomed", env=env)
+        client = httpx.AsyncClient(base_url=first.url, timeout=30)
+        token = await self.token(stack)
+        client.headers["Authorization"] = f"Bearer {token}"
+        reference = purchase_order()
+        try:
+            # Every CRM call now takes a while: the worker will sit in the CRM write.
+            (await world.sf_admin.put("/chaos", json={"latency_ms": 1500})).raise_for_status()
+            response = await place(client, order_body(reference), Prefer="respond-async")
+            assert response.status_code == 202
+            order_id = response.json()["orderId"]
+            await self.wait_for_step(state, order_id, "erp_created")
+            first.stop(kill=True)
+            (await world.sf_admin.delete("/chaos")).raise_for_status()
+            assert (await world.erp_orders(reference))[0]["SalesOrder"]
+
+            second = run_service(
+                "quote_to_order_process.main:create_app", name="q2o-successor", env=env
+            )
+            client.base_url = httpx.URL(second.url)
+            done = await poll_order(client, order_id, until="completed", within_seconds=20)
+        finally:
+            await client.aclose()
+            await state.aclose()
+        [erp_order] = await world.erp_orders(reference)
+        assert done["erpOrderNumber"] == erp_order["SalesOrder"]
+        assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
+
+    async def token(self, stack: Any) -> str:
+        from trivium.service_auth import ServiceTokenIssuer
+
+        secret = stack.orders_env(db=RECOVERY_DB)["TRIVIUM_SERVICE_TOKEN_SECRET"]
+        return ServiceTokenIssuer(issuer="integration-test", secret=secret).token_for(
+            "quote-to-order"
+        )
+
+    async def wait_for_step(self, state: redis.asyncio.Redis, order_id: str, step: str) -> None:
+        key = f"{{quote-to-order}}:order:{order_id}"
+        for _ in range(200):
+            data = await state.hget(key, "data")
+            if data is not None and json.loads(data)["step"] == step:
+                return
+            await asyncio.sleep(0.025)
+        raise AssertionError(f"order {order_id} never reached {step}")

@@ -1,0 +1,157 @@
+"""Saga states, reference claims, wake-ups and locks on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis.asyncio
+
+from quote_to_order_process.adapters.redis_locks import RedisOrderLocks
+from quote_to_order_process.adapters.redis_store import RedisOrderStore
+from quote_to_order_process.domain.models import (
+    OrderSource,
+    OrderState,
+    OrderStatus,
+    SagaStep,
+    new_order_id,
+)
+
+NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+
+
+def order(
+    *, quote_id: str | None = "0Q0A", account_id: str | None = None, at: datetime = NOW
+) -> OrderState:
+    return OrderState(
+        id=new_order_id(round(at.timestamp() * 1000)),
+        source=OrderSource.QUOTE if quote_id else OrderSource.DIRECT,
+        created_at=at,
+        updated_at=at,
+        quote_id=quote_id,
+        account_id=account_id,
+        purchase_order_number=None if quote_id else "PO-1",
+    )
+
+
+@pytest.fixture
+def store(redis_client: redis.asyncio.Redis) -> RedisOrderStore:
+    return RedisOrderStore(redis_client, prefix="{t}", retention=timedelta(days=1))
+
+
+class TestNewOrderId:
+    def test_ids_sort_by_creation_time(self) -> None:
+        earlier, later = new_order_id(1_000), new_order_id(1_001)
+        assert len(earlier) == len(later) == 26
+        assert earlier < later
+
+
+class TestCreate:
+    @pytest.mark.asyncio
+    async def test_a_new_order_is_saved_and_claims_its_quote(self, store: RedisOrderStore) -> None:
+        first = order()
+        assert await store.create(first, wake_at=NOW) is None
+        assert await store.get(first.id) == first
+        assert await store.create(order(), wake_at=NOW) == first.id
+
+    @pytest.mark.asyncio
+    async def test_the_quote_of_a_failed_order_may_be_claimed_again(
+        self, store: RedisOrderStore
+    ) -> None:
+        first = order()
+        await store.create(first, wake_at=NOW)
+        await store.save(first.evolve(step=SagaStep.REJECTED), wake_at=None)
+        second = order()
+        assert await store.create(second, wake_at=NOW) is None
+        assert await store.create(order(), wake_at=NOW) == second.id
+
+
+class TestClaimReference:
+    @pytest.mark.asyncio
+    async def test_a_purchase_order_is_claimed_per_account(self, store: RedisOrderStore) -> None:
+        first = order(quote_id=None, account_id="001A")
+        await store.create(first, wake_at=NOW)
+        assert await store.claim_reference(first) is None
+        assert await store.claim_reference(first) is None  # its own claim, again
+        assert await store.claim_reference(order(quote_id=None, account_id="001A")) == first.id
+        assert await store.claim_reference(order(quote_id=None, account_id="001B")) is None
+
+
+class TestWakeUps:
+    @pytest.mark.asyncio
+    async def test_due_orders_are_taken_once_and_re_armed(self, store: RedisOrderStore) -> None:
+        due, later = order(), order(quote_id="0Q0B")
+        await store.create(due, wake_at=NOW)
+        await store.create(later, wake_at=NOW + timedelta(seconds=10))
+        recheck = NOW + timedelta(seconds=120)
+        assert await store.take_due(now=NOW, limit=10, recheck_at=recheck) == [due.id]
+        assert await store.take_due(now=NOW, limit=10, recheck_at=recheck) == []
+        taken = await store.take_due(now=recheck, limit=10, recheck_at=recheck)
+        assert taken == [later.id, due.id]
+
+    @pytest.mark.asyncio
+    async def test_a_finished_order_keeps_no_wake_up_and_is_not_woken_later(
+        self, store: RedisOrderStore
+    ) -> None:
+        done = order()
+        await store.create(done, wake_at=NOW)
+        await store.save(done.evolve(step=SagaStep.COMPLETED), wake_at=None)
+        await store.wake_later(done.id, NOW)
+        assert await store.take_due(now=NOW, limit=10, recheck_at=NOW) == []
+
+
+class TestListOrders:
+    @pytest.mark.asyncio
+    async def test_orders_older_than_the_retention_leave_the_listing(
+        self, store: RedisOrderStore
+    ) -> None:
+        old = order(at=NOW - timedelta(days=2))
+        await store.create(old, wake_at=NOW)
+        recent = order(quote_id="0Q0B")
+        await store.create(recent, wake_at=NOW)
+        await store.save(recent, wake_at=None)
+        listed, cursor = await store.list_orders(account_id=None, status=None, limit=5, after=None)
+        assert ([o.id for o in listed], cursor) == ([recent.id], None)
+
+    @pytest.mark.asyncio
+    async def test_the_status_filter_scans_a_bounded_number_of_orders_per_page(
+        self, store: RedisOrderStore
+    ) -> None:
+        for number in range(25):
+            await store.create(order(quote_id=f"Q{number}"), wake_at=NOW)
+        listed, cursor = await store.list_orders(
+            account_id=None, status=OrderStatus.COMPLETED, limit=2, after=None
+        )
+        assert listed == []
+        assert cursor is not None
+
+
+class TestHold:
+    @pytest.mark.asyncio
+    async def test_one_holder_at_a_time_and_free_after_the_block(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        locks = RedisOrderLocks(redis_client, lease_seconds=5, prefix="{t}")
+        async with locks.hold("A") as first:
+            async with locks.hold("A") as second:
+                assert (first, second) == (True, False)
+            async with locks.hold("B") as other:
+                assert other
+        async with locks.hold("A") as again:
+            assert again
+
+    @pytest.mark.asyncio
+    async def test_the_lease_is_renewed_while_held_and_ends_if_the_holder_vanishes(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        locks = RedisOrderLocks(redis_client, lease_seconds=0.3, prefix="{t}")
+        async with locks.hold("A") as held:
+            assert held
+            await asyncio.sleep(0.5)
+            async with locks.hold("A") as contender:
+                assert not contender
+        await redis_client.set(locks.key("A"), "a dead holder", px=200)
+        await asyncio.sleep(0.3)
+        async with locks.hold("A") as after_expiry:
+            assert after_expiry

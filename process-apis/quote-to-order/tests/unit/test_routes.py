@@ -1,0 +1,317 @@
+"""The HTTP surface over the in-memory CRM and ERP: statuses, headers, problems, auth, paging."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import redis.asyncio
+
+from quote_to_order_process.adapters.fake import FakeCrm, FakeErp
+from quote_to_order_process.consumers import OrderWorker
+from quote_to_order_process.domain.errors import ErpUnavailable
+from quote_to_order_process.domain.saga import OrderFlow
+from quote_to_order_process.main import create_app
+from quote_to_order_process.settings import QuoteToOrderSettings
+from trivium.idempotency import IdempotencyStore
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.work_queue import WorkQueue
+
+SECRET = "unit-test-service-token-secret-0123456789"
+PROBLEMS = "https://trivium.dev/problems/"
+
+Client = Callable[..., httpx.AsyncClient]
+
+
+def token(*, roles: list[str] | None = None, issuer: str = "mobile-experience") -> str:
+    claims = {"roles": roles} if roles else None
+    return ServiceTokenIssuer(issuer=issuer, secret=SECRET).token_for(
+        "quote-to-order", claims=claims
+    )
+
+
+@pytest_asyncio.fixture
+async def app_client(
+    flow: OrderFlow, work_queue: WorkQueue, redis_client: redis.asyncio.Redis
+) -> AsyncIterator[Client]:
+    settings = QuoteToOrderSettings(service_token_secret=SECRET, log_format="text", workers=0)
+    app = create_app(settings)
+    app.state.flow = flow
+    app.state.work_queue = work_queue
+    app.state.idempotency = IdempotencyStore(redis_client, service="quote-to-order", wait_seconds=2)
+    clients: list[httpx.AsyncClient] = []
+
+    def make(*, roles: list[str] | None = None, authorized: bool = True) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token(roles=roles)}"} if authorized else {}
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest_asyncio.fixture
+async def client(app_client: Client) -> httpx.AsyncClient:
+    return app_client()
+
+
+async def post_order(
+    client: httpx.AsyncClient, body: dict[str, Any], *, key: str = "key-1", **headers: str
+) -> httpx.Response:
+    return await client.post("/orders", json=body, headers={"Idempotency-Key": key, **headers})
+
+
+DIRECT = {
+    "accountNumber": "P-1001",
+    "purchaseOrderNumber": "PO-7",
+    "lines": [{"sku": "MAT-0001", "quantity": "3"}],
+}
+
+
+class TestServiceAuth:
+    @pytest.mark.asyncio
+    async def test_a_call_without_a_service_token_is_refused(self, app_client: Client) -> None:
+        response = await app_client(authorized=False).get("/orders")
+        assert response.status_code == 401
+        assert response.json()["type"] == PROBLEMS + "unauthorized"
+
+
+class TestCreateOrder:
+    @pytest.mark.asyncio
+    async def test_an_accepted_quote_answers_201_with_the_order(
+        self, client: httpx.AsyncClient, scenario: Any
+    ) -> None:
+        quote_id = scenario.quote()
+        response = await post_order(client, {"quoteId": quote_id})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert response.headers["location"] == f"/orders/{body['orderId']}"
+        assert body["status"] == "completed"
+        assert body["quoteId"] == quote_id
+        assert body["erpOrderNumber"] == "1"
+        assert body["erpCustomerNumber"] == "1000001"
+        assert body["total"] == {"amount": "415.50", "currency": "EUR"}
+        assert body["lines"][0] == {
+            "sku": "MAT-0001",
+            "quantity": "2",
+            "unitPrice": {"amount": "42.75", "currency": "EUR"},
+            "netAmount": {"amount": "85.50", "currency": "EUR"},
+            "discountPercent": "5",
+        }
+
+    @pytest.mark.asyncio
+    async def test_respond_async_answers_202_with_the_status_resource(
+        self, client: httpx.AsyncClient, scenario: Any
+    ) -> None:
+        response = await post_order(client, DIRECT, Prefer="respond-async, wait=5")
+        assert response.status_code == 202
+        assert response.headers["preference-applied"] == "respond-async"
+        status = await client.get(response.headers["location"])
+        assert status.json()["status"] == "accepted"
+        assert status.json()["step"] == "received"
+
+    @pytest.mark.asyncio
+    async def test_an_unavailable_erp_answers_202(
+        self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
+    ) -> None:
+        erp.fail_next("assess_order", ErpUnavailable("ERP order simulation: down"))
+        response = await post_order(client, DIRECT)
+        assert response.status_code == 202
+        assert "preference-applied" not in response.headers
+        body = response.json()
+        assert (body["status"], body["attempts"]) == ("accepted", 1)
+        assert body["lastError"]["type"] == PROBLEMS + "erp-unavailable"
+        assert body["nextAttemptAt"] is not None
+
+    @pytest.mark.asyncio
+    async def test_the_idempotency_key_is_required(
+        self, client: httpx.AsyncClient, scenario: Any
+    ) -> None:
+        response = await client.post("/orders", json=DIRECT)
+        assert response.status_code == 400
+        assert response.json()["type"] == PROBLEMS + "idempotency-key-missing"
+
+    @pytest.mark.asyncio
+    async def test_a_repeat_with_the_same_key_replays_the_first_answer(
+        self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp, crm: FakeCrm
+    ) -> None:
+        first = await post_order(client, DIRECT, key="same")
+        again = await post_order(client, DIRECT, key="same")
+        assert again.status_code == first.status_code == 201
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json()["orderId"] == first.json()["orderId"]
+        assert (len(erp.orders), len(crm.orders)) == (1, 1)
+
+    @pytest.mark.asyncio
+    async def test_concurrent_repeats_place_one_order(
+        self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp, crm: FakeCrm
+    ) -> None:
+        answers = await asyncio.gather(*(post_order(client, DIRECT, key="k") for _ in range(10)))
+        assert {answer.status_code for answer in answers} == {201}
+        assert len({answer.json()["orderId"] for answer in answers}) == 1
+        assert (len(erp.orders), len(crm.orders)) == (1, 1)
+
+    @pytest.mark.asyncio
+    async def test_a_business_rejection_is_a_problem_naming_the_rule_and_the_order(
+        self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
+    ) -> None:
+        erp.customers["1000001"].credit_available = Decimal(10)
+        response = await post_order(client, DIRECT)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["type"] == PROBLEMS + "credit-limit-exceeded"
+        assert problem["availableCredit"] == "10"
+        order = await client.get(f"/orders/{problem['orderId']}")
+        assert order.json()["status"] == "failed"
+        assert order.json()["failure"]["type"] == PROBLEMS + "credit-limit-exceeded"
+
+    @pytest.mark.asyncio
+    async def test_a_quote_not_accepted_is_a_conflict(
+        self, client: httpx.AsyncClient, scenario: Any
+    ) -> None:
+        response = await post_order(client, {"quoteId": scenario.quote(status="Draft")})
+        assert response.status_code == 409
+        assert response.json()["type"] == PROBLEMS + "quote-not-accepted"
+
+    @pytest.mark.asyncio
+    async def test_a_rejected_request_may_be_retried_with_the_same_key(
+        self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
+    ) -> None:
+        erp.stock["MAT-0001"] = Decimal(0)
+        assert (await post_order(client, DIRECT, key="fix")).status_code == 422
+        erp.stock["MAT-0001"] = Decimal(10)
+        assert (await post_order(client, DIRECT, key="fix")).status_code == 201
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"quoteId": "0Q0A", "lines": [{"sku": "MAT-0001", "quantity": "1"}]},
+            {"accountNumber": "P-1001", "lines": [{"sku": "MAT-0001", "quantity": "1"}]},
+            {**DIRECT, "accountId": "001A"},
+            {**DIRECT, "lines": [{"sku": "MAT 0001", "quantity": "1"}]},
+            {"quoteId": "../accounts"},
+        ],
+    )
+    @pytest.mark.asyncio
+    async def test_a_malformed_request_is_a_validation_problem(
+        self, client: httpx.AsyncClient, body: dict[str, Any]
+    ) -> None:
+        response = await post_order(client, body)
+        assert response.status_code == 422
+        assert response.json()["type"] == PROBLEMS + "validation-failed"
+
+    @pytest.mark.asyncio
+    async def test_a_zero_quantity_is_an_invalid_quantity(self, client: httpx.AsyncClient) -> None:
+        body = {**DIRECT, "lines": [{"sku": "MAT-0001", "quantity": "0"}]}
+        response = await post_order(client, body)
+        assert response.status_code == 422
+        assert response.json()["type"] == PROBLEMS + "invalid-quantity"
+        assert response.json()["errors"][0]["pointer"] == "/lines/0/quantity"
+
+
+class TestGetOrder:
+    @pytest.mark.asyncio
+    async def test_an_unknown_order_is_not_found(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/orders/01JZZZZZZZZZZZZZZZZZZZZZZZ")
+        assert response.status_code == 404
+        assert response.json()["type"] == PROBLEMS + "order-not-found"
+
+    @pytest.mark.asyncio
+    async def test_a_malformed_id_is_a_validation_problem(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/orders/not-an-id")).status_code == 422
+
+
+class TestListOrders:
+    @pytest.mark.asyncio
+    async def test_orders_are_listed_newest_first_by_account_and_status_across_pages(
+        self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
+    ) -> None:
+        ids = []
+        for number in range(5):
+            erp.stock["MAT-0001"] = Decimal(0 if number == 2 else 10)
+            body = {**DIRECT, "purchaseOrderNumber": f"PO-{number}", "accountNumber": None}
+            body["accountId"] = "001000000000001AAA"
+            response = await post_order(client, body, key=f"list-{number}")
+            ids.append(response.json().get("orderId"))
+        completed = [order_id for n, order_id in enumerate(ids) if n != 2][::-1]
+        first = await client.get(
+            "/orders",
+            params={"accountId": "001000000000001AAA", "status": "completed", "limit": 3},
+        )
+        assert [item["orderId"] for item in first.json()["items"]] == completed[:3]
+        cursor = first.json()["nextCursor"]
+        second = await client.get(
+            "/orders",
+            params={"accountId": "001000000000001AAA", "status": "completed", "cursor": cursor},
+        )
+        assert [item["orderId"] for item in second.json()["items"]] == completed[3:]
+        assert second.json()["nextCursor"] is None
+        failed = await client.get("/orders", params={"status": "failed"})
+        assert [item["orderId"] for item in failed.json()["items"]] == [ids[2]]
+
+    @pytest.mark.asyncio
+    async def test_a_foreign_cursor_is_refused(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/orders", params={"cursor": "bm9wZQ"})
+        assert response.status_code == 400
+        assert response.json()["type"] == PROBLEMS + "invalid-cursor"
+
+
+class TestDeadLetters:
+    @pytest.mark.asyncio
+    async def test_dead_letters_need_the_operator_role(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/dead-letters")
+        assert response.status_code == 403
+        assert response.json()["type"] == PROBLEMS + "operator-role-required"
+
+    @pytest.mark.asyncio
+    async def test_an_operator_lists_and_replays_a_parked_order(
+        self,
+        app_client: Client,
+        scenario: Any,
+        crm: FakeCrm,
+        flow: OrderFlow,
+        work_queue: WorkQueue,
+    ) -> None:
+        operator = app_client(roles=["operator"])
+        crm.unorderable_skus.add("MAT-0001")
+        placed = await post_order(operator, DIRECT)
+        assert placed.status_code == 202
+        order_id = placed.json()["orderId"]
+        worker = OrderWorker(flow, work_queue, concurrency=1, poll_seconds=0.02)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+        try:
+            letters: list[dict[str, Any]] = []
+            for _ in range(150):
+                letters = (await operator.get("/dead-letters")).json()["items"]
+                if letters:
+                    break
+                await asyncio.sleep(0.02)
+            assert [letter["orderId"] for letter in letters] == [order_id]
+            assert letters[0]["errorType"] == "PermanentFailure"
+            order = (await operator.get(f"/orders/{order_id}")).json()
+            assert (order["status"], order["deadLettered"]) == ("in_erp", True)
+            crm.unorderable_skus.clear()
+            replay = await operator.post(f"/dead-letters/{letters[0]['id']}/replay")
+            assert replay.status_code == 202
+            for _ in range(150):
+                order = (await operator.get(f"/orders/{order_id}")).json()
+                if order["status"] == "completed":
+                    break
+                await asyncio.sleep(0.02)
+            assert order["status"] == "completed"
+            again = await operator.post(f"/dead-letters/{letters[0]['id']}/replay")
+            assert again.status_code == 404
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 5)
