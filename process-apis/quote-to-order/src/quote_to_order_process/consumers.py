@@ -61,11 +61,13 @@ class OrderWorker:
         if not isinstance(order_id, str):
             raise PermanentFailure(f"message {message.id} names no order")
         processed = await process_order(self.flow, order_id, from_queue=True)
-        if processed.outcome is Outcome.DEAD_LETTERED:
-            error = processed.order.last_error if processed.order else None
-            reason = f"{error.type}: {error.detail}" if error else "parked"
+        if processed.outcome is Outcome.DEAD_LETTERED and processed.order is not None:
+            parked = processed.order
+            error = parked.last_error
+            reason = f"{error.type}: {error.detail}" if error else "no error recorded"
             raise PermanentFailure(
-                f"order {order_id} parked after {message.attempt} deliveries; {reason}"
+                f"order {order_id} parked at step {parked.step.value} after {parked.attempts} "
+                f"failed attempts; {reason}"
             )
 
     async def wake_due_orders(self, stop: asyncio.Event) -> None:

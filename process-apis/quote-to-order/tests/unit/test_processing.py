@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -83,6 +84,20 @@ class TestSubmitOrder:
             ("order.created", order.id)
         ]
         assert await wake_up(redis_client, order.id) is None
+
+    @pytest.mark.asyncio
+    async def test_the_quote_is_marked_ordered_when_the_org_has_such_a_status(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm
+    ) -> None:
+        marking = dataclasses.replace(
+            flow, policy=dataclasses.replace(flow.policy, ordered_quote_status="Ordered")
+        )
+        quote_id = scenario.quote()
+        processed = await submit_order(marking, OrderCreate(quote_id=quote_id), respond_async=False)
+        assert processed.outcome is Outcome.COMPLETED
+        assert crm.quote_statuses == {quote_id: "Ordered"}
+        with pytest.raises(QuoteAlreadyOrdered):
+            await submit_order(marking, OrderCreate(quote_id=quote_id), respond_async=False)
 
     @pytest.mark.asyncio
     async def test_a_direct_order_is_priced_by_the_erp(

@@ -42,6 +42,7 @@ if KEYS[5] ~= KEYS[1] then
 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'status', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZREMRANGEBYLEX', KEYS[2], '-', ARGV[7])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
 if KEYS[4] ~= KEYS[2] then redis.call('ZADD', KEYS[4], 0, ARGV[1]) end
@@ -112,6 +113,7 @@ class RedisOrderStore:
                 self.retention_ms,
                 _ms(wake_at),
                 f"{self.prefix}:order:",
+                self._expired_ids_below(order.created_at),
             ],
         )
         return _text(holder) if holder else None
@@ -136,11 +138,11 @@ class RedisOrderStore:
                 mapping={"data": order.model_dump_json(), "status": order.status.value},
             )
             pipe.pexpire(self.order_key(order.id), self.retention_ms)
-            expired = self._expired_ids_below(order.updated_at)
-            pipe.zremrangebylex(self._listing_key(None), "-", expired)
             if order.account_id is not None:
                 pipe.zadd(self._listing_key(order.account_id), {order.id: 0})
-                pipe.zremrangebylex(self._listing_key(order.account_id), "-", expired)
+                if order.is_finished:
+                    expired = self._expired_ids_below(order.updated_at)
+                    pipe.zremrangebylex(self._listing_key(order.account_id), "-", expired)
             if wake_at is None:
                 pipe.zrem(self.wakeups_key, order.id)
             else:

@@ -92,7 +92,10 @@ async def submit_order(flow: OrderFlow, request: OrderCreate, *, respond_async: 
     if respond_async:
         await flow.queue.enqueue(order.id, correlation_id=order.correlation_id)
         return Processed(Outcome.ACCEPTED, order)
-    return await process_order(flow, order.id, from_queue=False)
+    processed = await process_order(flow, order.id, from_queue=False)
+    if processed.order is None:  # another process took it first: it is theirs to finish
+        return Processed(processed.outcome, order)
+    return processed
 
 
 async def process_order(flow: OrderFlow, order_id: str, *, from_queue: bool) -> Processed:

@@ -79,7 +79,8 @@ class OrderFlow:
 
 
 class SagaRun:
-    """One pass of an order through its remaining steps; `order` is always the saved state."""
+    """One pass of an order through its remaining steps; `order` is the state reached so far
+    (saved, except a step that had nothing to do)."""
 
     def __init__(self, flow: OrderFlow, order: OrderState) -> None:
         self.flow = flow
@@ -102,8 +103,17 @@ class SagaRun:
                 reached = await step()
             finally:
                 STEP_SECONDS.labels(name).observe(time.perf_counter() - started)
+            if reached.step is SagaStep.QUOTE_MARKED and not self._marks_quote:
+                self.order = reached  # nothing was done: no state worth a write
+                continue
             await self._save(reached, finished=reached.is_finished)
         return self.order
+
+    @property
+    def _marks_quote(self) -> bool:
+        return self.order.source is OrderSource.QUOTE and bool(
+            self.flow.policy.ordered_quote_status
+        )
 
     async def _save(self, order: OrderState, *, finished: bool = False) -> None:
         now = self.flow.clock()
@@ -263,7 +273,7 @@ class SagaRun:
     async def _mark_quote(self) -> OrderState:
         order = self.order
         status = self.flow.policy.ordered_quote_status
-        if order.source is OrderSource.QUOTE and order.quote_id is not None and status:
+        if self._marks_quote and order.quote_id is not None and status:
             await self.flow.crm.set_quote_status(order.quote_id, status)
         return order.evolve(step=SagaStep.QUOTE_MARKED)
 

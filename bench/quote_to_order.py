@@ -1,0 +1,402 @@
+"""Quote-to-order: orders per second, p50/p99 latency and Salesforce API calls per order.
+
+Starts a private Redis, the Salesforce and S/4HANA emulators (in memory, demo data), both System
+APIs and the quote-to-order service on loopback. Raises the two partners' credit limits in the
+ERP (so that every order fits), places a few warm-up orders (they fill the price book cache of the
+Salesforce System API), then places 1,000 partner orders of 5 lines at concurrency 20 through
+`POST /orders` in its synchronous mode: each answer is the order completed in both systems. Then
+the same for 100 accepted quotes, created in the CRM emulator beforehand at the ERP's prices.
+Salesforce API calls are read from the org emulator's daily counter before and after each run.
+Target: at most 2 Salesforce API calls per order (one read, one write).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.services import RunningService, start_service
+
+SECRET = "bench-service-token-secret-0123456789abcdef"
+ADMIN_TOKEN = "bench-admin-token"
+SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
+DATA = "/services/data/v62.0"
+PARTNERS = (("P-1001", "1000001"), ("P-1002", "1000002"))
+# Materials in stock at plant 1010 (every fifth and tenth one is low or out of stock).
+SKUS = tuple(f"MAT-{n:04d}" for n in range(1, 41) if n % 5)
+WARMUP = 5
+TIMEOUT_SECONDS = 600
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of the samples."""
+    ordered = sorted(samples)
+    rank = max(1, round(fraction * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def order_bodies(count: int, lines: int, *, run: str) -> list[dict[str, Any]]:
+    """Direct orders spread over both partners, each with `lines` different skus."""
+    skus = itertools.cycle(SKUS)
+    bodies = []
+    for number in range(count):
+        account, _ = PARTNERS[number % len(PARTNERS)]
+        bodies.append(
+            {
+                "accountNumber": account,
+                "purchaseOrderNumber": f"BENCH-{run}-{number:05d}",
+                "lines": [
+                    {"sku": next(skus), "quantity": str(1 + (number + line) % 3)}
+                    for line in range(lines)
+                ],
+            }
+        )
+    return bodies
+
+
+async def raise_credit_limits(s4_url: str) -> None:
+    """Give both partners a credit limit that a thousand orders cannot exhaust."""
+    async with httpx.AsyncClient(
+        base_url=f"{s4_url}/sap/opu/odata/sap/API_CRDTMBUSINESSPARTNER",
+        auth=SAP_USER,
+        params={"sap-client": "100"},
+        headers={"Accept": "application/json"},
+        timeout=30,
+    ) as sap:
+        token = (await sap.get("/", headers={"x-csrf-token": "Fetch"})).headers["x-csrf-token"]
+        for _, customer in PARTNERS:
+            response = await sap.patch(
+                f"/CreditManagementAccount(BusinessPartner='{customer}',CreditSegment='1000')",
+                json={"CreditLimitAmount": "999999999.000"},
+                headers={"x-csrf-token": token, "If-Match": "*"},
+            )
+            response.raise_for_status()
+
+
+class Org:
+    """The CRM emulator: quotes to order, and its API request counter."""
+
+    def __init__(self, client: httpx.AsyncClient, admin: httpx.AsyncClient) -> None:
+        self.client = client
+        self.admin = admin
+
+    async def api_calls_used(self) -> int:
+        used: int = (await self.admin.get("/limits")).json()["used"]
+        return used
+
+    async def query(self, soql: str) -> list[dict[str, Any]]:
+        response = await self.client.get(f"{DATA}/query", params={"q": soql})
+        response.raise_for_status()
+        records: list[dict[str, Any]] = response.json()["records"]
+        return records
+
+    async def insert(self, sobject: str, fields: dict[str, Any]) -> str:
+        response = await self.client.post(f"{DATA}/sobjects/{sobject}", json=fields)
+        response.raise_for_status()
+        record_id: str = response.json()["id"]
+        return record_id
+
+    async def accepted_quotes(
+        self, count: int, lines: int, prices: dict[str, dict[str, str]]
+    ) -> list[str]:
+        """`count` accepted quotes of the partners, priced at each customer's ERP prices."""
+        entries = {
+            row["Product2"]["ERP_Material__c"]: row
+            for row in await self.query(
+                "SELECT Id, Pricebook2Id, Product2.ERP_Material__c FROM PricebookEntry "
+                "WHERE Pricebook2.IsStandard = true"
+            )
+        }
+        accounts = {
+            number: (await self.query(f"SELECT Id FROM Account WHERE AccountNumber = '{number}'"))[
+                0
+            ]["Id"]
+            for number, _ in PARTNERS
+        }
+        skus = itertools.cycle(SKUS)
+        quotes = []
+        for number in range(count):
+            account, customer = PARTNERS[number % len(PARTNERS)]
+            book = next(iter(entries.values()))["Pricebook2Id"]
+            opportunity = await self.insert(
+                "Opportunity",
+                {
+                    "Name": f"Bench {number}",
+                    "AccountId": accounts[account],
+                    "StageName": "Negotiation/Review",
+                    "CloseDate": (date.today() + timedelta(days=30)).isoformat(),
+                    "Pricebook2Id": book,
+                },
+            )
+            quote = await self.insert(
+                "Quote",
+                {
+                    "Name": f"Bench quote {number}",
+                    "OpportunityId": opportunity,
+                    "Pricebook2Id": book,
+                    "Status": "Accepted",
+                    "ExpirationDate": (date.today() + timedelta(days=30)).isoformat(),
+                },
+            )
+            for line in range(lines):
+                sku = next(skus)
+                await self.insert(
+                    "QuoteLineItem",
+                    {
+                        "QuoteId": quote,
+                        "PricebookEntryId": entries[sku]["Id"],
+                        "Quantity": 1 + line % 3,
+                        "UnitPrice": float(prices[customer][sku]),
+                    },
+                )
+            quotes.append(quote)
+        return quotes
+
+
+async def erp_prices(erp: httpx.AsyncClient) -> dict[str, dict[str, str]]:
+    """Each partner's ERP price of every benchmarked sku."""
+    prices: dict[str, dict[str, str]] = {}
+    for _, customer in PARTNERS:
+        response = await erp.post(
+            "/sales-orders:simulate",
+            json={"customerId": customer, "lines": [{"sku": s, "quantity": "1"} for s in SKUS]},
+        )
+        response.raise_for_status()
+        prices[customer] = {
+            line["sku"]: line["unitPrice"]["amount"] for line in response.json()["lines"]
+        }
+    return prices
+
+
+async def place_all(
+    orders: httpx.AsyncClient, bodies: list[dict[str, Any]], *, concurrency: int, run: str
+) -> tuple[list[float], Counter[int], float]:
+    """Place every order, `concurrency` at a time; latencies, status counts, wall time."""
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+
+    async def place(number: int, body: dict[str, Any]) -> None:
+        async with gate:
+            started = time.perf_counter()
+            response = await orders.post(
+                "/orders", json=body, headers={"Idempotency-Key": f"{run}-{number}"}
+            )
+            latencies.append(time.perf_counter() - started)
+            statuses[response.status_code] += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(place(n, body) for n, body in enumerate(bodies)))
+    return latencies, statuses, time.perf_counter() - started
+
+
+async def measure(
+    org: Org,
+    orders: httpx.AsyncClient,
+    bodies: list[dict[str, Any]],
+    *,
+    concurrency: int,
+    run: str,
+) -> dict[str, Any]:
+    before = await org.api_calls_used()
+    latencies, statuses, wall = await place_all(orders, bodies, concurrency=concurrency, run=run)
+    calls = await org.api_calls_used() - before
+    return {
+        "orders": len(bodies),
+        "lines_per_order": len(bodies[0].get("lines", [])) or None,
+        "concurrency": concurrency,
+        "completed_201": statuses.get(201, 0),
+        "other_statuses": {str(s): n for s, n in statuses.items() if s != 201},
+        "orders_per_second": round(len(bodies) / wall, 2),
+        "latency_ms_p50": round(percentile(latencies, 0.50) * 1000, 1),
+        "latency_ms_p99": round(percentile(latencies, 0.99) * 1000, 1),
+        "latency_ms_mean": round(statistics.fmean(latencies) * 1000, 1),
+        "salesforce_api_calls_per_order": round(calls / len(bodies), 3),
+    }
+
+
+async def run(services: dict[str, RunningService], args: argparse.Namespace) -> dict[str, Any]:
+    issuer = ServiceTokenIssuer(issuer="bench", secret=SECRET)
+
+    def service(name: str, audience: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=services[name].url,
+            headers={"Authorization": f"Bearer {issuer.token_for(audience)}"},
+            timeout=120,
+            limits=httpx.Limits(max_connections=args.concurrency * 2),
+        )
+
+    sf_url = services["sf-emulator"].url
+    async with (
+        service("quote-to-order", "quote-to-order") as orders,
+        service("erp-system", "erp-system") as erp,
+        httpx.AsyncClient(base_url=sf_url, timeout=60) as crm,
+        httpx.AsyncClient(
+            base_url=f"{sf_url}/__admin", headers={"X-Admin-Token": ADMIN_TOKEN}
+        ) as admin,
+    ):
+        token = await crm.post(
+            "/services/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "trivium-demo-client",
+                "client_secret": "trivium-demo-secret",
+            },
+        )
+        crm.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        org = Org(crm, admin)
+        await raise_credit_limits(services["s4-emulator"].url)
+        await place_all(
+            orders, order_bodies(WARMUP, args.lines, run="W"), concurrency=WARMUP, run="warm"
+        )
+        figures = {
+            "partner orders": await measure(
+                org,
+                orders,
+                order_bodies(args.orders, args.lines, run="D"),
+                concurrency=args.concurrency,
+                run="direct",
+            )
+        }
+        if args.quotes:
+            quotes = await org.accepted_quotes(args.quotes, args.lines, await erp_prices(erp))
+            figures["orders from quotes"] = await measure(
+                org,
+                orders,
+                [{"quoteId": quote} for quote in quotes],
+                concurrency=args.concurrency,
+                run="quotes",
+            )
+            figures["orders from quotes"]["lines_per_order"] = args.lines
+    return figures
+
+
+def start_stack(run_dir: Path, redis: RedisEndpoint) -> dict[str, RunningService]:
+    """Start the services one after another; on failure, stop what was started."""
+    shared = {"REDIS_URL": redis.url, "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET}
+    plan: list[tuple[str, str, Callable[[dict[str, RunningService]], dict[str, str]]]] = [
+        (
+            "sf-emulator",
+            "salesforce_emulator.main:create_app",
+            lambda _: {
+                "SF_EMULATOR_DATABASE_PATH": ":memory:",
+                "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+            },
+        ),
+        (
+            "s4-emulator",
+            "s4hana_emulator.main:create_app",
+            lambda _: {
+                "S4_EMULATOR_DATABASE_PATH": ":memory:",
+                "S4_EMULATOR_LIFECYCLE_SPEED": "0",
+                "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+            },
+        ),
+        (
+            "salesforce-system",
+            "salesforce_system.main:create_app",
+            lambda s: {**shared, "SF_SYSTEM_LOGIN_URL": s["sf-emulator"].url},
+        ),
+        (
+            "erp-system",
+            "erp_system.main:create_app",
+            lambda s: {
+                **shared,
+                "ERP_SYSTEM_BASE_URL": s["s4-emulator"].url,
+                "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
+                "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+            },
+        ),
+        (
+            "quote-to-order",
+            "quote_to_order_process.main:create_app",
+            lambda s: {
+                **shared,
+                "QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL": s["salesforce-system"].url,
+                "QUOTE_TO_ORDER_ERP_SYSTEM_URL": s["erp-system"].url,
+            },
+        ),
+    ]
+    started: dict[str, RunningService] = {}
+    try:
+        for name, factory, env in plan:
+            started[name] = start_service(factory, name=name, log_dir=run_dir, env=env(started))
+    except Exception:
+        stop_stack(started)
+        raise
+    return started
+
+
+def stop_stack(services: dict[str, RunningService]) -> None:
+    for service in reversed(list(services.values())):
+        service.stop()
+
+
+def write_table(figures: dict[str, dict[str, Any]]) -> None:
+    header = (
+        f"{'run':<20} {'orders':>6} {'lines':>5} {'conc':>4} {'201':>5} {'orders/s':>9} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'SF calls/order':>14}"
+    )
+    rows = [header, "-" * len(header)]
+    for name, f in figures.items():
+        rows.append(
+            f"{name:<20} {f['orders']:>6} {f['lines_per_order']:>5} {f['concurrency']:>4} "
+            f"{f['completed_201']:>5} {f['orders_per_second']:>9.2f} {f['latency_ms_p50']:>8.1f} "
+            f"{f['latency_ms_p99']:>8.1f} {f['salesforce_api_calls_per_order']:>14.3f}"
+        )
+        if f["other_statuses"]:
+            rows.append(f"  other answers: {f['other_statuses']}")
+    rows.append("(synchronous mode: each 201 is an order completed in the ERP and the CRM;")
+    rows.append(" target: at most 2 Salesforce API calls per order)")
+    sys.stdout.write("\n".join(rows) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--lines", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--quotes", type=int, default=100, help="Orders from quotes (0: none).")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="trivium-bench-") as folder:
+        run_dir = Path(folder)
+        try:
+            redis = start_redis_server(run_dir)
+        except FileNotFoundError:
+            redis = find_redis(run_dir)
+        try:
+            services = start_stack(run_dir, redis)
+            try:
+                figures = asyncio.run(bounded(run(services, args)))
+            finally:
+                stop_stack(services)
+        finally:
+            redis.stop()
+    write_table(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+async def bounded(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    return await asyncio.wait_for(work, TIMEOUT_SECONDS)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
