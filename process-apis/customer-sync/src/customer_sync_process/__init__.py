@@ -1,0 +1,1 @@
+"""Trivium's customer-sync Process API: Salesforce and ERP kept consistent by change events, delta polls and batch syncs under field ownership rules."""
