@@ -12,28 +12,21 @@ import asyncio
 import itertools
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 import pytest_asyncio
 import redis
 
-from trivium.redis_discovery import RedisEndpoint
-from trivium.service_auth import ServiceTokenIssuer
 from trivium.testing.services import RunningService, start_service
+from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium.testing.stack import SystemStack, redis_db, service_client
 
-SECRET = "integration-service-token-secret-0123456789"
-ADMIN_TOKEN = "integration-admin-token"
-SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
-DATA = "/services/data/v62.0"
-SYSTEM_DB = 8
 ORDERS_DB = 9
 RECOVERY_DB = 10
 # Short waits, so that retries, reclaims and the watchdog happen within a test.
@@ -43,112 +36,32 @@ FAST_ORDERS = {
     "QUOTE_TO_ORDER_ORDER_LOCK_SECONDS": "1",
     "QUOTE_TO_ORDER_WATCHDOG_SECONDS": "3",
     "QUOTE_TO_ORDER_WAKE_UP_POLL_SECONDS": "0.05",
-    "TRIVIUM_BREAKER_RESET_SECONDS": "0.3",
-    "TRIVIUM_HTTP_MAX_RETRIES": "1",
 }
-
-
-def redis_db(url: str, db: int) -> str:
-    """The same Redis server, another database."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)
 class Stack:
-    sf_emulator: RunningService
-    s4_emulator: RunningService
-    sf_system: RunningService
-    erp_system: RunningService
-    redis_url: str
+    """The shared system stack, plus how this service is configured against it."""
+
+    system: SystemStack
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.system, name)
 
     def orders_env(self, *, db: int, **extra: str) -> dict[str, str]:
         """This service's environment against the stack, on its own Redis database."""
-        return {
-            "REDIS_URL": redis_db(self.redis_url, db),
-            "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET,
-            "QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL": self.sf_system.url,
-            "QUOTE_TO_ORDER_ERP_SYSTEM_URL": self.erp_system.url,
+        return self.system.service_env(
+            db=db,
+            QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=self.system.sf_system.url,
+            QUOTE_TO_ORDER_ERP_SYSTEM_URL=self.system.erp_system.url,
             **FAST_ORDERS,
             **extra,
-        }
-
-
-def _start_all(starts: list[dict[str, Any]], logs: Path) -> list[RunningService]:
-    with ThreadPoolExecutor(len(starts)) as pool:
-        futures = [pool.submit(start_service, log_dir=logs, **start) for start in starts]
-        results = []
-        for future in futures:
-            try:
-                results.append(future.result())
-            except Exception:
-                for other in futures:
-                    if other.done() and other.exception() is None:
-                        other.result().stop(kill=True)
-                raise
-        return results
+        )
 
 
 @pytest.fixture(scope="session")
-def stack(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Stack]:
-    logs = trivium_run_dir / "logs"
-    system_redis = redis_db(redis_endpoint.url, SYSTEM_DB)
-    sf_emulator, s4_emulator = _start_all(
-        [
-            {
-                "app_factory": "salesforce_emulator.main:create_app",
-                "name": "q2o-sf-emulator",
-                "env": {
-                    "SF_EMULATOR_DATABASE_PATH": ":memory:",
-                    "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
-                },
-            },
-            {
-                "app_factory": "s4hana_emulator.main:create_app",
-                "name": "q2o-s4-emulator",
-                "env": {
-                    "S4_EMULATOR_DATABASE_PATH": ":memory:",
-                    "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-                    "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
-                },
-            },
-        ],
-        logs,
-    )
-    shared = {
-        "REDIS_URL": system_redis,
-        "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET,
-        "TRIVIUM_HTTP_MAX_RETRIES": "1",
-        "TRIVIUM_BREAKER_RESET_SECONDS": "0.3",
-    }
-    try:
-        sf_system, erp_system = _start_all(
-            [
-                {
-                    "app_factory": "salesforce_system.main:create_app",
-                    "name": "q2o-salesforce-system",
-                    "env": {**shared, "SF_SYSTEM_LOGIN_URL": sf_emulator.url},
-                },
-                {
-                    "app_factory": "erp_system.main:create_app",
-                    "name": "q2o-erp-system",
-                    "env": {
-                        **shared,
-                        "ERP_SYSTEM_BASE_URL": s4_emulator.url,
-                        "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
-                        "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
-                    },
-                },
-            ],
-            logs,
-        )
-    except Exception:
-        sf_emulator.stop()
-        s4_emulator.stop()
-        raise
-    yield Stack(sf_emulator, s4_emulator, sf_system, erp_system, redis_endpoint.url)
-    for service in (erp_system, sf_system, s4_emulator, sf_emulator):
-        service.stop()
+def stack(system_stack: SystemStack) -> Stack:
+    return Stack(system_stack)
 
 
 @pytest.fixture(scope="session")
@@ -165,12 +78,6 @@ def orders_service(stack: Stack, trivium_run_dir: Path) -> Iterator[RunningServi
     )
     yield service
     service.stop()
-
-
-def service_client(url: str, *, audience: str, roles: list[str] | None = None) -> httpx.AsyncClient:
-    issuer = ServiceTokenIssuer(issuer="integration-test", secret=SECRET)
-    token = issuer.token_for(audience, claims={"roles": roles} if roles else None)
-    return httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 @pytest_asyncio.fixture
@@ -331,32 +238,14 @@ class World:
 
 @pytest_asyncio.fixture
 async def world(stack: Stack) -> AsyncIterator[World]:
+    system: SystemStack = stack.system
     async with (
-        httpx.AsyncClient(base_url=stack.sf_emulator.url, timeout=30) as org,
-        httpx.AsyncClient(
-            base_url=f"{stack.s4_emulator.url}/sap/opu/odata/sap",
-            auth=SAP_USER,
-            params={"sap-client": "100"},
-            headers={"Accept": "application/json"},
-            timeout=30,
-        ) as sap,
-        service_client(stack.erp_system.url, audience="erp-system") as erp,
-        httpx.AsyncClient(
-            base_url=f"{stack.sf_emulator.url}/__admin", headers={"X-Admin-Token": ADMIN_TOKEN}
-        ) as sf_admin,
-        httpx.AsyncClient(
-            base_url=f"{stack.s4_emulator.url}/__admin", headers={"X-Admin-Token": ADMIN_TOKEN}
-        ) as s4_admin,
+        system.salesforce_org() as org,
+        system.sap_odata() as sap,
+        service_client(system.erp_system.url, audience="erp-system") as erp,
+        system.sf_admin() as sf_admin,
+        system.s4_admin() as s4_admin,
     ):
-        token = await org.post(
-            "/services/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": "trivium-demo-client",
-                "client_secret": "trivium-demo-secret",
-            },
-        )
-        org.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
         yield World(org, sap, erp, sf_admin, s4_admin)
         await sf_admin.delete("/chaos")
         await s4_admin.delete("/chaos")

@@ -20,6 +20,7 @@ from trivium.redis_discovery import (
     start_redis_server,
 )
 from trivium.testing.services import RunningService, start_service
+from trivium.testing.stack import SystemStack, start_system_stack
 
 SHARED_REDIS_TEST_DB = 13
 
@@ -89,3 +90,11 @@ def run_service(trivium_run_dir: Path) -> Iterator[ServiceStarter]:
     yield start
     for service in reversed(started):
         service.stop()
+
+
+@pytest.fixture(scope="session")
+def system_stack(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[SystemStack]:
+    """Both emulators and both System APIs, started once per test session (see `stack`)."""
+    stack = start_system_stack(log_dir=trivium_run_dir / "logs", redis_url=redis_endpoint.url)
+    yield stack
+    stack.stop()

@@ -1,0 +1,191 @@
+"""The lower tiers on loopback for integration tests: both emulators and both System APIs.
+
+One stack serves a whole test session (starting it costs seconds). Every service's integration
+tests run on it and keep out of each other's way with their own records; each service under test
+gets its own Redis database from `redis_db`. The emulators are in-memory and seeded, with the
+admin token below, so tests can arrange data, read back what the systems hold and inject faults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.services import RunningService, start_service
+
+SERVICE_TOKEN_SECRET = "integration-service-token-secret-0123456789"
+ADMIN_TOKEN = "integration-admin-token"
+SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
+SALESFORCE_CLIENT = ("trivium-demo-client", "trivium-demo-secret")
+SALESFORCE_DATA_PATH = "/services/data/v62.0"
+SYSTEM_APIS_DB = 8
+# Short waits, so that retries and breaker resets happen within a test.
+FAST_CLIENT_ENV = {"TRIVIUM_HTTP_MAX_RETRIES": "1", "TRIVIUM_BREAKER_RESET_SECONDS": "0.3"}
+
+
+def redis_db(url: str, db: int) -> str:
+    """The same Redis server, another database."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def start_all(starts: list[dict[str, Any]], *, log_dir: Path) -> list[RunningService]:
+    """Start services concurrently (`start_service` keyword arguments each); all or none run."""
+    with ThreadPoolExecutor(len(starts)) as pool:
+        futures = [pool.submit(start_service, log_dir=log_dir, **start) for start in starts]
+        results = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except Exception:
+                for other in futures:
+                    if other.done() and other.exception() is None:
+                        other.result().stop(kill=True)
+                raise
+        return results
+
+
+def service_client(
+    url: str, *, audience: str, roles: list[str] | None = None, **claims: Any
+) -> httpx.AsyncClient:
+    """An async client for an internal service, carrying a service token for `audience`."""
+    issuer = ServiceTokenIssuer(issuer="integration-test", secret=SERVICE_TOKEN_SECRET)
+    extra = {**claims, **({"roles": roles} if roles else {})}
+    token = issuer.token_for(audience, claims=extra or None)
+    return httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+@dataclass
+class SystemStack:
+    """The running emulators and System APIs, and the Redis server they share."""
+
+    sf_emulator: RunningService
+    s4_emulator: RunningService
+    sf_system: RunningService
+    erp_system: RunningService
+    redis_url: str
+    extra: list[RunningService] = field(default_factory=list)
+
+    def service_env(self, *, db: int, **extra: str) -> dict[str, str]:
+        """Shared environment of a service under test: its Redis database and the token secret."""
+        return {
+            "REDIS_URL": redis_db(self.redis_url, db),
+            "TRIVIUM_SERVICE_TOKEN_SECRET": SERVICE_TOKEN_SECRET,
+            **FAST_CLIENT_ENV,
+            **extra,
+        }
+
+    def stop(self) -> None:
+        for service in (*reversed(self.extra), self.erp_system, self.sf_system):
+            service.stop()
+        for service in (self.s4_emulator, self.sf_emulator):
+            service.stop()
+
+    @asynccontextmanager
+    async def salesforce_org(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The emulated org's REST API with an access token (paths under `/services/...`)."""
+        async with httpx.AsyncClient(base_url=self.sf_emulator.url, timeout=30) as org:
+            client_id, client_secret = SALESFORCE_CLIENT
+            token = await org.post(
+                "/services/oauth2/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                },
+            )
+            token.raise_for_status()
+            org.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+            yield org
+
+    def sap_odata(self) -> httpx.AsyncClient:
+        """The emulated S/4HANA's OData services (paths under `/sap/opu/odata/sap`), as JSON."""
+        return httpx.AsyncClient(
+            base_url=f"{self.s4_emulator.url}/sap/opu/odata/sap",
+            auth=SAP_USER,
+            params={"sap-client": "100"},
+            headers={"Accept": "application/json"},
+            timeout=30,
+        )
+
+    def sf_admin(self) -> httpx.AsyncClient:
+        """The Salesforce emulator's admin API (chaos, limits, reset)."""
+        return _admin(self.sf_emulator)
+
+    def s4_admin(self) -> httpx.AsyncClient:
+        """The S/4HANA emulator's admin API (chaos, lifecycle, reset)."""
+        return _admin(self.s4_emulator)
+
+
+def _admin(emulator: RunningService) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=f"{emulator.url}/__admin", headers={"X-Admin-Token": ADMIN_TOKEN}, timeout=30
+    )
+
+
+def start_system_stack(
+    *, log_dir: Path, redis_url: str, system_env: Mapping[str, str] | None = None
+) -> SystemStack:
+    """Start both emulators (in memory, seeded), then both System APIs against them."""
+    sf_emulator, s4_emulator = start_all(
+        [
+            {
+                "app_factory": "salesforce_emulator.main:create_app",
+                "name": "sf-emulator",
+                "env": {
+                    "SF_EMULATOR_DATABASE_PATH": ":memory:",
+                    "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+                },
+            },
+            {
+                "app_factory": "s4hana_emulator.main:create_app",
+                "name": "s4-emulator",
+                "env": {
+                    "S4_EMULATOR_DATABASE_PATH": ":memory:",
+                    "S4_EMULATOR_LIFECYCLE_SPEED": "0",
+                    "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+                },
+            },
+        ],
+        log_dir=log_dir,
+    )
+    shared = {
+        "REDIS_URL": redis_db(redis_url, SYSTEM_APIS_DB),
+        "TRIVIUM_SERVICE_TOKEN_SECRET": SERVICE_TOKEN_SECRET,
+        **FAST_CLIENT_ENV,
+        **(system_env or {}),
+    }
+    try:
+        sf_system, erp_system = start_all(
+            [
+                {
+                    "app_factory": "salesforce_system.main:create_app",
+                    "name": "salesforce-system",
+                    "env": {**shared, "SF_SYSTEM_LOGIN_URL": sf_emulator.url},
+                },
+                {
+                    "app_factory": "erp_system.main:create_app",
+                    "name": "erp-system",
+                    "env": {
+                        **shared,
+                        "ERP_SYSTEM_BASE_URL": s4_emulator.url,
+                        "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
+                        "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+                    },
+                },
+            ],
+            log_dir=log_dir,
+        )
+    except Exception:
+        sf_emulator.stop()
+        s4_emulator.stop()
+        raise
+    return SystemStack(sf_emulator, s4_emulator, sf_system, erp_system, redis_url)
