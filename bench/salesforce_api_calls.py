@@ -1,9 +1,15 @@
-"""Salesforce API calls spent per operation of the Salesforce System API, with wall time.
+"""Salesforce API calls spent per operation: Trivium's System API beside a per-record client.
 
 Starts the org emulator (in memory, demo seed) and the System API on loopback with a private Redis,
 then measures each operation by the org's own `DailyApiRequests` counter: the difference of two
 `/limits` reads around the operation, less the cost of the read itself (calibrated first).
 Targets: quote read 1, order with 50 items 1, 1,000 products <= 5, 100,000 products <= 30.
+
+The same operations done the straightforward way (simple-salesforce, one call per record, see
+`_per_record_salesforce.py`) run against the same org in the same run, and each row reports the
+ratio. The per-record upsert of 100,000 products is measured on 2,000 of them and scaled: its
+calls are exactly one per record, its time is the measured rate (that run alone would take
+minutes).
 """
 
 from __future__ import annotations
@@ -18,12 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _per_record_salesforce import (
+    connect,
+    read_account_overview,
+    read_quote,
+    upsert_products,
+    write_order,
+)
 
 from trivium.redis_discovery import find_redis, start_redis_server
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.testing.services import start_service
 
 SECRET = "bench-service-token-secret-0123456789abcdef"
+PER_RECORD_SAMPLE = 2_000
 
 
 async def remaining(org: httpx.AsyncClient) -> int:
@@ -85,9 +99,35 @@ async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, float]]:
             "products": [{"sku": f"{prefix}-{n:06d}", "name": f"Bench {n}"} for n in range(count)]
         }
 
-    operations: dict[str, Callable[[], Awaitable[Any]]] = {
+    quote = (await api.get(f"/quotes/{quote_id}")).json()
+    quote_order = {
+        "accountId": quote["account"]["id"],
+        "quoteId": quote_id,
+        "effectiveDate": "2026-11-28",
+        "items": [
+            {"sku": line["sku"], "quantity": line["quantity"]}
+            for line in quote["lines"]
+            if line.get("sku")
+        ],
+    }
+
+    async def quote_to_order() -> None:
+        await check(api.get(f"/quotes/{quote_id}"))
+        await check(api.post("/orders", json=quote_order))
+
+    async def overview() -> None:
+        response = await api.get(f"/accounts/{account['id']}/overview")
+        if response.status_code == 404:
+            for path in ("", "/contacts", "/opportunities"):
+                await check(api.get(f"/accounts/{account['id']}{path}"))
+        else:
+            response.raise_for_status()
+
+    ours: dict[str, Callable[[], Awaitable[Any]]] = {
         "quote read": lambda: check(api.get(f"/quotes/{quote_id}")),
+        "quote to order write-back": quote_to_order,
         "order create, 50 items": lambda: check(api.post("/orders", json=order_body)),
+        "account overview (CRM part of 360)": overview,
         "upsert 1,000 products": lambda: check(
             api.put("/products", json=products(1_000, "BENCH-K"))
         ),
@@ -95,13 +135,64 @@ async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, float]]:
             api.put("/products", json=products(100_000, "BENCH-C"))
         ),
     }
-    figures = {}
-    for name, operation in operations.items():
+    figures: dict[str, dict[str, float]] = {}
+    for name, operation in ours.items():
         calls, seconds = await measure(org, overhead, operation)
         figures[name] = {"salesforce_calls": calls, "seconds": round(seconds, 3)}
+
+    sf = await asyncio.to_thread(connect, str(org.base_url).rstrip("/"))
+    pricebook = sf.query("SELECT Id FROM Pricebook2 WHERE IsStandard = true")["records"][0]["Id"]
+    order_lines = [{"sku": f"MAT-{(n % 40) + 1:04d}", "quantity": 1} for n in range(50)]
+    fifty_items = {
+        "quote": {"Id": quote_id, "OpportunityId": quote["opportunityId"]},
+        "account": {"Id": account["id"]},
+        "lines": await asyncio.to_thread(_entries_for, sf, pricebook, order_lines),
+    }
+    per_record: dict[str, Callable[[], Any]] = {
+        "quote read": lambda: read_quote(sf, quote_id),
+        "quote to order write-back": lambda: write_order(
+            sf, read_quote(sf, quote_id), pricebook_id=pricebook, erp_number="PR-1"
+        ),
+        "order create, 50 items": lambda: write_order(
+            sf, fifty_items, pricebook_id=pricebook, erp_number="PR-2"
+        ),
+        "account overview (CRM part of 360)": lambda: read_account_overview(sf, account["id"]),
+        "upsert 1,000 products": lambda: upsert_products(sf, products(1_000, "PR-K")["products"]),
+        "upsert 100,000 products": lambda: upsert_products(
+            sf, products(PER_RECORD_SAMPLE, "PR-C")["products"]
+        ),
+    }
+    for name, run_per_record in per_record.items():
+        calls, seconds = await measure(org, overhead, lambda f=run_per_record: asyncio.to_thread(f))
+        if name == "upsert 100,000 products":
+            scale = 100_000 / PER_RECORD_SAMPLE
+            calls, seconds = round(calls * scale), seconds * scale
+        figures[name] |= {
+            "per_record_calls": calls,
+            "per_record_seconds": round(seconds, 3),
+            "calls_ratio": round(calls / max(figures[name]["salesforce_calls"], 1), 1),
+            "speedup": round(seconds / max(figures[name]["seconds"], 1e-6), 1),
+        }
     await api.aclose()
     await org.aclose()
     return figures
+
+
+def _entries_for(sf: Any, pricebook: str, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Quote-like lines (price book entry, quantity, unit price) for skus, read once up front."""
+    rows = sf.query_all(
+        "SELECT Id, UnitPrice, Product2.ERP_Material__c FROM PricebookEntry "
+        f"WHERE Pricebook2Id = '{pricebook}'"
+    )["records"]
+    by_sku = {row["Product2"]["ERP_Material__c"]: row for row in rows}
+    return [
+        {
+            "PricebookEntryId": by_sku[line["sku"]]["Id"],
+            "Quantity": line["quantity"],
+            "UnitPrice": by_sku[line["sku"]]["UnitPrice"],
+        }
+        for line in lines
+    ]
 
 
 def main() -> int:
@@ -137,9 +228,16 @@ def main() -> int:
             api.stop()
             emulator.stop()
             redis.stop()
-    print(f"{'operation':<28} {'SF API calls':>12} {'wall time':>10}")
+    print(
+        f"{'operation':<36} {'Trivium calls':>13} {'time':>9}   {'per-record calls':>16} "
+        f"{'time':>9}   {'calls ratio':>11} {'speed-up':>8}"
+    )
     for name, figure in figures.items():
-        print(f"{name:<28} {figure['salesforce_calls']:>12} {figure['seconds']:>9.3f}s")
+        print(
+            f"{name:<36} {figure['salesforce_calls']:>13.0f} {figure['seconds']:>8.3f}s   "
+            f"{figure['per_record_calls']:>16.0f} {figure['per_record_seconds']:>8.3f}s   "
+            f"{figure['calls_ratio']:>10.1f}x {figure['speedup']:>7.1f}x"
+        )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return 0
