@@ -1,21 +1,28 @@
 """`make bench`: run every benchmark in this folder, print its figures, and keep them as JSON.
 
-Each benchmark is a script `bench/<name>.py` that prints a readable table and accepts
-`--json PATH` (modules whose name starts with `_` are helpers, not benchmarks); the figures of one
-run land together in `bench/results/<date>.json`.
+Each benchmark is a script `bench/<name>.py` that starts what it measures on loopback, prints a
+readable table and accepts `--json PATH` (modules whose name starts with `_` are helpers, not
+benchmarks). The figures of one run land together in `bench/results/<date>.json`, and
+`report.py` turns them into `bench/results/<date>.md` with charts (and `latest.md`).
+`python bench/run.py name ...` runs only the named benchmarks.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from report import write_report
+
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
+NOT_BENCHMARKS = {"run.py", "report.py"}
 
 
 def benchmark_scripts() -> list[Path]:
@@ -23,7 +30,7 @@ def benchmark_scripts() -> list[Path]:
     return sorted(
         path
         for path in BENCH_DIR.glob("*.py")
-        if path.name != Path(__file__).name and not path.name.startswith("_")
+        if path.name not in NOT_BENCHMARKS and not path.name.startswith("_")
     )
 
 
@@ -38,18 +45,27 @@ def run_benchmark(script: Path, json_path: Path) -> dict[str, object]:
     return figures
 
 
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
 def main() -> int:
     started = datetime.now(UTC)
-    results: dict[str, object] = {"started": started.isoformat(), "benchmarks": {}}
+    results: dict[str, object] = {"started": started.isoformat(), "machine": machine()}
     benchmarks: dict[str, dict[str, object]] = {}
+    chosen = set(sys.argv[1:])
     with tempfile.TemporaryDirectory() as scratch:
         for script in benchmark_scripts():
+            if chosen and script.stem not in chosen:
+                continue
             benchmarks[script.stem] = run_benchmark(script, Path(scratch) / f"{script.stem}.json")
     results["benchmarks"] = benchmarks
     RESULTS_DIR.mkdir(exist_ok=True)
     target = RESULTS_DIR / f"{started:%Y-%m-%d}.json"
     target.write_text(json.dumps(results, indent=2) + "\n")
+    report = write_report(target)
     sys.stdout.write(f"\nFigures written to {target.relative_to(BENCH_DIR.parent)}\n")
+    sys.stdout.write(f"Report written to {report.relative_to(BENCH_DIR.parent)}\n")
     failed = [name for name, figures in benchmarks.items() if "failed" in dict(figures)]
     return 1 if failed else 0
 

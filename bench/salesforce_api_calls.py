@@ -195,6 +195,43 @@ def _entries_for(sf: Any, pricebook: str, lines: list[dict[str, Any]]) -> list[d
     ]
 
 
+def with_report(figures: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """The figures plus the report's headline rows and charts."""
+    headline = [
+        {
+            "figure": f"{name}: Salesforce calls, Trivium vs per-record",
+            "value": f"{row['salesforce_calls']:.0f} vs {row['per_record_calls']:.0f}",
+            "unit": f"({row['calls_ratio']}x fewer, {row['speedup']}x faster)",
+        }
+        for name, row in figures.items()
+    ]
+    charts = [
+        {
+            "title": "Salesforce API calls per operation (log scale: fewer is better)",
+            "unit": "calls",
+            "groups": {
+                "Trivium System API": {n: r["salesforce_calls"] for n, r in figures.items()},
+                "per-record simple-salesforce": {
+                    n: r["per_record_calls"] for n, r in figures.items()
+                },
+            },
+            "log": True,
+        },
+        {
+            "title": "Wall time per operation",
+            "unit": "seconds",
+            "groups": {
+                "Trivium System API": {n: r["seconds"] for n, r in figures.items()},
+                "per-record simple-salesforce": {
+                    n: r["per_record_seconds"] for n, r in figures.items()
+                },
+            },
+            "log": True,
+        },
+    ]
+    return {**figures, "headline": headline, "charts": charts}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", type=Path)
@@ -239,7 +276,7 @@ def main() -> int:
             f"{figure['calls_ratio']:>10.1f}x {figure['speedup']:>7.1f}x"
         )
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+        args.json.write_text(json.dumps(with_report(figures), indent=2))
     return 0
 
 

@@ -1,0 +1,154 @@
+"""Turn one `make bench` run's figures into a Markdown report with PNG charts.
+
+`python bench/report.py bench/results/<date>.json` writes `<date>.md` beside it, its charts under
+`<date>/`, and a copy of the report as `latest.md` (the README links that one).
+
+What a benchmark may put in its JSON for the report, besides its raw figures:
+- `"headline"`: `[{"figure": str, "value": number | str, "unit"?: str, "target"?: str}]`, the rows
+  of the summary table at the top;
+- `"charts"`: `[{"title": str, "unit": str, "bars": {label: number}}]` or with
+  `"groups": {group: {label: number}}` for grouped bars (e.g. concurrency levels side by side),
+  and `"log": true` for a logarithmic axis.
+Everything else is shown as a flat table of its figures.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+REPORT_KEYS = {"headline", "charts"}
+MAX_ROWS_PER_BENCHMARK = 80
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chart"
+
+
+def flatten(figures: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted path, leaf value) pairs of nested figures, lists of scalars kept whole."""
+    if isinstance(figures, Mapping):
+        for key, value in figures.items():
+            if not prefix and key in REPORT_KEYS:
+                continue
+            yield from flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(figures, list) and any(isinstance(item, Mapping | list) for item in figures):
+        for index, item in enumerate(figures):
+            yield from flatten(item, f"{prefix}[{index}]")
+    else:
+        yield prefix, figures
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1:
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def draw_chart(chart: Mapping[str, Any], target: Path) -> None:
+    """A horizontal bar chart (or grouped bars) of one benchmark comparison."""
+    groups: dict[str, dict[str, float]] = chart.get("groups") or {"": chart.get("bars", {})}
+    labels = list(dict.fromkeys(label for bars in groups.values() for label in bars))
+    figure, axes = plt.subplots(figsize=(8, 0.5 + 0.45 * len(labels) * max(1, len(groups))))
+    height = 0.8 / max(1, len(groups))
+    for offset, (group, bars) in enumerate(groups.items()):
+        positions = [index + offset * height for index in range(len(labels))]
+        values = [float(bars.get(label, 0.0)) for label in labels]
+        drawn = axes.barh(positions, values, height=height, label=group or None)
+        axes.bar_label(drawn, labels=[format_value(value) for value in values], padding=3)
+    axes.set_yticks([index + (len(groups) - 1) * height / 2 for index in range(len(labels))])
+    axes.set_yticklabels(labels)
+    axes.invert_yaxis()
+    if chart.get("log"):
+        axes.set_xscale("log")
+    axes.set_xlabel(chart.get("unit", ""))
+    axes.set_title(chart["title"])
+    axes.margins(x=0.18)
+    if len(groups) > 1:
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
+    figure.tight_layout()
+    figure.savefig(target, dpi=110)
+    plt.close(figure)
+
+
+def headline_rows(benchmarks: Mapping[str, Any]) -> list[str]:
+    rows = ["| benchmark | figure | value | target |", "|---|---|---|---|"]
+    for name, figures in benchmarks.items():
+        if not isinstance(figures, Mapping):
+            continue
+        if "failed" in figures:
+            rows.append(f"| {name} | **failed** | {figures['failed']} | |")
+        for item in figures.get("headline", []):
+            value = f"{format_value(item['value'])} {item.get('unit', '')}".strip()
+            rows.append(f"| {name} | {item['figure']} | {value} | {item.get('target', '')} |")
+    return rows
+
+
+def write_report(results_path: Path) -> Path:
+    """Write the Markdown report (and charts) for one results file; return the report's path."""
+    results = json.loads(results_path.read_text())
+    stem = results_path.stem
+    chart_dir = results_path.parent / stem
+    shutil.rmtree(chart_dir, ignore_errors=True)
+    chart_dir.mkdir(parents=True)
+    benchmarks: dict[str, Any] = results.get("benchmarks", {})
+    lines = [
+        f"# Trivium benchmarks, {stem}",
+        "",
+        f"Run started {results.get('started', '?')} on {results.get('machine', 'this machine')}. "
+        "Every figure below comes from this run; medians and p99 over repeated rounds, ratios "
+        "measured side by side in the same run.",
+        "",
+        "## Summary",
+        "",
+        *headline_rows(benchmarks),
+    ]
+    for name, figures in benchmarks.items():
+        lines += ["", f"## {name}", ""]
+        if not isinstance(figures, Mapping):
+            continue
+        for chart in figures.get("charts", []):
+            image = chart_dir / f"{slug(name)}-{slug(chart['title'])}.png"
+            draw_chart(chart, image)
+            lines += [f"![{chart['title']}]({stem}/{image.name})", ""]
+        rows = list(flatten(figures))
+        lines += ["| figure | value |", "|---|---|"]
+        lines += [
+            f"| {path} | {format_value(value)} |" for path, value in rows[:MAX_ROWS_PER_BENCHMARK]
+        ]
+        if len(rows) > MAX_ROWS_PER_BENCHMARK:
+            lines.append(
+                f"| … | {len(rows) - MAX_ROWS_PER_BENCHMARK} more in {results_path.name} |"
+            )
+    report = results_path.with_suffix(".md")
+    report.write_text("\n".join(lines) + "\n")
+    latest = results_path.parent / "latest.md"
+    latest.write_text(report.read_text())
+    return report
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: report.py bench/results/<date>.json\n")
+        return 2
+    report = write_report(Path(sys.argv[1]))
+    sys.stdout.write(f"Report written to {report}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
