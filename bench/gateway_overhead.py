@@ -1,0 +1,310 @@
+"""What the local gateway adds to a call: latency and throughput through the gateway versus
+calling the experience API directly, in both plugin modes.
+
+Set-up (all on 127.0.0.1, each a separate process): a private redis-server, a stand-in
+experience API (`_gateway_apps.py`: verifies the service token, answers a small JSON document),
+and two local gateways running the repository's kong.yml pointed at it, one per plugin mode
+(`plugin-server`: Kong's real Python plugin server over its socket; `in-process`). The partner
+quotas are raised so that the load measures overhead, not refusals, and a healthy Salesforce API
+budget is published so the budget guard takes its usual path. The load comes from aiohttp in
+this process.
+
+Paths: `direct` (the experience API with a token minted here), `partner` (GET /partner/v1/account
+with an API key: key-auth, cors, request-size-limiting, partner-quota, salesforce-budget-guard,
+signed-identity, correlation-id) and `mobile` (GET /mobile/v1/accounts/1 with a rep JWT: jwt,
+rate-limiting on Redis, request-size-limiting, signed-identity, correlation-id).
+Figures per path, medians over rounds interleaved across paths: p50/p99 at concurrency 1,
+requests/s and p50/p99 at concurrency 32, the overhead of each (gateway minus direct), and the
+PDK calls per request the Python plugins made (from the gateway's metrics).
+On a 2-core machine the load generator, the gateway, the plugin server, the upstream and Redis
+share the cores: compare rows with each other. The whole run takes about 70 s.
+
+Run: `.venv/bin/python bench/gateway_overhead.py [--json PATH]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import jwt
+import redis
+import yaml
+from trivium_gateway.render import dump_config, render_config
+from trivium_gateway.settings import GATEWAY_DIR
+
+from trivium.redis_discovery import start_redis_server
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.services import RunningService, start_service
+
+BENCH_DIR = Path(__file__).resolve().parent
+SECRET = "bench-service-token-secret-0123456789abcdef"
+MODES = ("plugin-server", "in-process")
+ROUNDS = 3
+WARMUP_REQUESTS = 300
+SEQUENTIAL_REQUESTS = 500
+CONCURRENCY = 32
+THROUGHPUT_SECONDS = 2.5
+PDK_SAMPLE_REQUESTS = 200
+BUDGET_KEY = "trivium:salesforce:api-budget"
+
+Samples = list[float]
+
+
+def gateway_config(upstream_url: str, redis_url: str, folder: Path) -> Path:
+    """kong.yml pointed at the stand-in, with quotas out of the benchmark's way."""
+    document = render_config(
+        yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text()),
+        upstreams={
+            name: upstream_url
+            for name in ("partner-portal-experience", "partner-portal-page", "mobile-experience")
+        },
+        redis_url=redis_url,
+    )
+    for service in document["services"]:
+        for holder in [service, *service.get("routes", [])]:
+            for plugin in holder.get("plugins") or []:
+                if plugin["name"] == "partner-quota":
+                    for plan in plugin["config"]["plans"].values():
+                        plan.update(second=10_000_000, minute=100_000_000)
+                if plugin["name"] == "rate-limiting":
+                    plugin["config"].update(minute=100_000_000, hour=100_000_000)
+    path = folder / "kong.yml"
+    path.write_text(dump_config(document))
+    return path
+
+
+def credentials() -> tuple[str, str]:
+    """The gold partner's API key and a sales rep's JWT, from kong.yml's demo consumers."""
+    consumers = yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())["consumers"]
+    key = next(c for c in consumers if "plan-gold" in c.get("tags", []))["keyauth_credentials"]
+    secret = next(c for c in consumers if c.get("jwt_secrets"))["jwt_secrets"][0]
+    now = int(time.time())
+    token = jwt.encode(
+        {"iss": secret["key"], "sub": "anna.becker", "iat": now, "exp": now + 3000},
+        secret["secret"],
+        algorithm=secret["algorithm"],
+    )
+    return key[0]["key"], token
+
+
+async def one(session: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> float | None:
+    started = time.perf_counter()
+    try:
+        async with session.get(url, headers=headers) as response:
+            await response.read()
+            ok = response.status == 200
+    except aiohttp.ClientError:
+        ok = False
+    return time.perf_counter() - started if ok else None
+
+
+async def sequential(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], count: int
+) -> tuple[Samples, int]:
+    samples: Samples = []
+    failed = 0
+    for _ in range(count):
+        took = await one(session, url, headers)
+        if took is None:
+            failed += 1
+        else:
+            samples.append(took)
+    return samples, failed
+
+
+async def concurrent(
+    session: aiohttp.ClientSession, url: str, headers: dict[str, str], seconds: float
+) -> tuple[float, Samples, int]:
+    samples: Samples = []
+    failed = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal failed
+        while time.perf_counter() < deadline:
+            took = await one(session, url, headers)
+            if took is None:
+                failed += 1
+            else:
+                samples.append(took)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return len(samples) / (time.perf_counter() - started), samples, failed
+
+
+def percentile(samples: Samples, fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)] * 1000
+
+
+async def pdk_calls(session: aiohttp.ClientSession, gateway: str) -> float:
+    async with session.get(gateway + "/metrics") as response:
+        text = await response.text()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("trivium_gateway_pdk_calls_total{")
+    )
+
+
+async def measure(
+    paths: dict[str, tuple[str, dict[str, str]]], gateways: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    low: dict[str, list[Samples]] = {path: [] for path in paths}
+    high: dict[str, list[Samples]] = {path: [] for path in paths}
+    rates: dict[str, list[float]] = {path: [] for path in paths}
+    failures = dict.fromkeys(paths, 0)
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY * 2)
+    figures: dict[str, dict[str, float]] = {}
+    async with aiohttp.ClientSession(connector=connector) as session:
+        for url, headers in paths.values():
+            await sequential(session, url, headers, WARMUP_REQUESTS)
+            await concurrent(session, url, headers, 0.5)
+        for _ in range(ROUNDS):
+            for path, (url, headers) in paths.items():
+                samples, failed = await sequential(session, url, headers, SEQUENTIAL_REQUESTS)
+                low[path].append(samples)
+                failures[path] += failed
+            for path, (url, headers) in paths.items():
+                rate, samples, failed = await concurrent(session, url, headers, THROUGHPUT_SECONDS)
+                rates[path].append(rate)
+                high[path].append(samples)
+                failures[path] += failed
+        for path in paths:
+            figures[path] = {
+                "p50_ms_c1": statistics.median(percentile(s, 0.5) for s in low[path]),
+                "p99_ms_c1": statistics.median(percentile(s, 0.99) for s in low[path]),
+                "rps_c32": statistics.median(rates[path]),
+                "p50_ms_c32": statistics.median(percentile(s, 0.5) for s in high[path]),
+                "p99_ms_c32": statistics.median(percentile(s, 0.99) for s in high[path]),
+                "failed": failures[path],
+            }
+        for path, (url, headers) in paths.items():
+            mode = path.split(" ", 1)[0]
+            if mode in gateways:
+                before = await pdk_calls(session, gateways[mode])
+                await sequential(session, url, headers, PDK_SAMPLE_REQUESTS)
+                after = await pdk_calls(session, gateways[mode])
+                figures[path]["pdk_calls_per_request"] = (after - before) / PDK_SAMPLE_REQUESTS
+    direct = figures["direct"]
+    for path, figure in figures.items():
+        if path != "direct":
+            for key in ("p50_ms_c1", "p99_ms_c1", "p50_ms_c32"):
+                figure["overhead_" + key] = figure[key] - direct[key]
+    return figures
+
+
+def render(figures: dict[str, dict[str, float]]) -> str:
+    columns = (
+        ("p50 c1", "p50_ms_c1", 2), ("p99 c1", "p99_ms_c1", 2),
+        ("+p50 c1", "overhead_p50_ms_c1", 2), ("req/s c32", "rps_c32", 0),
+        ("p50 c32", "p50_ms_c32", 2), ("p99 c32", "p99_ms_c32", 2),
+        ("+p50 c32", "overhead_p50_ms_c32", 2), ("PDK/req", "pdk_calls_per_request", 1),
+        ("failed", "failed", 0),
+    )  # fmt: skip
+    header = f"{'path':<24}" + "".join(f"{title:>10}" for title, _, _ in columns) + "\n"
+    lines = [header, "-" * (len(header) - 1) + "\n"]
+    for path, figure in figures.items():
+        cells = "".join(
+            f"{figure[key]:>10.{digits}f}" if key in figure else f"{'-':>10}"
+            for _, key, digits in columns
+        )
+        lines.append(f"{path:<24}{cells}\n")
+    lines.append("times in ms; +p50: the gateway's overhead over `direct`.\n")
+    return "".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    env = {"PYTHONPATH": str(BENCH_DIR), "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET}
+    services: list[RunningService] = []
+    with tempfile.TemporaryDirectory(prefix="trivium-gw-bench-") as scratch:
+        folder = Path(scratch)
+        redis_server = start_redis_server(folder / "redis")
+        try:
+            upstream = start_service(
+                "_gateway_apps:create_upstream", name="upstream", log_dir=folder, env=env
+            )
+            services.append(upstream)
+            config = gateway_config(upstream.url, redis_server.url, folder)
+            client = redis.Redis.from_url(redis_server.url)
+            client.hset(
+                BUDGET_KEY,
+                mapping={
+                    "used": 1000,
+                    "max": 15000,
+                    "remaining": 14000,
+                    "observed_at": time.time(),
+                },
+            )
+            client.close()
+            gateways: dict[str, str] = {}
+            for mode in MODES:
+                gateway = start_service(
+                    "trivium_gateway.main:create_app",
+                    name=f"gateway-{mode}",
+                    log_dir=folder,
+                    env={
+                        **env,
+                        "REDIS_URL": redis_server.url,
+                        "GATEWAY_CONFIG_PATH": str(config),
+                        "GATEWAY_PLUGIN_MODE": mode,
+                        "TRIVIUM_LOG_LEVEL": "WARNING",
+                    },
+                )
+                services.append(gateway)
+                gateways[mode] = gateway.url
+            api_key, rep_jwt = credentials()
+            issuer = ServiceTokenIssuer(issuer="gateway", secret=SECRET, ttl_seconds=3600)
+            direct_token = issuer.token_for(
+                "partner-portal-experience", claims={"consumer": "partner-nordwind"}
+            )
+            paths: dict[str, tuple[str, dict[str, str]]] = {
+                "direct": (
+                    upstream.url + "/partner/v1/account",
+                    {"Authorization": f"Bearer {direct_token}"},
+                )
+            }
+            for mode, url in gateways.items():
+                paths[f"{mode} partner"] = (url + "/partner/v1/account", {"apikey": api_key})
+                paths[f"{mode} mobile"] = (
+                    url + "/mobile/v1/accounts/1",
+                    {"Authorization": f"Bearer {rep_jwt}"},
+                )
+            figures = asyncio.run(measure(paths, gateways))
+            for service in services:
+                if any(f["failed"] for f in figures.values()):
+                    sys.stderr.write(f"--- {service.name} ---\n{service.log_tail(30)}\n")
+        finally:
+            for service in reversed(services):
+                service.stop()
+            redis_server.stop()
+    sys.stdout.write(render(figures))
+    sys.stdout.write(f"({time.perf_counter() - started:.0f} s, {os.cpu_count()} CPUs)\n")
+    if args.json:
+        config_figures = {
+            "rounds": ROUNDS,
+            "sequential_requests": SEQUENTIAL_REQUESTS,
+            "concurrency": CONCURRENCY,
+            "throughput_seconds": THROUGHPUT_SECONDS,
+            "cpus": os.cpu_count(),
+        }
+        args.json.write_text(json.dumps({"config": config_figures, "results": figures}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

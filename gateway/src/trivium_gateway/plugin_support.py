@@ -1,0 +1,95 @@
+"""What Trivium's Python Kong plugins share: the consumer's plan, Redis clients, problem bodies,
+and their decision counters.
+
+Plugins run inside Kong's Python plugin server (or in-process in the local gateway), in worker
+threads or greenlets, and call Redis synchronously: one pooled client per Redis URL per process.
+Their counters live in `PLUGIN_REGISTRY`, not the process-wide registry: in the plugin server they
+are exported on their own (a metrics port, or prometheus_client's multiprocess files that the
+local gateway reads), and the plugin files import them from here because Kong's loader executes
+a plugin file again each time it loads it, which would register a family twice.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from prometheus_client import CollectorRegistry, Counter
+
+from trivium.problems import PROBLEM_BASE_URI, problem_document
+
+PLAN_TAG_PREFIX = "plan-"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+PLUGIN_REGISTRY = CollectorRegistry(auto_describe=True)
+QUOTA_DECISIONS = Counter(
+    "trivium_gateway_quota_decisions_total",
+    "Partner quota decisions by plan and outcome (allowed, limited, fail_open, fail_closed).",
+    ["plan", "outcome"],
+    registry=PLUGIN_REGISTRY,
+)
+BUDGET_GUARD_DECISIONS = Counter(
+    "trivium_gateway_budget_guard_decisions_total",
+    "Salesforce budget guard decisions by plan and outcome "
+    "(passed, shed, unknown_budget, fail_open, fail_closed).",
+    ["plan", "outcome"],
+    registry=PLUGIN_REGISTRY,
+)
+
+_clients: dict[tuple[str, int], redis.Redis] = {}
+_clients_lock = threading.Lock()
+
+
+def plan_of(consumer: Mapping[str, Any] | None, *, default: str | None = None) -> str | None:
+    """The plan a consumer is tagged with (`plan-gold` → `gold`), else `default`."""
+    for tag in (consumer or {}).get("tags") or ():
+        if (
+            isinstance(tag, str)
+            and tag.startswith(PLAN_TAG_PREFIX)
+            and len(tag) > len(PLAN_TAG_PREFIX)
+        ):
+            return tag[len(PLAN_TAG_PREFIX) :]
+    return default
+
+
+def redis_client(url: str, *, timeout_ms: int) -> redis.Redis:
+    """A pooled Redis client for `url`, shared by every plugin instance of this process."""
+    key = (url, timeout_ms)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            timeout = timeout_ms / 1000
+            client = redis.Redis.from_url(
+                url,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                health_check_interval=30,
+            )
+            _clients[key] = client
+        return client
+
+
+def problem_json(
+    *,
+    slug: str,
+    title: str,
+    status: int,
+    detail: str,
+    instance: str | None,
+    correlation_id: str | None,
+    extensions: Mapping[str, Any] | None = None,
+) -> str:
+    """An RFC 9457 body in Trivium's shape, as the JSON text a plugin hands to Kong."""
+    document = problem_document(
+        type_uri=PROBLEM_BASE_URI + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        correlation_id=correlation_id,
+        extensions=extensions,
+    )
+    return json.dumps(document, separators=(",", ":"))

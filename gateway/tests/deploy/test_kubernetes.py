@@ -1,0 +1,159 @@
+"""deploy/kubernetes (Kustomize base and production overlay), checked statically."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from trivium_gateway.render import render_config
+from trivium_gateway.settings import GATEWAY_DIR
+
+DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
+BASE = DEPLOY / "kubernetes" / "base"
+OVERLAY = DEPLOY / "kubernetes" / "overlays" / "production"
+CLUSTER_UPSTREAMS = {
+    "partner-portal-experience": "http://partner-portal-experience:8102",
+    "partner-portal-page": "http://partner-portal-experience:8102",
+    "mobile-experience": "http://mobile-experience:8101",
+}
+
+
+def objects():
+    kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
+    found = []
+    for resource in kustomization["resources"]:
+        found += [doc for doc in yaml.safe_load_all((BASE / resource).read_text()) if doc]
+    return found
+
+
+def by_kind(kind):
+    return {o["metadata"]["name"]: o for o in objects() if o["kind"] == kind}
+
+
+class TestKustomization:
+    @pytest.mark.parametrize("folder", [BASE, OVERLAY])
+    def test_lists_existing_files(self, folder):
+        kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+        listed = list(kustomization.get("resources", []))
+        listed += [p["path"] for p in kustomization.get("patches", []) if "path" in p]
+        for generator in kustomization.get("configMapGenerator", []):
+            listed += generator["files"]
+
+        for entry in listed:
+            assert (folder / entry).exists(), entry
+
+    def test_every_object_is_well_formed(self):
+        for item in objects():
+            assert {"apiVersion", "kind", "metadata"} <= set(item), item
+            assert item["metadata"].get("name"), item
+            if item["kind"] != "ConfigMap":
+                assert "spec" in item, item["metadata"]["name"]
+
+    @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+    @pytest.mark.parametrize("folder", [BASE, OVERLAY])
+    def test_kustomize_builds(self, folder):
+        built = subprocess.run(
+            ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, timeout=60
+        )
+
+        assert built.returncode == 0, built.stderr
+        names = {(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(built.stdout)}
+        assert ("Deployment", "kong") in names
+        assert (("Deployment", "salesforce-emulator") in names) is (folder == BASE)
+
+
+class TestDeployments:
+    def test_every_service_has_a_deployment_and_a_service(self, services):
+        assert set(by_kind("Deployment")) == {*services, "kong", "redis"}
+        assert set(by_kind("Service")) == {*services, "kong", "redis"}
+
+    def test_ports_probes_resources_selectors(self, services):
+        deployments, kube_services = by_kind("Deployment"), by_kind("Service")
+        for name, (_, port) in services.items():
+            template = deployments[name]["spec"]["template"]
+            (container,) = template["spec"]["containers"]
+            labels = template["metadata"]["labels"].items()
+
+            assert deployments[name]["spec"]["selector"]["matchLabels"].items() <= labels, name
+            assert kube_services[name]["spec"]["selector"].items() <= labels, name
+            assert container["ports"] == [{"name": "http", "containerPort": port}], name
+            assert kube_services[name]["spec"]["ports"][0]["port"] == port, name
+            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+            assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"]), name
+            assert container["image"] == f"trivium/{name}:latest", name
+
+    def test_secret_comes_from_a_secret(self, services, emulators):
+        deployments = by_kind("Deployment")
+        for name in services.keys() - emulators:
+            (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+            secret = {item["name"]: item for item in container["env"]}[
+                "TRIVIUM_SERVICE_TOKEN_SECRET"
+            ]
+
+            assert secret == {
+                "name": "TRIVIUM_SERVICE_TOKEN_SECRET",
+                "valueFrom": {
+                    "secretKeyRef": {"name": "trivium-secrets", "key": "service-token-secret"}
+                },
+            }, name
+
+    def test_urls_name_services_on_their_ports(self, services):
+        for name, deployment in by_kind("Deployment").items():
+            for container in deployment["spec"]["template"]["spec"]["containers"]:
+                for item in container.get("env", []):
+                    value = str(item.get("value", ""))
+                    for host, (_, port) in services.items():
+                        if f"//{host}:" in value:
+                            assert f"//{host}:{port}" in value, f"{name}.{item['name']}"
+
+    def test_autoscalers_target_existing_deployments(self):
+        deployments = by_kind("Deployment")
+        autoscalers = by_kind("HorizontalPodAutoscaler")
+
+        assert {"kong", "mobile-experience", "partner-portal-experience"} <= set(autoscalers)
+        for name, autoscaler in autoscalers.items():
+            assert autoscaler["spec"]["scaleTargetRef"]["name"] in deployments, name
+            assert 1 <= autoscaler["spec"]["minReplicas"] <= autoscaler["spec"]["maxReplicas"]
+
+
+class TestKong:
+    def test_kong_runs_declarative_config_from_a_config_map(self):
+        kong = by_kind("Deployment")["kong"]
+        spec = kong["spec"]["template"]["spec"]
+        (container,) = spec["containers"]
+        env = {item["name"]: item for item in container["env"]}
+        kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
+
+        assert spec["volumes"] == [
+            {"name": "declarative", "configMap": {"name": "kong-declarative"}}
+        ]
+        assert env["KONG_DECLARATIVE_CONFIG"]["value"] == "/kong/declarative/kong.yml"
+        assert "secretKeyRef" in env["TRIVIUM_SERVICE_TOKEN_SECRET"]["valueFrom"]
+        assert kustomization["configMapGenerator"] == [
+            {"name": "kong-declarative", "files": ["kong/kong.yml"]}
+        ]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/status/ready"
+
+    def test_config_map_is_gateway_kong_yml_rendered_for_the_cluster(self):
+        source = yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())
+        expected = render_config(
+            source, upstreams=CLUSTER_UPSTREAMS, redis_url="redis://redis:6379/0"
+        )
+
+        assert yaml.safe_load((BASE / "kong" / "kong.yml").read_text()) == expected
+
+    def test_kong_is_the_way_in(self):
+        services = by_kind("Service")
+
+        assert services["kong"]["spec"]["type"] == "LoadBalancer"
+        assert all(
+            service["spec"].get("type", "ClusterIP") == "ClusterIP"
+            for name, service in services.items()
+            if name != "kong"
+        )

@@ -1,0 +1,113 @@
+"""key-auth for partners and jwt for sales reps, through the gateway, in both plugin modes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.asyncio
+
+
+class TestPartnerKeyAuth:
+    async def test_no_key(self, gateway):
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/partner/v1/account")
+
+        assert response.status_code == 401
+        assert response.json()["message"] == "No API key found in request"
+        assert response.headers["www-authenticate"] == 'Key realm="trivium"'
+        assert response.json()["request_id"] == response.headers["x-correlation-id"]
+
+    async def test_bad_key(self, gateway):
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/partner/v1/account", headers={"apikey": "not-a-key"})
+
+        assert response.status_code == 401
+        assert response.json()["message"] == "Unauthorized"
+
+    async def test_key_in_query_is_not_accepted(self, gateway, api_keys):
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get(f"/partner/v1/account?apikey={api_keys['gold']}")
+
+        assert response.status_code == 401
+
+    async def test_duplicate_keys(self, gateway, api_keys):
+        headers = [("apikey", api_keys["gold"]), ("apikey", api_keys["bronze"])]
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/partner/v1/account", headers=headers)
+
+        assert response.status_code == 401
+        assert response.json()["message"] == "Duplicate API key found"
+
+    async def test_valid_key_reaches_the_upstream_without_the_key(self, gateway, api_keys):
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+
+        assert response.status_code == 200
+        seen = response.json()
+        assert "apikey" not in seen["headers"]
+        assert seen["headers"]["x-consumer-username"] == ["partner-nordwind"]
+        assert seen["identity"]["partnerAccountNumber"] == "P-1001"
+
+
+class TestMobileJwt:
+    async def test_valid_token(self, gateway, rep_token):
+        headers = {"Authorization": f"Bearer {rep_token()}"}
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/mobile/v1/accounts", headers=headers)
+
+        assert response.status_code == 200
+        assert response.json()["identity"]["salesforceUsername"] == "anna.becker@trivium.demo"
+
+    async def test_no_token(self, gateway):
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/mobile/v1/accounts")
+
+        assert response.status_code == 401
+        assert response.json()["message"] == "Unauthorized"
+
+    async def test_expired_token(self, gateway, rep_token):
+        headers = {"Authorization": f"Bearer {rep_token(expires_in=-5)}"}
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/mobile/v1/accounts", headers=headers)
+
+        assert response.status_code == 401
+        assert response.json() == {"exp": "token expired"}
+
+    async def test_token_signed_with_another_key(self, gateway, rep_token):
+        forged = rep_token(secret="an-attacker-secret-of-sufficient-length-0001")
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {forged}"}
+            )
+
+        assert response.status_code == 401
+        assert response.json()["message"] == "Invalid signature"
+
+    async def test_unknown_issuer(self, gateway, rep_token):
+        token = rep_token(iss="someone-else")
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
+            )
+
+        assert response.status_code == 401
+        assert response.json()["message"] == "No credentials found for given 'iss'"
+
+    async def test_lifetime_over_the_maximum(self, gateway, rep_token):
+        token = rep_token(expires_in=7200)
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
+            )
+
+        assert response.status_code == 401
+        assert response.json() == {"exp": "exceeds maximum allowed expiration"}
+
+    async def test_malformed_token(self, gateway):
+        headers = {"Authorization": "Bearer not.a-token"}
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/mobile/v1/accounts", headers=headers)
+
+        assert response.status_code == 401
+        assert response.json()["message"].startswith("Bad token")

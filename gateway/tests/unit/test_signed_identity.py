@@ -1,0 +1,106 @@
+"""signed-identity's pure functions, and its access phase against a recording PDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from trivium.service_auth import ServiceTokenVerifier
+
+SECRET = "unit-test-service-token-secret-0123456789"
+CONSUMER = {
+    "id": "c-1",
+    "username": "partner-alpen",
+    "custom_id": "P-1002",
+    "tags": ["trivium", "partner", "plan-silver"],
+}
+
+
+class RecordingKong:
+    """The part of kong-pdk's `kong` object the plugin uses, recording what it is asked."""
+
+    def __init__(self, consumer: dict[str, Any] | None) -> None:
+        self.upstream: dict[str, str | None] = {}
+        kong = self
+
+        class Client:
+            @staticmethod
+            def get_consumer() -> dict[str, Any] | None:
+                return consumer
+
+        class Request:
+            @staticmethod
+            def set_header(name: str, value: str) -> None:
+                kong.upstream[name] = value
+
+            @staticmethod
+            def clear_header(name: str) -> None:
+                kong.upstream[name] = None
+
+        class Service:
+            request = Request
+
+        self.client = Client
+        self.service = Service
+
+
+def config(**changes):
+    return {
+        "audience": "partner-portal-experience",
+        "secret": SECRET,
+        "issuer": "gateway",
+        "ttl_seconds": 300,
+        "custom_id_claim": "partnerAccountNumber",
+        **changes,
+    }
+
+
+class TestIdentityClaims:
+    def test_partner(self, signed_identity):
+        claims = signed_identity.identity_claims(CONSUMER, custom_id_claim="partnerAccountNumber")
+
+        assert claims == {
+            "consumer": "partner-alpen",
+            "consumerId": "c-1",
+            "partnerAccountNumber": "P-1002",
+            "plan": "silver",
+        }
+
+    def test_absent_values_are_left_out(self, signed_identity):
+        claims = signed_identity.identity_claims({"id": "c-2"}, custom_id_claim="customId")
+
+        assert claims == {"consumerId": "c-2"}
+
+
+class TestCheckConfig:
+    def test_short_secret(self, signed_identity):
+        with pytest.raises(ValueError, match="at least 32"):
+            signed_identity.check_config(config(secret="short"))
+
+    def test_blank_audience(self, signed_identity):
+        with pytest.raises(ValueError, match="audience"):
+            signed_identity.check_config(config(audience=" "))
+
+
+class TestAccess:
+    def test_authenticated_consumer_is_signed_for(self, signed_identity):
+        kong = RecordingKong(CONSUMER)
+
+        signed_identity.Plugin(config()).access(kong)
+
+        scheme, token = kong.upstream["Authorization"].split(" ")
+        caller = ServiceTokenVerifier(audience="partner-portal-experience", secret=SECRET).verify(
+            token
+        )
+        assert scheme == "Bearer"
+        assert caller.service == "gateway"
+        assert caller.claims["partnerAccountNumber"] == "P-1002"
+        assert list(kong.upstream) == ["Authorization"]
+
+    def test_without_consumer_identity_headers_are_removed(self, signed_identity):
+        kong = RecordingKong(None)
+
+        signed_identity.Plugin(config()).access(kong)
+
+        assert kong.upstream == dict.fromkeys(signed_identity.IDENTITY_HEADERS)
