@@ -605,6 +605,19 @@ class TestCreateFromSettings:
             with pytest.raises(CircuitOpenError):
                 await client.get("/thing")
 
+    @pytest.mark.asyncio
+    async def test_a_long_retry_after_is_passed_on_not_waited_out(self, backend: Backend) -> None:
+        backend.script(Answer(503, headers={"Retry-After": "20"}))
+        async with create_http_client_from_settings(
+            ServiceSettings(http_max_retries=2),
+            backend="from-settings-retry-after",
+            base_url=backend.url,
+            max_retry_after_seconds=1.0,
+        ) as client:
+            response = await client.get("/thing")
+        assert (response.status_code, response.headers["retry-after"]) == (503, "20")
+        assert len(backend.calls) == 1
+
 
 def problem_app(call: Callable[[], Awaitable[httpx.Response]]) -> FastAPI:
     app = FastAPI()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis.exceptions
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,6 +15,7 @@ from trivium.problems import (
     PROBLEM_CONTENT_TYPE,
     FieldError,
     Problem,
+    ServiceUnavailable,
     ValidationFailed,
     problem_document,
     problem_for_status,
@@ -74,8 +76,20 @@ async def _handle_http_exception(request: Request, exc: Exception) -> ProblemRes
     return ProblemResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _handle_store_unreachable(request: Request, exc: Exception) -> ProblemResponse:
+    # Redis restarting or failing over is an outage the client can wait out, not a bug.
+    problem = ServiceUnavailable(
+        "A data store of this service is unreachable; retry shortly.",
+        headers={"Retry-After": "1"},
+    )
+    return problem_response(problem, request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Make Problems, validation errors and HTTP errors answer as problem+json."""
+    """Make Problems, validation errors, HTTP errors and an unreachable Redis answer as
+    problem+json."""
     app.add_exception_handler(Problem, _handle_problem)
+    app.add_exception_handler(redis.exceptions.ConnectionError, _handle_store_unreachable)
+    app.add_exception_handler(redis.exceptions.TimeoutError, _handle_store_unreachable)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)

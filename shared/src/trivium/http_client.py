@@ -355,6 +355,7 @@ def create_http_client_from_settings(
     transport: TransportName = "aiohttp",
     max_connections: int = 100,
     headers: Mapping[str, str] | None = None,
+    max_retry_after_seconds: float = 30.0,
 ) -> httpx.AsyncClient:
     """`create_http_client` with the timeout, retry and breaker settings every service shares."""
     return create_http_client(
@@ -370,6 +371,7 @@ def create_http_client_from_settings(
         transport=transport,
         max_connections=max_connections,
         headers=headers,
+        max_retry_after_seconds=max_retry_after_seconds,
     )
 
 

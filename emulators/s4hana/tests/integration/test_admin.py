@@ -22,6 +22,7 @@ from ..support import (
     USER,
     Sap,
     order_body,
+    partner_body,
     sap_error,
 )
 
@@ -61,6 +62,7 @@ class TestAdminToken:
             "jitterMs": 0.0,
             "errorRate": 0.0,
             "outage": False,
+            "methods": [],
         }
 
 
@@ -71,6 +73,15 @@ class TestChaos:
         sap_error(await sap.get(f"{BP}/A_BusinessPartner('1000001')"), 503)
         assert (await sap.delete("/__admin/chaos", headers=ADMIN)).status_code == 204
         assert (await sap.get(f"{BP}/A_BusinessPartner('1000001')")).status_code == 200
+
+    @pytest.mark.asyncio
+    async def test_error_rate_limited_to_writes_lets_reads_through(self, sap: Sap) -> None:
+        changed = await sap.put(
+            "/__admin/chaos", json={"errorRate": 1.0, "methods": ["POST"]}, headers=ADMIN
+        )
+        assert changed.json()["methods"] == ["POST"]
+        assert (await sap.get(f"{BP}/A_BusinessPartner('1000001')")).status_code == 200
+        sap_error(await sap.post(f"{BP}/A_BusinessPartner", json=partner_body()), 503)
 
     @pytest.mark.asyncio
     async def test_partial_error_rate_fails_some_requests(self, sap: Sap) -> None:

@@ -97,6 +97,25 @@ class TestCreatePartner:
         assert len(found.json()["d"]["results"]) == 2
 
 
+class TestHomePageUrl:
+    @pytest.mark.asyncio
+    async def test_deep_inserted_with_the_address_and_found_by_its_text(self, sap: Sap) -> None:
+        body = partner_body("Home Page Test GmbH")
+        body["to_BusinessPartnerAddress"][0]["to_URLAddress"] = [
+            {"WebsiteURL": "https://www.homepage-test.example"}
+        ]
+        created = await sap.post(f"{BP}/A_BusinessPartner", json=body)
+        assert created.status_code == 201, created.text
+        address = created.json()["d"]["to_BusinessPartnerAddress"]["results"][0]
+        [url] = address["to_URLAddress"]["results"]
+        assert (url["OrdinalNumber"], url["IsDefaultURLAddress"]) == ("1", True)
+        found = await sap.get(
+            f"{BP}/A_AddressHomePageURL",
+            params={"$filter": "substringof('homepage-test.example',WebsiteURL) eq true"},
+        )
+        assert [row["AddressID"] for row in found.json()["d"]["results"]] == [address["AddressID"]]
+
+
 class TestChangePartner:
     @pytest.mark.asyncio
     async def test_patch_renames_partner_and_customer_without_if_match(self, sap: Sap) -> None:

@@ -84,7 +84,9 @@ def build_emulator(settings: SalesforceEmulatorSettings) -> Emulator:
     store = Store(settings.database_path)
     store.create_schema(catalog)
     events = ChangeEventLog(
-        retention_hours=settings.cdc_retention_hours, entities=settings.cdc_entities
+        retention_hours=settings.cdc_retention_hours,
+        entities=settings.cdc_entities,
+        overflow_threshold=settings.cdc_overflow_threshold,
     )
     org = Org(store, catalog, events)
     org.load_counters()

@@ -53,6 +53,12 @@ class SalesforceEmulatorSettings(ServiceSettings):
         default=DEFAULT_CDC_ENTITIES, description="Objects that publish change events."
     )
     cdc_retention_hours: float = Field(default=72.0, gt=0)
+    cdc_overflow_threshold: int = Field(
+        default=100_000,
+        ge=1,
+        description="Changes of one object in one transaction beyond this many are reported by "
+        "one GAP_OVERFLOW event instead of one event each.",
+    )
     cometd_timeout_seconds: float = Field(
         default=110.0, gt=0, description="How long a CometD /meta/connect waits for events."
     )

@@ -113,6 +113,22 @@ class TestResetAndSeed:
         assert [p["Id"] for p in again] == [p["Id"] for p in partners]
 
     @pytest.mark.asyncio
+    async def test_demo_sales_reps_own_their_accounts(
+        self, client: httpx.AsyncClient, api: httpx.AsyncClient
+    ) -> None:
+        await client.post("/__admin/seed", headers=ADMIN)
+        soql = (
+            "SELECT AccountNumber FROM Account "
+            "WHERE Owner.Username = 'anna.becker@trivium.demo' ORDER BY AccountNumber"
+        )
+        owned = (await api.get("query", params={"q": soql})).json()["records"]
+        numbers = [account["AccountNumber"] for account in owned]
+        assert numbers == [f"C-{n}" for n in range(2001, 2019)] + ["P-1001", "P-1002"]
+        soql = "SELECT Name FROM User WHERE Username = 'lukas.schmidt@trivium.demo'"
+        [rep] = (await api.get("query", params={"q": soql})).json()["records"]
+        assert rep["Name"] == "Lukas Schmidt"
+
+    @pytest.mark.asyncio
     async def test_seeded_catalog_and_quotes(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient
     ) -> None:

@@ -18,7 +18,8 @@ from erp_system.adapters.s4hana.auth import (
     ClientCredentialsAuthenticator,
 )
 from erp_system.adapters.s4hana.odata import ODataClient
-from erp_system.api import catalog, customers, sales_orders
+from erp_system.adapters.s4hana.sync import build_sync
+from erp_system.api import catalog, customers, sales_orders, sync
 from erp_system.settings import ErpSystemSettings
 from trivium.app import create_service_app
 from trivium.health import add_readiness_check, redis_check
@@ -68,6 +69,7 @@ def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
             csrf_ttl_seconds=settings.csrf_ttl_seconds,
         )
         app.state.erp = S4HanaErp(odata, settings)
+        app.state.erp_sync = build_sync(odata, settings)
         app.state.locks = RedisKeyLock(redis_client, namespace=settings.service_name)
         app.state.idempotency = IdempotencyStore.from_settings(redis_client, settings)
         add_readiness_check(app, "redis", redis_check(redis_client))
@@ -91,5 +93,6 @@ def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
     internal.include_router(catalog.router)
     internal.include_router(sales_orders.simulation_router)
     internal.include_router(sales_orders.router)
+    internal.include_router(sync.router)
     app.include_router(internal)
     return app

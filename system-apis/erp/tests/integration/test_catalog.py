@@ -95,3 +95,20 @@ class TestAvailability:
         quantities = {item["sku"]: Decimal(item["quantity"]) for item in after["items"]}
         assert quantities["MAT-0007"] >= 123
         assert quantities["MAT-0008"] == Decimal(before["items"][0]["quantity"])
+
+
+class TestPrices:
+    @pytest.mark.asyncio
+    async def test_a_customers_own_price_wins_over_the_list_price(
+        self, erp: httpx.AsyncClient
+    ) -> None:
+        skus = {"skus": "MAT-0001,MAT-0002,NO-SUCH-SKU"}
+        own = (await erp.get("/prices", params={**skus, "customerId": "1000001"})).json()
+        other = (await erp.get("/prices", params={**skus, "customerId": "1000002"})).json()
+        listed = (await erp.get("/products/MAT-0001")).json()["unitPrice"]
+        assert [item["sku"] for item in own["items"]] == ["MAT-0001", "MAT-0002", "NO-SUCH-SKU"]
+        assert other["items"][0]["unitPrice"] == listed
+        assert own["items"][0]["unitPrice"] != listed
+        assert own["items"][0]["unitPrice"]["currency"] == "EUR"
+        assert own["items"][1]["unitPrice"] == other["items"][1]["unitPrice"]
+        assert own["items"][2]["unitPrice"] is None

@@ -55,6 +55,28 @@ class TestCreateCustomer:
         assert second.status_code == 409
         assert second.json()["existingCustomerId"] == first["id"]
 
+    @pytest.mark.asyncio
+    async def test_contact_data_and_vat_id_are_stored_and_read_back(
+        self, erp: httpx.AsyncClient
+    ) -> None:
+        body = {
+            "name": "Kontakt Daten AG",
+            "externalId": external_id(),
+            "address": ADDRESS,
+            "email": "einkauf@kontakt-daten.example",
+            "phone": "+494012345678",
+            "website": "https://www.kontakt-daten.example/de",
+            "vatId": "DE811907980",
+        }
+        created = (await erp.post("/customers", json=body)).json()
+        read = (await erp.get(f"/customers/{created['id']}")).json()
+        assert (read["email"], read["phone"], read["website"], read["vatId"]) == (
+            body["email"],
+            body["phone"],
+            body["website"],
+            body["vatId"],
+        )
+
 
 class TestGetCustomer:
     @pytest.mark.asyncio
@@ -92,6 +114,36 @@ class TestSearchCustomers:
         assert len(seen) >= 3
         assert seen == sorted(set(seen))
 
+    @pytest.mark.asyncio
+    async def test_by_vat_id_and_by_website_domain(self, erp: httpx.AsyncClient) -> None:
+        tag = secrets.token_hex(4)
+        vat_id = f"ATU{int(tag, 16) % 10**8:08d}"
+        body = {
+            "name": f"Domain {tag} GmbH",
+            "externalId": external_id(),
+            "address": ADDRESS,
+            "website": f"http://shop.domain-{tag}.example",
+            "vatId": vat_id,
+        }
+        created = (await erp.post("/customers", json=body)).json()
+        # A host that merely contains the domain is no match.
+        lookalike = {**body, "externalId": external_id(), "vatId": None}
+        lookalike["website"] = f"https://notdomain-{tag}.example"
+        assert (await erp.post("/customers", json=lookalike)).status_code == 201
+        by_vat = (await erp.get("/customers", params={"vatId": vat_id.lower()})).json()
+        by_domain = (
+            await erp.get("/customers", params={"websiteDomain": f"Domain-{tag}.example"})
+        ).json()
+        both = (
+            await erp.get(
+                "/customers",
+                params={"websiteDomain": f"domain-{tag}.example", "postalCode": "99999"},
+            )
+        ).json()
+        assert [c["id"] for c in by_vat["items"]] == [created["id"]]
+        assert [c["id"] for c in by_domain["items"]] == [created["id"]]
+        assert both["items"] == []
+
 
 class TestUpdateCustomer:
     @pytest.mark.asyncio
@@ -109,6 +161,16 @@ class TestUpdateCustomer:
         assert read["name"] == change["name"]
         assert read["address"]["street"] == "Neuer Wall 1"
         assert read["blocked"] is True
+
+    @pytest.mark.asyncio
+    async def test_external_id_links_an_unlinked_customer(self, erp: httpx.AsyncClient) -> None:
+        created = (
+            await erp.post("/customers", json={"name": "Unlinked GmbH", "address": ADDRESS})
+        ).json()
+        account = external_id()
+        response = await erp.patch(f"/customers/{created['id']}", json={"externalId": account})
+        assert response.status_code == 200
+        assert response.json()["externalId"] == account
 
 
 class TestCredit:

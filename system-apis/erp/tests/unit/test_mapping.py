@@ -59,6 +59,29 @@ class TestCustomerFromPartner:
         for sap_name in ("BusinessPartner", "OrganizationBPName", "CityName", "__metadata"):
             assert sap_name not in dumped
 
+    def test_default_contact_data_and_vat_id(self) -> None:
+        partner = sap.partner()
+        address = partner["to_BusinessPartnerAddress"]["results"][0]
+        address["to_EmailAddress"] = {
+            "results": [
+                {"OrdinalNumber": "1", "EmailAddress": "old@x.example"},
+                {
+                    "OrdinalNumber": "2",
+                    "EmailAddress": "ap@x.example",
+                    "IsDefaultEmailAddress": True,
+                },
+            ]
+        }
+        address["to_URLAddress"] = {"results": [{"OrdinalNumber": "1", "WebsiteURL": "x.example"}]}
+        partner["to_Customer"]["VATRegistration"] = "DE123456789"
+        customer = customer_from_partner(partner)
+        assert (customer.email, customer.phone, customer.website, customer.vat_id) == (
+            "ap@x.example",
+            None,
+            "x.example",
+            "DE123456789",
+        )
+
     def test_deferred_children_are_absent_not_errors(self) -> None:
         customer = customer_from_partner(sap.partner(expanded=False))
         assert customer.address is None
@@ -87,6 +110,35 @@ class TestPartnerCreateBody:
         area = body["to_Customer"]["to_CustomerSalesArea"][0]
         assert (area["SalesOrganization"], area["Currency"]) == ("1010", "EUR")
         assert body["to_Customer"]["to_CustomerCompany"][0]["ReconciliationAccount"] == "12100000"
+
+    def test_contact_data_on_the_address_and_vat_id_on_the_customer(self) -> None:
+        body = partner_create_body(
+            CustomerCreate(
+                name="Contoso",
+                address=AddressInput(street="Hauptstr. 1", city="Berlin", country="DE"),
+                email="ap@contoso.example",
+                phone="+49301234567",
+                website="https://contoso.example",
+                vat_id="DE123456789",
+            ),
+            DEFAULTS,
+        )
+        address = body["to_BusinessPartnerAddress"][0]
+        assert address["to_EmailAddress"][0]["EmailAddress"] == "ap@contoso.example"
+        assert address["to_PhoneNumber"][0]["PhoneNumber"] == "+49301234567"
+        assert address["to_URLAddress"][0]["WebsiteURL"] == "https://contoso.example"
+        assert body["to_Customer"]["VATRegistration"] == "DE123456789"
+
+    def test_no_contact_data_sends_no_communication_children(self) -> None:
+        body = partner_create_body(
+            CustomerCreate(
+                name="Contoso",
+                address=AddressInput(street="Hauptstr. 1", city="Berlin", country="DE"),
+            ),
+            DEFAULTS,
+        )
+        assert "to_URLAddress" not in body["to_BusinessPartnerAddress"][0]
+        assert "VATRegistration" not in body["to_Customer"]
 
     def test_names_are_split_between_words(self) -> None:
         assert split_name("A" * 45) == ["A" * 40, "A" * 5]

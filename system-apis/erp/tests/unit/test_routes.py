@@ -204,6 +204,30 @@ class TestAvailability:
         assert (await client.get("/availability", params={"skus": too_many})).status_code == 422
 
 
+class TestPrices:
+    @pytest.mark.asyncio
+    async def test_every_sku_once_in_the_order_asked_from_one_backend_call(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2, price="12.50")
+        erp.calls = 0
+        response = await client.get(
+            "/prices", params={"skus": "TG001,UNKNOWN,TG000,TG001", "customerId": "1000001"}
+        )
+        assert response.json()["items"] == [
+            {"sku": "TG001", "unitPrice": {"amount": "12.50", "currency": "EUR"}},
+            {"sku": "UNKNOWN", "unitPrice": None},
+            {"sku": "TG000", "unitPrice": {"amount": "12.50", "currency": "EUR"}},
+        ]
+        assert erp.calls == 1
+
+    @pytest.mark.asyncio
+    async def test_bad_skus_or_customer_are_422(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/prices", params={"skus": "a b"})).status_code == 422
+        bad_customer = {"skus": "TG000", "customerId": "10/01"}
+        assert (await client.get("/prices", params=bad_customer)).status_code == 422
+
+
 class TestCreateSalesOrder:
     @pytest.mark.asyncio
     async def test_repeat_of_the_reference_returns_the_same_order_with_200(

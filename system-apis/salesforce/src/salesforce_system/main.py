@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 import redis.asyncio
 from fastapi import APIRouter, Depends, FastAPI
 
+from salesforce_system.adapters.salesforce.account_feed import AccountChangeFeed
+from salesforce_system.adapters.salesforce.account_sync import SalesforceAccountSync
 from salesforce_system.adapters.salesforce.budget import BudgetTracker
 from salesforce_system.adapters.salesforce.catalog import PricebookCatalog
 from salesforce_system.adapters.salesforce.crm import SalesforceCrm
@@ -17,7 +19,7 @@ from salesforce_system.adapters.salesforce.rest import (
     is_transient_salesforce_answer,
 )
 from salesforce_system.adapters.salesforce.session import SessionProvider
-from salesforce_system.api import accounts, limits, orders, products, quotes
+from salesforce_system.api import accounts, limits, orders, products, quotes, sync
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.app import create_service_app
 from trivium.health import add_readiness_check, http_check, redis_check
@@ -44,11 +46,12 @@ def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
             base_url=settings.login_url,
             is_retryable_response=is_transient_salesforce_answer,
         )
+        sessions = SessionProvider(
+            settings=settings, redis_client=redis_client, login_client=login_client
+        )
         rest = SalesforceRest(
             http=api_client,
-            sessions=SessionProvider(
-                settings=settings, redis_client=redis_client, login_client=login_client
-            ),
+            sessions=sessions,
             budget=BudgetTracker(redis_client),
             api_version=settings.api_version,
             call_options_client=settings.call_options_client,
@@ -67,6 +70,13 @@ def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
             currency=ORG_CURRENCY,
         )
         app.state.idempotency = IdempotencyStore.from_settings(redis_client, settings)
+        app.state.account_feed = AccountChangeFeed(
+            http=api_client,
+            sessions=sessions,
+            api_version=settings.api_version,
+            suite_client=settings.call_options_client,
+        )
+        app.state.account_sync = SalesforceAccountSync(rest=rest, currency=ORG_CURRENCY)
         add_readiness_check(app, "redis", redis_check(redis_client))
         add_readiness_check(app, "salesforce", http_check(login_client, "/services/data/"))
         try:
@@ -84,7 +94,7 @@ def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     internal = APIRouter(dependencies=[Depends(require_service_token)])
-    for module in (accounts, quotes, orders, products, limits):
+    for module in (accounts, quotes, orders, products, limits, sync):
         internal.include_router(module.router)
     app.include_router(internal)
     return app

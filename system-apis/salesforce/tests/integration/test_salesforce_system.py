@@ -68,6 +68,14 @@ class TestAccounts:
         assert response.status_code == 409
         assert response.headers["content-type"] == "application/problem+json"
 
+    async def test_delete_removes_the_account_from_the_org(
+        self, api: httpx.AsyncClient, org_query: OrgQuery
+    ) -> None:
+        account_id = (await api.post("/accounts", json={"name": "Delete Me GmbH"})).json()["id"]
+        assert (await api.delete(f"/accounts/{account_id}")).status_code == 204
+        assert await org_query(f"SELECT Id FROM Account WHERE Id = '{account_id}'") == []
+        assert (await api.delete(f"/accounts/{account_id}")).status_code == 404
+
     async def test_unknown_account_is_404(self, api: httpx.AsyncClient) -> None:
         response = await api.get("/accounts/001000000000000AAA")
         assert response.status_code == 404
@@ -84,6 +92,32 @@ class TestAccounts:
             item["stage"] not in ("Closed Won", "Closed Lost")
             for item in opportunities.json()["items"]
         )
+
+    async def test_owner_username_lists_a_reps_accounts(
+        self, api: httpx.AsyncClient, org_query: OrgQuery
+    ) -> None:
+        rep = "anna.becker@trivium.demo"
+        expected = await org_query(f"SELECT Id FROM Account WHERE Owner.Username = '{rep}'")
+        page = (await api.get("/accounts", params={"ownerUsername": rep, "limit": 200})).json()
+        assert sorted(item["id"] for item in page["items"]) == sorted(r["Id"] for r in expected)
+        assert len(page["items"]) == 20
+
+    async def test_overview_reads_account_owner_contacts_and_opportunities_in_one_call(
+        self, api: httpx.AsyncClient, admin: httpx.AsyncClient
+    ) -> None:
+        [account] = (await api.get("/accounts", params={"accountNumber": "P-1001"})).json()["items"]
+        before = (await admin.get("/limits")).json()["used"]
+        response = await api.get(f"/accounts/{account['id']}/overview", params={"contactLimit": 1})
+        after = (await admin.get("/limits")).json()["used"]
+        assert response.status_code == 200, response.text
+        overview = response.json()
+        assert overview["account"]["accountNumber"] == "P-1001"
+        assert overview["ownerUsername"] == "anna.becker@trivium.demo"
+        assert len(overview["contacts"]) == 1
+        closing = [item["closeDate"] for item in overview["openOpportunities"]]
+        assert closing == sorted(closing)
+        assert closing
+        assert after - before == 1
 
 
 class TestQuotes:
@@ -126,6 +160,58 @@ class TestOrders:
         listed = await api.get(f"/accounts/{account['id']}/orders")
         assert order["id"] in [item["id"] for item in listed.json()["items"]]
 
+    async def test_order_marks_its_quote_and_opportunity_in_the_same_call(
+        self,
+        api: httpx.AsyncClient,
+        org: httpx.AsyncClient,
+        org_query: OrgQuery,
+        admin: httpx.AsyncClient,
+    ) -> None:
+        account, opportunity, quote = await _opportunity_with_quote(api, org)
+        before = (await admin.get("/limits")).json()["used"]
+        created = await api.post(
+            "/orders",
+            json={
+                "accountId": account,
+                "effectiveDate": "2026-11-28",
+                "quoteId": quote,
+                "opportunityId": opportunity,
+                "quoteStatus": "Approved",
+                "opportunityStage": "Closed Won",
+                "items": [{"sku": "MAT-0001", "quantity": "1"}],
+            },
+        )
+        assert created.status_code == 201, created.text
+        assert (await admin.get("/limits")).json()["used"] - before == 1
+        [row] = await org_query(
+            f"SELECT Status, Opportunity.StageName FROM Quote WHERE Id = '{quote}'"
+        )
+        assert (row["Status"], row["Opportunity"]["StageName"]) == ("Approved", "Closed Won")
+
+    async def test_a_refused_mark_leaves_no_order_behind(
+        self, api: httpx.AsyncClient, org: httpx.AsyncClient, org_query: OrgQuery
+    ) -> None:
+        account, opportunity, quote = await _opportunity_with_quote(api, org)
+        response = await api.post(
+            "/orders",
+            json={
+                "accountId": account,
+                "effectiveDate": "2026-11-28",
+                "quoteId": quote,
+                "opportunityId": opportunity,
+                "purchaseOrderNumber": "PO-INT-MARK",
+                "quoteStatus": "Ordered",
+                "opportunityStage": "Closed Won",
+                "items": [{"sku": "MAT-0001", "quantity": "1"}],
+            },
+        )
+        assert response.status_code == 422, response.text
+        assert await org_query("SELECT Id FROM Order WHERE PoNumber = 'PO-INT-MARK'") == []
+        [row] = await org_query(
+            f"SELECT Status, Opportunity.StageName FROM Quote WHERE Id = '{quote}'"
+        )
+        assert (row["Status"], row["Opportunity"]["StageName"]) == ("Draft", "Prospecting")
+
     async def test_unknown_sku_is_422(self, api: httpx.AsyncClient) -> None:
         [account] = (await api.get("/accounts", params={"accountNumber": "P-1002"})).json()["items"]
         response = await api.post(
@@ -137,6 +223,31 @@ class TestOrders:
             },
         )
         assert response.status_code == 422
+
+
+async def _opportunity_with_quote(
+    api: httpx.AsyncClient, org: httpx.AsyncClient
+) -> tuple[str, str, str]:
+    """A partner account's new opportunity (Prospecting) with a draft quote."""
+    [account] = (await api.get("/accounts", params={"accountNumber": "P-1002"})).json()["items"]
+
+    async def insert(sobject: str, fields: dict[str, Any]) -> str:
+        response = await org.post(f"/services/data/v62.0/sobjects/{sobject}", json=fields)
+        assert response.status_code == 201, response.text
+        record_id: str = response.json()["id"]
+        return record_id
+
+    opportunity = await insert(
+        "Opportunity",
+        {
+            "Name": "Order marks",
+            "AccountId": account["id"],
+            "StageName": "Prospecting",
+            "CloseDate": "2026-12-31",
+        },
+    )
+    quote = await insert("Quote", {"Name": "Order marks", "OpportunityId": opportunity})
+    return account["id"], opportunity, quote
 
 
 class TestProducts:

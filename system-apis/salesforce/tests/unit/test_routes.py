@@ -11,7 +11,12 @@ import pytest_asyncio
 import redis.asyncio
 
 from salesforce_system.adapters.fake import FakeCrm
-from salesforce_system.domain.models import AccountCreate, ContactRead
+from salesforce_system.domain.models import (
+    AccountCreate,
+    ContactRead,
+    OpportunityRead,
+    QuoteRead,
+)
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.idempotency import IdempotencyStore
@@ -105,6 +110,16 @@ class TestSearchAccounts:
         response = await client.get("/accounts", params={"limit": "0"})
         assert response.status_code == 422
 
+    @pytest.mark.asyncio
+    async def test_owner_username_finds_the_owners_accounts_only(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        crm.usernames["005000000000002AAA"] = "rep@example.com"
+        mine = await crm.create_account(AccountCreate(name="Mine", owner_id="005000000000002AAA"))
+        await crm.create_account(AccountCreate(name="Theirs", owner_id="005000000000003AAA"))
+        page = await client.get("/accounts", params={"ownerUsername": "rep@example.com"})
+        assert [item["id"] for item in page.json()["items"]] == [mine.id]
+
 
 class TestCreateAccount:
     @pytest.mark.asyncio
@@ -150,6 +165,20 @@ class TestUpsertAccount:
         assert updated.json()["name"] == "Zweite"
 
 
+class TestDeleteAccount:
+    @pytest.mark.asyncio
+    async def test_deleted_then_gone(self, client: httpx.AsyncClient) -> None:
+        account_id = (await client.post("/accounts", json={"name": "Kurzlebig AG"})).json()["id"]
+        assert (await client.delete(f"/accounts/{account_id}")).status_code == 204
+        assert (await client.get(f"/accounts/{account_id}")).status_code == 404
+
+    @pytest.mark.asyncio
+    async def test_unknown_account_is_404(self, client: httpx.AsyncClient) -> None:
+        response = await client.delete("/accounts/001000000000000AAA")
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/record-not-found")
+
+
 class TestContacts:
     @pytest.mark.asyncio
     async def test_contacts_of_unknown_account_is_404(self, client: httpx.AsyncClient) -> None:
@@ -164,6 +193,46 @@ class TestContacts:
         ]
         page = (await client.get(f"/accounts/{account_id}/contacts")).json()
         assert page["items"][0]["lastName"] == "Muster"
+
+
+class TestAccountOverview:
+    @pytest.mark.asyncio
+    async def test_unknown_account_is_404(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/accounts/001000000000999AAA/overview")
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.asyncio
+    async def test_account_owner_contacts_and_opportunities_within_limits(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        crm.usernames["005000000000002AAA"] = "rep@example.com"
+        account = await crm.create_account(
+            AccountCreate(name="Overview AG", owner_id="005000000000002AAA")
+        )
+        crm.contacts[account.id] = [
+            ContactRead(id=f"00300000000000{n}AAA", account_id=account.id, last_name=name)
+            for n, name in enumerate(["Zeller", "Adam", "Meier"])
+        ]
+        crm.opportunities[account.id] = [
+            OpportunityRead(id="006000000000001AAA", name="Pumps", stage="Prospecting")
+        ]
+        response = await client.get(
+            f"/accounts/{account.id}/overview", params={"contactLimit": "2"}
+        )
+        assert response.status_code == 200
+        overview = response.json()
+        assert overview["account"]["name"] == "Overview AG"
+        assert overview["ownerUsername"] == "rep@example.com"
+        assert [c["lastName"] for c in overview["contacts"]] == ["Adam", "Meier"]
+        assert [o["name"] for o in overview["openOpportunities"]] == ["Pumps"]
+
+    @pytest.mark.asyncio
+    async def test_limit_out_of_range_is_422(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(
+            "/accounts/001000000000001AAA/overview", params={"opportunityLimit": "51"}
+        )
+        assert response.status_code == 422
 
 
 class TestOrders:
@@ -186,6 +255,44 @@ class TestOrders:
         assert order["total"] == {"amount": "50.00", "currency": "EUR"}
         fetched = await client.get(created.headers["location"])
         assert fetched.json() == order
+
+    @pytest.mark.asyncio
+    async def test_order_marks_its_quote_and_opportunity(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        [account_id] = await seed_accounts(crm, 1)
+        crm.prices["MAT-0001"] = Decimal("12.50")
+        crm.quotes["0Q0000000000001AAA"] = QuoteRead(
+            id="0Q0000000000001AAA", name="Q", status="Accepted", lines=[]
+        )
+        body = {
+            "accountId": account_id,
+            "effectiveDate": "2026-11-28",
+            "quoteId": "0Q0000000000001AAA",
+            "opportunityId": "006000000000001AAA",
+            "quoteStatus": "Ordered",
+            "opportunityStage": "Closed Won",
+            "items": [{"sku": "MAT-0001", "quantity": "1"}],
+        }
+        created = await client.post("/orders", json=body)
+        assert created.status_code == 201, created.text
+        assert crm.quotes["0Q0000000000001AAA"].status == "Ordered"
+        assert crm.opportunity_stages == {"006000000000001AAA": "Closed Won"}
+
+    @pytest.mark.asyncio
+    async def test_a_mark_without_the_record_it_marks_is_422(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = {
+            "accountId": "001000000000001AAA",
+            "effectiveDate": "2026-11-28",
+            "opportunityStage": "Closed Won",
+            "items": [{"sku": "MAT-0001", "quantity": "1"}],
+        }
+        response = await client.post("/orders", json=body)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "opportunityId" in response.text
 
     @pytest.mark.asyncio
     async def test_order_without_items_is_422(self, client: httpx.AsyncClient) -> None:

@@ -4,12 +4,13 @@ and seed, the order lifecycle, and stock levels. Errors here are problem+json.""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from s4hana_emulator.domain.catalog_generator import generate_catalog
 from s4hana_emulator.domain.security import bearer_token, same_secret
 from s4hana_emulator.services.stock.availability import set_stock
 from trivium.problems import Conflict, NotFound, Unauthorized, problem_responses
@@ -49,6 +50,7 @@ class ChaosState(ApiModel):
     jitter_ms: float
     error_rate: float
     outage: bool
+    methods: list[str] = []
 
 
 class ChaosChange(ApiRequest):
@@ -56,6 +58,9 @@ class ChaosChange(ApiRequest):
     jitter_ms: float | None = Field(default=None, ge=0, le=60_000)
     error_rate: float | None = Field(default=None, ge=0, le=1)
     outage: bool | None = None
+    methods: list[Literal["GET", "HEAD", "POST", "PUT", "PATCH", "MERGE", "DELETE"]] | None = Field(
+        default=None, description="Inject the error rate only into these methods ([]: all)."
+    )
 
 
 class ExpiredSessions(ApiModel):
@@ -108,7 +113,10 @@ async def get_chaos(request: Request) -> ChaosState:
 async def change_chaos(request: Request, change: ChaosChange) -> ChaosState:
     """Add latency (fixed + random jitter), a rate of 503 answers, or a full outage."""
     emulator = emulator_of(request)
-    emulator.chaos.configure(**change.model_dump(exclude_none=True, by_alias=False))
+    changes = change.model_dump(exclude_none=True, by_alias=False)
+    if "methods" in changes:
+        changes["methods"] = tuple(changes["methods"])
+    emulator.chaos.configure(**changes)
     return _chaos_state(emulator)
 
 
@@ -200,3 +208,31 @@ async def change_stock(
         storage_location=change.storage_location,
         quantity=format(change.quantity, "f"),
     )
+
+
+class CatalogGeneration(ApiRequest):
+    count: int = Field(ge=1, le=200_000, description="How many materials to add.")
+    prefix: str = Field(
+        default="GEN-",
+        min_length=1,
+        max_length=20,
+        pattern=r"^[A-Z0-9-]+$",
+        description="Of the material numbers (`<prefix>000001`...); existing numbers are skipped.",
+    )
+
+
+class GeneratedCatalogRead(ApiModel):
+    count: int
+    first: str
+    last: str
+
+
+@router.post("/catalog/generate")
+async def generate_materials(request: Request, body: CatalogGeneration) -> GeneratedCatalogRead:
+    """Add generated materials with description, stock at plant 1010 and a PPR0 list price, for
+    volume tests and benchmarks of catalog syncs."""
+    engine = emulator_of(request).engine
+    generated = await run_in_threadpool(
+        generate_catalog, engine, count=body.count, prefix=body.prefix
+    )
+    return GeneratedCatalogRead(count=generated.count, first=generated.first, last=generated.last)

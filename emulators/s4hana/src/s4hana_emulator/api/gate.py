@@ -120,7 +120,7 @@ class SapGate:
         if user is None:
             await self._refuse_logon(send, emulator, "Logon failed")
             return
-        if emulator.chaos.should_fail():
+        if emulator.chaos.should_fail(scope["method"]):
             error = ODataError(
                 503,
                 PROTOCOL_CODES["unavailable"],

@@ -16,6 +16,8 @@ class ChaosSettings:
     jitter_ms: float = 0.0
     error_rate: float = 0.0
     outage: bool = False
+    # Methods the error rate applies to (e.g. only writes); empty: every method.
+    methods: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,10 +54,11 @@ class Chaos:
             jitter = self._random.uniform(0, settings.jitter_ms) if settings.jitter_ms else 0.0
         return max(settings.latency_ms + jitter, 0.0) / 1000
 
-    def should_fail(self) -> bool:
-        """Whether this request gets an injected 503."""
+    def should_fail(self, method: str = "") -> bool:
+        """Whether this request (sent with `method`) gets an injected 503."""
         rate = self._settings.error_rate
-        if rate <= 0:
+        methods = self._settings.methods
+        if rate <= 0 or (methods and method.upper() not in methods):
             return False
         with self._lock:
             failed = self._random.random() < rate

@@ -173,3 +173,23 @@ async def undelete(emulator: EmulatorDep, request: UndeleteRequest) -> list[Unde
         ]
 
     return await run_in_threadpool(work)
+
+
+class ChangeEventGaps(ApiRequest):
+    count: int = Field(ge=0, le=100_000, description="How many of the next change events.")
+
+
+class ChangeEventGapsRead(ApiModel):
+    count: int
+
+
+@router.put("/cdc/gaps")
+async def force_change_event_gaps(
+    emulator: EmulatorDep, body: ChangeEventGaps
+) -> ChangeEventGapsRead:
+    """Publish the next `count` change events as gap events (`GAP_UPDATE`, ...: header only,
+    no field values), as Salesforce does when it cannot build an event; 0 stops it. Overflow
+    events come by themselves when one transaction changes more records of an object than
+    `SF_EMULATOR_CDC_OVERFLOW_THRESHOLD`."""
+    emulator.org.events.force_gaps(body.count)
+    return ChangeEventGapsRead(count=emulator.org.events.gaps_due)

@@ -79,12 +79,21 @@ async def _handle(
         client.cursors.pop(subscription, None)
         return [_reply(message, subscription=subscription, successful=True)]
     if channel == "/meta/connect":
-        events = await hub.connect(client, wait=wait)
+        events = await hub.connect(client, wait=wait, timeout_seconds=_advised_timeout(message))
         return [*events, _reply(message, successful=True, advice=hub.advice())]
     if channel == "/meta/disconnect":
         hub.disconnect(client.id)
         return [_reply(message, successful=True)]
     return [_reply(message, successful=False, error="403::Publish denied")]
+
+
+def _advised_timeout(message: dict[str, Any]) -> float | None:
+    """The client's `advice.timeout` in seconds (CometD sends milliseconds), if it gave one."""
+    advice = message.get("advice")
+    timeout = advice.get("timeout") if isinstance(advice, dict) else None
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout >= 0:
+        return float(timeout) / 1000
+    return None
 
 
 def _session(emulator: Emulator, request: Request) -> Session | None:

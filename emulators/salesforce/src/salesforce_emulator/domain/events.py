@@ -19,6 +19,8 @@ from salesforce_emulator.domain.values import decode_value
 
 ALL_CHANGES_CHANNEL = "/data/ChangeEvents"
 NEVER_IN_EVENTS = frozenset({"Id", "IsDeleted", "SystemModstamp"})
+# Salesforce reports the changes of one transaction past this many by a GAP_OVERFLOW event.
+OVERFLOW_THRESHOLD = 100_000
 DECODED_TYPES = frozenset({"boolean", "double", "currency", "percent", "int"})
 
 
@@ -107,12 +109,38 @@ def changed_field_names(obj: ObjectDef, names: Iterable[str]) -> list[str]:
 class ChangeEventLog:
     """Writes change events inside the writer's transaction and wakes subscribers on commit."""
 
-    def __init__(self, *, retention_hours: float, entities: Iterable[str]) -> None:
+    def __init__(
+        self,
+        *,
+        retention_hours: float,
+        entities: Iterable[str],
+        overflow_threshold: int = OVERFLOW_THRESHOLD,
+    ) -> None:
         self.retention_ms = int(retention_hours * 3_600_000)
         self.entities = frozenset(entities)
+        self.overflow_threshold = overflow_threshold
         self._listeners: list[Callable[[], None]] = []
         self._commit_number = 0
+        self._gaps_due = 0
         self._lock = threading.Lock()
+
+    def force_gaps(self, count: int) -> None:
+        """Publish the next `count` change events as gap events (header only), as Salesforce
+        does when it cannot build an event (an internal error, a change made outside the app
+        server)."""
+        with self._lock:
+            self._gaps_due = count
+
+    @property
+    def gaps_due(self) -> int:
+        return self._gaps_due
+
+    def _take_gap(self) -> bool:
+        with self._lock:
+            if self._gaps_due <= 0:
+                return False
+            self._gaps_due -= 1
+            return True
 
     def enabled_for(self, obj: ObjectDef) -> bool:
         return obj.name in self.entities
@@ -171,16 +199,32 @@ class ChangeEventLog:
         moment = ctx.now()
         created_ms = int(moment.timestamp() * 1000)
         rows = []
-        for record_id, change_type, stored, changed in changes:
-            skip_nulls = change_type in ("CREATE", "UNDELETE")
+        overflow = changes[self.overflow_threshold :]
+        for record_id, change_type, stored, changed in changes[: self.overflow_threshold]:
+            if self._take_gap():
+                header = self.header(
+                    obj, change_type=f"GAP_{change_type}", record_ids=[record_id], changed=(),
+                    ctx=ctx, moment=moment,
+                )  # fmt: skip
+                payload: dict[str, Any] = {"ChangeEventHeader": header}
+            else:
+                skip_nulls = change_type in ("CREATE", "UNDELETE")
+                header = self.header(
+                    obj, change_type=change_type, record_ids=[record_id], changed=changed,
+                    ctx=ctx, moment=moment,
+                )  # fmt: skip
+                payload = {
+                    "ChangeEventHeader": header,
+                    **event_body(obj, stored, skip_nulls=skip_nulls),
+                }
+            rows.append((obj.name, created_ms, json.dumps(payload, separators=(",", ":"))))
+        if overflow:
+            # One event for everything past the threshold, naming no records: subscribers
+            # re-read what changed from the commit timestamp on.
             header = self.header(
-                obj, change_type=change_type, record_ids=[record_id], changed=changed, ctx=ctx,
-                moment=moment,
-            )  # fmt: skip
-            payload = {
-                "ChangeEventHeader": header,
-                **event_body(obj, stored, skip_nulls=skip_nulls),
-            }
+                obj, change_type="GAP_OVERFLOW", record_ids=[], changed=(), ctx=ctx, moment=moment
+            )
+            payload = {"ChangeEventHeader": header}
             rows.append((obj.name, created_ms, json.dumps(payload, separators=(",", ":"))))
         conn.executemany(
             "INSERT INTO _sf_change_event (entity, created_ms, payload) VALUES (?, ?, ?)", rows

@@ -82,6 +82,10 @@ def account() -> ObjectDef:
             picklist("Rating", "Account Rating", ("Hot", "Warm", "Cold")),
             text("Description", "Account Description", 32000, kind="textarea"),
             external_id("ERP_Customer_Number__c", "ERP Customer Number", 20),
+            # Kept by the ERP (customer-sync): credit limit, payment terms key, order block.
+            _money("ERP_Credit_Limit__c", "ERP Credit Limit", custom=True),
+            text("ERP_Payment_Terms__c", "ERP Payment Terms", 4, custom=True),
+            checkbox("ERP_Blocked__c", "ERP Blocked", custom=True),
         ),
         compounds=(billing_address, shipping_address),
         change_events=True,
@@ -233,6 +237,7 @@ def product() -> ObjectDef:
             external_id("ERP_Material__c", "ERP Material", 40),
             number("Available_Quantity__c", "Available Quantity", precision=16, scale=3,
                    custom=True),
+            _money("ERP_List_Price__c", "ERP List Price", custom=True),
         ),
         change_events=True,
     )  # fmt: skip
@@ -300,6 +305,7 @@ def order() -> ObjectDef:
             read_only(datetime_field("ActivatedDate", "Activated Date")),
             external_id("ERP_Order_Number__c", "ERP Order Number", 20),
             picklist("ERP_Status__c", "ERP Status", ERP_ORDER_STATUSES, custom=True),
+            text("ERP_Invoice_Number__c", "ERP Invoice Number", 20, custom=True),
         ),
         compounds=(billing_address, shipping_address),
         change_events=True,

@@ -11,6 +11,10 @@ It lines up with the S/4HANA emulator's demo data through these keys:
 
 Only the three partner accounts carry an ERP customer number; the other 47 accounts are
 prospects and customers that exist in Salesforce only until the create-customer flow links them.
+
+Two demo sales reps own accounts (the mobile app shows a rep the accounts they own):
+anna.becker@trivium.demo owns P-1001, P-1002 and C-2001..C-2018; lukas.schmidt@trivium.demo owns
+P-1003 and C-2019..C-2030; the integration user owns the rest.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from salesforce_emulator.domain.context import WriteContext
 from salesforce_emulator.domain.dml import insert_records
 from salesforce_emulator.domain.objects import PRODUCT_FAMILIES
 from salesforce_emulator.domain.org import Org
+from salesforce_emulator.domain.persist import insert_rows, stamp_create
 from salesforce_emulator.domain.rules import standard_pricebook_id
+from salesforce_emulator.domain.store import quote_name
 
 PARTNERS = (
     ("Nordwind Industrietechnik GmbH", "P-1001", "1000001", "Hamburg", "20095", "Machinery"),
@@ -31,6 +37,14 @@ PARTNERS = (
 )
 PARTNER_CUSTOMER_NUMBERS = tuple(partner[2] for partner in PARTNERS)
 MATERIALS = tuple(f"MAT-{number:04d}" for number in range(1, 41))
+SALES_REPS = (
+    ("anna.becker@trivium.demo", "Anna", "Becker", "abeck"),
+    ("lukas.schmidt@trivium.demo", "Lukas", "Schmidt", "lschm"),
+)
+REP_ACCOUNTS: dict[str, tuple[str, ...]] = {
+    "anna.becker@trivium.demo": ("P-1001", "P-1002", *(f"C-{n}" for n in range(2001, 2019))),
+    "lukas.schmidt@trivium.demo": ("P-1003", *(f"C-{n}" for n in range(2019, 2031))),
+}
 _PREFIXES = (
     "Adler", "Berg", "Delta", "Elbe", "Falken", "Granit", "Hansa", "Isar", "Jura", "Kompass",
     "Linden", "Main", "Nova", "Oder", "Polar", "Quelle", "Ruhr", "Saale", "Tauber", "Uhland",
@@ -131,6 +145,38 @@ def _products() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _ensure_sales_reps(org: Org, ctx: WriteContext) -> dict[str, str]:
+    """The demo reps' user ids by username, created when missing (User is read-only via the API)."""
+    obj = org.object_or_raise("User")
+    ids: dict[str, str] = {}
+    with org.store.transaction() as conn:
+        for username, first, last, alias in SALES_REPS:
+            row = conn.execute(
+                f'SELECT "Id" FROM {quote_name("User")} WHERE "Username" = ? COLLATE NOCASE',
+                (username,),
+            ).fetchone()
+            if row is not None:
+                ids[username] = row[0]
+                continue
+            user_id = org.ids.new_id(obj.key_prefix)
+            values = {
+                "Username": username, "FirstName": first, "LastName": last,
+                "Name": f"{first} {last}", "Alias": alias, "Email": username, "IsActive": 1,
+            }  # fmt: skip
+            stamp_create(obj, values, record_id=user_id, ctx=ctx)
+            insert_rows(conn, obj, [values])
+            ids[username] = user_id
+    return ids
+
+
+def _assign_owners(accounts: list[dict[str, Any]], reps: dict[str, str]) -> None:
+    owners = {number: reps[rep] for rep, numbers in REP_ACCOUNTS.items() for number in numbers}
+    for account in accounts:
+        owner = owners.get(account["AccountNumber"])
+        if owner is not None:
+            account["OwnerId"] = owner
+
+
 def list_price(index: int) -> float:
     """The standard list price of material number `index + 1`."""
     return 25.0 + index * 12.5
@@ -153,7 +199,9 @@ def seed_demo_data(org: Org, ctx: WriteContext, *, today: date | None = None) ->
         book = standard_pricebook_id(conn)
     if book is None:
         raise RuntimeError("the standard price book must exist before seeding")
-    accounts = _insert(org, ctx, "Account", _accounts())
+    account_rows = _accounts()
+    _assign_owners(account_rows, _ensure_sales_reps(org, ctx))
+    accounts = _insert(org, ctx, "Account", account_rows)
     contacts = _insert(org, ctx, "Contact", _contacts(accounts))
     products = _insert(org, ctx, "Product2", _products())
     entries = _insert(

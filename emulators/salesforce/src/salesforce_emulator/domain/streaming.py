@@ -124,8 +124,11 @@ class StreamingHub:
                     messages.extend(event.message(channel) for event in found)
         return messages
 
-    async def connect(self, client: BayeuxClient, *, wait: bool) -> list[Message]:
-        """Events after the client's cursors, waiting up to the advised timeout for some."""
+    async def connect(
+        self, client: BayeuxClient, *, wait: bool, timeout_seconds: float | None = None
+    ) -> list[Message]:
+        """Events after the client's cursors, waiting up to the advised timeout for some (or
+        the client's own advice, when shorter: CometD clients send `advice.timeout`)."""
         self._loop = asyncio.get_running_loop()
         waiter = asyncio.Event()
         self._waiters.add(waiter)
@@ -133,7 +136,10 @@ class StreamingHub:
             messages: list[Message] = await self._run_blocking(self._pending, client)
             if messages or not wait or not client.cursors:
                 return messages
-            deadline = time.monotonic() + self.timeout_seconds
+            hold = self.timeout_seconds
+            if timeout_seconds is not None:
+                hold = max(0.0, min(hold, timeout_seconds))
+            deadline = time.monotonic() + hold
             while not messages and client.id in self._clients:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from erp_system.domain.customers import website_on_domain
 from erp_system.domain.errors import (
     CreditAccountNotFound,
     CustomerNotFound,
@@ -76,6 +77,11 @@ class FakeErp:
                 and (not criteria.external_id or criteria.external_id == customer.external_id)
                 and (not criteria.postal_code or criteria.postal_code == address.postal_code)
                 and (not criteria.city or criteria.city == address.city)
+                and (not criteria.vat_id or criteria.vat_id == customer.vat_id)
+                and (
+                    not criteria.website_domain
+                    or website_on_domain(customer.website, criteria.website_domain)
+                )
             )
 
         found = sorted((c for c in self.customers.values() if matches(c)), key=lambda c: c.id)
@@ -104,6 +110,10 @@ class FakeErp:
                 )
             ],
             created_on=datetime.now(UTC).date(),
+            email=customer.email,
+            phone=customer.phone,
+            website=customer.website,
+            vat_id=customer.vat_id,
         )
         self.customers[created.id] = created
         return created

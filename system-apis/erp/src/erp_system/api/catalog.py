@@ -9,7 +9,13 @@ from fastapi import APIRouter, Path, Query
 
 from erp_system.api.deps import ErpDep
 from erp_system.domain.errors import UPSTREAM_PROBLEMS, ProductNotFound
-from erp_system.domain.models import AvailabilityList, AvailabilityQuery, ProductRead
+from erp_system.domain.models import (
+    AvailabilityList,
+    AvailabilityQuery,
+    PriceList,
+    PriceRead,
+    ProductRead,
+)
 from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery, offset_page
 from trivium.problems import FieldError, ValidationFailed, problem_responses
 from trivium.schemas import Page
@@ -66,6 +72,31 @@ async def get_availability(
 async def query_availability(query: AvailabilityQuery, erp: ErpDep) -> AvailabilityList:
     """Like `GET /availability`, for sku lists too long for a URL. Reads only."""
     return AvailabilityList(items=await erp.get_availability(query.skus, plant=query.plant))
+
+
+@router.get("/prices", responses=problem_responses(*UPSTREAM_PROBLEMS))
+async def get_prices(
+    erp: ErpDep,
+    skus: Annotated[
+        list[str],
+        Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
+    ],
+    customer_id: Annotated[
+        str | None,
+        Query(
+            alias="customerId",
+            max_length=10,
+            pattern=r"^[A-Za-z0-9]+$",
+            description="The ERP customer: its own price wins over the list price.",
+        ),
+    ] = None,
+) -> PriceList:
+    """The price per base unit of every sku, in the order asked, read together: the
+    customer's own price where it has one, else the list price; `unitPrice` is null for a sku
+    without a valid price (or unknown)."""
+    wanted = list(dict.fromkeys(_split_skus(skus)))
+    prices = await erp.get_prices(wanted, customer_id=customer_id)
+    return PriceList(items=[PriceRead(sku=sku, unit_price=prices.get(sku)) for sku in wanted])
 
 
 def _split_skus(values: list[str]) -> list[str]:

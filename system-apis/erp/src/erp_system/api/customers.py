@@ -47,12 +47,29 @@ async def search_customers(
     external_id: Annotated[str | None, Query(alias="externalId", max_length=20)] = None,
     postal_code: Annotated[str | None, Query(alias="postalCode", max_length=10)] = None,
     city: Annotated[str | None, Query(max_length=40)] = None,
+    vat_id: Annotated[
+        str | None, Query(alias="vatId", max_length=20, pattern=r"^[A-Za-z0-9]+$")
+    ] = None,
+    website_domain: Annotated[
+        str | None,
+        Query(
+            alias="websiteDomain",
+            max_length=253,
+            pattern=r"^[A-Za-z0-9.-]+$",
+            description="The home page's host is this domain or one of its subdomains.",
+        ),
+    ] = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[CustomerRead]:
     """Customers matching every given criterion (name matches anywhere), by customer number."""
     criteria = CustomerSearch(
-        name=name, external_id=external_id, postal_code=postal_code, city=city
+        name=name,
+        external_id=external_id,
+        postal_code=postal_code,
+        city=city,
+        vat_id=vat_id.upper() if vat_id else None,
+        website_domain=website_domain.lower() if website_domain else None,
     )
     return await offset_page(
         lambda size, offset: erp.search_customers(criteria, limit=size, offset=offset),

@@ -1,6 +1,8 @@
-"""Creating a customer once per external (CRM) id."""
+"""Creating a customer once per external (CRM) id; matching home pages to a domain."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from erp_system.adapters.ports import ErpAdapter, KeyLock
 from erp_system.domain.errors import CreationInProgress, DuplicateCustomer
@@ -27,3 +29,12 @@ async def create_customer_once(
             "Another request is creating a customer with this external id; retry shortly.",
             headers={"Retry-After": "2"},
         ) from error
+
+
+def website_on_domain(url: str | None, domain: str) -> bool:
+    """True when the URL's host is `domain` or one of its subdomains (case-insensitive)."""
+    if not url:
+        return False
+    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").rstrip(".")
+    domain = domain.lower().rstrip(".")
+    return host == domain or host.endswith(f".{domain}")

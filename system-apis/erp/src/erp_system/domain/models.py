@@ -66,6 +66,10 @@ class CustomerRead(ApiModel):
     address: Address | None = None
     sales_areas: list[SalesArea] = []
     created_on: date | None = None
+    email: str | None = Field(default=None, description="The standard address's default e-mail.")
+    phone: str | None = Field(default=None, description="The standard address's default phone.")
+    website: str | None = Field(default=None, description="The standard address's home page.")
+    vat_id: str | None = Field(default=None, description="The VAT registration number.")
 
 
 class CustomerCreate(ApiRequest):
@@ -77,6 +81,12 @@ class CustomerCreate(ApiRequest):
     sales_area: SalesAreaInput | None = Field(
         default=None, description="Default: the configured sales area and currency."
     )
+    email: str | None = Field(default=None, max_length=241)
+    phone: str | None = Field(default=None, max_length=30, description="As dialled, e.g. E.164.")
+    website: str | None = Field(default=None, max_length=2048)
+    vat_id: str | None = Field(
+        default=None, max_length=20, pattern=r"^[A-Z0-9]+$", description="VAT registration number."
+    )
 
 
 class CustomerUpdate(ApiRequest):
@@ -84,6 +94,9 @@ class CustomerUpdate(ApiRequest):
     search_term: str | None = Field(default=None, max_length=20)
     address: AddressInput | None = None
     blocked: bool | None = None
+    external_id: str | None = Field(
+        default=None, min_length=1, max_length=20, description="Link to this CRM account id."
+    )
 
 
 class CustomerSearch(ApiModel):
@@ -93,6 +106,8 @@ class CustomerSearch(ApiModel):
     external_id: str | None = None
     postal_code: str | None = None
     city: str | None = None
+    vat_id: str | None = None
+    website_domain: str | None = None
 
 
 class ExposureSource(StrEnum):
@@ -146,6 +161,17 @@ class AvailabilityQuery(ApiRequest):
 
 class AvailabilityList(ApiModel):
     items: list[AvailabilityRead]
+
+
+class PriceRead(ApiModel):
+    """The price per base unit a customer pays for a sku (null when the ERP has none)."""
+
+    sku: str
+    unit_price: Money | None = None
+
+
+class PriceList(ApiModel):
+    items: list[PriceRead]
 
 
 class SalesOrderStatus(StrEnum):

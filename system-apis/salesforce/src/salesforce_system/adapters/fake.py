@@ -11,6 +11,7 @@ from typing import TypeVar
 from salesforce_system.domain.errors import DuplicateRecord, RecordNotFound, RecordRejected
 from salesforce_system.domain.models import (
     AccountCreate,
+    AccountOverview,
     AccountRead,
     AccountSearch,
     AccountUpdate,
@@ -56,10 +57,13 @@ class FakeCrm:
         self.contacts: dict[str, list[ContactRead]] = {}
         self.opportunities: dict[str, list[OpportunityRead]] = {}
         self.quotes: dict[str, QuoteRead] = {}
+        self.opportunity_stages: dict[str, str] = {}
         self.orders: dict[str, OrderRead] = {}
         self.products: dict[str, ProductRead] = {}
         self.prices: dict[str, Decimal] = {}
         self.remaining_budget = remaining_budget
+        # Accounts name their owner by user id; owner searches and overviews need the username.
+        self.usernames: dict[str, str] = {}
 
     def _account(self, account_id: str) -> AccountRead:
         if account_id not in self.accounts:
@@ -89,6 +93,10 @@ class FakeCrm:
                     or criteria.website_domain in (account.website or "")
                 )
                 and (not criteria.owner_id or criteria.owner_id == account.owner_id)
+                and (
+                    not criteria.owner_username
+                    or criteria.owner_username == self.usernames.get(account.owner_id or "")
+                )
             )
 
         return _page([a for a in self.accounts.values() if matches(a)], limit, after)
@@ -123,6 +131,10 @@ class FakeCrm:
         self.accounts[account_id] = updated
         return updated
 
+    async def delete_account(self, account_id: str) -> None:
+        self._account(account_id)
+        del self.accounts[account_id]
+
     async def upsert_account_by_erp_number(
         self, erp_customer_number: str, account: AccountCreate
     ) -> tuple[AccountRead, bool]:
@@ -146,6 +158,25 @@ class FakeCrm:
     ) -> list[OpportunityRead]:
         self._account(account_id)
         return _page(self.opportunities.get(account_id, []), limit, after)
+
+    async def get_account_overview(
+        self, account_id: str, *, contact_limit: int, opportunity_limit: int
+    ) -> AccountOverview:
+        account = self._account(account_id)
+        contacts = sorted(
+            self.contacts.get(account_id, []),
+            key=lambda contact: (contact.last_name, contact.first_name or ""),
+        )
+        opportunities = sorted(
+            self.opportunities.get(account_id, []),
+            key=lambda opportunity: (opportunity.close_date is None, opportunity.close_date),
+        )
+        return AccountOverview(
+            account=account,
+            owner_username=self.usernames.get(account.owner_id or ""),
+            contacts=contacts[:contact_limit],
+            open_opportunities=opportunities[:opportunity_limit],
+        )
 
     async def get_quote(self, quote_id: str) -> QuoteRead:
         if quote_id not in self.quotes:
@@ -189,6 +220,10 @@ class FakeCrm:
             total=Money(amount=total, currency=self.currency),
             items=items,
         )
+        if order.quote_id is not None and order.quote_status is not None:
+            await self.update_quote(order.quote_id, QuoteUpdate(status=order.quote_status))
+        if order.opportunity_id is not None and order.opportunity_stage is not None:
+            self.opportunity_stages[order.opportunity_id] = order.opportunity_stage
         self.orders[created.id] = created
         return created
 

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from salesforce_system.domain.models import (
     AccountCreate,
+    AccountOverview,
     AccountRead,
     AccountSearch,
     AccountUpdate,
@@ -37,6 +38,10 @@ class CrmPort(Protocol):
 
     async def update_account(self, account_id: str, changes: AccountUpdate) -> AccountRead: ...
 
+    async def delete_account(self, account_id: str) -> None:
+        """Delete the account (to the recycle bin); RecordNotFound when there is none."""
+        ...
+
     async def upsert_account_by_erp_number(
         self, erp_customer_number: str, account: AccountCreate
     ) -> tuple[AccountRead, bool]: ...
@@ -44,6 +49,12 @@ class CrmPort(Protocol):
     async def list_contacts(
         self, account_id: str, *, limit: int, after: str | None
     ) -> list[ContactRead]: ...
+
+    async def get_account_overview(
+        self, account_id: str, *, contact_limit: int, opportunity_limit: int
+    ) -> AccountOverview:
+        """The account, its owner's username, key contacts and open opportunities (one call)."""
+        ...
 
     async def list_open_opportunities(
         self, account_id: str, *, limit: int, after: str | None

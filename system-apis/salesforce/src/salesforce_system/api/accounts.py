@@ -16,6 +16,7 @@ from salesforce_system.domain.errors import (
 )
 from salesforce_system.domain.models import (
     AccountCreate,
+    AccountOverview,
     AccountRead,
     AccountSearch,
     AccountUpdate,
@@ -48,6 +49,7 @@ async def search_accounts(
     postal_code: Annotated[str | None, Query(alias="postalCode", max_length=20)] = None,
     website_domain: Annotated[str | None, Query(alias="websiteDomain", max_length=255)] = None,
     owner_id: Annotated[str | None, Query(alias="ownerId", max_length=18)] = None,
+    owner_username: Annotated[str | None, Query(alias="ownerUsername", max_length=80)] = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
 ) -> Page[AccountRead]:
@@ -59,6 +61,7 @@ async def search_accounts(
         postal_code=postal_code,
         website_domain=website_domain,
         owner_id=owner_id,
+        owner_username=owner_username,
     )
     return await fetch_page(
         lambda size, after: crm.search_accounts(criteria, limit=size, after=after),
@@ -111,6 +114,17 @@ async def update_account(account_id: AccountId, changes: AccountUpdate, crm: Crm
     return await crm.update_account(account_id, changes)
 
 
+@router.delete(
+    "/{account_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(RecordNotFound, RecordRejected, *UPSTREAM),
+)
+async def delete_account(account_id: AccountId, crm: CrmDep) -> None:
+    """Delete the account (it goes to the recycle bin); an account that cannot be deleted,
+    e.g. because orders refer to it, is a 422 naming the reason."""
+    await crm.delete_account(account_id)
+
+
 @router.get(
     "/{account_id}/contacts", responses=problem_responses(RecordNotFound, InvalidCursor, *UPSTREAM)
 )
@@ -160,4 +174,18 @@ async def list_orders(
         lambda size, after: crm.list_orders(account_id, limit=size, after=after),
         limit=limit,
         cursor=cursor,
+    )
+
+
+@router.get("/{account_id}/overview", responses=problem_responses(RecordNotFound, *UPSTREAM))
+async def get_account_overview(
+    account_id: AccountId,
+    crm: CrmDep,
+    contact_limit: Annotated[int, Query(alias="contactLimit", ge=0, le=50)] = 5,
+    opportunity_limit: Annotated[int, Query(alias="opportunityLimit", ge=0, le=50)] = 5,
+) -> AccountOverview:
+    """The account with its owner's username, key contacts (by name) and open opportunities
+    (the next to close first), read in one CRM call: the building block of a customer 360."""
+    return await crm.get_account_overview(
+        account_id, contact_limit=contact_limit, opportunity_limit=opportunity_limit
     )

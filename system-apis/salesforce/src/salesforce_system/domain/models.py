@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from trivium.schemas import ApiModel, ApiRequest, Money
 
@@ -74,6 +74,7 @@ class AccountSearch(ApiModel):
     postal_code: str | None = None
     website_domain: str | None = None
     owner_id: str | None = None
+    owner_username: str | None = None
 
 
 class ContactRead(ApiModel):
@@ -150,6 +151,27 @@ class OrderCreate(ApiRequest):
     erp_status: str | None = Field(default=None, max_length=40)
     activate: bool = True
     items: list[OrderItemCreate] = Field(min_length=1, max_length=200)
+    quote_status: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="Set the quote (`quoteId`) to this status in the same all-or-nothing call.",
+    )
+    opportunity_stage: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="Move the opportunity (`opportunityId`) to this stage in the same "
+        "all-or-nothing call.",
+    )
+
+    @model_validator(mode="after")
+    def _marks_records_it_names(self) -> OrderCreate:
+        if self.quote_status is not None and self.quote_id is None:
+            raise ValueError("quoteStatus needs quoteId")
+        if self.opportunity_stage is not None and self.opportunity_id is None:
+            raise ValueError("opportunityStage needs opportunityId")
+        return self
 
 
 class OrderItemRead(ApiModel):
@@ -200,6 +222,9 @@ class ProductUpsert(ApiRequest):
     family: str | None = Field(default=None, max_length=40)
     available_quantity: Decimal | None = Field(default=None, max_digits=18, decimal_places=2)
     is_active: bool | None = None
+    list_price: Decimal | None = Field(
+        default=None, ge=0, max_digits=18, decimal_places=2, description="The ERP's list price."
+    )
 
 
 class RowError(ApiModel):
@@ -233,3 +258,16 @@ class ApiBudget(ApiModel):
     remaining: int
     used: int
     observed_at: datetime | None = None
+
+
+class AccountOverview(ApiModel):
+    """An account with its owner, key contacts and open opportunities, read in one CRM call."""
+
+    account: AccountRead
+    owner_username: str | None = Field(
+        default=None, description="The CRM username of the account's owner."
+    )
+    contacts: list[ContactRead] = Field(description="Key contacts, by last and first name.")
+    open_opportunities: list[OpportunityRead] = Field(
+        description="Open opportunities, the next to close first."
+    )

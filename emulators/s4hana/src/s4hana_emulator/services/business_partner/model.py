@@ -150,6 +150,17 @@ PHONE_NUMBER = """
     AddressCommunicationRemarkText  String(50)                  [Notes]
 """
 
+URL_ADDRESS = """
+    AddressID                       String(10)     key alpha    [Address Number]
+    Person                          String(10)     key          [Person Number]
+    OrdinalNumber                   String(3)      key alpha    [Sequence Number]
+    IsDefaultURLAddress             Boolean                     [Standard No.]
+    SearchURLAddress                String(50)     upper        [URI address search]
+    AddressCommunicationRemarkText  String(50)                  [Notes]
+    URLFieldLength                  Int16                       [URI length]
+    WebsiteURL                      String(2048)                [Website]
+"""
+
 CUSTOMER = """
     Customer                        String(10)     key alpha upper [Customer]
     AuthorizationGroup              String(4)                   [Authorization]
@@ -321,11 +332,13 @@ def build_model() -> ServiceModel:
             navigations=(
                 to_many("to_EmailAddress", "A_AddressEmailAddress", address),
                 to_many("to_PhoneNumber", "A_AddressPhoneNumber", address),
+                to_many("to_URLAddress", "A_AddressHomePageURL", address),
             ),
         ),
         entity_set("A_BusinessPartnerRole", ROLE, label="BP Role", deletable=False),
         entity_set("A_AddressEmailAddress", EMAIL_ADDRESS, label="E-Mail Address"),
         entity_set("A_AddressPhoneNumber", PHONE_NUMBER, label="Phone Number"),
+        entity_set("A_AddressHomePageURL", URL_ADDRESS, label="Home Page URL"),
         entity_set(
             "A_Customer",
             CUSTOMER,

@@ -15,6 +15,11 @@ from s4hana_emulator.odata.errors import business_error
 from s4hana_emulator.odata.rules import Draft, EntityRules, WriteContext
 from s4hana_emulator.odata.store import Row
 from s4hana_emulator.odata.values import datetime_to_us
+from s4hana_emulator.services.business_partner.changes import (
+    touch_partner,
+    touch_partner_of_address,
+    touch_partner_of_customer,
+)
 from s4hana_emulator.services.credit.accounts import open_credit_account
 
 PARTNER_NUMBERS_FROM = 1_000_001
@@ -182,9 +187,13 @@ class AddressRules(EntityRules):
         values.setdefault("ValidityStartDate", datetime_to_us(ctx.clock.now()))
         values.setdefault("ValidityEndDate", OPEN_END_US)
 
+    def after_update(self, ctx: WriteContext, row: Row) -> None:
+        touch_partner(ctx, str(row["BusinessPartner"]))
+
 
 class CommunicationRules(EntityRules):
-    """E-mail addresses and phone numbers: numbered per address, the first is the default."""
+    """E-mail addresses, phone numbers and home pages: numbered per address, the first is the
+    default."""
 
     def __init__(self, set_name: str, default_flag: str) -> None:
         self.set_name = set_name
@@ -204,6 +213,12 @@ class CommunicationRules(EntityRules):
         if values["OrdinalNumber"] == "1" and self.default_flag not in values:
             values[self.default_flag] = 1
 
+    def after_create(self, ctx: WriteContext, row: Row) -> None:
+        touch_partner_of_address(ctx, str(row["AddressID"]))
+
+    def after_update(self, ctx: WriteContext, row: Row) -> None:
+        touch_partner_of_address(ctx, str(row["AddressID"]))
+
 
 class CustomerRules(EntityRules):
     def before_create(self, ctx: WriteContext, draft: Draft, parent: Row | None) -> None:
@@ -213,6 +228,9 @@ class CustomerRules(EntityRules):
         if parent is not None:
             name = str(parent.get("BusinessPartnerFullName") or "")
             values.update(CustomerName=name[:80], CustomerFullName=name)
+
+    def after_update(self, ctx: WriteContext, row: Row) -> None:
+        touch_partner_of_customer(ctx, str(row["Customer"]))
 
 
 def _require_customer(ctx: WriteContext, values: dict[str, Any], parent: Row | None) -> None:
@@ -257,6 +275,9 @@ class SalesAreaRules(EntityRules):
                     {**key, "BPCustomerNumber": row["Customer"], "DefaultPartner": 1},
                 )
 
+    def after_update(self, ctx: WriteContext, row: Row) -> None:
+        touch_partner_of_customer(ctx, str(row["Customer"]))
+
 
 class CompanyRules(EntityRules):
     def before_create(self, ctx: WriteContext, draft: Draft, parent: Row | None) -> None:
@@ -288,6 +309,7 @@ def build_rules() -> dict[str, EntityRules]:
             "A_AddressEmailAddress", "IsDefaultEmailAddress"
         ),
         "A_AddressPhoneNumber": CommunicationRules("A_AddressPhoneNumber", "IsDefaultPhoneNumber"),
+        "A_AddressHomePageURL": CommunicationRules("A_AddressHomePageURL", "IsDefaultURLAddress"),
         "A_Customer": CustomerRules(),
         "A_CustomerSalesArea": SalesAreaRules(),
         "A_CustomerCompany": CompanyRules(),

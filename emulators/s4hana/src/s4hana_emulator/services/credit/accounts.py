@@ -9,6 +9,7 @@ from typing import Any
 from s4hana_emulator.odata.rules import Draft, EntityRules, WriteContext
 from s4hana_emulator.odata.store import Row
 from s4hana_emulator.odata.values import date_to_ms
+from s4hana_emulator.services.business_partner.changes import touch_partner
 from s4hana_emulator.services.credit.model import EXPOSURE_SQL
 
 CREDIT_SEGMENT = "1000"
@@ -74,3 +75,6 @@ class CreditAccountRules(EntityRules):
     def before_update(self, ctx: WriteContext, row: Row, changes: dict[str, Any]) -> None:
         if "CreditLimitAmount" in changes:
             changes["CreditLimitLastChangeDate"] = date_to_ms(ctx.clock.now().date())
+
+    def after_update(self, ctx: WriteContext, row: Row) -> None:
+        touch_partner(ctx, str(row["BusinessPartner"]))

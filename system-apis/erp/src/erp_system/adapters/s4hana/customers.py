@@ -13,13 +13,20 @@ from erp_system.adapters.s4hana.mapping import (
 )
 from erp_system.adapters.s4hana.odata import Entity, ODataClient
 from erp_system.adapters.s4hana.wire import any_of, entity_path, expanded, string_literal, text
+from erp_system.domain.customers import website_on_domain
 from erp_system.domain.errors import CustomerNotFound
 from erp_system.domain.models import CustomerCreate, CustomerRead, CustomerSearch, CustomerUpdate
 
 SERVICE = "API_BUSINESS_PARTNER"
 PARTNERS = "A_BusinessPartner"
 ADDRESSES = "A_BusinessPartnerAddress"
-EXPAND = "to_BusinessPartnerAddress,to_Customer,to_Customer/to_CustomerSalesArea"
+CUSTOMERS = "A_Customer"
+URL_ADDRESSES = "A_AddressHomePageURL"
+EXPAND = (
+    "to_BusinessPartnerAddress,to_BusinessPartnerAddress/to_EmailAddress,"
+    "to_BusinessPartnerAddress/to_PhoneNumber,to_BusinessPartnerAddress/to_URLAddress,"
+    "to_Customer,to_Customer/to_CustomerSalesArea"
+)
 IS_CUSTOMER = "Customer ne ''"
 ADDRESS_MATCH_LIMIT = 500
 
@@ -57,11 +64,21 @@ class S4Customers:
             filters.append(
                 f"BusinessPartnerIDByExtSystem eq {string_literal(criteria.external_id)}"
             )
+        if criteria.vat_id:
+            customers = await self._customers_with_vat_id(criteria.vat_id)
+            if not customers:
+                return []
+            filters.append(any_of("Customer", customers))
+        partners: set[str] | None = None
         if criteria.postal_code or criteria.city:
-            partners = await self._partners_at(criteria)
+            partners = set(await self._partners_at(criteria))
+        if criteria.website_domain:
+            on_domain = set(await self._partners_on_domain(criteria.website_domain))
+            partners = on_domain if partners is None else partners & on_domain
+        if partners is not None:
             if not partners:
                 return []
-            filters.append(any_of("BusinessPartner", partners))
+            filters.append(any_of("BusinessPartner", sorted(partners)))
         rows = await self._odata.read_all(
             SERVICE,
             PARTNERS,
@@ -92,6 +109,50 @@ class S4Customers:
             limit=ADDRESS_MATCH_LIMIT,
         )
         return list(dict.fromkeys(str(row["BusinessPartner"]) for row in rows))
+
+    async def _customers_with_vat_id(self, vat_id: str) -> list[str]:
+        rows = await self._odata.read_all(
+            SERVICE,
+            CUSTOMERS,
+            options={
+                "$filter": f"VATRegistration eq {string_literal(vat_id)}",
+                "$select": "Customer",
+            },
+            what="customers by VAT registration",
+            limit=ADDRESS_MATCH_LIMIT,
+        )
+        return list(dict.fromkeys(str(row["Customer"]) for row in rows))
+
+    async def _partners_on_domain(self, domain: str) -> list[str]:
+        """Partners with a home page on `domain`: URL addresses are matched by text first (SAP
+        has no host filter), then kept only when their host really is on the domain."""
+        rows = await self._odata.read_all(
+            SERVICE,
+            URL_ADDRESSES,
+            options={
+                "$filter": f"substringof({string_literal(domain)},WebsiteURL) eq true",
+                "$select": "AddressID,WebsiteURL",
+            },
+            what="customer home pages",
+            limit=ADDRESS_MATCH_LIMIT,
+        )
+        addresses = list(
+            dict.fromkeys(
+                str(row["AddressID"])
+                for row in rows
+                if website_on_domain(text(row.get("WebsiteURL")), domain)
+            )
+        )
+        if not addresses:
+            return []
+        owners = await self._odata.read_all(
+            SERVICE,
+            ADDRESSES,
+            options={"$filter": any_of("AddressID", addresses), "$select": "BusinessPartner"},
+            what="customer addresses",
+            limit=ADDRESS_MATCH_LIMIT,
+        )
+        return list(dict.fromkeys(str(row["BusinessPartner"]) for row in owners))
 
     async def find_by_external_id(self, external_id: str) -> CustomerRead | None:
         rows = await self._odata.read_all(
@@ -176,6 +237,8 @@ def _header_changes(changes: CustomerUpdate) -> dict[str, Any]:
         body["SearchTerm1"] = changes.search_term.upper()
     if changes.blocked is not None:
         body["BusinessPartnerIsBlocked"] = changes.blocked
+    if changes.external_id is not None:
+        body["BusinessPartnerIDByExtSystem"] = changes.external_id
     return body
 
 

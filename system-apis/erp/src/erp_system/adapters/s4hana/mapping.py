@@ -121,12 +121,20 @@ def sales_area_from(row: Entity) -> SalesArea:
     )
 
 
+def _default_communication(address: Entity, navigation: str, flag: str, field: str) -> str | None:
+    """The default (else the first) e-mail, phone or home page of an expanded address."""
+    rows = sorted(expanded(address, navigation), key=lambda row: str(row.get("OrdinalNumber")))
+    chosen = next((row for row in rows if row.get(flag) is True), rows[0] if rows else None)
+    return text(chosen.get(field)) if chosen else None
+
+
 def customer_from_partner(partner: Entity) -> CustomerRead:
     """A customer from an A_BusinessPartner with its addresses and customer data expanded."""
     addresses = sorted(
         expanded(partner, "to_BusinessPartnerAddress"), key=lambda row: str(row.get("AddressID"))
     )
     customer = expanded_one(partner, "to_Customer") or {}
+    standard = addresses[0] if addresses else {}
     return CustomerRead(
         id=text(partner.get("Customer")) or str(partner["BusinessPartner"]),
         name=partner_name(partner),
@@ -137,6 +145,16 @@ def customer_from_partner(partner: Entity) -> CustomerRead:
         address=address_from(addresses[0]) if addresses else None,
         sales_areas=[sales_area_from(row) for row in expanded(customer, "to_CustomerSalesArea")],
         created_on=parse_date(partner.get("CreationDate")),
+        email=_default_communication(
+            standard, "to_EmailAddress", "IsDefaultEmailAddress", "EmailAddress"
+        ),
+        phone=_default_communication(
+            standard, "to_PhoneNumber", "IsDefaultPhoneNumber", "PhoneNumber"
+        ),
+        website=_default_communication(
+            standard, "to_URLAddress", "IsDefaultURLAddress", "WebsiteURL"
+        ),
+        vat_id=text(customer.get("VATRegistration")),
     )
 
 
@@ -203,6 +221,27 @@ def partner_create_body(customer: CustomerCreate, defaults: SalesDefaults) -> di
     }
     if customer.external_id:
         body["BusinessPartnerIDByExtSystem"] = customer.external_id
+    if customer.vat_id:
+        body["to_Customer"]["VATRegistration"] = customer.vat_id
+    body["to_BusinessPartnerAddress"][0].update(_communication_body(customer))
+    return body
+
+
+def _communication_body(customer: CustomerCreate) -> dict[str, Any]:
+    """The standard address's e-mail, phone and home page, each as its default entry."""
+    body: dict[str, Any] = {}
+    if customer.email:
+        body["to_EmailAddress"] = [{"EmailAddress": customer.email, "IsDefaultEmailAddress": True}]
+    if customer.phone:
+        body["to_PhoneNumber"] = [{"PhoneNumber": customer.phone, "IsDefaultPhoneNumber": True}]
+    if customer.website:
+        body["to_URLAddress"] = [
+            {
+                "WebsiteURL": customer.website,
+                "URLFieldLength": len(customer.website),
+                "IsDefaultURLAddress": True,
+            }
+        ]
     return body
 
 

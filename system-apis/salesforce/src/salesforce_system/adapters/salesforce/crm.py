@@ -21,6 +21,7 @@ from salesforce_system.adapters.salesforce.rest import SalesforceRest
 from salesforce_system.domain.errors import RecordNotFound, RecordRejected
 from salesforce_system.domain.models import (
     AccountCreate,
+    AccountOverview,
     AccountRead,
     AccountSearch,
     AccountUpdate,
@@ -92,6 +93,7 @@ class SalesforceCrm:
             "ERP_Customer_Number__c": criteria.erp_customer_number,
             "BillingPostalCode": criteria.postal_code,
             "OwnerId": criteria.owner_id,
+            "Owner.Username": criteria.owner_username,
         }
         conditions += [f"{field} = {soql.quote(value)}" for field, value in exact.items() if value]
         if criteria.name:
@@ -128,6 +130,10 @@ class SalesforceCrm:
         )
         raise_for_results(results, what="account")
         return mapping.account_from_record(result_body(results, "account"))
+
+    async def delete_account(self, account_id: str) -> None:
+        record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
+        await self._rest.call("DELETE", f"/sobjects/Account/{record_id}", what="account")
 
     async def upsert_account_by_erp_number(
         self, erp_customer_number: str, account: AccountCreate
@@ -192,6 +198,24 @@ class SalesforceCrm:
         )
         return [mapping.opportunity_from_record(record, self._currency) for record in records]
 
+    async def get_account_overview(
+        self, account_id: str, *, contact_limit: int, opportunity_limit: int
+    ) -> AccountOverview:
+        record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
+        # One query with two subqueries: the whole overview costs one API call.
+        query = (
+            f"SELECT {_select(mapping.ACCOUNT_FIELDS)}, Owner.Username, "
+            f"(SELECT {_select(mapping.CONTACT_FIELDS)} FROM Contacts WHERE IsDeleted = false "
+            f"ORDER BY LastName, FirstName LIMIT {contact_limit}), "
+            f"(SELECT {_select(mapping.OPPORTUNITY_FIELDS)} FROM Opportunities "
+            f"WHERE IsClosed = false ORDER BY CloseDate LIMIT {opportunity_limit}) "
+            f"FROM Account WHERE Id = {soql.quote(record_id)}"
+        )
+        page = await self._rest.query(query, what="account")
+        if not page["records"]:
+            raise RecordNotFound(f"No account has the id {account_id!r}.")
+        return mapping.account_overview_from_record(page["records"][0], self._currency)
+
     # quotes -----------------------------------------------------------------------------------
 
     def _quote_soql(self, quote_id: str) -> str:
@@ -233,7 +257,8 @@ class SalesforceCrm:
         )
 
     async def create_order(self, order: OrderCreate) -> OrderRead:
-        """Order, items, activation and read-back in one composite call (one API call)."""
+        """Order, items, activation, quote status and opportunity stage, and read-back in one
+        composite call (one API call)."""
         account_id = soql.record_id(order.account_id, prefix=ACCOUNT, what="account")
         entries = await self._catalog.entries({_item_key(item) for item in order.items})
         missing = sorted({_item_key(item) for item in order.items} - set(entries))
@@ -281,6 +306,26 @@ class SalesforceCrm:
             subrequests.append(
                 subrequest(
                     "PATCH", "/sobjects/Order/@{order.id}", "activate", {"Status": "Activated"}
+                )
+            )
+        # In the same all-or-nothing request: the order exists exactly when they are marked.
+        if order.quote_id and order.quote_status:
+            quote_id = soql.record_id(order.quote_id, prefix=QUOTE, what="quote")
+            subrequests.append(
+                subrequest(
+                    "PATCH", f"/sobjects/Quote/{quote_id}", "quote", {"Status": order.quote_status}
+                )
+            )
+        if order.opportunity_id and order.opportunity_stage:
+            opportunity_id = soql.record_id(
+                order.opportunity_id, prefix=OPPORTUNITY, what="opportunity"
+            )
+            subrequests.append(
+                subrequest(
+                    "PATCH",
+                    f"/sobjects/Opportunity/{opportunity_id}",
+                    "opportunity",
+                    {"StageName": order.opportunity_stage},
                 )
             )
         subrequests.append(

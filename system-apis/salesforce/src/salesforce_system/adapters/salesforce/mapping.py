@@ -8,6 +8,7 @@ from typing import Any
 
 from salesforce_system.domain.models import (
     AccountCreate,
+    AccountOverview,
     AccountRead,
     AccountUpdate,
     Address,
@@ -84,6 +85,7 @@ FIELD_POINTERS: dict[str, str] = {
     "Family": "/family",
     "Available_Quantity__c": "/availableQuantity",
     "IsActive": "/isActive",
+    "ERP_List_Price__c": "/listPrice",
 }
 
 
@@ -296,6 +298,7 @@ def product_fields(product: ProductUpsert) -> Record:
         "family": "Family",
         "available_quantity": "Available_Quantity__c",
         "is_active": "IsActive",
+        "list_price": "ERP_List_Price__c",
     }
     fields: Record = {}
     for name, sf_name in names.items():
@@ -303,3 +306,16 @@ def product_fields(product: ProductUpsert) -> Record:
             value = getattr(product, name)
             fields[sf_name] = float(value) if isinstance(value, Decimal) else value
     return fields
+
+
+def account_overview_from_record(record: Record, currency: str) -> AccountOverview:
+    """An Account row read with `Owner.Username` and its Contacts and Opportunities subqueries."""
+    owner = _parent(record, "Owner")
+    return AccountOverview(
+        account=account_from_record(record),
+        owner_username=owner.get("Username"),
+        contacts=[contact_from_record(child) for child in _children(record, "Contacts")],
+        open_opportunities=[
+            opportunity_from_record(child, currency) for child in _children(record, "Opportunities")
+        ],
+    )

@@ -34,7 +34,7 @@ EXTERNAL_ID = "ERP_Material__c"
 RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 CSV_COLUMNS = (
     "ERP_Material__c", "Name", "ProductCode", "Description", "Family",
-    "Available_Quantity__c", "IsActive",
+    "Available_Quantity__c", "IsActive", "ERP_List_Price__c",
 )  # fmt: skip
 MAX_POLL_INTERVAL_SECONDS = 5.0
 

@@ -1,0 +1,51 @@
+"""Errors the handlers turn into problem+json: here, a Redis that cannot be reached."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import pytest_asyncio
+import redis.exceptions
+from fastapi import FastAPI
+
+from trivium.app import create_service_app
+from trivium.settings import ServiceSettings
+
+PROBLEM = "application/problem+json"
+
+
+def build_app() -> FastAPI:
+    app = create_service_app(ServiceSettings(service_name="stores", log_format="text"), title="S")
+
+    @app.get("/down/{kind}")
+    async def down(kind: str) -> None:
+        if kind == "timeout":
+            raise redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
+        if kind == "loading":
+            raise redis.exceptions.BusyLoadingError("Redis is loading the dataset in memory")
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+    return app
+
+
+@pytest_asyncio.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=build_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+class TestStoreUnreachable:
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("kind", ["refused", "timeout", "loading"])
+    async def test_answers_503_with_retry_after_and_no_internals(
+        self, client: httpx.AsyncClient, kind: str
+    ) -> None:
+        response = await client.get(f"/down/{kind}")
+        assert response.status_code == 503
+        assert response.headers["content-type"].startswith(PROBLEM)
+        assert response.headers["retry-after"] == "1"
+        assert response.json()["type"].endswith("/service-unavailable")
+        assert "6379" not in response.text

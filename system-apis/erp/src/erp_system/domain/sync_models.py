@@ -1,0 +1,73 @@
+"""What the ERP serves to flows that keep other systems in step with it: delta reads of
+customers and sales orders by last change, a customer's master profile, and the catalog with
+stock and list prices in large pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from erp_system.domain.models import Address, AddressInput, ProgressStatus, SalesOrderStatus
+from trivium.schemas import ApiModel, ApiRequest, DecimalString, Money
+
+
+class CustomerProfile(ApiModel):
+    """A customer's master data as sync flows compare it, with when the ERP last changed it."""
+
+    id: str = Field(description="The ERP customer number.")
+    external_id: str | None = Field(default=None, description="The CRM account id, if linked.")
+    name: str
+    phone: str | None = None
+    address: Address | None = None
+    blocked: bool = Field(description="Centrally blocked, or blocked for orders.")
+    payment_terms: str | None = Field(default=None, description="Of the default sales area.")
+    credit_limit: Money | None = Field(default=None, description="Null: no credit account.")
+    changed_at: datetime = Field(description="When the ERP last changed any of the above.")
+
+
+class CustomerProfileUpdate(ApiRequest):
+    """Master data a sync flow may write; fields not sent are left as they are."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=160)
+    phone: str | None = Field(default=None, min_length=1, max_length=30)
+    address: AddressInput | None = None
+
+
+class CustomerChangePage(ApiModel):
+    """Customers changed at or after `since`, oldest change first. To read on, ask again with
+    `since` = the last item's `changedAt` (items seen with that very time are repeated)."""
+
+    items: list[CustomerProfile]
+    has_more: bool
+
+
+class SalesOrderChange(ApiModel):
+    id: str
+    customer_id: str
+    external_reference: str | None = None
+    status: SalesOrderStatus
+    delivery_status: ProgressStatus
+    billing_status: ProgressStatus
+    invoice_numbers: list[str] = Field(description="Billing documents of the order.")
+    changed_at: datetime
+
+
+class SalesOrderChangePage(ApiModel):
+    """Sales orders changed at or after `since`, oldest change first (read on as for
+    customers)."""
+
+    items: list[SalesOrderChange]
+    has_more: bool
+
+
+class CatalogItem(ApiModel):
+    sku: str
+    name: str | None = None
+    unit_price: Money | None = Field(default=None, description="List price per base unit.")
+    available_quantity: DecimalString = Field(description="Unrestricted stock in the plant.")
+
+
+class CatalogPage(ApiModel):
+    items: list[CatalogItem]
+    next_cursor: str | None = None

@@ -1,0 +1,149 @@
+"""Reads and writes for flows that keep the CRM in step with other systems: account change
+events, account profiles with the fields the ERP keeps, and the ERP status of orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from salesforce_system.adapters.salesforce.account_feed import AccountChangeFeed, is_position
+from salesforce_system.adapters.salesforce.account_sync import MAX_IDS, SalesforceAccountSync
+from salesforce_system.domain.errors import (
+    CrmBudgetExhausted,
+    CrmUnavailable,
+    RecordNotFound,
+    RecordRejected,
+)
+from salesforce_system.domain.paging import fetch_page
+from salesforce_system.domain.sync_models import (
+    AccountChangePage,
+    AccountProfile,
+    AccountProfileUpdate,
+    OrderErpStatus,
+    OrderErpStatusUpdate,
+    ReplayPositionUnavailable,
+)
+from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
+from trivium.problems import FieldError, ValidationFailed, problem_responses
+from trivium.schemas import Page
+
+router = APIRouter(tags=["sync"])
+
+UPSTREAM = (CrmUnavailable, CrmBudgetExhausted)
+MAX_WAIT_SECONDS = 25.0
+AccountId = Annotated[str, Path(max_length=18, description="The account's id.")]
+
+
+def get_feed(request: Request) -> AccountChangeFeed:
+    feed: AccountChangeFeed = request.app.state.account_feed
+    return feed
+
+
+def get_account_sync(request: Request) -> SalesforceAccountSync:
+    sync: SalesforceAccountSync = request.app.state.account_sync
+    return sync
+
+
+FeedDep = Annotated[AccountChangeFeed, Depends(get_feed)]
+AccountSyncDep = Annotated[SalesforceAccountSync, Depends(get_account_sync)]
+
+
+@router.get(
+    "/account-changes",
+    responses=problem_responses(ReplayPositionUnavailable, ValidationFailed, CrmUnavailable),
+)
+async def read_account_changes(
+    feed: FeedDep,
+    position: Annotated[
+        str,
+        Query(
+            max_length=40,
+            description="`-1`: only changes from now on; `-2`: every change the CRM still holds "
+            "(72 hours); else the `position` the previous read answered with.",
+        ),
+    ] = "-1",
+    wait_seconds: Annotated[
+        float,
+        Query(alias="waitSeconds", ge=0, le=MAX_WAIT_SECONDS, description="Long-poll time."),
+    ] = 20.0,
+) -> AccountChangePage:
+    """Account change events after `position`, oldest first, answered as soon as there are
+    some (or empty after `waitSeconds`). Each names its accounts, the changed fields with their
+    new values, the commit time and its origin (`fromSuite`: written by this suite). Gap events
+    carry no values: re-read the accounts. 410 when the CRM no longer holds the events after
+    `position`: re-read what changed since your last commit time, then start again from `-2`."""
+    if not is_position(position):
+        raise ValidationFailed(
+            "The position is not one this API issued.",
+            errors=[FieldError(pointer="/position", detail="-1, -2 or a returned position")],
+        )
+    return await feed.read(position, wait_seconds=wait_seconds)
+
+
+@router.get(
+    "/account-profiles",
+    responses=problem_responses(InvalidCursor, ValidationFailed, RecordNotFound, *UPSTREAM),
+)
+async def list_account_profiles(
+    sync: AccountSyncDep,
+    modified_since: Annotated[datetime | None, Query(alias="modifiedSince")] = None,
+    ids: Annotated[
+        list[str] | None, Query(description="Account ids, comma-separated; at most 200.")
+    ] = None,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
+    cursor: CursorQuery = None,
+) -> Page[AccountProfile]:
+    """Account profiles modified at or after `modifiedSince`, or those with the given `ids`
+    (at least one of the two), by id: what a sync flow re-reads after a gap in change events."""
+    wanted = [part for item in ids or [] for part in item.split(",") if part] or None
+    if modified_since is None and wanted is None:
+        raise ValidationFailed(
+            "Say which accounts: modifiedSince or ids.",
+            errors=[FieldError(pointer="/modifiedSince", detail="give modifiedSince or ids")],
+        )
+    if wanted is not None and len(wanted) > MAX_IDS:
+        raise ValidationFailed(
+            "Too many ids.", errors=[FieldError(pointer="/ids", detail="at most 200")]
+        )
+    return await fetch_page(
+        lambda size, after: sync.list_profiles(
+            modified_since=modified_since, ids=wanted, limit=size, after=after
+        ),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+@router.get(
+    "/account-profiles/{account_id}", responses=problem_responses(RecordNotFound, *UPSTREAM)
+)
+async def get_account_profile(account_id: AccountId, sync: AccountSyncDep) -> AccountProfile:
+    """One account's profile, with credit limit, payment terms and block kept from the ERP."""
+    return await sync.get_profile(account_id)
+
+
+@router.patch(
+    "/account-profiles/{account_id}",
+    responses=problem_responses(RecordNotFound, RecordRejected, *UPSTREAM),
+)
+async def update_account_profile(
+    account_id: AccountId, changes: AccountProfileUpdate, sync: AccountSyncDep
+) -> AccountProfile:
+    """Write the fields sent (one CRM call); the answer is the profile after the change."""
+    return await sync.update_profile(account_id, changes)
+
+
+@router.patch(
+    "/orders/by-erp-order-number/{erp_order_number}/erp-status",
+    responses=problem_responses(RecordNotFound, RecordRejected, *UPSTREAM),
+)
+async def set_order_erp_status(
+    erp_order_number: Annotated[str, Path(max_length=20)],
+    update: OrderErpStatusUpdate,
+    sync: AccountSyncDep,
+) -> OrderErpStatus:
+    """Show the ERP's status (and invoice number) on the order carrying this ERP order number;
+    nothing is written when the order shows them already (`changed: false`)."""
+    return await sync.set_order_erp_status(erp_order_number, update)

@@ -1,0 +1,107 @@
+"""What this API serves to flows that keep the CRM in step with other systems: account change
+events, account profiles with the ERP-kept fields, and the ERP status of orders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from salesforce_system.domain.models import Address, AddressInput
+from trivium.problems import Problem
+from trivium.schemas import ApiModel, ApiRequest, Money
+
+
+class ChangeType(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    UNDELETE = "undelete"
+    GAP_CREATE = "gap_create"
+    GAP_UPDATE = "gap_update"
+    GAP_DELETE = "gap_delete"
+    GAP_UNDELETE = "gap_undelete"
+    GAP_OVERFLOW = "gap_overflow"
+
+    @property
+    def is_gap(self) -> bool:
+        return self.value.startswith("gap_")
+
+
+class ChangeOrigin(ApiModel):
+    api: str | None = Field(default=None, description="The API the change came through.")
+    client: str | None = Field(default=None, description="The writing client's own name.")
+    from_suite: bool = Field(description="Written by this integration suite (its own echo).")
+
+
+class AccountChange(ApiModel):
+    """One change event of accounts. Gap events carry no values: re-read the accounts (all
+    accounts changed since `commitTimestamp` for `gap_overflow`, which names none)."""
+
+    replay_id: int
+    change_type: ChangeType
+    account_ids: list[str]
+    changed_fields: list[str] = Field(description="In this API's names, e.g. `billingAddress`.")
+    values: dict[str, Any] = Field(description="The changed fields' new values (null: cleared).")
+    commit_timestamp: datetime
+    commit_user: str | None = None
+    transaction_key: str | None = None
+    sequence_number: int | None = None
+    origin: ChangeOrigin
+
+
+class AccountChangePage(ApiModel):
+    items: list[AccountChange]
+    position: str = Field(description="Where to read on from: pass it as `position` next time.")
+
+
+class AccountProfile(ApiModel):
+    """An account with the fields sync flows compare, including those the ERP keeps."""
+
+    id: str
+    name: str
+    phone: str | None = None
+    website: str | None = None
+    industry: str | None = None
+    billing_address: Address | None = None
+    erp_customer_number: str | None = None
+    credit_limit: Money | None = None
+    payment_terms: str | None = None
+    erp_blocked: bool = False
+    last_modified_at: datetime | None = None
+
+
+class AccountProfileUpdate(ApiRequest):
+    """Fields a sync flow may write; fields not sent stay as they are, null clears one."""
+
+    erp_customer_number: str | None = Field(default=None, max_length=20)
+    credit_limit: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    payment_terms: str | None = Field(default=None, max_length=4)
+    erp_blocked: bool | None = None
+    billing_address: AddressInput | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class OrderErpStatusUpdate(ApiRequest):
+    erp_status: str = Field(min_length=1, max_length=40, description="e.g. Delivered, Invoiced.")
+    invoice_number: str | None = Field(default=None, max_length=20)
+
+
+class OrderErpStatus(ApiModel):
+    order_id: str
+    erp_order_number: str
+    erp_status: str | None = None
+    invoice_number: str | None = None
+    previous_erp_status: str | None = None
+    previous_invoice_number: str | None = None
+    changed: bool = Field(description="False when the order already showed this status.")
+
+
+class ReplayPositionUnavailable(Problem):
+    slug = "replay-position-unavailable"
+    title = "Change events can no longer be read from this position"
+    status = 410
