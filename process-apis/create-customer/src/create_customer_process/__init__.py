@@ -1,1 +1,2 @@
-"""Trivium's create-customer Process API: a new customer exists once in Salesforce and in the ERP, linked to each other."""
+"""Trivium's create-customer Process API: a new customer exists once in Salesforce and in the
+ERP, linked to each other."""

@@ -1,0 +1,76 @@
+"""Per-request locks in Redis: a lease with an owner token, renewed while its holder works.
+
+A holder that dies loses the lock when the lease runs out, so that the lease, not the work, bounds
+how long a dead process blocks a request. Renewal and release act only for the owner's token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+
+import redis.asyncio
+from redis.exceptions import RedisError
+
+from create_customer_process.adapters.redis_store import DEFAULT_PREFIX
+
+log = logging.getLogger(__name__)
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+"""
+
+
+class RedisRequestLocks:
+    """`RequestLocks` on Redis with a lease of `lease_seconds`, renewed every third of it."""
+
+    def __init__(
+        self, client: redis.asyncio.Redis, *, lease_seconds: float, prefix: str = DEFAULT_PREFIX
+    ) -> None:
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be positive")
+        self.lease_ms = max(1, round(lease_seconds * 1000))
+        self.prefix = prefix
+        self._redis = client
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+
+    def key(self, request_id: str) -> str:
+        return f"{self.prefix}:lock:{request_id}"
+
+    @contextlib.asynccontextmanager
+    async def hold(self, request_id: str) -> AsyncIterator[bool]:
+        key = self.key(request_id)
+        token = secrets.token_hex(16)
+        if not await self._redis.set(key, token, nx=True, px=self.lease_ms):
+            yield False
+            return
+        keeper = asyncio.create_task(self._keep(key, token))
+        try:
+            yield True
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+            try:
+                await self._release(keys=[key], args=[token])
+            except RedisError as error:
+                # The lease ends the lock anyway; only a later holder waits a little longer.
+                log.warning("request_lock.release_failed", extra={"error": type(error).__name__})
+
+    async def _keep(self, key: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease_ms / 3000)
+            try:
+                if not await self._renew(keys=[key], args=[token, self.lease_ms]):
+                    log.warning("request_lock.lost", extra={"lock": key})
+                    return
+            except RedisError as error:
+                log.warning("request_lock.renew_failed", extra={"error": type(error).__name__})

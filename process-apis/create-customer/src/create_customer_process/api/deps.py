@@ -1,0 +1,57 @@
+"""Dependencies the routes declare: the customer flow, the work queue, the caller's roles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from create_customer_process.domain.errors import OperatorRoleRequired
+from create_customer_process.domain.saga import CustomerFlow
+from trivium.problems import Unauthorized
+from trivium.service_auth import ServiceCaller, ServiceCallerDep, ServiceTokenVerifier, bearer_token
+from trivium.work_queue import WorkQueue
+
+OPERATOR_ROLE = "operator"
+
+
+def get_flow(request: Request) -> CustomerFlow:
+    flow: CustomerFlow = request.app.state.flow
+    return flow
+
+
+def get_work_queue(request: Request) -> WorkQueue:
+    queue: WorkQueue = request.app.state.work_queue
+    return queue
+
+
+def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
+    """The caller, when its token carries the `operator` role (claim `roles`)."""
+    roles = caller.claims.get("roles")
+    if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
+        raise OperatorRoleRequired(
+            "Dead letters are handled by operators: the service token needs the operator role."
+        )
+    return caller
+
+
+def caller_scope(request: Request) -> str:
+    """Whose Idempotency-Key this is: the calling service and the consumer it acts for.
+
+    Runs before the route's dependencies; an invalid token gives no scope here and is refused
+    by `require_service_token` right after.
+    """
+    token = bearer_token(request)
+    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
+    if token is None:
+        return ""
+    try:
+        caller = verifier.verify(token)
+    except Unauthorized:  # refused by the route's own dependency
+        return ""
+    return f"{caller.service}:{caller.claims.get('consumer', '')}"
+
+
+FlowDep = Annotated[CustomerFlow, Depends(get_flow)]
+WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]
+OperatorDep = Annotated[ServiceCaller, Depends(require_operator)]

@@ -1,0 +1,1 @@
+"""The create-customer flow: normalization, duplicate rules, the saga and its problems."""

@@ -1,0 +1,98 @@
+"""The problems this API answers with.
+
+Three families drive what happens to a request:
+- `CustomerRejected`: the customer cannot be created as asked (a duplicate, an ambiguous link);
+  nothing is created;
+- `UpstreamUnavailable`: a System API could not answer now (the request is finished later);
+- `UpstreamRejected`: a System API refused a write that should have succeeded (what this request
+  created is undone, or the request is dead-lettered for an operator).
+"""
+
+from __future__ import annotations
+
+from trivium.problems import Problem, ValidationFailed
+
+
+class InvalidCustomer(ValidationFailed):
+    slug = "invalid-customer"
+    title = "The customer data is not valid"
+
+
+class CustomerRejected(Problem):
+    """Base of the business rejections: nothing was created."""
+
+    slug = "customer-rejected"
+    title = "The customer was not created"
+    status = 409
+
+
+class DuplicateCustomer(CustomerRejected):
+    slug = "duplicate-customer"
+    title = "The customer already exists"
+    status = 409
+
+
+class AmbiguousDuplicate(CustomerRejected):
+    slug = "ambiguous-duplicate"
+    title = "The customer matches records that cannot be linked as one customer"
+    status = 409
+
+
+class CreationInProgress(CustomerRejected):
+    slug = "customer-creation-in-progress"
+    title = "Another request is creating this customer right now"
+    status = 409
+
+
+class UpstreamUnavailable(Problem):
+    """Base of the transient failures: a System API could not answer now."""
+
+    slug = "upstream-unavailable"
+    title = "A system the customer needs is unavailable"
+    status = 503
+
+
+class CrmUnavailable(UpstreamUnavailable):
+    slug = "crm-unavailable"
+    title = "The CRM is unavailable"
+
+
+class ErpUnavailable(UpstreamUnavailable):
+    slug = "erp-unavailable"
+    title = "The ERP is unavailable"
+
+
+class UpstreamRejected(Problem):
+    """Base of the permanent failures: a System API refused a call that should succeed."""
+
+    slug = "upstream-rejected"
+    title = "A system refused a change the customer needs"
+    status = 502
+
+
+class CrmRejected(UpstreamRejected):
+    slug = "crm-rejected"
+    title = "The CRM refused a change the customer needs"
+
+
+class ErpRejected(UpstreamRejected):
+    slug = "erp-rejected"
+    title = "The ERP refused a change the customer needs"
+
+
+class RequestNotFound(Problem):
+    slug = "customer-request-not-found"
+    title = "The customer request does not exist"
+    status = 404
+
+
+class InternalFailure(Problem):
+    slug = "internal-error"
+    title = "The customer request could not be processed because of an internal error"
+    status = 500
+
+
+class OperatorRoleRequired(Problem):
+    slug = "operator-role-required"
+    title = "This operation needs the operator role"
+    status = 403

@@ -1,0 +1,264 @@
+"""Customer requests as this API takes, keeps and shows them (camelCase on the wire, in Redis)."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from trivium.problems import FieldError, Problem
+from trivium.schemas import ApiModel, ApiRequest
+
+
+class AddressInput(ApiRequest):
+    street: str = Field(max_length=60, examples=["North First Street"])
+    house_number: str | None = Field(default=None, max_length=10, examples=["2100"])
+    city: str = Field(max_length=40, examples=["San Jose"])
+    postal_code: str = Field(max_length=10, examples=["95110"])
+    region: str | None = Field(
+        default=None,
+        max_length=80,
+        description="State or province: its name, its code or its ISO 3166-2 code "
+        "(`California`, `CA`, `US-CA`).",
+        examples=["California"],
+    )
+    country: str = Field(
+        max_length=60,
+        description="ISO 3166 alpha-2 or alpha-3 code, or the country's English name.",
+        examples=["US"],
+    )
+
+
+class SalesAreaInput(ApiRequest):
+    """Where the ERP customer buys; each part unset takes the configured default."""
+
+    sales_organization: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,4}$")
+    distribution_channel: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,2}$")
+    division: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,2}$")
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+
+
+class CustomerCreate(ApiRequest):
+    """A new customer, as a sales rep or partner portal knows it."""
+
+    name: str = Field(max_length=200, examples=["Contoso Manufacturing Ltd"])
+    address: AddressInput
+    phone: str | None = Field(
+        default=None, max_length=40, description="Any dialable form; stored as E.164."
+    )
+    email: str | None = Field(default=None, max_length=241)
+    website: str | None = Field(default=None, max_length=255, examples=["www.contoso.example"])
+    industry: str | None = Field(
+        default=None, max_length=40, description="A Salesforce standard industry."
+    )
+    vat_id: str | None = Field(
+        default=None, max_length=30, description="VAT registration number, country prefixed."
+    )
+    sales_area: SalesAreaInput | None = None
+
+
+class OnDuplicate(StrEnum):
+    REJECT = "reject"
+    LINK = "link"
+
+
+class NormalizedAddress(ApiModel):
+    street: str
+    house_number: str | None = None
+    city: str
+    postal_code: str
+    country: str = Field(description="ISO 3166 alpha-2.")
+    country_name: str
+    region_code: str | None = Field(default=None, description="ISO 3166-2, e.g. `US-CA`.")
+    region_name: str | None = None
+
+
+class NormalizedCustomer(ApiModel):
+    """The customer after validation: trimmed, codes resolved, keys for duplicate matching."""
+
+    name: str
+    name_key: str
+    address: NormalizedAddress
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    website_domain: str | None = None
+    industry: str | None = None
+    vat_id: str | None = None
+    sales_area: SalesAreaInput | None = None
+
+
+class RequestStatus(StrEnum):
+    """What a client sees: still running (or waiting for a system), done, or given up."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class SagaStep(StrEnum):
+    """The last step a request has completed; each is saved before the next begins."""
+
+    RECEIVED = "received"
+    ACCOUNT_READY = "account_ready"
+    CUSTOMER_READY = "customer_ready"
+    LINKED = "linked"
+    COMPLETED = "completed"
+    COMPENSATING = "compensating"
+    FAILED = "failed"
+
+
+_STATUS_OF_STEP = {
+    SagaStep.COMPLETED: RequestStatus.COMPLETED,
+    SagaStep.FAILED: RequestStatus.FAILED,
+}
+
+
+class ErrorInfo(ApiModel):
+    """A problem as recorded on a request (RFC 9457 members)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> ErrorInfo:
+        """The recorded form of a raised problem."""
+        return cls(
+            type=problem.type_uri(),
+            title=problem.title,
+            status=problem.status,
+            detail=problem.detail,
+            errors=problem.errors,
+        )
+
+
+class RequestState(ApiModel):
+    """The saga state of one request: the customer, what exists, and what has been done."""
+
+    id: str
+    correlation_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    on_duplicate: OnDuplicate = OnDuplicate.REJECT
+    customer: NormalizedCustomer
+    step: SagaStep = SagaStep.RECEIVED
+    account_id: str | None = None
+    account_erp_customer_number: str | None = None
+    account_created: bool = False
+    erp_customer_number: str | None = None
+    erp_external_id: str | None = None
+    erp_customer_created: bool = False
+    attempts: int = 0
+    last_error: ErrorInfo | None = None
+    failure: ErrorInfo | None = None
+    compensated: bool = False
+    dead_lettered: bool = False
+
+    @property
+    def status(self) -> RequestStatus:
+        return _STATUS_OF_STEP.get(self.step, RequestStatus.PENDING)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.step in (SagaStep.COMPLETED, SagaStep.FAILED)
+
+    @property
+    def created_anything(self) -> bool:
+        return self.account_created or self.erp_customer_created
+
+    def evolve(self, **changes: Any) -> RequestState:
+        """A copy with `changes` applied (validated)."""
+        return self.model_validate({**self.model_dump(by_alias=False), **changes})
+
+
+class CustomerRequestRead(ApiModel):
+    """A customer request and how far it has got."""
+
+    request_id: str
+    status: RequestStatus
+    step: SagaStep
+    account_id: str | None = Field(default=None, description="The Salesforce account.")
+    erp_customer_number: str | None = Field(default=None, description="The ERP customer.")
+    account_created: bool = Field(description="False: an existing account was linked.")
+    erp_customer_created: bool = Field(description="False: an existing ERP customer was linked.")
+    customer: NormalizedCustomer
+    attempts: int = Field(description="Attempts that met an unavailable or refusing system.")
+    last_error: ErrorInfo | None = None
+    failure: ErrorInfo | None = Field(default=None, description="Why the request failed.")
+    compensated: bool = Field(
+        default=False, description="What the request had created was removed again."
+    )
+    dead_lettered: bool = Field(
+        default=False, description="Parked for an operator after repeated or permanent errors."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_state(cls, state: RequestState) -> CustomerRequestRead:
+        """The client's view of a saga state."""
+        return cls(
+            request_id=state.id,
+            status=state.status,
+            step=state.step,
+            account_id=state.account_id,
+            erp_customer_number=state.erp_customer_number,
+            account_created=state.account_created,
+            erp_customer_created=state.erp_customer_created,
+            customer=state.customer,
+            attempts=state.attempts,
+            last_error=state.last_error,
+            failure=state.failure,
+            compensated=state.compensated,
+            dead_lettered=state.dead_lettered,
+            created_at=state.created_at,
+            updated_at=state.updated_at,
+        )
+
+
+class DuplicateRead(ApiModel):
+    """An existing record the new customer matches."""
+
+    system: str = Field(description="`salesforce` or `erp`.")
+    id: str
+    name: str
+    matched_on: list[str] = Field(
+        description="`nameAndPostalCode`, `websiteDomain` and/or `vatId`."
+    )
+    linked_id: str | None = Field(
+        default=None, description="The record in the other system it is linked to."
+    )
+
+
+class DeadLetterRead(ApiModel):
+    """A request message that failed for good, with its last error."""
+
+    id: str
+    request_id: str | None
+    attempts: int
+    error_type: str
+    error_message: str
+    dead_lettered_at: str
+    correlation_id: str | None = None
+
+
+class ReplayRead(ApiModel):
+    dead_letter_id: str
+    message_id: str
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_request_id(now_ms: int | None = None) -> str:
+    """A ULID: 26 characters that sort by creation time (ms), then 80 random bits."""
+    stamp = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    value = (stamp << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))

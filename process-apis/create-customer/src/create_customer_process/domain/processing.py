@@ -1,0 +1,279 @@
+"""Taking customer requests and driving them: at once for the caller, or later by a worker.
+
+Every unfinished request has a wake-up time in the store (a watchdog while it runs), so a
+request whose process died is queued again; the per-request lock keeps two processes from
+running one request at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from create_customer_process.adapters.ports import CrmAccount, ErpCustomer
+from create_customer_process.domain.duplicates import (
+    Duplicates,
+    Links,
+    choose_links,
+    claim_keys,
+    find_duplicates,
+)
+from create_customer_process.domain.errors import (
+    CreationInProgress,
+    CustomerRejected,
+    DuplicateCustomer,
+    InternalFailure,
+    UpstreamRejected,
+    UpstreamUnavailable,
+)
+from create_customer_process.domain.models import (
+    CustomerCreate,
+    ErrorInfo,
+    NormalizedCustomer,
+    OnDuplicate,
+    RequestState,
+    RequestStatus,
+    SagaStep,
+    new_request_id,
+)
+from create_customer_process.domain.normalization import normalize_customer
+from create_customer_process.domain.saga import CustomerFlow, SagaRun
+from create_customer_process.metrics import DUPLICATES, REQUESTS, STEP_SECONDS
+from trivium.correlation import current_correlation_id
+from trivium.problems import Problem
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"
+    FAILED = "failed"  # nothing of it is left in either system
+    ACCEPTED = "accepted"  # handed to the workers
+    RETRY_SCHEDULED = "retry_scheduled"
+    DEAD_LETTERED = "dead_lettered"
+    BUSY = "busy"  # another process holds the request
+    SKIPPED = "skipped"  # finished or unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    outcome: Outcome
+    state: RequestState | None = None
+    problem: Problem | None = None
+
+
+async def submit_customer(
+    flow: CustomerFlow, request: CustomerCreate, *, on_duplicate: OnDuplicate
+) -> Processed:
+    """Validate, check both systems for the customer, then create or link it now."""
+    customer = normalize_customer(request, erp_region_codes=flow.policy.erp_region_codes)
+    started = time.perf_counter()
+    try:
+        duplicates = await find_duplicates(flow.crm, flow.erp, customer)
+    finally:
+        STEP_SECONDS.labels("duplicate_check").observe(time.perf_counter() - started)
+    links = Links()
+    if duplicates.found:
+        _count(duplicates)
+        if on_duplicate is OnDuplicate.REJECT:
+            REQUESTS.labels("duplicate").inc()
+            raise _duplicate_problem(duplicates)
+        links = await choose_links(flow.crm, flow.erp, duplicates)
+    state = _new_state(flow, customer, on_duplicate=on_duplicate, links=links)
+    claims = claim_keys(customer)
+    holder = await flow.store.create(
+        state, claims=claims, wake_at=flow.clock() + flow.policy.watchdog
+    )
+    if holder is not None:
+        links = await _claimed_by(flow, holder, on_duplicate=on_duplicate)
+        state = _new_state(flow, customer, on_duplicate=on_duplicate, links=links)
+        await flow.store.create(state, claims=(), wake_at=flow.clock() + flow.policy.watchdog)
+    log.info("customer.received", extra={"request_id": state.id, "link": links.account is not None})
+    processed = await process_request(flow, state.id, attempt=None)
+    if processed.state is None:  # a worker took it first: it is theirs to finish
+        return Processed(Outcome.ACCEPTED, state)
+    return processed
+
+
+def _count(duplicates: Duplicates) -> None:
+    for read in duplicates.reads():
+        for criterion in read.matched_on:
+            DUPLICATES.labels(read.system, criterion).inc()
+
+
+def _duplicate_problem(duplicates: Duplicates) -> DuplicateCustomer:
+    reads = duplicates.reads()
+    return DuplicateCustomer(
+        "The customer exists already; send onDuplicate=link to link to it instead.",
+        duplicates=[read.model_dump(mode="json") for read in reads],
+        accountIds=[a.id for a, _ in duplicates.accounts],
+        erpCustomerNumbers=[c.id for c, _ in duplicates.customers],
+    )
+
+
+async def _claimed_by(flow: CustomerFlow, holder: str, *, on_duplicate: OnDuplicate) -> Links:
+    """The records of the request that holds this customer's claims, to link to; a problem when
+    it is still running, or when duplicates are refused."""
+    held = await flow.store.get(holder)
+    if held is None or held.status is not RequestStatus.COMPLETED:
+        raise CreationInProgress(
+            f"Request {holder} is creating this customer; follow it instead.",
+            requestId=holder,
+            headers={"Location": f"/customers/requests/{holder}"},
+        )
+    assert held.account_id is not None
+    assert held.erp_customer_number is not None
+    if on_duplicate is OnDuplicate.REJECT:
+        REQUESTS.labels("duplicate").inc()
+        raise DuplicateCustomer(
+            f"Request {holder} created this customer; send onDuplicate=link to link to it.",
+            requestId=holder,
+            accountIds=[held.account_id],
+            erpCustomerNumbers=[held.erp_customer_number],
+        )
+    return Links(
+        account=CrmAccount(
+            id=held.account_id,
+            name=held.customer.name,
+            erp_customer_number=held.erp_customer_number,
+        ),
+        customer=ErpCustomer(
+            id=held.erp_customer_number, name=held.customer.name, external_id=held.account_id
+        ),
+    )
+
+
+def _new_state(
+    flow: CustomerFlow, customer: NormalizedCustomer, *, on_duplicate: OnDuplicate, links: Links
+) -> RequestState:
+    now = flow.clock()
+    account, existing = links.account, links.customer
+    return RequestState(
+        id=new_request_id(),
+        correlation_id=current_correlation_id(),
+        created_at=now,
+        updated_at=now,
+        on_duplicate=on_duplicate,
+        customer=customer,
+        account_id=account.id if account else None,
+        account_erp_customer_number=account.erp_customer_number if account else None,
+        erp_customer_number=existing.id if existing else None,
+        erp_external_id=existing.external_id if existing else None,
+    )
+
+
+async def process_request(flow: CustomerFlow, request_id: str, *, attempt: int | None) -> Processed:
+    """Run the request's remaining steps under its lock. `attempt` is the queue delivery's
+    attempt (None: the caller's own run, which hands trouble to the workers)."""
+    async with flow.locks.hold(request_id) as held:
+        if not held:
+            return Processed(Outcome.BUSY)
+        state = await flow.store.get(request_id)
+        if state is None or state.is_finished:
+            return Processed(Outcome.SKIPPED, state)
+        if state.dead_lettered:
+            # Only an operator's replay delivers a dead-lettered request again: start afresh.
+            state = state.evolve(dead_lettered=False, attempts=0)
+        run = SagaRun(flow, state)
+        try:
+            done = await run.run()
+        except UpstreamUnavailable as error:
+            return await _retry_later(flow, run, error, attempt=attempt)
+        except (UpstreamRejected, CustomerRejected) as error:
+            return await _refused(flow, run, error, attempt=attempt)
+        except Exception:
+            if attempt is None:
+                raise  # a bug answers 500; the watchdog hands the request to a worker
+            log.exception("customer.internal_error", extra={"request_id": run.state.id})
+            failure = InternalFailure("An internal error stopped the request; see the logs.")
+            return await _park(flow, run, failure)
+        return await _finished(flow, done, problem=None)
+
+
+async def _finished(
+    flow: CustomerFlow, state: RequestState, *, problem: Problem | None
+) -> Processed:
+    if state.step is SagaStep.FAILED:
+        await flow.store.release_claims(state.id, claim_keys(state.customer))
+        REQUESTS.labels("failed").inc()
+        return Processed(Outcome.FAILED, state, problem)
+    REQUESTS.labels("created" if state.created_anything else "linked").inc()
+    log.info(
+        "customer.completed",
+        extra={
+            "request_id": state.id,
+            "account": state.account_id,
+            "erp_customer": state.erp_customer_number,
+        },
+    )
+    return Processed(Outcome.COMPLETED, state)
+
+
+async def _retry_later(
+    flow: CustomerFlow, run: SagaRun, error: UpstreamUnavailable, *, attempt: int | None
+) -> Processed:
+    failed = run.state.evolve(
+        attempts=run.state.attempts + 1, last_error=ErrorInfo.from_problem(error)
+    )
+    log.warning(
+        "customer.step_unavailable",
+        extra={"request_id": failed.id, "step": failed.step.value, "problem": error.slug},
+    )
+    if attempt is not None and attempt >= flow.policy.max_attempts:
+        return await _park(flow, run, error)
+    await run.save(failed)
+    if attempt is None:
+        await flow.queue.enqueue(failed.id, correlation_id=failed.correlation_id)
+        REQUESTS.labels("accepted").inc()
+        return Processed(Outcome.ACCEPTED, run.state, error)
+    REQUESTS.labels("retry_scheduled").inc()
+    return Processed(Outcome.RETRY_SCHEDULED, run.state, error)
+
+
+async def _refused(
+    flow: CustomerFlow, run: SagaRun, error: Problem, *, attempt: int | None
+) -> Processed:
+    state = run.state
+    failure = ErrorInfo.from_problem(error)
+    if state.step is SagaStep.RECEIVED or (
+        state.step is SagaStep.ACCOUNT_READY and not state.account_created
+    ):
+        # Nothing of this request exists anywhere: it simply failed.
+        await run.save(state.evolve(step=SagaStep.COMPENSATING, failure=failure))
+    elif state.step is SagaStep.ACCOUNT_READY:
+        log.warning("customer.compensating", extra={"request_id": state.id, "problem": error.slug})
+        await run.save(state.evolve(step=SagaStep.COMPENSATING, failure=failure))
+    elif attempt is None:
+        # Both records exist; a worker tries once more, then parks it for an operator.
+        await run.save(state.evolve(attempts=state.attempts + 1, last_error=failure))
+        await flow.queue.enqueue(state.id, correlation_id=state.correlation_id)
+        REQUESTS.labels("accepted").inc()
+        return Processed(Outcome.ACCEPTED, run.state, error)
+    else:
+        return await _park(flow, run, error)
+    try:
+        done = await run.run()
+    except UpstreamUnavailable as unavailable:
+        return await _retry_later(flow, run, unavailable, attempt=attempt)
+    except (UpstreamRejected, CustomerRejected) as refusal:
+        return await _park(flow, run, refusal)
+    return await _finished(flow, done, problem=error)
+
+
+async def _park(flow: CustomerFlow, run: SagaRun, error: Problem) -> Processed:
+    parked = run.state.evolve(
+        attempts=run.state.attempts + 1,
+        last_error=ErrorInfo.from_problem(error),
+        dead_lettered=True,
+        updated_at=flow.clock(),
+    )
+    await flow.store.save(parked, wake_at=None)
+    run.state = parked
+    REQUESTS.labels("dead_lettered").inc()
+    log.error(
+        "customer.dead_lettered",
+        extra={"request_id": parked.id, "step": parked.step.value, "problem": error.slug},
+    )
+    return Processed(Outcome.DEAD_LETTERED, parked, error)

@@ -1,0 +1,207 @@
+"""Composition root of the create-customer Process API (and of its standalone worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import redis.asyncio
+from fastapi import APIRouter, Depends, FastAPI
+
+from create_customer_process.adapters.erp_system import ErpSystemErp
+from create_customer_process.adapters.redis_locks import RedisRequestLocks
+from create_customer_process.adapters.redis_store import DEFAULT_PREFIX, RedisRequestStore
+from create_customer_process.adapters.redis_streams import RedisEventPublisher, WorkQueueRequests
+from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
+from create_customer_process.api import customers, dead_letters
+from create_customer_process.consumers import RequestWorker
+from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
+from create_customer_process.settings import CreateCustomerSettings
+from trivium.app import create_service_app
+from trivium.health import ReadinessCheck, add_readiness_check, redis_check
+from trivium.http_client import create_http_client
+from trivium.idempotency import IdempotencyStore
+from trivium.service_auth import ServiceTokenIssuer, require_service_token
+from trivium.work_queue import WorkQueue
+
+log = logging.getLogger(__name__)
+
+WORK_STREAM = f"{DEFAULT_PREFIX}:work"
+EVENT_STREAM = f"{DEFAULT_PREFIX}:events"
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """The flow with its clients, stores and queue, as one process uses them."""
+
+    settings: CreateCustomerSettings
+    flow: CustomerFlow
+    work_queue: WorkQueue
+    idempotency: IdempotencyStore
+    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+
+    def worker(self, concurrency: int) -> RequestWorker:
+        return RequestWorker(
+            self.flow,
+            self.work_queue,
+            concurrency=concurrency,
+            poll_seconds=self.settings.wake_up_poll_seconds,
+            name=self.settings.service_name,
+        )
+
+    @asynccontextmanager
+    async def running_worker(self, concurrency: int) -> AsyncIterator[None]:
+        """Run the worker pool for the duration of the block, then let it finish its requests."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.worker(concurrency).run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            try:
+                await asyncio.wait_for(task, SHUTDOWN_GRACE_SECONDS)
+            except TimeoutError:
+                log.warning("customers.worker_stop_timeout")
+
+
+def system_api_client(
+    settings: CreateCustomerSettings, *, backend: str, base_url: str, token: Callable[[], str]
+) -> httpx.AsyncClient:
+    """The shared resilient client, waiting out only short Retry-After answers."""
+    return create_http_client(
+        backend=backend,
+        base_url=base_url,
+        timeout=settings.http_timeout_seconds,
+        max_retries=settings.http_max_retries,
+        failure_threshold=settings.breaker_failure_threshold,
+        reset_seconds=settings.breaker_reset_seconds,
+        max_retry_after_seconds=settings.max_retry_after_seconds,
+        service_token=token,
+        transport=settings.http_transport,
+    )
+
+
+def build_policy(settings: CreateCustomerSettings) -> CustomerPolicy:
+    sales_area = {
+        "sales_organization": settings.sales_organization,
+        "distribution_channel": settings.distribution_channel,
+        "division": settings.division,
+        "currency": settings.currency,
+    }
+    return CustomerPolicy(
+        language=settings.language,
+        sales_area={key: value for key, value in sales_area.items() if value},
+        erp_region_codes=settings.erp_region_codes,
+        watchdog=timedelta(seconds=settings.watchdog_seconds),
+        busy_recheck=timedelta(seconds=settings.request_lock_seconds),
+        max_attempts=settings.max_attempts,
+    )
+
+
+@asynccontextmanager
+async def open_runtime(
+    settings: CreateCustomerSettings, *, issuer: ServiceTokenIssuer
+) -> AsyncIterator[Runtime]:
+    """Build the clients and adapters; close them when the block ends."""
+    redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+    crm_http = system_api_client(
+        settings,
+        backend="salesforce-system",
+        base_url=settings.salesforce_system_url,
+        token=lambda: issuer.token_for("salesforce-system"),
+    )
+    erp_http = system_api_client(
+        settings,
+        backend="erp-system",
+        base_url=settings.erp_system_url,
+        token=lambda: issuer.token_for("erp-system"),
+    )
+    work_queue = WorkQueue(
+        redis_client,
+        WORK_STREAM,
+        group=settings.service_name,
+        max_attempts=settings.max_attempts,
+        visibility_timeout_seconds=settings.queue_visibility_timeout_seconds,
+        base_backoff_seconds=settings.retry_base_seconds,
+        max_backoff_seconds=settings.retry_max_seconds,
+        # One message per read, so that a request never waits behind another in one consumer.
+        batch_size=1,
+    )
+    flow = CustomerFlow(
+        crm=SalesforceSystemCrm(crm_http),
+        erp=ErpSystemErp(erp_http),
+        store=RedisRequestStore(
+            redis_client,
+            retention=timedelta(days=settings.request_retention_days),
+            claim_ttl=timedelta(seconds=settings.claim_seconds),
+        ),
+        locks=RedisRequestLocks(redis_client, lease_seconds=settings.request_lock_seconds),
+        queue=WorkQueueRequests(work_queue),
+        events=RedisEventPublisher(
+            redis_client, stream=EVENT_STREAM, max_length=settings.events_max_length
+        ),
+        policy=build_policy(settings),
+        clock=utc_now,
+    )
+    idempotency = IdempotencyStore.from_settings(
+        redis_client, settings, wait_seconds=settings.idempotency_wait_seconds
+    )
+    try:
+        yield Runtime(
+            settings=settings,
+            flow=flow,
+            work_queue=work_queue,
+            idempotency=idempotency,
+            # Only Redis: with a System API down, requests that got past the duplicate check
+            # are still taken (202) and finished later.
+            readiness={"redis": redis_check(redis_client)},
+        )
+    finally:
+        with contextlib.suppress(Exception):
+            await crm_http.aclose()
+        with contextlib.suppress(Exception):
+            await erp_http.aclose()
+        await redis_client.aclose()
+
+
+def create_app(settings: CreateCustomerSettings | None = None) -> FastAPI:
+    """The create-customer Process API, configured from the environment unless settings are
+    given."""
+    settings = settings or CreateCustomerSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings, issuer=app.state.service_token_issuer) as runtime:
+            app.state.flow = runtime.flow
+            app.state.work_queue = runtime.work_queue
+            app.state.idempotency = runtime.idempotency
+            for name, check in runtime.readiness.items():
+                add_readiness_check(app, name, check)
+            async with runtime.running_worker(settings.workers):
+                yield
+
+    app = create_service_app(
+        settings,
+        title="Trivium create-customer Process API",
+        description="A new customer becomes a Salesforce account and an ERP customer with its "
+        "sales area, linked to each other, exactly once and without duplicates. Internal: every "
+        "call needs a service token.",
+        lifespan=lifespan,
+    )
+    internal = APIRouter(dependencies=[Depends(require_service_token)])
+    internal.include_router(customers.router)
+    internal.include_router(dead_letters.router)
+    app.include_router(internal)
+    return app

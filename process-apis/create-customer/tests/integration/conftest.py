@@ -1,0 +1,193 @@
+"""The real stack on loopback: both emulators, both System APIs and this service.
+
+The emulators and System APIs start once per session; this service runs once, on its own Redis
+database. Tests keep out of each other's way with customers of their own (a random tag in every
+name, postal code and domain); `world` arranges data in the emulators and reads back what the
+systems hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import redis
+import redis.asyncio
+
+from trivium.testing.services import RunningService, start_service
+from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium.testing.stack import SystemStack, redis_db, service_client
+
+CUSTOMERS_DB = 1
+BP = "/API_BUSINESS_PARTNER"
+# Short waits, so that retries and the watchdog happen within a test.
+FAST_CUSTOMERS = {
+    "CREATE_CUSTOMER_RETRY_BASE_SECONDS": "0.2",
+    "CREATE_CUSTOMER_RETRY_MAX_SECONDS": "0.5",
+    "CREATE_CUSTOMER_MAX_ATTEMPTS": "40",
+    "CREATE_CUSTOMER_QUEUE_VISIBILITY_TIMEOUT_SECONDS": "3",
+    "CREATE_CUSTOMER_REQUEST_LOCK_SECONDS": "1",
+    "CREATE_CUSTOMER_WATCHDOG_SECONDS": "5",
+    "CREATE_CUSTOMER_WAKE_UP_POLL_SECONDS": "0.2",
+    "CREATE_CUSTOMER_WORKERS": "2",
+}
+
+
+@pytest.fixture(scope="session")
+def customers_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
+    """This service with two workers, on its own Redis database."""
+    client = redis.Redis.from_url(redis_db(system_stack.redis_url, CUSTOMERS_DB))
+    client.flushdb()
+    client.close()
+    service = start_service(
+        "create_customer_process.main:create_app",
+        name="create-customer",
+        log_dir=trivium_run_dir / "logs",
+        env=system_stack.service_env(
+            db=CUSTOMERS_DB,
+            CREATE_CUSTOMER_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
+            CREATE_CUSTOMER_ERP_SYSTEM_URL=system_stack.erp_system.url,
+            **FAST_CUSTOMERS,
+        ),
+    )
+    yield service
+    service.stop()
+
+
+@pytest_asyncio.fixture
+async def customers(customers_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
+    """This service, called with a service token."""
+    async with service_client(customers_service.url, audience="create-customer") as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def events(system_stack: SystemStack) -> AsyncIterator[redis.asyncio.Redis]:
+    """This service's Redis database, to read its event stream."""
+    client = redis.asyncio.Redis.from_url(redis_db(system_stack.redis_url, CUSTOMERS_DB))
+    yield client
+    await client.aclose()
+
+
+def tag() -> str:
+    """Letters only, so that it is one word in a name."""
+    return "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
+
+
+def new_customer(**changes: Any) -> dict[str, Any]:
+    """A valid customer nobody has created yet."""
+    word = tag()
+    body: dict[str, Any] = {
+        "name": f"  {word.capitalize()}   Manufacturing Ltd ",
+        "address": {
+            "street": "North First Street",
+            "houseNumber": "2100",
+            "city": "San Jose",
+            "postalCode": f"9{secrets.randbelow(10**4):04d}",
+            "region": "California",
+            "country": "US",
+        },
+        "phone": "(408) 555-0100",
+        "email": f"AP@{word}.example",
+        "website": f"www.{word}.example",
+        "industry": "manufacturing",
+    }
+    body.update(changes)
+    return body
+
+
+async def create(
+    client: httpx.AsyncClient, body: dict[str, Any], *, key: str | None = None, **params: str
+) -> httpx.Response:
+    return await client.post(
+        "/customers",
+        json=body,
+        params=params,
+        headers={"Idempotency-Key": key or secrets.token_hex(8)},
+    )
+
+
+class World:
+    """Arranges CRM and ERP data through the emulators and System API; reads back results."""
+
+    def __init__(
+        self, org: httpx.AsyncClient, sap: httpx.AsyncClient, erp: httpx.AsyncClient
+    ) -> None:
+        self.org = org
+        self.sap = sap
+        self.erp = erp
+
+    async def query(self, soql: str) -> list[dict[str, Any]]:
+        response = await self.org.get(f"{DATA}/query", params={"q": soql})
+        response.raise_for_status()
+        records: list[dict[str, Any]] = response.json()["records"]
+        return records
+
+    async def insert_account(self, fields: dict[str, Any]) -> str:
+        response = await self.org.post(f"{DATA}/sobjects/Account", json=fields)
+        assert response.status_code == 201, response.text
+        account_id: str = response.json()["id"]
+        return account_id
+
+    async def accounts_named(self, word: str) -> list[dict[str, Any]]:
+        """Accounts whose name contains the word, with the fields this flow writes."""
+        return await self.query(
+            "SELECT Id, Name, ERP_Customer_Number__c, Phone, Website, Industry, BillingStreet, "
+            "BillingCity, BillingPostalCode, BillingState, BillingCountry FROM Account "
+            f"WHERE Name LIKE '%{word}%'"
+        )
+
+    async def partners_named(self, word: str) -> list[dict[str, Any]]:
+        """Business partners whose first name line contains the word, with address and roles."""
+        response = await self.sap.get(
+            f"{BP}/A_BusinessPartner",
+            params={
+                "$filter": f"substringof('{word.capitalize()}',OrganizationBPName1) eq true",
+                "$expand": "to_BusinessPartnerAddress,to_BusinessPartnerRole,"
+                "to_Customer/to_CustomerSalesArea,to_BusinessPartnerAddress/to_PhoneNumber",
+            },
+        )
+        response.raise_for_status()
+        rows: list[dict[str, Any]] = response.json()["d"]["results"]
+        return rows
+
+    async def erp_customer(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A customer created in the ERP only (through the ERP System API)."""
+        response = await self.erp.post("/customers", json=body)
+        assert response.status_code == 201, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+
+@pytest_asyncio.fixture
+async def world(system_stack: SystemStack) -> AsyncIterator[World]:
+    async with (
+        system_stack.salesforce_org() as org,
+        system_stack.sap_odata() as sap,
+        service_client(system_stack.erp_system.url, audience="erp-system") as erp,
+        system_stack.s4_admin() as s4_admin,
+    ):
+        yield World(org, sap, erp)
+        await s4_admin.delete("/chaos")
+
+
+async def wait_for_request(
+    client: httpx.AsyncClient, request_id: str, *, until: str, within_seconds: float = 20
+) -> dict[str, Any]:
+    """Poll the request's status resource until it reaches `until` (or fail with its state)."""
+    deadline = asyncio.get_running_loop().time() + within_seconds
+    state: dict[str, Any] = {}
+    while asyncio.get_running_loop().time() < deadline:
+        response = await client.get(f"/customers/requests/{request_id}")
+        if response.status_code == 200:
+            state = response.json()
+            if state["status"] == until:
+                return state
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"request {request_id} did not become {until!r}: {state}")

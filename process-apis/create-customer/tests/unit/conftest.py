@@ -1,0 +1,50 @@
+"""Unit-test wiring: the saga over the in-memory CRM and ERP, with the real Redis adapters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest_asyncio
+import redis.asyncio
+
+from create_customer_process.adapters.fake import FakeCrm, FakeErp, RecordingEvents, RecordingQueue
+from create_customer_process.adapters.redis_locks import RedisRequestLocks
+from create_customer_process.adapters.redis_store import RedisRequestStore
+from create_customer_process.domain.models import CustomerCreate
+from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
+
+NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+
+
+def customer_request(**changes: Any) -> CustomerCreate:
+    """A valid request for a customer neither fake holds."""
+    body: dict[str, Any] = {
+        "name": "Contoso Manufacturing Ltd",
+        "address": {
+            "street": "North First Street",
+            "houseNumber": "2100",
+            "city": "San Jose",
+            "postalCode": "95110",
+            "region": "CA",
+            "country": "US",
+        },
+        "website": "www.contoso.example",
+        "vatId": "GB123456789",
+    }
+    body.update(changes)
+    return CustomerCreate.model_validate(body)
+
+
+@pytest_asyncio.fixture
+async def flow(redis_client: redis.asyncio.Redis) -> CustomerFlow:
+    return CustomerFlow(
+        crm=FakeCrm(),
+        erp=FakeErp(),
+        store=RedisRequestStore(redis_client),
+        locks=RedisRequestLocks(redis_client, lease_seconds=5),
+        queue=RecordingQueue(),
+        events=RecordingEvents(),
+        policy=CustomerPolicy(sales_area={"sales_organization": "1010"}, max_attempts=3),
+        clock=lambda: NOW,
+    )
