@@ -1,1 +1,2 @@
-"""Trivium's partner-portal Experience API and web page: a partner's account, catalog and orders, scoped to that partner."""
+"""Trivium's partner-portal Experience API and web page: a partner's account, catalog and
+orders, scoped to that partner."""

@@ -1,0 +1,45 @@
+"""`CrmPort` over the Salesforce System API (`/accounts`, `/accounts/{id}/overview`)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+
+from mobile_experience.adapters.ports import CrmAccountPage, CrmOverview
+from mobile_experience.adapters.upstream import LowerTier, body_of, problem_slug
+from mobile_experience.domain.errors import AccountNotFound, CrmUnavailable
+from trivium.paging import InvalidCursor
+
+
+class SalesforceSystemCrm:
+    """The CRM as the Salesforce System API serves it; `http` carries the service token."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._api = LowerTier(http, name="The CRM", unavailable=CrmUnavailable)
+
+    async def search_accounts(
+        self, *, owner_username: str, name: str | None, limit: int, cursor: str | None
+    ) -> CrmAccountPage:
+        params: dict[str, str | int] = {"ownerUsername": owner_username, "limit": limit}
+        if name:
+            params["name"] = name
+        if cursor:
+            params["cursor"] = cursor
+        response = await self._api.call("GET", "/accounts", what="account search", params=params)
+        if response.status_code == 400 and problem_slug(body_of(response)) == "invalid-cursor":
+            raise InvalidCursor("The cursor is not one this API issued.")
+        return self._api.read(response, CrmAccountPage, what="account search")
+
+    async def get_overview(
+        self, account_id: str, *, contact_limit: int, opportunity_limit: int
+    ) -> CrmOverview:
+        response = await self._api.call(
+            "GET",
+            f"/accounts/{quote(account_id, safe='')}/overview",
+            what="account read",
+            params={"contactLimit": contact_limit, "opportunityLimit": opportunity_limit},
+        )
+        if response.status_code == 404:
+            raise AccountNotFound(f"No account of yours has the id {account_id!r}.")
+        return self._api.read(response, CrmOverview, what="account read")

@@ -1,0 +1,75 @@
+"""Dependencies the routes declare: the signed-in rep, the account views and the order desk."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from mobile_experience.domain.accounts import CustomerViews
+from mobile_experience.domain.errors import RepIdentityMissing
+from mobile_experience.domain.models import Rep
+from mobile_experience.domain.orders import OrderDesk
+from mobile_experience.settings import MobileSettings
+from trivium.problems import Unauthorized
+from trivium.service_auth import ServiceCaller, ServiceCallerDep, ServiceTokenVerifier, bearer_token
+
+REP_CLAIM = "salesforceUsername"
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def rep_of(caller: ServiceCaller, settings: MobileSettings) -> Rep:
+    """The rep a verified token names; RepIdentityMissing unless the gateway vouched for one."""
+    username = _text(caller.claims.get(REP_CLAIM))
+    if caller.service not in settings.identity_issuers or username is None:
+        raise RepIdentityMissing(
+            "Calls must come through the gateway with a signed-in sales rep.",
+            headers={"WWW-Authenticate": 'Bearer realm="trivium"'},
+        )
+    return Rep(
+        username=username,
+        consumer=_text(caller.claims.get("consumer")),
+        consumer_id=_text(caller.claims.get("consumerId")),
+        plan=_text(caller.claims.get("plan")),
+    )
+
+
+def get_settings(request: Request) -> MobileSettings:
+    settings: MobileSettings = request.app.state.settings
+    return settings
+
+
+def get_rep(caller: ServiceCallerDep, request: Request) -> Rep:
+    return rep_of(caller, get_settings(request))
+
+
+def get_views(request: Request) -> CustomerViews:
+    views: CustomerViews = request.app.state.views
+    return views
+
+
+def get_desk(request: Request) -> OrderDesk:
+    desk: OrderDesk = request.app.state.desk
+    return desk
+
+
+def rep_scope(request: Request) -> str:
+    """Whose Idempotency-Key this is: the rep's. Runs before the route's dependencies; a call
+    without a valid rep gets no scope here and is refused by them right after."""
+    token = bearer_token(request)
+    if token is None:
+        return ""
+    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
+    try:
+        rep = rep_of(verifier.verify(token), get_settings(request))
+    except Unauthorized:
+        return ""
+    return f"rep:{rep.username.casefold()}"
+
+
+RepDep = Annotated[Rep, Depends(get_rep)]
+ViewsDep = Annotated[CustomerViews, Depends(get_views)]
+DeskDep = Annotated[OrderDesk, Depends(get_desk)]

@@ -1,0 +1,87 @@
+"""Orders from quotes and new customers, handed to the process tier on the rep's behalf.
+
+No rule is decided here: quote-to-order and create-customer own them. This side shapes their
+answers for the app and keeps orders to the reps who may see them: the rep who placed an order
+here, or the owner of its account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mobile_experience.adapters.ports import (
+    Cache,
+    CustomersPort,
+    OrderPlacement,
+    OrdersPort,
+)
+from mobile_experience.domain.accounts import CustomerViews
+from mobile_experience.domain.errors import OrderNotFound
+from mobile_experience.domain.models import CustomerCreate, CustomerResult, OrderView, Rep
+from mobile_experience.domain.shaping import customer_result, order_view
+
+
+def placer_key(order_id: str) -> str:
+    return f"mobile:order-placer:{order_id}"
+
+
+class OrderDesk:
+    """Places and reads orders and creates customers for reps."""
+
+    def __init__(
+        self,
+        *,
+        orders: OrdersPort,
+        customers: CustomersPort,
+        views: CustomerViews,
+        cache: Cache,
+        placer_retention_seconds: float,
+    ) -> None:
+        self.orders = orders
+        self.customers = customers
+        self.views = views
+        self.cache = cache
+        self.placer_retention_seconds = placer_retention_seconds
+
+    async def order_quote(
+        self, rep: Rep, quote_id: str, *, idempotency_key: str, respond_async: bool
+    ) -> tuple[OrderView, OrderPlacement]:
+        """Turn the quote into an order; the rep may follow it from now on."""
+        placement = await self.orders.place_quote_order(
+            quote_id, rep=rep, idempotency_key=idempotency_key, respond_async=respond_async
+        )
+        await self.cache.set_many(
+            {placer_key(placement.order.order_id): rep.username.casefold().encode()},
+            ttl_seconds=self.placer_retention_seconds,
+        )
+        return order_view(placement.order), placement
+
+    async def get_order(self, rep: Rep, order_id: str) -> OrderView:
+        """The order, when the rep placed it here or owns its account; else OrderNotFound."""
+        order = await self.orders.get_order(order_id, rep=rep)
+        if order is None or not await self._may_see(rep, order_id, order.account_id):
+            raise OrderNotFound(f"No order of yours has the id {order_id!r}.")
+        return order_view(order)
+
+    async def _may_see(self, rep: Rep, order_id: str, account_id: str | None) -> bool:
+        [placer] = await self.cache.get_many([placer_key(order_id)])
+        if placer is not None and placer.decode() == rep.username.casefold():
+            return True
+        return account_id is not None and await self.views.account_visible(rep, account_id)
+
+    async def create_customer(
+        self,
+        rep: Rep,
+        customer: CustomerCreate,
+        *,
+        idempotency_key: str,
+        on_duplicate: str | None,
+    ) -> tuple[int, CustomerResult]:
+        """Create the customer in both systems through create-customer, as the rep; the status
+        is create-customer's (201 created, 200 only linked, 202 finishing later)."""
+        body: Mapping[str, Any] = customer.model_dump(mode="json", exclude_unset=True)
+        created = await self.customers.create_customer(
+            body, rep=rep, idempotency_key=idempotency_key, on_duplicate=on_duplicate
+        )
+        return created.status, customer_result(created.customer)

@@ -1,0 +1,138 @@
+"""The views over fakes: fan-out, degradation, caching, shared reads and owner visibility."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from mobile_experience.adapters.fake import FakeCrm, FakeErp
+from mobile_experience.domain.accounts import CustomerViews
+from mobile_experience.domain.errors import AccountNotFound, CrmUnavailable
+from mobile_experience.domain.models import Rep
+
+ANNA = Rep(username="anna.becker@trivium.demo")
+LUKAS = Rep(username="Lukas.Schmidt@trivium.demo")
+PARTNER, PROSPECT, OTHERS = "001000000000001AAA", "001000000000004AAA", "001000000000003AAA"
+
+
+def statuses(view: object) -> dict[str, str]:
+    document = view.model_dump()  # type: ignore[attr-defined]
+    return {name: section["status"] for name, section in document.items() if name != "accountId"}
+
+
+class TestView:
+    @pytest.mark.asyncio
+    async def test_every_section_of_a_linked_account(
+        self, views: CustomerViews, crm: FakeCrm, erp: FakeErp
+    ) -> None:
+        view = await views.view(ANNA, PARTNER)
+        assert set(statuses(view).values()) == {"ok"}
+        assert view.account.data is not None
+        assert view.account.data.city == "Hamburg"
+        assert [contact.name for contact in view.contacts.items] == ["Lena Koch", "Weber"]
+        assert view.credit.data is not None
+        assert str(view.credit.data.available.amount) == "48799.5"
+        assert view.invoices.items[0].amount.amount == 119
+        assert (crm.calls, erp.calls) == (1, 3)
+
+    @pytest.mark.asyncio
+    async def test_erp_down_leaves_the_crm_sections(
+        self, views: CustomerViews, erp: FakeErp
+    ) -> None:
+        erp.down = True
+        view = await views.view(ANNA, PARTNER)
+        assert statuses(view) == {
+            "account": "ok",
+            "contacts": "ok",
+            "opportunities": "ok",
+            "orders": "unavailable",
+            "invoices": "unavailable",
+            "credit": "unavailable",
+        }
+
+    @pytest.mark.asyncio
+    async def test_a_slow_erp_is_unavailable_after_the_timeout(
+        self, views: CustomerViews, erp: FakeErp
+    ) -> None:
+        erp.delay_seconds = 1.0
+        view = await asyncio.wait_for(views.view(ANNA, PARTNER), timeout=0.8)
+        assert view.credit.status == "unavailable"
+
+    @pytest.mark.asyncio
+    async def test_an_unlinked_account_has_empty_erp_sections(
+        self, views: CustomerViews, erp: FakeErp
+    ) -> None:
+        view = await views.view(ANNA, PROSPECT)
+        assert set(statuses(view).values()) == {"ok"}
+        assert view.credit.data is None
+        assert erp.calls == 0
+
+    @pytest.mark.asyncio
+    async def test_a_repeated_view_is_served_from_the_cache(
+        self, views: CustomerViews, crm: FakeCrm, erp: FakeErp
+    ) -> None:
+        first = await views.view(ANNA, PARTNER)
+        second = await views.view(ANNA, PARTNER)
+        assert first == second
+        assert (crm.calls, erp.calls) == (1, 3)
+
+    @pytest.mark.asyncio
+    async def test_a_failed_section_is_not_cached(self, views: CustomerViews, erp: FakeErp) -> None:
+        erp.down = True
+        await views.view(ANNA, PARTNER)
+        erp.down = False
+        view = await views.view(ANNA, PARTNER)
+        assert view.orders.status == "ok"
+
+    @pytest.mark.asyncio
+    async def test_concurrent_views_share_one_crm_call(
+        self, views: CustomerViews, crm: FakeCrm
+    ) -> None:
+        crm.delay_seconds = 0.05
+        await asyncio.gather(*(views.view(ANNA, PARTNER) for _ in range(10)))
+        assert crm.calls == 1
+
+    @pytest.mark.asyncio
+    async def test_another_reps_account_is_not_found(self, views: CustomerViews) -> None:
+        with pytest.raises(AccountNotFound):
+            await views.view(ANNA, OTHERS)
+
+    @pytest.mark.asyncio
+    async def test_owner_usernames_compare_without_case(self, views: CustomerViews) -> None:
+        view = await views.view(LUKAS, OTHERS)
+        assert view.account.status == "ok"
+
+    @pytest.mark.asyncio
+    async def test_crm_down_still_shows_the_erp_of_a_known_own_account(
+        self, views: CustomerViews, crm: FakeCrm
+    ) -> None:
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        crm.down = True
+        view = await views.view(ANNA, PARTNER)
+        assert view.account.status == "unavailable"
+        assert view.credit.status == "ok"
+        with pytest.raises(AccountNotFound):
+            await views.view(LUKAS, PARTNER)
+
+    @pytest.mark.asyncio
+    async def test_crm_down_and_an_unknown_account_is_unavailable(
+        self, views: CustomerViews, crm: FakeCrm
+    ) -> None:
+        crm.down = True
+        with pytest.raises(CrmUnavailable):
+            await views.view(ANNA, PARTNER)
+
+
+class TestListAccounts:
+    @pytest.mark.asyncio
+    async def test_pages_cover_the_reps_accounts_once(self, views: CustomerViews) -> None:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = await views.list_accounts(ANNA, search=None, limit=1, cursor=cursor)
+            seen += [row.id for row in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == [PARTNER, PROSPECT]

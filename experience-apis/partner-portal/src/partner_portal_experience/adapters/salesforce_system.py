@@ -1,0 +1,49 @@
+"""`CrmPort` over the Salesforce System API (`/accounts`, `/products`)."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from partner_portal_experience.adapters.ports import CrmAccount, CrmProduct, ProductPage
+from partner_portal_experience.adapters.upstream import Upstream, problem_slug
+from partner_portal_experience.domain.errors import CrmFailed, CrmUnavailable
+from trivium.paging import InvalidCursor
+from trivium.schemas import Page
+
+log = logging.getLogger(__name__)
+
+
+class SalesforceSystemCrm:
+    """The CRM as the Salesforce System API serves it; `http` carries the service token."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._api = Upstream(http, name="The CRM", unavailable=CrmUnavailable, failed=CrmFailed)
+
+    async def find_account(self, account_number: str) -> CrmAccount | None:
+        response = await self._api.send(
+            "GET",
+            "/accounts",
+            what="the account lookup",
+            params={"accountNumber": account_number, "limit": 2},
+        )
+        page = self._api.read(response, Page[CrmAccount], what="the account lookup")
+        if len(page.items) > 1:
+            # Ambiguous in the CRM: the oldest record (lowest id) is the partner's, consistently.
+            log.warning("partners.duplicate_account_number", extra={"count": len(page.items)})
+        return page.items[0] if page.items else None
+
+    async def list_products(
+        self, *, search: str | None, limit: int, cursor: str | None
+    ) -> ProductPage:
+        params: dict[str, str | int] = {"limit": limit}
+        if search:
+            params["search"] = search
+        if cursor:
+            params["cursor"] = cursor
+        response = await self._api.send("GET", "/products", what="the product list", params=params)
+        if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
+            raise InvalidCursor("The cursor is not one this API issued.")
+        page = self._api.read(response, Page[CrmProduct], what="the product list")
+        return ProductPage(items=page.items, next_cursor=page.next_cursor)

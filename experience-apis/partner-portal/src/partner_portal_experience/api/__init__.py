@@ -1,0 +1,1 @@
+"""Routers of the /partner/v1 API and of the web page."""

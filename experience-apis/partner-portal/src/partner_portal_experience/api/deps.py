@@ -1,0 +1,80 @@
+"""Dependencies the routes declare: the portal, the calling partner, and paging cursors."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from partner_portal_experience.domain.partners import Partner, identify_partner, partner_number_from
+from partner_portal_experience.domain.portal import PartnerPortal
+from partner_portal_experience.settings import PartnerPortalSettings
+from trivium.paging import decode_cursor, encode_cursor
+from trivium.problems import Unauthorized
+from trivium.service_auth import ServiceCallerDep, ServiceTokenVerifier, bearer_token
+
+# Positions of the upstream listings this API pages through (their own opaque cursors).
+_UPSTREAM_POSITION = re.compile(r"^[A-Za-z0-9_=-]{1,200}$")
+
+
+def get_portal(request: Request) -> PartnerPortal:
+    portal: PartnerPortal = request.app.state.portal
+    return portal
+
+
+def get_settings(request: Request) -> PartnerPortalSettings:
+    settings: PartnerPortalSettings = request.app.state.settings
+    return settings
+
+
+PortalDep = Annotated[PartnerPortal, Depends(get_portal)]
+SettingsDep = Annotated[PartnerPortalSettings, Depends(get_settings)]
+
+
+def partner_number(caller: ServiceCallerDep, portal: PortalDep) -> str:
+    """The account number of the partner the gateway authenticated (401 without one)."""
+    return partner_number_from(
+        issuer=caller.service, claims=caller.claims, trusted_issuers=portal.policy.identity_issuers
+    )
+
+
+PartnerNumberDep = Annotated[str, Depends(partner_number)]
+
+
+async def current_partner(
+    number: PartnerNumberDep, caller: ServiceCallerDep, portal: PortalDep
+) -> Partner:
+    """The calling partner with its CRM account id and ERP customer number."""
+    consumer = caller.claims.get("consumer")
+    return await identify_partner(
+        portal, number, consumer=consumer if isinstance(consumer, str) else None
+    )
+
+
+PartnerDep = Annotated[Partner, Depends(current_partner)]
+
+
+def partner_scope(request: Request) -> str:
+    """Whose Idempotency-Key this is: the partner named by a valid token ("" otherwise, and the
+    route's own dependencies refuse the request right after)."""
+    token = bearer_token(request)
+    if token is None:
+        return ""
+    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
+    try:
+        caller = verifier.verify(token)
+    except Unauthorized:
+        return ""
+    number = caller.claims.get("partnerAccountNumber")
+    return f"partner:{number}" if isinstance(number, str) else ""
+
+
+def upstream_cursor(cursor: str | None) -> str | None:
+    """The upstream position a cursor of this API names (InvalidCursor when it names none)."""
+    return decode_cursor(cursor, shape=_UPSTREAM_POSITION) if cursor else None
+
+
+def public_cursor(position: str | None) -> str | None:
+    """This API's cursor for an upstream position."""
+    return encode_cursor(position) if position else None

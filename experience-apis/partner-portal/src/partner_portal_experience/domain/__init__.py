@@ -1,0 +1,1 @@
+"""The partner-facing resources, the use cases that shape them, and their problems."""
