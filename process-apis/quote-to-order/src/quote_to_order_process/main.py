@@ -92,6 +92,7 @@ def build_policy(settings: QuoteToOrderSettings) -> OrderPolicy:
     return OrderPolicy(
         price_tolerance_percent=settings.price_tolerance_percent,
         ordered_quote_status=settings.ordered_quote_status,
+        ordered_opportunity_stage=settings.ordered_opportunity_stage,
         retry_delays=settings.retry_delays_seconds,
         watchdog=timedelta(seconds=settings.watchdog_seconds),
         busy_recheck=timedelta(seconds=settings.order_lock_seconds),

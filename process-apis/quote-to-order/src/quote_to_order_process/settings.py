@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from trivium.settings import ServiceSettings
@@ -36,8 +36,14 @@ class QuoteToOrderSettings(ServiceSettings):
     ordered_quote_status: str | None = Field(
         default=None,
         max_length=40,
-        description="Quote status set once the order exists (e.g. `Ordered` where the org's "
-        "picklist has it); unset, the order's link to the quote records it.",
+        description="Quote status set with the order (e.g. `Ordered` where the org's picklist "
+        "has it; the standard picklist has none); unset, the order's link to the quote and the "
+        "opportunity's stage record it.",
+    )
+    ordered_opportunity_stage: str | None = Field(
+        default="Closed Won",
+        max_length=40,
+        description="Stage the quote's opportunity moves to with the order; `none`: unchanged.",
     )
     retry_delays_seconds: tuple[float, ...] = Field(
         default=(1.0, 4.0, 16.0, 60.0),
@@ -73,6 +79,12 @@ class QuoteToOrderSettings(ServiceSettings):
         ge=0,
         description="How long a repeat waits for the first request with its key to finish.",
     )
+
+    @field_validator("ordered_quote_status", "ordered_opportunity_stage", mode="before")
+    @classmethod
+    def _none_is_unset(cls, value: object) -> object:
+        # An empty variable is ignored (the default applies), so `none` is how one is unset.
+        return None if isinstance(value, str) and value.strip().lower() in ("", "none") else value
 
     @model_validator(mode="after")
     def _lock_expires_before_redelivery(self) -> QuoteToOrderSettings:

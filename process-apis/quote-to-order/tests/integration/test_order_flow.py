@@ -15,6 +15,7 @@ import redis.asyncio
 
 PROBLEMS = "https://trivium.dev/problems/"
 EVENTS = "{quote-to-order}:events"
+ORDERS_DB = 9
 
 
 def reference(prefix: str = "IT") -> str:
@@ -24,6 +25,20 @@ def reference(prefix: str = "IT") -> str:
 async def place(client: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> httpx.Response:
     headers.setdefault("Idempotency-Key", secrets.token_hex(8))
     return await client.post("/orders", json=body, headers=headers)
+
+
+async def order_events(stack: Any, order_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """The events emitted for the order: (type, the order as it was then)."""
+    events = redis.asyncio.Redis.from_url(stack.orders_env(db=ORDERS_DB)["REDIS_URL"])
+    try:
+        entries = await events.xrange(EVENTS)
+    finally:
+        await events.aclose()
+    return [
+        (fields[b"type"].decode(), json.loads(fields[b"data"]))
+        for _, fields in entries
+        if fields[b"orderId"].decode() == order_id
+    ]
 
 
 async def api_calls_used(world: Any) -> int:
@@ -55,19 +70,16 @@ class TestOrderFromQuote:
         assert (crm_order["Id"], crm_order["QuoteId"]) == (order["crmOrderId"], quote_id)
         assert crm_order["Status"] == "Activated"
         assert Decimal(str(crm_order["TotalAmount"])) == Decimal("275.76")
-        # One read of the quote, one composite write of the order.
+        # One read of the quote, one composite write of the order that also closes the opportunity.
         assert used == 2
-        events = redis.asyncio.Redis.from_url(stack.orders_env(db=9)["REDIS_URL"])
-        try:
-            entries = await events.xrange(EVENTS)
-        finally:
-            await events.aclose()
-        created = [
-            json.loads(fields[b"data"])
-            for _, fields in entries
-            if fields[b"orderId"].decode() == order["orderId"]
+        [marked] = await world.query(
+            f"SELECT Opportunity.StageName FROM Quote WHERE Id = '{quote_id}'"
+        )
+        assert marked["Opportunity"]["StageName"] == "Closed Won"
+        emitted = await order_events(stack, order["orderId"])
+        assert [(kind, data["status"]) for kind, data in emitted] == [
+            ("order.created", "completed")
         ]
-        assert [event["status"] for event in created] == ["completed"]
 
 
 class TestDirectOrder:
@@ -133,6 +145,29 @@ class TestDirectOrder:
         assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
 
 
+class TestGetOrder:
+    @pytest.mark.asyncio
+    async def test_an_order_follows_the_erps_delivery_and_billing(
+        self, orders: httpx.AsyncClient, world: Any
+    ) -> None:
+        body = {
+            "accountNumber": "P-1002",
+            "purchaseOrderNumber": reference("PO"),
+            "lines": [{"sku": "MAT-0002", "quantity": "1"}],
+        }
+        placed = (await place(orders, body)).json()
+        assert (placed["deliveryStatus"], placed["billingStatus"]) == ("not_started", "not_started")
+        for _ in ("delivered", "billed"):
+            advance = {"salesOrder": placed["erpOrderNumber"]}
+            (await world.s4_admin.post("/lifecycle/advance", json=advance)).raise_for_status()
+        order = (await orders.get(f"/orders/{placed['orderId']}")).json()
+        assert (order["deliveryStatus"], order["billingStatus"]) == ("complete", "complete")
+        # Kept for the listing, which does not read the ERP.
+        listed = (await orders.get("/orders", params={"accountId": order["accountId"]})).json()
+        [row] = [item for item in listed["items"] if item["orderId"] == order["orderId"]]
+        assert row["deliveryStatus"] == "complete"
+
+
 class TestRejections:
     async def refused(
         self, orders: httpx.AsyncClient, body: dict[str, Any], *, status: int, problem: str
@@ -143,20 +178,27 @@ class TestRejections:
         assert document["type"] == PROBLEMS + problem
         return document
 
-    async def failed_order(self, orders: httpx.AsyncClient, document: dict[str, Any]) -> None:
+    async def failed_order(
+        self, orders: httpx.AsyncClient, stack: Any, document: dict[str, Any]
+    ) -> None:
+        """The order is kept as failed, and `order.failed` was emitted for it."""
         order = (await orders.get(f"/orders/{document['orderId']}")).json()
         assert order["status"] == "failed"
         assert order["failure"]["type"] == document["type"]
+        emitted = await order_events(stack, document["orderId"])
+        assert [(kind, data["failure"]["type"]) for kind, data in emitted] == [
+            ("order.failed", document["type"])
+        ]
 
     @pytest.mark.asyncio
     async def test_a_quote_that_is_not_accepted(
-        self, orders: httpx.AsyncClient, world: Any
+        self, orders: httpx.AsyncClient, world: Any, stack: Any
     ) -> None:
         quote_id = await world.quote(lines=[("MAT-0002", 1)], status="Presented")
         document = await self.refused(
             orders, {"quoteId": quote_id}, status=409, problem="quote-not-accepted"
         )
-        await self.failed_order(orders, document)
+        await self.failed_order(orders, stack, document)
         assert await world.erp_orders(quote_id) == []
 
     @pytest.mark.asyncio
@@ -187,13 +229,43 @@ class TestRejections:
         await self.refused(orders, {"quoteId": row["Id"]}, status=422, problem="account-not-linked")
 
     @pytest.mark.asyncio
+    async def test_an_account_linked_to_a_customer_the_erp_does_not_know(
+        self, orders: httpx.AsyncClient, world: Any, stack: Any
+    ) -> None:
+        account_id = await world.linked_account("1000999")
+        body = {
+            "accountId": account_id,
+            "purchaseOrderNumber": reference("PO"),
+            "lines": [{"sku": "MAT-0002", "quantity": "1"}],
+        }
+        document = await self.refused(orders, body, status=422, problem="account-not-linked")
+        assert document["erpCustomerNumber"] == "1000999"
+        await self.failed_order(orders, stack, document)
+
+    @pytest.mark.asyncio
+    async def test_an_account_that_does_not_exist(self, orders: httpx.AsyncClient) -> None:
+        body = {
+            "accountNumber": "NO-SUCH-ACCOUNT",
+            "purchaseOrderNumber": reference("PO"),
+            "lines": [{"sku": "MAT-0002", "quantity": "1"}],
+        }
+        await self.refused(orders, body, status=404, problem="account-not-found")
+
+    @pytest.mark.asyncio
+    async def test_an_order_without_lines(self, orders: httpx.AsyncClient) -> None:
+        body = {"accountNumber": "P-1002", "purchaseOrderNumber": reference("PO"), "lines": []}
+        await self.refused(orders, body, status=422, problem="order-has-no-lines")
+
+    @pytest.mark.asyncio
     async def test_a_quote_that_does_not_exist(self, orders: httpx.AsyncClient) -> None:
         await self.refused(
             orders, {"quoteId": "0Q0000000000999CAA"}, status=404, problem="quote-not-found"
         )
 
     @pytest.mark.asyncio
-    async def test_stock_short_of_the_order(self, orders: httpx.AsyncClient, world: Any) -> None:
+    async def test_stock_short_of_the_order(
+        self, orders: httpx.AsyncClient, world: Any, stack: Any
+    ) -> None:
         purchase_order = reference("PO")
         body = {
             "accountNumber": "P-1002",
@@ -204,7 +276,7 @@ class TestRejections:
         assert document["errors"] == [
             {"pointer": "/lines/1/quantity", "detail": "MAT-0010: 1 wanted, 0 available"}
         ]
-        await self.failed_order(orders, document)
+        await self.failed_order(orders, stack, document)
         assert await world.erp_orders(purchase_order) == []
 
     @pytest.mark.asyncio
@@ -266,6 +338,40 @@ class TestRejections:
         document = await self.refused(orders, body, status=409, problem="duplicate-purchase-order")
         assert document["existingOrderId"] == first.json()["orderId"]
         assert len(await world.erp_orders(body["purchaseOrderNumber"])) == 1
+
+
+class TestMetrics:
+    @pytest.mark.asyncio
+    async def test_outcomes_step_latencies_and_queue_depths_are_exported(
+        self, orders: httpx.AsyncClient
+    ) -> None:
+        body = {
+            "accountNumber": "P-1002",
+            "purchaseOrderNumber": reference("PO"),
+            "lines": [{"sku": "MAT-0003", "quantity": "1"}],
+        }
+        assert (await place(orders, body)).status_code == 201
+        # The queue gauges are refreshed by the workers every few seconds.
+        for _ in range(100):
+            text = (await orders.get("/metrics")).text
+            if "trivium_dead_letter_depth{" in text:
+                break
+            await asyncio.sleep(0.1)
+        samples = {
+            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line and not line.startswith("#")
+        }
+        assert (
+            samples['trivium_quote_to_order_orders_total{outcome="completed",source="direct"}'] >= 1
+        )
+        for step in ("identify", "check", "erp_order", "crm_order", "complete"):
+            assert (
+                samples[f'trivium_quote_to_order_step_duration_seconds_count{{step="{step}"}}'] >= 1
+            )
+        stream = "{quote-to-order}:work"
+        assert f'trivium_queue_depth{{stream="{stream}"}}' in samples
+        assert f'trivium_dead_letter_depth{{stream="{stream}"}}' in samples
 
 
 class TestListOrders:

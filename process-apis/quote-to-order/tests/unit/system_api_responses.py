@@ -194,89 +194,23 @@ CRM_ORDER_REJECTED: dict[str, Any] = {
     },
 }
 
-QUOTE_STATUS_REJECTED: dict[str, Any] = {
+CRM_ORDER_MARK_REJECTED: dict[str, Any] = {
     "status": 422,
     "headers": {"content-type": "application/problem+json"},
     "json": {
         "type": "https://trivium.dev/problems/record-rejected",
         "title": "The CRM rejected the record",
         "status": 422,
-        "detail": "The CRM rejected the quote: Status: bad value for restricted picklist field: "
+        "detail": "The CRM rejected the order: Status: bad value for restricted picklist field: "
         "Ordered",
-        "instance": "/quotes/0Q0000000000003CAA",
-        "correlationId": "d494705971934aeebf25dfad2397a2d2",
+        "instance": "/orders",
+        "correlationId": "c906705d66aa437681827a8349c86ee4",
         "errors": [
             {
                 "pointer": "/status",
                 "detail": "Status: bad value for restricted picklist field: Ordered",
             }
         ],
-    },
-}
-
-QUOTE_UPDATED: dict[str, Any] = {
-    "status": 200,
-    "headers": {"content-type": "application/json"},
-    "json": {
-        "id": "0Q0000000000006CAA",
-        "name": "Quote 06",
-        "quoteNumber": "00000006",
-        "status": "Accepted",
-        "expirationDate": "2027-01-27",
-        "opportunityId": "006000000000006AAA",
-        "account": {
-            "id": "001000000000006AAA",
-            "name": "Delta Energie GmbH",
-            "accountNumber": "C-2003",
-            "erpCustomerNumber": None,
-        },
-        "lines": [
-            {
-                "id": "0QL00000000000FGAQ",
-                "productId": "01t00000000000QAAQ",
-                "sku": "MAT-0026",
-                "productCode": "MAT-0026",
-                "productName": "Control Unit 350",
-                "quantity": "2.0",
-                "unitPrice": {"amount": "337.5", "currency": "EUR"},
-                "discountPercent": "5.0",
-                "totalPrice": {"amount": "641.25", "currency": "EUR"},
-            },
-            {
-                "id": "0QL00000000000GGAQ",
-                "productId": "01t00000000000RAAQ",
-                "sku": "MAT-0027",
-                "productCode": "MAT-0027",
-                "productName": "Gear Motor 360",
-                "quantity": "4.0",
-                "unitPrice": {"amount": "350.0", "currency": "EUR"},
-                "discountPercent": None,
-                "totalPrice": {"amount": "1400.0", "currency": "EUR"},
-            },
-            {
-                "id": "0QL00000000000HGAQ",
-                "productId": "01t00000000000SAAQ",
-                "sku": "MAT-0028",
-                "productCode": "MAT-0028",
-                "productName": "Shaft Seal 370",
-                "quantity": "6.0",
-                "unitPrice": {"amount": "362.5", "currency": "EUR"},
-                "discountPercent": None,
-                "totalPrice": {"amount": "2175.0", "currency": "EUR"},
-            },
-            {
-                "id": "0QL00000000000IGAQ",
-                "productId": "01t00000000000TAAQ",
-                "sku": "MAT-0029",
-                "productCode": "MAT-0029",
-                "productName": "Filter Cartridge 380",
-                "quantity": "8.0",
-                "unitPrice": {"amount": "375.0", "currency": "EUR"},
-                "discountPercent": None,
-                "totalPrice": {"amount": "3000.0", "currency": "EUR"},
-            },
-        ],
-        "total": {"amount": "7265.25", "currency": "EUR"},
     },
 }
 
@@ -319,53 +253,47 @@ CRM_KEY_IN_PROGRESS: dict[str, Any] = {
     },
 }
 
-SIMULATION: dict[str, Any] = {
+PRICES: dict[str, Any] = {
+    "status": 200,
+    "headers": {"content-type": "application/json"},
+    "json": {
+        "items": [
+            {"sku": "MAT-0011", "unitPrice": {"amount": "415.000", "currency": "EUR"}},
+            {"sku": "MAT-0020", "unitPrice": {"amount": "748.500", "currency": "EUR"}},
+            {"sku": "MAT-9999", "unitPrice": None},
+        ]
+    },
+}
+
+STOCK: dict[str, Any] = {
+    "status": 200,
+    "headers": {"content-type": "application/json"},
+    "json": {
+        "items": [
+            {"sku": "MAT-0011", "plant": "1010", "quantity": "150", "unit": "PC"},
+            {"sku": "MAT-0020", "plant": "1010", "quantity": "0", "unit": "PC"},
+            {"sku": "MAT-9999", "plant": "1010", "quantity": "0", "unit": None},
+        ]
+    },
+}
+
+CREDIT: dict[str, Any] = {
     "status": 200,
     "headers": {"content-type": "application/json"},
     "json": {
         "customerId": "1000002",
+        "limit": "150000.000",
+        "exposure": "9318.890",
+        "available": "140681.110",
         "currency": "EUR",
-        "lines": [
-            {
-                "sku": "MAT-0011",
-                "quantity": "2",
-                "unitPrice": {"amount": "415.000", "currency": "EUR"},
-                "netAmount": {"amount": "830.00", "currency": "EUR"},
-                "availableQuantity": "150",
-                "inStock": True,
-            },
-            {
-                "sku": "MAT-0020",
-                "quantity": "1",
-                "unitPrice": {"amount": "748.500", "currency": "EUR"},
-                "netAmount": {"amount": "748.50", "currency": "EUR"},
-                "availableQuantity": "0",
-                "inStock": False,
-            },
-            {
-                "sku": "MAT-9999",
-                "quantity": "1",
-                "unitPrice": None,
-                "netAmount": None,
-                "availableQuantity": "0",
-                "inStock": False,
-            },
-        ],
-        "total": {"amount": "1578.50", "currency": "EUR"},
-        "priced": False,
-        "inStock": False,
-        "credit": {
-            "limit": "150000.000",
-            "exposure": "9318.890",
-            "available": "140681.110",
-            "blocked": False,
-            "sufficient": True,
-        },
-        "creditOk": True,
+        "blocked": False,
+        "exposureSource": "backend",
+        "openOrders": None,
+        "openInvoices": None,
     },
 }
 
-SIMULATION_CUSTOMER_NOT_FOUND: dict[str, Any] = {
+CREDIT_CUSTOMER_NOT_FOUND: dict[str, Any] = {
     "status": 404,
     "headers": {"content-type": "application/problem+json"},
     "json": {
@@ -373,8 +301,63 @@ SIMULATION_CUSTOMER_NOT_FOUND: dict[str, Any] = {
         "title": "The customer does not exist",
         "status": 404,
         "detail": "No customer has the number '1000999'.",
-        "instance": "/sales-orders:simulate",
-        "correlationId": "e1efc11cb69a4debbf582681c5268fda",
+        "instance": "/customers/1000999/credit",
+        "correlationId": "9597fd5c2fb24b94bcad250767b25b7e",
+    },
+}
+
+# The demo data has no customer without a credit account: this answer follows the ERP System
+# API's problem for one (`CreditAccountNotFound`).
+CREDIT_ACCOUNT_NOT_FOUND: dict[str, Any] = {
+    "status": 404,
+    "headers": {"content-type": "application/problem+json"},
+    "json": {
+        "type": "https://trivium.dev/problems/credit-account-not-found",
+        "title": "The customer has no credit account",
+        "status": 404,
+        "detail": "The customer 1000002 has no credit account in segment 1000.",
+        "instance": "/customers/1000002/credit",
+        "correlationId": "0b8f0f3d2c6e4d40a1f6f0a1d2e3c4b5",
+    },
+}
+
+SALES_ORDER: dict[str, Any] = {
+    "status": 200,
+    "headers": {
+        "content-type": "application/json",
+        "etag": '"Vy8iZGF0ZXRpbWVvZmZzZXQnMjAyNi0xMS0yOVQwNCUzQTUzJTNBNDkuMzI5NjczMFonIg"',
+    },
+    "json": {
+        "id": "1",
+        "customerId": "1000001",
+        "externalReference": "NW-2024-0007",
+        "status": "billed",
+        "deliveryStatus": "complete",
+        "billingStatus": "complete",
+        "creditBlocked": False,
+        "total": {"amount": "1727.000", "currency": "EUR"},
+        "createdOn": "2026-09-30",
+        "requestedDeliveryDate": "2026-10-05",
+        "lines": [
+            {
+                "lineNumber": "10",
+                "sku": "MAT-0001",
+                "description": "Centrifugal Pump 100",
+                "quantity": "4.000",
+                "unit": "PC",
+                "confirmedQuantity": "4.000",
+                "netAmount": {"amount": "162.000", "currency": "EUR"},
+            },
+            {
+                "lineNumber": "20",
+                "sku": "MAT-0004",
+                "description": "Pressure Sensor 130",
+                "quantity": "10.000",
+                "unit": "PC",
+                "confirmedQuantity": "10.000",
+                "netAmount": {"amount": "1565.000", "currency": "EUR"},
+            },
+        ],
     },
 }
 
@@ -462,7 +445,7 @@ ERP_UNAVAILABLE: dict[str, Any] = {
         "title": "The ERP is unavailable",
         "status": 503,
         "detail": "The ERP is busy or unavailable; try again shortly.",
-        "instance": "/sales-orders:simulate",
+        "instance": "/prices",
         "correlationId": "d7d67ad9920e4b12bc379318b5659e40",
     },
 }

@@ -109,7 +109,7 @@ class TestWakeDueOrders:
     async def test_a_due_retry_is_queued_and_completes(
         self, flow: OrderFlow, scenario: Any, running_worker: OrderWorker, erp: FakeErp, clock: Any
     ) -> None:
-        erp.fail_next("assess_order", ErpUnavailable("down"))
+        erp.fail_next("get_prices", ErpUnavailable("down"))
         submitted = await submit_order(
             flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
         )

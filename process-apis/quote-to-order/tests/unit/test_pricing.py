@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
-from quote_to_order_process.adapters.ports import ErpAssessment, ErpCheckedLine, ErpCredit
+from quote_to_order_process.adapters.ports import ErpAssessment, ErpCredit
 from quote_to_order_process.domain.errors import (
     CreditBlocked,
     CreditLimitExceeded,
@@ -38,26 +39,25 @@ def line(
 
 
 def assessment(
-    *rows: tuple[str, str, str | None, str, bool],
+    *rows: tuple[str, str | None, str],
     available: str = "1000",
     blocked: bool = False,
     credit: bool = True,
+    currency: str = "EUR",
+    credit_currency: str = "EUR",
 ) -> ErpAssessment:
-    """ERP lines as (sku, quantity, price or None, available quantity, in stock)."""
+    """What the ERP says, with rows of (sku, the customer's price or None, stock)."""
     return ErpAssessment(
         customer_id="1000001",
-        currency="EUR",
-        lines=[
-            ErpCheckedLine(
-                sku=sku,
-                quantity=Decimal(quantity),
-                unit_price=Money(amount=Decimal(price), currency="EUR") if price else None,
-                available_quantity=Decimal(stock),
-                in_stock=in_stock,
-            )
-            for sku, quantity, price, stock, in_stock in rows
-        ],
-        credit=ErpCredit(available=Decimal(available), blocked=blocked) if credit else None,
+        prices={
+            sku: Money(amount=Decimal(price), currency=currency)
+            for sku, price, _ in rows
+            if price is not None
+        },
+        stock={sku: Decimal(stock) for sku, _, stock in rows},
+        credit=ErpCredit(available=Decimal(available), currency=credit_currency, blocked=blocked)
+        if credit
+        else None,
     )
 
 
@@ -72,10 +72,11 @@ class TestNetUnitPrice:
 class TestPriceQuoteLines:
     def test_prices_within_tolerance_keep_the_negotiated_price(self) -> None:
         lines = [line("MAT-0001", "2", "45.30", "5"), line("MAT-0002", "4", "82.50")]
-        erp = assessment(
-            ("MAT-0001", "2", "45.000", "10", True), ("MAT-0002", "4", "82.5", "9", True)
+        erp = assessment(("MAT-0001", "45.000", "10"), ("MAT-0002", "82.5", "9"))
+        currency, priced = price_quote_lines(
+            lines, erp, quote_currency="EUR", tolerance_percent=Decimal(1)
         )
-        priced = price_quote_lines(lines, erp, quote_currency="EUR", tolerance_percent=Decimal(1))
+        assert currency == "EUR"
         assert [(p.sku, p.unit_price, p.net_amount) for p in priced] == [
             ("MAT-0001", Decimal("43.04"), Decimal("86.08")),
             ("MAT-0002", Decimal("82.50"), Decimal("330.00")),
@@ -85,7 +86,7 @@ class TestPriceQuoteLines:
 
     def test_a_price_beyond_the_tolerance_is_a_mismatch_naming_the_line(self) -> None:
         lines = [line("MAT-0001", "2", "45.00"), line("MAT-0002", "1", "25.00")]
-        erp = assessment(("MAT-0001", "2", "45", "10", True), ("MAT-0002", "1", "82.5", "9", True))
+        erp = assessment(("MAT-0001", "45", "10"), ("MAT-0002", "82.5", "9"))
         with pytest.raises(PriceMismatch) as raised:
             price_quote_lines(lines, erp, quote_currency="EUR", tolerance_percent=Decimal(1))
         assert raised.value.errors is not None
@@ -94,13 +95,13 @@ class TestPriceQuoteLines:
 
     def test_the_tolerance_is_a_percentage_of_the_erp_price(self) -> None:
         lines = [line("MAT-0001", "1", "104.99")]
-        erp = assessment(("MAT-0001", "1", "100", "10", True))
+        erp = assessment(("MAT-0001", "100", "10"))
         price_quote_lines(lines, erp, quote_currency="EUR", tolerance_percent=Decimal(5))
         with pytest.raises(PriceMismatch):
             price_quote_lines(lines, erp, quote_currency="EUR", tolerance_percent=Decimal(4))
 
     def test_another_currency_is_a_mismatch(self) -> None:
-        erp = assessment(("MAT-0001", "1", "45", "10", True))
+        erp = assessment(("MAT-0001", "45", "10"))
         with pytest.raises(PriceMismatch, match="USD"):
             price_quote_lines(
                 [line("MAT-0001", "1", "45")],
@@ -110,7 +111,7 @@ class TestPriceQuoteLines:
             )
 
     def test_a_product_without_erp_price_is_unknown(self) -> None:
-        erp = assessment(("MAT-0001", "1", None, "0", False))
+        erp = assessment(("MAT-0001", None, "0"))
         with pytest.raises(UnknownProduct):
             price_quote_lines(
                 [line("MAT-0001", "1", "45")],
@@ -122,42 +123,72 @@ class TestPriceQuoteLines:
 
 class TestPriceDirectLines:
     def test_lines_take_the_customers_erp_price(self) -> None:
-        erp = assessment(("MAT-0001", "3", "40.500", "10", True))
-        priced = price_direct_lines([line("MAT-0001", "3")], erp)
+        erp = assessment(("MAT-0001", "40.500", "10"))
+        currency, priced = price_direct_lines([line("MAT-0001", "3")], erp)
+        assert currency == "EUR"
         assert (priced[0].unit_price, priced[0].net_amount) == (Decimal("40.50"), Decimal("121.50"))
 
-    def test_lines_are_matched_by_sku_when_the_erp_answers_in_another_order(self) -> None:
-        erp = assessment(("MAT-0002", "1", "82.5", "9", True), ("MAT-0001", "2", "45", "9", True))
-        priced = price_direct_lines([line("MAT-0001", "2"), line("MAT-0002", "1")], erp)
+    def test_lines_are_matched_by_sku(self) -> None:
+        erp = assessment(("MAT-0002", "82.5", "9"), ("MAT-0001", "45", "9"))
+        _, priced = price_direct_lines([line("MAT-0001", "2"), line("MAT-0002", "1")], erp)
         assert [p.unit_price for p in priced] == [Decimal("45.00"), Decimal("82.50")]
+
+    def test_prices_in_several_currencies_are_a_mismatch(self) -> None:
+        erp = replace(
+            assessment(("MAT-0001", "45", "9")),
+            prices={
+                "MAT-0001": Money(amount=Decimal("45"), currency="EUR"),
+                "MAT-0002": Money(amount=Decimal("90"), currency="USD"),
+            },
+        )
+        with pytest.raises(PriceMismatch, match="EUR, USD"):
+            price_direct_lines([line("MAT-0001", "1"), line("MAT-0002", "1")], erp)
 
 
 class TestCheckStock:
     def test_lines_in_stock_pass(self) -> None:
-        check_stock([line("MAT-0001", "2")], assessment(("MAT-0001", "2", "45", "2", True)))
+        check_stock([line("MAT-0001", "2")], assessment(("MAT-0001", "45", "2")))
 
     def test_a_short_line_names_what_is_available(self) -> None:
-        erp = assessment(("MAT-0001", "2", "45", "9", True), ("MAT-0010", "5", "9", "0", False))
+        erp = assessment(("MAT-0001", "45", "9"), ("MAT-0010", "9", "0"))
         with pytest.raises(InsufficientStock) as raised:
             check_stock([line("MAT-0001", "2"), line("MAT-0010", "5")], erp)
         assert raised.value.errors is not None
         assert raised.value.errors[0].pointer == "/lines/1/quantity"
         assert raised.value.errors[0].detail == "MAT-0010: 5 wanted, 0 available"
 
+    def test_lines_of_one_sku_are_summed(self) -> None:
+        erp = assessment(("MAT-0001", "45", "5"))
+        check_stock([line("MAT-0001", "2"), line("MAT-0001", "3")], erp)
+        with pytest.raises(InsufficientStock, match="Some products") as raised:
+            check_stock([line("MAT-0001", "3"), line("MAT-0001", "3")], erp)
+        assert raised.value.errors is not None
+        assert [error.detail for error in raised.value.errors] == [
+            "MAT-0001: 6 wanted, 5 available"
+        ] * 2
+
+    def test_an_unknown_sku_has_no_stock(self) -> None:
+        with pytest.raises(InsufficientStock):
+            check_stock([line("MAT-0404", "1")], assessment())
+
 
 class TestCheckCredit:
     def test_an_order_within_the_available_credit_passes(self) -> None:
-        check_credit(assessment(available="100.00"), Decimal("100.00"))
+        check_credit(assessment(available="100.00"), Decimal("100.00"), currency="EUR")
 
     def test_an_order_above_the_available_credit_is_refused(self) -> None:
         with pytest.raises(CreditLimitExceeded) as raised:
-            check_credit(assessment(available="100.00"), Decimal("100.01"))
+            check_credit(assessment(available="100.00"), Decimal("100.01"), currency="EUR")
         assert raised.value.extensions == {"orderTotal": "100.01", "availableCredit": "100.00"}
 
     def test_a_blocked_customer_is_refused(self) -> None:
         with pytest.raises(CreditBlocked):
-            check_credit(assessment(available="1000", blocked=True), Decimal(1))
+            check_credit(assessment(available="1000", blocked=True), Decimal(1), currency="EUR")
 
     def test_a_customer_without_credit_account_is_refused(self) -> None:
         with pytest.raises(CreditLimitExceeded, match="no credit limit"):
-            check_credit(assessment(credit=False), Decimal(1))
+            check_credit(assessment(credit=False), Decimal(1), currency="EUR")
+
+    def test_credit_in_another_currency_cannot_cover_the_order(self) -> None:
+        with pytest.raises(CreditLimitExceeded, match="in USD"):
+            check_credit(assessment(credit_currency="USD"), Decimal(1), currency="EUR")

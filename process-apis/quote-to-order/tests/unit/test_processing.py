@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Callable
@@ -79,7 +80,12 @@ class TestSubmitOrder:
         ]
         assert order.crm_order_id == crm_order.id
         assert order.total == Decimal("415.50")
-        assert crm.calls["get_quote"] == 1
+        assert crm.calls["get_quote"] == crm.calls["create_order"] == 1
+        # The opportunity is closed by the order's own write; the standard quote statuses have
+        # no "ordered" one.
+        assert crm.opportunity_stages == {"006000000000001AAA": "Closed Won"}
+        assert crm.quote_statuses == {}
+        assert (order.delivery_status, order.billing_status) == ("not_started", "not_started")
         assert [(kind, oid) for kind, oid, _ in await events(redis_client)] == [
             ("order.created", order.id)
         ]
@@ -96,6 +102,7 @@ class TestSubmitOrder:
         processed = await submit_order(marking, OrderCreate(quote_id=quote_id), respond_async=False)
         assert processed.outcome is Outcome.COMPLETED
         assert crm.quote_statuses == {quote_id: "Ordered"}
+        assert crm.calls["create_order"] == 1
         with pytest.raises(QuoteAlreadyOrdered):
             await submit_order(marking, OrderCreate(quote_id=quote_id), respond_async=False)
 
@@ -120,8 +127,30 @@ class TestSubmitOrder:
             ("MAT-0002", Decimal("82.50")),
         ]
         assert crm_order.draft.purchase_order_number == "PO-1"
+        assert crm.opportunity_stages == {}
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.account_id, order.customer_id) == ("001000000000001AAA", "1000001")
+
+    @pytest.mark.asyncio
+    async def test_prices_stock_and_credit_are_read_at_the_same_time(
+        self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
+    ) -> None:
+        # Each read waits until all three have started: read one after another, they never end.
+        erp.read_barrier = asyncio.Barrier(3)
+        processed = await asyncio.wait_for(
+            submit_order(flow, make_direct_order(), respond_async=False), timeout=5
+        )
+        assert processed.outcome is Outcome.COMPLETED
+        assert [erp.calls[read] for read in ("get_prices", "get_stock", "get_credit")] == [1, 1, 1]
+
+    @pytest.mark.asyncio
+    async def test_an_unknown_customer_wins_over_an_unavailable_read(
+        self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
+    ) -> None:
+        del erp.customers["1000001"]
+        erp.fail_next("get_stock", ErpUnavailable("ERP availability read: down"))
+        processed = await submit_order(flow, make_direct_order(), respond_async=False)
+        assert isinstance(processed.rejection, AccountNotLinked)
 
     @pytest.mark.asyncio
     async def test_respond_async_stores_and_queues_the_order_without_running_it(
@@ -244,7 +273,7 @@ class TestSubmitOrder:
     async def test_an_unavailable_erp_schedules_the_first_retry(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
-        erp.fail_next("assess_order", ErpUnavailable("ERP order simulation: down"))
+        erp.fail_next("get_prices", ErpUnavailable("ERP order simulation: down"))
         processed = await submit_order(
             flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
         )
@@ -275,19 +304,19 @@ class TestProcessOrder:
     async def test_a_retry_that_is_not_due_yet_is_skipped(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
-        erp.fail_next("assess_order", ErpUnavailable("down"))
+        erp.fail_next("get_prices", ErpUnavailable("down"))
         first = await submit_order(
             flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
         )
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.SKIPPED
-        assert erp.calls["assess_order"] == 1
+        assert erp.calls["get_prices"] == 1
 
     @pytest.mark.asyncio
     async def test_a_due_retry_completes_the_order(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any
     ) -> None:
-        erp.fail_next("assess_order", ErpUnavailable("down"))
+        erp.fail_next("get_prices", ErpUnavailable("down"))
         first = await submit_order(
             flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
         )
@@ -300,7 +329,7 @@ class TestProcessOrder:
     async def test_retries_follow_the_policy_then_the_order_is_dead_lettered(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
-        erp.fail_next("assess_order", *[ErpUnavailable("down") for _ in range(5)])
+        erp.fail_next("get_prices", *[ErpUnavailable("down") for _ in range(5)])
         first = await submit_order(
             flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
         )
@@ -449,6 +478,6 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
         first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
-        erp.fail_next("assess_order", ErpRejected("ERP order simulation: 400"))
+        erp.fail_next("get_prices", ErpRejected("ERP order simulation: 400"))
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED

@@ -15,6 +15,7 @@ import redis.asyncio
 from quote_to_order_process.adapters.fake import FakeCrm, FakeErp
 from quote_to_order_process.consumers import OrderWorker
 from quote_to_order_process.domain.errors import ErpUnavailable
+from quote_to_order_process.domain.models import ProgressStatus
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.main import create_app
 from quote_to_order_process.settings import QuoteToOrderSettings
@@ -123,7 +124,7 @@ class TestCreateOrder:
     async def test_an_unavailable_erp_answers_202(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
     ) -> None:
-        erp.fail_next("assess_order", ErpUnavailable("ERP order simulation: down"))
+        erp.fail_next("get_prices", ErpUnavailable("ERP price read: down"))
         response = await post_order(client, DIRECT)
         assert response.status_code == 202
         assert "preference-applied" not in response.headers
@@ -220,6 +221,17 @@ class TestCreateOrder:
 
 
 class TestGetOrder:
+    @pytest.mark.asyncio
+    async def test_an_order_shows_the_erps_delivery_and_billing_status(
+        self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
+    ) -> None:
+        placed = (await post_order(client, {"quoteId": scenario.quote()})).json()
+        assert (placed["deliveryStatus"], placed["billingStatus"]) == ("not_started", "not_started")
+        [erp_order] = erp.orders.values()
+        erp_order.delivery_status = ProgressStatus.PARTIAL
+        order = (await client.get(f"/orders/{placed['orderId']}")).json()
+        assert (order["deliveryStatus"], order["billingStatus"]) == ("partial", "not_started")
+
     @pytest.mark.asyncio
     async def test_an_unknown_order_is_not_found(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/orders/01JZZZZZZZZZZZZZZZZZZZZZZZ")

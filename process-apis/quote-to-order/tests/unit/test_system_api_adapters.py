@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from types import ModuleType
@@ -32,6 +33,7 @@ from quote_to_order_process.domain.errors import (
     QuoteNotFound,
 )
 from trivium.http_client import create_http_client
+from trivium.schemas import Money
 
 SF = "http://salesforce-system.test"
 ERP = "http://erp-system.test"
@@ -201,6 +203,37 @@ class TestCreateOrder:
         assert raised.value.extensions["upstreamType"] == "record-rejected"
 
     @pytest.mark.asyncio
+    async def test_marks_the_quote_and_opportunity_in_the_same_write(
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.CRM_ORDER_CREATED, method="POST", url=f"{SF}/orders")
+        draft = replace(
+            crm_draft(),
+            opportunity_id="006000000000003AAA",
+            quote_status="Ordered",
+            opportunity_stage="Closed Won",
+        )
+        await crm.create_order(draft, idempotency_key="01J:crm")
+        request = httpx_mock.get_request()
+        assert request is not None
+        sent = json.loads(request.content)
+        assert (sent["opportunityId"], sent["quoteStatus"], sent["opportunityStage"]) == (
+            "006000000000003AAA",
+            "Ordered",
+            "Closed Won",
+        )
+
+    @pytest.mark.asyncio
+    async def test_a_mark_the_org_refuses_is_a_rejection(
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.CRM_ORDER_MARK_REJECTED)
+        with pytest.raises(CrmRejected, match="restricted picklist"):
+            await crm.create_order(
+                replace(crm_draft(), quote_status="Ordered"), idempotency_key="k"
+            )
+
+    @pytest.mark.asyncio
     async def test_a_key_still_in_progress_is_unavailable_for_now(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -209,63 +242,34 @@ class TestCreateOrder:
             await crm.create_order(crm_draft(), idempotency_key="k")
 
 
-class TestSetQuoteStatus:
+class TestGetPrices:
     @pytest.mark.asyncio
-    async def test_a_status_the_org_does_not_know_is_a_rejection(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.QUOTE_UPDATED, method="PATCH")
-        await crm.set_quote_status("0Q0000000000006CAA", "Accepted")
-        answer(httpx_mock, recorded.QUOTE_STATUS_REJECTED, method="PATCH")
-        with pytest.raises(CrmRejected, match="restricted picklist"):
-            await crm.set_quote_status("0Q0000000000003CAA", "Ordered")
-
-
-class TestAssessOrder:
-    @pytest.mark.asyncio
-    async def test_reads_prices_stock_and_credit_of_one_simulation(
+    async def test_reads_the_customers_prices_of_every_sku_in_one_call(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
-        answer(httpx_mock, recorded.SIMULATION, method="POST", url=f"{ERP}/sales-orders:simulate")
-        lines = [
-            ErpLineDraft(sku="MAT-0011", quantity=Decimal(2)),
-            ErpLineDraft(sku="MAT-0020", quantity=Decimal(1)),
-            ErpLineDraft(sku="MAT-9999", quantity=Decimal(1)),
-        ]
-        assessment = await erp.assess_order("1000002", lines)
-        assert assessment.currency == "EUR"
-        assert [(line.sku, line.in_stock) for line in assessment.lines] == [
-            ("MAT-0011", True),
-            ("MAT-0020", False),
-            ("MAT-9999", False),
-        ]
-        assert assessment.lines[2].unit_price is None
-        assert assessment.credit is not None
-        assert assessment.credit.available > 0
+        answer(httpx_mock, recorded.PRICES, method="GET")
+        prices = await erp.get_prices("1000002", ["MAT-0011", "MAT-0020", "MAT-9999"])
+        assert prices == {
+            "MAT-0011": Money(amount=Decimal("415"), currency="EUR"),
+            "MAT-0020": Money(amount=Decimal("748.5"), currency="EUR"),
+        }
         request = httpx_mock.get_request()
         assert request is not None
-        assert json.loads(request.content)["lines"][0] == {"sku": "MAT-0011", "quantity": "2"}
+        assert request.url.path == "/prices"
+        assert dict(request.url.params) == {
+            "customerId": "1000002",
+            "skus": "MAT-0011,MAT-0020,MAT-9999",
+        }
         assert request.headers["authorization"] == "Bearer erp-token"
 
     @pytest.mark.asyncio
-    async def test_an_unknown_customer_means_the_account_is_not_linked(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.SIMULATION_CUSTOMER_NOT_FOUND)
-        with pytest.raises(AccountNotLinked, match="1000999"):
-            await erp.assess_order("1000999", [ErpLineDraft(sku="MAT-0011", quantity=Decimal(1))])
-
-    @pytest.mark.asyncio
-    async def test_a_simulation_is_resent_after_an_unavailable_answer(
+    async def test_a_read_is_resent_after_an_unavailable_answer(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
         unavailable = {**recorded.ERP_UNAVAILABLE, "headers": {"retry-after": "0"}}
         answer(httpx_mock, unavailable)
-        answer(httpx_mock, recorded.SIMULATION)
-        assessment = await erp.assess_order(
-            "1000002", [ErpLineDraft(sku="MAT-0011", quantity=Decimal(2))]
-        )
-        assert assessment.customer_id == "1000002"
+        answer(httpx_mock, recorded.PRICES)
+        assert "MAT-0011" in await erp.get_prices("1000002", ["MAT-0011"])
         assert len(httpx_mock.get_requests()) == 2
 
     @pytest.mark.asyncio
@@ -274,9 +278,72 @@ class TestAssessOrder:
     ) -> None:
         answer(httpx_mock, recorded.ERP_UNAVAILABLE, is_reusable=True)
         with pytest.raises(ErpUnavailable):
-            await erp.assess_order("1000002", [ErpLineDraft(sku="MAT-0011", quantity=Decimal(2))])
+            await erp.get_prices("1000002", ["MAT-0011"])
         # Retry-After (30 s) is longer than this client waits: one attempt, no retry.
         assert len(httpx_mock.get_requests()) == 1
+
+
+class TestGetStock:
+    @pytest.mark.asyncio
+    async def test_reads_the_stock_of_every_sku_in_one_call(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.STOCK, method="POST", url=f"{ERP}/availability")
+        stock = await erp.get_stock(["MAT-0011", "MAT-0020", "MAT-9999"])
+        assert stock == {"MAT-0011": 150, "MAT-0020": 0, "MAT-9999": 0}
+        request = httpx_mock.get_request()
+        assert request is not None
+        assert json.loads(request.content) == {"skus": ["MAT-0011", "MAT-0020", "MAT-9999"]}
+
+    @pytest.mark.asyncio
+    async def test_a_read_sent_as_post_is_resent_after_an_unavailable_answer(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        unavailable = {**recorded.ERP_UNAVAILABLE, "headers": {"retry-after": "0"}}
+        answer(httpx_mock, unavailable)
+        answer(httpx_mock, recorded.STOCK)
+        assert (await erp.get_stock(["MAT-0011"]))["MAT-0011"] == 150
+        assert len(httpx_mock.get_requests()) == 2
+
+
+class TestGetCredit:
+    @pytest.mark.asyncio
+    async def test_reads_the_available_credit(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.CREDIT, method="GET", url=f"{ERP}/customers/1000002/credit")
+        credit = await erp.get_credit("1000002")
+        assert credit is not None
+        assert (credit.available, credit.currency, credit.blocked) == (
+            Decimal("140681.11"),
+            "EUR",
+            False,
+        )
+
+    @pytest.mark.asyncio
+    async def test_an_unknown_customer_means_the_account_is_not_linked(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.CREDIT_CUSTOMER_NOT_FOUND)
+        with pytest.raises(AccountNotLinked, match="1000999"):
+            await erp.get_credit("1000999")
+
+    @pytest.mark.asyncio
+    async def test_a_customer_without_credit_account_has_no_credit(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.CREDIT_ACCOUNT_NOT_FOUND)
+        assert await erp.get_credit("1000002") is None
+
+
+class TestGetOrder:
+    @pytest.mark.asyncio
+    async def test_reads_the_delivery_and_billing_status(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.SALES_ORDER, method="GET", url=f"{ERP}/sales-orders/1")
+        order = await erp.get_order("1")
+        assert (order.delivery_status, order.billing_status) == ("complete", "complete")
 
 
 class TestPlaceOrder:

@@ -1,28 +1,49 @@
-"""`ErpPort` over the ERP System API (`/sales-orders:simulate`, `/sales-orders`).
+"""`ErpPort` over the ERP System API (`/prices`, `/availability`, `/customers/{id}/credit`,
+`/sales-orders`).
 
-The order check is one simulation: the ERP System API reads the customer's prices, the stock of
-every sku and the credit position concurrently and answers them together. That is one hop instead
-of three parallel ones (credit, availability, prices) from here, and the only way to get the
-customer's own prices for many skus at once: the ERP System API has no bulk price resource.
+The three reads of the order check are separate resources, so that the saga can ask for them at
+the same time; each is resent after a lost answer, since a read changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 import httpx
 
 from quote_to_order_process.adapters.ports import (
-    ErpAssessment,
+    ErpCredit,
     ErpLineDraft,
     ErpOrderDraft,
     ErpPlacement,
     ErpSalesOrder,
+    UpstreamModel,
 )
 from quote_to_order_process.adapters.upstream import SAFE_TO_RESEND, SystemApi
 from quote_to_order_process.domain.errors import AccountNotLinked, ErpRejected, ErpUnavailable
+from trivium.schemas import Money
 
 CUSTOMER_NOT_FOUND = "customer-not-found"
+CREDIT_ACCOUNT_NOT_FOUND = "credit-account-not-found"
+
+
+class _Price(UpstreamModel):
+    sku: str
+    unit_price: Money | None = None
+
+
+class _PriceList(UpstreamModel):
+    items: list[_Price]
+
+
+class _Stock(UpstreamModel):
+    sku: str
+    quantity: Decimal
+
+
+class _StockList(UpstreamModel):
+    items: list[_Stock]
 
 
 def _line(line: ErpLineDraft) -> dict[str, str]:
@@ -38,21 +59,44 @@ class ErpSystemErp:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._api = SystemApi(http, name="ERP", unavailable=ErpUnavailable, rejected=ErpRejected)
 
-    async def assess_order(self, customer_id: str, lines: Sequence[ErpLineDraft]) -> ErpAssessment:
+    async def get_prices(self, customer_id: str, skus: Sequence[str]) -> Mapping[str, Money]:
+        response = await self._api.call(
+            "GET",
+            "/prices",
+            what="price read",
+            params={"customerId": customer_id, "skus": ",".join(skus)},
+        )
+        prices = self._api.read(response, _PriceList, what="price read")
+        return {row.sku: row.unit_price for row in prices.items if row.unit_price is not None}
+
+    async def get_stock(self, skus: Sequence[str]) -> Mapping[str, Decimal]:
         response = await self._api.call(
             "POST",
-            "/sales-orders:simulate",
-            what="order simulation",
-            json={"customerId": customer_id, "lines": [_line(line) for line in lines]},
-            # A simulation saves nothing, so resending it after a lost answer is harmless.
+            "/availability",
+            what="availability read",
+            json={"skus": list(skus)},
+            # A read sent as POST (long sku lists): resending it is harmless.
             extensions=SAFE_TO_RESEND,
+        )
+        stock = self._api.read(response, _StockList, what="availability read")
+        return {row.sku: row.quantity for row in stock.items}
+
+    async def get_credit(self, customer_id: str) -> ErpCredit | None:
+        response = await self._api.call(
+            "GET", f"/customers/{customer_id}/credit", what="credit read"
         )
         if self._api.is_problem(response, 404, CUSTOMER_NOT_FOUND):
             raise AccountNotLinked(
                 f"The account is linked to the ERP customer {customer_id}, which does not exist.",
                 erpCustomerNumber=customer_id,
             )
-        return self._api.read(response, ErpAssessment, what="order simulation")
+        if self._api.is_problem(response, 404, CREDIT_ACCOUNT_NOT_FOUND):
+            return None
+        return self._api.read(response, ErpCredit, what="credit read")
+
+    async def get_order(self, order_id: str) -> ErpSalesOrder:
+        response = await self._api.call("GET", f"/sales-orders/{order_id}", what="order read")
+        return self._api.read(response, ErpSalesOrder, what="order read")
 
     async def place_order(self, draft: ErpOrderDraft, *, idempotency_key: str) -> ErpPlacement:
         body: dict[str, object] = {

@@ -8,9 +8,10 @@ answer is lost on the way back.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import Counter, defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,10 +20,7 @@ from quote_to_order_process.adapters.ports import (
     CrmOrder,
     CrmOrderDraft,
     CrmQuote,
-    ErpAssessment,
-    ErpCheckedLine,
     ErpCredit,
-    ErpLineDraft,
     ErpOrderDraft,
     ErpPlacement,
     ErpSalesOrder,
@@ -34,6 +32,7 @@ from quote_to_order_process.domain.errors import (
     ErpRejected,
     QuoteNotFound,
 )
+from quote_to_order_process.domain.models import ProgressStatus
 from trivium.schemas import Money
 
 
@@ -77,6 +76,7 @@ class FakeCrm(_Failures):
         self.accounts: dict[str, CrmAccount] = {}
         self.orders: list[FakeCrmOrder] = []
         self.quote_statuses: dict[str, str] = {}
+        self.opportunity_stages: dict[str, str] = {}
         self.unorderable_skus: set[str] = set()
         self._ids = itertools.count(1)
 
@@ -108,12 +108,12 @@ class FakeCrm(_Failures):
             raise CrmRejected(f"CRM order creation: unknown {', '.join(unknown)}")
         created = FakeCrmOrder(f"801{next(self._ids):015d}", draft, idempotency_key)
         self.orders.append(created)
+        if draft.quote_id is not None and draft.quote_status is not None:
+            self.quote_statuses[draft.quote_id] = draft.quote_status
+        if draft.opportunity_id is not None and draft.opportunity_stage is not None:
+            self.opportunity_stages[draft.opportunity_id] = draft.opportunity_stage
         self.leave("create_order")
         return CrmOrder(id=created.id)
-
-    async def set_quote_status(self, quote_id: str, status: str) -> None:
-        self.enter("set_quote_status")
-        self.quote_statuses[quote_id] = status
 
 
 @dataclass
@@ -121,6 +121,7 @@ class FakeCustomer:
     credit_available: Decimal | None = Decimal(100_000)
     credit_blocked: bool = False
     currency: str = "EUR"
+    credit_currency: str | None = None
     order_blocked: bool = False
     prices: dict[str, Decimal] = field(default_factory=dict)
 
@@ -129,10 +130,13 @@ class FakeCustomer:
 class FakeSalesOrder:
     id: str
     draft: ErpOrderDraft
+    delivery_status: ProgressStatus = ProgressStatus.NOT_STARTED
+    billing_status: ProgressStatus = ProgressStatus.NOT_STARTED
 
 
 class FakeErp(_Failures):
-    """`ErpPort` in memory: customers with credit and own prices, list prices, stock, orders."""
+    """`ErpPort` in memory: customers with credit and own prices, list prices, stock, orders
+    (whose delivery and billing status a test may move on)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -140,39 +144,53 @@ class FakeErp(_Failures):
         self.list_prices: dict[str, Decimal] = {}
         self.stock: dict[str, Decimal] = {}
         self.orders: dict[tuple[str, str], FakeSalesOrder] = {}
+        # Set to make each read of the order check wait until all of them have started.
+        self.read_barrier: asyncio.Barrier | None = None
         self._ids = itertools.count(1)
 
-    async def assess_order(self, customer_id: str, lines: Sequence[ErpLineDraft]) -> ErpAssessment:
-        self.enter("assess_order")
+    async def _check_read(self, operation: str) -> None:
+        self.enter(operation)
+        if self.read_barrier is not None:
+            await self.read_barrier.wait()
+
+    def _customer(self, customer_id: str) -> FakeCustomer:
         customer = self.customers.get(customer_id)
         if customer is None:
             raise AccountNotLinked(f"No ERP customer {customer_id}.")
-        wanted: dict[str, Decimal] = defaultdict(Decimal)
-        for line in lines:
-            wanted[line.sku] += line.quantity
-        checked = []
-        for line in lines:
-            price = customer.prices.get(line.sku, self.list_prices.get(line.sku))
-            available = self.stock.get(line.sku, Decimal(0))
-            checked.append(
-                ErpCheckedLine(
-                    sku=line.sku,
-                    quantity=line.quantity,
-                    unit_price=Money(amount=price, currency=customer.currency)
-                    if price is not None
-                    else None,
-                    available_quantity=available,
-                    in_stock=available >= wanted[line.sku],
-                )
-            )
-        credit = (
-            ErpCredit(available=customer.credit_available, blocked=customer.credit_blocked)
-            if customer.credit_available is not None
-            else None
+        return customer
+
+    async def get_prices(self, customer_id: str, skus: Sequence[str]) -> Mapping[str, Money]:
+        await self._check_read("get_prices")
+        own = self.customers[customer_id].prices if customer_id in self.customers else {}
+        currency = self.customers[customer_id].currency if customer_id in self.customers else "EUR"
+        prices = {sku: own.get(sku, self.list_prices.get(sku)) for sku in skus}
+        return {
+            sku: Money(amount=price, currency=currency)
+            for sku, price in prices.items()
+            if price is not None
+        }
+
+    async def get_stock(self, skus: Sequence[str]) -> Mapping[str, Decimal]:
+        await self._check_read("get_stock")
+        return {sku: self.stock.get(sku, Decimal(0)) for sku in skus}
+
+    async def get_credit(self, customer_id: str) -> ErpCredit | None:
+        await self._check_read("get_credit")
+        customer = self._customer(customer_id)
+        if customer.credit_available is None:
+            return None
+        return ErpCredit(
+            available=customer.credit_available,
+            currency=customer.credit_currency or customer.currency,
+            blocked=customer.credit_blocked,
         )
-        return ErpAssessment(
-            customer_id=customer_id, currency=customer.currency, lines=checked, credit=credit
-        )
+
+    async def get_order(self, order_id: str) -> ErpSalesOrder:
+        self.enter("get_order")
+        for order in self.orders.values():
+            if order.id == order_id:
+                return self._read(order)
+        raise ErpRejected(f"ERP order read: no order {order_id}")
 
     async def place_order(self, draft: ErpOrderDraft, *, idempotency_key: str) -> ErpPlacement:
         self.enter("place_order")
@@ -194,4 +212,6 @@ class FakeErp(_Failures):
             id=order.id,
             customer_id=order.draft.customer_id,
             external_reference=order.draft.external_reference,
+            delivery_status=order.delivery_status,
+            billing_status=order.billing_status,
         )

@@ -6,7 +6,7 @@ may grow without touching this service; the contract between the tiers is their 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +16,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from quote_to_order_process.domain.models import OrderState, OrderStatus
+from quote_to_order_process.domain.models import OrderState, OrderStatus, ProgressStatus
 from trivium.schemas import Money
 
 
@@ -54,32 +54,30 @@ class CrmOrder(UpstreamModel):
     id: str
 
 
-class ErpCheckedLine(UpstreamModel):
-    sku: str
-    quantity: Decimal
-    unit_price: Money | None = None
-    available_quantity: Decimal
-    in_stock: bool
-
-
 class ErpCredit(UpstreamModel):
     available: Decimal
-    blocked: bool
-
-
-class ErpAssessment(UpstreamModel):
-    """Prices for the customer, stock and credit for a prospective order, nothing saved."""
-
-    customer_id: str
     currency: str
-    lines: list[ErpCheckedLine]
-    credit: ErpCredit | None = None
+    blocked: bool
 
 
 class ErpSalesOrder(UpstreamModel):
     id: str
     customer_id: str
     external_reference: str | None = None
+    delivery_status: ProgressStatus | None = None
+    billing_status: ProgressStatus | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErpAssessment:
+    """What the ERP says of a prospective order: the customer's price of each sku (absent: no
+    price), the unrestricted stock of each sku, and the credit position (None: no credit
+    account), read at the same moment."""
+
+    customer_id: str
+    prices: Mapping[str, Money]
+    stock: Mapping[str, Decimal]
+    credit: ErpCredit | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +96,8 @@ class CrmOrderDraft:
     quote_id: str | None = None
     opportunity_id: str | None = None
     purchase_order_number: str | None = None
+    quote_status: str | None = None
+    opportunity_stage: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,17 +137,29 @@ class CrmPort(Protocol):
         ...
 
     async def create_order(self, draft: CrmOrderDraft, *, idempotency_key: str) -> CrmOrder:
-        """Create and activate the order with its items; a repeated key returns the first."""
+        """Create and activate the order with its items, and mark its quote and opportunity as
+        the draft says, all or nothing; a repeated key returns the first."""
         ...
-
-    async def set_quote_status(self, quote_id: str, status: str) -> None: ...
 
 
 class ErpPort(Protocol):
     """The ERP (the ERP System API)."""
 
-    async def assess_order(self, customer_id: str, lines: Sequence[ErpLineDraft]) -> ErpAssessment:
-        """Prices, stock and credit for these lines; AccountNotLinked for an unknown customer."""
+    async def get_prices(self, customer_id: str, skus: Sequence[str]) -> Mapping[str, Money]:
+        """The customer's price per unit of each sku that has one."""
+        ...
+
+    async def get_stock(self, skus: Sequence[str]) -> Mapping[str, Decimal]:
+        """Unrestricted stock of each sku (zero for unknown skus)."""
+        ...
+
+    async def get_credit(self, customer_id: str) -> ErpCredit | None:
+        """The customer's credit position, None without a credit account; AccountNotLinked
+        for an unknown customer."""
+        ...
+
+    async def get_order(self, order_id: str) -> ErpSalesOrder:
+        """The sales order with its delivery and billing status."""
         ...
 
     async def place_order(self, draft: ErpOrderDraft, *, idempotency_key: str) -> ErpPlacement:

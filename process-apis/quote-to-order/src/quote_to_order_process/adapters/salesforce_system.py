@@ -13,7 +13,7 @@ from quote_to_order_process.adapters.ports import (
     CrmQuote,
     UpstreamModel,
 )
-from quote_to_order_process.adapters.upstream import SAFE_TO_RESEND, SystemApi
+from quote_to_order_process.adapters.upstream import SystemApi
 from quote_to_order_process.domain.errors import (
     AccountNotFound,
     CrmRejected,
@@ -77,6 +77,8 @@ class SalesforceSystemCrm:
             "purchaseOrderNumber": draft.purchase_order_number,
             "erpOrderNumber": draft.erp_order_number,
             "erpStatus": ERP_STATUS_CREATED,
+            "quoteStatus": draft.quote_status,
+            "opportunityStage": draft.opportunity_stage,
             "items": [
                 {
                     "sku": item.sku,
@@ -94,13 +96,3 @@ class SalesforceSystemCrm:
             headers={"Idempotency-Key": idempotency_key},
         )
         return self._api.read(response, CrmOrder, what="order creation")
-
-    async def set_quote_status(self, quote_id: str, status: str) -> None:
-        response = await self._api.call(
-            "PATCH",
-            f"/quotes/{quote_id}",
-            what="quote update",
-            json={"status": status},
-            extensions=SAFE_TO_RESEND,
-        )
-        self._api.raise_unless_ok(response, what="quote update")

@@ -11,6 +11,7 @@ from quote_to_order_process.api.deps import FlowDep, caller_scope
 from quote_to_order_process.domain.errors import REJECTIONS, OrderNotFound
 from quote_to_order_process.domain.models import OrderCreate, OrderRead, OrderStatus
 from quote_to_order_process.domain.processing import Outcome, submit_order
+from quote_to_order_process.domain.progress import get_order_with_progress
 from trivium.idempotency import idempotent_route
 from trivium.paging import (
     DEFAULT_PAGE_SIZE,
@@ -78,8 +79,9 @@ async def create_order(
 
 @router.get("/{order_id}", responses=problem_responses(OrderNotFound))
 async def get_order(order_id: OrderId, flow: FlowDep) -> OrderRead:
-    """The order, the step it has reached, and its last error or failure."""
-    order = await flow.store.get(order_id)
+    """The order, the step it has reached, its last error or failure, and the ERP's delivery
+    and billing status of its sales order (as last read, when the ERP is unavailable)."""
+    order = await get_order_with_progress(flow, order_id)
     if order is None:
         raise OrderNotFound(f"No order has the id {order_id!r}.")
     return OrderRead.from_state(order)
@@ -94,7 +96,8 @@ async def list_orders(
     cursor: CursorQuery = None,
 ) -> Page[OrderRead]:
     """Orders newest first, of one account and/or in one status. With a status, a page may
-    hold fewer than `limit` orders and still have a `nextCursor`."""
+    hold fewer than `limit` orders and still have a `nextCursor`. Delivery and billing status
+    are as last read (`GET /orders/{orderId}` reads them from the ERP)."""
     after = decode_cursor(cursor, shape=_ORDER_ID) if cursor else None
     orders, last = await flow.store.list_orders(
         account_id=account_id, status=order_status, limit=limit, after=after

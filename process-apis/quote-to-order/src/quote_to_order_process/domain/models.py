@@ -77,7 +77,6 @@ class SagaStep(StrEnum):
     CHECKED = "checked"
     ERP_CREATED = "erp_created"
     CRM_CREATED = "crm_created"
-    QUOTE_MARKED = "quote_marked"
     COMPLETED = "completed"
     REJECTED = "rejected"
 
@@ -88,7 +87,6 @@ _STATUS_OF_STEP = {
     SagaStep.CHECKED: OrderStatus.ACCEPTED,
     SagaStep.ERP_CREATED: OrderStatus.IN_ERP,
     SagaStep.CRM_CREATED: OrderStatus.IN_ERP,
-    SagaStep.QUOTE_MARKED: OrderStatus.IN_ERP,
     SagaStep.COMPLETED: OrderStatus.COMPLETED,
     SagaStep.REJECTED: OrderStatus.FAILED,
 }
@@ -113,6 +111,15 @@ class ErrorInfo(ApiModel):
             detail=problem.detail,
             errors=problem.errors,
         )
+
+
+class ProgressStatus(StrEnum):
+    """How far the ERP has delivered or billed a sales order."""
+
+    NOT_STARTED = "not_started"
+    PARTIAL = "partial"
+    COMPLETE = "complete"
+    NOT_RELEVANT = "not_relevant"
 
 
 class RequestedLine(ApiModel):
@@ -159,6 +166,8 @@ class OrderState(ApiModel):
     total: DecimalString | None = None
     erp_requested: bool = False
     erp_order_number: str | None = None
+    delivery_status: ProgressStatus | None = None
+    billing_status: ProgressStatus | None = None
     crm_order_id: str | None = None
     attempts: int = 0
     next_attempt_at: datetime | None = None
@@ -209,6 +218,14 @@ class OrderRead(ApiModel):
     account_number: str | None = None
     erp_customer_number: str | None = None
     erp_order_number: str | None = None
+    delivery_status: ProgressStatus | None = Field(
+        default=None,
+        description="The ERP's delivery progress of the sales order (null before it exists).",
+    )
+    billing_status: ProgressStatus | None = Field(
+        default=None,
+        description="The ERP's billing progress of the sales order (null before it exists).",
+    )
     crm_order_id: str | None = None
     purchase_order_number: str | None = None
     requested_delivery_date: date | None = None
@@ -242,6 +259,8 @@ class OrderRead(ApiModel):
             account_number=order.account_number,
             erp_customer_number=order.customer_id,
             erp_order_number=order.erp_order_number,
+            delivery_status=order.delivery_status,
+            billing_status=order.billing_status,
             crm_order_id=order.crm_order_id,
             purchase_order_number=order.purchase_order_number,
             requested_delivery_date=order.requested_delivery_date,

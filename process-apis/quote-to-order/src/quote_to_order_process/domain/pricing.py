@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
-from quote_to_order_process.adapters.ports import ErpAssessment, ErpCheckedLine
+from quote_to_order_process.adapters.ports import ErpAssessment
 from quote_to_order_process.domain.errors import (
     CreditBlocked,
     CreditLimitExceeded,
@@ -36,30 +37,32 @@ def net_unit_price(unit_price: Decimal, discount_percent: Decimal | None) -> Dec
 
 def erp_prices(
     lines: Sequence[RequestedLine], assessment: ErpAssessment
-) -> list[tuple[RequestedLine, Decimal]]:
-    """Each line with the ERP's unit price for the customer; UnknownProduct for unpriced skus."""
-    checked = _checked_lines(lines, assessment)
+) -> tuple[str, list[tuple[RequestedLine, Decimal]]]:
+    """The currency of the customer's prices and each line with its ERP unit price;
+    UnknownProduct for unpriced skus, PriceMismatch for prices in several currencies."""
     unpriced = [
         FieldError(pointer=f"/lines/{index}/sku", detail=f"{line.sku} has no price in the ERP")
-        for index, (line, erp) in enumerate(zip(lines, checked, strict=True))
-        if erp.unit_price is None
+        for index, line in enumerate(lines)
+        if line.sku not in assessment.prices
     ]
     if unpriced:
         raise UnknownProduct("The ERP cannot sell some of the products.", errors=unpriced)
-    return [
-        (line, erp.unit_price.amount)
-        for line, erp in zip(lines, checked, strict=True)
-        if erp.unit_price is not None
-    ]
+    prices = [assessment.prices[line.sku] for line in lines]
+    currencies = sorted({price.currency for price in prices})
+    if len(currencies) != 1:
+        raise PriceMismatch(
+            f"The ERP prices these products in several currencies ({', '.join(currencies)})."
+        )
+    return currencies[0], [(line, price.amount) for line, price in zip(lines, prices, strict=True)]
 
 
 def price_direct_lines(
     lines: Sequence[RequestedLine], assessment: ErpAssessment
-) -> list[PricedLine]:
-    """A partner's lines at the ERP's prices for the customer."""
-    return [
-        _priced(line, round_money(price), erp_unit_price=price)
-        for line, price in erp_prices(lines, assessment)
+) -> tuple[str, list[PricedLine]]:
+    """A partner's lines at the ERP's prices for the customer, and their currency."""
+    currency, prices = erp_prices(lines, assessment)
+    return currency, [
+        _priced(line, round_money(price), erp_unit_price=price) for line, price in prices
     ]
 
 
@@ -69,16 +72,18 @@ def price_quote_lines(
     *,
     quote_currency: str | None,
     tolerance_percent: Decimal,
-) -> list[PricedLine]:
+) -> tuple[str, list[PricedLine]]:
     """A quote's lines at their negotiated prices, once each quoted unit price (before its
-    discount) is within `tolerance_percent` of the ERP's price; PriceMismatch otherwise."""
-    if quote_currency is not None and quote_currency != assessment.currency:
+    discount) is within `tolerance_percent` of the ERP's price, and their currency;
+    PriceMismatch otherwise."""
+    currency, prices = erp_prices(lines, assessment)
+    if quote_currency is not None and quote_currency != currency:
         raise PriceMismatch(
-            f"The quote is in {quote_currency} but the customer buys in {assessment.currency}."
+            f"The quote is in {quote_currency} but the customer buys in {currency}."
         )
     priced: list[PricedLine] = []
     mismatches: list[FieldError] = []
-    for index, (line, erp_price) in enumerate(erp_prices(lines, assessment)):
+    for index, (line, erp_price) in enumerate(prices):
         quoted = line.quoted_unit_price if line.quoted_unit_price is not None else erp_price
         allowed = max(erp_price * tolerance_percent / HUNDRED, ROUNDING_SLACK)
         if abs(quoted - erp_price) > allowed:
@@ -96,7 +101,7 @@ def price_quote_lines(
             f"Quoted unit prices differ from the ERP's by more than {tolerance_percent} %.",
             errors=mismatches,
         )
-    return priced
+    return currency, priced
 
 
 def _priced(line: RequestedLine, unit_price: Decimal, *, erp_unit_price: Decimal) -> PricedLine:
@@ -120,21 +125,22 @@ def order_total(lines: Sequence[PricedLine]) -> Decimal:
 
 def check_stock(lines: Sequence[RequestedLine], assessment: ErpAssessment) -> None:
     """Every sku's unrestricted stock covers what the order asks for (summed over its lines)."""
+    wanted: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        wanted[line.sku] += line.quantity
     short = [
         FieldError(
             pointer=f"/lines/{index}/quantity",
-            detail=f"{line.sku}: {line.quantity} wanted, {erp.available_quantity} available",
+            detail=f"{line.sku}: {wanted[line.sku]} wanted, {available} available",
         )
-        for index, (line, erp) in enumerate(
-            zip(lines, _checked_lines(lines, assessment), strict=True)
-        )
-        if not erp.in_stock
+        for index, line in enumerate(lines)
+        if (available := assessment.stock.get(line.sku, Decimal(0))) < wanted[line.sku]
     ]
     if short:
         raise InsufficientStock("Some products are not in stock in that quantity.", errors=short)
 
 
-def check_credit(assessment: ErpAssessment, total: Decimal) -> None:
+def check_credit(assessment: ErpAssessment, total: Decimal, *, currency: str) -> None:
     """The customer is not blocked and the order fits the available credit."""
     credit = assessment.credit
     if credit is None:
@@ -146,26 +152,16 @@ def check_credit(assessment: ErpAssessment, total: Decimal) -> None:
         raise CreditBlocked(
             f"The customer {assessment.customer_id} is blocked in credit management."
         )
+    if credit.currency != currency:
+        # Without exchange rates an order in another currency cannot be held against the limit.
+        raise CreditLimitExceeded(
+            f"The order is in {currency} but the customer's credit limit is in {credit.currency}.",
+            orderTotal=str(total),
+        )
     if total > credit.available:
         raise CreditLimitExceeded(
-            f"The order total {total} {assessment.currency} exceeds the available credit of "
-            f"{credit.available} {assessment.currency}.",
+            f"The order total {total} {currency} exceeds the available credit of "
+            f"{credit.available} {currency}.",
             orderTotal=str(total),
             availableCredit=str(credit.available),
         )
-
-
-def _checked_lines(
-    lines: Sequence[RequestedLine], assessment: ErpAssessment
-) -> list[ErpCheckedLine]:
-    """The ERP's line for each requested line (the ERP answers in request order)."""
-    checked = assessment.lines
-    if len(checked) == len(lines) and all(
-        erp.sku == line.sku for erp, line in zip(checked, lines, strict=True)
-    ):
-        return list(checked)
-    by_sku = {erp.sku: erp for erp in checked}
-    missing = [line.sku for line in lines if line.sku not in by_sku]
-    if missing:
-        raise UnknownProduct(f"The ERP did not assess {', '.join(missing)}.")
-    return [by_sku[line.sku] for line in lines]

@@ -1,24 +1,28 @@
 """The steps that turn an accepted quote or a partner order into orders in both systems.
 
-Each step reads what it needs from the saga state, calls at most one System API for its side
-effect, and saves the state it reached before the next step starts. A step that is run again
-after a crash repeats nothing: the ERP order is created once per external reference and the CRM
-order once per idempotency key derived from the order id.
-"""
+Each step reads what it needs from the saga state and makes one System API call, except the
+check, which reads the ERP's prices, stock and credit at the same time. The state is saved before
+and after each write; what the reads found is saved with the state that asks for the ERP order
+(run again after a crash, they only read again). A step that is run again after a crash repeats
+nothing: the ERP order is created once per external reference and the CRM order, with its quote
+and opportunity marked, once per idempotency key derived from the order id."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from quote_to_order_process.adapters.ports import (
     CrmOrderDraft,
     CrmOrderItemDraft,
     CrmPort,
+    ErpAssessment,
     ErpLineDraft,
     ErpOrderDraft,
     ErpPort,
@@ -30,6 +34,7 @@ from quote_to_order_process.adapters.ports import (
 from quote_to_order_process.domain.checks import linked_account, validate_lines, validate_quote
 from quote_to_order_process.domain.errors import (
     DuplicatePurchaseOrder,
+    OrderRejected,
     QuoteAlreadyOrdered,
 )
 from quote_to_order_process.domain.models import (
@@ -59,6 +64,7 @@ class OrderPolicy:
 
     price_tolerance_percent: Decimal = Decimal("1.0")
     ordered_quote_status: str | None = None
+    ordered_opportunity_stage: str | None = "Closed Won"
     retry_delays: tuple[float, ...] = (1.0, 4.0, 16.0, 60.0)
     watchdog: timedelta = timedelta(seconds=120)
     busy_recheck: timedelta = timedelta(seconds=20)
@@ -78,9 +84,14 @@ class OrderFlow:
     clock: Callable[[], datetime]
 
 
+# Steps whose state is saved together with the next one: what they found is read again, at no
+# harm, if the process dies before then.
+_SAVED_WITH_NEXT = frozenset({SagaStep.IDENTIFIED, SagaStep.CHECKED, SagaStep.CRM_CREATED})
+
+
 class SagaRun:
     """One pass of an order through its remaining steps; `order` is the state reached so far
-    (saved, except a step that had nothing to do)."""
+    (saved, unless its step is saved with the next)."""
 
     def __init__(self, flow: OrderFlow, order: OrderState) -> None:
         self.flow = flow
@@ -90,8 +101,7 @@ class SagaRun:
             SagaStep.IDENTIFIED: ("check", self._check),
             SagaStep.CHECKED: ("erp_order", self._create_erp_order),
             SagaStep.ERP_CREATED: ("crm_order", self._create_crm_order),
-            SagaStep.CRM_CREATED: ("mark_quote", self._mark_quote),
-            SagaStep.QUOTE_MARKED: ("complete", self._complete),
+            SagaStep.CRM_CREATED: ("complete", self._complete),
         }
 
     async def run(self) -> OrderState:
@@ -103,17 +113,11 @@ class SagaRun:
                 reached = await step()
             finally:
                 STEP_SECONDS.labels(name).observe(time.perf_counter() - started)
-            if reached.step is SagaStep.QUOTE_MARKED and not self._marks_quote:
-                self.order = reached  # nothing was done: no state worth a write
+            if reached.step in _SAVED_WITH_NEXT:
+                self.order = reached
                 continue
             await self._save(reached, finished=reached.is_finished)
         return self.order
-
-    @property
-    def _marks_quote(self) -> bool:
-        return self.order.source is OrderSource.QUOTE and bool(
-            self.flow.policy.ordered_quote_status
-        )
 
     async def _save(self, order: OrderState, *, finished: bool = False) -> None:
         now = self.flow.clock()
@@ -180,27 +184,30 @@ class SagaRun:
 
     async def _check(self) -> OrderState:
         order = self.order
-        assert order.customer_id is not None
+        customer_id = order.customer_id
+        assert customer_id is not None
         requested = order.requested_lines
-        assessment = await self.flow.erp.assess_order(
-            order.customer_id,
-            [ErpLineDraft(sku=line.sku, quantity=line.quantity) for line in requested],
+        skus = list(dict.fromkeys(line.sku for line in requested))
+        erp = self.flow.erp
+        prices, stock, credit = await read_together(
+            erp.get_prices(customer_id, skus), erp.get_stock(skus), erp.get_credit(customer_id)
+        )
+        assessment = ErpAssessment(
+            customer_id=customer_id, prices=prices, stock=stock, credit=credit
         )
         if order.source is OrderSource.QUOTE:
-            lines = price_quote_lines(
+            currency, lines = price_quote_lines(
                 requested,
                 assessment,
                 quote_currency=order.quote_currency,
                 tolerance_percent=self.flow.policy.price_tolerance_percent,
             )
         else:
-            lines = price_direct_lines(requested, assessment)
+            currency, lines = price_direct_lines(requested, assessment)
         total = order_total(lines)
         check_stock(requested, assessment)
-        check_credit(assessment, total)
-        return order.evolve(
-            step=SagaStep.CHECKED, currency=assessment.currency, lines=lines, total=total
-        )
+        check_credit(assessment, total, currency=currency)
+        return order.evolve(step=SagaStep.CHECKED, currency=currency, lines=lines, total=total)
 
     async def _create_erp_order(self) -> OrderState:
         order = self.order
@@ -232,7 +239,12 @@ class SagaRun:
             "order.erp_created",
             extra={"order_id": order.id, "erp_order": placement.order.id, "new": placement.created},
         )
-        return self.order.evolve(step=SagaStep.ERP_CREATED, erp_order_number=placement.order.id)
+        return self.order.evolve(
+            step=SagaStep.ERP_CREATED,
+            erp_order_number=placement.order.id,
+            delivery_status=placement.order.delivery_status,
+            billing_status=placement.order.billing_status,
+        )
 
     def _raise_duplicate(self, erp_order_number: str) -> None:
         order = self.order
@@ -251,6 +263,8 @@ class SagaRun:
         order = self.order
         assert order.account_id is not None
         assert order.erp_order_number is not None
+        policy = self.flow.policy
+        from_quote = order.source is OrderSource.QUOTE
         created = await self.flow.crm.create_order(
             CrmOrderDraft(
                 account_id=order.account_id,
@@ -265,17 +279,15 @@ class SagaRun:
                 quote_id=order.quote_id,
                 opportunity_id=order.opportunity_id,
                 purchase_order_number=order.purchase_order_number,
+                # Marked in the same all-or-nothing CRM write as the order: no call of its own.
+                quote_status=policy.ordered_quote_status if from_quote else None,
+                opportunity_stage=policy.ordered_opportunity_stage
+                if from_quote and order.opportunity_id
+                else None,
             ),
             idempotency_key=f"{order.id}:crm",
         )
         return order.evolve(step=SagaStep.CRM_CREATED, crm_order_id=created.id)
-
-    async def _mark_quote(self) -> OrderState:
-        order = self.order
-        status = self.flow.policy.ordered_quote_status
-        if self._marks_quote and order.quote_id is not None and status:
-            await self.flow.crm.set_quote_status(order.quote_id, status)
-        return order.evolve(step=SagaStep.QUOTE_MARKED)
 
     async def _complete(self) -> OrderState:
         completed = self.order.evolve(
@@ -284,3 +296,14 @@ class SagaRun:
         # Published before the state is saved: at least once, never lost to a crash between.
         await self.flow.events.publish(ORDER_CREATED, completed)
         return completed
+
+
+async def read_together(*reads: Coroutine[Any, Any, Any]) -> list[Any]:
+    """Await the reads concurrently; all of them finish before one's error is raised, a business
+    rejection (an unknown customer) before a failure (an unavailable system)."""
+    results = await asyncio.gather(*reads, return_exceptions=True)
+    errors = [result for result in results if isinstance(result, BaseException)]
+    if errors:
+        rejections = [error for error in errors if isinstance(error, OrderRejected)]
+        raise (rejections or errors)[0]
+    return results

@@ -1,0 +1,228 @@
+"""What quote-to-order relies on from the Salesforce System API: quotes, accounts and orders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pact import Pact, match
+
+from quote_to_order_process.adapters.ports import CrmOrderDraft, CrmOrderItemDraft
+from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
+from quote_to_order_process.domain.errors import AccountNotFound, QuoteNotFound
+from trivium.testing.pact_matchers import (
+    bearer_token,
+    decimal_string,
+    idempotency_key,
+    money,
+    problem,
+)
+
+pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
+
+CrmAt = Callable[[object], AbstractAsyncContextManager[SalesforceSystemCrm]]
+
+QUOTE_ID = "0Q0000000000001AAA"
+ACCOUNT_ID = "001000000000001AAA"
+OPPORTUNITY_ID = "006000000000001AAA"
+ACCOUNT_NUMBER = "P-10001"
+ERP_CUSTOMER_NUMBER = "1000001"
+SKU = "TG-1000"
+SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
+
+
+def sf_id(example: str) -> Any:
+    return match.regex(example, regex=SALESFORCE_ID)
+
+
+def account_body() -> dict[str, Any]:
+    return {
+        "id": sf_id(ACCOUNT_ID),
+        "accountNumber": match.str(ACCOUNT_NUMBER),
+        "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER),
+    }
+
+
+class TestGetQuote:
+    async def test_accepted_quote_with_lines_and_account(
+        self, salesforce_pact: Pact, crm_at: CrmAt
+    ) -> None:
+        (
+            salesforce_pact.upon_receiving("a request for an accepted quote")
+            .given(
+                "an accepted quote with lines exists",
+                quoteId=QUOTE_ID,
+                accountId=ACCOUNT_ID,
+                accountNumber=ACCOUNT_NUMBER,
+                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+                opportunityId=OPPORTUNITY_ID,
+                sku=SKU,
+            )
+            .with_request("GET", f"/quotes/{QUOTE_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body(
+                {
+                    "id": sf_id(QUOTE_ID),
+                    "status": match.str("Accepted"),
+                    "expirationDate": match.date("2026-12-31"),
+                    "opportunityId": sf_id(OPPORTUNITY_ID),
+                    "account": account_body(),
+                    "lines": match.each_like(
+                        {
+                            "sku": match.str(SKU),
+                            "quantity": decimal_string("2"),
+                            "unitPrice": money("120.00"),
+                            "discountPercent": decimal_string("5"),
+                        }
+                    ),
+                },
+                content_type="application/json",
+            )
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                quote = await crm.get_quote(QUOTE_ID)
+
+        assert quote.account is not None
+        assert quote.account.erp_customer_number == ERP_CUSTOMER_NUMBER
+        assert quote.lines[0].unit_price.amount == Decimal("120.00")
+
+    async def test_unknown_quote_is_not_found(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
+        (
+            salesforce_pact.upon_receiving("a request for a quote that does not exist")
+            .given("no quote has the id", quoteId=QUOTE_ID)
+            .with_request("GET", f"/quotes/{QUOTE_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(404)
+            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                with pytest.raises(QuoteNotFound):
+                    await crm.get_quote(QUOTE_ID)
+
+
+class TestGetAccount:
+    async def test_by_id(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
+        (
+            salesforce_pact.upon_receiving("a request for an account by id")
+            .given(
+                "an account linked to an ERP customer exists",
+                accountId=ACCOUNT_ID,
+                accountNumber=ACCOUNT_NUMBER,
+                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+            )
+            .with_request("GET", f"/accounts/{ACCOUNT_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body(account_body(), content_type="application/json")
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                account = await crm.get_account(account_id=ACCOUNT_ID)
+
+        assert account.erp_customer_number == ERP_CUSTOMER_NUMBER
+
+    async def test_by_account_number(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
+        (
+            salesforce_pact.upon_receiving("a search for the account with an account number")
+            .given(
+                "an account linked to an ERP customer exists",
+                accountId=ACCOUNT_ID,
+                accountNumber=ACCOUNT_NUMBER,
+                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+            )
+            .with_request("GET", "/accounts")
+            .with_query_parameter("accountNumber", ACCOUNT_NUMBER)
+            .with_query_parameter("limit", "2")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body({"items": match.each_like(account_body())}, content_type="application/json")
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                account = await crm.get_account(account_number=ACCOUNT_NUMBER)
+
+        assert account.id == ACCOUNT_ID
+
+    async def test_unknown_id_is_not_found(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
+        (
+            salesforce_pact.upon_receiving("a request for an account that does not exist")
+            .given("no account has the id", accountId=ACCOUNT_ID)
+            .with_request("GET", f"/accounts/{ACCOUNT_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(404)
+            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                with pytest.raises(AccountNotFound):
+                    await crm.get_account(account_id=ACCOUNT_ID)
+
+
+def order_draft() -> CrmOrderDraft:
+    return CrmOrderDraft(
+        account_id=ACCOUNT_ID,
+        effective_date=date(2026, 11, 28),
+        erp_order_number="5000001",
+        items=[CrmOrderItemDraft(sku=SKU, quantity=Decimal(2), unit_price=Decimal("114.00"))],
+        quote_id=QUOTE_ID,
+        opportunity_id=OPPORTUNITY_ID,
+        purchase_order_number="PO-4711",
+        quote_status="Ordered",
+        opportunity_stage="Closed Won",
+    )
+
+
+class TestCreateOrder:
+    async def test_order_for_an_accepted_quote(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
+        (
+            salesforce_pact.upon_receiving("a request to create the order of an accepted quote")
+            .given(
+                "an accepted quote with lines exists",
+                quoteId=QUOTE_ID,
+                accountId=ACCOUNT_ID,
+                accountNumber=ACCOUNT_NUMBER,
+                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+                opportunityId=OPPORTUNITY_ID,
+                sku=SKU,
+            )
+            .with_request("POST", "/orders")
+            .with_header("Authorization", bearer_token())
+            .with_header("Idempotency-Key", idempotency_key(f"crm-order:{QUOTE_ID}"))
+            .with_body(
+                {
+                    "accountId": sf_id(ACCOUNT_ID),
+                    "effectiveDate": match.date("2026-11-28"),
+                    "quoteId": sf_id(QUOTE_ID),
+                    "opportunityId": sf_id(OPPORTUNITY_ID),
+                    "purchaseOrderNumber": match.str("PO-4711"),
+                    "erpOrderNumber": match.str("5000001"),
+                    "erpStatus": match.str("Created"),
+                    "quoteStatus": match.str("Ordered"),
+                    "opportunityStage": match.str("Closed Won"),
+                    "items": match.each_like(
+                        {
+                            "sku": match.str(SKU),
+                            "quantity": decimal_string("2"),
+                            "unitPrice": decimal_string("114.00"),
+                        }
+                    ),
+                },
+                content_type="application/json",
+            )
+            .will_respond_with(201)
+            .with_body({"id": sf_id("801000000000001AAA")}, content_type="application/json")
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                order = await crm.create_order(
+                    order_draft(), idempotency_key=f"crm-order:{QUOTE_ID}"
+                )
+
+        assert order.id == "801000000000001AAA"
