@@ -41,9 +41,11 @@ format: $(SYNCED)
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Two passes: the first rewrites contracts/pacts/ and contracts/openapi/ from the consumer tests
+# and the apps (provider verifications skip), the second verifies every provider against them.
 contracts: $(SYNCED)
-	$(PY) -m pytest -m contract $(PYTEST_ARGS); status=$$?; \
-	  if [ $$status -eq 5 ]; then echo "no contract tests are marked yet"; exit 0; fi; exit $$status
+	TRIVIUM_CONTRACTS_UPDATE=1 $(PY) -m pytest -q -m contract $(PYTEST_ARGS)
+	$(PY) -m pytest -m contract $(PYTEST_ARGS)
 
 bench: $(SYNCED)
 	$(PY) bench/run.py

@@ -1,0 +1,46 @@
+"""Pact matchers for Trivium's own wire conventions, shared by every consumer's pacts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pact import match
+from pact.match.matcher import AbstractMatcher
+
+from trivium.problems import PROBLEM_BASE_URI
+
+DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+
+def decimal_string(example: str = "12.50") -> AbstractMatcher[Any]:
+    """A decimal as a string ("12.50"), as every Trivium API writes numbers that are not counts."""
+    return match.regex(example, regex=DECIMAL_PATTERN)
+
+
+def money(example: str = "12.50", currency: str = "EUR") -> dict[str, Any]:
+    """`{"amount": "12.50", "currency": "EUR"}`, any amount and ISO currency."""
+    return {
+        "amount": decimal_string(example),
+        "currency": match.regex(currency, regex=CURRENCY_PATTERN),
+    }
+
+
+def problem(slug: str, status: int) -> dict[str, Any]:
+    """An RFC 9457 problem told apart by the last segment of its `type` URI."""
+    return {
+        "type": match.regex(PROBLEM_BASE_URI + slug, regex=rf"^\S+/{re.escape(slug)}$"),
+        "title": match.str("A title for people"),
+        "status": status,
+    }
+
+
+def bearer_token() -> AbstractMatcher[Any]:
+    """`Authorization` of a service call: the provider checks the token itself."""
+    return match.regex("Bearer service-token", regex=r"^Bearer \S+$")
+
+
+def idempotency_key(example: str = "order:0001") -> AbstractMatcher[Any]:
+    """An `Idempotency-Key` header value."""
+    return match.regex(example, regex=r"^\S{1,255}$")
