@@ -9,7 +9,9 @@ quotas are raised so that the load measures overhead, not refusals, and a health
 budget is published so the budget guard takes its usual path. The load comes from aiohttp in
 this process.
 
-Paths: `direct` (the experience API with a token minted here), `partner` (GET /partner/v1/account
+Paths: `direct` (the experience API with a token minted here), `nginx plain proxy` (Debian's
+nginx proxying to it, when installed: the reference for a bare proxy hop), `plain` (the local
+gateway with a route and no plugins at all, in process), `partner` (GET /partner/v1/account
 with an API key: key-auth, cors, request-size-limiting, partner-quota, salesforce-budget-guard,
 signed-identity, correlation-id) and `mobile` (GET /mobile/v1/accounts/1 with a rep JWT: jwt,
 rate-limiting on Redis, request-size-limiting, signed-identity, correlation-id).
@@ -38,6 +40,7 @@ import aiohttp
 import jwt
 import redis
 import yaml
+from _nginx import start_nginx
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
 
@@ -78,6 +81,23 @@ def gateway_config(upstream_url: str, redis_url: str, folder: Path) -> Path:
                 if plugin["name"] == "rate-limiting":
                     plugin["config"].update(minute=100_000_000, hour=100_000_000)
     path = folder / "kong.yml"
+    path.write_text(dump_config(document))
+    return path
+
+
+def plain_config(upstream_url: str, folder: Path) -> Path:
+    """A kong.yml with one route and no plugins: the gateway as a bare proxy, like nginx."""
+    document = {
+        "_format_version": "3.0",
+        "services": [
+            {
+                "name": "plain",
+                "url": upstream_url,
+                "routes": [{"name": "plain", "paths": ["/partner/v1"], "strip_path": False}],
+            }
+        ],
+    }
+    path = folder / "plain.yml"
     path.write_text(dump_config(document))
     return path
 
@@ -224,6 +244,50 @@ def render(figures: dict[str, dict[str, float]]) -> str:
     return "".join(lines)
 
 
+def report_parts(figures: dict[str, dict[str, float]]) -> dict[str, object]:
+    """Headline rows and charts for the bench report."""
+    headline: list[dict[str, object]] = [
+        {
+            "figure": f"{path}: p50 overhead at concurrency 1",
+            "value": round(figure["overhead_p50_ms_c1"], 2),
+            "unit": "ms",
+            "target": {"plugin-server": "<= 2 ms", "in-process": "<= 1 ms"}.get(
+                path.split(" ")[0], ""
+            ),
+        }
+        for path, figure in figures.items()
+        if path != "direct"
+    ]
+    if "nginx plain proxy" in figures and "plain" in figures:
+        headline.append(
+            {
+                "figure": "bare proxy hop, local gateway / nginx (p50 overhead at c1)",
+                "value": round(
+                    figures["plain"]["overhead_p50_ms_c1"]
+                    / max(figures["nginx plain proxy"]["overhead_p50_ms_c1"], 0.01),
+                    1,
+                ),
+                "unit": "x",
+            }
+        )
+    charts = [
+        {
+            "title": "Latency by path (p50)",
+            "unit": "ms",
+            "groups": {
+                "concurrency 1": {p: f["p50_ms_c1"] for p, f in figures.items()},
+                f"concurrency {CONCURRENCY}": {p: f["p50_ms_c32"] for p, f in figures.items()},
+            },
+        },
+        {
+            "title": f"Throughput by path at concurrency {CONCURRENCY}",
+            "unit": "requests/s",
+            "bars": {p: f["rps_c32"] for p, f in figures.items()},
+        },
+    ]
+    return {"headline": headline, "charts": charts}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -231,6 +295,7 @@ def main() -> int:
     started = time.perf_counter()
     env = {"PYTHONPATH": str(BENCH_DIR), "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET}
     services: list[RunningService] = []
+    nginx = None
     with tempfile.TemporaryDirectory(prefix="trivium-gw-bench-") as scratch:
         folder = Path(scratch)
         redis_server = start_redis_server(folder / "redis")
@@ -252,6 +317,20 @@ def main() -> int:
             )
             client.close()
             gateways: dict[str, str] = {}
+            plain_gateway = start_service(
+                "trivium_gateway.main:create_app",
+                name="gateway-plain",
+                log_dir=folder,
+                env={
+                    **env,
+                    "REDIS_URL": redis_server.url,
+                    "GATEWAY_CONFIG_PATH": str(plain_config(upstream.url, folder)),
+                    "GATEWAY_PLUGIN_MODE": "in-process",
+                    "TRIVIUM_LOG_LEVEL": "WARNING",
+                },
+            )
+            services.append(plain_gateway)
+            nginx = start_nginx(upstream.url, folder / "nginx")
             for mode in MODES:
                 gateway = start_service(
                     "trivium_gateway.main:create_app",
@@ -278,6 +357,10 @@ def main() -> int:
                     {"Authorization": f"Bearer {direct_token}"},
                 )
             }
+            direct_headers = paths["direct"][1]
+            if nginx is not None:
+                paths["nginx plain proxy"] = (nginx.url + "/partner/v1/account", direct_headers)
+            paths["plain"] = (plain_gateway.url + "/partner/v1/account", direct_headers)
             for mode, url in gateways.items():
                 paths[f"{mode} partner"] = (url + "/partner/v1/account", {"apikey": api_key})
                 paths[f"{mode} mobile"] = (
@@ -289,6 +372,8 @@ def main() -> int:
                 if any(f["failed"] for f in figures.values()):
                     sys.stderr.write(f"--- {service.name} ---\n{service.log_tail(30)}\n")
         finally:
+            if nginx is not None:
+                nginx.stop()
             for service in reversed(services):
                 service.stop()
             redis_server.stop()
@@ -302,7 +387,8 @@ def main() -> int:
             "throughput_seconds": THROUGHPUT_SECONDS,
             "cpus": os.cpu_count(),
         }
-        args.json.write_text(json.dumps({"config": config_figures, "results": figures}, indent=2))
+        report = {"config": config_figures, "results": figures, **report_parts(figures)}
+        args.json.write_text(json.dumps(report, indent=2))
     return 0
 
 
