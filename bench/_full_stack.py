@@ -1,0 +1,254 @@
+"""The whole suite on loopback for the end-to-end benchmarks, each service its own process.
+
+A private redis-server; both emulators (in memory, demo seed, no injected latency); both System
+APIs; quote-to-order and create-customer; the mobile and partner-portal Experience APIs; and the
+local gateway running the repository's kong.yml pointed at them. The partner quotas and the
+mobile rate limit are raised so that the load measures the suite, not the refusals of a plan;
+every other plugin runs as configured. The gateway shares the System APIs' Redis database, so
+the Salesforce budget guard reads the budget the Salesforce System API really publishes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import yaml
+from trivium_gateway.render import dump_config, render_config
+from trivium_gateway.settings import GATEWAY_DIR
+
+from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
+from trivium.testing.services import RunningService
+from trivium.testing.stack import (
+    SAP_USER,
+    SYSTEM_APIS_DB,
+    SystemStack,
+    redis_db,
+    start_all,
+    start_system_stack,
+)
+
+PARTNERS = (("P-1001", "1000001"), ("P-1002", "1000002"), ("P-1003", "1000003"))
+QUIET = {"TRIVIUM_LOG_LEVEL": "WARNING"}
+
+
+@dataclass
+class FullStack:
+    system: SystemStack
+    quote_to_order: RunningService
+    create_customer: RunningService
+    mobile: RunningService
+    partner_portal: RunningService
+    gateway: RunningService
+    redis_url: str
+
+    def services(self) -> dict[str, RunningService]:
+        """Every service process by name (for CPU and memory readings)."""
+        system = self.system
+        return {
+            "salesforce-emulator": system.sf_emulator,
+            "s4hana-emulator": system.s4_emulator,
+            "salesforce-system": system.sf_system,
+            "erp-system": system.erp_system,
+            "quote-to-order": self.quote_to_order,
+            "create-customer": self.create_customer,
+            "mobile": self.mobile,
+            "partner-portal": self.partner_portal,
+            "gateway": self.gateway,
+        }
+
+
+def kong_document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())
+    return document
+
+
+def gateway_config(urls: dict[str, str], folder: Path) -> Path:
+    """kong.yml pointed at this stack, with plan limits out of the benchmark's way."""
+    document = render_config(
+        kong_document(),
+        upstreams={
+            "partner-portal-experience": urls["partner-portal"],
+            "partner-portal-page": urls["partner-portal"],
+            "mobile-experience": urls["mobile"],
+        },
+    )
+    for service in document["services"]:
+        for holder in [service, *service.get("routes", [])]:
+            for plugin in holder.get("plugins") or []:
+                if plugin["name"] == "partner-quota":
+                    for plan in plugin["config"]["plans"].values():
+                        plan.update(second=10_000_000, minute=100_000_000)
+                if plugin["name"] == "rate-limiting":
+                    plugin["config"].update(minute=100_000_000, hour=100_000_000)
+    path = folder / "kong.yml"
+    path.write_text(dump_config(document))
+    return path
+
+
+def partner_key(plan: str = "gold") -> str:
+    """A demo partner's API key from kong.yml."""
+    consumer = next(c for c in kong_document()["consumers"] if f"plan-{plan}" in c.get("tags", []))
+    key: str = consumer["keyauth_credentials"][0]["key"]
+    return key
+
+
+def rep_jwt() -> str:
+    """A signed JWT of the demo sales rep, as the mobile app would send."""
+    consumer = next(c for c in kong_document()["consumers"] if c.get("jwt_secrets"))
+    secret = consumer["jwt_secrets"][0]
+    now = int(time.time())
+    return jwt.encode(
+        {"iss": secret["key"], "sub": consumer["custom_id"], "iat": now, "exp": now + 3000},
+        secret["secret"],
+        algorithm=secret["algorithm"],
+    )
+
+
+def raise_credit_limits(s4_url: str) -> None:
+    """Give the partners credit limits that the benchmark's orders cannot exhaust."""
+    with httpx.Client(
+        base_url=f"{s4_url}/sap/opu/odata/sap/API_CRDTMBUSINESSPARTNER",
+        auth=SAP_USER,
+        params={"sap-client": "100"},
+        headers={"Accept": "application/json"},
+        timeout=30,
+    ) as sap:
+        token = sap.get("/", headers={"x-csrf-token": "Fetch"}).headers["x-csrf-token"]
+        for _, customer in PARTNERS:
+            sap.patch(
+                f"/CreditManagementAccount(BusinessPartner='{customer}',CreditSegment='1000')",
+                json={"CreditLimitAmount": "999999999.000"},
+                headers={"x-csrf-token": token, "If-Match": "*"},
+            ).raise_for_status()
+
+
+def private_redis(folder: Path) -> RedisEndpoint:
+    try:
+        return start_redis_server(folder / "redis")
+    except FileNotFoundError:
+        return find_redis(folder / "redis")
+
+
+@contextmanager
+def full_stack(folder: Path, *, plugin_mode: str = "in-process") -> Iterator[FullStack]:
+    """Start the whole suite; stop it all afterwards."""
+    redis = private_redis(folder)
+    logs = folder / "logs"
+    system = start_system_stack(log_dir=logs, redis_url=redis.url, system_env=QUIET)
+    started: list[RunningService] = []
+    try:
+        sf, erp = system.sf_system.url, system.erp_system.url
+        process = start_all(
+            [
+                {
+                    "app_factory": "quote_to_order_process.main:create_app",
+                    "name": "quote-to-order",
+                    "env": system.service_env(
+                        db=9,
+                        QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=sf,
+                        QUOTE_TO_ORDER_ERP_SYSTEM_URL=erp,
+                        **QUIET,
+                    ),
+                },
+                {
+                    "app_factory": "create_customer_process.main:create_app",
+                    "name": "create-customer",
+                    "env": system.service_env(
+                        db=1,
+                        CREATE_CUSTOMER_SALESFORCE_SYSTEM_URL=sf,
+                        CREATE_CUSTOMER_ERP_SYSTEM_URL=erp,
+                        **QUIET,
+                    ),
+                },
+            ],
+            log_dir=logs,
+        )
+        started += process
+        quote_to_order, create_customer = process
+        experience = start_all(
+            [
+                {
+                    "app_factory": "mobile_experience.main:create_app",
+                    "name": "mobile",
+                    "env": system.service_env(
+                        db=3,
+                        MOBILE_SALESFORCE_SYSTEM_URL=sf,
+                        MOBILE_ERP_SYSTEM_URL=erp,
+                        MOBILE_QUOTE_TO_ORDER_URL=quote_to_order.url,
+                        MOBILE_CREATE_CUSTOMER_URL=create_customer.url,
+                        **QUIET,
+                    ),
+                },
+                {
+                    "app_factory": "partner_portal_experience.main:create_app",
+                    "name": "partner-portal",
+                    "env": system.service_env(
+                        db=5,
+                        PARTNER_PORTAL_SALESFORCE_SYSTEM_URL=sf,
+                        PARTNER_PORTAL_ERP_SYSTEM_URL=erp,
+                        PARTNER_PORTAL_QUOTE_TO_ORDER_URL=quote_to_order.url,
+                        **QUIET,
+                    ),
+                },
+            ],
+            log_dir=logs,
+        )
+        started += experience
+        mobile, partner_portal = experience
+        config = gateway_config(
+            {"mobile": mobile.url, "partner-portal": partner_portal.url}, folder
+        )
+        [gateway] = start_all(
+            [
+                {
+                    "app_factory": "trivium_gateway.main:create_app",
+                    "name": "gateway",
+                    "env": system.service_env(
+                        db=SYSTEM_APIS_DB,
+                        GATEWAY_CONFIG_PATH=str(config),
+                        GATEWAY_PLUGIN_MODE=plugin_mode,
+                        **QUIET,
+                    ),
+                }
+            ],
+            log_dir=logs,
+        )
+        started.append(gateway)
+        raise_credit_limits(system.s4_emulator.url)
+        yield FullStack(
+            system,
+            quote_to_order,
+            create_customer,
+            mobile,
+            partner_portal,
+            gateway,
+            redis_db(redis.url, 0),
+        )
+    finally:
+        for service in reversed(started):
+            service.stop()
+        system.stop()
+        redis.stop()
+
+
+def resident_mib(service: RunningService) -> float:
+    """The process's resident memory now, in MiB (Linux `/proc`)."""
+    for line in Path(f"/proc/{service.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def cpu_seconds(service: RunningService) -> float:
+    """User + system CPU time the process has used so far (Linux `/proc`)."""
+    # Fields after the command name, which is in parentheses and may hold spaces.
+    fields = Path(f"/proc/{service.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
