@@ -116,8 +116,9 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_service_token(request: Request) -> ServiceCaller:
-    """FastAPI dependency: the verified calling service, or a 401 problem."""
+async def require_service_token(request: Request) -> ServiceCaller:
+    """FastAPI dependency: the verified calling service, or a 401 problem (async: a plain
+    function would be run in a worker thread for every request)."""
     verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
     token = bearer_token(request)
     if token is None:

@@ -13,17 +13,17 @@ from erp_system.domain.errors import InvalidVersion
 from erp_system.settings import ErpSystemSettings
 
 
-def get_erp(request: Request) -> ErpAdapter:
+async def get_erp(request: Request) -> ErpAdapter:
     erp: ErpAdapter = request.app.state.erp
     return erp
 
 
-def get_locks(request: Request) -> KeyLock:
+async def get_locks(request: Request) -> KeyLock:
     locks: KeyLock = request.app.state.locks
     return locks
 
 
-def get_settings(request: Request) -> ErpSystemSettings:
+async def get_settings(request: Request) -> ErpSystemSettings:
     settings: ErpSystemSettings = request.app.state.settings
     return settings
 
@@ -35,7 +35,7 @@ def etag_for(version: str | None) -> str | None:
     return '"' + base64.urlsafe_b64encode(version.encode()).decode().rstrip("=") + '"'
 
 
-def version_from_if_match(
+async def version_from_if_match(
     if_match: Annotated[
         str | None,
         Header(alias="If-Match", description="The `ETag` of the version the change is based on."),

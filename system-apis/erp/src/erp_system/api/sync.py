@@ -28,7 +28,7 @@ MAX_CATALOG_PAGE = 5_000
 _SKU = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
 
 
-def get_sync(request: Request) -> ErpSyncAdapter:
+async def get_sync(request: Request) -> ErpSyncAdapter:
     sync: ErpSyncAdapter = request.app.state.erp_sync
     return sync
 

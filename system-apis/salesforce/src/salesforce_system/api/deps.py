@@ -10,12 +10,12 @@ from salesforce_system.adapters.ports import CrmPort
 from salesforce_system.settings import SalesforceSystemSettings
 
 
-def get_crm(request: Request) -> CrmPort:
+async def get_crm(request: Request) -> CrmPort:
     crm: CrmPort = request.app.state.crm
     return crm
 
 
-def get_settings(request: Request) -> SalesforceSystemSettings:
+async def get_settings(request: Request) -> SalesforceSystemSettings:
     settings: SalesforceSystemSettings = request.app.state.settings
     return settings
 

@@ -36,12 +36,12 @@ MAX_WAIT_SECONDS = 25.0
 AccountId = Annotated[str, Path(max_length=18, description="The account's id.")]
 
 
-def get_feed(request: Request) -> AccountChangeFeed:
+async def get_feed(request: Request) -> AccountChangeFeed:
     feed: AccountChangeFeed = request.app.state.account_feed
     return feed
 
 
-def get_account_sync(request: Request) -> SalesforceAccountSync:
+async def get_account_sync(request: Request) -> SalesforceAccountSync:
     sync: SalesforceAccountSync = request.app.state.account_sync
     return sync
 

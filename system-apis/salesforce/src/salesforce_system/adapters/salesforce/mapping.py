@@ -107,7 +107,7 @@ def _date(value: Any) -> date | None:
 
 
 def _datetime(value: Any) -> datetime | None:
-    return None if not value else datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z")
+    return None if not value else datetime.fromisoformat(str(value))
 
 
 def _parent(record: Record, relationship: str) -> Record:
