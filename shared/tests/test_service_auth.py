@@ -129,3 +129,22 @@ class TestServiceTokenIssuer:
     def test_verifier_rejects_garbage(self) -> None:
         with pytest.raises(Unauthorized):
             ServiceTokenVerifier(audience="b", secret=SECRET).verify("not.a.jwt")
+
+
+class TestServiceTokenVerifier:
+    def test_a_verified_token_is_remembered_until_it_expires(self) -> None:
+        issuer = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET, ttl_seconds=1)
+        verifier = ServiceTokenVerifier(audience="erp-system", secret=SECRET, leeway_seconds=0)
+        token = issuer.token_for("erp-system")
+        first = verifier.verify(token)
+        assert verifier.verify(token) is first
+        time.sleep(1.1)
+        with pytest.raises(Unauthorized, match="expired"):
+            verifier.verify(token)
+
+    def test_a_token_for_another_audience_is_never_remembered_as_valid(self) -> None:
+        token = ServiceTokenIssuer(issuer="x", secret=SECRET).token_for("salesforce-system")
+        verifier = ServiceTokenVerifier(audience="erp-system", secret=SECRET)
+        for _ in range(2):
+            with pytest.raises(Unauthorized, match="not meant"):
+                verifier.verify(token)
