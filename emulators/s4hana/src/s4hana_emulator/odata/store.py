@@ -35,6 +35,30 @@ def column_type(prop: Property) -> str:
     return "TEXT"
 
 
+# Columns that rules, views and the suite's `$filter`s look rows up by (customer of an order or
+# invoice, the customer's reference, delta reads by change time): indexed wherever they occur, so
+# that credit exposure and order lookups do not scan every order ever created.
+LOOKUP_COLUMNS = (
+    "SoldToParty",
+    "PurchaseOrderByCustomer",
+    "Customer",
+    "LastChangeDateTime",
+    "ReferenceSDDocument",
+)
+
+
+def index_sql(entity_set: EntitySet) -> list[str]:
+    """CREATE INDEX statements for the set's lookup columns that are not its leading key."""
+    names = {prop.name for prop in entity_set.properties}
+    leading_key = entity_set.keys[0].name if entity_set.keys else None
+    return [
+        f"CREATE INDEX IF NOT EXISTS {quote(f'ix_{entity_set.name}_{column}')} "
+        f"ON {quote(entity_set.name)} ({quote(column)})"
+        for column in LOOKUP_COLUMNS
+        if column in names and column != leading_key
+    ]
+
+
 def table_sql(entity_set: EntitySet) -> str:
     columns = [f"{quote(prop.name)} {column_type(prop)}" for prop in entity_set.properties]
     keys = ", ".join(quote(prop.name) for prop in entity_set.keys)
@@ -72,6 +96,8 @@ class Store:
                 if entity_set.view_sql is None:
                     self.conn.execute(table_sql(entity_set))
                     self._add_missing_columns(entity_set)
+                    for statement in index_sql(entity_set):
+                        self.conn.execute(statement)
                     self.tables.append(entity_set.name)
             for entity_set in sets:
                 if entity_set.view_sql is not None:
