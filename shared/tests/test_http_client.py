@@ -618,6 +618,37 @@ class TestCreateFromSettings:
         assert (response.status_code, response.headers["retry-after"]) == (503, "20")
         assert len(backend.calls) == 1
 
+    @pytest.mark.asyncio
+    async def test_by_default_a_retry_after_above_two_seconds_is_passed_on(
+        self, backend: Backend
+    ) -> None:
+        backend.script(Answer(503, headers={"Retry-After": "3"}))
+        async with create_http_client_from_settings(
+            ServiceSettings(http_max_retries=2),
+            backend="from-settings-default",
+            base_url=backend.url,
+        ) as client:
+            response = await client.get("/thing")
+        assert (response.status_code, response.headers["retry-after"]) == (503, "3")
+        assert len(backend.calls) == 1
+
+    @pytest.mark.asyncio
+    async def test_the_longest_wait_and_the_transport_come_from_the_environment(
+        self, backend: Backend, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TRIVIUM_HTTP_MAX_RETRY_AFTER_SECONDS", "0")
+        settings = ServiceSettings(http_max_retries=2, http_transport="httpcore")
+        assert settings.http_max_retry_after_seconds == 0
+        backend.script(Answer(503, headers={"Retry-After": "1"}))
+        async with create_http_client_from_settings(
+            settings, backend="from-settings-env", base_url=backend.url
+        ) as client:
+            inner = client._transport.inner  # type: ignore[attr-defined]
+            assert isinstance(inner, httpx.AsyncHTTPTransport)
+            response = await client.get("/thing")
+        assert response.status_code == 503
+        assert len(backend.calls) == 1
+
 
 def problem_app(call: Callable[[], Awaitable[httpx.Response]]) -> FastAPI:
     app = FastAPI()

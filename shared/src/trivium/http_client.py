@@ -352,12 +352,13 @@ def create_http_client_from_settings(
     breaker: CircuitBreaker | None = None,
     service_token: Callable[[], str] | None = None,
     is_retryable_response: ResponseCheck | None = None,
-    transport: TransportName = "aiohttp",
+    transport: TransportName | None = None,
     max_connections: int = 100,
     headers: Mapping[str, str] | None = None,
-    max_retry_after_seconds: float = 30.0,
+    max_retry_after_seconds: float | None = None,
 ) -> httpx.AsyncClient:
-    """`create_http_client` with the timeout, retry and breaker settings every service shares."""
+    """`create_http_client` with the timeout, retry, breaker and transport settings every service
+    shares (`max_retry_after_seconds` and `transport` given here win over the settings)."""
     return create_http_client(
         backend=backend,
         base_url=base_url,
@@ -368,10 +369,14 @@ def create_http_client_from_settings(
         reset_seconds=settings.breaker_reset_seconds,
         service_token=service_token,
         is_retryable_response=is_retryable_response,
-        transport=transport,
+        transport=transport or settings.http_transport,
         max_connections=max_connections,
         headers=headers,
-        max_retry_after_seconds=max_retry_after_seconds,
+        max_retry_after_seconds=(
+            settings.http_max_retry_after_seconds
+            if max_retry_after_seconds is None
+            else max_retry_after_seconds
+        ),
     )
 
 

@@ -43,6 +43,17 @@ class ServiceSettings(BaseSettings):
     http_max_retries: int = Field(
         default=3, ge=0, validation_alias=shared_env("TRIVIUM_HTTP_MAX_RETRIES")
     )
+    http_max_retry_after_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        validation_alias=shared_env("TRIVIUM_HTTP_MAX_RETRY_AFTER_SECONDS"),
+        description="An upstream's Retry-After longer than this is not waited out within a "
+        "call: the answer is passed up (503 with Retry-After) so that no tier above stalls.",
+    )
+    http_transport: Literal["aiohttp", "httpcore"] = Field(
+        default="aiohttp",
+        description="Transport of the outbound clients (`httpcore` lets pytest-httpx intercept).",
+    )
     breaker_failure_threshold: int = Field(
         default=5, ge=1, validation_alias=shared_env("TRIVIUM_BREAKER_FAILURE_THRESHOLD")
     )

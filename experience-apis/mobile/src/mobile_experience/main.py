@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-import httpx
 import redis.asyncio
 from fastapi import APIRouter, Depends, FastAPI
 
@@ -21,32 +20,11 @@ from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.settings import MobileSettings
 from trivium.app import create_service_app
 from trivium.health import add_readiness_check, redis_check
-from trivium.http_client import create_http_client
+from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
 from trivium.service_auth import ServiceTokenIssuer, require_service_token
 
 DAY_SECONDS = 86_400.0
-
-
-def lower_tier_client(
-    settings: MobileSettings,
-    *,
-    backend: str,
-    base_url: str,
-    token: Callable[[], str] | None = None,
-) -> httpx.AsyncClient:
-    """The shared resilient client; a long Retry-After is passed on to the app, not waited out."""
-    return create_http_client(
-        backend=backend,
-        base_url=base_url,
-        timeout=settings.http_timeout_seconds,
-        max_retries=settings.http_max_retries,
-        failure_threshold=settings.breaker_failure_threshold,
-        reset_seconds=settings.breaker_reset_seconds,
-        max_retry_after_seconds=settings.max_retry_after_seconds,
-        service_token=token,
-        transport=settings.http_transport,
-    )
 
 
 def view_policy(settings: MobileSettings) -> ViewPolicy:
@@ -74,22 +52,22 @@ def create_app(settings: MobileSettings | None = None) -> FastAPI:
 
         redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
         clients = [
-            lower_tier_client(
+            create_http_client_from_settings(
                 settings,
                 backend="salesforce-system",
                 base_url=settings.salesforce_system_url,
-                token=lambda: issuer.token_for("salesforce-system"),
+                service_token=lambda: issuer.token_for("salesforce-system"),
             ),
-            lower_tier_client(
+            create_http_client_from_settings(
                 settings,
                 backend="erp-system",
                 base_url=settings.erp_system_url,
-                token=lambda: issuer.token_for("erp-system"),
+                service_token=lambda: issuer.token_for("erp-system"),
             ),
-            lower_tier_client(
+            create_http_client_from_settings(
                 settings, backend="quote-to-order", base_url=settings.quote_to_order_url
             ),
-            lower_tier_client(
+            create_http_client_from_settings(
                 settings, backend="create-customer", base_url=settings.create_customer_url
             ),
         ]

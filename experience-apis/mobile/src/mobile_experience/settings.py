@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -20,7 +18,6 @@ class MobileSettings(ServiceSettings):
     erp_system_url: str = "http://127.0.0.1:8302"
     quote_to_order_url: str = "http://127.0.0.1:8201"
     create_customer_url: str = "http://127.0.0.1:8202"
-    http_transport: Literal["aiohttp", "httpcore"] = "aiohttp"
     identity_issuers: tuple[str, ...] = Field(
         default=("gateway",),
         min_length=1,
@@ -51,9 +48,4 @@ class MobileSettings(ServiceSettings):
         ge=1,
         description="How long the rep who placed an order through this API may read it before "
         "quote-to-order knows its account.",
-    )
-    max_retry_after_seconds: float = Field(
-        default=1.0,
-        ge=0,
-        description="A lower tier's Retry-After longer than this is passed on, not waited out.",
     )

@@ -51,8 +51,6 @@ async def open_portal(
             backend=audience,
             base_url=base_url,
             service_token=lambda: issuer.token_for(audience),
-            transport=settings.http_transport,
-            max_retry_after_seconds=settings.max_retry_after_seconds,
         )
 
     def order_token(identity: Mapping[str, Any]) -> str:

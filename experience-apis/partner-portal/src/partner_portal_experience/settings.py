@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -20,13 +19,6 @@ class PartnerPortalSettings(ServiceSettings):
     salesforce_system_url: str = "http://127.0.0.1:8301"
     erp_system_url: str = "http://127.0.0.1:8302"
     quote_to_order_url: str = "http://127.0.0.1:8201"
-    http_transport: Literal["aiohttp", "httpcore"] = "aiohttp"
-    max_retry_after_seconds: float = Field(
-        default=1.0,
-        ge=0,
-        description="An upstream's Retry-After longer than this is passed on to the partner "
-        "(or the view degrades) instead of being waited out.",
-    )
     identity_issuers: tuple[str, ...] = Field(
         default=("gateway",),
         min_length=1,

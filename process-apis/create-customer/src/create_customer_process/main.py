@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import redis.asyncio
 from fastapi import APIRouter, Depends, FastAPI
 
 from create_customer_process.adapters.erp_system import ErpSystemErp
-from create_customer_process.adapters.redis_locks import RedisRequestLocks
 from create_customer_process.adapters.redis_store import DEFAULT_PREFIX, RedisRequestStore
 from create_customer_process.adapters.redis_streams import RedisEventPublisher, WorkQueueRequests
 from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
@@ -25,12 +21,12 @@ from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
 from create_customer_process.settings import CreateCustomerSettings
 from trivium.app import create_service_app
 from trivium.health import ReadinessCheck, add_readiness_check, redis_check
-from trivium.http_client import create_http_client
+from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
+from trivium.locks import LeaseLocks
 from trivium.service_auth import ServiceTokenIssuer, require_service_token
 from trivium.work_queue import WorkQueue
-
-log = logging.getLogger(__name__)
+from trivium.work_queue.runner import running_consumers
 
 WORK_STREAM = f"{DEFAULT_PREFIX}:work"
 EVENT_STREAM = f"{DEFAULT_PREFIX}:events"
@@ -61,36 +57,13 @@ class Runtime:
             name=self.settings.service_name,
         )
 
-    @asynccontextmanager
-    async def running_worker(self, concurrency: int) -> AsyncIterator[None]:
-        """Run the worker pool for the duration of the block, then let it finish its requests."""
-        stop = asyncio.Event()
-        task = asyncio.create_task(self.worker(concurrency).run(stop))
-        try:
-            yield
-        finally:
-            stop.set()
-            try:
-                await asyncio.wait_for(task, SHUTDOWN_GRACE_SECONDS)
-            except TimeoutError:
-                log.warning("customers.worker_stop_timeout")
-
-
-def system_api_client(
-    settings: CreateCustomerSettings, *, backend: str, base_url: str, token: Callable[[], str]
-) -> httpx.AsyncClient:
-    """The shared resilient client, waiting out only short Retry-After answers."""
-    return create_http_client(
-        backend=backend,
-        base_url=base_url,
-        timeout=settings.http_timeout_seconds,
-        max_retries=settings.http_max_retries,
-        failure_threshold=settings.breaker_failure_threshold,
-        reset_seconds=settings.breaker_reset_seconds,
-        max_retry_after_seconds=settings.max_retry_after_seconds,
-        service_token=token,
-        transport=settings.http_transport,
-    )
+    def running_worker(self, concurrency: int) -> AbstractAsyncContextManager[None]:
+        """Run the worker pool for the duration of a block, then let it finish its work."""
+        return running_consumers(
+            self.worker(concurrency).run,
+            grace_seconds=SHUTDOWN_GRACE_SECONDS,
+            name=self.settings.service_name,
+        )
 
 
 def build_policy(settings: CreateCustomerSettings) -> CustomerPolicy:
@@ -116,17 +89,17 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Build the clients and adapters; close them when the block ends."""
     redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
-    crm_http = system_api_client(
+    crm_http = create_http_client_from_settings(
         settings,
         backend="salesforce-system",
         base_url=settings.salesforce_system_url,
-        token=lambda: issuer.token_for("salesforce-system"),
+        service_token=lambda: issuer.token_for("salesforce-system"),
     )
-    erp_http = system_api_client(
+    erp_http = create_http_client_from_settings(
         settings,
         backend="erp-system",
         base_url=settings.erp_system_url,
-        token=lambda: issuer.token_for("erp-system"),
+        service_token=lambda: issuer.token_for("erp-system"),
     )
     work_queue = WorkQueue(
         redis_client,
@@ -147,7 +120,9 @@ async def open_runtime(
             retention=timedelta(days=settings.request_retention_days),
             claim_ttl=timedelta(seconds=settings.claim_seconds),
         ),
-        locks=RedisRequestLocks(redis_client, lease_seconds=settings.request_lock_seconds),
+        locks=LeaseLocks(
+            redis_client, lease_seconds=settings.request_lock_seconds, prefix=DEFAULT_PREFIX
+        ),
         queue=WorkQueueRequests(work_queue),
         events=RedisEventPublisher(
             redis_client, stream=EVENT_STREAM, max_length=settings.events_max_length

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -18,13 +16,6 @@ class CreateCustomerSettings(ServiceSettings):
     service_name: str = "create-customer"
     salesforce_system_url: str = "http://127.0.0.1:8301"
     erp_system_url: str = "http://127.0.0.1:8302"
-    http_transport: Literal["aiohttp", "httpcore"] = "aiohttp"
-    max_retry_after_seconds: float = Field(
-        default=2.0,
-        ge=0,
-        description="A System API's Retry-After longer than this is not waited out within a "
-        "call: the request is finished later from the queue instead.",
-    )
     sales_organization: str | None = Field(
         default=None,
         max_length=4,

@@ -7,39 +7,26 @@ queue to dedicated workers); SIGTERM or SIGINT lets each consumer finish its req
 from __future__ import annotations
 
 import asyncio
-import signal
 
 from create_customer_process.main import open_runtime
 from create_customer_process.settings import CreateCustomerSettings
-from trivium.logs import configure_logging
 from trivium.service_auth import ServiceTokenIssuer
+from trivium.work_queue.runner import run_worker_process
 
 DEFAULT_CONCURRENCY = 4
 
 
-async def run_worker(settings: CreateCustomerSettings) -> None:
-    """Consume requests until the process is asked to stop."""
-    issuer = ServiceTokenIssuer(
-        issuer=settings.service_name,
-        secret=settings.service_token_secret,
-        ttl_seconds=settings.service_token_ttl_seconds,
-    )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+async def consume(
+    settings: CreateCustomerSettings, *, issuer: ServiceTokenIssuer, stop: asyncio.Event
+) -> None:
+    """Consume requests until `stop` is set."""
     async with open_runtime(settings, issuer=issuer) as runtime:
         await runtime.worker(settings.workers or DEFAULT_CONCURRENCY).run(stop)
 
 
 def main() -> None:
     settings = CreateCustomerSettings()
-    configure_logging(
-        service=f"{settings.service_name}-worker",
-        level=settings.log_level,
-        log_format=settings.log_format,
-    )
-    asyncio.run(run_worker(settings))
+    run_worker_process(settings, lambda issuer, stop: consume(settings, issuer=issuer, stop=stop))
 
 
 if __name__ == "__main__":

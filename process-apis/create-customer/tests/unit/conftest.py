@@ -9,10 +9,10 @@ import pytest_asyncio
 import redis.asyncio
 
 from create_customer_process.adapters.fake import FakeCrm, FakeErp, RecordingEvents, RecordingQueue
-from create_customer_process.adapters.redis_locks import RedisRequestLocks
-from create_customer_process.adapters.redis_store import RedisRequestStore
+from create_customer_process.adapters.redis_store import DEFAULT_PREFIX, RedisRequestStore
 from create_customer_process.domain.models import CustomerCreate
 from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
+from trivium.locks import LeaseLocks
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ async def flow(redis_client: redis.asyncio.Redis) -> CustomerFlow:
         crm=FakeCrm(),
         erp=FakeErp(),
         store=RedisRequestStore(redis_client),
-        locks=RedisRequestLocks(redis_client, lease_seconds=5),
+        locks=LeaseLocks(redis_client, lease_seconds=5, prefix=DEFAULT_PREFIX),
         queue=RecordingQueue(),
         events=RecordingEvents(),
         policy=CustomerPolicy(sales_area={"sales_organization": "1010"}, max_attempts=3),

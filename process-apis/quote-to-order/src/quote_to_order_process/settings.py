@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -19,13 +18,6 @@ class QuoteToOrderSettings(ServiceSettings):
     service_name: str = "quote-to-order"
     salesforce_system_url: str = "http://127.0.0.1:8301"
     erp_system_url: str = "http://127.0.0.1:8302"
-    http_transport: Literal["aiohttp", "httpcore"] = "aiohttp"
-    max_retry_after_seconds: float = Field(
-        default=2.0,
-        ge=0,
-        description="A System API's Retry-After longer than this is not waited out within a "
-        "call: the order is retried later instead.",
-    )
     price_tolerance_percent: Decimal = Field(
         default=Decimal("1.0"),
         ge=0,

@@ -19,11 +19,11 @@ import redis.asyncio
 
 from quote_to_order_process.adapters.fake import FakeCrm, FakeCustomer, FakeErp
 from quote_to_order_process.adapters.ports import CrmAccount, CrmQuote, CrmQuoteLine
-from quote_to_order_process.adapters.redis_locks import RedisOrderLocks
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher, WorkQueueOrders
 from quote_to_order_process.domain.models import OrderCreate, OrderLineInput
 from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
+from trivium.locks import LeaseLocks
 from trivium.schemas import Money
 from trivium.work_queue import WorkQueue
 
@@ -187,7 +187,7 @@ async def flow(
         crm=crm,
         erp=erp,
         store=RedisOrderStore(redis_client, prefix="{q2o-test}"),
-        locks=RedisOrderLocks(redis_client, lease_seconds=5, prefix="{q2o-test}"),
+        locks=LeaseLocks(redis_client, lease_seconds=5, prefix="{q2o-test}"),
         queue=WorkQueueOrders(work_queue),
         events=RedisEventPublisher(redis_client, stream=EVENT_STREAM, max_length=1000),
         policy=policy,

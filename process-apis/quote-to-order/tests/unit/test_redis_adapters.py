@@ -1,14 +1,12 @@
-"""Saga states, reference claims, wake-ups and locks on a real Redis."""
+"""Saga states, reference claims and wake-ups on a real Redis."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis.asyncio
 
-from quote_to_order_process.adapters.redis_locks import RedisOrderLocks
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.domain.models import (
     OrderSource,
@@ -125,33 +123,3 @@ class TestListOrders:
         )
         assert listed == []
         assert cursor is not None
-
-
-class TestHold:
-    @pytest.mark.asyncio
-    async def test_one_holder_at_a_time_and_free_after_the_block(
-        self, redis_client: redis.asyncio.Redis
-    ) -> None:
-        locks = RedisOrderLocks(redis_client, lease_seconds=5, prefix="{t}")
-        async with locks.hold("A") as first:
-            async with locks.hold("A") as second:
-                assert (first, second) == (True, False)
-            async with locks.hold("B") as other:
-                assert other
-        async with locks.hold("A") as again:
-            assert again
-
-    @pytest.mark.asyncio
-    async def test_the_lease_is_renewed_while_held_and_ends_if_the_holder_vanishes(
-        self, redis_client: redis.asyncio.Redis
-    ) -> None:
-        locks = RedisOrderLocks(redis_client, lease_seconds=0.3, prefix="{t}")
-        async with locks.hold("A") as held:
-            assert held
-            await asyncio.sleep(0.5)
-            async with locks.hold("A") as contender:
-                assert not contender
-        await redis_client.set(locks.key("A"), "a dead holder", px=200)
-        await asyncio.sleep(0.3)
-        async with locks.hold("A") as after_expiry:
-            assert after_expiry

@@ -7,8 +7,8 @@ from urllib.parse import quote
 import httpx
 
 from mobile_experience.adapters.ports import ErpCredit, ErpInvoice, ErpOrder, UpstreamModel
-from mobile_experience.adapters.upstream import LowerTier
-from mobile_experience.domain.errors import ErpUnavailable
+from mobile_experience.domain.errors import RETRY_AFTER, ErpUnavailable, UpstreamFailed
+from trivium.upstream import Upstream
 
 
 class _OrderPage(UpstreamModel):
@@ -24,7 +24,13 @@ class ErpSystemErp:
     a credit account) has nothing to show: empty lists, no credit."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = LowerTier(http, name="The ERP", unavailable=ErpUnavailable)
+        self._api = Upstream(
+            http,
+            name="ERP",
+            unavailable=ErpUnavailable,
+            rejected=UpstreamFailed,
+            retry_after=RETRY_AFTER,
+        )
 
     async def recent_orders(self, customer_id: str, *, limit: int) -> list[ErpOrder]:
         response = await self._api.call(

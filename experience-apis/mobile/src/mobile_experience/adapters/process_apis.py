@@ -18,8 +18,8 @@ from mobile_experience.adapters.ports import (
     ProcessCustomer,
     ProcessOrder,
 )
-from mobile_experience.adapters.upstream import LowerTier, body_of, problem_slug, translate
 from mobile_experience.domain.errors import (
+    RETRY_AFTER,
     CustomerRejected,
     CustomersUnavailable,
     DuplicateCustomer,
@@ -28,8 +28,10 @@ from mobile_experience.domain.errors import (
     QuoteNotFound,
     QuoteNotOrderable,
     RequestInProgress,
+    UpstreamFailed,
 )
 from mobile_experience.domain.models import Rep
+from trivium.upstream import Upstream, problem_slug, translate
 
 TokenFor = Callable[[Rep], str]
 IN_PROGRESS = frozenset({"idempotency-request-in-progress", "customer-creation-in-progress"})
@@ -46,7 +48,13 @@ class QuoteToOrderOrders:
     """Orders as quote-to-order takes and reports them."""
 
     def __init__(self, http: httpx.AsyncClient, *, token_for: TokenFor) -> None:
-        self._api = LowerTier(http, name="Order processing", unavailable=OrdersUnavailable)
+        self._api = Upstream(
+            http,
+            name="Order processing",
+            unavailable=OrdersUnavailable,
+            rejected=UpstreamFailed,
+            retry_after=RETRY_AFTER,
+        )
         self._token_for = token_for
 
     async def place_quote_order(
@@ -60,7 +68,7 @@ class QuoteToOrderOrders:
         )
         status = response.status_code
         if status in (201, 202):
-            order = self._api.read(response, ProcessOrder, what="order", expected=lambda _: True)
+            order = self._api.read(response, ProcessOrder, what="order")
             applied = "respond-async" in response.headers.get("preference-applied", "")
             return OrderPlacement(
                 order=order, in_background=status == 202, async_preference_applied=applied
@@ -69,7 +77,7 @@ class QuoteToOrderOrders:
         if status == 404:
             raise translate(QuoteNotFound, response, fallback=fallback)
         if status == 409:
-            in_progress = problem_slug(body_of(response)) in IN_PROGRESS
+            in_progress = problem_slug(response) in IN_PROGRESS
             raise translate(
                 RequestInProgress if in_progress else QuoteNotOrderable, response, fallback=fallback
             )
@@ -94,7 +102,13 @@ class CreateCustomerCustomers:
     """New customers as create-customer creates them in both systems."""
 
     def __init__(self, http: httpx.AsyncClient, *, token_for: TokenFor) -> None:
-        self._api = LowerTier(http, name="Customer creation", unavailable=CustomersUnavailable)
+        self._api = Upstream(
+            http,
+            name="Customer creation",
+            unavailable=CustomersUnavailable,
+            rejected=UpstreamFailed,
+            retry_after=RETRY_AFTER,
+        )
         self._token_for = token_for
 
     async def create_customer(
@@ -115,14 +129,11 @@ class CreateCustomerCustomers:
         )
         status = response.status_code
         if status in (200, 201, 202):
-            created = self._api.read(
-                response, ProcessCustomer, what="customer creation", expected=lambda _: True
-            )
+            created = self._api.read(response, ProcessCustomer, what="customer creation")
             return CustomerCreation(status=status, customer=created)
-        body = body_of(response)
         fallback = "The customer was not created."
         if status == 409:
-            in_progress = problem_slug(body) in IN_PROGRESS
+            in_progress = problem_slug(response) in IN_PROGRESS
             raise translate(
                 RequestInProgress if in_progress else DuplicateCustomer, response, fallback=fallback
             )

@@ -7,16 +7,27 @@ from urllib.parse import quote
 import httpx
 
 from mobile_experience.adapters.ports import CrmAccountPage, CrmOverview
-from mobile_experience.adapters.upstream import LowerTier, body_of, problem_slug
-from mobile_experience.domain.errors import AccountNotFound, CrmUnavailable
+from mobile_experience.domain.errors import (
+    RETRY_AFTER,
+    AccountNotFound,
+    CrmUnavailable,
+    UpstreamFailed,
+)
 from trivium.paging import InvalidCursor
+from trivium.upstream import Upstream, problem_slug
 
 
 class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = LowerTier(http, name="The CRM", unavailable=CrmUnavailable)
+        self._api = Upstream(
+            http,
+            name="CRM",
+            unavailable=CrmUnavailable,
+            rejected=UpstreamFailed,
+            retry_after=RETRY_AFTER,
+        )
 
     async def search_accounts(
         self, *, owner_username: str, name: str | None, limit: int, cursor: str | None
@@ -27,7 +38,7 @@ class SalesforceSystemCrm:
         if cursor:
             params["cursor"] = cursor
         response = await self._api.call("GET", "/accounts", what="account search", params=params)
-        if response.status_code == 400 and problem_slug(body_of(response)) == "invalid-cursor":
+        if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
             raise InvalidCursor("The cursor is not one this API issued.")
         return self._api.read(response, CrmAccountPage, what="account search")
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from trivium.problems import Problem, Unauthorized
 
+# Sent with `*Unavailable` when the lower tier did not say when to try again.
+RETRY_AFTER = "5"
+
 
 class RepIdentityMissing(Unauthorized):
     slug = "rep-identity-missing"

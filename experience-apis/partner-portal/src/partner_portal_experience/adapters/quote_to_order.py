@@ -18,9 +18,9 @@ from partner_portal_experience.adapters.ports import (
     Placement,
     ProcessOrder,
 )
-from partner_portal_experience.adapters.upstream import Upstream, problem_body, problem_slug
 from partner_portal_experience.domain.errors import (
     REJECTION_BY_SLUG,
+    RETRY_AFTER,
     OrderRejected,
     OrdersFailed,
     OrdersUnavailable,
@@ -28,8 +28,8 @@ from partner_portal_experience.domain.errors import (
 )
 from trivium.idempotency import IdempotencyKeyReused
 from trivium.paging import InvalidCursor
-from trivium.problems import FieldError
 from trivium.schemas import Page
+from trivium.upstream import Upstream, field_errors, problem_body, problem_slug
 
 TokenFor = Callable[[Mapping[str, Any]], str]
 IN_PROGRESS = "idempotency-request-in-progress"
@@ -46,23 +46,16 @@ def _draft_body(draft: OrderDraft) -> dict[str, Any]:
     return body
 
 
-def _field_errors(body: Mapping[str, Any]) -> list[FieldError]:
-    errors = body.get("errors")
-    if not isinstance(errors, list):
-        return []
-    return [
-        FieldError(pointer=str(item.get("pointer", "")), detail=str(item.get("detail", "")))
-        for item in errors
-        if isinstance(item, dict)
-    ]
-
-
 class QuoteToOrderOrders:
     """Orders as the quote-to-order Process API keeps them."""
 
     def __init__(self, http: httpx.AsyncClient, *, token_for: TokenFor) -> None:
         self._api = Upstream(
-            http, name="Order processing", unavailable=OrdersUnavailable, failed=OrdersFailed
+            http,
+            name="Order processing",
+            unavailable=OrdersUnavailable,
+            rejected=OrdersFailed,
+            retry_after=RETRY_AFTER,
         )
         self._token_for = token_for
 
@@ -80,12 +73,12 @@ class QuoteToOrderOrders:
         }
         if respond_async:
             headers["Prefer"] = "respond-async"
-        response = await self._api.send(
-            "POST", "/orders", what="placing the order", json=_draft_body(draft), headers=headers
+        response = await self._api.call(
+            "POST", "/orders", what="order placement", json=_draft_body(draft), headers=headers
         )
         if response.status_code not in (200, 201, 202):
             self._refuse(response)
-        order = self._api.read(response, ProcessOrder, what="placing the order")
+        order = self._api.read(response, ProcessOrder, what="order placement")
         applied = "respond-async" in response.headers.get("preference-applied", "").lower()
         return Placement(
             order=order, in_background=response.status_code == 202, async_applied=applied
@@ -99,7 +92,7 @@ class QuoteToOrderOrders:
         extensions: dict[str, Any] = {"orderId": order_id} if isinstance(order_id, str) else {}
         rejection = REJECTION_BY_SLUG.get(slug)
         if rejection is not None:
-            raise rejection(detail, errors=_field_errors(body), **extensions)
+            raise rejection(detail, errors=field_errors(body), **extensions)
         if slug == "account-not-found":
             raise PartnerNotRecognized("Your account is not known to order processing.")
         if slug == "idempotency-key-reused":
@@ -112,14 +105,14 @@ class QuoteToOrderOrders:
                 headers={"Retry-After": response.headers.get("retry-after", "1")},
             )
         if response.status_code in (409, 422):
-            raise OrderRejected(detail, errors=_field_errors(body), **extensions)
-        self._api.fail(response, what="placing the order")
+            raise OrderRejected(detail, errors=field_errors(body), **extensions)
+        self._api.fail(response, what="order placement")
 
     async def get_order(self, order_id: str) -> ProcessOrder | None:
-        response = await self._api.send("GET", f"/orders/{order_id}", what="the order read")
+        response = await self._api.call("GET", f"/orders/{order_id}", what="order read")
         if response.status_code == 404:
             return None
-        return self._api.read(response, ProcessOrder, what="the order read")
+        return self._api.read(response, ProcessOrder, what="order read")
 
     async def list_orders(
         self, *, account_id: str, status: str | None, limit: int, cursor: str | None
@@ -129,8 +122,8 @@ class QuoteToOrderOrders:
             params["status"] = status
         if cursor:
             params["cursor"] = cursor
-        response = await self._api.send("GET", "/orders", what="the order list", params=params)
+        response = await self._api.call("GET", "/orders", what="order list", params=params)
         if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
             raise InvalidCursor("The cursor is not one this API issued.")
-        page = self._api.read(response, Page[ProcessOrder], what="the order list")
+        page = self._api.read(response, Page[ProcessOrder], what="order list")
         return OrderListing(items=page.items, next_cursor=page.next_cursor)

@@ -7,10 +7,10 @@ import logging
 import httpx
 
 from partner_portal_experience.adapters.ports import CrmAccount, CrmProduct, ProductPage
-from partner_portal_experience.adapters.upstream import Upstream, problem_slug
-from partner_portal_experience.domain.errors import CrmFailed, CrmUnavailable
+from partner_portal_experience.domain.errors import RETRY_AFTER, CrmFailed, CrmUnavailable
 from trivium.paging import InvalidCursor
 from trivium.schemas import Page
+from trivium.upstream import Upstream, problem_slug
 
 log = logging.getLogger(__name__)
 
@@ -19,16 +19,22 @@ class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = Upstream(http, name="The CRM", unavailable=CrmUnavailable, failed=CrmFailed)
+        self._api = Upstream(
+            http,
+            name="CRM",
+            unavailable=CrmUnavailable,
+            rejected=CrmFailed,
+            retry_after=RETRY_AFTER,
+        )
 
     async def find_account(self, account_number: str) -> CrmAccount | None:
-        response = await self._api.send(
+        response = await self._api.call(
             "GET",
             "/accounts",
-            what="the account lookup",
+            what="account lookup",
             params={"accountNumber": account_number, "limit": 2},
         )
-        page = self._api.read(response, Page[CrmAccount], what="the account lookup")
+        page = self._api.read(response, Page[CrmAccount], what="account lookup")
         if len(page.items) > 1:
             # Ambiguous in the CRM: the oldest record (lowest id) is the partner's, consistently.
             log.warning("partners.duplicate_account_number", extra={"count": len(page.items)})
@@ -42,8 +48,8 @@ class SalesforceSystemCrm:
             params["search"] = search
         if cursor:
             params["cursor"] = cursor
-        response = await self._api.send("GET", "/products", what="the product list", params=params)
+        response = await self._api.call("GET", "/products", what="product list", params=params)
         if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
             raise InvalidCursor("The cursor is not one this API issued.")
-        page = self._api.read(response, Page[CrmProduct], what="the product list")
+        page = self._api.read(response, Page[CrmProduct], what="product list")
         return ProductPage(items=page.items, next_cursor=page.next_cursor)

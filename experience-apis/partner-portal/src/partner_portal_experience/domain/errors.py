@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from trivium.problems import Problem
 
+# Sent with `*Unavailable` when the upstream did not say when to try again.
+RETRY_AFTER = "2"
+
 
 class PartnerIdentityMissing(Problem):
     slug = "partner-identity-missing"

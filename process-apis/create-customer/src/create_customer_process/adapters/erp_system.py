@@ -13,8 +13,8 @@ from create_customer_process.adapters.ports import (
     UpstreamModel,
     Written,
 )
-from create_customer_process.adapters.upstream import SAFE_TO_RESEND, SystemApi
 from create_customer_process.domain.errors import ErpRejected, ErpUnavailable
+from trivium.upstream import SAFE_TO_RESEND, Upstream
 
 CUSTOMER_NOT_FOUND = "customer-not-found"
 DUPLICATE_CUSTOMER = "duplicate-customer"
@@ -58,7 +58,7 @@ class ErpSystemErp:
     """The ERP as the ERP System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = SystemApi(http, name="ERP", unavailable=ErpUnavailable, rejected=ErpRejected)
+        self._api = Upstream(http, name="ERP", unavailable=ErpUnavailable, rejected=ErpRejected)
 
     async def search_customers(
         self,

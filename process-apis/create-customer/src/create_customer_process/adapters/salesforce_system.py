@@ -13,8 +13,8 @@ from create_customer_process.adapters.ports import (
     UpstreamModel,
     Written,
 )
-from create_customer_process.adapters.upstream import SAFE_TO_RESEND, SystemApi
 from create_customer_process.domain.errors import CrmRejected, CrmUnavailable
+from trivium.upstream import SAFE_TO_RESEND, Upstream
 
 NOT_FOUND = "record-not-found"
 SEARCH_LIMIT = 50
@@ -46,7 +46,7 @@ class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = SystemApi(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmRejected)
+        self._api = Upstream(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmRejected)
 
     async def search_accounts(
         self,

@@ -6,13 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.saga import CustomerFlow
 from trivium.problems import Unauthorized
-from trivium.service_auth import ServiceCaller, ServiceCallerDep, ServiceTokenVerifier, bearer_token
+from trivium.service_auth import ServiceTokenVerifier, bearer_token
 from trivium.work_queue import WorkQueue
-
-OPERATOR_ROLE = "operator"
 
 
 def get_flow(request: Request) -> CustomerFlow:
@@ -23,16 +20,6 @@ def get_flow(request: Request) -> CustomerFlow:
 def get_work_queue(request: Request) -> WorkQueue:
     queue: WorkQueue = request.app.state.work_queue
     return queue
-
-
-def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
-    """The caller, when its token carries the `operator` role (claim `roles`)."""
-    roles = caller.claims.get("roles")
-    if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
-        raise OperatorRoleRequired(
-            "Dead letters are handled by operators: the service token needs the operator role."
-        )
-    return caller
 
 
 def caller_scope(request: Request) -> str:
@@ -54,4 +41,3 @@ def caller_scope(request: Request) -> str:
 
 FlowDep = Annotated[CustomerFlow, Depends(get_flow)]
 WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]
-OperatorDep = Annotated[ServiceCaller, Depends(require_operator)]

@@ -249,11 +249,6 @@ class DeadLetterRead(ApiModel):
     correlation_id: str | None = None
 
 
-class ReplayRead(ApiModel):
-    dead_letter_id: str
-    message_id: str
-
-
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 

@@ -20,9 +20,9 @@ from quote_to_order_process.adapters.ports import (
     ErpSalesOrder,
     UpstreamModel,
 )
-from quote_to_order_process.adapters.upstream import SAFE_TO_RESEND, SystemApi
 from quote_to_order_process.domain.errors import AccountNotLinked, ErpRejected, ErpUnavailable
 from trivium.schemas import Money
+from trivium.upstream import SAFE_TO_RESEND, Upstream
 
 CUSTOMER_NOT_FOUND = "customer-not-found"
 CREDIT_ACCOUNT_NOT_FOUND = "credit-account-not-found"
@@ -57,7 +57,7 @@ class ErpSystemErp:
     """The ERP as the ERP System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = SystemApi(http, name="ERP", unavailable=ErpUnavailable, rejected=ErpRejected)
+        self._api = Upstream(http, name="ERP", unavailable=ErpUnavailable, rejected=ErpRejected)
 
     async def get_prices(self, customer_id: str, skus: Sequence[str]) -> Mapping[str, Money]:
         response = await self._api.call(

@@ -13,13 +13,13 @@ from quote_to_order_process.adapters.ports import (
     CrmQuote,
     UpstreamModel,
 )
-from quote_to_order_process.adapters.upstream import SystemApi
 from quote_to_order_process.domain.errors import (
     AccountNotFound,
     CrmRejected,
     CrmUnavailable,
     QuoteNotFound,
 )
+from trivium.upstream import Upstream
 
 NOT_FOUND = "record-not-found"
 # What the CRM order records of the ERP order the moment it is written.
@@ -38,7 +38,7 @@ class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = SystemApi(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmRejected)
+        self._api = Upstream(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmRejected)
 
     async def get_quote(self, quote_id: str) -> CrmQuote:
         response = await self._api.call("GET", f"/quotes/{quote_id}", what="quote read")

@@ -6,14 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.problems import Unauthorized
-from trivium.service_auth import ServiceCaller, ServiceCallerDep, ServiceTokenVerifier, bearer_token
+from trivium.service_auth import ServiceTokenVerifier, bearer_token
 from trivium.work_queue import WorkQueue
-
-OPERATOR_ROLE = "operator"
 
 
 def get_flow(request: Request) -> OrderFlow:
@@ -29,16 +26,6 @@ def get_work_queue(request: Request) -> WorkQueue:
 def get_settings(request: Request) -> QuoteToOrderSettings:
     settings: QuoteToOrderSettings = request.app.state.settings
     return settings
-
-
-def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
-    """The caller, when its token carries the `operator` role (claim `roles`)."""
-    roles = caller.claims.get("roles")
-    if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
-        raise OperatorRoleRequired(
-            "Dead letters are handled by operators: the service token needs the operator role."
-        )
-    return caller
 
 
 def caller_scope(request: Request) -> str:
@@ -61,4 +48,3 @@ def caller_scope(request: Request) -> str:
 FlowDep = Annotated[OrderFlow, Depends(get_flow)]
 WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]
 SettingsDep = Annotated[QuoteToOrderSettings, Depends(get_settings)]
-OperatorDep = Annotated[ServiceCaller, Depends(require_operator)]

@@ -1,7 +1,8 @@
-"""Per-request locks in Redis: a lease with an owner token, renewed while its holder works.
+"""Lease locks in Redis: one holder per name, an owner token, renewal while the holder works.
 
 A holder that dies loses the lock when the lease runs out, so that the lease, not the work, bounds
-how long a dead process blocks a request. Renewal and release act only for the owner's token.
+how long a dead process blocks the others. Renewal and release act only for the owner's token, so
+a holder whose lease lapsed can never extend or free a newer holder's lock.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from collections.abc import AsyncIterator
 import redis.asyncio
 from redis.exceptions import RedisError
 
-from create_customer_process.adapters.redis_store import DEFAULT_PREFIX
-
 log = logging.getLogger(__name__)
 
 _RENEW = """
@@ -29,12 +28,11 @@ return redis.call('DEL', KEYS[1])
 """
 
 
-class RedisRequestLocks:
-    """`RequestLocks` on Redis with a lease of `lease_seconds`, renewed every third of it."""
+class LeaseLocks:
+    """Locks named `{prefix}:lock:{name}` with a lease of `lease_seconds`, renewed every third
+    of it while held; `hold` does not wait for a lock that is taken."""
 
-    def __init__(
-        self, client: redis.asyncio.Redis, *, lease_seconds: float, prefix: str = DEFAULT_PREFIX
-    ) -> None:
+    def __init__(self, client: redis.asyncio.Redis, *, lease_seconds: float, prefix: str) -> None:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be positive")
         self.lease_ms = max(1, round(lease_seconds * 1000))
@@ -43,12 +41,14 @@ class RedisRequestLocks:
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
 
-    def key(self, request_id: str) -> str:
-        return f"{self.prefix}:lock:{request_id}"
+    def key(self, name: str) -> str:
+        """The Redis key of the lock `name`."""
+        return f"{self.prefix}:lock:{name}"
 
     @contextlib.asynccontextmanager
-    async def hold(self, request_id: str) -> AsyncIterator[bool]:
-        key = self.key(request_id)
+    async def hold(self, name: str) -> AsyncIterator[bool]:
+        """Hold the lock for the block; yields False (and holds nothing) when it is taken."""
+        key = self.key(name)
         token = secrets.token_hex(16)
         if not await self._redis.set(key, token, nx=True, px=self.lease_ms):
             yield False
@@ -63,14 +63,18 @@ class RedisRequestLocks:
                 await self._release(keys=[key], args=[token])
             except RedisError as error:
                 # The lease ends the lock anyway; only a later holder waits a little longer.
-                log.warning("request_lock.release_failed", extra={"error": type(error).__name__})
+                log.warning(
+                    "lease_lock.release_failed", extra={"lock": key, "error": type(error).__name__}
+                )
 
     async def _keep(self, key: str, token: str) -> None:
         while True:
             await asyncio.sleep(self.lease_ms / 3000)
             try:
                 if not await self._renew(keys=[key], args=[token, self.lease_ms]):
-                    log.warning("request_lock.lost", extra={"lock": key})
+                    log.warning("lease_lock.lost", extra={"lock": key})
                     return
             except RedisError as error:
-                log.warning("request_lock.renew_failed", extra={"error": type(error).__name__})
+                log.warning(
+                    "lease_lock.renew_failed", extra={"lock": key, "error": type(error).__name__}
+                )

@@ -1,0 +1,113 @@
+"""The operators' routes over a work queue's dead letters: list them, and replay one.
+
+Each service describes its own dead letters (the model and the wording of the docs); listing,
+paging, replay and the operator-role check are the same everywhere.
+"""
+
+# No `from __future__ import annotations`: FastAPI reads the route signatures built below at run
+# time, and they name the service's models through closures.
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Path, status
+from pydantic import BaseModel
+
+from trivium.paging import (
+    DEFAULT_PAGE_SIZE,
+    CursorQuery,
+    InvalidCursor,
+    LimitQuery,
+    decode_cursor,
+    encode_cursor,
+)
+from trivium.problems import Problem, problem_responses
+from trivium.schemas import ApiModel, Page
+from trivium.service_auth import ServiceCaller, ServiceCallerDep
+from trivium.work_queue.errors import DeadLetterNotFound
+from trivium.work_queue.messages import DeadLetter
+from trivium.work_queue.queue import WorkQueue
+
+ReadT = TypeVar("ReadT", bound=BaseModel)
+
+OPERATOR_ROLE = "operator"
+STREAM_ID_PATTERN = r"^\d{1,20}-\d{1,20}$"
+_STREAM_ID = re.compile(STREAM_ID_PATTERN)
+DeadLetterId = Annotated[str, Path(pattern=STREAM_ID_PATTERN, description="The dead letter's id.")]
+
+
+class ReplayRead(ApiModel):
+    dead_letter_id: str
+    message_id: str
+
+
+def payload_member(letter: DeadLetter, name: str) -> str | None:
+    """A string member of the dead letter's payload (the id of the work it carried), if any."""
+    value = letter.payload.get(name) if isinstance(letter.payload, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def operator_role(refused: type[Problem]) -> Callable[[ServiceCaller], ServiceCaller]:
+    """A dependency giving the caller when its token carries the `operator` role (claim
+    `roles`), raising `refused` otherwise."""
+
+    def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
+        roles = caller.claims.get("roles")
+        if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
+            raise refused(
+                "Dead letters are handled by operators: the service token needs the operator role."
+            )
+        return caller
+
+    return require_operator
+
+
+def dead_letter_router(
+    *,
+    queue: Callable[..., WorkQueue],
+    read: Callable[[DeadLetter], ReadT],
+    read_model: type[ReadT],
+    operator_required: type[Problem],
+    list_description: str,
+    replay_description: str,
+) -> APIRouter:
+    """`GET /dead-letters` and `POST /dead-letters/{id}/replay` over the queue that the
+    dependency `queue` gives, each dead letter shown as `read` makes it."""
+    router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
+    operator = operator_role(operator_required)
+
+    @router.get(
+        "",
+        response_model=Page[read_model],  # type: ignore[valid-type]
+        responses=problem_responses(operator_required, InvalidCursor),
+        description=list_description,
+    )
+    async def list_dead_letters(
+        work_queue: WorkQueue = Depends(queue),
+        caller: ServiceCaller = Depends(operator),
+        limit: LimitQuery = DEFAULT_PAGE_SIZE,
+        cursor: CursorQuery = None,
+    ) -> Any:
+        after = decode_cursor(cursor, shape=_STREAM_ID) if cursor else None
+        page = await work_queue.list_dead_letters(limit=limit, cursor=after)
+        return Page(
+            items=[read(letter) for letter in page.items],
+            next_cursor=encode_cursor(page.next_cursor) if page.next_cursor else None,
+        )
+
+    @router.post(
+        "/{dead_letter_id}/replay",
+        status_code=status.HTTP_202_ACCEPTED,
+        responses=problem_responses(operator_required, DeadLetterNotFound),
+        description=replay_description,
+    )
+    async def replay_dead_letter(
+        dead_letter_id: DeadLetterId,
+        work_queue: WorkQueue = Depends(queue),
+        caller: ServiceCaller = Depends(operator),
+    ) -> ReplayRead:
+        message_id = await work_queue.replay_dead_letter(dead_letter_id)
+        return ReplayRead(dead_letter_id=dead_letter_id, message_id=message_id)
+
+    return router

@@ -1,0 +1,39 @@
+"""Consumers run for a block, then stop and get a grace period to finish."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from trivium.work_queue.runner import running_consumers
+
+
+class TestRunningConsumers:
+    @pytest.mark.asyncio
+    async def test_the_consumers_run_during_the_block_and_finish_after_it(self) -> None:
+        seen: list[str] = []
+
+        async def consume(stop: asyncio.Event) -> None:
+            seen.append("started")
+            await stop.wait()
+            await asyncio.sleep(0.01)  # the message in hand
+            seen.append("finished")
+
+        async with running_consumers(consume, grace_seconds=1, name="ledger"):
+            await asyncio.sleep(0.01)
+            assert seen == ["started"]
+        assert seen == ["started", "finished"]
+
+    @pytest.mark.asyncio
+    async def test_consumers_that_outlast_the_grace_period_are_left_behind(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        async def consume(stop: asyncio.Event) -> None:
+            await asyncio.sleep(10)
+
+        with caplog.at_level(logging.WARNING, logger="trivium.work_queue.runner"):
+            async with running_consumers(consume, grace_seconds=0.05, name="ledger"):
+                pass
+        assert [record.message for record in caplog.records] == ["worker.stop_timeout"]
