@@ -1,0 +1,275 @@
+"""Customer-sync: change event propagation latency (p50/p99), and products synced per second
+with the Salesforce API calls they used.
+
+Starts a private Redis, both emulators (in memory, demo data), both System APIs and the
+customer-sync service on loopback. Links CRM accounts to ten ERP-only customers, then edits
+their phone numbers in the CRM (one edit every `--interval` seconds, as users would) and takes,
+for each edit, the time from just before the CRM write to the moment customer-sync had written
+the new value to the ERP (the `at` of the edit's audit entry). Then generates `--products`
+materials in the ERP with stock and list prices and runs one product sync
+(`POST /syncs/products`): products per second from the sync's own start and finish times, and
+the Salesforce API calls used, from the org emulator's daily counter before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.services import RunningService, start_service
+
+SECRET = "bench-service-token-secret-0123456789abcdef"
+ADMIN_TOKEN = "bench-admin-token"
+DATA = "/services/data/v62.0"
+CUSTOMERS = tuple(str(number) for number in range(1_000_020, 1_000_030))
+TIMEOUT_SECONDS = 900
+BULK_POLL_SECONDS = 0.1
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of the samples."""
+    ordered = sorted(samples)
+    rank = max(1, round(fraction * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+class Stack:
+    """Clients of the running services, with the right tokens."""
+
+    def __init__(self, services: dict[str, RunningService]) -> None:
+        issuer = ServiceTokenIssuer(issuer="bench", secret=SECRET)
+
+        def client(name: str, audience: str) -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                base_url=services[name].url,
+                headers={"Authorization": f"Bearer {issuer.token_for(audience)}"},
+                timeout=120,
+            )
+
+        sf_url, s4_url = services["sf-emulator"].url, services["s4-emulator"].url
+        self.sync = client("customer-sync", "customer-sync")
+        self.erp = client("erp-system", "erp-system")
+        self.org = httpx.AsyncClient(base_url=sf_url, timeout=60)
+        admin = {"X-Admin-Token": ADMIN_TOKEN}
+        self.sf_admin = httpx.AsyncClient(base_url=f"{sf_url}/__admin", headers=admin)
+        self.s4_admin = httpx.AsyncClient(base_url=f"{s4_url}/__admin", headers=admin, timeout=300)
+
+    async def sign_in(self) -> None:
+        token = await self.org.post(
+            "/services/oauth2/token",
+            data={"grant_type": "client_credentials", "client_id": "trivium-demo-client",
+                  "client_secret": "trivium-demo-secret"},
+        )  # fmt: skip
+        self.org.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+
+    async def close(self) -> None:
+        for client in (self.sync, self.erp, self.org, self.sf_admin, self.s4_admin):
+            await client.aclose()
+
+    async def api_calls_used(self) -> int:
+        used: int = (await self.sf_admin.get("/limits")).json()["used"]
+        return used
+
+    async def position(self) -> str:
+        position: str = (await self.sync.get("/status")).json()["changeEvents"].get("position", "")
+        return position
+
+
+async def link_accounts(stack: Stack) -> list[tuple[str, str]]:
+    """A CRM account per customer (same name), once customer-sync has seen them all."""
+    before = await stack.position()
+    accounts = []
+    for customer in CUSTOMERS:
+        name = (await stack.erp.get(f"/customers/{customer}/profile")).json()["name"]
+        created = await stack.org.post(
+            f"{DATA}/sobjects/Account", json={"Name": name, "ERP_Customer_Number__c": customer}
+        )
+        created.raise_for_status()
+        accounts.append((created.json()["id"], customer))
+    for _ in range(600):
+        position = await stack.position()
+        if position.isdigit() and (not before.isdigit() or int(position) >= int(before) + 10):
+            return accounts
+        await asyncio.sleep(0.05)
+    raise RuntimeError("customer-sync did not see the new accounts")
+
+
+async def measure_propagation(
+    stack: Stack, accounts: list[tuple[str, str]], *, edits: int, interval: float
+) -> dict[str, Any]:
+    written: dict[str, float] = {}
+    for number in range(edits):
+        account_id, _ = accounts[number % len(accounts)]
+        phone = f"+49 30 {number:07d}"
+        written[phone] = time.time()
+        response = await stack.org.patch(
+            f"{DATA}/sobjects/Account/{account_id}", json={"Phone": phone}
+        )
+        response.raise_for_status()
+        await asyncio.sleep(interval)
+    arrived: dict[str, float] = {}
+    for _ in range(600):
+        for entry in (await stack.sync.get("/audit", params={"limit": 1000})).json():
+            phone = entry["after"].get("phone")
+            if phone in written:
+                arrived[phone] = datetime.fromisoformat(entry["at"]).timestamp()
+        if len(arrived) == len(written):
+            break
+        await asyncio.sleep(0.2)
+    latencies = [arrived[phone] - written[phone] for phone in arrived]
+    return {
+        "edits": edits,
+        "applied": len(arrived),
+        "interval_ms": round(interval * 1000),
+        "latency_ms_p50": round(percentile(latencies, 0.50) * 1000, 1),
+        "latency_ms_p99": round(percentile(latencies, 0.99) * 1000, 1),
+        "latency_ms_mean": round(statistics.fmean(latencies) * 1000, 1),
+    }
+
+
+async def measure_product_sync(stack: Stack, *, products: int) -> dict[str, Any]:
+    generated = await stack.s4_admin.post(
+        "/catalog/generate", json={"count": products, "prefix": "BEN-"}
+    )
+    generated.raise_for_status()
+    before = await stack.api_calls_used()
+    started = await stack.sync.post("/syncs/products")
+    started.raise_for_status()
+    location = started.headers["location"]
+    sync: dict[str, Any] = {}
+    for _ in range(6_000):
+        sync = (await stack.sync.get(location)).json()
+        if sync["status"] != "running":
+            break
+        await asyncio.sleep(0.1)
+    calls = await stack.api_calls_used() - before
+    seconds = (
+        datetime.fromisoformat(sync["finishedAt"]) - datetime.fromisoformat(sync["startedAt"])
+    ).total_seconds()
+    return {
+        "status": sync["status"],
+        "products": sync["processed"],
+        "failed": sync["failed"],
+        "seconds": round(seconds, 2),
+        "products_per_second": round(sync["processed"] / seconds, 1),
+        "crm_bulk_upserts": sync["crmBatches"],
+        "bulk_poll_seconds": BULK_POLL_SECONDS,
+        "salesforce_api_calls": calls,
+    }
+
+
+async def run(services: dict[str, RunningService], args: argparse.Namespace) -> dict[str, Any]:
+    stack = Stack(services)
+    try:
+        await stack.sign_in()
+        accounts = await link_accounts(stack)
+        return {
+            "cdc propagation": await measure_propagation(
+                stack, accounts, edits=args.edits, interval=args.interval
+            ),
+            "product sync": await measure_product_sync(stack, products=args.products),
+        }
+    finally:
+        await stack.close()
+
+
+def start_stack(
+    run_dir: Path, redis: RedisEndpoint, *, chunk_size: int
+) -> dict[str, RunningService]:
+    """Start the services one after another; on failure, stop what was started."""
+    shared = {"REDIS_URL": redis.url, "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET}
+    plan: list[tuple[str, str, Callable[[dict[str, RunningService]], dict[str, str]]]] = [
+        ("sf-emulator", "salesforce_emulator.main:create_app",
+         lambda _: {"SF_EMULATOR_DATABASE_PATH": ":memory:",
+                    "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN}),
+        ("s4-emulator", "s4hana_emulator.main:create_app",
+         lambda _: {"S4_EMULATOR_DATABASE_PATH": ":memory:", "S4_EMULATOR_LIFECYCLE_SPEED": "0",
+                    "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN}),
+        # Bulk jobs of a few thousand rows finish in about a second: look at them early.
+        ("salesforce-system", "salesforce_system.main:create_app",
+         lambda s: {**shared, "SF_SYSTEM_LOGIN_URL": s["sf-emulator"].url,
+                    "SF_SYSTEM_BULK_POLL_SECONDS": str(BULK_POLL_SECONDS)}),
+        ("erp-system", "erp_system.main:create_app",
+         lambda s: {**shared, "ERP_SYSTEM_BASE_URL": s["s4-emulator"].url}),
+        ("customer-sync", "customer_sync_process.main:create_app",
+         lambda s: {**shared,
+                    "CUSTOMER_SYNC_SALESFORCE_SYSTEM_URL": s["salesforce-system"].url,
+                    "CUSTOMER_SYNC_ERP_SYSTEM_URL": s["erp-system"].url,
+                    "CUSTOMER_SYNC_PRODUCT_CHUNK_SIZE": str(chunk_size)}),
+    ]  # fmt: skip
+    started: dict[str, RunningService] = {}
+    try:
+        for name, factory, env in plan:
+            started[name] = start_service(factory, name=name, log_dir=run_dir, env=env(started))
+    except Exception:
+        stop_stack(started)
+        raise
+    return started
+
+
+def stop_stack(services: dict[str, RunningService]) -> None:
+    for service in reversed(list(services.values())):
+        service.stop()
+
+
+def write_table(figures: dict[str, dict[str, Any]]) -> None:
+    cdc, products = figures["cdc propagation"], figures["product sync"]
+    rows = [
+        "CRM edit -> ERP write (change events)",
+        f"  edits {cdc['edits']} (one per {cdc['interval_ms']} ms), applied {cdc['applied']}",
+        f"  latency ms p50 {cdc['latency_ms_p50']}, p99 {cdc['latency_ms_p99']}, "
+        f"mean {cdc['latency_ms_mean']}",
+        "ERP stock and prices -> CRM products (one sync)",
+        f"  products {products['products']} ({products['failed']} failed) in "
+        f"{products['seconds']} s: {products['products_per_second']} products/s",
+        f"  Salesforce API calls {products['salesforce_api_calls']} "
+        f"({products['crm_bulk_upserts']} bulk upserts)",
+    ]
+    sys.stdout.write("\n".join(rows) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser.add_argument("--edits", type=int, default=200)
+    parser.add_argument("--interval", type=float, default=0.05, help="Seconds between edits.")
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument(
+        "--chunk-size", type=int, default=10_000, help="Products per CRM bulk upsert."
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="trivium-bench-") as folder:
+        run_dir = Path(folder)
+        try:
+            redis = start_redis_server(run_dir)
+        except FileNotFoundError:
+            redis = find_redis(run_dir)
+        try:
+            services = start_stack(run_dir, redis, chunk_size=args.chunk_size)
+            try:
+                figures = asyncio.run(asyncio.wait_for(run(services, args), TIMEOUT_SECONDS))
+            finally:
+                stop_stack(services)
+        finally:
+            redis.stop()
+    write_table(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

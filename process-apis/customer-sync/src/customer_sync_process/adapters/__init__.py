@@ -1,0 +1,1 @@
+"""Ports and the adapters behind them: the two System APIs and Redis."""

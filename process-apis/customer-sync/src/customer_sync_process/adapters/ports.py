@@ -1,0 +1,269 @@
+"""The ports the flow depends on, and the few fields it reads from each System API.
+
+The read models keep only what this flow uses (unknown fields are ignored), so the System APIs
+may grow without touching this service; the contract between the tiers is their OpenAPI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from customer_sync_process.domain.models import SyncRead
+from trivium.schemas import Money
+
+
+class UpstreamModel(BaseModel):
+    """A System API's answer as read here: camelCase, unknown fields ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+
+class CrmAddress(UpstreamModel):
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+
+class CrmAccountProfile(UpstreamModel):
+    id: str
+    name: str
+    phone: str | None = None
+    billing_address: CrmAddress | None = None
+    erp_customer_number: str | None = None
+    credit_limit: Money | None = None
+    payment_terms: str | None = None
+    erp_blocked: bool = False
+    last_modified_at: datetime | None = None
+
+
+class ChangeOrigin(UpstreamModel):
+    client: str | None = None
+    from_suite: bool = False
+
+
+class AccountChange(UpstreamModel):
+    replay_id: int
+    change_type: str
+    account_ids: list[str]
+    changed_fields: list[str] = []
+    values: dict[str, Any] = {}
+    commit_timestamp: datetime
+    origin: ChangeOrigin
+
+    @property
+    def is_gap(self) -> bool:
+        return self.change_type.startswith("gap_")
+
+
+class AccountChangePage(UpstreamModel):
+    items: list[AccountChange]
+    position: str
+
+
+class ErpAddress(UpstreamModel):
+    street: str | None = None
+    house_number: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+
+class ErpCustomerProfile(UpstreamModel):
+    id: str
+    external_id: str | None = None
+    name: str
+    phone: str | None = None
+    address: ErpAddress | None = None
+    blocked: bool = False
+    payment_terms: str | None = None
+    credit_limit: Money | None = None
+    changed_at: datetime
+
+
+class ErpCustomerChangePage(UpstreamModel):
+    items: list[ErpCustomerProfile]
+    has_more: bool
+
+
+class ErpSalesOrderChange(UpstreamModel):
+    id: str
+    customer_id: str
+    status: str
+    delivery_status: str
+    billing_status: str
+    invoice_numbers: list[str] = []
+    changed_at: datetime
+
+
+class ErpSalesOrderChangePage(UpstreamModel):
+    items: list[ErpSalesOrderChange]
+    has_more: bool
+
+
+class ErpCatalogItem(UpstreamModel):
+    sku: str
+    name: str | None = None
+    unit_price: Money | None = None
+    available_quantity: Decimal
+
+
+class ErpCatalogPage(UpstreamModel):
+    items: list[ErpCatalogItem]
+    next_cursor: str | None = None
+
+
+class CrmRowError(UpstreamModel):
+    code: str
+    message: str
+
+
+class CrmProductRow(UpstreamModel):
+    sku: str
+    error: CrmRowError | None = None
+
+
+class CrmProductReport(UpstreamModel):
+    method: str
+    total: int
+    succeeded: int
+    failed: int
+    failures: list[CrmProductRow]
+
+
+class CrmOrderStatus(UpstreamModel):
+    order_id: str
+    changed: bool
+    previous_erp_status: str | None = None
+    previous_invoice_number: str | None = None
+
+
+class CrmPort(Protocol):
+    """The CRM, as the Salesforce System API serves it."""
+
+    async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        """Account change events after `position`; PositionUnavailable when it is gone."""
+        ...
+
+    async def get_profile(self, account_id: str) -> CrmAccountProfile | None: ...
+
+    async def list_profiles(
+        self, *, modified_since: datetime | None = None, ids: Sequence[str] | None = None
+    ) -> list[CrmAccountProfile]: ...
+
+    async def find_account_id(self, erp_customer_number: str) -> str | None: ...
+
+    async def update_profile(
+        self, account_id: str, fields: dict[str, Any]
+    ) -> CrmAccountProfile: ...
+
+    async def set_order_status(
+        self, erp_order_number: str, *, erp_status: str, invoice_number: str | None
+    ) -> CrmOrderStatus | None:
+        """None when no CRM order carries the ERP order number."""
+        ...
+
+    async def upsert_products(self, rows: Sequence[dict[str, Any]]) -> CrmProductReport: ...
+
+
+class ErpPort(Protocol):
+    """The ERP, as the ERP System API serves it."""
+
+    async def get_profile(self, customer_id: str) -> ErpCustomerProfile | None: ...
+
+    async def update_profile(
+        self, customer_id: str, fields: dict[str, Any]
+    ) -> ErpCustomerProfile: ...
+
+    async def customer_changes(self, *, since: datetime, limit: int) -> ErpCustomerChangePage: ...
+
+    async def sales_order_changes(
+        self, *, since: datetime, limit: int
+    ) -> ErpSalesOrderChangePage: ...
+
+    async def catalog_page(self, *, cursor: str | None, limit: int) -> ErpCatalogPage: ...
+
+
+class WriteBatch:
+    """Writes collected by the flow, then applied together (by the leader, under its fence)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.commands: list[list[Any]] = []
+
+    def _key(self, key: str) -> int:
+        self.keys.append(key)
+        return len(self.keys) + 1  # KEYS[1] is the fence counter
+
+    def set(self, key: str, value: str, *, ttl_seconds: float | None = None) -> WriteBatch:
+        command: list[Any] = ["SET", self._key(key), value]
+        if ttl_seconds is not None:
+            command += ["PX", max(1, round(ttl_seconds * 1000))]
+        self.commands.append(command)
+        return self
+
+    def hset(self, key: str, mapping: Mapping[str, str]) -> WriteBatch:
+        if mapping:
+            pairs = [part for item in mapping.items() for part in item]
+            self.commands.append(["HSET", self._key(key), *pairs])
+        return self
+
+    def delete(self, key: str) -> WriteBatch:
+        self.commands.append(["DEL", self._key(key)])
+        return self
+
+    def incr(self, key: str, field: str, amount: int = 1) -> WriteBatch:
+        self.commands.append(["HINCRBY", self._key(key), field, amount])
+        return self
+
+    def xadd(self, stream: str, fields: Mapping[str, str], *, max_length: int) -> WriteBatch:
+        pairs = [part for item in fields.items() for part in item]
+        self.commands.append(["XADD", self._key(stream), "MAXLEN", "~", max_length, "*", *pairs])
+        return self
+
+
+class StatePort(Protocol):
+    """What the leader remembers; `write` applies a batch only while `fence` is current."""
+
+    audit_stream: str
+    audit_max_length: int
+
+    def key(self, *parts: str) -> str: ...
+
+    async def write(self, fence: int, writes: WriteBatch) -> None: ...
+
+    async def get_json(self, *parts: str) -> Any: ...
+
+    async def get_text(self, *parts: str) -> str | None: ...
+
+    async def exists(self, *parts: str) -> bool: ...
+
+    async def get_hash(self, *parts: str) -> dict[str, str]: ...
+
+
+class SyncsPort(Protocol):
+    """Product sync statuses, the one-at-a-time lock, and the last sync's size."""
+
+    async def claim(self, sync_id: str) -> str | None: ...
+
+    async def renew(self, sync_id: str) -> None: ...
+
+    async def release(self, sync_id: str) -> None: ...
+
+    async def save(self, sync: SyncRead) -> None: ...
+
+    async def get(self, sync_id: str) -> SyncRead | None: ...
+
+    async def last_total(self) -> int | None: ...
+
+    async def remember_total(self, total: int) -> None: ...

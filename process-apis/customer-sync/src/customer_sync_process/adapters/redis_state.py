@@ -1,0 +1,145 @@
+"""The flow's state in Redis: the leader lease with its fencing token, and everything only the
+leader writes (change event position, watermarks, last-seen values, links, the audit stream).
+
+Every write of the leader is fenced: a Lua script applies it only while the fencing token is the
+one the leader got, so a replica that lost the lead (paused, partitioned, slow) cannot move the
+position back or write audit entries after another one took over.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis.asyncio
+
+from customer_sync_process.adapters.ports import WriteBatch
+from customer_sync_process.domain.errors import LeaseLost
+
+DEFAULT_PREFIX = "{customer-sync}"
+
+_ACQUIRE = """
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(redis.call('GET', KEYS[2]))
+end
+if current then return 0 end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return fence
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# KEYS[1]: the fence counter; ARGV[1]: the writer's fence; ARGV[2]: JSON [[command, key
+# index, args...], ...] with key indexes into KEYS.
+_FENCED = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local commands = cjson.decode(ARGV[2])
+for _, command in ipairs(commands) do
+  local args = {command[1], KEYS[command[2]]}
+  for i = 3, #command do args[#args + 1] = command[i] end
+  redis.call(unpack(args))
+end
+return 1
+"""
+
+
+class RedisLease:
+    """One leader among the replicas: a lease key renewed by its holder, and a fence counter
+    that goes up with every new holder."""
+
+    def __init__(
+        self, client: redis.asyncio.Redis, *, holder: str, ttl_seconds: float,
+        prefix: str = DEFAULT_PREFIX,
+    ) -> None:  # fmt: skip
+        self.holder = holder
+        self.ttl_ms = max(1, round(ttl_seconds * 1000))
+        self.lease_key = f"{prefix}:lease"
+        self.fence_key = f"{prefix}:fence"
+        self._redis = client
+        self._acquire = client.register_script(_ACQUIRE)
+        self._release = client.register_script(_RELEASE)
+
+    async def acquire(self) -> int:
+        """Take or keep the lease: its fencing token, or 0 while another replica holds it."""
+        fence = await self._acquire(
+            keys=[self.lease_key, self.fence_key], args=[self.holder, self.ttl_ms]
+        )
+        return int(fence or 0)
+
+    async def release(self) -> None:
+        await self._release(keys=[self.lease_key], args=[self.holder])
+
+    async def holder_now(self) -> str | None:
+        value = await self._redis.get(self.lease_key)
+        return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisSyncState:
+    """What the leader remembers between events, polls and restarts."""
+
+    def __init__(
+        self, client: redis.asyncio.Redis, *, fence_key: str, audit_max_length: int,
+        prefix: str = DEFAULT_PREFIX,
+    ) -> None:  # fmt: skip
+        self.prefix = prefix
+        self.fence_key = fence_key
+        self.audit_stream = f"{prefix}:audit"
+        self.audit_max_length = audit_max_length
+        self.stats_key = f"{prefix}:stats"
+        self._redis = client
+        self._fenced = client.register_script(_FENCED)
+
+    def key(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    async def write(self, fence: int, writes: WriteBatch) -> None:
+        """Apply the writes under the fence; LeaseLost when another replica leads now."""
+        if not writes.commands:
+            return
+        applied = await self._fenced(
+            keys=[self.fence_key, *writes.keys],
+            args=[str(fence), json.dumps(writes.commands)],
+        )
+        if not applied:
+            raise LeaseLost(f"fence {fence} is no longer current")
+
+    async def get_json(self, *parts: str) -> Any:
+        raw = await self._redis.get(self.key(*parts))
+        return None if raw is None else json.loads(raw)
+
+    async def get_text(self, *parts: str) -> str | None:
+        raw = await self._redis.get(self.key(*parts))
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def exists(self, *parts: str) -> bool:
+        return bool(await self._redis.exists(self.key(*parts)))
+
+    async def get_hash(self, *parts: str) -> dict[str, str]:
+        raw = await self._redis.hgetall(self.key(*parts))
+        return {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in raw.items()
+        }
+
+    async def stats(self) -> dict[str, int]:
+        return {name: int(value) for name, value in (await self.get_hash("stats")).items()}
+
+    async def audit_entries(self, *, count: int) -> list[dict[str, Any]]:
+        """The latest audit entries, newest first."""
+        rows: Any = await self._redis.xrevrange(self.audit_stream, count=count)
+        entries = []
+        for entry_id, fields in rows or []:
+            decoded = {_text(k): _text(v) for k, v in (fields or {}).items()}
+            values: dict[str, Any] = dict(decoded)
+            for name in ("fields", "before", "after"):
+                values[name] = json.loads(decoded.get(name, "null"))
+            entries.append({**values, "id": _text(entry_id)})
+        return entries
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,32 @@
+"""What the service is doing, and the audit trail of what it changed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from customer_sync_process.api.deps import RuntimeDep
+from customer_sync_process.domain.models import AuditEntryRead, StatusRead
+from trivium.problems import problem_responses
+
+router = APIRouter(tags=["status"])
+
+
+@router.get("/status", responses=problem_responses())
+async def get_status(runtime: RuntimeDep) -> StatusRead:
+    """Which replica leads; the change event position and last commit time; the ERP poll
+    watermarks; counters (changes written each way, conflicts, echoes ignored, re-reads); and
+    the field ownership in force."""
+    return await runtime.status()
+
+
+@router.get("/audit", responses=problem_responses())
+async def list_audit(
+    runtime: RuntimeDep, limit: Annotated[int, Query(ge=1, le=1_000)] = 100
+) -> list[AuditEntryRead]:
+    """The latest applied changes, newest first: source and target system, record, fields,
+    values before and after, reason and correlation id (the full trail is the Redis stream
+    `{customer-sync}:audit`)."""
+    entries = await runtime.state.audit_entries(count=limit)
+    return [AuditEntryRead.model_validate(entry) for entry in entries]

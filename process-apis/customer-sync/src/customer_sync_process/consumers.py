@@ -1,0 +1,163 @@
+"""The leader's loops: change events (Salesforce → ERP), ERP delta polls (ERP → Salesforce)
+and scheduled product syncs, run by exactly one replica at a time.
+
+Every replica competes for a Redis lease; the holder gets a fencing token, renews the lease a
+few times per lease period, and runs the loops. When it cannot renew (it lost the lease, or
+Redis is unreachable) it stops the loops at once; its writes carry the token, so any that race
+the takeover are refused. A replica that dies stops renewing, and another takes over once the
+lease runs out, from the position the dead one committed last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from redis.exceptions import RedisError
+
+from customer_sync_process.adapters.ports import SyncsPort, WriteBatch
+from customer_sync_process.adapters.redis_state import RedisLease
+from customer_sync_process.domain.crm_to_erp import commit_position, consume_once
+from customer_sync_process.domain.erp_to_crm import poll_customers, poll_sales_orders
+from customer_sync_process.domain.errors import LeaseLost, SyncAlreadyRunning, UpstreamRejected
+from customer_sync_process.domain.flow import SyncFlow
+from customer_sync_process.domain.products import run_product_sync, start_product_sync
+from customer_sync_process.metrics import LEADER
+from trivium.problems import Problem
+
+log = logging.getLogger(__name__)
+
+
+class Leadership:
+    """Wins the lease, runs the loops while it holds it, and steps down when it cannot renew."""
+
+    def __init__(
+        self,
+        lease: RedisLease,
+        *,
+        loops: Callable[[int], list[Awaitable[None]]],
+        lease_seconds: float,
+    ) -> None:
+        self.lease = lease
+        self.loops = loops
+        self.renew_every = lease_seconds / 3
+        self.fence = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.fence = await self.lease.acquire()
+            except (RedisError, OSError) as error:
+                log.warning("lead.acquire_failed", extra={"error": type(error).__name__})
+                self.fence = 0
+            if self.fence:
+                log.info("lead.taken", extra={"fence": self.fence})
+                LEADER.set(1)
+                await self._lead(stop)
+                LEADER.set(0)
+                self.fence = 0
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.renew_every)
+        with contextlib.suppress(RedisError, OSError):
+            await self.lease.release()
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        tasks = [asyncio.create_task(_guard(loop)) for loop in self.loops(self.fence)]
+        try:
+            while not stop.is_set() and not any(task.done() for task in tasks):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.renew_every)
+                if stop.is_set():
+                    break
+                try:
+                    if await self.lease.acquire() != self.fence:
+                        log.warning("lead.lost", extra={"fence": self.fence})
+                        break
+                except (RedisError, OSError) as error:
+                    log.warning("lead.renew_failed", extra={"error": type(error).__name__})
+                    break
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _guard(loop: Awaitable[None]) -> None:
+    """Run a loop; when it ends (lead lost, or a bug), the leader steps down and starts over."""
+    try:
+        await loop
+    except LeaseLost as error:
+        log.warning("lead.fence_refused", extra={"error": str(error)})
+    except Exception:
+        log.exception("lead.loop_failed")
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def cdc_loop(
+    flow: SyncFlow, fence: int, stop: asyncio.Event, *, retry_seconds: float
+) -> None:
+    """Read and apply change events until stopped (or the lead is lost)."""
+    cdc = await flow.state.get_hash("cdc")
+    position = cdc.get("position") or flow.policy.cdc_start
+    if not cdc:
+        writes = WriteBatch().hset(flow.state.key("cdc"), {"startedAt": flow.clock().isoformat()})
+        commit_position(flow, writes, position=position, committed_at=None)
+        await flow.state.write(fence, writes)
+    while not stop.is_set():
+        try:
+            position = await consume_once(flow, fence, position)
+        except (Problem, RedisError, OSError) as error:
+            _log_failure("cdc", error)
+            await _pause(stop, retry_seconds)
+
+
+async def erp_poll_loop(
+    flow: SyncFlow, fence: int, stop: asyncio.Event, *, interval_seconds: float,
+    retry_seconds: float,
+) -> None:  # fmt: skip
+    """Poll ERP customer and sales order changes every `interval_seconds` until stopped."""
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            await poll_customers(flow, fence)
+            await poll_sales_orders(flow, fence)
+        except (Problem, RedisError, OSError) as error:
+            _log_failure("erp_poll", error)
+            await _pause(stop, retry_seconds)
+            continue
+        await _pause(stop, max(0.0, interval_seconds - (time.monotonic() - started)))
+
+
+async def product_schedule_loop(
+    flow: SyncFlow, syncs: SyncsPort, stop: asyncio.Event, *, interval_seconds: float,
+    on_start: bool, page_size: int, chunk_size: int, clock: Callable[[], datetime],
+) -> None:  # fmt: skip
+    """Start a product sync every `interval_seconds` (first one at once when `on_start`)."""
+    if not on_start:
+        await _pause(stop, interval_seconds)
+    while not stop.is_set():
+        try:
+            sync = await start_product_sync(syncs, trigger="schedule", clock=clock)
+            await run_product_sync(
+                sync, erp=flow.erp, crm=flow.crm, syncs=syncs, page_size=page_size,
+                chunk_size=chunk_size, clock=clock,
+            )  # fmt: skip
+        except SyncAlreadyRunning:
+            log.info("products.schedule_skipped")
+        except (RedisError, OSError) as error:
+            _log_failure("products", error)
+        await _pause(stop, interval_seconds)
+
+
+def _log_failure(loop: str, error: BaseException) -> None:
+    level = logging.ERROR if isinstance(error, UpstreamRejected) else logging.WARNING
+    detail = getattr(error, "detail", None) or type(error).__name__
+    log.log(level, "sync.loop_failed", extra={"loop": loop, "error": str(detail)})

@@ -1,0 +1,1 @@
+"""The flow's rules: field ownership, what to apply where, product syncs."""

@@ -1,0 +1,343 @@
+"""Salesforce → ERP: account change events applied to the ERP customer, under the ownership
+rules, exactly once per event.
+
+Each event is applied, then its replay id is committed together with an "applied" marker and
+the audit entries, in one fenced write. An event delivered again (after a crash between the two)
+finds its marker and is skipped; one whose ERP write happened but whose commit did not finds
+the intent it saved before writing, so its audit entry keeps the value the ERP had before.
+Gap events name accounts without values: those accounts are re-read; an overflow event names
+none, so every account changed since its commit time is re-read; so is everything changed since
+the last commit when the CRM no longer holds the events after the stored position.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from customer_sync_process.adapters.ports import AccountChange, CrmAccountProfile, WriteBatch
+from customer_sync_process.domain.errors import PositionUnavailable
+from customer_sync_process.domain.flow import MARKER_DAYS, SyncFlow, subset
+from customer_sync_process.domain.ownership import Owner, System
+from customer_sync_process.domain.values import (
+    Values,
+    crm_values,
+    crm_write,
+    erp_values,
+    erp_write,
+    writable_values,
+)
+from customer_sync_process.metrics import CHANGES, EVENTS, PROPAGATION_SECONDS, REREADS
+
+log = logging.getLogger(__name__)
+
+# Change event field names (the Salesforce System API's) -> this flow's fields.
+EVENT_FIELDS = {
+    "name": "name",
+    "phone": "phone",
+    "billingAddress": "billingAddress",
+    "creditLimit": "creditLimit",
+    "paymentTerms": "paymentTerms",
+    "erpBlocked": "blocked",
+    "erpCustomerNumber": "customerNumber",
+}
+# Fields whose new value the event itself carries in a form we can use as it is.
+PLAIN_FIELDS = frozenset({"name", "phone"})
+CONTENT_CHANGES = frozenset({"create", "update", "undelete"})
+
+
+def event_fields(change: AccountChange) -> list[str]:
+    """This flow's fields among the event's changed fields (`billingAddress.city` counts as
+    `billingAddress`)."""
+    names = {EVENT_FIELDS.get(name.split(".", 1)[0]) for name in change.changed_fields}
+    if change.change_type in ("create", "undelete"):
+        names |= {EVENT_FIELDS.get(name) for name in change.values}
+    return sorted(name for name in names if name is not None)
+
+
+async def process_change(flow: SyncFlow, fence: int, change: AccountChange) -> str:
+    """Apply one event (unless it was applied before) and commit its position; the outcome."""
+    key = str(change.replay_id)
+    writes = WriteBatch()
+    if await flow.state.exists("applied", key):
+        outcome = "duplicate"
+    elif change.origin.from_suite:
+        outcome = "echo"
+        flow.count(writes, "echoes")
+    elif change.change_type == "gap_overflow":
+        outcome = "overflow"
+        since = change.commit_timestamp - flow.policy.reread_overlap
+        await reread_since(flow, writes, since=since, reason="overflow", correlation_id=key)
+    elif change.is_gap:
+        outcome = "gap"
+        REREADS.labels(reason="gap").inc()
+        flow.count(writes, "rereads")
+        profiles = await flow.crm.list_profiles(ids=change.account_ids)
+        await reconcile_profiles(flow, writes, profiles, reason="gap", correlation_id=key)
+    elif change.change_type in CONTENT_CHANGES:
+        outcome = await _apply_content(flow, fence, writes, change)
+    else:
+        outcome = "skipped"
+    EVENTS.labels(outcome=outcome).inc()
+    commit_position(flow, writes, position=key, committed_at=change.commit_timestamp)
+    writes.set(flow.state.key("applied", key), outcome, ttl_seconds=MARKER_DAYS * 86_400)
+    writes.delete(flow.state.key("intent", key))
+    await flow.state.write(fence, writes)
+    return outcome
+
+
+def commit_position(
+    flow: SyncFlow, writes: WriteBatch, *, position: str, committed_at: datetime | None
+) -> None:
+    writes.hset(
+        flow.state.key("cdc"),
+        {"position": position}
+        | ({"committedAt": committed_at.isoformat()} if committed_at else {}),
+    )
+
+
+async def _apply_content(
+    flow: SyncFlow, fence: int, writes: WriteBatch, change: AccountChange
+) -> str:
+    fields = event_fields(change)
+    if not fields:
+        return "unchanged"
+    applied = False
+    for account_id in change.account_ids:
+        values = await _crm_values(flow, account_id, change, fields)
+        if values is None:
+            continue
+        applied |= await reconcile_account(
+            flow,
+            writes,
+            account_id=account_id,
+            crm=values,
+            fields=fields,
+            committed_at=change.commit_timestamp,
+            reason="change_event",
+            correlation_id=str(change.replay_id),
+            fence=fence,
+        )
+    return "applied" if applied else "unchanged"
+
+
+async def _crm_values(
+    flow: SyncFlow, account_id: str, change: AccountChange, fields: Sequence[str]
+) -> Values | None:
+    """The account's values: from the event alone when it carries them all and the account's
+    customer is known, else read from the CRM (one call)."""
+    linked = await flow.state.get_text("link", "crm", account_id)
+    if linked and set(fields) <= PLAIN_FIELDS and all(f in change.values for f in fields):
+        return {"customerNumber": linked, **{f: change.values[f] or None for f in fields}}
+    profile = await flow.crm.get_profile(account_id)
+    return crm_values(profile) if profile is not None else None
+
+
+async def reconcile_account(
+    flow: SyncFlow,
+    writes: WriteBatch,
+    *,
+    account_id: str,
+    crm: Values,
+    fields: Sequence[str],
+    committed_at: datetime,
+    reason: str,
+    correlation_id: str,
+    fence: int | None = None,
+) -> bool:
+    """Bring the ERP customer in line with the account's changed `fields`, by the ownership
+    rules; a change of a field the ERP owns is a conflict and the ERP's value is written back
+    to the CRM. True when something was written."""
+    customer = await flow.customer_of(account_id, known=crm.get("customerNumber"))
+    if not customer:
+        flow.count(writes, "not_linked")
+        return False
+    async with flow.customer_lock(customer):
+        return await _reconcile_customer(
+            flow, writes, customer=customer, account_id=account_id, crm=crm, fields=fields,
+            committed_at=committed_at, reason=reason, correlation_id=correlation_id, fence=fence,
+        )  # fmt: skip
+
+
+async def _reconcile_customer(
+    flow: SyncFlow,
+    writes: WriteBatch,
+    *,
+    account_id: str,
+    crm: Values,
+    fields: Sequence[str],
+    committed_at: datetime,
+    reason: str,
+    correlation_id: str,
+    fence: int | None,
+    customer: str,
+) -> bool:
+    profile = await flow.erp.get_profile(customer)
+    if profile is None:
+        flow.count(writes, "not_linked")
+        return False
+    erp = erp_values(profile)
+    seen = await flow.erp_seen(customer)
+    to_erp: Values = {}
+    to_crm: Values = {}
+    for field in fields:
+        if field not in crm or crm.get(field) == erp.get(field):
+            continue
+        owner = flow.ownership.owner(field)
+        erp_changed = seen is not None and seen.get(field) != erp.get(field)
+        if owner is Owner.CRM or (
+            owner is Owner.LATEST and not (erp_changed and profile.changed_at > committed_at)
+        ):
+            if erp_changed:
+                why = "the CRM owns it" if owner is Owner.CRM else "the CRM's change is newer"
+                flow.conflict(writes, field=field, winner=System.CRM, customer_id=customer, why=why)
+            to_erp[field] = crm[field]
+            continue
+        why = "erp owns it" if owner is Owner.ERP else "the ERP's change is more recent"
+        flow.conflict(writes, field=field, winner=System.ERP, customer_id=customer, why=why)
+        to_crm[field] = erp.get(field)
+    if fence is not None:
+        # A write made before a crash, not committed: done again (same value) and audited.
+        intent: dict[str, Any] | None = await flow.state.get_json("intent", correlation_id)
+        for field in (intent or {}).get("before", {}):
+            if field in fields and field not in to_erp and crm.get(field) == erp.get(field):
+                to_erp[field] = crm[field]
+    flow.remember_link(writes, account_id, customer)
+    flow.remember_crm_change(writes, customer, [f for f in fields if f in crm], committed_at)
+    written = False
+    if to_erp:
+        written |= await _write_erp(
+            flow, writes, customer=customer, account_id=account_id, erp=erp, seen=seen,
+            changes=to_erp, reason=reason, correlation_id=correlation_id, fence=fence,
+            committed_at=committed_at,
+        )  # fmt: skip
+    if to_crm:
+        updated = await flow.crm.update_profile(account_id, crm_write(to_crm))
+        flow.audit(
+            writes, source=System.ERP, target=System.CRM, entity="account", entity_id=account_id,
+            before=subset(crm, to_crm), after=subset(crm_values(updated), to_crm),
+            reason="ownership", correlation_id=correlation_id, source_id=customer,
+        )  # fmt: skip
+        CHANGES.labels(direction="erp_to_crm", target="crm").inc()
+        flow.count(writes, "erp_to_crm")
+        written = True
+    return written
+
+
+async def _write_erp(
+    flow: SyncFlow,
+    writes: WriteBatch,
+    *,
+    customer: str,
+    account_id: str,
+    erp: Values,
+    seen: Values | None,
+    changes: Values,
+    reason: str,
+    correlation_id: str,
+    fence: int | None,
+    committed_at: datetime,
+) -> bool:
+    body = erp_write(changes)
+    changes = writable_values(changes, body, target="erp")
+    if not body or not changes:
+        return False
+    before = subset(erp, changes)
+    if fence is not None:
+        # Saved before the write: a crash before the commit must not lose the value before.
+        intent: dict[str, Any] | None = await flow.state.get_json("intent", correlation_id)
+        if intent is None:
+            intent_writes = WriteBatch().set(
+                flow.state.key("intent", correlation_id),
+                _json({"before": before}),
+                ttl_seconds=MARKER_DAYS * 86_400,
+            )
+            await flow.state.write(fence, intent_writes)
+        else:
+            before = intent["before"]
+    updated = erp_values(await flow.erp.update_profile(customer, body))
+    PROPAGATION_SECONDS.observe(max(0.0, (flow.clock() - committed_at).total_seconds()))
+    if seen is not None:
+        flow.remember_erp(writes, customer, {**seen, **subset(updated, changes)})
+    flow.audit(
+        writes, source=System.CRM, target=System.ERP, entity="customer", entity_id=customer,
+        before=before, after=subset(updated, changes), reason=reason,
+        correlation_id=correlation_id, source_id=account_id,
+    )  # fmt: skip
+    CHANGES.labels(direction="crm_to_erp", target="erp").inc()
+    flow.count(writes, "crm_to_erp")
+    return True
+
+
+async def reconcile_profiles(
+    flow: SyncFlow,
+    writes: WriteBatch,
+    profiles: Sequence[CrmAccountProfile],
+    *,
+    reason: str,
+    correlation_id: str,
+) -> None:
+    """Treat each re-read account as changed in every field the CRM may set."""
+    fields = list(flow.ownership.rules)
+    for profile in profiles:
+        await reconcile_account(
+            flow,
+            writes,
+            account_id=profile.id,
+            crm=crm_values(profile),
+            fields=fields,
+            committed_at=profile.last_modified_at or flow.clock(),
+            reason=reason,
+            correlation_id=correlation_id,
+        )
+
+
+async def reread_since(
+    flow: SyncFlow, writes: WriteBatch, *, since: datetime, reason: str, correlation_id: str
+) -> None:
+    REREADS.labels(reason=reason).inc()
+    flow.count(writes, "rereads")
+    profiles = await flow.crm.list_profiles(modified_since=since)
+    log.info("sync.reread", extra={"reason": reason, "since": since.isoformat(),
+                                   "accounts": len(profiles)})  # fmt: skip
+    await reconcile_profiles(flow, writes, profiles, reason=reason, correlation_id=correlation_id)
+
+
+async def recover_position(flow: SyncFlow, fence: int) -> str:
+    """The CRM lost our position: subscribe anew first (so nothing after now is missed), then
+    re-read every account changed since the last commit; returns the new position."""
+    cdc = await flow.state.get_hash("cdc")
+    last = cdc.get("committedAt") or cdc.get("startedAt")
+    since = (datetime.fromisoformat(last) if last else flow.clock()) - flow.policy.reread_overlap
+    page = await flow.crm.read_changes("-1", wait_seconds=0)
+    writes = WriteBatch()
+    await reread_since(flow, writes, since=since, reason="position_lost", correlation_id="reread")
+    commit_position(flow, writes, position=page.position, committed_at=None)
+    await flow.state.write(fence, writes)
+    for change in page.items:
+        await process_change(flow, fence, change)
+    return page.position
+
+
+async def consume_once(flow: SyncFlow, fence: int, position: str) -> str:
+    """One long poll of change events after `position`, each applied and committed; the
+    position to read on from."""
+    try:
+        page = await flow.crm.read_changes(position, wait_seconds=flow.policy.cdc_wait_seconds)
+    except PositionUnavailable:
+        log.warning("sync.position_unavailable", extra={"position": position})
+        return await recover_position(flow, fence)
+    for change in page.items:
+        await process_change(flow, fence, change)
+    if not page.items and page.position != position:
+        writes = WriteBatch()
+        commit_position(flow, writes, position=page.position, committed_at=None)
+        await flow.state.write(fence, writes)
+    return page.position
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)

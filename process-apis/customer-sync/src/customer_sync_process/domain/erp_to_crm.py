@@ -1,0 +1,191 @@
+"""ERP → Salesforce: customers and sales orders polled by last change, from a watermark.
+
+A polled customer is compared with the values last seen in the ERP, so only what the ERP
+changed moves on (our own writes to the ERP are remembered as seen, so they do not come back).
+Fields the ERP owns go to the CRM; a change of a field the CRM owns is a conflict and the CRM's
+value is written back to the ERP; a shared field goes the way of the later commit. The ERP keeps
+change times to the second, so each poll starts a little before the watermark and skips what it
+has seen. Sales orders put their ERP status and invoice number on the CRM order.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from customer_sync_process.adapters.ports import (
+    ErpCustomerProfile,
+    ErpSalesOrderChange,
+    WriteBatch,
+)
+from customer_sync_process.domain.flow import SyncFlow, subset
+from customer_sync_process.domain.ownership import Owner, System
+from customer_sync_process.domain.values import (
+    Values,
+    crm_values,
+    crm_write,
+    erp_values,
+    erp_write,
+    writable_values,
+)
+from customer_sync_process.metrics import CHANGES
+
+log = logging.getLogger(__name__)
+
+CRM_ORDER_STATUS = {
+    "open": "Created",
+    "blocked": "Pending",
+    "in_delivery": "In Process",
+    "delivered": "Delivered",
+    "partially_billed": "Delivered",
+    "billed": "Invoiced",
+    "cancelled": "Cancelled",
+}
+MAX_PAGES_PER_POLL = 50
+
+
+async def _watermark(flow: SyncFlow, fence: int, name: str) -> datetime:
+    """The stored watermark; on a first start, now (less the configured look-back), stored at
+    once so that polls with nothing to read do not move it along with the clock."""
+    stored = await flow.state.get_text("watermark", name)
+    if stored:
+        return datetime.fromisoformat(stored)
+    first = flow.clock() - flow.policy.erp_first_lookback
+    writes = WriteBatch()
+    _advance(flow, writes, name, first)
+    await flow.state.write(fence, writes)
+    return first
+
+
+def _advance(flow: SyncFlow, writes: WriteBatch, name: str, moment: datetime) -> None:
+    writes.set(flow.state.key("watermark", name), moment.isoformat())
+
+
+async def poll_customers(flow: SyncFlow, fence: int) -> int:
+    """Apply every customer change since the watermark; how many customers were written."""
+    written = 0
+    since = await _watermark(flow, fence, "customers")
+    for _ in range(MAX_PAGES_PER_POLL):
+        page = await flow.erp.customer_changes(
+            since=since - flow.policy.erp_poll_overlap, limit=flow.policy.erp_page_size
+        )
+        for profile in page.items:
+            writes = WriteBatch()
+            written += await apply_customer(flow, writes, profile)
+            if profile.changed_at > since:
+                since = profile.changed_at
+            _advance(flow, writes, "customers", since)
+            await flow.state.write(fence, writes)
+        if not page.has_more:
+            break
+    return written
+
+
+async def apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustomerProfile) -> int:
+    """Bring the customer's account in line with what the ERP changed; 1 when written."""
+    if await flow.erp_seen(profile.id) == erp_values(profile):
+        return 0
+    async with flow.customer_lock(profile.id):
+        # Read again under the lock: a change event may have written the customer meanwhile.
+        current = await flow.erp.get_profile(profile.id)
+        return await _apply_customer(flow, writes, current or profile)
+
+
+async def _apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustomerProfile) -> int:
+    erp = erp_values(profile)
+    seen = await flow.erp_seen(profile.id)
+    if seen == erp:
+        return 0
+    flow.remember_erp(writes, profile.id, erp)
+    account_id = await flow.account_of(profile.id, known=profile.external_id)
+    if account_id is None:
+        return 0
+    account = await flow.crm.get_profile(account_id)
+    if account is None:
+        return 0
+    flow.remember_link(writes, account_id, profile.id)
+    crm = crm_values(account)
+    crm_changed = await flow.crm_changed_at(profile.id)
+    # First sight of a customer: nothing is known to have changed in the ERP, so only what the
+    # ERP owns is brought over (no conflicts can be told apart yet).
+    changed = [f for f in flow.ownership.rules if seen is None or seen.get(f) != erp.get(f)]
+    to_crm: Values = {}
+    to_erp: Values = {}
+    for field in changed:
+        if crm.get(field) == erp.get(field):
+            continue
+        owner = flow.ownership.owner(field)
+        crm_later = field in crm_changed and crm_changed[field] > profile.changed_at
+        if owner is Owner.ERP or (owner is Owner.LATEST and not crm_later):
+            to_crm[field] = erp.get(field)
+        elif seen is not None:
+            why = "the CRM owns it" if owner is Owner.CRM else "the CRM's change is more recent"
+            flow.conflict(writes, field=field, winner=System.CRM, customer_id=profile.id, why=why)
+            to_erp[field] = crm.get(field)
+    correlation = f"erp:{profile.id}:{profile.changed_at.isoformat()}"
+    if to_crm:
+        updated = crm_values(await flow.crm.update_profile(account_id, crm_write(to_crm)))
+        flow.audit(
+            writes, source=System.ERP, target=System.CRM, entity="account", entity_id=account_id,
+            before=subset(crm, to_crm), after=subset(updated, to_crm), reason="erp_change",
+            correlation_id=correlation, source_id=profile.id,
+        )  # fmt: skip
+        CHANGES.labels(direction="erp_to_crm", target="crm").inc()
+        flow.count(writes, "erp_to_crm")
+    body = erp_write(to_erp)
+    to_erp = writable_values(to_erp, body, target="erp")
+    if body and to_erp:
+        after = erp_values(await flow.erp.update_profile(profile.id, body))
+        flow.remember_erp(writes, profile.id, after)
+        flow.audit(
+            writes, source=System.CRM, target=System.ERP, entity="customer", entity_id=profile.id,
+            before=subset(erp, to_erp), after=subset(after, to_erp), reason="ownership",
+            correlation_id=correlation, source_id=account_id,
+        )  # fmt: skip
+        CHANGES.labels(direction="crm_to_erp", target="erp").inc()
+        flow.count(writes, "crm_to_erp")
+    return int(bool(to_crm) or bool(to_erp))
+
+
+async def poll_sales_orders(flow: SyncFlow, fence: int) -> int:
+    """Put the status of every sales order changed since the watermark on its CRM order."""
+    written = 0
+    since = await _watermark(flow, fence, "sales-orders")
+    for _ in range(MAX_PAGES_PER_POLL):
+        page = await flow.erp.sales_order_changes(
+            since=since - flow.policy.erp_poll_overlap, limit=flow.policy.erp_page_size
+        )
+        for order in page.items:
+            writes = WriteBatch()
+            written += await apply_sales_order(flow, writes, order)
+            if order.changed_at > since:
+                since = order.changed_at
+            _advance(flow, writes, "sales-orders", since)
+            await flow.state.write(fence, writes)
+        if not page.has_more:
+            break
+    return written
+
+
+async def apply_sales_order(flow: SyncFlow, writes: WriteBatch, order: ErpSalesOrderChange) -> int:
+    status = CRM_ORDER_STATUS.get(order.status)
+    if status is None:
+        return 0
+    invoice = order.invoice_numbers[-1] if order.invoice_numbers else None
+    shown = f"{status}|{invoice or ''}"
+    if await flow.state.get_text("order-seen", order.id) == shown:
+        return 0
+    writes.set(flow.state.key("order-seen", order.id), shown)
+    result = await flow.crm.set_order_status(order.id, erp_status=status, invoice_number=invoice)
+    if result is None or not result.changed:
+        return 0
+    flow.audit(
+        writes, source=System.ERP, target=System.CRM, entity="order", entity_id=result.order_id,
+        before={"erpStatus": result.previous_erp_status,
+                "invoiceNumber": result.previous_invoice_number},
+        after={"erpStatus": status, "invoiceNumber": invoice}, reason="erp_change",
+        correlation_id=f"erp-order:{order.id}:{order.changed_at.isoformat()}", source_id=order.id,
+    )  # fmt: skip
+    CHANGES.labels(direction="order_status", target="crm").inc()
+    flow.count(writes, "order_status")
+    return 1

@@ -1,0 +1,61 @@
+"""The problems this API answers with, and the failures its loops react to."""
+
+from __future__ import annotations
+
+from trivium.problems import Problem
+
+
+class SyncNotFound(Problem):
+    slug = "sync-not-found"
+    title = "The sync does not exist"
+    status = 404
+
+
+class SyncAlreadyRunning(Problem):
+    slug = "sync-already-running"
+    title = "A product sync is running already"
+    status = 409
+
+
+class UpstreamUnavailable(Problem):
+    """A System API could not answer now; the loop waits and tries again."""
+
+    slug = "upstream-unavailable"
+    title = "A system the sync needs is unavailable"
+    status = 503
+
+
+class CrmUnavailable(UpstreamUnavailable):
+    slug = "crm-unavailable"
+    title = "The CRM is unavailable"
+
+
+class ErpUnavailable(UpstreamUnavailable):
+    slug = "erp-unavailable"
+    title = "The ERP is unavailable"
+
+
+class UpstreamRejected(Problem):
+    """A System API refused a call that should have succeeded."""
+
+    slug = "upstream-rejected"
+    title = "A system refused a change the sync made"
+    status = 502
+
+
+class CrmRejected(UpstreamRejected):
+    slug = "crm-rejected"
+    title = "The CRM refused a change"
+
+
+class ErpRejected(UpstreamRejected):
+    slug = "erp-rejected"
+    title = "The ERP refused a change"
+
+
+class PositionUnavailable(Exception):
+    """The CRM no longer holds change events after the stored position."""
+
+
+class LeaseLost(Exception):
+    """Another replica took the lead: this one must stop writing at once."""

@@ -1,0 +1,37 @@
+"""This flow's own metric families."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from trivium.metrics import LATENCY_BUCKETS
+
+CHANGES = Counter(
+    "trivium_customer_sync_changes_total",
+    "Changes written by direction (crm_to_erp, erp_to_crm, order_status) and target.",
+    ["direction", "target"],
+)
+CONFLICTS = Counter(
+    "trivium_customer_sync_conflicts_total",
+    "Fields changed by a system that does not own them (or by the older of two commits).",
+    ["field", "winner"],
+)
+EVENTS = Counter(
+    "trivium_customer_sync_events_total",
+    "Change events by what became of them: applied, unchanged, echo, gap, overflow, skipped.",
+    ["outcome"],
+)
+REREADS = Counter(
+    "trivium_customer_sync_rereads_total",
+    "Re-reads of changed accounts after a gap, an overflow or a lost position.",
+    ["reason"],
+)
+PROPAGATION_SECONDS = Histogram(
+    "trivium_customer_sync_propagation_seconds",
+    "From the CRM commit to the ERP write, per applied change event.",
+    buckets=LATENCY_BUCKETS,
+)
+PRODUCTS = Counter(
+    "trivium_customer_sync_products_total", "Products synced, by outcome.", ["outcome"]
+)
+LEADER = Gauge("trivium_customer_sync_leader", "1 while this replica leads the syncs.")

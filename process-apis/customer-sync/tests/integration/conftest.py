@@ -1,0 +1,249 @@
+"""The real stack on loopback: both emulators, both System APIs and this service.
+
+This service runs once for the session on its Redis database (7) with short poll, lease and
+long-poll times; the tests that kill it restart it on the same port and database. Each test
+links its own CRM account to its own ERP customer (the ERP-only demo customers 1000004..), so
+tests keep out of each other's way; `world` arranges data and reads back what the systems hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import redis
+
+from trivium.testing.services import RunningService, start_service
+from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium.testing.stack import SystemStack, redis_db, service_client
+
+SYNC_DB = 7
+POLL_SECONDS = 1.0
+FAST_SYNC = {
+    "CUSTOMER_SYNC_ERP_POLL_SECONDS": str(POLL_SECONDS),
+    "CUSTOMER_SYNC_ERP_POLL_OVERLAP_SECONDS": "1",
+    "CUSTOMER_SYNC_CDC_WAIT_SECONDS": "5",
+    "CUSTOMER_SYNC_LEASE_SECONDS": "2",
+    "CUSTOMER_SYNC_RETRY_SECONDS": "0.3",
+    "CUSTOMER_SYNC_PRODUCT_SYNC_INTERVAL_SECONDS": "86400",
+}
+# ERP-only demo customers; each test links a CRM account of its own to one of them.
+_customers = itertools.count(1_000_010)
+
+
+@dataclass
+class SyncService:
+    """This service's process, restartable on the same port and database."""
+
+    stack: SystemStack
+    run_dir: Path
+    env: dict[str, str]
+    current: RunningService | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.current is not None
+        return self.current.url
+
+    def start(self, *, port: int | None = None, name: str = "customer-sync") -> RunningService:
+        return start_service(
+            "customer_sync_process.main:create_app",
+            name=name,
+            log_dir=self.run_dir / "logs",
+            env=self.env,
+            port=port,
+        )
+
+    def restart(self, *, kill: bool) -> None:
+        assert self.current is not None
+        port = self.current.port
+        self.current.stop(kill=kill)
+        self.current = self.start(port=port)
+
+
+@pytest.fixture(scope="session")
+def sync_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[SyncService]:
+    client = redis.Redis.from_url(redis_db(system_stack.redis_url, SYNC_DB))
+    client.flushdb()
+    client.close()
+    env = system_stack.service_env(
+        db=SYNC_DB,
+        CUSTOMER_SYNC_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
+        CUSTOMER_SYNC_ERP_SYSTEM_URL=system_stack.erp_system.url,
+        **FAST_SYNC,
+    )
+    service = SyncService(system_stack, trivium_run_dir, env)
+    service.current = service.start()
+    yield service
+    if service.current is not None:
+        service.current.stop()
+
+
+@pytest_asyncio.fixture
+async def sync(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient]:
+    """This service, called with a service token."""
+    async with service_client(sync_service.url, audience="customer-sync") as client:
+        yield client
+
+
+class World:
+    """Arranges data in the emulators and reads back what the systems and this service hold."""
+
+    def __init__(self, **clients: httpx.AsyncClient) -> None:
+        self.org = clients["org"]
+        self.sap = clients["sap"]
+        self.erp = clients["erp"]
+        self.s4_admin = clients["s4_admin"]
+        self.sf_admin = clients["sf_admin"]
+        self.sync = clients["sync"]
+        self.sync_crm = clients["crm"]
+        self._csrf: str | None = None
+
+    async def query(self, soql: str) -> list[dict[str, Any]]:
+        response = await self.org.get(f"{DATA}/query", params={"q": soql})
+        response.raise_for_status()
+        records: list[dict[str, Any]] = response.json()["records"]
+        return records
+
+    async def insert(self, sobject: str, fields: dict[str, Any]) -> str:
+        response = await self.org.post(f"{DATA}/sobjects/{sobject}", json=fields)
+        assert response.status_code == 201, response.text
+        record_id: str = response.json()["id"]
+        return record_id
+
+    async def update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
+        response = await self.org.patch(f"{DATA}/sobjects/{sobject}/{record_id}", json=fields)
+        assert response.status_code == 204, response.text
+
+    async def account(self, account_id: str, *fields: str) -> dict[str, Any]:
+        response = await self.org.get(
+            f"{DATA}/sobjects/Account/{account_id}", params={"fields": ",".join(fields)}
+        )
+        response.raise_for_status()
+        record: dict[str, Any] = response.json()
+        return record
+
+    async def erp_profile(self, customer: str) -> dict[str, Any]:
+        response = await self.erp.get(f"/customers/{customer}/profile")
+        response.raise_for_status()
+        profile: dict[str, Any] = response.json()
+        return profile
+
+    async def linked_account(self) -> tuple[str, str]:
+        """A new CRM account linked to an ERP customer of its own (same name, so nothing needs
+        syncing), once this service has seen it; (account id, customer number)."""
+        customer = str(next(_customers))
+        profile = await self.erp_profile(customer)
+        before = await self.position()
+        account_id = await self.insert(
+            "Account", {"Name": profile["name"], "ERP_Customer_Number__c": customer}
+        )
+        await self.until(lambda: self._moved_from(before), what=f"create event of {account_id}")
+        return account_id, customer
+
+    async def quiet(self, *, for_seconds: float = 1.0) -> None:
+        """Wait until no change event has come for a while (earlier tests' writes settled)."""
+        loop = asyncio.get_running_loop()
+        last, since = await self.position(), loop.time()
+        while loop.time() - since < for_seconds:
+            await asyncio.sleep(0.1)
+            position = await self.position()
+            if position != last:
+                last, since = position, loop.time()
+
+    async def position(self) -> str:
+        status = (await self.sync.get("/status")).json()
+        position: str = status["changeEvents"].get("position", "")
+        return position
+
+    async def _moved_from(self, before: str) -> bool:
+        position = await self.position()
+        return position.isdigit() and position != before
+
+    async def sap_write(self, method: str, path: str, body: dict[str, Any]) -> None:
+        """A change made in the ERP itself (OData, with a CSRF token)."""
+        if self._csrf is None:
+            fetched = await self.sap.get(
+                "/API_BUSINESS_PARTNER/", headers={"X-CSRF-Token": "Fetch"}
+            )
+            self._csrf = fetched.headers["x-csrf-token"]
+        response = await self.sap.request(
+            method, path, json=body, headers={"X-CSRF-Token": self._csrf, "If-Match": "*"}
+        )
+        assert response.status_code in (200, 201, 204), response.text
+
+    async def set_credit_limit(self, customer: str, amount: Decimal) -> None:
+        await self.sap_write(
+            "PATCH",
+            f"/API_CRDTMBUSINESSPARTNER/CreditManagementAccount(BusinessPartner='{customer}',"
+            "CreditSegment='1000')",
+            {"CreditLimitAmount": format(amount, "f")},
+        )
+
+    async def set_erp_phone(self, customer: str, phone: str) -> None:
+        response = await self.sap.get(
+            "/API_BUSINESS_PARTNER/A_BusinessPartner",
+            params={"$filter": f"Customer eq '{customer}'",
+                    "$expand": "to_BusinessPartnerAddress/to_PhoneNumber"},
+        )  # fmt: skip
+        partner = response.json()["d"]["results"][0]
+        address = partner["to_BusinessPartnerAddress"]["results"][0]
+        numbers = address["to_PhoneNumber"]["results"]
+        if numbers:
+            key = numbers[0]
+            await self.sap_write(
+                "PATCH",
+                f"/API_BUSINESS_PARTNER/A_AddressPhoneNumber(AddressID='{key['AddressID']}',"
+                f"Person='{key['Person']}',OrdinalNumber='{key['OrdinalNumber']}')",
+                {"PhoneNumber": phone},
+            )
+        else:
+            await self.sap_write(
+                "POST",
+                "/API_BUSINESS_PARTNER/A_AddressPhoneNumber",
+                {"AddressID": address["AddressID"], "Person": "", "PhoneNumber": phone},
+            )
+
+    async def audit(self, limit: int = 1_000) -> list[dict[str, Any]]:
+        response = await self.sync.get("/audit", params={"limit": limit})
+        response.raise_for_status()
+        entries: list[dict[str, Any]] = response.json()
+        return entries
+
+    async def counters(self) -> dict[str, int]:
+        counters: dict[str, int] = (await self.sync.get("/status")).json()["counters"]
+        return counters
+
+    @staticmethod
+    async def until(check: Any, *, what: str, within_seconds: float = 15) -> float:
+        """Wait until `await check()` is truthy; the seconds it took."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while loop.time() - started < within_seconds:
+            if await check():
+                return loop.time() - started
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{what}: not within {within_seconds} s")
+
+
+@pytest_asyncio.fixture
+async def world(system_stack: SystemStack, sync: httpx.AsyncClient) -> AsyncIterator[World]:
+    async with (
+        system_stack.salesforce_org() as org,
+        system_stack.sap_odata() as sap,
+        service_client(system_stack.erp_system.url, audience="erp-system") as erp,
+        service_client(system_stack.sf_system.url, audience="salesforce-system") as crm,
+        system_stack.s4_admin() as s4_admin,
+        system_stack.sf_admin() as sf_admin,
+    ):
+        yield World(
+            org=org, sap=sap, erp=erp, crm=crm, s4_admin=s4_admin, sf_admin=sf_admin, sync=sync
+        )

@@ -1,0 +1,62 @@
+"""A consumer killed mid-stream: the standby replica takes the lead and nothing is lost or
+applied twice."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+import pytest
+
+from trivium.testing.stack import service_client
+
+# The `world` and `sync_service` fixtures' types (conftest.py), not importable by name.
+World = Any
+SyncService = Any
+ACCOUNTS = 4
+ROUNDS = 6
+
+
+class TestLeaderKilled:
+    @pytest.mark.asyncio
+    async def test_standby_takes_over_without_loss_or_duplicates(
+        self, world: World, sync_service: SyncService
+    ) -> None:
+        accounts = [await world.linked_account() for _ in range(ACCOUNTS)]
+        standby = sync_service.start(name="customer-sync-standby")
+        phones: dict[str, str] = {}
+        last: dict[str, str] = {}
+        try:
+
+            async def edit_accounts() -> None:
+                for _ in range(ROUNDS):
+                    for account_id, customer in accounts:
+                        phone = f"+49 69 {secrets.randbelow(10**7):07d}"
+                        await world.update("Account", account_id, {"Phone": phone})
+                        phones[phone] = customer
+                        last[customer] = phone
+
+            editing = asyncio.create_task(edit_accounts())
+            await asyncio.sleep(0.4)
+            await asyncio.to_thread(sync_service.current.stop, kill=True)
+            await editing
+
+            async def all_applied() -> bool:
+                profiles = [await world.erp_profile(c) for _, c in accounts]
+                return all(p["phone"] == last[p["id"]] for p in profiles)
+
+            await world.until(all_applied, what="every last phone in the ERP", within_seconds=20)
+            async with service_client(standby.url, audience="customer-sync") as client:
+                status = (await client.get("/status")).json()
+                audit = (await client.get("/audit", params={"limit": 1000})).json()
+        finally:
+            await asyncio.to_thread(standby.stop)
+            await asyncio.to_thread(sync_service.restart, kill=False)
+
+        assert status["isLeader"]
+        assert status["leader"] == status["replica"]
+        written = [e["after"]["phone"] for e in audit if e["after"].get("phone") in phones]
+        assert sorted(written) == sorted(phones), "each edit applied exactly once"
+        events = [e["correlationId"] for e in audit if e["after"].get("phone") in phones]
+        assert len(events) == len(set(events)) == ACCOUNTS * ROUNDS

@@ -1,0 +1,95 @@
+"""ERP → Salesforce on in-memory systems: polled customers and sales orders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from customer_sync_process.adapters.ports import ErpSalesOrderChange
+from customer_sync_process.domain.erp_to_crm import poll_customers, poll_sales_orders
+from trivium.schemas import Money
+
+ACCOUNT = "001000000000077AAA"
+CUSTOMER = "1000077"
+Setup = Any  # conftest.Setup
+
+
+def credit(amount: int) -> Money:
+    return Money(amount=Decimal(amount), currency="EUR")
+
+
+class TestPollCustomers:
+    @pytest.mark.asyncio
+    async def test_first_sight_brings_only_erp_owned_fields(self, setup: Setup) -> None:
+        setup.erp.change(CUSTOMER, credit_limit=credit(20_000), phone="+49 99")
+
+        assert await poll_customers(setup.flow, setup.fence) == 1
+
+        account = setup.crm.accounts[ACCOUNT]
+        assert account.credit_limit == credit(20_000)
+        assert account.phone == "+49 1"
+        assert "conflicts" not in await setup.state.stats()
+
+    @pytest.mark.asyncio
+    async def test_unchanged_customer_is_skipped(self, setup: Setup) -> None:
+        await poll_customers(setup.flow, setup.fence)
+        updates = setup.crm.calls["update_profile"]
+
+        assert await poll_customers(setup.flow, setup.fence) == 0
+        assert setup.crm.calls["update_profile"] == updates
+
+    @pytest.mark.asyncio
+    async def test_crm_owned_field_changed_in_the_erp_is_put_back(self, setup: Setup) -> None:
+        await poll_customers(setup.flow, setup.fence)
+        setup.erp.change(CUSTOMER, phone="+49 55")
+
+        await poll_customers(setup.flow, setup.fence)
+
+        assert setup.erp.customers[CUSTOMER].phone == "+49 1"
+        assert (await setup.state.stats())["conflicts"] == 1
+        # Our own correction is remembered as seen: the next poll writes nothing.
+        assert await poll_customers(setup.flow, setup.fence) == 0
+
+    @pytest.mark.asyncio
+    async def test_watermark_moves_to_the_last_change(self, setup: Setup) -> None:
+        moment = datetime.now(UTC) + timedelta(seconds=1)
+        setup.erp.change(CUSTOMER, at=moment, payment_terms="0002")
+
+        await poll_customers(setup.flow, setup.fence)
+
+        assert await setup.state.get_text("watermark", "customers") == moment.isoformat()
+
+    @pytest.mark.asyncio
+    async def test_first_watermark_is_kept_while_nothing_changes(self, setup: Setup) -> None:
+        setup.erp.change(CUSTOMER, at=datetime.now(UTC) - timedelta(minutes=5))
+        await poll_customers(setup.flow, setup.fence)
+        first = await setup.state.get_text("watermark", "customers")
+
+        await poll_customers(setup.flow, setup.fence)
+
+        assert first is not None
+        assert await setup.state.get_text("watermark", "customers") == first
+
+
+class TestPollSalesOrders:
+    @pytest.mark.asyncio
+    async def test_billed_order_shows_invoiced_with_invoice_number(self, setup: Setup) -> None:
+        setup.crm.orders["42"] = {"erpStatus": "Created", "invoiceNumber": None}
+        setup.erp.order_changes.append(
+            ErpSalesOrderChange(
+                id="42", customer_id=CUSTOMER, status="billed", delivery_status="complete",
+                billing_status="complete", invoice_numbers=["90000007"],
+                changed_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+
+        assert await poll_sales_orders(setup.flow, setup.fence) == 1
+        assert await poll_sales_orders(setup.flow, setup.fence) == 0
+
+        assert setup.crm.orders["42"] == {"erpStatus": "Invoiced", "invoiceNumber": "90000007"}
+        assert setup.crm.calls["set_order_status"] == 1
+        [entry] = await setup.state.audit_entries(count=10)
+        assert entry["before"] == {"erpStatus": "Created", "invoiceNumber": None}

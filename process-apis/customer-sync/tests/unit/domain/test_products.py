@@ -1,0 +1,81 @@
+"""Product syncs on in-memory systems: per-row results, progress, one at a time."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from customer_sync_process.adapters.ports import ErpCatalogItem
+from customer_sync_process.domain.errors import SyncAlreadyRunning
+from customer_sync_process.domain.flow import utc_now
+from customer_sync_process.domain.products import run_product_sync, start_product_sync
+from trivium.schemas import Money
+
+Setup = Any  # conftest.Setup
+
+
+def catalog(count: int) -> list[ErpCatalogItem]:
+    return [
+        ErpCatalogItem(
+            sku=f"M-{n:04d}", name=f"Valve {n}", available_quantity=Decimal(n),
+            unit_price=Money(amount=Decimal("12.500"), currency="EUR"),
+        )
+        for n in range(count)
+    ]  # fmt: skip
+
+
+async def run(setup: Setup, *, page_size: int = 10, chunk_size: int = 25) -> Any:
+    sync = await start_product_sync(setup.syncs, trigger="request", clock=utc_now)
+    return await run_product_sync(
+        sync, erp=setup.erp, crm=setup.crm, syncs=setup.syncs, page_size=page_size,
+        chunk_size=chunk_size, clock=utc_now,
+    )  # fmt: skip
+
+
+class TestRunProductSync:
+    @pytest.mark.asyncio
+    async def test_every_row_is_reported(self, setup: Setup) -> None:
+        setup.erp.catalog = catalog(103)
+        setup.crm.rejected_skus = {"M-0007", "M-0100"}
+
+        finished = await run(setup)
+
+        assert finished.status == "completed"
+        assert (finished.processed, finished.succeeded, finished.failed) == (103, 101, 2)
+        assert [f.sku for f in finished.failures] == ["M-0007", "M-0100"]
+        assert finished.crm_batches == 5
+        assert setup.crm.products["M-0003"]["listPrice"] == "12.50"
+        assert await setup.syncs.get(finished.id) == finished
+
+    @pytest.mark.asyncio
+    async def test_next_sync_expects_the_last_size(self, setup: Setup) -> None:
+        setup.erp.catalog = catalog(30)
+        await run(setup)
+
+        second = await start_product_sync(setup.syncs, trigger="schedule", clock=utc_now)
+
+        assert second.total == 30
+
+    @pytest.mark.asyncio
+    async def test_unavailable_crm_fails_the_rows_not_the_sync(self, setup: Setup) -> None:
+        setup.erp.catalog = catalog(12)
+        setup.crm.unavailable = True
+
+        finished = await run(setup)
+
+        assert finished.status == "completed"
+        assert finished.failed == 12
+        assert {f.code for f in finished.failures} == {"crm-unavailable"}
+
+
+class TestStartProductSync:
+    @pytest.mark.asyncio
+    async def test_one_at_a_time(self, setup: Setup) -> None:
+        first = await start_product_sync(setup.syncs, trigger="request", clock=utc_now)
+
+        with pytest.raises(SyncAlreadyRunning) as refused:
+            await start_product_sync(setup.syncs, trigger="request", clock=utc_now)
+
+        assert refused.value.extensions["runningSyncId"] == first.id

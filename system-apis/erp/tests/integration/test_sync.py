@@ -1,0 +1,69 @@
+"""The routes for sync flows against the emulator: delta reads, profiles, the catalog."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+
+ADMIN_GENERATE = "/catalog/generate"
+
+
+class TestCustomerProfile:
+    @pytest.mark.asyncio
+    async def test_phone_written_and_seen_as_a_change(self, erp: httpx.AsyncClient) -> None:
+        before = (await erp.get("/customers/1000031/profile")).json()
+
+        updated = await erp.patch("/customers/1000031/profile", json={"phone": "+49 711 5"})
+        changes = await erp.get(
+            "/changes/customers", params={"since": updated.json()["changedAt"], "limit": 50}
+        )
+
+        assert updated.status_code == 200, updated.text
+        assert updated.json()["phone"] == "+49 711 5"
+        assert updated.json()["changedAt"] >= before["changedAt"]
+        assert "1000031" in [item["id"] for item in changes.json()["items"]]
+
+    @pytest.mark.asyncio
+    async def test_unknown_customer(self, erp: httpx.AsyncClient) -> None:
+        response = await erp.get("/customers/9999999/profile")
+
+        assert response.status_code == 404
+
+
+class TestChangedSalesOrders:
+    @pytest.mark.asyncio
+    async def test_billed_orders_carry_their_invoices(self, erp: httpx.AsyncClient) -> None:
+        since = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+
+        page = (await erp.get("/changes/sales-orders", params={"since": since})).json()
+
+        billed = [order for order in page["items"] if order["status"] == "billed"]
+        assert billed
+        assert all(order["invoiceNumbers"] for order in billed)
+
+    @pytest.mark.asyncio
+    async def test_since_is_required(self, erp: httpx.AsyncClient) -> None:
+        response = await erp.get("/changes/sales-orders")
+
+        assert response.status_code == 422
+
+
+class TestCatalog:
+    @pytest.mark.asyncio
+    async def test_pages_with_stock_and_price(
+        self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
+    ) -> None:
+        (await admin.post(ADMIN_GENERATE, json={"count": 30, "prefix": "SYNC-"})).raise_for_status()
+
+        first = (await erp.get("/catalog", params={"limit": 25})).json()
+        second = await erp.get("/catalog", params={"limit": 25, "cursor": first["nextCursor"]})
+
+        skus = [item["sku"] for item in first["items"] + second.json()["items"]]
+        assert skus == sorted(skus)
+        assert len(skus) == len(set(skus)) == 50
+        item = next(i for i in first["items"] if i["sku"] == "MAT-0002")
+        assert Decimal(item["availableQuantity"]) > 0
+        assert item["unitPrice"]["currency"] == "EUR"

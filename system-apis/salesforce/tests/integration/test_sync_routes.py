@@ -1,0 +1,111 @@
+"""The routes for sync flows, against the org emulator: account change events, account
+profiles and order ERP status."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+import pytest
+
+DATA = "/services/data/v62.0"
+
+
+async def an_account(org: httpx.AsyncClient) -> str:
+    created = await org.post(f"{DATA}/sobjects/Account", json={"Name": "Sync Test GmbH"})
+    assert created.status_code == 201, created.text
+    account_id: str = created.json()["id"]
+    return account_id
+
+
+class TestReadAccountChanges:
+    @pytest.mark.asyncio
+    async def test_user_change_then_own_echo(
+        self, api: httpx.AsyncClient, org: httpx.AsyncClient
+    ) -> None:
+        account_id = await an_account(org)
+        start = await api.get("/account-changes", params={"position": "-1", "waitSeconds": 0})
+        position = start.json()["position"]
+
+        await org.patch(f"{DATA}/sobjects/Account/{account_id}", json={"Phone": "+49 1"})
+        user = await api.get("/account-changes", params={"position": position, "waitSeconds": 5})
+        await api.patch(f"/account-profiles/{account_id}", json={"paymentTerms": "0002"})
+        echo = await api.get(
+            "/account-changes", params={"position": user.json()["position"], "waitSeconds": 5}
+        )
+
+        [change] = user.json()["items"]
+        assert change["accountIds"] == [account_id]
+        assert change["values"]["phone"] == "+49 1"
+        assert change["origin"]["fromSuite"] is False
+        [own] = echo.json()["items"]
+        assert own["changedFields"][0] == "paymentTerms"
+        assert own["origin"]["fromSuite"] is True
+        assert echo.json()["position"] == str(own["replayId"])
+
+    @pytest.mark.asyncio
+    async def test_position_the_org_does_not_hold(self, api: httpx.AsyncClient) -> None:
+        response = await api.get(
+            "/account-changes", params={"position": "987654321", "waitSeconds": 0}
+        )
+
+        assert response.status_code == 410
+        assert response.json()["type"].endswith("/replay-position-unavailable")
+
+    @pytest.mark.asyncio
+    async def test_malformed_position(self, api: httpx.AsyncClient) -> None:
+        response = await api.get("/account-changes", params={"position": "latest"})
+
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "/position"
+
+
+class TestAccountProfiles:
+    @pytest.mark.asyncio
+    async def test_update_and_read_erp_fields(
+        self, api: httpx.AsyncClient, org: httpx.AsyncClient
+    ) -> None:
+        account_id = await an_account(org)
+
+        updated = await api.patch(
+            f"/account-profiles/{account_id}",
+            json={"creditLimit": "15000.00", "erpBlocked": True, "erpCustomerNumber": "99001"},
+        )
+        listed = await api.get("/account-profiles", params={"ids": account_id})
+
+        assert updated.status_code == 200, updated.text
+        assert updated.json()["creditLimit"] == {"amount": "15000.0", "currency": "EUR"}
+        assert listed.json()["items"][0]["erpBlocked"] is True
+
+    @pytest.mark.asyncio
+    async def test_listing_needs_a_criterion(self, api: httpx.AsyncClient) -> None:
+        response = await api.get("/account-profiles")
+
+        assert response.status_code == 422
+
+
+class TestSetOrderErpStatus:
+    @pytest.mark.asyncio
+    async def test_written_once(self, api: httpx.AsyncClient, org: httpx.AsyncClient) -> None:
+        account_id = await an_account(org)
+        await org.post(
+            f"{DATA}/sobjects/Order",
+            json={"AccountId": account_id, "EffectiveDate": date.today().isoformat(),
+                  "ERP_Order_Number__c": "77001", "ERP_Status__c": "Created"},
+        )  # fmt: skip
+        body = {"erpStatus": "Invoiced", "invoiceNumber": "90000077"}
+
+        first = await api.patch("/orders/by-erp-order-number/77001/erp-status", json=body)
+        second = await api.patch("/orders/by-erp-order-number/77001/erp-status", json=body)
+
+        assert first.json()["changed"] is True
+        assert first.json()["previousErpStatus"] == "Created"
+        assert second.json()["changed"] is False
+
+    @pytest.mark.asyncio
+    async def test_unknown_erp_order(self, api: httpx.AsyncClient) -> None:
+        response = await api.patch(
+            "/orders/by-erp-order-number/404404/erp-status", json={"erpStatus": "Invoiced"}
+        )
+
+        assert response.status_code == 404
