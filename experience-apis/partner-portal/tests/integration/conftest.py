@@ -166,13 +166,14 @@ class World:
         response = await self.s4_admin.put("/chaos", json={"errorRate": 1.0})
         response.raise_for_status()
 
-    async def orderable_skus(self) -> list[str]:
-        """Skus of the CRM's active products linked to an ERP material."""
+    async def orderable_skus(self, prefix: str) -> list[str]:
+        """Skus starting with `prefix` of the CRM's active products linked to an ERP material
+        (other suites on the shared stack add products of their own)."""
         response = await self.org.get(
             f"{SALESFORCE_DATA_PATH}/query",
             params={
                 "q": "SELECT ERP_Material__c FROM Product2 "
-                "WHERE IsActive = true AND ERP_Material__c != null"
+                f"WHERE IsActive = true AND ERP_Material__c LIKE '{prefix}%'"
             },
         )
         response.raise_for_status()

@@ -8,7 +8,7 @@ paging, replay and the operator-role check are the same everywhere.
 # time, and they name the service's models through closures.
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, status
@@ -48,11 +48,11 @@ def payload_member(letter: DeadLetter, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def operator_role(refused: type[Problem]) -> Callable[[ServiceCaller], ServiceCaller]:
+def operator_role(refused: type[Problem]) -> Callable[[ServiceCaller], Awaitable[ServiceCaller]]:
     """A dependency giving the caller when its token carries the `operator` role (claim
     `roles`), raising `refused` otherwise."""
 
-    def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
+    async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
         roles = caller.claims.get("roles")
         if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
             raise refused(
@@ -65,7 +65,7 @@ def operator_role(refused: type[Problem]) -> Callable[[ServiceCaller], ServiceCa
 
 def dead_letter_router(
     *,
-    queue: Callable[..., WorkQueue],
+    queue: Callable[..., WorkQueue | Awaitable[WorkQueue]],
     read: Callable[[DeadLetter], ReadT],
     read_model: type[ReadT],
     operator_required: type[Problem],

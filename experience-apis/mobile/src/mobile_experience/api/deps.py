@@ -42,16 +42,16 @@ def get_settings(request: Request) -> MobileSettings:
     return settings
 
 
-def get_rep(caller: ServiceCallerDep, request: Request) -> Rep:
+async def get_rep(caller: ServiceCallerDep, request: Request) -> Rep:
     return rep_of(caller, get_settings(request))
 
 
-def get_views(request: Request) -> CustomerViews:
+async def get_views(request: Request) -> CustomerViews:
     views: CustomerViews = request.app.state.views
     return views
 
 
-def get_desk(request: Request) -> OrderDesk:
+async def get_desk(request: Request) -> OrderDesk:
     desk: OrderDesk = request.app.state.desk
     return desk
 

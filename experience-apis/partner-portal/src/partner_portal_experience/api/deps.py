@@ -18,12 +18,12 @@ from trivium.service_auth import ServiceCallerDep, ServiceTokenVerifier, bearer_
 _UPSTREAM_POSITION = re.compile(r"^[A-Za-z0-9_=-]{1,200}$")
 
 
-def get_portal(request: Request) -> PartnerPortal:
+async def get_portal(request: Request) -> PartnerPortal:
     portal: PartnerPortal = request.app.state.portal
     return portal
 
 
-def get_settings(request: Request) -> PartnerPortalSettings:
+async def get_settings(request: Request) -> PartnerPortalSettings:
     settings: PartnerPortalSettings = request.app.state.settings
     return settings
 
@@ -32,7 +32,7 @@ PortalDep = Annotated[PartnerPortal, Depends(get_portal)]
 SettingsDep = Annotated[PartnerPortalSettings, Depends(get_settings)]
 
 
-def partner_number(caller: ServiceCallerDep, portal: PortalDep) -> str:
+async def partner_number(caller: ServiceCallerDep, portal: PortalDep) -> str:
     """The account number of the partner the gateway authenticated (401 without one)."""
     return partner_number_from(
         issuer=caller.service, claims=caller.claims, trusted_issuers=portal.policy.identity_issuers

@@ -12,12 +12,12 @@ from trivium.service_auth import ServiceTokenVerifier, bearer_token
 from trivium.work_queue import WorkQueue
 
 
-def get_flow(request: Request) -> CustomerFlow:
+async def get_flow(request: Request) -> CustomerFlow:
     flow: CustomerFlow = request.app.state.flow
     return flow
 
 
-def get_work_queue(request: Request) -> WorkQueue:
+async def get_work_queue(request: Request) -> WorkQueue:
     queue: WorkQueue = request.app.state.work_queue
     return queue
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from customer_sync_process.main import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 

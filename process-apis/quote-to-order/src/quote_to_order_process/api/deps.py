@@ -13,17 +13,17 @@ from trivium.service_auth import ServiceTokenVerifier, bearer_token
 from trivium.work_queue import WorkQueue
 
 
-def get_flow(request: Request) -> OrderFlow:
+async def get_flow(request: Request) -> OrderFlow:
     flow: OrderFlow = request.app.state.flow
     return flow
 
 
-def get_work_queue(request: Request) -> WorkQueue:
+async def get_work_queue(request: Request) -> WorkQueue:
     queue: WorkQueue = request.app.state.work_queue
     return queue
 
 
-def get_settings(request: Request) -> QuoteToOrderSettings:
+async def get_settings(request: Request) -> QuoteToOrderSettings:
     settings: QuoteToOrderSettings = request.app.state.settings
     return settings
 

@@ -1,0 +1,85 @@
+"""Consumer side of the partner portal's contracts: its adapters for the System APIs and
+quote-to-order against Pact mock servers (see contracts/README.md)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import httpx
+import pytest
+from pact import Pact
+
+from partner_portal_experience.adapters.erp_system import ErpSystemErp
+from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
+from partner_portal_experience.adapters.salesforce_system import SalesforceSystemCrm
+from trivium.http_client import create_http_client
+from trivium.testing.pacts import consumer_pact
+
+CONSUMER = "partner-portal"
+
+
+@pytest.fixture
+def salesforce_pact() -> Iterator[Pact]:
+    with consumer_pact(CONSUMER, "salesforce-system") as pact:
+        yield pact
+
+
+@pytest.fixture
+def erp_pact() -> Iterator[Pact]:
+    with consumer_pact(CONSUMER, "erp-system") as pact:
+        yield pact
+
+
+@pytest.fixture
+def orders_pact() -> Iterator[Pact]:
+    with consumer_pact(CONSUMER, "quote-to-order") as pact:
+        yield pact
+
+
+@asynccontextmanager
+async def _lower_tier_http(url: object, *, backend: str) -> AsyncIterator[httpx.AsyncClient]:
+    # The client the service builds for a lower tier, pointed at the mock server.
+    http = create_http_client(
+        backend=backend, base_url=str(url), max_retries=0, service_token=lambda: "service-token"
+    )
+    try:
+        yield http
+    finally:
+        await http.aclose()
+
+
+@asynccontextmanager
+async def _crm_at(url: object) -> AsyncIterator[SalesforceSystemCrm]:
+    async with _lower_tier_http(url, backend="salesforce-system") as http:
+        yield SalesforceSystemCrm(http)
+
+
+@asynccontextmanager
+async def _erp_at(url: object) -> AsyncIterator[ErpSystemErp]:
+    async with _lower_tier_http(url, backend="erp-system") as http:
+        yield ErpSystemErp(http)
+
+
+@asynccontextmanager
+async def _orders_at(url: object) -> AsyncIterator[QuoteToOrderOrders]:
+    async with _lower_tier_http(url, backend="quote-to-order") as http:
+        yield QuoteToOrderOrders(http, token_for=lambda identity: "partner-service-token")
+
+
+@pytest.fixture
+def crm_at() -> Callable[[object], AbstractAsyncContextManager[SalesforceSystemCrm]]:
+    """The service's CRM adapter on a mock server's URL."""
+    return _crm_at
+
+
+@pytest.fixture
+def erp_at() -> Callable[[object], AbstractAsyncContextManager[ErpSystemErp]]:
+    """The service's ERP adapter on a mock server's URL."""
+    return _erp_at
+
+
+@pytest.fixture
+def orders_at() -> Callable[[object], AbstractAsyncContextManager[QuoteToOrderOrders]]:
+    """The service's order adapter on a mock server's URL."""
+    return _orders_at

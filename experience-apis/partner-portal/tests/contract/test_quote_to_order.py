@@ -1,0 +1,218 @@
+"""What the partner portal relies on from quote-to-order: placing a partner's order once per
+Idempotency-Key, reading it back, and listing the partner's orders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pact import Pact, match
+
+from partner_portal_experience.adapters.ports import OrderDraft
+from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
+from partner_portal_experience.domain.errors import OrderRejected
+from trivium.testing.pact_matchers import (
+    bearer_token,
+    decimal_string,
+    idempotency_key,
+    money,
+    problem,
+)
+
+pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
+
+OrdersAt = Callable[[object], AbstractAsyncContextManager[QuoteToOrderOrders]]
+
+ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
+ACCOUNT_ID = "001000000000001AAA"
+ACCOUNT_NUMBER = "P-1001"
+CUSTOMER_ID = "1000001"
+SKU = "TG-1000"
+PURCHASE_ORDER = "PO-4711"
+ORDER_KEY = "partner:P-1001:order-0001"
+ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+STATUS = r"^(accepted|in_erp|completed|failed)$"
+
+
+def partner(**params: str) -> dict[str, str]:
+    """The provider state's parameters: the partner's account, ERP customer and a product."""
+    return {
+        "accountId": ACCOUNT_ID,
+        "accountNumber": ACCOUNT_NUMBER,
+        "customerId": CUSTOMER_ID,
+        "sku": SKU,
+        **params,
+    }
+
+
+def order_body() -> dict[str, Any]:
+    return {
+        "orderId": match.regex(ORDER_ID, regex=ULID),
+        "status": match.regex("completed", regex=STATUS),
+        "accountId": match.str(ACCOUNT_ID),
+        "accountNumber": match.str(ACCOUNT_NUMBER),
+        "erpOrderNumber": match.str("1"),
+        "purchaseOrderNumber": match.str(PURCHASE_ORDER),
+        "requestedDeliveryDate": match.date("2026-12-15"),
+        "lines": match.each_like(
+            {
+                "sku": match.str(SKU),
+                "quantity": decimal_string("2"),
+                "unitPrice": money("114.00"),
+                "netAmount": money("228.00"),
+            }
+        ),
+        "total": money("228.00"),
+    }
+
+
+def order_draft() -> OrderDraft:
+    return OrderDraft(
+        account_number=ACCOUNT_NUMBER,
+        purchase_order_number=PURCHASE_ORDER,
+        lines=[(SKU, Decimal(2))],
+        requested_delivery_date=date(2026, 12, 15),
+    )
+
+
+class TestPlaceOrder:
+    async def test_order_completed_at_once(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
+        (
+            orders_pact.upon_receiving("a partner's order")
+            .given("a partner with an ERP customer orders products in stock", **partner())
+            .with_request("POST", "/orders")
+            .with_header("Authorization", bearer_token())
+            .with_header("Idempotency-Key", idempotency_key(ORDER_KEY))
+            .with_body(
+                {
+                    "accountNumber": match.str(ACCOUNT_NUMBER),
+                    "purchaseOrderNumber": match.str(PURCHASE_ORDER),
+                    "lines": match.each_like(
+                        {"sku": match.str(SKU), "quantity": decimal_string("2")}
+                    ),
+                    "requestedDeliveryDate": match.date("2026-12-15"),
+                },
+                content_type="application/json",
+            )
+            .will_respond_with(201)
+            .with_body(order_body(), content_type="application/json")
+        )
+        with orders_pact.serve(addr="127.0.0.1") as server:
+            async with orders_at(server.url) as orders:
+                placement = await orders.place_order(
+                    order_draft(),
+                    idempotency_key=ORDER_KEY,
+                    respond_async=False,
+                    identity={"partnerAccountNumber": ACCOUNT_NUMBER},
+                )
+
+        assert not placement.in_background
+        assert placement.order.erp_order_number == "1"
+
+    async def test_order_of_an_unknown_product_is_refused(
+        self, orders_pact: Pact, orders_at: OrdersAt
+    ) -> None:
+        (
+            orders_pact.upon_receiving("a partner's order of a product the ERP does not price")
+            .given("a partner with an ERP customer orders products in stock", **partner())
+            .with_request("POST", "/orders")
+            .with_header("Authorization", bearer_token())
+            .with_header("Idempotency-Key", idempotency_key(ORDER_KEY))
+            .with_body(
+                {
+                    "accountNumber": match.str(ACCOUNT_NUMBER),
+                    "purchaseOrderNumber": match.str(PURCHASE_ORDER),
+                    "lines": match.each_like(
+                        {"sku": match.str("NO-SUCH-SKU"), "quantity": decimal_string("2")}
+                    ),
+                },
+                content_type="application/json",
+            )
+            .will_respond_with(422)
+            .with_body(
+                {
+                    **problem("unknown-product", 422),
+                    "orderId": match.regex(ORDER_ID, regex=ULID),
+                },
+                content_type="application/problem+json",
+            )
+        )
+        draft = OrderDraft(
+            account_number=ACCOUNT_NUMBER,
+            purchase_order_number=PURCHASE_ORDER,
+            lines=[("NO-SUCH-SKU", Decimal(2))],
+        )
+        with orders_pact.serve(addr="127.0.0.1") as server:
+            async with orders_at(server.url) as orders:
+                with pytest.raises(OrderRejected) as refused:
+                    await orders.place_order(
+                        draft,
+                        idempotency_key=ORDER_KEY,
+                        respond_async=False,
+                        identity={"partnerAccountNumber": ACCOUNT_NUMBER},
+                    )
+
+        assert refused.value.slug == "unknown-product"
+
+
+class TestGetOrder:
+    async def test_partner_order(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
+        (
+            orders_pact.upon_receiving("a request for a partner's order")
+            .given("a partner's order was completed", **partner(orderId=ORDER_ID))
+            .with_request("GET", f"/orders/{ORDER_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body(order_body(), content_type="application/json")
+        )
+        with orders_pact.serve(addr="127.0.0.1") as server:
+            async with orders_at(server.url) as orders:
+                order = await orders.get_order(ORDER_ID)
+
+        assert order is not None
+        assert order.account_id == ACCOUNT_ID
+
+    async def test_unknown_order(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
+        (
+            orders_pact.upon_receiving("a request for an order that does not exist")
+            .given("no order has the id", orderId=ORDER_ID)
+            .with_request("GET", f"/orders/{ORDER_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(404)
+            .with_body(problem("order-not-found", 404), content_type="application/problem+json")
+        )
+        with orders_pact.serve(addr="127.0.0.1") as server:
+            async with orders_at(server.url) as orders:
+                order = await orders.get_order(ORDER_ID)
+
+        assert order is None
+
+
+class TestListOrders:
+    async def test_partner_orders_newest_first(
+        self, orders_pact: Pact, orders_at: OrdersAt
+    ) -> None:
+        (
+            orders_pact.upon_receiving("a request for a partner's orders")
+            .given("a partner's order was completed", **partner(orderId=ORDER_ID))
+            .with_request("GET", "/orders")
+            .with_query_parameter("accountId", ACCOUNT_ID)
+            .with_query_parameter("limit", "20")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body(
+                {"items": match.each_like(order_body()), "nextCursor": None},
+                content_type="application/json",
+            )
+        )
+        with orders_pact.serve(addr="127.0.0.1") as server:
+            async with orders_at(server.url) as orders:
+                listing = await orders.list_orders(
+                    account_id=ACCOUNT_ID, status=None, limit=20, cursor=None
+                )
+
+        assert [order.order_id for order in listing.items] == [ORDER_ID]
