@@ -12,7 +12,7 @@ SYNCED := $(VENV)/.synced
 MEMBER_PROJECTS := $(wildcard */pyproject.toml */*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format contracts bench clean distclean setup
+.PHONY: run test lint format contracts chaos bench clean distclean setup
 
 setup: $(SYNCED)
 
@@ -46,6 +46,14 @@ test: lint
 contracts: $(SYNCED)
 	TRIVIUM_CONTRACTS_UPDATE=1 $(PY) -m pytest -q -m contract $(PYTEST_ARGS)
 	$(PY) -m pytest -m contract $(PYTEST_ARGS)
+
+# The long fault scenarios (CI runs short ones inside `make test`): 500 orders, 50 worker kills,
+# more generated requests per operation. TRIVIUM_CHAOS_SEED=<n> replays a run's dice.
+chaos: $(SYNCED)
+	TRIVIUM_CHAOS_ORDERS=$${TRIVIUM_CHAOS_ORDERS:-500} TRIVIUM_CHAOS_KILLS=$${TRIVIUM_CHAOS_KILLS:-50} \
+	  TRIVIUM_FUZZ_EXAMPLES=$${TRIVIUM_FUZZ_EXAMPLES:-50} \
+	  $(PY) -m pytest tests/test_faults.py tests/test_hostile_input.py::TestGeneratedRequests \
+	  --timeout=3600 $(PYTEST_ARGS)
 
 bench: $(SYNCED)
 	$(PY) bench/run.py

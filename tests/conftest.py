@@ -1,0 +1,877 @@
+"""The reliability and security suite's stack, its service registry and its summary table.
+
+Every Trivium service the suite checks is one `ServiceSpec` in `SERVICES`: how to start it, the
+audience of its service tokens, what it needs in its environment, the identity the gateway would
+sign in for it, and whether it serves an OpenAPI document. A service whose package is not in this
+build yet is skipped by name, so a new service joins every security, hostile-input and restart test
+with one line here.
+
+The suite runs its own fresh system stack (emulators and System APIs), so that injected faults,
+exhausted API budgets and fuzzed writes never touch the data other test folders assert on. All of
+its services keep their state in Redis database 15 (their keys are prefixed by service); the
+Redis-restart scenario starts a private, persistent redis-server of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import pytest
+import pytest_asyncio
+import redis
+
+from trivium.redis_discovery import RedisEndpoint, free_port
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.services import RunningService, start_service
+from trivium.testing.stack import (
+    ADMIN_TOKEN,
+    SAP_USER,
+    SERVICE_TOKEN_SECRET,
+    SystemStack,
+    redis_db,
+    start_all,
+    start_system_stack,
+)
+
+SUITE_DB = 15
+SAP_PASSWORD = SAP_USER[1]
+SALESFORCE_CLIENT_SECRET = "trivium-demo-secret"
+GATEWAY_ISSUER = "gateway"
+# Generous: on a loaded CI machine a service's imports alone can take many seconds.
+START_SECONDS = 90.0
+# The dice of the fault scenarios; printed with the summary, so a run can be replayed.
+CHAOS_SEED = int(os.environ.get("TRIVIUM_CHAOS_SEED", str(random.SystemRandom().randrange(10**6))))
+# Short waits, so that retries, reclaims and the watchdog happen within a test.
+FAST_ORDERS = {
+    "QUOTE_TO_ORDER_RETRY_DELAYS_SECONDS": "[0.3, 0.6, 1.0, 2.0]",
+    "QUOTE_TO_ORDER_QUEUE_VISIBILITY_TIMEOUT_SECONDS": "2",
+    "QUOTE_TO_ORDER_ORDER_LOCK_SECONDS": "1",
+    "QUOTE_TO_ORDER_WATCHDOG_SECONDS": "3",
+    "QUOTE_TO_ORDER_WAKE_UP_POLL_SECONDS": "0.05",
+}
+
+Tier = Literal["system", "process", "experience"]
+Urls = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service under test: how it starts, how it is called, and what it promises."""
+
+    name: str
+    package: str
+    tier: Tier
+    env: Callable[[Urls], dict[str, str]] = lambda urls: {}
+    # Claims the gateway signs into the service token of an authenticated consumer.
+    identity: Mapping[str, str] = field(default_factory=dict)
+    # Claims naming another consumer, for isolation (BOLA) checks; empty: no consumer scoping.
+    other_identity: Mapping[str, str] = field(default_factory=dict)
+    openapi: bool = True
+    # A standalone worker module, run as its own process (the API process then runs no workers).
+    worker: str | None = None
+    # Redis database of the service on the private server of the Redis-restart scenario.
+    restart_db: int = 0
+    # Environment that runs the workers inside the API process (where no worker process runs).
+    in_process_workers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def app_factory(self) -> str:
+        return f"{self.package}.main:create_app"
+
+    @property
+    def audience(self) -> str:
+        return self.name
+
+    def is_built(self) -> bool:
+        """Whether this build has the service (its composition root imports)."""
+        try:
+            module = importlib.import_module(f"{self.package}.main")
+        except ImportError:
+            return False
+        return callable(getattr(module, "create_app", None))
+
+
+def _quote_to_order_env(urls: Urls) -> dict[str, str]:
+    return {
+        "QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL": urls["salesforce-system"],
+        "QUOTE_TO_ORDER_ERP_SYSTEM_URL": urls["erp-system"],
+        # The API process only takes orders; its standalone worker (killed by tests) runs them.
+        "QUOTE_TO_ORDER_WORKERS": "0",
+        **FAST_ORDERS,
+    }
+
+
+def _system_urls(prefix: str) -> Callable[[Urls], dict[str, str]]:
+    def env(urls: Urls) -> dict[str, str]:
+        return {
+            f"{prefix}_SALESFORCE_SYSTEM_URL": urls["salesforce-system"],
+            f"{prefix}_ERP_SYSTEM_URL": urls["erp-system"],
+        }
+
+    return env
+
+
+def _mobile_env(urls: Urls) -> dict[str, str]:
+    return {
+        **_system_urls("MOBILE")(urls),
+        "MOBILE_QUOTE_TO_ORDER_URL": urls.get("quote-to-order", ""),
+        "MOBILE_CREATE_CUSTOMER_URL": urls.get("create-customer", ""),
+    }
+
+
+def _partner_portal_env(urls: Urls) -> dict[str, str]:
+    return {
+        **_system_urls("PARTNER_PORTAL")(urls),
+        "PARTNER_PORTAL_QUOTE_TO_ORDER_URL": urls.get("quote-to-order", ""),
+    }
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("salesforce-system", "salesforce_system", "system"),
+    ServiceSpec("erp-system", "erp_system", "system"),
+    ServiceSpec(
+        "quote-to-order",
+        "quote_to_order_process",
+        "process",
+        _quote_to_order_env,
+        worker="quote_to_order_process.worker",
+        restart_db=1,
+        in_process_workers={"QUOTE_TO_ORDER_WORKERS": "2"},
+    ),
+    ServiceSpec(
+        "create-customer",
+        "create_customer_process",
+        "process",
+        _system_urls("CREATE_CUSTOMER"),
+        restart_db=2,
+    ),
+    ServiceSpec(
+        "customer-sync",
+        "customer_sync_process",
+        "process",
+        _system_urls("CUSTOMER_SYNC"),
+        restart_db=3,
+    ),
+    ServiceSpec(
+        "mobile-experience",
+        "mobile_experience",
+        "experience",
+        _mobile_env,
+        identity={"salesforceUsername": "anna.becker@trivium.demo", "plan": "internal"},
+        restart_db=4,
+    ),
+    ServiceSpec(
+        "partner-portal-experience",
+        "partner_portal_experience",
+        "experience",
+        _partner_portal_env,
+        identity={"partnerAccountNumber": "P-1001", "consumer": "partner-nordwind", "plan": "gold"},
+        other_identity={
+            "partnerAccountNumber": "P-1002",
+            "consumer": "partner-alpen",
+            "plan": "silver",
+        },
+        restart_db=5,
+    ),
+)
+BUILT = tuple(spec for spec in SERVICES if spec.is_built())
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`service` arguments run once per registry entry; entries not in this build are skipped."""
+    if "service" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("services")
+    wanted = marker.kwargs if marker else {}
+    params = [
+        pytest.param(
+            spec,
+            id=spec.name,
+            marks=()
+            if spec in BUILT
+            else pytest.mark.skip(reason=f"{spec.package} is not in this build"),
+        )
+        for spec in SERVICES
+        if matches(spec, wanted)
+    ]
+    metafunc.parametrize("service", params)
+
+
+def matches(spec: ServiceSpec, wanted: Mapping[str, Any]) -> bool:
+    """`@pytest.mark.services(tier=("process",), openapi=True)`: a tuple lists allowed values,
+    a bool asks whether the field is set."""
+    for name, value in wanted.items():
+        have = getattr(spec, name)
+        if isinstance(value, tuple) and have not in value:
+            return False
+        if isinstance(value, bool) and bool(have) != value:
+            return False
+    return True
+
+
+# The suite's tallies, printed at the end of the run.
+
+
+@dataclass
+class ScenarioTally:
+    scenario: str
+    submitted: int = 0
+    completed: int = 0
+    dead_lettered: int = 0
+    duplicated: int = 0
+    lost: int = 0
+
+
+@dataclass
+class Scoreboard:
+    scenarios: list[ScenarioTally] = field(default_factory=list)
+    fuzz: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def scenario(self, name: str) -> ScenarioTally:
+        tally = ScenarioTally(name)
+        self.scenarios.append(tally)
+        return tally
+
+    def record_fuzz(self, service: str, *, cases: int, failures: int) -> None:
+        self.fuzz[service] = (cases, failures)
+
+
+SCOREBOARD = pytest.StashKey[Scoreboard]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "services(**fields): run a `service` test for the matching registry entries"
+    )
+    config.stash[SCOREBOARD] = Scoreboard()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    board = config.stash.get(SCOREBOARD, None)
+    if board is None or not (board.scenarios or board.fuzz):
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("reliability summary")
+    if board.scenarios:
+        header = ("scenario", "submitted", "completed", "dead-lettered", "duplicated", "lost")
+        width = max(len(header[0]), *(len(t.scenario) for t in board.scenarios))
+        write(f"{header[0]:<{width}}  " + "  ".join(f"{h:>13}" for h in header[1:]))
+        for t in board.scenarios:
+            numbers = (t.submitted, t.completed, t.dead_lettered, t.duplicated, t.lost)
+            write(f"{t.scenario:<{width}}  " + "  ".join(f"{n:>13}" for n in numbers))
+    if board.fuzz:
+        write("")
+        width = max(len("service"), *(len(name) for name in board.fuzz))
+        write(f"{'service':<{width}}  {'schemathesis cases':>18}  {'failures':>8}")
+        for name, (cases, failures) in board.fuzz.items():
+            write(f"{name:<{width}}  {cases:>18}  {failures:>8}")
+    write(f"chaos seed {CHAOS_SEED} (TRIVIUM_CHAOS_SEED replays it)")
+
+
+@pytest.fixture
+def scoreboard(request: pytest.FixtureRequest) -> Scoreboard:
+    return request.config.stash[SCOREBOARD]
+
+
+# The running suite.
+
+
+def sign(audience: str, *, issuer: str = GATEWAY_ISSUER, **claims: Any) -> str:
+    """A valid service token for `audience`, signed with the stack's secret."""
+    return ServiceTokenIssuer(issuer=issuer, secret=SERVICE_TOKEN_SECRET).token_for(
+        audience, claims=claims or None
+    )
+
+
+def token_for(spec: ServiceSpec, *, identity: Mapping[str, str] | None = None) -> str:
+    """The token the tier above would send: the gateway's, with its consumer, for experience
+    APIs; a plain service token otherwise."""
+    claims = spec.identity if identity is None else identity
+    return sign(spec.audience, **claims)
+
+
+# Forks worker processes from one that has imported the worker module already, so that a test can
+# kill and restart a worker many times without paying the import each time. SIGCHLD is ignored so
+# the kernel reaps killed children at once.
+ZYGOTE = """
+import importlib, os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+module = importlib.import_module(sys.argv[1])
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        log = os.open(line.strip(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        try:
+            module.main()
+        finally:
+            os._exit(0)
+    print(pid, flush=True)
+"""
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@dataclass
+class Worker:
+    """A standalone worker process that tests may kill (SIGKILL) and start again."""
+
+    module: str
+    env: Mapping[str, str]
+    log_dir: Path
+    zygote: subprocess.Popen[str] | None = None
+    pid: int | None = None
+    starts: int = 0
+
+    def start(self) -> None:
+        if self.pid is not None and is_alive(self.pid):
+            return
+        if self.zygote is None:
+            self.zygote = subprocess.Popen(
+                [sys.executable, "-c", ZYGOTE, self.module],
+                env={**os.environ, "TRIVIUM_LOG_FORMAT": "text", **self.env},
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        assert self.zygote.stdin is not None
+        assert self.zygote.stdout is not None
+        self.starts += 1
+        self.zygote.stdin.write(f"{self.log_path(self.starts)}\n")
+        self.zygote.stdin.flush()
+        self.pid = int(self.zygote.stdout.readline())
+
+    def log_path(self, start: int) -> Path:
+        return self.log_dir / f"{self.module}-{start}.log"
+
+    async def started(self, *, within: float = 20.0) -> None:
+        """Wait until the current process consumes its queue."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if self.pid is None or not is_alive(self.pid):
+                raise AssertionError(f"worker {self.pid} exited:\n{self.log_tail()}")
+            if "queue.consumer.started" in self.log_text():
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"worker {self.pid} did not start:\n{self.log_tail()}")
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path(self.starts).read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self) -> str:
+        return self.log_text()[-4000:]
+
+    def all_logs(self) -> str:
+        """What every process this worker ran has written."""
+        return "".join(
+            self.log_path(start).read_text(errors="replace") for start in range(1, self.starts + 1)
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when a container is OOM-killed."""
+        self._signal(signal.SIGKILL, wait=5)
+
+    def stop(self) -> None:
+        """SIGTERM: the worker finishes its orders and exits."""
+        self._signal(signal.SIGTERM, wait=35)
+        if self.pid is not None and is_alive(self.pid):
+            self.kill()
+
+    def close(self) -> None:
+        self.stop()
+        if self.zygote is not None:
+            for pipe in (self.zygote.stdin, self.zygote.stdout):
+                if pipe is not None:
+                    pipe.close()
+            self.zygote.kill()
+            self.zygote.wait()
+            self.zygote = None
+
+    def _signal(self, signum: int, *, wait: float) -> None:
+        if self.pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+        deadline = time.monotonic() + wait
+        while is_alive(self.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+@dataclass
+class Suite:
+    """The fresh system stack plus every built process and experience API, started on it."""
+
+    system: SystemStack
+    services: dict[str, RunningService]
+    workers: dict[str, Worker]
+    log_dir: Path
+    planned: dict[str, str] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    def env_of(self, spec: ServiceSpec, *, redis_url: str) -> dict[str, str]:
+        """A service's environment against this stack, keeping its state at `redis_url`."""
+        urls = {
+            **self.planned,
+            **{name: service.url for name, service in self.services.items()},
+        }
+        return {**self.system.service_env(db=SUITE_DB), "REDIS_URL": redis_url, **spec.env(urls)}
+
+    def client(self, name: str, *, identity: Mapping[str, str] | None = None) -> httpx.AsyncClient:
+        """A client of a service under test, with the token its caller would send."""
+        spec = spec_named(name)
+        return httpx.AsyncClient(
+            base_url=self.url(name),
+            headers={"Authorization": f"Bearer {token_for(spec, identity=identity)}"},
+            timeout=30,
+        )
+
+    def token(self, name: str) -> str:
+        """The token the caller of a service under test would send."""
+        return token_for(spec_named(name))
+
+    def operator(self, name: str) -> httpx.AsyncClient:
+        """A client of a process API carrying the operator role."""
+        token = sign(name, issuer="operations-console", roles=["operator"])
+        return httpx.AsyncClient(
+            base_url=self.url(name), headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
+    def log_files(self) -> list[Path]:
+        return sorted(self.log_dir.glob("*.log"))
+
+
+def spec_named(name: str) -> ServiceSpec:
+    [spec] = [spec for spec in SERVICES if spec.name == name]
+    return spec
+
+
+def start_services(suite: Suite, specs: list[ServiceSpec], *, redis_url: str) -> None:
+    """Start services concurrently on the suite's stack; ports are chosen first, so that each
+    one's environment can name the others."""
+    ports = {spec.name: free_port() for spec in specs}
+    for name, port in ports.items():
+        suite.planned[name] = f"http://127.0.0.1:{port}"
+    started = start_all(
+        [
+            {
+                "app_factory": spec.app_factory,
+                "name": spec.name,
+                "port": ports[spec.name],
+                "env": suite.env_of(spec, redis_url=redis_url),
+                "timeout": START_SECONDS,
+            }
+            for spec in specs
+        ],
+        log_dir=suite.log_dir,
+    )
+    for spec, service in zip(specs, started, strict=True):
+        suite.services[spec.name] = service
+        if spec.worker:
+            worker = Worker(spec.worker, suite.env_of(spec, redis_url=redis_url), suite.log_dir)
+            worker.start()
+            suite.workers[spec.name] = worker
+
+
+@pytest.fixture(scope="session")
+def suite(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Suite]:
+    """A fresh system stack and the built services on it, for the whole session."""
+    suite_redis = redis_db(redis_endpoint.url, SUITE_DB)
+    client = redis.Redis.from_url(suite_redis)
+    client.flushdb()
+    client.close()
+    log_dir = trivium_run_dir / "reliability-logs"
+    system = start_system_stack(
+        log_dir=log_dir, redis_url=redis_endpoint.url, system_env={"REDIS_URL": suite_redis}
+    )
+    suite = Suite(
+        system,
+        {"salesforce-system": system.sf_system, "erp-system": system.erp_system},
+        {},
+        log_dir,
+    )
+    try:
+        upper_tiers = [spec for spec in BUILT if spec.tier != "system"]
+        start_services(suite, upper_tiers, redis_url=suite_redis)
+        yield suite
+    finally:
+        for worker in suite.workers.values():
+            worker.close()
+        for name, service in reversed(suite.services.items()):
+            if name not in ("salesforce-system", "erp-system"):
+                service.stop()
+        system.stop()
+
+
+@pytest_asyncio.fixture
+async def sf_admin(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
+    """The suite's Salesforce emulator admin API; faults are cleared after each test."""
+    async with suite.system.sf_admin() as admin:
+        yield admin
+        await admin.delete("/chaos")
+
+
+@pytest_asyncio.fixture
+async def s4_admin(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
+    """The suite's S/4HANA emulator admin API; faults are cleared after each test."""
+    async with suite.system.s4_admin() as admin:
+        yield admin
+        await admin.delete("/chaos")
+
+
+@pytest.fixture
+def signer() -> Callable[..., str]:
+    """`signer(audience, issuer=..., **claims)`: a token signed with the stack's secret."""
+    return sign
+
+
+@pytest.fixture
+def configured_secrets() -> dict[str, str]:
+    """Every secret the suite configures, by what it is: none may ever reach a log line."""
+    return {
+        "service token secret": SERVICE_TOKEN_SECRET,
+        "emulator admin token": ADMIN_TOKEN,
+        "SAP password": SAP_PASSWORD,
+        "Salesforce client secret": SALESFORCE_CLIENT_SECRET,
+        "partner API key": "demo-gold-7f3a91c2e4b85d06",
+        "mobile JWT secret": "trivium-mobile-demo-jwt-secret-change-me-0001",
+    }
+
+
+# Orders through quote-to-order, and what the two systems hold for them.
+
+ORDER_PARTNERS = (("P-1001", "1000001"), ("P-1002", "1000002"), ("P-1003", "1000003"))
+ORDER_SKUS = ("MAT-0002", "MAT-0003", "MAT-0004", "MAT-0006")
+PLANT = "1010"
+DATA = "/services/data/v62.0"
+TERMINAL = frozenset({"completed", "failed"})
+
+
+@dataclass
+class Audit:
+    """Each order's outcome, checked against both systems."""
+
+    completed: set[str] = field(default_factory=set)
+    dead_lettered: set[str] = field(default_factory=set)
+    duplicated: set[str] = field(default_factory=set)
+    lost: dict[str, str] = field(default_factory=dict)
+
+
+class OrderDesk:
+    """Places direct partner orders and reads back what the ERP and the CRM hold for them."""
+
+    def __init__(
+        self,
+        orders: httpx.AsyncClient,
+        operator: httpx.AsyncClient,
+        org: httpx.AsyncClient,
+        sap: httpx.AsyncClient,
+    ) -> None:
+        self.orders = orders
+        self.operator = operator
+        self.org = org
+        self.sap = sap
+        self.run = f"R{random.SystemRandom().randrange(16**8):08X}"
+        self.placed: dict[str, str] = {}
+
+    def reference(self, number: int, scenario: str) -> str:
+        return f"{scenario}-{self.run}-{number:05d}"
+
+    def body(self, reference: str, number: int) -> dict[str, Any]:
+        account, _ = ORDER_PARTNERS[number % len(ORDER_PARTNERS)]
+        return {
+            "accountNumber": account,
+            "purchaseOrderNumber": reference,
+            "lines": [
+                {"sku": ORDER_SKUS[(number + line) % len(ORDER_SKUS)], "quantity": "1"}
+                for line in range(1 + number % 2)
+            ],
+        }
+
+    def on(self, orders: httpx.AsyncClient, operator: httpx.AsyncClient) -> OrderDesk:
+        """The same desk and systems, placing orders on another quote-to-order instance."""
+        desk = OrderDesk(orders, operator, self.org, self.sap)
+        desk.run = self.run
+        return desk
+
+    async def place(self, number: int, scenario: str, *, wait: bool = False) -> httpx.Response:
+        """Submit one order (async mode unless `wait`); an acknowledged one is remembered."""
+        reference = self.reference(number, scenario)
+        headers = {"Idempotency-Key": f"{reference}-key"}
+        if not wait:
+            headers["Prefer"] = "respond-async"
+        response = await self.orders.post(
+            "/orders", json=self.body(reference, number), headers=headers
+        )
+        if response.status_code in (201, 202):
+            self.placed[response.json()["orderId"]] = reference
+        return response
+
+    async def state(self, order_id: str) -> dict[str, Any] | None:
+        """The order's status resource (None while the service asks to retry later)."""
+        response = await self.orders.get(f"/orders/{order_id}")
+        if response.status_code == 503 and "retry-after" in response.headers:
+            return None
+        assert response.status_code == 200, response.text
+        state: dict[str, Any] = response.json()
+        return state
+
+    async def settle(
+        self, order_ids: list[str], *, within: float, parked: Mapping[str, str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Poll until every order is completed, failed or dead-lettered, or time runs out. An
+        order in `parked` (id -> its `updatedAt` when it was replayed) only counts as
+        dead-lettered once it has been dead-lettered again since."""
+        parked = parked or {}
+        states: dict[str, dict[str, Any]] = {}
+        pending = set(order_ids)
+        gate = asyncio.Semaphore(16)
+
+        async def poll(order_id: str) -> None:
+            async with gate:
+                state = await self.state(order_id)
+                if state is not None:
+                    states[order_id] = state
+
+        deadline = time.monotonic() + within
+        while pending and time.monotonic() < deadline:
+            await asyncio.gather(*(poll(order_id) for order_id in pending))
+            pending = {
+                order_id
+                for order_id in pending
+                if order_id not in states
+                or (
+                    states[order_id]["status"] not in TERMINAL
+                    and not (
+                        states[order_id]["deadLettered"]
+                        and states[order_id]["updatedAt"] != parked.get(order_id)
+                    )
+                )
+            }
+            if pending:
+                await asyncio.sleep(0.2)
+        return states
+
+    async def dead_letters(self) -> dict[str, dict[str, Any]]:
+        """Dead letters of the orders placed by this desk, by order id."""
+        letters: dict[str, dict[str, Any]] = {}
+        cursor: str | None = None
+        while True:
+            params = {"limit": "200", **({"cursor": cursor} if cursor else {})}
+            response = await self.operator.get("/dead-letters", params=params)
+            response.raise_for_status()
+            page = response.json()
+            for letter in page["items"]:
+                if letter["orderId"] in self.placed:
+                    letters[letter["orderId"]] = letter
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return letters
+
+    async def replay(self, letters: dict[str, dict[str, Any]]) -> dict[str, str]:
+        """Replay the dead letters; returns each order's `updatedAt` from before the replay."""
+        parked = {}
+        for order_id in letters:
+            state = await self.state(order_id)
+            assert state is not None
+            parked[order_id] = state["updatedAt"]
+        for letter in letters.values():
+            response = await self.operator.post(f"/dead-letters/{letter['id']}/replay")
+            assert response.status_code == 202, response.text
+        return parked
+
+    async def erp_orders(self, scenario: str) -> dict[str, list[str]]:
+        """The ERP's sales order numbers by customer reference, for this run's scenario."""
+        found: dict[str, list[str]] = {}
+        prefix = f"{scenario}-{self.run}-"
+        url: str | None = "/API_SALES_ORDER_SRV/A_SalesOrder"
+        params: dict[str, str] | None = {
+            "$filter": f"startswith(PurchaseOrderByCustomer,'{prefix}')",
+            "$select": "SalesOrder,PurchaseOrderByCustomer",
+            "$top": "100000",
+        }
+        while url:
+            response = await self.sap.get(url, params=params)
+            response.raise_for_status()
+            document = response.json()["d"]
+            for row in document["results"]:
+                found.setdefault(row["PurchaseOrderByCustomer"], []).append(row["SalesOrder"])
+            url, params = document.get("__next"), None
+        return found
+
+    async def crm_orders(self, scenario: str) -> dict[str, int]:
+        """How many CRM orders carry each ERP order number, for this run's scenario."""
+        counts: dict[str, int] = {}
+        soql = (
+            f"SELECT ERP_Order_Number__c FROM Order WHERE PoNumber LIKE '{scenario}-{self.run}-%'"
+        )
+        response = await self.org.get(f"{DATA}/query", params={"q": soql})
+        while True:
+            response.raise_for_status()
+            page = response.json()
+            for row in page["records"]:
+                number = row["ERP_Order_Number__c"]
+                counts[number] = counts.get(number, 0) + 1
+            if page.get("done", True):
+                return counts
+            response = await self.org.get(page["nextRecordsUrl"])
+
+    async def audit(
+        self,
+        scenario: str,
+        order_ids: list[str],
+        *,
+        within: float,
+        parked: Mapping[str, str] | None = None,
+    ) -> Audit:
+        """Settle the orders, then check each against both systems and the dead letters."""
+        states = await self.settle(order_ids, within=within, parked=parked)
+        letters = await self.dead_letters()
+        erp = await self.erp_orders(scenario)
+        crm = await self.crm_orders(scenario)
+        audit = Audit()
+        for order_id in order_ids:
+            reference = self.placed[order_id]
+            if order_id not in states:
+                audit.lost[order_id] = f"{reference}: its status could not be read"
+                continue
+            state = states[order_id]
+            numbers = erp.get(reference, [])
+            crm_count = sum(crm.get(number, 0) for number in numbers)
+            if len(numbers) > 1 or crm_count > 1:
+                audit.duplicated.add(order_id)
+            elif state["status"] == "completed" and (len(numbers), crm_count) == (1, 1):
+                assert state["erpOrderNumber"] == numbers[0], state
+                audit.completed.add(order_id)
+            elif order_id in letters and letters[order_id]["errorMessage"]:
+                audit.dead_lettered.add(order_id)
+            else:
+                audit.lost[order_id] = (
+                    f"{reference}: status {state['status']}, step {state['step']}, "
+                    f"{len(numbers)} ERP and {crm_count} CRM orders, failure {state['failure']}, "
+                    f"last error {state['lastError']}"
+                )
+        return audit
+
+
+async def raise_credit_limits(sap: httpx.AsyncClient) -> None:
+    """Credit limits no scenario can exhaust, for the partners the scenarios order for."""
+    base = "/API_CRDTMBUSINESSPARTNER"
+    token = (await sap.get(f"{base}/", headers={"x-csrf-token": "Fetch"})).headers["x-csrf-token"]
+    for _, customer in ORDER_PARTNERS:
+        response = await sap.patch(
+            f"{base}/CreditManagementAccount(BusinessPartner='{customer}',CreditSegment='1000')",
+            json={"CreditLimitAmount": "999999999.000"},
+            headers={"x-csrf-token": token, "If-Match": "*"},
+        )
+        response.raise_for_status()
+
+
+@pytest_asyncio.fixture
+async def order_desk(suite: Suite) -> AsyncIterator[OrderDesk]:
+    """Orders through the suite's quote-to-order, with room in credit and stock for all."""
+    system = suite.system
+    async with (
+        suite.client("quote-to-order") as orders,
+        suite.operator("quote-to-order") as operator,
+        system.salesforce_org() as org,
+        system.sap_odata() as sap,
+        system.s4_admin() as s4_admin,
+    ):
+        await raise_credit_limits(sap)
+        for sku in ORDER_SKUS:
+            response = await s4_admin.put(f"/stock/{sku}/{PLANT}", json={"quantity": "10000000"})
+            response.raise_for_status()
+        yield OrderDesk(orders, operator, org, sap)
+
+
+@pytest.fixture
+def rng(request: pytest.FixtureRequest) -> random.Random:
+    """This test's dice, replayable from the seed printed in the summary."""
+    return random.Random(f"{CHAOS_SEED}-{request.node.name}")
+
+
+@pytest.fixture
+def built_services() -> list[ServiceSpec]:
+    """The registry entries this build has."""
+    return list(BUILT)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test that used the suite shows the services' tracebacks with its report."""
+    report = yield
+    suite = getattr(item, "funcargs", {}).get("suite")
+    if report.failed and isinstance(suite, Suite):
+        for path in suite.log_files():
+            text = path.read_text(errors="replace")
+            if "Traceback" in text:
+                start = text.rindex("Traceback")
+                report.sections.append((f"log of {path.name}", text[start - 2000 : start + 4000]))
+    return report
+
+
+# The local gateway in front of the suite's experience APIs (when this build has it).
+
+GATEWAY_PACKAGE = "trivium_gateway"
+KONG_CONFIG = Path(__file__).resolve().parents[1] / "gateway" / "kong.yml"
+# kong.yml's upstreams, by the registry name of the service at each.
+KONG_UPSTREAMS = {
+    "http://127.0.0.1:8101": "mobile-experience",
+    "http://127.0.0.1:8102": "partner-portal-experience",
+}
+
+
+@pytest.fixture(scope="session")
+def gateway(suite: Suite) -> Iterator[RunningService]:
+    """The local gateway running the repository's kong.yml, its upstreams pointed at the suite."""
+    try:
+        importlib.import_module(f"{GATEWAY_PACKAGE}.main")
+    except ImportError:
+        pytest.skip("the gateway is not in this build")
+    missing = [name for name in KONG_UPSTREAMS.values() if name not in suite.services]
+    if missing:
+        pytest.skip(f"the gateway's upstreams {missing} are not in this build")
+    config = KONG_CONFIG.read_text()
+    for kong_url, name in KONG_UPSTREAMS.items():
+        config = config.replace(kong_url, suite.url(name))
+    rendered = suite.log_dir / "kong.yml"
+    rendered.write_text(config)
+    service = start_service(
+        f"{GATEWAY_PACKAGE}.main:create_app",
+        name="gateway",
+        log_dir=suite.log_dir,
+        timeout=START_SECONDS,
+        env={
+            **suite.system.service_env(db=SUITE_DB),
+            "GATEWAY_CONFIG_PATH": str(rendered),
+            "GATEWAY_PLUGIN_MODE": "in-process",
+        },
+    )
+    yield service
+    service.stop()

@@ -1,0 +1,395 @@
+"""Fault scenarios against the running stack: flaky backends, killed workers, a restarted Redis
+and an exhausted Salesforce API budget. Each scenario records what it submitted and how every
+order ended (completed exactly once in both systems, dead-lettered with its reason, duplicated,
+lost) in the run's summary table; duplicated and lost must stay at zero.
+
+Sizes come from `TRIVIUM_CHAOS_ORDERS` and `TRIVIUM_CHAOS_KILLS` (CI's short run by default;
+`make chaos` runs the long one) and the dice from `TRIVIUM_CHAOS_SEED`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from trivium.redis_discovery import answers_ping, free_port
+from trivium.testing.services import RunningService
+from trivium.testing.stack import start_all
+
+CHAOS_ORDERS = int(os.environ.get("TRIVIUM_CHAOS_ORDERS", "60"))
+CHAOS_KILLS = int(os.environ.get("TRIVIUM_CHAOS_KILLS", "20"))
+PROBLEM_JSON = "application/problem+json"
+# Generous: on a loaded CI machine a service's imports alone can take many seconds.
+START_SECONDS = 90.0
+# Settling budget per order on top of a fixed allowance (retries wait up to a few seconds each).
+SETTLE_SECONDS = 30 + CHAOS_ORDERS * 0.25
+
+
+async def place_all(
+    desk: Any,
+    numbers: range,
+    scenario: str,
+    *,
+    at_once: int,
+    pace: float = 0.0,
+    retries: int = 0,
+) -> list[httpx.Response]:
+    """Submit orders, `at_once` in flight, optionally `pace` seconds apart; a 503 is retried
+    after its Retry-After (with the same Idempotency-Key) up to `retries` times, as a client
+    does."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(number: int) -> httpx.Response:
+        async with gate:
+            response: httpx.Response = await desk.place(number, scenario)
+            for _ in range(retries):
+                if response.status_code != 503:
+                    break
+                await asyncio.sleep(min(float(response.headers["retry-after"]), 2.0))
+                response = await desk.place(number, scenario)
+            if pace:
+                await asyncio.sleep(pace)
+            return response
+
+    return list(await asyncio.gather(*(one(number) for number in numbers)))
+
+
+def assert_acknowledged(responses: list[httpx.Response]) -> None:
+    refused = [
+        f"{r.status_code} {r.text[:200]}" for r in responses if r.status_code not in (201, 202)
+    ]
+    assert refused == []
+
+
+def record(scoreboard: Any, name: str, submitted: int, audit: Any, *, dead_lettered: int) -> None:
+    tally = scoreboard.scenario(name)
+    tally.submitted = submitted
+    tally.completed = len(audit.completed)
+    tally.dead_lettered = dead_lettered
+    tally.duplicated = len(audit.duplicated)
+    tally.lost = len(audit.lost)
+
+
+async def replay_and_audit(desk: Any, scenario: str, order_ids: list[str], audit: Any) -> Any:
+    """Replay the scenario's dead letters (their cause has passed) and audit again."""
+    letters = await desk.dead_letters()
+    parked = await desk.replay({order_id: letters[order_id] for order_id in audit.dead_lettered})
+    return await desk.audit(scenario, order_ids, within=SETTLE_SECONDS, parked=parked)
+
+
+@pytest.mark.chaos
+@pytest.mark.slow
+class TestOrdersWhileBackendsFail:
+    @pytest.mark.asyncio
+    @pytest.mark.timeout(max(120, CHAOS_ORDERS * 3))
+    async def test_each_order_completes_once_in_both_systems_or_is_dead_lettered(
+        self,
+        suite: Any,
+        order_desk: Any,
+        sf_admin: httpx.AsyncClient,
+        s4_admin: httpx.AsyncClient,
+        scoreboard: Any,
+    ) -> None:
+        erp_faults = {"error_rate": 0.3, "jitter_ms": 200}
+        crm_faults = {"error_rate": 0.1, "error_codes": ["UNABLE_TO_LOCK_ROW"]}
+        (await s4_admin.put("/chaos", json=erp_faults)).raise_for_status()
+        (await sf_admin.put("/chaos", json=crm_faults)).raise_for_status()
+        try:
+            responses = await place_all(order_desk, range(CHAOS_ORDERS), "FLAKY", at_once=8)
+            # The faults stay on while the first retries run.
+            await asyncio.sleep(2)
+        finally:
+            (await s4_admin.delete("/chaos")).raise_for_status()
+            (await sf_admin.delete("/chaos")).raise_for_status()
+        assert_acknowledged(responses)
+        order_ids = [response.json()["orderId"] for response in responses]
+
+        audit = await order_desk.audit("FLAKY", order_ids, within=SETTLE_SECONDS)
+        dead_lettered = len(audit.dead_lettered)
+        assert (audit.duplicated, audit.lost) == (set(), {})
+        final = await replay_and_audit(order_desk, "FLAKY", order_ids, audit)
+        record(scoreboard, "backends failing", len(order_ids), final, dead_lettered=dead_lettered)
+        assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
+        assert len(final.completed) == len(order_ids)
+
+    @pytest.mark.asyncio
+    async def test_orders_outlasting_their_retries_are_dead_lettered_then_replayed(
+        self, order_desk: Any, s4_admin: httpx.AsyncClient, scoreboard: Any
+    ) -> None:
+        # Every ERP write fails (reads, which the audit makes too, still answer).
+        down = {"error_rate": 1.0, "methods": ["POST", "PUT", "PATCH", "MERGE", "DELETE"]}
+        (await s4_admin.put("/chaos", json=down)).raise_for_status()
+        try:
+            responses = await place_all(order_desk, range(8), "PARKED", at_once=4)
+            assert_acknowledged(responses)
+            order_ids = [response.json()["orderId"] for response in responses]
+            parked = await order_desk.audit("PARKED", order_ids, within=SETTLE_SECONDS)
+        finally:
+            (await s4_admin.delete("/chaos")).raise_for_status()
+        assert parked.dead_lettered == set(order_ids), parked.lost
+        letters = await order_desk.dead_letters()
+        reasons = {letters[order_id]["errorMessage"] for order_id in order_ids}
+        assert all("unavailable" in reason for reason in reasons), reasons
+        assert await order_desk.erp_orders("PARKED") == {}
+
+        final = await replay_and_audit(order_desk, "PARKED", order_ids, parked)
+        record(scoreboard, "ERP down past retries", len(order_ids), final, dead_lettered=8)
+        assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
+        assert final.completed == set(order_ids)
+
+
+@pytest.mark.chaos
+@pytest.mark.slow
+class TestWorkerKilled:
+    @pytest.mark.asyncio
+    @pytest.mark.timeout(max(120, CHAOS_KILLS * 6 + CHAOS_ORDERS))
+    async def test_random_sigkills_during_the_saga_lose_and_duplicate_nothing(
+        self,
+        suite: Any,
+        order_desk: Any,
+        sf_admin: httpx.AsyncClient,
+        s4_admin: httpx.AsyncClient,
+        scoreboard: Any,
+        rng: random.Random,
+    ) -> None:
+        worker = suite.workers["quote-to-order"]
+        # Slower backends stretch every saga over several calls, so kills land inside them.
+        (await sf_admin.put("/chaos", json={"latency_ms": 20, "jitter_ms": 120})).raise_for_status()
+        (await s4_admin.put("/chaos", json={"latency_ms": 10, "jitter_ms": 80})).raise_for_status()
+        kill_seconds = CHAOS_KILLS * 0.7
+        placing = asyncio.create_task(
+            place_all(
+                order_desk,
+                range(CHAOS_ORDERS),
+                "KILLED",
+                at_once=4,
+                pace=kill_seconds * 4 / CHAOS_ORDERS,
+            )
+        )
+        kills = 0
+        try:
+            for _ in range(CHAOS_KILLS):
+                worker.start()
+                await worker.started()
+                await asyncio.sleep(rng.uniform(0.05, 1.2))
+                worker.kill()
+                kills += 1
+            responses = await placing
+        finally:
+            worker.start()
+            (await sf_admin.delete("/chaos")).raise_for_status()
+            (await s4_admin.delete("/chaos")).raise_for_status()
+        assert kills >= CHAOS_KILLS
+        # Kills that landed inside a saga left messages that a successor reclaimed.
+        assert "queue.reclaimed" in worker.all_logs()
+        assert_acknowledged(responses)
+        order_ids = [response.json()["orderId"] for response in responses]
+
+        audit = await order_desk.audit("KILLED", order_ids, within=SETTLE_SECONDS)
+        dead_lettered = len(audit.dead_lettered)
+        assert (audit.duplicated, audit.lost) == (set(), {})
+        final = await replay_and_audit(order_desk, "KILLED", order_ids, audit)
+        record(
+            scoreboard,
+            f"worker SIGKILLed x{kills}",
+            len(order_ids),
+            final,
+            dead_lettered=dead_lettered,
+        )
+        assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
+        assert len(final.completed) == len(order_ids)
+
+
+@dataclass
+class PersistentRedis:
+    """A private redis-server that keeps its data across a crash (append-only file, fsync on
+    every write), as a production Redis does."""
+
+    folder: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        arguments = [
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(self.folder),
+            "--save", "",
+            "--appendonly", "yes",
+            "--appendfsync", "always",
+            "--logfile", str(self.folder / "redis.log"),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            [binary, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while not answers_ping(self.url(0), timeout=0.2):
+            assert time.monotonic() < deadline, "redis-server did not answer"
+            time.sleep(0.05)
+
+    def crash(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+
+@pytest.fixture
+def persistent_redis(trivium_run_dir: Path) -> Iterator[PersistentRedis]:
+    server = PersistentRedis(trivium_run_dir / "persistent-redis")
+    server.start()
+    yield server
+    server.crash()
+
+
+async def readiness(services: dict[str, RunningService]) -> dict[str, int]:
+    async with httpx.AsyncClient(timeout=5) as client:
+        answers = await asyncio.gather(
+            *(client.get(f"{service.url}/readyz") for service in services.values())
+        )
+    return {name: answer.status_code for name, answer in zip(services, answers, strict=True)}
+
+
+async def wait_for_readiness(
+    services: dict[str, RunningService], status: int, *, within: float
+) -> None:
+    deadline = time.monotonic() + within
+    states: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        states = await readiness(services)
+        if set(states.values()) == {status}:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not all services answered {status} on /readyz: {states}")
+
+
+@pytest.mark.chaos
+@pytest.mark.slow
+class TestRedisRestarted:
+    @pytest.mark.asyncio
+    async def test_services_turn_unready_then_recover_and_lose_no_acknowledged_order(
+        self,
+        suite: Any,
+        order_desk: Any,
+        built_services: list[Any],
+        persistent_redis: PersistentRedis,
+        scoreboard: Any,
+    ) -> None:
+        specs = [spec for spec in built_services if spec.tier != "system"]
+        started = start_all(
+            [
+                {
+                    "app_factory": spec.app_factory,
+                    "name": f"{spec.name}-on-private-redis",
+                    "env": {
+                        **suite.env_of(spec, redis_url=persistent_redis.url(spec.restart_db)),
+                        **spec.in_process_workers,
+                    },
+                    "timeout": START_SECONDS,
+                }
+                for spec in specs
+            ],
+            log_dir=suite.log_dir,
+        )
+        services = {spec.name: service for spec, service in zip(specs, started, strict=True)}
+        token = order_desk.orders.headers["Authorization"]
+        operator_token = order_desk.operator.headers["Authorization"]
+        url = services["quote-to-order"].url
+        try:
+            async with (
+                httpx.AsyncClient(base_url=url, headers={"Authorization": token}) as orders,
+                httpx.AsyncClient(base_url=url, headers={"Authorization": operator_token}) as ops,
+            ):
+                desk = order_desk.on(orders, ops)
+                before = await place_all(desk, range(10), "REDIS", at_once=4)
+                persistent_redis.crash()
+                await wait_for_readiness(services, 503, within=10)
+                refused = await desk.place(10, "REDIS")
+                assert refused.status_code == 503, refused.text
+                assert refused.headers["content-type"].startswith(PROBLEM_JSON)
+                persistent_redis.start()
+                await wait_for_readiness(services, 200, within=20)
+                after = await place_all(desk, range(11, 21), "REDIS", at_once=4, retries=3)
+
+                acknowledged = [*before, *after]
+                assert_acknowledged(acknowledged)
+                order_ids = [response.json()["orderId"] for response in acknowledged]
+                audit = await desk.audit("REDIS", order_ids, within=SETTLE_SECONDS)
+                dead_lettered = len(audit.dead_lettered)
+                assert (audit.duplicated, audit.lost) == (set(), {})
+                final = await replay_and_audit(desk, "REDIS", order_ids, audit)
+                record(
+                    scoreboard,
+                    "Redis restarted",
+                    len(order_ids),
+                    final,
+                    dead_lettered=dead_lettered,
+                )
+                assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
+                assert final.completed == set(order_ids)
+        finally:
+            for service in started:
+                service.stop()
+
+
+@pytest.mark.chaos
+class TestSalesforceBudgetExhausted:
+    @pytest.mark.asyncio
+    async def test_clean_503_nothing_half_written_and_queued_orders_complete_later(
+        self, suite: Any, order_desk: Any, sf_admin: httpx.AsyncClient, scoreboard: Any
+    ) -> None:
+        allocation = (await sf_admin.get("/limits")).json()["max"]
+        (await sf_admin.put("/limits", json={"remaining": 0})).raise_for_status()
+        try:
+            async with suite.client("salesforce-system") as crm:
+                direct = await crm.get("/accounts", params={"search": "Nordwind"})
+            assert direct.status_code == 503, direct.text
+            assert int(direct.headers["retry-after"]) > 0
+            assert direct.headers["content-type"].startswith(PROBLEM_JSON)
+
+            waited = await order_desk.place(0, "BUDGET", wait=True)
+            queued = await place_all(order_desk, range(1, 6), "BUDGET", at_once=3)
+            if waited.status_code == 503:
+                assert int(waited.headers["retry-after"]) > 0
+                assert waited.headers["content-type"].startswith(PROBLEM_JSON)
+            else:
+                assert waited.status_code == 202, waited.text
+                assert waited.json()["status"] == "accepted"
+            assert_acknowledged(queued)
+            await asyncio.sleep(1)
+            # Nothing reached the ERP while the CRM could not be read or written.
+            assert await order_desk.erp_orders("BUDGET") == {}
+        finally:
+            (await sf_admin.put("/limits", json={"max": allocation})).raise_for_status()
+
+        acknowledged = [r for r in (waited, *queued) if r.status_code in (201, 202)]
+        order_ids = [response.json()["orderId"] for response in acknowledged]
+        audit = await order_desk.audit("BUDGET", order_ids, within=SETTLE_SECONDS)
+        dead_lettered = len(audit.dead_lettered)
+        final = await replay_and_audit(order_desk, "BUDGET", order_ids, audit)
+        record(
+            scoreboard,
+            "Salesforce budget exhausted",
+            len(order_ids),
+            final,
+            dead_lettered=dead_lettered,
+        )
+        assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())

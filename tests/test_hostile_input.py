@@ -1,0 +1,279 @@
+"""Hostile input against every service: generated requests from each OpenAPI document
+(schemathesis), oversized and deeply nested bodies, wrong content types, unicode edge cases, and
+SOQL / OData injection attempts in the System APIs' search parameters.
+
+Whatever comes in, a service answers without a 5xx, as its document says, and every error is
+`application/problem+json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+)
+
+PROBLEM_JSON = "application/problem+json"
+# Cases per operation and generation mode; `make chaos` raises it.
+EXAMPLES = int(os.environ.get("TRIVIUM_FUZZ_EXAMPLES", "12"))
+UNPROTECTED = frozenset({"/healthz", "/readyz", "/metrics"})
+WRITES = frozenset({"POST", "PUT", "PATCH"})
+# Clean refusals of a hostile body (403: a role the caller lacks is checked before the body).
+REFUSALS = (400, 403, 404, 409, 413, 422)
+UNICODE_EDGES = {
+    "lone surrogate": "\ud800",
+    "nul": "a\x00b",
+    "right-to-left override": "\u202egnp.exe",
+    "combining marks": "e" + "\u0301" * 64,
+    "emoji with joiners": "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "noncharacter": "\ufffe\uffff",
+    "bom": "\ufeffname",
+    "long": "\u00e9" * 5000,
+}
+
+
+class Fuzzed:
+    """The outcome of the generated cases run against one service."""
+
+    def __init__(self) -> None:
+        self.cases = 0
+        self.failures: list[str] = []
+
+
+def problem_json(response: Any, case: Any) -> None:
+    """Every error is RFC 9457 problem details."""
+    if response.status_code >= 400:
+        content_type = response.headers.get("Content-Type", response.headers.get("content-type"))
+        content_type = content_type[0] if isinstance(content_type, list) else content_type
+        assert content_type, f"{response.status_code} without a content type"
+        assert content_type.startswith(PROBLEM_JSON), f"{response.status_code} as {content_type}"
+
+
+def fuzz_operation(operation: Any, *, base_url: str, token: str, outcome: Fuzzed) -> None:
+    """Run positive and negative generated cases of one operation, recording failures."""
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    @given(
+        case=operation.as_strategy()
+        | operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE)
+    )
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        case.headers = {**(case.headers or {}), **headers}
+        if case.method.upper() in WRITES:
+            case.headers.setdefault("Idempotency-Key", secrets.token_hex(8))
+        response = case.call(base_url=base_url, session=session, timeout=30)
+        outcome.cases += 1
+        try:
+            case.validate_response(
+                response,
+                checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+            )
+            problem_json(response, case)
+        except AssertionError as error:
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else "failed"
+            outcome.failures.append(
+                f"{case.method} {case.formatted_path}: {first_line} -> "
+                f"{response.status_code} {response.text[:300]}"
+            )
+
+    try:
+        run()
+    finally:
+        session.close()
+
+
+@pytest.mark.services(openapi=True)
+class TestGeneratedRequests:
+    def test_no_5xx_schema_conformant_problem_json_errors(
+        self, suite: Any, service: Any, scoreboard: Any
+    ) -> None:
+        base_url = suite.url(service.name)
+        schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+        token = suite.token(service.name)
+        outcome = Fuzzed()
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if operation.path in UNPROTECTED:
+                continue
+            fuzz_operation(operation, base_url=base_url, token=token, outcome=outcome)
+        scoreboard.record_fuzz(service.name, cases=outcome.cases, failures=len(outcome.failures))
+        assert outcome.failures == []
+        assert outcome.cases > 0
+
+
+async def operations_with_bodies(url: str) -> list[tuple[str, str]]:
+    """The (method, path) of every operation that reads a request body."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        document = (await client.get("/openapi.json")).json()
+    return [
+        (method.upper(), re.sub(r"\{[^}]+\}", "1-0", path))
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        if "requestBody" in operation
+    ]
+
+
+def assert_clean_refusal(response: httpx.Response, *allowed: int) -> None:
+    assert response.status_code in allowed, (response.status_code, response.text[:300])
+    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.text[:300]
+
+
+def deep(levels: int) -> bytes:
+    return b'{"a":' * levels + b"1" + b"}" * levels
+
+
+class TestHostileBodies:
+    @pytest.mark.asyncio
+    async def test_oversized_body(self, suite: Any, service: Any) -> None:
+        operations = await operations_with_bodies(suite.url(service.name))
+        body = json.dumps({"padding": "x" * (8 * 1024 * 1024)}).encode()
+        async with suite.client(service.name) as client:
+            for method, path in operations:
+                response = await client.request(
+                    method, path, content=body, headers=self.json_headers()
+                )
+                assert_clean_refusal(response, *REFUSALS)
+
+    @pytest.mark.asyncio
+    async def test_deeply_nested_json(self, suite: Any, service: Any) -> None:
+        operations = await operations_with_bodies(suite.url(service.name))
+        async with suite.client(service.name) as client:
+            for method, path in operations:
+                response = await client.request(
+                    method, path, content=deep(100_000), headers=self.json_headers()
+                )
+                assert_clean_refusal(response, *REFUSALS)
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize(
+        ("content_type", "body"),
+        [
+            ("text/plain", b"lines=1"),
+            ("application/xml", b"<order><lines/></order>"),
+            ("application/x-www-form-urlencoded", b"a=1&b=2"),
+            ("application/json", b"\xff\xfe\x00not utf-8"),
+            ("application/json", b'{"unterminated": '),
+        ],
+        ids=["text", "xml", "form", "invalid-utf8", "truncated"],
+    )
+    async def test_wrong_or_broken_content(
+        self, suite: Any, service: Any, content_type: str, body: bytes
+    ) -> None:
+        operations = await operations_with_bodies(suite.url(service.name))
+        async with suite.client(service.name) as client:
+            for method, path in operations:
+                response = await client.request(
+                    method,
+                    path,
+                    content=body,
+                    headers={**self.json_headers(), "Content-Type": content_type},
+                )
+                assert_clean_refusal(response, *REFUSALS, 415)
+
+    def json_headers(self) -> dict[str, str]:
+        return {"Content-Type": "application/json", "Idempotency-Key": secrets.token_hex(8)}
+
+
+class TestUnicodeEdges:
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("text", list(UNICODE_EDGES.values()), ids=list(UNICODE_EDGES))
+    async def test_in_query_parameters(self, suite: Any, service: Any, text: str) -> None:
+        async with httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as plain:
+            document = (await plain.get("/openapi.json")).json()
+        async with suite.client(service.name) as client:
+            for path, methods in document["paths"].items():
+                operation = methods.get("get")
+                if operation is None or path in UNPROTECTED:
+                    continue
+                names = [
+                    parameter["name"]
+                    for parameter in operation.get("parameters", [])
+                    if parameter["in"] == "query"
+                ]
+                concrete = re.sub(r"\{[^}]+\}", "1-0", path)
+                # Encoded by hand: a client library refuses to send a lone surrogate.
+                value = quote(text.encode("utf-8", "surrogatepass"), safe="")
+                for name in names:
+                    response = await client.get(f"{concrete}?{name}={value}")
+                    assert response.status_code < 500, (path, name, response.text[:300])
+                    if response.status_code >= 400:
+                        assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+# The System APIs' searches, with a term that finds seed data and attempts to break out of the
+# query language. Escaped, an attempt finds only records that hold its text literally (none in
+# the seed data); injected, it would find every record.
+SEARCHES = {
+    "salesforce-system": [
+        ("/accounts", "name", "Nordwind"),
+        ("/products", "search", "MAT-0002"),
+    ],
+    "erp-system": [
+        ("/customers", "name", "Nordwind"),
+        ("/products", "search", "MAT-0002"),
+    ],
+}
+INJECTIONS = {
+    "soql quote": "x' OR Name != 'x",
+    "soql backslash": "x\\' OR Name LIKE '%",
+    "soql wildcard": "%",
+    "soql underscore": "_",
+    "soql subquery": "x') OR Id IN (SELECT AccountId FROM Contact) OR (Name = 'x",
+    "odata quote": "x' or CustomerName ne 'x",
+    "odata doubled quote": "x'' or 1 eq 1 or ''x",
+    "odata function": "x') or substringof('a',CustomerName) or ('x",
+    "odata option": "x'&$filter=true&$top=5000&x='",
+    "odata wildcard": "*",
+}
+
+
+@pytest.mark.services(tier=("system",))
+class TestQueryInjection:
+    @pytest.mark.asyncio
+    async def test_a_plain_search_finds_the_seed_data(self, suite: Any, service: Any) -> None:
+        async with suite.client(service.name) as client:
+            for path, parameter, term in SEARCHES[service.name]:
+                response = await client.get(path, params={parameter: term, "limit": 50})
+                assert response.status_code == 200, response.text
+                assert response.json()["items"], (path, parameter, term)
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("attempt", list(INJECTIONS.values()), ids=list(INJECTIONS))
+    async def test_an_injection_attempt_finds_nothing_or_is_refused(
+        self, suite: Any, service: Any, attempt: str
+    ) -> None:
+        async with suite.client(service.name) as client:
+            for path, parameter, _ in SEARCHES[service.name]:
+                response = await client.get(path, params={parameter: attempt, "limit": 50})
+                if response.status_code == 422:
+                    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+                    continue
+                assert response.status_code == 200, (path, response.text[:300])
+                found = [
+                    item
+                    for item in response.json()["items"]
+                    if attempt.lower() not in json.dumps(item, ensure_ascii=False).lower()
+                ]
+                assert found == [], (path, parameter, attempt)

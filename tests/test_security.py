@@ -1,0 +1,285 @@
+"""Who gets in: service tokens on every internal route, identities only inside the gateway's
+signature, partners kept to their own data, emulator admin behind its token, and no secret in
+any log line the suite's services wrote."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from trivium.testing.stack import SERVICE_TOKEN_SECRET
+
+PROBLEM_JSON = "application/problem+json"
+UNPROTECTED = frozenset({"/healthz", "/readyz", "/metrics"})
+# Headers a client might set to pose as someone else; an identity only counts when signed.
+FORGED_IDENTITY_HEADERS = (
+    "X-Consumer-ID",
+    "X-Consumer-Username",
+    "X-Consumer-Custom-ID",
+    "X-Credential-Identifier",
+    "X-Authenticated-Userid",
+    "X-Partner-Id",
+    "X-Partner-Account-Number",
+    "X-User",
+    "X-Forwarded-User",
+)
+GOLD_KEY = "demo-gold-7f3a91c2e4b85d06"
+JWT_IN_TEXT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+
+
+async def openapi_operations(url: str) -> list[tuple[str, str]]:
+    """Every (method, path) a running service documents, path parameters filled in."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        document = (await client.get("/openapi.json")).json()
+    operations = []
+    for path, methods in document["paths"].items():
+        if path in UNPROTECTED:
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "1-0", path)
+        operations.extend((method.upper(), concrete) for method in methods)
+    return operations
+
+
+def forged_token(audience: str, **changes: Any) -> str:
+    """A token like a valid one, with `changes` to its claims or `secret`/`algorithm`."""
+    now = int(time.time())
+    secret = changes.pop("secret", SERVICE_TOKEN_SECRET)
+    algorithm = changes.pop("algorithm", "HS256")
+    claims = {"iss": "gateway", "aud": audience, "iat": now, "exp": now + 300, **changes}
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def unsigned_token(audience: str) -> str:
+    now = int(time.time())
+    claims = {"iss": "gateway", "aud": audience, "iat": now, "exp": now + 300}
+    return jwt.encode(claims, None, algorithm="none")
+
+
+BAD_TOKENS: dict[str, Callable[[str], str | None]] = {
+    "missing": lambda audience: None,
+    "expired": lambda audience: forged_token(
+        audience, iat=int(time.time()) - 900, exp=int(time.time()) - 600
+    ),
+    "wrong audience": lambda audience: forged_token("another-service"),
+    "wrong signature": lambda audience: forged_token(audience, secret="x" * 43),
+    "unsigned": unsigned_token,
+    "garbage": lambda audience: "not.a.token",
+}
+
+
+class TestServiceTokenRequired:
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("kind", list(BAD_TOKENS))
+    async def test_every_route_refuses_a_call_without_a_valid_token(
+        self, suite: Any, service: Any, kind: str
+    ) -> None:
+        token = BAD_TOKENS[kind](service.audience)
+        # Everything a route could ask for, except a valid token.
+        headers = {"Idempotency-Key": secrets.token_hex(8)}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        operations = await openapi_operations(suite.url(service.name))
+        assert operations
+        async with httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as client:
+            for method, path in operations:
+                response = await client.request(method, path, headers=headers, json={})
+                assert response.status_code == 401, (method, path, response.text)
+                assert response.headers["content-type"].startswith(PROBLEM_JSON)
+                assert "bearer" in response.headers["www-authenticate"].lower()
+
+    @pytest.mark.asyncio
+    async def test_a_valid_token_is_let_through(self, suite: Any, service: Any) -> None:
+        operations = await openapi_operations(suite.url(service.name))
+        # A short read, to prove the refusals above are about the token (not a long poll).
+        path = min(
+            (path for method, path in operations if method == "GET" and "1-0" not in path),
+            key=len,
+        )
+        async with suite.client(service.name) as client:
+            response = await client.get(path)
+        assert response.status_code != 401, (path, response.text)
+
+
+@pytest.mark.services(identity=True)
+class TestForgedIdentity:
+    @pytest.mark.asyncio
+    async def test_identity_headers_do_not_change_who_the_caller_is(
+        self, suite: Any, service: Any
+    ) -> None:
+        operations = await openapi_operations(suite.url(service.name))
+        reads = [path for method, path in operations if method == "GET" and "1-0" not in path]
+        other = service.other_identity or {key: "someone-else" for key in service.identity}
+        forged = {header: value for header in FORGED_IDENTITY_HEADERS for value in other.values()}
+        async with suite.client(service.name) as client:
+            for path in reads:
+                honest = await client.get(path)
+                posing = await client.get(path, headers=forged)
+                assert honest.status_code == 200, (path, honest.text)
+                assert (posing.status_code, posing.json()) == (200, honest.json())
+
+    @pytest.mark.asyncio
+    async def test_headers_alone_do_not_make_an_identity(
+        self, suite: Any, service: Any, signer: Callable[..., str]
+    ) -> None:
+        operations = await openapi_operations(suite.url(service.name))
+        reads = [path for method, path in operations if method == "GET" and "1-0" not in path]
+        forged = {
+            header: value
+            for header in FORGED_IDENTITY_HEADERS
+            for value in service.identity.values()
+        }
+        bare = signer(service.audience)
+        async with httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as client:
+            for path in reads:
+                response = await client.get(
+                    path, headers={**forged, "Authorization": f"Bearer {bare}"}
+                )
+                assert response.status_code in (401, 403), (path, response.text)
+
+    @pytest.mark.asyncio
+    async def test_an_identity_signed_by_another_service_is_not_accepted(
+        self, suite: Any, service: Any, signer: Callable[..., str]
+    ) -> None:
+        operations = await openapi_operations(suite.url(service.name))
+        reads = [path for method, path in operations if method == "GET" and "1-0" not in path]
+        token = signer(service.audience, issuer="quote-to-order", **service.identity)
+        async with httpx.AsyncClient(
+            base_url=suite.url(service.name),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ) as client:
+            for path in reads:
+                response = await client.get(path)
+                assert response.status_code in (401, 403), (path, response.text)
+
+
+@pytest.mark.services(other_identity=True)
+class TestPartnerIsolation:
+    @pytest.mark.asyncio
+    async def test_a_partner_sees_only_its_own_account_and_orders(
+        self, suite: Any, service: Any
+    ) -> None:
+        reference = f"BOLA-{secrets.token_hex(4).upper()}"
+        async with (
+            suite.client(service.name) as owner,
+            suite.client(service.name, identity=service.other_identity) as intruder,
+        ):
+            placed = await owner.post(
+                "/partner/v1/orders",
+                json={
+                    "purchaseOrderNumber": reference,
+                    "lines": [{"sku": "MAT-0002", "quantity": "1"}],
+                },
+                headers={"Idempotency-Key": reference, "Prefer": "respond-async"},
+            )
+            assert placed.status_code in (201, 202), placed.text
+            order_id = placed.json()["orderId"]
+
+            assert (await owner.get(f"/partner/v1/orders/{order_id}")).status_code == 200
+            stolen = await intruder.get(f"/partner/v1/orders/{order_id}")
+            assert stolen.status_code == 404, stolen.text
+            assert stolen.headers["content-type"].startswith(PROBLEM_JSON)
+            listed = (await intruder.get("/partner/v1/orders", params={"limit": 100})).json()
+            assert order_id not in {order["orderId"] for order in listed["items"]}
+            account = (await intruder.get("/partner/v1/account")).json()
+            assert account["accountNumber"] == service.other_identity["partnerAccountNumber"]
+
+    @pytest.mark.asyncio
+    async def test_a_partner_cannot_order_on_another_partners_account(
+        self, suite: Any, service: Any
+    ) -> None:
+        reference = f"BOLA-{secrets.token_hex(4).upper()}"
+        async with suite.client(service.name, identity=service.other_identity) as intruder:
+            response = await intruder.post(
+                "/partner/v1/orders",
+                json={
+                    "purchaseOrderNumber": reference,
+                    "accountNumber": service.identity["partnerAccountNumber"],
+                    "lines": [{"sku": "MAT-0002", "quantity": "1"}],
+                },
+                headers={"Idempotency-Key": reference},
+            )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+class TestGatewayIdentity:
+    @pytest.mark.asyncio
+    async def test_a_partner_is_who_its_key_says_whatever_headers_it_sends(
+        self, gateway: Any
+    ) -> None:
+        forged = {header: "P-1002" for header in FORGED_IDENTITY_HEADERS}
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            honest = await client.get("/partner/v1/account", headers={"apikey": GOLD_KEY})
+            posing = await client.get("/partner/v1/account", headers={**forged, "apikey": GOLD_KEY})
+        assert honest.status_code == 200, honest.text
+        assert honest.json()["accountNumber"] == "P-1001"
+        assert (posing.status_code, posing.json()) == (200, honest.json())
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("key", [None, "not-a-partner-key"])
+    async def test_identity_headers_without_a_valid_key_get_nothing(
+        self, gateway: Any, signer: Callable[..., str], key: str | None
+    ) -> None:
+        forged = {header: "P-1001" for header in FORGED_IDENTITY_HEADERS}
+        # Even a well-formed identity token from outside is only a header the gateway replaces.
+        token = signer("partner-portal-experience", partnerAccountNumber="P-1001")
+        headers = {**forged, "Authorization": f"Bearer {token}"}
+        if key:
+            headers["apikey"] = key
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            response = await client.get("/partner/v1/account", headers=headers)
+        assert response.status_code == 401, response.text
+
+
+class TestEmulatorAdmin:
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("emulator", ["sf_emulator", "s4_emulator"])
+    @pytest.mark.parametrize("token", [None, "wrong-admin-token"])
+    async def test_admin_routes_need_the_admin_token(
+        self, suite: Any, emulator: str, token: str | None
+    ) -> None:
+        running = getattr(suite.system, emulator)
+        headers = {"X-Admin-Token": token} if token else {}
+        operations = [
+            (method, path)
+            for method, path in await openapi_operations(running.url)
+            if path.startswith("/__admin")
+        ]
+        assert operations
+        async with httpx.AsyncClient(base_url=running.url, headers=headers, timeout=30) as client:
+            for method, path in operations:
+                response = await client.request(method, path, json={"error_rate": 1.0})
+                assert response.status_code == 401, (method, path, response.text)
+                assert response.headers["content-type"].startswith(PROBLEM_JSON)
+        admin = suite.system.sf_admin() if emulator == "sf_emulator" else suite.system.s4_admin()
+        async with admin:
+            chaos = (await admin.get("/chaos")).json()
+        assert chaos["errorRate"] == 0
+
+
+class TestLogs:
+    def test_no_secret_or_token_reaches_a_log_line(
+        self, suite: Any, configured_secrets: dict[str, str]
+    ) -> None:
+        logs = suite.log_files()
+        assert logs
+        leaks = []
+        for path in logs:
+            text = path.read_text(errors="replace")
+            leaks.extend(
+                f"{path.name}: {name}"
+                for name, value in configured_secrets.items()
+                if value in text
+            )
+            leaks.extend(f"{path.name}: a JWT" for _ in JWT_IN_TEXT.finditer(text))
+            if re.search(r"authorization['\"]?\s*[:=]\s*['\"]?bearer", text, re.IGNORECASE):
+                leaks.append(f"{path.name}: an Authorization header")
+        assert leaks == []
