@@ -35,6 +35,28 @@ def imported_modules(source: Path) -> Iterator[str]:
 PACKAGES = service_packages()
 
 
+def sync_dependencies(folder: Path) -> Iterator[str]:
+    """Plain `def` functions of a package that routes name in `Depends(...)`: FastAPI runs each
+    of those in a worker thread on every request, a cost an `async def` does not have."""
+    sync_functions: dict[str, Path] = {}
+    depended_on: set[str] = set()
+    for path in folder.rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                sync_functions[node.name] = path
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in {"Depends", "Security"}
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+            ):
+                depended_on.add(node.args[0].id)
+    for name in sorted(depended_on & set(sync_functions)):
+        yield f"{sync_functions[name].relative_to(ROOT)}: {name}"
+
+
 @pytest.mark.parametrize("package", sorted(PACKAGES))
 class TestServiceIndependence:
     def test_imports_no_other_service(self, package: str) -> None:
@@ -46,6 +68,9 @@ class TestServiceIndependence:
             if module.split(".")[0] in others
         ]
         assert offenders == []
+
+    def test_request_dependencies_are_async(self, package: str) -> None:
+        assert list(sync_dependencies(PACKAGES[package])) == []
 
     def test_domain_knows_no_web_framework_or_http_client(self, package: str) -> None:
         offenders = [
@@ -74,3 +99,7 @@ class TestSharedLibrary:
         for member in members:
             sources = list((member / "src").glob("*/__init__.py"))
             assert len(sources) == 1, f"{member.relative_to(ROOT)} must hold one package under src/"
+
+
+def test_shared_request_dependencies_are_async() -> None:
+    assert list(sync_dependencies(ROOT / "shared" / "src" / "trivium")) == []

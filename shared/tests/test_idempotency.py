@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import redis.asyncio
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from trivium.app import create_service_app
 from trivium.idempotency import (
@@ -21,7 +21,7 @@ from trivium.idempotency import (
     StoredResponse,
     idempotent_route,
 )
-from trivium.problems import PROBLEM_BASE_URI, NotFound, problem_responses
+from trivium.problems import PROBLEM_BASE_URI, NotFound, Unauthorized, problem_responses
 from trivium.redis_discovery import free_port
 from trivium.schemas import ApiModel, ApiRequest
 from trivium.settings import ServiceSettings
@@ -96,9 +96,24 @@ def build_app(
         backend.calls += 1
         return {"call": backend.calls}
 
+    guarded = APIRouter(
+        route_class=idempotent_route(), dependencies=[Depends(require_partner_header)]
+    )
+
+    @guarded.post("/guarded", status_code=201)
+    async def create_guarded() -> dict[str, int]:
+        backend.calls += 1
+        return {"call": backend.calls}
+
     app.include_router(router, prefix="/v1")
     app.include_router(notes, prefix="/v1")
+    app.include_router(guarded, prefix="/v1")
     return app
+
+
+async def require_partner_header(request: Request) -> None:
+    if not request.headers.get("x-partner-id"):
+        raise Unauthorized("Say who you are.")
 
 
 @asynccontextmanager
@@ -371,6 +386,33 @@ class TestKeyHeader:
         async with serve(redis_url, Backend()) as client:
             response = await client.get("/v1/orders/o-1")
         assert response.json() == {"orderId": "o-1"}
+
+
+class TestAuthenticationFirst:
+    @pytest.mark.asyncio
+    async def test_an_unauthenticated_call_without_key_is_401(self, redis_url: str) -> None:
+        backend = Backend()
+        async with serve(redis_url, backend) as client:
+            response = await client.post("/v1/guarded")
+        assert response.status_code == 401
+        assert backend.calls == 0
+
+    @pytest.mark.asyncio
+    async def test_an_authenticated_call_without_key_is_400(self, redis_url: str) -> None:
+        backend = Backend()
+        async with serve(redis_url, backend) as client:
+            response = await client.post("/v1/guarded", headers={"x-partner-id": "P-1"})
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+        assert backend.calls == 0
+
+    @pytest.mark.asyncio
+    async def test_an_unauthenticated_call_with_an_invalid_key_is_401(self, redis_url: str) -> None:
+        backend = Backend()
+        async with serve(redis_url, backend) as client:
+            response = await client.post("/v1/guarded", headers={"Idempotency-Key": "k" * 300})
+        assert response.status_code == 401
+        assert backend.calls == 0
 
 
 class TestScope:

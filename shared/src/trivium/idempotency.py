@@ -33,13 +33,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from redis.exceptions import RedisError
 
 from trivium.problems import (
     BadRequest,
     Conflict,
+    Problem,
     ServiceUnavailable,
     ValidationFailed,
     problem_responses,
@@ -51,6 +52,7 @@ log = logging.getLogger("trivium.idempotency")
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 STORE_STATE_ATTRIBUTE = "idempotency"
+PENDING_REFUSAL = "trivium.idempotency.refusal"
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADERS = frozenset(
     {"content-type", "location", "content-location", "etag", "last-modified", "link"}
@@ -330,10 +332,14 @@ async def respond_idempotently(
     required: bool = True,
 ) -> Response:
     """Run `handler` at most once per key, replaying its outcome to repeats."""
-    key = read_idempotency_key(request)
+    try:
+        key = read_idempotency_key(request)
+    except IdempotencyKeyInvalid as problem:
+        return await _refuse_after_authentication(request, handler, problem)
     if key is None:
         if required:
-            raise IdempotencyKeyMissing("This operation requires an Idempotency-Key header.")
+            missing = IdempotencyKeyMissing("This operation requires an Idempotency-Key header.")
+            return await _refuse_after_authentication(request, handler, missing)
         return await handler(request)
     store = get_idempotency_store(request)
     caller = scope(request) if scope is not None else ""
@@ -348,6 +354,22 @@ async def respond_idempotently(
         log.info("idempotency.replayed", extra={**context, "status": outcome.status})
         return outcome.to_response()
     return await _run_claimed(store, outcome, request, handler, context=context)
+
+
+async def _refuse_after_authentication(
+    request: Request, handler: RouteHandler, problem: Problem
+) -> Response:
+    # The refusal is raised by the route's last dependency (`_raise_pending_refusal`), so that
+    # the router's own checks (a missing service token is a 401) come first; the endpoint never
+    # runs without a usable key.
+    request.scope[PENDING_REFUSAL] = problem
+    return await handler(request)
+
+
+async def _raise_pending_refusal(request: Request) -> None:
+    problem = request.scope.get(PENDING_REFUSAL)
+    if problem is not None:
+        raise problem
 
 
 async def _run_claimed(
@@ -440,6 +462,10 @@ def idempotent_route(
             self.operation = f"{path} {endpoint.__module__}.{endpoint.__qualname__}"
             if self.idempotent:
                 _document(options, required=required)
+                options["dependencies"] = [
+                    *(options.get("dependencies") or []),
+                    Depends(_raise_pending_refusal),
+                ]
             super().__init__(path, endpoint, **options)
 
         def get_route_handler(self) -> RouteHandler:

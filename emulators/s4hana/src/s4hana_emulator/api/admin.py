@@ -25,7 +25,7 @@ def emulator_of(request: Request) -> Emulator:
     return emulator
 
 
-def require_admin(
+async def require_admin(
     request: Request,
     x_admin_token: Annotated[str | None, Header()] = None,
     authorization: Annotated[str | None, Header()] = None,

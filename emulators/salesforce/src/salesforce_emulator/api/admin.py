@@ -17,7 +17,7 @@ from trivium.problems import BadRequest, Unauthorized, ValidationFailed, problem
 from trivium.schemas import ApiModel, ApiRequest
 
 
-def require_admin(
+async def require_admin(
     emulator: Annotated[Emulator, Depends(get_emulator)],
     x_admin_token: Annotated[str | None, Header()] = None,
     authorization: Annotated[str | None, Header()] = None,

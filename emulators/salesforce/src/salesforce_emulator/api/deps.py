@@ -12,12 +12,12 @@ from salesforce_emulator.emulator import Emulator
 from salesforce_emulator.rest.context import CallContext, parse_call_options
 
 
-def get_emulator(request: Request) -> Emulator:
+async def get_emulator(request: Request) -> Emulator:
     emulator: Emulator = request.app.state.emulator
     return emulator
 
 
-def get_session(request: Request) -> Session:
+async def get_session(request: Request) -> Session:
     """The session the gate found for this request's bearer token."""
     session: Session | None = getattr(request.state, "sf_session", None)
     if session is None:
@@ -25,7 +25,7 @@ def get_session(request: Request) -> Session:
     return session
 
 
-def get_call(
+async def get_call(
     request: Request,
     emulator: Annotated[Emulator, Depends(get_emulator)],
     session: Annotated[Session, Depends(get_session)],
