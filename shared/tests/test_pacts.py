@@ -14,6 +14,8 @@ from starlette.datastructures import State
 
 from trivium.errors import install_problem_handlers
 from trivium.testing.pacts import (
+    HTTP_INTERACTION,
+    MESSAGE_INTERACTION,
     STATES_PATH,
     UPDATE_ENV,
     consumer_pact,
@@ -52,6 +54,21 @@ class TestConsumerPact:
         written = json.loads(pact_file("shop", "things", tmp_path).read_text())
         assert [i["description"] for i in written["interactions"]] == ["a request for a thing"]
         assert pacts_naming("things", tmp_path) == [pact_file("shop", "things", tmp_path)]
+
+    def test_pacts_of_a_provider_are_found_by_kind_of_interaction(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv(UPDATE_ENV, "1")
+        with consumer_pact("shop", "things", directory=tmp_path) as pact:
+            declare(pact, name_matcher=match.str("Widget"))
+        with consumer_pact("feed", "things", directory=tmp_path) as pact:
+            pact.upon_receiving("a thing event", "Async").with_body({"name": match.str("W")})
+            pact.verify(lambda body, metadata: None, "Async")
+
+        http = pacts_naming("things", tmp_path, kinds=[HTTP_INTERACTION])
+        messages = pacts_naming("things", tmp_path, kinds=[MESSAGE_INTERACTION])
+        assert http == [pact_file("shop", "things", tmp_path)]
+        assert messages == [pact_file("feed", "things", tmp_path)]
 
     def test_an_interaction_declared_differently_from_the_committed_one_fails(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -113,6 +130,16 @@ class TestProviderStates:
 
         assert answer.status_code == 422
         assert "a thing exists" in answer.text
+
+    @pytest.mark.asyncio
+    async def test_an_interaction_without_a_state_gets_fresh_fakes(self) -> None:
+        seen: list[tuple[str, Any]] = []
+        transport = httpx.ASGITransport(app=states_app(seen))
+        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+            answer = await client.post(STATES_PATH, json={"state": "", "action": "setup"})
+
+        assert answer.status_code == 200
+        assert seen == [("reset", None)]
 
     @pytest.mark.asyncio
     async def test_teardown_changes_nothing(self) -> None:

@@ -1,21 +1,43 @@
-"""Consumer side of the mobile API's contracts: its adapters for the System APIs and the process
-APIs against Pact mock servers (see contracts/README.md)."""
+"""The mobile API's contracts. Consumer side: its adapters for the System APIs and the process
+APIs against Pact mock servers. Provider side: the app in contract-test mode, on in-memory lower
+tiers, with the states the gateway's pact names (see contracts/README.md)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pact import Pact
+from starlette.datastructures import State
 
 from mobile_experience.adapters.erp_system import ErpSystemErp
+from mobile_experience.adapters.fake import (
+    FakeCrm,
+    FakeCustomers,
+    FakeErp,
+    FakeOrders,
+    MemoryCache,
+)
+from mobile_experience.adapters.ports import CrmAccount, CrmOverview
 from mobile_experience.adapters.process_apis import CreateCustomerCustomers, QuoteToOrderOrders
 from mobile_experience.adapters.salesforce_system import SalesforceSystemCrm
+from mobile_experience.domain.accounts import CustomerViews
 from mobile_experience.domain.models import Rep
+from mobile_experience.domain.orders import OrderDesk
+from mobile_experience.main import create_app
+from mobile_experience.settings import MobileSettings
 from trivium.http_client import create_http_client
-from trivium.testing.pacts import consumer_pact
+from trivium.idempotency import IdempotencyStore
+from trivium.problems import FieldError, ValidationFailed
+from trivium.redis_discovery import RedisEndpoint
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
+from trivium.testing.stack import redis_db
 
 CONSUMER = "mobile"
 REP = Rep(username="anna.becker@trivium.demo", consumer="rep-anna-becker", plan="internal")
@@ -113,3 +135,79 @@ def orders_at() -> Callable[[object], AbstractAsyncContextManager[QuoteToOrderOr
 def customers_at() -> Callable[[object], AbstractAsyncContextManager[CreateCustomerCustomers]]:
     """The service's create-customer adapter on a mock server's URL."""
     return _customers_at
+
+
+# The provider side: the mobile API as deployed, on in-memory lower tiers, called as the gateway
+# calls it: with the signed identity of a sales rep.
+
+PROVIDER = "mobile-experience"
+SECRET = "contract-test-service-token-secret-0123456789"
+CONTRACT_DB = 15
+# The identity the verifier signs, as the gateway's signed-identity plugin does for this rep.
+SIGNED_IN = {"consumer": "rep-anna-becker", "salesforceUsername": "anna.becker@trivium.demo"}
+
+
+def _check_identity(params: dict[str, Any], signed: dict[str, str]) -> None:
+    # The pact names the claims the gateway signs; the verifier must sign the same ones.
+    differing = sorted(
+        name for name in set(params) | set(signed) if params.get(name) != signed.get(name)
+    )
+    if differing:
+        raise ValidationFailed(
+            "The verifier does not sign the identity the pact names.",
+            errors=[FieldError(pointer=f"/params/{name}", detail="differs") for name in differing],
+        )
+
+
+def rep_signed_in(state: State, params: dict[str, Any]) -> None:
+    _check_identity(params, SIGNED_IN)
+    views: CustomerViews = state.views
+    crm: FakeCrm = views.crm
+    account = CrmAccount(
+        id="001000000000001AAA", name="Nordwind Getraenke GmbH", erp_customer_number="1000001"
+    )
+    crm.overviews[account.id] = CrmOverview(
+        account=account, owner_username=params["salesforceUsername"]
+    )
+
+
+STATES: dict[str, StateHandler] = {"a sales rep is signed in at the gateway": rep_signed_in}
+
+
+@pytest.fixture(scope="session")
+def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
+    """Builds the provider app in contract-test mode."""
+    settings = MobileSettings(
+        redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
+        service_token_secret=SECRET,
+        log_format="text",
+    )
+
+    def reset(state: State) -> None:
+        views: CustomerViews = state.views
+        desk: OrderDesk = state.desk
+        cache = MemoryCache()
+        views.crm, views.erp, views.cache = FakeCrm(), FakeErp(), cache
+        desk.orders, desk.customers, desk.cache = FakeOrders(), FakeCustomers(), cache
+        # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
+        store: IdempotencyStore = state.idempotency
+        store.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+
+    def build() -> FastAPI:
+        return enable_provider_states(create_app(settings), STATES, reset=reset)
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
+    """The provider in contract-test mode, served for the whole session."""
+    with serve_app(contract_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def consumer_headers() -> dict[str, str]:
+    """What every call from the gateway carries: the rep's signed identity."""
+    issuer = ServiceTokenIssuer(issuer="gateway", secret=SECRET)
+    return {"Authorization": f"Bearer {issuer.token_for(PROVIDER, claims=SIGNED_IN)}"}

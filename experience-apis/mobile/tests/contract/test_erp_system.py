@@ -21,6 +21,7 @@ ErpAt = Callable[[object], AbstractAsyncContextManager[ErpSystemErp]]
 CUSTOMER_ID = "1000001"
 ORDER_ID = "5000001"
 ERP_NUMBER = r"^[A-Za-z0-9]{1,10}$"
+HISTORY = "a customer with sales orders and open invoices exists"
 
 
 def erp_number(example: str) -> Any:
@@ -35,7 +36,9 @@ class TestRecentOrders:
     async def test_sales_orders_of_a_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
         (
             erp_pact.upon_receiving("a request for a customer's sales orders")
-            .given("a customer with sales orders and open invoices exists", **customer_with_history())
+            .given(
+                "a customer with sales orders and open invoices exists", **customer_with_history()
+            )
             .with_request("GET", f"/customers/{CUSTOMER_ID}/sales-orders")
             .with_query_parameter("limit", "5")
             .with_header("Authorization", bearer_token())
@@ -68,7 +71,9 @@ class TestOpenInvoices:
     async def test_open_invoices_of_a_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
         (
             erp_pact.upon_receiving("a request for a customer's open invoices")
-            .given("a customer with sales orders and open invoices exists", **customer_with_history())
+            .given(
+                "a customer with sales orders and open invoices exists", **customer_with_history()
+            )
             .with_request("GET", f"/customers/{CUSTOMER_ID}/invoices")
             .with_query_parameter("limit", "5")
             .with_header("Authorization", bearer_token())

@@ -156,7 +156,7 @@ class TestGetOrderProgress:
     async def test_unknown_sales_order(self, erp_pact: Pact, erp_at: ErpAt) -> None:
         (
             erp_pact.upon_receiving("a request for the progress of a sales order that is gone")
-            .given("no customer has the number", customerId=CUSTOMER_ID)
+            .given("no sales order has the number", orderId=ORDER_ID)
             .with_request("GET", f"/sales-orders/{ORDER_ID}")
             .with_header("Authorization", bearer_token())
             .will_respond_with(404)

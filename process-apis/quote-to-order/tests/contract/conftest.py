@@ -1,19 +1,52 @@
-"""Consumer side of quote-to-order's contracts: its System API adapters against Pact mock
-servers, each test declaring the interactions it relies on (see contracts/README.md)."""
+"""quote-to-order's contracts. Consumer side: its System API adapters against Pact mock servers,
+each test declaring the interactions it relies on. Provider side: the app in contract-test mode
+with the states the pacts naming it need (see contracts/README.md)."""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio
+from fastapi import FastAPI
 from pact import Pact
+from starlette.datastructures import State
 
 from quote_to_order_process.adapters.erp_system import ErpSystemErp
+from quote_to_order_process.adapters.fake import FakeCrm, FakeCustomer, FakeErp
+from quote_to_order_process.adapters.ports import (
+    CrmAccount,
+    CrmQuote,
+    CrmQuoteLine,
+    ErpLineDraft,
+    ErpOrderDraft,
+)
+from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
+from quote_to_order_process.domain.models import (
+    OrderSource,
+    OrderState,
+    PricedLine,
+    RequestedLine,
+    SagaStep,
+)
+from quote_to_order_process.domain.saga import OrderFlow
+from quote_to_order_process.main import create_app
+from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.http_client import create_http_client
-from trivium.testing.pacts import consumer_pact
+from trivium.idempotency import IdempotencyStore
+from trivium.redis_discovery import RedisEndpoint
+from trivium.schemas import Money
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
+from trivium.testing.stack import redis_db
 
 CONSUMER = "quote-to-order"
 
@@ -64,3 +97,164 @@ def crm_at() -> Callable[[object], AbstractAsyncContextManager[SalesforceSystemC
 def erp_at() -> Callable[[object], AbstractAsyncContextManager[ErpSystemErp]]:
     """The service's ERP adapter on a mock server's URL."""
     return _erp_at
+
+
+# The provider side: quote-to-order in contract-test mode, the app as deployed with its saga on
+# the in-memory CRM and ERP (and an order store of each state's own), for the pacts naming it.
+
+PROVIDER = "quote-to-order"
+SECRET = "contract-test-service-token-secret-0123456789"
+CONTRACT_DB = 15
+# Pacts name orders by example ids that may be older than the deployed retention.
+RETENTION = timedelta(days=3650)
+
+
+def _partner(state: State, params: dict[str, Any]) -> None:
+    crm: FakeCrm = state.flow.crm
+    erp: FakeErp = state.flow.erp
+    crm.accounts[params["accountId"]] = CrmAccount(
+        id=params["accountId"],
+        account_number=params["accountNumber"],
+        erp_customer_number=params["customerId"],
+    )
+    erp.customers[params["customerId"]] = FakeCustomer(prices={params["sku"]: Decimal("114.00")})
+    erp.stock[params["sku"]] = Decimal(40)
+
+
+def partner_ordering_products_in_stock(state: State, params: dict[str, Any]) -> None:
+    _partner(state, params)
+
+
+async def _completed_order(
+    state: State, params: dict[str, Any], *, source: OrderSource, reference: str
+) -> None:
+    flow: OrderFlow = state.flow
+    erp: FakeErp = flow.erp
+    sku, quantity, price = params["sku"], Decimal(2), Decimal("114.00")
+    draft = ErpOrderDraft(
+        customer_id=params["customerId"],
+        external_reference=reference,
+        lines=[ErpLineDraft(sku=sku, quantity=quantity, unit_price=price)],
+        requested_delivery_date=date(2026, 12, 15),
+    )
+    erp_order = (await erp.place_order(draft, idempotency_key="contract")).order
+    now = datetime.now(UTC)
+    order = OrderState(
+        id=params["orderId"],
+        source=source,
+        step=SagaStep.COMPLETED,
+        created_at=now,
+        updated_at=now,
+        quote_id=params.get("quoteId"),
+        account_id=params["accountId"],
+        account_number=params["accountNumber"],
+        customer_id=params["customerId"],
+        purchase_order_number=reference,
+        requested_delivery_date=draft.requested_delivery_date,
+        requested_lines=[RequestedLine(sku=sku, quantity=quantity)],
+        currency="EUR",
+        lines=[
+            PricedLine(sku=sku, quantity=quantity, unit_price=price, net_amount=price * quantity)
+        ],
+        total=price * quantity,
+        erp_requested=True,
+        erp_order_number=erp_order.id,
+        crm_order_id="801000000000001AAA",
+    )
+    await flow.store.create(order, wake_at=now)
+    await flow.store.save(order, wake_at=None)
+
+
+async def partner_order_completed(state: State, params: dict[str, Any]) -> None:
+    _partner(state, params)
+    await _completed_order(state, params, source=OrderSource.DIRECT, reference="PO-4711")
+
+
+def rep_accepted_quote(state: State, params: dict[str, Any]) -> None:
+    _partner(state, params)
+    crm: FakeCrm = state.flow.crm
+    crm.quotes[params["quoteId"]] = CrmQuote(
+        id=params["quoteId"],
+        status="Accepted",
+        expiration_date=datetime.now(UTC).date() + timedelta(days=30),
+        opportunity_id="006000000000001AAA",
+        account=crm.accounts[params["accountId"]],
+        lines=[
+            CrmQuoteLine(
+                sku=params["sku"],
+                quantity=Decimal(2),
+                unit_price=Money(amount=Decimal("114.00"), currency="EUR"),
+            )
+        ],
+    )
+
+
+async def quote_order_completed(state: State, params: dict[str, Any]) -> None:
+    rep_accepted_quote(state, params)
+    await _completed_order(state, params, source=OrderSource.QUOTE, reference=params["quoteId"])
+
+
+def no_such_order(state: State, params: dict[str, Any]) -> None:
+    """A fresh order store holds no orders, a fresh CRM no quotes."""
+
+
+STATES: dict[str, StateHandler] = {
+    "a partner with an ERP customer orders products in stock": partner_ordering_products_in_stock,
+    "a partner's order was completed": partner_order_completed,
+    "no order has the id": no_such_order,
+    "a rep's accepted quote with lines exists": rep_accepted_quote,
+    "an order from a rep's quote was completed": quote_order_completed,
+    "no quote has the id": no_such_order,
+}
+
+
+@pytest.fixture(scope="session")
+def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
+    """Builds the provider app in contract-test mode."""
+    redis_url = redis_db(redis_endpoint.url, CONTRACT_DB)
+    settings = QuoteToOrderSettings(
+        redis_url=redis_url, service_token_secret=SECRET, workers=0, log_format="text"
+    )
+
+    def reset(state: State) -> None:
+        if getattr(state, "contract_redis", None) is None:
+            state.contract_redis = redis.asyncio.Redis.from_url(redis_url)
+        # Each state starts with empty systems, no orders and no remembered Idempotency-Keys.
+        namespace = f"{PROVIDER}-{uuid.uuid4().hex}"
+        store = RedisOrderStore(
+            state.contract_redis, prefix="{" + namespace + "}", retention=RETENTION
+        )
+        state.flow = dataclasses.replace(state.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+        idempotency: IdempotencyStore = state.idempotency
+        idempotency.service = namespace
+
+    def build() -> FastAPI:
+        app = enable_provider_states(create_app(settings), STATES, reset=reset)
+        startup = app.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
+            async with startup(running) as value:
+                try:
+                    yield value
+                finally:
+                    await running.state.contract_redis.aclose()
+
+        app.router.lifespan_context = lifespan
+        return app
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
+    """The provider in contract-test mode, served for the whole session."""
+    with serve_app(contract_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def consumer_headers() -> dict[str, str]:
+    """What every consumer call carries: a service token for this provider."""
+    token = ServiceTokenIssuer(issuer="pact-verifier", secret=SECRET).token_for(PROVIDER)
+    return {"Authorization": f"Bearer {token}"}

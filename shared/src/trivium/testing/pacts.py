@@ -149,12 +149,22 @@ def consumer_pact(consumer: str, provider: str, *, directory: Path | None = None
         check_pinned(declared, path)
 
 
-def pacts_naming(provider: str, directory: Path | None = None) -> list[Path]:
-    """Every committed pact whose provider is `provider`."""
+HTTP_INTERACTION = "Synchronous/HTTP"
+MESSAGE_INTERACTION = "Asynchronous/Messages"
+
+
+def pacts_naming(
+    provider: str, directory: Path | None = None, *, kinds: Sequence[str] | None = None
+) -> list[Path]:
+    """Every committed pact whose provider is `provider` (with an interaction of one of
+    `kinds`, e.g. `MESSAGE_INTERACTION`, when given)."""
     found = []
     for path in sorted((directory or pacts_dir()).glob("*.json")):
         document = json.loads(path.read_text())
-        if document.get("provider", {}).get("name") == provider:
+        if document.get("provider", {}).get("name") != provider:
+            continue
+        types = {interaction.get("type") for interaction in document.get("interactions", [])}
+        if kinds is None or types & set(kinds):
             found.append(path)
     return found
 
@@ -183,6 +193,10 @@ def provider_states_router(states: Mapping[str, StateHandler], *, reset: StateRe
         change: ProviderStateChange, request: Request
     ) -> dict[str, Any]:
         if change.action == "teardown":
+            return {}
+        if not change.state:
+            # An interaction that names no state runs against the fresh fakes.
+            await _settle(reset(request.app.state))
             return {}
         handler = states.get(change.state)
         if handler is None:
@@ -254,7 +268,10 @@ def verify_pacts(
     each request (the service token), and message interactions built by `messages[description]`.
     Raises VerificationFailed with the verifier's report."""
     _no_usage_reports()
-    files = list(pact_files) if pact_files is not None else pacts_naming(provider)
+    # A provider serving HTTP and publishing messages verifies each kind where it has it.
+    kinds = [HTTP_INTERACTION] if base_url is not None else []
+    kinds += [MESSAGE_INTERACTION] if messages is not None else []
+    files = list(pact_files) if pact_files is not None else pacts_naming(provider, kinds=kinds)
     if not files:
         raise VerificationFailed(f"No pact names the provider {provider!r}.")
     with contextlib.ExitStack() as stack:

@@ -1,11 +1,12 @@
-"""The ERP System API in contract-test mode: the app as deployed, on the in-memory ERP, with the
-provider states its consumers' pacts name (set through `/_pact/provider-states`)."""
+"""The ERP System API in contract-test mode: the app as deployed, on the in-memory ERP (and an
+in-memory change log and profile store for the sync routes), with the provider states its
+consumers' pacts name (set through `/_pact/provider-states`)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,13 +15,24 @@ from fastapi import FastAPI
 from starlette.datastructures import State
 
 from erp_system.adapters.fake import FakeErp
+from erp_system.domain.errors import CustomerNotFound
 from erp_system.domain.models import (
+    Address,
     CustomerRead,
+    InvoiceRead,
     ProductRead,
     SalesArea,
     SalesOrderLineRead,
     SalesOrderRead,
     SalesOrderStatus,
+)
+from erp_system.domain.sync_models import (
+    CatalogItem,
+    CustomerChangePage,
+    CustomerProfile,
+    CustomerProfileUpdate,
+    SalesOrderChange,
+    SalesOrderChangePage,
 )
 from erp_system.main import create_app
 from erp_system.settings import ErpSystemSettings
@@ -34,6 +46,54 @@ from trivium.testing.stack import redis_db
 PROVIDER = "erp-system"
 SECRET = "contract-test-service-token-secret-0123456789"
 CONTRACT_DB = 15
+
+
+class MemoryErpSync:
+    """Customer profiles, sales order changes and the catalog (of the in-memory ERP) in memory."""
+
+    def __init__(self, erp: FakeErp) -> None:
+        self.erp = erp
+        self.profiles: dict[str, CustomerProfile] = {}
+        self.order_changes: list[SalesOrderChange] = []
+
+    async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage:
+        changed = sorted(
+            (p for p in self.profiles.values() if p.changed_at >= since),
+            key=lambda profile: profile.changed_at,
+        )
+        return CustomerChangePage(items=changed[:limit], has_more=len(changed) > limit)
+
+    async def get_profile(self, customer_id: str) -> CustomerProfile:
+        if customer_id not in self.profiles:
+            raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
+        return self.profiles[customer_id]
+
+    async def update_profile(
+        self, customer_id: str, changes: CustomerProfileUpdate
+    ) -> CustomerProfile:
+        values = changes.model_dump(exclude_unset=True, exclude={"address"}, by_alias=False)
+        if changes.address is not None:
+            values["address"] = Address(**changes.address.model_dump())
+        updated = (await self.get_profile(customer_id)).model_copy(update=values)
+        self.profiles[customer_id] = updated
+        return updated
+
+    async def sales_order_changes(self, *, since: datetime, limit: int) -> SalesOrderChangePage:
+        changed = [change for change in self.order_changes if change.changed_at >= since]
+        return SalesOrderChangePage(items=changed[:limit], has_more=len(changed) > limit)
+
+    async def catalog_page(self, *, after: str | None, limit: int) -> list[CatalogItem]:
+        products = sorted(self.erp.products.values(), key=lambda product: product.sku)
+        return [
+            CatalogItem(
+                sku=product.sku,
+                name=product.name,
+                unit_price=product.unit_price,
+                available_quantity=self.erp.stock.get(product.sku, Decimal(0)),
+            )
+            for product in products
+            if after is None or product.sku > after
+        ][:limit]
 
 
 def _customer(erp: FakeErp, customer_id: str) -> None:
@@ -100,8 +160,76 @@ def sales_order_for_reference(state: State, params: dict[str, Any]) -> None:
     erp.versions[order_id] = 1
 
 
-def no_such_customer(state: State, params: dict[str, Any]) -> None:
-    """The fresh ERP holds no customers at all."""
+def customer_linked_to_crm_account(state: State, params: dict[str, Any]) -> None:
+    erp: FakeErp = state.erp
+    _customer(erp, params["customerId"])
+    erp.customers[params["customerId"]] = erp.customers[params["customerId"]].model_copy(
+        update={
+            "name": params.get("name", "Tegernsee Getraenke GmbH"),
+            "external_id": params["externalId"],
+            "vat_id": params.get("vatId"),
+        }
+    )
+
+
+def customer_with_orders_and_open_invoices(state: State, params: dict[str, Any]) -> None:
+    erp: FakeErp = state.erp
+    sales_order_for_reference(
+        state,
+        {
+            "orderId": params["orderId"],
+            "customerId": params["customerId"],
+            "externalReference": "PO-4711",
+            "sku": "TG-1000",
+        },
+    )
+    erp.invoices.append(
+        InvoiceRead(
+            id=params["invoiceId"],
+            customer_id=params["customerId"],
+            status="open",
+            sales_order_id=params["orderId"],
+            invoice_date=date(2026, 11, 28),
+            net_amount=Money(amount=Decimal("228.00"), currency=erp.currency),
+        )
+    )
+
+
+def customer_profile_changed(state: State, params: dict[str, Any]) -> None:
+    sync: MemoryErpSync = state.erp_sync
+    customer_id, now = params["customerId"], datetime.now(UTC)
+    sync.profiles[customer_id] = CustomerProfile(
+        id=customer_id,
+        external_id=params["externalId"],
+        name="Nordwind Getraenke GmbH",
+        phone="+4989123456",
+        address=Address(
+            street="Leopoldstrasse",
+            house_number="1",
+            city="Muenchen",
+            postal_code="80802",
+            country="DE",
+        ),
+        blocked=False,
+        payment_terms="0001",
+        credit_limit=Money(amount=Decimal("50000.00"), currency=sync.erp.currency),
+        changed_at=now,
+    )
+    sync.order_changes.append(
+        SalesOrderChange(
+            id=params["orderId"],
+            customer_id=customer_id,
+            status=SalesOrderStatus.BILLED,
+            delivery_status="complete",
+            billing_status="complete",
+            invoice_numbers=["90000001"],
+            changed_at=now,
+        )
+    )
+
+
+def nothing_with_that_number(state: State, params: dict[str, Any]) -> None:
+    """The fresh ERP holds no customers and no sales orders at all."""
 
 
 STATES: dict[str, StateHandler] = {
@@ -110,7 +238,13 @@ STATES: dict[str, StateHandler] = {
     "a customer with a credit account exists": customer_with_credit_account,
     "a customer without a credit account exists": customer_without_credit_account,
     "a sales order exists for a customer's reference": sales_order_for_reference,
-    "no customer has the number": no_such_customer,
+    "no customer has the number": nothing_with_that_number,
+    "no sales order has the number": nothing_with_that_number,
+    "a customer linked to a CRM account exists": customer_linked_to_crm_account,
+    "a customer with sales orders and open invoices exists": (
+        customer_with_orders_and_open_invoices
+    ),
+    "a customer profile linked to a CRM account changed": customer_profile_changed,
 }
 
 
@@ -125,6 +259,7 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
 
     def reset(state: State) -> None:
         state.erp = FakeErp()
+        state.erp_sync = MemoryErpSync(state.erp)
         # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
         store: IdempotencyStore = state.idempotency
         store.service = f"{PROVIDER}-{uuid.uuid4().hex}"

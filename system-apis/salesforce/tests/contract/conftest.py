@@ -1,11 +1,12 @@
-"""The Salesforce System API in contract-test mode: the app as deployed, on the in-memory CRM,
-with the provider states its consumers' pacts name (set through `/_pact/provider-states`)."""
+"""The Salesforce System API in contract-test mode: the app as deployed, on the in-memory CRM
+(and an in-memory account change feed and profile store for the sync routes), with the provider
+states its consumers' pacts name (set through `/_pact/provider-states`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,12 +15,27 @@ from fastapi import FastAPI
 from starlette.datastructures import State
 
 from salesforce_system.adapters.fake import FakeCrm
+from salesforce_system.domain.errors import RecordNotFound
 from salesforce_system.domain.models import (
     AccountRead,
+    Address,
+    ContactRead,
     OpportunityRead,
+    ProductRead,
     QuoteAccount,
     QuoteLineRead,
     QuoteRead,
+)
+from salesforce_system.domain.sync_models import (
+    AccountChange,
+    AccountChangePage,
+    AccountProfile,
+    AccountProfileUpdate,
+    ChangeOrigin,
+    ChangeType,
+    OrderErpStatus,
+    OrderErpStatusUpdate,
+    ReplayPositionUnavailable,
 )
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
@@ -33,6 +49,93 @@ from trivium.testing.stack import redis_db
 PROVIDER = "salesforce-system"
 SECRET = "contract-test-service-token-secret-0123456789"
 CONTRACT_DB = 15
+
+
+class MemoryAccountFeed:
+    """The account change feed in memory: the changes it still holds, or none at all."""
+
+    def __init__(self) -> None:
+        self.changes: list[AccountChange] = []
+        self.expired = False
+
+    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        if self.expired:
+            raise ReplayPositionUnavailable(f"The CRM no longer holds changes after {position}.")
+        after = int(position) if position.isdigit() else -1
+        items = [change for change in self.changes if change.replay_id > after]
+        last = items[-1].replay_id if items else after
+        return AccountChangePage(items=items, position=str(last) if last >= 0 else position)
+
+
+class MemoryAccountSync:
+    """Account profiles and the ERP status of orders in memory."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, AccountProfile] = {}
+        self.orders: dict[str, OrderErpStatus] = {}
+
+    async def get_profile(self, account_id: str) -> AccountProfile:
+        if account_id not in self.profiles:
+            raise RecordNotFound(f"No account has the id {account_id!r}.")
+        return self.profiles[account_id]
+
+    async def list_profiles(
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: Sequence[str] | None,
+        limit: int,
+        after: str | None,
+    ) -> list[AccountProfile]:
+        found = sorted(
+            (
+                profile
+                for profile in self.profiles.values()
+                if (ids is None or profile.id in ids)
+                and (
+                    modified_since is None
+                    or (profile.last_modified_at or modified_since) >= modified_since
+                )
+                and (after is None or profile.id > after)
+            ),
+            key=lambda profile: profile.id,
+        )
+        return found[:limit]
+
+    async def update_profile(
+        self, account_id: str, changes: AccountProfileUpdate
+    ) -> AccountProfile:
+        current = await self.get_profile(account_id)
+        values = changes.model_dump(exclude_unset=True, by_alias=False)
+        if "credit_limit" in values and values["credit_limit"] is not None:
+            values["credit_limit"] = Money(amount=values["credit_limit"], currency="EUR")
+        if changes.billing_address is not None:
+            values["billing_address"] = Address(**changes.billing_address.model_dump())
+        updated = current.model_copy(update=values)
+        self.profiles[account_id] = updated
+        return updated
+
+    async def set_order_erp_status(
+        self, erp_order_number: str, update: OrderErpStatusUpdate
+    ) -> OrderErpStatus:
+        current = self.orders.get(erp_order_number)
+        if current is None:
+            raise RecordNotFound(f"No order carries the ERP order number {erp_order_number!r}.")
+        changed = (current.erp_status, current.invoice_number) != (
+            update.erp_status,
+            update.invoice_number,
+        )
+        updated = current.model_copy(
+            update={
+                "erp_status": update.erp_status,
+                "invoice_number": update.invoice_number,
+                "previous_erp_status": current.erp_status,
+                "previous_invoice_number": current.invoice_number,
+                "changed": changed,
+            }
+        )
+        self.orders[erp_order_number] = updated
+        return updated
 
 
 def _account(params: dict[str, Any]) -> AccountRead:
@@ -87,6 +190,95 @@ def accepted_quote_with_lines(state: State, params: dict[str, Any]) -> None:
     )
 
 
+def account_with_name(state: State, params: dict[str, Any]) -> None:
+    crm: FakeCrm = state.crm
+    crm.accounts[params["accountId"]] = AccountRead(id=params["accountId"], name=params["name"])
+
+
+def active_product(state: State, params: dict[str, Any]) -> None:
+    crm: FakeCrm = state.crm
+    product = ProductRead(
+        id="01t000000000001AAA", sku=params["sku"], name="Tegernseer Hell 0.5 l", is_active=True
+    )
+    crm.products[product.id] = product
+
+
+def rep_account_with_contacts_and_opportunities(state: State, params: dict[str, Any]) -> None:
+    crm: FakeCrm = state.crm
+    account_id, owner_id = params["accountId"], "005000000000001AAA"
+    crm.usernames[owner_id] = params["ownerUsername"]
+    crm.accounts[account_id] = AccountRead(
+        id=account_id,
+        name="Nordwind Getraenke GmbH",
+        erp_customer_number=params["erpCustomerNumber"],
+        owner_id=owner_id,
+    )
+    crm.contacts[account_id] = [
+        ContactRead(id="003000000000001AAA", account_id=account_id, last_name="Huber")
+    ]
+    crm.opportunities[account_id] = [
+        OpportunityRead(
+            id="006000000000001AAA",
+            account_id=account_id,
+            name="Summer assortment",
+            stage="Negotiation",
+            amount=Money(amount=Decimal("12000.00"), currency=crm.currency),
+            close_date=date(2026, 12, 31),
+        )
+    ]
+
+
+def account_profile_linked(state: State, params: dict[str, Any]) -> None:
+    crm: FakeCrm = state.crm
+    sync: MemoryAccountSync = state.account_sync
+    account_id, number = params["accountId"], params["erpCustomerNumber"]
+    crm.accounts[account_id] = AccountRead(
+        id=account_id, name="Nordwind Getraenke GmbH", erp_customer_number=number
+    )
+    sync.profiles[account_id] = AccountProfile(
+        id=account_id,
+        name="Nordwind Getraenke GmbH",
+        phone="+4989123456",
+        billing_address=Address(
+            street="Leopoldstrasse 1", city="Muenchen", postal_code="80802", country="Germany"
+        ),
+        erp_customer_number=number,
+        credit_limit=Money(amount=Decimal("50000.00"), currency=crm.currency),
+        payment_terms="0001",
+        erp_blocked=False,
+        last_modified_at=datetime.now(UTC),
+    )
+
+
+def account_changed_after_position(state: State, params: dict[str, Any]) -> None:
+    account_profile_linked(state, params)
+    feed: MemoryAccountFeed = state.account_feed
+    feed.changes.append(
+        AccountChange(
+            replay_id=int(params["position"]) + 1,
+            change_type=ChangeType.UPDATE,
+            account_ids=[params["accountId"]],
+            changed_fields=["phone"],
+            values={"phone": "+4989999999"},
+            commit_timestamp=datetime.now(UTC),
+            origin=ChangeOrigin(api="REST", client="a-rep", from_suite=False),
+        )
+    )
+
+
+def changes_no_longer_held(state: State, params: dict[str, Any]) -> None:
+    feed: MemoryAccountFeed = state.account_feed
+    feed.expired = True
+
+
+def order_with_erp_number(state: State, params: dict[str, Any]) -> None:
+    sync: MemoryAccountSync = state.account_sync
+    number = params["erpOrderNumber"]
+    sync.orders[number] = OrderErpStatus(
+        order_id="801000000000001AAA", erp_order_number=number, erp_status="Created", changed=False
+    )
+
+
 def nothing_with_that_id(state: State, params: dict[str, Any]) -> None:
     """The fresh CRM holds no records at all."""
 
@@ -96,6 +288,17 @@ STATES: dict[str, StateHandler] = {
     "an account linked to an ERP customer exists": account_linked_to_erp_customer,
     "no quote has the id": nothing_with_that_id,
     "no account has the id": nothing_with_that_id,
+    "no order carries the ERP order number": nothing_with_that_id,
+    "the CRM holds none of the products": nothing_with_that_id,
+    "an account with the name exists": account_with_name,
+    "an active product exists": active_product,
+    "a sales rep's account with contacts and open opportunities": (
+        rep_account_with_contacts_and_opportunities
+    ),
+    "an account profile linked to an ERP customer exists": account_profile_linked,
+    "an account changed after the position": account_changed_after_position,
+    "the CRM no longer holds the changes after the position": changes_no_longer_held,
+    "an order carries the ERP order number": order_with_erp_number,
 }
 
 
@@ -110,6 +313,8 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
 
     def reset(state: State) -> None:
         state.crm = FakeCrm()
+        state.account_feed = MemoryAccountFeed()
+        state.account_sync = MemoryAccountSync()
         # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
         store: IdempotencyStore = state.idempotency
         store.service = f"{PROVIDER}-{uuid.uuid4().hex}"

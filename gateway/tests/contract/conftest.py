@@ -1,0 +1,102 @@
+"""Consumer side of the gateway's contracts: the repository's kong.yml, run by the local gateway
+with its plugins in process, in front of a Pact mock server standing in for the experience APIs.
+What arrives at the mock (paths, the signed identity, the correlation id) is what the gateway
+promises them; the experience APIs verify it (see contracts/README.md)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import yaml
+from pact import Pact
+
+from trivium.testing.pacts import consumer_pact, serve_app
+from trivium_gateway.main import create_app
+from trivium_gateway.render import dump_config, render_config
+from trivium_gateway.settings import GATEWAY_DIR, GatewaySettings
+
+CONSUMER = "gateway"
+SECRET = "contract-test-service-token-secret-0123456789"
+PARTNER_SERVICES = ("partner-portal-experience", "partner-portal-page")
+
+GatewayAt = Callable[[object], AbstractContextManager[str]]
+
+
+def kong_document() -> dict[str, Any]:
+    """The repository's kong.yml, parsed."""
+    loaded: dict[str, Any] = yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())
+    return loaded
+
+
+@pytest.fixture
+def partner_portal_pact() -> Iterator[Pact]:
+    with consumer_pact(CONSUMER, "partner-portal") as pact:
+        yield pact
+
+
+@pytest.fixture
+def mobile_pact() -> Iterator[Pact]:
+    with consumer_pact(CONSUMER, "mobile") as pact:
+        yield pact
+
+
+def _gateway_at(tmp_path: Path, redis_url: str, services: tuple[str, ...]) -> GatewayAt:
+    @contextmanager
+    def running(upstream: object) -> Iterator[str]:
+        config = tmp_path / f"kong-{time.monotonic_ns()}.yml"
+        document = render_config(
+            kong_document(),
+            upstreams={service: str(upstream) for service in services},
+            redis_url=redis_url,
+        )
+        config.write_text(dump_config(document))
+        settings = GatewaySettings(
+            config_path=config,
+            plugins_dir=GATEWAY_DIR / "plugins",
+            plugin_mode="in-process",
+            redis_url=redis_url,
+            service_token_secret=SECRET,
+            log_format="text",
+        )
+        with serve_app(create_app(settings)) as url:
+            yield url
+
+    return running
+
+
+@pytest.fixture
+def partner_gateway_at(tmp_path: Path, redis_url: str) -> GatewayAt:
+    """The gateway with the partner portal's services at a mock server's URL."""
+    return _gateway_at(tmp_path, redis_url, PARTNER_SERVICES)
+
+
+@pytest.fixture
+def mobile_gateway_at(tmp_path: Path, redis_url: str) -> GatewayAt:
+    """The gateway with the mobile API's service at a mock server's URL."""
+    return _gateway_at(tmp_path, redis_url, ("mobile-experience",))
+
+
+@pytest.fixture
+def partner_api_key() -> str:
+    """A gold partner's demo API key, from kong.yml."""
+    consumer = next(c for c in kong_document()["consumers"] if c["username"] == "partner-nordwind")
+    key: str = consumer["keyauth_credentials"][0]["key"]
+    return key
+
+
+@pytest.fixture
+def rep_jwt() -> str:
+    """A sales rep's JWT as the mobile app's identity provider issues it (kong.yml credential)."""
+    credential = next(
+        c["jwt_secrets"][0] for c in kong_document()["consumers"] if c.get("jwt_secrets")
+    )
+    now = int(time.time())
+    payload = {"iss": credential["key"], "sub": "anna.becker", "iat": now, "exp": now + 600}
+    token: str = jwt.encode(payload, credential["secret"], algorithm=credential["algorithm"])
+    return token

@@ -1,0 +1,167 @@
+"""create-customer's contracts. Consumer side: its System API adapters against Pact mock
+servers, each test declaring the interactions it relies on. Provider side: the app in
+contract-test mode with the states the pacts naming it need (see contracts/README.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio
+from fastapi import FastAPI
+from pact import Pact
+from starlette.datastructures import State
+
+from create_customer_process.adapters.erp_system import ErpSystemErp
+from create_customer_process.adapters.fake import FakeCrm, FakeErp
+from create_customer_process.adapters.redis_store import RedisRequestStore
+from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
+from create_customer_process.domain.saga import CustomerFlow
+from create_customer_process.main import create_app
+from create_customer_process.settings import CreateCustomerSettings
+from trivium.http_client import create_http_client
+from trivium.idempotency import IdempotencyStore
+from trivium.redis_discovery import RedisEndpoint
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
+from trivium.testing.stack import redis_db
+
+CONSUMER = "create-customer"
+
+
+@pytest.fixture
+def salesforce_pact() -> Iterator[Pact]:
+    with consumer_pact(CONSUMER, "salesforce-system") as pact:
+        yield pact
+
+
+@pytest.fixture
+def erp_pact() -> Iterator[Pact]:
+    with consumer_pact(CONSUMER, "erp-system") as pact:
+        yield pact
+
+
+@asynccontextmanager
+async def _system_api_http(url: object, *, backend: str) -> AsyncIterator[httpx.AsyncClient]:
+    # The client the service builds for a System API, pointed at the mock server.
+    http = create_http_client(
+        backend=backend, base_url=str(url), max_retries=0, service_token=lambda: "service-token"
+    )
+    try:
+        yield http
+    finally:
+        await http.aclose()
+
+
+@asynccontextmanager
+async def _crm_at(url: object) -> AsyncIterator[SalesforceSystemCrm]:
+    async with _system_api_http(url, backend="salesforce-system") as http:
+        yield SalesforceSystemCrm(http)
+
+
+@asynccontextmanager
+async def _erp_at(url: object) -> AsyncIterator[ErpSystemErp]:
+    async with _system_api_http(url, backend="erp-system") as http:
+        yield ErpSystemErp(http)
+
+
+@pytest.fixture
+def crm_at() -> Callable[[object], AbstractAsyncContextManager[SalesforceSystemCrm]]:
+    """The service's CRM adapter on a mock server's URL."""
+    return _crm_at
+
+
+@pytest.fixture
+def erp_at() -> Callable[[object], AbstractAsyncContextManager[ErpSystemErp]]:
+    """The service's ERP adapter on a mock server's URL."""
+    return _erp_at
+
+
+# The provider side: create-customer in contract-test mode, the app as deployed with its saga on
+# the in-memory CRM and ERP (and a request store of each state's own), for the pacts naming it.
+
+PROVIDER = "create-customer"
+SECRET = "contract-test-service-token-secret-0123456789"
+CONTRACT_DB = 15
+
+
+def neither_system_holds_the_customer(state: State, params: dict[str, Any]) -> None:
+    """Fresh fakes hold no accounts and no customers at all."""
+
+
+def customer_exists_in_both_systems(state: State, params: dict[str, Any]) -> None:
+    flow: CustomerFlow = state.flow
+    crm: FakeCrm = flow.crm
+    erp: FakeErp = flow.erp
+    account = crm.add(
+        "Contoso Manufacturing Ltd", postal_code="95110", website="www.contoso.example"
+    )
+    erp.add(
+        "Contoso Manufacturing Ltd",
+        postal_code="95110",
+        website="www.contoso.example",
+        external_id=account.id,
+    )
+
+
+STATES: dict[str, StateHandler] = {
+    "neither system holds the customer": neither_system_holds_the_customer,
+    "an account and an ERP customer with the customer's name exist": (
+        customer_exists_in_both_systems
+    ),
+}
+
+
+@pytest.fixture(scope="session")
+def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
+    """Builds the provider app in contract-test mode."""
+    redis_url = redis_db(redis_endpoint.url, CONTRACT_DB)
+    settings = CreateCustomerSettings(
+        redis_url=redis_url, service_token_secret=SECRET, workers=0, log_format="text"
+    )
+
+    def reset(state: State) -> None:
+        if getattr(state, "contract_redis", None) is None:
+            state.contract_redis = redis.asyncio.Redis.from_url(redis_url)
+        # Each state starts with empty systems, no requests and no remembered Idempotency-Keys.
+        namespace = f"{PROVIDER}-{uuid.uuid4().hex}"
+        store = RedisRequestStore(state.contract_redis, prefix="{" + namespace + "}")
+        state.flow = dataclasses.replace(state.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+        idempotency: IdempotencyStore = state.idempotency
+        idempotency.service = namespace
+
+    def build() -> FastAPI:
+        app = enable_provider_states(create_app(settings), STATES, reset=reset)
+        startup = app.router.lifespan_context
+
+        @asynccontextmanager
+        async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
+            async with startup(running) as value:
+                try:
+                    yield value
+                finally:
+                    await running.state.contract_redis.aclose()
+
+        app.router.lifespan_context = lifespan
+        return app
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
+    """The provider in contract-test mode, served for the whole session."""
+    with serve_app(contract_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def consumer_headers() -> dict[str, str]:
+    """What every consumer call carries: a service token for this provider."""
+    token = ServiceTokenIssuer(issuer="pact-verifier", secret=SECRET).token_for(PROVIDER)
+    return {"Authorization": f"Bearer {token}"}
