@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from pact import Pact
@@ -31,11 +30,11 @@ from mobile_experience.domain.models import Rep
 from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.main import create_app
 from mobile_experience.settings import MobileSettings
-from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import RedisEndpoint
 from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.mock_servers import lower_tier_client
 from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
 from trivium.testing.stack import redis_db
 
@@ -67,43 +66,31 @@ def customers_pact() -> Iterator[Pact]:
         yield pact
 
 
-@asynccontextmanager
-async def _lower_tier_http(url: object, *, backend: str) -> AsyncIterator[httpx.AsyncClient]:
-    # The client the service builds for a lower tier, pointed at the mock server.
-    http = create_http_client(
-        backend=backend, base_url=str(url), max_retries=0, service_token=lambda: "service-token"
-    )
-    try:
-        yield http
-    finally:
-        await http.aclose()
-
-
 def _rep_token(rep: Rep) -> str:
     return f"token-for-{rep.consumer}"
 
 
 @asynccontextmanager
 async def _crm_at(url: object) -> AsyncIterator[SalesforceSystemCrm]:
-    async with _lower_tier_http(url, backend="salesforce-system") as http:
+    async with lower_tier_client(url, backend="salesforce-system") as http:
         yield SalesforceSystemCrm(http)
 
 
 @asynccontextmanager
 async def _erp_at(url: object) -> AsyncIterator[ErpSystemErp]:
-    async with _lower_tier_http(url, backend="erp-system") as http:
+    async with lower_tier_client(url, backend="erp-system") as http:
         yield ErpSystemErp(http)
 
 
 @asynccontextmanager
 async def _orders_at(url: object) -> AsyncIterator[QuoteToOrderOrders]:
-    async with _lower_tier_http(url, backend="quote-to-order") as http:
+    async with lower_tier_client(url, backend="quote-to-order") as http:
         yield QuoteToOrderOrders(http, token_for=_rep_token)
 
 
 @asynccontextmanager
 async def _customers_at(url: object) -> AsyncIterator[CreateCustomerCustomers]:
-    async with _lower_tier_http(url, backend="create-customer") as http:
+    async with lower_tier_client(url, backend="create-customer") as http:
         yield CreateCustomerCustomers(http, token_for=_rep_token)
 
 

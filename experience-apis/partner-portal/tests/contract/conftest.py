@@ -11,7 +11,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from pact import Pact
@@ -25,11 +24,11 @@ from partner_portal_experience.adapters.salesforce_system import SalesforceSyste
 from partner_portal_experience.domain.portal import PartnerPortal
 from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
-from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import RedisEndpoint
 from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.mock_servers import lower_tier_client
 from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
 from trivium.testing.stack import redis_db
 
@@ -55,32 +54,20 @@ def orders_pact() -> Iterator[Pact]:
 
 
 @asynccontextmanager
-async def _lower_tier_http(url: object, *, backend: str) -> AsyncIterator[httpx.AsyncClient]:
-    # The client the service builds for a lower tier, pointed at the mock server.
-    http = create_http_client(
-        backend=backend, base_url=str(url), max_retries=0, service_token=lambda: "service-token"
-    )
-    try:
-        yield http
-    finally:
-        await http.aclose()
-
-
-@asynccontextmanager
 async def _crm_at(url: object) -> AsyncIterator[SalesforceSystemCrm]:
-    async with _lower_tier_http(url, backend="salesforce-system") as http:
+    async with lower_tier_client(url, backend="salesforce-system") as http:
         yield SalesforceSystemCrm(http)
 
 
 @asynccontextmanager
 async def _erp_at(url: object) -> AsyncIterator[ErpSystemErp]:
-    async with _lower_tier_http(url, backend="erp-system") as http:
+    async with lower_tier_client(url, backend="erp-system") as http:
         yield ErpSystemErp(http)
 
 
 @asynccontextmanager
 async def _orders_at(url: object) -> AsyncIterator[QuoteToOrderOrders]:
-    async with _lower_tier_http(url, backend="quote-to-order") as http:
+    async with lower_tier_client(url, backend="quote-to-order") as http:
         yield QuoteToOrderOrders(http, token_for=lambda identity: "partner-service-token")
 
 

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 import redis.asyncio
 from fastapi import FastAPI
@@ -24,10 +23,10 @@ from create_customer_process.adapters.salesforce_system import SalesforceSystemC
 from create_customer_process.domain.saga import CustomerFlow
 from create_customer_process.main import create_app
 from create_customer_process.settings import CreateCustomerSettings
-from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
 from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.mock_servers import lower_tier_client
 from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
 from trivium.testing.stack import redis_db
 
@@ -47,26 +46,14 @@ def erp_pact() -> Iterator[Pact]:
 
 
 @asynccontextmanager
-async def _system_api_http(url: object, *, backend: str) -> AsyncIterator[httpx.AsyncClient]:
-    # The client the service builds for a System API, pointed at the mock server.
-    http = create_http_client(
-        backend=backend, base_url=str(url), max_retries=0, service_token=lambda: "service-token"
-    )
-    try:
-        yield http
-    finally:
-        await http.aclose()
-
-
-@asynccontextmanager
 async def _crm_at(url: object) -> AsyncIterator[SalesforceSystemCrm]:
-    async with _system_api_http(url, backend="salesforce-system") as http:
+    async with lower_tier_client(url, backend="salesforce-system") as http:
         yield SalesforceSystemCrm(http)
 
 
 @asynccontextmanager
 async def _erp_at(url: object) -> AsyncIterator[ErpSystemErp]:
-    async with _system_api_http(url, backend="erp-system") as http:
+    async with lower_tier_client(url, backend="erp-system") as http:
         yield ErpSystemErp(http)
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-import httpx
 import pytest
 from pact import Pact
 
 from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.adapters.salesforce_system import SalesforceSystemCrm
-from trivium.http_client import create_http_client
+from trivium.testing.mock_servers import lower_tier_client
 from trivium.testing.pacts import consumer_pact
 
 CONSUMER = "customer-sync"
@@ -31,26 +30,14 @@ def erp_pact() -> Iterator[Pact]:
 
 
 @asynccontextmanager
-async def _system_api_http(url: object, *, backend: str) -> AsyncIterator[httpx.AsyncClient]:
-    # The client the service builds for a System API, pointed at the mock server.
-    http = create_http_client(
-        backend=backend, base_url=str(url), max_retries=0, service_token=lambda: "service-token"
-    )
-    try:
-        yield http
-    finally:
-        await http.aclose()
-
-
-@asynccontextmanager
 async def _crm_at(url: object) -> AsyncIterator[SalesforceSystemCrm]:
-    async with _system_api_http(url, backend="salesforce-system") as http:
+    async with lower_tier_client(url, backend="salesforce-system") as http:
         yield SalesforceSystemCrm(http)
 
 
 @asynccontextmanager
 async def _erp_at(url: object) -> AsyncIterator[ErpSystemErp]:
-    async with _system_api_http(url, backend="erp-system") as http:
+    async with lower_tier_client(url, backend="erp-system") as http:
         yield ErpSystemErp(http)
 
 

@@ -3,54 +3,11 @@ verification notices a broken response."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import pytest
-from fastapi import FastAPI
-
-from trivium.testing.pacts import (
-    VerificationFailed,
-    patched_responses,
-    removed_field,
-    renamed_field,
-    serve_app,
-    skip_while_updating,
-    verify_pacts,
-)
-
-pytestmark = pytest.mark.contract
-
-PROVIDER = "quote-to-order"
+from trivium.testing.provider_checks import ProviderPactChecks
 
 
-class TestVerifyPacts:
-    def test_every_pact_naming_the_provider_holds(
-        self, provider_url: str, consumer_headers: dict[str, str]
-    ) -> None:
-        skip_while_updating()
-        verify_pacts(PROVIDER, base_url=provider_url, headers=consumer_headers)
-
-    def test_a_renamed_response_field_breaks_the_pact(
-        self, contract_app: Callable[[], FastAPI], consumer_headers: dict[str, str]
-    ) -> None:
-        skip_while_updating()
-        broken = patched_responses(
-            contract_app(),
-            path_prefix="/orders/",
-            transform=renamed_field("erpOrderNumber", "erpNumber"),
-        )
-        with (
-            serve_app(broken) as url,
-            pytest.raises(VerificationFailed, match="missing the following keys: erpOrderNumber"),
-        ):
-            verify_pacts(PROVIDER, base_url=url, headers=consumer_headers)
-
-    def test_a_removed_field_no_consumer_reads_keeps_the_pact(
-        self, contract_app: Callable[[], FastAPI], consumer_headers: dict[str, str]
-    ) -> None:
-        skip_while_updating()
-        trimmed = patched_responses(
-            contract_app(), path_prefix="/orders/", transform=removed_field("deadLettered")
-        )
-        with serve_app(trimmed) as url:
-            verify_pacts(PROVIDER, base_url=url, headers=consumer_headers)
+class TestVerifyPacts(ProviderPactChecks):
+    provider = "quote-to-order"
+    path_prefix = "/orders/"
+    renamed = ("erpOrderNumber", "erpNumber")
+    unread = "deadLettered"
