@@ -64,9 +64,6 @@ async def process_change(flow: SyncFlow, fence: int, change: AccountChange) -> s
     writes = WriteBatch()
     if await flow.state.exists("applied", key):
         outcome = "duplicate"
-    elif change.origin.from_suite:
-        outcome = "echo"
-        flow.count(writes, "echoes")
     elif change.change_type == "gap_overflow":
         outcome = "overflow"
         since = change.commit_timestamp - flow.policy.reread_overlap
@@ -77,6 +74,11 @@ async def process_change(flow: SyncFlow, fence: int, change: AccountChange) -> s
         flow.count(writes, "rereads")
         profiles = await flow.crm.list_profiles(ids=change.account_ids)
         await reconcile_profiles(flow, writes, profiles, reason="gap", correlation_id=key)
+    elif change.origin.from_suite:
+        # After gaps and overflows: those carry no values, so whoever made the change, the
+        # records are read again (applying what already agrees changes nothing).
+        outcome = "echo"
+        flow.count(writes, "echoes")
     elif change.change_type in CONTENT_CHANGES:
         outcome = await _apply_content(flow, fence, writes, change)
     else:
