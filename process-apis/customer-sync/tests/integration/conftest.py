@@ -62,6 +62,11 @@ class SyncService:
             port=port,
         )
 
+    def stop(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+            self.current = None
+
     def restart(self, *, kill: bool) -> None:
         assert self.current is not None
         port = self.current.port
@@ -82,9 +87,22 @@ def sync_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[S
     )
     service = SyncService(system_stack, trivium_run_dir, env)
     service.current = service.start()
+    _running.append(service)
     yield service
-    if service.current is not None:
-        service.current.stop()
+    service.stop()
+
+
+_running: list[SyncService] = []
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    # The service's loops keep writing to the shared stack (order status, account fields from the
+    # ERP): stop it once this folder's tests are done, so that later suites on the same stack see
+    # only their own Salesforce calls and change events.
+    if nextitem is None or HERE not in Path(nextitem.path).resolve().parents:
+        for service in _running:
+            service.stop()
 
 
 @pytest_asyncio.fixture

@@ -42,7 +42,7 @@ class TestAccountChange:
         await world.quiet()
         rereads = (await world.counters()).get("rereads", 0)
 
-        await world.sf_admin.put("/cdc/gaps", json={"count": 1})
+        await world.sf_admin.put("/cdc/gaps", json={"count": 1, "object": "Account"})
         await world.update("Account", account_id, {"Phone": phone})
 
         await world.until(lambda: _erp_phone_is(world, customer, phone), what="phone in the ERP")

@@ -25,7 +25,6 @@ class TestConcurrentChange:
         # Let the ERP's current values be seen once, so an ERP change is told from ours.
         await world.set_credit_limit(customer, Decimal(31_000))
         await world.until(lambda: _has_credit_limit(world, account_id), what="first sight")
-        conflicts = (await world.counters()).get("conflicts", 0)
         crm_phone, erp_phone = new_phone(), new_phone()
 
         await asyncio.gather(
@@ -40,7 +39,8 @@ class TestConcurrentChange:
         assert len(writes) <= 2
         assert (await world.account(account_id, "Phone"))["Phone"] == crm_phone
         assert (await world.erp_profile(customer))["phone"] == crm_phone
-        assert (await world.counters())["conflicts"] >= conflicts + 1
+        # Whether the ERP poll saw the ERP's value before the CRM's overwrote it (a counted
+        # conflict) depends on timing; counting is shown by the test below.
 
     @pytest.mark.asyncio
     async def test_erp_owned_field_changed_in_salesforce_is_put_back(self, world: World) -> None:

@@ -177,6 +177,9 @@ async def undelete(emulator: EmulatorDep, request: UndeleteRequest) -> list[Unde
 
 class ChangeEventGaps(ApiRequest):
     count: int = Field(ge=0, le=100_000, description="How many of the next change events.")
+    object: str | None = Field(
+        default=None, max_length=80, description="Only events of this object (e.g. `Account`)."
+    )
 
 
 class ChangeEventGapsRead(ApiModel):
@@ -191,5 +194,5 @@ async def force_change_event_gaps(
     no field values), as Salesforce does when it cannot build an event; 0 stops it. Overflow
     events come by themselves when one transaction changes more records of an object than
     `SF_EMULATOR_CDC_OVERFLOW_THRESHOLD`."""
-    emulator.org.events.force_gaps(body.count)
+    emulator.org.events.force_gaps(body.count, object_name=body.object)
     return ChangeEventGapsRead(count=emulator.org.events.gaps_due)

@@ -122,22 +122,24 @@ class ChangeEventLog:
         self._listeners: list[Callable[[], None]] = []
         self._commit_number = 0
         self._gaps_due = 0
+        self._gaps_object: str | None = None
         self._lock = threading.Lock()
 
-    def force_gaps(self, count: int) -> None:
-        """Publish the next `count` change events as gap events (header only), as Salesforce
-        does when it cannot build an event (an internal error, a change made outside the app
-        server)."""
+    def force_gaps(self, count: int, *, object_name: str | None = None) -> None:
+        """Publish the next `count` change events (of `object_name` only, when given) as gap
+        events (header only), as Salesforce does when it cannot build an event (an internal
+        error, a change made outside the app server)."""
         with self._lock:
             self._gaps_due = count
+            self._gaps_object = object_name
 
     @property
     def gaps_due(self) -> int:
         return self._gaps_due
 
-    def _take_gap(self) -> bool:
+    def _take_gap(self, object_name: str) -> bool:
         with self._lock:
-            if self._gaps_due <= 0:
+            if self._gaps_due <= 0 or self._gaps_object not in (None, object_name):
                 return False
             self._gaps_due -= 1
             return True
@@ -201,7 +203,7 @@ class ChangeEventLog:
         rows = []
         overflow = changes[self.overflow_threshold :]
         for record_id, change_type, stored, changed in changes[: self.overflow_threshold]:
-            if self._take_gap():
+            if self._take_gap(obj.name):
                 header = self.header(
                     obj, change_type=f"GAP_{change_type}", record_ids=[record_id], changed=(),
                     ctx=ctx, moment=moment,
