@@ -6,8 +6,10 @@ import asyncio
 import logging
 
 import pytest
+import redis.asyncio
 
-from trivium.work_queue.runner import running_consumers
+from trivium.work_queue import Message, WorkQueue
+from trivium.work_queue.runner import run_pool_with_wakeups, running_consumers
 
 
 class TestRunningConsumers:
@@ -37,3 +39,35 @@ class TestRunningConsumers:
             async with running_consumers(consume, grace_seconds=0.05, name="ledger"):
                 pass
         assert [record.message for record in caplog.records] == ["worker.stop_timeout"]
+
+
+class TestRunPoolWithWakeups:
+    @pytest.mark.asyncio
+    async def test_woken_work_is_queued_and_handled_until_stopped(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        queue = WorkQueue(redis_client, "{ledger}:work")
+        due = ["a", "b"]
+        handled: list[str] = []
+        stop = asyncio.Event()
+
+        async def wake_once() -> int:
+            woken = list(due)
+            due.clear()
+            for item in woken:
+                await queue.enqueue({"item": item})
+            return len(woken)
+
+        async def handle(message: Message) -> None:
+            handled.append(message.payload["item"])
+            if len(handled) == 2:
+                stop.set()
+
+        await asyncio.wait_for(
+            run_pool_with_wakeups(
+                queue, handle, wake_once, stop=stop, concurrency=2, name="ledger",
+                batch=10, poll_seconds=0.01,
+            ),
+            timeout=10,
+        )  # fmt: skip
+        assert sorted(handled) == ["a", "b"]

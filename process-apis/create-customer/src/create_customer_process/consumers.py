@@ -9,20 +9,16 @@ is refused is dead-lettered for an operator.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-
-from redis.exceptions import RedisError
 
 from create_customer_process.domain.processing import Outcome, process_request
 from create_customer_process.domain.saga import CustomerFlow
-from trivium.work_queue import Message, PermanentFailure, WorkQueue, new_consumer_name
+from trivium.work_queue import Message, PermanentFailure, WorkQueue
+from trivium.work_queue.runner import run_pool_with_wakeups
 
 log = logging.getLogger(__name__)
 
 WAKE_BATCH = 100
-STATS_EVERY_SECONDS = 5.0
 
 
 class RetryLater(Exception):
@@ -50,14 +46,16 @@ class RequestWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume and wake requests until `stop` is set; each consumer finishes its request."""
-        await self.queue.ensure_group()
-        loops = [
-            self.queue.run_consumer(
-                self.handle, consumer_name=new_consumer_name(self.name), stop_event=stop
-            )
-            for _ in range(self.concurrency)
-        ]
-        await asyncio.gather(*loops, self.wake_due_requests(stop))
+        await run_pool_with_wakeups(
+            self.queue,
+            self.handle,
+            self.wake_once,
+            stop=stop,
+            concurrency=self.concurrency,
+            name=self.name,
+            batch=WAKE_BATCH,
+            poll_seconds=self.poll_seconds,
+        )
 
     async def handle(self, message: Message) -> None:
         """Run the message's request; raise for the queue to retry or dead-letter it."""
@@ -72,22 +70,6 @@ class RequestWorker:
         if processed.outcome is Outcome.DEAD_LETTERED:
             step = processed.state.step.value if processed.state else "unknown"
             raise PermanentFailure(f"request {request_id} parked at step {step}; {reason}")
-
-    async def wake_due_requests(self, stop: asyncio.Event) -> None:
-        """Queue requests whose wake-up time has come, until `stop` is set."""
-        next_stats = 0.0
-        while not stop.is_set():
-            woken = 0
-            try:
-                woken = await self.wake_once()
-                if time.monotonic() >= next_stats:
-                    next_stats = time.monotonic() + STATS_EVERY_SECONDS
-                    await self.queue.stats()
-            except (RedisError, OSError) as error:
-                log.warning("customers.wake_failed", extra={"error": type(error).__name__})
-            if woken < WAKE_BATCH:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
 
     async def wake_once(self) -> int:
         """Queue the requests due now; returns how many."""

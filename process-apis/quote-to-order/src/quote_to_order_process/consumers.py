@@ -8,21 +8,17 @@ Consumers run each order under its lock; an order that must be parked is dead-le
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
 from datetime import timedelta
-
-from redis.exceptions import RedisError
 
 from quote_to_order_process.domain.processing import Outcome, process_order
 from quote_to_order_process.domain.saga import OrderFlow
-from trivium.work_queue import Message, PermanentFailure, WorkQueue, new_consumer_name
+from trivium.work_queue import Message, PermanentFailure, WorkQueue
+from trivium.work_queue.runner import run_pool_with_wakeups
 
 log = logging.getLogger(__name__)
 
 WAKE_BATCH = 100
-STATS_EVERY_SECONDS = 5.0
 
 
 class OrderWorker:
@@ -46,14 +42,16 @@ class OrderWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume and wake orders until `stop` is set; each consumer finishes its order first."""
-        await self.queue.ensure_group()
-        loops = [
-            self.queue.run_consumer(
-                self.handle, consumer_name=new_consumer_name(self.name), stop_event=stop
-            )
-            for _ in range(self.concurrency)
-        ]
-        await asyncio.gather(*loops, self.wake_due_orders(stop))
+        await run_pool_with_wakeups(
+            self.queue,
+            self.handle,
+            self.wake_once,
+            stop=stop,
+            concurrency=self.concurrency,
+            name=self.name,
+            batch=WAKE_BATCH,
+            poll_seconds=self.poll_seconds,
+        )
 
     async def handle(self, message: Message) -> None:
         """Run the message's order; a parked order goes to the dead letters."""
@@ -69,22 +67,6 @@ class OrderWorker:
                 f"order {order_id} parked at step {parked.step.value} after {parked.attempts} "
                 f"failed attempts; {reason}"
             )
-
-    async def wake_due_orders(self, stop: asyncio.Event) -> None:
-        """Queue orders whose wake-up time has come, until `stop` is set."""
-        next_stats = 0.0
-        while not stop.is_set():
-            woken = 0
-            try:
-                woken = await self.wake_once()
-                if time.monotonic() >= next_stats:
-                    next_stats = time.monotonic() + STATS_EVERY_SECONDS
-                    await self.queue.stats()
-            except (RedisError, OSError) as error:
-                log.warning("orders.wake_failed", extra={"error": f"{type(error).__name__}"})
-            if woken < WAKE_BATCH:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll_seconds)
 
     async def wake_once(self) -> int:
         """Queue the orders due now; returns how many."""

@@ -4,15 +4,21 @@ or on their own in a worker process that stops on SIGTERM or SIGINT."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from trivium.logs import configure_logging
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.settings import ServiceSettings
+from trivium.work_queue.messages import Message
+from trivium.work_queue.queue import WorkQueue, new_consumer_name
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +70,47 @@ def run_worker_process(
         ttl_seconds=settings.service_token_ttl_seconds,
     )
     asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
+
+
+WakeOnce = Callable[[], Coroutine[Any, Any, int]]
+
+
+async def run_pool_with_wakeups(
+    queue: WorkQueue,
+    handle: Callable[[Message], Coroutine[Any, Any, None]],
+    wake_once: WakeOnce,
+    *,
+    stop: asyncio.Event,
+    concurrency: int,
+    name: str,
+    batch: int,
+    poll_seconds: float,
+    stats_every_seconds: float = 5.0,
+) -> None:
+    """`concurrency` consumers of `queue` and one loop that queues due work (`wake_once()`
+    returns how many it queued, at most `batch`) and keeps the queue gauges current, until
+    `stop` is set; each consumer finishes its message first."""
+    await queue.ensure_group()
+    consumers = [
+        queue.run_consumer(handle, consumer_name=new_consumer_name(name), stop_event=stop)
+        for _ in range(concurrency)
+    ]
+
+    async def wake_due() -> None:
+        next_stats = 0.0
+        while not stop.is_set():
+            woken = 0
+            try:
+                woken = await wake_once()
+                if time.monotonic() >= next_stats:
+                    next_stats = time.monotonic() + stats_every_seconds
+                    await queue.stats()
+            except (RedisError, OSError) as error:
+                log.warning(
+                    "work.wake_failed", extra={"queue": name, "error": type(error).__name__}
+                )
+            if woken < batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll_seconds)
+
+    await asyncio.gather(*consumers, wake_due())
