@@ -12,7 +12,7 @@ SYNCED := $(VENV)/.synced
 MEMBER_PROJECTS := $(wildcard */pyproject.toml */*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format contracts chaos bench clean distclean setup
+.PHONY: run test test-repeat lint format contracts chaos bench clean distclean setup
 
 setup: $(SYNCED)
 
@@ -40,6 +40,12 @@ format: $(SYNCED)
 
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The same selection N times in a row (no lint), one line per run, then which runs failed and on
+# which tests: `make test-repeat N=20 PYTEST_ARGS="process-apis/customer-sync/tests -q"`.
+N ?= 10
+test-repeat: $(SYNCED)
+	$(PY) tools/repeat_tests.py --runs $(N) -- $(PYTEST_ARGS)
 
 # Two passes: the first rewrites contracts/pacts/ and contracts/openapi/ from the consumer tests
 # and the apps (provider verifications skip), the second verifies every provider against them.
