@@ -71,6 +71,62 @@ class TestGapEvents:
         assert update["ChangeEventHeader"]["changeType"] == "UPDATE"
         assert update["Phone"] == "+49 2"
 
+    @pytest.mark.asyncio
+    async def test_gap_forced_for_one_record_leaves_other_records_alone(
+        self, api: httpx.AsyncClient, client: httpx.AsyncClient
+    ) -> None:
+        mine = (await api.post("sobjects/Account", json={"Name": "Mine"})).json()["id"]
+        other = (await api.post("sobjects/Account", json={"Name": "Other"})).json()["id"]
+        client_id = await subscribed(api)
+        forced = await client.put(
+            "/__admin/cdc/gaps", json={"count": 1, "recordId": mine[:15]}, headers=ADMIN
+        )
+        assert forced.json() == {"count": 1}
+
+        await api.patch(f"sobjects/Account/{other}", json={"Phone": "+49 1"})
+        await api.patch(f"sobjects/Account/{mine}", json={"Phone": "+49 2"})
+        await api.patch(f"sobjects/Account/{mine}", json={"Phone": "+49 3"})
+
+        events = [e["ChangeEventHeader"] for e in await headers(api, client_id)]
+        assert [(e["recordIds"], e["changeType"]) for e in events] == [
+            ([other], "UPDATE"), ([mine], "GAP_UPDATE"), ([mine], "UPDATE"),
+        ]  # fmt: skip
+
+    @pytest.mark.asyncio
+    async def test_malformed_record_id(self, client: httpx.AsyncClient) -> None:
+        forced = await client.put(
+            "/__admin/cdc/gaps", json={"count": 1, "recordId": "nope"}, headers=ADMIN
+        )
+
+        assert forced.status_code == 422
+        assert forced.json()["errors"][0]["pointer"] == "/recordId"
+
+
+class TestLatestEvent:
+    @pytest.mark.asyncio
+    async def test_replay_id_of_the_newest_event_of_an_object(
+        self, api: httpx.AsyncClient, client: httpx.AsyncClient
+    ) -> None:
+        none_yet = await client.get(
+            "/__admin/cdc/latest", params={"object": "Account"}, headers=ADMIN
+        )
+        assert none_yet.json() == {"object": "Account", "replayId": 0}
+        account = (await api.post("sobjects/Account", json={"Name": "Acme"})).json()["id"]
+        client_id = await subscribed(api)
+        await api.patch(f"sobjects/Account/{account}", json={"Phone": "+49 1"})
+        await api.post("sobjects/Contact", json={"LastName": "Later", "AccountId": account})
+
+        latest = await client.get(
+            "/__admin/cdc/latest", params={"object": "Account"}, headers=ADMIN
+        )
+
+        [update] = [
+            m
+            for m in (await bayeux(api, {"channel": "/meta/connect", "clientId": client_id}))
+            if m["channel"] == CHANNEL
+        ]
+        assert latest.json()["replayId"] == update["data"]["event"]["replayId"]
+
 
 class TestOverflowEvents:
     @pytest.mark.asyncio

@@ -5,15 +5,22 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Query
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from salesforce_emulator.api.deps import EmulatorDep, get_emulator
 from salesforce_emulator.domain.chaos import INJECTABLE_ERRORS
 from salesforce_emulator.domain.deletion import undelete_records
+from salesforce_emulator.domain.ids import normalize_id
 from salesforce_emulator.emulator import Emulator
-from trivium.problems import BadRequest, Unauthorized, ValidationFailed, problem_responses
+from trivium.problems import (
+    BadRequest,
+    FieldError,
+    Unauthorized,
+    ValidationFailed,
+    problem_responses,
+)
 from trivium.schemas import ApiModel, ApiRequest
 
 
@@ -180,6 +187,12 @@ class ChangeEventGaps(ApiRequest):
     object: str | None = Field(
         default=None, max_length=80, description="Only events of this object (e.g. `Account`)."
     )
+    record_id: str | None = Field(
+        default=None,
+        max_length=18,
+        description="Only events of this record (its next `count` changes), whatever other "
+        "writers change meanwhile; gaps due for the whole org are kept.",
+    )
 
 
 class ChangeEventGapsRead(ApiModel):
@@ -194,5 +207,33 @@ async def force_change_event_gaps(
     no field values), as Salesforce does when it cannot build an event; 0 stops it. Overflow
     events come by themselves when one transaction changes more records of an object than
     `SF_EMULATOR_CDC_OVERFLOW_THRESHOLD`."""
-    emulator.org.events.force_gaps(body.count, object_name=body.object)
-    return ChangeEventGapsRead(count=emulator.org.events.gaps_due)
+    record_id = None
+    if body.record_id is not None:
+        record_id = normalize_id(body.record_id)
+        if record_id is None:
+            raise ValidationFailed(
+                "Not a record id.",
+                errors=[FieldError(pointer="/recordId", detail="a 15 or 18 character id")],
+            )
+    events = emulator.org.events
+    events.force_gaps(body.count, object_name=body.object, record_id=record_id)
+    return ChangeEventGapsRead(count=events.gaps_due(record_id=record_id))
+
+
+class LatestChangeEventRead(ApiModel):
+    object: str
+    replay_id: int = Field(description="0 when the org holds no event of the object.")
+
+
+@router.get("/cdc/latest")
+async def latest_change_event(
+    emulator: EmulatorDep, object_name: Annotated[str, Query(alias="object", max_length=80)]
+) -> LatestChangeEventRead:
+    """The replay id of the newest change event of an object (e.g. `Account`): a subscriber
+    whose position has reached it has seen every change made so far."""
+
+    def work() -> int:
+        with emulator.org.store.reading() as conn:
+            return emulator.org.events.latest_replay_id_of(conn, object_name)
+
+    return LatestChangeEventRead(object=object_name, replay_id=await run_in_threadpool(work))

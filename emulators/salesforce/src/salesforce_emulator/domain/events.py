@@ -123,22 +123,41 @@ class ChangeEventLog:
         self._commit_number = 0
         self._gaps_due = 0
         self._gaps_object: str | None = None
+        self._record_gaps_due: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def force_gaps(self, count: int, *, object_name: str | None = None) -> None:
+    def force_gaps(
+        self, count: int, *, object_name: str | None = None, record_id: str | None = None
+    ) -> None:
         """Publish the next `count` change events (of `object_name` only, when given) as gap
         events (header only), as Salesforce does when it cannot build an event (an internal
-        error, a change made outside the app server)."""
+        error, a change made outside the app server). With `record_id`, the next `count`
+        events of that record only, besides (not instead of) gaps due for the whole org."""
         with self._lock:
+            if record_id is not None:
+                if count > 0:
+                    self._record_gaps_due[record_id] = count
+                else:
+                    self._record_gaps_due.pop(record_id, None)
+                return
             self._gaps_due = count
             self._gaps_object = object_name
 
-    @property
-    def gaps_due(self) -> int:
+    def gaps_due(self, *, record_id: str | None = None) -> int:
+        """Gap events still due for the whole org, or for one record."""
+        if record_id is not None:
+            return self._record_gaps_due.get(record_id, 0)
         return self._gaps_due
 
-    def _take_gap(self, object_name: str) -> bool:
+    def _take_gap(self, object_name: str, record_id: str) -> bool:
         with self._lock:
+            due = self._record_gaps_due.get(record_id, 0)
+            if due > 0:
+                if due == 1:
+                    del self._record_gaps_due[record_id]
+                else:
+                    self._record_gaps_due[record_id] = due - 1
+                return True
             if self._gaps_due <= 0 or self._gaps_object not in (None, object_name):
                 return False
             self._gaps_due -= 1
@@ -203,7 +222,7 @@ class ChangeEventLog:
         rows = []
         overflow = changes[self.overflow_threshold :]
         for record_id, change_type, stored, changed in changes[: self.overflow_threshold]:
-            if self._take_gap(obj.name):
+            if self._take_gap(obj.name, record_id):
                 header = self.header(
                     obj, change_type=f"GAP_{change_type}", record_ids=[record_id], changed=(),
                     ctx=ctx, moment=moment,
@@ -263,6 +282,16 @@ class ChangeEventLog:
         # The sequence survives purges, so "only new events" stays correct after a purge.
         row = conn.execute(
             "SELECT seq FROM sqlite_sequence WHERE name = '_sf_change_event'"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def latest_replay_id_of(conn: sqlite3.Connection, entity: str) -> int:
+        """The replay id of the newest event of one object still held (0 when none)."""
+        row = conn.execute(
+            "SELECT replay_id FROM _sf_change_event WHERE entity = ? "
+            "ORDER BY replay_id DESC LIMIT 1",
+            (entity,),
         ).fetchone()
         return int(row[0]) if row else 0
 
