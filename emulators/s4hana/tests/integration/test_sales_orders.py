@@ -76,9 +76,9 @@ class TestCreateOrder:
 
     @pytest.mark.asyncio
     async def test_availability_check_confirms_what_is_in_stock(self, sap: Sap) -> None:
-        order = await create(sap, order_body("1000002", ("MAT-0005", "10"), ("MAT-0010", "1")))
+        order = await create(sap, order_body("1000002", ("MAT-0005", "12"), ("MAT-0010", "1")))
         confirmed = [item["ConfdDelivQtyInOrderQtyUnit"] for item in order["to_Item"]["results"]]
-        assert confirmed == ["6.000", "0.000"]
+        assert confirmed == ["8.000", "0.000"]
         again = await create(sap, order_body("1000004", ("MAT-0005", "4")))
         assert again["to_Item"]["results"][0]["ConfdDelivQtyInOrderQtyUnit"] == "0.000"
 

@@ -143,8 +143,8 @@ class TestResetAndSeed:
             "WHERE Status = 'Accepted'"
         )
         quotes = (await api.get("query", params={"q": soql})).json()["records"]
-        assert len(quotes) == 6
-        assert all(quote["QuoteLineItems"]["totalSize"] >= 2 for quote in quotes)
+        assert len(quotes) == 8
+        assert all(quote["QuoteLineItems"]["totalSize"] >= 1 for quote in quotes)
         assert all(quote["GrandTotal"] > 0 for quote in quotes)
 
     @pytest.mark.asyncio

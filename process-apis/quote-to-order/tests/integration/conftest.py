@@ -149,6 +149,14 @@ class World:
         account_id: str = row["Id"]
         return account_id
 
+    async def unlinked_account(self) -> str:
+        """A new CRM account no ERP customer is linked to; its account number."""
+        number = f"IT-{secrets.token_hex(4)}"
+        await self.insert(
+            "Account", {"Name": f"Integration Prospect {number}", "AccountNumber": number}
+        )
+        return number
+
     async def linked_account(self, erp_customer_number: str) -> str:
         """A new CRM account linked to an existing ERP customer."""
         number = next(_numbers)
@@ -181,10 +189,13 @@ class World:
         status: str = "Accepted",
         expires: date | None = None,
         discount: Decimal | None = None,
+        quoted: dict[str, Decimal] | None = None,
     ) -> str:
-        """A quote priced at the customer's ERP prices (first line discounted by `discount`)."""
+        """A quote priced at the customer's ERP prices (first line discounted by `discount`),
+        but for the skus `quoted` names, which carry the unit price given there."""
         account_id = await self.account_id(account_number)
         prices = await self.erp_prices(customer_id, [sku for sku, _ in lines])
+        prices.update(quoted or {})
         book = (await self.entry(lines[0][0]))["Pricebook2Id"]
         opportunity = await self.insert(
             "Opportunity",

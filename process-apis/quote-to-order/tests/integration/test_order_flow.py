@@ -213,20 +213,23 @@ class TestRejections:
     async def test_quoted_prices_that_are_not_the_erps(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
-        # The demo org's quotes carry the CRM's list prices, which the ERP does not share.
-        [row] = await world.query("SELECT Id FROM Quote WHERE Name = 'Quote 02'")
-        document = await self.refused(
-            orders, {"quoteId": row["Id"]}, status=422, problem="price-mismatch"
+        quote_id = await world.quote(
+            lines=[("MAT-0002", 1), ("MAT-0007", 2)], quoted={"MAT-0007": Decimal("200.00")}
         )
-        assert document["errors"][0]["pointer"] == "/lines/0/unitPrice"
-        assert await world.erp_orders(row["Id"]) == []
+        document = await self.refused(
+            orders, {"quoteId": quote_id}, status=422, problem="price-mismatch"
+        )
+        assert [error["pointer"] for error in document["errors"]] == ["/lines/1/unitPrice"]
+        assert await world.erp_orders(quote_id) == []
 
     @pytest.mark.asyncio
     async def test_an_account_not_linked_to_an_erp_customer(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
-        [row] = await world.query("SELECT Id FROM Quote WHERE Name = 'Quote 04'")
-        await self.refused(orders, {"quoteId": row["Id"]}, status=422, problem="account-not-linked")
+        quote_id = await world.quote(
+            account_number=await world.unlinked_account(), lines=[("MAT-0002", 1)]
+        )
+        await self.refused(orders, {"quoteId": quote_id}, status=422, problem="account-not-linked")
 
     @pytest.mark.asyncio
     async def test_an_account_linked_to_a_customer_the_erp_does_not_know(

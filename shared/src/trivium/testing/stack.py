@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from trivium.redis_discovery import RedisEndpoint, start_fake_redis_server, start_redis_server
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.testing.services import RunningService, start_service
 
@@ -189,3 +190,11 @@ def start_system_stack(
         s4_emulator.stop()
         raise
     return SystemStack(sf_emulator, s4_emulator, sf_system, erp_system, redis_url)
+
+
+def start_private_redis(run_dir: Path) -> RedisEndpoint:
+    """A Redis server for one stack alone: `redis-server` when installed, else fakeredis."""
+    try:
+        return start_redis_server(run_dir)
+    except FileNotFoundError:
+        return start_fake_redis_server()

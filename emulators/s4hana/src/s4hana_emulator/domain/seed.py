@@ -163,13 +163,26 @@ def list_price(index: int) -> Decimal:
 
 
 def stock_of(index: int) -> Decimal:
-    """Unrestricted stock of MAT-<index+1> at plant 1010."""
+    """Unrestricted stock of MAT-<index+1> at plant 1010 once the history is delivered (what the
+    Salesforce demo org's products show as available)."""
     number = index + 1
     if number % 10 == 0:
         return Decimal(0)
     if number % 10 == 5:
         return Decimal(3 + number % 7)
     return Decimal(60 + (index * 53) % 440)
+
+
+def _delivered_in_history(index: int) -> Decimal:
+    return Decimal(
+        sum(
+            quantity
+            for _, _, lines, _, state in HISTORY
+            if state != "open"
+            for material, quantity in lines
+            if material == index
+        )
+    )
 
 
 def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_from: int) -> None:
@@ -205,7 +218,8 @@ def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_fro
          "SupplyingPlant": PLANT, "SalesMeasureUnit": "PC", "ItemCategoryGroup": "NORM",
          "MinimumOrderQuantity": "1.000"},
     )  # fmt: skip
-    stock = stock_of(index)
+    # The delivered history orders take their quantities out of this stock again.
+    stock = stock_of(index) + _delivered_in_history(index)
     # Larger stocks are split over two storage locations, as a warehouse would keep them.
     second = (stock // 3).quantize(Decimal(1)) if stock > 100 else Decimal(0)
     set_stock(ctx, material=material, plant=PLANT, quantity=stock - second)

@@ -1,13 +1,15 @@
 """The deterministic demo org: accounts, contacts, products with prices, opportunities, quotes.
 
 Loaded into an empty org, it always gets the same ids (ids count up from 1 per key prefix).
-It lines up with the S/4HANA emulator's demo data through these keys:
+It describes the same company as the S/4HANA emulator's demo system, through these keys:
 
 | Salesforce                                   | S/4HANA                                   |
 |----------------------------------------------|-------------------------------------------|
 | Account AccountNumber P-1001, P-1002, P-1003 | partner accounts of the partner portal    |
 | Account.ERP_Customer_Number__c 1000001..03   | BusinessPartner / Customer 1000001..1000003 |
 | Product2.ERP_Material__c MAT-0001..MAT-0040  | Product (material) MAT-0001..MAT-0040     |
+| PricebookEntry.UnitPrice (standard book)     | the material's list price (PPR0)          |
+| Product2.Available_Quantity__c               | unrestricted stock at plant 1010          |
 
 Only the three partner accounts carry an ERP customer number; the other 47 accounts are
 prospects and customers that exist in Salesforce only until the create-customer flow links them.
@@ -15,11 +17,18 @@ prospects and customers that exist in Salesforce only until the create-customer 
 Two demo sales reps own accounts (the mobile app shows a rep the accounts they own):
 anna.becker@trivium.demo owns P-1001, P-1002 and C-2001..C-2018; lukas.schmidt@trivium.demo owns
 P-1003 and C-2019..C-2030; the integration user owns the rest.
+
+The accepted quotes (`DEMO_QUOTES`, ids 0Q0000000000001CAA.. in that order) are priced as the ERP
+prices them for their customer, so each can become an order; a few are deliberately not
+orderable, each for one reason the order flow refuses (`refusal`), so that every refusal can be
+seen on demo data too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from salesforce_emulator.domain.context import WriteContext
@@ -36,6 +45,8 @@ PARTNERS = (
     ("Rhein Fluid Systems GmbH", "P-1003", "1000003", "Köln", "50667", "Manufacturing"),
 )
 PARTNER_CUSTOMER_NUMBERS = tuple(partner[2] for partner in PARTNERS)
+# The partners' credit limits and payment terms as the ERP holds them (it owns both fields).
+PARTNER_CREDIT = ((250_000.0, "0004"), (150_000.0, "0004"), (20_000.0, "0004"))
 MATERIALS = tuple(f"MAT-{number:04d}" for number in range(1, 41))
 SALES_REPS = (
     ("anna.becker@trivium.demo", "Anna", "Becker", "abeck"),
@@ -77,6 +88,49 @@ _PRODUCTS = (
     "Centrifugal Pump", "Gate Valve", "Ball Valve", "Pressure Sensor", "Flow Meter",
     "Control Unit", "Gear Motor", "Shaft Seal", "Filter Cartridge", "Service Kit",
 )  # fmt: skip
+# The ERP's price of a material for one customer, where it differs from the list price.
+CUSTOMER_PRICES = {("P-1001", "MAT-0001"): Decimal("40.50")}
+
+
+@dataclass(frozen=True)
+class DemoLine:
+    material: str
+    quantity: int
+    # The quoted unit price; the customer's ERP price when None.
+    unit_price: Decimal | None = None
+    discount_percent: float | None = None
+
+
+@dataclass(frozen=True)
+class DemoQuote:
+    name: str
+    account_number: str
+    lines: tuple[DemoLine, ...]
+    # Days until it expires (negative: expired that many days ago).
+    expires_in_days: int = 60
+    # The problem type the order flow answers, or None for a quote that becomes an order.
+    refusal: str | None = None
+
+
+DEMO_QUOTES = (
+    DemoQuote("Quote 01", "P-1001", (
+        DemoLine("MAT-0001", 4, discount_percent=5.0), DemoLine("MAT-0002", 6),
+        DemoLine("MAT-0003", 2),
+    )),
+    DemoQuote("Quote 02", "P-1002", (DemoLine("MAT-0004", 3), DemoLine("MAT-0006", 2))),
+    DemoQuote("Quote 03", "P-1003", (DemoLine("MAT-0003", 4), DemoLine("MAT-0027", 2))),
+    DemoQuote("Quote 04", "P-1001", (
+        DemoLine("MAT-0008", 5, discount_percent=3.0), DemoLine("MAT-0011", 2),
+        DemoLine("MAT-0031", 10), DemoLine("MAT-0036", 1),
+    )),
+    DemoQuote("Quote 05", "P-1002", (DemoLine("MAT-0003", 4),), expires_in_days=-10,
+              refusal="quote-expired"),
+    DemoQuote("Quote 06", "P-1002", (DemoLine("MAT-0024", 200),), refusal="credit-limit-exceeded"),
+    DemoQuote("Quote 07", "P-1001", (DemoLine("MAT-0002", 2), DemoLine("MAT-0010", 5)),
+              refusal="insufficient-stock"),
+    DemoQuote("Quote 08", "P-1001", (DemoLine("MAT-0007", 3, unit_price=Decimal("240.00")),),
+              refusal="price-mismatch"),
+)  # fmt: skip
 _OPEN_STAGES = (
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Proposal/Price Quote",
     "Negotiation/Review",
@@ -91,6 +145,8 @@ def _accounts() -> list[dict[str, Any]]:
             "BillingPostalCode": postal, "BillingCountry": "Germany",
             "BillingStreet": f"Industriestraße {index + 1}", "Phone": f"+49 40 5550{index + 1:03d}",
             "Website": f"https://www.{number.lower()}.example", "Rating": "Hot",
+            "ERP_Credit_Limit__c": PARTNER_CREDIT[index][0],
+            "ERP_Payment_Terms__c": PARTNER_CREDIT[index][1],
         }
         for index, (name, number, erp, city, postal, industry) in enumerate(PARTNERS)
     ]  # fmt: skip
@@ -138,7 +194,8 @@ def _products() -> list[dict[str, Any]]:
             "ProductCode": material, "ERP_Material__c": material, "IsActive": True,
             "Family": PRODUCT_FAMILIES[index % len(PRODUCT_FAMILIES)],
             "QuantityUnitOfMeasure": "Each" if index % 4 else "Piece",
-            "Available_Quantity__c": float((index * 37) % 500),
+            "Available_Quantity__c": float(stock_of(index)),
+            "ERP_List_Price__c": float(list_price(index)),
             "Description": f"Demo material {material}",
         }
         for index, material in enumerate(MATERIALS)
@@ -177,9 +234,27 @@ def _assign_owners(accounts: list[dict[str, Any]], reps: dict[str, str]) -> None
             account["OwnerId"] = owner
 
 
-def list_price(index: int) -> float:
-    """The standard list price of material number `index + 1`."""
-    return 25.0 + index * 12.5
+def list_price(index: int) -> Decimal:
+    """The EUR list price of MAT-<index+1>, the same as the ERP's."""
+    return Decimal(45 + (index * 37) % 955) + Decimal("0.50") * (index % 2)
+
+
+def stock_of(index: int) -> Decimal:
+    """The ERP's unrestricted stock of MAT-<index+1>, as the last product sync brought it."""
+    number = index + 1
+    if number % 10 == 0:
+        return Decimal(0)
+    if number % 10 == 5:
+        return Decimal(3 + number % 7)
+    return Decimal(60 + (index * 53) % 440)
+
+
+def quoted_price(account_number: str, line: DemoLine) -> Decimal:
+    """A demo quote line's unit price: as given, else what the ERP charges that customer."""
+    if line.unit_price is not None:
+        return line.unit_price
+    own = CUSTOMER_PRICES.get((account_number, line.material))
+    return own if own is not None else list_price(MATERIALS.index(line.material))
 
 
 def _insert(org: Org, ctx: WriteContext, name: str, bodies: list[dict[str, Any]]) -> list[str]:
@@ -207,7 +282,7 @@ def seed_demo_data(org: Org, ctx: WriteContext, *, today: date | None = None) ->
     entries = _insert(
         org, ctx, "PricebookEntry",
         [
-            {"Pricebook2Id": book, "Product2Id": product, "UnitPrice": list_price(index),
+            {"Pricebook2Id": book, "Product2Id": product, "UnitPrice": float(list_price(index)),
              "IsActive": True}
             for index, product in enumerate(products)
         ],
@@ -222,29 +297,60 @@ def seed_demo_data(org: Org, ctx: WriteContext, *, today: date | None = None) ->
             for index in range(20)
         ],
     )  # fmt: skip
+    numbers = [row["AccountNumber"] for row in account_rows]
+    quotes, quote_lines = _insert_quotes(
+        org, ctx, book=book, day=day,
+        accounts={number: (accounts[i], contacts[i * 2]) for i, number in enumerate(numbers)},
+        entries=dict(zip(MATERIALS, entries, strict=True)),
+    )  # fmt: skip
+    return {
+        "Account": len(accounts), "Contact": len(contacts), "Product2": len(products),
+        "PricebookEntry": len(entries), "Opportunity": len(opportunities) + len(quotes),
+        "Quote": len(quotes), "QuoteLineItem": len(quote_lines),
+    }  # fmt: skip
+
+
+def _insert_quotes(
+    org: Org,
+    ctx: WriteContext,
+    *,
+    book: str,
+    day: date,
+    accounts: dict[str, tuple[str, str]],
+    entries: dict[str, str],
+) -> tuple[list[str], list[str]]:
+    """Each demo quote, accepted, on an opportunity of its own; (quote ids, line ids)."""
+    opportunities = _insert(
+        org, ctx, "Opportunity",
+        [
+            {"Name": f"{quote.account_number} {quote.name}",
+             "AccountId": accounts[quote.account_number][0], "StageName": "Negotiation/Review",
+             "CloseDate": (day + timedelta(days=14)).isoformat(), "Pricebook2Id": book}
+            for quote in DEMO_QUOTES
+        ],
+    )  # fmt: skip
     quotes = _insert(
         org, ctx, "Quote",
         [
-            {"Name": f"Quote {index + 1:02d}", "OpportunityId": opportunities[index],
-             "Status": "Accepted", "Pricebook2Id": book,
-             "ExpirationDate": (day + timedelta(days=60)).isoformat(),
-             "ContactId": contacts[(index % 12) * 2], "ShippingHandling": 49.0, "Tax": 0.0}
-            for index in range(6)
+            {"Name": quote.name, "OpportunityId": opportunity, "Status": "Accepted",
+             "Pricebook2Id": book, "ContactId": accounts[quote.account_number][1],
+             "ExpirationDate": (day + timedelta(days=quote.expires_in_days)).isoformat(),
+             "ShippingHandling": 49.0, "Tax": 0.0}
+            for quote, opportunity in zip(DEMO_QUOTES, opportunities, strict=True)
         ],
     )  # fmt: skip
-    lines = [
-        {"QuoteId": quote, "PricebookEntryId": entries[(index * 5 + line) % len(entries)],
-         "Quantity": float(line + 1) * 2, "UnitPrice": list_price((index * 5 + line) % 40),
-         "Discount": 5.0 if line == 0 else None}
-        for index, quote in enumerate(quotes)
-        for line in range(2 + index % 3)
-    ]  # fmt: skip
-    quote_lines = _insert(org, ctx, "QuoteLineItem", lines)
-    return {
-        "Account": len(accounts), "Contact": len(contacts), "Product2": len(products),
-        "PricebookEntry": len(entries), "Opportunity": len(opportunities), "Quote": len(quotes),
-        "QuoteLineItem": len(quote_lines),
-    }  # fmt: skip
+    lines = _insert(
+        org, ctx, "QuoteLineItem",
+        [
+            {"QuoteId": quote_id, "PricebookEntryId": entries[line.material],
+             "Quantity": float(line.quantity),
+             "UnitPrice": float(quoted_price(quote.account_number, line)),
+             "Discount": line.discount_percent}
+            for quote, quote_id in zip(DEMO_QUOTES, quotes, strict=True)
+            for line in quote.lines
+        ],
+    )  # fmt: skip
+    return quotes, lines
 
 
 def is_empty(org: Org) -> bool:
