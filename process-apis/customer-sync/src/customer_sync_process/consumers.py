@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from customer_sync_process.adapters.ports import SyncsPort, WriteBatch
 from customer_sync_process.adapters.redis_state import RedisLease
 from customer_sync_process.domain.crm_to_erp import commit_position, consume_once
-from customer_sync_process.domain.erp_to_crm import poll_customers, poll_sales_orders
+from customer_sync_process.domain.erp_to_crm import poll_erp
 from customer_sync_process.domain.errors import LeaseLost, SyncAlreadyRunning, UpstreamRejected
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.products import run_product_sync, start_product_sync
@@ -127,8 +127,7 @@ async def erp_poll_loop(
     while not stop.is_set():
         started = time.monotonic()
         try:
-            await poll_customers(flow, fence)
-            await poll_sales_orders(flow, fence)
+            await poll_erp(flow, fence)
         except (Problem, RedisError, OSError) as error:
             _log_failure("erp_poll", error)
             await _pause(stop, retry_seconds)

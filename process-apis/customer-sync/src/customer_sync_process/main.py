@@ -10,7 +10,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import redis.asyncio
 from fastapi import APIRouter, Depends, FastAPI
@@ -27,7 +27,7 @@ from customer_sync_process.consumers import (
     product_schedule_loop,
 )
 from customer_sync_process.domain.flow import SyncFlow, SyncPolicy, utc_now
-from customer_sync_process.domain.models import StatusRead, SyncRead
+from customer_sync_process.domain.models import ErpPollsRead, StatusRead, SyncRead
 from customer_sync_process.domain.ownership import Ownership
 from customer_sync_process.domain.products import run_product_sync, start_product_sync
 from customer_sync_process.settings import CustomerSyncSettings
@@ -68,6 +68,8 @@ class Runtime:
 
     async def status(self) -> StatusRead:
         cdc = await self.state.get_hash("cdc")
+        polls = await self.state.get_hash("erp-poll")
+        last_poll = polls.get("lastCompletedAt")
         return StatusRead(
             replica=self.lease.holder,
             leader=await self.lease.holder_now(),
@@ -77,6 +79,10 @@ class Runtime:
                 "customers": await self.state.get_text("watermark", "customers"),
                 "salesOrders": await self.state.get_text("watermark", "sales-orders"),
             },
+            erp_polls=ErpPollsRead(
+                completed=int(polls.get("completed", 0)),
+                last_completed_at=datetime.fromisoformat(last_poll) if last_poll else None,
+            ),
             counters=await self.state.stats(),
             ownership={name: owner.value for name, owner in self.flow.ownership.rules.items()},
         )

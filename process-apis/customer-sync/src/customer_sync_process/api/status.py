@@ -16,8 +16,8 @@ router = APIRouter(tags=["status"])
 @router.get("/status", responses=problem_responses())
 async def get_status(runtime: RuntimeDep) -> StatusRead:
     """Which replica leads; the change event position and last commit time; the ERP poll
-    watermarks; counters (changes written each way, conflicts, echoes ignored, re-reads); and
-    the field ownership in force."""
+    watermarks and how many polls completed (and when the last did); counters (changes
+    written each way, conflicts, echoes ignored, re-reads); and the field ownership in force."""
     return await runtime.status()
 
 

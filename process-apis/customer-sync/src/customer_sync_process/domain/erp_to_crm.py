@@ -61,6 +61,19 @@ def _advance(flow: SyncFlow, writes: WriteBatch, name: str, moment: datetime) ->
     writes.set(flow.state.key("watermark", name), moment.isoformat())
 
 
+async def poll_erp(flow: SyncFlow, fence: int) -> int:
+    """One full poll, customers then sales orders, recorded as completed (count and time) once
+    both are done; how many records were written."""
+    written = await poll_customers(flow, fence)
+    written += await poll_sales_orders(flow, fence)
+    key = flow.state.key("erp-poll")
+    writes = (
+        WriteBatch().incr(key, "completed").hset(key, {"lastCompletedAt": flow.clock().isoformat()})
+    )
+    await flow.state.write(fence, writes)
+    return written
+
+
 async def poll_customers(flow: SyncFlow, fence: int) -> int:
     """Apply every customer change since the watermark; how many customers were written."""
     written = 0

@@ -49,6 +49,13 @@ class SyncRead(ApiModel):
     error: str | None = Field(default=None, description="Why the sync stopped, if it failed.")
 
 
+class ErpPollsRead(ApiModel):
+    """ERP delta polls (customers, then sales orders) the leaders have completed."""
+
+    completed: int = 0
+    last_completed_at: datetime | None = None
+
+
 class StatusRead(ApiModel):
     """What this service is doing: who leads, where each sync stands, what it has counted."""
 
@@ -57,6 +64,7 @@ class StatusRead(ApiModel):
     is_leader: bool
     change_events: dict[str, str]
     watermarks: dict[str, str | None]
+    erp_polls: ErpPollsRead
     counters: dict[str, int]
     ownership: dict[str, str]
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from customer_sync_process.adapters.ports import ErpSalesOrderChange
-from customer_sync_process.domain.erp_to_crm import poll_customers, poll_sales_orders
+from customer_sync_process.domain.erp_to_crm import poll_customers, poll_erp, poll_sales_orders
 from trivium.schemas import Money
 
 ACCOUNT = "001000000000077AAA"
@@ -93,3 +93,17 @@ class TestPollSalesOrders:
         assert setup.crm.calls["set_order_status"] == 1
         [entry] = await setup.state.audit_entries(count=10)
         assert entry["before"] == {"erpStatus": "Created", "invoiceNumber": None}
+
+
+class TestPollErp:
+    @pytest.mark.asyncio
+    async def test_each_completed_poll_is_counted_with_its_time(self, setup: Setup) -> None:
+        moment = datetime.now(UTC)
+        setup.flow.clock = lambda: moment
+        setup.erp.change(CUSTOMER, payment_terms="0002")
+
+        assert await poll_erp(setup.flow, setup.fence) == 1
+        assert await poll_erp(setup.flow, setup.fence) == 0
+
+        polls = await setup.state.get_hash("erp-poll")
+        assert polls == {"completed": "2", "lastCompletedAt": moment.isoformat()}
