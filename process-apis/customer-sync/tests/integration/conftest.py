@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -160,31 +160,59 @@ class World:
         syncing), once this service has seen it; (account id, customer number)."""
         customer = str(next(_customers))
         profile = await self.erp_profile(customer)
-        before = await self.position()
         account_id = await self.insert(
             "Account", {"Name": profile["name"], "ERP_Customer_Number__c": customer}
         )
-        await self.until(lambda: self._moved_from(before), what=f"create event of {account_id}")
+        await self.events_consumed()
         return account_id, customer
 
-    async def quiet(self, *, for_seconds: float = 1.0) -> None:
-        """Wait until no change event has come for a while (earlier tests' writes settled)."""
-        loop = asyncio.get_running_loop()
-        last, since = await self.position(), loop.time()
-        while loop.time() - since < for_seconds:
-            await asyncio.sleep(0.1)
-            position = await self.position()
-            if position != last:
-                last, since = position, loop.time()
+    async def status(self) -> dict[str, Any]:
+        response = await self.sync.get("/status")
+        response.raise_for_status()
+        status: dict[str, Any] = response.json()
+        return status
 
-    async def position(self) -> str:
-        status = (await self.sync.get("/status")).json()
-        position: str = status["changeEvents"].get("position", "")
-        return position
+    async def position(self) -> int:
+        """The replay id of the last account change event this service committed (0: none)."""
+        position = (await self.status())["changeEvents"].get("position", "")
+        return int(position) if position.isdigit() else 0
 
-    async def _moved_from(self, before: str) -> bool:
-        position = await self.position()
-        return position.isdigit() and position != before
+    async def latest_account_event(self) -> int:
+        """The replay id of the org's newest account change event."""
+        response = await self.sf_admin.get("/cdc/latest", params={"object": "Account"})
+        response.raise_for_status()
+        replay_id: int = response.json()["replayId"]
+        return replay_id
+
+    async def events_consumed(self) -> None:
+        """Wait until this service has consumed every account change event made so far."""
+        latest = await self.latest_account_event()
+
+        async def reached() -> bool:
+            return await self.position() >= latest
+
+        await self.until(reached, what=f"account change event {latest} consumed")
+
+    async def erp_polls_completed(self) -> int:
+        completed: int = (await self.status())["erpPolls"]["completed"]
+        return completed
+
+    async def settled(self) -> None:
+        """Wait until this service has done what it had to: two more ERP polls completed (so
+        one that started after this call), then every account change event made by then
+        consumed (including those of its own writes to the CRM)."""
+        wanted = await self.erp_polls_completed() + 2
+
+        async def polled() -> bool:
+            return await self.erp_polls_completed() >= wanted
+
+        await self.until(polled, what="two more ERP polls")
+        await self.events_consumed()
+
+    async def force_gap(self, account_id: str) -> None:
+        """The account's next change comes as a gap event (no values), whoever else writes."""
+        response = await self.sf_admin.put("/cdc/gaps", json={"count": 1, "recordId": account_id})
+        assert response.json() == {"count": 1}, response.text
 
     async def sap_write(self, method: str, path: str, body: dict[str, Any]) -> None:
         """A change made in the ERP itself (OData, with a CSRF token)."""
@@ -236,18 +264,32 @@ class World:
         entries: list[dict[str, Any]] = response.json()
         return entries
 
-    async def counters(self) -> dict[str, int]:
-        counters: dict[str, int] = (await self.sync.get("/status")).json()["counters"]
-        return counters
+    async def audit_of(self, *record_ids: str) -> list[dict[str, Any]]:
+        """This service's audit entries for the given records (CRM or ERP ids), newest first."""
+        return [entry for entry in await self.audit() if entry["entityId"] in record_ids]
+
+    async def audited(
+        self, record_id: str, matches: Callable[[dict[str, Any]], bool], *, what: str
+    ) -> dict[str, Any]:
+        """Wait until an audit entry for the record `matches`; that entry. (The audit entry is
+        committed after the write it records: wait for it, not for the written value.)"""
+        found: list[dict[str, Any]] = []
+
+        async def check() -> bool:
+            found[:] = [entry for entry in await self.audit_of(record_id) if matches(entry)]
+            return bool(found)
+
+        await self.until(check, what=what)
+        return found[0]
 
     @staticmethod
-    async def until(check: Any, *, what: str, within_seconds: float = 15) -> float:
-        """Wait until `await check()` is truthy; the seconds it took."""
+    async def until(check: Any, *, what: str, within_seconds: float = 30) -> None:
+        """Wait until `await check()` is truthy (the deadline only stops a test that hangs)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         while loop.time() - started < within_seconds:
             if await check():
-                return loop.time() - started
+                return
             await asyncio.sleep(0.02)
         raise AssertionError(f"{what}: not within {within_seconds} s")
 
