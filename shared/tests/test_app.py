@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 
 from trivium.app import create_service_app
 from trivium.health import add_readiness_check
-from trivium.problems import Conflict, FieldError, NotFound
+from trivium.problems import Conflict, FieldError, NotFound, ServiceUnavailable
 from trivium.settings import ServiceSettings
 
 PROBLEM = "application/problem+json"
@@ -35,6 +36,8 @@ def build_app() -> FastAPI:
             raise RuntimeError("a bug with a secret in it: hunter2")
         if widget_id == "taken":
             raise Conflict("Widget is locked.", errors=[FieldError(pointer="/name", detail="x")])
+        if widget_id == "paused":
+            raise ServiceUnavailable("The widget store is failing.")
         raise NotFound(f"No widget {widget_id}.")
 
     @app.post("/widgets")
@@ -115,6 +118,46 @@ class TestProblemResponses:
         assert body["correlationId"] == "corr-500"
         assert "hunter2" not in response.text
         assert "Traceback" not in response.text
+
+
+class TestRequestLog:
+    @staticmethod
+    def served(caplog: pytest.LogCaptureFixture) -> list[tuple[int, int]]:
+        return [
+            (record.levelno, record.__dict__["status"])
+            for record in caplog.records
+            if record.message == "request.served"
+        ]
+
+    @pytest.mark.asyncio
+    async def test_answered_request_is_logged_at_debug(
+        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.DEBUG, logger="trivium.request"):
+            await client.post("/widgets", json={"name": "bolt", "quantity": 1})
+        assert self.served(caplog) == [(logging.DEBUG, 200)]
+
+    @pytest.mark.asyncio
+    async def test_answered_request_is_not_logged_at_info(
+        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.INFO, logger="trivium.request"):
+            await client.post("/widgets", json={"name": "bolt", "quantity": 1})
+        assert self.served(caplog) == []
+
+    @pytest.mark.asyncio
+    async def test_failures_are_logged_by_whose_fault_they_are(
+        self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.INFO, logger="trivium.request"):
+            await client.get("/widgets/42")
+            await client.get("/widgets/paused")
+            await client.get("/widgets/crash")
+        assert self.served(caplog) == [
+            (logging.INFO, 404),
+            (logging.WARNING, 503),
+            (logging.ERROR, 500),
+        ]
 
 
 class TestCorrelation:

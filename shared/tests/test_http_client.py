@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -588,6 +589,46 @@ class TestMetrics:
         assert sample("trivium_backend_errors_total", backend=name, reason=reason) == 1
         labels = {"backend": name, "method": "POST", "outcome": reason}
         assert sample("trivium_backend_calls_total", **labels) == 1
+
+
+class TestCallLog:
+    @staticmethod
+    def calls(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str, object]]:
+        return [
+            (record.levelno, record.message, record.__dict__["outcome"])
+            for record in caplog.records
+            if record.message.startswith("http.call")
+        ]
+
+    @pytest.mark.asyncio
+    async def test_answers_are_detail_and_error_answers_a_little_more(
+        self, make_client: ClientFactory, backend: Backend, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        client = make_client(max_retries=0)
+        backend.script(200, 404, 503)
+        with caplog.at_level(logging.DEBUG, logger="trivium.http_client"):
+            for _ in range(3):
+                await client.get("/thing", params={"name": "Anna"})
+        assert self.calls(caplog) == [
+            (logging.DEBUG, "http.call", 200),
+            (logging.DEBUG, "http.call", 404),
+            (logging.INFO, "http.call", 503),
+        ]
+        # Query strings carry search terms: only the path is logged.
+        paths = {r.__dict__["path"] for r in caplog.records if r.name == "trivium.http_client"}
+        assert paths == {"/thing"}
+
+    @pytest.mark.asyncio
+    async def test_a_call_without_an_answer_is_a_warning(
+        self, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        client = make_client(base_url=f"http://127.0.0.1:{free_port()}", max_retries=0)
+        with (
+            caplog.at_level(logging.WARNING, logger="trivium.http_client"),
+            pytest.raises(httpx.ConnectError),
+        ):
+            await client.get("/thing")
+        assert self.calls(caplog) == [(logging.WARNING, "http.call_failed", "ConnectError")]
 
 
 class TestCreateFromSettings:

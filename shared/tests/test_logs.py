@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+
+import pytest
 
 from trivium.correlation import TraceContext, correlation_id_var, trace_context_var
-from trivium.logs import JsonLineFormatter, TextFormatter
+from trivium.logs import JsonLineFormatter, TextFormatter, configure_logging
 
 
 def make_record(message: str, **fields: object) -> logging.LogRecord:
@@ -54,3 +57,32 @@ class TestTextFormatter:
         assert text.startswith("info")
         assert "cache.miss" in text
         assert "key=acct:1" in text
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """Puts back the root logger and the loggers configure_logging changes."""
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, saved in levels.items():
+        logging.getLogger(name).setLevel(saved)
+
+
+@pytest.mark.usefixtures("restored_logging")
+class TestConfigureLogging:
+    def test_uvicorn_logs_at_the_service_level_not_its_own(self) -> None:
+        logging.getLogger("uvicorn.error").setLevel(logging.INFO)  # as uvicorn leaves it
+        configure_logging(service="widgets", level="WARNING", log_format="text")
+        assert not logging.getLogger("uvicorn.error").isEnabledFor(logging.INFO)
+        assert logging.getLogger("uvicorn.error").isEnabledFor(logging.WARNING)
+
+    def test_library_lines_per_call_stay_quiet_even_at_debug(self) -> None:
+        configure_logging(service="widgets", level="DEBUG", log_format="text")
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("httpcore").isEnabledFor(logging.DEBUG)
+        assert logging.getLogger("trivium.http_client").isEnabledFor(logging.DEBUG)

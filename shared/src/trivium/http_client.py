@@ -182,7 +182,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             self.breaker.release(permit)
             raise
         status = response.status_code
-        self._observe(request, str(status), started)
+        self._observe(request, status, started)
         if status in BACKEND_FAILURE_STATUSES:
             self.breaker.record_failure(permit)
         else:
@@ -250,11 +250,36 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             },
         )
 
-    def _observe(self, request: httpx.Request, outcome: str, started: float) -> None:
-        BACKEND_CALLS.labels(self.backend, request.method, outcome).inc()
-        BACKEND_CALL_SECONDS.labels(self.backend, request.method).observe(
-            time.perf_counter() - started
-        )
+    def _observe(self, request: httpx.Request, outcome: int | str, started: float) -> None:
+        """Count and time one attempt; `outcome` is the answer's status or the error's class."""
+        seconds = time.perf_counter() - started
+        BACKEND_CALLS.labels(self.backend, request.method, str(outcome)).inc()
+        BACKEND_CALL_SECONDS.labels(self.backend, request.method).observe(seconds)
+        status = outcome if isinstance(outcome, int) else None
+        level = call_log_level(status)
+        if log.isEnabledFor(level):
+            # The path only: query strings carry search terms (names, VAT ids).
+            log.log(
+                level,
+                "http.call" if status is not None else "http.call_failed",
+                extra={
+                    "backend": self.backend,
+                    "method": request.method,
+                    "path": request.url.path,
+                    "outcome": outcome,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
+            )
+
+
+def call_log_level(status: int | None) -> int:
+    """The level of one attempt's log line: an answer is detail (an error answer a little more),
+    no answer at all is a warning, since the backend never saw the call to log it."""
+    if status is None:
+        return logging.WARNING
+    if status >= 500 or status == 429:
+        return logging.INFO
+    return logging.DEBUG
 
 
 def _last_outcome(state: RetryCallState) -> _Answer:

@@ -74,7 +74,13 @@ def configure_logging(
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
-    # The request middleware logs each request with its route and correlation id.
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+        # At the service's level, not at the one uvicorn's command line gave them.
+        logger.setLevel(logging.NOTSET)
+    # The request middleware logs each request with its route and correlation id, the outbound
+    # client each call with its backend; httpx's own line per call and httpcore's trace of every
+    # connection event would repeat them.
+    for name in ("uvicorn.access", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -50,6 +50,19 @@ def route_template(scope: Scope) -> str:
     return "/".join(path_segments[: extra + 1]) + template
 
 
+def served_log_level(status: int) -> int:
+    """The level of a request's log line: answered requests are debug detail, failures are not."""
+    if status == 500:
+        return logging.ERROR
+    if status >= 500:
+        # An upstream that failed or was paused: the tier it failed in logs its own line.
+        return logging.WARNING
+    if status >= 400:
+        # A refused key or a rejected order is what an operator looks for at info.
+        return logging.INFO
+    return logging.DEBUG
+
+
 class RequestContextMiddleware:
     """Sets the request's correlation id and span, measures it, and logs it on completion."""
 
@@ -97,8 +110,10 @@ class RequestContextMiddleware:
         method = scope["method"]
         HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
         HTTP_REQUEST_SECONDS.labels(self.service, method, route).observe(seconds)
-        if scope["path"] not in QUIET_PATHS:
-            log.info(
+        level = served_log_level(status)
+        if scope["path"] not in QUIET_PATHS and log.isEnabledFor(level):
+            log.log(
+                level,
                 "request.served",
                 extra={
                     "method": method,
