@@ -26,8 +26,9 @@ $(SYNCED): uv.lock pyproject.toml $(MEMBER_PROJECTS) | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
+# Services log warnings and errors only; `make run LOG=info` (or debug) streams more.
 run: $(SYNCED)
-	$(PY) deploy/local/devstack.py
+	$(PY) deploy/local/devstack.py $(if $(LOG),--log-level $(LOG))
 
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .

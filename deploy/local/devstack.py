@@ -1,7 +1,10 @@
-"""`make run`: find or start Redis, start every service in the Procfile, report when all are ready.
+"""`make run`: find or start Redis, start every service in the Procfile, say when each is ready,
+then print what to try: the URLs, the demo credentials and a few commands.
 
 Processes are supervised by honcho (prefixed, coloured logs; Ctrl-C or SIGTERM stops the whole
 process group of every service). A Redis this script started is stopped when it exits.
+Services log warnings and errors only, unless `--log-level` (`make run LOG=info`) or
+TRIVIUM_LOG_LEVEL asks for more.
 """
 
 from __future__ import annotations
@@ -12,19 +15,41 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 import httpx
+from demo_credentials import (
+    GATEWAY_URL,
+    PartnerKey,
+    kong_config_path,
+    load_kong_document,
+    mint_rep_token,
+    partner_keys,
+    rep_credential,
+    rep_token_expiry,
+)
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
 from honcho.printer import Printer
 
-from trivium.redis_discovery import RedisEndpoint, find_redis
+from trivium.redis_discovery import RedisEndpoint, RedisOrigin, find_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).with_name("Procfile")
 READY_TIMEOUT_SECONDS = 60.0
+LOG_LEVEL_ENV = "TRIVIUM_LOG_LEVEL"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_LOG_LEVEL = "WARNING"
+REDIS_ORIGINS: dict[RedisOrigin, str] = {
+    "env": "REDIS_URL",
+    "local": "the one already running here",
+    "redis-server": "started for this run",
+    "fakeredis": "in-process fakeredis, for demos only",
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +65,16 @@ class LocalService:
         return f"http://127.0.0.1:{self.port}"
 
 
+@dataclass(frozen=True)
+class DemoAccess:
+    """What the closing table shows of the gateway's demo credentials."""
+
+    partners: Sequence[PartnerKey]
+    rep_username: str
+    rep_token: str
+    rep_token_expires: datetime
+
+
 def read_procfile(path: Path) -> list[LocalService]:
     """The services of the Procfile, each with the `--port` its command names."""
     services = []
@@ -51,42 +86,145 @@ def read_procfile(path: Path) -> list[LocalService]:
     return services
 
 
-def service_environment(redis: RedisEndpoint) -> dict[str, str]:
+def choose_log_level(requested: str | None, environ: Mapping[str, str]) -> str:
+    """The services' log level: `--log-level` first, then TRIVIUM_LOG_LEVEL, else warnings."""
+    return (requested or environ.get(LOG_LEVEL_ENV) or DEFAULT_LOG_LEVEL).upper()
+
+
+def service_environment(
+    redis: RedisEndpoint, *, log_level: str, environ: Mapping[str, str] = os.environ
+) -> dict[str, str]:
     """The environment every local service starts with (the operator's own variables win)."""
     defaults = {"TRIVIUM_LOG_FORMAT": "text", "TRIVIUM_RUN_DIR": str(ROOT / ".run")}
-    return {**defaults, **os.environ, "REDIS_URL": redis.url, "PYTHON": sys.executable}
+    return {
+        **defaults,
+        **environ,
+        LOG_LEVEL_ENV: log_level,
+        "REDIS_URL": redis.url,
+        "PYTHON": sys.executable,
+    }
 
 
-def wait_until_ready(services: list[LocalService], out: Printer, redis: RedisEndpoint) -> None:
-    """Poll every `/readyz` until all are green, then print the table of URLs."""
+def demo_access(environ: Mapping[str, str], *, now: float) -> DemoAccess:
+    """The partner keys of the gateway's kong.yml and a freshly minted sales rep token."""
+    document = load_kong_document(kong_config_path(environ))
+    rep = rep_credential(document)
+    return DemoAccess(
+        partners=partner_keys(document),
+        rep_username=rep.salesforce_username,
+        rep_token=mint_rep_token(rep, now=now),
+        rep_token_expires=datetime.fromtimestamp(rep_token_expiry(rep, now=now)),
+    )
+
+
+def ready_line(service: LocalService, seconds: float) -> str:
+    return f"  ready      {service.name:<26} {service.url:<22} ({seconds:.1f} s)"
+
+
+def not_ready_line(service: LocalService, timeout: float) -> str:
+    return (
+        f"  NOT READY  {service.name:<26} {service.url:<22} after {timeout:.0f} s: "
+        f"see its lines above, or run `make run LOG=info`"
+    )
+
+
+def log_hint(log_level: str) -> str:
+    if log_level == "DEBUG":
+        return "Services log everything, every request and call too."
+    if log_level == "INFO":
+        return "Services log their events: `make run LOG=debug` adds every request and call."
+    shown = "errors" if log_level == "ERROR" else "warnings and errors"
+    return f"Services log {shown} only: `make run LOG=info` for their events, LOG=debug for more."
+
+
+def closing_table(
+    services: Sequence[LocalService], *, redis: RedisEndpoint, access: DemoAccess, log_level: str
+) -> str:
+    """What `make run` prints last: URLs, Redis, demo credentials and commands to try."""
+    lines = ["", f"Trivium is running. Redis: {redis.url} ({REDIS_ORIGINS[redis.origin]})", ""]
+    by_tier = sorted(services, key=lambda service: service.port)
+    lines += [f"  {service.name:<26} {service.url}" for service in by_tier]
+    lines += ["", "Demo credentials (gateway/kong.yml):", "  partner API keys, header `apikey`:"]
+    lines += [
+        f"    {partner.plan or '-':<7} {partner.account_number:<8} {partner.key}"
+        for partner in access.partners
+    ]
+    expires = access.rep_token_expires.strftime("%H:%M")
+    lines += [
+        f"  sales rep {access.rep_username}, a JWT valid until {expires}",
+        "  (a new one: .venv/bin/python deploy/local/demo_credentials.py):",
+        f"    REP_TOKEN={access.rep_token}",
+        "",
+        "Try (paste the REP_TOKEN line first):",
+    ]
+    if access.partners:
+        key = access.partners[0].key
+        lines += [
+            f"  curl -H 'apikey: {key}' {GATEWAY_URL}/partner/v1/account",
+            f"  curl -H 'apikey: {key}' '{GATEWAY_URL}/partner/v1/catalog?limit=3'",
+        ]
+    lines += [
+        f'  curl -H "Authorization: Bearer $REP_TOKEN" {GATEWAY_URL}/mobile/v1/accounts',
+        f"  the partner portal page: {GATEWAY_URL}/partner/ (sign in with a key above)",
+        "  make demo",
+        "",
+        log_hint(log_level),
+        "Ctrl-C stops everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write(out: TextIO, text: str) -> None:
+    out.write(text + "\n")
+    out.flush()
+
+
+def is_ready(client: httpx.Client, service: LocalService) -> bool:
+    try:
+        return client.get(service.url + "/readyz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def report_readiness(
+    services: Sequence[LocalService],
+    out: TextIO,
+    *,
+    started: float,
+    stopping: threading.Event,
+    closing: str,
+) -> None:
+    """Print a line as each service turns ready (or is not after the timeout), then `closing`."""
     pending = {service.name: service for service in services}
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     with httpx.Client(timeout=1.0) as client:
-        while pending and time.monotonic() < deadline:
+        while pending and time.monotonic() - started < READY_TIMEOUT_SECONDS:
             for name, service in list(pending.items()):
-                try:
-                    if client.get(service.url + "/readyz").status_code == 200:
-                        del pending[name]
-                except httpx.TransportError:
-                    pass
-            time.sleep(0.25)
-    lines = ["", f"Redis: {redis.url} ({redis.origin})", ""]
-    lines += [f"  {'service':<24} {'url':<26} ready"]
-    for service in services:
-        state = "NOT READY" if service.name in pending else "yes"
-        lines.append(f"  {service.name:<24} {service.url:<26} {state}")
-    lines.append("\nCtrl-C stops everything.\n")
-    out.output.write("\n".join(lines) + "\n")
-    out.output.flush()
+                if is_ready(client, service):
+                    del pending[name]
+                    write(out, ready_line(service, time.monotonic() - started))
+            if stopping.wait(0.25):
+                return
+    for service in pending.values():
+        write(out, not_ready_line(service, READY_TIMEOUT_SECONDS))
+    write(out, closing)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--procfile", type=Path, default=PROCFILE)
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help=f"the services' log level (default: ${LOG_LEVEL_ENV}, else {DEFAULT_LOG_LEVEL})",
+    )
     args = parser.parse_args()
     run_dir = ROOT / ".run"
     run_dir.mkdir(exist_ok=True)
     services = read_procfile(args.procfile)
+    log_level = choose_log_level(args.log_level, os.environ)
+    access = demo_access(os.environ, now=time.time())
     redis = find_redis(run_dir)
     if redis.origin == "fakeredis":
         sys.stderr.write(
@@ -95,13 +233,19 @@ def main() -> int:
         )
     printer = Printer(sys.stdout)
     manager = Manager(printer)
-    environment = service_environment(redis)
+    environment = service_environment(redis, log_level=log_level)
     for service in services:
         manager.add_process(service.name, service.command, env=environment, cwd=str(ROOT))
-    threading.Thread(target=wait_until_ready, args=(services, printer, redis), daemon=True).start()
+    closing = closing_table(services, redis=redis, access=access, log_level=log_level)
+    stopping = threading.Event()
+    report = {"started": time.monotonic(), "stopping": stopping, "closing": closing}
+    threading.Thread(
+        target=report_readiness, args=(services, printer.output), kwargs=report, daemon=True
+    ).start()
     try:
         manager.loop()
     finally:
+        stopping.set()
         redis.stop()
     return manager.returncode or 0
 

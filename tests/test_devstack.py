@@ -1,0 +1,230 @@
+"""deploy/local: `make run`'s supervisor (devstack.py) and the demo credentials it shows."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jwt
+import pytest
+
+from trivium.redis_discovery import RedisEndpoint
+
+LOCAL = Path(__file__).resolve().parents[1] / "deploy" / "local"
+
+
+def load_script(name: str) -> ModuleType:
+    """A module of deploy/local, imported as its scripts import each other (by bare name)."""
+    spec = importlib.util.spec_from_file_location(name, LOCAL / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+demo_credentials = load_script("demo_credentials")
+devstack = load_script("devstack")
+
+
+def kong_document(*, maximum_expiration: int = 0) -> dict[str, Any]:
+    return {
+        "services": [
+            {
+                "name": "mobile-experience",
+                "plugins": [{"name": "jwt", "config": {"maximum_expiration": maximum_expiration}}],
+                "routes": [{"name": "mobile-api"}],
+            }
+        ],
+        "consumers": [
+            {
+                "username": "partner-a",
+                "custom_id": "P-1",
+                "tags": ["trivium", "partner", "plan-gold"],
+                "keyauth_credentials": [{"key": "key-a"}],
+            },
+            {
+                "username": "partner-b",
+                "custom_id": "P-2",
+                "keyauth_credentials": [{"key": "key-b"}],
+            },
+            {
+                "username": "rep",
+                "custom_id": "rep@example.test",
+                "tags": ["plan-internal"],
+                "jwt_secrets": [{"key": "rep-key", "algorithm": "HS256", "secret": "s" * 32}],
+            },
+        ],
+    }
+
+
+class TestPartnerKeys:
+    def test_every_api_key_with_its_account_and_plan_in_file_order(self) -> None:
+        keys = demo_credentials.partner_keys(kong_document())
+        assert [(k.username, k.account_number, k.plan, k.key) for k in keys] == [
+            ("partner-a", "P-1", "gold", "key-a"),
+            ("partner-b", "P-2", None, "key-b"),
+        ]
+
+    def test_the_repository_kong_yml_has_one_key_per_plan(self) -> None:
+        document = demo_credentials.load_kong_document(demo_credentials.KONG_YML)
+        plans = [key.plan for key in demo_credentials.partner_keys(document)]
+        assert plans == ["gold", "silver", "bronze"]
+
+
+class TestKongConfigPath:
+    def test_the_gateways_setting_wins(self) -> None:
+        path = demo_credentials.kong_config_path({"GATEWAY_CONFIG_PATH": "/etc/kong.yml"})
+        assert path == Path("/etc/kong.yml")
+
+    def test_else_the_repositorys(self) -> None:
+        assert demo_credentials.kong_config_path({}) == demo_credentials.KONG_YML
+
+
+class TestRepToken:
+    def test_token_names_the_credential_and_is_signed_with_its_secret(self) -> None:
+        rep = demo_credentials.rep_credential(kong_document())
+        token = demo_credentials.mint_rep_token(rep, now=1_000_000.5, lifetime_seconds=600)
+        claims = jwt.decode(token, "s" * 32, algorithms=["HS256"], options={"verify_exp": False})
+        assert claims == {
+            "iss": "rep-key",
+            "sub": "rep@example.test",
+            "iat": 1_000_000,
+            "exp": 1_000_600,
+        }
+
+    def test_lifetime_is_capped_by_the_gateways_maximum_expiration(self) -> None:
+        rep = demo_credentials.rep_credential(kong_document(maximum_expiration=300))
+        assert rep.max_lifetime_seconds == 300
+        assert demo_credentials.rep_token_expiry(rep, now=0, lifetime_seconds=3600) == 300
+
+    def test_no_maximum_means_the_lifetime_asked_for(self) -> None:
+        rep = demo_credentials.rep_credential(kong_document())
+        assert rep.max_lifetime_seconds is None
+        assert demo_credentials.rep_token_expiry(rep, now=0, lifetime_seconds=3600) == 3600
+
+    def test_the_repository_rep_token_is_one_the_gateway_accepts(self) -> None:
+        document = demo_credentials.load_kong_document(demo_credentials.KONG_YML)
+        rep = demo_credentials.rep_credential(document)
+        assert rep.max_lifetime_seconds is not None
+        lifetime = demo_credentials.rep_token_expiry(rep, now=0)
+        assert 0 < lifetime <= rep.max_lifetime_seconds
+
+    def test_a_document_without_a_jwt_credential_is_refused(self) -> None:
+        with pytest.raises(LookupError):
+            demo_credentials.rep_credential({"consumers": []})
+
+
+def local_service(name: str, port: int) -> Any:
+    return devstack.LocalService(name, f"exec uvicorn --port {port}", port)
+
+
+def demo_access() -> Any:
+    return devstack.DemoAccess(
+        partners=demo_credentials.partner_keys(kong_document()),
+        rep_username="rep@example.test",
+        rep_token="header.claims.signature",
+        rep_token_expires=datetime(2030, 1, 1, 13, 5),
+    )
+
+
+class TestChooseLogLevel:
+    def test_warnings_only_by_default(self) -> None:
+        assert devstack.choose_log_level(None, {}) == "WARNING"
+
+    def test_the_operators_variable_is_kept(self) -> None:
+        assert devstack.choose_log_level(None, {"TRIVIUM_LOG_LEVEL": "info"}) == "INFO"
+
+    def test_the_command_line_wins(self) -> None:
+        level = devstack.choose_log_level("DEBUG", {"TRIVIUM_LOG_LEVEL": "info"})
+        assert level == "DEBUG"
+
+    def test_an_empty_variable_counts_as_unset(self) -> None:
+        assert devstack.choose_log_level(None, {"TRIVIUM_LOG_LEVEL": ""}) == "WARNING"
+
+
+class TestServiceEnvironment:
+    def test_services_get_the_chosen_level_and_the_operators_variables(self) -> None:
+        redis = RedisEndpoint(url="redis://127.0.0.1:6390/0", origin="env")
+        environment = devstack.service_environment(
+            redis,
+            log_level="INFO",
+            environ={"TRIVIUM_LOG_FORMAT": "json", "TRIVIUM_LOG_LEVEL": "DEBUG"},
+        )
+        assert environment["TRIVIUM_LOG_LEVEL"] == "INFO"
+        assert environment["TRIVIUM_LOG_FORMAT"] == "json"
+        assert environment["REDIS_URL"] == "redis://127.0.0.1:6390/0"
+
+
+class TestReadyLines:
+    def test_ready_line_names_the_service_its_url_and_the_time_it_took(self) -> None:
+        line = devstack.ready_line(local_service("quote-to-order", 8201), 2.34)
+        assert line.split() == ["ready", "quote-to-order", "http://127.0.0.1:8201", "(2.3", "s)"]
+
+    def test_not_ready_line_says_where_to_look(self) -> None:
+        line = devstack.not_ready_line(local_service("erp-system", 8302), 60.0)
+        assert line.split()[:3] == ["NOT", "READY", "erp-system"]
+        assert "after 60 s" in line
+        assert "LOG=info" in line
+
+
+class TestClosingTable:
+    def render(self, *, log_level: str = "WARNING") -> str:
+        services = [local_service("erp-system", 8302), local_service("gateway", 8000)]
+        redis = RedisEndpoint(url="redis://127.0.0.1:6379/0", origin="local")
+        table: str = devstack.closing_table(
+            services, redis=redis, access=demo_access(), log_level=log_level
+        )
+        return table
+
+    def test_services_are_listed_from_the_gateway_down(self) -> None:
+        lines = self.render().splitlines()
+        gateway = lines.index("  gateway                    http://127.0.0.1:8000")
+        assert lines[gateway + 1] == "  erp-system                 http://127.0.0.1:8302"
+
+    def test_redis_and_credentials_are_shown(self) -> None:
+        table = self.render()
+        assert "Redis: redis://127.0.0.1:6379/0" in table
+        assert "gold    P-1      key-a" in table
+        assert "REP_TOKEN=header.claims.signature" in table
+        assert "valid until 13:05" in table
+
+    def test_commands_go_through_the_gateway_with_the_first_key(self) -> None:
+        table = self.render()
+        assert "curl -H 'apikey: key-a' http://127.0.0.1:8000/partner/v1/account" in table
+        assert 'curl -H "Authorization: Bearer $REP_TOKEN" http://127.0.0.1:8000/mobile' in table
+        assert "http://127.0.0.1:8000/partner/ " in table
+        assert "make demo" in table
+
+    def test_it_ends_with_how_to_see_more_and_how_to_stop(self) -> None:
+        lines = self.render().rstrip().splitlines()
+        assert "LOG=info" in lines[-2]
+        assert lines[-1] == "Ctrl-C stops everything."
+
+    def test_at_debug_there_is_nothing_more_to_ask_for(self) -> None:
+        assert "LOG=" not in self.render(log_level="DEBUG")
+
+
+class TestReportReadiness:
+    def test_a_service_not_ready_in_time_is_named_before_the_table(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(devstack, "READY_TIMEOUT_SECONDS", 0.0)
+        out = io.StringIO()
+        devstack.report_readiness(
+            [local_service("erp-system", 8302)],
+            out,
+            started=0.0,
+            stopping=threading.Event(),
+            closing="TABLE",
+        )
+        lines = out.getvalue().splitlines()
+        assert lines[0].split()[:3] == ["NOT", "READY", "erp-system"]
+        assert lines[-1] == "TABLE"
