@@ -40,12 +40,14 @@ TRANSPORTS = ["aiohttp", "httpcore"]
 
 @dataclass
 class Answer:
-    """One scripted answer: a status, or a delay before it, or a dropped connection."""
+    """One scripted answer: a status, or a delay before it, or held until an event is set, or a
+    dropped connection."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     delay: float = 0.0
+    hold: asyncio.Event | None = None
     drop: bool = False
 
 
@@ -77,6 +79,8 @@ class Backend:
         answer = self.answers.pop(0) if self.answers else Answer()
         if answer.delay:
             await asyncio.sleep(answer.delay)
+        if answer.hold is not None:
+            await answer.hold.wait()
         if answer.drop and transport is not None:
             transport.close()
             raise ConnectionResetError("dropped by the script")
@@ -140,6 +144,26 @@ def sample(name: str, **labels: str) -> float:
 def backend_of(client: httpx.AsyncClient) -> str:
     name: str = client._transport.backend  # type: ignore[attr-defined]
     return name
+
+
+class Waits:
+    """The client's sleep between attempts: records each wait instead of waiting."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
+class Clock:
+    """A hand-driven clock for circuit breakers."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 async def wait_until(condition: Callable[[], bool]) -> None:
@@ -219,36 +243,37 @@ class TestRetryAfter:
     async def test_seconds_are_the_minimum_wait(
         self, make_client: ClientFactory, backend: Backend, status: int
     ) -> None:
-        client = make_client()
+        waits = Waits()
+        client = make_client(sleep=waits)
         backend.script(Answer(status, headers={"Retry-After": "1"}))
-        started = time.perf_counter()
         response = await client.get("/thing")
         assert response.status_code == 200
-        assert 0.95 <= time.perf_counter() - started < 2.0
+        assert waits.seconds == [1.0]
 
     @pytest.mark.asyncio
     async def test_http_date_is_the_minimum_wait(self, backend: Backend) -> None:
-        moment = email.utils.formatdate(time.time() + 2, usegmt=True)
+        waits = Waits()
+        moment = email.utils.formatdate(time.time() + 20, usegmt=True)
         backend.script(Answer(503, headers={"Retry-After": moment}))
         async with create_http_client(
-            backend="retry-after-date", base_url=backend.url, backoff_seconds=0.01
+            backend="retry-after-date", base_url=backend.url, backoff_seconds=0.01, sleep=waits
         ) as client:
-            started = time.perf_counter()
             assert (await client.get("/thing")).status_code == 200
-        # The date has whole-second resolution, so the wait is between 1 and 2 s.
-        assert time.perf_counter() - started >= 0.95
+        # The date has whole-second resolution and was written a moment before it was read.
+        [wait] = waits.seconds
+        assert 10 < wait <= 20
 
     @pytest.mark.asyncio
     async def test_wait_beyond_the_cap_returns_the_answer_at_once(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        client = make_client(max_retry_after_seconds=30)
+        waits = Waits()
+        client = make_client(max_retry_after_seconds=30, sleep=waits)
         backend.script(Answer(503, headers={"Retry-After": "120"}))
-        started = time.perf_counter()
         response = await client.get("/thing")
         assert response.status_code == 503
         assert response.headers["retry-after"] == "120"
-        assert time.perf_counter() - started < 0.5
+        assert waits.seconds == []
         assert len(backend.calls) == 1
 
     def test_header_forms_are_parsed(self) -> None:
@@ -334,21 +359,18 @@ class TestRetryOnTransportErrors:
         self, make_client: ClientFactory
     ) -> None:
         port = free_port()
-        client = make_client(base_url=f"http://127.0.0.1:{port}", backoff_seconds=0.4)
-        name = backend_of(client)
-        labels = {"backend": name, "method": "GET", "outcome": "ConnectError"}
         late = Backend()
+        runners: list[web.AppRunner] = []
 
-        async def start_after_first_refusal() -> web.AppRunner:
-            await wait_until(lambda: sample("trivium_backend_calls_total", **labels) >= 1)
-            return await start_backend(late, port=port)
+        async def backend_comes_up(seconds: float) -> None:
+            runners.append(await start_backend(late, port=port))
 
-        starting = asyncio.create_task(start_after_first_refusal())
+        client = make_client(base_url=f"http://127.0.0.1:{port}", sleep=backend_comes_up)
         response = await client.get("/thing")
-        runner = await starting
-        await runner.cleanup()
+        for runner in runners:
+            await runner.cleanup()
         assert response.status_code == 200
-        assert len(late.calls) == 1
+        assert len(runners) == len(late.calls) == 1
 
     @pytest.mark.asyncio
     async def test_dropped_connection_is_retried_for_a_get(
@@ -467,21 +489,22 @@ class TestCircuitBreaker:
     async def test_opens_fails_fast_half_opens_and_closes(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        breaker = CircuitBreaker(backend="flaky", failure_threshold=3, reset_seconds=0.3)
+        clock = Clock()
+        breaker = CircuitBreaker(
+            backend="flaky", failure_threshold=3, reset_seconds=10, clock=clock
+        )
         client = make_client(backend="flaky", max_retries=0, breaker=breaker)
         backend.script(503, 503, 503)
         for _ in range(3):
             assert (await client.get("/thing")).status_code == 503
         assert breaker.state is BreakerState.OPEN
         assert sample("trivium_circuit_breaker_state", backend="flaky") == 2
-        started = time.perf_counter()
         with pytest.raises(CircuitOpenError) as raised:
             await client.get("/thing")
-        assert time.perf_counter() - started < 0.05
         assert raised.value.backend == "flaky"
-        assert 0 < raised.value.retry_after <= 0.3
-        assert len(backend.calls) == 3
-        await asyncio.sleep(0.35)
+        assert raised.value.retry_after == 10
+        assert len(backend.calls) == 3, "failed fast: the backend saw nothing"
+        clock.now += 10
         assert breaker.state is BreakerState.HALF_OPEN
         assert (await client.get("/thing")).status_code == 200
         assert breaker.state is BreakerState.CLOSED
@@ -491,11 +514,14 @@ class TestCircuitBreaker:
     async def test_failed_trial_opens_it_again(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        breaker = CircuitBreaker(backend="flaky-2", failure_threshold=1, reset_seconds=0.1)
+        clock = Clock()
+        breaker = CircuitBreaker(
+            backend="flaky-2", failure_threshold=1, reset_seconds=10, clock=clock
+        )
         client = make_client(backend="flaky-2", max_retries=0, breaker=breaker)
         backend.script(503, 503)
         await client.get("/thing")
-        await asyncio.sleep(0.15)
+        clock.now += 10
         assert (await client.get("/thing")).status_code == 503
         assert breaker.state is BreakerState.OPEN
         with pytest.raises(CircuitOpenError):
@@ -506,15 +532,20 @@ class TestCircuitBreaker:
     async def test_concurrent_calls_fail_fast_during_the_trial(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        breaker = CircuitBreaker(backend="flaky-3", failure_threshold=1, reset_seconds=0.05)
+        clock = Clock()
+        breaker = CircuitBreaker(
+            backend="flaky-3", failure_threshold=1, reset_seconds=10, clock=clock
+        )
         client = make_client(backend="flaky-3", max_retries=0, breaker=breaker)
-        backend.script(503, Answer(delay=0.2))
+        trial_answered = asyncio.Event()
+        backend.script(503, Answer(hold=trial_answered))
         await client.get("/thing")
-        await asyncio.sleep(0.06)
+        clock.now += 10
         trial = asyncio.create_task(client.get("/thing"))
         await wait_until(lambda: len(backend.calls) == 2)
         with pytest.raises(CircuitOpenError):
             await client.get("/thing")
+        trial_answered.set()
         assert (await trial).status_code == 200
         assert breaker.state is BreakerState.CLOSED
 

@@ -23,10 +23,11 @@ After the last attempt the last answer is returned or the last transport error r
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
@@ -46,6 +47,8 @@ log = logging.getLogger("trivium.http_client")
 
 TransportName = Literal["aiohttp", "httpcore"]
 ResponseCheck = Callable[[httpx.Response], bool]
+# How the client waits between attempts (tests pass one that records the waits instead).
+Sleep = Callable[[float], Awaitable[None]]
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 # 429 is the backend protecting itself (Retry-After says when), not a backend that is down.
@@ -126,6 +129,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         max_retry_after_seconds: float = 30.0,
         service_token: Callable[[], str] | None = None,
         is_retryable_response: ResponseCheck | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.inner = inner
         self.backend = backend
@@ -134,6 +138,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self.max_retry_after_seconds = max_retry_after_seconds
         self.service_token = service_token
         self.is_retryable_response = is_retryable_response
+        self.sleep = sleep
         # Equal jitter: half the exponential step fixed, half random, so retries never bunch at 0.
         self._backoff: wait_base = wait_exponential(
             multiplier=backoff_seconds / 2, max=max_backoff_seconds / 2
@@ -142,6 +147,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self._add_headers(request)
         retrying = AsyncRetrying(
+            sleep=self.sleep,
             stop=stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
             retry=partial(self._should_retry, request),
@@ -337,6 +343,7 @@ def create_http_client(
     max_connections: int = 100,
     keepalive_seconds: float = 4.0,
     headers: Mapping[str, str] | None = None,
+    sleep: Sleep = asyncio.sleep,
 ) -> httpx.AsyncClient:
     """One long-lived client for one upstream; close it in the service's lifespan."""
     # Idle connections must be dropped before the server drops them (uvicorn: after 5 s), or a
@@ -360,6 +367,7 @@ def create_http_client(
         max_retry_after_seconds=max_retry_after_seconds,
         service_token=service_token,
         is_retryable_response=is_retryable_response,
+        sleep=sleep,
     )
     return httpx.AsyncClient(
         base_url=base_url,
