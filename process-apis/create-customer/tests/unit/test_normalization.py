@@ -59,6 +59,12 @@ class TestNormalizeCustomer:
             "acme.example",
         )
 
+    @pytest.mark.parametrize("website", ["w]x.example", "[::1", "acme.example:99999", "http://"])
+    def test_a_website_no_url_parser_takes_is_a_field_error(self, website: str) -> None:
+        with pytest.raises(InvalidCustomer) as error:
+            normalize_customer(request(website=website))
+        assert [e.pointer for e in error.value.errors] == ["/website"]
+
     def test_vat_id_loses_separators(self) -> None:
         assert normalize_customer(request(vatId="de 811.907-980")).vat_id == "DE811907980"
 

@@ -249,11 +249,17 @@ def _email(raw: str, errors: _Errors) -> str | None:
 
 def _website(raw: str, errors: _Errors) -> str | None:
     text = raw.strip()
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    host = (parts.hostname or "").rstrip(".")
+    try:
+        # urlsplit refuses unbalanced brackets ("IPv6") and .port a port out of range.
+        parts = urlsplit(text if "://" in text else f"https://{text}")
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        parts, port = None, ""
+    host = (parts.hostname or "").rstrip(".") if parts else ""
     labels = host.split(".")
     if (
-        parts.scheme not in ("http", "https")
+        parts is None
+        or parts.scheme not in ("http", "https")
         or len(labels) < 2
         or not all(_HOST_LABEL.match(label) for label in labels)
         or labels[-1].isdigit()
@@ -261,7 +267,6 @@ def _website(raw: str, errors: _Errors) -> str | None:
         errors.add("/website", f"{raw!r} is no web address (e.g. `www.example.com`).")
         return None
     path = parts.path.rstrip("/")
-    port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{host}{port}{path}"
 
 
