@@ -12,7 +12,7 @@ SYNCED := $(VENV)/.synced
 MEMBER_PROJECTS := $(wildcard */pyproject.toml */*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run test test-repeat lint format contracts chaos bench clean distclean setup
+.PHONY: run demo browser test test-repeat lint format contracts chaos bench clean distclean setup
 
 setup: $(SYNCED)
 
@@ -30,6 +30,11 @@ $(SYNCED): uv.lock pyproject.toml $(MEMBER_PROJECTS) | $(UV)
 run: $(SYNCED)
 	$(PY) deploy/local/devstack.py $(if $(LOG),--log-level $(LOG))
 
+# On a running `make run`: every flow as its users take it, one line per step; exit 0 when all
+# did what they say.
+demo: $(SYNCED)
+	$(PY) deploy/local/demo.py
+
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -39,7 +44,11 @@ format: $(SYNCED)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint
+# The partner portal's browser test needs Chromium: installed here when missing (as root).
+browser:
+	@deploy/local/ensure-chromium
+
+test: lint browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The same selection N times in a row (no lint), one line per run, then which runs failed and on

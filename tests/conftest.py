@@ -2,9 +2,8 @@
 
 Every Trivium service the suite checks is one `ServiceSpec` in `SERVICES`: how to start it, the
 audience of its service tokens, what it needs in its environment, the identity the gateway would
-sign in for it, and whether it serves an OpenAPI document. A service whose package is not in this
-build yet is skipped by name, so a new service joins every security, hostile-input and restart test
-with one line here.
+sign in for it, and whether it serves an OpenAPI document. A new service joins every security,
+hostile-input and restart test with one line here.
 
 The suite runs its own fresh system stack (emulators and System APIs), so that injected faults,
 exhausted API budgets and fuzzed writes never touch the data other test folders assert on. All of
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 import random
 import signal
@@ -43,6 +41,7 @@ from trivium.testing.stack import (
     SystemStack,
     redis_db,
     start_all,
+    start_private_redis,
     start_system_stack,
 )
 
@@ -94,14 +93,6 @@ class ServiceSpec:
     @property
     def audience(self) -> str:
         return self.name
-
-    def is_built(self) -> bool:
-        """Whether this build has the service (its composition root imports)."""
-        try:
-            module = importlib.import_module(f"{self.package}.main")
-        except ImportError:
-            return False
-        return callable(getattr(module, "create_app", None))
 
 
 def _quote_to_order_env(urls: Urls) -> dict[str, str]:
@@ -187,26 +178,15 @@ SERVICES: tuple[ServiceSpec, ...] = (
         restart_db=5,
     ),
 )
-BUILT = tuple(spec for spec in SERVICES if spec.is_built())
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """`service` arguments run once per registry entry; entries not in this build are skipped."""
+    """`service` arguments run once per registry entry."""
     if "service" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("services")
     wanted = marker.kwargs if marker else {}
-    params = [
-        pytest.param(
-            spec,
-            id=spec.name,
-            marks=()
-            if spec in BUILT
-            else pytest.mark.skip(reason=f"{spec.package} is not in this build"),
-        )
-        for spec in SERVICES
-        if matches(spec, wanted)
-    ]
+    params = [pytest.param(spec, id=spec.name) for spec in SERVICES if matches(spec, wanted)]
     metafunc.parametrize("service", params)
 
 
@@ -430,6 +410,10 @@ class Suite:
     workers: dict[str, Worker]
     log_dir: Path
     planned: dict[str, str] = field(default_factory=dict)
+    # Where the services keep their state, and settings every service of this suite gets on top
+    # of its own (e.g. faster polls).
+    redis_url: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def url(self, name: str) -> str:
         return self.services[name].url
@@ -440,7 +424,21 @@ class Suite:
             **self.planned,
             **{name: service.url for name, service in self.services.items()},
         }
-        return {**self.system.service_env(db=SUITE_DB), "REDIS_URL": redis_url, **spec.env(urls)}
+        return {
+            **self.system.service_env(db=SUITE_DB),
+            "REDIS_URL": redis_url,
+            **spec.env(urls),
+            **self.extra_env,
+        }
+
+    def env_of_gateway(self) -> dict[str, str]:
+        """The gateway's environment: the Redis of the suite's System APIs (quotas, the
+        Salesforce budget they publish) and the suite's settings."""
+        return {
+            **self.system.service_env(db=SUITE_DB),
+            "REDIS_URL": self.redis_url,
+            **self.extra_env,
+        }
 
     def client(self, name: str, *, identity: Mapping[str, str] | None = None) -> httpx.AsyncClient:
         """A client of a service under test, with the token its caller would send."""
@@ -498,26 +496,27 @@ def start_services(suite: Suite, specs: list[ServiceSpec], *, redis_url: str) ->
             suite.workers[spec.name] = worker
 
 
-@pytest.fixture(scope="session")
-def suite(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Suite]:
-    """A fresh system stack and the built services on it, for the whole session."""
-    suite_redis = redis_db(redis_endpoint.url, SUITE_DB)
-    client = redis.Redis.from_url(suite_redis)
-    client.flushdb()
-    client.close()
-    log_dir = trivium_run_dir / "reliability-logs"
+@contextlib.contextmanager
+def open_suite(
+    log_dir: Path, *, redis_url: str, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Suite]:
+    """A fresh system stack and every service on it, keeping their state at `redis_url`."""
     system = start_system_stack(
-        log_dir=log_dir, redis_url=redis_endpoint.url, system_env={"REDIS_URL": suite_redis}
+        log_dir=log_dir,
+        redis_url=redis_url,
+        system_env={"REDIS_URL": redis_url, **(extra_env or {})},
     )
     suite = Suite(
         system,
         {"salesforce-system": system.sf_system, "erp-system": system.erp_system},
         {},
         log_dir,
+        redis_url=redis_url,
+        extra_env=dict(extra_env or {}),
     )
     try:
-        upper_tiers = [spec for spec in BUILT if spec.tier != "system"]
-        start_services(suite, upper_tiers, redis_url=suite_redis)
+        upper_tiers = [spec for spec in SERVICES if spec.tier != "system"]
+        start_services(suite, upper_tiers, redis_url=redis_url)
         yield suite
     finally:
         for worker in suite.workers.values():
@@ -526,6 +525,17 @@ def suite(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Suit
             if name not in ("salesforce-system", "erp-system"):
                 service.stop()
         system.stop()
+
+
+@pytest.fixture(scope="session")
+def suite(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Suite]:
+    """A fresh system stack and the built services on it, for the whole session."""
+    suite_redis = redis_db(redis_endpoint.url, SUITE_DB)
+    client = redis.Redis.from_url(suite_redis)
+    client.flushdb()
+    client.close()
+    with open_suite(trivium_run_dir / "reliability-logs", redis_url=suite_redis) as suite:
+        yield suite
 
 
 @pytest_asyncio.fixture
@@ -817,9 +827,9 @@ def rng(request: pytest.FixtureRequest) -> random.Random:
 
 
 @pytest.fixture
-def built_services() -> list[ServiceSpec]:
-    """The registry entries this build has."""
-    return list(BUILT)
+def service_registry() -> list[ServiceSpec]:
+    """Every service the suite checks."""
+    return list(SERVICES)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -847,31 +857,55 @@ KONG_UPSTREAMS = {
 }
 
 
-@pytest.fixture(scope="session")
-def gateway(suite: Suite) -> Iterator[RunningService]:
-    """The local gateway running the repository's kong.yml, its upstreams pointed at the suite."""
-    try:
-        importlib.import_module(f"{GATEWAY_PACKAGE}.main")
-    except ImportError:
-        pytest.skip("the gateway is not in this build")
-    missing = [name for name in KONG_UPSTREAMS.values() if name not in suite.services]
-    if missing:
-        pytest.skip(f"the gateway's upstreams {missing} are not in this build")
+def start_gateway(suite: Suite) -> RunningService:
+    """The local gateway running the repository's kong.yml (rendered to `kong.yml` in the
+    suite's log folder), its upstreams pointed at the suite."""
     config = KONG_CONFIG.read_text()
     for kong_url, name in KONG_UPSTREAMS.items():
         config = config.replace(kong_url, suite.url(name))
     rendered = suite.log_dir / "kong.yml"
     rendered.write_text(config)
-    service = start_service(
+    return start_service(
         f"{GATEWAY_PACKAGE}.main:create_app",
         name="gateway",
         log_dir=suite.log_dir,
         timeout=START_SECONDS,
         env={
-            **suite.system.service_env(db=SUITE_DB),
+            **suite.env_of_gateway(),
             "GATEWAY_CONFIG_PATH": str(rendered),
             "GATEWAY_PLUGIN_MODE": "in-process",
         },
     )
+
+
+@pytest.fixture(scope="session")
+def gateway(suite: Suite) -> Iterator[RunningService]:
+    """The local gateway running the repository's kong.yml, its upstreams pointed at the suite."""
+    service = start_gateway(suite)
     yield service
     service.stop()
+
+
+@dataclass(frozen=True)
+class DemoStack:
+    suite: Suite
+    gateway: RunningService
+
+
+# How `make run` differs from production defaults that matter to the demo: quick ERP polls.
+DEMO_ENV = {"CUSTOMER_SYNC_ERP_POLL_SECONDS": "1", "CUSTOMER_SYNC_CDC_WAIT_SECONDS": "5"}
+
+
+@pytest.fixture(scope="module")
+def demo_stack(trivium_run_dir: Path) -> Iterator[DemoStack]:
+    """Every service and the gateway on fresh emulators and a Redis of their own, as `make run`
+    starts them: what `make demo` walks on a fresh clone."""
+    run_dir = trivium_run_dir / "demo"
+    redis_server = start_private_redis(run_dir / "redis")
+    try:
+        with open_suite(run_dir, redis_url=redis_server.url, extra_env=DEMO_ENV) as suite:
+            gateway = start_gateway(suite)
+            yield DemoStack(suite, gateway)
+            gateway.stop()
+    finally:
+        redis_server.stop()

@@ -289,11 +289,11 @@ class TestRedisRestarted:
         self,
         suite: Any,
         order_desk: Any,
-        built_services: list[Any],
+        service_registry: list[Any],
         persistent_redis: PersistentRedis,
         scoreboard: Any,
     ) -> None:
-        specs = [spec for spec in built_services if spec.tier != "system"]
+        specs = [spec for spec in service_registry if spec.tier != "system"]
         started = start_all(
             [
                 {

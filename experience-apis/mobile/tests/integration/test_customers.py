@@ -1,9 +1,7 @@
-"""New customers through this API and create-customer (skipped while that service does not
-exist in this checkout)."""
+"""New customers through this API and create-customer."""
 
 from __future__ import annotations
 
-import importlib.util
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,11 +15,6 @@ from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import SystemStack
 
 CREATE_CUSTOMER = "create_customer_process.main"
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec(CREATE_CUSTOMER) is None,
-    reason="the create-customer Process API is not in this checkout",
-)
 
 
 @pytest.fixture(scope="module")
