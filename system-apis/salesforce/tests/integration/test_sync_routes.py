@@ -3,12 +3,18 @@ profiles and order ERP status."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import httpx
 import pytest
+import redis.asyncio
+
+from trivium.redis_discovery import RedisEndpoint
+from trivium.testing.services import RunningService
 
 DATA = "/services/data/v62.0"
+SESSION_KEY = "trivium:salesforce:session:trivium-demo-client"
 
 
 async def an_account(org: httpx.AsyncClient) -> str:
@@ -42,6 +48,23 @@ class TestReadAccountChanges:
         assert own["changedFields"][0] == "paymentTerms"
         assert own["origin"]["fromSuite"] is True
         assert echo.json()["position"] == str(own["replayId"])
+
+    @pytest.mark.asyncio
+    async def test_a_session_the_org_no_longer_accepts_is_renewed(
+        self, api: httpx.AsyncClient, redis_endpoint: RedisEndpoint, emulator: RunningService
+    ) -> None:
+        # As after the org restarted: the shared session in Redis names a token it never issued.
+        # Salesforce then denies the handshake (`403::Handshake denied`, failure reason 401).
+        stale = json.dumps({"access_token": "00D!stale", "instance_url": emulator.url})
+        client = redis.asyncio.Redis.from_url(redis_endpoint.url)
+        try:
+            await client.set(SESSION_KEY, stale)
+        finally:
+            await client.aclose()
+
+        response = await api.get("/account-changes", params={"position": "-1", "waitSeconds": 0})
+
+        assert response.status_code == 200, response.text
 
     @pytest.mark.asyncio
     async def test_position_the_org_does_not_hold(self, api: httpx.AsyncClient) -> None:

@@ -131,8 +131,18 @@ class CometdClient:
             raise CrmUnavailable("The CRM's streaming endpoint sent no JSON.") from error
         replies = body if isinstance(body, list) else [body]
         for reply in replies:
-            failure = str(reply.get("error") or "") if isinstance(reply, dict) else ""
+            failure = _auth_failure(reply) if isinstance(reply, dict) else ""
             if failure.startswith("401::"):
                 await self._sessions.invalidate(session)
                 raise CometdSessionLost(failure)
         return [reply for reply in replies if isinstance(reply, dict)]
+
+
+def _auth_failure(reply: Message) -> str:
+    """The error of a reply, or, for a handshake Salesforce denies (`403::Handshake denied`),
+    the reason it gives in `ext.sfdc.failureReason` (`401::Authentication invalid` for a token
+    it no longer accepts, which a new session cures)."""
+    ext = reply.get("ext")
+    sfdc = ext.get("sfdc") if isinstance(ext, dict) else None
+    reason = sfdc.get("failureReason") if isinstance(sfdc, dict) else None
+    return str(reason or reply.get("error") or "")
