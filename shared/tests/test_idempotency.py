@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -42,11 +42,39 @@ class OrderRead(ApiModel):
 
 @dataclass
 class Backend:
-    """What the test handler does: how long it takes, how it fails next, how often it ran."""
+    """What the test handler does: how long it takes (or the event it waits for), how it fails
+    next, how often it ran."""
 
     delay: float = 0.0
+    hold: asyncio.Event | None = None
     failures: list[str] = field(default_factory=list)
     calls: int = 0
+
+
+async def until(check: Callable[[], bool | Awaitable[bool]], *, within_seconds: float = 30) -> None:
+    """Wait until `check()` is true (the deadline only stops a test that hangs)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_seconds
+    while True:
+        result = check()
+        if await result if isinstance(result, Awaitable) else result:
+            return
+        assert loop.time() < deadline, "condition not met"
+        await asyncio.sleep(0.01)
+
+
+async def _pttl_at_most(client: redis.asyncio.Redis, key: str, ms: int) -> bool:
+    return 0 < int(await client.pttl(key)) <= ms
+
+
+async def expire_now(client: redis.asyncio.Redis, key: str) -> None:
+    """End the key's TTL or lease at once (Redis expires it as it would at the end)."""
+    await client.pexpire(key, 1)
+    await until(lambda: _gone(client, key))
+
+
+async def _gone(client: redis.asyncio.Redis, key: str) -> bool:
+    return not await client.exists(key)
 
 
 def partner_of(request: Request) -> str:
@@ -74,6 +102,8 @@ def build_app(
     async def create_order(order: OrderCreate, response: Response) -> OrderRead:
         backend.calls += 1
         await asyncio.sleep(backend.delay)
+        if backend.hold is not None:
+            await backend.hold.wait()
         failure = backend.failures.pop(0) if backend.failures else None
         if failure == "crash":
             raise RuntimeError("the backend crashed")
@@ -172,7 +202,8 @@ class TestConcurrentRepeat:
     @pytest.mark.asyncio
     async def test_fifty_concurrent_requests_execute_once(self, redis_url: str) -> None:
         backend = Backend(delay=0.2)
-        async with serve(redis_url, backend) as client:
+        # The repeats wait for the first; the wait only ends a request that hangs.
+        async with serve(redis_url, backend, wait_seconds=30) as client:
             responses = await asyncio.gather(
                 *(client.post("/v1/orders", json=order(), headers=keyed("k-50")) for _ in range(50))
             )
@@ -185,20 +216,21 @@ class TestConcurrentRepeat:
 
     @pytest.mark.asyncio
     async def test_still_running_after_wait_is_409_with_retry_after(self, redis_url: str) -> None:
-        backend = Backend(delay=0.6)
+        backend = Backend(hold=asyncio.Event())
         async with serve(redis_url, backend, wait_seconds=0.2) as client:
             first = asyncio.create_task(
                 client.post("/v1/orders", json=order(), headers=keyed("k-slow"))
             )
-            await asyncio.sleep(0.1)
+            await until(lambda: backend.calls == 1)
             started = time.monotonic()
             repeat = await client.post("/v1/orders", json=order(), headers=keyed("k-slow"))
             waited = time.monotonic() - started
+            backend.hold.set()
             original = await first
             later = await client.post("/v1/orders", json=order(), headers=keyed("k-slow"))
         assert_problem(repeat, 409, "idempotency-request-in-progress")
         assert repeat.headers["retry-after"] == "1"
-        assert waited >= 0.2
+        assert waited >= 0.2, "the repeat waited for the first before giving up"
         assert original.status_code == 201
         assert later.headers["idempotent-replayed"] == "true"
         assert later.content == original.content
@@ -206,16 +238,24 @@ class TestConcurrentRepeat:
 
     @pytest.mark.asyncio
     async def test_running_handler_keeps_its_lease_past_the_lease_time(
-        self, redis_url: str
+        self, redis_url: str, redis_client: redis.asyncio.Redis
     ) -> None:
-        backend = Backend(delay=0.7)
-        async with serve(redis_url, backend, lease_seconds=0.3, wait_seconds=1.0) as client:
+        backend = Backend(hold=asyncio.Event())
+        async with serve(redis_url, backend, lease_seconds=3, wait_seconds=30) as client:
             first = asyncio.create_task(
                 client.post("/v1/orders", json=order(), headers=keyed("k-long"))
             )
-            await asyncio.sleep(0.45)
-            repeat = await client.post("/v1/orders", json=order(), headers=keyed("k-long"))
+            await until(lambda: backend.calls == 1)
+            [key] = await redis_client.keys("trivium:idempotency:orders:*")
+            # Stretched far beyond the lease: the running handler's renewal sets it to one lease.
+            await redis_client.pexpire(key, 600_000)
+            await until(lambda: _pttl_at_most(redis_client, key, 3_000))
+            repeat = asyncio.create_task(
+                client.post("/v1/orders", json=order(), headers=keyed("k-long"))
+            )
+            backend.hold.set()
             original = await first
+            repeat = await repeat
         assert backend.calls == 1
         assert repeat.headers["idempotent-replayed"] == "true"
         assert repeat.content == original.content
@@ -314,11 +354,15 @@ class TestRelease:
 
 class TestExpiry:
     @pytest.mark.asyncio
-    async def test_outcome_expires_after_the_ttl(self, redis_url: str) -> None:
+    async def test_outcome_expires_after_the_ttl(
+        self, redis_url: str, redis_client: redis.asyncio.Redis
+    ) -> None:
         backend = Backend()
         async with serve(redis_url, backend, ttl_seconds=1) as client:
             first = await client.post("/v1/orders", json=order(), headers=keyed("k-10"))
-            await asyncio.sleep(1.1)
+            [key] = await redis_client.keys("trivium:idempotency:orders:*")
+            assert 0 < await redis_client.pttl(key) <= 1_000
+            await expire_now(redis_client, key)
             again = await client.post("/v1/orders", json=order(), headers=keyed("k-10"))
         assert "idempotent-replayed" not in again.headers
         assert again.json()["orderId"] != first.json()["orderId"]
@@ -465,7 +509,8 @@ class TestClaim:
     async def test_crashed_owner_lease_expires(self, redis_client: redis.asyncio.Redis) -> None:
         store = IdempotencyStore(redis_client, service="s", lease_seconds=0.2, wait_seconds=0)
         crashed = await store.claim("idem:1", "fp")
-        await asyncio.sleep(0.25)
+        assert 0 < await redis_client.pttl("idem:1") <= 200
+        await expire_now(redis_client, "idem:1")
         successor = await store.claim("idem:1", "fp")
         assert isinstance(crashed, Claim)
         assert isinstance(successor, Claim)
@@ -477,7 +522,7 @@ class TestClaim:
     ) -> None:
         store = IdempotencyStore(redis_client, service="s", lease_seconds=0.1, wait_seconds=0)
         stale = await store.claim("idem:2", "fp")
-        await asyncio.sleep(0.15)
+        await expire_now(redis_client, "idem:2")
         owner = await store.claim("idem:2", "fp")
         assert isinstance(stale, Claim)
         assert isinstance(owner, Claim)
