@@ -133,14 +133,29 @@ class TestServiceTokenIssuer:
 
 class TestServiceTokenVerifier:
     def test_a_verified_token_is_remembered_until_it_expires(self) -> None:
-        issuer = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET, ttl_seconds=1)
-        verifier = ServiceTokenVerifier(audience="erp-system", secret=SECRET, leeway_seconds=0)
+        clock = Clock(time.time())
+        issuer = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET, ttl_seconds=60)
+        verifier = ServiceTokenVerifier(
+            audience="erp-system", secret=SECRET, leeway_seconds=5, clock=clock
+        )
         token = issuer.token_for("erp-system")
         first = verifier.verify(token)
         assert verifier.verify(token) is first
-        time.sleep(1.1)
+        clock.now = first.expires_at + 4
+        assert verifier.verify(token) is first, "within the leeway"
+        clock.now = first.expires_at + 5
         with pytest.raises(Unauthorized, match="expired"):
             verifier.verify(token)
+
+    def test_an_expiry_that_is_not_a_time_is_refused(self) -> None:
+        now = int(time.time())
+        token = jwt.encode(
+            {"iss": "x", "aud": "erp-system", "iat": now, "exp": "tomorrow"},
+            SECRET,
+            algorithm="HS256",
+        )
+        with pytest.raises(Unauthorized, match="not valid"):
+            ServiceTokenVerifier(audience="erp-system", secret=SECRET).verify(token)
 
     def test_a_token_for_another_audience_is_never_remembered_as_valid(self) -> None:
         token = ServiceTokenIssuer(issuer="x", secret=SECRET).token_for("salesforce-system")
@@ -148,3 +163,13 @@ class TestServiceTokenVerifier:
         for _ in range(2):
             with pytest.raises(Unauthorized, match="not meant"):
                 verifier.verify(token)
+
+
+class Clock:
+    """A hand-driven wall clock (seconds since the epoch)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

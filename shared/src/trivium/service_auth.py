@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -78,16 +78,24 @@ class ServiceTokenVerifier:
     # process has verified before: remembering them (until their expiry) saves a signature check.
     _REMEMBERED_TOKENS = 2048
 
-    def __init__(self, *, audience: str, secret: SecretStr | str, leeway_seconds: int = 5) -> None:
+    def __init__(
+        self,
+        *,
+        audience: str,
+        secret: SecretStr | str,
+        leeway_seconds: int = 5,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.audience = audience
         self._secret = _secret_value(secret)
         self.leeway_seconds = leeway_seconds
+        self._clock = clock
         self._verified: dict[str, ServiceCaller] = {}
 
     def verify(self, token: str) -> ServiceCaller:
         """The caller named by a valid token; raises Unauthorized otherwise."""
         known = self._verified.get(token)
-        if known is not None and time.time() <= known.expires_at + self.leeway_seconds:
+        if known is not None and not self._expired(known.expires_at):
             return known
         caller = self._verify_signed(token)
         if len(self._verified) >= self._REMEMBERED_TOKENS:
@@ -103,20 +111,27 @@ class ServiceTokenVerifier:
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 leeway=self.leeway_seconds,
-                options={"require": ["iss", "aud", "exp", "iat"]},
+                # Expiry is checked below, on this verifier's clock.
+                options={"require": ["iss", "aud", "exp", "iat"], "verify_exp": False},
             )
-        except jwt.ExpiredSignatureError as error:
-            raise _unauthorized("The service token has expired.") from error
         except jwt.InvalidAudienceError as error:
             raise _unauthorized("The service token is not meant for this service.") from error
         except jwt.PyJWTError as error:
             raise _unauthorized("The service token is not valid.") from error
+        expires_at = payload["exp"]
+        if isinstance(expires_at, bool) or not isinstance(expires_at, int | float):
+            raise _unauthorized("The service token is not valid.")
+        if self._expired(expires_at):
+            raise _unauthorized("The service token has expired.")
         return ServiceCaller(
             service=str(payload["iss"]),
             audience=self.audience,
-            expires_at=float(payload["exp"]),
+            expires_at=float(expires_at),
             claims={k: v for k, v in payload.items() if k not in _RESERVED_CLAIMS},
         )
+
+    def _expired(self, expires_at: float) -> bool:
+        return self._clock() >= expires_at + self.leeway_seconds
 
 
 def _unauthorized(detail: str) -> Unauthorized:
