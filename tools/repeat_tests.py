@@ -55,15 +55,17 @@ def summarise(output: str) -> tuple[str, list[str]]:
 
 
 def run_once(number: int, pytest_args: list[str], log_dir: Path) -> Run:
-    log = log_dir / f"run-{number:03d}.log"
     started = time.monotonic()
-    with log.open("w") as out:
-        finished = subprocess.run(
-            [sys.executable, "-m", "pytest", *pytest_args],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False,
-        )  # fmt: skip
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", *pytest_args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False,
+    )  # fmt: skip
     seconds = time.monotonic() - started
-    tally, problems = summarise(log.read_text(errors="replace"))
+    output = finished.stdout.decode(errors="replace")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"run-{number:03d}.log"
+    log.write_text(output)
+    tally, problems = summarise(output)
     return Run(number, finished.returncode, seconds, tally, problems, log)
 
 
@@ -96,20 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="how many runs (default 10)")
     parser.add_argument(
-        "--log-dir", type=Path, default=None, help="default: a new folder under .run/test-repeat/"
+        "--log-dir", type=Path, default=None, help="default: a new temporary folder"
     )
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: for pytest")
     options = parser.parse_args(argv)
     pytest_args = (
         options.pytest_args[1:] if options.pytest_args[:1] == ["--"] else options.pytest_args
     )
-    if options.log_dir is None:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        (ROOT / ".run" / "test-repeat").mkdir(parents=True, exist_ok=True)
-        log_dir = Path(tempfile.mkdtemp(prefix=f"{stamp}-", dir=ROOT / ".run" / "test-repeat"))
-    else:
-        log_dir = options.log_dir
-        log_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    log_dir = options.log_dir or Path(tempfile.mkdtemp(prefix=f"trivium-test-repeat-{stamp}-"))
 
     say(f"pytest {' '.join(pytest_args)}: {options.runs} runs, logs in {log_dir}")
     runs = []
