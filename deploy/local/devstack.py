@@ -95,7 +95,12 @@ def service_environment(
     redis: RedisEndpoint, *, log_level: str, environ: Mapping[str, str] = os.environ
 ) -> dict[str, str]:
     """The environment every local service starts with (the operator's own variables win)."""
-    defaults = {"TRIVIUM_LOG_FORMAT": "text", "TRIVIUM_RUN_DIR": str(ROOT / ".run")}
+    defaults = {
+        "TRIVIUM_LOG_FORMAT": "text",
+        "TRIVIUM_RUN_DIR": str(ROOT / ".run"),
+        # An ERP change reaches Salesforce within seconds locally (production polls every 30 s).
+        "CUSTOMER_SYNC_ERP_POLL_SECONDS": "5",
+    }
     return {
         **defaults,
         **environ,
