@@ -534,7 +534,12 @@ def suite(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Suit
     client = redis.Redis.from_url(suite_redis)
     client.flushdb()
     client.close()
-    with open_suite(trivium_run_dir / "reliability-logs", redis_url=suite_redis) as suite:
+    # Debug logs: the secrets-in-logs check reads every line a service can write.
+    with open_suite(
+        trivium_run_dir / "reliability-logs",
+        redis_url=suite_redis,
+        extra_env={"TRIVIUM_LOG_LEVEL": "DEBUG"},
+    ) as suite:
         yield suite
 
 
