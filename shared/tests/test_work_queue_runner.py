@@ -16,15 +16,18 @@ class TestRunningConsumers:
     @pytest.mark.asyncio
     async def test_the_consumers_run_during_the_block_and_finish_after_it(self) -> None:
         seen: list[str] = []
+        started = asyncio.Event()
 
         async def consume(stop: asyncio.Event) -> None:
             seen.append("started")
+            started.set()
             await stop.wait()
-            await asyncio.sleep(0.01)  # the message in hand
+            await asyncio.sleep(0)  # the message in hand
             seen.append("finished")
 
-        async with running_consumers(consume, grace_seconds=1, name="ledger"):
-            await asyncio.sleep(0.01)
+        # The grace period only ends a consumer that hangs.
+        async with running_consumers(consume, grace_seconds=30, name="ledger"):
+            await started.wait()
             assert seen == ["started"]
         assert seen == ["started", "finished"]
 
@@ -33,7 +36,7 @@ class TestRunningConsumers:
         self, caplog: pytest.LogCaptureFixture
     ) -> None:
         async def consume(stop: asyncio.Event) -> None:
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()  # never finishes
 
         with caplog.at_level(logging.WARNING, logger="trivium.work_queue.runner"):
             async with running_consumers(consume, grace_seconds=0.05, name="ledger"):
@@ -68,6 +71,6 @@ class TestRunPoolWithWakeups:
                 queue, handle, wake_once, stop=stop, concurrency=2, name="ledger",
                 batch=10, poll_seconds=0.01,
             ),
-            timeout=10,
+            timeout=30,
         )  # fmt: skip
         assert sorted(handled) == ["a", "b"]
