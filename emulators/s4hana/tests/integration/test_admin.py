@@ -246,13 +246,13 @@ class TestLifecycleTask:
             },
         )
         try:
-            with httpx.Client(base_url=service.url, auth=(USER, PASSWORD), timeout=5) as client:
+            with httpx.Client(base_url=service.url, auth=(USER, PASSWORD), timeout=30) as client:
                 client.headers["accept"] = "application/json"
                 fetched = client.get(f"{SO}/", headers={"x-csrf-token": "Fetch"})
                 client.headers["x-csrf-token"] = fetched.headers["x-csrf-token"]
                 created = client.post(f"{SO}/A_SalesOrder", json=order_body("1000002"))
                 number = created.json()["d"]["SalesOrder"]
-                deadline = time.monotonic() + 5
+                deadline = time.monotonic() + 60  # only stops a test that hangs
                 status = ""
                 while time.monotonic() < deadline and status != "C":
                     order = client.get(f"{SO}/A_SalesOrder('{number}')").json()["d"]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -8,12 +7,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
 
 from salesforce_emulator.emulator import demo_private_key
-from salesforce_emulator.settings import SalesforceEmulatorSettings
 
 TOKEN = "/services/oauth2/token"
 CLIENT = {"client_id": "trivium-demo-client", "client_secret": "trivium-demo-secret"}
+ADMIN = {"X-Admin-Token": "trivium-emulator-admin"}
 SOAP_LOGIN = """<?xml version="1.0" encoding="utf-8" ?>
 <env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"
     xmlns:urn="urn:partner.soap.sforce.com">
@@ -42,7 +42,10 @@ def oauth_error(response: httpx.Response) -> str:
 
 class TestClientCredentialsGrant:
     @pytest.mark.asyncio
-    async def test_issues_a_token_with_salesforce_fields(self, client: httpx.AsyncClient) -> None:
+    async def test_issues_a_token_with_salesforce_fields(
+        self, client: httpx.AsyncClient, app: FastAPI
+    ) -> None:
+        org_id = app.state.emulator.org.org_id
         response = await client.post(TOKEN, data={"grant_type": "client_credentials", **CLIENT})
         assert response.status_code == 200
         body = response.json()
@@ -57,8 +60,8 @@ class TestClientCredentialsGrant:
         }
         assert body["token_type"] == "Bearer"
         assert body["instance_url"] == "http://test"
-        assert body["access_token"].startswith("00D000000000001!")
-        assert body["id"] == "http://test/id/00D000000000001EAA/005000000000001AAA"
+        assert body["access_token"].startswith(f"{org_id[:15]}!")
+        assert body["id"] == f"http://test/id/{org_id}/005000000000001AAA"
         assert body["issued_at"].isdigit()
 
     @pytest.mark.asyncio
@@ -194,7 +197,10 @@ class TestJwtBearerGrant:
 
 class TestSoapLogin:
     @pytest.mark.asyncio
-    async def test_returns_session_and_server_url(self, client: httpx.AsyncClient) -> None:
+    async def test_returns_session_and_server_url(
+        self, client: httpx.AsyncClient, app: FastAPI
+    ) -> None:
+        org15 = app.state.emulator.org.org_id[:15]
         body = SOAP_LOGIN.format(
             username="integration@trivium.demo", password="trivium-demo-passwordTRIVIUMDEMOTOKEN"
         )
@@ -202,11 +208,8 @@ class TestSoapLogin:
             "/services/Soap/u/59.0", content=body, headers={"SOAPAction": "login"}
         )
         assert response.status_code == 200
-        assert "<sessionId>00D000000000001!" in response.text
-        assert (
-            "<serverUrl>http://test/services/Soap/u/59.0/00D000000000001</serverUrl>"
-            in response.text
-        )
+        assert f"<sessionId>{org15}!" in response.text
+        assert f"<serverUrl>http://test/services/Soap/u/59.0/{org15}</serverUrl>" in response.text
 
     @pytest.mark.asyncio
     async def test_invalid_login_is_a_soap_fault(self, client: httpx.AsyncClient) -> None:
@@ -249,12 +252,6 @@ class TestSessions:
 
 
 class TestTokenExpiry:
-    @pytest.fixture
-    def settings(self) -> SalesforceEmulatorSettings:
-        return SalesforceEmulatorSettings(
-            database_path=":memory:", seed_demo_data=False, token_ttl_seconds=1
-        )
-
     @pytest.mark.asyncio
     async def test_expired_token_is_an_invalid_session(
         self, client: httpx.AsyncClient, salesforce_error: Callable[..., dict[str, Any]]
@@ -262,7 +259,10 @@ class TestTokenExpiry:
         response = await client.post(TOKEN, data={"grant_type": "client_credentials", **CLIENT})
         headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
         assert (await client.get("/services/data/v62.0/limits", headers=headers)).status_code == 200
-        await asyncio.sleep(1.05)
+
+        expired = await client.post("/__admin/sessions/expire", headers=ADMIN)
+
+        assert expired.json()["expiredSessions"] >= 1
         response = await client.get("/services/data/v62.0/limits", headers=headers)
         salesforce_error(response, 401, "INVALID_SESSION_ID")
 
@@ -285,7 +285,11 @@ class TestIdentity:
 
     @pytest.mark.asyncio
     async def test_identity_needs_the_token(
-        self, client: httpx.AsyncClient, salesforce_error: Callable[..., dict[str, Any]]
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        salesforce_error: Callable[..., dict[str, Any]],
     ) -> None:
-        response = await client.get("/id/00D000000000001EAA/005000000000001AAA")
+        org_id = app.state.emulator.org.org_id
+        response = await client.get(f"/id/{org_id}/005000000000001AAA")
         salesforce_error(response, 401, "INVALID_SESSION_ID")

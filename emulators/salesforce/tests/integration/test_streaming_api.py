@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from salesforce_emulator.settings import SalesforceEmulatorSettings
 
@@ -50,6 +52,14 @@ async def connect(api: httpx.AsyncClient, client_id: str) -> list[dict[str, Any]
         {"channel": "/meta/connect", "clientId": client_id, "connectionType": "long-polling",
          "id": "3"},
     )  # fmt: skip
+
+
+async def until(check: Callable[[], bool], *, within_seconds: float = 30) -> None:
+    """Wait until `check()` is true (the deadline only stops a test that hangs)."""
+    deadline = asyncio.get_running_loop().time() + within_seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met"
+        await asyncio.sleep(0.01)
 
 
 def events(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -129,24 +139,34 @@ class TestSubscribe:
         assert reply[0]["successful"] is False
 
 
-class TestConnect:
+class TestLongPoll:
+    @pytest.fixture
+    def settings(self) -> SalesforceEmulatorSettings:
+        # Held this long, a poll could only end early by the change it waits for.
+        return SalesforceEmulatorSettings(
+            database_path=":memory:", seed_demo_data=False, cometd_timeout_seconds=600
+        )
+
     @pytest.mark.asyncio
-    async def test_long_poll_wakes_on_a_change(self, api: httpx.AsyncClient) -> None:
+    async def test_long_poll_wakes_on_a_change(self, api: httpx.AsyncClient, app: FastAPI) -> None:
         client_id = await subscribed(api, "/data/ChangeEvents", replay=-1)
+        hub = app.state.emulator.streaming
         waiting = asyncio.create_task(connect(api, client_id))
-        await asyncio.sleep(0.2)
+        await until(lambda: hub.connects_in_progress == 1)
         assert not waiting.done()
         await api.post(
             "sobjects/Contact", json={"LastName": "Doe"},
             headers={"Sforce-Call-Options": "client=erp-sync"},
         )  # fmt: skip
-        delivered = events(await asyncio.wait_for(waiting, timeout=1.0))
+        delivered = events(await asyncio.wait_for(waiting, timeout=30))
         assert [event["channel"] for event in delivered] == ["/data/ChangeEvents"]
         header = delivered[0]["data"]["payload"]["ChangeEventHeader"]
         assert header["entityName"] == "Contact"
         assert header["changeOrigin"] == "com/salesforce/api/rest/62.0;client=erp-sync"
         assert delivered[0]["data"]["payload"]["Name"] == {"LastName": "Doe"}
 
+
+class TestConnect:
     @pytest.mark.asyncio
     async def test_times_out_without_events(self, api: httpx.AsyncClient) -> None:
         client_id = await subscribed(api, "/data/OrderChangeEvent")

@@ -129,6 +129,17 @@ async def set_limits(emulator: EmulatorDep, update: LimitsUpdate) -> LimitsRead:
     return _limits_read(emulator)
 
 
+class ExpiredSessionsRead(ApiModel):
+    expired_sessions: int
+
+
+@router.post("/sessions/expire")
+async def expire_sessions(emulator: EmulatorDep) -> ExpiredSessionsRead:
+    """End every access token now, as their lifetime running out would: the next call with
+    one is a 401 `INVALID_SESSION_ID` and the client must sign in again."""
+    return ExpiredSessionsRead(expired_sessions=emulator.sessions.expire_all())
+
+
 class ResetRequest(ApiRequest):
     seed: bool = Field(default=False, description="Load the demo data after emptying the org.")
 

@@ -47,6 +47,11 @@ class StreamingHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         org.events.add_listener(self._notify)
 
+    @property
+    def connects_in_progress(self) -> int:
+        """How many /meta/connect polls are being answered (most of them waiting for events)."""
+        return len(self._waiters)
+
     def advice(self) -> dict[str, Any]:
         return {"reconnect": "retry", "interval": 0, "timeout": int(self.timeout_seconds * 1000)}
 

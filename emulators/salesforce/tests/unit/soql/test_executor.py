@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import pytest
 
@@ -414,18 +413,15 @@ class TestInjection:
         assert org.conn.execute('SELECT COUNT(*) FROM "Account"').fetchone() == (0,)
 
 
-class TestPerformance:
-    def test_fifty_thousand_rows_well_under_a_second(self, org: Org) -> None:
+class TestLargeResult:
+    # How fast: `make bench` (bench/salesforce_emulator.py queries 50,000 rows over HTTP).
+    def test_fifty_thousand_rows(self, org: Org) -> None:
         rows = [(make_id("001", i), f"Account {i}", f"A-{i}") for i in range(50_000)]
         org.conn.executemany(
             'INSERT INTO "Account" ("Id", "Name", "AccountNumber") VALUES (?, ?, ?)', rows
         )
-        org.query("SELECT Id FROM Account LIMIT 1")  # builds the parser once
 
-        started = time.perf_counter()
         result = org.query("SELECT Id, Name, AccountNumber FROM Account")
-        elapsed = time.perf_counter() - started
 
         assert result.total_size == 50_000
         assert result.records[-1]["AccountNumber"] == "A-49999"
-        assert elapsed < 0.8
