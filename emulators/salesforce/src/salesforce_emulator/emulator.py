@@ -18,7 +18,7 @@ from salesforce_emulator.domain.events import ChangeEventLog
 from salesforce_emulator.domain.limits import ApiLimits
 from salesforce_emulator.domain.locators import QueryLocators
 from salesforce_emulator.domain.objects import build_catalog
-from salesforce_emulator.domain.org import Org
+from salesforce_emulator.domain.org import Org, load_org_id
 from salesforce_emulator.domain.seed import is_empty, seed_demo_data
 from salesforce_emulator.domain.store import Store
 from salesforce_emulator.domain.streaming import StreamingHub
@@ -88,7 +88,7 @@ def build_emulator(settings: SalesforceEmulatorSettings) -> Emulator:
         entities=settings.cdc_entities,
         overflow_threshold=settings.cdc_overflow_threshold,
     )
-    org = Org(store, catalog, events)
+    org = Org(store, catalog, events, org_id=load_org_id(store))
     org.load_counters()
     with store.transaction() as conn:
         events.purge(conn, now_ms=int(time.time() * 1000))

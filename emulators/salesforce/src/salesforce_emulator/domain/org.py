@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass, field
 
 from salesforce_emulator.domain.errors import not_found
 from salesforce_emulator.domain.events import ChangeEventLog
-from salesforce_emulator.domain.ids import IdAllocator, make_id
+from salesforce_emulator.domain.ids import COUNTER_LIMIT, IdAllocator, make_id
 from salesforce_emulator.domain.schema import Catalog, FieldDef, ObjectDef
-from salesforce_emulator.domain.store import Store, quote_name
+from salesforce_emulator.domain.store import ORG_ID_KEY, Store, quote_name
 
-ORG_ID = make_id("00D", 1)
 # Auto-number formats: digits per field and the first number Salesforce hands out.
 AUTO_NUMBERS = {
     ("Quote", "QuoteNumber"): (8, 1),
@@ -20,6 +20,22 @@ AUTO_NUMBERS = {
     ("QuoteLineItem", "LineNumber"): (5, 1),
     ("OrderItem", "OrderItemNumber"): (10, 1),
 }
+
+
+def new_org_id() -> str:
+    """An org id no other org has: every new org gets one (a sandbox refresh makes a new org)."""
+    return make_id("00D", 1 + secrets.randbelow(COUNTER_LIMIT - 1))
+
+
+def load_org_id(store: Store) -> str:
+    """The id of the org this database holds, given to it when the database was created."""
+    with store.transaction() as conn:
+        row = conn.execute("SELECT value FROM _sf_meta WHERE key = ?", (ORG_ID_KEY,)).fetchone()
+        if row is not None:
+            return str(row[0])
+        org_id = new_org_id()
+        conn.execute("INSERT INTO _sf_meta (key, value) VALUES (?, ?)", (ORG_ID_KEY, org_id))
+        return org_id
 
 
 @dataclass
@@ -30,7 +46,7 @@ class Org:
     catalog: Catalog
     events: ChangeEventLog
     ids: IdAllocator = field(default_factory=IdAllocator)
-    org_id: str = ORG_ID
+    org_id: str = field(default_factory=lambda: new_org_id())
     _auto_numbers: dict[tuple[str, str], int] = field(default_factory=dict)
     _auto_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -20,6 +20,7 @@ INTERNAL_TABLES = (
     "CREATE INDEX IF NOT EXISTS _sf_change_event_created ON _sf_change_event (created_ms)",
     "CREATE TABLE IF NOT EXISTS _sf_meta (key TEXT PRIMARY KEY, value TEXT)",
 )
+ORG_ID_KEY = "org_id"
 
 
 def column_type(field: FieldDef) -> str:
@@ -101,12 +102,12 @@ class Store:
                 )
 
     def wipe(self, catalog: Catalog) -> None:
-        """Drop every row of every table (admin reset)."""
+        """Drop every row of every table (admin reset); the org stays the same org."""
         with self.transaction() as conn:
             for obj in catalog.objects():
                 conn.execute(f"DELETE FROM {quote_name(obj.name)}")
             conn.execute("DELETE FROM _sf_change_event")
-            conn.execute("DELETE FROM _sf_meta")
+            conn.execute("DELETE FROM _sf_meta WHERE key <> ?", (ORG_ID_KEY,))
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
