@@ -21,7 +21,7 @@ def customer_body() -> dict[str, object]:
     return {"name": "Csrf Probe GmbH", "externalId": secrets.token_hex(8), "address": ADDRESS}
 
 
-async def wait_until_ok(erp: httpx.AsyncClient, path: str, *, seconds: float = 5.0) -> None:
+async def wait_until_ok(erp: httpx.AsyncClient, path: str, *, seconds: float = 30.0) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
     while (await erp.get(path)).status_code != 200:
         assert asyncio.get_running_loop().time() < deadline, f"{path} did not recover"

@@ -15,7 +15,8 @@ class TestHold:
     async def test_second_holder_waits_for_the_first(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
-        lock = RedisKeyLock(redis_client, namespace="unit", wait_seconds=2)
+        # The wait only ends a test that hangs.
+        lock = RedisKeyLock(redis_client, namespace="unit", wait_seconds=30)
         events: list[str] = []
 
         async def hold(name: str) -> None:
@@ -39,18 +40,22 @@ class TestHold:
     async def test_lapsed_holder_does_not_free_the_next_one(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
-        short = RedisKeyLock(redis_client, namespace="unit", lease_seconds=0.2, wait_seconds=2)
+        lock = RedisKeyLock(redis_client, namespace="unit", lease_seconds=60, wait_seconds=30)
+        first_holds = asyncio.Event()
         taken_over = asyncio.Event()
         first_left = asyncio.Event()
 
         async def slow_first() -> None:
-            async with short.hold("order:SF-3"):
+            async with lock.hold("order:SF-3"):
+                first_holds.set()
                 await taken_over.wait()  # its lease lapsed and another holder took the key
             first_left.set()
 
         async def second() -> int:
-            await asyncio.sleep(0.3)
-            async with short.hold("order:SF-3"):
+            await first_holds.wait()
+            [key] = await redis_client.keys("trivium:lock:unit:*")
+            await redis_client.pexpire(key, 1)  # the first holder's lease runs out
+            async with lock.hold("order:SF-3"):
                 taken_over.set()
                 await first_left.wait()
                 return len(await redis_client.keys("trivium:lock:unit:*"))
