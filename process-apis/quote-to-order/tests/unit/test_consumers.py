@@ -18,7 +18,8 @@ from quote_to_order_process.domain.saga import OrderFlow
 from trivium.work_queue import WorkQueue
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], *, within_seconds: float = 3.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], *, within_seconds: float = 30) -> None:
+    """Wait until `await check()` is true (the deadline only stops a test that hangs)."""
     deadline = asyncio.get_running_loop().time() + within_seconds
     while not await check():
         if asyncio.get_running_loop().time() > deadline:
@@ -33,7 +34,7 @@ async def running_worker(flow: OrderFlow, work_queue: WorkQueue) -> AsyncIterato
     task = asyncio.create_task(worker.run(stop))
     yield worker
     stop.set()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, 30)
 
 
 async def step_of(flow: OrderFlow, order_id: str) -> SagaStep | None:
@@ -114,7 +115,7 @@ class TestWakeDueOrders:
             flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
         )
         order_id = submitted.order.id  # type: ignore[union-attr]
-        await asyncio.sleep(0.1)
+        assert await running_worker.wake_once() == 0, "not due before its retry delay"
         assert await step_of(flow, order_id) is SagaStep.IDENTIFIED
         clock.advance(1)
 

@@ -138,7 +138,7 @@ class TestSubmitOrder:
         # Each read waits until all three have started: read one after another, they never end.
         erp.read_barrier = asyncio.Barrier(3)
         processed = await asyncio.wait_for(
-            submit_order(flow, make_direct_order(), respond_async=False), timeout=5
+            submit_order(flow, make_direct_order(), respond_async=False), timeout=30
         )
         assert processed.outcome is Outcome.COMPLETED
         assert [erp.calls[read] for read in ("get_prices", "get_stock", "get_credit")] == [1, 1, 1]

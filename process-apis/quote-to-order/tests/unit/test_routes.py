@@ -304,7 +304,7 @@ class TestDeadLetters:
         task = asyncio.create_task(worker.run(stop))
         try:
             letters: list[dict[str, Any]] = []
-            for _ in range(150):
+            for _ in range(1_500):
                 letters = (await operator.get("/dead-letters")).json()["items"]
                 if letters:
                     break
@@ -316,7 +316,7 @@ class TestDeadLetters:
             crm.unorderable_skus.clear()
             replay = await operator.post(f"/dead-letters/{letters[0]['id']}/replay")
             assert replay.status_code == 202
-            for _ in range(150):
+            for _ in range(1_500):
                 order = (await operator.get(f"/orders/{order_id}")).json()
                 if order["status"] == "completed":
                     break
@@ -326,4 +326,4 @@ class TestDeadLetters:
             assert again.status_code == 404
         finally:
             stop.set()
-            await asyncio.wait_for(task, 5)
+            await asyncio.wait_for(task, 30)
