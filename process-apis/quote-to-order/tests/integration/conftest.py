@@ -29,13 +29,16 @@ from trivium.testing.stack import SystemStack, redis_db, service_client
 
 ORDERS_DB = 9
 RECOVERY_DB = 10
-# Short waits, so that retries, reclaims and the watchdog happen within a test.
+# Short waits, so that retries, reclaims and the watchdog happen within a test; retries go on
+# for a minute, long after a test has ended the fault it injected.
 FAST_ORDERS = {
-    "QUOTE_TO_ORDER_RETRY_DELAYS_SECONDS": "[0.5, 1.0, 2.0, 4.0]",
+    "QUOTE_TO_ORDER_RETRY_DELAYS_SECONDS": "[0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0]",
     "QUOTE_TO_ORDER_QUEUE_VISIBILITY_TIMEOUT_SECONDS": "2",
     "QUOTE_TO_ORDER_ORDER_LOCK_SECONDS": "1",
     "QUOTE_TO_ORDER_WATCHDOG_SECONDS": "3",
     "QUOTE_TO_ORDER_WAKE_UP_POLL_SECONDS": "0.05",
+    # Repeats of a key wait for the first request however slow a loaded machine makes it.
+    "QUOTE_TO_ORDER_IDEMPOTENCY_WAIT_SECONDS": "120",
 }
 
 
@@ -263,9 +266,10 @@ async def world(stack: Stack) -> AsyncIterator[World]:
 
 
 async def wait_for_order(
-    client: httpx.AsyncClient, order_id: str, *, until: str, within_seconds: float = 15
+    client: httpx.AsyncClient, order_id: str, *, until: str, within_seconds: float = 30
 ) -> dict[str, Any]:
-    """Poll the order's status resource until it reaches `until` (or fail with its state)."""
+    """Poll the order's status resource until it reaches `until` (or fail with its state; the
+    deadline only stops a test that hangs)."""
     deadline = asyncio.get_running_loop().time() + within_seconds
     order: dict[str, Any] = {}
     while asyncio.get_running_loop().time() < deadline:

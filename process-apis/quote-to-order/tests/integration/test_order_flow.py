@@ -355,10 +355,9 @@ class TestMetrics:
         }
         assert (await place(orders, body)).status_code == 201
         # The queue gauges are refreshed by the workers every few seconds.
-        for _ in range(100):
-            text = (await orders.get("/metrics")).text
-            if "trivium_dead_letter_depth{" in text:
-                break
+        deadline = asyncio.get_running_loop().time() + 30
+        while "trivium_dead_letter_depth{" not in (text := (await orders.get("/metrics")).text):
+            assert asyncio.get_running_loop().time() < deadline, "no queue gauges"
             await asyncio.sleep(0.1)
         samples = {
             line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +56,9 @@ class TestErpOutage:
             "accepted",
             PROBLEMS + "erp-unavailable",
         )
-        for _ in range(100):
-            if (await orders.get(f"/orders/{order['orderId']}")).json()["attempts"] >= 2:
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the worker did not retry the order")
+        await until(
+            lambda: _attempts_at_least(orders, order["orderId"], 2), what="a retry of the order"
+        )
         (await world.s4_admin.delete("/chaos")).raise_for_status()
         done = await poll_order(orders, order["orderId"], until="completed")
         assert done["attempts"] >= 2
@@ -102,13 +99,15 @@ class TestDeadLetters:
         assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
 
     async def dead_letter_of(self, operator: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
-        for _ in range(200):
+        found: list[dict[str, Any]] = []
+
+        async def dead_lettered() -> bool:
             page = (await operator.get("/dead-letters", params={"limit": 200})).json()
-            for letter in page["items"]:
-                if letter["orderId"] == order_id:
-                    return dict(letter)
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"order {order_id} was not dead-lettered")
+            found[:] = [letter for letter in page["items"] if letter["orderId"] == order_id]
+            return bool(found)
+
+        await until(dead_lettered, what=f"order {order_id} dead-lettered")
+        return dict(found[0])
 
     @pytest.mark.asyncio
     async def test_dead_letters_are_for_operators_only(self, orders: httpx.AsyncClient) -> None:
@@ -166,9 +165,21 @@ class TestWorkerKilled:
 
     async def wait_for_step(self, state: redis.asyncio.Redis, order_id: str, step: str) -> None:
         key = f"{{quote-to-order}}:order:{order_id}"
-        for _ in range(200):
+
+        async def reached() -> bool:
             data = await state.hget(key, "data")
-            if data is not None and json.loads(data)["step"] == step:
-                return
-            await asyncio.sleep(0.025)
-        raise AssertionError(f"order {order_id} never reached {step}")
+            return data is not None and json.loads(data)["step"] == step
+
+        await until(reached, what=f"order {order_id} at {step}")
+
+
+async def until(check: Callable[[], Awaitable[bool]], *, what: str, within: float = 30) -> None:
+    """Wait until `await check()` is true (the deadline only stops a test that hangs)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, f"{what}: not within {within} s"
+        await asyncio.sleep(0.025)
+
+
+async def _attempts_at_least(orders: httpx.AsyncClient, order_id: str, attempts: int) -> bool:
+    return bool((await orders.get(f"/orders/{order_id}")).json()["attempts"] >= attempts)
