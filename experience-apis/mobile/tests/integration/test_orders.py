@@ -16,8 +16,10 @@ async def order_quote(client: httpx.AsyncClient, quote_id: str, **headers: str) 
 
 
 async def until_completed(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
+    """Poll the order until it completes (the deadline only stops a test that hangs)."""
+    deadline = asyncio.get_running_loop().time() + 30
     order: dict[str, Any] = {}
-    for _ in range(100):
+    while asyncio.get_running_loop().time() < deadline:
         order = (await client.get(location)).json()
         if order.get("status") == "completed":
             return order
