@@ -49,6 +49,7 @@ from trivium.testing.stack import redis_db
 PROVIDER = "salesforce-system"
 SECRET = "contract-test-service-token-secret-0123456789"
 CONTRACT_DB = 15
+ORG_ID = "00D000000000001EAA"
 
 
 class MemoryAccountFeed:
@@ -64,7 +65,9 @@ class MemoryAccountFeed:
         after = int(position) if position.isdigit() else -1
         items = [change for change in self.changes if change.replay_id > after]
         last = items[-1].replay_id if items else after
-        return AccountChangePage(items=items, position=str(last) if last >= 0 else position)
+        return AccountChangePage(
+            items=items, position=str(last) if last >= 0 else position, system_id=ORG_ID
+        )
 
 
 class MemoryAccountSync:

@@ -50,6 +50,23 @@ class TestReadAccountChanges:
         assert echo.json()["position"] == str(own["replayId"])
 
     @pytest.mark.asyncio
+    async def test_page_names_the_org_it_was_read_from(
+        self, api: httpx.AsyncClient, emulator: RunningService
+    ) -> None:
+        async with httpx.AsyncClient(base_url=emulator.url) as client:
+            token = await client.post(
+                "/services/oauth2/token",
+                data={"grant_type": "client_credentials", "client_id": "trivium-demo-client",
+                      "client_secret": "trivium-demo-secret"},
+            )  # fmt: skip
+        org_id = token.json()["id"].split("/")[-2]
+
+        response = await api.get("/account-changes", params={"position": "-1", "waitSeconds": 0})
+
+        assert response.status_code == 200, response.text
+        assert response.json()["systemId"] == org_id
+
+    @pytest.mark.asyncio
     async def test_a_session_the_org_no_longer_accepts_is_renewed(
         self, api: httpx.AsyncClient, redis_endpoint: RedisEndpoint, emulator: RunningService
     ) -> None:

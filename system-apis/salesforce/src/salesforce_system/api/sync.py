@@ -73,7 +73,10 @@ async def read_account_changes(
     some (or empty after `waitSeconds`). Each names its accounts, the changed fields with their
     new values, the commit time and its origin (`fromSuite`: written by this suite). Gap events
     carry no values: re-read the accounts. 410 when the CRM no longer holds the events after
-    `position`: re-read what changed since your last commit time, then start again from `-2`."""
+    `position`: re-read what changed since your last commit time, then start again from `-2`.
+    `systemId` names the CRM system (org) the page was read from: when it is not the one your
+    position came from, the CRM was replaced and the page's events are not the ones after your
+    position; handle it as a 410."""
     if not is_position(position):
         raise ValidationFailed(
             "The position is not one this API issued.",

@@ -56,6 +56,12 @@ class AccountChange(ApiModel):
 class AccountChangePage(ApiModel):
     items: list[AccountChange]
     position: str = Field(description="Where to read on from: pass it as `position` next time.")
+    system_id: str | None = Field(
+        default=None,
+        description="The CRM system (its org) the events and `position` belong to; "
+        "null when it did not name itself. Another one than your position came from means the "
+        "CRM was replaced (e.g. a sandbox refresh): positions and event ids start over there.",
+    )
 
 
 class AccountProfile(ApiModel):

@@ -5,7 +5,9 @@ events) or `"-2"` (everything retained). A subscription opened at `-1` or `-2` t
 delivered an event yet has no replay id to name, so it is kept here under a `live:` position;
 a replica that does not hold it answers that the position is unavailable, and so does the org
 for a replay id past its retention window. Subscribed clients are kept per position, so that a
-caller reading on from where it stopped costs one long poll, not a new handshake.
+caller reading on from where it stopped costs one long poll, not a new handshake. Every page
+names the org it was read from: replay ids mean something in one org only, and a new org (a
+sandbox refresh) numbers its events from 1 again.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ class AccountChangeFeed:
         elif position in ("-1", "-2"):
             position = f"{LIVE_PREFIX}{secrets.token_hex(16)}"
         self._keep(position, client)
-        return AccountChangePage(items=changes, position=position)
+        return AccountChangePage(items=changes, position=position, system_id=client.org_id)
 
     async def _open(self, position: str) -> CometdClient:
         if position.startswith(LIVE_PREFIX):

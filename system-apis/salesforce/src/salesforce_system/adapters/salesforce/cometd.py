@@ -44,6 +44,8 @@ class CometdClient:
         self._ids = itertools.count(1)
         self.client_id: str | None = None
         self.channel: str | None = None
+        # The org of the session the server last answered on: the org of the subscription.
+        self.org_id: str | None = None
 
     async def open(self, channel: str, replay_from: int) -> None:
         """Handshake and subscribe to `channel` after `replay_from` (-1 new, -2 all)."""
@@ -135,6 +137,7 @@ class CometdClient:
             if failure.startswith("401::"):
                 await self._sessions.invalidate(session)
                 raise CometdSessionLost(failure)
+        self.org_id = session.org_id
         return [reply for reply in replies if isinstance(reply, dict)]
 
 

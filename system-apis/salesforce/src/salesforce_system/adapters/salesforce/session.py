@@ -2,7 +2,10 @@
 
 Orgs cap logins per hour, so a session is minted once (client credentials or JWT bearer), cached in
 Redis for all replicas, and replaced only when Salesforce answers INVALID_SESSION_ID. A short Redis
-lock makes concurrent replicas wait for one login instead of all logging in at once.
+lock makes concurrent replicas wait for one login instead of all logging in at once. A session
+knows the org it belongs to from the identity URL of the token response
+(`.../id/<org id>/<user id>`): another org behind the same login URL (a sandbox refresh) is
+another org id.
 """
 
 from __future__ import annotations
@@ -10,15 +13,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
 import redis.asyncio
 
+from salesforce_system.adapters.salesforce.soql import to_18
 from salesforce_system.domain.errors import CrmAuthenticationFailed, CrmUnavailable
 from salesforce_system.settings import SalesforceSystemSettings
 
@@ -32,22 +38,43 @@ _COMPARE_AND_DELETE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+_IDENTITY_PATH = re.compile(
+    r"/id/(?P<org>[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?)/[a-zA-Z0-9]{15,18}/?$"
+)
+
+
+def org_of_identity(url: object) -> str | None:
+    """The org id (18 characters) in a token response's identity URL, None without one."""
+    match = _IDENTITY_PATH.search(urlsplit(url).path) if isinstance(url, str) else None
+    return to_18(match.group("org")) if match else None
 
 
 @dataclass(frozen=True)
 class SalesforceSession:
-    """An access token and the instance it is valid for."""
+    """An access token, the instance it is valid for and the org it belongs to (None when the
+    login did not name it)."""
 
     access_token: str
     instance_url: str
+    org_id: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"access_token": self.access_token, "instance_url": self.instance_url})
+        return json.dumps(
+            {
+                "access_token": self.access_token,
+                "instance_url": self.instance_url,
+                "org_id": self.org_id,
+            }
+        )
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> SalesforceSession:
         data = json.loads(raw)
-        return cls(access_token=data["access_token"], instance_url=data["instance_url"])
+        return cls(
+            access_token=data["access_token"],
+            instance_url=data["instance_url"],
+            org_id=data.get("org_id"),
+        )
 
 
 class SessionProvider:
@@ -130,6 +157,7 @@ class SessionProvider:
         return SalesforceSession(
             access_token=str(body["access_token"]),
             instance_url=str(body.get("instance_url") or self._settings.login_url).rstrip("/"),
+            org_id=org_of_identity(body.get("id")),
         )
 
     def _grant(self) -> dict[str, str]:
