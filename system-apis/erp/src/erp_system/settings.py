@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -26,6 +27,15 @@ class ErpSystemSettings(ServiceSettings):
         description="Logon client sent as `sap-client`; empty for S/4HANA Cloud (one per tenant).",
     )
     sap_language: str = Field(default="EN", min_length=2, max_length=2)
+    system_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        description="Names this ERP system to sync flows, which keep their positions per "
+        "system: e.g. the SAP system id and client, `S4H/100`. Default: the host (and port) of "
+        "base_url with the client, e.g. `127.0.0.1:8402/100`. Give a new one when another "
+        "system answers at the same URL (a system copy), so that flows start over.",
+    )
     auth_method: Literal["basic", "oauth_client_credentials"] = "basic"
     username: str = Field(default="TRIVIUM_COMM_USER", description="Basic auth user.")
     password: SecretStr = SecretStr("Trivium-Demo-Pass1")
@@ -70,3 +80,10 @@ class ErpSystemSettings(ServiceSettings):
     batch_max_operations: int = Field(
         default=200, ge=1, le=1_000, description="Most skus answered by one $batch."
     )
+
+    def effective_system_id(self) -> str:
+        """The configured system id, else the base URL's host and port with the client."""
+        if self.system_id:
+            return self.system_id
+        host = urlsplit(self.base_url).netloc.rsplit("@", 1)[-1].lower()
+        return f"{host}/{self.sap_client}" if self.sap_client else host

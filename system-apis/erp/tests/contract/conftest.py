@@ -46,6 +46,7 @@ from trivium.testing.stack import redis_db
 PROVIDER = "erp-system"
 SECRET = "contract-test-service-token-secret-0123456789"
 CONTRACT_DB = 15
+SYSTEM_ID = "S4H/100"
 
 
 class MemoryErpSync:
@@ -61,7 +62,9 @@ class MemoryErpSync:
             (p for p in self.profiles.values() if p.changed_at >= since),
             key=lambda profile: profile.changed_at,
         )
-        return CustomerChangePage(items=changed[:limit], has_more=len(changed) > limit)
+        return CustomerChangePage(
+            items=changed[:limit], has_more=len(changed) > limit, system_id=SYSTEM_ID
+        )
 
     async def get_profile(self, customer_id: str) -> CustomerProfile:
         if customer_id not in self.profiles:
@@ -80,7 +83,9 @@ class MemoryErpSync:
 
     async def sales_order_changes(self, *, since: datetime, limit: int) -> SalesOrderChangePage:
         changed = [change for change in self.order_changes if change.changed_at >= since]
-        return SalesOrderChangePage(items=changed[:limit], has_more=len(changed) > limit)
+        return SalesOrderChangePage(
+            items=changed[:limit], has_more=len(changed) > limit, system_id=SYSTEM_ID
+        )
 
     async def catalog_page(self, *, after: str | None, limit: int) -> list[CatalogItem]:
         products = sorted(self.erp.products.values(), key=lambda product: product.sku)

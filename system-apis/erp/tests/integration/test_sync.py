@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -31,6 +32,19 @@ class TestCustomerProfile:
         response = await erp.get("/customers/9999999/profile")
 
         assert response.status_code == 404
+
+
+class TestSystemId:
+    @pytest.mark.asyncio
+    async def test_change_pages_name_the_system(self, erp: httpx.AsyncClient, stack: Any) -> None:
+        since = datetime.now(UTC).isoformat()
+        expected = f"127.0.0.1:{stack.emulator.port}/100"
+
+        customers = await erp.get("/changes/customers", params={"since": since})
+        orders = await erp.get("/changes/sales-orders", params={"since": since})
+
+        assert customers.json()["systemId"] == expected
+        assert orders.json()["systemId"] == expected
 
 
 class TestChangedSalesOrders:

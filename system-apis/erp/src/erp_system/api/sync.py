@@ -51,7 +51,9 @@ async def list_changed_customers(
 ) -> CustomerChangePage:
     """Customers whose master data, credit limit, payment terms or blocks changed at or after
     `since`, oldest change first, each with its current profile. The ERP keeps change times to
-    the second: read on from the last item's `changedAt` and skip what you have seen."""
+    the second: read on from the last item's `changedAt` and skip what you have seen.
+    `systemId` names the ERP system answering: keep your `since` per system, and start over
+    when another one answers."""
     return await sync.customer_changes(since=since, limit=limit)
 
 
@@ -62,7 +64,8 @@ async def list_changed_sales_orders(
     limit: Annotated[int, Query(ge=1, le=MAX_CHANGES)] = 200,
 ) -> SalesOrderChangePage:
     """Sales orders changed at or after `since` (created, delivered, billed, ...), oldest change
-    first, with their canonical status and invoice numbers."""
+    first, with their canonical status and invoice numbers, and the `systemId` answering (as
+    for customers)."""
     return await sync.sales_order_changes(since=since, limit=limit)
 
 

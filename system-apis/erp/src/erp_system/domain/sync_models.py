@@ -34,12 +34,19 @@ class CustomerProfileUpdate(ApiRequest):
     address: AddressInput | None = None
 
 
+SYSTEM_ID_DESCRIPTION = (
+    "The ERP system the changes come from. Another one than before means another system "
+    "answers now: change times and numbers of the previous one mean nothing there."
+)
+
+
 class CustomerChangePage(ApiModel):
     """Customers changed at or after `since`, oldest change first. To read on, ask again with
     `since` = the last item's `changedAt` (items seen with that very time are repeated)."""
 
     items: list[CustomerProfile]
     has_more: bool
+    system_id: str = Field(description=SYSTEM_ID_DESCRIPTION)
 
 
 class SalesOrderChange(ApiModel):
@@ -59,6 +66,7 @@ class SalesOrderChangePage(ApiModel):
 
     items: list[SalesOrderChange]
     has_more: bool
+    system_id: str = Field(description=SYSTEM_ID_DESCRIPTION)
 
 
 class CatalogItem(ApiModel):

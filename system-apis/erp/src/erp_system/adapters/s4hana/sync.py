@@ -142,11 +142,12 @@ class S4Sync:
     """Delta reads, customer profiles and the catalog in pages, for sync flows."""
 
     def __init__(
-        self, odata: ODataClient, catalog: CatalogSettings, *, credit_segment: str
+        self, odata: ODataClient, catalog: CatalogSettings, *, credit_segment: str, system_id: str
     ) -> None:
         self._odata = odata
         self._catalog = catalog
         self._segment = credit_segment
+        self._system_id = system_id
 
     # customers ---------------------------------------------------------------------------------
 
@@ -163,7 +164,9 @@ class S4Sync:
             limit=limit + 1,
         )
         profiles = await self._profiles(rows[:limit])
-        return CustomerChangePage(items=profiles, has_more=len(rows) > limit)
+        return CustomerChangePage(
+            items=profiles, has_more=len(rows) > limit, system_id=self._system_id
+        )
 
     async def get_profile(self, customer_id: str) -> CustomerProfile:
         rows = await self._odata.read_all(
@@ -343,7 +346,9 @@ class S4Sync:
             )
             for row in page
         ]
-        return SalesOrderChangePage(items=items, has_more=len(rows) > limit)
+        return SalesOrderChangePage(
+            items=items, has_more=len(rows) > limit, system_id=self._system_id
+        )
 
     async def _invoices_of(self, orders: Sequence[str]) -> dict[str, list[str]]:
         answers = await asyncio.gather(
@@ -490,4 +495,5 @@ def build_sync(odata: ODataClient, settings: ErpSystemSettings) -> S4Sync:
             batch_max_operations=settings.batch_max_operations,
         ),
         credit_segment=settings.credit_segment,
+        system_id=settings.effective_system_id(),
     )
