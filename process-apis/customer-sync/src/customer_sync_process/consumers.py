@@ -109,7 +109,7 @@ async def cdc_loop(
     position = cdc.get("position") or flow.policy.cdc_start
     if not cdc:
         writes = WriteBatch().hset(flow.state.key("cdc"), {"startedAt": flow.clock().isoformat()})
-        commit_position(flow, writes, position=position, committed_at=None)
+        commit_position(flow, writes, position=position, committed_at=None, system_id=None)
         await flow.state.write(fence, writes)
     while not stop.is_set():
         try:

@@ -26,6 +26,7 @@ from customer_sync_process.consumers import (
     erp_poll_loop,
     product_schedule_loop,
 )
+from customer_sync_process.domain.erp_to_crm import watermark_parts
 from customer_sync_process.domain.flow import SyncFlow, SyncPolicy, utc_now
 from customer_sync_process.domain.models import ErpPollsRead, StatusRead, SyncRead
 from customer_sync_process.domain.ownership import Ownership
@@ -70,18 +71,26 @@ class Runtime:
         cdc = await self.state.get_hash("cdc")
         polls = await self.state.get_hash("erp-poll")
         last_poll = polls.get("lastCompletedAt")
+        last_reset = polls.get("lastResetAt")
+        erp_system = polls.get("systemId")
         return StatusRead(
             replica=self.lease.holder,
             leader=await self.lease.holder_now(),
             is_leader=bool(self.leadership and self.leadership.fence),
             change_events=cdc,
             watermarks={
-                "customers": await self.state.get_text("watermark", "customers"),
-                "salesOrders": await self.state.get_text("watermark", "sales-orders"),
+                "customers": await self.state.get_text(*watermark_parts(erp_system, "customers")),
+                "salesOrders": await self.state.get_text(
+                    *watermark_parts(erp_system, "sales-orders")
+                ),
             },
             erp_polls=ErpPollsRead(
                 completed=int(polls.get("completed", 0)),
                 last_completed_at=datetime.fromisoformat(last_poll) if last_poll else None,
+                system_id=erp_system,
+                last_reset_at=datetime.fromisoformat(last_reset) if last_reset else None,
+                last_reset_reason=polls.get("lastResetReason"),
+                previous_system_id=polls.get("previousSystemId"),
             ),
             counters=await self.state.stats(),
             ownership={name: owner.value for name, owner in self.flow.ownership.rules.items()},

@@ -23,6 +23,7 @@ ErpAt = Callable[[object], AbstractAsyncContextManager[ErpSystemErp]]
 CUSTOMER_ID = "1000001"
 ACCOUNT_ID = "001000000000001AAA"
 ORDER_ID = "5000001"
+SYSTEM_ID = "S4H/100"
 SINCE = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 ERP_NUMBER = r"^[A-Za-z0-9]{1,10}$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
@@ -152,7 +153,11 @@ class TestCustomerChanges:
             .with_header("Authorization", bearer_token())
             .will_respond_with(200)
             .with_body(
-                {"items": match.each_like(profile_body()), "hasMore": match.bool(False)},
+                {
+                    "items": match.each_like(profile_body()),
+                    "hasMore": match.bool(False),
+                    "systemId": match.str(SYSTEM_ID),
+                },
                 content_type="application/json",
             )
         )
@@ -161,6 +166,7 @@ class TestCustomerChanges:
                 page = await erp.customer_changes(since=SINCE, limit=200)
 
         assert [profile.id for profile in page.items] == [CUSTOMER_ID]
+        assert page.system_id == SYSTEM_ID
 
 
 class TestSalesOrderChanges:
@@ -187,6 +193,7 @@ class TestSalesOrderChanges:
                         }
                     ),
                     "hasMore": match.bool(False),
+                    "systemId": match.str(SYSTEM_ID),
                 },
                 content_type="application/json",
             )
@@ -196,6 +203,7 @@ class TestSalesOrderChanges:
                 page = await erp.sales_order_changes(since=SINCE, limit=200)
 
         assert page.items[0].invoice_numbers == ["90000001"]
+        assert page.system_id == SYSTEM_ID
 
 
 class TestCatalogPage:

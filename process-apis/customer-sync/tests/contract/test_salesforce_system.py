@@ -28,6 +28,7 @@ ACCOUNT_ID = "001000000000001AAA"
 CUSTOMER_ID = "1000001"
 ERP_ORDER = "5000001"
 POSITION = "17"
+ORG_ID = "00D000000000001EAA"
 SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 POSITION_PATTERN = r"^(-1|-2|\d{1,19}|live:[0-9a-f]{32})$"
@@ -103,6 +104,7 @@ class TestReadChanges:
                         }
                     ),
                     "position": match.regex("18", regex=POSITION_PATTERN),
+                    "systemId": sf_id(ORG_ID),
                 },
                 content_type="application/json",
             )
@@ -113,6 +115,7 @@ class TestReadChanges:
 
         assert page.items[0].values == {"phone": "+4989999999"}
         assert page.position == "18"
+        assert page.system_id == ORG_ID
 
     async def test_position_no_longer_held(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
         (

@@ -2,7 +2,8 @@
 
 Both keep what was written to them and count their calls; `events` is the CRM's change event
 log, read by position like the Salesforce System API serves it (`lose_position()` makes the
-next read answer that the position is gone).
+next read answer that the position is gone, `refresh()` makes the CRM another org). Both name
+the system they are in their change pages.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class FakeCrm:
         self.products: dict[str, dict[str, Any]] = {}
         self.rejected_skus: set[str] = set()
         self.unavailable = False
+        self.system_id: str | None = "00D000000000001EAA"
         self._position_lost = False
 
     def add_account(
@@ -82,14 +84,24 @@ class FakeCrm:
     def lose_position(self) -> None:
         self._position_lost = True
 
+    def refresh(self, system_id: str) -> None:
+        """Become another org, as a sandbox refresh makes one: the records are kept, the change
+        event log starts over (replay ids from 1 again)."""
+        self.system_id = system_id
+        self.events = []
+
     async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
         self.calls["read_changes"] += 1
         if self._position_lost and position not in ("-1", "-2"):
             self._position_lost = False
             raise PositionUnavailable(position)
         after = len(self.events) if position == "-1" else 0 if position == "-2" else int(position)
+        if after > len(self.events):
+            raise PositionUnavailable(position)
         items = self.events[after:]
-        return AccountChangePage(items=items, position=str(after + len(items)))
+        return AccountChangePage(
+            items=items, position=str(after + len(items)), system_id=self.system_id
+        )
 
     async def get_profile(self, account_id: str) -> CrmAccountProfile | None:
         self.calls["get_profile"] += 1
@@ -183,6 +195,7 @@ class FakeErp:
         self.customers: dict[str, ErpCustomerProfile] = {}
         self.order_changes: list[ErpSalesOrderChange] = []
         self.catalog: list[ErpCatalogItem] = []
+        self.system_id: str | None = "S4H/100"
 
     def add_customer(self, customer: str, *, name: str, **fields: Any) -> None:
         self.customers[customer] = ErpCustomerProfile(
@@ -213,12 +226,16 @@ class FakeErp:
             (c for c in self.customers.values() if c.changed_at >= since),
             key=lambda c: c.changed_at,
         )
-        return ErpCustomerChangePage(items=found[:limit], has_more=len(found) > limit)
+        return ErpCustomerChangePage(
+            items=found[:limit], has_more=len(found) > limit, system_id=self.system_id
+        )
 
     async def sales_order_changes(self, *, since: datetime, limit: int) -> ErpSalesOrderChangePage:
         self.calls["sales_order_changes"] += 1
         found = [o for o in self.order_changes if o.changed_at >= since]
-        return ErpSalesOrderChangePage(items=found[:limit], has_more=len(found) > limit)
+        return ErpSalesOrderChangePage(
+            items=found[:limit], has_more=len(found) > limit, system_id=self.system_id
+        )
 
     async def catalog_page(self, *, cursor: str | None, limit: int) -> ErpCatalogPage:
         self.calls["catalog_page"] += 1

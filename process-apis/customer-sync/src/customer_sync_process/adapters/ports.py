@@ -68,6 +68,7 @@ class AccountChange(UpstreamModel):
 class AccountChangePage(UpstreamModel):
     items: list[AccountChange]
     position: str
+    system_id: str | None = None
 
 
 class ErpAddress(UpstreamModel):
@@ -94,6 +95,7 @@ class ErpCustomerProfile(UpstreamModel):
 class ErpCustomerChangePage(UpstreamModel):
     items: list[ErpCustomerProfile]
     has_more: bool
+    system_id: str | None = None
 
 
 class ErpSalesOrderChange(UpstreamModel):
@@ -109,6 +111,7 @@ class ErpSalesOrderChange(UpstreamModel):
 class ErpSalesOrderChangePage(UpstreamModel):
     items: list[ErpSalesOrderChange]
     has_more: bool
+    system_id: str | None = None
 
 
 class ErpCatalogItem(UpstreamModel):
@@ -152,7 +155,8 @@ class CrmPort(Protocol):
     """The CRM, as the Salesforce System API serves it."""
 
     async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
-        """Account change events after `position`; PositionUnavailable when it is gone."""
+        """Account change events after `position`, with the CRM system (org) that answered;
+        PositionUnavailable when it is gone."""
         ...
 
     async def get_profile(self, account_id: str) -> CrmAccountProfile | None: ...
@@ -185,11 +189,13 @@ class ErpPort(Protocol):
         self, customer_id: str, fields: dict[str, Any]
     ) -> ErpCustomerProfile: ...
 
-    async def customer_changes(self, *, since: datetime, limit: int) -> ErpCustomerChangePage: ...
+    async def customer_changes(self, *, since: datetime, limit: int) -> ErpCustomerChangePage:
+        """Customers changed since `since`, with the ERP system that answered."""
+        ...
 
-    async def sales_order_changes(
-        self, *, since: datetime, limit: int
-    ) -> ErpSalesOrderChangePage: ...
+    async def sales_order_changes(self, *, since: datetime, limit: int) -> ErpSalesOrderChangePage:
+        """Sales orders changed since `since`, with the ERP system that answered."""
+        ...
 
     async def catalog_page(self, *, cursor: str | None, limit: int) -> ErpCatalogPage: ...
 

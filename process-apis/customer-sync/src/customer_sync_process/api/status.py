@@ -15,9 +15,13 @@ router = APIRouter(tags=["status"])
 
 @router.get("/status", responses=problem_responses())
 async def get_status(runtime: RuntimeDep) -> StatusRead:
-    """Which replica leads; the change event position and last commit time; the ERP poll
-    watermarks and how many polls completed (and when the last did); counters (changes
-    written each way, conflicts, echoes ignored, re-reads); and the field ownership in force."""
+    """Which replica leads; the change event position and last commit time, with the CRM
+    system (org) it belongs to (`systemId`) and the last time the flow had to start again from
+    a new position and re-read (`lastResetAt`, `lastResetReason`: `position_lost`,
+    `system_changed` or `system_unknown`, `previousSystemId`); the ERP system polled with its
+    watermarks, how many polls completed (and when the last did) and when another ERP system
+    last answered; counters (changes written each way, conflicts, echoes ignored, re-reads);
+    and the field ownership in force."""
     return await runtime.status()
 
 

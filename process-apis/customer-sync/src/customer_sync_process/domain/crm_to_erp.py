@@ -8,13 +8,19 @@ the intent it saved before writing, so its audit entry keeps the value the ERP h
 Gap events name accounts without values: those accounts are re-read; an overflow event names
 none, so every account changed since its commit time is re-read; so is everything changed since
 the last commit when the CRM no longer holds the events after the stored position.
+
+Replay ids count within one CRM system (org): a new org, or a sandbox refresh, numbers its
+events from 1 again. So the position is stored with the system it belongs to, markers and
+intents are kept per system, and when another system answers than the position came from, its
+page is not applied: the flow subscribes anew and re-reads what changed since the last commit,
+as for a lost position.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +53,9 @@ EVENT_FIELDS = {
 # Fields whose new value the event itself carries in a form we can use as it is.
 PLAIN_FIELDS = frozenset({"name", "phone"})
 CONTENT_CHANGES = frozenset({"create", "update", "undelete"})
+START_POSITIONS = frozenset({"-1", "-2"})
+# Key part of the state of a CRM system that did not name itself.
+UNNAMED_SYSTEM = "-"
 
 
 def event_fields(change: AccountChange) -> list[str]:
@@ -58,11 +67,27 @@ def event_fields(change: AccountChange) -> list[str]:
     return sorted(name for name in names if name is not None)
 
 
-async def process_change(flow: SyncFlow, fence: int, change: AccountChange) -> str:
-    """Apply one event (unless it was applied before) and commit its position; the outcome."""
+def reset_reason(cdc: Mapping[str, str], *, position: str, system_id: str | None) -> str | None:
+    """Why a page read at `position` must not be applied: `system_changed` when another CRM
+    system answered than the stored position came from, `system_unknown` when the position was
+    stored without its system; None when the page follows the position."""
+    if system_id is None or position in START_POSITIONS:
+        return None
+    known = cdc.get("systemId")
+    if not known:
+        return "system_unknown"
+    return "system_changed" if known != system_id else None
+
+
+async def process_change(
+    flow: SyncFlow, fence: int, change: AccountChange, *, system_id: str | None
+) -> str:
+    """Apply one event of the CRM system `system_id` (unless it was applied before) and commit
+    its position; the outcome."""
     key = str(change.replay_id)
+    system = system_id or UNNAMED_SYSTEM
     writes = WriteBatch()
-    if await flow.state.exists("applied", key):
+    if await flow.state.exists("applied", system, key):
         outcome = "duplicate"
     elif change.change_type == "gap_overflow":
         outcome = "overflow"
@@ -80,29 +105,38 @@ async def process_change(flow: SyncFlow, fence: int, change: AccountChange) -> s
         outcome = "echo"
         flow.count(writes, "echoes")
     elif change.change_type in CONTENT_CHANGES:
-        outcome = await _apply_content(flow, fence, writes, change)
+        outcome = await _apply_content(flow, fence, writes, change, intent=f"{system}:{key}")
     else:
         outcome = "skipped"
     EVENTS.labels(outcome=outcome).inc()
-    commit_position(flow, writes, position=key, committed_at=change.commit_timestamp)
-    writes.set(flow.state.key("applied", key), outcome, ttl_seconds=MARKER_DAYS * 86_400)
-    writes.delete(flow.state.key("intent", key))
+    commit_position(
+        flow, writes, position=key, committed_at=change.commit_timestamp, system_id=system_id
+    )
+    writes.set(flow.state.key("applied", system, key), outcome, ttl_seconds=MARKER_DAYS * 86_400)
+    writes.delete(flow.state.key("intent", system, key))
     await flow.state.write(fence, writes)
     return outcome
 
 
 def commit_position(
-    flow: SyncFlow, writes: WriteBatch, *, position: str, committed_at: datetime | None
+    flow: SyncFlow,
+    writes: WriteBatch,
+    *,
+    position: str,
+    committed_at: datetime | None,
+    system_id: str | None,
 ) -> None:
+    """Store the position with the CRM system it belongs to (when that system named itself)."""
     writes.hset(
         flow.state.key("cdc"),
         {"position": position}
-        | ({"committedAt": committed_at.isoformat()} if committed_at else {}),
+        | ({"committedAt": committed_at.isoformat()} if committed_at else {})
+        | ({"systemId": system_id} if system_id else {}),
     )
 
 
 async def _apply_content(
-    flow: SyncFlow, fence: int, writes: WriteBatch, change: AccountChange
+    flow: SyncFlow, fence: int, writes: WriteBatch, change: AccountChange, *, intent: str
 ) -> str:
     fields = event_fields(change)
     if not fields:
@@ -122,6 +156,7 @@ async def _apply_content(
             reason="change_event",
             correlation_id=str(change.replay_id),
             fence=fence,
+            intent=intent,
         )
     return "applied" if applied else "unchanged"
 
@@ -149,10 +184,12 @@ async def reconcile_account(
     reason: str,
     correlation_id: str,
     fence: int | None = None,
+    intent: str | None = None,
 ) -> bool:
     """Bring the ERP customer in line with the account's changed `fields`, by the ownership
     rules; a change of a field the ERP owns is a conflict and the ERP's value is written back
-    to the CRM. True when something was written."""
+    to the CRM. True when something was written. A change event being applied passes its
+    `fence` and the `intent` key its values before an ERP write are kept under."""
     customer = await flow.customer_of(account_id, known=crm.get("customerNumber"))
     if not customer:
         flow.count(writes, "not_linked")
@@ -161,6 +198,7 @@ async def reconcile_account(
         return await _reconcile_customer(
             flow, writes, customer=customer, account_id=account_id, crm=crm, fields=fields,
             committed_at=committed_at, reason=reason, correlation_id=correlation_id, fence=fence,
+            intent=intent,
         )  # fmt: skip
 
 
@@ -175,6 +213,7 @@ async def _reconcile_customer(
     reason: str,
     correlation_id: str,
     fence: int | None,
+    intent: str | None,
     customer: str,
 ) -> bool:
     profile = await flow.erp.get_profile(customer)
@@ -201,10 +240,10 @@ async def _reconcile_customer(
         why = "erp owns it" if owner is Owner.ERP else "the ERP's change is more recent"
         flow.conflict(writes, field=field, winner=System.ERP, customer_id=customer, why=why)
         to_crm[field] = erp.get(field)
-    if fence is not None:
+    if fence is not None and intent is not None:
         # A write made before a crash, not committed: done again (same value) and audited.
-        intent: dict[str, Any] | None = await flow.state.get_json("intent", correlation_id)
-        for field in (intent or {}).get("before", {}):
+        saved: dict[str, Any] | None = await flow.state.get_json("intent", intent)
+        for field in (saved or {}).get("before", {}):
             if field in fields and field not in to_erp and crm.get(field) == erp.get(field):
                 to_erp[field] = crm[field]
     flow.remember_link(writes, account_id, customer)
@@ -214,7 +253,7 @@ async def _reconcile_customer(
         written |= await _write_erp(
             flow, writes, customer=customer, account_id=account_id, erp=erp, seen=seen,
             changes=to_erp, reason=reason, correlation_id=correlation_id, fence=fence,
-            committed_at=committed_at,
+            intent=intent, committed_at=committed_at,
         )  # fmt: skip
     if to_crm:
         updated = await flow.crm.update_profile(account_id, crm_write(to_crm))
@@ -241,6 +280,7 @@ async def _write_erp(
     reason: str,
     correlation_id: str,
     fence: int | None,
+    intent: str | None,
     committed_at: datetime,
 ) -> bool:
     body = erp_write(changes)
@@ -248,18 +288,18 @@ async def _write_erp(
     if not body or not changes:
         return False
     before = subset(erp, changes)
-    if fence is not None:
+    if fence is not None and intent is not None:
         # Saved before the write: a crash before the commit must not lose the value before.
-        intent: dict[str, Any] | None = await flow.state.get_json("intent", correlation_id)
-        if intent is None:
+        saved: dict[str, Any] | None = await flow.state.get_json("intent", intent)
+        if saved is None:
             intent_writes = WriteBatch().set(
-                flow.state.key("intent", correlation_id),
+                flow.state.key("intent", intent),
                 _json({"before": before}),
                 ttl_seconds=MARKER_DAYS * 86_400,
             )
             await flow.state.write(fence, intent_writes)
         else:
-            before = intent["before"]
+            before = saved["before"]
     updated = erp_values(await flow.erp.update_profile(customer, body))
     PROPAGATION_SECONDS.observe(max(0.0, (flow.clock() - committed_at).total_seconds()))
     if seen is not None:
@@ -308,19 +348,35 @@ async def reread_since(
     await reconcile_profiles(flow, writes, profiles, reason=reason, correlation_id=correlation_id)
 
 
-async def recover_position(flow: SyncFlow, fence: int) -> str:
-    """The CRM lost our position: subscribe anew first (so nothing after now is missed), then
-    re-read every account changed since the last commit; returns the new position."""
+async def recover_position(flow: SyncFlow, fence: int, *, position: str, reason: str) -> str:
+    """The position cannot be read on from (`reason`: the CRM lost it, or another CRM system
+    answers): subscribe anew first (so nothing after now is missed), then re-read every account
+    changed since the last commit; returns the new position."""
     cdc = await flow.state.get_hash("cdc")
     last = cdc.get("committedAt") or cdc.get("startedAt")
     since = (datetime.fromisoformat(last) if last else flow.clock()) - flow.policy.reread_overlap
     page = await flow.crm.read_changes("-1", wait_seconds=0)
+    previous = cdc.get("systemId")
+    if previous and page.system_id and page.system_id != previous:
+        reason = "system_changed"
+    log.warning(
+        "sync.position_reset",
+        extra={"reason": reason, "position": position, "previous_system_id": previous,
+               "system_id": page.system_id, "reread_since": since.isoformat()},
+    )  # fmt: skip
     writes = WriteBatch()
-    await reread_since(flow, writes, since=since, reason="position_lost", correlation_id="reread")
-    commit_position(flow, writes, position=page.position, committed_at=None)
+    await reread_since(flow, writes, since=since, reason=reason, correlation_id="reread")
+    commit_position(
+        flow, writes, position=page.position, committed_at=None, system_id=page.system_id
+    )
+    writes.hset(
+        flow.state.key("cdc"),
+        {"lastResetAt": flow.clock().isoformat(), "lastResetReason": reason,
+         "previousSystemId": previous or ""},
+    )  # fmt: skip
     await flow.state.write(fence, writes)
     for change in page.items:
-        await process_change(flow, fence, change)
+        await process_change(flow, fence, change, system_id=page.system_id or previous)
     return page.position
 
 
@@ -330,13 +386,20 @@ async def consume_once(flow: SyncFlow, fence: int, position: str) -> str:
     try:
         page = await flow.crm.read_changes(position, wait_seconds=flow.policy.cdc_wait_seconds)
     except PositionUnavailable:
-        log.warning("sync.position_unavailable", extra={"position": position})
-        return await recover_position(flow, fence)
+        return await recover_position(flow, fence, position=position, reason="position_lost")
+    cdc = await flow.state.get_hash("cdc")
+    reason = reset_reason(cdc, position=position, system_id=page.system_id)
+    if reason is not None:
+        # The page holds what follows our position's number in another system: not ours.
+        return await recover_position(flow, fence, position=position, reason=reason)
+    system_id = page.system_id or cdc.get("systemId")
     for change in page.items:
-        await process_change(flow, fence, change)
+        await process_change(flow, fence, change, system_id=system_id)
     if not page.items and page.position != position:
         writes = WriteBatch()
-        commit_position(flow, writes, position=page.position, committed_at=None)
+        commit_position(
+            flow, writes, position=page.position, committed_at=None, system_id=system_id
+        )
         await flow.state.write(fence, writes)
     return page.position
 

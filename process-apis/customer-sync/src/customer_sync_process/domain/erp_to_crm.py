@@ -6,6 +6,10 @@ Fields the ERP owns go to the CRM; a change of a field the CRM owns is a conflic
 value is written back to the ERP; a shared field goes the way of the later commit. The ERP keeps
 change times to the second, so each poll starts a little before the watermark and skips what it
 has seen. Sales orders put their ERP status and invoice number on the CRM order.
+
+Watermarks belong to the ERP system that answered the polls (each page names it): when another
+system answers, its changes are polled from its own watermarks, or from the first-watermark rule
+when it has none, and the switch is logged and shown in the status.
 """
 
 from __future__ import annotations
@@ -44,21 +48,65 @@ CRM_ORDER_STATUS = {
 MAX_PAGES_PER_POLL = 50
 
 
-async def _watermark(flow: SyncFlow, fence: int, name: str) -> datetime:
-    """The stored watermark; on a first start, now (less the configured look-back), stored at
-    once so that polls with nothing to read do not move it along with the clock."""
-    stored = await flow.state.get_text("watermark", name)
+WATERMARKS = ("customers", "sales-orders")
+
+
+def watermark_parts(system_id: str | None, name: str) -> tuple[str, ...]:
+    """The state key parts of a watermark of the ERP system `system_id` (None: a system that
+    has not named itself, whose watermarks are kept without a system)."""
+    return ("watermark", name) if system_id is None else ("watermark", system_id, name)
+
+
+async def erp_system_id(flow: SyncFlow) -> str | None:
+    """The ERP system the stored watermarks belong to (None until one named itself)."""
+    return (await flow.state.get_hash("erp-poll")).get("systemId")
+
+
+async def switch_erp_system(
+    flow: SyncFlow, fence: int, *, previous: str | None, current: str
+) -> None:
+    """Record that `current` answers the polls now. The first system to name itself takes over
+    the watermarks kept so far; another one is polled from its own (see `_watermark`)."""
+    key = flow.state.key("erp-poll")
+    writes = WriteBatch().hset(key, {"systemId": current})
+    if previous is None:
+        for name in WATERMARKS:
+            kept = await flow.state.get_text(*watermark_parts(None, name))
+            if kept and not await flow.state.get_text(*watermark_parts(current, name)):
+                writes.set(flow.state.key(*watermark_parts(current, name)), kept)
+            if kept:
+                writes.delete(flow.state.key(*watermark_parts(None, name)))
+    else:
+        log.warning(
+            "sync.erp_system_changed",
+            extra={"previous_system_id": previous, "system_id": current},
+        )
+        writes.hset(
+            key,
+            {"lastResetAt": flow.clock().isoformat(), "lastResetReason": "system_changed",
+             "previousSystemId": previous},
+        )  # fmt: skip
+    await flow.state.write(fence, writes)
+
+
+async def _watermark(flow: SyncFlow, fence: int, system_id: str | None, name: str) -> datetime:
+    """The system's stored watermark; on a first start (or the first poll of a system), now
+    (less the configured look-back), stored at once so that polls with nothing to read do not
+    move it along with the clock."""
+    stored = await flow.state.get_text(*watermark_parts(system_id, name))
     if stored:
         return datetime.fromisoformat(stored)
     first = flow.clock() - flow.policy.erp_first_lookback
     writes = WriteBatch()
-    _advance(flow, writes, name, first)
+    _advance(flow, writes, system_id, name, first)
     await flow.state.write(fence, writes)
     return first
 
 
-def _advance(flow: SyncFlow, writes: WriteBatch, name: str, moment: datetime) -> None:
-    writes.set(flow.state.key("watermark", name), moment.isoformat())
+def _advance(
+    flow: SyncFlow, writes: WriteBatch, system_id: str | None, name: str, moment: datetime
+) -> None:
+    writes.set(flow.state.key(*watermark_parts(system_id, name)), moment.isoformat())
 
 
 async def poll_erp(flow: SyncFlow, fence: int) -> int:
@@ -77,17 +125,23 @@ async def poll_erp(flow: SyncFlow, fence: int) -> int:
 async def poll_customers(flow: SyncFlow, fence: int) -> int:
     """Apply every customer change since the watermark; how many customers were written."""
     written = 0
-    since = await _watermark(flow, fence, "customers")
+    system_id = await erp_system_id(flow)
+    since = await _watermark(flow, fence, system_id, "customers")
     for _ in range(MAX_PAGES_PER_POLL):
         page = await flow.erp.customer_changes(
             since=since - flow.policy.erp_poll_overlap, limit=flow.policy.erp_page_size
         )
+        if page.system_id is not None and page.system_id != system_id:
+            await switch_erp_system(flow, fence, previous=system_id, current=page.system_id)
+            system_id = page.system_id
+            since = await _watermark(flow, fence, system_id, "customers")
+            continue
         for profile in page.items:
             writes = WriteBatch()
             written += await apply_customer(flow, writes, profile)
             if profile.changed_at > since:
                 since = profile.changed_at
-            _advance(flow, writes, "customers", since)
+            _advance(flow, writes, system_id, "customers", since)
             await flow.state.write(fence, writes)
         if not page.has_more:
             break
@@ -163,17 +217,23 @@ async def _apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustom
 async def poll_sales_orders(flow: SyncFlow, fence: int) -> int:
     """Put the status of every sales order changed since the watermark on its CRM order."""
     written = 0
-    since = await _watermark(flow, fence, "sales-orders")
+    system_id = await erp_system_id(flow)
+    since = await _watermark(flow, fence, system_id, "sales-orders")
     for _ in range(MAX_PAGES_PER_POLL):
         page = await flow.erp.sales_order_changes(
             since=since - flow.policy.erp_poll_overlap, limit=flow.policy.erp_page_size
         )
+        if page.system_id is not None and page.system_id != system_id:
+            await switch_erp_system(flow, fence, previous=system_id, current=page.system_id)
+            system_id = page.system_id
+            since = await _watermark(flow, fence, system_id, "sales-orders")
+            continue
         for order in page.items:
             writes = WriteBatch()
             written += await apply_sales_order(flow, writes, order)
             if order.changed_at > since:
                 since = order.changed_at
-            _advance(flow, writes, "sales-orders", since)
+            _advance(flow, writes, system_id, "sales-orders", since)
             await flow.state.write(fence, writes)
         if not page.has_more:
             break

@@ -50,10 +50,21 @@ class SyncRead(ApiModel):
 
 
 class ErpPollsRead(ApiModel):
-    """ERP delta polls (customers, then sales orders) the leaders have completed."""
+    """ERP delta polls (customers, then sales orders) the leaders have completed, and the ERP
+    system they poll."""
 
     completed: int = 0
     last_completed_at: datetime | None = None
+    system_id: str | None = Field(
+        default=None, description="The ERP system polled; the watermarks are its own."
+    )
+    last_reset_at: datetime | None = Field(
+        default=None, description="When another ERP system last answered the polls."
+    )
+    last_reset_reason: str | None = Field(default=None, description="`system_changed`.")
+    previous_system_id: str | None = Field(
+        default=None, description="The system polled before the last reset."
+    )
 
 
 class StatusRead(ApiModel):

@@ -1,4 +1,5 @@
-"""Salesforce → ERP on in-memory systems: ownership, echoes, gaps, lost positions, replays."""
+"""Salesforce → ERP on in-memory systems: ownership, echoes, gaps, lost positions, replays,
+and a CRM replaced by another org."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 import pytest
 
 from customer_sync_process.adapters.ports import ErpAddress, WriteBatch
-from customer_sync_process.domain.crm_to_erp import consume_once, process_change
+from customer_sync_process.domain.crm_to_erp import consume_once, process_change, reset_reason
 from customer_sync_process.domain.errors import LeaseLost
 
 ACCOUNT = "001000000000077AAA"
 CUSTOMER = "1000077"
+ORG = "00D000000000001EAA"
+REFRESHED_ORG = "00D000000000002EAA"
 Setup = Any  # conftest.Setup
 
 
@@ -25,7 +28,7 @@ class TestProcessChange:
     async def test_crm_owned_field_is_written_to_the_erp(self, setup: Setup) -> None:
         event = setup.crm.change(ACCOUNT, phone="+49 2")
 
-        assert await process_change(setup.flow, setup.fence, event) == "applied"
+        assert await process_change(setup.flow, setup.fence, event, system_id=ORG) == "applied"
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 2"
         [entry] = await setup.state.audit_entries(count=10)
@@ -38,7 +41,7 @@ class TestProcessChange:
     async def test_own_echo_is_committed_without_work(self, setup: Setup) -> None:
         event = setup.crm.change(ACCOUNT, from_suite=True, phone="+49 3")
 
-        assert await process_change(setup.flow, setup.fence, event) == "echo"
+        assert await process_change(setup.flow, setup.fence, event, system_id=ORG) == "echo"
 
         assert setup.erp.calls["update_profile"] == 0
         assert (await setup.state.stats())["echoes"] == 1
@@ -47,9 +50,9 @@ class TestProcessChange:
     @pytest.mark.asyncio
     async def test_replayed_event_is_not_applied_twice(self, setup: Setup) -> None:
         event = setup.crm.change(ACCOUNT, phone="+49 4")
-        await process_change(setup.flow, setup.fence, event)
+        await process_change(setup.flow, setup.fence, event, system_id=ORG)
 
-        assert await process_change(setup.flow, setup.fence, event) == "duplicate"
+        assert await process_change(setup.flow, setup.fence, event, system_id=ORG) == "duplicate"
 
         assert setup.erp.calls["update_profile"] == 1
         assert len(await setup.state.audit_entries(count=10)) == 1
@@ -59,7 +62,7 @@ class TestProcessChange:
         setup.erp.change(CUSTOMER, payment_terms="0004")
         event = setup.crm.change(ACCOUNT, paymentTerms="0001")
 
-        await process_change(setup.flow, setup.fence, event)
+        await process_change(setup.flow, setup.fence, event, system_id=ORG)
 
         assert setup.crm.accounts[ACCOUNT].payment_terms == "0004"
         assert (await setup.state.stats())["conflicts"] == 1
@@ -78,7 +81,7 @@ class TestProcessChange:
         )
         event = setup.crm.change(ACCOUNT, at=commit, billingAddress=street)
 
-        await process_change(setup.flow, setup.fence, event)
+        await process_change(setup.flow, setup.fence, event, system_id=ORG)
 
         assert setup.erp.customers[CUSTOMER].address.street == "Ring"  # type: ignore[union-attr]
         assert (await setup.state.stats())["conflicts"] == 1
@@ -90,7 +93,7 @@ class TestProcessChange:
         )
         event = setup.crm.change(ACCOUNT, change_type="gap_update")
 
-        assert await process_change(setup.flow, setup.fence, event) == "gap"
+        assert await process_change(setup.flow, setup.fence, event, system_id=ORG) == "gap"
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 5"
         assert setup.crm.calls["list_profiles"] == 1
@@ -102,7 +105,7 @@ class TestProcessChange:
         )
         event = setup.crm.change(ACCOUNT, change_type="gap_overflow")
 
-        assert await process_change(setup.flow, setup.fence, event) == "overflow"
+        assert await process_change(setup.flow, setup.fence, event, system_id=ORG) == "overflow"
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 6"
         assert (await setup.state.stats())["rereads"] == 1
@@ -110,15 +113,17 @@ class TestProcessChange:
     @pytest.mark.asyncio
     async def test_crash_after_the_erp_write_keeps_the_value_before(self, setup: Setup) -> None:
         event = setup.crm.change(ACCOUNT, phone="+49 7")
-        intent = WriteBatch().set(setup.state.key("intent", "1"), '{"before": {"phone": "+49 1"}}')
+        intent = WriteBatch().set(
+            setup.state.key("intent", ORG, "1"), '{"before": {"phone": "+49 1"}}'
+        )
         await setup.state.write(setup.fence, intent)
         setup.erp.change(CUSTOMER, phone="+49 7")  # written, then the process died
 
-        await process_change(setup.flow, setup.fence, event)
+        await process_change(setup.flow, setup.fence, event, system_id=ORG)
 
         [entry] = await setup.state.audit_entries(count=10)
         assert entry["before"] == {"phone": "+49 1"}
-        assert not await setup.state.exists("intent", "1")
+        assert not await setup.state.exists("intent", ORG, "1")
 
     @pytest.mark.asyncio
     async def test_replica_that_lost_the_lead_cannot_commit(self, setup: Setup) -> None:
@@ -128,9 +133,53 @@ class TestProcessChange:
         assert await other.acquire() == setup.fence + 1
 
         with pytest.raises(LeaseLost):
-            await process_change(setup.flow, setup.fence, event)
+            await process_change(setup.flow, setup.fence, event, system_id=ORG)
 
         assert await applied_position(setup) is None
+
+    @pytest.mark.asyncio
+    async def test_applied_markers_belong_to_their_org(self, setup: Setup) -> None:
+        first = setup.crm.change(ACCOUNT, phone="+49 11")
+        await process_change(setup.flow, setup.fence, first, system_id=ORG)
+        setup.crm.refresh(REFRESHED_ORG)
+        again = setup.crm.change(ACCOUNT, phone="+49 12")
+        assert again.replay_id == first.replay_id
+
+        outcome = await process_change(setup.flow, setup.fence, again, system_id=REFRESHED_ORG)
+
+        assert outcome == "applied"
+        assert setup.erp.customers[CUSTOMER].phone == "+49 12"
+        assert await setup.state.exists("applied", ORG, "1")
+        assert await setup.state.exists("applied", REFRESHED_ORG, "1")
+
+    @pytest.mark.asyncio
+    async def test_position_is_committed_with_its_org(self, setup: Setup) -> None:
+        event = setup.crm.change(ACCOUNT, phone="+49 13")
+
+        await process_change(setup.flow, setup.fence, event, system_id=ORG)
+
+        cdc = await setup.state.get_hash("cdc")
+        assert (cdc["position"], cdc["systemId"]) == (str(event.replay_id), ORG)
+
+
+class TestResetReason:
+    def test_same_org_reads_on(self) -> None:
+        assert reset_reason({"systemId": ORG}, position="7", system_id=ORG) is None
+
+    def test_another_org_answered(self) -> None:
+        cdc = {"systemId": ORG}
+
+        assert reset_reason(cdc, position="7", system_id=REFRESHED_ORG) == "system_changed"
+
+    def test_position_stored_without_its_org(self) -> None:
+        assert reset_reason({"position": "7"}, position="7", system_id=ORG) == "system_unknown"
+
+    def test_a_first_read_takes_the_org_that_answers(self) -> None:
+        assert reset_reason({}, position="-1", system_id=ORG) is None
+        assert reset_reason({"systemId": ORG}, position="-2", system_id=REFRESHED_ORG) is None
+
+    def test_a_crm_that_names_no_org_is_read_on(self) -> None:
+        assert reset_reason({"systemId": ORG}, position="7", system_id=None) is None
 
 
 class TestConsumeOnce:
@@ -144,6 +193,86 @@ class TestConsumeOnce:
         assert setup.erp.customers[CUSTOMER].phone == "+49 9"
         assert (await setup.state.stats())["rereads"] == 1
         assert position == "1"
+        cdc = await setup.state.get_hash("cdc")
+        assert cdc["lastResetReason"] == "position_lost"
+        assert cdc["systemId"] == ORG
+
+    @pytest.mark.asyncio
+    async def test_refreshed_org_without_the_position_rereads(self, setup: Setup) -> None:
+        await _applied_in_the_first_org(setup, edits=3)
+        setup.crm.refresh(REFRESHED_ORG)
+        setup.crm.change(ACCOUNT, phone="+49 21")  # replay id 1 again, before we notice
+
+        position = await consume_once(setup.flow, setup.fence, "3")
+
+        assert setup.erp.customers[CUSTOMER].phone == "+49 21"
+        await _reset_recorded(setup, position=position)
+
+    @pytest.mark.asyncio
+    async def test_refreshed_org_with_the_position_is_not_read_on(self, setup: Setup) -> None:
+        await _applied_in_the_first_org(setup, edits=1)
+        setup.crm.refresh(REFRESHED_ORG)
+        setup.crm.change(ACCOUNT, phone="+49 22")
+        setup.crm.change(ACCOUNT, phone="+49 23")  # replay id 2: after "1" of the other org
+
+        position = await consume_once(setup.flow, setup.fence, "1")
+
+        # Read again from the org, not taken as what follows our position in the first one.
+        assert setup.erp.customers[CUSTOMER].phone == "+49 23"
+        await _reset_recorded(setup, position=position)
+
+    @pytest.mark.asyncio
+    async def test_new_events_of_the_refreshed_org_are_applied(self, setup: Setup) -> None:
+        await _applied_in_the_first_org(setup, edits=3)
+        setup.crm.refresh(REFRESHED_ORG)
+        position = await consume_once(setup.flow, setup.fence, "3")
+        edit = setup.crm.change(ACCOUNT, phone="+49 24")
+        assert await setup.state.exists("applied", ORG, str(edit.replay_id))
+
+        await consume_once(setup.flow, setup.fence, position)
+
+        assert setup.erp.customers[CUSTOMER].phone == "+49 24"
+        assert await setup.state.exists("applied", REFRESHED_ORG, str(edit.replay_id))
+
+    @pytest.mark.asyncio
+    async def test_position_stored_without_its_org_rereads(self, setup: Setup) -> None:
+        committed = WriteBatch().hset(setup.state.key("cdc"), {"position": "1"})
+        await setup.state.write(setup.fence, committed)
+        setup.crm.change(ACCOUNT, phone="+49 25")
+        setup.crm.change(ACCOUNT, phone="+49 26")
+
+        await consume_once(setup.flow, setup.fence, "1")
+
+        assert setup.erp.customers[CUSTOMER].phone == "+49 26"
+        cdc = await setup.state.get_hash("cdc")
+        assert (cdc["lastResetReason"], cdc["systemId"]) == ("system_unknown", ORG)
+
+    @pytest.mark.asyncio
+    async def test_first_read_keeps_the_org_that_answered(self, setup: Setup) -> None:
+        setup.crm.change(ACCOUNT, phone="+49 27")
+
+        await consume_once(setup.flow, setup.fence, "-2")
+
+        cdc = await setup.state.get_hash("cdc")
+        assert cdc["systemId"] == ORG
+        assert "lastResetAt" not in cdc
+        assert setup.erp.customers[CUSTOMER].phone == "+49 27"
+
+
+async def _applied_in_the_first_org(setup: Setup, *, edits: int) -> None:
+    for number in range(edits):
+        setup.crm.change(ACCOUNT, phone=f"+49 1{number}")
+    await consume_once(setup.flow, setup.fence, "-2")
+    assert await setup.state.exists("applied", ORG, str(edits))
+
+
+async def _reset_recorded(setup: Setup, *, position: str) -> None:
+    cdc = await setup.state.get_hash("cdc")
+    assert cdc["systemId"] == REFRESHED_ORG
+    assert cdc["previousSystemId"] == ORG
+    assert cdc["lastResetReason"] == "system_changed"
+    assert cdc["position"] == position
+    assert (await setup.state.stats())["rereads"] == 1
 
 
 async def _see_erp(setup: Setup) -> None:

@@ -1,4 +1,5 @@
-"""ERP → Salesforce on in-memory systems: polled customers and sales orders."""
+"""ERP → Salesforce on in-memory systems: polled customers and sales orders, and the ERP
+system the polls' watermarks belong to."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from typing import Any
 
 import pytest
 
-from customer_sync_process.adapters.ports import ErpSalesOrderChange
-from customer_sync_process.domain.erp_to_crm import poll_customers, poll_erp, poll_sales_orders
+from customer_sync_process.adapters.ports import ErpSalesOrderChange, WriteBatch
+from customer_sync_process.domain.erp_to_crm import (
+    poll_customers,
+    poll_erp,
+    poll_sales_orders,
+    watermark_parts,
+)
 from trivium.schemas import Money
 
 ACCOUNT = "001000000000077AAA"
 CUSTOMER = "1000077"
+SYSTEM = "S4H/100"
+OTHER_SYSTEM = "Q4H/100"
 Setup = Any  # conftest.Setup
 
 
@@ -60,18 +68,18 @@ class TestPollCustomers:
 
         await poll_customers(setup.flow, setup.fence)
 
-        assert await setup.state.get_text("watermark", "customers") == moment.isoformat()
+        assert await setup.state.get_text("watermark", SYSTEM, "customers") == moment.isoformat()
 
     @pytest.mark.asyncio
     async def test_first_watermark_is_kept_while_nothing_changes(self, setup: Setup) -> None:
         setup.erp.change(CUSTOMER, at=datetime.now(UTC) - timedelta(minutes=5))
         await poll_customers(setup.flow, setup.fence)
-        first = await setup.state.get_text("watermark", "customers")
+        first = await setup.state.get_text("watermark", SYSTEM, "customers")
 
         await poll_customers(setup.flow, setup.fence)
 
         assert first is not None
-        assert await setup.state.get_text("watermark", "customers") == first
+        assert await setup.state.get_text("watermark", SYSTEM, "customers") == first
 
 
 class TestPollSalesOrders:
@@ -106,4 +114,75 @@ class TestPollErp:
         assert await poll_erp(setup.flow, setup.fence) == 0
 
         polls = await setup.state.get_hash("erp-poll")
-        assert polls == {"completed": "2", "lastCompletedAt": moment.isoformat()}
+        assert polls == {
+            "completed": "2", "lastCompletedAt": moment.isoformat(), "systemId": SYSTEM
+        }  # fmt: skip
+
+
+class TestErpSystem:
+    @pytest.mark.asyncio
+    async def test_watermarks_belong_to_the_system_polled(self, setup: Setup) -> None:
+        moment = datetime.now(UTC) + timedelta(seconds=1)
+        setup.erp.change(CUSTOMER, at=moment, payment_terms="0002")
+
+        await poll_erp(setup.flow, setup.fence)
+
+        assert (await setup.state.get_hash("erp-poll"))["systemId"] == SYSTEM
+        assert await setup.state.get_text(*watermark_parts(SYSTEM, "customers")) == (
+            moment.isoformat()
+        )
+        assert await setup.state.get_text(*watermark_parts(SYSTEM, "sales-orders"))
+        assert await setup.state.get_text(*watermark_parts(None, "customers")) is None
+
+    @pytest.mark.asyncio
+    async def test_another_system_starts_from_the_first_watermark(self, setup: Setup) -> None:
+        late = datetime.now(UTC) + timedelta(hours=1)
+        setup.erp.change(CUSTOMER, at=late, payment_terms="0002")
+        await poll_erp(setup.flow, setup.fence)
+        moment = datetime.now(UTC)
+        setup.flow.clock = lambda: moment
+        setup.erp.system_id = OTHER_SYSTEM
+        # Its history, dated before the first watermark, is not news.
+        setup.erp.change(CUSTOMER, at=moment - timedelta(hours=2), payment_terms="0004")
+
+        assert await poll_erp(setup.flow, setup.fence) == 0
+
+        assert setup.crm.accounts[ACCOUNT].payment_terms == "0002"
+        first = (moment - timedelta(minutes=1)).isoformat()  # the unit policy's look-back
+        assert await setup.state.get_text(*watermark_parts(OTHER_SYSTEM, "customers")) == first
+        assert await setup.state.get_text(*watermark_parts(SYSTEM, "customers")) == (
+            late.isoformat()
+        )
+        polls = await setup.state.get_hash("erp-poll")
+        assert polls["systemId"] == OTHER_SYSTEM
+        assert polls["previousSystemId"] == SYSTEM
+        assert polls["lastResetReason"] == "system_changed"
+        assert polls["lastResetAt"] == moment.isoformat()
+
+    @pytest.mark.asyncio
+    async def test_changes_of_another_system_after_the_switch_are_applied(
+        self, setup: Setup
+    ) -> None:
+        await poll_erp(setup.flow, setup.fence)
+        setup.erp.system_id = OTHER_SYSTEM
+        await poll_erp(setup.flow, setup.fence)
+        setup.erp.change(CUSTOMER, at=datetime.now(UTC) + timedelta(seconds=1), blocked=True)
+
+        assert await poll_customers(setup.flow, setup.fence) == 1
+
+        assert setup.crm.accounts[ACCOUNT].erp_blocked is True
+
+    @pytest.mark.asyncio
+    async def test_first_system_named_takes_over_the_watermarks_kept(self, setup: Setup) -> None:
+        kept = datetime.now(UTC) - timedelta(minutes=30)
+        writes = WriteBatch().set(setup.state.key("watermark", "customers"), kept.isoformat())
+        await setup.state.write(setup.fence, writes)
+        setup.erp.change(CUSTOMER, at=kept + timedelta(minutes=1), payment_terms="0003")
+
+        assert await poll_customers(setup.flow, setup.fence) == 1
+
+        assert setup.crm.accounts[ACCOUNT].payment_terms == "0003"
+        assert await setup.state.get_text("watermark", "customers") is None
+        polls = await setup.state.get_hash("erp-poll")
+        assert polls["systemId"] == SYSTEM
+        assert "lastResetAt" not in polls
