@@ -242,30 +242,18 @@ async def start_gateway(
         await stop(served)
 
 
-@pytest.fixture(scope="session")
-def stock_gateways(
-    upstream: RunningService,
-    redis_endpoint: RedisEndpoint,
-    trivium_run_dir: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, RunningService]]:
-    """The repository's kong.yml on one gateway process per plugin mode, for the session.
-
-    Each starts as `make run` starts it (the plugin-server one starts its own plugin server);
-    they count in Redis database GATEWAY_DB, emptied before each test that uses them.
-    """
-    config = write_config(
-        tmp_path_factory.mktemp("stock-gateway"),
-        upstream_url=upstream.url,
-        redis_url=redis_db(redis_endpoint.url, GATEWAY_DB),
-    )
+def start_gateway_processes(
+    config: Path, *, redis_url: str, log_dir: Path, name: str
+) -> dict[str, RunningService]:
+    """One gateway process per plugin mode for a kong.yml, each started as `make run` starts it
+    (the plugin-server one starts its own plugin server)."""
     started = start_all(
         [
             {
                 "app_factory": "trivium_gateway.main:create_app",
-                "name": f"gateway-{mode}",
+                "name": f"{name}-{mode}",
                 "env": {
-                    "REDIS_URL": redis_db(redis_endpoint.url, GATEWAY_DB),
+                    "REDIS_URL": redis_url,
                     "TRIVIUM_SERVICE_TOKEN_SECRET": TEST_SECRET,
                     "GATEWAY_CONFIG_PATH": str(config),
                     "GATEWAY_PLUGIN_MODE": mode,
@@ -275,9 +263,50 @@ def stock_gateways(
             }
             for mode in PLUGIN_MODES
         ],
-        log_dir=trivium_run_dir / "logs",
+        log_dir=log_dir,
     )
-    yield dict(zip(PLUGIN_MODES, started, strict=True))
+    return dict(zip(PLUGIN_MODES, started, strict=True))
+
+
+@pytest.fixture(scope="session")
+def stock_gateways(
+    upstream: RunningService,
+    redis_endpoint: RedisEndpoint,
+    trivium_run_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, RunningService]]:
+    """The repository's kong.yml on one gateway process per plugin mode, for the session.
+
+    They count in Redis database GATEWAY_DB, emptied before each test that uses them.
+    """
+    url = redis_db(redis_endpoint.url, GATEWAY_DB)
+    config = write_config(
+        tmp_path_factory.mktemp("stock-gateway"), upstream_url=upstream.url, redis_url=url
+    )
+    gateways = start_gateway_processes(
+        config, redis_url=url, log_dir=trivium_run_dir / "logs", name="gateway"
+    )
+    yield gateways
+    for gateway in gateways.values():
+        gateway.stop()
+
+
+@pytest.fixture
+def gateway_processes(
+    redis_url: str, trivium_run_dir: Path
+) -> Iterator[Callable[[Path], dict[str, RunningService]]]:
+    """`gateway_processes(kong_yml)`: one gateway process per plugin mode for this test, counting
+    in this test's Redis; stopped after the test."""
+    started: list[RunningService] = []
+
+    def start(config: Path) -> dict[str, RunningService]:
+        gateways = start_gateway_processes(
+            config, redis_url=redis_url, log_dir=trivium_run_dir / "logs", name="gateway-tuned"
+        )
+        started.extend(gateways.values())
+        return gateways
+
+    yield start
     for gateway in started:
         gateway.stop()
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import redis
-
-from trivium.redis_discovery import free_port
 
 THRESHOLDS = {"bronze": 50.0, "silver": 25.0, "gold": 5.0}
 NOW = 1_800_000_000.0
@@ -113,19 +110,27 @@ class TestBudgetReader:
         assert fresh.remaining == 1
 
     def test_failure_is_kept_for_its_ttl(self, budget_guard):
-        unreachable = redis.Redis(
-            host="127.0.0.1", port=free_port(), socket_connect_timeout=0.2, socket_timeout=0.2
-        )
+        unreachable = Unreachable()
         reader = budget_guard.BudgetReader(unreachable, key="budget", ttl=5.0)
 
+        for now in (100.0, 101.0, 104.9):
+            with pytest.raises(redis.ConnectionError):
+                reader.read(now)
+        assert unreachable.calls == 1, "Redis is not asked again within the TTL"
         with pytest.raises(redis.ConnectionError):
-            reader.read(100.0)
-        started = time.perf_counter()
-        with pytest.raises(redis.ConnectionError):
-            reader.read(101.0)
+            reader.read(105.0)
+        assert unreachable.calls == 2
 
-        assert time.perf_counter() - started < 0.01
-        unreachable.close()
+
+class Unreachable:
+    """A Redis client that cannot connect, counting its attempts."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def hgetall(self, key):
+        self.calls += 1
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1. Connection refused.")
 
 
 class TestPlugin:
