@@ -374,8 +374,18 @@ class TestSalesforceBudgetExhausted:
                 assert waited.status_code == 202, waited.text
                 assert waited.json()["status"] == "accepted"
             assert_acknowledged(queued)
-            await asyncio.sleep(1)
-            # Nothing reached the ERP while the CRM could not be read or written.
+            held = [r.json()["orderId"] for r in (waited, *queued) if r.status_code == 202]
+
+            async def retried_while_exhausted() -> bool:
+                states = [await order_desk.state(order_id) for order_id in held]
+                return all(state is not None and state["attempts"] >= 2 for state in states)
+
+            # Each held order has been tried again while the budget was still spent ...
+            deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
+            while not await retried_while_exhausted():
+                assert asyncio.get_running_loop().time() < deadline, "the orders were not retried"
+                await asyncio.sleep(0.1)
+            # ... and nothing reached the ERP while the CRM could not be read or written.
             assert await order_desk.erp_orders("BUDGET") == {}
         finally:
             (await sf_admin.put("/limits", json={"max": allocation})).raise_for_status()
