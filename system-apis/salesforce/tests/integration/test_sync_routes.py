@@ -24,6 +24,14 @@ async def an_account(org: httpx.AsyncClient) -> str:
     return account_id
 
 
+async def _store_session(redis_endpoint: RedisEndpoint, session: str) -> None:
+    client = redis.asyncio.Redis.from_url(redis_endpoint.url)
+    try:
+        await client.set(SESSION_KEY, session)
+    finally:
+        await client.aclose()
+
+
 class TestReadAccountChanges:
     @pytest.mark.asyncio
     async def test_user_change_then_own_echo(
@@ -68,20 +76,24 @@ class TestReadAccountChanges:
 
     @pytest.mark.asyncio
     async def test_a_session_the_org_no_longer_accepts_is_renewed(
-        self, api: httpx.AsyncClient, redis_endpoint: RedisEndpoint, emulator: RunningService
+        self,
+        api: httpx.AsyncClient,
+        org: httpx.AsyncClient,
+        redis_endpoint: RedisEndpoint,
+        emulator: RunningService,
     ) -> None:
         # As after the org restarted: the shared session in Redis names a token it never issued.
         # Salesforce then denies the handshake (`403::Handshake denied`, failure reason 401).
         stale = json.dumps({"access_token": "00D!stale", "instance_url": emulator.url})
-        client = redis.asyncio.Redis.from_url(redis_endpoint.url)
-        try:
-            await client.set(SESSION_KEY, stale)
-        finally:
-            await client.aclose()
+        await _store_session(redis_endpoint, stale)
 
         response = await api.get("/account-changes", params={"position": "-1", "waitSeconds": 0})
+        # The REST API too: the same stale session (as an older release stored it) is replaced.
+        await _store_session(redis_endpoint, stale)
+        read = await api.get(f"/account-profiles/{await an_account(org)}")
 
         assert response.status_code == 200, response.text
+        assert read.status_code == 200, read.text
 
     @pytest.mark.asyncio
     async def test_position_the_org_does_not_hold(self, api: httpx.AsyncClient) -> None:

@@ -93,6 +93,9 @@ class SessionProvider:
         self._session_key = SESSION_KEY.format(client_id=settings.client_id)
         self._lock_key = LOGIN_LOCK_KEY.format(client_id=settings.client_id)
         self._local: SalesforceSession | None = None
+        # The session as Redis holds it, byte for byte: what invalidation compares against
+        # (a session stored by an older release serializes differently once read).
+        self._local_raw: str | bytes = ""
         self._private_key: str | None = None
         self.logins = 0
 
@@ -102,15 +105,19 @@ class SessionProvider:
             return self._local
         cached = await self._redis.get(self._session_key)
         if cached is not None:
-            self._local = SalesforceSession.from_json(cached)
-            return self._local
+            return self._adopt(cached)
         return await self._login_once()
+
+    def _adopt(self, raw: str | bytes) -> SalesforceSession:
+        self._local, self._local_raw = SalesforceSession.from_json(raw), raw
+        return self._local
 
     async def invalidate(self, rejected: SalesforceSession) -> None:
         """Forget a session Salesforce rejected, unless another replica already replaced it."""
+        stored = self._local_raw if self._local == rejected else rejected.to_json()
         if self._local == rejected:
             self._local = None
-        await self._redis.eval(_COMPARE_AND_DELETE, 1, self._session_key, rejected.to_json())
+        await self._redis.eval(_COMPARE_AND_DELETE, 1, self._session_key, stored)
 
     async def _login_once(self) -> SalesforceSession:
         owner = secrets.token_hex(8)
@@ -119,18 +126,17 @@ class SessionProvider:
             if await self._redis.set(self._lock_key, owner, nx=True, px=LOGIN_LOCK_MS):
                 try:
                     session = await self._login()
+                    raw = session.to_json()
                     await self._redis.set(
-                        self._session_key, session.to_json(), ex=self._settings.session_ttl_seconds
+                        self._session_key, raw, ex=self._settings.session_ttl_seconds
                     )
-                    self._local = session
-                    return session
+                    return self._adopt(raw)
                 finally:
                     await self._redis.eval(_COMPARE_AND_DELETE, 1, self._lock_key, owner)
             await asyncio.sleep(0.05)
             cached = await self._redis.get(self._session_key)
             if cached is not None:
-                self._local = SalesforceSession.from_json(cached)
-                return self._local
+                return self._adopt(cached)
         raise CrmUnavailable("Timed out waiting for another replica to log in to the CRM.")
 
     async def _login(self) -> SalesforceSession:
