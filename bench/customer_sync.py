@@ -1,11 +1,14 @@
-"""Customer-sync: change event propagation latency (p50/p99), and products synced per second
-with the Salesforce API calls they used.
+"""Customer-sync: change event propagation latency (p50/p99), ERP poll propagation latency,
+and products synced per second with the Salesforce API calls they used.
 
 Starts a private Redis, both emulators (in memory, demo data), both System APIs and the
 customer-sync service on loopback. Links CRM accounts to ten ERP-only customers, then edits
 their phone numbers in the CRM (one edit every `--interval` seconds, as users would) and takes,
 for each edit, the time from just before the CRM write to the moment customer-sync had written
-the new value to the ERP (the `at` of the edit's audit entry). Then generates `--products`
+the new value to the ERP (the `at` of the edit's audit entry). Then changes the credit limit of
+each of those customers in the ERP (OData), `--erp-rounds` times, and takes the time from just
+before the ERP write to customer-sync's write to the CRM (ERP polls every `--poll-seconds`; a
+round waits for every change of the one before). Then generates `--products`
 materials in the ERP with stock and list prices and runs one product sync
 (`POST /syncs/products`): products per second from the sync's own start and finish times, and
 the Salesforce API calls used, from the org emulator's daily counter before and after.
@@ -32,6 +35,7 @@ from trivium.service_auth import ServiceTokenIssuer
 from trivium.testing.services import RunningService, start_service
 
 SECRET = "bench-service-token-secret-0123456789abcdef"
+SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
 ADMIN_TOKEN = "bench-admin-token"
 DATA = "/services/data/v62.0"
 CUSTOMERS = tuple(str(number) for number in range(1_000_020, 1_000_030))
@@ -66,6 +70,10 @@ class Stack:
         admin = {"X-Admin-Token": ADMIN_TOKEN}
         self.sf_admin = httpx.AsyncClient(base_url=f"{sf_url}/__admin", headers=admin)
         self.s4_admin = httpx.AsyncClient(base_url=f"{s4_url}/__admin", headers=admin, timeout=300)
+        self.sap = httpx.AsyncClient(
+            base_url=f"{s4_url}/sap/opu/odata/sap", auth=SAP_USER, params={"sap-client": "100"},
+            headers={"Accept": "application/json"}, timeout=60,
+        )  # fmt: skip
 
     async def sign_in(self) -> None:
         token = await self.org.post(
@@ -76,7 +84,7 @@ class Stack:
         self.org.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
 
     async def close(self) -> None:
-        for client in (self.sync, self.erp, self.org, self.sf_admin, self.s4_admin):
+        for client in (self.sync, self.erp, self.org, self.sf_admin, self.s4_admin, self.sap):
             await client.aclose()
 
     async def api_calls_used(self) -> int:
@@ -140,6 +148,44 @@ async def measure_propagation(
     }
 
 
+async def measure_erp_polls(
+    stack: Stack, accounts: list[tuple[str, str]], *, rounds: int, poll_seconds: float
+) -> dict[str, Any]:
+    fetched = await stack.sap.get("/API_BUSINESS_PARTNER/", headers={"X-CSRF-Token": "Fetch"})
+    headers = {"X-CSRF-Token": fetched.headers["x-csrf-token"], "If-Match": "*"}
+    latencies: list[float] = []
+    for round_number in range(rounds):
+        written: dict[tuple[str, str], float] = {}
+        for index, (account_id, customer) in enumerate(accounts):
+            amount = 40_000 + round_number * 100 + index
+            written[(account_id, f"{amount}.00")] = time.time()
+            response = await stack.sap.patch(
+                "/API_CRDTMBUSINESSPARTNER/CreditManagementAccount("
+                f"BusinessPartner='{customer}',CreditSegment='1000')",
+                json={"CreditLimitAmount": str(amount)},
+                headers=headers,
+            )
+            response.raise_for_status()
+        arrived: dict[tuple[str, str], float] = {}
+        for _ in range(600):
+            for entry in (await stack.sync.get("/audit", params={"limit": 1000})).json():
+                key = (entry["entityId"], entry["after"].get("creditLimit"))
+                if key in written and entry["reason"] == "erp_change":
+                    arrived[key] = datetime.fromisoformat(entry["at"]).timestamp()
+            if len(arrived) == len(written):
+                break
+            await asyncio.sleep(0.2)
+        latencies += [arrived[key] - written[key] for key in arrived]
+    return {
+        "changes": rounds * len(accounts),
+        "applied": len(latencies),
+        "poll_ms": round(poll_seconds * 1000),
+        "latency_ms_p50": round(percentile(latencies, 0.50) * 1000, 1),
+        "latency_ms_p99": round(percentile(latencies, 0.99) * 1000, 1),
+        "latency_ms_mean": round(statistics.fmean(latencies) * 1000, 1),
+    }
+
+
 async def measure_product_sync(stack: Stack, *, products: int) -> dict[str, Any]:
     generated = await stack.s4_admin.post(
         "/catalog/generate", json={"count": products, "prefix": "BEN-"}
@@ -180,6 +226,9 @@ async def run(services: dict[str, RunningService], args: argparse.Namespace) -> 
             "cdc propagation": await measure_propagation(
                 stack, accounts, edits=args.edits, interval=args.interval
             ),
+            "erp poll propagation": await measure_erp_polls(
+                stack, accounts, rounds=args.erp_rounds, poll_seconds=args.poll_seconds
+            ),
             "product sync": await measure_product_sync(stack, products=args.products),
         }
     finally:
@@ -187,7 +236,7 @@ async def run(services: dict[str, RunningService], args: argparse.Namespace) -> 
 
 
 def start_stack(
-    run_dir: Path, redis: RedisEndpoint, *, chunk_size: int
+    run_dir: Path, redis: RedisEndpoint, *, chunk_size: int, poll_seconds: float
 ) -> dict[str, RunningService]:
     """Start the services one after another; on failure, stop what was started."""
     shared = {"REDIS_URL": redis.url, "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET}
@@ -208,7 +257,8 @@ def start_stack(
          lambda s: {**shared,
                     "CUSTOMER_SYNC_SALESFORCE_SYSTEM_URL": s["salesforce-system"].url,
                     "CUSTOMER_SYNC_ERP_SYSTEM_URL": s["erp-system"].url,
-                    "CUSTOMER_SYNC_PRODUCT_CHUNK_SIZE": str(chunk_size)}),
+                    "CUSTOMER_SYNC_PRODUCT_CHUNK_SIZE": str(chunk_size),
+                    "CUSTOMER_SYNC_ERP_POLL_SECONDS": str(poll_seconds)}),
     ]  # fmt: skip
     started: dict[str, RunningService] = {}
     try:
@@ -227,11 +277,17 @@ def stop_stack(services: dict[str, RunningService]) -> None:
 
 def write_table(figures: dict[str, dict[str, Any]]) -> None:
     cdc, products = figures["cdc propagation"], figures["product sync"]
+    polls = figures["erp poll propagation"]
     rows = [
         "CRM edit -> ERP write (change events)",
         f"  edits {cdc['edits']} (one per {cdc['interval_ms']} ms), applied {cdc['applied']}",
         f"  latency ms p50 {cdc['latency_ms_p50']}, p99 {cdc['latency_ms_p99']}, "
         f"mean {cdc['latency_ms_mean']}",
+        "ERP edit -> CRM write (delta polls)",
+        f"  changes {polls['changes']} (poll every {polls['poll_ms']} ms), "
+        f"applied {polls['applied']}",
+        f"  latency ms p50 {polls['latency_ms_p50']}, p99 {polls['latency_ms_p99']}, "
+        f"mean {polls['latency_ms_mean']}",
         "ERP stock and prices -> CRM products (one sync)",
         f"  products {products['products']} ({products['failed']} failed) in "
         f"{products['seconds']} s: {products['products_per_second']} products/s",
@@ -246,6 +302,12 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--interval", type=float, default=0.05, help="Seconds between edits.")
+    parser.add_argument(
+        "--erp-rounds", type=int, default=3, help="Credit limit changes per customer."
+    )
+    parser.add_argument(
+        "--poll-seconds", type=float, default=1.0, help="customer-sync's ERP poll interval."
+    )
     parser.add_argument("--products", type=int, default=20_000)
     parser.add_argument(
         "--chunk-size", type=int, default=10_000, help="Products per CRM bulk upsert."
@@ -258,7 +320,9 @@ def main() -> int:
         except FileNotFoundError:
             redis = find_redis(run_dir)
         try:
-            services = start_stack(run_dir, redis, chunk_size=args.chunk_size)
+            services = start_stack(
+                run_dir, redis, chunk_size=args.chunk_size, poll_seconds=args.poll_seconds
+            )
             try:
                 figures = asyncio.run(asyncio.wait_for(run(services, args), TIMEOUT_SECONDS))
             finally:
