@@ -55,9 +55,10 @@ def start_service(
     log_dir: Path,
     port: int | None = None,
     ready_path: str = "/readyz",
-    timeout: float = 30.0,
+    timeout: float = 90.0,
 ) -> RunningService:
-    """Run `uvicorn --factory <app_factory>` and return once `ready_path` answers 200."""
+    """Run `uvicorn --factory <app_factory>` and return once `ready_path` answers 200 (the
+    timeout is generous: on a loaded machine a service's imports alone can take many seconds)."""
     port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}-{port}.log"
