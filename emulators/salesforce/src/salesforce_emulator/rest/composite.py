@@ -15,6 +15,8 @@ MAX_SUBREQUESTS = 25
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 REFERENCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]*$")
 REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}")
+# Everything Salesforce takes for a reference: it has no escape for `@{` in a composite body.
+ANY_REFERENCE = re.compile(r"@\{([^}]*)\}")
 PATH_STEP = re.compile(r"\.([A-Za-z0-9_]+)|\[(\d+)\]")
 HALTED = "The transaction was rolled back since another operation in the same transaction failed."
 
@@ -34,7 +36,11 @@ class _Rollback(Exception):
     pass
 
 
-def _lookup(match: re.Match[str], done: dict[str, RestResponse]) -> Any:
+def _lookup(candidate: re.Match[str], done: dict[str, RestResponse]) -> Any:
+    match = REFERENCE.fullmatch(candidate.group())
+    if match is None:
+        text = candidate.group(1)
+        raise UnresolvedReference(text, re.split(r"[.\[]", text, maxsplit=1)[0])
     reference_id, path = match.group(1), match.group(2)
     reference = reference_id + path
     response = done.get(reference_id)
@@ -53,10 +59,10 @@ def _lookup(match: re.Match[str], done: dict[str, RestResponse]) -> Any:
 def resolve(value: Any, done: dict[str, RestResponse]) -> Any:
     """`value` with every `@{ref.path}` replaced by the referenced response's value."""
     if isinstance(value, str):
-        whole = REFERENCE.fullmatch(value)
+        whole = ANY_REFERENCE.fullmatch(value)
         if whole:
             return _lookup(whole, done)
-        return REFERENCE.sub(lambda match: str(_lookup(match, done)), value)
+        return ANY_REFERENCE.sub(lambda match: str(_lookup(match, done)), value)
     if isinstance(value, dict):
         return {key: resolve(item, done) for key, item in value.items()}
     if isinstance(value, list):

@@ -11,6 +11,7 @@ from typing import Any
 from salesforce_system.adapters.salesforce import mapping, soql
 from salesforce_system.adapters.salesforce.composite import (
     raise_for_results,
+    reads_as_reference,
     result_body,
     subrequest,
 )
@@ -126,6 +127,16 @@ class SalesforceAccountSync:
         record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
         fields = profile_fields(changes)
         if not fields:
+            return await self.get_profile(record_id)
+        if reads_as_reference(fields):
+            # A composite body would resolve the text: a plain write and a read (two calls).
+            await self._rest.call(
+                "PATCH",
+                f"/sobjects/Account/{record_id}",
+                json=fields,
+                idempotent=True,
+                what="account",
+            )
             return await self.get_profile(record_id)
         results = await self._rest.composite(
             [

@@ -22,6 +22,25 @@ def subrequest(
     return entry
 
 
+def reads_as_reference(value: Any) -> bool:
+    """Whether Salesforce would read part of this value as a composite reference: it resolves
+    every `@{...}` in the string values of a composite subrequest and has no escape for it."""
+    if isinstance(value, str):
+        return "@{" in value
+    if isinstance(value, dict):
+        return any(reads_as_reference(item) for item in value.values())
+    if isinstance(value, list):
+        return any(reads_as_reference(item) for item in value)
+    return False
+
+
+def split_references(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields a composite body can carry as they are, and the fields it cannot (they read
+    as references), which go in a plain sObject write: that resolves nothing."""
+    held = {name: value for name, value in fields.items() if reads_as_reference(value)}
+    return {name: value for name, value in fields.items() if name not in held}, held
+
+
 def query_url(soql: str) -> str:
     """The relative url of a query subrequest; `@{ref.field}` references stay unencoded."""
     parts = _REFERENCE.split(soql)

@@ -12,7 +12,9 @@ from salesforce_system.adapters.salesforce.catalog import PricebookCatalog
 from salesforce_system.adapters.salesforce.composite import (
     query_url,
     raise_for_results,
+    reads_as_reference,
     result_body,
+    split_references,
     subrequest,
 )
 from salesforce_system.adapters.salesforce.errors import field_errors
@@ -108,9 +110,16 @@ class SalesforceCrm:
         return [mapping.account_from_record(record) for record in page["records"]]
 
     async def create_account(self, account: AccountCreate) -> AccountRead:
+        fields = mapping.account_fields(account)
+        if reads_as_reference(fields):
+            # A composite body would resolve the text: a plain create and a read (two calls).
+            response = await self._rest.call(
+                "POST", "/sobjects/Account", json=fields, what="account"
+            )
+            return await self.get_account(str(response.json()["id"]))
         results = await self._rest.composite(
             [
-                subrequest("POST", "/sobjects/Account", "created", mapping.account_fields(account)),
+                subrequest("POST", "/sobjects/Account", "created", fields),
                 subrequest("GET", self._account_url("@{created.id}"), "account"),
             ]
         )
@@ -121,6 +130,15 @@ class SalesforceCrm:
         record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
         fields = mapping.account_fields(changes)
         if not fields:
+            return await self.get_account(record_id)
+        if reads_as_reference(fields):
+            await self._rest.call(
+                "PATCH",
+                f"/sobjects/Account/{record_id}",
+                json=fields,
+                idempotent=True,
+                what="account",
+            )
             return await self.get_account(record_id)
         results = await self._rest.composite(
             [
@@ -143,12 +161,17 @@ class SalesforceCrm:
         external = (
             f"/sobjects/Account/ERP_Customer_Number__c/{url_quote(erp_customer_number, safe='')}"
         )
+        read_url = f"{external}?fields={_field_list(mapping.ACCOUNT_FIELDS)}"
+        if reads_as_reference(fields):
+            upserted = await self._rest.call(
+                "PATCH", external, json=fields, idempotent=True, what="account"
+            )
+            read = await self._rest.call("GET", read_url, idempotent=True, what="account")
+            return mapping.account_from_record(read.json()), upserted.status_code == 201
         results = await self._rest.composite(
             [
                 subrequest("PATCH", external, "upserted", fields),
-                subrequest(
-                    "GET", f"{external}?fields={_field_list(mapping.ACCOUNT_FIELDS)}", "account"
-                ),
+                subrequest("GET", read_url, "account"),
             ]
         )
         raise_for_results(results, what="account")
@@ -234,6 +257,15 @@ class SalesforceCrm:
 
     async def update_quote(self, quote_id: str, changes: QuoteUpdate) -> QuoteRead:
         record_id = soql.record_id(quote_id, prefix=QUOTE, what="quote")
+        if reads_as_reference(changes.status):
+            await self._rest.call(
+                "PATCH",
+                f"/sobjects/Quote/{record_id}",
+                json={"Status": changes.status},
+                idempotent=True,
+                what="quote",
+            )
+            return await self.get_quote(record_id)
         results = await self._rest.composite(
             [
                 subrequest(
@@ -258,7 +290,8 @@ class SalesforceCrm:
 
     async def create_order(self, order: OrderCreate) -> OrderRead:
         """Order, items, activation, quote status and opportunity stage, and read-back in one
-        composite call (one API call)."""
+        composite call (one API call). Text a composite body would resolve as a reference is
+        written after it with plain sObject calls."""
         account_id = soql.record_id(order.account_id, prefix=ACCOUNT, what="account")
         entries = await self._catalog.entries({_item_key(item) for item in order.items})
         missing = sorted({_item_key(item) for item in order.items} - set(entries))
@@ -279,6 +312,8 @@ class SalesforceCrm:
             "ERP_Order_Number__c": order.erp_order_number,
             "ERP_Status__c": order.erp_status,
         }
+        header, held = split_references({k: v for k, v in header.items() if v is not None})
+        later: list[tuple[str, dict[str, Any]]] = []
         items = [
             {
                 "attributes": {"type": "OrderItem"},
@@ -292,12 +327,7 @@ class SalesforceCrm:
             for item in order.items
         ]
         subrequests = [
-            subrequest(
-                "POST",
-                "/sobjects/Order",
-                "order",
-                {k: v for k, v in header.items() if v is not None},
-            ),
+            subrequest("POST", "/sobjects/Order", "order", header),
             subrequest(
                 "POST", "/composite/sobjects", "items", {"allOrNone": True, "records": items}
             ),
@@ -309,32 +339,68 @@ class SalesforceCrm:
                 )
             )
         # In the same all-or-nothing request: the order exists exactly when they are marked.
+        marks: list[tuple[str, str, dict[str, Any]]] = []
         if order.quote_id and order.quote_status:
             quote_id = soql.record_id(order.quote_id, prefix=QUOTE, what="quote")
-            subrequests.append(
-                subrequest(
-                    "PATCH", f"/sobjects/Quote/{quote_id}", "quote", {"Status": order.quote_status}
-                )
-            )
+            marks.append(("quote", f"/sobjects/Quote/{quote_id}", {"Status": order.quote_status}))
         if order.opportunity_id and order.opportunity_stage:
             opportunity_id = soql.record_id(
                 order.opportunity_id, prefix=OPPORTUNITY, what="opportunity"
             )
-            subrequests.append(
-                subrequest(
-                    "PATCH",
-                    f"/sobjects/Opportunity/{opportunity_id}",
+            marks.append(
+                (
                     "opportunity",
+                    f"/sobjects/Opportunity/{opportunity_id}",
                     {"StageName": order.opportunity_stage},
                 )
             )
+        for reference, url, fields in marks:
+            if reads_as_reference(fields):
+                later.append((url, fields))
+            else:
+                subrequests.append(subrequest("PATCH", url, reference, fields))
         subrequests.append(
             subrequest("GET", query_url(self._order_soql("Id = '@{order.id}'")), "read")
         )
+        if not held and not later:
+            return await self._write_order(subrequests)
+        return await self._write_order_with_literals(
+            subrequests, held=held, later=later, erp_order_number=order.erp_order_number
+        )
+
+    async def _write_order(self, subrequests: list[dict[str, Any]]) -> OrderRead:
         results = await self._rest.composite(subrequests)
         _raise_for_item_failures(result_body(results, "items"))
         raise_for_results(results, what="order")
         return mapping.order_from_record(result_body(results, "read")["records"][0], self._currency)
+
+    async def _write_order_with_literals(
+        self,
+        subrequests: list[dict[str, Any]],
+        *,
+        held: dict[str, Any],
+        later: list[tuple[str, dict[str, Any]]],
+        erp_order_number: str | None,
+    ) -> OrderRead:
+        """The composite write, then the text it could not carry in plain sObject writes. A
+        repeat after a failure between them finds the order by its ERP number and finishes it,
+        instead of creating a second one."""
+        record: dict[str, Any] | None = None
+        if erp_order_number is not None:
+            where = f"ERP_Order_Number__c = {soql.quote(erp_order_number)}"
+            page = await self._rest.query(self._order_soql(where), what="order")
+            record = page["records"][0] if page["records"] else None
+        if record is None:
+            results = await self._rest.composite(subrequests)
+            _raise_for_item_failures(result_body(results, "items"))
+            raise_for_results(results, what="order")
+            record = result_body(results, "read")["records"][0]
+        if held:
+            later.insert(0, (f"/sobjects/Order/{record['Id']}", held))
+        for url, fields in later:
+            await self._rest.call("PATCH", url, json=fields, idempotent=True, what="order")
+        # Plain writes store the text as it is: the read-back shows what was written.
+        return mapping.order_from_record({**record, **held}, self._currency)
 
     async def get_order(self, order_id: str) -> OrderRead:
         record_id = soql.record_id(order_id, prefix=ORDER, what="order")
@@ -362,6 +428,11 @@ class SalesforceCrm:
         }
         fields = {names[name]: getattr(changes, name) for name in changes.model_fields_set}
         if not fields:
+            return await self.get_order(record_id)
+        if reads_as_reference(fields):
+            await self._rest.call(
+                "PATCH", f"/sobjects/Order/{record_id}", json=fields, idempotent=True, what="order"
+            )
             return await self.get_order(record_id)
         results = await self._rest.composite(
             [
