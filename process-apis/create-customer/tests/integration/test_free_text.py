@@ -1,0 +1,135 @@
+"""Free text in new customers is data in every system it reaches, never syntax: the name, street
+and city the systems hold are what was sent (trimmed, inner runs of spaces made one), the same in
+both, or the customer is refused whole."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from trivium.testing.services import RunningService
+from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium.testing.stack import SystemStack, service_client
+
+BP = "/API_BUSINESS_PARTNER"
+# What breaks one protocol or another: composite references, SOQL and OData quotes, LIKE
+# wildcards, escapes, line breaks, emoji, right-to-left text.
+TRAPS = [
+    "@{created.id}",
+    "@{account.Id}",
+    "@{",
+    "'",
+    '"',
+    "\\",
+    "%",
+    "_",
+    "\n",
+    "\t",
+    "\U0001f3ed",
+    "\u05de\u05e4\u05e2\u05dc",
+    "&$filter=",
+    "#",
+    "/",
+    " ",
+]
+FREE_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(TRAPS),
+        st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=4),
+    ),
+    min_size=1,
+    max_size=6,
+).map("".join)
+FREE_TEXT_SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def tidy(text: str) -> str:
+    """Text as the flow keeps it: trimmed, each run of white space one space."""
+    return " ".join(text.split())
+
+
+def erp_name(partner: dict[str, Any], name: str) -> str:
+    """The ERP's name lines put together again: a line broken between words lost that space."""
+    lines = [partner[f"OrganizationBPName{n}"] for n in range(1, 5)]
+    joined = lines[0]
+    for line in filter(None, lines[1:]):
+        joined += (" " if name[len(joined) : len(joined) + 1] == " " else "") + line
+    return str(joined)
+
+
+async def create_and_read_back(
+    stack: SystemStack, customers_url: str, name: str, street: str, city: str
+) -> None:
+    async with (
+        service_client(customers_url, audience="create-customer") as customers,
+        stack.salesforce_org() as org,
+        stack.sap_odata() as sap,
+    ):
+        response = await customers.post(
+            "/customers",
+            json={
+                "name": name,
+                "address": {
+                    "street": street,
+                    "city": city,
+                    "postalCode": f"9{secrets.randbelow(10**4):04d}",
+                    "region": "California",
+                    "country": "US",
+                },
+            },
+            headers={"Idempotency-Key": secrets.token_hex(8)},
+        )
+        if response.status_code != 201:
+            problem = response.json()
+            pointers = sorted({error.get("pointer") for error in problem.get("errors") or []})
+            event(f"refused {response.status_code} {problem.get('title')} {pointers}")
+            assert pointers, response.text
+            assert response.status_code in (400, 409, 422), response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            return
+        created = response.json()
+        account = await org.get(f"{DATA}/sobjects/Account/{created['accountId']}")
+        account.raise_for_status()
+        partners = await sap.get(
+            f"{BP}/A_BusinessPartner",
+            params={
+                "$filter": f"Customer eq '{created['erpCustomerNumber']}'",
+                "$expand": "to_BusinessPartnerAddress",
+            },
+        )
+        partners.raise_for_status()
+        [partner] = partners.json()["d"]["results"]
+        [address] = partner["to_BusinessPartnerAddress"]["results"]
+        crm = account.json()
+        assert crm["Name"] == erp_name(partner, tidy(name)) == tidy(name)
+        assert crm["BillingCity"] == address["CityName"] == tidy(city)
+        assert crm["BillingStreet"] == address["StreetName"] == tidy(street)
+
+
+class TestCustomerText:
+    @FREE_TEXT_SETTINGS
+    @given(name=FREE_TEXT, street=FREE_TEXT, city=FREE_TEXT)
+    def test_any_text_is_held_alike_or_refused_whole(
+        self,
+        system_stack: SystemStack,
+        customers_service: RunningService,
+        name: str,
+        street: str,
+        city: str,
+    ) -> None:
+        # A word of its own per example, so that no two examples are duplicates of each other.
+        word = "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
+        asyncio.run(
+            create_and_read_back(
+                system_stack, customers_service.url, f"{name} {word}", street, city
+            )
+        )
