@@ -56,3 +56,16 @@ class TestLiterals:
     def test_query_keeps_dollar_and_encodes_spaces(self) -> None:
         query = query_string({"$filter": "SoldToParty eq '17100001'", "$top": 2, "$skip": None})
         assert query == "$filter=SoldToParty%20eq%20'17100001'&$top=2"
+
+
+class TestFreeText:
+    def test_a_key_cannot_end_its_literal_or_leave_its_path_segment(self) -> None:
+        path = entity_path("A_Customer", "O'Neil 50%/#?&\n\u00e9")
+        assert path == "A_Customer('O''Neil%2050%25%2F%23%3F%26%0A%C3%A9')"
+
+    def test_a_filter_literal_cannot_end_its_option(self) -> None:
+        literal = string_literal("a' or '1' eq '1&$top=1#%+\n@{x.id}")
+        query = query_string({"$filter": f"Name eq {literal}"})
+        assert query == (
+            "$filter=Name%20eq%20'a''%20or%20''1''%20eq%20''1%26$top=1%23%25%2B%0A@%7Bx.id%7D'"
+        )

@@ -106,3 +106,21 @@ class TestAccounts:
         second = await api.put(url, json={"name": "@{account.Name}"})
         assert (first.status_code, second.status_code) == (201, 200), second.text
         assert second.json()["name"] == "@{account.Name}"
+
+
+class TestSearch:
+    async def test_search_text_is_matched_literally(self, api: httpx.AsyncClient) -> None:
+        word = secrets.token_hex(4)
+        names = [f"{word} 50% O'Brien \\ @{{x.id}}", f"{word} 50x OxBrien x @{{x.id}}"]
+        ids = []
+        for name in names:
+            created = await api.post("/accounts", json={"name": name})
+            assert created.status_code == 201, created.text
+            ids.append(created.json()["id"])
+        for search in ("50%", "O'Brien", "\\", f"{word} 50% O"):
+            found = await api.get("/accounts", params={"name": search})
+            assert found.status_code == 200, found.text
+            mine = [item["id"] for item in found.json()["items"] if item["id"] in ids]
+            assert mine == ids[:1], search
+        found = await api.get("/accounts", params={"name": f"{word} 50_"})
+        assert [item["id"] for item in found.json()["items"]] == []
