@@ -4,6 +4,7 @@ classes (was the request sent or not?), and no cookies or default headers of its
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -24,6 +25,14 @@ _AIOHTTP_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] 
     (aiohttp.ClientConnectionError, httpx.ReadError),
     (aiohttp.ClientError, httpx.RemoteProtocolError),
 )
+# What would end a header line early: refused before sending, as httpcore (h11) refuses it.
+_LINE_BREAKING = re.compile(rb"[\r\n\x00]")
+
+
+def _refuse_line_breaks(request: httpx.Request) -> None:
+    for name, value in request.headers.raw:
+        if _LINE_BREAKING.search(name) or _LINE_BREAKING.search(value):
+            raise httpx.LocalProtocolError(f"Illegal header value {value!r}", request=request)
 
 
 @contextlib.contextmanager
@@ -73,6 +82,7 @@ class ConsistentAiohttpTransport(AiohttpTransport):
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        _refuse_line_breaks(request)
         with _consistent_errors():
             response = await super().handle_async_request(request)
         if isinstance(response.stream, httpx.AsyncByteStream):
