@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from salesforce_system.adapters.salesforce.composite import reads_as_reference, split_references
+from salesforce_system.adapters.salesforce.composite import (
+    query_url,
+    reads_as_reference,
+    split_references,
+)
 
 
 class TestReadsAsReference:
@@ -22,3 +26,19 @@ class TestSplitReferences:
         carried, held = split_references(fields)
         assert carried == {"Status": "Draft", "Quantity": 2}
         assert held == {"PoNumber": "PO @{order.id}"}
+
+
+class TestQueryUrl:
+    def test_only_the_named_references_stay_readable(self) -> None:
+        url = query_url(
+            "SELECT Id FROM Order WHERE Id = '@{order.id}' AND PoNumber = '@{x.id}'",
+            references=["@{order.id}"],
+        )
+        assert "%27@{order.id}%27" in url
+        assert "@{x.id}" not in url
+        assert url.endswith("PoNumber%20%3D%20%27%40%7Bx.id%7D%27")
+
+    def test_without_references_everything_is_encoded(self) -> None:
+        assert query_url("SELECT Id FROM Quote WHERE Name = '@{q.Id}'") == (
+            "/query?q=SELECT%20Id%20FROM%20Quote%20WHERE%20Name%20%3D%20%27%40%7Bq.Id%7D%27"
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote as url_quote
 
@@ -41,10 +42,11 @@ def split_references(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return {name: value for name, value in fields.items() if name not in held}, held
 
 
-def query_url(soql: str) -> str:
-    """The relative url of a query subrequest; `@{ref.field}` references stay unencoded."""
+def query_url(soql: str, *, references: Sequence[str] = ()) -> str:
+    """The relative url of a query subrequest: all of it percent-encoded (so no text in a
+    literal reads as a reference) but the `@{ref.field}` references named."""
     parts = _REFERENCE.split(soql)
-    encoded = (part if _REFERENCE.fullmatch(part) else url_quote(part, safe="") for part in parts)
+    encoded = (part if part in references else url_quote(part, safe="") for part in parts)
     return "/query?q=" + "".join(encoded)
 
 

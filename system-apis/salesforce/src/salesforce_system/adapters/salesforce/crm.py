@@ -360,7 +360,11 @@ class SalesforceCrm:
             else:
                 subrequests.append(subrequest("PATCH", url, reference, fields))
         subrequests.append(
-            subrequest("GET", query_url(self._order_soql("Id = '@{order.id}'")), "read")
+            subrequest(
+                "GET",
+                query_url(self._order_soql("Id = '@{order.id}'"), references=["@{order.id}"]),
+                "read",
+            )
         )
         if not held and not later:
             return await self._write_order(subrequests)
