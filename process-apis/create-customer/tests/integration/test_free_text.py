@@ -8,6 +8,7 @@ import asyncio
 import secrets
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -133,3 +134,71 @@ class TestCustomerText:
                 system_stack, customers_service.url, f"{name} {word}", street, city
             )
         )
+
+
+class TestLongNames:
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("length", [161, 200])
+    async def test_a_name_longer_than_the_erp_holds_is_refused_whole(
+        self, system_stack: SystemStack, customers_service: RunningService, length: int
+    ) -> None:
+        word = "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
+        name = (f"{word} " + "Long Name Words " * 20)[:length]
+        async with (
+            service_client(customers_service.url, audience="create-customer") as customers,
+            system_stack.salesforce_org() as org,
+        ):
+            response = await customers.post(
+                "/customers",
+                json={
+                    "name": name,
+                    "address": {
+                        "street": "Main Street",
+                        "city": "San Jose",
+                        "postalCode": "95110",
+                        "country": "US",
+                    },
+                },
+                headers={"Idempotency-Key": secrets.token_hex(8)},
+            )
+            assert response.status_code == 422, response.text
+            assert [error["pointer"] for error in response.json()["errors"]] == ["/name"]
+            found = await org.get(
+                f"{DATA}/query", params={"q": f"SELECT Id FROM Account WHERE Name LIKE '{word}%'"}
+            )
+            assert found.json()["records"] == []
+
+    @pytest.mark.asyncio
+    async def test_a_name_of_long_words_is_held_whole_by_both(
+        self, system_stack: SystemStack, customers_service: RunningService
+    ) -> None:
+        word = "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(21))
+        # 153 characters: within the ERP's four name lines only when broken inside words.
+        name = " ".join([word] * 7)
+        async with (
+            service_client(customers_service.url, audience="create-customer") as customers,
+            system_stack.salesforce_org() as org,
+            system_stack.sap_odata() as sap,
+        ):
+            response = await customers.post(
+                "/customers",
+                json={
+                    "name": name,
+                    "address": {
+                        "street": "Main Street",
+                        "city": "San Jose",
+                        "postalCode": "95110",
+                        "country": "US",
+                    },
+                },
+                headers={"Idempotency-Key": secrets.token_hex(8)},
+            )
+            assert response.status_code == 201, response.text
+            created = response.json()
+            account = await org.get(f"{DATA}/sobjects/Account/{created['accountId']}")
+            partners = await sap.get(
+                f"{BP}/A_BusinessPartner",
+                params={"$filter": f"Customer eq '{created['erpCustomerNumber']}'"},
+            )
+            [partner] = partners.json()["d"]["results"]
+            assert account.json()["Name"] == erp_name(partner, name) == name

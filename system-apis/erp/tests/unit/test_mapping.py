@@ -144,6 +144,12 @@ class TestPartnerCreateBody:
         assert split_name("A" * 45) == ["A" * 40, "A" * 5]
         assert all(len(line) <= 40 for line in split_name("word " * 40))
 
+    def test_a_name_of_long_words_is_broken_inside_words_rather_than_cut_short(self) -> None:
+        name = " ".join(["W" * 21] * 7)  # 153 characters: seven lines if broken between words
+        lines = split_name(name)
+        assert [len(line) for line in lines] == [40, 40, 40, 33]
+        assert "".join(lines) == name
+
 
 class TestSalesOrderBody:
     def test_items_numbered_in_tens_with_manual_price_only_when_given(self) -> None:

@@ -68,10 +68,11 @@ def money(amount: Any, currency: Any) -> Money | None:
 
 
 def split_name(name: str) -> list[str]:
-    """A name as up to four 40-character lines, broken between words where possible."""
+    """A name as up to four 40-character lines, broken between words where that fits, else
+    every 40 characters: a name the four lines can hold is never cut short."""
     lines: list[str] = []
-    rest = " ".join(name.split())
-    while rest and len(lines) < NAME_LINES:
+    whole = rest = " ".join(name.split())
+    while rest:
         if len(rest) <= NAME_LINE:
             lines.append(rest)
             break
@@ -79,7 +80,9 @@ def split_name(name: str) -> list[str]:
         cut = cut if cut > 0 else NAME_LINE
         lines.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
-    return lines
+    if len(lines) > NAME_LINES:
+        lines = [whole[start : start + NAME_LINE] for start in range(0, len(whole), NAME_LINE)]
+    return lines[:NAME_LINES]
 
 
 def partner_name(partner: Entity) -> str:
