@@ -30,6 +30,9 @@ SALESFORCE_DATA_PATH = "/services/data/v62.0"
 SYSTEM_APIS_DB = 8
 # Short waits, so that retries and breaker resets happen within a test.
 FAST_CLIENT_ENV = {"TRIVIUM_HTTP_MAX_RETRIES": "1", "TRIVIUM_BREAKER_RESET_SECONDS": "0.3"}
+# How long a test's client waits for an answer: only a hang should end a call, and on a loaded
+# machine a call through three tiers can take many times its usual second.
+CLIENT_TIMEOUT_SECONDS = 90.0
 
 
 def redis_db(url: str, db: int) -> str:
@@ -61,7 +64,9 @@ def service_client(
     issuer = ServiceTokenIssuer(issuer="integration-test", secret=SERVICE_TOKEN_SECRET)
     extra = {**claims, **({"roles": roles} if roles else {})}
     token = issuer.token_for(audience, claims=extra or None)
-    return httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=CLIENT_TIMEOUT_SECONDS
+    )
 
 
 @dataclass
@@ -93,7 +98,9 @@ class SystemStack:
     @asynccontextmanager
     async def salesforce_org(self) -> AsyncIterator[httpx.AsyncClient]:
         """The emulated org's REST API with an access token (paths under `/services/...`)."""
-        async with httpx.AsyncClient(base_url=self.sf_emulator.url, timeout=30) as org:
+        async with httpx.AsyncClient(
+            base_url=self.sf_emulator.url, timeout=CLIENT_TIMEOUT_SECONDS
+        ) as org:
             client_id, client_secret = SALESFORCE_CLIENT
             token = await org.post(
                 "/services/oauth2/token",
@@ -114,7 +121,7 @@ class SystemStack:
             auth=SAP_USER,
             params={"sap-client": "100"},
             headers={"Accept": "application/json"},
-            timeout=30,
+            timeout=CLIENT_TIMEOUT_SECONDS,
         )
 
     def sf_admin(self) -> httpx.AsyncClient:
@@ -128,7 +135,9 @@ class SystemStack:
 
 def _admin(emulator: RunningService) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        base_url=f"{emulator.url}/__admin", headers={"X-Admin-Token": ADMIN_TOKEN}, timeout=30
+        base_url=f"{emulator.url}/__admin",
+        headers={"X-Admin-Token": ADMIN_TOKEN},
+        timeout=CLIENT_TIMEOUT_SECONDS,
     )
 
 
