@@ -271,6 +271,8 @@ async def readiness(services: dict[str, RunningService]) -> dict[str, int]:
 async def wait_for_readiness(
     services: dict[str, RunningService], status: int, *, within: float
 ) -> None:
+    """Poll every service's /readyz until all answer `status` (the deadline only stops a test
+    that hangs)."""
     deadline = time.monotonic() + within
     states: dict[str, int] = {}
     while time.monotonic() < deadline:
@@ -321,12 +323,12 @@ class TestRedisRestarted:
                 desk = order_desk.on(orders, ops)
                 before = await place_all(desk, range(10), "REDIS", at_once=4)
                 persistent_redis.crash()
-                await wait_for_readiness(services, 503, within=10)
+                await wait_for_readiness(services, 503, within=60)
                 refused = await desk.place(10, "REDIS")
                 assert refused.status_code == 503, refused.text
                 assert refused.headers["content-type"].startswith(PROBLEM_JSON)
                 persistent_redis.start()
-                await wait_for_readiness(services, 200, within=20)
+                await wait_for_readiness(services, 200, within=60)
                 after = await place_all(desk, range(11, 21), "REDIS", at_once=4, retries=3)
 
                 acknowledged = [*before, *after]
