@@ -9,12 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from salesforce_system.adapters.salesforce import mapping, soql
-from salesforce_system.adapters.salesforce.composite import (
-    raise_for_results,
-    reads_as_reference,
-    result_body,
-    subrequest,
-)
 from salesforce_system.adapters.salesforce.rest import SalesforceRest
 from salesforce_system.domain.errors import RecordNotFound
 from salesforce_system.domain.sync_models import (
@@ -37,10 +31,6 @@ UPDATE_NAMES = {
     "phone": "Phone",
 }
 MAX_IDS = 200
-
-
-def _profile_url(record_id: str) -> str:
-    return f"/sobjects/Account/{record_id}?fields={','.join(PROFILE_FIELDS)}"
 
 
 def profile_from_record(record: dict[str, Any], currency: str) -> AccountProfile:
@@ -128,24 +118,13 @@ class SalesforceAccountSync:
         fields = profile_fields(changes)
         if not fields:
             return await self.get_profile(record_id)
-        if reads_as_reference(fields):
-            # A composite body would resolve the text: a plain write and a read (two calls).
-            await self._rest.call(
-                "PATCH",
-                f"/sobjects/Account/{record_id}",
-                json=fields,
-                idempotent=True,
-                what="account",
-            )
-            return await self.get_profile(record_id)
-        results = await self._rest.composite(
-            [
-                subrequest("PATCH", f"/sobjects/Account/{record_id}", "updated", fields),
-                subrequest("GET", _profile_url(record_id), "account"),
-            ]
+        record = await self._rest.update_and_read(
+            f"/sobjects/Account/{record_id}",
+            fields,
+            read_fields=",".join(PROFILE_FIELDS),
+            what="account",
         )
-        raise_for_results(results, what="account")
-        return profile_from_record(result_body(results, "account"), self._currency)
+        return profile_from_record(record, self._currency)
 
     async def set_order_erp_status(
         self, erp_order_number: str, update: OrderErpStatusUpdate

@@ -131,23 +131,13 @@ class SalesforceCrm:
         fields = mapping.account_fields(changes)
         if not fields:
             return await self.get_account(record_id)
-        if reads_as_reference(fields):
-            await self._rest.call(
-                "PATCH",
-                f"/sobjects/Account/{record_id}",
-                json=fields,
-                idempotent=True,
-                what="account",
-            )
-            return await self.get_account(record_id)
-        results = await self._rest.composite(
-            [
-                subrequest("PATCH", f"/sobjects/Account/{record_id}", "updated", fields),
-                subrequest("GET", self._account_url(record_id), "account"),
-            ]
+        record = await self._rest.update_and_read(
+            f"/sobjects/Account/{record_id}",
+            fields,
+            read_fields=_field_list(mapping.ACCOUNT_FIELDS),
+            what="account",
         )
-        raise_for_results(results, what="account")
-        return mapping.account_from_record(result_body(results, "account"))
+        return mapping.account_from_record(record)
 
     async def delete_account(self, account_id: str) -> None:
         record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")

@@ -9,6 +9,12 @@ from typing import Any
 import httpx
 
 from salesforce_system.adapters.salesforce.budget import BudgetTracker
+from salesforce_system.adapters.salesforce.composite import (
+    raise_for_results,
+    reads_as_reference,
+    result_body,
+    subrequest,
+)
 from salesforce_system.adapters.salesforce.errors import TRANSIENT_CODES, first_code, problem_for
 from salesforce_system.adapters.salesforce.session import SessionProvider
 from salesforce_system.domain.errors import CrmTimeout, CrmUnavailable
@@ -144,9 +150,9 @@ class SalesforceRest:
         self, subrequests: list[dict[str, Any]], *, all_or_none: bool = True
     ) -> list[dict[str, Any]]:
         """Several subrequests in one API call; returns the per-subrequest results in order."""
-        for subrequest in subrequests:
-            if not subrequest["url"].startswith("/services/"):
-                subrequest["url"] = self.data_path + subrequest["url"]
+        for request in subrequests:
+            if not request["url"].startswith("/services/"):
+                request["url"] = self.data_path + request["url"]
         response = await self.call(
             "POST",
             "/composite",
@@ -154,6 +160,29 @@ class SalesforceRest:
         )
         results: list[dict[str, Any]] = response.json()["compositeResponse"]
         return results
+
+    async def update_and_read(
+        self, path: str, fields: dict[str, Any], *, read_fields: str, what: str
+    ) -> dict[str, Any]:
+        """PATCH a record and read it back (`read_fields`, comma-separated): one composite call,
+        or a plain write and a read (two calls) when a value would read as a composite
+        reference."""
+        if reads_as_reference(fields):
+            await self.call("PATCH", path, json=fields, idempotent=True, what=what)
+            response = await self.call(
+                "GET", path, params={"fields": read_fields}, idempotent=True, what=what
+            )
+            record: dict[str, Any] = response.json()
+            return record
+        results = await self.composite(
+            [
+                subrequest("PATCH", path, "updated", fields),
+                subrequest("GET", f"{path}?fields={read_fields}", "read"),
+            ]
+        )
+        raise_for_results(results, what=what)
+        read: dict[str, Any] = result_body(results, "read")
+        return read
 
 
 def _json_or_none(response: httpx.Response) -> Any:
