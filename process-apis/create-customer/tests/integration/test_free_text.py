@@ -8,6 +8,7 @@ import asyncio
 import secrets
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -136,6 +137,19 @@ class TestCustomerText:
         )
 
 
+async def post_customer(customers: httpx.AsyncClient, name: str) -> httpx.Response:
+    """A new customer of this name at a fixed address."""
+    return await customers.post(
+        "/customers",
+        json={
+            "name": name,
+            "address": {"street": "Main Street", "city": "San Jose", "postalCode": "95110",
+                        "country": "US"},
+        },
+        headers={"Idempotency-Key": secrets.token_hex(8)},
+    )  # fmt: skip
+
+
 class TestLongNames:
     @pytest.mark.asyncio
     @pytest.mark.parametrize("length", [161, 200])
@@ -148,19 +162,7 @@ class TestLongNames:
             service_client(customers_service.url, audience="create-customer") as customers,
             system_stack.salesforce_org() as org,
         ):
-            response = await customers.post(
-                "/customers",
-                json={
-                    "name": name,
-                    "address": {
-                        "street": "Main Street",
-                        "city": "San Jose",
-                        "postalCode": "95110",
-                        "country": "US",
-                    },
-                },
-                headers={"Idempotency-Key": secrets.token_hex(8)},
-            )
+            response = await post_customer(customers, name)
             assert response.status_code == 422, response.text
             assert [error["pointer"] for error in response.json()["errors"]] == ["/name"]
             found = await org.get(
@@ -180,19 +182,7 @@ class TestLongNames:
             system_stack.salesforce_org() as org,
             system_stack.sap_odata() as sap,
         ):
-            response = await customers.post(
-                "/customers",
-                json={
-                    "name": name,
-                    "address": {
-                        "street": "Main Street",
-                        "city": "San Jose",
-                        "postalCode": "95110",
-                        "country": "US",
-                    },
-                },
-                headers={"Idempotency-Key": secrets.token_hex(8)},
-            )
+            response = await post_customer(customers, name)
             assert response.status_code == 201, response.text
             created = response.json()
             account = await org.get(f"{DATA}/sobjects/Account/{created['accountId']}")
