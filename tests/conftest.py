@@ -7,8 +7,8 @@ hostile-input and restart test with one line here.
 
 The suite runs its own fresh system stack (emulators and System APIs), so that injected faults,
 exhausted API budgets and fuzzed writes never touch the data other test folders assert on. All of
-its services keep their state in Redis database 15 (their keys are prefixed by service); the
-Redis-restart scenario starts a private, persistent redis-server of its own.
+its services keep their state on a Redis server of the suite's own (their keys are prefixed by
+service); the Redis-restart scenario starts a private, persistent redis-server of its own.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ from typing import Any, Literal
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 
-from trivium.redis_discovery import RedisEndpoint, free_port
+from trivium.redis_discovery import free_port
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import (
@@ -39,7 +38,6 @@ from trivium.testing.stack import (
     SAP_USER,
     SERVICE_TOKEN_SECRET,
     SystemStack,
-    redis_db,
     start_all,
     start_private_redis,
     start_system_stack,
@@ -528,19 +526,20 @@ def open_suite(
 
 
 @pytest.fixture(scope="session")
-def suite(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Suite]:
-    """A fresh system stack and the built services on it, for the whole session."""
-    suite_redis = redis_db(redis_endpoint.url, SUITE_DB)
-    client = redis.Redis.from_url(suite_redis)
-    client.flushdb()
-    client.close()
-    # Debug logs: the secrets-in-logs check reads every line a service can write.
-    with open_suite(
-        trivium_run_dir / "reliability-logs",
-        redis_url=suite_redis,
-        extra_env={"TRIVIUM_LOG_LEVEL": "DEBUG"},
-    ) as suite:
-        yield suite
+def suite(trivium_run_dir: Path) -> Iterator[Suite]:
+    """A fresh system stack and the built services on it, for the whole session, on a Redis
+    server of their own: no other suite's workers (the contract tests serve process APIs in
+    this process) can take their queued work."""
+    log_dir = trivium_run_dir / "reliability-logs"
+    redis_server = start_private_redis(log_dir / "redis")
+    try:
+        # Debug logs: the secrets-in-logs check reads every line a service can write.
+        with open_suite(
+            log_dir, redis_url=redis_server.url, extra_env={"TRIVIUM_LOG_LEVEL": "DEBUG"}
+        ) as suite:
+            yield suite
+    finally:
+        redis_server.stop()
 
 
 @pytest_asyncio.fixture
