@@ -186,3 +186,43 @@ class TestUndelete:
         response = await client.post("/__admin/undelete", json={"ids": [record]}, headers=ADMIN)
         assert response.json() == [{"id": record, "success": True, "errors": []}]
         assert (await api.get(f"sobjects/Account/{record}")).json()["Name"] == "Back"
+
+
+class TestMerge:
+    @pytest.mark.asyncio
+    async def test_merges_a_duplicate_into_its_master(
+        self, client: httpx.AsyncClient, api: httpx.AsyncClient
+    ) -> None:
+        master = (await api.post("sobjects/Account", json={"Name": "Acme"})).json()["id"]
+        loser = (await api.post("sobjects/Account", json={"Name": "Acme Inc"})).json()["id"]
+        body = {"masterId": master, "duplicateIds": [loser], "fields": {"Phone": "+1 555"}}
+        response = await client.post("/__admin/merge", json=body, headers=ADMIN)
+        assert response.json() == {
+            "id": master,
+            "success": True,
+            "errors": [],
+            "mergedRecordIds": [loser],
+            "updatedRelatedIds": [],
+        }
+        assert (await api.get(f"sobjects/Account/{master}")).json()["Phone"] == "+1 555"
+        deleted = await api.get(
+            "queryAll", params={"q": f"SELECT MasterRecordId FROM Account WHERE Id = '{loser}'"}
+        )
+        assert deleted.json()["records"][0]["MasterRecordId"] == master
+
+    @pytest.mark.asyncio
+    async def test_a_refused_merge_says_why(
+        self, client: httpx.AsyncClient, api: httpx.AsyncClient
+    ) -> None:
+        master = (await api.post("sobjects/Account", json={"Name": "Acme"})).json()["id"]
+        body = {"masterId": master, "duplicateIds": [master]}
+        response = await client.post("/__admin/merge", json=body, headers=ADMIN)
+        assert response.status_code == 200
+        assert response.json()["success"] is False
+        assert response.json()["errors"][0].startswith("MERGE_FAILED")
+
+    @pytest.mark.asyncio
+    async def test_at_most_two_duplicates(self, client: httpx.AsyncClient) -> None:
+        body = {"masterId": "001000000000001AAA", "duplicateIds": ["a", "b", "c"]}
+        response = await client.post("/__admin/merge", json=body, headers=ADMIN)
+        assert response.status_code == 422

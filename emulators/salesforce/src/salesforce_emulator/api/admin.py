@@ -1,9 +1,10 @@
-"""Emulator controls under `/__admin` (admin token required): chaos, limits, reset, seed."""
+"""Emulator controls under `/__admin` (admin token required): chaos, limits, reset, seed, and
+record operations the REST API lacks (undelete, merge)."""
 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from pydantic import Field
@@ -13,6 +14,7 @@ from salesforce_emulator.api.deps import EmulatorDep, get_emulator
 from salesforce_emulator.domain.chaos import INJECTABLE_ERRORS
 from salesforce_emulator.domain.deletion import undelete_records
 from salesforce_emulator.domain.ids import normalize_id
+from salesforce_emulator.domain.merge import MAX_DUPLICATES, merge_records
 from salesforce_emulator.emulator import Emulator
 from trivium.problems import (
     BadRequest,
@@ -189,6 +191,49 @@ async def undelete(emulator: EmulatorDep, request: UndeleteRequest) -> list[Unde
             )
             for raw, result in zip(request.ids, results, strict=True)
         ]
+
+    return await run_in_threadpool(work)
+
+
+class MergeRequest(ApiRequest):
+    master_id: str = Field(max_length=18, description="The account or contact that stays.")
+    duplicate_ids: list[str] = Field(
+        min_length=1, max_length=MAX_DUPLICATES, description="The records merged into it."
+    )
+    fields: dict[str, Any] = Field(
+        default_factory=dict, description="Field values the master takes (API names)."
+    )
+
+
+class MergeResultRead(ApiModel):
+    id: str
+    success: bool
+    errors: list[str]
+    merged_record_ids: list[str]
+    updated_related_ids: list[str]
+
+
+@router.post("/merge")
+async def merge(emulator: EmulatorDep, request: MergeRequest) -> MergeResultRead:
+    """Merge up to two duplicates into a master record, as SOAP `merge()` does: the duplicates go
+    to the recycle bin with `MasterRecordId` set, their children move to the master, and change
+    events say so (DELETE for each duplicate, UPDATE for the master and each moved child).
+    Nothing changes when the merge fails (`success: false`)."""
+
+    def work() -> MergeResultRead:
+        with emulator.org.store.transaction() as conn:
+            result = merge_records(
+                conn, emulator.org, master_id=request.master_id,
+                duplicate_ids=request.duplicate_ids, fields=request.fields,
+                ctx=emulator.system_context(),
+            )  # fmt: skip
+        return MergeResultRead(
+            id=result.id or request.master_id,
+            success=result.success,
+            errors=[f"{item.error_code}: {item.message}" for item in result.errors],
+            merged_record_ids=result.merged_record_ids,
+            updated_related_ids=result.updated_related_ids,
+        )
 
     return await run_in_threadpool(work)
 

@@ -72,6 +72,9 @@ def account() -> ObjectDef:
             picklist("Type", "Account Type", ACCOUNT_TYPES),
             reference("ParentId", "Parent Account ID", "Account", relationship="Parent",
                       children="ChildAccounts"),
+            # Set on the records that lose a merge, as they go to the recycle bin.
+            read_only(reference("MasterRecordId", "Master Record ID", "Account",
+                                relationship="MasterRecord")),
             *billing, *shipping,
             text("Phone", "Account Phone", 40, kind="phone"),
             text("Fax", "Account Fax", 40, kind="phone"),
@@ -102,6 +105,8 @@ def contact() -> ObjectDef:
             *system_fields(owned=True),
             reference("AccountId", "Account ID", "Account", relationship="Account",
                       children="Contacts", cascade_delete=True),
+            read_only(reference("MasterRecordId", "Master Record ID", "Contact",
+                                relationship="MasterRecord")),
             text("LastName", "Last Name", 80, required=True, compound="Name"),
             text("FirstName", "First Name", 40, compound="Name"),
             picklist("Salutation", "Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."),
