@@ -42,6 +42,7 @@ def create_service_app(
     )
     app.state.settings = settings
     app.state.readiness_checks = dict(readiness_checks or {})
+    app.state.degradation_checks = {}
     app.state.service_token_issuer = ServiceTokenIssuer(
         issuer=settings.service_name,
         secret=settings.service_token_secret,

@@ -21,10 +21,15 @@ from redis.exceptions import RedisError
 
 from customer_sync_process.adapters.ports import SyncsPort, WriteBatch
 from customer_sync_process.adapters.redis_state import RedisLease
-from customer_sync_process.domain.crm_to_erp import commit_position, consume_once
-from customer_sync_process.domain.erp_to_crm import poll_erp
+from customer_sync_process.domain.crm_to_erp import (
+    commit_position,
+    consume_once,
+    retry_parked_account,
+)
+from customer_sync_process.domain.erp_to_crm import poll_erp, retry_parked
 from customer_sync_process.domain.errors import LeaseLost, SyncAlreadyRunning, UpstreamRejected
 from customer_sync_process.domain.flow import SyncFlow
+from customer_sync_process.domain.parking import due_for_retry, parked_counts
 from customer_sync_process.domain.products import run_product_sync, start_product_sync
 from customer_sync_process.metrics import LEADER
 from trivium.problems import Problem
@@ -107,15 +112,18 @@ async def cdc_loop(
     """Read and apply change events until stopped (or the lead is lost)."""
     cdc = await flow.state.get_hash("cdc")
     position = cdc.get("position") or flow.policy.cdc_start
+    tracker = flow.loops["cdc"]
+    tracker.started(flow.clock())
+    writes = tracker.save(WriteBatch(), flow.state)
     if not cdc:
-        writes = WriteBatch().hset(flow.state.key("cdc"), {"startedAt": flow.clock().isoformat()})
+        writes.hset(flow.state.key("cdc"), {"startedAt": flow.clock().isoformat()})
         commit_position(flow, writes, position=position, committed_at=None, system_id=None)
-        await flow.state.write(fence, writes)
+    await flow.state.write(fence, writes)
     while not stop.is_set():
         try:
             position = await consume_once(flow, fence, position)
         except (Problem, RedisError, OSError) as error:
-            _log_failure("cdc", error)
+            await _failed(flow, fence, "cdc", error)
             await _pause(stop, retry_seconds)
 
 
@@ -124,39 +132,87 @@ async def erp_poll_loop(
     retry_seconds: float,
 ) -> None:  # fmt: skip
     """Poll ERP customer and sales order changes every `interval_seconds` until stopped."""
+    tracker = flow.loops["erpPoll"]
+    tracker.started(flow.clock())
+    await flow.state.write(fence, tracker.save(WriteBatch(), flow.state))
     while not stop.is_set():
         started = time.monotonic()
         try:
             await poll_erp(flow, fence)
+            if tracker.succeeded(flow.clock()):
+                await flow.state.write(fence, tracker.save(WriteBatch(), flow.state))
         except (Problem, RedisError, OSError) as error:
-            _log_failure("erp_poll", error)
+            await _failed(flow, fence, "erpPoll", error)
             await _pause(stop, retry_seconds)
             continue
         await _pause(stop, max(0.0, interval_seconds - (time.monotonic() - started)))
 
 
+async def parked_retry_loop(
+    flow: SyncFlow, fence: int, stop: asyncio.Event, *, interval_seconds: float
+) -> None:
+    """Every `interval_seconds`, try again the parked records that are due (asked for by an
+    operator, or parked for a transient reason a while ago)."""
+    while not stop.is_set():
+        try:
+            for item in await due_for_retry(flow):
+                writes = WriteBatch()
+                if item.loop == "cdc":
+                    await retry_parked_account(flow, writes, item)
+                else:
+                    await retry_parked(flow, writes, item)
+                await flow.state.write(fence, writes)
+            await parked_counts(flow)
+        except (Problem, RedisError, OSError) as error:
+            _log_failure("parked", error)
+        await _pause(stop, interval_seconds)
+
+
 async def product_schedule_loop(
-    flow: SyncFlow, syncs: SyncsPort, stop: asyncio.Event, *, interval_seconds: float,
+    flow: SyncFlow, fence: int, syncs: SyncsPort, stop: asyncio.Event, *, interval_seconds: float,
     on_start: bool, page_size: int, chunk_size: int, clock: Callable[[], datetime],
 ) -> None:  # fmt: skip
-    """Start a product sync every `interval_seconds` (first one at once when `on_start`)."""
+    """Start a product sync every `interval_seconds` (first one at once when `on_start`).
+    Rows the CRM refuses are listed in the sync's report; the next sync sends every row again."""
+    tracker = flow.loops["products"]
+    tracker.started(clock())
+    await flow.state.write(fence, tracker.save(WriteBatch(), flow.state))
     if not on_start:
         await _pause(stop, interval_seconds)
     while not stop.is_set():
         try:
             sync = await start_product_sync(syncs, trigger="schedule", clock=clock)
-            await run_product_sync(
+            done = await run_product_sync(
                 sync, erp=flow.erp, crm=flow.crm, syncs=syncs, page_size=page_size,
                 chunk_size=chunk_size, clock=clock,
             )  # fmt: skip
+            if done.error:
+                tracker.failed(clock(), done.error)
+            else:
+                tracker.succeeded(clock())
         except SyncAlreadyRunning:
             log.info("products.schedule_skipped")
-        except (RedisError, OSError) as error:
+        except (Problem, RedisError, OSError) as error:
+            tracker.failed(clock(), _detail(error))
             _log_failure("products", error)
+        with contextlib.suppress(RedisError, OSError):
+            await flow.state.write(fence, tracker.save(WriteBatch(), flow.state))
         await _pause(stop, interval_seconds)
+
+
+async def _failed(flow: SyncFlow, fence: int, loop: str, error: BaseException) -> None:
+    """A loop's whole step failed: shown as retrying (saved when Redis lets us), logged."""
+    _log_failure(loop, error)
+    tracker = flow.loops[loop]
+    tracker.failed(flow.clock(), _detail(error))
+    with contextlib.suppress(RedisError, OSError):
+        await flow.state.write(fence, tracker.save(WriteBatch(), flow.state))
+
+
+def _detail(error: BaseException) -> str:
+    return str(getattr(error, "detail", None) or type(error).__name__)
 
 
 def _log_failure(loop: str, error: BaseException) -> None:
     level = logging.ERROR if isinstance(error, UpstreamRejected) else logging.WARNING
-    detail = getattr(error, "detail", None) or type(error).__name__
-    log.log(level, "sync.loop_failed", extra={"loop": loop, "error": str(detail)})
+    log.log(level, "sync.loop_failed", extra={"loop": loop, "error": _detail(error)})

@@ -19,21 +19,23 @@ from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.adapters.redis_state import RedisLease, RedisSyncState
 from customer_sync_process.adapters.redis_syncs import RedisSyncs
 from customer_sync_process.adapters.salesforce_system import SalesforceSystemCrm
-from customer_sync_process.api import status, syncs
+from customer_sync_process.api import parked, status, syncs
 from customer_sync_process.consumers import (
     Leadership,
     cdc_loop,
     erp_poll_loop,
+    parked_retry_loop,
     product_schedule_loop,
 )
 from customer_sync_process.domain.erp_to_crm import watermark_parts
 from customer_sync_process.domain.flow import SyncFlow, SyncPolicy, utc_now
-from customer_sync_process.domain.models import ErpPollsRead, StatusRead, SyncRead
+from customer_sync_process.domain.loop_report import degradation, loop_reports
+from customer_sync_process.domain.models import ErpPollsRead, LoopRead, StatusRead, SyncRead
 from customer_sync_process.domain.ownership import Ownership
 from customer_sync_process.domain.products import run_product_sync, start_product_sync
 from customer_sync_process.settings import CustomerSyncSettings
 from trivium.app import create_service_app
-from trivium.health import add_readiness_check, redis_check
+from trivium.health import add_degradation_check, add_readiness_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
 from trivium.service_auth import ServiceTokenIssuer, require_service_token
@@ -67,8 +69,15 @@ class Runtime:
         task.add_done_callback(self.background.discard)
         return sync
 
+    async def loops_now(self) -> dict[str, LoopRead]:
+        return await loop_reports(self.flow, leading=await self.lease.holder_now() is not None)
+
+    async def degraded(self) -> str | None:
+        return degradation(await self.loops_now(), flow=self.flow)
+
     async def status(self) -> StatusRead:
         cdc = await self.state.get_hash("cdc")
+        loops = await self.loops_now()
         polls = await self.state.get_hash("erp-poll")
         last_poll = polls.get("lastCompletedAt")
         last_reset = polls.get("lastResetAt")
@@ -94,6 +103,8 @@ class Runtime:
             ),
             counters=await self.state.stats(),
             ownership={name: owner.value for name, owner in self.flow.ownership.rules.items()},
+            loops=loops,
+            parked=sum(loop.parked for loop in loops.values()),
         )
 
     def loops(self, stop: asyncio.Event) -> Callable[[int], list[Awaitable[None]]]:
@@ -106,8 +117,11 @@ class Runtime:
                     self.flow, fence, stop, interval_seconds=settings.erp_poll_seconds,
                     retry_seconds=settings.retry_seconds,
                 ),
+                parked_retry_loop(
+                    self.flow, fence, stop, interval_seconds=settings.parked_check_seconds
+                ),
                 product_schedule_loop(
-                    self.flow, self.syncs, stop,
+                    self.flow, fence, self.syncs, stop,
                     interval_seconds=settings.product_sync_interval_seconds,
                     on_start=settings.product_sync_on_start,
                     page_size=settings.product_page_size,
@@ -144,6 +158,12 @@ def build_policy(settings: CustomerSyncSettings) -> SyncPolicy:
         reread_overlap=timedelta(seconds=settings.reread_overlap_seconds),
         erp_poll_overlap=timedelta(seconds=settings.erp_poll_overlap_seconds),
         erp_first_lookback=timedelta(minutes=settings.erp_first_watermark_minutes),
+        record_attempts=settings.record_attempts,
+        record_retry_seconds=settings.record_retry_seconds,
+        record_budget=timedelta(seconds=settings.record_budget_seconds),
+        parked_retry_interval=timedelta(seconds=settings.parked_retry_seconds),
+        stall_after=timedelta(seconds=settings.stall_seconds),
+        degraded_lag=timedelta(seconds=settings.degraded_lag_seconds),
     )
 
 
@@ -208,6 +228,7 @@ def create_app(settings: CustomerSyncSettings | None = None) -> FastAPI:
             app.state.runtime = runtime
             app.state.idempotency = IdempotencyStore.from_settings(redis_client, settings)
             add_readiness_check(app, "redis", redis_check(redis_client))
+            add_degradation_check(app, "sync", runtime.degraded)
             async with runtime.leading():
                 yield
 
@@ -223,5 +244,6 @@ def create_app(settings: CustomerSyncSettings | None = None) -> FastAPI:
     internal = APIRouter(dependencies=[Depends(require_service_token)])
     internal.include_router(syncs.router)
     internal.include_router(status.router)
+    internal.include_router(parked.router)
     app.include_router(internal)
     return app

@@ -35,3 +35,22 @@ PRODUCTS = Counter(
     "trivium_customer_sync_products_total", "Products synced, by outcome.", ["outcome"]
 )
 LEADER = Gauge("trivium_customer_sync_leader", "1 while this replica leads the syncs.")
+LAG_EVENTS = Gauge(
+    "trivium_customer_sync_lag_events", "Changes read and not applied yet, by loop.", ["loop"]
+)
+LAG_SECONDS = Gauge(
+    "trivium_customer_sync_lag_seconds",
+    "Age of the oldest change read and not applied yet, by loop (0 when none).",
+    ["loop"],
+)
+LOOP_STATE = Gauge(
+    "trivium_customer_sync_loop_state",
+    "1 for the state each loop is in (running, retrying), 0 for the others.",
+    ["loop", "state"],
+)
+PARKED = Gauge("trivium_customer_sync_parked", "Records parked, by loop.", ["loop"])
+PARKINGS = Counter(
+    "trivium_customer_sync_parkings_total",
+    "Records parked (or parked again), applied after being parked, and discarded.",
+    ["loop", "outcome"],
+)

@@ -84,6 +84,30 @@ class CustomerSyncSettings(ServiceSettings):
     retry_seconds: float = Field(
         default=2.0, gt=0, description="Wait after a System API failed before trying again."
     )
+    record_attempts: int = Field(
+        default=4, ge=1, description="Tries of one record that fails for a transient reason "
+        "(no answer, 5xx, 429) before it is parked.",
+    )  # fmt: skip
+    record_retry_seconds: float = Field(
+        default=0.5, gt=0, description="First wait before a record is tried again (doubling)."
+    )
+    record_budget_seconds: float = Field(
+        default=30.0, gt=0, description="A record still failing after this long is parked."
+    )
+    parked_check_seconds: float = Field(
+        default=2.0, gt=0, description="How often the leader looks for parked records to retry."
+    )
+    parked_retry_seconds: float = Field(
+        default=300.0, gt=0,
+        description="Records parked for a transient reason are tried again this often.",
+    )  # fmt: skip
+    stall_seconds: float = Field(
+        default=60.0, gt=0, description="A loop retrying for this long shows as stalled."
+    )
+    degraded_lag_seconds: float = Field(
+        default=120.0, gt=0,
+        description="/readyz reports `degraded` when the oldest unapplied change is older.",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _valid_ownership(self) -> CustomerSyncSettings:

@@ -48,16 +48,19 @@ def payload_member(letter: DeadLetter, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def operator_role(refused: type[Problem]) -> Callable[[ServiceCaller], Awaitable[ServiceCaller]]:
+def operator_role(
+    refused: type[Problem],
+    *,
+    detail: str = "Dead letters are handled by operators: the service token needs the "
+    "operator role.",
+) -> Callable[[ServiceCaller], Awaitable[ServiceCaller]]:
     """A dependency giving the caller when its token carries the `operator` role (claim
-    `roles`), raising `refused` otherwise."""
+    `roles`), raising `refused` with `detail` otherwise."""
 
     async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
         roles = caller.claims.get("roles")
         if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
-            raise refused(
-                "Dead letters are handled by operators: the service token needs the operator role."
-            )
+            raise refused(detail)
         return caller
 
     return require_operator

@@ -228,6 +228,10 @@ class WriteBatch:
         self.commands.append(["DEL", self._key(key)])
         return self
 
+    def hdel(self, key: str, field: str) -> WriteBatch:
+        self.commands.append(["HDEL", self._key(key), field])
+        return self
+
     def incr(self, key: str, field: str, amount: int = 1) -> WriteBatch:
         self.commands.append(["HINCRBY", self._key(key), field, amount])
         return self
@@ -255,6 +259,18 @@ class StatePort(Protocol):
     async def exists(self, *parts: str) -> bool: ...
 
     async def get_hash(self, *parts: str) -> dict[str, str]: ...
+
+    async def get_field(self, parts: tuple[str, ...], field: str) -> str | None: ...
+
+    async def hash_length(self, *parts: str) -> int: ...
+
+    async def set_fields(self, parts: tuple[str, ...], mapping: dict[str, str]) -> None:
+        """Unfenced: for what any replica may record (an operator's request)."""
+        ...
+
+    async def remove_field(self, parts: tuple[str, ...], field: str) -> bool:
+        """Unfenced: for what any replica may remove (an operator's discard)."""
+        ...
 
 
 class SyncsPort(Protocol):

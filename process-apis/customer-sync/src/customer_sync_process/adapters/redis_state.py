@@ -125,6 +125,22 @@ class RedisSyncState:
             for k, v in raw.items()
         }
 
+    async def get_field(self, parts: tuple[str, ...], field: str) -> str | None:
+        raw = await self._redis.hget(self.key(*parts), field)
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def hash_length(self, *parts: str) -> int:
+        return int(await self._redis.hlen(self.key(*parts)))
+
+    async def set_fields(self, parts: tuple[str, ...], mapping: dict[str, str]) -> None:
+        """Unfenced: for what any replica may record (an operator's request)."""
+        if mapping:
+            await self._redis.hset(self.key(*parts), mapping=dict(mapping.items()))
+
+    async def remove_field(self, parts: tuple[str, ...], field: str) -> bool:
+        """Unfenced: for what any replica may remove (an operator's discard)."""
+        return bool(await self._redis.hdel(self.key(*parts), field))
+
     async def stats(self) -> dict[str, int]:
         return {name: int(value) for name, value in (await self.get_hash("stats")).items()}
 

@@ -18,16 +18,20 @@ as for a lost position.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from customer_sync_process.adapters.ports import AccountChange, CrmAccountProfile, WriteBatch
-from customer_sync_process.domain.errors import PositionUnavailable
+from customer_sync_process.domain.errors import PositionUnavailable, RecordConflict
+from customer_sync_process.domain.failures import Failure
 from customer_sync_process.domain.flow import MARKER_DAYS, SyncFlow, subset
+from customer_sync_process.domain.models import ParkedRead
 from customer_sync_process.domain.ownership import Owner, System
+from customer_sync_process.domain.parking import apply_record
 from customer_sync_process.domain.values import (
     Values,
     crm_values,
@@ -114,7 +118,7 @@ async def process_change(
     )
     writes.set(flow.state.key("applied", system, key), outcome, ttl_seconds=MARKER_DAYS * 86_400)
     writes.delete(flow.state.key("intent", system, key))
-    await flow.state.write(fence, writes)
+    await flow.state.write(fence, flow.loops["cdc"].save(writes, flow.state))
     return outcome
 
 
@@ -138,36 +142,60 @@ def commit_position(
 async def _apply_content(
     flow: SyncFlow, fence: int, writes: WriteBatch, change: AccountChange, *, intent: str
 ) -> str:
+    """Apply the event to each of its accounts on its own: an account that fails is parked
+    (see `parking`), the others go on."""
     fields = event_fields(change)
-    if not fields:
-        return "unchanged"
     applied = False
-    for account_id in change.account_ids:
-        values = await _crm_values(flow, account_id, change, fields)
+
+    async def apply(account_id: str, parked: ParkedRead | None) -> None:
+        nonlocal applied
+        # A parked account's fields still wait: they go with this change, read afresh.
+        wanted = sorted(set(fields) | set(parked.fields if parked else ()))
+        if not wanted:
+            return
+        values = await _crm_values(flow, account_id, change, wanted, fresh=parked is not None)
         if values is None:
-            continue
+            return
         applied |= await reconcile_account(
             flow,
             writes,
             account_id=account_id,
             crm=values,
-            fields=fields,
+            fields=wanted,
             committed_at=change.commit_timestamp,
             reason="change_event",
             correlation_id=str(change.replay_id),
             fence=fence,
             intent=intent,
         )
+
+    for account_id in change.account_ids:
+        await apply_record(
+            flow, writes, record_type="account", record_id=account_id, fields=fields,
+            event=change.model_dump(mode="json", by_alias=True),
+            apply=functools.partial(apply, account_id), on_retry=_tracked(flow),
+        )  # fmt: skip
     return "applied" if applied else "unchanged"
 
 
+def _tracked(flow: SyncFlow) -> Callable[[Failure], None]:
+    """Show the CDC loop as retrying while one record's transient failure is tried again."""
+
+    def retrying(failure: Failure) -> None:
+        flow.loops["cdc"].failed(flow.clock(), failure.detail)
+
+    return retrying
+
+
 async def _crm_values(
-    flow: SyncFlow, account_id: str, change: AccountChange, fields: Sequence[str]
+    flow: SyncFlow, account_id: str, change: AccountChange, fields: Sequence[str], *, fresh: bool
 ) -> Values | None:
     """The account's values: from the event alone when it carries them all and the account's
-    customer is known, else read from the CRM (one call)."""
+    customer is known (unless `fresh` values are asked for), else read from the CRM (one
+    call)."""
     linked = await flow.state.get_text("link", "crm", account_id)
-    if linked and set(fields) <= PLAIN_FIELDS and all(f in change.values for f in fields):
+    carried = set(fields) <= PLAIN_FIELDS and all(f in change.values for f in fields)
+    if linked and carried and not fresh:
         return {"customerNumber": linked, **{f: change.values[f] or None for f in fields}}
     profile = await flow.crm.get_profile(account_id)
     return crm_values(profile) if profile is not None else None
@@ -218,8 +246,14 @@ async def _reconcile_customer(
 ) -> bool:
     profile = await flow.erp.get_profile(customer)
     if profile is None:
-        flow.count(writes, "not_linked")
-        return False
+        raise RecordConflict(
+            f"Account {account_id} names ERP customer {customer!r}, which the ERP does not have."
+        )
+    if profile.external_id and profile.external_id[:15] != account_id[:15]:
+        raise RecordConflict(
+            f"Account {account_id} names ERP customer {customer}, which belongs to account "
+            f"{profile.external_id}."
+        )
     erp = erp_values(profile)
     seen = await flow.erp_seen(customer)
     to_erp: Values = {}
@@ -322,19 +356,59 @@ async def reconcile_profiles(
     reason: str,
     correlation_id: str,
 ) -> None:
-    """Treat each re-read account as changed in every field the CRM may set."""
+    """Treat each re-read account as changed in every field the CRM may set; an account that
+    fails is parked, the others go on."""
     fields = list(flow.ownership.rules)
     for profile in profiles:
+        await apply_record(
+            flow, writes, record_type="account", record_id=profile.id, fields=fields,
+            event={"reread": reason, "correlationId": correlation_id},
+            apply=functools.partial(_reconcile_profile, flow, writes, profile, fields=fields,
+                                    reason=reason, correlation_id=correlation_id),
+            on_retry=_tracked(flow),
+        )  # fmt: skip
+
+
+async def _reconcile_profile(
+    flow: SyncFlow,
+    writes: WriteBatch,
+    profile: CrmAccountProfile,
+    parked: ParkedRead | None,
+    *,
+    fields: Sequence[str],
+    reason: str,
+    correlation_id: str,
+) -> None:
+    await reconcile_account(
+        flow,
+        writes,
+        account_id=profile.id,
+        crm=crm_values(profile),
+        fields=fields,
+        committed_at=profile.last_modified_at or flow.clock(),
+        reason=reason,
+        correlation_id=correlation_id,
+    )
+
+
+async def retry_parked_account(flow: SyncFlow, writes: WriteBatch, item: ParkedRead) -> bool:
+    """Apply a parked account's waiting fields from its current values (parked again when it
+    still fails); True when it applied. An account deleted meanwhile has nothing to apply."""
+
+    async def apply(parked: ParkedRead | None) -> None:
+        profile = await flow.crm.get_profile(item.record_id)
+        if profile is None:
+            return
         await reconcile_account(
-            flow,
-            writes,
-            account_id=profile.id,
-            crm=crm_values(profile),
-            fields=fields,
-            committed_at=profile.last_modified_at or flow.clock(),
-            reason=reason,
-            correlation_id=correlation_id,
-        )
+            flow, writes, account_id=profile.id, crm=crm_values(profile), fields=item.fields,
+            committed_at=profile.last_modified_at or flow.clock(), reason="parked_retry",
+            correlation_id=item.id,
+        )  # fmt: skip
+
+    return await apply_record(
+        flow, writes, record_type="account", record_id=item.record_id, fields=item.fields,
+        event=item.event, apply=apply,
+    )  # fmt: skip
 
 
 async def reread_since(
@@ -393,14 +467,18 @@ async def consume_once(flow: SyncFlow, fence: int, position: str) -> str:
         # The page holds what follows our position's number in another system: not ours.
         return await recover_position(flow, fence, position=position, reason=reason)
     system_id = page.system_id or cdc.get("systemId")
-    for change in page.items:
+    tracker = flow.loops["cdc"]
+    for index, change in enumerate(page.items):
+        tracker.behind(flow.clock(), len(page.items) - index, change.commit_timestamp)
         await process_change(flow, fence, change, system_id=system_id)
-    if not page.items and page.position != position:
+    recovered = tracker.succeeded(flow.clock())
+    tracker.behind(flow.clock(), 0, None)
+    if page.items or page.position != position or recovered:
         writes = WriteBatch()
         commit_position(
             flow, writes, position=page.position, committed_at=None, system_id=system_id
         )
-        await flow.state.write(fence, writes)
+        await flow.state.write(fence, tracker.save(writes, flow.state))
     return page.position
 
 

@@ -14,16 +14,22 @@ when it has none, and the switch is logged and shown in the status.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from customer_sync_process.adapters.ports import (
     ErpCustomerProfile,
     ErpSalesOrderChange,
+    UpstreamModel,
     WriteBatch,
 )
+from customer_sync_process.domain.failures import Failure
 from customer_sync_process.domain.flow import SyncFlow, subset
+from customer_sync_process.domain.models import ParkedRead
 from customer_sync_process.domain.ownership import Owner, System
+from customer_sync_process.domain.parking import apply_record
 from customer_sync_process.domain.values import (
     Values,
     crm_values,
@@ -138,7 +144,10 @@ async def poll_customers(flow: SyncFlow, fence: int) -> int:
             continue
         for profile in page.items:
             writes = WriteBatch()
-            written += await apply_customer(flow, writes, profile)
+            written += await _apply_parkable(
+                flow, writes, "customer", profile.id, profile,
+                functools.partial(apply_customer, flow, writes, profile),
+            )  # fmt: skip
             if profile.changed_at > since:
                 since = profile.changed_at
             _advance(flow, writes, system_id, "customers", since)
@@ -146,6 +155,55 @@ async def poll_customers(flow: SyncFlow, fence: int) -> int:
         if not page.has_more:
             break
     return written
+
+
+async def _apply_parkable(
+    flow: SyncFlow,
+    writes: WriteBatch,
+    record_type: str,
+    record_id: str,
+    record: UpstreamModel,
+    apply: Callable[[], Awaitable[int]],
+) -> int:
+    """Apply one polled record on its own (parked when it fails); 1 when it wrote something."""
+    written = 0
+
+    async def counted(parked: ParkedRead | None) -> None:
+        nonlocal written
+        written = await apply()
+
+    def retrying(failure: Failure) -> None:
+        flow.loops["erpPoll"].failed(flow.clock(), failure.detail)
+
+    await apply_record(
+        flow, writes, record_type=record_type, record_id=record_id, fields=(),
+        event=record.model_dump(mode="json", by_alias=True), apply=counted, on_retry=retrying,
+    )  # fmt: skip
+    return written
+
+
+async def retry_parked(flow: SyncFlow, writes: WriteBatch, item: ParkedRead) -> bool:
+    """Apply a parked customer from its current values, or a parked sales order's status
+    (parked again when it still fails); True when it applied."""
+    if item.record_type == "salesOrder":
+        order = ErpSalesOrderChange.model_validate(item.event)
+        apply = functools.partial(apply_sales_order, flow, writes, order)
+    else:
+        apply = functools.partial(_apply_current_customer, flow, writes, item.record_id)
+
+    async def run(parked: ParkedRead | None) -> None:
+        await apply()
+
+    return await apply_record(
+        flow, writes, record_type=item.record_type, record_id=item.record_id, fields=(),
+        event=item.event, apply=run,
+    )  # fmt: skip
+
+
+async def _apply_current_customer(flow: SyncFlow, writes: WriteBatch, customer_id: str) -> int:
+    async with flow.customer_lock(customer_id):
+        profile = await flow.erp.get_profile(customer_id)
+        return 0 if profile is None else await _apply_customer(flow, writes, profile)
 
 
 async def apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustomerProfile) -> int:
@@ -163,12 +221,10 @@ async def _apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustom
     seen = await flow.erp_seen(profile.id)
     if seen == erp:
         return 0
-    flow.remember_erp(writes, profile.id, erp)
     account_id = await flow.account_of(profile.id, known=profile.external_id)
-    if account_id is None:
-        return 0
-    account = await flow.crm.get_profile(account_id)
-    if account is None:
+    account = await flow.crm.get_profile(account_id) if account_id else None
+    if account_id is None or account is None:
+        flow.remember_erp(writes, profile.id, erp)
         return 0
     flow.remember_link(writes, account_id, profile.id)
     crm = crm_values(account)
@@ -201,9 +257,11 @@ async def _apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustom
         flow.count(writes, "erp_to_crm")
     body = erp_write(to_erp)
     to_erp = writable_values(to_erp, body, target="erp")
+    # Remembered as seen only once both writes went through: a record that failed (and is
+    # parked) is compared afresh when it is tried again.
+    after = erp
     if body and to_erp:
         after = erp_values(await flow.erp.update_profile(profile.id, body))
-        flow.remember_erp(writes, profile.id, after)
         flow.audit(
             writes, source=System.CRM, target=System.ERP, entity="customer", entity_id=profile.id,
             before=subset(erp, to_erp), after=subset(after, to_erp), reason="ownership",
@@ -211,6 +269,7 @@ async def _apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustom
         )  # fmt: skip
         CHANGES.labels(direction="crm_to_erp", target="erp").inc()
         flow.count(writes, "crm_to_erp")
+    flow.remember_erp(writes, profile.id, after)
     return int(bool(to_crm) or bool(to_erp))
 
 
@@ -230,7 +289,10 @@ async def poll_sales_orders(flow: SyncFlow, fence: int) -> int:
             continue
         for order in page.items:
             writes = WriteBatch()
-            written += await apply_sales_order(flow, writes, order)
+            written += await _apply_parkable(
+                flow, writes, "salesOrder", order.id, order,
+                functools.partial(apply_sales_order, flow, writes, order),
+            )  # fmt: skip
             if order.changed_at > since:
                 since = order.changed_at
             _advance(flow, writes, system_id, "sales-orders", since)
@@ -248,8 +310,8 @@ async def apply_sales_order(flow: SyncFlow, writes: WriteBatch, order: ErpSalesO
     shown = f"{status}|{invoice or ''}"
     if await flow.state.get_text("order-seen", order.id) == shown:
         return 0
-    writes.set(flow.state.key("order-seen", order.id), shown)
     result = await flow.crm.set_order_status(order.id, erp_status=status, invoice_number=invoice)
+    writes.set(flow.state.key("order-seen", order.id), shown)
     if result is None or not result.changed:
         return 0
     flow.audit(

@@ -59,3 +59,24 @@ class PositionUnavailable(Exception):
 
 class LeaseLost(Exception):
     """Another replica took the lead: this one must stop writing at once."""
+
+
+class RecordConflict(Problem):
+    """A record that cannot be applied as it stands (e.g. it names an ERP customer that belongs
+    to another account): parked until someone sets it right."""
+
+    slug = "record-conflict"
+    title = "The record conflicts with what the other system holds"
+    status = 409
+
+
+class ParkedNotFound(Problem):
+    slug = "parked-record-not-found"
+    title = "No such parked record"
+    status = 404
+
+
+class OperatorRoleRequired(Problem):
+    slug = "operator-role-required"
+    title = "This needs the operator role"
+    status = 403

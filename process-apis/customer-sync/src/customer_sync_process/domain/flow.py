@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from customer_sync_process.adapters.ports import CrmPort, ErpPort, StatePort, WriteBatch
+from customer_sync_process.domain.loop_state import LoopBoard
 from customer_sync_process.domain.ownership import Ownership, System
 from customer_sync_process.domain.values import Values
 from customer_sync_process.metrics import CONFLICTS
@@ -38,6 +39,15 @@ class SyncPolicy:
     erp_poll_overlap: timedelta = timedelta(seconds=2)
     erp_first_lookback: timedelta = timedelta(0)
     erp_page_size: int = 200
+    # One record: tries within a budget before a transient failure parks it.
+    record_attempts: int = 4
+    record_retry_seconds: float = 0.5
+    record_budget: timedelta = timedelta(seconds=30)
+    # Records parked for a transient reason are tried again this often.
+    parked_retry_interval: timedelta = timedelta(minutes=5)
+    # A loop retrying this long is stalled; lag this old makes the service degraded.
+    stall_after: timedelta = timedelta(seconds=60)
+    degraded_lag: timedelta = timedelta(seconds=120)
 
 
 @dataclass
@@ -48,6 +58,7 @@ class SyncFlow:
     ownership: Ownership
     policy: SyncPolicy
     clock: Callable[[], datetime] = utc_now
+    loops: LoopBoard = field(default_factory=LoopBoard)
     # Both directions compare and write the same customer; one at a time per customer keeps
     # the last-seen values from being overwritten with older ones.
     _locks: defaultdict[str, asyncio.Lock] = field(
