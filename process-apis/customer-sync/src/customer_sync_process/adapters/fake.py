@@ -53,6 +53,8 @@ class FakeCrm:
         self.unavailable = False
         self.system_id: str | None = "00D000000000001EAA"
         self._position_lost = False
+        # Failures of writes to one account: each raised once, in order (see `fail_writes`).
+        self.write_failures: dict[str, list[Exception]] = {}
 
     def add_account(
         self, account_id: str, *, name: str, customer: str | None, **fields: Any
@@ -80,6 +82,10 @@ class FakeCrm:
         )  # fmt: skip
         self.events.append(event)
         return event
+
+    def fail_writes(self, account_id: str, *errors: Exception) -> None:
+        """The next writes to the account raise these, one each."""
+        self.write_failures.setdefault(account_id, []).extend(errors)
 
     def lose_position(self) -> None:
         self._position_lost = True
@@ -127,6 +133,8 @@ class FakeCrm:
 
     async def update_profile(self, account_id: str, fields: dict[str, Any]) -> CrmAccountProfile:
         self.calls["update_profile"] += 1
+        if self.write_failures.get(account_id):
+            raise self.write_failures[account_id].pop(0)
         update = _profile_update(fields)
         self.accounts[account_id] = self.accounts[account_id].model_copy(update=update)
         self.change(account_id, from_suite=True, **fields)
@@ -196,6 +204,12 @@ class FakeErp:
         self.order_changes: list[ErpSalesOrderChange] = []
         self.catalog: list[ErpCatalogItem] = []
         self.system_id: str | None = "S4H/100"
+        # Failures of reads of one customer: each raised once, in order (see `fail_reads`).
+        self.read_failures: dict[str, list[Exception]] = {}
+
+    def fail_reads(self, customer: str, *errors: Exception) -> None:
+        """The next reads of the customer raise these, one each."""
+        self.read_failures.setdefault(customer, []).extend(errors)
 
     def add_customer(self, customer: str, *, name: str, **fields: Any) -> None:
         self.customers[customer] = ErpCustomerProfile(
@@ -210,6 +224,8 @@ class FakeErp:
 
     async def get_profile(self, customer_id: str) -> ErpCustomerProfile | None:
         self.calls["get_profile"] += 1
+        if self.read_failures.get(customer_id):
+            raise self.read_failures[customer_id].pop(0)
         return self.customers.get(customer_id)
 
     async def update_profile(self, customer_id: str, fields: dict[str, Any]) -> ErpCustomerProfile:
