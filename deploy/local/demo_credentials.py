@@ -6,11 +6,14 @@ uses a credential (`make run`'s table, `make demo`) takes it from this module, s
 the one place to change when the keys become per installation.
 
 Run it for a fresh rep token (they live at most as long as the gateway accepts, an hour):
-`.venv/bin/python deploy/local/demo_credentials.py`
+`.venv/bin/python deploy/local/demo_credentials.py`; with `--operator customer-sync` (or another
+service) for an operator's service token to that service (five minutes), signed with the local
+service-token secret, for the operator routes (`/parked`, `/dead-letters`).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -21,6 +24,9 @@ from typing import Any
 
 import jwt
 import yaml
+
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 KONG_YML = ROOT / "gateway" / "kong.yml"
@@ -135,7 +141,22 @@ def mint_rep_token(
     return jwt.encode(claims, rep.secret, algorithm=rep.algorithm)
 
 
-def main() -> int:
+def mint_operator_token(audience: str) -> str:
+    """A service token to `audience` with the operator role, signed with the configured
+    service-token secret (as the services on this machine verify it)."""
+    issuer = ServiceTokenIssuer(issuer="operator", secret=ServiceSettings().service_token_secret)
+    return issuer.token_for(audience, claims={"roles": ["operator"]})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Demo credentials for local callers.")
+    parser.add_argument(
+        "--operator", metavar="SERVICE", help="print an operator token to SERVICE instead"
+    )
+    args = parser.parse_args(argv)
+    if args.operator:
+        sys.stdout.write(f"OPERATOR_TOKEN={mint_operator_token(args.operator)}\n")
+        return 0
     rep = rep_credential(load_kong_document(kong_config_path()))
     sys.stdout.write(f"REP_TOKEN={mint_rep_token(rep, now=time.time())}\n")
     return 0

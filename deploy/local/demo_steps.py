@@ -15,9 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
-
-from trivium.service_auth import ServiceTokenIssuer
-from trivium.settings import ServiceSettings
+from demo_credentials import mint_operator_token
 
 SALESFORCE_DATA = "/services/data/v62.0"
 SAP_ODATA = "/sap/opu/odata/sap"
@@ -104,14 +102,9 @@ class DemoFlows:
             headers={"Accept": "application/json"},
             timeout=timeout,
         )
-        settings = ServiceSettings()
-        issuer = ServiceTokenIssuer(issuer="trivium-demo", secret=settings.service_token_secret)
         operator = httpx.Client(
             base_url=targets.customer_sync,
-            headers={
-                "Authorization": "Bearer "
-                + issuer.token_for("customer-sync", claims={"roles": ["operator"]})
-            },
+            headers={"Authorization": f"Bearer {mint_operator_token('customer-sync')}"},
             timeout=timeout,
         )
         org = httpx.Client(base_url=targets.salesforce, timeout=timeout)
