@@ -36,7 +36,8 @@ CUSTOMER_KEY = "rep:anna:customer-0001"
 ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
-STATUS = r"^(accepted|in_erp|completed|failed)$"
+STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
+CUSTOMER_STATUS = r"^(pending|completed|failed|needs_attention)$"
 
 
 def accepted_quote(**params: str) -> dict[str, str]:
@@ -163,6 +164,30 @@ class TestGetOrder:
         assert order is not None
         assert order.erp_order_number == "1"
 
+    async def test_order_the_crm_refused_after_the_erp_accepted_it(
+        self, orders_pact: Pact, orders_at: OrdersAt, rep: Rep
+    ) -> None:
+        (
+            orders_pact.upon_receiving("a request for an order from a quote that needs attention")
+            .given(
+                "an order from a rep's quote is in the ERP and its CRM order needs attention",
+                **accepted_quote(orderId=ORDER_ID),
+            )
+            .with_request("GET", f"/orders/{ORDER_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body(
+                {**order_body(), "status": match.regex("needs_attention", regex=STATUS)},
+                content_type="application/json",
+            )
+        )
+        with orders_pact.serve(addr="127.0.0.1") as server:
+            async with orders_at(server.url) as orders:
+                order = await orders.get_order(ORDER_ID, rep=rep)
+
+        assert order is not None
+        assert (order.status, order.erp_order_number) == ("needs_attention", "1")
+
 
 class TestCreateCustomer:
     async def test_customer_created_in_both_systems(
@@ -179,7 +204,7 @@ class TestCreateCustomer:
             .with_body(
                 {
                     "requestId": match.regex(ORDER_ID, regex=ULID),
-                    "status": match.regex("completed", regex=r"^(pending|completed|failed)$"),
+                    "status": match.regex("completed", regex=CUSTOMER_STATUS),
                     "accountId": match.regex(ACCOUNT_ID, regex=SALESFORCE_ID),
                     "erpCustomerNumber": match.str(CUSTOMER_ID),
                     "accountCreated": match.bool(True),

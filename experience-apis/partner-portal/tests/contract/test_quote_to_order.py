@@ -35,7 +35,7 @@ SKU = "TG-1000"
 PURCHASE_ORDER = "PO-4711"
 ORDER_KEY = "partner:P-1001:order-0001"
 ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
-STATUS = r"^(accepted|in_erp|completed|failed)$"
+STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
 
 
 def partner(**params: str) -> dict[str, str]:
@@ -175,6 +175,30 @@ class TestGetOrder:
 
         assert order is not None
         assert order.account_id == ACCOUNT_ID
+
+    async def test_partner_order_the_crm_refused_after_the_erp_accepted_it(
+        self, orders_pact: Pact, orders_at: OrdersAt
+    ) -> None:
+        (
+            orders_pact.upon_receiving("a request for a partner's order that needs attention")
+            .given(
+                "a partner's order is in the ERP and its CRM order needs attention",
+                **partner(orderId=ORDER_ID),
+            )
+            .with_request("GET", f"/orders/{ORDER_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body(
+                {**order_body(), "status": match.regex("needs_attention", regex=STATUS)},
+                content_type="application/json",
+            )
+        )
+        with orders_pact.serve(addr="127.0.0.1") as server:
+            async with orders_at(server.url) as orders:
+                order = await orders.get_order(ORDER_ID)
+
+        assert order is not None
+        assert (order.status, order.erp_order_number) == ("needs_attention", "1")
 
     async def test_unknown_order(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
         (

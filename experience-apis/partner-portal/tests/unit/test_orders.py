@@ -75,6 +75,22 @@ class TestShapeOrder:
         retrying = shape_order(process_order(status="accepted", failure=failure), None)
         assert "failure" not in retrying.model_dump()
 
+    def test_an_order_that_needs_attention_tells_the_partner_without_the_crms_reason(
+        self,
+    ) -> None:
+        shaped = shape_order(process_order(status="needs_attention"), progress())
+        assert shaped.status == "needs_attention"
+        assert shaped.notice == (
+            "Your order was accepted by the ERP as 7000001; the CRM record needs attention "
+            "from our team. Nothing is needed from you."
+        )
+        assert "failure" not in shaped.model_dump()
+        assert shaped.delivery_status == "partial"
+
+    def test_notice_only_on_an_order_that_needs_attention(self) -> None:
+        for status in ("accepted", "in_erp", "completed", "failed"):
+            assert "notice" not in shape_order(process_order(status=status), None).model_dump()
+
 
 class TestPlacePartnerOrder:
     @pytest.mark.asyncio

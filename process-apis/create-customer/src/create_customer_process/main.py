@@ -15,7 +15,7 @@ from create_customer_process.adapters.erp_system import ErpSystemErp
 from create_customer_process.adapters.redis_store import DEFAULT_PREFIX, RedisRequestStore
 from create_customer_process.adapters.redis_streams import RedisEventPublisher, WorkQueueRequests
 from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
-from create_customer_process.api import customers, dead_letters
+from create_customer_process.api import attention, customers, dead_letters
 from create_customer_process.consumers import RequestWorker
 from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
 from create_customer_process.settings import CreateCustomerSettings
@@ -177,6 +177,7 @@ def create_app(settings: CreateCustomerSettings | None = None) -> FastAPI:
     )
     internal = APIRouter(dependencies=[Depends(require_service_token)])
     internal.include_router(customers.router)
+    internal.include_router(attention.router)
     internal.include_router(dead_letters.router)
     app.include_router(internal)
     return app

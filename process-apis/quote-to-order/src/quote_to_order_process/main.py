@@ -15,7 +15,7 @@ from quote_to_order_process.adapters.erp_system import ErpSystemErp
 from quote_to_order_process.adapters.redis_store import DEFAULT_PREFIX, RedisOrderStore, utc_now
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher, WorkQueueOrders
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
-from quote_to_order_process.api import dead_letters, orders
+from quote_to_order_process.api import attention, dead_letters, orders
 from quote_to_order_process.consumers import OrderWorker
 from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
 from quote_to_order_process.settings import QuoteToOrderSettings
@@ -161,6 +161,7 @@ def create_app(settings: QuoteToOrderSettings | None = None) -> FastAPI:
     )
     internal = APIRouter(dependencies=[Depends(require_service_token)])
     internal.include_router(orders.router)
+    internal.include_router(attention.router)
     internal.include_router(dead_letters.router)
     app.include_router(internal)
     return app

@@ -30,6 +30,9 @@ from quote_to_order_process.adapters.ports import (
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
 from quote_to_order_process.domain.models import (
+    Attention,
+    ErrorInfo,
+    OperatorAction,
     OrderSource,
     OrderState,
     PricedLine,
@@ -113,7 +116,12 @@ def partner_ordering_products_in_stock(state: State, params: dict[str, Any]) -> 
 
 
 async def _completed_order(
-    state: State, params: dict[str, Any], *, source: OrderSource, reference: str
+    state: State,
+    params: dict[str, Any],
+    *,
+    source: OrderSource,
+    reference: str,
+    crm_refused: bool = False,
 ) -> None:
     flow: OrderFlow = state.flow
     erp: FakeErp = flow.erp
@@ -148,6 +156,25 @@ async def _completed_order(
         erp_order_number=erp_order.id,
         crm_order_id="801000000000001AAA",
     )
+    if crm_refused:
+        reason = ErrorInfo(
+            type="https://trivium.dev/problems/crm-rejected",
+            title="The CRM refused a change the order needs",
+            status=502,
+            detail="CRM order creation: The CRM rejected the order: entity is deleted",
+        )
+        order = order.evolve(
+            step=SagaStep.NEEDS_ATTENTION,
+            crm_order_id=None,
+            last_error=reason,
+            attention=Attention(
+                reason=reason,
+                erp_order_number=erp_order.id,
+                actions=[OperatorAction.RETRY_CRM],
+                detail="The ERP holds the order, the CRM refused the order's write.",
+                since=now,
+            ),
+        )
     await flow.store.create(order, wake_at=now)
     await flow.store.save(order, wake_at=None)
 
@@ -155,6 +182,13 @@ async def _completed_order(
 async def partner_order_completed(state: State, params: dict[str, Any]) -> None:
     _partner(state, params)
     await _completed_order(state, params, source=OrderSource.DIRECT, reference="PO-4711")
+
+
+async def partner_order_needs_attention(state: State, params: dict[str, Any]) -> None:
+    _partner(state, params)
+    await _completed_order(
+        state, params, source=OrderSource.DIRECT, reference="PO-4711", crm_refused=True
+    )
 
 
 def rep_accepted_quote(state: State, params: dict[str, Any]) -> None:
@@ -181,6 +215,13 @@ async def quote_order_completed(state: State, params: dict[str, Any]) -> None:
     await _completed_order(state, params, source=OrderSource.QUOTE, reference=params["quoteId"])
 
 
+async def quote_order_needs_attention(state: State, params: dict[str, Any]) -> None:
+    rep_accepted_quote(state, params)
+    await _completed_order(
+        state, params, source=OrderSource.QUOTE, reference=params["quoteId"], crm_refused=True
+    )
+
+
 def no_such_order(state: State, params: dict[str, Any]) -> None:
     """A fresh order store holds no orders, a fresh CRM no quotes."""
 
@@ -188,9 +229,15 @@ def no_such_order(state: State, params: dict[str, Any]) -> None:
 STATES: dict[str, StateHandler] = {
     "a partner with an ERP customer orders products in stock": partner_ordering_products_in_stock,
     "a partner's order was completed": partner_order_completed,
+    "a partner's order is in the ERP and its CRM order needs attention": (
+        partner_order_needs_attention
+    ),
     "no order has the id": no_such_order,
     "a rep's accepted quote with lines exists": rep_accepted_quote,
     "an order from a rep's quote was completed": quote_order_completed,
+    "an order from a rep's quote is in the ERP and its CRM order needs attention": (
+        quote_order_needs_attention
+    ),
     "no quote has the id": no_such_order,
 }
 

@@ -68,48 +68,6 @@ class TestErpOutage:
 
 class TestDeadLetters:
     @pytest.mark.asyncio
-    async def test_a_refused_crm_write_is_parked_and_completes_once_replayed_after_the_fix(
-        self, operator: httpx.AsyncClient, world: Any, stack: Any, poll_order: Any
-    ) -> None:
-        entry = await world.entry("MAT-0031")
-        system_redis = redis.asyncio.Redis.from_url(stack.orders_env(db=SYSTEM_DB)["REDIS_URL"])
-        try:
-            await world.update("PricebookEntry", entry["Id"], {"IsActive": False})
-            await system_redis.delete(CATALOG_KEY)
-            reference = purchase_order()
-            response = await place(operator, order_body(reference, sku="MAT-0031"))
-            assert response.status_code == 202, response.text
-            order_id = response.json()["orderId"]
-            letter = await self.dead_letter_of(operator, order_id)
-            assert "crm-rejected" in letter["errorMessage"]
-            parked = (await operator.get(f"/orders/{order_id}")).json()
-            assert (parked["status"], parked["deadLettered"]) == ("in_erp", True)
-            [erp_order] = await world.erp_orders(reference)
-
-            await world.update("PricebookEntry", entry["Id"], {"IsActive": True})
-            replay = await operator.post(f"/dead-letters/{letter['id']}/replay")
-            assert replay.status_code == 202
-            done = await poll_order(operator, order_id, until="completed")
-        finally:
-            await world.update("PricebookEntry", entry["Id"], {"IsActive": True})
-            await system_redis.delete(CATALOG_KEY)
-            await system_redis.aclose()
-        assert done["erpOrderNumber"] == erp_order["SalesOrder"]
-        assert len(await world.erp_orders(reference)) == 1
-        assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
-
-    async def dead_letter_of(self, operator: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
-        found: list[dict[str, Any]] = []
-
-        async def dead_lettered() -> bool:
-            page = (await operator.get("/dead-letters", params={"limit": 200})).json()
-            found[:] = [letter for letter in page["items"] if letter["orderId"] == order_id]
-            return bool(found)
-
-        await until(dead_lettered, what=f"order {order_id} dead-lettered")
-        return dict(found[0])
-
-    @pytest.mark.asyncio
     async def test_dead_letters_are_for_operators_only(self, orders: httpx.AsyncClient) -> None:
         response = await orders.get("/dead-letters")
         assert response.status_code == 403

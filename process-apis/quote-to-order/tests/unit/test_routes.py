@@ -327,3 +327,47 @@ class TestDeadLetters:
         finally:
             stop.set()
             await asyncio.wait_for(task, 30)
+
+
+class TestNeedsAttention:
+    @pytest.mark.asyncio
+    async def test_the_list_and_the_retry_need_the_operator_role(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        listing = await client.get("/needs-attention")
+        retry = await client.post("/orders/01J00000000000000000000000/retry-crm")
+        for response in (listing, retry):
+            assert response.status_code == 403
+            assert response.json()["type"] == PROBLEMS + "operator-role-required"
+
+    @pytest.mark.asyncio
+    async def test_an_operator_sees_the_order_and_finishes_it_with_a_crm_retry(
+        self, app_client: Client, scenario: Any, crm: FakeCrm
+    ) -> None:
+        operator = app_client(roles=["operator"])
+        crm.refuse_all = "Account: entity is deleted"
+        placed = await post_order(operator, DIRECT)
+        assert placed.status_code == 202
+        order = placed.json()
+        assert order["status"] == "needs_attention"
+        assert order["attention"]["actions"] == ["retry-crm"]
+        assert order["attention"]["erpOrderNumber"] == order["erpOrderNumber"]
+        listed = (await operator.get("/needs-attention")).json()
+        assert [row["orderId"] for row in listed["items"]] == [order["orderId"]]
+        by_status = (await operator.get("/orders", params={"status": "needs_attention"})).json()
+        assert [row["orderId"] for row in by_status["items"]] == [order["orderId"]]
+        crm.refuse_all = None
+        retried = await operator.post(f"/orders/{order['orderId']}/retry-crm")
+        assert retried.status_code == 200
+        assert (retried.json()["status"], retried.json()["attention"]) == ("completed", None)
+        again = await operator.post(f"/orders/{order['orderId']}/retry-crm")
+        assert again.status_code == 409
+        assert again.json()["type"] == PROBLEMS + "order-not-needing-attention"
+        assert (await operator.get("/needs-attention")).json()["items"] == []
+
+    @pytest.mark.asyncio
+    async def test_retrying_an_unknown_order_is_not_found(self, app_client: Client) -> None:
+        operator = app_client(roles=["operator"])
+        response = await operator.post("/orders/01J00000000000000000000000/retry-crm")
+        assert response.status_code == 404
+        assert response.json()["type"] == PROBLEMS + "order-not-found"

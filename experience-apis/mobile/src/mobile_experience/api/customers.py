@@ -30,7 +30,9 @@ _CREATED: dict[int | str, dict[str, Any]] = {
     },
     status.HTTP_202_ACCEPTED: {
         "model": CustomerResult,
-        "description": "Accepted: a system was unavailable; it is finished in the background.",
+        "description": "Accepted: a system was unavailable and it is finished in the "
+        "background, or (`needs_attention`) the ERP customer exists and the operations team "
+        "finishes its link to the CRM account.",
     },
 }
 

@@ -99,5 +99,7 @@ async def order_quote(
 )
 async def get_order(order_id: OrderId, rep: RepDep, desk: DeskDep) -> OrderView:
     """An order you placed, or an order of one of your accounts: status (`accepted`, `in_erp`,
-    `completed`, `failed`), ERP order number, lines, total and, when it failed, why."""
+    `completed`, `failed`, `needs_attention`), ERP order number, lines, total and, when it
+    failed, why. `needs_attention`: the ERP accepted the order and the operations team finishes
+    its CRM record; `notice` says so."""
     return await desk.get_order(rep, order_id)

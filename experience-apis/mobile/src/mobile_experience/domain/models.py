@@ -153,7 +153,7 @@ class OrderFailure(ApiModel):
     detail: str | None = None
 
 
-OrderStatus = Literal["accepted", "in_erp", "completed", "failed"]
+OrderStatus = Literal["accepted", "in_erp", "completed", "failed", "needs_attention"]
 
 
 class OrderView(ApiModel):
@@ -168,6 +168,15 @@ class OrderView(ApiModel):
     lines: list[OrderLine] = []
     total: Money | None = None
     failure: OrderFailure | None = None
+    notice: str | None = Field(
+        default=None,
+        description="What the status means for the rep; set on an order that `needs_attention` "
+        "(the ERP accepted it, the CRM refused its record and the operations team finishes it).",
+        examples=[
+            "The ERP accepted the order as 4500001234; its CRM record needs attention from the "
+            "operations team. Nothing is needed from you."
+        ],
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -176,11 +185,17 @@ class CustomerResult(ApiModel):
     """A new customer: the CRM account and ERP customer it has, or the request still running."""
 
     request_id: str
-    status: Literal["pending", "completed", "failed"]
+    status: Literal["pending", "completed", "failed", "needs_attention"]
     account_id: str | None = Field(default=None, description="Open it as an account 360.")
     erp_customer_number: str | None = None
     account_created: bool = Field(description="False: an existing account was linked.")
     erp_customer_created: bool = Field(description="False: an existing ERP customer was linked.")
+    notice: str | None = Field(
+        default=None,
+        description="What the status means for the rep; set on a customer that "
+        "`needs_attention` (the ERP customer exists, the CRM refused the link and the "
+        "operations team finishes it).",
+    )
 
 
 class CustomerAddress(ApiRequest):

@@ -234,9 +234,21 @@ def order_view(order: ProcessOrder) -> OrderView:
             )
             if failure
             else None,
+            "notice": _order_notice(order),
             "createdAt": order.created_at,
             "updatedAt": order.updated_at,
         }
+    )
+
+
+def _order_notice(order: ProcessOrder) -> str | None:
+    # The CRM's own reason stays with the operators: the rep learns what it means for them.
+    if order.status != "needs_attention":
+        return None
+    accepted = f" as {order.erp_order_number}" if order.erp_order_number else ""
+    return (
+        f"The ERP accepted the order{accepted}; its CRM record needs attention from the "
+        "operations team. Nothing is needed from you."
     )
 
 
@@ -256,5 +268,17 @@ def customer_result(customer: ProcessCustomer) -> CustomerResult:
             "erpCustomerNumber": customer.erp_customer_number,
             "accountCreated": customer.account_created,
             "erpCustomerCreated": customer.erp_customer_created,
+            "notice": _customer_notice(customer),
         }
+    )
+
+
+def _customer_notice(customer: ProcessCustomer) -> str | None:
+    # The CRM's own reason stays with the operators: the rep learns what it means for them.
+    if customer.status != "needs_attention":
+        return None
+    created = f" as {customer.erp_customer_number}" if customer.erp_customer_number else ""
+    return (
+        f"The ERP created the customer{created}; linking it to the CRM account needs "
+        "attention from the operations team. Nothing is needed from you."
     )

@@ -114,5 +114,6 @@ async def list_orders(
 @router.get("/{order_id}", responses=problem_responses(OrderNotFound, *ORDER_PROBLEMS))
 async def get_order(order_id: OrderId, partner: PartnerDep, portal: PortalDep) -> PartnerOrderRead:
     """One of your orders: its status, ERP order number, priced lines and total, the ERP's
-    delivery and billing status, and why it failed if it did."""
+    delivery and billing status, and why it failed if it did. `needs_attention`: the ERP has
+    accepted the order and our team finishes its CRM record; `notice` says so."""
     return await get_partner_order(portal, partner, order_id)

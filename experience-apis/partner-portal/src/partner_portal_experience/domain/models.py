@@ -98,10 +98,13 @@ class PartnerOrderCreate(ApiRequest):
 
 
 class OrderStatus(StrEnum):
+    """`needs_attention`: the ERP accepted the order and our team finishes its CRM record."""
+
     ACCEPTED = "accepted"
     IN_ERP = "in_erp"
     COMPLETED = "completed"
     FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
 
 
 ProgressStatus = Literal["not_started", "partial", "complete", "not_relevant"]
@@ -141,4 +144,14 @@ class PartnerOrderRead(ApiModel):
         default=None,
         exclude_if=lambda failure: failure is None,
         description="Why the order failed; present only on a failed order.",
+    )
+    notice: str | None = Field(
+        default=None,
+        exclude_if=lambda notice: notice is None,
+        description="What the status means for the partner; present only on an order that "
+        "`needs_attention`.",
+        examples=[
+            "Your order was accepted by the ERP as 4500001234; the CRM record needs attention "
+            "from our team. Nothing is needed from you."
+        ],
     )

@@ -73,6 +73,18 @@ def shape_order(order: ProcessOrder, progress: ErpOrderProgress | None) -> Partn
             if failure is not None and order.status == OrderStatus.FAILED
             else None
         ),
+        notice=_notice(order),
+    )
+
+
+def _notice(order: ProcessOrder) -> str | None:
+    # The CRM's own reason stays with the operators: the partner learns what it means for them.
+    if order.status != OrderStatus.NEEDS_ATTENTION:
+        return None
+    accepted = f" as {order.erp_order_number}" if order.erp_order_number else ""
+    return (
+        f"Your order was accepted by the ERP{accepted}; the CRM record needs attention from "
+        "our team. Nothing is needed from you."
     )
 
 

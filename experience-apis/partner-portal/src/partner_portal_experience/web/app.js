@@ -10,6 +10,7 @@ const STATUS_LABELS = {
   in_erp: "in the ERP",
   completed: "completed",
   failed: "failed",
+  needs_attention: "accepted, being finished by our team",
 };
 
 const state = {
@@ -268,10 +269,10 @@ function renderOrder(order) {
   $("order-delivery").textContent = order.deliveryStatus || "—";
   $("order-billing").textContent = order.billingStatus || "—";
   const failure = $("order-failure");
-  failure.hidden = !order.failure;
+  failure.hidden = !order.failure && !order.notice;
   failure.textContent = order.failure
     ? [order.failure.title, order.failure.detail].filter(Boolean).join(" — ")
-    : "";
+    : order.notice || "";
 }
 
 function followOrder(order) {

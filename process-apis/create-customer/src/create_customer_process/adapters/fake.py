@@ -139,8 +139,18 @@ class FakeCrm(_Failures):
             if a.erp_customer_number == erp_customer_number and a.id != account_id
         ]
         if taken:
-            raise CrmRejected(f"CRM account link: {erp_customer_number} is on {taken[0]}")
-        account = self.accounts[account_id]
+            raise CrmRejected(
+                f"CRM account link: {erp_customer_number} is on {taken[0]}",
+                upstreamStatus=409,
+                upstreamType="duplicate-record",
+            )
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise CrmRejected(
+                "CRM account link: The account does not exist.",
+                upstreamStatus=404,
+                upstreamType="record-not-found",
+            )
         self.accounts[account_id] = account.model_copy(
             update={"erp_customer_number": erp_customer_number}
         )

@@ -185,6 +185,13 @@ class RequestStore(Protocol):
         """Requests whose wake-up is due; each is re-armed at `recheck_at` in the same step."""
         ...
 
+    async def list_needing_attention(
+        self, *, limit: int, after: str | None
+    ) -> tuple[list[RequestState], str | None]:
+        """Requests that need attention, newest first after the id `after`, and the id to
+        continue from (None: end)."""
+        ...
+
 
 class RequestLocks(Protocol):
     def hold(self, request_id: str) -> AbstractAsyncContextManager[bool]:

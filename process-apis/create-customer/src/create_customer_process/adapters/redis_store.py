@@ -4,7 +4,9 @@ Keys (all under one hash tag, so that the scripts may touch them together in Red
 - `{prefix}:request:<id>`   hash: `data` (the state as JSON), `status`;
 - `{prefix}:claim:<sha256>` the request that claimed a customer key (name and postal code,
                             website domain, VAT id) for `claim_ttl`;
-- `{prefix}:wakeups`        sorted set: request id -> when a worker must look at it (ms).
+- `{prefix}:wakeups`        sorted set: request id -> when a worker must look at it (ms);
+- `{prefix}:attention`      sorted set of the ids of requests that need attention (all scores
+                            0; ids are ULIDs, so lexicographic order is creation order).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import redis.asyncio
 
-from create_customer_process.domain.models import RequestState
+from create_customer_process.domain.models import RequestState, RequestStatus, SagaStep
 
 DEFAULT_PREFIX = "{create-customer}"
 
@@ -87,6 +89,10 @@ class RedisRequestStore:
     def wakeups_key(self) -> str:
         return f"{self.prefix}:wakeups"
 
+    @property
+    def attention_key(self) -> str:
+        return f"{self.prefix}:attention"
+
     async def create(
         self, state: RequestState, *, claims: Sequence[str], wake_at: datetime
     ) -> str | None:
@@ -117,6 +123,10 @@ class RedisRequestStore:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"data": state.model_dump_json(), "status": state.status.value})
             pipe.pexpire(key, self.retention_ms)
+            if state.step is SagaStep.NEEDS_ATTENTION:
+                pipe.zadd(self.attention_key, {state.id: 0})
+            elif state.erp_customer_number is not None:  # none before it can need attention
+                pipe.zrem(self.attention_key, state.id)
             if wake_at is None:
                 pipe.zrem(self.wakeups_key, state.id)
             else:
@@ -130,3 +140,24 @@ class RedisRequestStore:
     async def take_due(self, *, now: datetime, limit: int, recheck_at: datetime) -> list[str]:
         due = await self._take_due(keys=[self.wakeups_key], args=[_ms(now), limit, _ms(recheck_at)])
         return [_text(request_id) for request_id in due]
+
+    async def list_needing_attention(
+        self, *, limit: int, after: str | None
+    ) -> tuple[list[RequestState], str | None]:
+        upper = f"({after}" if after else "+"
+        ids = [
+            _text(i)
+            for i in await self._redis.zrevrangebylex(self.attention_key, upper, "-", 0, limit + 1)
+        ]
+        more = len(ids) > limit
+        ids = ids[:limit]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for request_id in ids:
+                pipe.hmget(self.request_key(request_id), ["data", "status"])
+            rows: list[list[Any]] = await pipe.execute()
+        found = [
+            RequestState.model_validate_json(data)
+            for data, status in rows
+            if data is not None and _text(status) == RequestStatus.NEEDS_ATTENTION.value
+        ]
+        return found, ids[-1] if more and ids else None

@@ -5,7 +5,8 @@ Three families drive what happens to a request:
   nothing is created;
 - `UpstreamUnavailable`: a System API could not answer now (the request is finished later);
 - `UpstreamRejected`: a System API refused a write that should have succeeded (what this request
-  created is undone, or the request is dead-lettered for an operator).
+  created is undone; a CRM refusal of the link, once the ERP customer exists, makes the request
+  `needs_attention`; anything else is dead-lettered for an operator).
 """
 
 from __future__ import annotations
@@ -84,6 +85,18 @@ class RequestNotFound(Problem):
     slug = "customer-request-not-found"
     title = "The customer request does not exist"
     status = 404
+
+
+class RequestNotNeedingAttention(Problem):
+    slug = "customer-request-not-needing-attention"
+    title = "The customer request does not need attention"
+    status = 409
+
+
+class RequestBusy(Problem):
+    slug = "customer-request-busy"
+    title = "The customer request is being processed right now"
+    status = 409
 
 
 class InternalFailure(Problem):

@@ -93,11 +93,13 @@ class NormalizedCustomer(ApiModel):
 
 
 class RequestStatus(StrEnum):
-    """What a client sees: still running (or waiting for a system), done, or given up."""
+    """What a client sees: still running (or waiting for a system), done, given up, or in both
+    systems but not linked because the CRM refused the link (an operator finishes it)."""
 
     PENDING = "pending"
     COMPLETED = "completed"
     FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
 
 
 class SagaStep(StrEnum):
@@ -110,12 +112,16 @@ class SagaStep(StrEnum):
     COMPLETED = "completed"
     COMPENSATING = "compensating"
     FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
 
 
 _STATUS_OF_STEP = {
     SagaStep.COMPLETED: RequestStatus.COMPLETED,
     SagaStep.FAILED: RequestStatus.FAILED,
+    SagaStep.NEEDS_ATTENTION: RequestStatus.NEEDS_ATTENTION,
 }
+# Nothing runs by itself any more: completed, failed, or waiting for an operator.
+_AT_REST = frozenset({SagaStep.COMPLETED, SagaStep.FAILED, SagaStep.NEEDS_ATTENTION})
 
 
 class ErrorInfo(ApiModel):
@@ -139,6 +145,24 @@ class ErrorInfo(ApiModel):
         )
 
 
+class OperatorAction(StrEnum):
+    """What finishes a request that needs attention
+    (`POST /customers/requests/{requestId}/<action>`)."""
+
+    RETRY_CRM = "retry-crm"
+
+
+class Attention(ApiModel):
+    """Why the ERP customer is not linked to the account, and what finishes it."""
+
+    reason: ErrorInfo = Field(description="The CRM's refusal of the link.")
+    erp_customer_number: str = Field(description="The ERP customer that exists.")
+    account_id: str = Field(description="The account the link was refused on.")
+    actions: list[OperatorAction] = Field(description="What an operator can do to finish it.")
+    detail: str = Field(description="The situation and the action, in a sentence for operators.")
+    since: datetime
+
+
 class RequestState(ApiModel):
     """The saga state of one request: the customer, what exists, and what has been done."""
 
@@ -160,6 +184,7 @@ class RequestState(ApiModel):
     failure: ErrorInfo | None = None
     compensated: bool = False
     dead_lettered: bool = False
+    attention: Attention | None = None
 
     @property
     def status(self) -> RequestStatus:
@@ -167,7 +192,8 @@ class RequestState(ApiModel):
 
     @property
     def is_finished(self) -> bool:
-        return self.step in (SagaStep.COMPLETED, SagaStep.FAILED)
+        """Completed, failed or waiting for an operator: nothing is left to do by itself."""
+        return self.step in _AT_REST
 
     @property
     def created_anything(self) -> bool:
@@ -198,6 +224,11 @@ class CustomerRequestRead(ApiModel):
     dead_lettered: bool = Field(
         default=False, description="Parked for an operator after repeated or permanent errors."
     )
+    attention: Attention | None = Field(
+        default=None,
+        description="Present while the request `needs_attention`: the CRM refused the link "
+        "after the ERP customer was created; the reason and the operator actions that finish it.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -218,6 +249,7 @@ class CustomerRequestRead(ApiModel):
             failure=state.failure,
             compensated=state.compensated,
             dead_lettered=state.dead_lettered,
+            attention=state.attention,
             created_at=state.created_at,
             updated_at=state.updated_at,
         )

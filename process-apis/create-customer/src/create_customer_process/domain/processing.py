@@ -25,6 +25,9 @@ from create_customer_process.domain.errors import (
     CustomerRejected,
     DuplicateCustomer,
     InternalFailure,
+    RequestBusy,
+    RequestNotFound,
+    RequestNotNeedingAttention,
     UpstreamRejected,
     UpstreamUnavailable,
 )
@@ -53,6 +56,7 @@ class Outcome(StrEnum):
     ACCEPTED = "accepted"  # handed to the workers
     RETRY_SCHEDULED = "retry_scheduled"
     DEAD_LETTERED = "dead_lettered"
+    NEEDS_ATTENTION = "needs_attention"  # in both systems, link refused: an operator finishes it
     BUSY = "busy"  # another process holds the request
     SKIPPED = "skipped"  # finished or unknown
 
@@ -199,6 +203,19 @@ async def _finished(
         await flow.store.release_claims(state.id, claim_keys(state.customer))
         REQUESTS.labels("failed").inc()
         return Processed(Outcome.FAILED, state, problem)
+    if state.step is SagaStep.NEEDS_ATTENTION:
+        REQUESTS.labels("needs_attention").inc()
+        error = state.last_error
+        log.error(
+            "customer.needs_attention",
+            extra={
+                "request_id": state.id,
+                "account": state.account_id,
+                "erp_customer": state.erp_customer_number,
+                "problem": error.type.rsplit("/", 1)[-1] if error else None,
+            },
+        )
+        return Processed(Outcome.NEEDS_ATTENTION, state)
     REQUESTS.labels("created" if state.created_anything else "linked").inc()
     log.info(
         "customer.completed",
@@ -209,6 +226,34 @@ async def _finished(
         },
     )
     return Processed(Outcome.COMPLETED, state)
+
+
+async def retry_crm_link(flow: CustomerFlow, request_id: str) -> Processed:
+    """An operator's retry of the link of a request that needs attention (its cause fixed in
+    the CRM): the ERP customer number written on the account again."""
+    async with flow.locks.hold(request_id) as held:
+        if not held:
+            raise RequestBusy(f"The request {request_id} is being processed; try again shortly.")
+        state = await flow.store.get(request_id)
+        if state is None:
+            raise RequestNotFound(f"No customer request has the id {request_id!r}.")
+        if state.step is not SagaStep.NEEDS_ATTENTION:
+            raise RequestNotNeedingAttention(
+                f"The request {request_id} is {state.status.value}; only a request that needs "
+                "attention has its link retried.",
+                requestStatus=state.status.value,
+            )
+        run = SagaRun(flow, state)
+        # Saved with a watchdog first: a process that dies in the write leaves it to a worker.
+        await run.save(state.evolve(step=SagaStep.CUSTOMER_READY, attention=None, attempts=0))
+        log.info("customer.crm_retry", extra={"request_id": request_id})
+        try:
+            done = await run.run()
+        except UpstreamUnavailable as error:
+            return await _retry_later(flow, run, error, attempt=None)
+        except (UpstreamRejected, CustomerRejected) as error:
+            return await _refused(flow, run, error, attempt=None)
+        return await _finished(flow, done, problem=None)
 
 
 async def _retry_later(

@@ -4,7 +4,9 @@ Order: the CRM account first, then the ERP customer carrying the account id as i
 then the ERP customer number on the account. Every step after the first can be repeated until it
 succeeds without ever making a second record: the ERP creates one customer per external id, and
 writing a link twice writes the same link. So once the account exists, the request can always be
-finished; only a permanent refusal by the ERP undoes the account this request created.
+finished; only a permanent refusal by the ERP undoes the account this request created, and a CRM
+refusal of the link, once the ERP customer exists, leaves the request `needs_attention` for an
+operator (never a silent half customer).
 """
 
 from __future__ import annotations
@@ -25,7 +27,16 @@ from create_customer_process.adapters.ports import (
     RequestQueue,
     RequestStore,
 )
-from create_customer_process.domain.models import NormalizedCustomer, RequestState, SagaStep
+from create_customer_process.domain.crm_write import is_refused_by_crm
+from create_customer_process.domain.errors import CrmRejected
+from create_customer_process.domain.models import (
+    Attention,
+    ErrorInfo,
+    NormalizedCustomer,
+    OperatorAction,
+    RequestState,
+    SagaStep,
+)
 from create_customer_process.domain.normalization import erp_region_code
 from create_customer_process.metrics import COMPENSATIONS, STEP_SECONDS
 
@@ -195,9 +206,37 @@ class SagaRun:
         assert state.account_id is not None
         assert state.erp_customer_number is not None
         if state.account_erp_customer_number != state.erp_customer_number:
-            await self.flow.crm.link_account(state.account_id, state.erp_customer_number)
+            try:
+                await self.flow.crm.link_account(state.account_id, state.erp_customer_number)
+            except CrmRejected as refusal:
+                if not is_refused_by_crm(refusal):
+                    raise
+                return self._needs_attention(refusal)
         return state.evolve(
-            step=SagaStep.LINKED, account_erp_customer_number=state.erp_customer_number
+            step=SagaStep.LINKED,
+            account_erp_customer_number=state.erp_customer_number,
+            attention=None,
+        )
+
+    def _needs_attention(self, refusal: CrmRejected) -> RequestState:
+        state = self.state
+        assert state.account_id is not None
+        assert state.erp_customer_number is not None
+        reason = ErrorInfo.from_problem(refusal)
+        return state.evolve(
+            step=SagaStep.NEEDS_ATTENTION,
+            last_error=reason,
+            attention=Attention(
+                reason=reason,
+                erp_customer_number=state.erp_customer_number,
+                account_id=state.account_id,
+                actions=[OperatorAction.RETRY_CRM],
+                detail=f"The ERP holds customer {state.erp_customer_number}, the CRM refused "
+                f"its number on the account {state.account_id}. Fix the cause in the CRM (the "
+                "reason names it, e.g. restore a deleted account), then retry the link: "
+                f"POST /customers/requests/{state.id}/retry-crm.",
+                since=self.flow.clock(),
+            ),
         )
 
     async def _complete(self) -> RequestState:

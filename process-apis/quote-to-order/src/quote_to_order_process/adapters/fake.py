@@ -33,7 +33,12 @@ from quote_to_order_process.domain.errors import (
     QuoteNotFound,
 )
 from quote_to_order_process.domain.models import ProgressStatus
+from trivium.problems import FieldError
 from trivium.schemas import Money
+
+# What the Salesforce System API answers when the CRM refuses a record (a 422 problem).
+REFUSED_STATUS = 422
+REFUSED_TYPE = "record-rejected"
 
 
 class _Failures:
@@ -78,6 +83,10 @@ class FakeCrm(_Failures):
         self.quote_statuses: dict[str, str] = {}
         self.opportunity_stages: dict[str, str] = {}
         self.unorderable_skus: set[str] = set()
+        # Refused as the CRM refuses a record: every order (`refuse_all`, the reason), or an
+        # order that sets a field (draft field -> the pointer the refusal names).
+        self.refuse_all: str | None = None
+        self.refused_fields: dict[str, str] = {}
         self._ids = itertools.count(1)
 
     async def get_quote(self, quote_id: str) -> CrmQuote:
@@ -106,6 +115,7 @@ class FakeCrm(_Failures):
         unknown = sorted({item.sku for item in draft.items} & self.unorderable_skus)
         if unknown:
             raise CrmRejected(f"CRM order creation: unknown {', '.join(unknown)}")
+        self._refuse(draft)
         created = FakeCrmOrder(f"801{next(self._ids):015d}", draft, idempotency_key)
         self.orders.append(created)
         if draft.quote_id is not None and draft.quote_status is not None:
@@ -114,6 +124,27 @@ class FakeCrm(_Failures):
             self.opportunity_stages[draft.opportunity_id] = draft.opportunity_stage
         self.leave("create_order")
         return CrmOrder(id=created.id)
+
+    def _refuse(self, draft: CrmOrderDraft) -> None:
+        if self.refuse_all is not None:
+            raise CrmRejected(
+                f"CRM order creation: {self.refuse_all}",
+                errors=[FieldError(pointer="/accountId", detail=self.refuse_all)],
+                upstreamStatus=REFUSED_STATUS,
+                upstreamType=REFUSED_TYPE,
+            )
+        refused = [
+            FieldError(pointer=pointer, detail="bad value for restricted picklist field")
+            for name, pointer in self.refused_fields.items()
+            if getattr(draft, name) is not None
+        ]
+        if refused:
+            raise CrmRejected(
+                "CRM order creation: a field was refused",
+                errors=refused,
+                upstreamStatus=REFUSED_STATUS,
+                upstreamType=REFUSED_TYPE,
+            )
 
 
 @dataclass

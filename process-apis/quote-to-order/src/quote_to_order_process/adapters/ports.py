@@ -206,6 +206,13 @@ class OrderStore(Protocol):
         """Orders newest first after the id `after`, and the id to continue from (None: end)."""
         ...
 
+    async def list_needing_attention(
+        self, *, limit: int, after: str | None
+    ) -> tuple[list[OrderState], str | None]:
+        """Orders that need attention, newest first after the id `after`, and the id to
+        continue from (None: end)."""
+        ...
+
 
 class OrderLocks(Protocol):
     def hold(self, order_id: str) -> AbstractAsyncContextManager[bool]:

@@ -6,7 +6,9 @@ Keys (all under one hash tag, so that the scripts may touch them together in Red
 - `{prefix}:ref:po:<account>:<po>` the order that claimed the account's purchase order number;
 - `{prefix}:orders`, `{prefix}:orders:account:<id>`  listings: sorted sets of order ids, which
   are ULIDs, so that lexicographic order is creation order (all scores 0);
-- `{prefix}:wakeups`               sorted set: order id -> when a worker must look at it (ms).
+- `{prefix}:wakeups`               sorted set: order id -> when a worker must look at it (ms);
+- `{prefix}:attention`             sorted set of the ids of orders that need attention (all
+  scores 0), for the operators' list.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import redis.asyncio
 
-from quote_to_order_process.domain.models import OrderState, OrderStatus, new_order_id
+from quote_to_order_process.domain.models import OrderState, OrderStatus, SagaStep, new_order_id
 
 DEFAULT_PREFIX = "{quote-to-order}"
 _SCAN_FACTOR = 10
@@ -88,6 +90,10 @@ class RedisOrderStore:
     def wakeups_key(self) -> str:
         return f"{self.prefix}:wakeups"
 
+    @property
+    def attention_key(self) -> str:
+        return f"{self.prefix}:attention"
+
     def _listing_key(self, account_id: str | None) -> str:
         if account_id is None:
             return f"{self.prefix}:orders"
@@ -143,6 +149,10 @@ class RedisOrderStore:
                 if order.is_finished:
                     expired = self._expired_ids_below(order.updated_at)
                     pipe.zremrangebylex(self._listing_key(order.account_id), "-", expired)
+            if order.step is SagaStep.NEEDS_ATTENTION:
+                pipe.zadd(self.attention_key, {order.id: 0})
+            elif order.erp_order_number is not None:  # none before it can need attention
+                pipe.zrem(self.attention_key, order.id)
             if wake_at is None:
                 pipe.zrem(self.wakeups_key, order.id)
             else:
@@ -191,6 +201,24 @@ class RedisOrderStore:
             upper = f"({last}"
         more = await self._redis.zrevrangebylex(key, upper, "-", 0, 1)
         return found, last if more else None
+
+    async def list_needing_attention(
+        self, *, limit: int, after: str | None
+    ) -> tuple[list[OrderState], str | None]:
+        upper = f"({after}" if after else "+"
+        ids = [
+            _text(i)
+            for i in await self._redis.zrevrangebylex(self.attention_key, upper, "-", 0, limit + 1)
+        ]
+        more = len(ids) > limit
+        ids = ids[:limit]
+        rows = await self._states(ids)
+        found = [
+            OrderState.model_validate_json(data)
+            for data, row_status in rows
+            if data is not None and _text(row_status) == OrderStatus.NEEDS_ATTENTION.value
+        ]
+        return found, ids[-1] if more and ids else None
 
     async def _states(self, order_ids: list[str]) -> list[list[Any]]:
         async with self._redis.pipeline(transaction=False) as pipe:

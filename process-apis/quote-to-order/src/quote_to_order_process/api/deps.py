@@ -6,11 +6,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.problems import Unauthorized
-from trivium.service_auth import ServiceTokenVerifier, bearer_token
+from trivium.service_auth import (
+    ServiceCaller,
+    ServiceCallerDep,
+    ServiceTokenVerifier,
+    bearer_token,
+)
 from trivium.work_queue import WorkQueue
+from trivium.work_queue.routes import OPERATOR_ROLE
 
 
 async def get_flow(request: Request) -> OrderFlow:
@@ -43,6 +50,17 @@ def caller_scope(request: Request) -> str:
     except Unauthorized:  # refused by the route's own dependency
         return ""
     return f"{caller.service}:{caller.claims.get('consumer', '')}"
+
+
+async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
+    """The caller, when its service token carries the operator role."""
+    roles = caller.claims.get("roles")
+    if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
+        raise OperatorRoleRequired(
+            "Orders that need attention are handled by operators: the service token needs the "
+            "operator role."
+        )
+    return caller
 
 
 FlowDep = Annotated[OrderFlow, Depends(get_flow)]

@@ -3,8 +3,10 @@
 Three families drive what happens to an order:
 - `OrderRejected`: a business rule refused the order (final; the order is `failed`);
 - `UpstreamUnavailable`: a System API could not answer now (the order is retried later);
-- `UpstreamRejected`: a System API refused a write that should have succeeded (the order is
-  dead-lettered for an operator to fix the cause and replay it).
+- `UpstreamRejected`: a System API refused a write that should have succeeded. A CRM refusal of
+  the order's write after the ERP order exists makes the order `needs_attention` (see
+  `domain/crm_write.py`); any other refusal dead-letters it for an operator to fix the cause
+  and replay it.
 """
 
 from __future__ import annotations
@@ -144,6 +146,18 @@ class OrderNotFound(Problem):
     slug = "order-not-found"
     title = "The order does not exist"
     status = 404
+
+
+class OrderNotNeedingAttention(Problem):
+    slug = "order-not-needing-attention"
+    title = "The order does not need attention"
+    status = 409
+
+
+class OrderBusy(Problem):
+    slug = "order-busy"
+    title = "The order is being processed right now"
+    status = 409
 
 
 class InternalFailure(Problem):

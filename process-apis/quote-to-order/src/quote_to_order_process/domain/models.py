@@ -61,12 +61,14 @@ class OrderSource(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    """What a client sees: received, in the ERP (CRM write-back pending), done, or refused."""
+    """What a client sees: received, in the ERP (CRM write-back pending), done, refused, or in
+    the ERP with a CRM write the CRM refused (an operator finishes it)."""
 
     ACCEPTED = "accepted"
     IN_ERP = "in_erp"
     COMPLETED = "completed"
     FAILED = "failed"
+    NEEDS_ATTENTION = "needs_attention"
 
 
 class SagaStep(StrEnum):
@@ -79,6 +81,7 @@ class SagaStep(StrEnum):
     CRM_CREATED = "crm_created"
     COMPLETED = "completed"
     REJECTED = "rejected"
+    NEEDS_ATTENTION = "needs_attention"
 
 
 _STATUS_OF_STEP = {
@@ -89,7 +92,10 @@ _STATUS_OF_STEP = {
     SagaStep.CRM_CREATED: OrderStatus.IN_ERP,
     SagaStep.COMPLETED: OrderStatus.COMPLETED,
     SagaStep.REJECTED: OrderStatus.FAILED,
+    SagaStep.NEEDS_ATTENTION: OrderStatus.NEEDS_ATTENTION,
 }
+# Nothing runs by itself any more: completed, rejected, or waiting for an operator.
+_AT_REST = frozenset({SagaStep.COMPLETED, SagaStep.REJECTED, SagaStep.NEEDS_ATTENTION})
 
 
 class ErrorInfo(ApiModel):
@@ -111,6 +117,22 @@ class ErrorInfo(ApiModel):
             detail=problem.detail,
             errors=problem.errors,
         )
+
+
+class OperatorAction(StrEnum):
+    """What finishes an order that needs attention (`POST /orders/{orderId}/<action>`)."""
+
+    RETRY_CRM = "retry-crm"
+
+
+class Attention(ApiModel):
+    """Why an order is in the ERP but not in the CRM, and what finishes it."""
+
+    reason: ErrorInfo = Field(description="The CRM's refusal of the order's write.")
+    erp_order_number: str = Field(description="The ERP order that exists.")
+    actions: list[OperatorAction] = Field(description="What an operator can do to finish it.")
+    detail: str = Field(description="The situation and the action, in a sentence for operators.")
+    since: datetime
 
 
 class ProgressStatus(StrEnum):
@@ -174,6 +196,11 @@ class OrderState(ApiModel):
     last_error: ErrorInfo | None = None
     failure: ErrorInfo | None = None
     dead_lettered: bool = False
+    attention: Attention | None = None
+    # Optional CRM order fields left out of the write because the CRM refused them.
+    crm_omitted_fields: list[str] = []
+    # Operator retries of the CRM write so far: each is a new write with a key of its own.
+    crm_retries: int = 0
 
     @property
     def status(self) -> OrderStatus:
@@ -182,8 +209,8 @@ class OrderState(ApiModel):
 
     @property
     def is_finished(self) -> bool:
-        """Completed or rejected: nothing is left to do."""
-        return self.step in (SagaStep.COMPLETED, SagaStep.REJECTED)
+        """Completed, rejected or waiting for an operator: nothing is left to do by itself."""
+        return self.step in _AT_REST
 
     @property
     def external_reference(self) -> str:
@@ -238,6 +265,16 @@ class OrderRead(ApiModel):
     dead_lettered: bool = Field(
         default=False, description="Parked for an operator after repeated or permanent errors."
     )
+    attention: Attention | None = Field(
+        default=None,
+        description="Present while the order `needs_attention`: the CRM refused its write after "
+        "the ERP order was created; the reason and the operator actions that finish it.",
+    )
+    crm_omitted_fields: list[str] = Field(
+        default=[],
+        description="Optional fields the CRM refused and the CRM order was written without "
+        "(`purchaseOrderNumber`, `quoteStatus`, `opportunityStage`, ...).",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -280,6 +317,8 @@ class OrderRead(ApiModel):
             last_error=order.last_error,
             failure=order.failure,
             dead_lettered=order.dead_lettered,
+            attention=order.attention,
+            crm_omitted_fields=order.crm_omitted_fields,
             created_at=order.created_at,
             updated_at=order.updated_at,
         )

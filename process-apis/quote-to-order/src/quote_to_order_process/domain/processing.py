@@ -15,6 +15,9 @@ from enum import StrEnum
 from quote_to_order_process.domain.checks import validate_lines
 from quote_to_order_process.domain.errors import (
     InternalFailure,
+    OrderBusy,
+    OrderNotFound,
+    OrderNotNeedingAttention,
     OrderRejected,
     QuoteAlreadyOrdered,
     UpstreamRejected,
@@ -47,6 +50,7 @@ class Outcome(StrEnum):
     RETRY_SCHEDULED = "retry_scheduled"
     HANDED_OFF = "handed_off"  # the caller's attempt met a refusal; a worker takes over
     DEAD_LETTERED = "dead_lettered"
+    NEEDS_ATTENTION = "needs_attention"  # in the ERP, refused by the CRM: an operator finishes it
     BUSY = "busy"  # another process holds the order
     SKIPPED = "skipped"  # finished, unknown, or not due yet
 
@@ -138,12 +142,59 @@ async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Proces
         log.exception("order.internal_error", extra={"order_id": run.order.id})
         failure = InternalFailure("An internal error stopped the order; see the service's logs.")
         return await _fail(flow, run.order, failure, from_queue=True, transient=False)
+    if completed.step is SagaStep.NEEDS_ATTENTION:
+        return _needs_attention(completed)
     ORDERS.labels(completed.source.value, "completed").inc()
     log.info(
         "order.completed",
         extra={"order_id": completed.id, "erp_order": completed.erp_order_number},
     )
     return Processed(Outcome.COMPLETED, completed)
+
+
+async def retry_crm_write(flow: OrderFlow, order_id: str) -> Processed:
+    """An operator's retry of the CRM write of an order that needs attention (its cause fixed in
+    the CRM): the full write again, corrected once more if the CRM refuses an optional field."""
+    async with flow.locks.hold(order_id) as held:
+        if not held:
+            raise OrderBusy(f"The order {order_id} is being processed; try again shortly.")
+        order = await flow.store.get(order_id)
+        if order is None:
+            raise OrderNotFound(f"No order has the id {order_id!r}.")
+        if order.step is not SagaStep.NEEDS_ATTENTION:
+            raise OrderNotNeedingAttention(
+                f"The order {order_id} is {order.status.value}; only an order that needs "
+                "attention has its CRM write retried.",
+                orderStatus=order.status.value,
+            )
+        now = flow.clock()
+        resumed = order.evolve(
+            step=SagaStep.ERP_CREATED,
+            attention=None,
+            crm_omitted_fields=[],
+            crm_retries=order.crm_retries + 1,
+            attempts=0,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+        # Saved with a wake-up first: a process that dies in the write leaves it to a worker.
+        await flow.store.save(resumed, wake_at=now + flow.policy.watchdog)
+        log.info("order.crm_retry", extra={"order_id": order_id, "retry": resumed.crm_retries})
+        return await _advance(flow, SagaRun(flow, resumed), from_queue=False)
+
+
+def _needs_attention(order: OrderState) -> Processed:
+    ORDERS.labels(order.source.value, "needs_attention").inc()
+    error = order.last_error
+    log.error(
+        "order.needs_attention",
+        extra={
+            "order_id": order.id,
+            "erp_order": order.erp_order_number,
+            "problem": error.type.rsplit("/", 1)[-1] if error else None,
+        },
+    )
+    return Processed(Outcome.NEEDS_ATTENTION, order)
 
 
 async def _reject(flow: OrderFlow, order: OrderState, rejection: OrderRejected) -> Processed:

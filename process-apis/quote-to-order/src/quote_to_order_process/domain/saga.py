@@ -32,12 +32,22 @@ from quote_to_order_process.adapters.ports import (
     OrderStore,
 )
 from quote_to_order_process.domain.checks import linked_account, validate_lines, validate_quote
+from quote_to_order_process.domain.crm_write import (
+    CrmWriteFailure,
+    classify_crm_failure,
+    correctable_fields,
+    without_fields,
+)
 from quote_to_order_process.domain.errors import (
+    CrmRejected,
     DuplicatePurchaseOrder,
     OrderRejected,
     QuoteAlreadyOrdered,
 )
 from quote_to_order_process.domain.models import (
+    Attention,
+    ErrorInfo,
+    OperatorAction,
     OrderSource,
     OrderState,
     RequestedLine,
@@ -262,32 +272,71 @@ class SagaRun:
     async def _create_crm_order(self) -> OrderState:
         order = self.order
         assert order.account_id is not None
+        draft = without_fields(self._crm_order_draft(), order.crm_omitted_fields)
+        try:
+            created = await self.flow.crm.create_order(draft, idempotency_key=crm_write_key(order))
+        except CrmRejected as refusal:
+            if classify_crm_failure(refusal) is not CrmWriteFailure.REFUSED:
+                raise
+            # Corrected once at most: a corrected write that is refused again needs a person.
+            omitted = None if order.crm_omitted_fields else correctable_fields(draft, refusal)
+            if omitted is None:
+                return self._needs_attention(refusal)
+            log.warning(
+                "order.crm_write_corrected",
+                extra={
+                    "order_id": order.id,
+                    "omitted": omitted,
+                    "problem": refusal.extensions.get("upstreamType"),
+                },
+            )
+            # Saved first: run again after a crash, the corrected write repeats with its own key.
+            await self._save(order.evolve(crm_omitted_fields=omitted))
+            return await self._create_crm_order()
+        return self.order.evolve(step=SagaStep.CRM_CREATED, crm_order_id=created.id)
+
+    def _crm_order_draft(self) -> CrmOrderDraft:
+        order = self.order
+        assert order.account_id is not None
         assert order.erp_order_number is not None
         policy = self.flow.policy
         from_quote = order.source is OrderSource.QUOTE
-        created = await self.flow.crm.create_order(
-            CrmOrderDraft(
-                account_id=order.account_id,
-                effective_date=order.created_at.date(),
-                erp_order_number=order.erp_order_number,
-                items=[
-                    CrmOrderItemDraft(
-                        sku=line.sku, quantity=line.quantity, unit_price=line.unit_price
-                    )
-                    for line in order.lines
-                ],
-                quote_id=order.quote_id,
-                opportunity_id=order.opportunity_id,
-                purchase_order_number=order.purchase_order_number,
-                # Marked in the same all-or-nothing CRM write as the order: no call of its own.
-                quote_status=policy.ordered_quote_status if from_quote else None,
-                opportunity_stage=policy.ordered_opportunity_stage
-                if from_quote and order.opportunity_id
-                else None,
-            ),
-            idempotency_key=f"{order.id}:crm",
+        return CrmOrderDraft(
+            account_id=order.account_id,
+            effective_date=order.created_at.date(),
+            erp_order_number=order.erp_order_number,
+            items=[
+                CrmOrderItemDraft(sku=line.sku, quantity=line.quantity, unit_price=line.unit_price)
+                for line in order.lines
+            ],
+            quote_id=order.quote_id,
+            opportunity_id=order.opportunity_id,
+            purchase_order_number=order.purchase_order_number,
+            # Marked in the same all-or-nothing CRM write as the order: no call of its own.
+            quote_status=policy.ordered_quote_status if from_quote else None,
+            opportunity_stage=policy.ordered_opportunity_stage
+            if from_quote and order.opportunity_id
+            else None,
         )
-        return order.evolve(step=SagaStep.CRM_CREATED, crm_order_id=created.id)
+
+    def _needs_attention(self, refusal: CrmRejected) -> OrderState:
+        order = self.order
+        assert order.erp_order_number is not None
+        reason = ErrorInfo.from_problem(refusal)
+        return order.evolve(
+            step=SagaStep.NEEDS_ATTENTION,
+            next_attempt_at=None,
+            last_error=reason,
+            attention=Attention(
+                reason=reason,
+                erp_order_number=order.erp_order_number,
+                actions=[OperatorAction.RETRY_CRM],
+                detail=f"The ERP holds order {order.erp_order_number}, the CRM refused the "
+                "order's write. Fix the cause in the CRM (the reason names it), then retry the "
+                f"CRM write: POST /orders/{order.id}/retry-crm.",
+                since=self.flow.clock(),
+            ),
+        )
 
     async def _complete(self) -> OrderState:
         completed = self.order.evolve(
@@ -296,6 +345,18 @@ class SagaRun:
         # Published before the state is saved: at least once, never lost to a crash between.
         await self.flow.events.publish(ORDER_CREATED, completed)
         return completed
+
+
+def crm_write_key(order: OrderState) -> str:
+    """The idempotency key of the order's CRM write: the same for a repeat of one write (a lost
+    answer), another for a corrected write and for each operator retry, whose first write the
+    CRM refused (a key replays its first answer, a refusal too)."""
+    key = f"{order.id}:crm"
+    if order.crm_retries:
+        key += f":retry-{order.crm_retries}"
+    if order.crm_omitted_fields:
+        key += ":corrected"
+    return key
 
 
 async def read_together(*reads: Coroutine[Any, Any, Any]) -> list[Any]:
