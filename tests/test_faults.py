@@ -283,6 +283,79 @@ async def wait_for_readiness(
     raise AssertionError(f"not all services answered {status} on /readyz: {states}")
 
 
+async def orders_across_redis_restarts(
+    suite: Any,
+    order_desk: Any,
+    service_registry: list[Any],
+    redis_server: PersistentRedis,
+    *,
+    orders: int,
+    restarts: int,
+) -> tuple[list[str], Any]:
+    """Start the services on `redis_server`, place `orders` orders in `restarts` + 1 batches with
+    a Redis crash and restart after each batch but the last (the services turn unready and refuse
+    orders meanwhile), then audit them; returns the order ids and the audit before any replay."""
+    specs = [spec for spec in service_registry if spec.tier != "system"]
+    started = start_all(
+        [
+            {
+                "app_factory": spec.app_factory,
+                "name": f"{spec.name}-on-private-redis",
+                "env": {
+                    **suite.env_of(spec, redis_url=redis_server.url(spec.restart_db)),
+                    **spec.in_process_workers,
+                },
+                "timeout": START_SECONDS,
+            }
+            for spec in specs
+        ],
+        log_dir=suite.log_dir,
+    )
+    services = {spec.name: service for spec, service in zip(specs, started, strict=True)}
+    token = order_desk.orders.headers["Authorization"]
+    operator_token = order_desk.operator.headers["Authorization"]
+    url = services["quote-to-order"].url
+    batches = [range(orders)[batch :: restarts + 1] for batch in range(restarts + 1)]
+    try:
+        async with (
+            httpx.AsyncClient(base_url=url, headers={"Authorization": token}) as placing,
+            httpx.AsyncClient(base_url=url, headers={"Authorization": operator_token}) as ops,
+        ):
+            desk = order_desk.on(placing, ops)
+            acknowledged: list[httpx.Response] = []
+            for batch in batches[:-1]:
+                acknowledged += await place_all(desk, batch, "REDIS", at_once=4, retries=3)
+                redis_server.crash()
+                await wait_for_readiness(services, 503, within=60)
+                refused = await desk.place(orders, "REDIS")
+                assert refused.status_code == 503, refused.text
+                assert refused.headers["content-type"].startswith(PROBLEM_JSON)
+                redis_server.start()
+                await wait_for_readiness(services, 200, within=60)
+            acknowledged += await place_all(desk, batches[-1], "REDIS", at_once=4, retries=3)
+
+            assert_acknowledged(acknowledged)
+            order_ids = [response.json()["orderId"] for response in acknowledged]
+            audit = await desk.audit("REDIS", order_ids, within=SETTLE_SECONDS + orders * 0.25)
+            assert (audit.duplicated, audit.lost) == (set(), {})
+            # Redis being away is transient: it must never park an order.
+            letters = await desk.dead_letters()
+            reasons = [letters[order_id]["errorMessage"] for order_id in audit.dead_lettered]
+            assert audit.dead_lettered == set(), reasons
+            # The net: should one have been parked all the same, it completes once replayed.
+            final = await replay_and_audit(desk, "REDIS", order_ids, audit)
+            assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
+            assert final.completed == set(order_ids)
+            return order_ids, audit
+    finally:
+        for service in started:
+            service.stop()
+
+
+# The long run (`make chaos`, hundreds of orders) also restarts Redis twice under 100 orders.
+LONG_RUN = CHAOS_ORDERS >= 100
+
+
 @pytest.mark.chaos
 @pytest.mark.slow
 class TestRedisRestarted:
@@ -295,61 +368,26 @@ class TestRedisRestarted:
         persistent_redis: PersistentRedis,
         scoreboard: Any,
     ) -> None:
-        specs = [spec for spec in service_registry if spec.tier != "system"]
-        started = start_all(
-            [
-                {
-                    "app_factory": spec.app_factory,
-                    "name": f"{spec.name}-on-private-redis",
-                    "env": {
-                        **suite.env_of(spec, redis_url=persistent_redis.url(spec.restart_db)),
-                        **spec.in_process_workers,
-                    },
-                    "timeout": START_SECONDS,
-                }
-                for spec in specs
-            ],
-            log_dir=suite.log_dir,
+        order_ids, audit = await orders_across_redis_restarts(
+            suite, order_desk, service_registry, persistent_redis, orders=20, restarts=1
         )
-        services = {spec.name: service for spec, service in zip(specs, started, strict=True)}
-        token = order_desk.orders.headers["Authorization"]
-        operator_token = order_desk.operator.headers["Authorization"]
-        url = services["quote-to-order"].url
-        try:
-            async with (
-                httpx.AsyncClient(base_url=url, headers={"Authorization": token}) as orders,
-                httpx.AsyncClient(base_url=url, headers={"Authorization": operator_token}) as ops,
-            ):
-                desk = order_desk.on(orders, ops)
-                before = await place_all(desk, range(10), "REDIS", at_once=4)
-                persistent_redis.crash()
-                await wait_for_readiness(services, 503, within=60)
-                refused = await desk.place(10, "REDIS")
-                assert refused.status_code == 503, refused.text
-                assert refused.headers["content-type"].startswith(PROBLEM_JSON)
-                persistent_redis.start()
-                await wait_for_readiness(services, 200, within=60)
-                after = await place_all(desk, range(11, 21), "REDIS", at_once=4, retries=3)
+        record(scoreboard, "Redis restart", len(order_ids), audit, dead_lettered=0)
 
-                acknowledged = [*before, *after]
-                assert_acknowledged(acknowledged)
-                order_ids = [response.json()["orderId"] for response in acknowledged]
-                audit = await desk.audit("REDIS", order_ids, within=SETTLE_SECONDS)
-                dead_lettered = len(audit.dead_lettered)
-                assert (audit.duplicated, audit.lost) == (set(), {})
-                final = await replay_and_audit(desk, "REDIS", order_ids, audit)
-                record(
-                    scoreboard,
-                    "Redis restarted",
-                    len(order_ids),
-                    final,
-                    dead_lettered=dead_lettered,
-                )
-                assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
-                assert final.completed == set(order_ids)
-        finally:
-            for service in started:
-                service.stop()
+    @pytest.mark.skipif(not LONG_RUN, reason="the long run of `make chaos`")
+    @pytest.mark.asyncio
+    @pytest.mark.timeout(900)
+    async def test_two_restarts_under_a_hundred_orders_dead_letter_none(
+        self,
+        suite: Any,
+        order_desk: Any,
+        service_registry: list[Any],
+        persistent_redis: PersistentRedis,
+        scoreboard: Any,
+    ) -> None:
+        order_ids, audit = await orders_across_redis_restarts(
+            suite, order_desk, service_registry, persistent_redis, orders=100, restarts=2
+        )
+        record(scoreboard, "Redis restart x2", len(order_ids), audit, dead_lettered=0)
 
 
 @pytest.mark.chaos

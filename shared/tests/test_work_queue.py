@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio
+import redis.exceptions
 from prometheus_client import REGISTRY
 
 from trivium.correlation import correlation_id_var
@@ -30,6 +31,10 @@ from trivium.work_queue import (
 
 CONSUMER_PROCESS = Path(__file__).with_name("queue_consumer_process.py")
 Condition = Callable[[], bool | Awaitable[bool]]
+
+
+class UpstreamUnavailable(Exception):
+    """A handler's own failure: counted as an attempt, unlike Redis being away."""
 
 
 def make_queue(client: redis.asyncio.Redis, **options: Any) -> WorkQueue:
@@ -141,6 +146,13 @@ def claim_renewed(client: redis.asyncio.Redis, queue: WorkQueue, entry_id: str) 
         return False
 
     return check
+
+
+def scheduled_retries(queue: WorkQueue, count: int) -> Condition:
+    async def reached() -> bool:
+        return (await queue.stats()).scheduled_retries == count
+
+    return reached
 
 
 def dead_letters_reach(client: redis.asyncio.Redis, queue: WorkQueue, count: int) -> Condition:
@@ -394,7 +406,7 @@ class TestRetries:
         async def fail_first_attempt_of_a(message: Message) -> None:
             calls.append((message.payload["name"], message.attempt))
             if message.payload["name"] == "a" and message.attempt == 1:
-                raise ConnectionError("ERP unavailable")
+                raise UpstreamUnavailable("ERP unavailable")
 
         await queue.enqueue({"name": "a"})
         await queue.enqueue({"name": "b"})
@@ -446,6 +458,60 @@ class TestRetries:
         assert (stats.depth, stats.scheduled_retries, stats.dead_letters) == (0, 0, 0)
         assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="retried") == 2
         assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="replayed") == 1
+
+    @pytest.mark.asyncio
+    async def test_redis_away_in_the_handler_is_retried_as_the_same_attempt_never_dead_lettered(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        queue = make_queue(redis_client, max_attempts=2)
+        await queue.enqueue({"orderId": "o-3"})
+        away = [
+            redis.exceptions.ConnectionError("Connection closed by server."),
+            redis.exceptions.BusyLoadingError("Redis is loading the dataset in memory"),
+            redis.exceptions.ReadOnlyError("You can't write against a read only replica."),
+            redis.exceptions.TimeoutError("Timeout reading from socket"),
+        ]
+        attempts: list[int] = []
+
+        async def redis_away_four_times(message: Message) -> None:
+            attempts.append(message.attempt)
+            if away:
+                raise away.pop(0)
+
+        async with consuming(queue, redis_away_four_times):
+            await wait_until(lambda: len(attempts) == 5)
+            await wait_until(settled(queue))
+            assert (await queue.stats()).scheduled_retries == 0
+        assert attempts == [1, 1, 1, 1, 1]
+        assert (await queue.list_dead_letters()).items == []
+        assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="retried") == 4
+        assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="acked") == 1
+
+    @pytest.mark.asyncio
+    async def test_transient_retries_back_off_longer_each_time(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        queue = make_queue(redis_client, base_backoff_seconds=100, max_backoff_seconds=10_000)
+        await queue.enqueue({"orderId": "o-4"})
+        attempts: list[int] = []
+
+        async def redis_away(message: Message) -> None:
+            attempts.append(message.attempt)
+            raise redis.exceptions.ConnectionError("Error 111 connecting. Connection refused.")
+
+        delays: list[float] = []
+        async with consuming(queue, redis_away):
+            for _ in range(3):
+                await wait_until(lambda: len(attempts) == len(delays) + 1)
+                await wait_until(scheduled_retries(queue, 1))
+                [(_, due_ms)] = await redis_client.zrange(queue.retry_key, 0, -1, withscores=True)
+                seconds, micros = await redis_client.time()
+                delays.append(due_ms / 1000 - (seconds + micros / 1e6))
+                await make_retries_due(redis_client, queue)
+        assert attempts == [1, 1, 1]
+        # Equal jitter under ceilings of 100, 200 and 400 s (less the time the test took).
+        ceilings = [100, 200, 400]
+        assert all(c / 2 - 10 <= d <= c for c, d in zip(ceilings, delays, strict=True)), delays
 
     @pytest.mark.asyncio
     async def test_permanent_failure_is_dead_lettered_without_retry(

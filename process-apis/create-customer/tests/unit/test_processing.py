@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 import pytest
+import redis.exceptions
 
 from create_customer_process.adapters.fake import FakeCrm, FakeErp, RecordingEvents, RecordingQueue
 from create_customer_process.domain.errors import (
@@ -152,6 +153,24 @@ class TestProcessRequest:
         erp.refused_countries.clear()
         retried = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
         assert retried.outcome is Outcome.COMPLETED
+
+    @pytest.mark.asyncio
+    async def test_redis_away_during_a_workers_run_is_left_to_the_queue_not_parked(
+        self, flow: CustomerFlow
+    ) -> None:
+        _, erp = fakes(flow)
+        erp.fail_next("create_customer", ErpUnavailable("down"))
+        taken = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        assert taken.state is not None
+        # A step's call that needs Redis (the request's state, a claim) meets it restarting.
+        erp.fail_next("create_customer", redis.exceptions.ConnectionError("Connection reset"))
+        with pytest.raises(redis.exceptions.ConnectionError):
+            await process_request(flow, taken.state.id, attempt=3)
+        stored = await flow.store.get(taken.state.id)
+        assert stored is not None
+        assert (stored.dead_lettered, stored.attempts) == (False, 1)
+        done = await process_request(flow, taken.state.id, attempt=3)
+        assert done.outcome is Outcome.COMPLETED
 
     @pytest.mark.asyncio
     async def test_out_of_attempts_is_dead_lettered(self, flow: CustomerFlow) -> None:

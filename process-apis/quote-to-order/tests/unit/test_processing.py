@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio
+import redis.exceptions
 
 from quote_to_order_process.adapters.fake import FakeCrm, FakeErp, FakeSalesOrder
 from quote_to_order_process.adapters.ports import ErpOrderDraft
@@ -472,6 +473,22 @@ class TestProcessOrder:
         assert processed.order is not None
         assert processed.order.last_error is not None
         assert processed.order.last_error.status == 500
+
+    @pytest.mark.asyncio
+    async def test_redis_away_during_a_workers_run_is_left_to_the_queue_not_parked(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm
+    ) -> None:
+        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        order_id = first.order.id  # type: ignore[union-attr]
+        # A step's call that needs Redis (the saga state, a claim) meets it restarting.
+        crm.fail_next("get_quote", redis.exceptions.BusyLoadingError("Redis is loading"))
+        with pytest.raises(redis.exceptions.BusyLoadingError):
+            await process_order(flow, order_id, from_queue=True)
+        order = await saved(flow, order_id)
+        assert (order.dead_lettered, order.attempts, order.last_error) == (False, 0, None)
+        # The queue delivers it again once Redis is back.
+        processed = await process_order(flow, order_id, from_queue=True)
+        assert processed.outcome is Outcome.COMPLETED
 
     @pytest.mark.asyncio
     async def test_an_erp_refusal_during_the_check_is_dead_lettered_not_failed(

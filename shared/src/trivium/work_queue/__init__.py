@@ -14,11 +14,18 @@ hash-tagged name (e.g. "{orders}") so that its three keys share a slot.
 
 Modules: `queue` (WorkQueue and its consumer loop), `delivery` (reading, reclaiming, handling and
 settling deliveries), `dead_letters` (listing, replay, discard), `messages` (the value types and
-how entries are encoded), `scripts` (the Lua scripts), `errors`.
+how entries are encoded), `scripts` (the Lua scripts), `errors` (including `is_transient`: a
+failure that only means Redis or the network was away is retried later as the same attempt, never
+counted towards `max_attempts` nor dead-lettered).
 """
 
 from trivium.work_queue.delivery import compute_backoff
-from trivium.work_queue.errors import DeadLetterNotFound, PermanentFailure, QueueFull
+from trivium.work_queue.errors import (
+    DeadLetterNotFound,
+    PermanentFailure,
+    QueueFull,
+    is_transient,
+)
 from trivium.work_queue.messages import DeadLetter, DeadLetterPage, Handler, Message, QueueStats
 from trivium.work_queue.queue import WorkQueue, new_consumer_name
 
@@ -33,5 +40,6 @@ __all__ = [
     "QueueStats",
     "WorkQueue",
     "compute_backoff",
+    "is_transient",
     "new_consumer_name",
 ]

@@ -7,9 +7,11 @@ delivery that another consumer reclaimed and settled meanwhile is left alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import redis.asyncio
@@ -18,7 +20,7 @@ from redis.exceptions import RedisError
 from trivium.correlation import correlation_id_var, new_correlation_id
 from trivium.metrics import QUEUE_MESSAGES
 from trivium.work_queue import scripts
-from trivium.work_queue.errors import PermanentFailure
+from trivium.work_queue.errors import PermanentFailure, is_transient
 from trivium.work_queue.messages import (
     Delivery,
     Handler,
@@ -35,6 +37,8 @@ from trivium.work_queue.messages import (
 log = logging.getLogger("trivium.work_queue")
 
 _MAX_ERROR_CHARS = 2000
+# How often a consumer tries again to settle a delivery while Redis is away.
+_SETTLE_RETRY_SECONDS = 0.25
 
 
 def compute_backoff(
@@ -109,34 +113,41 @@ class Deliveries:
                 for rest in deliveries[index:]:
                     fields = {**rest.fields, "attempt": str(rest.attempt)}
                     await self._settle(
-                        rest, "release", self._queue.stream, "0", *flatten_fields(fields)
+                        _Holding(rest, consumer, stop_event),
+                        "release",
+                        self._queue.stream,
+                        "0",
+                        *flatten_fields(fields),
                     )
                 return
-            await self._handle(delivery, handler, consumer)
+            await self._handle(_Holding(delivery, consumer, stop_event), handler)
 
-    async def _handle(self, delivery: Delivery, handler: Handler, consumer: str) -> None:
+    async def _handle(self, held: _Holding, handler: Handler) -> None:
+        delivery = held.delivery
         try:
             message = decode_message(delivery)
         except (KeyError, ValueError) as error:
-            await self._dead_letter(delivery, delivery.times_delivered, "MalformedMessage", error)
+            await self._dead_letter(held, delivery.times_delivered, "MalformedMessage", error)
             return
         token = correlation_id_var.set(message.correlation_id or new_correlation_id())
         try:
             if message.attempt > self._queue.max_attempts:
                 reason = f"delivered {message.attempt - 1} times without acknowledgement"
-                await self._dead_letter(
-                    delivery, message.attempt - 1, "DeliveryLimitExceeded", reason
-                )
+                await self._dead_letter(held, message.attempt - 1, "DeliveryLimitExceeded", reason)
                 return
-            heartbeat = asyncio.create_task(self._keep_claimed(delivery.id, consumer))
+            # Kept up until the delivery is settled, which may wait for Redis to come back.
+            heartbeat = asyncio.create_task(self._keep_claimed(delivery.id, held.consumer))
             try:
                 await handler(message)
             except PermanentFailure as error:
-                await self._dead_letter(delivery, message.attempt, type(error).__name__, error)
+                await self._dead_letter(held, message.attempt, type(error).__name__, error)
             except Exception as error:  # any handler failure is retried, never fatal to the loop
-                await self._retry_or_dead_letter(delivery, message, error)
+                if is_transient(error):
+                    await self._retry_transient(held, message, error)
+                else:
+                    await self._retry_or_dead_letter(held, message, error)
             else:
-                if await self._settle(delivery, "ack", self._queue.stream, "0"):
+                if await self._settle(held, "ack", self._queue.stream, "0"):
                     QUEUE_MESSAGES.labels(stream=self._queue.stream, outcome="acked").inc()
                     log.info("queue.message.acked", extra=_log_fields(self._queue.stream, message))
             finally:
@@ -146,39 +157,61 @@ class Deliveries:
             correlation_id_var.reset(token)
 
     async def _retry_or_dead_letter(
-        self, delivery: Delivery, message: Message, error: Exception
+        self, held: _Holding, message: Message, error: Exception
     ) -> None:
         queue = self._queue
         if message.attempt >= queue.max_attempts:
-            await self._dead_letter(delivery, message.attempt, type(error).__name__, error)
+            await self._dead_letter(held, message.attempt, type(error).__name__, error)
             return
+        await self._schedule_retry(held, message, error, attempt=message.attempt + 1)
+
+    async def _retry_transient(self, held: _Holding, message: Message, error: Exception) -> None:
+        # Redis or the network was away: try again later as the same attempt, however often.
+        failures = int(held.delivery.fields.get("transient_failures", "0")) + 1
+        await self._schedule_retry(
+            held, message, error, attempt=message.attempt, transient_failures=failures
+        )
+
+    async def _schedule_retry(
+        self,
+        held: _Holding,
+        message: Message,
+        error: Exception,
+        *,
+        attempt: int,
+        transient_failures: int = 0,
+    ) -> None:
+        queue = self._queue
         delay = compute_backoff(
-            message.attempt,
+            transient_failures or message.attempt,
             base_seconds=queue.base_backoff_seconds,
             max_seconds=queue.max_backoff_seconds,
         )
         retry = {
-            **delivery.fields,
-            "attempt": str(message.attempt + 1),
+            **held.delivery.fields,
+            "attempt": str(attempt),
+            "transient_failures": str(transient_failures),
             "origin": message.original_id,
-            "retry_of": delivery.id,
+            "retry_of": message.id,
             "last_error": f"{type(error).__name__}: {error}"[:_MAX_ERROR_CHARS],
         }
         member = json.dumps(flatten_fields(retry))
-        if await self._settle(delivery, "retry", queue.retry_key, str(round(delay * 1000)), member):
+        if await self._settle(held, "retry", queue.retry_key, str(round(delay * 1000)), member):
             QUEUE_MESSAGES.labels(stream=queue.stream, outcome="retried").inc()
             log.warning(
                 "queue.message.retry_scheduled",
                 extra={
                     **_log_fields(queue.stream, message),
                     "error_type": type(error).__name__,
+                    "transient": bool(transient_failures),
                     "delay_seconds": round(delay, 3),
                 },
             )
 
     async def _dead_letter(
-        self, delivery: Delivery, attempts: int, error_type: str, error: object
+        self, held: _Holding, attempts: int, error_type: str, error: object
     ) -> None:
+        delivery = held.delivery
         dead = {
             "payload": delivery.fields.get("payload", ""),
             "attempts": str(attempts),
@@ -191,7 +224,7 @@ class Deliveries:
             "correlation_id": delivery.fields.get("correlation_id", ""),
         }
         queue = self._queue
-        if await self._settle(delivery, "dead", queue.dead_stream, "0", *flatten_fields(dead)):
+        if await self._settle(held, "dead", queue.dead_stream, "0", *flatten_fields(dead)):
             QUEUE_MESSAGES.labels(stream=queue.stream, outcome="dead_lettered").inc()
             log.error(
                 "queue.message.dead_lettered",
@@ -203,11 +236,30 @@ class Deliveries:
                 },
             )
 
-    async def _settle(self, delivery: Delivery, mode: str, target: str, *args: str) -> bool:
-        settled = await self._settle_script(
-            keys=[self._queue.stream, target], args=[self._queue.group, delivery.id, mode, *args]
-        )
-        return settled is not None
+    async def _settle(self, held: _Holding, mode: str, target: str, *args: str) -> bool:
+        """Settle the delivery; while Redis is away, keep it (and its claim) and try again, so
+        that it is not left to a reclaim that would count it as one more delivery."""
+        queue = self._queue
+        while True:
+            try:
+                settled = await self._settle_script(
+                    keys=[queue.stream, target],
+                    args=[queue.group, held.consumer, held.delivery.id, mode, *args],
+                )
+            except Exception as error:
+                if not is_transient(error) or held.stop_event.is_set():
+                    raise
+                log.warning(
+                    "queue.settle.waiting_for_redis",
+                    extra={
+                        "stream": queue.stream,
+                        "message_id": held.delivery.id,
+                        "error": f"{type(error).__name__}: {error}",
+                    },
+                )
+                await _wait(held.stop_event, _SETTLE_RETRY_SECONDS)
+            else:
+                return settled is not None
 
     async def _keep_claimed(self, entry_id: str, consumer: str) -> None:
         # A live consumer with a slow handler keeps its entry; only a dead one loses it.
@@ -221,6 +273,20 @@ class Deliveries:
                 )
             except (RedisError, OSError) as error:
                 log.warning("queue.heartbeat.failed", extra={"error_type": type(error).__name__})
+
+
+@dataclass(frozen=True, slots=True)
+class _Holding:
+    """A delivery in the hands of one consumer, which stops settling it once stopped."""
+
+    delivery: Delivery
+    consumer: str
+    stop_event: asyncio.Event
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
 
 
 def _log_fields(stream: str, message: Message) -> dict[str, object]:

@@ -1,4 +1,13 @@
-"""The work queue's errors: the handler's way to give up, and the problems callers may see."""
+"""The work queue's errors: the handler's way to give up, the problems callers may see, and which
+failures only mean that Redis or the network was away for a while."""
+
+from __future__ import annotations
+
+import errno
+import re
+import socket
+
+from redis import exceptions as redis_errors
 
 from trivium.problems import NotFound, ServiceUnavailable
 
@@ -15,3 +24,57 @@ class QueueFull(ServiceUnavailable):
 class DeadLetterNotFound(NotFound):
     slug = "dead-letter-not-found"
     title = "No such dead letter"
+
+
+# Redis away, starting or failing over: a lost or timed-out connection (BusyLoadingError, the
+# LOADING reply, is one), a replica that still refuses writes, a lease that lapsed meanwhile.
+_REDIS_AWAY = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.ReadOnlyError,
+    redis_errors.ClusterDownError,
+    redis_errors.TryAgainError,
+    redis_errors.LockError,
+)
+# The same replies as they read when a script's call met them, or from a client that does not
+# map them to classes.
+_AWAY_REPLY = re.compile(r"(?:^|[\s:-])(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b")
+# OS errors of a socket whose peer or route is gone; not those of files or of programming bugs.
+_NETWORK_ERRNOS = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.ETIMEDOUT,
+        errno.ENETDOWN,
+        errno.ENETUNREACH,
+        errno.ENETRESET,
+        errno.EHOSTDOWN,
+        errno.EHOSTUNREACH,
+    }
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when `error` (or an error that caused it) means Redis or the network was away."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BaseExceptionGroup):
+            return all(is_transient(inner) for inner in current.exceptions)
+        if _is_away(current):
+            return True
+        current = current.__cause__
+    return False
+
+
+def _is_away(error: BaseException) -> bool:
+    if isinstance(error, _REDIS_AWAY):
+        return True
+    if isinstance(error, redis_errors.ResponseError):
+        return _AWAY_REPLY.search(str(error)) is not None
+    if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
+        return True
+    return isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS

@@ -5,18 +5,23 @@ local cap = tonumber(ARGV[1])
 if cap > 0 and redis.call('XLEN', KEYS[1]) >= cap then return false end
 return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
 """
-# A zero XACK means another consumer (which reclaimed the entry) settled it first: do nothing.
+# ARGV: group, consumer, entry id, mode (ack | retry | dead | release), retry delay in ms, then the
+# retry's member or the fields of the entry to add. Only the consumer that holds the delivery
+# settles it: one that lost it to a reclaim (its claim lapsed while Redis was away) leaves it to
+# the new holder, which may have settled it already.
 SETTLE = """
-if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return false end
-redis.call('XDEL', KEYS[1], ARGV[2])
-if ARGV[3] == 'ack' then return ARGV[2] end
-if ARGV[3] == 'retry' then
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if #pending == 0 or pending[1][2] ~= ARGV[2] then return false end
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('XDEL', KEYS[1], ARGV[3])
+if ARGV[4] == 'ack' then return ARGV[3] end
+if ARGV[4] == 'retry' then
   local now = redis.call('TIME')
-  local due = now[1] * 1000 + math.floor(now[2] / 1000) + tonumber(ARGV[4])
-  redis.call('ZADD', KEYS[2], due, ARGV[5])
-  return ARGV[2]
+  local due = now[1] * 1000 + math.floor(now[2] / 1000) + tonumber(ARGV[5])
+  redis.call('ZADD', KEYS[2], due, ARGV[6])
+  return ARGV[3]
 end
-return redis.call('XADD', KEYS[2], '*', unpack(ARGV, 5))
+return redis.call('XADD', KEYS[2], '*', unpack(ARGV, 6))
 """
 # Server time, so that the clocks of the consumers' hosts do not matter.
 PROMOTE = """

@@ -46,6 +46,7 @@ from create_customer_process.domain.saga import CustomerFlow, SagaRun
 from create_customer_process.metrics import DUPLICATES, REQUESTS, STEP_SECONDS
 from trivium.correlation import current_correlation_id
 from trivium.problems import Problem
+from trivium.work_queue.errors import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -187,9 +188,11 @@ async def process_request(flow: CustomerFlow, request_id: str, *, attempt: int |
             return await _retry_later(flow, run, error, attempt=attempt)
         except (UpstreamRejected, CustomerRejected) as error:
             return await _refused(flow, run, error, attempt=attempt)
-        except Exception:
+        except Exception as error:
             if attempt is None:
                 raise  # a bug answers 500; the watchdog hands the request to a worker
+            if is_transient(error):
+                raise  # Redis was away: the queue delivers the request again, it is not parked
             log.exception("customer.internal_error", extra={"request_id": run.state.id})
             failure = InternalFailure("An internal error stopped the request; see the logs.")
             return await _park(flow, run, failure)

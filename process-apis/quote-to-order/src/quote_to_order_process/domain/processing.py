@@ -36,6 +36,7 @@ from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
 from quote_to_order_process.metrics import ORDERS
 from trivium.correlation import current_correlation_id
 from trivium.problems import Problem
+from trivium.work_queue.errors import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +137,11 @@ async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Proces
         return await _fail(flow, run.order, error, from_queue=from_queue, transient=True)
     except UpstreamRejected as error:
         return await _fail(flow, run.order, error, from_queue=from_queue, transient=False)
-    except Exception:
+    except Exception as error:
         if not from_queue:
             raise  # a bug answers 500; the order keeps its wake-up and a worker parks it
+        if is_transient(error):
+            raise  # Redis was away: the queue delivers the order again, it is not parked
         log.exception("order.internal_error", extra={"order_id": run.order.id})
         failure = InternalFailure("An internal error stopped the order; see the service's logs.")
         return await _fail(flow, run.order, failure, from_queue=True, transient=False)
