@@ -465,7 +465,7 @@ class TestParkedRecords:
         total = len(await parked(operator))
         response = await operator.get("/parked", params={"loop": "erpPoll"})
         total += response.json()["total"]
-        assert status["parked"] == {"total": total}
+        assert status["parked"] == total
 
     @pytest.mark.asyncio
     async def test_operator_role_required(self, world: World) -> None:

@@ -4,6 +4,7 @@ operators retry or discard it through the API."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +16,8 @@ from trivium.testing.stack import service_client
 
 World = Any  # conftest.World
 
-POISON_NUMBERS = ("'; DROP--", "9" * 20)
+# ERP numbers are unique in the org: each test run makes its own (within the field's 20).
+POISON_NUMBERS = ("'; DROP--{}", "9{:0>13}999999")
 
 
 @pytest_asyncio.fixture
@@ -25,6 +27,10 @@ async def operator(sync_service: Any) -> AsyncIterator[httpx.AsyncClient]:
         sync_service.url, audience="customer-sync", roles=["operator"]
     ) as client:
         yield client
+
+
+def unique_digits() -> str:
+    return str(secrets.randbelow(10**10)).zfill(10)
 
 
 async def parked_item(operator: httpx.AsyncClient, account_id: str) -> dict[str, Any] | None:
@@ -43,7 +49,8 @@ async def test_a_poison_account_is_parked_and_the_edits_after_it_still_apply(
 ) -> None:
     good_account, customer = await world.linked_account()
     bad_account = await world.insert(
-        "Account", {"Name": "Dirty Data Ltd", "ERP_Customer_Number__c": number}
+        "Account",
+        {"Name": "Dirty Data Ltd", "ERP_Customer_Number__c": number.format(unique_digits())},
     )
     await world.update("Account", bad_account, {"Phone": "+49 30 1"})
     await world.update("Account", good_account, {"Phone": "+49 30 2"})
@@ -105,7 +112,7 @@ async def test_an_operators_retry_runs_on_the_leader(
     world: World, operator: httpx.AsyncClient
 ) -> None:
     bad_account = await world.insert(
-        "Account", {"Name": "Retry Me GmbH", "ERP_Customer_Number__c": "7" * 20}
+        "Account", {"Name": "Retry Me GmbH", "ERP_Customer_Number__c": "7" + unique_digits()}
     )
     await world.update("Account", bad_account, {"Phone": "+49 89 1"})
 

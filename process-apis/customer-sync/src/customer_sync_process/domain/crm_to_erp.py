@@ -26,7 +26,11 @@ from datetime import datetime
 from typing import Any
 
 from customer_sync_process.adapters.ports import AccountChange, CrmAccountProfile, WriteBatch
-from customer_sync_process.domain.errors import PositionUnavailable, RecordConflict
+from customer_sync_process.domain.errors import (
+    CustomerOfAnotherAccount,
+    PositionUnavailable,
+    UnknownErpCustomer,
+)
 from customer_sync_process.domain.failures import Failure
 from customer_sync_process.domain.flow import MARKER_DAYS, SyncFlow, subset
 from customer_sync_process.domain.models import ParkedRead
@@ -246,11 +250,11 @@ async def _reconcile_customer(
 ) -> bool:
     profile = await flow.erp.get_profile(customer)
     if profile is None:
-        raise RecordConflict(
+        raise UnknownErpCustomer(
             f"Account {account_id} names ERP customer {customer!r}, which the ERP does not have."
         )
     if profile.external_id and profile.external_id[:15] != account_id[:15]:
-        raise RecordConflict(
+        raise CustomerOfAnotherAccount(
             f"Account {account_id} names ERP customer {customer}, which belongs to account "
             f"{profile.external_id}."
         )

@@ -62,12 +62,25 @@ class LeaseLost(Exception):
 
 
 class RecordConflict(Problem):
-    """A record that cannot be applied as it stands (e.g. it names an ERP customer that belongs
-    to another account): parked until someone sets it right."""
+    """A record that cannot be applied as it stands: parked until someone sets it right."""
 
     slug = "record-conflict"
     title = "The record conflicts with what the other system holds"
     status = 409
+
+
+class UnknownErpCustomer(RecordConflict):
+    """An account names an ERP customer number the ERP does not have."""
+
+    slug = "unknown-erp-customer"
+    title = "The account names an ERP customer the ERP does not have"
+
+
+class CustomerOfAnotherAccount(RecordConflict):
+    """An account names an ERP customer that is linked to another account."""
+
+    slug = "customer-of-another-account"
+    title = "The account names an ERP customer linked to another account"
 
 
 class ParkedNotFound(Problem):

@@ -62,7 +62,7 @@ def classify(error: BaseException) -> Failure:
         return Failure(
             FailureKind.TRANSIENT if transient else FailureKind.PERMANENT,
             str(reason),
-            error.detail or error.title,
+            _with_field_errors(error),
             status if isinstance(status, int) else None,
         )
     if isinstance(error, ValidationError):
@@ -72,6 +72,14 @@ def classify(error: BaseException) -> Failure:
         "unmappable-value" if isinstance(error, ValueError) else "invalid-record",
         _first_line(error) or type(error).__name__,
     )
+
+
+def _with_field_errors(problem: Problem) -> str:
+    """The problem's detail, followed by the fields the System API named and what is wrong
+    with each (`/phone: too long`)."""
+    detail = problem.detail or problem.title
+    named = "; ".join(f"{e.pointer}: {e.detail}" for e in problem.errors or ())
+    return f"{detail} ({named})" if named else detail
 
 
 def _first_line(error: BaseException) -> str:

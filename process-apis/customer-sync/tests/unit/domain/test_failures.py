@@ -9,13 +9,14 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from customer_sync_process.domain.errors import (
     CrmRejected,
     CrmUnavailable,
+    CustomerOfAnotherAccount,
     ErpRejected,
     ErpUnavailable,
     LeaseLost,
     PositionUnavailable,
-    RecordConflict,
 )
 from customer_sync_process.domain.failures import FailureKind, classify, is_record_failure
+from trivium.problems import FieldError
 
 
 class _Amount(BaseModel):
@@ -61,12 +62,23 @@ class TestClassify:
         assert (failure.kind, failure.reason) == (FailureKind.PERMANENT, "crm-rejected")
 
     def test_a_record_naming_another_accounts_customer_is_permanent(self) -> None:
-        failure = classify(RecordConflict("customer 1000001 belongs to another account"))
+        failure = classify(CustomerOfAnotherAccount("customer 1000001 belongs to 001..."))
 
         assert (failure.kind, failure.reason, failure.status) == (
             FailureKind.PERMANENT,
-            "record-conflict",
+            "customer-of-another-account",
             None,
+        )
+
+    def test_the_fields_a_system_api_refused_are_named_in_the_detail(self) -> None:
+        error = ErpRejected(
+            "ERP customer update: One or more fields are invalid",
+            upstreamStatus=422,
+            errors=[FieldError(pointer="/phone", detail="at most 30 characters")],
+        )
+
+        assert classify(error).detail == (
+            "ERP customer update: One or more fields are invalid (/phone: at most 30 characters)"
         )
 
     def test_values_that_cannot_be_mapped_are_permanent(self) -> None:

@@ -61,7 +61,7 @@ class TestChangeEvents:
         assert parked is not None
         assert (parked.loop, parked.record_type, parked.attempts) == ("cdc", "account", 1)
         assert parked.error.kind == "permanent"
-        assert parked.error.reason == "record-conflict"
+        assert parked.error.reason == "unknown-erp-customer"
         assert "'; DROP--" in parked.error.detail
         assert parked.fields == ["phone"]
         assert parked.event["replayId"] == bad.replay_id
@@ -139,7 +139,7 @@ class TestChangeEvents:
         await process_change(setup.flow, setup.fence, event, system_id=ORG)
 
         [parked] = await list_parked(setup.flow)
-        assert parked.error.reason == "record-conflict"
+        assert parked.error.reason == "customer-of-another-account"
         assert ACCOUNT in parked.error.detail
         assert setup.erp.customers[CUSTOMER].phone == "+49 1"
 
