@@ -64,11 +64,13 @@ contracts: $(SYNCED)
 	$(PY) -m pytest -m contract $(PYTEST_ARGS)
 
 # The long fault scenarios (CI runs short ones inside `make test`): 500 orders, 50 worker kills,
-# more generated requests per operation. TRIVIUM_CHAOS_SEED=<n> replays a run's dice.
+# two Redis restarts under 100 orders, 1,000 account edits through a dirty org, more generated
+# requests per operation. TRIVIUM_CHAOS_SEED=<n> replays a run's dice.
 chaos: $(SYNCED)
 	TRIVIUM_CHAOS_ORDERS=$${TRIVIUM_CHAOS_ORDERS:-500} TRIVIUM_CHAOS_KILLS=$${TRIVIUM_CHAOS_KILLS:-50} \
-	  TRIVIUM_FUZZ_EXAMPLES=$${TRIVIUM_FUZZ_EXAMPLES:-50} \
+	  TRIVIUM_CHAOS_EDITS=$${TRIVIUM_CHAOS_EDITS:-1000} TRIVIUM_FUZZ_EXAMPLES=$${TRIVIUM_FUZZ_EXAMPLES:-50} \
 	  $(PY) -m pytest tests/test_faults.py tests/test_hostile_input.py::TestGeneratedRequests \
+	  process-apis/customer-sync/tests/integration/test_dirty_org.py::TestDirtyOrg \
 	  --timeout=3600 $(PYTEST_ARGS)
 
 bench: $(SYNCED)

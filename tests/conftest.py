@@ -32,6 +32,7 @@ import pytest_asyncio
 
 from trivium.redis_discovery import free_port
 from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.scoreboard import CHAOS_SEED
 from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import (
     ADMIN_TOKEN,
@@ -50,7 +51,6 @@ GATEWAY_ISSUER = "gateway"
 # Generous: on a loaded CI machine a service's imports alone can take many seconds.
 START_SECONDS = 90.0
 # The dice of the fault scenarios; printed with the summary, so a run can be replayed.
-CHAOS_SEED = int(os.environ.get("TRIVIUM_CHAOS_SEED", str(random.SystemRandom().randrange(10**6))))
 # Short waits, so that retries, reclaims and the watchdog happen within a test.
 FAST_ORDERS = {
     "QUOTE_TO_ORDER_RETRY_DELAYS_SECONDS": "[0.3, 0.6, 1.0, 2.0]",
@@ -200,68 +200,10 @@ def matches(spec: ServiceSpec, wanted: Mapping[str, Any]) -> bool:
     return True
 
 
-# The suite's tallies, printed at the end of the run.
-
-
-@dataclass
-class ScenarioTally:
-    scenario: str
-    submitted: int = 0
-    completed: int = 0
-    dead_lettered: int = 0
-    duplicated: int = 0
-    lost: int = 0
-
-
-@dataclass
-class Scoreboard:
-    scenarios: list[ScenarioTally] = field(default_factory=list)
-    fuzz: dict[str, tuple[int, int]] = field(default_factory=dict)
-
-    def scenario(self, name: str) -> ScenarioTally:
-        tally = ScenarioTally(name)
-        self.scenarios.append(tally)
-        return tally
-
-    def record_fuzz(self, service: str, *, cases: int, failures: int) -> None:
-        self.fuzz[service] = (cases, failures)
-
-
-SCOREBOARD = pytest.StashKey[Scoreboard]()
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "services(**fields): run a `service` test for the matching registry entries"
     )
-    config.stash[SCOREBOARD] = Scoreboard()
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    board = config.stash.get(SCOREBOARD, None)
-    if board is None or not (board.scenarios or board.fuzz):
-        return
-    write = terminalreporter.write_line
-    terminalreporter.section("reliability summary")
-    if board.scenarios:
-        header = ("scenario", "submitted", "completed", "dead-lettered", "duplicated", "lost")
-        width = max(len(header[0]), *(len(t.scenario) for t in board.scenarios))
-        write(f"{header[0]:<{width}}  " + "  ".join(f"{h:>13}" for h in header[1:]))
-        for t in board.scenarios:
-            numbers = (t.submitted, t.completed, t.dead_lettered, t.duplicated, t.lost)
-            write(f"{t.scenario:<{width}}  " + "  ".join(f"{n:>13}" for n in numbers))
-    if board.fuzz:
-        write("")
-        width = max(len("service"), *(len(name) for name in board.fuzz))
-        write(f"{'service':<{width}}  {'schemathesis cases':>18}  {'failures':>8}")
-        for name, (cases, failures) in board.fuzz.items():
-            write(f"{name:<{width}}  {cases:>18}  {failures:>8}")
-    write(f"chaos seed {CHAOS_SEED} (TRIVIUM_CHAOS_SEED replays it)")
-
-
-@pytest.fixture
-def scoreboard(request: pytest.FixtureRequest) -> Scoreboard:
-    return request.config.stash[SCOREBOARD]
 
 
 # The running suite.

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import statistics
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,6 +25,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from trivium.testing.scoreboard import Scoreboard
 from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
 from trivium.testing.stack import service_client
 
@@ -30,7 +33,8 @@ from trivium.testing.stack import service_client
 World = Any
 
 GOOD_ACCOUNTS = 20
-EDITS_PER_ACCOUNT = 10
+# 200 good edits in `make test`; `make chaos` sets TRIVIUM_CHAOS_EDITS for the long version.
+EDITS_PER_ACCOUNT = max(1, int(os.environ.get("TRIVIUM_CHAOS_EDITS", "200")) // GOOD_ACCOUNTS)
 # Generous: the figures are reported; this bound only catches an edit that never arrives.
 PROPAGATION_BOUND_SECONDS = 10.0
 EDIT_DEADLINE_SECONDS = 60.0
@@ -322,10 +326,39 @@ async def make_dirty_data(world: World) -> DirtyData:
     return data
 
 
+async def record(
+    scoreboard: Scoreboard,
+    world: World,
+    edits: list[Edit],
+    data: DirtyData,
+    items: dict[str, dict[str, Any]],
+) -> None:
+    """The run's row in the reliability table: every good edit and record applied once, every
+    bad record parked, nothing dead-lettered (this flow parks), duplicated or lost."""
+    # The latest 1,000 audit entries: every write of the short run, the last of the long one.
+    written = Counter(
+        (entry["entityId"], key, value)
+        for entry in await world.audit(limit=1_000)
+        if entry["target"] == "erp"
+        for key, value in entry["after"].items()
+    )
+    applied = [edit for edit in edits if edit.propagation is not None]
+    good_records = 0
+    for customer, values in data.erp_expected.items():
+        profile = await world.erp_profile(customer)
+        good_records += int({key: profile[key] for key in values} == values)
+    tally = scoreboard.scenario("dirty org")
+    tally.submitted = len(edits) + len(data.erp_expected) + len(data.parked)
+    tally.completed = len(applied) + good_records
+    tally.parked = sum(account_item(account_id) in items for account_id in data.parked)
+    tally.duplicated = sum(written[(e.customer, e.key, e.value)] > 1 for e in applied)
+    tally.lost = tally.submitted - tally.completed - tally.parked
+
+
 class TestDirtyOrg:
     @pytest.mark.asyncio
     async def test_bad_records_are_parked_while_good_edits_flow(
-        self, world: World, operator: httpx.AsyncClient
+        self, world: World, operator: httpx.AsyncClient, scoreboard: Scoreboard
     ) -> None:
         accounts = await linked_accounts(world, GOOD_ACCOUNTS, label="good")
         started = time.monotonic()
@@ -363,6 +396,7 @@ class TestDirtyOrg:
             assert {key: profile[key] for key in values} == values, customer
 
         items = await parked(operator)
+        await record(scoreboard, world, edits, data, items)
         for account_id, what in data.parked.items():
             item = items.get(account_item(account_id))
             assert item is not None, f"{what}: not parked ({account_id})"
@@ -390,6 +424,8 @@ class TestDirtyOrg:
         assert status["loops"]["cdc"]["lag"]["events"] == 0, status["loops"]["cdc"]
         assert status["loops"]["cdc"]["state"] != "stalled"
         assert status["loops"]["cdc"]["parked"] == len(items)
+        [row] = [t for t in scoreboard.scenarios if t.scenario == "dirty org"]
+        assert (row.dead_lettered, row.duplicated, row.lost) == (0, 0, 0), row
 
 
 class TestParkedRecords:

@@ -19,6 +19,11 @@ from trivium.redis_discovery import (
     start_fake_redis_server,
     start_redis_server,
 )
+from trivium.testing.scoreboard import (  # noqa: F401 (the hooks and fixture of the table)
+    pytest_configure,
+    pytest_terminal_summary,
+    scoreboard,
+)
 from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import SystemStack, start_system_stack
 

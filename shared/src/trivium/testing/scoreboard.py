@@ -1,0 +1,79 @@
+"""The reliability table printed at the end of a test run: per fault scenario, what was
+submitted and how each item ended (completed exactly once, parked or dead-lettered with its
+reason, duplicated, lost), and the generated-request fuzzing per service.
+
+Any suite records a row through the `scoreboard` fixture; duplicated and lost must stay zero.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+# The dice of the fault scenarios: TRIVIUM_CHAOS_SEED replays a run's.
+CHAOS_SEED = int(os.environ.get("TRIVIUM_CHAOS_SEED", str(random.SystemRandom().randrange(10**6))))
+
+
+@dataclass
+class ScenarioTally:
+    scenario: str
+    submitted: int = 0
+    completed: int = 0
+    parked: int = 0
+    dead_lettered: int = 0
+    duplicated: int = 0
+    lost: int = 0
+
+
+@dataclass
+class Scoreboard:
+    scenarios: list[ScenarioTally] = field(default_factory=list)
+    fuzz: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def scenario(self, name: str) -> ScenarioTally:
+        tally = ScenarioTally(name)
+        self.scenarios.append(tally)
+        return tally
+
+    def record_fuzz(self, service: str, *, cases: int, failures: int) -> None:
+        self.fuzz[service] = (cases, failures)
+
+
+SCOREBOARD = pytest.StashKey[Scoreboard]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SCOREBOARD] = Scoreboard()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    board = config.stash.get(SCOREBOARD, None)
+    if board is None or not (board.scenarios or board.fuzz):
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("reliability summary")
+    if board.scenarios:
+        header = (
+            "scenario", "submitted", "completed", "parked", "dead-lettered", "duplicated", "lost",
+        )  # fmt: skip
+        width = max(len(header[0]), *(len(t.scenario) for t in board.scenarios))
+        write(f"{header[0]:<{width}}  " + "  ".join(f"{h:>13}" for h in header[1:]))
+        for t in board.scenarios:
+            numbers = (t.submitted, t.completed, t.parked, t.dead_lettered, t.duplicated, t.lost)
+            write(f"{t.scenario:<{width}}  " + "  ".join(f"{n:>13}" for n in numbers))
+    if board.fuzz:
+        write("")
+        width = max(len("service"), *(len(name) for name in board.fuzz))
+        write(f"{'service':<{width}}  {'schemathesis cases':>18}  {'failures':>8}")
+        for name, (cases, failures) in board.fuzz.items():
+            write(f"{name:<{width}}  {cases:>18}  {failures:>8}")
+    write(f"chaos seed {CHAOS_SEED} (TRIVIUM_CHAOS_SEED replays it)")
+
+
+@pytest.fixture
+def scoreboard(request: pytest.FixtureRequest) -> Scoreboard:
+    return request.config.stash[SCOREBOARD]
