@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
 from trivium.app import create_service_app
-from trivium.health import add_readiness_check
+from trivium.health import add_degradation_check, add_readiness_check
 from trivium.problems import Conflict, FieldError, NotFound, ServiceUnavailable
 from trivium.settings import ServiceSettings
 
@@ -217,6 +217,34 @@ class TestReadiness:
             response = await client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"] == {"redis": "down: ConnectionError", "erp": "up"}
+
+    @pytest.mark.asyncio
+    async def test_a_ready_service_working_below_par_says_degraded_with_the_reason(
+        self,
+    ) -> None:
+        app = build_app()
+        reasons = ["cdc lags 300 s behind", None]
+
+        async def fine() -> None:
+            return None
+
+        async def lagging() -> str | None:
+            return reasons.pop(0)
+
+        add_readiness_check(app, "redis", fine)
+        add_degradation_check(app, "sync", lagging)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            degraded = await client.get("/readyz")
+            recovered = await client.get("/readyz")
+        assert degraded.status_code == 200
+        assert degraded.json() == {
+            "status": "degraded",
+            "checks": {"redis": "up"},
+            "degraded": {"sync": "cdc lags 300 s behind"},
+        }
+        assert recovered.json() == {"status": "ready", "checks": {"redis": "up"}}
 
 
 class TestMetrics:
