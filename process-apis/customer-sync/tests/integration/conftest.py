@@ -112,6 +112,15 @@ async def sync(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest_asyncio.fixture
+async def operator(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient]:
+    """This service, called with a service token that carries the operator role."""
+    async with service_client(
+        sync_service.url, audience="customer-sync", roles=["operator"]
+    ) as client:
+        yield client
+
+
 class World:
     """Arranges data in the emulators and reads back what the systems and this service hold."""
 

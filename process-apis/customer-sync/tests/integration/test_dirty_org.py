@@ -16,18 +16,15 @@ import secrets
 import statistics
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from trivium.testing.scoreboard import Scoreboard
 from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium.testing.stack import service_client
 
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
 World = Any
@@ -48,15 +45,6 @@ TEXTS = (
     "Cafe\u0301 Noe\u0308l",
     "A" * 39 + "🚀 GmbH",
 )
-
-
-@pytest_asyncio.fixture
-async def operator(sync_service: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a service token carrying the operator role."""
-    async with service_client(
-        sync_service.url, audience="customer-sync", roles=["operator"]
-    ) as client:
-        yield client
 
 
 def new_phone() -> str:

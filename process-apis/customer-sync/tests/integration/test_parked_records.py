@@ -5,28 +5,15 @@ operators retry or discard it through the API."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
-
-from trivium.testing.stack import service_client
 
 World = Any  # conftest.World
 
 # ERP numbers are unique in the org: each test run makes its own (within the field's 20).
 POISON_NUMBERS = ("'; DROP--{}", "9{:0>13}999999")
-
-
-@pytest_asyncio.fixture
-async def operator(sync_service: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a service token that carries the operator role."""
-    async with service_client(
-        sync_service.url, audience="customer-sync", roles=["operator"]
-    ) as client:
-        yield client
 
 
 def unique_digits() -> str:
