@@ -101,7 +101,7 @@ async def open_runtime(
         batch_size=1,
     )
     flow = OrderFlow(
-        crm=SalesforceSystemCrm(crm_http),
+        crm=SalesforceSystemCrm(crm_http, system_ttl_seconds=settings.crm_system_ttl_seconds),
         erp=ErpSystemErp(erp_http),
         store=RedisOrderStore(
             redis_client, retention=timedelta(days=settings.order_retention_days)
@@ -125,7 +125,8 @@ async def open_runtime(
             flow=flow,
             work_queue=work_queue,
             idempotency=idempotency,
-            # Only Redis: with a System API down, orders are still taken (202) and finished later.
+            # Only Redis: with a System API down, orders are still taken (202) and finished
+            # later, once the CRM's org is known (a POST answers 503 while it cannot be read).
             readiness={"redis": redis_check(redis_client)},
         )
     finally:

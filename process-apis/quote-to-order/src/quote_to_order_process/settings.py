@@ -18,6 +18,12 @@ class QuoteToOrderSettings(ServiceSettings):
     service_name: str = "quote-to-order"
     salesforce_system_url: str = "http://127.0.0.1:8301"
     erp_system_url: str = "http://127.0.0.1:8302"
+    crm_system_ttl_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long the CRM system's id (its org, read from the Salesforce System "
+        "API) is taken as known; a replaced org's records are claimed apart after this long.",
+    )
     price_tolerance_percent: Decimal = Field(
         default=Decimal("1.0"),
         ge=0,

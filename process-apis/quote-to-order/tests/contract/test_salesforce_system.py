@@ -1,4 +1,5 @@
-"""What quote-to-order relies on from the Salesforce System API: quotes, accounts and orders."""
+"""What quote-to-order relies on from the Salesforce System API: the CRM system, quotes, accounts
+and orders."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pact import Pact, match
 
 from quote_to_order_process.adapters.ports import CrmOrderDraft, CrmOrderItemDraft
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
-from quote_to_order_process.domain.errors import AccountNotFound, QuoteNotFound
+from quote_to_order_process.domain.errors import AccountNotFound, CrmUnavailable, QuoteNotFound
 from trivium.testing.pact_matchers import (
     bearer_token,
     decimal_string,
@@ -26,6 +27,7 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 CrmAt = Callable[[object], AbstractAsyncContextManager[SalesforceSystemCrm]]
 
+ORG_ID = "00D000000000001EAA"
 QUOTE_ID = "0Q0000000000001AAA"
 ACCOUNT_ID = "001000000000001AAA"
 OPPORTUNITY_ID = "006000000000001AAA"
@@ -45,6 +47,39 @@ def account_body() -> dict[str, Any]:
         "accountNumber": match.str(ACCOUNT_NUMBER),
         "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER),
     }
+
+
+class TestGetSystem:
+    async def test_the_org_the_crm_is(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
+        (
+            salesforce_pact.upon_receiving("a request for the CRM system")
+            .given("the CRM is signed in to an org", systemId=ORG_ID)
+            .with_request("GET", "/system")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body({"systemId": sf_id(ORG_ID)}, content_type="application/json")
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                system_id = await crm.get_system_id()
+
+        assert system_id == ORG_ID
+
+    async def test_a_crm_that_cannot_be_signed_in_to_is_unavailable(
+        self, salesforce_pact: Pact, crm_at: CrmAt
+    ) -> None:
+        (
+            salesforce_pact.upon_receiving("a request for the CRM system while it is unavailable")
+            .given("the CRM cannot be signed in to")
+            .with_request("GET", "/system")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(503)
+            .with_body(problem("crm-unavailable", 503), content_type="application/problem+json")
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                with pytest.raises(CrmUnavailable):
+                    await crm.get_system_id()
 
 
 class TestGetQuote:

@@ -4,6 +4,18 @@ the System APIs' contracts change."""
 
 from typing import Any
 
+SYSTEM: dict[str, Any] = {
+    "status": 200,
+    "headers": {"content-type": "application/json"},
+    "json": {"systemId": "00D7Q000004hZ2mUAE", "kind": "salesforce"},
+}
+
+SYSTEM_UNNAMED: dict[str, Any] = {
+    "status": 200,
+    "headers": {"content-type": "application/json"},
+    "json": {"systemId": None, "kind": "salesforce"},
+}
+
 QUOTE: dict[str, Any] = {
     "status": 200,
     "headers": {"content-type": "application/json"},

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio
 import redis.exceptions
 
-from quote_to_order_process.adapters.fake import FakeCrm, FakeErp, FakeSalesOrder
+from quote_to_order_process.adapters.fake import FAKE_ORG_ID, FakeCrm, FakeErp, FakeSalesOrder
 from quote_to_order_process.adapters.ports import ErpOrderDraft
 from quote_to_order_process.domain.errors import (
     AccountNotLinked,
@@ -298,6 +298,79 @@ class TestSubmitOrder:
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.status, order.dead_lettered) == (OrderStatus.IN_ERP, False)
         assert await wake_up(redis_client, order.id) == clock().timestamp() * 1000
+
+
+NEW_ORG = "00D000000000002EAA"
+
+
+class TestCrmSystems:
+    """Record ids are unique within one CRM system (org) only: a replaced org, with a fresh ERP
+    as a fresh stack has, hands the same quote ids and account ids out again."""
+
+    @pytest.mark.asyncio
+    async def test_the_order_records_the_crm_system_it_was_taken_in(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm
+    ) -> None:
+        processed = await submit_order(
+            flow, OrderCreate(quote_id=scenario.quote()), respond_async=True
+        )
+        assert processed.order is not None
+        assert (await saved(flow, processed.order.id)).crm_system_id == FAKE_ORG_ID
+
+    @pytest.mark.asyncio
+    async def test_a_quote_id_of_a_replaced_org_is_ordered_again_once(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp
+    ) -> None:
+        quote_id = scenario.quote()
+        first = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
+        assert first.outcome is Outcome.COMPLETED
+        crm.system_id, erp.orders = NEW_ORG, {}
+
+        second = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
+
+        assert second.outcome is Outcome.COMPLETED
+        assert second.order is not None
+        assert second.order.crm_system_id == NEW_ORG
+        with pytest.raises(QuoteAlreadyOrdered) as raised:
+            await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
+        assert raised.value.extensions["existingOrderId"] == second.order.id
+
+    @pytest.mark.asyncio
+    async def test_a_purchase_order_number_of_a_replaced_org_is_ordered_again_once(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp, make_direct_order: Any
+    ) -> None:
+        first = await submit_order(flow, make_direct_order(), respond_async=False)
+        assert first.outcome is Outcome.COMPLETED
+        crm.system_id, erp.orders = NEW_ORG, {}
+
+        second = await submit_order(flow, make_direct_order(), respond_async=False)
+        again = await submit_order(flow, make_direct_order(), respond_async=False)
+
+        assert second.outcome is Outcome.COMPLETED
+        assert again.rejection is not None
+        assert again.rejection.slug == "duplicate-purchase-order"
+        assert again.rejection.extensions["existingOrderId"] == second.order.id  # type: ignore[union-attr]
+
+    @pytest.mark.asyncio
+    async def test_an_org_that_did_not_name_itself_claims_as_one(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm
+    ) -> None:
+        crm.system_id = None
+        quote_id = scenario.quote()
+        first = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=True)
+        with pytest.raises(QuoteAlreadyOrdered) as raised:
+            await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=True)
+        assert raised.value.extensions["existingOrderId"] == first.order.id  # type: ignore[union-attr]
+
+    @pytest.mark.asyncio
+    async def test_a_crm_that_cannot_say_which_org_it_is_takes_no_order(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm
+    ) -> None:
+        crm.fail_next("get_system_id", CrmUnavailable("CRM system read: no answer"))
+        with pytest.raises(CrmUnavailable):
+            await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        listed, _ = await flow.store.list_orders(account_id=None, status=None, limit=10, after=None)
+        assert listed == []
 
 
 class TestProcessOrder:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis.asyncio
+from redis.crc import key_slot
 
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.domain.models import (
@@ -19,14 +20,23 @@ from quote_to_order_process.domain.models import (
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
 
+ORG = "00D000000000001EAA"
+NEW_ORG = "00D000000000002EAA"
+
+
 def order(
-    *, quote_id: str | None = "0Q0A", account_id: str | None = None, at: datetime = NOW
+    *,
+    quote_id: str | None = "0Q0A",
+    account_id: str | None = None,
+    at: datetime = NOW,
+    system: str | None = ORG,
 ) -> OrderState:
     return OrderState(
         id=new_order_id(round(at.timestamp() * 1000)),
         source=OrderSource.QUOTE if quote_id else OrderSource.DIRECT,
         created_at=at,
         updated_at=at,
+        crm_system_id=system,
         quote_id=quote_id,
         account_id=account_id,
         purchase_order_number=None if quote_id else "PO-1",
@@ -64,6 +74,46 @@ class TestCreate:
         assert await store.create(second, wake_at=NOW) is None
         assert await store.create(order(), wake_at=NOW) == second.id
 
+    @pytest.mark.asyncio
+    async def test_the_same_quote_id_of_another_crm_system_is_another_quote(
+        self, store: RedisOrderStore
+    ) -> None:
+        first = order(system=ORG)
+        assert await store.create(first, wake_at=NOW) is None
+        assert await store.create(order(system=NEW_ORG), wake_at=NOW) is None
+        assert await store.create(order(system=ORG), wake_at=NOW) == first.id
+
+    @pytest.mark.asyncio
+    async def test_a_crm_system_that_did_not_name_itself_claims_as_one_system(
+        self, store: RedisOrderStore
+    ) -> None:
+        first = order(system=None)
+        assert await store.create(first, wake_at=NOW) is None
+        assert await store.create(order(system=None), wake_at=NOW) == first.id
+        assert await store.create(order(system=ORG), wake_at=NOW) is None
+
+
+class TestClaimKeys:
+    def test_a_quote_is_claimed_in_its_crm_system(self, store: RedisOrderStore) -> None:
+        assert store.quote_key(order(system=ORG)) == f"{{t}}:ref:quote:{ORG}:0Q0A"
+
+    def test_a_purchase_order_is_claimed_in_its_crm_system_per_account(
+        self, store: RedisOrderStore
+    ) -> None:
+        direct = order(quote_id=None, account_id="001A", system=NEW_ORG)
+        assert store.purchase_order_key(direct) == f"{{t}}:ref:po:{NEW_ORG}:001A:PO-1"
+
+    def test_an_unnamed_crm_system_is_a_dash(self, store: RedisOrderStore) -> None:
+        assert store.quote_key(order(system=None)) == "{t}:ref:quote:-:0Q0A"
+
+    def test_claims_share_the_hash_slot_of_the_order(self, store: RedisOrderStore) -> None:
+        # The scripts touch the order and its claims together: one Redis Cluster slot.
+        claimed = order(system=ORG)
+        direct = order(quote_id=None, account_id="001A")
+        keys = [store.order_key(claimed.id), store.quote_key(claimed)]
+        keys.append(store.purchase_order_key(direct))
+        assert len({key_slot(key.encode()) for key in keys}) == 1
+
 
 class TestClaimReference:
     @pytest.mark.asyncio
@@ -74,6 +124,16 @@ class TestClaimReference:
         assert await store.claim_reference(first) is None  # its own claim, again
         assert await store.claim_reference(order(quote_id=None, account_id="001A")) == first.id
         assert await store.claim_reference(order(quote_id=None, account_id="001B")) is None
+
+    @pytest.mark.asyncio
+    async def test_a_purchase_order_is_claimed_per_crm_system(self, store: RedisOrderStore) -> None:
+        first = order(quote_id=None, account_id="001A", system=ORG)
+        await store.create(first, wake_at=NOW)
+        assert await store.claim_reference(first) is None
+        again = order(quote_id=None, account_id="001A", system=NEW_ORG)
+        assert await store.claim_reference(again) is None
+        same = order(quote_id=None, account_id="001A", system=ORG)
+        assert await store.claim_reference(same) == first.id
 
 
 class TestWakeUps:

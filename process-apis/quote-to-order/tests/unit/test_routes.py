@@ -14,7 +14,7 @@ import redis.asyncio
 
 from quote_to_order_process.adapters.fake import FakeCrm, FakeErp
 from quote_to_order_process.consumers import OrderWorker
-from quote_to_order_process.domain.errors import ErpUnavailable
+from quote_to_order_process.domain.errors import CrmUnavailable, ErpUnavailable
 from quote_to_order_process.domain.models import ProgressStatus
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.main import create_app
@@ -132,6 +132,20 @@ class TestCreateOrder:
         assert (body["status"], body["attempts"]) == ("accepted", 1)
         assert body["lastError"]["type"] == PROBLEMS + "erp-unavailable"
         assert body["nextAttemptAt"] is not None
+
+    @pytest.mark.asyncio
+    async def test_a_crm_that_cannot_say_which_org_it_is_answers_503(
+        self, client: httpx.AsyncClient, scenario: Any, crm: FakeCrm
+    ) -> None:
+        unavailable = CrmUnavailable("CRM system read: down", headers={"Retry-After": "30"})
+        crm.fail_next("get_system_id", unavailable)
+        response = await post_order(client, DIRECT)
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["retry-after"] == "30"
+        assert response.json()["type"] == PROBLEMS + "crm-unavailable"
+        retried = await post_order(client, DIRECT)  # the same key: a 503 is not replayed
+        assert retried.status_code == 201
 
     @pytest.mark.asyncio
     async def test_the_idempotency_key_is_required(

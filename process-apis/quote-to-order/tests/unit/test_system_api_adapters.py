@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -76,6 +77,33 @@ async def erp() -> AsyncIterator[ErpSystemErp]:
     await http.aclose()
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest_asyncio.fixture
+async def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest_asyncio.fixture
+async def cached_crm(clock: FakeClock) -> AsyncIterator[SalesforceSystemCrm]:
+    """The CRM adapter on a clock of the test's, the system id taken as known for 60 s."""
+    http = create_http_client(
+        backend="sf-system-unit-cached",
+        base_url=SF,
+        transport="httpcore",
+        max_retries=0,
+        service_token=lambda: "sf-token",
+    )
+    yield SalesforceSystemCrm(http, system_ttl_seconds=60, clock=clock)
+    await http.aclose()
+
+
 def crm_draft() -> CrmOrderDraft:
     return CrmOrderDraft(
         account_id="001000000000002AAA",
@@ -84,6 +112,94 @@ def crm_draft() -> CrmOrderDraft:
         items=[CrmOrderItemDraft(sku="MAT-0011", quantity=Decimal(2), unit_price=Decimal("415"))],
         quote_id="0Q0000000000003CAA",
     )
+
+
+class TestGetSystemId:
+    @pytest.mark.asyncio
+    async def test_reads_the_org_the_crm_is(
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
+        assert await crm.get_system_id() == "00D7Q000004hZ2mUAE"
+        request = httpx_mock.get_request()
+        assert request is not None
+        assert request.headers["authorization"] == "Bearer sf-token"
+
+    @pytest.mark.asyncio
+    async def test_an_org_that_did_not_name_itself_is_none(
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.SYSTEM_UNNAMED, url=f"{SF}/system")
+        assert await crm.get_system_id() is None
+
+    @pytest.mark.asyncio
+    async def test_read_once_while_it_is_known(
+        self,
+        cached_crm: SalesforceSystemCrm,
+        clock: FakeClock,
+        httpx_mock: HTTPXMock,
+        recorded: ModuleType,
+    ) -> None:
+        answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
+        await cached_crm.get_system_id()
+        clock.now += 59.9
+        assert await cached_crm.get_system_id() == "00D7Q000004hZ2mUAE"
+        assert len(httpx_mock.get_requests(url=f"{SF}/system")) == 1
+
+    @pytest.mark.asyncio
+    async def test_read_again_once_it_is_stale(
+        self,
+        cached_crm: SalesforceSystemCrm,
+        clock: FakeClock,
+        httpx_mock: HTTPXMock,
+        recorded: ModuleType,
+    ) -> None:
+        answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
+        replaced = {**recorded.SYSTEM, "json": {"systemId": "00D7Q000004hZ9xUAE"}}
+        answer(httpx_mock, replaced, url=f"{SF}/system")
+        await cached_crm.get_system_id()
+        clock.now += 60
+        assert await cached_crm.get_system_id() == "00D7Q000004hZ9xUAE"
+
+    @pytest.mark.asyncio
+    async def test_orders_that_find_it_stale_together_read_it_once(
+        self, cached_crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
+        found = await asyncio.gather(*(cached_crm.get_system_id() for _ in range(5)))
+        assert set(found) == {"00D7Q000004hZ2mUAE"}
+        assert len(httpx_mock.get_requests(url=f"{SF}/system")) == 1
+
+    @pytest.mark.asyncio
+    async def test_an_unavailable_crm_is_unavailable_with_its_retry_after(
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.CRM_UNAVAILABLE, url=f"{SF}/system")
+        with pytest.raises(CrmUnavailable) as raised:
+            await crm.get_system_id()
+        assert raised.value.headers == {"Retry-After": "30"}
+
+    @pytest.mark.asyncio
+    async def test_no_answer_is_unavailable_with_a_retry_after(
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
+    ) -> None:
+        httpx_mock.add_exception(httpx.ConnectError("refused"), url=f"{SF}/system")
+        with pytest.raises(CrmUnavailable) as raised:
+            await crm.get_system_id()
+        assert raised.value.headers == {"Retry-After": "30"}
+
+    @pytest.mark.asyncio
+    async def test_a_failed_read_is_not_kept(
+        self,
+        cached_crm: SalesforceSystemCrm,
+        httpx_mock: HTTPXMock,
+        recorded: ModuleType,
+    ) -> None:
+        answer(httpx_mock, recorded.CRM_UNAVAILABLE, url=f"{SF}/system")
+        answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
+        with pytest.raises(CrmUnavailable):
+            await cached_crm.get_system_id()
+        assert await cached_crm.get_system_id() == "00D7Q000004hZ2mUAE"
 
 
 class TestGetQuote:

@@ -19,7 +19,7 @@ from salesforce_system.adapters.salesforce.rest import (
     is_transient_salesforce_answer,
 )
 from salesforce_system.adapters.salesforce.session import SessionProvider
-from salesforce_system.api import accounts, limits, orders, products, quotes, sync
+from salesforce_system.api import accounts, limits, orders, products, quotes, sync, system
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.app import create_service_app
 from trivium.health import add_readiness_check, http_check, redis_check
@@ -94,7 +94,7 @@ def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     internal = APIRouter(dependencies=[Depends(require_service_token)])
-    for module in (accounts, quotes, orders, products, limits, sync):
+    for module in (accounts, quotes, orders, products, limits, sync, system):
         internal.include_router(module.router)
     app.include_router(internal)
     return app

@@ -282,11 +282,23 @@ def order_with_erp_number(state: State, params: dict[str, Any]) -> None:
     )
 
 
+def signed_in_to_an_org(state: State, params: dict[str, Any]) -> None:
+    crm: FakeCrm = state.crm
+    crm.system_id = params["systemId"]
+
+
+def cannot_be_signed_in_to(state: State, params: dict[str, Any]) -> None:
+    crm: FakeCrm = state.crm
+    crm.signed_in = False
+
+
 def nothing_with_that_id(state: State, params: dict[str, Any]) -> None:
     """The fresh CRM holds no records at all."""
 
 
 STATES: dict[str, StateHandler] = {
+    "the CRM is signed in to an org": signed_in_to_an_org,
+    "the CRM cannot be signed in to": cannot_be_signed_in_to,
     "an accepted quote with lines exists": accepted_quote_with_lines,
     "an account linked to an ERP customer exists": account_linked_to_erp_customer,
     "no quote has the id": nothing_with_that_id,

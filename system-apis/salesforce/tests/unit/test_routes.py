@@ -334,3 +334,43 @@ class TestUpsertProducts:
         response = await client.put("/products", json={"products": rows})
         assert response.status_code == 200
         assert response.json()["succeeded"] == 3
+
+
+class TestSystem:
+    @pytest.mark.asyncio
+    async def test_names_the_org_signed_in_to(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        crm.system_id = "00D000000000002EAA"
+
+        response = await client.get("/system")
+
+        assert response.status_code == 200
+        assert response.json() == {"systemId": "00D000000000002EAA", "kind": "salesforce"}
+
+    @pytest.mark.asyncio
+    async def test_an_org_that_did_not_name_itself_is_null(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        crm.system_id = None
+
+        response = await client.get("/system")
+
+        assert response.json() == {"systemId": None, "kind": "salesforce"}
+
+    @pytest.mark.asyncio
+    async def test_no_sign_in_is_503(self, client: httpx.AsyncClient, crm: FakeCrm) -> None:
+        crm.signed_in = False
+
+        response = await client.get("/system")
+
+        assert response.status_code == 503
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["retry-after"] == "30"
+        assert response.json()["type"].endswith("/crm-unavailable")
+
+    @pytest.mark.asyncio
+    async def test_needs_a_service_token(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/system", headers={"Authorization": ""})
+
+        assert response.status_code == 401

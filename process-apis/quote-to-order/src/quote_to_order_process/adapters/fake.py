@@ -36,6 +36,8 @@ from quote_to_order_process.domain.models import ProgressStatus
 from trivium.problems import FieldError
 from trivium.schemas import Money
 
+# The org the fake CRM's records belong to, until a test replaces it.
+FAKE_ORG_ID = "00D000000000001EAA"
 # What the Salesforce System API answers when the CRM refuses a record (a 422 problem).
 REFUSED_STATUS = 422
 REFUSED_TYPE = "record-rejected"
@@ -77,6 +79,8 @@ class FakeCrm(_Failures):
 
     def __init__(self) -> None:
         super().__init__()
+        # Replaced as a sandbox refresh replaces an org: the same record ids under another id.
+        self.system_id: str | None = FAKE_ORG_ID
         self.quotes: dict[str, CrmQuote] = {}
         self.accounts: dict[str, CrmAccount] = {}
         self.orders: list[FakeCrmOrder] = []
@@ -88,6 +92,10 @@ class FakeCrm(_Failures):
         self.refuse_all: str | None = None
         self.refused_fields: dict[str, str] = {}
         self._ids = itertools.count(1)
+
+    async def get_system_id(self) -> str | None:
+        self.enter("get_system_id")
+        return self.system_id
 
     async def get_quote(self, quote_id: str) -> CrmQuote:
         self.enter("get_quote")

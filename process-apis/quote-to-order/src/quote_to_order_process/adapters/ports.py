@@ -28,6 +28,10 @@ class UpstreamModel(BaseModel):
     )
 
 
+class CrmSystem(UpstreamModel):
+    system_id: str | None = None
+
+
 class CrmAccount(UpstreamModel):
     id: str
     account_number: str | None = None
@@ -125,6 +129,12 @@ class ErpPlacement:
 
 class CrmPort(Protocol):
     """The CRM (the Salesforce System API)."""
+
+    async def get_system_id(self) -> str | None:
+        """The id of the CRM system (org) whose record ids the CRM hands out now, None when it
+        does not name itself (taken as known for a short while); CrmUnavailable when it cannot
+        say."""
+        ...
 
     async def get_quote(self, quote_id: str) -> CrmQuote:
         """The quote with lines and account; QuoteNotFound when there is none."""

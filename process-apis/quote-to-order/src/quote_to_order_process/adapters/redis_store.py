@@ -2,13 +2,18 @@
 
 Keys (all under one hash tag, so that the scripts may touch them together in Redis Cluster):
 - `{prefix}:order:<id>`            hash: `data` (the state as JSON), `status`;
-- `{prefix}:ref:quote:<quote id>`  the order that claimed the quote;
-- `{prefix}:ref:po:<account>:<po>` the order that claimed the account's purchase order number;
+- `{prefix}:ref:quote:<system>:<quote id>`  the order that claimed the quote;
+- `{prefix}:ref:po:<system>:<account>:<po>` the order that claimed the account's purchase order
+  number;
 - `{prefix}:orders`, `{prefix}:orders:account:<id>`  listings: sorted sets of order ids, which
   are ULIDs, so that lexicographic order is creation order (all scores 0);
 - `{prefix}:wakeups`               sorted set: order id -> when a worker must look at it (ms);
 - `{prefix}:attention`             sorted set of the ids of orders that need attention (all
   scores 0), for the operators' list.
+
+`<system>` is the CRM system (org) the order was taken in, `-` when it did not name itself: CRM
+record ids are unique within one system only, and a replaced one (a sandbox refresh, a fresh
+emulator) hands the same ids out again.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import redis.asyncio
 from quote_to_order_process.domain.models import OrderState, OrderStatus, SagaStep, new_order_id
 
 DEFAULT_PREFIX = "{quote-to-order}"
+# The key part of a CRM system that did not name itself.
+UNNAMED_SYSTEM = "-"
 _SCAN_FACTOR = 10
 
 # A reference is free unless an order that has not failed holds it.
@@ -56,6 +63,10 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, AR
 for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
 return due
 """
+
+
+def _system(order: OrderState) -> str:
+    return order.crm_system_id or UNNAMED_SYSTEM
 
 
 def _ms(moment: datetime) -> int:
@@ -99,15 +110,21 @@ class RedisOrderStore:
             return f"{self.prefix}:orders"
         return f"{self.prefix}:orders:account:{account_id}"
 
-    def _quote_key(self, quote_id: str) -> str:
-        return f"{self.prefix}:ref:quote:{quote_id}"
+    def quote_key(self, order: OrderState) -> str:
+        """The key of the claim on the order's quote, in the order's CRM system."""
+        return f"{self.prefix}:ref:quote:{_system(order)}:{order.quote_id}"
 
-    def _purchase_order_key(self, account_id: str, purchase_order: str) -> str:
-        return f"{self.prefix}:ref:po:{account_id}:{purchase_order}"
+    def purchase_order_key(self, order: OrderState) -> str:
+        """The key of the claim on the account's purchase order number, in the order's CRM
+        system."""
+        return (
+            f"{self.prefix}:ref:po:{_system(order)}:{order.account_id}:"
+            f"{order.purchase_order_number}"
+        )
 
     async def create(self, order: OrderState, *, wake_at: datetime) -> str | None:
         order_key = self.order_key(order.id)
-        quote_key = self._quote_key(order.quote_id) if order.quote_id else order_key
+        quote_key = self.quote_key(order) if order.quote_id else order_key
         all_key = self._listing_key(None)
         account_key = self._listing_key(order.account_id) if order.account_id else all_key
         holder = await self._create(
@@ -128,7 +145,7 @@ class RedisOrderStore:
         if order.account_id is None or order.purchase_order_number is None:
             raise ValueError("a purchase order is claimed for a known account")
         holder = await self._claim(
-            keys=[self._purchase_order_key(order.account_id, order.purchase_order_number)],
+            keys=[self.purchase_order_key(order)],
             args=[order.id, self.retention_ms, f"{self.prefix}:order:"],
         )
         return _text(holder) if holder else None

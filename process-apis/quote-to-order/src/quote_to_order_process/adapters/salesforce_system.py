@@ -1,7 +1,10 @@
-"""`CrmPort` over the Salesforce System API (`/quotes`, `/accounts`, `/orders`)."""
+"""`CrmPort` over the Salesforce System API (`/system`, `/quotes`, `/accounts`, `/orders`)."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from decimal import Decimal
 
 import httpx
@@ -11,6 +14,7 @@ from quote_to_order_process.adapters.ports import (
     CrmOrder,
     CrmOrderDraft,
     CrmQuote,
+    CrmSystem,
     UpstreamModel,
 )
 from quote_to_order_process.domain.errors import (
@@ -22,6 +26,11 @@ from quote_to_order_process.domain.errors import (
 from trivium.upstream import Upstream
 
 NOT_FOUND = "record-not-found"
+# How long the CRM system's id is taken as known: a replaced org is seen within this time, and
+# orders cost no System API call of their own for it.
+SYSTEM_TTL_SECONDS = 60.0
+# Sent to a caller when the CRM cannot say which system it is (the order waits for it).
+UNAVAILABLE_RETRY_AFTER = "30"
 # What the CRM order records of the ERP order the moment it is written.
 ERP_STATUS_CREATED = "Created"
 
@@ -37,8 +46,35 @@ def _decimal(amount: Decimal) -> str:
 class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = Upstream(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmRejected)
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        system_ttl_seconds: float = SYSTEM_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._api = Upstream(
+            http,
+            name="CRM",
+            unavailable=CrmUnavailable,
+            rejected=CrmRejected,
+            retry_after=UNAVAILABLE_RETRY_AFTER,
+        )
+        self._system_ttl = system_ttl_seconds
+        self._clock = clock
+        self._system: CrmSystem | None = None
+        self._system_read_at = 0.0
+        self._system_lock = asyncio.Lock()
+
+    async def get_system_id(self) -> str | None:
+        # One read at a time: the orders that find the id stale wait for it instead of each
+        # asking the System API.
+        async with self._system_lock:
+            if self._system is None or self._clock() - self._system_read_at >= self._system_ttl:
+                response = await self._api.call("GET", "/system", what="system read")
+                self._system = self._api.read(response, CrmSystem, what="system read")
+                self._system_read_at = self._clock()
+            return self._system.system_id
 
     async def get_quote(self, quote_id: str) -> CrmQuote:
         response = await self._api.call("GET", f"/quotes/{quote_id}", what="quote read")

@@ -62,7 +62,9 @@ async def create_order(
     """Place an order in the ERP (exactly once per quote or purchase order number) and in the
     CRM. `201` when both exist; `202` with `Location` when it goes on in the background; a
     business rejection is a problem naming the rule (`credit-limit-exceeded`, ...) and the
-    `orderId` kept for it. `Idempotency-Key` is required: a repeat replays the first answer."""
+    `orderId` kept for it; `503` with `Retry-After`, and nothing kept, when the CRM cannot say
+    which org it is (a quote is ordered once per org). `Idempotency-Key` is required: a repeat
+    replays the first answer."""
     respond_async = prefers_async(prefer)
     processed = await submit_order(flow, order, respond_async=respond_async)
     if processed.rejection is not None:

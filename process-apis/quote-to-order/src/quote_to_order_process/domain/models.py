@@ -174,6 +174,9 @@ class OrderState(ApiModel):
     correlation_id: str | None = None
     created_at: datetime
     updated_at: datetime
+    # The CRM system (org) whose records the order names, as it named itself when the order was
+    # taken (None: it did not): its quote and purchase order number are claimed in that system.
+    crm_system_id: str | None = None
     quote_id: str | None = None
     account_id: str | None = None
     account_number: str | None = None

@@ -63,8 +63,9 @@ class Processed:
     rejection: OrderRejected | None = None
 
 
-def new_order(request: OrderCreate, flow: OrderFlow) -> OrderState:
-    """The saga state of a request; a direct order's lines are checked at once."""
+def new_order(request: OrderCreate, flow: OrderFlow, *, crm_system_id: str | None) -> OrderState:
+    """The saga state of a request in the CRM system it names records of; a direct order's
+    lines are checked at once."""
     now = flow.clock()
     lines = [RequestedLine(sku=line.sku, quantity=line.quantity) for line in request.lines or []]
     source = OrderSource.QUOTE if request.quote_id else OrderSource.DIRECT
@@ -76,6 +77,7 @@ def new_order(request: OrderCreate, flow: OrderFlow) -> OrderState:
         source=source,
         created_at=now,
         updated_at=now,
+        crm_system_id=crm_system_id,
         quote_id=request.quote_id,
         account_id=request.account_id,
         account_number=request.account_number,
@@ -86,8 +88,11 @@ def new_order(request: OrderCreate, flow: OrderFlow) -> OrderState:
 
 
 async def submit_order(flow: OrderFlow, request: OrderCreate, *, respond_async: bool) -> Processed:
-    """Store a new order, then run it now or queue it (`respond_async`)."""
-    order = new_order(request, flow)
+    """Store a new order, then run it now or queue it (`respond_async`).
+
+    Record ids are unique within one CRM system only (a sandbox refresh hands them out again),
+    so the order is claimed in the system the CRM is now; CrmUnavailable when it cannot say."""
+    order = new_order(request, flow, crm_system_id=await flow.crm.get_system_id())
     holder = await flow.store.create(order, wake_at=flow.clock() + flow.policy.watchdog)
     if holder is not None:
         raise QuoteAlreadyOrdered(

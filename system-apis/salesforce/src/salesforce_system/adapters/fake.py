@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from salesforce_system.domain.errors import DuplicateRecord, RecordNotFound, RecordRejected
+from salesforce_system.domain.errors import (
+    CrmUnavailable,
+    DuplicateRecord,
+    RecordNotFound,
+    RecordRejected,
+)
 from salesforce_system.domain.models import (
     AccountCreate,
     AccountOverview,
@@ -29,10 +34,12 @@ from salesforce_system.domain.models import (
     ProductUpsertRow,
     QuoteRead,
     QuoteUpdate,
+    SystemRead,
 )
 from trivium.schemas import Money
 
 _ids = itertools.count(1)
+FAKE_ORG_ID = "00D000000000001EAA"
 
 
 def fake_id(prefix: str) -> str:
@@ -64,6 +71,8 @@ class FakeCrm:
         self.remaining_budget = remaining_budget
         # Accounts name their owner by user id; owner searches and overviews need the username.
         self.usernames: dict[str, str] = {}
+        self.system_id: str | None = FAKE_ORG_ID
+        self.signed_in = True
 
     def _account(self, account_id: str) -> AccountRead:
         if account_id not in self.accounts:
@@ -282,6 +291,11 @@ class FakeCrm:
             retried=0,
             failures=list[ProductUpsertRow](),
         )
+
+    async def get_system(self) -> SystemRead:
+        if not self.signed_in:
+            raise CrmUnavailable("The CRM cannot be signed in to.", headers={"Retry-After": "30"})
+        return SystemRead(system_id=self.system_id)
 
     async def get_budget(self) -> ApiBudget:
         remaining = self.remaining_budget or 0

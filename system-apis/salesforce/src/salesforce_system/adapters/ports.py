@@ -22,6 +22,7 @@ from salesforce_system.domain.models import (
     ProductUpsertReport,
     QuoteRead,
     QuoteUpdate,
+    SystemRead,
 )
 
 
@@ -79,6 +80,11 @@ class CrmPort(Protocol):
     ) -> list[ProductRead]: ...
 
     async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport: ...
+
+    async def get_system(self) -> SystemRead:
+        """The CRM system (org) signed in to, confirmed with it; CrmUnavailable when it cannot
+        be signed in to."""
+        ...
 
     async def get_budget(self) -> ApiBudget: ...
 

@@ -253,6 +253,17 @@ class ProductUpsertReport(ApiModel):
     failures: list[ProductUpsertRow] = Field(description="Rows that did not make it, with why.")
 
 
+class SystemRead(ApiModel):
+    """The CRM system this API serves: which one, so that a client can tell it from another."""
+
+    system_id: str | None = Field(
+        description="The CRM system (its org) this API is signed in to now; null when it did "
+        "not name itself. Record ids are unique within one system only: another system id than "
+        "before means the CRM was replaced (e.g. a sandbox refresh), and its ids start over."
+    )
+    kind: Literal["salesforce"] = Field(default="salesforce", description="The kind of CRM.")
+
+
 class ApiBudget(ApiModel):
     max: int
     remaining: int

@@ -38,6 +38,7 @@ from salesforce_system.domain.models import (
     ProductUpsertReport,
     QuoteRead,
     QuoteUpdate,
+    SystemRead,
 )
 from trivium.problems import FieldError
 
@@ -458,6 +459,9 @@ class SalesforceCrm:
 
     async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
         return await self._upserter.upsert(products)
+
+    async def get_system(self) -> SystemRead:
+        return SystemRead(system_id=await self._rest.signed_in_org())
 
     async def get_budget(self) -> ApiBudget:
         response = await self._rest.call("GET", "/limits", idempotent=True)

@@ -17,10 +17,14 @@ from salesforce_system.adapters.salesforce.composite import (
 )
 from salesforce_system.adapters.salesforce.errors import TRANSIENT_CODES, first_code, problem_for
 from salesforce_system.adapters.salesforce.session import SessionProvider
-from salesforce_system.domain.errors import CrmTimeout, CrmUnavailable
+from salesforce_system.domain.errors import CrmAuthenticationFailed, CrmTimeout, CrmUnavailable
 from trivium.http_client import IDEMPOTENT_EXTENSION, NOT_SENT_ERRORS
 
 log = logging.getLogger(__name__)
+
+# How an identity URL refuses a token it does not know (or one of another org): Salesforce
+# answers 403, the REST API's 401 elsewhere, 404 for an identity the org does not hold.
+_UNCONFIRMED = frozenset({401, 403, 404})
 
 
 def is_transient_salesforce_answer(response: httpx.Response) -> bool:
@@ -89,6 +93,36 @@ class SalesforceRest:
                     await self.budget.mark_exhausted()
                 raise problem_for(response.status_code, body, what=what)
             return response
+        raise AssertionError("unreachable: the second attempt always returns or raises")
+
+    async def signed_in_org(self) -> str | None:
+        """The org the session belongs to, confirmed by the org's identity URL (not a REST API
+        call); a session the org behind the login URL no longer knows (another org there, e.g.
+        after a sandbox refresh) is replaced by a new login first. None when the login did not
+        name the org."""
+        for attempt in (1, 2):
+            session = await self._sessions.current()
+            if session.identity_url is None:
+                return session.org_id  # nothing to confirm it with
+            response = await self._send(
+                "GET",
+                session.identity_url,
+                token=session.access_token,
+                json=None,
+                params=None,
+                content=None,
+                headers=None,
+                idempotent=True,
+            )
+            if response.status_code in _UNCONFIRMED:
+                if attempt == 1:
+                    log.info("salesforce.session.expired")
+                    await self._sessions.invalidate(session)
+                    continue
+                raise CrmAuthenticationFailed("The CRM does not confirm Trivium's new session.")
+            if response.status_code >= 400:
+                raise problem_for(response.status_code, _json_or_none(response), what="identity")
+            return session.org_id
         raise AssertionError("unreachable: the second attempt always returns or raises")
 
     async def _send(

@@ -51,12 +51,13 @@ def org_of_identity(url: object) -> str | None:
 
 @dataclass(frozen=True)
 class SalesforceSession:
-    """An access token, the instance it is valid for and the org it belongs to (None when the
-    login did not name it)."""
+    """An access token, the instance it is valid for, the org it belongs to and the identity URL
+    that confirms it (None when the login did not name them)."""
 
     access_token: str
     instance_url: str
     org_id: str | None = None
+    identity_url: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(
@@ -64,6 +65,7 @@ class SalesforceSession:
                 "access_token": self.access_token,
                 "instance_url": self.instance_url,
                 "org_id": self.org_id,
+                "identity_url": self.identity_url,
             }
         )
 
@@ -74,6 +76,7 @@ class SalesforceSession:
             access_token=data["access_token"],
             instance_url=data["instance_url"],
             org_id=data.get("org_id"),
+            identity_url=data.get("identity_url"),
         )
 
 
@@ -164,6 +167,7 @@ class SessionProvider:
             access_token=str(body["access_token"]),
             instance_url=str(body.get("instance_url") or self._settings.login_url).rstrip("/"),
             org_id=org_of_identity(body.get("id")),
+            identity_url=str(body["id"]) if isinstance(body.get("id"), str) else None,
         )
 
     def _grant(self) -> dict[str, str]:
