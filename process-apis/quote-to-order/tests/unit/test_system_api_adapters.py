@@ -201,6 +201,28 @@ class TestGetSystemId:
             await cached_crm.get_system_id()
         assert await cached_crm.get_system_id() == "00D7Q000004hZ2mUAE"
 
+    @pytest.mark.asyncio
+    async def test_while_the_crm_cannot_confirm_it_the_last_org_holds_and_is_asked_again_soon(
+        self,
+        cached_crm: SalesforceSystemCrm,
+        clock: FakeClock,
+        httpx_mock: HTTPXMock,
+        recorded: ModuleType,
+    ) -> None:
+        answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
+        answer(httpx_mock, recorded.CRM_UNAVAILABLE, url=f"{SF}/system")
+        replaced = {**recorded.SYSTEM, "json": {"systemId": "00D7Q000004hZ9xUAE"}}
+        answer(httpx_mock, replaced, url=f"{SF}/system")
+        await cached_crm.get_system_id()
+        clock.now += 60
+
+        assert await cached_crm.get_system_id() == "00D7Q000004hZ2mUAE"
+        clock.now += 4.9
+        assert await cached_crm.get_system_id() == "00D7Q000004hZ2mUAE"
+        assert len(httpx_mock.get_requests(url=f"{SF}/system")) == 2
+        clock.now += 0.1
+        assert await cached_crm.get_system_id() == "00D7Q000004hZ9xUAE"
+
 
 class TestGetQuote:
     @pytest.mark.asyncio

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -33,6 +34,10 @@ SYSTEM_TTL_SECONDS = 60.0
 UNAVAILABLE_RETRY_AFTER = "30"
 # What the CRM order records of the ERP order the moment it is written.
 ERP_STATUS_CREATED = "Created"
+# While the CRM cannot confirm its system, the one it named last holds; it is asked this often.
+SYSTEM_RETRY_SECONDS = 5.0
+
+log = logging.getLogger(__name__)
 
 
 class _AccountPage(UpstreamModel):
@@ -71,9 +76,19 @@ class SalesforceSystemCrm:
         # asking the System API.
         async with self._system_lock:
             if self._system is None or self._clock() - self._system_read_at >= self._system_ttl:
-                response = await self._api.call("GET", "/system", what="system read")
-                self._system = self._api.read(response, CrmSystem, what="system read")
-                self._system_read_at = self._clock()
+                try:
+                    response = await self._api.call("GET", "/system", what="system read")
+                    self._system = self._api.read(response, CrmSystem, what="system read")
+                    self._system_read_at = self._clock()
+                except CrmUnavailable:
+                    if self._system is None:
+                        raise
+                    # The CRM cannot say now: orders go on under the org it named last (it is
+                    # replaced rarely, and not while it is down), and it is asked again soon.
+                    log.warning(
+                        "crm.system_unconfirmed", extra={"system_id": self._system.system_id}
+                    )
+                    self._system_read_at = self._clock() - self._system_ttl + SYSTEM_RETRY_SECONDS
             return self._system.system_id
 
     async def get_quote(self, quote_id: str) -> CrmQuote:
