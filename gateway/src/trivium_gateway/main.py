@@ -43,6 +43,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        guard_requests=False,
     )
     app.mount("/", proxy)
     return app

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
+import subprocess
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -39,3 +45,70 @@ def emulators() -> set[str]:
 def root() -> Path:
     """The repository."""
     return ROOT
+
+
+KUBERNETES = DEPLOY / "kubernetes"
+BASE = KUBERNETES / "base"
+PRODUCTION = KUBERNETES / "overlays" / "production"
+
+
+def listed_objects(folder: Path) -> list[dict[str, Any]]:
+    """The objects a kustomization lists (its bases' included), less those its inline patches
+    delete. Strategic-merge patches are not applied: `kubectl kustomize` (built_objects) is."""
+    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    found: list[dict[str, Any]] = []
+    for entry in kustomization.get("resources", []):
+        path = folder / entry
+        if path.is_dir():
+            found += listed_objects(path)
+        else:
+            found += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    for patch in kustomization.get("patches", []):
+        document = yaml.safe_load(patch["patch"]) if "patch" in patch else None
+        if document and document.get("$patch") == "delete":
+            gone = (document["kind"], document["metadata"]["name"])
+            found = [item for item in found if (item["kind"], item["metadata"]["name"]) != gone]
+    return found
+
+
+def kustomize_build(folder: Path) -> list[dict[str, Any]] | None:
+    """`kubectl kustomize` of a folder, or None where kubectl is not installed."""
+    if shutil.which("kubectl") is None:
+        return None
+    built = subprocess.run(
+        ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, timeout=60
+    )
+    assert built.returncode == 0, built.stderr
+    return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+
+
+@pytest.fixture(scope="session")
+def kong_config() -> ModuleType:
+    """deploy/kong/kong_config.py, the script the Kong image and its init container run."""
+    spec = importlib.util.spec_from_file_location("kong_config", DEPLOY / "kong" / "kong_config.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def base_objects() -> list[dict[str, Any]]:
+    """The base's objects: built by kubectl where installed, else as its files list them."""
+    return kustomize_build(BASE) or listed_objects(BASE)
+
+
+@pytest.fixture(scope="session")
+def production_objects() -> list[dict[str, Any]]:
+    """The production overlay's objects: built by kubectl where installed, else as listed."""
+    return kustomize_build(PRODUCTION) or listed_objects(PRODUCTION)
+
+
+@pytest.fixture(scope="session")
+def production_build() -> list[dict[str, Any]]:
+    """The production overlay as kubectl builds it (patches applied); skips without kubectl."""
+    built = kustomize_build(PRODUCTION)
+    if built is None:
+        pytest.skip("kubectl is not installed")
+    return built

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,17 +10,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from trivium_gateway.render import render_config
+from trivium_gateway.declarative import env_vault, parse_declarative
 from trivium_gateway.settings import GATEWAY_DIR
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 BASE = DEPLOY / "kubernetes" / "base"
 OVERLAY = DEPLOY / "kubernetes" / "overlays" / "production"
-CLUSTER_UPSTREAMS = {
-    "partner-portal-experience": "http://partner-portal-experience:8102",
-    "partner-portal-page": "http://partner-portal-experience:8102",
-    "mobile-experience": "http://mobile-experience:8101",
+REGENERATE = "regenerate with `python deploy/kong/kong_config.py kubernetes`"
+# What the Kong pod's environment resolves kong.yml's {vault://env/...} references from.
+KONG_ENVIRONMENT = {
+    "TRIVIUM_SERVICE_TOKEN_SECRET": "s" * 32,
+    "TRIVIUM_REDIS_URL": "redis://:password@redis:6379/0",
+    "TRIVIUM_REDIS_PASSWORD": "password",
 }
+KUBERNETES_VALIDATE = "kubernetes-validate==1.37.0"
 
 
 def objects():
@@ -27,6 +31,15 @@ def objects():
     found = []
     for resource in kustomization["resources"]:
         found += [doc for doc in yaml.safe_load_all((BASE / resource).read_text()) if doc]
+    return found
+
+
+def kong_plugins(document):
+    found = list(document.get("plugins") or [])
+    for service in document.get("services") or []:
+        found += service.get("plugins") or []
+        for route in service.get("routes") or []:
+            found += route.get("plugins") or []
     return found
 
 
@@ -41,7 +54,7 @@ class TestKustomization:
         listed = list(kustomization.get("resources", []))
         listed += [p["path"] for p in kustomization.get("patches", []) if "path" in p]
         for generator in kustomization.get("configMapGenerator", []):
-            listed += generator["files"]
+            listed += [item.split("=")[-1] for item in generator["files"]]
 
         for entry in listed:
             assert (folder / entry).exists(), entry
@@ -103,6 +116,32 @@ class TestDeployments:
                 },
             }, name
 
+    def test_redis_url_carries_the_password_from_the_secret(self, services, emulators):
+        deployments = by_kind("Deployment")
+        for name in services.keys() - emulators:
+            (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
+            env = [item["name"] for item in container["env"]]
+            items = {item["name"]: item for item in container["env"]}
+
+            assert items["REDIS_PASSWORD"]["valueFrom"] == {
+                "secretKeyRef": {"name": "trivium-secrets", "key": "redis-password"}
+            }, name
+            # Kubernetes expands $(REDIS_PASSWORD) only from variables listed before.
+            assert env.index("REDIS_PASSWORD") < env.index("REDIS_URL"), name
+            assert items["REDIS_URL"]["value"] == "redis://:$(REDIS_PASSWORD)@redis:6379/0", name
+        assert "REDIS_URL" not in by_kind("ConfigMap")["trivium-shared"]["data"]
+
+    def test_redis_requires_the_password(self):
+        (container,) = by_kind("Deployment")["redis"]["spec"]["template"]["spec"]["containers"]
+        env = {item["name"]: item for item in container["env"]}
+
+        assert container["args"] == ["--requirepass", "$(REDIS_PASSWORD)"]
+        assert env["REDIS_PASSWORD"]["valueFrom"] == {
+            "secretKeyRef": {"name": "trivium-secrets", "key": "redis-password"}
+        }
+        assert env["REDISCLI_AUTH"]["value"] == "$(REDIS_PASSWORD)"
+        assert "PONG" in container["readinessProbe"]["exec"]["command"][-1]
+
     def test_urls_name_services_on_their_ports(self, services):
         for name, deployment in by_kind("Deployment").items():
             for container in deployment["spec"]["template"]["spec"]["containers"]:
@@ -140,13 +179,46 @@ class TestKong:
         ]
         assert container["readinessProbe"]["httpGet"]["path"] == "/status/ready"
 
-    def test_config_map_is_gateway_kong_yml_rendered_for_the_cluster(self):
+    def test_config_map_is_gateway_kong_yml_rendered_for_the_cluster(self, kong_config):
         source = yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())
-        expected = render_config(
-            source, upstreams=CLUSTER_UPSTREAMS, redis_url="redis://redis:6379/0"
+        expected = {
+            BASE / "kong" / "kong.yml": kong_config.render(source, consumers=True),
+            OVERLAY / "kong" / "routes.yml": kong_config.render(source, consumers=False),
+        }
+
+        assert set(kong_config.KUBERNETES_FILES) == set(expected)
+        for path, document in expected.items():
+            assert yaml.safe_load(path.read_text()) == document, f"{path}: {REGENERATE}"
+
+    def test_redis_is_reached_with_the_password_by_reference(self):
+        text = (BASE / "kong" / "kong.yml").read_text()
+
+        assert "redis://redis:6379" not in text
+        assert text.count("{vault://env/trivium-redis-url}") >= 3
+        assert "password: '{vault://env/trivium-redis-password}'" in text
+
+    @pytest.mark.parametrize("path", [BASE / "kong" / "kong.yml", OVERLAY / "kong" / "routes.yml"])
+    def test_kong_yml_passes_kongs_schemas(self, path, plugin_specs):
+        document = yaml.safe_load(path.read_text())
+        if "consumers" not in document:
+            sample = {"consumers": [{"username": "partner-x", "custom_id": "P-9"}]}
+            document = {**document, **sample}
+
+        config = parse_declarative(
+            document, plugins=plugin_specs, resolve=env_vault(KONG_ENVIRONMENT)
         )
 
-        assert yaml.safe_load((BASE / "kong" / "kong.yml").read_text()) == expected
+        assert config is not None
+
+    def test_every_plugin_is_bundled_or_served_by_the_image(self, plugin_specs):
+        dockerfile = (DEPLOY / "kong" / "Dockerfile").read_text()
+        (enabled,) = re.findall(r"KONG_PLUGINS=(\S+)", dockerfile)
+        served = set(enabled.split(",")) - {"bundled"}
+        document = yaml.safe_load((BASE / "kong" / "kong.yml").read_text())
+        named = {plugin["name"] for plugin in kong_plugins(document)}
+        ours = {path.stem for path in (GATEWAY_DIR / "plugins").glob("*.py")}
+
+        assert named & ours <= served, "add the plugin to KONG_PLUGINS in deploy/kong/Dockerfile"
 
     def test_kong_is_the_way_in(self):
         services = by_kind("Service")
@@ -157,3 +229,37 @@ class TestKong:
             for name, service in services.items()
             if name != "kong"
         )
+
+
+def uv() -> str | None:
+    local = Path(__file__).resolve().parents[3] / ".tools" / "uv" / "bin" / "uv"
+    return str(local) if local.exists() else shutil.which("uv")
+
+
+class TestSchemas:
+    """Every object of both builds against Kubernetes' own schemas (kubernetes-validate from
+    PyPI, run by uv; skipped where uv, kubectl or the registry is missing)."""
+
+    @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+    @pytest.mark.parametrize("folder", [BASE, OVERLAY])
+    def test_manifests_match_kubernetes_schemas(self, folder, tmp_path):
+        runner = uv()
+        if runner is None:
+            pytest.skip("uv is not installed")
+        tool = [runner, "tool", "run", "--from", KUBERNETES_VALIDATE, "kubernetes-validate"]
+        if subprocess.run([*tool, "--version"], capture_output=True, timeout=300).returncode:
+            pytest.skip(f"{KUBERNETES_VALIDATE} cannot be installed here")
+        built = subprocess.run(
+            ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, timeout=60
+        )
+        manifest = tmp_path / "built.yaml"
+        manifest.write_text(built.stdout)
+
+        checked = subprocess.run(
+            [*tool, "--strict", "--quiet", "--kubernetes-version", "1.32", str(manifest)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+        assert checked.returncode == 0, checked.stdout + checked.stderr
