@@ -10,8 +10,10 @@ import pytest
 from fastapi import FastAPI
 
 from salesforce_emulator.emulator import demo_private_key
+from salesforce_emulator.settings import SalesforceEmulatorSettings
 
 TOKEN = "/services/oauth2/token"
+API = "/services/data/v62.0"
 CLIENT = {"client_id": "trivium-demo-client", "client_secret": "trivium-demo-secret"}
 ADMIN = {"X-Admin-Token": "trivium-emulator-admin"}
 SOAP_LOGIN = """<?xml version="1.0" encoding="utf-8" ?>
@@ -193,6 +195,51 @@ class TestJwtBearerGrant:
             data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": forged},
         )
         assert oauth_error(response) == "invalid_grant/invalid assertion"
+
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+REP = "anna.becker@trivium.demo"
+
+
+class TestJwtBearerForOrgUsers:
+    """Any active user of the org signs in by JWT bearer (the app is pre-authorized for them)."""
+
+    @pytest.fixture
+    def settings(self) -> SalesforceEmulatorSettings:
+        return SalesforceEmulatorSettings(database_path=":memory:", seed_demo_data=True)
+
+    async def _token(self, client: httpx.AsyncClient, username: str) -> httpx.Response:
+        return await client.post(
+            TOKEN, data={"grant_type": JWT_BEARER, "assertion": assertion(sub=username)}
+        )
+
+    @pytest.mark.asyncio
+    async def test_a_seeded_rep_acts_as_themselves(self, client: httpx.AsyncClient) -> None:
+        issued = await self._token(client, REP.upper())
+        assert issued.status_code == 200, issued.text
+        token = issued.json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        identity = (await client.get(issued.json()["id"], headers=headers)).json()
+        assert identity["username"] == REP
+        created = await client.post(
+            f"{API}/sobjects/Account", json={"Name": "Owned By Anna"}, headers=headers
+        )
+        assert created.status_code == 201, created.text
+        account = await client.get(
+            f"{API}/sobjects/Account/{created.json()['id']}",
+            params={"fields": "OwnerId"},
+            headers=headers,
+        )
+        assert account.json()["OwnerId"] == identity["user_id"]
+
+    @pytest.mark.asyncio
+    async def test_an_inactive_user_is_refused(
+        self, client: httpx.AsyncClient, app: FastAPI
+    ) -> None:
+        with app.state.emulator.org.store.transaction() as conn:
+            conn.execute('UPDATE "User" SET "IsActive" = 0 WHERE "Username" = ?', (REP,))
+        response = await self._token(client, REP)
+        assert oauth_error(response) == "invalid_grant/user hasn't approved this consumer"
 
 
 class TestSoapLogin:

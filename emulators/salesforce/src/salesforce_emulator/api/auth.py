@@ -22,7 +22,7 @@ from salesforce_emulator.domain.auth import (
     check_password,
     token_signature,
 )
-from salesforce_emulator.domain.basics import OrgUser
+from salesforce_emulator.domain.basics import OrgUser, active_user
 from salesforce_emulator.domain.errors import invalid_session
 from salesforce_emulator.emulator import Emulator
 
@@ -55,7 +55,13 @@ def _user_for_grant(emulator: Emulator, request: Request, form: dict[str, str]) 
         return check_password(app, form.get("username"), form.get("password"))
     if grant == JWT_BEARER_GRANT:
         own_url = str(request.base_url)
-        return check_jwt_assertion(app, form.get("assertion"), now=time.time(), own_url=own_url)
+        return check_jwt_assertion(
+            app,
+            form.get("assertion"),
+            now=time.time(),
+            own_url=own_url,
+            find_user=lambda username: active_user(emulator.org, username),
+        )
     raise OAuthError("unsupported_grant_type", "grant type not supported")
 
 
@@ -66,7 +72,7 @@ async def token(emulator: EmulatorDep, request: Request) -> JSONResponse:
     user = _user_for_grant(emulator, request, form)
     session = emulator.sessions.issue(user)
     issued_at = str(int(session.issued_at * 1000))
-    identity = identity_url(emulator, request)
+    identity = identity_url(emulator, request, session.user)
     body: dict[str, Any] = {
         "access_token": session.token,
         "signature": token_signature(emulator.connected_app, identity, issued_at),
@@ -104,7 +110,7 @@ async def identity(
     base = instance_url(emulator, request)
     return JSONResponse(
         {
-            "id": identity_url(emulator, request),
+            "id": identity_url(emulator, request, user),
             "asserted_user": True,
             "user_id": user.id,
             "organization_id": emulator.org.org_id,

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from salesforce_emulator.api.deps import CallDep, EmulatorDep
 from salesforce_emulator.api.responses import SALESFORCE_JSON
+from salesforce_emulator.domain.basics import OrgUser
 from salesforce_emulator.domain.versions import list_resources, list_versions
 from salesforce_emulator.emulator import Emulator
 
@@ -21,8 +22,10 @@ def instance_url(emulator: Emulator, request: Request) -> str:
     return (emulator.settings.instance_url or str(request.base_url)).rstrip("/")
 
 
-def identity_url(emulator: Emulator, request: Request) -> str:
-    return f"{instance_url(emulator, request)}/id/{emulator.org.org_id}/{emulator.user.id}"
+def identity_url(emulator: Emulator, request: Request, user: OrgUser | None = None) -> str:
+    """The identity URL of `user` (by default the connected app's own user)."""
+    user_id = (user or emulator.user).id
+    return f"{instance_url(emulator, request)}/id/{emulator.org.org_id}/{user_id}"
 
 
 @router.get("/services/data")

@@ -129,9 +129,18 @@ def check_password(app: ConnectedApp, username: str | None, password: str | None
 
 
 def check_jwt_assertion(
-    app: ConnectedApp, assertion: str | None, *, now: float, own_url: str | None = None
+    app: ConnectedApp,
+    assertion: str | None,
+    *,
+    now: float,
+    own_url: str | None = None,
+    find_user: Callable[[str], OrgUser | None] | None = None,
 ) -> OrgUser:
-    """The user of an RS256 assertion signed with the connected app's certificate key."""
+    """The user of an RS256 assertion signed with the connected app's certificate key.
+
+    `sub` names the user: the app's own user, or any active user `find_user` knows (the
+    connected app is taken as pre-authorized for every profile of the org, as an admin sets it
+    up for the users a server acts for)."""
     if not assertion:
         raise OAuthError("invalid_grant", "invalid assertion")
     public_key = x509.load_pem_x509_certificate(app.certificate_pem).public_key()
@@ -158,9 +167,15 @@ def check_jwt_assertion(
     if expires <= now:
         raise OAuthError("invalid_grant", "expired authorization code")
     subject = claims.get("sub")
-    if not isinstance(subject, str) or subject.lower() != app.user.username.lower():
+    if not isinstance(subject, str):
         raise OAuthError("invalid_grant", "user hasn't approved this consumer")
-    return app.user
+    if subject.lower() == app.user.username.lower():
+        return app.user
+    user = find_user(subject) if find_user is not None else None
+    if user is None:
+        # An unknown or inactive user reads like one the app is not authorized for.
+        raise OAuthError("invalid_grant", "user hasn't approved this consumer")
+    return user
 
 
 def token_signature(app: ConnectedApp, identity_url: str, issued_at: str) -> str:

@@ -24,6 +24,20 @@ class OrgUser:
     email: str
 
 
+def active_user(org: Org, username: str) -> OrgUser | None:
+    """The active user named `username` (usernames compare without case), or None."""
+    with org.store.reading() as conn:
+        row = conn.execute(
+            'SELECT "Id", "Username", "FirstName", "LastName", "Email" '
+            f"FROM {quote_name('User')} "
+            'WHERE "Username" = ? COLLATE NOCASE AND "IsActive" = 1',
+            (username,),
+        ).fetchone()
+    if row is None:
+        return None
+    return OrgUser(row[0], row[1], row[2] or "", row[3] or "", row[4] or "")
+
+
 def ensure_user(org: Org, *, username: str, email: str) -> OrgUser:
     """The user named `username`, created on first start (User is read-only through the API)."""
     obj = org.object_or_raise("User")
