@@ -31,7 +31,17 @@ FORGED_IDENTITY_HEADERS = (
     "X-Forwarded-User",
 )
 GOLD_KEY = "demo-gold-7f3a91c2e4b85d06"
+REP_KEY = "trivium-mobile-demo"
+REP_SECRET = "trivium-mobile-demo-jwt-secret-change-me-0001"
+# gateway/kong.yml: the portal page's quota per client address, failed authentications allowed.
+PAGE_QUOTA_PER_MINUTE = 300
+AUTH_FAILURES_ALLOWED = 10
 JWT_IN_TEXT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+
+
+def from_address(address: str) -> httpx.AsyncHTTPTransport:
+    """Connections from another loopback address: another client, as the gateway sees it."""
+    return httpx.AsyncHTTPTransport(local_address=address)
 
 
 async def openapi_operations(url: str) -> list[tuple[str, str]]:
@@ -237,6 +247,74 @@ class TestGatewayIdentity:
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
             response = await client.get("/partner/v1/account", headers=headers)
         assert response.status_code == 401, response.text
+
+
+class TestGatewayHardening:
+    """Probes against the public gateway port: each is refused the way Kong refuses it."""
+
+    @pytest.mark.asyncio
+    async def test_metrics_are_not_on_the_proxy_port(self, gateway: Any) -> None:
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            response = await client.get("/metrics")
+        assert response.status_code == 404, response.text
+        assert "trivium_" not in response.text
+
+    @pytest.mark.asyncio
+    async def test_the_portal_page_takes_no_large_body(self, gateway: Any) -> None:
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            response = await client.request("GET", "/partner/", content=b"x" * (1024 * 1024))
+        assert response.status_code == 413, response.text
+        assert response.json()["message"] == "Request size limit exceeded"
+
+    @pytest.mark.asyncio
+    async def test_the_portal_page_has_a_quota_per_address(self, gateway: Any) -> None:
+        statuses = []
+        async with httpx.AsyncClient(
+            base_url=gateway.url, timeout=30, transport=from_address("127.0.0.4")
+        ) as flooder:
+            while 429 not in statuses and len(statuses) <= PAGE_QUOTA_PER_MINUTE:
+                statuses.append((await flooder.get("/partner/")).status_code)
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            neighbour = await client.get("/partner/")
+        assert statuses[-1] == 429, statuses
+        assert neighbour.status_code == 200
+
+    @pytest.mark.asyncio
+    async def test_a_rep_token_not_valid_yet_is_refused(self, gateway: Any) -> None:
+        now = int(time.time())
+        token = jwt.encode(
+            {"iss": REP_KEY, "sub": "anna.becker", "iat": now, "nbf": now + 600, "exp": now + 900},
+            REP_SECRET,
+            algorithm="HS256",
+        )
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert response.status_code == 401, response.text
+        assert response.json() == {"nbf": "token not valid yet"}
+
+    @pytest.mark.asyncio
+    async def test_guessing_keys_locks_out_the_guessers_address(self, gateway: Any) -> None:
+        statuses = []
+        async with httpx.AsyncClient(
+            base_url=gateway.url, timeout=30, transport=from_address("127.0.0.3")
+        ) as guesser:
+            # The failures are counted just after each answer: guess until the lock shows.
+            while 429 not in statuses and len(statuses) < 100:
+                guess = {"apikey": secrets.token_hex(8)}
+                statuses.append(
+                    (await guesser.get("/partner/v1/account", headers=guess)).status_code
+                )
+            right_key = await guesser.get("/partner/v1/account", headers={"apikey": GOLD_KEY})
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            neighbour = await client.get("/partner/v1/account", headers={"apikey": GOLD_KEY})
+        assert statuses[:AUTH_FAILURES_ALLOWED] == [401] * AUTH_FAILURES_ALLOWED
+        assert right_key.status_code == 429
+        assert right_key.headers["content-type"] == PROBLEM_JSON
+        assert right_key.json()["type"].endswith("/too-many-failed-authentications")
+        assert int(right_key.headers["retry-after"]) >= 1
+        assert neighbour.status_code == 200, neighbour.text
 
 
 class TestEmulatorAdmin:

@@ -76,6 +76,7 @@ class Served:
     server: uvicorn.Server
     task: asyncio.Task[None]
     app: Any
+    status_url: str = ""
 
 
 async def serve(app: Any, *, port: int | None = None) -> Served:
@@ -223,6 +224,7 @@ async def start_gateway(
     async def start(config_path: Path, **settings: Any) -> Served:
         options: dict[str, Any] = {
             "config_path": config_path,
+            "status_port": free_port(),
             "plugins_dir": PLUGINS_DIR,
             "plugin_mode": plugin_mode,
             "redis_url": redis_url,
@@ -232,8 +234,10 @@ async def start_gateway(
         if plugin_mode == "plugin-server":
             options["plugin_server_socket"] = plugin_server.socket
             options["plugin_metrics_dir"] = plugin_server.metrics_dir
-        app: FastAPI = create_app(GatewaySettings(**(options | settings)))
+        chosen = GatewaySettings(**(options | settings))
+        app: FastAPI = create_app(chosen)
         served = await serve(app)
+        served.status_url = f"http://{chosen.status_host}:{chosen.status_port}"
         running.append(served)
         return served
 
@@ -242,11 +246,27 @@ async def start_gateway(
         await stop(served)
 
 
+@dataclass(frozen=True)
+class GatewayProcess:
+    """A gateway process: its proxy (`url`) and its status listener (`status_url`)."""
+
+    service: RunningService
+    status_url: str
+
+    @property
+    def url(self) -> str:
+        return self.service.url
+
+    def stop(self) -> None:
+        self.service.stop()
+
+
 def start_gateway_processes(
     config: Path, *, redis_url: str, log_dir: Path, name: str
-) -> dict[str, RunningService]:
+) -> dict[str, GatewayProcess]:
     """One gateway process per plugin mode for a kong.yml, each started as `make run` starts it
     (the plugin-server one starts its own plugin server)."""
+    status_ports = {mode: free_port() for mode in PLUGIN_MODES}
     started = start_all(
         [
             {
@@ -257,6 +277,7 @@ def start_gateway_processes(
                     "TRIVIUM_SERVICE_TOKEN_SECRET": TEST_SECRET,
                     "GATEWAY_CONFIG_PATH": str(config),
                     "GATEWAY_PLUGIN_MODE": mode,
+                    "GATEWAY_STATUS_PORT": str(status_ports[mode]),
                     # As Kong by default, the gateway trusts no proxy in front of it.
                     "UVICORN_PROXY_HEADERS": "false",
                 },
@@ -265,7 +286,10 @@ def start_gateway_processes(
         ],
         log_dir=log_dir,
     )
-    return dict(zip(PLUGIN_MODES, started, strict=True))
+    return {
+        mode: GatewayProcess(service, f"http://127.0.0.1:{status_ports[mode]}")
+        for mode, service in zip(PLUGIN_MODES, started, strict=True)
+    }
 
 
 @pytest.fixture(scope="session")
@@ -274,7 +298,7 @@ def stock_gateways(
     redis_endpoint: RedisEndpoint,
     trivium_run_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[dict[str, RunningService]]:
+) -> Iterator[dict[str, GatewayProcess]]:
     """The repository's kong.yml on one gateway process per plugin mode, for the session.
 
     They count in Redis database GATEWAY_DB, emptied before each test that uses them.
@@ -294,12 +318,12 @@ def stock_gateways(
 @pytest.fixture
 def gateway_processes(
     redis_url: str, trivium_run_dir: Path
-) -> Iterator[Callable[[Path], dict[str, RunningService]]]:
+) -> Iterator[Callable[[Path], dict[str, GatewayProcess]]]:
     """`gateway_processes(kong_yml)`: one gateway process per plugin mode for this test, counting
     in this test's Redis; stopped after the test."""
-    started: list[RunningService] = []
+    started: list[GatewayProcess] = []
 
-    def start(config: Path) -> dict[str, RunningService]:
+    def start(config: Path) -> dict[str, GatewayProcess]:
         gateways = start_gateway_processes(
             config, redis_url=redis_url, log_dir=trivium_run_dir / "logs", name="gateway-tuned"
         )
@@ -327,10 +351,10 @@ def clear_stock_redis(redis_endpoint: RedisEndpoint) -> Callable[[], None]:
 
 @pytest.fixture
 def gateway(
-    stock_gateways: dict[str, RunningService],
+    stock_gateways: dict[str, GatewayProcess],
     plugin_mode: str,
     clear_stock_redis: Callable[[], None],
-) -> RunningService:
+) -> GatewayProcess:
     """The stock gateway of this test's plugin mode, with its quotas and readings cleared."""
     clear_stock_redis()
     return stock_gateways[plugin_mode]
@@ -366,9 +390,11 @@ def rep_token() -> RepToken:
             "iss": credential["key"],
             "sub": "anna.becker",
             "iat": now,
+            "nbf": now,
             "exp": now + expires_in,
         }
         payload.update(claims)
+        payload = {name: value for name, value in payload.items() if value is not None}
         return jwt.encode(
             payload, secret or credential["secret"], algorithm=credential["algorithm"]
         )
@@ -400,6 +426,11 @@ def signed_identity() -> ModuleType:
     return load_plugin("signed-identity")
 
 
+@pytest.fixture(scope="session")
+def auth_failure_limit() -> ModuleType:
+    return load_plugin("auth-failure-limit")
+
+
 # --- what the tests read and publish -----------------------------------------------------------
 
 BUDGET_KEY = "trivium:salesforce:api-budget"
@@ -408,10 +439,10 @@ MetricReader = Callable[..., Awaitable[float]]
 
 @pytest.fixture
 def read_metric() -> MetricReader:
-    """Reads one sample of a gateway's /metrics (0 when absent)."""
+    """Reads one sample of a gateway's /metrics, on its status listener (0 when absent)."""
 
     async def read(gateway: Any, name: str, **labels: str) -> float:
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
+        async with httpx.AsyncClient(base_url=gateway.status_url) as client:
             text = (await client.get("/metrics")).text
         for family in text_string_to_metric_families(text):
             for sample in family.samples:

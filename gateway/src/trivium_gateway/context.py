@@ -69,6 +69,8 @@ class RequestContext:
         "read_body",
         "request_id",
         "response_ops",
+        "response_source",
+        "response_status",
         "route",
         "scheme",
         "service",
@@ -118,6 +120,9 @@ class RequestContext:
         self.credential: Credential | None = None
         self.response_ops: list[tuple[str, str, str | None]] = []
         self.exit: ExitResponse | None = None
+        # What the log phase reads (Kong's `kong.response.get_status` / `get_source`).
+        self.response_status = 0
+        self.response_source = "error"
         self.shared: dict[str, Any] = {}
         self.plugin_data: dict[str, dict[str, Any]] = {}
         self.body: bytes | None = None
@@ -186,6 +191,8 @@ class RequestContext:
             if "content-type" not in exit_headers:
                 exit_headers.set("Content-Type", JSON_CONTENT_TYPE)
         self.exit = ExitResponse(status, payload, exit_headers)
+        self.response_status = status
+        self.response_source = "exit"
 
     def error(
         self, status: int, message: str | None = None, headers: Mapping[str, Any] | None = None

@@ -1,7 +1,10 @@
 """Composition root of the local gateway: kong.yml and the Python Kong plugins on one port.
 
-`/healthz`, `/readyz` and `/metrics` are the gateway's own; every other path goes through the
-routes of kong.yml.
+Every path of the proxy port goes through the routes of kong.yml. The gateway's own `/healthz`,
+`/readyz` and `/metrics` are on the status listener (`status_host:status_port`), as Kong's are
+on its `status_listen`; `/healthz` and `/readyz` also answer on the proxy port, where the
+service harnesses (devstack, the test stacks) wait for a started gateway, but `/metrics` does
+not.
 """
 
 from __future__ import annotations
@@ -10,12 +13,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from trivium.app import create_service_app
 from trivium.health import add_readiness_check, redis_check
 from trivium_gateway.proxy import GatewayProxy
 from trivium_gateway.runtime import GatewayRuntime
 from trivium_gateway.settings import GatewaySettings
+from trivium_gateway.status import StatusListener, create_status_app
+
+# Served by the status listener only.
+STATUS_ONLY_PATHS = frozenset({"/metrics"})
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -29,9 +37,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.gateway = runtime
         proxy.runtime = runtime
         add_readiness_check(app, "redis", redis_check(runtime.redis))
+        status = StatusListener(
+            create_status_app(app), host=settings.status_host, port=settings.status_port
+        )
+        if settings.status_port:
+            await status.start()
+        app.state.status_listener = status
         try:
             yield
         finally:
+            await status.stop()
             proxy.runtime = None
             await runtime.close()
 
@@ -45,5 +60,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
         guard_requests=False,
     )
+    # Ahead of the service routes: the proxy answers these paths as Kong's proxy port does.
+    for path in STATUS_ONLY_PATHS:
+        app.router.routes.insert(0, Route(path, endpoint=proxy))
     app.mount("/", proxy)
     return app

@@ -229,6 +229,8 @@ def _method_table(pdk: Pdk) -> dict[str, PdkMethod]:
         "kong.service.request.set_method": lambda ctx, method: setattr(
             ctx, "upstream_method", method.upper()
         ),
+        "kong.response.get_status": lambda ctx: ctx.response_status,
+        "kong.response.get_source": lambda ctx: ctx.response_source,
         "kong.response.set_header": lambda ctx, name, value: ctx.set_response_header(
             name, header_text(value)
         ),

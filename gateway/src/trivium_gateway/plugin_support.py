@@ -38,6 +38,13 @@ BUDGET_GUARD_DECISIONS = Counter(
     ["plan", "outcome"],
     registry=PLUGIN_REGISTRY,
 )
+AUTH_FAILURE_DECISIONS = Counter(
+    "trivium_gateway_auth_failure_decisions_total",
+    "Failed-authentication throttle decisions by outcome "
+    "(passed, blocked, failure_recorded, fail_open, fail_closed).",
+    ["outcome"],
+    registry=PLUGIN_REGISTRY,
+)
 
 _clients: dict[tuple[str, int], redis.Redis] = {}
 _clients_lock = threading.Lock()

@@ -140,6 +140,7 @@ class GatewayProxy:
         try:
             data = await _request_body(ctx, receive, runtime.buffer_bytes)
         except BodyTooLarge:
+            ctx.response_status = 413
             await _send(send, 413, kong_error_body(413, ctx.request_id), JSON_HEADERS)
             return
         url = URL.build(
@@ -159,16 +160,19 @@ class GatewayProxy:
             )
         except (aiohttp.ServerTimeoutError, TimeoutError):
             self._observe(service.name, ctx.upstream_method, "timeout", sent)
+            ctx.response_status = 504
             await _send(send, 504, kong_error_body(504, ctx.request_id), JSON_HEADERS)
             return
         except (aiohttp.ClientError, OSError) as error:
             self._observe(service.name, ctx.upstream_method, type(error).__name__, sent)
             log.warning("upstream.failed", extra={"service": service.name, "error": repr(error)})
+            ctx.response_status = 502
             await _send(send, 502, kong_error_body(502, ctx.request_id), JSON_HEADERS)
             return
         try:
             received = time.perf_counter()
             self._observe(service.name, ctx.upstream_method, str(response.status), sent)
+            ctx.response_status, ctx.response_source = response.status, "service"
             headers = Headers(
                 (key.decode("latin-1"), value.decode("latin-1"))
                 for key, value in response.raw_headers

@@ -58,6 +58,14 @@ class GatewaySettings(ServiceSettings):
     upstream_keepalive_seconds: float = Field(
         default=4.0, gt=0, description="Below uvicorn's 5 s so idle connections never race a close."
     )
+    status_host: str = Field(
+        default="127.0.0.1",
+        description="Address of the status listener (/healthz, /readyz, /metrics), as Kong's "
+        "status_listen: keep it private.",
+    )
+    status_port: int = Field(
+        default=8100, ge=0, le=65535, description="Port of the status listener; 0: none."
+    )
     buffer_bytes: int = Field(
         default=64 * 1024, ge=0, description="Request bodies up to this size are read at once."
     )

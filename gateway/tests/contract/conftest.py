@@ -97,6 +97,12 @@ def rep_jwt() -> str:
         c["jwt_secrets"][0] for c in kong_document()["consumers"] if c.get("jwt_secrets")
     )
     now = int(time.time())
-    payload = {"iss": credential["key"], "sub": "anna.becker", "iat": now, "exp": now + 600}
+    payload = {
+        "iss": credential["key"],
+        "sub": "anna.becker",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+    }
     token: str = jwt.encode(payload, credential["secret"], algorithm=credential["algorithm"])
     return token

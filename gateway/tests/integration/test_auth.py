@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -103,6 +105,39 @@ class TestMobileJwt:
 
         assert response.status_code == 401
         assert response.json() == {"exp": "exceeds maximum allowed expiration"}
+
+    async def test_token_not_valid_yet(self, gateway, rep_token):
+        # A token minted for later (or by a clock set ahead) does not open the API early.
+        token = rep_token(nbf=int(time.time()) + 600, expires_in=1800)
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
+            )
+
+        assert response.status_code == 401
+        assert response.json() == {"nbf": "token not valid yet"}
+        assert response.headers["www-authenticate"] == 'Bearer realm="trivium"'
+
+    async def test_token_without_nbf(self, gateway, rep_token):
+        token = rep_token(nbf=None)
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
+            )
+
+        assert response.status_code == 401
+        assert response.json() == {"nbf": "must be a number"}
+
+    async def test_not_valid_yet_and_over_the_maximum(self, gateway, rep_token):
+        # Kong checks the registered claims first: the nbf refusal is the one reported.
+        token = rep_token(nbf=int(time.time()) + 60, expires_in=7200)
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
+            )
+
+        assert response.status_code == 401
+        assert response.json() == {"nbf": "token not valid yet"}
 
     async def test_malformed_token(self, gateway):
         headers = {"Authorization": "Bearer not.a-token"}

@@ -1,4 +1,5 @@
-"""The gateway's own endpoints: /healthz, /readyz, /metrics; in both plugin modes."""
+"""The gateway's own endpoints: /healthz, /readyz, /metrics on the status listener, never
+/metrics on the proxy port; in both plugin modes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.asyncio
 
 class TestHealthz:
     async def test_alive(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
+        async with httpx.AsyncClient(base_url=gateway.status_url) as client:
             response = await client.get("/healthz")
 
         assert response.status_code == 200
@@ -21,11 +22,18 @@ class TestHealthz:
 
 class TestReadyz:
     async def test_ready(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
+        async with httpx.AsyncClient(base_url=gateway.status_url) as client:
             response = await client.get("/readyz")
 
         assert response.status_code == 200
         assert response.json()["checks"] == {"redis": "up"}
+
+    async def test_also_on_the_proxy_port(self, gateway):
+        # Where the service harnesses wait for a started gateway.
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/readyz")
+
+        assert response.status_code == 200
 
     async def test_redis_down(self, upstream, write_kong_config, start_gateway):
         gateway = await start_gateway(
@@ -34,7 +42,7 @@ class TestReadyz:
             override_plugin_redis=False,
         )
 
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
+        async with httpx.AsyncClient(base_url=gateway.status_url) as client:
             response = await client.get("/readyz")
 
         assert response.status_code == 503
@@ -49,6 +57,7 @@ class TestMetrics:
 
         async with httpx.AsyncClient(base_url=gateway.url) as client:
             await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+        async with httpx.AsyncClient(base_url=gateway.status_url) as client:
             text = (await client.get("/metrics")).text
 
         after = await read_metric(
@@ -59,3 +68,26 @@ class TestMetrics:
         assert "trivium_gateway_plugin_event_duration_seconds_bucket" in text
         assert 'trivium_gateway_quota_decisions_total{outcome="allowed",plan="gold"}' in text
         assert 'trivium_backend_calls_total{backend="partner-portal-experience"' in text
+
+    async def test_not_on_the_proxy_port(self, gateway):
+        # The probe that found /metrics public: the proxy answers it like any unknown path.
+        async with httpx.AsyncClient(base_url=gateway.url) as client:
+            response = await client.get("/metrics")
+
+        assert response.status_code == 404
+        assert response.json()["message"] == "no Route matched with those values"
+        assert "trivium_" not in response.text
+
+
+class TestStatusListener:
+    async def test_port_taken_leaves_the_proxy_serving(
+        self, upstream, write_kong_config, start_gateway, api_keys
+    ):
+        first = await start_gateway(write_kong_config(upstream.url))
+        taken = int(first.status_url.rsplit(":", 1)[1])
+        second = await start_gateway(write_kong_config(upstream.url), status_port=taken)
+
+        async with httpx.AsyncClient(base_url=second.url) as client:
+            response = await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+
+        assert response.status_code == 200

@@ -32,12 +32,12 @@ def mobile_path_config(**route: Any) -> Any:
 
 
 def without_size_limit(document: dict[str, Any]) -> None:
-    """A kong.yml change: no request-size-limiting on the mobile API."""
-    for service in document["services"]:
-        if service["name"] == "mobile-experience":
-            service["plugins"] = [
-                plugin for plugin in service["plugins"] if plugin["name"] != "request-size-limiting"
-            ]
+    """A kong.yml change: no request-size-limiting on the mobile API (nor the global one)."""
+    mobile = next(s for s in document["services"] if s["name"] == "mobile-experience")
+    for holder in (document, mobile):
+        holder["plugins"] = [
+            plugin for plugin in holder["plugins"] if plugin["name"] != "request-size-limiting"
+        ]
 
 
 class TestRouting:

@@ -79,7 +79,9 @@ class TestRefused:
             load(document, plugin_specs)
 
     def test_bad_plugin_field(self, document, plugin_specs):
-        document["services"][0]["plugins"][0]["config"]["key_names"] = "apikey"
+        plugins = document["services"][0]["plugins"]
+        key_auth = next(plugin for plugin in plugins if plugin["name"] == "key-auth")
+        key_auth["config"]["key_names"] = "apikey"
 
         with pytest.raises(DeclarativeError, match="key-auth"):
             load(document, plugin_specs)
@@ -103,8 +105,8 @@ class TestRefused:
             load(document, plugin_specs, environment={})
 
     def test_our_plugins_schema(self, document, plugin_specs):
-        quota = document["services"][0]["plugins"][3]
-        assert quota["name"] == "partner-quota"
+        plugins = document["services"][0]["plugins"]
+        quota = next(plugin for plugin in plugins if plugin["name"] == "partner-quota")
         quota["config"]["cost"] = 0
 
         with pytest.raises(DeclarativeError, match="cost"):

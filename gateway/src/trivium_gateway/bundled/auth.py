@@ -193,8 +193,7 @@ class JwtAuth(_AuthPlugin):
         errors = verify_registered_claims(claims, self.conf["claims_to_verify"] or [], time.time())
         if errors:
             return 401, errors
-        maximum = self.conf["maximum_expiration"] or 0
-        if maximum > 0 and float(claims.get("exp", 0)) - time.time() > maximum:
+        if exceeds_maximum_expiration(claims, self.conf["maximum_expiration"] or 0, time.time()):
             return 401, {"exp": "exceeds maximum allowed expiration"}
         return None
 
@@ -260,3 +259,13 @@ def verify_registered_claims(
         elif name == "nbf" and value > now:
             errors[name] = "token not valid yet"
     return errors
+
+
+def exceeds_maximum_expiration(claims: dict[str, Any], maximum: float, now: float) -> bool:
+    """Kong's `maximum_expiration`: a token without `exp`, or living longer, is refused."""
+    if maximum <= 0:
+        return False
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        return True
+    return exp - now > maximum

@@ -59,7 +59,12 @@ class CorrelationId(BundledPlugin):
 
 
 class RequestSizeLimiting(BundledPlugin):
-    """413 (417 after `Expect: 100-continue`) for bodies over the allowed size."""
+    """413 (417 after `Expect: 100-continue`) for bodies over the allowed size.
+
+    An announced Content-Length is judged before any of the body is read. Without one (chunked),
+    Kong reads the body to measure it; here reading stops at the first chunk past the limit, so a
+    client streaming without end is refused after `limit` bytes, never buffered whole.
+    """
 
     has_access = True
 
@@ -73,13 +78,11 @@ class RequestSizeLimiting(BundledPlugin):
             if int(length) > self.limit:
                 self._refuse(ctx)
             return
-        if "transfer-encoding" in ctx.headers:
-            # No length announced: read the body (as Kong does) to measure it.
-            if await ctx.read_body(self.limit) is None:
-                self._refuse(ctx)
-            return
         if self.conf["require_content_length"]:
             ctx.error(411, "A valid Content-Length header is required")
+            return
+        if "transfer-encoding" in ctx.headers and await ctx.read_body(self.limit) is None:
+            self._refuse(ctx)
 
     @staticmethod
     def _refuse(ctx: RequestContext) -> None:
