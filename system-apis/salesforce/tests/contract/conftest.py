@@ -141,23 +141,35 @@ class MemoryAccountSync:
         return updated
 
 
-def _account(params: dict[str, Any]) -> AccountRead:
+OWNER_ID = "005000000000001AAA"
+
+
+def _owner_id(crm: FakeCrm, params: dict[str, Any]) -> str | None:
+    """The user who owns the state's account: the rep `ownerUsername` names, if any."""
+    if "ownerUsername" not in params:
+        return None
+    crm.usernames[OWNER_ID] = params["ownerUsername"]
+    return OWNER_ID
+
+
+def _account(crm: FakeCrm, params: dict[str, Any]) -> AccountRead:
     return AccountRead(
         id=params["accountId"],
         name="Tegernsee Getränke GmbH",
         account_number=params.get("accountNumber"),
         erp_customer_number=params.get("erpCustomerNumber"),
+        owner_id=_owner_id(crm, params),
     )
 
 
 def account_linked_to_erp_customer(state: State, params: dict[str, Any]) -> None:
     crm: FakeCrm = state.crm
-    crm.accounts[params["accountId"]] = _account(params)
+    crm.accounts[params["accountId"]] = _account(crm, params)
 
 
 def accepted_quote_with_lines(state: State, params: dict[str, Any]) -> None:
     crm: FakeCrm = state.crm
-    account = _account(params)
+    account = _account(crm, params)
     crm.accounts[account.id] = account
     sku = params["sku"]
     crm.prices[sku] = Decimal("120.00")
@@ -178,6 +190,8 @@ def accepted_quote_with_lines(state: State, params: dict[str, Any]) -> None:
             name=account.name,
             account_number=account.account_number,
             erp_customer_number=account.erp_customer_number,
+            owner_id=account.owner_id,
+            owner_username=params.get("ownerUsername"),
         ),
         lines=[
             QuoteLineRead(
@@ -195,7 +209,9 @@ def accepted_quote_with_lines(state: State, params: dict[str, Any]) -> None:
 
 def account_with_name(state: State, params: dict[str, Any]) -> None:
     crm: FakeCrm = state.crm
-    crm.accounts[params["accountId"]] = AccountRead(id=params["accountId"], name=params["name"])
+    crm.accounts[params["accountId"]] = AccountRead(
+        id=params["accountId"], name=params["name"], owner_id=_owner_id(crm, params)
+    )
 
 
 def active_product(state: State, params: dict[str, Any]) -> None:

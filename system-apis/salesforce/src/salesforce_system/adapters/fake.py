@@ -79,8 +79,19 @@ class FakeCrm:
             raise RecordNotFound(f"No account has the id {account_id!r}.")
         return self.accounts[account_id]
 
+    def _with_owner(self, account: AccountRead) -> AccountRead:
+        return account.model_copy(
+            update={"owner_username": self.usernames.get(account.owner_id or "")}
+        )
+
+    def _owner_id(self, username: str) -> str:
+        for user_id, known in self.usernames.items():
+            if known.casefold() == username.casefold():
+                return user_id
+        raise RecordRejected("No active CRM user has this username, so it cannot own the account.")
+
     async def get_account(self, account_id: str) -> AccountRead:
-        return self._account(account_id)
+        return self._with_owner(self._account(account_id))
 
     async def search_accounts(
         self, criteria: AccountSearch, *, limit: int, after: str | None
@@ -108,7 +119,8 @@ class FakeCrm:
                 )
             )
 
-        return _page([a for a in self.accounts.values() if matches(a)], limit, after)
+        found = _page([a for a in self.accounts.values() if matches(a)], limit, after)
+        return [self._with_owner(account) for account in found]
 
     async def create_account(self, account: AccountCreate) -> AccountRead:
         if account.erp_customer_number and any(
@@ -117,6 +129,8 @@ class FakeCrm:
         ):
             raise DuplicateRecord("The account duplicates an existing one.")
         data = account.model_dump(exclude={"billing_address"}, by_alias=False)
+        if account.owner_username is not None:
+            data["owner_id"] = self._owner_id(account.owner_username)
         address = (
             account.billing_address.model_dump(by_alias=False) if account.billing_address else None
         )
@@ -126,8 +140,8 @@ class FakeCrm:
             billing_address=Address(**address) if address else None,
             last_modified_at=datetime.now(UTC),
         )
-        self.accounts[created.id] = created
-        return created
+        self.accounts[created.id] = created.model_copy(update={"owner_username": None})
+        return self._with_owner(created)
 
     async def update_account(self, account_id: str, changes: AccountUpdate) -> AccountRead:
         current = self._account(account_id)
@@ -150,7 +164,9 @@ class FakeCrm:
         for existing in self.accounts.values():
             if existing.erp_customer_number == erp_customer_number:
                 changes = AccountUpdate(
-                    **account.model_dump(exclude={"owner_id"}, exclude_unset=True, by_alias=False)
+                    **account.model_dump(
+                        exclude={"owner_id", "owner_username"}, exclude_unset=True, by_alias=False
+                    )
                 )
                 return await self.update_account(existing.id, changes), False
         data = account.model_copy(update={"erp_customer_number": erp_customer_number})

@@ -41,6 +41,10 @@ class AccountRead(ApiModel):
     industry: str | None = None
     billing_address: Address | None = None
     owner_id: str | None = None
+    owner_username: str | None = Field(
+        default=None,
+        description="The CRM username of the account's owner (on reads, searches and creates).",
+    )
     last_modified_at: datetime | None = None
 
 
@@ -53,6 +57,19 @@ class AccountCreate(ApiRequest):
     industry: str | None = Field(default=None, max_length=255)
     billing_address: AddressInput | None = None
     owner_id: str | None = Field(default=None, pattern=r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
+    owner_username: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        description="Make the active CRM user with this username the owner (instead of "
+        "`ownerId`); a username no active user has is a 422.",
+    )
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> AccountCreate:
+        if self.owner_id is not None and self.owner_username is not None:
+            raise ValueError("give ownerId or ownerUsername, not both")
+        return self
 
 
 class AccountUpdate(ApiRequest):
@@ -102,6 +119,10 @@ class QuoteAccount(ApiModel):
     name: str
     account_number: str | None = None
     erp_customer_number: str | None = None
+    owner_id: str | None = None
+    owner_username: str | None = Field(
+        default=None, description="The CRM username of the account's owner."
+    )
 
 
 class QuoteLineRead(ApiModel):

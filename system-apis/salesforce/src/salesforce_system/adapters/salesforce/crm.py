@@ -78,14 +78,15 @@ class SalesforceCrm:
 
     async def get_account(self, account_id: str) -> AccountRead:
         record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
-        response = await self._rest.call(
-            "GET",
-            f"/sobjects/Account/{record_id}",
-            params={"fields": _field_list(mapping.ACCOUNT_FIELDS)},
-            idempotent=True,
+        # A query rather than an sObject read: only a query reads the owner's username.
+        page = await self._rest.query(
+            f"SELECT {_select(mapping.ACCOUNT_FIELDS)}, Owner.Username FROM Account "
+            f"WHERE Id = {soql.quote(record_id)}",
             what="account",
         )
-        return mapping.account_from_record(response.json())
+        if not page["records"]:
+            raise RecordNotFound(f"No account has the id {account_id!r}.")
+        return mapping.account_from_record(page["records"][0])
 
     async def search_accounts(
         self, criteria: AccountSearch, *, limit: int, after: str | None
@@ -104,7 +105,7 @@ class SalesforceCrm:
         if criteria.website_domain:
             conditions.append(f"Website LIKE {soql.like_contains(criteria.website_domain)}")
         query = (
-            f"SELECT {_select(mapping.ACCOUNT_FIELDS)} FROM Account "
+            f"SELECT {_select(mapping.ACCOUNT_FIELDS)}, Owner.Username FROM Account "
             f"WHERE {' AND '.join(conditions)}{_page_filter(after)} ORDER BY Id LIMIT {limit}"
         )
         page = await self._rest.query(query)
@@ -112,6 +113,9 @@ class SalesforceCrm:
 
     async def create_account(self, account: AccountCreate) -> AccountRead:
         fields = mapping.account_fields(account)
+        owner = await self._owner(account)
+        if owner is not None:
+            fields["OwnerId"] = owner[0]
         if reads_as_reference(fields):
             # A composite body would resolve the text: a plain create and a read (two calls).
             response = await self._rest.call(
@@ -125,7 +129,26 @@ class SalesforceCrm:
             ]
         )
         raise_for_results(results, what="account")
-        return mapping.account_from_record(result_body(results, "account"))
+        created = mapping.account_from_record(result_body(results, "account"))
+        return created.model_copy(update={"owner_username": owner[1]}) if owner else created
+
+    async def _owner(self, account: AccountCreate) -> tuple[str, str] | None:
+        """The id and username of the active user `ownerUsername` names (one query), if given;
+        RecordRejected when no active user has it."""
+        if account.owner_username is None:
+            return None
+        page = await self._rest.query(
+            f"SELECT Id, Username FROM User WHERE Username = {soql.quote(account.owner_username)} "
+            "AND IsActive = true LIMIT 1",
+            what="user",
+        )
+        if not page["records"]:
+            raise RecordRejected(
+                "No active CRM user has this username, so it cannot own the account.",
+                errors=[FieldError(pointer="/ownerUsername", detail="no active user")],
+            )
+        user = page["records"][0]
+        return str(user["Id"]), str(user["Username"])
 
     async def update_account(self, account_id: str, changes: AccountUpdate) -> AccountRead:
         record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
@@ -149,6 +172,9 @@ class SalesforceCrm:
     ) -> tuple[AccountRead, bool]:
         fields = mapping.account_fields(account)
         fields.pop("ERP_Customer_Number__c", None)
+        owner = await self._owner(account)
+        if owner is not None:
+            fields["OwnerId"] = owner[0]
         external = (
             f"/sobjects/Account/ERP_Customer_Number__c/{url_quote(erp_customer_number, safe='')}"
         )

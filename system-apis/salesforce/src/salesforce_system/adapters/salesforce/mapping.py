@@ -41,6 +41,7 @@ PRODUCT_FIELDS = (
 QUOTE_FIELDS = (
     "Id", "Name", "QuoteNumber", "Status", "ExpirationDate", "OpportunityId", "GrandTotal",
     "Account.Id", "Account.Name", "Account.AccountNumber", "Account.ERP_Customer_Number__c",
+    "Account.OwnerId", "Account.Owner.Username",
 )  # fmt: skip
 QUOTE_LINE_FIELDS = (
     "Id", "Product2Id", "Product2.Name", "Product2.ProductCode", "Product2.ERP_Material__c",
@@ -146,6 +147,7 @@ def account_from_record(record: Record) -> AccountRead:
         if any(address_values)
         else None,
         owner_id=record.get("OwnerId"),
+        owner_username=_parent(record, "Owner").get("Username"),
         last_modified_at=_datetime(record.get("LastModifiedDate")),
     )
 
@@ -240,6 +242,8 @@ def quote_from_record(record: Record, currency: str) -> QuoteRead:
             name=account["Name"],
             account_number=account.get("AccountNumber"),
             erp_customer_number=account.get("ERP_Customer_Number__c"),
+            owner_id=account.get("OwnerId"),
+            owner_username=_parent(account, "Owner").get("Username"),
         )
         if account
         else None,
