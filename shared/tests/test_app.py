@@ -27,7 +27,9 @@ class Widget(BaseModel):
 
 def build_app() -> FastAPI:
     app = create_service_app(
-        ServiceSettings(service_name="widgets", log_format="text"), title="Widgets"
+        ServiceSettings(service_name="widgets", log_format="text"),
+        title="Widgets",
+        guard_requests=False,  # the guard has tests of its own (test_request_guard.py)
     )
 
     @app.get("/widgets/{widget_id}")
@@ -271,7 +273,9 @@ class TestRouteTemplate:
         from fastapi import APIRouter
 
         app = create_service_app(
-            ServiceSettings(service_name="nested", log_format="text"), title="N"
+            ServiceSettings(service_name="nested", log_format="text"),
+            title="N",
+            guard_requests=False,
         )
         router = APIRouter(prefix="/inner")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -13,6 +13,7 @@ from trivium.health import ReadinessCheck
 from trivium.health import router as health_router
 from trivium.logs import configure_logging
 from trivium.middleware import RequestContextMiddleware
+from trivium.request_guard import RequestGuardMiddleware
 from trivium.service_auth import ServiceTokenIssuer, ServiceTokenVerifier
 from trivium.settings import ServiceSettings
 
@@ -27,9 +28,19 @@ def create_service_app(
     version: str = "0.1.0",
     lifespan: Lifespan | None = None,
     readiness_checks: dict[str, ReadinessCheck] | None = None,
+    guard_requests: bool = True,
+    body_limits: Mapping[str, int | None] | None = None,
+    open_paths: Collection[str] = (),
     **fastapi_options: Any,
 ) -> FastAPI:
-    """A FastAPI app with Trivium's cross-cutting behaviour installed; add routers to it."""
+    """A FastAPI app with Trivium's cross-cutting behaviour installed; add routers to it.
+
+    `guard_requests`: every path but health, metrics and the API description needs a valid
+    service token, checked before the body is read, and bodies are limited to
+    `TRIVIUM_MAX_BODY_BYTES` (`body_limits` sets other limits by path prefix; None: no limit);
+    `open_paths` are served without a token as well (e.g. a public web page).
+    Off for the emulators and the gateway, which authenticate and limit as the systems they
+    stand for do."""
     configure_logging(
         service=settings.service_name, level=settings.log_level, log_format=settings.log_format
     )
@@ -53,6 +64,15 @@ def create_service_app(
     )
     install_problem_handlers(app)
     app.include_router(health_router)
+    if guard_requests:
+        # Inside the request context: refusals are counted, logged and correlated too.
+        app.add_middleware(
+            RequestGuardMiddleware,
+            tokens_required=True,
+            max_body_bytes=settings.max_body_bytes,
+            path_limits=body_limits,
+            open_paths=open_paths,
+        )
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
 

@@ -63,3 +63,10 @@ class ServiceSettings(BaseSettings):
     idempotency_ttl_seconds: int = Field(
         default=86_400, ge=1, validation_alias=shared_env("TRIVIUM_IDEMPOTENCY_TTL_SECONDS")
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        validation_alias=shared_env("TRIVIUM_MAX_BODY_BYTES"),
+        description="Larger request bodies are refused with 413 before they are read (routes "
+        "that take bulk data state their own limit).",
+    )

@@ -52,6 +52,7 @@ def create_app(settings: SalesforceEmulatorSettings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         readiness_checks={"database": database_answers},
+        guard_requests=False,
     )
     app.state.emulator = emulator
     # Innermost user middleware: inside the shared request-context middleware, so calls the gate

@@ -100,6 +100,7 @@ def create_app(settings: PartnerPortalSettings | None = None) -> FastAPI:
         "orders. Called through the gateway with the partner's API key (header `apikey`); "
         "every call is scoped to that partner.",
         lifespan=lifespan,
+        open_paths=page.PAGE_PATHS,
     )
     app.include_router(account.router)
     app.include_router(catalog.router)

@@ -86,7 +86,8 @@ class TestPage:
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert script.headers["content-type"].startswith("text/javascript")
         assert config.json() == {"apiBaseUrl": ""}
-        assert missing.status_code == 404
+        # Only the page's own files are public: any other path needs a token first.
+        assert missing.status_code == 401
         assert missing.headers["content-type"] == "application/problem+json"
         assert (root.status_code, root.headers["location"]) == (308, "/partner/")
 

@@ -92,6 +92,7 @@ def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
         description="CRM accounts, contacts, opportunities, quotes, orders and products as clean "
         "resources. Internal: every call needs a service token.",
         lifespan=lifespan,
+        body_limits={"/products": products.MAX_UPSERT_BYTES},
     )
     internal = APIRouter(dependencies=[Depends(require_service_token)])
     for module in (accounts, quotes, orders, products, limits, sync, system):

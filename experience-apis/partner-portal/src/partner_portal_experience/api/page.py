@@ -15,6 +15,10 @@ from trivium.problems import NotFound
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 ASSETS = {"app.js": "text/javascript", "style.css": "text/css"}
+# The page is public (the partner's key is typed into it): served without a service token.
+PAGE_PATHS = frozenset(
+    {"/partner", "/partner/", "/partner/config.json", *(f"/partner/{name}" for name in ASSETS)}
+)
 
 router = APIRouter(include_in_schema=False)
 

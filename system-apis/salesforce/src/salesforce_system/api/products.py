@@ -24,6 +24,8 @@ from trivium.schemas import ApiRequest, Page
 router = APIRouter(prefix="/products", tags=["products"])
 
 MAX_UPSERT_ROWS = 200_000
+# A full batch is about 150 bytes a row; larger bodies are refused (413) before they are read.
+MAX_UPSERT_BYTES = 64 * 1024 * 1024
 
 
 class ProductBatch(ApiRequest):
