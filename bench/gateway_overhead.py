@@ -109,7 +109,7 @@ def credentials() -> tuple[str, str]:
     secret = next(c for c in consumers if c.get("jwt_secrets"))["jwt_secrets"][0]
     now = int(time.time())
     token = jwt.encode(
-        {"iss": secret["key"], "sub": "anna.becker", "iat": now, "exp": now + 3000},
+        {"iss": secret["key"], "sub": "anna.becker", "iat": now, "nbf": now, "exp": now + 3000},
         secret["secret"],
         algorithm=secret["algorithm"],
     )

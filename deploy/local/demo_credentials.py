@@ -136,6 +136,7 @@ def mint_rep_token(
         "iss": rep.key,
         "sub": rep.salesforce_username,
         "iat": int(now),
+        "nbf": int(now),
         "exp": rep_token_expiry(rep, now=now, lifetime_seconds=lifetime_seconds),
     }
     return jwt.encode(claims, rep.secret, algorithm=rep.algorithm)
