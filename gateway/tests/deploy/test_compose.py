@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
-KONG_PLUGINS = {"partner-quota", "salesforce-budget-guard", "signed-identity"}
+KONG_PLUGINS = {"partner-quota", "salesforce-budget-guard", "signed-identity", "auth-failure-limit"}
 # From deploy/.env (generated, git-ignored); compose refuses to start without it.
 REDIS_PASSWORD = "${REDIS_PASSWORD:?set REDIS_PASSWORD in deploy/.env}"
 CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
