@@ -34,6 +34,7 @@ OPPORTUNITY_ID = "006000000000001AAA"
 ACCOUNT_NUMBER = "P-10001"
 ERP_CUSTOMER_NUMBER = "1000001"
 SKU = "TG-1000"
+OWNER = "anna.becker@trivium.demo"
 SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 
 
@@ -47,6 +48,11 @@ def account_body() -> dict[str, Any]:
         "accountNumber": match.str(ACCOUNT_NUMBER),
         "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER),
     }
+
+
+def owned_account_body() -> dict[str, Any]:
+    """An account with the CRM username of its owner (a sales rep orders only their own)."""
+    return {**account_body(), "ownerUsername": match.str(OWNER)}
 
 
 class TestGetSystem:
@@ -96,6 +102,7 @@ class TestGetQuote:
                 erpCustomerNumber=ERP_CUSTOMER_NUMBER,
                 opportunityId=OPPORTUNITY_ID,
                 sku=SKU,
+                ownerUsername=OWNER,
             )
             .with_request("GET", f"/quotes/{QUOTE_ID}")
             .with_header("Authorization", bearer_token())
@@ -106,7 +113,7 @@ class TestGetQuote:
                     "status": match.str("Accepted"),
                     "expirationDate": match.date("2026-12-31"),
                     "opportunityId": sf_id(OPPORTUNITY_ID),
-                    "account": account_body(),
+                    "account": owned_account_body(),
                     "lines": match.each_like(
                         {
                             "sku": match.str(SKU),
@@ -125,6 +132,7 @@ class TestGetQuote:
 
         assert quote.account is not None
         assert quote.account.erp_customer_number == ERP_CUSTOMER_NUMBER
+        assert quote.account.owner_username == OWNER
         assert quote.lines[0].unit_price.amount == Decimal("120.00")
 
     async def test_unknown_quote_is_not_found(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
@@ -151,17 +159,19 @@ class TestGetAccount:
                 accountId=ACCOUNT_ID,
                 accountNumber=ACCOUNT_NUMBER,
                 erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+                ownerUsername=OWNER,
             )
             .with_request("GET", f"/accounts/{ACCOUNT_ID}")
             .with_header("Authorization", bearer_token())
             .will_respond_with(200)
-            .with_body(account_body(), content_type="application/json")
+            .with_body(owned_account_body(), content_type="application/json")
         )
         with salesforce_pact.serve(addr="127.0.0.1") as server:
             async with crm_at(server.url) as crm:
                 account = await crm.get_account(account_id=ACCOUNT_ID)
 
         assert account.erp_customer_number == ERP_CUSTOMER_NUMBER
+        assert account.owner_username == OWNER
 
     async def test_by_account_number(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
         (

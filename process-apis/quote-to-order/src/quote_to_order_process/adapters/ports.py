@@ -36,6 +36,7 @@ class CrmAccount(UpstreamModel):
     id: str
     account_number: str | None = None
     erp_customer_number: str | None = None
+    owner_username: str | None = None
 
 
 class CrmQuoteLine(UpstreamModel):

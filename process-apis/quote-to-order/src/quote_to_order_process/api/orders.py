@@ -7,9 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from quote_to_order_process.api.deps import FlowDep, caller_scope
-from quote_to_order_process.domain.errors import REJECTIONS, OrderNotFound
+from quote_to_order_process.api.deps import ActingRepDep, FlowDep, caller_scope
+from quote_to_order_process.domain.errors import (
+    REJECTIONS,
+    AccountNotFound,
+    AccountScopeRequired,
+    CrmUnavailable,
+    OrderNotFound,
+)
 from quote_to_order_process.domain.models import OrderCreate, OrderRead, OrderStatus
+from quote_to_order_process.domain.ownership import check_rep_lists_account
 from quote_to_order_process.domain.processing import Outcome, submit_order
 from quote_to_order_process.domain.progress import get_order_with_progress
 from trivium.idempotency import idempotent_route
@@ -51,11 +58,15 @@ def prefers_async(prefer: str | None) -> bool:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**_ACCEPTED, **problem_responses(*REJECTIONS, ServiceUnavailable)},
+    responses={
+        **_ACCEPTED,
+        **problem_responses(*REJECTIONS, ServiceUnavailable),
+    },
 )
 async def create_order(
     order: OrderCreate,
     flow: FlowDep,
+    rep: ActingRepDep,
     response: Response,
     prefer: Annotated[str | None, Header(description="`respond-async` to get 202 at once.")] = None,
 ) -> OrderRead:
@@ -64,9 +75,10 @@ async def create_order(
     business rejection is a problem naming the rule (`credit-limit-exceeded`, ...) and the
     `orderId` kept for it; `503` with `Retry-After`, and nothing kept, when the CRM cannot say
     which org it is (a quote is ordered once per org). `Idempotency-Key` is required: a repeat
-    replays the first answer."""
+    replays the first answer. For a sales rep (named in the service token), a quote of an
+    account the rep does not own is a `404 quote-not-found`, and nothing is kept."""
     respond_async = prefers_async(prefer)
-    processed = await submit_order(flow, order, respond_async=respond_async)
+    processed = await submit_order(flow, order, respond_async=respond_async, rep=rep)
     if processed.rejection is not None:
         raise processed.rejection
     placed = processed.order
@@ -79,19 +91,30 @@ async def create_order(
     return OrderRead.from_state(placed)
 
 
-@router.get("/{order_id}", responses=problem_responses(OrderNotFound))
-async def get_order(order_id: OrderId, flow: FlowDep) -> OrderRead:
+@router.get(
+    "/{order_id}",
+    responses=problem_responses(OrderNotFound, CrmUnavailable),
+)
+async def get_order(order_id: OrderId, flow: FlowDep, rep: ActingRepDep) -> OrderRead:
     """The order, the step it has reached, its last error or failure, and the ERP's delivery
-    and billing status of its sales order (as last read, when the ERP is unavailable)."""
-    order = await get_order_with_progress(flow, order_id)
+    and billing status of its sales order (as last read, when the ERP is unavailable). For a
+    sales rep, only an order of an account the rep owns (else 404; 503 while the CRM cannot
+    tell)."""
+    order = await get_order_with_progress(flow, order_id, rep=rep)
     if order is None:
         raise OrderNotFound(f"No order has the id {order_id!r}.")
     return OrderRead.from_state(order)
 
 
-@router.get("", responses=problem_responses(InvalidCursor))
+@router.get(
+    "",
+    responses=problem_responses(
+        InvalidCursor, AccountScopeRequired, AccountNotFound, CrmUnavailable
+    ),
+)
 async def list_orders(
     flow: FlowDep,
+    rep: ActingRepDep,
     account_id: Annotated[str | None, Query(alias="accountId", max_length=18)] = None,
     order_status: Annotated[OrderStatus | None, Query(alias="status")] = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
@@ -99,7 +122,10 @@ async def list_orders(
 ) -> Page[OrderRead]:
     """Orders newest first, of one account and/or in one status. With a status, a page may
     hold fewer than `limit` orders and still have a `nextCursor`. Delivery and billing status
-    are as last read (`GET /orders/{orderId}` reads them from the ERP)."""
+    are as last read (`GET /orders/{orderId}` reads them from the ERP). A sales rep lists one
+    account they own at a time (`accountId`)."""
+    if rep is not None:
+        await check_rep_lists_account(flow, account_id, rep=rep)
     after = decode_cursor(cursor, shape=_ORDER_ID) if cursor else None
     orders, last = await flow.store.list_orders(
         account_id=account_id, status=order_status, limit=limit, after=after

@@ -14,6 +14,7 @@ from quote_to_order_process.domain.errors import (
     QuoteAlreadyOrdered,
     QuoteExpired,
     QuoteNotAccepted,
+    QuoteNotFound,
     UnknownProduct,
 )
 from quote_to_order_process.domain.models import RequestedLine
@@ -89,3 +90,16 @@ def linked_account(account: CrmAccount | None, *, what: str) -> tuple[CrmAccount
             accountId=account.id,
         )
     return account, account.erp_customer_number
+
+
+def same_user(username: str | None, other: str | None) -> bool:
+    """True when both name the same CRM user (usernames compare without case)."""
+    return username is not None and other is not None and username.casefold() == other.casefold()
+
+
+def check_quote_owner(quote: CrmQuote | None, *, quote_id: str, rep: str) -> CrmQuote:
+    """The quote, when the rep owns its account; else QuoteNotFound, worded as for a quote that
+    does not exist, so that the answer does not tell whether another rep's quote does."""
+    if quote is None or quote.account is None or not same_user(quote.account.owner_username, rep):
+        raise QuoteNotFound(f"No quote of yours has the id {quote_id!r}.")
+    return quote

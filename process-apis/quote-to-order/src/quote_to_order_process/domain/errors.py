@@ -23,14 +23,17 @@ class OrderRejected(Problem):
 
 
 class QuoteNotFound(OrderRejected):
+    """For a sales rep, also a quote of an account they do not own: the answer is the same, so
+    that it does not tell whether another rep's quote exists."""
+
     slug = "quote-not-found"
-    title = "The quote does not exist"
+    title = "The quote does not exist or is not yours"
     status = 404
 
 
 class AccountNotFound(OrderRejected):
     slug = "account-not-found"
-    title = "The account does not exist"
+    title = "The account does not exist or is not yours"
     status = 404
 
 
@@ -144,7 +147,7 @@ class ErpRejected(UpstreamRejected):
 
 class OrderNotFound(Problem):
     slug = "order-not-found"
-    title = "The order does not exist"
+    title = "The order does not exist or is not yours"
     status = 404
 
 
@@ -164,6 +167,12 @@ class InternalFailure(Problem):
     slug = "internal-error"
     title = "The order could not be processed because of an internal error"
     status = 500
+
+
+class AccountScopeRequired(Problem):
+    slug = "account-scope-required"
+    title = "A sales rep lists the orders of one of their accounts at a time"
+    status = 422
 
 
 class OperatorRoleRequired(Problem):

@@ -177,6 +177,8 @@ class OrderState(ApiModel):
     # The CRM system (org) whose records the order names, as it named itself when the order was
     # taken (None: it did not): its quote and purchase order number are claimed in that system.
     crm_system_id: str | None = None
+    # The sales rep (CRM username) the order was placed for; they must own the quote's account.
+    acting_rep: str | None = None
     quote_id: str | None = None
     account_id: str | None = None
     account_number: str | None = None

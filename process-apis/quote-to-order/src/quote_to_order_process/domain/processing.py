@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from quote_to_order_process.adapters.ports import CrmQuote
 from quote_to_order_process.domain.checks import validate_lines
 from quote_to_order_process.domain.errors import (
     InternalFailure,
@@ -32,6 +33,7 @@ from quote_to_order_process.domain.models import (
     SagaStep,
     new_order_id,
 )
+from quote_to_order_process.domain.ownership import check_rep_may_order
 from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
 from quote_to_order_process.metrics import ORDERS
 from trivium.correlation import current_correlation_id
@@ -63,7 +65,13 @@ class Processed:
     rejection: OrderRejected | None = None
 
 
-def new_order(request: OrderCreate, flow: OrderFlow, *, crm_system_id: str | None) -> OrderState:
+def new_order(
+    request: OrderCreate,
+    flow: OrderFlow,
+    *,
+    crm_system_id: str | None,
+    acting_rep: str | None = None,
+) -> OrderState:
     """The saga state of a request in the CRM system it names records of; a direct order's
     lines are checked at once."""
     now = flow.clock()
@@ -78,6 +86,7 @@ def new_order(request: OrderCreate, flow: OrderFlow, *, crm_system_id: str | Non
         created_at=now,
         updated_at=now,
         crm_system_id=crm_system_id,
+        acting_rep=acting_rep,
         quote_id=request.quote_id,
         account_id=request.account_id,
         account_number=request.account_number,
@@ -87,12 +96,20 @@ def new_order(request: OrderCreate, flow: OrderFlow, *, crm_system_id: str | Non
     )
 
 
-async def submit_order(flow: OrderFlow, request: OrderCreate, *, respond_async: bool) -> Processed:
+async def submit_order(
+    flow: OrderFlow, request: OrderCreate, *, respond_async: bool, rep: str | None = None
+) -> Processed:
     """Store a new order, then run it now or queue it (`respond_async`).
 
-    Record ids are unique within one CRM system only (a sandbox refresh hands them out again),
-    so the order is claimed in the system the CRM is now; CrmUnavailable when it cannot say."""
-    order = new_order(request, flow, crm_system_id=await flow.crm.get_system_id())
+    For a sales rep (`rep`), the quote is read first and the order refused, with nothing kept,
+    unless the rep owns its account (QuoteNotFound). Record ids are unique within one CRM system
+    only (a sandbox refresh hands them out again), so the order is claimed in the system the CRM
+    is now; CrmUnavailable when it cannot say."""
+    quote = None
+    if rep is not None and request.quote_id is not None:
+        quote = await check_rep_may_order(flow, request.quote_id, rep=rep)
+    system_id = await flow.crm.get_system_id()
+    order = new_order(request, flow, crm_system_id=system_id, acting_rep=rep)
     holder = await flow.store.create(order, wake_at=flow.clock() + flow.policy.watchdog)
     if holder is not None:
         raise QuoteAlreadyOrdered(
@@ -102,14 +119,16 @@ async def submit_order(flow: OrderFlow, request: OrderCreate, *, respond_async: 
     if respond_async:
         await flow.queue.enqueue(order.id, correlation_id=order.correlation_id)
         return Processed(Outcome.ACCEPTED, order)
-    processed = await process_order(flow, order.id, from_queue=False)
+    processed = await process_order(flow, order.id, from_queue=False, quote=quote)
     if processed.order is None:  # another process took it first: it is theirs to finish
         return Processed(processed.outcome, order)
     return processed
 
 
-async def process_order(flow: OrderFlow, order_id: str, *, from_queue: bool) -> Processed:
-    """Run the order's remaining steps under its lock.
+async def process_order(
+    flow: OrderFlow, order_id: str, *, from_queue: bool, quote: CrmQuote | None = None
+) -> Processed:
+    """Run the order's remaining steps under its lock (`quote`: as read when it was taken).
 
     From the queue, an order whose retries are used up or that met a refusal is dead-lettered;
     a caller's own attempt hands such an order to the workers instead.
@@ -128,7 +147,7 @@ async def process_order(flow: OrderFlow, order_id: str, *, from_queue: bool) -> 
             order = order.evolve(dead_lettered=False, attempts=0, next_attempt_at=None)
         elif order.next_attempt_at is not None and order.next_attempt_at > flow.clock():
             return Processed(Outcome.SKIPPED, order)
-        return await _advance(flow, SagaRun(flow, order), from_queue=from_queue)
+        return await _advance(flow, SagaRun(flow, order, quote=quote), from_queue=from_queue)
 
 
 async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Processed:

@@ -7,18 +7,24 @@ import logging
 
 from quote_to_order_process.domain.errors import UpstreamRejected, UpstreamUnavailable
 from quote_to_order_process.domain.models import OrderState, SagaStep
+from quote_to_order_process.domain.ownership import rep_may_see
 from quote_to_order_process.domain.saga import OrderFlow
 
 log = logging.getLogger(__name__)
 
 
-async def get_order_with_progress(flow: OrderFlow, order_id: str) -> OrderState | None:
-    """The order with the ERP's current delivery and billing status of its sales order.
+async def get_order_with_progress(
+    flow: OrderFlow, order_id: str, *, rep: str | None = None
+) -> OrderState | None:
+    """The order with the ERP's current delivery and billing status of its sales order; for a
+    sales rep (`rep`), None unless the rep owns its account.
 
     With the ERP unavailable, the status last read is shown. A completed order keeps what was
     read (the saga no longer writes it), so that listings show it too.
     """
     order = await flow.store.get(order_id)
+    if order is not None and rep is not None and not await rep_may_see(flow, order, rep=rep):
+        return None
     if order is None or order.erp_order_number is None:
         return order
     try:

@@ -22,6 +22,7 @@ from quote_to_order_process.adapters.ports import (
     CrmOrderDraft,
     CrmOrderItemDraft,
     CrmPort,
+    CrmQuote,
     ErpAssessment,
     ErpLineDraft,
     ErpOrderDraft,
@@ -31,7 +32,13 @@ from quote_to_order_process.adapters.ports import (
     OrderQueue,
     OrderStore,
 )
-from quote_to_order_process.domain.checks import linked_account, validate_lines, validate_quote
+from quote_to_order_process.domain.checks import (
+    check_quote_owner,
+    linked_account,
+    same_user,
+    validate_lines,
+    validate_quote,
+)
 from quote_to_order_process.domain.crm_write import (
     CrmWriteFailure,
     classify_crm_failure,
@@ -39,6 +46,7 @@ from quote_to_order_process.domain.crm_write import (
     without_fields,
 )
 from quote_to_order_process.domain.errors import (
+    AccountNotFound,
     CrmRejected,
     DuplicatePurchaseOrder,
     OrderRejected,
@@ -103,9 +111,13 @@ class SagaRun:
     """One pass of an order through its remaining steps; `order` is the state reached so far
     (saved, unless its step is saved with the next)."""
 
-    def __init__(self, flow: OrderFlow, order: OrderState) -> None:
+    def __init__(
+        self, flow: OrderFlow, order: OrderState, *, quote: CrmQuote | None = None
+    ) -> None:
         self.flow = flow
         self.order = order
+        # The quote as read when the order was taken, so that identifying it costs no second read.
+        self._quote = quote
         self._steps: dict[SagaStep, tuple[str, Callable[[], Awaitable[OrderState]]]] = {
             SagaStep.RECEIVED: ("identify", self._identify),
             SagaStep.IDENTIFIED: ("check", self._check),
@@ -143,12 +155,12 @@ class SagaRun:
         order = self.order
         if order.source is OrderSource.QUOTE:
             return await self._identify_quote(order)
-        account, customer_id = linked_account(
-            await self.flow.crm.get_account(
-                account_id=order.account_id, account_number=order.account_number
-            ),
-            what="account",
+        found = await self.flow.crm.get_account(
+            account_id=order.account_id, account_number=order.account_number
         )
+        if order.acting_rep is not None and not same_user(found.owner_username, order.acting_rep):
+            raise AccountNotFound("No account of yours has this id or account number.")
+        account, customer_id = linked_account(found, what="account")
         identified = order.evolve(
             step=SagaStep.IDENTIFIED,
             account_id=account.id,
@@ -165,7 +177,9 @@ class SagaRun:
 
     async def _identify_quote(self, order: OrderState) -> OrderState:
         assert order.quote_id is not None
-        quote = await self.flow.crm.get_quote(order.quote_id)
+        quote = self._quote or await self.flow.crm.get_quote(order.quote_id)
+        if order.acting_rep is not None:
+            check_quote_owner(quote, quote_id=order.quote_id, rep=order.acting_rep)
         account, customer_id = validate_quote(
             quote,
             today=self.flow.clock().date(),
