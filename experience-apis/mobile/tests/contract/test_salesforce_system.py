@@ -1,5 +1,5 @@
-"""What the mobile API relies on from the Salesforce System API: a rep's accounts, and an
-account's overview (owner, key contacts, open opportunities) in one call."""
+"""What the mobile API relies on from the Salesforce System API: a rep's accounts, an account's
+overview (owner, key contacts, open opportunities) in one call, and whose account a quote is."""
 
 from __future__ import annotations
 
@@ -123,3 +123,54 @@ class TestGetOverview:
             async with crm_at(server.url) as crm:
                 with pytest.raises(AccountNotFound):
                     await crm.get_overview(ACCOUNT_ID, contact_limit=5, opportunity_limit=5)
+
+
+QUOTE_ID = "0Q0000000000001AAA"
+
+
+class TestGetQuote:
+    async def test_a_quote_names_its_accounts_owner(
+        self, salesforce_pact: Pact, crm_at: CrmAt
+    ) -> None:
+        (
+            salesforce_pact.upon_receiving("a request for a quote and its account's owner")
+            .given(
+                "an accepted quote with lines exists",
+                quoteId=QUOTE_ID,
+                accountId=ACCOUNT_ID,
+                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+                opportunityId="006000000000001AAA",
+                sku="TG-1000",
+                ownerUsername=OWNER,
+            )
+            .with_request("GET", f"/quotes/{QUOTE_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(200)
+            .with_body(
+                {
+                    "id": sf_id(QUOTE_ID),
+                    "account": {"id": sf_id(ACCOUNT_ID), "ownerUsername": match.str(OWNER)},
+                },
+                content_type="application/json",
+            )
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                quote = await crm.get_quote(QUOTE_ID)
+
+        assert quote is not None
+        assert quote.account is not None
+        assert quote.account.owner_username == OWNER
+
+    async def test_an_unknown_quote_is_none(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
+        (
+            salesforce_pact.upon_receiving("a request for a quote that does not exist")
+            .given("no quote has the id", quoteId=QUOTE_ID)
+            .with_request("GET", f"/quotes/{QUOTE_ID}")
+            .with_header("Authorization", bearer_token())
+            .will_respond_with(404)
+            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
+        )
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                assert await crm.get_quote(QUOTE_ID) is None

@@ -1,7 +1,8 @@
 """Unit-test wiring: the views and the order desk over the in-memory lower tiers and cache.
 
 `crm` holds three accounts: Anna's linked partner (ERP customer 1000001), Anna's unlinked
-prospect and Lukas's partner; `erp` has orders, an invoice and credit for 1000001.
+prospect and Lukas's partner, and a quote of each partner (ANNAS_QUOTE, LUKAS_QUOTE); `erp` has
+orders, an invoice and credit for 1000001.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from mobile_experience.adapters.ports import (
     CrmContact,
     CrmOpportunity,
     CrmOverview,
+    CrmQuote,
+    CrmQuoteAccount,
     ErpCredit,
     ErpInvoice,
     ErpOrder,
@@ -33,6 +36,8 @@ LUKAS = Rep(username="lukas.schmidt@trivium.demo", consumer="rep-lukas")
 PARTNER = "001000000000001AAA"
 PROSPECT = "001000000000004AAA"
 OTHERS = "001000000000003AAA"
+ANNAS_QUOTE = "0Q0000000000001AAA"
+LUKAS_QUOTE = "0Q0000000000002AAA"
 
 
 def eur(amount: str) -> Money:
@@ -72,7 +77,16 @@ def crm() -> FakeCrm:
             PARTNER: overview(PARTNER, ANNA.username, erp="1000001", name="Nordwind"),
             PROSPECT: overview(PROSPECT, ANNA.username, erp=None, name="Adler"),
             OTHERS: overview(OTHERS, LUKAS.username, erp="1000003", name="Rhein"),
-        }
+        },
+        quotes={
+            ANNAS_QUOTE: CrmQuote(
+                id=ANNAS_QUOTE,
+                account=CrmQuoteAccount(id=PARTNER, owner_username=ANNA.username.upper()),
+            ),
+            LUKAS_QUOTE: CrmQuote(
+                id=LUKAS_QUOTE, account=CrmQuoteAccount(id=OTHERS, owner_username=LUKAS.username)
+            ),
+        },
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from mobile_experience.adapters.ports import (
     CrmAccountPage,
     CrmOverview,
+    CrmQuote,
     CustomerCreation,
     ErpCredit,
     ErpInvoice,
@@ -30,9 +31,11 @@ from mobile_experience.domain.models import Rep
 
 @dataclass
 class FakeCrm:
-    """Overviews by account id; `down` makes every call unavailable, `calls` counts them."""
+    """Overviews by account id and quotes by id; `down` makes every call unavailable, `calls`
+    counts them."""
 
     overviews: dict[str, CrmOverview] = field(default_factory=dict)
+    quotes: dict[str, CrmQuote] = field(default_factory=dict)
     down: bool = False
     delay_seconds: float = 0.0
     calls: int = 0
@@ -75,6 +78,10 @@ class FakeCrm:
                 "open_opportunities": overview.open_opportunities[:opportunity_limit],
             }
         )
+
+    async def get_quote(self, quote_id: str) -> CrmQuote | None:
+        await self._enter()
+        return self.quotes.get(quote_id)
 
 
 @dataclass

@@ -78,6 +78,18 @@ class CrmOverview(UpstreamModel):
     open_opportunities: list[CrmOpportunity] = []
 
 
+class CrmQuoteAccount(UpstreamModel):
+    id: str
+    owner_username: str | None = None
+
+
+class CrmQuote(UpstreamModel):
+    """A quote as far as this API reads it: whose account it is for."""
+
+    id: str
+    account: CrmQuoteAccount | None = None
+
+
 class ErpOrder(UpstreamModel):
     id: str
     status: str
@@ -176,6 +188,10 @@ class CrmPort(Protocol):
         self, account_id: str, *, contact_limit: int, opportunity_limit: int
     ) -> CrmOverview:
         """One CRM call; AccountNotFound when there is none, CrmUnavailable when it cannot say."""
+        ...
+
+    async def get_quote(self, quote_id: str) -> CrmQuote | None:
+        """The quote with its account's owner (one CRM call); None when there is none."""
         ...
 
 

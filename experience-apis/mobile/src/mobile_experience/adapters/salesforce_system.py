@@ -1,4 +1,5 @@
-"""`CrmPort` over the Salesforce System API (`/accounts`, `/accounts/{id}/overview`)."""
+"""`CrmPort` over the Salesforce System API (`/accounts`, `/accounts/{id}/overview`,
+`/quotes/{id}`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from urllib.parse import quote
 
 import httpx
 
-from mobile_experience.adapters.ports import CrmAccountPage, CrmOverview
+from mobile_experience.adapters.ports import CrmAccountPage, CrmOverview, CrmQuote
 from mobile_experience.domain.errors import (
     RETRY_AFTER,
     AccountNotFound,
@@ -54,3 +55,11 @@ class SalesforceSystemCrm:
         if response.status_code == 404:
             raise AccountNotFound(f"No account of yours has the id {account_id!r}.")
         return self._api.read(response, CrmOverview, what="account read")
+
+    async def get_quote(self, quote_id: str) -> CrmQuote | None:
+        response = await self._api.call(
+            "GET", f"/quotes/{quote(quote_id, safe='')}", what="quote read"
+        )
+        if response.status_code == 404:
+            return None
+        return self._api.read(response, CrmQuote, what="quote read")

@@ -62,6 +62,7 @@ def prefers_async(prefer: str | None) -> bool:
             RequestInProgress,
             OrderRejected,
             OrdersUnavailable,
+            CrmUnavailable,
             UpstreamFailed,
         ),
     },
@@ -76,8 +77,9 @@ async def order_quote(
 ) -> OrderView:
     """Turn an accepted quote into an order in the ERP and the CRM. `201` when both have it;
     `202` with `Location` when it goes on in the background. A refusal names its rule in
-    `reason` (`quote-not-accepted`, `credit-limit-exceeded`, ...). `Idempotency-Key` is required:
-    a repeat replays the first answer and never orders twice."""
+    `reason` (`quote-not-accepted`, `credit-limit-exceeded`, ...). A quote of an account you do
+    not own is a 404, as for a quote that does not exist. `Idempotency-Key` is required: a
+    repeat replays the first answer and never orders twice."""
     # The idempotent route has checked that the key is there and well formed.
     idempotency_key = read_idempotency_key(request) or ""
     order, placement = await desk.order_quote(
@@ -98,8 +100,9 @@ async def order_quote(
     ),
 )
 async def get_order(order_id: OrderId, rep: RepDep, desk: DeskDep) -> OrderView:
-    """An order you placed, or an order of one of your accounts: status (`accepted`, `in_erp`,
-    `completed`, `failed`, `needs_attention`), ERP order number, lines, total and, when it
-    failed, why. `needs_attention`: the ERP accepted the order and the operations team finishes
-    its CRM record; `notice` says so."""
+    """An order of one of your accounts (or one you placed here, until its account is known;
+    another rep's order is a 404): status (`accepted`, `in_erp`, `completed`, `failed`,
+    `needs_attention`), ERP order number, lines, total and, when it failed, why.
+    `needs_attention`: the ERP accepted the order and the operations team finishes its CRM
+    record; `notice` says so."""
     return await desk.get_order(rep, order_id)

@@ -31,8 +31,10 @@ class OrderNotFound(Problem):
 
 
 class QuoteNotFound(Problem):
+    """Also a quote of an account the rep does not own: the answer does not tell them apart."""
+
     slug = "quote-not-found"
-    title = "The quote does not exist"
+    title = "The quote does not exist or is not yours"
     status = 404
 
 

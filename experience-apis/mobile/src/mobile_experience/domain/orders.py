@@ -1,8 +1,10 @@
 """Orders from quotes and new customers, handed to the process tier on the rep's behalf.
 
-No rule is decided here: quote-to-order and create-customer own them. This side shapes their
-answers for the app and keeps orders to the reps who may see them: the rep who placed an order
-here, or the owner of its account.
+No business rule is decided here: quote-to-order and create-customer own them, and check that the
+rep owns the account. This side checks it again before it calls them (a quote of an account the
+rep does not own is refused without a call) and keeps orders to the reps who may see them: the
+owner of the order's account, or, while the order has no account yet, the rep who placed it here.
+Both refusals are 404s that read as for a record that does not exist.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from mobile_experience.adapters.ports import (
     OrdersPort,
 )
 from mobile_experience.domain.accounts import CustomerViews
-from mobile_experience.domain.errors import OrderNotFound
+from mobile_experience.domain.errors import OrderNotFound, QuoteNotFound
 from mobile_experience.domain.models import CustomerCreate, CustomerResult, OrderView, Rep
 from mobile_experience.domain.shaping import customer_result, order_view
 
@@ -47,7 +49,15 @@ class OrderDesk:
     async def order_quote(
         self, rep: Rep, quote_id: str, *, idempotency_key: str, respond_async: bool
     ) -> tuple[OrderView, OrderPlacement]:
-        """Turn the quote into an order; the rep may follow it from now on."""
+        """Turn the quote into an order when the rep owns its account (else QuoteNotFound,
+        without a call to quote-to-order; CrmUnavailable when the CRM cannot tell); the rep may
+        follow it from now on."""
+        quote = await self.views.crm.get_quote(quote_id)
+        owner = quote.account.owner_username if quote is not None and quote.account else None
+        if not rep.owns(owner):
+            raise QuoteNotFound(
+                f"No quote of yours has the id {quote_id!r}.", reason=QuoteNotFound.slug
+            )
         placement = await self.orders.place_quote_order(
             quote_id, rep=rep, idempotency_key=idempotency_key, respond_async=respond_async
         )
@@ -58,17 +68,18 @@ class OrderDesk:
         return order_view(placement.order), placement
 
     async def get_order(self, rep: Rep, order_id: str) -> OrderView:
-        """The order, when the rep placed it here or owns its account; else OrderNotFound."""
+        """The order, when the rep owns its account (or placed it here, while it has none);
+        else OrderNotFound."""
         order = await self.orders.get_order(order_id, rep=rep)
         if order is None or not await self._may_see(rep, order_id, order.account_id):
             raise OrderNotFound(f"No order of yours has the id {order_id!r}.")
         return order_view(order)
 
     async def _may_see(self, rep: Rep, order_id: str, account_id: str | None) -> bool:
+        if account_id is not None:
+            return await self.views.account_visible(rep, account_id)
         [placer] = await self.cache.get_many([placer_key(order_id)])
-        if placer is not None and placer.decode() == rep.username.casefold():
-            return True
-        return account_id is not None and await self.views.account_visible(rep, account_id)
+        return placer is not None and placer.decode() == rep.username.casefold()
 
     async def create_customer(
         self,
