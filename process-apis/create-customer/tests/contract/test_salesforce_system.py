@@ -3,6 +3,7 @@ creation, upsert by ERP customer number, link and deletion (compensation)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -23,6 +24,7 @@ ACCOUNT_NAME = "Contoso Manufacturing Ltd"
 ERP_CUSTOMER_NUMBER = "1000001"
 SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 REQUEST_KEY = "crm-account:01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
+OWNER = "anna.becker@trivium.demo"
 
 
 def sf_id(example: str = ACCOUNT_ID) -> Any:
@@ -31,6 +33,11 @@ def sf_id(example: str = ACCOUNT_ID) -> Any:
 
 def account_body() -> dict[str, Any]:
     return {"id": sf_id(), "name": match.str(ACCOUNT_NAME)}
+
+
+def owned_account_body() -> dict[str, Any]:
+    """An account with the CRM username of its owner (a rep sees only their own matches)."""
+    return {**account_body(), "ownerUsername": match.str(OWNER)}
 
 
 def account_draft() -> AccountDraft:
@@ -61,37 +68,49 @@ class TestSearchAccounts:
     async def test_accounts_matching_a_name(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
         (
             salesforce_pact.upon_receiving("a search for accounts by name")
-            .given("an account with the name exists", accountId=ACCOUNT_ID, name=ACCOUNT_NAME)
+            .given(
+                "an account with the name exists",
+                accountId=ACCOUNT_ID,
+                name=ACCOUNT_NAME,
+                ownerUsername=OWNER,
+            )
             .with_request("GET", "/accounts")
             .with_query_parameter("name", "Contoso")
             .with_query_parameter("limit", "50")
             .with_header("Authorization", bearer_token())
             .will_respond_with(200)
-            .with_body({"items": match.each_like(account_body())}, content_type="application/json")
+            .with_body(
+                {"items": match.each_like(owned_account_body())}, content_type="application/json"
+            )
         )
         with salesforce_pact.serve(addr="127.0.0.1") as server:
             async with crm_at(server.url) as crm:
                 found = await crm.search_accounts(name="Contoso")
 
-        assert [account.id for account in found] == [ACCOUNT_ID]
+        assert [(account.id, account.owner_username) for account in found] == [(ACCOUNT_ID, OWNER)]
 
 
 class TestGetAccount:
     async def test_existing_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
         (
             salesforce_pact.upon_receiving("a request for an account")
-            .given("an account with the name exists", accountId=ACCOUNT_ID, name=ACCOUNT_NAME)
+            .given(
+                "an account with the name exists",
+                accountId=ACCOUNT_ID,
+                name=ACCOUNT_NAME,
+                ownerUsername=OWNER,
+            )
             .with_request("GET", f"/accounts/{ACCOUNT_ID}")
             .with_header("Authorization", bearer_token())
             .will_respond_with(200)
-            .with_body(account_body(), content_type="application/json")
+            .with_body(owned_account_body(), content_type="application/json")
         )
         with salesforce_pact.serve(addr="127.0.0.1") as server:
             async with crm_at(server.url) as crm:
                 account = await crm.get_account(ACCOUNT_ID)
 
         assert account is not None
-        assert account.name == ACCOUNT_NAME
+        assert (account.name, account.owner_username) == (ACCOUNT_NAME, OWNER)
 
     async def test_unknown_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
         (
@@ -126,6 +145,29 @@ class TestCreateAccount:
                 account = await crm.create_account(account_draft(), idempotency_key=REQUEST_KEY)
 
         assert account.id == ACCOUNT_ID
+
+    async def test_new_account_owned_by_a_sales_rep(
+        self, salesforce_pact: Pact, crm_at: CrmAt
+    ) -> None:
+        (
+            salesforce_pact.upon_receiving("a request to create an account owned by a sales rep")
+            .given("a sales rep who can own accounts exists", ownerUsername=OWNER)
+            .with_request("POST", "/accounts")
+            .with_header("Authorization", bearer_token())
+            .with_header("Idempotency-Key", idempotency_key(REQUEST_KEY))
+            .with_body(
+                {**account_request(), "ownerUsername": match.str(OWNER)},
+                content_type="application/json",
+            )
+            .will_respond_with(201)
+            .with_body(owned_account_body(), content_type="application/json")
+        )
+        draft = dataclasses.replace(account_draft(), owner_username=OWNER)
+        with salesforce_pact.serve(addr="127.0.0.1") as server:
+            async with crm_at(server.url) as crm:
+                account = await crm.create_account(draft, idempotency_key=REQUEST_KEY)
+
+        assert account.owner_username == OWNER
 
 
 class TestUpsertAccountForCustomer:

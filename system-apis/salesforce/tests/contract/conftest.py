@@ -207,6 +207,11 @@ def accepted_quote_with_lines(state: State, params: dict[str, Any]) -> None:
     )
 
 
+def sales_rep_exists(state: State, params: dict[str, Any]) -> None:
+    """An active CRM user (a sales rep) who can own accounts: `ownerUsername`."""
+    _owner_id(state.crm, params)
+
+
 def account_with_name(state: State, params: dict[str, Any]) -> None:
     crm: FakeCrm = state.crm
     crm.accounts[params["accountId"]] = AccountRead(
@@ -322,6 +327,7 @@ STATES: dict[str, StateHandler] = {
     "no order carries the ERP order number": nothing_with_that_id,
     "the CRM holds none of the products": nothing_with_that_id,
     "an account with the name exists": account_with_name,
+    "a sales rep who can own accounts exists": sales_rep_exists,
     "an active product exists": active_product,
     "a sales rep's account with contacts and open opportunities": (
         rep_account_with_contacts_and_opportunities

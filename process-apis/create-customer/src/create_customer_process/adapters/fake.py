@@ -70,14 +70,16 @@ class FakeCrm(_Failures):
         postal_code: str | None = None,
         website: str | None = None,
         erp_customer_number: str | None = None,
+        owner: str | None = None,
     ) -> CrmAccount:
-        """An existing account."""
+        """An existing account (`owner`: its owner's CRM username)."""
         account = CrmAccount(
             id=f"001{next(self._ids):015d}",
             name=name,
             website=website,
             erp_customer_number=erp_customer_number,
             billing_address=CrmAddress(postal_code=postal_code),
+            owner_username=owner,
         )
         self.accounts[account.id] = account
         return account
@@ -109,7 +111,12 @@ class FakeCrm(_Failures):
         self.enter("create_account")
         if idempotency_key in self._keys:
             return self.accounts[self._keys[idempotency_key]]
-        account = self.add(draft.name, postal_code=draft.postal_code, website=draft.website)
+        account = self.add(
+            draft.name,
+            postal_code=draft.postal_code,
+            website=draft.website,
+            owner=draft.owner_username,
+        )
         self.drafts[account.id] = draft
         self._keys[idempotency_key] = account.id
         self.leave("create_account")

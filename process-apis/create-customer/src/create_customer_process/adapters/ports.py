@@ -37,6 +37,7 @@ class CrmAccount(UpstreamModel):
     erp_customer_number: str | None = None
     website: str | None = None
     billing_address: CrmAddress | None = None
+    owner_username: str | None = None
 
 
 class ErpAddress(UpstreamModel):
@@ -66,6 +67,8 @@ class AccountDraft:
     phone: str | None = None
     website: str | None = None
     industry: str | None = None
+    # The CRM user (username) who owns the new account: the rep who asked for it.
+    owner_username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

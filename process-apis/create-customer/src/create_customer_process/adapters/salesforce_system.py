@@ -38,6 +38,7 @@ def _account_body(draft: AccountDraft) -> dict[str, Any]:
         "website": draft.website,
         "industry": draft.industry,
         "billingAddress": {key: value for key, value in address.items() if value is not None},
+        "ownerUsername": draft.owner_username,
     }
     return {key: value for key, value in body.items() if value is not None}
 

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from create_customer_process.api.deps import FlowDep, caller_scope
+from create_customer_process.api.deps import ActingRepDep, FlowDep, caller_scope
 from create_customer_process.domain.errors import (
     AmbiguousDuplicate,
     CreationInProgress,
     CrmRejected,
     CrmUnavailable,
     DuplicateCustomer,
+    DuplicateOfAnotherOwner,
     ErpRejected,
     ErpUnavailable,
     InvalidCustomer,
@@ -23,6 +24,7 @@ from create_customer_process.domain.models import (
     CustomerRequestRead,
     OnDuplicate,
 )
+from create_customer_process.domain.ownership import same_user
 from create_customer_process.domain.processing import Outcome, submit_customer
 from trivium.idempotency import idempotent_route
 from trivium.problems import problem_responses
@@ -58,6 +60,7 @@ def status_location(request_id: str) -> str:
         **problem_responses(
             InvalidCustomer,
             DuplicateCustomer,
+            DuplicateOfAnotherOwner,
             AmbiguousDuplicate,
             CreationInProgress,
             CrmRejected,
@@ -70,6 +73,7 @@ def status_location(request_id: str) -> str:
 async def create_customer(
     customer: CustomerCreate,
     flow: FlowDep,
+    rep: ActingRepDep,
     response: Response,
     on_duplicate: Annotated[
         OnDuplicate,
@@ -90,8 +94,13 @@ async def create_customer(
     VAT id): a match is a 409 naming the existing records, unless `onDuplicate=link`.
     `201` when created, `200` when only linked, `202` with `Location` when a system was
     unavailable and the request goes on in the background. `Idempotency-Key` is required: a
-    repeat replays the first answer."""
-    processed = await submit_customer(flow, customer, on_duplicate=on_duplicate)
+    repeat replays the first answer.
+
+    For a sales rep (named in the service token): the new account is owned by the rep; a 409
+    names only records the rep owns, and a customer that exists as records of others is a
+    `409 duplicate-customer-of-another-owner` that names none of them (no ids, no ERP numbers)
+    and says how to get access; `onDuplicate=link` links only to the rep's own records."""
+    processed = await submit_customer(flow, customer, on_duplicate=on_duplicate, rep=rep)
     state = processed.state
     assert state is not None
     if processed.outcome is Outcome.FAILED and processed.problem is not None:
@@ -107,9 +116,12 @@ async def create_customer(
 
 
 @router.get("/requests/{request_id}", responses=problem_responses(RequestNotFound))
-async def get_customer_request(request_id: RequestId, flow: FlowDep) -> CustomerRequestRead:
-    """The request, the step it has reached, the ids of both records, and its last error."""
+async def get_customer_request(
+    request_id: RequestId, flow: FlowDep, rep: ActingRepDep
+) -> CustomerRequestRead:
+    """The request, the step it has reached, the ids of both records, and its last error; for a
+    sales rep, only a request they made."""
     state = await flow.store.get(request_id)
-    if state is None:
+    if state is None or (rep is not None and not same_user(state.acting_rep, rep)):
         raise RequestNotFound(f"No customer request has the id {request_id!r}.")
     return CustomerRequestRead.from_state(state)

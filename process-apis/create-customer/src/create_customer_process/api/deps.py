@@ -46,6 +46,16 @@ def caller_scope(request: Request) -> str:
     return f"{caller.service}:{caller.claims.get('consumer', '')}"
 
 
+REP_CLAIM = "salesforceUsername"
+
+
+async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
+    """The sales rep the caller acts for (the `salesforceUsername` claim of its service token;
+    the mobile API passes the signed-in rep down), None for a service acting for itself."""
+    value = caller.claims.get(REP_CLAIM)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
     """The caller, when its service token carries the operator role."""
     roles = caller.claims.get("roles")
@@ -58,4 +68,5 @@ async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
 
 
 FlowDep = Annotated[CustomerFlow, Depends(get_flow)]
+ActingRepDep = Annotated[str | None, Depends(get_acting_rep)]
 WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]

@@ -33,6 +33,15 @@ class DuplicateCustomer(CustomerRejected):
     status = 409
 
 
+class DuplicateOfAnotherOwner(DuplicateCustomer):
+    """The customer exists as records the sales rep does not own: the answer names none of them
+    (only the rep's own matches, if any) and says how to get access."""
+
+    slug = "duplicate-customer-of-another-owner"
+    title = "A customer with these details already exists"
+    status = 409
+
+
 class AmbiguousDuplicate(CustomerRejected):
     slug = "ambiguous-duplicate"
     title = "The customer matches records that cannot be linked as one customer"

@@ -171,6 +171,8 @@ class RequestState(ApiModel):
     created_at: datetime
     updated_at: datetime
     on_duplicate: OnDuplicate = OnDuplicate.REJECT
+    # The sales rep (CRM username) the request was made for: the new account is theirs.
+    acting_rep: str | None = None
     customer: NormalizedCustomer
     step: SagaStep = SagaStep.RECEIVED
     account_id: str | None = None

@@ -42,6 +42,12 @@ from create_customer_process.domain.models import (
     new_request_id,
 )
 from create_customer_process.domain.normalization import normalize_customer
+from create_customer_process.domain.ownership import (
+    not_yours,
+    owned_by,
+    same_user,
+    visible_to_rep,
+)
 from create_customer_process.domain.saga import CustomerFlow, SagaRun
 from create_customer_process.metrics import DUPLICATES, REQUESTS, STEP_SECONDS
 from trivium.correlation import current_correlation_id
@@ -70,9 +76,15 @@ class Processed:
 
 
 async def submit_customer(
-    flow: CustomerFlow, request: CustomerCreate, *, on_duplicate: OnDuplicate
+    flow: CustomerFlow,
+    request: CustomerCreate,
+    *,
+    on_duplicate: OnDuplicate,
+    rep: str | None = None,
 ) -> Processed:
-    """Validate, check both systems for the customer, then create or link it now."""
+    """Validate, check both systems for the customer, then create or link it now. For a sales
+    rep (`rep`), only the records they own are named or linked (any other match is
+    DuplicateOfAnotherOwner), and a new account is theirs."""
     customer = normalize_customer(request, erp_region_codes=flow.policy.erp_region_codes)
     started = time.perf_counter()
     try:
@@ -82,18 +94,23 @@ async def submit_customer(
     links = Links()
     if duplicates.found:
         _count(duplicates)
+        if rep is not None:
+            duplicates, hidden = await visible_to_rep(flow.crm, duplicates, rep=rep)
+            if hidden:
+                REQUESTS.labels("duplicate").inc()
+                raise not_yours(duplicates)
         if on_duplicate is OnDuplicate.REJECT:
             REQUESTS.labels("duplicate").inc()
             raise _duplicate_problem(duplicates)
         links = await choose_links(flow.crm, flow.erp, duplicates)
-    state = _new_state(flow, customer, on_duplicate=on_duplicate, links=links)
+    state = _new_state(flow, customer, on_duplicate=on_duplicate, links=links, rep=rep)
     claims = claim_keys(customer)
     holder = await flow.store.create(
         state, claims=claims, wake_at=flow.clock() + flow.policy.watchdog
     )
     if holder is not None:
-        links = await _claimed_by(flow, holder, on_duplicate=on_duplicate)
-        state = _new_state(flow, customer, on_duplicate=on_duplicate, links=links)
+        links = await _claimed_by(flow, holder, on_duplicate=on_duplicate, rep=rep)
+        state = _new_state(flow, customer, on_duplicate=on_duplicate, links=links, rep=rep)
         await flow.store.create(state, claims=(), wake_at=flow.clock() + flow.policy.watchdog)
     log.info("customer.received", extra={"request_id": state.id, "link": links.account is not None})
     processed = await process_request(flow, state.id, attempt=None)
@@ -118,11 +135,18 @@ def _duplicate_problem(duplicates: Duplicates) -> DuplicateCustomer:
     )
 
 
-async def _claimed_by(flow: CustomerFlow, holder: str, *, on_duplicate: OnDuplicate) -> Links:
+async def _claimed_by(
+    flow: CustomerFlow, holder: str, *, on_duplicate: OnDuplicate, rep: str | None
+) -> Links:
     """The records of the request that holds this customer's claims, to link to; a problem when
-    it is still running, or when duplicates are refused."""
+    it is still running, when duplicates are refused, or when a rep may not see them."""
     held = await flow.store.get(holder)
+    theirs = rep is None or (held is not None and same_user(held.acting_rep, rep))
     if held is None or held.status is not RequestStatus.COMPLETED:
+        if not theirs:
+            raise CreationInProgress(
+                "Another request is creating a customer with these details; try again shortly."
+            )
         raise CreationInProgress(
             f"Request {holder} is creating this customer; follow it instead.",
             requestId=holder,
@@ -130,6 +154,9 @@ async def _claimed_by(flow: CustomerFlow, holder: str, *, on_duplicate: OnDuplic
         )
     assert held.account_id is not None
     assert held.erp_customer_number is not None
+    if rep is not None and not owned_by(await flow.crm.get_account(held.account_id), rep):
+        REQUESTS.labels("duplicate").inc()
+        raise not_yours(Duplicates())
     if on_duplicate is OnDuplicate.REJECT:
         REQUESTS.labels("duplicate").inc()
         raise DuplicateCustomer(
@@ -151,7 +178,12 @@ async def _claimed_by(flow: CustomerFlow, holder: str, *, on_duplicate: OnDuplic
 
 
 def _new_state(
-    flow: CustomerFlow, customer: NormalizedCustomer, *, on_duplicate: OnDuplicate, links: Links
+    flow: CustomerFlow,
+    customer: NormalizedCustomer,
+    *,
+    on_duplicate: OnDuplicate,
+    links: Links,
+    rep: str | None,
 ) -> RequestState:
     now = flow.clock()
     account, existing = links.account, links.customer
@@ -161,6 +193,7 @@ def _new_state(
         created_at=now,
         updated_at=now,
         on_duplicate=on_duplicate,
+        acting_rep=rep,
         customer=customer,
         account_id=account.id if account else None,
         account_erp_customer_number=account.erp_customer_number if account else None,

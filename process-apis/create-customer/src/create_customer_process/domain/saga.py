@@ -73,8 +73,9 @@ class CustomerFlow:
     clock: Callable[[], datetime]
 
 
-def account_draft(customer: NormalizedCustomer) -> AccountDraft:
-    """The account as the CRM keeps it: country and state by name, street with its number."""
+def account_draft(customer: NormalizedCustomer, *, owner: str | None = None) -> AccountDraft:
+    """The account as the CRM keeps it: country and state by name, street with its number;
+    owned by `owner` (a CRM username) when given, else by the integration user."""
     address = customer.address
     street = " ".join(part for part in (address.street, address.house_number) if part)
     return AccountDraft(
@@ -87,6 +88,7 @@ def account_draft(customer: NormalizedCustomer) -> AccountDraft:
         phone=customer.phone,
         website=customer.website,
         industry=customer.industry,
+        owner_username=owner,
     )
 
 
@@ -159,7 +161,7 @@ class SagaRun:
         state = self.state
         if state.account_id is not None:
             return state.evolve(step=SagaStep.ACCOUNT_READY)
-        draft = account_draft(state.customer)
+        draft = account_draft(state.customer, owner=state.acting_rep)
         if state.erp_customer_number is not None:
             # Linking an ERP customer: the upsert by its number creates the account at most once.
             written = await self.flow.crm.upsert_account_for_customer(
