@@ -4,14 +4,16 @@ the caller's service token (as every experience API does) and answers a small JS
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from trivium.keys import load_trusted_keys
 from trivium.problems import Problem
-from trivium.service_auth import ServiceTokenVerifier
+from trivium.service_auth import ServiceTokenVerifier, TrustedKeySet
 
 AUDIENCES = {"partner": "partner-portal-experience", "mobile": "mobile-experience"}
 ACCOUNT = {
@@ -24,9 +26,9 @@ ACCOUNT = {
 
 def create_upstream() -> Starlette:
     """Answers /readyz and any /partner/... or /mobile/... path for a valid service token."""
-    secret = os.environ["TRIVIUM_SERVICE_TOKEN_SECRET"]
+    trusted = TrustedKeySet(load_trusted_keys(Path(os.environ["TRIVIUM_TRUSTED_KEYS"])))
     verifiers = {
-        channel: ServiceTokenVerifier(audience=audience, secret=secret)
+        channel: ServiceTokenVerifier(audience=audience, keys=trusted)
         for channel, audience in AUDIENCES.items()
     }
 

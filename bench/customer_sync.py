@@ -31,10 +31,10 @@ from typing import Any
 import httpx
 
 from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import RunningService, start_service
+from trivium.testing.stack import CREDENTIALS_ENV, usual_caller_auth
 
-SECRET = "bench-service-token-secret-0123456789abcdef"
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
 ADMIN_TOKEN = "bench-admin-token"
 DATA = "/services/data/v62.0"
@@ -54,12 +54,11 @@ class Stack:
     """Clients of the running services, with the right tokens."""
 
     def __init__(self, services: dict[str, RunningService]) -> None:
-        issuer = ServiceTokenIssuer(issuer="bench", secret=SECRET)
 
         def client(name: str, audience: str) -> httpx.AsyncClient:
             return httpx.AsyncClient(
                 base_url=services[name].url,
-                headers={"Authorization": f"Bearer {issuer.token_for(audience)}"},
+                auth=usual_caller_auth(audience),
                 timeout=120,
             )
 
@@ -235,11 +234,17 @@ async def run(services: dict[str, RunningService], args: argparse.Namespace) -> 
         await stack.close()
 
 
+def bench_env(name: str) -> dict[str, str]:
+    """A started service's signing key, the trusted keys, and the emulators' credentials (the
+    benchmark's admin token wins)."""
+    return {**CREDENTIALS_ENV, **session_keys().env(name)}
+
+
 def start_stack(
     run_dir: Path, redis: RedisEndpoint, *, chunk_size: int, poll_seconds: float
 ) -> dict[str, RunningService]:
     """Start the services one after another; on failure, stop what was started."""
-    shared = {"REDIS_URL": redis.url, "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET}
+    shared = {"REDIS_URL": redis.url}
     plan: list[tuple[str, str, Callable[[dict[str, RunningService]], dict[str, str]]]] = [
         ("sf-emulator", "salesforce_emulator.main:create_app",
          lambda _: {"SF_EMULATOR_DATABASE_PATH": ":memory:",
@@ -263,7 +268,9 @@ def start_stack(
     started: dict[str, RunningService] = {}
     try:
         for name, factory, env in plan:
-            started[name] = start_service(factory, name=name, log_dir=run_dir, env=env(started))
+            started[name] = start_service(
+                factory, name=name, log_dir=run_dir, env={**bench_env(name), **env(started)}
+            )
     except Exception:
         stop_stack(started)
         raise

@@ -36,7 +36,8 @@ from _full_stack import FullStack, full_stack, partner_key, rep_jwt, resident_mi
 from _load import new_session, run_load
 
 from trivium.service_auth import ServiceTokenIssuer
-from trivium.testing.stack import SALESFORCE_DATA_PATH, SERVICE_TOKEN_SECRET
+from trivium.testing.keys import session_keys
+from trivium.testing.stack import SALESFORCE_DATA_PATH
 
 REP = "anna.becker@trivium.demo"
 CONCURRENCY = (1, 8, 32)
@@ -161,8 +162,12 @@ async def tiers(session: aiohttp.ClientSession, stack: FullStack) -> dict[str, A
     system = stack.system
     async with system.salesforce_org() as org:
         org_token = org.headers["Authorization"]
-    issuer = ServiceTokenIssuer(issuer="gateway", secret=SERVICE_TOKEN_SECRET, ttl_seconds=3600)
-    system_token = issuer.token_for("salesforce-system")
+    # Tokens live at most 5 minutes, the callees' maximum age: a run of the tiers takes less.
+    keys = session_keys()
+    issuer = ServiceTokenIssuer(
+        issuer="gateway", private_key=keys.private_key("gateway"), ttl_seconds=300
+    )
+    system_token = keys.issuer("quote-to-order", ttl_seconds=300).token_for("salesforce-system")
     identity = issuer.token_for(
         "mobile-experience",
         claims={"consumer": "rep-anna-becker", "salesforceUsername": REP, "plan": "internal"},

@@ -29,10 +29,10 @@ from erp_system.settings import ErpSystemSettings
 
 from trivium.http_client import create_http_client
 from trivium.redis_discovery import find_redis, start_redis_server
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import start_service
+from trivium.testing.stack import CREDENTIALS_ENV
 
-SECRET = "bench-service-token-secret-0123456789abcdef"
 SKUS = 50
 ROUNDS = 300
 WARMUP = 5
@@ -120,7 +120,7 @@ async def through_adapter(emulator_url: str, skus: list[str]) -> dict[str, Any]:
 
 
 async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, Any]]:
-    token = ServiceTokenIssuer(issuer="bench", secret=SECRET).token_for("erp-system")
+    token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(
         base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
     ) as api:
@@ -157,7 +157,11 @@ def main() -> int:
             "s4hana_emulator.main:create_app",
             name="s4-emulator",
             log_dir=run_dir,
-            env={"S4_EMULATOR_DATABASE_PATH": ":memory:", "S4_EMULATOR_LIFECYCLE_SPEED": "0"},
+            env={
+                **CREDENTIALS_ENV,
+                "S4_EMULATOR_DATABASE_PATH": ":memory:",
+                "S4_EMULATOR_LIFECYCLE_SPEED": "0",
+            },
         )
         api = None
         try:
@@ -167,7 +171,8 @@ def main() -> int:
                 log_dir=run_dir,
                 env={
                     "REDIS_URL": redis.url,
-                    "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET,
+                    **CREDENTIALS_ENV,
+                    **session_keys().env("erp-system"),
                     "ERP_SYSTEM_BASE_URL": emulator.url,
                 },
             )

@@ -45,11 +45,10 @@ from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
 
 from trivium.redis_discovery import start_redis_server
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import RunningService, start_service
 
 BENCH_DIR = Path(__file__).resolve().parent
-SECRET = "bench-service-token-secret-0123456789abcdef"
 MODES = ("plugin-server", "in-process")
 ROUNDS = 3
 WARMUP_REQUESTS = 300
@@ -293,7 +292,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     started = time.perf_counter()
-    env = {"PYTHONPATH": str(BENCH_DIR), "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET}
+    env = {"PYTHONPATH": str(BENCH_DIR), **session_keys().env("gateway")}
     services: list[RunningService] = []
     nginx = None
     with tempfile.TemporaryDirectory(prefix="trivium-gw-bench-") as scratch:
@@ -347,7 +346,8 @@ def main() -> int:
                 services.append(gateway)
                 gateways[mode] = gateway.url
             api_key, rep_jwt = credentials()
-            issuer = ServiceTokenIssuer(issuer="gateway", secret=SECRET, ttl_seconds=3600)
+            # The callee's maximum age (5 minutes) bounds a token's life: a run takes less.
+            issuer = session_keys().issuer("gateway", ttl_seconds=300)
             direct_token = issuer.token_for(
                 "partner-portal-experience", claims={"consumer": "partner-nordwind"}
             )

@@ -25,9 +25,9 @@ import httpx
 import redis.asyncio
 
 from trivium.redis_discovery import find_redis, start_redis_server
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import start_service
-from trivium.testing.stack import ADMIN_TOKEN, SERVICE_TOKEN_SECRET, redis_db, start_system_stack
+from trivium.testing.stack import ADMIN_TOKEN, redis_db, start_system_stack
 
 REP = "anna.becker@trivium.demo"
 CONCURRENCY = 20
@@ -78,8 +78,12 @@ async def view_all(app: httpx.AsyncClient, urls: list[str]) -> list[float]:
 
 
 async def run(mobile_url: str, admin_url: str, cache_url: str) -> dict[str, dict[str, Any]]:
-    token = ServiceTokenIssuer(issuer="gateway", secret=SERVICE_TOKEN_SECRET).token_for(
-        "mobile-experience", claims={"consumer": "rep-anna-becker", "salesforceUsername": REP}
+    token = (
+        session_keys()
+        .issuer("gateway")
+        .token_for(
+            "mobile-experience", claims={"consumer": "rep-anna-becker", "salesforceUsername": REP}
+        )
     )
     cache = redis.asyncio.Redis.from_url(cache_url)
     async with (

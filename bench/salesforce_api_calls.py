@@ -33,10 +33,10 @@ from _per_record_salesforce import (
 )
 
 from trivium.redis_discovery import find_redis, start_redis_server
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import start_service
+from trivium.testing.stack import CREDENTIALS_ENV
 
-SECRET = "bench-service-token-secret-0123456789abcdef"
 PER_RECORD_SAMPLE = 2_000
 
 
@@ -57,7 +57,7 @@ async def measure(
 
 
 async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, float]]:
-    token = ServiceTokenIssuer(issuer="bench", secret=SECRET).token_for("salesforce-system")
+    token = session_keys().issuer("quote-to-order").token_for("salesforce-system")
     api = httpx.AsyncClient(
         base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=600
     )
@@ -246,7 +246,7 @@ def main() -> int:
             "salesforce_emulator.main:create_app",
             name="sf-emulator",
             log_dir=run_dir,
-            env={"SF_EMULATOR_DATABASE_PATH": str(run_dir / "org.sqlite3")},
+            env={**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": str(run_dir / "org.sqlite3")},
         )
         api = start_service(
             "salesforce_system.main:create_app",
@@ -254,7 +254,8 @@ def main() -> int:
             log_dir=run_dir,
             env={
                 "REDIS_URL": redis.url,
-                "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET,
+                **CREDENTIALS_ENV,
+                **session_keys().env("salesforce-system"),
                 "SF_SYSTEM_LOGIN_URL": emulator.url,
                 "SF_SYSTEM_BULK_POLL_SECONDS": "0.2",
             },

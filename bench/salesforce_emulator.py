@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from trivium.testing.services import start_service
+from trivium.testing.stack import CREDENTIALS_ENV
 
 INGEST_ROWS = 100_000
 QUERY_ROWS = 50_000
@@ -118,6 +119,7 @@ def main() -> int:
             name="sf-emulator-bench",
             log_dir=Path(scratch),
             env={
+                **CREDENTIALS_ENV,
                 "SF_EMULATOR_DATABASE_PATH": str(Path(scratch) / "bench.sqlite3"),
                 "SF_EMULATOR_SEED_DEMO_DATA": "false",
                 "TRIVIUM_LOG_LEVEL": "WARNING",

@@ -31,13 +31,13 @@ import pytest
 import pytest_asyncio
 
 from trivium.redis_discovery import free_port
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.scoreboard import CHAOS_SEED
 from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import (
     ADMIN_TOKEN,
     SAP_USER,
-    SERVICE_TOKEN_SECRET,
+    USUAL_CALLERS,
     SystemStack,
     start_all,
     start_private_redis,
@@ -209,16 +209,16 @@ def pytest_configure(config: pytest.Config) -> None:
 # The running suite.
 
 
-def sign(audience: str, *, issuer: str = GATEWAY_ISSUER, **claims: Any) -> str:
-    """A valid service token for `audience`, signed with the stack's secret."""
-    return ServiceTokenIssuer(issuer=issuer, secret=SERVICE_TOKEN_SECRET).token_for(
-        audience, claims=claims or None
-    )
+def sign(audience: str, *, issuer: str | None = None, **claims: Any) -> str:
+    """A valid service token for `audience`, signed with the session's key of `issuer` (by
+    default the service's usual caller: the gateway for experience APIs)."""
+    name = issuer or USUAL_CALLERS.get(audience, GATEWAY_ISSUER)
+    return session_keys().issuer(name).token_for(audience, claims=claims or None)
 
 
 def token_for(spec: ServiceSpec, *, identity: Mapping[str, str] | None = None) -> str:
     """The token the tier above would send: the gateway's, with its consumer, for experience
-    APIs; a plain service token otherwise."""
+    APIs; its usual caller's otherwise."""
     claims = spec.identity if identity is None else identity
     return sign(spec.audience, **claims)
 
@@ -365,7 +365,7 @@ class Suite:
             **{name: service.url for name, service in self.services.items()},
         }
         return {
-            **self.system.service_env(db=SUITE_DB),
+            **self.system.service_env(db=SUITE_DB, service=spec.name),
             "REDIS_URL": redis_url,
             **spec.env(urls),
             **self.extra_env,
@@ -375,7 +375,7 @@ class Suite:
         """The gateway's environment: the Redis of the suite's System APIs (quotas, the
         Salesforce budget they publish) and the suite's settings."""
         return {
-            **self.system.service_env(db=SUITE_DB),
+            **self.system.service_env(db=SUITE_DB, service=GATEWAY_ISSUER),
             "REDIS_URL": self.redis_url,
             **self.extra_env,
         }
@@ -395,7 +395,7 @@ class Suite:
 
     def operator(self, name: str) -> httpx.AsyncClient:
         """A client of a process API carrying the operator role."""
-        token = sign(name, issuer="operations-console", roles=["operator"])
+        token = sign(name, issuer="operator", roles=["operator"])
         return httpx.AsyncClient(
             base_url=self.url(name), headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
@@ -502,7 +502,7 @@ async def s4_admin(suite: Suite) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def signer() -> Callable[..., str]:
-    """`signer(audience, issuer=..., **claims)`: a token signed with the stack's secret."""
+    """`signer(audience, issuer=..., **claims)`: a token signed with the session's keys."""
     return sign
 
 
@@ -510,7 +510,6 @@ def signer() -> Callable[..., str]:
 def configured_secrets() -> dict[str, str]:
     """Every secret the suite configures, by what it is: none may ever reach a log line."""
     return {
-        "service token secret": SERVICE_TOKEN_SECRET,
         "emulator admin token": ADMIN_TOKEN,
         "SAP password": SAP_PASSWORD,
         "Salesforce client secret": SALESFORCE_CLIENT_SECRET,

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trivium.testing.stack import SERVICE_TOKEN_SECRET
+from trivium.testing.keys import session_keys
+from trivium.testing.stack import CREDENTIALS_ENV
 
 DEMO = Path(__file__).resolve().parents[1] / "deploy" / "local" / "demo.py"
 STEPS = 13
@@ -27,7 +28,11 @@ def run_demo(demo_stack: Any) -> subprocess.CompletedProcess[str]:
     }
     return subprocess.run(
         [sys.executable, str(DEMO), *(part for pair in targets.items() for part in pair)],
-        env={**os.environ, "TRIVIUM_SERVICE_TOKEN_SECRET": SERVICE_TOKEN_SECRET},
+        env={
+            **os.environ,
+            **CREDENTIALS_ENV,
+            "TRIVIUM_OPERATOR_KEY_FILE": str(session_keys().key_file("operator")),
+        },
         capture_output=True,
         text=True,
         timeout=300,

@@ -30,6 +30,7 @@ def load_script(name: str) -> ModuleType:
     return module
 
 
+local_secrets = load_script("local_secrets")
 demo_credentials = load_script("demo_credentials")
 devstack = load_script("devstack")
 
@@ -162,6 +163,57 @@ class TestServiceEnvironment:
         assert environment["TRIVIUM_LOG_LEVEL"] == "INFO"
         assert environment["TRIVIUM_LOG_FORMAT"] == "json"
         assert environment["REDIS_URL"] == "redis://127.0.0.1:6390/0"
+
+
+class TestLocalSecrets:
+    def test_the_first_run_generates_keys_and_credentials(self, tmp_path: Path) -> None:
+        found = local_secrets.ensure_local_secrets(["gateway", "erp-system"], tmp_path)
+        for service in ("gateway", "erp-system", "operator"):
+            assert found.key_file(service).stat().st_mode & 0o077 == 0
+            assert (found.trusted_dir / f"{service}.pem").exists()
+        credentials = found.credentials()
+        assert credentials["S4_EMULATOR_PASSWORD"] == credentials["ERP_SYSTEM_PASSWORD"]
+        assert credentials["SF_EMULATOR_CLIENT_SECRET"] == credentials["SF_SYSTEM_CLIENT_SECRET"]
+        assert credentials["SF_EMULATOR_ADMIN_TOKEN"] != credentials["S4_EMULATOR_ADMIN_TOKEN"]
+        assert all(len(value) >= 32 for name, value in credentials.items() if "PATH" not in name)
+        assert found.env_file.stat().st_mode & 0o077 == 0
+
+    def test_later_runs_keep_them(self, tmp_path: Path) -> None:
+        first = local_secrets.ensure_local_secrets(["gateway"], tmp_path)
+        key, credentials = first.key_file("gateway").read_bytes(), first.credentials()
+        again = local_secrets.ensure_local_secrets(["gateway"], tmp_path)
+        assert again.key_file("gateway").read_bytes() == key
+        assert again.credentials() == credentials
+
+    def test_installations_differ(self, tmp_path: Path) -> None:
+        one = local_secrets.ensure_local_secrets(["gateway"], tmp_path / "one")
+        two = local_secrets.ensure_local_secrets(["gateway"], tmp_path / "two")
+        assert one.key_file("gateway").read_bytes() != two.key_file("gateway").read_bytes()
+        assert (
+            one.credentials()["SF_EMULATOR_ADMIN_TOKEN"]
+            != (two.credentials()["SF_EMULATOR_ADMIN_TOKEN"])
+        )
+
+    def test_each_service_gets_its_own_key_and_the_credentials(self, tmp_path: Path) -> None:
+        found = local_secrets.ensure_local_secrets(["gateway", "erp-system"], tmp_path)
+        redis = RedisEndpoint(url="redis://127.0.0.1:6390/0", origin="env")
+        shared = devstack.service_environment(
+            redis, log_level="INFO", environ={}, credentials=found.credentials()
+        )
+        services = [devstack.LocalService(name, "true", 1) for name in ("gateway", "erp-system")]
+        gateway, erp = (devstack.process_environment(shared, found, s) for s in services)
+        assert gateway["TRIVIUM_SERVICE_KEY_FILE"].endswith("gateway.pem")
+        assert erp["TRIVIUM_SERVICE_KEY_FILE"].endswith("erp-system.pem")
+        assert gateway["TRIVIUM_TRUSTED_KEYS"] == erp["TRIVIUM_TRUSTED_KEYS"]
+        assert erp["ERP_SYSTEM_PASSWORD"] == found.credentials()["ERP_SYSTEM_PASSWORD"]
+
+    def test_an_operator_token_is_signed_with_the_operators_key(self, tmp_path: Path) -> None:
+        found = local_secrets.ensure_local_secrets(["customer-sync"], tmp_path)
+        environ = {"TRIVIUM_OPERATOR_KEY_FILE": str(found.key_file("operator"))}
+        token = demo_credentials.mint_operator_token("customer-sync", environ)
+        assert jwt.get_unverified_header(token)["alg"] == "EdDSA"
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert (claims["iss"], claims["roles"]) == ("operator", ["operator"])
 
 
 class TestReadyLines:

@@ -4,17 +4,23 @@ any log line the suite's services wrote."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 
-from trivium.testing.stack import SERVICE_TOKEN_SECRET
+from trivium.keys import generate_private_key
+from trivium.redis_discovery import free_port
+from trivium.testing.keys import session_keys
 
 PROBLEM_JSON = "application/problem+json"
 UNPROTECTED = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -57,13 +63,17 @@ async def openapi_operations(url: str) -> list[tuple[str, str]]:
     return operations
 
 
+# The HMAC secret every service once shared, published in the repository.
+OLD_PUBLISHED_SECRET = "trivium-local-development-secret-change-me"
+
+
 def forged_token(audience: str, **changes: Any) -> str:
-    """A token like a valid one, with `changes` to its claims or `secret`/`algorithm`."""
+    """A token like a valid one (the gateway's), with `changes` to claims or `key`/`algorithm`."""
     now = int(time.time())
-    secret = changes.pop("secret", SERVICE_TOKEN_SECRET)
-    algorithm = changes.pop("algorithm", "HS256")
+    key = changes.pop("key", None) or session_keys().private_key("gateway")
+    algorithm = changes.pop("algorithm", "EdDSA")
     claims = {"iss": "gateway", "aud": audience, "iat": now, "exp": now + 300, **changes}
-    return jwt.encode(claims, secret, algorithm=algorithm)
+    return jwt.encode(claims, key, algorithm=algorithm)
 
 
 def unsigned_token(audience: str) -> str:
@@ -78,7 +88,16 @@ BAD_TOKENS: dict[str, Callable[[str], str | None]] = {
         audience, iat=int(time.time()) - 900, exp=int(time.time()) - 600
     ),
     "wrong audience": lambda audience: forged_token("another-service"),
-    "wrong signature": lambda audience: forged_token(audience, secret="x" * 43),
+    "wrong signature": lambda audience: forged_token(audience, key="x" * 43, algorithm="HS256"),
+    "untrusted key": lambda audience: forged_token(
+        audience, iss="quote-to-order", key=generate_private_key()
+    ),
+    "old shared secret": lambda audience: forged_token(
+        audience, key=OLD_PUBLISHED_SECRET, algorithm="HS256"
+    ),
+    "too old": lambda audience: forged_token(
+        audience, iat=int(time.time()) - 3600, exp=int(time.time()) + 300
+    ),
     "unsigned": unsigned_token,
     "garbage": lambda audience: "not.a.token",
 }
@@ -361,3 +380,122 @@ class TestLogs:
             if re.search(r"authorization['\"]?\s*[:=]\s*['\"]?bearer", text, re.IGNORECASE):
                 leaks.append(f"{path.name}: an Authorization header")
         assert leaks == []
+
+
+class TestSigningKeys:
+    """Each service signs with a key of its own; a route accepts only the issuers it names."""
+
+    @pytest.mark.asyncio
+    async def test_a_process_api_cannot_pass_an_end_user_to_an_experience_api(
+        self, suite: Any
+    ) -> None:
+        # quote-to-order's own, valid key, with a rep's identity in it: not the gateway's.
+        token = session_keys().token(
+            "quote-to-order", "mobile-experience", salesforceUsername="anna.becker@trivium.demo"
+        )
+        async with httpx.AsyncClient(base_url=suite.url("mobile-experience"), timeout=30) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert response.status_code == 403, response.text
+        assert response.json()["type"].endswith("/caller-not-accepted")
+
+    @pytest.mark.asyncio
+    async def test_a_system_api_cannot_sign_as_the_gateway(self, suite: Any) -> None:
+        as_gateway = jwt.encode(
+            {
+                "iss": "gateway",
+                "aud": "mobile-experience",
+                "iat": int(time.time()),
+                "exp": int(time.time()) + 60,
+                "salesforceUsername": "anna.becker@trivium.demo",
+            },
+            session_keys().private_key("erp-system"),
+            algorithm="EdDSA",
+        )
+        async with httpx.AsyncClient(base_url=suite.url("mobile-experience"), timeout=30) as client:
+            response = await client.get(
+                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {as_gateway}"}
+            )
+        assert response.status_code == 401, response.text
+
+    @pytest.mark.asyncio
+    async def test_an_experience_api_cannot_open_the_operator_routes(self, suite: Any) -> None:
+        token = session_keys().token("mobile-experience", "quote-to-order", roles=["operator"])
+        async with httpx.AsyncClient(base_url=suite.url("quote-to-order"), timeout=30) as client:
+            response = await client.get(
+                "/dead-letters", headers={"Authorization": f"Bearer {token}"}
+            )
+        assert response.status_code == 403, response.text
+        assert response.json()["type"].endswith("/caller-not-accepted")
+
+
+PRODUCTION_STARTS = {
+    "erp-system": "erp_system.main:create_app",
+    "quote-to-order": "quote_to_order_process.main:create_app",
+    "mobile-experience": "mobile_experience.main:create_app",
+}
+PUBLISHED_KEY = (
+    Path(__file__).resolve().parents[1]
+    / "emulators/salesforce/src/salesforce_emulator/demo/connected-app.key"
+)
+
+
+def start_in_production(app_factory: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run a service as a deployment would, with TRIVIUM_ENV=production; it should exit."""
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TRIVIUM_", "SF_", "S4_", "ERP_", "QUOTE_", "MOBILE_"))
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", app_factory,
+        "--host", "127.0.0.1", "--port", str(free_port()),
+    ]  # fmt: skip
+    return subprocess.run(
+        command,
+        env={**base, "TRIVIUM_ENV": "production", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+class TestProductionRefusal:
+    @pytest.mark.parametrize("service", list(PRODUCTION_STARTS))
+    def test_a_service_without_its_keys_refuses_to_start(self, service: str) -> None:
+        finished = start_in_production(PRODUCTION_STARTS[service])
+        assert finished.returncode != 0
+        output = finished.stdout + finished.stderr
+        assert "refuses to start in production" in output
+        assert "TRIVIUM_SERVICE_KEY_FILE is not set" in output
+
+    def test_a_key_published_in_the_repository_is_refused(self) -> None:
+        finished = start_in_production(
+            PRODUCTION_STARTS["erp-system"],
+            TRIVIUM_SERVICE_KEY_FILE=str(PUBLISHED_KEY),
+            TRIVIUM_TRUSTED_KEYS=str(session_keys().trusted_dir),
+        )
+        assert finished.returncode != 0
+        assert "refuses to start in production" in finished.stdout + finished.stderr
+
+    def test_a_secret_published_in_the_repository_is_refused(self) -> None:
+        keys = session_keys()
+        finished = start_in_production(
+            PRODUCTION_STARTS["erp-system"],
+            **keys.env("erp-system"),
+            ERP_SYSTEM_PASSWORD="Trivium-Demo-Pass1",
+        )
+        assert finished.returncode != 0
+        output = finished.stdout + finished.stderr
+        assert "password is a value published in the repository" in output
+
+    @pytest.mark.parametrize(
+        "app_factory",
+        ["salesforce_emulator.main:create_app", "s4hana_emulator.main:create_app"],
+    )
+    def test_an_emulator_refuses_to_start(self, app_factory: str) -> None:
+        finished = start_in_production(app_factory)
+        assert finished.returncode != 0
+        assert "never runs in production" in finished.stdout + finished.stderr

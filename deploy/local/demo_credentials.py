@@ -7,8 +7,9 @@ the one place to change when the keys become per installation.
 
 Run it for a fresh rep token (they live at most as long as the gateway accepts, an hour):
 `.venv/bin/python deploy/local/demo_credentials.py`; with `--operator customer-sync` (or another
-service) for an operator's service token to that service (five minutes), signed with the local
-service-token secret, for the operator routes (`/parked`, `/dead-letters`).
+service) for an operator's service token to that service (two minutes), signed with the
+operator's key of this installation (`.run/secrets/keys/operator.pem`, or the PEM file named by
+TRIVIUM_OPERATOR_KEY_FILE), for the operator routes (`/parked`, `/dead-letters`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from typing import Any
 
 import jwt
 import yaml
+from local_secrets import OPERATOR, local_secrets
 
+from trivium.keys import load_private_key
 from trivium.service_auth import ServiceTokenIssuer
-from trivium.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 KONG_YML = ROOT / "gateway" / "kong.yml"
@@ -142,11 +144,28 @@ def mint_rep_token(
     return jwt.encode(claims, rep.secret, algorithm=rep.algorithm)
 
 
-def mint_operator_token(audience: str) -> str:
-    """A service token to `audience` with the operator role, signed with the configured
-    service-token secret (as the services on this machine verify it)."""
-    issuer = ServiceTokenIssuer(issuer="operator", secret=ServiceSettings().service_token_secret)
+def operator_key_file(environ: Mapping[str, str] = os.environ) -> Path:
+    """The operator's signing key: TRIVIUM_OPERATOR_KEY_FILE, else this installation's."""
+    named = environ.get("TRIVIUM_OPERATOR_KEY_FILE")
+    return Path(named) if named else local_secrets().key_file(OPERATOR)
+
+
+def mint_operator_token(audience: str, environ: Mapping[str, str] = os.environ) -> str:
+    """A service token to `audience` with the operator role, signed with the operator's key (the
+    services on this machine trust its public key)."""
+    path = operator_key_file(environ)
+    if not path.exists():
+        raise SystemExit(f"no operator key at {path}: start `make run` once to generate it")
+    issuer = ServiceTokenIssuer(issuer=OPERATOR, private_key=load_private_key(path))
     return issuer.token_for(audience, claims={"roles": ["operator"]})
+
+
+def local_credential(name: str, environ: Mapping[str, str] = os.environ) -> str:
+    """A credential of the local emulators: the variable, else `.run/secrets.env`'s value."""
+    value = environ.get(name) or local_secrets().credentials().get(name)
+    if not value:
+        raise SystemExit(f"{name} is not set and not in .run/secrets.env: start `make run` once")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
-from demo_credentials import mint_operator_token
+from demo_credentials import local_credential, mint_operator_token
 
 SALESFORCE_DATA = "/services/data/v62.0"
 SAP_ODATA = "/sap/opu/odata/sap"
@@ -96,7 +96,7 @@ class DemoFlows:
             base_url=f"{targets.s4hana}{SAP_ODATA}",
             auth=(
                 os.environ.get("ERP_SYSTEM_USERNAME", "TRIVIUM_COMM_USER"),
-                os.environ.get("ERP_SYSTEM_PASSWORD", "Trivium-Demo-Pass1"),
+                local_credential("ERP_SYSTEM_PASSWORD"),
             ),
             params={"sap-client": os.environ.get("ERP_SYSTEM_SAP_CLIENT", "100")},
             headers={"Accept": "application/json"},
@@ -128,7 +128,7 @@ class DemoFlows:
             data={
                 "grant_type": "client_credentials",
                 "client_id": os.environ.get("SF_SYSTEM_CLIENT_ID", "trivium-demo-client"),
-                "client_secret": os.environ.get("SF_SYSTEM_CLIENT_SECRET", "trivium-demo-secret"),
+                "client_secret": local_credential("SF_SYSTEM_CLIENT_SECRET"),
             },
         )
         self.org.headers["Authorization"] = f"Bearer {expect(token, 200)['access_token']}"

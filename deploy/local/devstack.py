@@ -1,6 +1,10 @@
 """`make run`: find or start Redis, start every service in the Procfile, say when each is ready,
 then print what to try: the URLs, the demo credentials and a few commands.
 
+On the first run it generates this installation's secrets (`local_secrets.py`): a signing key per
+service under `.run/secrets/`, and the emulators' credentials in `.run/secrets.env`; each service
+gets its own key, the trusted public keys and those credentials.
+
 Processes are supervised by honcho (prefixed, coloured logs; Ctrl-C or SIGTERM stops the whole
 process group of every service). A Redis this script started is stopped when it exits.
 Services log warnings and errors only, unless `--log-level` (`make run LOG=info`) or
@@ -35,6 +39,7 @@ from demo_credentials import (
 from honcho.environ import parse_procfile
 from honcho.manager import Manager
 from honcho.printer import Printer
+from local_secrets import LocalSecrets, ensure_local_secrets
 
 from trivium.redis_discovery import RedisEndpoint, RedisOrigin, find_redis
 
@@ -92,9 +97,14 @@ def choose_log_level(requested: str | None, environ: Mapping[str, str]) -> str:
 
 
 def service_environment(
-    redis: RedisEndpoint, *, log_level: str, environ: Mapping[str, str] = os.environ
+    redis: RedisEndpoint,
+    *,
+    log_level: str,
+    environ: Mapping[str, str] = os.environ,
+    credentials: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment every local service starts with (the operator's own variables win)."""
+    """The environment every local service starts with: the generated `credentials`, then the
+    operator's own variables (which win)."""
     defaults = {
         "TRIVIUM_LOG_FORMAT": "text",
         "TRIVIUM_RUN_DIR": str(ROOT / ".run"),
@@ -103,11 +113,22 @@ def service_environment(
     }
     return {
         **defaults,
+        **(credentials or {}),
         **environ,
         LOG_LEVEL_ENV: log_level,
         "REDIS_URL": redis.url,
         "PYTHON": sys.executable,
     }
+
+
+def process_environment(
+    environment: Mapping[str, str], secrets: LocalSecrets, service: LocalService
+) -> dict[str, str]:
+    """One service's environment: the shared one with its own signing key (unless the operator
+    named keys of their own)."""
+    if "TRIVIUM_SERVICE_KEY_FILE" in environment:
+        return dict(environment)
+    return {**secrets.service_env(service.name), **environment}
 
 
 def demo_access(environ: Mapping[str, str], *, now: float) -> DemoAccess:
@@ -172,6 +193,10 @@ def closing_table(
         f'  curl -H "Authorization: Bearer $REP_TOKEN" {GATEWAY_URL}/mobile/v1/accounts',
         f"  the partner portal page: {GATEWAY_URL}/partner/ (sign in with a key above)",
         "  make demo",
+        "",
+        "This installation's keys: .run/secrets/ (one per service); the emulators' credentials",
+        "and admin tokens: .run/secrets.env. An operator token for the operator routes:",
+        "  .venv/bin/python deploy/local/demo_credentials.py --operator customer-sync",
         "",
         log_hint(log_level),
         "Ctrl-C stops everything.",
@@ -238,9 +263,11 @@ def main() -> int:
         )
     printer = Printer(sys.stdout)
     manager = Manager(printer)
-    environment = service_environment(redis, log_level=log_level)
+    secrets = ensure_local_secrets(service.name for service in services)
+    environment = service_environment(redis, log_level=log_level, credentials=secrets.credentials())
     for service in services:
-        manager.add_process(service.name, service.command, env=environment, cwd=str(ROOT))
+        env = process_environment(environment, secrets, service)
+        manager.add_process(service.name, service.command, env=env, cwd=str(ROOT))
     closing = closing_table(services, redis=redis, access=access, log_level=log_level)
     stopping = threading.Event()
     report = {"started": time.monotonic(), "stopping": stopping, "closing": closing}

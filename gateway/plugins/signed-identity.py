@@ -3,8 +3,10 @@
 After key-auth or jwt has identified the consumer, the upstream request's `Authorization` header
 becomes `Bearer <token>`: a short-lived `trivium.service_auth` token issued by `gateway` for the
 experience API named in `audience`, carrying the consumer (`consumer`, `consumerId`, the
-consumer's custom_id under `custom_id_claim`, e.g. `partnerAccountNumber`, and its `plan`). The
-experience APIs verify it with `require_service_token`. Whatever the client sent in that header
+consumer's custom_id under `custom_id_claim`, e.g. `partnerAccountNumber`, and its `plan`). It is
+signed with the gateway's own Ed25519 key (`private_key_file`, a PEM file); the experience APIs
+verify it with the gateway's public key (`require_service_token`) and take end-user identity from
+that key alone. Whatever the client sent in that header
 (its API key's neighbour, its own JWT, a forged token) never reaches the upstream: it is replaced,
 or removed when no consumer was authenticated. `X-Consumer-*` headers set by Kong's auth plugins
 are informative only; services trust the signature, never those. On a route without
@@ -18,8 +20,10 @@ removed header more on routes without authentication.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from trivium.keys import KeyMaterialError, load_private_key
 from trivium.service_auth import ServiceTokenIssuer
 from trivium_gateway.plugin_support import plan_of
 
@@ -33,7 +37,6 @@ IDENTITY_HEADERS = (
     "X-Credential-Identifier",
     "X-Anonymous-Consumer",
 )
-MIN_SECRET_LENGTH = 32
 
 version = "1.0.0"
 # Last of Trivium's plugins: only requests every other policy let through are signed for.
@@ -41,10 +44,10 @@ priority = 800
 
 Schema = (
     {"audience": {"type": "string", "required": True}},
-    {"secret": {"type": "string", "required": True, "referenceable": True, "len_min": 32}},
+    {"private_key_file": {"type": "string", "required": True, "referenceable": True}},
     {"issuer": {"type": "string", "required": True, "default": "gateway"}},
-    {"ttl_seconds": {"type": "integer", "required": True, "default": 300,
-                     "between": [10, 3600]}},
+    {"ttl_seconds": {"type": "integer", "required": True, "default": 120,
+                     "between": [10, 300]}},
     {"custom_id_claim": {"type": "string", "required": True, "default": "customId"}},
 )  # fmt: skip
 
@@ -61,11 +64,14 @@ def identity_claims(consumer: Mapping[str, Any], *, custom_id_claim: str) -> dic
 
 
 def check_config(config: Mapping[str, Any]) -> None:
-    """What the schema cannot say: the secret, once Kong's vault resolved it, is long enough."""
+    """What the schema cannot say: the audience is named, the key file (once Kong's vault resolved
+    its path) holds an Ed25519 private key."""
     if not config["audience"].strip():
         raise ValueError("audience must name the upstream service")
-    if len(config["secret"]) < MIN_SECRET_LENGTH:
-        raise ValueError(f"secret must be at least {MIN_SECRET_LENGTH} characters")
+    try:
+        load_private_key(Path(config["private_key_file"]))
+    except KeyMaterialError as error:
+        raise ValueError(f"private_key_file: {error}") from error
 
 
 class Plugin:
@@ -74,7 +80,9 @@ class Plugin:
         self.audience: str = config["audience"]
         self.custom_id_claim: str = config["custom_id_claim"]
         self.issuer = ServiceTokenIssuer(
-            issuer=config["issuer"], secret=config["secret"], ttl_seconds=config["ttl_seconds"]
+            issuer=config["issuer"],
+            private_key=load_private_key(Path(config["private_key_file"])),
+            ttl_seconds=config["ttl_seconds"],
         )
 
     def access(self, kong: Any) -> None:

@@ -32,6 +32,7 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from trivium.redis_discovery import RedisEndpoint, free_port
+from trivium.testing.keys import session_keys
 from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import redis_db, start_all
 from trivium_gateway.entities import PluginSpec
@@ -43,7 +44,6 @@ from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.runtime import bundled_specs
 from trivium_gateway.settings import GATEWAY_DIR, GatewaySettings
 
-TEST_SECRET = "gateway-tests-service-token-secret-0123456789"
 TESTS_DIR = Path(__file__).resolve().parent
 GATEWAY_DB = 12
 KONG_YML = GATEWAY_DIR / "kong.yml"
@@ -117,7 +117,7 @@ def upstream(trivium_run_dir: Path) -> Iterator[RunningService]:
         "echo_upstream:create_upstream",
         name="gateway-test-upstream",
         log_dir=trivium_run_dir / "logs",
-        env={"PYTHONPATH": str(TESTS_DIR), "TRIVIUM_SERVICE_TOKEN_SECRET": TEST_SECRET},
+        env={"PYTHONPATH": str(TESTS_DIR), **session_keys().env("partner-portal-experience")},
     )
     yield service
     service.stop()
@@ -228,7 +228,7 @@ async def start_gateway(
             "plugins_dir": PLUGINS_DIR,
             "plugin_mode": plugin_mode,
             "redis_url": redis_url,
-            "service_token_secret": TEST_SECRET,
+            **session_keys().settings("gateway"),
             "log_format": "text",
         }
         if plugin_mode == "plugin-server":
@@ -274,7 +274,7 @@ def start_gateway_processes(
                 "name": f"{name}-{mode}",
                 "env": {
                     "REDIS_URL": redis_url,
-                    "TRIVIUM_SERVICE_TOKEN_SECRET": TEST_SECRET,
+                    **session_keys().env("gateway"),
                     "GATEWAY_CONFIG_PATH": str(config),
                     "GATEWAY_PLUGIN_MODE": mode,
                     "GATEWAY_STATUS_PORT": str(status_ports[mode]),

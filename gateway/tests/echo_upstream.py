@@ -1,7 +1,7 @@
 """The stand-in experience API behind the gateway in tests (run as its own process).
 
 It answers every path with what it received, and verifies the gateway's signed identity as an
-experience API would (audience by path prefix, secret from TRIVIUM_SERVICE_TOKEN_SECRET).
+experience API would (audience by path prefix, public keys from TRIVIUM_TRUSTED_KEYS).
 `?bytes=N` answers N streamed bytes instead; `?status=N` answers with that status.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from trivium.keys import load_trusted_keys
 from trivium.problems import Problem
-from trivium.service_auth import ServiceTokenVerifier
+from trivium.service_auth import ServiceTokenVerifier, TrustedKeySet
 
 AUDIENCES = {"/partner": "partner-portal-experience", "/mobile": "mobile-experience"}
 CHUNK = b"x" * 65536
@@ -25,7 +27,7 @@ CHUNK = b"x" * 65536
 
 def create_upstream() -> Starlette:
     """The echoing upstream."""
-    secret = os.environ["TRIVIUM_SERVICE_TOKEN_SECRET"]
+    trusted = TrustedKeySet(load_trusted_keys(Path(os.environ["TRIVIUM_TRUSTED_KEYS"])))
 
     async def echo(request: Request) -> Response:
         body = await request.body()
@@ -38,7 +40,7 @@ def create_upstream() -> Starlette:
         identity_error = None
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer":
-            verifier = ServiceTokenVerifier(audience=audience, secret=secret)
+            verifier = ServiceTokenVerifier(audience=audience, keys=trusted)
             try:
                 caller = verifier.verify(token.strip())
                 identity = {"issuer": caller.service, **caller.claims}

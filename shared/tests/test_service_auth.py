@@ -1,9 +1,13 @@
-"""Service tokens: minted per audience, verified by the callee, 401 otherwise."""
+"""Service tokens: signed with the caller's Ed25519 key, verified with its public key by the
+callee, accepted only from the issuers a route names; 401/403 otherwise."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
@@ -12,24 +16,40 @@ import pytest_asyncio
 from fastapi import APIRouter, Depends, FastAPI
 
 from trivium.app import create_service_app
+from trivium.keys import (
+    InsecureConfiguration,
+    KeyMaterialError,
+    generate_private_key,
+    jwks_document,
+    load_trusted_keys,
+    public_key_pem,
+    write_private_key,
+)
 from trivium.problems import Unauthorized
 from trivium.service_auth import (
     ServiceCallerDep,
     ServiceTokenIssuer,
     ServiceTokenVerifier,
+    TrustedKeySet,
     require_service_token,
+    token_pair,
 )
 from trivium.settings import ServiceSettings
+from trivium.testing.keys import KeyRing
 
-SECRET = "test-secret-for-service-tokens-0123456789"
+
+@pytest.fixture
+def ring(tmp_path: Path) -> KeyRing:
+    return KeyRing(tmp_path / "keys")
 
 
-def build_callee() -> FastAPI:
+def build_callee(ring: KeyRing) -> FastAPI:
     settings = ServiceSettings(
-        service_name="erp-system", service_token_secret=SECRET, log_format="text"
+        service_name="erp-system", log_format="text", **ring.settings("erp-system")
     )
     app = create_service_app(settings, title="callee")
-    router = APIRouter(dependencies=[Depends(require_service_token)])
+    callers = require_service_token("quote-to-order", "gateway", identity_from=["gateway"])
+    router = APIRouter(dependencies=[Depends(callers)])
 
     @router.get("/customers")
     async def list_customers(caller: ServiceCallerDep) -> dict[str, object]:
@@ -40,8 +60,10 @@ def build_callee() -> FastAPI:
 
 
 @pytest_asyncio.fixture
-async def callee() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_callee())
+async def callee(ring: KeyRing) -> AsyncIterator[httpx.AsyncClient]:
+    for issuer in ("quote-to-order", "gateway", "customer-sync"):
+        ring.key_file(issuer)
+    transport = httpx.ASGITransport(app=build_callee(ring))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
@@ -50,13 +72,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def claims(**changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    return {"iss": "quote-to-order", "aud": "erp-system", "iat": now, "exp": now + 60} | changes
+
+
 class TestRequireServiceToken:
     @pytest.mark.asyncio
     async def test_valid_token_for_this_service_is_accepted(
-        self, callee: httpx.AsyncClient
+        self, callee: httpx.AsyncClient, ring: KeyRing
     ) -> None:
-        token = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET).token_for("erp-system")
-        response = await callee.get("/customers", headers=bearer(token))
+        response = await callee.get(
+            "/customers", headers=bearer(ring.token("quote-to-order", "erp-system"))
+        )
         assert response.status_code == 200
         assert response.json()["caller"] == "quote-to-order"
 
@@ -68,76 +96,155 @@ class TestRequireServiceToken:
         assert response.headers["www-authenticate"].startswith("Bearer")
 
     @pytest.mark.asyncio
-    async def test_wrong_audience_is_401(self, callee: httpx.AsyncClient) -> None:
-        token = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET).token_for(
-            "salesforce-system"
-        )
+    async def test_wrong_audience_is_401(self, callee: httpx.AsyncClient, ring: KeyRing) -> None:
+        token = ring.token("quote-to-order", "salesforce-system")
         response = await callee.get("/customers", headers=bearer(token))
         assert response.status_code == 401
         assert "not meant for this service" in response.json()["detail"]
 
     @pytest.mark.asyncio
-    async def test_token_signed_with_another_secret_is_401(self, callee: httpx.AsyncClient) -> None:
-        token = ServiceTokenIssuer(
-            issuer="intruder", secret="another-secret-0123456789abcdef-0123456789"
+    async def test_token_signed_with_an_untrusted_key_is_401(
+        self, callee: httpx.AsyncClient
+    ) -> None:
+        forged = ServiceTokenIssuer(issuer="quote-to-order", private_key=generate_private_key())
+        response = await callee.get("/customers", headers=bearer(forged.token_for("erp-system")))
+        assert response.status_code == 401
+        assert "not signed by a key this service trusts" in response.json()["detail"]
+
+    @pytest.mark.asyncio
+    async def test_an_issuer_signing_as_another_is_401(
+        self, callee: httpx.AsyncClient, ring: KeyRing
+    ) -> None:
+        as_gateway = ServiceTokenIssuer(
+            issuer="gateway", private_key=ring.private_key("customer-sync")
         )
-        response = await callee.get("/customers", headers=bearer(token.token_for("erp-system")))
+        response = await callee.get(
+            "/customers", headers=bearer(as_gateway.token_for("erp-system"))
+        )
         assert response.status_code == 401
 
     @pytest.mark.asyncio
-    async def test_expired_token_is_401(self, callee: httpx.AsyncClient) -> None:
+    async def test_an_issuer_the_route_does_not_accept_is_403(
+        self, callee: httpx.AsyncClient, ring: KeyRing
+    ) -> None:
+        response = await callee.get(
+            "/customers", headers=bearer(ring.token("customer-sync", "erp-system"))
+        )
+        assert response.status_code == 403
+        assert response.json()["type"].endswith("/caller-not-accepted")
+
+    @pytest.mark.asyncio
+    async def test_hs256_token_is_401(self, callee: httpx.AsyncClient) -> None:
+        token = jwt.encode(
+            claims(), "trivium-local-development-secret-change-me", algorithm="HS256"
+        )
+        response = await callee.get("/customers", headers=bearer(token))
+        assert response.status_code == 401
+
+    @pytest.mark.asyncio
+    async def test_expired_token_is_401(self, callee: httpx.AsyncClient, ring: KeyRing) -> None:
         past = int(time.time()) - 120
         token = jwt.encode(
-            {"iss": "quote-to-order", "aud": "erp-system", "iat": past - 60, "exp": past},
-            SECRET,
-            algorithm="HS256",
+            claims(iat=past - 60, exp=past), ring.private_key("quote-to-order"), algorithm="EdDSA"
         )
         response = await callee.get("/customers", headers=bearer(token))
         assert response.status_code == 401
         assert "expired" in response.json()["detail"]
 
     @pytest.mark.asyncio
-    async def test_unsigned_token_is_401(self, callee: httpx.AsyncClient) -> None:
+    async def test_a_token_older_than_the_maximum_age_is_401(
+        self, callee: httpx.AsyncClient, ring: KeyRing
+    ) -> None:
+        now = int(time.time())
         token = jwt.encode(
-            {"iss": "x", "aud": "erp-system", "iat": int(time.time()), "exp": 2**31},
-            key=None,
-            algorithm="none",
+            claims(iat=now - 3600, exp=now + 3600),
+            ring.private_key("quote-to-order"),
+            algorithm="EdDSA",
         )
+        response = await callee.get("/customers", headers=bearer(token))
+        assert response.status_code == 401
+        assert "expired" in response.json()["detail"]
+
+    @pytest.mark.asyncio
+    async def test_a_token_issued_in_the_future_is_401(
+        self, callee: httpx.AsyncClient, ring: KeyRing
+    ) -> None:
+        now = int(time.time())
+        token = jwt.encode(
+            claims(iat=now + 600, exp=now + 660),
+            ring.private_key("quote-to-order"),
+            algorithm="EdDSA",
+        )
+        response = await callee.get("/customers", headers=bearer(token))
+        assert response.status_code == 401
+        assert "future" in response.json()["detail"]
+
+    @pytest.mark.asyncio
+    async def test_unsigned_token_is_401(self, callee: httpx.AsyncClient) -> None:
+        token = jwt.encode(claims(), key=None, algorithm="none")
         response = await callee.get("/customers", headers=bearer(token))
         assert response.status_code == 401
 
     @pytest.mark.asyncio
-    async def test_identity_claims_reach_the_callee(self, callee: httpx.AsyncClient) -> None:
-        issuer = ServiceTokenIssuer(issuer="gateway", secret=SECRET)
-        token = issuer.token_for("erp-system", claims={"consumer": "partner-gold", "aud": "x"})
+    async def test_identity_claims_reach_the_callee_from_an_issuer_that_may_pass_them(
+        self, callee: httpx.AsyncClient, ring: KeyRing
+    ) -> None:
+        token = ring.issuer("gateway").token_for(
+            "erp-system", claims={"consumer": "partner-gold", "aud": "x"}
+        )
         response = await callee.get("/customers", headers=bearer(token))
         assert response.status_code == 200
         assert response.json()["claims"] == {"consumer": "partner-gold"}
 
+    @pytest.mark.asyncio
+    async def test_identity_claims_of_other_issuers_are_dropped(
+        self, callee: httpx.AsyncClient, ring: KeyRing
+    ) -> None:
+        token = ring.token(
+            "quote-to-order", "erp-system", consumer="partner-gold", roles=["operator"]
+        )
+        response = await callee.get("/customers", headers=bearer(token))
+        assert response.status_code == 200
+        assert response.json()["claims"] == {}
+
+    def test_a_route_must_name_its_callers(self) -> None:
+        with pytest.raises(ValueError, match="name the accepted issuers"):
+            require_service_token()
+        with pytest.raises(ValueError, match="identity_from"):
+            require_service_token("quote-to-order", identity_from=["gateway"])
+
 
 class TestServiceTokenIssuer:
-    def test_tokens_are_reused_until_renewal(self) -> None:
-        issuer = ServiceTokenIssuer(issuer="a", secret=SECRET, ttl_seconds=60)
+    def test_tokens_are_reused_until_renewal(self, ring: KeyRing) -> None:
+        issuer = ring.issuer("a", ttl_seconds=60)
         assert issuer.token_for("b") == issuer.token_for("b")
         assert issuer.token_for("b") != issuer.token_for("c")
 
-    def test_token_lives_for_the_configured_ttl(self) -> None:
-        token = ServiceTokenIssuer(issuer="a", secret=SECRET, ttl_seconds=60).token_for("b")
-        caller = ServiceTokenVerifier(audience="b", secret=SECRET).verify(token)
+    def test_token_lives_for_the_configured_ttl(self, ring: KeyRing) -> None:
+        token = ring.issuer("a", ttl_seconds=60).token_for("b")
+        caller = verifier_for("b", ring).verify(token)
         assert 55 <= caller.expires_at - time.time() <= 60
 
-    def test_verifier_rejects_garbage(self) -> None:
+    def test_tokens_are_eddsa_and_name_their_key(self, ring: KeyRing) -> None:
+        header = jwt.get_unverified_header(ring.token("a", "b"))
+        assert header["alg"] == "EdDSA"
+        assert header["kid"].startswith("a:")
+
+    def test_verifier_rejects_garbage(self, ring: KeyRing) -> None:
         with pytest.raises(Unauthorized):
-            ServiceTokenVerifier(audience="b", secret=SECRET).verify("not.a.jwt")
+            verifier_for("b", ring).verify("not.a.jwt")
+
+
+def verifier_for(audience: str, ring: KeyRing, **options: Any) -> ServiceTokenVerifier:
+    keys = TrustedKeySet(load_trusted_keys(ring.trusted_dir))
+    return ServiceTokenVerifier(audience=audience, keys=keys, **options)
 
 
 class TestServiceTokenVerifier:
-    def test_a_verified_token_is_remembered_until_it_expires(self) -> None:
+    def test_a_verified_token_is_remembered_until_it_expires(self, ring: KeyRing) -> None:
         clock = Clock(time.time())
-        issuer = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET, ttl_seconds=60)
-        verifier = ServiceTokenVerifier(
-            audience="erp-system", secret=SECRET, leeway_seconds=5, clock=clock
-        )
+        issuer = ring.issuer("quote-to-order", ttl_seconds=60)
+        verifier = verifier_for("erp-system", ring, leeway_seconds=5, clock=clock)
         token = issuer.token_for("erp-system")
         first = verifier.verify(token)
         assert verifier.verify(token) is first
@@ -147,22 +254,115 @@ class TestServiceTokenVerifier:
         with pytest.raises(Unauthorized, match="expired"):
             verifier.verify(token)
 
-    def test_an_expiry_that_is_not_a_time_is_refused(self) -> None:
-        now = int(time.time())
+    def test_a_remembered_token_ends_at_its_maximum_age(self, ring: KeyRing) -> None:
+        clock = Clock(time.time())
+        now = int(clock.now)
         token = jwt.encode(
-            {"iss": "x", "aud": "erp-system", "iat": now, "exp": "tomorrow"},
-            SECRET,
-            algorithm="HS256",
+            claims(iat=now, exp=now + 3600), ring.private_key("quote-to-order"), algorithm="EdDSA"
+        )
+        verifier = verifier_for("erp-system", ring, max_age_seconds=60, clock=clock)
+        assert verifier.verify(token).expires_at == now + 60
+        clock.now = now + 66
+        with pytest.raises(Unauthorized, match="expired"):
+            verifier.verify(token)
+
+    def test_an_expiry_that_is_not_a_time_is_refused(self, ring: KeyRing) -> None:
+        token = jwt.encode(
+            claims(exp="tomorrow"), ring.private_key("quote-to-order"), algorithm="EdDSA"
         )
         with pytest.raises(Unauthorized, match="not valid"):
-            ServiceTokenVerifier(audience="erp-system", secret=SECRET).verify(token)
+            verifier_for("erp-system", ring).verify(token)
 
-    def test_a_token_for_another_audience_is_never_remembered_as_valid(self) -> None:
-        token = ServiceTokenIssuer(issuer="x", secret=SECRET).token_for("salesforce-system")
-        verifier = ServiceTokenVerifier(audience="erp-system", secret=SECRET)
+    def test_a_token_for_another_audience_is_never_remembered_as_valid(self, ring: KeyRing) -> None:
+        token = ring.token("x", "salesforce-system")
+        verifier = verifier_for("erp-system", ring)
         for _ in range(2):
             with pytest.raises(Unauthorized, match="not meant"):
                 verifier.verify(token)
+
+    def test_old_and_new_keys_are_both_trusted_during_a_rotation(
+        self, ring: KeyRing, tmp_path: Path
+    ) -> None:
+        old = ring.issuer("gateway")
+        new_key = generate_private_key()
+        (ring.trusted_dir / "gateway.next.pem").write_bytes(public_key_pem(new_key.public_key()))
+        new = ServiceTokenIssuer(issuer="gateway", private_key=new_key)
+        verifier = verifier_for("mobile-experience", ring)
+        assert verifier.verify(old.token_for("mobile-experience")).service == "gateway"
+        assert verifier.verify(new.token_for("mobile-experience")).service == "gateway"
+
+    def test_a_key_added_later_is_read_again(self, ring: KeyRing) -> None:
+        clock = Clock(0.0)
+        keys = TrustedKeySet(
+            load_trusted_keys(ring.trusted_dir),
+            load=lambda: load_trusted_keys(ring.trusted_dir),
+            clock=clock,
+        )
+        verifier = ServiceTokenVerifier(audience="erp-system", keys=keys)
+        token = ring.token("newcomer", "erp-system")
+        clock.now = 31.0
+        assert verifier.verify(token).service == "newcomer"
+
+    def test_a_jwks_document_is_a_source_of_trusted_keys(
+        self, ring: KeyRing, tmp_path: Path
+    ) -> None:
+        token = ring.token("quote-to-order", "erp-system")
+        jwks = tmp_path / "trusted.jwks.json"
+        jwks.write_text(json.dumps(jwks_document(load_trusted_keys(ring.trusted_dir))))
+        verifier = ServiceTokenVerifier(
+            audience="erp-system", keys=TrustedKeySet(load_trusted_keys(jwks))
+        )
+        assert verifier.verify(token).service == "quote-to-order"
+
+    def test_a_trusted_key_that_is_not_ed25519_is_refused(self, tmp_path: Path) -> None:
+        (tmp_path / "gateway.pem").write_text(
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
+        )
+        with pytest.raises(KeyMaterialError):
+            load_trusted_keys(tmp_path)
+
+
+class TestTokenPair:
+    def test_without_keys_outside_production_only_the_service_itself_is_trusted(
+        self, ring: KeyRing
+    ) -> None:
+        issuer, verifier = token_pair(ServiceSettings(service_name="erp-system"))
+        assert verifier.verify(issuer.token_for("erp-system")).service == "erp-system"
+        with pytest.raises(Unauthorized, match="not signed by a key"):
+            verifier.verify(ring.token("quote-to-order", "erp-system"))
+
+    def test_production_refuses_to_start_without_keys(self) -> None:
+        settings = ServiceSettings(service_name="erp-system", environment="production")
+        with pytest.raises(InsecureConfiguration, match="TRIVIUM_SERVICE_KEY_FILE is not set"):
+            token_pair(settings)
+
+    def test_production_refuses_a_key_published_in_the_repository(self, ring: KeyRing) -> None:
+        published = Path(__file__).parents[2] / (
+            "emulators/salesforce/src/salesforce_emulator/demo/connected-app.key"
+        )
+        settings = ServiceSettings(
+            service_name="erp-system",
+            environment="production",
+            service_key_file=published,
+            trusted_keys=ring.trusted_dir,
+        )
+        with pytest.raises(InsecureConfiguration, match="TRIVIUM_SERVICE_KEY_FILE"):
+            token_pair(settings)
+
+    def test_production_starts_with_keys_of_its_own(self, ring: KeyRing, tmp_path: Path) -> None:
+        write_private_key(tmp_path / "own.pem", generate_private_key())
+        settings = ServiceSettings(
+            service_name="erp-system",
+            environment="production",
+            service_key_file=tmp_path / "own.pem",
+            trusted_keys=ring.trusted_dir,
+        )
+        issuer, _ = token_pair(settings)
+        assert issuer.issuer == "erp-system"
+
+    def test_a_ttl_beyond_the_maximum_age_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="MAX_AGE"):
+            ServiceSettings(service_token_ttl_seconds=600, service_token_max_age_seconds=300)
 
 
 class Clock:

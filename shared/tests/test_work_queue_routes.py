@@ -11,17 +11,16 @@ import httpx
 import pytest
 import pytest_asyncio
 import redis.asyncio
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 
 from trivium.app import create_service_app
 from trivium.problems import PROBLEM_BASE_URI, Problem
 from trivium.schemas import ApiModel
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.service_auth import OPERATOR, require_service_token
 from trivium.settings import ServiceSettings
+from trivium.testing.keys import session_keys
 from trivium.work_queue import DeadLetter, Message, PermanentFailure, WorkQueue
 from trivium.work_queue.routes import dead_letter_router, payload_member
-
-SECRET = "unit-test-service-token-secret-0123456789"
 
 Client = Callable[..., httpx.AsyncClient]
 
@@ -53,10 +52,11 @@ def get_queue(request: Request) -> WorkQueue:
 
 def build_app(queue: WorkQueue) -> FastAPI:
     settings = ServiceSettings(
-        service_name="ledger", service_token_secret=SECRET, log_format="text"
+        service_name="ledger", log_format="text", **session_keys().settings("ledger")
     )
     app = create_service_app(settings, title="Ledger")
     app.state.work_queue = queue
+    operators = require_service_token(OPERATOR, identity_from=[OPERATOR])
     app.include_router(
         dead_letter_router(
             queue=get_queue,
@@ -65,7 +65,8 @@ def build_app(queue: WorkQueue) -> FastAPI:
             operator_required=OperatorOnly,
             list_description="Entries that failed for good.",
             replay_description="Queue the entry again.",
-        )
+        ),
+        dependencies=[Depends(operators)],
     )
     return app
 
@@ -107,9 +108,7 @@ async def client(queue: WorkQueue) -> AsyncIterator[Client]:
 
     def make(*, roles: list[str] | None = None) -> httpx.AsyncClient:
         claims = {"roles": roles} if roles else None
-        token = ServiceTokenIssuer(issuer="ops-console", secret=SECRET).token_for(
-            "ledger", claims=claims
-        )
+        token = session_keys().issuer(OPERATOR).token_for("ledger", claims=claims)
         made = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://test",

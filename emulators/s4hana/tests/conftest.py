@@ -14,7 +14,14 @@ from s4hana_emulator.main import create_app
 from s4hana_emulator.settings import S4HanaEmulatorSettings
 from trivium.testing.services import RunningService, start_service
 
-from .support import PASSWORD, USER, Sap, make_settings
+from .support import PASSWORD, TEST_CREDENTIALS, USER, Sap, make_settings
+
+
+@pytest.fixture(autouse=True)
+def system_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every system a test builds has the test credentials."""
+    for name, value in TEST_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture
@@ -58,6 +65,7 @@ def emulator_process(trivium_run_dir: Path) -> Iterator[RunningService]:
         name="s4-emulator",
         log_dir=trivium_run_dir / "logs",
         env={
+            **TEST_CREDENTIALS,
             "S4_EMULATOR_DATABASE_PATH": ":memory:",
             "S4_EMULATOR_LIFECYCLE_SPEED": "0",
             "S4_EMULATOR_PAGE_SIZE": "20",

@@ -12,6 +12,12 @@ from s4hana_emulator.settings import S4HanaEmulatorSettings
 USER = "TRIVIUM_COMM_USER"
 PASSWORD = "Trivium-Demo-Pass1"
 ADMIN = {"X-Admin-Token": "trivium-emulator-admin"}
+# The system's credentials in these tests (the emulator has none by default: each is random).
+TEST_CREDENTIALS = {
+    "S4_EMULATOR_ADMIN_TOKEN": ADMIN["X-Admin-Token"],
+    "S4_EMULATOR_PASSWORD": PASSWORD,
+    "S4_EMULATOR_OAUTH_CLIENT_SECRET": PASSWORD,
+}
 ROOT = "/sap/opu/odata/sap"
 BP = f"{ROOT}/API_BUSINESS_PARTNER"
 SO = f"{ROOT}/API_SALES_ORDER_SRV"
@@ -29,6 +35,9 @@ def make_settings(**overrides: Any) -> S4HanaEmulatorSettings:
         "database_path": ":memory:",
         "lifecycle_speed": 0,
         "chaos_seed": 7,
+        "admin_token": ADMIN["X-Admin-Token"],
+        "password": PASSWORD,
+        "oauth_client_secret": PASSWORD,
     }
     values.update(overrides)
     return S4HanaEmulatorSettings(**values)

@@ -22,6 +22,20 @@ from salesforce_emulator.settings import SalesforceEmulatorSettings
 from trivium.testing.services import RunningService, start_service
 
 API = "/services/data/v62.0"
+# The org's credentials in these tests (the emulator has none by default: each is random).
+TEST_CREDENTIALS = {
+    "SF_EMULATOR_ADMIN_TOKEN": "trivium-emulator-admin",
+    "SF_EMULATOR_CLIENT_SECRET": "trivium-demo-secret",
+    "SF_EMULATOR_PASSWORD": "trivium-demo-password",
+    "SF_EMULATOR_SECURITY_TOKEN": "TRIVIUMDEMOTOKEN",
+}
+
+
+@pytest.fixture(autouse=True)
+def org_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every org a test builds has the test credentials."""
+    for name, value in TEST_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
 
 
 def make_settings(**overrides: Any) -> SalesforceEmulatorSettings:
@@ -134,6 +148,7 @@ def emulator_process(trivium_run_dir: Path) -> Iterator[RunningService]:
         name="sf-emulator",
         log_dir=trivium_run_dir / "logs",
         env={
+            **TEST_CREDENTIALS,
             "SF_EMULATOR_DATABASE_PATH": ":memory:",
             "SF_EMULATOR_SEED_DEMO_DATA": "false",
             "SF_EMULATOR_COMETD_TIMEOUT_SECONDS": "2",

@@ -100,9 +100,10 @@ class GatewayRuntime:
         try:
             infos = await external.plugin_infos()
             specs = bundled_specs() | {name: spec_from_info(info) for name, info in infos.items()}
+            signing = settings.service_key_file
             environment = {
                 **os.environ,
-                "TRIVIUM_SERVICE_TOKEN_SECRET": settings.service_token_secret.get_secret_value(),
+                **({"TRIVIUM_SERVICE_KEY_FILE": str(signing)} if signing is not None else {}),
             }
             config = load_declarative(
                 settings.config_path, plugins=specs, resolve=env_vault(environment)

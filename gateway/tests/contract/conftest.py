@@ -16,13 +16,13 @@ import pytest
 import yaml
 from pact import Pact
 
+from trivium.testing.keys import session_keys
 from trivium.testing.pacts import consumer_pact, serve_app
 from trivium_gateway.main import create_app
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR, GatewaySettings
 
 CONSUMER = "gateway"
-SECRET = "contract-test-service-token-secret-0123456789"
 PARTNER_SERVICES = ("partner-portal-experience", "partner-portal-page")
 
 GatewayAt = Callable[[object], AbstractContextManager[str]]
@@ -61,7 +61,7 @@ def _gateway_at(tmp_path: Path, redis_url: str, services: tuple[str, ...]) -> Ga
             plugins_dir=GATEWAY_DIR / "plugins",
             plugin_mode="in-process",
             redis_url=redis_url,
-            service_token_secret=SECRET,
+            **session_keys().settings("gateway"),
             log_format="text",
         )
         with serve_app(create_app(settings)) as url:

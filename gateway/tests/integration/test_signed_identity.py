@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from trivium.keys import generate_private_key
 from trivium.service_auth import ServiceTokenIssuer
 
 pytestmark = pytest.mark.asyncio
@@ -22,7 +23,7 @@ FORGED_HEADERS = {
 
 def forged_token(audience: str) -> str:
     """A service token a client minted itself, claiming to be the gold partner."""
-    issuer = ServiceTokenIssuer(issuer="gateway", secret="x" * 40)
+    issuer = ServiceTokenIssuer(issuer="gateway", private_key=generate_private_key())
     return issuer.token_for(audience, claims={"consumer": "partner-nordwind", "plan": "gold"})
 
 

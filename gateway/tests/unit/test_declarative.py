@@ -9,7 +9,7 @@ import pytest
 from trivium_gateway.declarative import DeclarativeError, env_vault, parse_declarative
 from trivium_gateway.settings import GATEWAY_DIR
 
-ENVIRONMENT = {"TRIVIUM_SERVICE_TOKEN_SECRET": "s" * 40}
+ENVIRONMENT = {"TRIVIUM_SERVICE_KEY_FILE": "/run/secrets/gateway.pem"}
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ class TestRepositoryKongYml:
 
         identity = next(p for p in config.plugins if p.name == "signed-identity")
         quota = next(p for p in config.plugins if p.name == "partner-quota")
-        assert identity.config["secret"] == "s" * 40
+        assert identity.config["private_key_file"] == "/run/secrets/gateway.pem"
         assert identity.config["issuer"] == "gateway"
         assert quota.config["fail_open"] is True
 
@@ -101,7 +101,7 @@ class TestRefused:
             load(document, plugin_specs)
 
     def test_missing_vault_variable(self, document, plugin_specs):
-        with pytest.raises(DeclarativeError, match="TRIVIUM_SERVICE_TOKEN_SECRET is not set"):
+        with pytest.raises(DeclarativeError, match="TRIVIUM_SERVICE_KEY_FILE is not set"):
             load(document, plugin_specs, environment={})
 
     def test_our_plugins_schema(self, document, plugin_specs):

@@ -13,7 +13,7 @@ from trivium_gateway.settings import GATEWAY_DIR
 @pytest.fixture
 def router(plugin_specs):
     document = yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())
-    resolve = env_vault({"TRIVIUM_SERVICE_TOKEN_SECRET": "s" * 40})
+    resolve = env_vault({"TRIVIUM_SERVICE_KEY_FILE": "/run/secrets/gateway.pem"})
     return Router(parse_declarative(document, plugins=plugin_specs, resolve=resolve))
 
 

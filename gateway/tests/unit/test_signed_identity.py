@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from trivium.service_auth import ServiceTokenVerifier
+from trivium.keys import load_trusted_keys
+from trivium.service_auth import ServiceTokenVerifier, TrustedKeySet
+from trivium.testing.keys import session_keys
 
-SECRET = "unit-test-service-token-secret-0123456789"
 CONSUMER = {
     "id": "c-1",
     "username": "partner-alpen",
@@ -48,9 +49,9 @@ class RecordingKong:
 def config(**changes):
     return {
         "audience": "partner-portal-experience",
-        "secret": SECRET,
+        "private_key_file": str(session_keys().key_file("gateway")),
         "issuer": "gateway",
-        "ttl_seconds": 300,
+        "ttl_seconds": 120,
         "custom_id_claim": "partnerAccountNumber",
         **changes,
     }
@@ -74,9 +75,14 @@ class TestIdentityClaims:
 
 
 class TestCheckConfig:
-    def test_short_secret(self, signed_identity):
-        with pytest.raises(ValueError, match="at least 32"):
-            signed_identity.check_config(config(secret="short"))
+    def test_missing_key_file(self, signed_identity, tmp_path):
+        with pytest.raises(ValueError, match="private_key_file"):
+            signed_identity.check_config(config(private_key_file=str(tmp_path / "none.pem")))
+
+    def test_a_key_that_is_not_ed25519(self, signed_identity, tmp_path):
+        (tmp_path / "key.pem").write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n")
+        with pytest.raises(ValueError, match="private_key_file"):
+            signed_identity.check_config(config(private_key_file=str(tmp_path / "key.pem")))
 
     def test_blank_audience(self, signed_identity):
         with pytest.raises(ValueError, match="audience"):
@@ -90,9 +96,9 @@ class TestAccess:
         signed_identity.Plugin(config()).access(kong)
 
         scheme, token = kong.upstream["Authorization"].split(" ")
-        caller = ServiceTokenVerifier(audience="partner-portal-experience", secret=SECRET).verify(
-            token
-        )
+        trusted = TrustedKeySet(load_trusted_keys(session_keys().trusted_dir))
+        verifier = ServiceTokenVerifier(audience="partner-portal-experience", keys=trusted)
+        caller = verifier.verify(token)
         assert scheme == "Bearer"
         assert caller.service == "gateway"
         assert caller.claims["partnerAccountNumber"] == "P-1002"

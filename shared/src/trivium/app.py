@@ -14,7 +14,7 @@ from trivium.health import router as health_router
 from trivium.logs import configure_logging
 from trivium.middleware import RequestContextMiddleware
 from trivium.request_guard import RequestGuardMiddleware
-from trivium.service_auth import ServiceTokenIssuer, ServiceTokenVerifier
+from trivium.service_auth import token_pair
 from trivium.settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
@@ -54,14 +54,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.readiness_checks = dict(readiness_checks or {})
     app.state.degradation_checks = {}
-    app.state.service_token_issuer = ServiceTokenIssuer(
-        issuer=settings.service_name,
-        secret=settings.service_token_secret,
-        ttl_seconds=settings.service_token_ttl_seconds,
-    )
-    app.state.service_token_verifier = ServiceTokenVerifier(
-        audience=settings.service_name, secret=settings.service_token_secret
-    )
+    app.state.service_token_issuer, app.state.service_token_verifier = token_pair(settings)
     install_problem_handlers(app)
     app.include_router(health_router)
     if guard_requests:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-DEV_SERVICE_TOKEN_SECRET = "trivium-local-development-secret-change-me"
 
 
 def shared_env(name: str) -> AliasChoices:
@@ -30,12 +29,31 @@ class ServiceSettings(BaseSettings):
         default="json", validation_alias=shared_env("TRIVIUM_LOG_FORMAT")
     )
     log_level: str = Field(default="INFO", validation_alias=shared_env("TRIVIUM_LOG_LEVEL"))
-    service_token_secret: SecretStr = Field(
-        default=SecretStr(DEV_SERVICE_TOKEN_SECRET),
-        validation_alias=shared_env("TRIVIUM_SERVICE_TOKEN_SECRET"),
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        validation_alias=shared_env("TRIVIUM_ENV"),
+        description="production: refuse to start without own keys or with a published secret.",
+    )
+    service_key_file: Path | None = Field(
+        default=None,
+        validation_alias=shared_env("TRIVIUM_SERVICE_KEY_FILE"),
+        description="PEM (PKCS#8) Ed25519 private key this service signs its calls with; unset "
+        "outside production: a key of this process alone, that no other service trusts.",
+    )
+    trusted_keys: Path | None = Field(
+        default=None,
+        validation_alias=shared_env("TRIVIUM_TRUSTED_KEYS"),
+        description="The callers' public keys: a directory of `<issuer>.pem` files or a JWKS "
+        "document; unset outside production: no caller is trusted.",
     )
     service_token_ttl_seconds: int = Field(
-        default=300, ge=10, validation_alias=shared_env("TRIVIUM_SERVICE_TOKEN_TTL_SECONDS")
+        default=120, ge=10, validation_alias=shared_env("TRIVIUM_SERVICE_TOKEN_TTL_SECONDS")
+    )
+    service_token_max_age_seconds: int = Field(
+        default=300,
+        ge=10,
+        validation_alias=shared_env("TRIVIUM_SERVICE_TOKEN_MAX_AGE_SECONDS"),
+        description="A token issued longer ago than this is refused, whatever its `exp` says.",
     )
     http_timeout_seconds: float = Field(
         default=10.0, gt=0, validation_alias=shared_env("TRIVIUM_HTTP_TIMEOUT_SECONDS")
@@ -70,3 +88,12 @@ class ServiceSettings(BaseSettings):
         description="Larger request bodies are refused with 413 before they are read (routes "
         "that take bulk data state their own limit).",
     )
+
+    @model_validator(mode="after")
+    def _tokens_live_within_their_max_age(self) -> ServiceSettings:
+        if self.service_token_ttl_seconds > self.service_token_max_age_seconds:
+            raise ValueError(
+                "TRIVIUM_SERVICE_TOKEN_TTL_SECONDS must not exceed "
+                "TRIVIUM_SERVICE_TOKEN_MAX_AGE_SECONDS (callees refuse older tokens)"
+            )
+        return self

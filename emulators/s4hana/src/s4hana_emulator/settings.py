@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from trivium.keys import random_secret
 from trivium.settings import ServiceSettings
+
+
+def _generated() -> SecretStr:
+    """A secret of this process alone: unset, nobody can use the credential."""
+    return SecretStr(random_secret())
 
 
 class S4HanaEmulatorSettings(ServiceSettings):
@@ -27,14 +35,15 @@ class S4HanaEmulatorSettings(ServiceSettings):
         description="The logon client; a request naming another `sap-client` is refused.",
     )
     username: str = Field(default="TRIVIUM_COMM_USER", description="Basic-auth user.")
-    password: SecretStr = SecretStr("Trivium-Demo-Pass1")
+    # No secret has a default: unset, each is random (`make run` generates and shares them).
+    password: SecretStr = Field(default_factory=_generated)
     oauth_client_id: str = Field(
         default="TRIVIUM_OAUTH_CLIENT", description="OAuth 2.0 client-credentials client."
     )
-    oauth_client_secret: SecretStr = SecretStr("Trivium-Demo-Pass1")
+    oauth_client_secret: SecretStr = Field(default_factory=_generated)
     oauth_token_ttl_seconds: int = Field(default=3_600, ge=1)
     admin_token: SecretStr = Field(
-        default=SecretStr("trivium-emulator-admin"),
+        default_factory=_generated,
         description="Required in `X-Admin-Token` (or as a bearer token) on /__admin.",
     )
     csrf_session_ttl_seconds: float = Field(
@@ -68,3 +77,12 @@ class S4HanaEmulatorSettings(ServiceSettings):
         default=True, description="Load the demo data set when the database is empty."
     )
     chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")
+
+    @model_validator(mode="after")
+    def _never_in_production(self) -> Self:
+        if self.environment == "production":
+            raise ValueError(
+                "The S/4HANA emulator is a stand-in for development and tests: it never runs in "
+                "production (TRIVIUM_ENV=production)."
+            )
+        return self

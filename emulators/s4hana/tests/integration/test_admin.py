@@ -19,6 +19,7 @@ from ..support import (
     PASSWORD,
     SO,
     STOCK,
+    TEST_CREDENTIALS,
     USER,
     Sap,
     order_body,
@@ -240,6 +241,7 @@ class TestLifecycleTask:
             name="s4-lifecycle",
             log_dir=trivium_run_dir / "logs",
             env={
+                **TEST_CREDENTIALS,
                 "S4_EMULATOR_DATABASE_PATH": ":memory:",
                 "S4_EMULATOR_LIFECYCLE_SPEED": "600",
                 "S4_EMULATOR_LIFECYCLE_TICK_SECONDS": "0.05",

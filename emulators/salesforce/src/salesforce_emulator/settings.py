@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from trivium.keys import random_secret
 from trivium.settings import ServiceSettings
 
 DEFAULT_CDC_ENTITIES = ("Account", "Contact", "Order", "Product2")
+
+
+def _generated() -> SecretStr:
+    """A secret of this process alone: unset, nobody can use the credential."""
+    return SecretStr(random_secret())
 
 
 class SalesforceEmulatorSettings(ServiceSettings):
@@ -27,16 +35,17 @@ class SalesforceEmulatorSettings(ServiceSettings):
     api_version: str = Field(default="62.0", description="Newest API version served.")
     token_ttl_seconds: int = Field(default=7_200, ge=1, description="Access token lifetime.")
     daily_api_requests: int = Field(default=100_000, ge=0, description="DailyApiRequests Max.")
+    # No secret has a default: unset, each is random (`make run` generates and shares them).
     admin_token: SecretStr = Field(
-        default=SecretStr("trivium-emulator-admin"),
+        default_factory=_generated,
         description="Required in `X-Admin-Token` (or as a bearer token) on /__admin.",
     )
     client_id: str = Field(default="trivium-demo-client", description="Connected app key.")
-    client_secret: SecretStr = SecretStr("trivium-demo-secret")
+    client_secret: SecretStr = Field(default_factory=_generated)
     username: str = Field(default="integration@trivium.demo", description="The demo user.")
     user_email: str = "integration@trivium.demo"
-    password: SecretStr = SecretStr("trivium-demo-password")
-    security_token: SecretStr = SecretStr("TRIVIUMDEMOTOKEN")
+    password: SecretStr = Field(default_factory=_generated)
+    security_token: SecretStr = Field(default_factory=_generated)
     jwt_certificate_path: str | None = Field(
         default=None,
         description="PEM X.509 certificate of the connected app (JWT bearer); "
@@ -68,3 +77,12 @@ class SalesforceEmulatorSettings(ServiceSettings):
         default=10_000, ge=1, description="Rows per internal Bulk API batch (one transaction)."
     )
     chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")
+
+    @model_validator(mode="after")
+    def _never_in_production(self) -> Self:
+        if self.environment == "production":
+            raise ValueError(
+                "The Salesforce org emulator is a stand-in for development and tests: it never "
+                "runs in production (TRIVIUM_ENV=production)."
+            )
+        return self

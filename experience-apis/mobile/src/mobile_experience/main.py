@@ -106,7 +106,11 @@ def create_app(settings: MobileSettings | None = None) -> FastAPI:
         "the gateway, which signs the rep's identity into a service token.",
         lifespan=lifespan,
     )
-    internal = APIRouter(dependencies=[Depends(require_service_token)])
+    # End-user identity comes from the gateway's key alone.
+    gateway = require_service_token(
+        *settings.identity_issuers, identity_from=settings.identity_issuers
+    )
+    internal = APIRouter(dependencies=[Depends(gateway)])
     for module in (accounts, customers, orders):
         internal.include_router(module.router)
     app.include_router(internal)

@@ -33,7 +33,7 @@ from mobile_experience.settings import MobileSettings
 from trivium.idempotency import IdempotencyStore
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import RedisEndpoint
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.mock_servers import lower_tier_client
 from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
 from trivium.testing.stack import redis_db
@@ -128,7 +128,6 @@ def customers_at() -> Callable[[object], AbstractAsyncContextManager[CreateCusto
 # calls it: with the signed identity of a sales rep.
 
 PROVIDER = "mobile-experience"
-SECRET = "contract-test-service-token-secret-0123456789"
 CONTRACT_DB = 15
 # The identity the verifier signs, as the gateway's signed-identity plugin does for this rep.
 SIGNED_IN = {"consumer": "rep-anna-becker", "salesforceUsername": "anna.becker@trivium.demo"}
@@ -166,7 +165,7 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
     settings = MobileSettings(
         redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        service_token_secret=SECRET,
+        **session_keys().settings("mobile-experience"),
         log_format="text",
     )
 
@@ -196,5 +195,5 @@ def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def consumer_headers() -> dict[str, str]:
     """What every call from the gateway carries: the rep's signed identity."""
-    issuer = ServiceTokenIssuer(issuer="gateway", secret=SECRET)
+    issuer = session_keys().issuer("gateway", ttl_seconds=300)
     return {"Authorization": f"Bearer {issuer.token_for(PROVIDER, claims=SIGNED_IN)}"}

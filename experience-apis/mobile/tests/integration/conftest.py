@@ -22,10 +22,10 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium.testing.stack import SERVICE_TOKEN_SECRET, SystemStack, redis_db, service_client
+from trivium.testing.stack import SystemStack, redis_db, service_client
 
 MOBILE_DB = 3
 PROCESS_DB = 4
@@ -100,7 +100,7 @@ def rep_token(
         "plan": "internal",
         "salesforceUsername": username,
     }
-    minted = ServiceTokenIssuer(issuer=issuer, secret=SERVICE_TOKEN_SECRET)
+    minted = session_keys().issuer(issuer)
     return minted.token_for(audience, claims=claims)
 
 

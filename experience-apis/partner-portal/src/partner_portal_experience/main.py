@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import redis.asyncio
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
@@ -22,7 +22,7 @@ from trivium.app import create_service_app
 from trivium.health import add_readiness_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.service_auth import ServiceTokenIssuer, require_service_token
 
 QUOTE_TO_ORDER = "quote-to-order"
 
@@ -102,8 +102,13 @@ def create_app(settings: PartnerPortalSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         open_paths=page.PAGE_PATHS,
     )
-    app.include_router(account.router)
-    app.include_router(catalog.router)
-    app.include_router(orders.router)
+    # A partner's identity comes from the gateway's key alone; the page needs none.
+    gateway = require_service_token(
+        *settings.identity_issuers, identity_from=settings.identity_issuers
+    )
+    internal = APIRouter(dependencies=[Depends(gateway)])
+    for module in (account, catalog, orders):
+        internal.include_router(module.router)
+    app.include_router(internal)
     app.include_router(page.router)
     return app

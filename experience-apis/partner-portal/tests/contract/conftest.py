@@ -27,7 +27,7 @@ from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.idempotency import IdempotencyStore
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import RedisEndpoint
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.mock_servers import lower_tier_client
 from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
 from trivium.testing.stack import redis_db
@@ -94,7 +94,6 @@ def orders_at() -> Callable[[object], AbstractAsyncContextManager[QuoteToOrderOr
 
 PROVIDER = "partner-portal-experience"
 PACT_PROVIDER = "partner-portal"
-SECRET = "contract-test-service-token-secret-0123456789"
 CONTRACT_DB = 15
 # The identity the verifier signs, as the gateway's signed-identity plugin does for this partner.
 SIGNED_IN = {"consumer": "partner-nordwind", "partnerAccountNumber": "P-1001", "plan": "gold"}
@@ -140,7 +139,7 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
     settings = PartnerPortalSettings(
         redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        service_token_secret=SECRET,
+        **session_keys().settings("partner-portal-experience"),
         log_format="text",
     )
 
@@ -168,5 +167,5 @@ def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def consumer_headers() -> dict[str, str]:
     """What every call from the gateway carries: the partner's signed identity."""
-    issuer = ServiceTokenIssuer(issuer="gateway", secret=SECRET)
+    issuer = session_keys().issuer("gateway", ttl_seconds=300)
     return {"Authorization": f"Bearer {issuer.token_for(PROVIDER, claims=SIGNED_IN)}"}

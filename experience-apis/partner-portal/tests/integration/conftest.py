@@ -23,11 +23,10 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from trivium.redis_discovery import free_port
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import RunningService
 from trivium.testing.stack import (
     SALESFORCE_DATA_PATH,
-    SERVICE_TOKEN_SECRET,
     SystemStack,
     redis_db,
     service_client,
@@ -101,7 +100,7 @@ def portal_stack(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[P
 
 def partner_token(account_number: str, *, issuer: str = "gateway", **claims: Any) -> str:
     """The signed identity the gateway passes down for a partner's API key."""
-    minted = ServiceTokenIssuer(issuer=issuer, secret=SERVICE_TOKEN_SECRET)
+    minted = session_keys().issuer(issuer)
     identity = {"consumer": f"partner-{account_number.lower()}", "plan": "gold", **claims}
     if account_number:
         identity["partnerAccountNumber"] = account_number

@@ -16,9 +16,8 @@ from partner_portal_experience.domain.portal import PartnerPortal
 from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.idempotency import IdempotencyStore
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 
-SECRET = "unit-test-service-token-secret-0123456789"
 PROBLEMS = "https://trivium.dev/problems/"
 Caller = Callable[..., httpx.AsyncClient]
 
@@ -32,7 +31,9 @@ async def app(
     portal: PartnerPortal, redis_client: redis.asyncio.Redis, redis_url: str
 ) -> AsyncIterator[FastAPI]:
     settings = PartnerPortalSettings(
-        redis_url=redis_url, service_token_secret=SECRET, log_format="text"
+        redis_url=redis_url,
+        **session_keys().settings("partner-portal-experience"),
+        log_format="text",
     )
     application = create_app(settings)
     application.state.portal = portal
@@ -49,8 +50,8 @@ async def calls_as(app: FastAPI) -> AsyncIterator[Caller]:
         headers = {}
         if account_number is not None:
             claims = {"partnerAccountNumber": account_number, "consumer": account_number}
-            token = ServiceTokenIssuer(issuer=issuer, secret=SECRET).token_for(
-                "partner-portal-experience", claims=claims
+            token = (
+                session_keys().issuer(issuer).token_for("partner-portal-experience", claims=claims)
             )
             headers["Authorization"] = f"Bearer {token}"
         client = httpx.AsyncClient(

@@ -25,7 +25,7 @@ from create_customer_process.main import create_app
 from create_customer_process.settings import CreateCustomerSettings
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.mock_servers import lower_tier_client
 from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
 from trivium.testing.stack import redis_db
@@ -73,7 +73,6 @@ def erp_at() -> Callable[[object], AbstractAsyncContextManager[ErpSystemErp]]:
 # the in-memory CRM and ERP (and a request store of each state's own), for the pacts naming it.
 
 PROVIDER = "create-customer"
-SECRET = "contract-test-service-token-secret-0123456789"
 CONTRACT_DB = 15
 
 
@@ -109,7 +108,10 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
     redis_url = redis_db(redis_endpoint.url, CONTRACT_DB)
     settings = CreateCustomerSettings(
-        redis_url=redis_url, service_token_secret=SECRET, workers=0, log_format="text"
+        redis_url=redis_url,
+        **session_keys().settings("create-customer"),
+        workers=0,
+        log_format="text",
     )
 
     def reset(state: State) -> None:
@@ -150,5 +152,5 @@ def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def consumer_headers() -> dict[str, str]:
     """What every consumer call carries: a service token for this provider."""
-    token = ServiceTokenIssuer(issuer="pact-verifier", secret=SECRET).token_for(PROVIDER)
+    token = session_keys().issuer("mobile-experience", ttl_seconds=300).token_for(PROVIDER)
     return {"Authorization": f"Bearer {token}"}

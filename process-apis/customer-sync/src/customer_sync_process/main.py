@@ -38,7 +38,7 @@ from trivium.app import create_service_app
 from trivium.health import add_degradation_check, add_readiness_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
-from trivium.service_auth import ServiceTokenIssuer, require_service_token
+from trivium.service_auth import OPERATOR, ServiceTokenIssuer, require_service_token
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,9 @@ def create_app(settings: CustomerSyncSettings | None = None) -> FastAPI:
         "needs a service token.",
         lifespan=lifespan,
     )
-    internal = APIRouter(dependencies=[Depends(require_service_token)])
+    # Syncs run on their own; what is called here is operators' work.
+    operators = require_service_token(OPERATOR, identity_from=[OPERATOR])
+    internal = APIRouter(dependencies=[Depends(operators)])
     internal.include_router(syncs.router)
     internal.include_router(status.router)
     internal.include_router(parked.router)

@@ -25,6 +25,7 @@ import redis
 from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import (
     ADMIN_TOKEN,
+    CREDENTIALS_ENV,
     SALESFORCE_CLIENT,
     SystemStack,
     redis_db,
@@ -79,6 +80,7 @@ def private_org(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[Pr
             log_dir=log_dir,
             port=port,
             env={
+                **CREDENTIALS_ENV,
                 "SF_EMULATOR_DATABASE_PATH": ":memory:",
                 "SF_EMULATOR_SEED_DEMO_DATA": "false",
                 "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,

@@ -24,7 +24,12 @@ from trivium.health import ReadinessCheck, add_readiness_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
-from trivium.service_auth import ServiceTokenIssuer, require_service_token
+from trivium.service_auth import (
+    EXPERIENCE_APIS,
+    OPERATOR,
+    ServiceTokenIssuer,
+    require_service_token,
+)
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.runner import running_consumers
 
@@ -160,9 +165,17 @@ def create_app(settings: QuoteToOrderSettings | None = None) -> FastAPI:
         "Internal: every call needs a service token.",
         lifespan=lifespan,
     )
-    internal = APIRouter(dependencies=[Depends(require_service_token)])
+    # The experience APIs call for their users (whose identity they pass), operators read too;
+    # only operators' tokens open the routes of work that needs attention.
+    callers = (*EXPERIENCE_APIS, OPERATOR)
+    channels = require_service_token(*callers, identity_from=callers)
+    internal = APIRouter(dependencies=[Depends(channels)])
     internal.include_router(orders.router)
-    internal.include_router(attention.router)
-    internal.include_router(dead_letters.router)
     app.include_router(internal)
+    operations = APIRouter(
+        dependencies=[Depends(require_service_token(OPERATOR, identity_from=[OPERATOR]))]
+    )
+    operations.include_router(attention.router)
+    operations.include_router(dead_letters.router)
+    app.include_router(operations)
     return app

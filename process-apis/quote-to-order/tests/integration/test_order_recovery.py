@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis.asyncio
 
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import RunningService
 
 PROBLEMS = "https://trivium.dev/problems/"
@@ -116,10 +116,7 @@ class TestWorkerKilled:
         assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
 
     async def token(self, stack: Any) -> str:
-        secret = stack.orders_env(db=RECOVERY_DB)["TRIVIUM_SERVICE_TOKEN_SECRET"]
-        return ServiceTokenIssuer(issuer="integration-test", secret=secret).token_for(
-            "quote-to-order"
-        )
+        return session_keys().issuer("mobile-experience").token_for("quote-to-order")
 
     async def wait_for_step(self, state: redis.asyncio.Redis, order_id: str, step: str) -> None:
         key = f"{{quote-to-order}}:order:{order_id}"

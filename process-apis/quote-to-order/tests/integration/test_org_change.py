@@ -25,6 +25,7 @@ from trivium.redis_discovery import RedisEndpoint
 from trivium.testing.services import RunningService, start_service
 from trivium.testing.stack import (
     ADMIN_TOKEN,
+    CREDENTIALS_ENV,
     SALESFORCE_DATA_PATH,
     SystemStack,
     service_client,
@@ -59,6 +60,7 @@ class ReplaceableStack:
                     "name": "sf-emulator-replaced",
                     "port": system.sf_emulator.port,
                     "env": {
+                        **CREDENTIALS_ENV,
                         "SF_EMULATOR_DATABASE_PATH": ":memory:",
                         "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
                     },
@@ -68,6 +70,7 @@ class ReplaceableStack:
                     "name": "s4-emulator-replaced",
                     "port": system.s4_emulator.port,
                     "env": {
+                        **CREDENTIALS_ENV,
                         "S4_EMULATOR_DATABASE_PATH": ":memory:",
                         "S4_EMULATOR_LIFECYCLE_SPEED": "0",
                         "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,

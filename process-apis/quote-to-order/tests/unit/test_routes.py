@@ -20,10 +20,9 @@ from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.main import create_app
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.idempotency import IdempotencyStore
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.work_queue import WorkQueue
 
-SECRET = "unit-test-service-token-secret-0123456789"
 PROBLEMS = "https://trivium.dev/problems/"
 
 Client = Callable[..., httpx.AsyncClient]
@@ -31,16 +30,16 @@ Client = Callable[..., httpx.AsyncClient]
 
 def token(*, roles: list[str] | None = None, issuer: str = "mobile-experience") -> str:
     claims = {"roles": roles} if roles else None
-    return ServiceTokenIssuer(issuer=issuer, secret=SECRET).token_for(
-        "quote-to-order", claims=claims
-    )
+    return session_keys().issuer(issuer).token_for("quote-to-order", claims=claims)
 
 
 @pytest_asyncio.fixture
 async def app_client(
     flow: OrderFlow, work_queue: WorkQueue, redis_client: redis.asyncio.Redis
 ) -> AsyncIterator[Client]:
-    settings = QuoteToOrderSettings(service_token_secret=SECRET, log_format="text", workers=0)
+    settings = QuoteToOrderSettings(
+        **session_keys().settings("quote-to-order"), log_format="text", workers=0
+    )
     app = create_app(settings)
     app.state.flow = flow
     app.state.work_queue = work_queue
@@ -48,7 +47,10 @@ async def app_client(
     clients: list[httpx.AsyncClient] = []
 
     def make(*, roles: list[str] | None = None, authorized: bool = True) -> httpx.AsyncClient:
-        headers = {"Authorization": f"Bearer {token(roles=roles)}"} if authorized else {}
+        issuer = "operator" if roles else "mobile-experience"
+        headers = (
+            {"Authorization": f"Bearer {token(roles=roles, issuer=issuer)}"} if authorized else {}
+        )
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
         )
@@ -297,7 +299,7 @@ class TestDeadLetters:
     async def test_dead_letters_need_the_operator_role(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/dead-letters")
         assert response.status_code == 403
-        assert response.json()["type"] == PROBLEMS + "operator-role-required"
+        assert response.json()["type"] == PROBLEMS + "caller-not-accepted"
 
     @pytest.mark.asyncio
     async def test_an_operator_lists_and_replays_a_parked_order(
@@ -352,7 +354,7 @@ class TestNeedsAttention:
         retry = await client.post("/orders/01J00000000000000000000000/retry-crm")
         for response in (listing, retry):
             assert response.status_code == 403
-            assert response.json()["type"] == PROBLEMS + "operator-role-required"
+            assert response.json()["type"] == PROBLEMS + "caller-not-accepted"
 
     @pytest.mark.asyncio
     async def test_an_operator_sees_the_order_and_finishes_it_with_a_crm_retry(

@@ -8,7 +8,7 @@ admin token below, so tests can arrange data, read back what the systems hold an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Generator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,14 +19,31 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from trivium.redis_discovery import RedisEndpoint, start_fake_redis_server, start_redis_server
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.service_auth import OPERATOR, ServiceTokenIssuer
+from trivium.testing.keys import KeyRing, session_keys
 from trivium.testing.services import RunningService, start_service
 
-SERVICE_TOKEN_SECRET = "integration-service-token-secret-0123456789"
 ADMIN_TOKEN = "integration-admin-token"
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
 SALESFORCE_CLIENT = ("trivium-demo-client", "trivium-demo-secret")
 SALESFORCE_DATA_PATH = "/services/data/v62.0"
+# The emulators' credentials and the System APIs' matching ones: nothing has a default, so every
+# process the tests start that signs in to, or runs, an emulator is given these.
+CREDENTIALS_ENV = {
+    "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+    "SF_EMULATOR_CLIENT_ID": SALESFORCE_CLIENT[0],
+    "SF_EMULATOR_CLIENT_SECRET": SALESFORCE_CLIENT[1],
+    "SF_EMULATOR_PASSWORD": "trivium-demo-password",
+    "SF_EMULATOR_SECURITY_TOKEN": "TRIVIUMDEMOTOKEN",
+    "SF_SYSTEM_CLIENT_ID": SALESFORCE_CLIENT[0],
+    "SF_SYSTEM_CLIENT_SECRET": SALESFORCE_CLIENT[1],
+    "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+    "S4_EMULATOR_PASSWORD": SAP_USER[1],
+    "S4_EMULATOR_OAUTH_CLIENT_SECRET": SAP_USER[1],
+    "ERP_SYSTEM_USERNAME": SAP_USER[0],
+    "ERP_SYSTEM_PASSWORD": SAP_USER[1],
+    "ERP_SYSTEM_OAUTH_CLIENT_SECRET": SAP_USER[1],
+}
 SYSTEM_APIS_DB = 8
 # Short waits, so that retries and breaker resets happen within a test.
 FAST_CLIENT_ENV = {"TRIVIUM_HTTP_MAX_RETRIES": "1", "TRIVIUM_BREAKER_RESET_SECONDS": "0.3"}
@@ -57,16 +74,52 @@ def start_all(starts: list[dict[str, Any]], *, log_dir: Path) -> list[RunningSer
         return results
 
 
+# Who a test calls a service as, unless it says: the service's usual caller, as the tiers go.
+USUAL_CALLERS = {
+    "salesforce-system": "quote-to-order",
+    "erp-system": "quote-to-order",
+    "quote-to-order": "mobile-experience",
+    "create-customer": "mobile-experience",
+    "customer-sync": OPERATOR,
+    "mobile-experience": "gateway",
+    "partner-portal-experience": "gateway",
+}
+
+
+class ServiceTokenAuth(httpx.Auth):
+    """Signs every request with a current token (a client may outlive one token's life)."""
+
+    def __init__(
+        self, issuer: ServiceTokenIssuer, audience: str, claims: Mapping[str, Any] | None
+    ) -> None:
+        self._issuer, self._audience, self._claims = issuer, audience, claims
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self._issuer.token_for(self._audience, claims=self._claims)
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+
+def usual_caller_auth(audience: str, *, issuer: str | None = None) -> ServiceTokenAuth:
+    """Service tokens for `audience` from its usual caller (or `issuer`), renewed as they age."""
+    name = issuer or USUAL_CALLERS.get(audience, "integration-test")
+    return ServiceTokenAuth(session_keys().issuer(name), audience, None)
+
+
 def service_client(
-    url: str, *, audience: str, roles: list[str] | None = None, **claims: Any
+    url: str,
+    *,
+    audience: str,
+    roles: list[str] | None = None,
+    issuer: str | None = None,
+    **claims: Any,
 ) -> httpx.AsyncClient:
-    """An async client for an internal service, carrying a service token for `audience`."""
-    issuer = ServiceTokenIssuer(issuer="integration-test", secret=SERVICE_TOKEN_SECRET)
+    """An async client for an internal service, carrying service tokens for `audience` signed
+    as `issuer` (by default the operator when `roles` are given, else the usual caller)."""
+    name = issuer or (OPERATOR if roles else USUAL_CALLERS.get(audience, "integration-test"))
     extra = {**claims, **({"roles": roles} if roles else {})}
-    token = issuer.token_for(audience, claims=extra or None)
-    return httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=CLIENT_TIMEOUT_SECONDS
-    )
+    auth = ServiceTokenAuth(session_keys().issuer(name), audience, extra or None)
+    return httpx.AsyncClient(base_url=url, auth=auth, timeout=CLIENT_TIMEOUT_SECONDS)
 
 
 @dataclass
@@ -80,11 +133,14 @@ class SystemStack:
     redis_url: str
     extra: list[RunningService] = field(default_factory=list)
 
-    def service_env(self, *, db: int, **extra: str) -> dict[str, str]:
-        """Shared environment of a service under test: its Redis database and the token secret."""
+    def service_env(self, *, db: int, service: str = "", **extra: str) -> dict[str, str]:
+        """Shared environment of a service under test: its Redis database, and the session's
+        signing key of `service` (by default the service whose variables `extra` sets) with the
+        trusted keys."""
         return {
             "REDIS_URL": redis_db(self.redis_url, db),
-            "TRIVIUM_SERVICE_TOKEN_SECRET": SERVICE_TOKEN_SECRET,
+            **CREDENTIALS_ENV,
+            **_key_env(service or _service_of(extra)),
             **FAST_CLIENT_ENV,
             **extra,
         }
@@ -150,26 +206,24 @@ def start_system_stack(
             {
                 "app_factory": "salesforce_emulator.main:create_app",
                 "name": "sf-emulator",
-                "env": {
-                    "SF_EMULATOR_DATABASE_PATH": ":memory:",
-                    "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
-                },
+                "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
             },
             {
                 "app_factory": "s4hana_emulator.main:create_app",
                 "name": "s4-emulator",
                 "env": {
+                    **CREDENTIALS_ENV,
                     "S4_EMULATOR_DATABASE_PATH": ":memory:",
                     "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-                    "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
                 },
             },
         ],
         log_dir=log_dir,
     )
+    keys = session_keys()
     shared = {
         "REDIS_URL": redis_db(redis_url, SYSTEM_APIS_DB),
-        "TRIVIUM_SERVICE_TOKEN_SECRET": SERVICE_TOKEN_SECRET,
+        **CREDENTIALS_ENV,
         **FAST_CLIENT_ENV,
         **(system_env or {}),
     }
@@ -179,13 +233,18 @@ def start_system_stack(
                 {
                     "app_factory": "salesforce_system.main:create_app",
                     "name": "salesforce-system",
-                    "env": {**shared, "SF_SYSTEM_LOGIN_URL": sf_emulator.url},
+                    "env": {
+                        **shared,
+                        **keys.env("salesforce-system"),
+                        "SF_SYSTEM_LOGIN_URL": sf_emulator.url,
+                    },
                 },
                 {
                     "app_factory": "erp_system.main:create_app",
                     "name": "erp-system",
                     "env": {
                         **shared,
+                        **keys.env("erp-system"),
                         "ERP_SYSTEM_BASE_URL": s4_emulator.url,
                         "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
                         "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
@@ -199,6 +258,37 @@ def start_system_stack(
         s4_emulator.stop()
         raise
     return SystemStack(sf_emulator, s4_emulator, sf_system, erp_system, redis_url)
+
+
+# The env prefix of each service's own settings.
+SERVICE_PREFIXES = {
+    "QUOTE_TO_ORDER_": "quote-to-order",
+    "CREATE_CUSTOMER_": "create-customer",
+    "CUSTOMER_SYNC_": "customer-sync",
+    "MOBILE_": "mobile-experience",
+    "PARTNER_PORTAL_": "partner-portal-experience",
+    "SF_SYSTEM_": "salesforce-system",
+    "ERP_SYSTEM_": "erp-system",
+    "GATEWAY_": "gateway",
+}
+
+
+def _service_of(env: Mapping[str, str]) -> str:
+    named = {
+        service
+        for name in env
+        for prefix, service in SERVICE_PREFIXES.items()
+        if name.startswith(prefix)
+    }
+    return named.pop() if len(named) == 1 else ""
+
+
+def _key_env(service: str) -> dict[str, str]:
+    """The key environment of `service` (only the trusted keys when it is not named)."""
+    keys: KeyRing = session_keys()
+    if service:
+        return keys.env(service)
+    return {"TRIVIUM_TRUSTED_KEYS": str(keys.trusted_dir)}
 
 
 def start_private_redis(run_dir: Path) -> RedisEndpoint:

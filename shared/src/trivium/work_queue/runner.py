@@ -15,7 +15,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from trivium.logs import configure_logging
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.service_auth import ServiceTokenIssuer, token_pair
 from trivium.settings import ServiceSettings
 from trivium.work_queue.messages import Message
 from trivium.work_queue.queue import WorkQueue, new_consumer_name
@@ -64,11 +64,7 @@ def run_worker_process(
         level=settings.log_level,
         log_format=settings.log_format,
     )
-    issuer = ServiceTokenIssuer(
-        issuer=settings.service_name,
-        secret=settings.service_token_secret,
-        ttl_seconds=settings.service_token_ttl_seconds,
-    )
+    issuer, _ = token_pair(settings)
     asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
 
 

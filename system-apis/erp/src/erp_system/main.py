@@ -25,7 +25,7 @@ from trivium.app import create_service_app
 from trivium.health import add_readiness_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
-from trivium.service_auth import require_service_token
+from trivium.service_auth import EXPERIENCE_APIS, PROCESS_APIS, require_service_token
 
 READINESS_SERVICE = "API_SALES_ORDER_SRV"
 
@@ -88,7 +88,9 @@ def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
         "resources. Internal: every call needs a service token.",
         lifespan=lifespan,
     )
-    internal = APIRouter(dependencies=[Depends(require_service_token)])
+    # The process and experience APIs call System APIs; identity claims are not read here.
+    callers = require_service_token(*PROCESS_APIS, *EXPERIENCE_APIS)
+    internal = APIRouter(dependencies=[Depends(callers)])
     internal.include_router(customers.router)
     internal.include_router(catalog.router)
     internal.include_router(sales_orders.simulation_router)

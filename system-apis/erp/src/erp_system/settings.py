@@ -38,13 +38,14 @@ class ErpSystemSettings(ServiceSettings):
     )
     auth_method: Literal["basic", "oauth_client_credentials"] = "basic"
     username: str = Field(default="TRIVIUM_COMM_USER", description="Basic auth user.")
-    password: SecretStr = SecretStr("Trivium-Demo-Pass1")
+    # Credentials have no default: set them for the system the API signs in to.
+    password: SecretStr = SecretStr("")
     oauth_token_url: str | None = Field(
         default=None,
         description="Client-credentials token URL; default <base_url>/sap/bc/sec/oauth2/token.",
     )
     oauth_client_id: str = "TRIVIUM_OAUTH_CLIENT"
-    oauth_client_secret: SecretStr = SecretStr("Trivium-Demo-Pass1")
+    oauth_client_secret: SecretStr = SecretStr("")
     oauth_scope: str | None = None
 
     sales_organization: str = Field(default="1010", max_length=4)

@@ -19,13 +19,14 @@ import pytest
 import pytest_asyncio
 
 from trivium.redis_discovery import RedisEndpoint
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import RunningService, start_service
+from trivium.testing.stack import CREDENTIALS_ENV
 
-SECRET = "integration-service-token-secret-0123456789"
 ADMIN_TOKEN = "trivium-emulator-admin"
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
 EMULATOR_ENV = {
+    **CREDENTIALS_ENV,
     "S4_EMULATOR_DATABASE_PATH": ":memory:",
     "S4_EMULATOR_LIFECYCLE_SPEED": "0",
     "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
@@ -45,8 +46,9 @@ class Stack:
 def erp_env(emulator_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     """The ERP System API's environment against the emulator."""
     return {
+        **CREDENTIALS_ENV,
         "REDIS_URL": redis_url,
-        "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET,
+        **session_keys().env("erp-system"),
         "TRIVIUM_BREAKER_RESET_SECONDS": "0.5",
         "ERP_SYSTEM_BASE_URL": emulator_url,
         **extra,
@@ -75,7 +77,7 @@ def stack(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Stac
 
 
 def service_client(url: str) -> httpx.AsyncClient:
-    token = ServiceTokenIssuer(issuer="integration-test", secret=SECRET).token_for("erp-system")
+    token = session_keys().issuer("quote-to-order").token_for("erp-system")
     return httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 

@@ -20,11 +20,9 @@ from erp_system.settings import ErpSystemSettings
 from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
 from trivium.schemas import Money
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 
 from . import sap_responses as sap
-
-SECRET = "unit-test-service-token-secret-0123456789"
 
 
 @pytest_asyncio.fixture
@@ -37,13 +35,13 @@ async def client(
     erp: FakeErp, redis_client: redis.asyncio.Redis, redis_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = ErpSystemSettings(
-        redis_url=redis_url, service_token_secret=SECRET, log_format="text"
+        redis_url=redis_url, **session_keys().settings("erp-system"), log_format="text"
     )
     app = create_app(settings)
     app.state.erp = erp
     app.state.locks = RedisKeyLock(redis_client, namespace="erp-system-unit", wait_seconds=2)
     app.state.idempotency = IdempotencyStore(redis_client, service="erp-system")
-    token = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET).token_for("erp-system")
+    token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://test",

@@ -25,7 +25,7 @@ from trivium.app import create_service_app
 from trivium.health import add_readiness_check, http_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
-from trivium.service_auth import require_service_token
+from trivium.service_auth import EXPERIENCE_APIS, PROCESS_APIS, require_service_token
 
 ORG_CURRENCY = "EUR"
 
@@ -94,7 +94,9 @@ def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         body_limits={"/products": products.MAX_UPSERT_BYTES},
     )
-    internal = APIRouter(dependencies=[Depends(require_service_token)])
+    # The process and experience APIs call System APIs; identity claims are not read here.
+    callers = require_service_token(*PROCESS_APIS, *EXPERIENCE_APIS)
+    internal = APIRouter(dependencies=[Depends(callers)])
     for module in (accounts, quotes, orders, products, limits, sync, system):
         internal.include_router(module.router)
     app.include_router(internal)

@@ -23,7 +23,8 @@ class SalesforceSystemSettings(ServiceSettings):
     )
     auth_flow: Literal["client_credentials", "jwt_bearer"] = "client_credentials"
     client_id: str = "trivium-demo-client"
-    client_secret: SecretStr = SecretStr("trivium-demo-secret")
+    # Credentials have no default: set them for the org the API signs in to.
+    client_secret: SecretStr = SecretStr("")
     username: str = Field(default="integration@trivium.demo", description="JWT bearer subject.")
     private_key_path: str | None = Field(
         default=None, description="PEM RSA key whose certificate is on the connected app (JWT)."

@@ -42,12 +42,11 @@ from salesforce_system.settings import SalesforceSystemSettings
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.pacts import StateHandler, enable_provider_states, serve_app
 from trivium.testing.stack import redis_db
 
 PROVIDER = "salesforce-system"
-SECRET = "contract-test-service-token-secret-0123456789"
 CONTRACT_DB = 15
 ORG_ID = "00D000000000001EAA"
 
@@ -344,7 +343,7 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
     settings = SalesforceSystemSettings(
         redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        service_token_secret=SECRET,
+        **session_keys().settings("salesforce-system"),
         log_format="text",
     )
 
@@ -372,5 +371,5 @@ def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def consumer_headers() -> dict[str, str]:
     """What every consumer call carries: a service token for this provider."""
-    token = ServiceTokenIssuer(issuer="pact-verifier", secret=SECRET).token_for(PROVIDER)
+    token = session_keys().issuer("quote-to-order", ttl_seconds=300).token_for(PROVIDER)
     return {"Authorization": f"Bearer {token}"}

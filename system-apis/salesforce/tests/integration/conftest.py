@@ -12,10 +12,10 @@ import pytest_asyncio
 import redis
 
 from trivium.redis_discovery import RedisEndpoint
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.testing.keys import session_keys
 from trivium.testing.services import RunningService, start_service
+from trivium.testing.stack import CREDENTIALS_ENV
 
-SECRET = "integration-service-token-secret-0123456789"
 ADMIN_TOKEN = "integration-admin-token"
 
 
@@ -38,6 +38,7 @@ def emulator(trivium_run_dir: Path, emulator_env: dict[str, str]) -> Iterator[Ru
         name="sf-emulator",
         log_dir=trivium_run_dir / "logs",
         env={
+            **CREDENTIALS_ENV,
             "SF_EMULATOR_DATABASE_PATH": ":memory:",
             "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
             "SF_EMULATOR_CHAOS_SEED": "7",
@@ -65,7 +66,8 @@ def system_api(
         log_dir=trivium_run_dir / "logs",
         env={
             "REDIS_URL": redis_endpoint.url,
-            "TRIVIUM_SERVICE_TOKEN_SECRET": SECRET,
+            **CREDENTIALS_ENV,
+            **session_keys().env("salesforce-system"),
             "SF_SYSTEM_LOGIN_URL": emulator.url,
             "SF_SYSTEM_BULK_THRESHOLD": "300",
             "SF_SYSTEM_BULK_POLL_SECONDS": "0.1",
@@ -80,9 +82,7 @@ def system_api(
 @pytest_asyncio.fixture
 async def api(system_api: RunningService) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the System API carrying a valid service token."""
-    token = ServiceTokenIssuer(issuer="integration-test", secret=SECRET).token_for(
-        "salesforce-system"
-    )
+    token = session_keys().issuer("quote-to-order").token_for("salesforce-system")
     async with httpx.AsyncClient(
         base_url=system_api.url, headers={"Authorization": f"Bearer {token}"}, timeout=60
     ) as client:

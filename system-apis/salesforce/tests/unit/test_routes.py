@@ -20,9 +20,7 @@ from salesforce_system.domain.models import (
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.idempotency import IdempotencyStore
-from trivium.service_auth import ServiceTokenIssuer
-
-SECRET = "unit-test-service-token-secret-0123456789"
+from trivium.testing.keys import session_keys
 
 
 @pytest_asyncio.fixture
@@ -35,14 +33,15 @@ async def client(
     crm: FakeCrm, redis_client: redis.asyncio.Redis, redis_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = SalesforceSystemSettings(
-        redis_url=redis_url, service_token_secret=SECRET, log_format="text", budget_floor=500
+        redis_url=redis_url,
+        **session_keys().settings("salesforce-system"),
+        log_format="text",
+        budget_floor=500,
     )
     app = create_app(settings)
     app.state.crm = crm
     app.state.idempotency = IdempotencyStore(redis_client, service="salesforce-system")
-    token = ServiceTokenIssuer(issuer="quote-to-order", secret=SECRET).token_for(
-        "salesforce-system"
-    )
+    token = session_keys().issuer("quote-to-order").token_for("salesforce-system")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://test",
