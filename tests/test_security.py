@@ -463,9 +463,9 @@ def start_in_production(app_factory: str, **env: str) -> subprocess.CompletedPro
 
 
 class TestProductionRefusal:
-    @pytest.mark.parametrize("app_factory", list(PRODUCTION_STARTS.values()))
-    def test_a_service_without_its_keys_refuses_to_start(self, app_factory: str) -> None:
-        finished = start_in_production(app_factory)
+    @pytest.mark.parametrize("service", list(PRODUCTION_STARTS))
+    def test_a_service_without_its_keys_refuses_to_start(self, service: str) -> None:
+        finished = start_in_production(PRODUCTION_STARTS[service])
         assert finished.returncode != 0
         output = finished.stdout + finished.stderr
         assert "refuses to start in production" in output
@@ -499,3 +499,181 @@ class TestProductionRefusal:
         finished = start_in_production(app_factory)
         assert finished.returncode != 0
         assert "never runs in production" in finished.stdout + finished.stderr
+
+
+# Object-level authorization of sales reps (OWASP API1): a rep acts only on the accounts they own.
+ANNA = "anna.becker@trivium.demo"
+LUKAS = "lukas.schmidt@trivium.demo"
+LUKAS_AT_THE_GATEWAY = {"salesforceUsername": LUKAS, "plan": "internal"}
+LUKAS_QUOTE = "Quote 03"  # the demo quote of P-1003, Lukas's account
+DEMO_CONNECTED_APP_KEY = (
+    Path(__file__).resolve().parents[1]
+    / "emulators/salesforce/src/salesforce_emulator/demo/connected-app.key"
+)
+
+
+def anna_through_the_gateway(gateway: Any) -> httpx.AsyncClient:
+    """Anna, the demo rep, with the JWT the mobile app sends the gateway."""
+    now = int(time.time())
+    token = jwt.encode(
+        {"iss": REP_KEY, "sub": "anna.becker", "iat": now, "nbf": now, "exp": now + 300},
+        REP_SECRET,
+        algorithm="HS256",
+    )
+    return httpx.AsyncClient(
+        base_url=gateway.url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+
+
+def a_customer(website: str) -> dict[str, Any]:
+    suffix = secrets.token_hex(3).upper()
+    return {
+        "name": f"Bola Kunde {suffix} GmbH",
+        "website": website,
+        "address": {
+            "street": "Leopoldstraße",
+            "houseNumber": "12",
+            "postalCode": "80802",
+            "city": "München",
+            "country": "DE",
+        },
+    }
+
+
+async def create_customer(client: httpx.AsyncClient, body: dict[str, Any], **params: str) -> Any:
+    return await client.post(
+        "/mobile/v1/customers",
+        json=body,
+        params=params,
+        headers={"Idempotency-Key": secrets.token_hex(12)},
+    )
+
+
+async def soql(suite: Any, query: str) -> list[dict[str, Any]]:
+    async with suite.system.salesforce_org() as org:
+        response = await org.get("/services/data/v62.0/query", params={"q": query})
+    response.raise_for_status()
+    records: list[dict[str, Any]] = response.json()["records"]
+    return records
+
+
+async def erp_orders_of(suite: Any, reference: str) -> list[dict[str, Any]]:
+    async with suite.system.sap_odata() as sap:
+        response = await sap.get(
+            "/API_SALES_ORDER_SRV/A_SalesOrder",
+            params={"$filter": f"PurchaseOrderByCustomer eq '{reference}'"},
+        )
+    response.raise_for_status()
+    rows: list[dict[str, Any]] = response.json()["d"]["results"]
+    return rows
+
+
+async def sign_in_as(suite: Any, username: str) -> tuple[str, str]:
+    """An access token of `username` by the OAuth 2.0 JWT bearer flow, and their user id."""
+    assertion = jwt.encode(
+        {
+            "iss": "trivium-demo-client",
+            "sub": username,
+            "aud": "https://login.salesforce.com",
+            "exp": int(time.time()) + 180,
+        },
+        DEMO_CONNECTED_APP_KEY.read_bytes(),
+        algorithm="RS256",
+    )
+    async with httpx.AsyncClient(base_url=suite.system.sf_emulator.url, timeout=30) as org:
+        issued = await org.post(
+            "/services/oauth2/token",
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "assertion": assertion,
+            },
+        )
+        assert issued.status_code == 200, issued.text
+        token = str(issued.json()["access_token"])
+        identity = await org.get(issued.json()["id"], headers={"Authorization": f"Bearer {token}"})
+    return token, str(identity.json()["user_id"])
+
+
+class TestRepOwnership:
+    @pytest.mark.asyncio
+    async def test_a_rep_cannot_order_another_reps_quote(self, suite: Any, gateway: Any) -> None:
+        [quote] = await soql(suite, f"SELECT Id FROM Quote WHERE Name = '{LUKAS_QUOTE}'")
+        crm_before = await soql(suite, f"SELECT Id FROM Order WHERE QuoteId = '{quote['Id']}'")
+        erp_before = await erp_orders_of(suite, quote["Id"])
+        async with anna_through_the_gateway(gateway) as anna:
+            response = await anna.post(
+                f"/mobile/v1/quotes/{quote['Id']}/order",
+                headers={"Idempotency-Key": secrets.token_hex(12)},
+            )
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"].startswith(PROBLEM_JSON)
+        assert response.json()["type"].endswith("/quote-not-found")
+        crm_after = await soql(suite, f"SELECT Id FROM Order WHERE QuoteId = '{quote['Id']}'")
+        assert crm_after == crm_before
+        assert await erp_orders_of(suite, quote["Id"]) == erp_before
+
+    @pytest.mark.asyncio
+    async def test_a_rep_cannot_read_another_reps_order(self, suite: Any, gateway: Any) -> None:
+        [quote] = await soql(suite, f"SELECT Id FROM Quote WHERE Name = '{LUKAS_QUOTE}'")
+        async with suite.client("mobile-experience", identity=LUKAS_AT_THE_GATEWAY) as lukas:
+            placed = await lukas.post(
+                f"/mobile/v1/quotes/{quote['Id']}/order",
+                headers={"Idempotency-Key": secrets.token_hex(12)},
+            )
+            assert placed.status_code in (201, 202, 409), placed.text
+            body = placed.json()
+            order_id = body.get("orderId") or body["existingOrderId"]
+            assert (await lukas.get(f"/mobile/v1/orders/{order_id}")).status_code == 200
+        async with anna_through_the_gateway(gateway) as anna:
+            stolen = await anna.get(f"/mobile/v1/orders/{order_id}")
+        assert stolen.status_code == 404, stolen.text
+        assert stolen.headers["content-type"].startswith(PROBLEM_JSON)
+        assert stolen.json()["type"].endswith("/order-not-found")
+
+    @pytest.mark.asyncio
+    async def test_the_duplicate_check_names_no_record_of_another_rep(
+        self, suite: Any, gateway: Any
+    ) -> None:
+        website = f"https://www.bola-{secrets.token_hex(4)}.example"
+        async with suite.client("mobile-experience", identity=LUKAS_AT_THE_GATEWAY) as lukas:
+            first = await create_customer(lukas, a_customer(website))
+        assert first.status_code == 201, first.text
+        theirs = first.json()
+        async with anna_through_the_gateway(gateway) as anna:
+            rejected = await create_customer(anna, a_customer(website))
+            linked = await create_customer(anna, a_customer(website), onDuplicate="link")
+        for response in (rejected, linked):
+            assert response.status_code == 409, response.text
+            assert response.headers["content-type"].startswith(PROBLEM_JSON)
+            problem = response.json()
+            assert problem["reason"] == "duplicate-customer-of-another-owner"
+            assert "already exists" in problem["detail"]
+            assert theirs["accountId"] not in response.text
+            assert theirs["erpCustomerNumber"] not in response.text
+        domain = website.removeprefix("https://www.")
+        accounts = await soql(suite, f"SELECT Id FROM Account WHERE Website LIKE '%{domain}%'")
+        assert [row["Id"] for row in accounts] == [theirs["accountId"]]
+
+    @pytest.mark.asyncio
+    async def test_a_customer_a_rep_creates_is_owned_by_the_rep(
+        self, suite: Any, gateway: Any
+    ) -> None:
+        async with anna_through_the_gateway(gateway) as anna:
+            created = await create_customer(
+                anna, a_customer(f"https://www.bola-{secrets.token_hex(4)}.example")
+            )
+            assert created.status_code == 201, created.text
+            account_id = created.json()["accountId"]
+            assert (await anna.get(f"/mobile/v1/accounts/{account_id}")).status_code == 200
+        # Seen as Anna herself in the org: the account is hers.
+        token, user_id = await sign_in_as(suite, ANNA)
+        async with httpx.AsyncClient(
+            base_url=suite.system.sf_emulator.url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ) as org:
+            rows = await org.get(
+                "/services/data/v62.0/query",
+                params={"q": f"SELECT OwnerId FROM Account WHERE Id = '{account_id}'"},
+            )
+        assert rows.json()["records"][0]["OwnerId"] == user_id
