@@ -463,9 +463,9 @@ def start_in_production(app_factory: str, **env: str) -> subprocess.CompletedPro
 
 
 class TestProductionRefusal:
-    @pytest.mark.parametrize("service", list(PRODUCTION_STARTS))
-    def test_a_service_without_its_keys_refuses_to_start(self, service: str) -> None:
-        finished = start_in_production(PRODUCTION_STARTS[service])
+    @pytest.mark.parametrize("app_factory", list(PRODUCTION_STARTS.values()))
+    def test_a_service_without_its_keys_refuses_to_start(self, app_factory: str) -> None:
+        finished = start_in_production(app_factory)
         assert finished.returncode != 0
         output = finished.stdout + finished.stderr
         assert "refuses to start in production" in output
