@@ -127,12 +127,15 @@ async def operations_with_bodies(url: str) -> list[tuple[str, str]]:
     """The (method, path) of every operation that reads a request body."""
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         document = (await client.get("/openapi.json")).json()
-    return [
+    operations = [
         (method.upper(), re.sub(r"\{[^}]+\}", "1-0", path))
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
         if "requestBody" in operation
     ]
+    # A test over no operation would pass without having tried anything.
+    assert operations, f"{url} documents no operation that takes a body"
+    return operations
 
 
 def assert_clean_refusal(response: httpx.Response, *allowed: int) -> None:
