@@ -23,6 +23,7 @@ from mobile_experience.adapters.ports import (
 from mobile_experience.domain.errors import (
     AccountNotFound,
     CrmUnavailable,
+    DuplicateCustomer,
     ErpUnavailable,
     QuoteNotFound,
 )
@@ -139,7 +140,10 @@ class FakeOrders:
 
 @dataclass
 class FakeCustomers:
+    """Customers it was asked to create; `duplicate` is raised instead when set."""
+
     created: list[Mapping[str, Any]] = field(default_factory=list)
+    duplicate: DuplicateCustomer | None = None
 
     async def create_customer(
         self,
@@ -149,6 +153,8 @@ class FakeCustomers:
         idempotency_key: str,
         on_duplicate: str | None,
     ) -> CustomerCreation:
+        if self.duplicate is not None:
+            raise self.duplicate
         self.created.append(customer)
         return CustomerCreation(
             status=201,

@@ -2,9 +2,10 @@
 
 No business rule is decided here: quote-to-order and create-customer own them, and check that the
 rep owns the account. This side checks it again before it calls them (a quote of an account the
-rep does not own is refused without a call) and keeps orders to the reps who may see them: the
-owner of the order's account, or, while the order has no account yet, the rep who placed it here.
-Both refusals are 404s that read as for a record that does not exist.
+rep does not own is refused without a call), keeps orders to the reps who may see them (the
+owner of the order's account, or, while the order has no account yet, the rep who placed it
+here), and passes on a duplicate customer's records only when they are all the rep's. The
+refusals are 404s that read as for a record that does not exist.
 """
 
 from __future__ import annotations
@@ -19,9 +20,21 @@ from mobile_experience.adapters.ports import (
     OrdersPort,
 )
 from mobile_experience.domain.accounts import CustomerViews
-from mobile_experience.domain.errors import OrderNotFound, QuoteNotFound
+from mobile_experience.domain.errors import (
+    CrmUnavailable,
+    DuplicateCustomer,
+    OrderNotFound,
+    QuoteNotFound,
+)
 from mobile_experience.domain.models import CustomerCreate, CustomerResult, OrderView, Rep
 from mobile_experience.domain.shaping import customer_result, order_view
+
+OTHER_OWNERS_REASON = "duplicate-customer-of-another-owner"
+OTHER_OWNERS_CUSTOMER = (
+    "A customer with these details already exists and is not one of yours. Ask its owner or your "
+    "sales operations team to give you access to it (or to reassign it to you) instead of "
+    "creating it again."
+)
 
 
 def placer_key(order_id: str) -> str:
@@ -92,7 +105,47 @@ class OrderDesk:
         """Create the customer in both systems through create-customer, as the rep; the status
         is create-customer's (201 created, 200 only linked, 202 finishing later)."""
         body: Mapping[str, Any] = customer.model_dump(mode="json", exclude_unset=True)
-        created = await self.customers.create_customer(
-            body, rep=rep, idempotency_key=idempotency_key, on_duplicate=on_duplicate
-        )
+        try:
+            created = await self.customers.create_customer(
+                body, rep=rep, idempotency_key=idempotency_key, on_duplicate=on_duplicate
+            )
+        except DuplicateCustomer as duplicate:
+            raise await self._only_the_reps(rep, duplicate) from None
         return created.status, customer_result(created.customer)
+
+    async def _only_the_reps(self, rep: Rep, duplicate: DuplicateCustomer) -> DuplicateCustomer:
+        """The duplicate answer when every record it names belongs to an account the rep owns
+        (the process tier names no other); else one that names none, as for another owner's."""
+        named = duplicate.extensions
+        accounts = {str(account) for account in named.get("accountIds") or []}
+        numbers = {str(number) for number in named.get("erpCustomerNumbers") or []}
+        for record in named.get("duplicates") or []:
+            if not isinstance(record, dict):
+                continue
+            if record.get("system") != "erp":
+                accounts.add(str(record.get("id")))
+                continue
+            # An ERP customer is the rep's through the account it is linked to.
+            numbers.discard(str(record.get("id")))
+            if not record.get("linkedId"):
+                return _names_none()
+            accounts.add(str(record["linkedId"]))
+        if numbers:  # ERP customers named without the account they belong to
+            return _names_none()
+        try:
+            for account in accounts:
+                if not await self.views.account_visible(rep, account):
+                    return _names_none()
+        except CrmUnavailable:
+            return _names_none()
+        return duplicate
+
+
+def _names_none() -> DuplicateCustomer:
+    return DuplicateCustomer(
+        OTHER_OWNERS_CUSTOMER,
+        reason=OTHER_OWNERS_REASON,
+        accountIds=[],
+        erpCustomerNumbers=[],
+        duplicates=[],
+    )
