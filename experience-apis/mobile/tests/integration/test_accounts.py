@@ -72,9 +72,8 @@ class TestListAccounts:
         [
             None,
             {"audience": "partner-portal-experience"},
-            {"issuer": "quote-to-order"},
         ],
-        ids=["no-token", "wrong-audience", "not-the-gateway"],
+        ids=["no-token", "wrong-audience"],
     )
     async def test_a_call_without_a_gateway_signed_rep_is_401(
         self, mobile_service: RunningService, mint_rep_token: Any, token: dict[str, str] | None
@@ -86,6 +85,18 @@ class TestListAccounts:
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
         assert response.headers["www-authenticate"].startswith("Bearer")
+
+    @pytest.mark.asyncio
+    async def test_a_rep_signed_by_another_service_is_refused(
+        self, mobile_service: RunningService, mint_rep_token: Any
+    ) -> None:
+        minted = mint_rep_token("anna.becker@trivium.demo", issuer="quote-to-order")
+        async with httpx.AsyncClient(
+            base_url=mobile_service.url, headers={"Authorization": f"Bearer {minted}"}
+        ) as client:
+            response = await client.get("/mobile/v1/accounts")
+        assert response.status_code == 403
+        assert response.json()["type"].endswith("/caller-not-accepted")
 
 
 class TestCustomer360:

@@ -49,15 +49,15 @@ class TestGetAccount:
         assert response.headers["content-type"] == "application/problem+json"
 
     @pytest.mark.asyncio
-    async def test_identity_not_issued_by_the_gateway_is_401(
+    async def test_identity_not_issued_by_the_gateway_is_refused(
         self, anonymous: httpx.AsyncClient, identity: Any
     ) -> None:
         token = identity("P-1001", issuer="mobile-experience")
         response = await anonymous.get(
             "/partner/v1/account", headers={"Authorization": f"Bearer {token}"}
         )
-        assert response.status_code == 401
-        assert response.json()["type"] == PROBLEMS + "partner-identity-missing"
+        assert response.status_code == 403
+        assert response.json()["type"] == PROBLEMS + "caller-not-accepted"
 
     @pytest.mark.asyncio
     async def test_unknown_partner_is_403(
