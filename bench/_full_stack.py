@@ -106,7 +106,13 @@ def rep_jwt() -> str:
     secret = consumer["jwt_secrets"][0]
     now = int(time.time())
     return jwt.encode(
-        {"iss": secret["key"], "sub": consumer["custom_id"], "iat": now, "nbf": now, "exp": now + 3000},
+        {
+            "iss": secret["key"],
+            "sub": consumer["custom_id"],
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3000,
+        },
         secret["secret"],
         algorithm=secret["algorithm"],
     )

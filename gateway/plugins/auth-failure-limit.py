@@ -6,7 +6,11 @@ Redis, so every gateway node sees the same count; once an address has `max_failu
 within `window_seconds`, its requests get 429, `Retry-After` (when the oldest counted failure
 leaves the window) and a problem+json body before any credential is looked at. Successful
 requests cost nothing but the check; only refusals by the gateway itself count (`kong.response`
-source `exit`), never a 401 the upstream answered. When Redis cannot answer the plugin fails open
+source `exit`), never a 401 the upstream answered. A node asks Redis only about addresses it has
+seen fail within the window (its "suspects"), so requests of everyone else cost no Redis call at
+all; an address that failed only on other nodes so far is let through to its credential check
+once more here, which counts the failure and makes it a suspect of this node too (with n nodes, at
+most n - 1 guesses past the limit). When Redis cannot answer the plugin fails open
 (default) or closed, and counts either in `trivium_gateway_auth_failure_decisions_total`.
 
 PDK calls per request: 2 (get_forwarded_ip, get_status) when nothing failed; 4 when a failure is
@@ -38,6 +42,8 @@ priority = 1500
 
 # Seconds Redis is left alone after it failed (see FailureLog).
 PAUSE_AFTER_FAILURE = 1.0
+# Addresses a node remembers as having failed recently (see FailureLog).
+MAX_SUSPECTS = 100_000
 UNAUTHORIZED = 401
 
 Schema = (
@@ -180,15 +186,33 @@ class FailureLog:
         self._clock = clock
         self._pause_seconds = pause_seconds
         self._paused_until = 0.0
+        # Address -> until when (monotonic) it may have failures in the window.
+        self._suspects: dict[str, float] = {}
 
     def standing(self, address: str) -> Standing:
-        """The address's failures in the current window."""
+        """The address's failures in the current window (none, without asking Redis, for an
+        address this node has not seen fail within the window)."""
+        until = self._suspects.get(address)
+        if until is None:
+            return Standing(failures=0, wait_ms=0)
+        if time.monotonic() >= until:
+            del self._suspects[address]
+            return Standing(failures=0, wait_ms=0)
         raw = self._run(self._check, address)
         return Standing(failures=int(raw[0]), wait_ms=int(raw[1]))
 
     def record(self, address: str) -> int:
         """Count one failure of the address; the failures now in the window."""
+        self._suspect(address)
         return int(self._run(self._record, address, uuid.uuid4().hex))
+
+    def _suspect(self, address: str) -> None:
+        now = time.monotonic()
+        if len(self._suspects) >= MAX_SUSPECTS:
+            self._suspects = {a: until for a, until in self._suspects.items() if until > now}
+            if len(self._suspects) >= MAX_SUSPECTS:
+                self._suspects.clear()  # a flood of addresses: they are counted in Redis still
+        self._suspects[address] = now + self._config.window_seconds
 
     def _run(self, script: Any, address: str, *extra: str) -> Any:
         if time.monotonic() < self._paused_until:

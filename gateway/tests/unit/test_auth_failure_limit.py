@@ -164,8 +164,24 @@ class TestFailureLog:
         )
 
         with pytest.raises(redis.ConnectionError):
-            log.standing("203.0.113.7")
+            log.record("203.0.113.7")
         # Not asked again at once: the next request does not wait for a timeout.
         with pytest.raises(redis.ConnectionError, match="moments ago"):
             log.standing("203.0.113.7")
         client.close()
+
+    def test_addresses_this_node_has_not_seen_fail_cost_no_redis_call(
+        self, auth_failure_limit, sync_redis, clock
+    ):
+        parsed = auth_failure_limit.parse_config(config())
+        elsewhere = auth_failure_limit.FailureLog(sync_redis, config=parsed, clock=clock)
+        here = auth_failure_limit.FailureLog(sync_redis, config=parsed, clock=clock)
+        for _ in range(3):
+            elsewhere.record("203.0.113.7")
+        before = sync_redis.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
+
+        assert here.standing("203.0.113.7").failures == 0
+        assert sync_redis.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0) == before
+        # Its next failure here counts, and from then on this node asks Redis too.
+        assert here.record("203.0.113.7") == 3
+        assert here.standing("203.0.113.7").failures == 3
