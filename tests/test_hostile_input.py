@@ -33,6 +33,8 @@ UNPROTECTED = frozenset({"/healthz", "/readyz", "/metrics"})
 WRITES = frozenset({"POST", "PUT", "PATCH"})
 # Clean refusals of a hostile body (403: a role the caller lacks is checked before the body).
 REFUSALS = (400, 403, 404, 409, 413, 422)
+# Services whose operations all work without a request body (customer-sync's are commands).
+TAKE_NO_BODY = frozenset({"customer-sync"})
 UNICODE_EDGES = {
     "lone surrogate": "\ud800",
     "nul": "a\x00b",
@@ -123,8 +125,9 @@ class TestGeneratedRequests:
         assert outcome.cases > 0
 
 
-async def operations_with_bodies(url: str) -> list[tuple[str, str]]:
-    """The (method, path) of every operation that reads a request body."""
+async def operations_with_bodies(url: str, service: Any) -> list[tuple[str, str]]:
+    """The (method, path) of every operation that reads a request body; a test over none would
+    pass without having tried anything, so only the services known to take no body skip."""
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         document = (await client.get("/openapi.json")).json()
     operations = [
@@ -133,8 +136,9 @@ async def operations_with_bodies(url: str) -> list[tuple[str, str]]:
         for method, operation in methods.items()
         if "requestBody" in operation
     ]
-    # A test over no operation would pass without having tried anything.
-    assert operations, f"{url} documents no operation that takes a body"
+    if not operations:
+        assert service.name in TAKE_NO_BODY, f"{url} documents no operation that takes a body"
+        pytest.skip(f"{service.name} takes no request body")
     return operations
 
 
@@ -150,7 +154,7 @@ def deep(levels: int) -> bytes:
 class TestHostileBodies:
     @pytest.mark.asyncio
     async def test_oversized_body(self, suite: Any, service: Any) -> None:
-        operations = await operations_with_bodies(suite.url(service.name))
+        operations = await operations_with_bodies(suite.url(service.name), service)
         body = json.dumps({"padding": "x" * (8 * 1024 * 1024)}).encode()
         async with suite.client(service.name) as client:
             for method, path in operations:
@@ -161,7 +165,7 @@ class TestHostileBodies:
 
     @pytest.mark.asyncio
     async def test_deeply_nested_json(self, suite: Any, service: Any) -> None:
-        operations = await operations_with_bodies(suite.url(service.name))
+        operations = await operations_with_bodies(suite.url(service.name), service)
         async with suite.client(service.name) as client:
             for method, path in operations:
                 response = await client.request(
@@ -184,7 +188,7 @@ class TestHostileBodies:
     async def test_wrong_or_broken_content(
         self, suite: Any, service: Any, content_type: str, body: bytes
     ) -> None:
-        operations = await operations_with_bodies(suite.url(service.name))
+        operations = await operations_with_bodies(suite.url(service.name), service)
         async with suite.client(service.name) as client:
             for method, path in operations:
                 response = await client.request(
