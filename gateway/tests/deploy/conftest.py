@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from trivium.testing.keys import session_keys
+
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 
@@ -112,3 +114,14 @@ def production_build() -> list[dict[str, Any]]:
     if built is None:
         pytest.skip("kubectl is not installed")
     return built
+
+
+@pytest.fixture(scope="session")
+def kong_environment() -> dict[str, str]:
+    """What Kong's environment resolves kong.yml's {vault://env/...} references from: the
+    gateway's key file (a key generated for the test session) and the Redis credentials."""
+    return {
+        "TRIVIUM_SERVICE_KEY_FILE": str(session_keys().key_file("gateway")),
+        "TRIVIUM_REDIS_URL": "redis://:password@redis:6379/0",
+        "TRIVIUM_REDIS_PASSWORD": "password",
+    }

@@ -52,13 +52,51 @@ class TestServices:
                 assert dependency in compose["services"], f"{name} → {dependency}"
                 assert condition == {"condition": "service_healthy"}
 
-    def test_services_share_redis_and_the_token_secret(self, compose, services, emulators):
+    def test_services_share_redis(self, compose, services, emulators):
         for name in services.keys() - emulators:
             environment = environment_of(compose["services"][name])
             assert environment["REDIS_URL"] == f"redis://:{REDIS_PASSWORD}@redis:6379/0", name
-            assert environment["TRIVIUM_SERVICE_TOKEN_SECRET"].startswith(
-                "${TRIVIUM_SERVICE_TOKEN_SECRET:?"
-            ), name
+
+
+class TestServiceKeys:
+    def test_each_service_mounts_its_own_key_and_the_trusted_keys(
+        self, compose, services, emulators
+    ):
+        for name in services.keys() - emulators:
+            service = compose["services"][name]
+            environment = environment_of(service)
+
+            assert service["secrets"] == [
+                {"source": f"service-key-{name}", "target": "service-key"}
+            ], name
+            assert environment["TRIVIUM_SERVICE_KEY_FILE"] == "/run/secrets/service-key", name
+            assert environment["TRIVIUM_TRUSTED_KEYS"] == "/run/trivium/trusted", name
+            assert service["volumes"] == ["./secrets/trusted:/run/trivium/trusted:ro"], name
+
+    def test_kong_signs_with_the_gateways_key(self, compose):
+        kong = compose["services"]["kong"]
+
+        assert kong["secrets"] == [{"source": "service-key-gateway", "target": "service-key"}]
+        assert kong["environment"]["TRIVIUM_SERVICE_KEY_FILE"] == "/run/secrets/service-key"
+        assert "volumes" not in kong
+
+    def test_the_emulators_get_no_key(self, compose, emulators):
+        for name in emulators:
+            assert "secrets" not in compose["services"][name], name
+
+    def test_keys_come_from_the_generated_folder(self, compose, services, emulators):
+        signers = {"gateway", *(services.keys() - emulators)}
+
+        assert compose["secrets"] == {
+            f"service-key-{name}": {"file": f"./secrets/keys/{name}.pem"} for name in signers
+        }
+        assert "/secrets/" in (DEPLOY / ".gitignore").read_text().splitlines()
+
+    def test_the_header_says_how_to_generate_the_keys(self):
+        header = (DEPLOY / "docker-compose.yml").read_text().split("\nname:")[0]
+
+        assert "python deploy/service_keys.py" in header
+        assert "TRIVIUM_SERVICE_TOKEN_SECRET" not in header
 
 
 class TestExposure:
@@ -104,7 +142,6 @@ class TestKong:
         assert kong["build"]["dockerfile"] == "deploy/kong/Dockerfile"
         assert "8000:8000" in kong["ports"]
         assert {"mobile-experience", "partner-portal-experience"} <= set(kong["depends_on"])
-        assert "TRIVIUM_SERVICE_TOKEN_SECRET" in kong["environment"]
 
     def test_image_runs_the_python_plugin_server(self):
         dockerfile = (DEPLOY / "kong" / "Dockerfile").read_text()

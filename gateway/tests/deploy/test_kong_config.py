@@ -10,12 +10,6 @@ import yaml
 from trivium_gateway.declarative import env_vault, parse_declarative
 from trivium_gateway.settings import GATEWAY_DIR
 
-ENVIRONMENT = {
-    "TRIVIUM_SERVICE_TOKEN_SECRET": "s" * 32,
-    "TRIVIUM_REDIS_URL": "redis://:password@redis:6379/0",
-    "TRIVIUM_REDIS_PASSWORD": "password",
-}
-
 
 def source():
     return yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())
@@ -51,6 +45,19 @@ class TestRender:
         assert "redis_url: '{vault://env/trivium-redis-url}'" in text
         assert "password: '{vault://env/trivium-redis-password}'" in text
 
+    def test_the_gateway_key_by_reference(self, kong_config):
+        rendered = kong_config.render(source(), consumers=True)
+        signing = [
+            plugin["config"]
+            for plugin in kong_config._plugins(rendered)
+            if plugin["name"] == "signed-identity"
+        ]
+
+        assert signing
+        assert {config["private_key_file"] for config in signing} == {
+            "{vault://env/trivium-service-key-file}"
+        }
+
     def test_the_source_is_left_as_it_was(self, kong_config):
         document = source()
 
@@ -60,11 +67,15 @@ class TestRender:
 
 
 class TestAssemble:
-    def test_routes_and_consumers_make_one_valid_configuration(self, kong_config, plugin_specs):
+    def test_routes_and_consumers_make_one_valid_configuration(
+        self, kong_config, plugin_specs, kong_environment
+    ):
         routes = kong_config.render(source(), consumers=False)
 
         assembled = kong_config.assemble(routes, consumers_file())
-        config = parse_declarative(assembled, plugins=plugin_specs, resolve=env_vault(ENVIRONMENT))
+        config = parse_declarative(
+            assembled, plugins=plugin_specs, resolve=env_vault(kong_environment)
+        )
 
         assert [consumer["username"] for consumer in assembled["consumers"]] == ["partner-real"]
         assert config is not None

@@ -17,12 +17,9 @@ DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 BASE = DEPLOY / "kubernetes" / "base"
 OVERLAY = DEPLOY / "kubernetes" / "overlays" / "production"
 REGENERATE = "regenerate with `python deploy/kong/kong_config.py kubernetes`"
-# What the Kong pod's environment resolves kong.yml's {vault://env/...} references from.
-KONG_ENVIRONMENT = {
-    "TRIVIUM_SERVICE_TOKEN_SECRET": "s" * 32,
-    "TRIVIUM_REDIS_URL": "redis://:password@redis:6379/0",
-    "TRIVIUM_REDIS_PASSWORD": "password",
-}
+KEY_DIRECTORY = "/run/secrets/trivium/service-key"
+KEY_FILE = f"{KEY_DIRECTORY}/private.pem"
+TRUSTED_DIRECTORY = "/run/trivium/trusted"
 KUBERNETES_VALIDATE = "kubernetes-validate==1.37.0"
 
 
@@ -101,20 +98,43 @@ class TestDeployments:
             assert {"cpu", "memory"} <= set(container["resources"]["limits"]), name
             assert container["image"] == f"trivium/{name}:latest", name
 
-    def test_secret_comes_from_a_secret(self, services, emulators):
+    def test_each_service_mounts_its_own_key_and_the_trusted_keys(self, services, emulators):
         deployments = by_kind("Deployment")
         for name in services.keys() - emulators:
-            (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
-            secret = {item["name"]: item for item in container["env"]}[
-                "TRIVIUM_SERVICE_TOKEN_SECRET"
-            ]
+            spec = deployments[name]["spec"]["template"]["spec"]
+            (container,) = spec["containers"]
+            env = {item["name"]: item for item in container["env"]}
+            volumes = {volume["name"]: volume for volume in spec["volumes"]}
+            mounts = {mount["name"]: mount for mount in container["volumeMounts"]}
 
-            assert secret == {
-                "name": "TRIVIUM_SERVICE_TOKEN_SECRET",
-                "valueFrom": {
-                    "secretKeyRef": {"name": "trivium-secrets", "key": "service-token-secret"}
-                },
+            assert env["TRIVIUM_SERVICE_KEY_FILE"] == {
+                "name": "TRIVIUM_SERVICE_KEY_FILE",
+                "value": KEY_FILE,
             }, name
+            assert env["TRIVIUM_TRUSTED_KEYS"]["value"] == TRUSTED_DIRECTORY, name
+            assert volumes["service-key"]["secret"] == {
+                "secretName": f"service-key-{name}",
+                "defaultMode": 0o440,
+            }, name
+            assert volumes["trusted-keys"]["configMap"] == {"name": "trivium-trusted-keys"}, name
+            assert mounts["service-key"]["mountPath"] == KEY_DIRECTORY, name
+            assert mounts["trusted-keys"]["mountPath"] == TRUSTED_DIRECTORY, name
+            assert all(mount.get("readOnly") for mount in mounts.values()), name
+            # The image's user reads the 0440 key files through the pod's group.
+            assert spec["securityContext"]["fsGroup"] == 10001, name
+
+    def test_no_pod_gets_another_signers_key(self):
+        for name, deployment in by_kind("Deployment").items():
+            volumes = deployment["spec"]["template"]["spec"].get("volumes", [])
+            keys = [
+                volume["secret"]["secretName"]
+                for volume in volumes
+                if volume.get("secret", {}).get("secretName", "").startswith("service-key-")
+            ]
+            expected = "service-key-gateway" if name == "kong" else f"service-key-{name}"
+
+            assert keys in ([], [expected]), name
+            assert all("items" not in volume.get("secret", {}) for volume in volumes), name
 
     def test_redis_url_carries_the_password_from_the_secret(self, services, emulators):
         deployments = by_kind("Deployment")
@@ -169,15 +189,32 @@ class TestKong:
         env = {item["name"]: item for item in container["env"]}
         kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
 
-        assert spec["volumes"] == [
-            {"name": "declarative", "configMap": {"name": "kong-declarative"}}
-        ]
+        assert spec["volumes"][0] == {
+            "name": "declarative",
+            "configMap": {"name": "kong-declarative"},
+        }
         assert env["KONG_DECLARATIVE_CONFIG"]["value"] == "/kong/declarative/kong.yml"
-        assert "secretKeyRef" in env["TRIVIUM_SERVICE_TOKEN_SECRET"]["valueFrom"]
         assert kustomization["configMapGenerator"] == [
             {"name": "kong-declarative", "files": ["kong/kong.yml"]}
         ]
         assert container["readinessProbe"]["httpGet"]["path"] == "/status/ready"
+
+    def test_kong_signs_with_the_gateways_key_from_its_secret(self):
+        spec = by_kind("Deployment")["kong"]["spec"]["template"]["spec"]
+        (container,) = spec["containers"]
+        env = {item["name"]: item for item in container["env"]}
+        volumes = {volume["name"]: volume for volume in spec["volumes"]}
+        mounts = {mount["name"]: mount for mount in container["volumeMounts"]}
+
+        assert env["TRIVIUM_SERVICE_KEY_FILE"]["value"] == KEY_FILE
+        assert volumes["service-key"]["secret"]["secretName"] == "service-key-gateway"
+        assert mounts["service-key"] == {
+            "name": "service-key",
+            "mountPath": KEY_DIRECTORY,
+            "readOnly": True,
+        }
+        # Kong verifies no service token: it needs no trusted keys.
+        assert "trusted-keys" not in volumes
 
     def test_config_map_is_gateway_kong_yml_rendered_for_the_cluster(self, kong_config):
         source = yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())
@@ -198,14 +235,14 @@ class TestKong:
         assert "password: '{vault://env/trivium-redis-password}'" in text
 
     @pytest.mark.parametrize("path", [BASE / "kong" / "kong.yml", OVERLAY / "kong" / "routes.yml"])
-    def test_kong_yml_passes_kongs_schemas(self, path, plugin_specs):
+    def test_kong_yml_passes_kongs_schemas(self, path, plugin_specs, kong_environment):
         document = yaml.safe_load(path.read_text())
         if "consumers" not in document:
             sample = {"consumers": [{"username": "partner-x", "custom_id": "P-9"}]}
             document = {**document, **sample}
 
         config = parse_declarative(
-            document, plugins=plugin_specs, resolve=env_vault(KONG_ENVIRONMENT)
+            document, plugins=plugin_specs, resolve=env_vault(kong_environment)
         )
 
         assert config is not None

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from trivium.keys import KNOWN_SECRET_VALUES
 from trivium_gateway.settings import GATEWAY_DIR
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,20 +22,39 @@ SECRET_NAME = re.compile(
 )
 NOT_A_SECRET = re.compile(r"_(SECONDS|TTL|PATH)$")
 REFERENCE = re.compile(r"\$\(([A-Z0-9_]+)\)")
+PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+# The Deployments of Trivium's signers in production (Kong signs as `gateway`).
+SIGNERS = {
+    "kong": "gateway",
+    "mobile-experience": "mobile-experience",
+    "partner-portal-experience": "partner-portal-experience",
+    "quote-to-order": "quote-to-order",
+    "create-customer": "create-customer",
+    "customer-sync": "customer-sync",
+    "salesforce-system": "salesforce-system",
+    "erp-system": "erp-system",
+}
 
 
 def demo_values() -> set[str]:
-    """The keys and secrets of gateway/kong.yml's demo consumers and of .env.example."""
+    """The values published in this repository: trivium.keys.KNOWN_SECRET_VALUES (what production
+    services refuse) and the keys and secrets of gateway/kong.yml's demo consumers."""
     kong = yaml.safe_load((GATEWAY_DIR / "kong.yml").read_text())
-    values = set()
+    values = set(KNOWN_SECRET_VALUES)
     for consumer in kong.get("consumers") or []:
         values |= {item["key"] for item in consumer.get("keyauth_credentials") or []}
         values |= {item["secret"] for item in consumer.get("jwt_secrets") or [] if "secret" in item}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        name, _, value = line.partition("=")
-        if value and SECRET_NAME.search(name) and not NOT_A_SECRET.search(name):
-            values.add(value.strip())
     return values
+
+
+def deployment_files() -> list[Path]:
+    """Every manifest, generated kong.yml and Compose file of deploy/ (the local runner aside)."""
+    kubernetes = [path for path in KUBERNETES.rglob("*") if path.suffix in {".yaml", ".yml"}]
+    return [
+        *kubernetes,
+        ROOT / "deploy" / "docker-compose.yml",
+        ROOT / "deploy" / "kong" / "Dockerfile",
+    ]
 
 
 def production_files() -> list[Path]:
@@ -72,13 +92,21 @@ class TestNoDemoCredentials:
         assert "trivium-mobile-demo-jwt-secret-change-me-0001" in values
         assert "trivium-local-development-secret-change-me" in values
         assert "Trivium-Demo-Pass1" in values
+        assert values >= KNOWN_SECRET_VALUES
 
     def test_no_production_file_holds_one(self):
-        values = demo_values()
+        values = {value.casefold() for value in demo_values()}
         for path in production_files():
-            text = path.read_text()
+            text = path.read_text().casefold()
 
             assert not [value for value in values if value in text], path
+
+    def test_no_deployment_file_holds_a_private_key(self):
+        files = deployment_files()
+
+        assert ROOT / "deploy" / "kubernetes" / "base" / "kong.yaml" in files
+        for path in files:
+            assert not PRIVATE_KEY.search(path.read_text()), path
 
     def test_the_kong_config_map_is_replaced_by_routes_without_consumers(self):
         kustomization = yaml.safe_load((PRODUCTION / "kustomization.yaml").read_text())
@@ -97,6 +125,7 @@ class TestNoDemoCredentials:
         text = yaml.safe_dump_all(production_build)
 
         assert not [value for value in demo_values() if value in text]
+        assert not PRIVATE_KEY.search(text)
         assert "consumers:" not in text
         assert not [item for item in production_build if item["kind"] == "Secret"]
 
@@ -176,6 +205,65 @@ class TestSecretsComeFromSecrets:
         )
 
 
-@pytest.mark.parametrize("name", ["TRIVIUM_SERVICE_TOKEN_SECRET", "REDIS_PASSWORD"])
+class TestServiceKeys:
+    def test_every_signer_reads_its_own_key_from_a_mounted_secret(self, production_build):
+        deployments = {
+            item["metadata"]["name"]: item
+            for item in production_build
+            if item["kind"] == "Deployment"
+        }
+
+        assert set(SIGNERS) <= set(deployments)
+        for name, deployment in deployments.items():
+            spec = deployment["spec"]["template"]["spec"]
+            volumes = {volume["name"]: volume for volume in spec.get("volumes", [])}
+            for container in spec["containers"]:
+                env = {variable["name"]: variable for variable in container.get("env", [])}
+                if name not in SIGNERS:
+                    assert "TRIVIUM_SERVICE_KEY_FILE" not in env, name
+                    continue
+                path = env["TRIVIUM_SERVICE_KEY_FILE"]["value"]
+                (mount,) = [
+                    m
+                    for m in container["volumeMounts"]
+                    if path.startswith(m["mountPath"].rstrip("/") + "/")
+                ]
+                secret = volumes[mount["name"]].get("secret")
+
+                assert secret is not None, f"{name}: {path} is not on a Secret volume"
+                assert secret["secretName"] == f"service-key-{SIGNERS[name]}", name
+                assert mount.get("readOnly") is True, name
+
+    def test_every_service_trusts_the_public_keys_and_runs_in_production(self, production_build):
+        config_maps = {
+            item["metadata"]["name"]: item
+            for item in production_build
+            if item["kind"] == "ConfigMap"
+        }
+        shared = next(data for key, data in config_maps.items() if key.startswith("trivium-shared"))
+
+        assert shared["data"]["TRIVIUM_ENV"] == "production"
+        for item in production_build:
+            name = item["metadata"]["name"]
+            if item["kind"] != "Deployment" or name not in SIGNERS or name == "kong":
+                continue
+            spec = item["spec"]["template"]["spec"]
+            (container,) = spec["containers"]
+            env = {variable["name"]: variable.get("value") for variable in container["env"]}
+            volumes = {volume["name"]: volume for volume in spec["volumes"]}
+            trusted = [
+                mount
+                for mount in container["volumeMounts"]
+                if mount["mountPath"] == env["TRIVIUM_TRUSTED_KEYS"]
+            ]
+
+            assert [ref["configMapRef"]["name"] for ref in container["envFrom"]] == [
+                shared["metadata"]["name"]
+            ], name
+            assert len(trusted) == 1, name
+            assert volumes[trusted[0]["name"]]["configMap"]["name"] == "trivium-trusted-keys"
+
+
+@pytest.mark.parametrize("name", ["SF_SYSTEM_CLIENT_SECRET", "REDIS_PASSWORD"])
 def test_the_patterns_recognise_secrets(name):
     assert SECRET_NAME.search(name)
