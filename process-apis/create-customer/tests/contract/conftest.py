@@ -151,6 +151,8 @@ def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def consumer_headers() -> dict[str, str]:
-    """What every consumer call carries: a service token for this provider."""
-    token = session_keys().issuer("mobile-experience", ttl_seconds=300).token_for(PROVIDER)
+    """What every consumer call carries: a service token for this provider, from a caller
+    acting for itself (the answers' shapes are the same for every caller; what a sales rep may
+    see is checked by the ownership tests, and a mobile call must name its rep)."""
+    token = session_keys().issuer("partner-portal-experience", ttl_seconds=300).token_for(PROVIDER)
     return {"Authorization": f"Bearer {token}"}

@@ -116,7 +116,7 @@ class TestWorkerKilled:
         assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
 
     async def token(self, stack: Any) -> str:
-        return session_keys().issuer("mobile-experience").token_for("quote-to-order")
+        return session_keys().issuer("partner-portal-experience").token_for("quote-to-order")
 
     async def wait_for_step(self, state: redis.asyncio.Redis, order_id: str, step: str) -> None:
         key = f"{{quote-to-order}}:order:{order_id}"

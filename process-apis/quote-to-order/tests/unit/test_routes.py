@@ -28,7 +28,7 @@ PROBLEMS = "https://trivium.dev/problems/"
 Client = Callable[..., httpx.AsyncClient]
 
 
-def token(*, roles: list[str] | None = None, issuer: str = "mobile-experience") -> str:
+def token(*, roles: list[str] | None = None, issuer: str = "partner-portal-experience") -> str:
     claims = {"roles": roles} if roles else None
     return session_keys().issuer(issuer).token_for("quote-to-order", claims=claims)
 
@@ -47,7 +47,7 @@ async def app_client(
     clients: list[httpx.AsyncClient] = []
 
     def make(*, roles: list[str] | None = None, authorized: bool = True) -> httpx.AsyncClient:
-        issuer = "operator" if roles else "mobile-experience"
+        issuer = "operator" if roles else "partner-portal-experience"
         headers = (
             {"Authorization": f"Bearer {token(roles=roles, issuer=issuer)}"} if authorized else {}
         )
@@ -86,6 +86,21 @@ class TestServiceAuth:
         response = await app_client(authorized=False).get("/orders")
         assert response.status_code == 401
         assert response.json()["type"] == PROBLEMS + "unauthorized"
+
+
+class TestActingRep:
+    @pytest.mark.asyncio
+    async def test_the_mobile_api_calling_without_a_rep_is_refused(
+        self, app_client: Client, scenario: Any
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token(issuer='mobile-experience')}"}
+        async with app_client(authorized=False) as client:
+            ordered = await post_order(client, {"quoteId": scenario.quote()}, **headers)
+            listed = await client.get("/orders", headers=headers)
+
+        for response in (ordered, listed):
+            assert response.status_code == 403
+            assert response.json()["type"] == PROBLEMS + "rep-required"
 
 
 class TestCreateOrder:

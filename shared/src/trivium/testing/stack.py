@@ -75,11 +75,13 @@ def start_all(starts: list[dict[str, Any]], *, log_dir: Path) -> list[RunningSer
 
 
 # Who a test calls a service as, unless it says: the service's usual caller, as the tiers go.
+# The process APIs are called as the partner portal, a caller acting for itself: the mobile API
+# acts only for a signed-in rep, and a call of it must name one (tests of that pass the claim).
 USUAL_CALLERS = {
     "salesforce-system": "quote-to-order",
     "erp-system": "quote-to-order",
-    "quote-to-order": "mobile-experience",
-    "create-customer": "mobile-experience",
+    "quote-to-order": "partner-portal-experience",
+    "create-customer": "partner-portal-experience",
     "customer-sync": OPERATOR,
     "mobile-experience": "gateway",
     "partner-portal-experience": "gateway",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from quote_to_order_process.domain.errors import OperatorRoleRequired
+from quote_to_order_process.domain.errors import OperatorRoleRequired, RepRequired
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.problems import Unauthorized
@@ -55,11 +55,21 @@ def caller_scope(request: Request) -> str:
 REP_CLAIM = "salesforceUsername"
 
 
+# Callers that act only for a signed-in sales rep: a call of theirs without one is refused, so
+# that a missing claim can never widen what a call may see.
+REP_CALLERS = frozenset({"mobile-experience"})
+
+
 async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
     """The sales rep the caller acts for (the `salesforceUsername` claim of its service token;
     the mobile API passes the signed-in rep down), None for a service acting for itself."""
     value = caller.claims.get(REP_CLAIM)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    rep = value.strip() if isinstance(value, str) and value.strip() else None
+    if rep is None and caller.service in REP_CALLERS:
+        raise RepRequired(
+            f"{caller.service} acts for a sales rep: its service token must name one ({REP_CLAIM})."
+        )
+    return rep
 
 
 async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
