@@ -11,10 +11,9 @@ from mobile_experience.domain.errors import RepIdentityMissing
 from mobile_experience.domain.models import Rep
 from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.settings import MobileSettings
+from trivium.acting_rep import REP_CLAIM
 from trivium.problems import Unauthorized
 from trivium.service_auth import ServiceCaller, ServiceCallerDep, ServiceTokenVerifier, bearer_token
-
-REP_CLAIM = "salesforceUsername"
 
 
 def _text(value: Any) -> str | None:

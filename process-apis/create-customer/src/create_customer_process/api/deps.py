@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from create_customer_process.domain.errors import OperatorRoleRequired, RepRequired
+from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.saga import CustomerFlow
+from trivium.acting_rep import acting_rep
 from trivium.problems import Unauthorized
 from trivium.service_auth import (
     ServiceCaller,
@@ -46,24 +47,10 @@ def caller_scope(request: Request) -> str:
     return f"{caller.service}:{caller.claims.get('consumer', '')}"
 
 
-REP_CLAIM = "salesforceUsername"
-
-
-# Callers that act only for a signed-in sales rep: a call of theirs without one is refused, so
-# that a missing claim can never widen what a call may see.
-REP_CALLERS = frozenset({"mobile-experience"})
-
-
 async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
-    """The sales rep the caller acts for (the `salesforceUsername` claim of its service token;
-    the mobile API passes the signed-in rep down), None for a service acting for itself."""
-    value = caller.claims.get(REP_CLAIM)
-    rep = value.strip() if isinstance(value, str) and value.strip() else None
-    if rep is None and caller.service in REP_CALLERS:
-        raise RepRequired(
-            f"{caller.service} acts for a sales rep: its service token must name one ({REP_CLAIM})."
-        )
-    return rep
+    """The sales rep the caller acts for (see `trivium.acting_rep`), None for a caller acting
+    for itself."""
+    return acting_rep(caller)
 
 
 async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:

@@ -118,9 +118,3 @@ class OperatorRoleRequired(Problem):
     slug = "operator-role-required"
     title = "This operation needs the operator role"
     status = 403
-
-
-class RepRequired(Problem):
-    slug = "rep-required"
-    title = "The call must name the sales rep it acts for"
-    status = 403

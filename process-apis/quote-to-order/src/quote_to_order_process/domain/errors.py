@@ -197,9 +197,3 @@ REJECTIONS: tuple[type[OrderRejected], ...] = (
     CreditLimitExceeded,
     CreditBlocked,
 )
-
-
-class RepRequired(Problem):
-    slug = "rep-required"
-    title = "The call must name the sales rep it acts for"
-    status = 403
