@@ -34,7 +34,9 @@ PROBLEM_JSON = "application/problem+json"
 # Generous: on a loaded CI machine a service's imports alone can take many seconds.
 START_SECONDS = 90.0
 # Settling budget per order on top of a fixed allowance (retries wait up to a few seconds each).
-SETTLE_SECONDS = 30 + CHAOS_ORDERS * 0.25
+# Only a hang should end a wait: a full suite on two loaded cores has taken 47 s for 60 orders
+# whose wait here was 45 s, and an order that is really lost is still reported, only later.
+SETTLE_SECONDS = 60 + CHAOS_ORDERS * 0.5
 
 
 async def place_all(
