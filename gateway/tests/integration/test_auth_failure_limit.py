@@ -25,6 +25,16 @@ def few_failures(document: dict[str, Any]) -> None:
                 plugin["config"].update(max_failures=MAX_FAILURES, window_seconds=60)
 
 
+async def failure_added(redis_client: Any, address: str, before: set[bytes]) -> None:
+    """Returns once a failure of the address that was not among `before` is in Redis (the log
+    phase counts it after the answer has gone out)."""
+    deadline = time.monotonic() + 10
+    while set(await redis_client.zrange(f"{KEY_PREFIX}:{address}", 0, -1)) <= before:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the failure of {address} was never counted")
+        await asyncio.sleep(0.01)
+
+
 async def failures_counted(redis_client: Any, address: str, count: int) -> None:
     """Returns once `count` failures of the address are in Redis (the log phase counts them
     after the answer has gone out)."""
@@ -124,7 +134,9 @@ class TestAuthFailureLimit:
         async with httpx.AsyncClient(base_url=other_node.url) as client:
             # The other node asks Redis only about addresses it has seen fail: one more guess
             # reaches its credential check there, is counted, and locks the address out there too.
+            counted = set(await redis_client.zrange(f"{KEY_PREFIX}:127.0.0.1", 0, -1))
             guess = await client.get("/partner/v1/account", headers={"apikey": "guess-other"})
+            await failure_added(redis_client, "127.0.0.1", counted)
             response = await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
 
         assert guess.status_code == 401
