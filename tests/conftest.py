@@ -42,6 +42,7 @@ from trivium.testing.stack import (
     start_all,
     start_private_redis,
     start_system_stack,
+    stop_all,
 )
 
 SUITE_DB = 15
@@ -461,9 +462,11 @@ def open_suite(
     finally:
         for worker in suite.workers.values():
             worker.close()
-        for name, service in reversed(suite.services.items()):
-            if name not in ("salesforce-system", "erp-system"):
-                service.stop()
+        stop_all(
+            service
+            for name, service in suite.services.items()
+            if name not in ("salesforce-system", "erp-system")
+        )
         system.stop()
 
 

@@ -62,9 +62,11 @@ def start_service(
     port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}-{port}.log"
+    # A test's stop should not wait out a held long poll: open requests get 3 s to finish.
     command = [
         sys.executable, "-m", "uvicorn", "--factory", app_factory,
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+        "--timeout-graceful-shutdown", "3",
     ]  # fmt: skip
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(

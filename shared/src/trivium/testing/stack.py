@@ -8,7 +8,7 @@ admin token below, so tests can arrange data, read back what the systems hold an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -56,6 +56,14 @@ def redis_db(url: str, db: int) -> str:
     """The same Redis server, another database."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def stop_all(services: Iterable[RunningService]) -> None:
+    """Stop services concurrently (each may wait a few seconds for its work to end)."""
+    running = list(services)
+    if running:
+        with ThreadPoolExecutor(len(running)) as pool:
+            list(pool.map(lambda service: service.stop(), running))
 
 
 def start_all(starts: list[dict[str, Any]], *, log_dir: Path) -> list[RunningService]:
@@ -148,10 +156,9 @@ class SystemStack:
         }
 
     def stop(self) -> None:
-        for service in (*reversed(self.extra), self.erp_system, self.sf_system):
-            service.stop()
-        for service in (self.s4_emulator, self.sf_emulator):
-            service.stop()
+        # The APIs first (each at once), then the backends they were calling.
+        stop_all((*self.extra, self.erp_system, self.sf_system))
+        stop_all((self.s4_emulator, self.sf_emulator))
 
     @asynccontextmanager
     async def salesforce_org(self) -> AsyncIterator[httpx.AsyncClient]:
