@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+import redis.asyncio
 
-from trivium.paging import InvalidCursor, encode_cursor, keyset_page, offset_page
+from trivium.paging import InvalidCursor, encode_cursor, keyset_page, lex_index_page, offset_page
 
 ROWS = [f"row-{n:02d}" for n in range(7)]
 KEY_SHAPE = re.compile(r"^row-\d{2}$")
@@ -60,3 +61,19 @@ class TestOffsetPage:
     async def test_offset_beyond_the_cap_is_invalid(self) -> None:
         with pytest.raises(InvalidCursor):
             await offset_page(by_offset, limit=2, cursor=encode_cursor("o:9999999"))
+
+
+class TestLexIndexPage:
+    @pytest.mark.asyncio
+    async def test_pages_run_newest_first_and_the_last_says_so(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        await redis_client.zadd("index", {f"01J{n:03d}": 0 for n in range(5)})
+
+        first, after = await lex_index_page(redis_client, "index", limit=2, after=None)
+        second, after_second = await lex_index_page(redis_client, "index", limit=2, after=after)
+        last, end = await lex_index_page(redis_client, "index", limit=2, after=after_second)
+
+        assert (first, after) == (["01J004", "01J003"], "01J003")
+        assert (second, after_second) == (["01J002", "01J001"], "01J001")
+        assert (last, end) == (["01J000"], None)

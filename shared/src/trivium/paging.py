@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
+import redis.asyncio
 from fastapi import Query
 
 from trivium.problems import BadRequest
@@ -76,3 +77,16 @@ async def offset_page(
     return Page(
         items=rows[:limit], next_cursor=encode_cursor(f"o:{offset + limit}") if more else None
     )
+
+
+async def lex_index_page(
+    client: redis.asyncio.Redis, key: str, *, limit: int, after: str | None
+) -> tuple[list[str], str | None]:
+    """Up to `limit` members of a sorted set whose members all score alike, newest first in
+    lexicographic order (ULID-like ids), after the member `after`; with the last one when more
+    follow (the position for the next page), else None."""
+    upper = f"({after}" if after else "+"
+    raw = await client.zrevrangebylex(key, upper, "-", 0, limit + 1)
+    ids = [item.decode() if isinstance(item, bytes) else str(item) for item in raw]
+    page = ids[:limit]
+    return page, page[-1] if len(ids) > limit and page else None

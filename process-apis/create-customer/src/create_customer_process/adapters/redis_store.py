@@ -19,6 +19,7 @@ from typing import Any
 import redis.asyncio
 
 from create_customer_process.domain.models import RequestState, RequestStatus, SagaStep
+from trivium.paging import lex_index_page
 
 DEFAULT_PREFIX = "{create-customer}"
 
@@ -144,13 +145,7 @@ class RedisRequestStore:
     async def list_needing_attention(
         self, *, limit: int, after: str | None
     ) -> tuple[list[RequestState], str | None]:
-        upper = f"({after}" if after else "+"
-        ids = [
-            _text(i)
-            for i in await self._redis.zrevrangebylex(self.attention_key, upper, "-", 0, limit + 1)
-        ]
-        more = len(ids) > limit
-        ids = ids[:limit]
+        ids, last = await lex_index_page(self._redis, self.attention_key, limit=limit, after=after)
         async with self._redis.pipeline(transaction=False) as pipe:
             for request_id in ids:
                 pipe.hmget(self.request_key(request_id), ["data", "status"])
@@ -160,4 +155,4 @@ class RedisRequestStore:
             for data, status in rows
             if data is not None and _text(status) == RequestStatus.NEEDS_ATTENTION.value
         ]
-        return found, ids[-1] if more and ids else None
+        return found, last

@@ -21,7 +21,6 @@ RUNNING = "running"
 RETRYING = "retrying"
 STALLED = "stalled"
 IDLE = "idle"
-STATES = (RUNNING, RETRYING, STALLED, IDLE)
 
 
 def loop_key(name: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from customer_sync_process.adapters.ports import ErpSalesOrderChange, WriteBatch
+from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.errors import ParkedNotFound
 from customer_sync_process.domain.failures import Failure, classify, is_record_failure
 from customer_sync_process.domain.flow import SyncFlow
@@ -213,7 +213,3 @@ async def due_for_retry(flow: SyncFlow) -> list[ParkedRead]:
         # Asked for a record that is no longer parked (applied or discarded meanwhile).
         await flow.state.remove_field(RETRY_REQUESTS, item_id)
     return due
-
-
-def sales_order_of(item: ParkedRead) -> ErpSalesOrderChange:
-    return ErpSalesOrderChange.model_validate(item.event)

@@ -24,6 +24,7 @@ from typing import Any
 import redis.asyncio
 
 from quote_to_order_process.domain.models import OrderState, OrderStatus, SagaStep, new_order_id
+from trivium.paging import lex_index_page
 
 DEFAULT_PREFIX = "{quote-to-order}"
 # The key part of a CRM system that did not name itself.
@@ -222,20 +223,14 @@ class RedisOrderStore:
     async def list_needing_attention(
         self, *, limit: int, after: str | None
     ) -> tuple[list[OrderState], str | None]:
-        upper = f"({after}" if after else "+"
-        ids = [
-            _text(i)
-            for i in await self._redis.zrevrangebylex(self.attention_key, upper, "-", 0, limit + 1)
-        ]
-        more = len(ids) > limit
-        ids = ids[:limit]
+        ids, last = await lex_index_page(self._redis, self.attention_key, limit=limit, after=after)
         rows = await self._states(ids)
         found = [
             OrderState.model_validate_json(data)
             for data, row_status in rows
             if data is not None and _text(row_status) == OrderStatus.NEEDS_ATTENTION.value
         ]
-        return found, ids[-1] if more and ids else None
+        return found, last
 
     async def _states(self, order_ids: list[str]) -> list[list[Any]]:
         async with self._redis.pipeline(transaction=False) as pipe:
