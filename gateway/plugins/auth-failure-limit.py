@@ -31,6 +31,7 @@ import redis
 from trivium_gateway.plugin_support import (
     AUTH_FAILURE_DECISIONS,
     PROBLEM_CONTENT_TYPE,
+    exit_store_unavailable,
     problem_json,
     redis_client,
 )
@@ -276,12 +277,9 @@ class Plugin:
         kong.log.warn(f"auth-failure-limit: Redis unavailable ({type(error).__name__}), {outcome}")
         if self.config.fail_open:
             return
-        body = problem_json(
+        exit_store_unavailable(
+            kong,
             slug="auth-failure-limit-unavailable",
             title="Authentication limits cannot be checked right now",
-            status=503,
             detail="The store of failed authentications is unavailable; retry shortly.",
-            instance=None,
-            correlation_id=None,
         )
-        kong.response.exit(503, body, {"Content-Type": PROBLEM_CONTENT_TYPE, "Retry-After": "1"})

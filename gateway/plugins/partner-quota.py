@@ -30,6 +30,7 @@ import redis
 from trivium_gateway.plugin_support import (
     PROBLEM_CONTENT_TYPE,
     QUOTA_DECISIONS,
+    exit_store_unavailable,
     plan_of,
     problem_json,
     redis_client,
@@ -331,12 +332,9 @@ class Plugin:
         kong.log.warn(f"partner-quota: Redis unavailable ({type(error).__name__}), {outcome}")
         if self.config.fail_open:
             return
-        body = problem_json(
+        exit_store_unavailable(
+            kong,
             slug="quota-unavailable",
             title="Quotas cannot be checked right now",
-            status=503,
             detail="The quota store is unavailable; retry shortly.",
-            instance=None,
-            correlation_id=None,
         )
-        kong.response.exit(503, body, {"Content-Type": PROBLEM_CONTENT_TYPE, "Retry-After": "1"})

@@ -100,3 +100,12 @@ def problem_json(
         extensions=extensions,
     )
     return json.dumps(document, separators=(",", ":"))
+
+
+def exit_store_unavailable(kong: Any, *, slug: str, title: str, detail: str) -> None:
+    """Answer 503 (problem+json, `Retry-After: 1`): a plugin failing closed while its Redis
+    store is away."""
+    body = problem_json(
+        slug=slug, title=title, status=503, detail=detail, instance=None, correlation_id=None
+    )
+    kong.response.exit(503, body, {"Content-Type": PROBLEM_CONTENT_TYPE, "Retry-After": "1"})
