@@ -1,0 +1,43 @@
+"""The one hand-off between a service's composition root and its routes.
+
+`bootstrap.py` builds a frozen container of the service's ports and use cases; the lifespan in
+`main.py` hands it to the app with `provide`; `api/deps.py` reads it back with `from_container`,
+typed, so that no route or domain function reaches for `app.state` or a concrete adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from fastapi import FastAPI, Request
+
+ContainerT = TypeVar("ContainerT")
+
+
+class ContainerMissingError(RuntimeError):
+    """A route ran before the lifespan provided the container (a wiring bug, never user error)."""
+
+
+def provide(app: FastAPI, container: object) -> None:
+    """Make `container` the one object the app's dependencies read."""
+    app.state.container = container
+
+
+def container_of(app: FastAPI, kind: type[ContainerT]) -> ContainerT:
+    """The container `provide` stored, checked to be a `kind`."""
+    container = getattr(app.state, "container", None)
+    if not isinstance(container, kind):
+        found = type(container).__name__
+        raise ContainerMissingError(f"the app holds no {kind.__name__} (found {found})")
+    return container
+
+
+def from_container(kind: type[ContainerT]) -> Callable[[Request], ContainerT]:
+    """A FastAPI dependency that answers the app's container of type `kind`."""
+
+    def dependency(request: Request) -> ContainerT:
+        return container_of(request.app, kind)
+
+    dependency.__name__ = f"get_{kind.__name__.lower()}"
+    return dependency

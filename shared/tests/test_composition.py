@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from trivium.composition import ContainerMissingError, container_of, from_container, provide
+
+
+@dataclass(frozen=True)
+class Container:
+    greeting: str
+
+
+def make_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/greeting")
+    def greeting(container: Annotated[Container, Depends(from_container(Container))]) -> str:
+        return container.greeting
+
+    return app
+
+
+def test_routes_read_the_provided_container() -> None:
+    app = make_app()
+    provide(app, Container(greeting="hello"))
+    with TestClient(app) as client:
+        assert client.get("/greeting").json() == "hello"
+
+
+def test_a_missing_or_foreign_container_is_a_wiring_error() -> None:
+    app = make_app()
+    with pytest.raises(ContainerMissingError, match="no Container"):
+        container_of(app, Container)
+    provide(app, object())
+    with pytest.raises(ContainerMissingError, match="found object"):
+        container_of(app, Container)
