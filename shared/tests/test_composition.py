@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+import httpx
 import pytest
 from fastapi import Depends, FastAPI
-from fastapi.testclient import TestClient
 
 from trivium.composition import ContainerMissingError, container_of, from_container, provide
 
@@ -25,11 +25,12 @@ def make_app() -> FastAPI:
     return app
 
 
-def test_routes_read_the_provided_container() -> None:
+async def test_routes_read_the_provided_container() -> None:
     app = make_app()
     provide(app, Container(greeting="hello"))
-    with TestClient(app) as client:
-        assert client.get("/greeting").json() == "hello"
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/greeting")).json() == "hello"
 
 
 def test_a_missing_or_foreign_container_is_a_wiring_error() -> None:
