@@ -25,6 +25,7 @@ def make_app() -> FastAPI:
     return app
 
 
+@pytest.mark.asyncio
 async def test_routes_read_the_provided_container() -> None:
     app = make_app()
     provide(app, Container(greeting="hello"))
