@@ -41,7 +41,7 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 from local_secrets import LocalSecrets, ensure_local_secrets
 
-from trivium.redis_discovery import RedisEndpoint, RedisOrigin, find_redis
+from trivium.redis_discovery import RedisEndpoint, RedisNotFound, RedisOrigin, find_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).with_name("Procfile")
@@ -255,7 +255,10 @@ def main() -> int:
     services = read_procfile(args.procfile)
     log_level = choose_log_level(args.log_level, os.environ)
     access = demo_access(os.environ, now=time.time())
-    redis = find_redis(run_dir)
+    try:
+        redis = find_redis(run_dir)
+    except RedisNotFound as error:
+        sys.exit(str(error))
     if redis.origin == "fakeredis":
         sys.stderr.write(
             "WARNING: no Redis found; serving an in-process fakeredis. It is for demos only: "
