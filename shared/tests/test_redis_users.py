@@ -71,7 +71,7 @@ class TestGrants:
             client = client_of(server, service)
             for command in (("FLUSHALL",), ("CONFIG", "GET", "*"), ("KEYS", "*"), ("ACL", "LIST")):
                 with pytest.raises(redis.exceptions.NoPermissionError):
-                    client.execute_command(*command)
+                    client.execute_command(*command)  # type: ignore[no-untyped-call]
             client.close()
 
 
@@ -108,6 +108,6 @@ class TestRules:
 
 def test_no_configuration_stays_on_disk(server: RedisEndpoint) -> None:
     assert server.process is not None
-    configuration = Path(server.process.args[1])  # type: ignore[index]
+    configuration = Path(str(server.process.args[1]))  # type: ignore[index]
     assert configuration.suffix == ".conf"
     assert not configuration.exists()
