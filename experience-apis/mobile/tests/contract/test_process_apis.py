@@ -3,8 +3,6 @@ quote into an order and reporting it, and create-customer creating a customer in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -13,18 +11,14 @@ from pact import Pact, match
 from mobile_experience.adapters.process_apis import CreateCustomerCustomers, QuoteToOrderOrders
 from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
 from mobile_experience.domain.models import Rep
-from trivium_testing.pact_matchers import (
-    bearer_token,
-    decimal_string,
-    idempotency_key,
-    money,
-    problem,
-)
+from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_matchers import decimal_string, idempotency_key, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
-OrdersAt = Callable[[object], AbstractAsyncContextManager[QuoteToOrderOrders]]
-CustomersAt = Callable[[object], AbstractAsyncContextManager[CreateCustomerCustomers]]
+OrdersAt = AdapterAt[QuoteToOrderOrders]
+CustomersAt = AdapterAt[CreateCustomerCustomers]
 
 ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
 QUOTE_ID = "0Q0000000000001AAA"
@@ -107,59 +101,55 @@ class TestPlaceQuoteOrder:
     async def test_quote_ordered_at_once(
         self, orders_pact: Pact, orders_at: OrdersAt, rep: Rep
     ) -> None:
-        (
-            orders_pact.upon_receiving("a rep's order from an accepted quote")
-            .given("a rep's accepted quote with lines exists", **accepted_quote())
-            .with_request("POST", "/orders")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(ORDER_KEY))
-            .with_body({"quoteId": match.str(QUOTE_ID)}, content_type="application/json")
-            .will_respond_with(201)
-            .with_body(order_body(), content_type="application/json")
+        interaction = orders_pact.upon_receiving("a rep's order from an accepted quote").given(
+            "a rep's accepted quote with lines exists", **accepted_quote()
         )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                placement = await orders.place_quote_order(
-                    QUOTE_ID, rep=rep, idempotency_key=ORDER_KEY, respond_async=False
-                )
+        service_request(
+            interaction,
+            "POST",
+            "/orders",
+            headers={"Idempotency-Key": idempotency_key(ORDER_KEY)},
+            body={"quoteId": match.str(QUOTE_ID)},
+        )
+        json_response(interaction, 201, order_body())
+        async with served(orders_pact, orders_at) as orders:
+            placement = await orders.place_quote_order(
+                QUOTE_ID, rep=rep, idempotency_key=ORDER_KEY, respond_async=False
+            )
 
         assert not placement.in_background
         assert placement.order.quote_id == QUOTE_ID
 
     async def test_unknown_quote(self, orders_pact: Pact, orders_at: OrdersAt, rep: Rep) -> None:
-        (
-            orders_pact.upon_receiving("a rep's order from a quote that does not exist")
-            .given("no quote has the id", quoteId=QUOTE_ID)
-            .with_request("POST", "/orders")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(ORDER_KEY))
-            .with_body({"quoteId": match.str(QUOTE_ID)}, content_type="application/json")
-            .will_respond_with(404)
-            .with_body(problem("quote-not-found", 404), content_type="application/problem+json")
+        interaction = orders_pact.upon_receiving(
+            "a rep's order from a quote that does not exist"
+        ).given("no quote has the id", quoteId=QUOTE_ID)
+        service_request(
+            interaction,
+            "POST",
+            "/orders",
+            headers={"Idempotency-Key": idempotency_key(ORDER_KEY)},
+            body={"quoteId": match.str(QUOTE_ID)},
         )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                with pytest.raises(QuoteNotFound):
-                    await orders.place_quote_order(
-                        QUOTE_ID, rep=rep, idempotency_key=ORDER_KEY, respond_async=False
-                    )
+        problem_response(interaction, "quote-not-found", 404)
+        async with served(orders_pact, orders_at) as orders:
+            with pytest.raises(QuoteNotFound):
+                await orders.place_quote_order(
+                    QUOTE_ID, rep=rep, idempotency_key=ORDER_KEY, respond_async=False
+                )
 
 
 class TestGetOrder:
     async def test_order_from_a_quote(
         self, orders_pact: Pact, orders_at: OrdersAt, rep: Rep
     ) -> None:
-        (
-            orders_pact.upon_receiving("a request for an order placed from a quote")
-            .given("an order from a rep's quote was completed", **accepted_quote(orderId=ORDER_ID))
-            .with_request("GET", f"/orders/{ORDER_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(order_body(), content_type="application/json")
-        )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                order = await orders.get_order(ORDER_ID, rep=rep)
+        interaction = orders_pact.upon_receiving(
+            "a request for an order placed from a quote"
+        ).given("an order from a rep's quote was completed", **accepted_quote(orderId=ORDER_ID))
+        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
+        json_response(interaction, 200, order_body())
+        async with served(orders_pact, orders_at) as orders:
+            order = await orders.get_order(ORDER_ID, rep=rep)
 
         assert order is not None
         assert order.erp_order_number == "1"
@@ -167,23 +157,20 @@ class TestGetOrder:
     async def test_order_the_crm_refused_after_the_erp_accepted_it(
         self, orders_pact: Pact, orders_at: OrdersAt, rep: Rep
     ) -> None:
-        (
-            orders_pact.upon_receiving("a request for an order from a quote that needs attention")
-            .given(
-                "an order from a rep's quote is in the ERP and its CRM order needs attention",
-                **accepted_quote(orderId=ORDER_ID),
-            )
-            .with_request("GET", f"/orders/{ORDER_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {**order_body(), "status": match.regex("needs_attention", regex=STATUS)},
-                content_type="application/json",
-            )
+        interaction = orders_pact.upon_receiving(
+            "a request for an order from a quote that needs attention"
+        ).given(
+            "an order from a rep's quote is in the ERP and its CRM order needs attention",
+            **accepted_quote(orderId=ORDER_ID),
         )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                order = await orders.get_order(ORDER_ID, rep=rep)
+        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
+        json_response(
+            interaction,
+            200,
+            {**order_body(), "status": match.regex("needs_attention", regex=STATUS)},
+        )
+        async with served(orders_pact, orders_at) as orders:
+            order = await orders.get_order(ORDER_ID, rep=rep)
 
         assert order is not None
         assert (order.status, order.erp_order_number) == ("needs_attention", "1")
@@ -193,31 +180,32 @@ class TestCreateCustomer:
     async def test_customer_created_in_both_systems(
         self, customers_pact: Pact, customers_at: CustomersAt, rep: Rep
     ) -> None:
-        (
-            customers_pact.upon_receiving("a rep's new customer")
-            .given("neither system holds the customer")
-            .with_request("POST", "/customers")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(CUSTOMER_KEY))
-            .with_body(customer_request(), content_type="application/json")
-            .will_respond_with(201)
-            .with_body(
-                {
-                    "requestId": match.regex(ORDER_ID, regex=ULID),
-                    "status": match.regex("completed", regex=CUSTOMER_STATUS),
-                    "accountId": match.regex(ACCOUNT_ID, regex=SALESFORCE_ID),
-                    "erpCustomerNumber": match.str(CUSTOMER_ID),
-                    "accountCreated": match.bool(True),
-                    "erpCustomerCreated": match.bool(True),
-                },
-                content_type="application/json",
-            )
+        interaction = customers_pact.upon_receiving("a rep's new customer").given(
+            "neither system holds the customer"
         )
-        with customers_pact.serve(addr="127.0.0.1") as server:
-            async with customers_at(server.url) as customers:
-                creation = await customers.create_customer(
-                    new_customer(), rep=rep, idempotency_key=CUSTOMER_KEY, on_duplicate=None
-                )
+        service_request(
+            interaction,
+            "POST",
+            "/customers",
+            headers={"Idempotency-Key": idempotency_key(CUSTOMER_KEY)},
+            body=customer_request(),
+        )
+        json_response(
+            interaction,
+            201,
+            {
+                "requestId": match.regex(ORDER_ID, regex=ULID),
+                "status": match.regex("completed", regex=CUSTOMER_STATUS),
+                "accountId": match.regex(ACCOUNT_ID, regex=SALESFORCE_ID),
+                "erpCustomerNumber": match.str(CUSTOMER_ID),
+                "accountCreated": match.bool(True),
+                "erpCustomerCreated": match.bool(True),
+            },
+        )
+        async with served(customers_pact, customers_at) as customers:
+            creation = await customers.create_customer(
+                new_customer(), rep=rep, idempotency_key=CUSTOMER_KEY, on_duplicate=None
+            )
 
         assert creation.status == 201
         assert creation.customer.erp_customer_number == CUSTOMER_ID
@@ -225,19 +213,19 @@ class TestCreateCustomer:
     async def test_customer_that_exists_is_refused(
         self, customers_pact: Pact, customers_at: CustomersAt, rep: Rep
     ) -> None:
-        (
-            customers_pact.upon_receiving("a rep's new customer that exists already")
-            .given("an account and an ERP customer with the customer's name exist")
-            .with_request("POST", "/customers")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(CUSTOMER_KEY))
-            .with_body(customer_request(), content_type="application/json")
-            .will_respond_with(409)
-            .with_body(problem("duplicate-customer", 409), content_type="application/problem+json")
+        interaction = customers_pact.upon_receiving(
+            "a rep's new customer that exists already"
+        ).given("an account and an ERP customer with the customer's name exist")
+        service_request(
+            interaction,
+            "POST",
+            "/customers",
+            headers={"Idempotency-Key": idempotency_key(CUSTOMER_KEY)},
+            body=customer_request(),
         )
-        with customers_pact.serve(addr="127.0.0.1") as server:
-            async with customers_at(server.url) as customers:
-                with pytest.raises(DuplicateCustomer):
-                    await customers.create_customer(
-                        new_customer(), rep=rep, idempotency_key=CUSTOMER_KEY, on_duplicate=None
-                    )
+        problem_response(interaction, "duplicate-customer", 409)
+        async with served(customers_pact, customers_at) as customers:
+            with pytest.raises(DuplicateCustomer):
+                await customers.create_customer(
+                    new_customer(), rep=rep, idempotency_key=CUSTOMER_KEY, on_duplicate=None
+                )
