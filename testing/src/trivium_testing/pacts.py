@@ -211,6 +211,19 @@ def provider_states_router(states: Mapping[str, StateHandler], *, reset: StateRe
     return router
 
 
+def check_signed_identity(params: Mapping[str, Any], signed: Mapping[str, str]) -> None:
+    """Refuse a provider state whose parameters name other identity claims than the verifier
+    signs: the pact names the claims the gateway signs, and the verifier must sign the same."""
+    differing = sorted(
+        name for name in set(params) | set(signed) if params.get(name) != signed.get(name)
+    )
+    if differing:
+        raise ValidationFailed(
+            "The verifier does not sign the identity the pact names.",
+            errors=[FieldError(pointer=f"/params/{name}", detail="differs") for name in differing],
+        )
+
+
 def enable_provider_states(
     app: FastAPI, states: Mapping[str, StateHandler], *, reset: StateReset
 ) -> FastAPI:
@@ -226,6 +239,23 @@ def enable_provider_states(
 
     app.router.lifespan_context = lifespan
     app.include_router(provider_states_router(states, reset=reset))
+    return app
+
+
+def close_at_shutdown(app: FastAPI, close: Callable[[State], Awaitable[None]]) -> FastAPI:
+    """The app, running `close(app.state)` when it is told to shut down: for what the provider
+    states of a contract test opened beside the app (a Redis client of their own)."""
+    startup = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
+        async with startup(running) as value:
+            try:
+                yield value
+            finally:
+                await close(running.state)
+
+    app.router.lifespan_context = lifespan
     return app
 
 

@@ -8,15 +8,15 @@ A provider's `tests/contract/test_provider_pacts.py` names itself and one respon
         renamed = ("available", "availableAmount")   # a field some consumer reads
         unread = "exposureSource"                    # a field no consumer reads
 
-and its conftest provides the fixtures `provider_url` (the real app with fakes and provider
-states, served), `contract_app` (a factory of that app) and `consumer_headers`. The checks: every
-pact naming the provider holds; renaming a field a consumer reads breaks verification; removing a
-field no consumer reads does not.
+and its conftest provides the fixtures `contract_app` (a factory of the real app with fakes and
+provider states) and `consumer_headers`; the class serves that app as `provider_url`. The checks:
+every pact naming the provider holds; renaming a field a consumer reads breaks verification;
+removing a field no consumer reads does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 import pytest
@@ -39,6 +39,13 @@ class ProviderPactChecks:
     path_prefix: ClassVar[str]
     renamed: ClassVar[tuple[str, str]]
     unread: ClassVar[str]
+
+    @pytest.fixture(scope="class")
+    @staticmethod
+    def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
+        """The provider in contract-test mode, served for these checks."""
+        with serve_app(contract_app()) as url:
+            yield url
 
     def test_every_pact_naming_the_provider_holds(
         self, provider_url: str, consumer_headers: dict[str, str]

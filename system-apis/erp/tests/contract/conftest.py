@@ -5,7 +5,7 @@ consumers' pacts name (set through `/_pact/provider-states`)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,7 @@ from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.keys import session_keys
-from trivium_testing.pacts import StateHandler, enable_provider_states, serve_app
+from trivium_testing.pacts import StateHandler, enable_provider_states
 from trivium_testing.stack import redis_db
 
 PROVIDER = "erp-system"
@@ -275,14 +275,6 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
 
 
 @pytest.fixture(scope="session")
-def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
-    """The provider in contract-test mode, served for the whole session."""
-    with serve_app(contract_app()) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
 def consumer_headers() -> dict[str, str]:
     """What every consumer call carries: a service token for this provider."""
-    token = session_keys().issuer("quote-to-order", ttl_seconds=300).token_for(PROVIDER)
-    return {"Authorization": f"Bearer {token}"}
+    return session_keys().authorization("quote-to-order", PROVIDER)
