@@ -4,7 +4,6 @@ orders, open invoices and the credit position."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from pact import Pact, match
@@ -12,7 +11,7 @@ from pact import Pact, match
 from mobile_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money
+from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -20,12 +19,7 @@ ErpAt = AdapterAt[ErpSystemErp]
 
 CUSTOMER_ID = "1000001"
 ORDER_ID = "5000001"
-ERP_NUMBER = r"^[A-Za-z0-9]{1,10}$"
 HISTORY = "a customer with sales orders and open invoices exists"
-
-
-def erp_number(example: str) -> Any:
-    return match.regex(example, regex=ERP_NUMBER)
 
 
 def customer_with_history() -> dict[str, str]:

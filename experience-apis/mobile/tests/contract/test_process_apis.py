@@ -13,7 +13,7 @@ from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
 from mobile_experience.domain.models import Rep
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, idempotency_key, money
+from trivium_testing.pact_matchers import decimal_string, idempotency_key, money, salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -28,7 +28,6 @@ SKU = "TG-1000"
 ORDER_KEY = "rep:anna:quote-order-0001"
 CUSTOMER_KEY = "rep:anna:customer-0001"
 ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
 CUSTOMER_STATUS = r"^(pending|completed|failed|needs_attention)$"
@@ -50,8 +49,8 @@ def order_body() -> dict[str, Any]:
     return {
         "orderId": match.regex(ORDER_ID, regex=ULID),
         "status": match.regex("completed", regex=STATUS),
-        "quoteId": match.regex(QUOTE_ID, regex=SALESFORCE_ID),
-        "accountId": match.regex(ACCOUNT_ID, regex=SALESFORCE_ID),
+        "quoteId": salesforce_id(QUOTE_ID),
+        "accountId": salesforce_id(ACCOUNT_ID),
         "erpOrderNumber": match.str("1"),
         "lines": match.each_like(
             {
@@ -196,7 +195,7 @@ class TestCreateCustomer:
             {
                 "requestId": match.regex(ORDER_ID, regex=ULID),
                 "status": match.regex("completed", regex=CUSTOMER_STATUS),
-                "accountId": match.regex(ACCOUNT_ID, regex=SALESFORCE_ID),
+                "accountId": salesforce_id(ACCOUNT_ID),
                 "erpCustomerNumber": match.str(CUSTOMER_ID),
                 "accountCreated": match.bool(True),
                 "erpCustomerCreated": match.bool(True),

@@ -12,7 +12,7 @@ from mobile_experience.adapters.salesforce_system import SalesforceSystemCrm
 from mobile_experience.domain.errors import AccountNotFound
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import money
+from trivium_testing.pact_matchers import money, salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -21,11 +21,6 @@ CrmAt = AdapterAt[SalesforceSystemCrm]
 ACCOUNT_ID = "001000000000001AAA"
 OWNER = "anna.becker@trivium.demo"
 ERP_CUSTOMER_NUMBER = "1000001"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
-
-
-def sf_id(example: str) -> Any:
-    return match.regex(example, regex=SALESFORCE_ID)
 
 
 def rep_account(**params: str) -> dict[str, str]:
@@ -39,7 +34,7 @@ def rep_account(**params: str) -> dict[str, str]:
 
 def account_body() -> dict[str, Any]:
     return {
-        "id": sf_id(ACCOUNT_ID),
+        "id": salesforce_id(ACCOUNT_ID),
         "name": match.str("Nordwind Getraenke GmbH"),
         "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER),
     }
@@ -82,11 +77,11 @@ class TestGetOverview:
                 "account": account_body(),
                 "ownerUsername": match.str(OWNER),
                 "contacts": match.each_like(
-                    {"id": sf_id("003000000000001AAA"), "lastName": match.str("Huber")}
+                    {"id": salesforce_id("003000000000001AAA"), "lastName": match.str("Huber")}
                 ),
                 "openOpportunities": match.each_like(
                     {
-                        "id": sf_id("006000000000001AAA"),
+                        "id": salesforce_id("006000000000001AAA"),
                         "name": match.str("Summer assortment"),
                         "stage": match.str("Negotiation"),
                         "amount": money("12000.00"),
@@ -140,8 +135,8 @@ class TestGetQuote:
             interaction,
             200,
             {
-                "id": sf_id(QUOTE_ID),
-                "account": {"id": sf_id(ACCOUNT_ID), "ownerUsername": match.str(OWNER)},
+                "id": salesforce_id(QUOTE_ID),
+                "account": {"id": salesforce_id(ACCOUNT_ID), "ownerUsername": match.str(OWNER)},
             },
         )
         async with served(salesforce_pact, crm_at) as crm:

@@ -4,7 +4,6 @@ and the stock of a catalog page, and how far its sales orders have got."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from pact import Pact, match
@@ -12,7 +11,7 @@ from pact import Pact, match
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money
+from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -21,12 +20,7 @@ ErpAt = AdapterAt[ErpSystemErp]
 CUSTOMER_ID = "1000001"
 SKU = "TG-1000"
 ORDER_ID = "5000001"
-ERP_NUMBER = r"^[A-Za-z0-9]{1,10}$"
 PROGRESS = r"^(not_started|partial|complete|not_relevant)$"
-
-
-def erp_number(example: str) -> Any:
-    return match.regex(example, regex=ERP_NUMBER)
 
 
 class TestGetCredit:

@@ -3,14 +3,13 @@ its account number, and the product catalog."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from pact import Pact, match
 
 from partner_portal_experience.adapters.salesforce_system import SalesforceSystemCrm
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, service_request
+from trivium_testing.pact_matchers import salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -20,11 +19,6 @@ ACCOUNT_ID = "001000000000001AAA"
 ACCOUNT_NUMBER = "P-1001"
 ERP_CUSTOMER_NUMBER = "1000001"
 SKU = "TG-1000"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
-
-
-def sf_id(example: str) -> Any:
-    return match.regex(example, regex=SALESFORCE_ID)
 
 
 class TestFindAccount:
@@ -46,7 +40,7 @@ class TestFindAccount:
             {
                 "items": match.each_like(
                     {
-                        "id": sf_id(ACCOUNT_ID),
+                        "id": salesforce_id(ACCOUNT_ID),
                         "name": match.str("Nordwind Getraenke GmbH"),
                         "accountNumber": match.str(ACCOUNT_NUMBER),
                         "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER),
@@ -86,7 +80,7 @@ class TestListProducts:
             {
                 "items": match.each_like(
                     {
-                        "id": sf_id("01t000000000001AAA"),
+                        "id": salesforce_id("01t000000000001AAA"),
                         "name": match.str("Tegernseer Hell 0.5 l"),
                         "sku": match.str(SKU),
                         "isActive": match.bool(True),

@@ -12,7 +12,7 @@ from create_customer_process.adapters.erp_system import ErpSystemErp
 from create_customer_process.adapters.ports import CustomerDraft
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import idempotency_key
+from trivium_testing.pact_matchers import erp_number, idempotency_key
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -23,12 +23,11 @@ CUSTOMER_NAME = "Contoso Manufacturing Ltd"
 ACCOUNT_ID = "001000000000001AAA"
 VAT_ID = "GB123456789"
 REQUEST_KEY = "erp-customer:01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
-ERP_NUMBER = r"^[A-Za-z0-9]{1,10}$"
 
 
 def customer_body() -> dict[str, Any]:
     return {
-        "id": match.regex(CUSTOMER_ID, regex=ERP_NUMBER),
+        "id": erp_number(CUSTOMER_ID),
         "name": match.str(CUSTOMER_NAME),
         "externalId": match.str(ACCOUNT_ID),
     }
@@ -150,7 +149,7 @@ class TestCreateCustomer:
             interaction,
             "duplicate-customer",
             409,
-            existingCustomerId=match.regex(CUSTOMER_ID, regex=ERP_NUMBER),
+            existingCustomerId=erp_number(CUSTOMER_ID),
         )
         interaction = erp_pact.upon_receiving("a request for a customer").given(
             "a customer linked to a CRM account exists", **linked_customer()

@@ -13,7 +13,7 @@ from create_customer_process.adapters.ports import AccountDraft
 from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import idempotency_key
+from trivium_testing.pact_matchers import idempotency_key, salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -22,17 +22,12 @@ CrmAt = AdapterAt[SalesforceSystemCrm]
 ACCOUNT_ID = "001000000000001AAA"
 ACCOUNT_NAME = "Contoso Manufacturing Ltd"
 ERP_CUSTOMER_NUMBER = "1000001"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 REQUEST_KEY = "crm-account:01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
 OWNER = "anna.becker@trivium.demo"
 
 
-def sf_id(example: str = ACCOUNT_ID) -> Any:
-    return match.regex(example, regex=SALESFORCE_ID)
-
-
 def account_body() -> dict[str, Any]:
-    return {"id": sf_id(), "name": match.str(ACCOUNT_NAME)}
+    return {"id": salesforce_id(ACCOUNT_ID), "name": match.str(ACCOUNT_NAME)}
 
 
 def owned_account_body() -> dict[str, Any]:

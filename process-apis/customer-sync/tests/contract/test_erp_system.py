@@ -14,7 +14,7 @@ from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.domain.values import erp_write
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money
+from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -25,13 +25,8 @@ ACCOUNT_ID = "001000000000001AAA"
 ORDER_ID = "5000001"
 SYSTEM_ID = "S4H/100"
 SINCE = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-ERP_NUMBER = r"^[A-Za-z0-9]{1,10}$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 PROGRESS = r"^(not_started|partial|complete|not_relevant)$"
-
-
-def erp_number(example: str = CUSTOMER_ID) -> Any:
-    return match.regex(example, regex=ERP_NUMBER)
 
 
 def timestamp(example: str = "2026-11-28T10:15:00Z") -> Any:
@@ -48,7 +43,7 @@ def linked_customer() -> dict[str, str]:
 
 def profile_body() -> dict[str, Any]:
     return {
-        "id": erp_number(),
+        "id": erp_number(CUSTOMER_ID),
         "externalId": match.str(ACCOUNT_ID),
         "name": match.str("Nordwind Getraenke GmbH"),
         "phone": match.str("+4989123456"),
@@ -176,7 +171,7 @@ class TestSalesOrderChanges:
                 "items": match.each_like(
                     {
                         "id": erp_number(ORDER_ID),
-                        "customerId": erp_number(),
+                        "customerId": erp_number(CUSTOMER_ID),
                         "status": match.str("billed"),
                         "deliveryStatus": match.regex("complete", regex=PROGRESS),
                         "billingStatus": match.regex("complete", regex=PROGRESS),

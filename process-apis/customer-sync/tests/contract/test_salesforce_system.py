@@ -18,7 +18,13 @@ from customer_sync_process.domain.values import crm_write
 from trivium.schemas import Money
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import bearer_token, decimal_string, money, problem
+from trivium_testing.pact_matchers import (
+    bearer_token,
+    decimal_string,
+    money,
+    problem,
+    salesforce_id,
+)
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -29,13 +35,8 @@ CUSTOMER_ID = "1000001"
 ERP_ORDER = "5000001"
 POSITION = "17"
 ORG_ID = "00D000000000001EAA"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 POSITION_PATTERN = r"^(-1|-2|\d{1,19}|live:[0-9a-f]{32})$"
-
-
-def sf_id(example: str = ACCOUNT_ID) -> Any:
-    return match.regex(example, regex=SALESFORCE_ID)
 
 
 def timestamp(example: str = "2026-11-28T10:15:00Z") -> Any:
@@ -52,7 +53,7 @@ def linked_account(**params: str) -> dict[str, str]:
 
 def profile_body() -> dict[str, Any]:
     return {
-        "id": sf_id(),
+        "id": salesforce_id(ACCOUNT_ID),
         "name": match.str("Nordwind Getraenke GmbH"),
         "phone": match.str("+4989123456"),
         "billingAddress": {
@@ -96,7 +97,7 @@ class TestReadChanges:
                             "changeType": match.regex(
                                 "update", regex=r"^(gap_)?(create|update|delete|undelete)$"
                             ),
-                            "accountIds": match.each_like(sf_id()),
+                            "accountIds": match.each_like(salesforce_id(ACCOUNT_ID)),
                             "changedFields": match.each_like(match.str("phone")),
                             "values": {"phone": match.str("+4989999999")},
                             "commitTimestamp": timestamp(),
@@ -104,7 +105,7 @@ class TestReadChanges:
                         }
                     ),
                     "position": match.regex("18", regex=POSITION_PATTERN),
-                    "systemId": sf_id(ORG_ID),
+                    "systemId": salesforce_id(ORG_ID),
                 },
                 content_type="application/json",
             )
@@ -210,7 +211,9 @@ class TestFindAccountId:
         service_request(
             interaction, "GET", "/accounts", query={"erpCustomerNumber": CUSTOMER_ID, "limit": "2"}
         )
-        json_response(interaction, 200, {"items": match.each_like({"id": sf_id()})})
+        json_response(
+            interaction, 200, {"items": match.each_like({"id": salesforce_id(ACCOUNT_ID)})}
+        )
         async with served(salesforce_pact, crm_at) as crm:
             account_id = await crm.find_account_id(CUSTOMER_ID)
 
@@ -231,7 +234,9 @@ class TestSetOrderStatus:
             body={"erpStatus": match.str("Invoiced"), "invoiceNumber": match.str("90000001")},
         )
         json_response(
-            interaction, 200, {"orderId": sf_id("801000000000001AAA"), "changed": match.bool(True)}
+            interaction,
+            200,
+            {"orderId": salesforce_id("801000000000001AAA"), "changed": match.bool(True)},
         )
         async with served(salesforce_pact, crm_at) as crm:
             status = await crm.set_order_status(

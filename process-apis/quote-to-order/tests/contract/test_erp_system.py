@@ -15,7 +15,7 @@ from quote_to_order_process.domain.errors import AccountNotLinked
 from quote_to_order_process.domain.models import ProgressStatus
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, idempotency_key, money
+from trivium_testing.pact_matchers import decimal_string, erp_number, idempotency_key, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -25,12 +25,7 @@ CUSTOMER_ID = "1000001"
 SKU = "TG-1000"
 ORDER_ID = "5000001"
 EXTERNAL_REFERENCE = "Q-00001"
-ERP_NUMBER = r"^[A-Za-z0-9]{1,10}$"
 PROGRESS = "^(" + "|".join(status.value for status in ProgressStatus) + ")$"
-
-
-def erp_number(example: str) -> Any:
-    return match.regex(example, regex=ERP_NUMBER)
 
 
 def sales_order_body() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCr
 from quote_to_order_process.domain.errors import AccountNotFound, CrmUnavailable, QuoteNotFound
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, idempotency_key, money
+from trivium_testing.pact_matchers import decimal_string, idempotency_key, money, salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -29,16 +29,11 @@ ACCOUNT_NUMBER = "P-10001"
 ERP_CUSTOMER_NUMBER = "1000001"
 SKU = "TG-1000"
 OWNER = "anna.becker@trivium.demo"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
-
-
-def sf_id(example: str) -> Any:
-    return match.regex(example, regex=SALESFORCE_ID)
 
 
 def account_body() -> dict[str, Any]:
     return {
-        "id": sf_id(ACCOUNT_ID),
+        "id": salesforce_id(ACCOUNT_ID),
         "accountNumber": match.str(ACCOUNT_NUMBER),
         "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER),
     }
@@ -55,7 +50,7 @@ class TestGetSystem:
             "the CRM is signed in to an org", systemId=ORG_ID
         )
         service_request(interaction, "GET", "/system")
-        json_response(interaction, 200, {"systemId": sf_id(ORG_ID)})
+        json_response(interaction, 200, {"systemId": salesforce_id(ORG_ID)})
         async with served(salesforce_pact, crm_at) as crm:
             system_id = await crm.get_system_id()
 
@@ -93,10 +88,10 @@ class TestGetQuote:
             interaction,
             200,
             {
-                "id": sf_id(QUOTE_ID),
+                "id": salesforce_id(QUOTE_ID),
                 "status": match.str("Accepted"),
                 "expirationDate": match.date("2026-12-31"),
-                "opportunityId": sf_id(OPPORTUNITY_ID),
+                "opportunityId": salesforce_id(OPPORTUNITY_ID),
                 "account": owned_account_body(),
                 "lines": match.each_like(
                     {
@@ -206,10 +201,10 @@ class TestCreateOrder:
             "/orders",
             headers={"Idempotency-Key": idempotency_key(f"crm-order:{QUOTE_ID}")},
             body={
-                "accountId": sf_id(ACCOUNT_ID),
+                "accountId": salesforce_id(ACCOUNT_ID),
                 "effectiveDate": match.date("2026-11-28"),
-                "quoteId": sf_id(QUOTE_ID),
-                "opportunityId": sf_id(OPPORTUNITY_ID),
+                "quoteId": salesforce_id(QUOTE_ID),
+                "opportunityId": salesforce_id(OPPORTUNITY_ID),
                 "purchaseOrderNumber": match.str("PO-4711"),
                 "erpOrderNumber": match.str("5000001"),
                 "erpStatus": match.str("Created"),
@@ -224,7 +219,7 @@ class TestCreateOrder:
                 ),
             },
         )
-        json_response(interaction, 201, {"id": sf_id("801000000000001AAA")})
+        json_response(interaction, 201, {"id": salesforce_id("801000000000001AAA")})
         async with served(salesforce_pact, crm_at) as crm:
             order = await crm.create_order(order_draft(), idempotency_key=f"crm-order:{QUOTE_ID}")
 
