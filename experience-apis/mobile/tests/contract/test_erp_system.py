@@ -10,6 +10,7 @@ from pact import Pact, match
 
 from mobile_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
@@ -17,13 +18,11 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 ErpAt = AdapterAt[ErpSystemErp]
 
-CUSTOMER_ID = "1000001"
-ORDER_ID = "5000001"
 HISTORY = "a customer with sales orders and open invoices exists"
 
 
 def customer_with_history() -> dict[str, str]:
-    return {"customerId": CUSTOMER_ID, "orderId": ORDER_ID, "invoiceId": "90000001"}
+    return {"customerId": CUSTOMER_ID, "orderId": SALES_ORDER_ID, "invoiceId": "90000001"}
 
 
 class TestRecentOrders:
@@ -40,7 +39,7 @@ class TestRecentOrders:
             {
                 "items": match.each_like(
                     {
-                        "id": erp_number(ORDER_ID),
+                        "id": erp_number(SALES_ORDER_ID),
                         "status": match.str("open"),
                         "deliveryStatus": match.str("not_started"),
                         "billingStatus": match.str("not_started"),
@@ -54,7 +53,7 @@ class TestRecentOrders:
         async with served(erp_pact, erp_at) as erp:
             orders = await erp.recent_orders(CUSTOMER_ID, limit=5)
 
-        assert [order.id for order in orders] == [ORDER_ID]
+        assert [order.id for order in orders] == [SALES_ORDER_ID]
 
 
 class TestOpenInvoices:
@@ -74,7 +73,7 @@ class TestOpenInvoices:
                         "id": erp_number("90000001"),
                         "status": match.regex("open", regex=r"^(open|partially_paid)$"),
                         "invoiceDate": match.date("2026-11-28"),
-                        "salesOrderId": erp_number(ORDER_ID),
+                        "salesOrderId": erp_number(SALES_ORDER_ID),
                         "netAmount": money("228.00"),
                     }
                 )

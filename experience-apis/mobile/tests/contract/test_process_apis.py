@@ -12,6 +12,7 @@ from mobile_experience.adapters.process_apis import CreateCustomerCustomers, Quo
 from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
 from mobile_experience.domain.models import Rep
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, QUOTE_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, idempotency_key, money, salesforce_id
 
@@ -21,10 +22,6 @@ OrdersAt = AdapterAt[QuoteToOrderOrders]
 CustomersAt = AdapterAt[CreateCustomerCustomers]
 
 ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
-QUOTE_ID = "0Q0000000000001AAA"
-ACCOUNT_ID = "001000000000001AAA"
-CUSTOMER_ID = "1000001"
-SKU = "TG-1000"
 ORDER_KEY = "rep:anna:quote-order-0001"
 CUSTOMER_KEY = "rep:anna:customer-0001"
 ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"

@@ -11,16 +11,13 @@ from pact import Pact, match
 from mobile_experience.adapters.salesforce_system import SalesforceSystemCrm
 from mobile_experience.domain.errors import AccountNotFound
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, OWNER, QUOTE_ID
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import money, salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 CrmAt = AdapterAt[SalesforceSystemCrm]
-
-ACCOUNT_ID = "001000000000001AAA"
-OWNER = "anna.becker@trivium.demo"
-ERP_CUSTOMER_NUMBER = "1000001"
 
 
 def rep_account(**params: str) -> dict[str, str]:
@@ -110,9 +107,6 @@ class TestGetOverview:
         async with served(salesforce_pact, crm_at) as crm:
             with pytest.raises(AccountNotFound):
                 await crm.get_overview(ACCOUNT_ID, contact_limit=5, opportunity_limit=5)
-
-
-QUOTE_ID = "0Q0000000000001AAA"
 
 
 class TestGetQuote:

@@ -10,6 +10,7 @@ from pact import Pact, match
 
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
@@ -17,9 +18,6 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 ErpAt = AdapterAt[ErpSystemErp]
 
-CUSTOMER_ID = "1000001"
-SKU = "TG-1000"
-ORDER_ID = "5000001"
 PROGRESS = r"^(not_started|partial|complete|not_relevant)$"
 
 
@@ -104,24 +102,24 @@ class TestGetOrderProgress:
             "a request for the progress of a partner's sales order"
         ).given(
             "a sales order exists for a customer's reference",
-            orderId=ORDER_ID,
+            orderId=SALES_ORDER_ID,
             customerId=CUSTOMER_ID,
             externalReference="PO-4711",
             sku=SKU,
         )
-        service_request(interaction, "GET", f"/sales-orders/{ORDER_ID}")
+        service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
         json_response(
             interaction,
             200,
             {
-                "id": erp_number(ORDER_ID),
+                "id": erp_number(SALES_ORDER_ID),
                 "customerId": erp_number(CUSTOMER_ID),
                 "deliveryStatus": match.regex("not_started", regex=PROGRESS),
                 "billingStatus": match.regex("not_started", regex=PROGRESS),
             },
         )
         async with served(erp_pact, erp_at) as erp:
-            progress = await erp.get_order_progress(ORDER_ID)
+            progress = await erp.get_order_progress(SALES_ORDER_ID)
 
         assert progress is not None
         assert progress.delivery_status == "not_started"
@@ -129,10 +127,10 @@ class TestGetOrderProgress:
     async def test_unknown_sales_order(self, erp_pact: Pact, erp_at: ErpAt) -> None:
         interaction = erp_pact.upon_receiving(
             "a request for the progress of a sales order that is gone"
-        ).given("no sales order has the number", orderId=ORDER_ID)
-        service_request(interaction, "GET", f"/sales-orders/{ORDER_ID}")
+        ).given("no sales order has the number", orderId=SALES_ORDER_ID)
+        service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
         problem_response(interaction, "sales-order-not-found", 404)
         async with served(erp_pact, erp_at) as erp:
-            progress = await erp.get_order_progress(ORDER_ID)
+            progress = await erp.get_order_progress(SALES_ORDER_ID)
 
         assert progress is None

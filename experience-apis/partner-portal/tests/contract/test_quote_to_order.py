@@ -14,6 +14,7 @@ from partner_portal_experience.adapters.ports import OrderDraft
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.domain.errors import OrderRejected
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, idempotency_key, money
 
@@ -22,10 +23,7 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 OrdersAt = AdapterAt[QuoteToOrderOrders]
 
 ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
-ACCOUNT_ID = "001000000000001AAA"
 ACCOUNT_NUMBER = "P-1001"
-CUSTOMER_ID = "1000001"
-SKU = "TG-1000"
 PURCHASE_ORDER = "PO-4711"
 ORDER_KEY = "partner:P-1001:order-0001"
 ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"

@@ -8,6 +8,7 @@ from pact import Pact, match
 
 from partner_portal_experience.adapters.salesforce_system import SalesforceSystemCrm
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, SKU
 from trivium_testing.pact_interactions import json_response, service_request
 from trivium_testing.pact_matchers import salesforce_id
 
@@ -15,10 +16,7 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 CrmAt = AdapterAt[SalesforceSystemCrm]
 
-ACCOUNT_ID = "001000000000001AAA"
 ACCOUNT_NUMBER = "P-1001"
-ERP_CUSTOMER_NUMBER = "1000001"
-SKU = "TG-1000"
 
 
 class TestFindAccount:

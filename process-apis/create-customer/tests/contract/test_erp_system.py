@@ -11,6 +11,7 @@ from pact import Pact, match
 from create_customer_process.adapters.erp_system import ErpSystemErp
 from create_customer_process.adapters.ports import CustomerDraft
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import erp_number, idempotency_key
 
@@ -18,9 +19,7 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 ErpAt = AdapterAt[ErpSystemErp]
 
-CUSTOMER_ID = "1000001"
 CUSTOMER_NAME = "Contoso Manufacturing Ltd"
-ACCOUNT_ID = "001000000000001AAA"
 VAT_ID = "GB123456789"
 REQUEST_KEY = "erp-customer:01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
 

@@ -12,6 +12,7 @@ from pact import Pact, match
 from create_customer_process.adapters.ports import AccountDraft
 from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, OWNER
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import idempotency_key, salesforce_id
 
@@ -19,11 +20,8 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 CrmAt = AdapterAt[SalesforceSystemCrm]
 
-ACCOUNT_ID = "001000000000001AAA"
 ACCOUNT_NAME = "Contoso Manufacturing Ltd"
-ERP_CUSTOMER_NUMBER = "1000001"
 REQUEST_KEY = "crm-account:01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
-OWNER = "anna.becker@trivium.demo"
 
 
 def account_body() -> dict[str, Any]:

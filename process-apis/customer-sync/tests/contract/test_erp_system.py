@@ -13,6 +13,7 @@ from pact import Pact, match
 from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.domain.values import erp_write
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, SALES_ORDER_ID
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
@@ -20,9 +21,6 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 ErpAt = AdapterAt[ErpSystemErp]
 
-CUSTOMER_ID = "1000001"
-ACCOUNT_ID = "001000000000001AAA"
-ORDER_ID = "5000001"
 SYSTEM_ID = "S4H/100"
 SINCE = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
@@ -38,7 +36,7 @@ def count(example: str = "200") -> Any:
 
 
 def linked_customer() -> dict[str, str]:
-    return {"customerId": CUSTOMER_ID, "externalId": ACCOUNT_ID, "orderId": ORDER_ID}
+    return {"customerId": CUSTOMER_ID, "externalId": ACCOUNT_ID, "orderId": SALES_ORDER_ID}
 
 
 def profile_body() -> dict[str, Any]:
@@ -170,7 +168,7 @@ class TestSalesOrderChanges:
             {
                 "items": match.each_like(
                     {
-                        "id": erp_number(ORDER_ID),
+                        "id": erp_number(SALES_ORDER_ID),
                         "customerId": erp_number(CUSTOMER_ID),
                         "status": match.str("billed"),
                         "deliveryStatus": match.regex("complete", regex=PROGRESS),

@@ -14,6 +14,7 @@ from quote_to_order_process.adapters.ports import ErpLineDraft, ErpOrderDraft
 from quote_to_order_process.domain.errors import AccountNotLinked
 from quote_to_order_process.domain.models import ProgressStatus
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, erp_number, idempotency_key, money
 
@@ -21,16 +22,13 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 ErpAt = AdapterAt[ErpSystemErp]
 
-CUSTOMER_ID = "1000001"
-SKU = "TG-1000"
-ORDER_ID = "5000001"
 EXTERNAL_REFERENCE = "Q-00001"
 PROGRESS = "^(" + "|".join(status.value for status in ProgressStatus) + ")$"
 
 
 def sales_order_body() -> dict[str, Any]:
     return {
-        "id": erp_number(ORDER_ID),
+        "id": erp_number(SALES_ORDER_ID),
         "customerId": erp_number(CUSTOMER_ID),
         "externalReference": match.str(EXTERNAL_REFERENCE),
         "deliveryStatus": match.regex("not_started", regex=PROGRESS),
@@ -147,15 +145,15 @@ class TestGetOrder:
     async def test_order_with_progress(self, erp_pact: Pact, erp_at: ErpAt) -> None:
         interaction = erp_pact.upon_receiving("a request for a sales order").given(
             "a sales order exists for a customer's reference",
-            orderId=ORDER_ID,
+            orderId=SALES_ORDER_ID,
             customerId=CUSTOMER_ID,
             externalReference=EXTERNAL_REFERENCE,
             sku=SKU,
         )
-        service_request(interaction, "GET", f"/sales-orders/{ORDER_ID}")
+        service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
         json_response(interaction, 200, sales_order_body())
         async with served(erp_pact, erp_at) as erp:
-            order = await erp.get_order(ORDER_ID)
+            order = await erp.get_order(SALES_ORDER_ID)
 
         assert order.delivery_status is ProgressStatus.NOT_STARTED
 
@@ -187,7 +185,7 @@ class TestPlaceOrder:
             "a request to create a sales order whose reference has one"
         ).given(
             "a sales order exists for a customer's reference",
-            orderId=ORDER_ID,
+            orderId=SALES_ORDER_ID,
             customerId=CUSTOMER_ID,
             externalReference=EXTERNAL_REFERENCE,
             sku=SKU,
@@ -206,4 +204,4 @@ class TestPlaceOrder:
             )
 
         assert not placement.created
-        assert placement.order.id == ORDER_ID
+        assert placement.order.id == SALES_ORDER_ID

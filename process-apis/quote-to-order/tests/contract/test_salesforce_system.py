@@ -14,6 +14,14 @@ from quote_to_order_process.adapters.ports import CrmOrderDraft, CrmOrderItemDra
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
 from quote_to_order_process.domain.errors import AccountNotFound, CrmUnavailable, QuoteNotFound
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import (
+    ACCOUNT_ID,
+    ERP_CUSTOMER_NUMBER,
+    ORG_ID,
+    OWNER,
+    QUOTE_ID,
+    SKU,
+)
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, idempotency_key, money, salesforce_id
 
@@ -21,14 +29,8 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 CrmAt = AdapterAt[SalesforceSystemCrm]
 
-ORG_ID = "00D000000000001EAA"
-QUOTE_ID = "0Q0000000000001AAA"
-ACCOUNT_ID = "001000000000001AAA"
 OPPORTUNITY_ID = "006000000000001AAA"
 ACCOUNT_NUMBER = "P-10001"
-ERP_CUSTOMER_NUMBER = "1000001"
-SKU = "TG-1000"
-OWNER = "anna.becker@trivium.demo"
 
 
 def account_body() -> dict[str, Any]:
