@@ -17,6 +17,7 @@ from typing import Any
 
 from pact.interaction import HttpInteraction
 
+from trivium_testing import pact_matchers
 from trivium_testing.pact_matchers import bearer_token, problem
 
 JSON = "application/json"
@@ -30,11 +31,15 @@ def service_request(
     *,
     query: Mapping[str, Any] | None = None,
     headers: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
     body: Any = None,
 ) -> HttpInteraction:
     """The request as a service sends it to a lower tier: with its bearer token, the given query
-    parameters and headers, and `body` as JSON when there is one."""
+    parameters and headers, an `Idempotency-Key` like `idempotency_key` when given, and `body`
+    as JSON when there is one."""
     interaction.with_request(method, path).with_header("Authorization", bearer_token())
+    if idempotency_key is not None:
+        interaction.with_header("Idempotency-Key", pact_matchers.idempotency_key(idempotency_key))
     for name, value in (query or {}).items():
         interaction.with_query_parameter(name, value)
     for name, value in (headers or {}).items():

@@ -14,7 +14,7 @@ from mobile_experience.domain.models import Rep
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, QUOTE_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, idempotency_key, money, salesforce_id
+from trivium_testing.pact_matchers import decimal_string, money, salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -104,7 +104,7 @@ class TestPlaceQuoteOrder:
             interaction,
             "POST",
             "/orders",
-            headers={"Idempotency-Key": idempotency_key(ORDER_KEY)},
+            idempotency_key=ORDER_KEY,
             body={"quoteId": match.str(QUOTE_ID)},
         )
         json_response(interaction, 201, order_body())
@@ -124,7 +124,7 @@ class TestPlaceQuoteOrder:
             interaction,
             "POST",
             "/orders",
-            headers={"Idempotency-Key": idempotency_key(ORDER_KEY)},
+            idempotency_key=ORDER_KEY,
             body={"quoteId": match.str(QUOTE_ID)},
         )
         problem_response(interaction, "quote-not-found", 404)
@@ -183,7 +183,7 @@ class TestCreateCustomer:
             interaction,
             "POST",
             "/customers",
-            headers={"Idempotency-Key": idempotency_key(CUSTOMER_KEY)},
+            idempotency_key=CUSTOMER_KEY,
             body=customer_request(),
         )
         json_response(
@@ -216,7 +216,7 @@ class TestCreateCustomer:
             interaction,
             "POST",
             "/customers",
-            headers={"Idempotency-Key": idempotency_key(CUSTOMER_KEY)},
+            idempotency_key=CUSTOMER_KEY,
             body=customer_request(),
         )
         problem_response(interaction, "duplicate-customer", 409)

@@ -16,7 +16,7 @@ from partner_portal_experience.domain.errors import OrderRejected
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, idempotency_key, money
+from trivium_testing.pact_matchers import decimal_string, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -80,7 +80,7 @@ class TestPlaceOrder:
             interaction,
             "POST",
             "/orders",
-            headers={"Idempotency-Key": idempotency_key(ORDER_KEY)},
+            idempotency_key=ORDER_KEY,
             body={
                 "accountNumber": match.str(ACCOUNT_NUMBER),
                 "purchaseOrderNumber": match.str(PURCHASE_ORDER),
@@ -110,7 +110,7 @@ class TestPlaceOrder:
             interaction,
             "POST",
             "/orders",
-            headers={"Idempotency-Key": idempotency_key(ORDER_KEY)},
+            idempotency_key=ORDER_KEY,
             body={
                 "accountNumber": match.str(ACCOUNT_NUMBER),
                 "purchaseOrderNumber": match.str(PURCHASE_ORDER),

@@ -13,7 +13,7 @@ from create_customer_process.adapters.ports import CustomerDraft
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import erp_number, idempotency_key
+from trivium_testing.pact_matchers import erp_number
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -121,7 +121,7 @@ class TestCreateCustomer:
             interaction,
             "POST",
             "/customers",
-            headers={"Idempotency-Key": idempotency_key(REQUEST_KEY)},
+            idempotency_key=REQUEST_KEY,
             body=customer_request(),
         )
         json_response(interaction, 201, customer_body())
@@ -141,7 +141,7 @@ class TestCreateCustomer:
             interaction,
             "POST",
             "/customers",
-            headers={"Idempotency-Key": idempotency_key(REQUEST_KEY)},
+            idempotency_key=REQUEST_KEY,
             body=customer_request(),
         )
         problem_response(

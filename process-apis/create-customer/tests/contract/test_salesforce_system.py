@@ -14,7 +14,7 @@ from create_customer_process.adapters.salesforce_system import SalesforceSystemC
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, OWNER
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import idempotency_key, salesforce_id
+from trivium_testing.pact_matchers import salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -110,7 +110,7 @@ class TestCreateAccount:
             interaction,
             "POST",
             "/accounts",
-            headers={"Idempotency-Key": idempotency_key(REQUEST_KEY)},
+            idempotency_key=REQUEST_KEY,
             body=account_request(),
         )
         json_response(interaction, 201, account_body())
@@ -129,7 +129,7 @@ class TestCreateAccount:
             interaction,
             "POST",
             "/accounts",
-            headers={"Idempotency-Key": idempotency_key(REQUEST_KEY)},
+            idempotency_key=REQUEST_KEY,
             body={**account_request(), "ownerUsername": match.str(OWNER)},
         )
         json_response(interaction, 201, owned_account_body())

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pact import Pact, match
+from pact.interaction import HttpInteraction
 
 from quote_to_order_process.adapters.erp_system import ErpSystemErp
 from quote_to_order_process.adapters.ports import ErpLineDraft, ErpOrderDraft
@@ -16,13 +17,21 @@ from quote_to_order_process.domain.models import ProgressStatus
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, erp_number, idempotency_key, money
+from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 ErpAt = AdapterAt[ErpSystemErp]
 
 EXTERNAL_REFERENCE = "Q-00001"
+ORDER_KEY = f"erp-order:{EXTERNAL_REFERENCE}"
+# The provider state's parameters: the sales order placed for the quote's reference.
+EXISTING_ORDER = {
+    "orderId": SALES_ORDER_ID,
+    "customerId": CUSTOMER_ID,
+    "externalReference": EXTERNAL_REFERENCE,
+    "sku": SKU,
+}
 PROGRESS = "^(" + "|".join(status.value for status in ProgressStatus) + ")$"
 
 
@@ -58,6 +67,17 @@ def sales_order_request() -> dict[str, Any]:
         ),
         "requestedDeliveryDate": match.date("2026-12-15"),
     }
+
+
+def placing_the_order(interaction: HttpInteraction) -> None:
+    """The request placing `order_draft()` once for its Idempotency-Key."""
+    service_request(
+        interaction,
+        "POST",
+        "/sales-orders",
+        idempotency_key=ORDER_KEY,
+        body=sales_order_request(),
+    )
 
 
 class TestGetPrices:
@@ -144,11 +164,7 @@ class TestGetCredit:
 class TestGetOrder:
     async def test_order_with_progress(self, erp_pact: Pact, erp_at: ErpAt) -> None:
         interaction = erp_pact.upon_receiving("a request for a sales order").given(
-            "a sales order exists for a customer's reference",
-            orderId=SALES_ORDER_ID,
-            customerId=CUSTOMER_ID,
-            externalReference=EXTERNAL_REFERENCE,
-            sku=SKU,
+            "a sales order exists for a customer's reference", **EXISTING_ORDER
         )
         service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
         json_response(interaction, 200, sales_order_body())
@@ -163,18 +179,10 @@ class TestPlaceOrder:
         interaction = erp_pact.upon_receiving("a request to create a sales order").given(
             "a customer with priced products exists", customerId=CUSTOMER_ID, sku=SKU
         )
-        service_request(
-            interaction,
-            "POST",
-            "/sales-orders",
-            headers={"Idempotency-Key": idempotency_key(f"erp-order:{EXTERNAL_REFERENCE}")},
-            body=sales_order_request(),
-        )
+        placing_the_order(interaction)
         json_response(interaction, 201, sales_order_body())
         async with served(erp_pact, erp_at) as erp:
-            placement = await erp.place_order(
-                order_draft(), idempotency_key=f"erp-order:{EXTERNAL_REFERENCE}"
-            )
+            placement = await erp.place_order(order_draft(), idempotency_key=ORDER_KEY)
 
         assert placement.created
 
@@ -183,25 +191,11 @@ class TestPlaceOrder:
     ) -> None:
         interaction = erp_pact.upon_receiving(
             "a request to create a sales order whose reference has one"
-        ).given(
-            "a sales order exists for a customer's reference",
-            orderId=SALES_ORDER_ID,
-            customerId=CUSTOMER_ID,
-            externalReference=EXTERNAL_REFERENCE,
-            sku=SKU,
-        )
-        service_request(
-            interaction,
-            "POST",
-            "/sales-orders",
-            headers={"Idempotency-Key": idempotency_key(f"erp-order:{EXTERNAL_REFERENCE}")},
-            body=sales_order_request(),
-        )
+        ).given("a sales order exists for a customer's reference", **EXISTING_ORDER)
+        placing_the_order(interaction)
         json_response(interaction, 200, sales_order_body())
         async with served(erp_pact, erp_at) as erp:
-            placement = await erp.place_order(
-                order_draft(), idempotency_key=f"erp-order:{EXTERNAL_REFERENCE}"
-            )
+            placement = await erp.place_order(order_draft(), idempotency_key=ORDER_KEY)
 
         assert not placement.created
         assert placement.order.id == SALES_ORDER_ID
