@@ -17,9 +17,10 @@ import os
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,6 +29,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from pact import Pact, Verifier
 from pact.types import Message
 from pydantic import BaseModel, ConfigDict
+from redis.asyncio import Redis
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
@@ -445,6 +447,30 @@ def stream_entry_message(
         key: json.loads(value) if key in json_fields else value for key, value in decoded.items()
     }
     return json_message(body)
+
+
+async def published_entry(
+    redis_url: str, stream_prefix: str, publish: Callable[[Redis, str], Awaitable[object]]
+) -> Message:
+    """The entry `publish(client, stream)` writes, read back as a message. The stream is one of
+    its own under `stream_prefix` (so that no other test's events get in the way), deleted after."""
+    stream = f"{stream_prefix}:contract:{uuid.uuid4().hex}"
+    client = Redis.from_url(redis_url)
+    try:
+        await publish(client, stream)
+        # redis-py types its answers for every client and decoding; this one answers bytes.
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], await client.xrange(stream))
+        [(_, fields)] = entries
+        return stream_entry_message(fields)
+    finally:
+        await client.delete(stream)
+        await client.aclose()
+
+
+def transformed_message(message: Message, transform: JsonTransform) -> Message:
+    """The message with `transform` applied to its JSON contents: a deliberately changed
+    producer, to show what its verification makes of the change."""
+    return json_message(transform(json.loads(message["contents"] or "null")))
 
 
 def stream_entry_fields(

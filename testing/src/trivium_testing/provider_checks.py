@@ -21,14 +21,17 @@ from typing import ClassVar
 
 import pytest
 from fastapi import FastAPI
+from pact.types import Message
 
 from trivium_testing.pacts import (
+    MessageProducer,
     VerificationFailed,
     patched_responses,
     removed_field,
     renamed_field,
     serve_app,
     skip_while_updating,
+    transformed_message,
     verify_pacts,
 )
 
@@ -76,3 +79,35 @@ class ProviderPactChecks:
         )
         with serve_app(trimmed) as url:
             verify_pacts(self.provider, base_url=url, headers=consumer_headers)
+
+
+@pytest.mark.contract
+class MessagePactChecks:
+    """The message side of the pacts, for a provider that publishes events: its conftest (or
+    test module) provides `message_producers`, the real publisher's message for each
+    interaction description, and the class names one field a consumer reads:
+
+        class TestPublishOrderEvents(MessagePactChecks):
+            provider = "quote-to-order"
+            renamed = ("an order.created event", "orderId", "order_id")
+    """
+
+    provider: ClassVar[str]
+    renamed: ClassVar[tuple[str, str, str]]
+
+    def test_events_honour_every_pact(self, message_producers: dict[str, MessageProducer]) -> None:
+        skip_while_updating()
+        verify_pacts(self.provider, messages=message_producers)
+
+    def test_a_renamed_event_field_breaks_the_pact(
+        self, message_producers: dict[str, MessageProducer]
+    ) -> None:
+        skip_while_updating()
+        description, old, new = self.renamed
+        produce = message_producers[description]
+
+        async def renamed() -> Message:
+            return transformed_message(await produce(), renamed_field(old, new))
+
+        with pytest.raises(VerificationFailed, match=old):
+            verify_pacts(self.provider, messages={**message_producers, description: renamed})
