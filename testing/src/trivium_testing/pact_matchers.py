@@ -21,12 +21,14 @@ def decimal_string(example: str = "12.50") -> AbstractMatcher[Any]:
     return match.regex(example, regex=DECIMAL_PATTERN)
 
 
+def currency_code(example: str = "EUR") -> AbstractMatcher[Any]:
+    """An ISO 4217 currency code."""
+    return match.regex(example, regex=CURRENCY_PATTERN)
+
+
 def money(example: str = "12.50", currency: str = "EUR") -> dict[str, Any]:
     """`{"amount": "12.50", "currency": "EUR"}`, any amount and ISO currency."""
-    return {
-        "amount": decimal_string(example),
-        "currency": match.regex(currency, regex=CURRENCY_PATTERN),
-    }
+    return {"amount": decimal_string(example), "currency": currency_code(currency)}
 
 
 def problem(slug: str, status: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from partner_portal_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, erp_number, money
+from trivium_testing.pact_matchers import currency_code, decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -34,7 +34,7 @@ class TestGetCredit:
                 "limit": decimal_string("50000.00"),
                 "exposure": decimal_string("25000.00"),
                 "available": decimal_string("25000.00"),
-                "currency": match.regex("EUR", regex=r"^[A-Z]{3}$"),
+                "currency": currency_code("EUR"),
                 "blocked": match.bool(False),
             },
         )

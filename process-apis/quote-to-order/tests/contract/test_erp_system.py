@@ -17,7 +17,7 @@ from quote_to_order_process.domain.models import ProgressStatus
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, erp_number, money
+from trivium_testing.pact_matchers import currency_code, decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -129,7 +129,7 @@ class TestGetCredit:
             200,
             {
                 "available": decimal_string("25000.00"),
-                "currency": match.regex("EUR", regex=r"^[A-Z]{3}$"),
+                "currency": currency_code("EUR"),
                 "blocked": match.bool(False),
             },
         )
