@@ -9,7 +9,6 @@ import httpx
 import redis.asyncio
 from fastapi import APIRouter, Depends, FastAPI
 
-from erp_system.adapters.locks import RedisKeyLock
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import (
     TOKEN_PATH,
@@ -25,6 +24,7 @@ from trivium.app import create_service_app
 from trivium.health import add_readiness_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
+from trivium.locks import LeaseLocks
 from trivium.service_auth import EXPERIENCE_APIS, PROCESS_APIS, require_service_token
 
 READINESS_SERVICE = "API_SALES_ORDER_SRV"
@@ -70,7 +70,10 @@ def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
         )
         app.state.erp = S4HanaErp(odata, settings)
         app.state.erp_sync = build_sync(odata, settings)
-        app.state.locks = RedisKeyLock(redis_client, namespace=settings.service_name)
+        app.state.locks = LeaseLocks(
+            redis_client, prefix=f"trivium:{settings.service_name}", lease_seconds=60,
+            wait_seconds=10, hashed=True,
+        )  # fmt: skip
         app.state.idempotency = IdempotencyStore.from_settings(redis_client, settings)
         add_readiness_check(app, "redis", redis_check(redis_client))
         add_readiness_check(app, "s4hana", lambda: odata.ping(READINESS_SERVICE))

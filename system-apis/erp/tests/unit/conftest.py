@@ -10,7 +10,6 @@ import pytest_asyncio
 import redis.asyncio
 
 from erp_system.adapters.fake import FakeErp
-from erp_system.adapters.locks import RedisKeyLock
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -19,6 +18,7 @@ from erp_system.main import create_app
 from erp_system.settings import ErpSystemSettings
 from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
+from trivium.locks import LeaseLocks
 from trivium.schemas import Money
 from trivium.testing.keys import session_keys
 
@@ -39,7 +39,10 @@ async def client(
     )
     app = create_app(settings)
     app.state.erp = erp
-    app.state.locks = RedisKeyLock(redis_client, namespace="erp-system-unit", wait_seconds=2)
+    app.state.locks = LeaseLocks(
+        redis_client, prefix="trivium:erp-system-unit", lease_seconds=60, wait_seconds=2,
+        hashed=True,
+    )  # fmt: skip
     app.state.idempotency = IdempotencyStore(redis_client, service="erp-system")
     token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(

@@ -209,7 +209,7 @@ class WriteBatch:
 
     def _key(self, key: str) -> int:
         self.keys.append(key)
-        return len(self.keys) + 1  # KEYS[1] is the fence counter
+        return len(self.keys)
 
     def set(self, key: str, value: str, *, ttl_seconds: float | None = None) -> WriteBatch:
         command: list[Any] = ["SET", self._key(key), value]

@@ -86,6 +86,6 @@ class ErpAdapter(Protocol):
 class KeyLock(Protocol):
     """Mutual exclusion per key across every replica of this service."""
 
-    def hold(self, key: str) -> AbstractAsyncContextManager[None]:
-        """Hold `key` for the block; raises TimeoutError when it stays taken too long."""
+    def hold(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """Hold the lock `name` for the block; yields False when it stays taken too long."""
         ...

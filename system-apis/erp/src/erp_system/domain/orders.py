@@ -20,20 +20,19 @@ async def place_sales_order(
     lock per reference; a create whose outcome is unknown is looked up again before it fails.
     """
     key = f"sales-order:{order.customer_id}:{order.external_reference}"
-    try:
-        async with locks.hold(key):
-            existing = await erp.find_sales_order(
-                customer_id=order.customer_id, external_reference=order.external_reference
+    async with locks.hold(key) as held:
+        if not held:
+            raise CreationInProgress(
+                "Another request is creating an order with this external reference; retry shortly.",
+                headers={"Retry-After": "2"},
             )
-            if existing is not None:
-                log.info("sales_order.exists", extra={"sales_order": existing.id})
-                return existing, False
-            return await _create_or_find(erp, order), True
-    except TimeoutError as error:
-        raise CreationInProgress(
-            "Another request is creating an order with this external reference; retry shortly.",
-            headers={"Retry-After": "2"},
-        ) from error
+        existing = await erp.find_sales_order(
+            customer_id=order.customer_id, external_reference=order.external_reference
+        )
+        if existing is not None:
+            log.info("sales_order.exists", extra={"sales_order": existing.id})
+            return existing, False
+        return await _create_or_find(erp, order), True
 
 
 async def _create_or_find(erp: ErpAdapter, order: SalesOrderCreate) -> SalesOrderRead:
