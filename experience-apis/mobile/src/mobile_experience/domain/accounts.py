@@ -32,7 +32,6 @@ from mobile_experience.adapters.ports import (
     ErpInvoice,
     ErpOrder,
     ErpPort,
-    UpstreamModel,
 )
 from mobile_experience.domain.errors import (
     AccountNotFound,
@@ -49,7 +48,7 @@ from mobile_experience.domain.shaping import (
     customer_360,
 )
 from mobile_experience.metrics import VIEW_SECTIONS
-from trivium.schemas import Page
+from trivium.schemas import Page, UpstreamModel
 
 log = logging.getLogger(__name__)
 
