@@ -43,9 +43,11 @@ from trivium.problems import (
     Conflict,
     Problem,
     ServiceUnavailable,
+    Unauthorized,
     ValidationFailed,
     problem_responses,
 )
+from trivium.service_auth import ServiceCaller, ServiceTokenVerifier, bearer_token
 from trivium.settings import ServiceSettings
 
 log = logging.getLogger("trivium.idempotency")
@@ -65,6 +67,7 @@ _SF_STRING_ESCAPE = re.compile(r'\\(["\\])')
 
 RouteHandler = Callable[[Request], Coroutine[Any, Any, Response]]
 CallerScope = Callable[[Request], str]
+CallerName = Callable[[ServiceCaller, Request], str | None]
 
 # Stores the outcome only while the key still holds the caller's exact claim record; release
 # and renewal are the lease lock's compare-and-delete and compare-and-expire on the same record.
@@ -427,6 +430,28 @@ def _document(options: dict[str, Any], *, required: bool) -> None:
     extra["parameters"] = [*extra.get("parameters", []), header]
     options["responses"] = responses
     options["openapi_extra"] = extra
+
+
+def caller_scope(name: CallerName) -> CallerScope:
+    """A `scope` for `idempotent_route`: `name(caller, request)` of the request's verified service
+    token, "" without a valid token or a name (the route's own dependencies refuse the call)."""
+
+    def scope(request: Request) -> str:
+        token = bearer_token(request)
+        if token is None:
+            return ""
+        verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
+        try:
+            return name(verifier.verify(token), request) or ""
+        except Unauthorized:
+            return ""
+
+    return scope
+
+
+def service_and_consumer(caller: ServiceCaller, request: Request) -> str:
+    """The calling service and the gateway consumer it acts for (`{service}:{consumer}`)."""
+    return f"{caller.service}:{caller.claims.get('consumer', '')}"
 
 
 def idempotent_route(

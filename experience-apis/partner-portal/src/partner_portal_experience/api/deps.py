@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from partner_portal_experience.domain.partners import Partner, identify_partner, partner_number_from
 from partner_portal_experience.domain.portal import PartnerPortal
 from partner_portal_experience.settings import PartnerPortalSettings
+from trivium.idempotency import caller_scope
 from trivium.paging import decode_cursor, encode_cursor
-from trivium.problems import Unauthorized
-from trivium.service_auth import ServiceCallerDep, ServiceTokenVerifier, bearer_token
+from trivium.service_auth import ServiceCaller, ServiceCallerDep
 
 # Positions of the upstream listings this API pages through (their own opaque cursors).
 _UPSTREAM_POSITION = re.compile(r"^[A-Za-z0-9_=-]{1,200}$")
@@ -55,19 +55,13 @@ async def current_partner(
 PartnerDep = Annotated[Partner, Depends(current_partner)]
 
 
-def partner_scope(request: Request) -> str:
-    """Whose Idempotency-Key this is: the partner named by a valid token ("" otherwise, and the
-    route's own dependencies refuse the request right after)."""
-    token = bearer_token(request)
-    if token is None:
-        return ""
-    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
-    try:
-        caller = verifier.verify(token)
-    except Unauthorized:
-        return ""
+def partner_key_owner(caller: ServiceCaller, request: Request) -> str | None:
+    """Whose Idempotency-Key this is: the partner's (none without one: the call is refused)."""
     number = caller.claims.get("partnerAccountNumber")
-    return f"partner:{number}" if isinstance(number, str) else ""
+    return f"partner:{number}" if isinstance(number, str) else None
+
+
+partner_scope = caller_scope(partner_key_owner)
 
 
 def upstream_cursor(cursor: str | None) -> str | None:
