@@ -38,7 +38,7 @@ from trivium.schemas import Money
 
 
 class FakeErp:
-    """ErpAdapter in memory; seed it through its dictionaries. `calls` counts backend trips;
+    """ErpPort in memory; seed it through its dictionaries. `calls` counts backend trips;
     `create_failure` fails the next order create, `lost_create_answer` fails it after saving."""
 
     def __init__(self, *, currency: str = "EUR", plant: str = "1010") -> None:

@@ -14,7 +14,7 @@ from erp_system.domain.sync_models import (
 )
 
 
-class ErpSyncAdapter(Protocol):
+class ErpSyncPort(Protocol):
     """What sync flows read from and write to an ERP."""
 
     async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage: ...

@@ -8,18 +8,18 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from erp_system.adapters.ports import ErpAdapter, KeyLock
+from erp_system.adapters.ports import ErpPort, KeyLockPort
 from erp_system.domain.errors import InvalidVersion
 from erp_system.settings import ErpSystemSettings
 
 
-async def get_erp(request: Request) -> ErpAdapter:
-    erp: ErpAdapter = request.app.state.erp
+async def get_erp(request: Request) -> ErpPort:
+    erp: ErpPort = request.app.state.erp
     return erp
 
 
-async def get_locks(request: Request) -> KeyLock:
-    locks: KeyLock = request.app.state.locks
+async def get_locks(request: Request) -> KeyLockPort:
+    locks: KeyLockPort = request.app.state.locks
     return locks
 
 
@@ -55,7 +55,7 @@ async def version_from_if_match(
     return version
 
 
-ErpDep = Annotated[ErpAdapter, Depends(get_erp)]
-LocksDep = Annotated[KeyLock, Depends(get_locks)]
+ErpDep = Annotated[ErpPort, Depends(get_erp)]
+LocksDep = Annotated[KeyLockPort, Depends(get_locks)]
 SettingsDep = Annotated[ErpSystemSettings, Depends(get_settings)]
 VersionDep = Annotated[str | None, Depends(version_from_if_match)]

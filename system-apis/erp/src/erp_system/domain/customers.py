@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from erp_system.adapters.ports import ErpAdapter, KeyLock
+from erp_system.adapters.ports import ErpPort, KeyLockPort
 from erp_system.domain.errors import CreationInProgress, DuplicateCustomer
 from erp_system.domain.models import CustomerCreate, CustomerRead
 
 
 async def create_customer_once(
-    erp: ErpAdapter, locks: KeyLock, customer: CustomerCreate
+    erp: ErpPort, locks: KeyLockPort, customer: CustomerCreate
 ) -> CustomerRead:
     """Create the customer; 409 naming the existing one when its external id is taken."""
     if customer.external_id is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from erp_system.adapters.ports import ErpAdapter, KeyLock
+from erp_system.adapters.ports import ErpPort, KeyLockPort
 from erp_system.domain.errors import OUTCOME_UNKNOWN, CreationInProgress
 from erp_system.domain.models import SalesOrderCreate, SalesOrderRead
 
@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 async def place_sales_order(
-    erp: ErpAdapter, locks: KeyLock, order: SalesOrderCreate
+    erp: ErpPort, locks: KeyLockPort, order: SalesOrderCreate
 ) -> tuple[SalesOrderRead, bool]:
     """The order for this customer and external reference, created unless it exists (created?).
 
@@ -35,7 +35,7 @@ async def place_sales_order(
         return await _create_or_find(erp, order), True
 
 
-async def _create_or_find(erp: ErpAdapter, order: SalesOrderCreate) -> SalesOrderRead:
+async def _create_or_find(erp: ErpPort, order: SalesOrderCreate) -> SalesOrderRead:
     try:
         created = await erp.create_sales_order(order)
     except OUTCOME_UNKNOWN as failure:

@@ -6,7 +6,7 @@ import asyncio
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from erp_system.adapters.ports import ErpAdapter
+from erp_system.adapters.ports import ErpPort
 from erp_system.domain.errors import CreditAccountNotFound
 from erp_system.domain.models import (
     CreditRead,
@@ -21,7 +21,7 @@ CENT = Decimal("0.01")
 
 
 async def simulate_sales_order(
-    erp: ErpAdapter, request: SalesOrderSimulate, *, default_currency: str
+    erp: ErpPort, request: SalesOrderSimulate, *, default_currency: str
 ) -> SalesOrderSimulation:
     """Price each line, check stock for the summed quantities and the credit for the total."""
     skus = list(dict.fromkeys(line.sku for line in request.lines))
@@ -66,7 +66,7 @@ async def simulate_sales_order(
     )
 
 
-async def _credit_or_none(erp: ErpAdapter, customer_id: str) -> CreditRead | None:
+async def _credit_or_none(erp: ErpPort, customer_id: str) -> CreditRead | None:
     try:
         return await erp.get_credit(customer_id)
     except CreditAccountNotFound:
