@@ -29,7 +29,7 @@ from erp_system.domain.models import (
 from erp_system.domain.sync_models import (
     CatalogItem,
     CustomerChangePage,
-    CustomerProfile,
+    CustomerProfileRead,
     CustomerProfileUpdate,
     SalesOrderChange,
     SalesOrderChangePage,
@@ -53,7 +53,7 @@ class MemoryErpSync:
 
     def __init__(self, erp: FakeErp) -> None:
         self.erp = erp
-        self.profiles: dict[str, CustomerProfile] = {}
+        self.profiles: dict[str, CustomerProfileRead] = {}
         self.order_changes: list[SalesOrderChange] = []
 
     async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage:
@@ -65,14 +65,14 @@ class MemoryErpSync:
             items=changed[:limit], has_more=len(changed) > limit, system_id=SYSTEM_ID
         )
 
-    async def get_profile(self, customer_id: str) -> CustomerProfile:
+    async def get_profile(self, customer_id: str) -> CustomerProfileRead:
         if customer_id not in self.profiles:
             raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
         return self.profiles[customer_id]
 
     async def update_profile(
         self, customer_id: str, changes: CustomerProfileUpdate
-    ) -> CustomerProfile:
+    ) -> CustomerProfileRead:
         values = changes.model_dump(exclude_unset=True, exclude={"address"}, by_alias=False)
         if changes.address is not None:
             values["address"] = Address(**changes.address.model_dump())
@@ -202,7 +202,7 @@ def customer_with_orders_and_open_invoices(state: State, params: dict[str, Any])
 def customer_profile_changed(state: State, params: dict[str, Any]) -> None:
     sync: MemoryErpSync = state.erp_sync
     customer_id, now = params["customerId"], datetime.now(UTC)
-    sync.profiles[customer_id] = CustomerProfile(
+    sync.profiles[customer_id] = CustomerProfileRead(
         id=customer_id,
         external_id=params["externalId"],
         name="Nordwind Getraenke GmbH",

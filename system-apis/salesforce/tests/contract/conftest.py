@@ -29,11 +29,11 @@ from salesforce_system.domain.models import (
 from salesforce_system.domain.sync_models import (
     AccountChange,
     AccountChangePage,
-    AccountProfile,
+    AccountProfileRead,
     AccountProfileUpdate,
     ChangeOrigin,
     ChangeType,
-    OrderErpStatus,
+    OrderErpStatusRead,
     OrderErpStatusUpdate,
     ReplayPositionUnavailable,
 )
@@ -73,10 +73,10 @@ class MemoryAccountSync:
     """Account profiles and the ERP status of orders in memory."""
 
     def __init__(self) -> None:
-        self.profiles: dict[str, AccountProfile] = {}
-        self.orders: dict[str, OrderErpStatus] = {}
+        self.profiles: dict[str, AccountProfileRead] = {}
+        self.orders: dict[str, OrderErpStatusRead] = {}
 
-    async def get_profile(self, account_id: str) -> AccountProfile:
+    async def get_profile(self, account_id: str) -> AccountProfileRead:
         if account_id not in self.profiles:
             raise RecordNotFound(f"No account has the id {account_id!r}.")
         return self.profiles[account_id]
@@ -88,7 +88,7 @@ class MemoryAccountSync:
         ids: Sequence[str] | None,
         limit: int,
         after: str | None,
-    ) -> list[AccountProfile]:
+    ) -> list[AccountProfileRead]:
         found = sorted(
             (
                 profile
@@ -106,7 +106,7 @@ class MemoryAccountSync:
 
     async def update_profile(
         self, account_id: str, changes: AccountProfileUpdate
-    ) -> AccountProfile:
+    ) -> AccountProfileRead:
         current = await self.get_profile(account_id)
         values = changes.model_dump(exclude_unset=True, by_alias=False)
         if "credit_limit" in values and values["credit_limit"] is not None:
@@ -119,7 +119,7 @@ class MemoryAccountSync:
 
     async def set_order_erp_status(
         self, erp_order_number: str, update: OrderErpStatusUpdate
-    ) -> OrderErpStatus:
+    ) -> OrderErpStatusRead:
         current = self.orders.get(erp_order_number)
         if current is None:
             raise RecordNotFound(f"No order carries the ERP order number {erp_order_number!r}.")
@@ -258,7 +258,7 @@ def account_profile_linked(state: State, params: dict[str, Any]) -> None:
     crm.accounts[account_id] = AccountRead(
         id=account_id, name="Nordwind Getraenke GmbH", erp_customer_number=number
     )
-    sync.profiles[account_id] = AccountProfile(
+    sync.profiles[account_id] = AccountProfileRead(
         id=account_id,
         name="Nordwind Getraenke GmbH",
         phone="+4989123456",
@@ -297,7 +297,7 @@ def changes_no_longer_held(state: State, params: dict[str, Any]) -> None:
 def order_with_erp_number(state: State, params: dict[str, Any]) -> None:
     sync: MemoryAccountSync = state.account_sync
     number = params["erpOrderNumber"]
-    sync.orders[number] = OrderErpStatus(
+    sync.orders[number] = OrderErpStatusRead(
         order_id="801000000000001AAA", erp_order_number=number, erp_status="Created", changed=False
     )
 

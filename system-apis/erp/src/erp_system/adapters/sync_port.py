@@ -8,7 +8,7 @@ from typing import Protocol
 from erp_system.domain.sync_models import (
     CatalogItem,
     CustomerChangePage,
-    CustomerProfile,
+    CustomerProfileRead,
     CustomerProfileUpdate,
     SalesOrderChangePage,
 )
@@ -19,11 +19,11 @@ class ErpSyncPort(Protocol):
 
     async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage: ...
 
-    async def get_profile(self, customer_id: str) -> CustomerProfile: ...
+    async def get_profile(self, customer_id: str) -> CustomerProfileRead: ...
 
     async def update_profile(
         self, customer_id: str, changes: CustomerProfileUpdate
-    ) -> CustomerProfile: ...
+    ) -> CustomerProfileRead: ...
 
     async def sales_order_changes(self, *, since: datetime, limit: int) -> SalesOrderChangePage: ...
 

@@ -11,7 +11,7 @@ from erp_system.domain.errors import CreditAccountNotFound
 from erp_system.domain.models import (
     CreditRead,
     SalesOrderSimulate,
-    SalesOrderSimulation,
+    SalesOrderSimulationRead,
     SimulationCredit,
     SimulationLineRead,
 )
@@ -22,7 +22,7 @@ CENT = Decimal("0.01")
 
 async def simulate_sales_order(
     erp: ErpPort, request: SalesOrderSimulate, *, default_currency: str
-) -> SalesOrderSimulation:
+) -> SalesOrderSimulationRead:
     """Price each line, check stock for the summed quantities and the credit for the total."""
     skus = list(dict.fromkeys(line.sku for line in request.lines))
     customer, prices, stock, credit = await asyncio.gather(
@@ -54,7 +54,7 @@ async def simulate_sales_order(
             )
         )
     credit_view = _credit_view(credit, total, currency)
-    return SalesOrderSimulation(
+    return SalesOrderSimulationRead(
         customer_id=customer.id,
         currency=currency,
         lines=lines,

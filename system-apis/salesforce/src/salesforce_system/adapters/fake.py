@@ -16,12 +16,12 @@ from salesforce_system.domain.errors import (
 )
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountSearch,
     AccountUpdate,
     Address,
-    ApiBudget,
+    ApiBudgetRead,
     ContactRead,
     OpportunityRead,
     OrderCreate,
@@ -30,7 +30,7 @@ from salesforce_system.domain.models import (
     OrderUpdate,
     ProductRead,
     ProductUpsert,
-    ProductUpsertReport,
+    ProductUpsertReportRead,
     ProductUpsertRow,
     QuoteRead,
     QuoteUpdate,
@@ -186,7 +186,7 @@ class FakeCrm:
 
     async def get_account_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int
-    ) -> AccountOverview:
+    ) -> AccountOverviewRead:
         account = self._account(account_id)
         contacts = sorted(
             self.contacts.get(account_id, []),
@@ -196,7 +196,7 @@ class FakeCrm:
             self.opportunities.get(account_id, []),
             key=lambda opportunity: (opportunity.close_date is None, opportunity.close_date),
         )
-        return AccountOverview(
+        return AccountOverviewRead(
             account=account,
             owner_username=self.usernames.get(account.owner_id or ""),
             contacts=contacts[:contact_limit],
@@ -286,7 +286,7 @@ class FakeCrm:
         ]
         return _page(found, limit, after)
 
-    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
+    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReportRead:
         for product in products:
             existing = next((p for p in self.products.values() if p.sku == product.sku), None)
             values = product.model_dump(exclude_unset=True, by_alias=False)
@@ -299,7 +299,7 @@ class FakeCrm:
                 self.products[created.id] = created
             else:
                 self.products[existing.id] = existing.model_copy(update=values)
-        return ProductUpsertReport(
+        return ProductUpsertReportRead(
             method="collections",
             total=len(products),
             succeeded=len(products),
@@ -313,9 +313,9 @@ class FakeCrm:
             raise CrmUnavailable("The CRM cannot be signed in to.", headers={"Retry-After": "30"})
         return SystemRead(system_id=self.system_id)
 
-    async def get_budget(self) -> ApiBudget:
+    async def get_budget(self) -> ApiBudgetRead:
         remaining = self.remaining_budget or 0
-        return ApiBudget(max=100_000, remaining=remaining, used=100_000 - remaining)
+        return ApiBudgetRead(max=100_000, remaining=remaining, used=100_000 - remaining)
 
     async def known_remaining_budget(self) -> int | None:
         return self.remaining_budget

@@ -7,11 +7,11 @@ from typing import Protocol
 
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountSearch,
     AccountUpdate,
-    ApiBudget,
+    ApiBudgetRead,
     ContactRead,
     OpportunityRead,
     OrderCreate,
@@ -19,7 +19,7 @@ from salesforce_system.domain.models import (
     OrderUpdate,
     ProductRead,
     ProductUpsert,
-    ProductUpsertReport,
+    ProductUpsertReportRead,
     QuoteRead,
     QuoteUpdate,
     SystemRead,
@@ -53,7 +53,7 @@ class CrmPort(Protocol):
 
     async def get_account_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int
-    ) -> AccountOverview:
+    ) -> AccountOverviewRead:
         """The account, its owner's username, key contacts and open opportunities (one call)."""
         ...
 
@@ -79,14 +79,16 @@ class CrmPort(Protocol):
         self, *, search: str | None, limit: int, after: str | None
     ) -> list[ProductRead]: ...
 
-    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport: ...
+    async def upsert_products(
+        self, products: Sequence[ProductUpsert]
+    ) -> ProductUpsertReportRead: ...
 
     async def get_system(self) -> SystemRead:
         """The CRM system (org) signed in to, confirmed with it; CrmUnavailable when it cannot
         be signed in to."""
         ...
 
-    async def get_budget(self) -> ApiBudget: ...
+    async def get_budget(self) -> ApiBudgetRead: ...
 
     async def known_remaining_budget(self) -> int | None:
         """The remaining API budget as last reported, without spending a call on it."""
