@@ -28,7 +28,7 @@ from trivium.redis_discovery import free_port
 from trivium.schemas import ApiModel, ApiRequest
 from trivium.service_auth import ServiceCaller, token_pair
 from trivium.settings import ServiceSettings
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 PROBLEM = "application/problem+json"
 

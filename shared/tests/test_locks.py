@@ -43,6 +43,10 @@ class TestLeaseLocks:
         digest = "559aead08264d5795d3909718cdd05abd49572e84fe55590eef31a88a08fdffd"
         assert lock.key("A") == f"{{t}}:lock:{digest}"
 
+    def test_a_namespace_follows_the_lock_part(self, redis_client: redis.asyncio.Redis) -> None:
+        lock = LeaseLocks(redis_client, lease_seconds=5, prefix="trivium", namespace="erp-system")
+        assert lock.key("A") == "trivium:lock:erp-system:A"
+
 
 class TestHold:
     @pytest.mark.asyncio

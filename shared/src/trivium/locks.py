@@ -111,10 +111,10 @@ class OwnedKeys:
 
 
 class LeaseLocks:
-    """Locks named `{prefix}:lock:{name}` with a lease of `lease_seconds`, renewed every third of
-    it while held; `hold` waits up to `wait_seconds` for a lock that is taken (not at all by
-    default). With `hashed`, names made of client data (any length, any character) enter the
-    key as their SHA-256."""
+    """Locks named `{prefix}:lock:{name}` (`{prefix}:lock:{namespace}:{name}` in a namespace) with
+    a lease of `lease_seconds`, renewed every third of it while held; `hold` waits up to
+    `wait_seconds` for a lock that is taken (not at all by default). With `hashed`, names made of
+    client data (any length, any character) enter the key as their SHA-256."""
 
     def __init__(
         self,
@@ -122,6 +122,7 @@ class LeaseLocks:
         *,
         lease_seconds: float,
         prefix: str,
+        namespace: str | None = None,
         wait_seconds: float = 0.0,
         hashed: bool = False,
     ) -> None:
@@ -130,6 +131,7 @@ class LeaseLocks:
         self.keys = OwnedKeys(client, lease_seconds=lease_seconds)
         self.lease_ms = self.keys.lease_ms
         self.prefix = prefix
+        self._key_prefix = f"{prefix}:lock" if namespace is None else f"{prefix}:lock:{namespace}"
         self.wait_seconds = wait_seconds
         self.hashed = hashed
 
@@ -137,7 +139,7 @@ class LeaseLocks:
         """The Redis key of the lock `name`."""
         if self.hashed:
             name = hashlib.sha256(name.encode()).hexdigest()
-        return f"{self.prefix}:lock:{name}"
+        return f"{self._key_prefix}:{name}"
 
     @contextlib.asynccontextmanager
     async def hold(self, name: str) -> AsyncIterator[bool]:

@@ -71,9 +71,13 @@ def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
         app.state.erp = S4HanaErp(odata, settings)
         app.state.erp_sync = build_sync(odata, settings)
         app.state.locks = LeaseLocks(
-            redis_client, prefix=f"trivium:{settings.service_name}", lease_seconds=60,
-            wait_seconds=10, hashed=True,
-        )  # fmt: skip
+            redis_client,
+            prefix="trivium",
+            namespace=settings.service_name,
+            lease_seconds=60,
+            wait_seconds=10,
+            hashed=True,
+        )
         app.state.idempotency = IdempotencyStore.from_settings(redis_client, settings)
         add_readiness_check(app, "redis", redis_check(redis_client))
         add_readiness_check(app, "s4hana", lambda: odata.ping(READINESS_SERVICE))

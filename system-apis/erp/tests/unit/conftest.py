@@ -40,9 +40,13 @@ async def client(
     app = create_app(settings)
     app.state.erp = erp
     app.state.locks = LeaseLocks(
-        redis_client, prefix="trivium:erp-system-unit", lease_seconds=60, wait_seconds=2,
+        redis_client,
+        prefix="trivium",
+        namespace="erp-system-unit",
+        lease_seconds=60,
+        wait_seconds=2,
         hashed=True,
-    )  # fmt: skip
+    )
     app.state.idempotency = IdempotencyStore(redis_client, service="erp-system")
     token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(
