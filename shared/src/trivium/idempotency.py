@@ -463,7 +463,8 @@ def idempotent_route(
     """A route class making a router's `methods` routes idempotent: `APIRouter(route_class=...)`.
 
     `scope(request)` names the caller (e.g. the verified partner id) so equal keys from two callers
-    never meet; it runs before the route's dependencies, so it must read the raw request.
+    never meet; it runs before the route's dependencies, so it must read the raw request
+    (`caller_scope` does, from the service token).
     """
     guarded = frozenset(method.upper() for method in methods)
 
