@@ -30,6 +30,18 @@ async def erp() -> FakeErp:
     return FakeErp()
 
 
+def unit_locks(client: redis.asyncio.Redis) -> LeaseLocks:
+    """The service's locks as its lifespan builds them, waiting two seconds for a taken one."""
+    return LeaseLocks(
+        client,
+        prefix="trivium",
+        namespace="erp-system-unit",
+        lease_seconds=60,
+        wait_seconds=2,
+        hashed=True,
+    )
+
+
 @pytest_asyncio.fixture
 async def client(
     erp: FakeErp, redis_client: redis.asyncio.Redis, redis_url: str
@@ -39,14 +51,7 @@ async def client(
     )
     app = create_app(settings)
     app.state.erp = erp
-    app.state.locks = LeaseLocks(
-        redis_client,
-        prefix="trivium",
-        namespace="erp-system-unit",
-        lease_seconds=60,
-        wait_seconds=2,
-        hashed=True,
-    )
+    app.state.locks = unit_locks(redis_client)
     app.state.idempotency = IdempotencyStore(redis_client, service="erp-system")
     token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(
