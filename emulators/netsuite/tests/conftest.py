@@ -34,9 +34,10 @@ async def netsuite(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A TBA-signed client of the in-process emulator."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
-        transport=transport, base_url="https://1234567-sb1.suitetalk.api.netsuite.com",
+        transport=transport,
+        base_url="https://1234567-sb1.suitetalk.api.netsuite.com",
         auth=TokenBasedAuth(),
-    ) as client:  # fmt: skip
+    ) as client:
         yield client
 
 

@@ -51,10 +51,13 @@ class TokenBasedAuth(httpx.Auth):
 
     def __init__(self, *, consumer_secret: str = CONSUMER_SECRET, realm: str = ACCOUNT) -> None:
         self.client = Client(
-            CONSUMER_KEY, client_secret=consumer_secret, resource_owner_key=TOKEN_ID,
-            resource_owner_secret=TOKEN_SECRET, signature_method=SIGNATURE_HMAC_SHA256,
+            CONSUMER_KEY,
+            client_secret=consumer_secret,
+            resource_owner_key=TOKEN_ID,
+            resource_owner_secret=TOKEN_SECRET,
+            signature_method=SIGNATURE_HMAC_SHA256,
             realm=realm,
-        )  # fmt: skip
+        )
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         _, headers, _ = self.client.sign(str(request.url), http_method=request.method)
@@ -86,6 +89,8 @@ def order_body(customer: str = "1", *lines: tuple[str, float], **extra: Any) -> 
     return {
         "entity": {"id": customer},
         "otherRefNum": "TEST-PO-1",
-        "item": {"items": [{"item": {"id": item}, "quantity": quantity} for item, quantity in items]},
+        "item": {
+            "items": [{"item": {"id": item}, "quantity": quantity} for item, quantity in items]
+        },
         **extra,
     }

@@ -40,9 +40,12 @@ def create_app(
             account.close()
 
     app = create_service_app(
-        settings, title="NetSuite emulator", description=DESCRIPTION, lifespan=lifespan,
+        settings,
+        title="NetSuite emulator",
+        description=DESCRIPTION,
+        lifespan=lifespan,
         guard_requests=False,
-    )  # fmt: skip
+    )
     app.state.emulator = account
 
     async def database_answers() -> None:

@@ -35,7 +35,7 @@ class NetSuiteEmulatorSettings(ServiceSettings):
     account_id: str = Field(
         default="1234567_SB1",
         pattern=r"^[A-Za-z0-9_]+$",
-        description="The account id: the OAuth `realm` (upper case) and the host name's first label.",
+        description="The account id: the OAuth `realm` (upper case), the host's first label.",
     )
     # No credential has a default: unset, each is random (`make run` generates and shares them).
     consumer_key: str = Field(default_factory=_generated_key, min_length=16)

@@ -31,13 +31,9 @@ class TestGetRecord:
         assert response.json()["basePrice"] == 82.5
 
     async def test_expand_sub_resources(self, netsuite: httpx.AsyncClient) -> None:
-        response = await netsuite.get(
-            f"{RECORD}/customer/1", params={"expandSubResources": "true"}
-        )
+        response = await netsuite.get(f"{RECORD}/customer/1", params={"expandSubResources": "true"})
         pricing = response.json()["itemPricing"]
-        assert pricing["items"] == [
-            {"item": pricing["items"][0]["item"], "price": 40.5}
-        ]
+        assert pricing["items"] == [{"item": pricing["items"][0]["item"], "price": 40.5}]
         assert pricing["items"][0]["item"]["refName"] == "MAT-0001"
 
     async def test_item_locations(self, netsuite: httpx.AsyncClient) -> None:

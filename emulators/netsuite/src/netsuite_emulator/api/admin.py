@@ -112,8 +112,9 @@ async def reset_chaos(request: Request) -> Response:
 
 def _concurrency(request: Request) -> ConcurrencyState:
     governor = emulator_of(request).governor
-    return ConcurrencyState(limit=governor.limit, in_flight=governor.in_flight,
-                            refused=governor.refused)  # fmt: skip
+    return ConcurrencyState(
+        limit=governor.limit, in_flight=governor.in_flight, refused=governor.refused
+    )
 
 
 @router.get("/concurrency")
@@ -148,8 +149,12 @@ async def seed(request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/stock/{item_id}/{location_id}", status_code=204, responses=problem_responses(NotFound))
-async def change_stock(request: Request, item_id: int, location_id: int, change: StockChange) -> Response:
+@router.put(
+    "/stock/{item_id}/{location_id}", status_code=204, responses=problem_responses(NotFound)
+)
+async def change_stock(
+    request: Request, item_id: int, location_id: int, change: StockChange
+) -> Response:
     """Set what is on hand of an item at a location (as an inventory adjustment would)."""
     ctx = record_context(request)
     store = ctx.store
@@ -160,8 +165,9 @@ async def change_stock(request: Request, item_id: int, location_id: int, change:
 
     def apply() -> None:
         with store.transaction():
-            inventory_item.set_on_hand(ctx, item_id=item_id, location_id=location_id,
-                                       on_hand=change.quantity_on_hand)  # fmt: skip
+            inventory_item.set_on_hand(
+                ctx, item_id=item_id, location_id=location_id, on_hand=change.quantity_on_hand
+            )
 
     await run_in_threadpool(apply)
     return Response(status_code=204)
@@ -175,6 +181,9 @@ async def record_payment(request: Request, invoice_id: int, payment: Payment) ->
         row = await run_in_threadpool(pay_invoice, ctx, invoice_id, payment.amount)
     except NetSuiteError as error:
         raise (NotFound if error.status == 404 else Conflict)(error.detail) from None
-    return InvoiceState(id=str(row["id"]), amount_remaining=row["foreignamountremaining"],
-                        status=row["status"], last_modified_date=row["lastmodifieddate"])  # fmt: skip
-
+    return InvoiceState(
+        id=str(row["id"]),
+        amount_remaining=row["foreignamountremaining"],
+        status=row["status"],
+        last_modified_date=row["lastmodifieddate"],
+    )

@@ -43,14 +43,21 @@ def request_url(scope: Scope) -> str:
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
 
 
-async def send_error(send: Send, error: NetSuiteError, extra: list[tuple[bytes, bytes]] = []) -> None:  # noqa: B006
+async def send_error(
+    send: Send, error: NetSuiteError, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    if extra is None:
+        extra = []
     payload = json.dumps(error.body()).encode()
     await send(
         {
             "type": "http.response.start",
             "status": error.status,
             "headers": [
-                (b"content-type", b"application/vnd.oracle.resource+json; type=error; charset=UTF-8"),
+                (
+                    b"content-type",
+                    b"application/vnd.oracle.resource+json; type=error; charset=UTF-8",
+                ),
                 (b"content-length", str(len(payload)).encode()),
                 *extra,
             ],
@@ -92,8 +99,11 @@ class NetSuiteGate:
             return
         emulator: Emulator = scope["app"].state.emulator
         if emulator.chaos.settings.outage:
-            await send_error(send, _unavailable("The account is down (emulator outage)."),
-                             [(b"retry-after", b"30")])  # fmt: skip
+            await send_error(
+                send,
+                _unavailable("The account is down (emulator outage)."),
+                [(b"retry-after", b"30")],
+            )
             return
         if scope["path"] == TOKEN_PATH:
             await self._call(scope, receive, send)

@@ -27,7 +27,9 @@ async def token(
         if grant_type != "client_credentials":
             raise OAuth2Refused("unsupported_grant_type", "grant_type must be client_credentials.")
         if client_assertion_type != ASSERTION_TYPE or not client_assertion:
-            raise OAuth2Refused("invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}.")
+            raise OAuth2Refused(
+                "invalid_request", f"client_assertion_type must be {ASSERTION_TYPE}."
+            )
         verify_assertion(
             client_assertion,
             mapping=emulator.oauth2,
@@ -41,8 +43,10 @@ async def token(
         )
     issued = emulator.bearer_tokens.issue()
     return JSONResponse(
-        {"access_token": issued.access_token, "expires_in": str(issued.expires_in),
-         "token_type": "Bearer"},
+        {
+            "access_token": issued.access_token,
+            "expires_in": str(issued.expires_in),
+            "token_type": "Bearer",
+        },
         headers={"Cache-Control": "no-store"},
-    )  # fmt: skip
-
+    )

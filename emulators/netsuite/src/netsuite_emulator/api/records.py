@@ -30,9 +30,7 @@ async def metadata_catalog(request: Request) -> dict[str, Any]:
 async def record_metadata(request: Request, record_type: str) -> Response:
     """A record type's JSON Schema (`Accept: application/schema+json`)."""
     schema = metadata.record_schema(record_type, record_context(request).base_url)
-    return Response(
-        content=metadata.dumps(schema), media_type="application/schema+json"
-    )
+    return Response(content=metadata.dumps(schema), media_type="application/schema+json")
 
 
 @router.get("/{record_type}")
@@ -72,7 +70,9 @@ async def get_record(
 ) -> dict[str, Any]:
     """A record by internal id or `eid:{externalId}`; sublists inline with
     `expandSubResources=true`, only some fields with `fields=a,b`."""
-    wanted = frozenset(name.strip() for name in fields.split(",") if name.strip()) if fields else None
+    wanted = (
+        frozenset(name.strip() for name in fields.split(",") if name.strip()) if fields else None
+    )
     ctx = record_context(request)
     return await run_in_threadpool(
         record_service.get_record, ctx, record_type, key, expand=expand_sub_resources, fields=wanted
@@ -113,13 +113,21 @@ async def get_sublist(request: Request, record_type: str, key: str, sublist: str
 
 @router.post("/{record_type}/{key}/!transform/{target}", status_code=204)
 async def transform_record(
-    request: Request, record_type: str, key: str, target: str,
+    request: Request,
+    record_type: str,
+    key: str,
+    target: str,
     idempotency_key: IdempotencyKey = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """Turn a sales order into an item fulfillment or an invoice; 204 with its `Location`."""
     body, ctx = await json_body(request), record_context(request)
     location = await run_in_threadpool(
-        record_service.transform_record, ctx, record_type, key, target, body,
+        record_service.transform_record,
+        ctx,
+        record_type,
+        key,
+        target,
+        body,
         idempotency_key=idempotency_key,
-    )  # fmt: skip
+    )
     return _created(location)

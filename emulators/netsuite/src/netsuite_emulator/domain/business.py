@@ -21,9 +21,17 @@ PENDING_BILLING = ("F", "Pending Billing")
 BILLED = ("G", "Billed")
 CLOSED = ("H", "Closed")
 SALES_ORDER_STATUSES = dict(
-    (PENDING_APPROVAL, PENDING_FULFILLMENT, CANCELLED, PARTIALLY_FULFILLED,
-     PENDING_BILLING_PARTIALLY_FULFILLED, PENDING_BILLING, BILLED, CLOSED)
-)  # fmt: skip
+    (
+        PENDING_APPROVAL,
+        PENDING_FULFILLMENT,
+        CANCELLED,
+        PARTIALLY_FULFILLED,
+        PENDING_BILLING_PARTIALLY_FULFILLED,
+        PENDING_BILLING,
+        BILLED,
+        CLOSED,
+    )
+)
 INVOICE_STATUSES = {"A": "Open", "B": "Paid In Full"}
 FULFILLMENT_STATUSES = {"A": "Picked", "B": "Packed", "C": "Shipped"}
 # Orders that no longer count towards the customer's unbilled orders.
@@ -81,7 +89,7 @@ def sales_order_status(lines: Iterable[LineProgress], *, current: str) -> str:
 
 
 def unbilled_amount(lines: Iterable[tuple[Decimal, Decimal, Decimal]]) -> Decimal:
-    """Σ (quantity − billed) × rate over an order's (quantity, billed, rate) lines."""
+    """The sum of (quantity - billed) * rate over an order's (quantity, billed, rate) lines."""
     return round_money(sum(((q - b) * r for q, b, r in lines), Decimal(0)))
 
 

@@ -20,8 +20,14 @@ from urllib.parse import quote, unquote, urlsplit
 
 SIGNATURE_METHOD = "HMAC-SHA256"
 _PARAMETER = re.compile(r'\s*([A-Za-z0-9_\-.~%]+)\s*=\s*"([^"]*)"\s*')
-REQUIRED = ("oauth_consumer_key", "oauth_token", "oauth_signature_method", "oauth_timestamp",
-            "oauth_nonce", "oauth_signature")  # fmt: skip
+REQUIRED = (
+    "oauth_consumer_key",
+    "oauth_token",
+    "oauth_signature_method",
+    "oauth_timestamp",
+    "oauth_nonce",
+    "oauth_signature",
+)
 
 
 class OAuthRefused(Exception):
@@ -66,9 +72,7 @@ def normalized_parameters(parameters: Iterable[tuple[str, str]]) -> str:
     return "&".join(f"{name}={value}" for name, value in pairs)
 
 
-def signature_base_string(
-    method: str, url: str, parameters: Iterable[tuple[str, str]]
-) -> str:
+def signature_base_string(method: str, url: str, parameters: Iterable[tuple[str, str]]) -> str:
     signed = [(n, v) for n, v in parameters if n not in ("oauth_signature", "realm")]
     return "&".join(
         (method.upper(), encode(base_string_uri(url)), encode(normalized_parameters(signed)))
@@ -124,9 +128,14 @@ class OAuth1Verifier:
     clock: Callable[[], float] = time.time
 
     def verify(
-        self, *, method: str, url: str, authorization: str,
-        query: Iterable[tuple[str, str]], form: Iterable[tuple[str, str]] = (),
-    ) -> str:  # fmt: skip
+        self,
+        *,
+        method: str,
+        url: str,
+        authorization: str,
+        query: Iterable[tuple[str, str]],
+        form: Iterable[tuple[str, str]] = (),
+    ) -> str:
         """Check a signed request; returns the token id it was made with."""
         oauth = parse_authorization(authorization)
         missing = [name for name in REQUIRED if not oauth.get(name)]

@@ -68,7 +68,9 @@ def verify_assertion(
 ) -> dict[str, Any]:
     """The claims of a valid client assertion; OAuth2Refused otherwise."""
     if mapping.public_key is None:
-        raise OAuth2Refused("invalid_client", "No certificate is mapped to this integration.", status=401)
+        raise OAuth2Refused(
+            "invalid_client", "No certificate is mapped to this integration.", status=401
+        )
     try:
         header = jwt.get_unverified_header(assertion)
     except jwt.PyJWTError:
@@ -83,18 +85,25 @@ def verify_assertion(
             mapping.public_key,  # type: ignore[arg-type]
             algorithms=[header["alg"]],
             audience=audience,
-            options={"require": ["iss", "aud", "iat", "exp", "scope"], "verify_exp": False,
-                     "verify_iat": False},
-        )  # fmt: skip
+            options={
+                "require": ["iss", "aud", "iat", "exp", "scope"],
+                "verify_exp": False,
+                "verify_iat": False,
+            },
+        )
     except jwt.PyJWTError as error:
-        raise OAuth2Refused("invalid_grant", f"The client assertion is not valid: {error}.") from None
+        raise OAuth2Refused(
+            "invalid_grant", f"The client assertion is not valid: {error}."
+        ) from None
     if claims["iss"] != mapping.client_id:
         raise OAuth2Refused("invalid_client", "Unknown client id (iss).", status=401)
     issued, expires = claims["iat"], claims["exp"]
     if not isinstance(issued, int | float) or not isinstance(expires, int | float):
         raise OAuth2Refused("invalid_grant", "iat and exp must be numbers.")
     if expires <= now or issued > now + LEEWAY_SECONDS:
-        raise OAuth2Refused("invalid_grant", "The client assertion has expired or is not yet valid.")
+        raise OAuth2Refused(
+            "invalid_grant", "The client assertion has expired or is not yet valid."
+        )
     if expires - issued > MAX_ASSERTION_LIFETIME:
         raise OAuth2Refused("invalid_grant", "The client assertion may live one hour at most.")
     if SCOPE not in _scopes(claims["scope"]):

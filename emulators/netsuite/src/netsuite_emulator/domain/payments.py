@@ -21,7 +21,11 @@ def pay_invoice(ctx: RecordContext, invoice_id: int, amount: Decimal | None) -> 
         if remaining <= 0 or paid > remaining:
             raise user_error(f"The invoice has {decimal_text(remaining)} left to pay.")
         left = remaining - paid
-        touch(ctx, invoice["id"], foreignamountremaining=decimal_text(left),
-              status="B" if left == 0 else "A")  # fmt: skip
+        touch(
+            ctx,
+            invoice["id"],
+            foreignamountremaining=decimal_text(left),
+            status="B" if left == 0 else "A",
+        )
         customer.refresh_totals(ctx, invoice["entity"])
         return get_row(ctx.store, INVOICE, str(invoice_id))

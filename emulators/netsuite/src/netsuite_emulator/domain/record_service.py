@@ -55,8 +55,11 @@ def list_records(ctx: RecordContext, type_name: str, *, limit: int, offset: int)
     base = f"{ctx.base_url}/{kind.name}"
     return page(
         [{"links": ctx.self_link(kind.name, record_id), "id": str(record_id)} for record_id in ids],
-        total=total, limit=limit, offset=offset, base=base,
-    )  # fmt: skip
+        total=total,
+        limit=limit,
+        offset=offset,
+        base=base,
+    )
 
 
 def check_paging(limit: int, offset: int) -> None:
@@ -104,9 +107,14 @@ def create_record(
 
 
 def transform_record(
-    ctx: RecordContext, type_name: str, key: str, target: str, raw: object, *,
+    ctx: RecordContext,
+    type_name: str,
+    key: str,
+    target: str,
+    raw: object,
+    *,
     idempotency_key: str | None,
-) -> str:  # fmt: skip
+) -> str:
     """`salesOrder/{id}/!transform/{itemFulfillment|invoice}`: a record made from an order."""
     source = record_type_or_error(type_name)
     if source.name != "salesOrder" or target not in TRANSFORMS:
@@ -118,14 +126,25 @@ def transform_record(
     order_id = int(record_id)
     body = dict(read_body(raw))
     create = TRANSFORMS[target]
-    return _idempotent(ctx, f"{target}<-{order_id}", body, idempotency_key,
-                       lambda: create(ctx, body, order_id=order_id), target=target)  # fmt: skip
+    return _idempotent(
+        ctx,
+        f"{target}<-{order_id}",
+        body,
+        idempotency_key,
+        lambda: create(ctx, body, order_id=order_id),
+        target=target,
+    )
 
 
 def _idempotent(
-    ctx: RecordContext, scope: str, body: Json, key: str | None, create: Any, *,
+    ctx: RecordContext,
+    scope: str,
+    body: Json,
+    key: str | None,
+    create: Any,
+    *,
     target: str | None = None,
-) -> str:  # fmt: skip
+) -> str:
     if key is None:
         return ctx.href(target or scope, create())
     fingerprint = _fingerprint(scope, body)

@@ -4,15 +4,15 @@ Loaded into an empty database it always holds the same records (internal ids cou
 dates are relative to the day of loading). It describes the same company as the Salesforce
 emulator's demo org and the S/4HANA emulator's demo system:
 
-| NetSuite                                          | Salesforce / S/4HANA                          |
-|---------------------------------------------------|-----------------------------------------------|
-| customer externalId = entityId 1000001..1000003   | Account.ERP_Customer_Number__c 1000001..03    |
-|   (internal ids 1..3)                             |   (AccountNumber P-1001..P-1003); SAP partner |
-| customer 1000004..1000050                         | ERP-only customers, as in S/4HANA             |
-| inventoryItem itemId = externalId MAT-0001..0040  | Product2.ERP_Material__c; SAP material        |
-| inventoryItem basePrice                           | PricebookEntry.UnitPrice; SAP PPR0 list price |
-| quantityAvailable, all locations together         | Product2.Available_Quantity__c; plant 1010    |
-| customer 1000001's itemPricing for MAT-0001 40.50 | the customer price of P-1001 (both systems)   |
+| NetSuite                                         | Salesforce / S/4HANA                         |
+|--------------------------------------------------|----------------------------------------------|
+| customer externalId = entityId 1000001..1000003  | Account.ERP_Customer_Number__c 1000001..03   |
+| (internal ids 1..3)                              | (AccountNumber P-1001..P-1003); SAP partner  |
+| customer 1000004..1000050                        | ERP-only customers, as in S/4HANA            |
+| inventoryItem itemId = externalId MAT-0001..0040 | Product2.ERP_Material__c; SAP material       |
+| inventoryItem basePrice                          | PricebookEntry.UnitPrice; SAP PPR0 price     |
+| quantityAvailable, all locations together        | Product2.Available_Quantity__c; plant 1010   |
+| itemPricing of 1000001: MAT-0001 at 40.50        | P-1001's own price (both systems)            |
 
 Everything is in EUR, subsidiary 1. Two locations stand for plant 1010 and its second storage
 location. Every tenth item is out of stock, every tenth from the fifth is low. Credit limits as in
@@ -37,19 +37,50 @@ PARTNERS = (
     ("Rhein Fluid Systems GmbH", "Köln", "50667", "Industriestraße 3"),
 )
 _OWNERS = (
-    "Ammersee", "Bodensee", "Chiemsee", "Donau", "Eifel", "Fichtel", "Harz", "Inn", "Kaiserstuhl",
-    "Lahn", "Mosel", "Neckar", "Odenwald", "Pfalz", "Rhön", "Spessart", "Taunus", "Unstrut",
-)  # fmt: skip
+    "Ammersee",
+    "Bodensee",
+    "Chiemsee",
+    "Donau",
+    "Eifel",
+    "Fichtel",
+    "Harz",
+    "Inn",
+    "Kaiserstuhl",
+    "Lahn",
+    "Mosel",
+    "Neckar",
+    "Odenwald",
+    "Pfalz",
+    "Rhön",
+    "Spessart",
+    "Taunus",
+    "Unstrut",
+)
 _TRADES = ("Armaturen GmbH", "Pumpentechnik AG", "Anlagenservice GmbH", "Industriebedarf KG")
 _CITIES = (
-    ("Berlin", "10115"), ("Frankfurt am Main", "60311"), ("Stuttgart", "70173"),
-    ("Düsseldorf", "40213"), ("Leipzig", "04109"), ("Dresden", "01067"), ("Hannover", "30159"),
-    ("Nürnberg", "90402"), ("Bremen", "28195"), ("Essen", "45127"),
-)  # fmt: skip
+    ("Berlin", "10115"),
+    ("Frankfurt am Main", "60311"),
+    ("Stuttgart", "70173"),
+    ("Düsseldorf", "40213"),
+    ("Leipzig", "04109"),
+    ("Dresden", "01067"),
+    ("Hannover", "30159"),
+    ("Nürnberg", "90402"),
+    ("Bremen", "28195"),
+    ("Essen", "45127"),
+)
 PRODUCTS = (
-    "Centrifugal Pump", "Gate Valve", "Ball Valve", "Pressure Sensor", "Flow Meter",
-    "Control Unit", "Gear Motor", "Shaft Seal", "Filter Cartridge", "Service Kit",
-)  # fmt: skip
+    "Centrifugal Pump",
+    "Gate Valve",
+    "Ball Valve",
+    "Pressure Sensor",
+    "Flow Meter",
+    "Control Unit",
+    "Gear Motor",
+    "Shaft Seal",
+    "Filter Cartridge",
+    "Service Kit",
+)
 MATERIALS = tuple(f"MAT-{number:04d}" for number in range(1, 41))
 CUSTOMER_COUNT = 50
 PARTNER_LIMITS = (Decimal(250_000), Decimal(150_000), Decimal(20_000))
@@ -120,17 +151,28 @@ def _seed_reference_data(ctx: RecordContext) -> None:
 
 
 def _delivered_in_history(index: int) -> Decimal:
-    return Decimal(sum(quantity for _, _, lines, _, state in HISTORY if state != "open"
-                       for material, quantity in lines if material == index))  # fmt: skip
+    return Decimal(
+        sum(
+            quantity
+            for _, _, lines, _, state in HISTORY
+            if state != "open"
+            for material, quantity in lines
+            if material == index
+        )
+    )
 
 
 def _seed_items(ctx: RecordContext) -> None:
     for index, material in enumerate(MATERIALS):
-        item_id = inventory_item.create(ctx, {
-            "itemId": material, "externalId": material,
-            "displayName": f"{PRODUCTS[index % len(PRODUCTS)]} {100 + index * 10}",
-            "basePrice": str(list_price(index)),
-        })  # fmt: skip
+        item_id = inventory_item.create(
+            ctx,
+            {
+                "itemId": material,
+                "externalId": material,
+                "displayName": f"{PRODUCTS[index % len(PRODUCTS)]} {100 + index * 10}",
+                "basePrice": str(list_price(index)),
+            },
+        )
         stock = stock_of(index) + _delivered_in_history(index)
         # Larger stocks are split over two locations, as the S/4HANA plant keeps them.
         second = (stock // 3).quantize(Decimal(1)) if stock > 100 else Decimal(0)
@@ -143,27 +185,50 @@ def _seed_customers(ctx: RecordContext) -> None:
     for index in range(1, CUSTOMER_COUNT + 1):
         name, city, postal, street = _profile(index)
         number = customer_number(index)
-        customer.create(ctx, {
-            "externalId": number, "entityId": number, "companyName": name,
-            "creditLimit": str(_credit_limit(index)),
-            "terms": {"id": "1" if index <= len(PARTNERS) else "2"},
-            "addressBook": {"items": [{"addressBookAddress": {
-                "addr1": street, "city": city, "zip": postal, "country": "DE"}}]},
-            "itemPricing": {"items": [
-                {"item": {"id": str(item + 1)}, "price": str(price)}
-                for (owner, item), price in CUSTOMER_PRICES.items() if owner == index]},
-        })  # fmt: skip
+        customer.create(
+            ctx,
+            {
+                "externalId": number,
+                "entityId": number,
+                "companyName": name,
+                "creditLimit": str(_credit_limit(index)),
+                "terms": {"id": "1" if index <= len(PARTNERS) else "2"},
+                "addressBook": {
+                    "items": [
+                        {
+                            "addressBookAddress": {
+                                "addr1": street,
+                                "city": city,
+                                "zip": postal,
+                                "country": "DE",
+                            }
+                        }
+                    ]
+                },
+                "itemPricing": {
+                    "items": [
+                        {"item": {"id": str(item + 1)}, "price": str(price)}
+                        for (owner, item), price in CUSTOMER_PRICES.items()
+                        if owner == index
+                    ]
+                },
+            },
+        )
 
 
 def _seed_history(ctx: RecordContext, today: date) -> None:
     for owner, days_ago, lines, purchase_order, state in HISTORY:
         ordered = (today - timedelta(days=days_ago)).isoformat()
         done = (today - timedelta(days=max(days_ago - 3, 0))).isoformat()
-        order_id = sales_order.create(ctx, {
-            "entity": {"id": str(owner)}, "tranDate": ordered,
-            "otherRefNum": purchase_order or None,
-            "item": {"items": [{"item": {"id": str(m + 1)}, "quantity": q} for m, q in lines]},
-        })  # fmt: skip
+        order_id = sales_order.create(
+            ctx,
+            {
+                "entity": {"id": str(owner)},
+                "tranDate": ordered,
+                "otherRefNum": purchase_order or None,
+                "item": {"items": [{"item": {"id": str(m + 1)}, "quantity": q} for m, q in lines]},
+            },
+        )
         if state == "open":
             continue
         fulfillment.create_fulfillment(ctx, {"tranDate": done}, order_id=order_id)

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS "transaction" (
     id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, tranid TEXT NOT NULL,
     externalid TEXT, entity INTEGER REFERENCES customer(id), trandate TEXT NOT NULL,
     shipdate TEXT, duedate TEXT, status TEXT NOT NULL, otherrefnum TEXT, memo TEXT,
-    createdfrom INTEGER, currency INTEGER NOT NULL DEFAULT 1, foreigntotal TEXT NOT NULL DEFAULT '0',
+    createdfrom INTEGER, currency INTEGER NOT NULL DEFAULT 1,
+    foreigntotal TEXT NOT NULL DEFAULT '0',
     foreignamountremaining TEXT, createddate TEXT NOT NULL, lastmodifieddate TEXT NOT NULL,
     UNIQUE (type, externalid)
 );
@@ -64,9 +65,18 @@ CREATE TABLE IF NOT EXISTS idempotency (
 );
 """
 DATA_TABLES = (
-    "idempotency", "transactionline", '"transaction"', "customeritempricing",
-    "inventoryitemlocations", "item", "customer", "location", "term", "currency", "subsidiary",
-)  # fmt: skip
+    "idempotency",
+    "transactionline",
+    '"transaction"',
+    "customeritempricing",
+    "inventoryitemlocations",
+    "item",
+    "customer",
+    "location",
+    "term",
+    "currency",
+    "subsidiary",
+)
 Row = dict[str, Any]
 
 

@@ -18,14 +18,21 @@ from netsuite_emulator.suiteql.catalog import STATUS_NAMES, TABLES, Column, Tabl
 from netsuite_emulator.suiteql.parser import parse
 
 SQL_OPERATORS = {"=": "=", "<>": "<>", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
-PASS_THROUGH = {"UPPER": "UPPER", "LOWER": "LOWER", "NVL": "COALESCE", "COALESCE": "COALESCE",
-                "LENGTH": "LENGTH", "ABS": "ABS", "ROUND": "ROUND"}  # fmt: skip
+PASS_THROUGH = {
+    "UPPER": "UPPER",
+    "LOWER": "LOWER",
+    "NVL": "COALESCE",
+    "COALESCE": "COALESCE",
+    "LENGTH": "LENGTH",
+    "ABS": "ABS",
+    "ROUND": "ROUND",
+}
 AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG"})
 # Oracle date formats → strptime, and whether the result keeps a time.
 DATE_FORMATS = {
     "YYYY-MM-DD": ("%Y-%m-%d", False),
     "YYYY-MM-DD HH24:MI:SS": ("%Y-%m-%d %H:%M:%S", True),
-    "YYYY-MM-DD\"T\"HH24:MI:SS": ("%Y-%m-%dT%H:%M:%S", True),
+    'YYYY-MM-DD"T"HH24:MI:SS': ("%Y-%m-%dT%H:%M:%S", True),
     "MM/DD/YYYY": ("%m/%d/%Y", False),
     "DD.MM.YYYY": ("%d.%m.%Y", False),
     "MM/DD/YYYY HH24:MI:SS": ("%m/%d/%Y %H:%M:%S", True),
@@ -89,6 +96,11 @@ def _names(tree: Tree[Any]) -> list[str]:
     return [str(child.children[0]) for child in tree.children if isinstance(child, Tree)]
 
 
+def _table_and_alias(table_ref: Tree[Any]) -> tuple[str, str | None]:
+    names = _names(table_ref)
+    return names[0], names[1] if len(names) > 1 else None
+
+
 def _column_sql(source: _Source, name: str, column: Column, *, as_value: bool) -> str:
     if column.constant is not None:
         return f"'{column.constant}'"
@@ -109,10 +121,14 @@ def _to_date(scope: _Scope, arguments: list[Any]) -> str:
         raise invalid_query(f"Search error occurred: Unsupported date format '{pattern}'.")
     python_format, with_time = DATE_FORMATS[pattern]
     try:
-        moment = datetime.strptime(text, python_format)  # noqa: DTZ007
+        moment = datetime.strptime(text, python_format)
     except ValueError:
-        raise invalid_query(f"Search error occurred: '{text}' does not match '{pattern}'.") from None
-    return scope.param(moment.strftime("%Y-%m-%dT%H:%M:%SZ") if with_time else moment.date().isoformat())
+        raise invalid_query(
+            f"Search error occurred: '{text}' does not match '{pattern}'."
+        ) from None
+    return scope.param(
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ") if with_time else moment.date().isoformat()
+    )
 
 
 def _display(scope: _Scope, arguments: list[Any]) -> str:
@@ -122,14 +138,24 @@ def _display(scope: _Scope, arguments: list[Any]) -> str:
     own = _column_sql(source, name, column, as_value=False)
     if source.table.name == "transaction" and name in ("status", "type"):
         if name == "type":
-            pairs = {(code, ""): label for code, label in
-                     (("SalesOrd", "Sales Order"), ("CustInvc", "Invoice"), ("ItemShip", "Item Fulfillment"))}  # fmt: skip
-            cases = " ".join(f"WHEN {scope.param(code)} THEN {scope.param(label)}"
-                             for (code, _), label in pairs.items())  # fmt: skip
+            pairs = {
+                (code, ""): label
+                for code, label in (
+                    ("SalesOrd", "Sales Order"),
+                    ("CustInvc", "Invoice"),
+                    ("ItemShip", "Item Fulfillment"),
+                )
+            }
+            cases = " ".join(
+                f"WHEN {scope.param(code)} THEN {scope.param(label)}"
+                for (code, _), label in pairs.items()
+            )
             return f"(CASE {own} {cases} ELSE {own} END)"
         key = f'"{source.alias}"."type" || \':\' || {own}'
-        cases = " ".join(f"WHEN {scope.param(f'{t}:{c}')} THEN {scope.param(label)}"
-                         for (t, c), label in STATUS_NAMES.items())  # fmt: skip
+        cases = " ".join(
+            f"WHEN {scope.param(f'{t}:{c}')} THEN {scope.param(label)}"
+            for (t, c), label in STATUS_NAMES.items()
+        )
         return f"(CASE {key} {cases} ELSE {own} END)"
     if column.display is None:
         return own
@@ -192,7 +218,8 @@ def _condition(scope: _Scope, tree: Tree[Any]) -> str:
         left, *values = (_expr(scope, child) for child in children)
         return f"({left} {'NOT ' if kind == 'not_in' else ''}IN ({', '.join(values)}))"
     if kind in ("is_null", "is_not_null"):
-        return f"({_expr(scope, children[0], as_value=False)} IS {'NOT ' if kind == 'is_not_null' else ''}NULL)"
+        negation = "NOT " if kind == "is_not_null" else ""
+        return f"({_expr(scope, children[0], as_value=False)} IS {negation}NULL)"
     if kind == "between":
         value, low, high = (_expr(scope, child) for child in children)
         return f"({value} BETWEEN {low} AND {high})"
@@ -212,18 +239,21 @@ def compile_query(query: str) -> CompiledQuery:
     select = parse(query).children[0]
     distinct, columns, table_ref, *rest = select.children
     scope = _Scope()
-    scope.add(*(_names(table_ref) + [None])[:2])
+    scope.add(*_table_and_alias(table_ref))
     joins = [child for child in rest if isinstance(child, Tree) and child.data.endswith("_join")]
     join_sql = []
     for join in joins:
         ref, on = join.children
-        source = scope.add(*(_names(ref) + [None])[:2])
+        source = scope.add(*_table_and_alias(ref))
         kind = "LEFT JOIN" if join.data == "left_join" else "JOIN"
         join_sql.append((kind, source, on))
     # Columns are compiled in the order their SQL is written, so parameters line up.
     names, select_sql = _select_list(scope, columns)
     base = scope.sources[next(iter(scope.sources))]
-    sql = f'SELECT {"DISTINCT " if distinct else ""}{", ".join(select_sql)} FROM "{base.table.name}" "{base.alias}"'
+    sql = (
+        f"SELECT {'DISTINCT ' if distinct else ''}{', '.join(select_sql)} "
+        f'FROM "{base.table.name}" "{base.alias}"'
+    )
     for kind, source, on in join_sql:
         sql += f' {kind} "{source.table.name}" "{source.alias}" ON {_condition(scope, on)}'
     where = next((c for c in rest if isinstance(c, Tree) and c.data == "where"), None)
@@ -244,8 +274,8 @@ def _select_list(scope: _Scope, columns: Tree[Any]) -> tuple[list[str], list[str
                 sql.append(_column_sql(source, name, column, as_value=False))
         return names, sql
     names, sql = [], []
-    for position, column in enumerate(columns.children, start=1):
-        expression, alias = column.children
+    for position, entry in enumerate(columns.children, start=1):
+        expression, alias = entry.children
         names.append(_output_name(expression, alias, position))
         sql.append(_expr(scope, expression, as_value=False))
     return names, sql

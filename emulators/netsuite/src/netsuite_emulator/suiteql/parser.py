@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedInput
@@ -19,7 +20,7 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", maybe_placeholders=True)
 
 
-def parse(query: str) -> Tree[object]:
+def parse(query: str) -> Tree[Any]:
     """The syntax tree of a SuiteQL query; INVALID_PARAMETER when it is not one we serve."""
     if len(query) > MAX_QUERY_LENGTH:
         raise invalid_query(f"The query is longer than {MAX_QUERY_LENGTH} characters.")

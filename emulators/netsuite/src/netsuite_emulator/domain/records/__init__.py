@@ -62,35 +62,52 @@ def _transaction_type(kind: transactions.TransactionKind, **writes: Any) -> Reco
 
 RECORD_TYPES: dict[str, RecordType] = {
     "customer": RecordType(
-        name="customer", table="customer", where="", sublists=customer.SUBLISTS,
+        name="customer",
+        table="customer",
+        where="",
+        sublists=customer.SUBLISTS,
         read=lambda ctx, rid: customer.read(ctx, rid, expand=False),
         read_expanded=lambda ctx, rid: customer.read(ctx, rid, expand=True),
-        sublist=customer.sublist_collection, create=customer.create, update=customer.update,
-        delete=customer.delete, find_by_external_id=customer.find_by_external_id,
+        sublist=customer.sublist_collection,
+        create=customer.create,
+        update=customer.update,
+        delete=customer.delete,
+        find_by_external_id=customer.find_by_external_id,
     ),
     "inventoryItem": RecordType(
-        name="inventoryItem", table="item", where="", sublists=inventory_item.SUBLISTS,
+        name="inventoryItem",
+        table="item",
+        where="",
+        sublists=inventory_item.SUBLISTS,
         read=lambda ctx, rid: inventory_item.read(ctx, rid, expand=False),
         read_expanded=lambda ctx, rid: inventory_item.read(ctx, rid, expand=True),
-        sublist=inventory_item.sublist_collection, create=inventory_item.create,
-        update=inventory_item.update, delete=inventory_item.delete,
+        sublist=inventory_item.sublist_collection,
+        create=inventory_item.create,
+        update=inventory_item.update,
+        delete=inventory_item.delete,
         find_by_external_id=inventory_item.find_by_external_id,
     ),
     "salesOrder": _transaction_type(
-        transactions.SALES_ORDER, create=sales_order.create, update=sales_order.update,
+        transactions.SALES_ORDER,
+        create=sales_order.create,
+        update=sales_order.update,
         delete=sales_order.delete,
     ),
     "itemFulfillment": _transaction_type(
-        transactions.ITEM_FULFILLMENT, create=fulfillment.create_fulfillment,
-        update=lambda ctx, rid, body: fulfillment.update(ctx, transactions.ITEM_FULFILLMENT, rid, body),
+        transactions.ITEM_FULFILLMENT,
+        create=fulfillment.create_fulfillment,
+        update=lambda ctx, rid, body: fulfillment.update(
+            ctx, transactions.ITEM_FULFILLMENT, rid, body
+        ),
         delete=lambda ctx, rid: fulfillment.delete(ctx, transactions.ITEM_FULFILLMENT, rid),
     ),
     "invoice": _transaction_type(
-        transactions.INVOICE, create=fulfillment.create_invoice,
+        transactions.INVOICE,
+        create=fulfillment.create_invoice,
         update=lambda ctx, rid, body: fulfillment.update(ctx, transactions.INVOICE, rid, body),
         delete=lambda ctx, rid: fulfillment.delete(ctx, transactions.INVOICE, rid),
     ),
-}  # fmt: skip
+}
 # `POST salesOrder/{id}/!transform/{target}`: what a sales order can be turned into.
 TRANSFORMS = {
     "itemFulfillment": fulfillment.create_fulfillment,

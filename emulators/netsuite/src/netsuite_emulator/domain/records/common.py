@@ -104,9 +104,7 @@ class Body:
         value = self.values.get(name)
         if value is None:
             if required:
-                raise invalid_content(
-                    f"Please enter value(s) for: {name}", path=self._path(name)
-                )
+                raise invalid_content(f"Please enter value(s) for: {name}", path=self._path(name))
             return None
         if not isinstance(value, str) or len(value) > max_length:
             raise invalid_content(
@@ -149,9 +147,7 @@ class Body:
         value = self.values.get(name)
         if value is None:
             if required:
-                raise invalid_content(
-                    f"Please enter value(s) for: {name}", path=self._path(name)
-                )
+                raise invalid_content(f"Please enter value(s) for: {name}", path=self._path(name))
             return None
         raw = value.get("id") if isinstance(value, Mapping) else value
         if isinstance(raw, int) and not isinstance(raw, bool):
@@ -164,6 +160,11 @@ class Body:
             )
         return int(raw)
 
+    def required_id(self, name: str) -> int:
+        found = self.reference_id(name, required=True)
+        assert found is not None
+        return found
+
     def sublist(self, name: str) -> list[Body.Line] | None:
         """The lines of a sublist `{"items": [...]}`, or None when the body has none."""
         value = self.values.get(name)
@@ -175,8 +176,10 @@ class Body:
                 f"Invalid sublist '{name}': an object with an 'items' array is expected.",
                 path=self._path(name),
             )
-        return [Body.Line(line, index, self._path(f"{name}.items[{index}]")) for index, line in
-                enumerate(items)]  # fmt: skip
+        return [
+            Body.Line(line, index, self._path(f"{name}.items[{index}]"))
+            for index, line in enumerate(items)
+        ]
 
     @dataclass(frozen=True)
     class Line:
@@ -198,8 +201,9 @@ def select_fields(record: dict[str, Any], fields: frozenset[str] | None) -> dict
     """Only the fields asked for (the id and links always stay)."""
     if fields is None:
         return record
-    return {name: value for name, value in record.items() if name in fields or name in
-            ("links", "id")}  # fmt: skip
+    return {
+        name: value for name, value in record.items() if name in fields or name in ("links", "id")
+    }
 
 
 def without_nulls(record: dict[str, Any]) -> dict[str, Any]:

@@ -24,13 +24,33 @@ from netsuite_emulator.domain.store import Row, Store
 
 NAME = "customer"
 FIELDS = frozenset(
-    {"externalId", "entityId", "companyName", "email", "phone", "url", "creditLimit", "terms",
-     "isInactive", "currency", "subsidiary", "addressBook", "itemPricing"}
-)  # fmt: skip
+    {
+        "externalId",
+        "entityId",
+        "companyName",
+        "email",
+        "phone",
+        "url",
+        "creditLimit",
+        "terms",
+        "isInactive",
+        "currency",
+        "subsidiary",
+        "addressBook",
+        "itemPricing",
+    }
+)
 READ_ONLY = frozenset(
-    {"id", "balance", "overdueBalance", "unbilledOrders", "dateCreated", "lastModifiedDate",
-     "defaultAddress"}
-)  # fmt: skip
+    {
+        "id",
+        "balance",
+        "overdueBalance",
+        "unbilledOrders",
+        "dateCreated",
+        "lastModifiedDate",
+        "defaultAddress",
+    }
+)
 SUBLISTS = ("addressBook", "itemPricing")
 ADDRESS_FIELDS = frozenset({"addr1", "city", "zip", "country", "addressee"})
 LINE_FIELDS = {
@@ -93,19 +113,30 @@ def sublist_lines(ctx: RecordContext, customer_id: int, sublist: str) -> list[di
             (customer_id,),
         )
         return [
-            {"item": ctx.reference("inventoryItem", row["item"], row["itemid"]),
-             "price": money(row["price"])}
+            {
+                "item": ctx.reference("inventoryItem", row["item"], row["itemid"]),
+                "price": money(row["price"]),
+            }
             for row in rows
-        ]  # fmt: skip
+        ]
     row = ctx.store.row("SELECT * FROM customer WHERE id = ?", (customer_id,))
-    if row is None or not row["addr1"] and not row["city"]:
+    if row is None or (not row["addr1"] and not row["city"]):
         return []
-    address = {"addr1": row["addr1"], "city": row["city"], "zip": row["zip"],
-               "country": row["country"], "addrText": row["defaultaddress"]}  # fmt: skip
+    address = {
+        "addr1": row["addr1"],
+        "city": row["city"],
+        "zip": row["zip"],
+        "country": row["country"],
+        "addrText": row["defaultaddress"],
+    }
     return [
-        {"addressBookAddress": without_nulls(address), "defaultBilling": True,
-         "defaultShipping": True, "label": row["addr1"]}
-    ]  # fmt: skip
+        {
+            "addressBookAddress": without_nulls(address),
+            "defaultBilling": True,
+            "defaultShipping": True,
+            "label": row["addr1"],
+        }
+    ]
 
 
 def sublist_collection(ctx: RecordContext, customer_id: int, sublist: str) -> dict[str, Any]:
@@ -120,10 +151,13 @@ def sublist_collection(ctx: RecordContext, customer_id: int, sublist: str) -> di
 def _values(ctx: RecordContext, body: Body) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for field, column, limit in (
-        ("externalId", "externalid", 100), ("entityId", "entityid", 83),
-        ("companyName", "companyname", 83), ("email", "email", 254), ("phone", "phone", 32),
+        ("externalId", "externalid", 100),
+        ("entityId", "entityid", 83),
+        ("companyName", "companyname", 83),
+        ("email", "email", 254),
+        ("phone", "phone", 32),
         ("url", "url", 254),
-    ):  # fmt: skip
+    ):
         if body.has(field):
             values[column] = body.text(field, max_length=limit)
     if body.has("creditLimit"):
@@ -131,11 +165,13 @@ def _values(ctx: RecordContext, body: Body) -> dict[str, Any]:
         values["creditlimit"] = None if limit_value is None else decimal_text(limit_value)
     if body.has("isInactive"):
         values["isinactive"] = "T" if body.flag("isInactive") else "F"
-    for field, table in (("terms", "term"), ("currency", "currency"),
-                         ("subsidiary", "subsidiary")):  # fmt: skip
+    for field, table in (("terms", "term"), ("currency", "currency"), ("subsidiary", "subsidiary")):
         if body.has(field):
             ref = body.reference_id(field)
-            if ref is not None and ctx.store.row(f'SELECT id FROM "{table}" WHERE id = ?', (ref,)) is None:
+            if (
+                ref is not None
+                and ctx.store.row(f'SELECT id FROM "{table}" WHERE id = ?', (ref,)) is None
+            ):
                 raise invalid_content(
                     f"Invalid reference for field '{field}': no {table} has id {ref}.", path=field
                 )
@@ -156,8 +192,11 @@ def _address(lines: list[Body.Line]) -> dict[str, Any]:
     address = Body(raw, allowed=ADDRESS_FIELDS, path=f"{line.path}.addressBookAddress")
     parts = {name: address.text(name, max_length=150) for name in ("addr1", "city", "zip")}
     country = address.text("country", max_length=2)
-    text = "\n".join(p for p in (parts["addr1"], f"{parts['zip'] or ''} {parts['city'] or ''}".strip(),
-                                 country) if p)  # fmt: skip
+    text = "\n".join(
+        p
+        for p in (parts["addr1"], f"{parts['zip'] or ''} {parts['city'] or ''}".strip(), country)
+        if p
+    )
     return {**parts, "country": country, "defaultaddress": text or None}
 
 
@@ -168,7 +207,7 @@ def _pricing(ctx: RecordContext, customer_id: int, body: Body) -> None:
     ctx.store.execute("DELETE FROM customeritempricing WHERE customer = ?", (customer_id,))
     for line in lines:
         values = line.body(LINE_FIELDS["itemPricing"])
-        item = values.reference_id("item", required=True)
+        item = values.required_id("item")
         price = values.number("price", minimum=Decimal(0))
         if price is None:
             raise invalid_content("Please enter value(s) for: price", path=f"{line.path}.price")
@@ -231,22 +270,26 @@ def refresh_totals(ctx: RecordContext, customer_id: int) -> None:
     """Recompute balance, overdue balance and unbilled orders from invoices and open orders."""
     store = ctx.store
     invoices = store.rows(
-        "SELECT foreignamountremaining, duedate FROM \"transaction\" "
+        'SELECT foreignamountremaining, duedate FROM "transaction" '
         "WHERE type = 'CustInvc' AND entity = ?",
         (customer_id,),
     )
     today = ctx.today()
     balance = sum((Decimal(row["foreignamountremaining"] or 0) for row in invoices), Decimal(0))
     overdue = sum(
-        (Decimal(row["foreignamountremaining"] or 0) for row in invoices
-         if row["duedate"] and row["duedate"] < today),
+        (
+            Decimal(row["foreignamountremaining"] or 0)
+            for row in invoices
+            if row["duedate"] and row["duedate"] < today
+        ),
         Decimal(0),
-    )  # fmt: skip
+    )
     closed = tuple(business.CLOSED_ORDER_CODES)
     lines = store.rows(
         "SELECT l.quantity, l.quantitybilled, l.rate FROM transactionline l "
-        "JOIN \"transaction\" t ON t.id = l.\"transaction\" "
-        f"WHERE t.type = 'SalesOrd' AND t.entity = ? AND t.status NOT IN ({', '.join('?' * len(closed))})",
+        'JOIN "transaction" t ON t.id = l."transaction" '
+        "WHERE t.type = 'SalesOrd' AND t.entity = ? "
+        f"AND t.status NOT IN ({', '.join('?' * len(closed))})",
         (customer_id, *closed),
     )
     unbilled = business.unbilled_amount(
@@ -256,4 +299,3 @@ def refresh_totals(ctx: RecordContext, customer_id: int) -> None:
         "UPDATE customer SET balance = ?, overduebalance = ?, unbilledorders = ? WHERE id = ?",
         (decimal_text(balance), decimal_text(overdue), decimal_text(unbilled), customer_id),
     )
-

@@ -58,59 +58,83 @@ def _source(ctx: RecordContext, body: Body, order_id: int | None) -> dict[str, A
 
 def _refresh_order(ctx: RecordContext, order: dict[str, Any]) -> None:
     progress = [
-        business.LineProgress(Decimal(row["quantity"]), Decimal(row["quantityshiprecv"]),
-                              Decimal(row["quantitybilled"]))
+        business.LineProgress(
+            Decimal(row["quantity"]),
+            Decimal(row["quantityshiprecv"]),
+            Decimal(row["quantitybilled"]),
+        )
         for row in lines_of(ctx.store, order["id"])
-    ]  # fmt: skip
+    ]
     touch(ctx, order["id"], status=business.sales_order_status(progress, current=order["status"]))
     customer.refresh_totals(ctx, order["entity"])
 
 
 def create_fulfillment(
-    ctx: RecordContext, raw: dict[str, Any], *, order_id: int | None = None,
+    ctx: RecordContext,
+    raw: dict[str, Any],
+    *,
+    order_id: int | None = None,
     external_id: str | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Ship open order lines: stock leaves the location, the order moves on."""
     body = Body(raw, allowed=FIELDS)
     order = _source(ctx, body, order_id)
     rows = {row["id"]: row for row in lines_of(ctx.store, order["id"])}
-    open_quantity = {n: Decimal(r["quantity"]) - Decimal(r["quantityshiprecv"]) for n, r in rows.items()}
+    open_quantity = {
+        n: Decimal(r["quantity"]) - Decimal(r["quantityshiprecv"]) for n, r in rows.items()
+    }
     wanted = _wanted(body, open_quantity)
     if not wanted:
         raise user_error("The sales order has no lines left to fulfill.", path="createdFrom")
     with ctx.store.transaction():
-        fulfillment_id = _insert(ctx, ITEM_FULFILLMENT, body, order, status="C",
-                                 external_id=external_id)  # fmt: skip
+        fulfillment_id = _insert(
+            ctx, ITEM_FULFILLMENT, body, order, status="C", external_id=external_id
+        )
         new_lines = []
         for number, quantity in wanted.items():
             row = rows[number]
-            new_lines.append(NewLine(row["item"], quantity, Decimal(row["rate"]), row["location"],
-                                     order_line=number))  # fmt: skip
-            inventory_item.move_stock(ctx, item_id=row["item"], location_id=row["location"],
-                                      shipped=quantity)  # fmt: skip
+            new_lines.append(
+                NewLine(
+                    row["item"], quantity, Decimal(row["rate"]), row["location"], order_line=number
+                )
+            )
+            inventory_item.move_stock(
+                ctx, item_id=row["item"], location_id=row["location"], shipped=quantity
+            )
             ctx.store.execute(
-                "UPDATE transactionline SET quantityshiprecv = ? WHERE \"transaction\" = ? AND id = ?",
+                "UPDATE transactionline SET quantityshiprecv = ? "
+                'WHERE "transaction" = ? AND id = ?',
                 (decimal_text(Decimal(row["quantityshiprecv"]) + quantity), order["id"], number),
             )
-        touch(ctx, fulfillment_id, foreigntotal=decimal_text(insert_lines(ctx, fulfillment_id, new_lines)))
+        touch(
+            ctx,
+            fulfillment_id,
+            foreigntotal=decimal_text(insert_lines(ctx, fulfillment_id, new_lines)),
+        )
         _refresh_order(ctx, order)
     return fulfillment_id
 
 
 def create_invoice(
-    ctx: RecordContext, raw: dict[str, Any], *, order_id: int | None = None,
+    ctx: RecordContext,
+    raw: dict[str, Any],
+    *,
+    order_id: int | None = None,
     external_id: str | None = None,
-) -> int:  # fmt: skip
+) -> int:
     """Bill what was shipped and not yet billed; the amount moves from unbilled orders to the
     customer's balance."""
     body = Body(raw, allowed=FIELDS)
     order = _source(ctx, body, order_id)
     rows = {row["id"]: row for row in lines_of(ctx.store, order["id"])}
-    billable = {n: Decimal(r["quantityshiprecv"]) - Decimal(r["quantitybilled"]) for n, r in rows.items()}
+    billable = {
+        n: Decimal(r["quantityshiprecv"]) - Decimal(r["quantitybilled"]) for n, r in rows.items()
+    }
     wanted = _wanted(body, billable)
     if not wanted:
-        raise user_error("The sales order has nothing fulfilled that is not yet billed.",
-                         path="createdFrom")  # fmt: skip
+        raise user_error(
+            "The sales order has nothing fulfilled that is not yet billed.", path="createdFrom"
+        )
     terms = ctx.store.row(
         "SELECT t.days FROM customer c JOIN term t ON t.id = c.terms WHERE c.id = ?",
         (order["entity"],),
@@ -120,25 +144,45 @@ def create_invoice(
         new_lines = []
         for number, quantity in wanted.items():
             row = rows[number]
-            new_lines.append(NewLine(row["item"], quantity, Decimal(row["rate"]), row["location"],
-                                     order_line=number, description=row["description"]))  # fmt: skip
+            new_lines.append(
+                NewLine(
+                    row["item"],
+                    quantity,
+                    Decimal(row["rate"]),
+                    row["location"],
+                    order_line=number,
+                    description=row["description"],
+                )
+            )
             ctx.store.execute(
-                "UPDATE transactionline SET quantitybilled = ? WHERE \"transaction\" = ? AND id = ?",
+                'UPDATE transactionline SET quantitybilled = ? WHERE "transaction" = ? AND id = ?',
                 (decimal_text(Decimal(row["quantitybilled"]) + quantity), order["id"], number),
             )
         total = decimal_text(insert_lines(ctx, invoice_id, new_lines))
         invoice = get_row(ctx.store, INVOICE, str(invoice_id))
-        due = date.fromisoformat(invoice["trandate"]) + timedelta(days=terms["days"] if terms else 0)
-        touch(ctx, invoice_id, foreigntotal=total, foreignamountremaining=total,
-              duedate=due.isoformat())  # fmt: skip
+        due = date.fromisoformat(invoice["trandate"]) + timedelta(
+            days=terms["days"] if terms else 0
+        )
+        touch(
+            ctx,
+            invoice_id,
+            foreigntotal=total,
+            foreignamountremaining=total,
+            duedate=due.isoformat(),
+        )
         _refresh_order(ctx, order)
     return invoice_id
 
 
 def _insert(
-    ctx: RecordContext, kind: TransactionKind, body: Body, order: dict[str, Any], *,
-    status: str, external_id: str | None,
-) -> int:  # fmt: skip
+    ctx: RecordContext,
+    kind: TransactionKind,
+    body: Body,
+    order: dict[str, Any],
+    *,
+    status: str,
+    external_id: str | None,
+) -> int:
     if body.has("entity") and body.reference_id("entity") != order["entity"]:
         raise invalid_content("The customer must be the sales order's customer.", path="entity")
     trandate = body.text("tranDate", max_length=30)
@@ -147,21 +191,30 @@ def _insert(
     except ValueError:
         raise invalid_content("Invalid date for field 'tranDate'.", path="tranDate") from None
     return insert_transaction(
-        ctx, kind,
-        {"externalid": external_id or body.text("externalId", max_length=100),
-         "entity": order["entity"], "trandate": day, "status": status,
-         "otherrefnum": order["otherrefnum"], "memo": body.text("memo", max_length=999),
-         "createdfrom": order["id"], "currency": order["currency"]},
-    )  # fmt: skip
+        ctx,
+        kind,
+        {
+            "externalid": external_id or body.text("externalId", max_length=100),
+            "entity": order["entity"],
+            "trandate": day,
+            "status": status,
+            "otherrefnum": order["otherrefnum"],
+            "memo": body.text("memo", max_length=999),
+            "createdfrom": order["id"],
+            "currency": order["currency"],
+        },
+    )
 
 
 def update(ctx: RecordContext, kind: TransactionKind, record_id: str, raw: dict[str, Any]) -> None:
     """Only the memo and external id of a fulfillment or an invoice change through REST."""
     row = get_row(ctx.store, kind, record_id)
     body = Body(raw, allowed=frozenset({"memo", "externalId"}))
-    changes = {column: body.text(field, max_length=999)
-               for field, column in (("memo", "memo"), ("externalId", "externalid"))
-               if body.has(field)}  # fmt: skip
+    changes = {
+        column: body.text(field, max_length=999)
+        for field, column in (("memo", "memo"), ("externalId", "externalid"))
+        if body.has(field)
+    }
     touch(ctx, row["id"], **changes)
 
 
@@ -176,22 +229,25 @@ def delete(ctx: RecordContext, kind: TransactionKind, record_id: str) -> None:
             if order is None:
                 continue
             source = ctx.store.row(
-                f"SELECT {column} FROM transactionline WHERE \"transaction\" = ? AND id = ?",
+                f'SELECT {column} FROM transactionline WHERE "transaction" = ? AND id = ?',
                 (order["id"], line["orderline"]),
             )
             if source is None:
                 continue
             if kind is ITEM_FULFILLMENT:
                 billed = ctx.store.scalar(
-                    "SELECT quantitybilled FROM transactionline WHERE \"transaction\" = ? AND id = ?",
+                    'SELECT quantitybilled FROM transactionline WHERE "transaction" = ? AND id = ?',
                     (order["id"], line["orderline"]),
                 )
                 if Decimal(source[column]) - quantity < Decimal(billed):
-                    raise user_error("A billed fulfillment cannot be deleted; delete the invoice first.")
-                inventory_item.move_stock(ctx, item_id=line["item"], location_id=line["location"],
-                                          shipped=-quantity)  # fmt: skip
+                    raise user_error(
+                        "A billed fulfillment cannot be deleted; delete the invoice first."
+                    )
+                inventory_item.move_stock(
+                    ctx, item_id=line["item"], location_id=line["location"], shipped=-quantity
+                )
             ctx.store.execute(
-                f"UPDATE transactionline SET {column} = ? WHERE \"transaction\" = ? AND id = ?",
+                f'UPDATE transactionline SET {column} = ? WHERE "transaction" = ? AND id = ?',
                 (decimal_text(Decimal(source[column]) - quantity), order["id"], line["orderline"]),
             )
         ctx.store.execute('DELETE FROM "transaction" WHERE id = ?', (row["id"],))
@@ -200,4 +256,3 @@ def delete(ctx: RecordContext, kind: TransactionKind, record_id: str) -> None:
             _refresh_order(ctx, order)
         else:
             customer.refresh_totals(ctx, row["entity"])
-

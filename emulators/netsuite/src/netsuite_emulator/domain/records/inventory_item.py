@@ -103,9 +103,11 @@ def _values(body: Body) -> dict[str, Any]:
         )
     values: dict[str, Any] = {}
     for field, column, limit in (
-        ("externalId", "externalid", 100), ("itemId", "itemid", 60),
-        ("displayName", "displayname", 60), ("description", "description", 999),
-    ):  # fmt: skip
+        ("externalId", "externalid", 100),
+        ("itemId", "itemid", 60),
+        ("displayName", "displayname", 60),
+        ("description", "description", 999),
+    ):
         if body.has(field):
             values[column] = body.text(field, max_length=limit)
     if body.has("basePrice"):
@@ -169,12 +171,15 @@ def set_on_hand(ctx: RecordContext, *, item_id: int, location_id: int, on_hand: 
         "INSERT INTO inventoryitemlocations (item, location, quantityonhand, quantitycommitted, "
         "quantityavailable) VALUES (?, ?, ?, ?, ?) ON CONFLICT (item, location) DO UPDATE SET "
         "quantityonhand = excluded.quantityonhand, quantityavailable = excluded.quantityavailable",
-        (item_id, location_id, decimal_text(on_hand), decimal_text(committed),
-         decimal_text(business.available(on_hand, committed))),
-    )  # fmt: skip
-    ctx.store.execute(
-        "UPDATE item SET lastmodifieddate = ? WHERE id = ?", (ctx.now(), item_id)
+        (
+            item_id,
+            location_id,
+            decimal_text(on_hand),
+            decimal_text(committed),
+            decimal_text(business.available(on_hand, committed)),
+        ),
     )
+    ctx.store.execute("UPDATE item SET lastmodifieddate = ? WHERE id = ?", (ctx.now(), item_id))
 
 
 def move_stock(
@@ -199,9 +204,12 @@ def move_stock(
         "quantityavailable) VALUES (?, ?, ?, ?, ?) ON CONFLICT (item, location) DO UPDATE SET "
         "quantityonhand = excluded.quantityonhand, quantitycommitted = excluded.quantitycommitted, "
         "quantityavailable = excluded.quantityavailable",
-        (item_id, location_id, decimal_text(on_hand), decimal_text(held),
-         decimal_text(business.available(on_hand, held))),
-    )  # fmt: skip
-    ctx.store.execute(
-        "UPDATE item SET lastmodifieddate = ? WHERE id = ?", (ctx.now(), item_id)
+        (
+            item_id,
+            location_id,
+            decimal_text(on_hand),
+            decimal_text(held),
+            decimal_text(business.available(on_hand, held)),
+        ),
     )
+    ctx.store.execute("UPDATE item SET lastmodifieddate = ? WHERE id = ?", (ctx.now(), item_id))

@@ -27,9 +27,20 @@ from netsuite_emulator.domain.records.transactions import (
 )
 
 FIELDS = frozenset(
-    {"entity", "externalId", "otherRefNum", "tranDate", "shipDate", "memo", "location",
-     "orderStatus", "item", "currency", "subsidiary"}
-)  # fmt: skip
+    {
+        "entity",
+        "externalId",
+        "otherRefNum",
+        "tranDate",
+        "shipDate",
+        "memo",
+        "location",
+        "orderStatus",
+        "item",
+        "currency",
+        "subsidiary",
+    }
+)
 LINE_FIELDS = frozenset({"item", "quantity", "rate", "location", "description", "amount"})
 DEFAULT_LOCATION = 1
 
@@ -62,19 +73,21 @@ def _status(body: Body, *, allowed: tuple[str, ...]) -> str | None:
 def _lines(ctx: RecordContext, body: Body, *, customer_id: int, location: int) -> list[NewLine]:
     sublist = body.sublist("item")
     if not sublist:
-        raise invalid_content("You must enter at least one line item for this transaction.",
-                              path="item")  # fmt: skip
+        raise invalid_content(
+            "You must enter at least one line item for this transaction.", path="item"
+        )
     lines = []
     for raw in sublist:
         line = raw.body(LINE_FIELDS)
-        item_id = line.reference_id("item", required=True)
+        item_id = line.required_id("item")
         item = ctx.store.row("SELECT * FROM item WHERE id = ?", (item_id,))
         if item is None or item["isinactive"] == "T":
             raise invalid_content(f"Invalid item reference key {item_id}.", path=f"{raw.path}.item")
         quantity = line.number("quantity")
         if quantity is None or quantity <= 0:
-            raise invalid_content("Please enter a quantity greater than 0.",
-                                  path=f"{raw.path}.quantity")  # fmt: skip
+            raise invalid_content(
+                "Please enter a quantity greater than 0.", path=f"{raw.path}.quantity"
+            )
         rate = line.number("rate", minimum=Decimal(0))
         if rate is None:
             own = ctx.store.scalar(
@@ -87,8 +100,9 @@ def _lines(ctx: RecordContext, body: Body, *, customer_id: int, location: int) -
             )
         line_location = line.reference_id("location") or location
         if ctx.store.scalar("SELECT id FROM location WHERE id = ?", (line_location,)) is None:
-            raise invalid_content(f"Invalid location reference key {line_location}.",
-                                  path=f"{raw.path}.location")  # fmt: skip
+            raise invalid_content(
+                f"Invalid location reference key {line_location}.", path=f"{raw.path}.location"
+            )
         description = line.text("description", max_length=999) or item["displayname"]
         lines.append(NewLine(item_id, quantity, rate, line_location, description=description))
     return lines
@@ -117,15 +131,16 @@ def _check_credit(ctx: RecordContext, customer_row: dict[str, Any], total: Decim
 def _commit(ctx: RecordContext, lines: list[NewLine], *, sign: int) -> None:
     for line in lines:
         inventory_item.move_stock(
-            ctx, item_id=line.item, location_id=line.location or DEFAULT_LOCATION,
+            ctx,
+            item_id=line.item,
+            location_id=line.location or DEFAULT_LOCATION,
             committed=line.quantity * sign,
-        )  # fmt: skip
+        )
 
 
 def create(ctx: RecordContext, raw: dict[str, Any], *, external_id: str | None = None) -> int:
     body = Body(raw, allowed=FIELDS)
-    customer_id = body.reference_id("entity", required=True)
-    assert customer_id is not None
+    customer_id = body.required_id("entity")
     customer_row = ctx.store.row("SELECT * FROM customer WHERE id = ?", (customer_id,))
     if customer_row is None or customer_row["isinactive"] == "T":
         raise invalid_content(f"Invalid entity reference key {customer_id}.", path="entity")
@@ -141,11 +156,17 @@ def create(ctx: RecordContext, raw: dict[str, Any], *, external_id: str | None =
         order_id = insert_transaction(
             ctx,
             SALES_ORDER,
-            {"externalid": external, "entity": customer_id,
-             "trandate": _date(body, "tranDate") or ctx.today(), "shipdate": _date(body, "shipDate"),
-             "status": status, "otherrefnum": body.text("otherRefNum", max_length=45),
-             "memo": body.text("memo", max_length=999), "currency": customer_row["currency"]},
-        )  # fmt: skip
+            {
+                "externalid": external,
+                "entity": customer_id,
+                "trandate": _date(body, "tranDate") or ctx.today(),
+                "shipdate": _date(body, "shipDate"),
+                "status": status,
+                "otherrefnum": body.text("otherRefNum", max_length=45),
+                "memo": body.text("memo", max_length=999),
+                "currency": customer_row["currency"],
+            },
+        )
         touch(ctx, order_id, foreigntotal=decimal_text(insert_lines(ctx, order_id, lines)))
         _commit(ctx, lines, sign=1)
         customer.refresh_totals(ctx, customer_id)
@@ -154,10 +175,14 @@ def create(ctx: RecordContext, raw: dict[str, Any], *, external_id: str | None =
 
 def _stored_lines(ctx: RecordContext, order_id: int) -> list[NewLine]:
     return [
-        NewLine(row["item"], Decimal(row["quantity"]) - Decimal(row["quantityshiprecv"]),
-                Decimal(row["rate"]), row["location"])
+        NewLine(
+            row["item"],
+            Decimal(row["quantity"]) - Decimal(row["quantityshiprecv"]),
+            Decimal(row["rate"]),
+            row["location"],
+        )
         for row in lines_of(ctx.store, order_id)
-    ]  # fmt: skip
+    ]
 
 
 def _require_untouched(ctx: RecordContext, order_id: int, action: str) -> None:
@@ -175,8 +200,11 @@ def update(ctx: RecordContext, record_id: str, raw: dict[str, Any]) -> None:
     if body.has("entity") and body.reference_id("entity") != row["entity"]:
         raise user_error("The customer of a sales order cannot be changed.", path="entity")
     changes: dict[str, Any] = {}
-    for field, column, limit in (("otherRefNum", "otherrefnum", 45), ("memo", "memo", 999),
-                                 ("externalId", "externalid", 100)):  # fmt: skip
+    for field, column, limit in (
+        ("otherRefNum", "otherrefnum", 45),
+        ("memo", "memo", 999),
+        ("externalId", "externalid", 100),
+    ):
         if body.has(field):
             changes[column] = body.text(field, max_length=limit)
     if body.has("shipDate"):
@@ -193,8 +221,10 @@ def update(ctx: RecordContext, record_id: str, raw: dict[str, Any]) -> None:
             changes["status"] = status
         elif status is not None:
             if row["status"] not in ("A", "B"):
-                raise user_error("Only a pending order can be approved or put back to approval.",
-                                 path="orderStatus")  # fmt: skip
+                raise user_error(
+                    "Only a pending order can be approved or put back to approval.",
+                    path="orderStatus",
+                )
             changes["status"] = status
         if body.has("item"):
             _replace_lines(ctx, row, body)

@@ -38,8 +38,10 @@ SUBLISTS = ("item",)
 
 def get_row(store: Store, kind: TransactionKind, record_id: str) -> Row:
     row = (
-        store.row('SELECT * FROM "transaction" WHERE id = ? AND type = ?',
-                  (int(record_id), kind.type_code))  # fmt: skip
+        store.row(
+            'SELECT * FROM "transaction" WHERE id = ? AND type = ?',
+            (int(record_id), kind.type_code),
+        )
         if record_id.isdigit()
         else None
     )
@@ -58,15 +60,20 @@ def find_by_external_id(store: Store, kind: TransactionKind, external_id: str) -
 
 def lines_of(store: Store, transaction_id: int) -> list[Row]:
     return store.rows(
-        "SELECT * FROM transactionline WHERE \"transaction\" = ? ORDER BY linesequencenumber",
+        'SELECT * FROM transactionline WHERE "transaction" = ? ORDER BY linesequencenumber',
         (transaction_id,),
     )
 
 
 def insert_transaction(ctx: RecordContext, kind: TransactionKind, values: dict[str, Any]) -> int:
     now = ctx.now()
-    values = {"type": kind.type_code, "tranid": "", "createddate": now,
-              "lastmodifieddate": now, **values}  # fmt: skip
+    values = {
+        "type": kind.type_code,
+        "tranid": "",
+        "createddate": now,
+        "lastmodifieddate": now,
+        **values,
+    }
     columns, marks = ", ".join(values), ", ".join("?" for _ in values)
     new_id = ctx.store.execute(
         f'INSERT INTO "transaction" ({columns}) VALUES ({marks})', list(values.values())
@@ -96,12 +103,21 @@ def insert_lines(ctx: RecordContext, transaction_id: int, lines: list[NewLine]) 
     total = Decimal(0)
     for number, line in enumerate(lines, start=1):
         ctx.store.execute(
-            "INSERT INTO transactionline (\"transaction\", id, linesequencenumber, item, quantity, "
+            'INSERT INTO transactionline ("transaction", id, linesequencenumber, item, quantity, '
             "rate, amount, location, orderline, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (transaction_id, number, number, line.item, decimal_text(line.quantity),
-             decimal_text(line.rate), decimal_text(line.amount), line.location, line.order_line,
-             line.description),
-        )  # fmt: skip
+            (
+                transaction_id,
+                number,
+                number,
+                line.item,
+                decimal_text(line.quantity),
+                decimal_text(line.rate),
+                decimal_text(line.amount),
+                line.location,
+                line.order_line,
+                line.description,
+            ),
+        )
         total += line.amount
     return total
 
@@ -115,7 +131,9 @@ def touch(ctx: RecordContext, transaction_id: int, **values: Any) -> None:
     )
 
 
-def read(ctx: RecordContext, kind: TransactionKind, record_id: str, *, expand: bool) -> dict[str, Any]:
+def read(
+    ctx: RecordContext, kind: TransactionKind, record_id: str, *, expand: bool
+) -> dict[str, Any]:
     row = get_row(ctx.store, kind, record_id)
     store = ctx.store
     customer = store.scalar("SELECT companyname FROM customer WHERE id = ?", (row["entity"],))
@@ -156,11 +174,13 @@ def read(ctx: RecordContext, kind: TransactionKind, record_id: str, *, expand: b
     return without_nulls(record)
 
 
-def sublist_lines(ctx: RecordContext, kind: TransactionKind, transaction_id: int) -> list[dict[str, Any]]:
+def sublist_lines(
+    ctx: RecordContext, kind: TransactionKind, transaction_id: int
+) -> list[dict[str, Any]]:
     rows = ctx.store.rows(
         "SELECT l.*, i.itemid, o.name AS locationname FROM transactionline l "
         "JOIN item i ON i.id = l.item LEFT JOIN location o ON o.id = l.location "
-        "WHERE l.\"transaction\" = ? ORDER BY l.linesequencenumber",
+        'WHERE l."transaction" = ? ORDER BY l.linesequencenumber',
         (transaction_id,),
     )
     lines = []
@@ -182,7 +202,9 @@ def sublist_lines(ctx: RecordContext, kind: TransactionKind, transaction_id: int
     return lines
 
 
-def sublist_collection(ctx: RecordContext, kind: TransactionKind, transaction_id: int) -> dict[str, Any]:
+def sublist_collection(
+    ctx: RecordContext, kind: TransactionKind, transaction_id: int
+) -> dict[str, Any]:
     lines = sublist_lines(ctx, kind, transaction_id)
     return {
         "links": ctx.self_link(kind.record_type, transaction_id, "item"),
