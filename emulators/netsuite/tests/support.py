@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import asyncio
+from collections.abc import Callable, Generator
 from typing import Any
 
 import httpx
@@ -94,3 +95,11 @@ def order_body(customer: str = "1", *lines: tuple[str, float], **extra: Any) -> 
         },
         **extra,
     }
+
+
+async def until(check: Callable[[], bool], *, within_seconds: float = 30) -> None:
+    """Wait until `check()` is true (the deadline only stops a test that hangs)."""
+    deadline = asyncio.get_running_loop().time() + within_seconds
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met"
+        await asyncio.sleep(0.01)

@@ -33,7 +33,7 @@ async def token(
         verify_assertion(
             client_assertion,
             mapping=emulator.oauth2,
-            audience=str(request.url),
+            audience=str(request.url.replace(query="")),
             now=emulator.oauth1.clock(),
         )
     except OAuth2Refused as refusal:
