@@ -1,9 +1,8 @@
-"""Fixtures for the NetSuite emulator tests: in-process apps, signed clients, a real process."""
+"""Fixtures for the NetSuite emulator tests: in-process apps and signed clients."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -12,9 +11,8 @@ from fastapi import FastAPI
 
 from netsuite_emulator.main import create_app
 from netsuite_emulator.settings import NetSuiteEmulatorSettings
-from trivium.testing.services import RunningService, start_service
 
-from .support import ADMIN, TEST_CREDENTIALS, TokenBasedAuth, make_settings
+from .support import ADMIN, TokenBasedAuth, make_settings
 
 
 @pytest.fixture
@@ -55,16 +53,3 @@ async def admin(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport=transport, base_url="http://ns.test", headers=ADMIN
     ) as client:
         yield client
-
-
-@pytest.fixture(scope="module")
-def emulator_process(trivium_run_dir: Path) -> Iterator[RunningService]:
-    """One emulator process (in-memory demo account) shared by a module."""
-    service = start_service(
-        "netsuite_emulator.main:create_app",
-        name="netsuite-emulator",
-        log_dir=trivium_run_dir / "logs",
-        env={**TEST_CREDENTIALS, "NS_EMULATOR_DATABASE_PATH": ":memory:"},
-    )
-    yield service
-    service.stop()
