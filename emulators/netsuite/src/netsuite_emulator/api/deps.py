@@ -37,5 +37,5 @@ async def json_body(request: Request) -> Any:
         return {}
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid_content("The request body is not valid JSON.") from None

@@ -17,6 +17,7 @@ from netsuite_emulator.domain.records import (
 from netsuite_emulator.domain.records.common import RecordContext, read_body, select_fields
 
 MAX_PAGE = 1000
+MAX_OFFSET = 2**31 - 1
 EXTERNAL_ID_PREFIX = "eid:"
 
 
@@ -65,8 +66,8 @@ def list_records(ctx: RecordContext, type_name: str, *, limit: int, offset: int)
 def check_paging(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE:
         raise invalid_content(f"The limit must be between 1 and {MAX_PAGE}.", path="limit")
-    if offset < 0:
-        raise invalid_content("The offset must not be negative.", path="offset")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise invalid_content(f"The offset must be between 0 and {MAX_OFFSET}.", path="offset")
 
 
 def page(items: list[Json], *, total: int, limit: int, offset: int, base: str) -> Json:

@@ -193,7 +193,9 @@ def _expr(scope: _Scope, tree: Any, *, as_value: bool = True) -> str:
         return scope.param(_string(tree.children[0]))
     if kind == "number":
         text = str(tree.children[0])
-        return scope.param(float(text) if "." in text else int(text))
+        number = float(text) if "." in text else int(text)
+        # SQLite integers are 64-bit; a longer literal compares as a real number.
+        return scope.param(number if abs(number) < 2**63 else float(number))
     if kind == "null":
         return "NULL"
     if kind == "function":
@@ -236,7 +238,13 @@ def _output_name(tree: Any, alias: Tree[Any] | None, position: int) -> str:
 
 def compile_query(query: str) -> CompiledQuery:
     """Parse and compile a SuiteQL query (INVALID_PARAMETER for anything it cannot serve)."""
-    select = parse(query).children[0]
+    try:
+        return _compile(parse(query).children[0])
+    except RecursionError:
+        raise invalid_query("Search error occurred: the query is nested too deeply.") from None
+
+
+def _compile(select: Tree[Any]) -> CompiledQuery:
     distinct, columns, table_ref, *rest = select.children
     scope = _Scope()
     scope.add(*_table_and_alias(table_ref))

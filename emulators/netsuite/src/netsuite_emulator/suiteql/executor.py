@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+from netsuite_emulator.domain.errors import invalid_query
 from netsuite_emulator.domain.record_service import check_paging, page
 from netsuite_emulator.domain.store import Store
 from netsuite_emulator.suiteql.compiler import compile_query
@@ -19,8 +21,13 @@ def run_suiteql(store: Store, query: str, *, limit: int, offset: int, url: str) 
     """One page of the query's rows: values as text, empty values left out (as NetSuite does)."""
     check_paging(limit, offset)
     compiled = compile_query(query)
-    total = int(store.scalar(f"SELECT COUNT(*) FROM ({compiled.sql})", compiled.params))
-    rows = store.rows(f"{compiled.sql} LIMIT ? OFFSET ?", (*compiled.params, limit, offset))
+    try:
+        total = int(store.scalar(f"SELECT COUNT(*) FROM ({compiled.sql})", compiled.params))
+        rows = store.rows(f"{compiled.sql} LIMIT ? OFFSET ?", (*compiled.params, limit, offset))
+    except sqlite3.Error as error:
+        # What the grammar lets through but the database cannot run (a function given the
+        # wrong number of arguments, say) is the query's fault, not the server's.
+        raise invalid_query(f"Search error occurred: {error}.") from None
     items = []
     for row in rows:
         values = list(row.values())

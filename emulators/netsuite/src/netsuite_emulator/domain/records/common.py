@@ -13,6 +13,8 @@ from netsuite_emulator.domain.store import Row, Store
 
 Clock = Callable[[], datetime]
 CENT = Decimal("0.01")
+# Amounts and quantities beyond this are refused (NetSuite keeps at most 15 digits).
+MAX_NUMBER = Decimal(10) ** 15
 
 
 def utc_now() -> datetime:
@@ -128,6 +130,10 @@ class Body:
             raise invalid_content(
                 f"Invalid number for field '{name}'.", path=self._path(name)
             ) from None
+        if abs(number) >= MAX_NUMBER:
+            raise invalid_content(
+                f"The value of field '{name}' is out of range.", path=self._path(name)
+            )
         if minimum is not None and number < minimum:
             raise invalid_content(
                 f"The value of field '{name}' must be at least {minimum}.", path=self._path(name)
