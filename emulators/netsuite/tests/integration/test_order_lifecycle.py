@@ -157,3 +157,32 @@ class TestAdminStock:
         response = await anonymous.put("/__admin/stock/10/1", json={"quantityOnHand": 25})
         assert response.status_code == 401
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+class TestUndo:
+    async def test_delete_invoice_then_fulfillment(self, netsuite: httpx.AsyncClient) -> None:
+        order_id = record_id(
+            await netsuite.post(f"{RECORD}/salesOrder", json=order_body("1", ("4", 3)))
+        )
+        on_hand = (await _get(netsuite, "inventoryItem/4/locations"))["items"][0]["quantityOnHand"]
+        shipped = record_id(
+            await netsuite.post(f"{RECORD}/salesOrder/{order_id}/!transform/itemFulfillment")
+        )
+        billed = record_id(
+            await netsuite.post(f"{RECORD}/salesOrder/{order_id}/!transform/invoice")
+        )
+        netsuite_error(
+            await netsuite.delete(f"{RECORD}/itemFulfillment/{shipped}"), 400, "USER_ERROR"
+        )
+        assert (await netsuite.delete(f"{RECORD}/invoice/{billed}")).status_code == 204
+        order = await _get(netsuite, f"salesOrder/{order_id}")
+        assert order["status"]["refName"] == "Pending Billing"
+        assert (await netsuite.delete(f"{RECORD}/itemFulfillment/{shipped}")).status_code == 204
+        order = await _get(netsuite, f"salesOrder/{order_id}")
+        assert order["status"]["refName"] == "Pending Fulfillment"
+        locations = await _get(netsuite, "inventoryItem/4/locations")
+        assert locations["items"][0]["quantityOnHand"] == on_hand
+
+    async def test_paid_invoice_stays(self, netsuite: httpx.AsyncClient) -> None:
+        paid = (await netsuite.get(f"{RECORD}/invoice")).json()["items"][0]["id"]
+        netsuite_error(await netsuite.delete(f"{RECORD}/invoice/{paid}"), 400, "USER_ERROR")

@@ -9,7 +9,7 @@ from typing import Any
 from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
-from netsuite_emulator.domain.errors import NetSuiteError, invalid_query
+from netsuite_emulator.domain.errors import invalid_query
 
 MAX_QUERY_LENGTH = 100_000
 
@@ -32,6 +32,3 @@ def parse(query: str) -> Tree[Any]:
         ) from None
     except LarkError:
         raise invalid_query("Search error occurred: the query cannot be parsed.") from None
-
-
-__all__ = ["NetSuiteError", "parse"]

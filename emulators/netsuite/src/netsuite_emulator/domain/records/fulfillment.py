@@ -22,6 +22,7 @@ from netsuite_emulator.domain.records.transactions import (
     lines_of,
     touch,
 )
+from netsuite_emulator.domain.store import Row
 
 FIELDS = frozenset({"createdFrom", "externalId", "tranDate", "memo", "item", "entity"})
 LINE_FIELDS = frozenset({"orderLine", "quantity", "itemReceive", "item", "location"})
@@ -219,40 +220,43 @@ def update(ctx: RecordContext, kind: TransactionKind, record_id: str, raw: dict[
 
 
 def delete(ctx: RecordContext, kind: TransactionKind, record_id: str) -> None:
-    """Undo a fulfillment (stock comes back) or an invoice (billing is undone)."""
+    """Undo a fulfillment (stock comes back) or an unpaid invoice (billing is undone)."""
     row = get_row(ctx.store, kind, record_id)
+    if kind is INVOICE and row["foreignamountremaining"] != row["foreigntotal"]:
+        raise user_error("An invoice with payments applied cannot be deleted.")
     order = ctx.store.row('SELECT * FROM "transaction" WHERE id = ?', (row["createdfrom"],))
-    column = "quantityshiprecv" if kind is ITEM_FULFILLMENT else "quantitybilled"
     with ctx.store.transaction():
-        for line in lines_of(ctx.store, row["id"]):
-            quantity = Decimal(line["quantity"])
-            if order is None:
-                continue
-            source = ctx.store.row(
-                f'SELECT {column} FROM transactionline WHERE "transaction" = ? AND id = ?',
-                (order["id"], line["orderline"]),
-            )
-            if source is None:
-                continue
-            if kind is ITEM_FULFILLMENT:
-                billed = ctx.store.scalar(
-                    'SELECT quantitybilled FROM transactionline WHERE "transaction" = ? AND id = ?',
-                    (order["id"], line["orderline"]),
-                )
-                if Decimal(source[column]) - quantity < Decimal(billed):
-                    raise user_error(
-                        "A billed fulfillment cannot be deleted; delete the invoice first."
-                    )
-                inventory_item.move_stock(
-                    ctx, item_id=line["item"], location_id=line["location"], shipped=-quantity
-                )
-            ctx.store.execute(
-                f'UPDATE transactionline SET {column} = ? WHERE "transaction" = ? AND id = ?',
-                (decimal_text(Decimal(source[column]) - quantity), order["id"], line["orderline"]),
-            )
-        ctx.store.execute('DELETE FROM "transaction" WHERE id = ?', (row["id"],))
         if order is not None:
-            order = {**order, "status": business.PENDING_FULFILLMENT[0]}
-            _refresh_order(ctx, order)
-        else:
+            for line in lines_of(ctx.store, row["id"]):
+                _undo_line(ctx, kind, order["id"], line)
+        ctx.store.execute('DELETE FROM "transaction" WHERE id = ?', (row["id"],))
+        if order is None:
             customer.refresh_totals(ctx, row["entity"])
+            return
+        # The order's status is worked out again from its lines (a closed order stays closed).
+        reopened = order["status"] if order["status"] in ("C", "H") else "B"
+        _refresh_order(ctx, {**order, "status": reopened})
+
+
+def _undo_line(ctx: RecordContext, kind: TransactionKind, order_id: int, line: Row) -> None:
+    source = ctx.store.row(
+        'SELECT * FROM transactionline WHERE "transaction" = ? AND id = ?',
+        (order_id, line["orderline"]),
+    )
+    if source is None:
+        return
+    quantity = Decimal(line["quantity"])
+    if kind is ITEM_FULFILLMENT:
+        shipped = Decimal(source["quantityshiprecv"]) - quantity
+        if shipped < Decimal(source["quantitybilled"]):
+            raise user_error("A billed fulfillment cannot be deleted; delete the invoice first.")
+        inventory_item.move_stock(
+            ctx, item_id=line["item"], location_id=line["location"], shipped=-quantity
+        )
+        column, value = "quantityshiprecv", shipped
+    else:
+        column, value = "quantitybilled", Decimal(source["quantitybilled"]) - quantity
+    ctx.store.execute(
+        f'UPDATE transactionline SET {column} = ? WHERE "transaction" = ? AND id = ?',
+        (decimal_text(value), order_id, line["orderline"]),
+    )
