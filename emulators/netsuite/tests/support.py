@@ -28,6 +28,7 @@ TEST_CREDENTIALS = {
     "NS_EMULATOR_TOKEN_ID": TOKEN_ID,
     "NS_EMULATOR_TOKEN_SECRET": TOKEN_SECRET,
     "NS_EMULATOR_ADMIN_TOKEN": ADMIN["X-Admin-Token"],
+    "NS_EMULATOR_LIFECYCLE_SPEED": "0",
 }
 
 
@@ -42,6 +43,7 @@ def make_settings(**overrides: Any) -> NetSuiteEmulatorSettings:
         "token_secret": TOKEN_SECRET,
         "admin_token": ADMIN["X-Admin-Token"],
         "chaos_seed": 7,
+        "lifecycle_speed": 0,
     }
     values.update(overrides)
     return NetSuiteEmulatorSettings(**values)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from netsuite_emulator.domain.chaos import Chaos
 from netsuite_emulator.domain.concurrency import ConcurrencyGovernor
+from netsuite_emulator.domain.lifecycle import OrderLifecycle, delays_for
 from netsuite_emulator.domain.oauth1 import NonceRegistry, OAuth1Verifier, TokenCredentials
 from netsuite_emulator.domain.oauth2 import BearerTokens, ClientMapping, load_public_key
 from netsuite_emulator.domain.records.common import RecordContext, utc_now
@@ -18,6 +19,9 @@ from netsuite_emulator.settings import NetSuiteEmulatorSettings
 
 REST_PREFIX = "/services/rest"
 RECORD_PREFIX = f"{REST_PREFIX}/record/v1"
+# Links are built per request from the host the client called; background work has no request,
+# and no link is ever stored.
+LIFECYCLE_ORIGIN = "http://localhost"
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Emulator:
     bearer_tokens: BearerTokens
     governor: ConcurrencyGovernor
     chaos: Chaos
+    lifecycle: OrderLifecycle
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def records(self, origin: str) -> RecordContext:
@@ -42,13 +47,22 @@ class Emulator:
             enforce_credit_limit=self.settings.credit_limit_handling == "enforce",
         )
 
+    def set_lifecycle_speed(self, speed: float) -> None:
+        settings = self.settings
+        self.lifecycle.speed = speed
+        self.lifecycle.delays = delays_for(
+            speed=speed,
+            fulfillment_seconds=settings.lifecycle_fulfillment_after_seconds,
+            billing_seconds=settings.lifecycle_billing_after_seconds,
+        )
+
     def reset(self, *, seed: bool) -> None:
         """Delete all data, tokens and nonces, then load the demo data when asked."""
         self.store.clear()
         self.bearer_tokens.revoke_all()
         self.oauth1.nonces.clear()
         if seed:
-            load_demo_data(self.records("http://localhost"))
+            load_demo_data(self.records(LIFECYCLE_ORIGIN))
 
     def close(self) -> None:
         self.store.close()
@@ -87,8 +101,10 @@ def build_emulator(
         bearer_tokens=BearerTokens(ttl_seconds=settings.oauth2_token_ttl_seconds, clock=wall_clock),
         governor=ConcurrencyGovernor(settings.concurrency_limit),
         chaos=Chaos(seed=settings.chaos_seed),
+        lifecycle=OrderLifecycle(lambda: emulator.records(LIFECYCLE_ORIGIN), None),
         clock=clock,
     )
+    emulator.set_lifecycle_speed(settings.lifecycle_speed)
     if settings.seed_demo_data and store.is_empty():
-        load_demo_data(emulator.records("http://localhost"))
+        load_demo_data(emulator.records(LIFECYCLE_ORIGIN))
     return emulator

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -34,9 +35,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        ticker = asyncio.create_task(account.lifecycle.run(settings.lifecycle_tick_seconds))
         try:
             yield
         finally:
+            ticker.cancel()
+            with suppress(asyncio.CancelledError):
+                await ticker
             account.close()
 
     app = create_service_app(

@@ -71,6 +71,21 @@ class NetSuiteEmulatorSettings(ServiceSettings):
         description="enforce: a sales order that takes the customer over the credit limit is "
         "refused (NetSuite's 'Enforce Holds'); ignore: accepted.",
     )
+    lifecycle_speed: float = Field(
+        default=1.0,
+        ge=0,
+        description="Time factor of the demo warehouse and billing; 0 stops them, 60 makes a "
+        "minute a second.",
+    )
+    lifecycle_fulfillment_after_seconds: float = Field(
+        default=120.0, ge=0, description="Open order → fulfilled (stock leaves), at speed 1."
+    )
+    lifecycle_billing_after_seconds: float = Field(
+        default=180.0, ge=0, description="Fulfilled order → billed (an invoice), at speed 1."
+    )
+    lifecycle_tick_seconds: float = Field(
+        default=1.0, gt=0, description="How often the lifecycle looks for due orders."
+    )
     seed_demo_data: bool = Field(
         default=True, description="Load the demo data set when the database is empty."
     )

@@ -76,6 +76,25 @@ class Payment(ApiRequest):
     amount: Decimal | None = Field(default=None, gt=0, description="Unset: the whole remainder.")
 
 
+class LifecycleState(ApiModel):
+    speed: float
+    fulfillment_after_seconds: float | None
+    billing_after_seconds: float | None
+
+
+class LifecycleChange(ApiRequest):
+    speed: float = Field(ge=0, le=100_000)
+
+
+class AdvanceRequest(ApiRequest):
+    sales_order: int | None = Field(default=None, ge=1, description="Internal id of one order.")
+
+
+class Advanced(ApiModel):
+    fulfilled: list[str]
+    billed: list[str]
+
+
 class InvoiceState(ApiModel):
     id: str
     amount_remaining: str
@@ -187,3 +206,35 @@ async def record_payment(request: Request, invoice_id: int, payment: Payment) ->
         status=row["status"],
         last_modified_date=row["lastmodifieddate"],
     )
+
+
+def _lifecycle(request: Request) -> LifecycleState:
+    lifecycle = emulator_of(request).lifecycle
+    delays = lifecycle.delays
+    return LifecycleState(
+        speed=lifecycle.speed,
+        fulfillment_after_seconds=delays.fulfillment.total_seconds() if delays else None,
+        billing_after_seconds=delays.billing.total_seconds() if delays else None,
+    )
+
+
+@router.get("/lifecycle")
+async def get_lifecycle(request: Request) -> LifecycleState:
+    """The speed of the demo warehouse and billing, and the resulting delays (null: stopped)."""
+    return _lifecycle(request)
+
+
+@router.put("/lifecycle")
+async def change_lifecycle(request: Request, change: LifecycleChange) -> LifecycleState:
+    """Change the lifecycle speed (0 stops it)."""
+    emulator_of(request).set_lifecycle_speed(change.speed)
+    return _lifecycle(request)
+
+
+@router.post("/lifecycle/advance")
+async def advance_lifecycle(request: Request, body: AdvanceRequest | None = None) -> Advanced:
+    """Move every order (or one) one step on now: open → fulfilled, fulfilled → billed."""
+    order = body.sales_order if body else None
+    lifecycle = emulator_of(request).lifecycle
+    moved = await run_in_threadpool(lifecycle.advance, force=True, order=order)
+    return Advanced(fulfilled=moved["fulfilled"], billed=moved["billed"])
