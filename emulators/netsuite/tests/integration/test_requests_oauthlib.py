@@ -13,7 +13,7 @@ import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256
 from requests_oauthlib import OAuth1
 
-from trivium.testing.services import RunningService, start_service
+from trivium_testing.services import RunningService, start_service
 
 from ..keys import CERTIFICATE_ID, CLIENT_ID, assertion, ec_key, write_certificate
 from ..support import (
