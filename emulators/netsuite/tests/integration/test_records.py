@@ -14,6 +14,9 @@ class TestGetRecord:
     async def test_customer_by_internal_id(self, netsuite: httpx.AsyncClient) -> None:
         response = await netsuite.get(f"{RECORD}/customer/1")
         assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == (
+            "application/vnd.oracle.resource+json; type=singular-resource"
+        )
         customer = response.json()
         assert customer["id"] == "1"
         assert customer["externalId"] == "1000001"
@@ -58,6 +61,7 @@ class TestListRecords:
     async def test_paging(self, netsuite: httpx.AsyncClient) -> None:
         response = await netsuite.get(f"{RECORD}/customer", params={"limit": 20, "offset": 40})
         page = response.json()
+        assert response.headers["content-type"].endswith("type=collection")
         assert page["count"] == 10
         assert page["totalResults"] == 50
         assert page["hasMore"] is False

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from netsuite_emulator.domain.errors import invalid_content
 from netsuite_emulator.domain.records.common import RecordContext
@@ -14,6 +15,18 @@ if TYPE_CHECKING:
     from netsuite_emulator.emulator import Emulator
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+class SingularResource(JSONResponse):
+    """A record, as NetSuite types it."""
+
+    media_type = "application/vnd.oracle.resource+json; type=singular-resource"
+
+
+class CollectionResource(JSONResponse):
+    """A page of records or query rows, as NetSuite types it."""
+
+    media_type = "application/vnd.oracle.resource+json; type=collection"
 
 
 def emulator_of(request: Request) -> Emulator:

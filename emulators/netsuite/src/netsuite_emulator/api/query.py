@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from netsuite_emulator.api.deps import emulator_of, json_body
+from netsuite_emulator.api.deps import CollectionResource, emulator_of, json_body
 from netsuite_emulator.domain.errors import NetSuiteError, invalid_content
 from netsuite_emulator.emulator import REST_PREFIX
 from netsuite_emulator.suiteql.executor import run_suiteql
@@ -15,7 +15,7 @@ from netsuite_emulator.suiteql.executor import run_suiteql
 router = APIRouter(prefix=f"{REST_PREFIX}/query/v1", tags=["query"])
 
 
-@router.post("/suiteql")
+@router.post("/suiteql", response_class=CollectionResource)
 async def suiteql(
     request: Request,
     prefer: Annotated[str | None, Header()] = None,

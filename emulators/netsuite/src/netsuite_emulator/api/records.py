@@ -8,7 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from netsuite_emulator.api.deps import json_body, record_context
+from netsuite_emulator.api.deps import (
+    CollectionResource,
+    SingularResource,
+    json_body,
+    record_context,
+)
 from netsuite_emulator.domain import metadata, record_service
 from netsuite_emulator.emulator import RECORD_PREFIX
 
@@ -33,7 +38,7 @@ async def record_metadata(request: Request, record_type: str) -> Response:
     return Response(content=metadata.dumps(schema), media_type="application/schema+json")
 
 
-@router.get("/{record_type}")
+@router.get("/{record_type}", response_class=CollectionResource)
 async def list_records(
     request: Request,
     record_type: str,
@@ -60,7 +65,7 @@ async def create_record(
     return _created(location)
 
 
-@router.get("/{record_type}/{key}")
+@router.get("/{record_type}/{key}", response_class=SingularResource)
 async def get_record(
     request: Request,
     record_type: str,
@@ -104,7 +109,7 @@ async def delete_record(request: Request, record_type: str, key: str) -> Respons
     return Response(status_code=204)
 
 
-@router.get("/{record_type}/{key}/{sublist}")
+@router.get("/{record_type}/{key}/{sublist}", response_class=CollectionResource)
 async def get_sublist(request: Request, record_type: str, key: str, sublist: str) -> dict[str, Any]:
     """A record's sublist (`item` of a transaction, `locations` of an item, …)."""
     ctx = record_context(request)
