@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Generator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -105,3 +106,13 @@ async def until(check: Callable[[], bool], *, within_seconds: float = 30) -> Non
     while not check():
         assert asyncio.get_running_loop().time() < deadline, "condition not met"
         await asyncio.sleep(0.01)
+
+
+class AccountClock:
+    """The account's clock in a test: now, until the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now

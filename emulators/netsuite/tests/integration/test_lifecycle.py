@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -13,22 +13,14 @@ from fastapi import FastAPI
 from netsuite_emulator.emulator import build_emulator
 from netsuite_emulator.main import create_app
 
-from ..support import RECORD, TokenBasedAuth, make_settings, order_body, record_id
+from ..support import RECORD, AccountClock, TokenBasedAuth, make_settings, order_body, record_id
 
 pytestmark = pytest.mark.asyncio
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest_asyncio.fixture
-async def running() -> AsyncIterator[tuple[FastAPI, Clock]]:
-    clock = Clock()
+async def running() -> AsyncIterator[tuple[FastAPI, AccountClock]]:
+    clock = AccountClock()
     settings = make_settings(lifecycle_speed=60)
     app = create_app(settings, emulator=build_emulator(settings, clock=clock))
     yield app, clock
@@ -70,7 +62,7 @@ class TestAdvance:
 
 
 class TestDueOrders:
-    async def test_moves_after_the_delays(self, running: tuple[FastAPI, Clock]) -> None:
+    async def test_moves_after_the_delays(self, running: tuple[FastAPI, AccountClock]) -> None:
         app, clock = running
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(

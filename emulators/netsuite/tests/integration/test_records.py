@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
-from ..support import RECORD, netsuite_error, order_body, record_id
+from netsuite_emulator.emulator import build_emulator
+from netsuite_emulator.main import create_app
+
+from ..support import (
+    RECORD,
+    AccountClock,
+    TokenBasedAuth,
+    make_settings,
+    netsuite_error,
+    order_body,
+    record_id,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -176,3 +189,38 @@ class TestMetadataCatalog:
         response = await netsuite.get(f"{RECORD}/metadata-catalog/salesOrder")
         assert response.headers["content-type"].startswith("application/schema+json")
         assert "item" in response.json()["properties"]
+
+
+class TestFilteredList:
+    async def test_q(self, netsuite: httpx.AsyncClient) -> None:
+        response = await netsuite.get(
+            f"{RECORD}/customer", params={"q": 'companyName CONTAIN "fluid" OR id EQUAL 2'}
+        )
+        page = response.json()
+        assert [item["id"] for item in page["items"]] == ["2", "3"]
+        assert page["totalResults"] == 2
+
+    async def test_delta_since(self) -> None:
+        clock = AccountClock()
+        settings = make_settings()
+        app = create_app(settings, emulator=build_emulator(settings, clock=clock))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://ns.test", auth=TokenBasedAuth()
+        ) as netsuite:
+            clock.now += timedelta(hours=1)
+            await netsuite.patch(f"{RECORD}/inventoryItem/7", json={"displayName": "Gear Motor"})
+            since = clock.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+            page = (
+                await netsuite.get(
+                    f"{RECORD}/inventoryItem",
+                    params={"q": f'lastModifiedDate ON_OR_AFTER "{since}"', "limit": 5},
+                )
+            ).json()
+        app.state.emulator.close()
+        assert [item["id"] for item in page["items"]] == ["7"]
+        assert all("q=lastModifiedDate" in link["href"] for link in page["links"])
+
+    async def test_bad_filter(self, netsuite: httpx.AsyncClient) -> None:
+        response = await netsuite.get(f"{RECORD}/salesOrder", params={"q": "status IS x"})
+        netsuite_error(response, 400, "INVALID_PARAMETER")

@@ -44,11 +44,13 @@ async def list_records(
     record_type: str,
     limit: Annotated[int, Query()] = 1000,
     offset: Annotated[int, Query()] = 0,
+    q: Annotated[str | None, Query(max_length=4000)] = None,
 ) -> dict[str, Any]:
-    """One page of a record type's ids, in id order."""
+    """One page of a record type's ids, in id order; `q` filters them
+    (`companyName START_WITH "Nord" AND lastModifiedDate ON_OR_AFTER "1/1/2024"`)."""
     ctx = record_context(request)
     return await run_in_threadpool(
-        record_service.list_records, ctx, record_type, limit=limit, offset=offset
+        record_service.list_records, ctx, record_type, limit=limit, offset=offset, query=q
     )
 
 

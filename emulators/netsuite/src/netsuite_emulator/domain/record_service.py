@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from netsuite_emulator.domain.errors import NetSuiteError, invalid_content, nonexistent_id
 from netsuite_emulator.domain.records import (
@@ -49,11 +50,16 @@ def get_sublist(ctx: RecordContext, type_name: str, key: str, sublist: str) -> J
     return kind.sublist(ctx, int(record_id), sublist)
 
 
-def list_records(ctx: RecordContext, type_name: str, *, limit: int, offset: int) -> Json:
+def list_records(
+    ctx: RecordContext, type_name: str, *, limit: int, offset: int, query: str | None = None
+) -> Json:
+    """A page of a record type's ids, those the `q` filter selects when there is one."""
     kind = record_type_or_error(type_name)
     check_paging(limit, offset)
-    ids, total = kind.list_ids(ctx.store, limit=limit, offset=offset)
+    ids, total = kind.list_ids(ctx.store, limit=limit, offset=offset, query=query)
     base = f"{ctx.base_url}/{kind.name}"
+    if query:
+        base += f"?q={quote(query)}"
     return page(
         [{"links": ctx.self_link(kind.name, record_id), "id": str(record_id)} for record_id in ids],
         total=total,
@@ -74,15 +80,16 @@ def page(items: list[Json], *, total: int, limit: int, offset: int, base: str) -
     """A collection as NetSuite pages it, with first/prev/next/last/self links."""
     has_more = offset + len(items) < total
     last = max((total - 1) // limit * limit, 0)
-    links = [{"rel": "self", "href": f"{base}?limit={limit}&offset={offset}"}]
+    base += "&" if "?" in base else "?"
+    links = [{"rel": "self", "href": f"{base}limit={limit}&offset={offset}"}]
     if offset > 0:
-        links.append({"rel": "first", "href": f"{base}?limit={limit}&offset=0"})
+        links.append({"rel": "first", "href": f"{base}limit={limit}&offset=0"})
         links.append(
-            {"rel": "previous", "href": f"{base}?limit={limit}&offset={max(offset - limit, 0)}"}
+            {"rel": "previous", "href": f"{base}limit={limit}&offset={max(offset - limit, 0)}"}
         )
     if has_more:
-        links.append({"rel": "next", "href": f"{base}?limit={limit}&offset={offset + limit}"})
-        links.append({"rel": "last", "href": f"{base}?limit={limit}&offset={last}"})
+        links.append({"rel": "next", "href": f"{base}limit={limit}&offset={offset + limit}"})
+        links.append({"rel": "last", "href": f"{base}limit={limit}&offset={last}"})
     return {
         "links": links,
         "count": len(items),

@@ -16,8 +16,42 @@ from netsuite_emulator.domain.records import (
 )
 from netsuite_emulator.domain.records.common import RecordContext
 from netsuite_emulator.domain.store import Store
+from netsuite_emulator.recordquery.filter import Field, compile_filter
 
 Json = dict[str, Any]
+# What `q` can filter a collection on: the REST field and its column.
+COMMON_FILTERS = {
+    "id": Field("id", "number"),
+    "externalId": Field("externalid", "text"),
+    "lastModifiedDate": Field("lastmodifieddate", "date"),
+}
+CUSTOMER_FILTERS = {
+    **COMMON_FILTERS,
+    "entityId": Field("entityid", "text"),
+    "companyName": Field("companyname", "text"),
+    "email": Field("email", "text"),
+    "phone": Field("phone", "text"),
+    "creditLimit": Field("creditlimit", "number"),
+    "balance": Field("balance", "number"),
+    "isInactive": Field("isinactive", "boolean"),
+    "dateCreated": Field("datecreated", "date"),
+}
+ITEM_FILTERS = {
+    **COMMON_FILTERS,
+    "itemId": Field("itemid", "text"),
+    "displayName": Field("displayname", "text"),
+    "basePrice": Field("baseprice", "number"),
+    "isInactive": Field("isinactive", "boolean"),
+}
+TRANSACTION_FILTERS = {
+    **COMMON_FILTERS,
+    "tranId": Field("tranid", "text"),
+    "entity": Field("entity", "number"),
+    "otherRefNum": Field("otherrefnum", "text"),
+    "tranDate": Field("trandate", "date"),
+    "createdFrom": Field("createdfrom", "number"),
+    "total": Field("foreigntotal", "number"),
+}
 
 
 @dataclass(frozen=True)
@@ -35,13 +69,22 @@ class RecordType:
     update: Callable[[RecordContext, str, Json], None]
     delete: Callable[[RecordContext, str], None]
     find_by_external_id: Callable[[Store, str], int | None]
+    filters: dict[str, Field]
 
-    def list_ids(self, store: Store, *, limit: int, offset: int) -> tuple[list[int], int]:
-        """One page of ids (in id order) and how many there are in all."""
-        where = f" WHERE {self.where}" if self.where else ""
-        total = int(store.scalar(f'SELECT COUNT(*) FROM "{self.table}"{where}'))
+    def list_ids(
+        self, store: Store, *, limit: int, offset: int, query: str | None = None
+    ) -> tuple[list[int], int]:
+        """One page of ids (in id order) of the records `query` (a `q` filter) selects, and how
+        many it selects in all."""
+        conditions, params = [self.where] if self.where else [], list[Any]()
+        if query:
+            condition, params = compile_filter(query, self.filters)
+            conditions.append(condition)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        total = int(store.scalar(f'SELECT COUNT(*) FROM "{self.table}"{where}', params))
         rows = store.rows(
-            f'SELECT id FROM "{self.table}"{where} ORDER BY id LIMIT ? OFFSET ?', (limit, offset)
+            f'SELECT id FROM "{self.table}"{where} ORDER BY id LIMIT ? OFFSET ?',
+            (*params, limit, offset),
         )
         return [row["id"] for row in rows], total
 
@@ -56,6 +99,7 @@ def _transaction_type(kind: transactions.TransactionKind, **writes: Any) -> Reco
         read_expanded=lambda ctx, rid: transactions.read(ctx, kind, rid, expand=True),
         sublist=lambda ctx, tid, _name: transactions.sublist_collection(ctx, kind, tid),
         find_by_external_id=lambda store, eid: transactions.find_by_external_id(store, kind, eid),
+        filters=TRANSACTION_FILTERS,
         **writes,
     )
 
@@ -73,6 +117,7 @@ RECORD_TYPES: dict[str, RecordType] = {
         update=customer.update,
         delete=customer.delete,
         find_by_external_id=customer.find_by_external_id,
+        filters=CUSTOMER_FILTERS,
     ),
     "inventoryItem": RecordType(
         name="inventoryItem",
@@ -86,6 +131,7 @@ RECORD_TYPES: dict[str, RecordType] = {
         update=inventory_item.update,
         delete=inventory_item.delete,
         find_by_external_id=inventory_item.find_by_external_id,
+        filters=ITEM_FILTERS,
     ),
     "salesOrder": _transaction_type(
         transactions.SALES_ORDER,
