@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 
 from netsuite_emulator.domain.oauth2 import (
     BearerTokens,
@@ -20,8 +21,8 @@ AUDIENCE = "https://1234567-sb1.suitetalk.api.netsuite.com/services/rest/auth/oa
 NOW = 1_760_000_000.0
 
 
-def _mapping(key: object, tmp_path: Path) -> ClientMapping:
-    certificate = write_certificate(key, tmp_path / "integration.crt")  # type: ignore[arg-type]
+def _mapping(key: CertificateIssuerPrivateKeyTypes, tmp_path: Path) -> ClientMapping:
+    certificate = write_certificate(key, tmp_path / "integration.crt")
     return ClientMapping(CLIENT_ID, CERTIFICATE_ID, load_public_key(str(certificate)))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 ALGORITHMS = ("PS256", "ES256", "RS256")
@@ -38,12 +39,20 @@ class OAuth2Refused(Exception):
         self.status = status
 
 
-def load_public_key(path: str) -> PublicKeyTypes:
-    """The public key of a PEM certificate, or a PEM public key."""
+VerifyingKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+
+
+def load_public_key(path: str) -> VerifyingKey:
+    """The RSA or EC public key of a PEM certificate, or a PEM public key."""
     data = Path(path).read_bytes()
-    if b"BEGIN CERTIFICATE" in data:
-        return x509.load_pem_x509_certificate(data).public_key()
-    return serialization.load_pem_public_key(data)
+    key: PublicKeyTypes = (
+        x509.load_pem_x509_certificate(data).public_key()
+        if b"BEGIN CERTIFICATE" in data
+        else serialization.load_pem_public_key(data)
+    )
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise ValueError(f"{path}: the certificate's key must be RSA (PS256, RS256) or EC (ES256).")
+    return key
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ class ClientMapping:
 
     client_id: str
     certificate_id: str
-    public_key: PublicKeyTypes | None
+    public_key: VerifyingKey | None
 
 
 def _scopes(value: object) -> set[str]:
@@ -82,7 +91,7 @@ def verify_assertion(
     try:
         claims: dict[str, Any] = jwt.decode(
             assertion,
-            mapping.public_key,  # type: ignore[arg-type]
+            mapping.public_key,
             algorithms=[header["alg"]],
             audience=audience,
             options={
