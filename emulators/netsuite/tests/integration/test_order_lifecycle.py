@@ -153,6 +153,11 @@ class TestAdminStock:
         assert response.status_code == 204, response.text
         assert await _available(netsuite, "10") == 25.0
 
+    async def test_unknown_item(self, admin: httpx.AsyncClient) -> None:
+        response = await admin.put("/__admin/stock/999/1", json={"quantityOnHand": 1})
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
+
     async def test_needs_token(self, anonymous: httpx.AsyncClient) -> None:
         response = await anonymous.put("/__admin/stock/10/1", json={"quantityOnHand": 25})
         assert response.status_code == 401

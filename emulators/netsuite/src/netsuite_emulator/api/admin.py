@@ -162,7 +162,7 @@ async def reset(request: Request, seed: bool = True) -> Response:
 async def seed(request: Request) -> Response:
     """Load the demo data into an empty account (409 when it holds data)."""
     emulator = emulator_of(request)
-    if not emulator.store.is_empty():
+    if not await run_in_threadpool(emulator.store.is_empty):
         raise Conflict("The account holds data; reset it first.")
     await run_in_threadpool(emulator.reset, seed=True)
     return Response(status_code=204)
@@ -177,13 +177,13 @@ async def change_stock(
     """Set what is on hand of an item at a location (as an inventory adjustment would)."""
     ctx = record_context(request)
     store = ctx.store
-    if store.row("SELECT id FROM item WHERE id = ?", (item_id,)) is None:
-        raise NotFound(f"Item {item_id} does not exist.")
-    if store.row("SELECT id FROM location WHERE id = ?", (location_id,)) is None:
-        raise NotFound(f"Location {location_id} does not exist.")
 
     def apply() -> None:
         with store.transaction():
+            if store.row("SELECT id FROM item WHERE id = ?", (item_id,)) is None:
+                raise NotFound(f"Item {item_id} does not exist.")
+            if store.row("SELECT id FROM location WHERE id = ?", (location_id,)) is None:
+                raise NotFound(f"Location {location_id} does not exist.")
             inventory_item.set_on_hand(
                 ctx, item_id=item_id, location_id=location_id, on_hand=change.quantity_on_hand
             )
