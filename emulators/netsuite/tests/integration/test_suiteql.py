@@ -62,6 +62,18 @@ class TestSuiteQL:
             ("MAT-0010", "Hamburg Main Warehouse", "0.00"),
         ]
 
+    async def test_availability_over_all_locations(self, netsuite: httpx.AsyncClient) -> None:
+        page = await _query(
+            netsuite,
+            "SELECT BUILTIN.DF(q.item) AS sku, SUM(q.quantityavailable) AS available "
+            "FROM inventoryitemlocations q JOIN item i ON i.id = q.item "
+            "WHERE i.itemid LIKE 'MAT-000%' GROUP BY q.item ORDER BY sku",
+        )
+        available = {row["sku"]: row["available"] for row in page["items"]}
+        assert available["MAT-0002"] == "113"
+        assert available["MAT-0005"] == "8"
+        assert len(available) == 9
+
     async def test_orders_with_lines(self, netsuite: httpx.AsyncClient) -> None:
         page = await _query(
             netsuite,

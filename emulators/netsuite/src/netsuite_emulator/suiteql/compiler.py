@@ -267,6 +267,9 @@ def _compile(select: Tree[Any]) -> CompiledQuery:
     where = next((c for c in rest if isinstance(c, Tree) and c.data == "where"), None)
     if where is not None:
         sql += f" WHERE {_condition(scope, where.children[0])}"
+    group = next((c for c in rest if isinstance(c, Tree) and c.data == "group_by"), None)
+    if group is not None:
+        sql += " GROUP BY " + ", ".join(_expr(scope, key, as_value=False) for key in group.children)
     order = next((c for c in rest if isinstance(c, Tree) and c.data == "order_by"), None)
     if order is not None:
         sql += " ORDER BY " + ", ".join(_order_key(scope, key, names) for key in order.children)

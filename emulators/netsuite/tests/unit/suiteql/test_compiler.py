@@ -78,6 +78,16 @@ class TestWhere:
         assert "Sales Order : Billed" in compiled.params
 
 
+class TestGroupBy:
+    def test_sum_per_item(self) -> None:
+        compiled = compile_query(
+            "SELECT item, SUM(quantityavailable) AS available FROM inventoryitemlocations "
+            "GROUP BY item"
+        )
+        assert compiled.sql.endswith('GROUP BY "t0"."item"')
+        assert compiled.columns == ("item", "available")
+
+
 class TestOrderBy:
     def test_by_alias_and_column(self) -> None:
         compiled = compile_query("SELECT companyname AS n FROM customer ORDER BY n DESC, id")
