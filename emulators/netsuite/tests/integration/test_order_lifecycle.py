@@ -39,6 +39,19 @@ class TestCreateSalesOrder:
         assert order["otherRefNum"] == "TEST-PO-1"
         assert order["tranId"].startswith("SO")
 
+    async def test_references_by_external_id(self, netsuite: httpx.AsyncClient) -> None:
+        body = {
+            "entity": {"externalId": "1000001"},
+            "item": {"items": [{"item": {"externalId": "MAT-0001"}, "quantity": 2}]},
+        }
+        response = await netsuite.post(f"{RECORD}/salesOrder", json=body)
+        order = await _get(netsuite, f"salesOrder/{record_id(response)}")
+        assert order["entity"]["id"] == "1"
+        assert order["total"] == 81.0
+        body["entity"] = {"externalId": "no-such-customer"}
+        response = await netsuite.post(f"{RECORD}/salesOrder", json=body)
+        assert netsuite_error(response, 400, "INVALID_CONTENT")["o:errorPath"] == "entity"
+
     async def test_given_rate_wins(self, netsuite: httpx.AsyncClient) -> None:
         body = order_body("1")
         body["item"]["items"][0]["rate"] = 10

@@ -148,13 +148,28 @@ class Body:
             raise invalid_content(f"Invalid boolean for field '{name}'.", path=self._path(name))
         return value
 
-    def reference_id(self, name: str, *, required: bool = False) -> int | None:
-        """The internal id of `{"id": "…"}` (a bare id is accepted too)."""
+    def reference_id(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        by_external_id: Callable[[str], int | None] | None = None,
+    ) -> int | None:
+        """The internal id of `{"id": "…"}` (a bare id is accepted too), or of
+        `{"externalId": "…"}` where the referenced record type can be found by external id."""
         value = self.values.get(name)
         if value is None:
             if required:
                 raise invalid_content(f"Please enter value(s) for: {name}", path=self._path(name))
             return None
+        if isinstance(value, Mapping) and "id" not in value and by_external_id is not None:
+            external_id = value.get("externalId")
+            found = by_external_id(external_id) if isinstance(external_id, str) else None
+            if found is None:
+                raise invalid_content(
+                    f"Invalid {name} reference key {external_id!r}.", path=self._path(name)
+                )
+            return found
         raw = value.get("id") if isinstance(value, Mapping) else value
         if isinstance(raw, int) and not isinstance(raw, bool):
             raw = str(raw)
@@ -166,8 +181,10 @@ class Body:
             )
         return int(raw)
 
-    def required_id(self, name: str) -> int:
-        found = self.reference_id(name, required=True)
+    def required_id(
+        self, name: str, *, by_external_id: Callable[[str], int | None] | None = None
+    ) -> int:
+        found = self.reference_id(name, required=True, by_external_id=by_external_id)
         assert found is not None
         return found
 

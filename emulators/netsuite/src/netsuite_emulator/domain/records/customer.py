@@ -11,6 +11,7 @@ from netsuite_emulator.domain.errors import (
     duplicate_external_id,
     invalid_content,
 )
+from netsuite_emulator.domain.records import inventory_item
 from netsuite_emulator.domain.records.common import (
     Body,
     RecordContext,
@@ -207,7 +208,9 @@ def _pricing(ctx: RecordContext, customer_id: int, body: Body) -> None:
     ctx.store.execute("DELETE FROM customeritempricing WHERE customer = ?", (customer_id,))
     for line in lines:
         values = line.body(LINE_FIELDS["itemPricing"])
-        item = values.required_id("item")
+        item = values.required_id(
+            "item", by_external_id=lambda eid: inventory_item.find_by_external_id(ctx.store, eid)
+        )
         price = values.number("price", minimum=Decimal(0))
         if price is None:
             raise invalid_content("Please enter value(s) for: price", path=f"{line.path}.price")

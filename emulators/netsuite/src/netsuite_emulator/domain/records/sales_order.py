@@ -79,7 +79,9 @@ def _lines(ctx: RecordContext, body: Body, *, customer_id: int, location: int) -
     lines = []
     for raw in sublist:
         line = raw.body(LINE_FIELDS)
-        item_id = line.required_id("item")
+        item_id = line.required_id(
+            "item", by_external_id=lambda eid: inventory_item.find_by_external_id(ctx.store, eid)
+        )
         item = ctx.store.row("SELECT * FROM item WHERE id = ?", (item_id,))
         if item is None or item["isinactive"] == "T":
             raise invalid_content(f"Invalid item reference key {item_id}.", path=f"{raw.path}.item")
@@ -140,7 +142,9 @@ def _commit(ctx: RecordContext, lines: list[NewLine], *, sign: int) -> None:
 
 def create(ctx: RecordContext, raw: dict[str, Any], *, external_id: str | None = None) -> int:
     body = Body(raw, allowed=FIELDS)
-    customer_id = body.required_id("entity")
+    customer_id = body.required_id(
+        "entity", by_external_id=lambda eid: customer.find_by_external_id(ctx.store, eid)
+    )
     customer_row = ctx.store.row("SELECT * FROM customer WHERE id = ?", (customer_id,))
     if customer_row is None or customer_row["isinactive"] == "T":
         raise invalid_content(f"Invalid entity reference key {customer_id}.", path="entity")
