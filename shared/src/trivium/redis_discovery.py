@@ -135,7 +135,11 @@ def start_redis_server(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    _wait_for_ping(url, process)
+    try:
+        _wait_for_ping(url, process)
+    finally:
+        # Read once at start; nothing of it (password digests included) stays behind.
+        configuration.unlink(missing_ok=True)
     user_urls = {service: user_url(url, service, password) for service, password in users.items()}
     return RedisEndpoint(url=url, origin="redis-server", process=process, user_urls=user_urls)
 
