@@ -20,7 +20,7 @@ from salesforce_system.domain.models import (
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.idempotency import IdempotencyStore
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 
 @pytest_asyncio.fixture
