@@ -41,6 +41,7 @@ from trivium.locks import OwnedKeys
 from trivium.problems import (
     BadRequest,
     Conflict,
+    Forbidden,
     Problem,
     ServiceUnavailable,
     Unauthorized,
@@ -78,6 +79,11 @@ end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 """
+
+
+class IdempotencyCallerUnknown(Forbidden):
+    slug = "idempotency-caller-unknown"
+    title = "The caller of this Idempotency-Key is not known"
 
 
 class IdempotencyKeyMissing(BadRequest):
@@ -332,8 +338,13 @@ async def respond_idempotently(
             missing = IdempotencyKeyMissing("This operation requires an Idempotency-Key header.")
             return await _refuse_after_authentication(request, handler, missing)
         return await handler(request)
-    store = get_idempotency_store(request)
     caller = scope(request) if scope is not None else ""
+    if scope is not None and not caller:
+        # No caller the route trusts: nothing is claimed or replayed for it. The route's own
+        # checks answer first (401/403); should they let the call through, it is still refused.
+        unknown = IdempotencyCallerUnknown("The caller of this Idempotency-Key is not known.")
+        return await _refuse_after_authentication(request, handler, unknown)
+    store = get_idempotency_store(request)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     fingerprint = fingerprint_request(
         method=request.method, target=target, scope=caller, body=await request.body()

@@ -12,7 +12,7 @@ from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.domain.partners import Partner, identify_partner, partner_number_from
 from partner_portal_experience.domain.portal import PartnerPortal
 from partner_portal_experience.settings import PartnerPortalSettings
-from trivium.composition import from_container
+from trivium.composition import container_of, from_container
 from trivium.idempotency import caller_scope
 from trivium.paging import decode_cursor, encode_cursor
 from trivium.service_auth import ServiceCaller, ServiceCallerDep
@@ -60,9 +60,13 @@ PartnerDep = Annotated[Partner, Depends(current_partner)]
 
 
 def partner_key_owner(caller: ServiceCaller, request: Request) -> str | None:
-    """Whose Idempotency-Key this is: the partner's (none without one: the call is refused)."""
+    """Whose Idempotency-Key this is: the partner's, as a caller trusted to name partners (the
+    gateway) vouches for; none otherwise, and the call is refused."""
+    issuers = container_of(request.app, PartnerPortalExperience).settings.identity_issuers
     number = caller.claims.get("partnerAccountNumber")
-    return f"partner:{number}" if isinstance(number, str) else None
+    if caller.service not in issuers or not isinstance(number, str):
+        return None
+    return f"partner:{number}"
 
 
 partner_scope = caller_scope(partner_key_owner)
