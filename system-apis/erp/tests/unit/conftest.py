@@ -9,16 +9,17 @@ import httpx
 import pytest_asyncio
 import redis.asyncio
 
-from erp_system.adapters.fake import FakeErp
-from erp_system.adapters.locks import RedisKeyLock
+from erp_system.adapters.fake import FakeErp, FakeErpSync
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
+from erp_system.bootstrap import ErpSystem
 from erp_system.domain.models import AddressInput, CustomerCreate, ProductRead
-from erp_system.main import create_app
+from erp_system.main import create_app, install_container
 from erp_system.settings import ErpSystemSettings
 from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
+from trivium.locks import LeaseLocks
 from trivium.schemas import Money
 from trivium_testing.keys import session_keys
 
@@ -30,6 +31,19 @@ async def erp() -> FakeErp:
     return FakeErp()
 
 
+def unit_locks(client: redis.asyncio.Redis) -> LeaseLocks:
+    """The service's locks as its composition root builds them, waiting two seconds for a taken
+    one."""
+    return LeaseLocks(
+        client,
+        prefix="trivium",
+        namespace="erp-system-unit",
+        lease_seconds=60,
+        wait_seconds=2,
+        hashed=True,
+    )
+
+
 @pytest_asyncio.fixture
 async def client(
     erp: FakeErp, redis_client: redis.asyncio.Redis, redis_url: str
@@ -38,9 +52,15 @@ async def client(
         redis_url=redis_url, **session_keys().settings("erp-system"), log_format="text"
     )
     app = create_app(settings)
-    app.state.erp = erp
-    app.state.locks = RedisKeyLock(redis_client, namespace="erp-system-unit", wait_seconds=2)
-    app.state.idempotency = IdempotencyStore(redis_client, service="erp-system")
+    container = ErpSystem(
+        settings=settings,
+        erp=erp,
+        sync=FakeErpSync(erp),
+        locks=unit_locks(redis_client),
+        idempotency=IdempotencyStore(redis_client, service="erp-system"),
+        readiness={},
+    )
+    install_container(app, container)
     token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

@@ -12,19 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
 from mobile_experience.domain.models import Rep
-from trivium.schemas import Money
-
-
-class UpstreamModel(BaseModel):
-    """A lower tier's answer as read here: camelCase, unknown fields ignored."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
-    )
+from trivium.schemas import Money, UpstreamModel
 
 
 class CrmAddress(UpstreamModel):
@@ -237,4 +226,12 @@ class Cache(Protocol):
 
     async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> None:
         """Store every value for `ttl_seconds`; failures are not raised (it is only a cache)."""
+        ...
+
+
+class ViewMetrics(Protocol):
+    """Where the customer 360 records how each of its sources was served."""
+
+    def section_served(self, section: str, *, source: str, ok: bool) -> None:
+        """`section` (crm, orders, invoices, credit) came from `source` (cache, live)."""
         ...

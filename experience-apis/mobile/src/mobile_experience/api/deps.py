@@ -1,4 +1,5 @@
-"""Dependencies the routes declare: the signed-in rep, the account views and the order desk."""
+"""Dependencies the routes declare: the signed-in rep, the account views and the order desk,
+read from the container."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from mobile_experience.bootstrap import MobileExperience
 from mobile_experience.domain.accounts import CustomerViews
 from mobile_experience.domain.errors import RepIdentityMissing
 from mobile_experience.domain.models import Rep
 from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.settings import MobileSettings
 from trivium.acting_rep import REP_CLAIM
-from trivium.problems import Unauthorized
-from trivium.service_auth import ServiceCaller, ServiceCallerDep, ServiceTokenVerifier, bearer_token
+from trivium.composition import container_of, from_container
+from trivium.idempotency import caller_scope
+from trivium.service_auth import ServiceCaller, ServiceCallerDep
 
 
 def _text(value: Any) -> str | None:
@@ -36,37 +39,31 @@ def rep_of(caller: ServiceCaller, settings: MobileSettings) -> Rep:
     )
 
 
+ContainerDep = Annotated[MobileExperience, Depends(from_container(MobileExperience))]
+
+
 def get_settings(request: Request) -> MobileSettings:
-    settings: MobileSettings = request.app.state.settings
-    return settings
+    return container_of(request.app, MobileExperience).settings
 
 
-async def get_rep(caller: ServiceCallerDep, request: Request) -> Rep:
-    return rep_of(caller, get_settings(request))
+async def get_rep(caller: ServiceCallerDep, container: ContainerDep) -> Rep:
+    return rep_of(caller, container.settings)
 
 
-async def get_views(request: Request) -> CustomerViews:
-    views: CustomerViews = request.app.state.views
-    return views
+async def get_views(container: ContainerDep) -> CustomerViews:
+    return container.views
 
 
-async def get_desk(request: Request) -> OrderDesk:
-    desk: OrderDesk = request.app.state.desk
-    return desk
+async def get_desk(container: ContainerDep) -> OrderDesk:
+    return container.desk
 
 
-def rep_scope(request: Request) -> str:
-    """Whose Idempotency-Key this is: the rep's. Runs before the route's dependencies; a call
-    without a valid rep gets no scope here and is refused by them right after."""
-    token = bearer_token(request)
-    if token is None:
-        return ""
-    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
-    try:
-        rep = rep_of(verifier.verify(token), get_settings(request))
-    except Unauthorized:
-        return ""
-    return f"rep:{rep.username.casefold()}"
+def rep_key_owner(caller: ServiceCaller, request: Request) -> str:
+    """Whose Idempotency-Key this is: the rep's (none for a call without a rep, refused anyway)."""
+    return f"rep:{rep_of(caller, get_settings(request)).username.casefold()}"
+
+
+rep_scope = caller_scope(rep_key_owner)
 
 
 RepDep = Annotated[Rep, Depends(get_rep)]

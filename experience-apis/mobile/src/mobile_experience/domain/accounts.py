@@ -32,7 +32,7 @@ from mobile_experience.adapters.ports import (
     ErpInvoice,
     ErpOrder,
     ErpPort,
-    UpstreamModel,
+    ViewMetrics,
 )
 from mobile_experience.domain.errors import (
     AccountNotFound,
@@ -40,7 +40,7 @@ from mobile_experience.domain.errors import (
     UpstreamFailed,
     UpstreamUnavailable,
 )
-from mobile_experience.domain.models import AccountRow, Customer360, Rep
+from mobile_experience.domain.models import AccountSummaryRead, Customer360Read, Rep
 from mobile_experience.domain.shaping import (
     NOTHING_IN_THE_ERP,
     ErpSections,
@@ -48,8 +48,7 @@ from mobile_experience.domain.shaping import (
     account_row,
     customer_360,
 )
-from mobile_experience.metrics import VIEW_SECTIONS
-from trivium.schemas import Page
+from trivium.schemas import Page, UpstreamModel
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +106,25 @@ def _parse(model: type[UpstreamModel], raw: bytes | None) -> Any:
 class CustomerViews:
     """The rep's account list and customer 360, over the CRM, the ERP and the shared cache."""
 
-    def __init__(self, *, crm: CrmPort, erp: ErpPort, cache: Cache, policy: ViewPolicy) -> None:
+    def __init__(
+        self,
+        *,
+        crm: CrmPort,
+        erp: ErpPort,
+        cache: Cache,
+        policy: ViewPolicy,
+        metrics: ViewMetrics,
+    ) -> None:
         self.crm = crm
         self.erp = erp
         self.cache = cache
         self.policy = policy
+        self.metrics = metrics
         self._in_flight: dict[str, asyncio.Future[Any]] = {}
 
     async def list_accounts(
         self, rep: Rep, *, search: str | None, limit: int, cursor: str | None
-    ) -> Page[AccountRow]:
+    ) -> Page[AccountSummaryRead]:
         """A page of the accounts the rep owns, by id."""
         page = await self.crm.search_accounts(
             owner_username=rep.username, name=search, limit=limit, cursor=cursor
@@ -131,7 +139,7 @@ class CustomerViews:
         )
         return Page(items=[account_row(a) for a in page.items], next_cursor=page.next_cursor)
 
-    async def view(self, rep: Rep, account_id: str) -> Customer360:
+    async def view(self, rep: Rep, account_id: str) -> Customer360Read:
         """The customer 360 of one of the rep's accounts (every section, with its status)."""
         cached_crm, cached_link = await self.cache.get_many(
             [crm_key(account_id), link_key(account_id)]
@@ -144,7 +152,7 @@ class CustomerViews:
             self._crm_overview(account_id) if overview is None else _now(overview),
             self._erp_sections(guess),
         )
-        _record("crm", "cache" if overview is not None else "live", read)
+        self._record("crm", "cache" if overview is not None else "live", read)
         if read is CrmMiss.NOT_FOUND:
             raise AccountNotFound(f"No account of yours has the id {account_id!r}.")
         overview = read if isinstance(read, CrmOverview) else None
@@ -260,7 +268,7 @@ class CustomerViews:
             except ValidationError:
                 pass
             else:
-                _record(name, "cache", fetched)
+                self._record(name, "cache", fetched)
                 return fetched
 
         async def live() -> Fetched[Any]:
@@ -280,8 +288,12 @@ class CustomerViews:
             return Fetched(value)
 
         fetched = await self._shared(f"erp:{customer_id}:{name}", live)
-        _record(name, "live", fetched)
+        self._record(name, "live", fetched)
         return fetched
+
+    def _record(self, section: str, source: str, outcome: Any) -> None:
+        failed = isinstance(outcome, CrmMiss) or (isinstance(outcome, Fetched) and not outcome.ok)
+        self.metrics.section_served(section, source=source, ok=not failed)
 
     async def _shared(self, key: str, read: Callable[[], Awaitable[ResultT]]) -> ResultT:
         """One read per key at a time in this process; concurrent callers share its result."""
@@ -309,11 +321,6 @@ def _owner(overview: CrmOverview | None, link: AccountLink | None) -> str | None
             headers={"Retry-After": "5"},
         )
     return link.owner_username
-
-
-def _record(section: str, source: str, outcome: Any) -> None:
-    ok = not isinstance(outcome, CrmMiss) and not (isinstance(outcome, Fetched) and not outcome.ok)
-    VIEW_SECTIONS.labels(section, source, "ok" if ok else "unavailable").inc()
 
 
 def _describe(error: BaseException) -> str:

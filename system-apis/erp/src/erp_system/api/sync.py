@@ -7,14 +7,14 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from erp_system.adapters.sync_port import ErpSyncAdapter
+from erp_system.api.deps import SyncDep
 from erp_system.domain.errors import UPSTREAM_PROBLEMS, CustomerNotFound, ErpRejected
 from erp_system.domain.sync_models import (
     CatalogPage,
     CustomerChangePage,
-    CustomerProfile,
+    CustomerProfileRead,
     CustomerProfileUpdate,
     SalesOrderChangePage,
 )
@@ -28,12 +28,6 @@ MAX_CATALOG_PAGE = 5_000
 _SKU = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
 
 
-async def get_sync(request: Request) -> ErpSyncAdapter:
-    sync: ErpSyncAdapter = request.app.state.erp_sync
-    return sync
-
-
-SyncDep = Annotated[ErpSyncAdapter, Depends(get_sync)]
 SinceQuery = Annotated[
     datetime,
     Query(description="ISO 8601 with offset: changes at or after this moment are listed."),
@@ -73,7 +67,7 @@ async def list_changed_sales_orders(
     "/customers/{customer_id}/profile",
     responses=problem_responses(CustomerNotFound, *UPSTREAM_PROBLEMS),
 )
-async def get_customer_profile(customer_id: CustomerIdPath, sync: SyncDep) -> CustomerProfile:
+async def get_customer_profile(customer_id: CustomerIdPath, sync: SyncDep) -> CustomerProfileRead:
     """The customer's master data as sync flows compare it: name, phone, address, blocks,
     payment terms, credit limit and when the ERP last changed any of them."""
     return await sync.get_profile(customer_id)
@@ -85,7 +79,7 @@ async def get_customer_profile(customer_id: CustomerIdPath, sync: SyncDep) -> Cu
 )
 async def update_customer_profile(
     customer_id: CustomerIdPath, changes: CustomerProfileUpdate, sync: SyncDep
-) -> CustomerProfile:
+) -> CustomerProfileRead:
     """Change the name, phone number (of the standard address) or address; the answer is the
     profile after the change. Writing a value the ERP already holds changes nothing else."""
     return await sync.update_profile(customer_id, changes)

@@ -1,4 +1,4 @@
-"""An in-memory CRM behind the same port, for unit tests of the routes and for provider states."""
+"""An in-memory CRM behind the same ports, for unit tests of the routes and for provider states."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from salesforce_system.domain.errors import (
 )
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountSearch,
     AccountUpdate,
     Address,
-    ApiBudget,
+    ApiBudgetRead,
     ContactRead,
     OpportunityRead,
     OrderCreate,
@@ -30,11 +30,20 @@ from salesforce_system.domain.models import (
     OrderUpdate,
     ProductRead,
     ProductUpsert,
-    ProductUpsertReport,
+    ProductUpsertReportRead,
     ProductUpsertRow,
     QuoteRead,
     QuoteUpdate,
     SystemRead,
+)
+from salesforce_system.domain.sync_models import (
+    AccountChange,
+    AccountChangePage,
+    AccountProfileRead,
+    AccountProfileUpdate,
+    OrderErpStatusRead,
+    OrderErpStatusUpdate,
+    ReplayPositionUnavailable,
 )
 from trivium.schemas import Money
 
@@ -186,7 +195,7 @@ class FakeCrm:
 
     async def get_account_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int
-    ) -> AccountOverview:
+    ) -> AccountOverviewRead:
         account = self._account(account_id)
         contacts = sorted(
             self.contacts.get(account_id, []),
@@ -196,7 +205,7 @@ class FakeCrm:
             self.opportunities.get(account_id, []),
             key=lambda opportunity: (opportunity.close_date is None, opportunity.close_date),
         )
-        return AccountOverview(
+        return AccountOverviewRead(
             account=account,
             owner_username=self.usernames.get(account.owner_id or ""),
             contacts=contacts[:contact_limit],
@@ -286,7 +295,7 @@ class FakeCrm:
         ]
         return _page(found, limit, after)
 
-    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
+    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReportRead:
         for product in products:
             existing = next((p for p in self.products.values() if p.sku == product.sku), None)
             values = product.model_dump(exclude_unset=True, by_alias=False)
@@ -299,7 +308,7 @@ class FakeCrm:
                 self.products[created.id] = created
             else:
                 self.products[existing.id] = existing.model_copy(update=values)
-        return ProductUpsertReport(
+        return ProductUpsertReportRead(
             method="collections",
             total=len(products),
             succeeded=len(products),
@@ -313,9 +322,98 @@ class FakeCrm:
             raise CrmUnavailable("The CRM cannot be signed in to.", headers={"Retry-After": "30"})
         return SystemRead(system_id=self.system_id)
 
-    async def get_budget(self) -> ApiBudget:
+    async def get_budget(self) -> ApiBudgetRead:
         remaining = self.remaining_budget or 0
-        return ApiBudget(max=100_000, remaining=remaining, used=100_000 - remaining)
+        return ApiBudgetRead(max=100_000, remaining=remaining, used=100_000 - remaining)
 
     async def known_remaining_budget(self) -> int | None:
         return self.remaining_budget
+
+
+class FakeAccountChanges:
+    """AccountChangesPort in memory: seed `changes`; `expired` says the CRM holds none any more."""
+
+    def __init__(self) -> None:
+        self.changes: list[AccountChange] = []
+        self.expired = False
+
+    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        if self.expired:
+            raise ReplayPositionUnavailable(f"The CRM no longer holds changes after {position}.")
+        after = int(position) if position.isdigit() else -1
+        items = [change for change in self.changes if change.replay_id > after]
+        last = items[-1].replay_id if items else after
+        return AccountChangePage(
+            items=items, position=str(last) if last >= 0 else position, system_id=FAKE_ORG_ID
+        )
+
+
+class FakeAccountSync:
+    """AccountSyncPort in memory: seed `profiles` and `orders` (by ERP order number)."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, AccountProfileRead] = {}
+        self.orders: dict[str, OrderErpStatusRead] = {}
+
+    async def get_profile(self, account_id: str) -> AccountProfileRead:
+        if account_id not in self.profiles:
+            raise RecordNotFound(f"No account has the id {account_id!r}.")
+        return self.profiles[account_id]
+
+    async def list_profiles(
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: Sequence[str] | None,
+        limit: int,
+        after: str | None,
+    ) -> list[AccountProfileRead]:
+        found = sorted(
+            (
+                profile
+                for profile in self.profiles.values()
+                if (ids is None or profile.id in ids)
+                and (
+                    modified_since is None
+                    or (profile.last_modified_at or modified_since) >= modified_since
+                )
+                and (after is None or profile.id > after)
+            ),
+            key=lambda profile: profile.id,
+        )
+        return found[:limit]
+
+    async def update_profile(
+        self, account_id: str, changes: AccountProfileUpdate
+    ) -> AccountProfileRead:
+        current = await self.get_profile(account_id)
+        values = changes.model_dump(exclude_unset=True, by_alias=False)
+        if "credit_limit" in values and values["credit_limit"] is not None:
+            values["credit_limit"] = Money(amount=values["credit_limit"], currency="EUR")
+        if changes.billing_address is not None:
+            values["billing_address"] = Address(**changes.billing_address.model_dump())
+        updated = current.model_copy(update=values)
+        self.profiles[account_id] = updated
+        return updated
+
+    async def set_order_erp_status(
+        self, erp_order_number: str, update: OrderErpStatusUpdate
+    ) -> OrderErpStatusRead:
+        current = self.orders.get(erp_order_number)
+        if current is None:
+            raise RecordNotFound(f"No order carries the ERP order number {erp_order_number!r}.")
+        changed = (current.erp_status, current.invoice_number) != (
+            update.erp_status,
+            update.invoice_number,
+        )
+        updated = current.model_copy(
+            update={
+                "erp_status": update.erp_status,
+                "invoice_number": update.invoice_number,
+                "previous_erp_status": current.erp_status,
+                "previous_invoice_number": current.invoice_number,
+                "changed": changed,
+            }
+        )
+        self.orders[erp_order_number] = updated
+        return updated

@@ -1,17 +1,18 @@
-"""The port the routes depend on: what this API needs from a CRM, in its own words."""
+"""The ports the routes depend on: what this API needs from a CRM, in its own words."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountSearch,
     AccountUpdate,
-    ApiBudget,
+    ApiBudgetRead,
     ContactRead,
     OpportunityRead,
     OrderCreate,
@@ -19,10 +20,17 @@ from salesforce_system.domain.models import (
     OrderUpdate,
     ProductRead,
     ProductUpsert,
-    ProductUpsertReport,
+    ProductUpsertReportRead,
     QuoteRead,
     QuoteUpdate,
     SystemRead,
+)
+from salesforce_system.domain.sync_models import (
+    AccountChangePage,
+    AccountProfileRead,
+    AccountProfileUpdate,
+    OrderErpStatusRead,
+    OrderErpStatusUpdate,
 )
 
 
@@ -53,7 +61,7 @@ class CrmPort(Protocol):
 
     async def get_account_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int
-    ) -> AccountOverview:
+    ) -> AccountOverviewRead:
         """The account, its owner's username, key contacts and open opportunities (one call)."""
         ...
 
@@ -79,15 +87,48 @@ class CrmPort(Protocol):
         self, *, search: str | None, limit: int, after: str | None
     ) -> list[ProductRead]: ...
 
-    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport: ...
+    async def upsert_products(
+        self, products: Sequence[ProductUpsert]
+    ) -> ProductUpsertReportRead: ...
 
     async def get_system(self) -> SystemRead:
         """The CRM system (org) signed in to, confirmed with it; CrmUnavailable when it cannot
         be signed in to."""
         ...
 
-    async def get_budget(self) -> ApiBudget: ...
+    async def get_budget(self) -> ApiBudgetRead: ...
 
     async def known_remaining_budget(self) -> int | None:
         """The remaining API budget as last reported, without spending a call on it."""
         ...
+
+
+class AccountChangesPort(Protocol):
+    """Account change events, read on from a position the previous read answered with."""
+
+    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        """The changes after `position`, waiting up to `wait_seconds` for the first."""
+        ...
+
+
+class AccountSyncPort(Protocol):
+    """Account profiles with the fields the ERP keeps, and the ERP status shown on orders."""
+
+    async def get_profile(self, account_id: str) -> AccountProfileRead: ...
+
+    async def list_profiles(
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: Sequence[str] | None,
+        limit: int,
+        after: str | None,
+    ) -> list[AccountProfileRead]: ...
+
+    async def update_profile(
+        self, account_id: str, changes: AccountProfileUpdate
+    ) -> AccountProfileRead: ...
+
+    async def set_order_erp_status(
+        self, erp_order_number: str, update: OrderErpStatusUpdate
+    ) -> OrderErpStatusRead: ...

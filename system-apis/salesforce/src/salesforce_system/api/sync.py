@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from salesforce_system.adapters.salesforce.account_feed import AccountChangeFeed, is_position
-from salesforce_system.adapters.salesforce.account_sync import MAX_IDS, SalesforceAccountSync
+from salesforce_system.adapters.salesforce.account_feed import is_position
+from salesforce_system.api.deps import AccountChangesDep, AccountSyncDep
 from salesforce_system.domain.errors import (
     CrmBudgetExhausted,
     CrmUnavailable,
@@ -18,10 +18,11 @@ from salesforce_system.domain.errors import (
 )
 from salesforce_system.domain.paging import fetch_page
 from salesforce_system.domain.sync_models import (
+    MAX_PROFILE_IDS,
     AccountChangePage,
-    AccountProfile,
+    AccountProfileRead,
     AccountProfileUpdate,
-    OrderErpStatus,
+    OrderErpStatusRead,
     OrderErpStatusUpdate,
     ReplayPositionUnavailable,
 )
@@ -36,26 +37,12 @@ MAX_WAIT_SECONDS = 25.0
 AccountId = Annotated[str, Path(max_length=18, description="The account's id.")]
 
 
-async def get_feed(request: Request) -> AccountChangeFeed:
-    feed: AccountChangeFeed = request.app.state.account_feed
-    return feed
-
-
-async def get_account_sync(request: Request) -> SalesforceAccountSync:
-    sync: SalesforceAccountSync = request.app.state.account_sync
-    return sync
-
-
-FeedDep = Annotated[AccountChangeFeed, Depends(get_feed)]
-AccountSyncDep = Annotated[SalesforceAccountSync, Depends(get_account_sync)]
-
-
 @router.get(
     "/account-changes",
     responses=problem_responses(ReplayPositionUnavailable, ValidationFailed, CrmUnavailable),
 )
 async def read_account_changes(
-    feed: FeedDep,
+    feed: AccountChangesDep,
     position: Annotated[
         str,
         Query(
@@ -97,7 +84,7 @@ async def list_account_profiles(
     ] = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
-) -> Page[AccountProfile]:
+) -> Page[AccountProfileRead]:
     """Account profiles modified at or after `modifiedSince`, or those with the given `ids`
     (at least one of the two), by id: what a sync flow re-reads after a gap in change events."""
     wanted = [part for item in ids or [] for part in item.split(",") if part] or None
@@ -106,7 +93,7 @@ async def list_account_profiles(
             "Say which accounts: modifiedSince or ids.",
             errors=[FieldError(pointer="/modifiedSince", detail="give modifiedSince or ids")],
         )
-    if wanted is not None and len(wanted) > MAX_IDS:
+    if wanted is not None and len(wanted) > MAX_PROFILE_IDS:
         raise ValidationFailed(
             "Too many ids.", errors=[FieldError(pointer="/ids", detail="at most 200")]
         )
@@ -122,7 +109,7 @@ async def list_account_profiles(
 @router.get(
     "/account-profiles/{account_id}", responses=problem_responses(RecordNotFound, *UPSTREAM)
 )
-async def get_account_profile(account_id: AccountId, sync: AccountSyncDep) -> AccountProfile:
+async def get_account_profile(account_id: AccountId, sync: AccountSyncDep) -> AccountProfileRead:
     """One account's profile, with credit limit, payment terms and block kept from the ERP."""
     return await sync.get_profile(account_id)
 
@@ -133,7 +120,7 @@ async def get_account_profile(account_id: AccountId, sync: AccountSyncDep) -> Ac
 )
 async def update_account_profile(
     account_id: AccountId, changes: AccountProfileUpdate, sync: AccountSyncDep
-) -> AccountProfile:
+) -> AccountProfileRead:
     """Write the fields sent (one CRM call); the answer is the profile after the change."""
     return await sync.update_profile(account_id, changes)
 
@@ -146,7 +133,7 @@ async def set_order_erp_status(
     erp_order_number: Annotated[str, Path(max_length=20)],
     update: OrderErpStatusUpdate,
     sync: AccountSyncDep,
-) -> OrderErpStatus:
+) -> OrderErpStatusRead:
     """Show the ERP's status (and invoice number) on the order carrying this ERP order number;
     nothing is written when the order shows them already (`changed: false`)."""
     return await sync.set_order_erp_status(erp_order_number, update)

@@ -14,6 +14,8 @@ from salesforce_system.domain.models import Address, AddressInput
 from trivium.problems import Problem
 from trivium.schemas import ApiModel, ApiRequest, Money
 
+MAX_PROFILE_IDS = 200
+
 
 class ChangeType(StrEnum):
     CREATE = "create"
@@ -64,7 +66,7 @@ class AccountChangePage(ApiModel):
     )
 
 
-class AccountProfile(ApiModel):
+class AccountProfileRead(ApiModel):
     """An account with the fields sync flows compare, including those the ERP keeps."""
 
     id: str
@@ -97,7 +99,7 @@ class OrderErpStatusUpdate(ApiRequest):
     invoice_number: str | None = Field(default=None, max_length=20)
 
 
-class OrderErpStatus(ApiModel):
+class OrderErpStatusRead(ApiModel):
     order_id: str
     erp_order_number: str
     erp_status: str | None = None
