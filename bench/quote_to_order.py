@@ -34,11 +34,11 @@ from _load import percentile
 from _script import ServicePlan, argument_parser, publish, scratch_with_redis, started_in_order
 
 from trivium.redis_discovery import RedisEndpoint
+from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService
 from trivium_testing.stack import usual_caller_auth
 
 ADMIN_TOKEN = "bench-admin-token"
-DATA = "/services/data/v62.0"
 PARTNERS = (("P-1001", "1000001"), ("P-1002", "1000002"))
 # Materials in stock at plant 1010 (every fifth and tenth one is low or out of stock).
 SKUS = tuple(f"MAT-{n:04d}" for n in range(1, 41) if n % 5)
@@ -79,28 +79,16 @@ def order_bodies(count: int, lines: int, *, run: str) -> list[dict[str, Any]]:
     return bodies
 
 
-class Org:
+class Org(OrgRecords):
     """The CRM emulator: quotes to order, and its API request counter."""
 
     def __init__(self, client: httpx.AsyncClient, admin: httpx.AsyncClient) -> None:
-        self.client = client
+        super().__init__(client)
         self.admin = admin
 
     async def api_calls_used(self) -> int:
         used: int = (await self.admin.get("/limits")).json()["used"]
         return used
-
-    async def query(self, soql: str) -> list[dict[str, Any]]:
-        response = await self.client.get(f"{DATA}/query", params={"q": soql})
-        response.raise_for_status()
-        records: list[dict[str, Any]] = response.json()["records"]
-        return records
-
-    async def insert(self, sobject: str, fields: dict[str, Any]) -> str:
-        response = await self.client.post(f"{DATA}/sobjects/{sobject}", json=fields)
-        response.raise_for_status()
-        record_id: str = response.json()["id"]
-        return record_id
 
     async def accepted_quotes(
         self, count: int, lines: int, prices: dict[str, dict[str, str]]
