@@ -13,6 +13,7 @@ from pact import Pact, match
 from starlette.datastructures import State
 
 from trivium.errors import install_problem_handlers
+from trivium_testing.apps import app_client
 from trivium_testing.pacts import (
     HTTP_INTERACTION,
     MESSAGE_INTERACTION,
@@ -112,8 +113,7 @@ class TestProviderStates:
     @pytest.mark.asyncio
     async def test_a_known_state_is_set_up_on_fresh_fakes(self) -> None:
         seen: list[tuple[str, Any]] = []
-        transport = httpx.ASGITransport(app=states_app(seen))
-        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        async with app_client(states_app(seen)) as client:
             answer = await client.post(
                 STATES_PATH,
                 json={"state": "a thing exists", "params": {"thingId": "T-1"}, "action": "setup"},
@@ -124,8 +124,7 @@ class TestProviderStates:
 
     @pytest.mark.asyncio
     async def test_an_unknown_state_is_a_422_naming_the_known_ones(self) -> None:
-        transport = httpx.ASGITransport(app=states_app([]))
-        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        async with app_client(states_app([])) as client:
             answer = await client.post(STATES_PATH, json={"state": "a unicorn exists"})
 
         assert answer.status_code == 422
@@ -134,8 +133,7 @@ class TestProviderStates:
     @pytest.mark.asyncio
     async def test_an_interaction_without_a_state_gets_fresh_fakes(self) -> None:
         seen: list[tuple[str, Any]] = []
-        transport = httpx.ASGITransport(app=states_app(seen))
-        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        async with app_client(states_app(seen)) as client:
             answer = await client.post(STATES_PATH, json={"state": "", "action": "setup"})
 
         assert answer.status_code == 200
@@ -144,8 +142,7 @@ class TestProviderStates:
     @pytest.mark.asyncio
     async def test_teardown_changes_nothing(self) -> None:
         seen: list[tuple[str, Any]] = []
-        transport = httpx.ASGITransport(app=states_app(seen))
-        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        async with app_client(states_app(seen)) as client:
             answer = await client.post(
                 STATES_PATH, json={"state": "a thing exists", "action": "teardown"}
             )
