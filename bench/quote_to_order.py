@@ -36,7 +36,7 @@ from _script import ServicePlan, argument_parser, publish, scratch_with_redis, s
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService
-from trivium_testing.stack import usual_caller_auth
+from trivium_testing.stack import sign_in_to_org, usual_caller_auth
 
 ADMIN_TOKEN = "bench-admin-token"
 PARTNERS = (("P-1001", "1000001"), ("P-1002", "1000002"))
@@ -237,15 +237,7 @@ async def run(services: dict[str, RunningService], args: argparse.Namespace) -> 
             base_url=f"{sf_url}/__admin", headers={"X-Admin-Token": ADMIN_TOKEN}
         ) as admin,
     ):
-        token = await crm.post(
-            "/services/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": "trivium-demo-client",
-                "client_secret": "trivium-demo-secret",
-            },
-        )
-        crm.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        await sign_in_to_org(crm)
         org = Org(crm, admin)
         # Credit limits that a thousand orders cannot exhaust.
         customers = [customer for _, customer in PARTNERS]

@@ -32,7 +32,7 @@ from _script import argument_parser, scratch_with_redis
 
 from trivium_testing.keys import session_keys
 from trivium_testing.services import start_service
-from trivium_testing.stack import CREDENTIALS_ENV
+from trivium_testing.stack import CREDENTIALS_ENV, sign_in_to_org
 
 PER_RECORD_SAMPLE = 2_000
 
@@ -59,15 +59,7 @@ async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, float]]:
         base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=600
     )
     org = httpx.AsyncClient(base_url=emulator_url, timeout=60)
-    login = await org.post(
-        "/services/oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "trivium-demo-client",
-            "client_secret": "trivium-demo-secret",
-        },
-    )
-    org.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    await sign_in_to_org(org)
     quote = (
         await org.get(
             "/services/data/v62.0/query",

@@ -25,7 +25,7 @@ import redis.asyncio
 from trivium_testing.integration import OrgRecords
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
 
 MOBILE_DB = 3
 PROCESS_DB = 4
@@ -33,16 +33,10 @@ ANNA = "anna.becker@trivium.demo"
 LUKAS = "lukas.schmidt@trivium.demo"
 
 
-def _flushed(stack: SystemStack, db: int) -> None:
-    client = redis.Redis.from_url(redis_db(stack.redis_url, db))
-    client.flushdb()
-    client.close()
-
-
 @pytest.fixture(scope="session")
 def orders_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """quote-to-order against the stack, on this suite's second Redis database."""
-    _flushed(system_stack, PROCESS_DB)
+    flush_db(redis_db(system_stack.redis_url, PROCESS_DB))
     service = start_service(
         "quote_to_order_process.main:create_app",
         name="quote-to-order",
@@ -79,7 +73,7 @@ def mobile_env_fixture() -> Any:
 def mobile_service(
     system_stack: SystemStack, orders_service: RunningService, trivium_run_dir: Path
 ) -> Iterator[RunningService]:
-    _flushed(system_stack, MOBILE_DB)
+    flush_db(redis_db(system_stack.redis_url, MOBILE_DB))
     service = start_service(
         "mobile_experience.main:create_app",
         name="mobile-experience",

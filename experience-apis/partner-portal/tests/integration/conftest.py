@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from trivium.redis_discovery import free_port
@@ -28,6 +27,7 @@ from trivium_testing.services import RunningService
 from trivium_testing.stack import (
     SALESFORCE_DATA_PATH,
     SystemStack,
+    flush_db,
     redis_db,
     service_client,
     start_all,
@@ -50,19 +50,11 @@ class PortalStack:
     portal: RunningService
 
 
-def _flush(url: str) -> None:
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-
-
 @pytest.fixture(scope="session")
 def portal_stack(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[PortalStack]:
     """quote-to-order and this service, against the session's system stack."""
     for db in (PORTAL_DB, PROCESS_DB):
-        _flush(redis_db(system_stack.redis_url, db))
+        flush_db(redis_db(system_stack.redis_url, db))
     orders_port = free_port()
     orders, portal = start_all(
         [

@@ -21,7 +21,7 @@ import redis.asyncio
 
 from trivium_testing.integration import OrgRecords, wait_for_status
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
 
 CUSTOMERS_DB = 1
 BP = "/API_BUSINESS_PARTNER"
@@ -43,9 +43,7 @@ FAST_CUSTOMERS = {
 @pytest.fixture(scope="session")
 def customers_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """This service with two workers, on its own Redis database."""
-    client = redis.Redis.from_url(redis_db(system_stack.redis_url, CUSTOMERS_DB))
-    client.flushdb()
-    client.close()
+    flush_db(redis_db(system_stack.redis_url, CUSTOMERS_DB))
     service = start_service(
         "create_customer_process.main:create_app",
         name="create-customer",

@@ -19,12 +19,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 
 from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
 
 SYNC_DB = 7
 POLL_SECONDS = 1.0
@@ -77,9 +76,7 @@ class SyncService:
 
 @pytest.fixture(scope="session")
 def sync_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[SyncService]:
-    client = redis.Redis.from_url(redis_db(system_stack.redis_url, SYNC_DB))
-    client.flushdb()
-    client.close()
+    flush_db(redis_db(system_stack.redis_url, SYNC_DB))
     env = system_stack.service_env(
         db=SYNC_DB,
         CUSTOMER_SYNC_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,

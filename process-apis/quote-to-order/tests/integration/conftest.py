@@ -20,11 +20,10 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 
 from trivium_testing.integration import OrgRecords, wait_for_status
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
 
 ORDERS_DB = 9
 RECOVERY_DB = 10
@@ -69,9 +68,7 @@ def stack(system_stack: SystemStack) -> Stack:
 @pytest.fixture(scope="session")
 def orders_service(stack: Stack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """This service with two workers, on its own Redis database."""
-    client = redis.Redis.from_url(redis_db(stack.redis_url, ORDERS_DB))
-    client.flushdb()
-    client.close()
+    flush_db(redis_db(stack.redis_url, ORDERS_DB))
     service = start_service(
         "quote_to_order_process.main:create_app",
         name="quote-to-order",
