@@ -36,8 +36,12 @@ from starlette.types import Message as AsgiMessage
 
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import free_port
+from trivium_testing.keys import session_keys
+from trivium_testing.stack import redis_db
 
 UPDATE_ENV = "TRIVIUM_CONTRACTS_UPDATE"
+# The database of the session's Redis that providers and publishers use in contract-test mode.
+CONTRACT_DB = 15
 CONTRACTS_DIR_ENV = "TRIVIUM_CONTRACTS_DIR"
 STATES_PATH = "/_pact/provider-states"
 MESSAGES_PATH = "/_pact/messages"
@@ -45,6 +49,21 @@ MESSAGES_PATH = "/_pact/messages"
 StateHandler = Callable[[State, dict[str, Any]], Awaitable[None] | None]
 StateReset = Callable[[State], Awaitable[None] | None]
 MessageProducer = Callable[[], Awaitable[Message]]
+
+
+def contract_redis_url(redis_url: str) -> str:
+    """The contract tests' own database of the session's Redis (at `redis_url`)."""
+    return redis_db(redis_url, CONTRACT_DB)
+
+
+def contract_settings(redis_url: str, service: str) -> dict[str, Any]:
+    """Settings keyword arguments of a provider in contract-test mode: the contract tests'
+    Redis database, the service's signing key and the trusted keys, readable logs."""
+    return {
+        "redis_url": contract_redis_url(redis_url),
+        **session_keys().settings(service),
+        "log_format": "text",
+    }
 
 
 def contracts_dir() -> Path:

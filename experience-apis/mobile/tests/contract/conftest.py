@@ -33,8 +33,12 @@ from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.keys import session_keys
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
-from trivium_testing.pacts import StateHandler, check_signed_identity, enable_provider_states
-from trivium_testing.stack import redis_db
+from trivium_testing.pacts import (
+    StateHandler,
+    check_signed_identity,
+    contract_settings,
+    enable_provider_states,
+)
 
 CONSUMER = "mobile"
 REP = Rep(username="anna.becker@trivium.demo", consumer="rep-anna-becker", plan="internal")
@@ -67,7 +71,6 @@ def rep() -> Rep:
 # calls it: with the signed identity of a sales rep.
 
 PROVIDER = "mobile-experience"
-CONTRACT_DB = 15
 # The identity the verifier signs, as the gateway's signed-identity plugin does for this rep.
 SIGNED_IN = {"consumer": "rep-anna-becker", "salesforceUsername": "anna.becker@trivium.demo"}
 
@@ -91,11 +94,7 @@ STATES: dict[str, StateHandler] = {"a sales rep is signed in at the gateway": re
 @pytest.fixture(scope="session")
 def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
-    settings = MobileSettings(
-        redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        **session_keys().settings("mobile-experience"),
-        log_format="text",
-    )
+    settings = MobileSettings(**contract_settings(redis_endpoint.url, "mobile-experience"))
 
     def build() -> FastAPI:
         app = create_app(settings)

@@ -27,8 +27,12 @@ from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.keys import session_keys
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
-from trivium_testing.pacts import StateHandler, check_signed_identity, enable_provider_states
-from trivium_testing.stack import redis_db
+from trivium_testing.pacts import (
+    StateHandler,
+    check_signed_identity,
+    contract_settings,
+    enable_provider_states,
+)
 
 CONSUMER = "partner-portal"
 
@@ -49,7 +53,6 @@ orders_at = adapter_fixture(
 
 PROVIDER = "partner-portal-experience"
 PACT_PROVIDER = "partner-portal"
-CONTRACT_DB = 15
 # The identity the verifier signs, as the gateway's signed-identity plugin does for this partner.
 SIGNED_IN = {"consumer": "partner-nordwind", "partnerAccountNumber": "P-1001", "plan": "gold"}
 
@@ -82,9 +85,7 @@ STATES: dict[str, StateHandler] = {"a partner is signed in at the gateway": part
 def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
     settings = PartnerPortalSettings(
-        redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        **session_keys().settings("partner-portal-experience"),
-        log_format="text",
+        **contract_settings(redis_endpoint.url, "partner-portal-experience")
     )
 
     def build() -> FastAPI:

@@ -25,8 +25,12 @@ from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.keys import session_keys
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
-from trivium_testing.pacts import StateHandler, close_at_shutdown, enable_provider_states
-from trivium_testing.stack import redis_db
+from trivium_testing.pacts import (
+    StateHandler,
+    close_at_shutdown,
+    contract_settings,
+    enable_provider_states,
+)
 
 CONSUMER = "create-customer"
 
@@ -41,7 +45,6 @@ erp_at = adapter_fixture("erp-system", ErpSystemErp)
 # the in-memory CRM and ERP (and a request store of each state's own), for the pacts naming it.
 
 PROVIDER = "create-customer"
-CONTRACT_DB = 15
 
 
 def neither_system_holds_the_customer(state: State, params: dict[str, Any]) -> None:
@@ -74,13 +77,10 @@ STATES: dict[str, StateHandler] = {
 @pytest.fixture(scope="session")
 def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
-    redis_url = redis_db(redis_endpoint.url, CONTRACT_DB)
     settings = CreateCustomerSettings(
-        redis_url=redis_url,
-        **session_keys().settings("create-customer"),
-        workers=0,
-        log_format="text",
+        **contract_settings(redis_endpoint.url, "create-customer"), workers=0
     )
+    redis_url = settings.redis_url
 
     def reset(state: State) -> None:
         if getattr(state, "contract_redis", None) is None:

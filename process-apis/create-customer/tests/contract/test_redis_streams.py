@@ -21,15 +21,14 @@ from create_customer_process.main import EVENT_STREAM
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.pacts import (
     MessageProducer,
+    contract_redis_url,
     published_entry,
 )
 from trivium_testing.provider_checks import MessagePactChecks
-from trivium_testing.stack import redis_db
 
 pytestmark = pytest.mark.contract
 
 PROVIDER = "create-customer"
-CONTRACT_DB = 15
 
 
 def completed_request() -> RequestState:
@@ -74,7 +73,7 @@ async def published(redis_url: str, event_type: str, state: RequestState) -> Mes
 @pytest.fixture
 def message_producers(redis_endpoint: RedisEndpoint) -> dict[str, MessageProducer]:
     """The service's publisher, one producer per event its pacts name."""
-    redis_url = redis_db(redis_endpoint.url, CONTRACT_DB)
+    redis_url = contract_redis_url(redis_endpoint.url)
 
     async def customer_created() -> Message:
         return await published(redis_url, CUSTOMER_CREATED, completed_request())

@@ -45,8 +45,12 @@ from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.keys import session_keys
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
-from trivium_testing.pacts import StateHandler, close_at_shutdown, enable_provider_states
-from trivium_testing.stack import redis_db
+from trivium_testing.pacts import (
+    StateHandler,
+    close_at_shutdown,
+    contract_settings,
+    enable_provider_states,
+)
 
 CONSUMER = "quote-to-order"
 
@@ -61,7 +65,6 @@ erp_at = adapter_fixture("erp-system", ErpSystemErp)
 # the in-memory CRM and ERP (and an order store of each state's own), for the pacts naming it.
 
 PROVIDER = "quote-to-order"
-CONTRACT_DB = 15
 # Pacts name orders by example ids that may be older than the deployed retention.
 RETENTION = timedelta(days=3650)
 
@@ -212,13 +215,10 @@ STATES: dict[str, StateHandler] = {
 @pytest.fixture(scope="session")
 def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
-    redis_url = redis_db(redis_endpoint.url, CONTRACT_DB)
     settings = QuoteToOrderSettings(
-        redis_url=redis_url,
-        **session_keys().settings("quote-to-order"),
-        workers=0,
-        log_format="text",
+        **contract_settings(redis_endpoint.url, "quote-to-order"), workers=0
     )
+    redis_url = settings.redis_url
 
     def reset(state: State) -> None:
         if getattr(state, "contract_redis", None) is None:

@@ -25,15 +25,14 @@ from quote_to_order_process.main import EVENT_STREAM
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.pacts import (
     MessageProducer,
+    contract_redis_url,
     published_entry,
 )
 from trivium_testing.provider_checks import MessagePactChecks
-from trivium_testing.stack import redis_db
 
 pytestmark = pytest.mark.contract
 
 PROVIDER = "quote-to-order"
-CONTRACT_DB = 15
 
 
 def received_order() -> OrderState:
@@ -87,7 +86,7 @@ async def published(redis_url: str, event_type: str, order: OrderState) -> Messa
 @pytest.fixture
 def message_producers(redis_endpoint: RedisEndpoint) -> dict[str, MessageProducer]:
     """The service's publisher, one producer per event its pacts name."""
-    redis_url = redis_db(redis_endpoint.url, CONTRACT_DB)
+    redis_url = contract_redis_url(redis_endpoint.url)
 
     async def order_created() -> Message:
         return await published(redis_url, ORDER_CREATED, completed_order())

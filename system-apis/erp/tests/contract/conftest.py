@@ -34,11 +34,9 @@ from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.keys import session_keys
-from trivium_testing.pacts import StateHandler, enable_provider_states
-from trivium_testing.stack import redis_db
+from trivium_testing.pacts import StateHandler, contract_settings, enable_provider_states
 
 PROVIDER = "erp-system"
-CONTRACT_DB = 15
 
 
 def _customer(erp: FakeErp, customer_id: str) -> None:
@@ -208,11 +206,7 @@ STATES: dict[str, StateHandler] = {
 @pytest.fixture(scope="session")
 def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
-    settings = ErpSystemSettings(
-        redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        **session_keys().settings("erp-system"),
-        log_format="text",
-    )
+    settings = ErpSystemSettings(**contract_settings(redis_endpoint.url, "erp-system"))
 
     def build() -> FastAPI:
         app = create_app(settings)

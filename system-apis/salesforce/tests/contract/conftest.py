@@ -40,11 +40,9 @@ from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.keys import session_keys
-from trivium_testing.pacts import StateHandler, enable_provider_states
-from trivium_testing.stack import redis_db
+from trivium_testing.pacts import StateHandler, contract_settings, enable_provider_states
 
 PROVIDER = "salesforce-system"
-CONTRACT_DB = 15
 
 
 OWNER_ID = "005000000000001AAA"
@@ -272,9 +270,7 @@ STATES: dict[str, StateHandler] = {
 def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
     settings = SalesforceSystemSettings(
-        redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        **session_keys().settings("salesforce-system"),
-        log_format="text",
+        **contract_settings(redis_endpoint.url, "salesforce-system")
     )
 
     def build() -> FastAPI:
