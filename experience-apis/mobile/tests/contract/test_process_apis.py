@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pact import Pact, match
+from pact.interaction import HttpInteraction
 
 from mobile_experience.adapters.process_apis import CreateCustomerCustomers, QuoteToOrderOrders
 from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
@@ -93,6 +94,17 @@ def new_customer() -> dict[str, Any]:
     }
 
 
+def ordering_the_quote(interaction: HttpInteraction) -> None:
+    """The rep's order of the quote, once for its Idempotency-Key."""
+    service_request(
+        interaction,
+        "POST",
+        "/orders",
+        idempotency_key=ORDER_KEY,
+        body={"quoteId": match.str(QUOTE_ID)},
+    )
+
+
 class TestPlaceQuoteOrder:
     async def test_quote_ordered_at_once(
         self, orders_pact: Pact, orders_at: OrdersAt, rep: Rep
@@ -100,13 +112,7 @@ class TestPlaceQuoteOrder:
         interaction = orders_pact.upon_receiving("a rep's order from an accepted quote").given(
             "a rep's accepted quote with lines exists", **accepted_quote()
         )
-        service_request(
-            interaction,
-            "POST",
-            "/orders",
-            idempotency_key=ORDER_KEY,
-            body={"quoteId": match.str(QUOTE_ID)},
-        )
+        ordering_the_quote(interaction)
         json_response(interaction, 201, order_body())
         async with served(orders_pact, orders_at) as orders:
             placement = await orders.place_quote_order(
@@ -120,13 +126,7 @@ class TestPlaceQuoteOrder:
         interaction = orders_pact.upon_receiving(
             "a rep's order from a quote that does not exist"
         ).given("no quote has the id", quoteId=QUOTE_ID)
-        service_request(
-            interaction,
-            "POST",
-            "/orders",
-            idempotency_key=ORDER_KEY,
-            body={"quoteId": match.str(QUOTE_ID)},
-        )
+        ordering_the_quote(interaction)
         problem_response(interaction, "quote-not-found", 404)
         async with served(orders_pact, orders_at) as orders:
             with pytest.raises(QuoteNotFound):

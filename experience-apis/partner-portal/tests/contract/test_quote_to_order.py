@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pact import Pact, match
 
-from partner_portal_experience.adapters.ports import OrderDraft
+from partner_portal_experience.adapters.ports import OrderDraft, Placement
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.domain.errors import OrderRejected
 from trivium_testing.mock_servers import AdapterAt, served
@@ -71,6 +71,26 @@ def order_draft() -> OrderDraft:
     )
 
 
+def order_request(sku: str, **fields: Any) -> dict[str, Any]:
+    """A partner's order of two of `sku`, as the portal sends it (with its optional `fields`)."""
+    return {
+        "accountNumber": match.str(ACCOUNT_NUMBER),
+        "purchaseOrderNumber": match.str(PURCHASE_ORDER),
+        "lines": match.each_like({"sku": match.str(sku), "quantity": decimal_string("2")}),
+        **fields,
+    }
+
+
+async def placed_by_the_partner(orders: QuoteToOrderOrders, draft: OrderDraft) -> Placement:
+    """The draft placed at once, for the signed-in partner, with the order's Idempotency-Key."""
+    return await orders.place_order(
+        draft,
+        idempotency_key=ORDER_KEY,
+        respond_async=False,
+        identity={"partnerAccountNumber": ACCOUNT_NUMBER},
+    )
+
+
 class TestPlaceOrder:
     async def test_order_completed_at_once(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
         interaction = orders_pact.upon_receiving("a partner's order").given(
@@ -81,21 +101,11 @@ class TestPlaceOrder:
             "POST",
             "/orders",
             idempotency_key=ORDER_KEY,
-            body={
-                "accountNumber": match.str(ACCOUNT_NUMBER),
-                "purchaseOrderNumber": match.str(PURCHASE_ORDER),
-                "lines": match.each_like({"sku": match.str(SKU), "quantity": decimal_string("2")}),
-                "requestedDeliveryDate": match.date("2026-12-15"),
-            },
+            body=order_request(SKU, requestedDeliveryDate=match.date("2026-12-15")),
         )
         json_response(interaction, 201, order_body())
         async with served(orders_pact, orders_at) as orders:
-            placement = await orders.place_order(
-                order_draft(),
-                idempotency_key=ORDER_KEY,
-                respond_async=False,
-                identity={"partnerAccountNumber": ACCOUNT_NUMBER},
-            )
+            placement = await placed_by_the_partner(orders, order_draft())
 
         assert not placement.in_background
         assert placement.order.erp_order_number == "1"
@@ -111,13 +121,7 @@ class TestPlaceOrder:
             "POST",
             "/orders",
             idempotency_key=ORDER_KEY,
-            body={
-                "accountNumber": match.str(ACCOUNT_NUMBER),
-                "purchaseOrderNumber": match.str(PURCHASE_ORDER),
-                "lines": match.each_like(
-                    {"sku": match.str("NO-SUCH-SKU"), "quantity": decimal_string("2")}
-                ),
-            },
+            body=order_request("NO-SUCH-SKU"),
         )
         problem_response(
             interaction, "unknown-product", 422, orderId=match.regex(ORDER_ID, regex=ULID)
@@ -129,12 +133,7 @@ class TestPlaceOrder:
         )
         async with served(orders_pact, orders_at) as orders:
             with pytest.raises(OrderRejected) as refused:
-                await orders.place_order(
-                    draft,
-                    idempotency_key=ORDER_KEY,
-                    respond_async=False,
-                    identity={"partnerAccountNumber": ACCOUNT_NUMBER},
-                )
+                await placed_by_the_partner(orders, draft)
 
         assert refused.value.slug == "unknown-product"
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from pact import Pact, match
+from pact.interaction import HttpInteraction
 
 from create_customer_process.adapters.erp_system import ErpSystemErp
 from create_customer_process.adapters.ports import CustomerDraft
@@ -112,18 +113,19 @@ class TestGetCustomer:
         assert customer is None
 
 
+def creating_the_customer(interaction: HttpInteraction) -> None:
+    """The request creating `customer_draft()`, once for its Idempotency-Key."""
+    service_request(
+        interaction, "POST", "/customers", idempotency_key=REQUEST_KEY, body=customer_request()
+    )
+
+
 class TestCreateCustomer:
     async def test_new_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
         interaction = erp_pact.upon_receiving("a request to create a customer").given(
             "no customer has the number", customerId=CUSTOMER_ID
         )
-        service_request(
-            interaction,
-            "POST",
-            "/customers",
-            idempotency_key=REQUEST_KEY,
-            body=customer_request(),
-        )
+        creating_the_customer(interaction)
         json_response(interaction, 201, customer_body())
         async with served(erp_pact, erp_at) as erp:
             written = await erp.create_customer(customer_draft(), idempotency_key=REQUEST_KEY)
@@ -137,13 +139,7 @@ class TestCreateCustomer:
         interaction = erp_pact.upon_receiving(
             "a request to create a customer whose external id is taken"
         ).given("a customer linked to a CRM account exists", **linked_customer())
-        service_request(
-            interaction,
-            "POST",
-            "/customers",
-            idempotency_key=REQUEST_KEY,
-            body=customer_request(),
-        )
+        creating_the_customer(interaction)
         problem_response(
             interaction,
             "duplicate-customer",

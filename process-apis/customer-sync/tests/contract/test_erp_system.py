@@ -39,10 +39,9 @@ def linked_customer() -> dict[str, str]:
     return {"customerId": CUSTOMER_ID, "externalId": ACCOUNT_ID, "orderId": SALES_ORDER_ID}
 
 
-def profile_body() -> dict[str, Any]:
+def crm_owned_fields() -> dict[str, Any]:
+    """The profile fields the CRM owns: what this service reads and writes of them."""
     return {
-        "id": erp_number(CUSTOMER_ID),
-        "externalId": match.str(ACCOUNT_ID),
         "name": match.str("Nordwind Getraenke GmbH"),
         "phone": match.str("+4989123456"),
         "address": {
@@ -52,6 +51,14 @@ def profile_body() -> dict[str, Any]:
             "postalCode": match.str("80802"),
             "country": match.regex("DE", regex=r"^[A-Z]{2}$"),
         },
+    }
+
+
+def profile_body() -> dict[str, Any]:
+    return {
+        "id": erp_number(CUSTOMER_ID),
+        "externalId": match.str(ACCOUNT_ID),
+        **crm_owned_fields(),
         "blocked": match.bool(False),
         "paymentTerms": match.str("0001"),
         "creditLimit": money("50000.00"),
@@ -105,17 +112,7 @@ class TestUpdateProfile:
             interaction,
             "PATCH",
             f"/customers/{CUSTOMER_ID}/profile",
-            body={
-                "name": match.str("Nordwind Getraenke GmbH"),
-                "phone": match.str("+4989123456"),
-                "address": {
-                    "street": match.str("Leopoldstrasse"),
-                    "houseNumber": match.str("1"),
-                    "city": match.str("Muenchen"),
-                    "postalCode": match.str("80802"),
-                    "country": match.regex("DE", regex=r"^[A-Z]{2}$"),
-                },
-            },
+            body=crm_owned_fields(),
         )
         json_response(interaction, 200, profile_body())
         async with served(erp_pact, erp_at) as erp:
