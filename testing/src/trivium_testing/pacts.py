@@ -34,6 +34,7 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
+from trivium.idempotency import IdempotencyStore
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import free_port
 from trivium_testing.keys import session_keys
@@ -243,6 +244,11 @@ def check_signed_identity(params: Mapping[str, Any], signed: Mapping[str, str]) 
             "The verifier does not sign the identity the pact names.",
             errors=[FieldError(pointer=f"/params/{name}", detail="differs") for name in differing],
         )
+
+
+def fresh_idempotency_namespace(store: IdempotencyStore, provider: str) -> None:
+    """Give a provider state no remembered Idempotency-Keys: a namespace of its own."""
+    store.service = f"{provider}-{uuid.uuid4().hex}"
 
 
 def enable_provider_states(

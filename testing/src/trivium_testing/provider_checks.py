@@ -9,7 +9,8 @@ A provider's `tests/contract/test_provider_pacts.py` names itself and one respon
         unread = "exposureSource"                    # a field no consumer reads
 
 and its conftest provides the fixtures `contract_app` (a factory of the real app with fakes and
-provider states) and `consumer_headers`; the class serves that app as `provider_url`. The checks:
+provider states) and `consumer_headers` (from `consumer_headers_fixture`); the class serves that
+app as `provider_url`. The checks:
 every pact naming the provider holds; renaming a field a consumer reads breaks verification;
 removing a field no consumer reads does not.
 """
@@ -17,12 +18,13 @@ removing a field no consumer reads does not.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from fastapi import FastAPI
 from pact.types import Message
 
+from trivium_testing.keys import session_keys
 from trivium_testing.pacts import (
     MessageProducer,
     VerificationFailed,
@@ -34,6 +36,19 @@ from trivium_testing.pacts import (
     transformed_message,
     verify_pacts,
 )
+
+
+def consumer_headers_fixture(
+    caller: str, provider: str, *, claims: dict[str, Any] | None = None
+) -> Any:
+    """The session fixture `consumer_headers`: the `Authorization` of `caller`'s calls to
+    `provider` (carrying `claims`, e.g. the identity the gateway signs)."""
+
+    def consumer_headers() -> dict[str, str]:
+        return session_keys().authorization(caller, provider, claims=claims)
+
+    consumer_headers.__doc__ = f"What every call from {caller} to {provider} carries."
+    return pytest.fixture(scope="session")(consumer_headers)
 
 
 @pytest.mark.contract

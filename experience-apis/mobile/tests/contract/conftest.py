@@ -4,7 +4,6 @@ tiers, with the states the gateway's pact names (see contracts/README.md)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -31,14 +30,15 @@ from mobile_experience.main import create_app
 from mobile_experience.settings import MobileSettings
 from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
-from trivium_testing.keys import session_keys
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
 from trivium_testing.pacts import (
     StateHandler,
     check_signed_identity,
     contract_settings,
     enable_provider_states,
+    fresh_idempotency_namespace,
 )
+from trivium_testing.provider_checks import consumer_headers_fixture
 
 CONSUMER = "mobile"
 REP = Rep(username="anna.becker@trivium.demo", consumer="rep-anna-becker", plan="internal")
@@ -113,15 +113,12 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
                 readiness=running.readiness,
             )
             provide(app, fakes)
-            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-            running.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+            fresh_idempotency_namespace(running.idempotency, PROVIDER)
 
         return enable_provider_states(app, STATES, reset=reset)
 
     return build
 
 
-@pytest.fixture(scope="session")
-def consumer_headers() -> dict[str, str]:
-    """What every call from the gateway carries: the rep's signed identity."""
-    return session_keys().authorization("gateway", PROVIDER, claims=SIGNED_IN)
+# What every call from the gateway carries: the signed identity.
+consumer_headers = consumer_headers_fixture("gateway", PROVIDER, claims=SIGNED_IN)

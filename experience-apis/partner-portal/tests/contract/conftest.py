@@ -5,7 +5,6 @@ in-memory lower tiers, with the states the gateway's pact names (see contracts/R
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
@@ -25,14 +24,15 @@ from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
-from trivium_testing.keys import session_keys
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
 from trivium_testing.pacts import (
     StateHandler,
     check_signed_identity,
     contract_settings,
     enable_provider_states,
+    fresh_idempotency_namespace,
 )
+from trivium_testing.provider_checks import consumer_headers_fixture
 
 CONSUMER = "partner-portal"
 
@@ -101,15 +101,12 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
                 cache=MemoryCache(),
             )
             provide(app, dataclasses.replace(running, portal=portal))
-            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-            running.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+            fresh_idempotency_namespace(running.idempotency, PROVIDER)
 
         return enable_provider_states(app, STATES, reset=reset)
 
     return build
 
 
-@pytest.fixture(scope="session")
-def consumer_headers() -> dict[str, str]:
-    """What every call from the gateway carries: the partner's signed identity."""
-    return session_keys().authorization("gateway", PROVIDER, claims=SIGNED_IN)
+# What every call from the gateway carries: the signed identity.
+consumer_headers = consumer_headers_fixture("gateway", PROVIDER, claims=SIGNED_IN)

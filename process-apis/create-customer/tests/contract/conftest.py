@@ -23,7 +23,6 @@ from create_customer_process.main import create_app
 from create_customer_process.settings import CreateCustomerSettings
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
-from trivium_testing.keys import session_keys
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
 from trivium_testing.pacts import (
     StateHandler,
@@ -31,6 +30,7 @@ from trivium_testing.pacts import (
     contract_settings,
     enable_provider_states,
 )
+from trivium_testing.provider_checks import consumer_headers_fixture
 
 CONSUMER = "create-customer"
 
@@ -102,9 +102,7 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     return build
 
 
-@pytest.fixture(scope="session")
-def consumer_headers() -> dict[str, str]:
-    """What every consumer call carries: a service token for this provider, from a caller
-    acting for itself (the answers' shapes are the same for every caller; what a sales rep may
-    see is checked by the ownership tests, and a mobile call must name its rep)."""
-    return session_keys().authorization("partner-portal-experience", PROVIDER)
+# What every consumer call carries: a service token for this provider, from a caller acting for
+# itself (the answers' shapes are the same for every caller; what a sales rep may see is checked
+# by the ownership tests, and a mobile call must name its rep).
+consumer_headers = consumer_headers_fixture("partner-portal-experience", PROVIDER)

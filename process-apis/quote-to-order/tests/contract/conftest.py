@@ -43,7 +43,6 @@ from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
-from trivium_testing.keys import session_keys
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
 from trivium_testing.pacts import (
     StateHandler,
@@ -51,6 +50,7 @@ from trivium_testing.pacts import (
     contract_settings,
     enable_provider_states,
 )
+from trivium_testing.provider_checks import consumer_headers_fixture
 
 CONSUMER = "quote-to-order"
 
@@ -242,9 +242,7 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     return build
 
 
-@pytest.fixture(scope="session")
-def consumer_headers() -> dict[str, str]:
-    """What every consumer call carries: a service token for this provider, from a caller
-    acting for itself (the answers' shapes are the same for every caller; what a sales rep may
-    see is checked by the ownership tests, and a mobile call must name its rep)."""
-    return session_keys().authorization("partner-portal-experience", PROVIDER)
+# What every consumer call carries: a service token for this provider, from a caller acting for
+# itself (the answers' shapes are the same for every caller; what a sales rep may see is checked
+# by the ownership tests, and a mobile call must name its rep).
+consumer_headers = consumer_headers_fixture("partner-portal-experience", PROVIDER)

@@ -4,7 +4,6 @@ consumers' pacts name (set through `/_pact/provider-states`)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -33,8 +32,13 @@ from erp_system.settings import ErpSystemSettings
 from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
-from trivium_testing.keys import session_keys
-from trivium_testing.pacts import StateHandler, contract_settings, enable_provider_states
+from trivium_testing.pacts import (
+    StateHandler,
+    contract_settings,
+    enable_provider_states,
+    fresh_idempotency_namespace,
+)
+from trivium_testing.provider_checks import consumer_headers_fixture
 
 PROVIDER = "erp-system"
 
@@ -215,15 +219,12 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
             system = container_of(app, ErpSystem)
             erp = FakeErp()
             provide(app, replace(system, erp=erp, sync=FakeErpSync(erp)))
-            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-            system.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+            fresh_idempotency_namespace(system.idempotency, PROVIDER)
 
         return enable_provider_states(app, STATES, reset=reset)
 
     return build
 
 
-@pytest.fixture(scope="session")
-def consumer_headers() -> dict[str, str]:
-    """What every consumer call carries: a service token for this provider."""
-    return session_keys().authorization("quote-to-order", PROVIDER)
+# What every consumer call carries: a service token for this provider.
+consumer_headers = consumer_headers_fixture("quote-to-order", PROVIDER)
