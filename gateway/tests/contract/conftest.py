@@ -11,7 +11,6 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 import yaml
 
@@ -83,18 +82,6 @@ def partner_api_key() -> str:
 
 
 @pytest.fixture
-def rep_jwt() -> str:
+def rep_jwt(rep_token: Callable[..., str]) -> str:
     """A sales rep's JWT as the mobile app's identity provider issues it (kong.yml credential)."""
-    credential = next(
-        c["jwt_secrets"][0] for c in kong_document()["consumers"] if c.get("jwt_secrets")
-    )
-    now = int(time.time())
-    payload = {
-        "iss": credential["key"],
-        "sub": "anna.becker",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-    }
-    token: str = jwt.encode(payload, credential["secret"], algorithm=credential["algorithm"])
-    return token
+    return rep_token()
