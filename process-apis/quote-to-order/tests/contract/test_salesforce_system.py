@@ -23,7 +23,7 @@ from trivium_testing.pact_examples import (
     SKU,
 )
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, idempotency_key, money, salesforce_id
+from trivium_testing.pact_matchers import decimal_string, money, salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -201,7 +201,7 @@ class TestCreateOrder:
             interaction,
             "POST",
             "/orders",
-            headers={"Idempotency-Key": idempotency_key(f"crm-order:{QUOTE_ID}")},
+            idempotency_key=f"crm-order:{QUOTE_ID}",
             body={
                 "accountId": salesforce_id(ACCOUNT_ID),
                 "effectiveDate": match.date("2026-11-28"),
