@@ -19,6 +19,10 @@ from trivium.redis_discovery import (
     start_fake_redis_server,
     start_redis_server,
 )
+from trivium.testing.redis_cluster import (  # noqa: F401 (fixtures of the `cluster` tests)
+    redis_cluster,
+    redis_cluster_url,
+)
 from trivium.testing.scoreboard import (  # noqa: F401 (the hooks and fixture of the table)
     pytest_configure,
     pytest_terminal_summary,
