@@ -6,7 +6,15 @@ import pytest
 import redis
 import redis.asyncio
 
-from trivium.redis_client import create_redis, create_sync_redis, is_cluster_url
+from redis.crc import key_slot
+
+from trivium.redis_client import (
+    create_redis,
+    create_sync_redis,
+    hash_tag,
+    is_cluster_url,
+    same_slot_key,
+)
 from trivium.redis_discovery import RedisEndpoint
 from trivium.testing.redis_cluster import RedisClusterServer
 
@@ -30,6 +38,39 @@ class TestIsClusterUrl:
     )
     def test_single_server_schemes(self, url: str) -> None:
         assert not is_cluster_url(url)
+
+
+class TestHashTag:
+    @pytest.mark.parametrize(
+        ("key", "tag"),
+        [
+            ("{quote-to-order}:work", "quote-to-order"),
+            ("trivium:quota:{partner-1}:second", "partner-1"),
+            ("a{b}c{d}", "b"),
+            ("plain:key", None),
+            ("empty{}:tag", None),
+            ("open{only", None),
+        ],
+    )
+    def test_the_hashed_part(self, key: str, tag: str | None) -> None:
+        assert hash_tag(key) == tag
+
+
+class TestSameSlotKey:
+    @pytest.mark.parametrize("key", ["{quote-to-order}:work", "orders", "open{only"])
+    def test_the_companion_hashes_like_the_key(self, key: str) -> None:
+        companion = same_slot_key(key, "retry")
+        assert key_slot(companion.encode()) == key_slot(key.encode())
+
+    def test_a_tagged_key_keeps_its_name(self) -> None:
+        assert same_slot_key("{quote-to-order}:work", "dead") == "{quote-to-order}:work:dead"
+
+    def test_an_untagged_key_becomes_the_tag(self) -> None:
+        assert same_slot_key("orders", "dead") == "{orders}:dead"
+
+    def test_a_stray_closing_brace_needs_a_tag(self) -> None:
+        with pytest.raises(ValueError, match="hash tag"):
+            same_slot_key("empty{}:name", "retry")
 
 
 class TestCreateRedis:

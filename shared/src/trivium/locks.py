@@ -13,8 +13,9 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 
-import redis.asyncio
 from redis.exceptions import RedisError
+
+from trivium.redis_client import AsyncRedis
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class LeaseLocks:
     """Locks named `{prefix}:lock:{name}` with a lease of `lease_seconds`, renewed every third
     of it while held; `hold` does not wait for a lock that is taken."""
 
-    def __init__(self, client: redis.asyncio.Redis, *, lease_seconds: float, prefix: str) -> None:
+    def __init__(self, client: AsyncRedis, *, lease_seconds: float, prefix: str) -> None:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be positive")
         self.lease_ms = max(1, round(lease_seconds * 1000))

@@ -34,6 +34,24 @@ def is_cluster_url(url: str) -> bool:
     return urlsplit(url).scheme.lower() in CLUSTER_SCHEMES
 
 
+def hash_tag(key: str) -> str | None:
+    """The part of `key` Redis Cluster hashes when it is not the whole key: the text between
+    the first `{` and the next `}`, when not empty."""
+    start = key.find("{")
+    end = key.find("}", start + 1) if start >= 0 else -1
+    return key[start + 1 : end] if end > start + 1 else None
+
+
+def same_slot_key(key: str, suffix: str) -> str:
+    """A key named after `key` that hashes to its slot: `key:suffix` when `key` has a hash tag,
+    else `{key}:suffix` (whose tag is all of `key`, hence the same hash)."""
+    if hash_tag(key) is not None:
+        return f"{key}:{suffix}"
+    if "}" in key:
+        raise ValueError(f"give {key!r} a hash tag: its companion keys cannot share its slot")
+    return f"{{{key}}}:{suffix}"
+
+
 def create_redis(url: str, **options: Any) -> AsyncRedis:
     """An asyncio client for `url`: a `RedisCluster` for a cluster URL, else a `Redis`."""
     if not is_cluster_url(url):
