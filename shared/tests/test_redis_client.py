@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import redis
 import redis.asyncio
-
 from redis.crc import key_slot
 
 from trivium.redis_client import (
