@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import redis.asyncio
-
 from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.errors import LeaseLost
+from trivium.redis_client import AsyncRedis
 
 DEFAULT_PREFIX = "{customer-sync}"
 
@@ -52,7 +51,7 @@ class RedisLease:
     that goes up with every new holder."""
 
     def __init__(
-        self, client: redis.asyncio.Redis, *, holder: str, ttl_seconds: float,
+        self, client: AsyncRedis, *, holder: str, ttl_seconds: float,
         prefix: str = DEFAULT_PREFIX,
     ) -> None:  # fmt: skip
         self.holder = holder
@@ -82,7 +81,7 @@ class RedisSyncState:
     """What the leader remembers between events, polls and restarts."""
 
     def __init__(
-        self, client: redis.asyncio.Redis, *, fence_key: str, audit_max_length: int,
+        self, client: AsyncRedis, *, fence_key: str, audit_max_length: int,
         prefix: str = DEFAULT_PREFIX,
     ) -> None:  # fmt: skip
         self.prefix = prefix

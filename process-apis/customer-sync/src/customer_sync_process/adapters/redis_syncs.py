@@ -3,10 +3,9 @@ that lets one run at a time, and the last sync's size (the next one's expected t
 
 from __future__ import annotations
 
-import redis.asyncio
-
 from customer_sync_process.adapters.redis_state import DEFAULT_PREFIX
 from customer_sync_process.domain.models import SyncRead, SyncState
+from trivium.redis_client import AsyncRedis
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -20,7 +19,7 @@ return 0
 
 class RedisSyncs:
     def __init__(
-        self, client: redis.asyncio.Redis, *, retention_days: int, lock_seconds: float = 120.0,
+        self, client: AsyncRedis, *, retention_days: int, lock_seconds: float = 120.0,
         prefix: str = DEFAULT_PREFIX,
     ) -> None:  # fmt: skip
         self.prefix = prefix

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import redis.asyncio
+from trivium.redis_client import AsyncRedis
 
 # Deletes the lock only for its owner, so a holder whose lease lapsed cannot free a newer one.
 _RELEASE_IF_OWNER = """
@@ -26,7 +26,7 @@ class RedisKeyLock:
 
     def __init__(
         self,
-        client: redis.asyncio.Redis,
+        client: AsyncRedis,
         *,
         namespace: str,
         lease_seconds: float = 60.0,
