@@ -30,7 +30,13 @@ import pytest_asyncio
 
 from trivium.idempotency import IdempotencyStore, StoredResponse
 from trivium.locks import LeaseLocks
-from trivium.redis_client import AsyncRedis, SyncRedis, create_redis, create_sync_redis
+from trivium.redis_client import (
+    AsyncRedis,
+    SyncRedis,
+    close_sync_redis,
+    create_redis,
+    create_sync_redis,
+)
 from trivium.testing.redis_cluster import RedisClusterServer
 from trivium.work_queue import Message, PermanentFailure, WorkQueue
 
@@ -123,7 +129,7 @@ def sync_client_of(
 
     yield make
     for client in made:
-        client.close()
+        close_sync_redis(client)
 
 
 async def eventually(condition: Callable[[], Awaitable[bool]], *, within: float = 10) -> None:

@@ -8,6 +8,7 @@ import redis.asyncio
 from redis.crc import key_slot
 
 from trivium.redis_client import (
+    close_sync_redis,
     create_redis,
     create_sync_redis,
     hash_tag,
@@ -168,4 +169,4 @@ class TestCreateSyncRedis:
             with pytest.raises(redis.exceptions.NoPermissionError):
                 client.set("trivium:salesforce:api-budget", "1000000")
         finally:
-            client.close()
+            close_sync_redis(client)

@@ -9,12 +9,14 @@ import pytest
 import redis
 
 from trivium.redis_discovery import (
+    RedisEndpoint,
     answers_ping,
     find_redis,
     free_port,
     start_fake_redis_server,
     start_redis_server,
 )
+from trivium.testing.redis_cluster import RedisClusterServer
 
 
 class TestFindRedis:
@@ -78,3 +80,18 @@ class TestStartFakeRedisServer:
         finally:
             client.close()
             endpoint.stop()
+
+
+class TestAnswersPing:
+    def test_a_single_server(self, redis_endpoint: RedisEndpoint) -> None:
+        assert answers_ping(redis_endpoint.url)
+
+    def test_nothing_listening(self) -> None:
+        assert not answers_ping(f"redis://127.0.0.1:{free_port()}/0")
+
+    @pytest.mark.cluster
+    def test_a_cluster(self, redis_cluster: RedisClusterServer) -> None:
+        assert answers_ping(redis_cluster.url)
+
+    def test_a_cluster_that_does_not_answer(self) -> None:
+        assert not answers_ping(f"redis+cluster://127.0.0.1:{free_port()}")

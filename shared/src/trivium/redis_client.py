@@ -75,6 +75,16 @@ def create_sync_redis(url: str, **options: Any) -> SyncRedis:
     return redis.RedisCluster.from_url(node_url, startup_nodes=startup_nodes, **options)
 
 
+def close_sync_redis(client: SyncRedis) -> None:
+    """Close a blocking client and every connection it opened."""
+    if isinstance(client, redis.RedisCluster):
+        # A cluster client's `close` leaves its nodes' connection pools to the garbage collector.
+        for node in client.get_nodes():  # type: ignore[no-untyped-call]
+            if node.redis_connection is not None:
+                node.redis_connection.connection_pool.disconnect()
+    client.close()
+
+
 def _cluster_nodes(url: str) -> tuple[str, list[tuple[str, int]]]:
     """The URL of the first node (credentials, TLS and query options kept) and every node named."""
     parts = urlsplit(url)

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 from redis.exceptions import RedisClusterException
 
-from trivium.redis_client import create_sync_redis
+from trivium.redis_client import close_sync_redis, create_sync_redis
 from trivium.redis_users import ADMIN_USER, acl_lines, user_url
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def answers_ping(url: str, timeout: float = 0.5) -> bool:
     except (redis.RedisError, RedisClusterException, OSError):
         return False
     finally:
-        client.close()
+        close_sync_redis(client)
 
 
 def free_port() -> int:
