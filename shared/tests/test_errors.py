@@ -27,6 +27,14 @@ def build_app() -> FastAPI:
             raise redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
         if kind == "loading":
             raise redis.exceptions.BusyLoadingError("Redis is loading the dataset in memory")
+        if kind == "cluster-down":
+            raise redis.exceptions.ClusterDownError("The cluster is down (127.0.0.1:6379)")
+        if kind == "master-down":
+            raise redis.exceptions.MasterDownError("Link with MASTER is down (127.0.0.1:6379)")
+        if kind == "try-again":
+            raise redis.exceptions.TryAgainError("Multiple keys request during rehashing")
+        if kind == "slot-not-covered":
+            raise redis.exceptions.SlotNotCoveredError("Slot 42 not covered (127.0.0.1:6379)")
         raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
 
     return app
@@ -41,7 +49,18 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 class TestStoreUnreachable:
     @pytest.mark.asyncio
-    @pytest.mark.parametrize("kind", ["refused", "timeout", "loading"])
+    @pytest.mark.parametrize(
+        "kind",
+        [
+            "refused",
+            "timeout",
+            "loading",
+            "cluster-down",
+            "master-down",
+            "try-again",
+            "slot-not-covered",
+        ],
+    )
     async def test_answers_503_with_retry_after_and_no_internals(
         self, client: httpx.AsyncClient, kind: str
     ) -> None:
