@@ -37,8 +37,8 @@ from trivium.redis_client import (
     create_redis,
     create_sync_redis,
 )
-from trivium.testing.redis_cluster import RedisClusterServer
 from trivium.work_queue import Message, PermanentFailure, WorkQueue
+from trivium_testing.redis_cluster import RedisClusterServer
 
 pytestmark = pytest.mark.cluster
 

@@ -16,7 +16,7 @@ from trivium.redis_client import (
     same_slot_key,
 )
 from trivium.redis_discovery import RedisEndpoint
-from trivium.testing.redis_cluster import RedisClusterServer
+from trivium_testing.redis_cluster import RedisClusterServer
 
 PASSWORD = "quote-to-order-password-0123456789"
 

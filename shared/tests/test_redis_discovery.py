@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,13 +11,14 @@ import redis
 
 from trivium.redis_discovery import (
     RedisEndpoint,
+    RedisNotFound,
     answers_ping,
     find_redis,
     free_port,
     start_fake_redis_server,
     start_redis_server,
 )
-from trivium.testing.redis_cluster import RedisClusterServer
+from trivium_testing.redis_cluster import RedisClusterServer
 
 
 class TestFindRedis:
@@ -80,6 +82,13 @@ class TestStartFakeRedisServer:
         finally:
             client.close()
             endpoint.stop()
+
+    def test_without_fakeredis_installed_the_error_says_what_to_install(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setitem(sys.modules, "fakeredis", None)
+        with pytest.raises(RedisNotFound, match=r"install trivium\[fakeredis\] or redis-server"):
+            start_fake_redis_server(port=free_port())
 
 
 class TestAnswersPing:
