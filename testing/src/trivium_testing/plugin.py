@@ -19,7 +19,8 @@ from trivium.redis_discovery import (
     start_fake_redis_server,
     start_redis_server,
 )
-from trivium_testing.redis_cluster import (  # noqa: F401 (fixtures of the `cluster` tests)
+from trivium_testing.redis_cluster import (  # noqa: F401 (the fixtures and marking of `cluster`)
+    pytest_collection_modifyitems,
     redis_cluster,
     redis_cluster_url,
 )

@@ -232,6 +232,14 @@ def _wait_until(
     raise TimeoutError(f"not within {timeout} s: {what}")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `cluster` every test that uses the cluster, so that `-m cluster` (and `-m "not
+    cluster"`) select by what a test needs, whether or not it says so."""
+    for item in items:
+        if "redis_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.cluster)
+
+
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServer]:
     """A Redis Cluster (three masters, one replica each) for the test session; skipped when
