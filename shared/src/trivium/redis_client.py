@@ -8,7 +8,10 @@ while one of them is down. A cluster has no databases: the path may only be empt
 
 Both clients offer the same commands, scripts and pipelines, so the code that uses them does not
 change; what does depend on the server is that the keys of one script or transaction share a hash
-slot (`{tag}` in the key), which `tests/test_redis_cluster.py` checks against a real cluster.
+slot (`{tag}` in the key), which `tests/test_redis_cluster.py` checks against a real cluster. One
+difference reaches callers: a cluster client reports a cluster it cannot reach at all (no node
+answers for the slot map) with `RedisClusterException`, which is not a `RedisError`; the blocking
+one does so as it is made.
 """
 
 from __future__ import annotations
