@@ -35,6 +35,13 @@ def build_app() -> FastAPI:
             raise redis.exceptions.TryAgainError("Multiple keys request during rehashing")
         if kind == "slot-not-covered":
             raise redis.exceptions.SlotNotCoveredError("Slot 42 not covered (127.0.0.1:6379)")
+        if kind == "no-cluster-node":
+            refused = redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+            raise redis.exceptions.RedisClusterException(
+                f"Redis Cluster cannot be connected: {refused}"
+            ) from refused
+        if kind == "cross-slot":
+            raise redis.exceptions.CrossSlotTransactionError("keys of 127.0.0.1:6379 in two slots")
         raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
 
     return app
@@ -59,6 +66,7 @@ class TestStoreUnreachable:
             "master-down",
             "try-again",
             "slot-not-covered",
+            "no-cluster-node",
         ],
     )
     async def test_answers_503_with_retry_after_and_no_internals(
@@ -69,4 +77,12 @@ class TestStoreUnreachable:
         assert response.headers["content-type"].startswith(PROBLEM)
         assert response.headers["retry-after"] == "1"
         assert response.json()["type"].endswith("/service-unavailable")
+        assert "6379" not in response.text
+
+    @pytest.mark.asyncio
+    async def test_keys_of_two_slots_in_one_transaction_are_a_bug(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/down/cross-slot")
+        assert response.status_code == 500
         assert "6379" not in response.text
