@@ -1,4 +1,5 @@
-"""Dependencies the routes declare: the order flow, the work queue, the caller's roles."""
+"""Dependencies the routes declare: the order flow and the work queue (from the container the
+lifespan provides), the caller's roles."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from quote_to_order_process.bootstrap import QuoteToOrderContainer
 from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
-from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.acting_rep import acting_rep
+from trivium.composition import from_container
 from trivium.problems import Unauthorized
 from trivium.service_auth import (
     ServiceCaller,
@@ -20,20 +22,15 @@ from trivium.service_auth import (
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.routes import OPERATOR_ROLE
 
-
-async def get_flow(request: Request) -> OrderFlow:
-    flow: OrderFlow = request.app.state.flow
-    return flow
+ContainerDep = Annotated[QuoteToOrderContainer, Depends(from_container(QuoteToOrderContainer))]
 
 
-async def get_work_queue(request: Request) -> WorkQueue:
-    queue: WorkQueue = request.app.state.work_queue
-    return queue
+async def get_flow(container: ContainerDep) -> OrderFlow:
+    return container.flow
 
 
-async def get_settings(request: Request) -> QuoteToOrderSettings:
-    settings: QuoteToOrderSettings = request.app.state.settings
-    return settings
+async def get_work_queue(container: ContainerDep) -> WorkQueue:
+    return container.work_queue
 
 
 def caller_scope(request: Request) -> str:
@@ -73,4 +70,3 @@ async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
 FlowDep = Annotated[OrderFlow, Depends(get_flow)]
 ActingRepDep = Annotated[str | None, Depends(get_acting_rep)]
 WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]
-SettingsDep = Annotated[QuoteToOrderSettings, Depends(get_settings)]
