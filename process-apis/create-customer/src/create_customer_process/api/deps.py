@@ -1,4 +1,5 @@
-"""Dependencies the routes declare: the customer flow, the work queue, the caller's roles."""
+"""Dependencies the routes declare: the customer flow and the work queue (from the container
+the lifespan provides), the caller's roles."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from create_customer_process.bootstrap import CreateCustomerContainer
 from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.saga import CustomerFlow
 from trivium.acting_rep import acting_rep
+from trivium.composition import from_container
 from trivium.problems import Unauthorized
 from trivium.service_auth import (
     ServiceCaller,
@@ -19,15 +22,15 @@ from trivium.service_auth import (
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.routes import OPERATOR_ROLE
 
-
-async def get_flow(request: Request) -> CustomerFlow:
-    flow: CustomerFlow = request.app.state.flow
-    return flow
+ContainerDep = Annotated[CreateCustomerContainer, Depends(from_container(CreateCustomerContainer))]
 
 
-async def get_work_queue(request: Request) -> WorkQueue:
-    queue: WorkQueue = request.app.state.work_queue
-    return queue
+async def get_flow(container: ContainerDep) -> CustomerFlow:
+    return container.flow
+
+
+async def get_work_queue(container: ContainerDep) -> WorkQueue:
+    return container.work_queue
 
 
 def caller_scope(request: Request) -> str:
