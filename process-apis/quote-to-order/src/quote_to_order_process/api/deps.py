@@ -14,13 +14,12 @@ from trivium.acting_rep import acting_rep
 from trivium.composition import from_container
 from trivium.problems import Unauthorized
 from trivium.service_auth import (
-    ServiceCaller,
     ServiceCallerDep,
     ServiceTokenVerifier,
     bearer_token,
 )
 from trivium.work_queue import WorkQueue
-from trivium.work_queue.routes import OPERATOR_ROLE
+from trivium.work_queue.routes import operator_role
 
 ContainerDep = Annotated[QuoteToOrderContainer, Depends(from_container(QuoteToOrderContainer))]
 
@@ -56,15 +55,12 @@ async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
     return acting_rep(caller)
 
 
-async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
-    """The caller, when its service token carries the operator role."""
-    roles = caller.claims.get("roles")
-    if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
-        raise OperatorRoleRequired(
-            "Orders that need attention are handled by operators: the service token needs the "
-            "operator role."
-        )
-    return caller
+# The caller, when its service token carries the operator role.
+require_operator = operator_role(
+    OperatorRoleRequired,
+    detail="Orders that need attention are handled by operators: the service token needs the "
+    "operator role.",
+)
 
 
 FlowDep = Annotated[OrderFlow, Depends(get_flow)]
