@@ -30,7 +30,7 @@ async def run(setup: Setup, *, page_size: int = 10, chunk_size: int = 25) -> Any
     sync = await start_product_sync(setup.syncs, trigger="request", clock=utc_now)
     return await run_product_sync(
         sync, erp=setup.erp, crm=setup.crm, syncs=setup.syncs, page_size=page_size,
-        chunk_size=chunk_size, clock=utc_now,
+        chunk_size=chunk_size, clock=utc_now, metrics=setup.flow.metrics,
     )  # fmt: skip
 
 
