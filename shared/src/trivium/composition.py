@@ -36,7 +36,7 @@ def container_of(app: FastAPI, kind: type[ContainerT]) -> ContainerT:
 def from_container(kind: type[ContainerT]) -> Callable[[Request], Awaitable[ContainerT]]:
     """A FastAPI dependency that answers the app's container of type `kind`."""
 
-    # async: FastAPI runs a plain `def` dependency in a worker thread on every request.
+    # async, so that FastAPI calls it in the event loop instead of a worker thread per request.
     async def dependency(request: Request) -> ContainerT:
         return container_of(request.app, kind)
 
