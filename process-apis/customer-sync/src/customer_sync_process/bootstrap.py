@@ -14,7 +14,6 @@ from datetime import timedelta
 import redis.asyncio
 
 from customer_sync_process.adapters.erp_system import ErpSystemErp
-from customer_sync_process.adapters.ports import SyncsPort
 from customer_sync_process.adapters.redis_state import RedisLease, RedisSyncState
 from customer_sync_process.adapters.redis_syncs import RedisSyncs
 from customer_sync_process.adapters.salesforce_system import SalesforceSystemCrm
@@ -67,8 +66,9 @@ def build_policy(settings: CustomerSyncSettings) -> SyncPolicy:
 
 
 def build_leadership(
-    settings: CustomerSyncSettings, *, flow: SyncFlow, lease: RedisLease, syncs: SyncsPort
-) -> Leadership:
+    settings: CustomerSyncSettings, *, flow: SyncFlow, lease: RedisLease,
+    product_syncs: ProductSyncs,
+) -> Leadership:  # fmt: skip
     """The election with the loops the leader runs under its fencing token."""
 
     def loops(fence: int, stop: asyncio.Event) -> list[Awaitable[None]]:
@@ -80,9 +80,9 @@ def build_leadership(
             ),
             parked_retry_loop(flow, fence, stop, interval_seconds=settings.parked_check_seconds),
             product_schedule_loop(
-                flow, fence, syncs, stop, interval_seconds=settings.product_sync_interval_seconds,
-                on_start=settings.product_sync_on_start, page_size=settings.product_page_size,
-                chunk_size=settings.product_chunk_size, clock=flow.clock,
+                flow, fence, product_syncs, stop,
+                interval_seconds=settings.product_sync_interval_seconds,
+                on_start=settings.product_sync_on_start,
             ),
         ]  # fmt: skip
 
@@ -126,15 +126,14 @@ async def bootstrap(
             metrics=PrometheusSyncMetrics(),
             clock=utc_now,
         )
-        syncs = RedisSyncs(redis_client, retention_days=settings.sync_retention_days)
-        leadership = build_leadership(settings, flow=flow, lease=lease, syncs=syncs)
         product_syncs = ProductSyncs(
             flow=flow,
-            syncs=syncs,
+            syncs=RedisSyncs(redis_client, retention_days=settings.sync_retention_days),
             page_size=settings.product_page_size,
             chunk_size=settings.product_chunk_size,
         )
         stack.push_async_callback(product_syncs.stop)
+        leadership = build_leadership(settings, flow=flow, lease=lease, product_syncs=product_syncs)
         yield CustomerSyncContainer(
             flow=flow,
             leadership=leadership,

@@ -223,18 +223,19 @@ class ProductSyncs:
         self._running: set[asyncio.Task[SyncRead]] = set()
 
     async def start(self, *, trigger: str) -> SyncRead:
-        """Start a sync; the running sync (SyncAlreadyRunning while another one runs)."""
-        flow = self._flow
-        sync = await start_product_sync(self._syncs, trigger=trigger, clock=flow.clock)
-        task = asyncio.create_task(
-            run_product_sync(
-                sync, erp=flow.erp, crm=flow.crm, syncs=self._syncs, page_size=self._page_size,
-                chunk_size=self._chunk_size, clock=flow.clock, metrics=flow.metrics,
-            )
-        )  # fmt: skip
+        """Start a sync in the background; the running sync (SyncAlreadyRunning while another
+        one runs)."""
+        sync = await start_product_sync(self._syncs, trigger=trigger, clock=self._flow.clock)
+        task = asyncio.create_task(self._run(sync))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
         return sync
+
+    async def run(self, *, trigger: str) -> SyncRead:
+        """Run a sync to its end; the finished sync (SyncAlreadyRunning while another one
+        runs)."""
+        sync = await start_product_sync(self._syncs, trigger=trigger, clock=self._flow.clock)
+        return await self._run(sync)
 
     async def get_or_raise(self, sync_id: str) -> SyncRead:
         """The sync with its progress; SyncNotFound when none has the id (any longer)."""
@@ -242,6 +243,13 @@ class ProductSyncs:
         if sync is None:
             raise SyncNotFound(f"No sync has the id {sync_id!r} (syncs are kept 30 days).")
         return sync
+
+    async def _run(self, sync: SyncRead) -> SyncRead:
+        flow = self._flow
+        return await run_product_sync(
+            sync, erp=flow.erp, crm=flow.crm, syncs=self._syncs, page_size=self._page_size,
+            chunk_size=self._chunk_size, clock=flow.clock, metrics=flow.metrics,
+        )  # fmt: skip
 
     async def stop(self) -> None:
         """Cancel the syncs this replica runs (their lock runs out; another sync starts anew)."""

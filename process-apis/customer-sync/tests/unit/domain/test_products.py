@@ -120,3 +120,12 @@ class TestProductSyncs:
     async def test_an_unknown_id_is_not_found(self, setup: Setup) -> None:
         with pytest.raises(SyncNotFound):
             await product_syncs(setup).get_or_raise("sync-0000000000000000")
+
+    @pytest.mark.asyncio
+    async def test_a_run_returns_the_finished_sync(self, setup: Setup) -> None:
+        setup.erp.catalog = catalog(12)
+
+        done = await product_syncs(setup).run(trigger="schedule")
+
+        assert (done.status, done.trigger, done.processed) == (SyncState.COMPLETED, "schedule", 12)
+        assert await setup.syncs.get(done.id) == done
