@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio
 
 from trivium.redis_discovery import RedisEndpoint
-from trivium.testing.services import RunningService
+from trivium_testing.services import RunningService
 
 DATA = "/services/data/v62.0"
 SESSION_KEY = "trivium:salesforce:session:trivium-demo-client"

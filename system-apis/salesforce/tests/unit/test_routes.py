@@ -10,17 +10,18 @@ import pytest
 import pytest_asyncio
 import redis.asyncio
 
-from salesforce_system.adapters.fake import FakeCrm
+from salesforce_system.adapters.fake import FakeAccountChanges, FakeAccountSync, FakeCrm
+from salesforce_system.bootstrap import SalesforceSystem
 from salesforce_system.domain.models import (
     AccountCreate,
     ContactRead,
     OpportunityRead,
     QuoteRead,
 )
-from salesforce_system.main import create_app
+from salesforce_system.main import create_app, install_container
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.idempotency import IdempotencyStore
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 
 @pytest_asyncio.fixture
@@ -39,8 +40,15 @@ async def client(
         budget_floor=500,
     )
     app = create_app(settings)
-    app.state.crm = crm
-    app.state.idempotency = IdempotencyStore(redis_client, service="salesforce-system")
+    container = SalesforceSystem(
+        settings=settings,
+        crm=crm,
+        account_changes=FakeAccountChanges(),
+        account_sync=FakeAccountSync(),
+        idempotency=IdempotencyStore(redis_client, service="salesforce-system"),
+        readiness={},
+    )
+    install_container(app, container)
     token = session_keys().issuer("quote-to-order").token_for("salesforce-system")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

@@ -1,4 +1,4 @@
-"""An in-memory CRM behind the same port, for unit tests of the routes and for provider states."""
+"""An in-memory CRM behind the same ports, for unit tests of the routes and for provider states."""
 
 from __future__ import annotations
 
@@ -35,6 +35,15 @@ from salesforce_system.domain.models import (
     QuoteRead,
     QuoteUpdate,
     SystemRead,
+)
+from salesforce_system.domain.sync_models import (
+    AccountChange,
+    AccountChangePage,
+    AccountProfile,
+    AccountProfileUpdate,
+    OrderErpStatus,
+    OrderErpStatusUpdate,
+    ReplayPositionUnavailable,
 )
 from trivium.schemas import Money
 
@@ -319,3 +328,92 @@ class FakeCrm:
 
     async def known_remaining_budget(self) -> int | None:
         return self.remaining_budget
+
+
+class FakeAccountChanges:
+    """AccountChangesPort in memory: seed `changes`; `expired` says the CRM holds none any more."""
+
+    def __init__(self) -> None:
+        self.changes: list[AccountChange] = []
+        self.expired = False
+
+    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        if self.expired:
+            raise ReplayPositionUnavailable(f"The CRM no longer holds changes after {position}.")
+        after = int(position) if position.isdigit() else -1
+        items = [change for change in self.changes if change.replay_id > after]
+        last = items[-1].replay_id if items else after
+        return AccountChangePage(
+            items=items, position=str(last) if last >= 0 else position, system_id=FAKE_ORG_ID
+        )
+
+
+class FakeAccountSync:
+    """AccountSyncPort in memory: seed `profiles` and `orders` (by ERP order number)."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, AccountProfile] = {}
+        self.orders: dict[str, OrderErpStatus] = {}
+
+    async def get_profile(self, account_id: str) -> AccountProfile:
+        if account_id not in self.profiles:
+            raise RecordNotFound(f"No account has the id {account_id!r}.")
+        return self.profiles[account_id]
+
+    async def list_profiles(
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: Sequence[str] | None,
+        limit: int,
+        after: str | None,
+    ) -> list[AccountProfile]:
+        found = sorted(
+            (
+                profile
+                for profile in self.profiles.values()
+                if (ids is None or profile.id in ids)
+                and (
+                    modified_since is None
+                    or (profile.last_modified_at or modified_since) >= modified_since
+                )
+                and (after is None or profile.id > after)
+            ),
+            key=lambda profile: profile.id,
+        )
+        return found[:limit]
+
+    async def update_profile(
+        self, account_id: str, changes: AccountProfileUpdate
+    ) -> AccountProfile:
+        current = await self.get_profile(account_id)
+        values = changes.model_dump(exclude_unset=True, by_alias=False)
+        if "credit_limit" in values and values["credit_limit"] is not None:
+            values["credit_limit"] = Money(amount=values["credit_limit"], currency="EUR")
+        if changes.billing_address is not None:
+            values["billing_address"] = Address(**changes.billing_address.model_dump())
+        updated = current.model_copy(update=values)
+        self.profiles[account_id] = updated
+        return updated
+
+    async def set_order_erp_status(
+        self, erp_order_number: str, update: OrderErpStatusUpdate
+    ) -> OrderErpStatus:
+        current = self.orders.get(erp_order_number)
+        if current is None:
+            raise RecordNotFound(f"No order carries the ERP order number {erp_order_number!r}.")
+        changed = (current.erp_status, current.invoice_number) != (
+            update.erp_status,
+            update.invoice_number,
+        )
+        updated = current.model_copy(
+            update={
+                "erp_status": update.erp_status,
+                "invoice_number": update.invoice_number,
+                "previous_erp_status": current.erp_status,
+                "previous_invoice_number": current.invoice_number,
+                "changed": changed,
+            }
+        )
+        self.orders[erp_order_number] = updated
+        return updated

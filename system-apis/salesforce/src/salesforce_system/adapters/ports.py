@@ -1,8 +1,9 @@
-"""The port the routes depend on: what this API needs from a CRM, in its own words."""
+"""The ports the routes depend on: what this API needs from a CRM, in its own words."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from salesforce_system.domain.models import (
@@ -23,6 +24,13 @@ from salesforce_system.domain.models import (
     QuoteRead,
     QuoteUpdate,
     SystemRead,
+)
+from salesforce_system.domain.sync_models import (
+    AccountChangePage,
+    AccountProfile,
+    AccountProfileUpdate,
+    OrderErpStatus,
+    OrderErpStatusUpdate,
 )
 
 
@@ -91,3 +99,34 @@ class CrmPort(Protocol):
     async def known_remaining_budget(self) -> int | None:
         """The remaining API budget as last reported, without spending a call on it."""
         ...
+
+
+class AccountChangesPort(Protocol):
+    """Account change events, read on from a position the previous read answered with."""
+
+    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        """The changes after `position`, waiting up to `wait_seconds` for the first."""
+        ...
+
+
+class AccountSyncPort(Protocol):
+    """Account profiles with the fields the ERP keeps, and the ERP status shown on orders."""
+
+    async def get_profile(self, account_id: str) -> AccountProfile: ...
+
+    async def list_profiles(
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: Sequence[str] | None,
+        limit: int,
+        after: str | None,
+    ) -> list[AccountProfile]: ...
+
+    async def update_profile(
+        self, account_id: str, changes: AccountProfileUpdate
+    ) -> AccountProfile: ...
+
+    async def set_order_erp_status(
+        self, erp_order_number: str, update: OrderErpStatusUpdate
+    ) -> OrderErpStatus: ...

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from salesforce_system.adapters.salesforce.account_feed import AccountChangeFeed, is_position
-from salesforce_system.adapters.salesforce.account_sync import MAX_IDS, SalesforceAccountSync
+from salesforce_system.adapters.salesforce.account_feed import is_position
+from salesforce_system.api.deps import AccountChangesDep, AccountSyncDep
 from salesforce_system.domain.errors import (
     CrmBudgetExhausted,
     CrmUnavailable,
@@ -18,6 +18,7 @@ from salesforce_system.domain.errors import (
 )
 from salesforce_system.domain.paging import fetch_page
 from salesforce_system.domain.sync_models import (
+    MAX_PROFILE_IDS,
     AccountChangePage,
     AccountProfile,
     AccountProfileUpdate,
@@ -36,26 +37,12 @@ MAX_WAIT_SECONDS = 25.0
 AccountId = Annotated[str, Path(max_length=18, description="The account's id.")]
 
 
-async def get_feed(request: Request) -> AccountChangeFeed:
-    feed: AccountChangeFeed = request.app.state.account_feed
-    return feed
-
-
-async def get_account_sync(request: Request) -> SalesforceAccountSync:
-    sync: SalesforceAccountSync = request.app.state.account_sync
-    return sync
-
-
-FeedDep = Annotated[AccountChangeFeed, Depends(get_feed)]
-AccountSyncDep = Annotated[SalesforceAccountSync, Depends(get_account_sync)]
-
-
 @router.get(
     "/account-changes",
     responses=problem_responses(ReplayPositionUnavailable, ValidationFailed, CrmUnavailable),
 )
 async def read_account_changes(
-    feed: FeedDep,
+    feed: AccountChangesDep,
     position: Annotated[
         str,
         Query(
@@ -106,7 +93,7 @@ async def list_account_profiles(
             "Say which accounts: modifiedSince or ids.",
             errors=[FieldError(pointer="/modifiedSince", detail="give modifiedSince or ids")],
         )
-    if wanted is not None and len(wanted) > MAX_IDS:
+    if wanted is not None and len(wanted) > MAX_PROFILE_IDS:
         raise ValidationFailed(
             "Too many ids.", errors=[FieldError(pointer="/ids", detail="at most 200")]
         )
