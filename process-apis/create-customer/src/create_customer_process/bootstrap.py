@@ -30,7 +30,7 @@ EVENT_STREAM = f"{DEFAULT_PREFIX}:events"
 
 
 @dataclass(frozen=True, slots=True)
-class CreateCustomerContainer:
+class CreateCustomerProcess:
     """The flow with its queue and stores, as one process uses them."""
 
     flow: CustomerFlow
@@ -65,7 +65,7 @@ def build_policy(settings: CreateCustomerSettings) -> CustomerPolicy:
 @asynccontextmanager
 async def bootstrap(
     settings: CreateCustomerSettings, *, issuer: ServiceTokenIssuer
-) -> AsyncIterator[CreateCustomerContainer]:
+) -> AsyncIterator[CreateCustomerProcess]:
     """Build the clients and adapters; close them when the block ends."""
     async with AsyncExitStack() as stack:
         redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
@@ -124,7 +124,7 @@ async def bootstrap(
                 name=settings.service_name,
             )
 
-        yield CreateCustomerContainer(
+        yield CreateCustomerProcess(
             flow=flow,
             work_queue=work_queue,
             idempotency=IdempotencyStore.from_settings(

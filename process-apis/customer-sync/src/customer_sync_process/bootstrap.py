@@ -37,7 +37,7 @@ from trivium.service_auth import ServiceTokenIssuer
 
 
 @dataclass(frozen=True, slots=True)
-class CustomerSyncContainer:
+class CustomerSyncProcess:
     """The flow with what runs it (the leadership) and what reports on it, as one replica
     uses them."""
 
@@ -94,7 +94,7 @@ def build_leadership(
 @asynccontextmanager
 async def bootstrap(
     settings: CustomerSyncSettings, *, issuer: ServiceTokenIssuer
-) -> AsyncIterator[CustomerSyncContainer]:
+) -> AsyncIterator[CustomerSyncProcess]:
     """Build the clients and stores; stop the product syncs of this replica and close the
     clients when the block ends."""
     async with AsyncExitStack() as stack:
@@ -134,7 +134,7 @@ async def bootstrap(
         )
         stack.push_async_callback(product_syncs.stop)
         leadership = build_leadership(settings, flow=flow, lease=lease, product_syncs=product_syncs)
-        yield CustomerSyncContainer(
+        yield CustomerSyncProcess(
             flow=flow,
             leadership=leadership,
             product_syncs=product_syncs,

@@ -30,7 +30,7 @@ EVENT_STREAM = f"{DEFAULT_PREFIX}:events"
 
 
 @dataclass(frozen=True, slots=True)
-class QuoteToOrderContainer:
+class QuoteToOrderProcess:
     """The flow with its queue and stores, as one process uses them."""
 
     flow: OrderFlow
@@ -54,7 +54,7 @@ def build_policy(settings: QuoteToOrderSettings) -> OrderPolicy:
 @asynccontextmanager
 async def bootstrap(
     settings: QuoteToOrderSettings, *, issuer: ServiceTokenIssuer
-) -> AsyncIterator[QuoteToOrderContainer]:
+) -> AsyncIterator[QuoteToOrderProcess]:
     """Build the clients and adapters; close them when the block ends."""
     async with AsyncExitStack() as stack:
         redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
@@ -110,7 +110,7 @@ async def bootstrap(
                 name=settings.service_name,
             )
 
-        yield QuoteToOrderContainer(
+        yield QuoteToOrderProcess(
             flow=flow,
             work_queue=work_queue,
             idempotency=IdempotencyStore.from_settings(

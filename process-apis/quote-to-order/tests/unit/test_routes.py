@@ -13,14 +13,13 @@ import pytest_asyncio
 import redis.asyncio
 
 from quote_to_order_process.adapters.fake import FakeCrm, FakeErp
-from quote_to_order_process.bootstrap import QuoteToOrderContainer
+from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.consumers import OrderWorker
 from quote_to_order_process.domain.errors import CrmUnavailable, ErpUnavailable
 from quote_to_order_process.domain.models import ProgressStatus
 from quote_to_order_process.domain.saga import OrderFlow
-from quote_to_order_process.main import create_app
+from quote_to_order_process.main import create_app, install_container
 from quote_to_order_process.settings import QuoteToOrderSettings
-from trivium.composition import provide
 from trivium.idempotency import IdempotencyStore
 from trivium.work_queue import WorkQueue
 from trivium_testing.keys import session_keys
@@ -44,9 +43,9 @@ async def app_client(
     )
     app = create_app(settings)
     idempotency = IdempotencyStore(redis_client, service="quote-to-order", wait_seconds=2)
-    provide(
+    install_container(
         app,
-        QuoteToOrderContainer(
+        QuoteToOrderProcess(
             flow=flow,
             work_queue=work_queue,
             idempotency=idempotency,
@@ -54,7 +53,6 @@ async def app_client(
             worker_pool=lambda concurrency: OrderWorker(flow, work_queue, concurrency=concurrency),
         ),
     )
-    app.state.idempotency = idempotency
     clients: list[httpx.AsyncClient] = []
 
     def make(*, roles: list[str] | None = None, authorized: bool = True) -> httpx.AsyncClient:

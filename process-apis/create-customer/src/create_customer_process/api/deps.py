@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from create_customer_process.bootstrap import CreateCustomerContainer
+from create_customer_process.bootstrap import CreateCustomerProcess
 from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.saga import CustomerFlow
 from trivium.acting_rep import acting_rep
@@ -21,7 +21,7 @@ from trivium.service_auth import (
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.routes import operator_role
 
-ContainerDep = Annotated[CreateCustomerContainer, Depends(from_container(CreateCustomerContainer))]
+ContainerDep = Annotated[CreateCustomerProcess, Depends(from_container(CreateCustomerProcess))]
 
 
 async def get_flow(container: ContainerDep) -> CustomerFlow:

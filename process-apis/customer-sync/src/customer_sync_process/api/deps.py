@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from customer_sync_process.bootstrap import CustomerSyncContainer
+from customer_sync_process.bootstrap import CustomerSyncProcess
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.products import ProductSyncs
 from customer_sync_process.domain.status import SyncStatus
 from trivium.composition import from_container
 
-ContainerDep = Annotated[CustomerSyncContainer, Depends(from_container(CustomerSyncContainer))]
+ContainerDep = Annotated[CustomerSyncProcess, Depends(from_container(CustomerSyncProcess))]
 
 
 async def get_flow(container: ContainerDep) -> SyncFlow:

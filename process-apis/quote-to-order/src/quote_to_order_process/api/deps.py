@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from quote_to_order_process.bootstrap import QuoteToOrderContainer
+from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
 from trivium.acting_rep import acting_rep
@@ -21,7 +21,7 @@ from trivium.service_auth import (
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.routes import operator_role
 
-ContainerDep = Annotated[QuoteToOrderContainer, Depends(from_container(QuoteToOrderContainer))]
+ContainerDep = Annotated[QuoteToOrderProcess, Depends(from_container(QuoteToOrderProcess))]
 
 
 async def get_flow(container: ContainerDep) -> OrderFlow:
