@@ -14,7 +14,7 @@ from datetime import timedelta
 import redis.asyncio
 
 from customer_sync_process.adapters.erp_system import ErpSystemErp
-from customer_sync_process.adapters.redis_state import RedisLease, RedisSyncState
+from customer_sync_process.adapters.redis_state import RedisSyncState, leader_lease
 from customer_sync_process.adapters.redis_syncs import RedisSyncs
 from customer_sync_process.adapters.salesforce_system import SalesforceSystemCrm
 from customer_sync_process.consumers import (
@@ -33,6 +33,7 @@ from customer_sync_process.settings import CustomerSyncSettings
 from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
+from trivium.locks import FencedLease
 from trivium.service_auth import ServiceTokenIssuer
 
 
@@ -66,7 +67,7 @@ def build_policy(settings: CustomerSyncSettings) -> SyncPolicy:
 
 
 def build_leadership(
-    settings: CustomerSyncSettings, *, flow: SyncFlow, lease: RedisLease,
+    settings: CustomerSyncSettings, *, flow: SyncFlow, lease: FencedLease,
     product_syncs: ProductSyncs,
 ) -> Leadership:  # fmt: skip
     """The election with the loops the leader runs under its fencing token."""
@@ -110,7 +111,7 @@ async def bootstrap(
             service_token=lambda: issuer.token_for("erp-system"),
         )  # fmt: skip
         stack.push_async_callback(erp_http.aclose)
-        lease = RedisLease(
+        lease = leader_lease(
             redis_client,
             holder=f"{socket.gethostname()}:{secrets.token_hex(4)}",
             ttl_seconds=settings.lease_seconds,

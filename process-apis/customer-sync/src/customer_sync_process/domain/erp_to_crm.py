@@ -22,7 +22,6 @@ from datetime import datetime
 from customer_sync_process.adapters.ports import (
     ErpCustomerProfile,
     ErpSalesOrderChange,
-    UpstreamModel,
     WriteBatch,
 )
 from customer_sync_process.domain.failures import Failure
@@ -38,6 +37,7 @@ from customer_sync_process.domain.values import (
     erp_write,
     writable_values,
 )
+from trivium.schemas import UpstreamModel
 
 log = logging.getLogger(__name__)
 

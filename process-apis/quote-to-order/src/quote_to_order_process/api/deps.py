@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
 from trivium.acting_rep import acting_rep
 from trivium.composition import from_container
-from trivium.problems import Unauthorized
-from trivium.service_auth import (
-    ServiceCallerDep,
-    ServiceTokenVerifier,
-    bearer_token,
-)
+from trivium.service_auth import ServiceCallerDep
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.routes import operator_role
 
@@ -30,23 +25,6 @@ async def get_flow(container: ContainerDep) -> OrderFlow:
 
 async def get_work_queue(container: ContainerDep) -> WorkQueue:
     return container.work_queue
-
-
-def caller_scope(request: Request) -> str:
-    """Whose Idempotency-Key this is: the calling service and the consumer it acts for.
-
-    Runs before the route's dependencies; an invalid token gives no scope here and is refused
-    by `require_service_token` right after.
-    """
-    token = bearer_token(request)
-    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
-    if token is None:
-        return ""
-    try:
-        caller = verifier.verify(token)
-    except Unauthorized:  # refused by the route's own dependency
-        return ""
-    return f"{caller.service}:{caller.claims.get('consumer', '')}"
 
 
 async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
