@@ -153,6 +153,13 @@ def package_imports(package: str, path: Path) -> Iterator[str]:
                 yield name
 
 
+def reads_app(node: ast.expr) -> bool:
+    """Whether an expression is `app` or `<something>.app` (as in `request.app`)."""
+    return (isinstance(node, ast.Name) and node.id == "app") or (
+        isinstance(node, ast.Attribute) and node.attr == "app"
+    )
+
+
 class TestCompositionRoot:
     @pytest.mark.parametrize("package", FLAT_ADAPTER_PACKAGES)
     def test_only_bootstrap_imports_concrete_adapters(self, package: str) -> None:
@@ -164,6 +171,18 @@ class TestCompositionRoot:
             for module in package_imports(package, path)
             if module.startswith(adapters)
             and module.removeprefix(adapters).split(".")[0] not in ABSTRACT_ADAPTERS
+        ]
+        assert offenders == []
+
+    @pytest.mark.parametrize("package", COMPOSED_PACKAGES)
+    def test_only_main_and_bootstrap_touch_app_state(self, package: str) -> None:
+        owners = {PACKAGES[package] / "main.py", PACKAGES[package] / "bootstrap.py"}
+        offenders = [
+            f"{path.relative_to(ROOT)}:{node.lineno}"
+            for path in PACKAGES[package].rglob("*.py")
+            if path not in owners
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+            if isinstance(node, ast.Attribute) and node.attr == "state" and reads_app(node.value)
         ]
         assert offenders == []
 
