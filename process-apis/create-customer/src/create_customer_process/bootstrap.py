@@ -8,8 +8,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import redis.asyncio
-
 from create_customer_process.adapters.erp_system import ErpSystemErp
 from create_customer_process.adapters.redis_store import DEFAULT_PREFIX, RedisRequestStore
 from create_customer_process.adapters.redis_streams import RedisEventPublisher, WorkQueueRequests
@@ -22,6 +20,7 @@ from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
+from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.work_queue import WorkQueue
 
@@ -68,7 +67,7 @@ async def bootstrap(
 ) -> AsyncIterator[CreateCustomerProcess]:
     """Build the clients and adapters; close them when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+        redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
         crm_http = create_http_client_from_settings(
             settings,

@@ -11,8 +11,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-import redis.asyncio
-
 from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.adapters.redis_state import RedisSyncState, leader_lease
 from customer_sync_process.adapters.redis_syncs import RedisSyncs
@@ -34,6 +32,7 @@ from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import FencedLease
+from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
 
 
@@ -99,7 +98,7 @@ async def bootstrap(
     """Build the clients and stores; stop the product syncs of this replica and close the
     clients when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+        redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
         crm_http = create_http_client_from_settings(
             settings, backend="salesforce-system", base_url=settings.salesforce_system_url,
