@@ -9,21 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from create_customer_process.api import attention, customers, dead_letters
-from create_customer_process.bootstrap import CreateCustomerProcess, bootstrap
+from create_customer_process.bootstrap import bootstrap
 from create_customer_process.settings import CreateCustomerSettings
 from trivium.app import create_service_app
-from trivium.composition import provide
-from trivium.health import add_readiness_check
+from trivium.composition import install
 from trivium.service_auth import EXPERIENCE_APIS, OPERATOR, require_service_token
 from trivium.work_queue.runner import running_worker_pool
-
-
-def install_container(app: FastAPI, container: CreateCustomerProcess) -> None:
-    """Give `container` to the routes, its store to idempotent routes and its checks to /readyz."""
-    provide(app, container)
-    app.state.idempotency = container.idempotency
-    for name, check in container.readiness.items():
-        add_readiness_check(app, name, check)
 
 
 def create_app(settings: CreateCustomerSettings | None = None) -> FastAPI:
@@ -34,7 +25,7 @@ def create_app(settings: CreateCustomerSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with bootstrap(settings, issuer=app.state.service_token_issuer) as container:
-            install_container(app, container)
+            install(app, container)
             pool = container.worker_pool(settings.workers)
             async with running_worker_pool(pool, name=settings.service_name):
                 yield

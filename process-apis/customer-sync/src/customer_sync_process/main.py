@@ -10,22 +10,13 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from customer_sync_process.api import parked, status, syncs
-from customer_sync_process.bootstrap import CustomerSyncProcess, bootstrap
+from customer_sync_process.bootstrap import bootstrap
 from customer_sync_process.settings import CustomerSyncSettings
 from trivium.app import create_service_app
-from trivium.composition import provide
-from trivium.health import add_degradation_check, add_readiness_check
+from trivium.composition import install
+from trivium.health import add_degradation_check
 from trivium.service_auth import OPERATOR, require_service_token
 from trivium.work_queue.runner import running_worker_pool
-
-
-def install_container(app: FastAPI, container: CustomerSyncProcess) -> None:
-    """Give `container` to the routes, its store to idempotent routes and its checks to /readyz."""
-    provide(app, container)
-    app.state.idempotency = container.idempotency
-    for name, check in container.readiness.items():
-        add_readiness_check(app, name, check)
-    add_degradation_check(app, "sync", container.status.degradation)
 
 
 def create_app(settings: CustomerSyncSettings | None = None) -> FastAPI:
@@ -36,7 +27,8 @@ def create_app(settings: CustomerSyncSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with bootstrap(settings, issuer=app.state.service_token_issuer) as container:
-            install_container(app, container)
+            install(app, container)
+            add_degradation_check(app, "sync", container.status.degradation)
             # A replica with consumers switched off serves the API and never leads.
             async with (
                 running_worker_pool(container.leadership, name=settings.service_name)

@@ -9,21 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from quote_to_order_process.api import attention, dead_letters, orders
-from quote_to_order_process.bootstrap import QuoteToOrderProcess, bootstrap
+from quote_to_order_process.bootstrap import bootstrap
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.app import create_service_app
-from trivium.composition import provide
-from trivium.health import add_readiness_check
+from trivium.composition import install
 from trivium.service_auth import EXPERIENCE_APIS, OPERATOR, require_service_token
 from trivium.work_queue.runner import running_worker_pool
-
-
-def install_container(app: FastAPI, container: QuoteToOrderProcess) -> None:
-    """Give `container` to the routes, its store to idempotent routes and its checks to /readyz."""
-    provide(app, container)
-    app.state.idempotency = container.idempotency
-    for name, check in container.readiness.items():
-        add_readiness_check(app, name, check)
 
 
 def create_app(settings: QuoteToOrderSettings | None = None) -> FastAPI:
@@ -33,7 +24,7 @@ def create_app(settings: QuoteToOrderSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with bootstrap(settings, issuer=app.state.service_token_issuer) as container:
-            install_container(app, container)
+            install(app, container)
             pool = container.worker_pool(settings.workers)
             async with running_worker_pool(pool, name=settings.service_name):
                 yield

@@ -18,8 +18,9 @@ from quote_to_order_process.consumers import OrderWorker
 from quote_to_order_process.domain.errors import CrmUnavailable, ErpUnavailable
 from quote_to_order_process.domain.models import ProgressStatus
 from quote_to_order_process.domain.saga import OrderFlow
-from quote_to_order_process.main import create_app, install_container
+from quote_to_order_process.main import create_app
 from quote_to_order_process.settings import QuoteToOrderSettings
+from trivium.composition import install
 from trivium.idempotency import IdempotencyStore
 from trivium.work_queue import WorkQueue
 from trivium_testing.keys import session_keys
@@ -43,7 +44,7 @@ async def app_client(
     )
     app = create_app(settings)
     idempotency = IdempotencyStore(redis_client, service="quote-to-order", wait_seconds=2)
-    install_container(
+    install(
         app,
         QuoteToOrderProcess(
             flow=flow,
