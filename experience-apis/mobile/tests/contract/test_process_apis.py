@@ -172,6 +172,13 @@ class TestGetOrder:
         assert (order.status, order.erp_order_number) == ("needs_attention", "1")
 
 
+def creating_the_customer(interaction: HttpInteraction) -> None:
+    """The rep's new customer, sent once for its Idempotency-Key."""
+    service_request(
+        interaction, "POST", "/customers", idempotency_key=CUSTOMER_KEY, body=customer_request()
+    )
+
+
 class TestCreateCustomer:
     async def test_customer_created_in_both_systems(
         self, customers_pact: Pact, customers_at: CustomersAt, rep: Rep
@@ -179,13 +186,7 @@ class TestCreateCustomer:
         interaction = customers_pact.upon_receiving("a rep's new customer").given(
             "neither system holds the customer"
         )
-        service_request(
-            interaction,
-            "POST",
-            "/customers",
-            idempotency_key=CUSTOMER_KEY,
-            body=customer_request(),
-        )
+        creating_the_customer(interaction)
         json_response(
             interaction,
             201,
@@ -212,13 +213,7 @@ class TestCreateCustomer:
         interaction = customers_pact.upon_receiving(
             "a rep's new customer that exists already"
         ).given("an account and an ERP customer with the customer's name exist")
-        service_request(
-            interaction,
-            "POST",
-            "/customers",
-            idempotency_key=CUSTOMER_KEY,
-            body=customer_request(),
-        )
+        creating_the_customer(interaction)
         problem_response(interaction, "duplicate-customer", 409)
         async with served(customers_pact, customers_at) as customers:
             with pytest.raises(DuplicateCustomer):
