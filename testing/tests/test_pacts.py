@@ -41,14 +41,19 @@ def declare(pact: Pact, *, name_matcher: Any) -> None:
         assert httpx.get(f"{server.url}/things/T-1").json() == {"name": "Widget"}
 
 
+def record_widget_pact(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write the shop -> things pact as `make contracts` does, then go back to checking."""
+    monkeypatch.setenv(UPDATE_ENV, "1")
+    with consumer_pact("shop", "things", directory=directory) as pact:
+        declare(pact, name_matcher=match.str("Widget"))
+    monkeypatch.delenv(UPDATE_ENV)
+
+
 class TestConsumerPact:
     def test_updating_writes_the_pact_and_checking_accepts_it(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv(UPDATE_ENV, "1")
-        with consumer_pact("shop", "things", directory=tmp_path) as pact:
-            declare(pact, name_matcher=match.str("Widget"))
-        monkeypatch.delenv(UPDATE_ENV)
+        record_widget_pact(tmp_path, monkeypatch)
         with consumer_pact("shop", "things", directory=tmp_path) as pact:
             declare(pact, name_matcher=match.str("Widget"))
 
@@ -74,10 +79,7 @@ class TestConsumerPact:
     def test_an_interaction_declared_differently_from_the_committed_one_fails(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv(UPDATE_ENV, "1")
-        with consumer_pact("shop", "things", directory=tmp_path) as pact:
-            declare(pact, name_matcher=match.str("Widget"))
-        monkeypatch.delenv(UPDATE_ENV)
+        record_widget_pact(tmp_path, monkeypatch)
 
         with (
             pytest.raises(AssertionError, match="differently"),
