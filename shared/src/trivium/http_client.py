@@ -28,6 +28,7 @@ import email.utils
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
@@ -41,6 +42,7 @@ from trivium.circuit_breaker import CircuitBreaker, CircuitOpenError
 from trivium.correlation import outbound_headers
 from trivium.metrics import BACKEND_CALL_SECONDS, BACKEND_CALLS, BACKEND_ERRORS, BACKEND_RETRIES
 from trivium.problems import BadGateway, GatewayTimeout, Problem, ServiceUnavailable
+from trivium.service_auth import ServiceTokenIssuer
 from trivium.settings import ServiceSettings
 
 log = logging.getLogger("trivium.http_client")
@@ -411,6 +413,24 @@ def create_http_client_from_settings(
             else max_retry_after_seconds
         ),
     )
+
+
+def service_client(
+    stack: AsyncExitStack,
+    settings: ServiceSettings,
+    *,
+    backend: str,
+    base_url: str,
+    issuer: ServiceTokenIssuer | None = None,
+) -> httpx.AsyncClient:
+    """A client for the service `backend` that `stack` closes; with `issuer`, every call carries
+    a service token for that service."""
+    service_token = (lambda: issuer.token_for(backend)) if issuer is not None else None
+    client = create_http_client_from_settings(
+        settings, backend=backend, base_url=base_url, service_token=service_token
+    )
+    stack.push_async_callback(client.aclose)
+    return client
 
 
 def upstream_problem(error: httpx.HTTPError, *, what: str = "An upstream service") -> Problem:

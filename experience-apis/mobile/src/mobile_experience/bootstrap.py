@@ -25,7 +25,7 @@ from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.metrics import PrometheusViewMetrics
 from mobile_experience.settings import MobileSettings
 from trivium.health import ReadinessCheck, redis_check
-from trivium.http_client import create_http_client_from_settings
+from trivium.http_client import service_client
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
@@ -97,29 +97,23 @@ async def bootstrap(
     async with AsyncExitStack() as stack:
         redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
-        crm_http = create_http_client_from_settings(
+        crm_http = service_client(
+            stack,
             settings,
             backend="salesforce-system",
             base_url=settings.salesforce_system_url,
-            service_token=lambda: issuer.token_for("salesforce-system"),
+            issuer=issuer,
         )
-        stack.push_async_callback(crm_http.aclose)
-        erp_http = create_http_client_from_settings(
-            settings,
-            backend="erp-system",
-            base_url=settings.erp_system_url,
-            service_token=lambda: issuer.token_for("erp-system"),
+        erp_http = service_client(
+            stack, settings, backend="erp-system", base_url=settings.erp_system_url, issuer=issuer
         )
-        stack.push_async_callback(erp_http.aclose)
         # The process APIs get a token per call, carrying the rep: see `as_rep`.
-        orders_http = create_http_client_from_settings(
-            settings, backend="quote-to-order", base_url=settings.quote_to_order_url
+        orders_http = service_client(
+            stack, settings, backend="quote-to-order", base_url=settings.quote_to_order_url
         )
-        stack.push_async_callback(orders_http.aclose)
-        customers_http = create_http_client_from_settings(
-            settings, backend="create-customer", base_url=settings.create_customer_url
+        customers_http = service_client(
+            stack, settings, backend="create-customer", base_url=settings.create_customer_url
         )
-        stack.push_async_callback(customers_http.aclose)
         yield assemble(
             settings,
             crm=SalesforceSystemCrm(crm_http),

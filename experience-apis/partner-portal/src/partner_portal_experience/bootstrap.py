@@ -17,7 +17,7 @@ from partner_portal_experience.adapters.salesforce_system import SalesforceSyste
 from partner_portal_experience.domain.portal import PartnerPortal, PortalPolicy
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.health import ReadinessCheck, redis_check
-from trivium.http_client import create_http_client_from_settings
+from trivium.http_client import service_client
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
@@ -61,14 +61,9 @@ async def bootstrap(
         stack.push_async_callback(redis_client.aclose)
 
         def client(audience: str, base_url: str) -> httpx.AsyncClient:
-            http = create_http_client_from_settings(
-                settings,
-                backend=audience,
-                base_url=base_url,
-                service_token=lambda: issuer.token_for(audience),
+            return service_client(
+                stack, settings, backend=audience, base_url=base_url, issuer=issuer
             )
-            stack.push_async_callback(http.aclose)
-            return http
 
         portal = PartnerPortal(
             crm=SalesforceSystemCrm(client("salesforce-system", settings.salesforce_system_url)),

@@ -17,7 +17,7 @@ from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
 from quote_to_order_process.metrics import PrometheusOrderMetrics
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.health import ReadinessCheck, redis_check
-from trivium.http_client import create_http_client_from_settings
+from trivium.http_client import service_client
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
 from trivium.redis_client import create_redis
@@ -58,20 +58,16 @@ async def bootstrap(
     async with AsyncExitStack() as stack:
         redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
-        crm_http = create_http_client_from_settings(
+        crm_http = service_client(
+            stack,
             settings,
             backend="salesforce-system",
             base_url=settings.salesforce_system_url,
-            service_token=lambda: issuer.token_for("salesforce-system"),
+            issuer=issuer,
         )
-        stack.push_async_callback(crm_http.aclose)
-        erp_http = create_http_client_from_settings(
-            settings,
-            backend="erp-system",
-            base_url=settings.erp_system_url,
-            service_token=lambda: issuer.token_for("erp-system"),
+        erp_http = service_client(
+            stack, settings, backend="erp-system", base_url=settings.erp_system_url, issuer=issuer
         )
-        stack.push_async_callback(erp_http.aclose)
         work_queue = WorkQueue(
             redis_client,
             WORK_STREAM,
