@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 
 from trivium.keys import (
     TrustedKey,
@@ -321,6 +321,23 @@ def require_service_token(
         return caller
 
     return verified_caller
+
+
+def process_api_router(
+    *, business: Sequence[APIRouter], operations: Sequence[APIRouter]
+) -> APIRouter:
+    """A Process API's routes: `business` for the experience APIs (calling for their users, whose
+    identity they pass) and operators, `operations` (work that needs attention) for operators."""
+    callers = (*EXPERIENCE_APIS, OPERATOR)
+    routes = APIRouter()
+    for routers, accepted in ((business, callers), (operations, (OPERATOR,))):
+        guarded = APIRouter(
+            dependencies=[Depends(require_service_token(*accepted, identity_from=accepted))]
+        )
+        for router in routers:
+            guarded.include_router(router)
+        routes.include_router(guarded)
+    return routes
 
 
 async def current_service_caller(request: Request) -> ServiceCaller:

@@ -3,52 +3,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import FastAPI
 
 from create_customer_process.api import attention, customers, dead_letters
 from create_customer_process.bootstrap import bootstrap
 from create_customer_process.settings import CreateCustomerSettings
 from trivium.app import create_service_app
-from trivium.composition import install
-from trivium.service_auth import EXPERIENCE_APIS, OPERATOR, require_service_token
-from trivium.work_queue.runner import running_worker_pool
+from trivium.service_auth import process_api_router
+from trivium.work_queue.runner import lifespan_with_worker_pool
 
 
 def create_app(settings: CreateCustomerSettings | None = None) -> FastAPI:
     """The create-customer Process API, configured from the environment unless settings are
     given."""
     settings = settings or CreateCustomerSettings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with bootstrap(settings, issuer=app.state.service_token_issuer) as container:
-            install(app, container)
-            pool = container.worker_pool(settings.workers)
-            async with running_worker_pool(pool, name=settings.service_name):
-                yield
-
     app = create_service_app(
         settings,
         title="Trivium create-customer Process API",
         description="A new customer becomes a Salesforce account and an ERP customer with its "
         "sales area, linked to each other, exactly once and without duplicates. Internal: every "
         "call needs a service token.",
-        lifespan=lifespan,
+        lifespan=lifespan_with_worker_pool(settings, bootstrap, concurrency=settings.workers),
     )
-    # The experience APIs call for their users (whose identity they pass), operators read too;
-    # only operators' tokens open the routes of work that needs attention.
-    callers = (*EXPERIENCE_APIS, OPERATOR)
-    channels = require_service_token(*callers, identity_from=callers)
-    internal = APIRouter(dependencies=[Depends(channels)])
-    internal.include_router(customers.router)
-    app.include_router(internal)
-    operations = APIRouter(
-        dependencies=[Depends(require_service_token(OPERATOR, identity_from=[OPERATOR]))]
+    app.include_router(
+        process_api_router(
+            business=[customers.router], operations=[attention.router, dead_letters.router]
+        )
     )
-    operations.include_router(attention.router)
-    operations.include_router(dead_letters.router)
-    app.include_router(operations)
     return app

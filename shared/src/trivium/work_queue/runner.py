@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
+from fastapi import FastAPI
 from redis.exceptions import RedisError
 
+from trivium.composition import ServiceContainer, install
 from trivium.logs import configure_logging
 from trivium.service_auth import ServiceTokenIssuer, token_pair
 from trivium.settings import ServiceSettings
@@ -67,6 +69,33 @@ async def running_consumers(
             await asyncio.wait_for(task, grace_seconds)
         except TimeoutError:
             log.warning("worker.stop_timeout", extra={"worker": name})
+
+
+class ServingContainer(HasWorkerPool, ServiceContainer, Protocol):
+    """A container that an API process installs on its app and runs the worker pool of."""
+
+
+def lifespan_with_worker_pool(
+    settings: SettingsT,
+    bootstrap: Bootstrap[SettingsT, ServingContainer],
+    *,
+    concurrency: int,
+    grace_seconds: float = SHUTDOWN_GRACE_SECONDS,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """An API's lifespan: what `bootstrap` builds, installed on the app, with a pool of
+    `concurrency` consumers running in the API process."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with bootstrap(settings, issuer=app.state.service_token_issuer) as container:
+            install(app, container)
+            pool = container.worker_pool(concurrency)
+            async with running_worker_pool(
+                pool, name=settings.service_name, grace_seconds=grace_seconds
+            ):
+                yield
+
+    return lifespan
 
 
 def running_worker_pool(
