@@ -1,0 +1,125 @@
+"""The worker pool of a Process API that runs sagas: consumers of its work queue, and one loop
+that queues the sagas whose wake-up is due (retries, hand-overs, and the watchdog of a saga whose
+process died).
+
+A service subclasses `SagaWorker` with its flow and says only how one message is handled; how
+work is woken and consumed is the same in every such service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import ClassVar, Generic, Protocol, TypeVar
+
+from trivium.work_queue.messages import Message
+from trivium.work_queue.queue import WorkQueue
+from trivium.work_queue.runner import run_pool_with_wakeups
+
+WAKE_BATCH = 100
+
+
+class SagaRecord(Protocol):
+    @property
+    def correlation_id(self) -> str | None: ...
+
+
+class DueStore(Protocol):
+    async def get(self, work_id: str, /) -> SagaRecord | None: ...
+
+    async def take_due(
+        self, *, now: datetime, limit: int, recheck_at: datetime
+    ) -> Sequence[str]: ...
+
+
+class SagaQueue(Protocol):
+    async def enqueue(self, work_id: str, /, *, correlation_id: str | None = None) -> None: ...
+
+
+class WatchdogPolicy(Protocol):
+    @property
+    def watchdog(self) -> timedelta: ...
+
+
+class SagaFlow(Protocol):
+    """What the wake-up loop reads of a service's flow."""
+
+    @property
+    def store(self) -> DueStore: ...
+
+    @property
+    def queue(self) -> SagaQueue: ...
+
+    @property
+    def policy(self) -> WatchdogPolicy: ...
+
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+
+
+FlowT = TypeVar("FlowT", bound=SagaFlow)
+
+
+class SagaWorker(ABC, Generic[FlowT]):
+    """`concurrency` consumers of the queue plus one wake-up loop (which also keeps the queue
+    depth and dead-letter depth gauges current)."""
+
+    # Set by each service: the log event of a wake-up, and the defaults tests rely on.
+    woken_event: ClassVar[str]
+    poll_seconds: float = 1.0
+    name: str = "worker"
+
+    def __init__(
+        self,
+        flow: FlowT,
+        queue: WorkQueue,
+        *,
+        concurrency: int,
+        poll_seconds: float | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.flow = flow
+        self.queue = queue
+        self.concurrency = concurrency
+        if poll_seconds is not None:
+            self.poll_seconds = poll_seconds
+        if name is not None:
+            self.name = name
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume and wake work until `stop` is set; each consumer finishes its message first."""
+        await run_pool_with_wakeups(
+            self.queue,
+            self.handle,
+            self.wake_once,
+            stop=stop,
+            concurrency=self.concurrency,
+            name=self.name,
+            batch=WAKE_BATCH,
+            poll_seconds=self.poll_seconds,
+        )
+
+    @abstractmethod
+    async def handle(self, message: Message) -> None:
+        """Run the message's saga; raise for the queue to retry or dead-letter it."""
+
+    async def wake_once(self) -> int:
+        """Queue the sagas due now, each re-armed one watchdog later; returns how many."""
+        now = self.flow.clock()
+        due = await self.flow.store.take_due(
+            now=now, limit=WAKE_BATCH, recheck_at=now + self.flow.policy.watchdog
+        )
+        for work_id in due:
+            record = await self.flow.store.get(work_id)
+            await self.flow.queue.enqueue(
+                work_id, correlation_id=record.correlation_id if record else None
+            )
+        if due:
+            # Logged as the service's own module, where its operators look for it.
+            logging.getLogger(type(self).__module__).info(
+                self.woken_event, extra={"count": len(due)}
+            )
+        return len(due)
