@@ -8,8 +8,12 @@ partner portal, operators) act for themselves and name no rep.
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Depends
+
 from trivium.problems import Forbidden
-from trivium.service_auth import ServiceCaller
+from trivium.service_auth import ServiceCaller, ServiceCallerDep
 
 REP_CLAIM = "salesforceUsername"
 REP_CALLERS = frozenset({"mobile-experience"})
@@ -30,3 +34,11 @@ def acting_rep(caller: ServiceCaller) -> str | None:
             f"{caller.service} acts for a sales rep: its service token must name one ({REP_CLAIM})."
         )
     return rep
+
+
+async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
+    """The rep the route's verified caller acts for (a FastAPI dependency; see `acting_rep`)."""
+    return acting_rep(caller)
+
+
+ActingRepDep = Annotated[str | None, Depends(get_acting_rep)]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from create_customer_process.api.deps import ActingRepDep, FlowDep
+from create_customer_process.api.deps import FlowDep
 from create_customer_process.domain.errors import (
     AmbiguousDuplicate,
     CreationInProgress,
@@ -26,6 +26,7 @@ from create_customer_process.domain.models import (
 )
 from create_customer_process.domain.ownership import same_user
 from create_customer_process.domain.processing import Outcome, submit_customer
+from trivium.acting_rep import ActingRepDep
 from trivium.idempotency import caller_scope, idempotent_route, service_and_consumer
 from trivium.problems import problem_responses
 

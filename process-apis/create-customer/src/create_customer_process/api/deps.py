@@ -10,9 +10,7 @@ from fastapi import Depends
 from create_customer_process.bootstrap import CreateCustomerProcess
 from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.saga import CustomerFlow
-from trivium.acting_rep import acting_rep
 from trivium.composition import from_container
-from trivium.service_auth import ServiceCallerDep
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.routes import operator_role
 
@@ -27,12 +25,6 @@ async def get_work_queue(container: ContainerDep) -> WorkQueue:
     return container.work_queue
 
 
-async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
-    """The sales rep the caller acts for (see `trivium.acting_rep`), None for a caller acting
-    for itself."""
-    return acting_rep(caller)
-
-
 # The caller, when its service token carries the operator role.
 require_operator = operator_role(
     OperatorRoleRequired,
@@ -42,5 +34,4 @@ require_operator = operator_role(
 
 
 FlowDep = Annotated[CustomerFlow, Depends(get_flow)]
-ActingRepDep = Annotated[str | None, Depends(get_acting_rep)]
 WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from quote_to_order_process.api.deps import ActingRepDep, FlowDep
+from quote_to_order_process.api.deps import FlowDep
 from quote_to_order_process.domain.errors import (
     REJECTIONS,
     AccountNotFound,
@@ -19,6 +19,7 @@ from quote_to_order_process.domain.models import OrderCreate, OrderRead, OrderSt
 from quote_to_order_process.domain.ownership import check_rep_lists_account
 from quote_to_order_process.domain.processing import Outcome, submit_order
 from quote_to_order_process.domain.progress import get_order_with_progress
+from trivium.acting_rep import ActingRepDep
 from trivium.idempotency import caller_scope, idempotent_route, service_and_consumer
 from trivium.paging import (
     DEFAULT_PAGE_SIZE,
