@@ -12,10 +12,13 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 import pytest_asyncio
 from aiohttp import web
@@ -30,11 +33,14 @@ from trivium.http_client import (
     create_http_client,
     create_http_client_from_settings,
     retry_after_seconds,
+    service_client,
     upstream_problem,
 )
 from trivium.redis_discovery import free_port
+from trivium.service_auth import token_pair
 from trivium.settings import ServiceSettings
 from trivium_testing.apps import app_client
+from trivium_testing.keys import KeyRing
 
 TRANSPORTS = ["aiohttp", "httpcore"]
 
@@ -773,3 +779,30 @@ class TestUpstreamProblem:
         assert response.headers["content-type"] == "application/problem+json"
         assert int(response.headers["retry-after"]) in range(29, 31)
         assert response.json()["type"].endswith("/service-unavailable")
+
+
+class TestServiceClient:
+    @pytest.mark.asyncio
+    async def test_calls_carry_a_token_for_the_named_service_until_the_stack_closes(
+        self, backend: Backend, tmp_path: Path
+    ) -> None:
+        ring = KeyRing(tmp_path / "keys")
+        settings = ServiceSettings(service_name="quote-to-order", **ring.settings("quote-to-order"))
+        issuer, _ = token_pair(settings)
+        async with AsyncExitStack() as stack:
+            client = service_client(
+                stack, settings, backend="erp-system", base_url=backend.url, issuer=issuer
+            )
+            await client.get("/thing")
+        assert client.is_closed
+        token = backend.calls[0].headers["Authorization"].removeprefix("Bearer ")
+        assert jwt.decode(token, options={"verify_signature": False})["aud"] == "erp-system"
+
+    @pytest.mark.asyncio
+    async def test_without_an_issuer_no_token_is_sent(self, backend: Backend) -> None:
+        async with AsyncExitStack() as stack:
+            client = service_client(
+                stack, ServiceSettings(), backend="quote-to-order", base_url=backend.url
+            )
+            await client.get("/thing")
+        assert "Authorization" not in backend.calls[0].headers

@@ -31,6 +31,7 @@ from trivium.service_auth import (
     ServiceTokenIssuer,
     ServiceTokenVerifier,
     TrustedKeySet,
+    process_api_router,
     require_service_token,
     token_pair,
 )
@@ -373,3 +374,53 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class TestProcessApiRouter:
+    @staticmethod
+    def process_api(ring: KeyRing) -> FastAPI:
+        settings = ServiceSettings(
+            service_name="quote-to-order", log_format="text", **ring.settings("quote-to-order")
+        )
+        business, operations = APIRouter(), APIRouter()
+
+        @business.get("/orders")
+        async def list_orders(caller: ServiceCallerDep) -> dict[str, object]:
+            return {"caller": caller.service, "claims": dict(caller.claims)}
+
+        @operations.get("/needs-attention")
+        async def list_needing_attention(caller: ServiceCallerDep) -> str:
+            return caller.service
+
+        app = create_service_app(settings, title="process")
+        app.include_router(process_api_router(business=[business], operations=[operations]))
+        return app
+
+    @pytest.mark.asyncio
+    async def test_experience_apis_call_the_business_routes_with_their_users_identity(
+        self, ring: KeyRing
+    ) -> None:
+        ring.key_file("mobile-experience")
+        async with app_client(self.process_api(ring)) as client:
+            token = ring.token("mobile-experience", "quote-to-order", salesforceUsername="rep")
+            response = await client.get("/orders", headers=bearer(token))
+        assert response.status_code == 200
+        assert response.json() == {
+            "caller": "mobile-experience",
+            "claims": {"salesforceUsername": "rep"},
+        }
+
+    @pytest.mark.asyncio
+    async def test_only_operators_call_the_operations_routes(self, ring: KeyRing) -> None:
+        for issuer in ("partner-portal-experience", "operator"):
+            ring.key_file(issuer)
+        async with app_client(self.process_api(ring)) as client:
+            refused = await client.get(
+                "/needs-attention",
+                headers=bearer(ring.token("partner-portal-experience", "quote-to-order")),
+            )
+            accepted = await client.get(
+                "/needs-attention", headers=bearer(ring.token("operator", "quote-to-order"))
+            )
+        assert refused.status_code == 403
+        assert accepted.json() == "operator"

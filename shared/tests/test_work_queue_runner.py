@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import pytest
 import redis.asyncio
 
+from trivium.app import create_service_app
+from trivium.composition import container_of
+from trivium.health import ReadinessCheck
+from trivium.idempotency import IdempotencyStore
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.settings import ServiceSettings
 from trivium.work_queue import Message, WorkQueue
-from trivium.work_queue.runner import run_pool_with_wakeups, running_consumers
+from trivium.work_queue.runner import (
+    lifespan_with_worker_pool,
+    run_pool_with_wakeups,
+    running_consumers,
+)
 
 
 class TestRunningConsumers:
@@ -74,3 +87,54 @@ class TestRunPoolWithWakeups:
             timeout=30,
         )  # fmt: skip
         assert sorted(handled) == ["a", "b"]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A container whose worker pool records its concurrency and how long it ran."""
+
+    runs: list[str]
+    idempotency: IdempotencyStore
+    readiness: Mapping[str, ReadinessCheck]
+
+    def worker_pool(self, concurrency: int) -> Ledger.Pool:
+        return Ledger.Pool(self.runs, concurrency)
+
+    @dataclass(frozen=True)
+    class Pool:
+        runs: list[str]
+        concurrency: int
+
+        async def run(self, stop: asyncio.Event) -> None:
+            self.runs.append(f"started with {self.concurrency}")
+            await stop.wait()
+            self.runs.append("stopped")
+
+
+class TestLifespanWithWorkerPool:
+    @pytest.mark.asyncio
+    async def test_the_container_is_installed_and_its_pool_runs_while_the_app_serves(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        settings = ServiceSettings(service_name="ledger", log_format="text")
+        runs: list[str] = []
+        built: list[str] = []
+
+        @asynccontextmanager
+        async def bootstrap(
+            settings: ServiceSettings, *, issuer: ServiceTokenIssuer
+        ) -> AsyncIterator[Ledger]:
+            built.append(issuer.issuer)
+            yield Ledger(runs, IdempotencyStore(redis_client, service="ledger"), {})
+
+        app = create_service_app(
+            settings,
+            title="ledger",
+            lifespan=lifespan_with_worker_pool(settings, bootstrap, concurrency=3),
+        )
+        async with app.router.lifespan_context(app):
+            await asyncio.sleep(0)
+            assert isinstance(container_of(app, Ledger), Ledger)
+            assert runs == ["started with 3"]
+        assert built == ["ledger"]
+        assert runs == ["started with 3", "stopped"]
