@@ -10,7 +10,7 @@ comparison to the domain.
 from __future__ import annotations
 
 import itertools
-from collections import Counter, defaultdict, deque
+from collections import Counter
 
 from create_customer_process.adapters.ports import (
     AccountDraft,
@@ -23,37 +23,14 @@ from create_customer_process.adapters.ports import (
 )
 from create_customer_process.domain.errors import CrmRejected, ErpRejected
 from create_customer_process.domain.models import RequestState
-
-
-class _Failures:
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._before: dict[str, deque[Exception]] = defaultdict(deque)
-        self._after: dict[str, deque[Exception]] = defaultdict(deque)
-
-    def fail_next(self, operation: str, *errors: Exception) -> None:
-        """Make the next calls of `operation` raise these errors, one per call."""
-        self._before[operation].extend(errors)
-
-    def lose_next_answer(self, operation: str, error: Exception) -> None:
-        """Let the next call of `operation` take effect, then raise `error`."""
-        self._after[operation].append(error)
-
-    def enter(self, operation: str) -> None:
-        self.calls[operation] += 1
-        if self._before[operation]:
-            raise self._before[operation].popleft()
-
-    def leave(self, operation: str) -> None:
-        if self._after[operation]:
-            raise self._after[operation].popleft()
+from trivium.fakes import ScriptedFailures
 
 
 def _contains(text: str | None, part: str | None) -> bool:
     return part is None or (text is not None and part.casefold() in text.casefold())
 
 
-class FakeCrm(_Failures):
+class FakeCrm(ScriptedFailures):
     """`CrmPort` in memory: accounts, the drafts they were made from, idempotency keys."""
 
     def __init__(self) -> None:
@@ -167,7 +144,7 @@ class FakeCrm(_Failures):
         self.accounts.pop(account_id, None)
 
 
-class FakeErp(_Failures):
+class FakeErp(ScriptedFailures):
     """`ErpPort` in memory: customers, the drafts they were made from, one per external id."""
 
     def __init__(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,6 +33,7 @@ from quote_to_order_process.domain.errors import (
     QuoteNotFound,
 )
 from quote_to_order_process.domain.models import ProgressStatus
+from trivium.fakes import ScriptedFailures
 from trivium.problems import FieldError
 from trivium.schemas import Money
 
@@ -43,30 +44,6 @@ REFUSED_STATUS = 422
 REFUSED_TYPE = "record-rejected"
 
 
-class _Failures:
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._before: dict[str, deque[Exception]] = defaultdict(deque)
-        self._after: dict[str, deque[Exception]] = defaultdict(deque)
-
-    def fail_next(self, operation: str, *errors: Exception) -> None:
-        """Make the next calls of `operation` raise these errors, one per call."""
-        self._before[operation].extend(errors)
-
-    def lose_next_answer(self, operation: str, error: Exception) -> None:
-        """Let the next call of `operation` take effect, then raise `error`."""
-        self._after[operation].append(error)
-
-    def enter(self, operation: str) -> None:
-        self.calls[operation] += 1
-        if self._before[operation]:
-            raise self._before[operation].popleft()
-
-    def leave(self, operation: str) -> None:
-        if self._after[operation]:
-            raise self._after[operation].popleft()
-
-
 @dataclass
 class FakeCrmOrder:
     id: str
@@ -74,7 +51,7 @@ class FakeCrmOrder:
     idempotency_key: str
 
 
-class FakeCrm(_Failures):
+class FakeCrm(ScriptedFailures):
     """`CrmPort` in memory: quotes and accounts to read, orders it was asked to create."""
 
     def __init__(self) -> None:
@@ -173,7 +150,7 @@ class FakeSalesOrder:
     billing_status: ProgressStatus = ProgressStatus.NOT_STARTED
 
 
-class FakeErp(_Failures):
+class FakeErp(ScriptedFailures):
     """`ErpPort` in memory: customers with credit and own prices, list prices, stock, orders
     (whose delivery and billing status a test may move on)."""
 
