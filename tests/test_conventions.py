@@ -35,6 +35,13 @@ def imported_modules(source: Path) -> Iterator[str]:
 PACKAGES = service_packages()
 
 
+def is_property(function: ast.FunctionDef) -> bool:
+    return any(
+        isinstance(decorator, ast.Name) and decorator.id == "property"
+        for decorator in function.decorator_list
+    )
+
+
 def sync_dependencies(folder: Path) -> Iterator[str]:
     """Plain `def` functions of a package that routes name in `Depends(...)`: FastAPI runs each
     of those in a worker thread on every request, a cost an `async def` does not have."""
@@ -43,7 +50,8 @@ def sync_dependencies(folder: Path) -> Iterator[str]:
     for path in folder.rglob("*.py"):
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef):
+            # A property is read, never named in `Depends(...)`; it may share a dependency's name.
+            if isinstance(node, ast.FunctionDef) and not is_property(node):
                 sync_functions[node.name] = path
             elif (
                 isinstance(node, ast.Call)

@@ -34,11 +34,12 @@ from trivium.http_client import (
     create_http_client_from_settings,
     retry_after_seconds,
     service_client,
+    system_api_clients,
     upstream_problem,
 )
 from trivium.redis_discovery import free_port
 from trivium.service_auth import token_pair
-from trivium.settings import ServiceSettings
+from trivium.settings import ServiceSettings, SystemApiCallerSettings
 from trivium_testing.apps import app_client
 from trivium_testing.keys import KeyRing
 
@@ -806,3 +807,30 @@ class TestServiceClient:
             )
             await client.get("/thing")
         assert "Authorization" not in backend.calls[0].headers
+
+    @pytest.mark.asyncio
+    async def test_the_system_api_clients_call_each_api_with_a_token_for_it(
+        self, backend: Backend, tmp_path: Path
+    ) -> None:
+        ring = KeyRing(tmp_path / "keys")
+        settings = SystemApiCallerSettings(
+            service_name="quote-to-order",
+            salesforce_system_url=f"{backend.url}/crm",
+            erp_system_url=f"{backend.url}/erp",
+            **ring.settings("quote-to-order"),
+        )
+        issuer, _ = token_pair(settings)
+        async with AsyncExitStack() as stack:
+            clients = system_api_clients(stack, settings, issuer)
+            for client in clients:
+                await client.get("thing")
+        assert all(client.is_closed for client in clients)
+        audiences = [
+            jwt.decode(
+                call.headers["Authorization"].removeprefix("Bearer "),
+                options={"verify_signature": False},
+            )["aud"]
+            for call in backend.calls
+        ]
+        assert [call.path for call in backend.calls] == ["/crm/thing", "/erp/thing"]
+        assert audiences == ["salesforce-system", "erp-system"]

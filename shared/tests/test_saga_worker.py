@@ -108,3 +108,12 @@ class TestWakeOnce:
         assert (LedgerWorker(flow({}, []), queue, concurrency=1).name) == "worker"
         given = LedgerWorker(flow({}, []), queue, concurrency=1, poll_seconds=0.5, name="ledger")
         assert (given.poll_seconds, given.name) == (0.5, "ledger")
+
+    def test_a_pool_builds_workers_of_the_given_concurrency(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        ledger, queue = flow({}, []), WorkQueue(redis_client, "{ledger}:work")
+        worker = LedgerWorker.pool(ledger, queue, poll_seconds=0.5, name="ledger")(3)
+        assert isinstance(worker, LedgerWorker)
+        assert (worker.flow, worker.queue, worker.concurrency) == (ledger, queue, 3)
+        assert (worker.poll_seconds, worker.name) == (0.5, "ledger")

@@ -43,7 +43,7 @@ from trivium.correlation import outbound_headers
 from trivium.metrics import BACKEND_CALL_SECONDS, BACKEND_CALLS, BACKEND_ERRORS, BACKEND_RETRIES
 from trivium.problems import BadGateway, GatewayTimeout, Problem, ServiceUnavailable
 from trivium.service_auth import ServiceTokenIssuer
-from trivium.settings import ServiceSettings
+from trivium.settings import ServiceSettings, SystemApiCallerSettings
 
 log = logging.getLogger("trivium.http_client")
 
@@ -431,6 +431,24 @@ def service_client(
     )
     stack.push_async_callback(client.aclose)
     return client
+
+
+def system_api_clients(
+    stack: AsyncExitStack, settings: SystemApiCallerSettings, issuer: ServiceTokenIssuer
+) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
+    """`service_client`s of the Salesforce and the ERP System API, in that order."""
+    return (
+        service_client(
+            stack,
+            settings,
+            backend="salesforce-system",
+            base_url=settings.salesforce_system_url,
+            issuer=issuer,
+        ),
+        service_client(
+            stack, settings, backend="erp-system", base_url=settings.erp_system_url, issuer=issuer
+        ),
+    )
 
 
 def upstream_problem(error: httpx.HTTPError, *, what: str = "An upstream service") -> Problem:

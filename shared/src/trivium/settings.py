@@ -97,3 +97,10 @@ class ServiceSettings(BaseSettings):
                 "TRIVIUM_SERVICE_TOKEN_MAX_AGE_SECONDS (callees refuse older tokens)"
             )
         return self
+
+
+class SystemApiCallerSettings(ServiceSettings):
+    """The settings base of a service that calls both System APIs: where they are."""
+
+    salesforce_system_url: str = "http://127.0.0.1:8301"
+    erp_system_url: str = "http://127.0.0.1:8302"

@@ -25,7 +25,7 @@ from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.metrics import PrometheusViewMetrics
 from mobile_experience.settings import MobileSettings
 from trivium.health import ReadinessCheck, redis_check
-from trivium.http_client import service_client
+from trivium.http_client import service_client, system_api_clients
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
@@ -97,16 +97,7 @@ async def bootstrap(
     async with AsyncExitStack() as stack:
         redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
-        crm_http = service_client(
-            stack,
-            settings,
-            backend="salesforce-system",
-            base_url=settings.salesforce_system_url,
-            issuer=issuer,
-        )
-        erp_http = service_client(
-            stack, settings, backend="erp-system", base_url=settings.erp_system_url, issuer=issuer
-        )
+        crm_http, erp_http = system_api_clients(stack, settings, issuer)
         # The process APIs get a token per call, carrying the rep: see `as_rep`.
         orders_http = service_client(
             stack, settings, backend="quote-to-order", base_url=settings.quote_to_order_url

@@ -5,17 +5,15 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from trivium.settings import ServiceSettings
+from trivium.settings import SystemApiCallerSettings
 
 
-class MobileSettings(ServiceSettings):
+class MobileSettings(SystemApiCallerSettings):
     """Where the lower tiers are, who may send reps, and how long views are cached."""
 
     model_config = SettingsConfigDict(env_prefix="MOBILE_")
 
     service_name: str = "mobile-experience"
-    salesforce_system_url: str = "http://127.0.0.1:8301"
-    erp_system_url: str = "http://127.0.0.1:8302"
     quote_to_order_url: str = "http://127.0.0.1:8201"
     create_customer_url: str = "http://127.0.0.1:8202"
     identity_issuers: tuple[str, ...] = Field(

@@ -8,8 +8,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.adapters.redis_cache import RedisCache
@@ -17,7 +15,7 @@ from partner_portal_experience.adapters.salesforce_system import SalesforceSyste
 from partner_portal_experience.domain.portal import PartnerPortal, PortalPolicy
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.health import ReadinessCheck, redis_check
-from trivium.http_client import service_client
+from trivium.http_client import service_client, system_api_clients
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
@@ -59,18 +57,18 @@ async def bootstrap(
     async with AsyncExitStack() as stack:
         redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
-
-        def client(audience: str, base_url: str) -> httpx.AsyncClient:
-            return service_client(
-                stack, settings, backend=audience, base_url=base_url, issuer=issuer
-            )
-
+        crm_http, erp_http = system_api_clients(stack, settings, issuer)
+        orders_http = service_client(
+            stack,
+            settings,
+            backend=QUOTE_TO_ORDER,
+            base_url=settings.quote_to_order_url,
+            issuer=issuer,
+        )
         portal = PartnerPortal(
-            crm=SalesforceSystemCrm(client("salesforce-system", settings.salesforce_system_url)),
-            erp=ErpSystemErp(client("erp-system", settings.erp_system_url)),
-            orders=QuoteToOrderOrders(
-                client(QUOTE_TO_ORDER, settings.quote_to_order_url), token_for=order_token
-            ),
+            crm=SalesforceSystemCrm(crm_http),
+            erp=ErpSystemErp(erp_http),
+            orders=QuoteToOrderOrders(orders_http, token_for=order_token),
             cache=RedisCache(redis_client),
             policy=build_policy(settings),
         )

@@ -7,17 +7,15 @@ from decimal import Decimal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from trivium.settings import ServiceSettings
+from trivium.settings import SystemApiCallerSettings
 
 
-class PartnerPortalSettings(ServiceSettings):
+class PartnerPortalSettings(SystemApiCallerSettings):
     """Where the process and system APIs are, who may pass a partner down, and cache lifetimes."""
 
     model_config = SettingsConfigDict(env_prefix="PARTNER_PORTAL_")
 
     service_name: str = "partner-portal-experience"
-    salesforce_system_url: str = "http://127.0.0.1:8301"
-    erp_system_url: str = "http://127.0.0.1:8302"
     quote_to_order_url: str = "http://127.0.0.1:8201"
     identity_issuers: tuple[str, ...] = Field(
         default=("gateway",),

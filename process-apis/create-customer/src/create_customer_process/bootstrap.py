@@ -3,9 +3,8 @@ the one container of the flow, its queue, stores and readiness checks."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from create_customer_process.adapters.erp_system import ErpSystemErp
@@ -16,27 +15,21 @@ from create_customer_process.consumers import RequestWorker
 from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
 from create_customer_process.metrics import PrometheusCustomerMetrics
 from create_customer_process.settings import CreateCustomerSettings
-from trivium.health import ReadinessCheck, redis_check
-from trivium.http_client import service_client
+from trivium.health import redis_check
+from trivium.http_client import system_api_clients
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
 from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.work_queue import WorkQueue
+from trivium.work_queue.saga_worker import SagaProcess
 
 WORK_STREAM = f"{DEFAULT_PREFIX}:work"
 EVENT_STREAM = f"{DEFAULT_PREFIX}:events"
 
 
-@dataclass(frozen=True, slots=True)
-class CreateCustomerProcess:
-    """The flow with its queue and stores, as one process uses them."""
-
-    flow: CustomerFlow
-    work_queue: WorkQueue
-    idempotency: IdempotencyStore
-    readiness: Mapping[str, ReadinessCheck]
-    worker_pool: Callable[[int], RequestWorker]
+class CreateCustomerProcess(SagaProcess[CustomerFlow]):
+    """The customer flow with its queue and stores, as one process uses them."""
 
 
 def utc_now() -> datetime:
@@ -69,16 +62,7 @@ async def bootstrap(
     async with AsyncExitStack() as stack:
         redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
-        crm_http = service_client(
-            stack,
-            settings,
-            backend="salesforce-system",
-            base_url=settings.salesforce_system_url,
-            issuer=issuer,
-        )
-        erp_http = service_client(
-            stack, settings, backend="erp-system", base_url=settings.erp_system_url, issuer=issuer
-        )
+        crm_http, erp_http = system_api_clients(stack, settings, issuer)
         work_queue = WorkQueue(
             redis_client,
             WORK_STREAM,
@@ -109,16 +93,6 @@ async def bootstrap(
             clock=utc_now,
             metrics=PrometheusCustomerMetrics(),
         )
-
-        def worker_pool(concurrency: int) -> RequestWorker:
-            return RequestWorker(
-                flow,
-                work_queue,
-                concurrency=concurrency,
-                poll_seconds=settings.wake_up_poll_seconds,
-                name=settings.service_name,
-            )
-
         yield CreateCustomerProcess(
             flow=flow,
             work_queue=work_queue,
@@ -128,5 +102,10 @@ async def bootstrap(
             # Only Redis: with a System API down, requests that got past the duplicate check
             # are still taken (202) and finished later.
             readiness={"redis": redis_check(redis_client)},
-            worker_pool=worker_pool,
+            worker_pool=RequestWorker.pool(
+                flow,
+                work_queue,
+                poll_seconds=settings.wake_up_poll_seconds,
+                name=settings.service_name,
+            ),
         )

@@ -5,17 +5,15 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from trivium.settings import ServiceSettings
+from trivium.settings import SystemApiCallerSettings
 
 
-class CreateCustomerSettings(ServiceSettings):
+class CreateCustomerSettings(SystemApiCallerSettings):
     """Where the System APIs are, the ERP defaults for new customers, and how work is retried."""
 
     model_config = SettingsConfigDict(env_prefix="CREATE_CUSTOMER_")
 
     service_name: str = "create-customer"
-    salesforce_system_url: str = "http://127.0.0.1:8301"
-    erp_system_url: str = "http://127.0.0.1:8302"
     sales_organization: str | None = Field(
         default=None,
         max_length=4,

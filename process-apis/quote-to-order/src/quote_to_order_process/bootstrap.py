@@ -3,9 +3,8 @@ the one container of the flow, its queue, stores and readiness checks."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 
 from quote_to_order_process.adapters.erp_system import ErpSystemErp
@@ -16,27 +15,21 @@ from quote_to_order_process.consumers import OrderWorker
 from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
 from quote_to_order_process.metrics import PrometheusOrderMetrics
 from quote_to_order_process.settings import QuoteToOrderSettings
-from trivium.health import ReadinessCheck, redis_check
-from trivium.http_client import service_client
+from trivium.health import redis_check
+from trivium.http_client import system_api_clients
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
 from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.work_queue import WorkQueue
+from trivium.work_queue.saga_worker import SagaProcess
 
 WORK_STREAM = f"{DEFAULT_PREFIX}:work"
 EVENT_STREAM = f"{DEFAULT_PREFIX}:events"
 
 
-@dataclass(frozen=True, slots=True)
-class QuoteToOrderProcess:
-    """The flow with its queue and stores, as one process uses them."""
-
-    flow: OrderFlow
-    work_queue: WorkQueue
-    idempotency: IdempotencyStore
-    readiness: Mapping[str, ReadinessCheck]
-    worker_pool: Callable[[int], OrderWorker]
+class QuoteToOrderProcess(SagaProcess[OrderFlow]):
+    """The order flow with its queue and stores, as one process uses them."""
 
 
 def build_policy(settings: QuoteToOrderSettings) -> OrderPolicy:
@@ -58,16 +51,7 @@ async def bootstrap(
     async with AsyncExitStack() as stack:
         redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
-        crm_http = service_client(
-            stack,
-            settings,
-            backend="salesforce-system",
-            base_url=settings.salesforce_system_url,
-            issuer=issuer,
-        )
-        erp_http = service_client(
-            stack, settings, backend="erp-system", base_url=settings.erp_system_url, issuer=issuer
-        )
+        crm_http, erp_http = system_api_clients(stack, settings, issuer)
         work_queue = WorkQueue(
             redis_client,
             WORK_STREAM,
@@ -95,16 +79,6 @@ async def bootstrap(
             clock=utc_now,
             metrics=PrometheusOrderMetrics(),
         )
-
-        def worker_pool(concurrency: int) -> OrderWorker:
-            return OrderWorker(
-                flow,
-                work_queue,
-                concurrency=concurrency,
-                poll_seconds=settings.wake_up_poll_seconds,
-                name=settings.service_name,
-            )
-
         yield QuoteToOrderProcess(
             flow=flow,
             work_queue=work_queue,
@@ -114,5 +88,10 @@ async def bootstrap(
             # Only Redis: with a System API down, orders are still taken (202) and finished
             # later, once the CRM's org is known (a POST answers 503 while it cannot be read).
             readiness={"redis": redis_check(redis_client)},
-            worker_pool=worker_pool,
+            worker_pool=OrderWorker.pool(
+                flow,
+                work_queue,
+                poll_seconds=settings.wake_up_poll_seconds,
+                name=settings.service_name,
+            ),
         )

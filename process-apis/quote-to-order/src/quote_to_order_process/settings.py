@@ -7,17 +7,15 @@ from decimal import Decimal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from trivium.settings import ServiceSettings
+from trivium.settings import SystemApiCallerSettings
 
 
-class QuoteToOrderSettings(ServiceSettings):
+class QuoteToOrderSettings(SystemApiCallerSettings):
     """Where the System APIs are, the business tolerances, and how orders are retried."""
 
     model_config = SettingsConfigDict(env_prefix="QUOTE_TO_ORDER_")
 
     service_name: str = "quote-to-order"
-    salesforce_system_url: str = "http://127.0.0.1:8301"
-    erp_system_url: str = "http://127.0.0.1:8302"
     crm_system_ttl_seconds: float = Field(
         default=60.0,
         ge=0,

@@ -3,7 +3,7 @@ that queues the sagas whose wake-up is due (retries, hand-overs, and the watchdo
 process died).
 
 A service subclasses `SagaWorker` with its flow and says only how one message is handled; how
-work is woken and consumed is the same in every such service.
+work is woken and consumed is the same in every such service. Its container is a `SagaProcess`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
+from trivium.health import ReadinessCheck
+from trivium.idempotency import IdempotencyStore
 from trivium.work_queue.messages import Message
 from trivium.work_queue.queue import WorkQueue
 from trivium.work_queue.runner import run_pool_with_wakeups
@@ -89,6 +92,15 @@ class SagaWorker(ABC, Generic[FlowT]):
         if name is not None:
             self.name = name
 
+    @classmethod
+    def pool(
+        cls, flow: FlowT, queue: WorkQueue, *, poll_seconds: float, name: str
+    ) -> Callable[[int], Self]:
+        """The worker pool of a container: this worker with the given number of consumers."""
+        return lambda concurrency: cls(
+            flow, queue, concurrency=concurrency, poll_seconds=poll_seconds, name=name
+        )
+
     async def run(self, stop: asyncio.Event) -> None:
         """Consume and wake work until `stop` is set; each consumer finishes its message first."""
         await run_pool_with_wakeups(
@@ -123,3 +135,15 @@ class SagaWorker(ABC, Generic[FlowT]):
                 self.woken_event, extra={"count": len(due)}
             )
         return len(due)
+
+
+@dataclass(frozen=True, slots=True)
+class SagaProcess(Generic[FlowT]):
+    """A Process API's container (see `trivium.composition`): the flow with its queue and
+    stores, and its worker pool."""
+
+    flow: FlowT
+    work_queue: WorkQueue
+    idempotency: IdempotencyStore
+    readiness: Mapping[str, ReadinessCheck]
+    worker_pool: Callable[[int], SagaWorker[FlowT]]
