@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from trivium.schemas import ApiModel
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_BASE_URI = "https://trivium.dev/problems/"
@@ -218,3 +220,25 @@ def problem_responses(*problems: type[Problem]) -> dict[int | str, dict[str, Any
         if entry["description"] != problem.title:
             entry["description"] = f"{entry['description']}; {problem.title}"
     return responses
+
+
+class RecordedProblem(ApiModel):
+    """A raised problem as a saga records it on its state (RFC 9457 members); each service
+    subclasses it to document where."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> Self:
+        """The recorded form of a raised problem."""
+        return cls(
+            type=problem.type_uri(),
+            title=problem.title,
+            status=problem.status,
+            detail=problem.detail,
+            errors=problem.errors,
+        )

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
-from trivium.problems import FieldError, Problem
+from trivium.problems import RecordedProblem
 from trivium.schemas import ApiModel, ApiRequest
 
 
@@ -124,25 +124,8 @@ _STATUS_OF_STEP = {
 _AT_REST = frozenset({SagaStep.COMPLETED, SagaStep.FAILED, SagaStep.NEEDS_ATTENTION})
 
 
-class ErrorInfo(ApiModel):
+class ErrorInfo(RecordedProblem):
     """A problem as recorded on a request (RFC 9457 members)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldError] | None = None
-
-    @classmethod
-    def from_problem(cls, problem: Problem) -> ErrorInfo:
-        """The recorded form of a raised problem."""
-        return cls(
-            type=problem.type_uri(),
-            title=problem.title,
-            status=problem.status,
-            detail=problem.detail,
-            errors=problem.errors,
-        )
 
 
 class OperatorAction(StrEnum):

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from trivium.problems import FieldError, Problem
+from trivium.problems import RecordedProblem
 from trivium.schemas import ApiModel, ApiRequest, DecimalString, Money
 
 SKU_PATTERN = r"^[A-Za-z0-9._/-]{1,40}$"
@@ -98,25 +98,8 @@ _STATUS_OF_STEP = {
 _AT_REST = frozenset({SagaStep.COMPLETED, SagaStep.REJECTED, SagaStep.NEEDS_ATTENTION})
 
 
-class ErrorInfo(ApiModel):
+class ErrorInfo(RecordedProblem):
     """A problem as recorded on an order (RFC 9457 members)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldError] | None = None
-
-    @classmethod
-    def from_problem(cls, problem: Problem) -> ErrorInfo:
-        """The recorded form of a raised problem."""
-        return cls(
-            type=problem.type_uri(),
-            title=problem.title,
-            status=problem.status,
-            detail=problem.detail,
-            errors=problem.errors,
-        )
 
 
 class OperatorAction(StrEnum):
