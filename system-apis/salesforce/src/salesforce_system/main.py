@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import redis.asyncio
 from fastapi import APIRouter, Depends, FastAPI
 
-from salesforce_system.adapters.salesforce.account_feed import AccountChangeFeed
+from salesforce_system.adapters.salesforce.account_feed import SalesforceAccountChanges
 from salesforce_system.adapters.salesforce.account_sync import SalesforceAccountSync
 from salesforce_system.adapters.salesforce.budget import BudgetTracker
 from salesforce_system.adapters.salesforce.catalog import PricebookCatalog
@@ -70,7 +70,7 @@ def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
             currency=ORG_CURRENCY,
         )
         app.state.idempotency = IdempotencyStore.from_settings(redis_client, settings)
-        app.state.account_feed = AccountChangeFeed(
+        app.state.account_feed = SalesforceAccountChanges(
             http=api_client,
             sessions=sessions,
             api_version=settings.api_version,

@@ -1,5 +1,5 @@
 """The Salesforce System API in contract-test mode: the app as deployed, on the in-memory CRM
-(and an in-memory account change feed and profile store for the sync routes), with the provider
+and account change feed (and an in-memory profile store for the sync routes), with the provider
 states its consumers' pacts name (set through `/_pact/provider-states`)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.datastructures import State
 
-from salesforce_system.adapters.fake import FakeCrm
+from salesforce_system.adapters.fake import FakeAccountChanges, FakeCrm
 from salesforce_system.domain.errors import RecordNotFound
 from salesforce_system.domain.models import (
     AccountRead,
@@ -27,15 +27,11 @@ from salesforce_system.domain.models import (
     QuoteRead,
 )
 from salesforce_system.domain.sync_models import (
-    AccountChange,
-    AccountChangePage,
     AccountProfile,
     AccountProfileUpdate,
-    ChangeOrigin,
     ChangeType,
     OrderErpStatus,
     OrderErpStatusUpdate,
-    ReplayPositionUnavailable,
 )
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
@@ -49,24 +45,6 @@ from trivium.testing.stack import redis_db
 PROVIDER = "salesforce-system"
 CONTRACT_DB = 15
 ORG_ID = "00D000000000001EAA"
-
-
-class MemoryAccountFeed:
-    """The account change feed in memory: the changes it still holds, or none at all."""
-
-    def __init__(self) -> None:
-        self.changes: list[AccountChange] = []
-        self.expired = False
-
-    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
-        if self.expired:
-            raise ReplayPositionUnavailable(f"The CRM no longer holds changes after {position}.")
-        after = int(position) if position.isdigit() else -1
-        items = [change for change in self.changes if change.replay_id > after]
-        last = items[-1].replay_id if items else after
-        return AccountChangePage(
-            items=items, position=str(last) if last >= 0 else position, system_id=ORG_ID
-        )
 
 
 class MemoryAccountSync:
@@ -275,23 +253,14 @@ def account_profile_linked(state: State, params: dict[str, Any]) -> None:
 
 def account_changed_after_position(state: State, params: dict[str, Any]) -> None:
     account_profile_linked(state, params)
-    feed: MemoryAccountFeed = state.account_feed
-    feed.changes.append(
-        AccountChange(
-            replay_id=int(params["position"]) + 1,
-            change_type=ChangeType.UPDATE,
-            account_ids=[params["accountId"]],
-            changed_fields=["phone"],
-            values={"phone": "+4989999999"},
-            commit_timestamp=datetime.now(UTC),
-            origin=ChangeOrigin(api="REST", client="a-rep", from_suite=False),
-        )
-    )
+    changes: FakeAccountChanges = state.account_feed
+    changes.continue_after(params["position"])
+    changes.record(ChangeType.UPDATED, [params["accountId"]], values={"phone": "+4989999999"})
 
 
 def changes_no_longer_held(state: State, params: dict[str, Any]) -> None:
-    feed: MemoryAccountFeed = state.account_feed
-    feed.expired = True
+    changes: FakeAccountChanges = state.account_feed
+    changes.lose_positions()
 
 
 def order_with_erp_number(state: State, params: dict[str, Any]) -> None:
@@ -349,7 +318,7 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
 
     def reset(state: State) -> None:
         state.crm = FakeCrm()
-        state.account_feed = MemoryAccountFeed()
+        state.account_feed = FakeAccountChanges(system_id=ORG_ID)
         state.account_sync = MemoryAccountSync()
         # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
         store: IdempotencyStore = state.idempotency

@@ -10,13 +10,14 @@ import pytest
 import pytest_asyncio
 import redis.asyncio
 
-from salesforce_system.adapters.fake import FakeCrm
+from salesforce_system.adapters.fake import FakeAccountChanges, FakeCrm
 from salesforce_system.domain.models import (
     AccountCreate,
     ContactRead,
     OpportunityRead,
     QuoteRead,
 )
+from salesforce_system.domain.sync_models import ChangeType
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.idempotency import IdempotencyStore
@@ -29,8 +30,16 @@ async def crm() -> FakeCrm:
 
 
 @pytest_asyncio.fixture
+async def account_changes() -> FakeAccountChanges:
+    return FakeAccountChanges()
+
+
+@pytest_asyncio.fixture
 async def client(
-    crm: FakeCrm, redis_client: redis.asyncio.Redis, redis_url: str
+    crm: FakeCrm,
+    account_changes: FakeAccountChanges,
+    redis_client: redis.asyncio.Redis,
+    redis_url: str,
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = SalesforceSystemSettings(
         redis_url=redis_url,
@@ -40,6 +49,7 @@ async def client(
     )
     app = create_app(settings)
     app.state.crm = crm
+    app.state.account_feed = account_changes
     app.state.idempotency = IdempotencyStore(redis_client, service="salesforce-system")
     token = session_keys().issuer("quote-to-order").token_for("salesforce-system")
     async with httpx.AsyncClient(
@@ -373,3 +383,72 @@ class TestSystem:
         response = await client.get("/system", headers={"Authorization": ""})
 
         assert response.status_code == 401
+
+
+class TestReadAccountChanges:
+    @pytest.mark.asyncio
+    async def test_changes_in_neutral_terms_with_their_positions(
+        self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
+    ) -> None:
+        created = account_changes.record(
+            ChangeType.CREATED, ["001000000000001AAA"], values={"name": "Nordwind"}
+        )
+        resync = account_changes.record(ChangeType.RESYNC, [])
+
+        response = await client.get(
+            "/account-changes", params={"position": "earliest", "waitSeconds": 0}
+        )
+
+        assert response.status_code == 200
+        page = response.json()
+        assert [item["changeType"] for item in page["items"]] == ["created", "resync"]
+        assert [item["position"] for item in page["items"]] == [created.position, resync.position]
+        assert page["position"] == resync.position
+        assert "replayId" not in page["items"][0]
+
+    @pytest.mark.asyncio
+    async def test_reading_on_from_a_position(
+        self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
+    ) -> None:
+        start = await client.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        account_changes.record(ChangeType.UPDATED, ["001000000000001AAA"], values={"phone": "1"})
+
+        response = await client.get(
+            "/account-changes", params={"position": start.json()["position"], "waitSeconds": 0}
+        )
+
+        assert start.json()["items"] == []
+        assert [item["values"] for item in response.json()["items"]] == [{"phone": "1"}]
+
+    @pytest.mark.asyncio
+    async def test_a_position_not_issued_is_422(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(
+            "/account-changes", params={"position": "latest", "waitSeconds": 0}
+        )
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["pointer"] == "/position"
+
+    @pytest.mark.asyncio
+    async def test_an_overlong_position_is_422(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(
+            "/account-changes", params={"position": "a" * 129, "waitSeconds": 0}
+        )
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.asyncio
+    async def test_a_position_no_longer_held_is_410(
+        self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
+    ) -> None:
+        start = await client.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        account_changes.lose_positions()
+
+        response = await client.get(
+            "/account-changes", params={"position": start.json()["position"], "waitSeconds": 0}
+        )
+
+        assert response.status_code == 410
+        assert response.json()["type"].endswith("/position-unavailable")

@@ -1,4 +1,4 @@
-"""The port the routes depend on: what this API needs from a CRM, in its own words."""
+"""The ports the routes depend on: what this API needs from a CRM, in its own words."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from salesforce_system.domain.models import (
     QuoteUpdate,
     SystemRead,
 )
+from salesforce_system.domain.sync_models import AccountChangePage
 
 
 class CrmPort(Protocol):
@@ -90,4 +91,15 @@ class CrmPort(Protocol):
 
     async def known_remaining_budget(self) -> int | None:
         """The remaining API budget as last reported, without spending a call on it."""
+        ...
+
+
+class AccountChangesPort(Protocol):
+    """The CRM's account changes as a feed read from a position: `now` (changes from now on),
+    `earliest` (every change the CRM still holds), or a position it answered with before."""
+
+    async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        """The changes after `position`, oldest first, waiting up to `wait_seconds` for the
+        first; ValidationFailed when the feed did not issue `position`, PositionUnavailable when
+        it can no longer read on from it."""
         ...
