@@ -231,7 +231,7 @@ class TestOrgReplaced:
                 return (await change_events(sync)).get("systemId") == second_org_id
 
             await until(reading_the_new_org, what="this service reading the new org")
-            # The new org's events take the replay ids the first org's applied events had.
+            # The new org's changes take the positions the first org's applied changes had.
             new_account = await insert_account(second, name=name, customer=customer)
             phone = new_phone()
             await set_phone(second, new_account, phone)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -452,3 +453,14 @@ class TestReadAccountChanges:
 
         assert response.status_code == 410
         assert response.json()["type"].endswith("/position-unavailable")
+
+
+class TestChangeFeedContract:
+    def test_no_change_data_capture_term_crosses_the_tier(self, redis_url: str) -> None:
+        settings = SalesforceSystemSettings(
+            redis_url=redis_url, **session_keys().settings("salesforce-system")
+        )
+        document = json.dumps(create_app(settings).openapi()).lower()
+
+        for term in ("replayid", "replay id", "gap_", "overflow", "changeevent", "cometd"):
+            assert term not in document, term
