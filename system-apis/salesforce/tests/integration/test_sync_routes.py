@@ -10,7 +10,10 @@ import httpx
 import pytest
 import redis.asyncio
 
-from salesforce_system.adapters.salesforce.positions import replay_position
+from salesforce_system.adapters.salesforce.positions import (
+    replay_position,
+    subscription_position,
+)
 from trivium.redis_discovery import RedisEndpoint
 from trivium.testing.services import RunningService
 
@@ -140,6 +143,15 @@ class TestReadAccountChanges:
             "/account-changes",
             params={"position": replay_position(987654321), "waitSeconds": 0},
         )
+
+        assert response.status_code == 410
+        assert response.json()["type"].endswith("/position-unavailable")
+
+    @pytest.mark.asyncio
+    async def test_subscription_no_replica_keeps_is_410(self, api: httpx.AsyncClient) -> None:
+        gone = subscription_position("0" * 32)
+
+        response = await api.get("/account-changes", params={"position": gone, "waitSeconds": 0})
 
         assert response.status_code == 410
         assert response.json()["type"].endswith("/position-unavailable")
