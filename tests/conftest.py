@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -30,7 +31,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from trivium.redis_discovery import free_port
+from trivium.redis_discovery import RedisEndpoint, free_port
+from trivium.redis_users import GRANTS as REDIS_GRANTS
 from trivium.testing.keys import session_keys
 from trivium.testing.scoreboard import CHAOS_SEED
 from trivium.testing.services import RunningService, start_service
@@ -355,6 +357,8 @@ class Suite:
     # of its own (e.g. faster polls).
     redis_url: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Service → the URL of its own Redis user, on a Redis with one user per service.
+    user_urls: dict[str, str] = field(default_factory=dict)
 
     def url(self, name: str) -> str:
         return self.services[name].url
@@ -367,7 +371,7 @@ class Suite:
         }
         return {
             **self.system.service_env(db=SUITE_DB, service=spec.name),
-            "REDIS_URL": redis_url,
+            "REDIS_URL": self.user_urls.get(spec.name, redis_url),
             **spec.env(urls),
             **self.extra_env,
         }
@@ -377,7 +381,7 @@ class Suite:
         Salesforce budget they publish) and the suite's settings."""
         return {
             **self.system.service_env(db=SUITE_DB, service=GATEWAY_ISSUER),
-            "REDIS_URL": self.redis_url,
+            "REDIS_URL": self.user_urls.get(GATEWAY_ISSUER, self.redis_url),
             **self.extra_env,
         }
 
@@ -439,13 +443,19 @@ def start_services(suite: Suite, specs: list[ServiceSpec], *, redis_url: str) ->
 
 @contextlib.contextmanager
 def open_suite(
-    log_dir: Path, *, redis_url: str, extra_env: Mapping[str, str] | None = None
+    log_dir: Path,
+    *,
+    redis_url: str,
+    extra_env: Mapping[str, str] | None = None,
+    user_urls: Mapping[str, str] | None = None,
 ) -> Iterator[Suite]:
-    """A fresh system stack and every service on it, keeping their state at `redis_url`."""
+    """A fresh system stack and every service on it, keeping their state at `redis_url` (each
+    signing in as its own user when `user_urls` names one)."""
     system = start_system_stack(
         log_dir=log_dir,
         redis_url=redis_url,
         system_env={"REDIS_URL": redis_url, **(extra_env or {})},
+        user_urls=user_urls,
     )
     suite = Suite(
         system,
@@ -454,6 +464,7 @@ def open_suite(
         log_dir,
         redis_url=redis_url,
         extra_env=dict(extra_env or {}),
+        user_urls=dict(user_urls or {}),
     )
     try:
         upper_tiers = [spec for spec in SERVICES if spec.tier != "system"]
@@ -838,6 +849,7 @@ def gateway(suite: Suite) -> Iterator[RunningService]:
 class DemoStack:
     suite: Suite
     gateway: RunningService
+    redis: RedisEndpoint
 
 
 # How `make run` differs from production defaults that matter to the demo: quick ERP polls.
@@ -849,11 +861,20 @@ def demo_stack(trivium_run_dir: Path) -> Iterator[DemoStack]:
     """Every service and the gateway on fresh emulators and a Redis of their own, as `make run`
     starts them: what `make demo` walks on a fresh clone."""
     run_dir = trivium_run_dir / "demo"
-    redis_server = start_private_redis(run_dir / "redis")
+    # One Redis user per service, limited to its keys, as `make run` sets up the Redis it starts.
+    passwords = {service: secrets.token_urlsafe(32) for service in REDIS_GRANTS}
+    redis_server = start_private_redis(
+        run_dir / "redis", users=passwords, admin_password=secrets.token_urlsafe(32)
+    )
     try:
-        with open_suite(run_dir, redis_url=redis_server.url, extra_env=DEMO_ENV) as suite:
+        with open_suite(
+            run_dir,
+            redis_url=redis_server.url,
+            extra_env=DEMO_ENV,
+            user_urls=dict(redis_server.user_urls),
+        ) as suite:
             gateway = start_gateway(suite)
-            yield DemoStack(suite, gateway)
+            yield DemoStack(suite, gateway, redis_server)
             gateway.stop()
     finally:
         redis_server.stop()

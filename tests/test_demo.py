@@ -1,5 +1,6 @@
 """`make demo` against the whole stack as `make run` starts it: every step does what it says,
-and a second run on the same stack does too."""
+and a second run on the same stack does too, with every service on its own Redis user that no
+step takes past its keys."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import redis
 
 from trivium.testing.keys import session_keys
 from trivium.testing.stack import CREDENTIALS_ENV
@@ -40,6 +43,16 @@ def run_demo(demo_stack: Any) -> subprocess.CompletedProcess[str]:
     )
 
 
+def redis_refusals(demo_stack: Any) -> list[dict[str, Any]]:
+    """What Redis refused to the services' own users (its ACL log), e.g. a key outside a grant."""
+    admin = redis.Redis.from_url(demo_stack.redis.url, decode_responses=True)
+    try:
+        entries: list[dict[str, Any]] = admin.acl_log()
+    finally:
+        admin.close()
+    return entries
+
+
 def step_lines(output: str) -> dict[str, str]:
     """Each step's title → its whole line, for the lines the demo marks ok."""
     lines = [line for line in output.splitlines() if line.startswith("ok  ")]
@@ -62,6 +75,9 @@ class TestDemo:
         assert "429" in steps["bronze partner's quota"]
         assert "304" in steps["customer 360, then 304"]
         assert "409" in steps["same customer again"]
+        # Every service signed in as its own user and stayed within its keys.
+        assert demo_stack.redis.user_urls
+        assert redis_refusals(demo_stack) == []
 
     def test_a_second_run_finds_the_quote_ordered_and_still_passes(self, demo_stack: Any) -> None:
         result = run_demo(demo_stack)
@@ -69,3 +85,4 @@ class TestDemo:
         assert result.returncode == 0, result.stdout + result.stderr
         steps = step_lines(result.stdout)
         assert "ordered by an earlier run" in steps["quote -> order"]
+        assert redis_refusals(demo_stack) == []

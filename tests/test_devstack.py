@@ -154,15 +154,42 @@ class TestChooseLogLevel:
 
 class TestServiceEnvironment:
     def test_services_get_the_chosen_level_and_the_operators_variables(self) -> None:
-        redis = RedisEndpoint(url="redis://127.0.0.1:6390/0", origin="env")
         environment = devstack.service_environment(
-            redis,
             log_level="INFO",
             environ={"TRIVIUM_LOG_FORMAT": "json", "TRIVIUM_LOG_LEVEL": "DEBUG"},
         )
         assert environment["TRIVIUM_LOG_LEVEL"] == "INFO"
         assert environment["TRIVIUM_LOG_FORMAT"] == "json"
-        assert environment["REDIS_URL"] == "redis://127.0.0.1:6390/0"
+
+    def test_a_found_redis_is_shared_as_it_is(self, tmp_path: Path) -> None:
+        found = local_secrets.ensure_local_secrets(["erp-system"], tmp_path)
+        redis = RedisEndpoint(url="redis://127.0.0.1:6390/0", origin="env")
+        shared = devstack.service_environment(log_level="INFO", environ={"REDIS_URL": redis.url})
+        service = devstack.LocalService("erp-system", "true", 1)
+        env = devstack.process_environment(shared, found, service, redis=redis)
+        assert env["REDIS_URL"] == "redis://127.0.0.1:6390/0"
+
+    def test_on_a_redis_with_users_each_service_signs_in_as_its_own(self, tmp_path: Path) -> None:
+        found = local_secrets.ensure_local_secrets(["erp-system"], tmp_path)
+        users = {"erp-system": "redis://erp-system:secret@127.0.0.1:6390/0"}
+        redis = RedisEndpoint(
+            url="redis://default:the-admin-password@127.0.0.1:6390/0",
+            origin="redis-server",
+            user_urls=users,
+        )
+        shared = devstack.service_environment(log_level="INFO", environ={})
+        erp, emulator = (
+            devstack.process_environment(
+                shared, found, devstack.LocalService(name, "true", 1), redis=redis
+            )
+            for name in ("erp-system", "s4hana-emulator")
+        )
+        assert erp["REDIS_URL"] == users["erp-system"]
+        assert "REDIS_URL" not in emulator
+        assert "the-admin-password" not in " ".join(shared.values())
+        table = devstack.closing_table([], redis=redis, access=demo_access(), log_level="WARNING")
+        assert "redis://127.0.0.1:6390/0" in table
+        assert "the-admin-password" not in table
 
 
 class TestLocalSecrets:
@@ -198,10 +225,12 @@ class TestLocalSecrets:
         found = local_secrets.ensure_local_secrets(["gateway", "erp-system"], tmp_path)
         redis = RedisEndpoint(url="redis://127.0.0.1:6390/0", origin="env")
         shared = devstack.service_environment(
-            redis, log_level="INFO", environ={}, credentials=found.credentials()
+            log_level="INFO", environ={}, credentials=found.credentials()
         )
         services = [devstack.LocalService(name, "true", 1) for name in ("gateway", "erp-system")]
-        gateway, erp = (devstack.process_environment(shared, found, s) for s in services)
+        gateway, erp = (
+            devstack.process_environment(shared, found, s, redis=redis) for s in services
+        )
         assert gateway["TRIVIUM_SERVICE_KEY_FILE"].endswith("gateway.pem")
         assert erp["TRIVIUM_SERVICE_KEY_FILE"].endswith("erp-system.pem")
         assert gateway["TRIVIUM_TRUSTED_KEYS"] == erp["TRIVIUM_TRUSTED_KEYS"]

@@ -40,6 +40,8 @@ REDIS_HOST_URL = "redis://redis:6379/0"
 # Kong's env vault reads {vault://env/trivium-redis-url} from TRIVIUM_REDIS_URL.
 REDIS_URL_REFERENCE = "{vault://env/trivium-redis-url}"
 REDIS_PASSWORD_REFERENCE = "{vault://env/trivium-redis-password}"
+# Kong's own Redis user (trivium.redis_users.GRANTS["gateway"]).
+REDIS_USER = "gateway"
 CONSUMERS_FILE_KEYS = frozenset({"_format_version", "consumers"})
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "gateway" / "kong.yml"
@@ -71,6 +73,7 @@ def render(source: Mapping[str, Any], *, consumers: bool) -> dict[str, Any]:
             config["redis_url"] = REDIS_URL_REFERENCE
         redis = config.get("redis")
         if isinstance(redis, dict) and "host" in redis:
+            redis["username"] = REDIS_USER
             redis["password"] = REDIS_PASSWORD_REFERENCE
     if not consumers:
         rendered.pop("consumers", None)

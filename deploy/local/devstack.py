@@ -3,7 +3,9 @@ then print what to try: the URLs, the demo credentials and a few commands.
 
 On the first run it generates this installation's secrets (`local_secrets.py`): a signing key per
 service under `.run/secrets/`, and the emulators' credentials in `.run/secrets.env`; each service
-gets its own key, the trusted public keys and those credentials.
+gets its own key, the trusted public keys and those credentials. A Redis this script starts
+(under `.run/redis/`, its data kept between runs) has one user per service, limited to that
+service's keys, each service signing in as its own.
 
 Processes are supervised by honcho (prefixed, coloured logs; Ctrl-C or SIGTERM stops the whole
 process group of every service). A Redis this script started is stopped when it exits.
@@ -97,38 +99,39 @@ def choose_log_level(requested: str | None, environ: Mapping[str, str]) -> str:
 
 
 def service_environment(
-    redis: RedisEndpoint,
     *,
     log_level: str,
     environ: Mapping[str, str] = os.environ,
     credentials: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The environment every local service starts with: the generated `credentials`, then the
-    operator's own variables (which win)."""
+    operator's own variables (which win); each service's Redis URL is its own
+    (`process_environment`)."""
     defaults = {
         "TRIVIUM_LOG_FORMAT": "text",
         "TRIVIUM_RUN_DIR": str(ROOT / ".run"),
         # An ERP change reaches Salesforce within seconds locally (production polls every 30 s).
         "CUSTOMER_SYNC_ERP_POLL_SECONDS": "5",
     }
-    return {
-        **defaults,
-        **(credentials or {}),
-        **environ,
-        LOG_LEVEL_ENV: log_level,
-        "REDIS_URL": redis.url,
-        "PYTHON": sys.executable,
-    }
+    shared = {**defaults, **(credentials or {}), **environ, LOG_LEVEL_ENV: log_level}
+    shared.pop("REDIS_URL", None)
+    return {**shared, "PYTHON": sys.executable}
 
 
 def process_environment(
-    environment: Mapping[str, str], secrets: LocalSecrets, service: LocalService
+    environment: Mapping[str, str],
+    secrets: LocalSecrets,
+    service: LocalService,
+    *,
+    redis: RedisEndpoint,
 ) -> dict[str, str]:
-    """One service's environment: the shared one with its own signing key (unless the operator
-    named keys of their own)."""
+    """One service's environment: the shared one with its own Redis URL and signing key (unless
+    the operator named keys of their own)."""
+    redis_url = redis.url_for(service.name)
+    own = {"REDIS_URL": redis_url} if redis_url else {}
     if "TRIVIUM_SERVICE_KEY_FILE" in environment:
-        return dict(environment)
-    return {**secrets.service_env(service.name), **environment}
+        return {**environment, **own}
+    return {**secrets.service_env(service.name), **environment, **own}
 
 
 def demo_access(environ: Mapping[str, str], *, now: float) -> DemoAccess:
@@ -167,7 +170,10 @@ def closing_table(
     services: Sequence[LocalService], *, redis: RedisEndpoint, access: DemoAccess, log_level: str
 ) -> str:
     """What `make run` prints last: URLs, Redis, demo credentials and commands to try."""
-    lines = ["", f"Trivium is running. Redis: {redis.url} ({REDIS_ORIGINS[redis.origin]})", ""]
+    origin = REDIS_ORIGINS[redis.origin]
+    if redis.user_urls:
+        origin += "; one user per service, passwords in .run/secrets/redis-users.env"
+    lines = ["", f"Trivium is running. Redis: {redis.address} ({origin})", ""]
     by_tier = sorted(services, key=lambda service: service.port)
     lines += [f"  {service.name:<26} {service.url}" for service in by_tier]
     lines += ["", "Demo credentials (gateway/kong.yml):", "  partner API keys, header `apikey`:"]
@@ -255,7 +261,12 @@ def main() -> int:
     services = read_procfile(args.procfile)
     log_level = choose_log_level(args.log_level, os.environ)
     access = demo_access(os.environ, now=time.time())
-    redis = find_redis(run_dir)
+    secrets = ensure_local_secrets(service.name for service in services)
+    redis = find_redis(
+        run_dir / "redis",
+        users=secrets.redis_passwords(),
+        admin_password=secrets.redis_admin_password(),
+    )
     if redis.origin == "fakeredis":
         sys.stderr.write(
             "WARNING: no Redis found; serving an in-process fakeredis. It is for demos only: "
@@ -263,10 +274,9 @@ def main() -> int:
         )
     printer = Printer(sys.stdout)
     manager = Manager(printer)
-    secrets = ensure_local_secrets(service.name for service in services)
-    environment = service_environment(redis, log_level=log_level, credentials=secrets.credentials())
+    environment = service_environment(log_level=log_level, credentials=secrets.credentials())
     for service in services:
-        env = process_environment(environment, secrets, service)
+        env = process_environment(environment, secrets, service, redis=redis)
         manager.add_process(service.name, service.command, env=env, cwd=str(ROOT))
     closing = closing_table(services, redis=redis, access=access, log_level=log_level)
     stopping = threading.Event()

@@ -8,6 +8,8 @@ keep) go on working.
     .run/secrets/trusted/<service>.pem  their public keys: TRIVIUM_TRUSTED_KEYS of every service
     .run/secrets/salesforce-jwt.key     the connected app's RSA key (JWT bearer flow) and its
     .run/secrets/salesforce-jwt.crt     self-signed certificate, which the org emulator trusts
+    .run/secrets/redis-users.env        the passwords of the Redis `make run` starts: one user per
+                                        service (`trivium.redis_users`) and `default`, the admin
     .run/secrets.env                    the emulators' credentials and admin tokens (dotenv)
 
 Delete `.run/secrets*` to start over with new ones (then restart `make run`).
@@ -28,6 +30,7 @@ from cryptography.x509.oid import NameOID
 
 from trivium.keys import generate_private_key, load_private_key, public_key_pem, random_secret
 from trivium.keys import write_private_key as write_signing_key
+from trivium.redis_users import ADMIN_USER, GRANTS
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_DIR = ROOT / ".run"
@@ -67,6 +70,20 @@ class LocalSecrets:
             "TRIVIUM_TRUSTED_KEYS": str(self.trusted_dir),
         }
 
+    @property
+    def redis_users_file(self) -> Path:
+        return self.directory / "redis-users.env"
+
+    def redis_passwords(self) -> dict[str, str]:
+        """Each service's Redis password (none before the first run)."""
+        passwords = read_dotenv(self.redis_users_file)
+        passwords.pop(ADMIN_USER, None)
+        return passwords
+
+    def redis_admin_password(self) -> str | None:
+        """The Redis administrator's password (None before the first run)."""
+        return read_dotenv(self.redis_users_file).get(ADMIN_USER)
+
     def credentials(self) -> dict[str, str]:
         """The generated credentials (`.run/secrets.env`), empty before the first run."""
         return read_dotenv(self.env_file)
@@ -91,6 +108,10 @@ def ensure_local_secrets(services: Iterable[str], run_dir: Path = RUN_DIR) -> Lo
         credentials[name] = credentials.get(name) or random_secret()
     credentials.update(_ensure_connected_app(found.directory))
     write_dotenv(found.env_file, credentials)
+    passwords = read_dotenv(found.redis_users_file)
+    for user in (ADMIN_USER, *GRANTS):
+        passwords[user] = passwords.get(user) or random_secret()
+    write_dotenv(found.redis_users_file, passwords)
     return found
 
 

@@ -23,12 +23,32 @@ class TestFindRedis:
         assert endpoint.url == "redis://example.invalid:1/0"
         assert endpoint.origin == "env"
 
-    def test_a_running_local_redis_is_used_when_it_answers(self, tmp_path: Path) -> None:
+    def test_an_installed_redis_server_is_started_with_a_user_per_service(
+        self, tmp_path: Path
+    ) -> None:
+        if shutil.which("redis-server") is None:
+            pytest.skip("redis-server is not on PATH")
+        endpoint = find_redis(
+            tmp_path, environ={}, users={"erp-system": "erp-password"}, admin_password="admin"
+        )
+        try:
+            assert endpoint.origin == "redis-server"
+            assert endpoint.url_for("erp-system") == endpoint.user_urls["erp-system"]
+            assert endpoint.url_for("s4hana-emulator") is None
+            assert answers_ping(endpoint.user_urls["erp-system"])
+        finally:
+            endpoint.stop()
+
+    def test_without_redis_server_a_running_local_redis_is_used(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         if not answers_ping("redis://127.0.0.1:6379/0"):
             pytest.skip("no Redis on 127.0.0.1:6379 on this machine")
+        monkeypatch.setattr(shutil, "which", lambda name: None)
         endpoint = find_redis(tmp_path, environ={})
         assert endpoint.origin == "local"
         assert endpoint.process is None
+        assert endpoint.url_for("erp-system") == endpoint.url
 
 
 class TestStartRedisServer:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from trivium.redis_users import GRANTS
 from trivium_gateway.declarative import env_vault, parse_declarative
 from trivium_gateway.settings import GATEWAY_DIR
 
@@ -136,37 +137,55 @@ class TestDeployments:
             assert keys in ([], [expected]), name
             assert all("items" not in volume.get("secret", {}) for volume in volumes), name
 
-    def test_redis_url_carries_the_password_from_the_secret(self, services, emulators):
+    def test_each_service_signs_in_to_redis_as_its_own_user(self, services, emulators):
         deployments = by_kind("Deployment")
         for name in services.keys() - emulators:
             (container,) = deployments[name]["spec"]["template"]["spec"]["containers"]
             env = [item["name"] for item in container["env"]]
             items = {item["name"]: item for item in container["env"]}
 
+            assert name in GRANTS, name
             assert items["REDIS_PASSWORD"]["valueFrom"] == {
-                "secretKeyRef": {"name": "trivium-secrets", "key": "redis-password"}
+                "secretKeyRef": {"name": "trivium-redis-users", "key": name}
             }, name
             # Kubernetes expands $(REDIS_PASSWORD) only from variables listed before.
             assert env.index("REDIS_PASSWORD") < env.index("REDIS_URL"), name
-            assert items["REDIS_URL"]["value"] == "redis://:$(REDIS_PASSWORD)@redis:6379/0", name
+            assert items["REDIS_URL"]["value"] == f"redis://{name}:$(REDIS_PASSWORD)@redis:6379/0"
         assert "REDIS_URL" not in by_kind("ConfigMap")["trivium-shared"]["data"]
 
-    def test_redis_requires_the_password(self):
-        (container,) = by_kind("Deployment")["redis"]["spec"]["template"]["spec"]["containers"]
+    def test_kong_signs_in_to_redis_as_the_gateway(self):
+        (container,) = by_kind("Deployment")["kong"]["spec"]["template"]["spec"]["containers"]
         env = {item["name"]: item for item in container["env"]}
 
-        assert container["args"] == ["--requirepass", "$(REDIS_PASSWORD)"]
-        assert env["REDIS_PASSWORD"]["valueFrom"] == {
-            "secretKeyRef": {"name": "trivium-secrets", "key": "redis-password"}
+        assert env["TRIVIUM_REDIS_PASSWORD"]["valueFrom"] == {
+            "secretKeyRef": {"name": "trivium-redis-users", "key": "gateway"}
         }
-        assert env["REDISCLI_AUTH"]["value"] == "$(REDIS_PASSWORD)"
+        assert env["TRIVIUM_REDIS_URL"]["value"] == (
+            "redis://gateway:$(TRIVIUM_REDIS_PASSWORD)@redis:6379/0"
+        )
+
+    def test_redis_takes_its_users_from_the_acl_file_of_a_secret(self):
+        spec = by_kind("Deployment")["redis"]["spec"]["template"]["spec"]
+        (container,) = spec["containers"]
+        env = {item["name"]: item for item in container["env"]}
+        (mount,) = container["volumeMounts"]
+        (volume,) = spec["volumes"]
+
+        assert container["args"] == ["--aclfile", f"{mount['mountPath']}/users.acl"]
+        assert volume["name"] == mount["name"]
+        assert mount["readOnly"]
+        assert volume["secret"]["secretName"] == "trivium-redis-users"
+        assert env["REDISCLI_AUTH"]["valueFrom"] == {
+            "secretKeyRef": {"name": "trivium-redis-users", "key": "default"}
+        }
         assert "PONG" in container["readinessProbe"]["exec"]["command"][-1]
 
     def test_urls_name_services_on_their_ports(self, services):
         for name, deployment in by_kind("Deployment").items():
             for container in deployment["spec"]["template"]["spec"]["containers"]:
                 for item in container.get("env", []):
-                    value = str(item.get("value", ""))
+                    # The address of a URL, without the user name a Redis URL names.
+                    value = re.sub(r"//[^/@]*@", "//", str(item.get("value", "")))
                     for host, (_, port) in services.items():
                         if f"//{host}:" in value:
                             assert f"//{host}:{port}" in value, f"{name}.{item['name']}"

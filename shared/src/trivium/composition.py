@@ -7,7 +7,7 @@ typed, so that no route or domain function reaches for `app.state` or a concrete
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from fastapi import FastAPI, Request
@@ -33,10 +33,11 @@ def container_of(app: FastAPI, kind: type[ContainerT]) -> ContainerT:
     return container
 
 
-def from_container(kind: type[ContainerT]) -> Callable[[Request], ContainerT]:
+def from_container(kind: type[ContainerT]) -> Callable[[Request], Awaitable[ContainerT]]:
     """A FastAPI dependency that answers the app's container of type `kind`."""
 
-    def dependency(request: Request) -> ContainerT:
+    # async, so that FastAPI calls it in the event loop instead of a worker thread per request.
+    async def dependency(request: Request) -> ContainerT:
         return container_of(request.app, kind)
 
     dependency.__name__ = f"get_{kind.__name__.lower()}"

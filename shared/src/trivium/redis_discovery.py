@@ -1,8 +1,9 @@
 """Find a Redis for `make run` and the tests, or start one, in a fixed order of preference.
 
 1. `REDIS_URL` when set;
-2. a Redis answering PING on 127.0.0.1:6379;
-3. `redis-server` from PATH on a free port, its files under the run folder;
+2. `redis-server` from PATH on a free port, its files under the run folder, each service signing
+   in as its own user (`trivium.redis_users`);
+3. a Redis answering PING on 127.0.0.1:6379 (shared by every service, as it is);
 4. an in-process Redis-compatible server (fakeredis), for demos only.
 """
 
@@ -16,11 +17,15 @@ import socketserver
 import subprocess
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
+
+from trivium.redis_users import ADMIN_USER, acl_lines, user_url
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +40,23 @@ class RedisEndpoint:
     url: str
     origin: RedisOrigin
     process: subprocess.Popen[bytes] | None = None
+    # Service → its own user's URL, when the server has one user per service; `url` is then the
+    # administrator's and no service should get it.
+    user_urls: Mapping[str, str] = field(default_factory=dict)
     _fake_server: socketserver.BaseServer | None = field(default=None, repr=False)
+
+    def url_for(self, service: str) -> str | None:
+        """The URL `service` signs in with: its own user's, the shared one when the server has no
+        users, None when it has users but none for `service` (it needs no Redis)."""
+        if self.user_urls:
+            return self.user_urls.get(service)
+        return self.url
+
+    @property
+    def address(self) -> str:
+        """The URL without credentials, to show."""
+        parts = urlsplit(self.url)
+        return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
     def stop(self) -> None:
         """Stop the server if this process started it; a found one is left alone."""
@@ -69,29 +90,58 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_redis_server(run_dir: Path, *, port: int | None = None) -> RedisEndpoint:
-    """Start a private `redis-server` on loopback, keeping nothing on disk but its log."""
+def start_redis_server(
+    run_dir: Path,
+    *,
+    port: int | None = None,
+    users: Mapping[str, str] | None = None,
+    admin_password: str | None = None,
+    persistent: bool = False,
+) -> RedisEndpoint:
+    """Start a private `redis-server` on loopback: it keeps nothing on disk but its log, or, when
+    `persistent`, an append-only file under `run_dir` that the next start reads again.
+
+    With `users` (service → password) and `admin_password`, every service signs in as its own
+    user, limited to its keys (`trivium.redis_users`), and the answered URL is the
+    administrator's. The settings go into a configuration file only its owner can read, so that
+    no password shows on the command line.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         raise FileNotFoundError("redis-server is not on PATH")
     port = port or free_port()
     run_dir.mkdir(parents=True, exist_ok=True)
-    arguments = [
-        "--bind", "127.0.0.1",
-        "--port", str(port),
-        "--save", "",
-        "--appendonly", "no",
-        "--dir", str(run_dir),
-        "--logfile", str(run_dir / f"redis-{port}.log"),
-    ]  # fmt: skip
+    settings = [
+        "bind 127.0.0.1",
+        f"port {port}",
+        'save ""',
+        f"appendonly {'yes' if persistent else 'no'}",
+        f'dir "{run_dir}"',
+        f'logfile "{run_dir / f"redis-{port}.log"}"',
+    ]
+    url = f"redis://127.0.0.1:{port}/0"
+    users = users or {}
+    if users and admin_password is None:
+        raise ValueError("users need an administrator password")
+    if admin_password is not None:
+        settings += acl_lines(users, admin_password=admin_password)
+        url = user_url(url, ADMIN_USER, admin_password)
+    configuration = run_dir / f"redis-{port}.conf"
+    descriptor = os.open(configuration, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write("\n".join(settings) + "\n")
     process = subprocess.Popen(
-        [binary, *arguments],
+        [binary, str(configuration)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"redis://127.0.0.1:{port}/0"
-    _wait_for_ping(url, process)
-    return RedisEndpoint(url=url, origin="redis-server", process=process)
+    try:
+        _wait_for_ping(url, process)
+    finally:
+        # Read once at start; nothing of it (password digests included) stays behind.
+        configuration.unlink(missing_ok=True)
+    user_urls = {service: user_url(url, service, password) for service, password in users.items()}
+    return RedisEndpoint(url=url, origin="redis-server", process=process, user_urls=user_urls)
 
 
 def start_fake_redis_server(*, port: int | None = None) -> RedisEndpoint:
@@ -117,15 +167,24 @@ def _wait_for_ping(url: str, process: subprocess.Popen[bytes] | None, timeout: f
     raise TimeoutError(f"no Redis answered at {url} within {timeout} s")
 
 
-def find_redis(run_dir: Path, *, environ: dict[str, str] | None = None) -> RedisEndpoint:
-    """The Redis to use, by the order in this module's docstring."""
+def find_redis(
+    run_dir: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    users: Mapping[str, str] | None = None,
+    admin_password: str | None = None,
+) -> RedisEndpoint:
+    """The Redis to use, by the order in this module's docstring; one this starts keeps its data
+    under `run_dir` and has the `users` (service → password) when an `admin_password` is given."""
     env = os.environ if environ is None else environ
     if env.get("REDIS_URL"):
         return RedisEndpoint(url=env["REDIS_URL"], origin="env")
+    if shutil.which("redis-server"):
+        return start_redis_server(
+            run_dir, users=users, admin_password=admin_password, persistent=True
+        )
     if answers_ping(DEFAULT_LOCAL_REDIS):
         return RedisEndpoint(url=DEFAULT_LOCAL_REDIS, origin="local")
-    if shutil.which("redis-server"):
-        return start_redis_server(run_dir)
     log.warning(
         "redis.fallback.fakeredis",
         extra={"detail": "no Redis found: serving an in-process fakeredis, for demos only"},

@@ -207,9 +207,15 @@ def _admin(emulator: RunningService) -> httpx.AsyncClient:
 
 
 def start_system_stack(
-    *, log_dir: Path, redis_url: str, system_env: Mapping[str, str] | None = None
+    *,
+    log_dir: Path,
+    redis_url: str,
+    system_env: Mapping[str, str] | None = None,
+    user_urls: Mapping[str, str] | None = None,
 ) -> SystemStack:
-    """Start both emulators (in memory, seeded), then both System APIs against them."""
+    """Start both emulators (in memory, seeded), then both System APIs against them (each signing
+    in to Redis as its own user when `user_urls` names one)."""
+    own_redis = {name: {"REDIS_URL": url} for name, url in (user_urls or {}).items()}
     sf_emulator, s4_emulator = start_all(
         [
             {
@@ -244,6 +250,7 @@ def start_system_stack(
                     "name": "salesforce-system",
                     "env": {
                         **shared,
+                        **own_redis.get("salesforce-system", {}),
                         **keys.env("salesforce-system"),
                         "SF_SYSTEM_LOGIN_URL": sf_emulator.url,
                     },
@@ -253,6 +260,7 @@ def start_system_stack(
                     "name": "erp-system",
                     "env": {
                         **shared,
+                        **own_redis.get("erp-system", {}),
                         **keys.env("erp-system"),
                         "ERP_SYSTEM_BASE_URL": s4_emulator.url,
                         "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
@@ -300,9 +308,12 @@ def _key_env(service: str) -> dict[str, str]:
     return {"TRIVIUM_TRUSTED_KEYS": str(keys.trusted_dir)}
 
 
-def start_private_redis(run_dir: Path) -> RedisEndpoint:
-    """A Redis server for one stack alone: `redis-server` when installed, else fakeredis."""
+def start_private_redis(
+    run_dir: Path, *, users: Mapping[str, str] | None = None, admin_password: str | None = None
+) -> RedisEndpoint:
+    """A Redis server for one stack alone: `redis-server` when installed (with a user per service
+    of `users`, as `make run` starts it), else fakeredis."""
     try:
-        return start_redis_server(run_dir)
+        return start_redis_server(run_dir, users=users, admin_password=admin_password)
     except FileNotFoundError:
         return start_fake_redis_server()
