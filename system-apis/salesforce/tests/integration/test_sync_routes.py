@@ -138,6 +138,20 @@ class TestReadAccountChanges:
         assert read.json()["position"] == read.json()["items"][0]["position"]
 
     @pytest.mark.asyncio
+    async def test_a_bare_replay_id_is_answered_as_a_position(
+        self, api: httpx.AsyncClient, org: httpx.AsyncClient, admin: httpx.AsyncClient
+    ) -> None:
+        await an_account(org)
+        latest = (await admin.get("/cdc/latest", params={"object": "Account"})).json()
+
+        read = await api.get(
+            "/account-changes", params={"position": str(latest["replayId"]), "waitSeconds": 0}
+        )
+
+        assert read.status_code == 200, read.text
+        assert read.json()["position"] == replay_position(latest["replayId"])
+
+    @pytest.mark.asyncio
     async def test_position_the_org_does_not_hold(self, api: httpx.AsyncClient) -> None:
         response = await api.get(
             "/account-changes",
