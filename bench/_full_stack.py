@@ -25,8 +25,8 @@ from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
 
 from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
-from trivium.testing.services import RunningService
-from trivium.testing.stack import (
+from trivium_testing.services import RunningService
+from trivium_testing.stack import (
     SAP_USER,
     SYSTEM_APIS_DB,
     SystemStack,

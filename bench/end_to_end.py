@@ -36,8 +36,8 @@ from _full_stack import FullStack, full_stack, partner_key, rep_jwt, resident_mi
 from _load import new_session, run_load
 
 from trivium.service_auth import ServiceTokenIssuer
-from trivium.testing.keys import session_keys
-from trivium.testing.stack import SALESFORCE_DATA_PATH
+from trivium_testing.keys import session_keys
+from trivium_testing.stack import SALESFORCE_DATA_PATH
 
 REP = "anna.becker@trivium.demo"
 CONCURRENCY = (1, 8, 32)

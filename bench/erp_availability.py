@@ -29,9 +29,9 @@ from erp_system.settings import ErpSystemSettings
 
 from trivium.http_client import create_http_client
 from trivium.redis_discovery import find_redis, start_redis_server
-from trivium.testing.keys import session_keys
-from trivium.testing.services import start_service
-from trivium.testing.stack import CREDENTIALS_ENV
+from trivium_testing.keys import session_keys
+from trivium_testing.services import start_service
+from trivium_testing.stack import CREDENTIALS_ENV
 
 SKUS = 50
 ROUNDS = 300

@@ -45,8 +45,8 @@ from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
 
 from trivium.redis_discovery import start_redis_server
-from trivium.testing.keys import session_keys
-from trivium.testing.services import RunningService, start_service
+from trivium_testing.keys import session_keys
+from trivium_testing.services import RunningService, start_service
 
 BENCH_DIR = Path(__file__).resolve().parent
 MODES = ("plugin-server", "in-process")

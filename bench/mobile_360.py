@@ -25,9 +25,9 @@ import httpx
 import redis.asyncio
 
 from trivium.redis_discovery import find_redis, start_redis_server
-from trivium.testing.keys import session_keys
-from trivium.testing.services import start_service
-from trivium.testing.stack import ADMIN_TOKEN, redis_db, start_system_stack
+from trivium_testing.keys import session_keys
+from trivium_testing.services import start_service
+from trivium_testing.stack import ADMIN_TOKEN, redis_db, start_system_stack
 
 REP = "anna.becker@trivium.demo"
 CONCURRENCY = 20

@@ -33,9 +33,9 @@ from typing import Any
 import httpx
 
 from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
-from trivium.testing.keys import session_keys
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import CREDENTIALS_ENV, usual_caller_auth
+from trivium_testing.keys import session_keys
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import CREDENTIALS_ENV, usual_caller_auth
 
 ADMIN_TOKEN = "bench-admin-token"
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")

@@ -33,9 +33,9 @@ from _per_record_salesforce import (
 )
 
 from trivium.redis_discovery import find_redis, start_redis_server
-from trivium.testing.keys import session_keys
-from trivium.testing.services import start_service
-from trivium.testing.stack import CREDENTIALS_ENV
+from trivium_testing.keys import session_keys
+from trivium_testing.services import start_service
+from trivium_testing.stack import CREDENTIALS_ENV
 
 PER_RECORD_SAMPLE = 2_000
 

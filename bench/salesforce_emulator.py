@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from trivium.testing.services import start_service
-from trivium.testing.stack import CREDENTIALS_ENV
+from trivium_testing.services import start_service
+from trivium_testing.stack import CREDENTIALS_ENV
 
 INGEST_ROWS = 100_000
 QUERY_ROWS = 50_000

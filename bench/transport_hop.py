@@ -35,7 +35,7 @@ from pathlib import Path
 
 import aiohttp
 
-from trivium.testing.services import RunningService, start_service
+from trivium_testing.services import RunningService, start_service
 
 BENCH_DIR = Path(__file__).resolve().parent
 TRANSPORTS = ("aiohttp", "httpcore")

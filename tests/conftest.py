@@ -33,10 +33,10 @@ import pytest_asyncio
 
 from trivium.redis_discovery import RedisEndpoint, free_port
 from trivium.redis_users import GRANTS as REDIS_GRANTS
-from trivium.testing.keys import session_keys
-from trivium.testing.scoreboard import CHAOS_SEED
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import (
+from trivium_testing.keys import session_keys
+from trivium_testing.scoreboard import CHAOS_SEED
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import (
     ADMIN_TOKEN,
     SAP_USER,
     USUAL_CALLERS,

@@ -12,8 +12,8 @@ from typing import Any
 
 import redis
 
-from trivium.testing.keys import session_keys
-from trivium.testing.stack import CREDENTIALS_ENV
+from trivium_testing.keys import session_keys
+from trivium_testing.stack import CREDENTIALS_ENV
 
 DEMO = Path(__file__).resolve().parents[1] / "deploy" / "local" / "demo.py"
 STEPS = 13

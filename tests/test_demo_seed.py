@@ -21,8 +21,8 @@ import pytest
 import pytest_asyncio
 from salesforce_emulator.domain.seed import DEMO_QUOTES, PARTNERS
 
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import (
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import (
     SALESFORCE_DATA_PATH,
     SystemStack,
     service_client,

@@ -25,8 +25,8 @@ import httpx
 import pytest
 
 from trivium.redis_discovery import answers_ping, free_port
-from trivium.testing.services import RunningService
-from trivium.testing.stack import start_all
+from trivium_testing.services import RunningService
+from trivium_testing.stack import start_all
 
 CHAOS_ORDERS = int(os.environ.get("TRIVIUM_CHAOS_ORDERS", "60"))
 CHAOS_KILLS = int(os.environ.get("TRIVIUM_CHAOS_KILLS", "20"))

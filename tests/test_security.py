@@ -20,7 +20,7 @@ import pytest
 
 from trivium.keys import generate_private_key
 from trivium.redis_discovery import free_port
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 PROBLEM_JSON = "application/problem+json"
 UNPROTECTED = frozenset({"/healthz", "/readyz", "/metrics"})

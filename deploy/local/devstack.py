@@ -43,7 +43,7 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 from local_secrets import LocalSecrets, ensure_local_secrets
 
-from trivium.redis_discovery import RedisEndpoint, RedisOrigin, find_redis
+from trivium.redis_discovery import RedisEndpoint, RedisNotFound, RedisOrigin, find_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = Path(__file__).with_name("Procfile")
@@ -262,11 +262,14 @@ def main() -> int:
     log_level = choose_log_level(args.log_level, os.environ)
     access = demo_access(os.environ, now=time.time())
     secrets = ensure_local_secrets(service.name for service in services)
-    redis = find_redis(
-        run_dir / "redis",
-        users=secrets.redis_passwords(),
-        admin_password=secrets.redis_admin_password(),
-    )
+    try:
+        redis = find_redis(
+            run_dir / "redis",
+            users=secrets.redis_passwords(),
+            admin_password=secrets.redis_admin_password(),
+        )
+    except RedisNotFound as error:
+        sys.exit(str(error))
     if redis.origin == "fakeredis":
         sys.stderr.write(
             "WARNING: no Redis found; serving an in-process fakeredis. It is for demos only: "

@@ -32,9 +32,6 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from trivium.redis_discovery import RedisEndpoint, free_port
-from trivium.testing.keys import session_keys
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import redis_db, start_all
 from trivium_gateway.entities import PluginSpec
 from trivium_gateway.external import plugin_info, spec_from_info
 from trivium_gateway.external.in_process import Module, load_plugin_modules
@@ -43,6 +40,9 @@ from trivium_gateway.main import create_app
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.runtime import bundled_specs
 from trivium_gateway.settings import GATEWAY_DIR, GatewaySettings
+from trivium_testing.keys import session_keys
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import redis_db, start_all
 
 TESTS_DIR = Path(__file__).resolve().parent
 GATEWAY_DB = 12

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import redis
 
 from trivium.redis_discovery import (
+    RedisNotFound,
     answers_ping,
     find_redis,
     free_port,
@@ -78,3 +80,10 @@ class TestStartFakeRedisServer:
         finally:
             client.close()
             endpoint.stop()
+
+    def test_without_fakeredis_installed_the_error_says_what_to_install(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setitem(sys.modules, "fakeredis", None)
+        with pytest.raises(RedisNotFound, match=r"install trivium\[fakeredis\] or redis-server"):
+            start_fake_redis_server(port=free_port())

@@ -35,7 +35,7 @@ from trivium.service_auth import (
     token_pair,
 )
 from trivium.settings import ServiceSettings
-from trivium.testing.keys import KeyRing
+from trivium_testing.keys import KeyRing
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from trivium.problems import PROBLEM_BASE_URI, Problem
 from trivium.schemas import ApiModel
 from trivium.service_auth import OPERATOR, require_service_token
 from trivium.settings import ServiceSettings
-from trivium.testing.keys import session_keys
 from trivium.work_queue import DeadLetter, Message, PermanentFailure, WorkQueue
 from trivium.work_queue.routes import dead_letter_router, payload_member
+from trivium_testing.keys import session_keys
 
 Client = Callable[..., httpx.AsyncClient]
 

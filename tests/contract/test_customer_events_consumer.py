@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pact import Pact, match
 
-from trivium.testing.pacts import consumer_pact, stream_entry_fields
+from trivium_testing.pacts import consumer_pact, stream_entry_fields
 
 pytestmark = pytest.mark.contract
 

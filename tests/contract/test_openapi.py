@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from trivium.testing.openapi import (
+from trivium_testing.openapi import (
     app_document,
     breaking_changes,
     check_drift,

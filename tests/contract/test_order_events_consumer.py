@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from pact import Pact, match
 
-from trivium.testing.pact_matchers import money
-from trivium.testing.pacts import consumer_pact, stream_entry_fields
+from trivium_testing.pact_matchers import money
+from trivium_testing.pacts import consumer_pact, stream_entry_fields
 
 pytestmark = pytest.mark.contract
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from s4hana_emulator.main import create_app
 from s4hana_emulator.settings import S4HanaEmulatorSettings
-from trivium.testing.services import RunningService, start_service
+from trivium_testing.services import RunningService, start_service
 
 from .support import PASSWORD, TEST_CREDENTIALS, USER, Sap, make_settings
 

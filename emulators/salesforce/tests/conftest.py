@@ -19,7 +19,7 @@ from salesforce_emulator.domain.context import WriteContext
 from salesforce_emulator.emulator import Emulator, build_emulator
 from salesforce_emulator.main import create_app
 from salesforce_emulator.settings import SalesforceEmulatorSettings
-from trivium.testing.services import RunningService, start_service
+from trivium_testing.services import RunningService, start_service
 
 API = "/services/data/v62.0"
 # The org's credentials in these tests (the emulator has none by default: each is random).

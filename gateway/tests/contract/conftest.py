@@ -16,11 +16,11 @@ import pytest
 import yaml
 from pact import Pact
 
-from trivium.testing.keys import session_keys
-from trivium.testing.pacts import consumer_pact, serve_app
 from trivium_gateway.main import create_app
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR, GatewaySettings
+from trivium_testing.keys import session_keys
+from trivium_testing.pacts import consumer_pact, serve_app
 
 CONSUMER = "gateway"
 PARTNER_SERVICES = ("partner-portal-experience", "partner-portal-page")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"

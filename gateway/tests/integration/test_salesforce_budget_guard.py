@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from trivium.redis_discovery import free_port
-from trivium.testing.stack import SYSTEM_APIS_DB, redis_db, service_client
+from trivium_testing.stack import SYSTEM_APIS_DB, redis_db, service_client
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,7 +8,7 @@ import pytest
 
 from trivium.keys import load_trusted_keys
 from trivium.service_auth import ServiceTokenVerifier, TrustedKeySet
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 CONSUMER = {
     "id": "c-1",

@@ -4,7 +4,8 @@
 2. `redis-server` from PATH on a free port, its files under the run folder, each service signing
    in as its own user (`trivium.redis_users`);
 3. a Redis answering PING on 127.0.0.1:6379 (shared by every service, as it is);
-4. an in-process Redis-compatible server (fakeredis), for demos only.
+4. an in-process Redis-compatible server (fakeredis, from the `trivium[fakeredis]` extra), for
+   demos only.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 RedisOrigin = Literal["env", "local", "redis-server", "fakeredis"]
+
+
+class RedisNotFound(RuntimeError):
+    """No Redis to use, and none this installation can start."""
 
 
 @dataclass
@@ -146,7 +151,14 @@ def start_redis_server(
 
 def start_fake_redis_server(*, port: int | None = None) -> RedisEndpoint:
     """Serve fakeredis over TCP from a background thread of this process (demos only)."""
-    from fakeredis import TcpFakeServer  # imported late: only this fallback needs it
+    try:
+        # Imported late: only this fallback needs it, and only the development install has it.
+        from fakeredis import TcpFakeServer
+    except ImportError as missing:
+        raise RedisNotFound(
+            "No Redis found and fakeredis is not installed: set REDIS_URL, start a Redis on "
+            "127.0.0.1:6379, or install trivium[fakeredis] or redis-server"
+        ) from missing
 
     port = port or free_port()
     server = TcpFakeServer(("127.0.0.1", port), server_type="redis")

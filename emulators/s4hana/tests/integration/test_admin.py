@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from trivium.testing.services import start_service
+from trivium_testing.services import start_service
 
 from ..support import (
     ADMIN,

@@ -13,7 +13,7 @@ from pyodata.exceptions import HttpError
 from pyodata.v2.model import Config
 from pyodata.v2.service import Service
 
-from trivium.testing.services import RunningService
+from trivium_testing.services import RunningService
 
 USER = "TRIVIUM_COMM_USER"
 PASSWORD = "Trivium-Demo-Pass1"

@@ -13,7 +13,7 @@ from pact import Pact, match
 from mobile_experience.adapters.process_apis import CreateCustomerCustomers, QuoteToOrderOrders
 from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
 from mobile_experience.domain.models import Rep
-from trivium.testing.pact_matchers import (
+from trivium_testing.pact_matchers import (
     bearer_token,
     decimal_string,
     idempotency_key,

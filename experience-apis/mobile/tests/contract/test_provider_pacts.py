@@ -3,7 +3,7 @@ notices a broken response."""
 
 from __future__ import annotations
 
-from trivium.testing.provider_checks import ProviderPactChecks
+from trivium_testing.provider_checks import ProviderPactChecks
 
 
 class TestVerifyPacts(ProviderPactChecks):

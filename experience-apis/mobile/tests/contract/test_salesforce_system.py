@@ -12,7 +12,7 @@ from pact import Pact, match
 
 from mobile_experience.adapters.salesforce_system import SalesforceSystemCrm
 from mobile_experience.domain.errors import AccountNotFound
-from trivium.testing.pact_matchers import bearer_token, money, problem
+from trivium_testing.pact_matchers import bearer_token, money, problem
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 

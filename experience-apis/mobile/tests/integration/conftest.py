@@ -22,10 +22,10 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
-from trivium.testing.keys import session_keys
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium.testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.keys import session_keys
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.stack import SystemStack, redis_db, service_client
 
 MOBILE_DB = 3
 PROCESS_DB = 4

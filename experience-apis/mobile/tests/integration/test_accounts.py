@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from trivium.testing.services import RunningService
+from trivium_testing.services import RunningService
 
 CRM_SECTIONS = ("account", "contacts", "opportunities")
 ERP_SECTIONS = ("orders", "invoices", "credit")

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import SystemStack
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import SystemStack
 
 CREATE_CUSTOMER = "create_customer_process.main"
 

@@ -12,7 +12,7 @@ import pytest
 from pact import Pact, match
 
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
-from trivium.testing.pact_matchers import bearer_token, decimal_string, money, problem
+from trivium_testing.pact_matchers import bearer_token, decimal_string, money, problem
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 

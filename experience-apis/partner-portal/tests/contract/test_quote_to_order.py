@@ -15,7 +15,7 @@ from pact import Pact, match
 from partner_portal_experience.adapters.ports import OrderDraft
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.domain.errors import OrderRejected
-from trivium.testing.pact_matchers import (
+from trivium_testing.pact_matchers import (
     bearer_token,
     decimal_string,
     idempotency_key,

@@ -11,7 +11,7 @@ import pytest
 from pact import Pact, match
 
 from partner_portal_experience.adapters.salesforce_system import SalesforceSystemCrm
-from trivium.testing.pact_matchers import bearer_token
+from trivium_testing.pact_matchers import bearer_token
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 

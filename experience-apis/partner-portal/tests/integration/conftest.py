@@ -23,9 +23,9 @@ import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from trivium.redis_discovery import free_port
-from trivium.testing.keys import session_keys
-from trivium.testing.services import RunningService
-from trivium.testing.stack import (
+from trivium_testing.keys import session_keys
+from trivium_testing.services import RunningService
+from trivium_testing.stack import (
     SALESFORCE_DATA_PATH,
     SystemStack,
     redis_db,

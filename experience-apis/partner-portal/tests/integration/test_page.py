@@ -14,8 +14,8 @@ import pytest
 import yaml
 from playwright.async_api import Page, async_playwright, expect
 
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import SystemStack
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import SystemStack
 
 ROOT = Path(__file__).resolve().parents[4]
 KONG_YML = ROOT / "gateway" / "kong.yml"

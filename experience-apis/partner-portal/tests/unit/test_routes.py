@@ -16,7 +16,7 @@ from partner_portal_experience.domain.portal import PartnerPortal
 from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.idempotency import IdempotencyStore
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 PROBLEMS = "https://trivium.dev/problems/"
 Caller = Callable[..., httpx.AsyncClient]

@@ -25,10 +25,10 @@ from create_customer_process.main import create_app
 from create_customer_process.settings import CreateCustomerSettings
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
-from trivium.testing.keys import session_keys
-from trivium.testing.mock_servers import lower_tier_client
-from trivium.testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
-from trivium.testing.stack import redis_db
+from trivium_testing.keys import session_keys
+from trivium_testing.mock_servers import lower_tier_client
+from trivium_testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
+from trivium_testing.stack import redis_db
 
 CONSUMER = "create-customer"
 

@@ -12,7 +12,7 @@ from pact import Pact, match
 
 from create_customer_process.adapters.erp_system import ErpSystemErp
 from create_customer_process.adapters.ports import CustomerDraft
-from trivium.testing.pact_matchers import bearer_token, idempotency_key, problem
+from trivium_testing.pact_matchers import bearer_token, idempotency_key, problem
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 

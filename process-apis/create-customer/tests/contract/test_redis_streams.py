@@ -22,7 +22,7 @@ from create_customer_process.domain.models import (
 from create_customer_process.domain.saga import CUSTOMER_CREATED
 from create_customer_process.main import EVENT_STREAM
 from trivium.redis_discovery import RedisEndpoint
-from trivium.testing.pacts import (
+from trivium_testing.pacts import (
     MessageProducer,
     VerificationFailed,
     json_message,
@@ -30,7 +30,7 @@ from trivium.testing.pacts import (
     stream_entry_message,
     verify_pacts,
 )
-from trivium.testing.stack import redis_db
+from trivium_testing.stack import redis_db
 
 pytestmark = pytest.mark.contract
 

@@ -13,7 +13,7 @@ from pact import Pact, match
 
 from create_customer_process.adapters.ports import AccountDraft
 from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
-from trivium.testing.pact_matchers import bearer_token, idempotency_key, problem
+from trivium_testing.pact_matchers import bearer_token, idempotency_key, problem
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 

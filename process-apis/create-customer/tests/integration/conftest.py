@@ -20,9 +20,9 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium.testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.stack import SystemStack, redis_db, service_client
 
 CUSTOMERS_DB = 1
 BP = "/API_BUSINESS_PARTNER"

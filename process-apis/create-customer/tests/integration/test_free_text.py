@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from trivium.testing.services import RunningService
-from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium.testing.stack import SystemStack, service_client
+from trivium_testing.services import RunningService
+from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.stack import SystemStack, service_client
 
 BP = "/API_BUSINESS_PARTNER"
 # What breaks one protocol or another: composite references, SOQL and OData quotes, LIKE

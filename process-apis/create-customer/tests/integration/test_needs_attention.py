@@ -9,9 +9,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from trivium.testing.services import RunningService
-from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium.testing.stack import SystemStack, service_client
+from trivium_testing.services import RunningService
+from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.stack import SystemStack, service_client
 
 from .conftest import World, create, new_customer, wait_for_request
 

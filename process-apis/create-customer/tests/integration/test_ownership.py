@@ -15,8 +15,8 @@ import jwt
 import pytest
 import pytest_asyncio
 
-from trivium.testing.services import RunningService
-from trivium.testing.stack import SystemStack, service_client
+from trivium_testing.services import RunningService
+from trivium_testing.stack import SystemStack, service_client
 
 from .conftest import World, create, new_customer, tag
 

@@ -11,8 +11,8 @@ from pact import Pact
 
 from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.adapters.salesforce_system import SalesforceSystemCrm
-from trivium.testing.mock_servers import lower_tier_client
-from trivium.testing.pacts import consumer_pact
+from trivium_testing.mock_servers import lower_tier_client
+from trivium_testing.pacts import consumer_pact
 
 CONSUMER = "customer-sync"
 

@@ -14,7 +14,7 @@ from pact import Pact, match
 
 from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.domain.values import erp_write
-from trivium.testing.pact_matchers import bearer_token, decimal_string, money, problem
+from trivium_testing.pact_matchers import bearer_token, decimal_string, money, problem
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 

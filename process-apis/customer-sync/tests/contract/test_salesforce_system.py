@@ -18,7 +18,7 @@ from customer_sync_process.domain.errors import PositionUnavailable
 from customer_sync_process.domain.products import product_row
 from customer_sync_process.domain.values import crm_write
 from trivium.schemas import Money
-from trivium.testing.pact_matchers import bearer_token, decimal_string, money, problem
+from trivium_testing.pact_matchers import bearer_token, decimal_string, money, problem
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 

@@ -24,9 +24,9 @@ import pytest
 import pytest_asyncio
 import redis
 
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium.testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.stack import SystemStack, redis_db, service_client
 
 SYNC_DB = 7
 POLL_SECONDS = 1.0

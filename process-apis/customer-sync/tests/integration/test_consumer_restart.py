@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from trivium.testing.stack import service_client
+from trivium_testing.stack import service_client
 
 # The `world` and `sync_service` fixtures' types (conftest.py), not importable by name.
 World = Any

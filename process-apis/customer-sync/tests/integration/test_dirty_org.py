@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
-from trivium.testing.scoreboard import Scoreboard
-from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.scoreboard import Scoreboard
+from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
 
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
 World = Any

@@ -22,8 +22,8 @@ import pytest
 import pytest_asyncio
 import redis
 
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import (
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import (
     ADMIN_TOKEN,
     CREDENTIALS_ENV,
     SALESFORCE_CLIENT,
@@ -31,7 +31,7 @@ from trivium.testing.stack import (
     redis_db,
     service_client,
 )
-from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
 
 ORG_CHANGE_DB = 11
 SYNC_ENV = {

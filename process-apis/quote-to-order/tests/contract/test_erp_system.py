@@ -15,7 +15,7 @@ from quote_to_order_process.adapters.erp_system import ErpSystemErp
 from quote_to_order_process.adapters.ports import ErpLineDraft, ErpOrderDraft
 from quote_to_order_process.domain.errors import AccountNotLinked
 from quote_to_order_process.domain.models import ProgressStatus
-from trivium.testing.pact_matchers import (
+from trivium_testing.pact_matchers import (
     bearer_token,
     decimal_string,
     idempotency_key,

@@ -26,7 +26,7 @@ from quote_to_order_process.domain.models import (
 from quote_to_order_process.domain.saga import ORDER_CREATED, ORDER_FAILED
 from quote_to_order_process.main import EVENT_STREAM
 from trivium.redis_discovery import RedisEndpoint
-from trivium.testing.pacts import (
+from trivium_testing.pacts import (
     MessageProducer,
     VerificationFailed,
     json_message,
@@ -34,7 +34,7 @@ from trivium.testing.pacts import (
     stream_entry_message,
     verify_pacts,
 )
-from trivium.testing.stack import redis_db
+from trivium_testing.stack import redis_db
 
 pytestmark = pytest.mark.contract
 

@@ -15,7 +15,7 @@ from pact import Pact, match
 from quote_to_order_process.adapters.ports import CrmOrderDraft, CrmOrderItemDraft
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
 from quote_to_order_process.domain.errors import AccountNotFound, CrmUnavailable, QuoteNotFound
-from trivium.testing.pact_matchers import (
+from trivium_testing.pact_matchers import (
     bearer_token,
     decimal_string,
     idempotency_key,

@@ -23,9 +23,9 @@ import pytest
 import pytest_asyncio
 import redis
 
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium.testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.stack import SystemStack, redis_db, service_client
 
 ORDERS_DB = 9
 RECOVERY_DB = 10

@@ -14,8 +14,8 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import redis_db, service_client
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import redis_db, service_client
 
 SYSTEM_DB = 8
 MARKING_DB = 14

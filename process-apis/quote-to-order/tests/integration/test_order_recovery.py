@@ -13,8 +13,8 @@ import httpx
 import pytest
 import redis.asyncio
 
-from trivium.testing.keys import session_keys
-from trivium.testing.services import RunningService
+from trivium_testing.keys import session_keys
+from trivium_testing.services import RunningService
 
 PROBLEMS = "https://trivium.dev/problems/"
 RECOVERY_DB = 10

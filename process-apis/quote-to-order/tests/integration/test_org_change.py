@@ -22,8 +22,8 @@ import pytest
 import pytest_asyncio
 
 from trivium.redis_discovery import RedisEndpoint
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import (
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import (
     ADMIN_TOKEN,
     CREDENTIALS_ENV,
     SALESFORCE_DATA_PATH,

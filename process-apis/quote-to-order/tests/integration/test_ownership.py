@@ -14,8 +14,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from trivium.testing.services import RunningService
-from trivium.testing.stack import service_client
+from trivium_testing.services import RunningService
+from trivium_testing.stack import service_client
 
 PROBLEMS = "https://trivium.dev/problems/"
 ANNA = "anna.becker@trivium.demo"

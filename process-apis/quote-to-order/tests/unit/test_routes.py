@@ -20,8 +20,8 @@ from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.main import create_app
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.idempotency import IdempotencyStore
-from trivium.testing.keys import session_keys
 from trivium.work_queue import WorkQueue
+from trivium_testing.keys import session_keys
 
 PROBLEMS = "https://trivium.dev/problems/"
 

@@ -39,9 +39,9 @@ from erp_system.settings import ErpSystemSettings
 from trivium.idempotency import IdempotencyStore
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
-from trivium.testing.keys import session_keys
-from trivium.testing.pacts import StateHandler, enable_provider_states, serve_app
-from trivium.testing.stack import redis_db
+from trivium_testing.keys import session_keys
+from trivium_testing.pacts import StateHandler, enable_provider_states, serve_app
+from trivium_testing.stack import redis_db
 
 PROVIDER = "erp-system"
 CONTRACT_DB = 15

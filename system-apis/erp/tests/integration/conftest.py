@@ -19,9 +19,9 @@ import pytest
 import pytest_asyncio
 
 from trivium.redis_discovery import RedisEndpoint
-from trivium.testing.keys import session_keys
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import CREDENTIALS_ENV
+from trivium_testing.keys import session_keys
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import CREDENTIALS_ENV
 
 ADMIN_TOKEN = "trivium-emulator-admin"
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")

@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from trivium.testing.services import RunningService
+from trivium_testing.services import RunningService
 
 from .conftest import Stack, erp_env, sap_calls, sap_rows, service_client
 

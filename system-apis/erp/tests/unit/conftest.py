@@ -20,7 +20,7 @@ from erp_system.settings import ErpSystemSettings
 from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
 from trivium.schemas import Money
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 from . import sap_responses as sap
 

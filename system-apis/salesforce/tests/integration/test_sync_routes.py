@@ -15,7 +15,7 @@ from salesforce_system.adapters.salesforce.positions import (
     subscription_position,
 )
 from trivium.redis_discovery import RedisEndpoint
-from trivium.testing.services import RunningService
+from trivium_testing.services import RunningService
 
 DATA = "/services/data/v62.0"
 SESSION_KEY = "trivium:salesforce:session:trivium-demo-client"

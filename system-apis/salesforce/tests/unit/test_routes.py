@@ -22,7 +22,7 @@ from salesforce_system.domain.sync_models import ChangeType
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.idempotency import IdempotencyStore
-from trivium.testing.keys import session_keys
+from trivium_testing.keys import session_keys
 
 
 @pytest_asyncio.fixture

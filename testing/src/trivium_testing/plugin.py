@@ -1,4 +1,4 @@
-"""pytest plugin (registered by the `trivium` package): Redis and service-process fixtures."""
+"""pytest plugin (this package's `pytest11` entry point): Redis and service-process fixtures."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from trivium.redis_discovery import (
     start_fake_redis_server,
     start_redis_server,
 )
-from trivium.testing.scoreboard import (  # noqa: F401 (the hooks and fixture of the table)
+from trivium_testing.scoreboard import (  # noqa: F401 (the hooks and fixture of the table)
     pytest_configure,
     pytest_terminal_summary,
     scoreboard,
 )
-from trivium.testing.services import RunningService, start_service
-from trivium.testing.stack import SystemStack, start_system_stack
+from trivium_testing.services import RunningService, start_service
+from trivium_testing.stack import SystemStack, start_system_stack
 
 SHARED_REDIS_TEST_DB = 13
 

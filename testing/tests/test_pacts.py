@@ -13,7 +13,7 @@ from pact import Pact, match
 from starlette.datastructures import State
 
 from trivium.errors import install_problem_handlers
-from trivium.testing.pacts import (
+from trivium_testing.pacts import (
     HTTP_INTERACTION,
     MESSAGE_INTERACTION,
     STATES_PATH,

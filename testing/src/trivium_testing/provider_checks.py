@@ -22,7 +22,7 @@ from typing import ClassVar
 import pytest
 from fastapi import FastAPI
 
-from trivium.testing.pacts import (
+from trivium_testing.pacts import (
     VerificationFailed,
     patched_responses,
     removed_field,

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from trivium.testing.pacts import contracts_dir, updating_contracts
+from trivium_testing.pacts import contracts_dir, updating_contracts
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JsonObject = dict[str, Any]

@@ -20,8 +20,8 @@ import httpx
 
 from trivium.redis_discovery import RedisEndpoint, start_fake_redis_server, start_redis_server
 from trivium.service_auth import OPERATOR, ServiceTokenIssuer
-from trivium.testing.keys import KeyRing, session_keys
-from trivium.testing.services import RunningService, start_service
+from trivium_testing.keys import KeyRing, session_keys
+from trivium_testing.services import RunningService, start_service
 
 ADMIN_TOKEN = "integration-admin-token"
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
