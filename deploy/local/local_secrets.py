@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,12 @@ OWN_CREDENTIALS = (
     "S4_EMULATOR_ADMIN_TOKEN",
     "SF_EMULATOR_PASSWORD",
     "SF_EMULATOR_SECURITY_TOKEN",
+    "NS_EMULATOR_ADMIN_TOKEN",
 )
+# The NetSuite emulator's integration record and access token (token-based authentication):
+# keys and ids are 64 hex digits, as NetSuite issues them.
+NETSUITE_KEYS = ("NS_EMULATOR_CONSUMER_KEY", "NS_EMULATOR_TOKEN_ID")
+NETSUITE_SECRETS = ("NS_EMULATOR_CONSUMER_SECRET", "NS_EMULATOR_TOKEN_SECRET")
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,10 @@ def ensure_local_secrets(services: Iterable[str], run_dir: Path = RUN_DIR) -> Lo
     for emulator_name, system_name in SHARED_CREDENTIALS:
         value = credentials.get(emulator_name) or random_secret()
         credentials[emulator_name] = credentials[system_name] = value
-    for name in OWN_CREDENTIALS:
+    for name in (*OWN_CREDENTIALS, *NETSUITE_SECRETS):
         credentials[name] = credentials.get(name) or random_secret()
+    for name in NETSUITE_KEYS:
+        credentials[name] = credentials.get(name) or secrets.token_hex(32)
     credentials.update(_ensure_connected_app(found.directory))
     write_dotenv(found.env_file, credentials)
     passwords = read_dotenv(found.redis_users_file)

@@ -1,4 +1,6 @@
-"""This API's own metric families (requests and backend calls are the shared ones)."""
+"""This API's own metric families (requests and backend calls are the shared ones), and the
+sink that records the customer 360's facts in them. Only the composition root imports this
+module."""
 
 from __future__ import annotations
 
@@ -10,3 +12,10 @@ VIEW_SECTIONS = Counter(
     "from (cache or live) and outcome (ok or unavailable).",
     ["section", "source", "outcome"],
 )
+
+
+class PrometheusViewMetrics:
+    """`ViewMetrics` on this process's Prometheus registry."""
+
+    def section_served(self, section: str, *, source: str, ok: bool) -> None:
+        VIEW_SECTIONS.labels(section, source, "ok" if ok else "unavailable").inc()

@@ -21,16 +21,16 @@ from mobile_experience.adapters.fake import (
     FakeErp,
     FakeOrders,
     MemoryCache,
+    RecordingViewMetrics,
 )
 from mobile_experience.adapters.ports import CrmAccount, CrmOverview
 from mobile_experience.adapters.process_apis import CreateCustomerCustomers, QuoteToOrderOrders
 from mobile_experience.adapters.salesforce_system import SalesforceSystemCrm
-from mobile_experience.domain.accounts import CustomerViews
+from mobile_experience.bootstrap import MobileExperience, assemble
 from mobile_experience.domain.models import Rep
-from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.main import create_app
 from mobile_experience.settings import MobileSettings
-from trivium.idempotency import IdempotencyStore
+from trivium.composition import container_of, provide
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.keys import session_keys
@@ -147,8 +147,9 @@ def _check_identity(params: dict[str, Any], signed: dict[str, str]) -> None:
 
 def rep_signed_in(state: State, params: dict[str, Any]) -> None:
     _check_identity(params, SIGNED_IN)
-    views: CustomerViews = state.views
-    crm: FakeCrm = views.crm
+    container: MobileExperience = state.container
+    crm = container.views.crm
+    assert isinstance(crm, FakeCrm)
     account = CrmAccount(
         id="001000000000001AAA", name="Nordwind Getraenke GmbH", erp_customer_number="1000001"
     )
@@ -169,18 +170,27 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
         log_format="text",
     )
 
-    def reset(state: State) -> None:
-        views: CustomerViews = state.views
-        desk: OrderDesk = state.desk
-        cache = MemoryCache()
-        views.crm, views.erp, views.cache = FakeCrm(), FakeErp(), cache
-        desk.orders, desk.customers, desk.cache = FakeOrders(), FakeCustomers(), cache
-        # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-        store: IdempotencyStore = state.idempotency
-        store.service = f"{PROVIDER}-{uuid.uuid4().hex}"
-
     def build() -> FastAPI:
-        return enable_provider_states(create_app(settings), STATES, reset=reset)
+        app = create_app(settings)
+
+        def reset(state: State) -> None:
+            running = container_of(app, MobileExperience)
+            fakes = assemble(
+                settings,
+                crm=FakeCrm(),
+                erp=FakeErp(),
+                orders=FakeOrders(),
+                customers=FakeCustomers(),
+                cache=MemoryCache(),
+                metrics=RecordingViewMetrics(),
+                idempotency=running.idempotency,
+                readiness=running.readiness,
+            )
+            provide(app, fakes)
+            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
+            running.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+
+        return enable_provider_states(app, STATES, reset=reset)
 
     return build
 

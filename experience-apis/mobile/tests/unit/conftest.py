@@ -12,7 +12,14 @@ from decimal import Decimal
 
 import pytest
 
-from mobile_experience.adapters.fake import FakeCrm, FakeCustomers, FakeErp, FakeOrders, MemoryCache
+from mobile_experience.adapters.fake import (
+    FakeCrm,
+    FakeCustomers,
+    FakeErp,
+    FakeOrders,
+    MemoryCache,
+    RecordingViewMetrics,
+)
 from mobile_experience.adapters.ports import (
     CrmAccount,
     CrmAddress,
@@ -123,9 +130,20 @@ def cache() -> MemoryCache:
 
 
 @pytest.fixture
-def views(crm: FakeCrm, erp: FakeErp, cache: MemoryCache) -> CustomerViews:
+def metrics() -> RecordingViewMetrics:
+    return RecordingViewMetrics()
+
+
+@pytest.fixture
+def views(
+    crm: FakeCrm, erp: FakeErp, cache: MemoryCache, metrics: RecordingViewMetrics
+) -> CustomerViews:
     return CustomerViews(
-        crm=crm, erp=erp, cache=cache, policy=ViewPolicy(section_timeout_seconds=0.2)
+        crm=crm,
+        erp=erp,
+        cache=cache,
+        policy=ViewPolicy(section_timeout_seconds=0.2),
+        metrics=metrics,
     )
 
 

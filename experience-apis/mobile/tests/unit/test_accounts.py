@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mobile_experience.adapters.fake import FakeCrm, FakeErp
+from mobile_experience.adapters.fake import FakeCrm, FakeErp, RecordingViewMetrics
 from mobile_experience.domain.accounts import CustomerViews
 from mobile_experience.domain.errors import AccountNotFound, CrmUnavailable
 from mobile_experience.domain.models import Rep
@@ -122,6 +122,33 @@ class TestView:
         crm.down = True
         with pytest.raises(CrmUnavailable):
             await views.view(ANNA, PARTNER)
+
+
+class TestViewMetrics:
+    @pytest.mark.asyncio
+    async def test_each_source_is_recorded_live_then_from_the_cache(
+        self, views: CustomerViews, metrics: RecordingViewMetrics
+    ) -> None:
+        await views.view(ANNA, PARTNER)
+        await views.view(ANNA, PARTNER)
+        sources = ("crm", "orders", "invoices", "credit")
+        assert sorted(metrics.served) == sorted(
+            [(source, "live", True) for source in sources]
+            + [(source, "cache", True) for source in sources]
+        )
+
+    @pytest.mark.asyncio
+    async def test_an_unavailable_source_is_recorded_as_not_served(
+        self, views: CustomerViews, erp: FakeErp, metrics: RecordingViewMetrics
+    ) -> None:
+        erp.down = True
+        await views.view(ANNA, PARTNER)
+        assert sorted(metrics.served) == [
+            ("credit", "live", False),
+            ("crm", "live", True),
+            ("invoices", "live", False),
+            ("orders", "live", False),
+        ]
 
 
 class TestListAccounts:

@@ -21,10 +21,10 @@ from partner_portal_experience.adapters.fake import FakeCrm, FakeErp, FakeOrders
 from partner_portal_experience.adapters.ports import CrmAccount, ErpCredit
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.adapters.salesforce_system import SalesforceSystemCrm
-from partner_portal_experience.domain.portal import PartnerPortal
+from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
-from trivium.idempotency import IdempotencyStore
+from trivium.composition import container_of, provide
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.keys import session_keys
@@ -113,7 +113,8 @@ def _check_identity(params: dict[str, Any], signed: dict[str, str]) -> None:
 
 def partner_signed_in(state: State, params: dict[str, Any]) -> None:
     _check_identity(params, SIGNED_IN)
-    portal: PartnerPortal = state.portal
+    container: PartnerPortalExperience = state.container
+    portal = container.portal
     crm: FakeCrm = portal.crm
     erp: FakeErp = portal.erp
     orders: FakeOrders = portal.orders
@@ -143,16 +144,23 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
         log_format="text",
     )
 
-    def reset(state: State) -> None:
-        state.portal = dataclasses.replace(
-            state.portal, crm=FakeCrm(), erp=FakeErp(), orders=FakeOrders(), cache=MemoryCache()
-        )
-        # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-        store: IdempotencyStore = state.idempotency
-        store.service = f"{PROVIDER}-{uuid.uuid4().hex}"
-
     def build() -> FastAPI:
-        return enable_provider_states(create_app(settings), STATES, reset=reset)
+        app = create_app(settings)
+
+        def reset(state: State) -> None:
+            running = container_of(app, PartnerPortalExperience)
+            portal = dataclasses.replace(
+                running.portal,
+                crm=FakeCrm(),
+                erp=FakeErp(),
+                orders=FakeOrders(),
+                cache=MemoryCache(),
+            )
+            provide(app, dataclasses.replace(running, portal=portal))
+            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
+            running.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+
+        return enable_provider_states(app, STATES, reset=reset)
 
     return build
 

@@ -12,8 +12,9 @@ import pytest_asyncio
 import redis.asyncio
 from fastapi import FastAPI
 
+from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.domain.portal import PartnerPortal
-from partner_portal_experience.main import create_app
+from partner_portal_experience.main import create_app, install_container
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.idempotency import IdempotencyStore
 from trivium_testing.keys import session_keys
@@ -36,8 +37,13 @@ async def app(
         log_format="text",
     )
     application = create_app(settings)
-    application.state.portal = portal
-    application.state.idempotency = IdempotencyStore.from_settings(redis_client, settings)
+    container = PartnerPortalExperience(
+        settings=settings,
+        portal=portal,
+        idempotency=IdempotencyStore.from_settings(redis_client, settings),
+        readiness={},
+    )
+    install_container(application, container)
     yield application
 
 

@@ -1,51 +1,27 @@
-"""Composition root of the ERP System API."""
+"""The ERP System API's app: routes, service-token guard, and a lifespan that runs the bootstrap."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
-import redis.asyncio
 from fastapi import APIRouter, Depends, FastAPI
 
-from erp_system.adapters.locks import RedisKeyLock
-from erp_system.adapters.s4hana.adapter import S4HanaErp
-from erp_system.adapters.s4hana.auth import (
-    TOKEN_PATH,
-    Authenticator,
-    BasicAuthenticator,
-    ClientCredentialsAuthenticator,
-)
-from erp_system.adapters.s4hana.odata import ODataClient
-from erp_system.adapters.s4hana.sync import build_sync
 from erp_system.api import catalog, customers, sales_orders, sync
+from erp_system.bootstrap import ErpSystem, bootstrap
 from erp_system.settings import ErpSystemSettings
 from trivium.app import create_service_app
-from trivium.health import add_readiness_check, redis_check
-from trivium.http_client import create_http_client_from_settings
-from trivium.idempotency import IdempotencyStore
+from trivium.composition import provide
+from trivium.health import add_readiness_check
 from trivium.service_auth import EXPERIENCE_APIS, PROCESS_APIS, require_service_token
 
-READINESS_SERVICE = "API_SALES_ORDER_SRV"
 
-
-def build_authenticator(
-    settings: ErpSystemSettings, token_client: httpx.AsyncClient
-) -> Authenticator:
-    """Basic auth with the communication user, or OAuth 2.0 client credentials."""
-    if settings.auth_method == "basic":
-        return BasicAuthenticator(
-            username=settings.username, password=settings.password.get_secret_value()
-        )
-    return ClientCredentialsAuthenticator(
-        http=token_client,
-        token_url=settings.oauth_token_url or settings.base_url.rstrip("/") + TOKEN_PATH,
-        client_id=settings.oauth_client_id,
-        client_secret=settings.oauth_client_secret.get_secret_value(),
-        scope=settings.oauth_scope,
-        sap_client=settings.sap_client,
-    )
+def install_container(app: FastAPI, container: ErpSystem) -> None:
+    """Give `container` to the routes, its store to idempotent routes and its checks to /readyz."""
+    provide(app, container)
+    app.state.idempotency = container.idempotency
+    for name, check in container.readiness.items():
+        add_readiness_check(app, name, check)
 
 
 def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
@@ -54,32 +30,9 @@ def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
-        token_client = create_http_client_from_settings(
-            settings, backend="s4hana-oauth", base_url=settings.base_url
-        )
-        api_client = create_http_client_from_settings(
-            settings, backend="s4hana", base_url=settings.base_url
-        )
-        odata = ODataClient(
-            http=api_client,
-            auth=build_authenticator(settings, token_client),
-            sap_client=settings.sap_client,
-            language=settings.sap_language,
-            csrf_ttl_seconds=settings.csrf_ttl_seconds,
-        )
-        app.state.erp = S4HanaErp(odata, settings)
-        app.state.erp_sync = build_sync(odata, settings)
-        app.state.locks = RedisKeyLock(redis_client, namespace=settings.service_name)
-        app.state.idempotency = IdempotencyStore.from_settings(redis_client, settings)
-        add_readiness_check(app, "redis", redis_check(redis_client))
-        add_readiness_check(app, "s4hana", lambda: odata.ping(READINESS_SERVICE))
-        try:
+        async with bootstrap(settings) as container:
+            install_container(app, container)
             yield
-        finally:
-            await api_client.aclose()
-            await token_client.aclose()
-            await redis_client.aclose()
 
     app = create_service_app(
         settings,

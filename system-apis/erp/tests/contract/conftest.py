@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 from starlette.datastructures import State
 
-from erp_system.adapters.fake import FakeErp
-from erp_system.domain.errors import CustomerNotFound
+from erp_system.adapters.fake import FakeErp, FakeErpSync
+from erp_system.bootstrap import ErpSystem
 from erp_system.domain.models import (
     Address,
     CustomerRead,
@@ -26,17 +27,10 @@ from erp_system.domain.models import (
     SalesOrderRead,
     SalesOrderStatus,
 )
-from erp_system.domain.sync_models import (
-    CatalogItem,
-    CustomerChangePage,
-    CustomerProfile,
-    CustomerProfileUpdate,
-    SalesOrderChange,
-    SalesOrderChangePage,
-)
+from erp_system.domain.sync_models import CustomerProfile, SalesOrderChange
 from erp_system.main import create_app
 from erp_system.settings import ErpSystemSettings
-from trivium.idempotency import IdempotencyStore
+from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.keys import session_keys
@@ -45,59 +39,6 @@ from trivium_testing.stack import redis_db
 
 PROVIDER = "erp-system"
 CONTRACT_DB = 15
-SYSTEM_ID = "S4H/100"
-
-
-class MemoryErpSync:
-    """Customer profiles, sales order changes and the catalog (of the in-memory ERP) in memory."""
-
-    def __init__(self, erp: FakeErp) -> None:
-        self.erp = erp
-        self.profiles: dict[str, CustomerProfile] = {}
-        self.order_changes: list[SalesOrderChange] = []
-
-    async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage:
-        changed = sorted(
-            (p for p in self.profiles.values() if p.changed_at >= since),
-            key=lambda profile: profile.changed_at,
-        )
-        return CustomerChangePage(
-            items=changed[:limit], has_more=len(changed) > limit, system_id=SYSTEM_ID
-        )
-
-    async def get_profile(self, customer_id: str) -> CustomerProfile:
-        if customer_id not in self.profiles:
-            raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
-        return self.profiles[customer_id]
-
-    async def update_profile(
-        self, customer_id: str, changes: CustomerProfileUpdate
-    ) -> CustomerProfile:
-        values = changes.model_dump(exclude_unset=True, exclude={"address"}, by_alias=False)
-        if changes.address is not None:
-            values["address"] = Address(**changes.address.model_dump())
-        updated = (await self.get_profile(customer_id)).model_copy(update=values)
-        self.profiles[customer_id] = updated
-        return updated
-
-    async def sales_order_changes(self, *, since: datetime, limit: int) -> SalesOrderChangePage:
-        changed = [change for change in self.order_changes if change.changed_at >= since]
-        return SalesOrderChangePage(
-            items=changed[:limit], has_more=len(changed) > limit, system_id=SYSTEM_ID
-        )
-
-    async def catalog_page(self, *, after: str | None, limit: int) -> list[CatalogItem]:
-        products = sorted(self.erp.products.values(), key=lambda product: product.sku)
-        return [
-            CatalogItem(
-                sku=product.sku,
-                name=product.name,
-                unit_price=product.unit_price,
-                available_quantity=self.erp.stock.get(product.sku, Decimal(0)),
-            )
-            for product in products
-            if after is None or product.sku > after
-        ][:limit]
 
 
 def _customer(erp: FakeErp, customer_id: str) -> None:
@@ -124,27 +65,39 @@ def _product(erp: FakeErp, sku: str) -> None:
     )
 
 
+def _erp(state: State) -> FakeErp:
+    system: ErpSystem = state.container
+    assert isinstance(system.erp, FakeErp)
+    return system.erp
+
+
+def _sync(state: State) -> FakeErpSync:
+    system: ErpSystem = state.container
+    assert isinstance(system.sync, FakeErpSync)
+    return system.sync
+
+
 def customer_with_priced_products(state: State, params: dict[str, Any]) -> None:
-    _customer(state.erp, params["customerId"])
-    _product(state.erp, params["sku"])
+    _customer(_erp(state), params["customerId"])
+    _product(_erp(state), params["sku"])
 
 
 def product_in_stock(state: State, params: dict[str, Any]) -> None:
-    _product(state.erp, params["sku"])
-    state.erp.stock[params["sku"]] = Decimal(40)
+    _product(_erp(state), params["sku"])
+    _erp(state).stock[params["sku"]] = Decimal(40)
 
 
 def customer_with_credit_account(state: State, params: dict[str, Any]) -> None:
-    _customer(state.erp, params["customerId"])
-    state.erp.credit_limits[params["customerId"]] = (Decimal(50_000), False)
+    _customer(_erp(state), params["customerId"])
+    _erp(state).credit_limits[params["customerId"]] = (Decimal(50_000), False)
 
 
 def customer_without_credit_account(state: State, params: dict[str, Any]) -> None:
-    _customer(state.erp, params["customerId"])
+    _customer(_erp(state), params["customerId"])
 
 
 def sales_order_for_reference(state: State, params: dict[str, Any]) -> None:
-    erp: FakeErp = state.erp
+    erp = _erp(state)
     _customer(erp, params["customerId"])
     _product(erp, params["sku"])
     order_id = params["orderId"]
@@ -165,7 +118,7 @@ def sales_order_for_reference(state: State, params: dict[str, Any]) -> None:
 
 
 def customer_linked_to_crm_account(state: State, params: dict[str, Any]) -> None:
-    erp: FakeErp = state.erp
+    erp = _erp(state)
     _customer(erp, params["customerId"])
     erp.customers[params["customerId"]] = erp.customers[params["customerId"]].model_copy(
         update={
@@ -177,7 +130,7 @@ def customer_linked_to_crm_account(state: State, params: dict[str, Any]) -> None
 
 
 def customer_with_orders_and_open_invoices(state: State, params: dict[str, Any]) -> None:
-    erp: FakeErp = state.erp
+    erp = _erp(state)
     sales_order_for_reference(
         state,
         {
@@ -200,7 +153,7 @@ def customer_with_orders_and_open_invoices(state: State, params: dict[str, Any])
 
 
 def customer_profile_changed(state: State, params: dict[str, Any]) -> None:
-    sync: MemoryErpSync = state.erp_sync
+    sync = _sync(state)
     customer_id, now = params["customerId"], datetime.now(UTC)
     sync.profiles[customer_id] = CustomerProfile(
         id=customer_id,
@@ -261,15 +214,17 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
         log_format="text",
     )
 
-    def reset(state: State) -> None:
-        state.erp = FakeErp()
-        state.erp_sync = MemoryErpSync(state.erp)
-        # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-        store: IdempotencyStore = state.idempotency
-        store.service = f"{PROVIDER}-{uuid.uuid4().hex}"
-
     def build() -> FastAPI:
-        return enable_provider_states(create_app(settings), STATES, reset=reset)
+        app = create_app(settings)
+
+        def reset(state: State) -> None:
+            system = container_of(app, ErpSystem)
+            erp = FakeErp()
+            provide(app, replace(system, erp=erp, sync=FakeErpSync(erp)))
+            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
+            system.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+
+        return enable_provider_states(app, STATES, reset=reset)
 
     return build
 

@@ -9,13 +9,14 @@ import httpx
 import pytest_asyncio
 import redis.asyncio
 
-from erp_system.adapters.fake import FakeErp
+from erp_system.adapters.fake import FakeErp, FakeErpSync
 from erp_system.adapters.locks import RedisKeyLock
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
+from erp_system.bootstrap import ErpSystem
 from erp_system.domain.models import AddressInput, CustomerCreate, ProductRead
-from erp_system.main import create_app
+from erp_system.main import create_app, install_container
 from erp_system.settings import ErpSystemSettings
 from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
@@ -38,9 +39,15 @@ async def client(
         redis_url=redis_url, **session_keys().settings("erp-system"), log_format="text"
     )
     app = create_app(settings)
-    app.state.erp = erp
-    app.state.locks = RedisKeyLock(redis_client, namespace="erp-system-unit", wait_seconds=2)
-    app.state.idempotency = IdempotencyStore(redis_client, service="erp-system")
+    container = ErpSystem(
+        settings=settings,
+        erp=erp,
+        sync=FakeErpSync(erp),
+        locks=RedisKeyLock(redis_client, namespace="erp-system-unit", wait_seconds=2),
+        idempotency=IdempotencyStore(redis_client, service="erp-system"),
+        readiness={},
+    )
+    install_container(app, container)
     token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

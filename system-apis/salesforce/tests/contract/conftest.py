@@ -1,11 +1,12 @@
 """The Salesforce System API in contract-test mode: the app as deployed, on the in-memory CRM
-and account change feed (and an in-memory profile store for the sync routes), with the provider
+(and an in-memory account change feed and profile store for the sync routes), with the provider
 states its consumers' pacts name (set through `/_pact/provider-states`)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 from starlette.datastructures import State
 
-from salesforce_system.adapters.fake import FakeAccountChanges, FakeCrm
-from salesforce_system.domain.errors import RecordNotFound
+from salesforce_system.adapters.fake import FakeAccountChanges, FakeAccountSync, FakeCrm
+from salesforce_system.bootstrap import SalesforceSystem
 from salesforce_system.domain.models import (
     AccountRead,
     Address,
@@ -28,14 +29,12 @@ from salesforce_system.domain.models import (
 )
 from salesforce_system.domain.sync_models import (
     AccountProfile,
-    AccountProfileUpdate,
     ChangeType,
     OrderErpStatus,
-    OrderErpStatusUpdate,
 )
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
-from trivium.idempotency import IdempotencyStore
+from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.keys import session_keys
@@ -44,78 +43,6 @@ from trivium_testing.stack import redis_db
 
 PROVIDER = "salesforce-system"
 CONTRACT_DB = 15
-ORG_ID = "00D000000000001EAA"
-
-
-class MemoryAccountSync:
-    """Account profiles and the ERP status of orders in memory."""
-
-    def __init__(self) -> None:
-        self.profiles: dict[str, AccountProfile] = {}
-        self.orders: dict[str, OrderErpStatus] = {}
-
-    async def get_profile(self, account_id: str) -> AccountProfile:
-        if account_id not in self.profiles:
-            raise RecordNotFound(f"No account has the id {account_id!r}.")
-        return self.profiles[account_id]
-
-    async def list_profiles(
-        self,
-        *,
-        modified_since: datetime | None,
-        ids: Sequence[str] | None,
-        limit: int,
-        after: str | None,
-    ) -> list[AccountProfile]:
-        found = sorted(
-            (
-                profile
-                for profile in self.profiles.values()
-                if (ids is None or profile.id in ids)
-                and (
-                    modified_since is None
-                    or (profile.last_modified_at or modified_since) >= modified_since
-                )
-                and (after is None or profile.id > after)
-            ),
-            key=lambda profile: profile.id,
-        )
-        return found[:limit]
-
-    async def update_profile(
-        self, account_id: str, changes: AccountProfileUpdate
-    ) -> AccountProfile:
-        current = await self.get_profile(account_id)
-        values = changes.model_dump(exclude_unset=True, by_alias=False)
-        if "credit_limit" in values and values["credit_limit"] is not None:
-            values["credit_limit"] = Money(amount=values["credit_limit"], currency="EUR")
-        if changes.billing_address is not None:
-            values["billing_address"] = Address(**changes.billing_address.model_dump())
-        updated = current.model_copy(update=values)
-        self.profiles[account_id] = updated
-        return updated
-
-    async def set_order_erp_status(
-        self, erp_order_number: str, update: OrderErpStatusUpdate
-    ) -> OrderErpStatus:
-        current = self.orders.get(erp_order_number)
-        if current is None:
-            raise RecordNotFound(f"No order carries the ERP order number {erp_order_number!r}.")
-        changed = (current.erp_status, current.invoice_number) != (
-            update.erp_status,
-            update.invoice_number,
-        )
-        updated = current.model_copy(
-            update={
-                "erp_status": update.erp_status,
-                "invoice_number": update.invoice_number,
-                "previous_erp_status": current.erp_status,
-                "previous_invoice_number": current.invoice_number,
-                "changed": changed,
-            }
-        )
-        self.orders[erp_order_number] = updated
-        return updated
 
 
 OWNER_ID = "005000000000001AAA"
@@ -139,13 +66,36 @@ def _account(crm: FakeCrm, params: dict[str, Any]) -> AccountRead:
     )
 
 
+def _system(state: State) -> SalesforceSystem:
+    system: SalesforceSystem = state.container
+    return system
+
+
+def _crm(state: State) -> FakeCrm:
+    crm = _system(state).crm
+    assert isinstance(crm, FakeCrm)
+    return crm
+
+
+def _account_changes(state: State) -> FakeAccountChanges:
+    changes = _system(state).account_changes
+    assert isinstance(changes, FakeAccountChanges)
+    return changes
+
+
+def _account_sync(state: State) -> FakeAccountSync:
+    sync = _system(state).account_sync
+    assert isinstance(sync, FakeAccountSync)
+    return sync
+
+
 def account_linked_to_erp_customer(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.crm
+    crm = _crm(state)
     crm.accounts[params["accountId"]] = _account(crm, params)
 
 
 def accepted_quote_with_lines(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.crm
+    crm = _crm(state)
     account = _account(crm, params)
     crm.accounts[account.id] = account
     sku = params["sku"]
@@ -186,18 +136,18 @@ def accepted_quote_with_lines(state: State, params: dict[str, Any]) -> None:
 
 def sales_rep_exists(state: State, params: dict[str, Any]) -> None:
     """An active CRM user (a sales rep) who can own accounts: `ownerUsername`."""
-    _owner_id(state.crm, params)
+    _owner_id(_crm(state), params)
 
 
 def account_with_name(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.crm
+    crm = _crm(state)
     crm.accounts[params["accountId"]] = AccountRead(
         id=params["accountId"], name=params["name"], owner_id=_owner_id(crm, params)
     )
 
 
 def active_product(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.crm
+    crm = _crm(state)
     product = ProductRead(
         id="01t000000000001AAA", sku=params["sku"], name="Tegernseer Hell 0.5 l", is_active=True
     )
@@ -205,7 +155,7 @@ def active_product(state: State, params: dict[str, Any]) -> None:
 
 
 def rep_account_with_contacts_and_opportunities(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.crm
+    crm = _crm(state)
     account_id, owner_id = params["accountId"], "005000000000001AAA"
     crm.usernames[owner_id] = params["ownerUsername"]
     crm.accounts[account_id] = AccountRead(
@@ -230,8 +180,8 @@ def rep_account_with_contacts_and_opportunities(state: State, params: dict[str, 
 
 
 def account_profile_linked(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.crm
-    sync: MemoryAccountSync = state.account_sync
+    crm = _crm(state)
+    sync = _account_sync(state)
     account_id, number = params["accountId"], params["erpCustomerNumber"]
     crm.accounts[account_id] = AccountRead(
         id=account_id, name="Nordwind Getraenke GmbH", erp_customer_number=number
@@ -253,18 +203,17 @@ def account_profile_linked(state: State, params: dict[str, Any]) -> None:
 
 def account_changed_after_position(state: State, params: dict[str, Any]) -> None:
     account_profile_linked(state, params)
-    changes: FakeAccountChanges = state.account_feed
+    changes = _account_changes(state)
     changes.continue_after(params["position"])
     changes.record(ChangeType.UPDATED, [params["accountId"]], values={"phone": "+4989999999"})
 
 
 def changes_no_longer_held(state: State, params: dict[str, Any]) -> None:
-    changes: FakeAccountChanges = state.account_feed
-    changes.lose_positions()
+    _account_changes(state).lose_positions()
 
 
 def order_with_erp_number(state: State, params: dict[str, Any]) -> None:
-    sync: MemoryAccountSync = state.account_sync
+    sync = _account_sync(state)
     number = params["erpOrderNumber"]
     sync.orders[number] = OrderErpStatus(
         order_id="801000000000001AAA", erp_order_number=number, erp_status="Created", changed=False
@@ -272,12 +221,12 @@ def order_with_erp_number(state: State, params: dict[str, Any]) -> None:
 
 
 def signed_in_to_an_org(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.crm
+    crm = _crm(state)
     crm.system_id = params["systemId"]
 
 
 def cannot_be_signed_in_to(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.crm
+    crm = _crm(state)
     crm.signed_in = False
 
 
@@ -316,16 +265,22 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
         log_format="text",
     )
 
-    def reset(state: State) -> None:
-        state.crm = FakeCrm()
-        state.account_feed = FakeAccountChanges(system_id=ORG_ID)
-        state.account_sync = MemoryAccountSync()
-        # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-        store: IdempotencyStore = state.idempotency
-        store.service = f"{PROVIDER}-{uuid.uuid4().hex}"
-
     def build() -> FastAPI:
-        return enable_provider_states(create_app(settings), STATES, reset=reset)
+        app = create_app(settings)
+
+        def reset(state: State) -> None:
+            system = container_of(app, SalesforceSystem)
+            fakes = replace(
+                system,
+                crm=FakeCrm(),
+                account_changes=FakeAccountChanges(),
+                account_sync=FakeAccountSync(),
+            )
+            provide(app, fakes)
+            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
+            system.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+
+        return enable_provider_states(app, STATES, reset=reset)
 
     return build
 

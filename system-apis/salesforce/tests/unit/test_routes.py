@@ -11,7 +11,8 @@ import pytest
 import pytest_asyncio
 import redis.asyncio
 
-from salesforce_system.adapters.fake import FakeAccountChanges, FakeCrm
+from salesforce_system.adapters.fake import FakeAccountChanges, FakeAccountSync, FakeCrm
+from salesforce_system.bootstrap import SalesforceSystem
 from salesforce_system.domain.models import (
     AccountCreate,
     ContactRead,
@@ -19,7 +20,7 @@ from salesforce_system.domain.models import (
     QuoteRead,
 )
 from salesforce_system.domain.sync_models import ChangeType
-from salesforce_system.main import create_app
+from salesforce_system.main import create_app, install_container
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.idempotency import IdempotencyStore
 from trivium_testing.keys import session_keys
@@ -49,9 +50,15 @@ async def client(
         budget_floor=500,
     )
     app = create_app(settings)
-    app.state.crm = crm
-    app.state.account_feed = account_changes
-    app.state.idempotency = IdempotencyStore(redis_client, service="salesforce-system")
+    container = SalesforceSystem(
+        settings=settings,
+        crm=crm,
+        account_changes=account_changes,
+        account_sync=FakeAccountSync(),
+        idempotency=IdempotencyStore(redis_client, service="salesforce-system"),
+        readiness={},
+    )
+    install_container(app, container)
     token = session_keys().issuer("quote-to-order").token_for("salesforce-system")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

@@ -1,4 +1,4 @@
-"""In-memory lower tiers and cache behind the same ports, for unit tests."""
+"""In-memory lower tiers, cache and metrics behind the same ports, for unit tests."""
 
 from __future__ import annotations
 
@@ -188,3 +188,13 @@ class MemoryCache:
             return
         expires = time.monotonic() + ttl_seconds
         self.entries.update({key: (value, expires) for key, value in values.items()})
+
+
+@dataclass
+class RecordingViewMetrics:
+    """`ViewMetrics` that keeps what it is told, for tests to read."""
+
+    served: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def section_served(self, section: str, *, source: str, ok: bool) -> None:
+        self.served.append((section, source, ok))

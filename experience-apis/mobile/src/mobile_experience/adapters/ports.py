@@ -238,3 +238,11 @@ class Cache(Protocol):
     async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> None:
         """Store every value for `ttl_seconds`; failures are not raised (it is only a cache)."""
         ...
+
+
+class ViewMetrics(Protocol):
+    """Where the customer 360 records how each of its sources was served."""
+
+    def section_served(self, section: str, *, source: str, ok: bool) -> None:
+        """`section` (crm, orders, invoices, credit) came from `source` (cache, live)."""
+        ...

@@ -1,4 +1,5 @@
-"""Dependencies the routes declare: the signed-in rep, the account views and the order desk."""
+"""Dependencies the routes declare: the signed-in rep, the account views and the order desk,
+read from the container."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from mobile_experience.bootstrap import MobileExperience
 from mobile_experience.domain.accounts import CustomerViews
 from mobile_experience.domain.errors import RepIdentityMissing
 from mobile_experience.domain.models import Rep
 from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.settings import MobileSettings
 from trivium.acting_rep import REP_CLAIM
+from trivium.composition import container_of, from_container
 from trivium.problems import Unauthorized
 from trivium.service_auth import ServiceCaller, ServiceCallerDep, ServiceTokenVerifier, bearer_token
 
@@ -36,23 +39,23 @@ def rep_of(caller: ServiceCaller, settings: MobileSettings) -> Rep:
     )
 
 
+ContainerDep = Annotated[MobileExperience, Depends(from_container(MobileExperience))]
+
+
 def get_settings(request: Request) -> MobileSettings:
-    settings: MobileSettings = request.app.state.settings
-    return settings
+    return container_of(request.app, MobileExperience).settings
 
 
-async def get_rep(caller: ServiceCallerDep, request: Request) -> Rep:
-    return rep_of(caller, get_settings(request))
+async def get_rep(caller: ServiceCallerDep, container: ContainerDep) -> Rep:
+    return rep_of(caller, container.settings)
 
 
-async def get_views(request: Request) -> CustomerViews:
-    views: CustomerViews = request.app.state.views
-    return views
+async def get_views(container: ContainerDep) -> CustomerViews:
+    return container.views
 
 
-async def get_desk(request: Request) -> OrderDesk:
-    desk: OrderDesk = request.app.state.desk
-    return desk
+async def get_desk(container: ContainerDep) -> OrderDesk:
+    return container.desk
 
 
 def rep_scope(request: Request) -> str:

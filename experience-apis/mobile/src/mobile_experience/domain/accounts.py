@@ -33,6 +33,7 @@ from mobile_experience.adapters.ports import (
     ErpOrder,
     ErpPort,
     UpstreamModel,
+    ViewMetrics,
 )
 from mobile_experience.domain.errors import (
     AccountNotFound,
@@ -48,7 +49,6 @@ from mobile_experience.domain.shaping import (
     account_row,
     customer_360,
 )
-from mobile_experience.metrics import VIEW_SECTIONS
 from trivium.schemas import Page
 
 log = logging.getLogger(__name__)
@@ -107,11 +107,20 @@ def _parse(model: type[UpstreamModel], raw: bytes | None) -> Any:
 class CustomerViews:
     """The rep's account list and customer 360, over the CRM, the ERP and the shared cache."""
 
-    def __init__(self, *, crm: CrmPort, erp: ErpPort, cache: Cache, policy: ViewPolicy) -> None:
+    def __init__(
+        self,
+        *,
+        crm: CrmPort,
+        erp: ErpPort,
+        cache: Cache,
+        policy: ViewPolicy,
+        metrics: ViewMetrics,
+    ) -> None:
         self.crm = crm
         self.erp = erp
         self.cache = cache
         self.policy = policy
+        self.metrics = metrics
         self._in_flight: dict[str, asyncio.Future[Any]] = {}
 
     async def list_accounts(
@@ -144,7 +153,7 @@ class CustomerViews:
             self._crm_overview(account_id) if overview is None else _now(overview),
             self._erp_sections(guess),
         )
-        _record("crm", "cache" if overview is not None else "live", read)
+        self._record("crm", "cache" if overview is not None else "live", read)
         if read is CrmMiss.NOT_FOUND:
             raise AccountNotFound(f"No account of yours has the id {account_id!r}.")
         overview = read if isinstance(read, CrmOverview) else None
@@ -260,7 +269,7 @@ class CustomerViews:
             except ValidationError:
                 pass
             else:
-                _record(name, "cache", fetched)
+                self._record(name, "cache", fetched)
                 return fetched
 
         async def live() -> Fetched[Any]:
@@ -280,8 +289,12 @@ class CustomerViews:
             return Fetched(value)
 
         fetched = await self._shared(f"erp:{customer_id}:{name}", live)
-        _record(name, "live", fetched)
+        self._record(name, "live", fetched)
         return fetched
+
+    def _record(self, section: str, source: str, outcome: Any) -> None:
+        failed = isinstance(outcome, CrmMiss) or (isinstance(outcome, Fetched) and not outcome.ok)
+        self.metrics.section_served(section, source=source, ok=not failed)
 
     async def _shared(self, key: str, read: Callable[[], Awaitable[ResultT]]) -> ResultT:
         """One read per key at a time in this process; concurrent callers share its result."""
@@ -309,11 +322,6 @@ def _owner(overview: CrmOverview | None, link: AccountLink | None) -> str | None
             headers={"Retry-After": "5"},
         )
     return link.owner_username
-
-
-def _record(section: str, source: str, outcome: Any) -> None:
-    ok = not isinstance(outcome, CrmMiss) and not (isinstance(outcome, Fetched) and not outcome.ok)
-    VIEW_SECTIONS.labels(section, source, "ok" if ok else "unavailable").inc()
 
 
 def _describe(error: BaseException) -> str:

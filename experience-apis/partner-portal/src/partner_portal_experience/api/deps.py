@@ -1,4 +1,5 @@
-"""Dependencies the routes declare: the portal, the calling partner, and paging cursors."""
+"""Dependencies the routes declare: the portal and settings (read from the container), the
+calling partner, and paging cursors."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.domain.partners import Partner, identify_partner, partner_number_from
 from partner_portal_experience.domain.portal import PartnerPortal
 from partner_portal_experience.settings import PartnerPortalSettings
+from trivium.composition import from_container
 from trivium.paging import decode_cursor, encode_cursor
 from trivium.problems import Unauthorized
 from trivium.service_auth import ServiceCallerDep, ServiceTokenVerifier, bearer_token
@@ -18,14 +21,15 @@ from trivium.service_auth import ServiceCallerDep, ServiceTokenVerifier, bearer_
 _UPSTREAM_POSITION = re.compile(r"^[A-Za-z0-9_=-]{1,200}$")
 
 
-async def get_portal(request: Request) -> PartnerPortal:
-    portal: PartnerPortal = request.app.state.portal
-    return portal
+ContainerDep = Annotated[PartnerPortalExperience, Depends(from_container(PartnerPortalExperience))]
 
 
-async def get_settings(request: Request) -> PartnerPortalSettings:
-    settings: PartnerPortalSettings = request.app.state.settings
-    return settings
+async def get_portal(container: ContainerDep) -> PartnerPortal:
+    return container.portal
+
+
+async def get_settings(container: ContainerDep) -> PartnerPortalSettings:
+    return container.settings
 
 
 PortalDep = Annotated[PartnerPortal, Depends(get_portal)]

@@ -1,4 +1,4 @@
-"""An in-memory ERP behind the same port, for unit tests of the routes and for provider states."""
+"""An in-memory ERP behind the same ports, for unit tests of the routes and for provider states."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ from erp_system.domain.models import (
     SalesOrderStatus,
     SalesOrderUpdate,
     Versioned,
+)
+from erp_system.domain.sync_models import (
+    CatalogItem,
+    CustomerChangePage,
+    CustomerProfile,
+    CustomerProfileUpdate,
+    SalesOrderChange,
+    SalesOrderChangePage,
 )
 from trivium.schemas import Money
 
@@ -298,3 +306,56 @@ def _is_open(order: SalesOrderRead, customer_id: str) -> bool:
         SalesOrderStatus.BILLED,
         SalesOrderStatus.CANCELLED,
     )
+
+
+class FakeErpSync:
+    """ErpSyncAdapter in memory: seed `profiles` and `order_changes`; the catalog is `erp`'s."""
+
+    def __init__(self, erp: FakeErp, *, system_id: str = "S4H/100") -> None:
+        self.erp = erp
+        self.system_id = system_id
+        self.profiles: dict[str, CustomerProfile] = {}
+        self.order_changes: list[SalesOrderChange] = []
+
+    async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage:
+        changed = sorted(
+            (p for p in self.profiles.values() if p.changed_at >= since),
+            key=lambda profile: profile.changed_at,
+        )
+        return CustomerChangePage(
+            items=changed[:limit], has_more=len(changed) > limit, system_id=self.system_id
+        )
+
+    async def get_profile(self, customer_id: str) -> CustomerProfile:
+        if customer_id not in self.profiles:
+            raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
+        return self.profiles[customer_id]
+
+    async def update_profile(
+        self, customer_id: str, changes: CustomerProfileUpdate
+    ) -> CustomerProfile:
+        values = changes.model_dump(exclude_unset=True, exclude={"address"}, by_alias=False)
+        if changes.address is not None:
+            values["address"] = Address(**changes.address.model_dump())
+        updated = (await self.get_profile(customer_id)).model_copy(update=values)
+        self.profiles[customer_id] = updated
+        return updated
+
+    async def sales_order_changes(self, *, since: datetime, limit: int) -> SalesOrderChangePage:
+        changed = [change for change in self.order_changes if change.changed_at >= since]
+        return SalesOrderChangePage(
+            items=changed[:limit], has_more=len(changed) > limit, system_id=self.system_id
+        )
+
+    async def catalog_page(self, *, after: str | None, limit: int) -> list[CatalogItem]:
+        products = sorted(self.erp.products.values(), key=lambda product: product.sku)
+        return [
+            CatalogItem(
+                sku=product.sku,
+                name=product.name,
+                unit_price=product.unit_price,
+                available_quantity=self.erp.stock.get(product.sku, Decimal(0)),
+            )
+            for product in products
+            if after is None or product.sku > after
+        ][:limit]

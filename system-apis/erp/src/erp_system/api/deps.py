@@ -1,4 +1,4 @@
-"""What the routes declare: the ERP port, the key lock and settings (built in the lifespan)."""
+"""What the routes declare: the ERP ports, the key lock and settings, read from the container."""
 
 from __future__ import annotations
 
@@ -6,26 +6,32 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header
 
 from erp_system.adapters.ports import ErpAdapter, KeyLock
+from erp_system.adapters.sync_port import ErpSyncAdapter
+from erp_system.bootstrap import ErpSystem
 from erp_system.domain.errors import InvalidVersion
 from erp_system.settings import ErpSystemSettings
+from trivium.composition import from_container
+
+ContainerDep = Annotated[ErpSystem, Depends(from_container(ErpSystem))]
 
 
-async def get_erp(request: Request) -> ErpAdapter:
-    erp: ErpAdapter = request.app.state.erp
-    return erp
+async def get_erp(container: ContainerDep) -> ErpAdapter:
+    return container.erp
 
 
-async def get_locks(request: Request) -> KeyLock:
-    locks: KeyLock = request.app.state.locks
-    return locks
+async def get_sync(container: ContainerDep) -> ErpSyncAdapter:
+    return container.sync
 
 
-async def get_settings(request: Request) -> ErpSystemSettings:
-    settings: ErpSystemSettings = request.app.state.settings
-    return settings
+async def get_locks(container: ContainerDep) -> KeyLock:
+    return container.locks
+
+
+async def get_settings(container: ContainerDep) -> ErpSystemSettings:
+    return container.settings
 
 
 def etag_for(version: str | None) -> str | None:
@@ -57,5 +63,6 @@ async def version_from_if_match(
 
 ErpDep = Annotated[ErpAdapter, Depends(get_erp)]
 LocksDep = Annotated[KeyLock, Depends(get_locks)]
+SyncDep = Annotated[ErpSyncAdapter, Depends(get_sync)]
 SettingsDep = Annotated[ErpSystemSettings, Depends(get_settings)]
 VersionDep = Annotated[str | None, Depends(version_from_if_match)]

@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from erp_system.adapters.sync_port import ErpSyncAdapter
+from erp_system.api.deps import SyncDep
 from erp_system.domain.errors import UPSTREAM_PROBLEMS, CustomerNotFound, ErpRejected
 from erp_system.domain.sync_models import (
     CatalogPage,
@@ -28,12 +28,6 @@ MAX_CATALOG_PAGE = 5_000
 _SKU = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
 
 
-async def get_sync(request: Request) -> ErpSyncAdapter:
-    sync: ErpSyncAdapter = request.app.state.erp_sync
-    return sync
-
-
-SyncDep = Annotated[ErpSyncAdapter, Depends(get_sync)]
 SinceQuery = Annotated[
     datetime,
     Query(description="ISO 8601 with offset: changes at or after this moment are listed."),

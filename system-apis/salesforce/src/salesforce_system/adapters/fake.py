@@ -1,5 +1,5 @@
-"""An in-memory CRM and account change feed behind the same ports, for unit tests of the routes
-and for provider states."""
+"""An in-memory CRM, account change feed and account sync behind the same ports, for unit tests
+of the routes and for provider states."""
 
 from __future__ import annotations
 
@@ -42,8 +42,12 @@ from salesforce_system.domain.sync_models import (
     NOW,
     AccountChange,
     AccountChangePage,
+    AccountProfile,
+    AccountProfileUpdate,
     ChangeOrigin,
     ChangeType,
+    OrderErpStatus,
+    OrderErpStatusUpdate,
     PositionUnavailable,
 )
 from trivium.problems import FieldError, ValidationFailed
@@ -399,3 +403,74 @@ class FakeAccountChanges:
         end = items[-1].position if items else self._position(start)
         self._ends.setdefault(end, start + len(items))
         return AccountChangePage(items=items, position=end, system_id=self.system_id)
+
+
+class FakeAccountSync:
+    """AccountSyncPort in memory: seed `profiles` and `orders` (by ERP order number)."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, AccountProfile] = {}
+        self.orders: dict[str, OrderErpStatus] = {}
+
+    async def get_profile(self, account_id: str) -> AccountProfile:
+        if account_id not in self.profiles:
+            raise RecordNotFound(f"No account has the id {account_id!r}.")
+        return self.profiles[account_id]
+
+    async def list_profiles(
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: Sequence[str] | None,
+        limit: int,
+        after: str | None,
+    ) -> list[AccountProfile]:
+        found = sorted(
+            (
+                profile
+                for profile in self.profiles.values()
+                if (ids is None or profile.id in ids)
+                and (
+                    modified_since is None
+                    or (profile.last_modified_at or modified_since) >= modified_since
+                )
+                and (after is None or profile.id > after)
+            ),
+            key=lambda profile: profile.id,
+        )
+        return found[:limit]
+
+    async def update_profile(
+        self, account_id: str, changes: AccountProfileUpdate
+    ) -> AccountProfile:
+        current = await self.get_profile(account_id)
+        values = changes.model_dump(exclude_unset=True, by_alias=False)
+        if "credit_limit" in values and values["credit_limit"] is not None:
+            values["credit_limit"] = Money(amount=values["credit_limit"], currency="EUR")
+        if changes.billing_address is not None:
+            values["billing_address"] = Address(**changes.billing_address.model_dump())
+        updated = current.model_copy(update=values)
+        self.profiles[account_id] = updated
+        return updated
+
+    async def set_order_erp_status(
+        self, erp_order_number: str, update: OrderErpStatusUpdate
+    ) -> OrderErpStatus:
+        current = self.orders.get(erp_order_number)
+        if current is None:
+            raise RecordNotFound(f"No order carries the ERP order number {erp_order_number!r}.")
+        changed = (current.erp_status, current.invoice_number) != (
+            update.erp_status,
+            update.invoice_number,
+        )
+        updated = current.model_copy(
+            update={
+                "erp_status": update.erp_status,
+                "invoice_number": update.invoice_number,
+                "previous_erp_status": current.erp_status,
+                "previous_invoice_number": current.invoice_number,
+                "changed": changed,
+            }
+        )
+        self.orders[erp_order_number] = updated
+        return updated

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from salesforce_system.domain.models import (
@@ -24,7 +25,13 @@ from salesforce_system.domain.models import (
     QuoteUpdate,
     SystemRead,
 )
-from salesforce_system.domain.sync_models import AccountChangePage
+from salesforce_system.domain.sync_models import (
+    AccountChangePage,
+    AccountProfile,
+    AccountProfileUpdate,
+    OrderErpStatus,
+    OrderErpStatusUpdate,
+)
 
 
 class CrmPort(Protocol):
@@ -103,3 +110,26 @@ class AccountChangesPort(Protocol):
         first; ValidationFailed when the feed did not issue `position`, PositionUnavailable when
         it can no longer read on from it."""
         ...
+
+
+class AccountSyncPort(Protocol):
+    """Account profiles with the fields the ERP keeps, and the ERP status shown on orders."""
+
+    async def get_profile(self, account_id: str) -> AccountProfile: ...
+
+    async def list_profiles(
+        self,
+        *,
+        modified_since: datetime | None,
+        ids: Sequence[str] | None,
+        limit: int,
+        after: str | None,
+    ) -> list[AccountProfile]: ...
+
+    async def update_profile(
+        self, account_id: str, changes: AccountProfileUpdate
+    ) -> AccountProfile: ...
+
+    async def set_order_erp_status(
+        self, erp_order_number: str, update: OrderErpStatusUpdate
+    ) -> OrderErpStatus: ...

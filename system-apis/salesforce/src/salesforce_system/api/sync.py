@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
-from salesforce_system.adapters.ports import AccountChangesPort
-from salesforce_system.adapters.salesforce.account_sync import MAX_IDS, SalesforceAccountSync
+from salesforce_system.api.deps import AccountChangesDep, AccountSyncDep
 from salesforce_system.domain.errors import (
     CrmBudgetExhausted,
     CrmUnavailable,
@@ -18,6 +17,7 @@ from salesforce_system.domain.errors import (
 )
 from salesforce_system.domain.paging import fetch_page
 from salesforce_system.domain.sync_models import (
+    MAX_PROFILE_IDS,
     NOW,
     AccountChangePage,
     AccountProfile,
@@ -36,20 +36,6 @@ UPSTREAM = (CrmUnavailable, CrmBudgetExhausted)
 MAX_WAIT_SECONDS = 25.0
 MAX_POSITION_LENGTH = 128
 AccountId = Annotated[str, Path(max_length=18, description="The account's id.")]
-
-
-async def get_account_changes(request: Request) -> AccountChangesPort:
-    changes: AccountChangesPort = request.app.state.account_feed
-    return changes
-
-
-async def get_account_sync(request: Request) -> SalesforceAccountSync:
-    sync: SalesforceAccountSync = request.app.state.account_sync
-    return sync
-
-
-AccountChangesDep = Annotated[AccountChangesPort, Depends(get_account_changes)]
-AccountSyncDep = Annotated[SalesforceAccountSync, Depends(get_account_sync)]
 
 
 @router.get(
@@ -108,7 +94,7 @@ async def list_account_profiles(
             "Say which accounts: modifiedSince or ids.",
             errors=[FieldError(pointer="/modifiedSince", detail="give modifiedSince or ids")],
         )
-    if wanted is not None and len(wanted) > MAX_IDS:
+    if wanted is not None and len(wanted) > MAX_PROFILE_IDS:
         raise ValidationFailed(
             "Too many ids.", errors=[FieldError(pointer="/ids", detail="at most 200")]
         )

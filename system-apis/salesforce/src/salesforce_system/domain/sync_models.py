@@ -14,6 +14,7 @@ from salesforce_system.domain.models import Address, AddressInput
 from trivium.problems import Problem
 from trivium.schemas import ApiModel, ApiRequest, Money
 
+MAX_PROFILE_IDS = 200
 NOW = "now"
 EARLIEST = "earliest"
 

@@ -12,6 +12,7 @@ from salesforce_system.adapters.salesforce import mapping, soql
 from salesforce_system.adapters.salesforce.rest import SalesforceRest
 from salesforce_system.domain.errors import RecordNotFound
 from salesforce_system.domain.sync_models import (
+    MAX_PROFILE_IDS,
     AccountProfile,
     AccountProfileUpdate,
     OrderErpStatus,
@@ -30,7 +31,6 @@ UPDATE_NAMES = {
     "name": "Name",
     "phone": "Phone",
 }
-MAX_IDS = 200
 
 
 def profile_from_record(record: dict[str, Any], currency: str) -> AccountProfile:
@@ -101,7 +101,9 @@ class SalesforceAccountSync:
             moment = modified_since.astimezone(UTC) if modified_since.tzinfo else modified_since
             conditions.append(f"LastModifiedDate >= {soql.quote(moment)}")
         if ids is not None:
-            wanted = [soql.record_id(i, prefix=ACCOUNT, what="account") for i in ids[:MAX_IDS]]
+            wanted = [
+                soql.record_id(i, prefix=ACCOUNT, what="account") for i in ids[:MAX_PROFILE_IDS]
+            ]
             conditions.append(f"Id IN ({', '.join(soql.quote(i) for i in wanted)})")
         if after:
             conditions.append(f"Id > {soql.quote(after)}")

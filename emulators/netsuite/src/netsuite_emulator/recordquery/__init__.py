@@ -1,0 +1,1 @@
+"""The `q` filter of record collections, parsed with a grammar and compiled to SQL."""

@@ -1,0 +1,106 @@
+"""Settings of the NetSuite emulator (env prefix `NS_EMULATOR_`)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from trivium.keys import random_secret
+from trivium.settings import ServiceSettings
+
+
+def _generated_secret() -> SecretStr:
+    """A secret of this process alone: unset, nobody can use the credential."""
+    return SecretStr(random_secret())
+
+
+def _generated_key() -> str:
+    """A key or id in NetSuite's shape (64 hex digits), of this process alone."""
+    return secrets.token_hex(32)
+
+
+class NetSuiteEmulatorSettings(ServiceSettings):
+    """The account's storage, integration record, tokens, governance and demo data."""
+
+    model_config = SettingsConfigDict(env_prefix="NS_EMULATOR_")
+
+    service_name: str = "netsuite-emulator"
+    database_path: str = Field(
+        default=".run/netsuite-emulator.sqlite3",
+        description="SQLite file of the account's data; `:memory:` keeps it in the process.",
+    )
+    account_id: str = Field(
+        default="1234567_SB1",
+        pattern=r"^[A-Za-z0-9_]+$",
+        description="The account id: the OAuth `realm` (upper case), the host's first label.",
+    )
+    # No credential has a default: unset, each is random (`make run` generates and shares them).
+    consumer_key: str = Field(default_factory=_generated_key, min_length=16)
+    consumer_secret: SecretStr = Field(default_factory=_generated_secret)
+    token_id: str = Field(default_factory=_generated_key, min_length=16)
+    token_secret: SecretStr = Field(default_factory=_generated_secret)
+    oauth1_timestamp_window_seconds: int = Field(
+        default=300, ge=1, description="How far an `oauth_timestamp` may be from the clock."
+    )
+    oauth2_client_id: str = Field(default_factory=_generated_key, min_length=16)
+    oauth2_certificate_id: str = Field(
+        default_factory=_generated_key,
+        description="The certificate id of the client-credentials mapping (the JWT's `kid`).",
+    )
+    oauth2_certificate_path: str | None = Field(
+        default=None,
+        description="PEM certificate (or public key) the JWT assertions are verified with; "
+        "unset, OAuth 2.0 client credentials are refused.",
+    )
+    oauth2_token_ttl_seconds: int = Field(default=3_600, ge=1, le=3_600)
+    admin_token: SecretStr = Field(
+        default_factory=_generated_secret,
+        description="Required in `X-Admin-Token` (or as a bearer token) on /__admin.",
+    )
+    concurrency_limit: int = Field(
+        default=5,
+        ge=1,
+        description="Requests the account serves at once; one more gets 429 "
+        "CONCURRENCY_LIMIT_EXCEEDED (the governance limit of a standard account).",
+    )
+    credit_limit_handling: Literal["enforce", "ignore"] = Field(
+        default="enforce",
+        description="enforce: a sales order that takes the customer over the credit limit is "
+        "refused (NetSuite's 'Enforce Holds'); ignore: accepted.",
+    )
+    lifecycle_speed: float = Field(
+        default=1.0,
+        ge=0,
+        description="Time factor of the demo warehouse and billing; 0 stops them, 60 makes a "
+        "minute a second.",
+    )
+    lifecycle_fulfillment_after_seconds: float = Field(
+        default=120.0, ge=0, description="Open order → fulfilled (stock leaves), at speed 1."
+    )
+    lifecycle_billing_after_seconds: float = Field(
+        default=180.0, ge=0, description="Fulfilled order → billed (an invoice), at speed 1."
+    )
+    lifecycle_tick_seconds: float = Field(
+        default=1.0, gt=0, description="How often the lifecycle looks for due orders."
+    )
+    seed_demo_data: bool = Field(
+        default=True, description="Load the demo data set when the database is empty."
+    )
+    chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")
+
+    @property
+    def realm(self) -> str:
+        """The account id as TBA's `realm` carries it: upper case, `_` kept."""
+        return self.account_id.upper()
+
+    @model_validator(mode="after")
+    def _never_in_production(self) -> Self:
+        if self.environment == "production":
+            raise ValueError(
+                "The NetSuite emulator is a stand-in for development and tests: it never runs in "
+                "production (TRIVIUM_ENV=production)."
+            )
+        return self

@@ -1,0 +1,88 @@
+"""Composition root of the partner-portal Experience API: settings (and the app's token issuer)
+in, one container of the portal and its idempotency store out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import redis.asyncio
+
+from partner_portal_experience.adapters.erp_system import ErpSystemErp
+from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
+from partner_portal_experience.adapters.redis_cache import RedisCache
+from partner_portal_experience.adapters.salesforce_system import SalesforceSystemCrm
+from partner_portal_experience.domain.portal import PartnerPortal, PortalPolicy
+from partner_portal_experience.settings import PartnerPortalSettings
+from trivium.health import ReadinessCheck, redis_check
+from trivium.http_client import create_http_client_from_settings
+from trivium.idempotency import IdempotencyStore
+from trivium.service_auth import ServiceTokenIssuer
+
+QUOTE_TO_ORDER = "quote-to-order"
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerPortalExperience:
+    """Everything the routes use: the portal's ports and policy, and idempotency."""
+
+    settings: PartnerPortalSettings
+    portal: PartnerPortal
+    idempotency: IdempotencyStore
+    readiness: Mapping[str, ReadinessCheck]
+
+
+def build_policy(settings: PartnerPortalSettings) -> PortalPolicy:
+    return PortalPolicy(
+        identity_issuers=frozenset(settings.identity_issuers),
+        identity_ttl_seconds=settings.identity_cache_seconds,
+        catalog_ttl_seconds=settings.catalog_cache_seconds,
+        progress_ttl_seconds=settings.order_progress_cache_seconds,
+        low_stock_below=settings.low_stock_below,
+        erp_reads_at_once=settings.erp_reads_at_once,
+    )
+
+
+@asynccontextmanager
+async def bootstrap(
+    settings: PartnerPortalSettings, *, issuer: ServiceTokenIssuer
+) -> AsyncIterator[PartnerPortalExperience]:
+    """The portal on the System APIs, quote-to-order and Redis; its clients close when the
+    block ends."""
+
+    def order_token(identity: Mapping[str, Any]) -> str:
+        return issuer.token_for(QUOTE_TO_ORDER, claims=identity)
+
+    async with AsyncExitStack() as stack:
+        redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+        stack.push_async_callback(redis_client.aclose)
+
+        def client(audience: str, base_url: str) -> httpx.AsyncClient:
+            http = create_http_client_from_settings(
+                settings,
+                backend=audience,
+                base_url=base_url,
+                service_token=lambda: issuer.token_for(audience),
+            )
+            stack.push_async_callback(http.aclose)
+            return http
+
+        portal = PartnerPortal(
+            crm=SalesforceSystemCrm(client("salesforce-system", settings.salesforce_system_url)),
+            erp=ErpSystemErp(client("erp-system", settings.erp_system_url)),
+            orders=QuoteToOrderOrders(
+                client(QUOTE_TO_ORDER, settings.quote_to_order_url), token_for=order_token
+            ),
+            cache=RedisCache(redis_client),
+            policy=build_policy(settings),
+        )
+        yield PartnerPortalExperience(
+            settings=settings,
+            portal=portal,
+            idempotency=IdempotencyStore.from_settings(redis_client, settings),
+            # Only Redis: with a system down, the portal still answers, degraded.
+            readiness={"redis": redis_check(redis_client)},
+        )
