@@ -214,6 +214,13 @@ class TestOrgReplaced:
     ) -> None:
         customer, name = await new_customer(erp)
         async with signed_in(private_org.emulator.url) as (first, first_org_id):
+
+            async def reading_the_first_org() -> bool:
+                return (await change_events(sync)).get("systemId") == first_org_id
+
+            # Reading from `now`: an edit made before this service first read the org is not
+            # one it will see.
+            await until(reading_the_first_org, what="this service reading the first org")
             account_id = await insert_account(first, name=name, customer=customer)
             # Events 1..n of the first org applied: their markers are kept.
             for _ in range(EDITS_IN_THE_FIRST_ORG):
