@@ -12,7 +12,7 @@ SYNCED := $(VENV)/.synced
 MEMBER_PROJECTS := $(wildcard */pyproject.toml */*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run demo browser test test-repeat lint format contracts chaos bench clean distclean setup
+.PHONY: run demo observe browser promtool test test-repeat lint format contracts chaos bench clean distclean setup
 
 setup: $(SYNCED)
 
@@ -44,11 +44,24 @@ format: $(SYNCED)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Prometheus against `make run`'s ports, with the alert rules, on http://127.0.0.1:9090
+# (OBSERVE_PORT=...), its data under .run/prometheus: run it beside `make run`.
+OBSERVE_PORT ?= 9090
+observe: promtool
+	@mkdir -p .run/prometheus
+	prometheus --config.file=deploy/observability/prometheus/prometheus.yml \
+	  --storage.tsdb.path=.run/prometheus --web.listen-address=127.0.0.1:$(OBSERVE_PORT)
+
 # The partner portal's browser test needs Chromium: installed here when missing (as root).
 browser:
 	@deploy/local/ensure-chromium
 
-test: lint browser
+# The alert rule tests need promtool, `make observe` prometheus (Debian's prometheus package):
+# installed here when missing (as root).
+promtool:
+	@deploy/observability/ensure-prometheus
+
+test: lint browser promtool
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The same selection N times in a row (no lint), one line per run, then which runs failed and on

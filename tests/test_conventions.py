@@ -103,3 +103,16 @@ class TestSharedLibrary:
 
 def test_shared_request_dependencies_are_async() -> None:
     assert list(sync_dependencies(ROOT / "shared" / "src" / "trivium")) == []
+
+
+def test_system_api_ports_are_named_alike() -> None:
+    """Every Protocol in a System API's port modules (`adapters/*port*.py`) ends in `Port`."""
+    misnamed = []
+    for package in ("erp_system", "salesforce_system"):
+        for path in sorted((PACKAGES[package] / "adapters").glob("*port*.py")):
+            tree = ast.parse(path.read_text(), filename=str(path))
+            for node in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+                bases = {base.id for base in node.bases if isinstance(base, ast.Name)}
+                if "Protocol" in bases and not node.name.endswith("Port"):
+                    misnamed.append(f"{path.relative_to(ROOT)}: {node.name}")
+    assert misnamed == []

@@ -221,6 +221,29 @@ class TestPartnerIsolation:
             assert account["accountNumber"] == service.other_identity["partnerAccountNumber"]
 
     @pytest.mark.asyncio
+    async def test_a_stored_order_is_replayed_only_to_callers_trusted_with_the_partner(
+        self, suite: Any, service: Any, signer: Callable[..., str]
+    ) -> None:
+        reference = f"BOLA-{secrets.token_hex(4).upper()}"
+        body = {"purchaseOrderNumber": reference, "lines": [{"sku": "MAT-0002", "quantity": "1"}]}
+        headers = {"Idempotency-Key": reference, "Prefer": "respond-async"}
+        # Another service's valid token naming the same partner: only the gateway may name one.
+        token = signer(service.audience, issuer="quote-to-order", **service.identity)
+        async with (
+            suite.client(service.name) as owner,
+            httpx.AsyncClient(
+                base_url=suite.url(service.name),
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            ) as impostor,
+        ):
+            placed = await owner.post("/partner/v1/orders", json=body, headers=headers)
+            replayed = await impostor.post("/partner/v1/orders", json=body, headers=headers)
+        assert placed.status_code in (201, 202), placed.text
+        assert replayed.status_code == 403, replayed.text
+        assert placed.json()["orderId"] not in replayed.text
+
+    @pytest.mark.asyncio
     async def test_a_partner_cannot_order_on_another_partners_account(
         self, suite: Any, service: Any
     ) -> None:

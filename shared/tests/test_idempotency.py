@@ -19,12 +19,16 @@ from trivium.idempotency import (
     Claim,
     IdempotencyStore,
     StoredResponse,
+    caller_scope,
     idempotent_route,
+    service_and_consumer,
 )
 from trivium.problems import PROBLEM_BASE_URI, NotFound, Unauthorized, problem_responses
 from trivium.redis_discovery import free_port
 from trivium.schemas import ApiModel, ApiRequest
+from trivium.service_auth import ServiceCaller, token_pair
 from trivium.settings import ServiceSettings
+from trivium_testing.keys import session_keys
 
 PROBLEM = "application/problem+json"
 
@@ -473,6 +477,56 @@ class TestScope:
         assert other.json()["sku"] == "B"
         assert repeat.content == first.content
         assert backend.calls == 2
+
+
+def token_request(app: FastAPI, token: str | None) -> Request:
+    headers = [(b"authorization", f"Bearer {token}".encode())] if token is not None else []
+    return Request({"type": "http", "method": "POST", "headers": headers, "app": app})
+
+
+def verifying_app() -> FastAPI:
+    app = FastAPI()
+    settings = ServiceSettings(service_name="orders", **session_keys().settings("orders"))
+    _, app.state.service_token_verifier = token_pair(settings)
+    return app
+
+
+def consumer_of(caller: ServiceCaller, request: Request) -> str | None:
+    consumer = caller.claims.get("consumer")
+    if consumer == "refused":
+        raise Unauthorized("Not this consumer.")
+    return f"consumer:{consumer}" if isinstance(consumer, str) else None
+
+
+class TestCallerScope:
+    def test_names_the_verified_caller(self) -> None:
+        app, scope = verifying_app(), caller_scope(consumer_of)
+        token = session_keys().token("gateway", "orders", consumer="acme")
+        assert scope(token_request(app, token)) == "consumer:acme"
+
+    @pytest.mark.parametrize(
+        ("audience", "claims"),
+        [
+            ("another-service", {"consumer": "acme"}),
+            ("orders", {}),
+            ("orders", {"consumer": "refused"}),
+        ],
+        ids=["for another audience", "no name", "name refused"],
+    )
+    def test_no_scope_without_a_verified_name(self, audience: str, claims: dict[str, str]) -> None:
+        token = session_keys().token("gateway", audience, **claims)
+        assert caller_scope(consumer_of)(token_request(verifying_app(), token)) == ""
+
+    @pytest.mark.parametrize("token", [None, "not-a-token"], ids=["no token", "malformed"])
+    def test_no_scope_without_a_valid_token(self, token: str | None) -> None:
+        assert caller_scope(consumer_of)(token_request(verifying_app(), token)) == ""
+
+    def test_service_and_consumer(self) -> None:
+        app, scope = verifying_app(), caller_scope(service_and_consumer)
+        acting = session_keys().token("mobile-experience", "orders", consumer="rep-app")
+        alone = session_keys().token("customer-sync", "orders")
+        assert scope(token_request(app, acting)) == "mobile-experience:rep-app"
+        assert scope(token_request(app, alone)) == "customer-sync:"
 
 
 class TestStoreUnavailable:

@@ -1,4 +1,4 @@
-"""Lease locks on a real Redis."""
+"""Lease locks, owned keys and fenced leases on a real Redis."""
 
 from __future__ import annotations
 
@@ -9,11 +9,19 @@ from collections.abc import Awaitable, Callable
 import pytest
 import redis.asyncio
 
-from trivium.locks import LeaseLocks
+from trivium.locks import FencedLease, FencedWriter, LeaseLocks, OwnedKeys
 
 
-def locks(client: redis.asyncio.Redis, *, lease_seconds: float = 5) -> LeaseLocks:
-    return LeaseLocks(client, lease_seconds=lease_seconds, prefix="{t}")
+def locks(
+    client: redis.asyncio.Redis, *, lease_seconds: float = 5, wait_seconds: float = 0
+) -> LeaseLocks:
+    return LeaseLocks(client, lease_seconds=lease_seconds, prefix="{t}", wait_seconds=wait_seconds)
+
+
+def leader(client: redis.asyncio.Redis, holder: str, *, lease_seconds: float = 30) -> FencedLease:
+    return FencedLease(
+        client, key="{t}:lease", fence_key="{t}:fence", holder=holder, lease_seconds=lease_seconds
+    )
 
 
 class TestLeaseLocks:
@@ -21,8 +29,23 @@ class TestLeaseLocks:
         with pytest.raises(ValueError, match="lease_seconds"):
             locks(redis_client, lease_seconds=0)
 
+    def test_a_wait_must_not_be_negative(self, redis_client: redis.asyncio.Redis) -> None:
+        with pytest.raises(ValueError, match="wait_seconds"):
+            locks(redis_client, wait_seconds=-1)
+
     def test_the_key_carries_the_prefix(self, redis_client: redis.asyncio.Redis) -> None:
         assert locks(redis_client).key("A") == "{t}:lock:A"
+
+    def test_hashed_names_enter_the_key_as_their_digest(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        lock = LeaseLocks(redis_client, lease_seconds=5, prefix="{t}", hashed=True)
+        digest = "559aead08264d5795d3909718cdd05abd49572e84fe55590eef31a88a08fdffd"
+        assert lock.key("A") == f"{{t}}:lock:{digest}"
+
+    def test_a_namespace_follows_the_lock_part(self, redis_client: redis.asyncio.Redis) -> None:
+        lock = LeaseLocks(redis_client, lease_seconds=5, prefix="trivium", namespace="erp-system")
+        assert lock.key("A") == "trivium:lock:erp-system:A"
 
 
 class TestHold:
@@ -77,11 +100,155 @@ class TestHold:
                 await redis_client.set(lock.key("A"), "the next holder", px=60_000)
 
                 async def renewal_refused() -> bool:
-                    return any(r.message == "lease_lock.lost" for r in caplog.records)
+                    return any(r.message == "lease.lost" for r in caplog.records)
 
                 await until(renewal_refused)
         assert await redis_client.get(lock.key("A")) == b"the next holder"
         assert await redis_client.pttl(lock.key("A")) > 50_000
+
+
+class TestHoldWaiting:
+    @pytest.mark.asyncio
+    async def test_a_second_holder_waits_for_the_first(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        # The wait only ends a test that hangs.
+        lock = locks(redis_client, wait_seconds=30)
+        events: list[str] = []
+
+        async def second() -> None:
+            async with lock.hold("A") as held:
+                events.append(f"second holds: {held}")
+
+        async with lock.hold("A") as first:
+            assert first
+            sets_so_far = await set_calls(redis_client)
+            waiting = asyncio.create_task(second())
+
+            async def second_tried() -> bool:
+                return await set_calls(redis_client) > sets_so_far
+
+            await until(second_tried)
+            events.append("first leaves")
+        await waiting
+
+        assert events == ["first leaves", "second holds: True"]
+
+    @pytest.mark.asyncio
+    async def test_gives_up_when_the_wait_runs_out(self, redis_client: redis.asyncio.Redis) -> None:
+        lock = locks(redis_client, wait_seconds=0.1)
+        async with lock.hold("A") as first, lock.hold("A") as second:
+            assert (first, second) == (True, False)
+        assert await redis_client.exists(lock.key("A")) == 0
+
+    @pytest.mark.asyncio
+    async def test_a_lock_whose_holder_vanished_is_taken_once_its_lease_ends(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        lock = locks(redis_client, wait_seconds=30)
+        await redis_client.set(lock.key("A"), "a holder that died", px=200)
+        async with lock.hold("A") as held:
+            assert held
+            assert await redis_client.get(lock.key("A")) != b"a holder that died"
+
+
+class TestOwnedKeys:
+    @pytest.mark.asyncio
+    async def test_only_the_owner_renews_and_releases(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        keys = OwnedKeys(redis_client, lease_seconds=30)
+        assert await keys.take("{t}:k", "sync-1")
+        assert not await keys.take("{t}:k", "sync-2")
+        assert await keys.owner("{t}:k") == "sync-1"
+
+        assert not await keys.renew("{t}:k", "sync-2")
+        assert not await keys.release("{t}:k", "sync-2")
+        await redis_client.pexpire("{t}:k", 600_000)
+        assert await keys.renew("{t}:k", "sync-1")
+        assert 0 < await redis_client.pttl("{t}:k") <= 30_000
+
+        assert await keys.release("{t}:k", "sync-1")
+        assert await keys.owner("{t}:k") is None
+        assert not await keys.renew("{t}:k", "sync-1")
+
+    @pytest.mark.asyncio
+    async def test_an_owner_may_be_any_bytes(self, redis_client: redis.asyncio.Redis) -> None:
+        keys = OwnedKeys(redis_client, lease_seconds=30)
+        record = b'{"state":"running"}\n\x00\xff'
+        assert await keys.take("{t}:k", record)
+        assert not await keys.release("{t}:k", record + b"x")
+        assert await keys.release("{t}:k", record)
+
+
+class TestFencedLease:
+    @pytest.mark.asyncio
+    async def test_one_holder_at_a_time_keeping_its_fence_while_it_renews(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        first, second = leader(redis_client, "a"), leader(redis_client, "b")
+
+        assert await first.acquire() == 1
+        assert await second.acquire() == 0
+        await redis_client.pexpire(first.key, 600_000)
+        assert await first.acquire() == 1
+        assert 0 < await redis_client.pttl(first.key) <= 30_000
+        assert await second.holder_now() == "a"
+
+    @pytest.mark.asyncio
+    async def test_every_new_holder_gets_a_higher_fence(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        first, second = leader(redis_client, "a"), leader(redis_client, "b")
+        assert await first.acquire() == 1
+
+        await redis_client.pexpire(first.key, 0)  # the holder died; its lease ran out
+        assert await second.acquire() == 2
+        assert await first.acquire() == 0
+
+        assert not await first.release()
+        assert await second.release()
+        assert await first.acquire() == 3
+        assert await first.holder_now() == "a"
+
+
+class TestFencedWriter:
+    @pytest.mark.asyncio
+    async def test_the_current_holder_writes_a_batch_at_once(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        lease = leader(redis_client, "a")
+        writer = FencedWriter(redis_client, fence_key=lease.fence_key)
+        fence = await lease.acquire()
+
+        written = await writer.write(
+            fence,
+            keys=["{t}:x", "{t}:h"],
+            commands=[["SET", 1, "1"], ["HSET", 2, "f", "v"], ["HINCRBY", 2, "n", 2]],
+        )
+
+        assert written
+        assert await redis_client.get("{t}:x") == b"1"
+        assert await redis_client.hgetall("{t}:h") == {b"f": b"v", b"n": b"2"}
+
+    @pytest.mark.asyncio
+    async def test_a_stale_fence_writes_nothing(self, redis_client: redis.asyncio.Redis) -> None:
+        first, second = leader(redis_client, "a"), leader(redis_client, "b")
+        writer = FencedWriter(redis_client, fence_key=first.fence_key)
+        stale = await first.acquire()
+        await first.release()
+        await second.acquire()
+
+        written = await writer.write(stale, keys=["{t}:x"], commands=[["SET", 1, "1"]])
+
+        assert not written
+        assert await redis_client.exists("{t}:x") == 0
+
+
+async def set_calls(client: redis.asyncio.Redis) -> int:
+    """How many SET commands the server has run (a lock's every attempt is one)."""
+    stats = await client.info("commandstats")
+    return int(stats.get("cmdstat_set", {}).get("calls", 0))
 
 
 async def until(check: Callable[[], Awaitable[bool]], *, within_seconds: float = 30) -> None:

@@ -205,6 +205,18 @@ CORS: Fields = (
     {"allow_origin_absent": {"type": "boolean", "required": True, "default": True}},
 )  # fmt: skip
 
+# Kong's own metrics (kong_http_requests_total, kong_request_latency_ms, ...) on its status
+# listener. Kong also checks that its nginx has the `prometheus_metrics` shared dict, which every
+# Kong 3.x declares.
+PROMETHEUS: Fields = (
+    {"per_consumer": {"type": "boolean", "default": False}},
+    {"status_code_metrics": {"type": "boolean", "default": False}},
+    {"ai_metrics": {"type": "boolean", "default": False}},
+    {"latency_metrics": {"type": "boolean", "default": False}},
+    {"bandwidth_metrics": {"type": "boolean", "default": False}},
+    {"upstream_health_metrics": {"type": "boolean", "default": False}},
+)
+
 EntityCheck = Callable[[Mapping[str, Any]], dict[str, str]]
 
 
@@ -254,4 +266,5 @@ BUNDLED_PLUGINS: dict[str, BundledPlugin] = {
     "key-auth": BundledPlugin(fields=KEY_AUTH, priority=1250),
     "request-size-limiting": BundledPlugin(fields=REQUEST_SIZE_LIMITING, priority=951),
     "rate-limiting": BundledPlugin(fields=RATE_LIMITING, priority=910, check=_check_rate_limiting),
+    "prometheus": BundledPlugin(fields=PROMETHEUS, priority=13),
 }

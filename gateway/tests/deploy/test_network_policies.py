@@ -190,7 +190,8 @@ def tier_calls(
                 expected |= {(source.name, target.name, port) for _, port in target.ports}
     # Kong's proxy is open to every address (the load balancer passes the clients' own).
     expected |= {(OUTSIDE.name, "kong", 8000), (PROMETHEUS.name, "kong", 8000)}
-    expected.add((PROMETHEUS.name, "kong", 9542))
+    # Kong's own metrics (its prometheus plugin) on the status port, its plugins' on 9542.
+    expected |= {(PROMETHEUS.name, "kong", 8100), (PROMETHEUS.name, "kong", 9542)}
     for target in nodes.values():
         if target.component not in {"gateway", "store"}:
             expected |= {(PROMETHEUS.name, target.name, port) for _, port in target.ports}

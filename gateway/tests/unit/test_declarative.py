@@ -48,6 +48,14 @@ class TestRepositoryKongYml:
         assert identity.config["issuer"] == "gateway"
         assert quota.config["fail_open"] is True
 
+    def test_kongs_prometheus_plugin_is_global(self, document, plugin_specs):
+        config = load(document, plugin_specs)
+
+        (prometheus,) = (p for p in config.plugins if p.name == "prometheus")
+        assert (prometheus.route_id, prometheus.service_id, prometheus.consumer_id) == (None,) * 3
+        assert prometheus.config["per_consumer"] is False
+        assert prometheus.config["ai_metrics"] is False  # Kong's default filled in
+
     def test_ids_are_stable(self, document, plugin_specs):
         first = load(document, plugin_specs)
         second = load(copy.deepcopy(document), plugin_specs)
@@ -84,6 +92,13 @@ class TestRefused:
         key_auth["config"]["key_names"] = "apikey"
 
         with pytest.raises(DeclarativeError, match="key-auth"):
+            load(document, plugin_specs)
+
+    def test_bad_prometheus_field(self, document, plugin_specs):
+        prometheus = next(p for p in document["plugins"] if p["name"] == "prometheus")
+        prometheus["config"]["per_route"] = True
+
+        with pytest.raises(DeclarativeError, match="prometheus"):
             load(document, plugin_specs)
 
     def test_unknown_entity_field(self, document, plugin_specs):

@@ -37,14 +37,18 @@ from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from redis.exceptions import RedisError
 
+from trivium.locks import OwnedKeys
 from trivium.problems import (
     BadRequest,
     Conflict,
+    Forbidden,
     Problem,
     ServiceUnavailable,
+    Unauthorized,
     ValidationFailed,
     problem_responses,
 )
+from trivium.service_auth import ServiceCaller, ServiceTokenVerifier, bearer_token
 from trivium.settings import ServiceSettings
 
 log = logging.getLogger("trivium.idempotency")
@@ -64,21 +68,22 @@ _SF_STRING_ESCAPE = re.compile(r'\\(["\\])')
 
 RouteHandler = Callable[[Request], Coroutine[Any, Any, Response]]
 CallerScope = Callable[[Request], str]
+CallerName = Callable[[ServiceCaller, Request], str | None]
 
-# Acts only when the key still holds the caller's exact claim record, i.e. for its owner.
-_IF_OWNER_SCRIPT = """
+# Stores the outcome only while the key still holds the caller's exact claim record; release
+# and renewal are the lease lock's compare-and-delete and compare-and-expire on the same record.
+_COMPLETE_IF_OWNER = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0
 end
-if ARGV[2] == 'complete' then
-  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-elseif ARGV[2] == 'release' then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 """
+
+
+class IdempotencyCallerUnknown(Forbidden):
+    slug = "idempotency-caller-unknown"
+    title = "The caller of this Idempotency-Key is not known"
 
 
 class IdempotencyKeyMissing(BadRequest):
@@ -190,7 +195,8 @@ class IdempotencyStore:
         self.wait_seconds = wait_seconds
         self.retry_after_seconds = retry_after_seconds
         self._client = client
-        self._if_owner = client.register_script(_IF_OWNER_SCRIPT)
+        self._claims = OwnedKeys(client, lease_seconds=lease_seconds)
+        self._complete = client.register_script(_COMPLETE_IF_OWNER)
 
     @classmethod
     def from_settings(
@@ -233,7 +239,7 @@ class IdempotencyStore:
         while True:
             owner = {"state": "running", "owner": secrets.token_hex(16), "fingerprint": fingerprint}
             claim = Claim(key, fingerprint, _encode(owner))
-            if await self._client.set(key, claim.record, nx=True, px=self._ms(self.lease_seconds)):
+            if await self._claims.take(key, claim.record):
                 return claim
             value = await self._client.get(key)
             outcome = _outcome_for(value, fingerprint)
@@ -258,29 +264,20 @@ class IdempotencyStore:
             "headers": [list(pair) for pair in response.headers],
         }
         record = _encode(meta, response.body)
-        return await self._as_owner(claim, "complete", record, self._ms(self.ttl_seconds))
+        ttl_ms = self._ms(self.ttl_seconds)
+        return bool(await self._complete(keys=[claim.key], args=[claim.record, record, ttl_ms]))
 
     async def release(self, claim: Claim) -> bool:
         """Forget the claim so the client may retry; False when it was no longer ours."""
-        return await self._as_owner(claim, "release")
+        return await self._claims.release(claim.key, claim.record)
 
     async def extend(self, claim: Claim) -> bool:
         """Renew the claim's lease; False when it was no longer ours."""
-        return await self._as_owner(claim, "extend", self._ms(self.lease_seconds))
-
-    async def _as_owner(self, claim: Claim, action: str, *args: bytes | int) -> bool:
-        return bool(await self._if_owner(keys=[claim.key], args=[claim.record, action, *args]))
+        return await self._claims.renew(claim.key, claim.record)
 
     async def keep(self, claim: Claim) -> None:
         """Extend the lease every third of it until cancelled or the claim is lost."""
-        while True:
-            await asyncio.sleep(self.lease_seconds / 3)
-            try:
-                if not await self.extend(claim):
-                    log.warning("idempotency.lease_lost", extra={"redis_key": claim.key})
-                    return
-            except RedisError as error:
-                log.warning("idempotency.extend_failed", extra={"error": type(error).__name__})
+        await self._claims.keep(claim.key, claim.record)
 
     @staticmethod
     def _ms(seconds: float) -> int:
@@ -341,8 +338,13 @@ async def respond_idempotently(
             missing = IdempotencyKeyMissing("This operation requires an Idempotency-Key header.")
             return await _refuse_after_authentication(request, handler, missing)
         return await handler(request)
-    store = get_idempotency_store(request)
     caller = scope(request) if scope is not None else ""
+    if scope is not None and not caller:
+        # No caller the route trusts: nothing is claimed or replayed for it. The route's own
+        # checks answer first (401/403); should they let the call through, it is still refused.
+        unknown = IdempotencyCallerUnknown("The caller of this Idempotency-Key is not known.")
+        return await _refuse_after_authentication(request, handler, unknown)
+    store = get_idempotency_store(request)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     fingerprint = fingerprint_request(
         method=request.method, target=target, scope=caller, body=await request.body()
@@ -441,6 +443,28 @@ def _document(options: dict[str, Any], *, required: bool) -> None:
     options["openapi_extra"] = extra
 
 
+def caller_scope(name: CallerName) -> CallerScope:
+    """A `scope` for `idempotent_route`: `name(caller, request)` of the request's verified service
+    token, "" without a valid token or a name (the route's own dependencies refuse the call)."""
+
+    def scope(request: Request) -> str:
+        token = bearer_token(request)
+        if token is None:
+            return ""
+        verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
+        try:
+            return name(verifier.verify(token), request) or ""
+        except Unauthorized:
+            return ""
+
+    return scope
+
+
+def service_and_consumer(caller: ServiceCaller, request: Request) -> str:
+    """The calling service and the gateway consumer it acts for (`{service}:{consumer}`)."""
+    return f"{caller.service}:{caller.claims.get('consumer', '')}"
+
+
 def idempotent_route(
     *,
     scope: CallerScope | None = None,
@@ -450,7 +474,8 @@ def idempotent_route(
     """A route class making a router's `methods` routes idempotent: `APIRouter(route_class=...)`.
 
     `scope(request)` names the caller (e.g. the verified partner id) so equal keys from two callers
-    never meet; it runs before the route's dependencies, so it must read the raw request.
+    never meet; it runs before the route's dependencies, so it must read the raw request
+    (`caller_scope` does, from the service token).
     """
     guarded = frozenset(method.upper() for method in methods)
 

@@ -1,80 +1,230 @@
-"""Lease locks in Redis: one holder per name, an owner token, renewal while the holder works.
+"""Lease locks in Redis: one holder per key, an owner token, renewal while the holder works.
 
 A holder that dies loses the lock when the lease runs out, so that the lease, not the work, bounds
 how long a dead process blocks the others. Renewal and release act only for the owner's token, so
-a holder whose lease lapsed can never extend or free a newer holder's lock.
+a holder whose lease lapsed can never extend or free a newer holder's lock. A leader that writes
+shared state takes a `FencedLease`: every new holder gets a higher fence number, and its writes go
+through `FencedWriter`, which refuses them once a newer holder took over.
+
+redis-py's `redis.asyncio.lock.Lock` is not used as the lock object, only its Lua scripts: the
+Lock keeps its token inside the instance (thread-local by default, i.e. shared by every task of
+the event loop), so an owner known by value (a sync id, an idempotency record, a replica name)
+cannot renew or free the key from another call without reaching into it; its release and extend
+raise instead of saying whether the key was still ours; and it has no fencing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import redis.asyncio
+from redis.asyncio.lock import Lock
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-_RENEW = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+_FIRST_POLL_SECONDS = 0.02
+_MAX_POLL_SECONDS = 0.2
+
+# KEYS[1]: the lease; KEYS[2]: the fence counter; ARGV[1]: the holder; ARGV[2]: the lease in ms.
+# The holder keeps its fence on renewal; a new holder increments it.
+_ACQUIRE_FENCED = """
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(redis.call('GET', KEYS[2]))
+end
+if current then return 0 end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return fence
 """
-_RELEASE = """
+# KEYS[1]: the fence counter, KEYS[2..]: the written keys; ARGV[1]: the writer's fence; ARGV[2]:
+# JSON [[command, key index, args...], ...], the index counting the written keys from 1.
+_FENCED_WRITE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-return redis.call('DEL', KEYS[1])
+local commands = cjson.decode(ARGV[2])
+for _, command in ipairs(commands) do
+  local args = {command[1], KEYS[command[2] + 1]}
+  for i = 3, #command do args[#args + 1] = command[i] end
+  redis.call(unpack(args))
+end
+return 1
 """
+
+
+def _milliseconds(seconds: float) -> int:
+    if seconds <= 0:
+        raise ValueError("lease_seconds must be positive")
+    return max(1, round(seconds * 1000))
+
+
+def _text(value: object) -> str | None:
+    return value.decode() if isinstance(value, bytes) else None if value is None else str(value)
+
+
+class OwnedKeys:
+    """Keys whose value is their owner's token: taken with SET NX and a lease, renewed and deleted
+    only by that owner."""
+
+    def __init__(self, client: redis.asyncio.Redis, *, lease_seconds: float) -> None:
+        self.lease_ms = _milliseconds(lease_seconds)
+        self._redis = client
+        self._renew = client.register_script(Lock.LUA_REACQUIRE_SCRIPT)
+        self._release = client.register_script(Lock.LUA_RELEASE_SCRIPT)
+
+    async def take(self, key: str, owner: str | bytes) -> bool:
+        """Take `key` for `owner` unless someone holds it."""
+        return bool(await self._redis.set(key, owner, nx=True, px=self.lease_ms))
+
+    async def renew(self, key: str, owner: str | bytes) -> bool:
+        """Restart the lease; False when `owner` no longer holds `key`."""
+        return bool(await self._renew(keys=[key], args=[owner, self.lease_ms]))
+
+    async def release(self, key: str, owner: str | bytes) -> bool:
+        """Free `key`; False when `owner` no longer held it."""
+        return bool(await self._release(keys=[key], args=[owner]))
+
+    async def owner(self, key: str) -> str | None:
+        """The token holding `key`, None when it is free."""
+        return _text(await self._redis.get(key))
+
+    async def keep(self, key: str, owner: str | bytes) -> None:
+        """Renew every third of the lease until cancelled or the key is lost."""
+        while True:
+            await asyncio.sleep(self.lease_ms / 3000)
+            try:
+                if not await self.renew(key, owner):
+                    log.warning("lease.lost", extra={"lock": key})
+                    return
+            except RedisError as error:
+                # A blip: the lease outlives it; the next renewal tells whether it is still ours.
+                log.warning(
+                    "lease.renew_failed", extra={"lock": key, "error": type(error).__name__}
+                )
 
 
 class LeaseLocks:
-    """Locks named `{prefix}:lock:{name}` with a lease of `lease_seconds`, renewed every third
-    of it while held; `hold` does not wait for a lock that is taken."""
+    """Locks named `{prefix}:lock:{name}` (`{prefix}:lock:{namespace}:{name}` in a namespace) with
+    a lease of `lease_seconds`, renewed every third of it while held; `hold` waits up to
+    `wait_seconds` for a lock that is taken (not at all by default). With `hashed`, names made of
+    client data (any length, any character) enter the key as their SHA-256."""
 
-    def __init__(self, client: redis.asyncio.Redis, *, lease_seconds: float, prefix: str) -> None:
-        if lease_seconds <= 0:
-            raise ValueError("lease_seconds must be positive")
-        self.lease_ms = max(1, round(lease_seconds * 1000))
+    def __init__(
+        self,
+        client: redis.asyncio.Redis,
+        *,
+        lease_seconds: float,
+        prefix: str,
+        namespace: str | None = None,
+        wait_seconds: float = 0.0,
+        hashed: bool = False,
+    ) -> None:
+        if wait_seconds < 0:
+            raise ValueError("wait_seconds must not be negative")
+        self.keys = OwnedKeys(client, lease_seconds=lease_seconds)
+        self.lease_ms = self.keys.lease_ms
         self.prefix = prefix
-        self._redis = client
-        self._renew = client.register_script(_RENEW)
-        self._release = client.register_script(_RELEASE)
+        self._key_prefix = f"{prefix}:lock" if namespace is None else f"{prefix}:lock:{namespace}"
+        self.wait_seconds = wait_seconds
+        self.hashed = hashed
 
     def key(self, name: str) -> str:
         """The Redis key of the lock `name`."""
-        return f"{self.prefix}:lock:{name}"
+        if self.hashed:
+            name = hashlib.sha256(name.encode()).hexdigest()
+        return f"{self._key_prefix}:{name}"
 
     @contextlib.asynccontextmanager
     async def hold(self, name: str) -> AsyncIterator[bool]:
-        """Hold the lock for the block; yields False (and holds nothing) when it is taken."""
+        """Hold the lock for the block; yields False (and holds nothing) when it stays taken."""
         key = self.key(name)
         token = secrets.token_hex(16)
-        if not await self._redis.set(key, token, nx=True, px=self.lease_ms):
+        if not await self._take(key, token):
             yield False
             return
-        keeper = asyncio.create_task(self._keep(key, token))
+        keeper = asyncio.create_task(self.keys.keep(key, token))
         try:
             yield True
         finally:
             keeper.cancel()
             await asyncio.gather(keeper, return_exceptions=True)
             try:
-                await self._release(keys=[key], args=[token])
+                await self.keys.release(key, token)
             except RedisError as error:
                 # The lease ends the lock anyway; only a later holder waits a little longer.
                 log.warning(
                     "lease_lock.release_failed", extra={"lock": key, "error": type(error).__name__}
                 )
 
-    async def _keep(self, key: str, token: str) -> None:
-        while True:
-            await asyncio.sleep(self.lease_ms / 3000)
-            try:
-                if not await self._renew(keys=[key], args=[token, self.lease_ms]):
-                    log.warning("lease_lock.lost", extra={"lock": key})
-                    return
-            except RedisError as error:
-                log.warning(
-                    "lease_lock.renew_failed", extra={"lock": key, "error": type(error).__name__}
-                )
+    async def _take(self, key: str, token: str) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.wait_seconds
+        pause = _FIRST_POLL_SECONDS
+        while not await self.keys.take(key, token):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            await asyncio.sleep(min(pause, remaining))
+            pause = min(pause * 2, _MAX_POLL_SECONDS)
+        return True
+
+
+class FencedLease:
+    """One holder among many (a leader): the lease at `key`, renewed by re-acquiring it, and a
+    fence number at `fence_key` that goes up with every new holder."""
+
+    def __init__(
+        self,
+        client: redis.asyncio.Redis,
+        *,
+        key: str,
+        fence_key: str,
+        holder: str,
+        lease_seconds: float,
+    ) -> None:
+        self.key = key
+        self.fence_key = fence_key
+        self.holder = holder
+        self.keys = OwnedKeys(client, lease_seconds=lease_seconds)
+        self._acquire = client.register_script(_ACQUIRE_FENCED)
+
+    async def acquire(self) -> int:
+        """Take or keep the lease: its fence number, or 0 while another holder has it."""
+        fence = await self._acquire(
+            keys=[self.key, self.fence_key], args=[self.holder, self.keys.lease_ms]
+        )
+        return int(fence or 0)
+
+    async def release(self) -> bool:
+        """Step down; False when the lease was no longer ours."""
+        return await self.keys.release(self.key, self.holder)
+
+    async def holder_now(self) -> str | None:
+        """Who holds the lease, None when nobody does."""
+        return await self.keys.owner(self.key)
+
+
+class FencedWriter:
+    """Applies a batch of writes atomically, only while `fence` is still the current fence number
+    (keys of one batch and the fence key must share a hash slot on Redis Cluster)."""
+
+    def __init__(self, client: redis.asyncio.Redis, *, fence_key: str) -> None:
+        self.fence_key = fence_key
+        self._write = client.register_script(_FENCED_WRITE)
+
+    async def write(
+        self, fence: int, *, keys: Sequence[str], commands: Sequence[Sequence[object]]
+    ) -> bool:
+        """Run `commands` (`[command, index of its key in keys from 1, args...]`); False, and
+        nothing written, when a newer holder's fence is current."""
+        applied = await self._write(
+            keys=[self.fence_key, *keys], args=[str(fence), json.dumps(commands)]
+        )
+        return bool(applied)

@@ -1,4 +1,4 @@
-"""The base for API schemas and the small value types every tier may use."""
+"""The bases for API schemas and upstream answers, and the small value types every tier may use."""
 
 from __future__ import annotations
 
@@ -23,6 +23,15 @@ class ApiRequest(ApiModel):
     """Request schema base: like ApiModel, and unknown fields are an error."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class UpstreamModel(BaseModel):
+    """Base for another tier's answer as its caller reads it: camelCase, unknown fields ignored
+    (the callee may add fields without breaking its callers), immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
 
 
 class Money(ApiModel):

@@ -20,7 +20,6 @@ from datetime import datetime
 from redis.exceptions import RedisError
 
 from customer_sync_process.adapters.ports import SyncsPort, WriteBatch
-from customer_sync_process.adapters.redis_state import RedisLease
 from customer_sync_process.domain.crm_to_erp import (
     commit_position,
     consume_once,
@@ -33,6 +32,7 @@ from customer_sync_process.domain.parking import due_for_retry, parked_counts
 from customer_sync_process.domain.positions import current_position
 from customer_sync_process.domain.products import run_product_sync, start_product_sync
 from customer_sync_process.metrics import LEADER
+from trivium.locks import FencedLease
 from trivium.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class Leadership:
 
     def __init__(
         self,
-        lease: RedisLease,
+        lease: FencedLease,
         *,
         loops: Callable[[int], list[Awaitable[None]]],
         lease_seconds: float,

@@ -16,7 +16,7 @@ import redis.asyncio
 from fastapi import APIRouter, Depends, FastAPI
 
 from customer_sync_process.adapters.erp_system import ErpSystemErp
-from customer_sync_process.adapters.redis_state import RedisLease, RedisSyncState
+from customer_sync_process.adapters.redis_state import RedisSyncState, leader_lease
 from customer_sync_process.adapters.redis_syncs import RedisSyncs
 from customer_sync_process.adapters.salesforce_system import SalesforceSystemCrm
 from customer_sync_process.api import parked, status, syncs
@@ -38,6 +38,7 @@ from trivium.app import create_service_app
 from trivium.health import add_degradation_check, add_readiness_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
+from trivium.locks import FencedLease
 from trivium.service_auth import OPERATOR, ServiceTokenIssuer, require_service_token
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class Runtime:
     settings: CustomerSyncSettings
     flow: SyncFlow
     state: RedisSyncState
-    lease: RedisLease
+    lease: FencedLease
     syncs: RedisSyncs
     leadership: Leadership | None = None
     background: set[asyncio.Task[SyncRead]] = field(default_factory=set)
@@ -181,7 +182,7 @@ async def open_runtime(
         settings, backend="erp-system", base_url=settings.erp_system_url,
         service_token=lambda: issuer.token_for("erp-system"),
     )  # fmt: skip
-    lease = RedisLease(
+    lease = leader_lease(
         redis_client,
         holder=f"{socket.gethostname()}:{secrets.token_hex(4)}",
         ttl_seconds=settings.lease_seconds,

@@ -10,10 +10,11 @@ import pytest_asyncio
 import redis.asyncio
 
 from customer_sync_process.adapters.fake import FakeCrm, FakeErp
-from customer_sync_process.adapters.redis_state import RedisLease, RedisSyncState
+from customer_sync_process.adapters.redis_state import RedisSyncState, leader_lease
 from customer_sync_process.adapters.redis_syncs import RedisSyncs
 from customer_sync_process.domain.flow import SyncFlow, SyncPolicy
 from customer_sync_process.domain.ownership import DEFAULT_OWNERSHIP, Ownership
+from trivium.locks import FencedLease
 
 ACCOUNT = "001000000000077AAA"
 CUSTOMER = "1000077"
@@ -27,7 +28,7 @@ class Setup:
     crm: FakeCrm
     erp: FakeErp
     state: RedisSyncState
-    lease: RedisLease
+    lease: FencedLease
     syncs: RedisSyncs
     fence: int
 
@@ -45,7 +46,7 @@ async def setup(redis_db: redis.asyncio.Redis) -> Setup:
     crm, erp = FakeCrm(), FakeErp()
     crm.add_account(ACCOUNT, name="Harz Armaturen GmbH", customer=CUSTOMER, phone="+49 1")
     erp.add_customer(CUSTOMER, name="Harz Armaturen GmbH", phone="+49 1", external_id=ACCOUNT)
-    lease = RedisLease(redis_db, holder="unit", ttl_seconds=5)
+    lease = leader_lease(redis_db, holder="unit", ttl_seconds=5)
     state = RedisSyncState(redis_db, fence_key=lease.fence_key, audit_max_length=10_000)
     flow = SyncFlow(
         crm=crm,

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import httpx
 import redis.asyncio
 
-from erp_system.adapters.locks import RedisKeyLock
-from erp_system.adapters.ports import ErpAdapter, KeyLock
+from erp_system.adapters.ports import ErpPort, KeyLockPort
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import (
     TOKEN_PATH,
@@ -20,11 +19,12 @@ from erp_system.adapters.s4hana.auth import (
 )
 from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.adapters.s4hana.sync import build_sync
-from erp_system.adapters.sync_port import ErpSyncAdapter
+from erp_system.adapters.sync_port import ErpSyncPort
 from erp_system.settings import ErpSystemSettings
 from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
+from trivium.locks import LeaseLocks
 
 READINESS_SERVICE = "API_SALES_ORDER_SRV"
 
@@ -34,9 +34,9 @@ class ErpSystem:
     """Everything the routes use: the ERP, its sync reads, per-key locks and idempotency."""
 
     settings: ErpSystemSettings
-    erp: ErpAdapter
-    sync: ErpSyncAdapter
-    locks: KeyLock
+    erp: ErpPort
+    sync: ErpSyncPort
+    locks: KeyLockPort
     idempotency: IdempotencyStore
     readiness: Mapping[str, ReadinessCheck]
 
@@ -84,7 +84,14 @@ async def bootstrap(settings: ErpSystemSettings) -> AsyncIterator[ErpSystem]:
             settings=settings,
             erp=S4HanaErp(odata, settings),
             sync=build_sync(odata, settings),
-            locks=RedisKeyLock(redis_client, namespace=settings.service_name),
+            locks=LeaseLocks(
+                redis_client,
+                prefix="trivium",
+                namespace=settings.service_name,
+                lease_seconds=60,
+                wait_seconds=10,
+                hashed=True,
+            ),
             idempotency=IdempotencyStore.from_settings(redis_client, settings),
             readiness={
                 "redis": redis_check(redis_client),

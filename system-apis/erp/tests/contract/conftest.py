@@ -27,7 +27,7 @@ from erp_system.domain.models import (
     SalesOrderRead,
     SalesOrderStatus,
 )
-from erp_system.domain.sync_models import CustomerProfile, SalesOrderChange
+from erp_system.domain.sync_models import CustomerProfileRead, SalesOrderChange
 from erp_system.main import create_app
 from erp_system.settings import ErpSystemSettings
 from trivium.composition import container_of, provide
@@ -155,7 +155,7 @@ def customer_with_orders_and_open_invoices(state: State, params: dict[str, Any])
 def customer_profile_changed(state: State, params: dict[str, Any]) -> None:
     sync = _sync(state)
     customer_id, now = params["customerId"], datetime.now(UTC)
-    sync.profiles[customer_id] = CustomerProfile(
+    sync.profiles[customer_id] = CustomerProfileRead(
         id=customer_id,
         external_id=params["externalId"],
         name="Nordwind Getraenke GmbH",

@@ -10,7 +10,6 @@ import pytest_asyncio
 import redis.asyncio
 
 from erp_system.adapters.fake import FakeErp, FakeErpSync
-from erp_system.adapters.locks import RedisKeyLock
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -20,6 +19,7 @@ from erp_system.main import create_app, install_container
 from erp_system.settings import ErpSystemSettings
 from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
+from trivium.locks import LeaseLocks
 from trivium.schemas import Money
 from trivium_testing.keys import session_keys
 
@@ -29,6 +29,19 @@ from . import sap_responses as sap
 @pytest_asyncio.fixture
 async def erp() -> FakeErp:
     return FakeErp()
+
+
+def unit_locks(client: redis.asyncio.Redis) -> LeaseLocks:
+    """The service's locks as its composition root builds them, waiting two seconds for a taken
+    one."""
+    return LeaseLocks(
+        client,
+        prefix="trivium",
+        namespace="erp-system-unit",
+        lease_seconds=60,
+        wait_seconds=2,
+        hashed=True,
+    )
 
 
 @pytest_asyncio.fixture
@@ -43,7 +56,7 @@ async def client(
         settings=settings,
         erp=erp,
         sync=FakeErpSync(erp),
-        locks=RedisKeyLock(redis_client, namespace="erp-system-unit", wait_seconds=2),
+        locks=unit_locks(redis_client),
         idempotency=IdempotencyStore(redis_client, service="erp-system"),
         readiness={},
     )

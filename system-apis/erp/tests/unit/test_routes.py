@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import httpx
 import pytest
+import redis.asyncio
 
 from erp_system.adapters.fake import FakeErp
 from erp_system.domain.errors import ErpTimeout
 from erp_system.domain.models import InvoiceRead
 from trivium.schemas import Money
 
-from .conftest import new_customer, seed_products
+from .conftest import new_customer, seed_products, unit_locks
 
 ADDRESS = {"street": "Hauptstr. 1", "city": "Berlin", "postalCode": "10115", "country": "DE"}
 
@@ -253,6 +254,23 @@ class TestCreateSalesOrder:
         )
         assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201]
         assert len({a.json()["id"] for a in answers}) == 1
+
+    @pytest.mark.asyncio
+    async def test_a_reference_another_replica_is_creating_is_409(
+        self, client: httpx.AsyncClient, erp: FakeErp, redis_client: redis.asyncio.Redis
+    ) -> None:
+        seed_products(erp, 2)
+        customer = await erp.create_customer(new_customer())
+        # The lock as another replica holds it, for longer than this one waits (two seconds).
+        key = unit_locks(redis_client).key(f"sales-order:{customer.id}:SF-0001")
+        await redis_client.set(key, "another replica", px=60_000)
+
+        response = await client.post("/sales-orders", json=order_body(customer.id))
+
+        assert response.status_code == 409
+        assert response.json()["type"].endswith("/creation-in-progress")
+        assert response.headers["retry-after"] == "2"
+        assert erp.orders == {}
 
     @pytest.mark.asyncio
     async def test_timed_out_create_that_happened_is_found_not_repeated(

@@ -28,9 +28,9 @@ from salesforce_system.domain.models import (
     QuoteRead,
 )
 from salesforce_system.domain.sync_models import (
-    AccountProfile,
+    AccountProfileRead,
     ChangeType,
-    OrderErpStatus,
+    OrderErpStatusRead,
 )
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
@@ -186,7 +186,7 @@ def account_profile_linked(state: State, params: dict[str, Any]) -> None:
     crm.accounts[account_id] = AccountRead(
         id=account_id, name="Nordwind Getraenke GmbH", erp_customer_number=number
     )
-    sync.profiles[account_id] = AccountProfile(
+    sync.profiles[account_id] = AccountProfileRead(
         id=account_id,
         name="Nordwind Getraenke GmbH",
         phone="+4989123456",
@@ -215,7 +215,7 @@ def changes_no_longer_held(state: State, params: dict[str, Any]) -> None:
 def order_with_erp_number(state: State, params: dict[str, Any]) -> None:
     sync = _account_sync(state)
     number = params["erpOrderNumber"]
-    sync.orders[number] = OrderErpStatus(
+    sync.orders[number] = OrderErpStatusRead(
         order_id="801000000000001AAA", erp_order_number=number, erp_status="Created", changed=False
     )
 

@@ -6,8 +6,9 @@ from urllib.parse import quote
 
 import httpx
 
-from mobile_experience.adapters.ports import ErpCredit, ErpInvoice, ErpOrder, UpstreamModel
+from mobile_experience.adapters.ports import ErpCredit, ErpInvoice, ErpOrder
 from mobile_experience.domain.errors import RETRY_AFTER, ErpUnavailable, UpstreamFailed
+from trivium.schemas import UpstreamModel
 from trivium.upstream import Upstream
 
 

@@ -12,19 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
 from mobile_experience.domain.models import Rep
-from trivium.schemas import Money
-
-
-class UpstreamModel(BaseModel):
-    """A lower tier's answer as read here: camelCase, unknown fields ignored."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
-    )
+from trivium.schemas import Money, UpstreamModel
 
 
 class CrmAddress(UpstreamModel):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from mobile_experience.api.deps import RepDep, ViewsDep
 from mobile_experience.domain.errors import AccountNotFound, CrmUnavailable, RepIdentityMissing
-from mobile_experience.domain.models import SECTIONS, AccountRow, Customer360
+from mobile_experience.domain.models import SECTIONS, AccountSummaryRead, Customer360Read
 from mobile_experience.domain.shaping import entity_tag, parse_fields, render_view
 from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
 from trivium.problems import problem_responses
@@ -41,14 +41,14 @@ async def list_accounts(
     ] = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
-) -> Page[AccountRow]:
+) -> Page[AccountSummaryRead]:
     """The accounts you own, a compact row each, ordered by id; follow `nextCursor` for more."""
     return await views.list_accounts(rep, search=search, limit=limit, cursor=cursor)
 
 
 @router.get(
     "/{account_id}",
-    response_model=Customer360,
+    response_model=Customer360Read,
     responses={
         **_NOT_MODIFIED,
         **problem_responses(RepIdentityMissing, AccountNotFound, CrmUnavailable),

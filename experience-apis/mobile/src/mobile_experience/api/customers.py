@@ -15,7 +15,7 @@ from mobile_experience.domain.errors import (
     RequestInProgress,
     UpstreamFailed,
 )
-from mobile_experience.domain.models import CustomerCreate, CustomerResult
+from mobile_experience.domain.models import CustomerCreate, CustomerRequestRead
 from trivium.idempotency import idempotent_route, read_idempotency_key
 from trivium.problems import problem_responses
 
@@ -25,11 +25,11 @@ router = APIRouter(
 
 _CREATED: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {
-        "model": CustomerResult,
+        "model": CustomerRequestRead,
         "description": "Linked to existing records only (`onDuplicate=link`).",
     },
     status.HTTP_202_ACCEPTED: {
-        "model": CustomerResult,
+        "model": CustomerRequestRead,
         "description": "Accepted: a system was unavailable and it is finished in the "
         "background, or (`needs_attention`) the ERP customer exists and the operations team "
         "finishes its link to the CRM account.",
@@ -65,7 +65,7 @@ async def create_customer(
             description="`link` to link to an existing customer instead of a 409.",
         ),
     ] = None,
-) -> CustomerResult:
+) -> CustomerRequestRead:
     """Create a customer in the CRM and the ERP, linked to each other, exactly once. `201` when
     both have it, `202` when one side is finished in the background; `409` names the existing
     customer; `422` points at the fields to fix; `Location` opens the new account's 360.

@@ -15,8 +15,8 @@ from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.settings import MobileSettings
 from trivium.acting_rep import REP_CLAIM
 from trivium.composition import container_of, from_container
-from trivium.problems import Unauthorized
-from trivium.service_auth import ServiceCaller, ServiceCallerDep, ServiceTokenVerifier, bearer_token
+from trivium.idempotency import caller_scope
+from trivium.service_auth import ServiceCaller, ServiceCallerDep
 
 
 def _text(value: Any) -> str | None:
@@ -58,18 +58,12 @@ async def get_desk(container: ContainerDep) -> OrderDesk:
     return container.desk
 
 
-def rep_scope(request: Request) -> str:
-    """Whose Idempotency-Key this is: the rep's. Runs before the route's dependencies; a call
-    without a valid rep gets no scope here and is refused by them right after."""
-    token = bearer_token(request)
-    if token is None:
-        return ""
-    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
-    try:
-        rep = rep_of(verifier.verify(token), get_settings(request))
-    except Unauthorized:
-        return ""
-    return f"rep:{rep.username.casefold()}"
+def rep_key_owner(caller: ServiceCaller, request: Request) -> str:
+    """Whose Idempotency-Key this is: the rep's (none for a call without a rep, refused anyway)."""
+    return f"rep:{rep_of(caller, get_settings(request)).username.casefold()}"
+
+
+rep_scope = caller_scope(rep_key_owner)
 
 
 RepDep = Annotated[Rep, Depends(get_rep)]

@@ -19,7 +19,7 @@ from mobile_experience.domain.errors import (
     RequestInProgress,
     UpstreamFailed,
 )
-from mobile_experience.domain.models import OrderView
+from mobile_experience.domain.models import OrderRead
 from trivium.idempotency import idempotent_route, read_idempotency_key
 from trivium.problems import problem_responses
 
@@ -35,7 +35,7 @@ OrderId = Annotated[
 ]
 _ACCEPTED: dict[int | str, dict[str, Any]] = {
     status.HTTP_202_ACCEPTED: {
-        "model": OrderView,
+        "model": OrderRead,
         "description": "Accepted: the order goes on in the background (asked for with "
         "`Prefer: respond-async`, or a system it needs is unavailable); follow `Location`.",
     }
@@ -74,7 +74,7 @@ async def order_quote(
     request: Request,
     response: Response,
     prefer: Annotated[str | None, Header(description="`respond-async` to get 202 at once.")] = None,
-) -> OrderView:
+) -> OrderRead:
     """Turn an accepted quote into an order in the ERP and the CRM. `201` when both have it;
     `202` with `Location` when it goes on in the background. A refusal names its rule in
     `reason` (`quote-not-accepted`, `credit-limit-exceeded`, ...). A quote of an account you do
@@ -99,7 +99,7 @@ async def order_quote(
         RepIdentityMissing, OrderNotFound, OrdersUnavailable, CrmUnavailable, UpstreamFailed
     ),
 )
-async def get_order(order_id: OrderId, rep: RepDep, desk: DeskDep) -> OrderView:
+async def get_order(order_id: OrderId, rep: RepDep, desk: DeskDep) -> OrderRead:
     """An order of one of your accounts (or one you placed here, until its account is known;
     another rep's order is a 404): status (`accepted`, `in_erp`, `completed`, `failed`,
     `needs_attention`), ERP order number, lines, total and, when it failed, why.

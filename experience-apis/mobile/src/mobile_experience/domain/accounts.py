@@ -32,7 +32,6 @@ from mobile_experience.adapters.ports import (
     ErpInvoice,
     ErpOrder,
     ErpPort,
-    UpstreamModel,
     ViewMetrics,
 )
 from mobile_experience.domain.errors import (
@@ -41,7 +40,7 @@ from mobile_experience.domain.errors import (
     UpstreamFailed,
     UpstreamUnavailable,
 )
-from mobile_experience.domain.models import AccountRow, Customer360, Rep
+from mobile_experience.domain.models import AccountSummaryRead, Customer360Read, Rep
 from mobile_experience.domain.shaping import (
     NOTHING_IN_THE_ERP,
     ErpSections,
@@ -49,7 +48,7 @@ from mobile_experience.domain.shaping import (
     account_row,
     customer_360,
 )
-from trivium.schemas import Page
+from trivium.schemas import Page, UpstreamModel
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +124,7 @@ class CustomerViews:
 
     async def list_accounts(
         self, rep: Rep, *, search: str | None, limit: int, cursor: str | None
-    ) -> Page[AccountRow]:
+    ) -> Page[AccountSummaryRead]:
         """A page of the accounts the rep owns, by id."""
         page = await self.crm.search_accounts(
             owner_username=rep.username, name=search, limit=limit, cursor=cursor
@@ -140,7 +139,7 @@ class CustomerViews:
         )
         return Page(items=[account_row(a) for a in page.items], next_cursor=page.next_cursor)
 
-    async def view(self, rep: Rep, account_id: str) -> Customer360:
+    async def view(self, rep: Rep, account_id: str) -> Customer360Read:
         """The customer 360 of one of the rep's accounts (every section, with its status)."""
         cached_crm, cached_link = await self.cache.get_many(
             [crm_key(account_id), link_key(account_id)]

@@ -35,7 +35,7 @@ class Rep:
         return owner_username is not None and owner_username.casefold() == self.username.casefold()
 
 
-class AccountRow(ApiModel):
+class AccountSummaryRead(ApiModel):
     """One line of the rep's account list."""
 
     id: str
@@ -128,7 +128,7 @@ class CreditSection(ApiModel):
     )
 
 
-class Customer360(ApiModel):
+class Customer360Read(ApiModel):
     """Everything a rep needs before a visit; a section whose system is down is `unavailable`."""
 
     account_id: str
@@ -156,7 +156,7 @@ class OrderFailure(ApiModel):
 OrderStatus = Literal["accepted", "in_erp", "completed", "failed", "needs_attention"]
 
 
-class OrderView(ApiModel):
+class OrderRead(ApiModel):
     """An order placed from a quote, and how far it has got."""
 
     order_id: str
@@ -181,7 +181,7 @@ class OrderView(ApiModel):
     updated_at: datetime
 
 
-class CustomerResult(ApiModel):
+class CustomerRequestRead(ApiModel):
     """A new customer: the CRM account and ERP customer it has, or the request still running."""
 
     request_id: str

@@ -26,7 +26,7 @@ from mobile_experience.domain.errors import (
     OrderNotFound,
     QuoteNotFound,
 )
-from mobile_experience.domain.models import CustomerCreate, CustomerResult, OrderView, Rep
+from mobile_experience.domain.models import CustomerCreate, CustomerRequestRead, OrderRead, Rep
 from mobile_experience.domain.shaping import customer_result, order_view
 
 OTHER_OWNERS_REASON = "duplicate-customer-of-another-owner"
@@ -61,7 +61,7 @@ class OrderDesk:
 
     async def order_quote(
         self, rep: Rep, quote_id: str, *, idempotency_key: str, respond_async: bool
-    ) -> tuple[OrderView, OrderPlacement]:
+    ) -> tuple[OrderRead, OrderPlacement]:
         """Turn the quote into an order when the rep owns its account (else QuoteNotFound,
         without a call to quote-to-order; CrmUnavailable when the CRM cannot tell); the rep may
         follow it from now on."""
@@ -80,7 +80,7 @@ class OrderDesk:
         )
         return order_view(placement.order), placement
 
-    async def get_order(self, rep: Rep, order_id: str) -> OrderView:
+    async def get_order(self, rep: Rep, order_id: str) -> OrderRead:
         """The order, when the rep owns its account (or placed it here, while it has none);
         else OrderNotFound."""
         order = await self.orders.get_order(order_id, rep=rep)
@@ -101,7 +101,7 @@ class OrderDesk:
         *,
         idempotency_key: str,
         on_duplicate: str | None,
-    ) -> tuple[int, CustomerResult]:
+    ) -> tuple[int, CustomerRequestRead]:
         """Create the customer in both systems through create-customer, as the rep; the status
         is create-customer's (201 created, 200 only linked, 202 finishing later)."""
         body: Mapping[str, Any] = customer.model_dump(mode="json", exclude_unset=True)

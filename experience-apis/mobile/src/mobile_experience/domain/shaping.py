@@ -22,20 +22,20 @@ from mobile_experience.adapters.ports import (
 from mobile_experience.domain.models import (
     SECTIONS,
     AccountCard,
-    AccountRow,
     AccountSection,
+    AccountSummaryRead,
     ContactCard,
     CreditCard,
     CreditSection,
-    Customer360,
-    CustomerResult,
+    Customer360Read,
+    CustomerRequestRead,
     InvoiceCard,
     ListSection,
     OpportunityCard,
     OrderCard,
     OrderFailure,
     OrderLine,
-    OrderView,
+    OrderRead,
 )
 from trivium.problems import PROBLEM_BASE_URI, FieldError, ValidationFailed
 from trivium.schemas import Money
@@ -61,9 +61,9 @@ class ErpSections:
 NOTHING_IN_THE_ERP = ErpSections(Fetched([]), Fetched([]), Fetched(None))
 
 
-def account_row(account: CrmAccount) -> AccountRow:
+def account_row(account: CrmAccount) -> AccountSummaryRead:
     address = account.billing_address
-    return AccountRow(
+    return AccountSummaryRead(
         id=account.id,
         name=account.name,
         account_number=account.account_number,
@@ -144,10 +144,10 @@ def credit_card(credit: ErpCredit) -> CreditCard:
     )
 
 
-def customer_360(account_id: str, crm: CrmOverview | None, erp: ErpSections) -> Customer360:
+def customer_360(account_id: str, crm: CrmOverview | None, erp: ErpSections) -> Customer360Read:
     """The whole view; the CRM sections are unavailable when `crm` is None."""
     crm_status = "ok" if crm is not None else "unavailable"
-    return Customer360(
+    return Customer360Read(
         account_id=account_id,
         account=AccountSection(
             status=crm_status, data=account_card(crm.account) if crm is not None else None
@@ -196,7 +196,7 @@ def parse_fields(text: str | None) -> tuple[str, ...]:
     return tuple(name for name in SECTIONS if name in asked)
 
 
-def render_view(view: Customer360, fields: Sequence[str]) -> bytes:
+def render_view(view: Customer360Read, fields: Sequence[str]) -> bytes:
     """The view's JSON with only the asked sections (and `accountId`), in a stable byte form."""
     document = view.model_dump(mode="json")
     kept = {"accountId": document["accountId"]}
@@ -209,9 +209,9 @@ def entity_tag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def order_view(order: ProcessOrder) -> OrderView:
+def order_view(order: ProcessOrder) -> OrderRead:
     failure = order.failure
-    return OrderView.model_validate(
+    return OrderRead.model_validate(
         {
             "orderId": order.order_id,
             "status": order.status,
@@ -259,8 +259,8 @@ def problem_reason(type_uri: str | None) -> str:
     return type_uri.removeprefix(PROBLEM_BASE_URI).rsplit("/", 1)[-1] or "unknown"
 
 
-def customer_result(customer: ProcessCustomer) -> CustomerResult:
-    return CustomerResult.model_validate(
+def customer_result(customer: ProcessCustomer) -> CustomerRequestRead:
+    return CustomerRequestRead.model_validate(
         {
             "requestId": customer.request_id,
             "status": customer.status,

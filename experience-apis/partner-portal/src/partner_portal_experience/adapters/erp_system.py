@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import httpx
 
-from partner_portal_experience.adapters.ports import ErpCredit, ErpOrderProgress, UpstreamModel
+from partner_portal_experience.adapters.ports import ErpCredit, ErpOrderProgress
 from partner_portal_experience.domain.errors import RETRY_AFTER, ErpFailed, ErpUnavailable
-from trivium.schemas import Money
+from trivium.schemas import Money, UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream, problem_slug
 
 # ERP numbers go into paths: anything else cannot name an ERP record.

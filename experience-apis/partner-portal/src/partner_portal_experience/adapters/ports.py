@@ -12,13 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from pydantic import ConfigDict
-
-from trivium.schemas import ApiModel, Money
-
-
-class UpstreamModel(ApiModel):
-    model_config = ConfigDict(extra="ignore")
+from trivium.schemas import Money, UpstreamModel
 
 
 class CrmAddress(UpstreamModel):

@@ -12,10 +12,10 @@ from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.domain.partners import Partner, identify_partner, partner_number_from
 from partner_portal_experience.domain.portal import PartnerPortal
 from partner_portal_experience.settings import PartnerPortalSettings
-from trivium.composition import from_container
+from trivium.composition import container_of, from_container
+from trivium.idempotency import caller_scope
 from trivium.paging import decode_cursor, encode_cursor
-from trivium.problems import Unauthorized
-from trivium.service_auth import ServiceCallerDep, ServiceTokenVerifier, bearer_token
+from trivium.service_auth import ServiceCaller, ServiceCallerDep
 
 # Positions of the upstream listings this API pages through (their own opaque cursors).
 _UPSTREAM_POSITION = re.compile(r"^[A-Za-z0-9_=-]{1,200}$")
@@ -59,19 +59,17 @@ async def current_partner(
 PartnerDep = Annotated[Partner, Depends(current_partner)]
 
 
-def partner_scope(request: Request) -> str:
-    """Whose Idempotency-Key this is: the partner named by a valid token ("" otherwise, and the
-    route's own dependencies refuse the request right after)."""
-    token = bearer_token(request)
-    if token is None:
-        return ""
-    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
-    try:
-        caller = verifier.verify(token)
-    except Unauthorized:
-        return ""
+def partner_key_owner(caller: ServiceCaller, request: Request) -> str | None:
+    """Whose Idempotency-Key this is: the partner's, as a caller trusted to name partners (the
+    gateway) vouches for; none otherwise, and the call is refused."""
+    issuers = container_of(request.app, PartnerPortalExperience).settings.identity_issuers
     number = caller.claims.get("partnerAccountNumber")
-    return f"partner:{number}" if isinstance(number, str) else ""
+    if caller.service not in issuers or not isinstance(number, str):
+        return None
+    return f"partner:{number}"
+
+
+partner_scope = caller_scope(partner_key_owner)
 
 
 def upstream_cursor(cursor: str | None) -> str | None:

@@ -10,10 +10,10 @@ import httpx
 from create_customer_process.adapters.ports import (
     CustomerDraft,
     ErpCustomer,
-    UpstreamModel,
     Written,
 )
 from create_customer_process.domain.errors import ErpRejected, ErpUnavailable
+from trivium.schemas import UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream
 
 CUSTOMER_NOT_FOUND = "customer-not-found"

@@ -12,18 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
 from create_customer_process.domain.models import RequestState
-
-
-class UpstreamModel(BaseModel):
-    """A System API's answer as read here: camelCase, unknown fields ignored."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
-    )
+from trivium.schemas import UpstreamModel
 
 
 class CrmAddress(UpstreamModel):

@@ -10,10 +10,10 @@ import httpx
 from create_customer_process.adapters.ports import (
     AccountDraft,
     CrmAccount,
-    UpstreamModel,
     Written,
 )
 from create_customer_process.domain.errors import CrmRejected, CrmUnavailable
+from trivium.schemas import UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream
 
 NOT_FOUND = "record-not-found"

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from create_customer_process.api.deps import ActingRepDep, FlowDep, caller_scope
+from create_customer_process.api.deps import ActingRepDep, FlowDep
 from create_customer_process.domain.errors import (
     AmbiguousDuplicate,
     CreationInProgress,
@@ -26,11 +26,13 @@ from create_customer_process.domain.models import (
 )
 from create_customer_process.domain.ownership import same_user
 from create_customer_process.domain.processing import Outcome, submit_customer
-from trivium.idempotency import idempotent_route
+from trivium.idempotency import caller_scope, idempotent_route, service_and_consumer
 from trivium.problems import problem_responses
 
 router = APIRouter(
-    prefix="/customers", tags=["customers"], route_class=idempotent_route(scope=caller_scope)
+    prefix="/customers",
+    tags=["customers"],
+    route_class=idempotent_route(scope=caller_scope(service_and_consumer)),
 )
 
 REQUEST_ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"

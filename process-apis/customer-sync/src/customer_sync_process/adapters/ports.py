@@ -11,19 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
 from customer_sync_process.domain.models import SyncRead
-from trivium.schemas import Money
-
-
-class UpstreamModel(BaseModel):
-    """A System API's answer as read here: camelCase, unknown fields ignored."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
-    )
+from trivium.schemas import Money, UpstreamModel
 
 
 class CrmAddress(UpstreamModel):
@@ -208,7 +197,7 @@ class WriteBatch:
 
     def _key(self, key: str) -> int:
         self.keys.append(key)
-        return len(self.keys) + 1  # KEYS[1] is the fence counter
+        return len(self.keys)
 
     def set(self, key: str, value: str, *, ttl_seconds: float | None = None) -> WriteBatch:
         command: list[Any] = ["SET", self._key(key), value]

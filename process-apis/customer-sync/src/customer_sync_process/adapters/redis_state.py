@@ -15,67 +15,22 @@ import redis.asyncio
 
 from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.errors import LeaseLost
+from trivium.locks import FencedLease, FencedWriter
 
 DEFAULT_PREFIX = "{customer-sync}"
 
-_ACQUIRE = """
-local current = redis.call('GET', KEYS[1])
-if current == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return tonumber(redis.call('GET', KEYS[2]))
-end
-if current then return 0 end
-local fence = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return fence
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-# KEYS[1]: the fence counter; ARGV[1]: the writer's fence; ARGV[2]: JSON [[command, key
-# index, args...], ...] with key indexes into KEYS.
-_FENCED = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local commands = cjson.decode(ARGV[2])
-for _, command in ipairs(commands) do
-  local args = {command[1], KEYS[command[2]]}
-  for i = 3, #command do args[#args + 1] = command[i] end
-  redis.call(unpack(args))
-end
-return 1
-"""
 
-
-class RedisLease:
-    """One leader among the replicas: a lease key renewed by its holder, and a fence counter
-    that goes up with every new holder."""
-
-    def __init__(
-        self, client: redis.asyncio.Redis, *, holder: str, ttl_seconds: float,
-        prefix: str = DEFAULT_PREFIX,
-    ) -> None:  # fmt: skip
-        self.holder = holder
-        self.ttl_ms = max(1, round(ttl_seconds * 1000))
-        self.lease_key = f"{prefix}:lease"
-        self.fence_key = f"{prefix}:fence"
-        self._redis = client
-        self._acquire = client.register_script(_ACQUIRE)
-        self._release = client.register_script(_RELEASE)
-
-    async def acquire(self) -> int:
-        """Take or keep the lease: its fencing token, or 0 while another replica holds it."""
-        fence = await self._acquire(
-            keys=[self.lease_key, self.fence_key], args=[self.holder, self.ttl_ms]
-        )
-        return int(fence or 0)
-
-    async def release(self) -> None:
-        await self._release(keys=[self.lease_key], args=[self.holder])
-
-    async def holder_now(self) -> str | None:
-        value = await self._redis.get(self.lease_key)
-        return value.decode() if isinstance(value, bytes) else value
+def leader_lease(
+    client: redis.asyncio.Redis, *, holder: str, ttl_seconds: float, prefix: str = DEFAULT_PREFIX
+) -> FencedLease:
+    """One leader among the replicas: the lease `{prefix}:lease`, fenced by `{prefix}:fence`."""
+    return FencedLease(
+        client,
+        key=f"{prefix}:lease",
+        fence_key=f"{prefix}:fence",
+        holder=holder,
+        lease_seconds=ttl_seconds,
+    )
 
 
 class RedisSyncState:
@@ -91,7 +46,7 @@ class RedisSyncState:
         self.audit_max_length = audit_max_length
         self.stats_key = f"{prefix}:stats"
         self._redis = client
-        self._fenced = client.register_script(_FENCED)
+        self._fenced = FencedWriter(client, fence_key=fence_key)
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -100,11 +55,7 @@ class RedisSyncState:
         """Apply the writes under the fence; LeaseLost when another replica leads now."""
         if not writes.commands:
             return
-        applied = await self._fenced(
-            keys=[self.fence_key, *writes.keys],
-            args=[str(fence), json.dumps(writes.commands)],
-        )
-        if not applied:
+        if not await self._fenced.write(fence, keys=writes.keys, commands=writes.commands):
             raise LeaseLost(f"fence {fence} is no longer current")
 
     async def get_json(self, *parts: str) -> Any:

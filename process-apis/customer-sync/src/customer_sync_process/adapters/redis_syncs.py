@@ -7,15 +7,7 @@ import redis.asyncio
 
 from customer_sync_process.adapters.redis_state import DEFAULT_PREFIX
 from customer_sync_process.domain.models import SyncRead, SyncState
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
+from trivium.locks import OwnedKeys
 
 
 class RedisSyncs:
@@ -25,27 +17,25 @@ class RedisSyncs:
     ) -> None:  # fmt: skip
         self.prefix = prefix
         self.retention_seconds = retention_days * 86_400
-        self.lock_ms = round(lock_seconds * 1000)
         self.lock_key = f"{prefix}:sync:products:running"
+        # The lock's owner is the running sync's id: `get` tells a live sync from a dead one by it.
+        self._lock = OwnedKeys(client, lease_seconds=lock_seconds)
         self._redis = client
-        self._release = client.register_script(_RELEASE)
-        self._renew = client.register_script(_RENEW)
 
     def _key(self, sync_id: str) -> str:
         return f"{self.prefix}:sync:{sync_id}"
 
     async def claim(self, sync_id: str) -> str | None:
         """Take the run lock for `sync_id`; the id of the sync holding it when taken already."""
-        if await self._redis.set(self.lock_key, sync_id, nx=True, px=self.lock_ms):
+        if await self._lock.take(self.lock_key, sync_id):
             return None
-        holder = await self._redis.get(self.lock_key)
-        return holder.decode() if isinstance(holder, bytes) else str(holder or "")
+        return await self._lock.owner(self.lock_key) or ""
 
     async def renew(self, sync_id: str) -> None:
-        await self._renew(keys=[self.lock_key], args=[sync_id, self.lock_ms])
+        await self._lock.renew(self.lock_key, sync_id)
 
     async def release(self, sync_id: str) -> None:
-        await self._release(keys=[self.lock_key], args=[sync_id])
+        await self._lock.release(self.lock_key, sync_id)
 
     async def save(self, sync: SyncRead) -> None:
         await self._redis.set(self._key(sync.id), sync.model_dump_json(), ex=self.retention_seconds)
@@ -56,15 +46,13 @@ class RedisSyncs:
         if raw is None:
             return None
         sync = SyncRead.model_validate_json(raw)
-        if sync.status is SyncState.RUNNING:
-            holder = await self._redis.get(self.lock_key)
-            if (holder.decode() if isinstance(holder, bytes) else holder) != sync.id:
-                return sync.model_copy(
-                    update={
-                        "status": SyncState.FAILED,
-                        "error": "The replica running this sync stopped before it finished.",
-                    }
-                )
+        if sync.status is SyncState.RUNNING and await self._lock.owner(self.lock_key) != sync.id:
+            return sync.model_copy(
+                update={
+                    "status": SyncState.FAILED,
+                    "error": "The replica running this sync stopped before it finished.",
+                }
+            )
         return sync
 
     async def last_total(self) -> int | None:

@@ -14,9 +14,9 @@ from customer_sync_process.adapters.ports import (
     CrmAccountProfile,
     CrmOrderStatus,
     CrmProductReport,
-    UpstreamModel,
 )
 from customer_sync_process.domain.errors import CrmRejected, CrmUnavailable, PositionUnavailable
+from trivium.schemas import UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream, problem_slug
 
 # The long poll is held by the System API this long at most beyond what we ask for.

@@ -22,7 +22,6 @@ from datetime import datetime
 from customer_sync_process.adapters.ports import (
     ErpCustomerProfile,
     ErpSalesOrderChange,
-    UpstreamModel,
     WriteBatch,
 )
 from customer_sync_process.domain.failures import Failure
@@ -39,6 +38,7 @@ from customer_sync_process.domain.values import (
     writable_values,
 )
 from customer_sync_process.metrics import CHANGES
+from trivium.schemas import UpstreamModel
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,13 @@ import pytest
 import redis.asyncio
 
 from customer_sync_process.adapters.ports import WriteBatch
-from customer_sync_process.adapters.redis_state import RedisLease, RedisSyncState
+from customer_sync_process.adapters.redis_state import RedisSyncState, leader_lease
 from customer_sync_process.domain.errors import LeaseLost
+from trivium.locks import FencedLease
 
 
-def lease(client: redis.asyncio.Redis, holder: str, ttl: float = 30) -> RedisLease:
-    return RedisLease(client, holder=holder, ttl_seconds=ttl)
+def lease(client: redis.asyncio.Redis, holder: str, ttl: float = 30) -> FencedLease:
+    return leader_lease(client, holder=holder, ttl_seconds=ttl)
 
 
 class TestAcquire:
@@ -29,10 +30,10 @@ class TestAcquire:
     ) -> None:
         first, second = lease(redis_db, "a"), lease(redis_db, "b")
         await first.acquire()
-        assert 0 < await redis_db.pttl(first.lease_key) <= 30_000
+        assert 0 < await redis_db.pttl(first.key) <= 30_000
 
         # The holder died: it stops renewing and the lease runs out (now: a TTL of 0).
-        await redis_db.pexpire(first.lease_key, 0)
+        await redis_db.pexpire(first.key, 0)
 
         assert await second.acquire() == 2
         assert await second.holder_now() == "b"

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis.asyncio
 
 from customer_sync_process.adapters.ports import ErpAddress, WriteBatch
+from customer_sync_process.adapters.redis_state import leader_lease
 from customer_sync_process.domain.crm_to_erp import consume_once, process_change, reset_reason
 from customer_sync_process.domain.errors import LeaseLost
 
@@ -130,10 +132,12 @@ class TestProcessChange:
         assert not await setup.state.exists("intent", ORG, event.position)
 
     @pytest.mark.asyncio
-    async def test_replica_that_lost_the_lead_cannot_commit(self, setup: Setup) -> None:
+    async def test_replica_that_lost_the_lead_cannot_commit(
+        self, setup: Setup, redis_db: redis.asyncio.Redis
+    ) -> None:
         event = setup.crm.change(ACCOUNT, phone="+49 8")
         await setup.lease.release()
-        other = type(setup.lease)(setup.lease._redis, holder="other", ttl_seconds=5)
+        other = leader_lease(redis_db, holder="other", ttl_seconds=5)
         assert await other.acquire() == setup.fence + 1
 
         with pytest.raises(LeaseLost):

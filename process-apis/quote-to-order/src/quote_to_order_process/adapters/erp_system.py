@@ -18,10 +18,9 @@ from quote_to_order_process.adapters.ports import (
     ErpOrderDraft,
     ErpPlacement,
     ErpSalesOrder,
-    UpstreamModel,
 )
 from quote_to_order_process.domain.errors import AccountNotLinked, ErpRejected, ErpUnavailable
-from trivium.schemas import Money
+from trivium.schemas import Money, UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream
 
 CUSTOMER_NOT_FOUND = "customer-not-found"

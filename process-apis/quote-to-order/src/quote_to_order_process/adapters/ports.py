@@ -13,19 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
 from quote_to_order_process.domain.models import OrderState, OrderStatus, ProgressStatus
-from trivium.schemas import Money
-
-
-class UpstreamModel(BaseModel):
-    """A System API's answer as read here: camelCase, unknown fields ignored."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
-    )
+from trivium.schemas import Money, UpstreamModel
 
 
 class CrmSystem(UpstreamModel):

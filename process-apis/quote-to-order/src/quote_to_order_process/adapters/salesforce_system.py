@@ -16,7 +16,6 @@ from quote_to_order_process.adapters.ports import (
     CrmOrderDraft,
     CrmQuote,
     CrmSystem,
-    UpstreamModel,
 )
 from quote_to_order_process.domain.errors import (
     AccountNotFound,
@@ -24,6 +23,7 @@ from quote_to_order_process.domain.errors import (
     CrmUnavailable,
     QuoteNotFound,
 )
+from trivium.schemas import UpstreamModel
 from trivium.upstream import Upstream
 
 NOT_FOUND = "record-not-found"

@@ -10,13 +10,7 @@ from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.acting_rep import acting_rep
-from trivium.problems import Unauthorized
-from trivium.service_auth import (
-    ServiceCaller,
-    ServiceCallerDep,
-    ServiceTokenVerifier,
-    bearer_token,
-)
+from trivium.service_auth import ServiceCaller, ServiceCallerDep
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.routes import OPERATOR_ROLE
 
@@ -34,23 +28,6 @@ async def get_work_queue(request: Request) -> WorkQueue:
 async def get_settings(request: Request) -> QuoteToOrderSettings:
     settings: QuoteToOrderSettings = request.app.state.settings
     return settings
-
-
-def caller_scope(request: Request) -> str:
-    """Whose Idempotency-Key this is: the calling service and the consumer it acts for.
-
-    Runs before the route's dependencies; an invalid token gives no scope here and is refused
-    by `require_service_token` right after.
-    """
-    token = bearer_token(request)
-    verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
-    if token is None:
-        return ""
-    try:
-        caller = verifier.verify(token)
-    except Unauthorized:  # refused by the route's own dependency
-        return ""
-    return f"{caller.service}:{caller.claims.get('consumer', '')}"
 
 
 async def get_acting_rep(caller: ServiceCallerDep) -> str | None:

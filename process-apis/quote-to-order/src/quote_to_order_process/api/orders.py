@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from quote_to_order_process.api.deps import ActingRepDep, FlowDep, caller_scope
+from quote_to_order_process.api.deps import ActingRepDep, FlowDep
 from quote_to_order_process.domain.errors import (
     REJECTIONS,
     AccountNotFound,
@@ -19,7 +19,7 @@ from quote_to_order_process.domain.models import OrderCreate, OrderRead, OrderSt
 from quote_to_order_process.domain.ownership import check_rep_lists_account
 from quote_to_order_process.domain.processing import Outcome, submit_order
 from quote_to_order_process.domain.progress import get_order_with_progress
-from trivium.idempotency import idempotent_route
+from trivium.idempotency import caller_scope, idempotent_route, service_and_consumer
 from trivium.paging import (
     DEFAULT_PAGE_SIZE,
     CursorQuery,
@@ -32,7 +32,9 @@ from trivium.problems import ServiceUnavailable, problem_responses
 from trivium.schemas import Page
 
 router = APIRouter(
-    prefix="/orders", tags=["orders"], route_class=idempotent_route(scope=caller_scope)
+    prefix="/orders",
+    tags=["orders"],
+    route_class=idempotent_route(scope=caller_scope(service_and_consumer)),
 )
 
 ORDER_ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"

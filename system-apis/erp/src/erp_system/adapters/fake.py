@@ -37,7 +37,7 @@ from erp_system.domain.models import (
 from erp_system.domain.sync_models import (
     CatalogItem,
     CustomerChangePage,
-    CustomerProfile,
+    CustomerProfileRead,
     CustomerProfileUpdate,
     SalesOrderChange,
     SalesOrderChangePage,
@@ -46,7 +46,7 @@ from trivium.schemas import Money
 
 
 class FakeErp:
-    """ErpAdapter in memory; seed it through its dictionaries. `calls` counts backend trips;
+    """ErpPort in memory; seed it through its dictionaries. `calls` counts backend trips;
     `create_failure` fails the next order create, `lost_create_answer` fails it after saving."""
 
     def __init__(self, *, currency: str = "EUR", plant: str = "1010") -> None:
@@ -309,12 +309,12 @@ def _is_open(order: SalesOrderRead, customer_id: str) -> bool:
 
 
 class FakeErpSync:
-    """ErpSyncAdapter in memory: seed `profiles` and `order_changes`; the catalog is `erp`'s."""
+    """ErpSyncPort in memory: seed `profiles` and `order_changes`; the catalog is `erp`'s."""
 
     def __init__(self, erp: FakeErp, *, system_id: str = "S4H/100") -> None:
         self.erp = erp
         self.system_id = system_id
-        self.profiles: dict[str, CustomerProfile] = {}
+        self.profiles: dict[str, CustomerProfileRead] = {}
         self.order_changes: list[SalesOrderChange] = []
 
     async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage:
@@ -326,14 +326,14 @@ class FakeErpSync:
             items=changed[:limit], has_more=len(changed) > limit, system_id=self.system_id
         )
 
-    async def get_profile(self, customer_id: str) -> CustomerProfile:
+    async def get_profile(self, customer_id: str) -> CustomerProfileRead:
         if customer_id not in self.profiles:
             raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
         return self.profiles[customer_id]
 
     async def update_profile(
         self, customer_id: str, changes: CustomerProfileUpdate
-    ) -> CustomerProfile:
+    ) -> CustomerProfileRead:
         values = changes.model_dump(exclude_unset=True, exclude={"address"}, by_alias=False)
         if changes.address is not None:
             values["address"] = Address(**changes.address.model_dump())

@@ -1,6 +1,6 @@
 """The ports the routes depend on: what this API needs from an ERP, in its own words.
 
-An Oracle ERP Cloud or NetSuite adapter implements `ErpAdapter` and nothing above it changes.
+An Oracle ERP Cloud or NetSuite adapter implements `ErpPort` and nothing above it changes.
 List operations take a page size and the number of rows to skip.
 """
 
@@ -27,7 +27,7 @@ from erp_system.domain.models import (
 from trivium.schemas import Money
 
 
-class ErpAdapter(Protocol):
+class ErpPort(Protocol):
     """ERP operations; raise the problems of `erp_system.domain.errors`, never vendor errors."""
 
     async def get_customer(self, customer_id: str) -> CustomerRead: ...
@@ -83,9 +83,9 @@ class ErpAdapter(Protocol):
     ) -> list[InvoiceRead]: ...
 
 
-class KeyLock(Protocol):
+class KeyLockPort(Protocol):
     """Mutual exclusion per key across every replica of this service."""
 
-    def hold(self, key: str) -> AbstractAsyncContextManager[None]:
-        """Hold `key` for the block; raises TimeoutError when it stays taken too long."""
+    def hold(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """Hold the lock `name` for the block; yields False when it stays taken too long."""
         ...

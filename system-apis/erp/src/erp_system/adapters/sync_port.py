@@ -8,22 +8,22 @@ from typing import Protocol
 from erp_system.domain.sync_models import (
     CatalogItem,
     CustomerChangePage,
-    CustomerProfile,
+    CustomerProfileRead,
     CustomerProfileUpdate,
     SalesOrderChangePage,
 )
 
 
-class ErpSyncAdapter(Protocol):
+class ErpSyncPort(Protocol):
     """What sync flows read from and write to an ERP."""
 
     async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage: ...
 
-    async def get_profile(self, customer_id: str) -> CustomerProfile: ...
+    async def get_profile(self, customer_id: str) -> CustomerProfileRead: ...
 
     async def update_profile(
         self, customer_id: str, changes: CustomerProfileUpdate
-    ) -> CustomerProfile: ...
+    ) -> CustomerProfileRead: ...
 
     async def sales_order_changes(self, *, since: datetime, limit: int) -> SalesOrderChangePage: ...
 

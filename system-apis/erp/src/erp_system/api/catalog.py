@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Query
 from erp_system.api.deps import ErpDep
 from erp_system.domain.errors import UPSTREAM_PROBLEMS, ProductNotFound
 from erp_system.domain.models import (
-    AvailabilityList,
+    AvailabilityListRead,
     AvailabilityQuery,
-    PriceList,
+    PriceListRead,
     PriceRead,
     ProductRead,
 )
@@ -62,16 +62,16 @@ async def get_availability(
         Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
     ],
     plant: PlantQuery = None,
-) -> AvailabilityList:
+) -> AvailabilityListRead:
     """Unrestricted stock of every sku in the plant (zero for unknown skus), read in one call."""
     wanted = _split_skus(skus)
-    return AvailabilityList(items=await erp.get_availability(wanted, plant=plant))
+    return AvailabilityListRead(items=await erp.get_availability(wanted, plant=plant))
 
 
 @router.post("/availability", responses=problem_responses(*UPSTREAM_PROBLEMS))
-async def query_availability(query: AvailabilityQuery, erp: ErpDep) -> AvailabilityList:
+async def query_availability(query: AvailabilityQuery, erp: ErpDep) -> AvailabilityListRead:
     """Like `GET /availability`, for sku lists too long for a URL. Reads only."""
-    return AvailabilityList(items=await erp.get_availability(query.skus, plant=query.plant))
+    return AvailabilityListRead(items=await erp.get_availability(query.skus, plant=query.plant))
 
 
 @router.get("/prices", responses=problem_responses(*UPSTREAM_PROBLEMS))
@@ -90,13 +90,13 @@ async def get_prices(
             description="The ERP customer: its own price wins over the list price.",
         ),
     ] = None,
-) -> PriceList:
+) -> PriceListRead:
     """The price per base unit of every sku, in the order asked, read together: the
     customer's own price where it has one, else the list price; `unitPrice` is null for a sku
     without a valid price (or unknown)."""
     wanted = list(dict.fromkeys(_split_skus(skus)))
     prices = await erp.get_prices(wanted, customer_id=customer_id)
-    return PriceList(items=[PriceRead(sku=sku, unit_price=prices.get(sku)) for sku in wanted])
+    return PriceListRead(items=[PriceRead(sku=sku, unit_price=prices.get(sku)) for sku in wanted])
 
 
 def _split_skus(values: list[str]) -> list[str]:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from erp_system.adapters.ports import ErpAdapter, KeyLock
-from erp_system.adapters.sync_port import ErpSyncAdapter
+from erp_system.adapters.ports import ErpPort, KeyLockPort
+from erp_system.adapters.sync_port import ErpSyncPort
 from erp_system.bootstrap import ErpSystem
 from erp_system.domain.errors import InvalidVersion
 from erp_system.settings import ErpSystemSettings
@@ -18,15 +18,15 @@ from trivium.composition import from_container
 ContainerDep = Annotated[ErpSystem, Depends(from_container(ErpSystem))]
 
 
-async def get_erp(container: ContainerDep) -> ErpAdapter:
+async def get_erp(container: ContainerDep) -> ErpPort:
     return container.erp
 
 
-async def get_sync(container: ContainerDep) -> ErpSyncAdapter:
+async def get_sync(container: ContainerDep) -> ErpSyncPort:
     return container.sync
 
 
-async def get_locks(container: ContainerDep) -> KeyLock:
+async def get_locks(container: ContainerDep) -> KeyLockPort:
     return container.locks
 
 
@@ -61,8 +61,8 @@ async def version_from_if_match(
     return version
 
 
-ErpDep = Annotated[ErpAdapter, Depends(get_erp)]
-LocksDep = Annotated[KeyLock, Depends(get_locks)]
-SyncDep = Annotated[ErpSyncAdapter, Depends(get_sync)]
+ErpDep = Annotated[ErpPort, Depends(get_erp)]
+LocksDep = Annotated[KeyLockPort, Depends(get_locks)]
+SyncDep = Annotated[ErpSyncPort, Depends(get_sync)]
 SettingsDep = Annotated[ErpSystemSettings, Depends(get_settings)]
 VersionDep = Annotated[str | None, Depends(version_from_if_match)]

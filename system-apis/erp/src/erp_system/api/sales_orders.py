@@ -21,7 +21,7 @@ from erp_system.domain.models import (
     SalesOrderCreate,
     SalesOrderRead,
     SalesOrderSimulate,
-    SalesOrderSimulation,
+    SalesOrderSimulationRead,
     SalesOrderUpdate,
 )
 from erp_system.domain.orders import place_sales_order
@@ -64,7 +64,7 @@ async def create_sales_order(
 )
 async def simulate(
     request: SalesOrderSimulate, erp: ErpDep, settings: SettingsDep
-) -> SalesOrderSimulation:
+) -> SalesOrderSimulationRead:
     """Price the lines and check stock and credit as for a real order, saving nothing."""
     return await simulate_sales_order(erp, request, default_currency=settings.currency)
 

@@ -14,7 +14,7 @@ from erp_system.domain.errors import UPSTREAM_PROBLEMS, CustomerNotFound, ErpRej
 from erp_system.domain.sync_models import (
     CatalogPage,
     CustomerChangePage,
-    CustomerProfile,
+    CustomerProfileRead,
     CustomerProfileUpdate,
     SalesOrderChangePage,
 )
@@ -67,7 +67,7 @@ async def list_changed_sales_orders(
     "/customers/{customer_id}/profile",
     responses=problem_responses(CustomerNotFound, *UPSTREAM_PROBLEMS),
 )
-async def get_customer_profile(customer_id: CustomerIdPath, sync: SyncDep) -> CustomerProfile:
+async def get_customer_profile(customer_id: CustomerIdPath, sync: SyncDep) -> CustomerProfileRead:
     """The customer's master data as sync flows compare it: name, phone, address, blocks,
     payment terms, credit limit and when the ERP last changed any of them."""
     return await sync.get_profile(customer_id)
@@ -79,7 +79,7 @@ async def get_customer_profile(customer_id: CustomerIdPath, sync: SyncDep) -> Cu
 )
 async def update_customer_profile(
     customer_id: CustomerIdPath, changes: CustomerProfileUpdate, sync: SyncDep
-) -> CustomerProfile:
+) -> CustomerProfileRead:
     """Change the name, phone number (of the standard address) or address; the answer is the
     profile after the change. Writing a value the ERP already holds changes nothing else."""
     return await sync.update_profile(customer_id, changes)

@@ -159,7 +159,7 @@ class AvailabilityQuery(ApiRequest):
     plant: str | None = Field(default=None, max_length=4, description="Default: plant 1010.")
 
 
-class AvailabilityList(ApiModel):
+class AvailabilityListRead(ApiModel):
     items: list[AvailabilityRead]
 
 
@@ -170,7 +170,7 @@ class PriceRead(ApiModel):
     unit_price: Money | None = None
 
 
-class PriceList(ApiModel):
+class PriceListRead(ApiModel):
     items: list[PriceRead]
 
 
@@ -255,7 +255,7 @@ class SimulationCredit(ApiModel):
     sufficient: bool
 
 
-class SalesOrderSimulation(ApiModel):
+class SalesOrderSimulationRead(ApiModel):
     """What an order would cost and whether it could be fulfilled now; nothing is saved."""
 
     customer_id: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from erp_system.adapters.ports import ErpAdapter, KeyLock
+from erp_system.adapters.ports import ErpPort, KeyLockPort
 from erp_system.domain.errors import OUTCOME_UNKNOWN, CreationInProgress
 from erp_system.domain.models import SalesOrderCreate, SalesOrderRead
 
@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 async def place_sales_order(
-    erp: ErpAdapter, locks: KeyLock, order: SalesOrderCreate
+    erp: ErpPort, locks: KeyLockPort, order: SalesOrderCreate
 ) -> tuple[SalesOrderRead, bool]:
     """The order for this customer and external reference, created unless it exists (created?).
 
@@ -20,23 +20,22 @@ async def place_sales_order(
     lock per reference; a create whose outcome is unknown is looked up again before it fails.
     """
     key = f"sales-order:{order.customer_id}:{order.external_reference}"
-    try:
-        async with locks.hold(key):
-            existing = await erp.find_sales_order(
-                customer_id=order.customer_id, external_reference=order.external_reference
+    async with locks.hold(key) as held:
+        if not held:
+            raise CreationInProgress(
+                "Another request is creating an order with this external reference; retry shortly.",
+                headers={"Retry-After": "2"},
             )
-            if existing is not None:
-                log.info("sales_order.exists", extra={"sales_order": existing.id})
-                return existing, False
-            return await _create_or_find(erp, order), True
-    except TimeoutError as error:
-        raise CreationInProgress(
-            "Another request is creating an order with this external reference; retry shortly.",
-            headers={"Retry-After": "2"},
-        ) from error
+        existing = await erp.find_sales_order(
+            customer_id=order.customer_id, external_reference=order.external_reference
+        )
+        if existing is not None:
+            log.info("sales_order.exists", extra={"sales_order": existing.id})
+            return existing, False
+        return await _create_or_find(erp, order), True
 
 
-async def _create_or_find(erp: ErpAdapter, order: SalesOrderCreate) -> SalesOrderRead:
+async def _create_or_find(erp: ErpPort, order: SalesOrderCreate) -> SalesOrderRead:
     try:
         created = await erp.create_sales_order(order)
     except OUTCOME_UNKNOWN as failure:

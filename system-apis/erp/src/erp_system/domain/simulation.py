@@ -6,12 +6,12 @@ import asyncio
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from erp_system.adapters.ports import ErpAdapter
+from erp_system.adapters.ports import ErpPort
 from erp_system.domain.errors import CreditAccountNotFound
 from erp_system.domain.models import (
     CreditRead,
     SalesOrderSimulate,
-    SalesOrderSimulation,
+    SalesOrderSimulationRead,
     SimulationCredit,
     SimulationLineRead,
 )
@@ -21,8 +21,8 @@ CENT = Decimal("0.01")
 
 
 async def simulate_sales_order(
-    erp: ErpAdapter, request: SalesOrderSimulate, *, default_currency: str
-) -> SalesOrderSimulation:
+    erp: ErpPort, request: SalesOrderSimulate, *, default_currency: str
+) -> SalesOrderSimulationRead:
     """Price each line, check stock for the summed quantities and the credit for the total."""
     skus = list(dict.fromkeys(line.sku for line in request.lines))
     customer, prices, stock, credit = await asyncio.gather(
@@ -54,7 +54,7 @@ async def simulate_sales_order(
             )
         )
     credit_view = _credit_view(credit, total, currency)
-    return SalesOrderSimulation(
+    return SalesOrderSimulationRead(
         customer_id=customer.id,
         currency=currency,
         lines=lines,
@@ -66,7 +66,7 @@ async def simulate_sales_order(
     )
 
 
-async def _credit_or_none(erp: ErpAdapter, customer_id: str) -> CreditRead | None:
+async def _credit_or_none(erp: ErpPort, customer_id: str) -> CreditRead | None:
     try:
         return await erp.get_credit(customer_id)
     except CreditAccountNotFound:

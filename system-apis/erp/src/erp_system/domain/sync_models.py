@@ -12,7 +12,7 @@ from erp_system.domain.models import Address, AddressInput, ProgressStatus, Sale
 from trivium.schemas import ApiModel, ApiRequest, DecimalString, Money
 
 
-class CustomerProfile(ApiModel):
+class CustomerProfileRead(ApiModel):
     """A customer's master data as sync flows compare it, with when the ERP last changed it."""
 
     id: str = Field(description="The ERP customer number.")
@@ -44,7 +44,7 @@ class CustomerChangePage(ApiModel):
     """Customers changed at or after `since`, oldest change first. To read on, ask again with
     `since` = the last item's `changedAt` (items seen with that very time are repeated)."""
 
-    items: list[CustomerProfile]
+    items: list[CustomerProfileRead]
     has_more: bool
     system_id: str = Field(description=SYSTEM_ID_DESCRIPTION)
 

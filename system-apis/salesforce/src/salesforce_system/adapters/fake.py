@@ -17,12 +17,12 @@ from salesforce_system.domain.errors import (
 )
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountSearch,
     AccountUpdate,
     Address,
-    ApiBudget,
+    ApiBudgetRead,
     ContactRead,
     OpportunityRead,
     OrderCreate,
@@ -31,7 +31,7 @@ from salesforce_system.domain.models import (
     OrderUpdate,
     ProductRead,
     ProductUpsert,
-    ProductUpsertReport,
+    ProductUpsertReportRead,
     ProductUpsertRow,
     QuoteRead,
     QuoteUpdate,
@@ -42,11 +42,11 @@ from salesforce_system.domain.sync_models import (
     NOW,
     AccountChange,
     AccountChangePage,
-    AccountProfile,
+    AccountProfileRead,
     AccountProfileUpdate,
     ChangeOrigin,
     ChangeType,
-    OrderErpStatus,
+    OrderErpStatusRead,
     OrderErpStatusUpdate,
     PositionUnavailable,
 )
@@ -201,7 +201,7 @@ class FakeCrm:
 
     async def get_account_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int
-    ) -> AccountOverview:
+    ) -> AccountOverviewRead:
         account = self._account(account_id)
         contacts = sorted(
             self.contacts.get(account_id, []),
@@ -211,7 +211,7 @@ class FakeCrm:
             self.opportunities.get(account_id, []),
             key=lambda opportunity: (opportunity.close_date is None, opportunity.close_date),
         )
-        return AccountOverview(
+        return AccountOverviewRead(
             account=account,
             owner_username=self.usernames.get(account.owner_id or ""),
             contacts=contacts[:contact_limit],
@@ -301,7 +301,7 @@ class FakeCrm:
         ]
         return _page(found, limit, after)
 
-    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
+    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReportRead:
         for product in products:
             existing = next((p for p in self.products.values() if p.sku == product.sku), None)
             values = product.model_dump(exclude_unset=True, by_alias=False)
@@ -314,7 +314,7 @@ class FakeCrm:
                 self.products[created.id] = created
             else:
                 self.products[existing.id] = existing.model_copy(update=values)
-        return ProductUpsertReport(
+        return ProductUpsertReportRead(
             method="collections",
             total=len(products),
             succeeded=len(products),
@@ -328,9 +328,9 @@ class FakeCrm:
             raise CrmUnavailable("The CRM cannot be signed in to.", headers={"Retry-After": "30"})
         return SystemRead(system_id=self.system_id)
 
-    async def get_budget(self) -> ApiBudget:
+    async def get_budget(self) -> ApiBudgetRead:
         remaining = self.remaining_budget or 0
-        return ApiBudget(max=100_000, remaining=remaining, used=100_000 - remaining)
+        return ApiBudgetRead(max=100_000, remaining=remaining, used=100_000 - remaining)
 
     async def known_remaining_budget(self) -> int | None:
         return self.remaining_budget
@@ -409,10 +409,10 @@ class FakeAccountSync:
     """AccountSyncPort in memory: seed `profiles` and `orders` (by ERP order number)."""
 
     def __init__(self) -> None:
-        self.profiles: dict[str, AccountProfile] = {}
-        self.orders: dict[str, OrderErpStatus] = {}
+        self.profiles: dict[str, AccountProfileRead] = {}
+        self.orders: dict[str, OrderErpStatusRead] = {}
 
-    async def get_profile(self, account_id: str) -> AccountProfile:
+    async def get_profile(self, account_id: str) -> AccountProfileRead:
         if account_id not in self.profiles:
             raise RecordNotFound(f"No account has the id {account_id!r}.")
         return self.profiles[account_id]
@@ -424,7 +424,7 @@ class FakeAccountSync:
         ids: Sequence[str] | None,
         limit: int,
         after: str | None,
-    ) -> list[AccountProfile]:
+    ) -> list[AccountProfileRead]:
         found = sorted(
             (
                 profile
@@ -442,7 +442,7 @@ class FakeAccountSync:
 
     async def update_profile(
         self, account_id: str, changes: AccountProfileUpdate
-    ) -> AccountProfile:
+    ) -> AccountProfileRead:
         current = await self.get_profile(account_id)
         values = changes.model_dump(exclude_unset=True, by_alias=False)
         if "credit_limit" in values and values["credit_limit"] is not None:
@@ -455,7 +455,7 @@ class FakeAccountSync:
 
     async def set_order_erp_status(
         self, erp_order_number: str, update: OrderErpStatusUpdate
-    ) -> OrderErpStatus:
+    ) -> OrderErpStatusRead:
         current = self.orders.get(erp_order_number)
         if current is None:
             raise RecordNotFound(f"No order carries the ERP order number {erp_order_number!r}.")

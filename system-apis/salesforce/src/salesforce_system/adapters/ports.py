@@ -8,11 +8,11 @@ from typing import Protocol
 
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountSearch,
     AccountUpdate,
-    ApiBudget,
+    ApiBudgetRead,
     ContactRead,
     OpportunityRead,
     OrderCreate,
@@ -20,16 +20,16 @@ from salesforce_system.domain.models import (
     OrderUpdate,
     ProductRead,
     ProductUpsert,
-    ProductUpsertReport,
+    ProductUpsertReportRead,
     QuoteRead,
     QuoteUpdate,
     SystemRead,
 )
 from salesforce_system.domain.sync_models import (
     AccountChangePage,
-    AccountProfile,
+    AccountProfileRead,
     AccountProfileUpdate,
-    OrderErpStatus,
+    OrderErpStatusRead,
     OrderErpStatusUpdate,
 )
 
@@ -61,7 +61,7 @@ class CrmPort(Protocol):
 
     async def get_account_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int
-    ) -> AccountOverview:
+    ) -> AccountOverviewRead:
         """The account, its owner's username, key contacts and open opportunities (one call)."""
         ...
 
@@ -87,14 +87,16 @@ class CrmPort(Protocol):
         self, *, search: str | None, limit: int, after: str | None
     ) -> list[ProductRead]: ...
 
-    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport: ...
+    async def upsert_products(
+        self, products: Sequence[ProductUpsert]
+    ) -> ProductUpsertReportRead: ...
 
     async def get_system(self) -> SystemRead:
         """The CRM system (org) signed in to, confirmed with it; CrmUnavailable when it cannot
         be signed in to."""
         ...
 
-    async def get_budget(self) -> ApiBudget: ...
+    async def get_budget(self) -> ApiBudgetRead: ...
 
     async def known_remaining_budget(self) -> int | None:
         """The remaining API budget as last reported, without spending a call on it."""
@@ -115,7 +117,7 @@ class AccountChangesPort(Protocol):
 class AccountSyncPort(Protocol):
     """Account profiles with the fields the ERP keeps, and the ERP status shown on orders."""
 
-    async def get_profile(self, account_id: str) -> AccountProfile: ...
+    async def get_profile(self, account_id: str) -> AccountProfileRead: ...
 
     async def list_profiles(
         self,
@@ -124,12 +126,12 @@ class AccountSyncPort(Protocol):
         ids: Sequence[str] | None,
         limit: int,
         after: str | None,
-    ) -> list[AccountProfile]: ...
+    ) -> list[AccountProfileRead]: ...
 
     async def update_profile(
         self, account_id: str, changes: AccountProfileUpdate
-    ) -> AccountProfile: ...
+    ) -> AccountProfileRead: ...
 
     async def set_order_erp_status(
         self, erp_order_number: str, update: OrderErpStatusUpdate
-    ) -> OrderErpStatus: ...
+    ) -> OrderErpStatusRead: ...

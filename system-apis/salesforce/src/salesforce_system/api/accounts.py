@@ -16,7 +16,7 @@ from salesforce_system.domain.errors import (
 )
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountSearch,
     AccountUpdate,
@@ -183,7 +183,7 @@ async def get_account_overview(
     crm: CrmDep,
     contact_limit: Annotated[int, Query(alias="contactLimit", ge=0, le=50)] = 5,
     opportunity_limit: Annotated[int, Query(alias="opportunityLimit", ge=0, le=50)] = 5,
-) -> AccountOverview:
+) -> AccountOverviewRead:
     """The account with its owner's username, key contacts (by name) and open opportunities
     (the next to close first), read in one CRM call: the building block of a customer 360."""
     return await crm.get_account_overview(

@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from salesforce_system.api.deps import CrmDep
 from salesforce_system.domain.errors import CrmBudgetExhausted, CrmUnavailable
-from salesforce_system.domain.models import ApiBudget
+from salesforce_system.domain.models import ApiBudgetRead
 from trivium.problems import problem_responses
 
 router = APIRouter(tags=["limits"])
 
 
 @router.get("/limits", responses=problem_responses(CrmUnavailable, CrmBudgetExhausted))
-async def get_limits(crm: CrmDep) -> ApiBudget:
+async def get_limits(crm: CrmDep) -> ApiBudgetRead:
     """The org's daily API allocation and what remains of it (costs one CRM call)."""
     return await crm.get_budget()

@@ -15,7 +15,7 @@ from salesforce_system.domain.errors import (
     CrmTimeout,
     CrmUnavailable,
 )
-from salesforce_system.domain.models import ProductRead, ProductUpsert, ProductUpsertReport
+from salesforce_system.domain.models import ProductRead, ProductUpsert, ProductUpsertReportRead
 from salesforce_system.domain.paging import fetch_page
 from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
 from trivium.problems import problem_responses
@@ -53,7 +53,7 @@ async def list_products(
 )
 async def upsert_products(
     batch: ProductBatch, crm: CrmDep, settings: SettingsDep
-) -> ProductUpsertReport:
+) -> ProductUpsertReportRead:
     """Create or update products by ERP material (`sku`). Rows that hit a record lock are retried
     once; the report lists every row that still failed, with its error. Refused with 503 when the
     CRM's remaining API budget is below the configured floor."""

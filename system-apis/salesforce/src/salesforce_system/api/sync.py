@@ -20,9 +20,9 @@ from salesforce_system.domain.sync_models import (
     MAX_PROFILE_IDS,
     NOW,
     AccountChangePage,
-    AccountProfile,
+    AccountProfileRead,
     AccountProfileUpdate,
-    OrderErpStatus,
+    OrderErpStatusRead,
     OrderErpStatusUpdate,
     PositionUnavailable,
 )
@@ -85,7 +85,7 @@ async def list_account_profiles(
     ] = None,
     limit: LimitQuery = DEFAULT_PAGE_SIZE,
     cursor: CursorQuery = None,
-) -> Page[AccountProfile]:
+) -> Page[AccountProfileRead]:
     """Account profiles modified at or after `modifiedSince`, or those with the given `ids`
     (at least one of the two), by id: what a sync flow re-reads after a `resync` change."""
     wanted = [part for item in ids or [] for part in item.split(",") if part] or None
@@ -110,7 +110,7 @@ async def list_account_profiles(
 @router.get(
     "/account-profiles/{account_id}", responses=problem_responses(RecordNotFound, *UPSTREAM)
 )
-async def get_account_profile(account_id: AccountId, sync: AccountSyncDep) -> AccountProfile:
+async def get_account_profile(account_id: AccountId, sync: AccountSyncDep) -> AccountProfileRead:
     """One account's profile, with credit limit, payment terms and block kept from the ERP."""
     return await sync.get_profile(account_id)
 
@@ -121,7 +121,7 @@ async def get_account_profile(account_id: AccountId, sync: AccountSyncDep) -> Ac
 )
 async def update_account_profile(
     account_id: AccountId, changes: AccountProfileUpdate, sync: AccountSyncDep
-) -> AccountProfile:
+) -> AccountProfileRead:
     """Write the fields sent (one CRM call); the answer is the profile after the change."""
     return await sync.update_profile(account_id, changes)
 
@@ -134,7 +134,7 @@ async def set_order_erp_status(
     erp_order_number: Annotated[str, Path(max_length=20)],
     update: OrderErpStatusUpdate,
     sync: AccountSyncDep,
-) -> OrderErpStatus:
+) -> OrderErpStatusRead:
     """Show the ERP's status (and invoice number) on the order carrying this ERP order number;
     nothing is written when the order shows them already (`changed: false`)."""
     return await sync.set_order_erp_status(erp_order_number, update)

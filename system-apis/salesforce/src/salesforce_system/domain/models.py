@@ -265,7 +265,7 @@ class ProductUpsertRow(ApiModel):
 UpsertMethod = Literal["collections", "bulk"]
 
 
-class ProductUpsertReport(ApiModel):
+class ProductUpsertReportRead(ApiModel):
     method: UpsertMethod
     total: int
     succeeded: int
@@ -285,14 +285,14 @@ class SystemRead(ApiModel):
     kind: Literal["salesforce"] = Field(default="salesforce", description="The kind of CRM.")
 
 
-class ApiBudget(ApiModel):
+class ApiBudgetRead(ApiModel):
     max: int
     remaining: int
     used: int
     observed_at: datetime | None = None
 
 
-class AccountOverview(ApiModel):
+class AccountOverviewRead(ApiModel):
     """An account with its owner, key contacts and open opportunities, read in one CRM call."""
 
     account: AccountRead

@@ -67,7 +67,7 @@ class AccountChangePage(ApiModel):
     )
 
 
-class AccountProfile(ApiModel):
+class AccountProfileRead(ApiModel):
     """An account with the fields sync flows compare, including those the ERP keeps."""
 
     id: str
@@ -100,7 +100,7 @@ class OrderErpStatusUpdate(ApiRequest):
     invoice_number: str | None = Field(default=None, max_length=20)
 
 
-class OrderErpStatus(ApiModel):
+class OrderErpStatusRead(ApiModel):
     order_id: str
     erp_order_number: str
     erp_status: str | None = None

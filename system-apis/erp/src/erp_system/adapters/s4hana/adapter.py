@@ -1,4 +1,4 @@
-"""The S/4HANA implementation of the ErpAdapter port, assembled from one OData conversation."""
+"""The S/4HANA implementation of the ErpPort port, assembled from one OData conversation."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from trivium.schemas import Money
 
 
 class S4HanaErp:
-    """ErpAdapter over SAP S/4HANA's public OData v2 APIs."""
+    """ErpPort over SAP S/4HANA's public OData v2 APIs."""
 
     def __init__(self, odata: ODataClient, settings: ErpSystemSettings) -> None:
         self.odata = odata

@@ -51,7 +51,7 @@ from erp_system.domain.errors import CustomerNotFound
 from erp_system.domain.sync_models import (
     CatalogItem,
     CustomerChangePage,
-    CustomerProfile,
+    CustomerProfileRead,
     CustomerProfileUpdate,
     SalesOrderChange,
     SalesOrderChangePage,
@@ -168,7 +168,7 @@ class S4Sync:
             items=profiles, has_more=len(rows) > limit, system_id=self._system_id
         )
 
-    async def get_profile(self, customer_id: str) -> CustomerProfile:
+    async def get_profile(self, customer_id: str) -> CustomerProfileRead:
         rows = await self._odata.read_all(
             PARTNER_SERVICE,
             PARTNERS,
@@ -185,7 +185,7 @@ class S4Sync:
 
     async def update_profile(
         self, customer_id: str, changes: CustomerProfileUpdate
-    ) -> CustomerProfile:
+    ) -> CustomerProfileRead:
         rows = await self._odata.read_all(
             PARTNER_SERVICE,
             PARTNERS,
@@ -268,7 +268,7 @@ class S4Sync:
             what="customer phone number",
         )
 
-    async def _profiles(self, partners: list[dict[str, Any]]) -> list[CustomerProfile]:
+    async def _profiles(self, partners: list[dict[str, Any]]) -> list[CustomerProfileRead]:
         numbers = [str(row["BusinessPartner"]) for row in partners]
         limits = await self._credit_limits(numbers)
         profiles = []
@@ -278,7 +278,7 @@ class S4Sync:
             areas = customer.sales_areas
             order_block = bool(text(data.get("OrderIsBlockedForCustomer")))
             profiles.append(
-                CustomerProfile(
+                CustomerProfileRead(
                     id=customer.id,
                     external_id=customer.external_id,
                     name=customer.name,

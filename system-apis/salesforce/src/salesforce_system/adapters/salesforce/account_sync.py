@@ -13,9 +13,9 @@ from salesforce_system.adapters.salesforce.rest import SalesforceRest
 from salesforce_system.domain.errors import RecordNotFound
 from salesforce_system.domain.sync_models import (
     MAX_PROFILE_IDS,
-    AccountProfile,
+    AccountProfileRead,
     AccountProfileUpdate,
-    OrderErpStatus,
+    OrderErpStatusRead,
     OrderErpStatusUpdate,
 )
 from trivium.schemas import Money
@@ -33,10 +33,10 @@ UPDATE_NAMES = {
 }
 
 
-def profile_from_record(record: dict[str, Any], currency: str) -> AccountProfile:
+def profile_from_record(record: dict[str, Any], currency: str) -> AccountProfileRead:
     account = mapping.account_from_record(record)
     limit = record.get("ERP_Credit_Limit__c")
-    return AccountProfile(
+    return AccountProfileRead(
         id=account.id,
         name=account.name,
         phone=account.phone,
@@ -77,7 +77,7 @@ class SalesforceAccountSync:
         self._rest = rest
         self._currency = currency
 
-    async def get_profile(self, account_id: str) -> AccountProfile:
+    async def get_profile(self, account_id: str) -> AccountProfileRead:
         record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
         response = await self._rest.call(
             "GET",
@@ -95,7 +95,7 @@ class SalesforceAccountSync:
         ids: Sequence[str] | None,
         limit: int,
         after: str | None,
-    ) -> list[AccountProfile]:
+    ) -> list[AccountProfileRead]:
         conditions = ["IsDeleted = false"]
         if modified_since is not None:
             moment = modified_since.astimezone(UTC) if modified_since.tzinfo else modified_since
@@ -115,7 +115,7 @@ class SalesforceAccountSync:
 
     async def update_profile(
         self, account_id: str, changes: AccountProfileUpdate
-    ) -> AccountProfile:
+    ) -> AccountProfileRead:
         record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
         fields = profile_fields(changes)
         if not fields:
@@ -130,7 +130,7 @@ class SalesforceAccountSync:
 
     async def set_order_erp_status(
         self, erp_order_number: str, update: OrderErpStatusUpdate
-    ) -> OrderErpStatus:
+    ) -> OrderErpStatusRead:
         page = await self._rest.query(
             "SELECT Id, ERP_Status__c, ERP_Invoice_Number__c FROM Order "
             f"WHERE ERP_Order_Number__c = {soql.quote(erp_order_number)} ORDER BY Id LIMIT 1",
@@ -151,7 +151,7 @@ class SalesforceAccountSync:
                 idempotent=True,
                 what="order",
             )
-        return OrderErpStatus(
+        return OrderErpStatusRead(
             order_id=record["Id"],
             erp_order_number=erp_order_number,
             erp_status=update.erp_status,

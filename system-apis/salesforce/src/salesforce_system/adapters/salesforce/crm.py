@@ -23,11 +23,11 @@ from salesforce_system.adapters.salesforce.rest import SalesforceRest
 from salesforce_system.domain.errors import RecordNotFound, RecordRejected
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountSearch,
     AccountUpdate,
-    ApiBudget,
+    ApiBudgetRead,
     ContactRead,
     OpportunityRead,
     OrderCreate,
@@ -35,7 +35,7 @@ from salesforce_system.domain.models import (
     OrderUpdate,
     ProductRead,
     ProductUpsert,
-    ProductUpsertReport,
+    ProductUpsertReportRead,
     QuoteRead,
     QuoteUpdate,
     SystemRead,
@@ -240,7 +240,7 @@ class SalesforceCrm:
 
     async def get_account_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int
-    ) -> AccountOverview:
+    ) -> AccountOverviewRead:
         record_id = soql.record_id(account_id, prefix=ACCOUNT, what="account")
         # One query with two subqueries: the whole overview costs one API call.
         query = (
@@ -483,17 +483,17 @@ class SalesforceCrm:
         page = await self._rest.query(query)
         return [mapping.product_from_record(record) for record in page["records"]]
 
-    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
+    async def upsert_products(self, products: Sequence[ProductUpsert]) -> ProductUpsertReportRead:
         return await self._upserter.upsert(products)
 
     async def get_system(self) -> SystemRead:
         return SystemRead(system_id=await self._rest.signed_in_org())
 
-    async def get_budget(self) -> ApiBudget:
+    async def get_budget(self) -> ApiBudgetRead:
         response = await self._rest.call("GET", "/limits", idempotent=True)
         daily = response.json()["DailyApiRequests"]
         maximum, remaining = int(daily["Max"]), int(daily["Remaining"])
-        return ApiBudget(
+        return ApiBudgetRead(
             max=maximum,
             remaining=remaining,
             used=maximum - remaining,

@@ -8,7 +8,7 @@ from typing import Any
 
 from salesforce_system.domain.models import (
     AccountCreate,
-    AccountOverview,
+    AccountOverviewRead,
     AccountRead,
     AccountUpdate,
     Address,
@@ -312,10 +312,10 @@ def product_fields(product: ProductUpsert) -> Record:
     return fields
 
 
-def account_overview_from_record(record: Record, currency: str) -> AccountOverview:
+def account_overview_from_record(record: Record, currency: str) -> AccountOverviewRead:
     """An Account row read with `Owner.Username` and its Contacts and Opportunities subqueries."""
     owner = _parent(record, "Owner")
-    return AccountOverview(
+    return AccountOverviewRead(
         account=account_from_record(record),
         owner_username=owner.get("Username"),
         contacts=[contact_from_record(child) for child in _children(record, "Contacts")],

@@ -21,7 +21,7 @@ from salesforce_system.adapters.salesforce.rest import SalesforceRest
 from salesforce_system.domain.errors import CrmTimeout, CrmUnavailable
 from salesforce_system.domain.models import (
     ProductUpsert,
-    ProductUpsertReport,
+    ProductUpsertReportRead,
     ProductUpsertRow,
     RowError,
     UpsertMethod,
@@ -55,7 +55,7 @@ class ProductUpserter:
         self._poll_seconds = poll_seconds
         self._timeout_seconds = timeout_seconds
 
-    async def upsert(self, products: Sequence[ProductUpsert]) -> ProductUpsertReport:
+    async def upsert(self, products: Sequence[ProductUpsert]) -> ProductUpsertReportRead:
         """Upsert every product; the report lists the rows that did not make it."""
         rows = [product_fields(product) for product in products]
         method: UpsertMethod = "bulk" if len(rows) > self._bulk_threshold else "collections"
@@ -69,7 +69,7 @@ class ProductUpserter:
             retried = sum(1 for outcome in retry_outcomes.values() if outcome.error is None)
             outcomes.update(retry_outcomes)
         failures = [outcome for outcome in outcomes.values() if outcome.error is not None]
-        return ProductUpsertReport(
+        return ProductUpsertReportRead(
             method=method,
             total=len(rows),
             succeeded=len(rows) - len(failures),

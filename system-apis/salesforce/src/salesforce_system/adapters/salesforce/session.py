@@ -27,17 +27,14 @@ import redis.asyncio
 from salesforce_system.adapters.salesforce.soql import to_18
 from salesforce_system.domain.errors import CrmAuthenticationFailed, CrmUnavailable
 from salesforce_system.settings import SalesforceSystemSettings
+from trivium.locks import OwnedKeys
 
 log = logging.getLogger(__name__)
 
 SESSION_KEY = "trivium:salesforce:session:{client_id}"
 LOGIN_LOCK_KEY = "trivium:salesforce:login-lock:{client_id}"
-LOGIN_LOCK_MS = 15_000
+LOGIN_LOCK_SECONDS = 15.0
 JWT_LIFETIME_SECONDS = 180
-_COMPARE_AND_DELETE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 _IDENTITY_PATH = re.compile(
     r"/id/(?P<org>[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?)/[a-zA-Z0-9]{15,18}/?$"
 )
@@ -95,6 +92,8 @@ class SessionProvider:
         self._login_client = login_client
         self._session_key = SESSION_KEY.format(client_id=settings.client_id)
         self._lock_key = LOGIN_LOCK_KEY.format(client_id=settings.client_id)
+        # The login lock, and the cached session (deleted only while it is the rejected one).
+        self._owned_keys = OwnedKeys(redis_client, lease_seconds=LOGIN_LOCK_SECONDS)
         self._local: SalesforceSession | None = None
         # The session as Redis holds it, byte for byte: what invalidation compares against
         # (a session stored by an older release serializes differently once read).
@@ -120,13 +119,13 @@ class SessionProvider:
         stored = self._local_raw if self._local == rejected else rejected.to_json()
         if self._local == rejected:
             self._local = None
-        await self._redis.eval(_COMPARE_AND_DELETE, 1, self._session_key, stored)
+        await self._owned_keys.release(self._session_key, stored)
 
     async def _login_once(self) -> SalesforceSession:
         owner = secrets.token_hex(8)
-        deadline = time.monotonic() + LOGIN_LOCK_MS / 1000
+        deadline = time.monotonic() + LOGIN_LOCK_SECONDS
         while time.monotonic() < deadline:
-            if await self._redis.set(self._lock_key, owner, nx=True, px=LOGIN_LOCK_MS):
+            if await self._owned_keys.take(self._lock_key, owner):
                 try:
                     session = await self._login()
                     raw = session.to_json()
@@ -135,7 +134,7 @@ class SessionProvider:
                     )
                     return self._adopt(raw)
                 finally:
-                    await self._redis.eval(_COMPARE_AND_DELETE, 1, self._lock_key, owner)
+                    await self._owned_keys.release(self._lock_key, owner)
             await asyncio.sleep(0.05)
             cached = await self._redis.get(self._session_key)
             if cached is not None:
