@@ -28,9 +28,11 @@ from typing import Any
 
 import redis
 
+from trivium.redis_client import SyncRedis
 from trivium_gateway.plugin_support import (
     AUTH_FAILURE_DECISIONS,
     PROBLEM_CONTENT_TYPE,
+    REDIS_ERRORS,
     exit_store_unavailable,
     problem_json,
     redis_client,
@@ -175,7 +177,7 @@ class FailureLog:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: SyncRedis,
         *,
         config: LimitConfig,
         clock: Callable[[], int] | None = None,
@@ -223,7 +225,7 @@ class FailureLog:
         args = [now, config.window_seconds * 1000, config.max_failures, *extra]
         try:
             return script(keys=[failures_key(config.key_prefix, address)], args=args)
-        except redis.RedisError:
+        except REDIS_ERRORS:
             self._paused_until = time.monotonic() + self._pause_seconds
             raise
 
@@ -240,7 +242,7 @@ class Plugin:
         address = kong.client.get_forwarded_ip()
         try:
             standing = self.failures.standing(address)
-        except redis.RedisError as error:
+        except REDIS_ERRORS as error:
             self._redis_failed(kong, error)
             return
         if not is_blocked(standing, max_failures=self.config.max_failures):
@@ -266,7 +268,7 @@ class Plugin:
             return
         try:
             self.failures.record(kong.client.get_forwarded_ip())
-        except redis.RedisError as error:
+        except REDIS_ERRORS as error:
             kong.log.warn(f"auth-failure-limit: failure not counted ({type(error).__name__})")
             return
         AUTH_FAILURE_DECISIONS.labels("failure_recorded").inc()

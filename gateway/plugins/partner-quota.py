@@ -27,9 +27,11 @@ from typing import Any
 
 import redis
 
+from trivium.redis_client import SyncRedis
 from trivium_gateway.plugin_support import (
     PROBLEM_CONTENT_TYPE,
     QUOTA_DECISIONS,
+    REDIS_ERRORS,
     exit_store_unavailable,
     plan_of,
     problem_json,
@@ -267,7 +269,7 @@ class SlidingWindowLimiter:
     """
 
     def __init__(
-        self, client: redis.Redis, *, key_prefix: str, pause_seconds: float = PAUSE_AFTER_FAILURE
+        self, client: SyncRedis, *, key_prefix: str, pause_seconds: float = PAUSE_AFTER_FAILURE
     ) -> None:
         self._script = client.register_script(SLIDING_LOG_SCRIPT)
         self._prefix = key_prefix
@@ -283,7 +285,7 @@ class SlidingWindowLimiter:
             args += [window.limit, window.seconds * 1000]
         try:
             raw = self._script(keys=window_keys(self._prefix, consumer_id, windows), args=args)
-        except redis.RedisError:
+        except REDIS_ERRORS:
             self._paused_until = time.monotonic() + self._pause_seconds
             raise
         return parse_result(windows, raw)
@@ -308,7 +310,7 @@ class Plugin:
             decision = self.limiter.consume(
                 consumer_id=consumer["id"], windows=self.config.plans[plan], cost=self.config.cost
             )
-        except redis.RedisError as error:
+        except REDIS_ERRORS as error:
             self._redis_failed(kong, plan, error)
             return
         headers = quota_headers(decision)

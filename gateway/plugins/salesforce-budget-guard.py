@@ -26,9 +26,11 @@ from typing import Any
 
 import redis
 
+from trivium.redis_client import SyncRedis
 from trivium_gateway.plugin_support import (
     BUDGET_GUARD_DECISIONS,
     PROBLEM_CONTENT_TYPE,
+    REDIS_ERRORS,
     plan_of,
     problem_json,
     redis_client,
@@ -143,7 +145,7 @@ class BudgetReader:
     wait for its timeout.
     """
 
-    def __init__(self, client: redis.Redis, *, key: str, ttl: float) -> None:
+    def __init__(self, client: SyncRedis, *, key: str, ttl: float) -> None:
         self._client = client
         self._key = key
         self._ttl = ttl
@@ -160,7 +162,7 @@ class BudgetReader:
             return cached[1]
         try:
             reading = parse_reading(self._client.hgetall(self._key))
-        except redis.RedisError as error:
+        except REDIS_ERRORS as error:
             with self._lock:
                 self._cached = (now, None, f"{type(error).__name__}: {error}")
             raise
@@ -203,7 +205,7 @@ class Plugin:
         now = time.time()
         try:
             reading = self.reader.read(now)
-        except redis.RedisError as error:
+        except REDIS_ERRORS as error:
             kong.log.warn(f"salesforce-budget-guard: Redis unavailable ({type(error).__name__})")
             self._unknown(kong, plan, "fail_open" if self.fail_open else "fail_closed")
             return

@@ -27,6 +27,21 @@ def build_app() -> FastAPI:
             raise redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
         if kind == "loading":
             raise redis.exceptions.BusyLoadingError("Redis is loading the dataset in memory")
+        if kind == "cluster-down":
+            raise redis.exceptions.ClusterDownError("The cluster is down (127.0.0.1:6379)")
+        if kind == "master-down":
+            raise redis.exceptions.MasterDownError("Link with MASTER is down (127.0.0.1:6379)")
+        if kind == "try-again":
+            raise redis.exceptions.TryAgainError("Multiple keys request during rehashing")
+        if kind == "slot-not-covered":
+            raise redis.exceptions.SlotNotCoveredError("Slot 42 not covered (127.0.0.1:6379)")
+        if kind == "no-cluster-node":
+            refused = redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+            raise redis.exceptions.RedisClusterException(
+                f"Redis Cluster cannot be connected: {refused}"
+            ) from refused
+        if kind == "cross-slot":
+            raise redis.exceptions.CrossSlotTransactionError("keys of 127.0.0.1:6379 in two slots")
         raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
 
     return app
@@ -41,7 +56,19 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 class TestStoreUnreachable:
     @pytest.mark.asyncio
-    @pytest.mark.parametrize("kind", ["refused", "timeout", "loading"])
+    @pytest.mark.parametrize(
+        "kind",
+        [
+            "refused",
+            "timeout",
+            "loading",
+            "cluster-down",
+            "master-down",
+            "try-again",
+            "slot-not-covered",
+            "no-cluster-node",
+        ],
+    )
     async def test_answers_503_with_retry_after_and_no_internals(
         self, client: httpx.AsyncClient, kind: str
     ) -> None:
@@ -50,4 +77,12 @@ class TestStoreUnreachable:
         assert response.headers["content-type"].startswith(PROBLEM)
         assert response.headers["retry-after"] == "1"
         assert response.json()["type"].endswith("/service-unavailable")
+        assert "6379" not in response.text
+
+    @pytest.mark.asyncio
+    async def test_keys_of_two_slots_in_one_transaction_are_a_bug(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/down/cross-slot")
+        assert response.status_code == 500
         assert "6379" not in response.text

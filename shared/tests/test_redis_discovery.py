@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from trivium.redis_discovery import (
+    RedisEndpoint,
     RedisNotFound,
     answers_ping,
     find_redis,
@@ -17,6 +18,7 @@ from trivium.redis_discovery import (
     start_fake_redis_server,
     start_redis_server,
 )
+from trivium_testing.redis_cluster import RedisClusterServer
 
 
 class TestFindRedis:
@@ -87,3 +89,18 @@ class TestStartFakeRedisServer:
         monkeypatch.setitem(sys.modules, "fakeredis", None)
         with pytest.raises(RedisNotFound, match=r"install trivium\[fakeredis\] or redis-server"):
             start_fake_redis_server(port=free_port())
+
+
+class TestAnswersPing:
+    def test_a_single_server(self, redis_endpoint: RedisEndpoint) -> None:
+        assert answers_ping(redis_endpoint.url)
+
+    def test_nothing_listening(self) -> None:
+        assert not answers_ping(f"redis://127.0.0.1:{free_port()}/0")
+
+    @pytest.mark.cluster
+    def test_a_cluster(self, redis_cluster: RedisClusterServer) -> None:
+        assert answers_ping(redis_cluster.url)
+
+    def test_a_cluster_that_does_not_answer(self) -> None:
+        assert not answers_ping(f"redis+cluster://127.0.0.1:{free_port()}")

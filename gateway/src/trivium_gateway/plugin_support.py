@@ -18,8 +18,10 @@ from typing import Any
 
 import redis
 from prometheus_client import CollectorRegistry, Counter
+from redis.exceptions import RedisClusterException
 
 from trivium.problems import PROBLEM_BASE_URI, problem_document
+from trivium.redis_client import SyncRedis, create_sync_redis
 
 PLAN_TAG_PREFIX = "plan-"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -46,7 +48,11 @@ AUTH_FAILURE_DECISIONS = Counter(
     registry=PLUGIN_REGISTRY,
 )
 
-_clients: dict[tuple[str, int], redis.Redis] = {}
+# What a plugin treats as its store being away: a cluster client reports a cluster it cannot
+# reach (no node answers for the slot map) with RedisClusterException, which is no RedisError.
+REDIS_ERRORS: tuple[type[Exception], ...] = (redis.RedisError, RedisClusterException)
+
+_clients: dict[tuple[str, int], SyncRedis] = {}
 _clients_lock = threading.Lock()
 
 
@@ -62,14 +68,15 @@ def plan_of(consumer: Mapping[str, Any] | None, *, default: str | None = None) -
     return default
 
 
-def redis_client(url: str, *, timeout_ms: int) -> redis.Redis:
-    """A pooled Redis client for `url`, shared by every plugin instance of this process."""
+def redis_client(url: str, *, timeout_ms: int) -> SyncRedis:
+    """A pooled Redis client for `url` (a single server, or a Redis Cluster for a
+    `redis+cluster://` URL), shared by every plugin instance of this process."""
     key = (url, timeout_ms)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
             timeout = timeout_ms / 1000
-            client = redis.Redis.from_url(
+            client = create_sync_redis(
                 url,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import redis.asyncio
 from yarl import URL
 
+from trivium.redis_client import AsyncRedis, create_redis
 from trivium_gateway.bundled import BundledDeps, BundledPlugin, bundled_factories
 from trivium_gateway.declarative import env_vault, load_declarative
 from trivium_gateway.entities import DeclarativeConfig, PluginInstance, PluginSpec, Service
@@ -65,7 +65,7 @@ class GatewayRuntime:
         config: DeclarativeConfig,
         external: ExternalPlugins,
         pipeline: Pipeline,
-        redis_client: redis.asyncio.Redis,
+        redis_client: AsyncRedis,
         session: aiohttp.ClientSession,
         socket_dir: Path | None,
         metrics_dir: Path | None,
@@ -110,7 +110,7 @@ class GatewayRuntime:
             )
             if settings.override_plugin_redis:
                 config = with_redis(config, settings.redis_url)
-            redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+            redis_client = create_redis(settings.redis_url)
             deps = BundledDeps(config=config, redis=redis_client)
             factories = bundled_factories()
             bundled: dict[str, BundledPlugin] = {

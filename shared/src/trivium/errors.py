@@ -76,6 +76,17 @@ async def _handle_http_exception(request: Request, exc: Exception) -> ProblemRes
     return ProblemResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
+# Redis cannot answer for now: a lost or timed-out connection, or a Redis Cluster failing over
+# (CLUSTERDOWN, MASTERDOWN, TRYAGAIN, a slot no node serves yet).
+STORE_UNREACHABLE: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.SlotNotCoveredError,
+)
+
+
 async def _handle_store_unreachable(request: Request, exc: Exception) -> ProblemResponse:
     # Redis restarting or failing over is an outage the client can wait out, not a bug.
     problem = ServiceUnavailable(
@@ -85,11 +96,21 @@ async def _handle_store_unreachable(request: Request, exc: Exception) -> Problem
     return problem_response(problem, request)
 
 
+async def _handle_cluster_error(request: Request, exc: Exception) -> ProblemResponse:
+    # A cluster client reports that no node answers for the slot map with RedisClusterException
+    # (no RedisError), caused by the connection error; any other (keys of two slots in one
+    # transaction) is a bug, left to the last-resort 500.
+    if isinstance(exc.__cause__, STORE_UNREACHABLE):
+        return await _handle_store_unreachable(request, exc)
+    raise exc
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make Problems, validation errors, HTTP errors and an unreachable Redis answer as
     problem+json."""
     app.add_exception_handler(Problem, _handle_problem)
-    app.add_exception_handler(redis.exceptions.ConnectionError, _handle_store_unreachable)
-    app.add_exception_handler(redis.exceptions.TimeoutError, _handle_store_unreachable)
+    for unreachable in STORE_UNREACHABLE:
+        app.add_exception_handler(unreachable, _handle_store_unreachable)
+    app.add_exception_handler(redis.exceptions.RedisClusterException, _handle_cluster_error)
     app.add_exception_handler(RequestValidationError, _handle_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)

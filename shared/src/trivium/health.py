@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import httpx
-import redis.asyncio
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from trivium.metrics import render_metrics
+from trivium.redis_client import AsyncRedis
 
 ReadinessCheck = Callable[[], Awaitable[object]]
 # Returns why the service works below par (it still serves), or None when it does not.
@@ -30,7 +30,7 @@ def add_degradation_check(app: FastAPI, name: str, check: DegradationCheck) -> N
     checks[name] = check
 
 
-def redis_check(client: redis.asyncio.Redis) -> ReadinessCheck:
+def redis_check(client: AsyncRedis) -> ReadinessCheck:
     """Ready when Redis answers PING."""
 
     async def check() -> None:

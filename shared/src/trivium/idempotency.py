@@ -32,7 +32,6 @@ from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from redis.exceptions import RedisError
@@ -48,6 +47,7 @@ from trivium.problems import (
     ValidationFailed,
     problem_responses,
 )
+from trivium.redis_client import AsyncRedis
 from trivium.service_auth import ServiceCaller, ServiceTokenVerifier, bearer_token
 from trivium.settings import ServiceSettings
 
@@ -179,7 +179,7 @@ class IdempotencyStore:
 
     def __init__(
         self,
-        client: redis.asyncio.Redis,
+        client: AsyncRedis,
         *,
         service: str,
         ttl_seconds: float = 86_400,
@@ -201,7 +201,7 @@ class IdempotencyStore:
     @classmethod
     def from_settings(
         cls,
-        client: redis.asyncio.Redis,
+        client: AsyncRedis,
         settings: ServiceSettings,
         *,
         lease_seconds: float = 60.0,

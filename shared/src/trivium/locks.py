@@ -23,9 +23,10 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Sequence
 
-import redis.asyncio
 from redis.asyncio.lock import Lock
 from redis.exceptions import RedisError
+
+from trivium.redis_client import AsyncRedis
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class OwnedKeys:
     """Keys whose value is their owner's token: taken with SET NX and a lease, renewed and deleted
     only by that owner."""
 
-    def __init__(self, client: redis.asyncio.Redis, *, lease_seconds: float) -> None:
+    def __init__(self, client: AsyncRedis, *, lease_seconds: float) -> None:
         self.lease_ms = _milliseconds(lease_seconds)
         self._redis = client
         self._renew = client.register_script(Lock.LUA_REACQUIRE_SCRIPT)
@@ -118,7 +119,7 @@ class LeaseLocks:
 
     def __init__(
         self,
-        client: redis.asyncio.Redis,
+        client: AsyncRedis,
         *,
         lease_seconds: float,
         prefix: str,
@@ -182,7 +183,7 @@ class FencedLease:
 
     def __init__(
         self,
-        client: redis.asyncio.Redis,
+        client: AsyncRedis,
         *,
         key: str,
         fence_key: str,
@@ -215,7 +216,7 @@ class FencedWriter:
     """Applies a batch of writes atomically, only while `fence` is still the current fence number
     (keys of one batch and the fence key must share a hash slot on Redis Cluster)."""
 
-    def __init__(self, client: redis.asyncio.Redis, *, fence_key: str) -> None:
+    def __init__(self, client: AsyncRedis, *, fence_key: str) -> None:
         self.fence_key = fence_key
         self._write = client.register_script(_FENCED_WRITE)
 

@@ -9,10 +9,10 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
-import redis.asyncio
 from fastapi import Query
 
 from trivium.problems import BadRequest
+from trivium.redis_client import AsyncRedis
 from trivium.schemas import Page
 
 ItemT = TypeVar("ItemT")
@@ -80,7 +80,7 @@ async def offset_page(
 
 
 async def lex_index_page(
-    client: redis.asyncio.Redis, key: str, *, limit: int, after: str | None
+    client: AsyncRedis, key: str, *, limit: int, after: str | None
 ) -> tuple[list[str], str | None]:
     """Up to `limit` members of a sorted set whose members all score alike, newest first in
     lexicographic order (ULID-like ids), after the member `after`; with the last one when more

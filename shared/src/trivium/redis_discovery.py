@@ -25,7 +25,9 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from redis.exceptions import RedisClusterException
 
+from trivium.redis_client import close_sync_redis, create_sync_redis
 from trivium.redis_users import ADMIN_USER, acl_lines, user_url
 
 log = logging.getLogger(__name__)
@@ -79,13 +81,17 @@ class RedisEndpoint:
 
 def answers_ping(url: str, timeout: float = 0.5) -> bool:
     """True when a Redis at `url` answers PING within `timeout` seconds."""
-    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        # A cluster client asks for the slot map as it is made, hence inside the `try`.
+        client = create_sync_redis(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    except (redis.RedisError, RedisClusterException, OSError):
+        return False
     try:
         return bool(client.ping())
-    except (redis.RedisError, OSError):
+    except (redis.RedisError, RedisClusterException, OSError):
         return False
     finally:
-        client.close()
+        close_sync_redis(client)
 
 
 def free_port() -> int:

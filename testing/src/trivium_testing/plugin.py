@@ -19,6 +19,11 @@ from trivium.redis_discovery import (
     start_fake_redis_server,
     start_redis_server,
 )
+from trivium_testing.redis_cluster import (  # noqa: F401 (the fixtures and marking of `cluster`)
+    pytest_collection_modifyitems,
+    redis_cluster,
+    redis_cluster_url,
+)
 from trivium_testing.scoreboard import (  # noqa: F401 (the hooks and fixture of the table)
     pytest_configure,
     pytest_terminal_summary,

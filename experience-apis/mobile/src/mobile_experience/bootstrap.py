@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-import redis.asyncio
-
 from mobile_experience.adapters.erp_system import ErpSystemErp
 from mobile_experience.adapters.ports import (
     Cache,
@@ -29,6 +27,7 @@ from mobile_experience.settings import MobileSettings
 from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
+from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
 
 DAY_SECONDS = 86_400.0
@@ -96,7 +95,7 @@ async def bootstrap(
         return lambda rep: issuer.token_for(audience, claims=rep.claims())
 
     async with AsyncExitStack() as stack:
-        redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+        redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
         crm_http = create_http_client_from_settings(
             settings,

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import redis.asyncio
 
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
@@ -20,6 +19,7 @@ from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
+from trivium.redis_client import create_redis
 from trivium.service_auth import ServiceTokenIssuer
 
 QUOTE_TO_ORDER = "quote-to-order"
@@ -57,7 +57,7 @@ async def bootstrap(
         return issuer.token_for(QUOTE_TO_ORDER, claims=identity)
 
     async with AsyncExitStack() as stack:
-        redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+        redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
 
         def client(audience: str, base_url: str) -> httpx.AsyncClient:

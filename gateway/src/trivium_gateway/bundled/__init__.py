@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio
-
+from trivium.redis_client import AsyncRedis
 from trivium_gateway.context import RequestContext
 from trivium_gateway.entities import DeclarativeConfig, PluginInstance
 from trivium_gateway.headers import Headers
@@ -23,7 +22,7 @@ class BundledDeps:
     """What bundled plugins need besides their configuration."""
 
     config: DeclarativeConfig
-    redis: redis.asyncio.Redis
+    redis: AsyncRedis
 
 
 class BundledPlugin:

@@ -1,7 +1,9 @@
 """Kong's rate-limiting plugin with the `redis` policy: fixed windows per period.
 
-Counters use Kong's Redis keys (`ratelimit:<route>:<service>:<identifier>:<window start>:<period>`)
-and Kong's headers (`X-RateLimit-Limit-<Period>`, `X-RateLimit-Remaining-<Period>`,
+Counters use Kong's Redis keys with the counted scope made a hash tag
+(`ratelimit:{<route>:<service>:<identifier>}:<window start>:<period>`), so that the periods of one
+identifier, counted together by one script, share a Redis Cluster slot. Responses carry Kong's
+headers (`X-RateLimit-Limit-<Period>`, `X-RateLimit-Remaining-<Period>`,
 `RateLimit-Limit/Remaining/Reset` of the period closest to exhaustion, `Retry-After` on 429).
 The local gateway reads and counts in one Lua script where Kong reads, then counts in a timer: the
 same decisions, without Kong's window for races between instances. Every Redis-using plugin of
@@ -17,11 +19,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import redis
-
 from trivium_gateway.bundled import BundledDeps, BundledPlugin
 from trivium_gateway.context import RequestContext
 from trivium_gateway.entities import PluginInstance
+from trivium_gateway.plugin_support import REDIS_ERRORS
 
 log = logging.getLogger("trivium_gateway.rate_limiting")
 
@@ -138,7 +139,7 @@ class RateLimiting(BundledPlugin):
         starts = period_starts(now)
         route_id, service_id = self.scope
         keys = [
-            f"ratelimit:{route_id}:{service_id}:{identifier}:{starts[period]}:{period}"
+            f"ratelimit:{{{route_id}:{service_id}:{identifier}}}:{starts[period]}:{period}"
             for period in self.limits
         ]
         args: list[Any] = []
@@ -146,7 +147,7 @@ class RateLimiting(BundledPlugin):
             args += [limit, EXPIRATION[period]]
         try:
             raw = await self.script(keys=keys, args=args)
-        except redis.RedisError as error:
+        except REDIS_ERRORS as error:
             if self.conf["fault_tolerant"]:
                 log.error("rate_limiting.usage_failed", extra={"error": repr(error)})
                 return

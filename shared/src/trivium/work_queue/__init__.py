@@ -9,8 +9,9 @@ One queue named `<stream>` has one consumer group and three keys:
 - `<stream>:dead`   messages that failed for good, with their last error, until replayed.
 
 Every move between these keys is one Lua script, so a crash between two commands can neither lose
-nor double a message, and two consumers never move the same one. In Redis Cluster give the queue a
-hash-tagged name (e.g. "{orders}") so that its three keys share a slot.
+nor double a message, and two consumers never move the same one. The three keys share a hash slot,
+as Redis Cluster requires of a script's keys: a stream named with a hash tag (`{orders}:work`)
+keeps the names above, any other (`orders`) gets `{orders}:retry` and `{orders}:dead`.
 
 Modules: `queue` (WorkQueue and its consumer loop), `delivery` (reading, reclaiming, handling and
 settling deliveries), `dead_letters` (listing, replay, discard), `messages` (the value types and

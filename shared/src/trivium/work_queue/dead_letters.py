@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 
-import redis.asyncio
-
 from trivium.correlation import new_correlation_id
 from trivium.metrics import QUEUE_MESSAGES
+from trivium.redis_client import AsyncRedis
 from trivium.work_queue.errors import DeadLetterNotFound
 from trivium.work_queue.messages import (
     DeadLetterPage,
@@ -26,7 +25,7 @@ log = logging.getLogger("trivium.work_queue")
 class DeadLetters:
     """The dead-letter stream of one queue; `WorkQueue` exposes these operations."""
 
-    def __init__(self, client: redis.asyncio.Redis, *, stream: str, dead_stream: str) -> None:
+    def __init__(self, client: AsyncRedis, *, stream: str, dead_stream: str) -> None:
         self.stream = stream
         self.dead_stream = dead_stream
         self._redis = client

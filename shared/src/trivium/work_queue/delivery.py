@@ -14,11 +14,11 @@ import random
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import redis.asyncio
 from redis.exceptions import RedisError
 
 from trivium.correlation import correlation_id_var, new_correlation_id
 from trivium.metrics import QUEUE_MESSAGES
+from trivium.redis_client import AsyncRedis
 from trivium.work_queue import scripts
 from trivium.work_queue.errors import PermanentFailure, is_transient
 from trivium.work_queue.messages import (
@@ -67,7 +67,7 @@ class QueueSettings(Protocol):
 class Deliveries:
     """The consumer side of one queue, used by `WorkQueue.run_consumer`."""
 
-    def __init__(self, client: redis.asyncio.Redis, queue: QueueSettings) -> None:
+    def __init__(self, client: AsyncRedis, queue: QueueSettings) -> None:
         self._redis = client
         self._queue = queue
         self._settle_script = client.register_script(scripts.SETTLE)

@@ -13,11 +13,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import redis.asyncio
 from redis.exceptions import RedisError, ResponseError
 
 from trivium.correlation import current_correlation_id, new_correlation_id
 from trivium.metrics import DEAD_LETTER_DEPTH, QUEUE_DEPTH
+from trivium.redis_client import AsyncRedis, same_slot_key
 from trivium.work_queue import scripts
 from trivium.work_queue.dead_letters import DeadLetters
 from trivium.work_queue.delivery import Deliveries
@@ -50,7 +50,7 @@ class WorkQueue:
 
     def __init__(
         self,
-        client: redis.asyncio.Redis,
+        client: AsyncRedis,
         stream: str,
         *,
         group: str = "workers",
@@ -70,8 +70,10 @@ class WorkQueue:
             )
         self.stream = stream
         self.group = group
-        self.retry_key = f"{stream}:retry"
-        self.dead_stream = f"{stream}:dead"
+        # In the stream's hash slot, so that the scripts moving messages between them run on
+        # Redis Cluster too.
+        self.retry_key = same_slot_key(stream, "retry")
+        self.dead_stream = same_slot_key(stream, "dead")
         self.max_attempts = max_attempts
         self.base_backoff_seconds = base_backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds

@@ -7,7 +7,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
-import redis.asyncio
 
 from erp_system.adapters.ports import ErpPort, KeyLockPort
 from erp_system.adapters.s4hana.adapter import S4HanaErp
@@ -25,6 +24,7 @@ from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
+from trivium.redis_client import create_redis
 
 READINESS_SERVICE = "API_SALES_ORDER_SRV"
 
@@ -63,7 +63,7 @@ def build_authenticator(
 async def bootstrap(settings: ErpSystemSettings) -> AsyncIterator[ErpSystem]:
     """The ERP System API on S/4HANA and Redis; its clients close when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+        redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
         token_client = create_http_client_from_settings(
             settings, backend="s4hana-oauth", base_url=settings.base_url

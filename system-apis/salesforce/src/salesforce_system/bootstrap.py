@@ -6,8 +6,6 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-import redis.asyncio
-
 from salesforce_system.adapters.ports import AccountChangesPort, AccountSyncPort, CrmPort
 from salesforce_system.adapters.salesforce.account_feed import SalesforceAccountChanges
 from salesforce_system.adapters.salesforce.account_sync import SalesforceAccountSync
@@ -24,6 +22,7 @@ from salesforce_system.settings import SalesforceSystemSettings
 from trivium.health import ReadinessCheck, http_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
+from trivium.redis_client import create_redis
 
 ORG_CURRENCY = "EUR"
 
@@ -44,7 +43,7 @@ class SalesforceSystem:
 async def bootstrap(settings: SalesforceSystemSettings) -> AsyncIterator[SalesforceSystem]:
     """The Salesforce System API on the org and Redis; its clients close when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = redis.asyncio.Redis.from_url(settings.redis_url)
+        redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
         login_client = create_http_client_from_settings(
             settings, backend="salesforce-login", base_url=settings.login_url

@@ -5,22 +5,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 
-import redis.asyncio
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
+
+from trivium.redis_client import AsyncRedis
 
 log = logging.getLogger(__name__)
 
+# A cluster client reports an unreachable cluster with RedisClusterException, not a RedisError.
+CACHE_ERRORS = (RedisError, RedisClusterException)
+
 
 class RedisCache:
-    def __init__(self, client: redis.asyncio.Redis) -> None:
+    def __init__(self, client: AsyncRedis) -> None:
         self._redis = client
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys:
             return []
         try:
-            values = await self._redis.mget(list(keys))
-        except RedisError as error:
+            # GETs in a pipeline rather than one MGET: a cluster client splits a pipeline by
+            # slot, while MGET must name keys of one slot, and these name several accounts.
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.get(key)
+                values = await pipe.execute()
+        except CACHE_ERRORS as error:
             log.warning("cache.read_failed", extra={"error": type(error).__name__})
             return [None] * len(keys)
         # The client is made without decode_responses: values come back as bytes.
@@ -35,5 +44,5 @@ class RedisCache:
                 for key, value in values.items():
                     pipe.set(key, value, px=milliseconds)
                 await pipe.execute()
-        except RedisError as error:
+        except CACHE_ERRORS as error:
             log.warning("cache.write_failed", extra={"error": type(error).__name__})

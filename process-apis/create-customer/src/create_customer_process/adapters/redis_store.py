@@ -16,10 +16,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import redis.asyncio
-
 from create_customer_process.domain.models import RequestState, RequestStatus, SagaStep
 from trivium.paging import lex_index_page
+from trivium.redis_client import AsyncRedis
 
 DEFAULT_PREFIX = "{create-customer}"
 
@@ -66,7 +65,7 @@ class RedisRequestStore:
 
     def __init__(
         self,
-        client: redis.asyncio.Redis,
+        client: AsyncRedis,
         *,
         prefix: str = DEFAULT_PREFIX,
         retention: timedelta = timedelta(days=30),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import redis.asyncio
-
 from create_customer_process.domain.models import CustomerRequestRead, RequestState
+from trivium.redis_client import AsyncRedis
 from trivium.work_queue import WorkQueue
 
 
@@ -29,7 +28,7 @@ class RedisEventPublisher:
     once: consumers deduplicate on `type` + `requestId`.
     """
 
-    def __init__(self, client: redis.asyncio.Redis, *, stream: str, max_length: int) -> None:
+    def __init__(self, client: AsyncRedis, *, stream: str, max_length: int) -> None:
         self.stream = stream
         self.max_length = max_length
         self._redis = client

@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import redis.asyncio
-
 from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.errors import LeaseLost
 from trivium.locks import FencedLease, FencedWriter
+from trivium.redis_client import AsyncRedis
 
 DEFAULT_PREFIX = "{customer-sync}"
 
 
 def leader_lease(
-    client: redis.asyncio.Redis, *, holder: str, ttl_seconds: float, prefix: str = DEFAULT_PREFIX
+    client: AsyncRedis, *, holder: str, ttl_seconds: float, prefix: str = DEFAULT_PREFIX
 ) -> FencedLease:
     """One leader among the replicas: the lease `{prefix}:lease`, fenced by `{prefix}:fence`."""
     return FencedLease(
@@ -37,7 +36,7 @@ class RedisSyncState:
     """What the leader remembers between events, polls and restarts."""
 
     def __init__(
-        self, client: redis.asyncio.Redis, *, fence_key: str, audit_max_length: int,
+        self, client: AsyncRedis, *, fence_key: str, audit_max_length: int,
         prefix: str = DEFAULT_PREFIX,
     ) -> None:  # fmt: skip
         self.prefix = prefix

@@ -3,16 +3,15 @@ that lets one run at a time, and the last sync's size (the next one's expected t
 
 from __future__ import annotations
 
-import redis.asyncio
-
 from customer_sync_process.adapters.redis_state import DEFAULT_PREFIX
 from customer_sync_process.domain.models import SyncRead, SyncState
 from trivium.locks import OwnedKeys
+from trivium.redis_client import AsyncRedis
 
 
 class RedisSyncs:
     def __init__(
-        self, client: redis.asyncio.Redis, *, retention_days: int, lock_seconds: float = 120.0,
+        self, client: AsyncRedis, *, retention_days: int, lock_seconds: float = 120.0,
         prefix: str = DEFAULT_PREFIX,
     ) -> None:  # fmt: skip
         self.prefix = prefix

@@ -21,10 +21,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import redis.asyncio
-
 from quote_to_order_process.domain.models import OrderState, OrderStatus, SagaStep, new_order_id
 from trivium.paging import lex_index_page
+from trivium.redis_client import AsyncRedis
 
 DEFAULT_PREFIX = "{quote-to-order}"
 # The key part of a CRM system that did not name itself.
@@ -83,7 +82,7 @@ class RedisOrderStore:
 
     def __init__(
         self,
-        client: redis.asyncio.Redis,
+        client: AsyncRedis,
         *,
         prefix: str = DEFAULT_PREFIX,
         retention: timedelta = timedelta(days=90),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import redis.asyncio
-
 from quote_to_order_process.domain.models import OrderRead, OrderState
+from trivium.redis_client import AsyncRedis
 from trivium.work_queue import WorkQueue
 
 
@@ -28,7 +27,7 @@ class RedisEventPublisher:
     deduplicate on `type` + `orderId`.
     """
 
-    def __init__(self, client: redis.asyncio.Redis, *, stream: str, max_length: int) -> None:
+    def __init__(self, client: AsyncRedis, *, stream: str, max_length: int) -> None:
         self.stream = stream
         self.max_length = max_length
         self._redis = client

@@ -15,9 +15,8 @@ import re
 import time
 from dataclasses import dataclass
 
-import redis.asyncio
-
 from trivium.metrics import SALESFORCE_API_BUDGET
+from trivium.redis_client import AsyncRedis
 
 BUDGET_KEY = "trivium:salesforce:api-budget"
 _API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -52,9 +51,7 @@ def parse_limit_info(header: str | None) -> BudgetReading | None:
 class BudgetTracker:
     """Keeps the latest reading in process and publishes it to Redis and the metric."""
 
-    def __init__(
-        self, redis_client: redis.asyncio.Redis, *, publish_interval_seconds: float = 1.0
-    ) -> None:
+    def __init__(self, redis_client: AsyncRedis, *, publish_interval_seconds: float = 1.0) -> None:
         self._redis = redis_client
         self.publish_interval_seconds = publish_interval_seconds
         self.latest: BudgetReading | None = None

@@ -12,9 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import redis.asyncio
-
 from salesforce_system.adapters.salesforce.rest import SalesforceRest
+from trivium.redis_client import AsyncRedis
 
 CATALOG_KEY = "trivium:salesforce:pricebook"
 ENTRIES_SOQL = (
@@ -35,9 +34,7 @@ class PriceEntry:
 class PricebookCatalog:
     """Looks up price book entries by ERP material (sku) or product id."""
 
-    def __init__(
-        self, *, rest: SalesforceRest, redis_client: redis.asyncio.Redis, ttl: int
-    ) -> None:
+    def __init__(self, *, rest: SalesforceRest, redis_client: AsyncRedis, ttl: int) -> None:
         self._rest = rest
         self._redis = redis_client
         self._ttl = ttl

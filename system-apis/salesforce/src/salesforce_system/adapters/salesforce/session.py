@@ -22,12 +22,12 @@ from urllib.parse import urlsplit
 
 import httpx
 import jwt
-import redis.asyncio
 
 from salesforce_system.adapters.salesforce.soql import to_18
 from salesforce_system.domain.errors import CrmAuthenticationFailed, CrmUnavailable
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.locks import OwnedKeys
+from trivium.redis_client import AsyncRedis
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class SessionProvider:
         self,
         *,
         settings: SalesforceSystemSettings,
-        redis_client: redis.asyncio.Redis,
+        redis_client: AsyncRedis,
         login_client: httpx.AsyncClient,
     ) -> None:
         self._settings = settings
