@@ -116,3 +116,95 @@ def test_system_api_ports_are_named_alike() -> None:
                 if "Protocol" in bases and not node.name.endswith("Port"):
                     misnamed.append(f"{path.relative_to(ROOT)}: {node.name}")
     assert misnamed == []
+
+
+COMPOSED_PACKAGES = sorted(
+    name for name, folder in PACKAGES.items() if (folder / "bootstrap.py").exists()
+)
+# The adapter check reads one module per backend beside ports.py and fake.py; the System APIs
+# group their adapters by backend in subpackages, with ports beside them.
+FLAT_ADAPTER_PACKAGES = [
+    name for name in COMPOSED_PACKAGES if "system-apis" not in PACKAGES[name].parts
+]
+# What the rest of a composed package may import from its adapters: the ports, and (in tests) fakes.
+ABSTRACT_ADAPTERS = {"__init__", "ports", "fake"}
+
+
+def module_name(package: str, path: Path) -> str:
+    relative = path.relative_to(PACKAGES[package]).with_suffix("")
+    parts = [part for part in relative.parts if part != "__init__"]
+    return ".".join([package, *parts])
+
+
+def package_imports(package: str, path: Path) -> Iterator[str]:
+    """Modules of `package` a file imports, `from x import y` read as `x.y` when that is a
+    module."""
+    modules = {module_name(package, source) for source in PACKAGES[package].rglob("*.py")}
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] == package and name in modules:
+                yield name
+
+
+def reads_app(node: ast.expr) -> bool:
+    """Whether an expression is `app` or `<something>.app` (as in `request.app`)."""
+    return (isinstance(node, ast.Name) and node.id == "app") or (
+        isinstance(node, ast.Attribute) and node.attr == "app"
+    )
+
+
+class TestCompositionRoot:
+    @pytest.mark.parametrize("package", FLAT_ADAPTER_PACKAGES)
+    def test_only_bootstrap_imports_concrete_adapters(self, package: str) -> None:
+        adapters = f"{package}.adapters."
+        offenders = [
+            f"{path.relative_to(ROOT)} imports {module}"
+            for path in PACKAGES[package].rglob("*.py")
+            if path.name != "bootstrap.py" and path.parent.name != "adapters"
+            for module in package_imports(package, path)
+            if module.startswith(adapters)
+            and module.removeprefix(adapters).split(".")[0] not in ABSTRACT_ADAPTERS
+        ]
+        assert offenders == []
+
+    @pytest.mark.parametrize("package", COMPOSED_PACKAGES)
+    def test_only_main_and_bootstrap_touch_app_state(self, package: str) -> None:
+        owners = {PACKAGES[package] / "main.py", PACKAGES[package] / "bootstrap.py"}
+        offenders = [
+            f"{path.relative_to(ROOT)}:{node.lineno}"
+            for path in PACKAGES[package].rglob("*.py")
+            if path not in owners
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+            if isinstance(node, ast.Attribute) and node.attr == "state" and reads_app(node.value)
+        ]
+        assert offenders == []
+
+    @pytest.mark.parametrize("package", COMPOSED_PACKAGES)
+    def test_no_import_cycles(self, package: str) -> None:
+        graph = {
+            module_name(package, path): set(package_imports(package, path))
+            for path in PACKAGES[package].rglob("*.py")
+        }
+        cycles = []
+        done: set[str] = set()
+
+        def visit(module: str, trail: list[str]) -> None:
+            if module in trail:
+                cycles.append(" -> ".join([*trail[trail.index(module) :], module]))
+                return
+            if module in done:
+                return
+            for imported in sorted(graph.get(module, ())):
+                visit(imported, [*trail, module])
+            done.add(module)
+
+        for module in sorted(graph):
+            visit(module, [])
+        assert cycles == []

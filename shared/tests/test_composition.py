@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
 
-from trivium.composition import ContainerMissingError, container_of, from_container, provide
+from trivium.app import create_service_app
+from trivium.composition import (
+    ContainerMissingError,
+    container_of,
+    from_container,
+    install,
+    provide,
+)
+from trivium.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -41,3 +49,22 @@ def test_a_missing_or_foreign_container_is_a_wiring_error() -> None:
     provide(app, object())
     with pytest.raises(ContainerMissingError, match="found object"):
         container_of(app, Container)
+
+
+@dataclass(frozen=True)
+class ServiceParts:
+    idempotency: Any
+    readiness: dict[str, Any]
+
+
+def test_install_hands_the_store_and_the_checks_to_the_shared_machinery() -> None:
+    app = create_service_app(
+        ServiceSettings(service_name="parts", log_format="text"),
+        title="Parts",
+        guard_requests=False,
+    )
+    store, check = object(), object()
+    install(app, ServiceParts(idempotency=store, readiness={"redis": check}))
+    assert container_of(app, ServiceParts).idempotency is store
+    assert app.state.idempotency is store
+    assert app.state.readiness_checks == {"redis": check}

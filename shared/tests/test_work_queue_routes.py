@@ -18,8 +18,8 @@ from trivium.problems import PROBLEM_BASE_URI, Problem
 from trivium.schemas import ApiModel
 from trivium.service_auth import OPERATOR, require_service_token
 from trivium.settings import ServiceSettings
-from trivium.work_queue import DeadLetter, Message, PermanentFailure, WorkQueue
-from trivium.work_queue.routes import dead_letter_router, payload_member
+from trivium.work_queue import Message, PermanentFailure, WorkQueue
+from trivium.work_queue.routes import dead_letter_reader, dead_letter_router
 from trivium_testing.keys import session_keys
 
 Client = Callable[..., httpx.AsyncClient]
@@ -37,14 +37,6 @@ class EntryLetterRead(ApiModel):
     error_message: str
 
 
-def read_letter(letter: DeadLetter) -> EntryLetterRead:
-    return EntryLetterRead(
-        id=letter.id,
-        entry_id=payload_member(letter, "entryId"),
-        error_message=letter.error_message,
-    )
-
-
 def get_queue(request: Request) -> WorkQueue:
     queue: WorkQueue = request.app.state.work_queue
     return queue
@@ -60,7 +52,7 @@ def build_app(queue: WorkQueue) -> FastAPI:
     app.include_router(
         dead_letter_router(
             queue=get_queue,
-            read=read_letter,
+            read=dead_letter_reader(EntryLetterRead, work_id="entryId"),
             read_model=EntryLetterRead,
             operator_required=OperatorOnly,
             list_description="Entries that failed for good.",

@@ -7,12 +7,25 @@ typed, so that no route or domain function reaches for `app.state` or a concrete
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol, TypeVar
 
 from fastapi import FastAPI, Request
 
+from trivium.health import ReadinessCheck, add_readiness_check
+from trivium.idempotency import STORE_STATE_ATTRIBUTE, IdempotencyStore
+
 ContainerT = TypeVar("ContainerT")
+
+
+class ServiceContainer(Protocol):
+    """What every service's container offers the shared machinery."""
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def readiness(self) -> Mapping[str, ReadinessCheck]: ...
 
 
 class ContainerMissingError(RuntimeError):
@@ -22,6 +35,15 @@ class ContainerMissingError(RuntimeError):
 def provide(app: FastAPI, container: object) -> None:
     """Make `container` the one object the app's dependencies read."""
     app.state.container = container
+
+
+def install(app: FastAPI, container: ServiceContainer) -> None:
+    """`provide` the container, and give its store to idempotent routes and its checks to
+    `/readyz`: what a service's lifespan does with what its bootstrap built."""
+    provide(app, container)
+    setattr(app.state, STORE_STATE_ATTRIBUTE, container.idempotency)
+    for name, check in container.readiness.items():
+        add_readiness_check(app, name, check)
 
 
 def container_of(app: FastAPI, kind: type[ContainerT]) -> ContainerT:

@@ -9,20 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from mobile_experience.api import accounts, customers, orders
-from mobile_experience.bootstrap import MobileExperience, bootstrap
+from mobile_experience.bootstrap import bootstrap
 from mobile_experience.settings import MobileSettings
 from trivium.app import create_service_app
-from trivium.composition import provide
-from trivium.health import add_readiness_check
+from trivium.composition import install
 from trivium.service_auth import ServiceTokenIssuer, require_service_token
-
-
-def install_container(app: FastAPI, container: MobileExperience) -> None:
-    """Give `container` to the routes, its store to idempotent routes and its checks to /readyz."""
-    provide(app, container)
-    app.state.idempotency = container.idempotency
-    for name, check in container.readiness.items():
-        add_readiness_check(app, name, check)
 
 
 def create_app(settings: MobileSettings | None = None) -> FastAPI:
@@ -33,7 +24,7 @@ def create_app(settings: MobileSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         issuer: ServiceTokenIssuer = app.state.service_token_issuer
         async with bootstrap(settings, issuer=issuer) as container:
-            install_container(app, container)
+            install(app, container)
             yield
 
     app = create_service_app(

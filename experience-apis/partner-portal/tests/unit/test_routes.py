@@ -14,8 +14,9 @@ from fastapi import FastAPI
 
 from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.domain.portal import PartnerPortal
-from partner_portal_experience.main import create_app, install_container
+from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
+from trivium.composition import install
 from trivium.idempotency import IdempotencyStore
 from trivium_testing.keys import session_keys
 
@@ -43,7 +44,7 @@ async def app(
         idempotency=IdempotencyStore.from_settings(redis_client, settings),
         readiness={},
     )
-    install_container(application, container)
+    install(application, container)
     yield application
 
 

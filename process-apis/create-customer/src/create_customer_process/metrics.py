@@ -1,4 +1,5 @@
-"""This flow's own metric families (queue and dead-letter depth are the shared ones)."""
+"""This flow's own metric families (queue and dead-letter depth are the shared ones), and the
+sink that records the flow's facts in them. Only the composition root imports this module."""
 
 from __future__ import annotations
 
@@ -28,3 +29,19 @@ STEP_SECONDS = Histogram(
     ["step"],
     buckets=LATENCY_BUCKETS,
 )
+
+
+class PrometheusCustomerMetrics:
+    """`CustomerMetrics` on this process's Prometheus registry."""
+
+    def request_outcome(self, outcome: str) -> None:
+        REQUESTS.labels(outcome).inc()
+
+    def duplicate_found(self, system: str, criterion: str) -> None:
+        DUPLICATES.labels(system, criterion).inc()
+
+    def compensation(self, action: str) -> None:
+        COMPENSATIONS.labels(action).inc()
+
+    def step_duration(self, step: str, seconds: float) -> None:
+        STEP_SECONDS.labels(step).observe(seconds)

@@ -6,27 +6,16 @@ queue to dedicated workers); SIGTERM or SIGINT lets each consumer finish its req
 
 from __future__ import annotations
 
-import asyncio
-
-from create_customer_process.main import open_runtime
+from create_customer_process.bootstrap import bootstrap
 from create_customer_process.settings import CreateCustomerSettings
-from trivium.service_auth import ServiceTokenIssuer
-from trivium.work_queue.runner import run_worker_process
+from trivium.work_queue.runner import run_worker
 
 DEFAULT_CONCURRENCY = 4
 
 
-async def consume(
-    settings: CreateCustomerSettings, *, issuer: ServiceTokenIssuer, stop: asyncio.Event
-) -> None:
-    """Consume requests until `stop` is set."""
-    async with open_runtime(settings, issuer=issuer) as runtime:
-        await runtime.worker(settings.workers or DEFAULT_CONCURRENCY).run(stop)
-
-
 def main() -> None:
     settings = CreateCustomerSettings()
-    run_worker_process(settings, lambda issuer, stop: consume(settings, issuer=issuer, stop=stop))
+    run_worker(settings, bootstrap, concurrency=settings.workers or DEFAULT_CONCURRENCY)
 
 
 if __name__ == "__main__":

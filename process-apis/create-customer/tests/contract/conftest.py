@@ -81,7 +81,7 @@ def neither_system_holds_the_customer(state: State, params: dict[str, Any]) -> N
 
 
 def customer_exists_in_both_systems(state: State, params: dict[str, Any]) -> None:
-    flow: CustomerFlow = state.flow
+    flow: CustomerFlow = state.container.flow
     crm: FakeCrm = flow.crm
     erp: FakeErp = flow.erp
     account = crm.add(
@@ -120,7 +120,8 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
         # Each state starts with empty systems, no requests and no remembered Idempotency-Keys.
         namespace = f"{PROVIDER}-{uuid.uuid4().hex}"
         store = RedisRequestStore(state.contract_redis, prefix="{" + namespace + "}")
-        state.flow = dataclasses.replace(state.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+        flow = dataclasses.replace(state.container.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+        state.container = dataclasses.replace(state.container, flow=flow)
         idempotency: IdempotencyStore = state.idempotency
         idempotency.service = namespace
 

@@ -12,6 +12,7 @@ import redis.asyncio
 from pact.types import Message
 
 from create_customer_process.adapters.redis_streams import RedisEventPublisher
+from create_customer_process.bootstrap import EVENT_STREAM
 from create_customer_process.domain.models import (
     NormalizedAddress,
     NormalizedCustomer,
@@ -20,7 +21,6 @@ from create_customer_process.domain.models import (
     new_request_id,
 )
 from create_customer_process.domain.saga import CUSTOMER_CREATED
-from create_customer_process.main import EVENT_STREAM
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.pacts import (
     MessageProducer,

@@ -8,7 +8,13 @@ from typing import Any
 import pytest_asyncio
 import redis.asyncio
 
-from create_customer_process.adapters.fake import FakeCrm, FakeErp, RecordingEvents, RecordingQueue
+from create_customer_process.adapters.fake import (
+    FakeCrm,
+    FakeErp,
+    RecordingCustomerMetrics,
+    RecordingEvents,
+    RecordingQueue,
+)
 from create_customer_process.adapters.redis_store import DEFAULT_PREFIX, RedisRequestStore
 from create_customer_process.domain.models import CustomerCreate
 from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
@@ -47,4 +53,5 @@ async def flow(redis_client: redis.asyncio.Redis) -> CustomerFlow:
         events=RecordingEvents(),
         policy=CustomerPolicy(sales_area={"sales_organization": "1010"}, max_attempts=3),
         clock=lambda: NOW,
+        metrics=RecordingCustomerMetrics(),
     )

@@ -15,11 +15,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from redis.exceptions import RedisError
 
-from customer_sync_process.adapters.ports import SyncsPort, WriteBatch
+from customer_sync_process.adapters.ports import LeasePort, SyncMetrics, WriteBatch
 from customer_sync_process.domain.crm_to_erp import (
     commit_position,
     consume_once,
@@ -30,9 +29,7 @@ from customer_sync_process.domain.errors import LeaseLost, SyncAlreadyRunning, U
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.parking import due_for_retry, parked_counts
 from customer_sync_process.domain.positions import current_position
-from customer_sync_process.domain.products import run_product_sync, start_product_sync
-from customer_sync_process.metrics import LEADER
-from trivium.locks import FencedLease
+from customer_sync_process.domain.products import ProductSyncs
 from trivium.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -43,15 +40,22 @@ class Leadership:
 
     def __init__(
         self,
-        lease: FencedLease,
+        lease: LeasePort,
         *,
-        loops: Callable[[int], list[Awaitable[None]]],
+        loops: Callable[[int, asyncio.Event], list[Awaitable[None]]],
         lease_seconds: float,
+        metrics: SyncMetrics,
     ) -> None:
         self.lease = lease
         self.loops = loops
+        self.metrics = metrics
         self.renew_every = lease_seconds / 3
         self.fence = 0
+
+    @property
+    def leading(self) -> bool:
+        """Whether this replica leads now."""
+        return self.fence != 0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -62,9 +66,9 @@ class Leadership:
                 self.fence = 0
             if self.fence:
                 log.info("lead.taken", extra={"fence": self.fence})
-                LEADER.set(1)
+                self.metrics.leading(True)
                 await self._lead(stop)
-                LEADER.set(0)
+                self.metrics.leading(False)
                 self.fence = 0
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.renew_every)
@@ -72,7 +76,7 @@ class Leadership:
             await self.lease.release()
 
     async def _lead(self, stop: asyncio.Event) -> None:
-        tasks = [asyncio.create_task(_guard(loop)) for loop in self.loops(self.fence)]
+        tasks = [asyncio.create_task(_guard(loop)) for loop in self.loops(self.fence, stop)]
         try:
             while not stop.is_set() and not any(task.done() for task in tasks):
                 with contextlib.suppress(TimeoutError):
@@ -170,23 +174,20 @@ async def parked_retry_loop(
 
 
 async def product_schedule_loop(
-    flow: SyncFlow, fence: int, syncs: SyncsPort, stop: asyncio.Event, *, interval_seconds: float,
-    on_start: bool, page_size: int, chunk_size: int, clock: Callable[[], datetime],
+    flow: SyncFlow, fence: int, product_syncs: ProductSyncs, stop: asyncio.Event, *,
+    interval_seconds: float, on_start: bool,
 ) -> None:  # fmt: skip
     """Start a product sync every `interval_seconds` (first one at once when `on_start`).
     Rows the CRM refuses are listed in the sync's report; the next sync sends every row again."""
     tracker = flow.loops["products"]
+    clock = flow.clock
     tracker.started(clock())
     await flow.state.write(fence, tracker.save(WriteBatch(), flow.state))
     if not on_start:
         await _pause(stop, interval_seconds)
     while not stop.is_set():
         try:
-            sync = await start_product_sync(syncs, trigger="schedule", clock=clock)
-            done = await run_product_sync(
-                sync, erp=flow.erp, crm=flow.crm, syncs=syncs, page_size=page_size,
-                chunk_size=chunk_size, clock=clock,
-            )  # fmt: skip
+            done = await product_syncs.run(trigger="schedule")
             if done.error:
                 tracker.failed(clock(), done.error)
             else:

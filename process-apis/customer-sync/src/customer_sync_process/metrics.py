@@ -1,4 +1,5 @@
-"""This flow's own metric families."""
+"""This flow's own metric families, and the sink that records the flow's facts in them. Only
+the composition root imports this module."""
 
 from __future__ import annotations
 
@@ -55,3 +56,42 @@ PARKINGS = Counter(
     "Records parked (or parked again), applied after being parked, and discarded.",
     ["loop", "outcome"],
 )
+
+
+class PrometheusSyncMetrics:
+    """`SyncMetrics` on this process's Prometheus registry."""
+
+    def change_written(self, direction: str, target: str) -> None:
+        CHANGES.labels(direction=direction, target=target).inc()
+
+    def conflict(self, field: str, winner: str) -> None:
+        CONFLICTS.labels(field=field, winner=winner).inc()
+
+    def change_event(self, outcome: str) -> None:
+        EVENTS.labels(outcome=outcome).inc()
+
+    def reread(self, reason: str) -> None:
+        REREADS.labels(reason=reason).inc()
+
+    def propagation(self, seconds: float) -> None:
+        PROPAGATION_SECONDS.observe(seconds)
+
+    def products_synced(self, *, succeeded: int, failed: int) -> None:
+        PRODUCTS.labels(outcome="failed").inc(failed)
+        PRODUCTS.labels(outcome="succeeded").inc(succeeded)
+
+    def leading(self, leader: bool) -> None:
+        LEADER.set(int(leader))
+
+    def loop_state(self, loop: str, state: str, *, current: bool) -> None:
+        LOOP_STATE.labels(loop=loop, state=state).set(int(current))
+
+    def loop_lag(self, loop: str, *, events: int, seconds: float) -> None:
+        LAG_EVENTS.labels(loop=loop).set(events)
+        LAG_SECONDS.labels(loop=loop).set(seconds)
+
+    def parked(self, loop: str, count: int) -> None:
+        PARKED.labels(loop=loop).set(count)
+
+    def parking(self, loop: str, outcome: str) -> None:
+        PARKINGS.labels(loop=loop, outcome=outcome).inc()

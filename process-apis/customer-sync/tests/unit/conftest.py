@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest_asyncio
 import redis.asyncio
 
-from customer_sync_process.adapters.fake import FakeCrm, FakeErp
+from customer_sync_process.adapters.fake import FakeCrm, FakeErp, RecordingSyncMetrics
 from customer_sync_process.adapters.redis_state import RedisSyncState, leader_lease
 from customer_sync_process.adapters.redis_syncs import RedisSyncs
 from customer_sync_process.domain.flow import SyncFlow, SyncPolicy
@@ -58,6 +58,7 @@ async def setup(redis_db: redis.asyncio.Redis) -> Setup:
             erp_first_lookback=timedelta(minutes=1),
             cdc_wait_seconds=0,
         ),
+        metrics=RecordingSyncMetrics(),
     )
     fence = await lease.acquire()
     return Setup(flow, crm, erp, state, lease, RedisSyncs(redis_db, retention_days=1), fence)

@@ -1,4 +1,5 @@
-"""This flow's own metric families (queue and dead-letter depth are the shared ones)."""
+"""This flow's own metric families (queue and dead-letter depth are the shared ones), and the
+sink that records the flow's facts in them. Only the composition root imports this module."""
 
 from __future__ import annotations
 
@@ -17,3 +18,13 @@ STEP_SECONDS = Histogram(
     ["step"],
     buckets=LATENCY_BUCKETS,
 )
+
+
+class PrometheusOrderMetrics:
+    """`OrderMetrics` on this process's Prometheus registry."""
+
+    def order_outcome(self, source: str, outcome: str) -> None:
+        ORDERS.labels(source, outcome).inc()
+
+    def step_duration(self, step: str, seconds: float) -> None:
+        STEP_SECONDS.labels(step).observe(seconds)

@@ -99,8 +99,8 @@ RETENTION = timedelta(days=3650)
 
 
 def _partner(state: State, params: dict[str, Any]) -> None:
-    crm: FakeCrm = state.flow.crm
-    erp: FakeErp = state.flow.erp
+    crm: FakeCrm = state.container.flow.crm
+    erp: FakeErp = state.container.flow.erp
     crm.accounts[params["accountId"]] = CrmAccount(
         id=params["accountId"],
         account_number=params["accountNumber"],
@@ -122,7 +122,7 @@ async def _completed_order(
     reference: str,
     crm_refused: bool = False,
 ) -> None:
-    flow: OrderFlow = state.flow
+    flow: OrderFlow = state.container.flow
     erp: FakeErp = flow.erp
     sku, quantity, price = params["sku"], Decimal(2), Decimal("114.00")
     draft = ErpOrderDraft(
@@ -192,7 +192,7 @@ async def partner_order_needs_attention(state: State, params: dict[str, Any]) ->
 
 def rep_accepted_quote(state: State, params: dict[str, Any]) -> None:
     _partner(state, params)
-    crm: FakeCrm = state.flow.crm
+    crm: FakeCrm = state.container.flow.crm
     crm.quotes[params["quoteId"]] = CrmQuote(
         id=params["quoteId"],
         status="Accepted",
@@ -260,7 +260,8 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
         store = RedisOrderStore(
             state.contract_redis, prefix="{" + namespace + "}", retention=RETENTION
         )
-        state.flow = dataclasses.replace(state.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+        flow = dataclasses.replace(state.container.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+        state.container = dataclasses.replace(state.container, flow=flow)
         idempotency: IdempotencyStore = state.idempotency
         idempotency.service = namespace
 

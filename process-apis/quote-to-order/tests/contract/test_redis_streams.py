@@ -13,6 +13,7 @@ import redis.asyncio
 from pact.types import Message
 
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher
+from quote_to_order_process.bootstrap import EVENT_STREAM
 from quote_to_order_process.domain.errors import CreditLimitExceeded
 from quote_to_order_process.domain.models import (
     ErrorInfo,
@@ -24,7 +25,6 @@ from quote_to_order_process.domain.models import (
     new_order_id,
 )
 from quote_to_order_process.domain.saga import ORDER_CREATED, ORDER_FAILED
-from quote_to_order_process.main import EVENT_STREAM
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.pacts import (
     MessageProducer,

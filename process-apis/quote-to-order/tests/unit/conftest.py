@@ -17,7 +17,12 @@ import pytest
 import pytest_asyncio
 import redis.asyncio
 
-from quote_to_order_process.adapters.fake import FakeCrm, FakeCustomer, FakeErp
+from quote_to_order_process.adapters.fake import (
+    FakeCrm,
+    FakeCustomer,
+    FakeErp,
+    RecordingOrderMetrics,
+)
 from quote_to_order_process.adapters.ports import CrmAccount, CrmQuote, CrmQuoteLine
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher, WorkQueueOrders
@@ -192,6 +197,7 @@ async def flow(
         events=RedisEventPublisher(redis_client, stream=EVENT_STREAM, max_length=1000),
         policy=policy,
         clock=clock,
+        metrics=RecordingOrderMetrics(),
     )
 
 

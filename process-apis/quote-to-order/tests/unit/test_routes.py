@@ -13,12 +13,14 @@ import pytest_asyncio
 import redis.asyncio
 
 from quote_to_order_process.adapters.fake import FakeCrm, FakeErp
+from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.consumers import OrderWorker
 from quote_to_order_process.domain.errors import CrmUnavailable, ErpUnavailable
 from quote_to_order_process.domain.models import ProgressStatus
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.main import create_app
 from quote_to_order_process.settings import QuoteToOrderSettings
+from trivium.composition import install
 from trivium.idempotency import IdempotencyStore
 from trivium.work_queue import WorkQueue
 from trivium_testing.keys import session_keys
@@ -41,9 +43,17 @@ async def app_client(
         **session_keys().settings("quote-to-order"), log_format="text", workers=0
     )
     app = create_app(settings)
-    app.state.flow = flow
-    app.state.work_queue = work_queue
-    app.state.idempotency = IdempotencyStore(redis_client, service="quote-to-order", wait_seconds=2)
+    idempotency = IdempotencyStore(redis_client, service="quote-to-order", wait_seconds=2)
+    install(
+        app,
+        QuoteToOrderProcess(
+            flow=flow,
+            work_queue=work_queue,
+            idempotency=idempotency,
+            readiness={},
+            worker_pool=lambda concurrency: OrderWorker(flow, work_queue, concurrency=concurrency),
+        ),
+    )
     clients: list[httpx.AsyncClient] = []
 
     def make(*, roles: list[str] | None = None, authorized: bool = True) -> httpx.AsyncClient:

@@ -48,6 +48,26 @@ def payload_member(letter: DeadLetter, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def dead_letter_reader(read_model: type[ReadT], *, work_id: str) -> Callable[[DeadLetter], ReadT]:
+    """Each dead letter as `read_model` (camelCase fields): its id, attempts, last error and
+    correlation id, and the id of the work it carried (the payload member `work_id`)."""
+
+    def read(letter: DeadLetter) -> ReadT:
+        return read_model.model_validate(
+            {
+                "id": letter.id,
+                work_id: payload_member(letter, work_id),
+                "attempts": letter.attempts,
+                "errorType": letter.error_type,
+                "errorMessage": letter.error_message,
+                "deadLetteredAt": letter.dead_lettered_at,
+                "correlationId": letter.correlation_id,
+            }
+        )
+
+    return read
+
+
 def operator_role(
     refused: type[Problem],
     *,

@@ -9,8 +9,8 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol, TypeVar
 
 from redis.exceptions import RedisError
 
@@ -24,6 +24,31 @@ log = logging.getLogger(__name__)
 
 # Consumers run until `stop` is set, then finish the message in hand and return.
 Consumers = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings, contravariant=True)
+ContainerT = TypeVar("ContainerT", bound="HasWorkerPool", covariant=True)
+
+
+class WorkerPool(Protocol):
+    """A service's consumers with whatever loops feed them."""
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+class HasWorkerPool(Protocol):
+    """A service container that can build its worker pool."""
+
+    def worker_pool(self, concurrency: int) -> WorkerPool: ...
+
+
+class Bootstrap(Protocol[SettingsT, ContainerT]):
+    """A service's composition root: its settings and token issuer to its container."""
+
+    def __call__(
+        self, settings: SettingsT, *, issuer: ServiceTokenIssuer
+    ) -> AbstractAsyncContextManager[ContainerT]: ...
 
 
 @asynccontextmanager
@@ -42,6 +67,13 @@ async def running_consumers(
             await asyncio.wait_for(task, grace_seconds)
         except TimeoutError:
             log.warning("worker.stop_timeout", extra={"worker": name})
+
+
+def running_worker_pool(
+    pool: WorkerPool, *, name: str, grace_seconds: float = SHUTDOWN_GRACE_SECONDS
+) -> AbstractAsyncContextManager[None]:
+    """Run a service's worker pool inside its API process for the duration of the block."""
+    return running_consumers(pool.run, grace_seconds=grace_seconds, name=name)
 
 
 async def consume_until_signalled(consume: Consumers) -> None:
@@ -66,6 +98,19 @@ def run_worker_process(
     )
     issuer, _ = token_pair(settings)
     asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
+
+
+def run_worker(
+    settings: SettingsT, bootstrap: Bootstrap[SettingsT, HasWorkerPool], *, concurrency: int
+) -> None:
+    """The main function of a service's workers-only process: what `bootstrap` builds, with a
+    pool of `concurrency` consumers, until SIGTERM or SIGINT."""
+
+    async def consume(issuer: ServiceTokenIssuer, stop: asyncio.Event) -> None:
+        async with bootstrap(settings, issuer=issuer) as container:
+            await container.worker_pool(concurrency).run(stop)
+
+    run_worker_process(settings, consume)
 
 
 WakeOnce = Callable[[], Coroutine[Any, Any, int]]

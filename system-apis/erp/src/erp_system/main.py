@@ -8,20 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from erp_system.api import catalog, customers, sales_orders, sync
-from erp_system.bootstrap import ErpSystem, bootstrap
+from erp_system.bootstrap import bootstrap
 from erp_system.settings import ErpSystemSettings
 from trivium.app import create_service_app
-from trivium.composition import provide
-from trivium.health import add_readiness_check
+from trivium.composition import install
 from trivium.service_auth import EXPERIENCE_APIS, PROCESS_APIS, require_service_token
-
-
-def install_container(app: FastAPI, container: ErpSystem) -> None:
-    """Give `container` to the routes, its store to idempotent routes and its checks to /readyz."""
-    provide(app, container)
-    app.state.idempotency = container.idempotency
-    for name, check in container.readiness.items():
-        add_readiness_check(app, name, check)
 
 
 def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
@@ -31,7 +22,7 @@ def create_app(settings: ErpSystemSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with bootstrap(settings) as container:
-            install_container(app, container)
+            install(app, container)
             yield
 
     app = create_service_app(

@@ -15,8 +15,9 @@ from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.bootstrap import ErpSystem
 from erp_system.domain.models import AddressInput, CustomerCreate, ProductRead
-from erp_system.main import create_app, install_container
+from erp_system.main import create_app
 from erp_system.settings import ErpSystemSettings
+from trivium.composition import install
 from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
@@ -60,7 +61,7 @@ async def client(
         idempotency=IdempotencyStore(redis_client, service="erp-system"),
         readiness={},
     )
-    install_container(app, container)
+    install(app, container)
     token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

@@ -9,20 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from salesforce_system.api import accounts, limits, orders, products, quotes, sync, system
-from salesforce_system.bootstrap import SalesforceSystem, bootstrap
+from salesforce_system.bootstrap import bootstrap
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.app import create_service_app
-from trivium.composition import provide
-from trivium.health import add_readiness_check
+from trivium.composition import install
 from trivium.service_auth import EXPERIENCE_APIS, PROCESS_APIS, require_service_token
-
-
-def install_container(app: FastAPI, container: SalesforceSystem) -> None:
-    """Give `container` to the routes, its store to idempotent routes and its checks to /readyz."""
-    provide(app, container)
-    app.state.idempotency = container.idempotency
-    for name, check in container.readiness.items():
-        add_readiness_check(app, name, check)
 
 
 def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
@@ -32,7 +23,7 @@ def create_app(settings: SalesforceSystemSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with bootstrap(settings) as container:
-            install_container(app, container)
+            install(app, container)
             yield
 
     app = create_service_app(

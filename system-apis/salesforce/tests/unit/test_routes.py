@@ -20,8 +20,9 @@ from salesforce_system.domain.models import (
     QuoteRead,
 )
 from salesforce_system.domain.sync_models import ChangeType
-from salesforce_system.main import create_app, install_container
+from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
+from trivium.composition import install
 from trivium.idempotency import IdempotencyStore
 from trivium_testing.keys import session_keys
 
@@ -58,7 +59,7 @@ async def client(
         idempotency=IdempotencyStore(redis_client, service="salesforce-system"),
         readiness={},
     )
-    install_container(app, container)
+    install(app, container)
     token = session_keys().issuer("quote-to-order").token_for("salesforce-system")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

@@ -267,3 +267,25 @@ class RecordingEvents:
 
     async def publish(self, event_type: str, state: RequestState) -> None:
         self.events.append((event_type, state))
+
+
+class RecordingCustomerMetrics:
+    """`CustomerMetrics` that keeps what it is told, for tests to read."""
+
+    def __init__(self) -> None:
+        self.outcomes: Counter[str] = Counter()
+        self.duplicates: Counter[tuple[str, str]] = Counter()
+        self.compensations: Counter[str] = Counter()
+        self.steps: list[str] = []
+
+    def request_outcome(self, outcome: str) -> None:
+        self.outcomes[outcome] += 1
+
+    def duplicate_found(self, system: str, criterion: str) -> None:
+        self.duplicates[system, criterion] += 1
+
+    def compensation(self, action: str) -> None:
+        self.compensations[action] += 1
+
+    def step_duration(self, step: str, seconds: float) -> None:
+        self.steps.append(step)

@@ -202,3 +202,24 @@ class EventPublisher(Protocol):
     async def publish(self, event_type: str, state: RequestState) -> None:
         """Emit `customer.created`, `customer.linked` or `customer.failed` (at least once)."""
         ...
+
+
+class CustomerMetrics(Protocol):
+    """Where the flow records what became of requests, what they matched and how long steps
+    took."""
+
+    def request_outcome(self, outcome: str) -> None:
+        """A request reached `outcome` (created, linked, accepted, duplicate, failed, ...)."""
+        ...
+
+    def duplicate_found(self, system: str, criterion: str) -> None:
+        """An existing record of `system` (crm, erp) matched a new customer on `criterion`."""
+        ...
+
+    def compensation(self, action: str) -> None:
+        """A record was removed again (`action`) because the other system refused the customer."""
+        ...
+
+    def step_duration(self, step: str, seconds: float) -> None:
+        """One step (duplicate_check, account, erp_customer, ...) took `seconds`."""
+        ...

@@ -5,25 +5,11 @@ from __future__ import annotations
 from create_customer_process.api.deps import get_work_queue
 from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.models import DeadLetterRead
-from trivium.work_queue import DeadLetter
-from trivium.work_queue.routes import dead_letter_router, payload_member
-
-
-def _read(letter: DeadLetter) -> DeadLetterRead:
-    return DeadLetterRead(
-        id=letter.id,
-        request_id=payload_member(letter, "requestId"),
-        attempts=letter.attempts,
-        error_type=letter.error_type,
-        error_message=letter.error_message,
-        dead_lettered_at=letter.dead_lettered_at,
-        correlation_id=letter.correlation_id,
-    )
-
+from trivium.work_queue.routes import dead_letter_reader, dead_letter_router
 
 router = dead_letter_router(
     queue=get_work_queue,
-    read=_read,
+    read=dead_letter_reader(DeadLetterRead, work_id="requestId"),
     read_model=DeadLetterRead,
     operator_required=OperatorRoleRequired,
     list_description="Requests that failed for good, oldest first, with their last error "

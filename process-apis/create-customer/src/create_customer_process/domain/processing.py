@@ -49,7 +49,6 @@ from create_customer_process.domain.ownership import (
     visible_to_rep,
 )
 from create_customer_process.domain.saga import CustomerFlow, SagaRun
-from create_customer_process.metrics import DUPLICATES, REQUESTS, STEP_SECONDS
 from trivium.correlation import current_correlation_id
 from trivium.problems import Problem
 from trivium.work_queue.errors import is_transient
@@ -90,17 +89,17 @@ async def submit_customer(
     try:
         duplicates = await find_duplicates(flow.crm, flow.erp, customer)
     finally:
-        STEP_SECONDS.labels("duplicate_check").observe(time.perf_counter() - started)
+        flow.metrics.step_duration("duplicate_check", time.perf_counter() - started)
     links = Links()
     if duplicates.found:
-        _count(duplicates)
+        _count(flow, duplicates)
         if rep is not None:
             duplicates, hidden = await visible_to_rep(flow.crm, duplicates, rep=rep)
             if hidden:
-                REQUESTS.labels("duplicate").inc()
+                flow.metrics.request_outcome("duplicate")
                 raise not_yours(duplicates)
         if on_duplicate is OnDuplicate.REJECT:
-            REQUESTS.labels("duplicate").inc()
+            flow.metrics.request_outcome("duplicate")
             raise _duplicate_problem(duplicates)
         links = await choose_links(flow.crm, flow.erp, duplicates)
     state = _new_state(flow, customer, on_duplicate=on_duplicate, links=links, rep=rep)
@@ -119,10 +118,10 @@ async def submit_customer(
     return processed
 
 
-def _count(duplicates: Duplicates) -> None:
+def _count(flow: CustomerFlow, duplicates: Duplicates) -> None:
     for read in duplicates.reads():
         for criterion in read.matched_on:
-            DUPLICATES.labels(read.system, criterion).inc()
+            flow.metrics.duplicate_found(read.system, criterion)
 
 
 def _duplicate_problem(duplicates: Duplicates) -> DuplicateCustomer:
@@ -155,10 +154,10 @@ async def _claimed_by(
     assert held.account_id is not None
     assert held.erp_customer_number is not None
     if rep is not None and not owned_by(await flow.crm.get_account(held.account_id), rep):
-        REQUESTS.labels("duplicate").inc()
+        flow.metrics.request_outcome("duplicate")
         raise not_yours(Duplicates())
     if on_duplicate is OnDuplicate.REJECT:
-        REQUESTS.labels("duplicate").inc()
+        flow.metrics.request_outcome("duplicate")
         raise DuplicateCustomer(
             f"Request {holder} created this customer; send onDuplicate=link to link to it.",
             requestId=holder,
@@ -237,10 +236,10 @@ async def _finished(
 ) -> Processed:
     if state.step is SagaStep.FAILED:
         await flow.store.release_claims(state.id, claim_keys(state.customer))
-        REQUESTS.labels("failed").inc()
+        flow.metrics.request_outcome("failed")
         return Processed(Outcome.FAILED, state, problem)
     if state.step is SagaStep.NEEDS_ATTENTION:
-        REQUESTS.labels("needs_attention").inc()
+        flow.metrics.request_outcome("needs_attention")
         error = state.last_error
         log.error(
             "customer.needs_attention",
@@ -252,7 +251,7 @@ async def _finished(
             },
         )
         return Processed(Outcome.NEEDS_ATTENTION, state)
-    REQUESTS.labels("created" if state.created_anything else "linked").inc()
+    flow.metrics.request_outcome("created" if state.created_anything else "linked")
     log.info(
         "customer.completed",
         extra={
@@ -307,9 +306,9 @@ async def _retry_later(
     await run.save(failed)
     if attempt is None:
         await flow.queue.enqueue(failed.id, correlation_id=failed.correlation_id)
-        REQUESTS.labels("accepted").inc()
+        flow.metrics.request_outcome("accepted")
         return Processed(Outcome.ACCEPTED, run.state, error)
-    REQUESTS.labels("retry_scheduled").inc()
+    flow.metrics.request_outcome("retry_scheduled")
     return Processed(Outcome.RETRY_SCHEDULED, run.state, error)
 
 
@@ -330,7 +329,7 @@ async def _refused(
         # Both records exist; a worker tries once more, then parks it for an operator.
         await run.save(state.evolve(attempts=state.attempts + 1, last_error=failure))
         await flow.queue.enqueue(state.id, correlation_id=state.correlation_id)
-        REQUESTS.labels("accepted").inc()
+        flow.metrics.request_outcome("accepted")
         return Processed(Outcome.ACCEPTED, run.state, error)
     else:
         return await _park(flow, run, error)
@@ -352,7 +351,7 @@ async def _park(flow: CustomerFlow, run: SagaRun, error: Problem) -> Processed:
     )
     await flow.store.save(parked, wake_at=None)
     run.state = parked
-    REQUESTS.labels("dead_lettered").inc()
+    flow.metrics.request_outcome("dead_lettered")
     log.error(
         "customer.dead_lettered",
         extra={"request_id": parked.id, "step": parked.step.value, "problem": error.slug},

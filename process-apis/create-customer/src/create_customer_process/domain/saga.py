@@ -21,6 +21,7 @@ from create_customer_process.adapters.ports import (
     AccountDraft,
     CrmPort,
     CustomerDraft,
+    CustomerMetrics,
     ErpPort,
     EventPublisher,
     RequestLocks,
@@ -38,7 +39,6 @@ from create_customer_process.domain.models import (
     SagaStep,
 )
 from create_customer_process.domain.normalization import erp_region_code
-from create_customer_process.metrics import COMPENSATIONS, STEP_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class CustomerFlow:
     events: EventPublisher
     policy: CustomerPolicy
     clock: Callable[[], datetime]
+    metrics: CustomerMetrics
 
 
 def account_draft(customer: NormalizedCustomer, *, owner: str | None = None) -> AccountDraft:
@@ -145,7 +146,7 @@ class SagaRun:
             try:
                 reached = await step()
             finally:
-                STEP_SECONDS.labels(name).observe(time.perf_counter() - started)
+                self.flow.metrics.step_duration(name, time.perf_counter() - started)
             await self.save(reached)
         return self.state
 
@@ -252,7 +253,7 @@ class SagaRun:
         state = self.state
         if state.account_created and state.account_id is not None:
             await self.flow.crm.delete_account(state.account_id)
-            COMPENSATIONS.labels("account_deleted").inc()
+            self.flow.metrics.compensation("account_deleted")
             log.warning(
                 "customer.compensated",
                 extra={"request_id": state.id, "account": state.account_id},

@@ -269,3 +269,47 @@ class FakeErp:
         items = self.catalog[start : start + limit]
         more = start + limit < len(self.catalog)
         return ErpCatalogPage(items=items, next_cursor=str(start + limit) if more else None)
+
+
+class RecordingSyncMetrics:
+    """`SyncMetrics` that keeps what it is told, for tests to read."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, ...]] = Counter()
+        self.levels: dict[tuple[str, ...], float] = {}
+        self.propagations: list[float] = []
+
+    def change_written(self, direction: str, target: str) -> None:
+        self.counts["change", direction, target] += 1
+
+    def conflict(self, field: str, winner: str) -> None:
+        self.counts["conflict", field, winner] += 1
+
+    def change_event(self, outcome: str) -> None:
+        self.counts["event", outcome] += 1
+
+    def reread(self, reason: str) -> None:
+        self.counts["reread", reason] += 1
+
+    def propagation(self, seconds: float) -> None:
+        self.propagations.append(seconds)
+
+    def products_synced(self, *, succeeded: int, failed: int) -> None:
+        self.counts["products", "succeeded"] += succeeded
+        self.counts["products", "failed"] += failed
+
+    def leading(self, leader: bool) -> None:
+        self.levels["leader",] = int(leader)
+
+    def loop_state(self, loop: str, state: str, *, current: bool) -> None:
+        self.levels["loop_state", loop, state] = int(current)
+
+    def loop_lag(self, loop: str, *, events: int, seconds: float) -> None:
+        self.levels["lag_events", loop] = events
+        self.levels["lag_seconds", loop] = seconds
+
+    def parked(self, loop: str, count: int) -> None:
+        self.levels["parked", loop] = count
+
+    def parking(self, loop: str, outcome: str) -> None:
+        self.counts["parking", loop, outcome] += 1

@@ -260,6 +260,32 @@ class StatePort(Protocol):
         """Unfenced: for what any replica may remove (an operator's discard)."""
         ...
 
+    async def stats(self) -> dict[str, int]:
+        """The counters of changes written, conflicts, echoes ignored, re-reads, ..."""
+        ...
+
+    async def audit_entries(self, *, count: int) -> list[dict[str, Any]]:
+        """The latest audit entries, newest first."""
+        ...
+
+
+class LeasePort(Protocol):
+    """One leader among the replicas: `acquire` answers the holder's fencing token."""
+
+    holder: str
+
+    async def acquire(self) -> int:
+        """Take or keep the lease: its fencing token, or 0 while another replica holds it."""
+        ...
+
+    async def release(self) -> bool:
+        """Give the lease up if this replica holds it; whether it did."""
+        ...
+
+    async def holder_now(self) -> str | None:
+        """The replica holding the lease now, None when none does."""
+        ...
+
 
 class SyncsPort(Protocol):
     """Product sync statuses, the one-at-a-time lock, and the last sync's size."""
@@ -277,3 +303,51 @@ class SyncsPort(Protocol):
     async def last_total(self) -> int | None: ...
 
     async def remember_total(self, total: int) -> None: ...
+
+
+class SyncMetrics(Protocol):
+    """Where the flow records what it did: changes, conflicts, events, loops, parked records."""
+
+    def change_written(self, direction: str, target: str) -> None:
+        """A change was written (`direction` crm_to_erp, erp_to_crm or order_status)."""
+        ...
+
+    def conflict(self, field: str, winner: str) -> None:
+        """A field was changed by a system that does not own it; `winner` kept its value."""
+        ...
+
+    def change_event(self, outcome: str) -> None:
+        """An account change was applied, found unchanged, an echo, a resync, ..."""
+        ...
+
+    def reread(self, reason: str) -> None:
+        """Changed accounts were read again (after a resync, a lost position)."""
+        ...
+
+    def propagation(self, seconds: float) -> None:
+        """From the CRM's commit to the ERP's write of one change event."""
+        ...
+
+    def products_synced(self, *, succeeded: int, failed: int) -> None:
+        """A chunk of products went to the CRM."""
+        ...
+
+    def leading(self, leader: bool) -> None:
+        """This replica took (True) or gave up (False) the lead."""
+        ...
+
+    def loop_state(self, loop: str, state: str, *, current: bool) -> None:
+        """Whether `loop` is in `state` (running, retrying) now."""
+        ...
+
+    def loop_lag(self, loop: str, *, events: int, seconds: float) -> None:
+        """Changes `loop` read and has not applied yet, and the age of the oldest."""
+        ...
+
+    def parked(self, loop: str, count: int) -> None:
+        """How many records of `loop` are parked now."""
+        ...
+
+    def parking(self, loop: str, outcome: str) -> None:
+        """A record of `loop` was parked, applied after being parked, or discarded."""
+        ...

@@ -45,7 +45,6 @@ from customer_sync_process.domain.values import (
     erp_write,
     writable_values,
 )
-from customer_sync_process.metrics import CHANGES, EVENTS, PROPAGATION_SECONDS, REREADS
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +104,7 @@ async def process_change(
         await reread_since(flow, writes, since=since, reason="resync_all", correlation_id=key)
     elif change.change_type == RESYNC:
         outcome = "resync"
-        REREADS.labels(reason="resync").inc()
+        flow.metrics.reread("resync")
         flow.count(writes, "rereads")
         profiles = await flow.crm.list_profiles(ids=change.account_ids)
         await reconcile_profiles(flow, writes, profiles, reason="resync", correlation_id=key)
@@ -118,7 +117,7 @@ async def process_change(
         outcome = await _apply_content(flow, fence, writes, change, intent=f"{system}:{key}")
     else:
         outcome = "skipped"
-    EVENTS.labels(outcome=outcome).inc()
+    flow.metrics.change_event(outcome)
     commit_position(
         flow, writes, position=key, committed_at=change.commit_timestamp, system_id=system_id
     )
@@ -302,7 +301,7 @@ async def _reconcile_customer(
             before=subset(crm, to_crm), after=subset(crm_values(updated), to_crm),
             reason="ownership", correlation_id=correlation_id, source_id=customer,
         )  # fmt: skip
-        CHANGES.labels(direction="erp_to_crm", target="crm").inc()
+        flow.metrics.change_written("erp_to_crm", "crm")
         flow.count(writes, "erp_to_crm")
         written = True
     return written
@@ -341,7 +340,7 @@ async def _write_erp(
         else:
             before = saved["before"]
     updated = erp_values(await flow.erp.update_profile(customer, body))
-    PROPAGATION_SECONDS.observe(max(0.0, (flow.clock() - committed_at).total_seconds()))
+    flow.metrics.propagation(max(0.0, (flow.clock() - committed_at).total_seconds()))
     if seen is not None:
         flow.remember_erp(writes, customer, {**seen, **subset(updated, changes)})
     flow.audit(
@@ -349,7 +348,7 @@ async def _write_erp(
         before=before, after=subset(updated, changes), reason=reason,
         correlation_id=correlation_id, source_id=account_id,
     )  # fmt: skip
-    CHANGES.labels(direction="crm_to_erp", target="erp").inc()
+    flow.metrics.change_written("crm_to_erp", "erp")
     flow.count(writes, "crm_to_erp")
     return True
 
@@ -420,7 +419,7 @@ async def retry_parked_account(flow: SyncFlow, writes: WriteBatch, item: ParkedR
 async def reread_since(
     flow: SyncFlow, writes: WriteBatch, *, since: datetime, reason: str, correlation_id: str
 ) -> None:
-    REREADS.labels(reason=reason).inc()
+    flow.metrics.reread(reason)
     flow.count(writes, "rereads")
     profiles = await flow.crm.list_profiles(modified_since=since)
     log.info("sync.reread", extra={"reason": reason, "since": since.isoformat(),

@@ -37,7 +37,6 @@ from customer_sync_process.domain.values import (
     erp_write,
     writable_values,
 )
-from customer_sync_process.metrics import CHANGES
 from trivium.schemas import UpstreamModel
 
 log = logging.getLogger(__name__)
@@ -253,7 +252,7 @@ async def _apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustom
             before=subset(crm, to_crm), after=subset(updated, to_crm), reason="erp_change",
             correlation_id=correlation, source_id=profile.id,
         )  # fmt: skip
-        CHANGES.labels(direction="erp_to_crm", target="crm").inc()
+        flow.metrics.change_written("erp_to_crm", "crm")
         flow.count(writes, "erp_to_crm")
     body = erp_write(to_erp)
     to_erp = writable_values(to_erp, body, target="erp")
@@ -267,7 +266,7 @@ async def _apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustom
             before=subset(erp, to_erp), after=subset(after, to_erp), reason="ownership",
             correlation_id=correlation, source_id=account_id,
         )  # fmt: skip
-        CHANGES.labels(direction="crm_to_erp", target="erp").inc()
+        flow.metrics.change_written("crm_to_erp", "erp")
         flow.count(writes, "crm_to_erp")
     flow.remember_erp(writes, profile.id, after)
     return int(bool(to_crm) or bool(to_erp))
@@ -321,6 +320,6 @@ async def apply_sales_order(flow: SyncFlow, writes: WriteBatch, order: ErpSalesO
         after={"erpStatus": status, "invoiceNumber": invoice}, reason="erp_change",
         correlation_id=f"erp-order:{order.id}:{order.changed_at.isoformat()}", source_id=order.id,
     )  # fmt: skip
-    CHANGES.labels(direction="order_status", target="crm").inc()
+    flow.metrics.change_written("order_status", "crm")
     flow.count(writes, "order_status")
     return 1

@@ -15,12 +15,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from customer_sync_process.adapters.ports import CrmPort, ErpPort, StatePort, WriteBatch
+from customer_sync_process.adapters.ports import (
+    CrmPort,
+    ErpPort,
+    StatePort,
+    SyncMetrics,
+    WriteBatch,
+)
 from customer_sync_process.domain.loop_state import LoopBoard
 from customer_sync_process.domain.ownership import Ownership, System
 from customer_sync_process.domain.positions import NOW
 from customer_sync_process.domain.values import Values
-from customer_sync_process.metrics import CONFLICTS
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +63,17 @@ class SyncFlow:
     state: StatePort
     ownership: Ownership
     policy: SyncPolicy
+    metrics: SyncMetrics
     clock: Callable[[], datetime] = utc_now
-    loops: LoopBoard = field(default_factory=LoopBoard)
+    loops: LoopBoard = field(init=False)
     # Both directions compare and write the same customer; one at a time per customer keeps
     # the last-seen values from being overwritten with older ones.
     _locks: defaultdict[str, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
+
+    def __post_init__(self) -> None:
+        self.loops = LoopBoard(self.metrics)
 
     def customer_lock(self, customer_id: str) -> asyncio.Lock:
         return self._locks[customer_id]
@@ -157,7 +166,7 @@ class SyncFlow:
     def conflict(
         self, writes: WriteBatch, *, field: str, winner: System, customer_id: str, why: str
     ) -> None:
-        CONFLICTS.labels(field=field, winner=winner.value).inc()
+        self.metrics.conflict(field, winner.value)
         self.count(writes, "conflicts")
         log.warning(
             "sync.conflict",

@@ -12,9 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from customer_sync_process.adapters.ports import StatePort, WriteBatch
+from customer_sync_process.adapters.ports import StatePort, SyncMetrics, WriteBatch
 from customer_sync_process.domain.models import LagRead, LoopErrorRead, LoopRead
-from customer_sync_process.metrics import LAG_EVENTS, LAG_SECONDS, LOOP_STATE
 
 LOOPS = ("cdc", "erpPoll", "products")
 RUNNING = "running"
@@ -38,6 +37,7 @@ class LoopTracker:
     last_error_at: datetime | None = None
     lag_events: int = 0
     oldest_unapplied_at: datetime | None = None
+    metrics: SyncMetrics = field(kw_only=True, repr=False, compare=False)
 
     def started(self, now: datetime) -> None:
         self.state, self.since = RUNNING, now
@@ -79,18 +79,20 @@ class LoopTracker:
 
     def _publish(self, now: datetime) -> None:
         for state in (RUNNING, RETRYING):
-            LOOP_STATE.labels(loop=self.name, state=state).set(int(self.state == state))
-        LAG_EVENTS.labels(loop=self.name).set(self.lag_events)
-        LAG_SECONDS.labels(loop=self.name).set(lag_seconds(self.oldest_unapplied_at, now) or 0)
+            self.metrics.loop_state(self.name, state, current=self.state == state)
+        lag = lag_seconds(self.oldest_unapplied_at, now) or 0
+        self.metrics.loop_lag(self.name, events=self.lag_events, seconds=lag)
 
 
 @dataclass
 class LoopBoard:
     """The trackers of the leader's loops, by name."""
 
-    trackers: dict[str, LoopTracker] = field(
-        default_factory=lambda: {name: LoopTracker(name) for name in LOOPS}
-    )
+    metrics: SyncMetrics
+    trackers: dict[str, LoopTracker] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.trackers = {name: LoopTracker(name, metrics=self.metrics) for name in LOOPS}
 
     def __getitem__(self, name: str) -> LoopTracker:
         return self.trackers[name]

@@ -24,7 +24,6 @@ from customer_sync_process.domain.errors import ParkedNotFound
 from customer_sync_process.domain.failures import Failure, classify, is_record_failure
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.models import FailureRead, ParkedRead
-from customer_sync_process.metrics import PARKED, PARKINGS
 from trivium.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -73,7 +72,7 @@ async def list_parked(flow: SyncFlow, *, loop: str | None = None) -> list[Parked
 async def parked_counts(flow: SyncFlow) -> dict[str, int]:
     counts = {loop: await flow.state.hash_length(*_hash(loop)) for loop in PARKED_LOOPS}
     for loop, count in counts.items():
-        PARKED.labels(loop=loop).set(count)
+        flow.metrics.parked(loop, count)
     return counts
 
 
@@ -106,7 +105,7 @@ def park(
     writes.hset(flow.state.key(*_hash(loop)), {item.id: item.model_dump_json(by_alias=True)})
     writes.hdel(flow.state.key(*RETRY_REQUESTS), item.id)
     flow.count(writes, "parked")
-    PARKINGS.labels(loop=loop, outcome="parked").inc()
+    flow.metrics.parking(loop, "parked")
     log.warning(
         "sync.record_parked",
         extra={"record": item.id, "reason": failure.reason, "kind": failure.kind.value,
@@ -120,7 +119,7 @@ def unpark(flow: SyncFlow, writes: WriteBatch, item: ParkedRead) -> None:
     writes.hdel(flow.state.key(*_hash(item.loop)), item.id)
     writes.hdel(flow.state.key(*RETRY_REQUESTS), item.id)
     flow.count(writes, "unparked")
-    PARKINGS.labels(loop=item.loop, outcome="applied").inc()
+    flow.metrics.parking(item.loop, "applied")
     log.info("sync.record_unparked", extra={"record": item.id, "attempts": item.attempts})
 
 
@@ -195,7 +194,7 @@ async def discard(flow: SyncFlow, item_id: str) -> None:
     if loop is None or not await flow.state.remove_field(_hash(loop), item_id):
         raise ParkedNotFound(f"No record {item_id!r} is parked.")
     await flow.state.remove_field(RETRY_REQUESTS, item_id)
-    PARKINGS.labels(loop=loop, outcome="discarded").inc()
+    flow.metrics.parking(loop, "discarded")
     log.info("sync.record_discarded", extra={"record": item_id})
 
 

@@ -22,16 +22,21 @@ from customer_sync_process.adapters.ports import (
     CrmProductReport,
     ErpCatalogItem,
     ErpPort,
+    SyncMetrics,
     SyncsPort,
 )
-from customer_sync_process.domain.errors import SyncAlreadyRunning, UpstreamUnavailable
+from customer_sync_process.domain.errors import (
+    SyncAlreadyRunning,
+    SyncNotFound,
+    UpstreamUnavailable,
+)
+from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.models import (
     MAX_REPORTED_FAILURES,
     RowFailure,
     SyncRead,
     SyncState,
 )
-from customer_sync_process.metrics import PRODUCTS
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +65,11 @@ class ProductSync:
 
     def __init__(
         self, *, sync: SyncRead, syncs: SyncsPort, total: int | None,
-        clock: Callable[[], datetime],
+        clock: Callable[[], datetime], metrics: SyncMetrics,
     ) -> None:  # fmt: skip
         self.sync = sync.model_copy(update={"total": total})
         self._syncs = syncs
+        self._metrics = metrics
         self._clock = clock
         self._started = time.monotonic()
 
@@ -84,8 +90,7 @@ class ProductSync:
             failed, batches = report.failed, 1
         processed = self.sync.processed + len(chunk)
         room = MAX_REPORTED_FAILURES - len(self.sync.failures)
-        PRODUCTS.labels(outcome="failed").inc(failed)
-        PRODUCTS.labels(outcome="succeeded").inc(len(chunk) - failed)
+        self._metrics.products_synced(succeeded=len(chunk) - failed, failed=failed)
         self.sync = self.sync.model_copy(
             update={
                 "processed": processed,
@@ -153,9 +158,10 @@ async def run_product_sync(
     page_size: int,
     chunk_size: int,
     clock: Callable[[], datetime],
+    metrics: SyncMetrics,
 ) -> SyncRead:
     """Read the whole catalog and upsert it, overlapping ERP reads with CRM writes."""
-    run = ProductSync(sync=sync, syncs=syncs, total=sync.total, clock=clock)
+    run = ProductSync(sync=sync, syncs=syncs, total=sync.total, clock=clock, metrics=metrics)
 
     async def send(chunk: list[dict[str, Any]]) -> None:
         try:
@@ -201,3 +207,52 @@ async def run_product_sync(
                "rate": finished.rate_per_second},
     )  # fmt: skip
     return finished
+
+
+class ProductSyncs:
+    """Product syncs asked for by operators: each runs in this replica's background (any
+    replica answers for any sync)."""
+
+    def __init__(
+        self, *, flow: SyncFlow, syncs: SyncsPort, page_size: int, chunk_size: int
+    ) -> None:
+        self._flow = flow
+        self._syncs = syncs
+        self._page_size = page_size
+        self._chunk_size = chunk_size
+        self._running: set[asyncio.Task[SyncRead]] = set()
+
+    async def start(self, *, trigger: str) -> SyncRead:
+        """Start a sync in the background; the running sync (SyncAlreadyRunning while another
+        one runs)."""
+        sync = await start_product_sync(self._syncs, trigger=trigger, clock=self._flow.clock)
+        task = asyncio.create_task(self._run(sync))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return sync
+
+    async def run(self, *, trigger: str) -> SyncRead:
+        """Run a sync to its end; the finished sync (SyncAlreadyRunning while another one
+        runs)."""
+        sync = await start_product_sync(self._syncs, trigger=trigger, clock=self._flow.clock)
+        return await self._run(sync)
+
+    async def get_or_raise(self, sync_id: str) -> SyncRead:
+        """The sync with its progress; SyncNotFound when none has the id (any longer)."""
+        sync = await self._syncs.get(sync_id)
+        if sync is None:
+            raise SyncNotFound(f"No sync has the id {sync_id!r} (syncs are kept 30 days).")
+        return sync
+
+    async def _run(self, sync: SyncRead) -> SyncRead:
+        flow = self._flow
+        return await run_product_sync(
+            sync, erp=flow.erp, crm=flow.crm, syncs=self._syncs, page_size=self._page_size,
+            chunk_size=self._chunk_size, clock=flow.clock, metrics=flow.metrics,
+        )  # fmt: skip
+
+    async def stop(self) -> None:
+        """Cancel the syncs this replica runs (their lock runs out; another sync starts anew)."""
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from customer_sync_process.adapters.fake import RecordingSyncMetrics
 from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.loop_report import degradation, loop_reports
 from customer_sync_process.domain.loop_state import LoopTracker, read_loop
@@ -23,7 +24,7 @@ def saved(tracker: LoopTracker) -> dict[str, str]:
 
 class TestReadLoop:
     def test_a_loop_retrying_longer_than_the_threshold_reads_as_stalled(self) -> None:
-        tracker = LoopTracker("cdc")
+        tracker = LoopTracker("cdc", metrics=RecordingSyncMetrics())
         tracker.failed(START, "ERP customer read: no answer")
 
         soon = read_loop(saved(tracker), now=START + STALL, stall_after=STALL, leading=True,
@@ -37,7 +38,7 @@ class TestReadLoop:
         assert late.last_error.message == "ERP customer read: no answer"
 
     def test_success_after_failures_is_running_again_and_keeps_the_last_error(self) -> None:
-        tracker = LoopTracker("erpPoll")
+        tracker = LoopTracker("erpPoll", metrics=RecordingSyncMetrics())
         tracker.failed(START, "no answer")
         assert tracker.succeeded(START + timedelta(seconds=5))
         assert not tracker.succeeded(START + timedelta(seconds=6))
@@ -50,7 +51,7 @@ class TestReadLoop:
         assert loop.last_error is not None
 
     def test_lag_counts_changes_read_and_not_applied_and_ages_the_oldest(self) -> None:
-        tracker = LoopTracker("cdc")
+        tracker = LoopTracker("cdc", metrics=RecordingSyncMetrics())
         tracker.behind(START, 7, START - timedelta(seconds=3))
 
         loop = read_loop(saved(tracker), now=START + timedelta(seconds=2), stall_after=STALL,
@@ -60,7 +61,7 @@ class TestReadLoop:
         assert loop.lag.oldest_unapplied_age_seconds == pytest.approx(5.0)
 
     def test_without_a_leader_every_loop_is_idle(self) -> None:
-        tracker = LoopTracker("cdc")
+        tracker = LoopTracker("cdc", metrics=RecordingSyncMetrics())
         tracker.failed(START, "no answer")
 
         assert read_loop(saved(tracker), now=START, stall_after=STALL, leading=False,

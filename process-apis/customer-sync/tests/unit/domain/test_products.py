@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from customer_sync_process.adapters.ports import ErpCatalogItem
-from customer_sync_process.domain.errors import SyncAlreadyRunning
+from customer_sync_process.domain.errors import SyncAlreadyRunning, SyncNotFound
 from customer_sync_process.domain.flow import utc_now
-from customer_sync_process.domain.products import run_product_sync, start_product_sync
+from customer_sync_process.domain.models import SyncRead, SyncState
+from customer_sync_process.domain.products import (
+    ProductSyncs,
+    run_product_sync,
+    start_product_sync,
+)
 from trivium.schemas import Money
 
 Setup = Any  # conftest.Setup
@@ -30,7 +36,7 @@ async def run(setup: Setup, *, page_size: int = 10, chunk_size: int = 25) -> Any
     sync = await start_product_sync(setup.syncs, trigger="request", clock=utc_now)
     return await run_product_sync(
         sync, erp=setup.erp, crm=setup.crm, syncs=setup.syncs, page_size=page_size,
-        chunk_size=chunk_size, clock=utc_now,
+        chunk_size=chunk_size, clock=utc_now, metrics=setup.flow.metrics,
     )  # fmt: skip
 
 
@@ -79,3 +85,47 @@ class TestStartProductSync:
             await start_product_sync(setup.syncs, trigger="request", clock=utc_now)
 
         assert refused.value.extensions["runningSyncId"] == first.id
+
+
+def product_syncs(setup: Setup) -> ProductSyncs:
+    return ProductSyncs(flow=setup.flow, syncs=setup.syncs, page_size=10, chunk_size=25)
+
+
+async def finished(syncs: ProductSyncs, sync_id: str) -> SyncRead:
+    """The sync once it no longer runs (its run is this test's background task)."""
+    for _ in range(1_000):
+        sync = await syncs.get_or_raise(sync_id)
+        if sync.status is not SyncState.RUNNING:
+            return sync
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"sync {sync_id} still runs")
+
+
+class TestProductSyncs:
+    @pytest.mark.asyncio
+    async def test_a_started_sync_runs_in_the_background_and_is_followed_by_id(
+        self, setup: Setup
+    ) -> None:
+        setup.erp.catalog = catalog(40)
+        syncs = product_syncs(setup)
+
+        started = await syncs.start(trigger="request")
+        done = await finished(syncs, started.id)
+
+        assert (started.status, started.trigger) == (SyncState.RUNNING, "request")
+        assert (done.status, done.processed) == (SyncState.COMPLETED, 40)
+        assert setup.flow.metrics.counts["products", "succeeded"] == 40
+
+    @pytest.mark.asyncio
+    async def test_an_unknown_id_is_not_found(self, setup: Setup) -> None:
+        with pytest.raises(SyncNotFound):
+            await product_syncs(setup).get_or_raise("sync-0000000000000000")
+
+    @pytest.mark.asyncio
+    async def test_a_run_returns_the_finished_sync(self, setup: Setup) -> None:
+        setup.erp.catalog = catalog(12)
+
+        done = await product_syncs(setup).run(trigger="schedule")
+
+        assert (done.status, done.trigger, done.processed) == (SyncState.COMPLETED, "schedule", 12)
+        assert await setup.syncs.get(done.id) == done

@@ -254,3 +254,17 @@ class FakeErp(_Failures):
             delivery_status=order.delivery_status,
             billing_status=order.billing_status,
         )
+
+
+@dataclass
+class RecordingOrderMetrics:
+    """`OrderMetrics` that keeps what it is told, for tests to read."""
+
+    outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    steps: list[str] = field(default_factory=list)
+
+    def order_outcome(self, source: str, outcome: str) -> None:
+        self.outcomes[source, outcome] += 1
+
+    def step_duration(self, step: str, seconds: float) -> None:
+        self.steps.append(step)

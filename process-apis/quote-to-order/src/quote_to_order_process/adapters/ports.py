@@ -230,3 +230,15 @@ class EventPublisher(Protocol):
     async def publish(self, event_type: str, order: OrderState) -> None:
         """Emit `order.created` or `order.failed` (at least once)."""
         ...
+
+
+class OrderMetrics(Protocol):
+    """Where the flow records what became of orders and how long its steps took."""
+
+    def order_outcome(self, source: str, outcome: str) -> None:
+        """An order from `source` (quote, direct) reached `outcome` (completed, rejected, ...)."""
+        ...
+
+    def step_duration(self, step: str, seconds: float) -> None:
+        """One saga step (identify, check, erp_order, ...) took `seconds`."""
+        ...

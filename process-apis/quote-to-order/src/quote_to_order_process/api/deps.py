@@ -1,33 +1,30 @@
-"""Dependencies the routes declare: the order flow, the work queue, the caller's roles."""
+"""Dependencies the routes declare: the order flow and the work queue (from the container the
+lifespan provides), the caller's roles."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
-from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.acting_rep import acting_rep
-from trivium.service_auth import ServiceCaller, ServiceCallerDep
+from trivium.composition import from_container
+from trivium.service_auth import ServiceCallerDep
 from trivium.work_queue import WorkQueue
-from trivium.work_queue.routes import OPERATOR_ROLE
+from trivium.work_queue.routes import operator_role
+
+ContainerDep = Annotated[QuoteToOrderProcess, Depends(from_container(QuoteToOrderProcess))]
 
 
-async def get_flow(request: Request) -> OrderFlow:
-    flow: OrderFlow = request.app.state.flow
-    return flow
+async def get_flow(container: ContainerDep) -> OrderFlow:
+    return container.flow
 
 
-async def get_work_queue(request: Request) -> WorkQueue:
-    queue: WorkQueue = request.app.state.work_queue
-    return queue
-
-
-async def get_settings(request: Request) -> QuoteToOrderSettings:
-    settings: QuoteToOrderSettings = request.app.state.settings
-    return settings
+async def get_work_queue(container: ContainerDep) -> WorkQueue:
+    return container.work_queue
 
 
 async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
@@ -36,18 +33,14 @@ async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
     return acting_rep(caller)
 
 
-async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
-    """The caller, when its service token carries the operator role."""
-    roles = caller.claims.get("roles")
-    if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
-        raise OperatorRoleRequired(
-            "Orders that need attention are handled by operators: the service token needs the "
-            "operator role."
-        )
-    return caller
+# The caller, when its service token carries the operator role.
+require_operator = operator_role(
+    OperatorRoleRequired,
+    detail="Orders that need attention are handled by operators: the service token needs the "
+    "operator role.",
+)
 
 
 FlowDep = Annotated[OrderFlow, Depends(get_flow)]
 ActingRepDep = Annotated[str | None, Depends(get_acting_rep)]
 WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]
-SettingsDep = Annotated[QuoteToOrderSettings, Depends(get_settings)]

@@ -35,7 +35,6 @@ from quote_to_order_process.domain.models import (
 )
 from quote_to_order_process.domain.ownership import check_rep_may_order
 from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
-from quote_to_order_process.metrics import ORDERS
 from trivium.correlation import current_correlation_id
 from trivium.problems import Problem
 from trivium.work_queue.errors import is_transient
@@ -170,8 +169,8 @@ async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Proces
         failure = InternalFailure("An internal error stopped the order; see the service's logs.")
         return await _fail(flow, run.order, failure, from_queue=True, transient=False)
     if completed.step is SagaStep.NEEDS_ATTENTION:
-        return _needs_attention(completed)
-    ORDERS.labels(completed.source.value, "completed").inc()
+        return _needs_attention(flow, completed)
+    flow.metrics.order_outcome(completed.source.value, "completed")
     log.info(
         "order.completed",
         extra={"order_id": completed.id, "erp_order": completed.erp_order_number},
@@ -210,8 +209,8 @@ async def retry_crm_write(flow: OrderFlow, order_id: str) -> Processed:
         return await _advance(flow, SagaRun(flow, resumed), from_queue=False)
 
 
-def _needs_attention(order: OrderState) -> Processed:
-    ORDERS.labels(order.source.value, "needs_attention").inc()
+def _needs_attention(flow: OrderFlow, order: OrderState) -> Processed:
+    flow.metrics.order_outcome(order.source.value, "needs_attention")
     error = order.last_error
     log.error(
         "order.needs_attention",
@@ -234,7 +233,7 @@ async def _reject(flow: OrderFlow, order: OrderState, rejection: OrderRejected) 
     await flow.events.publish(ORDER_FAILED, failed)
     await flow.store.save(failed, wake_at=None)
     rejection.extensions.setdefault("orderId", failed.id)
-    ORDERS.labels(failed.source.value, "rejected").inc()
+    flow.metrics.order_outcome(failed.source.value, "rejected")
     log.info("order.rejected", extra={"order_id": failed.id, "problem": rejection.slug})
     return Processed(Outcome.REJECTED, failed, rejection)
 
@@ -249,7 +248,7 @@ async def _fail(
     if from_queue and (not transient or attempts > len(delays)):
         parked = failed.evolve(dead_lettered=True, next_attempt_at=None, updated_at=now)
         await flow.store.save(parked, wake_at=None)
-        ORDERS.labels(order.source.value, "dead_lettered").inc()
+        flow.metrics.order_outcome(order.source.value, "dead_lettered")
         log.error(
             "order.dead_lettered",
             extra={"order_id": order.id, "step": order.step.value, "problem": error.slug},
@@ -262,7 +261,7 @@ async def _fail(
     wake_at = now + timedelta(seconds=delays[min(attempts, len(delays)) - 1])
     waiting = failed.evolve(next_attempt_at=wake_at, updated_at=now)
     await flow.store.save(waiting, wake_at=wake_at)
-    ORDERS.labels(order.source.value, "retry_scheduled").inc()
+    flow.metrics.order_outcome(order.source.value, "retry_scheduled")
     log.warning(
         "order.retry_scheduled",
         extra={

@@ -29,6 +29,7 @@ from quote_to_order_process.adapters.ports import (
     ErpPort,
     EventPublisher,
     OrderLocks,
+    OrderMetrics,
     OrderQueue,
     OrderStore,
 )
@@ -68,7 +69,6 @@ from quote_to_order_process.domain.pricing import (
     price_direct_lines,
     price_quote_lines,
 )
-from quote_to_order_process.metrics import STEP_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ class OrderFlow:
     events: EventPublisher
     policy: OrderPolicy
     clock: Callable[[], datetime]
+    metrics: OrderMetrics
 
 
 # Steps whose state is saved together with the next one: what they found is read again, at no
@@ -134,7 +135,7 @@ class SagaRun:
             try:
                 reached = await step()
             finally:
-                STEP_SECONDS.labels(name).observe(time.perf_counter() - started)
+                self.flow.metrics.step_duration(name, time.perf_counter() - started)
             if reached.step in _SAVED_WITH_NEXT:
                 self.order = reached
                 continue
