@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import jwt
 import yaml
+from _script import private_redis
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
 
-from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
 from trivium_testing.services import RunningService
 from trivium_testing.stack import (
     SAP_USER,
@@ -70,6 +70,19 @@ def kong_document() -> dict[str, Any]:
     return document
 
 
+def raise_plan_limits(document: dict[str, Any]) -> None:
+    """Raise the partner quotas and the mobile rate limit of a rendered kong.yml out of the
+    benchmark's way, so that the load measures the gateway, not the refusals of a plan."""
+    for service in document["services"]:
+        for holder in [service, *service.get("routes", [])]:
+            for plugin in holder.get("plugins") or []:
+                if plugin["name"] == "partner-quota":
+                    for plan in plugin["config"]["plans"].values():
+                        plan.update(second=10_000_000, minute=100_000_000)
+                if plugin["name"] == "rate-limiting":
+                    plugin["config"].update(minute=100_000_000, hour=100_000_000)
+
+
 def gateway_config(urls: dict[str, str], folder: Path) -> Path:
     """kong.yml pointed at this stack, with plan limits out of the benchmark's way."""
     document = render_config(
@@ -80,14 +93,7 @@ def gateway_config(urls: dict[str, str], folder: Path) -> Path:
             "mobile-experience": urls["mobile"],
         },
     )
-    for service in document["services"]:
-        for holder in [service, *service.get("routes", [])]:
-            for plugin in holder.get("plugins") or []:
-                if plugin["name"] == "partner-quota":
-                    for plan in plugin["config"]["plans"].values():
-                        plan.update(second=10_000_000, minute=100_000_000)
-                if plugin["name"] == "rate-limiting":
-                    plugin["config"].update(minute=100_000_000, hour=100_000_000)
+    raise_plan_limits(document)
     path = folder / "kong.yml"
     path.write_text(dump_config(document))
     return path
@@ -118,8 +124,8 @@ def rep_jwt() -> str:
     )
 
 
-def raise_credit_limits(s4_url: str) -> None:
-    """Give the partners credit limits that the benchmark's orders cannot exhaust."""
+def raise_credit_limits(s4_url: str, customers: Iterable[str]) -> None:
+    """Give the ERP customers credit limits that the benchmark's orders cannot exhaust."""
     with httpx.Client(
         base_url=f"{s4_url}/sap/opu/odata/sap/API_CRDTMBUSINESSPARTNER",
         auth=SAP_USER,
@@ -128,7 +134,7 @@ def raise_credit_limits(s4_url: str) -> None:
         timeout=30,
     ) as sap:
         token = sap.get("/", headers={"x-csrf-token": "Fetch"}).headers["x-csrf-token"]
-        for _, customer in PARTNERS:
+        for customer in customers:
             sap.patch(
                 f"/CreditManagementAccount(BusinessPartner='{customer}',CreditSegment='1000')",
                 json={"CreditLimitAmount": "999999999.000"},
@@ -136,11 +142,16 @@ def raise_credit_limits(s4_url: str) -> None:
             ).raise_for_status()
 
 
-def private_redis(folder: Path) -> RedisEndpoint:
-    try:
-        return start_redis_server(folder / "redis")
-    except FileNotFoundError:
-        return find_redis(folder / "redis")
+def quiet_start(
+    system: SystemStack, app_factory: str, name: str, *, db: int, **env: str
+) -> dict[str, Any]:
+    """What `start_all` starts one service of the stack from: its Redis database, its
+    environment, and warnings-only logs."""
+    return {
+        "app_factory": app_factory,
+        "name": name,
+        "env": system.service_env(db=db, **env, **QUIET),
+    }
 
 
 @contextmanager
@@ -154,26 +165,22 @@ def full_stack(folder: Path, *, plugin_mode: str = "in-process") -> Iterator[Ful
         sf, erp = system.sf_system.url, system.erp_system.url
         process = start_all(
             [
-                {
-                    "app_factory": "quote_to_order_process.main:create_app",
-                    "name": "quote-to-order",
-                    "env": system.service_env(
-                        db=9,
-                        QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=sf,
-                        QUOTE_TO_ORDER_ERP_SYSTEM_URL=erp,
-                        **QUIET,
-                    ),
-                },
-                {
-                    "app_factory": "create_customer_process.main:create_app",
-                    "name": "create-customer",
-                    "env": system.service_env(
-                        db=1,
-                        CREATE_CUSTOMER_SALESFORCE_SYSTEM_URL=sf,
-                        CREATE_CUSTOMER_ERP_SYSTEM_URL=erp,
-                        **QUIET,
-                    ),
-                },
+                quiet_start(
+                    system,
+                    "quote_to_order_process.main:create_app",
+                    "quote-to-order",
+                    db=9,
+                    QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=sf,
+                    QUOTE_TO_ORDER_ERP_SYSTEM_URL=erp,
+                ),
+                quiet_start(
+                    system,
+                    "create_customer_process.main:create_app",
+                    "create-customer",
+                    db=1,
+                    CREATE_CUSTOMER_SALESFORCE_SYSTEM_URL=sf,
+                    CREATE_CUSTOMER_ERP_SYSTEM_URL=erp,
+                ),
             ],
             log_dir=logs,
         )
@@ -181,29 +188,25 @@ def full_stack(folder: Path, *, plugin_mode: str = "in-process") -> Iterator[Ful
         quote_to_order, create_customer = process
         experience = start_all(
             [
-                {
-                    "app_factory": "mobile_experience.main:create_app",
-                    "name": "mobile",
-                    "env": system.service_env(
-                        db=3,
-                        MOBILE_SALESFORCE_SYSTEM_URL=sf,
-                        MOBILE_ERP_SYSTEM_URL=erp,
-                        MOBILE_QUOTE_TO_ORDER_URL=quote_to_order.url,
-                        MOBILE_CREATE_CUSTOMER_URL=create_customer.url,
-                        **QUIET,
-                    ),
-                },
-                {
-                    "app_factory": "partner_portal_experience.main:create_app",
-                    "name": "partner-portal",
-                    "env": system.service_env(
-                        db=5,
-                        PARTNER_PORTAL_SALESFORCE_SYSTEM_URL=sf,
-                        PARTNER_PORTAL_ERP_SYSTEM_URL=erp,
-                        PARTNER_PORTAL_QUOTE_TO_ORDER_URL=quote_to_order.url,
-                        **QUIET,
-                    ),
-                },
+                quiet_start(
+                    system,
+                    "mobile_experience.main:create_app",
+                    "mobile",
+                    db=3,
+                    MOBILE_SALESFORCE_SYSTEM_URL=sf,
+                    MOBILE_ERP_SYSTEM_URL=erp,
+                    MOBILE_QUOTE_TO_ORDER_URL=quote_to_order.url,
+                    MOBILE_CREATE_CUSTOMER_URL=create_customer.url,
+                ),
+                quiet_start(
+                    system,
+                    "partner_portal_experience.main:create_app",
+                    "partner-portal",
+                    db=5,
+                    PARTNER_PORTAL_SALESFORCE_SYSTEM_URL=sf,
+                    PARTNER_PORTAL_ERP_SYSTEM_URL=erp,
+                    PARTNER_PORTAL_QUOTE_TO_ORDER_URL=quote_to_order.url,
+                ),
             ],
             log_dir=logs,
         )
@@ -212,23 +215,17 @@ def full_stack(folder: Path, *, plugin_mode: str = "in-process") -> Iterator[Ful
         config = gateway_config(
             {"mobile": mobile.url, "partner-portal": partner_portal.url}, folder
         )
-        [gateway] = start_all(
-            [
-                {
-                    "app_factory": "trivium_gateway.main:create_app",
-                    "name": "gateway",
-                    "env": system.service_env(
-                        db=SYSTEM_APIS_DB,
-                        GATEWAY_CONFIG_PATH=str(config),
-                        GATEWAY_PLUGIN_MODE=plugin_mode,
-                        **QUIET,
-                    ),
-                }
-            ],
-            log_dir=logs,
+        gateway_start = quiet_start(
+            system,
+            "trivium_gateway.main:create_app",
+            "gateway",
+            db=SYSTEM_APIS_DB,
+            GATEWAY_CONFIG_PATH=str(config),
+            GATEWAY_PLUGIN_MODE=plugin_mode,
         )
+        [gateway] = start_all([gateway_start], log_dir=logs)
         started.append(gateway)
-        raise_credit_limits(system.s4_emulator.url)
+        raise_credit_limits(system.s4_emulator.url, (customer for _, customer in PARTNERS))
         yield FullStack(
             system,
             quote_to_order,

@@ -23,19 +23,17 @@ import binascii
 import json
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
+from _load import percentile
+from _script import ServicePlan, argument_parser, publish, scratch_with_redis, started_in_order
 
-from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
-from trivium_testing.keys import session_keys
-from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import CREDENTIALS_ENV, usual_caller_auth
+from trivium.redis_discovery import RedisEndpoint
+from trivium_testing.services import RunningService
+from trivium_testing.stack import usual_caller_auth
 
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
 ADMIN_TOKEN = "bench-admin-token"
@@ -43,13 +41,6 @@ DATA = "/services/data/v62.0"
 CUSTOMERS = tuple(str(number) for number in range(1_000_020, 1_000_030))
 TIMEOUT_SECONDS = 900
 BULK_POLL_SECONDS = 0.1
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of the samples."""
-    ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 class Stack:
@@ -245,18 +236,10 @@ async def run(services: dict[str, RunningService], args: argparse.Namespace) -> 
         await stack.close()
 
 
-def bench_env(name: str) -> dict[str, str]:
-    """A started service's signing key, the trusted keys, and the emulators' credentials (the
-    benchmark's admin token wins)."""
-    return {**CREDENTIALS_ENV, **session_keys().env(name)}
-
-
-def start_stack(
-    run_dir: Path, redis: RedisEndpoint, *, chunk_size: int, poll_seconds: float
-) -> dict[str, RunningService]:
-    """Start the services one after another; on failure, stop what was started."""
+def stack_plan(redis: RedisEndpoint, *, chunk_size: int, poll_seconds: float) -> list[ServicePlan]:
+    """The services this benchmark runs, in start order."""
     shared = {"REDIS_URL": redis.url}
-    plan: list[tuple[str, str, Callable[[dict[str, RunningService]], dict[str, str]]]] = [
+    plan: list[ServicePlan] = [
         ("sf-emulator", "salesforce_emulator.main:create_app",
          lambda _: {"SF_EMULATOR_DATABASE_PATH": ":memory:",
                     "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN}),
@@ -276,21 +259,7 @@ def start_stack(
                     "CUSTOMER_SYNC_PRODUCT_CHUNK_SIZE": str(chunk_size),
                     "CUSTOMER_SYNC_ERP_POLL_SECONDS": str(poll_seconds)}),
     ]  # fmt: skip
-    started: dict[str, RunningService] = {}
-    try:
-        for name, factory, env in plan:
-            started[name] = start_service(
-                factory, name=name, log_dir=run_dir, env={**bench_env(name), **env(started)}
-            )
-    except Exception:
-        stop_stack(started)
-        raise
-    return started
-
-
-def stop_stack(services: dict[str, RunningService]) -> None:
-    for service in reversed(list(services.values())):
-        service.stop()
+    return plan
 
 
 def write_table(figures: dict[str, dict[str, Any]]) -> None:
@@ -316,8 +285,7 @@ def write_table(figures: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser = argument_parser(__doc__)
     parser.add_argument("--edits", type=int, default=200)
     parser.add_argument("--interval", type=float, default=0.05, help="Seconds between edits.")
     parser.add_argument(
@@ -331,26 +299,11 @@ def main() -> int:
         "--chunk-size", type=int, default=10_000, help="Products per CRM bulk upsert."
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="trivium-bench-") as folder:
-        run_dir = Path(folder)
-        try:
-            redis = start_redis_server(run_dir)
-        except FileNotFoundError:
-            redis = find_redis(run_dir)
-        try:
-            services = start_stack(
-                run_dir, redis, chunk_size=args.chunk_size, poll_seconds=args.poll_seconds
-            )
-            try:
-                figures = asyncio.run(asyncio.wait_for(run(services, args), TIMEOUT_SECONDS))
-            finally:
-                stop_stack(services)
-        finally:
-            redis.stop()
-    write_table(figures)
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0
+    with scratch_with_redis() as (run_dir, redis):
+        plan = stack_plan(redis, chunk_size=args.chunk_size, poll_seconds=args.poll_seconds)
+        with started_in_order(plan, log_dir=run_dir) as services:
+            figures = asyncio.run(asyncio.wait_for(run(services, args), TIMEOUT_SECONDS))
+    return publish(figures, args.json, write_table)
 
 
 if __name__ == "__main__":

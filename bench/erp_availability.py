@@ -10,25 +10,22 @@ once the CSRF token is held; the first call also fetches the token.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import re
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
+from _load import percentile
+from _script import argument_parser, publish, scratch_with_redis
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.settings import ErpSystemSettings
 
 from trivium.http_client import create_http_client
-from trivium.redis_discovery import find_redis, start_redis_server
 from trivium_testing.keys import session_keys
 from trivium_testing.services import start_service
 from trivium_testing.stack import CREDENTIALS_ENV
@@ -37,13 +34,6 @@ SKUS = 50
 ROUNDS = 300
 WARMUP = 5
 _BACKEND_CALLS = re.compile(r'^trivium_backend_calls_total\{([^}]*backend="s4hana"[^}]*)\} (\S+)$')
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of the samples."""
-    ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def summary(latencies: list[float], trips: list[int], first_trips: int) -> dict[str, Any]:
@@ -144,15 +134,8 @@ def write_table(figures: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="trivium-bench-") as folder:
-        run_dir = Path(folder)
-        try:
-            redis = start_redis_server(run_dir)
-        except FileNotFoundError:
-            redis = find_redis(run_dir)
+    args = argument_parser(__doc__).parse_args()
+    with scratch_with_redis() as (run_dir, redis):
         emulator = start_service(
             "s4hana_emulator.main:create_app",
             name="s4-emulator",
@@ -181,11 +164,7 @@ def main() -> int:
             if api is not None:
                 api.stop()
             emulator.stop()
-            redis.stop()
-    write_table(figures)
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0
+    return publish(figures, args.json, write_table)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ import aiohttp
 import jwt
 import redis
 import yaml
+from _full_stack import raise_plan_limits
 from _nginx import start_nginx
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
@@ -71,14 +72,7 @@ def gateway_config(upstream_url: str, redis_url: str, folder: Path) -> Path:
         },
         redis_url=redis_url,
     )
-    for service in document["services"]:
-        for holder in [service, *service.get("routes", [])]:
-            for plugin in holder.get("plugins") or []:
-                if plugin["name"] == "partner-quota":
-                    for plan in plugin["config"]["plans"].values():
-                        plan.update(second=10_000_000, minute=100_000_000)
-                if plugin["name"] == "rate-limiting":
-                    plugin["config"].update(minute=100_000_000, hour=100_000_000)
+    raise_plan_limits(document)
     path = folder / "kong.yml"
     path.write_text(dump_config(document))
     return path

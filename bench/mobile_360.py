@@ -11,20 +11,17 @@ cached.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import redis.asyncio
+from _load import percentile
+from _script import argument_parser, publish, scratch_with_redis
 
-from trivium.redis_discovery import find_redis, start_redis_server
 from trivium_testing.keys import session_keys
 from trivium_testing.services import start_service
 from trivium_testing.stack import ADMIN_TOKEN, redis_db, start_system_stack
@@ -34,13 +31,6 @@ CONCURRENCY = 20
 COLD_ROUNDS = 10
 CACHED_VIEWS = 600
 MOBILE_DB = 3
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of the samples."""
-    ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def summary(latencies: list[float], salesforce_calls: int) -> dict[str, Any]:
@@ -134,15 +124,8 @@ def write_table(figures: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="trivium-bench-") as folder:
-        run_dir = Path(folder)
-        try:
-            server = start_redis_server(run_dir)
-        except FileNotFoundError:
-            server = find_redis(run_dir)
+    args = argument_parser(__doc__).parse_args()
+    with scratch_with_redis() as (run_dir, server):
         stack = start_system_stack(log_dir=run_dir, redis_url=server.url)
         mobile = None
         try:
@@ -168,11 +151,7 @@ def main() -> int:
             if mobile is not None:
                 mobile.stop()
             stack.stop()
-            server.stop()
-    write_table(figures)
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0
+    return publish(figures, args.json, write_table)
 
 
 if __name__ == "__main__":

@@ -18,40 +18,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _full_stack import raise_credit_limits
+from _load import percentile
+from _script import ServicePlan, argument_parser, publish, scratch_with_redis, started_in_order
 
-from trivium.redis_discovery import RedisEndpoint, find_redis, start_redis_server
-from trivium_testing.keys import session_keys
-from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import CREDENTIALS_ENV, usual_caller_auth
+from trivium.redis_discovery import RedisEndpoint
+from trivium_testing.integration import OrgRecords
+from trivium_testing.services import RunningService
+from trivium_testing.stack import sign_in_to_org, usual_caller_auth
 
 ADMIN_TOKEN = "bench-admin-token"
-SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
-DATA = "/services/data/v62.0"
 PARTNERS = (("P-1001", "1000001"), ("P-1002", "1000002"))
 # Materials in stock at plant 1010 (every fifth and tenth one is low or out of stock).
 SKUS = tuple(f"MAT-{n:04d}" for n in range(1, 41) if n % 5)
 WARMUP = 5
 TIMEOUT_SECONDS = 600
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of the samples."""
-    ordered = sorted(samples)
-    rank = max(1, round(fraction * len(ordered) + 0.5))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def cpu_seconds(services: dict[str, RunningService]) -> dict[str, float]:
@@ -87,47 +79,16 @@ def order_bodies(count: int, lines: int, *, run: str) -> list[dict[str, Any]]:
     return bodies
 
 
-async def raise_credit_limits(s4_url: str) -> None:
-    """Give both partners a credit limit that a thousand orders cannot exhaust."""
-    async with httpx.AsyncClient(
-        base_url=f"{s4_url}/sap/opu/odata/sap/API_CRDTMBUSINESSPARTNER",
-        auth=SAP_USER,
-        params={"sap-client": "100"},
-        headers={"Accept": "application/json"},
-        timeout=30,
-    ) as sap:
-        token = (await sap.get("/", headers={"x-csrf-token": "Fetch"})).headers["x-csrf-token"]
-        for _, customer in PARTNERS:
-            response = await sap.patch(
-                f"/CreditManagementAccount(BusinessPartner='{customer}',CreditSegment='1000')",
-                json={"CreditLimitAmount": "999999999.000"},
-                headers={"x-csrf-token": token, "If-Match": "*"},
-            )
-            response.raise_for_status()
-
-
-class Org:
+class Org(OrgRecords):
     """The CRM emulator: quotes to order, and its API request counter."""
 
     def __init__(self, client: httpx.AsyncClient, admin: httpx.AsyncClient) -> None:
-        self.client = client
+        super().__init__(client)
         self.admin = admin
 
     async def api_calls_used(self) -> int:
         used: int = (await self.admin.get("/limits")).json()["used"]
         return used
-
-    async def query(self, soql: str) -> list[dict[str, Any]]:
-        response = await self.client.get(f"{DATA}/query", params={"q": soql})
-        response.raise_for_status()
-        records: list[dict[str, Any]] = response.json()["records"]
-        return records
-
-    async def insert(self, sobject: str, fields: dict[str, Any]) -> str:
-        response = await self.client.post(f"{DATA}/sobjects/{sobject}", json=fields)
-        response.raise_for_status()
-        record_id: str = response.json()["id"]
-        return record_id
 
     async def accepted_quotes(
         self, count: int, lines: int, prices: dict[str, dict[str, str]]
@@ -276,17 +237,11 @@ async def run(services: dict[str, RunningService], args: argparse.Namespace) -> 
             base_url=f"{sf_url}/__admin", headers={"X-Admin-Token": ADMIN_TOKEN}
         ) as admin,
     ):
-        token = await crm.post(
-            "/services/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": "trivium-demo-client",
-                "client_secret": "trivium-demo-secret",
-            },
-        )
-        crm.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        await sign_in_to_org(crm)
         org = Org(crm, admin)
-        await raise_credit_limits(services["s4-emulator"].url)
+        # Credit limits that a thousand orders cannot exhaust.
+        customers = [customer for _, customer in PARTNERS]
+        await asyncio.to_thread(raise_credit_limits, services["s4-emulator"].url, customers)
         await place_all(
             orders, order_bodies(WARMUP, args.lines, run="W"), concurrency=WARMUP, run="warm"
         )
@@ -314,16 +269,10 @@ async def run(services: dict[str, RunningService], args: argparse.Namespace) -> 
     return figures
 
 
-def bench_env(name: str) -> dict[str, str]:
-    """A started service's signing key, the trusted keys, and the emulators' credentials (the
-    benchmark's admin token wins)."""
-    return {**CREDENTIALS_ENV, **session_keys().env(name)}
-
-
-def start_stack(run_dir: Path, redis: RedisEndpoint) -> dict[str, RunningService]:
-    """Start the services one after another; on failure, stop what was started."""
+def stack_plan(redis: RedisEndpoint) -> list[ServicePlan]:
+    """The services this benchmark runs, in start order."""
     shared = {"REDIS_URL": redis.url}
-    plan: list[tuple[str, str, Callable[[dict[str, RunningService]], dict[str, str]]]] = [
+    plan: list[ServicePlan] = [
         (
             "sf-emulator",
             "salesforce_emulator.main:create_app",
@@ -366,21 +315,7 @@ def start_stack(run_dir: Path, redis: RedisEndpoint) -> dict[str, RunningService
             },
         ),
     ]
-    started: dict[str, RunningService] = {}
-    try:
-        for name, factory, env in plan:
-            started[name] = start_service(
-                factory, name=name, log_dir=run_dir, env={**bench_env(name), **env(started)}
-            )
-    except Exception:
-        stop_stack(started)
-        raise
-    return started
-
-
-def stop_stack(services: dict[str, RunningService]) -> None:
-    for service in reversed(list(services.values())):
-        service.stop()
+    return plan
 
 
 def write_table(figures: dict[str, dict[str, Any]]) -> None:
@@ -406,31 +341,18 @@ def write_table(figures: dict[str, dict[str, Any]]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
+    parser = argument_parser(__doc__)
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--quotes", type=int, default=100, help="Orders from quotes (0: none).")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="trivium-bench-") as folder:
-        run_dir = Path(folder)
-        try:
-            redis = start_redis_server(run_dir)
-        except FileNotFoundError:
-            redis = find_redis(run_dir)
-        try:
-            services = start_stack(run_dir, redis)
-            try:
-                figures = asyncio.run(bounded(run(services, args)))
-            finally:
-                stop_stack(services)
-        finally:
-            redis.stop()
-    write_table(figures)
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0
+    with (
+        scratch_with_redis() as (run_dir, redis),
+        started_in_order(stack_plan(redis), log_dir=run_dir) as services,
+    ):
+        figures = asyncio.run(bounded(run(services, args)))
+    return publish(figures, args.json, write_table)
 
 
 async def bounded(work: Awaitable[dict[str, Any]]) -> dict[str, Any]:

@@ -14,13 +14,10 @@ minutes).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,11 +28,11 @@ from _per_record_salesforce import (
     upsert_products,
     write_order,
 )
+from _script import argument_parser, scratch_with_redis
 
-from trivium.redis_discovery import find_redis, start_redis_server
 from trivium_testing.keys import session_keys
 from trivium_testing.services import start_service
-from trivium_testing.stack import CREDENTIALS_ENV
+from trivium_testing.stack import CREDENTIALS_ENV, sign_in_to_org
 
 PER_RECORD_SAMPLE = 2_000
 
@@ -62,15 +59,7 @@ async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, float]]:
         base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=600
     )
     org = httpx.AsyncClient(base_url=emulator_url, timeout=60)
-    login = await org.post(
-        "/services/oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "trivium-demo-client",
-            "client_secret": "trivium-demo-secret",
-        },
-    )
-    org.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    await sign_in_to_org(org)
     quote = (
         await org.get(
             "/services/data/v62.0/query",
@@ -195,6 +184,16 @@ def _entries_for(sf: Any, pricebook: str, lines: list[dict[str, Any]]) -> list[d
     ]
 
 
+def compared(
+    figures: dict[str, dict[str, float]], trivium: str, per_record: str
+) -> dict[str, dict[str, float]]:
+    """One chart's bars: a figure of each operation through Trivium and per record."""
+    return {
+        "Trivium System API": {name: row[trivium] for name, row in figures.items()},
+        "per-record simple-salesforce": {name: row[per_record] for name, row in figures.items()},
+    }
+
+
 def with_report(figures: dict[str, dict[str, float]]) -> dict[str, Any]:
     """The figures plus the report's headline rows and charts."""
     headline = [
@@ -209,23 +208,13 @@ def with_report(figures: dict[str, dict[str, float]]) -> dict[str, Any]:
         {
             "title": "Salesforce API calls per operation (log scale: fewer is better)",
             "unit": "calls",
-            "groups": {
-                "Trivium System API": {n: r["salesforce_calls"] for n, r in figures.items()},
-                "per-record simple-salesforce": {
-                    n: r["per_record_calls"] for n, r in figures.items()
-                },
-            },
+            "groups": compared(figures, "salesforce_calls", "per_record_calls"),
             "log": True,
         },
         {
             "title": "Wall time per operation",
             "unit": "seconds",
-            "groups": {
-                "Trivium System API": {n: r["seconds"] for n, r in figures.items()},
-                "per-record simple-salesforce": {
-                    n: r["per_record_seconds"] for n, r in figures.items()
-                },
-            },
+            "groups": compared(figures, "seconds", "per_record_seconds"),
             "log": True,
         },
     ]
@@ -233,15 +222,8 @@ def with_report(figures: dict[str, dict[str, float]]) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="trivium-bench-") as folder:
-        run_dir = Path(folder)
-        try:
-            redis = start_redis_server(run_dir)
-        except FileNotFoundError:
-            redis = find_redis(run_dir)
+    args = argument_parser(__doc__).parse_args()
+    with scratch_with_redis() as (run_dir, redis):
         emulator = start_service(
             "salesforce_emulator.main:create_app",
             name="sf-emulator",
@@ -265,7 +247,6 @@ def main() -> int:
         finally:
             api.stop()
             emulator.stop()
-            redis.stop()
     print(
         f"{'operation':<36} {'Trivium calls':>13} {'time':>9}   {'per-record calls':>16} "
         f"{'time':>9}   {'calls ratio':>11} {'speed-up':>8}"

@@ -49,6 +49,16 @@ PAYLOAD = {"sku": "MAT-0001", "quantity": 3}
 Figures = dict[str, dict[str, float]]
 
 
+async def answered_ok(session: aiohttp.ClientSession, url: str) -> bool:
+    """Post the payload once: True when the relay answered 200."""
+    try:
+        async with session.post(url, json=PAYLOAD) as response:
+            await response.read()
+            return response.status == 200
+    except aiohttp.ClientError:
+        return False
+
+
 async def sequential_latencies(
     session: aiohttp.ClientSession, url: str, count: int
 ) -> tuple[list[float], int]:
@@ -57,13 +67,7 @@ async def sequential_latencies(
     failed = 0
     for _ in range(count):
         started = time.perf_counter()
-        try:
-            async with session.post(url, json=PAYLOAD) as response:
-                await response.read()
-                ok = response.status == 200
-        except aiohttp.ClientError:
-            ok = False
-        if ok:
+        if await answered_ok(session, url):
             samples.append(time.perf_counter() - started)
         else:
             failed += 1
@@ -80,12 +84,7 @@ async def throughput(
     async def worker() -> None:
         nonlocal answered, failed
         while time.perf_counter() < deadline:
-            try:
-                async with session.post(url, json=PAYLOAD) as response:
-                    await response.read()
-                    ok = response.status == 200
-            except aiohttp.ClientError:
-                ok = False
+            ok = await answered_ok(session, url)
             answered, failed = (answered + 1, failed) if ok else (answered, failed + 1)
 
     started = time.perf_counter()

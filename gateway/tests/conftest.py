@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -42,7 +43,7 @@ from trivium_gateway.runtime import bundled_specs
 from trivium_gateway.settings import GATEWAY_DIR, GatewaySettings
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import redis_db, start_all
+from trivium_testing.stack import flush_db, redis_db, start_all
 
 TESTS_DIR = Path(__file__).resolve().parent
 GATEWAY_DB = 12
@@ -339,14 +340,7 @@ def gateway_processes(
 def clear_stock_redis(redis_endpoint: RedisEndpoint) -> Callable[[], None]:
     """Empties the stock gateways' Redis database (quotas, budget readings)."""
 
-    def clear() -> None:
-        client = redis.Redis.from_url(redis_db(redis_endpoint.url, GATEWAY_DB))
-        try:
-            client.flushdb()
-        finally:
-            client.close()
-
-    return clear
+    return partial(flush_db, redis_db(redis_endpoint.url, GATEWAY_DB))
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from trivium.app import create_service_app
 from trivium.health import add_degradation_check, add_readiness_check
 from trivium.problems import Conflict, FieldError, NotFound, ServiceUnavailable
 from trivium.settings import ServiceSettings
+from trivium_testing.apps import app_client
 
 PROBLEM = "application/problem+json"
 
@@ -51,8 +52,7 @@ def build_app() -> FastAPI:
 
 @pytest_asyncio.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_app(), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with app_client(build_app(), raise_app_exceptions=False) as client:
         yield client
 
 
@@ -194,9 +194,7 @@ class TestReadiness:
             return None
 
         add_readiness_check(app, "database", fine)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as client:
+        async with app_client(app) as client:
             response = await client.get("/readyz")
         assert response.status_code == 200
         assert response.json() == {"status": "ready", "checks": {"database": "up"}}
@@ -213,9 +211,7 @@ class TestReadiness:
 
         add_readiness_check(app, "redis", broken)
         add_readiness_check(app, "erp", fine)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as client:
+        async with app_client(app) as client:
             response = await client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"] == {"redis": "down: ConnectionError", "erp": "up"}
@@ -235,9 +231,7 @@ class TestReadiness:
 
         add_readiness_check(app, "redis", fine)
         add_degradation_check(app, "sync", lagging)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as client:
+        async with app_client(app) as client:
             degraded = await client.get("/readyz")
             recovered = await client.get("/readyz")
         assert degraded.status_code == 200
@@ -284,9 +278,7 @@ class TestRouteTemplate:
             return {"id": item_id}
 
         app.include_router(router, prefix="/v1")
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
-        ) as client:
+        async with app_client(app) as client:
             await client.get("/v1/inner/items/7")
         labels = {
             "service": "nested",

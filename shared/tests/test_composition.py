@@ -3,7 +3,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import httpx
 import pytest
 from fastapi import Depends, FastAPI
 
@@ -16,6 +15,7 @@ from trivium.composition import (
     provide,
 )
 from trivium.settings import ServiceSettings
+from trivium_testing.apps import app_client
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,7 @@ def make_app() -> FastAPI:
 async def test_routes_read_the_provided_container() -> None:
     app = make_app()
     provide(app, Container(greeting="hello"))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with app_client(app) as client:
         assert (await client.get("/greeting")).json() == "hello"
 
 

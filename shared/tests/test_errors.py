@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from trivium.app import create_service_app
 from trivium.settings import ServiceSettings
+from trivium_testing.apps import app_client
 
 PROBLEM = "application/problem+json"
 
@@ -49,8 +50,7 @@ def build_app() -> FastAPI:
 
 @pytest_asyncio.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_app(), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with app_client(build_app(), raise_app_exceptions=False) as client:
         yield client
 
 

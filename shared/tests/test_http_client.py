@@ -34,6 +34,7 @@ from trivium.http_client import (
 )
 from trivium.redis_discovery import free_port
 from trivium.settings import ServiceSettings
+from trivium_testing.apps import app_client
 
 TRANSPORTS = ["aiohttp", "httpcore"]
 
@@ -766,8 +767,7 @@ class TestUpstreamProblem:
         upstream = make_client(backend="erp-relay", max_retries=0, breaker=breaker)
         backend.script(503)
         await upstream.get("/thing")
-        transport = httpx.ASGITransport(app=problem_app(lambda: upstream.get("/thing")))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with app_client(problem_app(lambda: upstream.get("/thing"))) as client:
             response = await client.get("/relay")
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"

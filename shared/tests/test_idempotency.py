@@ -28,6 +28,7 @@ from trivium.redis_discovery import free_port
 from trivium.schemas import ApiModel, ApiRequest
 from trivium.service_auth import ServiceCaller, token_pair
 from trivium.settings import ServiceSettings
+from trivium_testing.apps import app_client
 from trivium_testing.keys import session_keys
 
 PROBLEM = "application/problem+json"
@@ -167,10 +168,11 @@ async def serve(
         idempotency_ttl_seconds=ttl_seconds,
     )
     app = build_app(settings, backend, wait_seconds=wait_seconds, lease_seconds=lease_seconds)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
+    async with (
+        app.router.lifespan_context(app),
+        app_client(app, raise_app_exceptions=False) as client,
+    ):
+        yield client
 
 
 def order(sku: str = "SKU-1", quantity: int = 2) -> dict[str, object]:

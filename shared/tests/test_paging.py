@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 import pytest
 import redis.asyncio
 
 from trivium.paging import InvalidCursor, encode_cursor, keyset_page, lex_index_page, offset_page
+from trivium.schemas import Page
 
 ROWS = [f"row-{n:02d}" for n in range(7)]
 KEY_SHAPE = re.compile(r"^row-\d{2}$")
@@ -21,17 +24,23 @@ async def by_offset(size: int, offset: int) -> list[str]:
     return ROWS[offset : offset + size]
 
 
+async def every_page(read_page: Callable[[str | None], Awaitable[Page[str]]]) -> list[str]:
+    """The rows of every page, following the next cursors from the first page to the last."""
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await read_page(cursor)
+        seen += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
+
+
 class TestKeysetPage:
     @pytest.mark.asyncio
     async def test_pages_cover_every_row_once(self) -> None:
-        seen, cursor = [], None
-        while True:
-            page = await keyset_page(by_key, key=str, key_shape=KEY_SHAPE, limit=3, cursor=cursor)
-            seen += page.items
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        assert seen == ROWS
+        pages = partial(keyset_page, by_key, key=str, key_shape=KEY_SHAPE, limit=3)
+        assert await every_page(lambda cursor: pages(cursor=cursor)) == ROWS
 
     @pytest.mark.asyncio
     async def test_exact_fit_has_no_next_page(self) -> None:
@@ -48,14 +57,9 @@ class TestKeysetPage:
 class TestOffsetPage:
     @pytest.mark.asyncio
     async def test_pages_cover_every_row_once(self) -> None:
-        seen, cursor = [], None
-        while True:
-            page = await offset_page(by_offset, limit=2, cursor=cursor)
-            seen += page.items
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        assert seen == ROWS
+        assert (
+            await every_page(lambda cursor: offset_page(by_offset, limit=2, cursor=cursor)) == ROWS
+        )
 
     @pytest.mark.asyncio
     async def test_offset_beyond_the_cap_is_invalid(self) -> None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from trivium.app import create_service_app
 from trivium.idempotency import IdempotencyStore, idempotent_route
 from trivium.settings import ServiceSettings
+from trivium_testing.apps import app_client
 
 PROBLEM = "application/problem+json"
 LIMIT = 1_000
@@ -65,7 +66,7 @@ async def serving(probe: BodyProbe, redis_url: str) -> AsyncIterator[tuple[httpx
     token = app.state.service_token_issuer.token_for("ledger")
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        app_client(app) as client,
     ):
         yield client, token
 

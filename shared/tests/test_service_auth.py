@@ -35,6 +35,7 @@ from trivium.service_auth import (
     token_pair,
 )
 from trivium.settings import ServiceSettings
+from trivium_testing.apps import app_client
 from trivium_testing.keys import KeyRing
 
 
@@ -63,8 +64,7 @@ def build_callee(ring: KeyRing) -> FastAPI:
 async def callee(ring: KeyRing) -> AsyncIterator[httpx.AsyncClient]:
     for issuer in ("quote-to-order", "gateway", "customer-sync"):
         ring.key_file(issuer)
-    transport = httpx.ASGITransport(app=build_callee(ring))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with app_client(build_callee(ring)) as client:
         yield client
 
 

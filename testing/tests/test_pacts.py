@@ -13,6 +13,7 @@ from pact import Pact, match
 from starlette.datastructures import State
 
 from trivium.errors import install_problem_handlers
+from trivium_testing.apps import app_client
 from trivium_testing.pacts import (
     HTTP_INTERACTION,
     MESSAGE_INTERACTION,
@@ -40,14 +41,19 @@ def declare(pact: Pact, *, name_matcher: Any) -> None:
         assert httpx.get(f"{server.url}/things/T-1").json() == {"name": "Widget"}
 
 
+def record_widget_pact(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write the shop -> things pact as `make contracts` does, then go back to checking."""
+    monkeypatch.setenv(UPDATE_ENV, "1")
+    with consumer_pact("shop", "things", directory=directory) as pact:
+        declare(pact, name_matcher=match.str("Widget"))
+    monkeypatch.delenv(UPDATE_ENV)
+
+
 class TestConsumerPact:
     def test_updating_writes_the_pact_and_checking_accepts_it(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv(UPDATE_ENV, "1")
-        with consumer_pact("shop", "things", directory=tmp_path) as pact:
-            declare(pact, name_matcher=match.str("Widget"))
-        monkeypatch.delenv(UPDATE_ENV)
+        record_widget_pact(tmp_path, monkeypatch)
         with consumer_pact("shop", "things", directory=tmp_path) as pact:
             declare(pact, name_matcher=match.str("Widget"))
 
@@ -73,10 +79,7 @@ class TestConsumerPact:
     def test_an_interaction_declared_differently_from_the_committed_one_fails(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv(UPDATE_ENV, "1")
-        with consumer_pact("shop", "things", directory=tmp_path) as pact:
-            declare(pact, name_matcher=match.str("Widget"))
-        monkeypatch.delenv(UPDATE_ENV)
+        record_widget_pact(tmp_path, monkeypatch)
 
         with (
             pytest.raises(AssertionError, match="differently"),
@@ -112,8 +115,7 @@ class TestProviderStates:
     @pytest.mark.asyncio
     async def test_a_known_state_is_set_up_on_fresh_fakes(self) -> None:
         seen: list[tuple[str, Any]] = []
-        transport = httpx.ASGITransport(app=states_app(seen))
-        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        async with app_client(states_app(seen)) as client:
             answer = await client.post(
                 STATES_PATH,
                 json={"state": "a thing exists", "params": {"thingId": "T-1"}, "action": "setup"},
@@ -124,8 +126,7 @@ class TestProviderStates:
 
     @pytest.mark.asyncio
     async def test_an_unknown_state_is_a_422_naming_the_known_ones(self) -> None:
-        transport = httpx.ASGITransport(app=states_app([]))
-        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        async with app_client(states_app([])) as client:
             answer = await client.post(STATES_PATH, json={"state": "a unicorn exists"})
 
         assert answer.status_code == 422
@@ -134,8 +135,7 @@ class TestProviderStates:
     @pytest.mark.asyncio
     async def test_an_interaction_without_a_state_gets_fresh_fakes(self) -> None:
         seen: list[tuple[str, Any]] = []
-        transport = httpx.ASGITransport(app=states_app(seen))
-        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        async with app_client(states_app(seen)) as client:
             answer = await client.post(STATES_PATH, json={"state": "", "action": "setup"})
 
         assert answer.status_code == 200
@@ -144,8 +144,7 @@ class TestProviderStates:
     @pytest.mark.asyncio
     async def test_teardown_changes_nothing(self) -> None:
         seen: list[tuple[str, Any]] = []
-        transport = httpx.ASGITransport(app=states_app(seen))
-        async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        async with app_client(states_app(seen)) as client:
             answer = await client.post(
                 STATES_PATH, json={"state": "a thing exists", "action": "teardown"}
             )

@@ -11,16 +11,15 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import jwt
 import pytest
 import yaml
-from pact import Pact
 
 from trivium_gateway.main import create_app
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR, GatewaySettings
 from trivium_testing.keys import session_keys
-from trivium_testing.pacts import consumer_pact, serve_app
+from trivium_testing.mock_servers import pact_fixture
+from trivium_testing.pacts import serve_app
 
 CONSUMER = "gateway"
 PARTNER_SERVICES = ("partner-portal-experience", "partner-portal-page")
@@ -34,16 +33,8 @@ def kong_document() -> dict[str, Any]:
     return loaded
 
 
-@pytest.fixture
-def partner_portal_pact() -> Iterator[Pact]:
-    with consumer_pact(CONSUMER, "partner-portal") as pact:
-        yield pact
-
-
-@pytest.fixture
-def mobile_pact() -> Iterator[Pact]:
-    with consumer_pact(CONSUMER, "mobile") as pact:
-        yield pact
+partner_portal_pact = pact_fixture(CONSUMER, "partner-portal")
+mobile_pact = pact_fixture(CONSUMER, "mobile")
 
 
 def _gateway_at(tmp_path: Path, redis_url: str, services: tuple[str, ...]) -> GatewayAt:
@@ -91,18 +82,6 @@ def partner_api_key() -> str:
 
 
 @pytest.fixture
-def rep_jwt() -> str:
+def rep_jwt(rep_token: Callable[..., str]) -> str:
     """A sales rep's JWT as the mobile app's identity provider issues it (kong.yml credential)."""
-    credential = next(
-        c["jwt_secrets"][0] for c in kong_document()["consumers"] if c.get("jwt_secrets")
-    )
-    now = int(time.time())
-    payload = {
-        "iss": credential["key"],
-        "sub": "anna.becker",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-    }
-    token: str = jwt.encode(payload, credential["secret"], algorithm=credential["algorithm"])
-    return token
+    return rep_token()

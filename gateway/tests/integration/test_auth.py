@@ -52,56 +52,47 @@ class TestPartnerKeyAuth:
         assert seen["identity"]["partnerAccountNumber"] == "P-1001"
 
 
+async def mobile_accounts(gateway, authorization: str | None) -> httpx.Response:
+    """`GET /mobile/v1/accounts` through the gateway, with this `Authorization` (or none)."""
+    headers = {"Authorization": authorization} if authorization else {}
+    async with httpx.AsyncClient(base_url=gateway.url) as client:
+        return await client.get("/mobile/v1/accounts", headers=headers)
+
+
 class TestMobileJwt:
     async def test_valid_token(self, gateway, rep_token):
-        headers = {"Authorization": f"Bearer {rep_token()}"}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/mobile/v1/accounts", headers=headers)
+        response = await mobile_accounts(gateway, f"Bearer {rep_token()}")
 
         assert response.status_code == 200
         assert response.json()["identity"]["salesforceUsername"] == "anna.becker@trivium.demo"
 
     async def test_no_token(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/mobile/v1/accounts")
+        response = await mobile_accounts(gateway, None)
 
         assert response.status_code == 401
         assert response.json()["message"] == "Unauthorized"
 
     async def test_expired_token(self, gateway, rep_token):
-        headers = {"Authorization": f"Bearer {rep_token(expires_in=-5)}"}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/mobile/v1/accounts", headers=headers)
+        response = await mobile_accounts(gateway, f"Bearer {rep_token(expires_in=-5)}")
 
         assert response.status_code == 401
         assert response.json() == {"exp": "token expired"}
 
     async def test_token_signed_with_another_key(self, gateway, rep_token):
         forged = rep_token(secret="an-attacker-secret-of-sufficient-length-0001")
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {forged}"}
-            )
+        response = await mobile_accounts(gateway, f"Bearer {forged}")
 
         assert response.status_code == 401
         assert response.json()["message"] == "Invalid signature"
 
     async def test_unknown_issuer(self, gateway, rep_token):
-        token = rep_token(iss="someone-else")
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
-            )
+        response = await mobile_accounts(gateway, f"Bearer {rep_token(iss='someone-else')}")
 
         assert response.status_code == 401
         assert response.json()["message"] == "No credentials found for given 'iss'"
 
     async def test_lifetime_over_the_maximum(self, gateway, rep_token):
-        token = rep_token(expires_in=7200)
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
-            )
+        response = await mobile_accounts(gateway, f"Bearer {rep_token(expires_in=7200)}")
 
         assert response.status_code == 401
         assert response.json() == {"exp": "exceeds maximum allowed expiration"}
@@ -109,21 +100,14 @@ class TestMobileJwt:
     async def test_token_not_valid_yet(self, gateway, rep_token):
         # A token minted for later (or by a clock set ahead) does not open the API early.
         token = rep_token(nbf=int(time.time()) + 600, expires_in=1800)
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
-            )
+        response = await mobile_accounts(gateway, f"Bearer {token}")
 
         assert response.status_code == 401
         assert response.json() == {"nbf": "token not valid yet"}
         assert response.headers["www-authenticate"] == 'Bearer realm="trivium"'
 
     async def test_token_without_nbf(self, gateway, rep_token):
-        token = rep_token(nbf=None)
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
-            )
+        response = await mobile_accounts(gateway, f"Bearer {rep_token(nbf=None)}")
 
         assert response.status_code == 401
         assert response.json() == {"nbf": "must be a number"}
@@ -131,18 +115,13 @@ class TestMobileJwt:
     async def test_not_valid_yet_and_over_the_maximum(self, gateway, rep_token):
         # Kong checks the registered claims first: the nbf refusal is the one reported.
         token = rep_token(nbf=int(time.time()) + 60, expires_in=7200)
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/mobile/v1/accounts", headers={"Authorization": f"Bearer {token}"}
-            )
+        response = await mobile_accounts(gateway, f"Bearer {token}")
 
         assert response.status_code == 401
         assert response.json() == {"nbf": "token not valid yet"}
 
     async def test_malformed_token(self, gateway):
-        headers = {"Authorization": "Bearer not.a-token"}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/mobile/v1/accounts", headers=headers)
+        response = await mobile_accounts(gateway, "Bearer not.a-token")
 
         assert response.status_code == 401
         assert response.json()["message"].startswith("Bad token")

@@ -61,6 +61,14 @@ class KeyRing:
         """A token from `issuer` to `audience` carrying `claims`."""
         return self.issuer(issuer).token_for(audience, claims=claims or None)
 
+    def authorization(
+        self, issuer: str, audience: str, *, claims: dict[str, Any] | None = None
+    ) -> dict[str, str]:
+        """The `Authorization` header of a call from `issuer` to `audience` (carrying `claims`),
+        valid for five minutes: long enough for a session's provider verifications."""
+        token = self.issuer(issuer, ttl_seconds=300).token_for(audience, claims=claims)
+        return {"Authorization": f"Bearer {token}"}
+
     def settings(self, service: str) -> dict[str, Any]:
         """ServiceSettings keyword arguments giving `service` its key and the trusted keys."""
         return {"service_key_file": self.key_file(service), "trusted_keys": self.trusted_dir}

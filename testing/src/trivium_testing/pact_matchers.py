@@ -12,6 +12,8 @@ from trivium.problems import PROBLEM_BASE_URI
 
 DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
+SALESFORCE_ID_PATTERN = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
+ERP_NUMBER_PATTERN = r"^[A-Za-z0-9]{1,10}$"
 
 
 def decimal_string(example: str = "12.50") -> AbstractMatcher[Any]:
@@ -19,12 +21,14 @@ def decimal_string(example: str = "12.50") -> AbstractMatcher[Any]:
     return match.regex(example, regex=DECIMAL_PATTERN)
 
 
+def currency_code(example: str = "EUR") -> AbstractMatcher[Any]:
+    """An ISO 4217 currency code."""
+    return match.regex(example, regex=CURRENCY_PATTERN)
+
+
 def money(example: str = "12.50", currency: str = "EUR") -> dict[str, Any]:
     """`{"amount": "12.50", "currency": "EUR"}`, any amount and ISO currency."""
-    return {
-        "amount": decimal_string(example),
-        "currency": match.regex(currency, regex=CURRENCY_PATTERN),
-    }
+    return {"amount": decimal_string(example), "currency": currency_code(currency)}
 
 
 def problem(slug: str, status: int) -> dict[str, Any]:
@@ -44,3 +48,13 @@ def bearer_token() -> AbstractMatcher[Any]:
 def idempotency_key(example: str = "order:0001") -> AbstractMatcher[Any]:
     """An `Idempotency-Key` header value."""
     return match.regex(example, regex=r"^\S{1,255}$")
+
+
+def salesforce_id(example: str) -> AbstractMatcher[Any]:
+    """A Salesforce record id (15 or 18 characters), as the Salesforce System API passes them on."""
+    return match.regex(example, regex=SALESFORCE_ID_PATTERN)
+
+
+def erp_number(example: str) -> AbstractMatcher[Any]:
+    """A number the ERP gives its customers and documents (up to ten letters and digits)."""
+    return match.regex(example, regex=ERP_NUMBER_PATTERN)

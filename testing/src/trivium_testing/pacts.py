@@ -17,9 +17,10 @@ import os
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,14 +29,20 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from pact import Pact, Verifier
 from pact.types import Message
 from pydantic import BaseModel, ConfigDict
+from redis.asyncio import Redis
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
+from trivium.idempotency import IdempotencyStore
 from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import free_port
+from trivium_testing.keys import session_keys
+from trivium_testing.stack import redis_db
 
 UPDATE_ENV = "TRIVIUM_CONTRACTS_UPDATE"
+# The database of the session's Redis that providers and publishers use in contract-test mode.
+CONTRACT_DB = 15
 CONTRACTS_DIR_ENV = "TRIVIUM_CONTRACTS_DIR"
 STATES_PATH = "/_pact/provider-states"
 MESSAGES_PATH = "/_pact/messages"
@@ -43,6 +50,21 @@ MESSAGES_PATH = "/_pact/messages"
 StateHandler = Callable[[State, dict[str, Any]], Awaitable[None] | None]
 StateReset = Callable[[State], Awaitable[None] | None]
 MessageProducer = Callable[[], Awaitable[Message]]
+
+
+def contract_redis_url(redis_url: str) -> str:
+    """The contract tests' own database of the session's Redis (at `redis_url`)."""
+    return redis_db(redis_url, CONTRACT_DB)
+
+
+def contract_settings(redis_url: str, service: str) -> dict[str, Any]:
+    """Settings keyword arguments of a provider in contract-test mode: the contract tests'
+    Redis database, the service's signing key and the trusted keys, readable logs."""
+    return {
+        "redis_url": contract_redis_url(redis_url),
+        **session_keys().settings(service),
+        "log_format": "text",
+    }
 
 
 def contracts_dir() -> Path:
@@ -211,6 +233,24 @@ def provider_states_router(states: Mapping[str, StateHandler], *, reset: StateRe
     return router
 
 
+def check_signed_identity(params: Mapping[str, Any], signed: Mapping[str, str]) -> None:
+    """Refuse a provider state whose parameters name other identity claims than the verifier
+    signs: the pact names the claims the gateway signs, and the verifier must sign the same."""
+    differing = sorted(
+        name for name in set(params) | set(signed) if params.get(name) != signed.get(name)
+    )
+    if differing:
+        raise ValidationFailed(
+            "The verifier does not sign the identity the pact names.",
+            errors=[FieldError(pointer=f"/params/{name}", detail="differs") for name in differing],
+        )
+
+
+def fresh_idempotency_namespace(store: IdempotencyStore, provider: str) -> None:
+    """Give a provider state no remembered Idempotency-Keys: a namespace of its own."""
+    store.service = f"{provider}-{uuid.uuid4().hex}"
+
+
 def enable_provider_states(
     app: FastAPI, states: Mapping[str, StateHandler], *, reset: StateReset
 ) -> FastAPI:
@@ -226,6 +266,23 @@ def enable_provider_states(
 
     app.router.lifespan_context = lifespan
     app.include_router(provider_states_router(states, reset=reset))
+    return app
+
+
+def close_at_shutdown(app: FastAPI, close: Callable[[State], Awaitable[None]]) -> FastAPI:
+    """The app, running `close(app.state)` when it is told to shut down: for what the provider
+    states of a contract test opened beside the app (a Redis client of their own)."""
+    startup = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(running: FastAPI) -> AsyncIterator[Any]:
+        async with startup(running) as value:
+            try:
+                yield value
+            finally:
+                await close(running.state)
+
+    app.router.lifespan_context = lifespan
     return app
 
 
@@ -415,6 +472,30 @@ def stream_entry_message(
         key: json.loads(value) if key in json_fields else value for key, value in decoded.items()
     }
     return json_message(body)
+
+
+async def published_entry(
+    redis_url: str, stream_prefix: str, publish: Callable[[Redis, str], Awaitable[object]]
+) -> Message:
+    """The entry `publish(client, stream)` writes, read back as a message. The stream is one of
+    its own under `stream_prefix` (so that no other test's events get in the way), deleted after."""
+    stream = f"{stream_prefix}:contract:{uuid.uuid4().hex}"
+    client = Redis.from_url(redis_url)
+    try:
+        await publish(client, stream)
+        # redis-py types its answers for every client and decoding; this one answers bytes.
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], await client.xrange(stream))
+        [(_, fields)] = entries
+        return stream_entry_message(fields)
+    finally:
+        await client.delete(stream)
+        await client.aclose()
+
+
+def transformed_message(message: Message, transform: JsonTransform) -> Message:
+    """The message with `transform` applied to its JSON contents: a deliberately changed
+    producer, to show what its verification makes of the change."""
+    return json_message(transform(json.loads(message["contents"] or "null")))
 
 
 def stream_entry_fields(

@@ -8,29 +8,47 @@ A provider's `tests/contract/test_provider_pacts.py` names itself and one respon
         renamed = ("available", "availableAmount")   # a field some consumer reads
         unread = "exposureSource"                    # a field no consumer reads
 
-and its conftest provides the fixtures `provider_url` (the real app with fakes and provider
-states, served), `contract_app` (a factory of that app) and `consumer_headers`. The checks: every
-pact naming the provider holds; renaming a field a consumer reads breaks verification; removing a
-field no consumer reads does not.
+and its conftest provides the fixtures `contract_app` (a factory of the real app with fakes and
+provider states) and `consumer_headers` (from `consumer_headers_fixture`); the class serves that
+app as `provider_url`. The checks:
+every pact naming the provider holds; renaming a field a consumer reads breaks verification;
+removing a field no consumer reads does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 import pytest
 from fastapi import FastAPI
+from pact.types import Message
 
+from trivium_testing.keys import session_keys
 from trivium_testing.pacts import (
+    MessageProducer,
     VerificationFailed,
     patched_responses,
     removed_field,
     renamed_field,
     serve_app,
     skip_while_updating,
+    transformed_message,
     verify_pacts,
 )
+
+
+def consumer_headers_fixture(
+    caller: str, provider: str, *, claims: dict[str, Any] | None = None
+) -> Any:
+    """The session fixture `consumer_headers`: the `Authorization` of `caller`'s calls to
+    `provider` (carrying `claims`, e.g. the identity the gateway signs)."""
+
+    def consumer_headers() -> dict[str, str]:
+        return session_keys().authorization(caller, provider, claims=claims)
+
+    consumer_headers.__doc__ = f"What every call from {caller} to {provider} carries."
+    return pytest.fixture(scope="session")(consumer_headers)
 
 
 @pytest.mark.contract
@@ -39,6 +57,13 @@ class ProviderPactChecks:
     path_prefix: ClassVar[str]
     renamed: ClassVar[tuple[str, str]]
     unread: ClassVar[str]
+
+    @pytest.fixture(scope="class")
+    @staticmethod
+    def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
+        """The provider in contract-test mode, served for these checks."""
+        with serve_app(contract_app()) as url:
+            yield url
 
     def test_every_pact_naming_the_provider_holds(
         self, provider_url: str, consumer_headers: dict[str, str]
@@ -69,3 +94,35 @@ class ProviderPactChecks:
         )
         with serve_app(trimmed) as url:
             verify_pacts(self.provider, base_url=url, headers=consumer_headers)
+
+
+@pytest.mark.contract
+class MessagePactChecks:
+    """The message side of the pacts, for a provider that publishes events: its conftest (or
+    test module) provides `message_producers`, the real publisher's message for each
+    interaction description, and the class names one field a consumer reads:
+
+        class TestPublishOrderEvents(MessagePactChecks):
+            provider = "quote-to-order"
+            renamed = ("an order.created event", "orderId", "order_id")
+    """
+
+    provider: ClassVar[str]
+    renamed: ClassVar[tuple[str, str, str]]
+
+    def test_events_honour_every_pact(self, message_producers: dict[str, MessageProducer]) -> None:
+        skip_while_updating()
+        verify_pacts(self.provider, messages=message_producers)
+
+    def test_a_renamed_event_field_breaks_the_pact(
+        self, message_producers: dict[str, MessageProducer]
+    ) -> None:
+        skip_while_updating()
+        description, old, new = self.renamed
+        produce = message_producers[description]
+
+        async def renamed() -> Message:
+            return transformed_message(await produce(), renamed_field(old, new))
+
+        with pytest.raises(VerificationFailed, match=old):
+            verify_pacts(self.provider, messages={**message_producers, description: renamed})

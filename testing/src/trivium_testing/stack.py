@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import redis
 
 from trivium.redis_discovery import RedisEndpoint, start_fake_redis_server, start_redis_server
 from trivium.service_auth import OPERATOR, ServiceTokenIssuer
@@ -56,6 +57,15 @@ def redis_db(url: str, db: int) -> str:
     """The same Redis server, another database."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def flush_db(url: str) -> None:
+    """Empty the Redis database at `url` of what an earlier run left there."""
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
 
 
 def stop_all(services: Iterable[RunningService]) -> None:
@@ -166,17 +176,7 @@ class SystemStack:
         async with httpx.AsyncClient(
             base_url=self.sf_emulator.url, timeout=CLIENT_TIMEOUT_SECONDS
         ) as org:
-            client_id, client_secret = SALESFORCE_CLIENT
-            token = await org.post(
-                "/services/oauth2/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": client_id,
-                    "client_secret": client_secret,
-                },
-            )
-            token.raise_for_status()
-            org.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+            await sign_in_to_org(org)
             yield org
 
     def sap_odata(self) -> httpx.AsyncClient:
@@ -196,6 +196,22 @@ class SystemStack:
     def s4_admin(self) -> httpx.AsyncClient:
         """The S/4HANA emulator's admin API (chaos, lifecycle, reset)."""
         return _admin(self.s4_emulator)
+
+
+async def sign_in_to_org(org: httpx.AsyncClient) -> None:
+    """Sign a client of the Salesforce emulator in with the demo app's client-credentials
+    grant: its requests carry the access token from then on."""
+    client_id, client_secret = SALESFORCE_CLIENT
+    token = await org.post(
+        "/services/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+    )
+    token.raise_for_status()
+    org.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
 
 
 def _admin(emulator: RunningService) -> httpx.AsyncClient:

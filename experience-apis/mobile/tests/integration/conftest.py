@@ -22,10 +22,10 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
+from trivium_testing.integration import OrgRecords
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
 
 MOBILE_DB = 3
 PROCESS_DB = 4
@@ -33,16 +33,10 @@ ANNA = "anna.becker@trivium.demo"
 LUKAS = "lukas.schmidt@trivium.demo"
 
 
-def _flushed(stack: SystemStack, db: int) -> None:
-    client = redis.Redis.from_url(redis_db(stack.redis_url, db))
-    client.flushdb()
-    client.close()
-
-
 @pytest.fixture(scope="session")
 def orders_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """quote-to-order against the stack, on this suite's second Redis database."""
-    _flushed(system_stack, PROCESS_DB)
+    flush_db(redis_db(system_stack.redis_url, PROCESS_DB))
     service = start_service(
         "quote_to_order_process.main:create_app",
         name="quote-to-order",
@@ -79,7 +73,7 @@ def mobile_env_fixture() -> Any:
 def mobile_service(
     system_stack: SystemStack, orders_service: RunningService, trivium_run_dir: Path
 ) -> Iterator[RunningService]:
-    _flushed(system_stack, MOBILE_DB)
+    flush_db(redis_db(system_stack.redis_url, MOBILE_DB))
     service = start_service(
         "mobile_experience.main:create_app",
         name="mobile-experience",
@@ -135,7 +129,7 @@ async def lukas(mobile_service: RunningService) -> AsyncIterator[httpx.AsyncClie
 _numbers = itertools.count(1)
 
 
-class World:
+class World(OrgRecords):
     """Arranges CRM data through the emulator; reads API usage and the ERP's answers."""
 
     def __init__(
@@ -147,23 +141,11 @@ class World:
         s4_admin: httpx.AsyncClient,
         cache: redis.asyncio.Redis,
     ) -> None:
-        self.org = org
+        super().__init__(org)
         self.erp = erp
         self.sf_admin = sf_admin
         self.s4_admin = s4_admin
         self.cache = cache
-
-    async def query(self, soql: str) -> list[dict[str, Any]]:
-        response = await self.org.get(f"{DATA}/query", params={"q": soql})
-        response.raise_for_status()
-        records: list[dict[str, Any]] = response.json()["records"]
-        return records
-
-    async def insert(self, sobject: str, fields: dict[str, Any]) -> str:
-        response = await self.org.post(f"{DATA}/sobjects/{sobject}", json=fields)
-        assert response.status_code == 201, response.text
-        record_id: str = response.json()["id"]
-        return record_id
 
     async def account_id(self, account_number: str) -> str:
         [row] = await self.query(f"SELECT Id FROM Account WHERE AccountNumber = '{account_number}'")

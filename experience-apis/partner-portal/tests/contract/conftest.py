@@ -5,15 +5,13 @@ in-memory lower tiers, with the states the gateway's pact names (see contracts/R
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from pact import Pact
 from starlette.datastructures import State
 
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
@@ -25,68 +23,29 @@ from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.composition import container_of, provide
-from trivium.problems import FieldError, ValidationFailed
 from trivium.redis_discovery import RedisEndpoint
-from trivium_testing.keys import session_keys
-from trivium_testing.mock_servers import lower_tier_client
-from trivium_testing.pacts import StateHandler, consumer_pact, enable_provider_states, serve_app
-from trivium_testing.stack import redis_db
+from trivium_testing.mock_servers import adapter_fixture, pact_fixture
+from trivium_testing.pacts import (
+    StateHandler,
+    check_signed_identity,
+    contract_settings,
+    enable_provider_states,
+    fresh_idempotency_namespace,
+)
+from trivium_testing.provider_checks import consumer_headers_fixture
 
 CONSUMER = "partner-portal"
 
 
-@pytest.fixture
-def salesforce_pact() -> Iterator[Pact]:
-    with consumer_pact(CONSUMER, "salesforce-system") as pact:
-        yield pact
-
-
-@pytest.fixture
-def erp_pact() -> Iterator[Pact]:
-    with consumer_pact(CONSUMER, "erp-system") as pact:
-        yield pact
-
-
-@pytest.fixture
-def orders_pact() -> Iterator[Pact]:
-    with consumer_pact(CONSUMER, "quote-to-order") as pact:
-        yield pact
-
-
-@asynccontextmanager
-async def _crm_at(url: object) -> AsyncIterator[SalesforceSystemCrm]:
-    async with lower_tier_client(url, backend="salesforce-system") as http:
-        yield SalesforceSystemCrm(http)
-
-
-@asynccontextmanager
-async def _erp_at(url: object) -> AsyncIterator[ErpSystemErp]:
-    async with lower_tier_client(url, backend="erp-system") as http:
-        yield ErpSystemErp(http)
-
-
-@asynccontextmanager
-async def _orders_at(url: object) -> AsyncIterator[QuoteToOrderOrders]:
-    async with lower_tier_client(url, backend="quote-to-order") as http:
-        yield QuoteToOrderOrders(http, token_for=lambda identity: "partner-service-token")
-
-
-@pytest.fixture
-def crm_at() -> Callable[[object], AbstractAsyncContextManager[SalesforceSystemCrm]]:
-    """The service's CRM adapter on a mock server's URL."""
-    return _crm_at
-
-
-@pytest.fixture
-def erp_at() -> Callable[[object], AbstractAsyncContextManager[ErpSystemErp]]:
-    """The service's ERP adapter on a mock server's URL."""
-    return _erp_at
-
-
-@pytest.fixture
-def orders_at() -> Callable[[object], AbstractAsyncContextManager[QuoteToOrderOrders]]:
-    """The service's order adapter on a mock server's URL."""
-    return _orders_at
+salesforce_pact = pact_fixture(CONSUMER, "salesforce-system")
+erp_pact = pact_fixture(CONSUMER, "erp-system")
+orders_pact = pact_fixture(CONSUMER, "quote-to-order")
+crm_at = adapter_fixture("salesforce-system", SalesforceSystemCrm)
+erp_at = adapter_fixture("erp-system", ErpSystemErp)
+orders_at = adapter_fixture(
+    "quote-to-order",
+    partial(QuoteToOrderOrders, token_for=lambda identity: "partner-service-token"),
+)
 
 
 # The provider side: the partner portal as deployed, on in-memory lower tiers, called as the
@@ -94,25 +53,12 @@ def orders_at() -> Callable[[object], AbstractAsyncContextManager[QuoteToOrderOr
 
 PROVIDER = "partner-portal-experience"
 PACT_PROVIDER = "partner-portal"
-CONTRACT_DB = 15
 # The identity the verifier signs, as the gateway's signed-identity plugin does for this partner.
 SIGNED_IN = {"consumer": "partner-nordwind", "partnerAccountNumber": "P-1001", "plan": "gold"}
 
 
-def _check_identity(params: dict[str, Any], signed: dict[str, str]) -> None:
-    # The pact names the claims the gateway signs; the verifier must sign the same ones.
-    differing = sorted(
-        name for name in set(params) | set(signed) if params.get(name) != signed.get(name)
-    )
-    if differing:
-        raise ValidationFailed(
-            "The verifier does not sign the identity the pact names.",
-            errors=[FieldError(pointer=f"/params/{name}", detail="differs") for name in differing],
-        )
-
-
 def partner_signed_in(state: State, params: dict[str, Any]) -> None:
-    _check_identity(params, SIGNED_IN)
+    check_signed_identity(params, SIGNED_IN)
     container: PartnerPortalExperience = state.container
     portal = container.portal
     crm: FakeCrm = portal.crm
@@ -139,9 +85,7 @@ STATES: dict[str, StateHandler] = {"a partner is signed in at the gateway": part
 def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
     settings = PartnerPortalSettings(
-        redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        **session_keys().settings("partner-portal-experience"),
-        log_format="text",
+        **contract_settings(redis_endpoint.url, "partner-portal-experience")
     )
 
     def build() -> FastAPI:
@@ -157,23 +101,12 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
                 cache=MemoryCache(),
             )
             provide(app, dataclasses.replace(running, portal=portal))
-            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-            running.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+            fresh_idempotency_namespace(running.idempotency, PROVIDER)
 
         return enable_provider_states(app, STATES, reset=reset)
 
     return build
 
 
-@pytest.fixture(scope="session")
-def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
-    """The provider in contract-test mode, served for the whole session."""
-    with serve_app(contract_app()) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def consumer_headers() -> dict[str, str]:
-    """What every call from the gateway carries: the partner's signed identity."""
-    issuer = session_keys().issuer("gateway", ttl_seconds=300)
-    return {"Authorization": f"Bearer {issuer.token_for(PROVIDER, claims=SIGNED_IN)}"}
+# What every call from the gateway carries: the signed identity.
+consumer_headers = consumer_headers_fixture("gateway", PROVIDER, claims=SIGNED_IN)

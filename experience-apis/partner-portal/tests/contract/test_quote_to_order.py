@@ -3,8 +3,6 @@ Idempotency-Key, reading it back, and listing the partner's orders."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,26 +10,20 @@ from typing import Any
 import pytest
 from pact import Pact, match
 
-from partner_portal_experience.adapters.ports import OrderDraft
+from partner_portal_experience.adapters.ports import OrderDraft, Placement
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.domain.errors import OrderRejected
-from trivium_testing.pact_matchers import (
-    bearer_token,
-    decimal_string,
-    idempotency_key,
-    money,
-    problem,
-)
+from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, SKU
+from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_matchers import decimal_string, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
-OrdersAt = Callable[[object], AbstractAsyncContextManager[QuoteToOrderOrders]]
+OrdersAt = AdapterAt[QuoteToOrderOrders]
 
 ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
-ACCOUNT_ID = "001000000000001AAA"
 ACCOUNT_NUMBER = "P-1001"
-CUSTOMER_ID = "1000001"
-SKU = "TG-1000"
 PURCHASE_ORDER = "PO-4711"
 ORDER_KEY = "partner:P-1001:order-0001"
 ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
@@ -79,36 +71,41 @@ def order_draft() -> OrderDraft:
     )
 
 
+def order_request(sku: str, **fields: Any) -> dict[str, Any]:
+    """A partner's order of two of `sku`, as the portal sends it (with its optional `fields`)."""
+    return {
+        "accountNumber": match.str(ACCOUNT_NUMBER),
+        "purchaseOrderNumber": match.str(PURCHASE_ORDER),
+        "lines": match.each_like({"sku": match.str(sku), "quantity": decimal_string("2")}),
+        **fields,
+    }
+
+
+async def placed_by_the_partner(orders: QuoteToOrderOrders, draft: OrderDraft) -> Placement:
+    """The draft placed at once, for the signed-in partner, with the order's Idempotency-Key."""
+    return await orders.place_order(
+        draft,
+        idempotency_key=ORDER_KEY,
+        respond_async=False,
+        identity={"partnerAccountNumber": ACCOUNT_NUMBER},
+    )
+
+
 class TestPlaceOrder:
     async def test_order_completed_at_once(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
-        (
-            orders_pact.upon_receiving("a partner's order")
-            .given("a partner with an ERP customer orders products in stock", **partner())
-            .with_request("POST", "/orders")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(ORDER_KEY))
-            .with_body(
-                {
-                    "accountNumber": match.str(ACCOUNT_NUMBER),
-                    "purchaseOrderNumber": match.str(PURCHASE_ORDER),
-                    "lines": match.each_like(
-                        {"sku": match.str(SKU), "quantity": decimal_string("2")}
-                    ),
-                    "requestedDeliveryDate": match.date("2026-12-15"),
-                },
-                content_type="application/json",
-            )
-            .will_respond_with(201)
-            .with_body(order_body(), content_type="application/json")
+        interaction = orders_pact.upon_receiving("a partner's order").given(
+            "a partner with an ERP customer orders products in stock", **partner()
         )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                placement = await orders.place_order(
-                    order_draft(),
-                    idempotency_key=ORDER_KEY,
-                    respond_async=False,
-                    identity={"partnerAccountNumber": ACCOUNT_NUMBER},
-                )
+        service_request(
+            interaction,
+            "POST",
+            "/orders",
+            idempotency_key=ORDER_KEY,
+            body=order_request(SKU, requestedDeliveryDate=match.date("2026-12-15")),
+        )
+        json_response(interaction, 201, order_body())
+        async with served(orders_pact, orders_at) as orders:
+            placement = await placed_by_the_partner(orders, order_draft())
 
         assert not placement.in_background
         assert placement.order.erp_order_number == "1"
@@ -116,62 +113,40 @@ class TestPlaceOrder:
     async def test_order_of_an_unknown_product_is_refused(
         self, orders_pact: Pact, orders_at: OrdersAt
     ) -> None:
-        (
-            orders_pact.upon_receiving("a partner's order of a product the ERP does not price")
-            .given("a partner with an ERP customer orders products in stock", **partner())
-            .with_request("POST", "/orders")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(ORDER_KEY))
-            .with_body(
-                {
-                    "accountNumber": match.str(ACCOUNT_NUMBER),
-                    "purchaseOrderNumber": match.str(PURCHASE_ORDER),
-                    "lines": match.each_like(
-                        {"sku": match.str("NO-SUCH-SKU"), "quantity": decimal_string("2")}
-                    ),
-                },
-                content_type="application/json",
-            )
-            .will_respond_with(422)
-            .with_body(
-                {
-                    **problem("unknown-product", 422),
-                    "orderId": match.regex(ORDER_ID, regex=ULID),
-                },
-                content_type="application/problem+json",
-            )
+        interaction = orders_pact.upon_receiving(
+            "a partner's order of a product the ERP does not price"
+        ).given("a partner with an ERP customer orders products in stock", **partner())
+        service_request(
+            interaction,
+            "POST",
+            "/orders",
+            idempotency_key=ORDER_KEY,
+            body=order_request("NO-SUCH-SKU"),
+        )
+        problem_response(
+            interaction, "unknown-product", 422, orderId=match.regex(ORDER_ID, regex=ULID)
         )
         draft = OrderDraft(
             account_number=ACCOUNT_NUMBER,
             purchase_order_number=PURCHASE_ORDER,
             lines=[("NO-SUCH-SKU", Decimal(2))],
         )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                with pytest.raises(OrderRejected) as refused:
-                    await orders.place_order(
-                        draft,
-                        idempotency_key=ORDER_KEY,
-                        respond_async=False,
-                        identity={"partnerAccountNumber": ACCOUNT_NUMBER},
-                    )
+        async with served(orders_pact, orders_at) as orders:
+            with pytest.raises(OrderRejected) as refused:
+                await placed_by_the_partner(orders, draft)
 
         assert refused.value.slug == "unknown-product"
 
 
 class TestGetOrder:
     async def test_partner_order(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
-        (
-            orders_pact.upon_receiving("a request for a partner's order")
-            .given("a partner's order was completed", **partner(orderId=ORDER_ID))
-            .with_request("GET", f"/orders/{ORDER_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(order_body(), content_type="application/json")
+        interaction = orders_pact.upon_receiving("a request for a partner's order").given(
+            "a partner's order was completed", **partner(orderId=ORDER_ID)
         )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                order = await orders.get_order(ORDER_ID)
+        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
+        json_response(interaction, 200, order_body())
+        async with served(orders_pact, orders_at) as orders:
+            order = await orders.get_order(ORDER_ID)
 
         assert order is not None
         assert order.account_id == ACCOUNT_ID
@@ -179,39 +154,32 @@ class TestGetOrder:
     async def test_partner_order_the_crm_refused_after_the_erp_accepted_it(
         self, orders_pact: Pact, orders_at: OrdersAt
     ) -> None:
-        (
-            orders_pact.upon_receiving("a request for a partner's order that needs attention")
-            .given(
-                "a partner's order is in the ERP and its CRM order needs attention",
-                **partner(orderId=ORDER_ID),
-            )
-            .with_request("GET", f"/orders/{ORDER_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {**order_body(), "status": match.regex("needs_attention", regex=STATUS)},
-                content_type="application/json",
-            )
+        interaction = orders_pact.upon_receiving(
+            "a request for a partner's order that needs attention"
+        ).given(
+            "a partner's order is in the ERP and its CRM order needs attention",
+            **partner(orderId=ORDER_ID),
         )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                order = await orders.get_order(ORDER_ID)
+        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
+        json_response(
+            interaction,
+            200,
+            {**order_body(), "status": match.regex("needs_attention", regex=STATUS)},
+        )
+        async with served(orders_pact, orders_at) as orders:
+            order = await orders.get_order(ORDER_ID)
 
         assert order is not None
         assert (order.status, order.erp_order_number) == ("needs_attention", "1")
 
     async def test_unknown_order(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
-        (
-            orders_pact.upon_receiving("a request for an order that does not exist")
-            .given("no order has the id", orderId=ORDER_ID)
-            .with_request("GET", f"/orders/{ORDER_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(404)
-            .with_body(problem("order-not-found", 404), content_type="application/problem+json")
-        )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                order = await orders.get_order(ORDER_ID)
+        interaction = orders_pact.upon_receiving(
+            "a request for an order that does not exist"
+        ).given("no order has the id", orderId=ORDER_ID)
+        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
+        problem_response(interaction, "order-not-found", 404)
+        async with served(orders_pact, orders_at) as orders:
+            order = await orders.get_order(ORDER_ID)
 
         assert order is None
 
@@ -220,23 +188,18 @@ class TestListOrders:
     async def test_partner_orders_newest_first(
         self, orders_pact: Pact, orders_at: OrdersAt
     ) -> None:
-        (
-            orders_pact.upon_receiving("a request for a partner's orders")
-            .given("a partner's order was completed", **partner(orderId=ORDER_ID))
-            .with_request("GET", "/orders")
-            .with_query_parameter("accountId", ACCOUNT_ID)
-            .with_query_parameter("limit", "20")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {"items": match.each_like(order_body()), "nextCursor": None},
-                content_type="application/json",
-            )
+        interaction = orders_pact.upon_receiving("a request for a partner's orders").given(
+            "a partner's order was completed", **partner(orderId=ORDER_ID)
         )
-        with orders_pact.serve(addr="127.0.0.1") as server:
-            async with orders_at(server.url) as orders:
-                listing = await orders.list_orders(
-                    account_id=ACCOUNT_ID, status=None, limit=20, cursor=None
-                )
+        service_request(
+            interaction, "GET", "/orders", query={"accountId": ACCOUNT_ID, "limit": "20"}
+        )
+        json_response(
+            interaction, 200, {"items": match.each_like(order_body()), "nextCursor": None}
+        )
+        async with served(orders_pact, orders_at) as orders:
+            listing = await orders.list_orders(
+                account_id=ACCOUNT_ID, status=None, limit=20, cursor=None
+            )
 
         assert [order.order_id for order in listing.items] == [ORDER_ID]

@@ -8,7 +8,6 @@ reads what the systems hold and drives the emulators' admin APIs.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -19,15 +18,16 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 from prometheus_client.parser import text_string_to_metric_families
 
 from trivium.redis_discovery import free_port
+from trivium_testing.integration import wait_for_status
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService
 from trivium_testing.stack import (
     SALESFORCE_DATA_PATH,
     SystemStack,
+    flush_db,
     redis_db,
     service_client,
     start_all,
@@ -50,19 +50,11 @@ class PortalStack:
     portal: RunningService
 
 
-def _flush(url: str) -> None:
-    client = redis.Redis.from_url(url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-
-
 @pytest.fixture(scope="session")
 def portal_stack(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[PortalStack]:
     """quote-to-order and this service, against the session's system stack."""
     for db in (PORTAL_DB, PROCESS_DB):
-        _flush(redis_db(system_stack.redis_url, db))
+        flush_db(redis_db(system_stack.redis_url, db))
     orders_port = free_port()
     orders, portal = start_all(
         [
@@ -235,19 +227,10 @@ class Ordering:
     async def wait(
         client: httpx.AsyncClient, order_id: str, *, until: str, within_seconds: float = 30
     ) -> dict[str, Any]:
-        """Poll the partner's order until it reaches `until` (or fail showing where it is; the
-        deadline only stops a test that hangs)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within_seconds
-        order: dict[str, Any] = {}
-        while loop.time() < deadline:
-            response = await client.get(f"/partner/v1/orders/{order_id}")
-            if response.status_code == 200:
-                order = response.json()
-                if order["status"] == until:
-                    return order
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"order {order_id} did not become {until!r}: {order}")
+        """Poll the partner's order until it reaches `until`."""
+        return await wait_for_status(
+            client, f"/partner/v1/orders/{order_id}", until=until, within_seconds=within_seconds
+        )
 
 
 @pytest.fixture

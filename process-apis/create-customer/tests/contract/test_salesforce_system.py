@@ -4,8 +4,6 @@ creation, upsert by ERP customer number, link and deletion (compensation)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
@@ -13,26 +11,21 @@ from pact import Pact, match
 
 from create_customer_process.adapters.ports import AccountDraft
 from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
-from trivium_testing.pact_matchers import bearer_token, idempotency_key, problem
+from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, OWNER
+from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_matchers import salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
-CrmAt = Callable[[object], AbstractAsyncContextManager[SalesforceSystemCrm]]
+CrmAt = AdapterAt[SalesforceSystemCrm]
 
-ACCOUNT_ID = "001000000000001AAA"
 ACCOUNT_NAME = "Contoso Manufacturing Ltd"
-ERP_CUSTOMER_NUMBER = "1000001"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 REQUEST_KEY = "crm-account:01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
-OWNER = "anna.becker@trivium.demo"
-
-
-def sf_id(example: str = ACCOUNT_ID) -> Any:
-    return match.regex(example, regex=SALESFORCE_ID)
 
 
 def account_body() -> dict[str, Any]:
-    return {"id": sf_id(), "name": match.str(ACCOUNT_NAME)}
+    return {"id": salesforce_id(ACCOUNT_ID), "name": match.str(ACCOUNT_NAME)}
 
 
 def owned_account_body() -> dict[str, Any]:
@@ -66,106 +59,83 @@ def account_request() -> dict[str, Any]:
 
 class TestSearchAccounts:
     async def test_accounts_matching_a_name(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a search for accounts by name")
-            .given(
-                "an account with the name exists",
-                accountId=ACCOUNT_ID,
-                name=ACCOUNT_NAME,
-                ownerUsername=OWNER,
-            )
-            .with_request("GET", "/accounts")
-            .with_query_parameter("name", "Contoso")
-            .with_query_parameter("limit", "50")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {"items": match.each_like(owned_account_body())}, content_type="application/json"
-            )
+        interaction = salesforce_pact.upon_receiving("a search for accounts by name").given(
+            "an account with the name exists",
+            accountId=ACCOUNT_ID,
+            name=ACCOUNT_NAME,
+            ownerUsername=OWNER,
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                found = await crm.search_accounts(name="Contoso")
+        service_request(interaction, "GET", "/accounts", query={"name": "Contoso", "limit": "50"})
+        json_response(interaction, 200, {"items": match.each_like(owned_account_body())})
+        async with served(salesforce_pact, crm_at) as crm:
+            found = await crm.search_accounts(name="Contoso")
 
         assert [(account.id, account.owner_username) for account in found] == [(ACCOUNT_ID, OWNER)]
 
 
 class TestGetAccount:
     async def test_existing_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for an account")
-            .given(
-                "an account with the name exists",
-                accountId=ACCOUNT_ID,
-                name=ACCOUNT_NAME,
-                ownerUsername=OWNER,
-            )
-            .with_request("GET", f"/accounts/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(owned_account_body(), content_type="application/json")
+        interaction = salesforce_pact.upon_receiving("a request for an account").given(
+            "an account with the name exists",
+            accountId=ACCOUNT_ID,
+            name=ACCOUNT_NAME,
+            ownerUsername=OWNER,
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                account = await crm.get_account(ACCOUNT_ID)
+        service_request(interaction, "GET", f"/accounts/{ACCOUNT_ID}")
+        json_response(interaction, 200, owned_account_body())
+        async with served(salesforce_pact, crm_at) as crm:
+            account = await crm.get_account(ACCOUNT_ID)
 
         assert account is not None
         assert (account.name, account.owner_username) == (ACCOUNT_NAME, OWNER)
 
     async def test_unknown_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for an account that does not exist")
-            .given("no account has the id", accountId=ACCOUNT_ID)
-            .with_request("GET", f"/accounts/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(404)
-            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
-        )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                account = await crm.get_account(ACCOUNT_ID)
+        interaction = salesforce_pact.upon_receiving(
+            "a request for an account that does not exist"
+        ).given("no account has the id", accountId=ACCOUNT_ID)
+        service_request(interaction, "GET", f"/accounts/{ACCOUNT_ID}")
+        problem_response(interaction, "record-not-found", 404)
+        async with served(salesforce_pact, crm_at) as crm:
+            account = await crm.get_account(ACCOUNT_ID)
 
         assert account is None
 
 
 class TestCreateAccount:
     async def test_new_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request to create an account")
-            .given("no account has the id", accountId=ACCOUNT_ID)
-            .with_request("POST", "/accounts")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(REQUEST_KEY))
-            .with_body(account_request(), content_type="application/json")
-            .will_respond_with(201)
-            .with_body(account_body(), content_type="application/json")
+        interaction = salesforce_pact.upon_receiving("a request to create an account").given(
+            "no account has the id", accountId=ACCOUNT_ID
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                account = await crm.create_account(account_draft(), idempotency_key=REQUEST_KEY)
+        service_request(
+            interaction,
+            "POST",
+            "/accounts",
+            idempotency_key=REQUEST_KEY,
+            body=account_request(),
+        )
+        json_response(interaction, 201, account_body())
+        async with served(salesforce_pact, crm_at) as crm:
+            account = await crm.create_account(account_draft(), idempotency_key=REQUEST_KEY)
 
         assert account.id == ACCOUNT_ID
 
     async def test_new_account_owned_by_a_sales_rep(
         self, salesforce_pact: Pact, crm_at: CrmAt
     ) -> None:
-        (
-            salesforce_pact.upon_receiving("a request to create an account owned by a sales rep")
-            .given("a sales rep who can own accounts exists", ownerUsername=OWNER)
-            .with_request("POST", "/accounts")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(REQUEST_KEY))
-            .with_body(
-                {**account_request(), "ownerUsername": match.str(OWNER)},
-                content_type="application/json",
-            )
-            .will_respond_with(201)
-            .with_body(owned_account_body(), content_type="application/json")
+        interaction = salesforce_pact.upon_receiving(
+            "a request to create an account owned by a sales rep"
+        ).given("a sales rep who can own accounts exists", ownerUsername=OWNER)
+        service_request(
+            interaction,
+            "POST",
+            "/accounts",
+            idempotency_key=REQUEST_KEY,
+            body={**account_request(), "ownerUsername": match.str(OWNER)},
         )
+        json_response(interaction, 201, owned_account_body())
         draft = dataclasses.replace(account_draft(), owner_username=OWNER)
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                account = await crm.create_account(draft, idempotency_key=REQUEST_KEY)
+        async with served(salesforce_pact, crm_at) as crm:
+            account = await crm.create_account(draft, idempotency_key=REQUEST_KEY)
 
         assert account.owner_username == OWNER
 
@@ -174,23 +144,22 @@ class TestUpsertAccountForCustomer:
     async def test_account_created_for_the_erp_customer(
         self, salesforce_pact: Pact, crm_at: CrmAt
     ) -> None:
-        (
-            salesforce_pact.upon_receiving("an upsert of the account of an ERP customer")
-            .given("no account has the id", accountId=ACCOUNT_ID)
-            .with_request("PUT", f"/accounts/by-erp-customer-number/{ERP_CUSTOMER_NUMBER}")
-            .with_header("Authorization", bearer_token())
-            .with_body(account_request(), content_type="application/json")
-            .will_respond_with(201)
-            .with_body(
-                {**account_body(), "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER)},
-                content_type="application/json",
-            )
+        interaction = salesforce_pact.upon_receiving(
+            "an upsert of the account of an ERP customer"
+        ).given("no account has the id", accountId=ACCOUNT_ID)
+        service_request(
+            interaction,
+            "PUT",
+            f"/accounts/by-erp-customer-number/{ERP_CUSTOMER_NUMBER}",
+            body=account_request(),
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                written = await crm.upsert_account_for_customer(
-                    ERP_CUSTOMER_NUMBER, account_draft()
-                )
+        json_response(
+            interaction,
+            201,
+            {**account_body(), "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER)},
+        )
+        async with served(salesforce_pact, crm_at) as crm:
+            written = await crm.upsert_account_for_customer(ERP_CUSTOMER_NUMBER, account_draft())
 
         assert written.created
         assert written.record.erp_customer_number == ERP_CUSTOMER_NUMBER
@@ -198,44 +167,35 @@ class TestUpsertAccountForCustomer:
 
 class TestLinkAccount:
     async def test_erp_customer_number_recorded(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request to link an account to an ERP customer")
-            .given("an account with the name exists", accountId=ACCOUNT_ID, name=ACCOUNT_NAME)
-            .with_request("PATCH", f"/accounts/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .with_body(
-                {"erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER)},
-                content_type="application/json",
-            )
-            .will_respond_with(200)
+        interaction = salesforce_pact.upon_receiving(
+            "a request to link an account to an ERP customer"
+        ).given("an account with the name exists", accountId=ACCOUNT_ID, name=ACCOUNT_NAME)
+        service_request(
+            interaction,
+            "PATCH",
+            f"/accounts/{ACCOUNT_ID}",
+            body={"erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER)},
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                await crm.link_account(ACCOUNT_ID, ERP_CUSTOMER_NUMBER)
+        json_response(interaction, 200)
+        async with served(salesforce_pact, crm_at) as crm:
+            await crm.link_account(ACCOUNT_ID, ERP_CUSTOMER_NUMBER)
 
 
 class TestDeleteAccount:
     async def test_account_deleted(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request to delete an account")
-            .given("an account with the name exists", accountId=ACCOUNT_ID, name=ACCOUNT_NAME)
-            .with_request("DELETE", f"/accounts/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(204)
+        interaction = salesforce_pact.upon_receiving("a request to delete an account").given(
+            "an account with the name exists", accountId=ACCOUNT_ID, name=ACCOUNT_NAME
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                await crm.delete_account(ACCOUNT_ID)
+        service_request(interaction, "DELETE", f"/accounts/{ACCOUNT_ID}")
+        json_response(interaction, 204)
+        async with served(salesforce_pact, crm_at) as crm:
+            await crm.delete_account(ACCOUNT_ID)
 
     async def test_account_gone_already(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request to delete an account that does not exist")
-            .given("no account has the id", accountId=ACCOUNT_ID)
-            .with_request("DELETE", f"/accounts/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(404)
-            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
-        )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                await crm.delete_account(ACCOUNT_ID)
+        interaction = salesforce_pact.upon_receiving(
+            "a request to delete an account that does not exist"
+        ).given("no account has the id", accountId=ACCOUNT_ID)
+        service_request(interaction, "DELETE", f"/accounts/{ACCOUNT_ID}")
+        problem_response(interaction, "record-not-found", 404)
+        async with served(salesforce_pact, crm_at) as crm:
+            await crm.delete_account(ACCOUNT_ID)

@@ -8,7 +8,6 @@ systems hold.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,9 +19,9 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
+from trivium_testing.integration import OrgRecords, wait_for_status
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
 
 CUSTOMERS_DB = 1
 BP = "/API_BUSINESS_PARTNER"
@@ -44,9 +43,7 @@ FAST_CUSTOMERS = {
 @pytest.fixture(scope="session")
 def customers_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """This service with two workers, on its own Redis database."""
-    client = redis.Redis.from_url(redis_db(system_stack.redis_url, CUSTOMERS_DB))
-    client.flushdb()
-    client.close()
+    flush_db(redis_db(system_stack.redis_url, CUSTOMERS_DB))
     service = start_service(
         "create_customer_process.main:create_app",
         name="create-customer",
@@ -115,27 +112,18 @@ async def create(
     )
 
 
-class World:
+class World(OrgRecords):
     """Arranges CRM and ERP data through the emulators and System API; reads back results."""
 
     def __init__(
         self, org: httpx.AsyncClient, sap: httpx.AsyncClient, erp: httpx.AsyncClient
     ) -> None:
-        self.org = org
+        super().__init__(org)
         self.sap = sap
         self.erp = erp
 
-    async def query(self, soql: str) -> list[dict[str, Any]]:
-        response = await self.org.get(f"{DATA}/query", params={"q": soql})
-        response.raise_for_status()
-        records: list[dict[str, Any]] = response.json()["records"]
-        return records
-
     async def insert_account(self, fields: dict[str, Any]) -> str:
-        response = await self.org.post(f"{DATA}/sobjects/Account", json=fields)
-        assert response.status_code == 201, response.text
-        account_id: str = response.json()["id"]
-        return account_id
+        return await self.insert("Account", fields)
 
     async def accounts_named(self, word: str) -> list[dict[str, Any]]:
         """Accounts whose name contains the word, with the fields this flow writes."""
@@ -182,15 +170,7 @@ async def world(system_stack: SystemStack) -> AsyncIterator[World]:
 async def wait_for_request(
     client: httpx.AsyncClient, request_id: str, *, until: str, within_seconds: float = 30
 ) -> dict[str, Any]:
-    """Poll the request's status resource until it reaches `until` (or fail with its state; the
-    deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + within_seconds
-    state: dict[str, Any] = {}
-    while asyncio.get_running_loop().time() < deadline:
-        response = await client.get(f"/customers/requests/{request_id}")
-        if response.status_code == 200:
-            state = response.json()
-            if state["status"] == until:
-                return state
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"request {request_id} did not become {until!r}: {state}")
+    """Poll the request's status resource until it reaches `until`."""
+    return await wait_for_status(
+        client, f"/customers/requests/{request_id}", until=until, within_seconds=within_seconds
+    )

@@ -4,8 +4,6 @@ order ERP status and the product upsert."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +16,19 @@ from customer_sync_process.domain.errors import PositionUnavailable
 from customer_sync_process.domain.products import product_row
 from customer_sync_process.domain.values import crm_write
 from trivium.schemas import Money
-from trivium_testing.pact_matchers import bearer_token, decimal_string, money, problem
+from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_matchers import (
+    bearer_token,
+    decimal_string,
+    money,
+    problem,
+    salesforce_id,
+)
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
-CrmAt = Callable[[object], AbstractAsyncContextManager[SalesforceSystemCrm]]
+CrmAt = AdapterAt[SalesforceSystemCrm]
 
 ACCOUNT_ID = "001000000000001AAA"
 CUSTOMER_ID = "1000001"
@@ -31,13 +37,8 @@ ERP_ORDER = "5000001"
 POSITION = "position-17"
 NEXT_POSITION = "position-18"
 ORG_ID = "00D000000000001EAA"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 POSITION_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
-
-
-def sf_id(example: str = ACCOUNT_ID) -> Any:
-    return match.regex(example, regex=SALESFORCE_ID)
 
 
 def timestamp(example: str = "2026-11-28T10:15:00Z") -> Any:
@@ -54,7 +55,7 @@ def linked_account(**params: str) -> dict[str, str]:
 
 def profile_body() -> dict[str, Any]:
     return {
-        "id": sf_id(),
+        "id": salesforce_id(ACCOUNT_ID),
         "name": match.str("Nordwind Getraenke GmbH"),
         "phone": match.str("+4989123456"),
         "billingAddress": {
@@ -98,7 +99,7 @@ class TestReadChanges:
                             "changeType": match.regex(
                                 "updated", regex=r"^(created|updated|deleted|resync)$"
                             ),
-                            "accountIds": match.each_like(sf_id()),
+                            "accountIds": match.each_like(salesforce_id(ACCOUNT_ID)),
                             "changedFields": match.each_like(match.str("phone")),
                             "values": {"phone": match.str("+4989999999")},
                             "commitTimestamp": timestamp(),
@@ -106,14 +107,13 @@ class TestReadChanges:
                         }
                     ),
                     "position": match.regex(NEXT_POSITION, regex=POSITION_PATTERN),
-                    "systemId": sf_id(ORG_ID),
+                    "systemId": salesforce_id(ORG_ID),
                 },
                 content_type="application/json",
             )
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                page = await crm.read_changes(POSITION, wait_seconds=0.0)
+        async with served(salesforce_pact, crm_at) as crm:
+            page = await crm.read_changes(POSITION, wait_seconds=0.0)
 
         assert page.items[0].values == {"phone": "+4989999999"}
         assert page.items[0].change_type == "updated"
@@ -134,110 +134,91 @@ class TestReadChanges:
                 content_type="application/problem+json",
             )
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                with pytest.raises(PositionUnavailable):
-                    await crm.read_changes(POSITION, wait_seconds=0.0)
+        async with served(salesforce_pact, crm_at) as crm:
+            with pytest.raises(PositionUnavailable):
+                await crm.read_changes(POSITION, wait_seconds=0.0)
 
 
 class TestGetProfile:
     async def test_profile_of_a_linked_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for an account profile")
-            .given("an account profile linked to an ERP customer exists", **linked_account())
-            .with_request("GET", f"/account-profiles/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(profile_body(), content_type="application/json")
+        interaction = salesforce_pact.upon_receiving("a request for an account profile").given(
+            "an account profile linked to an ERP customer exists", **linked_account()
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                profile = await crm.get_profile(ACCOUNT_ID)
+        service_request(interaction, "GET", f"/account-profiles/{ACCOUNT_ID}")
+        json_response(interaction, 200, profile_body())
+        async with served(salesforce_pact, crm_at) as crm:
+            profile = await crm.get_profile(ACCOUNT_ID)
 
         assert profile is not None
         assert profile.erp_customer_number == CUSTOMER_ID
 
     async def test_unknown_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for the profile of an unknown account")
-            .given("no account has the id", accountId=ACCOUNT_ID)
-            .with_request("GET", f"/account-profiles/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(404)
-            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
-        )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                profile = await crm.get_profile(ACCOUNT_ID)
+        interaction = salesforce_pact.upon_receiving(
+            "a request for the profile of an unknown account"
+        ).given("no account has the id", accountId=ACCOUNT_ID)
+        service_request(interaction, "GET", f"/account-profiles/{ACCOUNT_ID}")
+        problem_response(interaction, "record-not-found", 404)
+        async with served(salesforce_pact, crm_at) as crm:
+            profile = await crm.get_profile(ACCOUNT_ID)
 
         assert profile is None
 
 
 class TestListProfiles:
     async def test_profiles_by_id(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a re-read of account profiles by id")
-            .given("an account profile linked to an ERP customer exists", **linked_account())
-            .with_request("GET", "/account-profiles")
-            .with_query_parameter("limit", "200")
-            .with_query_parameter("ids", ACCOUNT_ID)
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {"items": match.each_like(profile_body()), "nextCursor": None},
-                content_type="application/json",
-            )
+        interaction = salesforce_pact.upon_receiving("a re-read of account profiles by id").given(
+            "an account profile linked to an ERP customer exists", **linked_account()
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                profiles = await crm.list_profiles(ids=[ACCOUNT_ID])
+        service_request(
+            interaction, "GET", "/account-profiles", query={"limit": "200", "ids": ACCOUNT_ID}
+        )
+        json_response(
+            interaction, 200, {"items": match.each_like(profile_body()), "nextCursor": None}
+        )
+        async with served(salesforce_pact, crm_at) as crm:
+            profiles = await crm.list_profiles(ids=[ACCOUNT_ID])
 
         assert [profile.id for profile in profiles] == [ACCOUNT_ID]
 
 
 class TestUpdateProfile:
     async def test_erp_kept_fields_written(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("an update of the ERP-kept fields of an account")
-            .given("an account profile linked to an ERP customer exists", **linked_account())
-            .with_request("PATCH", f"/account-profiles/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .with_body(
-                {
-                    "creditLimit": decimal_string("60000.00"),
-                    "paymentTerms": match.str("0002"),
-                    "erpBlocked": match.bool(True),
-                },
-                content_type="application/json",
-            )
-            .will_respond_with(200)
-            .with_body(profile_body(), content_type="application/json")
+        interaction = salesforce_pact.upon_receiving(
+            "an update of the ERP-kept fields of an account"
+        ).given("an account profile linked to an ERP customer exists", **linked_account())
+        service_request(
+            interaction,
+            "PATCH",
+            f"/account-profiles/{ACCOUNT_ID}",
+            body={
+                "creditLimit": decimal_string("60000.00"),
+                "paymentTerms": match.str("0002"),
+                "erpBlocked": match.bool(True),
+            },
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                profile = await crm.update_profile(
-                    ACCOUNT_ID,
-                    crm_write({"creditLimit": "60000.00", "paymentTerms": "0002", "blocked": True}),
-                )
+        json_response(interaction, 200, profile_body())
+        async with served(salesforce_pact, crm_at) as crm:
+            profile = await crm.update_profile(
+                ACCOUNT_ID,
+                crm_write({"creditLimit": "60000.00", "paymentTerms": "0002", "blocked": True}),
+            )
 
         assert profile.id == ACCOUNT_ID
 
 
 class TestFindAccountId:
     async def test_account_of_an_erp_customer(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a search for the account of an ERP customer")
-            .given("an account profile linked to an ERP customer exists", **linked_account())
-            .with_request("GET", "/accounts")
-            .with_query_parameter("erpCustomerNumber", CUSTOMER_ID)
-            .with_query_parameter("limit", "2")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body({"items": match.each_like({"id": sf_id()})}, content_type="application/json")
+        interaction = salesforce_pact.upon_receiving(
+            "a search for the account of an ERP customer"
+        ).given("an account profile linked to an ERP customer exists", **linked_account())
+        service_request(
+            interaction, "GET", "/accounts", query={"erpCustomerNumber": CUSTOMER_ID, "limit": "2"}
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                account_id = await crm.find_account_id(CUSTOMER_ID)
+        json_response(
+            interaction, 200, {"items": match.each_like({"id": salesforce_id(ACCOUNT_ID)})}
+        )
+        async with served(salesforce_pact, crm_at) as crm:
+            account_id = await crm.find_account_id(CUSTOMER_ID)
 
         assert account_id == ACCOUNT_ID
 
@@ -246,84 +227,80 @@ class TestSetOrderStatus:
     async def test_erp_status_shown_on_the_order(
         self, salesforce_pact: Pact, crm_at: CrmAt
     ) -> None:
-        (
-            salesforce_pact.upon_receiving("an ERP status for the order of an ERP order number")
-            .given("an order carries the ERP order number", erpOrderNumber=ERP_ORDER)
-            .with_request("PATCH", f"/orders/by-erp-order-number/{ERP_ORDER}/erp-status")
-            .with_header("Authorization", bearer_token())
-            .with_body(
-                {"erpStatus": match.str("Invoiced"), "invoiceNumber": match.str("90000001")},
-                content_type="application/json",
-            )
-            .will_respond_with(200)
-            .with_body(
-                {"orderId": sf_id("801000000000001AAA"), "changed": match.bool(True)},
-                content_type="application/json",
-            )
+        interaction = salesforce_pact.upon_receiving(
+            "an ERP status for the order of an ERP order number"
+        ).given("an order carries the ERP order number", erpOrderNumber=ERP_ORDER)
+        service_request(
+            interaction,
+            "PATCH",
+            f"/orders/by-erp-order-number/{ERP_ORDER}/erp-status",
+            body={"erpStatus": match.str("Invoiced"), "invoiceNumber": match.str("90000001")},
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                status = await crm.set_order_status(
-                    ERP_ORDER, erp_status="Invoiced", invoice_number="90000001"
-                )
+        json_response(
+            interaction,
+            200,
+            {"orderId": salesforce_id("801000000000001AAA"), "changed": match.bool(True)},
+        )
+        async with served(salesforce_pact, crm_at) as crm:
+            status = await crm.set_order_status(
+                ERP_ORDER, erp_status="Invoiced", invoice_number="90000001"
+            )
 
         assert status is not None
         assert status.changed
 
     async def test_no_order_with_the_number(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("an ERP status for an ERP order number no order has")
-            .given("no order carries the ERP order number", erpOrderNumber=ERP_ORDER)
-            .with_request("PATCH", f"/orders/by-erp-order-number/{ERP_ORDER}/erp-status")
-            .with_header("Authorization", bearer_token())
-            .with_body({"erpStatus": match.str("Delivered")}, content_type="application/json")
-            .will_respond_with(404)
-            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
+        interaction = salesforce_pact.upon_receiving(
+            "an ERP status for an ERP order number no order has"
+        ).given("no order carries the ERP order number", erpOrderNumber=ERP_ORDER)
+        service_request(
+            interaction,
+            "PATCH",
+            f"/orders/by-erp-order-number/{ERP_ORDER}/erp-status",
+            body={"erpStatus": match.str("Delivered")},
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                status = await crm.set_order_status(
-                    ERP_ORDER, erp_status="Delivered", invoice_number=None
-                )
+        problem_response(interaction, "record-not-found", 404)
+        async with served(salesforce_pact, crm_at) as crm:
+            status = await crm.set_order_status(
+                ERP_ORDER, erp_status="Delivered", invoice_number=None
+            )
 
         assert status is None
 
 
 class TestUpsertProducts:
     async def test_rows_upserted_with_a_report(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a bulk upsert of products from the ERP catalog")
-            .given("the CRM holds none of the products")
-            .with_request("PUT", "/products")
-            .with_header("Authorization", bearer_token())
-            .with_body(
-                {
-                    "products": match.each_like(
-                        {
-                            "sku": match.str("TG-1000"),
-                            "name": match.str("Tegernseer Hell 0.5 l"),
-                            "availableQuantity": decimal_string("40.00"),
-                            "isActive": match.bool(True),
-                            "listPrice": decimal_string("114.00"),
-                        }
-                    )
-                },
-                content_type="application/json",
-            )
-            .will_respond_with(200)
-            .with_body(
-                {
-                    "method": match.str("collections"),
-                    "total": match.int(1),
-                    "succeeded": match.int(1),
-                    "failed": match.int(0),
-                    "failures": [],
-                },
-                content_type="application/json",
-            )
+        interaction = salesforce_pact.upon_receiving(
+            "a bulk upsert of products from the ERP catalog"
+        ).given("the CRM holds none of the products")
+        service_request(
+            interaction,
+            "PUT",
+            "/products",
+            body={
+                "products": match.each_like(
+                    {
+                        "sku": match.str("TG-1000"),
+                        "name": match.str("Tegernseer Hell 0.5 l"),
+                        "availableQuantity": decimal_string("40.00"),
+                        "isActive": match.bool(True),
+                        "listPrice": decimal_string("114.00"),
+                    }
+                )
+            },
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                report = await crm.upsert_products([product_row(catalog_item())])
+        json_response(
+            interaction,
+            200,
+            {
+                "method": match.str("collections"),
+                "total": match.int(1),
+                "succeeded": match.int(1),
+                "failed": match.int(0),
+                "failures": [],
+            },
+        )
+        async with served(salesforce_pact, crm_at) as crm:
+            report = await crm.upsert_products([product_row(catalog_item())])
 
         assert report.succeeded == report.total == 1

@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 
+from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
 
 SYNC_DB = 7
 POLL_SECONDS = 1.0
@@ -95,9 +95,7 @@ class SyncService:
 
 @pytest.fixture(scope="session")
 def sync_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[SyncService]:
-    client = redis.Redis.from_url(redis_db(system_stack.redis_url, SYNC_DB))
-    client.flushdb()
-    client.close()
+    flush_db(redis_db(system_stack.redis_url, SYNC_DB))
     env = system_stack.service_env(
         db=SYNC_DB,
         CUSTOMER_SYNC_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
@@ -140,11 +138,11 @@ async def operator(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient
         yield client
 
 
-class World:
+class World(OrgRecords):
     """Arranges data in the emulators and reads back what the systems and this service hold."""
 
     def __init__(self, **clients: httpx.AsyncClient) -> None:
-        self.org = clients["org"]
+        super().__init__(clients["org"])
         self.sap = clients["sap"]
         self.erp = clients["erp"]
         self.s4_admin = clients["s4_admin"]
@@ -152,22 +150,6 @@ class World:
         self.sync = clients["sync"]
         self.sync_crm = clients["crm"]
         self._csrf: str | None = None
-
-    async def query(self, soql: str) -> list[dict[str, Any]]:
-        response = await self.org.get(f"{DATA}/query", params={"q": soql})
-        response.raise_for_status()
-        records: list[dict[str, Any]] = response.json()["records"]
-        return records
-
-    async def insert(self, sobject: str, fields: dict[str, Any]) -> str:
-        response = await self.org.post(f"{DATA}/sobjects/{sobject}", json=fields)
-        assert response.status_code == 201, response.text
-        record_id: str = response.json()["id"]
-        return record_id
-
-    async def update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
-        response = await self.org.patch(f"{DATA}/sobjects/{sobject}/{record_id}", json=fields)
-        assert response.status_code == 204, response.text
 
     async def account(self, account_id: str, *fields: str) -> dict[str, Any]:
         response = await self.org.get(

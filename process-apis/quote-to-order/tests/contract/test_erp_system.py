@@ -2,46 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from pact import Pact, match
+from pact.interaction import HttpInteraction
 
 from quote_to_order_process.adapters.erp_system import ErpSystemErp
 from quote_to_order_process.adapters.ports import ErpLineDraft, ErpOrderDraft
 from quote_to_order_process.domain.errors import AccountNotLinked
 from quote_to_order_process.domain.models import ProgressStatus
-from trivium_testing.pact_matchers import (
-    bearer_token,
-    decimal_string,
-    idempotency_key,
-    money,
-    problem,
-)
+from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
+from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_matchers import currency_code, decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
-ErpAt = Callable[[object], AbstractAsyncContextManager[ErpSystemErp]]
+ErpAt = AdapterAt[ErpSystemErp]
 
-CUSTOMER_ID = "1000001"
-SKU = "TG-1000"
-ORDER_ID = "5000001"
 EXTERNAL_REFERENCE = "Q-00001"
-ERP_NUMBER = r"^[A-Za-z0-9]{1,10}$"
+ORDER_KEY = f"erp-order:{EXTERNAL_REFERENCE}"
+# The provider state's parameters: the sales order placed for the quote's reference.
+EXISTING_ORDER = {
+    "orderId": SALES_ORDER_ID,
+    "customerId": CUSTOMER_ID,
+    "externalReference": EXTERNAL_REFERENCE,
+    "sku": SKU,
+}
 PROGRESS = "^(" + "|".join(status.value for status in ProgressStatus) + ")$"
-
-
-def erp_number(example: str) -> Any:
-    return match.regex(example, regex=ERP_NUMBER)
 
 
 def sales_order_body() -> dict[str, Any]:
     return {
-        "id": erp_number(ORDER_ID),
+        "id": erp_number(SALES_ORDER_ID),
         "customerId": erp_number(CUSTOMER_ID),
         "externalReference": match.str(EXTERNAL_REFERENCE),
         "deliveryStatus": match.regex("not_started", regex=PROGRESS),
@@ -73,176 +69,133 @@ def sales_order_request() -> dict[str, Any]:
     }
 
 
+def placing_the_order(interaction: HttpInteraction) -> None:
+    """The request placing `order_draft()` once for its Idempotency-Key."""
+    service_request(
+        interaction,
+        "POST",
+        "/sales-orders",
+        idempotency_key=ORDER_KEY,
+        body=sales_order_request(),
+    )
+
+
 class TestGetPrices:
     async def test_customer_prices_of_skus(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        (
-            erp_pact.upon_receiving("a request for a customer's prices of skus")
-            .given("a customer with priced products exists", customerId=CUSTOMER_ID, sku=SKU)
-            .with_request("GET", "/prices")
-            .with_query_parameter("customerId", CUSTOMER_ID)
-            .with_query_parameter("skus", SKU)
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {"items": match.each_like({"sku": match.str(SKU), "unitPrice": money("114.00")})},
-                content_type="application/json",
-            )
+        interaction = erp_pact.upon_receiving("a request for a customer's prices of skus").given(
+            "a customer with priced products exists", customerId=CUSTOMER_ID, sku=SKU
         )
-        with erp_pact.serve(addr="127.0.0.1") as server:
-            async with erp_at(server.url) as erp:
-                prices = await erp.get_prices(CUSTOMER_ID, [SKU])
+        service_request(
+            interaction, "GET", "/prices", query={"customerId": CUSTOMER_ID, "skus": SKU}
+        )
+        json_response(
+            interaction,
+            200,
+            {"items": match.each_like({"sku": match.str(SKU), "unitPrice": money("114.00")})},
+        )
+        async with served(erp_pact, erp_at) as erp:
+            prices = await erp.get_prices(CUSTOMER_ID, [SKU])
 
         assert prices[SKU].amount == Decimal("114.00")
 
 
 class TestGetStock:
     async def test_stock_of_skus(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        (
-            erp_pact.upon_receiving("a query for the stock of skus")
-            .given("a product is in stock", sku=SKU)
-            .with_request("POST", "/availability")
-            .with_header("Authorization", bearer_token())
-            .with_body({"skus": match.each_like(match.str(SKU))}, content_type="application/json")
-            .will_respond_with(200)
-            .with_body(
-                {
-                    "items": match.each_like(
-                        {"sku": match.str(SKU), "quantity": decimal_string("40")}
-                    )
-                },
-                content_type="application/json",
-            )
+        interaction = erp_pact.upon_receiving("a query for the stock of skus").given(
+            "a product is in stock", sku=SKU
         )
-        with erp_pact.serve(addr="127.0.0.1") as server:
-            async with erp_at(server.url) as erp:
-                stock = await erp.get_stock([SKU])
+        service_request(
+            interaction, "POST", "/availability", body={"skus": match.each_like(match.str(SKU))}
+        )
+        json_response(
+            interaction,
+            200,
+            {"items": match.each_like({"sku": match.str(SKU), "quantity": decimal_string("40")})},
+        )
+        async with served(erp_pact, erp_at) as erp:
+            stock = await erp.get_stock([SKU])
 
         assert stock[SKU] == Decimal(40)
 
 
 class TestGetCredit:
     async def test_credit_position(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        (
-            erp_pact.upon_receiving("a request for a customer's credit position")
-            .given("a customer with a credit account exists", customerId=CUSTOMER_ID)
-            .with_request("GET", f"/customers/{CUSTOMER_ID}/credit")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {
-                    "available": decimal_string("25000.00"),
-                    "currency": match.regex("EUR", regex=r"^[A-Z]{3}$"),
-                    "blocked": match.bool(False),
-                },
-                content_type="application/json",
-            )
+        interaction = erp_pact.upon_receiving("a request for a customer's credit position").given(
+            "a customer with a credit account exists", customerId=CUSTOMER_ID
         )
-        with erp_pact.serve(addr="127.0.0.1") as server:
-            async with erp_at(server.url) as erp:
-                credit = await erp.get_credit(CUSTOMER_ID)
+        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
+        json_response(
+            interaction,
+            200,
+            {
+                "available": decimal_string("25000.00"),
+                "currency": currency_code("EUR"),
+                "blocked": match.bool(False),
+            },
+        )
+        async with served(erp_pact, erp_at) as erp:
+            credit = await erp.get_credit(CUSTOMER_ID)
 
         assert credit is not None
         assert credit.available == Decimal("25000.00")
 
     async def test_customer_without_credit_account(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        (
-            erp_pact.upon_receiving("a request for the credit of a customer without credit account")
-            .given("a customer without a credit account exists", customerId=CUSTOMER_ID)
-            .with_request("GET", f"/customers/{CUSTOMER_ID}/credit")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(404)
-            .with_body(
-                problem("credit-account-not-found", 404), content_type="application/problem+json"
-            )
-        )
-        with erp_pact.serve(addr="127.0.0.1") as server:
-            async with erp_at(server.url) as erp:
-                credit = await erp.get_credit(CUSTOMER_ID)
+        interaction = erp_pact.upon_receiving(
+            "a request for the credit of a customer without credit account"
+        ).given("a customer without a credit account exists", customerId=CUSTOMER_ID)
+        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
+        problem_response(interaction, "credit-account-not-found", 404)
+        async with served(erp_pact, erp_at) as erp:
+            credit = await erp.get_credit(CUSTOMER_ID)
 
         assert credit is None
 
     async def test_unknown_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        (
-            erp_pact.upon_receiving("a request for the credit of a customer that does not exist")
-            .given("no customer has the number", customerId=CUSTOMER_ID)
-            .with_request("GET", f"/customers/{CUSTOMER_ID}/credit")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(404)
-            .with_body(problem("customer-not-found", 404), content_type="application/problem+json")
-        )
-        with erp_pact.serve(addr="127.0.0.1") as server:
-            async with erp_at(server.url) as erp:
-                with pytest.raises(AccountNotLinked):
-                    await erp.get_credit(CUSTOMER_ID)
+        interaction = erp_pact.upon_receiving(
+            "a request for the credit of a customer that does not exist"
+        ).given("no customer has the number", customerId=CUSTOMER_ID)
+        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
+        problem_response(interaction, "customer-not-found", 404)
+        async with served(erp_pact, erp_at) as erp:
+            with pytest.raises(AccountNotLinked):
+                await erp.get_credit(CUSTOMER_ID)
 
 
 class TestGetOrder:
     async def test_order_with_progress(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        (
-            erp_pact.upon_receiving("a request for a sales order")
-            .given(
-                "a sales order exists for a customer's reference",
-                orderId=ORDER_ID,
-                customerId=CUSTOMER_ID,
-                externalReference=EXTERNAL_REFERENCE,
-                sku=SKU,
-            )
-            .with_request("GET", f"/sales-orders/{ORDER_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(sales_order_body(), content_type="application/json")
+        interaction = erp_pact.upon_receiving("a request for a sales order").given(
+            "a sales order exists for a customer's reference", **EXISTING_ORDER
         )
-        with erp_pact.serve(addr="127.0.0.1") as server:
-            async with erp_at(server.url) as erp:
-                order = await erp.get_order(ORDER_ID)
+        service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
+        json_response(interaction, 200, sales_order_body())
+        async with served(erp_pact, erp_at) as erp:
+            order = await erp.get_order(SALES_ORDER_ID)
 
         assert order.delivery_status is ProgressStatus.NOT_STARTED
 
 
 class TestPlaceOrder:
     async def test_new_order_is_created(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        (
-            erp_pact.upon_receiving("a request to create a sales order")
-            .given("a customer with priced products exists", customerId=CUSTOMER_ID, sku=SKU)
-            .with_request("POST", "/sales-orders")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(f"erp-order:{EXTERNAL_REFERENCE}"))
-            .with_body(sales_order_request(), content_type="application/json")
-            .will_respond_with(201)
-            .with_body(sales_order_body(), content_type="application/json")
+        interaction = erp_pact.upon_receiving("a request to create a sales order").given(
+            "a customer with priced products exists", customerId=CUSTOMER_ID, sku=SKU
         )
-        with erp_pact.serve(addr="127.0.0.1") as server:
-            async with erp_at(server.url) as erp:
-                placement = await erp.place_order(
-                    order_draft(), idempotency_key=f"erp-order:{EXTERNAL_REFERENCE}"
-                )
+        placing_the_order(interaction)
+        json_response(interaction, 201, sales_order_body())
+        async with served(erp_pact, erp_at) as erp:
+            placement = await erp.place_order(order_draft(), idempotency_key=ORDER_KEY)
 
         assert placement.created
 
     async def test_repeat_for_the_same_reference_answers_the_first_order(
         self, erp_pact: Pact, erp_at: ErpAt
     ) -> None:
-        (
-            erp_pact.upon_receiving("a request to create a sales order whose reference has one")
-            .given(
-                "a sales order exists for a customer's reference",
-                orderId=ORDER_ID,
-                customerId=CUSTOMER_ID,
-                externalReference=EXTERNAL_REFERENCE,
-                sku=SKU,
-            )
-            .with_request("POST", "/sales-orders")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(f"erp-order:{EXTERNAL_REFERENCE}"))
-            .with_body(sales_order_request(), content_type="application/json")
-            .will_respond_with(200)
-            .with_body(sales_order_body(), content_type="application/json")
-        )
-        with erp_pact.serve(addr="127.0.0.1") as server:
-            async with erp_at(server.url) as erp:
-                placement = await erp.place_order(
-                    order_draft(), idempotency_key=f"erp-order:{EXTERNAL_REFERENCE}"
-                )
+        interaction = erp_pact.upon_receiving(
+            "a request to create a sales order whose reference has one"
+        ).given("a sales order exists for a customer's reference", **EXISTING_ORDER)
+        placing_the_order(interaction)
+        json_response(interaction, 200, sales_order_body())
+        async with served(erp_pact, erp_at) as erp:
+            placement = await erp.place_order(order_draft(), idempotency_key=ORDER_KEY)
 
         assert not placement.created
-        assert placement.order.id == ORDER_ID
+        assert placement.order.id == SALES_ORDER_ID

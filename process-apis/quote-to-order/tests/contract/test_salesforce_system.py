@@ -3,8 +3,6 @@ and orders."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,36 +13,29 @@ from pact import Pact, match
 from quote_to_order_process.adapters.ports import CrmOrderDraft, CrmOrderItemDraft
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
 from quote_to_order_process.domain.errors import AccountNotFound, CrmUnavailable, QuoteNotFound
-from trivium_testing.pact_matchers import (
-    bearer_token,
-    decimal_string,
-    idempotency_key,
-    money,
-    problem,
+from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_examples import (
+    ACCOUNT_ID,
+    ERP_CUSTOMER_NUMBER,
+    ORG_ID,
+    OWNER,
+    QUOTE_ID,
+    SKU,
 )
+from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_matchers import decimal_string, money, salesforce_id
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
-CrmAt = Callable[[object], AbstractAsyncContextManager[SalesforceSystemCrm]]
+CrmAt = AdapterAt[SalesforceSystemCrm]
 
-ORG_ID = "00D000000000001EAA"
-QUOTE_ID = "0Q0000000000001AAA"
-ACCOUNT_ID = "001000000000001AAA"
 OPPORTUNITY_ID = "006000000000001AAA"
 ACCOUNT_NUMBER = "P-10001"
-ERP_CUSTOMER_NUMBER = "1000001"
-SKU = "TG-1000"
-OWNER = "anna.becker@trivium.demo"
-SALESFORCE_ID = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
-
-
-def sf_id(example: str) -> Any:
-    return match.regex(example, regex=SALESFORCE_ID)
 
 
 def account_body() -> dict[str, Any]:
     return {
-        "id": sf_id(ACCOUNT_ID),
+        "id": salesforce_id(ACCOUNT_ID),
         "accountNumber": match.str(ACCOUNT_NUMBER),
         "erpCustomerNumber": match.str(ERP_CUSTOMER_NUMBER),
     }
@@ -57,78 +48,65 @@ def owned_account_body() -> dict[str, Any]:
 
 class TestGetSystem:
     async def test_the_org_the_crm_is(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for the CRM system")
-            .given("the CRM is signed in to an org", systemId=ORG_ID)
-            .with_request("GET", "/system")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body({"systemId": sf_id(ORG_ID)}, content_type="application/json")
+        interaction = salesforce_pact.upon_receiving("a request for the CRM system").given(
+            "the CRM is signed in to an org", systemId=ORG_ID
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                system_id = await crm.get_system_id()
+        service_request(interaction, "GET", "/system")
+        json_response(interaction, 200, {"systemId": salesforce_id(ORG_ID)})
+        async with served(salesforce_pact, crm_at) as crm:
+            system_id = await crm.get_system_id()
 
         assert system_id == ORG_ID
 
     async def test_a_crm_that_cannot_be_signed_in_to_is_unavailable(
         self, salesforce_pact: Pact, crm_at: CrmAt
     ) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for the CRM system while it is unavailable")
-            .given("the CRM cannot be signed in to")
-            .with_request("GET", "/system")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(503)
-            .with_body(problem("crm-unavailable", 503), content_type="application/problem+json")
-        )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                with pytest.raises(CrmUnavailable):
-                    await crm.get_system_id()
+        interaction = salesforce_pact.upon_receiving(
+            "a request for the CRM system while it is unavailable"
+        ).given("the CRM cannot be signed in to")
+        service_request(interaction, "GET", "/system")
+        problem_response(interaction, "crm-unavailable", 503)
+        async with served(salesforce_pact, crm_at) as crm:
+            with pytest.raises(CrmUnavailable):
+                await crm.get_system_id()
 
 
 class TestGetQuote:
     async def test_accepted_quote_with_lines_and_account(
         self, salesforce_pact: Pact, crm_at: CrmAt
     ) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for an accepted quote")
-            .given(
-                "an accepted quote with lines exists",
-                quoteId=QUOTE_ID,
-                accountId=ACCOUNT_ID,
-                accountNumber=ACCOUNT_NUMBER,
-                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
-                opportunityId=OPPORTUNITY_ID,
-                sku=SKU,
-                ownerUsername=OWNER,
-            )
-            .with_request("GET", f"/quotes/{QUOTE_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {
-                    "id": sf_id(QUOTE_ID),
-                    "status": match.str("Accepted"),
-                    "expirationDate": match.date("2026-12-31"),
-                    "opportunityId": sf_id(OPPORTUNITY_ID),
-                    "account": owned_account_body(),
-                    "lines": match.each_like(
-                        {
-                            "sku": match.str(SKU),
-                            "quantity": decimal_string("2"),
-                            "unitPrice": money("120.00"),
-                            "discountPercent": decimal_string("5"),
-                        }
-                    ),
-                },
-                content_type="application/json",
-            )
+        interaction = salesforce_pact.upon_receiving("a request for an accepted quote").given(
+            "an accepted quote with lines exists",
+            quoteId=QUOTE_ID,
+            accountId=ACCOUNT_ID,
+            accountNumber=ACCOUNT_NUMBER,
+            erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+            opportunityId=OPPORTUNITY_ID,
+            sku=SKU,
+            ownerUsername=OWNER,
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                quote = await crm.get_quote(QUOTE_ID)
+        service_request(interaction, "GET", f"/quotes/{QUOTE_ID}")
+        json_response(
+            interaction,
+            200,
+            {
+                "id": salesforce_id(QUOTE_ID),
+                "status": match.str("Accepted"),
+                "expirationDate": match.date("2026-12-31"),
+                "opportunityId": salesforce_id(OPPORTUNITY_ID),
+                "account": owned_account_body(),
+                "lines": match.each_like(
+                    {
+                        "sku": match.str(SKU),
+                        "quantity": decimal_string("2"),
+                        "unitPrice": money("120.00"),
+                        "discountPercent": decimal_string("5"),
+                    }
+                ),
+            },
+        )
+        async with served(salesforce_pact, crm_at) as crm:
+            quote = await crm.get_quote(QUOTE_ID)
 
         assert quote.account is not None
         assert quote.account.erp_customer_number == ERP_CUSTOMER_NUMBER
@@ -136,78 +114,60 @@ class TestGetQuote:
         assert quote.lines[0].unit_price.amount == Decimal("120.00")
 
     async def test_unknown_quote_is_not_found(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for a quote that does not exist")
-            .given("no quote has the id", quoteId=QUOTE_ID)
-            .with_request("GET", f"/quotes/{QUOTE_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(404)
-            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
-        )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                with pytest.raises(QuoteNotFound):
-                    await crm.get_quote(QUOTE_ID)
+        interaction = salesforce_pact.upon_receiving(
+            "a request for a quote that does not exist"
+        ).given("no quote has the id", quoteId=QUOTE_ID)
+        service_request(interaction, "GET", f"/quotes/{QUOTE_ID}")
+        problem_response(interaction, "record-not-found", 404)
+        async with served(salesforce_pact, crm_at) as crm:
+            with pytest.raises(QuoteNotFound):
+                await crm.get_quote(QUOTE_ID)
 
 
 class TestGetAccount:
     async def test_by_id(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for an account by id")
-            .given(
-                "an account linked to an ERP customer exists",
-                accountId=ACCOUNT_ID,
-                accountNumber=ACCOUNT_NUMBER,
-                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
-                ownerUsername=OWNER,
-            )
-            .with_request("GET", f"/accounts/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(owned_account_body(), content_type="application/json")
+        interaction = salesforce_pact.upon_receiving("a request for an account by id").given(
+            "an account linked to an ERP customer exists",
+            accountId=ACCOUNT_ID,
+            accountNumber=ACCOUNT_NUMBER,
+            erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+            ownerUsername=OWNER,
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                account = await crm.get_account(account_id=ACCOUNT_ID)
+        service_request(interaction, "GET", f"/accounts/{ACCOUNT_ID}")
+        json_response(interaction, 200, owned_account_body())
+        async with served(salesforce_pact, crm_at) as crm:
+            account = await crm.get_account(account_id=ACCOUNT_ID)
 
         assert account.erp_customer_number == ERP_CUSTOMER_NUMBER
         assert account.owner_username == OWNER
 
     async def test_by_account_number(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a search for the account with an account number")
-            .given(
-                "an account linked to an ERP customer exists",
-                accountId=ACCOUNT_ID,
-                accountNumber=ACCOUNT_NUMBER,
-                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
-            )
-            .with_request("GET", "/accounts")
-            .with_query_parameter("accountNumber", ACCOUNT_NUMBER)
-            .with_query_parameter("limit", "2")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body({"items": match.each_like(account_body())}, content_type="application/json")
+        interaction = salesforce_pact.upon_receiving(
+            "a search for the account with an account number"
+        ).given(
+            "an account linked to an ERP customer exists",
+            accountId=ACCOUNT_ID,
+            accountNumber=ACCOUNT_NUMBER,
+            erpCustomerNumber=ERP_CUSTOMER_NUMBER,
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                account = await crm.get_account(account_number=ACCOUNT_NUMBER)
+        service_request(
+            interaction, "GET", "/accounts", query={"accountNumber": ACCOUNT_NUMBER, "limit": "2"}
+        )
+        json_response(interaction, 200, {"items": match.each_like(account_body())})
+        async with served(salesforce_pact, crm_at) as crm:
+            account = await crm.get_account(account_number=ACCOUNT_NUMBER)
 
         assert account.id == ACCOUNT_ID
 
     async def test_unknown_id_is_not_found(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request for an account that does not exist")
-            .given("no account has the id", accountId=ACCOUNT_ID)
-            .with_request("GET", f"/accounts/{ACCOUNT_ID}")
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(404)
-            .with_body(problem("record-not-found", 404), content_type="application/problem+json")
-        )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                with pytest.raises(AccountNotFound):
-                    await crm.get_account(account_id=ACCOUNT_ID)
+        interaction = salesforce_pact.upon_receiving(
+            "a request for an account that does not exist"
+        ).given("no account has the id", accountId=ACCOUNT_ID)
+        service_request(interaction, "GET", f"/accounts/{ACCOUNT_ID}")
+        problem_response(interaction, "record-not-found", 404)
+        async with served(salesforce_pact, crm_at) as crm:
+            with pytest.raises(AccountNotFound):
+                await crm.get_account(account_id=ACCOUNT_ID)
 
 
 def order_draft() -> CrmOrderDraft:
@@ -226,48 +186,43 @@ def order_draft() -> CrmOrderDraft:
 
 class TestCreateOrder:
     async def test_order_for_an_accepted_quote(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a request to create the order of an accepted quote")
-            .given(
-                "an accepted quote with lines exists",
-                quoteId=QUOTE_ID,
-                accountId=ACCOUNT_ID,
-                accountNumber=ACCOUNT_NUMBER,
-                erpCustomerNumber=ERP_CUSTOMER_NUMBER,
-                opportunityId=OPPORTUNITY_ID,
-                sku=SKU,
-            )
-            .with_request("POST", "/orders")
-            .with_header("Authorization", bearer_token())
-            .with_header("Idempotency-Key", idempotency_key(f"crm-order:{QUOTE_ID}"))
-            .with_body(
-                {
-                    "accountId": sf_id(ACCOUNT_ID),
-                    "effectiveDate": match.date("2026-11-28"),
-                    "quoteId": sf_id(QUOTE_ID),
-                    "opportunityId": sf_id(OPPORTUNITY_ID),
-                    "purchaseOrderNumber": match.str("PO-4711"),
-                    "erpOrderNumber": match.str("5000001"),
-                    "erpStatus": match.str("Created"),
-                    "quoteStatus": match.str("Ordered"),
-                    "opportunityStage": match.str("Closed Won"),
-                    "items": match.each_like(
-                        {
-                            "sku": match.str(SKU),
-                            "quantity": decimal_string("2"),
-                            "unitPrice": decimal_string("114.00"),
-                        }
-                    ),
-                },
-                content_type="application/json",
-            )
-            .will_respond_with(201)
-            .with_body({"id": sf_id("801000000000001AAA")}, content_type="application/json")
+        interaction = salesforce_pact.upon_receiving(
+            "a request to create the order of an accepted quote"
+        ).given(
+            "an accepted quote with lines exists",
+            quoteId=QUOTE_ID,
+            accountId=ACCOUNT_ID,
+            accountNumber=ACCOUNT_NUMBER,
+            erpCustomerNumber=ERP_CUSTOMER_NUMBER,
+            opportunityId=OPPORTUNITY_ID,
+            sku=SKU,
         )
-        with salesforce_pact.serve(addr="127.0.0.1") as server:
-            async with crm_at(server.url) as crm:
-                order = await crm.create_order(
-                    order_draft(), idempotency_key=f"crm-order:{QUOTE_ID}"
-                )
+        service_request(
+            interaction,
+            "POST",
+            "/orders",
+            idempotency_key=f"crm-order:{QUOTE_ID}",
+            body={
+                "accountId": salesforce_id(ACCOUNT_ID),
+                "effectiveDate": match.date("2026-11-28"),
+                "quoteId": salesforce_id(QUOTE_ID),
+                "opportunityId": salesforce_id(OPPORTUNITY_ID),
+                "purchaseOrderNumber": match.str("PO-4711"),
+                "erpOrderNumber": match.str("5000001"),
+                "erpStatus": match.str("Created"),
+                "quoteStatus": match.str("Ordered"),
+                "opportunityStage": match.str("Closed Won"),
+                "items": match.each_like(
+                    {
+                        "sku": match.str(SKU),
+                        "quantity": decimal_string("2"),
+                        "unitPrice": decimal_string("114.00"),
+                    }
+                ),
+            },
+        )
+        json_response(interaction, 201, {"id": salesforce_id("801000000000001AAA")})
+        async with served(salesforce_pact, crm_at) as crm:
+            order = await crm.create_order(order_draft(), idempotency_key=f"crm-order:{QUOTE_ID}")
 
         assert order.id == "801000000000001AAA"

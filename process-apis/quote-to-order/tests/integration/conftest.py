@@ -8,7 +8,6 @@ data in the emulators and reads back what the systems hold.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -21,11 +20,10 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 
+from trivium_testing.integration import OrgRecords, wait_for_status
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
 
 ORDERS_DB = 9
 RECOVERY_DB = 10
@@ -70,9 +68,7 @@ def stack(system_stack: SystemStack) -> Stack:
 @pytest.fixture(scope="session")
 def orders_service(stack: Stack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """This service with two workers, on its own Redis database."""
-    client = redis.Redis.from_url(redis_db(stack.redis_url, ORDERS_DB))
-    client.flushdb()
-    client.close()
+    flush_db(redis_db(stack.redis_url, ORDERS_DB))
     service = start_service(
         "quote_to_order_process.main:create_app",
         name="quote-to-order",
@@ -103,7 +99,7 @@ _entries: dict[str, dict[str, str]] = {}
 _numbers = itertools.count(1)
 
 
-class World:
+class World(OrgRecords):
     """Arranges CRM and ERP data through the emulators and reads back what the systems hold."""
 
     def __init__(
@@ -114,27 +110,11 @@ class World:
         sf_admin: httpx.AsyncClient,
         s4_admin: httpx.AsyncClient,
     ) -> None:
-        self.org = org
+        super().__init__(org)
         self.sap = sap
         self.erp = erp
         self.sf_admin = sf_admin
         self.s4_admin = s4_admin
-
-    async def query(self, soql: str) -> list[dict[str, Any]]:
-        response = await self.org.get(f"{DATA}/query", params={"q": soql})
-        response.raise_for_status()
-        records: list[dict[str, Any]] = response.json()["records"]
-        return records
-
-    async def insert(self, sobject: str, fields: dict[str, Any]) -> str:
-        response = await self.org.post(f"{DATA}/sobjects/{sobject}", json=fields)
-        assert response.status_code == 201, response.text
-        record_id: str = response.json()["id"]
-        return record_id
-
-    async def update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
-        response = await self.org.patch(f"{DATA}/sobjects/{sobject}/{record_id}", json=fields)
-        assert response.status_code == 204, response.text
 
     async def entry(self, sku: str) -> dict[str, str]:
         """The standard price book entry of a sku (`Id`, `Pricebook2Id`)."""
@@ -268,18 +248,10 @@ async def world(stack: Stack) -> AsyncIterator[World]:
 async def wait_for_order(
     client: httpx.AsyncClient, order_id: str, *, until: str, within_seconds: float = 30
 ) -> dict[str, Any]:
-    """Poll the order's status resource until it reaches `until` (or fail with its state; the
-    deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + within_seconds
-    order: dict[str, Any] = {}
-    while asyncio.get_running_loop().time() < deadline:
-        response = await client.get(f"/orders/{order_id}")
-        if response.status_code == 200:
-            order = response.json()
-            if order["status"] == until:
-                return order
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"order {order_id} did not become {until!r}: {order}")
+    """Poll the order's status resource until it reaches `until`."""
+    return await wait_for_status(
+        client, f"/orders/{order_id}", until=until, within_seconds=within_seconds
+    )
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import redis
 import redis.asyncio
 
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import redis_db, service_client
+from trivium_testing.stack import flush_db, redis_db, service_client
 
 SYSTEM_DB = 8
 MARKING_DB = 14
@@ -37,9 +37,7 @@ async def place(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Respon
 @pytest.fixture(scope="module")
 def marking_service(stack: Any, trivium_run_dir: Path) -> Iterator[RunningService]:
     """This service configured to set a quote status the org's picklist does not have."""
-    client = redis.Redis.from_url(redis_db(stack.redis_url, MARKING_DB))
-    client.flushdb()
-    client.close()
+    flush_db(redis_db(stack.redis_url, MARKING_DB))
     service = start_service(
         "quote_to_order_process.main:create_app",
         name="quote-to-order-marking",

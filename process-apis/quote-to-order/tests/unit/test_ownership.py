@@ -14,7 +14,7 @@ from quote_to_order_process.domain.errors import (
     CrmUnavailable,
     QuoteNotFound,
 )
-from quote_to_order_process.domain.models import OrderCreate, OrderStatus
+from quote_to_order_process.domain.models import OrderCreate, OrderState, OrderStatus
 from quote_to_order_process.domain.ownership import check_rep_lists_account
 from quote_to_order_process.domain.processing import Outcome, submit_order
 from quote_to_order_process.domain.progress import get_order_with_progress
@@ -34,6 +34,14 @@ def owned_by(crm: FakeCrm, owner: str | None, account_id: str = PARTNER) -> None
 def anna_quote(scenario: Scenario) -> str:
     owned_by(scenario.crm, ANNA)
     return scenario.quote()
+
+
+async def quote_ordered(flow: OrderFlow, scenario: Scenario, *, rep: str) -> OrderState:
+    """Anna's quote, ordered by `rep`: the order, whether it completed or was refused."""
+    quote_id = anna_quote(scenario)
+    placed = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False, rep=rep)
+    assert placed.order is not None
+    return placed.order
 
 
 async def nothing_anywhere(flow: OrderFlow, crm: FakeCrm, erp: FakeErp) -> None:
@@ -136,12 +144,7 @@ class TestReadsForARep:
     async def test_the_owner_reads_the_order_another_rep_does_not(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
-        quote_id = anna_quote(scenario)
-        placed = await submit_order(
-            flow, OrderCreate(quote_id=quote_id), respond_async=False, rep=ANNA
-        )
-        assert placed.order is not None
-        order_id = placed.order.id
+        order_id = (await quote_ordered(flow, scenario, rep=ANNA)).id
         assert await get_order_with_progress(flow, order_id, rep=ANNA) is not None
         assert await get_order_with_progress(flow, order_id, rep=LUKAS) is None
         assert await get_order_with_progress(flow, order_id) is not None
@@ -150,40 +153,28 @@ class TestReadsForARep:
     async def test_an_account_moved_to_another_rep_moves_its_orders(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
-        quote_id = anna_quote(scenario)
-        placed = await submit_order(
-            flow, OrderCreate(quote_id=quote_id), respond_async=False, rep=ANNA
-        )
-        assert placed.order is not None
+        order = await quote_ordered(flow, scenario, rep=ANNA)
         owned_by(crm, LUKAS)
-        assert await get_order_with_progress(flow, placed.order.id, rep=ANNA) is None
-        assert await get_order_with_progress(flow, placed.order.id, rep=LUKAS) is not None
+        assert await get_order_with_progress(flow, order.id, rep=ANNA) is None
+        assert await get_order_with_progress(flow, order.id, rep=LUKAS) is not None
 
     @pytest.mark.asyncio
     async def test_an_order_refused_before_its_account_is_the_placers(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
-        quote_id = anna_quote(scenario)
         crm.fail_next("get_quote", CrmUnavailable("The CRM is down."))
-        refused = await submit_order(
-            flow, OrderCreate(quote_id=quote_id), respond_async=False, rep=LUKAS
-        )
-        assert refused.order is not None
-        assert await get_order_with_progress(flow, refused.order.id, rep=LUKAS) is not None
-        assert await get_order_with_progress(flow, refused.order.id, rep=ANNA) is None
+        refused = await quote_ordered(flow, scenario, rep=LUKAS)
+        assert await get_order_with_progress(flow, refused.id, rep=LUKAS) is not None
+        assert await get_order_with_progress(flow, refused.id, rep=ANNA) is None
 
     @pytest.mark.asyncio
     async def test_the_crm_away_is_unavailable_not_a_guess(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
-        quote_id = anna_quote(scenario)
-        placed = await submit_order(
-            flow, OrderCreate(quote_id=quote_id), respond_async=False, rep=ANNA
-        )
-        assert placed.order is not None
+        order = await quote_ordered(flow, scenario, rep=ANNA)
         crm.fail_next("get_account", CrmUnavailable("The CRM is down."))
         with pytest.raises(CrmUnavailable):
-            await get_order_with_progress(flow, placed.order.id, rep=ANNA)
+            await get_order_with_progress(flow, order.id, rep=ANNA)
 
 
 class TestListingForARep:

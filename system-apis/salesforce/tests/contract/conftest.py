@@ -4,8 +4,7 @@ states its consumers' pacts name (set through `/_pact/provider-states`)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,12 +36,15 @@ from salesforce_system.settings import SalesforceSystemSettings
 from trivium.composition import container_of, provide
 from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
-from trivium_testing.keys import session_keys
-from trivium_testing.pacts import StateHandler, enable_provider_states, serve_app
-from trivium_testing.stack import redis_db
+from trivium_testing.pacts import (
+    StateHandler,
+    contract_settings,
+    enable_provider_states,
+    fresh_idempotency_namespace,
+)
+from trivium_testing.provider_checks import consumer_headers_fixture
 
 PROVIDER = "salesforce-system"
-CONTRACT_DB = 15
 
 
 OWNER_ID = "005000000000001AAA"
@@ -260,9 +262,7 @@ STATES: dict[str, StateHandler] = {
 def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
     """Builds the provider app in contract-test mode."""
     settings = SalesforceSystemSettings(
-        redis_url=redis_db(redis_endpoint.url, CONTRACT_DB),
-        **session_keys().settings("salesforce-system"),
-        log_format="text",
+        **contract_settings(redis_endpoint.url, "salesforce-system")
     )
 
     def build() -> FastAPI:
@@ -277,23 +277,12 @@ def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
                 account_sync=FakeAccountSync(),
             )
             provide(app, fakes)
-            # Each state starts with no remembered Idempotency-Keys: a namespace of its own.
-            system.idempotency.service = f"{PROVIDER}-{uuid.uuid4().hex}"
+            fresh_idempotency_namespace(system.idempotency, PROVIDER)
 
         return enable_provider_states(app, STATES, reset=reset)
 
     return build
 
 
-@pytest.fixture(scope="session")
-def provider_url(contract_app: Callable[[], FastAPI]) -> Iterator[str]:
-    """The provider in contract-test mode, served for the whole session."""
-    with serve_app(contract_app()) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def consumer_headers() -> dict[str, str]:
-    """What every consumer call carries: a service token for this provider."""
-    token = session_keys().issuer("quote-to-order", ttl_seconds=300).token_for(PROVIDER)
-    return {"Authorization": f"Bearer {token}"}
+# What every consumer call carries: a service token for this provider.
+consumer_headers = consumer_headers_fixture("quote-to-order", PROVIDER)

@@ -9,12 +9,11 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import redis
 
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import CREDENTIALS_ENV
+from trivium_testing.stack import CREDENTIALS_ENV, flush_db, sign_in_to_org
 
 ADMIN_TOKEN = "integration-admin-token"
 
@@ -57,9 +56,7 @@ def system_api(
     system_env: dict[str, str],
 ) -> Iterator[RunningService]:
     # Each module runs its own org: forget the previous module's session and budget.
-    client = redis.Redis.from_url(redis_endpoint.url)
-    client.flushdb()
-    client.close()
+    flush_db(redis_endpoint.url)
     service = start_service(
         "salesforce_system.main:create_app",
         name="salesforce-system",
@@ -93,15 +90,7 @@ async def api(system_api: RunningService) -> AsyncIterator[httpx.AsyncClient]:
 async def org(emulator: RunningService) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the emulator itself, logged in, for arranging and checking data."""
     async with httpx.AsyncClient(base_url=emulator.url, timeout=30) as client:
-        token = await client.post(
-            "/services/oauth2/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": "trivium-demo-client",
-                "client_secret": "trivium-demo-secret",
-            },
-        )
-        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        await sign_in_to_org(client)
         yield client
 
 

@@ -134,6 +134,19 @@ class TestQuotes:
         assert all(line["sku"].startswith("MAT-") for line in body["lines"])
 
 
+def quote_order(account: str, opportunity: str, quote: str, **fields: str) -> dict[str, Any]:
+    """An order of one MAT-0001 from the quote, closing its opportunity as won (and `fields`)."""
+    return {
+        "accountId": account,
+        "effectiveDate": "2026-11-28",
+        "quoteId": quote,
+        "opportunityId": opportunity,
+        "opportunityStage": "Closed Won",
+        "items": [{"sku": "MAT-0001", "quantity": "1"}],
+        **fields,
+    }
+
+
 class TestOrders:
     async def test_order_with_every_product_is_created_activated_and_patched(
         self, api: httpx.AsyncClient
@@ -170,16 +183,7 @@ class TestOrders:
         account, opportunity, quote = await _opportunity_with_quote(api, org)
         before = (await admin.get("/limits")).json()["used"]
         created = await api.post(
-            "/orders",
-            json={
-                "accountId": account,
-                "effectiveDate": "2026-11-28",
-                "quoteId": quote,
-                "opportunityId": opportunity,
-                "quoteStatus": "Approved",
-                "opportunityStage": "Closed Won",
-                "items": [{"sku": "MAT-0001", "quantity": "1"}],
-            },
+            "/orders", json=quote_order(account, opportunity, quote, quoteStatus="Approved")
         )
         assert created.status_code == 201, created.text
         assert (await admin.get("/limits")).json()["used"] - before == 1
@@ -192,19 +196,11 @@ class TestOrders:
         self, api: httpx.AsyncClient, org: httpx.AsyncClient, org_query: OrgQuery
     ) -> None:
         account, opportunity, quote = await _opportunity_with_quote(api, org)
-        response = await api.post(
-            "/orders",
-            json={
-                "accountId": account,
-                "effectiveDate": "2026-11-28",
-                "quoteId": quote,
-                "opportunityId": opportunity,
-                "purchaseOrderNumber": "PO-INT-MARK",
-                "quoteStatus": "Ordered",
-                "opportunityStage": "Closed Won",
-                "items": [{"sku": "MAT-0001", "quantity": "1"}],
-            },
+        # The org's Quote status picklist has no "Ordered".
+        order = quote_order(
+            account, opportunity, quote, quoteStatus="Ordered", purchaseOrderNumber="PO-INT-MARK"
         )
+        response = await api.post("/orders", json=order)
         assert response.status_code == 422, response.text
         assert await org_query("SELECT Id FROM Order WHERE PoNumber = 'PO-INT-MARK'") == []
         [row] = await org_query(
