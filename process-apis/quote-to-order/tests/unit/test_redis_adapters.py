@@ -110,7 +110,7 @@ class TestClaimKeys:
         # The scripts touch the order and its claims together: one Redis Cluster slot.
         claimed = order(system=ORG)
         direct = order(quote_id=None, account_id="001A")
-        keys = [store.order_key(claimed.id), store.quote_key(claimed)]
+        keys = [store.state_key(claimed.id), store.quote_key(claimed)]
         keys.append(store.purchase_order_key(direct))
         assert len({key_slot(key.encode()) for key in keys}) == 1
 

@@ -1,15 +1,12 @@
 """Saga states in Redis: one hash per order, reference claims, listings and wake-up times.
 
-Keys (all under one hash tag, so that the scripts may touch them together in Redis Cluster):
-- `{prefix}:order:<id>`            hash: `data` (the state as JSON), `status`;
+Keys (all under one hash tag, so that the scripts may touch them together in Redis Cluster), besides
+those of every saga store (`trivium.saga_store`: `{prefix}:order:<id>`, wake-ups, attention):
 - `{prefix}:ref:quote:<system>:<quote id>`  the order that claimed the quote;
 - `{prefix}:ref:po:<system>:<account>:<po>` the order that claimed the account's purchase order
   number;
 - `{prefix}:orders`, `{prefix}:orders:account:<id>`  listings: sorted sets of order ids, which
-  are ULIDs, so that lexicographic order is creation order (all scores 0);
-- `{prefix}:wakeups`               sorted set: order id -> when a worker must look at it (ms);
-- `{prefix}:attention`             sorted set of the ids of orders that need attention (all
-  scores 0), for the operators' list.
+  are ULIDs, so that lexicographic order is creation order (all scores 0).
 
 `<system>` is the CRM system (org) the order was taken in, `-` when it did not name itself: CRM
 record ids are unique within one system only, and a replaced one (a sandbox refresh, a fresh
@@ -19,11 +16,10 @@ emulator) hands the same ids out again.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from quote_to_order_process.domain.models import OrderState, OrderStatus, SagaStep, new_order_id
-from trivium.paging import lex_index_page
+from quote_to_order_process.domain.models import OrderState, OrderStatus, new_order_id
 from trivium.redis_client import AsyncRedis
+from trivium.saga_store import RedisSagaStore, SavePipeline, epoch_ms, text
 
 DEFAULT_PREFIX = "{quote-to-order}"
 # The key part of a CRM system that did not name itself.
@@ -57,27 +53,13 @@ redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
 if KEYS[4] ~= KEYS[2] then redis.call('ZADD', KEYS[4], 0, ARGV[1]) end
 return false
 """
-# Taking a due order re-arms it: a worker that dies with it cannot lose it.
-_TAKE_DUE = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
-for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
-return due
-"""
 
 
 def _system(order: OrderState) -> str:
     return order.crm_system_id or UNNAMED_SYSTEM
 
 
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-class RedisOrderStore:
+class RedisOrderStore(RedisSagaStore[OrderState]):
     """`OrderStore` on Redis; orders and their claims expire after `retention`."""
 
     def __init__(
@@ -87,23 +69,15 @@ class RedisOrderStore:
         prefix: str = DEFAULT_PREFIX,
         retention: timedelta = timedelta(days=90),
     ) -> None:
-        self.prefix = prefix
-        self.retention_ms = int(retention.total_seconds() * 1000)
-        self._redis = client
+        super().__init__(
+            client,
+            prefix=prefix,
+            kind="order",
+            load=OrderState.model_validate_json,
+            retention=retention,
+        )
         self._claim = client.register_script(_CLAIM)
         self._create = client.register_script(_CREATE)
-        self._take_due = client.register_script(_TAKE_DUE)
-
-    def order_key(self, order_id: str) -> str:
-        return f"{self.prefix}:order:{order_id}"
-
-    @property
-    def wakeups_key(self) -> str:
-        return f"{self.prefix}:wakeups"
-
-    @property
-    def attention_key(self) -> str:
-        return f"{self.prefix}:attention"
 
     def _listing_key(self, account_id: str | None) -> str:
         if account_id is None:
@@ -123,7 +97,7 @@ class RedisOrderStore:
         )
 
     async def create(self, order: OrderState, *, wake_at: datetime) -> str | None:
-        order_key = self.order_key(order.id)
+        order_key = self.state_key(order.id)
         quote_key = self.quote_key(order) if order.quote_id else order_key
         all_key = self._listing_key(None)
         account_key = self._listing_key(order.account_id) if order.account_id else all_key
@@ -134,58 +108,35 @@ class RedisOrderStore:
                 order.model_dump_json(),
                 order.status.value,
                 self.retention_ms,
-                _ms(wake_at),
-                f"{self.prefix}:order:",
+                epoch_ms(wake_at),
+                self.state_key_prefix,
                 self._expired_ids_below(order.created_at),
             ],
         )
-        return _text(holder) if holder else None
+        return text(holder) if holder else None
 
     async def claim_reference(self, order: OrderState) -> str | None:
         if order.account_id is None or order.purchase_order_number is None:
             raise ValueError("a purchase order is claimed for a known account")
         holder = await self._claim(
             keys=[self.purchase_order_key(order)],
-            args=[order.id, self.retention_ms, f"{self.prefix}:order:"],
+            args=[order.id, self.retention_ms, self.state_key_prefix],
         )
-        return _text(holder) if holder else None
+        return text(holder) if holder else None
 
-    async def get(self, order_id: str) -> OrderState | None:
-        data = await self._redis.hget(self.order_key(order_id), "data")
-        return OrderState.model_validate_json(data) if data is not None else None
-
-    async def save(self, order: OrderState, *, wake_at: datetime | None) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self.order_key(order.id),
-                mapping={"data": order.model_dump_json(), "status": order.status.value},
-            )
-            pipe.pexpire(self.order_key(order.id), self.retention_ms)
-            if order.account_id is not None:
-                pipe.zadd(self._listing_key(order.account_id), {order.id: 0})
-                if order.is_finished:
-                    expired = self._expired_ids_below(order.updated_at)
-                    pipe.zremrangebylex(self._listing_key(order.account_id), "-", expired)
-            if order.step is SagaStep.NEEDS_ATTENTION:
-                pipe.zadd(self.attention_key, {order.id: 0})
-            elif order.erp_order_number is not None:  # none before it can need attention
-                pipe.zrem(self.attention_key, order.id)
-            if wake_at is None:
-                pipe.zrem(self.wakeups_key, order.id)
-            else:
-                pipe.zadd(self.wakeups_key, {order.id: _ms(wake_at)})
-            await pipe.execute()
+    def list_saved(self, pipe: SavePipeline, state: OrderState) -> None:
+        if state.account_id is not None:
+            pipe.zadd(self._listing_key(state.account_id), {state.id: 0})
+            if state.is_finished:
+                expired = self._expired_ids_below(state.updated_at)
+                pipe.zremrangebylex(self._listing_key(state.account_id), "-", expired)
 
     async def wake_later(self, order_id: str, wake_at: datetime) -> None:
         # XX: an order finished meanwhile (no wake-up left) must not be woken again.
-        await self._redis.zadd(self.wakeups_key, {order_id: _ms(wake_at)}, xx=True)
+        await self._redis.zadd(self.wakeups_key, {order_id: epoch_ms(wake_at)}, xx=True)
 
     async def cancel_wake_up(self, order_id: str) -> None:
         await self._redis.zrem(self.wakeups_key, order_id)
-
-    async def take_due(self, *, now: datetime, limit: int, recheck_at: datetime) -> list[str]:
-        due = await self._take_due(keys=[self.wakeups_key], args=[_ms(now), limit, _ms(recheck_at)])
-        return [_text(order_id) for order_id in due]
 
     async def list_orders(
         self,
@@ -203,14 +154,14 @@ class RedisOrderStore:
         last: str | None = None
         while len(found) < limit and budget > 0:
             chunk = budget if status is None else min(budget, max(2 * limit, 20))
-            ids = [_text(i) for i in await self._redis.zrevrangebylex(key, upper, "-", 0, chunk)]
+            ids = [text(i) for i in await self._redis.zrevrangebylex(key, upper, "-", 0, chunk)]
             if not ids:
                 return found, None
             budget -= len(ids)
-            rows = await self._states(ids)
+            rows = await self.rows(ids)
             for order_id, (data, row_status) in zip(ids, rows, strict=True):
                 last = order_id
-                if data is None or (status is not None and _text(row_status) != status.value):
+                if data is None or (status is not None and text(row_status) != status.value):
                     continue
                 found.append(OrderState.model_validate_json(data))
                 if len(found) == limit:
@@ -219,29 +170,10 @@ class RedisOrderStore:
         more = await self._redis.zrevrangebylex(key, upper, "-", 0, 1)
         return found, last if more else None
 
-    async def list_needing_attention(
-        self, *, limit: int, after: str | None
-    ) -> tuple[list[OrderState], str | None]:
-        ids, last = await lex_index_page(self._redis, self.attention_key, limit=limit, after=after)
-        rows = await self._states(ids)
-        found = [
-            OrderState.model_validate_json(data)
-            for data, row_status in rows
-            if data is not None and _text(row_status) == OrderStatus.NEEDS_ATTENTION.value
-        ]
-        return found, last
-
-    async def _states(self, order_ids: list[str]) -> list[list[Any]]:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for order_id in order_ids:
-                pipe.hmget(self.order_key(order_id), ["data", "status"])
-            rows: list[list[Any]] = await pipe.execute()
-        return rows
-
     def _expired_ids_below(self, now: datetime) -> str:
         """A lexicographic bound below which listed ids are older than the retention."""
         # The first 10 ULID characters are the millisecond timestamp.
-        return "(" + new_order_id(_ms(now) - self.retention_ms)[:10]
+        return "(" + new_order_id(epoch_ms(now) - self.retention_ms)[:10]
 
 
 def utc_now() -> datetime:
