@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 
 from mobile_experience.api.deps import DeskDep, RepDep, rep_scope
 from mobile_experience.domain.errors import (
@@ -21,6 +20,7 @@ from mobile_experience.domain.errors import (
 )
 from mobile_experience.domain.models import OrderRead
 from trivium.idempotency import idempotent_route, read_idempotency_key
+from trivium.prefer import PreferHeader, accepted_response, prefers_async
 from trivium.problems import problem_responses
 
 router = APIRouter(
@@ -33,21 +33,11 @@ QuoteId = Annotated[
 OrderId = Annotated[
     str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description="The order's id.")
 ]
-_ACCEPTED: dict[int | str, dict[str, Any]] = {
-    status.HTTP_202_ACCEPTED: {
-        "model": OrderRead,
-        "description": "Accepted: the order goes on in the background (asked for with "
-        "`Prefer: respond-async`, or a system it needs is unavailable); follow `Location`.",
-    }
-}
-
-
-def prefers_async(prefer: str | None) -> bool:
-    """True when a `Prefer` header (RFC 7240) asks for `respond-async`."""
-    if not prefer:
-        return False
-    tokens = (part.split("=", 1)[0].strip().lower() for part in re.split(r"[,;]", prefer))
-    return "respond-async" in tokens
+_ACCEPTED = accepted_response(
+    OrderRead,
+    "Accepted: the order goes on in the background (asked for with "
+    "`Prefer: respond-async`, or a system it needs is unavailable); follow `Location`.",
+)
 
 
 @router.post(
@@ -73,7 +63,7 @@ async def order_quote(
     desk: DeskDep,
     request: Request,
     response: Response,
-    prefer: Annotated[str | None, Header(description="`respond-async` to get 202 at once.")] = None,
+    prefer: PreferHeader = None,
 ) -> OrderRead:
     """Turn an accepted quote into an order in the ERP and the CRM. `201` when both have it;
     `202` with `Location` when it goes on in the background. A refusal names its rule in

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from partner_portal_experience.api.deps import (
     PartnerDep,
@@ -34,6 +33,7 @@ from partner_portal_experience.domain.orders import (
 )
 from trivium.idempotency import idempotent_route, read_idempotency_key
 from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
+from trivium.prefer import PreferHeader, accepted_response, prefers_async
 from trivium.problems import problem_responses
 from trivium.schemas import Page
 
@@ -45,22 +45,12 @@ router = APIRouter(
 
 OrderId = Annotated[str, Path(pattern=ORDER_ID_PATTERN, description="The order's id.")]
 ORDER_PROBLEMS = (*IDENTITY_PROBLEMS, OrdersUnavailable, OrdersFailed)
-_ACCEPTED: dict[int | str, dict[str, Any]] = {
-    status.HTTP_202_ACCEPTED: {
-        "model": PartnerOrderRead,
-        "description": "Accepted: the order goes on in the background (asked for with "
-        "`Prefer: respond-async`, or a system it needs is unavailable right now); follow "
-        "`Location` until its status is `completed` or `failed`.",
-    }
-}
-
-
-def prefers_async(prefer: str | None) -> bool:
-    """True when a `Prefer` header (RFC 7240) asks for `respond-async`."""
-    if not prefer:
-        return False
-    tokens = (part.split("=", 1)[0].strip().lower() for part in re.split(r"[,;]", prefer))
-    return "respond-async" in tokens
+_ACCEPTED = accepted_response(
+    PartnerOrderRead,
+    "Accepted: the order goes on in the background (asked for with "
+    "`Prefer: respond-async`, or a system it needs is unavailable right now); follow "
+    "`Location` until its status is `completed` or `failed`.",
+)
 
 
 @router.post(
@@ -74,7 +64,7 @@ async def create_order(
     portal: PortalDep,
     request: Request,
     response: Response,
-    prefer: Annotated[str | None, Header(description="`respond-async` to get 202 at once.")] = None,
+    prefer: PreferHeader = None,
 ) -> PartnerOrderRead:
     """Place an order on your account, once per `purchaseOrderNumber`. `201` with the order
     when it is in the ERP and the CRM; `202` with `Location` when it goes on in the background.

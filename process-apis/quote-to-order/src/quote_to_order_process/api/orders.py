@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from quote_to_order_process.api.deps import FlowDep
 from quote_to_order_process.domain.errors import (
@@ -29,6 +29,7 @@ from trivium.paging import (
     decode_cursor,
     encode_cursor,
 )
+from trivium.prefer import PreferHeader, accepted_response, prefers_async
 from trivium.problems import ServiceUnavailable, problem_responses
 from trivium.schemas import Page
 
@@ -41,21 +42,11 @@ router = APIRouter(
 ORDER_ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 OrderId = Annotated[str, Path(pattern=ORDER_ID_PATTERN, description="The order's id.")]
 _ORDER_ID = re.compile(ORDER_ID_PATTERN)
-_ACCEPTED: dict[int | str, dict[str, Any]] = {
-    status.HTTP_202_ACCEPTED: {
-        "model": OrderRead,
-        "description": "Accepted: the order runs in the background (asked for with "
-        "`Prefer: respond-async`, or a system it needs is unavailable); follow `Location`.",
-    }
-}
-
-
-def prefers_async(prefer: str | None) -> bool:
-    """True when a `Prefer` header (RFC 7240) asks for `respond-async`."""
-    if not prefer:
-        return False
-    tokens = (part.split("=", 1)[0].strip().lower() for part in re.split(r"[,;]", prefer))
-    return "respond-async" in tokens
+_ACCEPTED = accepted_response(
+    OrderRead,
+    "Accepted: the order runs in the background (asked for with "
+    "`Prefer: respond-async`, or a system it needs is unavailable); follow `Location`.",
+)
 
 
 @router.post(
@@ -71,7 +62,7 @@ async def create_order(
     flow: FlowDep,
     rep: ActingRepDep,
     response: Response,
-    prefer: Annotated[str | None, Header(description="`respond-async` to get 202 at once.")] = None,
+    prefer: PreferHeader = None,
 ) -> OrderRead:
     """Place an order in the ERP (exactly once per quote or purchase order number) and in the
     CRM. `201` when both exist; `202` with `Location` when it goes on in the background; a
