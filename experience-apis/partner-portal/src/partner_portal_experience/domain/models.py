@@ -9,10 +9,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from trivium.ids import ULID_PATTERN
 from trivium.schemas import ApiModel, ApiRequest, DecimalString, Money
 
 SKU_PATTERN = r"^[A-Za-z0-9._/-]{1,40}$"
-ORDER_ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+ORDER_ID_PATTERN = ULID_PATTERN
 MAX_LINES = 200
 
 Sku = Annotated[str, Field(min_length=1, max_length=40, pattern=SKU_PATTERN)]

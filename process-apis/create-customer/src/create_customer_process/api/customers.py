@@ -28,6 +28,7 @@ from create_customer_process.domain.ownership import same_user
 from create_customer_process.domain.processing import Outcome, submit_customer
 from trivium.acting_rep import ActingRepDep
 from trivium.idempotency import caller_scope, idempotent_route, service_and_consumer
+from trivium.ids import ULID_PATTERN
 from trivium.problems import problem_responses
 
 router = APIRouter(
@@ -36,7 +37,7 @@ router = APIRouter(
     route_class=idempotent_route(scope=caller_scope(service_and_consumer)),
 )
 
-REQUEST_ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+REQUEST_ID_PATTERN = ULID_PATTERN
 RequestId = Annotated[str, Path(pattern=REQUEST_ID_PATTERN, description="The request's id.")]
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     status.HTTP_200_OK: {

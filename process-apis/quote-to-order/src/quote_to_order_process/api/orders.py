@@ -21,6 +21,7 @@ from quote_to_order_process.domain.processing import Outcome, submit_order
 from quote_to_order_process.domain.progress import get_order_with_progress
 from trivium.acting_rep import ActingRepDep
 from trivium.idempotency import caller_scope, idempotent_route, service_and_consumer
+from trivium.ids import ULID_PATTERN
 from trivium.paging import (
     DEFAULT_PAGE_SIZE,
     CursorQuery,
@@ -39,7 +40,7 @@ router = APIRouter(
     route_class=idempotent_route(scope=caller_scope(service_and_consumer)),
 )
 
-ORDER_ID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+ORDER_ID_PATTERN = ULID_PATTERN
 OrderId = Annotated[str, Path(pattern=ORDER_ID_PATTERN, description="The order's id.")]
 _ORDER_ID = re.compile(ORDER_ID_PATTERN)
 _ACCEPTED = accepted_response(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -11,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
+from trivium.ids import new_ulid
 from trivium.problems import RecordedProblem
 from trivium.schemas import ApiModel, ApiRequest, DecimalString, Money
 
@@ -324,11 +323,5 @@ class DeadLetterRead(ApiModel):
     correlation_id: str | None = None
 
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_order_id(now_ms: int | None = None) -> str:
-    """A ULID: 26 characters that sort by creation time (ms), then 80 random bits."""
-    stamp = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-    value = (stamp << 80) | int.from_bytes(os.urandom(10), "big")
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+# Orders are named by ULIDs, so that listing them by id lists them by age.
+new_order_id = new_ulid
