@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,8 +14,10 @@ from trivium.composition import (
     container_of,
     from_container,
     install,
+    installing_lifespan,
     provide,
 )
+from trivium.service_auth import ServiceTokenIssuer
 from trivium.settings import ServiceSettings
 from trivium_testing.apps import app_client
 
@@ -67,3 +71,24 @@ def test_install_hands_the_store_and_the_checks_to_the_shared_machinery() -> Non
     assert container_of(app, ServiceParts).idempotency is store
     assert app.state.idempotency is store
     assert app.state.readiness_checks == {"redis": check}
+
+
+@pytest.mark.asyncio
+async def test_the_installing_lifespan_serves_what_the_bootstrap_builds() -> None:
+    settings = ServiceSettings(service_name="ledger", log_format="text")
+    issuers: list[str] = []
+    store = object()
+
+    @asynccontextmanager
+    async def bootstrap(
+        settings: ServiceSettings, *, issuer: ServiceTokenIssuer
+    ) -> AsyncIterator[ServiceParts]:
+        issuers.append(issuer.issuer)
+        yield ServiceParts(idempotency=store, readiness={})
+
+    app = create_service_app(
+        settings, title="ledger", lifespan=installing_lifespan(settings, bootstrap)
+    )
+    async with app.router.lifespan_context(app):
+        assert container_of(app, ServiceParts).idempotency is store
+    assert issuers == ["ledger"]

@@ -7,15 +7,21 @@ typed, so that no route or domain function reaches for `app.state` or a concrete
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol, TypeVar
 
 from fastapi import FastAPI, Request
 
 from trivium.health import ReadinessCheck, add_readiness_check
 from trivium.idempotency import STORE_STATE_ATTRIBUTE, IdempotencyStore
+from trivium.service_auth import ServiceTokenIssuer
+from trivium.settings import ServiceSettings
 
 ContainerT = TypeVar("ContainerT")
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings, contravariant=True)
+ServiceSettingsT = TypeVar("ServiceSettingsT", bound=ServiceSettings)
+BuiltT = TypeVar("BuiltT", covariant=True)
 
 
 class ServiceContainer(Protocol):
@@ -44,6 +50,28 @@ def install(app: FastAPI, container: ServiceContainer) -> None:
     setattr(app.state, STORE_STATE_ATTRIBUTE, container.idempotency)
     for name, check in container.readiness.items():
         add_readiness_check(app, name, check)
+
+
+class Bootstrap(Protocol[SettingsT, BuiltT]):
+    """A service's composition root: its settings and token issuer to its container."""
+
+    def __call__(
+        self, settings: SettingsT, *, issuer: ServiceTokenIssuer
+    ) -> AbstractAsyncContextManager[BuiltT]: ...
+
+
+def installing_lifespan(
+    settings: ServiceSettingsT, bootstrap: Bootstrap[ServiceSettingsT, ServiceContainer]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """An API's lifespan: what `bootstrap` builds, installed on the app while it serves."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with bootstrap(settings, issuer=app.state.service_token_issuer) as container:
+            install(app, container)
+            yield
+
+    return lifespan
 
 
 def container_of(app: FastAPI, kind: type[ContainerT]) -> ContainerT:

@@ -3,37 +3,26 @@ lifespan that runs the bootstrap."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import APIRouter, Depends, FastAPI
 
 from mobile_experience.api import accounts, customers, orders
 from mobile_experience.bootstrap import bootstrap
 from mobile_experience.settings import MobileSettings
 from trivium.app import create_service_app
-from trivium.composition import install
-from trivium.service_auth import ServiceTokenIssuer, require_service_token
+from trivium.composition import installing_lifespan
+from trivium.service_auth import require_service_token
 
 
 def create_app(settings: MobileSettings | None = None) -> FastAPI:
     """The mobile Experience API, configured from the environment unless settings are given."""
     settings = settings or MobileSettings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        issuer: ServiceTokenIssuer = app.state.service_token_issuer
-        async with bootstrap(settings, issuer=issuer) as container:
-            install(app, container)
-            yield
-
     app = create_service_app(
         settings,
         title="Trivium mobile field-sales Experience API",
         description="What a sales rep's phone needs: their accounts, a customer 360 in one call "
         "that degrades section by section, orders from quotes and new customers. Called through "
         "the gateway, which signs the rep's identity into a service token.",
-        lifespan=lifespan,
+        lifespan=installing_lifespan(settings, bootstrap),
     )
     # End-user identity comes from the gateway's key alone.
     gateway = require_service_token(

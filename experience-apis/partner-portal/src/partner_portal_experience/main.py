@@ -3,38 +3,27 @@ and a lifespan that runs the bootstrap."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import APIRouter, Depends, FastAPI
 
 from partner_portal_experience.api import account, catalog, orders, page
 from partner_portal_experience.bootstrap import bootstrap
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.app import create_service_app
-from trivium.composition import install
-from trivium.service_auth import ServiceTokenIssuer, require_service_token
+from trivium.composition import installing_lifespan
+from trivium.service_auth import require_service_token
 
 
 def create_app(settings: PartnerPortalSettings | None = None) -> FastAPI:
     """The partner-portal Experience API, configured from the environment unless settings are
     given."""
     settings = settings or PartnerPortalSettings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        issuer: ServiceTokenIssuer = app.state.service_token_issuer
-        async with bootstrap(settings, issuer=issuer) as container:
-            install(app, container)
-            yield
-
     app = create_service_app(
         settings,
         title="Trivium partner portal API",
         description="A partner's own account, catalog (at the partner's price, with stock) and "
         "orders. Called through the gateway with the partner's API key (header `apikey`); "
         "every call is scoped to that partner.",
-        lifespan=lifespan,
+        lifespan=installing_lifespan(settings, bootstrap),
         open_paths=page.PAGE_PATHS,
     )
     # A partner's identity comes from the gateway's key alone; the page needs none.

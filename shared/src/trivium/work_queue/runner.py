@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 from fastapi import FastAPI
 from redis.exceptions import RedisError
 
-from trivium.composition import ServiceContainer, install
+from trivium.composition import Bootstrap, ServiceContainer, install
 from trivium.logs import configure_logging
 from trivium.service_auth import ServiceTokenIssuer, token_pair
 from trivium.settings import ServiceSettings
@@ -29,8 +29,7 @@ Consumers = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 SHUTDOWN_GRACE_SECONDS = 30.0
 
-SettingsT = TypeVar("SettingsT", bound=ServiceSettings, contravariant=True)
-ContainerT = TypeVar("ContainerT", bound="HasWorkerPool", covariant=True)
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 class WorkerPool(Protocol):
@@ -43,14 +42,6 @@ class HasWorkerPool(Protocol):
     """A service container that can build its worker pool."""
 
     def worker_pool(self, concurrency: int) -> WorkerPool: ...
-
-
-class Bootstrap(Protocol[SettingsT, ContainerT]):
-    """A service's composition root: its settings and token issuer to its container."""
-
-    def __call__(
-        self, settings: SettingsT, *, issuer: ServiceTokenIssuer
-    ) -> AbstractAsyncContextManager[ContainerT]: ...
 
 
 @asynccontextmanager
