@@ -31,17 +31,11 @@ from mobile_experience.domain.errors import (
     UpstreamFailed,
 )
 from mobile_experience.domain.models import Rep
+from trivium.prefer import async_applied, call_headers
 from trivium.upstream import Upstream, problem_slug, translate
 
 TokenFor = Callable[[Rep], str]
 IN_PROGRESS = frozenset({"idempotency-request-in-progress", "customer-creation-in-progress"})
-
-
-def _headers(token: str, idempotency_key: str | None = None) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {token}"}
-    if idempotency_key is not None:
-        headers["Idempotency-Key"] = idempotency_key
-    return headers
 
 
 class QuoteToOrderOrders:
@@ -60,18 +54,19 @@ class QuoteToOrderOrders:
     async def place_quote_order(
         self, quote_id: str, *, rep: Rep, idempotency_key: str, respond_async: bool
     ) -> OrderPlacement:
-        headers = _headers(self._token_for(rep), idempotency_key)
-        if respond_async:
-            headers["Prefer"] = "respond-async"
+        headers = call_headers(
+            self._token_for(rep), idempotency_key=idempotency_key, respond_async=respond_async
+        )
         response = await self._api.call(
             "POST", "/orders", what="order", json={"quoteId": quote_id}, headers=headers
         )
         status = response.status_code
         if status in (201, 202):
             order = self._api.read(response, ProcessOrder, what="order")
-            applied = "respond-async" in response.headers.get("preference-applied", "")
             return OrderPlacement(
-                order=order, in_background=status == 202, async_preference_applied=applied
+                order=order,
+                in_background=status == 202,
+                async_preference_applied=async_applied(response),
             )
         fallback = f"The order from quote {quote_id!r} was refused."
         if status == 404:
@@ -90,7 +85,7 @@ class QuoteToOrderOrders:
             "GET",
             f"/orders/{quote(order_id, safe='')}",
             what="order read",
-            headers=_headers(self._token_for(rep)),
+            headers=call_headers(self._token_for(rep)),
         )
         # 422: an id quote-to-order could never have issued.
         if response.status_code in (404, 422):
@@ -125,7 +120,7 @@ class CreateCustomerCustomers:
             what="customer creation",
             json=dict(customer),
             params={"onDuplicate": on_duplicate} if on_duplicate else None,
-            headers=_headers(self._token_for(rep), idempotency_key),
+            headers=call_headers(self._token_for(rep), idempotency_key=idempotency_key),
         )
         status = response.status_code
         if status in (200, 201, 202):

@@ -28,6 +28,7 @@ from partner_portal_experience.domain.errors import (
 )
 from trivium.idempotency import IdempotencyKeyReused
 from trivium.paging import InvalidCursor
+from trivium.prefer import async_applied, call_headers
 from trivium.schemas import Page
 from trivium.upstream import Upstream, field_errors, problem_body, problem_slug
 
@@ -67,21 +68,19 @@ class QuoteToOrderOrders:
         respond_async: bool,
         identity: Mapping[str, Any],
     ) -> Placement:
-        headers = {
-            "Authorization": f"Bearer {self._token_for(identity)}",
-            "Idempotency-Key": idempotency_key,
-        }
-        if respond_async:
-            headers["Prefer"] = "respond-async"
+        headers = call_headers(
+            self._token_for(identity), idempotency_key=idempotency_key, respond_async=respond_async
+        )
         response = await self._api.call(
             "POST", "/orders", what="order placement", json=_draft_body(draft), headers=headers
         )
         if response.status_code not in (200, 201, 202):
             self._refuse(response)
         order = self._api.read(response, ProcessOrder, what="order placement")
-        applied = "respond-async" in response.headers.get("preference-applied", "").lower()
         return Placement(
-            order=order, in_background=response.status_code == 202, async_applied=applied
+            order=order,
+            in_background=response.status_code == 202,
+            async_applied=async_applied(response),
         )
 
     def _refuse(self, response: httpx.Response) -> NoReturn:
