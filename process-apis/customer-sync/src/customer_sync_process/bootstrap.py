@@ -29,7 +29,7 @@ from customer_sync_process.domain.status import SyncStatus
 from customer_sync_process.metrics import PrometheusSyncMetrics
 from customer_sync_process.settings import CustomerSyncSettings
 from trivium.health import ReadinessCheck, redis_check
-from trivium.http_client import create_http_client_from_settings
+from trivium.http_client import system_api_clients
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import FencedLease
 from trivium.redis_client import create_redis
@@ -100,16 +100,7 @@ async def bootstrap(
     async with AsyncExitStack() as stack:
         redis_client = create_redis(settings.redis_url)
         stack.push_async_callback(redis_client.aclose)
-        crm_http = create_http_client_from_settings(
-            settings, backend="salesforce-system", base_url=settings.salesforce_system_url,
-            service_token=lambda: issuer.token_for("salesforce-system"),
-        )  # fmt: skip
-        stack.push_async_callback(crm_http.aclose)
-        erp_http = create_http_client_from_settings(
-            settings, backend="erp-system", base_url=settings.erp_system_url,
-            service_token=lambda: issuer.token_for("erp-system"),
-        )  # fmt: skip
-        stack.push_async_callback(erp_http.aclose)
+        crm_http, erp_http = system_api_clients(stack, settings, issuer)
         lease = leader_lease(
             redis_client,
             holder=f"{socket.gethostname()}:{secrets.token_hex(4)}",

@@ -11,17 +11,15 @@ from pydantic_settings import SettingsConfigDict
 
 from customer_sync_process.domain.ownership import DEFAULT_OWNERSHIP, Owner, validate_ownership
 from customer_sync_process.domain.positions import current_position
-from trivium.settings import ServiceSettings
+from trivium.settings import SystemApiCallerSettings
 
 
-class CustomerSyncSettings(ServiceSettings):
+class CustomerSyncSettings(SystemApiCallerSettings):
     """Where the System APIs are, who owns which field, and how often each sync runs."""
 
     model_config = SettingsConfigDict(env_prefix="CUSTOMER_SYNC_")
 
     service_name: str = "customer-sync"
-    salesforce_system_url: str = "http://127.0.0.1:8301"
-    erp_system_url: str = "http://127.0.0.1:8302"
     ownership: dict[str, Owner] = Field(
         default_factory=lambda: dict(DEFAULT_OWNERSHIP),
         description="Field -> `salesforce`, `erp` or `latest` (latest commit timestamp wins). "
