@@ -16,14 +16,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from trivium.paging import (
-    DEFAULT_PAGE_SIZE,
-    CursorQuery,
-    InvalidCursor,
-    LimitQuery,
-    decode_cursor,
-    encode_cursor,
-)
+from trivium import paging
 from trivium.problems import Problem, problem_responses
 from trivium.schemas import Page
 
@@ -58,19 +51,19 @@ def needs_attention_router(
     @router.get(
         "/needs-attention",
         response_model=Page[read_model],  # type: ignore[valid-type]
-        responses=problem_responses(operator_required, InvalidCursor),
+        responses=problem_responses(operator_required, paging.InvalidCursor),
         description=inspect.cleandoc(list_description),
     )
     async def list_needing_attention(
         saga_flow: flow_type,
-        limit: LimitQuery = DEFAULT_PAGE_SIZE,
-        cursor: CursorQuery = None,
+        limit: paging.LimitQuery = paging.DEFAULT_PAGE_SIZE,
+        cursor: paging.CursorQuery = None,
     ) -> Any:
-        after = decode_cursor(cursor, shape=id_shape) if cursor else None
+        after = paging.decode_cursor(cursor, shape=id_shape) if cursor else None
         states, last = await saga_flow.store.list_needing_attention(limit=limit, after=after)
         return Page(
             items=[read(state) for state in states],
-            next_cursor=encode_cursor(last) if last else None,
+            next_cursor=paging.encode_cursor(last) if last else None,
         )
 
     (id_name,) = _PATH_PARAMETER.findall(retry_path)
