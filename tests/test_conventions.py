@@ -11,6 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_FOLDERS = ("system-apis", "process-apis", "experience-apis", "emulators", "gateway")
 LAYER_FORBIDDEN_IMPORTS = {"domain": ("fastapi", "starlette", "httpx", "aiohttp")}
+# The library the emulators share: a workspace member beside them, but no service of its own.
+EMULATOR_KIT = ROOT / "emulators" / "kit" / "src" / "emulator_kit"
 
 
 def service_packages() -> dict[str, Path]:
@@ -18,7 +20,8 @@ def service_packages() -> dict[str, Path]:
     packages = {}
     for folder in SERVICE_FOLDERS:
         for init in sorted((ROOT / folder).glob("**/src/*/__init__.py")):
-            packages[init.parent.name] = init.parent
+            if init.parent != EMULATOR_KIT:
+                packages[init.parent.name] = init.parent
     return packages
 
 
@@ -93,7 +96,28 @@ class TestSharedLibrary:
         ]
         assert offenders == []
 
-    def test_every_workspace_member_is_a_service_or_the_shared_library(self) -> None:
+    def test_emulator_kit_imports_no_service(self) -> None:
+        offenders = [
+            f"{path.relative_to(ROOT)} imports {module}"
+            for path in EMULATOR_KIT.rglob("*.py")
+            for module in imported_modules(path)
+            if module.split(".")[0] in PACKAGES
+        ]
+        assert offenders == []
+
+    def test_only_emulators_use_the_emulator_kit(self) -> None:
+        # Service images stay free of emulator-only code such as fault injection.
+        offenders = [
+            f"{path.relative_to(ROOT)} imports {module}"
+            for package, folder in PACKAGES.items()
+            if not package.endswith("_emulator")
+            for path in folder.rglob("*.py")
+            for module in imported_modules(path)
+            if module.split(".")[0] == EMULATOR_KIT.name
+        ]
+        assert offenders == []
+
+    def test_every_workspace_member_holds_one_package(self) -> None:
         projects = ROOT.glob("*/**/pyproject.toml")
         members = {path.parent for path in projects if not {".venv", ".tools"} & set(path.parts)}
         for member in members:
