@@ -82,6 +82,14 @@ def customer(index: int) -> DemoCustomer:
     return DemoCustomer(name, "", city, postal, "Hauptstraße", str(10 + n))
 
 
+def credit_limit(index: int) -> Decimal:
+    """The credit limit of customer `index` in EUR; how the last one is stopped from ordering
+    (a block, or a limit of 0) is each ERP's own."""
+    if index <= len(PARTNERS):
+        return PARTNER_LIMITS[index - 1]
+    return Decimal(10_000 + (index * 7_919) % 90_000)
+
+
 def list_price(index: int) -> Decimal:
     """The EUR list price of MAT-<index+1> (the same in all three demo systems)."""
     return Decimal(45 + (index * 37) % 955) + Decimal("0.50") * (index % 2)

@@ -27,19 +27,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from emulator_kit.demo_company import (
-    CUSTOMER_COUNT,
-    HISTORY,
-    MATERIALS,
-    PARTNER_LIMITS,
-    PARTNERS,
-    PRODUCTS,
-    customer_number,
-    delivered_in_history,
-    list_price,
-    stock_of,
-)
-from emulator_kit.demo_company import customer as demo_customer
+from emulator_kit import demo_company as demo
 from netsuite_emulator.domain.records import customer, fulfillment, inventory_item, sales_order
 from netsuite_emulator.domain.records.common import RecordContext, decimal_text
 from netsuite_emulator.domain.records.transactions import touch
@@ -51,9 +39,8 @@ CUSTOMER_PRICES = {(1, 0): Decimal("40.50")}
 
 
 def _credit_limit(index: int) -> Decimal:
-    if index <= len(PARTNERS):
-        return PARTNER_LIMITS[index - 1]
-    return Decimal(0) if index == CUSTOMER_COUNT else Decimal(10_000 + (index * 7_919) % 90_000)
+    # The last customer, blocked in S/4HANA's credit management, cannot order here either.
+    return Decimal(0) if index == demo.CUSTOMER_COUNT else demo.credit_limit(index)
 
 
 def _seed_reference_data(ctx: RecordContext) -> None:
@@ -67,17 +54,17 @@ def _seed_reference_data(ctx: RecordContext) -> None:
 
 
 def _seed_items(ctx: RecordContext) -> None:
-    for index, material in enumerate(MATERIALS):
+    for index, material in enumerate(demo.MATERIALS):
         item_id = inventory_item.create(
             ctx,
             {
                 "itemId": material,
                 "externalId": material,
-                "displayName": f"{PRODUCTS[index % len(PRODUCTS)]} {100 + index * 10}",
-                "basePrice": str(list_price(index)),
+                "displayName": f"{demo.PRODUCTS[index % len(demo.PRODUCTS)]} {100 + index * 10}",
+                "basePrice": str(demo.list_price(index)),
             },
         )
-        stock = stock_of(index) + delivered_in_history(index)
+        stock = demo.stock_of(index) + demo.delivered_in_history(index)
         # Larger stocks are split over two locations, as the S/4HANA plant keeps them.
         second = (stock // 3).quantize(Decimal(1)) if stock > 100 else Decimal(0)
         inventory_item.set_on_hand(ctx, item_id=item_id, location_id=1, on_hand=stock - second)
@@ -86,9 +73,9 @@ def _seed_items(ctx: RecordContext) -> None:
 
 
 def _seed_customers(ctx: RecordContext) -> None:
-    for index in range(1, CUSTOMER_COUNT + 1):
-        profile = demo_customer(index)
-        number = customer_number(index)
+    for index in range(1, demo.CUSTOMER_COUNT + 1):
+        profile = demo.customer(index)
+        number = demo.customer_number(index)
         customer.create(
             ctx,
             {
@@ -96,7 +83,7 @@ def _seed_customers(ctx: RecordContext) -> None:
                 "entityId": number,
                 "companyName": profile.name,
                 "creditLimit": str(_credit_limit(index)),
-                "terms": {"id": "1" if index <= len(PARTNERS) else "2"},
+                "terms": {"id": "1" if index <= len(demo.PARTNERS) else "2"},
                 "addressBook": {
                     "items": [
                         {
@@ -121,7 +108,7 @@ def _seed_customers(ctx: RecordContext) -> None:
 
 
 def _seed_history(ctx: RecordContext, today: date) -> None:
-    for owner, days_ago, lines, purchase_order, state in HISTORY:
+    for owner, days_ago, lines, purchase_order, state in demo.HISTORY:
         ordered = (today - timedelta(days=days_ago)).isoformat()
         done = (today - timedelta(days=max(days_ago - 3, 0))).isoformat()
         order_id = sales_order.create(

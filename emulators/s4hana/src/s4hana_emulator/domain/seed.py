@@ -24,19 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from emulator_kit.demo_company import (
-    CUSTOMER_COUNT,
-    HISTORY,
-    MATERIALS,
-    PARTNER_LIMITS,
-    PARTNERS,
-    PRODUCTS,
-    customer_number,
-    delivered_in_history,
-    list_price,
-    stock_of,
-)
-from emulator_kit.demo_company import customer as demo_customer
+from emulator_kit import demo_company as demo
 from s4hana_emulator.domain.lifecycle import bill_order, deliver_order
 from s4hana_emulator.odata.engine import ODataEngine
 from s4hana_emulator.odata.rules import Draft, WriteContext
@@ -59,8 +47,8 @@ def _draft(
 
 
 def _seed_customer(engine: ODataEngine, ctx: WriteContext, index: int) -> None:
-    profile = demo_customer(index)
-    number = customer_number(index)
+    profile = demo.customer(index)
+    number = demo.customer_number(index)
     address = _draft(
         engine, "A_BusinessPartnerAddress",
         {"Country": "DE", "CityName": profile.city, "PostalCode": profile.postal,
@@ -70,7 +58,7 @@ def _seed_customer(engine: ODataEngine, ctx: WriteContext, index: int) -> None:
         engine, "A_CustomerSalesArea",
         {**SALES_AREA, "Currency": "EUR", "CustomerPaymentTerms": "0004" if index <= 3 else "0001",
          "ShippingCondition": "01", "IncotermsClassification": "EXW", "SupplyingPlant": PLANT,
-         "OrderIsBlockedForCustomer": "01" if index == CUSTOMER_COUNT - 1 else ""},
+         "OrderIsBlockedForCustomer": "01" if index == demo.CUSTOMER_COUNT - 1 else ""},
     )  # fmt: skip
     company = _draft(
         engine,
@@ -98,26 +86,22 @@ def _set_credit(ctx: WriteContext, index: int, partner: str) -> None:
         "CreditManagementAccount", {"BusinessPartner": partner, "CreditSegment": "1000"}
     )
     assert account is not None
-    limit = (
-        PARTNER_LIMITS[index - 1]
-        if index <= len(PARTNERS)
-        else Decimal(10_000 + (index * 7_919) % 90_000)
-    )
+    limit = demo.credit_limit(index)
     ctx.update(
         "CreditManagementAccount",
         account,
         {
             "CreditLimitAmount": f"{limit:.3f}",
             "CreditLimitCalculatedAmount": f"{limit:.3f}",
-            "CreditAccountIsBlocked": int(index == CUSTOMER_COUNT),
-            "CreditAccountBlockReason": "01" if index == CUSTOMER_COUNT else "",
+            "CreditAccountIsBlocked": int(index == demo.CUSTOMER_COUNT),
+            "CreditAccountBlockReason": "01" if index == demo.CUSTOMER_COUNT else "",
         },
     )
 
 
 def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_from: int) -> None:
-    material = MATERIALS[index]
-    name = f"{PRODUCTS[index % len(PRODUCTS)]} {100 + index * 10}"
+    material = demo.MATERIALS[index]
+    name = f"{demo.PRODUCTS[index % len(demo.PRODUCTS)]} {100 + index * 10}"
     german = f"{_GERMAN[index % len(_GERMAN)]} {100 + index * 10}"
     ctx.insert(
         "A_Product",
@@ -149,13 +133,13 @@ def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_fro
          "MinimumOrderQuantity": "1.000"},
     )  # fmt: skip
     # The delivered history orders take their quantities out of this stock again.
-    stock = stock_of(index) + delivered_in_history(index)
+    stock = demo.stock_of(index) + demo.delivered_in_history(index)
     # Larger stocks are split over two storage locations, as a warehouse would keep them.
     second = (stock // 3).quantize(Decimal(1)) if stock > 100 else Decimal(0)
     set_stock(ctx, material=material, plant=PLANT, quantity=stock - second)
     if second:
         set_stock(ctx, material=material, plant=PLANT, quantity=second, location="101B")
-    _seed_price(engine, ctx, material, list_price(index), valid_from=valid_from)
+    _seed_price(engine, ctx, material, demo.list_price(index), valid_from=valid_from)
 
 
 def _seed_price(
@@ -184,12 +168,12 @@ def _seed_price(
 
 
 def _seed_history(engine: ODataEngine, ctx: WriteContext, today: date) -> None:
-    for customer, days_ago, lines, purchase_order, state in HISTORY:
+    for customer, days_ago, lines, purchase_order, state in demo.HISTORY:
         items = [
             _draft(
                 engine,
                 "A_SalesOrderItem",
-                {"Material": MATERIALS[m], "RequestedQuantity": f"{q}.000"},
+                {"Material": demo.MATERIALS[m], "RequestedQuantity": f"{q}.000"},
             )
             for m, q in lines
         ]
@@ -197,7 +181,7 @@ def _seed_history(engine: ODataEngine, ctx: WriteContext, today: date) -> None:
         order = _draft(
             engine, "A_SalesOrder",
             {"SalesOrderType": "OR", **{k: v for k, v in SALES_AREA.items() if k != "Division"},
-             "OrganizationDivision": "00", "SoldToParty": customer_number(customer),
+             "OrganizationDivision": "00", "SoldToParty": demo.customer_number(customer),
              "PurchaseOrderByCustomer": purchase_order, "SalesOrderDate": day, "PricingDate": day,
              "RequestedDeliveryDate": date_to_ms(today - timedelta(days=days_ago - 5))},
             to_Item=items,
@@ -232,16 +216,16 @@ def load_demo_data(engine: ODataEngine) -> None:
     today = ctx.clock.now().date()
     valid_from = date_to_ms(date(today.year - 1, 1, 1))
     with engine.store.transaction():
-        for index in range(len(MATERIALS)):
+        for index in range(len(demo.MATERIALS)):
             _seed_material(engine, ctx, index, valid_from)
         _seed_price(
             engine,
             ctx,
-            MATERIALS[0],
-            list_price(0) * Decimal("0.9"),
+            demo.MATERIALS[0],
+            demo.list_price(0) * Decimal("0.9"),
             valid_from=valid_from,
-            customer=customer_number(1),
+            customer=demo.customer_number(1),
         )
-        for index in range(1, CUSTOMER_COUNT + 1):
+        for index in range(1, demo.CUSTOMER_COUNT + 1):
             _seed_customer(engine, ctx, index)
         _seed_history(engine, ctx, today)
