@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from emulator_kit import demo_company as demo
+import emulator_kit.demo_company as demo
 from netsuite_emulator.domain.records import customer, fulfillment, inventory_item, sales_order
 from netsuite_emulator.domain.records.common import RecordContext, decimal_text
 from netsuite_emulator.domain.records.transactions import touch

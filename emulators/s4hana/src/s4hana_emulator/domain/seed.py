@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from emulator_kit import demo_company as demo
+import emulator_kit.demo_company as demo
 from s4hana_emulator.domain.lifecycle import bill_order, deliver_order
 from s4hana_emulator.odata.engine import ODataEngine
 from s4hana_emulator.odata.rules import Draft, WriteContext
