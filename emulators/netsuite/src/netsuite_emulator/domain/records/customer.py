@@ -52,7 +52,7 @@ READ_ONLY = frozenset(
         "defaultAddress",
     }
 )
-SUBLISTS = ("addressBook", "itemPricing")
+SUBLISTS: tuple[str, ...] = ("addressBook", "itemPricing")
 ADDRESS_FIELDS = frozenset({"addr1", "city", "zip", "country", "addressee"})
 LINE_FIELDS = {
     "addressBook": frozenset({"addressBookAddress", "defaultBilling", "defaultShipping", "label"}),

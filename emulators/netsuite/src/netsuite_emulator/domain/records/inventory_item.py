@@ -31,7 +31,7 @@ NAME = "inventoryItem"
 FIELDS = frozenset(
     {"externalId", "itemId", "displayName", "description", "basePrice", "isInactive", "locations"}
 )
-SUBLISTS = ("locations",)
+SUBLISTS: tuple[str, ...] = ("locations",)
 SELECT = "SELECT * FROM item WHERE id = ?"
 
 
