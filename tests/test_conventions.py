@@ -87,19 +87,13 @@ class TestServiceIndependence:
 
 
 class TestSharedLibrary:
-    def test_trivium_imports_no_service(self) -> None:
+    @pytest.mark.parametrize(
+        "library", [ROOT / "shared" / "src" / "trivium", EMULATOR_KIT], ids=lambda path: path.name
+    )
+    def test_library_imports_no_service(self, library: Path) -> None:
         offenders = [
             f"{path.relative_to(ROOT)} imports {module}"
-            for path in (ROOT / "shared" / "src" / "trivium").rglob("*.py")
-            for module in imported_modules(path)
-            if module.split(".")[0] in PACKAGES
-        ]
-        assert offenders == []
-
-    def test_emulator_kit_imports_no_service(self) -> None:
-        offenders = [
-            f"{path.relative_to(ROOT)} imports {module}"
-            for path in EMULATOR_KIT.rglob("*.py")
+            for path in library.rglob("*.py")
             for module in imported_modules(path)
             if module.split(".")[0] in PACKAGES
         ]
@@ -107,15 +101,13 @@ class TestSharedLibrary:
 
     def test_only_emulators_use_the_emulator_kit(self) -> None:
         # Service images stay free of emulator-only code such as fault injection.
-        offenders = [
-            f"{path.relative_to(ROOT)} imports {module}"
+        users = {
+            package
             for package, folder in PACKAGES.items()
-            if not package.endswith("_emulator")
             for path in folder.rglob("*.py")
-            for module in imported_modules(path)
-            if module.split(".")[0] == EMULATOR_KIT.name
-        ]
-        assert offenders == []
+            if EMULATOR_KIT.name in {module.split(".")[0] for module in imported_modules(path)}
+        }
+        assert {package for package in users if not package.endswith("_emulator")} == set()
 
     def test_every_workspace_member_holds_one_package(self) -> None:
         projects = ROOT.glob("*/**/pyproject.toml")
