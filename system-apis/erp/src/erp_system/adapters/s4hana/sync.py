@@ -169,6 +169,10 @@ class S4Sync:
         )
 
     async def get_profile(self, customer_id: str) -> CustomerProfileRead:
+        return (await self._profiles([await self._partner_of(customer_id)]))[0]
+
+    async def _partner_of(self, customer_id: str) -> dict[str, Any]:
+        """The customer's business partner row with what a profile reads; CustomerNotFound."""
         rows = await self._odata.read_all(
             PARTNER_SERVICE,
             PARTNERS,
@@ -181,24 +185,12 @@ class S4Sync:
         )
         if not rows:
             raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
-        return (await self._profiles(rows))[0]
+        return rows[0]
 
     async def update_profile(
         self, customer_id: str, changes: CustomerProfileUpdate
     ) -> CustomerProfileRead:
-        rows = await self._odata.read_all(
-            PARTNER_SERVICE,
-            PARTNERS,
-            options={
-                "$filter": f"Customer eq {string_literal(customer_id)}",
-                "$expand": PROFILE_EXPAND,
-            },
-            what="customer",
-            limit=1,
-        )
-        if not rows:
-            raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
-        partner = rows[0]
+        partner = await self._partner_of(customer_id)
         number = str(partner["BusinessPartner"])
         if changes.name is not None:
             await self._odata.update(
