@@ -25,6 +25,10 @@ router = APIRouter(tags=["catalog"])
 
 MAX_SKUS = 200
 _SKU = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
+SkusQuery = Annotated[
+    list[str],
+    Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
+]
 PlantQuery = Annotated[
     str | None, Query(max_length=4, description="Plant; default: the configured plant.")
 ]
@@ -53,10 +57,7 @@ async def get_product(
 @router.get("/availability", responses=problem_responses(*UPSTREAM_PROBLEMS))
 async def get_availability(
     erp: ErpDep,
-    skus: Annotated[
-        list[str],
-        Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
-    ],
+    skus: SkusQuery,
     plant: PlantQuery = None,
 ) -> AvailabilityListRead:
     """Unrestricted stock of every sku in the plant (zero for unknown skus), read in one call."""
@@ -73,10 +74,7 @@ async def query_availability(query: AvailabilityQuery, erp: ErpDep) -> Availabil
 @router.get("/prices", responses=problem_responses(*UPSTREAM_PROBLEMS))
 async def get_prices(
     erp: ErpDep,
-    skus: Annotated[
-        list[str],
-        Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
-    ],
+    skus: SkusQuery,
     customer_id: Annotated[
         str | None,
         Query(
