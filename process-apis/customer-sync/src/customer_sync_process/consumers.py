@@ -1,4 +1,4 @@
-"""The leader's loops: change events (Salesforce → ERP), ERP delta polls (ERP → Salesforce)
+"""The leader's loops: account changes (Salesforce → ERP), ERP delta polls (ERP → Salesforce)
 and scheduled product syncs, run by exactly one replica at a time.
 
 Every replica competes for a Redis lease; the holder gets a fencing token, renews the lease a
@@ -28,6 +28,7 @@ from customer_sync_process.domain.erp_to_crm import poll_erp, retry_parked
 from customer_sync_process.domain.errors import LeaseLost, SyncAlreadyRunning, UpstreamRejected
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.parking import due_for_retry, parked_counts
+from customer_sync_process.domain.positions import current_position
 from customer_sync_process.domain.products import ProductSyncs
 from trivium.problems import Problem
 
@@ -113,9 +114,9 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
 async def cdc_loop(
     flow: SyncFlow, fence: int, stop: asyncio.Event, *, retry_seconds: float
 ) -> None:
-    """Read and apply change events until stopped (or the lead is lost)."""
+    """Read and apply account changes until stopped (or the lead is lost)."""
     cdc = await flow.state.get_hash("cdc")
-    position = cdc.get("position") or flow.policy.cdc_start
+    position = current_position(cdc.get("position") or flow.policy.cdc_start)
     tracker = flow.loops["cdc"]
     tracker.started(flow.clock())
     writes = tracker.save(WriteBatch(), flow.state)

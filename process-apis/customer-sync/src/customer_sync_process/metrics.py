@@ -19,12 +19,13 @@ CONFLICTS = Counter(
 )
 EVENTS = Counter(
     "trivium_customer_sync_events_total",
-    "Change events by what became of them: applied, unchanged, echo, gap, overflow, skipped.",
+    "Account changes by what became of them: applied, unchanged, echo, resync, resync_all, "
+    "skipped.",
     ["outcome"],
 )
 REREADS = Counter(
     "trivium_customer_sync_rereads_total",
-    "Re-reads of changed accounts after a gap, an overflow or a lost position.",
+    "Re-reads of changed accounts after a resync (of some accounts or all) or a lost position.",
     ["reason"],
 )
 PROPAGATION_SECONDS = Histogram(

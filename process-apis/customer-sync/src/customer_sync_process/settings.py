@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from customer_sync_process.domain.ownership import DEFAULT_OWNERSHIP, Owner, validate_ownership
+from customer_sync_process.domain.positions import current_position
 from trivium.settings import ServiceSettings
 
 
@@ -40,15 +41,15 @@ class CustomerSyncSettings(ServiceSettings):
     cdc_wait_seconds: float = Field(
         default=20.0, gt=0, le=25, description="Long-poll time of one change event read."
     )
-    cdc_start: Literal["-1", "-2"] = Field(
-        default="-1",
-        description="Where a first start reads change events from: -1 new only, "
-        "-2 everything Salesforce still holds.",
+    cdc_start: Annotated[Literal["now", "earliest"], BeforeValidator(current_position)] = Field(
+        default="now",
+        description="Where a first start reads account changes from: `now` new only, "
+        "`earliest` everything Salesforce still holds (-1 and -2 are read as these).",
     )
     reread_overlap_seconds: float = Field(
         default=5.0,
         ge=0,
-        description="Re-reads after a gap start this much before the last "
+        description="Re-reads after a resync start this much before the last "
         "commit time seen, to cover clock skew.",
     )
     erp_poll_seconds: float = Field(default=30.0, gt=0, description="ERP delta poll interval.")

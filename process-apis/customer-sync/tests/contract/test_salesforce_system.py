@@ -33,10 +33,12 @@ CrmAt = AdapterAt[SalesforceSystemCrm]
 ACCOUNT_ID = "001000000000001AAA"
 CUSTOMER_ID = "1000001"
 ERP_ORDER = "5000001"
-POSITION = "17"
+# Positions are opaque: any the feed answered with is sent back as it is.
+POSITION = "position-17"
+NEXT_POSITION = "position-18"
 ORG_ID = "00D000000000001EAA"
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
-POSITION_PATTERN = r"^(-1|-2|\d{1,19}|live:[0-9a-f]{32})$"
+POSITION_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 
 
 def timestamp(example: str = "2026-11-28T10:15:00Z") -> Any:
@@ -93,9 +95,9 @@ class TestReadChanges:
                 {
                     "items": match.each_like(
                         {
-                            "replayId": match.int(18),
+                            "position": match.regex(NEXT_POSITION, regex=POSITION_PATTERN),
                             "changeType": match.regex(
-                                "update", regex=r"^(gap_)?(create|update|delete|undelete)$"
+                                "updated", regex=r"^(created|updated|deleted|resync)$"
                             ),
                             "accountIds": match.each_like(salesforce_id(ACCOUNT_ID)),
                             "changedFields": match.each_like(match.str("phone")),
@@ -104,7 +106,7 @@ class TestReadChanges:
                             "origin": {"fromSuite": match.bool(False)},
                         }
                     ),
-                    "position": match.regex("18", regex=POSITION_PATTERN),
+                    "position": match.regex(NEXT_POSITION, regex=POSITION_PATTERN),
                     "systemId": salesforce_id(ORG_ID),
                 },
                 content_type="application/json",
@@ -114,7 +116,8 @@ class TestReadChanges:
             page = await crm.read_changes(POSITION, wait_seconds=0.0)
 
         assert page.items[0].values == {"phone": "+4989999999"}
-        assert page.position == "18"
+        assert page.items[0].change_type == "updated"
+        assert page.position == NEXT_POSITION
         assert page.system_id == ORG_ID
 
     async def test_position_no_longer_held(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
@@ -127,7 +130,7 @@ class TestReadChanges:
             .with_header("Authorization", bearer_token())
             .will_respond_with(410)
             .with_body(
-                problem("replay-position-unavailable", 410),
+                problem("position-unavailable", 410),
                 content_type="application/problem+json",
             )
         )

@@ -9,7 +9,10 @@ tests keep out of each other's way; `world` arranges data and reads back what th
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import itertools
+import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +38,22 @@ FAST_SYNC = {
     "CUSTOMER_SYNC_RETRY_SECONDS": "0.3",
     "CUSTOMER_SYNC_PRODUCT_SYNC_INTERVAL_SECONDS": "86400",
 }
+
+
+def replay_id_of(position: str) -> int:
+    """The replay id a committed position names (0: none, or a subscription not read from yet).
+
+    Positions are opaque to this service; these tests alone look inside, in the Salesforce
+    System API's format (base64url of `{"replayId": n}`), to compare how far this service got
+    with the emulator's newest event."""
+    try:
+        content = json.loads(base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)))
+    except (binascii.Error, ValueError):
+        return 0
+    replay_id = content.get("replayId") if isinstance(content, dict) else None
+    return replay_id if isinstance(replay_id, int) else 0
+
+
 # ERP-only demo customers; each test links a CRM account of its own to one of them.
 _customers = itertools.count(1_000_010)
 
@@ -165,8 +184,7 @@ class World(OrgRecords):
 
     async def position(self) -> int:
         """The replay id of the last account change event this service committed (0: none)."""
-        position = (await self.status())["changeEvents"].get("position", "")
-        return int(position) if position.isdigit() else 0
+        return replay_id_of((await self.status())["changeEvents"].get("position", ""))
 
     async def latest_account_event(self) -> int:
         """The replay id of the org's newest account change event."""

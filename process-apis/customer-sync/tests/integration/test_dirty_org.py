@@ -201,8 +201,7 @@ class StatusSampler:
         while True:
             status = await self.world.status()
             self.states.append(status["loops"]["cdc"]["state"])
-            position = status["changeEvents"].get("position", "")
-            self.positions.append(int(position) if position.isdigit() else 0)
+            self.positions.append(await self.world.position())
             await asyncio.sleep(0.2)
 
 

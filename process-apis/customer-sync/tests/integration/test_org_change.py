@@ -214,6 +214,13 @@ class TestOrgReplaced:
     ) -> None:
         customer, name = await new_customer(erp)
         async with signed_in(private_org.emulator.url) as (first, first_org_id):
+
+            async def reading_the_first_org() -> bool:
+                return (await change_events(sync)).get("systemId") == first_org_id
+
+            # Reading from `now`: an edit made before this service first read the org is not
+            # one it will see.
+            await until(reading_the_first_org, what="this service reading the first org")
             account_id = await insert_account(first, name=name, customer=customer)
             # Events 1..n of the first org applied: their markers are kept.
             for _ in range(EDITS_IN_THE_FIRST_ORG):
@@ -231,7 +238,7 @@ class TestOrgReplaced:
                 return (await change_events(sync)).get("systemId") == second_org_id
 
             await until(reading_the_new_org, what="this service reading the new org")
-            # The new org's events take the replay ids the first org's applied events had.
+            # The new org's changes take the positions the first org's applied changes had.
             new_account = await insert_account(second, name=name, customer=customer)
             phone = new_phone()
             await set_phone(second, new_account, phone)

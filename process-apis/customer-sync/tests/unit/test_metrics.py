@@ -25,7 +25,7 @@ class TestPrometheusSyncMetrics:
             key(f"{family}changes_total", direction="crm_to_erp", target="erp"): 1,
             key(f"{family}conflicts_total", field="phone", winner="salesforce"): 1,
             key(f"{family}events_total", outcome="applied"): 1,
-            key(f"{family}rereads_total", reason="gap"): 1,
+            key(f"{family}rereads_total", reason="resync"): 1,
             key(f"{family}propagation_seconds_count"): 1,
             key(f"{family}products_total", outcome="succeeded"): 7,
             key(f"{family}products_total", outcome="failed"): 2,
@@ -36,7 +36,7 @@ class TestPrometheusSyncMetrics:
         metrics.change_written("crm_to_erp", "erp")
         metrics.conflict("phone", "salesforce")
         metrics.change_event("applied")
-        metrics.reread("gap")
+        metrics.reread("resync")
         metrics.propagation(0.4)
         metrics.products_synced(succeeded=7, failed=2)
         metrics.parking("cdc", "parked")

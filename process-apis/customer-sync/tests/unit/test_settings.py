@@ -38,3 +38,16 @@ class TestOwnershipSettings:
 
         with pytest.raises(ValidationError, match="fax: not a synchronised field"):
             CustomerSyncSettings(ownership_file=rules)
+
+
+class TestChangeFeedStart:
+    def test_now_by_default(self) -> None:
+        assert CustomerSyncSettings().cdc_start == "now"
+
+    @pytest.mark.parametrize(("configured", "start"), [("-1", "now"), ("-2", "earliest")])
+    def test_the_crms_own_numbers_of_older_releases(self, configured: str, start: str) -> None:
+        assert CustomerSyncSettings(cdc_start=configured).cdc_start == start
+
+    def test_anything_else_stops_the_start(self) -> None:
+        with pytest.raises(ValidationError, match="cdc_start"):
+            CustomerSyncSettings(cdc_start="latest")

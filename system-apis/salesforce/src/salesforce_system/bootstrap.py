@@ -7,7 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from salesforce_system.adapters.ports import AccountChangesPort, AccountSyncPort, CrmPort
-from salesforce_system.adapters.salesforce.account_feed import AccountChangeFeed
+from salesforce_system.adapters.salesforce.account_feed import SalesforceAccountChanges
 from salesforce_system.adapters.salesforce.account_sync import SalesforceAccountSync
 from salesforce_system.adapters.salesforce.budget import BudgetTracker
 from salesforce_system.adapters.salesforce.catalog import PricebookCatalog
@@ -79,7 +79,7 @@ async def bootstrap(settings: SalesforceSystemSettings) -> AsyncIterator[Salesfo
             ),
             currency=ORG_CURRENCY,
         )
-        account_changes = AccountChangeFeed(
+        account_changes = SalesforceAccountChanges(
             http=api_client,
             sessions=sessions,
             api_version=settings.api_version,

@@ -27,9 +27,7 @@ from salesforce_system.domain.models import (
     QuoteRead,
 )
 from salesforce_system.domain.sync_models import (
-    AccountChange,
     AccountProfileRead,
-    ChangeOrigin,
     ChangeType,
     OrderErpStatusRead,
 )
@@ -207,23 +205,13 @@ def account_profile_linked(state: State, params: dict[str, Any]) -> None:
 
 def account_changed_after_position(state: State, params: dict[str, Any]) -> None:
     account_profile_linked(state, params)
-    feed = _account_changes(state)
-    feed.changes.append(
-        AccountChange(
-            replay_id=int(params["position"]) + 1,
-            change_type=ChangeType.UPDATE,
-            account_ids=[params["accountId"]],
-            changed_fields=["phone"],
-            values={"phone": "+4989999999"},
-            commit_timestamp=datetime.now(UTC),
-            origin=ChangeOrigin(api="REST", client="a-rep", from_suite=False),
-        )
-    )
+    changes = _account_changes(state)
+    changes.continue_after(params["position"])
+    changes.record(ChangeType.UPDATED, [params["accountId"]], values={"phone": "+4989999999"})
 
 
 def changes_no_longer_held(state: State, params: dict[str, Any]) -> None:
-    feed = _account_changes(state)
-    feed.expired = True
+    _account_changes(state).lose_positions()
 
 
 def order_with_erp_number(state: State, params: dict[str, Any]) -> None:

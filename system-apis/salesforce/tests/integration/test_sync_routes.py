@@ -1,5 +1,5 @@
-"""The routes for sync flows, against the org emulator: account change events, account
-profiles and order ERP status."""
+"""The routes for sync flows, against the org emulator: account changes, account profiles and
+order ERP status."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ import httpx
 import pytest
 import redis.asyncio
 
+from salesforce_system.adapters.salesforce.positions import (
+    replay_position,
+    subscription_position,
+)
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.services import RunningService
 
@@ -38,7 +42,7 @@ class TestReadAccountChanges:
         self, api: httpx.AsyncClient, org: httpx.AsyncClient
     ) -> None:
         account_id = await an_account(org)
-        start = await api.get("/account-changes", params={"position": "-1", "waitSeconds": 0})
+        start = await api.get("/account-changes", params={"position": "now", "waitSeconds": 0})
         position = start.json()["position"]
 
         await org.patch(f"{DATA}/sobjects/Account/{account_id}", json={"Phone": "+49 1"})
@@ -49,13 +53,15 @@ class TestReadAccountChanges:
         )
 
         [change] = user.json()["items"]
+        assert change["changeType"] == "updated"
         assert change["accountIds"] == [account_id]
         assert change["values"]["phone"] == "+49 1"
         assert change["origin"]["fromSuite"] is False
         [own] = echo.json()["items"]
         assert own["changedFields"][0] == "paymentTerms"
         assert own["origin"]["fromSuite"] is True
-        assert echo.json()["position"] == str(own["replayId"])
+        assert echo.json()["position"] == own["position"]
+        assert "replayId" not in own
 
     @pytest.mark.asyncio
     async def test_page_names_the_org_it_was_read_from(
@@ -69,7 +75,7 @@ class TestReadAccountChanges:
             )  # fmt: skip
         org_id = token.json()["id"].split("/")[-2]
 
-        response = await api.get("/account-changes", params={"position": "-1", "waitSeconds": 0})
+        response = await api.get("/account-changes", params={"position": "now", "waitSeconds": 0})
 
         assert response.status_code == 200, response.text
         assert response.json()["systemId"] == org_id
@@ -87,7 +93,7 @@ class TestReadAccountChanges:
         stale = json.dumps({"access_token": "00D!stale", "instance_url": emulator.url})
         await _store_session(redis_endpoint, stale)
 
-        response = await api.get("/account-changes", params={"position": "-1", "waitSeconds": 0})
+        response = await api.get("/account-changes", params={"position": "now", "waitSeconds": 0})
         # The REST API too: the same stale session (as an older release stored it) is replaced.
         await _store_session(redis_endpoint, stale)
         read = await api.get(f"/account-profiles/{await an_account(org)}")
@@ -96,19 +102,80 @@ class TestReadAccountChanges:
         assert read.status_code == 200, read.text
 
     @pytest.mark.asyncio
+    async def test_gap_event_is_a_resync_of_its_account(
+        self, api: httpx.AsyncClient, org: httpx.AsyncClient, admin: httpx.AsyncClient
+    ) -> None:
+        account_id = await an_account(org)
+        start = await api.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        forced = await admin.put("/cdc/gaps", json={"count": 1, "recordId": account_id})
+        assert forced.status_code == 200, forced.text
+
+        await org.patch(f"{DATA}/sobjects/Account/{account_id}", json={"Phone": "+49 2"})
+        read = await api.get(
+            "/account-changes", params={"position": start.json()["position"], "waitSeconds": 5}
+        )
+
+        [change] = read.json()["items"]
+        assert change["changeType"] == "resync"
+        assert change["accountIds"] == [account_id]
+        assert change["values"] == {}
+
+    @pytest.mark.asyncio
+    async def test_a_bare_replay_id_of_an_older_answer_is_read_on(
+        self, api: httpx.AsyncClient, org: httpx.AsyncClient, admin: httpx.AsyncClient
+    ) -> None:
+        account_id = await an_account(org)
+        latest = (await admin.get("/cdc/latest", params={"object": "Account"})).json()
+        await org.patch(f"{DATA}/sobjects/Account/{account_id}", json={"Phone": "+49 3"})
+
+        read = await api.get(
+            "/account-changes",
+            params={"position": str(latest["replayId"]), "waitSeconds": 5},
+        )
+
+        assert read.status_code == 200, read.text
+        assert [item["values"].get("phone") for item in read.json()["items"]] == ["+49 3"]
+        assert read.json()["position"] == read.json()["items"][0]["position"]
+
+    @pytest.mark.asyncio
+    async def test_a_bare_replay_id_is_answered_as_a_position(
+        self, api: httpx.AsyncClient, org: httpx.AsyncClient, admin: httpx.AsyncClient
+    ) -> None:
+        await an_account(org)
+        latest = (await admin.get("/cdc/latest", params={"object": "Account"})).json()
+
+        read = await api.get(
+            "/account-changes", params={"position": str(latest["replayId"]), "waitSeconds": 0}
+        )
+
+        assert read.status_code == 200, read.text
+        assert read.json()["position"] == replay_position(latest["replayId"])
+
+    @pytest.mark.asyncio
     async def test_position_the_org_does_not_hold(self, api: httpx.AsyncClient) -> None:
         response = await api.get(
-            "/account-changes", params={"position": "987654321", "waitSeconds": 0}
+            "/account-changes",
+            params={"position": replay_position(987654321), "waitSeconds": 0},
         )
 
         assert response.status_code == 410
-        assert response.json()["type"].endswith("/replay-position-unavailable")
+        assert response.json()["type"].endswith("/position-unavailable")
+
+    @pytest.mark.asyncio
+    async def test_subscription_no_replica_keeps_is_410(self, api: httpx.AsyncClient) -> None:
+        gone = subscription_position("0" * 32)
+
+        response = await api.get("/account-changes", params={"position": gone, "waitSeconds": 0})
+
+        assert response.status_code == 410
+        assert response.json()["type"].endswith("/position-unavailable")
 
     @pytest.mark.asyncio
     async def test_malformed_position(self, api: httpx.AsyncClient) -> None:
         response = await api.get("/account-changes", params={"position": "latest"})
 
         assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"][0]["pointer"] == "/position"
 
 

@@ -1,10 +1,14 @@
-"""Account change events: CometD messages read as this API's account changes."""
+"""Account change events: CometD messages read as this API's neutral account changes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from salesforce_system.adapters.salesforce.account_feed import account_change, is_position
+import pytest
+
+from salesforce_system.adapters.salesforce.account_feed import account_change
+from salesforce_system.adapters.salesforce.positions import ReplayFrom, read_position
+from salesforce_system.domain.sync_models import ChangeType
 
 
 def message(change_type: str = "UPDATE", origin: str = "", **fields: Any) -> dict[str, Any]:
@@ -26,7 +30,7 @@ class TestAccountChange:
             suite_client="trivium",
         )
 
-        assert change.replay_id == 7
+        assert read_position(change.position) == ReplayFrom(7)
         assert change.values == {
             "phone": "+49 1", "billingAddress": {"city": "Kiel"}, "erpBlocked": True
         }  # fmt: skip
@@ -54,14 +58,46 @@ class TestAccountChange:
         assert own.origin.api == "rest"
         assert user.origin.from_suite is False
 
-    def test_gap_events(self) -> None:
-        change = account_change(message("GAP_OVERFLOW"), suite_client="trivium")
 
-        assert change.change_type.is_gap
+class TestChangeType:
+    @pytest.mark.parametrize(
+        ("event_type", "expected"),
+        [
+            ("CREATE", ChangeType.CREATED),
+            ("UPDATE", ChangeType.UPDATED),
+            ("DELETE", ChangeType.DELETED),
+            ("UNDELETE", ChangeType.CREATED),
+        ],
+    )
+    def test_content_changes(self, event_type: str, expected: ChangeType) -> None:
+        change = account_change(message(event_type, Phone="+49 1"), suite_client="trivium")
+
+        assert change.change_type is expected
+        assert change.account_ids == ["001000000000001AAA"]
+        assert change.values == {"phone": "+49 1"}
+
+    @pytest.mark.parametrize(
+        "event_type", ["GAP_CREATE", "GAP_UPDATE", "GAP_DELETE", "GAP_UNDELETE"]
+    )
+    def test_gap_events_resync_their_accounts(self, event_type: str) -> None:
+        change = account_change(message(event_type), suite_client="trivium")
+
+        assert change.change_type is ChangeType.RESYNC
+        assert change.account_ids == ["001000000000001AAA"]
+        assert (change.changed_fields, change.values) == ([], {})
+
+    def test_overflow_resyncs_every_account(self) -> None:
+        raw = message("GAP_OVERFLOW")
+        raw["data"]["payload"]["ChangeEventHeader"]["recordIds"] = ["001000000000000AAA"]
+
+        change = account_change(raw, suite_client="trivium")
+
+        assert change.change_type is ChangeType.RESYNC
+        assert change.account_ids == []
+        assert change.commit_timestamp.year == 2024
+
+    def test_an_unknown_event_type_resyncs(self) -> None:
+        change = account_change(message("SOMETHING_NEW", Phone="1"), suite_client="trivium")
+
+        assert change.change_type is ChangeType.RESYNC
         assert change.values == {}
-
-
-class TestIsPosition:
-    def test_known_shapes(self) -> None:
-        assert all(is_position(p) for p in ("-1", "-2", "42", "live:" + "a" * 32))
-        assert not any(is_position(p) for p in ("-3", "x", "live:zz", "1.5"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from salesforce_system.domain.models import (
     OpportunityRead,
     QuoteRead,
 )
+from salesforce_system.domain.sync_models import ChangeType
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.composition import install
@@ -31,8 +33,16 @@ async def crm() -> FakeCrm:
 
 
 @pytest_asyncio.fixture
+async def account_changes() -> FakeAccountChanges:
+    return FakeAccountChanges()
+
+
+@pytest_asyncio.fixture
 async def client(
-    crm: FakeCrm, redis_client: redis.asyncio.Redis, redis_url: str
+    crm: FakeCrm,
+    account_changes: FakeAccountChanges,
+    redis_client: redis.asyncio.Redis,
+    redis_url: str,
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = SalesforceSystemSettings(
         redis_url=redis_url,
@@ -44,7 +54,7 @@ async def client(
     container = SalesforceSystem(
         settings=settings,
         crm=crm,
-        account_changes=FakeAccountChanges(),
+        account_changes=account_changes,
         account_sync=FakeAccountSync(),
         idempotency=IdempotencyStore(redis_client, service="salesforce-system"),
         readiness={},
@@ -382,3 +392,83 @@ class TestSystem:
         response = await client.get("/system", headers={"Authorization": ""})
 
         assert response.status_code == 401
+
+
+class TestReadAccountChanges:
+    @pytest.mark.asyncio
+    async def test_changes_in_neutral_terms_with_their_positions(
+        self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
+    ) -> None:
+        created = account_changes.record(
+            ChangeType.CREATED, ["001000000000001AAA"], values={"name": "Nordwind"}
+        )
+        resync = account_changes.record(ChangeType.RESYNC, [])
+
+        response = await client.get(
+            "/account-changes", params={"position": "earliest", "waitSeconds": 0}
+        )
+
+        assert response.status_code == 200
+        page = response.json()
+        assert [item["changeType"] for item in page["items"]] == ["created", "resync"]
+        assert [item["position"] for item in page["items"]] == [created.position, resync.position]
+        assert page["position"] == resync.position
+        assert "replayId" not in page["items"][0]
+
+    @pytest.mark.asyncio
+    async def test_reading_on_from_a_position(
+        self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
+    ) -> None:
+        start = await client.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        account_changes.record(ChangeType.UPDATED, ["001000000000001AAA"], values={"phone": "1"})
+
+        response = await client.get(
+            "/account-changes", params={"position": start.json()["position"], "waitSeconds": 0}
+        )
+
+        assert start.json()["items"] == []
+        assert [item["values"] for item in response.json()["items"]] == [{"phone": "1"}]
+
+    @pytest.mark.asyncio
+    async def test_a_position_not_issued_is_422(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(
+            "/account-changes", params={"position": "latest", "waitSeconds": 0}
+        )
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["pointer"] == "/position"
+
+    @pytest.mark.asyncio
+    async def test_an_overlong_position_is_422(self, client: httpx.AsyncClient) -> None:
+        response = await client.get(
+            "/account-changes", params={"position": "a" * 129, "waitSeconds": 0}
+        )
+
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.asyncio
+    async def test_a_position_no_longer_held_is_410(
+        self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
+    ) -> None:
+        start = await client.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        account_changes.lose_positions()
+
+        response = await client.get(
+            "/account-changes", params={"position": start.json()["position"], "waitSeconds": 0}
+        )
+
+        assert response.status_code == 410
+        assert response.json()["type"].endswith("/position-unavailable")
+
+
+class TestChangeFeedContract:
+    def test_no_change_data_capture_term_crosses_the_tier(self, redis_url: str) -> None:
+        settings = SalesforceSystemSettings(
+            redis_url=redis_url, **session_keys().settings("salesforce-system")
+        )
+        document = json.dumps(create_app(settings).openapi()).lower()
+
+        for term in ("replayid", "replay id", "gap_", "overflow", "changeevent", "cometd"):
+            assert term not in document, term

@@ -1,9 +1,9 @@
 """In-memory CRM and ERP behind the same ports, for unit tests of the flow.
 
-Both keep what was written to them and count their calls; `events` is the CRM's change event
-log, read by position like the Salesforce System API serves it (`lose_position()` makes the
-next read answer that the position is gone, `refresh()` makes the CRM another org). Both name
-the system they are in their change pages.
+Both keep what was written to them and count their calls; `events` is the CRM's account change
+log, read by position like the Salesforce System API serves it (positions `position-<n>`: after
+the log's n-th change; `lose_position()` makes the next read answer that the position is gone,
+`refresh()` makes the CRM another org). Both name the system they are in their change pages.
 """
 
 from __future__ import annotations
@@ -33,11 +33,18 @@ from customer_sync_process.adapters.ports import (
     ErpSalesOrderChangePage,
 )
 from customer_sync_process.domain.errors import CrmUnavailable, PositionUnavailable
+from customer_sync_process.domain.positions import EARLIEST, NOW, START_POSITIONS
 from trivium.schemas import Money
+
+POSITION_PREFIX = "position-"
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _position(count: int) -> str:
+    return f"{POSITION_PREFIX}{count}"
 
 
 class FakeCrm:
@@ -65,17 +72,18 @@ class FakeCrm:
         )  # fmt: skip
 
     def change(
-        self, account_id: str, *, from_suite: bool = False, change_type: str = "update",
+        self, account_id: str | None, *, from_suite: bool = False, change_type: str = "updated",
         at: datetime | None = None, **values: Any,
     ) -> AccountChange:  # fmt: skip
-        """Change an account as a user (or the suite) would; its event goes to the log."""
-        if account_id in self.accounts and not change_type.startswith("gap"):
+        """Change an account as a user (or the suite) would; its change goes to the log. A
+        `resync` changes nothing and names the account, or none (`account_id=None`: all)."""
+        if account_id in self.accounts and change_type != "resync":
             self.accounts[account_id] = self.accounts[account_id].model_copy(
                 update=_profile_update(values) | {"last_modified_at": at or _now()}
             )
         event = AccountChange(
-            replay_id=len(self.events) + 1, change_type=change_type,
-            account_ids=[account_id] if change_type != "gap_overflow" else [],
+            position=_position(len(self.events) + 1), change_type=change_type,
+            account_ids=[account_id] if account_id is not None else [],
             changed_fields=[*values, "lastModifiedAt"], values=values,
             commit_timestamp=at or _now(),
             origin=ChangeOrigin(client="trivium" if from_suite else None, from_suite=from_suite),
@@ -92,21 +100,23 @@ class FakeCrm:
 
     def refresh(self, system_id: str) -> None:
         """Become another org, as a sandbox refresh makes one: the records are kept, the change
-        event log starts over (replay ids from 1 again)."""
+        log starts over (the same positions again)."""
         self.system_id = system_id
         self.events = []
 
     async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
         self.calls["read_changes"] += 1
-        if self._position_lost and position not in ("-1", "-2"):
+        if self._position_lost and position not in START_POSITIONS:
             self._position_lost = False
             raise PositionUnavailable(position)
-        after = len(self.events) if position == "-1" else 0 if position == "-2" else int(position)
+        after = {NOW: len(self.events), EARLIEST: 0}.get(position)
+        if after is None:
+            after = int(position.removeprefix(POSITION_PREFIX))
         if after > len(self.events):
             raise PositionUnavailable(position)
         items = self.events[after:]
         return AccountChangePage(
-            items=items, position=str(after + len(items)), system_id=self.system_id
+            items=items, position=_position(after + len(items)), system_id=self.system_id
         )
 
     async def get_profile(self, account_id: str) -> CrmAccountProfile | None:

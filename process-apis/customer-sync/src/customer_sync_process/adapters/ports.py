@@ -41,17 +41,16 @@ class ChangeOrigin(UpstreamModel):
 
 
 class AccountChange(UpstreamModel):
-    replay_id: int
+    """`created`, `updated`, `deleted` or `resync` (re-read `account_ids`, or every account
+    changed since `commit_timestamp` when there are none); `position` is where it ends."""
+
+    position: str
     change_type: str
     account_ids: list[str]
     changed_fields: list[str] = []
     values: dict[str, Any] = {}
     commit_timestamp: datetime
     origin: ChangeOrigin
-
-    @property
-    def is_gap(self) -> bool:
-        return self.change_type.startswith("gap_")
 
 
 class AccountChangePage(UpstreamModel):
@@ -144,8 +143,8 @@ class CrmPort(Protocol):
     """The CRM, as the Salesforce System API serves it."""
 
     async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
-        """Account change events after `position`, with the CRM system (org) that answered;
-        PositionUnavailable when it is gone."""
+        """Account changes after `position` (`now`, `earliest` or a position the feed answered
+        with), with the CRM system (org) that answered; PositionUnavailable when it is gone."""
         ...
 
     async def get_profile(self, account_id: str) -> CrmAccountProfile | None: ...
@@ -318,11 +317,11 @@ class SyncMetrics(Protocol):
         ...
 
     def change_event(self, outcome: str) -> None:
-        """A change event was applied, found unchanged, an echo, a gap, ..."""
+        """An account change was applied, found unchanged, an echo, a resync, ..."""
         ...
 
     def reread(self, reason: str) -> None:
-        """Changed accounts were read again (after a gap, an overflow, a lost position)."""
+        """Changed accounts were read again (after a resync, a lost position)."""
         ...
 
     def propagation(self, seconds: float) -> None:

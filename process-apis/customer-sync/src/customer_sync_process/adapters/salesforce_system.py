@@ -1,5 +1,5 @@
-"""`CrmPort` over the Salesforce System API: account change events, account profiles, order
-ERP status and the bulk product upsert."""
+"""`CrmPort` over the Salesforce System API: account changes, account profiles, order ERP
+status and the bulk product upsert."""
 
 from __future__ import annotations
 
@@ -52,13 +52,13 @@ class SalesforceSystemCrm:
         response = await self._call(
             "GET",
             "/account-changes",
-            what="change events",
+            what="account changes",
             params={"position": position, "waitSeconds": wait_seconds},
             read_seconds=wait_seconds + POLL_GRACE_SECONDS,
         )
         if response.status_code == 410:
             raise PositionUnavailable(position)
-        return self._api.read(response, AccountChangePage, what="change events")
+        return self._api.read(response, AccountChangePage, what="account changes")
 
     async def get_profile(self, account_id: str) -> CrmAccountProfile | None:
         response = await self._call("GET", f"/account-profiles/{account_id}", what="account read")

@@ -1,19 +1,19 @@
-"""Salesforce → ERP: account change events applied to the ERP customer, under the ownership
-rules, exactly once per event.
+"""Salesforce → ERP: account changes applied to the ERP customer, under the ownership rules,
+exactly once per change.
 
-Each event is applied, then its replay id is committed together with an "applied" marker and
-the audit entries, in one fenced write. An event delivered again (after a crash between the two)
+Each change is applied, then its position is committed together with an "applied" marker and
+the audit entries, in one fenced write. A change delivered again (after a crash between the two)
 finds its marker and is skipped; one whose ERP write happened but whose commit did not finds
 the intent it saved before writing, so its audit entry keeps the value the ERP had before.
-Gap events name accounts without values: those accounts are re-read; an overflow event names
-none, so every account changed since its commit time is re-read; so is everything changed since
-the last commit when the CRM no longer holds the events after the stored position.
+A `resync` carries no values: the accounts it names are re-read, or, when it names none, every
+account changed since its commit time; so is everything changed since the last commit when the
+CRM no longer holds the changes after the stored position.
 
-Replay ids count within one CRM system (org): a new org, or a sandbox refresh, numbers its
-events from 1 again. So the position is stored with the system it belongs to, markers and
-intents are kept per system, and when another system answers than the position came from, its
-page is not applied: the flow subscribes anew and re-reads what changed since the last commit,
-as for a lost position.
+Positions mean something within one CRM system (org) only: a new org, or a sandbox refresh,
+issues the same positions again. So the position is stored with the system it belongs to,
+markers and intents are kept per system, and when another system answers than the position came
+from, its page is not applied: the flow starts anew from `now` and re-reads what changed since
+the last commit, as for a lost position.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from customer_sync_process.domain.flow import MARKER_DAYS, SyncFlow, subset
 from customer_sync_process.domain.models import ParkedRead
 from customer_sync_process.domain.ownership import Owner, System
 from customer_sync_process.domain.parking import apply_record
+from customer_sync_process.domain.positions import NOW, START_POSITIONS
 from customer_sync_process.domain.values import (
     Values,
     crm_values,
@@ -47,7 +48,7 @@ from customer_sync_process.domain.values import (
 
 log = logging.getLogger(__name__)
 
-# Change event field names (the Salesforce System API's) -> this flow's fields.
+# Changed field names (the Salesforce System API's) -> this flow's fields.
 EVENT_FIELDS = {
     "name": "name",
     "phone": "phone",
@@ -57,19 +58,20 @@ EVENT_FIELDS = {
     "erpBlocked": "blocked",
     "erpCustomerNumber": "customerNumber",
 }
-# Fields whose new value the event itself carries in a form we can use as it is.
+# Fields whose new value the change itself carries in a form we can use as it is.
 PLAIN_FIELDS = frozenset({"name", "phone"})
-CONTENT_CHANGES = frozenset({"create", "update", "undelete"})
-START_POSITIONS = frozenset({"-1", "-2"})
+CREATED = "created"
+UPDATED = "updated"
+RESYNC = "resync"
 # Key part of the state of a CRM system that did not name itself.
 UNNAMED_SYSTEM = "-"
 
 
 def event_fields(change: AccountChange) -> list[str]:
-    """This flow's fields among the event's changed fields (`billingAddress.city` counts as
+    """This flow's fields among the change's changed fields (`billingAddress.city` counts as
     `billingAddress`)."""
     names = {EVENT_FIELDS.get(name.split(".", 1)[0]) for name in change.changed_fields}
-    if change.change_type in ("create", "undelete"):
+    if change.change_type == CREATED:
         names |= {EVENT_FIELDS.get(name) for name in change.values}
     return sorted(name for name in names if name is not None)
 
@@ -89,29 +91,29 @@ def reset_reason(cdc: Mapping[str, str], *, position: str, system_id: str | None
 async def process_change(
     flow: SyncFlow, fence: int, change: AccountChange, *, system_id: str | None
 ) -> str:
-    """Apply one event of the CRM system `system_id` (unless it was applied before) and commit
+    """Apply one change of the CRM system `system_id` (unless it was applied before) and commit
     its position; the outcome."""
-    key = str(change.replay_id)
+    key = change.position
     system = system_id or UNNAMED_SYSTEM
     writes = WriteBatch()
     if await flow.state.exists("applied", system, key):
         outcome = "duplicate"
-    elif change.change_type == "gap_overflow":
-        outcome = "overflow"
+    elif change.change_type == RESYNC and not change.account_ids:
+        outcome = "resync_all"
         since = change.commit_timestamp - flow.policy.reread_overlap
-        await reread_since(flow, writes, since=since, reason="overflow", correlation_id=key)
-    elif change.is_gap:
-        outcome = "gap"
-        flow.metrics.reread("gap")
+        await reread_since(flow, writes, since=since, reason="resync_all", correlation_id=key)
+    elif change.change_type == RESYNC:
+        outcome = "resync"
+        flow.metrics.reread("resync")
         flow.count(writes, "rereads")
         profiles = await flow.crm.list_profiles(ids=change.account_ids)
-        await reconcile_profiles(flow, writes, profiles, reason="gap", correlation_id=key)
+        await reconcile_profiles(flow, writes, profiles, reason="resync", correlation_id=key)
     elif change.origin.from_suite:
-        # After gaps and overflows: those carry no values, so whoever made the change, the
-        # records are read again (applying what already agrees changes nothing).
+        # After resyncs: those carry no values, so whoever made the change, the records are
+        # read again (applying what already agrees changes nothing).
         outcome = "echo"
         flow.count(writes, "echoes")
-    elif change.change_type in CONTENT_CHANGES:
+    elif change.change_type in (CREATED, UPDATED):
         outcome = await _apply_content(flow, fence, writes, change, intent=f"{system}:{key}")
     else:
         outcome = "skipped"
@@ -145,7 +147,7 @@ def commit_position(
 async def _apply_content(
     flow: SyncFlow, fence: int, writes: WriteBatch, change: AccountChange, *, intent: str
 ) -> str:
-    """Apply the event to each of its accounts on its own: an account that fails is parked
+    """Apply the change to each of its accounts on its own: an account that fails is parked
     (see `parking`), the others go on."""
     fields = event_fields(change)
     applied = False
@@ -167,7 +169,7 @@ async def _apply_content(
             fields=wanted,
             committed_at=change.commit_timestamp,
             reason="change_event",
-            correlation_id=str(change.replay_id),
+            correlation_id=change.position,
             fence=fence,
             intent=intent,
         )
@@ -193,7 +195,7 @@ def _tracked(flow: SyncFlow) -> Callable[[Failure], None]:
 async def _crm_values(
     flow: SyncFlow, account_id: str, change: AccountChange, fields: Sequence[str], *, fresh: bool
 ) -> Values | None:
-    """The account's values: from the event alone when it carries them all and the account's
+    """The account's values: from the change alone when it carries them all and the account's
     customer is known (unless `fresh` values are asked for), else read from the CRM (one
     call)."""
     linked = await flow.state.get_text("link", "crm", account_id)
@@ -219,7 +221,7 @@ async def reconcile_account(
 ) -> bool:
     """Bring the ERP customer in line with the account's changed `fields`, by the ownership
     rules; a change of a field the ERP owns is a conflict and the ERP's value is written back
-    to the CRM. True when something was written. A change event being applied passes its
+    to the CRM. True when something was written. A change being applied passes its
     `fence` and the `intent` key its values before an ERP write are kept under."""
     customer = await flow.customer_of(account_id, known=crm.get("customerNumber"))
     if not customer:
@@ -427,12 +429,12 @@ async def reread_since(
 
 async def recover_position(flow: SyncFlow, fence: int, *, position: str, reason: str) -> str:
     """The position cannot be read on from (`reason`: the CRM lost it, or another CRM system
-    answers): subscribe anew first (so nothing after now is missed), then re-read every account
-    changed since the last commit; returns the new position."""
+    answers): start anew from `now` first (so nothing after now is missed), then re-read every
+    account changed since the last commit; returns the new position."""
     cdc = await flow.state.get_hash("cdc")
     last = cdc.get("committedAt") or cdc.get("startedAt")
     since = (datetime.fromisoformat(last) if last else flow.clock()) - flow.policy.reread_overlap
-    page = await flow.crm.read_changes("-1", wait_seconds=0)
+    page = await flow.crm.read_changes(NOW, wait_seconds=0)
     previous = cdc.get("systemId")
     if previous and page.system_id and page.system_id != previous:
         reason = "system_changed"
@@ -458,7 +460,7 @@ async def recover_position(flow: SyncFlow, fence: int, *, position: str, reason:
 
 
 async def consume_once(flow: SyncFlow, fence: int, position: str) -> str:
-    """One long poll of change events after `position`, each applied and committed; the
+    """One long poll of account changes after `position`, each applied and committed; the
     position to read on from."""
     try:
         page = await flow.crm.read_changes(position, wait_seconds=flow.policy.cdc_wait_seconds)
@@ -467,7 +469,7 @@ async def consume_once(flow: SyncFlow, fence: int, position: str) -> str:
     cdc = await flow.state.get_hash("cdc")
     reason = reset_reason(cdc, position=position, system_id=page.system_id)
     if reason is not None:
-        # The page holds what follows our position's number in another system: not ours.
+        # The page holds what follows our position's spelling in another system: not ours.
         return await recover_position(flow, fence, position=position, reason=reason)
     system_id = page.system_id or cdc.get("systemId")
     tracker = flow.loops["cdc"]

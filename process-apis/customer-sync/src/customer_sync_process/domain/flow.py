@@ -24,6 +24,7 @@ from customer_sync_process.adapters.ports import (
 )
 from customer_sync_process.domain.loop_state import LoopBoard
 from customer_sync_process.domain.ownership import Ownership, System
+from customer_sync_process.domain.positions import NOW
 from customer_sync_process.domain.values import Values
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ def utc_now() -> datetime:
 @dataclass(frozen=True)
 class SyncPolicy:
     cdc_wait_seconds: float = 20.0
-    cdc_start: str = "-1"
+    cdc_start: str = NOW
     reread_overlap: timedelta = timedelta(seconds=5)
     erp_poll_overlap: timedelta = timedelta(seconds=2)
     erp_first_lookback: timedelta = timedelta(0)

@@ -1,4 +1,4 @@
-"""Salesforce → ERP on in-memory systems: ownership, echoes, gaps, lost positions, replays,
+"""Salesforce → ERP on in-memory systems: ownership, echoes, resyncs, lost positions, replays,
 and a CRM replaced by another org."""
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ class TestProcessChange:
         [entry] = await setup.state.audit_entries(count=10)
         assert entry["before"] == {"phone": "+49 1"}
         assert entry["after"] == {"phone": "+49 2"}
-        assert entry["correlationId"] == str(event.replay_id)
-        assert await applied_position(setup) == str(event.replay_id)
+        assert entry["correlationId"] == event.position
+        assert await applied_position(setup) == event.position
 
     @pytest.mark.asyncio
     async def test_own_echo_is_committed_without_work(self, setup: Setup) -> None:
@@ -47,7 +47,7 @@ class TestProcessChange:
 
         assert setup.erp.calls["update_profile"] == 0
         assert (await setup.state.stats())["echoes"] == 1
-        assert await applied_position(setup) == str(event.replay_id)
+        assert await applied_position(setup) == event.position
 
     @pytest.mark.asyncio
     async def test_replayed_event_is_not_applied_twice(self, setup: Setup) -> None:
@@ -89,25 +89,29 @@ class TestProcessChange:
         assert (await setup.state.stats())["conflicts"] == 1
 
     @pytest.mark.asyncio
-    async def test_gap_event_rereads_the_account(self, setup: Setup) -> None:
+    async def test_resync_rereads_the_account(self, setup: Setup) -> None:
         setup.crm.accounts[ACCOUNT] = setup.crm.accounts[ACCOUNT].model_copy(
             update={"phone": "+49 5"}
         )
-        event = setup.crm.change(ACCOUNT, change_type="gap_update")
+        event = setup.crm.change(ACCOUNT, change_type="resync")
 
-        assert await process_change(setup.flow, setup.fence, event, system_id=ORG) == "gap"
+        assert await process_change(setup.flow, setup.fence, event, system_id=ORG) == "resync"
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 5"
         assert setup.crm.calls["list_profiles"] == 1
 
     @pytest.mark.asyncio
-    async def test_overflow_rereads_everything_changed_since_its_commit(self, setup: Setup) -> None:
+    async def test_resync_of_all_rereads_everything_changed_since_its_commit(
+        self, setup: Setup
+    ) -> None:
         setup.crm.accounts[ACCOUNT] = setup.crm.accounts[ACCOUNT].model_copy(
             update={"phone": "+49 6", "last_modified_at": datetime.now(UTC)}
         )
-        event = setup.crm.change(ACCOUNT, change_type="gap_overflow")
+        event = setup.crm.change(None, change_type="resync")
 
-        assert await process_change(setup.flow, setup.fence, event, system_id=ORG) == "overflow"
+        outcome = await process_change(setup.flow, setup.fence, event, system_id=ORG)
+
+        assert outcome == "resync_all"
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 6"
         assert (await setup.state.stats())["rereads"] == 1
@@ -116,7 +120,7 @@ class TestProcessChange:
     async def test_crash_after_the_erp_write_keeps_the_value_before(self, setup: Setup) -> None:
         event = setup.crm.change(ACCOUNT, phone="+49 7")
         intent = WriteBatch().set(
-            setup.state.key("intent", ORG, "1"), '{"before": {"phone": "+49 1"}}'
+            setup.state.key("intent", ORG, event.position), '{"before": {"phone": "+49 1"}}'
         )
         await setup.state.write(setup.fence, intent)
         setup.erp.change(CUSTOMER, phone="+49 7")  # written, then the process died
@@ -125,7 +129,7 @@ class TestProcessChange:
 
         [entry] = await setup.state.audit_entries(count=10)
         assert entry["before"] == {"phone": "+49 1"}
-        assert not await setup.state.exists("intent", ORG, "1")
+        assert not await setup.state.exists("intent", ORG, event.position)
 
     @pytest.mark.asyncio
     async def test_replica_that_lost_the_lead_cannot_commit(
@@ -147,14 +151,14 @@ class TestProcessChange:
         await process_change(setup.flow, setup.fence, first, system_id=ORG)
         setup.crm.refresh(REFRESHED_ORG)
         again = setup.crm.change(ACCOUNT, phone="+49 12")
-        assert again.replay_id == first.replay_id
+        assert again.position == first.position
 
         outcome = await process_change(setup.flow, setup.fence, again, system_id=REFRESHED_ORG)
 
         assert outcome == "applied"
         assert setup.erp.customers[CUSTOMER].phone == "+49 12"
-        assert await setup.state.exists("applied", ORG, "1")
-        assert await setup.state.exists("applied", REFRESHED_ORG, "1")
+        assert await setup.state.exists("applied", ORG, first.position)
+        assert await setup.state.exists("applied", REFRESHED_ORG, again.position)
 
     @pytest.mark.asyncio
     async def test_position_is_committed_with_its_org(self, setup: Setup) -> None:
@@ -163,27 +167,29 @@ class TestProcessChange:
         await process_change(setup.flow, setup.fence, event, system_id=ORG)
 
         cdc = await setup.state.get_hash("cdc")
-        assert (cdc["position"], cdc["systemId"]) == (str(event.replay_id), ORG)
+        assert (cdc["position"], cdc["systemId"]) == (event.position, ORG)
 
 
 class TestResetReason:
     def test_same_org_reads_on(self) -> None:
-        assert reset_reason({"systemId": ORG}, position="7", system_id=ORG) is None
+        assert reset_reason({"systemId": ORG}, position="position-7", system_id=ORG) is None
 
     def test_another_org_answered(self) -> None:
         cdc = {"systemId": ORG}
 
-        assert reset_reason(cdc, position="7", system_id=REFRESHED_ORG) == "system_changed"
+        assert reset_reason(cdc, position="position-7", system_id=REFRESHED_ORG) == "system_changed"
 
     def test_position_stored_without_its_org(self) -> None:
-        assert reset_reason({"position": "7"}, position="7", system_id=ORG) == "system_unknown"
+        cdc = {"position": "position-7"}
+
+        assert reset_reason(cdc, position="position-7", system_id=ORG) == "system_unknown"
 
     def test_a_first_read_takes_the_org_that_answers(self) -> None:
-        assert reset_reason({}, position="-1", system_id=ORG) is None
-        assert reset_reason({"systemId": ORG}, position="-2", system_id=REFRESHED_ORG) is None
+        assert reset_reason({}, position="now", system_id=ORG) is None
+        assert reset_reason({"systemId": ORG}, position="earliest", system_id=REFRESHED_ORG) is None
 
     def test_a_crm_that_names_no_org_is_read_on(self) -> None:
-        assert reset_reason({"systemId": ORG}, position="7", system_id=None) is None
+        assert reset_reason({"systemId": ORG}, position="position-7", system_id=None) is None
 
 
 class TestConsumeOnce:
@@ -192,11 +198,11 @@ class TestConsumeOnce:
         setup.crm.change(ACCOUNT, phone="+49 9")
         setup.crm.lose_position()
 
-        position = await consume_once(setup.flow, setup.fence, "1")
+        position = await consume_once(setup.flow, setup.fence, "position-1")
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 9"
         assert (await setup.state.stats())["rereads"] == 1
-        assert position == "1"
+        assert position == "position-1"
         cdc = await setup.state.get_hash("cdc")
         assert cdc["lastResetReason"] == "position_lost"
         assert cdc["systemId"] == ORG
@@ -205,9 +211,9 @@ class TestConsumeOnce:
     async def test_refreshed_org_without_the_position_rereads(self, setup: Setup) -> None:
         await _applied_in_the_first_org(setup, edits=3)
         setup.crm.refresh(REFRESHED_ORG)
-        setup.crm.change(ACCOUNT, phone="+49 21")  # replay id 1 again, before we notice
+        setup.crm.change(ACCOUNT, phone="+49 21")  # position 1 again, before we notice
 
-        position = await consume_once(setup.flow, setup.fence, "3")
+        position = await consume_once(setup.flow, setup.fence, "position-3")
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 21"
         await _reset_recorded(setup, position=position)
@@ -217,9 +223,9 @@ class TestConsumeOnce:
         await _applied_in_the_first_org(setup, edits=1)
         setup.crm.refresh(REFRESHED_ORG)
         setup.crm.change(ACCOUNT, phone="+49 22")
-        setup.crm.change(ACCOUNT, phone="+49 23")  # replay id 2: after "1" of the other org
+        setup.crm.change(ACCOUNT, phone="+49 23")  # position 2: after 1 of the other org
 
-        position = await consume_once(setup.flow, setup.fence, "1")
+        position = await consume_once(setup.flow, setup.fence, "position-1")
 
         # Read again from the org, not taken as what follows our position in the first one.
         assert setup.erp.customers[CUSTOMER].phone == "+49 23"
@@ -229,23 +235,23 @@ class TestConsumeOnce:
     async def test_new_events_of_the_refreshed_org_are_applied(self, setup: Setup) -> None:
         await _applied_in_the_first_org(setup, edits=3)
         setup.crm.refresh(REFRESHED_ORG)
-        position = await consume_once(setup.flow, setup.fence, "3")
+        position = await consume_once(setup.flow, setup.fence, "position-3")
         edit = setup.crm.change(ACCOUNT, phone="+49 24")
-        assert await setup.state.exists("applied", ORG, str(edit.replay_id))
+        assert await setup.state.exists("applied", ORG, edit.position)
 
         await consume_once(setup.flow, setup.fence, position)
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 24"
-        assert await setup.state.exists("applied", REFRESHED_ORG, str(edit.replay_id))
+        assert await setup.state.exists("applied", REFRESHED_ORG, edit.position)
 
     @pytest.mark.asyncio
     async def test_position_stored_without_its_org_rereads(self, setup: Setup) -> None:
-        committed = WriteBatch().hset(setup.state.key("cdc"), {"position": "1"})
+        committed = WriteBatch().hset(setup.state.key("cdc"), {"position": "position-1"})
         await setup.state.write(setup.fence, committed)
         setup.crm.change(ACCOUNT, phone="+49 25")
         setup.crm.change(ACCOUNT, phone="+49 26")
 
-        await consume_once(setup.flow, setup.fence, "1")
+        await consume_once(setup.flow, setup.fence, "position-1")
 
         assert setup.erp.customers[CUSTOMER].phone == "+49 26"
         cdc = await setup.state.get_hash("cdc")
@@ -255,7 +261,7 @@ class TestConsumeOnce:
     async def test_first_read_keeps_the_org_that_answered(self, setup: Setup) -> None:
         setup.crm.change(ACCOUNT, phone="+49 27")
 
-        await consume_once(setup.flow, setup.fence, "-2")
+        await consume_once(setup.flow, setup.fence, "earliest")
 
         cdc = await setup.state.get_hash("cdc")
         assert cdc["systemId"] == ORG
@@ -266,8 +272,8 @@ class TestConsumeOnce:
 async def _applied_in_the_first_org(setup: Setup, *, edits: int) -> None:
     for number in range(edits):
         setup.crm.change(ACCOUNT, phone=f"+49 1{number}")
-    await consume_once(setup.flow, setup.fence, "-2")
-    assert await setup.state.exists("applied", ORG, str(edits))
+    await consume_once(setup.flow, setup.fence, "earliest")
+    assert await setup.state.exists("applied", ORG, f"position-{edits}")
 
 
 async def _reset_recorded(setup: Setup, *, position: str) -> None:

@@ -48,14 +48,14 @@ class TestChangeEvents:
     async def test_an_account_naming_an_unknown_customer_is_parked_and_the_next_applies(
         self, setup: Setup
     ) -> None:
-        start = await consume_once(setup.flow, setup.fence, "-1")
+        start = await consume_once(setup.flow, setup.fence, "now")
         setup.crm.add_account("001000000000088AAA", name="Dirty", customer="'; DROP--")
         bad = setup.crm.change("001000000000088AAA", phone="+49 9")
         good = setup.crm.change(ACCOUNT, phone="+49 2")
 
         position = await consume_once(setup.flow, setup.fence, start)
 
-        assert position == str(good.replay_id)
+        assert position == good.position
         assert setup.erp.customers[CUSTOMER].phone == "+49 2"
         parked = await get_parked(setup.flow, "crm-account:001000000000088AAA")
         assert parked is not None
@@ -64,7 +64,7 @@ class TestChangeEvents:
         assert parked.error.reason == "unknown-erp-customer"
         assert "'; DROP--" in parked.error.detail
         assert parked.fields == ["phone"]
-        assert parked.event["replayId"] == bad.replay_id
+        assert parked.event["position"] == bad.position
         assert (await setup.state.stats())["parked"] == 1
 
     @pytest.mark.asyncio
@@ -85,7 +85,7 @@ class TestChangeEvents:
             400,
             "bad",
         )
-        assert (await setup.state.get_hash("cdc"))["position"] == str(event.replay_id)
+        assert (await setup.state.get_hash("cdc"))["position"] == event.position
 
     @pytest.mark.asyncio
     async def test_a_transient_failure_is_tried_again_and_applies(self, setup: Setup) -> None:

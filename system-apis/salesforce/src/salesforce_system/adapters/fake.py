@@ -1,4 +1,5 @@
-"""An in-memory CRM behind the same ports, for unit tests of the routes and for provider states."""
+"""An in-memory CRM, account change feed and account sync behind the same ports, for unit tests
+of the routes and for provider states."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from salesforce_system.domain.errors import (
     CrmUnavailable,
@@ -37,14 +38,19 @@ from salesforce_system.domain.models import (
     SystemRead,
 )
 from salesforce_system.domain.sync_models import (
+    EARLIEST,
+    NOW,
     AccountChange,
     AccountChangePage,
     AccountProfileRead,
     AccountProfileUpdate,
+    ChangeOrigin,
+    ChangeType,
     OrderErpStatusRead,
     OrderErpStatusUpdate,
-    ReplayPositionUnavailable,
+    PositionUnavailable,
 )
+from trivium.problems import FieldError, ValidationFailed
 from trivium.schemas import Money
 
 _ids = itertools.count(1)
@@ -331,21 +337,72 @@ class FakeCrm:
 
 
 class FakeAccountChanges:
-    """AccountChangesPort in memory: seed `changes`; `expired` says the CRM holds none any more."""
+    """AccountChangesPort in memory: a log of changes, read by position like the real feed.
 
-    def __init__(self) -> None:
+    Its positions are `fake-<n>` (after the log's n-th change); `continue_after(position)` makes
+    a position issued elsewhere the log's current end, and `lose_positions()` makes every
+    position but `now` and `earliest` unavailable, as a CRM past its retention does."""
+
+    def __init__(self, *, system_id: str | None = FAKE_ORG_ID) -> None:
         self.changes: list[AccountChange] = []
-        self.expired = False
+        self.system_id = system_id
+        self._ends: dict[str, int] = {self._position(0): 0}
+        self._lost = False
 
-    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
-        if self.expired:
-            raise ReplayPositionUnavailable(f"The CRM no longer holds changes after {position}.")
-        after = int(position) if position.isdigit() else -1
-        items = [change for change in self.changes if change.replay_id > after]
-        last = items[-1].replay_id if items else after
-        return AccountChangePage(
-            items=items, position=str(last) if last >= 0 else position, system_id=FAKE_ORG_ID
+    @staticmethod
+    def _position(count: int) -> str:
+        return f"fake-{count}"
+
+    def record(
+        self,
+        change_type: ChangeType,
+        account_ids: Sequence[str],
+        *,
+        values: dict[str, Any] | None = None,
+        from_suite: bool = False,
+        at: datetime | None = None,
+    ) -> AccountChange:
+        """Append a change (its changed fields: the names in `values`)."""
+        position = self._position(len(self.changes) + 1)
+        change = AccountChange(
+            position=position,
+            change_type=change_type,
+            account_ids=list(account_ids),
+            changed_fields=list(values or {}),
+            values=dict(values or {}),
+            commit_timestamp=at or datetime.now(UTC),
+            origin=ChangeOrigin(
+                api="rest", client="trivium" if from_suite else None, from_suite=from_suite
+            ),
         )
+        self.changes.append(change)
+        self._ends[position] = len(self.changes)
+        return change
+
+    def continue_after(self, position: str) -> None:
+        self._ends[position] = len(self.changes)
+
+    def lose_positions(self) -> None:
+        self._lost = True
+
+    async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        if position == NOW:
+            start = len(self.changes)
+        elif position == EARLIEST:
+            start = 0
+        elif self._lost:
+            raise PositionUnavailable("The CRM no longer holds the changes after this position.")
+        elif position in self._ends:
+            start = self._ends[position]
+        else:
+            raise ValidationFailed(
+                "The position is not one this API issued.",
+                errors=[FieldError(pointer="/position", detail="not issued by this feed")],
+            )
+        items = self.changes[start:]
+        end = items[-1].position if items else self._position(start)
+        self._ends.setdefault(end, start + len(items))
+        return AccountChangePage(items=items, position=end, system_id=self.system_id)
 
 
 class FakeAccountSync:

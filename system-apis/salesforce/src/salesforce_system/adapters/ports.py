@@ -104,10 +104,13 @@ class CrmPort(Protocol):
 
 
 class AccountChangesPort(Protocol):
-    """Account change events, read on from a position the previous read answered with."""
+    """The CRM's account changes as a feed read from a position: `now` (changes from now on),
+    `earliest` (every change the CRM still holds), or a position it answered with before."""
 
-    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
-        """The changes after `position`, waiting up to `wait_seconds` for the first."""
+    async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        """The changes after `position`, oldest first, waiting up to `wait_seconds` for the
+        first; ValidationFailed when the feed did not issue `position`, PositionUnavailable when
+        it can no longer read on from it."""
         ...
 
 

@@ -1,5 +1,5 @@
-"""Reads and writes for flows that keep the CRM in step with other systems: account change
-events, account profiles with the fields the ERP keeps, and the ERP status of orders."""
+"""Reads and writes for flows that keep the CRM in step with other systems: account changes,
+account profiles with the fields the ERP keeps, and the ERP status of orders."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from salesforce_system.adapters.salesforce.account_feed import is_position
 from salesforce_system.api.deps import AccountChangesDep, AccountSyncDep
 from salesforce_system.domain.errors import (
     CrmBudgetExhausted,
@@ -19,12 +18,13 @@ from salesforce_system.domain.errors import (
 from salesforce_system.domain.paging import fetch_page
 from salesforce_system.domain.sync_models import (
     MAX_PROFILE_IDS,
+    NOW,
     AccountChangePage,
     AccountProfileRead,
     AccountProfileUpdate,
     OrderErpStatusRead,
     OrderErpStatusUpdate,
-    ReplayPositionUnavailable,
+    PositionUnavailable,
 )
 from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
 from trivium.problems import FieldError, ValidationFailed, problem_responses
@@ -34,42 +34,43 @@ router = APIRouter(tags=["sync"])
 
 UPSTREAM = (CrmUnavailable, CrmBudgetExhausted)
 MAX_WAIT_SECONDS = 25.0
+MAX_POSITION_LENGTH = 128
 AccountId = Annotated[str, Path(max_length=18, description="The account's id.")]
 
 
 @router.get(
     "/account-changes",
-    responses=problem_responses(ReplayPositionUnavailable, ValidationFailed, CrmUnavailable),
+    responses=problem_responses(PositionUnavailable, ValidationFailed, CrmUnavailable),
 )
 async def read_account_changes(
-    feed: AccountChangesDep,
+    changes: AccountChangesDep,
     position: Annotated[
         str,
         Query(
-            max_length=40,
-            description="`-1`: only changes from now on; `-2`: every change the CRM still holds "
-            "(72 hours); else the `position` the previous read answered with.",
+            min_length=1,
+            max_length=MAX_POSITION_LENGTH,
+            description="`now`: only changes from now on; `earliest`: every change the CRM "
+            "still holds (72 hours); else the `position` a previous read answered with (of the "
+            "page, or of the last change you applied). Opaque: store it and send it back as it is.",
         ),
-    ] = "-1",
+    ] = NOW,
     wait_seconds: Annotated[
         float,
         Query(alias="waitSeconds", ge=0, le=MAX_WAIT_SECONDS, description="Long-poll time."),
     ] = 20.0,
 ) -> AccountChangePage:
-    """Account change events after `position`, oldest first, answered as soon as there are
-    some (or empty after `waitSeconds`). Each names its accounts, the changed fields with their
-    new values, the commit time and its origin (`fromSuite`: written by this suite). Gap events
-    carry no values: re-read the accounts. 410 when the CRM no longer holds the events after
-    `position`: re-read what changed since your last commit time, then start again from `-2`.
+    """Account changes after `position`, oldest first, answered as soon as there are some (or
+    empty after `waitSeconds`). Each is `created`, `updated` or `deleted` with its accounts, the
+    changed fields with their new values, the commit time, its origin (`fromSuite`: written by
+    this suite) and its own `position` (store it once the change is applied); or `resync` when
+    the CRM lost track of changes: it carries no values, so re-read the accounts it names, or,
+    when it names none, every account changed since its `commitTimestamp`. 422 for a position
+    this API did not issue. 410 when the CRM can no longer read on from `position`: re-read
+    what changed since your last commit time, then start again from `now` or `earliest`.
     `systemId` names the CRM system (org) the page was read from: when it is not the one your
-    position came from, the CRM was replaced and the page's events are not the ones after your
+    position came from, the CRM was replaced and the page's changes are not the ones after your
     position; handle it as a 410."""
-    if not is_position(position):
-        raise ValidationFailed(
-            "The position is not one this API issued.",
-            errors=[FieldError(pointer="/position", detail="-1, -2 or a returned position")],
-        )
-    return await feed.read(position, wait_seconds=wait_seconds)
+    return await changes.read_changes(position, wait_seconds=wait_seconds)
 
 
 @router.get(
@@ -86,7 +87,7 @@ async def list_account_profiles(
     cursor: CursorQuery = None,
 ) -> Page[AccountProfileRead]:
     """Account profiles modified at or after `modifiedSince`, or those with the given `ids`
-    (at least one of the two), by id: what a sync flow re-reads after a gap in change events."""
+    (at least one of the two), by id: what a sync flow re-reads after a `resync` change."""
     wanted = [part for item in ids or [] for part in item.split(",") if part] or None
     if modified_since is None and wanted is None:
         raise ValidationFailed(

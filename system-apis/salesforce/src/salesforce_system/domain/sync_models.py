@@ -1,5 +1,5 @@
-"""What this API serves to flows that keep the CRM in step with other systems: account change
-events, account profiles with the ERP-kept fields, and the ERP status of orders."""
+"""What this API serves to flows that keep the CRM in step with other systems: account
+changes, account profiles with the ERP-kept fields, and the ERP status of orders."""
 
 from __future__ import annotations
 
@@ -15,22 +15,19 @@ from trivium.problems import Problem
 from trivium.schemas import ApiModel, ApiRequest, Money
 
 MAX_PROFILE_IDS = 200
+NOW = "now"
+EARLIEST = "earliest"
 
 
 class ChangeType(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    UNDELETE = "undelete"
-    GAP_CREATE = "gap_create"
-    GAP_UPDATE = "gap_update"
-    GAP_DELETE = "gap_delete"
-    GAP_UNDELETE = "gap_undelete"
-    GAP_OVERFLOW = "gap_overflow"
+    """What happened to the accounts a change names. `resync`: the feed lost track of some
+    changes, so its values are unknown; re-read the accounts it names, or, when it names none,
+    every account changed since its `commitTimestamp`."""
 
-    @property
-    def is_gap(self) -> bool:
-        return self.value.startswith("gap_")
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    RESYNC = "resync"
 
 
 class ChangeOrigin(ApiModel):
@@ -40,10 +37,14 @@ class ChangeOrigin(ApiModel):
 
 
 class AccountChange(ApiModel):
-    """One change event of accounts. Gap events carry no values: re-read the accounts (all
-    accounts changed since `commitTimestamp` for `gap_overflow`, which names none)."""
+    """One change of accounts. `created` also stands for an account restored after deletion.
+    A `resync` carries no values: re-read its accounts (all accounts changed since
+    `commitTimestamp` when `accountIds` is empty)."""
 
-    replay_id: int
+    position: str = Field(
+        description="Where this change ends: reading on from it starts with the next change. "
+        "Stable: the same change always has the same position."
+    )
     change_type: ChangeType
     account_ids: list[str]
     changed_fields: list[str] = Field(description="In this API's names, e.g. `billingAddress`.")
@@ -60,9 +61,9 @@ class AccountChangePage(ApiModel):
     position: str = Field(description="Where to read on from: pass it as `position` next time.")
     system_id: str | None = Field(
         default=None,
-        description="The CRM system (its org) the events and `position` belong to; "
+        description="The CRM system (its org) the changes and `position` belong to; "
         "null when it did not name itself. Another one than your position came from means the "
-        "CRM was replaced (e.g. a sandbox refresh): positions and event ids start over there.",
+        "CRM was replaced (e.g. a sandbox refresh): its positions mean nothing there.",
     )
 
 
@@ -109,7 +110,7 @@ class OrderErpStatusRead(ApiModel):
     changed: bool = Field(description="False when the order already showed this status.")
 
 
-class ReplayPositionUnavailable(Problem):
-    slug = "replay-position-unavailable"
-    title = "Change events can no longer be read from this position"
+class PositionUnavailable(Problem):
+    slug = "position-unavailable"
+    title = "Changes can no longer be read from this position"
     status = 410

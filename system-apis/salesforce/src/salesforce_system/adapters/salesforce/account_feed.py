@@ -1,10 +1,15 @@
-"""Account change events (Change Data Capture) read through CometD, as this API's resources.
+"""`AccountChangesPort` on Change Data Capture: account change events read through CometD,
+as this API's neutral account changes.
 
-Positions are what callers keep between reads: a replay id (`"7234"`), `"-1"` (only new
-events) or `"-2"` (everything retained). A subscription opened at `-1` or `-2` that has not
-delivered an event yet has no replay id to name, so it is kept here under a `live:` position;
-a replica that does not hold it answers that the position is unavailable, and so does the org
-for a replay id past its retention window. Subscribed clients are kept per position, so that a
+Event types map to `created` (CREATE, and UNDELETE: the account exists again with all its
+values), `updated`, `deleted`, and `resync` for every gap event (the org lost the event's
+values: re-read its records) and for overflow events (too many changes in one transaction: the
+event names no records, so everything changed since its commit must be re-read).
+
+Positions (see `positions`) name a replay id, or a subscription opened at `now` or `earliest`
+that has not delivered an event yet and so has no replay id to name; a replica that does not
+hold that subscription answers that the position is unavailable, and so does the org for a
+replay id past its retention window. Subscribed clients are kept per position, so that a
 caller reading on from where it stopped costs one long poll, not a new handshake. Every page
 names the org it was read from: replay ids mean something in one org only, and a new org (a
 sandbox refresh) numbers its events from 1 again.
@@ -26,6 +31,14 @@ from salesforce_system.adapters.salesforce.cometd import (
     CometdSessionLost,
     ReplayIdInvalid,
 )
+from salesforce_system.adapters.salesforce.positions import (
+    KeptSubscription,
+    ReplayFrom,
+    UnreadablePosition,
+    read_position,
+    replay_position,
+    subscription_position,
+)
 from salesforce_system.adapters.salesforce.session import SessionProvider
 from salesforce_system.domain.errors import CrmUnavailable
 from salesforce_system.domain.sync_models import (
@@ -33,16 +46,22 @@ from salesforce_system.domain.sync_models import (
     AccountChangePage,
     ChangeOrigin,
     ChangeType,
-    ReplayPositionUnavailable,
+    PositionUnavailable,
 )
+from trivium.problems import FieldError, ValidationFailed
 
 log = logging.getLogger(__name__)
 
 ACCOUNT_CHANNEL = "/data/AccountChangeEvent"
-LIVE_PREFIX = "live:"
 CLIENT_IDLE_SECONDS = 90.0
 MAX_KEPT_CLIENTS = 64
-_POSITION = re.compile(r"^(-1|-2|\d{1,19}|live:[0-9a-f]{32})$")
+CHANGE_TYPES = {
+    "CREATE": ChangeType.CREATED,
+    "UNDELETE": ChangeType.CREATED,
+    "UPDATE": ChangeType.UPDATED,
+    "DELETE": ChangeType.DELETED,
+}
+OVERFLOW = "GAP_OVERFLOW"
 _ORIGIN = re.compile(r"^com/salesforce/api/(?P<api>[^/;]+)(?:/[^;]*)?(?:;client=(?P<client>.+))?$")
 
 FIELD_NAMES = {
@@ -66,10 +85,6 @@ ADDRESS_KEYS = {
     "State": "region",
     "Country": "country",
 }
-
-
-def is_position(value: str) -> bool:
-    return bool(_POSITION.match(value))
 
 
 def _field_name(name: str) -> str | None:
@@ -103,18 +118,29 @@ def _origin(text: str | None, *, suite_client: str) -> ChangeOrigin:
     return ChangeOrigin(api=api, client=client, from_suite=client == suite_client)
 
 
+def change_type(event_type: str) -> ChangeType:
+    """The neutral change type of a CDC change type; every gap type (`GAP_UPDATE`, ...,
+    `GAP_OVERFLOW`) is a `resync`, and so is a type this adapter does not know yet."""
+    return CHANGE_TYPES.get(event_type.upper(), ChangeType.RESYNC)
+
+
 def account_change(message: dict[str, Any], *, suite_client: str) -> AccountChange:
     """A CometD change event message as this API's account change."""
     data = message["data"]
     payload: dict[str, Any] = dict(data.get("payload") or {})
     header: dict[str, Any] = payload.pop("ChangeEventHeader", {})
+    event_type = str(header.get("changeType", "UPDATE")).upper()
+    kind = change_type(event_type)
+    content = kind is not ChangeType.RESYNC
     changed = [_field_name(str(name)) for name in header.get("changedFields") or []]
+    # An overflow event names no account (or a placeholder id): all of them must be re-read.
+    account_ids = [] if event_type == OVERFLOW else header.get("recordIds") or []
     return AccountChange(
-        replay_id=int(data["event"]["replayId"]),
-        change_type=ChangeType(str(header.get("changeType", "UPDATE")).lower()),
-        account_ids=[str(item) for item in header.get("recordIds") or []],
-        changed_fields=[name for name in changed if name is not None],
-        values=_values(payload),
+        position=replay_position(int(data["event"]["replayId"])),
+        change_type=kind,
+        account_ids=[str(item) for item in account_ids],
+        changed_fields=[name for name in changed if name is not None] if content else [],
+        values=_values(payload) if content else {},
         commit_timestamp=datetime.fromtimestamp(
             int(header.get("commitTimestamp") or 0) / 1000, tz=UTC
         ),
@@ -125,7 +151,7 @@ def account_change(message: dict[str, Any], *, suite_client: str) -> AccountChan
     )
 
 
-class AccountChangeFeed:
+class SalesforceAccountChanges:
     """Reads account change events from a position; keeps subscribed clients for reuse."""
 
     def __init__(
@@ -142,16 +168,17 @@ class AccountChangeFeed:
         self._suite_client = suite_client
         self._kept: dict[str, tuple[CometdClient, float]] = {}
 
-    async def read(self, position: str, *, wait_seconds: float) -> AccountChangePage:
-        """The events after `position` (waiting up to `wait_seconds` for the first), and the
+    async def read_changes(self, position: str, *, wait_seconds: float) -> AccountChangePage:
+        """The changes after `position` (waiting up to `wait_seconds` for the first), and the
         position to read on from."""
+        start = _start(position)
         client = self._take(position)
         if client is None:
-            client = await self._open(position)
+            client = await self._open(start)
         try:
             messages = await client.poll(wait_seconds=wait_seconds)
         except CometdSessionLost:
-            client = await self._open(position)
+            client = await self._open(start)
             messages = await client.poll(wait_seconds=wait_seconds)
         except CrmUnavailable:
             # The answer may have been lost after the server moved its cursor: never reuse it.
@@ -159,30 +186,33 @@ class AccountChangeFeed:
             raise
         changes = [account_change(m, suite_client=self._suite_client) for m in messages]
         if changes:
-            position = str(changes[-1].replay_id)
-        elif position in ("-1", "-2"):
-            position = f"{LIVE_PREFIX}{secrets.token_hex(16)}"
+            position = changes[-1].position
+        elif isinstance(start, ReplayFrom) and start.replay_id < 0:
+            position = subscription_position(secrets.token_hex(16))
+        elif isinstance(start, ReplayFrom):
+            # A bare replay id of an older answer is answered in today's spelling.
+            position = replay_position(start.replay_id)
         self._keep(position, client)
         return AccountChangePage(items=changes, position=position, system_id=client.org_id)
 
-    async def _open(self, position: str) -> CometdClient:
-        if position.startswith(LIVE_PREFIX):
-            raise ReplayPositionUnavailable(
+    async def _open(self, start: ReplayFrom | KeptSubscription) -> CometdClient:
+        if isinstance(start, KeptSubscription):
+            raise PositionUnavailable(
                 "The subscription this position names is gone (another replica held it, or it "
-                "expired). Re-read what changed and start again from -1 or -2.",
+                "expired). Re-read what changed and start again from `now` or `earliest`.",
             )
         client = CometdClient(
             http=self._http, sessions=self._sessions, api_version=self._api_version
         )
         for attempt in (1, 2):
             try:
-                await client.open(ACCOUNT_CHANNEL, int(position))
+                await client.open(ACCOUNT_CHANNEL, start.replay_id)
                 return client
             except ReplayIdInvalid as error:
-                raise ReplayPositionUnavailable(
-                    f"The CRM no longer holds change events after {position} (older than its "
-                    "retention, or unknown). Re-read what changed and start again from -1 or -2.",
-                    position=position,
+                raise PositionUnavailable(
+                    "The CRM no longer holds the changes after this position (older than its "
+                    "retention, or unknown). Re-read what changed and start again from `now` or "
+                    "`earliest`.",
                 ) from error
             except CometdSessionLost as error:
                 if attempt == 2:
@@ -202,3 +232,13 @@ class AccountChangeFeed:
         while len(self._kept) >= MAX_KEPT_CLIENTS:
             del self._kept[next(iter(self._kept))]
         self._kept[position] = (client, now)
+
+
+def _start(position: str) -> ReplayFrom | KeptSubscription:
+    try:
+        return read_position(position)
+    except UnreadablePosition:
+        raise ValidationFailed(
+            "The position is not one this API issued.",
+            errors=[FieldError(pointer="/position", detail="now, earliest or a returned position")],
+        ) from None
