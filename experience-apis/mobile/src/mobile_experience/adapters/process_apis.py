@@ -7,7 +7,7 @@ tier scopes Idempotency-Keys (and anything else) to the rep, not to this service
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
@@ -31,36 +31,46 @@ from mobile_experience.domain.errors import (
     UpstreamFailed,
 )
 from mobile_experience.domain.models import Rep
+from trivium.problems import Problem
 from trivium.upstream import Upstream, problem_slug, translate
 
 TokenFor = Callable[[Rep], str]
 IN_PROGRESS = frozenset({"idempotency-request-in-progress", "customer-creation-in-progress"})
 
 
-def _headers(token: str, idempotency_key: str | None = None) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {token}"}
-    if idempotency_key is not None:
-        headers["Idempotency-Key"] = idempotency_key
-    return headers
+class _ProcessApi:
+    """A process API called on behalf of a rep, with a token minted per call."""
 
-
-class QuoteToOrderOrders:
-    """Orders as quote-to-order takes and reports them."""
+    name: ClassVar[str]
+    unavailable: ClassVar[type[Problem]]
 
     def __init__(self, http: httpx.AsyncClient, *, token_for: TokenFor) -> None:
         self._api = Upstream(
             http,
-            name="Order processing",
-            unavailable=OrdersUnavailable,
+            name=self.name,
+            unavailable=self.unavailable,
             rejected=UpstreamFailed,
             retry_after=RETRY_AFTER,
         )
         self._token_for = token_for
 
+    def _headers(self, rep: Rep, idempotency_key: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self._token_for(rep)}"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        return headers
+
+
+class QuoteToOrderOrders(_ProcessApi):
+    """Orders as quote-to-order takes and reports them."""
+
+    name = "Order processing"
+    unavailable = OrdersUnavailable
+
     async def place_quote_order(
         self, quote_id: str, *, rep: Rep, idempotency_key: str, respond_async: bool
     ) -> OrderPlacement:
-        headers = _headers(self._token_for(rep), idempotency_key)
+        headers = self._headers(rep, idempotency_key)
         if respond_async:
             headers["Prefer"] = "respond-async"
         response = await self._api.call(
@@ -90,7 +100,7 @@ class QuoteToOrderOrders:
             "GET",
             f"/orders/{quote(order_id, safe='')}",
             what="order read",
-            headers=_headers(self._token_for(rep)),
+            headers=self._headers(rep),
         )
         # 422: an id quote-to-order could never have issued.
         if response.status_code in (404, 422):
@@ -98,18 +108,11 @@ class QuoteToOrderOrders:
         return self._api.read(response, ProcessOrder, what="order read")
 
 
-class CreateCustomerCustomers:
+class CreateCustomerCustomers(_ProcessApi):
     """New customers as create-customer creates them in both systems."""
 
-    def __init__(self, http: httpx.AsyncClient, *, token_for: TokenFor) -> None:
-        self._api = Upstream(
-            http,
-            name="Customer creation",
-            unavailable=CustomersUnavailable,
-            rejected=UpstreamFailed,
-            retry_after=RETRY_AFTER,
-        )
-        self._token_for = token_for
+    name = "Customer creation"
+    unavailable = CustomersUnavailable
 
     async def create_customer(
         self,
@@ -125,7 +128,7 @@ class CreateCustomerCustomers:
             what="customer creation",
             json=dict(customer),
             params={"onDuplicate": on_duplicate} if on_duplicate else None,
-            headers=_headers(self._token_for(rep), idempotency_key),
+            headers=self._headers(rep, idempotency_key),
         )
         status = response.status_code
         if status in (200, 201, 202):
