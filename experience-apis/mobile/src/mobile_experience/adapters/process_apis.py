@@ -38,6 +38,12 @@ TokenFor = Callable[[Rep], str]
 IN_PROGRESS = frozenset({"idempotency-request-in-progress", "customer-creation-in-progress"})
 
 
+def _conflict(response: httpx.Response, settled: type[Problem], *, fallback: str) -> Problem:
+    """A 409: the same request still running (the caller may retry it), else `settled`."""
+    in_progress = problem_slug(response) in IN_PROGRESS
+    return translate(RequestInProgress if in_progress else settled, response, fallback=fallback)
+
+
 class _ProcessApi:
     """A process API called on behalf of a rep, with a token minted per call."""
 
@@ -87,10 +93,7 @@ class QuoteToOrderOrders(_ProcessApi):
         if status == 404:
             raise translate(QuoteNotFound, response, fallback=fallback)
         if status == 409:
-            in_progress = problem_slug(response) in IN_PROGRESS
-            raise translate(
-                RequestInProgress if in_progress else QuoteNotOrderable, response, fallback=fallback
-            )
+            raise _conflict(response, QuoteNotOrderable, fallback=fallback)
         if status == 422:
             raise translate(OrderRejected, response, fallback=fallback)
         self._api.fail(response, what="order")
@@ -136,10 +139,7 @@ class CreateCustomerCustomers(_ProcessApi):
             return CustomerCreation(status=status, customer=created)
         fallback = "The customer was not created."
         if status == 409:
-            in_progress = problem_slug(response) in IN_PROGRESS
-            raise translate(
-                RequestInProgress if in_progress else DuplicateCustomer, response, fallback=fallback
-            )
+            raise _conflict(response, DuplicateCustomer, fallback=fallback)
         if status == 422:
             raise translate(CustomerRejected, response, fallback=fallback)
         self._api.fail(response, what="customer creation")
