@@ -11,6 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_FOLDERS = ("system-apis", "process-apis", "experience-apis", "emulators", "gateway")
 LAYER_FORBIDDEN_IMPORTS = {"domain": ("fastapi", "starlette", "httpx", "aiohttp")}
+# The library the emulators share: a workspace member beside them, but no service of its own.
+EMULATOR_KIT = ROOT / "emulators" / "kit" / "src" / "emulator_kit"
 
 
 def service_packages() -> dict[str, Path]:
@@ -18,7 +20,8 @@ def service_packages() -> dict[str, Path]:
     packages = {}
     for folder in SERVICE_FOLDERS:
         for init in sorted((ROOT / folder).glob("**/src/*/__init__.py")):
-            packages[init.parent.name] = init.parent
+            if init.parent != EMULATOR_KIT:
+                packages[init.parent.name] = init.parent
     return packages
 
 
@@ -84,16 +87,29 @@ class TestServiceIndependence:
 
 
 class TestSharedLibrary:
-    def test_trivium_imports_no_service(self) -> None:
+    @pytest.mark.parametrize(
+        "library", [ROOT / "shared" / "src" / "trivium", EMULATOR_KIT], ids=lambda path: path.name
+    )
+    def test_library_imports_no_service(self, library: Path) -> None:
         offenders = [
             f"{path.relative_to(ROOT)} imports {module}"
-            for path in (ROOT / "shared" / "src" / "trivium").rglob("*.py")
+            for path in library.rglob("*.py")
             for module in imported_modules(path)
             if module.split(".")[0] in PACKAGES
         ]
         assert offenders == []
 
-    def test_every_workspace_member_is_a_service_or_the_shared_library(self) -> None:
+    def test_only_emulators_use_the_emulator_kit(self) -> None:
+        # Service images stay free of emulator-only code such as fault injection.
+        users = {
+            package
+            for package, folder in PACKAGES.items()
+            for path in folder.rglob("*.py")
+            if EMULATOR_KIT.name in {module.split(".")[0] for module in imported_modules(path)}
+        }
+        assert {package for package in users if not package.endswith("_emulator")} == set()
+
+    def test_every_workspace_member_holds_one_package(self) -> None:
         projects = ROOT.glob("*/**/pyproject.toml")
         members = {path.parent for path in projects if not {".venv", ".tools"} & set(path.parts)}
         for member in members:

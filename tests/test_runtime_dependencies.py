@@ -88,3 +88,16 @@ def test_images_install_their_member_without_dev_dependencies(dockerfile: Path) 
     syncs = [line for line in dockerfile.read_text().splitlines() if "uv sync" in line]
     assert syncs
     assert all("--no-dev" in line and "--package" in line for line in syncs)
+
+
+def test_only_emulators_depend_on_the_emulator_kit() -> None:
+    """Fault injection and the other emulator-only code stay out of every service image."""
+    dependents = [
+        str(member.relative_to(ROOT))
+        for member in MEMBERS
+        for requirement in tomllib.loads((member / "pyproject.toml").read_text())["project"][
+            "dependencies"
+        ]
+        if requirement_name(requirement) == "emulator-kit"
+    ]
+    assert dependents == ["emulators/netsuite", "emulators/s4hana", "emulators/salesforce"]

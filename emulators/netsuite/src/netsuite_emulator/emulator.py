@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from netsuite_emulator.domain.chaos import Chaos
+from emulator_kit.chaos import Chaos
 from netsuite_emulator.domain.concurrency import ConcurrencyGovernor
 from netsuite_emulator.domain.lifecycle import OrderLifecycle, delays_for
 from netsuite_emulator.domain.oauth1 import NonceRegistry, OAuth1Verifier, TokenCredentials

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from typing import Literal, Self
+from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from trivium.keys import random_secret
-from trivium.settings import ServiceSettings
-
-
-def _generated_secret() -> SecretStr:
-    """A secret of this process alone: unset, nobody can use the credential."""
-    return SecretStr(random_secret())
+from emulator_kit.settings import EmulatorSettings, generated_secret
 
 
 def _generated_key() -> str:
@@ -22,9 +16,10 @@ def _generated_key() -> str:
     return secrets.token_hex(32)
 
 
-class NetSuiteEmulatorSettings(ServiceSettings):
+class NetSuiteEmulatorSettings(EmulatorSettings):
     """The account's storage, integration record, tokens, governance and demo data."""
 
+    emulator_title: ClassVar[str] = "NetSuite emulator"
     model_config = SettingsConfigDict(env_prefix="NS_EMULATOR_")
 
     service_name: str = "netsuite-emulator"
@@ -39,9 +34,9 @@ class NetSuiteEmulatorSettings(ServiceSettings):
     )
     # No credential has a default: unset, each is random (`make run` generates and shares them).
     consumer_key: str = Field(default_factory=_generated_key, min_length=16)
-    consumer_secret: SecretStr = Field(default_factory=_generated_secret)
+    consumer_secret: SecretStr = Field(default_factory=generated_secret)
     token_id: str = Field(default_factory=_generated_key, min_length=16)
-    token_secret: SecretStr = Field(default_factory=_generated_secret)
+    token_secret: SecretStr = Field(default_factory=generated_secret)
     oauth1_timestamp_window_seconds: int = Field(
         default=300, ge=1, description="How far an `oauth_timestamp` may be from the clock."
     )
@@ -56,10 +51,6 @@ class NetSuiteEmulatorSettings(ServiceSettings):
         "unset, OAuth 2.0 client credentials are refused.",
     )
     oauth2_token_ttl_seconds: int = Field(default=3_600, ge=1, le=3_600)
-    admin_token: SecretStr = Field(
-        default_factory=_generated_secret,
-        description="Required in `X-Admin-Token` (or as a bearer token) on /__admin.",
-    )
     concurrency_limit: int = Field(
         default=5,
         ge=1,
@@ -86,21 +77,8 @@ class NetSuiteEmulatorSettings(ServiceSettings):
     lifecycle_tick_seconds: float = Field(
         default=1.0, gt=0, description="How often the lifecycle looks for due orders."
     )
-    seed_demo_data: bool = Field(
-        default=True, description="Load the demo data set when the database is empty."
-    )
-    chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")
 
     @property
     def realm(self) -> str:
         """The account id as TBA's `realm` carries it: upper case, `_` kept."""
         return self.account_id.upper()
-
-    @model_validator(mode="after")
-    def _never_in_production(self) -> Self:
-        if self.environment == "production":
-            raise ValueError(
-                "The NetSuite emulator is a stand-in for development and tests: it never runs in "
-                "production (TRIVIUM_ENV=production)."
-            )
-        return self

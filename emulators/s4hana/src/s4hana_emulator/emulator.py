@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from s4hana_emulator.domain.chaos import Chaos
+from emulator_kit.chaos import Chaos
 from s4hana_emulator.domain.lifecycle import OrderLifecycle, delays_for
 from s4hana_emulator.domain.security import SessionStore, TokenStore
 from s4hana_emulator.domain.seed import load_demo_data

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from trivium.keys import random_secret
-from trivium.settings import ServiceSettings
+from emulator_kit.settings import EmulatorSettings, generated_secret
 
 
-def _generated() -> SecretStr:
-    """A secret of this process alone: unset, nobody can use the credential."""
-    return SecretStr(random_secret())
-
-
-class S4HanaEmulatorSettings(ServiceSettings):
+class S4HanaEmulatorSettings(EmulatorSettings):
     """The system's storage, logon, CSRF sessions, paging, order lifecycle and demo data."""
 
+    emulator_title: ClassVar[str] = "S/4HANA emulator"
     model_config = SettingsConfigDict(env_prefix="S4_EMULATOR_")
 
     service_name: str = "s4hana-emulator"
@@ -36,16 +31,12 @@ class S4HanaEmulatorSettings(ServiceSettings):
     )
     username: str = Field(default="TRIVIUM_COMM_USER", description="Basic-auth user.")
     # No secret has a default: unset, each is random (`make run` generates and shares them).
-    password: SecretStr = Field(default_factory=_generated)
+    password: SecretStr = Field(default_factory=generated_secret)
     oauth_client_id: str = Field(
         default="TRIVIUM_OAUTH_CLIENT", description="OAuth 2.0 client-credentials client."
     )
-    oauth_client_secret: SecretStr = Field(default_factory=_generated)
+    oauth_client_secret: SecretStr = Field(default_factory=generated_secret)
     oauth_token_ttl_seconds: int = Field(default=3_600, ge=1)
-    admin_token: SecretStr = Field(
-        default_factory=_generated,
-        description="Required in `X-Admin-Token` (or as a bearer token) on /__admin.",
-    )
     csrf_session_ttl_seconds: float = Field(
         default=1_800.0, gt=0, description="Lifetime of a security session and its CSRF token."
     )
@@ -73,16 +64,3 @@ class S4HanaEmulatorSettings(ServiceSettings):
         default=True,
         description="Serve the custom exposure view YY1_CREDITEXPOSURE_CDS (a YY1_ CDS view).",
     )
-    seed_demo_data: bool = Field(
-        default=True, description="Load the demo data set when the database is empty."
-    )
-    chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")
-
-    @model_validator(mode="after")
-    def _never_in_production(self) -> Self:
-        if self.environment == "production":
-            raise ValueError(
-                "The S/4HANA emulator is a stand-in for development and tests: it never runs in "
-                "production (TRIVIUM_ENV=production)."
-            )
-        return self

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from trivium.keys import random_secret
-from trivium.settings import ServiceSettings
+from emulator_kit.settings import EmulatorSettings, generated_secret
 
 DEFAULT_CDC_ENTITIES = ("Account", "Contact", "Order", "Product2")
 
 
-def _generated() -> SecretStr:
-    """A secret of this process alone: unset, nobody can use the credential."""
-    return SecretStr(random_secret())
-
-
-class SalesforceEmulatorSettings(ServiceSettings):
+class SalesforceEmulatorSettings(EmulatorSettings):
     """The org's storage, its connected app and demo user, its limits and its event retention."""
 
+    emulator_title: ClassVar[str] = "Salesforce org emulator"
     model_config = SettingsConfigDict(env_prefix="SF_EMULATOR_")
 
     service_name: str = "salesforce-emulator"
@@ -35,17 +30,13 @@ class SalesforceEmulatorSettings(ServiceSettings):
     api_version: str = Field(default="62.0", description="Newest API version served.")
     token_ttl_seconds: int = Field(default=7_200, ge=1, description="Access token lifetime.")
     daily_api_requests: int = Field(default=100_000, ge=0, description="DailyApiRequests Max.")
-    # No secret has a default: unset, each is random (`make run` generates and shares them).
-    admin_token: SecretStr = Field(
-        default_factory=_generated,
-        description="Required in `X-Admin-Token` (or as a bearer token) on /__admin.",
-    )
     client_id: str = Field(default="trivium-demo-client", description="Connected app key.")
-    client_secret: SecretStr = Field(default_factory=_generated)
+    # No secret has a default: unset, each is random (`make run` generates and shares them).
+    client_secret: SecretStr = Field(default_factory=generated_secret)
     username: str = Field(default="integration@trivium.demo", description="The demo user.")
     user_email: str = "integration@trivium.demo"
-    password: SecretStr = Field(default_factory=_generated)
-    security_token: SecretStr = Field(default_factory=_generated)
+    password: SecretStr = Field(default_factory=generated_secret)
+    security_token: SecretStr = Field(default_factory=generated_secret)
     jwt_certificate_path: str | None = Field(
         default=None,
         description="PEM X.509 certificate of the connected app (JWT bearer); "
@@ -54,9 +45,6 @@ class SalesforceEmulatorSettings(ServiceSettings):
     jwt_audiences: tuple[str, ...] = Field(
         default=("https://login.salesforce.com", "https://test.salesforce.com"),
         description="Accepted JWT `aud` values, besides the emulator's own URL.",
-    )
-    seed_demo_data: bool = Field(
-        default=True, description="Load the demo data set when the database is empty."
     )
     cdc_entities: tuple[str, ...] = Field(
         default=DEFAULT_CDC_ENTITIES, description="Objects that publish change events."
@@ -76,13 +64,3 @@ class SalesforceEmulatorSettings(ServiceSettings):
     bulk_batch_size: int = Field(
         default=10_000, ge=1, description="Rows per internal Bulk API batch (one transaction)."
     )
-    chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")
-
-    @model_validator(mode="after")
-    def _never_in_production(self) -> Self:
-        if self.environment == "production":
-            raise ValueError(
-                "The Salesforce org emulator is a stand-in for development and tests: it never "
-                "runs in production (TRIVIUM_ENV=production)."
-            )
-        return self

@@ -3,59 +3,23 @@ data reset and seed, stock levels and invoice payments. Errors here are problem+
 
 from __future__ import annotations
 
-import hmac
 from decimal import Decimal
-from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from emulator_kit.admin import add_chaos_routes, add_data_routes, admin_router
 from netsuite_emulator.api.deps import emulator_of, record_context
 from netsuite_emulator.domain.errors import NetSuiteError
 from netsuite_emulator.domain.payments import pay_invoice
 from netsuite_emulator.domain.records import inventory_item
-from trivium.problems import Conflict, NotFound, Unauthorized, problem_responses
+from trivium.problems import Conflict, NotFound, problem_responses
 from trivium.schemas import ApiModel, ApiRequest
 
-
-async def require_admin(
-    request: Request,
-    x_admin_token: Annotated[str | None, Header()] = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> None:
-    """The admin token, in `X-Admin-Token` or as a bearer token."""
-    expected = emulator_of(request).settings.admin_token.get_secret_value()
-    scheme, _, token = (authorization or "").partition(" ")
-    given = x_admin_token or (token.strip() if scheme.lower() == "bearer" else None)
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Unauthorized("The admin token is missing or wrong.")
-
-
-router = APIRouter(
-    prefix="/__admin",
-    tags=["admin"],
-    dependencies=[Depends(require_admin)],
-    responses=problem_responses(Unauthorized),
-)
-
-
-class ChaosState(ApiModel):
-    latency_ms: float
-    jitter_ms: float
-    error_rate: float
-    outage: bool
-    methods: list[str] = []
-
-
-class ChaosChange(ApiRequest):
-    latency_ms: float | None = Field(default=None, ge=0, le=60_000)
-    jitter_ms: float | None = Field(default=None, ge=0, le=60_000)
-    error_rate: float | None = Field(default=None, ge=0, le=1)
-    outage: bool | None = None
-    methods: list[Literal["GET", "POST", "PUT", "PATCH", "DELETE"]] | None = Field(
-        default=None, description="Inject the error rate only into these methods ([]: all)."
-    )
+router = admin_router()
+add_chaos_routes(router)
+add_data_routes(router, holder="account", state="tokens, nonces")
 
 
 class ConcurrencyState(ApiModel):
@@ -102,33 +66,6 @@ class InvoiceState(ApiModel):
     last_modified_date: str
 
 
-def _chaos(request: Request) -> ChaosState:
-    return ChaosState(**emulator_of(request).chaos.settings.to_json())
-
-
-@router.get("/chaos")
-async def get_chaos(request: Request) -> ChaosState:
-    """The fault injection in force."""
-    return _chaos(request)
-
-
-@router.put("/chaos")
-async def change_chaos(request: Request, change: ChaosChange) -> ChaosState:
-    """Add latency (fixed + random jitter), a rate of 503 answers, or a full outage."""
-    changes = change.model_dump(exclude_none=True, by_alias=False)
-    if "methods" in changes:
-        changes["methods"] = tuple(changes["methods"])
-    emulator_of(request).chaos.configure(**changes)
-    return _chaos(request)
-
-
-@router.delete("/chaos", status_code=204)
-async def reset_chaos(request: Request) -> Response:
-    """Switch all fault injection off."""
-    emulator_of(request).chaos.reset()
-    return Response(status_code=204)
-
-
 def _concurrency(request: Request) -> ConcurrencyState:
     governor = emulator_of(request).governor
     return ConcurrencyState(
@@ -147,25 +84,6 @@ async def change_concurrency(request: Request, change: ConcurrencyChange) -> Con
     """Change how many requests the account serves at once."""
     emulator_of(request).governor.limit = change.limit
     return _concurrency(request)
-
-
-@router.post("/reset", status_code=204)
-async def reset(request: Request, seed: bool = True) -> Response:
-    """Delete all data, tokens, nonces and chaos; load the demo data again unless `seed=false`."""
-    emulator = emulator_of(request)
-    emulator.chaos.reset()
-    await run_in_threadpool(emulator.reset, seed=seed)
-    return Response(status_code=204)
-
-
-@router.post("/seed", status_code=204, responses=problem_responses(Conflict))
-async def seed(request: Request) -> Response:
-    """Load the demo data into an empty account (409 when it holds data)."""
-    emulator = emulator_of(request)
-    if not await run_in_threadpool(emulator.store.is_empty):
-        raise Conflict("The account holds data; reset it first.")
-    await run_in_threadpool(emulator.reset, seed=True)
-    return Response(status_code=204)
 
 
 @router.put(

@@ -15,8 +15,9 @@ import logging
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from emulator_kit.asgi import call_app, header, send_response
 from netsuite_emulator.domain.errors import NetSuiteError, invalid_login
 from netsuite_emulator.domain.oauth1 import OAuthRefused
 from netsuite_emulator.emulator import REST_PREFIX
@@ -27,14 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("netsuite_emulator.gate")
 
 TOKEN_PATH = f"{REST_PREFIX}/auth/oauth2/v1/token"
-
-
-def header(scope: Scope, name: str) -> str | None:
-    wanted = name.lower().encode()
-    for key, value in scope["headers"]:
-        if key.lower() == wanted:
-            return str(value.decode("latin-1"))
-    return None
 
 
 def request_url(scope: Scope) -> str:
@@ -48,22 +41,13 @@ async def send_error(
 ) -> None:
     if extra is None:
         extra = []
-    payload = json.dumps(error.body()).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (
-                    b"content-type",
-                    b"application/vnd.oracle.resource+json; type=error; charset=UTF-8",
-                ),
-                (b"content-length", str(len(payload)).encode()),
-                *extra,
-            ],
-        }
+    await send_response(
+        send,
+        error.status,
+        json.dumps(error.body()).encode(),
+        content_type=b"application/vnd.oracle.resource+json; type=error; charset=UTF-8",
+        headers=extra,
     )
-    await send({"type": "http.response.body", "body": payload})
 
 
 def authenticate(emulator: Emulator, scope: Scope) -> bool:
@@ -126,22 +110,14 @@ class NetSuiteGate:
             emulator.governor.leave()
 
     async def _call(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
+        async def unexpected() -> None:
+            error = NetSuiteError(500, "UNEXPECTED_ERROR", "An unexpected error occurred.")
+            await send_error(send, error)
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            log.exception("netsuite.unhandled_error", extra={"path": scope["path"]})
-            if started:
-                raise
-            await send_error(
-                send, NetSuiteError(500, "UNEXPECTED_ERROR", "An unexpected error occurred.")
-            )
+        await call_app(
+            self.app, scope, receive, send,
+            extra=[], on_error=unexpected, log=log, event="netsuite.unhandled_error",
+        )  # fmt: skip
 
 
 def _unavailable(detail: str) -> NetSuiteError:

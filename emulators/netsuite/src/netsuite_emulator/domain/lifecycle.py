@@ -8,13 +8,13 @@ lines are not all in stock at their locations waits, as a warehouse would.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from emulator_kit.loops import run_every
 from netsuite_emulator.domain.errors import NetSuiteError
 from netsuite_emulator.domain.records import fulfillment
 from netsuite_emulator.domain.records.common import RecordContext, timestamp
@@ -113,11 +113,7 @@ class OrderLifecycle:
 
     async def run(self, tick_seconds: float) -> None:
         """Advance due orders every tick until cancelled (errors are logged, not fatal)."""
-        while True:
-            await asyncio.sleep(tick_seconds)
-            if self.delays is None:
-                continue
-            try:
-                await asyncio.to_thread(self.advance)
-            except Exception:
-                log.exception("netsuite.lifecycle.failed")
+        await run_every(
+            tick_seconds, self.advance, active=lambda: self.delays is not None,
+            log=log, event="netsuite.lifecycle.failed",
+        )  # fmt: skip

@@ -4,16 +4,16 @@ and seed, the order lifecycle, and stock levels. Errors here are problem+json.""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import Request
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from emulator_kit.admin import add_chaos_routes, add_data_routes, admin_router
 from s4hana_emulator.domain.catalog_generator import generate_catalog
-from s4hana_emulator.domain.security import bearer_token, same_secret
 from s4hana_emulator.services.stock.availability import set_stock
-from trivium.problems import Conflict, NotFound, Unauthorized, problem_responses
+from trivium.problems import NotFound, problem_responses
 from trivium.schemas import ApiModel, ApiRequest
 
 if TYPE_CHECKING:
@@ -25,42 +25,9 @@ def emulator_of(request: Request) -> Emulator:
     return emulator
 
 
-async def require_admin(
-    request: Request,
-    x_admin_token: Annotated[str | None, Header()] = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> None:
-    """The admin token, in `X-Admin-Token` or as a bearer token."""
-    expected = emulator_of(request).settings.admin_token.get_secret_value()
-    given = x_admin_token or bearer_token(authorization)
-    if not given or not same_secret(given, expected):
-        raise Unauthorized("The admin token is missing or wrong.")
-
-
-router = APIRouter(
-    prefix="/__admin",
-    tags=["admin"],
-    dependencies=[Depends(require_admin)],
-    responses=problem_responses(Unauthorized),
-)
-
-
-class ChaosState(ApiModel):
-    latency_ms: float
-    jitter_ms: float
-    error_rate: float
-    outage: bool
-    methods: list[str] = []
-
-
-class ChaosChange(ApiRequest):
-    latency_ms: float | None = Field(default=None, ge=0, le=60_000)
-    jitter_ms: float | None = Field(default=None, ge=0, le=60_000)
-    error_rate: float | None = Field(default=None, ge=0, le=1)
-    outage: bool | None = None
-    methods: list[Literal["GET", "HEAD", "POST", "PUT", "PATCH", "MERGE", "DELETE"]] | None = Field(
-        default=None, description="Inject the error rate only into these methods ([]: all)."
-    )
+router = admin_router()
+add_chaos_routes(router)
+add_data_routes(router, holder="system", state="sessions")
 
 
 class ExpiredSessions(ApiModel):
@@ -99,57 +66,10 @@ class StockLevel(ApiModel):
     quantity: str
 
 
-def _chaos_state(emulator: Emulator) -> ChaosState:
-    return ChaosState(**emulator.chaos.settings.to_json())
-
-
-@router.get("/chaos")
-async def get_chaos(request: Request) -> ChaosState:
-    """The fault injection in force."""
-    return _chaos_state(emulator_of(request))
-
-
-@router.put("/chaos")
-async def change_chaos(request: Request, change: ChaosChange) -> ChaosState:
-    """Add latency (fixed + random jitter), a rate of 503 answers, or a full outage."""
-    emulator = emulator_of(request)
-    changes = change.model_dump(exclude_none=True, by_alias=False)
-    if "methods" in changes:
-        changes["methods"] = tuple(changes["methods"])
-    emulator.chaos.configure(**changes)
-    return _chaos_state(emulator)
-
-
-@router.delete("/chaos", status_code=204)
-async def reset_chaos(request: Request) -> Response:
-    """Switch all fault injection off."""
-    emulator_of(request).chaos.reset()
-    return Response(status_code=204)
-
-
 @router.post("/csrf/expire")
 async def expire_csrf(request: Request) -> ExpiredSessions:
     """End every security session: the next write with an old token gets 403 Required."""
     return ExpiredSessions(expired_sessions=emulator_of(request).sessions.expire_all())
-
-
-@router.post("/reset", status_code=204)
-async def reset(request: Request, seed: bool = True) -> Response:
-    """Delete all data, sessions and chaos; load the demo data again unless `seed=false`."""
-    emulator = emulator_of(request)
-    emulator.chaos.reset()
-    await run_in_threadpool(emulator.reset, seed=seed)
-    return Response(status_code=204)
-
-
-@router.post("/seed", status_code=204, responses=problem_responses(Conflict))
-async def seed(request: Request) -> Response:
-    """Load the demo data into an empty system (409 when it holds data)."""
-    emulator = emulator_of(request)
-    if not emulator.store.is_empty():
-        raise Conflict("The system holds data; reset it first.")
-    await run_in_threadpool(emulator.reset, seed=True)
-    return Response(status_code=204)
 
 
 def _lifecycle_state(emulator: Emulator, speed: float) -> LifecycleState:

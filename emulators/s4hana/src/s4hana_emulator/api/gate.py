@@ -14,8 +14,9 @@ from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from emulator_kit.asgi import Headers, call_app, header, send_response
 from s4hana_emulator.domain.security import (
     SecuritySession,
     basic_credentials,
@@ -32,15 +33,6 @@ log = logging.getLogger("s4hana_emulator.gate")
 SAP_PREFIX = "/sap/"
 ODATA_PREFIX = "/sap/opu/odata/"
 MODIFYING = frozenset({"POST", "PUT", "PATCH", "MERGE", "DELETE"})
-Headers = list[tuple[bytes, bytes]]
-
-
-def header(scope: Scope, name: str) -> str | None:
-    wanted = name.lower().encode()
-    for key, value in scope["headers"]:
-        if key.lower() == wanted:
-            return str(value.decode("latin-1"))
-    return None
 
 
 def requested_client(scope: Scope) -> str | None:
@@ -55,34 +47,14 @@ def requested_client(scope: Scope) -> str | None:
 async def send_plain(
     send: Send, status: int, text: str, headers: Headers, *, content_type: bytes = b"text/plain"
 ) -> None:
-    payload = text.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type + b"; charset=utf-8"),
-                (b"content-length", str(len(payload)).encode()),
-                *headers,
-            ],
-        }
+    await send_response(
+        send, status, text.encode(), content_type=content_type + b"; charset=utf-8", headers=headers
     )
-    await send({"type": "http.response.body", "body": payload})
 
 
 async def send_odata_error(send: Send, error: ODataError, *, service: str = "") -> None:
     body, content_type = render_error(error, ErrorContext(service=service), xml=False)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", content_type.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_response(send, error.status, body, content_type=content_type.encode())
 
 
 class SapGate:
@@ -181,23 +153,14 @@ class SapGate:
         await send_plain(send, 401, page, headers, content_type=b"text/html")
 
     async def _call(self, scope: Scope, receive: Receive, send: Send, extra: Headers) -> None:
-        started = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception:
-            log.exception("s4hana.unhandled_error", extra={"path": scope["path"]})
-            if started:
-                raise
+        async def unexpected() -> None:
             error = ODataError(500, "/IWBEP/CM_MGW_RT/000", "An unexpected error occurred")
             await send_odata_error(send, error)
+
+        await call_app(
+            self.app, scope, receive, send,
+            extra=extra, on_error=unexpected, log=log, event="s4hana.unhandled_error",
+        )  # fmt: skip
 
 
 def _cookie(scope: Scope, name: str) -> str | None:

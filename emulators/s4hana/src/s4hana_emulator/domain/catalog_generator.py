@@ -13,7 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from s4hana_emulator.domain.seed import PLANT, PRODUCTS, SALES_AREA
+from emulator_kit.demo_company import PRODUCTS
+from s4hana_emulator.domain.seed import PLANT, SALES_AREA
 from s4hana_emulator.odata.engine import ODataEngine
 from s4hana_emulator.odata.rules import complete_row, stamp_created
 from s4hana_emulator.odata.sql import quote

@@ -7,13 +7,13 @@ Each step changes the status fields and LastChangeDateTime (so the ETag) as SAP 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from emulator_kit.loops import run_every
 from s4hana_emulator.odata.rules import WriteContext
 from s4hana_emulator.odata.store import Row
 from s4hana_emulator.odata.values import date_to_ms, datetime_to_us, format_decimal
@@ -198,14 +198,10 @@ class OrderLifecycle:
 
     async def run(self, tick_seconds: float) -> None:
         """Advance due orders every tick until cancelled (errors are logged, not fatal)."""
-        while True:
-            await asyncio.sleep(tick_seconds)
-            if self.delays is None:
-                continue
-            try:
-                await asyncio.to_thread(self.advance)
-            except Exception:
-                log.exception("s4hana.lifecycle.failed")
+        await run_every(
+            tick_seconds, self.advance, active=lambda: self.delays is not None,
+            log=log, event="s4hana.lifecycle.failed",
+        )  # fmt: skip
 
 
 def delays_for(*, speed: float, delivery_seconds: float, billing_seconds: float) -> Delays | None:

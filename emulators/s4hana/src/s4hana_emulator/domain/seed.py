@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import emulator_kit.demo_company as demo
 from s4hana_emulator.domain.lifecycle import bill_order, deliver_order
 from s4hana_emulator.odata.engine import ODataEngine
 from s4hana_emulator.odata.rules import Draft, WriteContext
@@ -31,67 +32,12 @@ from s4hana_emulator.odata.values import date_to_ms
 from s4hana_emulator.odata.writes import create_tree
 from s4hana_emulator.services.stock.availability import set_stock
 
-PARTNERS = (
-    ("Nordwind Industrietechnik GmbH", "P-1001", "Hamburg", "20095", "Industriestraße", "1"),
-    ("Alpen Anlagenbau AG", "P-1002", "München", "80331", "Industriestraße", "2"),
-    ("Rhein Fluid Systems GmbH", "P-1003", "Köln", "50667", "Industriestraße", "3"),
-)
-_OWNERS = (
-    "Ammersee", "Bodensee", "Chiemsee", "Donau", "Eifel", "Fichtel", "Harz", "Inn", "Kaiserstuhl",
-    "Lahn", "Mosel", "Neckar", "Odenwald", "Pfalz", "Rhön", "Spessart", "Taunus", "Unstrut",
-)  # fmt: skip
-_TRADES = ("Armaturen GmbH", "Pumpentechnik AG", "Anlagenservice GmbH", "Industriebedarf KG")
-_CITIES = (
-    ("Berlin", "10115"), ("Frankfurt am Main", "60311"), ("Stuttgart", "70173"),
-    ("Düsseldorf", "40213"), ("Leipzig", "04109"), ("Dresden", "01067"), ("Hannover", "30159"),
-    ("Nürnberg", "90402"), ("Bremen", "28195"), ("Essen", "45127"),
-)  # fmt: skip
-PRODUCTS = (
-    "Centrifugal Pump", "Gate Valve", "Ball Valve", "Pressure Sensor", "Flow Meter",
-    "Control Unit", "Gear Motor", "Shaft Seal", "Filter Cartridge", "Service Kit",
-)  # fmt: skip
 _GERMAN = (
     "Kreiselpumpe", "Absperrschieber", "Kugelhahn", "Drucksensor", "Durchflussmesser",
     "Steuereinheit", "Getriebemotor", "Wellendichtung", "Filterpatrone", "Servicesatz",
 )  # fmt: skip
-MATERIALS = tuple(f"MAT-{number:04d}" for number in range(1, 41))
 SALES_AREA = {"SalesOrganization": "1010", "DistributionChannel": "10", "Division": "00"}
 PLANT = "1010"
-CUSTOMER_COUNT = 50
-PARTNER_LIMITS = (Decimal(250_000), Decimal(150_000), Decimal(20_000))
-# (customer, days ago, [(material index, quantity)], purchase order, state)
-HISTORY = (
-    (1, 60, [(0, 4), (3, 10)], "NW-2024-0007", "paid"),
-    (1, 35, [(1, 12)], "NW-2024-0011", "billed"),
-    (1, 6, [(6, 2), (8, 25)], "NW-2024-0019", "delivered"),
-    (2, 50, [(2, 30)], "AA-PO-5510", "paid"),
-    (2, 20, [(11, 3), (12, 6)], "AA-PO-5561", "billed"),
-    (2, 3, [(13, 8)], "AA-PO-5590", "open"),
-    (3, 40, [(0, 20), (4, 2)], "RFS-88120", "billed"),
-    (3, 12, [(16, 20)], "RFS-88174", "billed"),
-    (4, 30, [(21, 5)], "", "paid"),
-    (7, 25, [(22, 15)], "", "billed"),
-    (9, 8, [(26, 4)], "", "delivered"),
-    (12, 2, [(31, 9)], "", "open"),
-)
-
-
-def customer_number(index: int) -> str:
-    return str(1_000_000 + index)
-
-
-def _partner_profile(index: int) -> dict[str, Any]:
-    if index <= len(PARTNERS):
-        name, number, city, postal, street, house = PARTNERS[index - 1]
-        return {"name": name, "search2": number, "city": city, "postal": postal,
-                "street": street, "house": house}  # fmt: skip
-    n = index - len(PARTNERS) - 1
-    city, postal = _CITIES[n % len(_CITIES)]
-    name = f"{_OWNERS[n % len(_OWNERS)]} {_TRADES[n % len(_TRADES)]}"
-    if n >= len(_OWNERS):
-        name = f"{name} {city}"
-    return {"name": name, "search2": "", "city": city, "postal": postal,
-            "street": "Hauptstraße", "house": str(10 + n)}  # fmt: skip
 
 
 def _draft(
@@ -101,18 +47,18 @@ def _draft(
 
 
 def _seed_customer(engine: ODataEngine, ctx: WriteContext, index: int) -> None:
-    profile = _partner_profile(index)
-    number = customer_number(index)
+    profile = demo.customer(index)
+    number = demo.customer_number(index)
     address = _draft(
         engine, "A_BusinessPartnerAddress",
-        {"Country": "DE", "CityName": profile["city"], "PostalCode": profile["postal"],
-         "StreetName": profile["street"], "HouseNumber": profile["house"], "Language": "DE"},
+        {"Country": "DE", "CityName": profile.city, "PostalCode": profile.postal,
+         "StreetName": profile.street, "HouseNumber": profile.house, "Language": "DE"},
     )  # fmt: skip
     sales_area = _draft(
         engine, "A_CustomerSalesArea",
         {**SALES_AREA, "Currency": "EUR", "CustomerPaymentTerms": "0004" if index <= 3 else "0001",
          "ShippingCondition": "01", "IncotermsClassification": "EXW", "SupplyingPlant": PLANT,
-         "OrderIsBlockedForCustomer": "01" if index == CUSTOMER_COUNT - 1 else ""},
+         "OrderIsBlockedForCustomer": "01" if index == demo.CUSTOMER_COUNT - 1 else ""},
     )  # fmt: skip
     company = _draft(
         engine,
@@ -126,8 +72,8 @@ def _seed_customer(engine: ODataEngine, ctx: WriteContext, index: int) -> None:
     partner = _draft(
         engine, "A_BusinessPartner",
         {"BusinessPartner": number, "BusinessPartnerCategory": "2",
-         "BusinessPartnerGrouping": "BP02", "OrganizationBPName1": profile["name"][:40],
-         "SearchTerm1": profile["name"].split()[0].upper()[:20], "SearchTerm2": profile["search2"],
+         "BusinessPartnerGrouping": "BP02", "OrganizationBPName1": profile.name[:40],
+         "SearchTerm1": profile.name.split()[0].upper()[:20], "SearchTerm2": profile.account_number,
          "CorrespondenceLanguage": "DE", "Language": "DE"},
         to_BusinessPartnerAddress=[address], to_Customer=[customer],
     )  # fmt: skip
@@ -140,54 +86,22 @@ def _set_credit(ctx: WriteContext, index: int, partner: str) -> None:
         "CreditManagementAccount", {"BusinessPartner": partner, "CreditSegment": "1000"}
     )
     assert account is not None
-    limit = (
-        PARTNER_LIMITS[index - 1]
-        if index <= len(PARTNERS)
-        else Decimal(10_000 + (index * 7_919) % 90_000)
-    )
+    limit = demo.credit_limit(index)
     ctx.update(
         "CreditManagementAccount",
         account,
         {
             "CreditLimitAmount": f"{limit:.3f}",
             "CreditLimitCalculatedAmount": f"{limit:.3f}",
-            "CreditAccountIsBlocked": int(index == CUSTOMER_COUNT),
-            "CreditAccountBlockReason": "01" if index == CUSTOMER_COUNT else "",
+            "CreditAccountIsBlocked": int(index == demo.CUSTOMER_COUNT),
+            "CreditAccountBlockReason": "01" if index == demo.CUSTOMER_COUNT else "",
         },
     )
 
 
-def list_price(index: int) -> Decimal:
-    """The EUR list price of MAT-<index+1>."""
-    return Decimal(45 + (index * 37) % 955) + Decimal("0.50") * (index % 2)
-
-
-def stock_of(index: int) -> Decimal:
-    """Unrestricted stock of MAT-<index+1> at plant 1010 once the history is delivered (what the
-    Salesforce demo org's products show as available)."""
-    number = index + 1
-    if number % 10 == 0:
-        return Decimal(0)
-    if number % 10 == 5:
-        return Decimal(3 + number % 7)
-    return Decimal(60 + (index * 53) % 440)
-
-
-def _delivered_in_history(index: int) -> Decimal:
-    return Decimal(
-        sum(
-            quantity
-            for _, _, lines, _, state in HISTORY
-            if state != "open"
-            for material, quantity in lines
-            if material == index
-        )
-    )
-
-
 def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_from: int) -> None:
-    material = MATERIALS[index]
-    name = f"{PRODUCTS[index % len(PRODUCTS)]} {100 + index * 10}"
+    material = demo.MATERIALS[index]
+    name = f"{demo.PRODUCTS[index % len(demo.PRODUCTS)]} {100 + index * 10}"
     german = f"{_GERMAN[index % len(_GERMAN)]} {100 + index * 10}"
     ctx.insert(
         "A_Product",
@@ -219,13 +133,13 @@ def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_fro
          "MinimumOrderQuantity": "1.000"},
     )  # fmt: skip
     # The delivered history orders take their quantities out of this stock again.
-    stock = stock_of(index) + _delivered_in_history(index)
+    stock = demo.stock_of(index) + demo.delivered_in_history(index)
     # Larger stocks are split over two storage locations, as a warehouse would keep them.
     second = (stock // 3).quantize(Decimal(1)) if stock > 100 else Decimal(0)
     set_stock(ctx, material=material, plant=PLANT, quantity=stock - second)
     if second:
         set_stock(ctx, material=material, plant=PLANT, quantity=second, location="101B")
-    _seed_price(engine, ctx, material, list_price(index), valid_from=valid_from)
+    _seed_price(engine, ctx, material, demo.list_price(index), valid_from=valid_from)
 
 
 def _seed_price(
@@ -254,12 +168,12 @@ def _seed_price(
 
 
 def _seed_history(engine: ODataEngine, ctx: WriteContext, today: date) -> None:
-    for customer, days_ago, lines, purchase_order, state in HISTORY:
+    for customer, days_ago, lines, purchase_order, state in demo.HISTORY:
         items = [
             _draft(
                 engine,
                 "A_SalesOrderItem",
-                {"Material": MATERIALS[m], "RequestedQuantity": f"{q}.000"},
+                {"Material": demo.MATERIALS[m], "RequestedQuantity": f"{q}.000"},
             )
             for m, q in lines
         ]
@@ -267,7 +181,7 @@ def _seed_history(engine: ODataEngine, ctx: WriteContext, today: date) -> None:
         order = _draft(
             engine, "A_SalesOrder",
             {"SalesOrderType": "OR", **{k: v for k, v in SALES_AREA.items() if k != "Division"},
-             "OrganizationDivision": "00", "SoldToParty": customer_number(customer),
+             "OrganizationDivision": "00", "SoldToParty": demo.customer_number(customer),
              "PurchaseOrderByCustomer": purchase_order, "SalesOrderDate": day, "PricingDate": day,
              "RequestedDeliveryDate": date_to_ms(today - timedelta(days=days_ago - 5))},
             to_Item=items,
@@ -302,16 +216,16 @@ def load_demo_data(engine: ODataEngine) -> None:
     today = ctx.clock.now().date()
     valid_from = date_to_ms(date(today.year - 1, 1, 1))
     with engine.store.transaction():
-        for index in range(len(MATERIALS)):
+        for index in range(len(demo.MATERIALS)):
             _seed_material(engine, ctx, index, valid_from)
         _seed_price(
             engine,
             ctx,
-            MATERIALS[0],
-            list_price(0) * Decimal("0.9"),
+            demo.MATERIALS[0],
+            demo.list_price(0) * Decimal("0.9"),
             valid_from=valid_from,
-            customer=customer_number(1),
+            customer=demo.customer_number(1),
         )
-        for index in range(1, CUSTOMER_COUNT + 1):
+        for index in range(1, demo.CUSTOMER_COUNT + 1):
             _seed_customer(engine, ctx, index)
         _seed_history(engine, ctx, today)

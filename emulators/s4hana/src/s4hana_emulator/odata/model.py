@@ -220,9 +220,13 @@ def entity_set(
     creatable: bool = True,
     updatable: bool = True,
     deletable: bool = True,
+    read_only: bool = False,
     view_sql: str | None = None,
 ) -> EntitySet:
-    """An entity set of type `<name>Type` with the properties of `spec`."""
+    """An entity set of type `<name>Type` with the properties of `spec`; `read_only` is short for
+    neither creatable, updatable nor deletable (a query API or a view)."""
+    if read_only:
+        creatable = updatable = deletable = False
     return EntitySet(
         name=name,
         type_name=f"{name}Type",

@@ -3,13 +3,13 @@ record operations the REST API lacks (undelete, merge)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
+from emulator_kit.admin import given_admin_token, is_admin_token
 from salesforce_emulator.api.deps import EmulatorDep, get_emulator
 from salesforce_emulator.domain.chaos import INJECTABLE_ERRORS
 from salesforce_emulator.domain.deletion import undelete_records
@@ -32,9 +32,8 @@ async def require_admin(
     authorization: Annotated[str | None, Header()] = None,
 ) -> None:
     """The admin token, in `X-Admin-Token` or as a bearer token."""
-    given = x_admin_token or (authorization or "").removeprefix("Bearer ").strip()
-    expected = emulator.settings.admin_token.get_secret_value()
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+    given = given_admin_token(x_admin_token, authorization)
+    if not is_admin_token(given, emulator.settings.admin_token):
         raise Unauthorized("A valid admin token is required.")
 
 

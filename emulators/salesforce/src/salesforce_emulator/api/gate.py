@@ -12,8 +12,9 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from emulator_kit.asgi import call_app, send_response
 from salesforce_emulator.domain.errors import SalesforceError, api_error, invalid_session, not_found
 from salesforce_emulator.domain.versions import OLDEST_SERVED
 
@@ -55,18 +56,9 @@ async def send_error(
 ) -> None:
     """Answer with Salesforce's error array."""
     payload = json.dumps(error.to_json(), separators=(",", ":")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", b"application/json;charset=UTF-8"),
-                (b"content-length", str(len(payload)).encode()),
-                *headers,
-            ],
-        }
+    await send_response(
+        send, error.status, payload, content_type=b"application/json;charset=UTF-8", headers=headers
     )
-    await send({"type": "http.response.body", "body": payload})
 
 
 class SalesforceGate:
@@ -127,21 +119,7 @@ class SalesforceGate:
     async def _call(
         self, scope: Scope, receive: Receive, send: Send, extra: list[tuple[bytes, bytes]]
     ) -> None:
-        started = False
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception:
-            log.exception("salesforce.unhandled_error", extra={"path": scope["path"]})
-            if started:
-                raise
+        async def unexpected() -> None:
             error = api_error(
                 500,
                 "UNKNOWN_EXCEPTION",
@@ -149,3 +127,8 @@ class SalesforceGate:
                 "support: 1978342913-52771 (-1145295362)",
             )
             await send_error(send, error, extra)
+
+        await call_app(
+            self.app, scope, receive, send,
+            extra=extra, on_error=unexpected, log=log, event="salesforce.unhandled_error",
+        )  # fmt: skip

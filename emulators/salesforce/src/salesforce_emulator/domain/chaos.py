@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import random
-import threading
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from emulator_kit.chaos import ChaosControl
 from salesforce_emulator.domain.errors import SalesforceError, api_error
 
 # Injectable errors: code -> (HTTP status, Salesforce's message).
@@ -51,17 +50,11 @@ def outage_error() -> SalesforceError:
     return injected_error("SERVER_UNAVAILABLE")
 
 
-class Chaos:
-    """The current chaos settings and the dice; safe to read from any thread."""
+class Chaos(ChaosControl[ChaosSettings]):
+    """Latency, errors at a rate with Salesforce's codes, and outages."""
 
     def __init__(self, *, seed: int | None = None) -> None:
-        self._settings = ChaosSettings()
-        self._random = random.Random(seed)
-        self._lock = threading.Lock()
-
-    @property
-    def settings(self) -> ChaosSettings:
-        return self._settings
+        super().__init__(ChaosSettings(), seed=seed)
 
     def configure(self, **changes: Any) -> ChaosSettings:
         """Apply changes (unknown error codes raise ValueError)."""
@@ -71,22 +64,7 @@ class Chaos:
             if unknown or not codes:
                 raise ValueError(f"unknown error codes {unknown}; use {sorted(INJECTABLE_ERRORS)}")
             changes["error_codes"] = tuple(codes)
-        with self._lock:
-            self._settings = replace(self._settings, **changes)
-            return self._settings
-
-    def reset(self) -> None:
-        with self._lock:
-            self._settings = ChaosSettings()
-
-    def delay_seconds(self) -> float:
-        """Latency to add to this request."""
-        settings = self._settings
-        if settings.latency_ms <= 0 and settings.jitter_ms <= 0:
-            return 0.0
-        with self._lock:
-            jitter = self._random.uniform(0, settings.jitter_ms) if settings.jitter_ms else 0.0
-        return max(settings.latency_ms + jitter, 0.0) / 1000
+        return super().configure(**changes)
 
     def pick_error(self) -> SalesforceError | None:
         """An injected error for this request, or None."""
@@ -96,7 +74,7 @@ class Chaos:
         if settings.error_rate <= 0:
             return None
         with self._lock:
-            if self._random.random() >= settings.error_rate:
+            if not self._roll(settings.error_rate):
                 return None
             code = self._random.choice(settings.error_codes)
         return injected_error(code)

@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from emulator_kit.demo_company import MATERIALS, PRODUCTS, list_price, stock_of
 from salesforce_emulator.domain.context import WriteContext
 from salesforce_emulator.domain.dml import insert_records
 from salesforce_emulator.domain.objects import PRODUCT_FAMILIES
@@ -47,7 +48,6 @@ PARTNERS = (
 PARTNER_CUSTOMER_NUMBERS = tuple(partner[2] for partner in PARTNERS)
 # The partners' credit limits and payment terms as the ERP holds them (it owns both fields).
 PARTNER_CREDIT = ((250_000.0, "0004"), (150_000.0, "0004"), (20_000.0, "0004"))
-MATERIALS = tuple(f"MAT-{number:04d}" for number in range(1, 41))
 SALES_REPS = (
     ("anna.becker@trivium.demo", "Anna", "Becker", "abeck"),
     ("lukas.schmidt@trivium.demo", "Lukas", "Schmidt", "lschm"),
@@ -83,10 +83,6 @@ _FIRST_NAMES = (
 _LAST_NAMES = (
     "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann",
     "Schulz", "Koch", "Richter",
-)  # fmt: skip
-_PRODUCTS = (
-    "Centrifugal Pump", "Gate Valve", "Ball Valve", "Pressure Sensor", "Flow Meter",
-    "Control Unit", "Gear Motor", "Shaft Seal", "Filter Cartridge", "Service Kit",
 )  # fmt: skip
 # The ERP's price of a material for one customer, where it differs from the list price.
 CUSTOMER_PRICES = {("P-1001", "MAT-0001"): Decimal("40.50")}
@@ -190,7 +186,7 @@ def _contacts(account_ids: list[str]) -> list[dict[str, Any]]:
 def _products() -> list[dict[str, Any]]:
     return [
         {
-            "Name": f"{_PRODUCTS[index % len(_PRODUCTS)]} {100 + index * 10}",
+            "Name": f"{PRODUCTS[index % len(PRODUCTS)]} {100 + index * 10}",
             "ProductCode": material, "ERP_Material__c": material, "IsActive": True,
             "Family": PRODUCT_FAMILIES[index % len(PRODUCT_FAMILIES)],
             "QuantityUnitOfMeasure": "Each" if index % 4 else "Piece",
@@ -232,21 +228,6 @@ def _assign_owners(accounts: list[dict[str, Any]], reps: dict[str, str]) -> None
         owner = owners.get(account["AccountNumber"])
         if owner is not None:
             account["OwnerId"] = owner
-
-
-def list_price(index: int) -> Decimal:
-    """The EUR list price of MAT-<index+1>, the same as the ERP's."""
-    return Decimal(45 + (index * 37) % 955) + Decimal("0.50") * (index % 2)
-
-
-def stock_of(index: int) -> Decimal:
-    """The ERP's unrestricted stock of MAT-<index+1>, as the last product sync brought it."""
-    number = index + 1
-    if number % 10 == 0:
-        return Decimal(0)
-    if number % 10 == 5:
-        return Decimal(3 + number % 7)
-    return Decimal(60 + (index * 53) % 440)
 
 
 def quoted_price(account_number: str, line: DemoLine) -> Decimal:

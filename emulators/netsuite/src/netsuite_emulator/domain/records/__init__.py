@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from netsuite_emulator.domain.errors import NetSuiteError
 from netsuite_emulator.domain.records import (
@@ -104,34 +104,42 @@ def _transaction_type(kind: transactions.TransactionKind, **writes: Any) -> Reco
     )
 
 
+class RecordModule(Protocol):
+    """A module that serves one record type of its own table (customer, inventory_item)."""
+
+    SUBLISTS: tuple[str, ...]
+
+    def read(self, ctx: RecordContext, record_id: str, *, expand: bool) -> Json: ...
+    def sublist_collection(self, ctx: RecordContext, record_id: int, sublist: str) -> Json: ...
+    def create(self, ctx: RecordContext, raw: Json, *, external_id: str | None = None) -> int: ...
+    def update(self, ctx: RecordContext, record_id: str, raw: Json) -> None: ...
+    def delete(self, ctx: RecordContext, record_id: str) -> None: ...
+    def find_by_external_id(self, store: Store, external_id: str) -> int | None: ...
+
+
+def _own_table_type(
+    name: str, module: RecordModule, *, table: str, filters: dict[str, Field]
+) -> RecordType:
+    return RecordType(
+        name=name,
+        table=table,
+        where="",
+        sublists=module.SUBLISTS,
+        read=lambda ctx, rid: module.read(ctx, rid, expand=False),
+        read_expanded=lambda ctx, rid: module.read(ctx, rid, expand=True),
+        sublist=module.sublist_collection,
+        create=module.create,
+        update=module.update,
+        delete=module.delete,
+        find_by_external_id=module.find_by_external_id,
+        filters=filters,
+    )
+
+
 RECORD_TYPES: dict[str, RecordType] = {
-    "customer": RecordType(
-        name="customer",
-        table="customer",
-        where="",
-        sublists=customer.SUBLISTS,
-        read=lambda ctx, rid: customer.read(ctx, rid, expand=False),
-        read_expanded=lambda ctx, rid: customer.read(ctx, rid, expand=True),
-        sublist=customer.sublist_collection,
-        create=customer.create,
-        update=customer.update,
-        delete=customer.delete,
-        find_by_external_id=customer.find_by_external_id,
-        filters=CUSTOMER_FILTERS,
-    ),
-    "inventoryItem": RecordType(
-        name="inventoryItem",
-        table="item",
-        where="",
-        sublists=inventory_item.SUBLISTS,
-        read=lambda ctx, rid: inventory_item.read(ctx, rid, expand=False),
-        read_expanded=lambda ctx, rid: inventory_item.read(ctx, rid, expand=True),
-        sublist=inventory_item.sublist_collection,
-        create=inventory_item.create,
-        update=inventory_item.update,
-        delete=inventory_item.delete,
-        find_by_external_id=inventory_item.find_by_external_id,
-        filters=ITEM_FILTERS,
+    "customer": _own_table_type("customer", customer, table="customer", filters=CUSTOMER_FILTERS),
+    "inventoryItem": _own_table_type(
+        "inventoryItem", inventory_item, table="item", filters=ITEM_FILTERS
     ),
     "salesOrder": _transaction_type(
         transactions.SALES_ORDER,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -147,6 +147,23 @@ class Body:
         if not isinstance(value, bool):
             raise invalid_content(f"Invalid boolean for field '{name}'.", path=self._path(name))
         return value
+
+    def texts(self, columns: Iterable[tuple[str, str, int]]) -> dict[str, str | None]:
+        """The given text fields as column values: (field, column, longest length) each."""
+        return {
+            column: self.text(field, max_length=limit)
+            for field, column, limit in columns
+            if self.has(field)
+        }
+
+    def amount_text(self, name: str) -> str | None:
+        """A non-negative amount as the column stores it (None clears it)."""
+        value = self.number(name, minimum=Decimal(0))
+        return None if value is None else decimal_text(value)
+
+    def flag_text(self, name: str) -> str:
+        """A checkbox as the column stores it: "T" or "F"."""
+        return "T" if self.flag(name) else "F"
 
     def reference_id(
         self,

@@ -52,7 +52,7 @@ READ_ONLY = frozenset(
         "defaultAddress",
     }
 )
-SUBLISTS = ("addressBook", "itemPricing")
+SUBLISTS: tuple[str, ...] = ("addressBook", "itemPricing")
 ADDRESS_FIELDS = frozenset({"addr1", "city", "zip", "country", "addressee"})
 LINE_FIELDS = {
     "addressBook": frozenset({"addressBookAddress", "defaultBilling", "defaultShipping", "label"}),
@@ -149,23 +149,23 @@ def sublist_collection(ctx: RecordContext, customer_id: int, sublist: str) -> di
     }
 
 
+# Text fields as (field, column, longest length NetSuite accepts).
+TEXT_COLUMNS = (
+    ("externalId", "externalid", 100),
+    ("entityId", "entityid", 83),
+    ("companyName", "companyname", 83),
+    ("email", "email", 254),
+    ("phone", "phone", 32),
+    ("url", "url", 254),
+)
+
+
 def _values(ctx: RecordContext, body: Body) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field, column, limit in (
-        ("externalId", "externalid", 100),
-        ("entityId", "entityid", 83),
-        ("companyName", "companyname", 83),
-        ("email", "email", 254),
-        ("phone", "phone", 32),
-        ("url", "url", 254),
-    ):
-        if body.has(field):
-            values[column] = body.text(field, max_length=limit)
+    values: dict[str, Any] = body.texts(TEXT_COLUMNS)
     if body.has("creditLimit"):
-        limit_value = body.number("creditLimit", minimum=Decimal(0))
-        values["creditlimit"] = None if limit_value is None else decimal_text(limit_value)
+        values["creditlimit"] = body.amount_text("creditLimit")
     if body.has("isInactive"):
-        values["isinactive"] = "T" if body.flag("isInactive") else "F"
+        values["isinactive"] = body.flag_text("isInactive")
     for field, table in (("terms", "term"), ("currency", "currency"), ("subsidiary", "subsidiary")):
         if body.has(field):
             ref = body.reference_id(field)

@@ -31,7 +31,7 @@ NAME = "inventoryItem"
 FIELDS = frozenset(
     {"externalId", "itemId", "displayName", "description", "basePrice", "isInactive", "locations"}
 )
-SUBLISTS = ("locations",)
+SUBLISTS: tuple[str, ...] = ("locations",)
 SELECT = "SELECT * FROM item WHERE id = ?"
 
 
@@ -95,26 +95,26 @@ def sublist_collection(ctx: RecordContext, item_id: int, sublist: str) -> dict[s
     }
 
 
+# Text fields as (field, column, longest length NetSuite accepts).
+TEXT_COLUMNS = (
+    ("externalId", "externalid", 100),
+    ("itemId", "itemid", 60),
+    ("displayName", "displayname", 60),
+    ("description", "description", 999),
+)
+
+
 def _values(body: Body) -> dict[str, Any]:
     if body.has("locations"):
         raise invalid_content(
             "Quantities per location are changed by inventory transactions, not on the item.",
             path="locations",
         )
-    values: dict[str, Any] = {}
-    for field, column, limit in (
-        ("externalId", "externalid", 100),
-        ("itemId", "itemid", 60),
-        ("displayName", "displayname", 60),
-        ("description", "description", 999),
-    ):
-        if body.has(field):
-            values[column] = body.text(field, max_length=limit)
+    values: dict[str, Any] = body.texts(TEXT_COLUMNS)
     if body.has("basePrice"):
-        price = body.number("basePrice", minimum=Decimal(0))
-        values["baseprice"] = None if price is None else decimal_text(price)
+        values["baseprice"] = body.amount_text("basePrice")
     if body.has("isInactive"):
-        values["isinactive"] = "T" if body.flag("isInactive") else "F"
+        values["isinactive"] = body.flag_text("isInactive")
     return values
 
 

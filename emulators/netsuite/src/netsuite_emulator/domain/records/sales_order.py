@@ -198,19 +198,26 @@ def _require_untouched(ctx: RecordContext, order_id: int, action: str) -> None:
         raise user_error(f"You cannot {action} a sales order that has been fulfilled or billed.")
 
 
+# Text fields an update may change, as (field, column, longest length NetSuite accepts).
+UPDATABLE_TEXT_COLUMNS = (
+    ("otherRefNum", "otherrefnum", 45),
+    ("memo", "memo", 999),
+    ("externalId", "externalid", 100),
+)
+
+
 def update(ctx: RecordContext, record_id: str, raw: dict[str, Any]) -> None:
     row = get_row(ctx.store, SALES_ORDER, record_id)
     body = Body(raw, allowed=FIELDS - {"currency", "subsidiary"})
     if body.has("entity") and body.reference_id("entity") != row["entity"]:
         raise user_error("The customer of a sales order cannot be changed.", path="entity")
-    changes: dict[str, Any] = {}
-    for field, column, limit in (
-        ("otherRefNum", "otherrefnum", 45),
-        ("memo", "memo", 999),
-        ("externalId", "externalid", 100),
-    ):
-        if body.has(field):
-            changes[column] = body.text(field, max_length=limit)
+    changes: dict[str, Any] = body.texts(
+        (
+            ("otherRefNum", "otherrefnum", 45),
+            ("memo", "memo", 999),
+            ("externalId", "externalid", 100),
+        )
+    )
     if body.has("shipDate"):
         changes["shipdate"] = _date(body, "shipDate")
     external = changes.get("externalid")

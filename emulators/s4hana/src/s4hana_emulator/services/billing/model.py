@@ -262,9 +262,7 @@ def build_model() -> ServiceModel:
             BILLING_DOCUMENT,
             label="Billing Document",
             navigations=(to_many("to_Item", "A_BillingDocumentItem", document),),
-            creatable=False,
-            updatable=False,
-            deletable=False,
+            read_only=True,
         ),
         entity_set(
             "A_BillingDocumentItem",
@@ -273,9 +271,7 @@ def build_model() -> ServiceModel:
             navigations=(
                 to_one("to_BillingDocument", "A_BillingDocument", document, required=True),
             ),
-            creatable=False,
-            updatable=False,
-            deletable=False,
+            read_only=True,
         ),
     )
     return ServiceModel(SERVICE, sets, component="SD-BIL-IV")

@@ -99,9 +99,7 @@ def build_exposure_model() -> ServiceModel:
             "YY1_CreditExposure",
             EXPOSURE,
             label="Credit Exposure",
-            creatable=False,
-            updatable=False,
-            deletable=False,
+            read_only=True,
             view_sql=EXPOSURE_SQL,
         ),
     )

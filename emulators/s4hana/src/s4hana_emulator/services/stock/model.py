@@ -48,18 +48,14 @@ def build_model() -> ServiceModel:
             label="Material Stock",
             navigations=(to_many("to_MatlStkInAcctMod", "A_MatlStkInAcctMod", material),),
             view_sql=MATERIAL_STOCK_VIEW,
-            creatable=False,
-            updatable=False,
-            deletable=False,
+            read_only=True,
         ),
         entity_set(
             "A_MatlStkInAcctMod",
             STOCK_IN_ACCOUNT_MODEL,
             label="Stock in Account Model",
             navigations=(to_one("to_MaterialStock", "A_MaterialStock", material, required=True),),
-            creatable=False,
-            updatable=False,
-            deletable=False,
+            read_only=True,
         ),
     )
     return ServiceModel(SERVICE, sets, component="MM-IM-GF")

@@ -1,0 +1,42 @@
+"""What every emulator's settings hold: generated credentials, the admin token, demo data, the
+chaos dice, and a refusal to run in production."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Self
+
+from pydantic import Field, SecretStr, model_validator
+
+from trivium.keys import random_secret
+from trivium.settings import ServiceSettings
+
+
+def generated_secret() -> SecretStr:
+    """A secret of this process alone: unset, nobody can use the credential."""
+    return SecretStr(random_secret())
+
+
+class EmulatorSettings(ServiceSettings):
+    """The settings every emulator has; each emulator adds its backend's own."""
+
+    # How the refusal to run in production names the emulator.
+    emulator_title: ClassVar[str] = "emulator"
+
+    # No secret has a default: unset, each is random (`make run` generates and shares them).
+    admin_token: SecretStr = Field(
+        default_factory=generated_secret,
+        description="Required in `X-Admin-Token` (or as a bearer token) on /__admin.",
+    )
+    seed_demo_data: bool = Field(
+        default=True, description="Load the demo data set when the database is empty."
+    )
+    chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")
+
+    @model_validator(mode="after")
+    def _never_in_production(self) -> Self:
+        if self.environment == "production":
+            raise ValueError(
+                f"The {self.emulator_title} is a stand-in for development and tests: it never "
+                "runs in production (TRIVIUM_ENV=production)."
+            )
+        return self
