@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,7 +13,6 @@ from trivium.composition import (
     from_container,
     from_container_part,
     install,
-    installing_lifespan,
     provide,
 )
 from trivium.settings import ServiceSettings
@@ -88,19 +85,3 @@ def test_install_hands_the_store_and_the_checks_to_the_shared_machinery() -> Non
     assert container_of(app, ServiceParts).idempotency is store
     assert app.state.idempotency is store
     assert app.state.readiness_checks == {"redis": check}
-
-
-@pytest.mark.asyncio
-async def test_the_lifespan_installs_the_container_and_closes_it_when_the_app_stops() -> None:
-    app = FastAPI()
-    closed: list[bool] = []
-
-    @asynccontextmanager
-    async def open_container() -> AsyncIterator[ServiceParts]:
-        yield ServiceParts(idempotency=object(), readiness={})
-        closed.append(True)
-
-    async with installing_lifespan(open_container)(app):
-        assert isinstance(container_of(app, ServiceParts), ServiceParts)
-        assert closed == []
-    assert closed == [True]

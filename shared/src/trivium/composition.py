@@ -7,8 +7,7 @@ typed, so that no route or domain function reaches for `app.state` or a concrete
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol, TypeVar
 
 from fastapi import FastAPI, Request
@@ -46,21 +45,6 @@ def install(app: FastAPI, container: ServiceContainer) -> None:
     setattr(app.state, STORE_STATE_ATTRIBUTE, container.idempotency)
     for name, check in container.readiness.items():
         add_readiness_check(app, name, check)
-
-
-def installing_lifespan(
-    open_container: Callable[[], AbstractAsyncContextManager[ServiceContainer]],
-) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """An app's lifespan: the container `open_container` builds (a service's bootstrap on its
-    settings), installed for as long as the app runs and closed when it stops."""
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_container() as container:
-            install(app, container)
-            yield
-
-    return lifespan
 
 
 def container_of(app: FastAPI, kind: type[ContainerT]) -> ContainerT:
