@@ -38,6 +38,13 @@ TokenFor = Callable[[Rep], str]
 IN_PROGRESS = frozenset({"idempotency-request-in-progress", "customer-creation-in-progress"})
 
 
+def _headers(token: str, idempotency_key: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
+    return headers
+
+
 def _conflict(response: httpx.Response, settled: type[Problem], *, fallback: str) -> Problem:
     """A 409: the same request still running (the caller may retry it), else `settled`."""
     in_progress = problem_slug(response) in IN_PROGRESS
@@ -60,12 +67,6 @@ class _ProcessApi:
         )
         self._token_for = token_for
 
-    def _headers(self, rep: Rep, idempotency_key: str | None = None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self._token_for(rep)}"}
-        if idempotency_key is not None:
-            headers["Idempotency-Key"] = idempotency_key
-        return headers
-
 
 class QuoteToOrderOrders(_ProcessApi):
     """Orders as quote-to-order takes and reports them."""
@@ -76,7 +77,7 @@ class QuoteToOrderOrders(_ProcessApi):
     async def place_quote_order(
         self, quote_id: str, *, rep: Rep, idempotency_key: str, respond_async: bool
     ) -> OrderPlacement:
-        headers = self._headers(rep, idempotency_key)
+        headers = _headers(self._token_for(rep), idempotency_key)
         if respond_async:
             headers["Prefer"] = "respond-async"
         response = await self._api.call(
@@ -103,7 +104,7 @@ class QuoteToOrderOrders(_ProcessApi):
             "GET",
             f"/orders/{quote(order_id, safe='')}",
             what="order read",
-            headers=self._headers(rep),
+            headers=_headers(self._token_for(rep)),
         )
         # 422: an id quote-to-order could never have issued.
         if response.status_code in (404, 422):
@@ -131,7 +132,7 @@ class CreateCustomerCustomers(_ProcessApi):
             what="customer creation",
             json=dict(customer),
             params={"onDuplicate": on_duplicate} if on_duplicate else None,
-            headers=self._headers(rep, idempotency_key),
+            headers=_headers(self._token_for(rep), idempotency_key),
         )
         status = response.status_code
         if status in (200, 201, 202):
