@@ -15,8 +15,8 @@ from fastapi import FastAPI, Request
 from trivium.health import ReadinessCheck, add_readiness_check
 from trivium.idempotency import STORE_STATE_ATTRIBUTE, IdempotencyStore
 
-ContainerT = TypeVar("ContainerT")
 PartT = TypeVar("PartT")
+ContainerT = TypeVar("ContainerT")
 
 
 class ServiceContainer(Protocol):
