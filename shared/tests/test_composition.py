@@ -13,6 +13,7 @@ from trivium.composition import (
     ContainerMissingError,
     container_of,
     from_container,
+    from_container_part,
     install,
     installing_lifespan,
     provide,
@@ -40,6 +41,23 @@ def make_app() -> FastAPI:
 @pytest.mark.asyncio
 async def test_routes_read_the_provided_container() -> None:
     app = make_app()
+    provide(app, Container(greeting="hello"))
+    async with app_client(app) as client:
+        assert (await client.get("/greeting")).json() == "hello"
+
+
+def greeting_of(container: Container) -> str:
+    return container.greeting
+
+
+@pytest.mark.asyncio
+async def test_a_route_can_read_one_part_of_the_container() -> None:
+    app = FastAPI()
+
+    @app.get("/greeting")
+    def greeting(text: Annotated[str, Depends(from_container_part(Container, greeting_of))]) -> str:
+        return text
+
     provide(app, Container(greeting="hello"))
     async with app_client(app) as client:
         assert (await client.get("/greeting")).json() == "hello"

@@ -6,10 +6,21 @@ import re
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+import httpx
 import pytest
 import redis.asyncio
+from fastapi import FastAPI
 
-from trivium.paging import InvalidCursor, encode_cursor, keyset_page, lex_index_page, offset_page
+from trivium.paging import (
+    DEFAULT_PAGE_SIZE,
+    InvalidCursor,
+    PageQuery,
+    PageRequest,
+    encode_cursor,
+    keyset_page,
+    lex_index_page,
+    offset_page,
+)
 from trivium.schemas import Page
 
 ROWS = [f"row-{n:02d}" for n in range(7)]
@@ -20,8 +31,8 @@ async def by_key(size: int, after: str | None) -> list[str]:
     return [row for row in ROWS if after is None or row > after][:size]
 
 
-async def by_offset(size: int, offset: int) -> list[str]:
-    return ROWS[offset : offset + size]
+async def by_offset(*, limit: int, offset: int) -> list[str]:
+    return ROWS[offset : offset + limit]
 
 
 async def every_page(read_page: Callable[[str | None], Awaitable[Page[str]]]) -> list[str]:
@@ -57,14 +68,39 @@ class TestKeysetPage:
 class TestOffsetPage:
     @pytest.mark.asyncio
     async def test_pages_cover_every_row_once(self) -> None:
-        assert (
-            await every_page(lambda cursor: offset_page(by_offset, limit=2, cursor=cursor)) == ROWS
-        )
+        def read_page(cursor: str | None) -> Awaitable[Page[str]]:
+            return offset_page(by_offset, PageRequest(limit=2, cursor=cursor))
+
+        assert await every_page(read_page) == ROWS
 
     @pytest.mark.asyncio
     async def test_offset_beyond_the_cap_is_invalid(self) -> None:
         with pytest.raises(InvalidCursor):
-            await offset_page(by_offset, limit=2, cursor=encode_cursor("o:9999999"))
+            await offset_page(by_offset, PageRequest(limit=2, cursor=encode_cursor("o:9999999")))
+
+
+class TestPageQuery:
+    @pytest.mark.asyncio
+    async def test_a_route_reads_limit_and_cursor_as_one_page_request(self) -> None:
+        app = FastAPI()
+
+        @app.get("/rows")
+        async def list_rows(page: PageQuery) -> dict[str, object]:
+            return {"limit": page.limit, "cursor": page.cursor}
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await client.get("/rows")).json() == {
+                "limit": DEFAULT_PAGE_SIZE,
+                "cursor": None,
+            }
+            assert (await client.get("/rows?limit=3&cursor=c")).json() == {
+                "limit": 3,
+                "cursor": "c",
+            }
+            assert (await client.get("/rows?limit=0")).status_code == 422
+        parameters = app.openapi()["paths"]["/rows"]["get"]["parameters"]
+        assert [parameter["name"] for parameter in parameters] == ["limit", "cursor"]
 
 
 class TestLexIndexPage:

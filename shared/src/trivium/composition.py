@@ -18,6 +18,7 @@ from trivium.idempotency import STORE_STATE_ATTRIBUTE, IdempotencyStore
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.settings import ServiceSettings
 
+PartT = TypeVar("PartT")
 ContainerT = TypeVar("ContainerT")
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings, contravariant=True)
 ServiceSettingsT = TypeVar("ServiceSettingsT", bound=ServiceSettings)
@@ -91,4 +92,17 @@ def from_container(kind: type[ContainerT]) -> Callable[[Request], Awaitable[Cont
         return container_of(request.app, kind)
 
     dependency.__name__ = f"get_{kind.__name__.lower()}"
+    return dependency
+
+
+def from_container_part(
+    kind: type[ContainerT], part: Callable[[ContainerT], PartT]
+) -> Callable[[Request], Awaitable[PartT]]:
+    """A FastAPI dependency that answers `part` of the app's container of type `kind`, so that
+    a route declares the one port it uses rather than the whole container."""
+
+    async def dependency(request: Request) -> PartT:
+        return part(container_of(request.app, kind))
+
+    dependency.__name__ = f"get_{kind.__name__.lower()}_part"
     return dependency

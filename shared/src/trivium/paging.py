@@ -7,9 +7,10 @@ import base64
 import binascii
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Protocol, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from trivium.problems import BadRequest
 from trivium.redis_client import AsyncRedis
@@ -26,6 +27,25 @@ LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size
 CursorQuery = Annotated[
     str | None, Query(max_length=256, description="`nextCursor` of the previous page.")
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """The page a client asked a listing for: at most `limit` items, after `cursor`."""
+
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str | None = None
+
+
+async def page_request(
+    limit: LimitQuery = DEFAULT_PAGE_SIZE, cursor: CursorQuery = None
+) -> PageRequest:
+    """The `?limit=&cursor=` of a listing route, read as one value."""
+    return PageRequest(limit=limit, cursor=cursor)
+
+
+# A listing route declares `page: PageQuery`; OpenAPI still shows the two query parameters.
+PageQuery = Annotated[PageRequest, Depends(page_request)]
 
 
 class InvalidCursor(BadRequest):
@@ -65,18 +85,21 @@ async def keyset_page(
     return Page(items=items, next_cursor=encode_cursor(key(items[-1])) if more else None)
 
 
-async def offset_page(
-    fetch: Callable[[int, int], Awaitable[list[ItemT]]], *, limit: int, cursor: str | None
-) -> Page[ItemT]:
-    """A page of `fetch(limit + 1, offset)`, for backends that can only skip rows."""
-    offset = int(decode_cursor(cursor, shape=_OFFSET_SHAPE)[2:]) if cursor else 0
+class OffsetFetch(Protocol[ItemT]):
+    """A port's listing method for a backend that can only skip rows."""
+
+    def __call__(self, *, limit: int, offset: int) -> Awaitable[list[ItemT]]: ...
+
+
+async def offset_page(fetch: OffsetFetch[ItemT], page: PageRequest) -> Page[ItemT]:
+    """A page of `fetch(limit=page.limit + 1, offset=…)`, for backends that can only skip rows."""
+    offset = int(decode_cursor(page.cursor, shape=_OFFSET_SHAPE)[2:]) if page.cursor else 0
     if offset > MAX_OFFSET:
         raise InvalidCursor("The cursor is not one this API issued.")
-    rows = await fetch(limit + 1, offset)
-    more = len(rows) > limit
-    return Page(
-        items=rows[:limit], next_cursor=encode_cursor(f"o:{offset + limit}") if more else None
-    )
+    rows = await fetch(limit=page.limit + 1, offset=offset)
+    more = len(rows) > page.limit
+    next_cursor = encode_cursor(f"o:{offset + page.limit}") if more else None
+    return Page(items=rows[: page.limit], next_cursor=next_cursor)
 
 
 async def lex_index_page(

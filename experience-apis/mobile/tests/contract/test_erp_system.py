@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from pact import Pact, match
+from pact.interaction import HttpInteraction
 
 from mobile_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
@@ -21,17 +22,19 @@ ErpAt = AdapterAt[ErpSystemErp]
 HISTORY = "a customer with sales orders and open invoices exists"
 
 
-def customer_with_history() -> dict[str, str]:
-    return {"customerId": CUSTOMER_ID, "orderId": SALES_ORDER_ID, "invoiceId": "90000001"}
+def customer_history_request(pact: Pact, description: str, path: str) -> HttpInteraction:
+    """The 360 view's read of five of a customer's `path` (sales orders or invoices)."""
+    interaction = pact.upon_receiving(description).given(
+        HISTORY, customerId=CUSTOMER_ID, orderId=SALES_ORDER_ID, invoiceId="90000001"
+    )
+    service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/{path}", query={"limit": "5"})
+    return interaction
 
 
 class TestRecentOrders:
     async def test_sales_orders_of_a_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a customer's sales orders").given(
-            "a customer with sales orders and open invoices exists", **customer_with_history()
-        )
-        service_request(
-            interaction, "GET", f"/customers/{CUSTOMER_ID}/sales-orders", query={"limit": "5"}
+        interaction = customer_history_request(
+            erp_pact, "a request for a customer's sales orders", "sales-orders"
         )
         json_response(
             interaction,
@@ -58,11 +61,8 @@ class TestRecentOrders:
 
 class TestOpenInvoices:
     async def test_open_invoices_of_a_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a customer's open invoices").given(
-            "a customer with sales orders and open invoices exists", **customer_with_history()
-        )
-        service_request(
-            interaction, "GET", f"/customers/{CUSTOMER_ID}/invoices", query={"limit": "5"}
+        interaction = customer_history_request(
+            erp_pact, "a request for a customer's open invoices", "invoices"
         )
         json_response(
             interaction,

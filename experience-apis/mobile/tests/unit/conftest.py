@@ -24,7 +24,6 @@ from mobile_experience.adapters.ports import (
     CrmAccount,
     CrmAddress,
     CrmContact,
-    CrmOpportunity,
     CrmOverview,
     CrmQuote,
     CrmQuoteAccount,
@@ -34,7 +33,7 @@ from mobile_experience.adapters.ports import (
     ProcessOrder,
 )
 from mobile_experience.domain.accounts import CustomerViews, ViewPolicy
-from mobile_experience.domain.models import Rep
+from mobile_experience.domain.models import OpportunityCard, Rep
 from mobile_experience.domain.orders import OrderDesk
 from trivium.schemas import Money
 
@@ -66,7 +65,7 @@ def overview(account_id: str, owner: str, *, erp: str | None, name: str) -> CrmO
             CrmContact(id="003000000000002AAA", last_name="Weber"),
         ],
         open_opportunities=[
-            CrmOpportunity(
+            OpportunityCard(
                 id="006000000000001AAA",
                 name="Pumps",
                 stage="Prospecting",

@@ -22,6 +22,7 @@ from trivium.http_client import create_http_client
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
 from trivium.schemas import Money
+from trivium_testing.apps import app_client
 from trivium_testing.keys import session_keys
 
 from . import sap_responses as sap
@@ -62,12 +63,8 @@ async def client(
         readiness={},
     )
     install(app, container)
-    token = session_keys().issuer("quote-to-order").token_for("erp-system")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as client:
+    headers = session_keys().authorization("quote-to-order", "erp-system")
+    async with app_client(app, headers=headers) as client:
         yield client
 
 

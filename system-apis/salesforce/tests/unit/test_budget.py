@@ -22,24 +22,28 @@ class TestObserve:
         assert await redis_client.hget(BUDGET_KEY, "remaining") == b"14982"
 
     @pytest.mark.asyncio
-    async def test_readings_within_the_same_percent_wait_for_the_interval(
-        self, redis_client: redis.asyncio.Redis
+    @pytest.mark.parametrize(
+        ("interval_seconds", "first", "second", "published"),
+        [
+            pytest.param(3600, 110, 150, 110, id="same-percent-waits-for-the-interval"),
+            pytest.param(3600, 100, 101, 101, id="new-whole-percent-at-once"),
+            pytest.param(0, 100, 110, 110, id="after-the-interval-refreshed"),
+        ],
+    )
+    async def test_a_later_reading_is_published_when_it_is_news_or_due(
+        self,
+        redis_client: redis.asyncio.Redis,
+        interval_seconds: int,
+        first: int,
+        second: int,
+        published: int,
     ) -> None:
-        tracker = BudgetTracker(redis_client, publish_interval_seconds=3600)
-        await tracker.observe("api-usage=110/10000")
-        await tracker.observe("api-usage=150/10000")
-        assert await published_used(redis_client) == 110
+        tracker = BudgetTracker(redis_client, publish_interval_seconds=interval_seconds)
+        await tracker.observe(f"api-usage={first}/10000")
+        await tracker.observe(f"api-usage={second}/10000")
+        assert await published_used(redis_client) == published
         assert tracker.latest is not None
-        assert tracker.latest.used == 150
-
-    @pytest.mark.asyncio
-    async def test_a_new_whole_percent_is_published_at_once(
-        self, redis_client: redis.asyncio.Redis
-    ) -> None:
-        tracker = BudgetTracker(redis_client, publish_interval_seconds=3600)
-        await tracker.observe("api-usage=100/10000")
-        await tracker.observe("api-usage=101/10000")
-        assert await published_used(redis_client) == 101
+        assert tracker.latest.used == second
 
     @pytest.mark.asyncio
     async def test_exhaustion_is_published_at_once(self, redis_client: redis.asyncio.Redis) -> None:
@@ -47,12 +51,3 @@ class TestObserve:
         await tracker.observe("api-usage=9999/10000")
         await tracker.mark_exhausted()
         assert await redis_client.hget(BUDGET_KEY, "remaining") == b"0"
-
-    @pytest.mark.asyncio
-    async def test_after_the_interval_the_reading_is_refreshed(
-        self, redis_client: redis.asyncio.Redis
-    ) -> None:
-        tracker = BudgetTracker(redis_client, publish_interval_seconds=0)
-        await tracker.observe("api-usage=100/10000")
-        await tracker.observe("api-usage=110/10000")
-        assert await published_used(redis_client) == 110

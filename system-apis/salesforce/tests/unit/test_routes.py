@@ -24,6 +24,7 @@ from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.composition import install
 from trivium.idempotency import IdempotencyStore
+from trivium_testing.apps import app_client
 from trivium_testing.keys import session_keys
 
 
@@ -60,12 +61,8 @@ async def client(
         readiness={},
     )
     install(app, container)
-    token = session_keys().issuer("quote-to-order").token_for("salesforce-system")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as client:
+    headers = session_keys().authorization("quote-to-order", "salesforce-system")
+    async with app_client(app, headers=headers) as client:
         yield client
 
 

@@ -31,22 +31,35 @@ from mobile_experience.domain.models import Rep
 
 
 @dataclass
-class FakeCrm:
-    """Overviews by account id and quotes by id; `down` makes every call unavailable, `calls`
-    counts them."""
+class _FakeTier:
+    """A lower tier's fake: `down` makes every call unavailable, `delay_seconds` slows each one
+    down, `calls` counts them."""
 
-    overviews: dict[str, CrmOverview] = field(default_factory=dict)
-    quotes: dict[str, CrmQuote] = field(default_factory=dict)
     down: bool = False
     delay_seconds: float = 0.0
     calls: int = 0
+
+    def _unavailable(self) -> Exception:
+        """The problem every call raises while the tier is `down`: each fake names its own."""
+        raise NotImplementedError
 
     async def _enter(self) -> None:
         self.calls += 1
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)
         if self.down:
-            raise CrmUnavailable("The CRM is down (fake).")
+            raise self._unavailable()
+
+
+@dataclass
+class FakeCrm(_FakeTier):
+    """Overviews by account id and quotes by id."""
+
+    overviews: dict[str, CrmOverview] = field(default_factory=dict)
+    quotes: dict[str, CrmQuote] = field(default_factory=dict)
+
+    def _unavailable(self) -> Exception:
+        return CrmUnavailable("The CRM is down (fake).")
 
     async def search_accounts(
         self, *, owner_username: str, name: str | None, limit: int, cursor: str | None
@@ -86,22 +99,15 @@ class FakeCrm:
 
 
 @dataclass
-class FakeErp:
-    """ERP data by customer number; `down` makes every call unavailable."""
+class FakeErp(_FakeTier):
+    """ERP data by customer number."""
 
     orders: dict[str, list[ErpOrder]] = field(default_factory=dict)
     invoices: dict[str, list[ErpInvoice]] = field(default_factory=dict)
     credits: dict[str, ErpCredit] = field(default_factory=dict)
-    down: bool = False
-    delay_seconds: float = 0.0
-    calls: int = 0
 
-    async def _enter(self) -> None:
-        self.calls += 1
-        if self.delay_seconds:
-            await asyncio.sleep(self.delay_seconds)
-        if self.down:
-            raise ErpUnavailable("The ERP is down (fake).")
+    def _unavailable(self) -> Exception:
+        return ErpUnavailable("The ERP is down (fake).")
 
     async def recent_orders(self, customer_id: str, *, limit: int) -> list[ErpOrder]:
         await self._enter()

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mobile_experience.domain.models import Rep
+from mobile_experience.domain.models import OpportunityCard, OrderLine, Rep
 from trivium.schemas import Money, UpstreamModel
 
 
@@ -49,22 +49,14 @@ class CrmContact(UpstreamModel):
     phone: str | None = None
 
 
-class CrmOpportunity(UpstreamModel):
-    id: str
-    name: str
-    stage: str
-    amount: Money | None = None
-    close_date: date | None = None
-    probability: Decimal | None = None
-
-
 class CrmOverview(UpstreamModel):
     """An account with its owner, key contacts and open opportunities (one CRM call)."""
 
     account: CrmAccount
     owner_username: str | None = None
     contacts: list[CrmContact] = []
-    open_opportunities: list[CrmOpportunity] = []
+    # Read as the app shows them: the CRM's open opportunity is the card, field for field.
+    open_opportunities: list[OpportunityCard] = []
 
 
 class CrmQuoteAccount(UpstreamModel):
@@ -107,13 +99,6 @@ class ErpCredit(UpstreamModel):
     blocked: bool
 
 
-class ProcessOrderLine(UpstreamModel):
-    sku: str
-    quantity: Decimal
-    unit_price: Money
-    net_amount: Money
-
-
 class ProcessFailure(UpstreamModel):
     type: str
     title: str
@@ -129,7 +114,8 @@ class ProcessOrder(UpstreamModel):
     account_id: str | None = None
     erp_order_number: str | None = None
     purchase_order_number: str | None = None
-    lines: list[ProcessOrderLine] = []
+    # Passed on to the app as they are.
+    lines: list[OrderLine] = []
     total: Money | None = None
     failure: ProcessFailure | None = None
     created_at: datetime

@@ -7,7 +7,7 @@ tier scopes Idempotency-Keys (and anything else) to the rep, not to this service
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
@@ -31,51 +31,70 @@ from mobile_experience.domain.errors import (
     UpstreamFailed,
 )
 from mobile_experience.domain.models import Rep
-from trivium.prefer import async_applied, call_headers
+from trivium.problems import Problem
 from trivium.upstream import Upstream, problem_slug, translate
 
 TokenFor = Callable[[Rep], str]
 IN_PROGRESS = frozenset({"idempotency-request-in-progress", "customer-creation-in-progress"})
 
 
-class QuoteToOrderOrders:
-    """Orders as quote-to-order takes and reports them."""
+def _headers(token: str, idempotency_key: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
+    return headers
+
+
+def _conflict(response: httpx.Response, settled: type[Problem], *, fallback: str) -> Problem:
+    """A 409: the same request still running (the caller may retry it), else `settled`."""
+    in_progress = problem_slug(response) in IN_PROGRESS
+    return translate(RequestInProgress if in_progress else settled, response, fallback=fallback)
+
+
+class _ProcessApi:
+    """A process API called on behalf of a rep, with a token minted per call."""
+
+    name: ClassVar[str]
+    unavailable: ClassVar[type[Problem]]
 
     def __init__(self, http: httpx.AsyncClient, *, token_for: TokenFor) -> None:
         self._api = Upstream(
             http,
-            name="Order processing",
-            unavailable=OrdersUnavailable,
+            name=self.name,
+            unavailable=self.unavailable,
             rejected=UpstreamFailed,
             retry_after=RETRY_AFTER,
         )
         self._token_for = token_for
 
+
+class QuoteToOrderOrders(_ProcessApi):
+    """Orders as quote-to-order takes and reports them."""
+
+    name = "Order processing"
+    unavailable = OrdersUnavailable
+
     async def place_quote_order(
         self, quote_id: str, *, rep: Rep, idempotency_key: str, respond_async: bool
     ) -> OrderPlacement:
-        headers = call_headers(
-            self._token_for(rep), idempotency_key=idempotency_key, respond_async=respond_async
-        )
+        headers = _headers(self._token_for(rep), idempotency_key)
+        if respond_async:
+            headers["Prefer"] = "respond-async"
         response = await self._api.call(
             "POST", "/orders", what="order", json={"quoteId": quote_id}, headers=headers
         )
         status = response.status_code
         if status in (201, 202):
             order = self._api.read(response, ProcessOrder, what="order")
+            applied = "respond-async" in response.headers.get("preference-applied", "")
             return OrderPlacement(
-                order=order,
-                in_background=status == 202,
-                async_preference_applied=async_applied(response),
+                order=order, in_background=status == 202, async_preference_applied=applied
             )
         fallback = f"The order from quote {quote_id!r} was refused."
         if status == 404:
             raise translate(QuoteNotFound, response, fallback=fallback)
         if status == 409:
-            in_progress = problem_slug(response) in IN_PROGRESS
-            raise translate(
-                RequestInProgress if in_progress else QuoteNotOrderable, response, fallback=fallback
-            )
+            raise _conflict(response, QuoteNotOrderable, fallback=fallback)
         if status == 422:
             raise translate(OrderRejected, response, fallback=fallback)
         self._api.fail(response, what="order")
@@ -85,7 +104,7 @@ class QuoteToOrderOrders:
             "GET",
             f"/orders/{quote(order_id, safe='')}",
             what="order read",
-            headers=call_headers(self._token_for(rep)),
+            headers=_headers(self._token_for(rep)),
         )
         # 422: an id quote-to-order could never have issued.
         if response.status_code in (404, 422):
@@ -93,18 +112,11 @@ class QuoteToOrderOrders:
         return self._api.read(response, ProcessOrder, what="order read")
 
 
-class CreateCustomerCustomers:
+class CreateCustomerCustomers(_ProcessApi):
     """New customers as create-customer creates them in both systems."""
 
-    def __init__(self, http: httpx.AsyncClient, *, token_for: TokenFor) -> None:
-        self._api = Upstream(
-            http,
-            name="Customer creation",
-            unavailable=CustomersUnavailable,
-            rejected=UpstreamFailed,
-            retry_after=RETRY_AFTER,
-        )
-        self._token_for = token_for
+    name = "Customer creation"
+    unavailable = CustomersUnavailable
 
     async def create_customer(
         self,
@@ -120,7 +132,7 @@ class CreateCustomerCustomers:
             what="customer creation",
             json=dict(customer),
             params={"onDuplicate": on_duplicate} if on_duplicate else None,
-            headers=call_headers(self._token_for(rep), idempotency_key=idempotency_key),
+            headers=_headers(self._token_for(rep), idempotency_key),
         )
         status = response.status_code
         if status in (200, 201, 202):
@@ -128,10 +140,7 @@ class CreateCustomerCustomers:
             return CustomerCreation(status=status, customer=created)
         fallback = "The customer was not created."
         if status == 409:
-            in_progress = problem_slug(response) in IN_PROGRESS
-            raise translate(
-                RequestInProgress if in_progress else DuplicateCustomer, response, fallback=fallback
-            )
+            raise _conflict(response, DuplicateCustomer, fallback=fallback)
         if status == 422:
             raise translate(CustomerRejected, response, fallback=fallback)
         self._api.fail(response, what="customer creation")

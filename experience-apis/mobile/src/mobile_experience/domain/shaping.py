@@ -11,7 +11,6 @@ from typing import Generic, TypeVar
 from mobile_experience.adapters.ports import (
     CrmAccount,
     CrmContact,
-    CrmOpportunity,
     CrmOverview,
     ErpCredit,
     ErpInvoice,
@@ -34,7 +33,6 @@ from mobile_experience.domain.models import (
     OpportunityCard,
     OrderCard,
     OrderFailure,
-    OrderLine,
     OrderRead,
 )
 from trivium.problems import PROBLEM_BASE_URI, FieldError, ValidationFailed
@@ -98,17 +96,6 @@ def contact_card(contact: CrmContact) -> ContactCard:
     )
 
 
-def opportunity_card(opportunity: CrmOpportunity) -> OpportunityCard:
-    return OpportunityCard(
-        id=opportunity.id,
-        name=opportunity.name,
-        stage=opportunity.stage,
-        amount=opportunity.amount,
-        close_date=opportunity.close_date,
-        probability=opportunity.probability,
-    )
-
-
 def order_card(order: ErpOrder) -> OrderCard:
     return OrderCard(
         erp_order_number=order.id,
@@ -158,7 +145,7 @@ def customer_360(account_id: str, crm: CrmOverview | None, erp: ErpSections) -> 
         ),
         opportunities=ListSection[OpportunityCard](
             status=crm_status,
-            items=[opportunity_card(item) for item in crm.open_opportunities] if crm else [],
+            items=list(crm.open_opportunities) if crm else [],
         ),
         orders=ListSection[OrderCard](
             status="ok" if erp.orders.ok else "unavailable",
@@ -219,15 +206,7 @@ def order_view(order: ProcessOrder) -> OrderRead:
             "accountId": order.account_id,
             "erpOrderNumber": order.erp_order_number,
             "purchaseOrderNumber": order.purchase_order_number,
-            "lines": [
-                OrderLine(
-                    sku=line.sku,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                    net_amount=line.net_amount,
-                )
-                for line in order.lines
-            ],
+            "lines": order.lines,
             "total": order.total,
             "failure": OrderFailure(
                 reason=problem_reason(failure.type), title=failure.title, detail=failure.detail

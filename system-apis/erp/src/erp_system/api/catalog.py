@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -16,7 +17,7 @@ from erp_system.domain.models import (
     PriceRead,
     ProductRead,
 )
-from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery, offset_page
+from trivium.paging import InvalidCursor, PageQuery, offset_page
 from trivium.problems import FieldError, ValidationFailed, problem_responses
 from trivium.schemas import Page
 
@@ -24,6 +25,10 @@ router = APIRouter(tags=["catalog"])
 
 MAX_SKUS = 200
 _SKU = re.compile(r"^[A-Za-z0-9._/-]{1,40}$")
+SkusQuery = Annotated[
+    list[str],
+    Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
+]
 PlantQuery = Annotated[
     str | None, Query(max_length=4, description="Plant; default: the configured plant.")
 ]
@@ -32,18 +37,13 @@ PlantQuery = Annotated[
 @router.get("/products", responses=problem_responses(InvalidCursor, *UPSTREAM_PROBLEMS))
 async def list_products(
     erp: ErpDep,
+    page: PageQuery,
     search: Annotated[
         str | None, Query(min_length=1, max_length=40, description="Part of name or sku.")
     ] = None,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
 ) -> Page[ProductRead]:
     """Sellable products with their list price per base unit, by sku."""
-    return await offset_page(
-        lambda size, offset: erp.list_products(search=search, limit=size, offset=offset),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await offset_page(partial(erp.list_products, search=search), page)
 
 
 @router.get("/products/{sku}", responses=problem_responses(ProductNotFound, *UPSTREAM_PROBLEMS))
@@ -57,10 +57,7 @@ async def get_product(
 @router.get("/availability", responses=problem_responses(*UPSTREAM_PROBLEMS))
 async def get_availability(
     erp: ErpDep,
-    skus: Annotated[
-        list[str],
-        Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
-    ],
+    skus: SkusQuery,
     plant: PlantQuery = None,
 ) -> AvailabilityListRead:
     """Unrestricted stock of every sku in the plant (zero for unknown skus), read in one call."""
@@ -77,10 +74,7 @@ async def query_availability(query: AvailabilityQuery, erp: ErpDep) -> Availabil
 @router.get("/prices", responses=problem_responses(*UPSTREAM_PROBLEMS))
 async def get_prices(
     erp: ErpDep,
-    skus: Annotated[
-        list[str],
-        Query(description="Skus, comma-separated and/or repeated; at most 200.", min_length=1),
-    ],
+    skus: SkusQuery,
     customer_id: Annotated[
         str | None,
         Query(

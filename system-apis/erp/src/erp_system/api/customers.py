@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -27,7 +28,7 @@ from erp_system.domain.models import (
     SalesOrderRead,
 )
 from trivium.idempotency import idempotent_route
-from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery, offset_page
+from trivium.paging import InvalidCursor, PageQuery, offset_page
 from trivium.problems import problem_responses
 from trivium.schemas import Page
 
@@ -38,11 +39,13 @@ router = APIRouter(
 CustomerIdPath = Annotated[
     str, Path(max_length=10, pattern=r"^[A-Za-z0-9]+$", description="The ERP customer number.")
 ]
+CUSTOMER_LISTING_PROBLEMS = problem_responses(CustomerNotFound, InvalidCursor, *UPSTREAM_PROBLEMS)
 
 
 @router.get("", responses=problem_responses(InvalidCursor, *UPSTREAM_PROBLEMS))
 async def search_customers(
     erp: ErpDep,
+    page: PageQuery,
     name: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
     external_id: Annotated[str | None, Query(alias="externalId", max_length=20)] = None,
     postal_code: Annotated[str | None, Query(alias="postalCode", max_length=10)] = None,
@@ -59,8 +62,6 @@ async def search_customers(
             description="The home page's host is this domain or one of its subdomains.",
         ),
     ] = None,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
 ) -> Page[CustomerRead]:
     """Customers matching every given criterion (name matches anywhere), by customer number."""
     criteria = CustomerSearch(
@@ -71,11 +72,7 @@ async def search_customers(
         vat_id=vat_id.upper() if vat_id else None,
         website_domain=website_domain.lower() if website_domain else None,
     )
-    return await offset_page(
-        lambda size, offset: erp.search_customers(criteria, limit=size, offset=offset),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await offset_page(partial(erp.search_customers, criteria), page)
 
 
 @router.post(
@@ -127,37 +124,17 @@ async def get_credit(customer_id: CustomerIdPath, erp: ErpDep) -> CreditRead:
     return await erp.get_credit(customer_id)
 
 
-@router.get(
-    "/{customer_id}/sales-orders",
-    responses=problem_responses(CustomerNotFound, InvalidCursor, *UPSTREAM_PROBLEMS),
-)
+@router.get("/{customer_id}/sales-orders", responses=CUSTOMER_LISTING_PROBLEMS)
 async def list_sales_orders(
-    customer_id: CustomerIdPath,
-    erp: ErpDep,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
+    customer_id: CustomerIdPath, erp: ErpDep, page: PageQuery
 ) -> Page[SalesOrderRead]:
     """The customer's sales orders with their lines, newest first."""
-    return await offset_page(
-        lambda size, offset: erp.list_sales_orders(customer_id, limit=size, offset=offset),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await offset_page(partial(erp.list_sales_orders, customer_id), page)
 
 
-@router.get(
-    "/{customer_id}/invoices",
-    responses=problem_responses(CustomerNotFound, InvalidCursor, *UPSTREAM_PROBLEMS),
-)
+@router.get("/{customer_id}/invoices", responses=CUSTOMER_LISTING_PROBLEMS)
 async def list_open_invoices(
-    customer_id: CustomerIdPath,
-    erp: ErpDep,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
+    customer_id: CustomerIdPath, erp: ErpDep, page: PageQuery
 ) -> Page[InvoiceRead]:
     """The customer's invoices that are not paid yet (open or partially paid), newest first."""
-    return await offset_page(
-        lambda size, offset: erp.list_open_invoices(customer_id, limit=size, offset=offset),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await offset_page(partial(erp.list_open_invoices, customer_id), page)

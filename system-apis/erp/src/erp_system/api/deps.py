@@ -13,25 +13,7 @@ from erp_system.adapters.sync_port import ErpSyncPort
 from erp_system.bootstrap import ErpSystem
 from erp_system.domain.errors import InvalidVersion
 from erp_system.settings import ErpSystemSettings
-from trivium.composition import from_container
-
-ContainerDep = Annotated[ErpSystem, Depends(from_container(ErpSystem))]
-
-
-async def get_erp(container: ContainerDep) -> ErpPort:
-    return container.erp
-
-
-async def get_sync(container: ContainerDep) -> ErpSyncPort:
-    return container.sync
-
-
-async def get_locks(container: ContainerDep) -> KeyLockPort:
-    return container.locks
-
-
-async def get_settings(container: ContainerDep) -> ErpSystemSettings:
-    return container.settings
+from trivium.composition import from_container_part
 
 
 def etag_for(version: str | None) -> str | None:
@@ -61,8 +43,14 @@ async def version_from_if_match(
     return version
 
 
-ErpDep = Annotated[ErpPort, Depends(get_erp)]
-LocksDep = Annotated[KeyLockPort, Depends(get_locks)]
-SyncDep = Annotated[ErpSyncPort, Depends(get_sync)]
-SettingsDep = Annotated[ErpSystemSettings, Depends(get_settings)]
+ErpDep = Annotated[ErpPort, Depends(from_container_part(ErpSystem, lambda system: system.erp))]
+LocksDep = Annotated[
+    KeyLockPort, Depends(from_container_part(ErpSystem, lambda system: system.locks))
+]
+SyncDep = Annotated[
+    ErpSyncPort, Depends(from_container_part(ErpSystem, lambda system: system.sync))
+]
+SettingsDep = Annotated[
+    ErpSystemSettings, Depends(from_container_part(ErpSystem, lambda system: system.settings))
+]
 VersionDep = Annotated[str | None, Depends(version_from_if_match)]

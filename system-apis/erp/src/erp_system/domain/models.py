@@ -224,13 +224,18 @@ class SalesOrderLineRead(ApiModel):
     net_amount: Money | None = None
 
 
-class SalesOrderRead(ApiModel):
+class SalesOrderState(ApiModel):
+    # Not a schema of its own: the fields that begin every answer about one sales order
+    # (a read, or a change a sync flow reads), so that both say the same thing the same way.
     id: str
     customer_id: str
     external_reference: str | None = None
     status: SalesOrderStatus
     delivery_status: ProgressStatus
     billing_status: ProgressStatus
+
+
+class SalesOrderRead(SalesOrderState):
     credit_blocked: bool = False
     total: Money | None = None
     created_on: date | None = None

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from erp_system.domain.models import Address, AddressInput, ProgressStatus, SalesOrderStatus
+from erp_system.domain.models import Address, AddressInput, SalesOrderState
 from trivium.schemas import ApiModel, ApiRequest, DecimalString, Money
 
 
@@ -49,13 +49,7 @@ class CustomerChangePage(ApiModel):
     system_id: str = Field(description=SYSTEM_ID_DESCRIPTION)
 
 
-class SalesOrderChange(ApiModel):
-    id: str
-    customer_id: str
-    external_reference: str | None = None
-    status: SalesOrderStatus
-    delivery_status: ProgressStatus
-    billing_status: ProgressStatus
+class SalesOrderChange(SalesOrderState):
     invoice_numbers: list[str] = Field(description="Billing documents of the order.")
     changed_at: datetime
 

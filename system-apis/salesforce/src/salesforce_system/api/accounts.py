@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -24,9 +25,9 @@ from salesforce_system.domain.models import (
     OpportunityRead,
     OrderRead,
 )
-from salesforce_system.domain.paging import fetch_page
+from salesforce_system.domain.paging import page_by_id
 from trivium.idempotency import idempotent_route
-from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
+from trivium.paging import InvalidCursor, PageQuery
 from trivium.problems import problem_responses
 from trivium.schemas import Page
 
@@ -36,11 +37,13 @@ router = APIRouter(
 
 AccountId = Annotated[str, Path(max_length=18, description="The account's id.")]
 UPSTREAM = (CrmUnavailable, CrmBudgetExhausted)
+ACCOUNT_LISTING_PROBLEMS = problem_responses(RecordNotFound, InvalidCursor, *UPSTREAM)
 
 
 @router.get("", responses=problem_responses(InvalidCursor, *UPSTREAM))
 async def search_accounts(
     crm: CrmDep,
+    page: PageQuery,
     name: Annotated[str | None, Query(max_length=255)] = None,
     account_number: Annotated[str | None, Query(alias="accountNumber", max_length=40)] = None,
     erp_customer_number: Annotated[
@@ -50,8 +53,6 @@ async def search_accounts(
     website_domain: Annotated[str | None, Query(alias="websiteDomain", max_length=255)] = None,
     owner_id: Annotated[str | None, Query(alias="ownerId", max_length=18)] = None,
     owner_username: Annotated[str | None, Query(alias="ownerUsername", max_length=80)] = None,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
 ) -> Page[AccountRead]:
     """Accounts matching every given criterion (name matches anywhere), ordered by id."""
     criteria = AccountSearch(
@@ -63,11 +64,7 @@ async def search_accounts(
         owner_id=owner_id,
         owner_username=owner_username,
     )
-    return await fetch_page(
-        lambda size, after: crm.search_accounts(criteria, limit=size, after=after),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await page_by_id(partial(crm.search_accounts, criteria), page)
 
 
 @router.post(
@@ -125,56 +122,24 @@ async def delete_account(account_id: AccountId, crm: CrmDep) -> None:
     await crm.delete_account(account_id)
 
 
-@router.get(
-    "/{account_id}/contacts", responses=problem_responses(RecordNotFound, InvalidCursor, *UPSTREAM)
-)
-async def list_contacts(
-    account_id: AccountId,
-    crm: CrmDep,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
-) -> Page[ContactRead]:
+@router.get("/{account_id}/contacts", responses=ACCOUNT_LISTING_PROBLEMS)
+async def list_contacts(account_id: AccountId, crm: CrmDep, page: PageQuery) -> Page[ContactRead]:
     """The account's contacts."""
-    return await fetch_page(
-        lambda size, after: crm.list_contacts(account_id, limit=size, after=after),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await page_by_id(partial(crm.list_contacts, account_id), page)
 
 
-@router.get(
-    "/{account_id}/opportunities",
-    responses=problem_responses(RecordNotFound, InvalidCursor, *UPSTREAM),
-)
+@router.get("/{account_id}/opportunities", responses=ACCOUNT_LISTING_PROBLEMS)
 async def list_open_opportunities(
-    account_id: AccountId,
-    crm: CrmDep,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
+    account_id: AccountId, crm: CrmDep, page: PageQuery
 ) -> Page[OpportunityRead]:
     """The account's open (not closed) opportunities."""
-    return await fetch_page(
-        lambda size, after: crm.list_open_opportunities(account_id, limit=size, after=after),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await page_by_id(partial(crm.list_open_opportunities, account_id), page)
 
 
-@router.get(
-    "/{account_id}/orders", responses=problem_responses(RecordNotFound, InvalidCursor, *UPSTREAM)
-)
-async def list_orders(
-    account_id: AccountId,
-    crm: CrmDep,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
-) -> Page[OrderRead]:
+@router.get("/{account_id}/orders", responses=ACCOUNT_LISTING_PROBLEMS)
+async def list_orders(account_id: AccountId, crm: CrmDep, page: PageQuery) -> Page[OrderRead]:
     """The account's orders with their items."""
-    return await fetch_page(
-        lambda size, after: crm.list_orders(account_id, limit=size, after=after),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await page_by_id(partial(crm.list_orders, account_id), page)
 
 
 @router.get("/{account_id}/overview", responses=problem_responses(RecordNotFound, *UPSTREAM))

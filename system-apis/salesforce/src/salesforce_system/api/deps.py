@@ -9,28 +9,20 @@ from fastapi import Depends
 from salesforce_system.adapters.ports import AccountChangesPort, AccountSyncPort, CrmPort
 from salesforce_system.bootstrap import SalesforceSystem
 from salesforce_system.settings import SalesforceSystemSettings
-from trivium.composition import from_container
+from trivium.composition import from_container_part
 
-ContainerDep = Annotated[SalesforceSystem, Depends(from_container(SalesforceSystem))]
-
-
-async def get_crm(container: ContainerDep) -> CrmPort:
-    return container.crm
-
-
-async def get_account_changes(container: ContainerDep) -> AccountChangesPort:
-    return container.account_changes
-
-
-async def get_account_sync(container: ContainerDep) -> AccountSyncPort:
-    return container.account_sync
-
-
-async def get_settings(container: ContainerDep) -> SalesforceSystemSettings:
-    return container.settings
-
-
-CrmDep = Annotated[CrmPort, Depends(get_crm)]
-AccountChangesDep = Annotated[AccountChangesPort, Depends(get_account_changes)]
-AccountSyncDep = Annotated[AccountSyncPort, Depends(get_account_sync)]
-SettingsDep = Annotated[SalesforceSystemSettings, Depends(get_settings)]
+CrmDep = Annotated[
+    CrmPort, Depends(from_container_part(SalesforceSystem, lambda system: system.crm))
+]
+AccountChangesDep = Annotated[
+    AccountChangesPort,
+    Depends(from_container_part(SalesforceSystem, lambda system: system.account_changes)),
+]
+AccountSyncDep = Annotated[
+    AccountSyncPort,
+    Depends(from_container_part(SalesforceSystem, lambda system: system.account_sync)),
+]
+SettingsDep = Annotated[
+    SalesforceSystemSettings,
+    Depends(from_container_part(SalesforceSystem, lambda system: system.settings)),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -16,8 +17,8 @@ from salesforce_system.domain.errors import (
     CrmUnavailable,
 )
 from salesforce_system.domain.models import ProductRead, ProductUpsert, ProductUpsertReportRead
-from salesforce_system.domain.paging import fetch_page
-from trivium.paging import DEFAULT_PAGE_SIZE, CursorQuery, InvalidCursor, LimitQuery
+from salesforce_system.domain.paging import page_by_id
+from trivium.paging import InvalidCursor, PageQuery
 from trivium.problems import problem_responses
 from trivium.schemas import ApiRequest, Page
 
@@ -35,16 +36,11 @@ class ProductBatch(ApiRequest):
 @router.get("", responses=problem_responses(InvalidCursor, CrmUnavailable, CrmBudgetExhausted))
 async def list_products(
     crm: CrmDep,
+    page: PageQuery,
     search: Annotated[str | None, Query(max_length=255, description="Name, code or sku.")] = None,
-    limit: LimitQuery = DEFAULT_PAGE_SIZE,
-    cursor: CursorQuery = None,
 ) -> Page[ProductRead]:
     """Products, optionally those whose name, product code or ERP material contains `search`."""
-    return await fetch_page(
-        lambda size, after: crm.list_products(search=search, limit=size, after=after),
-        limit=limit,
-        cursor=cursor,
-    )
+    return await page_by_id(partial(crm.list_products, search=search), page)
 
 
 @router.put(

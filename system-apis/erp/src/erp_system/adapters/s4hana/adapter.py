@@ -48,17 +48,7 @@ class S4HanaErp:
         )
         self._customers = S4Customers(odata, defaults)
         self._orders = S4SalesOrders(odata, defaults)
-        self._catalog = S4Catalog(
-            odata,
-            CatalogSettings(
-                sales_organization=settings.sales_organization,
-                distribution_channel=settings.distribution_channel,
-                price_condition_type=settings.price_condition_type,
-                plant=settings.plant,
-                language=settings.sap_language,
-                batch_max_operations=settings.batch_max_operations,
-            ),
-        )
+        self._catalog = S4Catalog(odata, CatalogSettings.from_settings(settings))
         view = None
         if settings.credit_exposure_service and settings.credit_exposure_entity_set:
             view = ExposureView(

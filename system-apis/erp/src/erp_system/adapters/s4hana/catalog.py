@@ -27,6 +27,7 @@ from erp_system.adapters.s4hana.wire import (
 )
 from erp_system.domain.errors import ErpError, ProductNotFound
 from erp_system.domain.models import AvailabilityRead, ProductRead
+from erp_system.settings import ErpSystemSettings
 from trivium.schemas import Money
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,31 @@ class CatalogSettings:
     plant: str
     language: str
     batch_max_operations: int
+
+    @classmethod
+    def from_settings(cls, settings: ErpSystemSettings) -> CatalogSettings:
+        """The sales area, plant and batch size the service is configured with."""
+        return cls(
+            sales_organization=settings.sales_organization,
+            distribution_channel=settings.distribution_channel,
+            price_condition_type=settings.price_condition_type,
+            plant=settings.plant,
+            language=settings.sap_language,
+            batch_max_operations=settings.batch_max_operations,
+        )
+
+    def list_price_filter(self, materials: str) -> str:
+        """`$filter` for the sales area's price conditions valid today of the `materials`
+        (an OData condition on `Material`)."""
+        today = date_literal(date.today())
+        return (
+            f"ConditionType eq {string_literal(self.price_condition_type)}"
+            f" and SalesOrganization eq {string_literal(self.sales_organization)}"
+            f" and DistributionChannel eq {string_literal(self.distribution_channel)}"
+            f" and {materials}"
+            f" and ConditionValidityStartDate le {today}"
+            f" and ConditionValidityEndDate ge {today}"
+        )
 
 
 class S4Catalog:
@@ -128,18 +154,11 @@ class S4Catalog:
         return {sku: price for sku, (_, price) in best.items()}
 
     async def _price_rows(self, skus: list[str]) -> list[dict[str, Any]]:
-        settings = self._settings
-        today = date_literal(date.today())
         return await self._odata.read_all(
             PRICE_SERVICE,
             "A_SlsPrcgCndnRecdValidity",
             options={
-                "$filter": f"ConditionType eq {string_literal(settings.price_condition_type)}"
-                f" and SalesOrganization eq {string_literal(settings.sales_organization)}"
-                f" and DistributionChannel eq {string_literal(settings.distribution_channel)}"
-                f" and {any_of('Material', skus)}"
-                f" and ConditionValidityStartDate le {today}"
-                f" and ConditionValidityEndDate ge {today}",
+                "$filter": self._settings.list_price_filter(any_of("Material", skus)),
                 "$expand": "to_SlsPrcgConditionRecord",
             },
             what="prices",

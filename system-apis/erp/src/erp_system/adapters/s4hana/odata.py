@@ -107,10 +107,7 @@ class ODataClient:
         response = await self._call(
             "GET", service, with_query(path, options or {}), what=what, not_found=not_found
         )
-        data = _body(response, what).get("d")
-        if not isinstance(data, dict):
-            raise ErpError(f"The ERP sent no {what}.")
-        return Entity(data, _etag(response, data))
+        return _entity(response, what, missing=f"The ERP sent no {what}.")
 
     async def read_all(
         self,
@@ -138,10 +135,7 @@ class ODataClient:
     ) -> Entity:
         """POST a (deep) insert; the created entity as SAP returns it."""
         response = await self._call("POST", service, path, body=body, what=what)
-        data = _body(response, what).get("d")
-        if not isinstance(data, dict):
-            raise ErpError(f"The ERP did not return the created {what}.")
-        return Entity(data, _etag(response, data))
+        return _entity(response, what, missing=f"The ERP did not return the created {what}.")
 
     async def update(
         self,
@@ -323,6 +317,14 @@ def _body(response: httpx.Response, what: str) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ErpError(f"The ERP's answer for {what} is not an OData document.")
     return payload
+
+
+def _entity(response: httpx.Response, what: str, *, missing: str) -> Entity:
+    """The one entity an answer carries (`d`), with its ETag; ErpError `missing` without one."""
+    data = _body(response, what).get("d")
+    if not isinstance(data, dict):
+        raise ErpError(missing)
+    return Entity(data, _etag(response, data))
 
 
 def _etag(response: httpx.Response, data: Mapping[str, Any]) -> str | None:

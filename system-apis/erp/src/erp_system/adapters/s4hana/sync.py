@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -169,6 +169,10 @@ class S4Sync:
         )
 
     async def get_profile(self, customer_id: str) -> CustomerProfileRead:
+        return (await self._profiles([await self._partner_of(customer_id)]))[0]
+
+    async def _partner_of(self, customer_id: str) -> dict[str, Any]:
+        """The customer's business partner row with what a profile reads; CustomerNotFound."""
         rows = await self._odata.read_all(
             PARTNER_SERVICE,
             PARTNERS,
@@ -181,24 +185,12 @@ class S4Sync:
         )
         if not rows:
             raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
-        return (await self._profiles(rows))[0]
+        return rows[0]
 
     async def update_profile(
         self, customer_id: str, changes: CustomerProfileUpdate
     ) -> CustomerProfileRead:
-        rows = await self._odata.read_all(
-            PARTNER_SERVICE,
-            PARTNERS,
-            options={
-                "$filter": f"Customer eq {string_literal(customer_id)}",
-                "$expand": PROFILE_EXPAND,
-            },
-            what="customer",
-            limit=1,
-        )
-        if not rows:
-            raise CustomerNotFound(f"No customer has the number {customer_id!r}.")
-        partner = rows[0]
+        partner = await self._partner_of(customer_id)
         number = str(partner["BusinessPartner"])
         if changes.name is not None:
             await self._odata.update(
@@ -455,18 +447,12 @@ class S4Sync:
         return {sku: quantity.normalize() for sku, quantity in totals.items()}
 
     async def _prices(self, first: str, last: str, count: int) -> dict[str, Money]:
-        settings = self._catalog
-        today = date_literal(date.today())
+        customer_free = f"Customer eq '' and {self._range('Material', first, last)}"
         rows = await self._odata.read_all(
             PRICE_SERVICE,
             "A_SlsPrcgCndnRecdValidity",
             options={
-                "$filter": f"ConditionType eq {string_literal(settings.price_condition_type)}"
-                f" and SalesOrganization eq {string_literal(settings.sales_organization)}"
-                f" and DistributionChannel eq {string_literal(settings.distribution_channel)}"
-                f" and Customer eq '' and {self._range('Material', first, last)}"
-                f" and ConditionValidityStartDate le {today}"
-                f" and ConditionValidityEndDate ge {today}",
+                "$filter": self._catalog.list_price_filter(customer_free),
                 "$expand": "to_SlsPrcgConditionRecord",
                 "$select": PRICE_FIELDS,
             },
@@ -486,14 +472,7 @@ def build_sync(odata: ODataClient, settings: ErpSystemSettings) -> S4Sync:
     """The sync adapter on the service's OData conversation, with its configured sales area."""
     return S4Sync(
         odata,
-        CatalogSettings(
-            sales_organization=settings.sales_organization,
-            distribution_channel=settings.distribution_channel,
-            price_condition_type=settings.price_condition_type,
-            plant=settings.plant,
-            language=settings.sap_language,
-            batch_max_operations=settings.batch_max_operations,
-        ),
+        CatalogSettings.from_settings(settings),
         credit_segment=settings.credit_segment,
         system_id=settings.effective_system_id(),
     )
