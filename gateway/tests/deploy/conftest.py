@@ -84,15 +84,33 @@ def kustomize_build(folder: Path) -> list[dict[str, Any]] | None:
     return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
 
 
-@pytest.fixture(scope="session")
-def kong_config() -> ModuleType:
-    """deploy/kong/kong_config.py, the script the Kong image and its init container run."""
-    spec = importlib.util.spec_from_file_location("kong_config", DEPLOY / "kong" / "kong_config.py")
+def load_deploy_script(relative: str) -> ModuleType:
+    """A script under deploy/ (they are run, not installed), loaded as a module."""
+    path = DEPLOY / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def kong_config() -> ModuleType:
+    """deploy/kong/kong_config.py, the script the Kong image and its init container run."""
+    return load_deploy_script("kong/kong_config.py")
+
+
+@pytest.fixture(scope="session")
+def service_keys() -> ModuleType:
+    """deploy/service_keys.py: each signer's key and the trusted public keys."""
+    return load_deploy_script("service_keys.py")
+
+
+@pytest.fixture(scope="session")
+def redis_users() -> ModuleType:
+    """deploy/redis_users.py: the Redis users of a deployment."""
+    return load_deploy_script("redis_users.py")
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import stat
 import subprocess
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import redis
@@ -16,16 +14,6 @@ from trivium.redis_discovery import _wait_for_ping, free_port
 from trivium.redis_users import ADMIN_USER, GRANTS, user_url
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
-
-
-@pytest.fixture(scope="module")
-def redis_users() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("redis_users", DEPLOY / "redis_users.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class TestEnsureRedisUsers:

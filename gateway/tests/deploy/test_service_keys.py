@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import stat
 from pathlib import Path
-from types import ModuleType
-
-import pytest
 
 from trivium.keys import load_private_key, load_trusted_keys, public_key_pem
 from trivium.service_auth import EXPERIENCE_APIS, GATEWAY, OPERATOR, PROCESS_APIS
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
-
-
-@pytest.fixture(scope="module")
-def service_keys() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("service_keys", DEPLOY / "service_keys.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def private_keys(directory: Path) -> dict[str, bytes]:
