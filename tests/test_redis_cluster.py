@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +39,7 @@ from trivium.redis_client import (
 )
 from trivium.work_queue import Message, PermanentFailure, WorkQueue
 from trivium_testing.redis_cluster import RedisClusterServer
+from trivium_testing.waiting import until as eventually
 
 pytestmark = pytest.mark.cluster
 
@@ -125,15 +126,6 @@ def sync_client_of(
     yield make
     for client in made:
         close_sync_redis(client)
-
-
-async def eventually(condition: Callable[[], Awaitable[bool]], *, within: float = 10) -> None:
-    """Wait until `condition` holds, asking every 20 ms; fail after `within` seconds."""
-    deadline = time.monotonic() + within
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within} s")
-        await asyncio.sleep(0.02)
 
 
 class TestCoverage:

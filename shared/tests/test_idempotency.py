@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -30,6 +30,7 @@ from trivium.service_auth import ServiceCaller, token_pair
 from trivium.settings import ServiceSettings
 from trivium_testing.apps import app_client
 from trivium_testing.keys import session_keys
+from trivium_testing.waiting import until
 
 PROBLEM = "application/problem+json"
 
@@ -54,18 +55,6 @@ class Backend:
     hold: asyncio.Event | None = None
     failures: list[str] = field(default_factory=list)
     calls: int = 0
-
-
-async def until(check: Callable[[], bool | Awaitable[bool]], *, within_seconds: float = 30) -> None:
-    """Wait until `check()` is true (the deadline only stops a test that hangs)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_seconds
-    while True:
-        result = check()
-        if await result if isinstance(result, Awaitable) else result:
-            return
-        assert loop.time() < deadline, "condition not met"
-        await asyncio.sleep(0.01)
 
 
 async def _pttl_at_most(client: redis.asyncio.Redis, key: str, ms: int) -> bool:

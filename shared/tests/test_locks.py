@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 import pytest
 import redis.asyncio
 
 from trivium.locks import FencedLease, FencedWriter, LeaseLocks, OwnedKeys
+from trivium_testing.waiting import until
 
 
 def locks(
@@ -249,12 +249,3 @@ async def set_calls(client: redis.asyncio.Redis) -> int:
     """How many SET commands the server has run (a lock's every attempt is one)."""
     stats = await client.info("commandstats")
     return int(stats.get("cmdstat_set", {}).get("calls", 0))
-
-
-async def until(check: Callable[[], Awaitable[bool]], *, within_seconds: float = 30) -> None:
-    """Wait until `await check()` is true (the deadline only stops a test that hangs)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within_seconds
-    while not await check():
-        assert loop.time() < deadline, "condition not met"
-        await asyncio.sleep(0.01)

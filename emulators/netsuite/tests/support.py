@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,14 +97,6 @@ def order_body(customer: str = "1", *lines: tuple[str, float], **extra: Any) -> 
         },
         **extra,
     }
-
-
-async def until(check: Callable[[], bool], *, within_seconds: float = 30) -> None:
-    """Wait until `check()` is true (the deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + within_seconds
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met"
-        await asyncio.sleep(0.01)
 
 
 class AccountClock:

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from netsuite_emulator.emulator import build_emulator
 from netsuite_emulator.main import create_app
 from netsuite_emulator.settings import NetSuiteEmulatorSettings
+from trivium_testing.waiting import until
 
 from ..keys import CERTIFICATE_ID, CLIENT_ID, assertion, ec_key, write_certificate
 from ..support import (
@@ -22,7 +23,6 @@ from ..support import (
     TokenBasedAuth,
     make_settings,
     netsuite_error,
-    until,
 )
 
 pytestmark = pytest.mark.asyncio

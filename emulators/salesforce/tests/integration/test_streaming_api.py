@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -9,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from salesforce_emulator.settings import SalesforceEmulatorSettings
+from trivium_testing.waiting import until
 
 COMETD = "http://test/cometd/62.0"
 
@@ -52,14 +52,6 @@ async def connect(api: httpx.AsyncClient, client_id: str) -> list[dict[str, Any]
         {"channel": "/meta/connect", "clientId": client_id, "connectionType": "long-polling",
          "id": "3"},
     )  # fmt: skip
-
-
-async def until(check: Callable[[], bool], *, within_seconds: float = 30) -> None:
-    """Wait until `check()` is true (the deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + within_seconds
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met"
-        await asyncio.sleep(0.01)
 
 
 def events(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:

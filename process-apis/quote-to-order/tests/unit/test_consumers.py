@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,15 +16,7 @@ from quote_to_order_process.domain.models import OrderCreate, OrderState, SagaSt
 from quote_to_order_process.domain.processing import submit_order
 from quote_to_order_process.domain.saga import OrderFlow
 from trivium.work_queue import WorkQueue
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], *, within_seconds: float = 30) -> None:
-    """Wait until `await check()` is true (the deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + within_seconds
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
+from trivium_testing.waiting import until as eventually
 
 
 @pytest_asyncio.fixture
