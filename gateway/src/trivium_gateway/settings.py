@@ -56,7 +56,9 @@ class GatewaySettings(ServiceSettings):
     )
     upstream_max_connections: int = Field(default=512, ge=1)
     upstream_keepalive_seconds: float = Field(
-        default=4.0, gt=0, description="Below uvicorn's 5 s so idle connections never race a close."
+        default=4.0,
+        gt=0,
+        description="Below the services' 75 s keep-alive so idle connections never race a close.",
     )
     status_host: str = Field(
         default="127.0.0.1",
