@@ -11,11 +11,7 @@ from pact.interaction import HttpInteraction
 
 from mobile_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_erp_system import (
-    credit_position,
-    credit_request,
-    without_credit_account,
-)
+from trivium_testing.pact_erp_system import credit_position, credit_request, without_credit_account
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID
 from trivium_testing.pact_interactions import json_response, service_request
 from trivium_testing.pact_matchers import erp_number, money

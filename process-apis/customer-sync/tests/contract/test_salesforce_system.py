@@ -25,6 +25,7 @@ from trivium_testing.pact_matchers import (
     problem,
     salesforce_id,
 )
+from trivium_testing.pact_salesforce_system import unknown_account
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -153,11 +154,11 @@ class TestGetProfile:
         assert profile.erp_customer_number == CUSTOMER_ID
 
     async def test_unknown_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request for the profile of an unknown account"
-        ).given("no account has the id", accountId=ACCOUNT_ID)
-        service_request(interaction, "GET", f"/account-profiles/{ACCOUNT_ID}")
-        problem_response(interaction, "record-not-found", 404)
+        unknown_account(
+            salesforce_pact,
+            "a request for the profile of an unknown account",
+            f"/account-profiles/{ACCOUNT_ID}",
+        )
         async with served(salesforce_pact, crm_at) as crm:
             profile = await crm.get_profile(ACCOUNT_ID)
 
