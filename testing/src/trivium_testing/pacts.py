@@ -21,7 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -54,6 +54,7 @@ StateReset = Callable[[State], Awaitable[None] | None]
 MessageProducer = Callable[[], Awaitable[Message]]
 ServiceContainerT = TypeVar("ServiceContainerT", bound=ServiceContainer)
 ServiceSettingsT = TypeVar("ServiceSettingsT", bound=ServiceSettings)
+PublishedT_contra = TypeVar("PublishedT_contra", contravariant=True)
 
 
 def contract_redis_url(redis_url: str) -> str:
@@ -574,6 +575,40 @@ async def published_entry(
     finally:
         await client.delete(stream)
         await client.aclose()
+
+
+class EventPublisher(Protocol[PublishedT_contra]):
+    """A service's publisher of events about its `PublishedT_contra` records."""
+
+    async def publish(self, event_type: str, record: PublishedT_contra, /) -> object: ...
+
+
+def message_producers_fixture(
+    stream_prefix: str,
+    publisher: Callable[[Redis, str], EventPublisher[PublishedT_contra]],
+    events: Mapping[str, tuple[str, Callable[[], PublishedT_contra]]],
+) -> Any:
+    """The `message_producers` fixture of an event publisher: for each interaction description,
+    the entry `publisher(client, stream)` writes for `(event_type, record())`, on a stream of
+    its own in the contract tests' Redis, read back as the message (see `published_entry`)."""
+
+    def message_producers(redis_endpoint: RedisEndpoint) -> dict[str, MessageProducer]:
+        redis_url = contract_redis_url(redis_endpoint.url)
+
+        def producer(event_type: str, record: Callable[[], PublishedT_contra]) -> MessageProducer:
+            async def produce() -> Message:
+                return await published_entry(
+                    redis_url,
+                    stream_prefix,
+                    lambda client, stream: publisher(client, stream).publish(event_type, record()),
+                )
+
+            return produce
+
+        return {name: producer(*event) for name, event in events.items()}
+
+    message_producers.__doc__ = "The service's publisher, one producer per event its pacts name."
+    return pytest.fixture(message_producers)
 
 
 def transformed_message(message: Message, transform: JsonTransform) -> Message:
