@@ -362,6 +362,22 @@ LONG_RUN = CHAOS_ORDERS >= 100
 @pytest.mark.slow
 class TestRedisRestarted:
     @pytest.mark.asyncio
+    @pytest.mark.parametrize(
+        ("orders", "restarts", "row"),
+        [
+            pytest.param(20, 1, "Redis restart", id="one-restart-under-20-orders"),
+            pytest.param(
+                100,
+                2,
+                "Redis restart x2",
+                id="two-restarts-under-100-orders",
+                marks=[
+                    pytest.mark.skipif(not LONG_RUN, reason="the long run of `make chaos`"),
+                    pytest.mark.timeout(900),
+                ],
+            ),
+        ],
+    )
     async def test_services_turn_unready_then_recover_and_lose_no_acknowledged_order(
         self,
         suite: Any,
@@ -369,27 +385,14 @@ class TestRedisRestarted:
         service_registry: list[Any],
         persistent_redis: PersistentRedis,
         scoreboard: Any,
+        orders: int,
+        restarts: int,
+        row: str,
     ) -> None:
         order_ids, audit = await orders_across_redis_restarts(
-            suite, order_desk, service_registry, persistent_redis, orders=20, restarts=1
+            suite, order_desk, service_registry, persistent_redis, orders=orders, restarts=restarts
         )
-        record(scoreboard, "Redis restart", len(order_ids), audit, dead_lettered=0)
-
-    @pytest.mark.skipif(not LONG_RUN, reason="the long run of `make chaos`")
-    @pytest.mark.asyncio
-    @pytest.mark.timeout(900)
-    async def test_two_restarts_under_a_hundred_orders_dead_letter_none(
-        self,
-        suite: Any,
-        order_desk: Any,
-        service_registry: list[Any],
-        persistent_redis: PersistentRedis,
-        scoreboard: Any,
-    ) -> None:
-        order_ids, audit = await orders_across_redis_restarts(
-            suite, order_desk, service_registry, persistent_redis, orders=100, restarts=2
-        )
-        record(scoreboard, "Redis restart x2", len(order_ids), audit, dead_lettered=0)
+        record(scoreboard, row, len(order_ids), audit, dead_lettered=0)
 
 
 @pytest.mark.chaos
