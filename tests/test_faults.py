@@ -28,6 +28,8 @@ from trivium.redis_discovery import answers_ping, free_port
 from trivium_testing.services import RunningService
 from trivium_testing.stack import start_all
 
+pytestmark = pytest.mark.asyncio
+
 CHAOS_ORDERS = int(os.environ.get("TRIVIUM_CHAOS_ORDERS", "60"))
 CHAOS_KILLS = int(os.environ.get("TRIVIUM_CHAOS_KILLS", "20"))
 PROBLEM_JSON = "application/problem+json"
@@ -94,7 +96,6 @@ async def replay_and_audit(desk: Any, scenario: str, order_ids: list[str], audit
 @pytest.mark.chaos
 @pytest.mark.slow
 class TestOrdersWhileBackendsFail:
-    @pytest.mark.asyncio
     @pytest.mark.timeout(max(120, CHAOS_ORDERS * 3))
     async def test_each_order_completes_once_in_both_systems_or_is_dead_lettered(
         self,
@@ -126,7 +127,6 @@ class TestOrdersWhileBackendsFail:
         assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
         assert len(final.completed) == len(order_ids)
 
-    @pytest.mark.asyncio
     async def test_orders_outlasting_their_retries_are_dead_lettered_then_replayed(
         self, order_desk: Any, s4_admin: httpx.AsyncClient, scoreboard: Any
     ) -> None:
@@ -155,7 +155,6 @@ class TestOrdersWhileBackendsFail:
 @pytest.mark.chaos
 @pytest.mark.slow
 class TestWorkerKilled:
-    @pytest.mark.asyncio
     @pytest.mark.timeout(max(120, CHAOS_KILLS * 6 + CHAOS_ORDERS))
     async def test_random_sigkills_during_the_saga_lose_and_duplicate_nothing(
         self,
@@ -361,7 +360,6 @@ LONG_RUN = CHAOS_ORDERS >= 100
 @pytest.mark.chaos
 @pytest.mark.slow
 class TestRedisRestarted:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         ("orders", "restarts", "row"),
         [
@@ -397,7 +395,6 @@ class TestRedisRestarted:
 
 @pytest.mark.chaos
 class TestSalesforceBudgetExhausted:
-    @pytest.mark.asyncio
     async def test_clean_503_nothing_half_written_and_queued_orders_complete_later(
         self, suite: Any, order_desk: Any, sf_admin: httpx.AsyncClient, scoreboard: Any
     ) -> None:

@@ -144,8 +144,8 @@ class TestCoverage:
 # --- trivium (shared) ---------------------------------------------------------------------------
 
 
+@pytest.mark.asyncio
 class TestWorkQueue:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("owner", ["quote-to-order", "create-customer"])
     async def test_enqueue_retry_dead_letter_replay_and_ack(
         self, client_of: AsyncClientOf, owner: str
@@ -209,7 +209,6 @@ class TestWorkQueue:
         assert await queue.replay_all_dead_letters() == 1
         assert (await queue.stats()).depth == 2
 
-    @pytest.mark.asyncio
     async def test_a_stream_named_without_a_hash_tag(self, redis_cluster_url: str) -> None:
         # As a new queue might be named: its retry and dead-letter keys still hash like the
         # stream (no service's grant covers such a name, hence the administrator).

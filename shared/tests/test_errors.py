@@ -14,6 +14,8 @@ from trivium.app import create_service_app
 from trivium.settings import ServiceSettings
 from trivium_testing.apps import app_client
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEM = "application/problem+json"
 
 
@@ -55,7 +57,6 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 class TestStoreUnreachable:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         "kind",
         [
@@ -79,7 +80,6 @@ class TestStoreUnreachable:
         assert response.json()["type"].endswith("/service-unavailable")
         assert "6379" not in response.text
 
-    @pytest.mark.asyncio
     async def test_keys_of_two_slots_in_one_transaction_are_a_bug(
         self, client: httpx.AsyncClient
     ) -> None:
