@@ -31,11 +31,12 @@ def _group_by_object(
     return groups
 
 
+Row = dict[str, Any]
 # Why a record may not take part (None: it may): its object, its row (None: no such record),
 # and the rows already taken in this call.
-Refusal = Callable[[ObjectDef, dict[str, Any] | None, list[dict[str, Any]]], ErrorItem | None]
+Refusal = Callable[[ObjectDef, Row | None, list[Row]], ErrorItem | None]
 # What happens to the rows taken, one object at a time.
-Change = Callable[[sqlite3.Connection, Org, ObjectDef, list[dict[str, Any]], WriteContext], None]
+Change = Callable[[sqlite3.Connection, Org, ObjectDef, list[Row], WriteContext], None]
 
 
 def _change_each(
@@ -52,7 +53,7 @@ def _change_each(
     for name, entries in _group_by_object(org, raw_ids, results).items():
         obj = org.object_or_raise(name)
         rows = fetch_rows_by_id(conn, obj, [record_id for _, record_id in entries])
-        taken: list[dict[str, Any]] = []
+        taken: list[Row] = []
         for index, record_id in entries:
             row = rows.get(record_id)
             error = refusal(obj, row, taken)
@@ -73,9 +74,7 @@ def delete_records(
     return _change_each(conn, org, raw_ids, ctx, refusal=_deletion_refusal, change=mark_deleted)
 
 
-def _deletion_refusal(
-    obj: ObjectDef, row: dict[str, Any] | None, doomed: list[dict[str, Any]]
-) -> ErrorItem | None:
+def _deletion_refusal(obj: ObjectDef, row: Row | None, doomed: list[Row]) -> ErrorItem | None:
     if not obj.deletable:
         return ErrorItem("INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {obj.name}")
     if row is None:
@@ -125,9 +124,7 @@ def undelete_records(
     return _change_each(conn, org, raw_ids, ctx, refusal=_undeletion_refusal, change=restore)
 
 
-def _undeletion_refusal(
-    obj: ObjectDef, row: dict[str, Any] | None, restored: list[dict[str, Any]]
-) -> ErrorItem | None:
+def _undeletion_refusal(obj: ObjectDef, row: Row | None, restored: list[Row]) -> ErrorItem | None:
     if row is None or not row["IsDeleted"]:
         return ErrorItem("UNDELETE_FAILED", "Entity is not in the recycle bin")
     return None

@@ -20,7 +20,6 @@ from salesforce_emulator.domain.records import (
     check_field_list,
     record_json,
 )
-from salesforce_emulator.domain.schema import ObjectDef
 from salesforce_emulator.domain.store import fetch_rows_by_id
 from salesforce_emulator.rest.context import CallContext, RestResponse, expect_object
 
@@ -106,74 +105,58 @@ def _by_type(
     return groups
 
 
-# Writes the records of one type (index → record) and puts each outcome at its index.
-TypeWrite = Callable[[sqlite3.Connection, ObjectDef, dict[int, Any], list[RecordResult]], None]
-
-
-def _write_by_type(
-    call: CallContext, body: Any, write: TypeWrite, *, force_all_or_none: bool
-) -> RestResponse:
-    """Records of any types, each type written by `write`; all or none as the body asks."""
+def create(call: CallContext, body: Any, *, force_all_or_none: bool = False) -> RestResponse:
+    """POST /composite/sobjects."""
     records, all_or_none = _records(body)
     org = call.emulator.org
 
     def work(conn: sqlite3.Connection) -> list[RecordResult]:
         results = [RecordResult() for _ in records]
         for kind, indexes in _by_type(call, records, results).items():
-            write(conn, org.object_or_raise(kind), {i: records[i] for i in indexes}, results)
+            obj = org.object_or_raise(kind)
+            outcomes = insert_records(conn, org, obj, [records[i] for i in indexes], call.write)
+            for index, outcome in zip(indexes, outcomes, strict=True):
+                results[index] = outcome
         return results
 
     results = run_all_or_none(call, all_or_none or force_all_or_none, work)
     return RestResponse(200, [result_json(result) for result in results])
 
 
-def create(call: CallContext, body: Any, *, force_all_or_none: bool = False) -> RestResponse:
-    """POST /composite/sobjects."""
-
-    def insert(
-        conn: sqlite3.Connection,
-        obj: ObjectDef,
-        records: dict[int, Any],
-        results: list[RecordResult],
-    ) -> None:
-        outcomes = insert_records(conn, call.emulator.org, obj, list(records.values()), call.write)
-        for index, outcome in zip(records, outcomes, strict=True):
-            results[index] = outcome
-
-    return _write_by_type(call, body, insert, force_all_or_none=force_all_or_none)
-
-
 def update(call: CallContext, body: Any, *, force_all_or_none: bool = False) -> RestResponse:
     """PATCH /composite/sobjects: each record names its `id`."""
+    records, all_or_none = _records(body)
+    org = call.emulator.org
 
-    def update_named(
-        conn: sqlite3.Connection,
-        obj: ObjectDef,
-        records: dict[int, Any],
-        results: list[RecordResult],
-    ) -> None:
-        items = []
-        for index, record in records.items():
-            record_id = record.get("id") or record.get("Id")
-            if not isinstance(record_id, str):
-                results[index].fail(
-                    ErrorItem("MISSING_ARGUMENT", "Id not specified in an update call")
-                )
-                continue
-            changes = {key: value for key, value in record.items() if key.lower() != "id"}
-            items.append((index, record_id, changes))
-        outcomes = update_records(
-            conn,
-            call.emulator.org,
-            obj,
-            [(record_id, changes) for _, record_id, changes in items],
-            call.write,
-        )
-        for (index, record_id, _), outcome in zip(items, outcomes, strict=True):
-            outcome.id = outcome.id or normalize_id(record_id) or record_id
-            results[index] = outcome
+    def work(conn: sqlite3.Connection) -> list[RecordResult]:
+        results = [RecordResult() for _ in records]
+        for kind, indexes in _by_type(call, records, results).items():
+            obj = org.object_or_raise(kind)
+            items = []
+            for index in indexes:
+                record = records[index]
+                record_id = record.get("id") or record.get("Id")
+                if not isinstance(record_id, str):
+                    results[index].fail(
+                        ErrorItem("MISSING_ARGUMENT", "Id not specified in an update call")
+                    )
+                    continue
+                changes = {key: value for key, value in record.items() if key.lower() != "id"}
+                items.append((index, record_id, changes))
+            outcomes = update_records(
+                conn,
+                org,
+                obj,
+                [(record_id, changes) for _, record_id, changes in items],
+                call.write,
+            )
+            for (index, record_id, _), outcome in zip(items, outcomes, strict=True):
+                outcome.id = outcome.id or normalize_id(record_id) or record_id
+                results[index] = outcome
+        return results
 
-    return _write_by_type(call, body, update_named, force_all_or_none=force_all_or_none)
+    results = run_all_or_none(call, all_or_none or force_all_or_none, work)
+    return RestResponse(200, [result_json(result) for result in results])
 
 
 def upsert(
