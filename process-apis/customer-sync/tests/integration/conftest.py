@@ -9,10 +9,7 @@ tests keep out of each other's way; `world` arranges data and reads back what th
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import itertools
-import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +23,7 @@ import pytest_asyncio
 from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
+from trivium_testing.stack import SystemStack, flush_db, redis_db, replay_id_of, service_client
 
 SYNC_DB = 7
 POLL_SECONDS = 1.0
@@ -38,20 +35,6 @@ FAST_SYNC = {
     "CUSTOMER_SYNC_RETRY_SECONDS": "0.3",
     "CUSTOMER_SYNC_PRODUCT_SYNC_INTERVAL_SECONDS": "86400",
 }
-
-
-def replay_id_of(position: str) -> int:
-    """The replay id a committed position names (0: none, or a subscription not read from yet).
-
-    Positions are opaque to this service; these tests alone look inside, in the Salesforce
-    System API's format (base64url of `{"replayId": n}`), to compare how far this service got
-    with the emulator's newest event."""
-    try:
-        content = json.loads(base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)))
-    except (binascii.Error, ValueError):
-        return 0
-    replay_id = content.get("replayId") if isinstance(content, dict) else None
-    return replay_id if isinstance(replay_id, int) else 0
 
 
 # ERP-only demo customers; each test links a CRM account of its own to one of them.
