@@ -15,7 +15,6 @@ from quote_to_order_process.domain.errors import (
 )
 from quote_to_order_process.domain.models import (
     OperatorAction,
-    OrderCreate,
     OrderState,
     OrderStatus,
     SagaStep,
@@ -24,9 +23,10 @@ from quote_to_order_process.domain.processing import (
     Outcome,
     process_order,
     retry_crm_write,
-    submit_order,
 )
 from quote_to_order_process.domain.saga import OrderFlow
+
+from .conftest import submit_quote_order
 
 WAKEUPS = "{q2o-test}:wakeups"
 
@@ -49,9 +49,7 @@ class TestRefusedCrmWrite:
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp, redis_client: Any
     ) -> None:
         crm.refuse_all = "Account: entity is deleted"
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.NEEDS_ATTENTION
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.status, order.step, order.dead_lettered) == (
@@ -72,7 +70,7 @@ class TestRefusedCrmWrite:
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
         crm.refuse_all = "Account: entity is deleted"
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.NEEDS_ATTENTION
         again = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
@@ -83,9 +81,7 @@ class TestRefusedCrmWrite:
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
         crm.fail_next("create_order", CrmUnavailable("down", upstreamStatus=503))
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.RETRY_SCHEDULED
         assert processed.order is not None
         assert processed.order.status is OrderStatus.IN_ERP
@@ -95,7 +91,7 @@ class TestRefusedCrmWrite:
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
         crm.unorderable_skus.add("MAT-0002")
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED
 
@@ -107,9 +103,7 @@ class TestCorrectedWrite:
     ) -> None:
         flow = with_quote_status(flow, "Ordered")
         crm.refused_fields["quote_status"] = "/status"
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.COMPLETED
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert order.crm_omitted_fields == ["quoteStatus"]
@@ -125,9 +119,7 @@ class TestCorrectedWrite:
     ) -> None:
         flow = with_quote_status(flow, "Ordered")
         crm.refused_fields.update({"quote_status": "/status", "opportunity_stage": "/status"})
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.NEEDS_ATTENTION
         assert crm.calls["create_order"] == 2
 
@@ -138,9 +130,7 @@ class TestRetryCrmWrite:
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp
     ) -> None:
         crm.refuse_all = "Account: entity is deleted"
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = first.order.id  # type: ignore[union-attr]
         crm.refuse_all = None
         processed = await retry_crm_write(flow, order_id)
@@ -161,9 +151,7 @@ class TestRetryCrmWrite:
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
         crm.refuse_all = "Account: entity is deleted"
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         processed = await retry_crm_write(flow, first.order.id)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.NEEDS_ATTENTION
         assert processed.order is not None
@@ -173,9 +161,7 @@ class TestRetryCrmWrite:
     async def test_an_order_that_does_not_need_attention_is_a_conflict(
         self, flow: OrderFlow, scenario: Any
     ) -> None:
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         with pytest.raises(OrderNotNeedingAttention):
             await retry_crm_write(flow, first.order.id)  # type: ignore[union-attr]
 
@@ -190,13 +176,11 @@ class TestListNeedingAttention:
     async def test_orders_that_need_attention_are_listed_newest_first_in_pages(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
-        await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=False)
+        await submit_quote_order(flow, scenario, respond_async=False)
         crm.refuse_all = "Account: entity is deleted"
         ids = []
         for _ in range(3):
-            placed = await submit_order(
-                flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-            )
+            placed = await submit_quote_order(flow, scenario, respond_async=False)
             ids.append(placed.order.id)  # type: ignore[union-attr]
         first, cursor = await flow.store.list_needing_attention(limit=2, after=None)
         assert [order.id for order in first] == ids[::-1][:2]

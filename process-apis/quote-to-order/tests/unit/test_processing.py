@@ -31,6 +31,8 @@ from quote_to_order_process.domain.models import OrderCreate, OrderState, OrderS
 from quote_to_order_process.domain.processing import Outcome, process_order, submit_order
 from quote_to_order_process.domain.saga import OrderFlow
 
+from .conftest import submit_quote_order
+
 DirectOrder = Callable[..., OrderCreate]
 EVENT_STREAM = "{q2o-test}:events"
 WAKEUPS = "{q2o-test}:wakeups"
@@ -157,9 +159,7 @@ class TestSubmitOrder:
     async def test_respond_async_stores_and_queues_the_order_without_running_it(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, redis_client: Any
     ) -> None:
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=True
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=True)
         assert processed.outcome is Outcome.ACCEPTED
         assert crm.calls["get_quote"] == 0
         assert await redis_client.xlen("{q2o-test}:work") == 1
@@ -179,9 +179,7 @@ class TestSubmitOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, redis_client: Any
     ) -> None:
         erp.customers["1000001"].credit_available = Decimal("100")
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.REJECTED
         assert isinstance(processed.rejection, CreditLimitExceeded)
         assert processed.rejection.extensions["orderId"] == processed.order.id  # type: ignore[union-attr]
@@ -216,9 +214,7 @@ class TestSubmitOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
         del erp.customers["1000001"]
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert isinstance(processed.rejection, AccountNotLinked)
 
     @pytest.mark.asyncio
@@ -275,9 +271,7 @@ class TestSubmitOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
         erp.fail_next("get_prices", ErpUnavailable("ERP order simulation: down"))
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.RETRY_SCHEDULED
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.step, order.attempts) == (SagaStep.IDENTIFIED, 1)
@@ -291,9 +285,7 @@ class TestSubmitOrder:
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any, redis_client: Any
     ) -> None:
         crm.unorderable_skus.add("MAT-0002")
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.HANDED_OFF
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.status, order.dead_lettered) == (OrderStatus.IN_ERP, False)
@@ -311,9 +303,7 @@ class TestCrmSystems:
     async def test_the_order_records_the_crm_system_it_was_taken_in(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=True
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=True)
         assert processed.order is not None
         assert (await saved(flow, processed.order.id)).crm_system_id == FAKE_ORG_ID
 
@@ -368,7 +358,7 @@ class TestCrmSystems:
     ) -> None:
         crm.fail_next("get_system_id", CrmUnavailable("CRM system read: no answer"))
         with pytest.raises(CrmUnavailable):
-            await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+            await submit_quote_order(flow, scenario, respond_async=True)
         listed, _ = await flow.store.list_orders(account_id=None, status=None, limit=10, after=None)
         assert listed == []
 
@@ -379,9 +369,7 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
         erp.fail_next("get_prices", ErpUnavailable("down"))
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.SKIPPED
         assert erp.calls["get_prices"] == 1
@@ -391,9 +379,7 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any
     ) -> None:
         erp.fail_next("get_prices", ErpUnavailable("down"))
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         clock.advance(1)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.COMPLETED
@@ -404,9 +390,7 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
         erp.fail_next("get_prices", *[ErpUnavailable("down") for _ in range(5)])
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = first.order.id  # type: ignore[union-attr]
         waits = []
         for _ in range(3):
@@ -437,7 +421,7 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
         erp.customers["1000001"].order_blocked = True
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED
         assert processed.order is not None
@@ -449,9 +433,7 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm
     ) -> None:
         crm.unorderable_skus.add("MAT-0002")
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = first.order.id  # type: ignore[union-attr]
         parked = await process_order(flow, order_id, from_queue=True)
         assert parked.outcome is Outcome.DEAD_LETTERED
@@ -469,7 +451,7 @@ class TestProcessOrder:
     ) -> None:
         crm.fail_next("create_order", RuntimeError("the process dies here"))
         with pytest.raises(RuntimeError):
-            await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=False)
+            await submit_quote_order(flow, scenario, respond_async=False)
         [order_id] = [
             o.id
             for o in (
@@ -488,9 +470,7 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any
     ) -> None:
         erp.lose_next_answer("place_order", ErpUnavailable("timed out"))
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         assert first.outcome is Outcome.RETRY_SCHEDULED
         clock.advance(1)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
@@ -504,9 +484,7 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
     ) -> None:
         crm.lose_next_answer("create_order", CrmUnavailable("timed out"))
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         clock.advance(1)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.COMPLETED
@@ -516,7 +494,7 @@ class TestProcessOrder:
     async def test_an_order_held_by_another_process_is_looked_at_again_later(
         self, flow: OrderFlow, scenario: Any, clock: Any, redis_client: Any
     ) -> None:
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         order_id = first.order.id  # type: ignore[union-attr]
         async with flow.locks.hold(order_id) as held:
             assert held
@@ -528,7 +506,7 @@ class TestProcessOrder:
     async def test_a_finished_order_is_skipped_and_forgets_its_wake_up(
         self, flow: OrderFlow, scenario: Any, redis_client: Any
     ) -> None:
-        done = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=False)
+        done = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = done.order.id  # type: ignore[union-attr]
         await redis_client.zadd(WAKEUPS, {order_id: 0})
         processed = await process_order(flow, order_id, from_queue=True)
@@ -539,7 +517,7 @@ class TestProcessOrder:
     async def test_an_internal_error_met_by_a_worker_dead_letters_the_order(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         crm.fail_next("get_quote", KeyError("bug"))
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED
@@ -551,7 +529,7 @@ class TestProcessOrder:
     async def test_redis_away_during_a_workers_run_is_left_to_the_queue_not_parked(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         order_id = first.order.id  # type: ignore[union-attr]
         # A step's call that needs Redis (the saga state, a claim) meets it restarting.
         crm.fail_next("get_quote", redis.exceptions.BusyLoadingError("Redis is loading"))
@@ -567,7 +545,7 @@ class TestProcessOrder:
     async def test_an_erp_refusal_during_the_check_is_dead_lettered_not_failed(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         erp.fail_next("get_prices", ErpRejected("ERP order simulation: 400"))
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED

@@ -8,16 +8,15 @@ import pytest
 
 from quote_to_order_process.adapters.fake import FakeErp
 from quote_to_order_process.domain.errors import ErpUnavailable
-from quote_to_order_process.domain.models import OrderCreate, ProgressStatus
-from quote_to_order_process.domain.processing import submit_order
+from quote_to_order_process.domain.models import ProgressStatus
 from quote_to_order_process.domain.progress import get_order_with_progress
 from quote_to_order_process.domain.saga import OrderFlow
 
+from .conftest import submit_quote_order
+
 
 async def completed_order(flow: OrderFlow, scenario: Any) -> str:
-    processed = await submit_order(
-        flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-    )
+    processed = await submit_quote_order(flow, scenario, respond_async=False)
     assert processed.order is not None
     return processed.order.id
 
@@ -52,9 +51,7 @@ class TestGetOrderWithProgress:
     async def test_an_order_not_in_the_erp_yet_is_not_read_there(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=True
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=True)
         assert processed.order is not None
         order = await get_order_with_progress(flow, processed.order.id)
         assert order is not None
