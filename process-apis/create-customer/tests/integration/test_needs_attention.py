@@ -15,6 +15,8 @@ from trivium_testing.stack import SystemStack, service_client
 
 from .conftest import World, create, new_customer, wait_for_request
 
+pytestmark = pytest.mark.asyncio
+
 
 @pytest_asyncio.fixture
 async def operator(customers_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
@@ -26,7 +28,6 @@ async def operator(customers_service: RunningService) -> AsyncIterator[httpx.Asy
 
 
 class TestRefusedLink:
-    @pytest.mark.asyncio
     async def test_the_request_needs_attention_and_a_retry_after_the_fix_links_it_once(
         self,
         customers: httpx.AsyncClient,
@@ -96,7 +97,6 @@ class TestRefusedLink:
         assert again.status_code == 409
         assert again.json()["type"].endswith("/customer-request-not-needing-attention")
 
-    @pytest.mark.asyncio
     async def test_an_unknown_request_is_not_found(self, operator: httpx.AsyncClient) -> None:
         response = await operator.post("/customers/requests/01J00000000000000000000000/retry-crm")
         assert response.status_code == 404

@@ -20,6 +20,8 @@ from trivium_testing.stack import SystemStack, service_client
 
 from .conftest import World, create, new_customer, tag
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
 ANNA = "anna.becker@trivium.demo"
 LUKAS = "lukas.schmidt@trivium.demo"
@@ -82,7 +84,6 @@ def names_nothing_of(response: httpx.Response, *values: str) -> None:
 
 
 class TestNewCustomerOfARep:
-    @pytest.mark.asyncio
     async def test_the_account_is_owned_by_the_rep(
         self, anna: httpx.AsyncClient, system_stack: SystemStack
     ) -> None:
@@ -99,7 +100,6 @@ class TestNewCustomerOfARep:
 
 
 class TestDuplicateOfAnotherOwner:
-    @pytest.mark.asyncio
     async def test_another_reps_website_gives_no_ids(
         self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient
     ) -> None:
@@ -116,7 +116,6 @@ class TestDuplicateOfAnotherOwner:
         assert (problem["accountIds"], problem["erpCustomerNumbers"]) == ([], [])
         names_nothing_of(response, theirs["accountId"], theirs["erpCustomerNumber"])
 
-    @pytest.mark.asyncio
     async def test_link_to_another_reps_record_is_refused(
         self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient, world: World
     ) -> None:
@@ -137,7 +136,6 @@ class TestDuplicateOfAnotherOwner:
             (theirs["accountId"], LUKAS)
         ]
 
-    @pytest.mark.asyncio
     async def test_the_reps_own_customer_is_named(self, anna: httpx.AsyncClient) -> None:
         body = new_customer()
         first = await create(anna, body)
@@ -148,7 +146,6 @@ class TestDuplicateOfAnotherOwner:
         assert problem["type"] == PROBLEMS + "duplicate-customer"
         assert problem["accountIds"] == [first.json()["accountId"]]
 
-    @pytest.mark.asyncio
     async def test_an_integration_owned_account_is_not_the_reps(
         self, anna: httpx.AsyncClient, world: World
     ) -> None:

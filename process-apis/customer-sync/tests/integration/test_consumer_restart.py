@@ -11,6 +11,8 @@ import pytest
 
 from trivium_testing.stack import service_client
 
+pytestmark = pytest.mark.asyncio
+
 # The `world` and `sync_service` fixtures' types (conftest.py), not importable by name.
 World = Any
 SyncService = Any
@@ -19,7 +21,6 @@ ROUNDS = 6
 
 
 class TestLeaderKilled:
-    @pytest.mark.asyncio
     async def test_standby_takes_over_without_loss_or_duplicates(
         self, world: World, sync_service: SyncService
     ) -> None:

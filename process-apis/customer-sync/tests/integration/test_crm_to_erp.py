@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
 World = Any
 
@@ -16,7 +18,6 @@ def new_phone() -> str:
 
 
 class TestAccountChange:
-    @pytest.mark.asyncio
     async def test_phone_reaches_the_erp(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         phone = new_phone()
@@ -34,7 +35,6 @@ class TestAccountChange:
         assert entry["sourceId"] == account_id
         assert entry["correlationId"]
 
-    @pytest.mark.asyncio
     async def test_resync_rereads_the_account(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         phone = new_phone()
@@ -49,7 +49,6 @@ class TestAccountChange:
         assert entry["sourceId"] == account_id
         assert (await world.erp_profile(customer))["phone"] == phone
 
-    @pytest.mark.asyncio
     async def test_own_echo_is_ignored(self, world: World) -> None:
         account_id, customer = await world.linked_account()
 

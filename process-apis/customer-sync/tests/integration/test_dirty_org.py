@@ -26,6 +26,8 @@ import pytest
 from trivium_testing.scoreboard import Scoreboard
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
 
+pytestmark = pytest.mark.asyncio
+
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
 World = Any
 
@@ -343,7 +345,6 @@ async def record(
 
 
 class TestDirtyOrg:
-    @pytest.mark.asyncio
     async def test_bad_records_are_parked_while_good_edits_flow(
         self, world: World, operator: httpx.AsyncClient, scoreboard: Scoreboard
     ) -> None:
@@ -416,7 +417,6 @@ class TestDirtyOrg:
 
 
 class TestParkedRecords:
-    @pytest.mark.asyncio
     async def test_fixed_in_salesforce_the_parked_account_applies(
         self, world: World, operator: httpx.AsyncClient
     ) -> None:
@@ -431,7 +431,6 @@ class TestParkedRecords:
         await _gone(world, operator, account_id, what="fixed account no longer parked")
         assert (await world.erp_profile(customer))["phone"] == phone
 
-    @pytest.mark.asyncio
     async def test_fixed_in_the_erp_and_retried_the_account_applies(
         self, world: World, operator: httpx.AsyncClient
     ) -> None:
@@ -450,7 +449,6 @@ class TestParkedRecords:
         await _gone(world, operator, account_id, what="retried account no longer parked")
         assert (await world.erp_profile(customer))["phone"] == phone
 
-    @pytest.mark.asyncio
     async def test_retried_while_still_bad_it_stays_parked(
         self, world: World, operator: httpx.AsyncClient
     ) -> None:
@@ -466,7 +464,6 @@ class TestParkedRecords:
 
         await world.until(tried_again, what="parked account tried again")
 
-    @pytest.mark.asyncio
     async def test_discarded(self, world: World, operator: httpx.AsyncClient) -> None:
         account_id = await new_account(world, "discard", f"NO SUCH {tag()}")
         await _parked_item(world, operator, account_id)
@@ -478,7 +475,6 @@ class TestParkedRecords:
         assert gone.status_code == 404
         assert account_item(account_id) not in await parked(operator)
 
-    @pytest.mark.asyncio
     async def test_status_counts_them(self, world: World, operator: httpx.AsyncClient) -> None:
         account_id = await new_account(world, "counted", f"NOT ISSUED {tag()}")
         await _parked_item(world, operator, account_id)
@@ -490,7 +486,6 @@ class TestParkedRecords:
         total += response.json()["total"]
         assert status["parked"] == total
 
-    @pytest.mark.asyncio
     async def test_operator_role_required(self, world: World) -> None:
         response = await world.sync.get("/parked")
         assert response.status_code == 403, response.text

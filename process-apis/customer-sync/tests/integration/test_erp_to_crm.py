@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
 World = Any
 
 
 class TestCustomerChange:
-    @pytest.mark.asyncio
     async def test_credit_limit_reaches_salesforce(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         limit = Decimal(40_000 + secrets.randbelow(10_000))
@@ -32,7 +33,6 @@ class TestCustomerChange:
         )  # fmt: skip
         assert entry["sourceId"] == customer
 
-    @pytest.mark.asyncio
     async def test_payment_terms_and_block_reach_salesforce(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         await world.sap_write(
@@ -50,7 +50,6 @@ class TestCustomerChange:
 
 
 class TestSalesOrderChange:
-    @pytest.mark.asyncio
     async def test_delivered_and_billed_order_shows_status_and_invoice(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         reference = f"CS-{secrets.token_hex(4)}"

@@ -33,6 +33,8 @@ from trivium_testing.stack import (
 )
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
 
+pytestmark = pytest.mark.asyncio
+
 ORG_CHANGE_DB = 11
 SYNC_ENV = {
     "CUSTOMER_SYNC_ERP_POLL_SECONDS": "1",
@@ -208,7 +210,6 @@ def new_phone() -> str:
 
 
 class TestOrgReplaced:
-    @pytest.mark.asyncio
     async def test_edits_in_the_new_org_reach_the_erp(
         self, private_org: PrivateOrg, sync: httpx.AsyncClient, erp: httpx.AsyncClient
     ) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
 World = Any
 
@@ -18,7 +20,6 @@ def new_phone() -> str:
 
 
 class TestConcurrentChange:
-    @pytest.mark.asyncio
     async def test_crm_owned_field_ends_with_the_crm_value(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         await _first_sight(world, account_id, customer, Decimal(31_000))
@@ -42,7 +43,6 @@ class TestConcurrentChange:
         assert (await world.account(account_id, "Phone"))["Phone"] == crm_phone
         assert (await world.erp_profile(customer))["phone"] == crm_phone
 
-    @pytest.mark.asyncio
     async def test_erp_owned_field_changed_in_salesforce_is_put_back(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         await _first_sight(world, account_id, customer, Decimal(52_000))

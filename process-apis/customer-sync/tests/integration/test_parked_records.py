@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 World = Any  # conftest.World
 
 # ERP numbers are unique in the org: each test run makes its own (within the field's 20).
@@ -29,7 +31,6 @@ async def parked_item(operator: httpx.AsyncClient, account_id: str) -> dict[str,
     return item
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("number", POISON_NUMBERS)
 async def test_a_poison_account_is_parked_and_the_edits_after_it_still_apply(
     world: World, operator: httpx.AsyncClient, number: str
@@ -66,7 +67,6 @@ async def test_a_poison_account_is_parked_and_the_edits_after_it_still_apply(
     assert gone.headers["content-type"].startswith("application/problem+json")
 
 
-@pytest.mark.asyncio
 async def test_a_parked_account_set_right_applies_on_its_next_change(
     world: World, operator: httpx.AsyncClient
 ) -> None:
@@ -94,7 +94,6 @@ async def test_a_parked_account_set_right_applies_on_its_next_change(
     await world.until(applied, what="the fixed account applied and no longer parked")
 
 
-@pytest.mark.asyncio
 async def test_an_operators_retry_runs_on_the_leader(
     world: World, operator: httpx.AsyncClient
 ) -> None:
@@ -125,7 +124,6 @@ async def test_an_operators_retry_runs_on_the_leader(
     await operator.delete(f"/parked/crm-account:{bad_account}")
 
 
-@pytest.mark.asyncio
 async def test_parked_records_are_for_operators_only(world: World) -> None:
     refused = await world.sync.get("/parked")
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
 World = Any
 PRODUCTS = 20_000
@@ -20,7 +22,6 @@ OVERSTOCKED = (f"{PREFIX}000007", f"{PREFIX}012345", f"{PREFIX}019999")
 
 class TestStartProductSync:
     # Runs before the catalog grows to 20,000 products (tests run in file order), to stay short.
-    @pytest.mark.asyncio
     async def test_second_sync_is_refused_while_one_runs(self, world: World) -> None:
         # Both requests go out at once: the sync one of them starts must hear from the ERP and
         # the CRM before it can finish, the other request only from this service.
@@ -35,7 +36,6 @@ class TestStartProductSync:
 
 
 class TestProductSync:
-    @pytest.mark.asyncio
     async def test_twenty_thousand_products_with_per_row_results(self, world: World) -> None:
         generated = await world.s4_admin.post(
             "/catalog/generate", json={"count": PRODUCTS, "prefix": PREFIX}
@@ -66,14 +66,12 @@ class TestProductSync:
 
 
 class TestGetSync:
-    @pytest.mark.asyncio
     async def test_unknown_sync(self, world: World) -> None:
         response = await world.sync.get("/syncs/sync-0000000000000000")
 
         assert response.status_code == 404
         assert response.json()["type"].endswith("/sync-not-found")
 
-    @pytest.mark.asyncio
     async def test_malformed_id(self, world: World) -> None:
         response = await world.sync.get("/syncs/nope")
 

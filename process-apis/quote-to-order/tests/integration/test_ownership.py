@@ -17,6 +17,8 @@ import pytest_asyncio
 from trivium_testing.services import RunningService
 from trivium_testing.stack import service_client
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
 ANNA = "anna.becker@trivium.demo"
 LUKAS = "lukas.schmidt@trivium.demo"
@@ -45,7 +47,6 @@ async def place(client: httpx.AsyncClient, quote_id: str) -> httpx.Response:
 
 
 class TestOrderAnotherRepsQuote:
-    @pytest.mark.asyncio
     async def test_refused_as_not_found_and_nothing_is_created_anywhere(
         self, lukas: httpx.AsyncClient, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -62,7 +63,6 @@ class TestOrderAnotherRepsQuote:
         owned = await place(anna, quote_id)
         assert owned.status_code == 201, owned.text
 
-    @pytest.mark.asyncio
     async def test_a_missing_quote_answers_the_same(self, lukas: httpx.AsyncClient) -> None:
         response = await place(lukas, "0Q0000000009999CAA")
         assert response.status_code == 404
@@ -70,7 +70,6 @@ class TestOrderAnotherRepsQuote:
 
 
 class TestReadAnotherRepsOrder:
-    @pytest.mark.asyncio
     async def test_only_the_owner_reads_it(
         self,
         anna: httpx.AsyncClient,
@@ -87,7 +86,6 @@ class TestReadAnotherRepsOrder:
         assert refused.json()["type"] == PROBLEMS + "order-not-found"
         assert (await orders.get(f"/orders/{order['orderId']}")).status_code == 200
 
-    @pytest.mark.asyncio
     async def test_only_the_owner_lists_the_accounts_orders(
         self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient, world: Any
     ) -> None:

@@ -19,6 +19,8 @@ from trivium_testing.waiting import until as eventually
 
 from .conftest import submit_quote_order
 
+pytestmark = pytest.mark.asyncio
+
 
 @pytest_asyncio.fixture
 async def running_worker(flow: OrderFlow, work_queue: WorkQueue) -> AsyncIterator[OrderWorker]:
@@ -36,7 +38,6 @@ async def step_of(flow: OrderFlow, order_id: str) -> SagaStep | None:
 
 
 class TestHandle:
-    @pytest.mark.asyncio
     async def test_a_queued_order_is_run_by_a_consumer(
         self, flow: OrderFlow, scenario: Any, running_worker: OrderWorker, erp: FakeErp
     ) -> None:
@@ -49,7 +50,6 @@ class TestHandle:
         await eventually(completed)
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_a_parked_order_lands_in_the_dead_letters_and_replays_to_completion(
         self,
         flow: OrderFlow,
@@ -82,7 +82,6 @@ class TestHandle:
         await eventually(completed)
         assert (erp.calls["place_order"], len(crm.orders)) == (1, 1)
 
-    @pytest.mark.asyncio
     async def test_a_message_without_an_order_is_dead_lettered(
         self, running_worker: OrderWorker, work_queue: WorkQueue
     ) -> None:
@@ -95,7 +94,6 @@ class TestHandle:
 
 
 class TestWakeDueOrders:
-    @pytest.mark.asyncio
     async def test_a_due_retry_is_queued_and_completes(
         self, flow: OrderFlow, scenario: Any, running_worker: OrderWorker, erp: FakeErp, clock: Any
     ) -> None:
@@ -111,7 +109,6 @@ class TestWakeDueOrders:
 
         await eventually(completed)
 
-    @pytest.mark.asyncio
     async def test_taking_a_due_order_re_arms_it_for_the_watchdog(
         self, flow: OrderFlow, work_queue: WorkQueue, scenario: Any, clock: Any, redis_client: Any
     ) -> None:

@@ -28,6 +28,8 @@ from quote_to_order_process.domain.saga import OrderFlow
 
 from .conftest import submit_quote_order
 
+pytestmark = pytest.mark.asyncio
+
 WAKEUPS = "{q2o-test}:wakeups"
 
 
@@ -44,7 +46,6 @@ def with_quote_status(flow: OrderFlow, status: str) -> OrderFlow:
 
 
 class TestRefusedCrmWrite:
-    @pytest.mark.asyncio
     async def test_a_refused_write_makes_the_order_need_attention(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp, redis_client: Any
     ) -> None:
@@ -65,7 +66,6 @@ class TestRefusedCrmWrite:
         assert await redis_client.zscore(WAKEUPS, order.id) is None
         assert (len(erp.orders), len(crm.orders)) == (1, 0)
 
-    @pytest.mark.asyncio
     async def test_a_worker_acknowledges_it_instead_of_dead_lettering_it(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -76,7 +76,6 @@ class TestRefusedCrmWrite:
         again = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert again.outcome is Outcome.SKIPPED
 
-    @pytest.mark.asyncio
     async def test_an_unavailable_crm_is_still_retried(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -86,7 +85,6 @@ class TestRefusedCrmWrite:
         assert processed.order is not None
         assert processed.order.status is OrderStatus.IN_ERP
 
-    @pytest.mark.asyncio
     async def test_a_refusal_of_unknown_kind_is_still_dead_lettered(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -97,7 +95,6 @@ class TestRefusedCrmWrite:
 
 
 class TestCorrectedWrite:
-    @pytest.mark.asyncio
     async def test_a_refused_optional_field_is_left_out_and_the_order_completes(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp
     ) -> None:
@@ -113,7 +110,6 @@ class TestCorrectedWrite:
         assert written.idempotency_key == f"{order.id}:crm:corrected"
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_a_corrected_write_refused_again_needs_attention(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -125,7 +121,6 @@ class TestCorrectedWrite:
 
 
 class TestRetryCrmWrite:
-    @pytest.mark.asyncio
     async def test_a_retry_after_the_fix_completes_the_order_once_in_both_systems(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp
     ) -> None:
@@ -146,7 +141,6 @@ class TestRetryCrmWrite:
         assert written.idempotency_key == f"{order_id}:crm:retry-1"
         assert (await flow.store.list_needing_attention(limit=10, after=None))[0] == []
 
-    @pytest.mark.asyncio
     async def test_a_retry_refused_again_needs_attention_again(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -157,7 +151,6 @@ class TestRetryCrmWrite:
         assert processed.order is not None
         assert processed.order.crm_retries == 1
 
-    @pytest.mark.asyncio
     async def test_an_order_that_does_not_need_attention_is_a_conflict(
         self, flow: OrderFlow, scenario: Any
     ) -> None:
@@ -165,14 +158,12 @@ class TestRetryCrmWrite:
         with pytest.raises(OrderNotNeedingAttention):
             await retry_crm_write(flow, first.order.id)  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_an_unknown_order_is_not_found(self, flow: OrderFlow) -> None:
         with pytest.raises(OrderNotFound):
             await retry_crm_write(flow, "01J00000000000000000000000")
 
 
 class TestListNeedingAttention:
-    @pytest.mark.asyncio
     async def test_orders_that_need_attention_are_listed_newest_first_in_pages(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:

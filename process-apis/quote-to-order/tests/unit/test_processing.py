@@ -33,6 +33,8 @@ from quote_to_order_process.domain.saga import OrderFlow
 
 from .conftest import submit_quote_order
 
+pytestmark = pytest.mark.asyncio
+
 DirectOrder = Callable[..., OrderCreate]
 EVENT_STREAM = "{q2o-test}:events"
 WAKEUPS = "{q2o-test}:wakeups"
@@ -58,7 +60,6 @@ async def saved(flow: OrderFlow, order_id: str) -> OrderState:
 
 
 class TestSubmitOrder:
-    @pytest.mark.asyncio
     async def test_an_accepted_quote_becomes_orders_in_both_systems(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm, redis_client: Any
     ) -> None:
@@ -94,7 +95,6 @@ class TestSubmitOrder:
         ]
         assert await wake_up(redis_client, order.id) is None
 
-    @pytest.mark.asyncio
     async def test_the_quote_is_marked_ordered_when_the_org_has_such_a_status(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -109,7 +109,6 @@ class TestSubmitOrder:
         with pytest.raises(QuoteAlreadyOrdered):
             await submit_order(marking, OrderCreate(quote_id=quote_id), respond_async=False)
 
-    @pytest.mark.asyncio
     async def test_a_direct_order_is_priced_by_the_erp(
         self,
         flow: OrderFlow,
@@ -134,7 +133,6 @@ class TestSubmitOrder:
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.account_id, order.customer_id) == ("001000000000001AAA", "1000001")
 
-    @pytest.mark.asyncio
     async def test_prices_stock_and_credit_are_read_at_the_same_time(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
     ) -> None:
@@ -146,7 +144,6 @@ class TestSubmitOrder:
         assert processed.outcome is Outcome.COMPLETED
         assert [erp.calls[read] for read in ("get_prices", "get_stock", "get_credit")] == [1, 1, 1]
 
-    @pytest.mark.asyncio
     async def test_an_unknown_customer_wins_over_an_unavailable_read(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
     ) -> None:
@@ -155,7 +152,6 @@ class TestSubmitOrder:
         processed = await submit_order(flow, make_direct_order(), respond_async=False)
         assert isinstance(processed.rejection, AccountNotLinked)
 
-    @pytest.mark.asyncio
     async def test_respond_async_stores_and_queues_the_order_without_running_it(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, redis_client: Any
     ) -> None:
@@ -165,7 +161,6 @@ class TestSubmitOrder:
         assert await redis_client.xlen("{q2o-test}:work") == 1
         assert (await saved(flow, processed.order.id)).step is SagaStep.RECEIVED  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_a_direct_order_without_lines_is_refused_before_it_is_stored(
         self, flow: OrderFlow, make_direct_order: DirectOrder, redis_client: Any
     ) -> None:
@@ -174,7 +169,6 @@ class TestSubmitOrder:
             await submit_order(flow, request, respond_async=False)
         assert await redis_client.zcard("{q2o-test}:orders") == 0
 
-    @pytest.mark.asyncio
     async def test_a_business_rejection_fails_the_order_and_emits_order_failed(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, redis_client: Any
     ) -> None:
@@ -193,7 +187,6 @@ class TestSubmitOrder:
         assert data["failure"]["status"] == 422
         assert await wake_up(redis_client, order.id) is None
 
-    @pytest.mark.asyncio
     async def test_quoted_prices_off_the_erp_prices_are_a_mismatch(
         self, flow: OrderFlow, scenario: Any
     ) -> None:
@@ -201,7 +194,6 @@ class TestSubmitOrder:
         processed = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
         assert isinstance(processed.rejection, PriceMismatch)
 
-    @pytest.mark.asyncio
     async def test_stock_short_of_the_order_is_insufficient(
         self, flow: OrderFlow, scenario: Any
     ) -> None:
@@ -209,7 +201,6 @@ class TestSubmitOrder:
         processed = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
         assert isinstance(processed.rejection, InsufficientStock)
 
-    @pytest.mark.asyncio
     async def test_an_erp_customer_that_does_not_exist_is_not_linked(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -217,7 +208,6 @@ class TestSubmitOrder:
         processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert isinstance(processed.rejection, AccountNotLinked)
 
-    @pytest.mark.asyncio
     async def test_a_quote_with_an_unfinished_order_is_already_ordered(
         self, flow: OrderFlow, scenario: Any
     ) -> None:
@@ -227,7 +217,6 @@ class TestSubmitOrder:
             await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
         assert raised.value.extensions["existingOrderId"] == first.order.id  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_a_quote_whose_order_failed_may_be_ordered_again(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -240,7 +229,6 @@ class TestSubmitOrder:
         assert second.outcome is Outcome.COMPLETED
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_a_purchase_order_number_used_by_another_order_is_a_duplicate(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
     ) -> None:
@@ -254,7 +242,6 @@ class TestSubmitOrder:
         assert second.rejection.extensions["existingOrderId"] == first.order.id  # type: ignore[union-attr]
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_an_erp_order_made_elsewhere_for_the_quote_is_already_ordered(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm
     ) -> None:
@@ -266,7 +253,6 @@ class TestSubmitOrder:
         assert processed.rejection.extensions["erpOrderNumber"] == "77"
         assert crm.orders == []
 
-    @pytest.mark.asyncio
     async def test_an_unavailable_erp_schedules_the_first_retry(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
@@ -280,7 +266,6 @@ class TestSubmitOrder:
         assert order.last_error.type.endswith("/erp-unavailable")
         assert await wake_up(redis_client, order.id) == (clock().timestamp() + 1) * 1000
 
-    @pytest.mark.asyncio
     async def test_a_refused_crm_write_hands_the_order_to_the_workers(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any, redis_client: Any
     ) -> None:
@@ -299,7 +284,6 @@ class TestCrmSystems:
     """Record ids are unique within one CRM system (org) only: a replaced org, with a fresh ERP
     as a fresh stack has, hands the same quote ids and account ids out again."""
 
-    @pytest.mark.asyncio
     async def test_the_order_records_the_crm_system_it_was_taken_in(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -307,7 +291,6 @@ class TestCrmSystems:
         assert processed.order is not None
         assert (await saved(flow, processed.order.id)).crm_system_id == FAKE_ORG_ID
 
-    @pytest.mark.asyncio
     async def test_a_quote_id_of_a_replaced_org_is_ordered_again_once(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp
     ) -> None:
@@ -325,7 +308,6 @@ class TestCrmSystems:
             await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
         assert raised.value.extensions["existingOrderId"] == second.order.id
 
-    @pytest.mark.asyncio
     async def test_a_purchase_order_number_of_a_replaced_org_is_ordered_again_once(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp, make_direct_order: Any
     ) -> None:
@@ -341,7 +323,6 @@ class TestCrmSystems:
         assert again.rejection.slug == "duplicate-purchase-order"
         assert again.rejection.extensions["existingOrderId"] == second.order.id  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_an_org_that_did_not_name_itself_claims_as_one(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -352,7 +333,6 @@ class TestCrmSystems:
             await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=True)
         assert raised.value.extensions["existingOrderId"] == first.order.id  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_a_crm_that_cannot_say_which_org_it_is_takes_no_order(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -364,7 +344,6 @@ class TestCrmSystems:
 
 
 class TestProcessOrder:
-    @pytest.mark.asyncio
     async def test_a_retry_that_is_not_due_yet_is_skipped(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -374,7 +353,6 @@ class TestProcessOrder:
         assert processed.outcome is Outcome.SKIPPED
         assert erp.calls["get_prices"] == 1
 
-    @pytest.mark.asyncio
     async def test_a_due_retry_completes_the_order(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any
     ) -> None:
@@ -385,7 +363,6 @@ class TestProcessOrder:
         assert processed.outcome is Outcome.COMPLETED
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_retries_follow_the_policy_then_the_order_is_dead_lettered(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
@@ -416,7 +393,6 @@ class TestProcessOrder:
         )
         assert await wake_up(redis_client, order_id) is None
 
-    @pytest.mark.asyncio
     async def test_a_refusal_met_by_a_worker_dead_letters_the_order_at_once(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -428,7 +404,6 @@ class TestProcessOrder:
         assert processed.order.last_error is not None
         assert processed.order.last_error.type.endswith("/erp-rejected")
 
-    @pytest.mark.asyncio
     async def test_a_replayed_order_goes_on_from_its_step_without_repeating_the_erp_order(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm
     ) -> None:
@@ -445,7 +420,6 @@ class TestProcessOrder:
         order = await saved(flow, order_id)
         assert (order.dead_lettered, order.attempts, order.last_error) == (False, 0, None)
 
-    @pytest.mark.asyncio
     async def test_an_order_whose_process_died_after_the_erp_order_resumes_without_duplicates(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm, clock: Any
     ) -> None:
@@ -465,7 +439,6 @@ class TestProcessOrder:
         assert processed.outcome is Outcome.COMPLETED
         assert (erp.calls["place_order"], len(erp.orders), len(crm.orders)) == (1, 1, 1)
 
-    @pytest.mark.asyncio
     async def test_an_erp_order_whose_answer_was_lost_is_adopted_on_the_retry(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any
     ) -> None:
@@ -479,7 +452,6 @@ class TestProcessOrder:
         assert processed.order is not None
         assert processed.order.erp_order_number == next(iter(erp.orders.values())).id
 
-    @pytest.mark.asyncio
     async def test_a_crm_order_whose_answer_was_lost_is_not_written_twice(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
     ) -> None:
@@ -490,7 +462,6 @@ class TestProcessOrder:
         assert processed.outcome is Outcome.COMPLETED
         assert len(crm.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_an_order_held_by_another_process_is_looked_at_again_later(
         self, flow: OrderFlow, scenario: Any, clock: Any, redis_client: Any
     ) -> None:
@@ -502,7 +473,6 @@ class TestProcessOrder:
         assert processed.outcome is Outcome.BUSY
         assert await wake_up(redis_client, order_id) == (clock().timestamp() + 5) * 1000
 
-    @pytest.mark.asyncio
     async def test_a_finished_order_is_skipped_and_forgets_its_wake_up(
         self, flow: OrderFlow, scenario: Any, redis_client: Any
     ) -> None:
@@ -513,7 +483,6 @@ class TestProcessOrder:
         assert processed.outcome is Outcome.SKIPPED
         assert await wake_up(redis_client, order_id) is None
 
-    @pytest.mark.asyncio
     async def test_an_internal_error_met_by_a_worker_dead_letters_the_order(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -525,7 +494,6 @@ class TestProcessOrder:
         assert processed.order.last_error is not None
         assert processed.order.last_error.status == 500
 
-    @pytest.mark.asyncio
     async def test_redis_away_during_a_workers_run_is_left_to_the_queue_not_parked(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -541,7 +509,6 @@ class TestProcessOrder:
         processed = await process_order(flow, order_id, from_queue=True)
         assert processed.outcome is Outcome.COMPLETED
 
-    @pytest.mark.asyncio
     async def test_an_erp_refusal_during_the_check_is_dead_lettered_not_failed(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:

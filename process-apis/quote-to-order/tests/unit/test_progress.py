@@ -14,6 +14,8 @@ from quote_to_order_process.domain.saga import OrderFlow
 
 from .conftest import submit_quote_order
 
+pytestmark = pytest.mark.asyncio
+
 
 async def completed_order(flow: OrderFlow, scenario: Any) -> str:
     processed = await submit_quote_order(flow, scenario, respond_async=False)
@@ -22,7 +24,6 @@ async def completed_order(flow: OrderFlow, scenario: Any) -> str:
 
 
 class TestGetOrderWithProgress:
-    @pytest.mark.asyncio
     async def test_the_erps_current_progress_is_shown_and_kept(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -37,7 +38,6 @@ class TestGetOrderWithProgress:
         assert kept is not None
         assert (kept.delivery_status, kept.billing_status) == ("complete", "partial")
 
-    @pytest.mark.asyncio
     async def test_with_the_erp_unavailable_the_progress_last_read_is_shown(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -47,7 +47,6 @@ class TestGetOrderWithProgress:
         assert order is not None
         assert (order.delivery_status, order.billing_status) == ("not_started", "not_started")
 
-    @pytest.mark.asyncio
     async def test_an_order_not_in_the_erp_yet_is_not_read_there(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -58,6 +57,5 @@ class TestGetOrderWithProgress:
         assert order.delivery_status is None
         assert erp.calls["get_order"] == 0
 
-    @pytest.mark.asyncio
     async def test_an_unknown_order_is_none(self, flow: OrderFlow) -> None:
         assert await get_order_with_progress(flow, "01JD0000000000000000000000") is None
