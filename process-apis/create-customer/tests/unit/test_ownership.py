@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from create_customer_process.adapters.fake import FakeCrm, FakeErp
 from create_customer_process.domain.errors import (
     CreationInProgress,
     CrmUnavailable,
@@ -16,6 +15,8 @@ from create_customer_process.domain.errors import (
 from create_customer_process.domain.models import CustomerCreate, OnDuplicate
 from create_customer_process.domain.processing import Outcome, submit_customer
 from create_customer_process.domain.saga import CustomerFlow
+
+from .conftest import fakes
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,12 +38,6 @@ def customer_request() -> CustomerCreate:
             "website": "www.contoso.example",
         }
     )
-
-
-def fakes(flow: CustomerFlow) -> tuple[FakeCrm, FakeErp]:
-    assert isinstance(flow.crm, FakeCrm)
-    assert isinstance(flow.erp, FakeErp)
-    return flow.crm, flow.erp
 
 
 def nothing_names(problem: DuplicateCustomer, *ids: str) -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import pytest
 import redis.exceptions
 
-from create_customer_process.adapters.fake import FakeCrm, FakeErp, RecordingEvents, RecordingQueue
 from create_customer_process.domain.errors import (
     CreationInProgress,
     CrmUnavailable,
@@ -19,21 +16,9 @@ from create_customer_process.domain.models import OnDuplicate, SagaStep
 from create_customer_process.domain.processing import Outcome, process_request, submit_customer
 from create_customer_process.domain.saga import CustomerFlow
 
-from .conftest import customer_request
+from .conftest import customer_request, event_types, fakes, queued
 
 pytestmark = pytest.mark.asyncio
-
-
-def fakes(flow: CustomerFlow) -> tuple[FakeCrm, FakeErp]:
-    return cast(FakeCrm, flow.crm), cast(FakeErp, flow.erp)
-
-
-def queued(flow: CustomerFlow) -> list[str]:
-    return cast(RecordingQueue, flow.queue).enqueued
-
-
-def event_types(flow: CustomerFlow) -> list[str]:
-    return [event for event, _ in cast(RecordingEvents, flow.events).events]
 
 
 class TestSubmitCustomer:
