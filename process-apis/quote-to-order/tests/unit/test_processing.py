@@ -24,6 +24,7 @@ from quote_to_order_process.domain.errors import (
     ErpUnavailable,
     InsufficientStock,
     OrderHasNoLines,
+    OrderRejected,
     PriceMismatch,
     QuoteAlreadyOrdered,
 )
@@ -187,19 +188,26 @@ class TestSubmitOrder:
         assert data["failure"]["status"] == 422
         assert await wake_up(redis_client, order.id) is None
 
-    async def test_quoted_prices_off_the_erp_prices_are_a_mismatch(
-        self, flow: OrderFlow, scenario: Any
+    @pytest.mark.parametrize(
+        ("line", "rejection"),
+        [
+            # Quoted at 25.00, where the ERP's price is 45.00.
+            (("MAT-0001", "1", "25.00", None), PriceMismatch),
+            # MAT-0003 has no stock.
+            (("MAT-0003", "1", "120", None), InsufficientStock),
+        ],
+        ids=["price-off-the-erp-price", "stock-short-of-the-order"],
+    )
+    async def test_a_quote_line_the_erp_cannot_honour_is_rejected(
+        self,
+        flow: OrderFlow,
+        scenario: Any,
+        line: tuple[str, str, str, str | None],
+        rejection: type[OrderRejected],
     ) -> None:
-        quote_id = scenario.quote([("MAT-0001", "1", "25.00", None)])
+        quote_id = scenario.quote([line])
         processed = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
-        assert isinstance(processed.rejection, PriceMismatch)
-
-    async def test_stock_short_of_the_order_is_insufficient(
-        self, flow: OrderFlow, scenario: Any
-    ) -> None:
-        quote_id = scenario.quote([("MAT-0003", "1", "120", None)])
-        processed = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
-        assert isinstance(processed.rejection, InsufficientStock)
+        assert isinstance(processed.rejection, rejection)
 
     async def test_an_erp_customer_that_does_not_exist_is_not_linked(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
