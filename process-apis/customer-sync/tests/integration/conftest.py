@@ -8,7 +8,6 @@ tests keep out of each other's way; `world` arranges data and reads back what th
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import itertools
@@ -27,6 +26,7 @@ from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
 from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
+from trivium_testing.waiting import until
 
 SYNC_DB = 7
 POLL_SECONDS = 1.0
@@ -200,7 +200,7 @@ class World(OrgRecords):
         async def reached() -> bool:
             return await self.position() >= latest
 
-        await self.until(reached, what=f"account change event {latest} consumed")
+        await until(reached, what=f"account change event {latest} consumed")
 
     async def erp_polls_completed(self) -> int:
         completed: int = (await self.status())["erpPolls"]["completed"]
@@ -215,7 +215,7 @@ class World(OrgRecords):
         async def polled() -> bool:
             return await self.erp_polls_completed() >= wanted
 
-        await self.until(polled, what="two more ERP polls")
+        await until(polled, what="two more ERP polls")
         await self.events_consumed()
 
     async def force_gap(self, account_id: str) -> None:
@@ -288,19 +288,8 @@ class World(OrgRecords):
             found[:] = [entry for entry in await self.audit_of(record_id) if matches(entry)]
             return bool(found)
 
-        await self.until(check, what=what)
+        await until(check, what=what)
         return found[0]
-
-    @staticmethod
-    async def until(check: Any, *, what: str, within_seconds: float = 30) -> None:
-        """Wait until `await check()` is truthy (the deadline only stops a test that hangs)."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        while loop.time() - started < within_seconds:
-            if await check():
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{what}: not within {within_seconds} s")
 
 
 @pytest_asyncio.fixture

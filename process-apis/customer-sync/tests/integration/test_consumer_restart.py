@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from trivium_testing.stack import service_client
+from trivium_testing.waiting import until
 
 pytestmark = pytest.mark.asyncio
 
@@ -45,7 +46,7 @@ class TestLeaderKilled:
 
             # The leader dies once it has applied some of the edits, with more still coming.
             editing = asyncio.create_task(edit_accounts())
-            await world.until(some_applied, what="a first edit applied")
+            await until(some_applied, what="a first edit applied")
             await asyncio.to_thread(sync_service.current.stop, kill=True)
             await editing
 
@@ -57,7 +58,7 @@ class TestLeaderKilled:
                     return {e["after"].get("phone") for e in audit} >= set(phones)
 
                 # The standby leads once the dead leader's lease runs out (LEASE_SECONDS).
-                await world.until(all_audited, what="every edit applied")
+                await until(all_audited, what="every edit applied")
                 status = (await client.get("/status")).json()
                 profiles = [await world.erp_profile(customer) for _, customer in accounts]
         finally:

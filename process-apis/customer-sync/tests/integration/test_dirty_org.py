@@ -25,6 +25,7 @@ import pytest
 
 from trivium_testing.scoreboard import Scoreboard
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.waiting import until
 
 pytestmark = pytest.mark.asyncio
 
@@ -462,7 +463,7 @@ class TestParkedRecords:
             response = await operator.get(f"/parked/{account_item(account_id)}")
             return bool(response.json()["attempts"] > before["attempts"])
 
-        await world.until(tried_again, what="parked account tried again")
+        await until(tried_again, what="parked account tried again")
 
     async def test_discarded(self, world: World, operator: httpx.AsyncClient) -> None:
         account_id = await new_account(world, "discard", f"NO SUCH {tag()}")
@@ -502,7 +503,7 @@ async def _parked_item(
             found.update(response.json())
         return response.status_code == 200
 
-    await world.until(is_parked, what=f"account {account_id} parked")
+    await until(is_parked, what=f"account {account_id} parked")
     return found
 
 
@@ -511,4 +512,4 @@ async def _gone(world: World, operator: httpx.AsyncClient, account_id: str, *, w
         response = await operator.get(f"/parked/{account_item(account_id)}")
         return response.status_code == 404
 
-    await world.until(gone, what=what)
+    await until(gone, what=what)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from trivium_testing.waiting import until
+
 pytestmark = pytest.mark.asyncio
 
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
@@ -46,7 +48,7 @@ class TestCustomerChange:
             record = await world.account(account_id, "ERP_Payment_Terms__c", "ERP_Blocked__c")
             return bool(record["ERP_Payment_Terms__c"] == "0002" and record["ERP_Blocked__c"])
 
-        await world.until(synced, what="payment terms and block in the CRM")
+        await until(synced, what="payment terms and block in the CRM")
 
 
 class TestSalesOrderChange:

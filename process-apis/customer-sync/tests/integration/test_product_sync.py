@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from trivium_testing.waiting import until
+
 pytestmark = pytest.mark.asyncio
 
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
@@ -86,5 +88,5 @@ async def _finished(world: World, location: str) -> dict[str, Any]:
         sync.update((await world.sync.get(location)).json())
         return bool(sync["status"] != "running")
 
-    await world.until(done, what="the product sync finished", within_seconds=100)
+    await until(done, what="the product sync finished", within_seconds=100)
     return sync
