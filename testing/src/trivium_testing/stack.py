@@ -148,6 +148,15 @@ LUKAS = "lukas.schmidt@trivium.demo"
 
 
 @dataclass(frozen=True)
+class ServiceUnderTest:
+    """The internal service a folder's integration tests call, and the audience its tokens name:
+    what the `operator` and `reps` fixtures call (a folder's conftest provides it)."""
+
+    url: str
+    audience: str
+
+
+@dataclass(frozen=True)
 class RepClients:
     """An internal service called on behalf of each demo rep."""
 

@@ -3,28 +3,15 @@ instead of a half customer, the operators' list, and the retry once the cause is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-import pytest_asyncio
 
-from trivium_testing.services import RunningService
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, service_client
+from trivium_testing.stack import SystemStack
 
 from .conftest import World, create, new_customer, wait_for_request
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest_asyncio.fixture
-async def operator(customers_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a token carrying the operator role."""
-    async with service_client(
-        customers_service.url, audience="create-customer", roles=["operator"]
-    ) as client:
-        yield client
 
 
 class TestRefusedLink:

@@ -13,10 +13,8 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import pytest_asyncio
 
-from trivium_testing.services import RunningService
-from trivium_testing.stack import ANNA, LUKAS, RepClients, SystemStack, rep_clients
+from trivium_testing.stack import ANNA, LUKAS, RepClients, SystemStack
 
 from .conftest import World, create, new_customer, tag
 
@@ -30,12 +28,6 @@ DEMO_KEY = (
     Path(__file__).resolve().parents[4]
     / "emulators/salesforce/src/salesforce_emulator/demo/connected-app.key"
 )
-
-
-@pytest_asyncio.fixture
-async def reps(customers_service: RunningService) -> AsyncIterator[RepClients]:
-    async with rep_clients(customers_service.url, audience="create-customer") as clients:
-        yield clients
 
 
 @asynccontextmanager

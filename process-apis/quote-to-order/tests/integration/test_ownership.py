@@ -7,25 +7,16 @@ other accounts. The rep is named in the service token, as the mobile API passes 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from trivium_testing.services import RunningService
-from trivium_testing.stack import RepClients, rep_clients
+from trivium_testing.stack import RepClients
 
 pytestmark = pytest.mark.asyncio
 
 PROBLEMS = "https://trivium.dev/problems/"
-
-
-@pytest_asyncio.fixture
-async def reps(orders_service: RunningService) -> AsyncIterator[RepClients]:
-    async with rep_clients(orders_service.url, audience="quote-to-order") as clients:
-        yield clients
 
 
 async def place(client: httpx.AsyncClient, quote_id: str) -> httpx.Response:
