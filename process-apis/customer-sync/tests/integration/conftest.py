@@ -12,6 +12,7 @@ import base64
 import binascii
 import itertools
 import json
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +26,13 @@ import pytest_asyncio
 from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
+from trivium_testing.stack import (
+    ServiceUnderTest,
+    SystemStack,
+    flush_db,
+    redis_db,
+    service_client,
+)
 from trivium_testing.waiting import until
 
 SYNC_DB = 7
@@ -52,6 +59,11 @@ def replay_id_of(position: str) -> int:
         return 0
     replay_id = content.get("replayId") if isinstance(content, dict) else None
     return replay_id if isinstance(replay_id, int) else 0
+
+
+def new_phone(area_code: str) -> str:
+    """A German phone number in `area_code` that no other edit uses."""
+    return f"+49 {area_code} {secrets.randbelow(10**7):07d}"
 
 
 # ERP-only demo customers; each test links a CRM account of its own to one of them.
@@ -129,13 +141,9 @@ async def sync(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest_asyncio.fixture
-async def operator(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a service token that carries the operator role."""
-    async with service_client(
-        sync_service.url, audience="customer-sync", roles=["operator"]
-    ) as client:
-        yield client
+@pytest.fixture
+def service_under_test(sync_service: SyncService) -> ServiceUnderTest:
+    return ServiceUnderTest(sync_service.url, audience="customer-sync")
 
 
 class World(OrgRecords):

@@ -4,7 +4,6 @@ applied twice."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
 import pytest
@@ -12,11 +11,10 @@ import pytest
 from trivium_testing.stack import service_client
 from trivium_testing.waiting import until
 
+from .conftest import SyncService, World, new_phone
+
 pytestmark = pytest.mark.asyncio
 
-# The `world` and `sync_service` fixtures' types (conftest.py), not importable by name.
-World = Any
-SyncService = Any
 ACCOUNTS = 4
 ROUNDS = 6
 
@@ -34,7 +32,7 @@ class TestLeaderKilled:
             async def edit_accounts() -> None:
                 for _ in range(ROUNDS):
                     for account_id, customer in accounts:
-                        phone = f"+49 69 {secrets.randbelow(10**7):07d}"
+                        phone = new_phone("69")
                         await world.update("Account", account_id, {"Phone": phone})
                         phones[phone] = customer
                         last[customer] = phone

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-
 import pytest
 
+from .conftest import World, new_phone
+
 pytestmark = pytest.mark.asyncio
-
-# The `world` fixture's World (conftest.py), which test modules cannot import by name.
-World = Any
-
-
-def new_phone() -> str:
-    return f"+49 30 {secrets.randbelow(10**7):07d}"
 
 
 class TestAccountChange:
     async def test_phone_reaches_the_erp(self, world: World) -> None:
         account_id, customer = await world.linked_account()
-        phone = new_phone()
+        phone = new_phone("30")
 
         await world.update("Account", account_id, {"Phone": phone})
 
@@ -37,7 +29,7 @@ class TestAccountChange:
 
     async def test_resync_rereads_the_account(self, world: World) -> None:
         account_id, customer = await world.linked_account()
-        phone = new_phone()
+        phone = new_phone("30")
         await world.force_gap(account_id)
 
         await world.update("Account", account_id, {"Phone": phone})
@@ -54,7 +46,7 @@ class TestAccountChange:
 
         # A write through the Salesforce System API carries the suite's call options client.
         response = await world.sync_crm.patch(
-            f"/account-profiles/{account_id}", json={"phone": new_phone()}
+            f"/account-profiles/{account_id}", json={"phone": new_phone("30")}
         )
         assert response.status_code == 200, response.text
 

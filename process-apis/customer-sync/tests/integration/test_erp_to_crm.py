@@ -5,16 +5,14 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from trivium_testing.waiting import until
 
-pytestmark = pytest.mark.asyncio
+from .conftest import World
 
-# The `world` fixture's World (conftest.py), which test modules cannot import by name.
-World = Any
+pytestmark = pytest.mark.asyncio
 
 
 class TestCustomerChange:

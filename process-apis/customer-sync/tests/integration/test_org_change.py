@@ -32,6 +32,8 @@ from trivium_testing.stack import (
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
 from trivium_testing.waiting import until
 
+from .conftest import new_phone
+
 pytestmark = pytest.mark.asyncio
 
 ORG_CHANGE_DB = 11
@@ -193,10 +195,6 @@ async def change_events(sync: httpx.AsyncClient) -> dict[str, str]:
     return events
 
 
-def new_phone() -> str:
-    return f"+49 431 {secrets.randbelow(10**7):07d}"
-
-
 class TestOrgReplaced:
     async def test_edits_in_the_new_org_reach_the_erp(
         self, private_org: PrivateOrg, sync: httpx.AsyncClient, erp: httpx.AsyncClient
@@ -215,7 +213,7 @@ class TestOrgReplaced:
             account_id = await insert_account(first, name=name, customer=customer)
             # Events 1..n of the first org applied: their markers are kept.
             for _ in range(EDITS_IN_THE_FIRST_ORG):
-                phone = new_phone()
+                phone = new_phone("431")
                 await set_phone(first, account_id, phone)
                 await phone_written(sync, customer, phone, what="a first org's edit in the ERP")
         assert (await change_events(sync))["systemId"] == first_org_id
@@ -233,7 +231,7 @@ class TestOrgReplaced:
             )
             # The new org's changes take the positions the first org's applied changes had.
             new_account = await insert_account(second, name=name, customer=customer)
-            phone = new_phone()
+            phone = new_phone("431")
             await set_phone(second, new_account, phone)
 
             await phone_written(sync, customer, phone, what="the new org's edit in the ERP")

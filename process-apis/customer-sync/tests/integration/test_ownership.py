@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
+from .conftest import World, new_phone
+
 pytestmark = pytest.mark.asyncio
-
-# The `world` fixture's World (conftest.py), which test modules cannot import by name.
-World = Any
-
-
-def new_phone() -> str:
-    return f"+49 40 {secrets.randbelow(10**7):07d}"
 
 
 class TestConcurrentChange:
@@ -24,7 +17,7 @@ class TestConcurrentChange:
         account_id, customer = await world.linked_account()
         await _first_sight(world, account_id, customer, Decimal(31_000))
         before = await _writes_for(world, account_id, customer)
-        crm_phone, erp_phone = new_phone(), new_phone()
+        crm_phone, erp_phone = new_phone("40"), new_phone("40")
 
         await asyncio.gather(
             world.set_erp_phone(customer, erp_phone),
