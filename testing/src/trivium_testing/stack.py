@@ -8,6 +8,9 @@ admin token below, so tests can arrange data, read back what the systems hold an
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import AsyncIterator, Generator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -229,6 +232,20 @@ class SystemStack:
     def s4_admin(self) -> httpx.AsyncClient:
         """The S/4HANA emulator's admin API (chaos, lifecycle, reset)."""
         return _admin(self.s4_emulator)
+
+
+def replay_id_of(position: str) -> int:
+    """The replay id a change-feed position of the Salesforce System API names (0: none, or a
+    subscription not read from yet).
+
+    Positions are opaque to their readers; tests and benchmarks alone look inside, in the
+    System API's format (base64url of `{"replayId": n}`), to see how far a reader got."""
+    try:
+        content = json.loads(base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)))
+    except (binascii.Error, ValueError):
+        return 0
+    replay_id = content.get("replayId") if isinstance(content, dict) else None
+    return replay_id if isinstance(replay_id, int) else 0
 
 
 async def sign_in_to_org(org: httpx.AsyncClient) -> None:

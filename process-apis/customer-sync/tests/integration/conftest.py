@@ -8,10 +8,7 @@ tests keep out of each other's way; `world` arranges data and reads back what th
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
-import json
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +28,7 @@ from trivium_testing.stack import (
     SystemStack,
     flush_db,
     redis_db,
+    replay_id_of,
     service_client,
 )
 from trivium_testing.waiting import until
@@ -45,20 +43,6 @@ FAST_SYNC = {
     "CUSTOMER_SYNC_RETRY_SECONDS": "0.3",
     "CUSTOMER_SYNC_PRODUCT_SYNC_INTERVAL_SECONDS": "86400",
 }
-
-
-def replay_id_of(position: str) -> int:
-    """The replay id a committed position names (0: none, or a subscription not read from yet).
-
-    Positions are opaque to this service; these tests alone look inside, in the Salesforce
-    System API's format (base64url of `{"replayId": n}`), to compare how far this service got
-    with the emulator's newest event."""
-    try:
-        content = json.loads(base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)))
-    except (binascii.Error, ValueError):
-        return 0
-    replay_id = content.get("replayId") if isinstance(content, dict) else None
-    return replay_id if isinstance(replay_id, int) else 0
 
 
 def new_phone(area_code: str) -> str:
