@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from typing import Any
 
 import httpx
 import pytest
+
+from trivium_testing.waiting import until
 
 pytestmark = pytest.mark.asyncio
 
@@ -18,15 +19,15 @@ async def order_quote(client: httpx.AsyncClient, quote_id: str, **headers: str) 
 
 
 async def until_completed(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
-    """Poll the order until it completes (the deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + 30
+    """The order once it has completed."""
     order: dict[str, Any] = {}
-    while asyncio.get_running_loop().time() < deadline:
-        order = (await client.get(location)).json()
-        if order.get("status") == "completed":
-            return order
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the order did not complete: {order}")
+
+    async def completed() -> bool:
+        order.update((await client.get(location)).json())
+        return order.get("status") == "completed"
+
+    await until(completed, what=f"order {location} completed")
+    return order
 
 
 class TestOrderQuote:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import redis.asyncio
 
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService
+from trivium_testing.waiting import until
 
 pytestmark = pytest.mark.asyncio
 
@@ -125,14 +125,6 @@ class TestWorkerKilled:
             return data is not None and json.loads(data)["step"] == step
 
         await until(reached, what=f"order {order_id} at {step}")
-
-
-async def until(check: Callable[[], Awaitable[bool]], *, what: str, within: float = 30) -> None:
-    """Wait until `await check()` is true (the deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, f"{what}: not within {within} s"
-        await asyncio.sleep(0.025)
 
 
 async def _attempts_at_least(orders: httpx.AsyncClient, order_id: str, attempts: int) -> bool:
