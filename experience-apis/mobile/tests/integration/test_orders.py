@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from trivium_testing.waiting import until
+from trivium_testing.integration import wait_for_status
 
 pytestmark = pytest.mark.asyncio
 
@@ -16,18 +16,6 @@ pytestmark = pytest.mark.asyncio
 async def order_quote(client: httpx.AsyncClient, quote_id: str, **headers: str) -> httpx.Response:
     headers.setdefault("Idempotency-Key", secrets.token_hex(8))
     return await client.post(f"/mobile/v1/quotes/{quote_id}/order", headers=headers)
-
-
-async def until_completed(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
-    """The order once it has completed."""
-    order: dict[str, Any] = {}
-
-    async def completed() -> bool:
-        order.update((await client.get(location)).json())
-        return order.get("status") == "completed"
-
-    await until(completed, what=f"order {location} completed")
-    return order
 
 
 class TestOrderQuote:
@@ -60,7 +48,7 @@ class TestOrderQuote:
         response = await order_quote(anna, quote_id, Prefer="respond-async")
         assert response.status_code == 202, response.text
         assert response.headers["preference-applied"] == "respond-async"
-        completed = await until_completed(anna, response.headers["location"])
+        completed = await wait_for_status(anna, response.headers["location"], until="completed")
         assert completed["erpOrderNumber"]
 
     async def test_an_order_of_the_same_quote_again_is_409(
