@@ -16,6 +16,8 @@ from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService
 from trivium_testing.waiting import until
 
+from .conftest import place
+
 pytestmark = pytest.mark.asyncio
 
 PROBLEMS = "https://trivium.dev/problems/"
@@ -34,11 +36,6 @@ def order_body(reference: str, sku: str = "MAT-0002", account: str = "P-1002") -
         "purchaseOrderNumber": reference,
         "lines": [{"sku": sku, "quantity": "1"}],
     }
-
-
-async def place(client: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> httpx.Response:
-    headers.setdefault("Idempotency-Key", secrets.token_hex(8))
-    return await client.post("/orders", json=body, headers=headers)
 
 
 class TestErpOutage:
