@@ -17,6 +17,8 @@ from trivium_testing.services import RunningService
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
 from trivium_testing.stack import SystemStack, service_client
 
+from .conftest import tag
+
 BP = "/API_BUSINESS_PARTNER"
 # This flow's composite references (account then customer), emoji and right-to-left text.
 FREE_TEXT = free_text(
@@ -104,7 +106,7 @@ class TestCustomerText:
         city: str,
     ) -> None:
         # A word of its own per example, so that no two examples are duplicates of each other.
-        word = "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
+        word = tag()
         asyncio.run(
             create_and_read_back(
                 system_stack, customers_service.url, f"{name} {word}", street, city
@@ -131,7 +133,7 @@ class TestLongNames:
     async def test_a_name_longer_than_the_erp_holds_is_refused_whole(
         self, system_stack: SystemStack, customers_service: RunningService, length: int
     ) -> None:
-        word = "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
+        word = tag()
         name = (f"{word} " + "Long Name Words " * 20)[:length]
         async with (
             service_client(customers_service.url, audience="create-customer") as customers,
@@ -149,7 +151,7 @@ class TestLongNames:
     async def test_a_name_of_long_words_is_held_whole_by_both(
         self, system_stack: SystemStack, customers_service: RunningService
     ) -> None:
-        word = "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(21))
+        word = tag(21)
         # 153 characters: within the ERP's four name lines only when broken inside words.
         name = " ".join([word] * 7)
         async with (
