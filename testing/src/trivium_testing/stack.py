@@ -145,6 +145,39 @@ def service_client(
     return httpx.AsyncClient(base_url=url, auth=auth, timeout=CLIENT_TIMEOUT_SECONDS)
 
 
+# The demo org's sales reps: P-1002 is Anna's account, Lukas owns others.
+ANNA = "anna.becker@trivium.demo"
+LUKAS = "lukas.schmidt@trivium.demo"
+
+
+@dataclass(frozen=True)
+class ServiceUnderTest:
+    """The internal service a folder's integration tests call, and the audience its tokens name:
+    what the `operator` and `reps` fixtures call (a folder's conftest provides it)."""
+
+    url: str
+    audience: str
+
+
+@dataclass(frozen=True)
+class RepClients:
+    """An internal service called on behalf of each demo rep."""
+
+    anna: httpx.AsyncClient
+    lukas: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def rep_clients(url: str, *, audience: str) -> AsyncIterator[RepClients]:
+    """Clients of the service at `url` acting for Anna and for Lukas: the rep is named in the
+    service token, as the mobile API passes a rep down."""
+    async with (
+        service_client(url, audience=audience, salesforceUsername=ANNA) as anna,
+        service_client(url, audience=audience, salesforceUsername=LUKAS) as lukas,
+    ):
+        yield RepClients(anna=anna, lukas=lukas)
+
+
 @dataclass
 class SystemStack:
     """The running emulators and System APIs, and the Redis server they share."""
