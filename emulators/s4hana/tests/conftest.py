@@ -12,9 +12,9 @@ from fastapi import FastAPI
 
 from s4hana_emulator.main import create_app
 from s4hana_emulator.settings import S4HanaEmulatorSettings
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.services import RunningService
 
-from .support import PASSWORD, TEST_CREDENTIALS, USER, Sap, make_settings
+from .support import PASSWORD, TEST_CREDENTIALS, USER, Sap, make_settings, start_emulator
 
 
 @pytest.fixture(autouse=True)
@@ -60,16 +60,11 @@ async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="module")
 def emulator_process(trivium_run_dir: Path) -> Iterator[RunningService]:
     """One emulator process (in-memory demo system, lifecycle stopped) shared by a module."""
-    service = start_service(
-        "s4hana_emulator.main:create_app",
+    service = start_emulator(
+        trivium_run_dir,
         name="s4-emulator",
-        log_dir=trivium_run_dir / "logs",
-        env={
-            **TEST_CREDENTIALS,
-            "S4_EMULATOR_DATABASE_PATH": ":memory:",
-            "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-            "S4_EMULATOR_PAGE_SIZE": "20",
-        },
+        S4_EMULATOR_LIFECYCLE_SPEED="0",
+        S4_EMULATOR_PAGE_SIZE="20",
     )
     yield service
     service.stop()
