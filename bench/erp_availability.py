@@ -18,14 +18,7 @@ from typing import Any
 
 import httpx
 from _load import percentile
-from _script import (
-    ServicePlan,
-    argument_parser,
-    print_table,
-    publish,
-    scratch_with_redis,
-    started_in_order,
-)
+from _script import argument_parser, print_table, publish, scratch_with_redis, started_in_order
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -140,7 +133,7 @@ def write_table(figures: dict[str, dict[str, Any]]) -> None:
 def main() -> int:
     args = argument_parser(__doc__).parse_args()
     with scratch_with_redis() as (run_dir, redis):
-        plan: list[ServicePlan] = [
+        plan = [
             ("s4-emulator", "s4hana_emulator.main:create_app",
              lambda _: {"S4_EMULATOR_DATABASE_PATH": ":memory:",
                         "S4_EMULATOR_LIFECYCLE_SPEED": "0"}),
