@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from s4hana_emulator.main import create_app
 from s4hana_emulator.settings import S4HanaEmulatorSettings
+from trivium_testing.apps import emulator_app_fixture
 from trivium_testing.services import RunningService
 
 from .support import PASSWORD, TEST_CREDENTIALS, USER, Sap, make_settings, start_emulator
@@ -29,11 +30,7 @@ def settings() -> S4HanaEmulatorSettings:
     return make_settings()
 
 
-@pytest_asyncio.fixture
-async def app(settings: S4HanaEmulatorSettings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    yield application
-    application.state.emulator.close()
+app = emulator_app_fixture(create_app)
 
 
 @pytest_asyncio.fixture
