@@ -13,6 +13,14 @@ JsonOutput = Annotated[
     bool, typer.Option("--json", help="Print the result as one JSON document (for scripts).")
 ]
 
+Confirmed = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
+
+
+def confirm_or_abort(question: str, *, yes: bool) -> None:
+    """Ask before a change that cannot be undone, unless `--yes` was given."""
+    if not yes:
+        typer.confirm(question, abort=True)
+
 
 def emit(data: Any, *, as_json: bool, render: Callable[[Any], Iterable[str]]) -> None:
     """Print `data` as JSON, or as the lines `render` makes of it."""
