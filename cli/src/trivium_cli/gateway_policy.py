@@ -113,7 +113,7 @@ def budget_guards(document: Mapping[str, Any]) -> list[BudgetGuard]:
         )
         for config in plugin_configs(document, BUDGET_GUARD_PLUGIN)
     ]
-    return list(dict.fromkeys(guards))
+    return [guard for index, guard in enumerate(guards) if guard not in guards[:index]]
 
 
 @contextmanager
