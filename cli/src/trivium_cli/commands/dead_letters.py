@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from trivium_cli.client import OperatorClient, operator_client
-from trivium_cli.context import cli_settings
+from trivium_cli.context import cli_settings, operate
 from trivium_cli.output import Confirmed, JsonOutput, confirm_or_abort, emit, table
 
 app = typer.Typer(
@@ -104,9 +104,13 @@ def show(
     as_json: JsonOutput = False,
 ) -> None:
     """One dead letter: the work it carries, its attempts and last error."""
-    with operator_client(cli_settings(ctx)) as client:
-        letter = client.get(service.value, f"/dead-letters/{dead_letter_id}")
-    emit({"service": service.value, **letter}, as_json=as_json, render=render_letter)
+    path = f"/dead-letters/{dead_letter_id}"
+    operate(
+        ctx,
+        lambda client: {"service": service.value, **client.get(service.value, path)},
+        as_json=as_json,
+        render=render_letter,
+    )
 
 
 @app.command()
@@ -118,10 +122,10 @@ def replay(
 ) -> None:
     """Queue one dead letter's work again with fresh retries, once its cause is fixed; it goes
     on from the step it reached."""
-    with operator_client(cli_settings(ctx)) as client:
-        result = client.post(service.value, f"/dead-letters/{dead_letter_id}/replay")
-    emit(
-        result,
+    path = f"/dead-letters/{dead_letter_id}/replay"
+    operate(
+        ctx,
+        lambda client: client.post(service.value, path),
         as_json=as_json,
         render=lambda r: [f"replayed {r['deadLetterId']} as message {r['messageId']}"],
     )
@@ -136,9 +140,12 @@ def replay_all(
 ) -> None:
     """Queue every dead letter of the service again, once their common cause is fixed."""
     confirm_or_abort(f"Replay every dead letter of {service.value}?", yes=yes)
-    with operator_client(cli_settings(ctx)) as client:
-        result = client.post(service.value, "/dead-letters/replay")
-    emit(result, as_json=as_json, render=lambda r: [f"replayed {r['replayed']} dead letters"])
+    operate(
+        ctx,
+        lambda client: client.post(service.value, "/dead-letters/replay"),
+        as_json=as_json,
+        render=lambda r: [f"replayed {r['replayed']} dead letters"],
+    )
 
 
 @app.command()
@@ -151,7 +158,14 @@ def discard(
 ) -> None:
     """Delete a dead letter whose work must not be done; nothing of it is tried again."""
     confirm_or_abort(f"Discard dead letter {dead_letter_id} of {service.value}?", yes=yes)
-    with operator_client(cli_settings(ctx)) as client:
+
+    def discard_letter(client: OperatorClient) -> dict[str, str]:
         client.delete(service.value, f"/dead-letters/{dead_letter_id}")
-    result = {"service": service.value, "discarded": dead_letter_id}
-    emit(result, as_json=as_json, render=lambda r: [f"discarded {r['discarded']}"])
+        return {"service": service.value, "discarded": dead_letter_id}
+
+    operate(
+        ctx,
+        discard_letter,
+        as_json=as_json,
+        render=lambda r: [f"discarded {r['discarded']}"],
+    )

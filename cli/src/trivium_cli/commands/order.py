@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from trivium_cli.client import OperatorClient, operator_client
+from trivium_cli.client import OperatorClient
 from trivium_cli.commands.dead_letters import QueueOwner, list_letters
-from trivium_cli.context import cli_settings
-from trivium_cli.output import JsonOutput, emit
+from trivium_cli.context import operate
+from trivium_cli.output import JsonOutput
 
 # The saga's steps on the way to a completed order (quote-to-order's `SagaStep`); `rejected`
 # and `needs_attention` end it elsewhere.
@@ -102,6 +102,4 @@ def order(
 ) -> None:
     """One order across systems: the saga's state and steps, the ERP order with its delivery
     and billing status, the CRM order, and any dead letter or parked change that concerns it."""
-    with operator_client(cli_settings(ctx)) as client:
-        view = order_view(client, order_id)
-    emit(view, as_json=as_json, render=render_order)
+    operate(ctx, lambda client: order_view(client, order_id), as_json=as_json, render=render_order)

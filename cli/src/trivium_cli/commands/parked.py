@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from trivium_cli.client import operator_client
-from trivium_cli.context import cli_settings
-from trivium_cli.output import Confirmed, JsonOutput, confirm_or_abort, emit, table
+from trivium_cli.client import OperatorClient
+from trivium_cli.context import operate
+from trivium_cli.output import Confirmed, JsonOutput, confirm_or_abort, table
 
 CUSTOMER_SYNC = "customer-sync"
 
@@ -74,17 +74,23 @@ def list_parked(
     as_json: JsonOutput = False,
 ) -> None:
     """Parked records, oldest first, with the error that parked each."""
-    with operator_client(cli_settings(ctx)) as client:
-        page = client.get(CUSTOMER_SYNC, "/parked", loop=loop and loop.value, limit=limit)
-    emit(page, as_json=as_json, render=render_parked_page)
+    operate(
+        ctx,
+        lambda client: client.get(CUSTOMER_SYNC, "/parked", loop=loop and loop.value, limit=limit),
+        as_json=as_json,
+        render=render_parked_page,
+    )
 
 
 @app.command()
 def show(ctx: typer.Context, item_id: ParkedIdArgument, as_json: JsonOutput = False) -> None:
     """One parked record: the change that failed, the error, attempts."""
-    with operator_client(cli_settings(ctx)) as client:
-        item = client.get(CUSTOMER_SYNC, f"/parked/{item_id}")
-    emit(item, as_json=as_json, render=render_parked)
+    operate(
+        ctx,
+        lambda client: client.get(CUSTOMER_SYNC, f"/parked/{item_id}"),
+        as_json=as_json,
+        render=render_parked,
+    )
 
 
 @app.command()
@@ -97,13 +103,10 @@ def retry(
 ) -> None:
     """Ask customer-sync to apply a parked record again (after it was set right in its
     system), or all of them; one that applies leaves the list."""
-    with operator_client(cli_settings(ctx)) as client:
-        if item_id is None:
-            result = client.post(CUSTOMER_SYNC, "/parked/retry")
-        else:
-            result = client.post(CUSTOMER_SYNC, f"/parked/{item_id}/retry")
-    emit(
-        result,
+    path = "/parked/retry" if item_id is None else f"/parked/{item_id}/retry"
+    operate(
+        ctx,
+        lambda client: client.post(CUSTOMER_SYNC, path),
         as_json=as_json,
         render=lambda r: [
             f"retry requested for {r['requested']} parked records"
@@ -122,6 +125,14 @@ def drop(
 ) -> None:
     """Drop a parked record that must not be applied; a later change of it applies anew."""
     confirm_or_abort(f"Drop parked record {item_id}?", yes=yes)
-    with operator_client(cli_settings(ctx)) as client:
+
+    def drop_item(client: OperatorClient) -> dict[str, str]:
         client.delete(CUSTOMER_SYNC, f"/parked/{item_id}")
-    emit({"dropped": item_id}, as_json=as_json, render=lambda r: [f"dropped {r['dropped']}"])
+        return {"dropped": item_id}
+
+    operate(
+        ctx,
+        drop_item,
+        as_json=as_json,
+        render=lambda r: [f"dropped {r['dropped']}"],
+    )

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from trivium_cli.client import OperatorClient, OperatorError, operator_client
 from trivium_cli.commands.parked import CUSTOMER_SYNC
-from trivium_cli.context import cli_settings
+from trivium_cli.context import cli_settings, operate
 from trivium_cli.output import JsonOutput, emit, table
 
 RUNNING = "running"
@@ -57,9 +57,12 @@ def render_status(status: dict[str, Any]) -> list[str]:
 def status(ctx: typer.Context, as_json: JsonOutput = False) -> None:
     """Which replica leads, each loop's state, lag and last error, the change event position
     and ERP watermarks, and how many records are parked (customer-sync's `/status`)."""
-    with operator_client(cli_settings(ctx)) as client:
-        found = client.get(CUSTOMER_SYNC, "/status")
-    emit(found, as_json=as_json, render=render_status)
+    operate(
+        ctx,
+        lambda client: client.get(CUSTOMER_SYNC, "/status"),
+        as_json=as_json,
+        render=render_status,
+    )
 
 
 def start_product_sync(client: OperatorClient) -> dict[str, Any]:
