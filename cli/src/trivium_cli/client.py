@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import typer
@@ -19,7 +20,7 @@ OPERATOR_CLAIMS = {"roles": ["operator"]}
 
 
 class OperatorError(Exception):
-    """A call that did not do what was asked: `operator_client` prints it, and the command
+    """A call that did not do what was asked: `reported_errors` prints it, and the command
     exits with status 1. `problem` is the service's problem body, when it sent one."""
 
     def __init__(self, message: str, *, problem: Mapping[str, Any] | None = None) -> None:
@@ -42,6 +43,11 @@ def operator_issuer(settings: CliSettings) -> ServiceTokenIssuer:
     return ServiceTokenIssuer(
         issuer=OPERATOR, private_key=key, ttl_seconds=settings.token_ttl_seconds
     )
+
+
+def segment(value: str) -> str:
+    """A path segment from what the operator typed: a `/` or `?` in it stays inside it."""
+    return quote(value, safe=":")
 
 
 def problem_of(response: httpx.Response) -> Mapping[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trivium_cli.client import OperatorClient, operator_client
+from trivium_cli.client import OperatorClient, operator_client, segment
 from trivium_cli.context import cli_settings, operate
 from trivium_cli.output import Confirmed, JsonOutput, confirm_or_abort, emit, table
 
@@ -104,7 +104,7 @@ def show(
     as_json: JsonOutput = False,
 ) -> None:
     """One dead letter: the work it carries, its attempts and last error."""
-    path = f"/dead-letters/{dead_letter_id}"
+    path = f"/dead-letters/{segment(dead_letter_id)}"
     operate(
         ctx,
         lambda client: {"service": service.value, **client.get(service.value, path)},
@@ -122,7 +122,7 @@ def replay(
 ) -> None:
     """Queue one dead letter's work again with fresh retries, once its cause is fixed; it goes
     on from the step it reached."""
-    path = f"/dead-letters/{dead_letter_id}/replay"
+    path = f"/dead-letters/{segment(dead_letter_id)}/replay"
     operate(
         ctx,
         lambda client: client.post(service.value, path),
@@ -160,7 +160,7 @@ def discard(
     confirm_or_abort(f"Discard dead letter {dead_letter_id} of {service.value}?", yes=yes)
 
     def discard_letter(client: OperatorClient) -> dict[str, str]:
-        client.delete(service.value, f"/dead-letters/{dead_letter_id}")
+        client.delete(service.value, f"/dead-letters/{segment(dead_letter_id)}")
         return {"service": service.value, "discarded": dead_letter_id}
 
     operate(

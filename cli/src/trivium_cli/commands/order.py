@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from trivium_cli.client import OperatorClient
+from trivium_cli.client import OperatorClient, segment
 from trivium_cli.commands.dead_letters import QueueOwner, list_letters
+from trivium_cli.commands.parked import CUSTOMER_SYNC
 from trivium_cli.context import operate
 from trivium_cli.output import JsonOutput
 
@@ -84,14 +85,14 @@ def parked_id_of(order: dict[str, Any]) -> str | None:
 def order_view(client: OperatorClient, order_id: str) -> dict[str, Any]:
     """The order as quote-to-order keeps it, its dead letters, and customer-sync's parked
     status change of its ERP order."""
-    order = client.get(QueueOwner.QUOTE_TO_ORDER.value, f"/orders/{order_id}")
+    order = client.get(QueueOwner.QUOTE_TO_ORDER.value, f"/orders/{segment(order_id)}")
     letters = [
         letter
         for letter in list_letters(client, QueueOwner.QUOTE_TO_ORDER)
         if letter.get("orderId") == order_id
     ]
     parked_id = parked_id_of(order)
-    parked = client.find("customer-sync", f"/parked/{parked_id}") if parked_id else None
+    parked = client.find(CUSTOMER_SYNC, f"/parked/{segment(parked_id)}") if parked_id else None
     return {"order": order, "deadLetters": letters, "parked": parked}
 
 

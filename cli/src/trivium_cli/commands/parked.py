@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trivium_cli.client import OperatorClient
+from trivium_cli.client import OperatorClient, segment
 from trivium_cli.context import operate
 from trivium_cli.output import Confirmed, JsonOutput, confirm_or_abort, table
 
@@ -87,7 +87,7 @@ def show(ctx: typer.Context, item_id: ParkedIdArgument, as_json: JsonOutput = Fa
     """One parked record: the change that failed, the error, attempts."""
     operate(
         ctx,
-        lambda client: client.get(CUSTOMER_SYNC, f"/parked/{item_id}"),
+        lambda client: client.get(CUSTOMER_SYNC, f"/parked/{segment(item_id)}"),
         as_json=as_json,
         render=render_parked,
     )
@@ -103,7 +103,7 @@ def retry(
 ) -> None:
     """Ask customer-sync to apply a parked record again (after it was set right in its
     system), or all of them; one that applies leaves the list."""
-    path = "/parked/retry" if item_id is None else f"/parked/{item_id}/retry"
+    path = "/parked/retry" if item_id is None else f"/parked/{segment(item_id)}/retry"
     operate(
         ctx,
         lambda client: client.post(CUSTOMER_SYNC, path),
@@ -127,7 +127,7 @@ def drop(
     confirm_or_abort(f"Drop parked record {item_id}?", yes=yes)
 
     def drop_item(client: OperatorClient) -> dict[str, str]:
-        client.delete(CUSTOMER_SYNC, f"/parked/{item_id}")
+        client.delete(CUSTOMER_SYNC, f"/parked/{segment(item_id)}")
         return {"dropped": item_id}
 
     operate(
