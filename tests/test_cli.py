@@ -163,6 +163,12 @@ class TestOrder:
         assert "404" in result.stderr
 
 
+def parked_attempts(cli: Cli, item_id: str) -> int:
+    """How often customer-sync has tried the parked record (0 while it is not parked)."""
+    result = cli("parked", "show", item_id, "--json")
+    return int(json.loads(result.stdout)["attempts"]) if result.exit_code == 0 else 0
+
+
 class TestParked:
     @pytest.mark.asyncio
     async def test_an_operator_sees_retries_and_drops_a_parked_account(
@@ -176,10 +182,7 @@ class TestParked:
             )
         item_id = f"crm-account:{account_id}"
 
-        await until(
-            lambda: cli("parked", "show", item_id).exit_code == 0,
-            what="the account parked",
-        )
+        await until(lambda: parked_attempts(cli, item_id) > 0, what="the account parked")
         item = json_of(cli("parked", "show", item_id, "--json"))
         assert item["error"]["kind"] == "permanent"
         listed = json_of(cli("parked", "list", "--loop", "cdc", "--json"))
@@ -190,6 +193,11 @@ class TestParked:
 
         retried = json_of(cli("parked", "retry", item_id, "--json"))
         assert retried["id"] == item_id
+        # Dropped only once the leader has tried it again (and parked it again): a drop during
+        # the retry would be undone by its outcome.
+        await until(
+            lambda: parked_attempts(cli, item_id) > item["attempts"], what="the account retried"
+        )
         dropped = cli("parked", "drop", item_id, "--yes")
         assert dropped.exit_code == 0, dropped.output
         gone = cli("parked", "show", item_id)
