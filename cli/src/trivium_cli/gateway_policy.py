@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 import yaml
@@ -31,8 +31,7 @@ REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 REDIS_TIMEOUT_SECONDS = 5.0
 
 
-@dataclass(frozen=True)
-class Partner:
+class Partner(NamedTuple):
     """A consumer of kong.yml, with its quota windows as partner-quota counts them."""
 
     name: str
@@ -48,7 +47,6 @@ class BudgetGuard:
     """One salesforce-budget-guard configuration of kong.yml."""
 
     budget_key: str
-    default_plan: str
     shed_below_percent: dict[str, float]
     max_age_seconds: float
 
@@ -105,7 +103,6 @@ def budget_guards(document: Mapping[str, Any]) -> list[BudgetGuard]:
     guards = [
         BudgetGuard(
             budget_key=config.get("budget_key", DEFAULT_BUDGET_KEY),
-            default_plan=config["default_plan"],
             shed_below_percent={
                 plan: float(value) for plan, value in config["shed_below_percent"].items()
             },

@@ -9,6 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
+
+def command_group(description: str) -> typer.Typer:
+    """A command group (`trivium <group> <command>`) that shows its help when called bare."""
+    return typer.Typer(help=description, no_args_is_help=True)
+
+
 JsonOutput = Annotated[
     bool, typer.Option("--json", help="Print the result as one JSON document (for scripts).")
 ]

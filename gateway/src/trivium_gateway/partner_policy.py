@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from trivium.redis_client import SyncRedis
 
@@ -18,8 +19,9 @@ DEFAULT_QUOTA_KEY_PREFIX = "trivium:quota"
 DEFAULT_BUDGET_KEY = "trivium:salesforce:api-budget"
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
+    """One window of a plan: `limit` requests per `seconds` (`name`: second, minute, hour)."""
+
     name: str
     seconds: int
     limit: int

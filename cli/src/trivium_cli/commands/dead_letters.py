@@ -10,12 +10,11 @@ import typer
 
 from trivium_cli.client import OperatorClient, operator_client, segment
 from trivium_cli.context import cli_settings, operate
-from trivium_cli.output import Confirmed, JsonOutput, confirm_or_abort, emit, table
+from trivium_cli.output import Confirmed, JsonOutput, command_group, confirm_or_abort, emit, table
 
-app = typer.Typer(
-    help="Dead letters of the process APIs' work queues: quote-to-order's orders and "
-    "create-customer's customer requests that failed for good.",
-    no_args_is_help=True,
+app = command_group(
+    "Dead letters of the process APIs' work queues: quote-to-order's orders and "
+    "create-customer's customer requests that failed for good."
 )
 
 

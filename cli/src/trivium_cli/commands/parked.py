@@ -10,14 +10,13 @@ import typer
 
 from trivium_cli.client import OperatorClient, segment
 from trivium_cli.context import operate
-from trivium_cli.output import Confirmed, JsonOutput, confirm_or_abort, table
+from trivium_cli.output import Confirmed, JsonOutput, command_group, confirm_or_abort, table
 
 CUSTOMER_SYNC = "customer-sync"
 
-app = typer.Typer(
-    help="Records customer-sync parked: changes a system refused for good (or past the retry "
-    "budget), set aside so that the others go on.",
-    no_args_is_help=True,
+app = command_group(
+    "Records customer-sync parked: changes a system refused for good (or past the retry "
+    "budget), set aside so that the others go on."
 )
 
 

@@ -13,12 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from trivium_cli.client import OperatorClient, OperatorError, operator_client
 from trivium_cli.commands.parked import CUSTOMER_SYNC
 from trivium_cli.context import cli_settings, operate
-from trivium_cli.output import JsonOutput, emit, table
+from trivium_cli.output import JsonOutput, command_group, emit, table
 
 RUNNING = "running"
 SYNC_ALREADY_RUNNING = "sync-already-running"
 
-app = typer.Typer(help="customer-sync: loop status and product syncs.", no_args_is_help=True)
+app = command_group("customer-sync: loop status and product syncs.")
 
 
 def lag_text(lag: dict[str, Any]) -> str:
