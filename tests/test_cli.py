@@ -113,7 +113,7 @@ class TestDeadLetters:
         assert replayed["deadLetterId"] == letter_id
         again = await letters.next("the replayed message dead-lettered again")
 
-        everything = json_of(cli("dead-letters", "replay-all", "quote-to-order", "--yes", "--json"))
+        everything = json_of(cli("dead-letters", "replay-all", "quote-to-order", "--json"))
         assert everything["replayed"] >= 1
         last = await letters.next("the message dead-lettered a third time")
         assert again not in {letter.id for letter in (await order_queue.list_dead_letters()).items}

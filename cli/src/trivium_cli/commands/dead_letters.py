@@ -26,6 +26,9 @@ class QueueOwner(StrEnum):
 
 
 ServiceArgument = Annotated[QueueOwner, typer.Argument(help="The process API.")]
+OptionalServiceArgument = Annotated[
+    QueueOwner | None, typer.Argument(help="Only this process API (default: both).")
+]
 DeadLetterIdArgument = Annotated[
     str, typer.Argument(help="The dead letter's id (as `list` shows it).")
 ]
@@ -80,9 +83,7 @@ def render_letter(letter: dict[str, Any]) -> list[str]:
 @app.command("list")
 def list_dead_letters(
     ctx: typer.Context,
-    service: Annotated[
-        QueueOwner | None, typer.Argument(help="Only this process API (default: both).")
-    ] = None,
+    service: OptionalServiceArgument = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Every dead letter, oldest first per service, with its last error."""
@@ -131,14 +132,9 @@ def replay(
 
 
 @app.command("replay-all")
-def replay_all(
-    ctx: typer.Context,
-    service: ServiceArgument,
-    yes: Confirmed = False,
-    as_json: JsonOutput = False,
-) -> None:
-    """Queue every dead letter of the service again, once their common cause is fixed."""
-    confirm_or_abort(f"Replay every dead letter of {service.value}?", yes=yes)
+def replay_all(ctx: typer.Context, service: ServiceArgument, as_json: JsonOutput = False) -> None:
+    """Queue every dead letter of the service again, once their common cause is fixed; each
+    goes on from the step it reached, so nothing is done twice."""
     operate(
         ctx,
         lambda client: client.post(service.value, "/dead-letters/replay"),

@@ -29,6 +29,9 @@ ParkedIdArgument = Annotated[
     str,
     typer.Argument(help="`crm-account:<id>`, `erp-customer:<id>` or `erp-order:<id>`."),
 ]
+OptionalParkedIdArgument = Annotated[
+    str | None, typer.Argument(help="The parked record (default: every one).")
+]
 
 
 def render_parked_page(page: dict[str, Any]) -> list[str]:
@@ -95,9 +98,7 @@ def show(ctx: typer.Context, item_id: ParkedIdArgument, as_json: JsonOutput = Fa
 @app.command()
 def retry(
     ctx: typer.Context,
-    item_id: Annotated[
-        str | None, typer.Argument(help="The parked record (default: every one).")
-    ] = None,
+    item_id: OptionalParkedIdArgument = None,
     as_json: JsonOutput = False,
 ) -> None:
     """Ask customer-sync to apply a parked record again (after it was set right in its
