@@ -97,6 +97,30 @@ class TestRequireServiceToken:
         assert response.headers["www-authenticate"].startswith("Bearer")
 
     @pytest.mark.asyncio
+    @pytest.mark.parametrize("authorization", ["Basic dXNlcjpwdw==", "Bearer", "Bearer   ", "x"])
+    async def test_a_header_without_a_bearer_token_is_401_problem(
+        self, callee: httpx.AsyncClient, authorization: str
+    ) -> None:
+        response = await callee.get("/customers", headers={"Authorization": authorization})
+        assert response.status_code == 401
+        assert response.headers["content-type"] == "application/problem+json"
+
+    def test_the_document_declares_the_scheme_and_the_accepted_issuers(
+        self, ring: KeyRing
+    ) -> None:
+        document = build_callee(ring).openapi()
+
+        scheme = document["components"]["securitySchemes"]["serviceToken"]
+        assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == (
+            "http",
+            "bearer",
+            "JWT",
+        )
+        assert document["paths"]["/customers"]["get"]["security"] == [
+            {"serviceToken": ["gateway", "quote-to-order"]}
+        ]
+
+    @pytest.mark.asyncio
     async def test_wrong_audience_is_401(self, callee: httpx.AsyncClient, ring: KeyRing) -> None:
         token = ring.token("quote-to-order", "salesforce-system")
         response = await callee.get("/customers", headers=bearer(token))

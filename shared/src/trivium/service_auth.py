@@ -20,7 +20,8 @@ from typing import Annotated, Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from trivium.keys import (
     TrustedKey,
@@ -43,6 +44,18 @@ _RENEW_AT_FRACTION = 0.8
 _RESERVED_CLAIMS = frozenset({"iss", "aud", "iat", "nbf", "exp", "sub", "jti"})
 _RELOAD_AT_MOST_EVERY_SECONDS = 30.0
 _log = logging.getLogger(__name__)
+
+# Reading the header through FastAPI's scheme declares it in every document (components and each
+# guarded route's `security`, listing the issuers the route accepts). auto_error=False: a missing
+# token is answered by our own 401 problem, never FastAPI's plain 403.
+SERVICE_TOKEN_SCHEME = HTTPBearer(
+    scheme_name="serviceToken",
+    bearerFormat="JWT",
+    description="A short-lived JWT signed (EdDSA, Ed25519) by the calling service with its own "
+    "key: `iss` is the caller, `aud` this service. A route's security requirement lists the "
+    "issuers it accepts; other callers get 403 `caller-not-accepted`.",
+    auto_error=False,
+)
 
 
 class CallerNotAccepted(Forbidden):
@@ -303,11 +316,15 @@ def require_service_token(
     accepted, vouching = frozenset(issuers), frozenset(identity_from)
     if not accepted or not vouching <= accepted:
         raise ValueError("name the accepted issuers; identity_from must be among them")
+    listed_issuers = Security(SERVICE_TOKEN_SCHEME, scopes=sorted(accepted))
 
-    async def verified_caller(request: Request) -> ServiceCaller:
+    async def verified_caller(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = listed_issuers,
+    ) -> ServiceCaller:
         verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
-        token = bearer_token(request)
-        if token is None:
+        token = credentials.credentials.strip() if credentials is not None else None
+        if not token:
             raise _unauthorized("This internal API needs a service token (Authorization: Bearer).")
         caller = verifier.verify(token)
         if caller.service not in accepted:
