@@ -118,7 +118,9 @@ def _read(path: Path) -> Any:
 
 
 def _write(path: Path, document: Mapping[str, Any], *, notice: str = "", mode: int) -> None:
-    text = notice + yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True)
+    from trivium_gateway.render import dump_config
+
+    text = notice + dump_config(document)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(descriptor, "w") as file:
         file.write(text)

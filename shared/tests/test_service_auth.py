@@ -105,9 +105,7 @@ class TestRequireServiceToken:
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
 
-    def test_the_document_declares_the_scheme_and_the_accepted_issuers(
-        self, ring: KeyRing
-    ) -> None:
+    def test_the_document_declares_the_scheme_and_the_accepted_issuers(self, ring: KeyRing) -> None:
         document = build_callee(ring).openapi()
 
         scheme = document["components"]["securitySchemes"]["serviceToken"]

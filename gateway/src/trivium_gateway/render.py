@@ -71,9 +71,16 @@ def _point_at_redis(plugin: dict[str, Any], redis_url: str) -> None:
         redis["database"] = int(parts.path.lstrip("/") or 0)
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes what kong.yml shares through YAML anchors out in full at each place it is used."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump_config(document: Mapping[str, Any]) -> str:
     """kong.yml text for a document."""
-    text: str = yaml.safe_dump(dict(document), sort_keys=False, allow_unicode=True)
+    text: str = yaml.dump(dict(document), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
     return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from partner_portal_experience.api import account, catalog, orders, page
+from partner_portal_experience.api import account, catalog, docs, orders, page
 from partner_portal_experience.bootstrap import bootstrap
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.app import create_service_app
@@ -24,9 +24,9 @@ def create_app(settings: PartnerPortalSettings | None = None) -> FastAPI:
         "orders. Called through the gateway with the partner's API key (header `apikey`); "
         "every call is scoped to that partner.",
         lifespan=installing_lifespan(settings, bootstrap),
-        open_paths=page.PAGE_PATHS,
+        open_paths=page.PAGE_PATHS | docs.DOCS_PATHS,
     )
-    # A partner's identity comes from the gateway's key alone; the page needs none.
+    # A partner's identity comes from the gateway's key alone; the page and docs need none.
     gateway = require_service_token(
         *settings.identity_issuers, identity_from=settings.identity_issuers
     )
@@ -34,5 +34,6 @@ def create_app(settings: PartnerPortalSettings | None = None) -> FastAPI:
     for module in (account, catalog, orders):
         internal.include_router(module.router)
     app.include_router(internal)
+    app.include_router(docs.router)
     app.include_router(page.router)
     return app

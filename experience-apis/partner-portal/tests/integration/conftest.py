@@ -18,12 +18,13 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from trivium.redis_discovery import free_port
 from trivium_testing.integration import wait_for_status
 from trivium_testing.keys import session_keys
-from trivium_testing.services import RunningService
+from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import (
     SALESFORCE_DATA_PATH,
     SystemStack,
@@ -33,9 +34,12 @@ from trivium_testing.stack import (
     start_all,
 )
 
+KONG_YML = Path(__file__).resolve().parents[4] / "gateway" / "kong.yml"
 PORTAL_DB = 5
 PROCESS_DB = 6
+GATEWAY_DB = 6
 AUDIENCE = "partner-portal-experience"
+PORTAL_SERVICES = ("partner-portal-experience", "partner-portal-page")
 FAST_ORDERS = {
     "QUOTE_TO_ORDER_WORKERS": "2",
     "QUOTE_TO_ORDER_RETRY_DELAYS_SECONDS": "[0.5, 1.0, 2.0, 4.0]",
@@ -88,6 +92,33 @@ def portal_stack(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[P
     yield PortalStack(system_stack, orders, portal)
     portal.stop()
     orders.stop()
+
+
+def kong_document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(KONG_YML.read_text())
+    return document
+
+
+@pytest.fixture(scope="session")
+def gateway(portal_stack: Any, trivium_run_dir: Path) -> Iterator[RunningService]:
+    """The local gateway running kong.yml in front of this service."""
+    document = kong_document()
+    for service in document["services"]:
+        if service["name"] in PORTAL_SERVICES:
+            service["url"] = portal_stack.portal.url
+    config = trivium_run_dir / "partner-portal-kong.yml"
+    config.write_text(yaml.safe_dump(document, sort_keys=False))
+    system: SystemStack = portal_stack.system
+    running = start_service(
+        "trivium_gateway.main:create_app",
+        name="gateway-for-partners",
+        log_dir=trivium_run_dir / "logs",
+        env=system.service_env(
+            db=GATEWAY_DB, GATEWAY_CONFIG_PATH=str(config), GATEWAY_PLUGIN_MODE="in-process"
+        ),
+    )
+    yield running
+    running.stop()
 
 
 def partner_token(account_number: str, *, issuer: str = "gateway", **claims: Any) -> str:

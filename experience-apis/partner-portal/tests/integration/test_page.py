@@ -5,32 +5,23 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 from playwright.async_api import Page, async_playwright, expect
 
-from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SystemStack
+from trivium_testing.services import RunningService
+
+from .conftest import kong_document
 
 pytestmark = pytest.mark.asyncio
 
 ROOT = Path(__file__).resolve().parents[4]
-KONG_YML = ROOT / "gateway" / "kong.yml"
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 # `TRIVIUM_UPDATE_SCREENSHOTS=1 make test` refreshes the README's picture of the page.
 README_SCREENSHOT = ROOT / "docs" / "partner-portal.png"
-GATEWAY_DB = 6
-PORTAL_SERVICES = ("partner-portal-experience", "partner-portal-page")
-
-
-def kong_document() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(KONG_YML.read_text())
-    return document
 
 
 def demo_api_key(account_number: str) -> str:
@@ -50,28 +41,6 @@ def chromium() -> str:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(message)
     pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def gateway(portal_stack: Any, trivium_run_dir: Path) -> Iterator[RunningService]:
-    """The local gateway running kong.yml in front of this service."""
-    document = kong_document()
-    for service in document["services"]:
-        if service["name"] in PORTAL_SERVICES:
-            service["url"] = portal_stack.portal.url
-    config = trivium_run_dir / "partner-portal-kong.yml"
-    config.write_text(yaml.safe_dump(document, sort_keys=False))
-    system: SystemStack = portal_stack.system
-    running = start_service(
-        "trivium_gateway.main:create_app",
-        name="gateway-for-partners",
-        log_dir=trivium_run_dir / "logs",
-        env=system.service_env(
-            db=GATEWAY_DB, GATEWAY_CONFIG_PATH=str(config), GATEWAY_PLUGIN_MODE="in-process"
-        ),
-    )
-    yield running
-    running.stop()
 
 
 class TestPage:

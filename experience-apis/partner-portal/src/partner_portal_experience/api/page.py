@@ -23,12 +23,15 @@ PAGE_PATHS = frozenset(
 router = APIRouter(include_in_schema=False)
 
 
-def page_headers(api_url: str) -> dict[str, str]:
-    """Headers that keep the page to its own scripts, and its calls to the API."""
+def page_headers(
+    api_url: str, *, scripts: str = "'self'", styles: str = "'self'"
+) -> dict[str, str]:
+    """Headers that keep a page to its own scripts (or the `scripts` and `styles` sources given),
+    and its calls to the API."""
     parts = urlsplit(api_url)
     api_origin = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
     policy = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'none'; script-src {scripts}; style-src {styles}; img-src 'self' data:; "
         f"connect-src 'self'{api_origin}; base-uri 'none'; form-action 'none'; "
         "frame-ancestors 'none'"
     )

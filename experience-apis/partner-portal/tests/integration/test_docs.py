@@ -1,0 +1,65 @@
+"""The partner API's own OpenAPI document and docs page, fetched through the local gateway
+running kong.yml: public (no key), only the partner routes, the partner's API key as scheme."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import httpx
+import pytest
+
+from trivium_testing.services import RunningService
+
+pytestmark = pytest.mark.asyncio
+
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+class TestThroughGateway:
+    async def test_the_document_shows_only_partner_routes_with_the_api_key(
+        self, gateway: RunningService
+    ) -> None:
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            response = await client.get("/partner/v1/openapi.json")
+        assert response.status_code == 200, response.text
+        document = response.json()
+        operations = {(method, path) for path, item in document["paths"].items() for method in item}
+        assert ("post", "/partner/v1/orders") in operations
+        assert all(path.startswith("/partner/v1/") for _, path in operations)
+        assert document["servers"] == [{"url": "/", "description": "The Trivium gateway"}]
+        scheme = document["components"]["securitySchemes"]
+        assert scheme == {
+            "apikey": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "apikey",
+                "description": scheme["apikey"]["description"],
+            }
+        }
+        assert all(
+            operation["security"] == [{"apikey": []}]
+            for item in document["paths"].values()
+            for operation in item.values()
+        )
+
+    async def test_the_docs_page_reads_the_document_under_its_policy(
+        self, gateway: RunningService
+    ) -> None:
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            page = await client.get("/partner/v1/docs")
+        assert page.status_code == 200, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        assert "url: '/partner/v1/openapi.json'" in page.text
+        policy = page.headers["content-security-policy"]
+        for script in INLINE_SCRIPT.findall(page.text):
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in policy
+        assert "frame-ancestors 'none'" in policy
+
+    @pytest.mark.parametrize("path", ["/partner/v1/docs/extra", "/partner/v1/openapi.jsonx"])
+    async def test_only_the_two_paths_are_public(self, gateway: RunningService, path: str) -> None:
+        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+            response = await client.get(path)
+        assert response.status_code == 401
