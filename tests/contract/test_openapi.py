@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from partner_portal_experience.api.docs import partner_document
 
 from trivium_testing.openapi import (
     app_document,
@@ -84,6 +85,62 @@ class TestBreakingChanges:
         if published is None:
             pytest.skip(f"{name} has no document on main yet: everything in it is new")
         assert breaking_changes(published, documents[name]) == []
+
+
+# Served by every service but left out of the documents: health, readiness and metrics need no
+# caller and declare no security.
+UNDOCUMENTED = ("/healthz", "/readyz", "/metrics")
+# Each scheme type the documents declare: (scheme name, what the scheme must say).
+SERVICE_TOKEN = ("serviceToken", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+PARTNER_API_KEY = ("apikey", {"type": "apiKey", "in": "header", "name": "apikey"})
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def assert_secured_by(document: dict[str, Any], scheme: tuple[str, dict[str, Any]]) -> None:
+    """Every documented route requires `scheme`, declared in the components as it says."""
+    name, expected = scheme
+    declared = document["components"]["securitySchemes"]
+    assert declared.keys() == {name}
+    assert expected.items() <= declared[name].items()
+    assert operations(document)
+    for operation, described in operations(document):
+        requirement = described.get("security")
+        assert requirement, operation
+        assert all(listed.keys() == {name} for listed in requirement), operation
+    assert not set(UNDOCUMENTED) & document["paths"].keys()
+
+
+class TestSecuritySchemes:
+    @pytest.mark.parametrize("name", sorted(SERVICES))
+    def test_every_route_of_a_service_needs_a_service_token(
+        self, name: str, documents: dict[str, dict[str, Any]]
+    ) -> None:
+        assert_secured_by(documents[name], SERVICE_TOKEN)
+        for operation, described in operations(documents[name]):
+            # The issuers a route accepts, listed with the requirement.
+            assert described["security"][0]["serviceToken"], operation
+
+    def test_every_partner_route_through_the_gateway_needs_the_api_key(
+        self, documents: dict[str, dict[str, Any]]
+    ) -> None:
+        assert_secured_by(
+            partner_document(documents["partner-portal"], server_url=""), PARTNER_API_KEY
+        )
+
+    def test_declaring_a_scheme_is_not_breaking(self, salesforce_document: dict[str, Any]) -> None:
+        unsecured = copy.deepcopy(salesforce_document)
+        del unsecured["components"]["securitySchemes"]
+        for _, described in operations(unsecured):
+            del described["security"]
+
+        assert breaking_changes(unsecured, salesforce_document) == []
 
 
 class TestMainVersion:
