@@ -71,7 +71,7 @@ def _point_at_redis(plugin: dict[str, Any], redis_url: str) -> None:
         redis["database"] = int(parts.path.lstrip("/") or 0)
 
 
-class _PlainDumper(yaml.SafeDumper):
+class _PlainDumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML has no type stubs here
     """Writes what kong.yml shares through YAML anchors out in full at each place it is used."""
 
     def ignore_aliases(self, data: Any) -> bool:
