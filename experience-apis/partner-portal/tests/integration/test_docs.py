@@ -17,12 +17,17 @@ pytestmark = pytest.mark.asyncio
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
+async def fetch(gateway: RunningService, path: str) -> httpx.Response:
+    """`GET path` through the gateway, without a key."""
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+        return await client.get(path)
+
+
 class TestThroughGateway:
     async def test_the_document_shows_only_partner_routes_with_the_api_key(
         self, gateway: RunningService
     ) -> None:
-        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
-            response = await client.get("/partner/v1/openapi.json")
+        response = await fetch(gateway, "/partner/v1/openapi.json")
         assert response.status_code == 200, response.text
         document = response.json()
         operations = {(method, path) for path, item in document["paths"].items() for method in item}
@@ -47,8 +52,7 @@ class TestThroughGateway:
     async def test_the_docs_page_reads_the_document_under_its_policy(
         self, gateway: RunningService
     ) -> None:
-        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
-            page = await client.get("/partner/v1/docs")
+        page = await fetch(gateway, "/partner/v1/docs")
         assert page.status_code == 200, page.text
         assert page.headers["content-type"].startswith("text/html")
         assert "url: '/partner/v1/openapi.json'" in page.text
@@ -60,6 +64,5 @@ class TestThroughGateway:
 
     @pytest.mark.parametrize("path", ["/partner/v1/docs/extra", "/partner/v1/openapi.jsonx"])
     async def test_only_the_two_paths_are_public(self, gateway: RunningService, path: str) -> None:
-        async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
-            response = await client.get(path)
+        response = await fetch(gateway, path)
         assert response.status_code == 401
