@@ -11,6 +11,7 @@ from types import ModuleType
 import pytest
 import pytest_asyncio
 import redis.asyncio
+from pytest_httpx import HTTPXMock
 
 from salesforce_system.adapters.salesforce.budget import BudgetTracker
 from salesforce_system.adapters.salesforce.rest import (
@@ -40,6 +41,12 @@ LOGIN = RECORDED.LOGIN
 def sf() -> ModuleType:
     """Recorded Salesforce responses (see salesforce_responses.py)."""
     return RECORDED
+
+
+@pytest.fixture
+def signed_in(httpx_mock: HTTPXMock) -> None:
+    """The org hands out a session at the first login."""
+    httpx_mock.add_response(url=RECORDED.TOKEN_URL, method="POST", json=RECORDED.token())
 
 
 def unit_settings(redis_url: str) -> SalesforceSystemSettings:
