@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -15,19 +13,14 @@ import jwt
 import pytest
 
 from trivium.redis_discovery import RedisEndpoint
+from trivium_testing.modules import load_module
 
 LOCAL = Path(__file__).resolve().parents[1] / "deploy" / "local"
 
 
 def load_script(name: str) -> ModuleType:
     """A module of deploy/local, imported as its scripts import each other (by bare name)."""
-    spec = importlib.util.spec_from_file_location(name, LOCAL / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(LOCAL / f"{name}.py", register=True)
 
 
 local_secrets = load_script("local_secrets")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -14,6 +13,7 @@ import pytest
 import yaml
 
 from trivium_testing.keys import session_keys
+from trivium_testing.modules import load_module
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -106,13 +106,7 @@ def uv_tool() -> Callable[[str, str], list[str]]:
 
 def load_deploy_script(relative: str) -> ModuleType:
     """A script under deploy/ (they are run, not installed), loaded as a module."""
-    path = DEPLOY / relative
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(DEPLOY / relative)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ and a real Redis for the shared session and budget."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
@@ -21,19 +20,11 @@ from salesforce_system.adapters.salesforce.rest import (
 from salesforce_system.adapters.salesforce.session import SessionProvider
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.http_client import create_http_client
+from trivium_testing.modules import load_module
 
-
-def _load_recorded_responses() -> ModuleType:
-    path = Path(__file__).with_name("salesforce_responses.py")
-    spec = importlib.util.spec_from_file_location("salesforce_system_recorded_responses", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RECORDED = _load_recorded_responses()
+RECORDED = load_module(
+    Path(__file__).with_name("salesforce_responses.py"), "salesforce_system_recorded_responses"
+)
 LOGIN = RECORDED.LOGIN
 
 
