@@ -112,6 +112,39 @@ class TestPlacePartnerOrder:
         assert (placed.order.status, placed.in_background) == ("completed", False)
 
     @pytest.mark.asyncio
+    async def test_the_progress_told_with_the_placed_order_is_not_read_again(
+        self, portal: PartnerPortal, erp: FakeErp, nordwind: Partner
+    ) -> None:
+        placed = await place_partner_order(
+            portal,
+            nordwind,
+            order_create(("MAT-0001", "1")),
+            idempotency_key="k",
+            respond_async=False,
+        )
+        assert (placed.order.delivery_status, placed.order.billing_status) == (
+            "not_started",
+            "not_started",
+        )
+        assert "order" not in erp.calls
+
+    @pytest.mark.asyncio
+    async def test_without_progress_told_the_erp_is_asked(
+        self, portal: PartnerPortal, erp: FakeErp, orders: FakeOrders, nordwind: Partner
+    ) -> None:
+        orders.progress_told = False
+        erp.orders["0000001"] = progress(number="0000001", delivery_status="complete")
+        placed = await place_partner_order(
+            portal,
+            nordwind,
+            order_create(("MAT-0001", "1")),
+            idempotency_key="k",
+            respond_async=False,
+        )
+        assert placed.order.delivery_status == "complete"
+        assert erp.calls["order"] == 1
+
+    @pytest.mark.asyncio
     async def test_respond_async_goes_on_in_the_background(
         self, portal: PartnerPortal, nordwind: Partner
     ) -> None:
