@@ -21,7 +21,8 @@ then drives it from this process with a bounded aiohttp load (`_load.py`):
 The targets (`TARGETS`, for a 2-core machine where everything shares the two cores, the load
 generator included) are printed with pass or missed at the end, and are the report's summary.
 Run: `.venv/bin/python bench/end_to_end.py [--json PATH] [--plugin-mode plugin-server]
-[--flame-graphs DIR] [--scale 0.3]` (`--scale` multiplies every request count, for a quick look).
+[--flame-graphs DIR] [--scale 0.3]` (`--scale`, or `BENCH_SCALE` under `make bench`, multiplies
+every request count, for a quick look on a busy machine).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -138,30 +140,33 @@ async def first_account(session: aiohttp.ClientSession, gateway: str, jwt: str) 
 async def orders(session: aiohttp.ClientSession, stack: FullStack, scale: float) -> dict[str, Any]:
     gateway, key = stack.gateway.url, partner_key("gold")
     await run_load(session, order_request(gateway, key, "warm"), concurrency=4, requests=20)
-    figures: dict[str, Any] = {}
-    first = await Usage.read(stack)
-    total = 0
+    runs: dict[str, Awaitable[LoadResult]] = {}
     for concurrency in CONCURRENCY:
-        before = await Usage.read(stack)
-        result = await run_load(
+        runs[f"c{concurrency}"] = run_load(
             session,
             order_request(gateway, key, f"c{concurrency}"),
             concurrency=concurrency,
             requests=scaled(ORDERS[concurrency], scale),
             max_seconds=120,
         )
-        figures[f"c{concurrency}"] = await usage_figures(stack, before, result)
-        total += len(result.latencies)
-    figures["per_order"] = (await Usage.read(stack)).per_request(first, total)
     for rate in ORDER_RATES:
-        before = await Usage.read(stack)
-        result = await run_open_load(
+        runs[f"open {rate}/s"] = run_open_load(
             session,
             order_request(gateway, key, f"r{rate}"),
             rate=rate,
             requests=scaled(rate * OPEN_LOOP_SECONDS, scale),
         )
-        figures[f"open {rate}/s"] = await usage_figures(stack, before, result)
+    figures: dict[str, Any] = {}
+    first = await Usage.read(stack)
+    closed_loop = 0
+    for name, run in runs.items():
+        before = await Usage.read(stack)
+        result = await run
+        figures[name] = await usage_figures(stack, before, result)
+        if name.startswith("c"):
+            closed_loop += len(result.latencies)
+            # What an order costs, over the closed-loop runs (the open loop may overload).
+            figures["per_order"] = (await Usage.read(stack)).per_request(first, closed_loop)
     return figures
 
 
@@ -450,7 +455,12 @@ def main() -> int:
         default=Path(artifacts) / "flame-graphs" if artifacts else None,
         help="folder for one SVG per service (under make bench: BENCH_ARTIFACTS/flame-graphs)",
     )
-    parser.add_argument("--scale", type=float, default=1.0, help="multiplies request counts")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=float(os.environ.get("BENCH_SCALE", "1")),
+        help="multiplies request counts (default: BENCH_SCALE, else 1)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     with (
