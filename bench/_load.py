@@ -56,6 +56,11 @@ class LoadResult:
     errors: int = 0
     seconds: float = 0.0
 
+    @property
+    def succeeded(self) -> int:
+        """Requests answered with a 2xx status."""
+        return sum(count for status, count in self.statuses.items() if 200 <= status < 300)
+
     def figures(self) -> dict[str, Any]:
         """Requests/s, p50/p99/mean in ms, the latency curve, status counts."""
         latencies = self.latencies or [0.0]

@@ -164,7 +164,7 @@ async def orders(session: aiohttp.ClientSession, stack: FullStack, scale: float)
         result = await run
         figures[name] = await usage_figures(stack, before, result)
         if name.startswith("c"):
-            closed_loop += len(result.latencies)
+            closed_loop += result.succeeded
             # What an order costs, over the closed-loop runs (the open loop may overload).
             figures["per_order"] = (await Usage.read(stack)).per_request(first, closed_loop)
     return figures
@@ -175,9 +175,10 @@ def scaled(requests: int, scale: float) -> int:
 
 
 async def usage_figures(stack: FullStack, before: Usage, result: LoadResult) -> dict[str, Any]:
-    """A load run's figures with what each of its requests cost the stack."""
+    """A load run's figures with what each of its requests cost the stack (per request that
+    succeeded: a refused or timed-out one did not do the work of one)."""
     after = await Usage.read(stack)
-    return {**result.figures(), **after.per_request(before, len(result.latencies))}
+    return {**result.figures(), **after.per_request(before, result.succeeded)}
 
 
 async def reads(session: aiohttp.ClientSession, stack: FullStack, scale: float) -> dict[str, Any]:
