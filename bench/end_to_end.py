@@ -345,6 +345,7 @@ def curve_chart(title: str, runs: dict[str, Any]) -> dict[str, Any]:
     return {
         "title": title,
         "unit": "ms",
+        "log": True,
         "curves": {name: row["curve_ms"] for name, row in runs.items() if "curve_ms" in row},
     }
 

@@ -81,7 +81,12 @@ def draw_curves(chart: Mapping[str, Any], target: Path) -> None:
             xs.append(position)
             ys.append(float(value))
         axes.plot(xs, ys, marker="o", markersize=3, label=label)
-    axes.set_xticks(sorted(ticks), [ticks[x] for x in sorted(ticks)], fontsize=8)
+    # Low percentiles crowd together near 0: label only those far enough from the last one.
+    labelled: list[float] = []
+    for position in sorted(ticks):
+        if not labelled or position - labelled[-1] >= 0.25:
+            labelled.append(position)
+    axes.set_xticks(labelled, [ticks[x] for x in labelled], fontsize=8)
     if chart.get("log"):
         axes.set_yscale("log")
     axes.set_xlabel("percentile")
@@ -152,6 +157,14 @@ def flame_graph_rows(flames: Mapping[str, Any], results_dir: Path) -> list[str]:
     return rows
 
 
+def load_note(results: Mapping[str, Any]) -> str:
+    """The machine's load average during the run, when it was recorded."""
+    start, end = results.get("load_average_at_start"), results.get("load_average_at_end")
+    if start is None or end is None:
+        return ""
+    return f", load average {start} at the start and {end} at the end"
+
+
 def write_report(results_path: Path) -> Path:
     """Write the Markdown report (and charts) for one results file; return the report's path."""
     results = json.loads(results_path.read_text())
@@ -163,7 +176,8 @@ def write_report(results_path: Path) -> Path:
     lines = [
         f"# Trivium benchmarks, {stem}",
         "",
-        f"Run started {results.get('started', '?')} on {results.get('machine', 'this machine')}. "
+        f"Run started {results.get('started', '?')} on {results.get('machine', 'this machine')}"
+        f"{load_note(results)}. "
         "Every figure below comes from this run; medians and p99 over repeated rounds, ratios "
         "measured side by side in the same run.",
         "",

@@ -55,9 +55,19 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average: above the core count, other work shared the cores
+    and latencies say little (CPU time per request and call counts still hold)."""
+    return round(os.getloadavg()[0], 1)
+
+
 def main() -> int:
     started = datetime.now(UTC)
-    results: dict[str, object] = {"started": started.isoformat(), "machine": machine()}
+    results: dict[str, object] = {
+        "started": started.isoformat(),
+        "machine": machine(),
+        "load_average_at_start": load_average(),
+    }
     benchmarks: dict[str, dict[str, object]] = {}
     chosen = set(sys.argv[1:])
     with tempfile.TemporaryDirectory() as scratch:
@@ -70,6 +80,7 @@ def main() -> int:
                 RESULTS_DIR / f"{started:%Y-%m-%d}-artifacts",
             )
     results["benchmarks"] = benchmarks
+    results["load_average_at_end"] = load_average()
     RESULTS_DIR.mkdir(exist_ok=True)
     target = RESULTS_DIR / f"{started:%Y-%m-%d}.json"
     target.write_text(json.dumps(results, indent=2) + "\n")
