@@ -56,6 +56,22 @@ VIEW_WITH_ACCOUNT = {
 }
 
 
+def erp_with_view_rows(
+    odata: ODataClient, httpx_mock: HTTPXMock, rows: list[dict[str, object]]
+) -> S4HanaErp:
+    """The adapter reading credit from the exposure view alone; the view answers `rows`."""
+    httpx_mock.add_response(
+        url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
+        json=sap.many([sap.partner(expanded=False)]),
+    )
+    httpx_mock.add_response(
+        url=entity_set("YY1_CREDITEXPOSURE_CDS", "YY1_CreditExposure"),
+        json=sap.many(rows),
+        is_reusable=True,
+    )
+    return S4HanaErp(odata, ErpSystemSettings(log_format="text", **VIEW_WITH_ACCOUNT))
+
+
 def exposure_row(*, exposure: str, limit: str) -> dict[str, object]:
     return {
         "BusinessPartner": "17100001",
@@ -184,15 +200,8 @@ class TestCredit:
     async def test_a_view_with_limit_block_and_currency_answers_alone_and_the_partner_is_kept(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
-        s4 = S4HanaErp(odata, ErpSystemSettings(log_format="text", **VIEW_WITH_ACCOUNT))
-        httpx_mock.add_response(
-            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
-            json=sap.many([sap.partner(expanded=False)]),
-        )
-        httpx_mock.add_response(
-            url=entity_set("YY1_CREDITEXPOSURE_CDS", "YY1_CreditExposure"),
-            json=sap.many([exposure_row(exposure="250.000", limit="1000.000")]),
-            is_reusable=True,
+        s4 = erp_with_view_rows(
+            odata, httpx_mock, [exposure_row(exposure="250.000", limit="1000.000")]
         )
         first = await s4.get_credit("17100001")
         before = s4.odata.round_trips
@@ -211,14 +220,7 @@ class TestCredit:
     async def test_no_view_row_is_no_credit_account(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
-        s4 = S4HanaErp(odata, ErpSystemSettings(log_format="text", **VIEW_WITH_ACCOUNT))
-        httpx_mock.add_response(
-            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
-            json=sap.many([sap.partner(expanded=False)]),
-        )
-        httpx_mock.add_response(
-            url=entity_set("YY1_CREDITEXPOSURE_CDS", "YY1_CreditExposure"), json=sap.many([])
-        )
+        s4 = erp_with_view_rows(odata, httpx_mock, [])
         with pytest.raises(CreditAccountNotFound):
             await s4.get_credit("17100001")
 
