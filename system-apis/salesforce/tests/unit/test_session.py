@@ -70,7 +70,7 @@ def identity(url: str = IDENTITY) -> dict[str, object]:
 class TestSignedInOrg:
     @pytest.mark.usefixtures("signed_in")
     async def test_the_org_is_confirmed_by_its_identity_url(
-        self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
+        self, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
         httpx_mock.add_response(url=IDENTITY, json=identity())
 
