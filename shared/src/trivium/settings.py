@@ -81,6 +81,33 @@ class ServiceSettings(BaseSettings):
     idempotency_ttl_seconds: int = Field(
         default=86_400, ge=1, validation_alias=shared_env("TRIVIUM_IDEMPOTENCY_TTL_SECONDS")
     )
+    traces_dir: Path | None = Field(
+        default=None,
+        validation_alias=shared_env("TRIVIUM_TRACES_DIR"),
+        description="Where this service appends its finished spans, one JSON line each "
+        "(`<service>.jsonl`, see `trivium.span_files`); `make run` sets `.run/traces`.",
+    )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=shared_env("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="Spans are also sent over OTLP (HTTP/protobuf) to `<this>/v1/traces` when "
+        "set; the exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout).",
+    )
+    otlp_traces_endpoint: str | None = Field(
+        default=None,
+        validation_alias=shared_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+        description="The full URL spans are sent to over OTLP, instead of the one above.",
+    )
+
+    @property
+    def otlp_traces_url(self) -> str | None:
+        """Where spans go over OTLP, if anywhere (the standard variables' precedence)."""
+        if self.otlp_traces_endpoint:
+            return self.otlp_traces_endpoint
+        if self.otlp_endpoint:
+            return self.otlp_endpoint.rstrip("/") + "/v1/traces"
+        return None
+
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1,

@@ -12,6 +12,8 @@ import pytest
 import pytest_asyncio
 import redis
 import redis.asyncio
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from trivium.redis_discovery import (
     RedisEndpoint,
@@ -29,6 +31,8 @@ from trivium_testing.scoreboard import (  # noqa: F401 (the hooks and fixture of
     pytest_terminal_summary,
     scoreboard,
 )
+from trivium.settings import ServiceSettings
+from trivium.tracing import install_tracing
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SystemStack, start_system_stack
 
@@ -55,6 +59,23 @@ def trivium_run_dir() -> Iterator[Path]:
     """A scratch folder for this test session's server files and service logs."""
     with tempfile.TemporaryDirectory(prefix="trivium-test-") as folder:
         yield Path(folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def span_recorder() -> InMemorySpanExporter:
+    """Tracing installed in the test process before any test, as a service installs it, with
+    every finished span kept in memory."""
+    recorder = InMemorySpanExporter()
+    provider = install_tracing(ServiceSettings(service_name="trivium-tests"))
+    provider.add_span_processor(SimpleSpanProcessor(recorder))
+    return recorder
+
+
+@pytest.fixture
+def recorded_spans(span_recorder: InMemorySpanExporter) -> InMemorySpanExporter:
+    """The spans this test's code in the test process finished (see `span_recorder`)."""
+    span_recorder.clear()
+    return span_recorder
 
 
 @pytest.fixture(scope="session")

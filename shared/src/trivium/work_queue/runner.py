@@ -19,6 +19,7 @@ from trivium.composition import Bootstrap, ServiceContainer, install
 from trivium.logs import configure_logging
 from trivium.service_auth import ServiceTokenIssuer, token_pair
 from trivium.settings import ServiceSettings
+from trivium.tracing import install_tracing
 from trivium.work_queue.messages import Message
 from trivium.work_queue.queue import WorkQueue, new_consumer_name
 
@@ -111,13 +112,15 @@ def run_worker_process(
 ) -> None:
     """The main function of a workers-only process: logging, a service token issuer, and the
     consumers until SIGTERM or SIGINT."""
-    configure_logging(
-        service=f"{settings.service_name}-worker",
-        level=settings.log_level,
-        log_format=settings.log_format,
-    )
+    service = f"{settings.service_name}-worker"
+    configure_logging(service=service, level=settings.log_level, log_format=settings.log_format)
+    spans = install_tracing(settings, service=service)
     issuer, _ = token_pair(settings)
-    asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
+    try:
+        asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
+    finally:
+        # Written now rather than at interpreter exit, which a forked worker may skip.
+        spans.force_flush()
 
 
 def run_worker(
