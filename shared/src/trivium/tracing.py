@@ -5,7 +5,7 @@ so that every service, the emulators and the local gateway trace the same way:
 - a server span per request (`trivium.middleware`), a client span per outbound call
   (`trivium.http_client`, named by operation where the System APIs say which), a producer span per
   queued message and a consumer span per delivery (`trivium.work_queue`, the context travelling
-  in the stream entry), and a span per saga step (`step_span`);
+  in the stream entry), and a span per saga step (`run_step`);
 - `traceparent` and `tracestate` (W3C Trace Context) are read from every request and message and
   written on every call and message (`inject_trace_context`, used by
   `trivium.correlation.outbound_headers`);
@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator, Mapping, MutableMapping
-from contextlib import contextmanager
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import TypeVar
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -38,9 +39,13 @@ log = logging.getLogger("trivium.tracing")
 TRACER_NAME = "trivium"
 TRACE_HEADERS = ("traceparent", "tracestate")
 CORRELATION_ATTRIBUTE = "trivium.correlation_id"
+# The order or customer request a span works on: what `trivium trace` finds a trace by.
+WORK_ID_ATTRIBUTE = "trivium.work_id"
 # What an app may put in the ASGI scope to name its request's server span (the local gateway:
 # the kong.yml route, as Kong names its own).
 SPAN_NAME_SCOPE_KEY = "trivium.span_name"
+
+T = TypeVar("T")
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _installed: TracerProvider | None = None
@@ -110,12 +115,23 @@ def mark_failed(span: Span, description: str) -> None:
     span.set_status(Status(StatusCode.ERROR, description))
 
 
-@contextmanager
-def step_span(flow: str, step: str, *, work_id: str) -> Iterator[Span]:
-    """The span of one step of a saga (`flow` the saga, `work_id` the order or request it runs)."""
+async def run_step(
+    flow: str,
+    step: str,
+    run: Callable[[], Awaitable[T]],
+    *,
+    work_id: str,
+    record_duration: Callable[[str, float], None],
+) -> T:
+    """One step of a saga (`flow` the saga, `work_id` the order or request it runs) in a span of
+    its own, its duration given to `record_duration(step, seconds)` however it ends."""
     with tracer().start_as_current_span(
         f"saga step {step}",
         kind=SpanKind.INTERNAL,
-        attributes={"trivium.saga": flow, "trivium.saga.step": step, "trivium.work_id": work_id},
-    ) as span:
-        yield span
+        attributes={"trivium.saga": flow, "trivium.saga.step": step, WORK_ID_ATTRIBUTE: work_id},
+    ):
+        started = time.perf_counter()
+        try:
+            return await run()
+        finally:
+            record_duration(step, time.perf_counter() - started)
