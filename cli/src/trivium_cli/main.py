@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trivium_cli.commands import dead_letters
+from trivium_cli.commands import dead_letters, trace
 from trivium_cli.settings import CliSettings
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(dead_letters.app, name="dead-letters")
+app.command("trace")(trace.trace)
 
 
 @app.callback()

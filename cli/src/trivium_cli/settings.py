@@ -10,16 +10,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # `make run` keeps this installation's keys here (`deploy/local/local_secrets.py`).
 LOCAL_OPERATOR_KEY = Path(".run") / "secrets" / "keys" / "operator.pem"
+# ... and the services' span files here (`TRIVIUM_TRACES_DIR`).
+LOCAL_TRACES = Path(".run") / "traces"
 
 
-def find_local_operator_key(start: Path) -> Path:
-    """`.run/secrets/keys/operator.pem` of the checkout `start` is in (or below), else the path
-    as seen from `start`, so that the error names where the key was expected."""
+def find_in_checkout(start: Path, relative: Path) -> Path:
+    """`relative` in the checkout `start` is in (or below), else the path as seen from `start`,
+    so that an error names where it was expected."""
     for directory in (start, *start.parents):
-        candidate = directory / LOCAL_OPERATOR_KEY
+        candidate = directory / relative
         if candidate.exists():
             return candidate
-    return start / LOCAL_OPERATOR_KEY
+    return start / relative
 
 
 class CliSettings(BaseSettings):
@@ -42,6 +44,17 @@ class CliSettings(BaseSettings):
         default=60, ge=10, le=300, description="Lifetime of each operator token the CLI mints."
     )
     timeout_seconds: float = Field(default=10.0, gt=0)
+    traces_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TRIVIUM_CLI_TRACES_DIR", "TRIVIUM_TRACES_DIR"),
+        description="The services' span files `trivium trace` reads; unset: `.run/traces` of "
+        "the checkout `trivium` runs in.",
+    )
+    trace_query_url: str | None = Field(
+        default=None,
+        description="A trace store's query API (Grafana Tempo, or Jaeger with its OTLP query "
+        "API) that `trivium trace` asks instead of the span files.",
+    )
 
     def service_url(self, service: str) -> str:
         """The base URL of an operator-facing service, by its service name."""
@@ -54,4 +67,8 @@ class CliSettings(BaseSettings):
 
     def operator_key_path(self) -> Path:
         """The operator key to sign with."""
-        return self.operator_key_file or find_local_operator_key(Path.cwd())
+        return self.operator_key_file or find_in_checkout(Path.cwd(), LOCAL_OPERATOR_KEY)
+
+    def traces_path(self) -> Path:
+        """The span files to read."""
+        return self.traces_dir or find_in_checkout(Path.cwd(), LOCAL_TRACES)
