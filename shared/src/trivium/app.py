@@ -17,7 +17,7 @@ from trivium.middleware import RequestContextMiddleware
 from trivium.request_guard import RequestGuardMiddleware
 from trivium.service_auth import token_pair
 from trivium.settings import ServiceSettings
-from trivium.tracing import install_tracing
+from trivium.tracing import FASTAPI_TELEMETRY_OFF, install_tracing
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
@@ -52,6 +52,7 @@ def create_service_app(
         description=description,
         version=version,
         lifespan=lifespan,
+        telemetry=FASTAPI_TELEMETRY_OFF,
         **fastapi_options,
     )
     app.state.settings = settings

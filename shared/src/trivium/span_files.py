@@ -5,7 +5,8 @@ collector has to run locally).
 One line is one span:
 
     {"traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "00f067aa0ba902b7",
-     "parentSpanId": "53995c3f42cd8ad8" | null, "service": "quote-to-order",
+     "parentSpanId": "53995c3f42cd8ad8" | null, "traceState": "vendor=value" | null,
+     "service": "quote-to-order",
      "name": "saga step erp_order", "kind": "server" | "client" | "producer" | "consumer" |
      "internal", "startUnixNano": 1796731333123456789, "endUnixNano": 1796731333150456789,
      "status": "unset" | "ok" | "error", "statusMessage": "..." | null,
@@ -57,6 +58,7 @@ class SpanRecord:
     status: str = "unset"
     status_message: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    trace_state: str | None = None
 
     @property
     def duration_ms(self) -> float:
@@ -68,6 +70,7 @@ class SpanRecord:
             "traceId": self.trace_id,
             "spanId": self.span_id,
             "parentSpanId": self.parent_span_id,
+            "traceState": self.trace_state,
             "service": self.service,
             "name": self.name,
             "kind": self.kind,
@@ -93,6 +96,7 @@ class SpanRecord:
             status=str(line.get("status", "unset")),
             status_message=line.get("statusMessage"),
             attributes=dict(line.get("attributes") or {}),
+            trace_state=line.get("traceState") or None,
         )
 
 
@@ -113,6 +117,7 @@ def record_of(span: ReadableSpan) -> SpanRecord:
         status=_STATUSES.get(span.status.status_code, "unset"),
         status_message=span.status.description,
         attributes={key: _plain(value) for key, value in (span.attributes or {}).items()},
+        trace_state=context.trace_state.to_header() or None,
     )
 
 

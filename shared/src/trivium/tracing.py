@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TypeVar
 
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -46,6 +47,13 @@ WORK_ID_ATTRIBUTE = "trivium.work_id"
 SPAN_NAME_SCOPE_KEY = "trivium.span_name"
 
 T = TypeVar("T")
+
+# FastAPI's own telemetry, off: the request middleware already makes the server span (with the
+# correlation id, the gateway's route names and no spans for probes), and FastAPI's operation
+# spans (dependencies, endpoint, serialization) would cost CPU on every request for little.
+FASTAPI_TELEMETRY_OFF = TelemetryConfig(
+    tracing=False, metrics=False, logs=False, operation_spans=False, auto_configure=False
+)
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _installed: TracerProvider | None = None
