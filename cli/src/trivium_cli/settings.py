@@ -28,7 +28,11 @@ class CliSettings(BaseSettings):
     """The operator CLI's settings."""
 
     model_config = SettingsConfigDict(
-        env_prefix="TRIVIUM_CLI_", extra="ignore", frozen=True, env_ignore_empty=True
+        env_prefix="TRIVIUM_CLI_",
+        extra="ignore",
+        frozen=True,
+        env_ignore_empty=True,
+        populate_by_name=True,
     )
 
     quote_to_order_url: str = "http://127.0.0.1:8201"

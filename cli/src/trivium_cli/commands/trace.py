@@ -51,7 +51,8 @@ def _spans(settings: CliSettings, identifier: str) -> list[SpanRecord]:
     files = read_span_files(settings.traces_path())
     if files.unreadable_lines:
         typer.echo(
-            f"note: {files.unreadable_lines} lines of the span files are not spans", err=True
+            f"note: skipped {files.unreadable_lines} lines of the span files that are no spans",
+            err=True,
         )
     return files.spans
 
