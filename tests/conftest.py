@@ -35,7 +35,7 @@ from trivium.redis_discovery import RedisEndpoint, free_port
 from trivium.redis_users import GRANTS as REDIS_GRANTS
 from trivium_testing.keys import session_keys
 from trivium_testing.scoreboard import CHAOS_SEED
-from trivium_testing.services import RunningService, start_service, harness_env
+from trivium_testing.services import RunningService, harness_env, start_service
 from trivium_testing.stack import (
     ADMIN_TOKEN,
     SAP_USER,

@@ -481,7 +481,8 @@ class TestClientSpans:
         [span] = recorded_spans.get_finished_spans()
         assert span.name == "traced-erp GET"
         assert span.kind is SpanKind.CLIENT
-        assert span.parent is not None and f"{span.parent.span_id:016x}" == "b" * 16
+        assert span.parent is not None
+        assert f"{span.parent.span_id:016x}" == "b" * 16
         assert span.attributes is not None
         assert span.attributes["http.response.status_code"] == 200
         assert span.attributes["http.request.resend_count"] == 1

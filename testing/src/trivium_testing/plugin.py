@@ -21,6 +21,8 @@ from trivium.redis_discovery import (
     start_fake_redis_server,
     start_redis_server,
 )
+from trivium.settings import ServiceSettings
+from trivium.tracing import install_tracing
 from trivium_testing.redis_cluster import (  # noqa: F401 (the fixtures and marking of `cluster`)
     pytest_collection_modifyitems,
     redis_cluster,
@@ -31,8 +33,6 @@ from trivium_testing.scoreboard import (  # noqa: F401 (the hooks and fixture of
     pytest_terminal_summary,
     scoreboard,
 )
-from trivium.settings import ServiceSettings
-from trivium.tracing import install_tracing
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SystemStack, start_system_stack
 

@@ -14,7 +14,6 @@ import httpx
 
 from trivium.redis_discovery import free_port
 
-
 # Spans are written within a tenth of a second of ending, so that tests find them at once.
 SPAN_EXPORT_DELAY_MS = "100"
 
