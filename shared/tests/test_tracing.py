@@ -85,8 +85,8 @@ class TestTraceContext:
         assert carrier == {}
 
 
+@pytest.mark.asyncio
 class TestRunStep:
-    @pytest.mark.asyncio
     async def test_a_step_is_a_span_and_a_duration(
         self, recorded_spans: InMemorySpanExporter
     ) -> None:
@@ -109,7 +109,6 @@ class TestRunStep:
         }
         assert [step for step, _ in durations] == ["check"]
 
-    @pytest.mark.asyncio
     async def test_a_failed_step_is_an_error_and_still_timed(
         self, recorded_spans: InMemorySpanExporter
     ) -> None:
