@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 import redis
 import redis.asyncio
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from trivium.redis_discovery import (
@@ -69,21 +69,34 @@ def trivium_run_dir() -> Iterator[Path]:
         yield Path(folder)
 
 
+class SpanRecorder(SpanProcessor):
+    """Keeps the spans that end while a test records them (see `recorded_spans`)."""
+
+    def __init__(self) -> None:
+        self.spans = InMemorySpanExporter()
+        self.recording = False
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.recording:
+            self.spans.export((span,))
+
+
 @pytest.fixture(scope="session", autouse=True)
-def span_recorder() -> InMemorySpanExporter:
-    """Tracing installed in the test process before any test, as a service installs it, with
-    every finished span kept in memory."""
-    recorder = InMemorySpanExporter()
-    provider = install_tracing(ServiceSettings(service_name="trivium-tests"))
-    provider.add_span_processor(SimpleSpanProcessor(recorder))
+def span_recorder() -> SpanRecorder:
+    """Tracing installed in the test process before any test, as a service installs it."""
+    recorder = SpanRecorder()
+    install_tracing(ServiceSettings(service_name="trivium-tests")).add_span_processor(recorder)
     return recorder
 
 
 @pytest.fixture
-def recorded_spans(span_recorder: InMemorySpanExporter) -> InMemorySpanExporter:
-    """The spans this test's code in the test process finished (see `span_recorder`)."""
-    span_recorder.clear()
-    return span_recorder
+def recorded_spans(span_recorder: SpanRecorder) -> Iterator[InMemorySpanExporter]:
+    """The spans finished in the test process during this test."""
+    span_recorder.spans.clear()
+    span_recorder.recording = True
+    yield span_recorder.spans
+    span_recorder.recording = False
+    span_recorder.spans.clear()
 
 
 @pytest.fixture(scope="session")
