@@ -87,7 +87,7 @@ async def place_async_order(gateway_url: str, span_files: Path) -> PlacedOrder:
         return trace.services >= ORDER_PATH and len(trace.roots) == 1
 
     try:
-        await until(whole_trace_written, what="the order's trace", within_seconds=30)
+        await until(whole_trace_written, what="the order's trace", within_seconds=60)
     except AssertionError as error:
         roots = [
             f"{n.span.service}: {n.span.name}" for n in build_trace(trace_id, placed.spans()).roots
