@@ -119,25 +119,23 @@ def summarize(rounds: dict[str, list[dict[str, Any]]], orders: int) -> dict[str,
 
 
 def write_table(summary: dict[str, Any]) -> None:
-    lines = [
-        f"partner orders through the suite, {summary['orders_per_round']} per concurrency and "
-        f"round, {len(summary['rounds']['on'])} round(s) per mode (medians)",
-        f"{'':<6}{'tracing':<9}{'CPU ms/order':>14}{'p50 ms':>10}{'orders/s':>10}",
-    ]
+    rows = [("", "tracing", "CPU ms/order", "p50 ms", "orders/s")]
     for concurrency in ("c1", "c8"):
         row = summary[concurrency]
-        for mode in MODES:
-            figures = row[mode]
-            lines.append(
-                f"{concurrency:<6}{mode:<9}{figures['cpu_ms_per_order']:>14.2f}"
-                f"{figures['p50_ms']:>10.2f}{figures['rps']:>10.1f}"
-            )
-        lines.append(
-            f"{'':<6}{'overhead':<9}{row['cpu_overhead_percent']:>13.1f}%"
-            f"{row['p50_overhead_percent']:>9.1f}%"
-        )
-    lines.append(f"spans per order with tracing on: {summary['spans_per_order']}")
-    sys.stdout.write("\n".join(lines) + "\n")
+        rows += [
+            (concurrency, mode, f"{row[mode]['cpu_ms_per_order']:.2f}",
+             f"{row[mode]['p50_ms']:.2f}", f"{row[mode]['rps']:.1f}")
+            for mode in MODES
+        ]  # fmt: skip
+        rows.append(("", "overhead", f"{row['cpu_overhead_percent']:.1f} %",
+                     f"{row['p50_overhead_percent']:.1f} %", ""))  # fmt: skip
+    table = [f"{a:<6}{b:<10}{c:>14}{d:>10}{e:>10}" for a, b, c, d, e in rows]
+    sys.stdout.write(
+        f"partner orders through the suite, {summary['orders_per_round']} per concurrency and "
+        f"round, {len(summary['rounds']['on'])} round(s) per mode (medians)\n"
+        + "\n".join(table)
+        + f"\nspans per order with tracing on: {summary['spans_per_order']}\n"
+    )
 
 
 def main() -> int:

@@ -19,27 +19,17 @@ START = 1_796_731_333_000 * MS
 
 
 def span(
-    span_id: str,
-    parent: str | None,
-    *,
-    service: str = "gateway",
-    name: str = "GET /thing",
-    start_ms: float = 0,
-    end_ms: float = 10,
-    trace_id: str = TRACE,
-    **attributes: object,
-) -> SpanRecord:
-    return SpanRecord(
-        trace_id=trace_id,
-        span_id=span_id.ljust(16, "0"),
-        parent_span_id=parent.ljust(16, "0") if parent else None,
-        service=service,
-        name=name,
-        kind="server",
-        start_unix_nano=START + int(start_ms * MS),
-        end_unix_nano=START + int(end_ms * MS),
-        attributes=dict(attributes),
-    )
+    span_id: str, parent: str | None, *, start_ms: float = 0, end_ms: float = 10,
+    trace_id: str = TRACE, service: str = "gateway", name: str = "GET /thing", **attributes: object,
+) -> SpanRecord:  # fmt: skip
+    """A server span of `service`, ids padded to their length, times in ms after START."""
+    padded = {"span_id": span_id.ljust(16, "0"), "parent_span_id": parent and parent.ljust(16, "0")}
+    times = {
+        "start_unix_nano": START + int(start_ms * MS),
+        "end_unix_nano": START + int(end_ms * MS),
+    }
+    return SpanRecord(trace_id=trace_id, service=service, name=name, kind="server",
+                      attributes=dict(attributes), **padded, **times)  # fmt: skip
 
 
 def order_spans() -> list[SpanRecord]:

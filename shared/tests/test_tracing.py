@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ class TestRunStep:
             return "checked"
 
         result = await run_step(
-            "quote-to-order", "check", check, work_id="O-1", record_duration=_record(durations)
+            "check", check, saga="quote-to-order", work_id="O-1", metrics=Timer(durations)
         )
 
         assert result == "checked"
@@ -119,14 +120,17 @@ class TestRunStep:
 
         with pytest.raises(LookupError):
             await run_step(
-                "quote-to-order", "identify", refuse, work_id="O-2",
-                record_duration=_record(durations),
-            )  # fmt: skip
+                "identify", refuse, saga="quote-to-order", work_id="O-2", metrics=Timer(durations)
+            )
 
         [span] = recorded_spans.get_finished_spans()
         assert span.status.status_code is StatusCode.ERROR
         assert [step for step, _ in durations] == ["identify"]
 
 
-def _record(durations: list[tuple[str, float]]):  # type: ignore[no-untyped-def]
-    return lambda step, seconds: durations.append((step, seconds))
+@dataclass
+class Timer:
+    durations: list[tuple[str, float]]
+
+    def step_duration(self, step: str, seconds: float) -> None:
+        self.durations.append((step, seconds))

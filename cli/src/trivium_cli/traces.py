@@ -107,23 +107,16 @@ def _start(node: SpanNode) -> int:
 
 
 def trace_document(trace: Trace) -> dict[str, Any]:
-    """A trace as `--json` prints it: the tree, each span with its offset from the trace's
-    start and its duration in milliseconds."""
+    """A trace as `--json` prints it: the tree, each span as its span file line has it
+    (`trivium.span_files`) with its offset from the trace's start and its duration in ms."""
     origin = trace.start_unix_nano
 
     def node_document(node: SpanNode) -> dict[str, Any]:
         span = node.span
         return {
-            "service": span.service,
-            "name": span.name,
-            "kind": span.kind,
-            "spanId": span.span_id,
-            "parentSpanId": span.parent_span_id,
+            **span.to_json(),
             "startOffsetMs": round((span.start_unix_nano - origin) / 1e6, 3),
             "durationMs": round(span.duration_ms, 3),
-            "status": span.status,
-            "statusMessage": span.status_message,
-            "attributes": span.attributes,
             "children": [node_document(child) for child in node.children],
         }
 

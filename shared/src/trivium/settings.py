@@ -81,22 +81,15 @@ class ServiceSettings(BaseSettings):
     idempotency_ttl_seconds: int = Field(
         default=86_400, ge=1, validation_alias=shared_env("TRIVIUM_IDEMPOTENCY_TTL_SECONDS")
     )
-    traces_dir: Path | None = Field(
-        default=None,
-        validation_alias=shared_env("TRIVIUM_TRACES_DIR"),
-        description="Where this service appends its finished spans, one JSON line each "
-        "(`<service>.jsonl`, see `trivium.span_files`); `make run` sets `.run/traces`.",
-    )
+    # Tracing (trivium.tracing): the span files' folder (`<service>.jsonl`; `make run`:
+    # .run/traces), and the OTLP/HTTP collector, `<endpoint>/v1/traces` or the full traces URL;
+    # the exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself.
+    traces_dir: Path | None = Field(default=None, validation_alias=shared_env("TRIVIUM_TRACES_DIR"))
     otlp_endpoint: str | None = Field(
-        default=None,
-        validation_alias=shared_env("OTEL_EXPORTER_OTLP_ENDPOINT"),
-        description="Spans are also sent over OTLP (HTTP/protobuf) to `<this>/v1/traces` when "
-        "set; the exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout).",
+        None, validation_alias=shared_env("OTEL_EXPORTER_OTLP_ENDPOINT")
     )
     otlp_traces_endpoint: str | None = Field(
-        default=None,
-        validation_alias=shared_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
-        description="The full URL spans are sent to over OTLP, instead of the one above.",
+        None, validation_alias=shared_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     )
 
     @property

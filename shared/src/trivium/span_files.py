@@ -66,20 +66,7 @@ class SpanRecord:
 
     def to_json(self) -> dict[str, Any]:
         """The span's line, as a JSON object."""
-        return {
-            "traceId": self.trace_id,
-            "spanId": self.span_id,
-            "parentSpanId": self.parent_span_id,
-            "traceState": self.trace_state,
-            "service": self.service,
-            "name": self.name,
-            "kind": self.kind,
-            "startUnixNano": self.start_unix_nano,
-            "endUnixNano": self.end_unix_nano,
-            "status": self.status,
-            "statusMessage": self.status_message,
-            "attributes": self.attributes,
-        }
+        return {key: getattr(self, name) for name, key in _JSON_NAMES.items()}
 
     @classmethod
     def from_json(cls, line: dict[str, Any]) -> SpanRecord:
@@ -98,6 +85,15 @@ class SpanRecord:
             attributes=dict(line.get("attributes") or {}),
             trace_state=line.get("traceState") or None,
         )
+
+
+def _json_name(field_name: str) -> str:
+    """`parent_span_id` → `parentSpanId`, as OTLP's JSON names them."""
+    first, *rest = field_name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
+_JSON_NAMES = {name: _json_name(name) for name in SpanRecord.__dataclass_fields__}
 
 
 def record_of(span: ReadableSpan) -> SpanRecord:

@@ -21,7 +21,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
@@ -123,23 +123,24 @@ def mark_failed(span: Span, description: str) -> None:
     span.set_status(Status(StatusCode.ERROR, description))
 
 
+class StepTimer(Protocol):
+    """Where a saga's step durations are measured."""
+
+    def step_duration(self, step: str, seconds: float) -> None: ...
+
+
 async def run_step(
-    flow: str,
-    step: str,
-    run: Callable[[], Awaitable[T]],
-    *,
-    work_id: str,
-    record_duration: Callable[[str, float], None],
+    step: str, run: Callable[[], Awaitable[T]], *, saga: str, work_id: str, metrics: StepTimer
 ) -> T:
-    """One step of a saga (`flow` the saga, `work_id` the order or request it runs) in a span of
-    its own, its duration given to `record_duration(step, seconds)` however it ends."""
+    """One step of a saga (`work_id` the order or request it runs) in a span of its own, its
+    duration given to `metrics` however it ends."""
     with tracer().start_as_current_span(
         f"saga step {step}",
         kind=SpanKind.INTERNAL,
-        attributes={"trivium.saga": flow, "trivium.saga.step": step, WORK_ID_ATTRIBUTE: work_id},
+        attributes={"trivium.saga": saga, "trivium.saga.step": step, WORK_ID_ATTRIBUTE: work_id},
     ):
         started = time.perf_counter()
         try:
             return await run()
         finally:
-            record_duration(step, time.perf_counter() - started)
+            metrics.step_duration(step, time.perf_counter() - started)

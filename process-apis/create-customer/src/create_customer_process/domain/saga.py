@@ -143,11 +143,7 @@ class SagaRun:
         while not self.state.is_finished:
             name, step = self._steps[self.state.step]
             reached = await run_step(
-                "create-customer",
-                name,
-                step,
-                work_id=self.state.id,
-                record_duration=self.flow.metrics.step_duration,
+                name, step, saga="create-customer", work_id=self.state.id, metrics=self.flow.metrics
             )
             await self.save(reached)
         return self.state

@@ -132,11 +132,7 @@ class SagaRun:
         while not self.order.is_finished:
             name, step = self._steps[self.order.step]
             reached = await run_step(
-                "quote-to-order",
-                name,
-                step,
-                work_id=self.order.id,
-                record_duration=self.flow.metrics.step_duration,
+                name, step, saga="quote-to-order", work_id=self.order.id, metrics=self.flow.metrics
             )
             if reached.step in _SAVED_WITH_NEXT:
                 self.order = reached
