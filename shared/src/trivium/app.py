@@ -47,12 +47,12 @@ def create_service_app(
         service=settings.service_name, level=settings.log_level, log_format=settings.log_format
     )
     install_tracing(settings)
+    fastapi_options.setdefault("telemetry", FASTAPI_TELEMETRY_OFF)
     app = FastAPI(
         title=title,
         description=description,
         version=version,
         lifespan=lifespan,
-        telemetry=FASTAPI_TELEMETRY_OFF,
         **fastapi_options,
     )
     app.state.settings = settings

@@ -129,6 +129,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         *,
         backend: str,
+        span_name: SpanNamer | None = None,
         breaker: CircuitBreaker,
         max_retries: int,
         backoff_seconds: float = 0.1,
@@ -136,7 +137,6 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         max_retry_after_seconds: float = 30.0,
         service_token: Callable[[], str] | None = None,
         is_retryable_response: ResponseCheck | None = None,
-        span_name: SpanNamer | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.inner = inner
@@ -434,7 +434,6 @@ def create_http_client_from_settings(
         reset_seconds=settings.breaker_reset_seconds,
         service_token=service_token,
         is_retryable_response=is_retryable_response,
-        span_name=span_name,
         transport=transport or settings.http_transport,
         max_connections=max_connections,
         headers=headers,
@@ -443,6 +442,7 @@ def create_http_client_from_settings(
             if max_retry_after_seconds is None
             else max_retry_after_seconds
         ),
+        span_name=span_name,
     )
 
 
