@@ -62,17 +62,12 @@ class CliSettings(BaseSettings):
         default=60, ge=10, le=300, description="Lifetime of each operator token the CLI mints."
     )
     timeout_seconds: float = Field(default=10.0, gt=0)
+    # `trivium trace`: the services' span files (unset: `.run/traces` of the checkout), or a
+    # trace store's query API to ask instead (Grafana Tempo, or Jaeger's OTLP query API).
     traces_dir: Path | None = Field(
-        default=None,
-        validation_alias=AliasChoices("TRIVIUM_CLI_TRACES_DIR", "TRIVIUM_TRACES_DIR"),
-        description="The services' span files `trivium trace` reads; unset: `.run/traces` of "
-        "the checkout `trivium` runs in.",
+        None, validation_alias=AliasChoices("TRIVIUM_CLI_TRACES_DIR", "TRIVIUM_TRACES_DIR")
     )
-    trace_query_url: str | None = Field(
-        default=None,
-        description="A trace store's query API (Grafana Tempo, or Jaeger with its OTLP query "
-        "API) that `trivium trace` asks instead of the span files.",
-    )
+    trace_query_url: str | None = None
 
     def service_url(self, service: str) -> str:
         """The base URL of an operator-facing service, by its service name."""
