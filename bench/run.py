@@ -3,7 +3,9 @@
 Each benchmark is a script `bench/<name>.py` that starts what it measures on loopback, prints a
 readable table and accepts `--json PATH` (modules whose name starts with `_` are helpers, not
 benchmarks). The figures of one run land together in `bench/results/<date>.json`, and
-`report.py` turns them into `bench/results/<date>.md` with charts (and `latest.md`).
+`report.py` turns them into `bench/results/<date>.md` with charts (and `latest.md`). A benchmark
+that keeps files beside its figures (flame graphs) finds its folder in `BENCH_ARTIFACTS`
+(`bench/results/<date>-artifacts/<name>`).
 `python bench/run.py name ...` runs only the named benchmarks.
 """
 
@@ -34,11 +36,15 @@ def benchmark_scripts() -> list[Path]:
     )
 
 
-def run_benchmark(script: Path, json_path: Path) -> dict[str, object]:
+def run_benchmark(script: Path, json_path: Path, artifacts: Path) -> dict[str, object]:
     """Run one benchmark, streaming its table, and return its figures (or its failure)."""
     sys.stdout.write(f"\n=== {script.stem} ===\n")
     sys.stdout.flush()
-    completed = subprocess.run([sys.executable, str(script), "--json", str(json_path)], check=False)
+    completed = subprocess.run(
+        [sys.executable, str(script), "--json", str(json_path)],
+        check=False,
+        env={**os.environ, "BENCH_ARTIFACTS": str(artifacts / script.stem)},
+    )
     if completed.returncode != 0 or not json_path.exists():
         return {"failed": f"exit code {completed.returncode}"}
     figures: dict[str, object] = json.loads(json_path.read_text())
@@ -49,17 +55,32 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average: above the core count, other work shared the cores
+    and latencies say little (CPU time per request and call counts still hold)."""
+    return round(os.getloadavg()[0], 1)
+
+
 def main() -> int:
     started = datetime.now(UTC)
-    results: dict[str, object] = {"started": started.isoformat(), "machine": machine()}
+    results: dict[str, object] = {
+        "started": started.isoformat(),
+        "machine": machine(),
+        "load_average_at_start": load_average(),
+    }
     benchmarks: dict[str, dict[str, object]] = {}
     chosen = set(sys.argv[1:])
     with tempfile.TemporaryDirectory() as scratch:
         for script in benchmark_scripts():
             if chosen and script.stem not in chosen:
                 continue
-            benchmarks[script.stem] = run_benchmark(script, Path(scratch) / f"{script.stem}.json")
+            benchmarks[script.stem] = run_benchmark(
+                script,
+                Path(scratch) / f"{script.stem}.json",
+                RESULTS_DIR / f"{started:%Y-%m-%d}-artifacts",
+            )
     results["benchmarks"] = benchmarks
+    results["load_average_at_end"] = load_average()
     RESULTS_DIR.mkdir(exist_ok=True)
     target = RESULTS_DIR / f"{started:%Y-%m-%d}.json"
     target.write_text(json.dumps(results, indent=2) + "\n")
