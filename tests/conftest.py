@@ -35,7 +35,7 @@ from trivium.redis_discovery import RedisEndpoint, free_port
 from trivium.redis_users import GRANTS as REDIS_GRANTS
 from trivium_testing.keys import session_keys
 from trivium_testing.scoreboard import CHAOS_SEED
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.services import RunningService, harness_env, start_service
 from trivium_testing.stack import (
     ADMIN_TOKEN,
     SAP_USER,
@@ -275,7 +275,7 @@ class Worker:
         if self.zygote is None:
             self.zygote = subprocess.Popen(
                 [sys.executable, "-c", ZYGOTE, self.module],
-                env={**os.environ, "TRIVIUM_LOG_FORMAT": "text", **self.env},
+                env={**os.environ, **harness_env(self.log_dir), **self.env},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,

@@ -112,6 +112,8 @@ def service_environment(
     defaults = {
         "TRIVIUM_LOG_FORMAT": "text",
         "TRIVIUM_RUN_DIR": str(ROOT / ".run"),
+        # Spans as JSON lines, one file per service, for `trivium trace` (no collector needed).
+        "TRIVIUM_TRACES_DIR": str(ROOT / ".run" / "traces"),
         # An ERP change reaches Salesforce within seconds locally (production polls every 30 s).
         "CUSTOMER_SYNC_ERP_POLL_SECONDS": "5",
     }

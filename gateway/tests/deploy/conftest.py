@@ -151,9 +151,11 @@ def production_build() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def kong_environment() -> dict[str, str]:
     """What Kong's environment resolves kong.yml's {vault://env/...} references from: the
-    gateway's key file (a key generated for the test session) and the Redis credentials."""
+    gateway's key file (a key generated for the test session), the Redis credentials and the
+    traces endpoint."""
     return {
         "TRIVIUM_SERVICE_KEY_FILE": str(session_keys().key_file("gateway")),
         "TRIVIUM_REDIS_URL": "redis://:password@redis:6379/0",
         "TRIVIUM_REDIS_PASSWORD": "password",
+        "TRIVIUM_OTLP_TRACES_ENDPOINT": "http://otel-collector:4318/v1/traces",
     }

@@ -16,6 +16,8 @@ from erp_system.adapters.s4hana.auth import (
     BasicAuthenticator,
     ClientCredentialsAuthenticator,
 )
+from erp_system.adapters.s4hana.call_names import BACKEND as S4HANA_BACKEND
+from erp_system.adapters.s4hana.call_names import s4hana_call_name
 from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.adapters.s4hana.sync import build_sync
 from erp_system.adapters.sync_port import ErpSyncPort
@@ -70,7 +72,7 @@ async def bootstrap(settings: ErpSystemSettings) -> AsyncIterator[ErpSystem]:
         )
         stack.push_async_callback(token_client.aclose)
         api_client = create_http_client_from_settings(
-            settings, backend="s4hana", base_url=settings.base_url
+            settings, backend=S4HANA_BACKEND, base_url=settings.base_url, span_name=s4hana_call_name
         )
         stack.push_async_callback(api_client.aclose)
         odata = ODataClient(
