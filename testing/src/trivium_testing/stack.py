@@ -30,6 +30,14 @@ SALESFORCE_CLIENT = ("trivium-demo-client", "trivium-demo-secret")
 SALESFORCE_DATA_PATH = "/services/data/v62.0"
 # The emulators' credentials and the System APIs' matching ones: nothing has a default, so every
 # process the tests start that signs in to, or runs, an emulator is given these.
+# The NetSuite emulator's integration record and token (TBA); keys are 64 hex digits.
+NETSUITE_ACCOUNT = "1234567_SB1"
+NETSUITE_TBA = {
+    "CONSUMER_KEY": "c0" * 32,
+    "CONSUMER_SECRET": "trivium-test-consumer-secret",
+    "TOKEN_ID": "70" * 32,
+    "TOKEN_SECRET": "trivium-test-token-secret",
+}
 CREDENTIALS_ENV = {
     "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
     "SF_EMULATOR_CLIENT_ID": SALESFORCE_CLIENT[0],
@@ -44,7 +52,44 @@ CREDENTIALS_ENV = {
     "ERP_SYSTEM_USERNAME": SAP_USER[0],
     "ERP_SYSTEM_PASSWORD": SAP_USER[1],
     "ERP_SYSTEM_OAUTH_CLIENT_SECRET": SAP_USER[1],
+    "NS_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+    "NS_EMULATOR_ACCOUNT_ID": NETSUITE_ACCOUNT,
+    "NETSUITE_ACCOUNT_ID": NETSUITE_ACCOUNT,
+    **{f"NS_EMULATOR_{name}": value for name, value in NETSUITE_TBA.items()},
+    **{f"NETSUITE_{name}": value for name, value in NETSUITE_TBA.items()},
 }
+# How each ERP's emulator is started for tests (in memory, seeded, lifecycle stopped), and the
+# ERP System API's settings that point it there.
+ERP_EMULATORS = {
+    "s4hana": {
+        "app_factory": "s4hana_emulator.main:create_app",
+        "name": "s4-emulator",
+        "env": {
+            **CREDENTIALS_ENV,
+            "S4_EMULATOR_DATABASE_PATH": ":memory:",
+            "S4_EMULATOR_LIFECYCLE_SPEED": "0",
+        },
+    },
+    "netsuite": {
+        "app_factory": "netsuite_emulator.main:create_app",
+        "name": "netsuite-emulator",
+        "env": {
+            **CREDENTIALS_ENV,
+            "NS_EMULATOR_DATABASE_PATH": ":memory:",
+            "NS_EMULATOR_LIFECYCLE_SPEED": "0",
+            # Tests run many requests at once; the account's governance is tested on its own.
+            "NS_EMULATOR_CONCURRENCY_LIMIT": "50",
+        },
+    },
+}
+ERP_BACKENDS = tuple(ERP_EMULATORS)
+
+
+def erp_backend_env(backend: str, emulator_url: str) -> dict[str, str]:
+    """The ERP System API's settings for `backend` served by the emulator at `emulator_url`."""
+    if backend == "netsuite":
+        return {"ERP_SYSTEM_BACKEND": "netsuite", "NETSUITE_BASE_URL": emulator_url}
+    return {"ERP_SYSTEM_BACKEND": "s4hana", "ERP_SYSTEM_BASE_URL": emulator_url}
 SYSTEM_APIS_DB = 8
 # Short waits, so that retries and breaker resets happen within a test.
 FAST_CLIENT_ENV = {"TRIVIUM_HTTP_MAX_RETRIES": "1", "TRIVIUM_BREAKER_RESET_SECONDS": "0.3"}

@@ -231,10 +231,13 @@ def create(ctx: RecordContext, raw: dict[str, Any], *, external_id: str | None =
         raise invalid_content("Please enter value(s) for: Company Name", path="companyName")
     if values.get("externalid") and find_by_external_id(ctx.store, values["externalid"]):
         raise duplicate_external_id(values["externalid"])
-    values.setdefault("entityid", values["companyname"])
     now = ctx.now()
     values.update(datecreated=now, lastmodifieddate=now)
     with ctx.store.transaction():
+        if not values.get("entityid"):
+            values["entityid"] = (
+                _next_number(ctx) if ctx.number_customers else values["companyname"]
+            )
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         customer_id = ctx.store.execute(
@@ -242,6 +245,15 @@ def create(ctx: RecordContext, raw: dict[str, Any], *, external_id: str | None =
         )
         _pricing(ctx, customer_id, body)
     return customer_id
+
+
+def _next_number(ctx: RecordContext) -> str:
+    """The number after the highest all-digit entity id (1 in an account without one)."""
+    highest = ctx.store.scalar(
+        "SELECT MAX(CAST(entityid AS INTEGER)) FROM customer "
+        "WHERE entityid != '' AND entityid NOT GLOB '*[^0-9]*'"
+    )
+    return str(int(highest or 0) + 1)
 
 
 def update(ctx: RecordContext, record_id: str, raw: dict[str, Any]) -> None:

@@ -1,0 +1,306 @@
+"""NetSuite records and SuiteQL rows to this API's resources and back: the only place that knows
+both vocabularies.
+
+Customers are known by their entity id (the customer number NetSuite generates, which other
+systems quote), sales orders and invoices by internal id. SuiteQL answers every value as text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from erp_system.domain.models import (
+    Address,
+    AddressInput,
+    CustomerCreate,
+    CustomerRead,
+    InvoiceRead,
+    InvoiceStatus,
+    ProductRead,
+    ProgressStatus,
+    SalesArea,
+    SalesOrderCreate,
+    SalesOrderLineRead,
+    SalesOrderRead,
+    SalesOrderStatus,
+    SalesOrderUpdate,
+)
+from trivium.schemas import Money
+
+Row = dict[str, Any]
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+# Sales order status codes (SuiteQL `transaction.status`): (status, delivery, billing).
+ORDER_STATES: dict[str, tuple[SalesOrderStatus, ProgressStatus, ProgressStatus]] = {
+    "A": (SalesOrderStatus.BLOCKED, "not_started", "not_started"),  # Pending Approval
+    "B": (SalesOrderStatus.OPEN, "not_started", "not_started"),  # Pending Fulfillment
+    "C": (SalesOrderStatus.CANCELLED, "not_relevant", "not_relevant"),
+    "D": (SalesOrderStatus.IN_DELIVERY, "partial", "not_started"),  # Partially Fulfilled
+    "E": (SalesOrderStatus.IN_DELIVERY, "partial", "not_started"),  # Pending Billing/Part. Ful.
+    "F": (SalesOrderStatus.DELIVERED, "complete", "not_started"),  # Pending Billing
+    "G": (SalesOrderStatus.BILLED, "complete", "complete"),  # Billed
+    "H": (SalesOrderStatus.CANCELLED, "not_relevant", "not_relevant"),  # Closed
+}
+OPEN_INVOICE = "A"
+
+CUSTOMER_COLUMNS = (
+    "c.id, c.entityid, c.externalid, c.companyname, c.email, c.phone, c.url, c.addr1, c.city, "
+    "c.zip, c.country, c.isinactive, c.datecreated, c.lastmodifieddate, c.creditlimit, "
+    "c.balance, c.unbilledorders, c.subsidiary, BUILTIN.DF(c.currency) AS currencysymbol, "
+    "BUILTIN.DF(c.terms) AS termsname"
+)
+ORDER_COLUMNS = (
+    "t.id, t.tranid, c.entityid AS customer, t.otherrefnum, t.status, t.trandate, t.shipdate, "
+    "t.foreigntotal, BUILTIN.DF(t.currency) AS currencysymbol, t.lastmodifieddate"
+)
+LINE_COLUMNS = (
+    'l."transaction" AS ordernumber, l.linesequencenumber, BUILTIN.DF(l.item) AS sku, '
+    "l.description, l.quantity, l.quantityshiprecv, l.amount"
+)
+# Where NetSuite's field paths (`o:errorPath`) live in this API's request bodies.
+CUSTOMER_POINTERS = {
+    "companyName": "/name",
+    "externalId": "/externalId",
+    "email": "/email",
+    "phone": "/phone",
+    "url": "/website",
+    "addressBook": "/address",
+    "currency": "/salesArea/currency",
+}
+ORDER_POINTERS = {
+    "entity": "/customerId",
+    "otherRefNum": "/externalReference",
+    "shipDate": "/requestedDeliveryDate",
+    "item": "/lines",
+}
+
+
+def text(value: Any) -> str | None:
+    if value is None:
+        return None
+    stripped = str(value).strip()
+    return stripped or None
+
+
+def decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def money(amount: Any, currency: Any) -> Money | None:
+    value, code = decimal(amount), text(currency)
+    if value is None or code is None or not _CURRENCY.match(code):
+        return None
+    return Money(amount=value, currency=code)
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """A date-time as SuiteQL and REST give it: ISO 8601, or the account's `M/D/YYYY [h:mm]`."""
+    raw = text(value)
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        for pattern in ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y"):
+            try:
+                moment = datetime.strptime(raw, pattern)
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_day(value: Any) -> date | None:
+    moment = parse_moment(value)
+    return moment.date() if moment else None
+
+
+def query_moment(moment: datetime) -> str:
+    """A SuiteQL date-time literal for `moment` (in UTC)."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return f"TO_DATE('{utc:%Y-%m-%d %H:%M:%S}', 'YYYY-MM-DD HH24:MI:SS')"
+
+
+def address_from(row: Row) -> Address | None:
+    if not text(row.get("addr1")) and not text(row.get("city")):
+        return None
+    return Address(
+        street=text(row.get("addr1")),
+        city=text(row.get("city")),
+        postal_code=text(row.get("zip")),
+        country=text(row.get("country")),
+    )
+
+
+def customer_from(row: Row) -> CustomerRead:
+    """A customer from a row of `CUSTOMER_COLUMNS`; its one sales area is its subsidiary with
+    its currency and terms (NetSuite has no channels or divisions)."""
+    return CustomerRead(
+        id=str(row.get("entityid") or row["id"]),
+        name=text(row.get("companyname")) or str(row.get("entityid") or row["id"]),
+        external_id=text(row.get("externalid")),
+        blocked=row.get("isinactive") == "T",
+        address=address_from(row),
+        sales_areas=[
+            SalesArea(
+                sales_organization=str(row.get("subsidiary") or ""),
+                distribution_channel="",
+                division="",
+                currency=text(row.get("currencysymbol")),
+                payment_terms=text(row.get("termsname")),
+                order_blocked=row.get("isinactive") == "T",
+            )
+        ],
+        created_on=parse_day(row.get("datecreated")),
+        email=text(row.get("email")),
+        phone=text(row.get("phone")),
+        website=text(row.get("url")),
+    )
+
+
+def address_book(address: AddressInput) -> dict[str, Any]:
+    """The customer's address book as one default billing and shipping address."""
+    street = " ".join(part for part in (address.street, address.house_number) if part)
+    fields = {"addr1": street, "city": address.city, "country": address.country}
+    if address.postal_code:
+        fields["zip"] = address.postal_code
+    return {
+        "items": [{"addressBookAddress": fields, "defaultBilling": True, "defaultShipping": True}]
+    }
+
+
+def customer_create_body(
+    customer: CustomerCreate, *, subsidiary: str | None, currency_id: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "companyName": customer.name,
+        "addressBook": address_book(customer.address),
+    }
+    optional = {
+        "externalId": customer.external_id,
+        "email": customer.email,
+        "phone": customer.phone,
+        "url": customer.website,
+    }
+    body.update({name: value for name, value in optional.items() if value})
+    if subsidiary:
+        body["subsidiary"] = {"id": subsidiary}
+    if currency_id:
+        body["currency"] = {"id": currency_id}
+    return body
+
+
+def order_state(row: Row) -> tuple[SalesOrderStatus, ProgressStatus, ProgressStatus]:
+    return ORDER_STATES.get(
+        str(row.get("status") or "").upper(), (SalesOrderStatus.OPEN, "not_started", "not_started")
+    )
+
+
+def sales_order_from(row: Row, lines: list[Row]) -> SalesOrderRead:
+    """An order from a row of `ORDER_COLUMNS` and its rows of `LINE_COLUMNS`."""
+    currency = row.get("currencysymbol")
+    status, delivery, billing = order_state(row)
+    return SalesOrderRead(
+        id=str(row["id"]),
+        customer_id=str(row.get("customer") or ""),
+        external_reference=text(row.get("otherrefnum")),
+        status=status,
+        delivery_status=delivery,
+        billing_status=billing,
+        total=money(row.get("foreigntotal"), currency),
+        created_on=parse_day(row.get("trandate")),
+        requested_delivery_date=parse_day(row.get("shipdate")),
+        lines=[_line_from(line, currency) for line in lines],
+    )
+
+
+def _line_from(line: Row, currency: Any) -> SalesOrderLineRead:
+    # Real NetSuite keeps sales order lines as credits (negative quantities and amounts).
+    quantity = abs(decimal(line.get("quantity")) or Decimal(0))
+    amount = decimal(line.get("amount"))
+    return SalesOrderLineRead(
+        line_number=str(line.get("linesequencenumber") or ""),
+        sku=str(line.get("sku") or ""),
+        description=text(line.get("description")),
+        quantity=quantity,
+        confirmed_quantity=quantity,
+        net_amount=money(abs(amount), currency) if amount is not None else None,
+    )
+
+
+def invoice_from(row: Row) -> InvoiceRead:
+    currency = row.get("currencysymbol")
+    total = money(row.get("foreigntotal"), currency)
+    remaining = decimal(row.get("foreignamountremaining"))
+    status: InvoiceStatus = "open"
+    if str(row.get("status")) != OPEN_INVOICE or remaining == 0:
+        status = "paid"
+    elif total is not None and remaining is not None and remaining < total.amount:
+        status = "partially_paid"
+    return InvoiceRead(
+        id=str(row["id"]),
+        customer_id=str(row.get("customer") or ""),
+        status=status,
+        external_reference=text(row.get("otherrefnum")),
+        sales_order_id=text(row.get("createdfrom")),
+        invoice_date=parse_day(row.get("trandate")),
+        net_amount=total or Money(amount=Decimal(0), currency=text(currency) or "XXX"),
+        gross_amount=total,
+    )
+
+
+def product_from(row: Row, *, currency: str) -> ProductRead:
+    return ProductRead(
+        sku=str(row["itemid"]),
+        name=text(row.get("displayname")),
+        product_type=text(row.get("itemtype")),
+        unit_price=money(row.get("baseprice"), currency),
+    )
+
+
+def sales_order_body(
+    order: SalesOrderCreate,
+    *,
+    customer_id: str,
+    item_ids: dict[str, str],
+    location: str | None,
+) -> dict[str, Any]:
+    """A sales order with its item lines; a line without a price is priced by NetSuite (the
+    customer's item price, else the base price)."""
+    lines = []
+    for line in order.lines:
+        item: dict[str, Any] = {
+            "item": {"id": item_ids[line.sku]},
+            "quantity": float(line.quantity),
+        }
+        if line.unit_price is not None:
+            item["rate"] = float(line.unit_price)
+        lines.append(item)
+    body: dict[str, Any] = {
+        "entity": {"id": customer_id},
+        "otherRefNum": order.external_reference,
+        "item": {"items": lines},
+    }
+    if order.requested_delivery_date is not None:
+        body["shipDate"] = order.requested_delivery_date.isoformat()
+    if location:
+        body["location"] = {"id": location}
+    return body
+
+
+def sales_order_update_body(changes: SalesOrderUpdate) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if "requested_delivery_date" in changes.model_fields_set:
+        day = changes.requested_delivery_date
+        body["shipDate"] = day.isoformat() if day else None
+    return body
