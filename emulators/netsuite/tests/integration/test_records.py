@@ -108,7 +108,8 @@ class TestCreateRecord:
         customer = (await netsuite.get(f"{RECORD}/customer/{new_id}")).json()
         assert customer["companyName"] == "Contoso GmbH"
         # Auto-generated customer numbers: the next after the demo's 1000001..1000050 (or more).
-        assert customer["entityId"].isdigit() and int(customer["entityId"]) > 1_000_050
+        assert customer["entityId"].isdigit()
+        assert int(customer["entityId"]) > 1_000_050
         assert customer["lastModifiedDate"].endswith("Z")
 
     async def test_idempotency_key(self, netsuite: httpx.AsyncClient) -> None:

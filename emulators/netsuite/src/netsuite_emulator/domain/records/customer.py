@@ -35,6 +35,8 @@ FIELDS = frozenset(
         "creditLimit",
         "terms",
         "isInactive",
+        "vatRegNumber",
+        "creditHoldOverride",
         "currency",
         "subsidiary",
         "addressBook",
@@ -59,6 +61,8 @@ LINE_FIELDS = {
     "itemPricing": frozenset({"item", "price", "currency"}),
 }
 SELECT = "SELECT * FROM customer WHERE id = ?"
+# Credit hold: AUTO holds orders over the credit limit, ON holds every order, OFF none.
+CREDIT_HOLDS = ("AUTO", "ON", "OFF")
 
 
 def get_row(store: Store, record_id: str) -> Row:
@@ -94,6 +98,11 @@ def read(ctx: RecordContext, record_id: str, *, expand: bool) -> dict[str, Any]:
         "currency": ctx.reference("currency", row["currency"], currency),
         "subsidiary": ctx.reference("subsidiary", row["subsidiary"], subsidiary),
         "isInactive": boolean(row["isinactive"]),
+        "vatRegNumber": row["vatregnumber"],
+        "creditHoldOverride": {
+            "id": row["creditholdoverride"],
+            "refName": row["creditholdoverride"].title(),
+        },
         "dateCreated": row["datecreated"],
         "lastModifiedDate": row["lastmodifieddate"],
     }
@@ -157,6 +166,7 @@ TEXT_COLUMNS = (
     ("email", "email", 254),
     ("phone", "phone", 32),
     ("url", "url", 254),
+    ("vatRegNumber", "vatregnumber", 20),
 )
 
 
@@ -166,6 +176,15 @@ def _values(ctx: RecordContext, body: Body) -> dict[str, Any]:
         values["creditlimit"] = body.amount_text("creditLimit")
     if body.has("isInactive"):
         values["isinactive"] = body.flag_text("isInactive")
+    if body.has("creditHoldOverride"):
+        raw = body.values["creditHoldOverride"]
+        hold = raw.get("id") if isinstance(raw, dict) else raw
+        if hold not in CREDIT_HOLDS:
+            raise invalid_content(
+                "Invalid value for field 'creditHoldOverride': AUTO, ON or OFF is expected.",
+                path="creditHoldOverride",
+            )
+        values["creditholdoverride"] = hold
     for field, table in (("terms", "term"), ("currency", "currency"), ("subsidiary", "subsidiary")):
         if body.has(field):
             ref = body.reference_id(field)
