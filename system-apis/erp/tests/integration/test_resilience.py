@@ -28,6 +28,7 @@ async def wait_until_ok(erp: httpx.AsyncClient, path: str, *, seconds: float = 3
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.erp_backends("s4hana")
 class TestCsrfExpiry:
     @pytest.mark.asyncio
     async def test_expired_token_is_fetched_again_and_the_write_done_once(
@@ -94,7 +95,12 @@ class TestChaos:
         service = run_service(
             "erp_system.main:create_app",
             name="erp-system-no-retries",
-            env=erp_env(stack.emulator.url, stack.redis_url, TRIVIUM_HTTP_MAX_RETRIES="0"),
+            env=erp_env(
+                stack.emulator.url,
+                stack.redis_url,
+                backend=stack.backend,
+                TRIVIUM_HTTP_MAX_RETRIES="0",
+            ),
         )
         async with service_client(service.url) as erp:
             (await admin.put("/chaos", json={"outage": True})).raise_for_status()

@@ -4,7 +4,7 @@ for every write."""
 from __future__ import annotations
 
 import asyncio
-import logging
+import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -49,7 +49,6 @@ from erp_system.domain.models import (
 from trivium.problems import FieldError
 from trivium.schemas import Money
 
-log = logging.getLogger(__name__)
 
 CUSTOMERS = f"SELECT {CUSTOMER_COLUMNS} FROM customer c"
 ORDERS = (
@@ -62,6 +61,7 @@ INVOICES = (
     "FROM transaction t JOIN customer c ON c.id = t.entity WHERE t.type = 'CustInvc'"
 )
 ACTIVE_ITEMS = "SELECT i.id, i.itemid, i.displayname, i.itemtype, i.baseprice FROM item i"
+VERSIONED_COLUMNS = ("status", "shipdate", "otherrefnum", "foreigntotal")
 # SuiteQL statements grow with every value of an IN list; keep each well inside NetSuite's limit.
 IN_CHUNK = 200
 # NetSuite keeps no unique customer reference; a few rows are enough to pick the first.
@@ -101,9 +101,6 @@ class NetSuiteErp:
     async def search_customers(
         self, criteria: CustomerSearch, *, limit: int, offset: int
     ) -> list[CustomerRead]:
-        if criteria.vat_id:
-            # The account keeps no VAT number this API can read: nothing can match one.
-            return []
         where = ["c.isinactive = 'F'"]
         if criteria.name:
             where.append(f"UPPER(c.companyname) LIKE {literal(f'%{criteria.name.upper()}%')}")
@@ -111,6 +108,7 @@ class NetSuiteErp:
             ("c.externalid", criteria.external_id),
             ("c.zip", criteria.postal_code),
             ("c.city", criteria.city),
+            ("c.vatregnumber", criteria.vat_id),
         ):
             if value:
                 where.append(f"{column} = {literal(value)}")
@@ -135,8 +133,6 @@ class NetSuiteErp:
         return customer_from(rows[0]) if rows else None
 
     async def create_customer(self, customer: CustomerCreate) -> CustomerRead:
-        if customer.vat_id:
-            log.warning("netsuite.customer.vat_id_not_kept", extra={"field": "vatId"})
         wanted = customer.sales_area.currency if customer.sales_area else None
         currency_id = await self._currency_id(wanted) if wanted else None
         body = mapping.customer_create_body(
@@ -195,7 +191,7 @@ class NetSuiteErp:
             exposure=exposure,
             available=limit - exposure,
             currency=text(row.get("currencysymbol")) or self._currency,
-            blocked=row.get("isinactive") == "T",
+            blocked=mapping.is_on_credit_hold(row) or row.get("isinactive") == "T",
             exposure_source=ExposureSource.BACKEND,
             open_orders=open_orders,
             open_invoices=open_invoices,
@@ -321,8 +317,8 @@ class NetSuiteErp:
             *(
                 self._client.query(
                     f"SELECT {LINE_COLUMNS} FROM transactionline l WHERE "
-                    f"l.\"transaction\" IN ({', '.join(chunk)}) AND l.mainline = 'F' "
-                    "AND l.taxline = 'F' ORDER BY l.\"transaction\", l.linesequencenumber",
+                    f"l.transaction IN ({', '.join(chunk)}) AND l.mainline = 'F' "
+                    "AND l.taxline = 'F' ORDER BY l.transaction, l.linesequencenumber",
                     what="sales order lines",
                     limit=10_000,
                 )
@@ -361,8 +357,8 @@ class NetSuiteErp:
         )
         item_ids = {str(row["itemid"]): str(row["id"]) for row in items}
         problems = [
-            FieldError(pointer=f"/lines/{n}/sku", detail=f"No product {line.sku}.")
-            for n, line in enumerate(order.lines)
+            FieldError(pointer="/lines/sku", detail=f"No product {line.sku}.")
+            for line in order.lines
             if line.sku not in item_ids
         ]
         if not customer:
@@ -438,6 +434,8 @@ class NetSuiteErp:
         return [mapping.invoice_from(row) for row in rows]
 
 
-def _version(row: Row) -> str | None:
-    """The order's version: when NetSuite last changed it."""
-    return text(row.get("lastmodifieddate"))
+def _version(row: Row) -> str:
+    """The order's version: when NetSuite last changed it (to the second) and a digest of what
+    this API shows of it, so that two changes within one second are told apart."""
+    shown = "|".join(str(row.get(name) or "") for name in VERSIONED_COLUMNS)
+    return f"{row.get('lastmodifieddate') or ''}/{hashlib.sha256(shown.encode()).hexdigest()[:16]}"

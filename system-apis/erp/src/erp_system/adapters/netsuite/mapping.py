@@ -48,7 +48,8 @@ OPEN_INVOICE = "A"
 
 CUSTOMER_COLUMNS = (
     "c.id, c.entityid, c.externalid, c.companyname, c.email, c.phone, c.url, c.addr1, c.city, "
-    "c.zip, c.country, c.isinactive, c.datecreated, c.lastmodifieddate, c.creditlimit, "
+    "c.zip, c.country, c.isinactive, c.vatregnumber, c.creditholdoverride, c.datecreated, "
+    "c.lastmodifieddate, c.creditlimit, "
     "c.balance, c.unbilledorders, c.subsidiary, BUILTIN.DF(c.currency) AS currencysymbol, "
     "BUILTIN.DF(c.terms) AS termsname"
 )
@@ -57,7 +58,7 @@ ORDER_COLUMNS = (
     "t.foreigntotal, BUILTIN.DF(t.currency) AS currencysymbol, t.lastmodifieddate"
 )
 LINE_COLUMNS = (
-    'l."transaction" AS ordernumber, l.linesequencenumber, BUILTIN.DF(l.item) AS sku, '
+    'l.transaction AS ordernumber, l.linesequencenumber, BUILTIN.DF(l.item) AS sku, '
     "l.description, l.quantity, l.quantityshiprecv, l.amount"
 )
 # Where NetSuite's field paths (`o:errorPath`) live in this API's request bodies.
@@ -67,6 +68,7 @@ CUSTOMER_POINTERS = {
     "email": "/email",
     "phone": "/phone",
     "url": "/website",
+    "vatRegNumber": "/vatId",
     "addressBook": "/address",
     "currency": "/salesArea/currency",
 }
@@ -145,6 +147,7 @@ def address_from(row: Row) -> Address | None:
 def customer_from(row: Row) -> CustomerRead:
     """A customer from a row of `CUSTOMER_COLUMNS`; its one sales area is its subsidiary with
     its currency and terms (NetSuite has no channels or divisions)."""
+    on_hold = is_on_credit_hold(row)
     return CustomerRead(
         id=str(row.get("entityid") or row["id"]),
         name=text(row.get("companyname")) or str(row.get("entityid") or row["id"]),
@@ -158,14 +161,20 @@ def customer_from(row: Row) -> CustomerRead:
                 division="",
                 currency=text(row.get("currencysymbol")),
                 payment_terms=text(row.get("termsname")),
-                order_blocked=row.get("isinactive") == "T",
+                order_blocked=on_hold or row.get("isinactive") == "T",
             )
         ],
         created_on=parse_day(row.get("datecreated")),
         email=text(row.get("email")),
         phone=text(row.get("phone")),
         website=text(row.get("url")),
+        vat_id=text(row.get("vatregnumber")),
     )
+
+
+def is_on_credit_hold(row: Row) -> bool:
+    """NetSuite holds every order of a customer whose credit hold is switched on."""
+    return str(row.get("creditholdoverride") or "").upper() == "ON"
 
 
 def address_book(address: AddressInput) -> dict[str, Any]:
@@ -191,6 +200,7 @@ def customer_create_body(
         "email": customer.email,
         "phone": customer.phone,
         "url": customer.website,
+        "vatRegNumber": customer.vat_id,
     }
     body.update({name: value for name, value in optional.items() if value})
     if subsidiary:
@@ -226,7 +236,7 @@ def sales_order_from(row: Row, lines: list[Row]) -> SalesOrderRead:
 
 def _line_from(line: Row, currency: Any) -> SalesOrderLineRead:
     # Real NetSuite keeps sales order lines as credits (negative quantities and amounts).
-    quantity = abs(decimal(line.get("quantity")) or Decimal(0))
+    quantity = abs(decimal(line.get("quantity")) or Decimal(0)).normalize()
     amount = decimal(line.get("amount"))
     return SalesOrderLineRead(
         line_number=str(line.get("linesequencenumber") or ""),

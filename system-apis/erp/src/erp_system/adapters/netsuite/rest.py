@@ -210,6 +210,10 @@ class SuiteTalkClient:
                 renewed = True
                 if await self._auth.invalidate(authorization):
                     continue
+            if response.status_code == 400 and path == SUITEQL:
+                # A query NetSuite cannot run is this adapter's mistake, not the client's.
+                details = "; ".join(detail for _, detail, _ in _error_details(response.content))
+                raise ErpError(f"The ERP refused the query for {what}: {details}")
             if response.status_code >= 400:
                 raise netsuite_problem(response, what=what, not_found=not_found, pointers=pointers)
             return response

@@ -58,7 +58,7 @@ class NetSuiteSync:
             name=customer.name,
             phone=customer.phone,
             address=customer.address,
-            blocked=customer.blocked,
+            blocked=customer.blocked or mapping.is_on_credit_hold(row),
             payment_terms=text(row.get("termsname")),
             credit_limit=mapping.money(row.get("creditlimit"), currency),
             changed_at=changed,
