@@ -90,6 +90,8 @@ def erp_backend_env(backend: str, emulator_url: str) -> dict[str, str]:
     if backend == "netsuite":
         return {"ERP_SYSTEM_BACKEND": "netsuite", "NETSUITE_BASE_URL": emulator_url}
     return {"ERP_SYSTEM_BACKEND": "s4hana", "ERP_SYSTEM_BASE_URL": emulator_url}
+
+
 SYSTEM_APIS_DB = 8
 # Short waits, so that retries and breaker resets happen within a test.
 FAST_CLIENT_ENV = {"TRIVIUM_HTTP_MAX_RETRIES": "1", "TRIVIUM_BREAKER_RESET_SECONDS": "0.3"}

@@ -86,9 +86,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def stack(
-    backend: str, trivium_run_dir: Path, redis_endpoint: RedisEndpoint
-) -> Iterator[Stack]:
+def stack(backend: str, trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Stack]:
     logs = trivium_run_dir / "logs"
     emulator = start_service(log_dir=logs, **ERP_EMULATORS[backend])
     try:

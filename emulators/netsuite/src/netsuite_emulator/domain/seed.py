@@ -14,7 +14,8 @@ emulator's demo org and the S/4HANA emulator's demo system:
 | quantityAvailable, all locations together        | Product2.Available_Quantity__c; plant 1010   |
 | itemPricing of 1000001: MAT-0001 at 40.50        | P-1001's own price (both systems)            |
 
-Everything is in EUR, subsidiary 1. 1000049 (order block in S/4HANA) and 1000050 are on credit hold. Two locations stand for plant 1010 and its second storage
+Everything is in EUR, subsidiary 1. 1000049 (order block in S/4HANA) and 1000050 are on credit
+hold. Two locations stand for plant 1010 and its second storage
 location. Every tenth item is out of stock, every tenth from the fifth is low. Credit limits as in
 S/4HANA: 1000003 is close to its limit, and 1000050, blocked in SAP credit management, has a
 limit of 0 so that every order is refused. History: the same 12 orders, fulfilled, billed and

@@ -59,6 +59,7 @@ class TokenBasedAuth:
     token_id: str
     token_secret: str
     clock: Callable[[], float] = time.time
+    nonce: Callable[[], str] = lambda: secrets.token_hex(16)
 
     def __call__(self, request: httpx.Request) -> None:
         """Set a fresh `Authorization: OAuth ...` (new nonce and timestamp) on the request."""
@@ -67,7 +68,7 @@ class TokenBasedAuth:
             "oauth_token": self.token_id,
             "oauth_signature_method": "HMAC-SHA256",
             "oauth_timestamp": str(int(self.clock())),
-            "oauth_nonce": secrets.token_hex(16),
+            "oauth_nonce": self.nonce(),
             "oauth_version": "1.0",
         }
         base = signature_base_string(request.method, request.url, oauth.items())

@@ -49,7 +49,6 @@ from erp_system.domain.models import (
 from trivium.problems import FieldError
 from trivium.schemas import Money
 
-
 CUSTOMERS = f"SELECT {CUSTOMER_COLUMNS} FROM customer c"
 ORDERS = (
     f"SELECT {ORDER_COLUMNS} FROM transaction t JOIN customer c ON c.id = t.entity "

@@ -58,7 +58,7 @@ ORDER_COLUMNS = (
     "t.foreigntotal, BUILTIN.DF(t.currency) AS currencysymbol, t.lastmodifieddate"
 )
 LINE_COLUMNS = (
-    'l.transaction AS ordernumber, l.linesequencenumber, BUILTIN.DF(l.item) AS sku, '
+    "l.transaction AS ordernumber, l.linesequencenumber, BUILTIN.DF(l.item) AS sku, "
     "l.description, l.quantity, l.quantityshiprecv, l.amount"
 )
 # Where NetSuite's field paths (`o:errorPath`) live in this API's request bodies.

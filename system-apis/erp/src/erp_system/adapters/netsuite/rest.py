@@ -150,7 +150,7 @@ class SuiteTalkClient:
             what=what,
             pointers=pointers,
         )
-        location = response.headers.get("location", "")
+        location: str = response.headers.get("location", "")
         record_id = location.rstrip("/").rsplit("/", 1)[-1]
         if not record_id.isdigit():
             raise ErpError(f"The ERP did not say where the created {what} is.")
