@@ -33,7 +33,7 @@ run: $(SYNCED)
 # On a running `make run`: every flow as its users take it, one line per step; exit 0 when all
 # did what they say.
 demo: $(SYNCED)
-	$(PY) deploy/local/demo.py
+	$(PY) deploy/local/demo.py $(if $(ERP),--erp $(ERP))
 
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .

@@ -199,6 +199,14 @@ class SystemStack:
     erp_system: RunningService
     redis_url: str
     extra: list[RunningService] = field(default_factory=list)
+    # The ERP the ERP System API runs on; on NetSuite, its emulator (S/4HANA's runs either way).
+    erp: str = "s4hana"
+    netsuite_emulator: RunningService | None = None
+
+    @property
+    def erp_emulator(self) -> RunningService:
+        """The emulator the ERP System API calls."""
+        return self.netsuite_emulator or self.s4_emulator
 
     def service_env(self, *, db: int, service: str = "", **extra: str) -> dict[str, str]:
         """Shared environment of a service under test: its Redis database, and the session's
@@ -215,7 +223,11 @@ class SystemStack:
     def stop(self) -> None:
         # The APIs first (each at once), then the backends they were calling.
         stop_all((*self.extra, self.erp_system, self.sf_system))
-        stop_all((self.s4_emulator, self.sf_emulator))
+        stop_all(
+            emulator
+            for emulator in (self.s4_emulator, self.sf_emulator, self.netsuite_emulator)
+            if emulator is not None
+        )
 
     @asynccontextmanager
     async def salesforce_org(self) -> AsyncIterator[httpx.AsyncClient]:
@@ -275,29 +287,24 @@ def start_system_stack(
     redis_url: str,
     system_env: Mapping[str, str] | None = None,
     user_urls: Mapping[str, str] | None = None,
+    erp: str = "s4hana",
 ) -> SystemStack:
-    """Start both emulators (in memory, seeded), then both System APIs against them (each signing
-    in to Redis as its own user when `user_urls` names one)."""
+    """Start the emulators (in memory, seeded: Salesforce, S/4HANA, and NetSuite when `erp` is
+    netsuite), then both System APIs against them (each signing in to Redis as its own user when
+    `user_urls` names one)."""
     own_redis = {name: {"REDIS_URL": url} for name, url in (user_urls or {}).items()}
-    sf_emulator, s4_emulator = start_all(
-        [
-            {
-                "app_factory": "salesforce_emulator.main:create_app",
-                "name": "sf-emulator",
-                "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
-            },
-            {
-                "app_factory": "s4hana_emulator.main:create_app",
-                "name": "s4-emulator",
-                "env": {
-                    **CREDENTIALS_ENV,
-                    "S4_EMULATOR_DATABASE_PATH": ":memory:",
-                    "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-                },
-            },
-        ],
-        log_dir=log_dir,
-    )
+    emulators = [
+        {
+            "app_factory": "salesforce_emulator.main:create_app",
+            "name": "sf-emulator",
+            "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
+        },
+        ERP_EMULATORS["s4hana"],
+    ]
+    if erp == "netsuite":
+        emulators.append(ERP_EMULATORS["netsuite"])
+    sf_emulator, s4_emulator, *netsuite = start_all(emulators, log_dir=log_dir)
+    erp_emulator = netsuite[0] if netsuite else s4_emulator
     keys = session_keys()
     shared = {
         "REDIS_URL": redis_db(redis_url, SYSTEM_APIS_DB),
@@ -325,7 +332,7 @@ def start_system_stack(
                         **shared,
                         **own_redis.get("erp-system", {}),
                         **keys.env("erp-system"),
-                        "ERP_SYSTEM_BASE_URL": s4_emulator.url,
+                        **erp_backend_env(erp, erp_emulator.url),
                         "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
                         "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
                     },
@@ -334,10 +341,17 @@ def start_system_stack(
             log_dir=log_dir,
         )
     except Exception:
-        sf_emulator.stop()
-        s4_emulator.stop()
+        stop_all((sf_emulator, s4_emulator, *netsuite))
         raise
-    return SystemStack(sf_emulator, s4_emulator, sf_system, erp_system, redis_url)
+    return SystemStack(
+        sf_emulator,
+        s4_emulator,
+        sf_system,
+        erp_system,
+        redis_url,
+        erp=erp,
+        netsuite_emulator=netsuite[0] if netsuite else None,
+    )
 
 
 # The env prefix of each service's own settings.
