@@ -15,7 +15,9 @@ then drives it from this process with a bounded aiohttp load (`_load.py`):
 
 Targets on a 2-core machine: reads >= 500 req/s through the gateway, read p50 <= 8 ms and order
 p50 <= 25 ms at concurrency 1. Everything shares the two cores, the load generator included.
-Run: `.venv/bin/python bench/end_to_end.py [--json PATH] [--plugin-mode plugin-server]`.
+`--erp netsuite` runs the ERP System API on the NetSuite emulator; `--scale 0.05` sends a twentieth
+of the requests (a smoke run). Run: `.venv/bin/python bench/end_to_end.py [--json PATH]
+[--plugin-mode plugin-server] [--erp s4hana|netsuite] [--scale F]`.
 """
 
 from __future__ import annotations
@@ -49,6 +51,15 @@ ACCOUNTS_SOQL = (
     "SELECT Id, Name, AccountNumber, BillingCity, Industry FROM Account "
     f"WHERE Owner.Username = '{REP}' ORDER BY Id LIMIT 20"
 )
+
+
+def scale_requests(share: float) -> None:
+    """Send `share` of every request count (at least a few of each), for smoke runs."""
+    global TIER_REQUESTS
+    for counts in (READS, ORDERS):
+        for concurrency in counts:
+            counts[concurrency] = max(concurrency * 2, round(counts[concurrency] * share))
+    TIER_REQUESTS = max(10, round(TIER_REQUESTS * share))
 
 
 def order_request(gateway: str, key: str, run: str) -> Any:
@@ -305,17 +316,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plugin-mode", default="in-process")
+    parser.add_argument("--erp", choices=("s4hana", "netsuite"), default="s4hana")
+    parser.add_argument("--scale", type=float, default=1.0, help="share of the requests to send")
     args = parser.parse_args()
+    scale_requests(args.scale)
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="trivium-e2e-") as scratch,
-        full_stack(Path(scratch), plugin_mode=args.plugin_mode) as stack,
+        full_stack(Path(scratch), plugin_mode=args.plugin_mode, erp=args.erp) as stack,
     ):
         figures = asyncio.run(measure(stack))
     sys.stdout.write(render(figures))
-    sys.stdout.write(f"({time.perf_counter() - started:.0f} s, gateway {args.plugin_mode})\n")
+    took = time.perf_counter() - started
+    sys.stdout.write(f"({took:.0f} s, gateway {args.plugin_mode}, ERP {args.erp})\n")
     if args.json:
         figures["plugin_mode"] = args.plugin_mode
+        figures["erp"] = args.erp
         args.json.write_text(json.dumps({**figures, **report_parts(figures)}, indent=2))
     return 0
 
