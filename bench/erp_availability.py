@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 from _load import percentile
-from _script import argument_parser, publish, scratch_with_redis
+from _script import ServicePlan, argument_parser, publish, scratch_with_redis, started_in_order
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -31,7 +31,6 @@ from erp_system.settings import ErpSystemSettings
 
 from trivium.http_client import create_http_client
 from trivium_testing.keys import session_keys
-from trivium_testing.services import start_service
 from trivium_testing.stack import CREDENTIALS_ENV, ERP_EMULATORS, erp_backend_env
 
 SKUS = 50
@@ -158,25 +157,17 @@ def main() -> int:
     args = parser.parse_args()
     ROUNDS, _BACKEND_CALLS = args.rounds, backend_calls_pattern(args.erp)
     with scratch_with_redis() as (run_dir, redis):
-        emulator = start_service(log_dir=run_dir, **ERP_EMULATORS[args.erp])
-        api = None
-        try:
-            api = start_service(
-                "erp_system.main:create_app",
-                name="erp-system",
-                log_dir=run_dir,
-                env={
-                    "REDIS_URL": redis.url,
-                    **CREDENTIALS_ENV,
-                    **session_keys().env("erp-system"),
-                    **erp_backend_env(args.erp, emulator.url),
-                },
+        emulator = ERP_EMULATORS[args.erp]
+        plan: list[ServicePlan] = [
+            ("erp-emulator", str(emulator["app_factory"]), lambda _: dict(emulator["env"])),
+            ("erp-system", "erp_system.main:create_app",
+             lambda s: {"REDIS_URL": redis.url,
+                        **erp_backend_env(args.erp, s["erp-emulator"].url)}),
+        ]  # fmt: skip
+        with started_in_order(plan, log_dir=run_dir) as services:
+            figures = asyncio.run(
+                run(services["erp-emulator"].url, services["erp-system"].url, erp=args.erp)
             )
-            figures = asyncio.run(run(emulator.url, api.url, erp=args.erp))
-        finally:
-            if api is not None:
-                api.stop()
-            emulator.stop()
     return publish(figures, args.json, write_table)
 
 
