@@ -181,16 +181,22 @@ def two_line_order() -> SalesOrderCreate:
     )
 
 
+def expect_lookups(httpx_mock: HTTPXMock, items: dict[str, str]) -> None:
+    """The answers to an order's two lookups: customer 1000002 (internal id 2) and the items
+    found of the order's two skus (sku: internal id)."""
+    httpx_mock.add_response(url=f"{ns.SUITEQL}?limit=1&offset=0", json=ns.page({"id": "2"}))
+    httpx_mock.add_response(
+        url=f"{ns.SUITEQL}?limit=2&offset=0",
+        json=ns.page(*({"id": number, "itemid": sku} for sku, number in items.items())),
+    )
+
+
 class TestCreateSalesOrder:
     @pytest.mark.asyncio
     async def test_created_once_with_an_idempotency_key_kept_over_a_retry(
         self, netsuite: NetSuiteErp, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=f"{ns.SUITEQL}?limit=1&offset=0", json=ns.page({"id": "2"}))
-        httpx_mock.add_response(
-            url=f"{ns.SUITEQL}?limit=2&offset=0",
-            json=ns.page({"id": "12", "itemid": "MAT-0002"}, {"id": "13", "itemid": "MAT-0003"}),
-        )
+        expect_lookups(httpx_mock, {"MAT-0002": "12", "MAT-0003": "13"})
         busy = ns.error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded.")
         orders = f"{ns.RECORDS}/salesOrder"
         httpx_mock.add_response(url=orders, method="POST", status_code=429, json=busy)
@@ -234,10 +240,7 @@ class TestCreateSalesOrder:
     async def test_unknown_sku_is_rejected_before_anything_is_written(
         self, netsuite: NetSuiteErp, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=f"{ns.SUITEQL}?limit=1&offset=0", json=ns.page({"id": "2"}))
-        httpx_mock.add_response(
-            url=f"{ns.SUITEQL}?limit=2&offset=0", json=ns.page({"id": "12", "itemid": "MAT-0002"})
-        )
+        expect_lookups(httpx_mock, {"MAT-0002": "12"})
         with pytest.raises(ErpRejected) as rejected:
             await netsuite.create_sales_order(two_line_order())
         assert [error.pointer for error in rejected.value.errors] == ["/lines/sku"]
@@ -249,11 +252,7 @@ class TestErrors:
     async def test_user_error_points_at_our_field(
         self, netsuite: NetSuiteErp, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=f"{ns.SUITEQL}?limit=1&offset=0", json=ns.page({"id": "2"}))
-        httpx_mock.add_response(
-            url=f"{ns.SUITEQL}?limit=2&offset=0",
-            json=ns.page({"id": "12", "itemid": "MAT-0002"}, {"id": "13", "itemid": "MAT-0003"}),
-        )
+        expect_lookups(httpx_mock, {"MAT-0002": "12", "MAT-0003": "13"})
         hold = ns.error(400, "USER_ERROR", "The customer is on credit hold.", path="entity")
         httpx_mock.add_response(
             url=f"{ns.RECORDS}/salesOrder", method="POST", status_code=400, json=hold

@@ -153,8 +153,22 @@ class NetSuiteErp:
             )
         return str(rows[0]["id"])
 
-    async def update_customer(self, customer_id: str, changes: CustomerUpdate) -> CustomerRead:
+    async def change_customer(self, customer_id: str, body: dict[str, object]) -> Row:
+        """PATCH the customer's fields `body` names; its row as stored afterwards."""
         row = await self.customer_row(f"c.entityid = {literal(customer_id)}")
+        if not body:
+            return row
+        await self._client.update(
+            "customer",
+            str(row["id"]),
+            body,
+            what="customer",
+            not_found=CustomerNotFound,
+            pointers=CUSTOMER_POINTERS,
+        )
+        return await self.customer_row(f"c.id = {row['id']}")
+
+    async def update_customer(self, customer_id: str, changes: CustomerUpdate) -> CustomerRead:
         body: dict[str, object] = {}
         if changes.name is not None:
             body["companyName"] = changes.name
@@ -165,16 +179,7 @@ class NetSuiteErp:
         if changes.address is not None:
             body["addressBook"] = mapping.address_book(changes.address)
         # NetSuite has no search term (its searches match the name): nothing to write for it.
-        if body:
-            await self._client.update(
-                "customer",
-                str(row["id"]),
-                body,
-                what="customer",
-                not_found=CustomerNotFound,
-                pointers=CUSTOMER_POINTERS,
-            )
-        return customer_from(await self.customer_row(f"c.id = {row['id']}"))
+        return customer_from(await self.change_customer(customer_id, body))
 
     async def get_credit(self, customer_id: str) -> CreditRead:
         row = await self.customer_row(f"c.entityid = {literal(customer_id)}")

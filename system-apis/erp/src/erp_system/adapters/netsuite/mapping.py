@@ -216,17 +216,24 @@ def order_state(row: Row) -> tuple[SalesOrderStatus, ProgressStatus, ProgressSta
     )
 
 
+def order_state_fields(row: Row) -> dict[str, Any]:
+    """What every answer about an order (a read, a change) begins with, from an `ORDERS` row."""
+    status, delivery, billing = order_state(row)
+    return {
+        "id": str(row["id"]),
+        "customer_id": str(row.get("customer") or ""),
+        "external_reference": text(row.get("otherrefnum")),
+        "status": status,
+        "delivery_status": delivery,
+        "billing_status": billing,
+    }
+
+
 def sales_order_from(row: Row, lines: list[Row]) -> SalesOrderRead:
     """An order from a row of `ORDER_COLUMNS` and its rows of `LINE_COLUMNS`."""
     currency = row.get("currencysymbol")
-    status, delivery, billing = order_state(row)
     return SalesOrderRead(
-        id=str(row["id"]),
-        customer_id=str(row.get("customer") or ""),
-        external_reference=text(row.get("otherrefnum")),
-        status=status,
-        delivery_status=delivery,
-        billing_status=billing,
+        **order_state_fields(row),
         total=money(row.get("foreigntotal"), currency),
         created_on=parse_day(row.get("trandate")),
         requested_delivery_date=parse_day(row.get("shipdate")),

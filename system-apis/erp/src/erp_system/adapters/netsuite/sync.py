@@ -11,7 +11,6 @@ from erp_system.adapters.netsuite import mapping
 from erp_system.adapters.netsuite.erp import CUSTOMERS, ORDERS, NetSuiteErp, chunks
 from erp_system.adapters.netsuite.mapping import Row, parse_moment, query_moment, text
 from erp_system.adapters.netsuite.rest import SuiteTalkClient, literal
-from erp_system.domain.errors import CustomerNotFound
 from erp_system.domain.sync_models import (
     CatalogItem,
     CustomerChangePage,
@@ -70,7 +69,6 @@ class NetSuiteSync:
     async def update_profile(
         self, customer_id: str, changes: CustomerProfileUpdate
     ) -> CustomerProfileRead:
-        row = await self._erp.customer_row(f"c.entityid = {literal(customer_id)}")
         body: dict[str, object] = {}
         if changes.name is not None:
             body["companyName"] = changes.name
@@ -78,16 +76,7 @@ class NetSuiteSync:
             body["phone"] = changes.phone
         if changes.address is not None:
             body["addressBook"] = mapping.address_book(changes.address)
-        if body:
-            await self._client.update(
-                "customer",
-                str(row["id"]),
-                body,
-                what="customer",
-                not_found=CustomerNotFound,
-                pointers=mapping.CUSTOMER_POINTERS,
-            )
-        return self._profile(await self._erp.customer_row(f"c.id = {row['id']}"))
+        return self._profile(await self._erp.change_customer(customer_id, body))
 
     async def sales_order_changes(self, *, since: datetime, limit: int) -> SalesOrderChangePage:
         rows = await self._client.query(
@@ -98,21 +87,14 @@ class NetSuiteSync:
         )
         page = rows[:limit]
         invoices = await self._invoices_of([str(row["id"]) for row in page])
-        items = []
-        for row in page:
-            status, delivery, billing = mapping.order_state(row)
-            items.append(
-                SalesOrderChange(
-                    id=str(row["id"]),
-                    customer_id=str(row.get("customer") or ""),
-                    external_reference=text(row.get("otherrefnum")),
-                    status=status,
-                    delivery_status=delivery,
-                    billing_status=billing,
-                    invoice_numbers=invoices.get(str(row["id"]), []),
-                    changed_at=parse_moment(row.get("lastmodifieddate")) or since,
-                )
+        items = [
+            SalesOrderChange(
+                **mapping.order_state_fields(row),
+                invoice_numbers=invoices.get(str(row["id"]), []),
+                changed_at=parse_moment(row.get("lastmodifieddate")) or since,
             )
+            for row in page
+        ]
         return SalesOrderChangePage(
             items=items, has_more=len(rows) > limit, system_id=self._system_id
         )
