@@ -6,8 +6,8 @@ emulator's demo org and the S/4HANA emulator's demo system:
 
 | NetSuite                                         | Salesforce / S/4HANA                         |
 |--------------------------------------------------|----------------------------------------------|
-| customer externalId = entityId 1000001..1000003  | Account.ERP_Customer_Number__c 1000001..03   |
-| (internal ids 1..3)                              | (AccountNumber P-1001..P-1003); SAP partner  |
+| customer entityId 1000001..1000003               | Account.ERP_Customer_Number__c 1000001..03   |
+| (internal ids 1..3; no externalId: no CRM link)  | (AccountNumber P-1001..P-1003); SAP partner  |
 | customer 1000004..1000050                        | ERP-only customers, as in S/4HANA            |
 | inventoryItem itemId = externalId MAT-0001..0040 | Product2.ERP_Material__c; SAP material       |
 | inventoryItem basePrice                          | PricebookEntry.UnitPrice; SAP PPR0 price     |
@@ -80,7 +80,6 @@ def _seed_customers(ctx: RecordContext) -> None:
         customer.create(
             ctx,
             {
-                "externalId": number,
                 "entityId": number,
                 "companyName": profile.name,
                 "creditLimit": str(_credit_limit(index)),
