@@ -53,7 +53,7 @@ def customer_row(**overrides: str) -> dict[str, str]:
         "unbilledorders": "800",
         "subsidiary": "1",
         "currencysymbol": "EUR",
-        "termsname": "Net 30",
+        "terms": "1",
         "datecreated": "2026-11-02T08:15:00Z",
         "lastmodifieddate": "2026-12-01T10:00:00Z",
     }

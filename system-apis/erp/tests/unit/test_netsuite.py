@@ -130,7 +130,7 @@ class TestCustomers:
         assert customer.id == "1000002"
         assert customer.address is not None
         assert customer.address.city == "München"
-        assert customer.sales_areas[0].payment_terms == "Net 30"
+        assert customer.sales_areas[0].payment_terms == "1"
 
     @pytest.mark.asyncio
     async def test_quotes_in_the_number_are_doubled(

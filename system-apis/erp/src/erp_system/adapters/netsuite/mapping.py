@@ -51,7 +51,7 @@ CUSTOMER_COLUMNS = (
     "c.zip, c.country, c.isinactive, c.vatregnumber, c.creditholdoverride, c.datecreated, "
     "c.lastmodifieddate, c.creditlimit, "
     "c.balance, c.unbilledorders, c.subsidiary, BUILTIN.DF(c.currency) AS currencysymbol, "
-    "BUILTIN.DF(c.terms) AS termsname"
+    "c.terms"
 )
 ORDER_COLUMNS = (
     "t.id, t.tranid, c.entityid AS customer, t.otherrefnum, t.status, t.trandate, t.shipdate, "
@@ -160,7 +160,7 @@ def customer_from(row: Row) -> CustomerRead:
                 distribution_channel="",
                 division="",
                 currency=text(row.get("currencysymbol")),
-                payment_terms=text(row.get("termsname")),
+                payment_terms=payment_terms(row),
                 order_blocked=on_hold or row.get("isinactive") == "T",
             )
         ],
@@ -170,6 +170,12 @@ def customer_from(row: Row) -> CustomerRead:
         website=text(row.get("url")),
         vat_id=text(row.get("vatregnumber")),
     )
+
+
+def payment_terms(row: Row) -> str | None:
+    """The customer's terms as a short code, as sync flows carry payment terms: the internal id
+    of the term record (its name, e.g. `Net 30`, is longer than the code other systems keep)."""
+    return text(row.get("terms"))
 
 
 def is_on_credit_hold(row: Row) -> bool:

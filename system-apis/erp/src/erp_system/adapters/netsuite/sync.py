@@ -58,7 +58,7 @@ class NetSuiteSync:
             phone=customer.phone,
             address=customer.address,
             blocked=customer.blocked or mapping.is_on_credit_hold(row),
-            payment_terms=text(row.get("termsname")),
+            payment_terms=mapping.payment_terms(row),
             credit_limit=mapping.money(row.get("creditlimit"), currency),
             changed_at=changed,
         )
