@@ -17,13 +17,19 @@ from __future__ import annotations
 import asyncio
 import re
 import statistics
-import sys
 import time
 from typing import Any
 
 import httpx
 from _load import percentile
-from _script import ServicePlan, argument_parser, publish, scratch_with_redis, started_in_order
+from _script import (
+    ServicePlan,
+    argument_parser,
+    print_table,
+    publish,
+    scratch_with_redis,
+    started_in_order,
+)
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -137,16 +143,16 @@ async def run(emulator_url: str, api_url: str, *, erp: str) -> dict[str, dict[st
 
 
 def write_table(figures: dict[str, dict[str, Any]]) -> None:
-    header = f"{'path':<48} {'skus':>4} {'ERP trips':>9} {'first':>5} {'p50 ms':>8} {'p99 ms':>8}"
-    lines = [header, "-" * len(header)]
-    for name, figure in figures.items():
-        lines.append(
+    print_table(
+        f"{'path':<48} {'skus':>4} {'ERP trips':>9} {'first':>5} {'p50 ms':>8} {'p99 ms':>8}",
+        (
             f"{name:<48} {figure['skus']:>4} {figure['sap_round_trips_per_call']:>9} "
             f"{figure['sap_round_trips_first_call']:>5} {figure['latency_ms_p50']:>8.2f} "
             f"{figure['latency_ms_p99']:>8.2f}"
-        )
-    lines.append(f"({ROUNDS} rounds after {WARMUP} warm-up calls; target: 1 ERP trip per call)")
-    sys.stdout.write("\n".join(lines) + "\n")
+            for name, figure in figures.items()
+        ),
+        f"({ROUNDS} rounds after {WARMUP} warm-up calls; target: 1 ERP trip per call)",
+    )
 
 
 def main() -> int:
