@@ -22,14 +22,7 @@ from typing import Any
 
 import httpx
 from _load import percentile
-from _script import (
-    ServicePlan,
-    argument_parser,
-    print_table,
-    publish,
-    scratch_with_redis,
-    started_in_order,
-)
+from _script import argument_parser, print_table, publish, scratch_with_redis, started_in_order
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -164,7 +157,7 @@ def main() -> int:
     ROUNDS, _BACKEND_CALLS = args.rounds, backend_calls_pattern(args.erp)
     with scratch_with_redis() as (run_dir, redis):
         emulator = ERP_EMULATORS[args.erp]
-        plan: list[ServicePlan] = [
+        plan = [
             ("erp-emulator", str(emulator["app_factory"]), lambda _: dict(emulator["env"])),
             ("erp-system", "erp_system.main:create_app",
              lambda s: {"REDIS_URL": redis.url,

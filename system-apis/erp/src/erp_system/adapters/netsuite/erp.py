@@ -22,6 +22,7 @@ from erp_system.adapters.netsuite.mapping import (
     text,
 )
 from erp_system.adapters.netsuite.rest import SuiteTalkClient, any_of, literal
+from erp_system.domain import models as models
 from erp_system.domain.customers import website_on_domain
 from erp_system.domain.errors import (
     CreditAccountNotFound,
@@ -30,21 +31,6 @@ from erp_system.domain.errors import (
     ProductNotFound,
     SalesOrderNotFound,
     VersionMismatch,
-)
-from erp_system.domain.models import (
-    AvailabilityRead,
-    CreditRead,
-    CustomerCreate,
-    CustomerRead,
-    CustomerSearch,
-    CustomerUpdate,
-    ExposureSource,
-    InvoiceRead,
-    ProductRead,
-    SalesOrderCreate,
-    SalesOrderRead,
-    SalesOrderUpdate,
-    Versioned,
 )
 from trivium.problems import FieldError
 from trivium.schemas import Money
@@ -94,12 +80,12 @@ class NetSuiteErp:
             f"{CUSTOMERS} WHERE {where}", what=what, not_found=CustomerNotFound
         )
 
-    async def get_customer(self, customer_id: str) -> CustomerRead:
+    async def get_customer(self, customer_id: str) -> models.CustomerRead:
         return customer_from(await self.customer_row(f"c.entityid = {literal(customer_id)}"))
 
     async def search_customers(
-        self, criteria: CustomerSearch, *, limit: int, offset: int
-    ) -> list[CustomerRead]:
+        self, criteria: models.CustomerSearch, *, limit: int, offset: int
+    ) -> list[models.CustomerRead]:
         where = ["c.isinactive = 'F'"]
         if criteria.name:
             where.append(f"UPPER(c.companyname) LIKE {literal(f'%{criteria.name.upper()}%')}")
@@ -125,13 +111,13 @@ class NetSuiteErp:
             found = [row for row in found if website_on_domain(row.website, domain)]
         return found
 
-    async def find_customer_by_external_id(self, external_id: str) -> CustomerRead | None:
+    async def find_customer_by_external_id(self, external_id: str) -> models.CustomerRead | None:
         rows = await self._client.query(
             f"{CUSTOMERS} WHERE c.externalid = {literal(external_id)}", what="customers", limit=1
         )
         return customer_from(rows[0]) if rows else None
 
-    async def create_customer(self, customer: CustomerCreate) -> CustomerRead:
+    async def create_customer(self, customer: models.CustomerCreate) -> models.CustomerRead:
         wanted = customer.sales_area.currency if customer.sales_area else None
         currency_id = await self._currency_id(wanted) if wanted else None
         body = mapping.customer_create_body(
@@ -168,7 +154,9 @@ class NetSuiteErp:
         )
         return await self.customer_row(f"c.id = {row['id']}")
 
-    async def update_customer(self, customer_id: str, changes: CustomerUpdate) -> CustomerRead:
+    async def update_customer(
+        self, customer_id: str, changes: models.CustomerUpdate
+    ) -> models.CustomerRead:
         body: dict[str, object] = {}
         if changes.name is not None:
             body["companyName"] = changes.name
@@ -181,7 +169,7 @@ class NetSuiteErp:
         # NetSuite has no search term (its searches match the name): nothing to write for it.
         return customer_from(await self.change_customer(customer_id, body))
 
-    async def get_credit(self, customer_id: str) -> CreditRead:
+    async def get_credit(self, customer_id: str) -> models.CreditRead:
         row = await self.customer_row(f"c.entityid = {literal(customer_id)}")
         limit = decimal(row.get("creditlimit"))
         if limit is None:
@@ -189,14 +177,14 @@ class NetSuiteErp:
         open_invoices = decimal(row.get("balance")) or Decimal(0)
         open_orders = decimal(row.get("unbilledorders")) or Decimal(0)
         exposure = open_invoices + open_orders
-        return CreditRead(
+        return models.CreditRead(
             customer_id=customer_id,
             limit=limit,
             exposure=exposure,
             available=limit - exposure,
             currency=text(row.get("currencysymbol")) or self._currency,
             blocked=mapping.is_on_credit_hold(row) or row.get("isinactive") == "T",
-            exposure_source=ExposureSource.BACKEND,
+            exposure_source=models.ExposureSource.BACKEND,
             open_orders=open_orders,
             open_invoices=open_invoices,
         )
@@ -205,7 +193,7 @@ class NetSuiteErp:
 
     async def list_products(
         self, *, search: str | None, limit: int, offset: int
-    ) -> list[ProductRead]:
+    ) -> list[models.ProductRead]:
         where = "i.isinactive = 'F'"
         if search:
             term = literal(f"%{search.upper()}%")
@@ -218,7 +206,7 @@ class NetSuiteErp:
         )
         return [mapping.product_from(row, currency=self._currency) for row in rows]
 
-    async def get_product(self, sku: str) -> ProductRead:
+    async def get_product(self, sku: str) -> models.ProductRead:
         row = await self._client.query_one(
             f"{ACTIVE_ITEMS} WHERE i.itemid = {literal(sku)} AND i.isinactive = 'F'",
             what="product",
@@ -265,7 +253,7 @@ class NetSuiteErp:
 
     async def get_availability(
         self, skus: Sequence[str], *, plant: str | None
-    ) -> list[AvailabilityRead]:
+    ) -> list[models.AvailabilityRead]:
         """Available quantity (on hand less committed) per sku at the location asked, the
         configured one, or all locations together; one query per 200 skus."""
         location = plant or self.location
@@ -277,7 +265,7 @@ class NetSuiteErp:
         for answer in answers:
             stock.update(answer)
         return [
-            AvailabilityRead(
+            models.AvailabilityRead(
                 sku=sku, plant=location or "all", quantity=stock.get(sku, Decimal(0)).normalize()
             )
             for sku in unique
@@ -306,7 +294,9 @@ class NetSuiteErp:
 
     # sales orders ------------------------------------------------------------------------------
 
-    async def orders(self, where: str, *, limit: int, offset: int = 0) -> list[SalesOrderRead]:
+    async def orders(
+        self, where: str, *, limit: int, offset: int = 0
+    ) -> list[models.SalesOrderRead]:
         """Orders matching `where` (on `t` and the customer `c`) with their lines."""
         rows = await self._client.query(
             f"{ORDERS} AND {where}", what="sales orders", limit=limit, offset=offset
@@ -336,7 +326,7 @@ class NetSuiteErp:
 
     async def find_sales_order(
         self, *, customer_id: str, external_reference: str
-    ) -> SalesOrderRead | None:
+    ) -> models.SalesOrderRead | None:
         found = await self.orders(
             f"c.entityid = {literal(customer_id)} "
             f"AND t.otherrefnum = {literal(external_reference)} ORDER BY t.id",
@@ -344,7 +334,7 @@ class NetSuiteErp:
         )
         return found[0] if found else None
 
-    async def create_sales_order(self, order: SalesOrderCreate) -> SalesOrderRead:
+    async def create_sales_order(self, order: models.SalesOrderCreate) -> models.SalesOrderRead:
         skus = list(dict.fromkeys(line.sku for line in order.lines))
         customer, items = await asyncio.gather(
             self._client.query(
@@ -377,7 +367,7 @@ class NetSuiteErp:
         )
         return (await self.get_sales_order(created)).item
 
-    async def get_sales_order(self, order_id: str) -> Versioned[SalesOrderRead]:
+    async def get_sales_order(self, order_id: str) -> models.Versioned[models.SalesOrderRead]:
         if not order_id.isdigit():
             raise SalesOrderNotFound(f"No sales order has the number {order_id!r}.")
         row, lines = await asyncio.gather(
@@ -388,11 +378,11 @@ class NetSuiteErp:
             ),
             self.lines_of([order_id]),
         )
-        return Versioned(sales_order_from(row, lines.get(order_id, [])), _version(row))
+        return models.Versioned(sales_order_from(row, lines.get(order_id, [])), _version(row))
 
     async def update_sales_order(
-        self, order_id: str, changes: SalesOrderUpdate, *, version: str | None
-    ) -> Versioned[SalesOrderRead]:
+        self, order_id: str, changes: models.SalesOrderUpdate, *, version: str | None
+    ) -> models.Versioned[models.SalesOrderRead]:
         body = mapping.sales_order_update_body(changes)
         if body:
             # NetSuite's REST writes take no version: compare the one read just before.
@@ -413,7 +403,7 @@ class NetSuiteErp:
 
     async def list_sales_orders(
         self, customer_id: str, *, limit: int, offset: int
-    ) -> list[SalesOrderRead]:
+    ) -> list[models.SalesOrderRead]:
         orders = await self.orders(
             f"c.entityid = {literal(customer_id)} ORDER BY t.trandate DESC, t.id DESC",
             limit=limit,
@@ -425,7 +415,7 @@ class NetSuiteErp:
 
     async def list_open_invoices(
         self, customer_id: str, *, limit: int, offset: int
-    ) -> list[InvoiceRead]:
+    ) -> list[models.InvoiceRead]:
         rows = await self._client.query(
             f"{INVOICES} AND c.entityid = {literal(customer_id)} "
             f"AND t.status = '{mapping.OPEN_INVOICE}' ORDER BY t.trandate DESC, t.id DESC",

@@ -12,37 +12,27 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from erp_system.domain.models import (
-    Address,
-    AddressInput,
-    CustomerCreate,
-    CustomerRead,
-    InvoiceRead,
-    InvoiceStatus,
-    ProductRead,
-    ProgressStatus,
-    SalesArea,
-    SalesOrderCreate,
-    SalesOrderLineRead,
-    SalesOrderRead,
-    SalesOrderStatus,
-    SalesOrderUpdate,
-)
+from erp_system.domain import models as models
 from trivium.schemas import Money
 
 Row = dict[str, Any]
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 # Sales order status codes (SuiteQL `transaction.status`): (status, delivery, billing).
-ORDER_STATES: dict[str, tuple[SalesOrderStatus, ProgressStatus, ProgressStatus]] = {
-    "A": (SalesOrderStatus.BLOCKED, "not_started", "not_started"),  # Pending Approval
-    "B": (SalesOrderStatus.OPEN, "not_started", "not_started"),  # Pending Fulfillment
-    "C": (SalesOrderStatus.CANCELLED, "not_relevant", "not_relevant"),
-    "D": (SalesOrderStatus.IN_DELIVERY, "partial", "not_started"),  # Partially Fulfilled
-    "E": (SalesOrderStatus.IN_DELIVERY, "partial", "not_started"),  # Pending Billing/Part. Ful.
-    "F": (SalesOrderStatus.DELIVERED, "complete", "not_started"),  # Pending Billing
-    "G": (SalesOrderStatus.BILLED, "complete", "complete"),  # Billed
-    "H": (SalesOrderStatus.CANCELLED, "not_relevant", "not_relevant"),  # Closed
+OrderState = tuple[models.SalesOrderStatus, models.ProgressStatus, models.ProgressStatus]
+ORDER_STATES: dict[str, OrderState] = {
+    "A": (models.SalesOrderStatus.BLOCKED, "not_started", "not_started"),  # Pending Approval
+    "B": (models.SalesOrderStatus.OPEN, "not_started", "not_started"),  # Pending Fulfillment
+    "C": (models.SalesOrderStatus.CANCELLED, "not_relevant", "not_relevant"),
+    "D": (models.SalesOrderStatus.IN_DELIVERY, "partial", "not_started"),  # Partially Fulfilled
+    "E": (
+        models.SalesOrderStatus.IN_DELIVERY,
+        "partial",
+        "not_started",
+    ),  # Pending Billing/Part. Ful.
+    "F": (models.SalesOrderStatus.DELIVERED, "complete", "not_started"),  # Pending Billing
+    "G": (models.SalesOrderStatus.BILLED, "complete", "complete"),  # Billed
+    "H": (models.SalesOrderStatus.CANCELLED, "not_relevant", "not_relevant"),  # Closed
 }
 OPEN_INVOICE = "A"
 
@@ -133,10 +123,10 @@ def query_moment(moment: datetime) -> str:
     return f"TO_DATE('{utc:%Y-%m-%d %H:%M:%S}', 'YYYY-MM-DD HH24:MI:SS')"
 
 
-def address_from(row: Row) -> Address | None:
+def address_from(row: Row) -> models.Address | None:
     if not text(row.get("addr1")) and not text(row.get("city")):
         return None
-    return Address(
+    return models.Address(
         street=text(row.get("addr1")),
         city=text(row.get("city")),
         postal_code=text(row.get("zip")),
@@ -144,18 +134,18 @@ def address_from(row: Row) -> Address | None:
     )
 
 
-def customer_from(row: Row) -> CustomerRead:
+def customer_from(row: Row) -> models.CustomerRead:
     """A customer from a row of `CUSTOMER_COLUMNS`; its one sales area is its subsidiary with
     its currency and terms (NetSuite has no channels or divisions)."""
     on_hold = is_on_credit_hold(row)
-    return CustomerRead(
+    return models.CustomerRead(
         id=str(row.get("entityid") or row["id"]),
         name=text(row.get("companyname")) or str(row.get("entityid") or row["id"]),
         external_id=text(row.get("externalid")),
         blocked=row.get("isinactive") == "T",
         address=address_from(row),
         sales_areas=[
-            SalesArea(
+            models.SalesArea(
                 sales_organization=str(row.get("subsidiary") or ""),
                 distribution_channel="",
                 division="",
@@ -183,7 +173,7 @@ def is_on_credit_hold(row: Row) -> bool:
     return str(row.get("creditholdoverride") or "").upper() == "ON"
 
 
-def address_book(address: AddressInput) -> dict[str, Any]:
+def address_book(address: models.AddressInput) -> dict[str, Any]:
     """The customer's address book as one default billing and shipping address."""
     street = " ".join(part for part in (address.street, address.house_number) if part)
     fields = {"addr1": street, "city": address.city, "country": address.country}
@@ -195,7 +185,7 @@ def address_book(address: AddressInput) -> dict[str, Any]:
 
 
 def customer_create_body(
-    customer: CustomerCreate, *, subsidiary: str | None, currency_id: str | None
+    customer: models.CustomerCreate, *, subsidiary: str | None, currency_id: str | None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "companyName": customer.name,
@@ -216,9 +206,12 @@ def customer_create_body(
     return body
 
 
-def order_state(row: Row) -> tuple[SalesOrderStatus, ProgressStatus, ProgressStatus]:
+def order_state(
+    row: Row,
+) -> tuple[models.SalesOrderStatus, models.ProgressStatus, models.ProgressStatus]:
     return ORDER_STATES.get(
-        str(row.get("status") or "").upper(), (SalesOrderStatus.OPEN, "not_started", "not_started")
+        str(row.get("status") or "").upper(),
+        (models.SalesOrderStatus.OPEN, "not_started", "not_started"),
     )
 
 
@@ -235,10 +228,10 @@ def order_state_fields(row: Row) -> dict[str, Any]:
     }
 
 
-def sales_order_from(row: Row, lines: list[Row]) -> SalesOrderRead:
+def sales_order_from(row: Row, lines: list[Row]) -> models.SalesOrderRead:
     """An order from a row of `ORDER_COLUMNS` and its rows of `LINE_COLUMNS`."""
     currency = row.get("currencysymbol")
-    return SalesOrderRead(
+    return models.SalesOrderRead(
         **order_state_fields(row),
         total=money(row.get("foreigntotal"), currency),
         created_on=parse_day(row.get("trandate")),
@@ -247,11 +240,11 @@ def sales_order_from(row: Row, lines: list[Row]) -> SalesOrderRead:
     )
 
 
-def _line_from(line: Row, currency: Any) -> SalesOrderLineRead:
+def _line_from(line: Row, currency: Any) -> models.SalesOrderLineRead:
     # Real NetSuite keeps sales order lines as credits (negative quantities and amounts).
     quantity = abs(decimal(line.get("quantity")) or Decimal(0)).normalize()
     amount = decimal(line.get("amount"))
-    return SalesOrderLineRead(
+    return models.SalesOrderLineRead(
         line_number=str(line.get("linesequencenumber") or ""),
         sku=str(line.get("sku") or ""),
         description=text(line.get("description")),
@@ -261,16 +254,16 @@ def _line_from(line: Row, currency: Any) -> SalesOrderLineRead:
     )
 
 
-def invoice_from(row: Row) -> InvoiceRead:
+def invoice_from(row: Row) -> models.InvoiceRead:
     currency = row.get("currencysymbol")
     total = money(row.get("foreigntotal"), currency)
     remaining = decimal(row.get("foreignamountremaining"))
-    status: InvoiceStatus = "open"
+    status: models.InvoiceStatus = "open"
     if str(row.get("status")) != OPEN_INVOICE or remaining == 0:
         status = "paid"
     elif total is not None and remaining is not None and remaining < total.amount:
         status = "partially_paid"
-    return InvoiceRead(
+    return models.InvoiceRead(
         id=str(row["id"]),
         customer_id=str(row.get("customer") or ""),
         status=status,
@@ -282,8 +275,8 @@ def invoice_from(row: Row) -> InvoiceRead:
     )
 
 
-def product_from(row: Row, *, currency: str) -> ProductRead:
-    return ProductRead(
+def product_from(row: Row, *, currency: str) -> models.ProductRead:
+    return models.ProductRead(
         sku=str(row["itemid"]),
         name=text(row.get("displayname")),
         product_type=text(row.get("itemtype")),
@@ -292,7 +285,7 @@ def product_from(row: Row, *, currency: str) -> ProductRead:
 
 
 def sales_order_body(
-    order: SalesOrderCreate,
+    order: models.SalesOrderCreate,
     *,
     customer_id: str,
     item_ids: dict[str, str],
@@ -321,7 +314,7 @@ def sales_order_body(
     return body
 
 
-def sales_order_update_body(changes: SalesOrderUpdate) -> dict[str, Any]:
+def sales_order_update_body(changes: models.SalesOrderUpdate) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if "requested_delivery_date" in changes.model_fields_set:
         day = changes.requested_delivery_date

@@ -11,14 +11,7 @@ from erp_system.adapters.netsuite import mapping
 from erp_system.adapters.netsuite.erp import CUSTOMERS, ORDERS, NetSuiteErp, chunks
 from erp_system.adapters.netsuite.mapping import Row, parse_moment, query_moment, text
 from erp_system.adapters.netsuite.rest import SuiteTalkClient, literal
-from erp_system.domain.sync_models import (
-    CatalogItem,
-    CustomerChangePage,
-    CustomerProfileRead,
-    CustomerProfileUpdate,
-    SalesOrderChange,
-    SalesOrderChangePage,
-)
+from erp_system.domain import sync_models as sync_models
 
 
 class NetSuiteSync:
@@ -32,26 +25,30 @@ class NetSuiteSync:
         self._currency = currency
         self._system_id = system_id
 
-    async def customer_changes(self, *, since: datetime, limit: int) -> CustomerChangePage:
+    async def customer_changes(
+        self, *, since: datetime, limit: int
+    ) -> sync_models.CustomerChangePage:
         rows = await self._client.query(
             f"{CUSTOMERS} WHERE c.lastmodifieddate >= {query_moment(since)} "
             "ORDER BY c.lastmodifieddate, c.id",
             what="changed customers",
             limit=limit + 1,
         )
-        return CustomerChangePage(
+        return sync_models.CustomerChangePage(
             items=[self._profile(row, since) for row in rows[:limit]],
             has_more=len(rows) > limit,
             system_id=self._system_id,
         )
 
-    def _profile(self, row: Row, fallback: datetime | None = None) -> CustomerProfileRead:
+    def _profile(
+        self, row: Row, fallback: datetime | None = None
+    ) -> sync_models.CustomerProfileRead:
         customer = mapping.customer_from(row)
         changed = parse_moment(row.get("lastmodifieddate")) or parse_moment(row.get("datecreated"))
         if changed is None:
             changed = fallback or datetime.fromtimestamp(0).astimezone()
         currency = text(row.get("currencysymbol")) or self._currency
-        return CustomerProfileRead(
+        return sync_models.CustomerProfileRead(
             id=customer.id,
             external_id=customer.external_id,
             name=customer.name,
@@ -63,12 +60,12 @@ class NetSuiteSync:
             changed_at=changed,
         )
 
-    async def get_profile(self, customer_id: str) -> CustomerProfileRead:
+    async def get_profile(self, customer_id: str) -> sync_models.CustomerProfileRead:
         return self._profile(await self._erp.customer_row(f"c.entityid = {literal(customer_id)}"))
 
     async def update_profile(
-        self, customer_id: str, changes: CustomerProfileUpdate
-    ) -> CustomerProfileRead:
+        self, customer_id: str, changes: sync_models.CustomerProfileUpdate
+    ) -> sync_models.CustomerProfileRead:
         body: dict[str, object] = {}
         if changes.name is not None:
             body["companyName"] = changes.name
@@ -78,7 +75,9 @@ class NetSuiteSync:
             body["addressBook"] = mapping.address_book(changes.address)
         return self._profile(await self._erp.change_customer(customer_id, body))
 
-    async def sales_order_changes(self, *, since: datetime, limit: int) -> SalesOrderChangePage:
+    async def sales_order_changes(
+        self, *, since: datetime, limit: int
+    ) -> sync_models.SalesOrderChangePage:
         rows = await self._client.query(
             f"{ORDERS} AND t.lastmodifieddate >= {query_moment(since)} "
             "ORDER BY t.lastmodifieddate, t.id",
@@ -88,14 +87,14 @@ class NetSuiteSync:
         page = rows[:limit]
         invoices = await self._invoices_of([str(row["id"]) for row in page])
         items = [
-            SalesOrderChange(
+            sync_models.SalesOrderChange(
                 **mapping.order_state_fields(row),
                 invoice_numbers=invoices.get(str(row["id"]), []),
                 changed_at=parse_moment(row.get("lastmodifieddate")) or since,
             )
             for row in page
         ]
-        return SalesOrderChangePage(
+        return sync_models.SalesOrderChangePage(
             items=items, has_more=len(rows) > limit, system_id=self._system_id
         )
 
@@ -112,7 +111,7 @@ class NetSuiteSync:
                 found.setdefault(str(row["createdfrom"]), []).append(str(row["id"]))
         return found
 
-    async def catalog_page(self, *, after: str | None, limit: int) -> list[CatalogItem]:
+    async def catalog_page(self, *, after: str | None, limit: int) -> list[sync_models.CatalogItem]:
         where = "i.isinactive = 'F'" + (f" AND i.itemid > {literal(after)}" if after else "")
         rows = await self._client.query(
             f"SELECT i.itemid, i.displayname, i.baseprice FROM item i WHERE {where} "
@@ -127,7 +126,7 @@ class NetSuiteSync:
             f"i.itemid >= {first} AND i.itemid <= {last}", location=self._erp.location, limit=limit
         )
         return [
-            CatalogItem(
+            sync_models.CatalogItem(
                 sku=str(row["itemid"]),
                 name=text(row.get("displayname")),
                 unit_price=mapping.money(row.get("baseprice"), self._currency),
