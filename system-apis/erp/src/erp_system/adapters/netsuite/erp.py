@@ -157,16 +157,13 @@ class NetSuiteErp:
     async def update_customer(
         self, customer_id: str, changes: models.CustomerUpdate
     ) -> models.CustomerRead:
-        body: dict[str, object] = {}
-        if changes.name is not None:
-            body["companyName"] = changes.name
-        if changes.blocked is not None:
-            body["isInactive"] = changes.blocked
-        if changes.external_id is not None:
-            body["externalId"] = changes.external_id
-        if changes.address is not None:
-            body["addressBook"] = mapping.address_book(changes.address)
         # NetSuite has no search term (its searches match the name): nothing to write for it.
+        body = mapping.customer_change_body(
+            name=changes.name,
+            address=changes.address,
+            isInactive=changes.blocked,
+            externalId=changes.external_id,
+        )
         return customer_from(await self.change_customer(customer_id, body))
 
     async def get_credit(self, customer_id: str) -> models.CreditRead:

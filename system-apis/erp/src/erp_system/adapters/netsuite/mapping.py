@@ -184,6 +184,19 @@ def address_book(address: models.AddressInput) -> dict[str, Any]:
     }
 
 
+def customer_change_body(
+    *, name: str | None, address: models.AddressInput | None, **fields: object
+) -> dict[str, object]:
+    """The PATCH body of a customer: the name, the address book and the NetSuite `fields` given
+    (None: left as it is)."""
+    body = {field: value for field, value in fields.items() if value is not None}
+    if name is not None:
+        body["companyName"] = name
+    if address is not None:
+        body["addressBook"] = address_book(address)
+    return body
+
+
 def customer_create_body(
     customer: models.CustomerCreate, *, subsidiary: str | None, currency_id: str | None
 ) -> dict[str, Any]:

@@ -66,13 +66,9 @@ class NetSuiteSync:
     async def update_profile(
         self, customer_id: str, changes: sync_models.CustomerProfileUpdate
     ) -> sync_models.CustomerProfileRead:
-        body: dict[str, object] = {}
-        if changes.name is not None:
-            body["companyName"] = changes.name
-        if changes.phone is not None:
-            body["phone"] = changes.phone
-        if changes.address is not None:
-            body["addressBook"] = mapping.address_book(changes.address)
+        body = mapping.customer_change_body(
+            name=changes.name, address=changes.address, phone=changes.phone
+        )
         return self._profile(await self._erp.change_customer(customer_id, body))
 
     async def sales_order_changes(

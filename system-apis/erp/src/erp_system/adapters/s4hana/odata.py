@@ -229,19 +229,9 @@ class ODataClient:
                 )
             return response
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        content: bytes | None,
-        headers: Mapping[str, str],
-        idempotent: bool,
-    ) -> httpx.Response:
+    async def _send(self, method: str, url: str, **options: Any) -> httpx.Response:
         self.round_trips += 1
-        return await send(
-            self._http, method, url, content=content, headers=headers, idempotent=idempotent
-        )
+        return await send(self._http, method, url, **options)
 
     async def _csrf_for(self, service: str, authorization: str) -> _Csrf:
         current = self._csrf.get(service)
