@@ -289,3 +289,63 @@ def cpu_seconds(service: RunningService) -> float:
     # Fields after the command name, which is in parentheses and may hold spaces.
     fields = Path(f"/proc/{service.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# The services of this repository (the emulators stand in for the backends and are not ours).
+OUR_SERVICES = (
+    "gateway", "partner-portal", "mobile", "quote-to-order", "create-customer",
+    "salesforce-system", "erp-system",
+)  # fmt: skip
+ODATA_ROUTE = 'route="/sap/'
+
+
+async def erp_requests(stack: FullStack) -> int:
+    """OData requests the S/4HANA emulator has served so far, counted by the emulator itself
+    (its request counter, a `$batch` and a CSRF fetch each one round trip)."""
+    async with httpx.AsyncClient(base_url=stack.system.s4_emulator.url, timeout=10) as emulator:
+        text = (await emulator.get("/metrics")).text
+    return round(
+        sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("trivium_http_requests_total{") and ODATA_ROUTE in line
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the stack has used so far: CPU seconds per service, ERP round trips, Salesforce
+    API calls; the difference of two readings is what the load between them cost."""
+
+    cpu: dict[str, float]
+    erp_requests: int
+    salesforce_calls: int
+
+    @classmethod
+    async def read(cls, stack: FullStack) -> Usage:
+        async with stack.system.sf_admin() as admin:
+            used = int((await admin.get("/limits")).json()["used"])
+        return cls(
+            cpu={name: cpu_seconds(service) for name, service in stack.services().items()},
+            erp_requests=await erp_requests(stack),
+            salesforce_calls=used,
+        )
+
+    def per_request(self, before: Usage, requests: int) -> dict[str, Any]:
+        """Round trips, calls and CPU ms per request of the load since `before`."""
+        count = max(requests, 1)
+        cpu_ms = {
+            name: round((seconds - before.cpu[name]) * 1000 / count, 2)
+            for name, seconds in self.cpu.items()
+        }
+        return {
+            "erp_round_trips_per_order": round(
+                (self.erp_requests - before.erp_requests) / count, 2
+            ),
+            "salesforce_calls_per_order": round(
+                (self.salesforce_calls - before.salesforce_calls) / count, 2
+            ),
+            "cpu_ms_per_order": cpu_ms,
+            "our_services_cpu_ms_per_order": round(sum(cpu_ms[name] for name in OUR_SERVICES), 2),
+        }

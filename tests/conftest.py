@@ -100,8 +100,10 @@ def _quote_to_order_env(urls: Urls) -> dict[str, str]:
     return {
         "QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL": urls["salesforce-system"],
         "QUOTE_TO_ORDER_ERP_SYSTEM_URL": urls["erp-system"],
-        # The API process only takes orders; its standalone worker (killed by tests) runs them.
+        # The API process only takes orders; its standalone worker (killed by tests) runs them,
+        # and serves its metrics on a listener of its own.
         "QUOTE_TO_ORDER_WORKERS": "0",
+        "QUOTE_TO_ORDER_WORKER_METRICS_PORT": str(free_port()),
         **FAST_ORDERS,
     }
 

@@ -191,6 +191,16 @@ class TestServiceEnvironment:
         assert "redis://127.0.0.1:6390/0" in table
         assert "the-admin-password" not in table
 
+    def test_the_gateways_redis_url_is_written_for_the_cli_alone(self, tmp_path: Path) -> None:
+        found = local_secrets.ensure_local_secrets(["gateway"], tmp_path)
+        users = {"gateway": "redis://gateway:secret@127.0.0.1:6390/0"}
+        redis = RedisEndpoint(
+            url="redis://default:admin@127.0.0.1:6390/0", origin="redis-server", user_urls=users
+        )
+        path = devstack.record_gateway_redis(redis, found)
+        assert path.read_text().strip() == users["gateway"]
+        assert path.stat().st_mode & 0o777 == 0o600
+
 
 class TestLocalSecrets:
     def test_the_first_run_generates_keys_and_credentials(self, tmp_path: Path) -> None:

@@ -57,6 +57,8 @@ ERP_SETTINGS = {
     "s4hana": {"ERP_SYSTEM_BACKEND": "s4hana", "ERP_SYSTEM_BASE_URL": "http://127.0.0.1:8402"},
     "netsuite": {"ERP_SYSTEM_BACKEND": "netsuite", "NETSUITE_BASE_URL": "http://127.0.0.1:8403"},
 }
+# The Procfile name of the gateway, and its Redis user.
+GATEWAY = "gateway"
 REDIS_ORIGINS: dict[RedisOrigin, str] = {
     "env": "REDIS_URL",
     "local": "the one already running here",
@@ -179,6 +181,18 @@ def log_hint(log_level: str) -> str:
     return f"Services log {shown} only: `make run LOG=info` for their events, LOG=debug for more."
 
 
+def record_gateway_redis(redis: RedisEndpoint, secrets: LocalSecrets) -> Path:
+    """Write down the URL the gateway signs in to Redis with (owner-only: it holds the gateway
+    user's password), where `trivium budget` and `trivium quota` look for it."""
+    path = secrets.gateway_redis_url_file
+    url = redis.url_for(GATEWAY)
+    if url:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(url + "\n")
+    return path
+
+
 def closing_table(
     services: Sequence[LocalService], *, redis: RedisEndpoint, access: DemoAccess, log_level: str
 ) -> str:
@@ -294,6 +308,7 @@ def main() -> int:
             "WARNING: no Redis found; serving an in-process fakeredis. It is for demos only: "
             "set REDIS_URL or install redis-server.\n"
         )
+    recorded = record_gateway_redis(redis, secrets)
     printer = Printer(sys.stdout)
     manager = Manager(printer)
     environment = service_environment(
@@ -312,6 +327,7 @@ def main() -> int:
         manager.loop()
     finally:
         stopping.set()
+        recorded.unlink(missing_ok=True)
         redis.stop()
     return manager.returncode or 0
 

@@ -11,6 +11,8 @@ keep) go on working.
     .run/secrets/redis-users.env        the passwords of the Redis `make run` starts: one user per
                                         service (`trivium.redis_users`) and `default`, the admin
     .run/secrets.env                    the emulators' credentials and admin tokens (dotenv)
+    .run/secrets/gateway-redis.url      while `make run` runs: the URL the gateway signs in to
+                                        Redis with, for `trivium budget` and `trivium quota`
 
 Delete `.run/secrets*` to start over with new ones (then restart `make run`).
 """
@@ -80,6 +82,10 @@ class LocalSecrets:
             "TRIVIUM_SERVICE_KEY_FILE": str(self.key_file(service)),
             "TRIVIUM_TRUSTED_KEYS": str(self.trusted_dir),
         }
+
+    @property
+    def gateway_redis_url_file(self) -> Path:
+        return self.directory / "gateway-redis.url"
 
     @property
     def redis_users_file(self) -> Path:

@@ -89,6 +89,19 @@ class ServiceSettings(BaseSettings):
         "that take bulk data state their own limit).",
     )
 
+    worker_metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address a workers-only process serves `/metrics` on (0.0.0.0 in a "
+        "container, for Prometheus to reach it).",
+    )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65_535,
+        description="Port a workers-only process serves `/metrics` on; 0: none (an API process "
+        "serves its own on its API port).",
+    )
+
     @model_validator(mode="after")
     def _tokens_live_within_their_max_age(self) -> ServiceSettings:
         if self.service_token_ttl_seconds > self.service_token_max_age_seconds:

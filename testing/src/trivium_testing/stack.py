@@ -331,6 +331,17 @@ def _admin(emulator: RunningService) -> httpx.AsyncClient:
     )
 
 
+# The emulator's exposure view, which shows the limit, the block and the currency as well: the
+# ERP System API reads a customer's credit from it in one round trip.
+EXPOSURE_VIEW_ENV = {
+    "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_LIMIT_PROPERTY": "CustomerCreditLimitAmount",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_BLOCKED_PROPERTY": "CreditAccountIsBlocked",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_CURRENCY_PROPERTY": "DisplayCurrency",
+}
+
+
 def start_system_stack(
     *,
     log_dir: Path,
@@ -383,8 +394,7 @@ def start_system_stack(
                         **own_redis.get("erp-system", {}),
                         **keys.env("erp-system"),
                         **erp_backend_env(erp, erp_emulator.url),
-                        "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
-                        "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+                        **EXPOSURE_VIEW_ENV,
                     },
                 },
             ],

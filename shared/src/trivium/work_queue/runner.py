@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from trivium.composition import Bootstrap, ServiceContainer, install
 from trivium.logs import configure_logging
+from trivium.metrics import metrics_listener
 from trivium.service_auth import ServiceTokenIssuer, token_pair
 from trivium.settings import ServiceSettings
 from trivium.work_queue.messages import Message
@@ -109,15 +110,17 @@ def run_worker_process(
     settings: ServiceSettings,
     consume: Callable[[ServiceTokenIssuer, asyncio.Event], Coroutine[Any, Any, None]],
 ) -> None:
-    """The main function of a workers-only process: logging, a service token issuer, and the
-    consumers until SIGTERM or SIGINT."""
+    """The main function of a workers-only process: logging, a service token issuer, its
+    metrics on a listener of their own (`worker_metrics_port`), and the consumers until SIGTERM
+    or SIGINT."""
     configure_logging(
         service=f"{settings.service_name}-worker",
         level=settings.log_level,
         log_format=settings.log_format,
     )
     issuer, _ = token_pair(settings)
-    asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
+    with metrics_listener(host=settings.worker_metrics_host, port=settings.worker_metrics_port):
+        asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
 
 
 def run_worker(

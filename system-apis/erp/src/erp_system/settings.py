@@ -130,6 +130,13 @@ class ErpSystemSettings(ServiceSettings):
     )
     credit_exposure_entity_set: str | None = None
     credit_exposure_property: str = "CustomerCreditExposureAmount"
+    credit_exposure_limit_property: str | None = Field(
+        default=None,
+        description="The view's credit limit; with the blocked and currency properties set too, "
+        "credit is read from the view alone (no credit account read).",
+    )
+    credit_exposure_blocked_property: str | None = None
+    credit_exposure_currency_property: str | None = None
     company_code: str = Field(default="1010", max_length=4)
     bp_grouping: str = Field(default="BP02", max_length=4, description="BP number range group.")
     customer_account_group: str = Field(default="CUST", max_length=4)
