@@ -22,11 +22,15 @@ import httpx
 import jwt
 import yaml
 from _script import private_redis
+from erp_system.adapters.netsuite.auth import TokenBasedAuth
+from erp_system.adapters.netsuite.rest import RECORDS, SUITEQL
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
 
 from trivium_testing.services import RunningService
 from trivium_testing.stack import (
+    NETSUITE_ACCOUNT,
+    NETSUITE_TBA,
     SAP_USER,
     SYSTEM_APIS_DB,
     SystemStack,
@@ -124,8 +128,12 @@ def rep_jwt() -> str:
     )
 
 
-def raise_credit_limits(s4_url: str, customers: Iterable[str]) -> None:
+def raise_credit_limits(system: SystemStack, customers: Iterable[str]) -> None:
     """Give the ERP customers credit limits that the benchmark's orders cannot exhaust."""
+    if system.erp == "netsuite":
+        _lift_netsuite_credit_limits(system.erp_emulator.url, customers)
+        return
+    s4_url = system.s4_emulator.url
     with httpx.Client(
         base_url=f"{s4_url}/sap/opu/odata/sap/API_CRDTMBUSINESSPARTNER",
         auth=SAP_USER,
@@ -142,6 +150,30 @@ def raise_credit_limits(s4_url: str, customers: Iterable[str]) -> None:
             ).raise_for_status()
 
 
+def _lift_netsuite_credit_limits(url: str, customers: Iterable[str]) -> None:
+    """NetSuite: the customers' credit checks switched off (`creditHoldOverride` OFF)."""
+    signer = TokenBasedAuth(
+        realm=NETSUITE_ACCOUNT,
+        consumer_key=NETSUITE_TBA["CONSUMER_KEY"],
+        consumer_secret=NETSUITE_TBA["CONSUMER_SECRET"],
+        token_id=NETSUITE_TBA["TOKEN_ID"],
+        token_secret=NETSUITE_TBA["TOKEN_SECRET"],
+    )
+    with httpx.Client(base_url=url, timeout=30) as netsuite:
+        for customer in customers:
+            query = {"q": f"SELECT id FROM customer WHERE entityid = '{customer}'"}
+            found = netsuite.build_request(
+                "POST", SUITEQL, json=query, headers={"Prefer": "transient"}
+            )
+            signer(found)
+            [row] = netsuite.send(found).raise_for_status().json()["items"]
+            change = netsuite.build_request(
+                "PATCH", f"{RECORDS}/customer/{row['id']}", json={"creditHoldOverride": "OFF"}
+            )
+            signer(change)
+            netsuite.send(change).raise_for_status()
+
+
 def quiet_start(
     system: SystemStack, app_factory: str, name: str, *, db: int, **env: str
 ) -> dict[str, Any]:
@@ -155,11 +187,13 @@ def quiet_start(
 
 
 @contextmanager
-def full_stack(folder: Path, *, plugin_mode: str = "in-process") -> Iterator[FullStack]:
-    """Start the whole suite; stop it all afterwards."""
+def full_stack(
+    folder: Path, *, plugin_mode: str = "in-process", erp: str = "s4hana"
+) -> Iterator[FullStack]:
+    """Start the whole suite on the ERP `erp`; stop it all afterwards."""
     redis = private_redis(folder)
     logs = folder / "logs"
-    system = start_system_stack(log_dir=logs, redis_url=redis.url, system_env=QUIET)
+    system = start_system_stack(log_dir=logs, redis_url=redis.url, system_env=QUIET, erp=erp)
     started: list[RunningService] = []
     try:
         sf, erp = system.sf_system.url, system.erp_system.url
@@ -225,7 +259,7 @@ def full_stack(folder: Path, *, plugin_mode: str = "in-process") -> Iterator[Ful
         )
         [gateway] = start_all([gateway_start], log_dir=logs)
         started.append(gateway)
-        raise_credit_limits(system.s4_emulator.url, (customer for _, customer in PARTNERS))
+        raise_credit_limits(system, (customer for _, customer in PARTNERS))
         yield FullStack(
             system,
             quote_to_order,

@@ -23,6 +23,7 @@ generator included) are printed with pass or missed at the end, and are the repo
 Run: `.venv/bin/python bench/end_to_end.py [--json PATH] [--plugin-mode plugin-server]
 [--flame-graphs DIR] [--scale 0.3]` (`--scale`, or `BENCH_SCALE` under `make bench`, multiplies
 every request count, for a quick look on a busy machine).
+`--erp netsuite` runs the ERP System API on the NetSuite emulator.
 """
 
 from __future__ import annotations
@@ -450,6 +451,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plugin-mode", default="in-process")
+    parser.add_argument("--erp", choices=("s4hana", "netsuite"), default="s4hana")
     artifacts = os.environ.get("BENCH_ARTIFACTS")
     parser.add_argument(
         "--flame-graphs",
@@ -467,16 +469,18 @@ def main() -> int:
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="trivium-e2e-") as scratch,
-        full_stack(Path(scratch), plugin_mode=args.plugin_mode) as stack,
+        full_stack(Path(scratch), plugin_mode=args.plugin_mode, erp=args.erp) as stack,
     ):
         figures = asyncio.run(measure(stack, args.scale))
         if args.flame_graphs:
             services = flame_graphs(stack, args.flame_graphs, args.scale)
             figures["flame_graphs"] = {"folder": str(args.flame_graphs), "services": services}
     sys.stdout.write(render(figures))
-    sys.stdout.write(f"({time.perf_counter() - started:.0f} s, gateway {args.plugin_mode})\n")
+    took = time.perf_counter() - started
+    sys.stdout.write(f"({took:.0f} s, gateway {args.plugin_mode}, ERP {args.erp})\n")
     if args.json:
         figures["plugin_mode"] = args.plugin_mode
+        figures["erp"] = args.erp
         args.json.write_text(json.dumps({**figures, **report_parts(figures)}, indent=2))
     return 0
 

@@ -6,7 +6,8 @@ benchmarks). The figures of one run land together in `bench/results/<date>.json`
 `report.py` turns them into `bench/results/<date>.md` with charts (and `latest.md`). A benchmark
 that keeps files beside its figures (flame graphs) finds its folder in `BENCH_ARTIFACTS`
 (`bench/results/<date>-artifacts/<name>`).
-`python bench/run.py name ...` runs only the named benchmarks.
+`python bench/run.py name ...` runs only the named benchmarks. Benchmarks of the ERP run once per
+ERP: their NetSuite run is kept as `<name>[netsuite]`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ from report import write_report
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 NOT_BENCHMARKS = {"run.py", "report.py"}
+# Further runs of a benchmark with other arguments, by name: (variant, arguments).
+VARIANTS: dict[str, tuple[tuple[str, list[str]], ...]] = {
+    "end_to_end": (("netsuite", ["--erp", "netsuite"]),),
+    "erp_availability": (("netsuite", ["--erp", "netsuite"]),),
+}
 
 
 def benchmark_scripts() -> list[Path]:
@@ -36,14 +42,16 @@ def benchmark_scripts() -> list[Path]:
     )
 
 
-def run_benchmark(script: Path, json_path: Path, artifacts: Path) -> dict[str, object]:
+def run_benchmark(
+    script: Path, json_path: Path, artifacts: Path, *, name: str, arguments: list[str]
+) -> dict[str, object]:
     """Run one benchmark, streaming its table, and return its figures (or its failure)."""
-    sys.stdout.write(f"\n=== {script.stem} ===\n")
+    sys.stdout.write(f"\n=== {name} ===\n")
     sys.stdout.flush()
     completed = subprocess.run(
-        [sys.executable, str(script), "--json", str(json_path)],
+        [sys.executable, str(script), "--json", str(json_path), *arguments],
         check=False,
-        env={**os.environ, "BENCH_ARTIFACTS": str(artifacts / script.stem)},
+        env={**os.environ, "BENCH_ARTIFACTS": str(artifacts / name)},
     )
     if completed.returncode != 0 or not json_path.exists():
         return {"failed": f"exit code {completed.returncode}"}
@@ -74,11 +82,16 @@ def main() -> int:
         for script in benchmark_scripts():
             if chosen and script.stem not in chosen:
                 continue
-            benchmarks[script.stem] = run_benchmark(
-                script,
-                Path(scratch) / f"{script.stem}.json",
-                RESULTS_DIR / f"{started:%Y-%m-%d}-artifacts",
-            )
+            runs = [(script.stem, []), *((f"{script.stem}[{variant}]", arguments)
+                    for variant, arguments in VARIANTS.get(script.stem, ()))]  # fmt: skip
+            for number, (name, arguments) in enumerate(runs):
+                benchmarks[name] = run_benchmark(
+                    script,
+                    Path(scratch) / f"{script.stem}-{number}.json",
+                    RESULTS_DIR / f"{started:%Y-%m-%d}-artifacts",
+                    name=name,
+                    arguments=arguments,
+                )
     results["benchmarks"] = benchmarks
     results["load_average_at_end"] = load_average()
     RESULTS_DIR.mkdir(exist_ok=True)

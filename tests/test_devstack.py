@@ -239,6 +239,20 @@ class TestLocalSecrets:
         assert gateway["TRIVIUM_TRUSTED_KEYS"] == erp["TRIVIUM_TRUSTED_KEYS"]
         assert erp["ERP_SYSTEM_PASSWORD"] == found.credentials()["ERP_SYSTEM_PASSWORD"]
 
+    def test_on_netsuite_the_erp_system_api_signs_in_to_its_emulator(self, tmp_path: Path) -> None:
+        credentials = local_secrets.ensure_local_secrets(["erp-system"], tmp_path).credentials()
+        on_s4, on_netsuite = (
+            devstack.service_environment(
+                log_level="INFO", environ={}, credentials=credentials, erp=erp
+            )
+            for erp in ("s4hana", "netsuite")
+        )
+        assert on_s4["ERP_SYSTEM_BACKEND"] == "s4hana"
+        assert on_netsuite["ERP_SYSTEM_BACKEND"] == "netsuite"
+        assert on_netsuite["NETSUITE_BASE_URL"] == "http://127.0.0.1:8403"
+        for name in ("CONSUMER_KEY", "CONSUMER_SECRET", "TOKEN_ID", "TOKEN_SECRET"):
+            assert on_netsuite[f"NETSUITE_{name}"] == on_netsuite[f"NS_EMULATOR_{name}"]
+
     def test_an_operator_token_is_signed_with_the_operators_key(self, tmp_path: Path) -> None:
         found = local_secrets.ensure_local_secrets(["customer-sync"], tmp_path)
         environ = {"TRIVIUM_OPERATOR_KEY_FILE": str(found.key_file("operator"))}

@@ -52,6 +52,9 @@ log = logging.getLogger("trivium.http_client")
 
 TransportName = Literal["aiohttp", "httpcore"]
 ResponseCheck = Callable[[httpx.Response], bool]
+# Signs one attempt of a request in place (e.g. OAuth 1.0a: a fresh nonce and timestamp each
+# time, since a backend refuses a nonce it has seen, so a resent request is signed anew).
+RequestSigner = Callable[[httpx.Request], None]
 # How the client waits between attempts (tests pass one that records the waits instead).
 Sleep = Callable[[float], Awaitable[None]]
 # The name of a call's client span: the backend and the operation (`salesforce query Account`).
@@ -137,9 +140,11 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         max_retry_after_seconds: float = 30.0,
         service_token: Callable[[], str] | None = None,
         is_retryable_response: ResponseCheck | None = None,
+        sign: RequestSigner | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.inner = inner
+        self.sign = sign
         self.backend = backend
         self.breaker = breaker
         self.max_retries = max_retries
@@ -193,6 +198,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         except CircuitOpenError:
             BACKEND_CALLS.labels(self.backend, request.method, "CircuitOpenError").inc()
             raise
+        if self.sign is not None:
+            self.sign(request)
         started = time.perf_counter()
         try:
             response = await self.inner.handle_async_request(request)
@@ -369,6 +376,7 @@ def create_http_client(
     service_token: Callable[[], str] | None = None,
     is_retryable_response: ResponseCheck | None = None,
     span_name: SpanNamer | None = None,
+    sign: RequestSigner | None = None,
     transport: TransportName = "aiohttp",
     max_connections: int = 100,
     keepalive_seconds: float = 4.0,
@@ -398,6 +406,7 @@ def create_http_client(
         service_token=service_token,
         is_retryable_response=is_retryable_response,
         span_name=span_name,
+        sign=sign,
         sleep=sleep,
     )
     return httpx.AsyncClient(
@@ -417,6 +426,7 @@ def create_http_client_from_settings(
     service_token: Callable[[], str] | None = None,
     is_retryable_response: ResponseCheck | None = None,
     span_name: SpanNamer | None = None,
+    sign: RequestSigner | None = None,
     transport: TransportName | None = None,
     max_connections: int = 100,
     headers: Mapping[str, str] | None = None,
@@ -434,6 +444,7 @@ def create_http_client_from_settings(
         reset_seconds=settings.breaker_reset_seconds,
         service_token=service_token,
         is_retryable_response=is_retryable_response,
+        sign=sign,
         transport=transport or settings.http_transport,
         max_connections=max_connections,
         headers=headers,
