@@ -28,12 +28,12 @@ $(SYNCED): uv.lock pyproject.toml $(MEMBER_PROJECTS) | $(UV)
 
 # Services log warnings and errors only; `make run LOG=info` (or debug) streams more.
 run: $(SYNCED)
-	$(PY) deploy/local/devstack.py $(if $(LOG),--log-level $(LOG))
+	$(PY) deploy/local/devstack.py $(if $(LOG),--log-level $(LOG)) $(if $(ERP),--erp $(ERP))
 
 # On a running `make run`: every flow as its users take it, one line per step; exit 0 when all
 # did what they say.
 demo: $(SYNCED)
-	$(PY) deploy/local/demo.py
+	$(PY) deploy/local/demo.py $(if $(ERP),--erp $(ERP))
 
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .

@@ -35,7 +35,7 @@ from trivium.redis_discovery import RedisEndpoint, free_port
 from trivium.redis_users import GRANTS as REDIS_GRANTS
 from trivium_testing.keys import session_keys
 from trivium_testing.scoreboard import CHAOS_SEED
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.services import RunningService, harness_env, start_service
 from trivium_testing.stack import (
     ADMIN_TOKEN,
     SAP_USER,
@@ -275,7 +275,7 @@ class Worker:
         if self.zygote is None:
             self.zygote = subprocess.Popen(
                 [sys.executable, "-c", ZYGOTE, self.module],
-                env={**os.environ, "TRIVIUM_LOG_FORMAT": "text", **self.env},
+                env={**os.environ, **harness_env(self.log_dir), **self.env},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -450,14 +450,16 @@ def open_suite(
     redis_url: str,
     extra_env: Mapping[str, str] | None = None,
     user_urls: Mapping[str, str] | None = None,
+    erp: str = "s4hana",
 ) -> Iterator[Suite]:
-    """A fresh system stack and every service on it, keeping their state at `redis_url` (each
-    signing in as its own user when `user_urls` names one)."""
+    """A fresh system stack on the ERP `erp` and every service on it, keeping their state at
+    `redis_url` (each signing in as its own user when `user_urls` names one)."""
     system = start_system_stack(
         log_dir=log_dir,
         redis_url=redis_url,
         system_env={"REDIS_URL": redis_url, **(extra_env or {})},
         user_urls=user_urls,
+        erp=erp,
     )
     suite = Suite(
         system,
@@ -859,10 +861,12 @@ DEMO_ENV = {"CUSTOMER_SYNC_ERP_POLL_SECONDS": "1", "CUSTOMER_SYNC_CDC_WAIT_SECON
 
 
 @pytest.fixture(scope="module")
-def demo_stack(trivium_run_dir: Path) -> Iterator[DemoStack]:
+def demo_stack(trivium_run_dir: Path, request: pytest.FixtureRequest) -> Iterator[DemoStack]:
     """Every service and the gateway on fresh emulators and a Redis of their own, as `make run`
-    starts them: what `make demo` walks on a fresh clone."""
-    run_dir = trivium_run_dir / "demo"
+    starts them: what `make demo` walks on a fresh clone. The ERP is the fixture's parameter
+    (`make run ERP=...`), S/4HANA unless a test names another."""
+    erp = getattr(request, "param", "s4hana")
+    run_dir = trivium_run_dir / f"demo-{erp}"
     # One Redis user per service, limited to its keys, as `make run` sets up the Redis it starts.
     passwords = {service: secrets.token_urlsafe(32) for service in REDIS_GRANTS}
     redis_server = start_private_redis(
@@ -874,6 +878,7 @@ def demo_stack(trivium_run_dir: Path) -> Iterator[DemoStack]:
             redis_url=redis_server.url,
             extra_env=DEMO_ENV,
             user_urls=dict(redis_server.user_urls),
+            erp=erp,
         ) as suite:
             gateway = start_gateway(suite)
             yield DemoStack(suite, gateway, redis_server)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -15,19 +13,14 @@ import jwt
 import pytest
 
 from trivium.redis_discovery import RedisEndpoint
+from trivium_testing.modules import load_module
 
 LOCAL = Path(__file__).resolve().parents[1] / "deploy" / "local"
 
 
 def load_script(name: str) -> ModuleType:
     """A module of deploy/local, imported as its scripts import each other (by bare name)."""
-    spec = importlib.util.spec_from_file_location(name, LOCAL / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(LOCAL / f"{name}.py", register=True)
 
 
 local_secrets = load_script("local_secrets")
@@ -245,6 +238,20 @@ class TestLocalSecrets:
         assert erp["TRIVIUM_SERVICE_KEY_FILE"].endswith("erp-system.pem")
         assert gateway["TRIVIUM_TRUSTED_KEYS"] == erp["TRIVIUM_TRUSTED_KEYS"]
         assert erp["ERP_SYSTEM_PASSWORD"] == found.credentials()["ERP_SYSTEM_PASSWORD"]
+
+    def test_on_netsuite_the_erp_system_api_signs_in_to_its_emulator(self, tmp_path: Path) -> None:
+        credentials = local_secrets.ensure_local_secrets(["erp-system"], tmp_path).credentials()
+        on_s4, on_netsuite = (
+            devstack.service_environment(
+                log_level="INFO", environ={}, credentials=credentials, erp=erp
+            )
+            for erp in ("s4hana", "netsuite")
+        )
+        assert on_s4["ERP_SYSTEM_BACKEND"] == "s4hana"
+        assert on_netsuite["ERP_SYSTEM_BACKEND"] == "netsuite"
+        assert on_netsuite["NETSUITE_BASE_URL"] == "http://127.0.0.1:8403"
+        for name in ("CONSUMER_KEY", "CONSUMER_SECRET", "TOKEN_ID", "TOKEN_SECRET"):
+            assert on_netsuite[f"NETSUITE_{name}"] == on_netsuite[f"NS_EMULATOR_{name}"]
 
     def test_an_operator_token_is_signed_with_the_operators_key(self, tmp_path: Path) -> None:
         found = local_secrets.ensure_local_secrets(["customer-sync"], tmp_path)

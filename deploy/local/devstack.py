@@ -10,7 +10,8 @@ service's keys, each service signing in as its own.
 Processes are supervised by honcho (prefixed, coloured logs; Ctrl-C or SIGTERM stops the whole
 process group of every service). A Redis this script started is stopped when it exits.
 Services log warnings and errors only, unless `--log-level` (`make run LOG=info`) or
-TRIVIUM_LOG_LEVEL asks for more.
+TRIVIUM_LOG_LEVEL asks for more. `--erp netsuite` (`make run ERP=netsuite`) runs the ERP System
+API on the NetSuite emulator instead of the S/4HANA one (both emulators run either way).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ READY_TIMEOUT_SECONDS = 60.0
 LOG_LEVEL_ENV = "TRIVIUM_LOG_LEVEL"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_LOG_LEVEL = "WARNING"
+# The ERP System API's settings for each ERP the stack can run on; both emulators always run.
+ERP_SETTINGS = {
+    "s4hana": {"ERP_SYSTEM_BACKEND": "s4hana", "ERP_SYSTEM_BASE_URL": "http://127.0.0.1:8402"},
+    "netsuite": {"ERP_SYSTEM_BACKEND": "netsuite", "NETSUITE_BASE_URL": "http://127.0.0.1:8403"},
+}
 # The Procfile name of the gateway, and its Redis user.
 GATEWAY = "gateway"
 REDIS_ORIGINS: dict[RedisOrigin, str] = {
@@ -105,6 +111,7 @@ def service_environment(
     log_level: str,
     environ: Mapping[str, str] = os.environ,
     credentials: Mapping[str, str] | None = None,
+    erp: str = "s4hana",
 ) -> dict[str, str]:
     """The environment every local service starts with: the generated `credentials`, then the
     operator's own variables (which win); each service's Redis URL is its own
@@ -112,10 +119,18 @@ def service_environment(
     defaults = {
         "TRIVIUM_LOG_FORMAT": "text",
         "TRIVIUM_RUN_DIR": str(ROOT / ".run"),
+        # Spans as JSON lines, one file per service, for `trivium trace` (no collector needed).
+        "TRIVIUM_TRACES_DIR": str(ROOT / ".run" / "traces"),
         # An ERP change reaches Salesforce within seconds locally (production polls every 30 s).
         "CUSTOMER_SYNC_ERP_POLL_SECONDS": "5",
     }
-    shared = {**defaults, **(credentials or {}), **environ, LOG_LEVEL_ENV: log_level}
+    shared = {
+        **defaults,
+        **ERP_SETTINGS[erp],
+        **(credentials or {}),
+        **environ,
+        LOG_LEVEL_ENV: log_level,
+    }
     shared.pop("REDIS_URL", None)
     return {**shared, "PYTHON": sys.executable}
 
@@ -269,6 +284,12 @@ def main() -> int:
         choices=LOG_LEVELS,
         help=f"the services' log level (default: ${LOG_LEVEL_ENV}, else {DEFAULT_LOG_LEVEL})",
     )
+    parser.add_argument(
+        "--erp",
+        choices=tuple(ERP_SETTINGS),
+        default="s4hana",
+        help="the ERP the ERP System API runs on, with its emulator (default: s4hana)",
+    )
     args = parser.parse_args()
     run_dir = ROOT / ".run"
     run_dir.mkdir(exist_ok=True)
@@ -292,7 +313,9 @@ def main() -> int:
     recorded = record_gateway_redis(redis, secrets)
     printer = Printer(sys.stdout)
     manager = Manager(printer)
-    environment = service_environment(log_level=log_level, credentials=secrets.credentials())
+    environment = service_environment(
+        log_level=log_level, credentials=secrets.credentials(), erp=args.erp
+    )
     for service in services:
         env = process_environment(environment, secrets, service, redis=redis)
         manager.add_process(service.name, service.command, env=env, cwd=str(ROOT))

@@ -58,6 +58,8 @@ OWN_CREDENTIALS = (
 # keys and ids are 64 hex digits, as NetSuite issues them.
 NETSUITE_KEYS = ("NS_EMULATOR_CONSUMER_KEY", "NS_EMULATOR_TOKEN_ID")
 NETSUITE_SECRETS = ("NS_EMULATOR_CONSUMER_SECRET", "NS_EMULATOR_TOKEN_SECRET")
+# The ERP System API signs in to the NetSuite emulator with the same four values.
+NETSUITE_PREFIXES = ("NS_EMULATOR_", "NETSUITE_")
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ def ensure_local_secrets(services: Iterable[str], run_dir: Path = RUN_DIR) -> Lo
         credentials[name] = credentials.get(name) or random_secret()
     for name in NETSUITE_KEYS:
         credentials[name] = credentials.get(name) or secrets.token_hex(32)
+    for name in (*NETSUITE_KEYS, *NETSUITE_SECRETS):
+        credentials[name.replace(*NETSUITE_PREFIXES)] = credentials[name]
     credentials.update(_ensure_connected_app(found.directory))
     write_dotenv(found.env_file, credentials)
     passwords = read_dotenv(found.redis_users_file)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trivium_cli.commands import dead_letters, gateway, order, parked, sync
+from trivium_cli.commands import dead_letters, gateway, order, parked, sync, trace
 from trivium_cli.settings import CliSettings
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(parked.app, name="parked")
 app.add_typer(sync.app, name="sync")
 app.command()(gateway.budget)
 app.command()(gateway.quota)
+app.command("trace")(trace.trace)
 
 
 @app.callback()

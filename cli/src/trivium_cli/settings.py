@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_OPERATOR_KEY = Path(".run") / "secrets" / "keys" / "operator.pem"
 LOCAL_GATEWAY_REDIS_URL = Path(".run") / "secrets" / "gateway-redis.url"
 REPOSITORY_KONG_CONFIG = Path("gateway") / "kong.yml"
+# ... and the services' span files here (`TRIVIUM_TRACES_DIR`).
+LOCAL_TRACES = Path(".run") / "traces"
 
 
 def find_in_checkout(relative: Path, start: Path) -> Path:
@@ -60,6 +62,12 @@ class CliSettings(BaseSettings):
         default=60, ge=10, le=300, description="Lifetime of each operator token the CLI mints."
     )
     timeout_seconds: float = Field(default=10.0, gt=0)
+    # `trivium trace`: the services' span files (unset: `.run/traces` of the checkout), or a
+    # trace store's query API to ask instead (Grafana Tempo, or Jaeger's OTLP query API).
+    traces_dir: Path | None = Field(
+        None, validation_alias=AliasChoices("TRIVIUM_CLI_TRACES_DIR", "TRIVIUM_TRACES_DIR")
+    )
+    trace_query_url: str | None = None
 
     def service_url(self, service: str) -> str:
         """The base URL of an operator-facing service, by its service name."""
@@ -84,3 +92,7 @@ class CliSettings(BaseSettings):
             return self.redis_url
         written = find_in_checkout(LOCAL_GATEWAY_REDIS_URL, Path.cwd())
         return written.read_text().strip() if written.exists() else None
+
+    def traces_path(self) -> Path:
+        """The span files to read."""
+        return self.traces_dir or find_in_checkout(LOCAL_TRACES, Path.cwd())

@@ -81,6 +81,26 @@ class ServiceSettings(BaseSettings):
     idempotency_ttl_seconds: int = Field(
         default=86_400, ge=1, validation_alias=shared_env("TRIVIUM_IDEMPOTENCY_TTL_SECONDS")
     )
+    # Tracing (trivium.tracing): the span files' folder (`<service>.jsonl`; `make run`:
+    # .run/traces), and the OTLP/HTTP collector, `<endpoint>/v1/traces` or the full traces URL;
+    # the exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself.
+    traces_dir: Path | None = Field(default=None, validation_alias=shared_env("TRIVIUM_TRACES_DIR"))
+    otlp_endpoint: str | None = Field(
+        None, validation_alias=shared_env("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    otlp_traces_endpoint: str | None = Field(
+        None, validation_alias=shared_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+
+    @property
+    def otlp_traces_url(self) -> str | None:
+        """Where spans go over OTLP, if anywhere (the standard variables' precedence)."""
+        if self.otlp_traces_endpoint:
+            return self.otlp_traces_endpoint
+        if self.otlp_endpoint:
+            return self.otlp_endpoint.rstrip("/") + "/v1/traces"
+        return None
+
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1,

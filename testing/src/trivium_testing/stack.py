@@ -33,6 +33,14 @@ SALESFORCE_CLIENT = ("trivium-demo-client", "trivium-demo-secret")
 SALESFORCE_DATA_PATH = "/services/data/v62.0"
 # The emulators' credentials and the System APIs' matching ones: nothing has a default, so every
 # process the tests start that signs in to, or runs, an emulator is given these.
+# The NetSuite emulator's integration record and token (TBA); keys are 64 hex digits.
+NETSUITE_ACCOUNT = "1234567_SB1"
+NETSUITE_TBA = {
+    "CONSUMER_KEY": "c0" * 32,
+    "CONSUMER_SECRET": "trivium-test-consumer-secret",
+    "TOKEN_ID": "70" * 32,
+    "TOKEN_SECRET": "trivium-test-token-secret",
+}
 CREDENTIALS_ENV = {
     "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
     "SF_EMULATOR_CLIENT_ID": SALESFORCE_CLIENT[0],
@@ -47,7 +55,46 @@ CREDENTIALS_ENV = {
     "ERP_SYSTEM_USERNAME": SAP_USER[0],
     "ERP_SYSTEM_PASSWORD": SAP_USER[1],
     "ERP_SYSTEM_OAUTH_CLIENT_SECRET": SAP_USER[1],
+    "NS_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+    "NS_EMULATOR_ACCOUNT_ID": NETSUITE_ACCOUNT,
+    "NETSUITE_ACCOUNT_ID": NETSUITE_ACCOUNT,
+    **{f"NS_EMULATOR_{name}": value for name, value in NETSUITE_TBA.items()},
+    **{f"NETSUITE_{name}": value for name, value in NETSUITE_TBA.items()},
 }
+# How each ERP's emulator is started for tests (in memory, seeded, lifecycle stopped), and the
+# ERP System API's settings that point it there.
+ERP_EMULATORS = {
+    "s4hana": {
+        "app_factory": "s4hana_emulator.main:create_app",
+        "name": "s4-emulator",
+        "env": {
+            **CREDENTIALS_ENV,
+            "S4_EMULATOR_DATABASE_PATH": ":memory:",
+            "S4_EMULATOR_LIFECYCLE_SPEED": "0",
+        },
+    },
+    "netsuite": {
+        "app_factory": "netsuite_emulator.main:create_app",
+        "name": "netsuite-emulator",
+        "env": {
+            **CREDENTIALS_ENV,
+            "NS_EMULATOR_DATABASE_PATH": ":memory:",
+            "NS_EMULATOR_LIFECYCLE_SPEED": "0",
+            # Tests run many requests at once; the account's governance is tested on its own.
+            "NS_EMULATOR_CONCURRENCY_LIMIT": "50",
+        },
+    },
+}
+ERP_BACKENDS = tuple(ERP_EMULATORS)
+
+
+def erp_backend_env(backend: str, emulator_url: str) -> dict[str, str]:
+    """The ERP System API's settings for `backend` served by the emulator at `emulator_url`."""
+    if backend == "netsuite":
+        return {"ERP_SYSTEM_BACKEND": "netsuite", "NETSUITE_BASE_URL": emulator_url}
+    return {"ERP_SYSTEM_BACKEND": "s4hana", "ERP_SYSTEM_BASE_URL": emulator_url}
+
+
 SYSTEM_APIS_DB = 8
 # Short waits, so that retries and breaker resets happen within a test.
 FAST_CLIENT_ENV = {"TRIVIUM_HTTP_MAX_RETRIES": "1", "TRIVIUM_BREAKER_RESET_SECONDS": "0.3"}
@@ -188,6 +235,14 @@ class SystemStack:
     erp_system: RunningService
     redis_url: str
     extra: list[RunningService] = field(default_factory=list)
+    # The ERP the ERP System API runs on; on NetSuite, its emulator (S/4HANA's runs either way).
+    erp: str = "s4hana"
+    netsuite_emulator: RunningService | None = None
+
+    @property
+    def erp_emulator(self) -> RunningService:
+        """The emulator the ERP System API calls."""
+        return self.netsuite_emulator or self.s4_emulator
 
     def service_env(self, *, db: int, service: str = "", **extra: str) -> dict[str, str]:
         """Shared environment of a service under test: its Redis database, and the session's
@@ -204,7 +259,11 @@ class SystemStack:
     def stop(self) -> None:
         # The APIs first (each at once), then the backends they were calling.
         stop_all((*self.extra, self.erp_system, self.sf_system))
-        stop_all((self.s4_emulator, self.sf_emulator))
+        stop_all(
+            emulator
+            for emulator in (self.s4_emulator, self.sf_emulator, self.netsuite_emulator)
+            if emulator is not None
+        )
 
     @asynccontextmanager
     async def salesforce_org(self) -> AsyncIterator[httpx.AsyncClient]:
@@ -272,35 +331,41 @@ def _admin(emulator: RunningService) -> httpx.AsyncClient:
     )
 
 
+# The emulator's exposure view, which shows the limit, the block and the currency as well: the
+# ERP System API reads a customer's credit from it in one round trip.
+EXPOSURE_VIEW_ENV = {
+    "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_LIMIT_PROPERTY": "CustomerCreditLimitAmount",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_BLOCKED_PROPERTY": "CreditAccountIsBlocked",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_CURRENCY_PROPERTY": "DisplayCurrency",
+}
+
+
 def start_system_stack(
     *,
     log_dir: Path,
     redis_url: str,
     system_env: Mapping[str, str] | None = None,
     user_urls: Mapping[str, str] | None = None,
+    erp: str = "s4hana",
 ) -> SystemStack:
-    """Start both emulators (in memory, seeded), then both System APIs against them (each signing
-    in to Redis as its own user when `user_urls` names one)."""
+    """Start the emulators (in memory, seeded: Salesforce, S/4HANA, and NetSuite when `erp` is
+    netsuite), then both System APIs against them (each signing in to Redis as its own user when
+    `user_urls` names one)."""
     own_redis = {name: {"REDIS_URL": url} for name, url in (user_urls or {}).items()}
-    sf_emulator, s4_emulator = start_all(
-        [
-            {
-                "app_factory": "salesforce_emulator.main:create_app",
-                "name": "sf-emulator",
-                "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
-            },
-            {
-                "app_factory": "s4hana_emulator.main:create_app",
-                "name": "s4-emulator",
-                "env": {
-                    **CREDENTIALS_ENV,
-                    "S4_EMULATOR_DATABASE_PATH": ":memory:",
-                    "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-                },
-            },
-        ],
-        log_dir=log_dir,
-    )
+    emulators = [
+        {
+            "app_factory": "salesforce_emulator.main:create_app",
+            "name": "sf-emulator",
+            "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
+        },
+        ERP_EMULATORS["s4hana"],
+    ]
+    if erp == "netsuite":
+        emulators.append(ERP_EMULATORS["netsuite"])
+    sf_emulator, s4_emulator, *netsuite = start_all(emulators, log_dir=log_dir)
+    erp_emulator = netsuite[0] if netsuite else s4_emulator
     keys = session_keys()
     shared = {
         "REDIS_URL": redis_db(redis_url, SYSTEM_APIS_DB),
@@ -328,19 +393,25 @@ def start_system_stack(
                         **shared,
                         **own_redis.get("erp-system", {}),
                         **keys.env("erp-system"),
-                        "ERP_SYSTEM_BASE_URL": s4_emulator.url,
-                        "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
-                        "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+                        **erp_backend_env(erp, erp_emulator.url),
+                        **EXPOSURE_VIEW_ENV,
                     },
                 },
             ],
             log_dir=log_dir,
         )
     except Exception:
-        sf_emulator.stop()
-        s4_emulator.stop()
+        stop_all((sf_emulator, s4_emulator, *netsuite))
         raise
-    return SystemStack(sf_emulator, s4_emulator, sf_system, erp_system, redis_url)
+    return SystemStack(
+        sf_emulator,
+        s4_emulator,
+        sf_system,
+        erp_system,
+        redis_url,
+        erp=erp,
+        netsuite_emulator=netsuite[0] if netsuite else None,
+    )
 
 
 # The env prefix of each service's own settings.
