@@ -92,6 +92,8 @@ async def partner_docs(settings: SettingsDep) -> HTMLResponse:
         openapi_url=OPENAPI_PATH,
         title="Trivium partner API",
         swagger_favicon_url="data:,",
+        # No badge from Swagger's online validator: it would send the document's URL away.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     page.headers.update(docs_headers(bytes(page.body), settings.public_api_url))
     return page
