@@ -143,32 +143,11 @@ def service_client(
 
 
 @dataclass
-class SystemStack:
-    """The running emulators and System APIs, and the Redis server they share."""
+class Emulators:
+    """The running emulators, and clients of their APIs."""
 
     sf_emulator: RunningService
     s4_emulator: RunningService
-    sf_system: RunningService
-    erp_system: RunningService
-    redis_url: str
-    extra: list[RunningService] = field(default_factory=list)
-
-    def service_env(self, *, db: int, service: str = "", **extra: str) -> dict[str, str]:
-        """Shared environment of a service under test: its Redis database, and the session's
-        signing key of `service` (by default the service whose variables `extra` sets) with the
-        trusted keys."""
-        return {
-            "REDIS_URL": redis_db(self.redis_url, db),
-            **CREDENTIALS_ENV,
-            **_key_env(service or _service_of(extra)),
-            **FAST_CLIENT_ENV,
-            **extra,
-        }
-
-    def stop(self) -> None:
-        # The APIs first (each at once), then the backends they were calling.
-        stop_all((*self.extra, self.erp_system, self.sf_system))
-        stop_all((self.s4_emulator, self.sf_emulator))
 
     @asynccontextmanager
     async def salesforce_org(self) -> AsyncIterator[httpx.AsyncClient]:
@@ -197,6 +176,36 @@ class SystemStack:
         """The S/4HANA emulator's admin API (chaos, lifecycle, reset)."""
         return _admin(self.s4_emulator)
 
+    def stop(self) -> None:
+        stop_all((self.s4_emulator, self.sf_emulator))
+
+
+@dataclass
+class SystemStack(Emulators):
+    """The running emulators and System APIs, and the Redis server they share."""
+
+    sf_system: RunningService
+    erp_system: RunningService
+    redis_url: str
+    extra: list[RunningService] = field(default_factory=list)
+
+    def service_env(self, *, db: int, service: str = "", **extra: str) -> dict[str, str]:
+        """Shared environment of a service under test: its Redis database, and the session's
+        signing key of `service` (by default the service whose variables `extra` sets) with the
+        trusted keys."""
+        return {
+            "REDIS_URL": redis_db(self.redis_url, db),
+            **CREDENTIALS_ENV,
+            **_key_env(service or _service_of(extra)),
+            **FAST_CLIENT_ENV,
+            **extra,
+        }
+
+    def stop(self) -> None:
+        # The APIs first (each at once), then the backends they were calling.
+        stop_all((*self.extra, self.erp_system, self.sf_system))
+        super().stop()
+
 
 async def sign_in_to_org(org: httpx.AsyncClient) -> None:
     """Sign a client of the Salesforce emulator in with the demo app's client-credentials
@@ -222,16 +231,8 @@ def _admin(emulator: RunningService) -> httpx.AsyncClient:
     )
 
 
-def start_system_stack(
-    *,
-    log_dir: Path,
-    redis_url: str,
-    system_env: Mapping[str, str] | None = None,
-    user_urls: Mapping[str, str] | None = None,
-) -> SystemStack:
-    """Start both emulators (in memory, seeded), then both System APIs against them (each signing
-    in to Redis as its own user when `user_urls` names one)."""
-    own_redis = {name: {"REDIS_URL": url} for name, url in (user_urls or {}).items()}
+def start_emulators(*, log_dir: Path) -> Emulators:
+    """Both emulators, in memory and seeded."""
     sf_emulator, s4_emulator = start_all(
         [
             {
@@ -251,6 +252,32 @@ def start_system_stack(
         ],
         log_dir=log_dir,
     )
+    return Emulators(sf_emulator, s4_emulator)
+
+
+def system_api_env(service: str, *, sf_emulator_url: str, s4_emulator_url: str) -> dict[str, str]:
+    """What a System API needs beyond its Redis and key: where its emulated backend is."""
+    if service == "salesforce-system":
+        return {"SF_SYSTEM_LOGIN_URL": sf_emulator_url}
+    return {
+        "ERP_SYSTEM_BASE_URL": s4_emulator_url,
+        "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
+        "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+    }
+
+
+def start_system_stack(
+    *,
+    log_dir: Path,
+    redis_url: str,
+    system_env: Mapping[str, str] | None = None,
+    user_urls: Mapping[str, str] | None = None,
+) -> SystemStack:
+    """Start both emulators (in memory, seeded), then both System APIs against them (each signing
+    in to Redis as its own user when `user_urls` names one)."""
+    own_redis = {name: {"REDIS_URL": url} for name, url in (user_urls or {}).items()}
+    emulators = start_emulators(log_dir=log_dir)
+    sf_emulator, s4_emulator = emulators.sf_emulator, emulators.s4_emulator
     keys = session_keys()
     shared = {
         "REDIS_URL": redis_db(redis_url, SYSTEM_APIS_DB),
@@ -258,39 +285,31 @@ def start_system_stack(
         **FAST_CLIENT_ENV,
         **(system_env or {}),
     }
+    backends = {"sf_emulator_url": sf_emulator.url, "s4_emulator_url": s4_emulator.url}
     try:
         sf_system, erp_system = start_all(
             [
                 {
-                    "app_factory": "salesforce_system.main:create_app",
-                    "name": "salesforce-system",
+                    "app_factory": f"{package}.main:create_app",
+                    "name": name,
                     "env": {
                         **shared,
-                        **own_redis.get("salesforce-system", {}),
-                        **keys.env("salesforce-system"),
-                        "SF_SYSTEM_LOGIN_URL": sf_emulator.url,
+                        **own_redis.get(name, {}),
+                        **keys.env(name),
+                        **system_api_env(name, **backends),
                     },
-                },
-                {
-                    "app_factory": "erp_system.main:create_app",
-                    "name": "erp-system",
-                    "env": {
-                        **shared,
-                        **own_redis.get("erp-system", {}),
-                        **keys.env("erp-system"),
-                        "ERP_SYSTEM_BASE_URL": s4_emulator.url,
-                        "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
-                        "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
-                    },
-                },
+                }
+                for name, package in SYSTEM_API_PACKAGES.items()
             ],
             log_dir=log_dir,
         )
     except Exception:
-        sf_emulator.stop()
-        s4_emulator.stop()
+        emulators.stop()
         raise
     return SystemStack(sf_emulator, s4_emulator, sf_system, erp_system, redis_url)
+
+
+SYSTEM_API_PACKAGES = {"salesforce-system": "salesforce_system", "erp-system": "erp_system"}
 
 
 # The env prefix of each service's own settings.
