@@ -953,6 +953,11 @@ SCALED_SYNC = {
 SCALED_GOLD_PLAN = {"gold: {second: 50, minute: 1200}": "gold: {second: 5000, minute: 300000}"}
 
 
+# A claim on an Idempotency-Key whose replica was killed lapses within seconds, so that the
+# client's repeat of that request gets through within a scenario (production keeps 60 s).
+SCALED_IDEMPOTENCY = {"TRIVIUM_IDEMPOTENCY_LEASE_SECONDS": "3"}
+
+
 def scaled_service_env(
     spec: ServiceSpec, fronts: Mapping[str, str], *, redis_url: str, emulators: Emulators
 ) -> dict[str, str]:
@@ -966,6 +971,7 @@ def scaled_service_env(
         **CREDENTIALS_ENV,
         **session_keys().env(spec.name),
         **FAST_CLIENT_ENV,
+        **SCALED_IDEMPOTENCY,
         "REDIS_URL": redis_url,
         **spec.env(fronts),
         **spec.in_process_workers,
