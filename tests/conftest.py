@@ -48,6 +48,7 @@ from trivium_testing.stack import (
     USUAL_CALLERS,
     Emulators,
     SystemStack,
+    service_client,
     start_all,
     start_emulators,
     start_private_redis,
@@ -396,7 +397,12 @@ class Suite:
 
     def client(self, name: str, *, identity: Mapping[str, str] | None = None) -> httpx.AsyncClient:
         """A client of a service under test, with the token its caller would send."""
-        return caller_client(self.url(name), name, identity=identity)
+        spec = spec_named(name)
+        return httpx.AsyncClient(
+            base_url=self.url(name),
+            headers={"Authorization": f"Bearer {token_for(spec, identity=identity)}"},
+            timeout=30,
+        )
 
     def token(self, name: str) -> str:
         """The token the caller of a service under test would send."""
@@ -404,24 +410,13 @@ class Suite:
 
     def operator(self, name: str) -> httpx.AsyncClient:
         """A client of a process API carrying the operator role."""
-        return operator_client(self.url(name), name)
+        token = sign(name, issuer="operator", roles=["operator"])
+        return httpx.AsyncClient(
+            base_url=self.url(name), headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
 
     def log_files(self) -> list[Path]:
         return sorted(self.log_dir.glob("*.log"))
-
-
-def caller_client(
-    url: str, name: str, *, identity: Mapping[str, str] | None = None
-) -> httpx.AsyncClient:
-    """A client of service `name` at `url`, with the token its caller would send."""
-    token = token_for(spec_named(name), identity=identity)
-    return httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
-def operator_client(url: str, name: str) -> httpx.AsyncClient:
-    """A client of process API `name` at `url`, carrying the operator role."""
-    token = sign(name, issuer="operator", roles=["operator"])
-    return httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 def spec_named(name: str) -> ServiceSpec:
@@ -787,12 +782,12 @@ async def raise_credit_limits(sap: httpx.AsyncClient) -> None:
 
 
 @contextlib.asynccontextmanager
-async def order_desk_on(emulators: Emulators, quote_to_order_url: str) -> AsyncIterator[OrderDesk]:
-    """Orders through the quote-to-order at `quote_to_order_url`, with room in credit and stock
-    for all."""
+async def order_desk_on(
+    emulators: Emulators, orders: httpx.AsyncClient, operator: httpx.AsyncClient
+) -> AsyncIterator[OrderDesk]:
+    """Orders through the quote-to-order that `orders` and `operator` call, with room in credit
+    and stock for all."""
     async with (
-        caller_client(quote_to_order_url, "quote-to-order") as orders,
-        operator_client(quote_to_order_url, "quote-to-order") as operator,
         emulators.salesforce_org() as org,
         emulators.sap_odata() as sap,
         emulators.s4_admin() as s4_admin,
@@ -807,14 +802,24 @@ async def order_desk_on(emulators: Emulators, quote_to_order_url: str) -> AsyncI
 @pytest_asyncio.fixture
 async def order_desk(suite: Suite) -> AsyncIterator[OrderDesk]:
     """Orders through the suite's quote-to-order, with room in credit and stock for all."""
-    async with order_desk_on(suite.system, suite.url("quote-to-order")) as desk:
+    async with (
+        suite.client("quote-to-order") as orders,
+        suite.operator("quote-to-order") as operator,
+        order_desk_on(suite.system, orders, operator) as desk,
+    ):
         yield desk
 
 
 @pytest_asyncio.fixture
 async def scaled_order_desk(scaled_stack: ScaledStack) -> AsyncIterator[OrderDesk]:
-    """Orders through the scaled stack's quote-to-order replicas (their one address)."""
-    async with order_desk_on(scaled_stack.emulators, scaled_stack.url("quote-to-order")) as desk:
+    """Orders through the scaled stack's quote-to-order replicas (their one address), with
+    tokens renewed as they age (a scenario outlasts one)."""
+    url = scaled_stack.url("quote-to-order")
+    async with (
+        service_client(url, audience="quote-to-order") as orders,
+        service_client(url, audience="quote-to-order", roles=["operator"]) as operator,
+        order_desk_on(scaled_stack.emulators, orders, operator) as desk,
+    ):
         yield desk
 
 

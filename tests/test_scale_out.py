@@ -147,7 +147,6 @@ async def kill_one_replica_of_each(stack: Stack, rng: random.Random, *, within: 
 
 class TestOrdersUnderKills:
     @pytest.mark.asyncio
-    @pytest.mark.timeout(600)
     async def test_no_order_lost_or_duplicated_while_replicas_die_and_redis_fails_over(
         self, scaled_stack: Stack, scaled_order_desk: Desk, scoreboard: Any, rng: random.Random
     ) -> None:
@@ -265,7 +264,6 @@ class TestQuotaAcrossGateways:
 
 class TestLeaderKilled:
     @pytest.mark.asyncio
-    @pytest.mark.timeout(300)
     async def test_the_other_replica_leads_within_five_seconds_and_no_change_is_lost_or_repeated(
         self, scaled_stack: Stack, scoreboard: Any
     ) -> None:
@@ -355,7 +353,6 @@ async def _covers(audited: Any, phones: dict[str, str]) -> bool:
 
 class TestSagaHandedOver:
     @pytest.mark.asyncio
-    @pytest.mark.timeout(300)
     async def test_a_saga_started_on_one_replica_is_finished_by_the_other(
         self, scaled_stack: Stack, scaled_order_desk: Desk, scoreboard: Any, rng: random.Random
     ) -> None:
@@ -363,17 +360,18 @@ class TestSagaHandedOver:
         first = rng.randrange(2)
         desk = scaled_order_desk
         reference = desk.reference(0, "HANDOVER")
-        headers = {"Authorization": desk.orders.headers["Authorization"]}
         async with scaled_stack.emulators.s4_admin() as s4_admin:
             # Slow ERP answers keep the saga on the first replica long enough to die there.
             (await s4_admin.put("/chaos", json={"latency_ms": 1500})).raise_for_status()
             try:
-                async with httpx.AsyncClient(base_url=group.running[first].url, timeout=60) as one:
+                async with service_client(
+                    group.running[first].url, audience="quote-to-order"
+                ) as one:
                     placing = asyncio.create_task(
                         one.post(
                             "/orders",
                             json=desk.body(reference, 0),
-                            headers={**headers, "Idempotency-Key": f"{reference}-key"},
+                            headers={"Idempotency-Key": f"{reference}-key"},
                         )
                     )
                     found: dict[str, Any] = {}
