@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import binascii
-import json
 import statistics
 import sys
 import time
@@ -33,7 +30,7 @@ from _script import ServicePlan, argument_parser, publish, scratch_with_redis, s
 
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.services import RunningService
-from trivium_testing.stack import usual_caller_auth
+from trivium_testing.stack import replay_id_of, usual_caller_auth
 
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
 ADMIN_TOKEN = "bench-admin-token"
@@ -84,17 +81,9 @@ class Stack:
         return used
 
     async def position(self) -> int:
-        """The replay id of the last account change customer-sync committed (0: none).
-
-        Positions are opaque to customer-sync; the bench alone looks inside, in the Salesforce
-        System API's format (base64url of `{"replayId": n}`), to see how far it got."""
+        """The replay id of the last account change customer-sync committed (0: none)."""
         position: str = (await self.sync.get("/status")).json()["changeEvents"].get("position", "")
-        try:
-            content = json.loads(base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)))
-        except (binascii.Error, ValueError):
-            return 0
-        replay_id = content.get("replayId") if isinstance(content, dict) else None
-        return replay_id if isinstance(replay_id, int) else 0
+        return replay_id_of(position)
 
 
 async def link_accounts(stack: Stack) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 from _load import percentile
-from _script import argument_parser, publish, scratch_with_redis
+from _script import ServicePlan, argument_parser, publish, scratch_with_redis, started_in_order
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -27,8 +27,6 @@ from erp_system.settings import ErpSystemSettings
 
 from trivium.http_client import create_http_client
 from trivium_testing.keys import session_keys
-from trivium_testing.services import start_service
-from trivium_testing.stack import CREDENTIALS_ENV
 
 SKUS = 50
 ROUNDS = 300
@@ -136,34 +134,15 @@ def write_table(figures: dict[str, dict[str, Any]]) -> None:
 def main() -> int:
     args = argument_parser(__doc__).parse_args()
     with scratch_with_redis() as (run_dir, redis):
-        emulator = start_service(
-            "s4hana_emulator.main:create_app",
-            name="s4-emulator",
-            log_dir=run_dir,
-            env={
-                **CREDENTIALS_ENV,
-                "S4_EMULATOR_DATABASE_PATH": ":memory:",
-                "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-            },
-        )
-        api = None
-        try:
-            api = start_service(
-                "erp_system.main:create_app",
-                name="erp-system",
-                log_dir=run_dir,
-                env={
-                    "REDIS_URL": redis.url,
-                    **CREDENTIALS_ENV,
-                    **session_keys().env("erp-system"),
-                    "ERP_SYSTEM_BASE_URL": emulator.url,
-                },
-            )
-            figures = asyncio.run(run(emulator.url, api.url))
-        finally:
-            if api is not None:
-                api.stop()
-            emulator.stop()
+        plan: list[ServicePlan] = [
+            ("s4-emulator", "s4hana_emulator.main:create_app",
+             lambda _: {"S4_EMULATOR_DATABASE_PATH": ":memory:",
+                        "S4_EMULATOR_LIFECYCLE_SPEED": "0"}),
+            ("erp-system", "erp_system.main:create_app",
+             lambda s: {"REDIS_URL": redis.url, "ERP_SYSTEM_BASE_URL": s["s4-emulator"].url}),
+        ]  # fmt: skip
+        with started_in_order(plan, log_dir=run_dir) as services:
+            figures = asyncio.run(run(services["s4-emulator"].url, services["erp-system"].url))
     return publish(figures, args.json, write_table)
 
 

@@ -28,11 +28,10 @@ from _per_record_salesforce import (
     upsert_products,
     write_order,
 )
-from _script import argument_parser, scratch_with_redis
+from _script import ServicePlan, argument_parser, scratch_with_redis, started_in_order
 
 from trivium_testing.keys import session_keys
-from trivium_testing.services import start_service
-from trivium_testing.stack import CREDENTIALS_ENV, sign_in_to_org
+from trivium_testing.stack import sign_in_to_org
 
 PER_RECORD_SAMPLE = 2_000
 
@@ -224,29 +223,17 @@ def with_report(figures: dict[str, dict[str, float]]) -> dict[str, Any]:
 def main() -> int:
     args = argument_parser(__doc__).parse_args()
     with scratch_with_redis() as (run_dir, redis):
-        emulator = start_service(
-            "salesforce_emulator.main:create_app",
-            name="sf-emulator",
-            log_dir=run_dir,
-            env={**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": str(run_dir / "org.sqlite3")},
-        )
-        api = start_service(
-            "salesforce_system.main:create_app",
-            name="salesforce-system",
-            log_dir=run_dir,
-            env={
-                "REDIS_URL": redis.url,
-                **CREDENTIALS_ENV,
-                **session_keys().env("salesforce-system"),
-                "SF_SYSTEM_LOGIN_URL": emulator.url,
-                "SF_SYSTEM_BULK_POLL_SECONDS": "0.2",
-            },
-        )
-        try:
-            figures = asyncio.run(run(emulator.url, api.url))
-        finally:
-            api.stop()
-            emulator.stop()
+        plan: list[ServicePlan] = [
+            ("sf-emulator", "salesforce_emulator.main:create_app",
+             lambda _: {"SF_EMULATOR_DATABASE_PATH": str(run_dir / "org.sqlite3")}),
+            ("salesforce-system", "salesforce_system.main:create_app",
+             lambda s: {"REDIS_URL": redis.url, "SF_SYSTEM_LOGIN_URL": s["sf-emulator"].url,
+                        "SF_SYSTEM_BULK_POLL_SECONDS": "0.2"}),
+        ]  # fmt: skip
+        with started_in_order(plan, log_dir=run_dir) as services:
+            figures = asyncio.run(
+                run(services["sf-emulator"].url, services["salesforce-system"].url)
+            )
     print(
         f"{'operation':<36} {'Trivium calls':>13} {'time':>9}   {'per-record calls':>16} "
         f"{'time':>9}   {'calls ratio':>11} {'speed-up':>8}"

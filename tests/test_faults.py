@@ -28,6 +28,8 @@ from trivium.redis_discovery import answers_ping, free_port
 from trivium_testing.services import RunningService
 from trivium_testing.stack import start_all
 
+pytestmark = pytest.mark.asyncio
+
 CHAOS_ORDERS = int(os.environ.get("TRIVIUM_CHAOS_ORDERS", "60"))
 CHAOS_KILLS = int(os.environ.get("TRIVIUM_CHAOS_KILLS", "20"))
 PROBLEM_JSON = "application/problem+json"
@@ -92,7 +94,6 @@ async def replay_and_audit(desk: Any, scenario: str, order_ids: list[str], audit
 @pytest.mark.chaos
 @pytest.mark.slow
 class TestOrdersWhileBackendsFail:
-    @pytest.mark.asyncio
     @pytest.mark.timeout(max(120, CHAOS_ORDERS * 3))
     async def test_each_order_completes_once_in_both_systems_or_is_dead_lettered(
         self,
@@ -124,7 +125,6 @@ class TestOrdersWhileBackendsFail:
         assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
         assert len(final.completed) == len(order_ids)
 
-    @pytest.mark.asyncio
     async def test_orders_outlasting_their_retries_are_dead_lettered_then_replayed(
         self, order_desk: Any, s4_admin: httpx.AsyncClient, scoreboard: Any
     ) -> None:
@@ -153,7 +153,6 @@ class TestOrdersWhileBackendsFail:
 @pytest.mark.chaos
 @pytest.mark.slow
 class TestWorkerKilled:
-    @pytest.mark.asyncio
     @pytest.mark.timeout(max(120, CHAOS_KILLS * 6 + CHAOS_ORDERS))
     async def test_random_sigkills_during_the_saga_lose_and_duplicate_nothing(
         self,
@@ -359,7 +358,22 @@ LONG_RUN = CHAOS_ORDERS >= 100
 @pytest.mark.chaos
 @pytest.mark.slow
 class TestRedisRestarted:
-    @pytest.mark.asyncio
+    @pytest.mark.parametrize(
+        ("orders", "restarts", "row"),
+        [
+            pytest.param(20, 1, "Redis restart", id="one-restart-under-20-orders"),
+            pytest.param(
+                100,
+                2,
+                "Redis restart x2",
+                id="two-restarts-under-100-orders",
+                marks=[
+                    pytest.mark.skipif(not LONG_RUN, reason="the long run of `make chaos`"),
+                    pytest.mark.timeout(900),
+                ],
+            ),
+        ],
+    )
     async def test_services_turn_unready_then_recover_and_lose_no_acknowledged_order(
         self,
         suite: Any,
@@ -367,32 +381,18 @@ class TestRedisRestarted:
         service_registry: list[Any],
         persistent_redis: PersistentRedis,
         scoreboard: Any,
+        orders: int,
+        restarts: int,
+        row: str,
     ) -> None:
         order_ids, audit = await orders_across_redis_restarts(
-            suite, order_desk, service_registry, persistent_redis, orders=20, restarts=1
+            suite, order_desk, service_registry, persistent_redis, orders=orders, restarts=restarts
         )
-        record(scoreboard, "Redis restart", len(order_ids), audit, dead_lettered=0)
-
-    @pytest.mark.skipif(not LONG_RUN, reason="the long run of `make chaos`")
-    @pytest.mark.asyncio
-    @pytest.mark.timeout(900)
-    async def test_two_restarts_under_a_hundred_orders_dead_letter_none(
-        self,
-        suite: Any,
-        order_desk: Any,
-        service_registry: list[Any],
-        persistent_redis: PersistentRedis,
-        scoreboard: Any,
-    ) -> None:
-        order_ids, audit = await orders_across_redis_restarts(
-            suite, order_desk, service_registry, persistent_redis, orders=100, restarts=2
-        )
-        record(scoreboard, "Redis restart x2", len(order_ids), audit, dead_lettered=0)
+        record(scoreboard, row, len(order_ids), audit, dead_lettered=0)
 
 
 @pytest.mark.chaos
 class TestSalesforceBudgetExhausted:
-    @pytest.mark.asyncio
     async def test_clean_503_nothing_half_written_and_queued_orders_complete_later(
         self, suite: Any, order_desk: Any, sf_admin: httpx.AsyncClient, scoreboard: Any
     ) -> None:

@@ -151,8 +151,8 @@ def deep(levels: int) -> bytes:
     return b'{"a":' * levels + b"1" + b"}" * levels
 
 
+@pytest.mark.asyncio
 class TestHostileBodies:
-    @pytest.mark.asyncio
     async def test_oversized_body(self, suite: Any, service: Any) -> None:
         operations = await operations_with_bodies(suite.url(service.name), service)
         body = json.dumps({"padding": "x" * (8 * 1024 * 1024)}).encode()
@@ -163,7 +163,6 @@ class TestHostileBodies:
                 )
                 assert_clean_refusal(response, *REFUSALS)
 
-    @pytest.mark.asyncio
     async def test_deeply_nested_json(self, suite: Any, service: Any) -> None:
         operations = await operations_with_bodies(suite.url(service.name), service)
         async with suite.client(service.name) as client:
@@ -173,7 +172,6 @@ class TestHostileBodies:
                 )
                 assert_clean_refusal(response, *REFUSALS)
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         ("content_type", "body"),
         [
@@ -256,9 +254,9 @@ INJECTIONS = {
 }
 
 
+@pytest.mark.asyncio
 @pytest.mark.services(tier=("system",))
 class TestQueryInjection:
-    @pytest.mark.asyncio
     async def test_a_plain_search_finds_the_seed_data(self, suite: Any, service: Any) -> None:
         async with suite.client(service.name) as client:
             for path, parameter, term in SEARCHES[service.name]:
@@ -266,7 +264,6 @@ class TestQueryInjection:
                 assert response.status_code == 200, response.text
                 assert response.json()["items"], (path, parameter, term)
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("attempt", list(INJECTIONS.values()), ids=list(INJECTIONS))
     async def test_an_injection_attempt_finds_nothing_or_is_refused(
         self, suite: Any, service: Any, attempt: str

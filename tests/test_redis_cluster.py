@@ -144,8 +144,8 @@ class TestCoverage:
 # --- trivium (shared) ---------------------------------------------------------------------------
 
 
+@pytest.mark.asyncio
 class TestWorkQueue:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("owner", ["quote-to-order", "create-customer"])
     async def test_enqueue_retry_dead_letter_replay_and_ack(
         self, client_of: AsyncClientOf, owner: str
@@ -209,7 +209,6 @@ class TestWorkQueue:
         assert await queue.replay_all_dead_letters() == 1
         assert (await queue.stats()).depth == 2
 
-    @pytest.mark.asyncio
     async def test_a_stream_named_without_a_hash_tag(self, redis_cluster_url: str) -> None:
         # As a new queue might be named: its retry and dead-letter keys still hash like the
         # stream (no service's grant covers such a name, hence the administrator).
@@ -545,21 +544,24 @@ def load_plugin(name: str) -> ModuleType:
     return module
 
 
+def plugin_config(plugin: ModuleType, **settings: Any) -> Any:
+    """A plugin's parsed configuration as Kong hands it over: `settings` over the schema's
+    defaults, with Redis behind a cluster URL (the tests hand the plugin its client)."""
+    from trivium_gateway.schema import validate_record
+
+    given = {"redis_url": "redis+cluster://unused:1", "fail_open": False, **settings}
+    return plugin.parse_config(validate_record(plugin.Schema, given))
+
+
 class TestPartnerQuota:
     def test_every_window_of_a_consumer_is_counted_together(
         self, sync_client_of: SyncClientOf
     ) -> None:
         partner_quota = load_plugin("partner-quota")
-        config = partner_quota.parse_config(
-            {
-                "redis_url": "redis+cluster://unused:1",
-                "redis_timeout_ms": 250,
-                "fail_open": False,
-                "cost": 1,
-                "default_plan": "bronze",
-                "plans": {"bronze": {"second": 5, "minute": 60, "hour": 600}},
-                "key_prefix": "trivium:quota",
-            }
+        config = plugin_config(
+            partner_quota,
+            default_plan="bronze",
+            plans={"bronze": {"second": 5, "minute": 60, "hour": 600}},
         )
         limiter = partner_quota.SlidingWindowLimiter(
             sync_client_of("gateway"), key_prefix=config.key_prefix
@@ -574,16 +576,7 @@ class TestPartnerQuota:
 class TestAuthFailureLimit:
     def test_failures_are_recorded_and_checked(self, sync_client_of: SyncClientOf) -> None:
         auth_failure_limit = load_plugin("auth-failure-limit")
-        config = auth_failure_limit.parse_config(
-            {
-                "redis_url": "redis+cluster://unused:1",
-                "redis_timeout_ms": 250,
-                "fail_open": False,
-                "max_failures": 3,
-                "window_seconds": 60,
-                "key_prefix": "trivium:auth-failures",
-            }
-        )
+        config = plugin_config(auth_failure_limit, max_failures=3, window_seconds=60)
         failures = auth_failure_limit.FailureLog(sync_client_of("gateway"), config=config)
         for _ in range(3):
             failures.record("203.0.113.7")  # RECORD

@@ -103,8 +103,8 @@ BAD_TOKENS: dict[str, Callable[[str], str | None]] = {
 }
 
 
+@pytest.mark.asyncio
 class TestServiceTokenRequired:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("kind", list(BAD_TOKENS))
     async def test_every_route_refuses_a_call_without_a_valid_token(
         self, suite: Any, service: Any, kind: str
@@ -123,7 +123,6 @@ class TestServiceTokenRequired:
                 assert response.headers["content-type"].startswith(PROBLEM_JSON)
                 assert "bearer" in response.headers["www-authenticate"].lower()
 
-    @pytest.mark.asyncio
     async def test_a_valid_token_is_let_through(self, suite: Any, service: Any) -> None:
         operations = await openapi_operations(suite.url(service.name))
         # A short read, to prove the refusals above are about the token (not a long poll).
@@ -136,9 +135,9 @@ class TestServiceTokenRequired:
         assert response.status_code != 401, (path, response.text)
 
 
+@pytest.mark.asyncio
 @pytest.mark.services(identity=True)
 class TestForgedIdentity:
-    @pytest.mark.asyncio
     async def test_identity_headers_do_not_change_who_the_caller_is(
         self, suite: Any, service: Any
     ) -> None:
@@ -153,7 +152,6 @@ class TestForgedIdentity:
                 assert honest.status_code == 200, (path, honest.text)
                 assert (posing.status_code, posing.json()) == (200, honest.json())
 
-    @pytest.mark.asyncio
     async def test_headers_alone_do_not_make_an_identity(
         self, suite: Any, service: Any, signer: Callable[..., str]
     ) -> None:
@@ -172,7 +170,6 @@ class TestForgedIdentity:
                 )
                 assert response.status_code in (401, 403), (path, response.text)
 
-    @pytest.mark.asyncio
     async def test_an_identity_signed_by_another_service_is_not_accepted(
         self, suite: Any, service: Any, signer: Callable[..., str]
     ) -> None:
@@ -189,9 +186,9 @@ class TestForgedIdentity:
                 assert response.status_code in (401, 403), (path, response.text)
 
 
+@pytest.mark.asyncio
 @pytest.mark.services(other_identity=True)
 class TestPartnerIsolation:
-    @pytest.mark.asyncio
     async def test_a_partner_sees_only_its_own_account_and_orders(
         self, suite: Any, service: Any
     ) -> None:
@@ -220,7 +217,6 @@ class TestPartnerIsolation:
             account = (await intruder.get("/partner/v1/account")).json()
             assert account["accountNumber"] == service.other_identity["partnerAccountNumber"]
 
-    @pytest.mark.asyncio
     async def test_a_stored_order_is_replayed_only_to_callers_trusted_with_the_partner(
         self, suite: Any, service: Any, signer: Callable[..., str]
     ) -> None:
@@ -243,7 +239,6 @@ class TestPartnerIsolation:
         assert replayed.status_code == 403, replayed.text
         assert placed.json()["orderId"] not in replayed.text
 
-    @pytest.mark.asyncio
     async def test_a_partner_cannot_order_on_another_partners_account(
         self, suite: Any, service: Any
     ) -> None:
@@ -262,8 +257,8 @@ class TestPartnerIsolation:
         assert response.headers["content-type"].startswith(PROBLEM_JSON)
 
 
+@pytest.mark.asyncio
 class TestGatewayIdentity:
-    @pytest.mark.asyncio
     async def test_a_partner_is_who_its_key_says_whatever_headers_it_sends(
         self, gateway: Any
     ) -> None:
@@ -275,7 +270,6 @@ class TestGatewayIdentity:
         assert honest.json()["accountNumber"] == "P-1001"
         assert (posing.status_code, posing.json()) == (200, honest.json())
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("key", [None, "not-a-partner-key"])
     async def test_identity_headers_without_a_valid_key_get_nothing(
         self, gateway: Any, signer: Callable[..., str], key: str | None
@@ -291,24 +285,22 @@ class TestGatewayIdentity:
         assert response.status_code == 401, response.text
 
 
+@pytest.mark.asyncio
 class TestGatewayHardening:
     """Probes against the public gateway port: each is refused the way Kong refuses it."""
 
-    @pytest.mark.asyncio
     async def test_metrics_are_not_on_the_proxy_port(self, gateway: Any) -> None:
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
             response = await client.get("/metrics")
         assert response.status_code == 404, response.text
         assert "trivium_" not in response.text
 
-    @pytest.mark.asyncio
     async def test_the_portal_page_takes_no_large_body(self, gateway: Any) -> None:
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
             response = await client.request("GET", "/partner/", content=b"x" * (1024 * 1024))
         assert response.status_code == 413, response.text
         assert response.json()["message"] == "Request size limit exceeded"
 
-    @pytest.mark.asyncio
     async def test_the_portal_page_has_a_quota_per_address(self, gateway: Any) -> None:
         statuses = []
         async with httpx.AsyncClient(
@@ -321,7 +313,6 @@ class TestGatewayHardening:
         assert statuses[-1] == 429, statuses
         assert neighbour.status_code == 200
 
-    @pytest.mark.asyncio
     async def test_a_rep_token_not_valid_yet_is_refused(self, gateway: Any) -> None:
         now = int(time.time())
         token = jwt.encode(
@@ -336,7 +327,6 @@ class TestGatewayHardening:
         assert response.status_code == 401, response.text
         assert response.json() == {"nbf": "token not valid yet"}
 
-    @pytest.mark.asyncio
     async def test_guessing_keys_locks_out_the_guessers_address(self, gateway: Any) -> None:
         statuses = []
         async with httpx.AsyncClient(
@@ -405,10 +395,10 @@ class TestLogs:
         assert leaks == []
 
 
+@pytest.mark.asyncio
 class TestSigningKeys:
     """Each service signs with a key of its own; a route accepts only the issuers it names."""
 
-    @pytest.mark.asyncio
     async def test_a_process_api_cannot_pass_an_end_user_to_an_experience_api(
         self, suite: Any
     ) -> None:
@@ -423,7 +413,6 @@ class TestSigningKeys:
         assert response.status_code == 403, response.text
         assert response.json()["type"].endswith("/caller-not-accepted")
 
-    @pytest.mark.asyncio
     async def test_a_system_api_cannot_sign_as_the_gateway(self, suite: Any) -> None:
         as_gateway = jwt.encode(
             {
@@ -442,7 +431,6 @@ class TestSigningKeys:
             )
         assert response.status_code == 401, response.text
 
-    @pytest.mark.asyncio
     async def test_an_experience_api_cannot_open_the_operator_routes(self, suite: Any) -> None:
         token = session_keys().token("mobile-experience", "quote-to-order", roles=["operator"])
         async with httpx.AsyncClient(base_url=suite.url("quote-to-order"), timeout=30) as client:
@@ -617,8 +605,8 @@ async def sign_in_as(suite: Any, username: str) -> tuple[str, str]:
     return token, str(identity.json()["user_id"])
 
 
+@pytest.mark.asyncio
 class TestRepOwnership:
-    @pytest.mark.asyncio
     async def test_a_rep_cannot_order_another_reps_quote(self, suite: Any, gateway: Any) -> None:
         [quote] = await soql(suite, f"SELECT Id FROM Quote WHERE Name = '{LUKAS_QUOTE}'")
         crm_before = await soql(suite, f"SELECT Id FROM Order WHERE QuoteId = '{quote['Id']}'")
@@ -635,7 +623,6 @@ class TestRepOwnership:
         assert crm_after == crm_before
         assert await erp_orders_of(suite, quote["Id"]) == erp_before
 
-    @pytest.mark.asyncio
     async def test_a_rep_cannot_read_another_reps_order(self, suite: Any, gateway: Any) -> None:
         [quote] = await soql(suite, f"SELECT Id FROM Quote WHERE Name = '{LUKAS_QUOTE}'")
         async with suite.client("mobile-experience", identity=LUKAS_AT_THE_GATEWAY) as lukas:
@@ -653,7 +640,6 @@ class TestRepOwnership:
         assert stolen.headers["content-type"].startswith(PROBLEM_JSON)
         assert stolen.json()["type"].endswith("/order-not-found")
 
-    @pytest.mark.asyncio
     async def test_the_duplicate_check_names_no_record_of_another_rep(
         self, suite: Any, gateway: Any
     ) -> None:
@@ -677,7 +663,6 @@ class TestRepOwnership:
         accounts = await soql(suite, f"SELECT Id FROM Account WHERE Website LIKE '%{domain}%'")
         assert [row["Id"] for row in accounts] == [theirs["accountId"]]
 
-    @pytest.mark.asyncio
     async def test_a_customer_a_rep_creates_is_owned_by_the_rep(
         self, suite: Any, gateway: Any
     ) -> None:

@@ -17,19 +17,22 @@ Delete `.run/secrets*` to start over with new ones (then restart `make run`).
 
 from __future__ import annotations
 
-import datetime
 import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
-from trivium.keys import generate_private_key, load_private_key, public_key_pem, random_secret
+from trivium.keys import (
+    generate_private_key,
+    load_private_key,
+    public_key_pem,
+    random_secret,
+    self_signed_certificate_pem,
+)
 from trivium.keys import write_private_key as write_signing_key
 from trivium.redis_users import ADMIN_USER, GRANTS
 
@@ -142,17 +145,8 @@ def _ensure_connected_app(directory: Path) -> dict[str, str]:
     key_path, certificate_path = directory / "salesforce-jwt.key", directory / "salesforce-jwt.crt"
     if not (key_path.exists() and certificate_path.exists()):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "trivium-local-connected-app")])
-        now = datetime.datetime.now(datetime.UTC)
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=3650))
-            .sign(key, hashes.SHA256())
+        certificate = self_signed_certificate_pem(
+            key, common_name="trivium-local-connected-app", valid_days=3650
         )
         pem = key.private_bytes(
             serialization.Encoding.PEM,
@@ -160,7 +154,7 @@ def _ensure_connected_app(directory: Path) -> dict[str, str]:
             serialization.NoEncryption(),
         )
         _write_private(key_path, pem)
-        certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        certificate_path.write_bytes(certificate)
     return {
         "SF_EMULATOR_JWT_CERTIFICATE_PATH": str(certificate_path),
         "SF_SYSTEM_PRIVATE_KEY_PATH": str(key_path),

@@ -33,9 +33,12 @@ from trivium_gateway.plugin_support import (
     AUTH_FAILURE_DECISIONS,
     PROBLEM_CONTENT_TYPE,
     REDIS_ERRORS,
+    REDIS_STORE_SCHEMA,
+    RedisStoreConfig,
     exit_store_unavailable,
     problem_json,
     redis_client,
+    redis_store_config,
 )
 
 version = "1.0.0"
@@ -50,11 +53,7 @@ MAX_SUSPECTS = 100_000
 UNAUTHORIZED = 401
 
 Schema = (
-    {"redis_url": {"type": "string", "required": True, "default": "redis://127.0.0.1:6379/0",
-                   "referenceable": True}},
-    {"redis_timeout_ms": {"type": "integer", "required": True, "default": 250,
-                          "between": [1, 60_000]}},
-    {"fail_open": {"type": "boolean", "required": True, "default": True}},
+    *REDIS_STORE_SCHEMA,
     {"max_failures": {"type": "integer", "required": True, "default": 10,
                       "between": [1, 100_000]}},
     {"window_seconds": {"type": "integer", "required": True, "default": 300,
@@ -99,13 +98,9 @@ return redis.call('ZCARD', KEYS[1])
 
 
 @dataclass(frozen=True)
-class LimitConfig:
+class LimitConfig(RedisStoreConfig):
     max_failures: int
     window_seconds: int
-    fail_open: bool
-    key_prefix: str
-    redis_url: str
-    redis_timeout_ms: int
 
 
 @dataclass(frozen=True)
@@ -121,10 +116,7 @@ def parse_config(config: Mapping[str, Any]) -> LimitConfig:
     return LimitConfig(
         max_failures=config["max_failures"],
         window_seconds=config["window_seconds"],
-        fail_open=config["fail_open"],
-        key_prefix=config["key_prefix"],
-        redis_url=config["redis_url"],
-        redis_timeout_ms=config["redis_timeout_ms"],
+        **redis_store_config(config),
     )
 
 

@@ -32,10 +32,13 @@ from trivium_gateway.plugin_support import (
     PROBLEM_CONTENT_TYPE,
     QUOTA_DECISIONS,
     REDIS_ERRORS,
+    REDIS_STORE_SCHEMA,
+    RedisStoreConfig,
     exit_store_unavailable,
     plan_of,
     problem_json,
     redis_client,
+    redis_store_config,
 )
 
 version = "1.0.0"
@@ -50,11 +53,7 @@ WINDOW_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
 _LIMIT = {"type": "integer", "between": [1, 100_000_000]}
 
 Schema = (
-    {"redis_url": {"type": "string", "required": True, "default": "redis://127.0.0.1:6379/0",
-                   "referenceable": True}},
-    {"redis_timeout_ms": {"type": "integer", "required": True, "default": 250,
-                          "between": [1, 60_000]}},
-    {"fail_open": {"type": "boolean", "required": True, "default": True}},
+    *REDIS_STORE_SCHEMA,
     {"cost": {"type": "integer", "required": True, "default": 1, "between": [1, 100]}},
     {"default_plan": {"type": "string", "required": True}},
     {"plans": {"type": "map", "required": True, "len_min": 1, "keys": {"type": "string"},
@@ -150,14 +149,10 @@ class QuotaDecision:
 
 
 @dataclass(frozen=True)
-class QuotaConfig:
+class QuotaConfig(RedisStoreConfig):
     plans: dict[str, tuple[Window, ...]]
     default_plan: str
     cost: int
-    fail_open: bool
-    key_prefix: str
-    redis_url: str
-    redis_timeout_ms: int
 
 
 def parse_config(config: Mapping[str, Any]) -> QuotaConfig:
@@ -177,10 +172,7 @@ def parse_config(config: Mapping[str, Any]) -> QuotaConfig:
         plans=plans,
         default_plan=config["default_plan"],
         cost=config["cost"],
-        fail_open=config["fail_open"],
-        key_prefix=config["key_prefix"],
-        redis_url=config["redis_url"],
-        redis_timeout_ms=config["redis_timeout_ms"],
+        **redis_store_config(config),
     )
 
 

@@ -31,6 +31,7 @@ from trivium_gateway.plugin_support import (
     BUDGET_GUARD_DECISIONS,
     PROBLEM_CONTENT_TYPE,
     REDIS_ERRORS,
+    REDIS_STORE_SCHEMA,
     plan_of,
     problem_json,
     redis_client,
@@ -43,10 +44,7 @@ version = "1.0.0"
 priority = 850
 
 Schema = (
-    {"redis_url": {"type": "string", "required": True, "default": "redis://127.0.0.1:6379/0",
-                   "referenceable": True}},
-    {"redis_timeout_ms": {"type": "integer", "required": True, "default": 250,
-                          "between": [1, 60_000]}},
+    *REDIS_STORE_SCHEMA,
     {"budget_key": {"type": "string", "required": True,
                     "default": "trivium:salesforce:api-budget"}},
     {"default_plan": {"type": "string", "required": True}},
@@ -55,7 +53,6 @@ Schema = (
                             "values": {"type": "number", "between": [0, 100]}}},
     {"max_age_seconds": {"type": "integer", "required": True, "default": 900,
                          "between": [1, 86_400]}},
-    {"fail_open": {"type": "boolean", "required": True, "default": True}},
     {"retry_after_seconds": {"type": "integer", "required": True, "default": 600,
                              "between": [1, 86_400]}},
     {"cache_ttl_seconds": {"type": "number", "required": True, "default": 1,

@@ -11,6 +11,8 @@ import pytest_asyncio
 
 from trivium.aiohttp_transport import ConsistentAiohttpTransport
 
+pytestmark = pytest.mark.asyncio
+
 
 @pytest_asyncio.fixture
 async def server() -> AsyncIterator[tuple[str, list[bytes]]]:
@@ -31,7 +33,6 @@ async def server() -> AsyncIterator[tuple[str, list[bytes]]]:
 
 
 class TestHeaderValues:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("transport", ["aiohttp", "httpcore"])
     @pytest.mark.parametrize("value", ["a\nb", "a\r\nX-Injected: 1", "a\x00b"])
     async def test_a_line_break_is_refused_before_sending(

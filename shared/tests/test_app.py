@@ -18,6 +18,8 @@ from trivium.problems import Conflict, FieldError, NotFound, ServiceUnavailable
 from trivium.settings import ServiceSettings
 from trivium_testing.apps import app_client
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEM = "application/problem+json"
 
 
@@ -57,7 +59,6 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 class TestProblemResponses:
-    @pytest.mark.asyncio
     async def test_raised_problem_is_rendered_with_its_type(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -73,13 +74,11 @@ class TestProblemResponses:
             "correlationId": "corr-1",
         }
 
-    @pytest.mark.asyncio
     async def test_problem_carries_field_errors(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/widgets/taken")
         assert response.status_code == 409
         assert response.json()["errors"] == [{"pointer": "/name", "detail": "x"}]
 
-    @pytest.mark.asyncio
     async def test_validation_error_is_422_with_one_error_per_field(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -89,7 +88,6 @@ class TestProblemResponses:
         assert body["type"] == "https://trivium.dev/problems/validation-failed"
         assert {error["pointer"] for error in body["errors"]} == {"/name", "/quantity"}
 
-    @pytest.mark.asyncio
     async def test_malformed_json_is_422_not_500(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/widgets", content=b'{"name": ', headers={"content-type": "application/json"}
@@ -97,19 +95,16 @@ class TestProblemResponses:
         assert response.status_code == 422
         assert response.headers["content-type"] == PROBLEM
 
-    @pytest.mark.asyncio
     async def test_unknown_route_is_404_problem(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/nowhere")
         assert response.status_code == 404
         assert response.headers["content-type"] == PROBLEM
 
-    @pytest.mark.asyncio
     async def test_wrong_method_is_405_problem(self, client: httpx.AsyncClient) -> None:
         response = await client.delete("/widgets")
         assert response.status_code == 405
         assert response.json()["type"] == "https://trivium.dev/problems/method-not-allowed"
 
-    @pytest.mark.asyncio
     async def test_unexpected_error_is_generic_500_with_correlation_id(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -131,7 +126,6 @@ class TestRequestLog:
             if record.message == "request.served"
         ]
 
-    @pytest.mark.asyncio
     async def test_answered_request_is_logged_at_debug(
         self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -139,7 +133,6 @@ class TestRequestLog:
             await client.post("/widgets", json={"name": "bolt", "quantity": 1})
         assert self.served(caplog) == [(logging.DEBUG, 200)]
 
-    @pytest.mark.asyncio
     async def test_answered_request_is_not_logged_at_info(
         self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -147,7 +140,6 @@ class TestRequestLog:
             await client.post("/widgets", json={"name": "bolt", "quantity": 1})
         assert self.served(caplog) == []
 
-    @pytest.mark.asyncio
     async def test_failures_are_logged_by_whose_fault_they_are(
         self, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -163,12 +155,10 @@ class TestRequestLog:
 
 
 class TestCorrelation:
-    @pytest.mark.asyncio
     async def test_incoming_correlation_id_is_echoed(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/healthz", headers={"X-Correlation-ID": "abc-123"})
         assert response.headers["x-correlation-id"] == "abc-123"
 
-    @pytest.mark.asyncio
     async def test_missing_or_unsafe_correlation_id_is_replaced(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -176,7 +166,6 @@ class TestCorrelation:
         assert response.headers["x-correlation-id"] != "bad id"
         assert len(response.headers["x-correlation-id"]) == 32
 
-    @pytest.mark.asyncio
     async def test_trace_continues_the_callers_trace(self, client: httpx.AsyncClient) -> None:
         parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         response = await client.get("/healthz", headers={"traceparent": parent})
@@ -186,7 +175,6 @@ class TestCorrelation:
 
 
 class TestReadiness:
-    @pytest.mark.asyncio
     async def test_ready_when_every_check_passes(self) -> None:
         app = build_app()
 
@@ -199,7 +187,6 @@ class TestReadiness:
         assert response.status_code == 200
         assert response.json() == {"status": "ready", "checks": {"database": "up"}}
 
-    @pytest.mark.asyncio
     async def test_not_ready_names_the_failing_dependency(self) -> None:
         app = build_app()
 
@@ -216,7 +203,6 @@ class TestReadiness:
         assert response.status_code == 503
         assert response.json()["checks"] == {"redis": "down: ConnectionError", "erp": "up"}
 
-    @pytest.mark.asyncio
     async def test_a_ready_service_working_below_par_says_degraded_with_the_reason(
         self,
     ) -> None:
@@ -244,7 +230,6 @@ class TestReadiness:
 
 
 class TestMetrics:
-    @pytest.mark.asyncio
     async def test_requests_are_counted_by_route_template(self, client: httpx.AsyncClient) -> None:
         labels = {"service": "widgets", "method": "GET", "route": "/widgets/{widget_id}"}
         before = REGISTRY.get_sample_value(
@@ -262,7 +247,6 @@ class TestMetrics:
 
 
 class TestRouteTemplate:
-    @pytest.mark.asyncio
     async def test_prefix_of_an_included_router_is_part_of_the_template(self) -> None:
         from fastapi import APIRouter
 

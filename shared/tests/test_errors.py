@@ -14,7 +14,23 @@ from trivium.app import create_service_app
 from trivium.settings import ServiceSettings
 from trivium_testing.apps import app_client
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEM = "application/problem+json"
+REFUSED = "Error 111 connecting to 127.0.0.1:6379."
+# What a route may meet when Redis is away or busy with something else: kind → (error, message).
+REDIS_FAILURES: dict[str, tuple[type[redis.exceptions.RedisError], str]] = {
+    "refused": (redis.exceptions.ConnectionError, REFUSED),
+    "timeout": (redis.exceptions.TimeoutError, "Timeout reading from 127.0.0.1:6379"),
+    "loading": (redis.exceptions.BusyLoadingError, "Redis is loading the dataset in memory"),
+    "cluster-down": (redis.exceptions.ClusterDownError, "The cluster is down (127.0.0.1:6379)"),
+    "master-down": (redis.exceptions.MasterDownError, "Link with MASTER is down (127.0.0.1:6379)"),
+    "try-again": (redis.exceptions.TryAgainError, "Multiple keys request during rehashing"),
+    "slot-not-covered": (
+        redis.exceptions.SlotNotCoveredError,
+        "Slot 42 not covered (127.0.0.1:6379)",
+    ),
+}
 
 
 def build_app() -> FastAPI:
@@ -24,26 +40,15 @@ def build_app() -> FastAPI:
 
     @app.get("/down/{kind}")
     async def down(kind: str) -> None:
-        if kind == "timeout":
-            raise redis.exceptions.TimeoutError("Timeout reading from 127.0.0.1:6379")
-        if kind == "loading":
-            raise redis.exceptions.BusyLoadingError("Redis is loading the dataset in memory")
-        if kind == "cluster-down":
-            raise redis.exceptions.ClusterDownError("The cluster is down (127.0.0.1:6379)")
-        if kind == "master-down":
-            raise redis.exceptions.MasterDownError("Link with MASTER is down (127.0.0.1:6379)")
-        if kind == "try-again":
-            raise redis.exceptions.TryAgainError("Multiple keys request during rehashing")
-        if kind == "slot-not-covered":
-            raise redis.exceptions.SlotNotCoveredError("Slot 42 not covered (127.0.0.1:6379)")
         if kind == "no-cluster-node":
-            refused = redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+            refused = redis.exceptions.ConnectionError(REFUSED)
             raise redis.exceptions.RedisClusterException(
                 f"Redis Cluster cannot be connected: {refused}"
             ) from refused
         if kind == "cross-slot":
             raise redis.exceptions.CrossSlotTransactionError("keys of 127.0.0.1:6379 in two slots")
-        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+        error, message = REDIS_FAILURES[kind]
+        raise error(message)
 
     return app
 
@@ -55,20 +60,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 class TestStoreUnreachable:
-    @pytest.mark.asyncio
-    @pytest.mark.parametrize(
-        "kind",
-        [
-            "refused",
-            "timeout",
-            "loading",
-            "cluster-down",
-            "master-down",
-            "try-again",
-            "slot-not-covered",
-            "no-cluster-node",
-        ],
-    )
+    @pytest.mark.parametrize("kind", [*REDIS_FAILURES, "no-cluster-node"])
     async def test_answers_503_with_retry_after_and_no_internals(
         self, client: httpx.AsyncClient, kind: str
     ) -> None:
@@ -79,7 +71,6 @@ class TestStoreUnreachable:
         assert response.json()["type"].endswith("/service-unavailable")
         assert "6379" not in response.text
 
-    @pytest.mark.asyncio
     async def test_keys_of_two_slots_in_one_transaction_are_a_bug(
         self, client: httpx.AsyncClient
     ) -> None:

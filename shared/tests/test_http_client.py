@@ -182,8 +182,8 @@ async def wait_until(condition: Callable[[], bool]) -> None:
     raise AssertionError("condition not met within 2 s")
 
 
+@pytest.mark.asyncio
 class TestRetryOnTransientAnswers:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("status", [502, 503, 504, 429])
     async def test_retried_until_the_backend_recovers(
         self, make_client: ClientFactory, backend: Backend, status: int
@@ -195,7 +195,6 @@ class TestRetryOnTransientAnswers:
         assert len(backend.calls) == 3
         assert sample("trivium_backend_retries_total", backend=backend_of(client)) == 2
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 500])
     async def test_client_errors_and_bugs_are_never_retried(
         self, make_client: ClientFactory, backend: Backend, status: int
@@ -206,7 +205,6 @@ class TestRetryOnTransientAnswers:
         assert response.status_code == status
         assert len(backend.calls) == 1
 
-    @pytest.mark.asyncio
     async def test_last_answer_is_returned_after_the_last_attempt(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -217,7 +215,6 @@ class TestRetryOnTransientAnswers:
         assert response.json() == {"attempt": 4}
         assert len(backend.calls) == 4
 
-    @pytest.mark.asyncio
     async def test_discarded_answers_give_their_connection_back(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -226,7 +223,6 @@ class TestRetryOnTransientAnswers:
         assert (await client.get("/thing")).status_code == 200
         assert len({call.peer_port for call in backend.calls}) == 1
 
-    @pytest.mark.asyncio
     async def test_backend_specific_answer_is_retried_by_the_hook(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -297,8 +293,8 @@ class TestRetryAfter:
         assert retry_after_seconds(httpx.Response(503)) is None
 
 
+@pytest.mark.asyncio
 class TestRetryOfNonIdempotentRequests:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("method", ["POST", "PATCH"])
     async def test_without_idempotency_key_not_retried(
         self, make_client: ClientFactory, backend: Backend, method: str
@@ -309,7 +305,6 @@ class TestRetryOfNonIdempotentRequests:
         assert response.status_code == 503
         assert len(backend.calls) == 1
 
-    @pytest.mark.asyncio
     async def test_with_idempotency_key_retried_with_the_same_body(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -322,7 +317,6 @@ class TestRetryOfNonIdempotentRequests:
         assert len(backend.calls) == 3
         assert {call.body for call in backend.calls} == {b'{"sku":"A-1","quantity":2}'}
 
-    @pytest.mark.asyncio
     async def test_idempotent_extension_allows_retry(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -334,7 +328,6 @@ class TestRetryOfNonIdempotentRequests:
         assert response.status_code == 200
         assert len(backend.calls) == 2
 
-    @pytest.mark.asyncio
     async def test_streamed_body_is_never_resent(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -349,8 +342,8 @@ class TestRetryOfNonIdempotentRequests:
         assert [call.body for call in backend.calls] == [b"part-1;part-2"]
 
 
+@pytest.mark.asyncio
 class TestRetryOnTransportErrors:
-    @pytest.mark.asyncio
     async def test_refused_connection_is_retried_even_for_a_post_then_raised(
         self, make_client: ClientFactory
     ) -> None:
@@ -362,7 +355,6 @@ class TestRetryOnTransportErrors:
         assert sample("trivium_backend_calls_total", **labels) == 3
         assert sample("trivium_backend_retries_total", backend=name) == 2
 
-    @pytest.mark.asyncio
     async def test_refused_connection_succeeds_once_the_backend_is_up(
         self, make_client: ClientFactory
     ) -> None:
@@ -380,7 +372,6 @@ class TestRetryOnTransportErrors:
         assert response.status_code == 200
         assert len(runners) == len(late.calls) == 1
 
-    @pytest.mark.asyncio
     async def test_dropped_connection_is_retried_for_a_get(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -390,7 +381,6 @@ class TestRetryOnTransportErrors:
         assert (await client.get("/thing")).status_code == 200
         assert len(backend.calls) == 3
 
-    @pytest.mark.asyncio
     async def test_dropped_connection_is_not_retried_for_a_post(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -400,7 +390,6 @@ class TestRetryOnTransportErrors:
             await client.post("/orders", json={"a": 1})
         assert len(backend.calls) == 1
 
-    @pytest.mark.asyncio
     async def test_read_timeout_is_retried_for_a_get_only(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -415,8 +404,8 @@ class TestRetryOnTransportErrors:
         assert len(backend.calls) == 1
 
 
+@pytest.mark.asyncio
 class TestContextHeaders:
-    @pytest.mark.asyncio
     async def test_correlation_trace_and_service_token_are_sent(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -435,7 +424,6 @@ class TestContextHeaders:
         assert span_id != "d" * 16
         assert headers["Authorization"] == "Bearer service-token-1"
 
-    @pytest.mark.asyncio
     async def test_headers_the_caller_set_are_kept(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -452,7 +440,6 @@ class TestContextHeaders:
         assert headers["Authorization"] == "Bearer user-token"
         assert headers["X-Correlation-ID"] == "mine"
 
-    @pytest.mark.asyncio
     async def test_nothing_is_added_outside_a_request(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -463,8 +450,8 @@ class TestContextHeaders:
         assert "Authorization" not in headers
 
 
+@pytest.mark.asyncio
 class TestTransportParity:
-    @pytest.mark.asyncio
     async def test_cookie_header_set_by_the_caller_is_sent_alone(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -483,7 +470,6 @@ class TestTransportParity:
             None,
         ]
 
-    @pytest.mark.asyncio
     async def test_bare_bytes_get_no_content_type(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -492,8 +478,8 @@ class TestTransportParity:
         assert backend.calls[0].body == b"payload"
 
 
+@pytest.mark.asyncio
 class TestCircuitBreaker:
-    @pytest.mark.asyncio
     async def test_opens_fails_fast_half_opens_and_closes(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -518,7 +504,6 @@ class TestCircuitBreaker:
         assert breaker.state is BreakerState.CLOSED
         assert sample("trivium_circuit_breaker_state", backend="flaky") == 0
 
-    @pytest.mark.asyncio
     async def test_failed_trial_opens_it_again(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -536,7 +521,6 @@ class TestCircuitBreaker:
             await client.get("/thing")
         assert len(backend.calls) == 2
 
-    @pytest.mark.asyncio
     async def test_concurrent_calls_fail_fast_during_the_trial(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -557,7 +541,6 @@ class TestCircuitBreaker:
         assert (await trial).status_code == 200
         assert breaker.state is BreakerState.CLOSED
 
-    @pytest.mark.asyncio
     async def test_retries_count_toward_opening_and_stop_when_it_opens(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -569,7 +552,6 @@ class TestCircuitBreaker:
         assert len(backend.calls) == 3
         assert breaker.state is BreakerState.OPEN
 
-    @pytest.mark.asyncio
     async def test_client_errors_are_not_backend_failures(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -580,7 +562,6 @@ class TestCircuitBreaker:
         assert (await client.get("/thing")).status_code == 200
         assert len(backend.calls) == 7
 
-    @pytest.mark.asyncio
     async def test_refused_connections_open_it(self, make_client: ClientFactory) -> None:
         client = make_client(
             base_url=f"http://127.0.0.1:{free_port()}", failure_threshold=2, max_retries=5
@@ -591,8 +572,8 @@ class TestCircuitBreaker:
             await client.get("/thing")
 
 
+@pytest.mark.asyncio
 class TestMetrics:
-    @pytest.mark.asyncio
     async def test_calls_errors_retries_and_durations_are_counted(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -615,7 +596,6 @@ class TestMetrics:
         assert count == 3
         assert sample("trivium_circuit_breaker_state", backend=name) == 0
 
-    @pytest.mark.asyncio
     async def test_transport_errors_are_counted_by_class(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
@@ -630,6 +610,7 @@ class TestMetrics:
         assert sample("trivium_backend_calls_total", **labels) == 1
 
 
+@pytest.mark.asyncio
 class TestCallLog:
     @staticmethod
     def calls(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str, object]]:
@@ -639,7 +620,6 @@ class TestCallLog:
             if record.message.startswith("http.call")
         ]
 
-    @pytest.mark.asyncio
     async def test_answers_are_detail_and_error_answers_a_little_more(
         self, make_client: ClientFactory, backend: Backend, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -657,7 +637,6 @@ class TestCallLog:
         paths = {r.__dict__["path"] for r in caplog.records if r.name == "trivium.http_client"}
         assert paths == {"/thing"}
 
-    @pytest.mark.asyncio
     async def test_a_call_without_an_answer_is_a_warning(
         self, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -670,8 +649,8 @@ class TestCallLog:
         assert self.calls(caplog) == [(logging.WARNING, "http.call_failed", "ConnectError")]
 
 
+@pytest.mark.asyncio
 class TestCreateFromSettings:
-    @pytest.mark.asyncio
     async def test_retry_and_breaker_settings_apply(self, backend: Backend) -> None:
         settings = ServiceSettings(
             http_max_retries=1, breaker_failure_threshold=2, breaker_reset_seconds=60
@@ -685,7 +664,6 @@ class TestCreateFromSettings:
             with pytest.raises(CircuitOpenError):
                 await client.get("/thing")
 
-    @pytest.mark.asyncio
     async def test_a_long_retry_after_is_passed_on_not_waited_out(self, backend: Backend) -> None:
         backend.script(Answer(503, headers={"Retry-After": "20"}))
         async with create_http_client_from_settings(
@@ -698,7 +676,6 @@ class TestCreateFromSettings:
         assert (response.status_code, response.headers["retry-after"]) == (503, "20")
         assert len(backend.calls) == 1
 
-    @pytest.mark.asyncio
     async def test_by_default_a_retry_after_above_two_seconds_is_passed_on(
         self, backend: Backend
     ) -> None:
@@ -712,7 +689,6 @@ class TestCreateFromSettings:
         assert (response.status_code, response.headers["retry-after"]) == (503, "3")
         assert len(backend.calls) == 1
 
-    @pytest.mark.asyncio
     async def test_the_longest_wait_and_the_transport_come_from_the_environment(
         self, backend: Backend, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -782,8 +758,8 @@ class TestUpstreamProblem:
         assert response.json()["type"].endswith("/service-unavailable")
 
 
+@pytest.mark.asyncio
 class TestServiceClient:
-    @pytest.mark.asyncio
     async def test_calls_carry_a_token_for_the_named_service_until_the_stack_closes(
         self, backend: Backend, tmp_path: Path
     ) -> None:
@@ -799,7 +775,6 @@ class TestServiceClient:
         token = backend.calls[0].headers["Authorization"].removeprefix("Bearer ")
         assert jwt.decode(token, options={"verify_signature": False})["aud"] == "erp-system"
 
-    @pytest.mark.asyncio
     async def test_without_an_issuer_no_token_is_sent(self, backend: Backend) -> None:
         async with AsyncExitStack() as stack:
             client = service_client(
@@ -808,7 +783,6 @@ class TestServiceClient:
             await client.get("/thing")
         assert "Authorization" not in backend.calls[0].headers
 
-    @pytest.mark.asyncio
     async def test_the_system_api_clients_call_each_api_with_a_token_for_it(
         self, backend: Backend, tmp_path: Path
     ) -> None:

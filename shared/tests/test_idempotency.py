@@ -194,8 +194,8 @@ class TestFirstRequest:
         assert 115_000 < await redis_client.pttl(key) <= 120_000
 
 
+@pytest.mark.asyncio
 class TestConcurrentRepeat:
-    @pytest.mark.asyncio
     async def test_fifty_concurrent_requests_execute_once(self, redis_url: str) -> None:
         backend = Backend(delay=0.2)
         # The repeats wait for the first; the wait only ends a request that hangs.
@@ -210,7 +210,6 @@ class TestConcurrentRepeat:
         replayed = [r for r in responses if r.headers.get("idempotent-replayed") == "true"]
         assert len(replayed) == 49
 
-    @pytest.mark.asyncio
     async def test_still_running_after_wait_is_409_with_retry_after(self, redis_url: str) -> None:
         backend = Backend(hold=asyncio.Event())
         async with serve(redis_url, backend, wait_seconds=0.2) as client:
@@ -232,7 +231,6 @@ class TestConcurrentRepeat:
         assert later.content == original.content
         assert backend.calls == 1
 
-    @pytest.mark.asyncio
     async def test_running_handler_keeps_its_lease_past_the_lease_time(
         self, redis_url: str, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -257,8 +255,8 @@ class TestConcurrentRepeat:
         assert repeat.content == original.content
 
 
+@pytest.mark.asyncio
 class TestSequentialRepeat:
-    @pytest.mark.asyncio
     async def test_is_replayed_with_same_status_body_and_location(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -271,7 +269,6 @@ class TestSequentialRepeat:
         assert repeat.headers["content-type"] == first.headers["content-type"]
         assert repeat.headers["idempotent-replayed"] == "true"
 
-    @pytest.mark.asyncio
     async def test_quoted_structured_field_key_is_the_same_key(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -280,7 +277,6 @@ class TestSequentialRepeat:
         assert repeat.headers["idempotent-replayed"] == "true"
         assert repeat.content == first.content
 
-    @pytest.mark.asyncio
     async def test_different_body_is_422_problem(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -290,7 +286,6 @@ class TestSequentialRepeat:
         assert "different request" in reused.json()["detail"]
         assert backend.calls == 1
 
-    @pytest.mark.asyncio
     async def test_different_query_is_422_problem(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -301,8 +296,8 @@ class TestSequentialRepeat:
         assert_problem(reused, 422, "idempotency-key-reused")
 
 
+@pytest.mark.asyncio
 class TestRelease:
-    @pytest.mark.asyncio
     async def test_5xx_response_releases_the_key(self, redis_url: str) -> None:
         backend = Backend(failures=["unavailable"])
         async with serve(redis_url, backend) as client:
@@ -315,7 +310,6 @@ class TestRelease:
         assert repeat.content == retried.content
         assert backend.calls == 2
 
-    @pytest.mark.asyncio
     async def test_handler_exception_releases_the_key(self, redis_url: str) -> None:
         backend = Backend(failures=["crash"])
         async with serve(redis_url, backend) as client:
@@ -325,7 +319,6 @@ class TestRelease:
         assert retried.status_code == 201
         assert backend.calls == 2
 
-    @pytest.mark.asyncio
     async def test_refusal_problem_releases_the_key_for_a_corrected_request(
         self, redis_url: str
     ) -> None:
@@ -337,7 +330,6 @@ class TestRelease:
         assert corrected.status_code == 201
         assert backend.calls == 2
 
-    @pytest.mark.asyncio
     async def test_invalid_body_does_not_consume_the_key(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -365,8 +357,8 @@ class TestExpiry:
         assert backend.calls == 2
 
 
+@pytest.mark.asyncio
 class TestKeyHeader:
-    @pytest.mark.asyncio
     async def test_missing_key_is_400_problem(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -374,7 +366,6 @@ class TestKeyHeader:
         assert_problem(response, 400, "idempotency-key-missing")
         assert backend.calls == 0
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         "key",
         [b"", b'""', b"x" * 256, "ключ".encode(), b"tab\there"],
@@ -389,13 +380,11 @@ class TestKeyHeader:
         assert_problem(response, 400, "idempotency-key-invalid")
         assert backend.calls == 0
 
-    @pytest.mark.asyncio
     async def test_longest_valid_key_is_accepted(self, redis_url: str) -> None:
         async with serve(redis_url, Backend()) as client:
             response = await client.post("/v1/orders", json=order(), headers=keyed("k" * 255))
         assert response.status_code == 201
 
-    @pytest.mark.asyncio
     async def test_two_key_headers_are_400_problem(self, redis_url: str) -> None:
         async with serve(redis_url, Backend()) as client:
             response = await client.post(
@@ -405,7 +394,6 @@ class TestKeyHeader:
             )
         assert_problem(response, 400, "idempotency-key-invalid")
 
-    @pytest.mark.asyncio
     async def test_optional_key_route_runs_every_keyless_request(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -421,15 +409,14 @@ class TestKeyHeader:
         assert keyed_repeat.headers["idempotent-replayed"] == "true"
         assert backend.calls == 3
 
-    @pytest.mark.asyncio
     async def test_safe_method_on_the_same_router_needs_no_key(self, redis_url: str) -> None:
         async with serve(redis_url, Backend()) as client:
             response = await client.get("/v1/orders/o-1")
         assert response.json() == {"orderId": "o-1"}
 
 
+@pytest.mark.asyncio
 class TestAuthenticationFirst:
-    @pytest.mark.asyncio
     async def test_an_unauthenticated_call_without_key_is_401(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -437,7 +424,6 @@ class TestAuthenticationFirst:
         assert response.status_code == 401
         assert backend.calls == 0
 
-    @pytest.mark.asyncio
     async def test_an_authenticated_call_without_key_is_400(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -446,7 +432,6 @@ class TestAuthenticationFirst:
         assert response.headers["content-type"] == "application/problem+json"
         assert backend.calls == 0
 
-    @pytest.mark.asyncio
     async def test_an_unauthenticated_call_with_an_invalid_key_is_401(self, redis_url: str) -> None:
         backend = Backend()
         async with serve(redis_url, backend) as client:
@@ -550,8 +535,8 @@ class TestOpenApi:
         )
 
 
+@pytest.mark.asyncio
 class TestClaim:
-    @pytest.mark.asyncio
     async def test_crashed_owner_lease_expires(self, redis_client: redis.asyncio.Redis) -> None:
         store = IdempotencyStore(redis_client, service="s", lease_seconds=0.2, wait_seconds=0)
         crashed = await store.claim("idem:1", "fp")
@@ -562,7 +547,6 @@ class TestClaim:
         assert isinstance(successor, Claim)
         assert successor.record != crashed.record
 
-    @pytest.mark.asyncio
     async def test_stale_owner_cannot_complete_or_release(
         self, redis_client: redis.asyncio.Redis
     ) -> None:

@@ -48,8 +48,8 @@ class TestLeaseLocks:
         assert lock.key("A") == "trivium:lock:erp-system:A"
 
 
+@pytest.mark.asyncio
 class TestHold:
-    @pytest.mark.asyncio
     async def test_one_holder_at_a_time_and_free_after_the_block(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -63,7 +63,6 @@ class TestHold:
             assert again
         assert await redis_client.exists(lock.key("A")) == 0
 
-    @pytest.mark.asyncio
     async def test_a_lock_ends_with_its_lease_if_its_holder_vanishes(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -72,7 +71,6 @@ class TestHold:
             assert held
             assert 0 < await redis_client.pttl(lock.key("A")) <= 3_000
 
-    @pytest.mark.asyncio
     async def test_the_lease_is_renewed_while_held(self, redis_client: redis.asyncio.Redis) -> None:
         lock = locks(redis_client, lease_seconds=3)
         key = lock.key("A")
@@ -88,7 +86,6 @@ class TestHold:
             async with lock.hold("A") as contender:
                 assert not contender
 
-    @pytest.mark.asyncio
     async def test_a_holder_whose_lease_lapsed_neither_renews_nor_frees_the_next_holders_lock(
         self, redis_client: redis.asyncio.Redis, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -107,8 +104,8 @@ class TestHold:
         assert await redis_client.pttl(lock.key("A")) > 50_000
 
 
+@pytest.mark.asyncio
 class TestHoldWaiting:
-    @pytest.mark.asyncio
     async def test_a_second_holder_waits_for_the_first(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -134,14 +131,12 @@ class TestHoldWaiting:
 
         assert events == ["first leaves", "second holds: True"]
 
-    @pytest.mark.asyncio
     async def test_gives_up_when_the_wait_runs_out(self, redis_client: redis.asyncio.Redis) -> None:
         lock = locks(redis_client, wait_seconds=0.1)
         async with lock.hold("A") as first, lock.hold("A") as second:
             assert (first, second) == (True, False)
         assert await redis_client.exists(lock.key("A")) == 0
 
-    @pytest.mark.asyncio
     async def test_a_lock_whose_holder_vanished_is_taken_once_its_lease_ends(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -152,8 +147,8 @@ class TestHoldWaiting:
             assert await redis_client.get(lock.key("A")) != b"a holder that died"
 
 
+@pytest.mark.asyncio
 class TestOwnedKeys:
-    @pytest.mark.asyncio
     async def test_only_the_owner_renews_and_releases(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -172,7 +167,6 @@ class TestOwnedKeys:
         assert await keys.owner("{t}:k") is None
         assert not await keys.renew("{t}:k", "sync-1")
 
-    @pytest.mark.asyncio
     async def test_an_owner_may_be_any_bytes(self, redis_client: redis.asyncio.Redis) -> None:
         keys = OwnedKeys(redis_client, lease_seconds=30)
         record = b'{"state":"running"}\n\x00\xff'
@@ -181,8 +175,8 @@ class TestOwnedKeys:
         assert await keys.release("{t}:k", record)
 
 
+@pytest.mark.asyncio
 class TestFencedLease:
-    @pytest.mark.asyncio
     async def test_one_holder_at_a_time_keeping_its_fence_while_it_renews(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -195,7 +189,6 @@ class TestFencedLease:
         assert 0 < await redis_client.pttl(first.key) <= 30_000
         assert await second.holder_now() == "a"
 
-    @pytest.mark.asyncio
     async def test_every_new_holder_gets_a_higher_fence(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -212,8 +205,8 @@ class TestFencedLease:
         assert await first.holder_now() == "a"
 
 
+@pytest.mark.asyncio
 class TestFencedWriter:
-    @pytest.mark.asyncio
     async def test_the_current_holder_writes_a_batch_at_once(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -231,7 +224,6 @@ class TestFencedWriter:
         assert await redis_client.get("{t}:x") == b"1"
         assert await redis_client.hgetall("{t}:h") == {b"f": b"v", b"n": b"2"}
 
-    @pytest.mark.asyncio
     async def test_a_stale_fence_writes_nothing(self, redis_client: redis.asyncio.Redis) -> None:
         first, second = leader(redis_client, "a"), leader(redis_client, "b")
         writer = FencedWriter(redis_client, fence_key=first.fence_key)

@@ -23,6 +23,8 @@ from trivium.paging import (
 )
 from trivium.schemas import Page
 
+pytestmark = pytest.mark.asyncio
+
 ROWS = [f"row-{n:02d}" for n in range(7)]
 KEY_SHAPE = re.compile(r"^row-\d{2}$")
 
@@ -48,17 +50,14 @@ async def every_page(read_page: Callable[[str | None], Awaitable[Page[str]]]) ->
 
 
 class TestKeysetPage:
-    @pytest.mark.asyncio
     async def test_pages_cover_every_row_once(self) -> None:
         pages = partial(keyset_page, by_key, key=str, key_shape=KEY_SHAPE, limit=3)
         assert await every_page(lambda cursor: pages(cursor=cursor)) == ROWS
 
-    @pytest.mark.asyncio
     async def test_exact_fit_has_no_next_page(self) -> None:
         page = await keyset_page(by_key, key=str, key_shape=KEY_SHAPE, limit=7, cursor=None)
         assert page.next_cursor is None
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("cursor", ["%%%", encode_cursor("'; DROP TABLE x"), "AAAA"])
     async def test_foreign_cursor_is_invalid(self, cursor: str) -> None:
         with pytest.raises(InvalidCursor):
@@ -66,21 +65,18 @@ class TestKeysetPage:
 
 
 class TestOffsetPage:
-    @pytest.mark.asyncio
     async def test_pages_cover_every_row_once(self) -> None:
         def read_page(cursor: str | None) -> Awaitable[Page[str]]:
             return offset_page(by_offset, PageRequest(limit=2, cursor=cursor))
 
         assert await every_page(read_page) == ROWS
 
-    @pytest.mark.asyncio
     async def test_offset_beyond_the_cap_is_invalid(self) -> None:
         with pytest.raises(InvalidCursor):
             await offset_page(by_offset, PageRequest(limit=2, cursor=encode_cursor("o:9999999")))
 
 
 class TestPageQuery:
-    @pytest.mark.asyncio
     async def test_a_route_reads_limit_and_cursor_as_one_page_request(self) -> None:
         app = FastAPI()
 
@@ -104,7 +100,6 @@ class TestPageQuery:
 
 
 class TestLexIndexPage:
-    @pytest.mark.asyncio
     async def test_pages_run_newest_first_and_the_last_says_so(
         self, redis_client: redis.asyncio.Redis
     ) -> None:

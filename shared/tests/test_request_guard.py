@@ -16,6 +16,8 @@ from trivium.idempotency import IdempotencyStore, idempotent_route
 from trivium.settings import ServiceSettings
 from trivium_testing.apps import app_client
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEM = "application/problem+json"
 LIMIT = 1_000
 
@@ -82,7 +84,6 @@ def chunks(size: int, *, parts: int = 4) -> AsyncIterator[bytes]:
 
 
 class TestAuthenticationFirst:
-    @pytest.mark.asyncio
     async def test_no_token_is_401_before_the_body_is_read_or_a_key_is_claimed(
         self, redis_url: str, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -97,7 +98,6 @@ class TestAuthenticationFirst:
         assert (probe.calls, probe.bytes_read) == (0, 0)
         assert await redis_client.dbsize() == 0
 
-    @pytest.mark.asyncio
     async def test_an_invalid_token_is_401_and_a_stored_answer_is_not_replayed_to_it(
         self, redis_url: str
     ) -> None:
@@ -118,7 +118,6 @@ class TestAuthenticationFirst:
         assert "idempotent-replayed" not in forged.headers
         assert probe.calls == 1
 
-    @pytest.mark.asyncio
     async def test_health_and_the_api_description_need_no_token(self, redis_url: str) -> None:
         async with serving(BodyProbe(), redis_url) as (client, _):
             for path in ("/healthz", "/openapi.json", "/metrics"):
@@ -126,7 +125,6 @@ class TestAuthenticationFirst:
 
 
 class TestBodyLimit:
-    @pytest.mark.asyncio
     async def test_a_declared_length_over_the_limit_is_413_without_reading(
         self, redis_url: str
     ) -> None:
@@ -142,7 +140,6 @@ class TestBodyLimit:
         assert response.json()["maxBytes"] == LIMIT
         assert probe.calls == 0
 
-    @pytest.mark.asyncio
     async def test_a_chunked_body_is_cut_off_once_it_passes_the_limit(self, redis_url: str) -> None:
         probe = BodyProbe()
         async with serving(probe, redis_url) as (client, token):
@@ -154,7 +151,6 @@ class TestBodyLimit:
         assert response.status_code == 413
         assert probe.calls == 0
 
-    @pytest.mark.asyncio
     async def test_a_body_within_the_limit_passes(self, redis_url: str) -> None:
         probe = BodyProbe()
         async with serving(probe, redis_url) as (client, token):
@@ -166,7 +162,6 @@ class TestBodyLimit:
         assert response.status_code == 201
         assert response.json() == {"bytes": LIMIT}
 
-    @pytest.mark.asyncio
     async def test_a_route_that_takes_bulk_data_states_its_own_limit(self, redis_url: str) -> None:
         probe = BodyProbe()
         async with serving(probe, redis_url) as (client, token):

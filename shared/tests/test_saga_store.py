@@ -12,6 +12,8 @@ from pydantic import BaseModel
 
 from trivium.saga_store import RedisSagaStore, SavePipeline
 
+pytestmark = pytest.mark.asyncio
+
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
@@ -45,7 +47,6 @@ def store(redis_client: redis.asyncio.Redis) -> LedgerStore:
 
 
 class TestSave:
-    @pytest.mark.asyncio
     async def test_a_saved_state_is_read_back_listed_and_expires(
         self, store: LedgerStore, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -56,7 +57,6 @@ class TestSave:
         assert 0 < await redis_client.pttl("{ledger}:ledger:01A") <= 86_400_000
         assert await redis_client.zrange("{ledger}:ledgers", 0, -1) == [b"01A"]
 
-    @pytest.mark.asyncio
     async def test_the_attention_index_follows_the_status(self, store: LedgerStore) -> None:
         for saga_id in ("01A", "01B", "01C"):
             await store.save(Ledger(id=saga_id, status=LedgerStatus.NEEDS_ATTENTION), wake_at=None)
@@ -68,7 +68,6 @@ class TestSave:
 
 
 class TestTakeDue:
-    @pytest.mark.asyncio
     async def test_due_sagas_are_taken_and_rearmed(self, store: LedgerStore) -> None:
         await store.save(Ledger(id="01A"), wake_at=NOW)
         await store.save(Ledger(id="01B"), wake_at=NOW + timedelta(minutes=5))

@@ -376,6 +376,7 @@ class Clock:
         return self.now
 
 
+@pytest.mark.asyncio
 class TestProcessApiRouter:
     @staticmethod
     def process_api(ring: KeyRing) -> FastAPI:
@@ -396,7 +397,6 @@ class TestProcessApiRouter:
         app.include_router(process_api_router(business=[business], operations=[operations]))
         return app
 
-    @pytest.mark.asyncio
     async def test_experience_apis_call_the_business_routes_with_their_users_identity(
         self, ring: KeyRing
     ) -> None:
@@ -410,7 +410,6 @@ class TestProcessApiRouter:
             "claims": {"salesforceUsername": "rep"},
         }
 
-    @pytest.mark.asyncio
     async def test_only_operators_call_the_operations_routes(self, ring: KeyRing) -> None:
         for issuer in ("partner-portal-experience", "operator"):
             ring.key_file(issuer)

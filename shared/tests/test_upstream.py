@@ -135,14 +135,13 @@ class TestTranslate:
         assert translated.extensions == {"reason": "entry-rejected"}
 
 
+@pytest.mark.asyncio
 class TestCall:
-    @pytest.mark.asyncio
     async def test_the_answer_is_returned_whatever_its_status(self) -> None:
         api = ledger(lambda request: answer(404, problem("entry-not-found", 404)))
         response = await api.call("GET", "/entries/1", what="entry read")
         assert response.status_code == 404
 
-    @pytest.mark.asyncio
     async def test_params_json_headers_and_extensions_are_sent(self) -> None:
         seen: list[httpx.Request] = []
 
@@ -165,7 +164,6 @@ class TestCall:
         assert request.headers["idempotency-key"] == "k-1"
         assert request.extensions["trivium.idempotent"] is True
 
-    @pytest.mark.asyncio
     async def test_no_answer_is_unavailable(self) -> None:
         api = ledger(raising(httpx.ConnectError("refused")))
         with pytest.raises(LedgerUnavailable) as raised:
@@ -173,14 +171,12 @@ class TestCall:
         assert raised.value.detail == "Ledger entry list: no answer (ConnectError)."
         assert raised.value.headers == {}
 
-    @pytest.mark.asyncio
     async def test_no_answer_carries_the_default_retry_after(self) -> None:
         api = ledger(raising(httpx.ReadTimeout("slow")), retry_after="5")
         with pytest.raises(LedgerUnavailable) as raised:
             await api.call("GET", "/entries", what="entry list")
         assert raised.value.headers == {"Retry-After": "5"}
 
-    @pytest.mark.asyncio
     async def test_an_open_breaker_says_when_to_try_again(self) -> None:
         api = ledger(raising(CircuitOpenError("ledger", retry_after=7.2)), retry_after="2")
         with pytest.raises(LedgerUnavailable) as raised:

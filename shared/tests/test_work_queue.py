@@ -166,8 +166,8 @@ def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+@pytest.mark.asyncio
 class TestEnqueue:
-    @pytest.mark.asyncio
     async def test_consumed_and_acked_leaves_nothing_pending(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -187,7 +187,6 @@ class TestEnqueue:
         assert (await redis_client.xpending(queue.stream, queue.group))["pending"] == 0
         assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="acked") == 1
 
-    @pytest.mark.asyncio
     async def test_handler_runs_with_the_correlation_id_of_the_request(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -207,7 +206,6 @@ class TestEnqueue:
         assert seen == ["corr-42"]
         assert correlation_id_var.get() is None
 
-    @pytest.mark.asyncio
     async def test_full_queue_refuses_new_work_instead_of_trimming(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -219,7 +217,6 @@ class TestEnqueue:
         assert refused.value.status == 503
         assert await redis_client.xlen(queue.stream) == 2
 
-    @pytest.mark.asyncio
     async def test_payload_that_is_not_json_is_refused(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -229,8 +226,8 @@ class TestEnqueue:
         assert await redis_client.xlen(queue.stream) == 0
 
 
+@pytest.mark.asyncio
 class TestRunConsumer:
-    @pytest.mark.asyncio
     async def test_concurrent_consumers_process_each_message_exactly_once(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -259,7 +256,6 @@ class TestRunConsumer:
         assert len(by_consumer) >= 2
         assert (await queue.stats()).depth == 0
 
-    @pytest.mark.asyncio
     async def test_stop_finishes_message_in_hand_and_hands_back_the_rest(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -287,7 +283,6 @@ class TestRunConsumer:
         assert sorted(m.payload["n"] for m in rest) == [1, 2, 3, 4]
         assert {m.attempt for m in rest} == {1}
 
-    @pytest.mark.asyncio
     async def test_idle_consumer_exits_on_stop(self, redis_client: redis.asyncio.Redis) -> None:
         queue = make_queue(redis_client, block_ms=200)
         stop = asyncio.Event()
@@ -299,7 +294,6 @@ class TestRunConsumer:
         await asyncio.wait_for(task, timeout=30)
         assert task.exception() is None
 
-    @pytest.mark.asyncio
     async def test_recovers_when_the_stream_is_deleted_under_it(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -314,7 +308,6 @@ class TestRunConsumer:
             await wait_until(lambda: len(handled) == 1)
         assert handled[0].payload == {"n": 1}
 
-    @pytest.mark.asyncio
     async def test_malformed_entry_is_dead_lettered(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -331,9 +324,9 @@ class TestRunConsumer:
         assert handled == []
 
 
+@pytest.mark.asyncio
 class TestCrashRecovery:
     @pytest.mark.slow
-    @pytest.mark.asyncio
     async def test_killed_consumer_message_is_redelivered_after_visibility_timeout(
         self, redis_client: redis.asyncio.Redis, redis_url: str
     ) -> None:
@@ -367,7 +360,6 @@ class TestCrashRecovery:
         assert (stats.depth, stats.pending, stats.dead_letters) == (0, 0, 0)
 
     @pytest.mark.slow
-    @pytest.mark.asyncio
     async def test_poison_message_that_keeps_crashing_consumers_is_dead_lettered(
         self, redis_client: redis.asyncio.Redis, redis_url: str
     ) -> None:
@@ -395,8 +387,8 @@ class TestCrashRecovery:
         assert (await queue.stats()).depth == 0
 
 
+@pytest.mark.asyncio
 class TestRetries:
-    @pytest.mark.asyncio
     async def test_failure_is_retried_after_backoff_without_blocking_other_messages(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -424,7 +416,6 @@ class TestRetries:
         assert calls == [("a", 1), ("b", 1), ("a", 2)], "b went on while a waited for its retry"
         assert (await queue.stats()).scheduled_retries == 0
 
-    @pytest.mark.asyncio
     async def test_exhausted_message_is_dead_lettered_then_replayed_to_completion(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -459,7 +450,6 @@ class TestRetries:
         assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="retried") == 2
         assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="replayed") == 1
 
-    @pytest.mark.asyncio
     async def test_redis_away_in_the_handler_is_retried_as_the_same_attempt_never_dead_lettered(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -487,7 +477,6 @@ class TestRetries:
         assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="retried") == 4
         assert sample("trivium_queue_messages_total", stream=queue.stream, outcome="acked") == 1
 
-    @pytest.mark.asyncio
     async def test_transient_retries_back_off_longer_each_time(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -513,7 +502,6 @@ class TestRetries:
         ceilings = [100, 200, 400]
         assert all(c / 2 - 10 <= d <= c for c, d in zip(ceilings, delays, strict=True)), delays
 
-    @pytest.mark.asyncio
     async def test_permanent_failure_is_dead_lettered_without_retry(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -591,8 +579,8 @@ class TestListDeadLetters:
         assert second.next_cursor is None
 
 
+@pytest.mark.asyncio
 class TestReplayDeadLetter:
-    @pytest.mark.asyncio
     async def test_unknown_dead_letter_is_not_found(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -600,7 +588,6 @@ class TestReplayDeadLetter:
         with pytest.raises(DeadLetterNotFound):
             await queue.replay_dead_letter("1-0")
 
-    @pytest.mark.asyncio
     async def test_replayed_twice_only_once(self, redis_client: redis.asyncio.Redis) -> None:
         queue = await queue_with_dead_letters(redis_client, 1)
         (dead,) = (await queue.list_dead_letters()).items

@@ -22,6 +22,8 @@ from trivium.work_queue import Message, PermanentFailure, WorkQueue
 from trivium.work_queue.routes import dead_letter_reader, dead_letter_router
 from trivium_testing.keys import session_keys
 
+pytestmark = pytest.mark.asyncio
+
 Client = Callable[..., httpx.AsyncClient]
 
 
@@ -115,13 +117,11 @@ async def client(queue: WorkQueue) -> AsyncIterator[Client]:
 
 
 class TestListDeadLetters:
-    @pytest.mark.asyncio
     async def test_a_caller_without_the_operator_role_is_refused(self, client: Client) -> None:
         response = await client(roles=["reader"]).get("/dead-letters")
         assert response.status_code == 403
         assert response.json()["type"] == PROBLEM_BASE_URI + "operator-role-required"
 
-    @pytest.mark.asyncio
     async def test_an_operator_sees_each_letter_as_the_service_shows_it(
         self, client: Client, queue: WorkQueue
     ) -> None:
@@ -135,7 +135,6 @@ class TestListDeadLetters:
         second = (await operator.get("/dead-letters", params=params)).json()
         assert [item["entryId"] for item in second["items"]] == ["E-2"]
 
-    @pytest.mark.asyncio
     async def test_a_foreign_cursor_is_refused(self, client: Client) -> None:
         response = await client(roles=["operator"]).get(
             "/dead-letters", params={"cursor": "bm90LWEtc3RyZWFtLWlk"}
@@ -145,7 +144,6 @@ class TestListDeadLetters:
 
 
 class TestReplayDeadLetter:
-    @pytest.mark.asyncio
     async def test_an_operator_queues_the_letter_again(
         self, client: Client, queue: WorkQueue
     ) -> None:
@@ -158,12 +156,83 @@ class TestReplayDeadLetter:
         assert (await queue.list_dead_letters()).items == []
         assert (await queue.stats()).depth == 1
 
-    @pytest.mark.asyncio
     async def test_an_unknown_letter_is_not_found(self, client: Client) -> None:
         response = await client(roles=["operator"]).post("/dead-letters/1-1/replay")
         assert response.status_code == 404
 
-    @pytest.mark.asyncio
     async def test_a_caller_without_the_operator_role_is_refused(self, client: Client) -> None:
         response = await client().post("/dead-letters/1-1/replay")
+        assert response.status_code == 403
+
+
+class TestGetDeadLetter:
+    @pytest.mark.asyncio
+    async def test_an_operator_reads_one_letter(self, client: Client, queue: WorkQueue) -> None:
+        await dead_letter(queue, {"entryId": "E-1"})
+        operator = client(roles=["operator"])
+        [letter] = (await operator.get("/dead-letters")).json()["items"]
+        response = await operator.get(f"/dead-letters/{letter['id']}")
+        assert response.status_code == 200
+        assert response.json() == letter
+
+    @pytest.mark.asyncio
+    async def test_an_unknown_letter_is_not_found(self, client: Client) -> None:
+        response = await client(roles=["operator"]).get("/dead-letters/1-1")
+        assert response.status_code == 404
+        assert response.json()["type"] == PROBLEM_BASE_URI + "dead-letter-not-found"
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("method", ["GET", "DELETE", "POST"])
+    async def test_a_malformed_id_is_a_problem(self, client: Client, method: str) -> None:
+        path = "/dead-letters/not-an-id" + ("/replay" if method == "POST" else "")
+        response = await client(roles=["operator"]).request(method, path)
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+class TestDiscardDeadLetter:
+    @pytest.mark.asyncio
+    async def test_an_operator_deletes_the_letter_without_replaying_it(
+        self, client: Client, queue: WorkQueue
+    ) -> None:
+        await dead_letter(queue, {"entryId": "E-1"})
+        operator = client(roles=["operator"])
+        [letter] = (await operator.get("/dead-letters")).json()["items"]
+        response = await operator.delete(f"/dead-letters/{letter['id']}")
+        assert response.status_code == 204
+        assert (await queue.list_dead_letters()).items == []
+        assert (await queue.stats()).depth == 0
+
+    @pytest.mark.asyncio
+    async def test_an_unknown_letter_is_not_found(self, client: Client) -> None:
+        response = await client(roles=["operator"]).delete("/dead-letters/1-1")
+        assert response.status_code == 404
+
+    @pytest.mark.asyncio
+    async def test_a_caller_without_the_operator_role_is_refused(
+        self, client: Client, queue: WorkQueue
+    ) -> None:
+        await dead_letter(queue, {"entryId": "E-1"})
+        [letter] = (await queue.list_dead_letters()).items
+        response = await client().delete(f"/dead-letters/{letter.id}")
+        assert response.status_code == 403
+        assert len((await queue.list_dead_letters()).items) == 1
+
+
+class TestReplayAllDeadLetters:
+    @pytest.mark.asyncio
+    async def test_an_operator_queues_every_letter_again(
+        self, client: Client, queue: WorkQueue
+    ) -> None:
+        await dead_letter(queue, {"entryId": "E-1"})
+        await dead_letter(queue, {"entryId": "E-2"})
+        response = await client(roles=["operator"]).post("/dead-letters/replay")
+        assert response.status_code == 202
+        assert response.json() == {"replayed": 2}
+        assert (await queue.list_dead_letters()).items == []
+        assert (await queue.stats()).depth == 2
+
+    @pytest.mark.asyncio
+    async def test_a_caller_without_the_operator_role_is_refused(self, client: Client) -> None:
+        response = await client().post("/dead-letters/replay")
         assert response.status_code == 403

@@ -24,9 +24,10 @@ from trivium.work_queue.runner import (
     running_consumers,
 )
 
+pytestmark = pytest.mark.asyncio
+
 
 class TestRunningConsumers:
-    @pytest.mark.asyncio
     async def test_the_consumers_run_during_the_block_and_finish_after_it(self) -> None:
         seen: list[str] = []
         started = asyncio.Event()
@@ -44,7 +45,6 @@ class TestRunningConsumers:
             assert seen == ["started"]
         assert seen == ["started", "finished"]
 
-    @pytest.mark.asyncio
     async def test_consumers_that_outlast_the_grace_period_are_left_behind(
         self, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -58,7 +58,6 @@ class TestRunningConsumers:
 
 
 class TestRunPoolWithWakeups:
-    @pytest.mark.asyncio
     async def test_woken_work_is_queued_and_handled_until_stopped(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -112,7 +111,6 @@ class Ledger:
 
 
 class TestLifespanWithWorkerPool:
-    @pytest.mark.asyncio
     async def test_the_container_is_installed_and_its_pool_runs_while_the_app_serves(
         self, redis_client: redis.asyncio.Redis
     ) -> None:

@@ -111,8 +111,8 @@ def states_app(seen: list[tuple[str, Any]]) -> FastAPI:
     return enable_provider_states(app, {"a thing exists": thing_exists}, reset=reset)
 
 
+@pytest.mark.asyncio
 class TestProviderStates:
-    @pytest.mark.asyncio
     async def test_a_known_state_is_set_up_on_fresh_fakes(self) -> None:
         seen: list[tuple[str, Any]] = []
         async with app_client(states_app(seen)) as client:
@@ -124,7 +124,6 @@ class TestProviderStates:
         assert answer.status_code == 200
         assert seen == [("reset", None), ("a thing exists", {"thingId": "T-1"})]
 
-    @pytest.mark.asyncio
     async def test_an_unknown_state_is_a_422_naming_the_known_ones(self) -> None:
         async with app_client(states_app([])) as client:
             answer = await client.post(STATES_PATH, json={"state": "a unicorn exists"})
@@ -132,7 +131,6 @@ class TestProviderStates:
         assert answer.status_code == 422
         assert "a thing exists" in answer.text
 
-    @pytest.mark.asyncio
     async def test_an_interaction_without_a_state_gets_fresh_fakes(self) -> None:
         seen: list[tuple[str, Any]] = []
         async with app_client(states_app(seen)) as client:
@@ -141,7 +139,6 @@ class TestProviderStates:
         assert answer.status_code == 200
         assert seen == [("reset", None)]
 
-    @pytest.mark.asyncio
     async def test_teardown_changes_nothing(self) -> None:
         seen: list[tuple[str, Any]] = []
         async with app_client(states_app(seen)) as client:

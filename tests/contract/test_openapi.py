@@ -51,24 +51,27 @@ class TestDrift:
 
 
 class TestDriftCheck:
-    def test_a_changed_copy_is_reported(
+    @pytest.fixture
+    def committed(
         self, salesforce_document: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
+    ) -> Path:
+        """A committed copy of the app's document, checked without updating it."""
         monkeypatch.delenv("TRIVIUM_CONTRACTS_UPDATE", raising=False)
         committed = tmp_path / "salesforce-system.json"
         committed.write_text(render(salesforce_document))
+        return committed
+
+    def test_a_changed_copy_is_reported(
+        self, salesforce_document: dict[str, Any], committed: Path
+    ) -> None:
         del salesforce_document["paths"]["/quotes/{quote_id}"]["patch"]
 
         with pytest.raises(AssertionError, match="differs from the app's OpenAPI document"):
             check_drift(salesforce_document, committed)
 
     def test_an_identical_copy_passes(
-        self, salesforce_document: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, salesforce_document: dict[str, Any], committed: Path
     ) -> None:
-        monkeypatch.delenv("TRIVIUM_CONTRACTS_UPDATE", raising=False)
-        committed = tmp_path / "salesforce-system.json"
-        committed.write_text(render(salesforce_document))
-
         check_drift(salesforce_document, committed)
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
-from cryptography.x509.oid import NameOID
+
+from trivium.keys import self_signed_certificate_pem
 
 CLIENT_ID = "a" * 64
 CERTIFICATE_ID = "certificate-id-0001"
@@ -27,19 +25,9 @@ def rsa_key() -> rsa.RSAPrivateKey:
 
 def write_certificate(key: CertificateIssuerPrivateKeyTypes, path: Path) -> Path:
     """A self-signed certificate of the key, as uploaded to the integration's mapping."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "trivium-test-integration")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
+    path.write_bytes(
+        self_signed_certificate_pem(key, common_name="trivium-test-integration", valid_days=30)
     )
-    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     return path
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import redis
@@ -51,6 +52,32 @@ AUTH_FAILURE_DECISIONS = Counter(
 # What a plugin treats as its store being away: a cluster client reports a cluster it cannot
 # reach (no node answers for the slot map) with RedisClusterException, which is no RedisError.
 REDIS_ERRORS: tuple[type[Exception], ...] = (redis.RedisError, RedisClusterException)
+
+# The schema fields of a plugin that keeps its state in Redis.
+REDIS_STORE_SCHEMA = (
+    {"redis_url": {"type": "string", "required": True, "default": "redis://127.0.0.1:6379/0",
+                   "referenceable": True}},
+    {"redis_timeout_ms": {"type": "integer", "required": True, "default": 250,
+                          "between": [1, 60_000]}},
+    {"fail_open": {"type": "boolean", "required": True, "default": True}},
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RedisStoreConfig:
+    """Where a plugin keeps its counts, and whether it lets requests through when Redis cannot
+    answer."""
+
+    fail_open: bool
+    key_prefix: str
+    redis_url: str
+    redis_timeout_ms: int
+
+
+def redis_store_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The `RedisStoreConfig` fields of a plugin's configuration."""
+    return {field.name: config[field.name] for field in fields(RedisStoreConfig)}
+
 
 _clients: dict[tuple[str, int], SyncRedis] = {}
 _clients_lock = threading.Lock()

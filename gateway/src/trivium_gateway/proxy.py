@@ -235,17 +235,11 @@ def _body_reader(ctx: RequestContext, receive: Receive) -> Any:
             return ctx.body if len(ctx.body) <= limit else None
         chunks: list[bytes] = []
         size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ConnectionResetError("the client went away")
-            chunk = message.get("body", b"")
+        async for chunk in _stream(receive):
             size += len(chunk)
             if size > limit:
                 return None
             chunks.append(chunk)
-            more = message.get("more_body", False)
         ctx.body = b"".join(chunks)
         return ctx.body
 

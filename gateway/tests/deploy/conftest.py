@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -82,6 +83,25 @@ def kustomize_build(folder: Path) -> list[dict[str, Any]] | None:
     )
     assert built.returncode == 0, built.stderr
     return [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+
+
+def pypi_tool(requirement: str, command: str) -> list[str]:
+    """The command line that runs `command` of a PyPI package through `uv tool run`; skips the
+    test where uv is missing or cannot install the package (no registry)."""
+    local = ROOT / ".tools" / "uv" / "bin" / "uv"
+    runner = str(local) if local.exists() else shutil.which("uv")
+    if runner is None:
+        pytest.skip("uv is not installed")
+    tool = [runner, "tool", "run", "--from", requirement, command]
+    if subprocess.run([*tool, "--version"], capture_output=True, timeout=300).returncode:
+        pytest.skip(f"{requirement} cannot be installed here")
+    return tool
+
+
+@pytest.fixture(scope="session")
+def uv_tool() -> Callable[[str, str], list[str]]:
+    """`uv_tool(requirement, command)`: see pypi_tool."""
+    return pypi_tool
 
 
 def load_deploy_script(relative: str) -> ModuleType:

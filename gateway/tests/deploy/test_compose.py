@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -196,20 +195,10 @@ class TestKong:
         assert environment["TRIVIUM_REDIS_PASSWORD"] == password
 
 
-def uv() -> str | None:
-    local = DEPLOY.parent / ".tools" / "uv" / "bin" / "uv"
-    return str(local) if local.exists() else shutil.which("uv")
-
-
 class TestSchema:
-    def test_compose_file_matches_the_compose_specification(self):
+    def test_compose_file_matches_the_compose_specification(self, uv_tool):
         """check-jsonschema (from PyPI, run by uv) against its copy of the Compose schema."""
-        runner = uv()
-        if runner is None:
-            pytest.skip("uv is not installed")
-        tool = [runner, "tool", "run", "--from", CHECK_JSONSCHEMA, "check-jsonschema"]
-        if subprocess.run([*tool, "--version"], capture_output=True, timeout=300).returncode:
-            pytest.skip(f"{CHECK_JSONSCHEMA} cannot be installed here")
+        tool = uv_tool(CHECK_JSONSCHEMA, "check-jsonschema")
 
         checked = subprocess.run(
             [*tool, "--builtin-schema", "vendor.compose-spec", str(DEPLOY / "docker-compose.yml")],

@@ -402,24 +402,14 @@ class TestKong:
         )
 
 
-def uv() -> str | None:
-    local = Path(__file__).resolve().parents[3] / ".tools" / "uv" / "bin" / "uv"
-    return str(local) if local.exists() else shutil.which("uv")
-
-
 class TestSchemas:
     """Every object of both builds against Kubernetes' own schemas (kubernetes-validate from
     PyPI, run by uv; skipped where uv, kubectl or the registry is missing)."""
 
     @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
     @pytest.mark.parametrize("folder", [BASE, OVERLAY])
-    def test_manifests_match_kubernetes_schemas(self, folder, tmp_path):
-        runner = uv()
-        if runner is None:
-            pytest.skip("uv is not installed")
-        tool = [runner, "tool", "run", "--from", KUBERNETES_VALIDATE, "kubernetes-validate"]
-        if subprocess.run([*tool, "--version"], capture_output=True, timeout=300).returncode:
-            pytest.skip(f"{KUBERNETES_VALIDATE} cannot be installed here")
+    def test_manifests_match_kubernetes_schemas(self, folder, tmp_path, uv_tool):
+        tool = uv_tool(KUBERNETES_VALIDATE, "kubernetes-validate")
         built = subprocess.run(
             ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, timeout=60
         )

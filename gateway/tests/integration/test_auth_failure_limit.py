@@ -11,6 +11,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from ..kong_yml import plugins_named
+
 pytestmark = pytest.mark.asyncio
 
 KEY_PREFIX = "trivium:auth-failures"
@@ -19,10 +21,8 @@ MAX_FAILURES = 3
 
 def few_failures(document: dict[str, Any]) -> None:
     """A kong.yml change: three failures within a minute are allowed per address."""
-    for service in document["services"]:
-        for plugin in service.get("plugins") or []:
-            if plugin["name"] == "auth-failure-limit":
-                plugin["config"].update(max_failures=MAX_FAILURES, window_seconds=60)
+    for plugin in plugins_named(document, "auth-failure-limit"):
+        plugin["config"].update(max_failures=MAX_FAILURES, window_seconds=60)
 
 
 async def failure_added(redis_client: Any, address: str, before: set[bytes]) -> None:

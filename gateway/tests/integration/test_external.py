@@ -8,6 +8,8 @@ import httpx
 import pytest
 import redis
 
+from ..kong_yml import plugins_named
+
 pytestmark = pytest.mark.asyncio
 
 
@@ -41,14 +43,11 @@ async def script(url: str, api_keys: dict[str, str], rep: str) -> list[tuple[obj
 def minute_quotas(document: dict[str, Any]) -> None:
     """A kong.yml change: the partner quotas per minute instead of per second (same numbers),
     so which requests are refused depends on how many came, not on how fast they came."""
-    for service in document["services"]:
-        for holder in [service, *service.get("routes", [])]:
-            for plugin in holder.get("plugins") or []:
-                if plugin["name"] == "partner-quota":
-                    plans = plugin["config"]["plans"]
-                    plugin["config"]["plans"] = {
-                        name: {"minute": limits["second"]} for name, limits in plans.items()
-                    }
+    for plugin in plugins_named(document, "partner-quota"):
+        plans = plugin["config"]["plans"]
+        plugin["config"]["plans"] = {
+            name: {"minute": limits["second"]} for name, limits in plans.items()
+        }
 
 
 class TestPluginModes:

@@ -11,6 +11,8 @@ import pytest
 
 from trivium.redis_discovery import free_port
 
+from ..kong_yml import plugins_named
+
 pytestmark = pytest.mark.asyncio
 
 QUOTA_METRIC = "trivium_gateway_quota_decisions_total"
@@ -20,15 +22,12 @@ def minute_plans(bronze: int) -> Any:
     """A kong.yml change: per-minute limits only, bronze allowing `bronze` requests."""
 
     def tune(document: dict[str, Any]) -> None:
-        for service in document["services"]:
-            for holder in [service, *service.get("routes", [])]:
-                for plugin in holder.get("plugins") or []:
-                    if plugin["name"] == "partner-quota":
-                        plugin["config"]["plans"] = {
-                            "gold": {"minute": 1000},
-                            "silver": {"minute": 500},
-                            "bronze": {"minute": bronze},
-                        }
+        for plugin in plugins_named(document, "partner-quota"):
+            plugin["config"]["plans"] = {
+                "gold": {"minute": 1000},
+                "silver": {"minute": 500},
+                "bronze": {"minute": bronze},
+            }
 
     return tune
 
@@ -37,11 +36,8 @@ def quota_redis(url: str) -> Any:
     """A kong.yml change: partner-quota counts in the Redis at `url`."""
 
     def tune(document: dict[str, Any]) -> None:
-        for service in document["services"]:
-            for holder in [service, *service.get("routes", [])]:
-                for plugin in holder.get("plugins") or []:
-                    if plugin["name"] == "partner-quota":
-                        plugin["config"]["redis_url"] = url
+        for plugin in plugins_named(document, "partner-quota"):
+            plugin["config"]["redis_url"] = url
 
     return tune
 

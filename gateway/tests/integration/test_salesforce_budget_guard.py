@@ -12,6 +12,8 @@ import pytest
 from trivium.redis_discovery import free_port
 from trivium_testing.stack import SYSTEM_APIS_DB, redis_db, service_client
 
+from ..kong_yml import plugins_named
+
 pytestmark = pytest.mark.asyncio
 
 GUARD_METRIC = "trivium_gateway_budget_guard_decisions_total"
@@ -23,13 +25,11 @@ def guard_config(**changes: Any) -> Callable[[dict[str, Any]], None]:
     with quotas roomy enough for the requests of a test."""
 
     def tune(document: dict[str, Any]) -> None:
-        for service in document["services"]:
-            for plugin in service.get("plugins") or []:
-                if plugin["name"] == "salesforce-budget-guard":
-                    plugin["config"].update({"cache_ttl_seconds": 0, **changes})
-                if plugin["name"] == "partner-quota":
-                    for limits in plugin["config"]["plans"].values():
-                        limits.update(second=100, minute=1000)
+        for guard in plugins_named(document, "salesforce-budget-guard"):
+            guard["config"].update({"cache_ttl_seconds": 0, **changes})
+        for quota in plugins_named(document, "partner-quota"):
+            for limits in quota["config"]["plans"].values():
+                limits.update(second=100, minute=1000)
 
     return tune
 

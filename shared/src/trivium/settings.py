@@ -109,3 +109,17 @@ class SystemApiCallerSettings(ServiceSettings):
 
     salesforce_system_url: str = "http://127.0.0.1:8301"
     erp_system_url: str = "http://127.0.0.1:8302"
+
+
+class SagaProcessSettings(SystemApiCallerSettings):
+    """The settings base of a process API whose saga runs off a work queue (`trivium.work_queue`)
+    and publishes its events to a stream."""
+
+    queue_visibility_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A message held this long by a consumer that stopped is delivered again.",
+    )
+    events_max_length: int = Field(
+        default=100_000, ge=100, description="Approximate length the event stream is kept at."
+    )

@@ -4,7 +4,7 @@ Consumers declare their interactions in their own `tests/contract/` with `consum
 pact files are committed under `contracts/pacts/` and a consumer test fails when the committed
 file no longer holds what it declares (`make contracts` rewrites them). Providers verify every
 pact naming them with `verify_pacts`, against the real app served by `serve_app`, in test mode
-(`enable_provider_states`): its adapters replaced by fakes that each provider state seeds.
+(`provider_app`): its adapters replaced by fakes that each provider state seeds.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,9 +35,10 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.types import Message as AsgiMessage
 
-from trivium.idempotency import IdempotencyStore
+from trivium.composition import ServiceContainer, container_of, provide
 from trivium.problems import FieldError, ValidationFailed
-from trivium.redis_discovery import free_port
+from trivium.redis_discovery import RedisEndpoint, free_port
+from trivium.settings import ServiceSettings
 from trivium_testing.keys import session_keys
 from trivium_testing.stack import redis_db
 
@@ -50,6 +52,9 @@ MESSAGES_PATH = "/_pact/messages"
 StateHandler = Callable[[State, dict[str, Any]], Awaitable[None] | None]
 StateReset = Callable[[State], Awaitable[None] | None]
 MessageProducer = Callable[[], Awaitable[Message]]
+ServiceContainerT = TypeVar("ServiceContainerT", bound=ServiceContainer)
+ServiceSettingsT = TypeVar("ServiceSettingsT", bound=ServiceSettings)
+PublishedT_contra = TypeVar("PublishedT_contra", contravariant=True)
 
 
 def contract_redis_url(redis_url: str) -> str:
@@ -246,11 +251,6 @@ def check_signed_identity(params: Mapping[str, Any], signed: Mapping[str, str]) 
         )
 
 
-def fresh_idempotency_namespace(store: IdempotencyStore, provider: str) -> None:
-    """Give a provider state no remembered Idempotency-Keys: a namespace of its own."""
-    store.service = f"{provider}-{uuid.uuid4().hex}"
-
-
 def enable_provider_states(
     app: FastAPI, states: Mapping[str, StateHandler], *, reset: StateReset
 ) -> FastAPI:
@@ -284,6 +284,91 @@ def close_at_shutdown(app: FastAPI, close: Callable[[State], Awaitable[None]]) -
 
     app.router.lifespan_context = lifespan
     return app
+
+
+@dataclass(frozen=True)
+class FreshState:
+    """What a provider state's fakes start from: `namespace`, a name no earlier state used
+    (under which the idempotent routes remember no keys either), and `redis()`, a client of the
+    contract tests' Redis database for fakes that keep what they hold in Redis."""
+
+    namespace: str
+    redis: Callable[[], Redis]
+
+
+def provider_app(
+    app: FastAPI,
+    container: type[ServiceContainerT],
+    *,
+    provider: str,
+    states: Mapping[str, StateHandler],
+    fakes: Callable[[ServiceContainerT, FreshState], ServiceContainerT],
+    redis_url: str | None = None,
+) -> FastAPI:
+    """`provider`'s `app` in contract-test mode: before each provider state its running
+    `container` is replaced by `fakes(running, fresh)`; a Redis client the fakes ask for (of
+    `redis_url`) is opened in the app's event loop and closed when the app shuts down."""
+    clients: list[Redis] = []
+
+    def redis() -> Redis:
+        if redis_url is None:
+            raise RuntimeError(f"{provider} in contract-test mode was given no redis_url")
+        if not clients:
+            clients.append(Redis.from_url(redis_url))
+        return clients[0]
+
+    def reset(state: State) -> None:
+        running = container_of(app, container)
+        fresh = FreshState(namespace=f"{provider}-{uuid.uuid4().hex}", redis=redis)
+        provide(app, fakes(running, fresh))
+        running.idempotency.service = fresh.namespace
+
+    async def close(state: State) -> None:
+        for client in clients:
+            await client.aclose()
+
+    return close_at_shutdown(enable_provider_states(app, states, reset=reset), close)
+
+
+def contract_app_fixture(
+    create_app: Callable[[ServiceSettingsT], FastAPI],
+    settings: type[ServiceSettingsT],
+    container: type[ServiceContainerT],
+    *,
+    states: Mapping[str, StateHandler],
+    **overrides: Any,
+) -> Callable[[Callable[[ServiceContainerT, FreshState], ServiceContainerT]], Any]:
+    """Makes the decorated `fakes(running, fresh)` a provider's `contract_app` fixture: it
+    builds the app (`create_app` on `settings` for the contract tests, with `overrides`) in
+    contract-test mode with `states`, see `provider_app`.
+
+        @contract_app_fixture(create_app, ErpSystemSettings, ErpSystem, states=STATES)
+        def contract_app(system: ErpSystem, fresh: FreshState) -> ErpSystem:
+            return replace(system, erp=FakeErp())
+    """
+
+    def decorate(fakes: Callable[[ServiceContainerT, FreshState], ServiceContainerT]) -> Any:
+        def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
+            # The service's own name: its keys, and the namespaces of its provider states.
+            service = str(settings.model_fields["service_name"].default)
+            configured = settings(**contract_settings(redis_endpoint.url, service), **overrides)
+
+            def build() -> FastAPI:
+                return provider_app(
+                    create_app(configured),
+                    container,
+                    provider=service,
+                    states=states,
+                    fakes=fakes,
+                    redis_url=configured.redis_url,
+                )
+
+            return build
+
+        contract_app.__doc__ = f"Builds the app in contract-test mode. {fakes.__doc__ or ''}"
+        return pytest.fixture(scope="session")(contract_app)
+
+    return decorate
 
 
 @contextlib.contextmanager
@@ -490,6 +575,40 @@ async def published_entry(
     finally:
         await client.delete(stream)
         await client.aclose()
+
+
+class EventPublisher(Protocol[PublishedT_contra]):
+    """A service's publisher of events about its `PublishedT_contra` records."""
+
+    async def publish(self, event_type: str, record: PublishedT_contra, /) -> object: ...
+
+
+def message_producers_fixture(
+    stream_prefix: str,
+    publisher: Callable[[Redis, str], EventPublisher[PublishedT_contra]],
+    events: Mapping[str, tuple[str, Callable[[], PublishedT_contra]]],
+) -> Any:
+    """The `message_producers` fixture of an event publisher: for each interaction description,
+    the entry `publisher(client, stream)` writes for `(event_type, record())`, on a stream of
+    its own in the contract tests' Redis, read back as the message (see `published_entry`)."""
+
+    def message_producers(redis_endpoint: RedisEndpoint) -> dict[str, MessageProducer]:
+        redis_url = contract_redis_url(redis_endpoint.url)
+
+        def producer(event_type: str, record: Callable[[], PublishedT_contra]) -> MessageProducer:
+            async def produce() -> Message:
+                return await published_entry(
+                    redis_url,
+                    stream_prefix,
+                    lambda client, stream: publisher(client, stream).publish(event_type, record()),
+                )
+
+            return produce
+
+        return {name: producer(*event) for name, event in events.items()}
+
+    message_producers.__doc__ = "The service's publisher, one producer per event its pacts name."
+    return pytest.fixture(message_producers)
 
 
 def transformed_message(message: Message, transform: JsonTransform) -> Message:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 import redis
@@ -30,7 +31,14 @@ from trivium_testing.scoreboard import (  # noqa: F401 (the hooks and fixture of
     scoreboard,
 )
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SystemStack, start_system_stack
+from trivium_testing.stack import (
+    RepClients,
+    ServiceUnderTest,
+    SystemStack,
+    rep_clients,
+    service_client,
+    start_system_stack,
+)
 
 SHARED_REDIS_TEST_DB = 13
 
@@ -108,3 +116,19 @@ def system_stack(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterat
     stack = start_system_stack(log_dir=trivium_run_dir / "logs", redis_url=redis_endpoint.url)
     yield stack
     stack.stop()
+
+
+@pytest_asyncio.fixture
+async def operator(service_under_test: ServiceUnderTest) -> AsyncIterator[httpx.AsyncClient]:
+    """The service under test, called with a service token that carries the operator role."""
+    service = service_under_test
+    async with service_client(service.url, audience=service.audience, roles=["operator"]) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def reps(service_under_test: ServiceUnderTest) -> AsyncIterator[RepClients]:
+    """The service under test, called on behalf of each demo rep (see `rep_clients`)."""
+    service = service_under_test
+    async with rep_clients(service.url, audience=service.audience) as clients:
+        yield clients

@@ -8,6 +8,9 @@ admin token below, so tests can arrange data, read back what the systems hold an
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import AsyncIterator, Generator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -142,6 +145,39 @@ def service_client(
     return httpx.AsyncClient(base_url=url, auth=auth, timeout=CLIENT_TIMEOUT_SECONDS)
 
 
+# The demo org's sales reps: P-1002 is Anna's account, Lukas owns others.
+ANNA = "anna.becker@trivium.demo"
+LUKAS = "lukas.schmidt@trivium.demo"
+
+
+@dataclass(frozen=True)
+class ServiceUnderTest:
+    """The internal service a folder's integration tests call, and the audience its tokens name:
+    what the `operator` and `reps` fixtures call (a folder's conftest provides it)."""
+
+    url: str
+    audience: str
+
+
+@dataclass(frozen=True)
+class RepClients:
+    """An internal service called on behalf of each demo rep."""
+
+    anna: httpx.AsyncClient
+    lukas: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def rep_clients(url: str, *, audience: str) -> AsyncIterator[RepClients]:
+    """Clients of the service at `url` acting for Anna and for Lukas: the rep is named in the
+    service token, as the mobile API passes a rep down."""
+    async with (
+        service_client(url, audience=audience, salesforceUsername=ANNA) as anna,
+        service_client(url, audience=audience, salesforceUsername=LUKAS) as lukas,
+    ):
+        yield RepClients(anna=anna, lukas=lukas)
+
+
 @dataclass
 class Emulators:
     """The running emulators, and clients of their APIs."""
@@ -205,6 +241,20 @@ class SystemStack(Emulators):
         # The APIs first (each at once), then the backends they were calling.
         stop_all((*self.extra, self.erp_system, self.sf_system))
         super().stop()
+
+
+def replay_id_of(position: str) -> int:
+    """The replay id a change-feed position of the Salesforce System API names (0: none, or a
+    subscription not read from yet).
+
+    Positions are opaque to their readers; tests and benchmarks alone look inside, in the
+    System API's format (base64url of `{"replayId": n}`), to see how far a reader got."""
+    try:
+        content = json.loads(base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)))
+    except (binascii.Error, ValueError):
+        return 0
+    replay_id = content.get("replayId") if isinstance(content, dict) else None
+    return replay_id if isinstance(replay_id, int) else 0
 
 
 async def sign_in_to_org(org: httpx.AsyncClient) -> None:

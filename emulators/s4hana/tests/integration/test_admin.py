@@ -45,14 +45,13 @@ async def stock(sap: Sap, material: str) -> Decimal:
     return sum((Decimal(r["MatlWrhsStkQtyInMatlBaseUnit"]) for r in rows), Decimal(0))
 
 
+@pytest.mark.asyncio
 class TestAdminToken:
-    @pytest.mark.asyncio
     async def test_missing_token_is_a_problem(self, anonymous: httpx.AsyncClient) -> None:
         response = await anonymous.get("/__admin/chaos")
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
 
-    @pytest.mark.asyncio
     async def test_bearer_token_is_accepted(self, anonymous: httpx.AsyncClient) -> None:
         response = await anonymous.get(
             "/__admin/chaos", headers={"Authorization": "Bearer trivium-emulator-admin"}
@@ -67,15 +66,14 @@ class TestAdminToken:
         }
 
 
+@pytest.mark.asyncio
 class TestChaos:
-    @pytest.mark.asyncio
     async def test_error_rate_answers_503_in_sap_format(self, sap: Sap) -> None:
         await sap.put("/__admin/chaos", json={"errorRate": 1.0}, headers=ADMIN)
         sap_error(await sap.get(f"{BP}/A_BusinessPartner('1000001')"), 503)
         assert (await sap.delete("/__admin/chaos", headers=ADMIN)).status_code == 204
         assert (await sap.get(f"{BP}/A_BusinessPartner('1000001')")).status_code == 200
 
-    @pytest.mark.asyncio
     async def test_error_rate_limited_to_writes_lets_reads_through(self, sap: Sap) -> None:
         changed = await sap.put(
             "/__admin/chaos", json={"errorRate": 1.0, "methods": ["POST"]}, headers=ADMIN
@@ -84,7 +82,6 @@ class TestChaos:
         assert (await sap.get(f"{BP}/A_BusinessPartner('1000001')")).status_code == 200
         sap_error(await sap.post(f"{BP}/A_BusinessPartner", json=partner_body()), 503)
 
-    @pytest.mark.asyncio
     async def test_partial_error_rate_fails_some_requests(self, sap: Sap) -> None:
         await sap.put("/__admin/chaos", json={"errorRate": 0.5}, headers=ADMIN)
         statuses = [
@@ -92,7 +89,6 @@ class TestChaos:
         ]
         assert set(statuses) == {200, 503}
 
-    @pytest.mark.asyncio
     async def test_outage_answers_like_the_web_dispatcher(self, sap: Sap) -> None:
         await sap.put("/__admin/chaos", json={"outage": True}, headers=ADMIN)
         response = await sap.get(f"{BP}/A_BusinessPartner")
@@ -101,7 +97,6 @@ class TestChaos:
         assert response.headers["content-type"].startswith("text/html")
         assert (await sap.get("/healthz")).status_code == 200
 
-    @pytest.mark.asyncio
     async def test_latency_is_added(self, sap: Sap) -> None:
         state = await sap.put(
             "/__admin/chaos", json={"latencyMs": 80, "jitterMs": 20}, headers=ADMIN
@@ -111,7 +106,6 @@ class TestChaos:
         await sap.get(f"{BP}/A_BusinessPartner('1000001')")
         assert time.perf_counter() - started >= 0.08
 
-    @pytest.mark.asyncio
     async def test_invalid_settings_are_422(self, sap: Sap) -> None:
         response = await sap.put("/__admin/chaos", json={"errorRate": 2}, headers=ADMIN)
         assert response.status_code == 422
@@ -129,8 +123,8 @@ class TestCsrfExpiry:
         assert (await sap.post(f"{SO}/A_SalesOrder", json=order_body())).status_code == 201
 
 
+@pytest.mark.asyncio
 class TestResetAndSeed:
-    @pytest.mark.asyncio
     async def test_reset_empty_then_seed(self, sap: Sap) -> None:
         assert (await sap.post("/__admin/reset?seed=false", headers=ADMIN)).status_code == 204
         await sap.fetch_token()
@@ -141,7 +135,6 @@ class TestResetAndSeed:
         assert again.status_code == 409
         assert again.headers["content-type"] == "application/problem+json"
 
-    @pytest.mark.asyncio
     async def test_seed_is_deterministic(self, sap: Sap) -> None:
         def strip(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ignored = {"__metadata", "LastChangeDateTime", "to_Item", "to_Partner"}
@@ -167,8 +160,8 @@ class TestStockAdmin:
         assert missing.status_code == 404
 
 
+@pytest.mark.asyncio
 class TestLifecycle:
-    @pytest.mark.asyncio
     async def test_open_order_is_delivered_then_billed(self, sap: Sap) -> None:
         stock_before = await stock(sap, "MAT-0003")
         order = await create_order(sap, ("MAT-0003", "5"))
@@ -213,7 +206,6 @@ class TestLifecycle:
         after = Decimal((await sap.get(exposure_path)).json()["d"]["CustomerCreditExposureAmount"])
         assert after == with_order + Decimal(invoice["TaxAmount"])
 
-    @pytest.mark.asyncio
     async def test_credit_blocked_order_waits(self, sap: Sap) -> None:
         order = await create_order(sap, ("MAT-0001", "1"), customer="1000050")
         moved = await sap.post(
@@ -221,7 +213,6 @@ class TestLifecycle:
         )
         assert moved.json() == {"delivered": [], "billed": []}
 
-    @pytest.mark.asyncio
     async def test_speed_sets_the_delays(self, sap: Sap) -> None:
         state = await sap.put("/__admin/lifecycle", json={"speed": 60}, headers=ADMIN)
         assert state.json() == {

@@ -12,6 +12,8 @@ import pytest
 
 from ..support import SO, STOCK, Sap, order_body, sap_error
 
+pytestmark = pytest.mark.asyncio
+
 CRLF = "\r\n"
 
 
@@ -67,7 +69,6 @@ def _answer(mime: Any) -> Any:
 
 
 class TestBatch:
-    @pytest.mark.asyncio
     async def test_many_reads_in_one_round_trip(self, sap: Sap) -> None:
         reads = [
             part(
@@ -83,7 +84,6 @@ class TestBatch:
         assert answers[0][1]["d"]["results"][0]["Material"] == "MAT-0001"
         assert answers[45][1]["d"]["results"] == []
 
-    @pytest.mark.asyncio
     async def test_changeset_with_content_id_reference(self, sap: Sap) -> None:
         body = batch(
             "batch_1",
@@ -107,7 +107,6 @@ class TestBatch:
         orders = found["d"]["results"]
         assert [len(o["to_Item"]["results"]) for o in orders] == [2]
 
-    @pytest.mark.asyncio
     async def test_failed_changeset_collapses_into_one_error_and_rolls_back(self, sap: Sap) -> None:
         body = batch(
             "batch_1",
@@ -139,14 +138,12 @@ class TestBatch:
         assert "MAT-9999" in error["error"]["message"]["value"]
         assert count.get_payload(decode=True).endswith(b"\r\n\r\n0")
 
-    @pytest.mark.asyncio
     async def test_write_outside_a_changeset_is_refused_in_its_part(self, sap: Sap) -> None:
         answers = await send(
             sap, SO, batch("batch_1", part("POST A_SalesOrder HTTP/1.1", order_body()))
         )
         assert answers[0][0] == 400
 
-    @pytest.mark.asyncio
     async def test_batch_needs_a_csrf_token(self, sap: Sap) -> None:
         del sap.headers["x-csrf-token"]
         response = await sap.post(
@@ -157,7 +154,6 @@ class TestBatch:
         assert response.status_code == 403
         assert response.headers["x-csrf-token"] == "Required"
 
-    @pytest.mark.asyncio
     async def test_malformed_batch_is_400(self, sap: Sap) -> None:
         response = await sap.post(
             f"{SO}/$batch", content=b"nope", headers={"content-type": "text/plain"}

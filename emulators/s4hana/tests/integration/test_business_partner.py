@@ -8,9 +8,10 @@ import pytest
 
 from ..support import BP, CREDIT, Sap, partner_body, sap_error
 
+pytestmark = pytest.mark.asyncio
+
 
 class TestCreatePartner:
-    @pytest.mark.asyncio
     async def test_deep_insert_returns_the_tree_expanded(self, sap: Sap) -> None:
         response = await sap.post(f"{BP}/A_BusinessPartner", json=partner_body())
         assert response.status_code == 201, response.text
@@ -33,7 +34,6 @@ class TestCreatePartner:
         )
         assert roles == ["FLCU00", "FLCU01"]
 
-    @pytest.mark.asyncio
     async def test_sales_area_gets_default_partner_functions_and_credit_account(
         self, sap: Sap
     ) -> None:
@@ -53,21 +53,18 @@ class TestCreatePartner:
         assert account.status_code == 200
         assert account.json()["d"]["CreditSegmentCurrency"] == "EUR"
 
-    @pytest.mark.asyncio
     async def test_address_without_language_for_a_customer_is_fsbp_ecc_030(self, sap: Sap) -> None:
         body = partner_body()
         del body["to_BusinessPartnerAddress"][0]["Language"]
         error = sap_error(await sap.post(f"{BP}/A_BusinessPartner", json=body), 400, "FSBP_ECC/030")
         assert "language" in error["message"]["value"]
 
-    @pytest.mark.asyncio
     async def test_sales_area_without_currency_is_cvi_api_003(self, sap: Sap) -> None:
         body = partner_body()
         del body["to_Customer"]["to_CustomerSalesArea"]["results"][0]["Currency"]
         error = sap_error(await sap.post(f"{BP}/A_BusinessPartner", json=body), 400, "CVI_API/003")
         assert error["message"]["value"] == "Currency (KNVV-WAERS) is a required entry field"
 
-    @pytest.mark.asyncio
     async def test_a_refused_deep_insert_leaves_nothing_behind(self, sap: Sap) -> None:
         before = (await sap.get(f"{BP}/A_BusinessPartner/$count")).text
         body = partner_body()
@@ -78,12 +75,10 @@ class TestCreatePartner:
             await sap.get(f"{BP}/A_BusinessPartnerAddress/$count?$filter=CityName eq 'San Jose'")
         ).text == "0"
 
-    @pytest.mark.asyncio
     async def test_organisation_without_name_is_refused(self, sap: Sap) -> None:
         body: dict[str, Any] = {"BusinessPartnerCategory": "2", "BusinessPartnerGrouping": "BP02"}
         sap_error(await sap.post(f"{BP}/A_BusinessPartner", json=body), 400, "CVI_API/003")
 
-    @pytest.mark.asyncio
     async def test_duplicate_external_ids_are_not_prevented(self, sap: Sap) -> None:
         # SAP does not keep BusinessPartnerIDByExtSystem unique; clients must look up first.
         for _ in range(2):
@@ -98,7 +93,6 @@ class TestCreatePartner:
 
 
 class TestHomePageUrl:
-    @pytest.mark.asyncio
     async def test_deep_inserted_with_the_address_and_found_by_its_text(self, sap: Sap) -> None:
         body = partner_body("Home Page Test GmbH")
         body["to_BusinessPartnerAddress"][0]["to_URLAddress"] = [
@@ -117,7 +111,6 @@ class TestHomePageUrl:
 
 
 class TestChangePartner:
-    @pytest.mark.asyncio
     async def test_patch_renames_partner_and_customer_without_if_match(self, sap: Sap) -> None:
         response = await sap.patch(
             f"{BP}/A_BusinessPartner('1000002')",
@@ -128,7 +121,6 @@ class TestChangePartner:
         customer = (await sap.get(f"{BP}/A_Customer('1000002')")).json()["d"]
         assert customer["CustomerName"] == "Alpen Anlagenbau SE"
 
-    @pytest.mark.asyncio
     async def test_add_a_sales_area_through_the_customer(self, sap: Sap) -> None:
         response = await sap.post(
             f"{BP}/A_Customer('1000005')/to_CustomerSalesArea",
@@ -140,7 +132,6 @@ class TestChangePartner:
         areas = (await sap.get(f"{BP}/A_Customer('1000005')/to_CustomerSalesArea")).json()
         assert sorted(a["SalesOrganization"] for a in areas["d"]["results"]) == ["1010", "1710"]
 
-    @pytest.mark.asyncio
     async def test_address_change_and_delete(self, sap: Sap) -> None:
         addresses = (
             await sap.get(f"{BP}/A_BusinessPartner('1000006')/to_BusinessPartnerAddress")
@@ -152,6 +143,5 @@ class TestChangePartner:
         assert (await sap.delete(path)).status_code == 204
         sap_error(await sap.get(path), 404)
 
-    @pytest.mark.asyncio
     async def test_partner_cannot_be_deleted(self, sap: Sap) -> None:
         sap_error(await sap.delete(f"{BP}/A_BusinessPartner('1000006')"), 405)

@@ -10,6 +10,8 @@ import pytest
 
 from ..support import ADMIN, BP, CREDIT, PRICES, STOCK, USER, Sap
 
+pytestmark = pytest.mark.asyncio
+
 
 async def partner(sap: Sap, customer: str) -> dict[str, Any]:
     response = await sap.get(f"{BP}/A_BusinessPartner('{customer}')")
@@ -19,7 +21,6 @@ async def partner(sap: Sap, customer: str) -> dict[str, Any]:
 
 
 class TestPartnerChangeStamp:
-    @pytest.mark.asyncio
     async def test_credit_limit_change_stamps_the_partner(self, sap: Sap) -> None:
         assert (await partner(sap, "1000007"))["LastChangedByUser"] != USER
 
@@ -31,7 +32,6 @@ class TestPartnerChangeStamp:
         assert response.status_code == 204, response.text
         assert (await partner(sap, "1000007"))["LastChangedByUser"] == USER
 
-    @pytest.mark.asyncio
     async def test_sales_area_change_stamps_the_partner(self, sap: Sap) -> None:
         response = await sap.patch(
             f"{BP}/A_CustomerSalesArea(Customer='1000008',SalesOrganization='1010',"
@@ -44,7 +44,6 @@ class TestPartnerChangeStamp:
 
 
 class TestGenerateCatalog:
-    @pytest.mark.asyncio
     async def test_materials_with_stock_and_price(
         self, sap: Sap, anonymous: httpx.AsyncClient
     ) -> None:
@@ -65,7 +64,6 @@ class TestGenerateCatalog:
         [price] = prices.json()["d"]["results"]
         assert price["to_SlsPrcgConditionRecord"]["ConditionRateValue"] == "72.500"
 
-    @pytest.mark.asyncio
     async def test_existing_numbers_are_skipped(
         self, sap: Sap, anonymous: httpx.AsyncClient
     ) -> None:
@@ -80,7 +78,6 @@ class TestGenerateCatalog:
         )
         assert products.text == "2"
 
-    @pytest.mark.asyncio
     async def test_invalid_count(self, anonymous: httpx.AsyncClient) -> None:
         response = await anonymous.post(
             "/__admin/catalog/generate", json={"count": 0}, headers=ADMIN

@@ -8,6 +8,8 @@ import pytest
 
 from ..support import BILLING, CREDIT, EXPOSURE, PRICES, PRODUCT, STOCK, Sap, sap_error
 
+pytestmark = pytest.mark.asyncio
+
 UNRESTRICTED = "InventoryStockType eq '01' and InventorySpecialStockType eq ''"
 
 
@@ -21,7 +23,6 @@ async def stock_of(sap: Sap, material: str) -> Decimal:
 
 
 class TestStock:
-    @pytest.mark.asyncio
     async def test_stock_per_storage_location_with_fourteen_decimals(self, sap: Sap) -> None:
         response = await sap.get(
             f"{STOCK}/A_MatlStkInAcctMod?$filter=Material eq 'MAT-0003' and {UNRESTRICTED}"
@@ -31,25 +32,21 @@ class TestStock:
         assert rows[0]["MatlWrhsStkQtyInMatlBaseUnit"].endswith(".00000000000000")
         assert rows[0]["Batch"] == ""
 
-    @pytest.mark.asyncio
     async def test_some_materials_are_low_or_out_of_stock(self, sap: Sap) -> None:
         assert await stock_of(sap, "MAT-0010") == 0
         assert 0 < await stock_of(sap, "MAT-0015") < 10
         assert await stock_of(sap, "MAT-0011") > 50
 
-    @pytest.mark.asyncio
     async def test_material_stock_header_navigates_to_its_rows(self, sap: Sap) -> None:
         header = await sap.get(f"{STOCK}/A_MaterialStock('MAT-0003')?$expand=to_MatlStkInAcctMod")
         assert header.json()["d"]["MaterialBaseUnit"] == "PC"
         assert len(header.json()["d"]["to_MatlStkInAcctMod"]["results"]) == 2
 
-    @pytest.mark.asyncio
     async def test_stock_is_read_only(self, sap: Sap) -> None:
         sap_error(await sap.post(f"{STOCK}/A_MatlStkInAcctMod", json={"Material": "X"}), 405)
 
 
 class TestPrices:
-    @pytest.mark.asyncio
     async def test_list_price_of_a_material_in_the_sales_area(self, sap: Sap) -> None:
         response = await sap.get(
             f"{PRICES}/A_SlsPrcgCndnRecdValidity?$filter=ConditionType eq 'PPR0' and "
@@ -63,7 +60,6 @@ class TestPrices:
         assert (record["ConditionRateValue"], record["ConditionRateValueUnit"]) == ("82.500", "EUR")
         assert record["ConditionQuantity"] == "1"
 
-    @pytest.mark.asyncio
     async def test_datetime_keys_round_trip_through_their_uri(self, sap: Sap) -> None:
         listing = await sap.get(f"{PRICES}/A_SlsPrcgCndnRecdValidity?$top=1")
         uri = listing.json()["d"]["results"][0]["__metadata"]["uri"]
@@ -72,14 +68,12 @@ class TestPrices:
         assert single.status_code == 200
         assert single.json()["d"]["ConditionValidityEndDate"] == "/Date(253402214400000)/"
 
-    @pytest.mark.asyncio
     async def test_customer_price_is_a_separate_record(self, sap: Sap) -> None:
         response = await sap.get(
             f"{PRICES}/A_SlsPrcgCndnRecdValidity?$filter=Material eq 'MAT-0001'&$select=Customer"
         )
         assert sorted(row["Customer"] for row in response.json()["d"]["results"]) == ["", "1000001"]
 
-    @pytest.mark.asyncio
     async def test_new_record_with_validity_prices_new_orders(self, sap: Sap) -> None:
         response = await sap.post(
             f"{PRICES}/A_SlsPrcgConditionRecord",
@@ -100,7 +94,6 @@ class TestPrices:
 
 
 class TestCredit:
-    @pytest.mark.asyncio
     async def test_limit_and_block_per_partner_and_segment(self, sap: Sap) -> None:
         partner = await sap.get(
             f"{CREDIT}/CreditManagementAccount(BusinessPartner='1000001',CreditSegment='1000')"
@@ -116,7 +109,6 @@ class TestCredit:
         )
         assert [row["BusinessPartner"] for row in blocked.json()["d"]["results"]] == ["1000050"]
 
-    @pytest.mark.asyncio
     async def test_limit_can_be_changed(self, sap: Sap) -> None:
         path = f"{CREDIT}/CreditManagementAccount(BusinessPartner='1000003',CreditSegment='1000')"
         assert (await sap.patch(path, json={"CreditLimitAmount": "99000"})).status_code == 204
@@ -125,7 +117,6 @@ class TestCredit:
         )
         assert view.json()["d"]["CustomerCreditLimitAmount"] == "99000.000"
 
-    @pytest.mark.asyncio
     async def test_exposure_view_adds_open_orders_and_open_invoices(self, sap: Sap) -> None:
         view = (
             await sap.get(
@@ -141,7 +132,6 @@ class TestCredit:
 
 
 class TestBilling:
-    @pytest.mark.asyncio
     async def test_open_invoices_of_a_customer(self, sap: Sap) -> None:
         response = await sap.get(
             f"{BILLING}/A_BillingDocument?$filter=SoldToParty eq '1000001' and "
@@ -157,7 +147,6 @@ class TestBilling:
         assert invoice["__metadata"]["etag"].startswith("W/")
         assert invoice["to_Item"]["results"][0]["SalesDocument"] == "2"
 
-    @pytest.mark.asyncio
     async def test_invoices_of_an_order_through_their_items(self, sap: Sap) -> None:
         response = await sap.get(
             f"{BILLING}/A_BillingDocumentItem?$filter=SalesDocument eq '1'"
@@ -168,7 +157,6 @@ class TestBilling:
         assert len(items) == 2
         assert items[0]["to_BillingDocument"]["InvoiceClearingStatus"] == "C"
 
-    @pytest.mark.asyncio
     async def test_billing_documents_are_read_only(self, sap: Sap) -> None:
         sap_error(await sap.post(f"{BILLING}/A_BillingDocument", json={}), 405)
         patch = await sap.patch(
@@ -178,7 +166,6 @@ class TestBilling:
 
 
 class TestProducts:
-    @pytest.mark.asyncio
     async def test_descriptions_match_the_salesforce_catalogue(self, sap: Sap) -> None:
         response = await sap.get(
             f"{PRODUCT}/A_ProductDescription?$filter=Language eq 'EN' and "

@@ -9,21 +9,20 @@ import pytest
 
 from ..support import BP, PRODUCT, SO, Sap, make_settings, order_body, sap_error
 
+pytestmark = pytest.mark.asyncio
+
 
 class TestLogon:
-    @pytest.mark.asyncio
     async def test_missing_credentials_get_an_html_401(self, anonymous: httpx.AsyncClient) -> None:
         response = await anonymous.get(f"{BP}/A_BusinessPartner")
         assert response.status_code == 401
         assert response.headers["content-type"].startswith("text/html")
         assert response.headers["www-authenticate"].startswith('Basic realm="SAP NetWeaver')
 
-    @pytest.mark.asyncio
     async def test_wrong_password_is_refused(self, anonymous: httpx.AsyncClient) -> None:
         response = await anonymous.get(f"{BP}/", auth=("TRIVIUM_COMM_USER", "wrong"))
         assert response.status_code == 401
 
-    @pytest.mark.asyncio
     async def test_oauth_client_credentials_give_a_bearer_token(
         self, anonymous: httpx.AsyncClient
     ) -> None:
@@ -43,7 +42,6 @@ class TestLogon:
         refused = await anonymous.get(f"{PRODUCT}/", headers={"Authorization": "Bearer forged"})
         assert refused.status_code == 401
 
-    @pytest.mark.asyncio
     async def test_oauth_refuses_a_wrong_secret_and_other_grants(
         self, anonymous: httpx.AsyncClient
     ) -> None:
@@ -64,18 +62,15 @@ class TestLogon:
 
 
 class TestSapClient:
-    @pytest.mark.asyncio
     async def test_configured_client_is_accepted_from_query_or_header(self, sap: Sap) -> None:
         assert (await sap.get(f"{BP}/A_BusinessPartner?sap-client=100&$top=1")).status_code == 200
         assert (await sap.get(f"{BP}/", headers={"sap-client": "100"})).status_code == 200
 
-    @pytest.mark.asyncio
     async def test_another_client_is_refused(self, sap: Sap) -> None:
         assert (await sap.get(f"{BP}/?sap-client=200")).status_code == 401
 
 
 class TestCsrf:
-    @pytest.mark.asyncio
     async def test_fetch_returns_a_token_and_session_cookies(self, app: object) -> None:
         transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://s4.test") as client:
@@ -92,7 +87,6 @@ class TestCsrf:
             # The session cookie alone logs on, as with SAP.
             assert (await client.get(f"{BP}/A_BusinessPartner?$top=1")).status_code == 200
 
-    @pytest.mark.asyncio
     async def test_write_without_token_is_403_required(self, sap: Sap) -> None:
         del sap.headers["x-csrf-token"]
         response = await sap.post(f"{SO}/A_SalesOrder", json=order_body())
@@ -100,21 +94,18 @@ class TestCsrf:
         assert response.headers["x-csrf-token"] == "Required"
         assert response.text == "CSRF token validation failed"
 
-    @pytest.mark.asyncio
     async def test_token_without_its_session_cookie_is_refused(self, sap: Sap) -> None:
         sap.cookies.clear()
         response = await sap.post(f"{SO}/A_SalesOrder", json=order_body())
         assert response.status_code == 403
         assert response.headers["x-csrf-token"] == "Required"
 
-    @pytest.mark.asyncio
     async def test_same_token_for_every_fetch_in_a_session(self, sap: Sap) -> None:
         first = sap.headers["x-csrf-token"]
         assert await sap.fetch_token(SO) == first
 
 
 class TestEnvelopes:
-    @pytest.mark.asyncio
     async def test_entity_has_metadata_deferred_links_and_typed_values(self, sap: Sap) -> None:
         response = await sap.get(f"{SO}/A_SalesOrder('1')")
         assert response.status_code == 200
@@ -130,7 +121,6 @@ class TestEnvelopes:
         assert isinstance(order["CompleteDeliveryIsDefined"], bool)
         assert response.headers["dataserviceversion"] == "2.0"
 
-    @pytest.mark.asyncio
     async def test_service_document_in_json_or_atompub(self, sap: Sap) -> None:
         json_doc = (await sap.get(f"{SO}/")).json()
         assert "A_SalesOrder" in json_doc["d"]["EntitySets"]
@@ -138,7 +128,6 @@ class TestEnvelopes:
         assert xml_doc.headers["content-type"].startswith("application/xml")
         assert b'<app:collection href="A_SalesOrder">' in xml_doc.content
 
-    @pytest.mark.asyncio
     async def test_select_and_multi_level_expand(self, sap: Sap) -> None:
         response = await sap.get(
             f"{BP}/A_BusinessPartner('1000002')?$select=BusinessPartner,to_Customer/to_CustomerSalesArea/Currency"
@@ -149,7 +138,6 @@ class TestEnvelopes:
         areas = partner["to_Customer"]["to_CustomerSalesArea"]["results"]
         assert [set(area) for area in areas] == [{"__metadata", "Currency"}]
 
-    @pytest.mark.asyncio
     async def test_navigation_collection_and_property(self, sap: Sap) -> None:
         items = (await sap.get(f"{SO}/A_SalesOrder('1')/to_Item")).json()["d"]["results"]
         assert [item["SalesOrderItem"] for item in items] == ["10", "20"]
@@ -158,7 +146,6 @@ class TestEnvelopes:
         raw = await sap.get(f"{SO}/A_SalesOrder('1')/SoldToParty/$value")
         assert raw.text == "1000001"
 
-    @pytest.mark.asyncio
     async def test_percent_encoded_keys_as_pyodata_sends_them(self, sap: Sap) -> None:
         response = await sap.get(
             f"{SO}/A_SalesOrderItem%28SalesOrder%3D%271%27%2CSalesOrderItem%3D%2710%27%29"
@@ -168,7 +155,6 @@ class TestEnvelopes:
 
 
 class TestPaging:
-    @pytest.mark.asyncio
     async def test_inlinecount_top_skip(self, sap: Sap) -> None:
         response = await sap.get(
             f"{PRODUCT}/A_Product?$inlinecount=allpages&$top=5&$skip=10&$select=Product"
@@ -178,7 +164,6 @@ class TestPaging:
         assert [p["Product"] for p in body["results"]] == [f"MAT-{n:04d}" for n in range(11, 16)]
         assert "__next" not in body
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("settings", [make_settings(max_top=12)])
     async def test_next_link_pages_through_a_large_top(self, sap: Sap) -> None:
         url = (
@@ -195,7 +180,6 @@ class TestPaging:
         assert pages == 3
         assert seen == [str(1_000_001 + n) for n in range(30)]
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("settings", [make_settings(page_size=7)])
     async def test_page_size_applies_without_top(self, sap: Sap) -> None:
         body = (await sap.get(f"{PRODUCT}/A_Product?$select=Product&$inlinecount=allpages")).json()
@@ -204,7 +188,6 @@ class TestPaging:
         assert "$skiptoken=7" in body["d"]["__next"]
         assert body["d"]["__next"].startswith("http://s4.test/sap/opu/odata/sap/API_PRODUCT_SRV/")
 
-    @pytest.mark.asyncio
     async def test_count_is_plain_text(self, sap: Sap) -> None:
         response = await sap.get(f"{PRODUCT}/A_ProductDescription/$count?$filter=Language eq 'EN'")
         assert response.headers["content-type"].startswith("text/plain")
@@ -212,45 +195,37 @@ class TestPaging:
 
 
 class TestErrors:
-    @pytest.mark.asyncio
     async def test_unknown_set_is_404(self, sap: Sap) -> None:
         error = sap_error(await sap.get(f"{BP}/A_Nothing"), 404, "/IWBEP/CM_MGW_RT/020")
         assert error["innererror"]["application"]["service_id"] == "API_BUSINESS_PARTNER"
 
-    @pytest.mark.asyncio
     async def test_routing_errors_on_sap_paths_are_in_sap_format(self, sap: Sap) -> None:
         sap_error(await sap.get("/sap/opu/odata/sap"), 404)
         sap_error(await sap.options(f"{BP}/A_BusinessPartner"), 405)
 
-    @pytest.mark.asyncio
     async def test_bad_filter_is_400(self, sap: Sap) -> None:
         sap_error(await sap.get(f"{BP}/A_BusinessPartner?$filter=Nope eq 'x'"), 400)
         sap_error(await sap.get(f"{BP}/A_BusinessPartner?$filter=BusinessPartner eq"), 400)
         sap_error(await sap.get(f"{BP}/A_BusinessPartner?$top=-1"), 400)
 
-    @pytest.mark.asyncio
     async def test_error_in_xml_when_asked(self, sap: Sap) -> None:
         response = await sap.get(f"{BP}/A_Nothing", headers={"accept": "application/xml"})
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("application/xml")
         assert "<code>/IWBEP/CM_MGW_RT/020</code>" in response.text
 
-    @pytest.mark.asyncio
     async def test_post_on_a_non_creatable_set_is_405(self, sap: Sap) -> None:
         response = await sap.post(f"{BP}/A_Customer", json={"Customer": "1"})
         sap_error(response, 405)
 
-    @pytest.mark.asyncio
     async def test_too_long_value_is_400(self, sap: Sap) -> None:
         body = order_body(PurchaseOrderByCustomer="x" * 36)
         error = sap_error(await sap.post(f"{SO}/A_SalesOrder", json=body), 400)
         assert error["innererror"]["errordetails"][0]["target"] == "PurchaseOrderByCustomer"
 
-    @pytest.mark.asyncio
     async def test_unknown_property_is_400(self, sap: Sap) -> None:
         sap_error(await sap.post(f"{SO}/A_SalesOrder", json=order_body(Nope="x")), 400)
 
-    @pytest.mark.asyncio
     async def test_metadata_is_xml(self, sap: Sap) -> None:
         response = await sap.get(f"{SO}/$metadata")
         assert response.headers["content-type"].startswith("application/xml")
@@ -258,7 +233,6 @@ class TestErrors:
 
 
 class TestTunnelling:
-    @pytest.mark.asyncio
     async def test_merge_verb_and_x_http_method(self, sap: Sap) -> None:
         first = await sap.request(
             "MERGE",
@@ -275,7 +249,6 @@ class TestTunnelling:
         stored = await sap.get(f"{PRODUCT}/A_ProductDescription(Product='MAT-0001',Language='EN')")
         assert stored.json()["d"]["ProductDescription"] == "Pump B"
 
-    @pytest.mark.asyncio
     async def test_put_resets_what_it_does_not_send(self, sap: Sap) -> None:
         path = f"{BP}/A_BusinessPartner('1000004')"
         assert (await sap.put(path, json={"OrganizationBPName1": "Renamed AG"})).status_code == 204

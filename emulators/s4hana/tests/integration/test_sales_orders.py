@@ -9,6 +9,8 @@ import pytest
 
 from ..support import EXPOSURE, SO, Sap, order_body, sap_error
 
+pytestmark = pytest.mark.asyncio
+
 
 async def create(sap: Sap, body: dict[str, Any]) -> dict[str, Any]:
     response = await sap.post(f"{SO}/A_SalesOrder", json=body)
@@ -24,7 +26,6 @@ async def exposure(sap: Sap, partner: str) -> Decimal:
 
 
 class TestCreateOrder:
-    @pytest.mark.asyncio
     async def test_items_are_numbered_priced_and_totalled(self, sap: Sap) -> None:
         order = await create(sap, order_body("1000002", ("MAT-0002", "2"), ("MAT-0004", "1")))
         items = order["to_Item"]["results"]
@@ -45,12 +46,10 @@ class TestCreateOrder:
             ("PPR0", "82.500000000")
         ]
 
-    @pytest.mark.asyncio
     async def test_customer_specific_price_wins(self, sap: Sap) -> None:
         order = await create(sap, order_body("1000001", ("MAT-0001", "10")))
         assert order["TotalNetAmount"] == "405.000"
 
-    @pytest.mark.asyncio
     async def test_manual_price_condition(self, sap: Sap) -> None:
         body = order_body("1000002")
         body["to_Item"] = [
@@ -63,7 +62,6 @@ class TestCreateOrder:
         assert elements[0]["ConditionIsManuallyChanged"] is True
         assert elements[0]["ConditionAmount"] == "297.000"
 
-    @pytest.mark.asyncio
     async def test_partners_are_determined_from_the_sold_to(self, sap: Sap) -> None:
         body = order_body("1000002", to_Partner=[{"PartnerFunction": "SH", "Customer": "1000007"}])
         number = (await create(sap, body))["SalesOrder"]
@@ -74,7 +72,6 @@ class TestCreateOrder:
             "SH": "1000007", "SP": "1000002", "BP": "1000002", "PY": "1000002",
         }  # fmt: skip
 
-    @pytest.mark.asyncio
     async def test_availability_check_confirms_what_is_in_stock(self, sap: Sap) -> None:
         order = await create(sap, order_body("1000002", ("MAT-0005", "12"), ("MAT-0010", "1")))
         confirmed = [item["ConfdDelivQtyInOrderQtyUnit"] for item in order["to_Item"]["results"]]
@@ -82,25 +79,21 @@ class TestCreateOrder:
         again = await create(sap, order_body("1000004", ("MAT-0005", "4")))
         assert again["to_Item"]["results"][0]["ConfdDelivQtyInOrderQtyUnit"] == "0.000"
 
-    @pytest.mark.asyncio
     async def test_exposure_grows_with_open_orders(self, sap: Sap) -> None:
         before = await exposure(sap, "1000002")
         order = await create(sap, order_body("1000002", ("MAT-0003", "4")))
         assert await exposure(sap, "1000002") == before + Decimal(order["TotalNetAmount"])
 
-    @pytest.mark.asyncio
     async def test_order_beyond_the_credit_limit_is_blocked(self, sap: Sap) -> None:
         order = await create(sap, order_body("1000003", ("MAT-0017", "10")))
         assert order["TotalCreditCheckStatus"] == "B"
         small = await create(sap, order_body("1000002", ("MAT-0001", "1")))
         assert small["TotalCreditCheckStatus"] == "A"
 
-    @pytest.mark.asyncio
     async def test_credit_blocked_account_blocks_every_order(self, sap: Sap) -> None:
         order = await create(sap, order_body("1000050", ("MAT-0001", "1")))
         assert order["TotalCreditCheckStatus"] == "B"
 
-    @pytest.mark.asyncio
     async def test_business_errors(self, sap: Sap) -> None:
         unknown = await sap.post(
             f"{SO}/A_SalesOrder", json=order_body("1000002", ("MAT-9999", "1"))
@@ -118,7 +111,6 @@ class TestCreateOrder:
 
 
 class TestUpdateOrder:
-    @pytest.mark.asyncio
     async def test_if_match_is_required_and_checked(self, sap: Sap) -> None:
         order = await create(sap, order_body("1000002"))
         path = f"{SO}/A_SalesOrder('{order['SalesOrder']}')"
@@ -138,7 +130,6 @@ class TestUpdateOrder:
         )
         assert wildcard.status_code == 204
 
-    @pytest.mark.asyncio
     async def test_items_can_be_added_changed_and_rejected(self, sap: Sap) -> None:
         order = await create(sap, order_body("1000002", ("MAT-0002", "2")))
         number = order["SalesOrder"]
@@ -157,7 +148,6 @@ class TestUpdateOrder:
         assert header["TotalNetAmount"] == "45.000"
         assert header["OverallSDDocumentRejectionSts"] == "B"
 
-    @pytest.mark.asyncio
     async def test_open_order_can_be_deleted_a_delivered_one_cannot(self, sap: Sap) -> None:
         order = await create(sap, order_body("1000002"))
         path = f"{SO}/A_SalesOrder('{order['SalesOrder']}')"

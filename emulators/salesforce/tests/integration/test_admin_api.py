@@ -7,18 +7,18 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 ADMIN = {"X-Admin-Token": "trivium-emulator-admin"}
 ErrorCheck = Callable[..., dict[str, Any]]
 
 
 class TestAdminAuth:
-    @pytest.mark.asyncio
     async def test_token_required(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/__admin/chaos")
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
 
-    @pytest.mark.asyncio
     async def test_bearer_admin_token(self, client: httpx.AsyncClient) -> None:
         response = await client.get(
             "/__admin/chaos", headers={"Authorization": "Bearer trivium-emulator-admin"}
@@ -27,7 +27,6 @@ class TestAdminAuth:
 
 
 class TestChaos:
-    @pytest.mark.asyncio
     async def test_outage(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -40,7 +39,6 @@ class TestChaos:
         await client.delete("/__admin/chaos", headers=ADMIN)
         assert (await api.get("limits")).status_code == 200
 
-    @pytest.mark.asyncio
     async def test_error_rate_with_chosen_codes(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -55,7 +53,6 @@ class TestChaos:
         count = await api.get("query", params={"q": "SELECT COUNT() FROM Account"})
         assert count.json()["totalSize"] == 0
 
-    @pytest.mark.asyncio
     async def test_server_unavailable_code(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -66,21 +63,18 @@ class TestChaos:
         )
         salesforce_error(await api.get("limits"), 503, "SERVER_UNAVAILABLE")
 
-    @pytest.mark.asyncio
     async def test_latency(self, client: httpx.AsyncClient, api: httpx.AsyncClient) -> None:
         await client.put("/__admin/chaos", json={"latencyMs": 80, "jitterMs": 20}, headers=ADMIN)
         started = time.perf_counter()
         assert (await api.get("limits")).status_code == 200
         assert time.perf_counter() - started >= 0.08
 
-    @pytest.mark.asyncio
     async def test_unknown_error_code(self, client: httpx.AsyncClient) -> None:
         response = await client.put("/__admin/chaos", json={"errorCodes": ["NOPE"]}, headers=ADMIN)
         assert response.status_code == 422
 
 
 class TestLimits:
-    @pytest.mark.asyncio
     async def test_exhaust_the_budget(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -91,7 +85,6 @@ class TestLimits:
 
 
 class TestResetAndSeed:
-    @pytest.mark.asyncio
     async def test_seed_is_deterministic(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient
     ) -> None:
@@ -112,7 +105,6 @@ class TestResetAndSeed:
         again = (await api.get("query", params={"q": soql})).json()["records"]
         assert [p["Id"] for p in again] == [p["Id"] for p in partners]
 
-    @pytest.mark.asyncio
     async def test_demo_sales_reps_own_their_accounts(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient
     ) -> None:
@@ -128,7 +120,6 @@ class TestResetAndSeed:
         [rep] = (await api.get("query", params={"q": soql})).json()["records"]
         assert rep["Name"] == "Lukas Schmidt"
 
-    @pytest.mark.asyncio
     async def test_seeded_catalog_and_quotes(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient
     ) -> None:
@@ -147,7 +138,6 @@ class TestResetAndSeed:
         assert all(quote["QuoteLineItems"]["totalSize"] >= 1 for quote in quotes)
         assert all(quote["GrandTotal"] > 0 for quote in quotes)
 
-    @pytest.mark.asyncio
     async def test_reset_empties_the_org(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient
     ) -> None:
@@ -163,13 +153,11 @@ class TestResetAndSeed:
 
 
 class TestHealth:
-    @pytest.mark.asyncio
     async def test_ready_when_the_database_answers(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/readyz")
         assert response.status_code == 200
         assert response.json()["checks"] == {"database": "up"}
 
-    @pytest.mark.asyncio
     async def test_metrics_name_salesforce_routes(self, api: httpx.AsyncClient) -> None:
         await api.get("limits")
         metrics = (await api.get("http://test/metrics")).text
@@ -177,7 +165,6 @@ class TestHealth:
 
 
 class TestUndelete:
-    @pytest.mark.asyncio
     async def test_restores_a_deleted_record(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient
     ) -> None:
@@ -189,7 +176,6 @@ class TestUndelete:
 
 
 class TestMerge:
-    @pytest.mark.asyncio
     async def test_merges_a_duplicate_into_its_master(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient
     ) -> None:
@@ -210,7 +196,6 @@ class TestMerge:
         )
         assert deleted.json()["records"][0]["MasterRecordId"] == master
 
-    @pytest.mark.asyncio
     async def test_a_refused_merge_says_why(
         self, client: httpx.AsyncClient, api: httpx.AsyncClient
     ) -> None:
@@ -221,7 +206,6 @@ class TestMerge:
         assert response.json()["success"] is False
         assert response.json()["errors"][0].startswith("MERGE_FAILED")
 
-    @pytest.mark.asyncio
     async def test_at_most_two_duplicates(self, client: httpx.AsyncClient) -> None:
         body = {"masterId": "001000000000001AAA", "duplicateIds": ["a", "b", "c"]}
         response = await client.post("/__admin/merge", json=body, headers=ADMIN)

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from salesforce_emulator.emulator import demo_private_key
 from salesforce_emulator.settings import SalesforceEmulatorSettings
 
+pytestmark = pytest.mark.asyncio
+
 TOKEN = "/services/oauth2/token"
 API = "/services/data/v62.0"
 CLIENT = {"client_id": "trivium-demo-client", "client_secret": "trivium-demo-secret"}
@@ -43,7 +45,6 @@ def oauth_error(response: httpx.Response) -> str:
 
 
 class TestClientCredentialsGrant:
-    @pytest.mark.asyncio
     async def test_issues_a_token_with_salesforce_fields(
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
@@ -66,7 +67,6 @@ class TestClientCredentialsGrant:
         assert body["id"] == f"http://test/id/{org_id}/005000000000001AAA"
         assert body["issued_at"].isdigit()
 
-    @pytest.mark.asyncio
     async def test_accepts_basic_authentication(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             TOKEN,
@@ -75,28 +75,24 @@ class TestClientCredentialsGrant:
         )
         assert response.status_code == 200
 
-    @pytest.mark.asyncio
     async def test_wrong_secret(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             TOKEN, data={"grant_type": "client_credentials", **CLIENT, "client_secret": "x"}
         )
         assert oauth_error(response) == "invalid_client/invalid client credentials"
 
-    @pytest.mark.asyncio
     async def test_unknown_client(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             TOKEN, data={"grant_type": "client_credentials", **CLIENT, "client_id": "x"}
         )
         assert oauth_error(response) == "invalid_client_id/client identifier invalid"
 
-    @pytest.mark.asyncio
     async def test_unsupported_grant(self, client: httpx.AsyncClient) -> None:
         response = await client.post(TOKEN, data={"grant_type": "refresh_token", **CLIENT})
         assert oauth_error(response) == "unsupported_grant_type/grant type not supported"
 
 
 class TestPasswordGrant:
-    @pytest.mark.asyncio
     async def test_password_with_security_token(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             TOKEN,
@@ -109,7 +105,6 @@ class TestPasswordGrant:
         )
         assert response.status_code == 200
 
-    @pytest.mark.asyncio
     async def test_wrong_password(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             TOKEN,
@@ -124,7 +119,6 @@ class TestPasswordGrant:
 
 
 class TestJwtBearerGrant:
-    @pytest.mark.asyncio
     async def test_signed_assertion(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             TOKEN,
@@ -136,7 +130,6 @@ class TestJwtBearerGrant:
         assert response.status_code == 200
         assert response.json()["token_type"] == "Bearer"
 
-    @pytest.mark.asyncio
     async def test_own_url_is_an_audience(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             TOKEN,
@@ -156,7 +149,6 @@ class TestJwtBearerGrant:
             ({"sub": "someone@else.example"}, "invalid_grant/user hasn't approved this consumer"),
         ],
     )
-    @pytest.mark.asyncio
     async def test_refused_claims(
         self, client: httpx.AsyncClient, claims: dict[str, Any], expected: str
     ) -> None:
@@ -169,7 +161,6 @@ class TestJwtBearerGrant:
         )
         assert oauth_error(response) == expected
 
-    @pytest.mark.asyncio
     async def test_assertion_signed_with_another_key(self, client: httpx.AsyncClient) -> None:
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
@@ -213,7 +204,6 @@ class TestJwtBearerForOrgUsers:
             TOKEN, data={"grant_type": JWT_BEARER, "assertion": assertion(sub=username)}
         )
 
-    @pytest.mark.asyncio
     async def test_a_seeded_rep_acts_as_themselves(self, client: httpx.AsyncClient) -> None:
         issued = await self._token(client, REP.upper())
         assert issued.status_code == 200, issued.text
@@ -232,7 +222,6 @@ class TestJwtBearerForOrgUsers:
         )
         assert account.json()["OwnerId"] == identity["user_id"]
 
-    @pytest.mark.asyncio
     async def test_an_inactive_user_is_refused(
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
@@ -243,7 +232,6 @@ class TestJwtBearerForOrgUsers:
 
 
 class TestSoapLogin:
-    @pytest.mark.asyncio
     async def test_returns_session_and_server_url(
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
@@ -258,7 +246,6 @@ class TestSoapLogin:
         assert f"<sessionId>{org15}!" in response.text
         assert f"<serverUrl>http://test/services/Soap/u/59.0/{org15}</serverUrl>" in response.text
 
-    @pytest.mark.asyncio
     async def test_invalid_login_is_a_soap_fault(self, client: httpx.AsyncClient) -> None:
         body = SOAP_LOGIN.format(username="integration@trivium.demo", password="wrong")
         response = await client.post("/services/Soap/u/59.0", content=body)
@@ -267,7 +254,6 @@ class TestSoapLogin:
 
 
 class TestSessions:
-    @pytest.mark.asyncio
     async def test_missing_or_unknown_token(
         self, client: httpx.AsyncClient, salesforce_error: Callable[..., dict[str, Any]]
     ) -> None:
@@ -282,7 +268,6 @@ class TestSessions:
             {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
         ]
 
-    @pytest.mark.asyncio
     async def test_revoked_token(
         self, client: httpx.AsyncClient, salesforce_error: Callable[..., dict[str, Any]]
     ) -> None:
@@ -299,7 +284,6 @@ class TestSessions:
 
 
 class TestTokenExpiry:
-    @pytest.mark.asyncio
     async def test_expired_token_is_an_invalid_session(
         self, client: httpx.AsyncClient, salesforce_error: Callable[..., dict[str, Any]]
     ) -> None:
@@ -315,7 +299,6 @@ class TestTokenExpiry:
 
 
 class TestIdentity:
-    @pytest.mark.asyncio
     async def test_identity_url_of_the_token(self, client: httpx.AsyncClient) -> None:
         issued = (
             await client.post(TOKEN, data={"grant_type": "client_credentials", **CLIENT})
@@ -330,7 +313,6 @@ class TestIdentity:
             "005000000000001AAA",
         )
 
-    @pytest.mark.asyncio
     async def test_identity_needs_the_token(
         self,
         client: httpx.AsyncClient,

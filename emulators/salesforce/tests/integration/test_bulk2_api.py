@@ -9,6 +9,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+pytestmark = pytest.mark.asyncio
+
 ErrorCheck = Callable[..., dict[str, Any]]
 CSV = {"Content-Type": "text/csv"}
 
@@ -35,7 +37,6 @@ async def run_ingest(
 
 
 class TestIngestJob:
-    @pytest.mark.asyncio
     async def test_insert_with_results(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         data = (
             "Name,ERP_Customer_Number__c,NumberOfEmployees\n"
@@ -66,7 +67,6 @@ class TestIngestJob:
         unprocessed = await api.get(f"jobs/ingest/{job['id']}/unprocessedrecords")
         assert unprocessed.text.strip() == "Name,ERP_Customer_Number__c,NumberOfEmployees"
 
-    @pytest.mark.asyncio
     async def test_upsert_and_lookup_by_external_id(
         self, app: FastAPI, api: httpx.AsyncClient
     ) -> None:
@@ -99,7 +99,6 @@ class TestIngestJob:
         record = (await api.get("query", params={"q": soql})).json()["records"][0]
         assert record["Account"]["Name"] == "New"
 
-    @pytest.mark.asyncio
     async def test_update_and_delete(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         first = (await api.post("sobjects/Account", json={"Name": "A"})).json()["id"]
         second = (await api.post("sobjects/Account", json={"Name": "B"})).json()["id"]
@@ -119,7 +118,6 @@ class TestIngestJob:
         assert job["numberRecordsFailed"] == 0
         assert (await api.get(f"sobjects/Account/{second}")).json()[0]["errorCode"] == "NOT_FOUND"
 
-    @pytest.mark.asyncio
     async def test_unknown_column_fails_the_job(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         job = await run_ingest(
             app, api, {"object": "Account", "operation": "insert"}, "Name,Nope\nA,1\n"
@@ -129,7 +127,6 @@ class TestIngestJob:
         unprocessed = rows((await api.get(f"jobs/ingest/{job['id']}/unprocessedRecords")).text)
         assert unprocessed == [{"Name": "A", "Nope": "1"}]
 
-    @pytest.mark.asyncio
     async def test_upload_only_once(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -143,7 +140,6 @@ class TestIngestJob:
         item = salesforce_error(again, 400, "INVALIDJOBSTATE")
         assert "only do 'PUT' once" in item["message"]
 
-    @pytest.mark.asyncio
     async def test_abort_and_delete(self, api: httpx.AsyncClient) -> None:
         job = (
             await api.post("jobs/ingest", json={"object": "Account", "operation": "insert"})
@@ -153,7 +149,6 @@ class TestIngestJob:
         assert (await api.delete(f"jobs/ingest/{job['id']}")).status_code == 204
         assert (await api.get(f"jobs/ingest/{job['id']}")).status_code == 404
 
-    @pytest.mark.asyncio
     async def test_invalid_jobs(self, api: httpx.AsyncClient, salesforce_error: ErrorCheck) -> None:
         salesforce_error(
             await api.post("jobs/ingest", json={"object": "Nope", "operation": "insert"}),
@@ -174,7 +169,6 @@ class TestIngestJob:
 
 
 class TestQueryJob:
-    @pytest.mark.asyncio
     async def test_paged_results_with_locator(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         account = (await api.post("sobjects/Account", json={"Name": "Acme, Inc."})).json()["id"]
         for index in range(5):
@@ -208,7 +202,6 @@ class TestQueryJob:
         assert second.headers["sforce-locator"] == "null"
         assert [row["LastName"] for row in rows(second.text)] == ["C3", "C4"]
 
-    @pytest.mark.asyncio
     async def test_query_all_includes_deleted(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         record = (await api.post("sobjects/Account", json={"Name": "Gone"})).json()["id"]
         await api.delete(f"sobjects/Account/{record}")
@@ -222,7 +215,6 @@ class TestQueryJob:
         result = await api.get(f"jobs/query/{job['id']}/results")
         assert rows(result.text) == [{"Id": record, "IsDeleted": "true"}]
 
-    @pytest.mark.asyncio
     async def test_bad_queries(
         self, app: FastAPI, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:

@@ -5,6 +5,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 BASE = "/services/data/v62.0"
 
 
@@ -16,7 +18,6 @@ def sub(method: str, path: str, reference_id: str, body: Any = None) -> dict[str
 
 
 class TestComposite:
-    @pytest.mark.asyncio
     async def test_references_earlier_results(self, api: httpx.AsyncClient) -> None:
         response = await api.post(
             "composite",
@@ -50,7 +51,6 @@ class TestComposite:
         account = (await api.get(f"sobjects/Account/{account_id}")).json()
         assert account["Description"] == results["pb"]["body"]["records"][0]["Id"]
 
-    @pytest.mark.asyncio
     async def test_all_or_none_rolls_everything_back(self, api: httpx.AsyncClient) -> None:
         response = await api.post(
             "composite",
@@ -73,7 +73,6 @@ class TestComposite:
         count = await api.get("query", params={"q": "SELECT COUNT() FROM Account"})
         assert count.json()["totalSize"] == 0
 
-    @pytest.mark.asyncio
     async def test_without_all_or_none_successes_stay(self, api: httpx.AsyncClient) -> None:
         response = await api.post(
             "composite",
@@ -92,7 +91,6 @@ class TestComposite:
         count = await api.get("query", params={"q": "SELECT COUNT() FROM Account"})
         assert count.json()["totalSize"] == 1
 
-    @pytest.mark.asyncio
     async def test_counts_as_one_api_call(self, api: httpx.AsyncClient) -> None:
         response = await api.post(
             "composite",
@@ -105,14 +103,12 @@ class TestComposite:
         )
         assert response.headers["sforce-limit-info"] == "api-usage=1/100000"
 
-    @pytest.mark.asyncio
     async def test_too_many_subrequests(self, api: httpx.AsyncClient) -> None:
         requests = [sub("GET", "/limits", f"r{index}") for index in range(26)]
         response = await api.post("composite", json={"compositeRequest": requests})
         assert response.status_code == 400
         assert isinstance(response.json(), list)
 
-    @pytest.mark.asyncio
     async def test_malformed_body(self, api: httpx.AsyncClient) -> None:
         response = await api.post(
             "composite", content=b"{", headers={"Content-Type": "application/json"}
@@ -122,7 +118,6 @@ class TestComposite:
 
 
 class TestBatch:
-    @pytest.mark.asyncio
     async def test_independent_subrequests(self, api: httpx.AsyncClient) -> None:
         account = (await api.post("sobjects/Account", json={"Name": "Old"})).json()["id"]
         response = await api.post(
@@ -146,7 +141,6 @@ class TestBatch:
 
 
 class TestCollections:
-    @pytest.mark.asyncio
     async def test_create_mixed_types(self, api: httpx.AsyncClient) -> None:
         response = await api.post(
             "composite/sobjects",
@@ -173,7 +167,6 @@ class TestCollections:
         }
         assert third["id"].startswith("003")
 
-    @pytest.mark.asyncio
     async def test_all_or_none(self, api: httpx.AsyncClient) -> None:
         response = await api.post(
             "composite/sobjects",
@@ -191,7 +184,6 @@ class TestCollections:
         count = await api.get("query", params={"q": "SELECT COUNT() FROM Account"})
         assert count.json()["totalSize"] == 0
 
-    @pytest.mark.asyncio
     async def test_update_retrieve_delete(self, api: httpx.AsyncClient) -> None:
         created = await api.post(
             "composite/sobjects",
@@ -222,7 +214,6 @@ class TestCollections:
         again = await api.delete("composite/sobjects", params={"ids": ids[0]})
         assert again.json()[0]["errors"][0]["statusCode"] == "ENTITY_IS_DELETED"
 
-    @pytest.mark.asyncio
     async def test_upsert_by_external_id(self, api: httpx.AsyncClient) -> None:
         await api.post("sobjects/Product2", json={"Name": "Pump", "ERP_Material__c": "MAT-0001"})
         response = await api.patch(
@@ -247,7 +238,6 @@ class TestCollections:
         product = (await api.get("sobjects/Product2/ERP_Material__c/MAT-0001")).json()
         assert product["Available_Quantity__c"] == 5.0
 
-    @pytest.mark.asyncio
     async def test_more_than_200_records(self, api: httpx.AsyncClient) -> None:
         records = [{"attributes": {"type": "Account"}, "Name": "x"}] * 201
         response = await api.post("composite/sobjects", json={"records": records})

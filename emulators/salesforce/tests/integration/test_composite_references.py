@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 BASE = "/services/data/v62.0"
 TEXT = "PO @{order.id} @{nope} \\'\"%_ \u05e9\u05dc\u05d5\u05dd \U0001f600"
 
@@ -26,7 +28,6 @@ async def composite(api: httpx.AsyncClient, *requests: dict[str, Any]) -> list[d
 
 
 class TestCompositeReferences:
-    @pytest.mark.asyncio
     async def test_an_unknown_reference_in_a_body_halts_the_request(
         self, api: httpx.AsyncClient
     ) -> None:
@@ -40,7 +41,6 @@ class TestCompositeReferences:
             "Invalid reference specified. No value for order.id found in order."
         )
 
-    @pytest.mark.asyncio
     async def test_bad_reference_syntax_halts_the_request(self, api: httpx.AsyncClient) -> None:
         [result] = await composite(
             api, sub("POST", "/sobjects/Account", "acct", {"Name": "A @{not a reference}"})
@@ -49,7 +49,6 @@ class TestCompositeReferences:
         assert result["body"][0]["errorCode"] == "PROCESSING_HALTED"
         assert "No value for not a reference" in result["body"][0]["message"]
 
-    @pytest.mark.asyncio
     async def test_a_reference_in_a_url_is_resolved(self, api: httpx.AsyncClient) -> None:
         results = await composite(
             api,
@@ -68,7 +67,6 @@ class TestCompositeReferences:
 
 
 class TestPlainWrites:
-    @pytest.mark.asyncio
     async def test_sobject_writes_store_reference_text_as_is(self, api: httpx.AsyncClient) -> None:
         created = await api.post("sobjects/Account", json={"Name": TEXT})
         assert created.status_code == 201, created.text
@@ -78,7 +76,6 @@ class TestPlainWrites:
         account = (await api.get(f"sobjects/Account/{account_id}")).json()
         assert (account["Name"], account["Phone"]) == (TEXT, "@{acct.id}")
 
-    @pytest.mark.asyncio
     async def test_collections_store_reference_text_as_is(self, api: httpx.AsyncClient) -> None:
         response = await api.post(
             "composite/sobjects",

@@ -8,9 +8,10 @@ import pytest
 
 from salesforce_emulator.settings import SalesforceEmulatorSettings
 
+pytestmark = pytest.mark.asyncio
+
 
 class TestLimitInfoHeader:
-    @pytest.mark.asyncio
     async def test_counts_every_call(self, api: httpx.AsyncClient) -> None:
         first = await api.get("limits/")
         second = await api.get("sobjects/Account/001000000000999AAA")
@@ -18,7 +19,6 @@ class TestLimitInfoHeader:
         assert second.status_code == 404
         assert second.headers["sforce-limit-info"] == "api-usage=2/100000"
 
-    @pytest.mark.asyncio
     async def test_limits_resource(self, api: httpx.AsyncClient) -> None:
         body = (await api.get("limits")).json()
         assert body["DailyApiRequests"] == {"Max": 100000, "Remaining": 99999}
@@ -32,7 +32,6 @@ class TestRequestLimitExceeded:
             database_path=":memory:", seed_demo_data=False, daily_api_requests=2
         )
 
-    @pytest.mark.asyncio
     async def test_refused_with_403_once_exhausted(
         self, api: httpx.AsyncClient, salesforce_error: Callable[..., dict[str, Any]]
     ) -> None:

@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from salesforce_emulator.domain.context import WriteContext
 from salesforce_emulator.domain.dml import insert_records
 
+pytestmark = pytest.mark.asyncio
+
 ErrorCheck = Callable[..., dict[str, Any]]
 
 
@@ -27,7 +29,6 @@ def load_accounts(app: FastAPI, count: int) -> list[str]:
 
 
 class TestQuery:
-    @pytest.mark.asyncio
     async def test_small_result_is_done(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         load_accounts(app, 3)
         response = await api.get(
@@ -43,7 +44,6 @@ class TestQuery:
             "Account 00002",
         ]
 
-    @pytest.mark.asyncio
     async def test_pages_of_2000_with_next_records_url(
         self, app: FastAPI, api: httpx.AsyncClient
     ) -> None:
@@ -58,7 +58,6 @@ class TestQuery:
         ids = [record["Id"] for page in (first, second, third) for record in page["records"]]
         assert len(set(ids)) == 4500
 
-    @pytest.mark.asyncio
     async def test_batch_size_option(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         load_accounts(app, 450)
         response = await api.get(
@@ -70,13 +69,11 @@ class TestQuery:
         assert len(body["records"]) == 200
         assert body["nextRecordsUrl"].endswith("-200")
 
-    @pytest.mark.asyncio
     async def test_count(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         load_accounts(app, 7)
         body = (await api.get("query", params={"q": "SELECT COUNT() FROM Account"})).json()
         assert body == {"totalSize": 7, "done": True, "records": []}
 
-    @pytest.mark.asyncio
     async def test_query_all_sees_deleted_rows(self, app: FastAPI, api: httpx.AsyncClient) -> None:
         first, _ = load_accounts(app, 2)
         assert (await api.delete(f"sobjects/Account/{first}")).status_code == 204
@@ -89,7 +86,6 @@ class TestQuery:
             first
         ] is True
 
-    @pytest.mark.asyncio
     async def test_parent_fields_and_child_subqueries(self, api: httpx.AsyncClient) -> None:
         account = (await api.post("sobjects/Account", json={"Name": "Acme"})).json()["id"]
         await api.post("sobjects/Contact", json={"LastName": "Doe", "AccountId": account})
@@ -103,7 +99,6 @@ class TestQuery:
 
 
 class TestQueryErrors:
-    @pytest.mark.asyncio
     async def test_unknown_field(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -112,25 +107,21 @@ class TestQueryErrors:
         assert "fields" not in item
         assert "No such column 'Nmae' on entity 'Account'" in item["message"]
 
-    @pytest.mark.asyncio
     async def test_syntax_error(self, api: httpx.AsyncClient, salesforce_error: ErrorCheck) -> None:
         response = await api.get("query", params={"q": "SELECT Id FORM Account"})
         salesforce_error(response, 400, "MALFORMED_QUERY")
 
-    @pytest.mark.asyncio
     async def test_missing_query(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
         salesforce_error(await api.get("query"), 400, "MALFORMED_QUERY")
 
-    @pytest.mark.asyncio
     async def test_unknown_object(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
         response = await api.get("query", params={"q": "SELECT Id FROM Widget__c"})
         salesforce_error(response, 400, "INVALID_TYPE")
 
-    @pytest.mark.asyncio
     async def test_unknown_locator(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:

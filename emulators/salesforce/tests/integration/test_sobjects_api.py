@@ -6,6 +6,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 ErrorCheck = Callable[..., dict[str, Any]]
 
 
@@ -17,7 +19,6 @@ async def create(api: httpx.AsyncClient, sobject: str, body: dict[str, Any]) -> 
 
 
 class TestCreate:
-    @pytest.mark.asyncio
     async def test_answers_201_with_id_and_location(self, api: httpx.AsyncClient) -> None:
         response = await api.post("sobjects/Account/", json={"Name": "Acme GmbH"})
         assert response.status_code == 201
@@ -27,7 +28,6 @@ class TestCreate:
         assert len(body["id"]) == 18
         assert response.headers["location"] == f"/services/data/v62.0/sobjects/Account/{body['id']}"
 
-    @pytest.mark.asyncio
     async def test_malformed_json(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -36,20 +36,17 @@ class TestCreate:
         )
         salesforce_error(response, 400, "JSON_PARSER_ERROR")
 
-    @pytest.mark.asyncio
     async def test_body_must_be_an_object(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
         salesforce_error(await api.post("sobjects/Account", json=[1]), 400, "JSON_PARSER_ERROR")
 
-    @pytest.mark.asyncio
     async def test_field_of_the_wrong_type(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
         response = await api.post("sobjects/Account", json={"Name": "A", "NumberOfEmployees": "x"})
         salesforce_error(response, 400, "JSON_PARSER_ERROR")
 
-    @pytest.mark.asyncio
     async def test_required_fields_missing(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -59,7 +56,6 @@ class TestCreate:
         )
         assert item["message"] == "Required fields are missing: [StageName, CloseDate]"
 
-    @pytest.mark.asyncio
     async def test_unknown_field(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -67,7 +63,6 @@ class TestCreate:
         item = salesforce_error(response, 400, "INVALID_FIELD")
         assert item["message"] == "No such column 'Colour__c' on sobject of type Account"
 
-    @pytest.mark.asyncio
     async def test_read_only_field(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -76,14 +71,12 @@ class TestCreate:
         )
         salesforce_error(response, 400, "INVALID_FIELD_FOR_INSERT_UPDATE", fields=["CreatedDate"])
 
-    @pytest.mark.asyncio
     async def test_value_too_long(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
         response = await api.post("sobjects/Account", json={"Name": "A" * 256})
         salesforce_error(response, 400, "STRING_TOO_LONG", fields=["Name"])
 
-    @pytest.mark.asyncio
     async def test_restricted_picklist(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -95,7 +88,6 @@ class TestCreate:
             response, 400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", fields=["StageName"]
         )
 
-    @pytest.mark.asyncio
     async def test_lookup_errors(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -106,7 +98,6 @@ class TestCreate:
         )
         salesforce_error(response, 400, "INVALID_CROSS_REFERENCE_KEY", fields=["AccountId"])
 
-    @pytest.mark.asyncio
     async def test_duplicate_unique_value(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -117,7 +108,6 @@ class TestCreate:
         item = salesforce_error(response, 400, "DUPLICATE_VALUE", fields=["ERP_Customer_Number__c"])
         assert first in item["message"]
 
-    @pytest.mark.asyncio
     async def test_unknown_sobject(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -125,7 +115,6 @@ class TestCreate:
 
 
 class TestGet:
-    @pytest.mark.asyncio
     async def test_record_with_attributes(self, api: httpx.AsyncClient) -> None:
         record_id = await create(api, "Account", {"Name": "Acme", "BillingCity": "Berlin"})
         response = await api.get(f"sobjects/Account/{record_id}")
@@ -141,7 +130,6 @@ class TestGet:
         assert body["BillingAddress"]["city"] == "Berlin"
         assert body["Phone"] is None
 
-    @pytest.mark.asyncio
     async def test_selected_fields_and_15_character_id(self, api: httpx.AsyncClient) -> None:
         record_id = await create(api, "Account", {"Name": "Acme"})
         response = await api.get(f"sobjects/Account/{record_id[:15]}", params={"fields": "Name"})
@@ -153,11 +141,9 @@ class TestGet:
             "Name": "Acme",
         }
 
-    @pytest.mark.asyncio
     async def test_unknown_id(self, api: httpx.AsyncClient, salesforce_error: ErrorCheck) -> None:
         salesforce_error(await api.get("sobjects/Account/001000000000999AAA"), 404, "NOT_FOUND")
 
-    @pytest.mark.asyncio
     async def test_unknown_field_in_field_list(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -167,7 +153,6 @@ class TestGet:
 
 
 class TestUpdate:
-    @pytest.mark.asyncio
     async def test_answers_204(self, api: httpx.AsyncClient) -> None:
         record_id = await create(api, "Account", {"Name": "Acme"})
         response = await api.patch(f"sobjects/Account/{record_id}", json={"Phone": "+49 30 1"})
@@ -175,7 +160,6 @@ class TestUpdate:
         assert response.content == b""
         assert (await api.get(f"sobjects/Account/{record_id}")).json()["Phone"] == "+49 30 1"
 
-    @pytest.mark.asyncio
     async def test_deleted_record(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -184,7 +168,6 @@ class TestUpdate:
         response = await api.patch(f"sobjects/Account/{record_id}", json={"Phone": "1"})
         salesforce_error(response, 404, "ENTITY_IS_DELETED")
 
-    @pytest.mark.asyncio
     async def test_required_field_set_to_null(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -194,7 +177,6 @@ class TestUpdate:
 
 
 class TestDelete:
-    @pytest.mark.asyncio
     async def test_second_delete_is_entity_is_deleted(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -208,7 +190,6 @@ class TestDelete:
 
 
 class TestUpsert:
-    @pytest.mark.asyncio
     async def test_creates_then_updates(self, api: httpx.AsyncClient) -> None:
         url = "sobjects/Account/ERP_Customer_Number__c/1000009"
         created = await api.patch(url, json={"Name": "Acme"})
@@ -226,13 +207,11 @@ class TestUpsert:
         assert fetched["Name"] == "Acme AG"
         assert fetched["ERP_Customer_Number__c"] == "1000009"
 
-    @pytest.mark.asyncio
     async def test_old_versions_answer_204_on_update(self, api: httpx.AsyncClient) -> None:
         url = "http://test/services/data/v45.0/sobjects/Account/ERP_Customer_Number__c/1000010"
         assert (await api.patch(url, json={"Name": "Acme"})).status_code == 201
         assert (await api.patch(url, json={"Name": "Acme AG"})).status_code == 204
 
-    @pytest.mark.asyncio
     async def test_value_with_a_slash(self, api: httpx.AsyncClient) -> None:
         response = await api.patch(
             "sobjects/Product2/ERP_Material__c/MAT%2F0001", json={"Name": "Pump"}
@@ -241,7 +220,6 @@ class TestUpsert:
         fetched = await api.get(f"sobjects/Product2/{response.json()['id']}")
         assert fetched.json()["ERP_Material__c"] == "MAT/0001"
 
-    @pytest.mark.asyncio
     async def test_field_is_not_an_external_id(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -249,7 +227,6 @@ class TestUpsert:
         item = salesforce_error(response, 404, "NOT_FOUND")
         assert "Phone" in item["message"]
 
-    @pytest.mark.asyncio
     async def test_update_only_without_match(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -260,7 +237,6 @@ class TestUpsert:
         )
         salesforce_error(response, 404, "NOT_FOUND")
 
-    @pytest.mark.asyncio
     async def test_post_to_id_field_inserts(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -273,7 +249,6 @@ class TestUpsert:
 
 
 class TestDescribe:
-    @pytest.mark.asyncio
     async def test_field_metadata(self, api: httpx.AsyncClient) -> None:
         body = (await api.get("sobjects/Account/describe")).json()
         assert body["name"] == "Account"
@@ -297,14 +272,12 @@ class TestDescribe:
             item for item in body["childRelationships"] if item["relationshipName"] == "Contacts"
         ).items()
 
-    @pytest.mark.asyncio
     async def test_picklist_values(self, api: httpx.AsyncClient) -> None:
         body = (await api.get("sobjects/Opportunity/describe")).json()
         stage = next(item for item in body["fields"] if item["name"] == "StageName")
         assert stage["restrictedPicklist"] is True
         assert "Closed Won" in [value["value"] for value in stage["picklistValues"]]
 
-    @pytest.mark.asyncio
     async def test_describe_global(self, api: httpx.AsyncClient) -> None:
         body = (await api.get("sobjects")).json()
         prefixes = {item["name"]: item["keyPrefix"] for item in body["sobjects"]}
@@ -323,7 +296,6 @@ class TestDescribe:
 
 
 class TestVersions:
-    @pytest.mark.asyncio
     async def test_versions_need_no_session(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/services/data/")
         assert response.status_code == 200
@@ -334,7 +306,6 @@ class TestVersions:
         }
         assert "sforce-limit-info" not in response.headers
 
-    @pytest.mark.asyncio
     async def test_unknown_version(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -342,7 +313,6 @@ class TestVersions:
             await api.get("http://test/services/data/v99.0/sobjects"), 404, "NOT_FOUND"
         )
 
-    @pytest.mark.asyncio
     async def test_resources_of_a_version(self, api: httpx.AsyncClient) -> None:
         body = (await api.get("http://test/services/data/v59.0/")).json()
         assert body["sobjects"] == "/services/data/v59.0/sobjects"
@@ -350,7 +320,6 @@ class TestVersions:
 
 
 class TestAmbiguousExternalId:
-    @pytest.mark.asyncio
     async def test_several_matches_answer_300(self, api: httpx.AsyncClient) -> None:
         first = await create(api, "Contact", {"LastName": "A", "ERP_Contact_Number__c": "K-1"})
         second = await create(api, "Contact", {"LastName": "B", "ERP_Contact_Number__c": "k-1"})
@@ -363,7 +332,6 @@ class TestAmbiguousExternalId:
         fetched = await api.get("sobjects/Contact/ERP_Contact_Number__c/K-1")
         assert (fetched.status_code, fetched.json()) == (300, expected)
 
-    @pytest.mark.asyncio
     async def test_collection_item_error(self, api: httpx.AsyncClient) -> None:
         for name in ("A", "B"):
             await create(api, "Contact", {"LastName": name, "ERP_Contact_Number__c": "K-2"})
@@ -375,7 +343,6 @@ class TestAmbiguousExternalId:
 
 
 class TestHostileBodies:
-    @pytest.mark.asyncio
     async def test_deep_nesting(self, api: httpx.AsyncClient, salesforce_error: ErrorCheck) -> None:
         body = b"[" * 100_000 + b"]" * 100_000
         response = await api.post(
@@ -383,7 +350,6 @@ class TestHostileBodies:
         )
         salesforce_error(response, 400, "JSON_PARSER_ERROR")
 
-    @pytest.mark.asyncio
     async def test_invalid_utf8(self, api: httpx.AsyncClient, salesforce_error: ErrorCheck) -> None:
         response = await api.post(
             "sobjects/Account",
@@ -392,14 +358,12 @@ class TestHostileBodies:
         )
         salesforce_error(response, 400, "JSON_PARSER_ERROR")
 
-    @pytest.mark.asyncio
     async def test_object_where_a_value_belongs(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
         response = await api.post("sobjects/Account", json={"Name": {"first": "A"}})
         salesforce_error(response, 400, "JSON_PARSER_ERROR")
 
-    @pytest.mark.asyncio
     async def test_infinite_number(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -412,7 +376,6 @@ class TestHostileBodies:
 
 
 class TestReplication:
-    @pytest.mark.asyncio
     async def test_deleted_and_updated_windows(self, api: httpx.AsyncClient) -> None:
         kept = await create(api, "Account", {"Name": "Kept"})
         gone = await create(api, "Account", {"Name": "Gone"})

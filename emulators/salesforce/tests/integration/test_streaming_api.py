@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from salesforce_emulator.settings import SalesforceEmulatorSettings
 from trivium_testing.waiting import until
 
+pytestmark = pytest.mark.asyncio
+
 COMETD = "http://test/cometd/62.0"
 
 
@@ -61,14 +63,12 @@ def events(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class TestHandshake:
-    @pytest.mark.asyncio
     async def test_needs_a_valid_session(self, client: httpx.AsyncClient) -> None:
         reply = await bayeux(client, {"channel": "/meta/handshake", "id": "1"})
         assert reply[0]["successful"] is False
         assert reply[0]["error"] == "403::Handshake denied"
         assert reply[0]["ext"]["sfdc"]["failureReason"] == "401::Authentication invalid"
 
-    @pytest.mark.asyncio
     async def test_unknown_client(self, api: httpx.AsyncClient) -> None:
         reply = await connect(api, "nope")
         assert reply[0]["successful"] is False
@@ -77,7 +77,6 @@ class TestHandshake:
 
 
 class TestSubscribe:
-    @pytest.mark.asyncio
     async def test_replay_all_retained_events(self, api: httpx.AsyncClient) -> None:
         account = (await api.post("sobjects/Account", json={"Name": "Acme"})).json()["id"]
         await api.patch(f"sobjects/Account/{account}", json={"BillingCity": "Berlin"})
@@ -96,7 +95,6 @@ class TestSubscribe:
         assert update["payload"]["BillingAddress"] == {"City": "Berlin"}
         assert update["event"]["replayId"] > create["event"]["replayId"]
 
-    @pytest.mark.asyncio
     async def test_replay_after_a_given_id(self, api: httpx.AsyncClient) -> None:
         for name in ("A", "B", "C"):
             await api.post("sobjects/Account", json={"Name": name})
@@ -108,7 +106,6 @@ class TestSubscribe:
         names = [event["data"]["payload"]["Name"] for event in events(await connect(api, later))]
         assert names == ["B", "C"]
 
-    @pytest.mark.asyncio
     async def test_invalid_replay_id(self, api: httpx.AsyncClient) -> None:
         handshake = await bayeux(api, {"channel": "/meta/handshake", "id": "1"})
         reply = await bayeux(
@@ -120,7 +117,6 @@ class TestSubscribe:
         assert reply[0]["successful"] is False
         assert reply[0]["error"].startswith("400::The replayId {99} you provided was invalid.")
 
-    @pytest.mark.asyncio
     async def test_unknown_channel(self, api: httpx.AsyncClient) -> None:
         handshake = await bayeux(api, {"channel": "/meta/handshake", "id": "1"})
         reply = await bayeux(
@@ -139,7 +135,6 @@ class TestLongPoll:
             database_path=":memory:", seed_demo_data=False, cometd_timeout_seconds=600
         )
 
-    @pytest.mark.asyncio
     async def test_long_poll_wakes_on_a_change(self, api: httpx.AsyncClient, app: FastAPI) -> None:
         client_id = await subscribed(api, "/data/ChangeEvents", replay=-1)
         hub = app.state.emulator.streaming
@@ -159,7 +154,6 @@ class TestLongPoll:
 
 
 class TestConnect:
-    @pytest.mark.asyncio
     async def test_times_out_without_events(self, api: httpx.AsyncClient) -> None:
         client_id = await subscribed(api, "/data/OrderChangeEvent")
         await api.post("sobjects/Account", json={"Name": "Other channel"})
@@ -167,7 +161,6 @@ class TestConnect:
         assert events(replies) == []
         assert replies[-1]["advice"]["timeout"] == 1500
 
-    @pytest.mark.asyncio
     async def test_one_transaction_shares_a_key(self, api: httpx.AsyncClient) -> None:
         client_id = await subscribed(api, "/data/ChangeEvents", replay=-1)
         await api.post(
@@ -184,7 +177,6 @@ class TestConnect:
         assert len({header["transactionKey"] for header in headers}) == 1
         assert [header["sequenceNumber"] for header in headers] == [1, 2]
 
-    @pytest.mark.asyncio
     async def test_delete_event(self, api: httpx.AsyncClient) -> None:
         account = (await api.post("sobjects/Account", json={"Name": "Doomed"})).json()["id"]
         client_id = await subscribed(api, "/data/AccountChangeEvent", replay=-1)

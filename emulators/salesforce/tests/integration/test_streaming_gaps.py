@@ -11,6 +11,8 @@ import pytest
 
 from salesforce_emulator.settings import SalesforceEmulatorSettings
 
+pytestmark = pytest.mark.asyncio
+
 COMETD = "http://test/cometd/62.0"
 ADMIN = {"X-Admin-Token": "trivium-emulator-admin"}
 CHANNEL = "/data/AccountChangeEvent"
@@ -52,7 +54,6 @@ async def headers(api: httpx.AsyncClient, client_id: str, **advice: int) -> list
 
 
 class TestGapEvents:
-    @pytest.mark.asyncio
     async def test_forced_gap_carries_the_header_only(
         self, api: httpx.AsyncClient, client: httpx.AsyncClient
     ) -> None:
@@ -71,7 +72,6 @@ class TestGapEvents:
         assert update["ChangeEventHeader"]["changeType"] == "UPDATE"
         assert update["Phone"] == "+49 2"
 
-    @pytest.mark.asyncio
     async def test_gap_forced_for_one_record_leaves_other_records_alone(
         self, api: httpx.AsyncClient, client: httpx.AsyncClient
     ) -> None:
@@ -92,7 +92,6 @@ class TestGapEvents:
             ([other], "UPDATE"), ([mine], "GAP_UPDATE"), ([mine], "UPDATE"),
         ]  # fmt: skip
 
-    @pytest.mark.asyncio
     async def test_malformed_record_id(self, client: httpx.AsyncClient) -> None:
         forced = await client.put(
             "/__admin/cdc/gaps", json={"count": 1, "recordId": "nope"}, headers=ADMIN
@@ -103,7 +102,6 @@ class TestGapEvents:
 
 
 class TestLatestEvent:
-    @pytest.mark.asyncio
     async def test_replay_id_of_the_newest_event_of_an_object(
         self, api: httpx.AsyncClient, client: httpx.AsyncClient
     ) -> None:
@@ -129,7 +127,6 @@ class TestLatestEvent:
 
 
 class TestOverflowEvents:
-    @pytest.mark.asyncio
     async def test_changes_past_the_threshold_become_one_overflow_event(
         self, api: httpx.AsyncClient
     ) -> None:
@@ -151,7 +148,6 @@ class TestConnectAdvice:
             database_path=":memory:", seed_demo_data=False, cometd_timeout_seconds=600
         )
 
-    @pytest.mark.asyncio
     async def test_client_timeout_shortens_the_long_poll(self, api: httpx.AsyncClient) -> None:
         client_id = await subscribed(api)
 

@@ -17,13 +17,13 @@ from mobile_experience.adapters.ports import (
     ViewMetrics,
 )
 from mobile_experience.adapters.process_apis import CreateCustomerCustomers, QuoteToOrderOrders
-from mobile_experience.adapters.redis_cache import RedisCache
 from mobile_experience.adapters.salesforce_system import SalesforceSystemCrm
 from mobile_experience.domain.accounts import CustomerViews, ViewPolicy
 from mobile_experience.domain.models import Rep
 from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.metrics import PrometheusViewMetrics
 from mobile_experience.settings import MobileSettings
+from trivium.cache import RedisCache
 from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import service_client, system_api_clients
 from trivium.idempotency import IdempotencyStore

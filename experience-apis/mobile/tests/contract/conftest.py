@@ -4,12 +4,10 @@ tiers, with the states the gateway's pact names (see contracts/README.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from starlette.datastructures import State
 
 from mobile_experience.adapters.erp_system import ErpSystemErp
@@ -28,15 +26,12 @@ from mobile_experience.bootstrap import MobileExperience, assemble
 from mobile_experience.domain.models import Rep
 from mobile_experience.main import create_app
 from mobile_experience.settings import MobileSettings
-from trivium.composition import container_of, provide
-from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
 from trivium_testing.pacts import (
+    FreshState,
     StateHandler,
     check_signed_identity,
-    contract_settings,
-    enable_provider_states,
-    fresh_idempotency_namespace,
+    contract_app_fixture,
 )
 from trivium_testing.provider_checks import consumer_headers_fixture
 
@@ -91,33 +86,20 @@ def rep_signed_in(state: State, params: dict[str, Any]) -> None:
 STATES: dict[str, StateHandler] = {"a sales rep is signed in at the gateway": rep_signed_in}
 
 
-@pytest.fixture(scope="session")
-def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
-    """Builds the provider app in contract-test mode."""
-    settings = MobileSettings(**contract_settings(redis_endpoint.url, "mobile-experience"))
-
-    def build() -> FastAPI:
-        app = create_app(settings)
-
-        def reset(state: State) -> None:
-            running = container_of(app, MobileExperience)
-            fakes = assemble(
-                settings,
-                crm=FakeCrm(),
-                erp=FakeErp(),
-                orders=FakeOrders(),
-                customers=FakeCustomers(),
-                cache=MemoryCache(),
-                metrics=RecordingViewMetrics(),
-                idempotency=running.idempotency,
-                readiness=running.readiness,
-            )
-            provide(app, fakes)
-            fresh_idempotency_namespace(running.idempotency, PROVIDER)
-
-        return enable_provider_states(app, STATES, reset=reset)
-
-    return build
+@contract_app_fixture(create_app, MobileSettings, MobileExperience, states=STATES)
+def contract_app(running: MobileExperience, fresh: FreshState) -> MobileExperience:
+    """The mobile API as deployed, on empty in-memory lower tiers and cache."""
+    return assemble(
+        running.settings,
+        crm=FakeCrm(),
+        erp=FakeErp(),
+        orders=FakeOrders(),
+        customers=FakeCustomers(),
+        cache=MemoryCache(),
+        metrics=RecordingViewMetrics(),
+        idempotency=running.idempotency,
+        readiness=running.readiness,
+    )
 
 
 # What every call from the gateway carries: the signed identity.

@@ -11,9 +11,10 @@ from pact.interaction import HttpInteraction
 
 from mobile_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_erp_system import credit_position, credit_request, without_credit_account
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID
-from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import currency_code, decimal_string, erp_number, money
+from trivium_testing.pact_interactions import json_response, service_request
+from trivium_testing.pact_matchers import erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -87,21 +88,8 @@ class TestOpenInvoices:
 
 class TestCredit:
     async def test_credit_position(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving(
-            "a request for a customer's credit for the 360 view"
-        ).given("a customer with a credit account exists", customerId=CUSTOMER_ID)
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
-        json_response(
-            interaction,
-            200,
-            {
-                "limit": decimal_string("50000.00"),
-                "exposure": decimal_string("25000.00"),
-                "available": decimal_string("25000.00"),
-                "currency": currency_code("EUR"),
-                "blocked": match.bool(False),
-            },
-        )
+        interaction = credit_request(erp_pact, "a request for a customer's credit for the 360 view")
+        json_response(interaction, 200, credit_position("limit", "exposure", "available"))
         async with served(erp_pact, erp_at) as erp:
             credit = await erp.credit(CUSTOMER_ID)
 
@@ -109,11 +97,7 @@ class TestCredit:
         assert credit.limit == Decimal("50000.00")
 
     async def test_customer_without_credit_account(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving(
-            "a request for the 360 credit of a customer without one"
-        ).given("a customer without a credit account exists", customerId=CUSTOMER_ID)
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
-        problem_response(interaction, "credit-account-not-found", 404)
+        without_credit_account(erp_pact, "a request for the 360 credit of a customer without one")
         async with served(erp_pact, erp_at) as erp:
             credit = await erp.credit(CUSTOMER_ID)
 

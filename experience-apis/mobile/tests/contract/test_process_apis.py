@@ -136,40 +136,44 @@ class TestPlaceQuoteOrder:
 
 
 class TestGetOrder:
+    @pytest.mark.parametrize(
+        ("description", "state", "status"),
+        [
+            pytest.param(
+                "a request for an order placed from a quote",
+                "an order from a rep's quote was completed",
+                "completed",
+                id="completed",
+            ),
+            pytest.param(
+                "a request for an order from a quote that needs attention",
+                "an order from a rep's quote is in the ERP and its CRM order needs attention",
+                "needs_attention",
+                id="crm-refused-after-the-erp-accepted-it",
+            ),
+        ],
+    )
     async def test_order_from_a_quote(
-        self, orders_pact: Pact, orders_at: OrdersAt, rep: Rep
+        self,
+        orders_pact: Pact,
+        orders_at: OrdersAt,
+        rep: Rep,
+        description: str,
+        state: str,
+        status: str,
     ) -> None:
-        interaction = orders_pact.upon_receiving(
-            "a request for an order placed from a quote"
-        ).given("an order from a rep's quote was completed", **accepted_quote(orderId=ORDER_ID))
-        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
-        json_response(interaction, 200, order_body())
-        async with served(orders_pact, orders_at) as orders:
-            order = await orders.get_order(ORDER_ID, rep=rep)
-
-        assert order is not None
-        assert order.erp_order_number == "1"
-
-    async def test_order_the_crm_refused_after_the_erp_accepted_it(
-        self, orders_pact: Pact, orders_at: OrdersAt, rep: Rep
-    ) -> None:
-        interaction = orders_pact.upon_receiving(
-            "a request for an order from a quote that needs attention"
-        ).given(
-            "an order from a rep's quote is in the ERP and its CRM order needs attention",
-            **accepted_quote(orderId=ORDER_ID),
+        interaction = orders_pact.upon_receiving(description).given(
+            state, **accepted_quote(orderId=ORDER_ID)
         )
         service_request(interaction, "GET", f"/orders/{ORDER_ID}")
         json_response(
-            interaction,
-            200,
-            {**order_body(), "status": match.regex("needs_attention", regex=STATUS)},
+            interaction, 200, {**order_body(), "status": match.regex(status, regex=STATUS)}
         )
         async with served(orders_pact, orders_at) as orders:
             order = await orders.get_order(ORDER_ID, rep=rep)
 
         assert order is not None
-        assert (order.status, order.erp_order_number) == ("needs_attention", "1")
+        assert (order.status, order.erp_order_number) == (status, "1")
 
 
 def creating_the_customer(interaction: HttpInteraction) -> None:

@@ -12,8 +12,9 @@ from mobile_experience.adapters.salesforce_system import SalesforceSystemCrm
 from mobile_experience.domain.errors import AccountNotFound
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, OWNER, QUOTE_ID
-from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_interactions import json_response, service_request
 from trivium_testing.pact_matchers import money, salesforce_id
+from trivium_testing.pact_salesforce_system import unknown_account, unknown_quote
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -94,16 +95,12 @@ class TestGetOverview:
         assert overview.open_opportunities[0].stage == "Negotiation"
 
     async def test_unknown_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request for the overview of an unknown account"
-        ).given("no account has the id", accountId=ACCOUNT_ID)
-        service_request(
-            interaction,
-            "GET",
+        unknown_account(
+            salesforce_pact,
+            "a request for the overview of an unknown account",
             f"/accounts/{ACCOUNT_ID}/overview",
             query={"contactLimit": "5", "opportunityLimit": "5"},
         )
-        problem_response(interaction, "record-not-found", 404)
         async with served(salesforce_pact, crm_at) as crm:
             with pytest.raises(AccountNotFound):
                 await crm.get_overview(ACCOUNT_ID, contact_limit=5, opportunity_limit=5)
@@ -141,10 +138,6 @@ class TestGetQuote:
         assert quote.account.owner_username == OWNER
 
     async def test_an_unknown_quote_is_none(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request for a quote that does not exist"
-        ).given("no quote has the id", quoteId=QUOTE_ID)
-        service_request(interaction, "GET", f"/quotes/{QUOTE_ID}")
-        problem_response(interaction, "record-not-found", 404)
+        unknown_quote(salesforce_pact, "a request for a quote that does not exist")
         async with served(salesforce_pact, crm_at) as crm:
             assert await crm.get_quote(QUOTE_ID) is None

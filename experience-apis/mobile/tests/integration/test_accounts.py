@@ -9,6 +9,8 @@ import pytest
 
 from trivium_testing.services import RunningService
 
+pytestmark = pytest.mark.asyncio
+
 CRM_SECTIONS = ("account", "contacts", "opportunities")
 ERP_SECTIONS = ("orders", "invoices", "credit")
 
@@ -28,7 +30,6 @@ async def every_page(client: httpx.AsyncClient, **params: Any) -> list[str]:
 
 
 class TestListAccounts:
-    @pytest.mark.asyncio
     async def test_cursor_paging_visits_every_owned_account_once(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -40,7 +41,6 @@ class TestListAccounts:
         assert sorted(seen) == sorted(row["Id"] for row in owned)
         assert len(seen) >= 20
 
-    @pytest.mark.asyncio
     async def test_rows_are_compact_and_search_narrows_them(self, anna: httpx.AsyncClient) -> None:
         response = await anna.get("/mobile/v1/accounts", params={"search": "Nordwind"})
         [row] = response.json()["items"]
@@ -50,7 +50,6 @@ class TestListAccounts:
             "id", "name", "accountNumber", "erpCustomerNumber", "city", "phone", "industry",
         }  # fmt: skip
 
-    @pytest.mark.asyncio
     async def test_another_reps_accounts_are_not_listed(
         self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient
     ) -> None:
@@ -60,13 +59,11 @@ class TestListAccounts:
         assert lukass
         assert not annas & lukass
 
-    @pytest.mark.asyncio
     async def test_forged_cursor_is_400(self, anna: httpx.AsyncClient) -> None:
         response = await anna.get("/mobile/v1/accounts", params={"cursor": "bm90LW91cnM"})
         assert response.status_code == 400
         assert response.json()["type"].endswith("/invalid-cursor")
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         "token",
         [
@@ -86,7 +83,6 @@ class TestListAccounts:
         assert response.headers["content-type"] == "application/problem+json"
         assert response.headers["www-authenticate"].startswith("Bearer")
 
-    @pytest.mark.asyncio
     async def test_a_rep_signed_by_another_service_is_refused(
         self, mobile_service: RunningService, mint_rep_token: Any
     ) -> None:
@@ -100,7 +96,6 @@ class TestListAccounts:
 
 
 class TestCustomer360:
-    @pytest.mark.asyncio
     async def test_complete_view_of_a_linked_account(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -124,7 +119,6 @@ class TestCustomer360:
         assert isinstance(view["orders"]["items"], list)
         assert isinstance(view["invoices"]["items"], list)
 
-    @pytest.mark.asyncio
     async def test_erp_down_still_serves_the_crm_sections(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -141,7 +135,6 @@ class TestCustomer360:
         assert view["account"]["data"]["accountNumber"] == "P-1002"
         (await world.s4_admin.delete("/chaos")).raise_for_status()
 
-    @pytest.mark.asyncio
     async def test_unchanged_view_is_304_with_its_etag(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -156,7 +149,6 @@ class TestCustomer360:
         assert other.status_code == 200
         assert other.headers["etag"] == etag
 
-    @pytest.mark.asyncio
     async def test_a_cached_view_costs_no_salesforce_call(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -169,7 +161,6 @@ class TestCustomer360:
         cached = await world.api_calls_used()
         assert (cold - before, cached - cold) == (1, 0)
 
-    @pytest.mark.asyncio
     async def test_sparse_fields_return_only_the_asked_sections(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -181,13 +172,11 @@ class TestCustomer360:
         assert wrong.status_code == 422
         assert wrong.json()["errors"][0]["pointer"] == "fields"
 
-    @pytest.mark.asyncio
     async def test_another_reps_account_is_404(self, anna: httpx.AsyncClient, world: Any) -> None:
         response = await anna.get(f"/mobile/v1/accounts/{await world.account_id('P-1003')}")
         assert response.status_code == 404
         assert response.json()["type"].endswith("/account-not-found")
 
-    @pytest.mark.asyncio
     async def test_unknown_account_is_404(self, anna: httpx.AsyncClient) -> None:
         response = await anna.get("/mobile/v1/accounts/001000000000999AAA")
         assert response.status_code == 404

@@ -14,6 +14,8 @@ import pytest_asyncio
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SystemStack
 
+pytestmark = pytest.mark.asyncio
+
 CREATE_CUSTOMER = "create_customer_process.main"
 
 
@@ -80,7 +82,6 @@ def new_customer(**changes: Any) -> dict[str, Any]:
 
 
 class TestCreateCustomer:
-    @pytest.mark.asyncio
     async def test_a_new_customer_exists_in_both_systems(
         self, app: httpx.AsyncClient, world: Any
     ) -> None:
@@ -98,7 +99,6 @@ class TestCreateCustomer:
         assert account["Name"] == customer["name"]
         assert account["ERP_Customer_Number__c"] == created["erpCustomerNumber"]
 
-    @pytest.mark.asyncio
     async def test_the_same_customer_again_is_409(self, app: httpx.AsyncClient) -> None:
         customer = new_customer()
         first = await app.post(
@@ -111,7 +111,6 @@ class TestCreateCustomer:
         assert again.status_code == 409, again.text
         assert again.json()["type"].endswith("/duplicate-customer")
 
-    @pytest.mark.asyncio
     async def test_bad_fields_are_422_pointing_at_them(self, app: httpx.AsyncClient) -> None:
         customer = new_customer(address={**new_customer()["address"], "country": "Atlantis"})
         response = await app.post(

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 
 async def order_quote(client: httpx.AsyncClient, quote_id: str, **headers: str) -> httpx.Response:
     headers.setdefault("Idempotency-Key", secrets.token_hex(8))
@@ -28,7 +30,6 @@ async def until_completed(client: httpx.AsyncClient, location: str) -> dict[str,
 
 
 class TestOrderQuote:
-    @pytest.mark.asyncio
     async def test_an_accepted_quote_becomes_an_order_the_rep_follows(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -49,7 +50,6 @@ class TestOrderQuote:
         repeat = await order_quote(anna, quote_id, **{"Idempotency-Key": key})
         assert repeat.json()["orderId"] == order["orderId"]
 
-    @pytest.mark.asyncio
     async def test_respond_async_answers_202_with_the_order_to_follow(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -62,7 +62,6 @@ class TestOrderQuote:
         completed = await until_completed(anna, response.headers["location"])
         assert completed["erpOrderNumber"]
 
-    @pytest.mark.asyncio
     async def test_an_order_of_the_same_quote_again_is_409(
         self, anna: httpx.AsyncClient, world: Any
     ) -> None:
@@ -76,13 +75,11 @@ class TestOrderQuote:
         assert problem["type"].endswith("/quote-not-orderable")
         assert problem["reason"] == "quote-already-ordered"
 
-    @pytest.mark.asyncio
     async def test_unknown_quote_is_404(self, anna: httpx.AsyncClient) -> None:
         response = await order_quote(anna, "0Q0000000000999AAA")
         assert response.status_code == 404
         assert response.json()["type"].endswith("/quote-not-found")
 
-    @pytest.mark.asyncio
     async def test_missing_idempotency_key_is_400(self, anna: httpx.AsyncClient) -> None:
         response = await anna.post("/mobile/v1/quotes/0Q0000000000001AAA/order")
         assert response.status_code == 400
@@ -90,7 +87,6 @@ class TestOrderQuote:
 
 
 class TestGetOrder:
-    @pytest.mark.asyncio
     async def test_another_reps_order_is_404(
         self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient, world: Any
     ) -> None:
@@ -103,7 +99,6 @@ class TestGetOrder:
         assert response.status_code == 404
         assert response.json()["type"].endswith("/order-not-found")
 
-    @pytest.mark.asyncio
     async def test_unknown_order_is_404(self, anna: httpx.AsyncClient) -> None:
         response = await anna.get("/mobile/v1/orders/01JZZZZZZZZZZZZZZZZZZZZZZZ")
         assert response.status_code == 404

@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 
 class TestOrderAnotherRepsQuote:
-    @pytest.mark.asyncio
     async def test_refused_as_not_found_and_no_order_exists(
         self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient, world: Any
     ) -> None:

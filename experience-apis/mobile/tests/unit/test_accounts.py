@@ -11,6 +11,8 @@ from mobile_experience.domain.accounts import CustomerViews
 from mobile_experience.domain.errors import AccountNotFound, CrmUnavailable
 from mobile_experience.domain.models import Rep
 
+pytestmark = pytest.mark.asyncio
+
 ANNA = Rep(username="anna.becker@trivium.demo")
 LUKAS = Rep(username="Lukas.Schmidt@trivium.demo")
 PARTNER, PROSPECT, OTHERS = "001000000000001AAA", "001000000000004AAA", "001000000000003AAA"
@@ -22,7 +24,6 @@ def statuses(view: object) -> dict[str, str]:
 
 
 class TestView:
-    @pytest.mark.asyncio
     async def test_every_section_of_a_linked_account(
         self, views: CustomerViews, crm: FakeCrm, erp: FakeErp
     ) -> None:
@@ -36,7 +37,6 @@ class TestView:
         assert view.invoices.items[0].amount.amount == 119
         assert (crm.calls, erp.calls) == (1, 3)
 
-    @pytest.mark.asyncio
     async def test_erp_down_leaves_the_crm_sections(
         self, views: CustomerViews, erp: FakeErp
     ) -> None:
@@ -51,7 +51,6 @@ class TestView:
             "credit": "unavailable",
         }
 
-    @pytest.mark.asyncio
     async def test_a_slow_erp_is_unavailable_after_the_timeout(
         self, views: CustomerViews, erp: FakeErp
     ) -> None:
@@ -59,7 +58,6 @@ class TestView:
         view = await asyncio.wait_for(views.view(ANNA, PARTNER), timeout=0.8)
         assert view.credit.status == "unavailable"
 
-    @pytest.mark.asyncio
     async def test_an_unlinked_account_has_empty_erp_sections(
         self, views: CustomerViews, erp: FakeErp
     ) -> None:
@@ -68,7 +66,6 @@ class TestView:
         assert view.credit.data is None
         assert erp.calls == 0
 
-    @pytest.mark.asyncio
     async def test_a_repeated_view_is_served_from_the_cache(
         self, views: CustomerViews, crm: FakeCrm, erp: FakeErp
     ) -> None:
@@ -77,7 +74,6 @@ class TestView:
         assert first == second
         assert (crm.calls, erp.calls) == (1, 3)
 
-    @pytest.mark.asyncio
     async def test_a_failed_section_is_not_cached(self, views: CustomerViews, erp: FakeErp) -> None:
         erp.down = True
         await views.view(ANNA, PARTNER)
@@ -85,7 +81,6 @@ class TestView:
         view = await views.view(ANNA, PARTNER)
         assert view.orders.status == "ok"
 
-    @pytest.mark.asyncio
     async def test_concurrent_views_share_one_crm_call(
         self, views: CustomerViews, crm: FakeCrm
     ) -> None:
@@ -93,17 +88,14 @@ class TestView:
         await asyncio.gather(*(views.view(ANNA, PARTNER) for _ in range(10)))
         assert crm.calls == 1
 
-    @pytest.mark.asyncio
     async def test_another_reps_account_is_not_found(self, views: CustomerViews) -> None:
         with pytest.raises(AccountNotFound):
             await views.view(ANNA, OTHERS)
 
-    @pytest.mark.asyncio
     async def test_owner_usernames_compare_without_case(self, views: CustomerViews) -> None:
         view = await views.view(LUKAS, OTHERS)
         assert view.account.status == "ok"
 
-    @pytest.mark.asyncio
     async def test_crm_down_still_shows_the_erp_of_a_known_own_account(
         self, views: CustomerViews, crm: FakeCrm
     ) -> None:
@@ -115,7 +107,6 @@ class TestView:
         with pytest.raises(AccountNotFound):
             await views.view(LUKAS, PARTNER)
 
-    @pytest.mark.asyncio
     async def test_crm_down_and_an_unknown_account_is_unavailable(
         self, views: CustomerViews, crm: FakeCrm
     ) -> None:
@@ -125,7 +116,6 @@ class TestView:
 
 
 class TestViewMetrics:
-    @pytest.mark.asyncio
     async def test_each_source_is_recorded_live_then_from_the_cache(
         self, views: CustomerViews, metrics: RecordingViewMetrics
     ) -> None:
@@ -137,7 +127,6 @@ class TestViewMetrics:
             + [(source, "cache", True) for source in sources]
         )
 
-    @pytest.mark.asyncio
     async def test_an_unavailable_source_is_recorded_as_not_served(
         self, views: CustomerViews, erp: FakeErp, metrics: RecordingViewMetrics
     ) -> None:
@@ -152,7 +141,6 @@ class TestViewMetrics:
 
 
 class TestListAccounts:
-    @pytest.mark.asyncio
     async def test_pages_cover_the_reps_accounts_once(self, views: CustomerViews) -> None:
         seen: list[str] = []
         cursor = None

@@ -11,6 +11,8 @@ from mobile_experience.domain.errors import DuplicateCustomer
 from mobile_experience.domain.models import CustomerCreate, Rep
 from mobile_experience.domain.orders import OrderDesk
 
+pytestmark = pytest.mark.asyncio
+
 ANNA = Rep(username="anna.becker@trivium.demo")
 ANNAS = "001000000000001AAA"  # the unit conftest's accounts: Anna's partner
 LUKAS_S = "001000000000003AAA"  # and Lukas's partner
@@ -66,14 +68,12 @@ def customer_desk(desk: OrderDesk, customers: FakeCustomers) -> OrderDesk:
 
 
 class TestDuplicateCustomer:
-    @pytest.mark.asyncio
     async def test_the_reps_own_records_are_passed_on(
         self, customer_desk: OrderDesk, customers: FakeCustomers
     ) -> None:
         answer = duplicate(accounts=[ANNAS], erp=[("1000001", ANNAS)])
         assert await refusal(customer_desk, customers, answer) is answer
 
-    @pytest.mark.asyncio
     async def test_another_reps_account_is_not_named(
         self, customer_desk: OrderDesk, customers: FakeCustomers
     ) -> None:
@@ -84,7 +84,6 @@ class TestDuplicateCustomer:
         assert refused.extensions["accountIds"] == refused.extensions["duplicates"] == []
         assert LUKAS_S not in repr((refused.detail, refused.extensions))
 
-    @pytest.mark.asyncio
     async def test_an_erp_customer_without_the_reps_account_is_not_named(
         self, customer_desk: OrderDesk, customers: FakeCustomers
     ) -> None:
@@ -93,7 +92,6 @@ class TestDuplicateCustomer:
             assert refused.extensions["erpCustomerNumbers"] == []
             assert erp[0][0] not in repr((refused.detail, refused.extensions))
 
-    @pytest.mark.asyncio
     async def test_with_the_crm_down_nothing_is_named(
         self, customer_desk: OrderDesk, customers: FakeCustomers, crm: FakeCrm
     ) -> None:

@@ -10,6 +10,8 @@ from mobile_experience.domain.errors import CrmUnavailable, OrderNotFound, Quote
 from mobile_experience.domain.models import Rep
 from mobile_experience.domain.orders import OrderDesk
 
+pytestmark = pytest.mark.asyncio
+
 ANNA = Rep(username="anna.becker@trivium.demo")
 LUKAS = Rep(username="lukas.schmidt@trivium.demo")
 ORDER_ID = "01JA0000000000000000000001"
@@ -18,7 +20,6 @@ LUKAS_QUOTE = "0Q0000000000002AAA"
 
 
 class TestOrderQuote:
-    @pytest.mark.asyncio
     async def test_the_owner_orders_their_quote(
         self, desk: OrderDesk, orders: FakeOrders, process_order: ProcessOrder
     ) -> None:
@@ -28,7 +29,6 @@ class TestOrderQuote:
         )
         assert view.order_id == ORDER_ID
 
-    @pytest.mark.asyncio
     async def test_another_reps_quote_is_refused_without_calling_quote_to_order(
         self, desk: OrderDesk, orders: FakeOrders, process_order: ProcessOrder
     ) -> None:
@@ -39,7 +39,6 @@ class TestOrderQuote:
         assert orders.keys == []
         assert orders.orders == {}
 
-    @pytest.mark.asyncio
     async def test_a_missing_quote_reads_the_same(
         self, desk: OrderDesk, orders: FakeOrders
     ) -> None:
@@ -49,7 +48,6 @@ class TestOrderQuote:
         assert refused.value.detail == f"No quote of yours has the id {missing!r}."
         assert orders.keys == []
 
-    @pytest.mark.asyncio
     async def test_with_the_crm_down_nothing_is_ordered(
         self, desk: OrderDesk, orders: FakeOrders, crm: FakeCrm
     ) -> None:
@@ -60,7 +58,6 @@ class TestOrderQuote:
 
 
 class TestGetOrder:
-    @pytest.mark.asyncio
     async def test_the_placer_follows_an_order_before_its_account_is_known(
         self, desk: OrderDesk, orders: FakeOrders, process_order: ProcessOrder
     ) -> None:
@@ -73,7 +70,6 @@ class TestGetOrder:
         with pytest.raises(OrderNotFound):
             await desk.get_order(LUKAS, ORDER_ID)
 
-    @pytest.mark.asyncio
     async def test_the_account_owner_follows_an_order_placed_elsewhere(
         self, desk: OrderDesk, orders: FakeOrders, partner_order: ProcessOrder
     ) -> None:
@@ -83,7 +79,6 @@ class TestGetOrder:
         with pytest.raises(OrderNotFound):
             await desk.get_order(LUKAS, ORDER_ID)
 
-    @pytest.mark.asyncio
     async def test_the_placer_no_longer_follows_an_order_of_an_account_they_lost(
         self, desk: OrderDesk, orders: FakeOrders, partner_order: ProcessOrder, crm: FakeCrm
     ) -> None:
@@ -97,7 +92,6 @@ class TestGetOrder:
             await desk.get_order(ANNA, ORDER_ID)
         assert (await desk.get_order(LUKAS, ORDER_ID)).order_id == ORDER_ID
 
-    @pytest.mark.asyncio
     async def test_an_unknown_order_is_not_found(self, desk: OrderDesk) -> None:
         with pytest.raises(OrderNotFound):
             await desk.get_order(ANNA, ORDER_ID)

@@ -10,10 +10,10 @@ from typing import Any
 
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
-from partner_portal_experience.adapters.redis_cache import RedisCache
 from partner_portal_experience.adapters.salesforce_system import SalesforceSystemCrm
 from partner_portal_experience.domain.portal import PartnerPortal, PortalPolicy
 from partner_portal_experience.settings import PartnerPortalSettings
+from trivium.cache import RedisCache
 from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import service_client, system_api_clients
 from trivium.idempotency import IdempotencyStore
@@ -69,7 +69,7 @@ async def bootstrap(
             crm=SalesforceSystemCrm(crm_http),
             erp=ErpSystemErp(erp_http),
             orders=QuoteToOrderOrders(orders_http, token_for=order_token),
-            cache=RedisCache(redis_client),
+            cache=RedisCache(redis_client, prefix="partner-portal:"),
             policy=build_policy(settings),
         )
         yield PartnerPortalExperience(

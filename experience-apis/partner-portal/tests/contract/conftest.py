@@ -5,13 +5,10 @@ in-memory lower tiers, with the states the gateway's pact names (see contracts/R
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from starlette.datastructures import State
 
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
@@ -22,15 +19,12 @@ from partner_portal_experience.adapters.salesforce_system import SalesforceSyste
 from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
-from trivium.composition import container_of, provide
-from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
 from trivium_testing.pacts import (
+    FreshState,
     StateHandler,
     check_signed_identity,
-    contract_settings,
-    enable_provider_states,
-    fresh_idempotency_namespace,
+    contract_app_fixture,
 )
 from trivium_testing.provider_checks import consumer_headers_fixture
 
@@ -81,31 +75,13 @@ def partner_signed_in(state: State, params: dict[str, Any]) -> None:
 STATES: dict[str, StateHandler] = {"a partner is signed in at the gateway": partner_signed_in}
 
 
-@pytest.fixture(scope="session")
-def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
-    """Builds the provider app in contract-test mode."""
-    settings = PartnerPortalSettings(
-        **contract_settings(redis_endpoint.url, "partner-portal-experience")
+@contract_app_fixture(create_app, PartnerPortalSettings, PartnerPortalExperience, states=STATES)
+def contract_app(running: PartnerPortalExperience, fresh: FreshState) -> PartnerPortalExperience:
+    """The portal as deployed, on empty in-memory lower tiers and cache."""
+    portal = dataclasses.replace(
+        running.portal, crm=FakeCrm(), erp=FakeErp(), orders=FakeOrders(), cache=MemoryCache()
     )
-
-    def build() -> FastAPI:
-        app = create_app(settings)
-
-        def reset(state: State) -> None:
-            running = container_of(app, PartnerPortalExperience)
-            portal = dataclasses.replace(
-                running.portal,
-                crm=FakeCrm(),
-                erp=FakeErp(),
-                orders=FakeOrders(),
-                cache=MemoryCache(),
-            )
-            provide(app, dataclasses.replace(running, portal=portal))
-            fresh_idempotency_namespace(running.idempotency, PROVIDER)
-
-        return enable_provider_states(app, STATES, reset=reset)
-
-    return build
+    return dataclasses.replace(running, portal=portal)
 
 
 # What every call from the gateway carries: the signed identity.

@@ -10,9 +10,16 @@ from pact import Pact, match
 
 from partner_portal_experience.adapters.erp_system import ErpSystemErp
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_erp_system import (
+    credit_position,
+    credit_request,
+    customer_prices,
+    stock_of_skus,
+    without_credit_account,
+)
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import currency_code, decimal_string, erp_number, money
+from trivium_testing.pact_matchers import erp_number
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -23,21 +30,8 @@ PROGRESS = r"^(not_started|partial|complete|not_relevant)$"
 
 class TestGetCredit:
     async def test_credit_position(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a partner's credit position").given(
-            "a customer with a credit account exists", customerId=CUSTOMER_ID
-        )
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
-        json_response(
-            interaction,
-            200,
-            {
-                "limit": decimal_string("50000.00"),
-                "exposure": decimal_string("25000.00"),
-                "available": decimal_string("25000.00"),
-                "currency": currency_code("EUR"),
-                "blocked": match.bool(False),
-            },
-        )
+        interaction = credit_request(erp_pact, "a request for a partner's credit position")
+        json_response(interaction, 200, credit_position("limit", "exposure", "available"))
         async with served(erp_pact, erp_at) as erp:
             credit = await erp.get_credit(CUSTOMER_ID)
 
@@ -45,11 +39,9 @@ class TestGetCredit:
         assert credit.available == Decimal("25000.00")
 
     async def test_customer_without_credit_account(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving(
-            "a request for the credit of a partner without credit account"
-        ).given("a customer without a credit account exists", customerId=CUSTOMER_ID)
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
-        problem_response(interaction, "credit-account-not-found", 404)
+        without_credit_account(
+            erp_pact, "a request for the credit of a partner without credit account"
+        )
         async with served(erp_pact, erp_at) as erp:
             credit = await erp.get_credit(CUSTOMER_ID)
 
@@ -58,17 +50,7 @@ class TestGetCredit:
 
 class TestGetPrices:
     async def test_partner_prices_of_a_page(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving(
-            "a request for a partner's prices of a catalog page"
-        ).given("a customer with priced products exists", customerId=CUSTOMER_ID, sku=SKU)
-        service_request(
-            interaction, "GET", "/prices", query={"skus": SKU, "customerId": CUSTOMER_ID}
-        )
-        json_response(
-            interaction,
-            200,
-            {"items": match.each_like({"sku": match.str(SKU), "unitPrice": money("114.00")})},
-        )
+        customer_prices(erp_pact, "a request for a partner's prices of a catalog page")
         async with served(erp_pact, erp_at) as erp:
             prices = await erp.get_prices([SKU], customer_id=CUSTOMER_ID)
 
@@ -79,17 +61,7 @@ class TestGetPrices:
 
 class TestGetAvailability:
     async def test_stock_of_a_page(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a query for the stock of a catalog page").given(
-            "a product is in stock", sku=SKU
-        )
-        service_request(
-            interaction, "POST", "/availability", body={"skus": match.each_like(match.str(SKU))}
-        )
-        json_response(
-            interaction,
-            200,
-            {"items": match.each_like({"sku": match.str(SKU), "quantity": decimal_string("40")})},
-        )
+        stock_of_skus(erp_pact, "a query for the stock of a catalog page")
         async with served(erp_pact, erp_at) as erp:
             stock = await erp.get_availability([SKU])
 

@@ -139,38 +139,42 @@ class TestPlaceOrder:
 
 
 class TestGetOrder:
-    async def test_partner_order(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
-        interaction = orders_pact.upon_receiving("a request for a partner's order").given(
-            "a partner's order was completed", **partner(orderId=ORDER_ID)
-        )
-        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
-        json_response(interaction, 200, order_body())
-        async with served(orders_pact, orders_at) as orders:
-            order = await orders.get_order(ORDER_ID)
-
-        assert order is not None
-        assert order.account_id == ACCOUNT_ID
-
-    async def test_partner_order_the_crm_refused_after_the_erp_accepted_it(
-        self, orders_pact: Pact, orders_at: OrdersAt
+    @pytest.mark.parametrize(
+        ("description", "state", "status"),
+        [
+            pytest.param(
+                "a request for a partner's order",
+                "a partner's order was completed",
+                "completed",
+                id="completed",
+            ),
+            pytest.param(
+                "a request for a partner's order that needs attention",
+                "a partner's order is in the ERP and its CRM order needs attention",
+                "needs_attention",
+                id="crm-refused-after-the-erp-accepted-it",
+            ),
+        ],
+    )
+    async def test_partner_order(
+        self, orders_pact: Pact, orders_at: OrdersAt, description: str, state: str, status: str
     ) -> None:
-        interaction = orders_pact.upon_receiving(
-            "a request for a partner's order that needs attention"
-        ).given(
-            "a partner's order is in the ERP and its CRM order needs attention",
-            **partner(orderId=ORDER_ID),
+        interaction = orders_pact.upon_receiving(description).given(
+            state, **partner(orderId=ORDER_ID)
         )
         service_request(interaction, "GET", f"/orders/{ORDER_ID}")
         json_response(
-            interaction,
-            200,
-            {**order_body(), "status": match.regex("needs_attention", regex=STATUS)},
+            interaction, 200, {**order_body(), "status": match.regex(status, regex=STATUS)}
         )
         async with served(orders_pact, orders_at) as orders:
             order = await orders.get_order(ORDER_ID)
 
         assert order is not None
-        assert (order.status, order.erp_order_number) == ("needs_attention", "1")
+        assert (order.status, order.erp_order_number, order.account_id) == (
+            status,
+            "1",
+            ACCOUNT_ID,
+        )
 
     async def test_unknown_order(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
         interaction = orders_pact.upon_receiving(

@@ -11,6 +11,7 @@ from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, SKU
 from trivium_testing.pact_interactions import json_response, service_request
 from trivium_testing.pact_matchers import salesforce_id
+from trivium_testing.pact_salesforce_system import account_number_search
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -21,16 +22,8 @@ ACCOUNT_NUMBER = "P-1001"
 
 class TestFindAccount:
     async def test_partner_account_by_number(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a search for the account with an account number"
-        ).given(
-            "an account linked to an ERP customer exists",
-            accountId=ACCOUNT_ID,
-            accountNumber=ACCOUNT_NUMBER,
-            erpCustomerNumber=ERP_CUSTOMER_NUMBER,
-        )
-        service_request(
-            interaction, "GET", "/accounts", query={"accountNumber": ACCOUNT_NUMBER, "limit": "2"}
+        interaction = account_number_search(
+            salesforce_pact, "a search for the account with an account number", ACCOUNT_NUMBER
         )
         json_response(
             interaction,
@@ -53,11 +46,11 @@ class TestFindAccount:
         assert account.erp_customer_number == ERP_CUSTOMER_NUMBER
 
     async def test_no_account_with_the_number(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a search for an account number no account has"
-        ).given("no account has the id", accountId=ACCOUNT_ID)
-        service_request(
-            interaction, "GET", "/accounts", query={"accountNumber": ACCOUNT_NUMBER, "limit": "2"}
+        interaction = account_number_search(
+            salesforce_pact,
+            "a search for an account number no account has",
+            ACCOUNT_NUMBER,
+            found=False,
         )
         json_response(interaction, 200, {"items": []})
         async with served(salesforce_pact, crm_at) as crm:

@@ -8,11 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
 
 
 class TestGetAccount:
-    @pytest.mark.asyncio
     async def test_crm_account_with_erp_credit(self, gold: httpx.AsyncClient, world: Any) -> None:
         response = await gold.get("/partner/v1/account")
         assert response.status_code == 200, response.text
@@ -30,7 +31,6 @@ class TestGetAccount:
         assert available == Decimal(250_000) - exposure
         assert account["credit"]["blocked"] is False
 
-    @pytest.mark.asyncio
     async def test_credit_unavailable_while_the_erp_is_down(
         self, silver: httpx.AsyncClient, world: Any
     ) -> None:
@@ -42,13 +42,11 @@ class TestGetAccount:
         assert credit["status"] == "unavailable"
         assert credit["limit"] is credit["available"] is None
 
-    @pytest.mark.asyncio
     async def test_without_identity_is_401(self, anonymous: httpx.AsyncClient) -> None:
         response = await anonymous.get("/partner/v1/account")
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
 
-    @pytest.mark.asyncio
     async def test_identity_not_issued_by_the_gateway_is_refused(
         self, anonymous: httpx.AsyncClient, identity: Any
     ) -> None:
@@ -59,7 +57,6 @@ class TestGetAccount:
         assert response.status_code == 403
         assert response.json()["type"] == PROBLEMS + "caller-not-accepted"
 
-    @pytest.mark.asyncio
     async def test_unknown_partner_is_403(
         self, anonymous: httpx.AsyncClient, identity: Any
     ) -> None:

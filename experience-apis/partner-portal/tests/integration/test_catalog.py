@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 
 async def catalog_page(client: httpx.AsyncClient, **params: str) -> dict[str, Any]:
     response = await client.get("/partner/v1/catalog", params=params)
@@ -18,7 +20,6 @@ async def catalog_page(client: httpx.AsyncClient, **params: str) -> dict[str, An
 
 
 class TestGetCatalog:
-    @pytest.mark.asyncio
     async def test_partner_prices_and_stock_with_one_availability_call(
         self, gold: httpx.AsyncClient, silver: httpx.AsyncClient, world: Any
     ) -> None:
@@ -45,13 +46,11 @@ class TestGetCatalog:
         assert other["MAT-0001"]["unitPrice"] != items["MAT-0001"]["unitPrice"]
         assert other["MAT-0002"]["unitPrice"] == items["MAT-0002"]["unitPrice"]
 
-    @pytest.mark.asyncio
     async def test_out_of_stock(self, gold: httpx.AsyncClient) -> None:
         page = await catalog_page(gold, search="MAT-0010")
         [item] = page["items"]
         assert item["availability"] == {"quantity": "0", "status": "out_of_stock"}
 
-    @pytest.mark.asyncio
     async def test_cursor_paging_visits_every_item_once_and_pages_are_kept(
         self, gold: httpx.AsyncClient, world: Any
     ) -> None:
@@ -81,19 +80,16 @@ class TestGetCatalog:
             await catalog_page(gold, search="MAT-", limit="7", **page_of)
         assert await world.availability_calls() - before == 0
 
-    @pytest.mark.asyncio
     async def test_a_cursor_this_api_did_not_issue_is_400(self, gold: httpx.AsyncClient) -> None:
         response = await gold.get("/partner/v1/catalog", params={"cursor": "not a cursor!"})
         assert response.status_code == 400
         assert response.json()["type"].endswith("/invalid-cursor")
 
-    @pytest.mark.asyncio
     async def test_bad_limit_is_422_with_field_errors(self, gold: httpx.AsyncClient) -> None:
         response = await gold.get("/partner/v1/catalog", params={"limit": "0"})
         assert response.status_code == 422
         assert response.json()["errors"]
 
-    @pytest.mark.asyncio
     async def test_products_without_prices_while_the_erp_is_down(
         self, silver: httpx.AsyncClient, world: Any
     ) -> None:

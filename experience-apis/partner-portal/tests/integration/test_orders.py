@@ -8,11 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
 
 
 class TestCreateOrder:
-    @pytest.mark.asyncio
     async def test_placed_in_both_systems_and_completed(
         self, gold: httpx.AsyncClient, ordering: Any, world: Any
     ) -> None:
@@ -40,7 +41,6 @@ class TestCreateOrder:
             erp_order["billingStatus"],
         )
 
-    @pytest.mark.asyncio
     async def test_respond_async_is_202_and_then_completed(
         self, silver: httpx.AsyncClient, ordering: Any
     ) -> None:
@@ -55,7 +55,6 @@ class TestCreateOrder:
         assert done["erpOrderNumber"]
         assert done["deliveryStatus"] == "not_started"
 
-    @pytest.mark.asyncio
     async def test_repeat_with_the_same_key_replays_the_first_answer(
         self, gold: httpx.AsyncClient, ordering: Any
     ) -> None:
@@ -69,7 +68,6 @@ class TestCreateOrder:
         reused = await ordering.place(gold, changed, **{"Idempotency-Key": "partner-repeat-1"})
         assert reused.status_code == 422
 
-    @pytest.mark.asyncio
     async def test_same_purchase_order_number_again_is_409(
         self, gold: httpx.AsyncClient, ordering: Any
     ) -> None:
@@ -79,7 +77,6 @@ class TestCreateOrder:
         assert again.status_code == 409
         assert again.json()["type"] == PROBLEMS + "duplicate-purchase-order"
 
-    @pytest.mark.asyncio
     async def test_a_rule_that_refuses_the_order_is_named(
         self, gold: httpx.AsyncClient, ordering: Any
     ) -> None:
@@ -91,7 +88,6 @@ class TestCreateOrder:
         assert failed.json()["status"] == "failed"
         assert failed.json()["failure"]["type"] == PROBLEMS + "insufficient-stock"
 
-    @pytest.mark.asyncio
     async def test_an_account_in_the_body_is_refused(
         self, gold: httpx.AsyncClient, ordering: Any
     ) -> None:
@@ -101,7 +97,6 @@ class TestCreateOrder:
             assert response.status_code == 422, response.text
             assert [error["pointer"] for error in response.json()["errors"]] == [f"/{field}"]
 
-    @pytest.mark.asyncio
     async def test_without_idempotency_key_is_400(
         self, gold: httpx.AsyncClient, ordering: Any
     ) -> None:
@@ -109,14 +104,12 @@ class TestCreateOrder:
         assert response.status_code == 400
         assert response.json()["type"] == PROBLEMS + "idempotency-key-missing"
 
-    @pytest.mark.asyncio
     async def test_without_identity_is_401(
         self, anonymous: httpx.AsyncClient, ordering: Any
     ) -> None:
         response = await ordering.place(anonymous, ordering.body(("MAT-0002", 1)))
         assert response.status_code == 401
 
-    @pytest.mark.asyncio
     async def test_bad_lines_are_422_with_field_errors(
         self, gold: httpx.AsyncClient, ordering: Any
     ) -> None:
@@ -128,7 +121,6 @@ class TestCreateOrder:
 
 
 class TestGetOrder:
-    @pytest.mark.asyncio
     async def test_another_partners_order_is_404(
         self, gold: httpx.AsyncClient, silver: httpx.AsyncClient, ordering: Any
     ) -> None:
@@ -139,7 +131,6 @@ class TestGetOrder:
         assert theirs.status_code == missing.status_code == 404
         assert theirs.json()["type"] == missing.json()["type"] == PROBLEMS + "order-not-found"
 
-    @pytest.mark.asyncio
     async def test_delivery_and_billing_follow_the_erp(
         self, gold: httpx.AsyncClient, ordering: Any, world: Any
     ) -> None:
@@ -153,13 +144,11 @@ class TestGetOrder:
         assert read["deliveryStatus"] == "complete"
         assert read["billingStatus"] == erp_order["billingStatus"]
 
-    @pytest.mark.asyncio
     async def test_malformed_id_is_422(self, gold: httpx.AsyncClient) -> None:
         assert (await gold.get("/partner/v1/orders/not-an-id")).status_code == 422
 
 
 class TestListOrders:
-    @pytest.mark.asyncio
     async def test_cursor_paging_visits_each_own_order_once(
         self, portal_stack: Any, ordering: Any, partners: Any
     ) -> None:
@@ -186,7 +175,6 @@ class TestListOrders:
         theirs = (await other.get("/partner/v1/orders", params={"limit": "200"})).json()
         assert not set(seen) & {order["orderId"] for order in theirs["items"]}
 
-    @pytest.mark.asyncio
     async def test_status_filter(self, gold: httpx.AsyncClient, ordering: Any) -> None:
         refused = await ordering.place(gold, ordering.body(("MAT-0020", 1)))
         assert refused.status_code == 422

@@ -17,6 +17,8 @@ from playwright.async_api import Page, async_playwright, expect
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SystemStack
 
+pytestmark = pytest.mark.asyncio
+
 ROOT = Path(__file__).resolve().parents[4]
 KONG_YML = ROOT / "gateway" / "kong.yml"
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -73,7 +75,6 @@ def gateway(portal_stack: Any, trivium_run_dir: Path) -> Iterator[RunningService
 
 
 class TestPage:
-    @pytest.mark.asyncio
     async def test_served_without_a_key_with_a_strict_policy(self, portal_stack: Any) -> None:
         async with httpx.AsyncClient(base_url=portal_stack.portal.url) as client:
             page = await client.get("/partner/")
@@ -93,7 +94,6 @@ class TestPage:
 
 
 class TestThroughGateway:
-    @pytest.mark.asyncio
     async def test_the_api_key_becomes_the_partners_identity(self, gateway: RunningService) -> None:
         async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
             page = await client.get("/partner/")
@@ -108,7 +108,6 @@ class TestThroughGateway:
 
 
 class TestBrowser:
-    @pytest.mark.asyncio
     async def test_a_partner_places_an_order_and_follows_it_to_completed(
         self,
         gateway: RunningService,

@@ -22,6 +22,8 @@ from partner_portal_experience.domain.errors import (
 )
 from trivium.http_client import create_http_client
 
+pytestmark = pytest.mark.asyncio
+
 BASE = "http://quote-to-order.test"
 PROBLEMS = "https://trivium.dev/problems/"
 ORDER = {
@@ -58,7 +60,6 @@ async def place(adapter: QuoteToOrderOrders, *, respond_async: bool = False) -> 
 
 
 class TestPlaceOrder:
-    @pytest.mark.asyncio
     async def test_the_direct_order_with_key_identity_and_preference(
         self, adapter: QuoteToOrderOrders, httpx_mock: HTTPXMock
     ) -> None:
@@ -82,7 +83,6 @@ class TestPlaceOrder:
         assert request.headers["prefer"] == "respond-async"
         assert (placed.in_background, placed.async_applied) == (True, True)
 
-    @pytest.mark.asyncio
     async def test_a_named_rule_keeps_its_name_and_the_order_id(
         self, adapter: QuoteToOrderOrders, httpx_mock: HTTPXMock
     ) -> None:
@@ -93,7 +93,6 @@ class TestPlaceOrder:
         assert raised.value.detail == "MAT-0001: 1 left"
         assert raised.value.extensions == {"orderId": "01J1"}
 
-    @pytest.mark.asyncio
     async def test_an_unknown_account_is_an_unrecognized_partner(
         self, adapter: QuoteToOrderOrders, httpx_mock: HTTPXMock
     ) -> None:
@@ -101,7 +100,6 @@ class TestPlaceOrder:
         with pytest.raises(PartnerNotRecognized):
             await place(adapter)
 
-    @pytest.mark.asyncio
     async def test_another_rule_is_a_generic_rejection(
         self, adapter: QuoteToOrderOrders, httpx_mock: HTTPXMock
     ) -> None:
@@ -110,7 +108,6 @@ class TestPlaceOrder:
             await place(adapter)
         assert type(raised.value) is OrderRejected
 
-    @pytest.mark.asyncio
     async def test_unavailable_process_tier_passes_its_retry_after_on(
         self, adapter: QuoteToOrderOrders, httpx_mock: HTTPXMock
     ) -> None:
@@ -119,7 +116,6 @@ class TestPlaceOrder:
             await place(adapter)
         assert raised.value.headers == {"Retry-After": "7"}
 
-    @pytest.mark.asyncio
     async def test_no_answer_is_unavailable(
         self, adapter: QuoteToOrderOrders, httpx_mock: HTTPXMock
     ) -> None:
@@ -129,7 +125,6 @@ class TestPlaceOrder:
 
 
 class TestGetOrder:
-    @pytest.mark.asyncio
     async def test_missing_is_none(
         self, adapter: QuoteToOrderOrders, httpx_mock: HTTPXMock
     ) -> None:

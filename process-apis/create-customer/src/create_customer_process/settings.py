@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from trivium.settings import SystemApiCallerSettings
+from trivium.settings import SagaProcessSettings
 
 
-class CreateCustomerSettings(SystemApiCallerSettings):
+class CreateCustomerSettings(SagaProcessSettings):
     """Where the System APIs are, the ERP defaults for new customers, and how work is retried."""
 
     model_config = SettingsConfigDict(env_prefix="CREATE_CUSTOMER_")
@@ -36,11 +36,6 @@ class CreateCustomerSettings(SystemApiCallerSettings):
     )
     retry_base_seconds: float = Field(default=1.0, gt=0)
     retry_max_seconds: float = Field(default=60.0, gt=0)
-    queue_visibility_timeout_seconds: float = Field(
-        default=60.0,
-        gt=0,
-        description="A message held this long by a consumer that stopped is delivered again.",
-    )
     request_lock_seconds: float = Field(
         default=20.0, gt=0, description="Lease of the per-request lock; renewed while it runs."
     )
@@ -57,9 +52,6 @@ class CreateCustomerSettings(SystemApiCallerSettings):
         "against concurrent requests for the same customer.",
     )
     request_retention_days: int = Field(default=30, ge=1)
-    events_max_length: int = Field(
-        default=100_000, ge=100, description="Approximate length the event stream is kept at."
-    )
     idempotency_wait_seconds: float = Field(
         default=15.0,
         ge=0,

@@ -5,30 +5,23 @@ contract-test mode with the states the pacts naming it need (see contracts/READM
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from collections.abc import Callable
 from typing import Any
 
-import pytest
-import redis.asyncio
-from fastapi import FastAPI
 from starlette.datastructures import State
 
 from create_customer_process.adapters.erp_system import ErpSystemErp
 from create_customer_process.adapters.fake import FakeCrm, FakeErp
 from create_customer_process.adapters.redis_store import RedisRequestStore
 from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
+from create_customer_process.bootstrap import CreateCustomerProcess
 from create_customer_process.domain.saga import CustomerFlow
 from create_customer_process.main import create_app
 from create_customer_process.settings import CreateCustomerSettings
-from trivium.idempotency import IdempotencyStore
-from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
 from trivium_testing.pacts import (
+    FreshState,
     StateHandler,
-    close_at_shutdown,
-    contract_settings,
-    enable_provider_states,
+    contract_app_fixture,
 )
 from trivium_testing.provider_checks import consumer_headers_fixture
 
@@ -74,33 +67,15 @@ STATES: dict[str, StateHandler] = {
 }
 
 
-@pytest.fixture(scope="session")
-def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
-    """Builds the provider app in contract-test mode."""
-    settings = CreateCustomerSettings(
-        **contract_settings(redis_endpoint.url, "create-customer"), workers=0
-    )
-    redis_url = settings.redis_url
-
-    def reset(state: State) -> None:
-        if getattr(state, "contract_redis", None) is None:
-            state.contract_redis = redis.asyncio.Redis.from_url(redis_url)
-        # Each state starts with empty systems, no requests and no remembered Idempotency-Keys.
-        namespace = f"{PROVIDER}-{uuid.uuid4().hex}"
-        store = RedisRequestStore(state.contract_redis, prefix="{" + namespace + "}")
-        flow = dataclasses.replace(state.container.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
-        state.container = dataclasses.replace(state.container, flow=flow)
-        idempotency: IdempotencyStore = state.idempotency
-        idempotency.service = namespace
-
-    async def close(state: State) -> None:
-        await state.contract_redis.aclose()
-
-    def build() -> FastAPI:
-        app = enable_provider_states(create_app(settings), STATES, reset=reset)
-        return close_at_shutdown(app, close)
-
-    return build
+@contract_app_fixture(
+    create_app, CreateCustomerSettings, CreateCustomerProcess, states=STATES, workers=0
+)
+def contract_app(running: CreateCustomerProcess, fresh: FreshState) -> CreateCustomerProcess:
+    """The app as deployed, its saga on an empty in-memory CRM and ERP and a request store of
+    the state's own."""
+    store = RedisRequestStore(fresh.redis(), prefix="{" + fresh.namespace + "}")
+    flow = dataclasses.replace(running.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+    return dataclasses.replace(running, flow=flow)
 
 
 # What every consumer call carries: a service token for this provider, from a caller acting for

@@ -12,6 +12,7 @@ from pact.interaction import HttpInteraction
 from create_customer_process.adapters.erp_system import ErpSystemErp
 from create_customer_process.adapters.ports import CustomerDraft
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_erp_system import unknown_customer
 from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import erp_number
@@ -102,11 +103,7 @@ class TestGetCustomer:
         assert customer.external_id == ACCOUNT_ID
 
     async def test_unknown_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a customer that does not exist").given(
-            "no customer has the number", customerId=CUSTOMER_ID
-        )
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}")
-        problem_response(interaction, "customer-not-found", 404)
+        unknown_customer(erp_pact, "a request for a customer that does not exist")
         async with served(erp_pact, erp_at) as erp:
             customer = await erp.get_customer(CUSTOMER_ID)
 

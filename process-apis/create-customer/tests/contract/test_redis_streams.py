@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from pact.types import Message
 
 from create_customer_process.adapters.redis_streams import RedisEventPublisher
 from create_customer_process.bootstrap import EVENT_STREAM
@@ -18,12 +17,7 @@ from create_customer_process.domain.models import (
     new_request_id,
 )
 from create_customer_process.domain.saga import CUSTOMER_CREATED
-from trivium.redis_discovery import RedisEndpoint
-from trivium_testing.pacts import (
-    MessageProducer,
-    contract_redis_url,
-    published_entry,
-)
+from trivium_testing.pacts import message_producers_fixture
 from trivium_testing.provider_checks import MessagePactChecks
 
 pytestmark = pytest.mark.contract
@@ -59,26 +53,11 @@ def completed_request() -> RequestState:
     )
 
 
-async def published(redis_url: str, event_type: str, state: RequestState) -> Message:
-    """The entry the service's publisher writes for the event, read back from the stream."""
-    return await published_entry(
-        redis_url,
-        EVENT_STREAM,
-        lambda client, stream: RedisEventPublisher(client, stream=stream, max_length=100).publish(
-            event_type, state
-        ),
-    )
-
-
-@pytest.fixture
-def message_producers(redis_endpoint: RedisEndpoint) -> dict[str, MessageProducer]:
-    """The service's publisher, one producer per event its pacts name."""
-    redis_url = contract_redis_url(redis_endpoint.url)
-
-    async def customer_created() -> Message:
-        return await published(redis_url, CUSTOMER_CREATED, completed_request())
-
-    return {"a customer.created event": customer_created}
+message_producers = message_producers_fixture(
+    EVENT_STREAM,
+    lambda client, stream: RedisEventPublisher(client, stream=stream, max_length=100),
+    {"a customer.created event": (CUSTOMER_CREATED, completed_request)},
+)
 
 
 class TestPublishCustomerEvents(MessagePactChecks):

@@ -13,8 +13,9 @@ from create_customer_process.adapters.ports import AccountDraft
 from create_customer_process.adapters.salesforce_system import SalesforceSystemCrm
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, OWNER
-from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_interactions import json_response, service_request
 from trivium_testing.pact_matchers import salesforce_id
+from trivium_testing.pact_salesforce_system import unknown_account
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -90,11 +91,11 @@ class TestGetAccount:
         assert (account.name, account.owner_username) == (ACCOUNT_NAME, OWNER)
 
     async def test_unknown_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request for an account that does not exist"
-        ).given("no account has the id", accountId=ACCOUNT_ID)
-        service_request(interaction, "GET", f"/accounts/{ACCOUNT_ID}")
-        problem_response(interaction, "record-not-found", 404)
+        unknown_account(
+            salesforce_pact,
+            "a request for an account that does not exist",
+            f"/accounts/{ACCOUNT_ID}",
+        )
         async with served(salesforce_pact, crm_at) as crm:
             account = await crm.get_account(ACCOUNT_ID)
 
@@ -192,10 +193,11 @@ class TestDeleteAccount:
             await crm.delete_account(ACCOUNT_ID)
 
     async def test_account_gone_already(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request to delete an account that does not exist"
-        ).given("no account has the id", accountId=ACCOUNT_ID)
-        service_request(interaction, "DELETE", f"/accounts/{ACCOUNT_ID}")
-        problem_response(interaction, "record-not-found", 404)
+        unknown_account(
+            salesforce_pact,
+            "a request to delete an account that does not exist",
+            f"/accounts/{ACCOUNT_ID}",
+            method="DELETE",
+        )
         async with served(salesforce_pact, crm_at) as crm:
             await crm.delete_account(ACCOUNT_ID)

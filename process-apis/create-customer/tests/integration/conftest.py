@@ -21,7 +21,13 @@ import redis.asyncio
 
 from trivium_testing.integration import OrgRecords, wait_for_status
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
+from trivium_testing.stack import (
+    ServiceUnderTest,
+    SystemStack,
+    flush_db,
+    redis_db,
+    service_client,
+)
 
 CUSTOMERS_DB = 1
 BP = "/API_BUSINESS_PARTNER"
@@ -64,6 +70,11 @@ async def customers(customers_service: RunningService) -> AsyncIterator[httpx.As
     """This service, called with a service token."""
     async with service_client(customers_service.url, audience="create-customer") as client:
         yield client
+
+
+@pytest.fixture
+def service_under_test(customers_service: RunningService) -> ServiceUnderTest:
+    return ServiceUnderTest(customers_service.url, audience="create-customer")
 
 
 @pytest_asyncio.fixture

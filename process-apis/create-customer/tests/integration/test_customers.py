@@ -13,6 +13,8 @@ import redis.asyncio
 
 from .conftest import World, create, new_customer, tag, wait_for_request
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
 EVENTS = "{create-customer}:events"
 
@@ -22,7 +24,6 @@ def word_of(body: dict[str, Any]) -> str:
 
 
 class TestCreateCustomer:
-    @pytest.mark.asyncio
     async def test_created_once_in_both_systems_linked_and_announced(
         self, customers: httpx.AsyncClient, world: World, events: redis.asyncio.Redis
     ) -> None:
@@ -65,7 +66,6 @@ class TestCreateCustomer:
         assert [fields[b"type"] for fields in mine] == [b"customer.created"]
         assert json.loads(mine[0][b"data"])["erpCustomerNumber"] == partner["Customer"]
 
-    @pytest.mark.asyncio
     async def test_status_resource_shows_the_request(self, customers: httpx.AsyncClient) -> None:
         created = (await create(customers, new_customer())).json()
         read = await customers.get(f"/customers/requests/{created['requestId']}")
@@ -77,7 +77,6 @@ class TestCreateCustomer:
 
 
 class TestDuplicates:
-    @pytest.mark.asyncio
     async def test_in_salesforce_only_is_409_naming_the_account(
         self, customers: httpx.AsyncClient, world: World
     ) -> None:
@@ -97,7 +96,6 @@ class TestDuplicates:
         assert problem["duplicates"][0]["matchedOn"] == ["nameAndPostalCode"]
         assert await world.partners_named(word) == []
 
-    @pytest.mark.asyncio
     async def test_in_the_erp_only_is_409_naming_the_customer(
         self, customers: httpx.AsyncClient, world: World
     ) -> None:
@@ -117,7 +115,6 @@ class TestDuplicates:
         assert problem["duplicates"][0]["matchedOn"] == ["vatId"]
         assert await world.accounts_named(word_of(body)) == []
 
-    @pytest.mark.asyncio
     async def test_in_both_is_409_naming_both(
         self, customers: httpx.AsyncClient, world: World
     ) -> None:
@@ -137,7 +134,6 @@ class TestDuplicates:
         }
         assert len(await world.accounts_named(word)) == 1
 
-    @pytest.mark.asyncio
     async def test_link_to_an_account_creates_only_the_erp_customer(
         self, customers: httpx.AsyncClient, world: World
     ) -> None:
@@ -159,7 +155,6 @@ class TestDuplicates:
         assert account["ERP_Customer_Number__c"] == partner["Customer"]
         assert partner["BusinessPartnerIDByExtSystem"] == existing
 
-    @pytest.mark.asyncio
     async def test_link_to_records_linked_to_each_other_creates_nothing(
         self, customers: httpx.AsyncClient, world: World
     ) -> None:
@@ -176,7 +171,6 @@ class TestDuplicates:
 
 
 class TestErpOutage:
-    @pytest.mark.asyncio
     async def test_erp_down_after_salesforce_completes_once_when_back(
         self, customers: httpx.AsyncClient, world: World, system_stack: Any
     ) -> None:
@@ -208,7 +202,6 @@ class TestErpOutage:
 
 
 class TestIdempotency:
-    @pytest.mark.asyncio
     async def test_one_key_sent_twenty_times_at_once_makes_one_customer(
         self, customers: httpx.AsyncClient, world: World
     ) -> None:
@@ -253,7 +246,6 @@ BAD_INPUTS = {
 
 
 class TestBadInput:
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("case", list(BAD_INPUTS))
     async def test_is_422_naming_the_field_and_creates_nothing(
         self, case: str, customers: httpx.AsyncClient, world: World
@@ -266,14 +258,12 @@ class TestBadInput:
         word = str(body["name"]).split()[0] if str(body["name"]).strip() else tag()
         assert await world.accounts_named(word[:40]) == []
 
-    @pytest.mark.asyncio
     async def test_every_bad_field_is_named_at_once(self, customers: httpx.AsyncClient) -> None:
         body = _bad(phone="555", email="nope", vatId="XX1", address={"country": "Narnia"})
         response = await create(customers, body)
         pointers = {error["pointer"] for error in response.json()["errors"]}
         assert pointers == {"/phone", "/email", "/vatId", "/address/country"}
 
-    @pytest.mark.asyncio
     async def test_unknown_on_duplicate_is_422(self, customers: httpx.AsyncClient) -> None:
         response = await create(customers, new_customer(), onDuplicate="merge")
         assert response.status_code == 422

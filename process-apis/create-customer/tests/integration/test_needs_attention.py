@@ -3,30 +3,18 @@ instead of a half customer, the operators' list, and the retry once the cause is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-import pytest_asyncio
 
-from trivium_testing.services import RunningService
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, service_client
+from trivium_testing.stack import SystemStack
 
 from .conftest import World, create, new_customer, wait_for_request
 
-
-@pytest_asyncio.fixture
-async def operator(customers_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a token carrying the operator role."""
-    async with service_client(
-        customers_service.url, audience="create-customer", roles=["operator"]
-    ) as client:
-        yield client
+pytestmark = pytest.mark.asyncio
 
 
 class TestRefusedLink:
-    @pytest.mark.asyncio
     async def test_the_request_needs_attention_and_a_retry_after_the_fix_links_it_once(
         self,
         customers: httpx.AsyncClient,
@@ -96,7 +84,6 @@ class TestRefusedLink:
         assert again.status_code == 409
         assert again.json()["type"].endswith("/customer-request-not-needing-attention")
 
-    @pytest.mark.asyncio
     async def test_an_unknown_request_is_not_found(self, operator: httpx.AsyncClient) -> None:
         response = await operator.post("/customers/requests/01J00000000000000000000000/retry-crm")
         assert response.status_code == 404

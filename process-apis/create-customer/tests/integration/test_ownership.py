@@ -13,16 +13,14 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import pytest_asyncio
 
-from trivium_testing.services import RunningService
-from trivium_testing.stack import SystemStack, service_client
+from trivium_testing.stack import ANNA, LUKAS, RepClients, SystemStack
 
 from .conftest import World, create, new_customer, tag
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
-ANNA = "anna.becker@trivium.demo"
-LUKAS = "lukas.schmidt@trivium.demo"
 DATA = "/services/data/v62.0"
 CONNECTED_APP = "trivium-demo-client"
 # The emulator's published demo connected-app key (never one of a real org).
@@ -30,22 +28,6 @@ DEMO_KEY = (
     Path(__file__).resolve().parents[4]
     / "emulators/salesforce/src/salesforce_emulator/demo/connected-app.key"
 )
-
-
-@pytest_asyncio.fixture
-async def anna(customers_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    async with service_client(
-        customers_service.url, audience="create-customer", salesforceUsername=ANNA
-    ) as client:
-        yield client
-
-
-@pytest_asyncio.fixture
-async def lukas(customers_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    async with service_client(
-        customers_service.url, audience="create-customer", salesforceUsername=LUKAS
-    ) as client:
-        yield client
 
 
 @asynccontextmanager
@@ -82,11 +64,10 @@ def names_nothing_of(response: httpx.Response, *values: str) -> None:
 
 
 class TestNewCustomerOfARep:
-    @pytest.mark.asyncio
     async def test_the_account_is_owned_by_the_rep(
-        self, anna: httpx.AsyncClient, system_stack: SystemStack
+        self, reps: RepClients, system_stack: SystemStack
     ) -> None:
-        response = await create(anna, new_customer())
+        response = await create(reps.anna, new_customer())
         assert response.status_code == 201, response.text
         account_id = response.json()["accountId"]
         async with org_as(system_stack, ANNA) as (org, user_id):
@@ -99,16 +80,13 @@ class TestNewCustomerOfARep:
 
 
 class TestDuplicateOfAnotherOwner:
-    @pytest.mark.asyncio
-    async def test_another_reps_website_gives_no_ids(
-        self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient
-    ) -> None:
+    async def test_another_reps_website_gives_no_ids(self, reps: RepClients) -> None:
         body = new_customer()
-        first = await create(lukas, body)
+        first = await create(reps.lukas, body)
         assert first.status_code == 201, first.text
         theirs = first.json()
         same_site = new_customer(website=body["website"])
-        response = await create(anna, same_site)
+        response = await create(reps.anna, same_site)
         assert response.status_code == 409, response.text
         problem = response.json()
         assert problem["type"] == PROBLEMS + "duplicate-customer-of-another-owner"
@@ -116,15 +94,16 @@ class TestDuplicateOfAnotherOwner:
         assert (problem["accountIds"], problem["erpCustomerNumbers"]) == ([], [])
         names_nothing_of(response, theirs["accountId"], theirs["erpCustomerNumber"])
 
-    @pytest.mark.asyncio
     async def test_link_to_another_reps_record_is_refused(
-        self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient, world: World
+        self, reps: RepClients, world: World
     ) -> None:
         body = new_customer()
-        first = await create(lukas, body)
+        first = await create(reps.lukas, body)
         assert first.status_code == 201, first.text
         theirs = first.json()
-        response = await create(anna, new_customer(website=body["website"]), onDuplicate="link")
+        response = await create(
+            reps.anna, new_customer(website=body["website"]), onDuplicate="link"
+        )
         assert response.status_code == 409, response.text
         assert response.json()["type"] == PROBLEMS + "duplicate-customer-of-another-owner"
         names_nothing_of(response, theirs["accountId"], theirs["erpCustomerNumber"])
@@ -137,25 +116,23 @@ class TestDuplicateOfAnotherOwner:
             (theirs["accountId"], LUKAS)
         ]
 
-    @pytest.mark.asyncio
-    async def test_the_reps_own_customer_is_named(self, anna: httpx.AsyncClient) -> None:
+    async def test_the_reps_own_customer_is_named(self, reps: RepClients) -> None:
         body = new_customer()
-        first = await create(anna, body)
+        first = await create(reps.anna, body)
         assert first.status_code == 201, first.text
-        again = await create(anna, new_customer(website=body["website"]))
+        again = await create(reps.anna, new_customer(website=body["website"]))
         assert again.status_code == 409, again.text
         problem: dict[str, Any] = again.json()
         assert problem["type"] == PROBLEMS + "duplicate-customer"
         assert problem["accountIds"] == [first.json()["accountId"]]
 
-    @pytest.mark.asyncio
     async def test_an_integration_owned_account_is_not_the_reps(
-        self, anna: httpx.AsyncClient, world: World
+        self, reps: RepClients, world: World
     ) -> None:
         word = tag()
         account_id = await world.insert_account(
             {"Name": f"{word.capitalize()} Tools Ltd", "Website": f"https://www.{word}.example"}
         )
-        response = await create(anna, new_customer(website=f"www.{word}.example"))
+        response = await create(reps.anna, new_customer(website=f"www.{word}.example"))
         assert response.status_code == 409, response.text
         names_nothing_of(response, account_id)

@@ -55,3 +55,22 @@ async def flow(redis_client: redis.asyncio.Redis) -> CustomerFlow:
         clock=lambda: NOW,
         metrics=RecordingCustomerMetrics(),
     )
+
+
+def fakes(flow: CustomerFlow) -> tuple[FakeCrm, FakeErp]:
+    """The flow's in-memory CRM and ERP, to arrange data and read what was written."""
+    assert isinstance(flow.crm, FakeCrm)
+    assert isinstance(flow.erp, FakeErp)
+    return flow.crm, flow.erp
+
+
+def queued(flow: CustomerFlow) -> list[str]:
+    """The requests the flow put on its work queue, in order."""
+    assert isinstance(flow.queue, RecordingQueue)
+    return flow.queue.enqueued
+
+
+def event_types(flow: CustomerFlow) -> list[str]:
+    """The types of the events the flow published, in order."""
+    assert isinstance(flow.events, RecordingEvents)
+    return [event for event, _ in flow.events.events]

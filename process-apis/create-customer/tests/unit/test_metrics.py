@@ -3,19 +3,8 @@ read."""
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY
-
 from create_customer_process.metrics import PrometheusCustomerMetrics
-
-Sample = tuple[str, tuple[tuple[str, str], ...]]
-
-
-def key(name: str, **labels: str) -> Sample:
-    return name, tuple(labels.items())
-
-
-def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+from trivium_testing.metrics import increase, key, values
 
 
 class TestPrometheusCustomerMetrics:
@@ -28,12 +17,11 @@ class TestPrometheusCustomerMetrics:
             key(f"{family}compensations_total", action="account_deleted"): 1,
             key(f"{family}step_duration_seconds_count", step="account"): 1,
         }
-        before = {key: sample(key[0], **dict(key[1])) for key in expected}
+        before = values(expected)
 
         metrics.request_outcome("created")
         metrics.duplicate_found("erp", "vat_id")
         metrics.compensation("account_deleted")
         metrics.step_duration("account", 0.1)
 
-        after = {key: sample(key[0], **dict(key[1])) - before[key] for key in expected}
-        assert after == expected
+        assert increase(before) == expected

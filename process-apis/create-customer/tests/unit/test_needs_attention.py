@@ -3,11 +3,8 @@ and retry, and which CRM failures count as a refusal."""
 
 from __future__ import annotations
 
-from typing import cast
-
 import pytest
 
-from create_customer_process.adapters.fake import FakeCrm, FakeErp, RecordingEvents
 from create_customer_process.domain.crm_write import is_refused_by_crm
 from create_customer_process.domain.errors import (
     CrmRejected,
@@ -29,11 +26,7 @@ from create_customer_process.domain.processing import (
 )
 from create_customer_process.domain.saga import CustomerFlow
 
-from .conftest import customer_request
-
-
-def fakes(flow: CustomerFlow) -> tuple[FakeCrm, FakeErp]:
-    return cast(FakeCrm, flow.crm), cast(FakeErp, flow.erp)
+from .conftest import customer_request, event_types, fakes
 
 
 def deleted() -> CrmRejected:
@@ -42,10 +35,6 @@ def deleted() -> CrmRejected:
         upstreamStatus=404,
         upstreamType="record-not-found",
     )
-
-
-def event_types(flow: CustomerFlow) -> list[str]:
-    return [event for event, _ in cast(RecordingEvents, flow.events).events]
 
 
 class TestIsRefusedByCrm:

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from create_customer_process.adapters.fake import FakeCrm, FakeErp
 from create_customer_process.domain.errors import (
     CreationInProgress,
     CrmUnavailable,
@@ -16,6 +15,10 @@ from create_customer_process.domain.errors import (
 from create_customer_process.domain.models import CustomerCreate, OnDuplicate
 from create_customer_process.domain.processing import Outcome, submit_customer
 from create_customer_process.domain.saga import CustomerFlow
+
+from .conftest import fakes
+
+pytestmark = pytest.mark.asyncio
 
 ANNA = "anna.becker@trivium.demo"
 LUKAS = "lukas.schmidt@trivium.demo"
@@ -37,12 +40,6 @@ def customer_request() -> CustomerCreate:
     )
 
 
-def fakes(flow: CustomerFlow) -> tuple[FakeCrm, FakeErp]:
-    assert isinstance(flow.crm, FakeCrm)
-    assert isinstance(flow.erp, FakeErp)
-    return flow.crm, flow.erp
-
-
 def nothing_names(problem: DuplicateCustomer, *ids: str) -> None:
     text = repr((problem.detail, problem.extensions))
     for record_id in ids:
@@ -55,7 +52,6 @@ async def submit(flow: CustomerFlow, *, rep: str | None, link: bool = False) -> 
 
 
 class TestNewCustomerOfARep:
-    @pytest.mark.asyncio
     async def test_the_new_account_is_owned_by_the_rep(self, flow: CustomerFlow) -> None:
         crm, _ = fakes(flow)
         done = await submit(flow, rep=ANNA)
@@ -64,7 +60,6 @@ class TestNewCustomerOfARep:
         assert account.owner_username == ANNA
         assert crm.drafts[account.id].owner_username == ANNA
 
-    @pytest.mark.asyncio
     async def test_a_service_acting_for_itself_leaves_the_owner_to_the_crm(
         self, flow: CustomerFlow
     ) -> None:
@@ -75,7 +70,6 @@ class TestNewCustomerOfARep:
 
 
 class TestDuplicateOfAnotherOwner:
-    @pytest.mark.asyncio
     async def test_another_owners_website_match_names_no_ids(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         theirs = crm.add("Other Name", website="https://contoso.example", owner=LUKAS)
@@ -93,7 +87,6 @@ class TestDuplicateOfAnotherOwner:
         nothing_names(problem, theirs.id, linked.id, "Other Name")
         assert (crm.calls["create_account"], erp.calls["create_customer"]) == (0, 0)
 
-    @pytest.mark.asyncio
     async def test_link_to_another_owners_record_is_refused(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         theirs = crm.add("Contoso Manufacturing", postal_code="95110", owner=LUKAS)
@@ -104,7 +97,6 @@ class TestDuplicateOfAnotherOwner:
         assert erp.calls["create_customer"] == 0
         assert erp.calls["link_customer"] == 0
 
-    @pytest.mark.asyncio
     async def test_an_unlinked_erp_customer_is_nobodys_to_link(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         unlinked = erp.add("CONTOSO MANUFACTURING", postal_code="95110")
@@ -113,7 +105,6 @@ class TestDuplicateOfAnotherOwner:
         nothing_names(refused.value, unlinked.id)
         assert crm.calls["upsert_account_for_customer"] == 0
 
-    @pytest.mark.asyncio
     async def test_the_reps_own_records_are_named_and_linked(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         mine = crm.add("Contoso Manufacturing", postal_code="95110", owner=ANNA.upper())
@@ -128,7 +119,6 @@ class TestDuplicateOfAnotherOwner:
         assert linked.outcome is Outcome.COMPLETED
         assert linked.state.account_id == mine.id
 
-    @pytest.mark.asyncio
     async def test_an_erp_customer_of_the_reps_account_found_alone_costs_one_read(
         self, flow: CustomerFlow
     ) -> None:
@@ -141,7 +131,6 @@ class TestDuplicateOfAnotherOwner:
         assert refused.value.extensions["erpCustomerNumbers"] == [customer.id]
         assert crm.calls["get_account"] == 1
 
-    @pytest.mark.asyncio
     async def test_a_service_acting_for_itself_still_sees_every_match(
         self, flow: CustomerFlow
     ) -> None:
@@ -153,7 +142,6 @@ class TestDuplicateOfAnotherOwner:
 
 
 class TestAnotherRepsRequestInFlight:
-    @pytest.mark.asyncio
     async def test_it_is_not_named(self, flow: CustomerFlow) -> None:
         crm, _ = fakes(flow)
         crm.fail_next("create_account", CrmUnavailable("down"))
@@ -167,7 +155,6 @@ class TestAnotherRepsRequestInFlight:
             await submit(flow, rep=LUKAS)
         assert own.value.extensions["requestId"] == first.state.id
 
-    @pytest.mark.asyncio
     async def test_a_finished_one_of_another_rep_is_not_named(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         first = await submit(flow, rep=LUKAS)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import pytest
 import redis.exceptions
 
-from create_customer_process.adapters.fake import FakeCrm, FakeErp, RecordingEvents, RecordingQueue
 from create_customer_process.domain.errors import (
     CreationInProgress,
     CrmUnavailable,
@@ -19,23 +16,12 @@ from create_customer_process.domain.models import OnDuplicate, SagaStep
 from create_customer_process.domain.processing import Outcome, process_request, submit_customer
 from create_customer_process.domain.saga import CustomerFlow
 
-from .conftest import customer_request
+from .conftest import customer_request, event_types, fakes, queued
 
-
-def fakes(flow: CustomerFlow) -> tuple[FakeCrm, FakeErp]:
-    return cast(FakeCrm, flow.crm), cast(FakeErp, flow.erp)
-
-
-def queued(flow: CustomerFlow) -> list[str]:
-    return cast(RecordingQueue, flow.queue).enqueued
-
-
-def event_types(flow: CustomerFlow) -> list[str]:
-    return [event for event, _ in cast(RecordingEvents, flow.events).events]
+pytestmark = pytest.mark.asyncio
 
 
 class TestSubmitCustomer:
-    @pytest.mark.asyncio
     async def test_account_then_customer_then_link(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         done = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
@@ -57,7 +43,6 @@ class TestSubmitCustomer:
         )
         assert event_types(flow) == ["customer.created"]
 
-    @pytest.mark.asyncio
     async def test_duplicate_by_domain_is_refused_before_anything_is_written(
         self, flow: CustomerFlow
     ) -> None:
@@ -68,7 +53,6 @@ class TestSubmitCustomer:
         assert refused.value.extensions["duplicates"][0]["matchedOn"] == ["websiteDomain"]
         assert (crm.calls["create_account"], erp.calls["create_customer"]) == (0, 0)
 
-    @pytest.mark.asyncio
     async def test_a_lookalike_is_no_duplicate(self, flow: CustomerFlow) -> None:
         crm, _ = fakes(flow)
         crm.add(
@@ -77,7 +61,6 @@ class TestSubmitCustomer:
         done = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
         assert done.outcome is Outcome.COMPLETED
 
-    @pytest.mark.asyncio
     async def test_link_to_an_erp_customer_upserts_the_account_by_its_number(
         self, flow: CustomerFlow
     ) -> None:
@@ -91,7 +74,6 @@ class TestSubmitCustomer:
         assert erp.customers[existing.id].external_id == account.id
         assert erp.calls["create_customer"] == 0
 
-    @pytest.mark.asyncio
     async def test_a_concurrent_request_for_the_same_customer_is_409(
         self, flow: CustomerFlow
     ) -> None:
@@ -106,7 +88,6 @@ class TestSubmitCustomer:
 
 
 class TestProcessRequest:
-    @pytest.mark.asyncio
     async def test_erp_unavailable_hands_over_and_a_worker_finishes_once(
         self, flow: CustomerFlow
     ) -> None:
@@ -125,7 +106,6 @@ class TestProcessRequest:
         assert done.state.attempts == 2
         assert (len(crm.accounts), len(erp.customers)) == (1, 1)
 
-    @pytest.mark.asyncio
     async def test_a_lost_erp_answer_keeps_the_customer_counted_as_created(
         self, flow: CustomerFlow
     ) -> None:
@@ -138,7 +118,6 @@ class TestProcessRequest:
         assert (done.outcome, done.state.erp_customer_created) == (Outcome.COMPLETED, True)
         assert len(erp.customers) == 1
 
-    @pytest.mark.asyncio
     async def test_erp_refusal_deletes_the_new_account_again(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         erp.refused_countries.add("US")
@@ -154,7 +133,6 @@ class TestProcessRequest:
         retried = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
         assert retried.outcome is Outcome.COMPLETED
 
-    @pytest.mark.asyncio
     async def test_redis_away_during_a_workers_run_is_left_to_the_queue_not_parked(
         self, flow: CustomerFlow
     ) -> None:
@@ -172,7 +150,6 @@ class TestProcessRequest:
         done = await process_request(flow, taken.state.id, attempt=3)
         assert done.outcome is Outcome.COMPLETED
 
-    @pytest.mark.asyncio
     async def test_out_of_attempts_is_dead_lettered(self, flow: CustomerFlow) -> None:
         _, erp = fakes(flow)
         erp.fail_next("create_customer", *(ErpUnavailable("down") for _ in range(3)))

@@ -13,8 +13,9 @@ from pact import Pact, match
 from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.domain.values import erp_write
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_erp_system import unknown_customer
 from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, SALES_ORDER_ID
-from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_interactions import json_response, service_request
 from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
@@ -80,11 +81,7 @@ class TestGetProfile:
         assert profile.external_id == ACCOUNT_ID
 
     async def test_unknown_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving(
-            "a request for the profile of an unknown customer"
-        ).given("no customer has the number", customerId=CUSTOMER_ID)
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/profile")
-        problem_response(interaction, "customer-not-found", 404)
+        unknown_customer(erp_pact, "a request for the profile of an unknown customer", "/profile")
         async with served(erp_pact, erp_at) as erp:
             profile = await erp.get_profile(CUSTOMER_ID)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from pact import Pact, match
+from pact.interaction import HttpInteraction
 
 from customer_sync_process.adapters.ports import ErpCatalogItem
 from customer_sync_process.adapters.salesforce_system import SalesforceSystemCrm
@@ -18,13 +19,8 @@ from customer_sync_process.domain.values import crm_write
 from trivium.schemas import Money
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import (
-    bearer_token,
-    decimal_string,
-    money,
-    problem,
-    salesforce_id,
-)
+from trivium_testing.pact_matchers import decimal_string, money, salesforce_id
+from trivium_testing.pact_salesforce_system import unknown_account
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -81,36 +77,42 @@ def catalog_item() -> ErpCatalogItem:
     )
 
 
+def reading_changes(interaction: HttpInteraction) -> None:
+    """The long poll for the account changes after `POSITION`."""
+    service_request(
+        interaction,
+        "GET",
+        "/account-changes",
+        query={"position": POSITION, "waitSeconds": seconds()},
+    )
+
+
 class TestReadChanges:
     async def test_changes_after_a_position(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a long poll for account changes after a position")
-            .given("an account changed after the position", **linked_account(position=POSITION))
-            .with_request("GET", "/account-changes")
-            .with_query_parameter("position", POSITION)
-            .with_query_parameter("waitSeconds", seconds())
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(200)
-            .with_body(
-                {
-                    "items": match.each_like(
-                        {
-                            "position": match.regex(NEXT_POSITION, regex=POSITION_PATTERN),
-                            "changeType": match.regex(
-                                "updated", regex=r"^(created|updated|deleted|resync)$"
-                            ),
-                            "accountIds": match.each_like(salesforce_id(ACCOUNT_ID)),
-                            "changedFields": match.each_like(match.str("phone")),
-                            "values": {"phone": match.str("+4989999999")},
-                            "commitTimestamp": timestamp(),
-                            "origin": {"fromSuite": match.bool(False)},
-                        }
-                    ),
-                    "position": match.regex(NEXT_POSITION, regex=POSITION_PATTERN),
-                    "systemId": salesforce_id(ORG_ID),
-                },
-                content_type="application/json",
-            )
+        interaction = salesforce_pact.upon_receiving(
+            "a long poll for account changes after a position"
+        ).given("an account changed after the position", **linked_account(position=POSITION))
+        reading_changes(interaction)
+        json_response(
+            interaction,
+            200,
+            {
+                "items": match.each_like(
+                    {
+                        "position": match.regex(NEXT_POSITION, regex=POSITION_PATTERN),
+                        "changeType": match.regex(
+                            "updated", regex=r"^(created|updated|deleted|resync)$"
+                        ),
+                        "accountIds": match.each_like(salesforce_id(ACCOUNT_ID)),
+                        "changedFields": match.each_like(match.str("phone")),
+                        "values": {"phone": match.str("+4989999999")},
+                        "commitTimestamp": timestamp(),
+                        "origin": {"fromSuite": match.bool(False)},
+                    }
+                ),
+                "position": match.regex(NEXT_POSITION, regex=POSITION_PATTERN),
+                "systemId": salesforce_id(ORG_ID),
+            },
         )
         async with served(salesforce_pact, crm_at) as crm:
             page = await crm.read_changes(POSITION, wait_seconds=0.0)
@@ -121,19 +123,11 @@ class TestReadChanges:
         assert page.system_id == ORG_ID
 
     async def test_position_no_longer_held(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        (
-            salesforce_pact.upon_receiving("a read of account changes from a position gone")
-            .given("the CRM no longer holds the changes after the position", position=POSITION)
-            .with_request("GET", "/account-changes")
-            .with_query_parameter("position", POSITION)
-            .with_query_parameter("waitSeconds", seconds())
-            .with_header("Authorization", bearer_token())
-            .will_respond_with(410)
-            .with_body(
-                problem("position-unavailable", 410),
-                content_type="application/problem+json",
-            )
-        )
+        interaction = salesforce_pact.upon_receiving(
+            "a read of account changes from a position gone"
+        ).given("the CRM no longer holds the changes after the position", position=POSITION)
+        reading_changes(interaction)
+        problem_response(interaction, "position-unavailable", 410)
         async with served(salesforce_pact, crm_at) as crm:
             with pytest.raises(PositionUnavailable):
                 await crm.read_changes(POSITION, wait_seconds=0.0)
@@ -153,11 +147,11 @@ class TestGetProfile:
         assert profile.erp_customer_number == CUSTOMER_ID
 
     async def test_unknown_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request for the profile of an unknown account"
-        ).given("no account has the id", accountId=ACCOUNT_ID)
-        service_request(interaction, "GET", f"/account-profiles/{ACCOUNT_ID}")
-        problem_response(interaction, "record-not-found", 404)
+        unknown_account(
+            salesforce_pact,
+            "a request for the profile of an unknown account",
+            f"/account-profiles/{ACCOUNT_ID}",
+        )
         async with served(salesforce_pact, crm_at) as crm:
             profile = await crm.get_profile(ACCOUNT_ID)
 

@@ -8,11 +8,8 @@ tests keep out of each other's way; `world` arranges data and reads back what th
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
 import itertools
-import json
+import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +23,15 @@ import pytest_asyncio
 from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
-from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
+from trivium_testing.stack import (
+    ServiceUnderTest,
+    SystemStack,
+    flush_db,
+    redis_db,
+    replay_id_of,
+    service_client,
+)
+from trivium_testing.waiting import until
 
 SYNC_DB = 7
 POLL_SECONDS = 1.0
@@ -40,18 +45,9 @@ FAST_SYNC = {
 }
 
 
-def replay_id_of(position: str) -> int:
-    """The replay id a committed position names (0: none, or a subscription not read from yet).
-
-    Positions are opaque to this service; these tests alone look inside, in the Salesforce
-    System API's format (base64url of `{"replayId": n}`), to compare how far this service got
-    with the emulator's newest event."""
-    try:
-        content = json.loads(base64.urlsafe_b64decode(position + "=" * (-len(position) % 4)))
-    except (binascii.Error, ValueError):
-        return 0
-    replay_id = content.get("replayId") if isinstance(content, dict) else None
-    return replay_id if isinstance(replay_id, int) else 0
+def new_phone(area_code: str) -> str:
+    """A German phone number in `area_code` that no other edit uses."""
+    return f"+49 {area_code} {secrets.randbelow(10**7):07d}"
 
 
 # ERP-only demo customers; each test links a CRM account of its own to one of them.
@@ -129,13 +125,9 @@ async def sync(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest_asyncio.fixture
-async def operator(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a service token that carries the operator role."""
-    async with service_client(
-        sync_service.url, audience="customer-sync", roles=["operator"]
-    ) as client:
-        yield client
+@pytest.fixture
+def service_under_test(sync_service: SyncService) -> ServiceUnderTest:
+    return ServiceUnderTest(sync_service.url, audience="customer-sync")
 
 
 class World(OrgRecords):
@@ -200,7 +192,7 @@ class World(OrgRecords):
         async def reached() -> bool:
             return await self.position() >= latest
 
-        await self.until(reached, what=f"account change event {latest} consumed")
+        await until(reached, what=f"account change event {latest} consumed")
 
     async def erp_polls_completed(self) -> int:
         completed: int = (await self.status())["erpPolls"]["completed"]
@@ -215,7 +207,7 @@ class World(OrgRecords):
         async def polled() -> bool:
             return await self.erp_polls_completed() >= wanted
 
-        await self.until(polled, what="two more ERP polls")
+        await until(polled, what="two more ERP polls")
         await self.events_consumed()
 
     async def force_gap(self, account_id: str) -> None:
@@ -288,19 +280,8 @@ class World(OrgRecords):
             found[:] = [entry for entry in await self.audit_of(record_id) if matches(entry)]
             return bool(found)
 
-        await self.until(check, what=what)
+        await until(check, what=what)
         return found[0]
-
-    @staticmethod
-    async def until(check: Any, *, what: str, within_seconds: float = 30) -> None:
-        """Wait until `await check()` is truthy (the deadline only stops a test that hangs)."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        while loop.time() - started < within_seconds:
-            if await check():
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"{what}: not within {within_seconds} s")
 
 
 @pytest_asyncio.fixture

@@ -4,22 +4,22 @@ applied twice."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
 import pytest
 
 from trivium_testing.stack import service_client
+from trivium_testing.waiting import until
 
-# The `world` and `sync_service` fixtures' types (conftest.py), not importable by name.
-World = Any
-SyncService = Any
+from .conftest import SyncService, World, new_phone
+
+pytestmark = pytest.mark.asyncio
+
 ACCOUNTS = 4
 ROUNDS = 6
 
 
 class TestLeaderKilled:
-    @pytest.mark.asyncio
     async def test_standby_takes_over_without_loss_or_duplicates(
         self, world: World, sync_service: SyncService
     ) -> None:
@@ -32,7 +32,7 @@ class TestLeaderKilled:
             async def edit_accounts() -> None:
                 for _ in range(ROUNDS):
                     for account_id, customer in accounts:
-                        phone = f"+49 69 {secrets.randbelow(10**7):07d}"
+                        phone = new_phone("69")
                         await world.update("Account", account_id, {"Phone": phone})
                         phones[phone] = customer
                         last[customer] = phone
@@ -44,7 +44,7 @@ class TestLeaderKilled:
 
             # The leader dies once it has applied some of the edits, with more still coming.
             editing = asyncio.create_task(edit_accounts())
-            await world.until(some_applied, what="a first edit applied")
+            await until(some_applied, what="a first edit applied")
             await asyncio.to_thread(sync_service.current.stop, kill=True)
             await editing
 
@@ -56,7 +56,7 @@ class TestLeaderKilled:
                     return {e["after"].get("phone") for e in audit} >= set(phones)
 
                 # The standby leads once the dead leader's lease runs out (LEASE_SECONDS).
-                await world.until(all_audited, what="every edit applied")
+                await until(all_audited, what="every edit applied")
                 status = (await client.get("/status")).json()
                 profiles = [await world.erp_profile(customer) for _, customer in accounts]
         finally:

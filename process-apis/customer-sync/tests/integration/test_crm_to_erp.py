@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-
 import pytest
 
-# The `world` fixture's World (conftest.py), which test modules cannot import by name.
-World = Any
+from .conftest import World, new_phone
 
-
-def new_phone() -> str:
-    return f"+49 30 {secrets.randbelow(10**7):07d}"
+pytestmark = pytest.mark.asyncio
 
 
 class TestAccountChange:
-    @pytest.mark.asyncio
     async def test_phone_reaches_the_erp(self, world: World) -> None:
         account_id, customer = await world.linked_account()
-        phone = new_phone()
+        phone = new_phone("30")
 
         await world.update("Account", account_id, {"Phone": phone})
 
@@ -34,10 +27,9 @@ class TestAccountChange:
         assert entry["sourceId"] == account_id
         assert entry["correlationId"]
 
-    @pytest.mark.asyncio
     async def test_resync_rereads_the_account(self, world: World) -> None:
         account_id, customer = await world.linked_account()
-        phone = new_phone()
+        phone = new_phone("30")
         await world.force_gap(account_id)
 
         await world.update("Account", account_id, {"Phone": phone})
@@ -49,13 +41,12 @@ class TestAccountChange:
         assert entry["sourceId"] == account_id
         assert (await world.erp_profile(customer))["phone"] == phone
 
-    @pytest.mark.asyncio
     async def test_own_echo_is_ignored(self, world: World) -> None:
         account_id, customer = await world.linked_account()
 
         # A write through the Salesforce System API carries the suite's call options client.
         response = await world.sync_crm.patch(
-            f"/account-profiles/{account_id}", json={"phone": new_phone()}
+            f"/account-profiles/{account_id}", json={"phone": new_phone("30")}
         )
         assert response.status_code == 200, response.text
 

@@ -25,9 +25,12 @@ import pytest
 
 from trivium_testing.scoreboard import Scoreboard
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.waiting import until
 
-# The `world` fixture's World (conftest.py), which test modules cannot import by name.
-World = Any
+from .conftest import World, new_phone
+
+pytestmark = pytest.mark.asyncio
+
 
 GOOD_ACCOUNTS = 20
 # 200 good edits in `make test`; `make chaos` sets TRIVIUM_CHAOS_EDITS for the long version.
@@ -45,10 +48,6 @@ TEXTS = (
     "Cafe\u0301 Noe\u0308l",
     "A" * 39 + "🚀 GmbH",
 )
-
-
-def new_phone() -> str:
-    return f"+49 89 {secrets.randbelow(10**7):07d}"
 
 
 def tag() -> str:
@@ -179,7 +178,7 @@ class ErpObserver:
         """Change the account's phone (even `index`) or name (odd), as another user; the edit
         once the ERP has its value."""
         if index % 2 == 0:
-            field_name, sf_field, value = "phone", "Phone", new_phone()
+            field_name, sf_field, value = "phone", "Phone", new_phone("89")
         else:
             field_name, sf_field, value = "name", "Name", f"Dirty Org Edit {tag()} {index}"
         await self.world.update("Account", account_id, {sf_field: value})
@@ -247,7 +246,7 @@ async def make_dirty_data(world: World) -> DirtyData:
     assert await salesforce_refuses(world, "Account", refused) == "STRING_TOO_LONG"
 
     # A deleted account: nothing to apply, nothing to park.
-    await world.update("Account", deleted, {"Phone": new_phone()})
+    await world.update("Account", deleted, {"Phone": new_phone("89")})
     await delete_account(world, deleted)
     response = await world.org.patch(f"{DATA}/sobjects/Account/{deleted}", json={"Phone": "1"})
     assert response.json()[0]["errorCode"] == "ENTITY_IS_DELETED", response.text
@@ -256,13 +255,13 @@ async def make_dirty_data(world: World) -> DirtyData:
     # Deleted, then undeleted and edited: the edit reaches the ERP.
     await delete_account(world, undeleted)
     await undelete_account(world, undeleted)
-    phone = new_phone()
+    phone = new_phone("89")
     await world.update("Account", undeleted, {"Phone": phone})
     data.good[undeleted] = "deleted then undeleted"
     data.erp_expected[undeleted_customer] = {"phone": phone}
 
     # Merged: a master keeping its ERP customer takes the duplicate's phone (good) ...
-    phone = new_phone()
+    phone = new_phone("89")
     await world.update("Account", loser, {"Phone": phone})
     await merge_accounts(world, master, loser, {"Phone": phone})
     data.good[master] = "merge master keeping its ERP customer"
@@ -270,7 +269,7 @@ async def make_dirty_data(world: World) -> DirtyData:
     # ... and a master that takes the duplicate's ERP number, whose ERP customer names the
     # duplicate as its account (bad: the ERP customer belongs to the deleted duplicate).
     await link_in_erp(world, winner_loser_customer, winner_loser)
-    taken = {"ERP_Customer_Number__c": winner_loser_customer, "Phone": new_phone()}
+    taken = {"ERP_Customer_Number__c": winner_loser_customer, "Phone": new_phone("89")}
     await merge_accounts(world, taker, winner_loser, taken)
     data.parked[taker] = "merge master taking an ERP customer linked to the duplicate"
 
@@ -293,7 +292,7 @@ async def make_dirty_data(world: World) -> DirtyData:
     # ... so the duplicate spans the systems: the ERP customer names another account.
     claimant = await new_account(world, "claimant")
     await link_in_erp(world, other_customer, claimant)
-    await world.update("Account", holder, {"Phone": new_phone()})
+    await world.update("Account", holder, {"Phone": new_phone("89")})
     data.parked[holder] = "ERP customer linked to another account"
 
     # Good data that must arrive byte for byte.
@@ -303,10 +302,10 @@ async def make_dirty_data(world: World) -> DirtyData:
         data.erp_expected[customer] = {"name": text}
 
     # Edited in both systems within the same second: the CRM owns the phone.
-    crm_phone = new_phone()
+    crm_phone = new_phone("89")
     await asyncio.gather(
         world.update("Account", both, {"Phone": crm_phone}),
-        world.set_erp_phone(both_customer, new_phone()),
+        world.set_erp_phone(both_customer, new_phone("89")),
     )
     data.good[both] = "edited in both systems"
     data.erp_expected[both_customer] = {"phone": crm_phone}
@@ -343,7 +342,6 @@ async def record(
 
 
 class TestDirtyOrg:
-    @pytest.mark.asyncio
     async def test_bad_records_are_parked_while_good_edits_flow(
         self, world: World, operator: httpx.AsyncClient, scoreboard: Scoreboard
     ) -> None:
@@ -416,12 +414,11 @@ class TestDirtyOrg:
 
 
 class TestParkedRecords:
-    @pytest.mark.asyncio
     async def test_fixed_in_salesforce_the_parked_account_applies(
         self, world: World, operator: httpx.AsyncClient
     ) -> None:
         account_id = await new_account(world, "typo", f"'; DROP--x{tag()}")
-        phone = new_phone()
+        phone = new_phone("89")
         await world.update("Account", account_id, {"Phone": phone})
         await _parked_item(world, operator, account_id)
         customer = await erp_customer(world, (await world.account(account_id, "Name"))["Name"])
@@ -431,14 +428,13 @@ class TestParkedRecords:
         await _gone(world, operator, account_id, what="fixed account no longer parked")
         assert (await world.erp_profile(customer))["phone"] == phone
 
-    @pytest.mark.asyncio
     async def test_fixed_in_the_erp_and_retried_the_account_applies(
         self, world: World, operator: httpx.AsyncClient
     ) -> None:
         [(account_id, customer)] = await linked_accounts(world, 1, label="retry")
         other = await new_account(world, "other")
         await link_in_erp(world, customer, other)
-        phone = new_phone()
+        phone = new_phone("89")
         await world.update("Account", account_id, {"Phone": phone})
         item = await _parked_item(world, operator, account_id)
         assert item["fields"] == ["phone"]
@@ -450,7 +446,6 @@ class TestParkedRecords:
         await _gone(world, operator, account_id, what="retried account no longer parked")
         assert (await world.erp_profile(customer))["phone"] == phone
 
-    @pytest.mark.asyncio
     async def test_retried_while_still_bad_it_stays_parked(
         self, world: World, operator: httpx.AsyncClient
     ) -> None:
@@ -464,9 +459,8 @@ class TestParkedRecords:
             response = await operator.get(f"/parked/{account_item(account_id)}")
             return bool(response.json()["attempts"] > before["attempts"])
 
-        await world.until(tried_again, what="parked account tried again")
+        await until(tried_again, what="parked account tried again")
 
-    @pytest.mark.asyncio
     async def test_discarded(self, world: World, operator: httpx.AsyncClient) -> None:
         account_id = await new_account(world, "discard", f"NO SUCH {tag()}")
         await _parked_item(world, operator, account_id)
@@ -478,7 +472,6 @@ class TestParkedRecords:
         assert gone.status_code == 404
         assert account_item(account_id) not in await parked(operator)
 
-    @pytest.mark.asyncio
     async def test_status_counts_them(self, world: World, operator: httpx.AsyncClient) -> None:
         account_id = await new_account(world, "counted", f"NOT ISSUED {tag()}")
         await _parked_item(world, operator, account_id)
@@ -490,7 +483,6 @@ class TestParkedRecords:
         total += response.json()["total"]
         assert status["parked"] == total
 
-    @pytest.mark.asyncio
     async def test_operator_role_required(self, world: World) -> None:
         response = await world.sync.get("/parked")
         assert response.status_code == 403, response.text
@@ -507,7 +499,7 @@ async def _parked_item(
             found.update(response.json())
         return response.status_code == 200
 
-    await world.until(is_parked, what=f"account {account_id} parked")
+    await until(is_parked, what=f"account {account_id} parked")
     return found
 
 
@@ -516,4 +508,4 @@ async def _gone(world: World, operator: httpx.AsyncClient, account_id: str, *, w
         response = await operator.get(f"/parked/{account_item(account_id)}")
         return response.status_code == 404
 
-    await world.until(gone, what=what)
+    await until(gone, what=what)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-# The `world` fixture's World (conftest.py), which test modules cannot import by name.
-World = Any
+from trivium_testing.waiting import until
+
+from .conftest import World
+
+pytestmark = pytest.mark.asyncio
 
 
 class TestCustomerChange:
-    @pytest.mark.asyncio
     async def test_credit_limit_reaches_salesforce(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         limit = Decimal(40_000 + secrets.randbelow(10_000))
@@ -32,7 +33,6 @@ class TestCustomerChange:
         )  # fmt: skip
         assert entry["sourceId"] == customer
 
-    @pytest.mark.asyncio
     async def test_payment_terms_and_block_reach_salesforce(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         await world.sap_write(
@@ -46,11 +46,10 @@ class TestCustomerChange:
             record = await world.account(account_id, "ERP_Payment_Terms__c", "ERP_Blocked__c")
             return bool(record["ERP_Payment_Terms__c"] == "0002" and record["ERP_Blocked__c"])
 
-        await world.until(synced, what="payment terms and block in the CRM")
+        await until(synced, what="payment terms and block in the CRM")
 
 
 class TestSalesOrderChange:
-    @pytest.mark.asyncio
     async def test_delivered_and_billed_order_shows_status_and_invoice(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         reference = f"CS-{secrets.token_hex(4)}"

@@ -9,13 +9,11 @@ customer created for this test.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -32,6 +30,11 @@ from trivium_testing.stack import (
     service_client,
 )
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
+from trivium_testing.waiting import until
+
+from .conftest import new_phone
+
+pytestmark = pytest.mark.asyncio
 
 ORG_CHANGE_DB = 11
 SYNC_ENV = {
@@ -145,17 +148,6 @@ async def sync(private_org: PrivateOrg) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def until(check: Callable[[], Any], *, what: str, within_seconds: float = 60) -> None:
-    """Wait until `await check()` is truthy (the deadline only stops a test that hangs)."""
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    while loop.time() - started < within_seconds:
-        if await check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"{what}: not within {within_seconds} s")
-
-
 async def new_customer(erp: httpx.AsyncClient) -> tuple[str, str]:
     """An ERP customer no other test knows; (customer number, name)."""
     name = f"Org Wechsel {secrets.token_hex(4)} GmbH"
@@ -193,7 +185,7 @@ async def phone_written(sync: httpx.AsyncClient, customer: str, phone: str, *, w
             for entry in response.json()
         )
 
-    await until(audited, what=what)
+    await until(audited, what=what, within_seconds=60)
 
 
 async def change_events(sync: httpx.AsyncClient) -> dict[str, str]:
@@ -203,12 +195,7 @@ async def change_events(sync: httpx.AsyncClient) -> dict[str, str]:
     return events
 
 
-def new_phone() -> str:
-    return f"+49 431 {secrets.randbelow(10**7):07d}"
-
-
 class TestOrgReplaced:
-    @pytest.mark.asyncio
     async def test_edits_in_the_new_org_reach_the_erp(
         self, private_org: PrivateOrg, sync: httpx.AsyncClient, erp: httpx.AsyncClient
     ) -> None:
@@ -220,11 +207,13 @@ class TestOrgReplaced:
 
             # Reading from `now`: an edit made before this service first read the org is not
             # one it will see.
-            await until(reading_the_first_org, what="this service reading the first org")
+            await until(
+                reading_the_first_org, what="this service reading the first org", within_seconds=60
+            )
             account_id = await insert_account(first, name=name, customer=customer)
             # Events 1..n of the first org applied: their markers are kept.
             for _ in range(EDITS_IN_THE_FIRST_ORG):
-                phone = new_phone()
+                phone = new_phone("431")
                 await set_phone(first, account_id, phone)
                 await phone_written(sync, customer, phone, what="a first org's edit in the ERP")
         assert (await change_events(sync))["systemId"] == first_org_id
@@ -237,10 +226,12 @@ class TestOrgReplaced:
             async def reading_the_new_org() -> bool:
                 return (await change_events(sync)).get("systemId") == second_org_id
 
-            await until(reading_the_new_org, what="this service reading the new org")
+            await until(
+                reading_the_new_org, what="this service reading the new org", within_seconds=60
+            )
             # The new org's changes take the positions the first org's applied changes had.
             new_account = await insert_account(second, name=name, customer=customer)
-            phone = new_phone()
+            phone = new_phone("431")
             await set_phone(second, new_account, phone)
 
             await phone_written(sync, customer, phone, what="the new org's edit in the ERP")

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-# The `world` fixture's World (conftest.py), which test modules cannot import by name.
-World = Any
+from .conftest import World, new_phone
 
-
-def new_phone() -> str:
-    return f"+49 40 {secrets.randbelow(10**7):07d}"
+pytestmark = pytest.mark.asyncio
 
 
 class TestConcurrentChange:
-    @pytest.mark.asyncio
     async def test_crm_owned_field_ends_with_the_crm_value(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         await _first_sight(world, account_id, customer, Decimal(31_000))
         before = await _writes_for(world, account_id, customer)
-        crm_phone, erp_phone = new_phone(), new_phone()
+        crm_phone, erp_phone = new_phone("40"), new_phone("40")
 
         await asyncio.gather(
             world.set_erp_phone(customer, erp_phone),
@@ -42,7 +36,6 @@ class TestConcurrentChange:
         assert (await world.account(account_id, "Phone"))["Phone"] == crm_phone
         assert (await world.erp_profile(customer))["phone"] == crm_phone
 
-    @pytest.mark.asyncio
     async def test_erp_owned_field_changed_in_salesforce_is_put_back(self, world: World) -> None:
         account_id, customer = await world.linked_account()
         await _first_sight(world, account_id, customer, Decimal(52_000))

@@ -10,6 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from trivium_testing.waiting import until
+
+pytestmark = pytest.mark.asyncio
+
 World = Any  # conftest.World
 
 # ERP numbers are unique in the org: each test run makes its own (within the field's 20).
@@ -29,7 +33,6 @@ async def parked_item(operator: httpx.AsyncClient, account_id: str) -> dict[str,
     return item
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("number", POISON_NUMBERS)
 async def test_a_poison_account_is_parked_and_the_edits_after_it_still_apply(
     world: World, operator: httpx.AsyncClient, number: str
@@ -45,7 +48,7 @@ async def test_a_poison_account_is_parked_and_the_edits_after_it_still_apply(
     async def good_edit_arrived() -> bool:
         return bool((await world.erp_profile(customer)).get("phone") == "+49 30 2")
 
-    await world.until(good_edit_arrived, what="the edit after the poison account")
+    await until(good_edit_arrived, what="the edit after the poison account")
     item = await parked_item(operator, bad_account)
     assert item is not None
     assert item["loop"] == "cdc"
@@ -66,7 +69,6 @@ async def test_a_poison_account_is_parked_and_the_edits_after_it_still_apply(
     assert gone.headers["content-type"].startswith("application/problem+json")
 
 
-@pytest.mark.asyncio
 async def test_a_parked_account_set_right_applies_on_its_next_change(
     world: World, operator: httpx.AsyncClient
 ) -> None:
@@ -80,7 +82,7 @@ async def test_a_parked_account_set_right_applies_on_its_next_change(
     async def parked() -> bool:
         return await parked_item(operator, bad_account) is not None
 
-    await world.until(parked, what="the account with a mistyped ERP number parked")
+    await until(parked, what="the account with a mistyped ERP number parked")
     # Someone fixes the number in Salesforce (to a customer of its own): the change re-checks it.
     await world.update(
         "Account", other, {"ERP_Customer_Number__c": None}
@@ -91,10 +93,9 @@ async def test_a_parked_account_set_right_applies_on_its_next_change(
         phone = (await world.erp_profile(spare)).get("phone")
         return phone == "+49 40 7" and not await parked()
 
-    await world.until(applied, what="the fixed account applied and no longer parked")
+    await until(applied, what="the fixed account applied and no longer parked")
 
 
-@pytest.mark.asyncio
 async def test_an_operators_retry_runs_on_the_leader(
     world: World, operator: httpx.AsyncClient
 ) -> None:
@@ -107,7 +108,7 @@ async def test_an_operators_retry_runs_on_the_leader(
         item = await parked_item(operator, bad_account)
         return item is not None and item["event"].get("values", {}).get("phone") == "+49 89 1"
 
-    await world.until(parked_with_the_phone, what="the account parked with its latest change")
+    await until(parked_with_the_phone, what="the account parked with its latest change")
     before = await parked_item(operator, bad_account)
     assert before is not None
     accepted = await operator.post(f"/parked/crm-account:{bad_account}/retry")
@@ -118,14 +119,13 @@ async def test_an_operators_retry_runs_on_the_leader(
         item = await parked_item(operator, bad_account)
         return item is not None and item["attempts"] > before["attempts"]
 
-    await world.until(tried_again, what="the leader tried the parked account again")
+    await until(tried_again, what="the leader tried the parked account again")
     everything = await operator.post("/parked/retry")
     assert everything.status_code == 202
     assert everything.json()["requested"] >= 1
     await operator.delete(f"/parked/crm-account:{bad_account}")
 
 
-@pytest.mark.asyncio
 async def test_parked_records_are_for_operators_only(world: World) -> None:
     refused = await world.sync.get("/parked")
 

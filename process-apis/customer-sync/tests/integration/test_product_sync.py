@@ -9,6 +9,10 @@ from typing import Any
 
 import pytest
 
+from trivium_testing.waiting import until
+
+pytestmark = pytest.mark.asyncio
+
 # The `world` fixture's World (conftest.py), which test modules cannot import by name.
 World = Any
 PRODUCTS = 20_000
@@ -20,7 +24,6 @@ OVERSTOCKED = (f"{PREFIX}000007", f"{PREFIX}012345", f"{PREFIX}019999")
 
 class TestStartProductSync:
     # Runs before the catalog grows to 20,000 products (tests run in file order), to stay short.
-    @pytest.mark.asyncio
     async def test_second_sync_is_refused_while_one_runs(self, world: World) -> None:
         # Both requests go out at once: the sync one of them starts must hear from the ERP and
         # the CRM before it can finish, the other request only from this service.
@@ -35,7 +38,6 @@ class TestStartProductSync:
 
 
 class TestProductSync:
-    @pytest.mark.asyncio
     async def test_twenty_thousand_products_with_per_row_results(self, world: World) -> None:
         generated = await world.s4_admin.post(
             "/catalog/generate", json={"count": PRODUCTS, "prefix": PREFIX}
@@ -66,14 +68,12 @@ class TestProductSync:
 
 
 class TestGetSync:
-    @pytest.mark.asyncio
     async def test_unknown_sync(self, world: World) -> None:
         response = await world.sync.get("/syncs/sync-0000000000000000")
 
         assert response.status_code == 404
         assert response.json()["type"].endswith("/sync-not-found")
 
-    @pytest.mark.asyncio
     async def test_malformed_id(self, world: World) -> None:
         response = await world.sync.get("/syncs/nope")
 
@@ -88,5 +88,5 @@ async def _finished(world: World, location: str) -> dict[str, Any]:
         sync.update((await world.sync.get(location)).json())
         return bool(sync["status"] != "running")
 
-    await world.until(done, what="the product sync finished", within_seconds=100)
+    await until(done, what="the product sync finished", within_seconds=100)
     return sync

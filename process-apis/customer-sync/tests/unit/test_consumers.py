@@ -12,11 +12,12 @@ from customer_sync_process.adapters.ports import ErpCatalogItem
 from customer_sync_process.consumers import product_schedule_loop
 from customer_sync_process.domain.products import ProductSyncs
 
+pytestmark = pytest.mark.asyncio
+
 Setup = Any  # conftest.Setup
 
 
 class TestProductScheduleLoop:
-    @pytest.mark.asyncio
     async def test_a_sync_runs_when_the_lead_is_taken_and_the_loop_stops_on_request(
         self, setup: Setup
     ) -> None:

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY
-
 from customer_sync_process.metrics import PrometheusSyncMetrics
-
-Sample = tuple[str, tuple[tuple[str, str], ...]]
-
-
-def key(name: str, **labels: str) -> Sample:
-    return name, tuple(labels.items())
-
-
-def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+from trivium_testing.metrics import increase, key, sample, values
 
 
 class TestPrometheusSyncMetrics:
@@ -31,7 +20,7 @@ class TestPrometheusSyncMetrics:
             key(f"{family}products_total", outcome="failed"): 2,
             key(f"{family}parkings_total", loop="cdc", outcome="parked"): 1,
         }
-        before = {key: sample(key[0], **dict(key[1])) for key in expected}
+        before = values(expected)
 
         metrics.change_written("crm_to_erp", "erp")
         metrics.conflict("phone", "salesforce")
@@ -41,8 +30,7 @@ class TestPrometheusSyncMetrics:
         metrics.products_synced(succeeded=7, failed=2)
         metrics.parking("cdc", "parked")
 
-        after = {key: sample(key[0], **dict(key[1])) - before[key] for key in expected}
-        assert after == expected
+        assert increase(before) == expected
 
     def test_gauges_show_the_current_value(self) -> None:
         metrics = PrometheusSyncMetrics()

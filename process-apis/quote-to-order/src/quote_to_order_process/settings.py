@@ -7,10 +7,10 @@ from decimal import Decimal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from trivium.settings import SystemApiCallerSettings
+from trivium.settings import SagaProcessSettings
 
 
-class QuoteToOrderSettings(SystemApiCallerSettings):
+class QuoteToOrderSettings(SagaProcessSettings):
     """Where the System APIs are, the business tolerances, and how orders are retried."""
 
     model_config = SettingsConfigDict(env_prefix="QUOTE_TO_ORDER_")
@@ -50,11 +50,6 @@ class QuoteToOrderSettings(SystemApiCallerSettings):
     workers: int = Field(
         default=4, ge=0, le=256, description="Orders processed at once by this process (0: none)."
     )
-    queue_visibility_timeout_seconds: float = Field(
-        default=60.0,
-        gt=0,
-        description="A message held this long by a consumer that stopped is delivered again.",
-    )
     order_lock_seconds: float = Field(
         default=20.0,
         gt=0,
@@ -67,9 +62,6 @@ class QuoteToOrderSettings(SystemApiCallerSettings):
     )
     wake_up_poll_seconds: float = Field(default=0.25, gt=0, le=10)
     order_retention_days: int = Field(default=90, ge=1)
-    events_max_length: int = Field(
-        default=100_000, ge=100, description="Approximate length the event stream is kept at."
-    )
     idempotency_wait_seconds: float = Field(
         default=10.0,
         ge=0,

@@ -5,15 +5,10 @@ with the states the pacts naming it need (see contracts/README.md)."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-import redis.asyncio
-from fastapi import FastAPI
 from starlette.datastructures import State
 
 from quote_to_order_process.adapters.erp_system import ErpSystemErp
@@ -27,6 +22,7 @@ from quote_to_order_process.adapters.ports import (
 )
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
+from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.domain.models import (
     Attention,
     ErrorInfo,
@@ -40,15 +36,12 @@ from quote_to_order_process.domain.models import (
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.main import create_app
 from quote_to_order_process.settings import QuoteToOrderSettings
-from trivium.idempotency import IdempotencyStore
-from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.mock_servers import adapter_fixture, pact_fixture
 from trivium_testing.pacts import (
+    FreshState,
     StateHandler,
-    close_at_shutdown,
-    contract_settings,
-    enable_provider_states,
+    contract_app_fixture,
 )
 from trivium_testing.provider_checks import consumer_headers_fixture
 
@@ -212,35 +205,15 @@ STATES: dict[str, StateHandler] = {
 }
 
 
-@pytest.fixture(scope="session")
-def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
-    """Builds the provider app in contract-test mode."""
-    settings = QuoteToOrderSettings(
-        **contract_settings(redis_endpoint.url, "quote-to-order"), workers=0
-    )
-    redis_url = settings.redis_url
-
-    def reset(state: State) -> None:
-        if getattr(state, "contract_redis", None) is None:
-            state.contract_redis = redis.asyncio.Redis.from_url(redis_url)
-        # Each state starts with empty systems, no orders and no remembered Idempotency-Keys.
-        namespace = f"{PROVIDER}-{uuid.uuid4().hex}"
-        store = RedisOrderStore(
-            state.contract_redis, prefix="{" + namespace + "}", retention=RETENTION
-        )
-        flow = dataclasses.replace(state.container.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
-        state.container = dataclasses.replace(state.container, flow=flow)
-        idempotency: IdempotencyStore = state.idempotency
-        idempotency.service = namespace
-
-    async def close(state: State) -> None:
-        await state.contract_redis.aclose()
-
-    def build() -> FastAPI:
-        app = enable_provider_states(create_app(settings), STATES, reset=reset)
-        return close_at_shutdown(app, close)
-
-    return build
+@contract_app_fixture(
+    create_app, QuoteToOrderSettings, QuoteToOrderProcess, states=STATES, workers=0
+)
+def contract_app(running: QuoteToOrderProcess, fresh: FreshState) -> QuoteToOrderProcess:
+    """The app as deployed, its saga on an empty in-memory CRM and ERP and an order store of
+    the state's own."""
+    store = RedisOrderStore(fresh.redis(), prefix="{" + fresh.namespace + "}", retention=RETENTION)
+    flow = dataclasses.replace(running.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+    return dataclasses.replace(running, flow=flow)
 
 
 # What every consumer call carries: a service token for this provider, from a caller acting for

@@ -15,9 +15,17 @@ from quote_to_order_process.adapters.ports import ErpLineDraft, ErpOrderDraft
 from quote_to_order_process.domain.errors import AccountNotLinked
 from quote_to_order_process.domain.models import ProgressStatus
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_erp_system import (
+    credit_position,
+    credit_request,
+    customer_prices,
+    stock_of_skus,
+    unknown_customer,
+    without_credit_account,
+)
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
-from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import currency_code, decimal_string, erp_number, money
+from trivium_testing.pact_interactions import json_response, service_request
+from trivium_testing.pact_matchers import decimal_string, erp_number
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -82,17 +90,7 @@ def placing_the_order(interaction: HttpInteraction) -> None:
 
 class TestGetPrices:
     async def test_customer_prices_of_skus(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a customer's prices of skus").given(
-            "a customer with priced products exists", customerId=CUSTOMER_ID, sku=SKU
-        )
-        service_request(
-            interaction, "GET", "/prices", query={"customerId": CUSTOMER_ID, "skus": SKU}
-        )
-        json_response(
-            interaction,
-            200,
-            {"items": match.each_like({"sku": match.str(SKU), "unitPrice": money("114.00")})},
-        )
+        customer_prices(erp_pact, "a request for a customer's prices of skus")
         async with served(erp_pact, erp_at) as erp:
             prices = await erp.get_prices(CUSTOMER_ID, [SKU])
 
@@ -101,17 +99,7 @@ class TestGetPrices:
 
 class TestGetStock:
     async def test_stock_of_skus(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a query for the stock of skus").given(
-            "a product is in stock", sku=SKU
-        )
-        service_request(
-            interaction, "POST", "/availability", body={"skus": match.each_like(match.str(SKU))}
-        )
-        json_response(
-            interaction,
-            200,
-            {"items": match.each_like({"sku": match.str(SKU), "quantity": decimal_string("40")})},
-        )
+        stock_of_skus(erp_pact, "a query for the stock of skus")
         async with served(erp_pact, erp_at) as erp:
             stock = await erp.get_stock([SKU])
 
@@ -120,19 +108,8 @@ class TestGetStock:
 
 class TestGetCredit:
     async def test_credit_position(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a customer's credit position").given(
-            "a customer with a credit account exists", customerId=CUSTOMER_ID
-        )
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
-        json_response(
-            interaction,
-            200,
-            {
-                "available": decimal_string("25000.00"),
-                "currency": currency_code("EUR"),
-                "blocked": match.bool(False),
-            },
-        )
+        interaction = credit_request(erp_pact, "a request for a customer's credit position")
+        json_response(interaction, 200, credit_position("available"))
         async with served(erp_pact, erp_at) as erp:
             credit = await erp.get_credit(CUSTOMER_ID)
 
@@ -140,22 +117,18 @@ class TestGetCredit:
         assert credit.available == Decimal("25000.00")
 
     async def test_customer_without_credit_account(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving(
-            "a request for the credit of a customer without credit account"
-        ).given("a customer without a credit account exists", customerId=CUSTOMER_ID)
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
-        problem_response(interaction, "credit-account-not-found", 404)
+        without_credit_account(
+            erp_pact, "a request for the credit of a customer without credit account"
+        )
         async with served(erp_pact, erp_at) as erp:
             credit = await erp.get_credit(CUSTOMER_ID)
 
         assert credit is None
 
     async def test_unknown_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving(
-            "a request for the credit of a customer that does not exist"
-        ).given("no customer has the number", customerId=CUSTOMER_ID)
-        service_request(interaction, "GET", f"/customers/{CUSTOMER_ID}/credit")
-        problem_response(interaction, "customer-not-found", 404)
+        unknown_customer(
+            erp_pact, "a request for the credit of a customer that does not exist", "/credit"
+        )
         async with served(erp_pact, erp_at) as erp:
             with pytest.raises(AccountNotLinked):
                 await erp.get_credit(CUSTOMER_ID)

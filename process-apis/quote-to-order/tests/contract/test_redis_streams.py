@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from pact.types import Message
 
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher
 from quote_to_order_process.bootstrap import EVENT_STREAM
@@ -22,12 +21,7 @@ from quote_to_order_process.domain.models import (
     new_order_id,
 )
 from quote_to_order_process.domain.saga import ORDER_CREATED, ORDER_FAILED
-from trivium.redis_discovery import RedisEndpoint
-from trivium_testing.pacts import (
-    MessageProducer,
-    contract_redis_url,
-    published_entry,
-)
+from trivium_testing.pacts import message_producers_fixture
 from trivium_testing.provider_checks import MessagePactChecks
 
 pytestmark = pytest.mark.contract
@@ -72,29 +66,14 @@ def failed_order() -> OrderState:
     return received_order().evolve(step=SagaStep.REJECTED, failure=ErrorInfo.from_problem(refusal))
 
 
-async def published(redis_url: str, event_type: str, order: OrderState) -> Message:
-    """The entry the service's publisher writes for the event, read back from the stream."""
-    return await published_entry(
-        redis_url,
-        EVENT_STREAM,
-        lambda client, stream: RedisEventPublisher(client, stream=stream, max_length=100).publish(
-            event_type, order
-        ),
-    )
-
-
-@pytest.fixture
-def message_producers(redis_endpoint: RedisEndpoint) -> dict[str, MessageProducer]:
-    """The service's publisher, one producer per event its pacts name."""
-    redis_url = contract_redis_url(redis_endpoint.url)
-
-    async def order_created() -> Message:
-        return await published(redis_url, ORDER_CREATED, completed_order())
-
-    async def order_failed() -> Message:
-        return await published(redis_url, ORDER_FAILED, failed_order())
-
-    return {"an order.created event": order_created, "an order.failed event": order_failed}
+message_producers = message_producers_fixture(
+    EVENT_STREAM,
+    lambda client, stream: RedisEventPublisher(client, stream=stream, max_length=100),
+    {
+        "an order.created event": (ORDER_CREATED, completed_order),
+        "an order.failed event": (ORDER_FAILED, failed_order),
+    },
+)
 
 
 class TestPublishOrderEvents(MessagePactChecks):

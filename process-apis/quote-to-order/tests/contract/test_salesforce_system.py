@@ -24,6 +24,11 @@ from trivium_testing.pact_examples import (
 )
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, money, salesforce_id
+from trivium_testing.pact_salesforce_system import (
+    account_number_search,
+    unknown_account,
+    unknown_quote,
+)
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -114,11 +119,7 @@ class TestGetQuote:
         assert quote.lines[0].unit_price.amount == Decimal("120.00")
 
     async def test_unknown_quote_is_not_found(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request for a quote that does not exist"
-        ).given("no quote has the id", quoteId=QUOTE_ID)
-        service_request(interaction, "GET", f"/quotes/{QUOTE_ID}")
-        problem_response(interaction, "record-not-found", 404)
+        unknown_quote(salesforce_pact, "a request for a quote that does not exist")
         async with served(salesforce_pact, crm_at) as crm:
             with pytest.raises(QuoteNotFound):
                 await crm.get_quote(QUOTE_ID)
@@ -142,16 +143,8 @@ class TestGetAccount:
         assert account.owner_username == OWNER
 
     async def test_by_account_number(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a search for the account with an account number"
-        ).given(
-            "an account linked to an ERP customer exists",
-            accountId=ACCOUNT_ID,
-            accountNumber=ACCOUNT_NUMBER,
-            erpCustomerNumber=ERP_CUSTOMER_NUMBER,
-        )
-        service_request(
-            interaction, "GET", "/accounts", query={"accountNumber": ACCOUNT_NUMBER, "limit": "2"}
+        interaction = account_number_search(
+            salesforce_pact, "a search for the account with an account number", ACCOUNT_NUMBER
         )
         json_response(interaction, 200, {"items": match.each_like(account_body())})
         async with served(salesforce_pact, crm_at) as crm:
@@ -160,11 +153,11 @@ class TestGetAccount:
         assert account.id == ACCOUNT_ID
 
     async def test_unknown_id_is_not_found(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request for an account that does not exist"
-        ).given("no account has the id", accountId=ACCOUNT_ID)
-        service_request(interaction, "GET", f"/accounts/{ACCOUNT_ID}")
-        problem_response(interaction, "record-not-found", 404)
+        unknown_account(
+            salesforce_pact,
+            "a request for an account that does not exist",
+            f"/accounts/{ACCOUNT_ID}",
+        )
         async with served(salesforce_pact, crm_at) as crm:
             with pytest.raises(AccountNotFound):
                 await crm.get_account(account_id=ACCOUNT_ID)

@@ -23,7 +23,13 @@ import pytest_asyncio
 
 from trivium_testing.integration import OrgRecords, wait_for_status
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
+from trivium_testing.stack import (
+    ServiceUnderTest,
+    SystemStack,
+    flush_db,
+    redis_db,
+    service_client,
+)
 
 ORDERS_DB = 9
 RECOVERY_DB = 10
@@ -86,13 +92,9 @@ async def orders(orders_service: RunningService) -> AsyncIterator[httpx.AsyncCli
         yield client
 
 
-@pytest_asyncio.fixture
-async def operator(orders_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a token carrying the operator role."""
-    async with service_client(
-        orders_service.url, audience="quote-to-order", roles=["operator"]
-    ) as client:
-        yield client
+@pytest.fixture
+def service_under_test(orders_service: RunningService) -> ServiceUnderTest:
+    return ServiceUnderTest(orders_service.url, audience="quote-to-order")
 
 
 _entries: dict[str, dict[str, str]] = {}

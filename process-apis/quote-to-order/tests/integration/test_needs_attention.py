@@ -17,6 +17,8 @@ import redis.asyncio
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import flush_db, redis_db, service_client
 
+pytestmark = pytest.mark.asyncio
+
 SYSTEM_DB = 8
 MARKING_DB = 14
 CATALOG_KEY = "trivium:salesforce:pricebook"
@@ -59,7 +61,6 @@ async def marking(marking_service: RunningService) -> AsyncIterator[httpx.AsyncC
 
 
 class TestRefusedCrmWrite:
-    @pytest.mark.asyncio
     async def test_the_order_needs_attention_and_a_retry_after_the_fix_completes_it_once(
         self,
         orders: httpx.AsyncClient,
@@ -129,7 +130,6 @@ class TestRefusedCrmWrite:
 
 
 class TestCorrectedWrite:
-    @pytest.mark.asyncio
     async def test_a_quote_status_the_crm_refuses_is_left_out_and_the_order_completes(
         self, marking: httpx.AsyncClient, world: Any
     ) -> None:

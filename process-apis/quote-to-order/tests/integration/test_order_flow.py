@@ -13,6 +13,8 @@ import httpx
 import pytest
 import redis.asyncio
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
 EVENTS = "{quote-to-order}:events"
 ORDERS_DB = 9
@@ -47,7 +49,6 @@ async def api_calls_used(world: Any) -> int:
 
 
 class TestOrderFromQuote:
-    @pytest.mark.asyncio
     async def test_an_accepted_quote_becomes_an_erp_order_and_a_crm_order(
         self, orders: httpx.AsyncClient, world: Any, stack: Any
     ) -> None:
@@ -83,7 +84,6 @@ class TestOrderFromQuote:
 
 
 class TestDirectOrder:
-    @pytest.mark.asyncio
     async def test_a_partner_order_is_priced_by_the_erp_and_written_to_both_systems(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -113,7 +113,6 @@ class TestDirectOrder:
         assert Decimal(str(crm_order["TotalAmount"])) == Decimal("237.50")
         assert used == 2
 
-    @pytest.mark.asyncio
     async def test_twenty_concurrent_requests_with_one_key_place_one_order(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -131,7 +130,6 @@ class TestDirectOrder:
         [erp_order] = await world.erp_orders(purchase_order)
         assert len(await world.crm_orders(erp_order["SalesOrder"])) == 1
 
-    @pytest.mark.asyncio
     async def test_one_quote_ordered_under_several_keys_at_once_is_ordered_once(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -146,7 +144,6 @@ class TestDirectOrder:
 
 
 class TestGetOrder:
-    @pytest.mark.asyncio
     async def test_an_order_follows_the_erps_delivery_and_billing(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -190,7 +187,6 @@ class TestRejections:
             ("order.failed", document["type"])
         ]
 
-    @pytest.mark.asyncio
     async def test_a_quote_that_is_not_accepted(
         self, orders: httpx.AsyncClient, world: Any, stack: Any
     ) -> None:
@@ -201,7 +197,6 @@ class TestRejections:
         await self.failed_order(orders, stack, document)
         assert await world.erp_orders(quote_id) == []
 
-    @pytest.mark.asyncio
     async def test_an_expired_quote(self, orders: httpx.AsyncClient, world: Any) -> None:
         quote_id = await world.quote(
             lines=[("MAT-0002", 1)], expires=date.today() - timedelta(days=1)
@@ -209,7 +204,6 @@ class TestRejections:
         await self.refused(orders, {"quoteId": quote_id}, status=422, problem="quote-expired")
         assert await world.erp_orders(quote_id) == []
 
-    @pytest.mark.asyncio
     async def test_quoted_prices_that_are_not_the_erps(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -222,7 +216,6 @@ class TestRejections:
         assert [error["pointer"] for error in document["errors"]] == ["/lines/1/unitPrice"]
         assert await world.erp_orders(quote_id) == []
 
-    @pytest.mark.asyncio
     async def test_an_account_not_linked_to_an_erp_customer(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -231,7 +224,6 @@ class TestRejections:
         )
         await self.refused(orders, {"quoteId": quote_id}, status=422, problem="account-not-linked")
 
-    @pytest.mark.asyncio
     async def test_an_account_linked_to_a_customer_the_erp_does_not_know(
         self, orders: httpx.AsyncClient, world: Any, stack: Any
     ) -> None:
@@ -245,7 +237,6 @@ class TestRejections:
         assert document["erpCustomerNumber"] == "1000999"
         await self.failed_order(orders, stack, document)
 
-    @pytest.mark.asyncio
     async def test_an_account_that_does_not_exist(self, orders: httpx.AsyncClient) -> None:
         body = {
             "accountNumber": "NO-SUCH-ACCOUNT",
@@ -254,18 +245,15 @@ class TestRejections:
         }
         await self.refused(orders, body, status=404, problem="account-not-found")
 
-    @pytest.mark.asyncio
     async def test_an_order_without_lines(self, orders: httpx.AsyncClient) -> None:
         body = {"accountNumber": "P-1002", "purchaseOrderNumber": reference("PO"), "lines": []}
         await self.refused(orders, body, status=422, problem="order-has-no-lines")
 
-    @pytest.mark.asyncio
     async def test_a_quote_that_does_not_exist(self, orders: httpx.AsyncClient) -> None:
         await self.refused(
             orders, {"quoteId": "0Q0000000000999CAA"}, status=404, problem="quote-not-found"
         )
 
-    @pytest.mark.asyncio
     async def test_stock_short_of_the_order(
         self, orders: httpx.AsyncClient, world: Any, stack: Any
     ) -> None:
@@ -282,7 +270,6 @@ class TestRejections:
         await self.failed_order(orders, stack, document)
         assert await world.erp_orders(purchase_order) == []
 
-    @pytest.mark.asyncio
     async def test_an_order_above_the_available_credit(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -297,7 +284,6 @@ class TestRejections:
         assert Decimal(document["availableCredit"]) < Decimal("31300.00")
         assert await world.erp_orders(purchase_order) == []
 
-    @pytest.mark.asyncio
     async def test_a_customer_blocked_in_credit_management(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -309,7 +295,6 @@ class TestRejections:
         }
         await self.refused(orders, body, status=422, problem="credit-blocked")
 
-    @pytest.mark.asyncio
     async def test_a_product_the_erp_does_not_sell(self, orders: httpx.AsyncClient) -> None:
         body = {
             "accountNumber": "P-1002",
@@ -318,7 +303,6 @@ class TestRejections:
         }
         await self.refused(orders, body, status=422, problem="unknown-product")
 
-    @pytest.mark.asyncio
     async def test_a_quantity_that_cannot_be_ordered(self, orders: httpx.AsyncClient) -> None:
         body = {
             "accountNumber": "P-1002",
@@ -327,7 +311,6 @@ class TestRejections:
         }
         await self.refused(orders, body, status=422, problem="invalid-quantity")
 
-    @pytest.mark.asyncio
     async def test_a_purchase_order_number_ordered_before(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
@@ -344,7 +327,6 @@ class TestRejections:
 
 
 class TestMetrics:
-    @pytest.mark.asyncio
     async def test_outcomes_step_latencies_and_queue_depths_are_exported(
         self, orders: httpx.AsyncClient
     ) -> None:
@@ -377,7 +359,6 @@ class TestMetrics:
 
 
 class TestListOrders:
-    @pytest.mark.asyncio
     async def test_an_accounts_orders_are_listed_with_their_status(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:

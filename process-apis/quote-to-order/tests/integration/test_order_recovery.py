@@ -16,6 +16,8 @@ import redis.asyncio
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
 RECOVERY_DB = 10
 SYSTEM_DB = 8
@@ -40,7 +42,6 @@ async def place(client: httpx.AsyncClient, body: dict[str, Any], **headers: str)
 
 
 class TestErpOutage:
-    @pytest.mark.asyncio
     async def test_an_order_taken_during_an_outage_completes_when_the_erp_is_back(
         self, orders: httpx.AsyncClient, world: Any, poll_order: Any
     ) -> None:
@@ -67,7 +68,6 @@ class TestErpOutage:
 
 
 class TestDeadLetters:
-    @pytest.mark.asyncio
     async def test_dead_letters_are_for_operators_only(self, orders: httpx.AsyncClient) -> None:
         response = await orders.get("/dead-letters")
         assert response.status_code == 403
@@ -75,7 +75,6 @@ class TestDeadLetters:
 
 class TestWorkerKilled:
     @pytest.mark.slow
-    @pytest.mark.asyncio
     async def test_a_worker_killed_after_the_erp_order_is_resumed_without_duplicates(
         self,
         stack: Any,

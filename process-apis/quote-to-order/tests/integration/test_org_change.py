@@ -34,6 +34,8 @@ from trivium_testing.stack import (
     start_system_stack,
 )
 
+pytestmark = pytest.mark.asyncio
+
 ORDERS_DB = 1
 SEEDED_QUOTE = "Quote 01"
 
@@ -166,7 +168,6 @@ async def completed(orders: httpx.AsyncClient, order_id: str, *, within: float =
 
 
 class TestOrgReplaced:
-    @pytest.mark.asyncio
     async def test_a_quote_ordered_in_the_old_org_is_ordered_once_in_the_new_one(
         self, replaceable: ReplaceableStack, orders: httpx.AsyncClient
     ) -> None:

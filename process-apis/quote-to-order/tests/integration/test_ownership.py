@@ -7,35 +7,16 @@ other accounts. The rep is named in the service token, as the mobile API passes 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 
-from trivium_testing.services import RunningService
-from trivium_testing.stack import service_client
+from trivium_testing.stack import RepClients
+
+pytestmark = pytest.mark.asyncio
 
 PROBLEMS = "https://trivium.dev/problems/"
-ANNA = "anna.becker@trivium.demo"
-LUKAS = "lukas.schmidt@trivium.demo"
-
-
-@pytest_asyncio.fixture
-async def anna(orders_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    async with service_client(
-        orders_service.url, audience="quote-to-order", salesforceUsername=ANNA
-    ) as client:
-        yield client
-
-
-@pytest_asyncio.fixture
-async def lukas(orders_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    async with service_client(
-        orders_service.url, audience="quote-to-order", salesforceUsername=LUKAS
-    ) as client:
-        yield client
 
 
 async def place(client: httpx.AsyncClient, quote_id: str) -> httpx.Response:
@@ -45,12 +26,11 @@ async def place(client: httpx.AsyncClient, quote_id: str) -> httpx.Response:
 
 
 class TestOrderAnotherRepsQuote:
-    @pytest.mark.asyncio
     async def test_refused_as_not_found_and_nothing_is_created_anywhere(
-        self, lukas: httpx.AsyncClient, anna: httpx.AsyncClient, world: Any
+        self, reps: RepClients, world: Any
     ) -> None:
         quote_id = await world.quote(lines=[("MAT-0004", 1)])
-        response = await place(lukas, quote_id)
+        response = await place(reps.lukas, quote_id)
         assert response.status_code == 404, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         problem = response.json()
@@ -59,46 +39,42 @@ class TestOrderAnotherRepsQuote:
         assert await world.erp_orders(quote_id) == []
         assert await world.query(f"SELECT Id FROM Order WHERE QuoteId = '{quote_id}'") == []
         # The refused attempt holds no claim on the quote: its owner orders it.
-        owned = await place(anna, quote_id)
+        owned = await place(reps.anna, quote_id)
         assert owned.status_code == 201, owned.text
 
-    @pytest.mark.asyncio
-    async def test_a_missing_quote_answers_the_same(self, lukas: httpx.AsyncClient) -> None:
-        response = await place(lukas, "0Q0000000009999CAA")
+    async def test_a_missing_quote_answers_the_same(self, reps: RepClients) -> None:
+        response = await place(reps.lukas, "0Q0000000009999CAA")
         assert response.status_code == 404
         assert response.json()["type"] == PROBLEMS + "quote-not-found"
 
 
 class TestReadAnotherRepsOrder:
-    @pytest.mark.asyncio
     async def test_only_the_owner_reads_it(
         self,
-        anna: httpx.AsyncClient,
-        lukas: httpx.AsyncClient,
+        reps: RepClients,
         orders: httpx.AsyncClient,
         world: Any,
     ) -> None:
-        placed = await place(anna, await world.quote(lines=[("MAT-0005", 1)]))
+        placed = await place(reps.anna, await world.quote(lines=[("MAT-0005", 1)]))
         assert placed.status_code == 201, placed.text
         order = placed.json()
-        assert (await anna.get(f"/orders/{order['orderId']}")).status_code == 200
-        refused = await lukas.get(f"/orders/{order['orderId']}")
+        assert (await reps.anna.get(f"/orders/{order['orderId']}")).status_code == 200
+        refused = await reps.lukas.get(f"/orders/{order['orderId']}")
         assert refused.status_code == 404
         assert refused.json()["type"] == PROBLEMS + "order-not-found"
         assert (await orders.get(f"/orders/{order['orderId']}")).status_code == 200
 
-    @pytest.mark.asyncio
     async def test_only_the_owner_lists_the_accounts_orders(
-        self, anna: httpx.AsyncClient, lukas: httpx.AsyncClient, world: Any
+        self, reps: RepClients, world: Any
     ) -> None:
         account_id = await world.account_id("P-1002")
-        placed = await place(anna, await world.quote(lines=[("MAT-0006", 1)]))
+        placed = await place(reps.anna, await world.quote(lines=[("MAT-0006", 1)]))
         assert placed.status_code == 201, placed.text
-        listed = await anna.get("/orders", params={"accountId": account_id})
+        listed = await reps.anna.get("/orders", params={"accountId": account_id})
         assert placed.json()["orderId"] in [o["orderId"] for o in listed.json()["items"]]
-        refused = await lukas.get("/orders", params={"accountId": account_id})
+        refused = await reps.lukas.get("/orders", params={"accountId": account_id})
         assert refused.status_code == 404
         assert refused.json()["type"] == PROBLEMS + "account-not-found"
-        unscoped = await lukas.get("/orders")
+        unscoped = await reps.lukas.get("/orders")
         assert unscoped.status_code == 422
         assert unscoped.json()["type"] == PROBLEMS + "account-scope-required"

@@ -27,6 +27,7 @@ from quote_to_order_process.adapters.ports import CrmAccount, CrmQuote, CrmQuote
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher, WorkQueueOrders
 from quote_to_order_process.domain.models import OrderCreate, OrderLineInput
+from quote_to_order_process.domain.processing import Processed, submit_order
 from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
 from trivium.locks import LeaseLocks
 from trivium.schemas import Money
@@ -109,6 +110,15 @@ class Scenario:
             ],
         )
         return quote_id
+
+
+async def submit_quote_order(
+    flow: OrderFlow, scenario: Scenario, *, respond_async: bool
+) -> Processed:
+    """The order of a new accepted quote with the scenario's usual lines, submitted."""
+    return await submit_order(
+        flow, OrderCreate(quote_id=scenario.quote()), respond_async=respond_async
+    )
 
 
 def direct_order(

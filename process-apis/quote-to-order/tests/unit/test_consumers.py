@@ -12,11 +12,14 @@ import pytest_asyncio
 from quote_to_order_process.adapters.fake import FakeCrm, FakeErp
 from quote_to_order_process.consumers import OrderWorker
 from quote_to_order_process.domain.errors import ErpUnavailable
-from quote_to_order_process.domain.models import OrderCreate, OrderState, SagaStep
-from quote_to_order_process.domain.processing import submit_order
+from quote_to_order_process.domain.models import OrderState, SagaStep
 from quote_to_order_process.domain.saga import OrderFlow
 from trivium.work_queue import WorkQueue
 from trivium_testing.waiting import until as eventually
+
+from .conftest import submit_quote_order
+
+pytestmark = pytest.mark.asyncio
 
 
 @pytest_asyncio.fixture
@@ -35,13 +38,10 @@ async def step_of(flow: OrderFlow, order_id: str) -> SagaStep | None:
 
 
 class TestHandle:
-    @pytest.mark.asyncio
     async def test_a_queued_order_is_run_by_a_consumer(
         self, flow: OrderFlow, scenario: Any, running_worker: OrderWorker, erp: FakeErp
     ) -> None:
-        submitted = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=True
-        )
+        submitted = await submit_quote_order(flow, scenario, respond_async=True)
         order_id = submitted.order.id  # type: ignore[union-attr]
 
         async def completed() -> bool:
@@ -50,7 +50,6 @@ class TestHandle:
         await eventually(completed)
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_a_parked_order_lands_in_the_dead_letters_and_replays_to_completion(
         self,
         flow: OrderFlow,
@@ -61,9 +60,7 @@ class TestHandle:
         erp: FakeErp,
     ) -> None:
         crm.unorderable_skus.add("MAT-0001")
-        submitted = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=True
-        )
+        submitted = await submit_quote_order(flow, scenario, respond_async=True)
         order_id = submitted.order.id  # type: ignore[union-attr]
 
         async def dead_lettered() -> bool:
@@ -85,7 +82,6 @@ class TestHandle:
         await eventually(completed)
         assert (erp.calls["place_order"], len(crm.orders)) == (1, 1)
 
-    @pytest.mark.asyncio
     async def test_a_message_without_an_order_is_dead_lettered(
         self, running_worker: OrderWorker, work_queue: WorkQueue
     ) -> None:
@@ -98,14 +94,11 @@ class TestHandle:
 
 
 class TestWakeDueOrders:
-    @pytest.mark.asyncio
     async def test_a_due_retry_is_queued_and_completes(
         self, flow: OrderFlow, scenario: Any, running_worker: OrderWorker, erp: FakeErp, clock: Any
     ) -> None:
         erp.fail_next("get_prices", ErpUnavailable("down"))
-        submitted = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        submitted = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = submitted.order.id  # type: ignore[union-attr]
         assert await running_worker.wake_once() == 0, "not due before its retry delay"
         assert await step_of(flow, order_id) is SagaStep.IDENTIFIED
@@ -116,13 +109,10 @@ class TestWakeDueOrders:
 
         await eventually(completed)
 
-    @pytest.mark.asyncio
     async def test_taking_a_due_order_re_arms_it_for_the_watchdog(
         self, flow: OrderFlow, work_queue: WorkQueue, scenario: Any, clock: Any, redis_client: Any
     ) -> None:
-        submitted = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        submitted = await submit_quote_order(flow, scenario, respond_async=False)
         order: OrderState = submitted.order  # type: ignore[assignment]
         await redis_client.zadd("{q2o-test}:wakeups", {order.id: clock().timestamp() * 1000})
         # A finished order keeps no wake-up; this one is put back to see the loop queue it.

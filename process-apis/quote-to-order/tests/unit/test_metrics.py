@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from prometheus_client import REGISTRY
-
 from quote_to_order_process.metrics import PrometheusOrderMetrics
-
-
-def sample(name: str, **labels: str) -> float:
-    return REGISTRY.get_sample_value(name, labels) or 0.0
+from trivium_testing.metrics import sample
 
 
 class TestPrometheusOrderMetrics:

@@ -20,6 +20,8 @@ from quote_to_order_process.domain.processing import Outcome, submit_order
 from quote_to_order_process.domain.progress import get_order_with_progress
 from quote_to_order_process.domain.saga import OrderFlow
 
+pytestmark = pytest.mark.asyncio
+
 ANNA = "anna.becker@trivium.demo"
 LUKAS = "lukas.schmidt@trivium.demo"
 EVENT_STREAM = "{q2o-test}:events"
@@ -52,7 +54,6 @@ async def nothing_anywhere(flow: OrderFlow, crm: FakeCrm, erp: FakeErp) -> None:
 
 
 class TestOrderForARep:
-    @pytest.mark.asyncio
     async def test_the_owner_orders_their_quote_with_one_quote_read(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
@@ -65,7 +66,6 @@ class TestOrderForARep:
         assert processed.order.acting_rep == ANNA.upper()
         assert crm.calls["get_quote"] == 1
 
-    @pytest.mark.asyncio
     async def test_another_reps_quote_is_not_found_and_nothing_is_kept(
         self,
         flow: OrderFlow,
@@ -86,7 +86,6 @@ class TestOrderForARep:
         )
         assert owner.outcome is Outcome.COMPLETED
 
-    @pytest.mark.asyncio
     async def test_a_missing_quote_reads_the_same_as_another_reps(
         self, flow: OrderFlow, scenario: Scenario
     ) -> None:
@@ -95,7 +94,6 @@ class TestOrderForARep:
             await submit_order(flow, OrderCreate(quote_id=missing), respond_async=False, rep=LUKAS)
         assert refused.value.detail == f"No quote of yours has the id {missing!r}."
 
-    @pytest.mark.asyncio
     async def test_a_quote_without_an_owner_is_nobodys(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm, erp: FakeErp
     ) -> None:
@@ -104,7 +102,6 @@ class TestOrderForARep:
             await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False, rep=ANNA)
         await nothing_anywhere(flow, crm, erp)
 
-    @pytest.mark.asyncio
     async def test_with_the_crm_away_at_first_the_order_is_refused_before_the_erp(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm, erp: FakeErp
     ) -> None:
@@ -121,7 +118,6 @@ class TestOrderForARep:
         assert erp.orders == {}
         assert crm.orders == []
 
-    @pytest.mark.asyncio
     async def test_a_service_acting_for_itself_is_not_scoped(
         self, flow: OrderFlow, scenario: Scenario
     ) -> None:
@@ -129,7 +125,6 @@ class TestOrderForARep:
         processed = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
         assert processed.outcome is Outcome.COMPLETED
 
-    @pytest.mark.asyncio
     async def test_a_reps_direct_order_needs_their_account(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm, erp: FakeErp, make_direct_order
     ) -> None:
@@ -140,7 +135,6 @@ class TestOrderForARep:
 
 
 class TestReadsForARep:
-    @pytest.mark.asyncio
     async def test_the_owner_reads_the_order_another_rep_does_not(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
@@ -149,7 +143,6 @@ class TestReadsForARep:
         assert await get_order_with_progress(flow, order_id, rep=LUKAS) is None
         assert await get_order_with_progress(flow, order_id) is not None
 
-    @pytest.mark.asyncio
     async def test_an_account_moved_to_another_rep_moves_its_orders(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
@@ -158,7 +151,6 @@ class TestReadsForARep:
         assert await get_order_with_progress(flow, order.id, rep=ANNA) is None
         assert await get_order_with_progress(flow, order.id, rep=LUKAS) is not None
 
-    @pytest.mark.asyncio
     async def test_an_order_refused_before_its_account_is_the_placers(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
@@ -167,7 +159,6 @@ class TestReadsForARep:
         assert await get_order_with_progress(flow, refused.id, rep=LUKAS) is not None
         assert await get_order_with_progress(flow, refused.id, rep=ANNA) is None
 
-    @pytest.mark.asyncio
     async def test_the_crm_away_is_unavailable_not_a_guess(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:
@@ -178,7 +169,6 @@ class TestReadsForARep:
 
 
 class TestListingForARep:
-    @pytest.mark.asyncio
     async def test_one_of_their_accounts_at_a_time(
         self, flow: OrderFlow, scenario: Scenario, crm: FakeCrm
     ) -> None:

@@ -24,12 +24,17 @@ from quote_to_order_process.domain.errors import (
     ErpUnavailable,
     InsufficientStock,
     OrderHasNoLines,
+    OrderRejected,
     PriceMismatch,
     QuoteAlreadyOrdered,
 )
 from quote_to_order_process.domain.models import OrderCreate, OrderState, OrderStatus, SagaStep
 from quote_to_order_process.domain.processing import Outcome, process_order, submit_order
 from quote_to_order_process.domain.saga import OrderFlow
+
+from .conftest import submit_quote_order
+
+pytestmark = pytest.mark.asyncio
 
 DirectOrder = Callable[..., OrderCreate]
 EVENT_STREAM = "{q2o-test}:events"
@@ -56,7 +61,6 @@ async def saved(flow: OrderFlow, order_id: str) -> OrderState:
 
 
 class TestSubmitOrder:
-    @pytest.mark.asyncio
     async def test_an_accepted_quote_becomes_orders_in_both_systems(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm, redis_client: Any
     ) -> None:
@@ -92,7 +96,6 @@ class TestSubmitOrder:
         ]
         assert await wake_up(redis_client, order.id) is None
 
-    @pytest.mark.asyncio
     async def test_the_quote_is_marked_ordered_when_the_org_has_such_a_status(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -107,7 +110,6 @@ class TestSubmitOrder:
         with pytest.raises(QuoteAlreadyOrdered):
             await submit_order(marking, OrderCreate(quote_id=quote_id), respond_async=False)
 
-    @pytest.mark.asyncio
     async def test_a_direct_order_is_priced_by_the_erp(
         self,
         flow: OrderFlow,
@@ -132,7 +134,6 @@ class TestSubmitOrder:
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.account_id, order.customer_id) == ("001000000000001AAA", "1000001")
 
-    @pytest.mark.asyncio
     async def test_prices_stock_and_credit_are_read_at_the_same_time(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
     ) -> None:
@@ -144,7 +145,6 @@ class TestSubmitOrder:
         assert processed.outcome is Outcome.COMPLETED
         assert [erp.calls[read] for read in ("get_prices", "get_stock", "get_credit")] == [1, 1, 1]
 
-    @pytest.mark.asyncio
     async def test_an_unknown_customer_wins_over_an_unavailable_read(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
     ) -> None:
@@ -153,19 +153,15 @@ class TestSubmitOrder:
         processed = await submit_order(flow, make_direct_order(), respond_async=False)
         assert isinstance(processed.rejection, AccountNotLinked)
 
-    @pytest.mark.asyncio
     async def test_respond_async_stores_and_queues_the_order_without_running_it(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, redis_client: Any
     ) -> None:
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=True
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=True)
         assert processed.outcome is Outcome.ACCEPTED
         assert crm.calls["get_quote"] == 0
         assert await redis_client.xlen("{q2o-test}:work") == 1
         assert (await saved(flow, processed.order.id)).step is SagaStep.RECEIVED  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_a_direct_order_without_lines_is_refused_before_it_is_stored(
         self, flow: OrderFlow, make_direct_order: DirectOrder, redis_client: Any
     ) -> None:
@@ -174,14 +170,11 @@ class TestSubmitOrder:
             await submit_order(flow, request, respond_async=False)
         assert await redis_client.zcard("{q2o-test}:orders") == 0
 
-    @pytest.mark.asyncio
     async def test_a_business_rejection_fails_the_order_and_emits_order_failed(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, redis_client: Any
     ) -> None:
         erp.customers["1000001"].credit_available = Decimal("100")
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.REJECTED
         assert isinstance(processed.rejection, CreditLimitExceeded)
         assert processed.rejection.extensions["orderId"] == processed.order.id  # type: ignore[union-attr]
@@ -195,33 +188,34 @@ class TestSubmitOrder:
         assert data["failure"]["status"] == 422
         assert await wake_up(redis_client, order.id) is None
 
-    @pytest.mark.asyncio
-    async def test_quoted_prices_off_the_erp_prices_are_a_mismatch(
-        self, flow: OrderFlow, scenario: Any
+    @pytest.mark.parametrize(
+        ("line", "rejection"),
+        [
+            # Quoted at 25.00, where the ERP's price is 45.00.
+            (("MAT-0001", "1", "25.00", None), PriceMismatch),
+            # MAT-0003 has no stock.
+            (("MAT-0003", "1", "120", None), InsufficientStock),
+        ],
+        ids=["price-off-the-erp-price", "stock-short-of-the-order"],
+    )
+    async def test_a_quote_line_the_erp_cannot_honour_is_rejected(
+        self,
+        flow: OrderFlow,
+        scenario: Any,
+        line: tuple[str, str, str, str | None],
+        rejection: type[OrderRejected],
     ) -> None:
-        quote_id = scenario.quote([("MAT-0001", "1", "25.00", None)])
+        quote_id = scenario.quote([line])
         processed = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
-        assert isinstance(processed.rejection, PriceMismatch)
+        assert isinstance(processed.rejection, rejection)
 
-    @pytest.mark.asyncio
-    async def test_stock_short_of_the_order_is_insufficient(
-        self, flow: OrderFlow, scenario: Any
-    ) -> None:
-        quote_id = scenario.quote([("MAT-0003", "1", "120", None)])
-        processed = await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
-        assert isinstance(processed.rejection, InsufficientStock)
-
-    @pytest.mark.asyncio
     async def test_an_erp_customer_that_does_not_exist_is_not_linked(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
         del erp.customers["1000001"]
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert isinstance(processed.rejection, AccountNotLinked)
 
-    @pytest.mark.asyncio
     async def test_a_quote_with_an_unfinished_order_is_already_ordered(
         self, flow: OrderFlow, scenario: Any
     ) -> None:
@@ -231,7 +225,6 @@ class TestSubmitOrder:
             await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
         assert raised.value.extensions["existingOrderId"] == first.order.id  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_a_quote_whose_order_failed_may_be_ordered_again(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -244,7 +237,6 @@ class TestSubmitOrder:
         assert second.outcome is Outcome.COMPLETED
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_a_purchase_order_number_used_by_another_order_is_a_duplicate(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
     ) -> None:
@@ -258,7 +250,6 @@ class TestSubmitOrder:
         assert second.rejection.extensions["existingOrderId"] == first.order.id  # type: ignore[union-attr]
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_an_erp_order_made_elsewhere_for_the_quote_is_already_ordered(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm
     ) -> None:
@@ -270,14 +261,11 @@ class TestSubmitOrder:
         assert processed.rejection.extensions["erpOrderNumber"] == "77"
         assert crm.orders == []
 
-    @pytest.mark.asyncio
     async def test_an_unavailable_erp_schedules_the_first_retry(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
         erp.fail_next("get_prices", ErpUnavailable("ERP order simulation: down"))
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.RETRY_SCHEDULED
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.step, order.attempts) == (SagaStep.IDENTIFIED, 1)
@@ -286,14 +274,11 @@ class TestSubmitOrder:
         assert order.last_error.type.endswith("/erp-unavailable")
         assert await wake_up(redis_client, order.id) == (clock().timestamp() + 1) * 1000
 
-    @pytest.mark.asyncio
     async def test_a_refused_crm_write_hands_the_order_to_the_workers(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any, redis_client: Any
     ) -> None:
         crm.unorderable_skus.add("MAT-0002")
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.HANDED_OFF
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.status, order.dead_lettered) == (OrderStatus.IN_ERP, False)
@@ -307,17 +292,13 @@ class TestCrmSystems:
     """Record ids are unique within one CRM system (org) only: a replaced org, with a fresh ERP
     as a fresh stack has, hands the same quote ids and account ids out again."""
 
-    @pytest.mark.asyncio
     async def test_the_order_records_the_crm_system_it_was_taken_in(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
-        processed = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=True
-        )
+        processed = await submit_quote_order(flow, scenario, respond_async=True)
         assert processed.order is not None
         assert (await saved(flow, processed.order.id)).crm_system_id == FAKE_ORG_ID
 
-    @pytest.mark.asyncio
     async def test_a_quote_id_of_a_replaced_org_is_ordered_again_once(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp
     ) -> None:
@@ -335,7 +316,6 @@ class TestCrmSystems:
             await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=False)
         assert raised.value.extensions["existingOrderId"] == second.order.id
 
-    @pytest.mark.asyncio
     async def test_a_purchase_order_number_of_a_replaced_org_is_ordered_again_once(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, erp: FakeErp, make_direct_order: Any
     ) -> None:
@@ -351,7 +331,6 @@ class TestCrmSystems:
         assert again.rejection.slug == "duplicate-purchase-order"
         assert again.rejection.extensions["existingOrderId"] == second.order.id  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_an_org_that_did_not_name_itself_claims_as_one(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -362,51 +341,41 @@ class TestCrmSystems:
             await submit_order(flow, OrderCreate(quote_id=quote_id), respond_async=True)
         assert raised.value.extensions["existingOrderId"] == first.order.id  # type: ignore[union-attr]
 
-    @pytest.mark.asyncio
     async def test_a_crm_that_cannot_say_which_org_it_is_takes_no_order(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
         crm.fail_next("get_system_id", CrmUnavailable("CRM system read: no answer"))
         with pytest.raises(CrmUnavailable):
-            await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+            await submit_quote_order(flow, scenario, respond_async=True)
         listed, _ = await flow.store.list_orders(account_id=None, status=None, limit=10, after=None)
         assert listed == []
 
 
 class TestProcessOrder:
-    @pytest.mark.asyncio
     async def test_a_retry_that_is_not_due_yet_is_skipped(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
         erp.fail_next("get_prices", ErpUnavailable("down"))
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.SKIPPED
         assert erp.calls["get_prices"] == 1
 
-    @pytest.mark.asyncio
     async def test_a_due_retry_completes_the_order(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any
     ) -> None:
         erp.fail_next("get_prices", ErpUnavailable("down"))
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         clock.advance(1)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.COMPLETED
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_retries_follow_the_policy_then_the_order_is_dead_lettered(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
         erp.fail_next("get_prices", *[ErpUnavailable("down") for _ in range(5)])
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = first.order.id  # type: ignore[union-attr]
         waits = []
         for _ in range(3):
@@ -432,26 +401,22 @@ class TestProcessOrder:
         )
         assert await wake_up(redis_client, order_id) is None
 
-    @pytest.mark.asyncio
     async def test_a_refusal_met_by_a_worker_dead_letters_the_order_at_once(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
         erp.customers["1000001"].order_blocked = True
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED
         assert processed.order is not None
         assert processed.order.last_error is not None
         assert processed.order.last_error.type.endswith("/erp-rejected")
 
-    @pytest.mark.asyncio
     async def test_a_replayed_order_goes_on_from_its_step_without_repeating_the_erp_order(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm
     ) -> None:
         crm.unorderable_skus.add("MAT-0002")
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = first.order.id  # type: ignore[union-attr]
         parked = await process_order(flow, order_id, from_queue=True)
         assert parked.outcome is Outcome.DEAD_LETTERED
@@ -463,13 +428,12 @@ class TestProcessOrder:
         order = await saved(flow, order_id)
         assert (order.dead_lettered, order.attempts, order.last_error) == (False, 0, None)
 
-    @pytest.mark.asyncio
     async def test_an_order_whose_process_died_after_the_erp_order_resumes_without_duplicates(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm, clock: Any
     ) -> None:
         crm.fail_next("create_order", RuntimeError("the process dies here"))
         with pytest.raises(RuntimeError):
-            await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=False)
+            await submit_quote_order(flow, scenario, respond_async=False)
         [order_id] = [
             o.id
             for o in (
@@ -483,14 +447,11 @@ class TestProcessOrder:
         assert processed.outcome is Outcome.COMPLETED
         assert (erp.calls["place_order"], len(erp.orders), len(crm.orders)) == (1, 1, 1)
 
-    @pytest.mark.asyncio
     async def test_an_erp_order_whose_answer_was_lost_is_adopted_on_the_retry(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any
     ) -> None:
         erp.lose_next_answer("place_order", ErpUnavailable("timed out"))
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         assert first.outcome is Outcome.RETRY_SCHEDULED
         clock.advance(1)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
@@ -499,24 +460,20 @@ class TestProcessOrder:
         assert processed.order is not None
         assert processed.order.erp_order_number == next(iter(erp.orders.values())).id
 
-    @pytest.mark.asyncio
     async def test_a_crm_order_whose_answer_was_lost_is_not_written_twice(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
     ) -> None:
         crm.lose_next_answer("create_order", CrmUnavailable("timed out"))
-        first = await submit_order(
-            flow, OrderCreate(quote_id=scenario.quote()), respond_async=False
-        )
+        first = await submit_quote_order(flow, scenario, respond_async=False)
         clock.advance(1)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.COMPLETED
         assert len(crm.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_an_order_held_by_another_process_is_looked_at_again_later(
         self, flow: OrderFlow, scenario: Any, clock: Any, redis_client: Any
     ) -> None:
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         order_id = first.order.id  # type: ignore[union-attr]
         async with flow.locks.hold(order_id) as held:
             assert held
@@ -524,22 +481,20 @@ class TestProcessOrder:
         assert processed.outcome is Outcome.BUSY
         assert await wake_up(redis_client, order_id) == (clock().timestamp() + 5) * 1000
 
-    @pytest.mark.asyncio
     async def test_a_finished_order_is_skipped_and_forgets_its_wake_up(
         self, flow: OrderFlow, scenario: Any, redis_client: Any
     ) -> None:
-        done = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=False)
+        done = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = done.order.id  # type: ignore[union-attr]
         await redis_client.zadd(WAKEUPS, {order_id: 0})
         processed = await process_order(flow, order_id, from_queue=True)
         assert processed.outcome is Outcome.SKIPPED
         assert await wake_up(redis_client, order_id) is None
 
-    @pytest.mark.asyncio
     async def test_an_internal_error_met_by_a_worker_dead_letters_the_order(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         crm.fail_next("get_quote", KeyError("bug"))
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED
@@ -547,11 +502,10 @@ class TestProcessOrder:
         assert processed.order.last_error is not None
         assert processed.order.last_error.status == 500
 
-    @pytest.mark.asyncio
     async def test_redis_away_during_a_workers_run_is_left_to_the_queue_not_parked(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm
     ) -> None:
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         order_id = first.order.id  # type: ignore[union-attr]
         # A step's call that needs Redis (the saga state, a claim) meets it restarting.
         crm.fail_next("get_quote", redis.exceptions.BusyLoadingError("Redis is loading"))
@@ -563,11 +517,10 @@ class TestProcessOrder:
         processed = await process_order(flow, order_id, from_queue=True)
         assert processed.outcome is Outcome.COMPLETED
 
-    @pytest.mark.asyncio
     async def test_an_erp_refusal_during_the_check_is_dead_lettered_not_failed(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
-        first = await submit_order(flow, OrderCreate(quote_id=scenario.quote()), respond_async=True)
+        first = await submit_quote_order(flow, scenario, respond_async=True)
         erp.fail_next("get_prices", ErpRejected("ERP order simulation: 400"))
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED

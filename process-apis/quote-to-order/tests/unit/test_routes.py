@@ -25,6 +25,8 @@ from trivium.idempotency import IdempotencyStore
 from trivium.work_queue import WorkQueue
 from trivium_testing.keys import session_keys
 
+pytestmark = pytest.mark.asyncio
+
 PROBLEMS = "https://trivium.dev/problems/"
 
 Client = Callable[..., httpx.AsyncClient]
@@ -91,7 +93,6 @@ DIRECT = {
 
 
 class TestServiceAuth:
-    @pytest.mark.asyncio
     async def test_a_call_without_a_service_token_is_refused(self, app_client: Client) -> None:
         response = await app_client(authorized=False).get("/orders")
         assert response.status_code == 401
@@ -99,7 +100,6 @@ class TestServiceAuth:
 
 
 class TestActingRep:
-    @pytest.mark.asyncio
     async def test_the_mobile_api_calling_without_a_rep_is_refused(
         self, app_client: Client, scenario: Any
     ) -> None:
@@ -114,7 +114,6 @@ class TestActingRep:
 
 
 class TestCreateOrder:
-    @pytest.mark.asyncio
     async def test_an_accepted_quote_answers_201_with_the_order(
         self, client: httpx.AsyncClient, scenario: Any
     ) -> None:
@@ -136,7 +135,6 @@ class TestCreateOrder:
             "discountPercent": "5",
         }
 
-    @pytest.mark.asyncio
     async def test_respond_async_answers_202_with_the_status_resource(
         self, client: httpx.AsyncClient, scenario: Any
     ) -> None:
@@ -147,7 +145,6 @@ class TestCreateOrder:
         assert status.json()["status"] == "accepted"
         assert status.json()["step"] == "received"
 
-    @pytest.mark.asyncio
     async def test_an_unavailable_erp_answers_202(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
     ) -> None:
@@ -160,7 +157,6 @@ class TestCreateOrder:
         assert body["lastError"]["type"] == PROBLEMS + "erp-unavailable"
         assert body["nextAttemptAt"] is not None
 
-    @pytest.mark.asyncio
     async def test_a_crm_that_cannot_say_which_org_it_is_answers_503(
         self, client: httpx.AsyncClient, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -174,7 +170,6 @@ class TestCreateOrder:
         retried = await post_order(client, DIRECT)  # the same key: a 503 is not replayed
         assert retried.status_code == 201
 
-    @pytest.mark.asyncio
     async def test_the_idempotency_key_is_required(
         self, client: httpx.AsyncClient, scenario: Any
     ) -> None:
@@ -182,7 +177,6 @@ class TestCreateOrder:
         assert response.status_code == 400
         assert response.json()["type"] == PROBLEMS + "idempotency-key-missing"
 
-    @pytest.mark.asyncio
     async def test_a_repeat_with_the_same_key_replays_the_first_answer(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp, crm: FakeCrm
     ) -> None:
@@ -193,7 +187,6 @@ class TestCreateOrder:
         assert again.json()["orderId"] == first.json()["orderId"]
         assert (len(erp.orders), len(crm.orders)) == (1, 1)
 
-    @pytest.mark.asyncio
     async def test_concurrent_repeats_place_one_order(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp, crm: FakeCrm
     ) -> None:
@@ -202,7 +195,6 @@ class TestCreateOrder:
         assert len({answer.json()["orderId"] for answer in answers}) == 1
         assert (len(erp.orders), len(crm.orders)) == (1, 1)
 
-    @pytest.mark.asyncio
     async def test_a_business_rejection_is_a_problem_naming_the_rule_and_the_order(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
     ) -> None:
@@ -217,7 +209,6 @@ class TestCreateOrder:
         assert order.json()["status"] == "failed"
         assert order.json()["failure"]["type"] == PROBLEMS + "credit-limit-exceeded"
 
-    @pytest.mark.asyncio
     async def test_a_quote_not_accepted_is_a_conflict(
         self, client: httpx.AsyncClient, scenario: Any
     ) -> None:
@@ -225,7 +216,6 @@ class TestCreateOrder:
         assert response.status_code == 409
         assert response.json()["type"] == PROBLEMS + "quote-not-accepted"
 
-    @pytest.mark.asyncio
     async def test_a_rejected_request_may_be_retried_with_the_same_key(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
     ) -> None:
@@ -244,7 +234,6 @@ class TestCreateOrder:
             {"quoteId": "../accounts"},
         ],
     )
-    @pytest.mark.asyncio
     async def test_a_malformed_request_is_a_validation_problem(
         self, client: httpx.AsyncClient, body: dict[str, Any]
     ) -> None:
@@ -252,7 +241,6 @@ class TestCreateOrder:
         assert response.status_code == 422
         assert response.json()["type"] == PROBLEMS + "validation-failed"
 
-    @pytest.mark.asyncio
     async def test_a_zero_quantity_is_an_invalid_quantity(self, client: httpx.AsyncClient) -> None:
         body = {**DIRECT, "lines": [{"sku": "MAT-0001", "quantity": "0"}]}
         response = await post_order(client, body)
@@ -262,7 +250,6 @@ class TestCreateOrder:
 
 
 class TestGetOrder:
-    @pytest.mark.asyncio
     async def test_an_order_shows_the_erps_delivery_and_billing_status(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
     ) -> None:
@@ -273,19 +260,16 @@ class TestGetOrder:
         order = (await client.get(f"/orders/{placed['orderId']}")).json()
         assert (order["deliveryStatus"], order["billingStatus"]) == ("partial", "not_started")
 
-    @pytest.mark.asyncio
     async def test_an_unknown_order_is_not_found(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/orders/01JZZZZZZZZZZZZZZZZZZZZZZZ")
         assert response.status_code == 404
         assert response.json()["type"] == PROBLEMS + "order-not-found"
 
-    @pytest.mark.asyncio
     async def test_a_malformed_id_is_a_validation_problem(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/orders/not-an-id")).status_code == 422
 
 
 class TestListOrders:
-    @pytest.mark.asyncio
     async def test_orders_are_listed_newest_first_by_account_and_status_across_pages(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
     ) -> None:
@@ -312,7 +296,6 @@ class TestListOrders:
         failed = await client.get("/orders", params={"status": "failed"})
         assert [item["orderId"] for item in failed.json()["items"]] == [ids[2]]
 
-    @pytest.mark.asyncio
     async def test_a_foreign_cursor_is_refused(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/orders", params={"cursor": "bm9wZQ"})
         assert response.status_code == 400
@@ -320,13 +303,11 @@ class TestListOrders:
 
 
 class TestDeadLetters:
-    @pytest.mark.asyncio
     async def test_dead_letters_need_the_operator_role(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/dead-letters")
         assert response.status_code == 403
         assert response.json()["type"] == PROBLEMS + "caller-not-accepted"
 
-    @pytest.mark.asyncio
     async def test_an_operator_lists_and_replays_a_parked_order(
         self,
         app_client: Client,
@@ -371,7 +352,6 @@ class TestDeadLetters:
 
 
 class TestNeedsAttention:
-    @pytest.mark.asyncio
     async def test_the_list_and_the_retry_need_the_operator_role(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -381,7 +361,6 @@ class TestNeedsAttention:
             assert response.status_code == 403
             assert response.json()["type"] == PROBLEMS + "caller-not-accepted"
 
-    @pytest.mark.asyncio
     async def test_an_operator_sees_the_order_and_finishes_it_with_a_crm_retry(
         self, app_client: Client, scenario: Any, crm: FakeCrm
     ) -> None:
@@ -406,7 +385,6 @@ class TestNeedsAttention:
         assert again.json()["type"] == PROBLEMS + "order-not-needing-attention"
         assert (await operator.get("/needs-attention")).json()["items"] == []
 
-    @pytest.mark.asyncio
     async def test_retrying_an_unknown_order_is_not_found(self, app_client: Client) -> None:
         operator = app_client(roles=["operator"])
         response = await operator.post("/orders/01J00000000000000000000000/retry-crm")

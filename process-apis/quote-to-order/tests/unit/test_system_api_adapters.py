@@ -36,6 +36,8 @@ from quote_to_order_process.domain.errors import (
 from trivium.http_client import create_http_client
 from trivium.schemas import Money
 
+pytestmark = pytest.mark.asyncio
+
 SF = "http://salesforce-system.test"
 ERP = "http://erp-system.test"
 
@@ -115,7 +117,6 @@ def crm_draft() -> CrmOrderDraft:
 
 
 class TestGetSystemId:
-    @pytest.mark.asyncio
     async def test_reads_the_org_the_crm_is(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -125,14 +126,12 @@ class TestGetSystemId:
         assert request is not None
         assert request.headers["authorization"] == "Bearer sf-token"
 
-    @pytest.mark.asyncio
     async def test_an_org_that_did_not_name_itself_is_none(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
         answer(httpx_mock, recorded.SYSTEM_UNNAMED, url=f"{SF}/system")
         assert await crm.get_system_id() is None
 
-    @pytest.mark.asyncio
     async def test_read_once_while_it_is_known(
         self,
         cached_crm: SalesforceSystemCrm,
@@ -146,7 +145,6 @@ class TestGetSystemId:
         assert await cached_crm.get_system_id() == "00D7Q000004hZ2mUAE"
         assert len(httpx_mock.get_requests(url=f"{SF}/system")) == 1
 
-    @pytest.mark.asyncio
     async def test_read_again_once_it_is_stale(
         self,
         cached_crm: SalesforceSystemCrm,
@@ -161,7 +159,6 @@ class TestGetSystemId:
         clock.now += 60
         assert await cached_crm.get_system_id() == "00D7Q000004hZ9xUAE"
 
-    @pytest.mark.asyncio
     async def test_orders_that_find_it_stale_together_read_it_once(
         self, cached_crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -170,7 +167,6 @@ class TestGetSystemId:
         assert set(found) == {"00D7Q000004hZ2mUAE"}
         assert len(httpx_mock.get_requests(url=f"{SF}/system")) == 1
 
-    @pytest.mark.asyncio
     async def test_an_unavailable_crm_is_unavailable_with_its_retry_after(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -179,7 +175,6 @@ class TestGetSystemId:
             await crm.get_system_id()
         assert raised.value.headers == {"Retry-After": "30"}
 
-    @pytest.mark.asyncio
     async def test_no_answer_is_unavailable_with_a_retry_after(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
@@ -188,7 +183,6 @@ class TestGetSystemId:
             await crm.get_system_id()
         assert raised.value.headers == {"Retry-After": "30"}
 
-    @pytest.mark.asyncio
     async def test_a_failed_read_is_not_kept(
         self,
         cached_crm: SalesforceSystemCrm,
@@ -201,7 +195,6 @@ class TestGetSystemId:
             await cached_crm.get_system_id()
         assert await cached_crm.get_system_id() == "00D7Q000004hZ2mUAE"
 
-    @pytest.mark.asyncio
     async def test_while_the_crm_cannot_confirm_it_the_last_org_holds_and_is_asked_again_soon(
         self,
         cached_crm: SalesforceSystemCrm,
@@ -225,7 +218,6 @@ class TestGetSystemId:
 
 
 class TestGetQuote:
-    @pytest.mark.asyncio
     async def test_reads_the_fields_the_saga_needs(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -245,7 +237,6 @@ class TestGetQuote:
         assert request is not None
         assert request.headers["authorization"] == "Bearer sf-token"
 
-    @pytest.mark.asyncio
     async def test_an_unknown_quote_is_not_found(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -253,7 +244,6 @@ class TestGetQuote:
         with pytest.raises(QuoteNotFound):
             await crm.get_quote("0Q0000000000999CAA")
 
-    @pytest.mark.asyncio
     async def test_an_unavailable_crm_is_unavailable_with_its_retry_after(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -263,7 +253,6 @@ class TestGetQuote:
         assert raised.value.headers == {"Retry-After": "30"}
         assert raised.value.extensions["upstreamType"] == "crm-unavailable"
 
-    @pytest.mark.asyncio
     async def test_a_refused_service_token_is_a_rejection_not_a_retry(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -271,7 +260,6 @@ class TestGetQuote:
         with pytest.raises(CrmRejected, match="service token"):
             await crm.get_quote("0Q0000000000003CAA")
 
-    @pytest.mark.asyncio
     async def test_no_answer_at_all_is_unavailable(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
@@ -281,7 +269,6 @@ class TestGetQuote:
 
 
 class TestGetAccount:
-    @pytest.mark.asyncio
     async def test_by_id(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -289,7 +276,6 @@ class TestGetAccount:
         account = await crm.get_account(account_id="001000000000002AAA")
         assert (account.account_number, account.erp_customer_number) == ("P-1002", "1000002")
 
-    @pytest.mark.asyncio
     async def test_by_account_number(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -297,7 +283,6 @@ class TestGetAccount:
         account = await crm.get_account(account_number="P-1002")
         assert account.id == "001000000000002AAA"
 
-    @pytest.mark.asyncio
     async def test_an_unknown_id_or_number_is_not_found(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -310,7 +295,6 @@ class TestGetAccount:
 
 
 class TestCreateOrder:
-    @pytest.mark.asyncio
     async def test_sends_the_order_with_its_idempotency_key(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -329,7 +313,6 @@ class TestCreateOrder:
             "items": [{"sku": "MAT-0011", "quantity": "2", "unitPrice": "415"}],
         }
 
-    @pytest.mark.asyncio
     async def test_a_refused_order_is_a_rejection_with_the_field_errors(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -340,7 +323,6 @@ class TestCreateOrder:
         assert raised.value.errors[0].detail == "unknown sku:MAT-9999"
         assert raised.value.extensions["upstreamType"] == "record-rejected"
 
-    @pytest.mark.asyncio
     async def test_marks_the_quote_and_opportunity_in_the_same_write(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -361,7 +343,6 @@ class TestCreateOrder:
             "Closed Won",
         )
 
-    @pytest.mark.asyncio
     async def test_a_mark_the_org_refuses_is_a_rejection(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -371,7 +352,6 @@ class TestCreateOrder:
                 replace(crm_draft(), quote_status="Ordered"), idempotency_key="k"
             )
 
-    @pytest.mark.asyncio
     async def test_a_key_still_in_progress_is_unavailable_for_now(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -381,7 +361,6 @@ class TestCreateOrder:
 
 
 class TestGetPrices:
-    @pytest.mark.asyncio
     async def test_reads_the_customers_prices_of_every_sku_in_one_call(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -400,7 +379,6 @@ class TestGetPrices:
         }
         assert request.headers["authorization"] == "Bearer erp-token"
 
-    @pytest.mark.asyncio
     async def test_a_read_is_resent_after_an_unavailable_answer(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -410,7 +388,6 @@ class TestGetPrices:
         assert "MAT-0011" in await erp.get_prices("1000002", ["MAT-0011"])
         assert len(httpx_mock.get_requests()) == 2
 
-    @pytest.mark.asyncio
     async def test_an_erp_that_stays_unavailable_is_unavailable(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -422,7 +399,6 @@ class TestGetPrices:
 
 
 class TestGetStock:
-    @pytest.mark.asyncio
     async def test_reads_the_stock_of_every_sku_in_one_call(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -433,7 +409,6 @@ class TestGetStock:
         assert request is not None
         assert json.loads(request.content) == {"skus": ["MAT-0011", "MAT-0020", "MAT-9999"]}
 
-    @pytest.mark.asyncio
     async def test_a_read_sent_as_post_is_resent_after_an_unavailable_answer(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -445,7 +420,6 @@ class TestGetStock:
 
 
 class TestGetCredit:
-    @pytest.mark.asyncio
     async def test_reads_the_available_credit(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -458,7 +432,6 @@ class TestGetCredit:
             False,
         )
 
-    @pytest.mark.asyncio
     async def test_an_unknown_customer_means_the_account_is_not_linked(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -466,7 +439,6 @@ class TestGetCredit:
         with pytest.raises(AccountNotLinked, match="1000999"):
             await erp.get_credit("1000999")
 
-    @pytest.mark.asyncio
     async def test_a_customer_without_credit_account_has_no_credit(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -475,7 +447,6 @@ class TestGetCredit:
 
 
 class TestGetOrder:
-    @pytest.mark.asyncio
     async def test_reads_the_delivery_and_billing_status(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -492,7 +463,6 @@ class TestPlaceOrder:
             lines=[ErpLineDraft(sku="MAT-0011", quantity=Decimal(2), unit_price=Decimal("415"))],
         )
 
-    @pytest.mark.asyncio
     async def test_a_new_order_is_created(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -507,7 +477,6 @@ class TestPlaceOrder:
             {"sku": "MAT-0011", "quantity": "2", "unitPrice": "415"}
         ]
 
-    @pytest.mark.asyncio
     async def test_an_existing_order_for_the_reference_is_returned_as_existing(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -515,7 +484,6 @@ class TestPlaceOrder:
         placement = await erp.place_order(self.draft(), idempotency_key="k")
         assert not placement.created
 
-    @pytest.mark.asyncio
     async def test_an_order_of_another_customer_is_refused(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
@@ -524,7 +492,6 @@ class TestPlaceOrder:
         with pytest.raises(ErpRejected, match="of customer 1000002"):
             await erp.place_order(draft, idempotency_key="k")
 
-    @pytest.mark.asyncio
     async def test_a_refused_order_is_a_rejection(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:

@@ -9,6 +9,7 @@ from trivium.metrics import QUEUE_MESSAGES
 from trivium.redis_client import AsyncRedis
 from trivium.work_queue.errors import DeadLetterNotFound
 from trivium.work_queue.messages import (
+    DeadLetter,
     DeadLetterPage,
     decode_dead_letter,
     decode_fields,
@@ -43,6 +44,14 @@ class DeadLetters:
         ]
         more = len(entries) > limit
         return DeadLetterPage(items=items, next_cursor=items[-1].id if more and items else None)
+
+    async def get(self, dead_letter_id: str) -> DeadLetter | None:
+        """One dead letter by its id; None when there is none (replayed or discarded)."""
+        entries = await self._redis.xrange(self.dead_stream, dead_letter_id, dead_letter_id)
+        if not entries:
+            return None
+        entry_id, raw = entries[0]
+        return decode_dead_letter(decode_text(entry_id), decode_fields(raw))
 
     async def replay(self, dead_letter_id: str) -> str:
         """Enqueue a dead letter again with its attempts reset; returns the new entry id."""

@@ -23,6 +23,7 @@ from trivium.work_queue.dead_letters import DeadLetters
 from trivium.work_queue.delivery import Deliveries
 from trivium.work_queue.errors import QueueFull
 from trivium.work_queue.messages import (
+    DeadLetter,
     DeadLetterPage,
     Delivery,
     Handler,
@@ -189,6 +190,10 @@ class WorkQueue:
     ) -> DeadLetterPage:
         """Dead letters oldest first, `limit` per page, after the entry named by `cursor`."""
         return await self._dead_letters.list_page(limit=limit, cursor=cursor)
+
+    async def get_dead_letter(self, dead_letter_id: str) -> DeadLetter | None:
+        """One dead letter by its id; None when there is none (replayed or discarded)."""
+        return await self._dead_letters.get(dead_letter_id)
 
     async def replay_dead_letter(self, dead_letter_id: str) -> str:
         """Enqueue a dead letter again with its attempts reset; returns the new entry id."""

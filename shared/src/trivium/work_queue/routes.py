@@ -1,4 +1,5 @@
-"""The operators' routes over a work queue's dead letters: list them, and replay one.
+"""The operators' routes over a work queue's dead letters: list them, show, replay or discard
+one, and replay them all.
 
 Each service describes its own dead letters (the model and the wording of the docs); listing,
 paging, replay and the operator-role check are the same everywhere.
@@ -11,8 +12,8 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Path, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Response, status
+from pydantic import BaseModel, Field
 
 from trivium.paging import (
     DEFAULT_PAGE_SIZE,
@@ -40,6 +41,10 @@ DeadLetterId = Annotated[str, Path(pattern=STREAM_ID_PATTERN, description="The d
 class ReplayRead(ApiModel):
     dead_letter_id: str
     message_id: str
+
+
+class ReplayAllRead(ApiModel):
+    replayed: int = Field(description="Dead letters queued again.")
 
 
 def payload_member(letter: DeadLetter, name: str) -> str | None:
@@ -95,7 +100,8 @@ def dead_letter_router(
     list_description: str,
     replay_description: str,
 ) -> APIRouter:
-    """`GET /dead-letters` and `POST /dead-letters/{id}/replay` over the queue that the
+    """`GET /dead-letters`, `GET` and `DELETE /dead-letters/{id}`, `POST
+    /dead-letters/{id}/replay` and `POST /dead-letters/replay` over the queue that the
     dependency `queue` gives, each dead letter shown as `read` makes it."""
     router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
     operator = operator_role(operator_required)
@@ -118,6 +124,51 @@ def dead_letter_router(
             items=[read(letter) for letter in page.items],
             next_cursor=encode_cursor(page.next_cursor) if page.next_cursor else None,
         )
+
+    @router.get(
+        "/{dead_letter_id}",
+        response_model=read_model,
+        responses=problem_responses(operator_required, DeadLetterNotFound),
+        description="One dead letter with its last error (operators only); 404 once it was "
+        "replayed or discarded.",
+    )
+    async def get_dead_letter(
+        dead_letter_id: DeadLetterId,
+        work_queue: WorkQueue = Depends(queue),
+        caller: ServiceCaller = Depends(operator),
+    ) -> Any:
+        letter = await work_queue.get_dead_letter(dead_letter_id)
+        if letter is None:
+            raise DeadLetterNotFound(f"No dead letter has the id {dead_letter_id!r}.")
+        return read(letter)
+
+    @router.delete(
+        "/{dead_letter_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=problem_responses(operator_required, DeadLetterNotFound),
+        description="Delete a dead letter whose work must not be done (operators only); its "
+        "work stays as far as it got and is not tried again.",
+    )
+    async def discard_dead_letter(
+        dead_letter_id: DeadLetterId,
+        work_queue: WorkQueue = Depends(queue),
+        caller: ServiceCaller = Depends(operator),
+    ) -> Response:
+        await work_queue.discard_dead_letter(dead_letter_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.post(
+        "/replay",
+        status_code=status.HTTP_202_ACCEPTED,
+        responses=problem_responses(operator_required),
+        description="Queue every dead letter present now again with fresh retries (operators "
+        "only), once their common cause is fixed; letters added meanwhile stay.",
+    )
+    async def replay_all_dead_letters(
+        work_queue: WorkQueue = Depends(queue),
+        caller: ServiceCaller = Depends(operator),
+    ) -> ReplayAllRead:
+        return ReplayAllRead(replayed=await work_queue.replay_all_dead_letters())
 
     @router.post(
         "/{dead_letter_id}/replay",

@@ -4,14 +4,11 @@ consumers' pacts name (set through `/_pact/provider-states`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from starlette.datastructures import State
 
 from erp_system.adapters.fake import FakeErp, FakeErpSync
@@ -29,14 +26,11 @@ from erp_system.domain.models import (
 from erp_system.domain.sync_models import CustomerProfileRead, SalesOrderChange
 from erp_system.main import create_app
 from erp_system.settings import ErpSystemSettings
-from trivium.composition import container_of, provide
-from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.pacts import (
+    FreshState,
     StateHandler,
-    contract_settings,
-    enable_provider_states,
-    fresh_idempotency_namespace,
+    contract_app_fixture,
 )
 from trivium_testing.provider_checks import consumer_headers_fixture
 
@@ -207,23 +201,11 @@ STATES: dict[str, StateHandler] = {
 }
 
 
-@pytest.fixture(scope="session")
-def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
-    """Builds the provider app in contract-test mode."""
-    settings = ErpSystemSettings(**contract_settings(redis_endpoint.url, "erp-system"))
-
-    def build() -> FastAPI:
-        app = create_app(settings)
-
-        def reset(state: State) -> None:
-            system = container_of(app, ErpSystem)
-            erp = FakeErp()
-            provide(app, replace(system, erp=erp, sync=FakeErpSync(erp)))
-            fresh_idempotency_namespace(system.idempotency, PROVIDER)
-
-        return enable_provider_states(app, STATES, reset=reset)
-
-    return build
+@contract_app_fixture(create_app, ErpSystemSettings, ErpSystem, states=STATES)
+def contract_app(system: ErpSystem, fresh: FreshState) -> ErpSystem:
+    """The app as deployed, on an empty in-memory ERP."""
+    erp = FakeErp()
+    return replace(system, erp=erp, sync=FakeErpSync(erp))
 
 
 # What every consumer call carries: a service token for this provider.

@@ -4,14 +4,11 @@ states its consumers' pacts name (set through `/_pact/provider-states`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from starlette.datastructures import State
 
 from salesforce_system.adapters.fake import FakeAccountChanges, FakeAccountSync, FakeCrm
@@ -33,14 +30,11 @@ from salesforce_system.domain.sync_models import (
 )
 from salesforce_system.main import create_app
 from salesforce_system.settings import SalesforceSystemSettings
-from trivium.composition import container_of, provide
-from trivium.redis_discovery import RedisEndpoint
 from trivium.schemas import Money
 from trivium_testing.pacts import (
+    FreshState,
     StateHandler,
-    contract_settings,
-    enable_provider_states,
-    fresh_idempotency_namespace,
+    contract_app_fixture,
 )
 from trivium_testing.provider_checks import consumer_headers_fixture
 
@@ -258,30 +252,12 @@ STATES: dict[str, StateHandler] = {
 }
 
 
-@pytest.fixture(scope="session")
-def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
-    """Builds the provider app in contract-test mode."""
-    settings = SalesforceSystemSettings(
-        **contract_settings(redis_endpoint.url, "salesforce-system")
+@contract_app_fixture(create_app, SalesforceSystemSettings, SalesforceSystem, states=STATES)
+def contract_app(system: SalesforceSystem, fresh: FreshState) -> SalesforceSystem:
+    """The app as deployed, on an empty in-memory CRM, account change feed and profile store."""
+    return replace(
+        system, crm=FakeCrm(), account_changes=FakeAccountChanges(), account_sync=FakeAccountSync()
     )
-
-    def build() -> FastAPI:
-        app = create_app(settings)
-
-        def reset(state: State) -> None:
-            system = container_of(app, SalesforceSystem)
-            fakes = replace(
-                system,
-                crm=FakeCrm(),
-                account_changes=FakeAccountChanges(),
-                account_sync=FakeAccountSync(),
-            )
-            provide(app, fakes)
-            fresh_idempotency_namespace(system.idempotency, PROVIDER)
-
-        return enable_provider_states(app, STATES, reset=reset)
-
-    return build
 
 
 # What every consumer call carries: a service token for this provider.

@@ -17,6 +17,8 @@ from salesforce_system.adapters.salesforce.positions import (
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.services import RunningService
 
+pytestmark = pytest.mark.asyncio
+
 DATA = "/services/data/v62.0"
 SESSION_KEY = "trivium:salesforce:session:trivium-demo-client"
 
@@ -37,7 +39,6 @@ async def _store_session(redis_endpoint: RedisEndpoint, session: str) -> None:
 
 
 class TestReadAccountChanges:
-    @pytest.mark.asyncio
     async def test_user_change_then_own_echo(
         self, api: httpx.AsyncClient, org: httpx.AsyncClient
     ) -> None:
@@ -63,7 +64,6 @@ class TestReadAccountChanges:
         assert echo.json()["position"] == own["position"]
         assert "replayId" not in own
 
-    @pytest.mark.asyncio
     async def test_page_names_the_org_it_was_read_from(
         self, api: httpx.AsyncClient, emulator: RunningService
     ) -> None:
@@ -80,7 +80,6 @@ class TestReadAccountChanges:
         assert response.status_code == 200, response.text
         assert response.json()["systemId"] == org_id
 
-    @pytest.mark.asyncio
     async def test_a_session_the_org_no_longer_accepts_is_renewed(
         self,
         api: httpx.AsyncClient,
@@ -101,7 +100,6 @@ class TestReadAccountChanges:
         assert response.status_code == 200, response.text
         assert read.status_code == 200, read.text
 
-    @pytest.mark.asyncio
     async def test_gap_event_is_a_resync_of_its_account(
         self, api: httpx.AsyncClient, org: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -120,7 +118,6 @@ class TestReadAccountChanges:
         assert change["accountIds"] == [account_id]
         assert change["values"] == {}
 
-    @pytest.mark.asyncio
     async def test_a_bare_replay_id_of_an_older_answer_is_read_on(
         self, api: httpx.AsyncClient, org: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -137,7 +134,6 @@ class TestReadAccountChanges:
         assert [item["values"].get("phone") for item in read.json()["items"]] == ["+49 3"]
         assert read.json()["position"] == read.json()["items"][0]["position"]
 
-    @pytest.mark.asyncio
     async def test_a_bare_replay_id_is_answered_as_a_position(
         self, api: httpx.AsyncClient, org: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -151,7 +147,6 @@ class TestReadAccountChanges:
         assert read.status_code == 200, read.text
         assert read.json()["position"] == replay_position(latest["replayId"])
 
-    @pytest.mark.asyncio
     async def test_position_the_org_does_not_hold(self, api: httpx.AsyncClient) -> None:
         response = await api.get(
             "/account-changes",
@@ -161,7 +156,6 @@ class TestReadAccountChanges:
         assert response.status_code == 410
         assert response.json()["type"].endswith("/position-unavailable")
 
-    @pytest.mark.asyncio
     async def test_subscription_no_replica_keeps_is_410(self, api: httpx.AsyncClient) -> None:
         gone = subscription_position("0" * 32)
 
@@ -170,7 +164,6 @@ class TestReadAccountChanges:
         assert response.status_code == 410
         assert response.json()["type"].endswith("/position-unavailable")
 
-    @pytest.mark.asyncio
     async def test_malformed_position(self, api: httpx.AsyncClient) -> None:
         response = await api.get("/account-changes", params={"position": "latest"})
 
@@ -180,7 +173,6 @@ class TestReadAccountChanges:
 
 
 class TestAccountProfiles:
-    @pytest.mark.asyncio
     async def test_update_and_read_erp_fields(
         self, api: httpx.AsyncClient, org: httpx.AsyncClient
     ) -> None:
@@ -196,7 +188,6 @@ class TestAccountProfiles:
         assert updated.json()["creditLimit"] == {"amount": "15000.0", "currency": "EUR"}
         assert listed.json()["items"][0]["erpBlocked"] is True
 
-    @pytest.mark.asyncio
     async def test_listing_needs_a_criterion(self, api: httpx.AsyncClient) -> None:
         response = await api.get("/account-profiles")
 
@@ -204,7 +195,6 @@ class TestAccountProfiles:
 
 
 class TestSetOrderErpStatus:
-    @pytest.mark.asyncio
     async def test_written_once(self, api: httpx.AsyncClient, org: httpx.AsyncClient) -> None:
         account_id = await an_account(org)
         await org.post(
@@ -221,7 +211,6 @@ class TestSetOrderErpStatus:
         assert first.json()["previousErpStatus"] == "Created"
         assert second.json()["changed"] is False
 
-    @pytest.mark.asyncio
     async def test_unknown_erp_order(self, api: httpx.AsyncClient) -> None:
         response = await api.patch(
             "/orders/by-erp-order-number/404404/erp-status", json={"erpStatus": "Invoiced"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,6 +10,9 @@ import pytest
 from salesforce_system.adapters.salesforce.account_feed import account_change
 from salesforce_system.adapters.salesforce.positions import ReplayFrom, read_position
 from salesforce_system.domain.sync_models import ChangeType
+from salesforce_system.main import create_app
+from salesforce_system.settings import SalesforceSystemSettings
+from trivium_testing.keys import session_keys
 
 
 def message(change_type: str = "UPDATE", origin: str = "", **fields: Any) -> dict[str, Any]:
@@ -101,3 +105,14 @@ class TestChangeType:
 
         assert change.change_type is ChangeType.RESYNC
         assert change.values == {}
+
+
+class TestChangeFeedContract:
+    def test_no_change_data_capture_term_crosses_the_tier(self, redis_url: str) -> None:
+        settings = SalesforceSystemSettings(
+            redis_url=redis_url, **session_keys().settings("salesforce-system")
+        )
+        document = json.dumps(create_app(settings).openapi()).lower()
+
+        for term in ("replayid", "replay id", "gap_", "overflow", "changeevent", "cometd"):
+            assert term not in document, term

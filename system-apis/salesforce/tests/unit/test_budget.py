@@ -7,6 +7,8 @@ import redis.asyncio
 
 from salesforce_system.adapters.salesforce.budget import BUDGET_KEY, BudgetTracker
 
+pytestmark = pytest.mark.asyncio
+
 
 async def published_used(client: redis.asyncio.Redis) -> int | None:
     value = await client.hget(BUDGET_KEY, "used")
@@ -14,14 +16,12 @@ async def published_used(client: redis.asyncio.Redis) -> int | None:
 
 
 class TestObserve:
-    @pytest.mark.asyncio
     async def test_first_reading_is_published(self, redis_client: redis.asyncio.Redis) -> None:
         tracker = BudgetTracker(redis_client)
         await tracker.observe("api-usage=18/15000")
         assert await published_used(redis_client) == 18
         assert await redis_client.hget(BUDGET_KEY, "remaining") == b"14982"
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         ("interval_seconds", "first", "second", "published"),
         [
@@ -45,7 +45,6 @@ class TestObserve:
         assert tracker.latest is not None
         assert tracker.latest.used == second
 
-    @pytest.mark.asyncio
     async def test_exhaustion_is_published_at_once(self, redis_client: redis.asyncio.Redis) -> None:
         tracker = BudgetTracker(redis_client, publish_interval_seconds=3600)
         await tracker.observe("api-usage=9999/10000")

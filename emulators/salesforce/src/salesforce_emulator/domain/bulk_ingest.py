@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from salesforce_emulator.domain.bulk_csv import read_csv, row_values, write_csv
+from salesforce_emulator.domain.bulk_job import BulkJob
 from salesforce_emulator.domain.context import WriteContext, change_origin
 from salesforce_emulator.domain.deletion import delete_records
 from salesforce_emulator.domain.dml import (
@@ -28,54 +29,33 @@ log = logging.getLogger("salesforce_emulator.bulk")
 OPERATIONS = ("insert", "update", "upsert", "delete", "hardDelete")
 
 
-@dataclass
-class IngestJob:
+@dataclass(kw_only=True)
+class IngestJob(BulkJob):
     """One ingest job and everything its results need."""
 
-    id: str
-    object: str
-    operation: str
-    user_id: str
-    api_version: str
-    created_date: str
-    external_id_field: str | None = None
-    column_delimiter: str = "COMMA"
-    line_ending: str = "LF"
-    client: str | None = None
     state: str = "Open"
+    external_id_field: str | None = None
+    client: str | None = None
     data: bytes | None = None
-    error_message: str | None = None
-    system_modstamp: str = ""
     processed: int = 0
     failed: int = 0
-    processing_ms: int = 0
-    header: list[str] = field(default_factory=list)
     successful: list[list[str]] = field(default_factory=list)
     failures: list[list[str]] = field(default_factory=list)
     unprocessed: list[list[str]] = field(default_factory=list)
-    abort_requested: bool = False
 
-    def info(self, *, full: bool) -> dict[str, Any]:
-        """Job info as create/close (short) and GET (full) report it."""
-        body: dict[str, Any] = {
-            "id": self.id, "operation": self.operation, "object": self.object,
-            "createdById": self.user_id, "createdDate": self.created_date,
-            "systemModstamp": self.system_modstamp or self.created_date, "state": self.state,
-            "externalIdFieldName": self.external_id_field, "concurrencyMode": "Parallel",
-            "contentType": "CSV", "apiVersion": float(self.api_version),
+    def details(self) -> dict[str, Any]:
+        return {
+            "externalIdFieldName": self.external_id_field,
             "contentUrl": f"services/data/v{self.api_version}/jobs/ingest/{self.id}/batches",
-            "lineEnding": self.line_ending, "columnDelimiter": self.column_delimiter,
-        }  # fmt: skip
-        if full:
-            body.update(
-                jobType="V2Ingest", numberRecordsProcessed=self.processed,
-                numberRecordsFailed=self.failed, retries=0,
-                totalProcessingTime=self.processing_ms, apiActiveProcessingTime=self.processing_ms,
-                apexProcessingTime=0,
-            )  # fmt: skip
-            if self.error_message:
-                body["errorMessage"] = self.error_message
-        return body
+        }
+
+    def progress(self) -> dict[str, Any]:
+        return dict(
+            jobType="V2Ingest", numberRecordsProcessed=self.processed,
+            numberRecordsFailed=self.failed, retries=0,
+            totalProcessingTime=self.processing_ms, apiActiveProcessingTime=self.processing_ms,
+            apexProcessingTime=0,
+        )  # fmt: skip
 
     def results_csv(self, kind: str) -> bytes:
         """successfulResults, failedResults or unprocessedrecords as CSV."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from salesforce_emulator.domain.bulk_csv import flatten, write_csv
+from salesforce_emulator.domain.bulk_job import BulkJob
 from salesforce_emulator.domain.context import utc_now
 from salesforce_emulator.domain.org import Org
 from salesforce_emulator.domain.values import format_datetime
@@ -18,44 +19,19 @@ from salesforce_emulator.soql.nodes import FieldPath
 log = logging.getLogger("salesforce_emulator.bulk")
 
 
-@dataclass
-class QueryJob:
-    """One query job and its result rows."""
+@dataclass(kw_only=True)
+class QueryJob(BulkJob):
+    """One query job (operation `query` or `queryAll`) and its result rows."""
 
-    id: str
-    operation: str  # query | queryAll
     query: str
-    object: str
-    user_id: str
-    api_version: str
-    created_date: str
-    column_delimiter: str = "COMMA"
-    line_ending: str = "LF"
     state: str = "UploadComplete"
-    error_message: str | None = None
-    system_modstamp: str = ""
-    processing_ms: int = 0
-    header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
-    abort_requested: bool = False
 
-    def info(self, *, full: bool) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "id": self.id, "operation": self.operation, "object": self.object,
-            "createdById": self.user_id, "createdDate": self.created_date,
-            "systemModstamp": self.system_modstamp or self.created_date, "state": self.state,
-            "concurrencyMode": "Parallel", "contentType": "CSV",
-            "apiVersion": float(self.api_version), "lineEnding": self.line_ending,
-            "columnDelimiter": self.column_delimiter,
-        }  # fmt: skip
-        if full:
-            body.update(
-                jobType="V2Query", numberRecordsProcessed=len(self.rows), retries=0,
-                totalProcessingTime=self.processing_ms, isPkChunkingSupported=True,
-            )  # fmt: skip
-            if self.error_message:
-                body["errorMessage"] = self.error_message
-        return body
+    def progress(self) -> dict[str, Any]:
+        return dict(
+            jobType="V2Query", numberRecordsProcessed=len(self.rows), retries=0,
+            totalProcessingTime=self.processing_ms, isPkChunkingSupported=True,
+        )  # fmt: skip
 
     def page(self, locator: str | None, max_records: int | None) -> tuple[bytes, int, str]:
         """One page of results: CSV, its row count and the next locator (`null` at the end)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from salesforce_emulator.domain import rules
@@ -31,34 +31,57 @@ def _group_by_object(
     return groups
 
 
-def delete_records(
-    conn: sqlite3.Connection, org: Org, raw_ids: Sequence[str], ctx: WriteContext
+Row = dict[str, Any]
+# Why a record may not take part (None: it may): its object, its row (None: no such record),
+# and the rows already taken in this call.
+Refusal = Callable[[ObjectDef, Row | None, list[Row]], ErrorItem | None]
+# What happens to the rows taken, one object at a time.
+Change = Callable[[sqlite3.Connection, Org, ObjectDef, list[Row], WriteContext], None]
+
+
+def _change_each(
+    conn: sqlite3.Connection,
+    org: Org,
+    raw_ids: Sequence[str],
+    ctx: WriteContext,
+    *,
+    refusal: Refusal,
+    change: Change,
 ) -> list[RecordResult]:
-    """Move records (of any types) to the recycle bin; one result per id, in order."""
+    """One result per id, in order; the records no refusal stops are changed, per object."""
     results = [RecordResult() for _ in raw_ids]
     for name, entries in _group_by_object(org, raw_ids, results).items():
         obj = org.object_or_raise(name)
         rows = fetch_rows_by_id(conn, obj, [record_id for _, record_id in entries])
-        doomed: list[dict[str, Any]] = []
+        taken: list[Row] = []
         for index, record_id in entries:
             row = rows.get(record_id)
-            if not obj.deletable:
-                results[index].fail(
-                    ErrorItem(
-                        "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {name}"
-                    )
-                )
-            elif row is None:
-                results[index].fail(
-                    ErrorItem("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
-                )
-            elif row["IsDeleted"] or any(item is row for item in doomed):
-                results[index].fail(ErrorItem("ENTITY_IS_DELETED", "entity is deleted"))
-            else:
-                results[index].id = record_id
-                doomed.append(row)
-        mark_deleted(conn, org, obj, doomed, ctx)
+            error = refusal(obj, row, taken)
+            if error is not None:
+                results[index].fail(error)
+                continue
+            assert row is not None, "every refusal stops a record that does not exist"
+            results[index].id = record_id
+            taken.append(row)
+        change(conn, org, obj, taken, ctx)
     return results
+
+
+def delete_records(
+    conn: sqlite3.Connection, org: Org, raw_ids: Sequence[str], ctx: WriteContext
+) -> list[RecordResult]:
+    """Move records (of any types) to the recycle bin; one result per id, in order."""
+    return _change_each(conn, org, raw_ids, ctx, refusal=_deletion_refusal, change=mark_deleted)
+
+
+def _deletion_refusal(obj: ObjectDef, row: Row | None, doomed: list[Row]) -> ErrorItem | None:
+    if not obj.deletable:
+        return ErrorItem("INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {obj.name}")
+    if row is None:
+        return ErrorItem("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+    if row["IsDeleted"] or any(item is row for item in doomed):
+        return ErrorItem("ENTITY_IS_DELETED", "entity is deleted")
+    return None
 
 
 def mark_deleted(
@@ -98,22 +121,13 @@ def undelete_records(
     conn: sqlite3.Connection, org: Org, raw_ids: Sequence[str], ctx: WriteContext
 ) -> list[RecordResult]:
     """Restore records from the recycle bin, with the children deleted along with them."""
-    results = [RecordResult() for _ in raw_ids]
-    for name, entries in _group_by_object(org, raw_ids, results).items():
-        obj = org.object_or_raise(name)
-        rows = fetch_rows_by_id(conn, obj, [record_id for _, record_id in entries])
-        restored = []
-        for index, record_id in entries:
-            row = rows.get(record_id)
-            if row is None or not row["IsDeleted"]:
-                results[index].fail(
-                    ErrorItem("UNDELETE_FAILED", "Entity is not in the recycle bin")
-                )
-            else:
-                results[index].id = record_id
-                restored.append(row)
-        restore(conn, org, obj, restored, ctx)
-    return results
+    return _change_each(conn, org, raw_ids, ctx, refusal=_undeletion_refusal, change=restore)
+
+
+def _undeletion_refusal(obj: ObjectDef, row: Row | None, restored: list[Row]) -> ErrorItem | None:
+    if row is None or not row["IsDeleted"]:
+        return ErrorItem("UNDELETE_FAILED", "Entity is not in the recycle bin")
+    return None
 
 
 def restore(

@@ -57,15 +57,20 @@ def create_record(call: CallContext, sobject: str, body: Any) -> RestResponse:
     return RestResponse(201, save_result(result), _location(call, obj, result.id))
 
 
+def _object_to_read(call: CallContext, sobject: str, fields: Sequence[str] | None) -> ObjectDef:
+    """The object named, once the fields asked for (if any) are known to be its own."""
+    obj = call.emulator.org.object_or_raise(sobject)
+    if fields is not None:
+        check_field_list(obj, fields)
+    return obj
+
+
 def get_record(
     call: CallContext, sobject: str, record_id: str, fields: Sequence[str] | None
 ) -> RestResponse:
     """GET /sobjects/{type}/{id}[?fields=] → the record with `attributes`."""
-    org = call.emulator.org
-    obj = org.object_or_raise(sobject)
-    if fields is not None:
-        check_field_list(obj, fields)
-    with org.store.reading() as conn:
+    obj = _object_to_read(call, sobject, fields)
+    with call.emulator.org.store.reading() as conn:
         row = live_row_or_raise(conn, obj, record_id)
     return RestResponse(200, record_json(call.base, obj, row, fields=fields))
 
@@ -101,11 +106,8 @@ def get_by_external_id(
     call: CallContext, sobject: str, field: str, value: str, fields: Sequence[str] | None
 ) -> RestResponse:
     """GET /sobjects/{type}/{field}/{value} → the record, or 300 with the candidates."""
-    org = call.emulator.org
-    obj = org.object_or_raise(sobject)
-    if fields is not None:
-        check_field_list(obj, fields)
-    with org.store.reading() as conn:
+    obj = _object_to_read(call, sobject, fields)
+    with call.emulator.org.store.reading() as conn:
         rows = rows_by_external_id(conn, obj, field, value)
     if not rows:
         raise not_found()

@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 
 from customer_sync_process.adapters.ports import (
+    ChangeT,
     ErpCatalogPage,
+    ErpChangePage,
     ErpCustomerChangePage,
     ErpCustomerProfile,
     ErpSalesOrderChangePage,
@@ -42,22 +44,31 @@ class ErpSystemErp:
         return self._api.read(response, ErpCustomerProfile, what="customer update")
 
     async def customer_changes(self, *, since: datetime, limit: int) -> ErpCustomerChangePage:
-        response = await self._call(
-            "GET",
-            "/changes/customers",
-            what="customer changes",
-            params={"since": since.isoformat(), "limit": limit},
+        return await self._changes(
+            "customers", ErpCustomerChangePage, since=since, limit=limit, what="customer changes"
         )
-        return self._api.read(response, ErpCustomerChangePage, what="customer changes")
 
     async def sales_order_changes(self, *, since: datetime, limit: int) -> ErpSalesOrderChangePage:
-        response = await self._call(
-            "GET",
-            "/changes/sales-orders",
+        return await self._changes(
+            "sales-orders",
+            ErpSalesOrderChangePage,
+            since=since,
+            limit=limit,
             what="sales order changes",
-            params={"since": since.isoformat(), "limit": limit},
         )
-        return self._api.read(response, ErpSalesOrderChangePage, what="sales order changes")
+
+    async def _changes(
+        self,
+        feed: str,
+        page: type[ErpChangePage[ChangeT]],
+        *,
+        since: datetime,
+        limit: int,
+        what: str,
+    ) -> ErpChangePage[ChangeT]:
+        params = {"since": since.isoformat(), "limit": limit}
+        response = await self._call("GET", f"/changes/{feed}", what=what, params=params)
+        return self._api.read(response, page, what=what)
 
     async def catalog_page(self, *, cursor: str | None, limit: int) -> ErpCatalogPage:
         params: dict[str, Any] = {"limit": limit}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from customer_sync_process.domain.models import SyncRead
 from trivium.schemas import Money, UpstreamModel
@@ -80,12 +80,6 @@ class ErpCustomerProfile(UpstreamModel):
     changed_at: datetime
 
 
-class ErpCustomerChangePage(UpstreamModel):
-    items: list[ErpCustomerProfile]
-    has_more: bool
-    system_id: str | None = None
-
-
 class ErpSalesOrderChange(UpstreamModel):
     id: str
     customer_id: str
@@ -96,10 +90,19 @@ class ErpSalesOrderChange(UpstreamModel):
     changed_at: datetime
 
 
-class ErpSalesOrderChangePage(UpstreamModel):
-    items: list[ErpSalesOrderChange]
+ChangeT = TypeVar("ChangeT", ErpCustomerProfile, ErpSalesOrderChange)
+
+
+class ErpChangePage(UpstreamModel, Generic[ChangeT]):
+    """One page of the ERP's records changed since a time, named by the system that answered."""
+
+    items: list[ChangeT]
     has_more: bool
     system_id: str | None = None
+
+
+ErpCustomerChangePage = ErpChangePage[ErpCustomerProfile]
+ErpSalesOrderChangePage = ErpChangePage[ErpSalesOrderChange]
 
 
 class ErpCatalogItem(UpstreamModel):

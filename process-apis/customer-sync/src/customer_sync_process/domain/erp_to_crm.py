@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from customer_sync_process.adapters.ports import (
+    ChangeT,
+    ErpChangePage,
     ErpCustomerProfile,
     ErpSalesOrderChange,
     WriteBatch,
@@ -129,27 +131,52 @@ async def poll_erp(flow: SyncFlow, fence: int) -> int:
 
 async def poll_customers(flow: SyncFlow, fence: int) -> int:
     """Apply every customer change since the watermark; how many customers were written."""
+    return await _poll_changes(
+        flow, fence, watermark="customers", record_type="customer",
+        read=flow.erp.customer_changes, apply=apply_customer,
+    )  # fmt: skip
+
+
+async def poll_sales_orders(flow: SyncFlow, fence: int) -> int:
+    """Put the status of every sales order changed since the watermark on its CRM order."""
+    return await _poll_changes(
+        flow, fence, watermark="sales-orders", record_type="salesOrder",
+        read=flow.erp.sales_order_changes, apply=apply_sales_order,
+    )  # fmt: skip
+
+
+async def _poll_changes(
+    flow: SyncFlow,
+    fence: int,
+    *,
+    watermark: str,
+    record_type: str,
+    read: Callable[..., Awaitable[ErpChangePage[ChangeT]]],
+    apply: Callable[[SyncFlow, WriteBatch, ChangeT], Awaitable[int]],
+) -> int:
+    """Apply every record of one ERP change feed since its watermark, each on its own and the
+    watermark moved past it; how many were written."""
     written = 0
     system_id = await erp_system_id(flow)
-    since = await _watermark(flow, fence, system_id, "customers")
+    since = await _watermark(flow, fence, system_id, watermark)
     for _ in range(MAX_PAGES_PER_POLL):
-        page = await flow.erp.customer_changes(
+        page = await read(
             since=since - flow.policy.erp_poll_overlap, limit=flow.policy.erp_page_size
         )
         if page.system_id is not None and page.system_id != system_id:
             await switch_erp_system(flow, fence, previous=system_id, current=page.system_id)
             system_id = page.system_id
-            since = await _watermark(flow, fence, system_id, "customers")
+            since = await _watermark(flow, fence, system_id, watermark)
             continue
-        for profile in page.items:
+        for record in page.items:
             writes = WriteBatch()
             written += await _apply_parkable(
-                flow, writes, "customer", profile.id, profile,
-                functools.partial(apply_customer, flow, writes, profile),
+                flow, writes, record_type, record.id, record,
+                functools.partial(apply, flow, writes, record),
             )  # fmt: skip
-            if profile.changed_at > since:
-                since = profile.changed_at
-            _advance(flow, writes, system_id, "customers", since)
+            if record.changed_at > since:
+                since = record.changed_at
+            _advance(flow, writes, system_id, watermark, since)
             await flow.state.write(fence, writes)
         if not page.has_more:
             break
@@ -270,35 +297,6 @@ async def _apply_customer(flow: SyncFlow, writes: WriteBatch, profile: ErpCustom
         flow.count(writes, "crm_to_erp")
     flow.remember_erp(writes, profile.id, after)
     return int(bool(to_crm) or bool(to_erp))
-
-
-async def poll_sales_orders(flow: SyncFlow, fence: int) -> int:
-    """Put the status of every sales order changed since the watermark on its CRM order."""
-    written = 0
-    system_id = await erp_system_id(flow)
-    since = await _watermark(flow, fence, system_id, "sales-orders")
-    for _ in range(MAX_PAGES_PER_POLL):
-        page = await flow.erp.sales_order_changes(
-            since=since - flow.policy.erp_poll_overlap, limit=flow.policy.erp_page_size
-        )
-        if page.system_id is not None and page.system_id != system_id:
-            await switch_erp_system(flow, fence, previous=system_id, current=page.system_id)
-            system_id = page.system_id
-            since = await _watermark(flow, fence, system_id, "sales-orders")
-            continue
-        for order in page.items:
-            writes = WriteBatch()
-            written += await _apply_parkable(
-                flow, writes, "salesOrder", order.id, order,
-                functools.partial(apply_sales_order, flow, writes, order),
-            )  # fmt: skip
-            if order.changed_at > since:
-                since = order.changed_at
-            _advance(flow, writes, system_id, "sales-orders", since)
-            await flow.state.write(fence, writes)
-        if not page.has_more:
-            break
-    return written
 
 
 async def apply_sales_order(flow: SyncFlow, writes: WriteBatch, order: ErpSalesOrderChange) -> int:

@@ -10,13 +10,14 @@ from customer_sync_process.adapters.redis_state import RedisSyncState, leader_le
 from customer_sync_process.domain.errors import LeaseLost
 from trivium.locks import FencedLease
 
+pytestmark = pytest.mark.asyncio
+
 
 def lease(client: redis.asyncio.Redis, holder: str, ttl: float = 30) -> FencedLease:
     return leader_lease(client, holder=holder, ttl_seconds=ttl)
 
 
 class TestAcquire:
-    @pytest.mark.asyncio
     async def test_one_holder_at_a_time(self, redis_db: redis.asyncio.Redis) -> None:
         first, second = lease(redis_db, "a"), lease(redis_db, "b")
 
@@ -24,7 +25,6 @@ class TestAcquire:
         assert await second.acquire() == 0
         assert await first.acquire() == 1  # renewing keeps the token
 
-    @pytest.mark.asyncio
     async def test_taken_over_with_a_higher_token_when_the_holder_dies(
         self, redis_db: redis.asyncio.Redis
     ) -> None:
@@ -40,7 +40,6 @@ class TestAcquire:
 
 
 class TestFencedWrite:
-    @pytest.mark.asyncio
     async def test_stale_token_is_refused(self, redis_db: redis.asyncio.Redis) -> None:
         first, second = lease(redis_db, "a"), lease(redis_db, "b")
         state = RedisSyncState(redis_db, fence_key=first.fence_key, audit_max_length=1_000)
@@ -53,7 +52,6 @@ class TestFencedWrite:
 
         assert not await state.exists("cdc-test")
 
-    @pytest.mark.asyncio
     async def test_batch_is_applied_together(self, redis_db: redis.asyncio.Redis) -> None:
         holder = lease(redis_db, "a")
         state = RedisSyncState(redis_db, fence_key=holder.fence_key, audit_max_length=1_000)

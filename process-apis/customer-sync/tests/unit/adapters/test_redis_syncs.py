@@ -10,6 +10,8 @@ import redis.asyncio
 from customer_sync_process.adapters.redis_syncs import RedisSyncs
 from customer_sync_process.domain.models import SyncRead, SyncState
 
+pytestmark = pytest.mark.asyncio
+
 
 def running(sync_id: str) -> SyncRead:
     return SyncRead(
@@ -18,7 +20,6 @@ def running(sync_id: str) -> SyncRead:
 
 
 class TestGet:
-    @pytest.mark.asyncio
     async def test_running_while_its_lock_is_held(self, redis_db: redis.asyncio.Redis) -> None:
         syncs = RedisSyncs(redis_db, retention_days=1)
         await syncs.claim("sync-1")
@@ -29,7 +30,6 @@ class TestGet:
         assert sync is not None
         assert sync.status is SyncState.RUNNING
 
-    @pytest.mark.asyncio
     async def test_failed_when_its_replica_died(self, redis_db: redis.asyncio.Redis) -> None:
         syncs = RedisSyncs(redis_db, retention_days=1)
         await syncs.save(running("sync-2"))  # its lock expired with the replica

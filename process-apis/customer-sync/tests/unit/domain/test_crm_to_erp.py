@@ -208,27 +208,28 @@ class TestConsumeOnce:
         assert cdc["systemId"] == ORG
 
     @pytest.mark.asyncio
-    async def test_refreshed_org_without_the_position_rereads(self, setup: Setup) -> None:
-        await _applied_in_the_first_org(setup, edits=3)
+    @pytest.mark.parametrize(
+        ("edits", "phones"),
+        [
+            # Our position 3 is one the refreshed org does not have; its edit is position 1.
+            (3, ["+49 21"]),
+            # The refreshed org has our position 1 too, but its position 2 does not follow ours:
+            # read again from the org, not read on.
+            (1, ["+49 22", "+49 23"]),
+        ],
+        ids=["without-the-position", "with-the-position"],
+    )
+    async def test_a_refreshed_org_is_read_again(
+        self, setup: Setup, edits: int, phones: list[str]
+    ) -> None:
+        await _applied_in_the_first_org(setup, edits=edits)
         setup.crm.refresh(REFRESHED_ORG)
-        setup.crm.change(ACCOUNT, phone="+49 21")  # position 1 again, before we notice
+        for phone in phones:
+            setup.crm.change(ACCOUNT, phone=phone)
 
-        position = await consume_once(setup.flow, setup.fence, "position-3")
+        position = await consume_once(setup.flow, setup.fence, f"position-{edits}")
 
-        assert setup.erp.customers[CUSTOMER].phone == "+49 21"
-        await _reset_recorded(setup, position=position)
-
-    @pytest.mark.asyncio
-    async def test_refreshed_org_with_the_position_is_not_read_on(self, setup: Setup) -> None:
-        await _applied_in_the_first_org(setup, edits=1)
-        setup.crm.refresh(REFRESHED_ORG)
-        setup.crm.change(ACCOUNT, phone="+49 22")
-        setup.crm.change(ACCOUNT, phone="+49 23")  # position 2: after 1 of the other org
-
-        position = await consume_once(setup.flow, setup.fence, "position-1")
-
-        # Read again from the org, not taken as what follows our position in the first one.
-        assert setup.erp.customers[CUSTOMER].phone == "+49 23"
+        assert setup.erp.customers[CUSTOMER].phone == phones[-1]
         await _reset_recorded(setup, position=position)
 
     @pytest.mark.asyncio

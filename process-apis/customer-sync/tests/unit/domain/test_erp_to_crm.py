@@ -18,6 +18,8 @@ from customer_sync_process.domain.erp_to_crm import (
 )
 from trivium.schemas import Money
 
+pytestmark = pytest.mark.asyncio
+
 ACCOUNT = "001000000000077AAA"
 CUSTOMER = "1000077"
 SYSTEM = "S4H/100"
@@ -30,7 +32,6 @@ def credit(amount: int) -> Money:
 
 
 class TestPollCustomers:
-    @pytest.mark.asyncio
     async def test_first_sight_brings_only_erp_owned_fields(self, setup: Setup) -> None:
         setup.erp.change(CUSTOMER, credit_limit=credit(20_000), phone="+49 99")
 
@@ -41,7 +42,6 @@ class TestPollCustomers:
         assert account.phone == "+49 1"
         assert "conflicts" not in await setup.state.stats()
 
-    @pytest.mark.asyncio
     async def test_unchanged_customer_is_skipped(self, setup: Setup) -> None:
         await poll_customers(setup.flow, setup.fence)
         updates = setup.crm.calls["update_profile"]
@@ -49,7 +49,6 @@ class TestPollCustomers:
         assert await poll_customers(setup.flow, setup.fence) == 0
         assert setup.crm.calls["update_profile"] == updates
 
-    @pytest.mark.asyncio
     async def test_crm_owned_field_changed_in_the_erp_is_put_back(self, setup: Setup) -> None:
         await poll_customers(setup.flow, setup.fence)
         setup.erp.change(CUSTOMER, phone="+49 55")
@@ -61,7 +60,6 @@ class TestPollCustomers:
         # Our own correction is remembered as seen: the next poll writes nothing.
         assert await poll_customers(setup.flow, setup.fence) == 0
 
-    @pytest.mark.asyncio
     async def test_watermark_moves_to_the_last_change(self, setup: Setup) -> None:
         moment = datetime.now(UTC) + timedelta(seconds=1)
         setup.erp.change(CUSTOMER, at=moment, payment_terms="0002")
@@ -70,7 +68,6 @@ class TestPollCustomers:
 
         assert await setup.state.get_text("watermark", SYSTEM, "customers") == moment.isoformat()
 
-    @pytest.mark.asyncio
     async def test_first_watermark_is_kept_while_nothing_changes(self, setup: Setup) -> None:
         setup.erp.change(CUSTOMER, at=datetime.now(UTC) - timedelta(minutes=5))
         await poll_customers(setup.flow, setup.fence)
@@ -83,7 +80,6 @@ class TestPollCustomers:
 
 
 class TestPollSalesOrders:
-    @pytest.mark.asyncio
     async def test_billed_order_shows_invoiced_with_invoice_number(self, setup: Setup) -> None:
         setup.crm.orders["42"] = {"erpStatus": "Created", "invoiceNumber": None}
         setup.erp.order_changes.append(
@@ -104,7 +100,6 @@ class TestPollSalesOrders:
 
 
 class TestPollErp:
-    @pytest.mark.asyncio
     async def test_each_completed_poll_is_counted_with_its_time(self, setup: Setup) -> None:
         moment = datetime.now(UTC)
         setup.flow.clock = lambda: moment
@@ -120,7 +115,6 @@ class TestPollErp:
 
 
 class TestErpSystem:
-    @pytest.mark.asyncio
     async def test_watermarks_belong_to_the_system_polled(self, setup: Setup) -> None:
         moment = datetime.now(UTC) + timedelta(seconds=1)
         setup.erp.change(CUSTOMER, at=moment, payment_terms="0002")
@@ -134,7 +128,6 @@ class TestErpSystem:
         assert await setup.state.get_text(*watermark_parts(SYSTEM, "sales-orders"))
         assert await setup.state.get_text(*watermark_parts(None, "customers")) is None
 
-    @pytest.mark.asyncio
     async def test_another_system_starts_from_the_first_watermark(self, setup: Setup) -> None:
         late = datetime.now(UTC) + timedelta(hours=1)
         setup.erp.change(CUSTOMER, at=late, payment_terms="0002")
@@ -159,7 +152,6 @@ class TestErpSystem:
         assert polls["lastResetReason"] == "system_changed"
         assert polls["lastResetAt"] == moment.isoformat()
 
-    @pytest.mark.asyncio
     async def test_changes_of_another_system_after_the_switch_are_applied(
         self, setup: Setup
     ) -> None:
@@ -172,7 +164,6 @@ class TestErpSystem:
 
         assert setup.crm.accounts[ACCOUNT].erp_blocked is True
 
-    @pytest.mark.asyncio
     async def test_first_system_named_takes_over_the_watermarks_kept(self, setup: Setup) -> None:
         kept = datetime.now(UTC) - timedelta(minutes=30)
         writes = WriteBatch().set(setup.state.key("watermark", "customers"), kept.isoformat())

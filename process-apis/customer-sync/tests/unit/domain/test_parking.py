@@ -25,6 +25,8 @@ from customer_sync_process.domain.parking import (
     request_retry,
 )
 
+pytestmark = pytest.mark.asyncio
+
 ACCOUNT = "001000000000077AAA"
 CUSTOMER = "1000077"
 ORG = "00D000000000001EAA"
@@ -44,7 +46,6 @@ def add_linked(setup: Setup, account: str, customer: str, name: str) -> None:
 
 
 class TestChangeEvents:
-    @pytest.mark.asyncio
     async def test_an_account_naming_an_unknown_customer_is_parked_and_the_next_applies(
         self, setup: Setup
     ) -> None:
@@ -67,7 +68,6 @@ class TestChangeEvents:
         assert parked.event["position"] == bad.position
         assert (await setup.state.stats())["parked"] == 1
 
-    @pytest.mark.asyncio
     async def test_a_refused_write_is_parked_with_the_system_apis_status(
         self, setup: Setup
     ) -> None:
@@ -87,7 +87,6 @@ class TestChangeEvents:
         )
         assert (await setup.state.get_hash("cdc"))["position"] == event.position
 
-    @pytest.mark.asyncio
     async def test_a_transient_failure_is_tried_again_and_applies(self, setup: Setup) -> None:
         quick_retries(setup)
         setup.erp.fail_reads(CUSTOMER, ErpUnavailable("no answer"), ErpUnavailable("no answer"))
@@ -98,7 +97,6 @@ class TestChangeEvents:
         assert setup.erp.customers[CUSTOMER].phone == "+49 6"
         assert await list_parked(setup.flow) == []
 
-    @pytest.mark.asyncio
     async def test_a_transient_failure_past_its_attempts_is_parked_as_transient(
         self, setup: Setup
     ) -> None:
@@ -112,7 +110,6 @@ class TestChangeEvents:
         assert parked.error.kind == "transient"
         assert setup.flow.loops["cdc"].last_error == "no answer"
 
-    @pytest.mark.asyncio
     async def test_a_later_change_applies_the_parked_fields_too_and_unparks(
         self, setup: Setup
     ) -> None:
@@ -129,7 +126,6 @@ class TestChangeEvents:
         assert await list_parked(setup.flow) == []
         assert (await setup.state.stats())["unparked"] == 1
 
-    @pytest.mark.asyncio
     async def test_an_account_naming_another_accounts_customer_is_parked(
         self, setup: Setup
     ) -> None:
@@ -143,7 +139,6 @@ class TestChangeEvents:
         assert ACCOUNT in parked.error.detail
         assert setup.erp.customers[CUSTOMER].phone == "+49 1"
 
-    @pytest.mark.asyncio
     async def test_an_operators_retry_applies_the_record_once_it_is_set_right(
         self, setup: Setup
     ) -> None:
@@ -171,7 +166,6 @@ class TestChangeEvents:
 
 
 class TestErpPolls:
-    @pytest.mark.asyncio
     async def test_a_customer_whose_account_refuses_the_write_is_parked_and_others_apply(
         self, setup: Setup
     ) -> None:
@@ -196,7 +190,6 @@ class TestErpPolls:
         assert setup.crm.accounts[ACCOUNT].payment_terms == "NT30"
         assert await list_parked(setup.flow) == []
 
-    @pytest.mark.asyncio
     async def test_a_parked_sales_order_is_retried_with_its_status(self, setup: Setup) -> None:
         setup.crm.orders["4500000077"] = {"erpStatus": "Created", "invoiceNumber": None}
         change = ErpSalesOrderChange(
@@ -225,7 +218,6 @@ class TestErpPolls:
 
 
 class TestRetriesAndDiscards:
-    @pytest.mark.asyncio
     async def test_transient_parks_are_due_again_after_the_interval_permanent_ones_are_not(
         self, setup: Setup
     ) -> None:
@@ -249,7 +241,6 @@ class TestRetriesAndDiscards:
 
         assert [item.id for item in await due_for_retry(setup.flow)] == [f"crm-account:{ACCOUNT}"]
 
-    @pytest.mark.asyncio
     async def test_a_discarded_record_is_gone_and_its_next_change_applies_anew(
         self, setup: Setup
     ) -> None:

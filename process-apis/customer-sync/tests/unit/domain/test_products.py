@@ -19,6 +19,8 @@ from customer_sync_process.domain.products import (
 )
 from trivium.schemas import Money
 
+pytestmark = pytest.mark.asyncio
+
 Setup = Any  # conftest.Setup
 
 
@@ -41,7 +43,6 @@ async def run(setup: Setup, *, page_size: int = 10, chunk_size: int = 25) -> Any
 
 
 class TestRunProductSync:
-    @pytest.mark.asyncio
     async def test_every_row_is_reported(self, setup: Setup) -> None:
         setup.erp.catalog = catalog(103)
         setup.crm.rejected_skus = {"M-0007", "M-0100"}
@@ -55,7 +56,6 @@ class TestRunProductSync:
         assert setup.crm.products["M-0003"]["listPrice"] == "12.50"
         assert await setup.syncs.get(finished.id) == finished
 
-    @pytest.mark.asyncio
     async def test_next_sync_expects_the_last_size(self, setup: Setup) -> None:
         setup.erp.catalog = catalog(30)
         await run(setup)
@@ -64,7 +64,6 @@ class TestRunProductSync:
 
         assert second.total == 30
 
-    @pytest.mark.asyncio
     async def test_unavailable_crm_fails_the_rows_not_the_sync(self, setup: Setup) -> None:
         setup.erp.catalog = catalog(12)
         setup.crm.unavailable = True
@@ -77,7 +76,6 @@ class TestRunProductSync:
 
 
 class TestStartProductSync:
-    @pytest.mark.asyncio
     async def test_one_at_a_time(self, setup: Setup) -> None:
         first = await start_product_sync(setup.syncs, trigger="request", clock=utc_now)
 
@@ -102,7 +100,6 @@ async def finished(syncs: ProductSyncs, sync_id: str) -> SyncRead:
 
 
 class TestProductSyncs:
-    @pytest.mark.asyncio
     async def test_a_started_sync_runs_in_the_background_and_is_followed_by_id(
         self, setup: Setup
     ) -> None:
@@ -116,12 +113,10 @@ class TestProductSyncs:
         assert (done.status, done.processed) == (SyncState.COMPLETED, 40)
         assert setup.flow.metrics.counts["products", "succeeded"] == 40
 
-    @pytest.mark.asyncio
     async def test_an_unknown_id_is_not_found(self, setup: Setup) -> None:
         with pytest.raises(SyncNotFound):
             await product_syncs(setup).get_or_raise("sync-0000000000000000")
 
-    @pytest.mark.asyncio
     async def test_a_run_returns_the_finished_sync(self, setup: Setup) -> None:
         setup.erp.catalog = catalog(12)
 

@@ -11,6 +11,8 @@ from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.ownership import System
 from customer_sync_process.domain.status import SyncStatus
 
+pytestmark = pytest.mark.asyncio
+
 Setup = Any  # conftest.Setup
 
 
@@ -29,7 +31,6 @@ async def apply_change(setup: Setup, phone: str) -> None:
 
 
 class TestReport:
-    @pytest.mark.asyncio
     async def test_names_the_leader_and_whether_this_replica_leads(self, setup: Setup) -> None:
         report = await status_of(setup, leading=True).report()
 
@@ -37,7 +38,6 @@ class TestReport:
         assert report.ownership["phone"] == System.CRM.value
         assert set(report.loops) == {"cdc", "erpPoll", "products"}
 
-    @pytest.mark.asyncio
     async def test_a_replica_that_does_not_lead_says_so(self, setup: Setup) -> None:
         report = await status_of(setup, leading=False).report()
 
@@ -45,13 +45,11 @@ class TestReport:
 
 
 class TestDegradation:
-    @pytest.mark.asyncio
     async def test_none_while_every_loop_runs(self, setup: Setup) -> None:
         assert await status_of(setup, leading=True).degradation() is None
 
 
 class TestListAudit:
-    @pytest.mark.asyncio
     async def test_the_latest_changes_come_first(self, setup: Setup) -> None:
         await apply_change(setup, "+49 2")
         await apply_change(setup, "+49 3")

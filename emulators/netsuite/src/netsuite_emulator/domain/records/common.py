@@ -47,6 +47,16 @@ class RecordContext:
     def self_link(self, record_type: str, record_id: object, *rest: str) -> list[dict[str, str]]:
         return [{"rel": "self", "href": self.href(record_type, record_id, *rest)}]
 
+    def sublist_collection(
+        self, record_type: str, record_id: object, sublist: str, lines: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """A record's sublist as its own resource answers it: the lines, their count, a link."""
+        return {
+            "links": self.self_link(record_type, record_id, sublist),
+            "items": lines,
+            "totalResults": len(lines),
+        }
+
     def reference(
         self, record_type: str | None, record_id: object, name: str | None
     ) -> dict[str, Any] | None:

@@ -142,11 +142,7 @@ def sublist_lines(ctx: RecordContext, customer_id: int, sublist: str) -> list[di
 
 def sublist_collection(ctx: RecordContext, customer_id: int, sublist: str) -> dict[str, Any]:
     lines = sublist_lines(ctx, customer_id, sublist)
-    return {
-        "links": ctx.self_link(NAME, customer_id, sublist),
-        "items": lines,
-        "totalResults": len(lines),
-    }
+    return ctx.sublist_collection(NAME, customer_id, sublist, lines)
 
 
 # Text fields as (field, column, longest length NetSuite accepts).

@@ -88,11 +88,7 @@ def sublist_lines(ctx: RecordContext, item_id: int, sublist: str) -> list[dict[s
 
 def sublist_collection(ctx: RecordContext, item_id: int, sublist: str) -> dict[str, Any]:
     lines = sublist_lines(ctx, item_id, sublist)
-    return {
-        "links": ctx.self_link(NAME, item_id, sublist),
-        "items": lines,
-        "totalResults": len(lines),
-    }
+    return ctx.sublist_collection(NAME, item_id, sublist, lines)
 
 
 # Text fields as (field, column, longest length NetSuite accepts).
@@ -162,24 +158,10 @@ def delete(ctx: RecordContext, record_id: str) -> None:
 
 def set_on_hand(ctx: RecordContext, *, item_id: int, location_id: int, on_hand: Decimal) -> None:
     """Set what is on hand at a location (as an inventory adjustment would)."""
-    current = ctx.store.row(
-        "SELECT quantitycommitted FROM inventoryitemlocations WHERE item = ? AND location = ?",
-        (item_id, location_id),
+    _, committed = _stock_at(ctx, item_id=item_id, location_id=location_id)
+    _write_stock(
+        ctx, item_id=item_id, location_id=location_id, on_hand=on_hand, committed=committed
     )
-    committed = Decimal(current["quantitycommitted"]) if current else Decimal(0)
-    ctx.store.execute(
-        "INSERT INTO inventoryitemlocations (item, location, quantityonhand, quantitycommitted, "
-        "quantityavailable) VALUES (?, ?, ?, ?, ?) ON CONFLICT (item, location) DO UPDATE SET "
-        "quantityonhand = excluded.quantityonhand, quantityavailable = excluded.quantityavailable",
-        (
-            item_id,
-            location_id,
-            decimal_text(on_hand),
-            decimal_text(committed),
-            decimal_text(business.available(on_hand, committed)),
-        ),
-    )
-    ctx.store.execute("UPDATE item SET lastmodifieddate = ? WHERE id = ?", (ctx.now(), item_id))
 
 
 def move_stock(
@@ -191,14 +173,31 @@ def move_stock(
     shipped: Decimal = Decimal(0),
 ) -> None:
     """Commit (order) or ship (fulfillment) a quantity at a location."""
+    on_hand, held = _stock_at(ctx, item_id=item_id, location_id=location_id)
+    _write_stock(
+        ctx,
+        item_id=item_id,
+        location_id=location_id,
+        on_hand=on_hand - shipped,
+        committed=max(held + committed - shipped, Decimal(0)),
+    )
+
+
+def _stock_at(ctx: RecordContext, *, item_id: int, location_id: int) -> tuple[Decimal, Decimal]:
+    """On hand and committed at a location; nothing where the item has never been."""
     current = ctx.store.row(
         "SELECT quantityonhand, quantitycommitted FROM inventoryitemlocations "
         "WHERE item = ? AND location = ?",
         (item_id, location_id),
     )
-    on_hand = Decimal(current["quantityonhand"]) if current else Decimal(0)
-    held = Decimal(current["quantitycommitted"]) if current else Decimal(0)
-    on_hand, held = on_hand - shipped, max(held + committed - shipped, Decimal(0))
+    if current is None:
+        return Decimal(0), Decimal(0)
+    return Decimal(current["quantityonhand"]), Decimal(current["quantitycommitted"])
+
+
+def _write_stock(
+    ctx: RecordContext, *, item_id: int, location_id: int, on_hand: Decimal, committed: Decimal
+) -> None:
     ctx.store.execute(
         "INSERT INTO inventoryitemlocations (item, location, quantityonhand, quantitycommitted, "
         "quantityavailable) VALUES (?, ?, ?, ?, ?) ON CONFLICT (item, location) DO UPDATE SET "
@@ -208,8 +207,8 @@ def move_stock(
             item_id,
             location_id,
             decimal_text(on_hand),
-            decimal_text(held),
-            decimal_text(business.available(on_hand, held)),
+            decimal_text(committed),
+            decimal_text(business.available(on_hand, committed)),
         ),
     )
     ctx.store.execute("UPDATE item SET lastmodifieddate = ? WHERE id = ?", (ctx.now(), item_id))

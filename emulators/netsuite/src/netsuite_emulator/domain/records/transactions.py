@@ -206,8 +206,4 @@ def sublist_collection(
     ctx: RecordContext, kind: TransactionKind, transaction_id: int
 ) -> dict[str, Any]:
     lines = sublist_lines(ctx, kind, transaction_id)
-    return {
-        "links": ctx.self_link(kind.record_type, transaction_id, "item"),
-        "items": lines,
-        "totalResults": len(lines),
-    }
+    return ctx.sublist_collection(kind.record_type, transaction_id, "item", lines)

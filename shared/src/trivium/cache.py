@@ -1,4 +1,5 @@
-"""`Cache` on Redis: values with a time to live; a Redis that fails only costs cache hits."""
+"""A cache on Redis: values with a time to live, under one key prefix. A Redis that cannot answer
+makes the cache behave as empty (the request is served from the systems), never fail."""
 
 from __future__ import annotations
 
@@ -16,18 +17,20 @@ CACHE_ERRORS = (RedisError, RedisClusterException)
 
 
 class RedisCache:
-    def __init__(self, client: AsyncRedis) -> None:
+    def __init__(self, client: AsyncRedis, *, prefix: str = "") -> None:
         self._redis = client
+        self.prefix = prefix
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The value of each key, None where there is none (or Redis cannot answer)."""
         if not keys:
             return []
         try:
             # GETs in a pipeline rather than one MGET: a cluster client splits a pipeline by
-            # slot, while MGET must name keys of one slot, and these name several accounts.
+            # slot, while MGET must name keys of one slot, and cached keys are of many records.
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key in keys:
-                    pipe.get(key)
+                    pipe.get(self.prefix + key)
                 values = await pipe.execute()
         except CACHE_ERRORS as error:
             log.warning("cache.read_failed", extra={"error": type(error).__name__})
@@ -36,13 +39,19 @@ class RedisCache:
         return [value.encode() if isinstance(value, str) else value for value in values]
 
     async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> None:
+        """Store every value for `ttl_seconds` (none for a lifetime of zero); a failure is logged,
+        not raised."""
         if not values or ttl_seconds <= 0:
             return
         milliseconds = max(1, round(ttl_seconds * 1000))
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, value in values.items():
-                    pipe.set(key, value, px=milliseconds)
+                    pipe.set(self.prefix + key, value, px=milliseconds)
                 await pipe.execute()
         except CACHE_ERRORS as error:
             log.warning("cache.write_failed", extra={"error": type(error).__name__})
+
+    async def set(self, key: str, value: bytes, *, ttl_seconds: float) -> None:
+        """`set_many` of one value."""
+        await self.set_many({key: value}, ttl_seconds=ttl_seconds)

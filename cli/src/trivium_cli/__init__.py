@@ -1,0 +1,1 @@
+"""`trivium`: the operator's command line for a running Trivium suite."""

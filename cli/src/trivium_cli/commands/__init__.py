@@ -1,0 +1,1 @@
+"""One module per command group; `trivium_cli.main` registers each."""
