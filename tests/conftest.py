@@ -837,11 +837,18 @@ def service_registry() -> list[ServiceSpec]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """A failed test that used the suite shows the services' tracebacks with its report."""
+    """A failed test that used the suite (or the scaled stack) shows the services' tracebacks
+    with its report."""
     report = yield
-    suite = getattr(item, "funcargs", {}).get("suite")
-    if report.failed and isinstance(suite, Suite):
-        for path in suite.log_files():
+    funcargs = getattr(item, "funcargs", {})
+    suite, scaled = funcargs.get("suite"), funcargs.get("scaled_stack")
+    logs: list[Path] = []
+    if isinstance(suite, Suite):
+        logs = suite.log_files()
+    if isinstance(scaled, ScaledStack):
+        logs = scaled.log_files()
+    if report.failed:
+        for path in logs:
             text = path.read_text(errors="replace")
             if "Traceback" in text:
                 start = text.rindex("Traceback")

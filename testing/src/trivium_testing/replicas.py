@@ -36,6 +36,7 @@ class ReplicaSet:
     ports: list[int] = field(default_factory=list)
     running: list[RunningService] = field(default_factory=list)
     front_port: int = field(default_factory=free_port)
+    restarts: int = 0
 
     @property
     def url(self) -> str:
@@ -61,9 +62,13 @@ class ReplicaSet:
         self.running[index].stop(kill=True)
 
     def restart(self, index: int) -> RunningService:
-        """Start replica `index` again on its port; returns once it is ready."""
+        """Start replica `index` again on its port (a log of its own, beside the killed one's);
+        returns once it is ready."""
         self.running[index].stop(kill=True)
-        self.running[index] = start_service(log_dir=self.log_dir, **self.start_arguments(index))
+        self.restarts += 1
+        arguments = self.start_arguments(index)
+        arguments["name"] += f"-restart{self.restarts}"
+        self.running[index] = start_service(log_dir=self.log_dir, **arguments)
         return self.running[index]
 
 
@@ -80,6 +85,12 @@ class ScaledStack:
     def url(self, name: str) -> str:
         """The one address of service `name`."""
         return self.sets[name].url
+
+    def log_files(self) -> list[Path]:
+        """The log of every replica and emulator."""
+        return sorted(
+            {path for group in self.sets.values() for path in group.log_dir.glob("*.log")}
+        )
 
     def stop(self) -> None:
         stop_all(service for group in self.sets.values() for service in group.running)
