@@ -79,8 +79,12 @@ class TestRuntimeMember:
         assert "pytest11" not in project.get("entry-points", {})
 
 
-def test_images_install_their_member_without_dev_dependencies() -> None:
-    dockerfile = ROOT / "deploy" / "service.Dockerfile"
+@pytest.mark.parametrize(
+    "dockerfile",
+    sorted(ROOT.glob("*/*/Dockerfile")),
+    ids=lambda dockerfile: str(dockerfile.parent.relative_to(ROOT)),
+)
+def test_images_install_their_member_without_dev_dependencies(dockerfile: Path) -> None:
     syncs = [line for line in dockerfile.read_text().splitlines() if "uv sync" in line]
     assert syncs
     assert all("--no-dev" in line and "--package" in line for line in syncs)

@@ -63,9 +63,9 @@ def start_service(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}-{port}.log"
     # A test's stop should not wait out a held long poll: open requests get 3 s to finish.
-    # Idle connections are kept 75 s as in production (Procfile, deploy/service.Dockerfile):
-    # longer than any client keeps one (httpx 5 s, Kong 60 s), so a client never sends on a
-    # connection the server is closing ("Server disconnected without sending a response").
+    # Idle connections are kept 75 s as in production (Procfile, Dockerfiles): longer than any
+    # client keeps one (httpx 5 s, Kong 60 s), so a client never sends on a connection the
+    # server is closing at that moment ("Server disconnected without sending a response").
     command = [
         sys.executable, "-m", "uvicorn", "--factory", app_factory,
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
