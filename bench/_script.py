@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,12 @@ def started_in_order(
     finally:
         for service in reversed(list(started.values())):
             service.stop()
+
+
+def print_table(header: str, rows: Iterable[str], *notes: str) -> None:
+    """A benchmark's table: the header, a rule under it, a line per row, then the notes."""
+    lines = [header, "-" * len(header), *rows, *notes]
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def publish(

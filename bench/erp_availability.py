@@ -13,13 +13,12 @@ from __future__ import annotations
 import asyncio
 import re
 import statistics
-import sys
 import time
 from typing import Any
 
 import httpx
 from _load import percentile
-from _script import ServicePlan, argument_parser, publish, scratch_with_redis, started_in_order
+from _script import argument_parser, print_table, publish, scratch_with_redis, started_in_order
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -119,22 +118,22 @@ async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, Any]]:
 
 
 def write_table(figures: dict[str, dict[str, Any]]) -> None:
-    header = f"{'path':<36} {'skus':>4} {'SAP trips':>9} {'first':>5} {'p50 ms':>8} {'p99 ms':>8}"
-    lines = [header, "-" * len(header)]
-    for name, figure in figures.items():
-        lines.append(
+    print_table(
+        f"{'path':<36} {'skus':>4} {'SAP trips':>9} {'first':>5} {'p50 ms':>8} {'p99 ms':>8}",
+        (
             f"{name:<36} {figure['skus']:>4} {figure['sap_round_trips_per_call']:>9} "
             f"{figure['sap_round_trips_first_call']:>5} {figure['latency_ms_p50']:>8.2f} "
             f"{figure['latency_ms_p99']:>8.2f}"
-        )
-    lines.append(f"({ROUNDS} rounds after {WARMUP} warm-up calls; target: 1 SAP trip per call)")
-    sys.stdout.write("\n".join(lines) + "\n")
+            for name, figure in figures.items()
+        ),
+        f"({ROUNDS} rounds after {WARMUP} warm-up calls; target: 1 SAP trip per call)",
+    )
 
 
 def main() -> int:
     args = argument_parser(__doc__).parse_args()
     with scratch_with_redis() as (run_dir, redis):
-        plan: list[ServicePlan] = [
+        plan = [
             ("s4-emulator", "s4hana_emulator.main:create_app",
              lambda _: {"S4_EMULATOR_DATABASE_PATH": ":memory:",
                         "S4_EMULATOR_LIFECYCLE_SPEED": "0"}),

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import time
 from typing import Any
 
 import httpx
 import redis.asyncio
 from _load import percentile
-from _script import argument_parser, publish, scratch_with_redis
+from _script import argument_parser, print_table, publish, scratch_with_redis
 
 from trivium_testing.keys import session_keys
 from trivium_testing.services import start_service
@@ -112,15 +111,15 @@ async def run(mobile_url: str, admin_url: str, cache_url: str) -> dict[str, dict
 
 
 def write_table(figures: dict[str, dict[str, Any]]) -> None:
-    header = f"{'360 view':<26} {'views':>5} {'p50 ms':>8} {'p99 ms':>8} {'SF calls/view':>13}"
-    lines = [header, "-" * len(header)]
-    for name, figure in figures.items():
-        lines.append(
+    print_table(
+        f"{'360 view':<26} {'views':>5} {'p50 ms':>8} {'p99 ms':>8} {'SF calls/view':>13}",
+        (
             f"{name:<26} {figure['views']:>5} {figure['latency_ms_p50']:>8.2f} "
             f"{figure['latency_ms_p99']:>8.2f} {figure['salesforce_calls_per_view']:>13}"
-        )
-    lines.append(f"(concurrency {CONCURRENCY}; target: <= 1 Salesforce call cold, 0 cached)")
-    sys.stdout.write("\n".join(lines) + "\n")
+            for name, figure in figures.items()
+        ),
+        f"(concurrency {CONCURRENCY}; target: <= 1 Salesforce call cold, 0 cached)",
+    )
 
 
 def main() -> int:

@@ -20,7 +20,6 @@ import asyncio
 import itertools
 import os
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable
@@ -31,7 +30,14 @@ from typing import Any
 import httpx
 from _full_stack import raise_credit_limits
 from _load import percentile
-from _script import ServicePlan, argument_parser, publish, scratch_with_redis, started_in_order
+from _script import (
+    ServicePlan,
+    argument_parser,
+    print_table,
+    publish,
+    scratch_with_redis,
+    started_in_order,
+)
 
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.integration import OrgRecords
@@ -319,11 +325,7 @@ def stack_plan(redis: RedisEndpoint) -> list[ServicePlan]:
 
 
 def write_table(figures: dict[str, dict[str, Any]]) -> None:
-    header = (
-        f"{'run':<20} {'orders':>6} {'lines':>5} {'conc':>4} {'201':>5} {'orders/s':>9} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'SF calls/order':>14}"
-    )
-    rows = [header, "-" * len(header)]
+    rows = []
     for name, f in figures.items():
         rows.append(
             f"{name:<20} {f['orders']:>6} {f['lines_per_order']:>5} {f['concurrency']:>4} "
@@ -335,9 +337,13 @@ def write_table(figures: dict[str, dict[str, Any]]) -> None:
         if f["cpu_ms_per_order"]:
             cpu = ", ".join(f"{name} {ms}" for name, ms in f["cpu_ms_per_order"].items())
             rows.append(f"  CPU ms per order: {cpu}")
-    rows.append("(synchronous mode: each 201 is an order completed in the ERP and the CRM;")
-    rows.append(" target: at most 2 Salesforce API calls per order)")
-    sys.stdout.write("\n".join(rows) + "\n")
+    print_table(
+        f"{'run':<20} {'orders':>6} {'lines':>5} {'conc':>4} {'201':>5} {'orders/s':>9} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'SF calls/order':>14}",
+        rows,
+        "(synchronous mode: each 201 is an order completed in the ERP and the CRM;",
+        " target: at most 2 Salesforce API calls per order)",
+    )
 
 
 def main() -> int:

@@ -405,24 +405,20 @@ def load_plugin(name: str) -> ModuleType:
     return module
 
 
-@pytest.fixture(scope="session")
-def partner_quota() -> ModuleType:
-    return load_plugin("partner-quota")
+def plugin_fixture(name: str) -> Any:
+    """A session fixture: the plugin `name`, loaded once."""
+
+    @pytest.fixture(scope="session")
+    def plugin() -> ModuleType:
+        return load_plugin(name)
+
+    return plugin
 
 
-@pytest.fixture(scope="session")
-def budget_guard() -> ModuleType:
-    return load_plugin("salesforce-budget-guard")
-
-
-@pytest.fixture(scope="session")
-def signed_identity() -> ModuleType:
-    return load_plugin("signed-identity")
-
-
-@pytest.fixture(scope="session")
-def auth_failure_limit() -> ModuleType:
-    return load_plugin("auth-failure-limit")
+partner_quota = plugin_fixture("partner-quota")
+budget_guard = plugin_fixture("salesforce-budget-guard")
+signed_identity = plugin_fixture("signed-identity")
+auth_failure_limit = plugin_fixture("auth-failure-limit")
 
 
 # --- what the tests read and publish -----------------------------------------------------------

@@ -478,16 +478,23 @@ class TestTransportParity:
         assert backend.calls[0].body == b"payload"
 
 
+def breaker_client(
+    make_client: ClientFactory, *, backend: str, failure_threshold: int
+) -> tuple[httpx.AsyncClient, CircuitBreaker, Clock]:
+    """A client that does not retry, behind a breaker that opens for 10 s on the test's clock."""
+    clock = Clock()
+    breaker = CircuitBreaker(
+        backend=backend, failure_threshold=failure_threshold, reset_seconds=10, clock=clock
+    )
+    return make_client(backend=backend, max_retries=0, breaker=breaker), breaker, clock
+
+
 @pytest.mark.asyncio
 class TestCircuitBreaker:
     async def test_opens_fails_fast_half_opens_and_closes(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        clock = Clock()
-        breaker = CircuitBreaker(
-            backend="flaky", failure_threshold=3, reset_seconds=10, clock=clock
-        )
-        client = make_client(backend="flaky", max_retries=0, breaker=breaker)
+        client, breaker, clock = breaker_client(make_client, backend="flaky", failure_threshold=3)
         backend.script(503, 503, 503)
         for _ in range(3):
             assert (await client.get("/thing")).status_code == 503
@@ -507,11 +514,7 @@ class TestCircuitBreaker:
     async def test_failed_trial_opens_it_again(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        clock = Clock()
-        breaker = CircuitBreaker(
-            backend="flaky-2", failure_threshold=1, reset_seconds=10, clock=clock
-        )
-        client = make_client(backend="flaky-2", max_retries=0, breaker=breaker)
+        client, breaker, clock = breaker_client(make_client, backend="flaky-2", failure_threshold=1)
         backend.script(503, 503)
         await client.get("/thing")
         clock.now += 10
@@ -524,11 +527,7 @@ class TestCircuitBreaker:
     async def test_concurrent_calls_fail_fast_during_the_trial(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:
-        clock = Clock()
-        breaker = CircuitBreaker(
-            backend="flaky-3", failure_threshold=1, reset_seconds=10, clock=clock
-        )
-        client = make_client(backend="flaky-3", max_retries=0, breaker=breaker)
+        client, breaker, clock = breaker_client(make_client, backend="flaky-3", failure_threshold=1)
         trial_answered = asyncio.Event()
         backend.script(503, Answer(hold=trial_answered))
         await client.get("/thing")

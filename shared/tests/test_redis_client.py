@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import aclosing
+
 import pytest
 import redis
 import redis.asyncio
@@ -76,13 +78,10 @@ class TestSameSlotKey:
 class TestCreateRedis:
     @pytest.mark.asyncio
     async def test_a_plain_url_makes_a_plain_client(self, redis_url: str) -> None:
-        client = create_redis(redis_url)
-        assert isinstance(client, redis.asyncio.Redis)
-        try:
+        async with aclosing(create_redis(redis_url)) as client:
+            assert isinstance(client, redis.asyncio.Redis)
             await client.set("plain", "value")
             assert await client.get("plain") == b"value"
-        finally:
-            await client.aclose()
 
     def test_options_reach_the_client(self) -> None:
         client = create_redis("redis://127.0.0.1:6379/0", decode_responses=True)
@@ -104,9 +103,8 @@ class TestCreateRedis:
     @pytest.mark.cluster
     @pytest.mark.asyncio
     async def test_a_cluster_url_makes_a_cluster_client(self, redis_cluster_url: str) -> None:
-        client = create_redis(redis_cluster_url)
-        assert isinstance(client, redis.asyncio.RedisCluster)
-        try:
+        async with aclosing(create_redis(redis_cluster_url)) as client:
+            assert isinstance(client, redis.asyncio.RedisCluster)
             # Keys spread over every master, and each is found where it lives.
             for index in range(30):
                 await client.set(f"key-{index}", index)
@@ -114,8 +112,6 @@ class TestCreateRedis:
                 str(index).encode() for index in range(30)
             ]
             assert len({client.get_node_from_key(f"key-{i}").name for i in range(30)}) == 3
-        finally:
-            await client.aclose()
 
     @pytest.mark.cluster
     @pytest.mark.asyncio
@@ -125,26 +121,21 @@ class TestCreateRedis:
         # The first node named does not answer: the client finds the cluster through the next.
         dead = f"127.0.0.1:{redis_cluster.masters[0].bus_port + 1}"
         url = redis_cluster_url.replace("redis+cluster://", f"redis+cluster://{dead},")
-        client = create_redis(url)
-        try:
+        async with aclosing(create_redis(url)) as client:
             await client.set("reached", "yes")
             assert await client.get("reached") == b"yes"
-        finally:
-            await client.aclose()
 
     @pytest.mark.cluster
     @pytest.mark.asyncio
     async def test_credentials_sign_in_as_the_services_user(
         self, redis_cluster: RedisClusterServer, redis_cluster_url: str
     ) -> None:
-        client = create_redis(redis_cluster.user_url("quote-to-order", PASSWORD))
-        try:
+        url = redis_cluster.user_url("quote-to-order", PASSWORD)
+        async with aclosing(create_redis(url)) as client:
             await client.set("{quote-to-order}:order:1", "saved")
             assert await client.get("{quote-to-order}:order:1") == b"saved"
             with pytest.raises(redis.exceptions.NoPermissionError):
                 await client.get("trivium:salesforce:session:client")
-        finally:
-            await client.aclose()
 
 
 class TestCreateSyncRedis:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from netsuite_emulator.main import create_app
 from netsuite_emulator.settings import NetSuiteEmulatorSettings
+from trivium_testing.apps import emulator_app_fixture
 
 from .support import ADMIN, TokenBasedAuth, make_settings
 
@@ -20,11 +21,7 @@ def settings() -> NetSuiteEmulatorSettings:
     return make_settings()
 
 
-@pytest_asyncio.fixture
-async def app(settings: NetSuiteEmulatorSettings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    yield application
-    application.state.emulator.close()
+app = emulator_app_fixture(create_app)
 
 
 @pytest_asyncio.fixture

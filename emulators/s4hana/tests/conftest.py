@@ -12,9 +12,10 @@ from fastapi import FastAPI
 
 from s4hana_emulator.main import create_app
 from s4hana_emulator.settings import S4HanaEmulatorSettings
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.apps import emulator_app_fixture
+from trivium_testing.services import RunningService
 
-from .support import PASSWORD, TEST_CREDENTIALS, USER, Sap, make_settings
+from .support import PASSWORD, TEST_CREDENTIALS, USER, Sap, make_settings, start_emulator
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +30,7 @@ def settings() -> S4HanaEmulatorSettings:
     return make_settings()
 
 
-@pytest_asyncio.fixture
-async def app(settings: S4HanaEmulatorSettings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    yield application
-    application.state.emulator.close()
+app = emulator_app_fixture(create_app)
 
 
 @pytest_asyncio.fixture
@@ -60,16 +57,11 @@ async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="module")
 def emulator_process(trivium_run_dir: Path) -> Iterator[RunningService]:
     """One emulator process (in-memory demo system, lifecycle stopped) shared by a module."""
-    service = start_service(
-        "s4hana_emulator.main:create_app",
+    service = start_emulator(
+        trivium_run_dir,
         name="s4-emulator",
-        log_dir=trivium_run_dir / "logs",
-        env={
-            **TEST_CREDENTIALS,
-            "S4_EMULATOR_DATABASE_PATH": ":memory:",
-            "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-            "S4_EMULATOR_PAGE_SIZE": "20",
-        },
+        S4_EMULATOR_LIFECYCLE_SPEED="0",
+        S4_EMULATOR_PAGE_SIZE="20",
     )
     yield service
     service.stop()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import requests
 
 from s4hana_emulator.settings import S4HanaEmulatorSettings
+from trivium_testing.services import RunningService, start_service
 
 USER = "TRIVIUM_COMM_USER"
 PASSWORD = "Trivium-Demo-Pass1"
@@ -41,6 +43,16 @@ def make_settings(**overrides: Any) -> S4HanaEmulatorSettings:
     }
     values.update(overrides)
     return S4HanaEmulatorSettings(**values)
+
+
+def start_emulator(run_dir: Path, *, name: str, **env: str) -> RunningService:
+    """An emulator process with the test credentials and an in-memory demo system, then `env`."""
+    return start_service(
+        "s4hana_emulator.main:create_app",
+        name=name,
+        log_dir=run_dir / "logs",
+        env={**TEST_CREDENTIALS, "S4_EMULATOR_DATABASE_PATH": ":memory:", **env},
+    )
 
 
 class Sap(httpx.AsyncClient):

@@ -19,6 +19,7 @@ from salesforce_emulator.domain.context import WriteContext
 from salesforce_emulator.emulator import Emulator, build_emulator
 from salesforce_emulator.main import create_app
 from salesforce_emulator.settings import SalesforceEmulatorSettings
+from trivium_testing.apps import emulator_app_fixture
 from trivium_testing.services import RunningService, start_service
 
 API = "/services/data/v62.0"
@@ -63,11 +64,7 @@ def ctx(emulator: Emulator) -> WriteContext:
     return WriteContext(emulator.user.id, "com/salesforce/api/rest/62.0;client=tests")
 
 
-@pytest_asyncio.fixture
-async def app(settings: SalesforceEmulatorSettings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    yield application
-    application.state.emulator.close()
+app = emulator_app_fixture(create_app)
 
 
 @pytest_asyncio.fixture

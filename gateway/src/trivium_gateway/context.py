@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from trivium_gateway.entities import Consumer, Credential, Route, Service
@@ -47,88 +47,50 @@ class ExitResponse:
     headers: Headers
 
 
+async def _no_body(limit: int) -> bytes | None:
+    return b""
+
+
+@dataclass(slots=True, eq=False, kw_only=True)
 class RequestContext:
     """Everything plugins read and change about one request, and what the upstream will get."""
 
-    __slots__ = (
-        "body",
-        "client_ip",
-        "client_port",
-        "consumer",
-        "credential",
-        "exit",
-        "headers",
-        "host",
-        "method",
-        "path",
-        "pdk_calls",
-        "plugin_data",
-        "port",
-        "query",
-        "raw_path",
-        "read_body",
-        "request_id",
-        "response_ops",
-        "response_source",
-        "response_status",
-        "route",
-        "scheme",
-        "service",
-        "shared",
-        "started",
-        "upstream_headers",
-        "upstream_method",
-        "upstream_path",
-        "upstream_query",
-    )
+    method: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    raw_path: str
+    query: str
+    headers: Headers
+    client_ip: str
+    client_port: int
+    route: Route
+    service: Service
+    request_id: str
+    # What the upstream will get; plugins change it (starts as the client's request).
+    upstream_method: str = field(init=False)
+    upstream_path: str = field(init=False)
+    upstream_query: str = field(init=False)
+    upstream_headers: Headers = field(init=False, default_factory=Headers)
+    consumer: Consumer | None = field(init=False, default=None)
+    credential: Credential | None = field(init=False, default=None)
+    response_ops: list[tuple[str, str, str | None]] = field(init=False, default_factory=list)
+    exit: ExitResponse | None = field(init=False, default=None)
+    # What the log phase reads (Kong's `kong.response.get_status` / `get_source`).
+    response_status: int = field(init=False, default=0)
+    response_source: str = field(init=False, default="error")
+    shared: dict[str, Any] = field(init=False, default_factory=dict)
+    plugin_data: dict[str, dict[str, Any]] = field(init=False, default_factory=dict)
+    body: bytes | None = field(init=False, default=None)
+    started: float = field(init=False, default_factory=time.perf_counter)
+    pdk_calls: int = field(init=False, default=0)
+    read_body: Callable[[int], Awaitable[bytes | None]] = field(init=False, default=_no_body)
 
-    def __init__(
-        self,
-        *,
-        method: str,
-        scheme: str,
-        host: str,
-        port: int,
-        path: str,
-        raw_path: str,
-        query: str,
-        headers: Headers,
-        client_ip: str,
-        client_port: int,
-        route: Route,
-        service: Service,
-        request_id: str,
-    ) -> None:
-        self.method = method
-        self.scheme = scheme
-        self.host = host
-        self.port = port
-        self.path = path
-        self.raw_path = raw_path
-        self.query = query
-        self.headers = headers
-        self.client_ip = client_ip
-        self.client_port = client_port
-        self.route = route
-        self.service = service
-        self.request_id = request_id
-        self.upstream_method = method
-        self.upstream_path = raw_path
-        self.upstream_query = query
-        self.upstream_headers = Headers()
-        self.consumer: Consumer | None = None
-        self.credential: Credential | None = None
-        self.response_ops: list[tuple[str, str, str | None]] = []
-        self.exit: ExitResponse | None = None
-        # What the log phase reads (Kong's `kong.response.get_status` / `get_source`).
-        self.response_status = 0
-        self.response_source = "error"
-        self.shared: dict[str, Any] = {}
-        self.plugin_data: dict[str, dict[str, Any]] = {}
-        self.body: bytes | None = None
-        self.started = time.perf_counter()
-        self.pdk_calls = 0
-        self.read_body: Callable[[int], Awaitable[bytes | None]] = _no_body
+    def __post_init__(self) -> None:
+        self.upstream_method = self.method
+        self.upstream_path = self.raw_path
+        self.upstream_query = self.query
 
     def authenticate(self, consumer: Consumer | None, credential: Credential | None) -> None:
         """Record who the request is from and tell the upstream, as Kong's auth plugins do."""
@@ -200,10 +162,6 @@ class RequestContext:
         """Answer with Kong's error body, as in `kong.response.error`."""
         text = message or DEFAULT_ERROR_MESSAGES.get(status, "An unexpected error occurred")
         self.exit_with(status, {"message": text, "request_id": self.request_id}, headers)
-
-
-async def _no_body(limit: int) -> bytes | None:
-    return b""
 
 
 def header_text(value: object) -> str:

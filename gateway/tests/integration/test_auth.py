@@ -72,12 +72,6 @@ class TestMobileJwt:
         assert response.status_code == 401
         assert response.json()["message"] == "Unauthorized"
 
-    async def test_expired_token(self, gateway, rep_token):
-        response = await mobile_accounts(gateway, f"Bearer {rep_token(expires_in=-5)}")
-
-        assert response.status_code == 401
-        assert response.json() == {"exp": "token expired"}
-
     async def test_token_signed_with_another_key(self, gateway, rep_token):
         forged = rep_token(secret="an-attacker-secret-of-sufficient-length-0001")
         response = await mobile_accounts(gateway, f"Bearer {forged}")
@@ -91,34 +85,31 @@ class TestMobileJwt:
         assert response.status_code == 401
         assert response.json()["message"] == "No credentials found for given 'iss'"
 
-    async def test_lifetime_over_the_maximum(self, gateway, rep_token):
-        response = await mobile_accounts(gateway, f"Bearer {rep_token(expires_in=7200)}")
-
-        assert response.status_code == 401
-        assert response.json() == {"exp": "exceeds maximum allowed expiration"}
-
-    async def test_token_not_valid_yet(self, gateway, rep_token):
-        # A token minted for later (or by a clock set ahead) does not open the API early.
-        token = rep_token(nbf=int(time.time()) + 600, expires_in=1800)
+    @pytest.mark.parametrize(
+        ("expires_in", "nbf_in", "refusal"),
+        [
+            pytest.param(-5, 0, {"exp": "token expired"}, id="expired"),
+            pytest.param(
+                7200, 0, {"exp": "exceeds maximum allowed expiration"}, id="lifetime-over-maximum"
+            ),
+            # A token minted for later (or by a clock set ahead) does not open the API early.
+            pytest.param(1800, 600, {"nbf": "token not valid yet"}, id="not-valid-yet"),
+            pytest.param(600, None, {"nbf": "must be a number"}, id="without-nbf"),
+            # Kong checks the registered claims first: the nbf refusal is the one reported.
+            pytest.param(
+                7200, 60, {"nbf": "token not valid yet"}, id="not-valid-yet-and-over-maximum"
+            ),
+        ],
+    )
+    async def test_refused_time_claims(self, gateway, rep_token, expires_in, nbf_in, refusal):
+        """`nbf_in`: seconds from now the token becomes valid (None: it names no `nbf`)."""
+        nbf = None if nbf_in is None else int(time.time()) + nbf_in
+        token = rep_token(expires_in=expires_in, nbf=nbf)
         response = await mobile_accounts(gateway, f"Bearer {token}")
 
         assert response.status_code == 401
-        assert response.json() == {"nbf": "token not valid yet"}
+        assert response.json() == refusal
         assert response.headers["www-authenticate"] == 'Bearer realm="trivium"'
-
-    async def test_token_without_nbf(self, gateway, rep_token):
-        response = await mobile_accounts(gateway, f"Bearer {rep_token(nbf=None)}")
-
-        assert response.status_code == 401
-        assert response.json() == {"nbf": "must be a number"}
-
-    async def test_not_valid_yet_and_over_the_maximum(self, gateway, rep_token):
-        # Kong checks the registered claims first: the nbf refusal is the one reported.
-        token = rep_token(nbf=int(time.time()) + 60, expires_in=7200)
-        response = await mobile_accounts(gateway, f"Bearer {token}")
-
-        assert response.status_code == 401
-        assert response.json() == {"nbf": "token not valid yet"}
 
     async def test_malformed_token(self, gateway):
         response = await mobile_accounts(gateway, "Bearer not.a-token")

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from trivium.redis_discovery import free_port
 
@@ -42,6 +43,12 @@ def quota_redis(url: str) -> Any:
     return tune
 
 
+@pytest_asyncio.fixture
+async def bronze_five_a_minute(upstream, write_kong_config, start_gateway):
+    """A gateway whose plans count per minute only, bronze allowing five requests."""
+    return await start_gateway(write_kong_config(upstream.url, tune=minute_plans(bronze=5)))
+
+
 class TestPartnerQuota:
     async def test_headers_on_every_answer(self, gateway, api_keys):
         async with httpx.AsyncClient(base_url=gateway.url) as client:
@@ -59,10 +66,8 @@ class TestPartnerQuota:
         assert second.headers["ratelimit-limit"] == "15"
         assert second.headers["ratelimit-policy"] == "15;w=1, 300;w=60"
 
-    async def test_bronze_over_its_limit(
-        self, upstream, write_kong_config, start_gateway, api_keys
-    ):
-        gateway = await start_gateway(write_kong_config(upstream.url, tune=minute_plans(bronze=5)))
+    async def test_bronze_over_its_limit(self, bronze_five_a_minute, api_keys):
+        gateway = bronze_five_a_minute
         headers = {"apikey": api_keys["bronze"]}
         async with httpx.AsyncClient(base_url=gateway.url) as client:
             answers = [await client.get("/partner/v1/account", headers=headers) for _ in range(6)]
@@ -90,10 +95,8 @@ class TestPartnerQuota:
         assert gold.status_code == 200
         assert gold.headers["ratelimit-remaining"] == "49"
 
-    async def test_placing_an_order_costs_more(
-        self, upstream, write_kong_config, start_gateway, api_keys
-    ):
-        gateway = await start_gateway(write_kong_config(upstream.url, tune=minute_plans(bronze=5)))
+    async def test_placing_an_order_costs_more(self, bronze_five_a_minute, api_keys):
+        gateway = bronze_five_a_minute
         headers = {"apikey": api_keys["bronze"]}
         async with httpx.AsyncClient(base_url=gateway.url) as client:
             order = await client.post("/partner/v1/orders", headers=headers, json={"lines": []})

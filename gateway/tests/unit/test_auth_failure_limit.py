@@ -9,15 +9,15 @@ import pytest
 import redis
 
 from trivium.redis_discovery import free_port
+from trivium_gateway.plugin_support import REDIS_STORE_SCHEMA
+from trivium_gateway.schema import validate_record
 
 WINDOW_MS = 60_000
 
 
 def config(**changes):
     base = {
-        "redis_url": "redis://127.0.0.1:6379/0",
-        "redis_timeout_ms": 250,
-        "fail_open": True,
+        **validate_record(REDIS_STORE_SCHEMA, {}),
         "max_failures": 3,
         "window_seconds": 60,
         "key_prefix": "trivium:auth-failures",

@@ -8,13 +8,13 @@ import pytest
 import redis
 
 from trivium.redis_discovery import free_port
+from trivium_gateway.plugin_support import REDIS_STORE_SCHEMA
+from trivium_gateway.schema import validate_record
 
 
 def config(**changes):
     base = {
-        "redis_url": "redis://127.0.0.1:6379/0",
-        "redis_timeout_ms": 250,
-        "fail_open": True,
+        **validate_record(REDIS_STORE_SCHEMA, {}),
         "cost": 1,
         "default_plan": "bronze",
         "plans": {"gold": {"second": 50, "minute": 1200}, "bronze": {"second": 5, "minute": 60}},

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
+import pytest_asyncio
+from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 
@@ -24,3 +27,17 @@ async def app_client(
         transport=transport, base_url="http://test", headers=headers
     ) as client:
         yield client
+
+
+def emulator_app_fixture(create_app: Callable[[Any], FastAPI]) -> Any:
+    """The `app` fixture of an emulator's tests (`app = emulator_app_fixture(create_app)` in its
+    conftest): the app built from the `settings` fixture, called in process without its
+    lifespan, so without its background loop; the emulator's database is closed afterwards."""
+
+    @pytest_asyncio.fixture
+    async def app(settings: Any) -> AsyncIterator[FastAPI]:
+        application = create_app(settings)
+        yield application
+        application.state.emulator.close()
+
+    return app

@@ -92,6 +92,23 @@ class _Documents:
     def report(self, problem: str) -> None:
         self.problems.append(problem)
 
+    def shaped(self, old: Any, new: Any, key: str) -> tuple[JsonObject | None, JsonObject | None]:
+        """The old and the new schema's member that has `key` (`properties`, `items`), if any."""
+        return _shaped(self.old, old, key), _shaped(self.new, new, key)
+
+    def first_comparison(self, direction: str, old_object: Any, new_object: Any) -> bool:
+        """Whether this pair of object schemas is compared in this direction for the first time
+        (so that a schema that refers to itself is walked once)."""
+        key = (
+            direction,
+            json.dumps(old_object, sort_keys=True),
+            json.dumps(new_object, sort_keys=True),
+        )
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
 
 def _resolve(document: Mapping[str, Any], schema: Any) -> JsonObject:
     while isinstance(schema, dict) and "$ref" in schema:
@@ -160,19 +177,10 @@ def _walk_response(docs: _Documents, old: Any, new: Any, at: str) -> None:
     if _widened(old_types, new_types):
         docs.report(f"{at}: retyped from {sorted(old_types)} to {sorted(new_types)}")
         return
-    old_object, new_object = (
-        _shaped(docs.old, old, "properties"),
-        _shaped(docs.new, new, "properties"),
-    )
+    old_object, new_object = docs.shaped(old, new, "properties")
     if old_object is not None and new_object is not None:
-        key = (
-            "response",
-            json.dumps(old_object, sort_keys=True),
-            json.dumps(new_object, sort_keys=True),
-        )
-        if key in docs.seen:
+        if not docs.first_comparison("response", old_object, new_object):
             return
-        docs.seen.add(key)
         new_properties = new_object["properties"]
         new_required = set(new_object.get("required", []))
         for name, old_field in old_object["properties"].items():
@@ -182,25 +190,16 @@ def _walk_response(docs: _Documents, old: Any, new: Any, at: str) -> None:
             if name in old_object.get("required", []) and name not in new_required:
                 docs.report(f"{at}.{name}: no longer always in the response")
             _walk_response(docs, old_field, new_properties[name], f"{at}.{name}")
-    old_array, new_array = _shaped(docs.old, old, "items"), _shaped(docs.new, new, "items")
+    old_array, new_array = docs.shaped(old, new, "items")
     if old_array is not None and new_array is not None:
         _walk_response(docs, old_array["items"], new_array["items"], f"{at}[]")
 
 
 def _walk_request(docs: _Documents, old: Any, new: Any, at: str) -> None:
-    old_object, new_object = (
-        _shaped(docs.old, old, "properties"),
-        _shaped(docs.new, new, "properties"),
-    )
+    old_object, new_object = docs.shaped(old, new, "properties")
     if old_object is not None and new_object is not None:
-        key = (
-            "request",
-            json.dumps(old_object, sort_keys=True),
-            json.dumps(new_object, sort_keys=True),
-        )
-        if key in docs.seen:
+        if not docs.first_comparison("request", old_object, new_object):
             return
-        docs.seen.add(key)
         old_required = set(old_object.get("required", []))
         for name in sorted(set(new_object.get("required", [])) - old_required):
             docs.report(f"{at}.{name}: a new required request field")
@@ -211,7 +210,7 @@ def _walk_request(docs: _Documents, old: Any, new: Any, at: str) -> None:
                     docs.report(f"{at}.{name}: no longer accepted in the request")
                 continue
             _walk_request(docs, old_field, new_properties[name], f"{at}.{name}")
-    old_array, new_array = _shaped(docs.old, old, "items"), _shaped(docs.new, new, "items")
+    old_array, new_array = docs.shaped(old, new, "items")
     if old_array is not None and new_array is not None:
         _walk_request(docs, old_array["items"], new_array["items"], f"{at}[]")
 

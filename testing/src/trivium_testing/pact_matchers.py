@@ -14,6 +14,8 @@ DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 SALESFORCE_ID_PATTERN = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 ERP_NUMBER_PATTERN = r"^[A-Za-z0-9]{1,10}$"
+ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 
 
 def decimal_string(example: str = "12.50") -> AbstractMatcher[Any]:
@@ -58,3 +60,13 @@ def salesforce_id(example: str) -> AbstractMatcher[Any]:
 def erp_number(example: str) -> AbstractMatcher[Any]:
     """A number the ERP gives its customers and documents (up to ten letters and digits)."""
     return match.regex(example, regex=ERP_NUMBER_PATTERN)
+
+
+def ulid(example: str) -> AbstractMatcher[Any]:
+    """An id Trivium gives an order or a request (a ULID: 26 Crockford base-32 characters)."""
+    return match.regex(example, regex=ULID_PATTERN)
+
+
+def timestamp(example: str = "2026-11-28T10:15:00.123+00:00") -> AbstractMatcher[Any]:
+    """An ISO 8601 date and time with its offset, as Trivium writes when something happened."""
+    return match.regex(example, regex=TIMESTAMP_PATTERN)

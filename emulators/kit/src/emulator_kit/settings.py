@@ -40,3 +40,20 @@ class EmulatorSettings(ServiceSettings):
                 "runs in production (TRIVIUM_ENV=production)."
             )
         return self
+
+
+class LifecycleEmulatorSettings(EmulatorSettings):
+    """An emulator whose demo orders move on by themselves: shipped, then billed. Each names its
+    own first step (delivery, fulfillment)."""
+
+    lifecycle_speed: float = Field(
+        default=1.0,
+        ge=0,
+        description="Time factor of the order lifecycle; 0 stops it, 60 makes a minute a second.",
+    )
+    lifecycle_billing_after_seconds: float = Field(
+        default=180.0, ge=0, description="Shipped order → billed (an invoice), at speed 1."
+    )
+    lifecycle_tick_seconds: float = Field(
+        default=1.0, gt=0, description="How often the lifecycle looks for due orders."
+    )

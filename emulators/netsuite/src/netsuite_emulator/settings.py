@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from emulator_kit.settings import EmulatorSettings, generated_secret
+from emulator_kit.settings import LifecycleEmulatorSettings, generated_secret
 
 
 def _generated_key() -> str:
@@ -16,7 +16,7 @@ def _generated_key() -> str:
     return secrets.token_hex(32)
 
 
-class NetSuiteEmulatorSettings(EmulatorSettings):
+class NetSuiteEmulatorSettings(LifecycleEmulatorSettings):
     """The account's storage, integration record, tokens, governance and demo data."""
 
     emulator_title: ClassVar[str] = "NetSuite emulator"
@@ -62,20 +62,8 @@ class NetSuiteEmulatorSettings(EmulatorSettings):
         description="enforce: a sales order that takes the customer over the credit limit is "
         "refused (NetSuite's 'Enforce Holds'); ignore: accepted.",
     )
-    lifecycle_speed: float = Field(
-        default=1.0,
-        ge=0,
-        description="Time factor of the demo warehouse and billing; 0 stops them, 60 makes a "
-        "minute a second.",
-    )
     lifecycle_fulfillment_after_seconds: float = Field(
         default=120.0, ge=0, description="Open order → fulfilled (stock leaves), at speed 1."
-    )
-    lifecycle_billing_after_seconds: float = Field(
-        default=180.0, ge=0, description="Fulfilled order → billed (an invoice), at speed 1."
-    )
-    lifecycle_tick_seconds: float = Field(
-        default=1.0, gt=0, description="How often the lifecycle looks for due orders."
     )
 
     @property

@@ -7,10 +7,10 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from emulator_kit.settings import EmulatorSettings, generated_secret
+from emulator_kit.settings import LifecycleEmulatorSettings, generated_secret
 
 
-class S4HanaEmulatorSettings(EmulatorSettings):
+class S4HanaEmulatorSettings(LifecycleEmulatorSettings):
     """The system's storage, logon, CSRF sessions, paging, order lifecycle and demo data."""
 
     emulator_title: ClassVar[str] = "S/4HANA emulator"
@@ -46,19 +46,8 @@ class S4HanaEmulatorSettings(EmulatorSettings):
     max_top: int = Field(
         default=5_000, ge=1, description="Most rows one page returns even with a larger `$top`."
     )
-    lifecycle_speed: float = Field(
-        default=1.0,
-        ge=0,
-        description="Time factor of the order lifecycle; 0 stops it, 60 makes a minute a second.",
-    )
     lifecycle_delivery_after_seconds: float = Field(
         default=120.0, ge=0, description="Open order → delivered, at speed 1."
-    )
-    lifecycle_billing_after_seconds: float = Field(
-        default=180.0, ge=0, description="Delivered order → billed (invoice created), at speed 1."
-    )
-    lifecycle_tick_seconds: float = Field(
-        default=1.0, gt=0, description="How often the lifecycle looks for due orders."
     )
     credit_exposure_view: bool = Field(
         default=True,

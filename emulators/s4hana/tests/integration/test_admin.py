@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from trivium_testing.services import start_service
+from trivium_testing.waiting import until
 
 from ..support import (
     ADMIN,
@@ -19,12 +20,12 @@ from ..support import (
     PASSWORD,
     SO,
     STOCK,
-    TEST_CREDENTIALS,
     USER,
     Sap,
     order_body,
     partner_body,
     sap_error,
+    start_emulator,
 )
 
 
@@ -226,32 +227,35 @@ class TestLifecycle:
 
 class TestLifecycleTask:
     @pytest.mark.slow
-    def test_background_task_moves_orders_on(self, trivium_run_dir: Any) -> None:
-        service = start_service(
-            "s4hana_emulator.main:create_app",
+    @pytest.mark.asyncio
+    async def test_background_task_moves_orders_on(self, trivium_run_dir: Path) -> None:
+        service = start_emulator(
+            trivium_run_dir,
             name="s4-lifecycle",
-            log_dir=trivium_run_dir / "logs",
-            env={
-                **TEST_CREDENTIALS,
-                "S4_EMULATOR_DATABASE_PATH": ":memory:",
-                "S4_EMULATOR_LIFECYCLE_SPEED": "600",
-                "S4_EMULATOR_LIFECYCLE_TICK_SECONDS": "0.05",
-            },
+            S4_EMULATOR_LIFECYCLE_SPEED="600",
+            S4_EMULATOR_LIFECYCLE_TICK_SECONDS="0.05",
         )
         try:
-            with httpx.Client(base_url=service.url, auth=(USER, PASSWORD), timeout=30) as client:
-                client.headers["accept"] = "application/json"
-                fetched = client.get(f"{SO}/", headers={"x-csrf-token": "Fetch"})
-                client.headers["x-csrf-token"] = fetched.headers["x-csrf-token"]
-                created = client.post(f"{SO}/A_SalesOrder", json=order_body("1000002"))
+            async with Sap(
+                base_url=service.url,
+                auth=(USER, PASSWORD),
+                headers={"accept": "application/json"},
+                timeout=30,
+            ) as sap:
+                await sap.fetch_token(SO)
+                created = await sap.post(f"{SO}/A_SalesOrder", json=order_body("1000002"))
                 number = created.json()["d"]["SalesOrder"]
-                deadline = time.monotonic() + 60  # only stops a test that hangs
-                status = ""
-                while time.monotonic() < deadline and status != "C":
-                    order = client.get(f"{SO}/A_SalesOrder('{number}')").json()["d"]
-                    status = order["OverallOrdReltdBillgStatus"]
-                    time.sleep(0.05)
-                assert status == "C"
-                assert order["OverallDeliveryStatus"] == "C"
+
+                async def order() -> dict[str, Any]:
+                    found: dict[str, Any] = (
+                        await sap.get(f"{SO}/A_SalesOrder('{number}')")
+                    ).json()["d"]
+                    return found
+
+                async def billed() -> bool:
+                    return (await order())["OverallOrdReltdBillgStatus"] == "C"
+
+                await until(billed, what=f"order {number} billed", within_seconds=60)
+                assert (await order())["OverallDeliveryStatus"] == "C"
         finally:
             service.stop()

@@ -7,7 +7,7 @@ import base64
 import httpx
 import pytest
 
-from ..support import BP, PRODUCT, SO, Sap, make_settings, order_body, sap_error
+from ..support import BP, PASSWORD, PRODUCT, SO, Sap, make_settings, order_body, sap_error
 
 pytestmark = pytest.mark.asyncio
 
@@ -42,23 +42,23 @@ class TestLogon:
         refused = await anonymous.get(f"{PRODUCT}/", headers={"Authorization": "Bearer forged"})
         assert refused.status_code == 401
 
+    @pytest.mark.parametrize(
+        ("grant_type", "secret", "status", "error"),
+        [
+            pytest.param("client_credentials", "nope", 401, "invalid_client", id="wrong-secret"),
+            pytest.param("password", PASSWORD, 400, "unsupported_grant_type", id="other-grant"),
+        ],
+    )
     async def test_oauth_refuses_a_wrong_secret_and_other_grants(
-        self, anonymous: httpx.AsyncClient
+        self, anonymous: httpx.AsyncClient, grant_type: str, secret: str, status: int, error: str
     ) -> None:
-        wrong = await anonymous.post(
+        response = await anonymous.post(
             "/sap/bc/sec/oauth2/token",
-            data={"grant_type": "client_credentials", "client_id": "TRIVIUM_OAUTH_CLIENT",
-                  "client_secret": "nope"},
+            data={"grant_type": grant_type, "client_id": "TRIVIUM_OAUTH_CLIENT",
+                  "client_secret": secret},
         )  # fmt: skip
-        assert wrong.status_code == 401
-        assert wrong.json()["error"] == "invalid_client"
-        grant = await anonymous.post(
-            "/sap/bc/sec/oauth2/token",
-            data={"grant_type": "password", "client_id": "TRIVIUM_OAUTH_CLIENT",
-                  "client_secret": "Trivium-Demo-Pass1"},
-        )  # fmt: skip
-        assert grant.status_code == 400
-        assert grant.json()["error"] == "unsupported_grant_type"
+        assert response.status_code == status
+        assert response.json()["error"] == error
 
 
 class TestSapClient:

@@ -1,20 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
+from .subrequests import sub
+
 pytestmark = pytest.mark.asyncio
-
-BASE = "/services/data/v62.0"
-
-
-def sub(method: str, path: str, reference_id: str, body: Any = None) -> dict[str, Any]:
-    request: dict[str, Any] = {"method": method, "url": BASE + path, "referenceId": reference_id}
-    if body is not None:
-        request["body"] = body
-    return request
 
 
 class TestComposite:

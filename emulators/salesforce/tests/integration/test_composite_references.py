@@ -7,17 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
+from .subrequests import sub
+
 pytestmark = pytest.mark.asyncio
 
-BASE = "/services/data/v62.0"
 TEXT = "PO @{order.id} @{nope} \\'\"%_ \u05e9\u05dc\u05d5\u05dd \U0001f600"
-
-
-def sub(method: str, path: str, reference_id: str, body: Any = None) -> dict[str, Any]:
-    request: dict[str, Any] = {"method": method, "url": BASE + path, "referenceId": reference_id}
-    if body is not None:
-        request["body"] = body
-    return request
 
 
 async def composite(api: httpx.AsyncClient, *requests: dict[str, Any]) -> list[dict[str, Any]]:

@@ -36,16 +36,68 @@ class TestCreate:
         )
         salesforce_error(response, 400, "JSON_PARSER_ERROR")
 
-    async def test_body_must_be_an_object(
-        self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
+    @pytest.mark.parametrize(
+        ("sobject", "body", "status", "error_code", "fields"),
+        [
+            pytest.param("Account", [1], 400, "JSON_PARSER_ERROR", None, id="not-an-object"),
+            pytest.param(
+                "Account",
+                {"Name": "A", "NumberOfEmployees": "x"},
+                400,
+                "JSON_PARSER_ERROR",
+                None,
+                id="field-of-the-wrong-type",
+            ),
+            pytest.param(
+                "Account",
+                {"Name": "A", "CreatedDate": "2024-01-01"},
+                400,
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                ["CreatedDate"],
+                id="read-only-field",
+            ),
+            pytest.param(
+                "Account", {"Name": "A" * 256}, 400, "STRING_TOO_LONG", ["Name"], id="too-long"
+            ),
+            pytest.param(
+                "Opportunity",
+                {"Name": "D", "StageName": "Dreaming", "CloseDate": "2030-01-01"},
+                400,
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                ["StageName"],
+                id="restricted-picklist",
+            ),
+            pytest.param(
+                "Contact",
+                {"LastName": "D", "AccountId": "12345"},
+                400,
+                "MALFORMED_ID",
+                ["AccountId"],
+                id="malformed-lookup",
+            ),
+            pytest.param(
+                "Contact",
+                {"LastName": "D", "AccountId": "001000000000999AAA"},
+                400,
+                "INVALID_CROSS_REFERENCE_KEY",
+                ["AccountId"],
+                id="lookup-to-nothing",
+            ),
+            pytest.param("Widget__c", {}, 404, "NOT_FOUND", None, id="unknown-sobject"),
+        ],
+    )
+    async def test_refused(
+        self,
+        api: httpx.AsyncClient,
+        salesforce_error: ErrorCheck,
+        sobject: str,
+        body: Any,
+        status: int,
+        error_code: str,
+        fields: list[str] | None,
     ) -> None:
-        salesforce_error(await api.post("sobjects/Account", json=[1]), 400, "JSON_PARSER_ERROR")
-
-    async def test_field_of_the_wrong_type(
-        self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
-    ) -> None:
-        response = await api.post("sobjects/Account", json={"Name": "A", "NumberOfEmployees": "x"})
-        salesforce_error(response, 400, "JSON_PARSER_ERROR")
+        response = await api.post(f"sobjects/{sobject}", json=body)
+        salesforce_error(response, status, error_code, fields=fields)
 
     async def test_required_fields_missing(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
@@ -63,41 +115,6 @@ class TestCreate:
         item = salesforce_error(response, 400, "INVALID_FIELD")
         assert item["message"] == "No such column 'Colour__c' on sobject of type Account"
 
-    async def test_read_only_field(
-        self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
-    ) -> None:
-        response = await api.post(
-            "sobjects/Account", json={"Name": "A", "CreatedDate": "2024-01-01"}
-        )
-        salesforce_error(response, 400, "INVALID_FIELD_FOR_INSERT_UPDATE", fields=["CreatedDate"])
-
-    async def test_value_too_long(
-        self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
-    ) -> None:
-        response = await api.post("sobjects/Account", json={"Name": "A" * 256})
-        salesforce_error(response, 400, "STRING_TOO_LONG", fields=["Name"])
-
-    async def test_restricted_picklist(
-        self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
-    ) -> None:
-        response = await api.post(
-            "sobjects/Opportunity",
-            json={"Name": "D", "StageName": "Dreaming", "CloseDate": "2030-01-01"},
-        )
-        salesforce_error(
-            response, 400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", fields=["StageName"]
-        )
-
-    async def test_lookup_errors(
-        self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
-    ) -> None:
-        response = await api.post("sobjects/Contact", json={"LastName": "D", "AccountId": "12345"})
-        salesforce_error(response, 400, "MALFORMED_ID", fields=["AccountId"])
-        response = await api.post(
-            "sobjects/Contact", json={"LastName": "D", "AccountId": "001000000000999AAA"}
-        )
-        salesforce_error(response, 400, "INVALID_CROSS_REFERENCE_KEY", fields=["AccountId"])
-
     async def test_duplicate_unique_value(
         self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
     ) -> None:
@@ -107,11 +124,6 @@ class TestCreate:
         )
         item = salesforce_error(response, 400, "DUPLICATE_VALUE", fields=["ERP_Customer_Number__c"])
         assert first in item["message"]
-
-    async def test_unknown_sobject(
-        self, api: httpx.AsyncClient, salesforce_error: ErrorCheck
-    ) -> None:
-        salesforce_error(await api.post("sobjects/Widget__c", json={}), 404, "NOT_FOUND")
 
 
 class TestGet:

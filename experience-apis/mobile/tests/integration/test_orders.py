@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from typing import Any
 
 import httpx
 import pytest
+
+from trivium_testing.integration import wait_for_status
 
 pytestmark = pytest.mark.asyncio
 
@@ -15,18 +16,6 @@ pytestmark = pytest.mark.asyncio
 async def order_quote(client: httpx.AsyncClient, quote_id: str, **headers: str) -> httpx.Response:
     headers.setdefault("Idempotency-Key", secrets.token_hex(8))
     return await client.post(f"/mobile/v1/quotes/{quote_id}/order", headers=headers)
-
-
-async def until_completed(client: httpx.AsyncClient, location: str) -> dict[str, Any]:
-    """Poll the order until it completes (the deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + 30
-    order: dict[str, Any] = {}
-    while asyncio.get_running_loop().time() < deadline:
-        order = (await client.get(location)).json()
-        if order.get("status") == "completed":
-            return order
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the order did not complete: {order}")
 
 
 class TestOrderQuote:
@@ -59,7 +48,7 @@ class TestOrderQuote:
         response = await order_quote(anna, quote_id, Prefer="respond-async")
         assert response.status_code == 202, response.text
         assert response.headers["preference-applied"] == "respond-async"
-        completed = await until_completed(anna, response.headers["location"])
+        completed = await wait_for_status(anna, response.headers["location"], until="completed")
         assert completed["erpOrderNumber"]
 
     async def test_an_order_of_the_same_quote_again_is_409(

@@ -12,11 +12,8 @@ from partner_portal_experience.adapters.fake import FakeCrm, FakeErp, MemoryCach
 from partner_portal_experience.domain.catalog import availability_of, browse_catalog
 from partner_portal_experience.domain.partners import Partner
 from partner_portal_experience.domain.portal import PartnerPortal
-from trivium.schemas import Money
 
-
-def eur(amount: str) -> Money:
-    return Money(amount=Decimal(amount), currency="EUR")
+from .conftest import eur
 
 
 class TestAvailabilityOf:

@@ -103,42 +103,48 @@ class TestGetAccount:
 
 
 class TestCreateAccount:
-    async def test_new_account(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
-        interaction = salesforce_pact.upon_receiving("a request to create an account").given(
-            "no account has the id", accountId=ACCOUNT_ID
-        )
-        service_request(
-            interaction,
-            "POST",
-            "/accounts",
-            idempotency_key=REQUEST_KEY,
-            body=account_request(),
-        )
-        json_response(interaction, 201, account_body())
-        async with served(salesforce_pact, crm_at) as crm:
-            account = await crm.create_account(account_draft(), idempotency_key=REQUEST_KEY)
-
-        assert account.id == ACCOUNT_ID
-
-    async def test_new_account_owned_by_a_sales_rep(
-        self, salesforce_pact: Pact, crm_at: CrmAt
+    @pytest.mark.parametrize(
+        ("description", "state", "owner"),
+        [
+            pytest.param(
+                "a request to create an account",
+                ("no account has the id", {"accountId": ACCOUNT_ID}),
+                None,
+                id="new-account",
+            ),
+            pytest.param(
+                "a request to create an account owned by a sales rep",
+                ("a sales rep who can own accounts exists", {"ownerUsername": OWNER}),
+                OWNER,
+                id="owned-by-a-sales-rep",
+            ),
+        ],
+    )
+    async def test_new_account(
+        self,
+        salesforce_pact: Pact,
+        crm_at: CrmAt,
+        description: str,
+        state: tuple[str, dict[str, str]],
+        owner: str | None,
     ) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request to create an account owned by a sales rep"
-        ).given("a sales rep who can own accounts exists", ownerUsername=OWNER)
+        # The owner, when the account is given one, is sent and read back by username.
+        owned = {} if owner is None else {"ownerUsername": match.str(owner)}
+        name, params = state
+        interaction = salesforce_pact.upon_receiving(description).given(name, **params)
         service_request(
             interaction,
             "POST",
             "/accounts",
             idempotency_key=REQUEST_KEY,
-            body={**account_request(), "ownerUsername": match.str(OWNER)},
+            body={**account_request(), **owned},
         )
-        json_response(interaction, 201, owned_account_body())
-        draft = dataclasses.replace(account_draft(), owner_username=OWNER)
+        json_response(interaction, 201, {**account_body(), **owned})
+        draft = dataclasses.replace(account_draft(), owner_username=owner)
         async with served(salesforce_pact, crm_at) as crm:
             account = await crm.create_account(draft, idempotency_key=REQUEST_KEY)
 
-        assert account.owner_username == OWNER
+        assert (account.id, account.owner_username) == (ACCOUNT_ID, owner)
 
 
 class TestUpsertAccountForCustomer:

@@ -85,9 +85,9 @@ async def events(system_stack: SystemStack) -> AsyncIterator[redis.asyncio.Redis
     await client.aclose()
 
 
-def tag() -> str:
-    """Letters only, so that it is one word in a name."""
-    return "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
+def tag(length: int = 8) -> str:
+    """A word no other test uses: letters only, so that it is one word in a name."""
+    return "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(length))
 
 
 def new_customer(**changes: Any) -> dict[str, Any]:

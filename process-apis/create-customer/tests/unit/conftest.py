@@ -16,7 +16,8 @@ from create_customer_process.adapters.fake import (
     RecordingQueue,
 )
 from create_customer_process.adapters.redis_store import DEFAULT_PREFIX, RedisRequestStore
-from create_customer_process.domain.models import CustomerCreate
+from create_customer_process.domain.models import CustomerCreate, OnDuplicate
+from create_customer_process.domain.processing import Processed, submit_customer
 from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
 from trivium.locks import LeaseLocks
 
@@ -40,6 +41,11 @@ def customer_request(**changes: Any) -> CustomerCreate:
     }
     body.update(changes)
     return CustomerCreate.model_validate(body)
+
+
+async def submit_new_customer(flow: CustomerFlow) -> Processed:
+    """The usual new customer (`customer_request()`) submitted, a duplicate refused."""
+    return await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
 
 
 @pytest_asyncio.fixture

@@ -13,7 +13,6 @@ from create_customer_process.domain.errors import (
     RequestNotNeedingAttention,
 )
 from create_customer_process.domain.models import (
-    OnDuplicate,
     OperatorAction,
     RequestStatus,
     SagaStep,
@@ -22,11 +21,10 @@ from create_customer_process.domain.processing import (
     Outcome,
     process_request,
     retry_crm_link,
-    submit_customer,
 )
 from create_customer_process.domain.saga import CustomerFlow
 
-from .conftest import customer_request, event_types, fakes
+from .conftest import event_types, fakes, submit_new_customer
 
 
 def deleted() -> CrmRejected:
@@ -62,7 +60,7 @@ class TestRefusedLink:
     ) -> None:
         crm, erp = fakes(flow)
         crm.fail_next("link_account", deleted())
-        processed = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        processed = await submit_new_customer(flow)
         assert processed.outcome is Outcome.NEEDS_ATTENTION
         state = await flow.store.get(processed.state.id)  # type: ignore[union-attr]
         assert state is not None
@@ -88,7 +86,7 @@ class TestRefusedLink:
     async def test_a_worker_skips_it(self, flow: CustomerFlow) -> None:
         crm, _ = fakes(flow)
         crm.fail_next("link_account", deleted())
-        first = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        first = await submit_new_customer(flow)
         again = await process_request(flow, first.state.id, attempt=1)  # type: ignore[union-attr]
         assert again.outcome is Outcome.SKIPPED
 
@@ -98,7 +96,7 @@ class TestRetryCrmLink:
     async def test_a_retry_after_the_fix_links_the_records_once(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         crm.fail_next("link_account", deleted())
-        first = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        first = await submit_new_customer(flow)
         request_id = first.state.id  # type: ignore[union-attr]
         processed = await retry_crm_link(flow, request_id)
         assert processed.outcome is Outcome.COMPLETED
@@ -116,7 +114,7 @@ class TestRetryCrmLink:
     async def test_a_retry_refused_again_needs_attention_again(self, flow: CustomerFlow) -> None:
         crm, _ = fakes(flow)
         crm.fail_next("link_account", deleted(), deleted())
-        first = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        first = await submit_new_customer(flow)
         processed = await retry_crm_link(flow, first.state.id)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.NEEDS_ATTENTION
         assert processed.state is not None
@@ -126,7 +124,7 @@ class TestRetryCrmLink:
     async def test_a_request_that_does_not_need_attention_is_a_conflict(
         self, flow: CustomerFlow
     ) -> None:
-        done = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        done = await submit_new_customer(flow)
         with pytest.raises(RequestNotNeedingAttention):
             await retry_crm_link(flow, done.state.id)  # type: ignore[union-attr]
 

@@ -16,7 +16,7 @@ from create_customer_process.domain.models import OnDuplicate, SagaStep
 from create_customer_process.domain.processing import Outcome, process_request, submit_customer
 from create_customer_process.domain.saga import CustomerFlow
 
-from .conftest import customer_request, event_types, fakes, queued
+from .conftest import customer_request, event_types, fakes, queued, submit_new_customer
 
 pytestmark = pytest.mark.asyncio
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.asyncio
 class TestSubmitCustomer:
     async def test_account_then_customer_then_link(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
-        done = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        done = await submit_new_customer(flow)
         assert done.outcome is Outcome.COMPLETED
         state = done.state
         assert state is not None
@@ -49,7 +49,7 @@ class TestSubmitCustomer:
         crm, erp = fakes(flow)
         crm.add("Other Name", website="https://contoso.example")
         with pytest.raises(DuplicateCustomer) as refused:
-            await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+            await submit_new_customer(flow)
         assert refused.value.extensions["duplicates"][0]["matchedOn"] == ["websiteDomain"]
         assert (crm.calls["create_account"], erp.calls["create_customer"]) == (0, 0)
 
@@ -58,7 +58,7 @@ class TestSubmitCustomer:
         crm.add(
             "Contoso Manufacturing Ltd", postal_code="10115", website="https://notcontoso.example"
         )
-        done = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        done = await submit_new_customer(flow)
         assert done.outcome is Outcome.COMPLETED
 
     async def test_link_to_an_erp_customer_upserts_the_account_by_its_number(
@@ -79,10 +79,10 @@ class TestSubmitCustomer:
     ) -> None:
         crm, _ = fakes(flow)
         crm.fail_next("create_account", CrmUnavailable("down"))
-        first = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        first = await submit_new_customer(flow)
         assert first.outcome is Outcome.ACCEPTED
         with pytest.raises(CreationInProgress) as refused:
-            await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+            await submit_new_customer(flow)
         assert first.state is not None
         assert refused.value.extensions["requestId"] == first.state.id
 
@@ -93,7 +93,7 @@ class TestProcessRequest:
     ) -> None:
         crm, erp = fakes(flow)
         erp.fail_next("create_customer", ErpUnavailable("down"), ErpUnavailable("down"))
-        taken = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        taken = await submit_new_customer(flow)
         assert taken.outcome is Outcome.ACCEPTED
         assert taken.state is not None
         request_id = taken.state.id
@@ -111,7 +111,7 @@ class TestProcessRequest:
     ) -> None:
         _, erp = fakes(flow)
         erp.lose_next_answer("create_customer", ErpUnavailable("answer lost"))
-        taken = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        taken = await submit_new_customer(flow)
         assert taken.state is not None
         done = await process_request(flow, taken.state.id, attempt=1)
         assert done.state is not None
@@ -121,7 +121,7 @@ class TestProcessRequest:
     async def test_erp_refusal_deletes_the_new_account_again(self, flow: CustomerFlow) -> None:
         crm, erp = fakes(flow)
         erp.refused_countries.add("US")
-        failed = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        failed = await submit_new_customer(flow)
         assert failed.outcome is Outcome.FAILED
         assert isinstance(failed.problem, ErpRejected)
         assert failed.state is not None
@@ -130,7 +130,7 @@ class TestProcessRequest:
         assert event_types(flow) == ["customer.failed"]
         # Its claims are given up: the corrected customer may be sent again.
         erp.refused_countries.clear()
-        retried = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        retried = await submit_new_customer(flow)
         assert retried.outcome is Outcome.COMPLETED
 
     async def test_redis_away_during_a_workers_run_is_left_to_the_queue_not_parked(
@@ -138,7 +138,7 @@ class TestProcessRequest:
     ) -> None:
         _, erp = fakes(flow)
         erp.fail_next("create_customer", ErpUnavailable("down"))
-        taken = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        taken = await submit_new_customer(flow)
         assert taken.state is not None
         # A step's call that needs Redis (the request's state, a claim) meets it restarting.
         erp.fail_next("create_customer", redis.exceptions.ConnectionError("Connection reset"))
@@ -153,7 +153,7 @@ class TestProcessRequest:
     async def test_out_of_attempts_is_dead_lettered(self, flow: CustomerFlow) -> None:
         _, erp = fakes(flow)
         erp.fail_next("create_customer", *(ErpUnavailable("down") for _ in range(3)))
-        taken = await submit_customer(flow, customer_request(), on_duplicate=OnDuplicate.REJECT)
+        taken = await submit_new_customer(flow)
         assert taken.state is not None
         await process_request(flow, taken.state.id, attempt=2)
         parked = await process_request(flow, taken.state.id, attempt=3)

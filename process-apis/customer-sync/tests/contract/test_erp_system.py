@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from pact import Pact, match
+from pact.interaction import HttpInteraction
 
 from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.domain.values import erp_write
@@ -64,6 +65,22 @@ def profile_body() -> dict[str, Any]:
         "paymentTerms": match.str("0001"),
         "creditLimit": money("50000.00"),
         "changedAt": timestamp(),
+    }
+
+
+def reading_changes_since(interaction: HttpInteraction, path: str) -> None:
+    """A read of the records at `path` changed since `SINCE`, a page of 200."""
+    service_request(
+        interaction, "GET", path, query={"since": timestamp(SINCE.isoformat()), "limit": count()}
+    )
+
+
+def changes_page(item: dict[str, Any]) -> dict[str, Any]:
+    """A page of changed records like `item`, the last one, of the ERP system `SYSTEM_ID`."""
+    return {
+        "items": match.each_like(item),
+        "hasMore": match.bool(False),
+        "systemId": match.str(SYSTEM_ID),
     }
 
 
@@ -123,21 +140,8 @@ class TestCustomerChanges:
         interaction = erp_pact.upon_receiving("a read of customers changed since a moment").given(
             "a customer profile linked to a CRM account changed", **linked_customer()
         )
-        service_request(
-            interaction,
-            "GET",
-            "/changes/customers",
-            query={"since": timestamp(SINCE.isoformat()), "limit": count()},
-        )
-        json_response(
-            interaction,
-            200,
-            {
-                "items": match.each_like(profile_body()),
-                "hasMore": match.bool(False),
-                "systemId": match.str(SYSTEM_ID),
-            },
-        )
+        reading_changes_since(interaction, "/changes/customers")
+        json_response(interaction, 200, changes_page(profile_body()))
         async with served(erp_pact, erp_at) as erp:
             page = await erp.customer_changes(since=SINCE, limit=200)
 
@@ -150,30 +154,21 @@ class TestSalesOrderChanges:
         interaction = erp_pact.upon_receiving(
             "a read of sales orders changed since a moment"
         ).given("a customer profile linked to a CRM account changed", **linked_customer())
-        service_request(
-            interaction,
-            "GET",
-            "/changes/sales-orders",
-            query={"since": timestamp(SINCE.isoformat()), "limit": count()},
-        )
+        reading_changes_since(interaction, "/changes/sales-orders")
         json_response(
             interaction,
             200,
-            {
-                "items": match.each_like(
-                    {
-                        "id": erp_number(SALES_ORDER_ID),
-                        "customerId": erp_number(CUSTOMER_ID),
-                        "status": match.str("billed"),
-                        "deliveryStatus": match.regex("complete", regex=PROGRESS),
-                        "billingStatus": match.regex("complete", regex=PROGRESS),
-                        "invoiceNumbers": match.each_like(match.str("90000001")),
-                        "changedAt": timestamp(),
-                    }
-                ),
-                "hasMore": match.bool(False),
-                "systemId": match.str(SYSTEM_ID),
-            },
+            changes_page(
+                {
+                    "id": erp_number(SALES_ORDER_ID),
+                    "customerId": erp_number(CUSTOMER_ID),
+                    "status": match.str("billed"),
+                    "deliveryStatus": match.regex("complete", regex=PROGRESS),
+                    "billingStatus": match.regex("complete", regex=PROGRESS),
+                    "invoiceNumbers": match.each_like(match.str("90000001")),
+                    "changedAt": timestamp(),
+                }
+            ),
         )
         async with served(erp_pact, erp_at) as erp:
             page = await erp.sales_order_changes(since=SINCE, limit=200)

@@ -11,6 +11,7 @@ import pytest
 from customer_sync_process.adapters.ports import ErpCatalogItem
 from customer_sync_process.consumers import product_schedule_loop
 from customer_sync_process.domain.products import ProductSyncs
+from trivium_testing.waiting import until
 
 pytestmark = pytest.mark.asyncio
 
@@ -32,10 +33,11 @@ class TestProductScheduleLoop:
                 setup.flow, setup.fence, syncs, stop, interval_seconds=3600, on_start=True
             )
         )
-        for _ in range(1_000):
-            if await setup.syncs.last_total() == 5:  # saved when the sync finished
-                break
-            await asyncio.sleep(0.01)
+
+        async def sync_saved() -> bool:
+            return await setup.syncs.last_total() == 5  # saved when the sync finished
+
+        await until(sync_saved, what="the scheduled product sync saved")
 
         stop.set()
         await asyncio.wait_for(loop, 5)

@@ -247,6 +247,12 @@ async def world(stack: Stack) -> AsyncIterator[World]:
         await s4_admin.delete("/chaos")
 
 
+async def place(client: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> httpx.Response:
+    """`POST /orders` with `body`, under a new Idempotency-Key unless `headers` name one."""
+    headers.setdefault("Idempotency-Key", secrets.token_hex(8))
+    return await client.post("/orders", json=body, headers=headers)
+
+
 async def wait_for_order(
     client: httpx.AsyncClient, order_id: str, *, until: str, within_seconds: float = 30
 ) -> dict[str, Any]:

@@ -9,49 +9,23 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import event, given
 
+from trivium_testing.free_text import FREE_TEXT_SETTINGS, free_text
 from trivium_testing.services import RunningService
 from trivium_testing.stack import SALESFORCE_DATA_PATH as DATA
 from trivium_testing.stack import service_client
 
-# What breaks one protocol or another: composite references, SOQL and OData quotes, LIKE
-# wildcards, escapes, line breaks, emoji, right-to-left text.
-TRAPS = [
+# This flow's composite references, doubled quotes, CRLF, emoji, right-to-left text and the
+# right-to-left override.
+FREE_TEXT = free_text(
     "@{order.id}",
     "@{x.Id}",
-    "@{",
-    "'",
     "''",
-    '"',
-    "\\",
-    "%",
-    "_",
-    "\n",
     "\r\n",
-    "\t",
     "\U0001f680",
     "\u05e9\u05dc\u05d5\u05dd",
     "\u202e",
-    "&$filter=",
-    "#",
-    "/",
-    " ",
-]
-FREE_TEXT = st.lists(
-    st.one_of(
-        st.sampled_from(TRAPS),
-        st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=4),
-    ),
-    min_size=1,
-    max_size=8,
-).map("".join)
-FREE_TEXT_SETTINGS = settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 ERP_REFERENCE_LENGTH = 35
 

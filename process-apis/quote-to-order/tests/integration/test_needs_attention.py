@@ -17,6 +17,8 @@ import redis.asyncio
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import flush_db, redis_db, service_client
 
+from .conftest import place
+
 pytestmark = pytest.mark.asyncio
 
 SYSTEM_DB = 8
@@ -28,12 +30,6 @@ UNKNOWN_QUOTE_STATUS = "Ordered"
 
 def purchase_order() -> str:
     return f"PO-{secrets.token_hex(5).upper()}"
-
-
-async def place(client: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
-    return await client.post(
-        "/orders", json=body, headers={"Idempotency-Key": secrets.token_hex(8)}
-    )
 
 
 @pytest.fixture(scope="module")

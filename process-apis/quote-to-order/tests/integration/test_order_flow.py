@@ -13,6 +13,8 @@ import httpx
 import pytest
 import redis.asyncio
 
+from .conftest import place
+
 pytestmark = pytest.mark.asyncio
 
 PROBLEMS = "https://trivium.dev/problems/"
@@ -22,11 +24,6 @@ ORDERS_DB = 9
 
 def reference(prefix: str = "IT") -> str:
     return f"{prefix}-{secrets.token_hex(5).upper()}"
-
-
-async def place(client: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> httpx.Response:
-    headers.setdefault("Idempotency-Key", secrets.token_hex(8))
-    return await client.post("/orders", json=body, headers=headers)
 
 
 async def order_events(stack: Any, order_id: str) -> list[tuple[str, dict[str, Any]]]:

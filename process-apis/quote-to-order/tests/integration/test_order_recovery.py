@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,9 @@ import redis.asyncio
 
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService
+from trivium_testing.waiting import until
+
+from .conftest import place
 
 pytestmark = pytest.mark.asyncio
 
@@ -34,11 +36,6 @@ def order_body(reference: str, sku: str = "MAT-0002", account: str = "P-1002") -
         "purchaseOrderNumber": reference,
         "lines": [{"sku": sku, "quantity": "1"}],
     }
-
-
-async def place(client: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> httpx.Response:
-    headers.setdefault("Idempotency-Key", secrets.token_hex(8))
-    return await client.post("/orders", json=body, headers=headers)
 
 
 class TestErpOutage:
@@ -125,14 +122,6 @@ class TestWorkerKilled:
             return data is not None and json.loads(data)["step"] == step
 
         await until(reached, what=f"order {order_id} at {step}")
-
-
-async def until(check: Callable[[], Awaitable[bool]], *, what: str, within: float = 30) -> None:
-    """Wait until `await check()` is true (the deadline only stops a test that hangs)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, f"{what}: not within {within} s"
-        await asyncio.sleep(0.025)
 
 
 async def _attempts_at_least(orders: httpx.AsyncClient, order_id: str, attempts: int) -> bool:

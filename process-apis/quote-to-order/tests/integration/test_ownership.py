@@ -6,7 +6,6 @@ other accounts. The rep is named in the service token, as the mobile API passes 
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import httpx
@@ -14,15 +13,11 @@ import pytest
 
 from trivium_testing.stack import RepClients
 
+from .conftest import place
+
 pytestmark = pytest.mark.asyncio
 
 PROBLEMS = "https://trivium.dev/problems/"
-
-
-async def place(client: httpx.AsyncClient, quote_id: str) -> httpx.Response:
-    return await client.post(
-        "/orders", json={"quoteId": quote_id}, headers={"Idempotency-Key": secrets.token_hex(8)}
-    )
 
 
 class TestOrderAnotherRepsQuote:
@@ -30,7 +25,7 @@ class TestOrderAnotherRepsQuote:
         self, reps: RepClients, world: Any
     ) -> None:
         quote_id = await world.quote(lines=[("MAT-0004", 1)])
-        response = await place(reps.lukas, quote_id)
+        response = await place(reps.lukas, {"quoteId": quote_id})
         assert response.status_code == 404, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         problem = response.json()
@@ -39,11 +34,11 @@ class TestOrderAnotherRepsQuote:
         assert await world.erp_orders(quote_id) == []
         assert await world.query(f"SELECT Id FROM Order WHERE QuoteId = '{quote_id}'") == []
         # The refused attempt holds no claim on the quote: its owner orders it.
-        owned = await place(reps.anna, quote_id)
+        owned = await place(reps.anna, {"quoteId": quote_id})
         assert owned.status_code == 201, owned.text
 
     async def test_a_missing_quote_answers_the_same(self, reps: RepClients) -> None:
-        response = await place(reps.lukas, "0Q0000000009999CAA")
+        response = await place(reps.lukas, {"quoteId": "0Q0000000009999CAA"})
         assert response.status_code == 404
         assert response.json()["type"] == PROBLEMS + "quote-not-found"
 
@@ -55,7 +50,7 @@ class TestReadAnotherRepsOrder:
         orders: httpx.AsyncClient,
         world: Any,
     ) -> None:
-        placed = await place(reps.anna, await world.quote(lines=[("MAT-0005", 1)]))
+        placed = await place(reps.anna, {"quoteId": await world.quote(lines=[("MAT-0005", 1)])})
         assert placed.status_code == 201, placed.text
         order = placed.json()
         assert (await reps.anna.get(f"/orders/{order['orderId']}")).status_code == 200
@@ -68,7 +63,7 @@ class TestReadAnotherRepsOrder:
         self, reps: RepClients, world: Any
     ) -> None:
         account_id = await world.account_id("P-1002")
-        placed = await place(reps.anna, await world.quote(lines=[("MAT-0006", 1)]))
+        placed = await place(reps.anna, {"quoteId": await world.quote(lines=[("MAT-0006", 1)])})
         assert placed.status_code == 201, placed.text
         listed = await reps.anna.get("/orders", params={"accountId": account_id})
         assert placed.json()["orderId"] in [o["orderId"] for o in listed.json()["items"]]

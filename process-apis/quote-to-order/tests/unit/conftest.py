@@ -26,7 +26,7 @@ from quote_to_order_process.adapters.fake import (
 from quote_to_order_process.adapters.ports import CrmAccount, CrmQuote, CrmQuoteLine
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher, WorkQueueOrders
-from quote_to_order_process.domain.models import OrderCreate, OrderLineInput
+from quote_to_order_process.domain.models import OrderCreate, OrderLineInput, OrderState
 from quote_to_order_process.domain.processing import Processed, submit_order
 from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
 from trivium.locks import LeaseLocks
@@ -119,6 +119,13 @@ async def submit_quote_order(
     return await submit_order(
         flow, OrderCreate(quote_id=scenario.quote()), respond_async=respond_async
     )
+
+
+async def saved(flow: OrderFlow, order_id: str) -> OrderState:
+    """The order as the flow's store holds it (it must hold it)."""
+    order = await flow.store.get(order_id)
+    assert order is not None
+    return order
 
 
 def direct_order(

@@ -15,7 +15,6 @@ from quote_to_order_process.domain.errors import (
 )
 from quote_to_order_process.domain.models import (
     OperatorAction,
-    OrderState,
     OrderStatus,
     SagaStep,
 )
@@ -26,17 +25,11 @@ from quote_to_order_process.domain.processing import (
 )
 from quote_to_order_process.domain.saga import OrderFlow
 
-from .conftest import submit_quote_order
+from .conftest import saved, submit_quote_order
 
 pytestmark = pytest.mark.asyncio
 
 WAKEUPS = "{q2o-test}:wakeups"
-
-
-async def saved(flow: OrderFlow, order_id: str) -> OrderState:
-    order = await flow.store.get(order_id)
-    assert order is not None
-    return order
 
 
 def with_quote_status(flow: OrderFlow, status: str) -> OrderFlow:

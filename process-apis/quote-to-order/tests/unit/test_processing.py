@@ -28,11 +28,11 @@ from quote_to_order_process.domain.errors import (
     PriceMismatch,
     QuoteAlreadyOrdered,
 )
-from quote_to_order_process.domain.models import OrderCreate, OrderState, OrderStatus, SagaStep
+from quote_to_order_process.domain.models import OrderCreate, OrderStatus, SagaStep
 from quote_to_order_process.domain.processing import Outcome, process_order, submit_order
 from quote_to_order_process.domain.saga import OrderFlow
 
-from .conftest import submit_quote_order
+from .conftest import saved, submit_quote_order
 
 pytestmark = pytest.mark.asyncio
 
@@ -52,12 +52,6 @@ async def events(client: redis.asyncio.Redis) -> list[tuple[str, str, dict[str, 
 async def wake_up(client: redis.asyncio.Redis, order_id: str) -> float | None:
     score: float | None = await client.zscore(WAKEUPS, order_id)
     return score
-
-
-async def saved(flow: OrderFlow, order_id: str) -> OrderState:
-    order = await flow.store.get(order_id)
-    assert order is not None
-    return order
 
 
 class TestSubmitOrder:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -51,32 +52,37 @@ def answer(httpx_mock: HTTPXMock, recorded: dict[str, Any], **match: Any) -> Non
     )
 
 
+@asynccontextmanager
+async def system_api(
+    backend: str, base_url: str, token: str, **retries: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a System API as the service builds one (`retries` tune its retry policy),
+    carrying `token` as its service token."""
+    http = create_http_client(
+        backend=backend,
+        base_url=base_url,
+        transport="httpcore",
+        service_token=lambda: token,
+        **retries,
+    )
+    try:
+        yield http
+    finally:
+        await http.aclose()
+
+
 @pytest_asyncio.fixture
 async def crm() -> AsyncIterator[SalesforceSystemCrm]:
-    http = create_http_client(
-        backend="sf-system-unit",
-        base_url=SF,
-        transport="httpcore",
-        max_retries=0,
-        service_token=lambda: "sf-token",
-    )
-    yield SalesforceSystemCrm(http)
-    await http.aclose()
+    async with system_api("sf-system-unit", SF, "sf-token", max_retries=0) as http:
+        yield SalesforceSystemCrm(http)
 
 
 @pytest_asyncio.fixture
 async def erp() -> AsyncIterator[ErpSystemErp]:
-    http = create_http_client(
-        backend="erp-system-unit",
-        base_url=ERP,
-        transport="httpcore",
-        max_retries=1,
-        backoff_seconds=0.01,
-        max_retry_after_seconds=0.05,
-        service_token=lambda: "erp-token",
-    )
-    yield ErpSystemErp(http)
-    await http.aclose()
+    # One retry, after waits shorter than a test notices; a longer Retry-After is not waited.
+    retries = {"max_retries": 1, "backoff_seconds": 0.01, "max_retry_after_seconds": 0.05}
+    async with system_api("erp-system-unit", ERP, "erp-token", **retries) as http:
+        yield ErpSystemErp(http)
 
 
 class FakeClock:
@@ -95,15 +101,8 @@ async def clock() -> FakeClock:
 @pytest_asyncio.fixture
 async def cached_crm(clock: FakeClock) -> AsyncIterator[SalesforceSystemCrm]:
     """The CRM adapter on a clock of the test's, the system id taken as known for 60 s."""
-    http = create_http_client(
-        backend="sf-system-unit-cached",
-        base_url=SF,
-        transport="httpcore",
-        max_retries=0,
-        service_token=lambda: "sf-token",
-    )
-    yield SalesforceSystemCrm(http, system_ttl_seconds=60, clock=clock)
-    await http.aclose()
+    async with system_api("sf-system-unit-cached", SF, "sf-token", max_retries=0) as http:
+        yield SalesforceSystemCrm(http, system_ttl_seconds=60, clock=clock)
 
 
 def crm_draft() -> CrmOrderDraft:

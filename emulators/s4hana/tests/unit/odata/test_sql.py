@@ -41,6 +41,14 @@ def model() -> ServiceModel:
 
 
 @pytest.fixture
+def orders(model: ServiceModel) -> EntitySet:
+    """The test model's Orders set."""
+    found = model.get_entity_set("Orders")
+    assert found is not None
+    return found
+
+
+@pytest.fixture
 def store(model: ServiceModel) -> Iterator[Store]:
     store = Store(":memory:")
     store.create_schema([model])
@@ -125,17 +133,15 @@ class TestCompileFilter:
             "SoldToParty gt null",
         ],
     )
-    def test_refuses_filters_that_do_not_fit(self, model: ServiceModel, text: str) -> None:
-        orders = model.get_entity_set("Orders")
-        assert orders is not None
+    def test_refuses_filters_that_do_not_fit(
+        self, model: ServiceModel, text: str, orders: EntitySet
+    ) -> None:
         with pytest.raises(FilterError):
             compile_filter(parse_filter(text), orders, model)
 
 
 class TestCompileOrderby:
-    def test_numeric_keys_sort_as_numbers(self, store: Store, model: ServiceModel) -> None:
-        orders = model.get_entity_set("Orders")
-        assert orders is not None
+    def test_numeric_keys_sort_as_numbers(self, store: Store, orders: EntitySet) -> None:
         order = compile_orderby(parse_orderby("SalesOrder desc"), orders)
         assert [row["SalesOrder"] for row in store.select(orders, order=order)] == [
             "10",
@@ -144,9 +150,7 @@ class TestCompileOrderby:
             "1",
         ]
 
-    def test_decimals_sort_as_numbers(self, store: Store, model: ServiceModel) -> None:
-        orders = model.get_entity_set("Orders")
-        assert orders is not None
+    def test_decimals_sort_as_numbers(self, store: Store, orders: EntitySet) -> None:
         order = compile_orderby(parse_orderby("TotalNetAmount"), orders)
         assert [row["SalesOrder"] for row in store.select(orders, order=order)] == [
             "10",
@@ -155,8 +159,6 @@ class TestCompileOrderby:
             "9",
         ]
 
-    def test_unknown_property_is_refused(self, model: ServiceModel) -> None:
-        orders = model.get_entity_set("Orders")
-        assert orders is not None
+    def test_unknown_property_is_refused(self, orders: EntitySet) -> None:
         with pytest.raises(FilterError):
             compile_orderby(parse_orderby("Nope"), orders)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +17,7 @@ from customer_sync_process.domain.products import (
     start_product_sync,
 )
 from trivium.schemas import Money
+from trivium_testing.waiting import until
 
 pytestmark = pytest.mark.asyncio
 
@@ -91,12 +91,14 @@ def product_syncs(setup: Setup) -> ProductSyncs:
 
 async def finished(syncs: ProductSyncs, sync_id: str) -> SyncRead:
     """The sync once it no longer runs (its run is this test's background task)."""
-    for _ in range(1_000):
-        sync = await syncs.get_or_raise(sync_id)
-        if sync.status is not SyncState.RUNNING:
-            return sync
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"sync {sync_id} still runs")
+    read: list[SyncRead] = []
+
+    async def done() -> bool:
+        read[:] = [await syncs.get_or_raise(sync_id)]
+        return read[0].status is not SyncState.RUNNING
+
+    await until(done, what=f"sync {sync_id} finished")
+    return read[0]
 
 
 class TestProductSyncs:

@@ -105,14 +105,7 @@ class SalesforceRest:
             if session.identity_url is None:
                 return session.org_id  # nothing to confirm it with
             response = await self._send(
-                "GET",
-                session.identity_url,
-                token=session.access_token,
-                json=None,
-                params=None,
-                content=None,
-                headers=None,
-                idempotent=True,
+                "GET", session.identity_url, token=session.access_token, idempotent=True
             )
             if response.status_code in _UNCONFIRMED:
                 if attempt == 1:
@@ -131,11 +124,11 @@ class SalesforceRest:
         url: str,
         *,
         token: str,
-        json: Any,
-        params: Mapping[str, str] | None,
-        content: bytes | None,
-        headers: Mapping[str, str] | None,
         idempotent: bool,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         request_headers = {
             "Authorization": f"Bearer {token}",
