@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from trivium.redis_discovery import stop_process
+
 DEFAULTS = """global
     maxconn 4096
 
@@ -109,13 +111,7 @@ class LoadBalancer:
         return pool.url
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def start_load_balancer(
