@@ -31,12 +31,12 @@ $(SYNCED): uv.lock pyproject.toml $(MEMBER_PROJECTS) | $(UV)
 # one HAProxy address (installed here when missing, as root).
 SCALE ?= 1
 run: $(SYNCED) $(if $(filter-out 1,$(SCALE)),haproxy)
-	$(PY) deploy/local/devstack.py $(if $(LOG),--log-level $(LOG)) --scale $(SCALE)
+	$(PY) deploy/local/devstack.py $(if $(LOG),--log-level $(LOG)) $(if $(ERP),--erp $(ERP)) --scale $(SCALE)
 
 # On a running `make run`: every flow as its users take it, one line per step; exit 0 when all
 # did what they say.
 demo: $(SYNCED)
-	$(PY) deploy/local/demo.py
+	$(PY) deploy/local/demo.py $(if $(ERP),--erp $(ERP))
 
 lint: $(SYNCED)
 	$(VENV)/bin/ruff check .

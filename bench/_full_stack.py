@@ -22,11 +22,15 @@ import httpx
 import jwt
 import yaml
 from _script import private_redis
+from erp_system.adapters.netsuite.auth import TokenBasedAuth
+from erp_system.adapters.netsuite.rest import RECORDS, SUITEQL
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
 
 from trivium_testing.services import RunningService
 from trivium_testing.stack import (
+    NETSUITE_ACCOUNT,
+    NETSUITE_TBA,
     SAP_USER,
     SYSTEM_APIS_DB,
     SystemStack,
@@ -124,8 +128,12 @@ def rep_jwt() -> str:
     )
 
 
-def raise_credit_limits(s4_url: str, customers: Iterable[str]) -> None:
+def raise_credit_limits(system: SystemStack, customers: Iterable[str]) -> None:
     """Give the ERP customers credit limits that the benchmark's orders cannot exhaust."""
+    if system.erp == "netsuite":
+        _lift_netsuite_credit_limits(system.erp_emulator.url, customers)
+        return
+    s4_url = system.s4_emulator.url
     with httpx.Client(
         base_url=f"{s4_url}/sap/opu/odata/sap/API_CRDTMBUSINESSPARTNER",
         auth=SAP_USER,
@@ -142,6 +150,30 @@ def raise_credit_limits(s4_url: str, customers: Iterable[str]) -> None:
             ).raise_for_status()
 
 
+def _lift_netsuite_credit_limits(url: str, customers: Iterable[str]) -> None:
+    """NetSuite: the customers' credit checks switched off (`creditHoldOverride` OFF)."""
+    signer = TokenBasedAuth(
+        realm=NETSUITE_ACCOUNT,
+        consumer_key=NETSUITE_TBA["CONSUMER_KEY"],
+        consumer_secret=NETSUITE_TBA["CONSUMER_SECRET"],
+        token_id=NETSUITE_TBA["TOKEN_ID"],
+        token_secret=NETSUITE_TBA["TOKEN_SECRET"],
+    )
+    with httpx.Client(base_url=url, timeout=30) as netsuite:
+        for customer in customers:
+            query = {"q": f"SELECT id FROM customer WHERE entityid = '{customer}'"}
+            found = netsuite.build_request(
+                "POST", SUITEQL, json=query, headers={"Prefer": "transient"}
+            )
+            signer(found)
+            [row] = netsuite.send(found).raise_for_status().json()["items"]
+            change = netsuite.build_request(
+                "PATCH", f"{RECORDS}/customer/{row['id']}", json={"creditHoldOverride": "OFF"}
+            )
+            signer(change)
+            netsuite.send(change).raise_for_status()
+
+
 def quiet_start(
     system: SystemStack, app_factory: str, name: str, *, db: int, **env: str
 ) -> dict[str, Any]:
@@ -155,11 +187,13 @@ def quiet_start(
 
 
 @contextmanager
-def full_stack(folder: Path, *, plugin_mode: str = "in-process") -> Iterator[FullStack]:
-    """Start the whole suite; stop it all afterwards."""
+def full_stack(
+    folder: Path, *, plugin_mode: str = "in-process", erp: str = "s4hana"
+) -> Iterator[FullStack]:
+    """Start the whole suite on the ERP `erp`; stop it all afterwards."""
     redis = private_redis(folder)
     logs = folder / "logs"
-    system = start_system_stack(log_dir=logs, redis_url=redis.url, system_env=QUIET)
+    system = start_system_stack(log_dir=logs, redis_url=redis.url, system_env=QUIET, erp=erp)
     started: list[RunningService] = []
     try:
         sf, erp = system.sf_system.url, system.erp_system.url
@@ -225,7 +259,7 @@ def full_stack(folder: Path, *, plugin_mode: str = "in-process") -> Iterator[Ful
         )
         [gateway] = start_all([gateway_start], log_dir=logs)
         started.append(gateway)
-        raise_credit_limits(system.s4_emulator.url, (customer for _, customer in PARTNERS))
+        raise_credit_limits(system, (customer for _, customer in PARTNERS))
         yield FullStack(
             system,
             quote_to_order,
@@ -255,3 +289,63 @@ def cpu_seconds(service: RunningService) -> float:
     # Fields after the command name, which is in parentheses and may hold spaces.
     fields = Path(f"/proc/{service.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# The services of this repository (the emulators stand in for the backends and are not ours).
+OUR_SERVICES = (
+    "gateway", "partner-portal", "mobile", "quote-to-order", "create-customer",
+    "salesforce-system", "erp-system",
+)  # fmt: skip
+ODATA_ROUTE = 'route="/sap/'
+
+
+async def erp_requests(stack: FullStack) -> int:
+    """OData requests the S/4HANA emulator has served so far, counted by the emulator itself
+    (its request counter, a `$batch` and a CSRF fetch each one round trip)."""
+    async with httpx.AsyncClient(base_url=stack.system.s4_emulator.url, timeout=10) as emulator:
+        text = (await emulator.get("/metrics")).text
+    return round(
+        sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("trivium_http_requests_total{") and ODATA_ROUTE in line
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the stack has used so far: CPU seconds per service, ERP round trips, Salesforce
+    API calls; the difference of two readings is what the load between them cost."""
+
+    cpu: dict[str, float]
+    erp_requests: int
+    salesforce_calls: int
+
+    @classmethod
+    async def read(cls, stack: FullStack) -> Usage:
+        async with stack.system.sf_admin() as admin:
+            used = int((await admin.get("/limits")).json()["used"])
+        return cls(
+            cpu={name: cpu_seconds(service) for name, service in stack.services().items()},
+            erp_requests=await erp_requests(stack),
+            salesforce_calls=used,
+        )
+
+    def per_request(self, before: Usage, requests: int) -> dict[str, Any]:
+        """Round trips, calls and CPU ms per request of the load since `before`."""
+        count = max(requests, 1)
+        cpu_ms = {
+            name: round((seconds - before.cpu[name]) * 1000 / count, 2)
+            for name, seconds in self.cpu.items()
+        }
+        return {
+            "erp_round_trips_per_order": round(
+                (self.erp_requests - before.erp_requests) / count, 2
+            ),
+            "salesforce_calls_per_order": round(
+                (self.salesforce_calls - before.salesforce_calls) / count, 2
+            ),
+            "cpu_ms_per_order": cpu_ms,
+            "our_services_cpu_ms_per_order": round(sum(cpu_ms[name] for name in OUR_SERVICES), 2),
+        }

@@ -1,8 +1,11 @@
-"""Load and statistics shared by the benchmarks: a closed-loop HTTP driver and percentiles.
+"""Load and statistics shared by the benchmarks: HTTP drivers and percentiles.
 
-The driver is aiohttp (cheaper per request than httpx, so the client is not what is measured) in
-the benchmark's own process, separate from the services it loads. Every run is bounded by a
-request count or a duration; only loopback addresses are accepted.
+Two drivers: closed loop (`run_load`: N workers, each sends its next request when the last one
+is answered, so a slow server is sent less) and open loop (`run_open_load`: requests start at a
+fixed arrival rate whatever the answers, so queueing in a slow server shows in the latencies, as
+it does for real clients). Both are aiohttp (cheaper per request than httpx, so the client is not
+what is measured) in the benchmark's own process, separate from the services it loads. Every run
+is bounded by a request count or a duration; only loopback addresses are accepted.
 """
 
 from __future__ import annotations
@@ -21,11 +24,24 @@ import aiohttp
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
+# The percentiles of a latency curve: dense at the tail, where the differences are.
+CURVE_PERCENTILES = (1, 5, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9)
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     """The nearest-rank percentile of the samples."""
     ordered = sorted(samples)
     rank = max(1, round(fraction * len(ordered) + 0.5))
     return ordered[min(rank, len(ordered)) - 1]
+
+
+def latency_curve(samples: list[float]) -> dict[str, float]:
+    """Latency in ms at each of CURVE_PERCENTILES (keys "p1" ... "p99.9")."""
+    latencies = samples or [0.0]
+    return {
+        f"p{point:g}": round(percentile(latencies, point / 100) * 1000, 2)
+        for point in CURVE_PERCENTILES
+    }
 
 
 @dataclass
@@ -34,20 +50,30 @@ class LoadResult:
 
     concurrency: int
     latencies: list[float] = field(default_factory=list)
+    # Open loop: the arrival rate asked for (requests/s); None for a closed loop.
+    rate: float | None = None
     statuses: Counter[int] = field(default_factory=Counter)
     errors: int = 0
     seconds: float = 0.0
 
+    @property
+    def succeeded(self) -> int:
+        """Requests answered with a 2xx status."""
+        return sum(count for status, count in self.statuses.items() if 200 <= status < 300)
+
     def figures(self) -> dict[str, Any]:
-        """Requests/s, p50/p99/mean in ms, status counts."""
+        """Requests/s, p50/p99/mean in ms, the latency curve, status counts."""
         latencies = self.latencies or [0.0]
+        mode = {"arrival_rate": self.rate} if self.rate is not None else {}
         return {
             "concurrency": self.concurrency,
+            **mode,
             "requests": len(self.latencies),
             "rps": round(len(self.latencies) / self.seconds, 1) if self.seconds else 0.0,
             "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
             "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
             "mean_ms": round(statistics.fmean(latencies) * 1000, 2),
+            "curve_ms": latency_curve(self.latencies),
             "statuses": {str(code): count for code, count in sorted(self.statuses.items())},
             "errors": self.errors,
         }
@@ -84,21 +110,69 @@ async def run_load(
         for number in numbers:
             if time.perf_counter() > deadline:
                 return
-            arguments = dict(request(number))
-            _check_loopback(arguments["url"])
-            sent = time.perf_counter()
-            try:
-                async with session.request(**arguments) as response:
-                    await response.read()
-                    result.statuses[response.status] += 1
-            except (aiohttp.ClientError, TimeoutError):
-                result.errors += 1
-                continue
-            result.latencies.append(time.perf_counter() - sent)
+            await _send(session, request(number), result)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     result.seconds = time.perf_counter() - started
     return result
+
+
+async def run_open_load(
+    session: aiohttp.ClientSession,
+    request: RequestFactory,
+    *,
+    rate: float,
+    requests: int,
+    max_in_flight: int = 256,
+) -> LoadResult:
+    """Start `requests` requests at `rate` per second (open loop), each on schedule whether or
+    not the earlier ones are answered; latency counts from the scheduled start, so a request
+    that waits for a free connection is charged its wait. At most `max_in_flight` run at once
+    (the run is bounded even when the server stops answering); `concurrency` in the result is
+    the most that were in flight."""
+    result = LoadResult(concurrency=0, rate=rate)
+    in_flight = asyncio.Semaphore(max_in_flight)
+    tasks: list[asyncio.Task[None]] = []
+    busy = 0
+    started = time.perf_counter()
+
+    async def one(number: int, scheduled: float) -> None:
+        nonlocal busy
+        async with in_flight:
+            busy += 1
+            result.concurrency = max(result.concurrency, busy)
+            try:
+                await _send(session, request(number), result, sent=scheduled)
+            finally:
+                busy -= 1
+
+    for number in range(requests):
+        scheduled = started + number / rate
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(number, scheduled)))
+    await asyncio.gather(*tasks)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _send(
+    session: aiohttp.ClientSession,
+    request: Mapping[str, Any],
+    result: LoadResult,
+    *,
+    sent: float | None = None,
+) -> None:
+    arguments = dict(request)
+    _check_loopback(arguments["url"])
+    sent = time.perf_counter() if sent is None else sent
+    try:
+        async with session.request(**arguments) as response:
+            await response.read()
+            result.statuses[response.status] += 1
+    except (aiohttp.ClientError, TimeoutError):
+        result.errors += 1
+        return
+    result.latencies.append(time.perf_counter() - sent)
 
 
 def new_session(*, concurrency: int) -> aiohttp.ClientSession:

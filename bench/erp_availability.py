@@ -6,6 +6,10 @@ unknown skus) over repeated rounds, twice: through the running service (SAP roun
 from its `trivium_backend_calls_total{backend="s4hana"}` counter) and through the S/4HANA adapter
 in this process (round trips counted by its OData client). Target: 1 SAP round trip per call
 once the CSRF token is held; the first call also fetches the token.
+
+`--erp netsuite` measures the same call on the NetSuite emulator through the service (one SuiteQL
+query per 200 skus; round trips from the `backend="netsuite"` counter); `--rounds N` sets the
+number of measured calls (a smoke run: `--rounds 10`).
 """
 
 from __future__ import annotations
@@ -26,11 +30,21 @@ from erp_system.settings import ErpSystemSettings
 
 from trivium.http_client import create_http_client
 from trivium_testing.keys import session_keys
+from trivium_testing.stack import CREDENTIALS_ENV, ERP_EMULATORS, erp_backend_env
 
 SKUS = 50
 ROUNDS = 300
 WARMUP = 5
-_BACKEND_CALLS = re.compile(r'^trivium_backend_calls_total\{([^}]*backend="s4hana"[^}]*)\} (\S+)$')
+
+
+def backend_calls_pattern(backend: str) -> re.Pattern[str]:
+    """The service's `trivium_backend_calls_total` lines of calls to `backend`."""
+    return re.compile(
+        rf'^trivium_backend_calls_total\{{([^}}]*backend="{backend}"[^}}]*)\}} (\S+)$'
+    )
+
+
+_BACKEND_CALLS = backend_calls_pattern("s4hana")
 
 
 def summary(latencies: list[float], trips: list[int], first_trips: int) -> dict[str, Any]:
@@ -78,7 +92,9 @@ async def through_service(api: httpx.AsyncClient, skus: list[str]) -> dict[str, 
 
 
 async def through_adapter(emulator_url: str, skus: list[str]) -> dict[str, Any]:
-    settings = ErpSystemSettings(base_url=emulator_url)
+    settings = ErpSystemSettings(
+        base_url=emulator_url, password=CREDENTIALS_ENV["ERP_SYSTEM_PASSWORD"]
+    )
     http = create_http_client(backend="s4hana-bench", base_url=emulator_url, max_retries=0)
     odata = ODataClient(
         http=http,
@@ -106,42 +122,51 @@ async def through_adapter(emulator_url: str, skus: list[str]) -> dict[str, Any]:
     return summary(latencies, trips, first)
 
 
-async def run(emulator_url: str, api_url: str) -> dict[str, dict[str, Any]]:
+async def run(emulator_url: str, api_url: str, *, erp: str) -> dict[str, dict[str, Any]]:
     token = session_keys().issuer("quote-to-order").token_for("erp-system")
     async with httpx.AsyncClient(
         base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
     ) as api:
         skus = await pick_skus(api)
         service = await through_service(api, skus)
+    if erp == "netsuite":
+        return {"ERP System API on NetSuite, POST /availability": service}
     adapter = await through_adapter(emulator_url, skus)
     return {"ERP System API, POST /availability": service, "S/4HANA adapter in-process": adapter}
 
 
 def write_table(figures: dict[str, dict[str, Any]]) -> None:
     print_table(
-        f"{'path':<36} {'skus':>4} {'SAP trips':>9} {'first':>5} {'p50 ms':>8} {'p99 ms':>8}",
+        f"{'path':<48} {'skus':>4} {'ERP trips':>9} {'first':>5} {'p50 ms':>8} {'p99 ms':>8}",
         (
-            f"{name:<36} {figure['skus']:>4} {figure['sap_round_trips_per_call']:>9} "
+            f"{name:<48} {figure['skus']:>4} {figure['sap_round_trips_per_call']:>9} "
             f"{figure['sap_round_trips_first_call']:>5} {figure['latency_ms_p50']:>8.2f} "
             f"{figure['latency_ms_p99']:>8.2f}"
             for name, figure in figures.items()
         ),
-        f"({ROUNDS} rounds after {WARMUP} warm-up calls; target: 1 SAP trip per call)",
+        f"({ROUNDS} rounds after {WARMUP} warm-up calls; target: 1 ERP trip per call)",
     )
 
 
 def main() -> int:
-    args = argument_parser(__doc__).parse_args()
+    global ROUNDS, _BACKEND_CALLS
+    parser = argument_parser(__doc__)
+    parser.add_argument("--erp", choices=tuple(ERP_EMULATORS), default="s4hana")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    args = parser.parse_args()
+    ROUNDS, _BACKEND_CALLS = args.rounds, backend_calls_pattern(args.erp)
     with scratch_with_redis() as (run_dir, redis):
+        emulator = ERP_EMULATORS[args.erp]
         plan = [
-            ("s4-emulator", "s4hana_emulator.main:create_app",
-             lambda _: {"S4_EMULATOR_DATABASE_PATH": ":memory:",
-                        "S4_EMULATOR_LIFECYCLE_SPEED": "0"}),
+            ("erp-emulator", str(emulator["app_factory"]), lambda _: dict(emulator["env"])),
             ("erp-system", "erp_system.main:create_app",
-             lambda s: {"REDIS_URL": redis.url, "ERP_SYSTEM_BASE_URL": s["s4-emulator"].url}),
+             lambda s: {"REDIS_URL": redis.url,
+                        **erp_backend_env(args.erp, s["erp-emulator"].url)}),
         ]  # fmt: skip
         with started_in_order(plan, log_dir=run_dir) as services:
-            figures = asyncio.run(run(services["s4-emulator"].url, services["erp-system"].url))
+            figures = asyncio.run(
+                run(services["erp-emulator"].url, services["erp-system"].url, erp=args.erp)
+            )
     return publish(figures, args.json, write_table)
 
 

@@ -42,7 +42,7 @@ from _script import (
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.integration import OrgRecords
 from trivium_testing.services import RunningService
-from trivium_testing.stack import sign_in_to_org, usual_caller_auth
+from trivium_testing.stack import EXPOSURE_VIEW_ENV, sign_in_to_org, usual_caller_auth
 
 ADMIN_TOKEN = "bench-admin-token"
 PARTNERS = (("P-1001", "1000001"), ("P-1002", "1000002"))
@@ -307,8 +307,7 @@ def stack_plan(redis: RedisEndpoint) -> list[ServicePlan]:
             lambda s: {
                 **shared,
                 "ERP_SYSTEM_BASE_URL": s["s4-emulator"].url,
-                "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
-                "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+                **EXPOSURE_VIEW_ENV,
             },
         ),
         (

@@ -6,15 +6,21 @@
 What a benchmark may put in its JSON for the report, besides its raw figures:
 - `"headline"`: `[{"figure": str, "value": number | str, "unit"?: str, "target"?: str}]`, the rows
   of the summary table at the top;
+  with `"met": bool` when the figure is a target (the table then says pass or missed);
 - `"charts"`: `[{"title": str, "unit": str, "bars": {label: number}}]` or with
   `"groups": {group: {label: number}}` for grouped bars (e.g. concurrency levels side by side),
-  and `"log": true` for a logarithmic axis.
+  or `"curves": {label: {"p50": number, ...}}` for latency by percentile (one line per label),
+  and `"log": true` for a logarithmic axis;
+- `"flame_graphs"`: `{"folder": path, "services": [name, ...]}`, SVGs `<folder>/<name>.svg`,
+  linked beside the same service's graph in `results/flame-graphs-before/` when there is one.
 Everything else is shown as a flat table of its figures.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
 import shutil
 import sys
@@ -27,7 +33,9 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
-REPORT_KEYS = {"headline", "charts"}
+REPORT_KEYS = {"headline", "charts", "flame_graphs"}
+# Flame graphs of the code before issue 21's work on the order path, for comparison.
+BEFORE_FLAME_GRAPHS = "flame-graphs-before"
 MAX_ROWS_PER_BENCHMARK = 80
 
 
@@ -59,8 +67,43 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def draw_curves(chart: Mapping[str, Any], target: Path) -> None:
+    """Latency by percentile, one line per run, on a tail-stretching axis (as HdrHistogram
+    plots do): the x position of a percentile p is -log10(1 - p/100)."""
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    ticks: dict[float, str] = {}
+    for label, points in chart["curves"].items():
+        xs, ys = [], []
+        for name, value in points.items():
+            fraction = float(name.lstrip("p")) / 100
+            position = -math.log10(max(1 - fraction, 1e-6))
+            ticks[position] = name
+            xs.append(position)
+            ys.append(float(value))
+        axes.plot(xs, ys, marker="o", markersize=3, label=label)
+    # Low percentiles crowd together near 0: label only those far enough from the last one.
+    labelled: list[float] = []
+    for position in sorted(ticks):
+        if not labelled or position - labelled[-1] >= 0.25:
+            labelled.append(position)
+    axes.set_xticks(labelled, [ticks[x] for x in labelled], fontsize=8)
+    if chart.get("log"):
+        axes.set_yscale("log")
+    axes.set_xlabel("percentile")
+    axes.set_ylabel(chart.get("unit", ""))
+    axes.set_title(chart["title"])
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(target, dpi=110)
+    plt.close(figure)
+
+
 def draw_chart(chart: Mapping[str, Any], target: Path) -> None:
     """A horizontal bar chart (or grouped bars) of one benchmark comparison."""
+    if "curves" in chart:
+        draw_curves(chart, target)
+        return
     groups: dict[str, dict[str, float]] = chart.get("groups") or {"": chart.get("bars", {})}
     labels = list(dict.fromkeys(label for bars in groups.values() for label in bars))
     figure, axes = plt.subplots(figsize=(8, 0.5 + 0.45 * len(labels) * max(1, len(groups))))
@@ -86,16 +129,40 @@ def draw_chart(chart: Mapping[str, Any], target: Path) -> None:
 
 
 def headline_rows(benchmarks: Mapping[str, Any]) -> list[str]:
-    rows = ["| benchmark | figure | value | target |", "|---|---|---|---|"]
+    rows = ["| benchmark | figure | value | target | result |", "|---|---|---|---|---|"]
     for name, figures in benchmarks.items():
         if not isinstance(figures, Mapping):
             continue
         if "failed" in figures:
-            rows.append(f"| {name} | **failed** | {figures['failed']} | |")
+            rows.append(f"| {name} | **failed** | {figures['failed']} | | |")
         for item in figures.get("headline", []):
             value = f"{format_value(item['value'])} {item.get('unit', '')}".strip()
-            rows.append(f"| {name} | {item['figure']} | {value} | {item.get('target', '')} |")
+            result = {True: "pass", False: "**missed**"}.get(item.get("met"), "")
+            rows.append(
+                f"| {name} | {item['figure']} | {value} | {item.get('target', '')} | {result} |"
+            )
     return rows
+
+
+def flame_graph_rows(flames: Mapping[str, Any], results_dir: Path) -> list[str]:
+    """Links to each service's flame graph of this run, and of the code before, if kept."""
+    folder = Path(flames["folder"])
+    before = results_dir / BEFORE_FLAME_GRAPHS
+    rows = ["| service | this run | before |", "|---|---|---|"]
+    for service in flames["services"]:
+        now = os.path.relpath(folder / f"{service}.svg", results_dir)
+        old = before / f"{service}.svg"
+        link = f"[{service}.svg]({BEFORE_FLAME_GRAPHS}/{old.name})" if old.exists() else ""
+        rows.append(f"| {service} | [{service}.svg]({now}) | {link} |")
+    return rows
+
+
+def load_note(results: Mapping[str, Any]) -> str:
+    """The machine's load average during the run, when it was recorded."""
+    start, end = results.get("load_average_at_start"), results.get("load_average_at_end")
+    if start is None or end is None:
+        return ""
+    return f", load average {start} at the start and {end} at the end"
 
 
 def write_report(results_path: Path) -> Path:
@@ -109,7 +176,8 @@ def write_report(results_path: Path) -> Path:
     lines = [
         f"# Trivium benchmarks, {stem}",
         "",
-        f"Run started {results.get('started', '?')} on {results.get('machine', 'this machine')}. "
+        f"Run started {results.get('started', '?')} on {results.get('machine', 'this machine')}"
+        f"{load_note(results)}. "
         "Every figure below comes from this run; medians and p99 over repeated rounds, ratios "
         "measured side by side in the same run.",
         "",
@@ -125,6 +193,9 @@ def write_report(results_path: Path) -> Path:
             image = chart_dir / f"{slug(name)}-{slug(chart['title'])}.png"
             draw_chart(chart, image)
             lines += [f"![{chart['title']}]({stem}/{image.name})", ""]
+        if "flame_graphs" in figures:
+            lines += ["Flame graphs (py-spy) of the services under the order load:", ""]
+            lines += [*flame_graph_rows(figures["flame_graphs"], results_path.parent), ""]
         rows = list(flatten(figures))
         lines += ["| figure | value |", "|---|---|"]
         lines += [

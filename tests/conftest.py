@@ -39,7 +39,7 @@ from trivium_testing.keys import session_keys
 from trivium_testing.redis_cluster import RedisClusterServer, start_redis_cluster
 from trivium_testing.replicas import ReplicaSet, ScaledStack, start_replica_sets
 from trivium_testing.scoreboard import CHAOS_SEED
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.services import RunningService, harness_env, start_service
 from trivium_testing.stack import (
     ADMIN_TOKEN,
     CREDENTIALS_ENV,
@@ -110,8 +110,10 @@ def _quote_to_order_env(urls: Urls) -> dict[str, str]:
     return {
         "QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL": urls["salesforce-system"],
         "QUOTE_TO_ORDER_ERP_SYSTEM_URL": urls["erp-system"],
-        # The API process only takes orders; its standalone worker (killed by tests) runs them.
+        # The API process only takes orders; its standalone worker (killed by tests) runs them,
+        # and serves its metrics on a listener of its own.
         "QUOTE_TO_ORDER_WORKERS": "0",
+        "QUOTE_TO_ORDER_WORKER_METRICS_PORT": str(free_port()),
         **FAST_ORDERS,
     }
 
@@ -283,7 +285,7 @@ class Worker:
         if self.zygote is None:
             self.zygote = subprocess.Popen(
                 [sys.executable, "-c", ZYGOTE, self.module],
-                env={**os.environ, "TRIVIUM_LOG_FORMAT": "text", **self.env},
+                env={**os.environ, **harness_env(self.log_dir), **self.env},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -458,14 +460,16 @@ def open_suite(
     redis_url: str,
     extra_env: Mapping[str, str] | None = None,
     user_urls: Mapping[str, str] | None = None,
+    erp: str = "s4hana",
 ) -> Iterator[Suite]:
-    """A fresh system stack and every service on it, keeping their state at `redis_url` (each
-    signing in as its own user when `user_urls` names one)."""
+    """A fresh system stack on the ERP `erp` and every service on it, keeping their state at
+    `redis_url` (each signing in as its own user when `user_urls` names one)."""
     system = start_system_stack(
         log_dir=log_dir,
         redis_url=redis_url,
         system_env={"REDIS_URL": redis_url, **(extra_env or {})},
         user_urls=user_urls,
+        erp=erp,
     )
     suite = Suite(
         system,
@@ -921,10 +925,12 @@ DEMO_ENV = {"CUSTOMER_SYNC_ERP_POLL_SECONDS": "1", "CUSTOMER_SYNC_CDC_WAIT_SECON
 
 
 @pytest.fixture(scope="module")
-def demo_stack(trivium_run_dir: Path) -> Iterator[DemoStack]:
+def demo_stack(trivium_run_dir: Path, request: pytest.FixtureRequest) -> Iterator[DemoStack]:
     """Every service and the gateway on fresh emulators and a Redis of their own, as `make run`
-    starts them: what `make demo` walks on a fresh clone."""
-    run_dir = trivium_run_dir / "demo"
+    starts them: what `make demo` walks on a fresh clone. The ERP is the fixture's parameter
+    (`make run ERP=...`), S/4HANA unless a test names another."""
+    erp = getattr(request, "param", "s4hana")
+    run_dir = trivium_run_dir / f"demo-{erp}"
     # One Redis user per service, limited to its keys, as `make run` sets up the Redis it starts.
     passwords = {service: secrets.token_urlsafe(32) for service in REDIS_GRANTS}
     redis_server = start_private_redis(
@@ -936,6 +942,7 @@ def demo_stack(trivium_run_dir: Path) -> Iterator[DemoStack]:
             redis_url=redis_server.url,
             extra_env=DEMO_ENV,
             user_urls=dict(redis_server.user_urls),
+            erp=erp,
         ) as suite:
             gateway = start_gateway(suite)
             yield DemoStack(suite, gateway, redis_server)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
 from trivium_testing.keys import session_keys
@@ -25,6 +26,8 @@ def run_demo(demo_stack: Any) -> subprocess.CompletedProcess[str]:
         "--gateway": demo_stack.gateway.url,
         "--salesforce": suite.system.sf_emulator.url,
         "--s4hana": suite.system.s4_emulator.url,
+        "--erp": suite.system.erp,
+        "--netsuite": suite.system.erp_emulator.url,
         "--customer-sync": suite.url("customer-sync"),
         "--kong-config": str(suite.log_dir / "kong.yml"),
         "--wait": "60",
@@ -60,6 +63,9 @@ def step_lines(output: str) -> dict[str, str]:
 
 
 class TestDemo:
+    # The whole walk on each ERP: partner order, quote -> order, create customer, sync both ways
+    # and the product sync work the same on S/4HANA and on NetSuite.
+    @pytest.mark.parametrize("demo_stack", ["s4hana", "netsuite"], indirect=True)
     def test_every_step_does_what_it_says_on_a_fresh_stack(self, demo_stack: Any) -> None:
         result = run_demo(demo_stack)
 
@@ -79,6 +85,7 @@ class TestDemo:
         assert demo_stack.redis.user_urls
         assert redis_refusals(demo_stack) == []
 
+    @pytest.mark.parametrize("demo_stack", ["s4hana"], indirect=True)
     def test_a_second_run_finds_the_quote_ordered_and_still_passes(self, demo_stack: Any) -> None:
         result = run_demo(demo_stack)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -15,19 +13,14 @@ import jwt
 import pytest
 
 from trivium.redis_discovery import RedisEndpoint
+from trivium_testing.modules import load_module
 
 LOCAL = Path(__file__).resolve().parents[1] / "deploy" / "local"
 
 
 def load_script(name: str) -> ModuleType:
     """A module of deploy/local, imported as its scripts import each other (by bare name)."""
-    spec = importlib.util.spec_from_file_location(name, LOCAL / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(LOCAL / f"{name}.py", register=True)
 
 
 local_secrets = load_script("local_secrets")
@@ -191,6 +184,16 @@ class TestServiceEnvironment:
         assert "redis://127.0.0.1:6390/0" in table
         assert "the-admin-password" not in table
 
+    def test_the_gateways_redis_url_is_written_for_the_cli_alone(self, tmp_path: Path) -> None:
+        found = local_secrets.ensure_local_secrets(["gateway"], tmp_path)
+        users = {"gateway": "redis://gateway:secret@127.0.0.1:6390/0"}
+        redis = RedisEndpoint(
+            url="redis://default:admin@127.0.0.1:6390/0", origin="redis-server", user_urls=users
+        )
+        path = devstack.record_gateway_redis(redis, found)
+        assert path.read_text().strip() == users["gateway"]
+        assert path.stat().st_mode & 0o777 == 0o600
+
 
 class TestLocalSecrets:
     def test_the_first_run_generates_keys_and_credentials(self, tmp_path: Path) -> None:
@@ -235,6 +238,20 @@ class TestLocalSecrets:
         assert erp["TRIVIUM_SERVICE_KEY_FILE"].endswith("erp-system.pem")
         assert gateway["TRIVIUM_TRUSTED_KEYS"] == erp["TRIVIUM_TRUSTED_KEYS"]
         assert erp["ERP_SYSTEM_PASSWORD"] == found.credentials()["ERP_SYSTEM_PASSWORD"]
+
+    def test_on_netsuite_the_erp_system_api_signs_in_to_its_emulator(self, tmp_path: Path) -> None:
+        credentials = local_secrets.ensure_local_secrets(["erp-system"], tmp_path).credentials()
+        on_s4, on_netsuite = (
+            devstack.service_environment(
+                log_level="INFO", environ={}, credentials=credentials, erp=erp
+            )
+            for erp in ("s4hana", "netsuite")
+        )
+        assert on_s4["ERP_SYSTEM_BACKEND"] == "s4hana"
+        assert on_netsuite["ERP_SYSTEM_BACKEND"] == "netsuite"
+        assert on_netsuite["NETSUITE_BASE_URL"] == "http://127.0.0.1:8403"
+        for name in ("CONSUMER_KEY", "CONSUMER_SECRET", "TOKEN_ID", "TOKEN_SECRET"):
+            assert on_netsuite[f"NETSUITE_{name}"] == on_netsuite[f"NS_EMULATOR_{name}"]
 
     def test_an_operator_token_is_signed_with_the_operators_key(self, tmp_path: Path) -> None:
         found = local_secrets.ensure_local_secrets(["customer-sync"], tmp_path)

@@ -27,6 +27,7 @@ import pytest
 from trivium.redis_discovery import answers_ping, free_port
 from trivium_testing.services import RunningService
 from trivium_testing.stack import start_all
+from trivium_testing.waiting import until
 
 pytestmark = pytest.mark.asyncio
 
@@ -39,6 +40,7 @@ START_SECONDS = 90.0
 # Only a hang should end a wait: a full suite on two loaded cores has taken 47 s for 60 orders
 # whose wait here was 45 s, and an order that is really lost is still reported, only later.
 SETTLE_SECONDS = 60 + CHAOS_ORDERS * 0.5
+SETTLED_STATUSES = {"completed", "failed", "needs_attention"}
 
 
 async def place_all(
@@ -68,6 +70,19 @@ async def place_all(
             return response
 
     return list(await asyncio.gather(*(one(number) for number in numbers)))
+
+
+async def settled_or_retried(desk: Any, responses: list[httpx.Response]) -> bool:
+    """Whether every acknowledged order has reached an end state or been attempted again."""
+    for response in responses:
+        if response.status_code not in (201, 202):
+            continue
+        state = await desk.state(response.json()["orderId"])
+        if state is None:
+            return False
+        if state["status"] not in SETTLED_STATUSES and state.get("attempts", 0) < 2:
+            return False
+    return True
 
 
 def assert_acknowledged(responses: list[httpx.Response]) -> None:
@@ -109,8 +124,12 @@ class TestOrdersWhileBackendsFail:
         (await sf_admin.put("/chaos", json=crm_faults)).raise_for_status()
         try:
             responses = await place_all(order_desk, range(CHAOS_ORDERS), "FLAKY", at_once=8)
-            # The faults stay on while the first retries run.
-            await asyncio.sleep(2)
+            # The faults stay on until every order not yet settled has been retried under them.
+            await until(
+                lambda: settled_or_retried(order_desk, responses),
+                what="every order settled or retried under faults",
+                within_seconds=SETTLE_SECONDS,
+            )
         finally:
             (await s4_admin.delete("/chaos")).raise_for_status()
             (await sf_admin.delete("/chaos")).raise_for_status()

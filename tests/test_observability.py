@@ -25,8 +25,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
+
+from trivium_testing.waiting import until
 
 ROOT = Path(__file__).resolve().parents[1]
 OBSERVABILITY = ROOT / "deploy" / "observability"
@@ -236,6 +239,11 @@ class TestPrometheusConfig:
             name: f"127.0.0.1:{status_port if name == 'gateway' else port}"
             for name, port in procfile.items()
         }
+        # Workers-only processes, when started with these metrics ports (make run runs none).
+        workers = {
+            "quote-to-order-worker": "127.0.0.1:9201",
+            "create-customer-worker": "127.0.0.1:9202",
+        }
         config = yaml.safe_load(LOCAL_CONFIG.read_text())
 
         scraped = {
@@ -245,7 +253,7 @@ class TestPrometheusConfig:
             for target in static["targets"]
         }
 
-        assert scraped == expected
+        assert scraped == {**expected, **workers}
 
 
 class TestAlertRules:
@@ -408,3 +416,24 @@ class TestKubernetes:
         kong = self.deployments()["kong"]["spec"]["template"]["spec"]["containers"][0]
         assert {"status", "plugin-metrics"} <= {port["name"] for port in kong["ports"]}
         assert {"status", "plugin-metrics"} <= endpoints
+
+
+class TestWorkerMetrics:
+    @pytest.mark.asyncio
+    async def test_a_standalone_worker_serves_its_metrics(self, suite: Any) -> None:
+        worker = suite.workers["quote-to-order"]
+        url = f"http://127.0.0.1:{worker.env['QUOTE_TO_ORDER_WORKER_METRICS_PORT']}/metrics"
+        scraped: list[str] = []
+
+        async def queue_depth_served() -> bool:
+            # The worker may be starting again after another test killed it.
+            try:
+                async with httpx.AsyncClient(timeout=10) as client:
+                    response = await client.get(url)
+            except httpx.TransportError:
+                return False
+            scraped[:] = [response.text]
+            return 'trivium_queue_depth{stream="{quote-to-order}:work"}' in response.text
+
+        await until(queue_depth_served, what=f"the worker's queue gauge at {url}")
+        assert "trivium_queue_messages_total" in scraped[0]

@@ -1,8 +1,9 @@
 """Kong's declarative configuration for the containers and the cluster.
 
 `render` turns gateway/kong.yml into the configuration Kong runs next to the other containers:
-services and Redis by their names, and the Redis credentials as env vault references, so that
-no password is written into an image or a ConfigMap. With `--consumers none` the consumers and
+services and Redis by their names, and the Redis credentials and the OTLP traces endpoint as env
+vault references, so that no password is written into an image or a ConfigMap and each
+deployment names its own collector. With `--consumers none` the consumers and
 their credentials are left out (the production image, the production ConfigMap).
 
 `assemble` runs where Kong starts (an init container in Kubernetes): it joins the routes and
@@ -40,6 +41,8 @@ REDIS_HOST_URL = "redis://redis:6379/0"
 # Kong's env vault reads {vault://env/trivium-redis-url} from TRIVIUM_REDIS_URL.
 REDIS_URL_REFERENCE = "{vault://env/trivium-redis-url}"
 REDIS_PASSWORD_REFERENCE = "{vault://env/trivium-redis-password}"
+# The opentelemetry plugin's collector, from TRIVIUM_OTLP_TRACES_ENDPOINT.
+OTLP_TRACES_REFERENCE = "{vault://env/trivium-otlp-traces-endpoint}"
 # Kong's own Redis user (trivium.redis_users.GRANTS["gateway"]).
 REDIS_USER = "gateway"
 CONSUMERS_FILE_KEYS = frozenset({"_format_version", "consumers"})
@@ -63,7 +66,8 @@ class ConfigError(ValueError):
 
 
 def render(source: Mapping[str, Any], *, consumers: bool) -> dict[str, Any]:
-    """gateway/kong.yml for the containers: upstreams by name, Redis credentials by reference."""
+    """gateway/kong.yml for the containers: upstreams by name, Redis credentials and the traces
+    endpoint by reference."""
     from trivium_gateway.render import render_config
 
     rendered: dict[str, Any] = render_config(source, upstreams=UPSTREAMS, redis_url=REDIS_HOST_URL)
@@ -71,6 +75,8 @@ def render(source: Mapping[str, Any], *, consumers: bool) -> dict[str, Any]:
         config = plugin.get("config") or {}
         if "redis_url" in config:
             config["redis_url"] = REDIS_URL_REFERENCE
+        if "traces_endpoint" in config:
+            config["traces_endpoint"] = OTLP_TRACES_REFERENCE
         redis = config.get("redis")
         if isinstance(redis, dict) and "host" in redis:
             redis["username"] = REDIS_USER

@@ -83,7 +83,8 @@ def targets_from(args: argparse.Namespace) -> Targets:
     return Targets(
         gateway=args.gateway,
         salesforce=args.salesforce,
-        s4hana=args.s4hana,
+        erp=args.erp,
+        erp_url=args.netsuite if args.erp == "netsuite" else args.s4hana,
         customer_sync=args.customer_sync,
         gold_key=keys["gold"].key,
         bronze_key=keys["bronze"].key,
@@ -108,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gateway", default=env("DEMO_GATEWAY_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--salesforce", default=env("DEMO_SALESFORCE_URL", "http://127.0.0.1:8401"))
     parser.add_argument("--s4hana", default=env("DEMO_S4HANA_URL", "http://127.0.0.1:8402"))
+    parser.add_argument("--netsuite", default=env("DEMO_NETSUITE_URL", "http://127.0.0.1:8403"))
+    parser.add_argument(
+        "--erp",
+        choices=("s4hana", "netsuite"),
+        default=env("ERP_SYSTEM_BACKEND", "s4hana"),
+        help="the ERP the stack runs on (`make run ERP=...`)",
+    )
     parser.add_argument(
         "--customer-sync", default=env("DEMO_CUSTOMER_SYNC_URL", "http://127.0.0.1:8203")
     )

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import httpx
 from demo_credentials import local_credential, mint_operator_token
+from demo_erp import DeskFailed, open_desk
 
 SALESFORCE_DATA = "/services/data/v62.0"
-SAP_ODATA = "/sap/opu/odata/sap"
 PARTNER_ACCOUNT = "P-1001"
 PARTNER_CUSTOMER = "1000001"
 DEMO_QUOTE = "Quote 01"
@@ -36,7 +36,8 @@ class Targets:
 
     gateway: str
     salesforce: str
-    s4hana: str
+    erp: str
+    erp_url: str
     customer_sync: str
     gold_key: str
     bronze_key: str
@@ -67,12 +68,12 @@ class DemoFlows:
     """The clients of each user of the demo, and the steps they take."""
 
     def __init__(self, targets: Targets, clients: dict[str, httpx.Client]) -> None:
+        self.erp = open_desk(targets.erp, targets.erp_url, timeout=httpx.Timeout(30.0))
         self.targets = targets
         self.partner = clients["partner"]
         self.rep = clients["rep"]
         self.gateway = clients["gateway"]
         self.org = clients["org"]
-        self.sap = clients["sap"]
         self.operator = clients["operator"]
         self._order_body: dict[str, Any] = {}
         self._order_key = ""
@@ -92,24 +93,14 @@ class DemoFlows:
             headers={"Authorization": f"Bearer {targets.rep_token}"},
             timeout=timeout,
         )
-        sap = httpx.Client(
-            base_url=f"{targets.s4hana}{SAP_ODATA}",
-            auth=(
-                os.environ.get("ERP_SYSTEM_USERNAME", "TRIVIUM_COMM_USER"),
-                local_credential("ERP_SYSTEM_PASSWORD"),
-            ),
-            params={"sap-client": os.environ.get("ERP_SYSTEM_SAP_CLIENT", "100")},
-            headers={"Accept": "application/json"},
-            timeout=timeout,
-        )
         operator = httpx.Client(
             base_url=targets.customer_sync,
             headers={"Authorization": f"Bearer {mint_operator_token('customer-sync')}"},
             timeout=timeout,
         )
         org = httpx.Client(base_url=targets.salesforce, timeout=timeout)
-        clients = {"gateway": gateway, "partner": partner, "rep": rep, "sap": sap,
-                   "operator": operator, "org": org}  # fmt: skip
+        clients = {"gateway": gateway, "partner": partner, "rep": rep, "operator": operator,
+                   "org": org}  # fmt: skip
         flows = cls(targets, clients)
         try:
             flows._sign_in_to_salesforce()
@@ -119,8 +110,9 @@ class DemoFlows:
         return flows
 
     def close(self) -> None:
-        for client in (self.partner, self.rep, self.gateway, self.org, self.sap, self.operator):
+        for client in (self.partner, self.rep, self.gateway, self.org, self.operator):
             client.close()
+        self.erp.close()
 
     def _sign_in_to_salesforce(self) -> None:
         token = self.org.post(
@@ -298,7 +290,7 @@ class DemoFlows:
         problem = expect(response, 409)
         return f"409 {problem.get('title', '')}".rstrip()
 
-    # The Salesforce user and the SAP user, each in their own system; customer-sync in between.
+    # The Salesforce user and the ERP user, each in their own system; customer-sync in between.
 
     def salesforce_edit_reaches_erp(self) -> str:
         phone = "+49 40 " + str(secrets.randbelow(9_000_000) + 1_000_000)
@@ -306,20 +298,14 @@ class DemoFlows:
         edit = self.org.patch(f"{SALESFORCE_DATA}/sobjects/Account/{account_id}",
                               json={"Phone": phone})  # fmt: skip
         expect(edit, 204)
-        took = self._until(lambda: phone in self._erp_phones(PARTNER_CUSTOMER),
+        took = self._until(lambda: phone in self._erp(self.erp.phones, PARTNER_CUSTOMER),
                            what=f"the phone {phone} in the ERP")  # fmt: skip
         return f"{PARTNER_ACCOUNT} phone {phone} is on ERP customer {PARTNER_CUSTOMER} after {took}"
 
     def erp_credit_reaches_salesforce(self) -> str:
-        key = f"CreditManagementAccount(BusinessPartner='{PARTNER_CUSTOMER}',CreditSegment='1000')"
-        path = f"/API_CRDTMBUSINESSPARTNER/{key}"
-        current = Decimal(expect(self.sap.get(path), 200)["d"]["CreditLimitAmount"])
+        current = self._erp(self.erp.credit_limit, PARTNER_CUSTOMER)
         raised = current + 1_000
-        csrf = self.sap.get("/API_CRDTMBUSINESSPARTNER/", headers={"X-CSRF-Token": "Fetch"})
-        token = csrf.headers.get("x-csrf-token", "")
-        change = self.sap.patch(path, json={"CreditLimitAmount": f"{raised:f}"},
-                                headers={"X-CSRF-Token": token, "If-Match": "*"})  # fmt: skip
-        expect(change, 204)
+        self._erp(self.erp.set_credit_limit, PARTNER_CUSTOMER, raised)
         account_id = self._account_id(PARTNER_ACCOUNT)
 
         def arrived() -> bool:
@@ -366,16 +352,13 @@ class DemoFlows:
         account_id: str = row["Id"]
         return account_id
 
-    def _erp_phones(self, customer: str) -> set[str]:
-        partner = expect(self.sap.get(
-            f"/API_BUSINESS_PARTNER/A_BusinessPartner('{customer}')",
-            params={"$expand": "to_BusinessPartnerAddress/to_PhoneNumber"},
-        ), 200)["d"]  # fmt: skip
-        return {
-            phone["PhoneNumber"]
-            for address in partner["to_BusinessPartnerAddress"]["results"]
-            for phone in address["to_PhoneNumber"]["results"]
-        }
+    @staticmethod
+    def _erp(call: Callable[..., T], *args: Any) -> T:
+        """A call at the ERP user's desk; StepFailed when the ERP does not answer as it should."""
+        try:
+            return call(*args)
+        except DeskFailed as failure:
+            raise StepFailed(str(failure)) from failure
 
     def _until(self, check: Callable[[], bool], *, what: str) -> str:
         """Poll `check` until it holds; how long that took, or StepFailed after the wait."""

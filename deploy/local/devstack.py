@@ -15,7 +15,8 @@ emulators stay single: they stand in for one Salesforce org and one SAP system),
 its service's port + 10000 x its number (quote-to-order: 18201, 28201), and HAProxy on the
 service's own port in front of them (`trivium.load_balancer`), so every address stays the same.
 Services log warnings and errors only, unless `--log-level` (`make run LOG=info`) or
-TRIVIUM_LOG_LEVEL asks for more.
+TRIVIUM_LOG_LEVEL asks for more. `--erp netsuite` (`make run ERP=netsuite`) runs the ERP System
+API on the NetSuite emulator instead of the S/4HANA one (both emulators run either way).
 """
 
 from __future__ import annotations
@@ -60,9 +61,15 @@ DEFAULT_LOG_LEVEL = "WARNING"
 # A replica listens on its service's port + this x its number (1, 2, ...).
 REPLICA_PORT_STEP = 10_000
 MAX_SCALE = 5
-GATEWAY = "gateway"
 # The gateway's status listener (/readyz, /metrics): Kong's 8100, one per replica.
 GATEWAY_STATUS_PORT = 8100
+# The ERP System API's settings for each ERP the stack can run on; both emulators always run.
+ERP_SETTINGS = {
+    "s4hana": {"ERP_SYSTEM_BACKEND": "s4hana", "ERP_SYSTEM_BASE_URL": "http://127.0.0.1:8402"},
+    "netsuite": {"ERP_SYSTEM_BACKEND": "netsuite", "NETSUITE_BASE_URL": "http://127.0.0.1:8403"},
+}
+# The Procfile name of the gateway, and its Redis user.
+GATEWAY = "gateway"
 REDIS_ORIGINS: dict[RedisOrigin, str] = {
     "env": "REDIS_URL",
     "local": "the one already running here",
@@ -163,6 +170,7 @@ def service_environment(
     log_level: str,
     environ: Mapping[str, str] = os.environ,
     credentials: Mapping[str, str] | None = None,
+    erp: str = "s4hana",
 ) -> dict[str, str]:
     """The environment every local service starts with: the generated `credentials`, then the
     operator's own variables (which win); each service's Redis URL is its own
@@ -170,10 +178,18 @@ def service_environment(
     defaults = {
         "TRIVIUM_LOG_FORMAT": "text",
         "TRIVIUM_RUN_DIR": str(ROOT / ".run"),
+        # Spans as JSON lines, one file per service, for `trivium trace` (no collector needed).
+        "TRIVIUM_TRACES_DIR": str(ROOT / ".run" / "traces"),
         # An ERP change reaches Salesforce within seconds locally (production polls every 30 s).
         "CUSTOMER_SYNC_ERP_POLL_SECONDS": "5",
     }
-    shared = {**defaults, **(credentials or {}), **environ, LOG_LEVEL_ENV: log_level}
+    shared = {
+        **defaults,
+        **ERP_SETTINGS[erp],
+        **(credentials or {}),
+        **environ,
+        LOG_LEVEL_ENV: log_level,
+    }
     shared.pop("REDIS_URL", None)
     return {**shared, "PYTHON": sys.executable}
 
@@ -225,6 +241,18 @@ def log_hint(log_level: str) -> str:
         return "Services log their events: `make run LOG=debug` adds every request and call."
     shown = "errors" if log_level == "ERROR" else "warnings and errors"
     return f"Services log {shown} only: `make run LOG=info` for their events, LOG=debug for more."
+
+
+def record_gateway_redis(redis: RedisEndpoint, secrets: LocalSecrets) -> Path:
+    """Write down the URL the gateway signs in to Redis with (owner-only: it holds the gateway
+    user's password), where `trivium budget` and `trivium quota` look for it."""
+    path = secrets.gateway_redis_url_file
+    url = redis.url_for(GATEWAY)
+    if url:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(url + "\n")
+    return path
 
 
 def closing_table(
@@ -334,6 +362,12 @@ def main() -> int:
         choices=LOG_LEVELS,
         help=f"the services' log level (default: ${LOG_LEVEL_ENV}, else {DEFAULT_LOG_LEVEL})",
     )
+    parser.add_argument(
+        "--erp",
+        choices=tuple(ERP_SETTINGS),
+        default="s4hana",
+        help="the ERP the ERP System API runs on, with its emulator (default: s4hana)",
+    )
     args = parser.parse_args()
     run_dir = ROOT / ".run"
     run_dir.mkdir(exist_ok=True)
@@ -358,9 +392,12 @@ def main() -> int:
             "WARNING: no Redis found; serving an in-process fakeredis. It is for demos only: "
             "set REDIS_URL or install redis-server.\n"
         )
+    recorded = record_gateway_redis(redis, secrets)
     printer = Printer(sys.stdout)
     manager = Manager(printer)
-    environment = service_environment(log_level=log_level, credentials=secrets.credentials())
+    environment = service_environment(
+        log_level=log_level, credentials=secrets.credentials(), erp=args.erp
+    )
     for service in processes:
         env = process_environment(environment, secrets, service, redis=redis)
         manager.add_process(service.name, service.command, env=env, cwd=str(ROOT))
@@ -379,6 +416,7 @@ def main() -> int:
         manager.loop()
     finally:
         stopping.set()
+        recorded.unlink(missing_ok=True)
         redis.stop()
     return manager.returncode or 0
 

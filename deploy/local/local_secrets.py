@@ -11,6 +11,8 @@ keep) go on working.
     .run/secrets/redis-users.env        the passwords of the Redis `make run` starts: one user per
                                         service (`trivium.redis_users`) and `default`, the admin
     .run/secrets.env                    the emulators' credentials and admin tokens (dotenv)
+    .run/secrets/gateway-redis.url      while `make run` runs: the URL the gateway signs in to
+                                        Redis with, for `trivium budget` and `trivium quota`
 
 Delete `.run/secrets*` to start over with new ones (then restart `make run`).
 """
@@ -56,6 +58,8 @@ OWN_CREDENTIALS = (
 # keys and ids are 64 hex digits, as NetSuite issues them.
 NETSUITE_KEYS = ("NS_EMULATOR_CONSUMER_KEY", "NS_EMULATOR_TOKEN_ID")
 NETSUITE_SECRETS = ("NS_EMULATOR_CONSUMER_SECRET", "NS_EMULATOR_TOKEN_SECRET")
+# The ERP System API signs in to the NetSuite emulator with the same four values.
+NETSUITE_PREFIXES = ("NS_EMULATOR_", "NETSUITE_")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class LocalSecrets:
             "TRIVIUM_SERVICE_KEY_FILE": str(self.key_file(service)),
             "TRIVIUM_TRUSTED_KEYS": str(self.trusted_dir),
         }
+
+    @property
+    def gateway_redis_url_file(self) -> Path:
+        return self.directory / "gateway-redis.url"
 
     @property
     def redis_users_file(self) -> Path:
@@ -117,6 +125,8 @@ def ensure_local_secrets(services: Iterable[str], run_dir: Path = RUN_DIR) -> Lo
         credentials[name] = credentials.get(name) or random_secret()
     for name in NETSUITE_KEYS:
         credentials[name] = credentials.get(name) or secrets.token_hex(32)
+    for name in (*NETSUITE_KEYS, *NETSUITE_SECRETS):
+        credentials[name.replace(*NETSUITE_PREFIXES)] = credentials[name]
     credentials.update(_ensure_connected_app(found.directory))
     write_dotenv(found.env_file, credentials)
     passwords = read_dotenv(found.redis_users_file)

@@ -28,6 +28,14 @@ from typing import Any
 import redis
 
 from trivium.redis_client import SyncRedis
+from trivium_gateway.partner_policy import (
+    DEFAULT_QUOTA_KEY_PREFIX,
+    WINDOW_SECONDS,
+    Window,
+    WindowUsage,
+    window_keys,
+    windows_of,
+)
 from trivium_gateway.plugin_support import (
     PROBLEM_CONTENT_TYPE,
     QUOTA_DECISIONS,
@@ -49,7 +57,6 @@ priority = 900
 
 # Seconds Redis is left alone after it failed (see SlidingWindowLimiter).
 PAUSE_AFTER_FAILURE = 1.0
-WINDOW_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
 _LIMIT = {"type": "integer", "between": [1, 100_000_000]}
 
 Schema = (
@@ -59,7 +66,7 @@ Schema = (
     {"plans": {"type": "map", "required": True, "len_min": 1, "keys": {"type": "string"},
                "values": {"type": "record", "fields": [
                    {name: _LIMIT} for name in WINDOW_SECONDS]}}},
-    {"key_prefix": {"type": "string", "required": True, "default": "trivium:quota"}},
+    {"key_prefix": {"type": "string", "required": True, "default": DEFAULT_QUOTA_KEY_PREFIX}},
 )  # fmt: skip
 
 # KEYS: one sorted set per window. ARGV: cost, request id, then limit and length (ms) per window.
@@ -116,25 +123,6 @@ return result
 
 
 @dataclass(frozen=True)
-class Window:
-    name: str
-    seconds: int
-    limit: int
-
-
-@dataclass(frozen=True)
-class WindowUsage:
-    window: Window
-    used: int
-    reset_ms: int
-    wait_ms: int
-
-    @property
-    def remaining(self) -> int:
-        return max(self.window.limit - self.used, 0)
-
-
-@dataclass(frozen=True)
 class QuotaDecision:
     allowed: bool
     usages: tuple[WindowUsage, ...]
@@ -174,20 +162,6 @@ def parse_config(config: Mapping[str, Any]) -> QuotaConfig:
         cost=config["cost"],
         **redis_store_config(config),
     )
-
-
-def windows_of(limits: Mapping[str, int | None]) -> tuple[Window, ...]:
-    """The windows a plan limits, shortest first."""
-    return tuple(
-        Window(name, seconds, int(limits[name]))
-        for name, seconds in WINDOW_SECONDS.items()
-        if limits.get(name) is not None
-    )
-
-
-def window_keys(prefix: str, consumer_id: str, windows: Sequence[Window]) -> list[str]:
-    """One key per window; the hash tag keeps a consumer's keys in one Redis Cluster slot."""
-    return [f"{prefix}:{{{consumer_id}}}:{window.name}" for window in windows]
 
 
 def parse_result(windows: Sequence[Window], raw: Sequence[Any]) -> QuotaDecision:

@@ -21,12 +21,17 @@ PDK calls per request: 1 (get_consumer); 4 when shedding.
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import redis
 
 from trivium.redis_client import SyncRedis
+from trivium_gateway.partner_policy import (
+    DEFAULT_BUDGET_KEY,
+    BudgetReading,
+    decide,
+    parse_reading,
+)
 from trivium_gateway.plugin_support import (
     BUDGET_GUARD_DECISIONS,
     PROBLEM_CONTENT_TYPE,
@@ -46,7 +51,7 @@ priority = 850
 Schema = (
     *REDIS_STORE_SCHEMA,
     {"budget_key": {"type": "string", "required": True,
-                    "default": "trivium:salesforce:api-budget"}},
+                    "default": DEFAULT_BUDGET_KEY}},
     {"default_plan": {"type": "string", "required": True}},
     {"shed_below_percent": {"type": "map", "required": True, "len_min": 1,
                             "keys": {"type": "string"},
@@ -58,67 +63,6 @@ Schema = (
     {"cache_ttl_seconds": {"type": "number", "required": True, "default": 1,
                            "between": [0, 60]}},
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class BudgetReading:
-    used: int
-    max: int
-    remaining: int
-    observed_at: float
-
-    @property
-    def remaining_percent(self) -> float:
-        # A maximum of 0 is what the System API publishes when Salesforce refused a call for the
-        # limit before any reading: nothing remains.
-        return 100.0 * self.remaining / self.max if self.max > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class GuardDecision:
-    outcome: str  # passed, shed, unknown_budget
-    plan: str
-
-    @property
-    def shed(self) -> bool:
-        return self.outcome == "shed"
-
-
-def parse_reading(fields: Mapping[bytes | str, bytes | str]) -> BudgetReading | None:
-    """The published hash as a reading; None when absent or malformed."""
-    values = {
-        (key.decode() if isinstance(key, bytes) else key): (
-            value.decode() if isinstance(value, bytes) else value
-        )
-        for key, value in fields.items()
-    }
-    try:
-        maximum = int(values["max"])
-        used = int(values["used"])
-        remaining = int(values.get("remaining", maximum - used))
-        observed_at = float(values["observed_at"])
-    except (KeyError, ValueError):
-        return None
-    if maximum < 0:
-        return None
-    return BudgetReading(used, maximum, max(remaining, 0), observed_at)
-
-
-def decide(
-    reading: BudgetReading | None,
-    *,
-    plan: str,
-    shed_below_percent: Mapping[str, float],
-    now: float,
-    max_age_seconds: float,
-) -> GuardDecision:
-    """Shed the plan's request when the fresh budget is below the plan's threshold."""
-    if reading is None or now - reading.observed_at > max_age_seconds:
-        return GuardDecision("unknown_budget", plan)
-    threshold = shed_below_percent.get(plan)
-    if threshold is not None and reading.remaining_percent < threshold:
-        return GuardDecision("shed", plan)
-    return GuardDecision("passed", plan)
 
 
 def shed_body(*, plan: str, correlation_id: str | None, instance: str | None) -> str:

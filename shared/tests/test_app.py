@@ -9,6 +9,8 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
@@ -16,6 +18,7 @@ from trivium.app import create_service_app
 from trivium.health import add_degradation_check, add_readiness_check
 from trivium.problems import Conflict, FieldError, NotFound, ServiceUnavailable
 from trivium.settings import ServiceSettings
+from trivium.tracing import traceparent
 from trivium_testing.apps import app_client
 
 pytestmark = pytest.mark.asyncio
@@ -172,6 +175,46 @@ class TestCorrelation:
         _, trace_id, span_id, _ = response.headers["traceparent"].split("-")
         assert trace_id == "4bf92f3577b34da6a3ce929d0e0e4736"
         assert span_id != "00f067aa0ba902b7"
+
+
+class TestServerSpans:
+    async def test_a_request_is_a_server_span_in_the_callers_trace(
+        self, client: httpx.AsyncClient, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        headers = {"traceparent": parent, "tracestate": "vendor=1", "X-Correlation-ID": "c-7"}
+
+        response = await client.get("/widgets/taken", headers=headers)
+
+        [span] = recorded_spans.get_finished_spans()
+        assert (span.name, span.kind) == ("GET /widgets/{widget_id}", SpanKind.SERVER)
+        assert span.parent is not None
+        assert f"{span.parent.span_id:016x}" == "00f067aa0ba902b7"
+        assert span.context.trace_state.to_header() == "vendor=1"
+        assert span.attributes is not None
+        assert span.attributes["trivium.correlation_id"] == "c-7"
+        assert span.attributes["http.route"] == "/widgets/{widget_id}"
+        assert span.attributes["http.response.status_code"] == 409
+        assert span.status.status_code is StatusCode.UNSET
+        assert response.headers["traceparent"] == traceparent(span)
+
+    async def test_a_server_error_marks_the_span(
+        self, client: httpx.AsyncClient, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        await client.get("/widgets/crash")
+
+        [span] = recorded_spans.get_finished_spans()
+        assert span.status.status_code is StatusCode.ERROR
+        assert [event.name for event in span.events] == ["exception"]
+
+    async def test_probes_are_not_recorded(
+        self, client: httpx.AsyncClient, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        for path in ("/healthz", "/readyz", "/metrics"):
+            response = await client.get(path)
+            assert response.headers["traceparent"].endswith("-00")
+
+        assert recorded_spans.get_finished_spans() == ()
 
 
 class TestReadiness:

@@ -7,11 +7,12 @@ its answers and reads back the calls it saw. Functional tests run on both transp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,13 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from fastapi import FastAPI
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import REGISTRY
 
 from trivium.circuit_breaker import BreakerState, CircuitBreaker, CircuitOpenError
-from trivium.correlation import TraceContext, correlation_id_var, trace_context_var
+from trivium.correlation import correlation_id_var
 from trivium.errors import install_problem_handlers
 from trivium.http_client import (
     TransportName,
@@ -40,6 +44,7 @@ from trivium.http_client import (
 from trivium.redis_discovery import free_port
 from trivium.service_auth import token_pair
 from trivium.settings import ServiceSettings, SystemApiCallerSettings
+from trivium.tracing import extract_trace_context, traceparent
 from trivium_testing.apps import app_client
 from trivium_testing.keys import KeyRing
 
@@ -411,17 +416,17 @@ class TestContextHeaders:
     ) -> None:
         client = make_client(service_token=lambda: "service-token-1")
         correlation = correlation_id_var.set("corr-out-1")
-        trace = trace_context_var.set(TraceContext("c" * 32, "d" * 16))
         try:
-            await client.get("/thing")
+            with in_callers_trace("c" * 32, "d" * 16, tracestate="vendor=opaque"):
+                await client.get("/thing")
         finally:
             correlation_id_var.reset(correlation)
-            trace_context_var.reset(trace)
         headers = backend.calls[0].headers
         assert headers["X-Correlation-ID"] == "corr-out-1"
         version, trace_id, span_id, flags = headers["traceparent"].split("-")
         assert (version, trace_id, flags) == ("00", "c" * 32, "01")
         assert span_id != "d" * 16
+        assert headers["tracestate"] == "vendor=opaque"
         assert headers["Authorization"] == "Bearer service-token-1"
 
     async def test_headers_the_caller_set_are_kept(
@@ -440,14 +445,68 @@ class TestContextHeaders:
         assert headers["Authorization"] == "Bearer user-token"
         assert headers["X-Correlation-ID"] == "mine"
 
-    async def test_nothing_is_added_outside_a_request(
-        self, make_client: ClientFactory, backend: Backend
+    async def test_outside_a_request_a_call_starts_its_own_trace(
+        self, make_client: ClientFactory, backend: Backend, recorded_spans: InMemorySpanExporter
     ) -> None:
         await make_client().get("/thing")
         headers = backend.calls[0].headers
         assert "X-Correlation-ID" not in headers
-        assert "traceparent" not in headers
         assert "Authorization" not in headers
+        [span] = recorded_spans.get_finished_spans()
+        assert span.parent is None
+        assert headers["traceparent"] == traceparent(span)
+
+
+@pytest.mark.asyncio
+class TestClientSpans:
+    async def test_one_span_per_call_with_its_attempts(
+        self, make_client: ClientFactory, backend: Backend, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        backend.script(Answer(503), Answer(200))
+        with in_callers_trace("a" * 32, "b" * 16):
+            await make_client(backend="traced-erp").get("/thing")
+        [span] = recorded_spans.get_finished_spans()
+        assert span.name == "traced-erp GET"
+        assert span.kind is SpanKind.CLIENT
+        assert span.parent is not None
+        assert f"{span.parent.span_id:016x}" == "b" * 16
+        assert span.attributes is not None
+        assert span.attributes["http.response.status_code"] == 200
+        assert span.attributes["http.request.resend_count"] == 1
+        assert span.status.status_code is StatusCode.UNSET
+        # Both attempts name the call's span as their parent.
+        assert {call.headers["traceparent"] for call in backend.calls} == {traceparent(span)}
+
+    async def test_the_backend_names_the_operation(
+        self, make_client: ClientFactory, backend: Backend, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        backend.script(Answer(404))
+        client = make_client(span_name=lambda request: f"erp read {request.url.path[1:]}")
+        await client.get("/A_SalesOrder")
+        [span] = recorded_spans.get_finished_spans()
+        assert span.name == "erp read A_SalesOrder"
+        assert span.status.status_code is StatusCode.ERROR
+
+    async def test_a_call_that_fails_records_the_error(
+        self, make_client: ClientFactory, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        client = make_client(base_url=f"http://127.0.0.1:{free_port()}", max_retries=0)
+        with pytest.raises(httpx.ConnectError):
+            await client.get("/thing")
+        [span] = recorded_spans.get_finished_spans()
+        assert span.status.status_code is StatusCode.ERROR
+        assert [event.name for event in span.events] == ["exception"]
+
+
+@contextlib.contextmanager
+def in_callers_trace(trace_id: str, span_id: str, *, tracestate: str = "") -> Iterator[None]:
+    """Run the block in the context a caller's `traceparent` (and `tracestate`) name."""
+    carrier = {"traceparent": f"00-{trace_id}-{span_id}-01", "tracestate": tracestate}
+    token = otel_context.attach(extract_trace_context(carrier))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
 
 
 @pytest.mark.asyncio

@@ -8,8 +8,10 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
-from trivium.correlation import TraceContext, correlation_id_var, trace_context_var
+from trivium.correlation import correlation_id_var
 from trivium.logs import JsonLineFormatter, TextFormatter, configure_logging
 
 
@@ -22,14 +24,16 @@ def make_record(message: str, **fields: object) -> logging.LogRecord:
 class TestJsonLineFormatter:
     def test_line_has_event_fields_and_correlation(self) -> None:
         token = correlation_id_var.set("corr-9")
-        trace_token = trace_context_var.set(TraceContext("a" * 32, "b" * 16))
+        span = NonRecordingSpan(
+            SpanContext(int("a" * 32, 16), int("b" * 16, 16), False, TraceFlags(TraceFlags.SAMPLED))
+        )
         try:
-            line = JsonLineFormatter("quote-to-order").format(
-                make_record("order.created", order_id="O-1", attempts=2)
-            )
+            with trace.use_span(span):
+                line = JsonLineFormatter("quote-to-order").format(
+                    make_record("order.created", order_id="O-1", attempts=2)
+                )
         finally:
             correlation_id_var.reset(token)
-            trace_context_var.reset(trace_token)
         parsed = json.loads(line)
         assert parsed["event"] == "order.created"
         assert parsed["service"] == "quote-to-order"

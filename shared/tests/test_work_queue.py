@@ -17,9 +17,13 @@ from typing import Any
 import pytest
 import redis.asyncio
 import redis.exceptions
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import REGISTRY
 
 from trivium.correlation import correlation_id_var
+from trivium.tracing import extract_trace_context, traceparent
 from trivium.work_queue import (
     DeadLetterNotFound,
     Message,
@@ -205,6 +209,47 @@ class TestEnqueue:
             await wait_until(lambda: len(seen) == 1)
         assert seen == ["corr-42"]
         assert correlation_id_var.get() is None
+
+    async def test_work_continues_the_trace_that_queued_it(
+        self, redis_client: redis.asyncio.Redis, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        queue = make_queue(redis_client, max_attempts=2)
+        caller = {"traceparent": f"00-{'a' * 32}-{'b' * 16}-01", "tracestate": "vendor=1"}
+        token = otel_context.attach(extract_trace_context(caller))
+        try:
+            entry_id = await queue.enqueue({"n": 1})
+        finally:
+            otel_context.detach(token)
+        [(_, fields)] = await redis_client.xrange(queue.stream)
+        handled: list[int] = []
+
+        async def fail_once(message: Message) -> None:
+            handled.append(message.attempt)
+            if message.attempt == 1:
+                raise UpstreamUnavailable("the ERP is away")
+
+        async with consuming(queue, fail_once):
+            await wait_until(lambda: len(handled) == 2)
+            await wait_until(settled(queue))
+
+        publish, *deliveries = recorded_spans.get_finished_spans()
+        assert (publish.name, publish.kind) == (f"{queue.stream} publish", SpanKind.PRODUCER)
+        assert publish.attributes is not None
+        assert publish.attributes["messaging.message.id"] == entry_id
+        assert fields[b"traceparent"].decode() == traceparent(publish)
+        assert fields[b"tracestate"] == b"vendor=1"
+        # Both deliveries, the retry too, are children of the publish span, in the caller's trace.
+        assert [(span.name, span.kind) for span in deliveries] == [
+            (f"{queue.stream} process", SpanKind.CONSUMER)
+        ] * 2
+        assert {span.parent.span_id for span in deliveries if span.parent} == {
+            publish.context.span_id
+        }
+        assert [span.status.status_code for span in deliveries] == [
+            StatusCode.ERROR,
+            StatusCode.UNSET,
+        ]
+        assert handled == [1, 2]
 
     async def test_full_queue_refuses_new_work_instead_of_trimming(
         self, redis_client: redis.asyncio.Redis

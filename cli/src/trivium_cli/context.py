@@ -1,9 +1,15 @@
-"""What every command reads from the command line's context: the settings."""
+"""What every command reads from the command line's context (the settings), and the usual way a
+command runs: one exchange with the services as the operator, then its result printed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import typer
 
+from trivium_cli.client import OperatorClient, operator_client
+from trivium_cli.output import emit
 from trivium_cli.settings import CliSettings
 
 
@@ -13,3 +19,16 @@ def cli_settings(ctx: typer.Context) -> CliSettings:
     if not isinstance(settings, CliSettings):
         raise RuntimeError("the trivium root command sets CliSettings on the context")
     return settings
+
+
+def operate(
+    ctx: typer.Context,
+    exchange: Callable[[OperatorClient], Any],
+    *,
+    as_json: bool,
+    render: Callable[[Any], Iterable[str]],
+) -> None:
+    """Run `exchange` with an operator client, then print what it returned."""
+    with operator_client(cli_settings(ctx)) as client:
+        result = exchange(client)
+    emit(result, as_json=as_json, render=render)

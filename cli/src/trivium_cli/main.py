@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trivium_cli.commands import dead_letters
+from trivium_cli.commands import dead_letters, gateway, order, parked, sync, trace
 from trivium_cli.settings import CliSettings
 
 app = typer.Typer(
@@ -15,7 +15,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command()(order.order)
 app.add_typer(dead_letters.app, name="dead-letters")
+app.add_typer(parked.app, name="parked")
+app.add_typer(sync.app, name="sync")
+app.command()(gateway.budget)
+app.command()(gateway.quota)
+app.command("trace")(trace.trace)
 
 
 @app.callback()

@@ -9,9 +9,23 @@ from typing import Annotated, Any
 
 import typer
 
+
+def command_group(description: str) -> typer.Typer:
+    """A command group (`trivium <group> <command>`) that shows its help when called bare."""
+    return typer.Typer(help=description, no_args_is_help=True)
+
+
 JsonOutput = Annotated[
     bool, typer.Option("--json", help="Print the result as one JSON document (for scripts).")
 ]
+
+Confirmed = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
+
+
+def confirm_or_abort(question: str, *, yes: bool) -> None:
+    """Ask before a change that cannot be undone, unless `--yes` was given."""
+    if not yes:
+        typer.confirm(question, abort=True)
 
 
 def emit(data: Any, *, as_json: bool, render: Callable[[Any], Iterable[str]]) -> None:

@@ -25,6 +25,8 @@ from trivium_gateway.entities import (
     PluginSpec,
     Route,
     Service,
+    consumer_id,
+    consumer_label,
     stable_id,
 )
 from trivium_gateway.kong_schemas import (
@@ -176,8 +178,8 @@ class _Loader:
         )
         if not (entity["username"] or entity["custom_id"]):
             raise DeclarativeError("consumer: at least one of username, custom_id is required")
-        label = entity["username"] or entity["custom_id"]
-        entity["id"] = entity["id"] or stable_id("consumer", label)
+        label = consumer_label(entity)
+        entity["id"] = consumer_id(entity)
         self._name("consumers", label, entity["id"])
         consumer = Consumer(
             id=entity["id"],

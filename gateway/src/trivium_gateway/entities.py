@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,3 +106,14 @@ class DeclarativeConfig:
 def stable_id(kind: str, name: str) -> str:
     """The id Kong-like loaders give an entity declared without one."""
     return str(uuid.uuid5(_ID_NAMESPACE, f"{kind}:{name}"))
+
+
+def consumer_label(entity: Mapping[str, Any]) -> str:
+    """How kong.yml names a consumer: its username, else its custom_id."""
+    return str(entity.get("username") or entity.get("custom_id"))
+
+
+def consumer_id(entity: Mapping[str, Any]) -> str:
+    """A declared consumer's id: its own, else the one this gateway gives it (plugins key
+    what they store per consumer by it)."""
+    return str(entity.get("id") or stable_id("consumer", consumer_label(entity)))

@@ -217,6 +217,49 @@ PROMETHEUS: Fields = (
     {"upstream_health_metrics": {"type": "boolean", "default": False}},
 )
 
+# typedefs.queue: how Kong batches what a plugin sends (here the spans).
+QUEUE: Mapping[str, Any] = {
+    "type": "record",
+    "fields": (
+        {"max_batch_size": {"type": "integer", "default": 200, "between": [1, 1000000]}},
+        {"max_coalescing_delay": {"type": "number", "default": 1, "between": [0, 3600]}},
+        {"max_entries": {"type": "integer", "default": 10000, "between": [1, 1000000]}},
+        {"max_bytes": {"type": "integer"}},
+        {"max_retry_time": {"type": "number", "default": 60}},
+        {"initial_retry_delay": {"type": "number", "default": 0.01, "between": [0.001, 1000000]}},
+        {"max_retry_delay": {"type": "number", "default": 60, "between": [0.001, 1000000]}},
+        {"concurrency_limit": {"type": "integer", "default": 1, "one_of": [-1, 1]}},
+    ),
+}
+TRACE_FORMATS = ["w3c", "b3", "b3-single", "jaeger", "ot", "aws", "gcp", "datadog", "instana"]
+
+# Kong's spans over OTLP/HTTP, with the trace context it extracts from and injects into requests.
+OPENTELEMETRY: Fields = (
+    {"traces_endpoint": {"type": "string"}},
+    {"logs_endpoint": {"type": "string"}},
+    {"headers": {"type": "map", "keys": {"type": "string"}, "values": {"type": "string"}}},
+    {"resource_attributes": {"type": "map", "keys": {"type": "string"},
+                             "values": {"type": "string"}}},
+    {"queue": QUEUE},
+    {"batch_span_count": {"type": "integer"}},
+    {"batch_flush_delay": {"type": "integer"}},
+    {"connect_timeout": {**TIMEOUT, "default": 1000}},
+    {"send_timeout": {**TIMEOUT, "default": 5000}},
+    {"read_timeout": {**TIMEOUT, "default": 5000}},
+    {"http_response_header_for_traceid": {"type": "string"}},
+    {"header_type": {"type": "string", "default": "preserve",
+                     "one_of": ["preserve", "ignore", *TRACE_FORMATS[:-1]]}},
+    {"sampling_rate": {"type": "number", "between": [0, 1]}},
+    {"propagation": {"type": "record", "fields": (
+        {"extract": {"type": "array", "elements": {"type": "string", "one_of": TRACE_FORMATS}}},
+        {"clear": {"type": "array", "elements": {"type": "string"}}},
+        {"inject": {"type": "array",
+                    "elements": {"type": "string", "one_of": ["preserve", *TRACE_FORMATS]}}},
+        {"default_format": {"type": "string", "required": True, "default": "w3c",
+                            "one_of": TRACE_FORMATS}},
+    )}},
+)  # fmt: skip
+
 EntityCheck = Callable[[Mapping[str, Any]], dict[str, str]]
 
 
@@ -246,6 +289,15 @@ def _check_jwt(config: Mapping[str, Any]) -> dict[str, str]:
     return {}
 
 
+def _check_opentelemetry(config: Mapping[str, Any]) -> dict[str, str]:
+    if not config.get("traces_endpoint") and not config.get("logs_endpoint"):
+        return {
+            "config": "at least one of these fields must be non-empty: "
+            "'config.traces_endpoint', 'config.logs_endpoint'"
+        }
+    return {}
+
+
 def _no_checks(config: Mapping[str, Any]) -> dict[str, str]:
     return {}
 
@@ -266,5 +318,6 @@ BUNDLED_PLUGINS: dict[str, BundledPlugin] = {
     "key-auth": BundledPlugin(fields=KEY_AUTH, priority=1250),
     "request-size-limiting": BundledPlugin(fields=REQUEST_SIZE_LIMITING, priority=951),
     "rate-limiting": BundledPlugin(fields=RATE_LIMITING, priority=910, check=_check_rate_limiting),
+    "opentelemetry": BundledPlugin(fields=OPENTELEMETRY, priority=14, check=_check_opentelemetry),
     "prometheus": BundledPlugin(fields=PROMETHEUS, priority=13),
 }

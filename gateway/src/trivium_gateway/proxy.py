@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
 from trivium.correlation import current_correlation_id, new_correlation_id, outbound_headers
 from trivium.metrics import BACKEND_CALL_SECONDS, BACKEND_CALLS
+from trivium.tracing import SPAN_NAME_SCOPE_KEY, mark_failed, tracer
 from trivium_gateway.context import RequestContext, kong_error_body
 from trivium_gateway.external import ExternalPluginError
 from trivium_gateway.headers import Headers
@@ -84,6 +87,11 @@ class GatewayProxy:
             return
         route = match.route
         scope["route"] = _RouteLabel(f"{route.paths[0] if route.paths else ''}{{path:path}}")
+        # As Kong's opentelemetry plugin names and describes its request span.
+        scope[SPAN_NAME_SCOPE_KEY] = f"{method} {route.name or route.id}"
+        trace.get_current_span().set_attributes(
+            {"kong.route.name": route.name or route.id, "kong.service.name": match.service.name}
+        )
         server = scope.get("server") or ("127.0.0.1", 8000)
         client = scope.get("client") or ("127.0.0.1", 0)
         ctx = RequestContext(
@@ -151,24 +159,35 @@ class GatewayProxy:
             query_string=ctx.upstream_query,
             encoded=True,
         )
-        for name, value in outbound_headers().items():
-            ctx.upstream_headers.set(name, value)
         sent = time.perf_counter()
-        try:
-            response = await runtime.send_upstream(
-                service, ctx.upstream_method, url, list(ctx.upstream_headers.items()), data
-            )
-        except (aiohttp.ServerTimeoutError, TimeoutError):
-            self._observe(service.name, ctx.upstream_method, "timeout", sent)
-            ctx.response_status = 504
-            await _send(send, 504, kong_error_body(504, ctx.request_id), JSON_HEADERS)
-            return
-        except (aiohttp.ClientError, OSError) as error:
-            self._observe(service.name, ctx.upstream_method, type(error).__name__, sent)
-            log.warning("upstream.failed", extra={"service": service.name, "error": repr(error)})
-            ctx.response_status = 502
-            await _send(send, 502, kong_error_body(502, ctx.request_id), JSON_HEADERS)
-            return
+        with tracer().start_as_current_span(
+            f"{service.name} {ctx.upstream_method}",
+            kind=SpanKind.CLIENT,
+            attributes={"http.request.method": ctx.upstream_method, "server.address": service.host},
+        ) as span:
+            # Inside the upstream call's span: the service's server span is its child.
+            for name, value in outbound_headers().items():
+                ctx.upstream_headers.set(name, value)
+            try:
+                response = await runtime.send_upstream(
+                    service, ctx.upstream_method, url, list(ctx.upstream_headers.items()), data
+                )
+            except (aiohttp.ServerTimeoutError, TimeoutError):
+                self._observe(service.name, ctx.upstream_method, "timeout", sent)
+                mark_failed(span, "the upstream did not answer in time")
+                ctx.response_status = 504
+                await _send(send, 504, kong_error_body(504, ctx.request_id), JSON_HEADERS)
+                return
+            except (aiohttp.ClientError, OSError) as error:
+                self._observe(service.name, ctx.upstream_method, type(error).__name__, sent)
+                log.warning(
+                    "upstream.failed", extra={"service": service.name, "error": repr(error)}
+                )
+                mark_failed(span, type(error).__name__)
+                ctx.response_status = 502
+                await _send(send, 502, kong_error_body(502, ctx.request_id), JSON_HEADERS)
+                return
+            span.set_attribute("http.response.status_code", response.status)
         try:
             received = time.perf_counter()
             self._observe(service.name, ctx.upstream_method, str(response.status), sent)

@@ -17,13 +17,14 @@ import uvicorn
 from fastapi import FastAPI
 
 from trivium.health import router as health_router
+from trivium.tracing import FASTAPI_TELEMETRY_OFF
 
 log = logging.getLogger("trivium_gateway.status")
 
 
 def create_status_app(proxy_app: FastAPI) -> FastAPI:
     """/healthz, /readyz and /metrics, reading the proxy app's readiness checks."""
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, telemetry=FASTAPI_TELEMETRY_OFF)
     app.state.readiness_checks = proxy_app.state.readiness_checks
     app.state.degradation_checks = proxy_app.state.degradation_checks
     app.include_router(health_router)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -14,6 +13,7 @@ import pytest
 import yaml
 
 from trivium_testing.keys import session_keys
+from trivium_testing.modules import load_module
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -106,13 +106,7 @@ def uv_tool() -> Callable[[str, str], list[str]]:
 
 def load_deploy_script(relative: str) -> ModuleType:
     """A script under deploy/ (they are run, not installed), loaded as a module."""
-    path = DEPLOY / relative
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(DEPLOY / relative)
 
 
 @pytest.fixture(scope="session")
@@ -157,9 +151,11 @@ def production_build() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def kong_environment() -> dict[str, str]:
     """What Kong's environment resolves kong.yml's {vault://env/...} references from: the
-    gateway's key file (a key generated for the test session) and the Redis credentials."""
+    gateway's key file (a key generated for the test session), the Redis credentials and the
+    traces endpoint."""
     return {
         "TRIVIUM_SERVICE_KEY_FILE": str(session_keys().key_file("gateway")),
         "TRIVIUM_REDIS_URL": "redis://:password@redis:6379/0",
         "TRIVIUM_REDIS_PASSWORD": "password",
+        "TRIVIUM_OTLP_TRACES_ENDPOINT": "http://otel-collector:4318/v1/traces",
     }

@@ -1,4 +1,5 @@
-"""The composition every Trivium service starts from: errors, context, health and metrics."""
+"""The composition every Trivium service starts from: errors, context, tracing, health and
+metrics."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from trivium.middleware import RequestContextMiddleware
 from trivium.request_guard import RequestGuardMiddleware
 from trivium.service_auth import token_pair
 from trivium.settings import ServiceSettings
+from trivium.tracing import FASTAPI_TELEMETRY_OFF, install_tracing
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
@@ -44,6 +46,8 @@ def create_service_app(
     configure_logging(
         service=settings.service_name, level=settings.log_level, log_format=settings.log_format
     )
+    install_tracing(settings)
+    fastapi_options.setdefault("telemetry", FASTAPI_TELEMETRY_OFF)
     app = FastAPI(
         title=title,
         description=description,

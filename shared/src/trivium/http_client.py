@@ -1,5 +1,6 @@
 """The outbound HTTP client every service uses for every upstream: httpx's API on the aiohttp
-transport, with timeouts, pooling, retries on transient failures only, and a circuit breaker.
+transport, with timeouts, pooling, retries on transient failures only, a circuit breaker, and one
+client span per call (its attempts included) whose context the request carries.
 
 The aiohttp transport is the default because httpx's own (httpcore) transport spends far more CPU
 per request here: `bench/transport_hop.py` measures both side by side. Either way callers see the
@@ -34,6 +35,7 @@ from functools import partial
 from typing import Literal
 
 import httpx
+from opentelemetry.trace import Span, SpanKind
 from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential, wait_random_exponential
 
@@ -44,13 +46,19 @@ from trivium.metrics import BACKEND_CALL_SECONDS, BACKEND_CALLS, BACKEND_ERRORS,
 from trivium.problems import BadGateway, GatewayTimeout, Problem, ServiceUnavailable
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.settings import ServiceSettings, SystemApiCallerSettings
+from trivium.tracing import mark_failed, tracer
 
 log = logging.getLogger("trivium.http_client")
 
 TransportName = Literal["aiohttp", "httpcore"]
 ResponseCheck = Callable[[httpx.Response], bool]
+# Signs one attempt of a request in place (e.g. OAuth 1.0a: a fresh nonce and timestamp each
+# time, since a backend refuses a nonce it has seen, so a resent request is signed anew).
+RequestSigner = Callable[[httpx.Request], None]
 # How the client waits between attempts (tests pass one that records the waits instead).
 Sleep = Callable[[float], Awaitable[None]]
+# The name of a call's client span: the backend and the operation (`salesforce query Account`).
+SpanNamer = Callable[[httpx.Request], str]
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 # 429 is the backend protecting itself (Retry-After says when), not a backend that is down.
@@ -124,6 +132,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         *,
         backend: str,
+        span_name: SpanNamer | None = None,
         breaker: CircuitBreaker,
         max_retries: int,
         backoff_seconds: float = 0.1,
@@ -131,15 +140,18 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         max_retry_after_seconds: float = 30.0,
         service_token: Callable[[], str] | None = None,
         is_retryable_response: ResponseCheck | None = None,
+        sign: RequestSigner | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.inner = inner
+        self.sign = sign
         self.backend = backend
         self.breaker = breaker
         self.max_retries = max_retries
         self.max_retry_after_seconds = max_retry_after_seconds
         self.service_token = service_token
         self.is_retryable_response = is_retryable_response
+        self.span_name = span_name or (lambda request: f"{backend} {request.method}")
         self.sleep = sleep
         # Equal jitter: half the exponential step fixed, half random, so retries never bunch at 0.
         self._backoff: wait_base = wait_exponential(
@@ -147,17 +159,29 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         ) + wait_random_exponential(multiplier=backoff_seconds / 2, max=max_backoff_seconds / 2)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self._add_headers(request)
-        retrying = AsyncRetrying(
-            sleep=self.sleep,
-            stop=stop_after_attempt(self.max_retries + 1),
-            wait=self._wait,
-            retry=partial(self._should_retry, request),
-            before_sleep=self._before_sleep,
-            retry_error_callback=_last_outcome,
-        )
-        answer: _Answer = await retrying(self._attempt, request)
-        return answer.response
+        with tracer().start_as_current_span(
+            self.span_name(request),
+            kind=SpanKind.CLIENT,
+            attributes={
+                "http.request.method": request.method,
+                "server.address": request.url.host,
+                "url.path": request.url.path,
+                "trivium.backend": self.backend,
+            },
+        ) as span:
+            # In the client span, so that the callee's server span is its child.
+            self._add_headers(request)
+            retrying = AsyncRetrying(
+                sleep=self.sleep,
+                stop=stop_after_attempt(self.max_retries + 1),
+                wait=self._wait,
+                retry=partial(self._should_retry, request),
+                before_sleep=self._before_sleep,
+                retry_error_callback=_last_outcome,
+            )
+            answer: _Answer = await retrying(self._attempt, request)
+            _record_answer(span, answer.response, attempts=retrying.statistics["attempt_number"])
+            return answer.response
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -174,6 +198,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         except CircuitOpenError:
             BACKEND_CALLS.labels(self.backend, request.method, "CircuitOpenError").inc()
             raise
+        if self.sign is not None:
+            self.sign(request)
         started = time.perf_counter()
         try:
             response = await self.inner.handle_async_request(request)
@@ -280,6 +306,14 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             )
 
 
+def _record_answer(span: Span, response: httpx.Response, *, attempts: int) -> None:
+    span.set_attribute("http.response.status_code", response.status_code)
+    if attempts > 1:
+        span.set_attribute("http.request.resend_count", attempts - 1)
+    if response.status_code >= 400:
+        mark_failed(span, f"answered {response.status_code}")
+
+
 def call_log_level(status: int | None) -> int:
     """The level of one attempt's log line: an answer is detail (an error answer a little more),
     no answer at all is a warning, since the backend never saw the call to log it."""
@@ -341,6 +375,8 @@ def create_http_client(
     max_retry_after_seconds: float = 30.0,
     service_token: Callable[[], str] | None = None,
     is_retryable_response: ResponseCheck | None = None,
+    span_name: SpanNamer | None = None,
+    sign: RequestSigner | None = None,
     transport: TransportName = "aiohttp",
     max_connections: int = 100,
     keepalive_seconds: float = 4.0,
@@ -369,6 +405,8 @@ def create_http_client(
         max_retry_after_seconds=max_retry_after_seconds,
         service_token=service_token,
         is_retryable_response=is_retryable_response,
+        span_name=span_name,
+        sign=sign,
         sleep=sleep,
     )
     return httpx.AsyncClient(
@@ -387,6 +425,8 @@ def create_http_client_from_settings(
     breaker: CircuitBreaker | None = None,
     service_token: Callable[[], str] | None = None,
     is_retryable_response: ResponseCheck | None = None,
+    span_name: SpanNamer | None = None,
+    sign: RequestSigner | None = None,
     transport: TransportName | None = None,
     max_connections: int = 100,
     headers: Mapping[str, str] | None = None,
@@ -404,6 +444,7 @@ def create_http_client_from_settings(
         reset_seconds=settings.breaker_reset_seconds,
         service_token=service_token,
         is_retryable_response=is_retryable_response,
+        sign=sign,
         transport=transport or settings.http_transport,
         max_connections=max_connections,
         headers=headers,
@@ -412,6 +453,7 @@ def create_http_client_from_settings(
             if max_retry_after_seconds is None
             else max_retry_after_seconds
         ),
+        span_name=span_name,
     )
 
 

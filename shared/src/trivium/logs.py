@@ -8,7 +8,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from trivium.correlation import correlation_id_var, trace_context_var
+from trivium.correlation import correlation_id_var
+from trivium.tracing import current_trace_id
 
 # uvicorn adds `color_message`, a duplicate of the message with terminal colours.
 _STANDARD_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {
@@ -23,9 +24,9 @@ def _context_fields(record: logging.LogRecord) -> dict[str, Any]:
     correlation_id = correlation_id_var.get()
     if correlation_id:
         fields["correlation_id"] = correlation_id
-    trace = trace_context_var.get()
-    if trace is not None:
-        fields["trace_id"] = trace.trace_id
+    trace_id = current_trace_id()
+    if trace_id is not None:
+        fields["trace_id"] = trace_id
     for key, value in vars(record).items():
         if key not in _STANDARD_RECORD_KEYS and not key.startswith("_"):
             fields[key] = value

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
+
+log = logging.getLogger(__name__)
 
 LATENCY_BUCKETS = (
     0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -69,3 +82,21 @@ SALESFORCE_API_BUDGET = Gauge(
 def render_metrics() -> tuple[bytes, str]:
     """The exposition text of every registered metric and its content type."""
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+@contextmanager
+def metrics_listener(*, host: str, port: int) -> Iterator[int | None]:
+    """Serve this process's metrics at `http://host:port/metrics` from a thread of their own for
+    the duration of the block, for processes that serve no HTTP API (workers); port 0: none.
+    Yields the port listened on (None when none)."""
+    if port == 0:
+        yield None
+        return
+    server, thread = start_http_server(port, addr=host)
+    log.info("metrics.listening", extra={"host": host, "port": server.server_port})
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

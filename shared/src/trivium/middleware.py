@@ -1,4 +1,4 @@
-"""One pure-ASGI middleware per request: correlation and trace context, metrics, access log, and
+"""One pure-ASGI middleware per request: correlation id and server span, metrics, access log, and
 the last-resort 500 problem (rendered here so it carries the correlation id)."""
 
 from __future__ import annotations
@@ -8,22 +8,31 @@ import logging
 import time
 from typing import Any
 
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
+from opentelemetry.trace import NonRecordingSpan, Span, SpanContext, SpanKind, TraceFlags
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trivium.correlation import (
-    CORRELATION_HEADER,
-    accept_correlation_id,
-    continue_trace,
-    correlation_id_var,
-    trace_context_var,
-)
+from trivium.correlation import CORRELATION_HEADER, accept_correlation_id, correlation_id_var
 from trivium.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 from trivium.problems import PROBLEM_CONTENT_TYPE, Problem
+from trivium.tracing import (
+    CORRELATION_ATTRIBUTE,
+    SPAN_NAME_SCOPE_KEY,
+    TRACE_HEADERS,
+    extract_trace_context,
+    mark_failed,
+    traceparent,
+    tracer,
+)
 
 log = logging.getLogger("trivium.request")
 
 UNMATCHED_ROUTE = "<unmatched>"
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_TRACE_HEADER_NAMES = tuple(name.encode() for name in TRACE_HEADERS)
+_IDS = RandomIdGenerator()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -64,7 +73,7 @@ def served_log_level(status: int) -> int:
 
 
 class RequestContextMiddleware:
-    """Sets the request's correlation id and span, measures it, and logs it on completion."""
+    """Sets the request's correlation id and server span, measures it, and logs it on completion."""
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
@@ -75,9 +84,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         correlation_id = accept_correlation_id(_header(scope, CORRELATION_HEADER.encode()))
-        trace = continue_trace(_header(scope, b"traceparent"))
         correlation_token = correlation_id_var.set(correlation_id)
-        trace_token = trace_context_var.set(trace)
+        span = _start_server_span(scope, correlation_id)
+        context_token = otel_context.attach(trace.set_span_in_context(span))
+        echoed = traceparent(span)
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -89,21 +99,24 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-correlation-id", correlation_id.encode()))
-                headers.append((b"traceparent", trace.traceparent().encode()))
+                if echoed is not None:
+                    headers.append((b"traceparent", echoed.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_context)
-        except Exception:
+        except Exception as error:
             log.exception("request.unhandled_error", extra={"path": scope["path"]})
+            span.record_exception(error)
             if response_started:
                 raise
             await self._send_internal_error(scope, send_with_context, correlation_id)
         finally:
             self._observe(scope, status, time.perf_counter() - started)
+            _end_server_span(span, scope, status)
+            otel_context.detach(context_token)
             correlation_id_var.reset(correlation_token)
-            trace_context_var.reset(trace_token)
 
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:
         route = route_template(scope)
@@ -140,3 +153,50 @@ class RequestContextMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+def _start_server_span(scope: Scope, correlation_id: str) -> Span:
+    """The request's server span, a child of the caller's trace context when it sent one."""
+    carrier = {
+        key.decode("latin-1"): value.decode("latin-1")
+        for key, value in scope["headers"]
+        if key in _TRACE_HEADER_NAMES
+    }
+    parent = extract_trace_context(carrier)
+    if scope["path"] in QUIET_PATHS:
+        # Probes and scrapes, several a minute per replica, would bury the traces worth reading:
+        # they get a span id of their own in an unsampled context, so that nothing they cause
+        # is recorded (parent-based sampling follows the flag) while the context still flows.
+        caller = trace.get_current_span(parent).get_span_context()
+        trace_id = caller.trace_id if caller.is_valid else _IDS.generate_trace_id()
+        return NonRecordingSpan(
+            SpanContext(trace_id, _IDS.generate_span_id(), False, TraceFlags(TraceFlags.DEFAULT))
+        )
+    method = scope["method"]
+    return tracer().start_span(
+        method,
+        context=parent,
+        kind=SpanKind.SERVER,
+        attributes={
+            "http.request.method": method,
+            "url.path": scope["path"],
+            CORRELATION_ATTRIBUTE: correlation_id,
+        },
+    )
+
+
+def _end_server_span(span: Span, scope: Scope, status: int) -> None:
+    if not span.is_recording():
+        span.end()
+        return
+    route = route_template(scope)
+    name = scope.get(SPAN_NAME_SCOPE_KEY)
+    if not isinstance(name, str):
+        name = scope["method"] if route == UNMATCHED_ROUTE else f"{scope['method']} {route}"
+    span.update_name(name)
+    span.set_attribute("http.response.status_code", status)
+    if route != UNMATCHED_ROUTE:
+        span.set_attribute("http.route", route)
+    if status >= 500:
+        mark_failed(span, f"answered {status}")
+    span.end()

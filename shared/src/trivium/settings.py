@@ -86,12 +86,45 @@ class ServiceSettings(BaseSettings):
     idempotency_lease_seconds: float = Field(
         default=60.0, gt=0, validation_alias=shared_env("TRIVIUM_IDEMPOTENCY_LEASE_SECONDS")
     )
+    # Tracing (trivium.tracing): the span files' folder (`<service>.jsonl`; `make run`:
+    # .run/traces), and the OTLP/HTTP collector, `<endpoint>/v1/traces` or the full traces URL;
+    # the exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself.
+    traces_dir: Path | None = Field(default=None, validation_alias=shared_env("TRIVIUM_TRACES_DIR"))
+    otlp_endpoint: str | None = Field(
+        None, validation_alias=shared_env("OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    otlp_traces_endpoint: str | None = Field(
+        None, validation_alias=shared_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    )
+
+    @property
+    def otlp_traces_url(self) -> str | None:
+        """Where spans go over OTLP, if anywhere (the standard variables' precedence)."""
+        if self.otlp_traces_endpoint:
+            return self.otlp_traces_endpoint
+        if self.otlp_endpoint:
+            return self.otlp_endpoint.rstrip("/") + "/v1/traces"
+        return None
+
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1,
         validation_alias=shared_env("TRIVIUM_MAX_BODY_BYTES"),
         description="Larger request bodies are refused with 413 before they are read (routes "
         "that take bulk data state their own limit).",
+    )
+
+    worker_metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address a workers-only process serves `/metrics` on (0.0.0.0 in a "
+        "container, for Prometheus to reach it).",
+    )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65_535,
+        description="Port a workers-only process serves `/metrics` on; 0: none (an API process "
+        "serves its own on its API port).",
     )
 
     @model_validator(mode="after")

@@ -13,6 +13,8 @@ import pytest
 import pytest_asyncio
 import redis
 import redis.asyncio
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from trivium.redis_discovery import (
     RedisEndpoint,
@@ -20,6 +22,8 @@ from trivium.redis_discovery import (
     start_fake_redis_server,
     start_redis_server,
 )
+from trivium.settings import ServiceSettings
+from trivium.tracing import install_tracing
 from trivium_testing.redis_cluster import (  # noqa: F401 (the fixtures and marking of `cluster`)
     pytest_collection_modifyitems,
     redis_cluster,
@@ -63,6 +67,36 @@ def trivium_run_dir() -> Iterator[Path]:
     """A scratch folder for this test session's server files and service logs."""
     with tempfile.TemporaryDirectory(prefix="trivium-test-") as folder:
         yield Path(folder)
+
+
+class SpanRecorder(SpanProcessor):
+    """Keeps the spans that end while a test records them (see `recorded_spans`)."""
+
+    def __init__(self) -> None:
+        self.spans = InMemorySpanExporter()
+        self.recording = False
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.recording:
+            self.spans.export((span,))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def span_recorder() -> SpanRecorder:
+    """Tracing installed in the test process before any test, as a service installs it."""
+    recorder = SpanRecorder()
+    install_tracing(ServiceSettings(service_name="trivium-tests")).add_span_processor(recorder)
+    return recorder
+
+
+@pytest.fixture
+def recorded_spans(span_recorder: SpanRecorder) -> Iterator[InMemorySpanExporter]:
+    """The spans finished in the test process during this test."""
+    span_recorder.spans.clear()
+    span_recorder.recording = True
+    yield span_recorder.spans
+    span_recorder.recording = False
+    span_recorder.spans.clear()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,24 @@ import httpx
 
 from trivium.redis_discovery import free_port
 
+# Spans are written within a tenth of a second of ending, so that tests find them at once.
+SPAN_EXPORT_DELAY_MS = "100"
+
+
+def harness_env(log_dir: Path) -> dict[str, str]:
+    """What every process a test starts runs with: readable logs, and its spans written to the
+    span files under `log_dir/traces` (where tests and `trivium trace` read them)."""
+    return {
+        "TRIVIUM_LOG_FORMAT": "text",
+        "TRIVIUM_TRACES_DIR": str(traces_dir(log_dir)),
+        "OTEL_BSP_SCHEDULE_DELAY": SPAN_EXPORT_DELAY_MS,
+    }
+
+
+def traces_dir(log_dir: Path) -> Path:
+    """The span files of the processes started with `log_dir`."""
+    return log_dir / "traces"
+
 
 @dataclass
 class RunningService:
@@ -74,7 +92,7 @@ def start_service(
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             command,
-            env={**os.environ, "TRIVIUM_LOG_FORMAT": "text", **(env or {})},
+            env={**os.environ, **harness_env(log_dir), **(env or {})},
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )

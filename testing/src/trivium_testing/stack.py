@@ -33,6 +33,14 @@ SALESFORCE_CLIENT = ("trivium-demo-client", "trivium-demo-secret")
 SALESFORCE_DATA_PATH = "/services/data/v62.0"
 # The emulators' credentials and the System APIs' matching ones: nothing has a default, so every
 # process the tests start that signs in to, or runs, an emulator is given these.
+# The NetSuite emulator's integration record and token (TBA); keys are 64 hex digits.
+NETSUITE_ACCOUNT = "1234567_SB1"
+NETSUITE_TBA = {
+    "CONSUMER_KEY": "c0" * 32,
+    "CONSUMER_SECRET": "trivium-test-consumer-secret",
+    "TOKEN_ID": "70" * 32,
+    "TOKEN_SECRET": "trivium-test-token-secret",
+}
 CREDENTIALS_ENV = {
     "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
     "SF_EMULATOR_CLIENT_ID": SALESFORCE_CLIENT[0],
@@ -47,7 +55,46 @@ CREDENTIALS_ENV = {
     "ERP_SYSTEM_USERNAME": SAP_USER[0],
     "ERP_SYSTEM_PASSWORD": SAP_USER[1],
     "ERP_SYSTEM_OAUTH_CLIENT_SECRET": SAP_USER[1],
+    "NS_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
+    "NS_EMULATOR_ACCOUNT_ID": NETSUITE_ACCOUNT,
+    "NETSUITE_ACCOUNT_ID": NETSUITE_ACCOUNT,
+    **{f"NS_EMULATOR_{name}": value for name, value in NETSUITE_TBA.items()},
+    **{f"NETSUITE_{name}": value for name, value in NETSUITE_TBA.items()},
 }
+# How each ERP's emulator is started for tests (in memory, seeded, lifecycle stopped), and the
+# ERP System API's settings that point it there.
+ERP_EMULATORS = {
+    "s4hana": {
+        "app_factory": "s4hana_emulator.main:create_app",
+        "name": "s4-emulator",
+        "env": {
+            **CREDENTIALS_ENV,
+            "S4_EMULATOR_DATABASE_PATH": ":memory:",
+            "S4_EMULATOR_LIFECYCLE_SPEED": "0",
+        },
+    },
+    "netsuite": {
+        "app_factory": "netsuite_emulator.main:create_app",
+        "name": "netsuite-emulator",
+        "env": {
+            **CREDENTIALS_ENV,
+            "NS_EMULATOR_DATABASE_PATH": ":memory:",
+            "NS_EMULATOR_LIFECYCLE_SPEED": "0",
+            # Tests run many requests at once; the account's governance is tested on its own.
+            "NS_EMULATOR_CONCURRENCY_LIMIT": "50",
+        },
+    },
+}
+ERP_BACKENDS = tuple(ERP_EMULATORS)
+
+
+def erp_backend_env(backend: str, emulator_url: str) -> dict[str, str]:
+    """The ERP System API's settings for `backend` served by the emulator at `emulator_url`."""
+    if backend == "netsuite":
+        return {"ERP_SYSTEM_BACKEND": "netsuite", "NETSUITE_BASE_URL": emulator_url}
+    return {"ERP_SYSTEM_BACKEND": "s4hana", "ERP_SYSTEM_BASE_URL": emulator_url}
+
+
 SYSTEM_APIS_DB = 8
 # Short waits, so that retries and breaker resets happen within a test.
 FAST_CLIENT_ENV = {"TRIVIUM_HTTP_MAX_RETRIES": "1", "TRIVIUM_BREAKER_RESET_SECONDS": "0.3"}
@@ -180,7 +227,7 @@ async def rep_clients(url: str, *, audience: str) -> AsyncIterator[RepClients]:
 
 @dataclass
 class Emulators:
-    """The running emulators, and clients of their APIs."""
+    """The running Salesforce and S/4HANA emulators, and clients of their APIs."""
 
     sf_emulator: RunningService
     s4_emulator: RunningService
@@ -224,6 +271,14 @@ class SystemStack(Emulators):
     erp_system: RunningService
     redis_url: str
     extra: list[RunningService] = field(default_factory=list)
+    # The ERP the ERP System API runs on; on NetSuite, its emulator (S/4HANA's runs either way).
+    erp: str = "s4hana"
+    netsuite_emulator: RunningService | None = None
+
+    @property
+    def erp_emulator(self) -> RunningService:
+        """The emulator the ERP System API calls."""
+        return self.netsuite_emulator or self.s4_emulator
 
     def service_env(self, *, db: int, service: str = "", **extra: str) -> dict[str, str]:
         """Shared environment of a service under test: its Redis database, and the session's
@@ -240,7 +295,11 @@ class SystemStack(Emulators):
     def stop(self) -> None:
         # The APIs first (each at once), then the backends they were calling.
         stop_all((*self.extra, self.erp_system, self.sf_system))
-        super().stop()
+        stop_all(
+            emulator
+            for emulator in (self.s4_emulator, self.sf_emulator, self.netsuite_emulator)
+            if emulator is not None
+        )
 
 
 def replay_id_of(position: str) -> int:
@@ -281,26 +340,28 @@ def _admin(emulator: RunningService) -> httpx.AsyncClient:
     )
 
 
+# The emulator's exposure view, which shows the limit, the block and the currency as well: the
+# ERP System API reads a customer's credit from it in one round trip.
+EXPOSURE_VIEW_ENV = {
+    "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_LIMIT_PROPERTY": "CustomerCreditLimitAmount",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_BLOCKED_PROPERTY": "CreditAccountIsBlocked",
+    "ERP_SYSTEM_CREDIT_EXPOSURE_CURRENCY_PROPERTY": "DisplayCurrency",
+}
+
+
+SALESFORCE_EMULATOR = {
+    "app_factory": "salesforce_emulator.main:create_app",
+    "name": "sf-emulator",
+    "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
+}
+
+
 def start_emulators(*, log_dir: Path) -> Emulators:
-    """Both emulators, in memory and seeded."""
+    """The Salesforce and S/4HANA emulators, in memory and seeded."""
     sf_emulator, s4_emulator = start_all(
-        [
-            {
-                "app_factory": "salesforce_emulator.main:create_app",
-                "name": "sf-emulator",
-                "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
-            },
-            {
-                "app_factory": "s4hana_emulator.main:create_app",
-                "name": "s4-emulator",
-                "env": {
-                    **CREDENTIALS_ENV,
-                    "S4_EMULATOR_DATABASE_PATH": ":memory:",
-                    "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-                },
-            },
-        ],
-        log_dir=log_dir,
+        [SALESFORCE_EMULATOR, ERP_EMULATORS["s4hana"]], log_dir=log_dir
     )
     return Emulators(sf_emulator, s4_emulator)
 
@@ -309,11 +370,7 @@ def system_api_env(service: str, *, sf_emulator_url: str, s4_emulator_url: str) 
     """What a System API needs beyond its Redis and key: where its emulated backend is."""
     if service == "salesforce-system":
         return {"SF_SYSTEM_LOGIN_URL": sf_emulator_url}
-    return {
-        "ERP_SYSTEM_BASE_URL": s4_emulator_url,
-        "ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE": "YY1_CREDITEXPOSURE_CDS",
-        "ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET": "YY1_CreditExposure",
-    }
+    return {**erp_backend_env("s4hana", s4_emulator_url), **EXPOSURE_VIEW_ENV}
 
 
 def start_system_stack(
@@ -322,12 +379,17 @@ def start_system_stack(
     redis_url: str,
     system_env: Mapping[str, str] | None = None,
     user_urls: Mapping[str, str] | None = None,
+    erp: str = "s4hana",
 ) -> SystemStack:
-    """Start both emulators (in memory, seeded), then both System APIs against them (each signing
-    in to Redis as its own user when `user_urls` names one)."""
+    """Start the emulators (in memory, seeded: Salesforce, S/4HANA, and NetSuite when `erp` is
+    netsuite), then both System APIs against them (each signing in to Redis as its own user when
+    `user_urls` names one)."""
     own_redis = {name: {"REDIS_URL": url} for name, url in (user_urls or {}).items()}
-    emulators = start_emulators(log_dir=log_dir)
-    sf_emulator, s4_emulator = emulators.sf_emulator, emulators.s4_emulator
+    emulators = [SALESFORCE_EMULATOR, ERP_EMULATORS["s4hana"]]
+    if erp == "netsuite":
+        emulators.append(ERP_EMULATORS["netsuite"])
+    sf_emulator, s4_emulator, *netsuite = start_all(emulators, log_dir=log_dir)
+    erp_emulator = netsuite[0] if netsuite else s4_emulator
     keys = session_keys()
     shared = {
         "REDIS_URL": redis_db(redis_url, SYSTEM_APIS_DB),
@@ -335,31 +397,45 @@ def start_system_stack(
         **FAST_CLIENT_ENV,
         **(system_env or {}),
     }
-    backends = {"sf_emulator_url": sf_emulator.url, "s4_emulator_url": s4_emulator.url}
     try:
         sf_system, erp_system = start_all(
             [
                 {
-                    "app_factory": f"{package}.main:create_app",
-                    "name": name,
+                    "app_factory": "salesforce_system.main:create_app",
+                    "name": "salesforce-system",
                     "env": {
                         **shared,
-                        **own_redis.get(name, {}),
-                        **keys.env(name),
-                        **system_api_env(name, **backends),
+                        **own_redis.get("salesforce-system", {}),
+                        **keys.env("salesforce-system"),
+                        "SF_SYSTEM_LOGIN_URL": sf_emulator.url,
                     },
-                }
-                for name, package in SYSTEM_API_PACKAGES.items()
+                },
+                {
+                    "app_factory": "erp_system.main:create_app",
+                    "name": "erp-system",
+                    "env": {
+                        **shared,
+                        **own_redis.get("erp-system", {}),
+                        **keys.env("erp-system"),
+                        **erp_backend_env(erp, erp_emulator.url),
+                        **EXPOSURE_VIEW_ENV,
+                    },
+                },
             ],
             log_dir=log_dir,
         )
     except Exception:
-        emulators.stop()
+        stop_all((sf_emulator, s4_emulator, *netsuite))
         raise
-    return SystemStack(sf_emulator, s4_emulator, sf_system, erp_system, redis_url)
-
-
-SYSTEM_API_PACKAGES = {"salesforce-system": "salesforce_system", "erp-system": "erp_system"}
+    return SystemStack(
+        sf_emulator,
+        s4_emulator,
+        sf_system,
+        erp_system,
+        redis_url,
+        erp=erp,
+        netsuite_emulator=netsuite[0] if netsuite else None,
+    )
 
 
 # The env prefix of each service's own settings.

@@ -45,6 +45,7 @@ class Emulator:
             clock=self.clock,
             base_url=f"{origin.rstrip('/')}{RECORD_PREFIX}",
             enforce_credit_limit=self.settings.credit_limit_handling == "enforce",
+            number_customers=self.settings.customer_numbering == "auto",
         )
 
     def set_lifecycle_speed(self, speed: float) -> None:

@@ -62,6 +62,12 @@ class NetSuiteEmulatorSettings(LifecycleEmulatorSettings):
         description="enforce: a sales order that takes the customer over the credit limit is "
         "refused (NetSuite's 'Enforce Holds'); ignore: accepted.",
     )
+    customer_numbering: Literal["auto", "name"] = Field(
+        default="auto",
+        description="auto: a customer created without `entityId` gets the next number after "
+        "the highest numeric one (NetSuite's Auto-Generated Numbers for customers); name: it "
+        "gets its company name (the preference switched off).",
+    )
     lifecycle_fulfillment_after_seconds: float = Field(
         default=120.0, ge=0, description="Open order → fulfilled (stock leaves), at speed 1."
     )

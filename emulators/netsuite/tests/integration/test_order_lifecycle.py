@@ -40,8 +40,10 @@ class TestCreateSalesOrder:
         assert order["tranId"].startswith("SO")
 
     async def test_references_by_external_id(self, netsuite: httpx.AsyncClient) -> None:
+        linked = await netsuite.patch(f"{RECORD}/customer/1", json={"externalId": "SF-EID-1"})
+        assert linked.status_code == 204
         body = {
-            "entity": {"externalId": "1000001"},
+            "entity": {"externalId": "SF-EID-1"},
             "item": {"items": [{"item": {"externalId": "MAT-0001"}, "quantity": 2}]},
         }
         response = await netsuite.post(f"{RECORD}/salesOrder", json=body)

@@ -32,7 +32,9 @@ class TestGetRecord:
         )
         customer = response.json()
         assert customer["id"] == "1"
-        assert customer["externalId"] == "1000001"
+        assert customer["entityId"] == "1000001"
+        # No CRM account is linked to a demo customer yet (as in S/4HANA).
+        assert "externalId" not in customer
         assert customer["companyName"] == "Nordwind Industrietechnik GmbH"
         assert customer["creditLimit"] == 250000.0
         assert customer["terms"]["refName"] == "Net 30"
@@ -107,7 +109,9 @@ class TestCreateRecord:
         assert response.content == b""
         customer = (await netsuite.get(f"{RECORD}/customer/{new_id}")).json()
         assert customer["companyName"] == "Contoso GmbH"
-        assert customer["entityId"] == "Contoso GmbH"
+        # Auto-generated customer numbers: the next after the demo's 1000001..1000050 (or more).
+        assert customer["entityId"].isdigit()
+        assert int(customer["entityId"]) > 1_000_050
         assert customer["lastModifiedDate"].endswith("Z")
 
     async def test_idempotency_key(self, netsuite: httpx.AsyncClient) -> None:
@@ -138,8 +142,10 @@ class TestCreateRecord:
         assert detail["o:errorPath"] == "item.items[0].quantity"
 
     async def test_duplicate_external_id(self, netsuite: httpx.AsyncClient) -> None:
+        first = {"companyName": "First", "externalId": "SF-DUP-1"}
+        assert (await netsuite.post(f"{RECORD}/customer", json=first)).status_code == 204
         response = await netsuite.post(
-            f"{RECORD}/customer", json={"companyName": "Again", "externalId": "1000001"}
+            f"{RECORD}/customer", json={"companyName": "Again", "externalId": "SF-DUP-1"}
         )
         netsuite_error(response, 400, "DUP_RCRD")
 

@@ -71,7 +71,7 @@ class TestTokenBasedAuthentication:
     def test_read_a_customer(
         self, emulator_process: RunningService, session: requests.Session
     ) -> None:
-        response = session.get(f"{emulator_process.url}{RECORD}/customer/eid:1000002")
+        response = session.get(f"{emulator_process.url}{RECORD}/customer/2")
         assert response.status_code == 200, response.text
         assert response.json()["companyName"] == "Alpen Anlagenbau AG"
 

@@ -80,7 +80,7 @@ class TestSuiteQL:
             "SELECT t.tranid, BUILTIN.DF(t.status) AS status, BUILTIN.DF(tl.item) AS sku, "
             "tl.quantity FROM transaction t JOIN transactionline tl ON tl.transaction = t.id "
             "JOIN customer c ON c.id = t.entity WHERE t.type = 'SalesOrd' "
-            "AND c.externalid = '1000002' AND tl.mainline = 'F' "
+            "AND c.entityid = '1000002' AND tl.mainline = 'F' "
             "ORDER BY t.id, tl.linesequencenumber",
         )
         assert page["items"][0]["status"] == "Sales Order : Billed"

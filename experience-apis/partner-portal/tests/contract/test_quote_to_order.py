@@ -28,6 +28,7 @@ PURCHASE_ORDER = "PO-4711"
 ORDER_KEY = "partner:P-1001:order-0001"
 ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
+PROGRESS = r"^(not_started|partial|complete|not_relevant)$"
 
 
 def partner(**params: str) -> dict[str, str]:
@@ -59,6 +60,16 @@ def order_body() -> dict[str, Any]:
             }
         ),
         "total": money("228.00"),
+    }
+
+
+def placed_order_body() -> dict[str, Any]:
+    """An order just placed, with the ERP's progress as read when it was created (the portal
+    shows it without reading the ERP again)."""
+    return {
+        **order_body(),
+        "deliveryStatus": match.regex("not_started", regex=PROGRESS),
+        "billingStatus": match.regex("not_started", regex=PROGRESS),
     }
 
 
@@ -103,12 +114,13 @@ class TestPlaceOrder:
             idempotency_key=ORDER_KEY,
             body=order_request(SKU, requestedDeliveryDate=match.date("2026-12-15")),
         )
-        json_response(interaction, 201, order_body())
+        json_response(interaction, 201, placed_order_body())
         async with served(orders_pact, orders_at) as orders:
             placement = await placed_by_the_partner(orders, order_draft())
 
         assert not placement.in_background
         assert placement.order.erp_order_number == "1"
+        assert placement.order.delivery_status == "not_started"
 
     async def test_order_of_an_unknown_product_is_refused(
         self, orders_pact: Pact, orders_at: OrdersAt

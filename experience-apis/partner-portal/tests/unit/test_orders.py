@@ -12,6 +12,7 @@ from partner_portal_experience.adapters.ports import ErpOrderProgress, ProcessFa
 from partner_portal_experience.domain.errors import OrderNotFound
 from partner_portal_experience.domain.models import OrderLineCreate, PartnerOrderCreate
 from partner_portal_experience.domain.orders import (
+    PlacedOrder,
     get_partner_order,
     list_partner_orders,
     place_partner_order,
@@ -92,6 +93,17 @@ class TestShapeOrder:
             assert "notice" not in shape_order(process_order(status=status), None).model_dump()
 
 
+async def place_one(portal: PartnerPortal, partner: Partner, *, respond_async: bool) -> PlacedOrder:
+    """One of MAT-0001 placed for the partner."""
+    return await place_partner_order(
+        portal,
+        partner,
+        order_create(("MAT-0001", "1")),
+        idempotency_key="k",
+        respond_async=respond_async,
+    )
+
+
 class TestPlacePartnerOrder:
     @pytest.mark.asyncio
     async def test_on_the_partners_own_account_with_its_key_and_identity(
@@ -112,16 +124,31 @@ class TestPlacePartnerOrder:
         assert (placed.order.status, placed.in_background) == ("completed", False)
 
     @pytest.mark.asyncio
+    async def test_the_progress_told_with_the_placed_order_is_not_read_again(
+        self, portal: PartnerPortal, erp: FakeErp, nordwind: Partner
+    ) -> None:
+        placed = await place_one(portal, nordwind, respond_async=False)
+        assert (placed.order.delivery_status, placed.order.billing_status) == (
+            "not_started",
+            "not_started",
+        )
+        assert "order" not in erp.calls
+
+    @pytest.mark.asyncio
+    async def test_without_progress_told_the_erp_is_asked(
+        self, portal: PartnerPortal, erp: FakeErp, orders: FakeOrders, nordwind: Partner
+    ) -> None:
+        orders.progress_told = False
+        erp.orders["0000001"] = progress(number="0000001", delivery_status="complete")
+        placed = await place_one(portal, nordwind, respond_async=False)
+        assert placed.order.delivery_status == "complete"
+        assert erp.calls["order"] == 1
+
+    @pytest.mark.asyncio
     async def test_respond_async_goes_on_in_the_background(
         self, portal: PartnerPortal, nordwind: Partner
     ) -> None:
-        placed = await place_partner_order(
-            portal,
-            nordwind,
-            order_create(("MAT-0001", "1")),
-            idempotency_key="k",
-            respond_async=True,
-        )
+        placed = await place_one(portal, nordwind, respond_async=True)
         assert (placed.order.status, placed.in_background, placed.async_applied) == (
             "accepted",
             True,

@@ -1,8 +1,9 @@
 """Kong's bundled plugins that kong.yml uses, reimplemented with Kong's semantics and headers.
 
 They run natively in the gateway (as Kong's Lua plugins run natively in Kong): no PDK round trips.
-`prometheus` is the exception: accepted, with nothing to run, because the gateway measures every
-request itself and serves that on its status listener (`bundled/prometheus.py`).
+`prometheus` and `opentelemetry` are the exceptions: accepted, with nothing to run, because the
+gateway measures and traces every request itself (`bundled/prometheus.py`,
+`bundled/opentelemetry.py`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ PluginFactory = Callable[[PluginInstance, BundledDeps], BundledPlugin]
 def bundled_factories() -> dict[str, PluginFactory]:
     """The bundled plugins by Kong name."""
     from trivium_gateway.bundled.auth import JwtAuth, KeyAuth
+    from trivium_gateway.bundled.opentelemetry import OpenTelemetry
     from trivium_gateway.bundled.prometheus import Prometheus
     from trivium_gateway.bundled.rate_limiting import RateLimiting
     from trivium_gateway.bundled.traffic import CorrelationId, Cors, RequestSizeLimiting
@@ -62,6 +64,7 @@ def bundled_factories() -> dict[str, PluginFactory]:
         "cors": Cors,
         "jwt": JwtAuth,
         "key-auth": KeyAuth,
+        "opentelemetry": OpenTelemetry,
         "prometheus": Prometheus,
         "rate-limiting": RateLimiting,
         "request-size-limiting": RequestSizeLimiting,

@@ -14,11 +14,13 @@ import random
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from opentelemetry.trace import SpanKind
 from redis.exceptions import RedisError
 
 from trivium.correlation import correlation_id_var, new_correlation_id
 from trivium.metrics import QUEUE_MESSAGES
 from trivium.redis_client import AsyncRedis
+from trivium.tracing import CORRELATION_ATTRIBUTE, extract_trace_context, tracer
 from trivium.work_queue import scripts
 from trivium.work_queue.errors import PermanentFailure, is_transient
 from trivium.work_queue.messages import (
@@ -138,7 +140,7 @@ class Deliveries:
             # Kept up until the delivery is settled, which may wait for Redis to come back.
             heartbeat = asyncio.create_task(self._keep_claimed(delivery.id, held.consumer))
             try:
-                await handler(message)
+                await self._run_handler(handler, message, delivery)
             except PermanentFailure as error:
                 await self._dead_letter(held, message.attempt, type(error).__name__, error)
             except Exception as error:  # any handler failure is retried, never fatal to the loop
@@ -155,6 +157,23 @@ class Deliveries:
                 await asyncio.wait({heartbeat})
         finally:
             correlation_id_var.reset(token)
+
+    async def _run_handler(self, handler: Handler, message: Message, delivery: Delivery) -> None:
+        """The handler in a consumer span, a child of the span that queued the message."""
+        stream = self._queue.stream
+        with tracer().start_as_current_span(
+            f"{stream} process",
+            context=extract_trace_context(delivery.fields),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "redis",
+                "messaging.destination.name": stream,
+                "messaging.message.id": message.id,
+                "trivium.attempt": message.attempt,
+                CORRELATION_ATTRIBUTE: message.correlation_id or "",
+            },
+        ):
+            await handler(message)
 
     async def _retry_or_dead_letter(
         self, held: _Holding, message: Message, error: Exception

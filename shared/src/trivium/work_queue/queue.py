@@ -13,11 +13,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from redis.exceptions import RedisError, ResponseError
 
 from trivium.correlation import current_correlation_id, new_correlation_id
 from trivium.metrics import DEAD_LETTER_DEPTH, QUEUE_DEPTH
 from trivium.redis_client import AsyncRedis, same_slot_key
+from trivium.tracing import CORRELATION_ATTRIBUTE, inject_trace_context, tracer
 from trivium.work_queue import scripts
 from trivium.work_queue.dead_letters import DeadLetters
 from trivium.work_queue.delivery import Deliveries
@@ -83,6 +85,11 @@ class WorkQueue:
         self.batch_size = batch_size
         self.max_length = max_length
         self._redis = client
+        self._span_attributes = {
+            "messaging.system": "redis",
+            "messaging.destination.name": stream,
+            "messaging.consumer.group.name": group,
+        }
         self._group_ready = False
         self._dead_letters = DeadLetters(client, stream=stream, dead_stream=self.dead_stream)
         self._deliveries = Deliveries(client, self)
@@ -104,22 +111,33 @@ class WorkQueue:
     async def enqueue(
         self, payload: Mapping[str, Any], *, correlation_id: str | None = None
     ) -> str:
-        """Add a unit of work (JSON-serializable) and return its entry id; QueueFull when capped."""
+        """Add a unit of work (JSON-serializable) and return its entry id; QueueFull when capped.
+
+        The entry carries the trace context of its publish span (`traceparent`, `tracestate`),
+        so that the work continues the trace that queued it."""
         await self.ensure_group()
-        fields = {
-            "payload": json.dumps(dict(payload), separators=(",", ":")),
-            "attempt": "1",
-            "enqueued_at": now_iso(),
-            "correlation_id": correlation_id or current_correlation_id() or new_correlation_id(),
-        }
-        entry_id = await self._enqueue_script(
-            keys=[self.stream], args=[self.max_length or 0, *flatten_fields(fields)]
-        )
-        if entry_id is None:
-            raise QueueFull(
-                f"queue {self.stream} already holds {self.max_length} unfinished messages",
-                headers={"Retry-After": "5"},
+        correlation_id = correlation_id or current_correlation_id() or new_correlation_id()
+        with tracer().start_as_current_span(
+            f"{self.stream} publish",
+            kind=SpanKind.PRODUCER,
+            attributes={**self._span_attributes, CORRELATION_ATTRIBUTE: correlation_id},
+        ) as span:
+            fields = {
+                "payload": json.dumps(dict(payload), separators=(",", ":")),
+                "attempt": "1",
+                "enqueued_at": now_iso(),
+                "correlation_id": correlation_id,
+            }
+            inject_trace_context(fields)
+            entry_id = await self._enqueue_script(
+                keys=[self.stream], args=[self.max_length or 0, *flatten_fields(fields)]
             )
+            if entry_id is None:
+                raise QueueFull(
+                    f"queue {self.stream} already holds {self.max_length} unfinished messages",
+                    headers={"Retry-After": "5"},
+                )
+            span.set_attribute("messaging.message.id", decode_text(entry_id))
         return decode_text(entry_id)
 
     async def run_consumer(

@@ -103,8 +103,11 @@ def dead_letter_router(
     """`GET /dead-letters`, `GET` and `DELETE /dead-letters/{id}`, `POST
     /dead-letters/{id}/replay` and `POST /dead-letters/replay` over the queue that the
     dependency `queue` gives, each dead letter shown as `read` makes it."""
-    router = APIRouter(prefix="/dead-letters", tags=["dead letters"])
-    operator = operator_role(operator_required)
+    router = APIRouter(
+        prefix="/dead-letters",
+        tags=["dead letters"],
+        dependencies=[Depends(operator_role(operator_required))],
+    )
 
     @router.get(
         "",
@@ -114,7 +117,6 @@ def dead_letter_router(
     )
     async def list_dead_letters(
         work_queue: WorkQueue = Depends(queue),
-        caller: ServiceCaller = Depends(operator),
         limit: LimitQuery = DEFAULT_PAGE_SIZE,
         cursor: CursorQuery = None,
     ) -> Any:
@@ -135,7 +137,6 @@ def dead_letter_router(
     async def get_dead_letter(
         dead_letter_id: DeadLetterId,
         work_queue: WorkQueue = Depends(queue),
-        caller: ServiceCaller = Depends(operator),
     ) -> Any:
         letter = await work_queue.get_dead_letter(dead_letter_id)
         if letter is None:
@@ -152,7 +153,6 @@ def dead_letter_router(
     async def discard_dead_letter(
         dead_letter_id: DeadLetterId,
         work_queue: WorkQueue = Depends(queue),
-        caller: ServiceCaller = Depends(operator),
     ) -> Response:
         await work_queue.discard_dead_letter(dead_letter_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -166,7 +166,6 @@ def dead_letter_router(
     )
     async def replay_all_dead_letters(
         work_queue: WorkQueue = Depends(queue),
-        caller: ServiceCaller = Depends(operator),
     ) -> ReplayAllRead:
         return ReplayAllRead(replayed=await work_queue.replay_all_dead_letters())
 
@@ -179,7 +178,6 @@ def dead_letter_router(
     async def replay_dead_letter(
         dead_letter_id: DeadLetterId,
         work_queue: WorkQueue = Depends(queue),
-        caller: ServiceCaller = Depends(operator),
     ) -> ReplayRead:
         message_id = await work_queue.replay_dead_letter(dead_letter_id)
         return ReplayRead(dead_letter_id=dead_letter_id, message_id=message_id)

@@ -17,8 +17,10 @@ from redis.exceptions import RedisError
 
 from trivium.composition import Bootstrap, ServiceContainer, install
 from trivium.logs import configure_logging
+from trivium.metrics import metrics_listener
 from trivium.service_auth import ServiceTokenIssuer, token_pair
 from trivium.settings import ServiceSettings
+from trivium.tracing import install_tracing
 from trivium.work_queue.messages import Message
 from trivium.work_queue.queue import WorkQueue, new_consumer_name
 
@@ -109,15 +111,19 @@ def run_worker_process(
     settings: ServiceSettings,
     consume: Callable[[ServiceTokenIssuer, asyncio.Event], Coroutine[Any, Any, None]],
 ) -> None:
-    """The main function of a workers-only process: logging, a service token issuer, and the
-    consumers until SIGTERM or SIGINT."""
-    configure_logging(
-        service=f"{settings.service_name}-worker",
-        level=settings.log_level,
-        log_format=settings.log_format,
-    )
+    """The main function of a workers-only process: logging, tracing, a service token issuer,
+    its metrics on a listener of their own (`worker_metrics_port`), and the consumers until
+    SIGTERM or SIGINT."""
+    service = f"{settings.service_name}-worker"
+    configure_logging(service=service, level=settings.log_level, log_format=settings.log_format)
+    spans = install_tracing(settings, service=service)
     issuer, _ = token_pair(settings)
-    asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
+    try:
+        with metrics_listener(host=settings.worker_metrics_host, port=settings.worker_metrics_port):
+            asyncio.run(consume_until_signalled(lambda stop: consume(issuer, stop)))
+    finally:
+        # Written now rather than at interpreter exit, which a forked worker may skip.
+        spans.force_flush()
 
 
 def run_worker(

@@ -1,4 +1,4 @@
-"""Settings of the ERP System API (env prefix `ERP_SYSTEM_`)."""
+"""Settings of the ERP System API (env prefix `ERP_SYSTEM_`; NetSuite's own under `NETSUITE_`)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,79 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trivium.settings import ServiceSettings
 
 
+class NetSuiteSettings(BaseSettings):
+    """The NetSuite account, the integration's credentials, and where its stock is kept."""
+
+    model_config = SettingsConfigDict(env_prefix="NETSUITE_", extra="ignore")
+
+    account_id: str = Field(
+        default="1234567_SB1",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The account id (Setup > Company > Company Information), e.g. a sandbox "
+        "`1234567_SB1`: TBA's `realm` and the first label of the REST host.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="Scheme and host of SuiteTalk REST; default: "
+        "https://<account>.suitetalk.api.netsuite.com (account lower case, `_` as `-`).",
+    )
+    auth_method: Literal["tba", "oauth_client_credentials"] = "tba"
+    # Token-based authentication: the integration record's consumer and a role's access token.
+    consumer_key: str = ""
+    consumer_secret: SecretStr = SecretStr("")
+    token_id: str = ""
+    token_secret: SecretStr = SecretStr("")
+    # OAuth 2.0 client credentials: the integration's client id and a mapped certificate.
+    client_id: str = ""
+    certificate_id: str = Field(default="", description="The mapping's certificate id (`kid`).")
+    private_key_path: str | None = Field(
+        default=None, description="PEM private key (RSA: PS256, EC P-256: ES256) of the mapping."
+    )
+    scope: str = "rest_webservices"
+    location: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,4}$",
+        description="Internal id of the location stock is read from and new orders ship from; "
+        "unset: stock of every location together, orders from the item's preferred location.",
+    )
+    subsidiary: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]+$",
+        description="Internal id of the subsidiary new customers belong to (OneWorld accounts); "
+        "unset: the account's default.",
+    )
+
+    def effective_base_url(self) -> str:
+        """The configured base URL, else the account's own SuiteTalk host."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = self.account_id.lower().replace("_", "-")
+        return f"https://{host}.suitetalk.api.netsuite.com"
+
+    @property
+    def realm(self) -> str:
+        """The account id as TBA's `realm` carries it: upper case, `_` kept."""
+        return self.account_id.upper().replace("-", "_")
+
+
 class ErpSystemSettings(ServiceSettings):
-    """Where the S/4HANA system is, how to log on, and the sales defaults new records get."""
+    """Which ERP (S/4HANA or NetSuite), where it is, how to log on, and the sales defaults new
+    records get."""
 
     model_config = SettingsConfigDict(env_prefix="ERP_SYSTEM_")
 
     service_name: str = "erp-system"
+    backend: Literal["s4hana", "netsuite"] = Field(
+        default="s4hana",
+        description="The ERP behind the API: `s4hana` (the settings below) or `netsuite` "
+        "(`NETSUITE_` settings). Routes and answers are the same on both.",
+    )
+    netsuite: NetSuiteSettings = Field(default_factory=NetSuiteSettings)
     base_url: str = Field(
         default="http://127.0.0.1:8402",
         description="Scheme, host and port of the system's OData endpoint (the `-api` host in "
@@ -68,6 +130,13 @@ class ErpSystemSettings(ServiceSettings):
     )
     credit_exposure_entity_set: str | None = None
     credit_exposure_property: str = "CustomerCreditExposureAmount"
+    credit_exposure_limit_property: str | None = Field(
+        default=None,
+        description="The view's credit limit; with the blocked and currency properties set too, "
+        "credit is read from the view alone (no credit account read).",
+    )
+    credit_exposure_blocked_property: str | None = None
+    credit_exposure_currency_property: str | None = None
     company_code: str = Field(default="1010", max_length=4)
     bp_grouping: str = Field(default="BP02", max_length=4, description="BP number range group.")
     customer_account_group: str = Field(default="CUST", max_length=4)
@@ -83,8 +152,11 @@ class ErpSystemSettings(ServiceSettings):
     )
 
     def effective_system_id(self) -> str:
-        """The configured system id, else the base URL's host and port with the client."""
+        """The configured system id, else the base URL's host and port with the client (on
+        NetSuite: the account id)."""
         if self.system_id:
             return self.system_id
+        if self.backend == "netsuite":
+            return f"netsuite/{self.netsuite.realm}"
         host = urlsplit(self.base_url).netloc.rsplit("@", 1)[-1].lower()
         return f"{host}/{self.sap_client}" if self.sap_client else host

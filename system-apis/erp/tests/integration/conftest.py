@@ -1,9 +1,11 @@
-"""Integration wiring: the S/4HANA emulator and this service as real processes on loopback.
+"""Integration wiring: an ERP emulator and this service as real processes on loopback.
 
-One emulator (in memory, demo seed, lifecycle stopped: tests move orders on through its admin
-API) and one ERP System API serve every test here, because starting them costs seconds; tests
-use their own references and undo their chaos. Variants of the service (OAuth, no retries) are
-started per test with `run_service`.
+Every test runs on each ERP backend (S/4HANA and NetSuite) unless it reads SAP directly (the
+`sap` fixture) or names its backends with `@pytest.mark.erp_backends(...)`. Per backend one
+emulator (in memory, demo seed, lifecycle stopped: tests move orders on through its admin API)
+and one ERP System API serve every test, because starting them costs seconds; tests use their
+own references and undo their chaos. Variants of the service (OAuth, no retries) are started per
+test with `run_service`.
 """
 
 from __future__ import annotations
@@ -21,16 +23,15 @@ import pytest_asyncio
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import CREDENTIALS_ENV
+from trivium_testing.stack import (
+    ADMIN_TOKEN,
+    CREDENTIALS_ENV,
+    ERP_BACKENDS,
+    ERP_EMULATORS,
+    erp_backend_env,
+)
 
-ADMIN_TOKEN = "trivium-emulator-admin"
 SAP_USER = ("TRIVIUM_COMM_USER", "Trivium-Demo-Pass1")
-EMULATOR_ENV = {
-    **CREDENTIALS_ENV,
-    "S4_EMULATOR_DATABASE_PATH": ":memory:",
-    "S4_EMULATOR_LIFECYCLE_SPEED": "0",
-    "S4_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
-}
 _BACKEND_CALL = re.compile(
     r'^trivium_backend_calls_total\{backend="s4hana",method="(\w+)",outcome="(\w+)"\} (\S+)$'
 )
@@ -38,40 +39,67 @@ _BACKEND_CALL = re.compile(
 
 @dataclass(frozen=True)
 class Stack:
+    backend: str
     emulator: RunningService
     erp: RunningService
     redis_url: str
 
 
-def erp_env(emulator_url: str, redis_url: str, **extra: str) -> dict[str, str]:
-    """The ERP System API's environment against the emulator."""
+def erp_env(
+    emulator_url: str, redis_url: str, *, backend: str = "s4hana", **extra: str
+) -> dict[str, str]:
+    """The ERP System API's environment against the emulator of `backend`."""
     return {
         **CREDENTIALS_ENV,
         "REDIS_URL": redis_url,
         **session_keys().env("erp-system"),
         "TRIVIUM_BREAKER_RESET_SECONDS": "0.5",
-        "ERP_SYSTEM_BASE_URL": emulator_url,
+        **erp_backend_env(backend, emulator_url),
         **extra,
     }
 
 
-@pytest.fixture(scope="session")
-def stack(trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Stack]:
-    logs = trivium_run_dir / "logs"
-    emulator = start_service(
-        "s4hana_emulator.main:create_app", name="s4-emulator", log_dir=logs, env=EMULATOR_ENV
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "erp_backends(*names): run the test on these ERP backends only"
     )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test that uses the stack runs once per ERP backend it applies to."""
+    if "stack" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("erp_backends")
+    if marker is not None:
+        backends = list(marker.args)
+    elif "sap" in metafunc.fixturenames:
+        backends = ["s4hana"]
+    else:
+        backends = list(ERP_BACKENDS)
+    metafunc.parametrize("backend", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def stack(backend: str, trivium_run_dir: Path, redis_endpoint: RedisEndpoint) -> Iterator[Stack]:
+    logs = trivium_run_dir / "logs"
+    emulator = start_service(log_dir=logs, **ERP_EMULATORS[backend])
     try:
         erp = start_service(
             "erp_system.main:create_app",
-            name="erp-system",
+            name=f"erp-system-{backend}",
             log_dir=logs,
-            env=erp_env(emulator.url, redis_endpoint.url),
+            env=erp_env(emulator.url, redis_endpoint.url, backend=backend),
         )
     except Exception:
         emulator.stop()
         raise
-    yield Stack(emulator, erp, redis_endpoint.url)
+    yield Stack(backend, emulator, erp, redis_endpoint.url)
     erp.stop()
     emulator.stop()
 

@@ -57,6 +57,13 @@ class TestGetProduct:
         assert response.json()["type"].endswith("/product-not-found")
 
 
+# 123 pieces of MAT-0007 in a storage location of plant 1010, or at location 1 (item id 7).
+STOCK_CHANGES = {
+    "s4hana": ("/stock/MAT-0007/1010", {"quantity": "123", "storageLocation": "101B"}),
+    "netsuite": ("/stock/7/1", {"quantityOnHand": "123"}),
+}
+
+
 class TestAvailability:
     @pytest.mark.asyncio
     async def test_fifty_skus_cost_one_sap_round_trip(
@@ -85,11 +92,11 @@ class TestAvailability:
         assert items["UNKNOWN-3"] == 0
 
     @pytest.mark.asyncio
-    async def test_stock_change_in_sap_is_seen_at_once(
-        self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
+    async def test_stock_change_in_the_erp_is_seen_at_once(
+        self, erp: httpx.AsyncClient, admin: httpx.AsyncClient, backend: str
     ) -> None:
-        change = {"quantity": "123", "storageLocation": "101B"}
-        (await admin.put("/stock/MAT-0007/1010", json=change)).raise_for_status()
+        path, change = STOCK_CHANGES[backend]
+        (await admin.put(path, json=change)).raise_for_status()
         before = (await erp.get("/availability", params={"skus": "MAT-0008"})).json()
         after = (await erp.get("/availability", params={"skus": "MAT-0007,MAT-0008"})).json()
         quantities = {item["sku"]: Decimal(item["quantity"]) for item in after["items"]}

@@ -6,11 +6,16 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from trivium.keys import self_signed_certificate_pem
 from trivium_testing.services import RunningService
+from trivium_testing.stack import ERP_EMULATORS
 
 from .conftest import Stack, erp_env, sap_calls, sap_rows, service_client
 
@@ -28,6 +33,7 @@ async def wait_until_ok(erp: httpx.AsyncClient, path: str, *, seconds: float = 3
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.erp_backends("s4hana")
 class TestCsrfExpiry:
     @pytest.mark.asyncio
     async def test_expired_token_is_fetched_again_and_the_write_done_once(
@@ -94,7 +100,12 @@ class TestChaos:
         service = run_service(
             "erp_system.main:create_app",
             name="erp-system-no-retries",
-            env=erp_env(stack.emulator.url, stack.redis_url, TRIVIUM_HTTP_MAX_RETRIES="0"),
+            env=erp_env(
+                stack.emulator.url,
+                stack.redis_url,
+                backend=stack.backend,
+                TRIVIUM_HTTP_MAX_RETRIES="0",
+            ),
         )
         async with service_client(service.url) as erp:
             (await admin.put("/chaos", json={"outage": True})).raise_for_status()
@@ -140,3 +151,60 @@ class TestOAuthLogon:
         assert credit["exposureSource"] == "backend"
         assert Decimal(credit["exposure"]) == Decimal(view[0]["CustomerCreditExposureAmount"])
         assert credit["openOrders"] is None
+
+
+@pytest.mark.erp_backends("netsuite")
+class TestNetSuiteClientCredentials:
+    @pytest.mark.asyncio
+    async def test_reads_and_writes_with_a_mapped_certificate(
+        self, stack: Stack, tmp_path: Path, run_service: Callable[..., RunningService]
+    ) -> None:
+        # The integration's certificate mapping: an EC P-256 key (ES256) and its certificate.
+        key = ec.generate_private_key(ec.SECP256R1())
+        key_file, certificate_file = tmp_path / "m2m.key", tmp_path / "m2m.crt"
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        certificate_file.write_bytes(
+            self_signed_certificate_pem(key, common_name="m2m", valid_days=2)
+        )
+        mapping = {"CLIENT_ID": "c1" * 32, "CERTIFICATE_ID": "m2m-certificate-1"}
+        netsuite = ERP_EMULATORS["netsuite"]
+        emulator = run_service(
+            str(netsuite["app_factory"]),
+            name="netsuite-emulator-m2m",
+            env={
+                **dict(netsuite["env"]),
+                "NS_EMULATOR_OAUTH2_CLIENT_ID": mapping["CLIENT_ID"],
+                "NS_EMULATOR_OAUTH2_CERTIFICATE_ID": mapping["CERTIFICATE_ID"],
+                "NS_EMULATOR_OAUTH2_CERTIFICATE_PATH": str(certificate_file),
+            },
+        )
+        service = run_service(
+            "erp_system.main:create_app",
+            name="erp-system-m2m",
+            env=erp_env(
+                emulator.url,
+                stack.redis_url,
+                backend="netsuite",
+                NETSUITE_AUTH_METHOD="oauth_client_credentials",
+                NETSUITE_CONSUMER_SECRET="not-used",
+                NETSUITE_CLIENT_ID=mapping["CLIENT_ID"],
+                NETSUITE_CERTIFICATE_ID=mapping["CERTIFICATE_ID"],
+                NETSUITE_PRIVATE_KEY_PATH=str(key_file),
+            ),
+        )
+        async with service_client(service.url) as erp:
+            assert (await erp.get("/customers/1000003")).status_code == 200
+            body = {
+                "customerId": "1000003",
+                "externalReference": f"SF-M2M-{secrets.token_hex(4).upper()}",
+                "lines": [{"sku": "MAT-0006", "quantity": "1"}],
+            }
+            created = await erp.post("/sales-orders", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["lines"][0]["sku"] == "MAT-0006"

@@ -11,7 +11,8 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from erp_system.adapters.s4hana.adapter import S4HanaErp
-from erp_system.domain.errors import CustomerNotFound, VersionMismatch
+from erp_system.adapters.s4hana.odata import ODataClient
+from erp_system.domain.errors import CreditAccountNotFound, CustomerNotFound, VersionMismatch
 from erp_system.domain.models import (
     AddressInput,
     CustomerCreate,
@@ -20,6 +21,7 @@ from erp_system.domain.models import (
     SalesOrderStatus,
     SalesOrderUpdate,
 )
+from erp_system.settings import ErpSystemSettings
 
 from . import sap_responses as sap
 
@@ -43,6 +45,42 @@ def expect_csrf(httpx_mock: HTTPXMock, service: str) -> None:
 
 def query_of(request_url: str) -> str:
     return unquote(request_url)
+
+
+VIEW_WITH_ACCOUNT = {
+    "credit_exposure_service": "YY1_CREDITEXPOSURE_CDS",
+    "credit_exposure_entity_set": "YY1_CreditExposure",
+    "credit_exposure_limit_property": "CustomerCreditLimitAmount",
+    "credit_exposure_blocked_property": "CreditAccountIsBlocked",
+    "credit_exposure_currency_property": "DisplayCurrency",
+}
+
+
+def erp_with_view_rows(
+    odata: ODataClient, httpx_mock: HTTPXMock, rows: list[dict[str, object]]
+) -> S4HanaErp:
+    """The adapter reading credit from the exposure view alone; the view answers `rows`."""
+    httpx_mock.add_response(
+        url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
+        json=sap.many([sap.partner(expanded=False)]),
+    )
+    httpx_mock.add_response(
+        url=entity_set("YY1_CREDITEXPOSURE_CDS", "YY1_CreditExposure"),
+        json=sap.many(rows),
+        is_reusable=True,
+    )
+    return S4HanaErp(odata, ErpSystemSettings(log_format="text", **VIEW_WITH_ACCOUNT))
+
+
+def exposure_row(*, exposure: str, limit: str) -> dict[str, object]:
+    return {
+        "BusinessPartner": "17100001",
+        "CreditSegment": "1000",
+        "CustomerCreditExposureAmount": exposure,
+        "CustomerCreditLimitAmount": limit,
+        "CreditAccountIsBlocked": False,
+        "DisplayCurrency": "EUR",
+    }
 
 
 class TestAvailability:
@@ -157,6 +195,34 @@ class TestCredit:
             )
         )
         assert "InvoiceClearingStatus ne 'C'" in invoice_query
+
+    @pytest.mark.asyncio
+    async def test_a_view_with_limit_block_and_currency_answers_alone_and_the_partner_is_kept(
+        self, odata: ODataClient, httpx_mock: HTTPXMock
+    ) -> None:
+        s4 = erp_with_view_rows(
+            odata, httpx_mock, [exposure_row(exposure="250.000", limit="1000.000")]
+        )
+        first = await s4.get_credit("17100001")
+        before = s4.odata.round_trips
+        second = await s4.get_credit("17100001")
+        assert s4.odata.round_trips - before == 1
+        assert first == second
+        assert (first.limit, first.exposure, first.available) == (
+            Decimal("1000.000"),
+            Decimal("250.000"),
+            Decimal("750.000"),
+        )
+        assert (first.currency, first.blocked) == ("EUR", False)
+        assert first.exposure_source is ExposureSource.BACKEND
+
+    @pytest.mark.asyncio
+    async def test_no_view_row_is_no_credit_account(
+        self, odata: ODataClient, httpx_mock: HTTPXMock
+    ) -> None:
+        s4 = erp_with_view_rows(odata, httpx_mock, [])
+        with pytest.raises(CreditAccountNotFound):
+            await s4.get_credit("17100001")
 
     @pytest.mark.asyncio
     async def test_unknown_customer_is_404(self, s4: S4HanaErp, httpx_mock: HTTPXMock) -> None:

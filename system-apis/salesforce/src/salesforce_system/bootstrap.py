@@ -10,6 +10,8 @@ from salesforce_system.adapters.ports import AccountChangesPort, AccountSyncPort
 from salesforce_system.adapters.salesforce.account_feed import SalesforceAccountChanges
 from salesforce_system.adapters.salesforce.account_sync import SalesforceAccountSync
 from salesforce_system.adapters.salesforce.budget import BudgetTracker
+from salesforce_system.adapters.salesforce.call_names import BACKEND as SALESFORCE_BACKEND
+from salesforce_system.adapters.salesforce.call_names import salesforce_call_name
 from salesforce_system.adapters.salesforce.catalog import PricebookCatalog
 from salesforce_system.adapters.salesforce.crm import SalesforceCrm
 from salesforce_system.adapters.salesforce.product_upsert import ProductUpserter
@@ -51,9 +53,10 @@ async def bootstrap(settings: SalesforceSystemSettings) -> AsyncIterator[Salesfo
         stack.push_async_callback(login_client.aclose)
         api_client = create_http_client_from_settings(
             settings,
-            backend="salesforce",
+            backend=SALESFORCE_BACKEND,
             base_url=settings.login_url,
             is_retryable_response=is_transient_salesforce_answer,
+            span_name=salesforce_call_name,
         )
         stack.push_async_callback(api_client.aclose)
         sessions = SessionProvider(

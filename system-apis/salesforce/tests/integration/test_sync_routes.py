@@ -30,6 +30,15 @@ async def an_account(org: httpx.AsyncClient) -> str:
     return account_id
 
 
+async def read_changes(
+    api: httpx.AsyncClient, position: str, *, wait_seconds: int = 0
+) -> httpx.Response:
+    """One read of the account change feed from `position`."""
+    return await api.get(
+        "/account-changes", params={"position": position, "waitSeconds": wait_seconds}
+    )
+
+
 async def _store_session(redis_endpoint: RedisEndpoint, session: str) -> None:
     client = redis.asyncio.Redis.from_url(redis_endpoint.url)
     try:
@@ -43,15 +52,13 @@ class TestReadAccountChanges:
         self, api: httpx.AsyncClient, org: httpx.AsyncClient
     ) -> None:
         account_id = await an_account(org)
-        start = await api.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        start = await read_changes(api, "now")
         position = start.json()["position"]
 
         await org.patch(f"{DATA}/sobjects/Account/{account_id}", json={"Phone": "+49 1"})
-        user = await api.get("/account-changes", params={"position": position, "waitSeconds": 5})
+        user = await read_changes(api, position, wait_seconds=5)
         await api.patch(f"/account-profiles/{account_id}", json={"paymentTerms": "0002"})
-        echo = await api.get(
-            "/account-changes", params={"position": user.json()["position"], "waitSeconds": 5}
-        )
+        echo = await read_changes(api, user.json()["position"], wait_seconds=5)
 
         [change] = user.json()["items"]
         assert change["changeType"] == "updated"
@@ -75,7 +82,7 @@ class TestReadAccountChanges:
             )  # fmt: skip
         org_id = token.json()["id"].split("/")[-2]
 
-        response = await api.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        response = await read_changes(api, "now")
 
         assert response.status_code == 200, response.text
         assert response.json()["systemId"] == org_id
@@ -92,7 +99,7 @@ class TestReadAccountChanges:
         stale = json.dumps({"access_token": "00D!stale", "instance_url": emulator.url})
         await _store_session(redis_endpoint, stale)
 
-        response = await api.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        response = await read_changes(api, "now")
         # The REST API too: the same stale session (as an older release stored it) is replaced.
         await _store_session(redis_endpoint, stale)
         read = await api.get(f"/account-profiles/{await an_account(org)}")
@@ -104,14 +111,12 @@ class TestReadAccountChanges:
         self, api: httpx.AsyncClient, org: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
         account_id = await an_account(org)
-        start = await api.get("/account-changes", params={"position": "now", "waitSeconds": 0})
+        start = await read_changes(api, "now")
         forced = await admin.put("/cdc/gaps", json={"count": 1, "recordId": account_id})
         assert forced.status_code == 200, forced.text
 
         await org.patch(f"{DATA}/sobjects/Account/{account_id}", json={"Phone": "+49 2"})
-        read = await api.get(
-            "/account-changes", params={"position": start.json()["position"], "waitSeconds": 5}
-        )
+        read = await read_changes(api, start.json()["position"], wait_seconds=5)
 
         [change] = read.json()["items"]
         assert change["changeType"] == "resync"
@@ -125,10 +130,7 @@ class TestReadAccountChanges:
         latest = (await admin.get("/cdc/latest", params={"object": "Account"})).json()
         await org.patch(f"{DATA}/sobjects/Account/{account_id}", json={"Phone": "+49 3"})
 
-        read = await api.get(
-            "/account-changes",
-            params={"position": str(latest["replayId"]), "waitSeconds": 5},
-        )
+        read = await read_changes(api, str(latest["replayId"]), wait_seconds=5)
 
         assert read.status_code == 200, read.text
         assert [item["values"].get("phone") for item in read.json()["items"]] == ["+49 3"]
@@ -140,18 +142,13 @@ class TestReadAccountChanges:
         await an_account(org)
         latest = (await admin.get("/cdc/latest", params={"object": "Account"})).json()
 
-        read = await api.get(
-            "/account-changes", params={"position": str(latest["replayId"]), "waitSeconds": 0}
-        )
+        read = await read_changes(api, str(latest["replayId"]))
 
         assert read.status_code == 200, read.text
         assert read.json()["position"] == replay_position(latest["replayId"])
 
     async def test_position_the_org_does_not_hold(self, api: httpx.AsyncClient) -> None:
-        response = await api.get(
-            "/account-changes",
-            params={"position": replay_position(987654321), "waitSeconds": 0},
-        )
+        response = await read_changes(api, replay_position(987654321))
 
         assert response.status_code == 410
         assert response.json()["type"].endswith("/position-unavailable")
@@ -159,7 +156,7 @@ class TestReadAccountChanges:
     async def test_subscription_no_replica_keeps_is_410(self, api: httpx.AsyncClient) -> None:
         gone = subscription_position("0" * 32)
 
-        response = await api.get("/account-changes", params={"position": gone, "waitSeconds": 0})
+        response = await read_changes(api, gone)
 
         assert response.status_code == 410
         assert response.json()["type"].endswith("/position-unavailable")

@@ -3,7 +3,6 @@ and a real Redis for the shared session and budget."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
@@ -11,6 +10,7 @@ from types import ModuleType
 import pytest
 import pytest_asyncio
 import redis.asyncio
+from pytest_httpx import HTTPXMock
 
 from salesforce_system.adapters.salesforce.budget import BudgetTracker
 from salesforce_system.adapters.salesforce.rest import (
@@ -20,19 +20,11 @@ from salesforce_system.adapters.salesforce.rest import (
 from salesforce_system.adapters.salesforce.session import SessionProvider
 from salesforce_system.settings import SalesforceSystemSettings
 from trivium.http_client import create_http_client
+from trivium_testing.modules import load_module
 
-
-def _load_recorded_responses() -> ModuleType:
-    path = Path(__file__).with_name("salesforce_responses.py")
-    spec = importlib.util.spec_from_file_location("salesforce_system_recorded_responses", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RECORDED = _load_recorded_responses()
+RECORDED = load_module(
+    Path(__file__).with_name("salesforce_responses.py"), "salesforce_system_recorded_responses"
+)
 LOGIN = RECORDED.LOGIN
 
 
@@ -40,6 +32,12 @@ LOGIN = RECORDED.LOGIN
 def sf() -> ModuleType:
     """Recorded Salesforce responses (see salesforce_responses.py)."""
     return RECORDED
+
+
+@pytest.fixture
+def signed_in(httpx_mock: HTTPXMock) -> None:
+    """The org hands out a session at the first login."""
+    httpx_mock.add_response(url=RECORDED.TOKEN_URL, method="POST", json=RECORDED.token())
 
 
 def unit_settings(redis_url: str) -> SalesforceSystemSettings:

@@ -6,6 +6,7 @@ from typing import Any
 
 INSTANCE = "https://acme.my.salesforce.com"
 LOGIN = "https://login.example.test"
+TOKEN_URL = f"{LOGIN}/services/oauth2/token"
 DATA = f"{INSTANCE}/services/data/v62.0"
 LIMIT_INFO = {"Sforce-Limit-Info": "api-usage=18/15000"}
 

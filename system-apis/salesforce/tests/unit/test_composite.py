@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
+import pytest
+
 from salesforce_system.adapters.salesforce.composite import (
     query_url,
+    raise_for_results,
     reads_as_reference,
     split_references,
 )
+from salesforce_system.domain.errors import DuplicateRecord
 
 
 class TestReadsAsReference:
@@ -42,3 +48,12 @@ class TestQueryUrl:
         assert query_url("SELECT Id FROM Quote WHERE Name = '@{q.Id}'") == (
             "/query?q=SELECT%20Id%20FROM%20Quote%20WHERE%20Name%20%3D%20%27%40%7Bq.Id%7D%27"
         )
+
+
+class TestRaiseForResults:
+    def test_duplicate_is_a_conflict(self, sf: ModuleType) -> None:
+        results = [
+            {"body": sf.DUPLICATE, "httpHeaders": {}, "httpStatusCode": 400, "referenceId": "x"}
+        ]
+        with pytest.raises(DuplicateRecord):
+            raise_for_results(results, what="account")

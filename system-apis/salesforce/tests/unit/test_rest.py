@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
+import pytest_asyncio
 import redis.asyncio
 from pytest_httpx import HTTPXMock
 
@@ -14,15 +15,14 @@ from salesforce_system.adapters.salesforce.rest import SalesforceRest
 from salesforce_system.domain.errors import (
     CrmBudgetExhausted,
     CrmUnavailable,
-    DuplicateRecord,
     RecordRejected,
 )
 
-TOKEN_URL = "https://login.example.test/services/oauth2/token"
+pytestmark = pytest.mark.asyncio
 
 
 class TestLogin:
-    @pytest.mark.asyncio
+    @pytest.mark.usefixtures("signed_in")
     async def test_logs_in_once_and_shares_the_session(
         self,
         sf: ModuleType,
@@ -30,13 +30,12 @@ class TestLogin:
         httpx_mock: HTTPXMock,
         redis_client: redis.asyncio.Redis,
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
         for _ in range(3):
             httpx_mock.add_response(
                 url=f"{sf.DATA}/limits", json={"DailyApiRequests": {"Max": 1, "Remaining": 1}}
             )
             await rest.call("GET", "/limits")
-        token_requests = httpx_mock.get_requests(url=TOKEN_URL)
+        token_requests = httpx_mock.get_requests(url=sf.TOKEN_URL)
         assert len(token_requests) == 1
         assert b"grant_type=client_credentials" in token_requests[0].content
         assert await redis_client.exists("trivium:salesforce:session:unit-client")
@@ -44,13 +43,12 @@ class TestLogin:
         assert api_request.headers["authorization"] == "Bearer 00D000000000001!AQ8AQtoken1"
         assert api_request.headers["sforce-call-options"] == "client=trivium"
 
-    @pytest.mark.asyncio
     async def test_expired_session_is_renewed_once_and_the_call_repeated(
         self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token("00D!old"))
+        httpx_mock.add_response(url=sf.TOKEN_URL, method="POST", json=sf.token("00D!old"))
         httpx_mock.add_response(url=f"{sf.DATA}/limits", status_code=401, json=sf.SESSION_EXPIRED)
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token("00D!new"))
+        httpx_mock.add_response(url=sf.TOKEN_URL, method="POST", json=sf.token("00D!new"))
         httpx_mock.add_response(url=f"{sf.DATA}/limits", json={"ok": True})
         response = await rest.call("GET", "/limits")
         assert response.json() == {"ok": True}
@@ -58,12 +56,11 @@ class TestLogin:
         assert last.headers["authorization"] == "Bearer 00D!new"
 
 
+@pytest.mark.usefixtures("signed_in")
 class TestQuery:
-    @pytest.mark.asyncio
     async def test_follows_next_records_url_across_pages(
         self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
         locator = "/services/data/v62.0/query/01g000000000001AAA-2000"
         first = [sf.account(f"001000000000{n:03d}AAA") for n in range(2)]
         second = [sf.account("001000000000099AAA")]
@@ -82,12 +79,11 @@ class TestQuery:
         ]
 
 
+@pytest.mark.usefixtures("signed_in")
 class TestComposite:
-    @pytest.mark.asyncio
     async def test_partial_failure_raises_the_cause_not_the_halted(
         self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
         httpx_mock.add_response(
             url=f"{sf.DATA}/composite",
             method="POST",
@@ -118,32 +114,26 @@ class TestComposite:
         sent = httpx_mock.get_requests(url=f"{sf.DATA}/composite")[0]
         assert b'"/services/data/v62.0/sobjects/Account"' in sent.content
 
-    def test_duplicate_is_a_conflict(self, sf: ModuleType) -> None:
-        results = [
-            {"body": sf.DUPLICATE, "httpHeaders": {}, "httpStatusCode": 400, "referenceId": "x"}
-        ]
-        with pytest.raises(DuplicateRecord):
-            raise_for_results(results, what="account")
+
+@pytest_asyncio.fixture
+async def budget_reported(
+    signed_in: None, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
+) -> None:
+    """A first call whose answer reports 18 of the org's 15000 daily calls used."""
+    httpx_mock.add_response(url=f"{sf.DATA}/limits", json={}, headers=sf.LIMIT_INFO)
+    await rest.call("GET", "/limits")
 
 
+@pytest.mark.usefixtures("budget_reported")
 class TestLimits:
-    @pytest.mark.asyncio
     async def test_budget_is_published_from_every_response(
-        self,
-        sf: ModuleType,
-        rest: SalesforceRest,
-        httpx_mock: HTTPXMock,
-        redis_client: redis.asyncio.Redis,
+        self, rest: SalesforceRest, redis_client: redis.asyncio.Redis
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
-        httpx_mock.add_response(url=f"{sf.DATA}/limits", json={}, headers=sf.LIMIT_INFO)
-        await rest.call("GET", "/limits")
         published = await redis_client.hgetall(BUDGET_KEY)
         assert published[b"remaining"] == b"14982"
         assert published[b"max"] == b"15000"
         assert await rest.budget.remaining() == 14982
 
-    @pytest.mark.asyncio
     async def test_limit_exceeded_is_503_with_retry_after_and_zero_published(
         self,
         sf: ModuleType,
@@ -151,9 +141,6 @@ class TestLimits:
         httpx_mock: HTTPXMock,
         redis_client: redis.asyncio.Redis,
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
-        httpx_mock.add_response(url=f"{sf.DATA}/limits", json={}, headers=sf.LIMIT_INFO)
-        await rest.call("GET", "/limits")
         httpx_mock.add_response(url=f"{sf.DATA}/limits", status_code=403, json=sf.LIMIT_EXCEEDED)
         with pytest.raises(CrmBudgetExhausted) as raised:
             await rest.call("GET", "/limits")
@@ -162,12 +149,11 @@ class TestLimits:
         assert (await redis_client.hgetall(BUDGET_KEY))[b"remaining"] == b"0"
 
 
+@pytest.mark.usefixtures("signed_in")
 class TestTransientFailures:
-    @pytest.mark.asyncio
     async def test_row_lock_on_an_idempotent_call_is_retried(
         self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
         url = f"{sf.DATA}/sobjects/Account/ERP_Customer_Number__c/1000001"
         httpx_mock.add_response(url=url, method="PATCH", status_code=400, json=sf.ROW_LOCK)
         httpx_mock.add_response(
@@ -185,11 +171,9 @@ class TestTransientFailures:
         assert response.status_code == 201
         assert len(httpx_mock.get_requests(url=url)) == 2
 
-    @pytest.mark.asyncio
     async def test_row_lock_on_a_create_is_not_retried(
         self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
         url = f"{sf.DATA}/sobjects/Account"
         httpx_mock.add_response(url=url, method="POST", status_code=400, json=sf.ROW_LOCK)
         with pytest.raises(CrmUnavailable):

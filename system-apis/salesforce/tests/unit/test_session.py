@@ -16,8 +16,6 @@ from salesforce_system.adapters.salesforce.session import (
 )
 from salesforce_system.domain.errors import CrmAuthenticationFailed, CrmUnavailable
 
-TOKEN_URL = "https://login.example.test/services/oauth2/token"
-
 
 class TestOrgOfIdentity:
     def test_org_id_of_the_identity_url(self) -> None:
@@ -37,6 +35,7 @@ class TestOrgOfIdentity:
 
 class TestSessionOrg:
     @pytest.mark.asyncio
+    @pytest.mark.usefixtures("signed_in")
     async def test_login_learns_the_org(
         self,
         sf: ModuleType,
@@ -44,7 +43,6 @@ class TestSessionOrg:
         httpx_mock: HTTPXMock,
         redis_client: redis.asyncio.Redis,
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
         httpx_mock.add_response(url=f"{sf.DATA}/limits", json={})
 
         await rest.call("GET", "/limits")
@@ -68,12 +66,12 @@ def identity(url: str = IDENTITY) -> dict[str, object]:
     return {"id": url, "user_id": user, "organization_id": org, "active": True}
 
 
+@pytest.mark.asyncio
 class TestSignedInOrg:
-    @pytest.mark.asyncio
+    @pytest.mark.usefixtures("signed_in")
     async def test_the_org_is_confirmed_by_its_identity_url(
-        self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
+        self, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token())
         httpx_mock.add_response(url=IDENTITY, json=identity())
 
         assert await rest.signed_in_org() == "00D000000000001EAA"
@@ -81,24 +79,22 @@ class TestSignedInOrg:
         [confirmation] = httpx_mock.get_requests(url=IDENTITY)
         assert confirmation.headers["authorization"] == "Bearer 00D000000000001!AQ8AQtoken1"
 
-    @pytest.mark.asyncio
     async def test_a_session_of_a_replaced_org_is_replaced_by_the_new_orgs(
         self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token("00D!old"))
+        httpx_mock.add_response(url=sf.TOKEN_URL, method="POST", json=sf.token("00D!old"))
         httpx_mock.add_response(url=IDENTITY, status_code=403, text="Bad_OAuth_Token")
         httpx_mock.add_response(
-            url=TOKEN_URL, method="POST", json={**sf.token("00D!new"), "id": NEW_ORG_IDENTITY}
+            url=sf.TOKEN_URL, method="POST", json={**sf.token("00D!new"), "id": NEW_ORG_IDENTITY}
         )
         httpx_mock.add_response(url=NEW_ORG_IDENTITY, json=identity(NEW_ORG_IDENTITY))
 
         assert await rest.signed_in_org() == "00D000000000002EAA"
 
-    @pytest.mark.asyncio
     async def test_a_new_session_the_org_refuses_too_is_an_authentication_failure(
         self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", json=sf.token(), is_reusable=True)
+        httpx_mock.add_response(url=sf.TOKEN_URL, method="POST", json=sf.token(), is_reusable=True)
         httpx_mock.add_response(
             url=IDENTITY, status_code=401, json=sf.SESSION_EXPIRED, is_reusable=True
         )
@@ -106,16 +102,14 @@ class TestSignedInOrg:
         with pytest.raises(CrmAuthenticationFailed):
             await rest.signed_in_org()
 
-    @pytest.mark.asyncio
     async def test_no_login_is_crm_unavailable(
-        self, rest: SalesforceRest, httpx_mock: HTTPXMock
+        self, sf: ModuleType, rest: SalesforceRest, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(url=TOKEN_URL, method="POST", status_code=503, is_reusable=True)
+        httpx_mock.add_response(url=sf.TOKEN_URL, method="POST", status_code=503, is_reusable=True)
 
         with pytest.raises(CrmUnavailable):
             await rest.signed_in_org()
 
-    @pytest.mark.asyncio
     async def test_a_session_without_an_identity_url_answers_its_org_as_stored(
         self, rest: SalesforceRest, redis_client: redis.asyncio.Redis
     ) -> None:

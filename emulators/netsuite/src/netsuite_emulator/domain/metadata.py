@@ -69,6 +69,8 @@ PROPERTIES: dict[str, dict[str, Any]] = {
         "currency": REFERENCE,
         "subsidiary": REFERENCE,
         "isInactive": BOOLEAN,
+        "vatRegNumber": STRING,
+        "creditHoldOverride": REFERENCE,
         "dateCreated": DATE_TIME,
         "lastModifiedDate": DATE_TIME,
         "addressBook": _sublist(

@@ -6,15 +6,16 @@ emulator's demo org and the S/4HANA emulator's demo system:
 
 | NetSuite                                         | Salesforce / S/4HANA                         |
 |--------------------------------------------------|----------------------------------------------|
-| customer externalId = entityId 1000001..1000003  | Account.ERP_Customer_Number__c 1000001..03   |
-| (internal ids 1..3)                              | (AccountNumber P-1001..P-1003); SAP partner  |
+| customer entityId 1000001..1000003               | Account.ERP_Customer_Number__c 1000001..03   |
+| (internal ids 1..3; no externalId: no CRM link)  | (AccountNumber P-1001..P-1003); SAP partner  |
 | customer 1000004..1000050                        | ERP-only customers, as in S/4HANA            |
 | inventoryItem itemId = externalId MAT-0001..0040 | Product2.ERP_Material__c; SAP material       |
 | inventoryItem basePrice                          | PricebookEntry.UnitPrice; SAP PPR0 price     |
 | quantityAvailable, all locations together        | Product2.Available_Quantity__c; plant 1010   |
 | itemPricing of 1000001: MAT-0001 at 40.50        | P-1001's own price (both systems)            |
 
-Everything is in EUR, subsidiary 1. Two locations stand for plant 1010 and its second storage
+Everything is in EUR, subsidiary 1. 1000049 (order block in S/4HANA) and 1000050 are on credit
+hold. Two locations stand for plant 1010 and its second storage
 location. Every tenth item is out of stock, every tenth from the fifth is low. Credit limits as in
 S/4HANA: 1000003 is close to its limit, and 1000050, blocked in SAP credit management, has a
 limit of 0 so that every order is refused. History: the same 12 orders, fulfilled, billed and
@@ -79,10 +80,11 @@ def _seed_customers(ctx: RecordContext) -> None:
         customer.create(
             ctx,
             {
-                "externalId": number,
                 "entityId": number,
                 "companyName": profile.name,
                 "creditLimit": str(_credit_limit(index)),
+                # The customers S/4HANA holds (order block, credit block) are on credit hold.
+                "creditHoldOverride": "ON" if index >= demo.CUSTOMER_COUNT - 1 else "AUTO",
                 "terms": {"id": "1" if index <= len(demo.PARTNERS) else "2"},
                 "addressBook": {
                     "items": [

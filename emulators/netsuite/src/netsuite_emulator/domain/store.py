@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS customer (
     creditlimit TEXT, balance TEXT NOT NULL DEFAULT '0', overduebalance TEXT NOT NULL DEFAULT '0',
     unbilledorders TEXT NOT NULL DEFAULT '0', terms INTEGER, currency INTEGER NOT NULL DEFAULT 1,
     subsidiary INTEGER NOT NULL DEFAULT 1, isinactive TEXT NOT NULL DEFAULT 'F',
+    vatregnumber TEXT, creditholdoverride TEXT NOT NULL DEFAULT 'AUTO',
     datecreated TEXT NOT NULL, lastmodifieddate TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS item (
@@ -78,6 +79,11 @@ DATA_TABLES = (
     "subsidiary",
 )
 Row = dict[str, Any]
+# (table, column, definition) of columns newer than some databases.
+ADDED_COLUMNS = (
+    ("customer", "vatregnumber", "TEXT"),
+    ("customer", "creditholdoverride", "TEXT NOT NULL DEFAULT 'AUTO'"),
+)
 
 
 class Store:
@@ -92,8 +98,16 @@ class Store:
         self._connection.execute("PRAGMA case_sensitive_like = ON")
         self._connection.execute("PRAGMA foreign_keys = ON")
         self._connection.executescript(SCHEMA)
+        self._add_new_columns()
         self._lock = threading.RLock()
         self._depth = 0
+
+    def _add_new_columns(self) -> None:
+        """Columns added since a database was made: added to it, so it keeps its data."""
+        for table, column, definition in ADDED_COLUMNS:
+            present = {row[1] for row in self._connection.execute(f'PRAGMA table_info("{table}")')}
+            if column not in present:
+                self._connection.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {definition}')
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

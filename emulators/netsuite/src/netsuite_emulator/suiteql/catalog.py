@@ -67,6 +67,8 @@ TABLES: dict[str, Table] = {
                 "currency": Column(numeric=True, display=CURRENCY),
                 "subsidiary": Column(numeric=True, display=SUBSIDIARY),
                 "isinactive": TEXT,
+                "vatregnumber": TEXT,
+                "creditholdoverride": TEXT,
                 "datecreated": TEXT,
                 "lastmodifieddate": TEXT,
             },

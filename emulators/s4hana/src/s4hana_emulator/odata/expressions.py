@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -154,6 +154,15 @@ def _op(tree: Any) -> str:
 
 
 def _parse(text: str, start: str) -> Any:
+    parsed = _parsed(text, start)
+    # Lists are handed out as copies: the cached tree stays as parsed whatever a caller does.
+    return list(parsed) if isinstance(parsed, list) else parsed
+
+
+# Clients send the same few expressions again and again (a customer's lookup, a sku's stock
+# read, an order's key): each is parsed once. The nodes are frozen dataclasses.
+@lru_cache(maxsize=4096)
+def _parsed(text: str, start: str) -> Any:
     try:
         tree = _parser().parse(text, start=start)
         return _ToTree().transform(tree)

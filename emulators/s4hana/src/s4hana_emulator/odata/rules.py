@@ -58,6 +58,8 @@ class WriteContext:
     lookup: Callable[[str], EntitySet]
     clock: Clock
     user: str
+    # What rules tell each other during one write (e.g. which documents are being deep-inserted).
+    notes: dict[str, set[str]] = field(default_factory=dict)
 
     def entity_set(self, name: str) -> EntitySet:
         return self.lookup(name)

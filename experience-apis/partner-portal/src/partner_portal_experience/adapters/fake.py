@@ -103,6 +103,8 @@ class FakeOrders:
     orders: dict[str, ProcessOrder] = field(default_factory=dict)
     placed: list[tuple[OrderDraft, str, dict[str, Any]]] = field(default_factory=list)
     in_background: bool = False
+    # False: answer as a process tier that does not tell the ERP progress of a placed order.
+    progress_told: bool = True
     reject: OrderRejected | None = None
     down: bool = False
 
@@ -143,6 +145,8 @@ class FakeOrders:
             total=None
             if later
             else Money(amount=sum(line.net_amount.amount for line in lines), currency="EUR"),
+            delivery_status="not_started" if self.progress_told and not later else None,
+            billing_status="not_started" if self.progress_told and not later else None,
         )
         self.orders[order_id] = order
         return Placement(order=order, in_background=later, async_applied=respond_async)

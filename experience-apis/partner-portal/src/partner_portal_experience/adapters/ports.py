@@ -91,6 +91,9 @@ class ProcessOrder(UpstreamModel):
     lines: list[ProcessOrderLine] = []
     total: Money | None = None
     failure: ProcessFailure | None = None
+    # The ERP's progress as the process tier last read it (when it placed the order, or since).
+    delivery_status: str | None = None
+    billing_status: str | None = None
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,24 @@ def _progress_key(order_number: str) -> str:
     return f"erp-order:{order_number}"
 
 
+def progress_told(order: ProcessOrder, partner: Partner) -> ErpOrderProgress | None:
+    """The ERP progress the process tier told with an order it has just placed on the
+    partner's own account: read when the ERP created it, so it is not read again."""
+    if (
+        order.erp_order_number is None
+        or order.delivery_status is None
+        or order.billing_status is None
+        or partner.customer_number is None
+    ):
+        return None
+    return ErpOrderProgress(
+        id=order.erp_order_number,
+        customer_id=partner.customer_number,
+        delivery_status=order.delivery_status,
+        billing_status=order.billing_status,
+    )
+
+
 async def progress_of(
     portal: PartnerPortal, partner: Partner, order_numbers: Iterable[str]
 ) -> dict[str, ErpOrderProgress]:
@@ -159,7 +177,11 @@ async def place_partner_order(
         respond_async=respond_async,
         identity=partner.identity_claims(),
     )
-    [shaped] = await _shaped(portal, partner, [placement.order])
+    told = progress_told(placement.order, partner)
+    if told is not None:
+        shaped = shape_order(placement.order, told)
+    else:
+        [shaped] = await _shaped(portal, partner, [placement.order])
     return PlacedOrder(
         order=shaped,
         in_background=placement.in_background,

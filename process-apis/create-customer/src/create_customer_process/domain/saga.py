@@ -12,7 +12,6 @@ operator (never a silent half customer).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +38,7 @@ from create_customer_process.domain.models import (
     SagaStep,
 )
 from create_customer_process.domain.normalization import erp_region_code
+from trivium.tracing import run_step
 
 log = logging.getLogger(__name__)
 
@@ -142,11 +142,9 @@ class SagaRun:
         """Run the remaining steps; raises what a step raised, with `state` saved before it."""
         while not self.state.is_finished:
             name, step = self._steps[self.state.step]
-            started = time.perf_counter()
-            try:
-                reached = await step()
-            finally:
-                self.flow.metrics.step_duration(name, time.perf_counter() - started)
+            reached = await run_step(
+                name, step, saga="create-customer", work_id=self.state.id, metrics=self.flow.metrics
+            )
             await self.save(reached)
         return self.state
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -69,6 +68,7 @@ from quote_to_order_process.domain.pricing import (
     price_direct_lines,
     price_quote_lines,
 )
+from trivium.tracing import run_step
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +131,9 @@ class SagaRun:
         """Run the remaining steps; raises what a step raised, with `order` saved before it."""
         while not self.order.is_finished:
             name, step = self._steps[self.order.step]
-            started = time.perf_counter()
-            try:
-                reached = await step()
-            finally:
-                self.flow.metrics.step_duration(name, time.perf_counter() - started)
+            reached = await run_step(
+                name, step, saga="quote-to-order", work_id=self.order.id, metrics=self.flow.metrics
+            )
             if reached.step in _SAVED_WITH_NEXT:
                 self.order = reached
                 continue

@@ -34,6 +34,7 @@ class RecordContext:
     clock: Clock
     base_url: str
     enforce_credit_limit: bool = True
+    number_customers: bool = False
 
     def now(self) -> str:
         return timestamp(self.clock())

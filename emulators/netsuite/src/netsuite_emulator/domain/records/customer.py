@@ -35,6 +35,8 @@ FIELDS = frozenset(
         "creditLimit",
         "terms",
         "isInactive",
+        "vatRegNumber",
+        "creditHoldOverride",
         "currency",
         "subsidiary",
         "addressBook",
@@ -59,6 +61,8 @@ LINE_FIELDS = {
     "itemPricing": frozenset({"item", "price", "currency"}),
 }
 SELECT = "SELECT * FROM customer WHERE id = ?"
+# Credit hold: AUTO holds orders over the credit limit, ON holds every order, OFF none.
+CREDIT_HOLDS = ("AUTO", "ON", "OFF")
 
 
 def get_row(store: Store, record_id: str) -> Row:
@@ -94,6 +98,11 @@ def read(ctx: RecordContext, record_id: str, *, expand: bool) -> dict[str, Any]:
         "currency": ctx.reference("currency", row["currency"], currency),
         "subsidiary": ctx.reference("subsidiary", row["subsidiary"], subsidiary),
         "isInactive": boolean(row["isinactive"]),
+        "vatRegNumber": row["vatregnumber"],
+        "creditHoldOverride": {
+            "id": row["creditholdoverride"],
+            "refName": row["creditholdoverride"].title(),
+        },
         "dateCreated": row["datecreated"],
         "lastModifiedDate": row["lastmodifieddate"],
     }
@@ -153,6 +162,7 @@ TEXT_COLUMNS = (
     ("email", "email", 254),
     ("phone", "phone", 32),
     ("url", "url", 254),
+    ("vatRegNumber", "vatregnumber", 20),
 )
 
 
@@ -162,6 +172,15 @@ def _values(ctx: RecordContext, body: Body) -> dict[str, Any]:
         values["creditlimit"] = body.amount_text("creditLimit")
     if body.has("isInactive"):
         values["isinactive"] = body.flag_text("isInactive")
+    if body.has("creditHoldOverride"):
+        raw = body.values["creditHoldOverride"]
+        hold = raw.get("id") if isinstance(raw, dict) else raw
+        if hold not in CREDIT_HOLDS:
+            raise invalid_content(
+                "Invalid value for field 'creditHoldOverride': AUTO, ON or OFF is expected.",
+                path="creditHoldOverride",
+            )
+        values["creditholdoverride"] = hold
     for field, table in (("terms", "term"), ("currency", "currency"), ("subsidiary", "subsidiary")):
         if body.has(field):
             ref = body.reference_id(field)
@@ -227,10 +246,13 @@ def create(ctx: RecordContext, raw: dict[str, Any], *, external_id: str | None =
         raise invalid_content("Please enter value(s) for: Company Name", path="companyName")
     if values.get("externalid") and find_by_external_id(ctx.store, values["externalid"]):
         raise duplicate_external_id(values["externalid"])
-    values.setdefault("entityid", values["companyname"])
     now = ctx.now()
     values.update(datecreated=now, lastmodifieddate=now)
     with ctx.store.transaction():
+        if not values.get("entityid"):
+            values["entityid"] = (
+                _next_number(ctx) if ctx.number_customers else values["companyname"]
+            )
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         customer_id = ctx.store.execute(
@@ -238,6 +260,15 @@ def create(ctx: RecordContext, raw: dict[str, Any], *, external_id: str | None =
         )
         _pricing(ctx, customer_id, body)
     return customer_id
+
+
+def _next_number(ctx: RecordContext) -> str:
+    """The number after the highest all-digit entity id (1 in an account without one)."""
+    highest = ctx.store.scalar(
+        "SELECT MAX(CAST(entityid AS INTEGER)) FROM customer "
+        "WHERE entityid != '' AND entityid NOT GLOB '*[^0-9]*'"
+    )
+    return str(int(highest or 0) + 1)
 
 
 def update(ctx: RecordContext, record_id: str, raw: dict[str, Any]) -> None:

@@ -111,7 +111,10 @@ def _lines(ctx: RecordContext, body: Body, *, customer_id: int, location: int) -
 
 
 def _check_credit(ctx: RecordContext, customer_row: dict[str, Any], total: Decimal) -> None:
-    if not ctx.enforce_credit_limit:
+    hold = customer_row.get("creditholdoverride") or "AUTO"
+    if hold == "ON":
+        raise user_error("The customer is on credit hold: no order can be entered.", path="entity")
+    if not ctx.enforce_credit_limit or hold == "OFF":
         return
     limit = customer_row["creditlimit"]
     exposure = business.credit_exposure(

@@ -64,6 +64,10 @@ WITH base AS (
                      AND b.InvoiceClearingStatus <> 'C'), 0) AS invoices
   FROM CreditManagementAccount a
   LEFT JOIN A_BusinessPartner bp ON bp.BusinessPartner = a.BusinessPartner
+  -- One row per account either way (both joins are on keys). Grouped, `base` is not flattened
+  -- into the SELECT below, so each sum runs once per account instead of once per column that
+  -- uses it, and a filter on the account's key is still pushed into it.
+  GROUP BY a.BusinessPartner, a.CreditSegment
 )
 SELECT BusinessPartner, CreditSegment,
        printf('%.3f', orders + invoices) AS CustomerCreditExposureAmount,

@@ -62,6 +62,11 @@ def _sales_area(ctx: WriteContext, values: dict[str, Any]) -> Row:
     return area
 
 
+# The orders of this write being deep-inserted: their items are priced one by one, the order's
+# totals and credit check (a query over all its customer's open documents) run once, after them.
+DEEP_INSERTED = "sales orders being deep-inserted"
+
+
 def is_processed(order: Row) -> bool:
     """Delivered (or further): items and values can no longer change."""
     return order["OverallDeliveryStatus"] not in ("", "A")
@@ -91,6 +96,7 @@ class SalesOrderRules(EntityRules):
             values["SalesOrder"] = ctx.next_number(
                 "A_SalesOrder", "SalesOrder", start=ORDER_NUMBERS_FROM
             )
+        ctx.notes.setdefault(DEEP_INSERTED, set()).add(str(values["SalesOrder"]))
         today = _today(ctx)
         values["SalesOrderTypeInternalCode"] = ORDER_TYPES[order_type]
         values["TransactionCurrency"] = values.get("TransactionCurrency") or area["Currency"]
@@ -111,6 +117,7 @@ class SalesOrderRules(EntityRules):
 
     def after_create(self, ctx: WriteContext, row: Row) -> None:
         order = row["SalesOrder"]
+        ctx.notes.get(DEEP_INSERTED, set()).discard(str(order))
         present = {
             p["PartnerFunction"]
             for p in ctx.select("A_SalesOrderHeaderPartner", "t.SalesOrder = ?", (order,))
@@ -219,6 +226,11 @@ class SalesOrderItemRules(EntityRules):
             values["ProductionPlant"] = DEFAULT_PLANT
 
     def after_create(self, ctx: WriteContext, row: Row) -> None:
+        if str(row["SalesOrder"]) in ctx.notes.get(DEEP_INSERTED, set()):
+            order = ctx.get("A_SalesOrder", {"SalesOrder": row["SalesOrder"]})
+            assert order is not None
+            price_item(ctx, order, row)  # the order's own after_create totals it
+            return
         self._price(ctx, row)
 
     @staticmethod
@@ -310,6 +322,8 @@ class PricingElementRules(EntityRules):
         )
 
     def after_create(self, ctx: WriteContext, row: Row) -> None:
+        if str(row["SalesOrder"]) in ctx.notes.get(DEEP_INSERTED, set()):
+            return  # deep-inserted with its item, which is priced after its conditions
         item = ctx.get(
             "A_SalesOrderItem",
             {"SalesOrder": row["SalesOrder"], "SalesOrderItem": row["SalesOrderItem"]},

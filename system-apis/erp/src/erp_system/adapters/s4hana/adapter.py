@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from erp_system.adapters.s4hana.catalog import CatalogSettings, S4Catalog
 from erp_system.adapters.s4hana.customers import S4Customers
-from erp_system.adapters.s4hana.finance import ExposureView, S4Finance
+from erp_system.adapters.s4hana.finance import ExposureView, S4Finance, ViewAccount
 from erp_system.adapters.s4hana.mapping import SalesDefaults
 from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.adapters.s4hana.sales_orders import S4SalesOrders
@@ -55,6 +55,7 @@ class S4HanaErp:
                 service=settings.credit_exposure_service,
                 entity_set=settings.credit_exposure_entity_set,
                 amount_property=settings.credit_exposure_property,
+                account=ViewAccount.from_settings(settings),
             )
         self._finance = S4Finance(
             odata, self._customers, credit_segment=settings.credit_segment, exposure_view=view

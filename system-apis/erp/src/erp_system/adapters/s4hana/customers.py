@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from erp_system.adapters.s4hana.mapping import (
@@ -31,12 +32,32 @@ IS_CUSTOMER = "Customer ne ''"
 ADDRESS_MATCH_LIMIT = 500
 
 
+# The customers whose partner numbers are kept (the least recently used go first).
+PARTNER_NUMBERS_KEPT = 10_000
+
+
 class S4Customers:
     """Reads and writes customers; the customer number is the partner's `Customer`."""
 
     def __init__(self, odata: ODataClient, defaults: SalesDefaults) -> None:
         self._odata = odata
         self._defaults = defaults
+        # A customer's business partner never changes (SAP keeps the pair for the customer's
+        # life), so it is looked up once per process: every credit check names the partner.
+        self._partner_numbers: OrderedDict[str, str] = OrderedDict()
+
+    async def partner_number(self, customer_id: str) -> str:
+        """The business partner number of the customer (CustomerNotFound when none)."""
+        known = self._partner_numbers.get(customer_id)
+        if known is not None:
+            self._partner_numbers.move_to_end(customer_id)
+            return known
+        partner = (await self.partner_of(customer_id, expand=False)).data
+        number = str(partner["BusinessPartner"])
+        self._partner_numbers[customer_id] = number
+        if len(self._partner_numbers) > PARTNER_NUMBERS_KEPT:
+            self._partner_numbers.popitem(last=False)
+        return number
 
     async def partner_of(self, customer_id: str, *, expand: bool = True) -> Entity:
         """The business partner whose customer number is `customer_id` (404 when none)."""

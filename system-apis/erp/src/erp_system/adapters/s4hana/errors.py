@@ -7,17 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from erp_system.domain.errors import (
-    ConcurrentUpdate,
-    ErpAuthenticationFailed,
-    ErpError,
-    ErpRejected,
-    ErpUnavailable,
-    RecordNotFound,
-)
+from erp_system.adapters.upstream import problem_for_status
+from erp_system.domain.errors import RecordNotFound
 from trivium.problems import FieldError, Problem
-
-OUTAGE_RETRY_AFTER_SECONDS = 30
 
 # Where an SAP property a business message names lives in this API's request bodies.
 FIELD_POINTERS = {
@@ -98,24 +90,12 @@ def problem_for(
 ) -> Problem:
     """The problem that tells our client what an SAP error means for them."""
     message = parse_sap_error(body)
-    text = message.text if message else ""
-    if status == 404:
-        return not_found(f"The {what} does not exist in the ERP.")
-    if status in (409, 412):
-        return ConcurrentUpdate(f"The {what} was changed in the ERP meanwhile; read it again.")
-    if status in (400, 422) and message is not None:
-        return ErpRejected(
-            f"The ERP rejected the {what}: {text or message.code}", errors=field_errors(message)
-        )
-    if status in (429, 502, 503, 504):
-        wait = retry_after if retry_after and retry_after.isdigit() else None
-        return ErpUnavailable(
-            "The ERP is busy or unavailable; try again shortly.",
-            headers={"Retry-After": wait or str(OUTAGE_RETRY_AFTER_SECONDS)},
-        )
-    if status in (401, 403):
-        return ErpAuthenticationFailed(
-            "The ERP refused Trivium's technical user (logon or authorisation)."
-        )
-    code = f" {message.code}" if message and message.code else ""
-    return ErpError(f"The ERP answered {status}{code} for the {what}.")
+    return problem_for_status(
+        status,
+        what=what,
+        text=message.text if message else None,
+        code=message.code if message else None,
+        errors=field_errors(message) if message else [],
+        not_found=not_found,
+        retry_after=retry_after,
+    )

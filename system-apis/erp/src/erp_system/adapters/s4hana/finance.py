@@ -3,7 +3,8 @@
 SAP's released credit API holds the limit and the block, not the exposure. The exposure is
 read from a configured exposure view when the system has one (a custom CDS view exposed as
 OData), and otherwise derived: net value of orders not yet billed plus gross value of invoices
-not yet cleared, in the credit segment's currency.
+not yet cleared, in the credit segment's currency. A view that also shows the limit, the block
+and the currency answers alone: one read instead of two.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from erp_system.adapters.s4hana.sales_orders import SERVICE as ORDER_SERVICE
 from erp_system.adapters.s4hana.wire import entity_path, parse_decimal, string_literal, text
 from erp_system.domain.errors import CreditAccountNotFound, ErpError
 from erp_system.domain.models import CreditRead, ExposureSource, InvoiceRead
+from erp_system.settings import ErpSystemSettings
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +36,40 @@ EXPOSURE_ROWS = 5_000
 
 
 @dataclass(frozen=True)
+class ViewAccount:
+    """The properties of an exposure view that hold what the credit account would say."""
+
+    limit_property: str
+    blocked_property: str
+    currency_property: str
+
+    @classmethod
+    def from_settings(cls, settings: ErpSystemSettings) -> ViewAccount | None:
+        """The view's account properties, when all three are configured."""
+        limit = settings.credit_exposure_limit_property
+        blocked = settings.credit_exposure_blocked_property
+        currency = settings.credit_exposure_currency_property
+        if limit and blocked and currency:
+            return cls(limit, blocked, currency)
+        return None
+
+    def account_of(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The view's row as the credit account's properties."""
+        return {
+            "CreditLimitAmount": row.get(self.limit_property),
+            "CreditAccountIsBlocked": row.get(self.blocked_property),
+            "CreditSegmentCurrency": row.get(self.currency_property),
+        }
+
+
+@dataclass(frozen=True)
 class ExposureView:
     """A system's own exposure entity set, filtered by partner and credit segment."""
 
     service: str
     entity_set: str
     amount_property: str = "CustomerCreditExposureAmount"
+    account: ViewAccount | None = None
 
 
 class S4Finance:
@@ -59,9 +89,17 @@ class S4Finance:
         self._exposure_view = exposure_view
 
     async def credit(self, customer_id: str) -> CreditRead:
-        partner = (await self._customers.partner_of(customer_id, expand=False)).data
-        bp = str(partner["BusinessPartner"])
-        if self._exposure_view is not None:
+        bp = await self._customers.partner_number(customer_id)
+        view = self._exposure_view
+        if view is not None and view.account is not None:
+            row = await self._view_row(bp)
+            if row is None:
+                raise CreditAccountNotFound(f"The customer {customer_id} has no credit account.")
+            exposure = self._view_amount(row)
+            return _credit(
+                customer_id, view.account.account_of(row), exposure, ExposureSource.BACKEND
+            )
+        if view is not None:
             account, exposure = await asyncio.gather(self._account(bp), self._view_exposure(bp))
             return _credit(customer_id, account, exposure, ExposureSource.BACKEND)
         account, orders, invoices = await asyncio.gather(
@@ -84,7 +122,7 @@ class S4Finance:
         )
         return entity.data
 
-    async def _view_exposure(self, bp: str) -> Decimal:
+    async def _view_row(self, bp: str) -> dict[str, Any] | None:
         assert self._exposure_view is not None
         view = self._exposure_view
         rows = await self._odata.read_all(
@@ -97,7 +135,15 @@ class S4Finance:
             what="credit exposure",
             limit=1,
         )
-        amount = parse_decimal(rows[0].get(view.amount_property)) if rows else Decimal(0)
+        return rows[0] if rows else None
+
+    async def _view_exposure(self, bp: str) -> Decimal:
+        row = await self._view_row(bp)
+        return self._view_amount(row) if row is not None else Decimal(0)
+
+    def _view_amount(self, row: dict[str, Any]) -> Decimal:
+        assert self._exposure_view is not None
+        amount = parse_decimal(row.get(self._exposure_view.amount_property))
         if amount is None:
             raise ErpError("The ERP's exposure view has no exposure amount.")
         return amount

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,9 +27,8 @@ from erp_system.adapters.s4hana.batch import (
 )
 from erp_system.adapters.s4hana.errors import problem_for
 from erp_system.adapters.s4hana.wire import results, with_query
-from erp_system.domain.errors import ErpError, ErpTimeout, ErpUnavailable, RecordNotFound
-from trivium.circuit_breaker import CircuitOpenError
-from trivium.http_client import IDEMPOTENT_EXTENSION
+from erp_system.adapters.upstream import send
+from erp_system.domain.errors import ErpError, RecordNotFound
 from trivium.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -231,35 +229,9 @@ class ODataClient:
                 )
             return response
 
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        content: bytes | None,
-        headers: Mapping[str, str],
-        idempotent: bool,
-    ) -> httpx.Response:
+    async def _send(self, method: str, url: str, **options: Any) -> httpx.Response:
         self.round_trips += 1
-        try:
-            return await self._http.request(
-                method,
-                url,
-                content=content,
-                headers=headers,
-                extensions={IDEMPOTENT_EXTENSION: idempotent},
-            )
-        except CircuitOpenError as error:
-            raise ErpUnavailable(
-                "The ERP is failing; calls to it are paused for a moment.",
-                headers={"Retry-After": str(max(math.ceil(error.retry_after), 1))},
-            ) from error
-        except httpx.TimeoutException as error:
-            raise ErpTimeout("The ERP did not answer in time.") from error
-        except httpx.TransportError as error:
-            raise ErpUnavailable(
-                "The ERP cannot be reached.", headers={"Retry-After": "30"}
-            ) from error
+        return await send(self._http, method, url, **options)
 
     async def _csrf_for(self, service: str, authorization: str) -> _Csrf:
         current = self._csrf.get(service)

@@ -1,0 +1,1 @@
+"""The NetSuite adapter: SuiteTalk REST web services (SuiteQL reads, record service writes)."""
