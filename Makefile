@@ -12,7 +12,7 @@ SYNCED := $(VENV)/.synced
 MEMBER_PROJECTS := $(wildcard */pyproject.toml */*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run demo observe browser promtool test test-repeat lint format contracts chaos bench clean distclean setup
+.PHONY: run demo observe browser promtool haproxy test test-repeat lint format contracts chaos bench clean distclean setup
 
 setup: $(SYNCED)
 
@@ -27,8 +27,11 @@ $(SYNCED): uv.lock pyproject.toml $(MEMBER_PROJECTS) | $(UV)
 	@touch $@
 
 # Services log warnings and errors only; `make run LOG=info` (or debug) streams more.
-run: $(SYNCED)
-	$(PY) deploy/local/devstack.py $(if $(LOG),--log-level $(LOG)) $(if $(ERP),--erp $(ERP))
+# `make run SCALE=2`: two replicas of every service and two gateway instances, each group behind
+# one HAProxy address (installed here when missing, as root).
+SCALE ?= 1
+run: $(SYNCED) $(if $(filter-out 1,$(SCALE)),haproxy)
+	$(PY) deploy/local/devstack.py $(if $(LOG),--log-level $(LOG)) $(if $(ERP),--erp $(ERP)) --scale $(SCALE)
 
 # On a running `make run`: every flow as its users take it, one line per step; exit 0 when all
 # did what they say.
@@ -61,7 +64,12 @@ browser:
 promtool:
 	@deploy/observability/ensure-prometheus
 
-test: lint browser promtool
+# The scale-out tests (`pytest -m cluster`) and `make run SCALE=2` put HAProxy (Debian's haproxy
+# package) in front of replicas: installed here when missing (as root).
+haproxy:
+	@deploy/local/ensure-haproxy
+
+test: lint browser promtool haproxy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The same selection N times in a row (no lint), one line per run, then which runs failed and on

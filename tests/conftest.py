@@ -18,6 +18,7 @@ import contextlib
 import os
 import random
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,20 +32,29 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from trivium.load_balancer import haproxy_binary, start_load_balancer
 from trivium.redis_discovery import RedisEndpoint, free_port
 from trivium.redis_users import GRANTS as REDIS_GRANTS
 from trivium_testing.keys import session_keys
+from trivium_testing.redis_cluster import RedisClusterServer, start_redis_cluster
+from trivium_testing.replicas import ReplicaSet, ScaledStack, start_replica_sets
 from trivium_testing.scoreboard import CHAOS_SEED
 from trivium_testing.services import RunningService, harness_env, start_service
 from trivium_testing.stack import (
     ADMIN_TOKEN,
+    CREDENTIALS_ENV,
+    FAST_CLIENT_ENV,
     SAP_USER,
     USUAL_CALLERS,
+    Emulators,
     SystemStack,
+    service_client,
     start_all,
+    start_emulators,
     start_private_redis,
     start_system_stack,
     stop_all,
+    system_api_env,
 )
 
 SUITE_DB = 15
@@ -751,6 +761,16 @@ class OrderDesk:
                 )
         return audit
 
+    async def audit_after_replay(
+        self, scenario: str, order_ids: list[str], audit: Audit, *, within: float
+    ) -> Audit:
+        """Replay the scenario's dead letters (their cause has passed) and audit again."""
+        letters = await self.dead_letters()
+        parked = await self.replay(
+            {order_id: letters[order_id] for order_id in audit.dead_lettered}
+        )
+        return await self.audit(scenario, order_ids, within=within, parked=parked)
+
 
 async def raise_credit_limits(sap: httpx.AsyncClient) -> None:
     """Credit limits no scenario can exhaust, for the partners the scenarios order for."""
@@ -765,22 +785,46 @@ async def raise_credit_limits(sap: httpx.AsyncClient) -> None:
         response.raise_for_status()
 
 
-@pytest_asyncio.fixture
-async def order_desk(suite: Suite) -> AsyncIterator[OrderDesk]:
-    """Orders through the suite's quote-to-order, with room in credit and stock for all."""
-    system = suite.system
+@contextlib.asynccontextmanager
+async def order_desk_on(
+    emulators: Emulators, orders: httpx.AsyncClient, operator: httpx.AsyncClient
+) -> AsyncIterator[OrderDesk]:
+    """Orders through the quote-to-order that `orders` and `operator` call, with room in credit
+    and stock for all."""
     async with (
-        suite.client("quote-to-order") as orders,
-        suite.operator("quote-to-order") as operator,
-        system.salesforce_org() as org,
-        system.sap_odata() as sap,
-        system.s4_admin() as s4_admin,
+        emulators.salesforce_org() as org,
+        emulators.sap_odata() as sap,
+        emulators.s4_admin() as s4_admin,
     ):
         await raise_credit_limits(sap)
         for sku in ORDER_SKUS:
             response = await s4_admin.put(f"/stock/{sku}/{PLANT}", json={"quantity": "10000000"})
             response.raise_for_status()
         yield OrderDesk(orders, operator, org, sap)
+
+
+@pytest_asyncio.fixture
+async def order_desk(suite: Suite) -> AsyncIterator[OrderDesk]:
+    """Orders through the suite's quote-to-order, with room in credit and stock for all."""
+    async with (
+        suite.client("quote-to-order") as orders,
+        suite.operator("quote-to-order") as operator,
+        order_desk_on(suite.system, orders, operator) as desk,
+    ):
+        yield desk
+
+
+@pytest_asyncio.fixture
+async def scaled_order_desk(scaled_stack: ScaledStack) -> AsyncIterator[OrderDesk]:
+    """Orders through the scaled stack's quote-to-order replicas (their one address), with
+    tokens renewed as they age (a scenario outlasts one)."""
+    url = scaled_stack.url("quote-to-order")
+    async with (
+        service_client(url, audience="quote-to-order") as orders,
+        service_client(url, audience="quote-to-order", roles=["operator"]) as operator,
+        order_desk_on(scaled_stack.emulators, orders, operator) as desk,
+    ):
+        yield desk
 
 
 @pytest.fixture
@@ -797,11 +841,18 @@ def service_registry() -> list[ServiceSpec]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """A failed test that used the suite shows the services' tracebacks with its report."""
+    """A failed test that used the suite (or the scaled stack) shows the services' tracebacks
+    with its report."""
     report = yield
-    suite = getattr(item, "funcargs", {}).get("suite")
-    if report.failed and isinstance(suite, Suite):
-        for path in suite.log_files():
+    funcargs = getattr(item, "funcargs", {})
+    suite, scaled = funcargs.get("suite"), funcargs.get("scaled_stack")
+    logs: list[Path] = []
+    if isinstance(suite, Suite):
+        logs = suite.log_files()
+    if isinstance(scaled, ScaledStack):
+        logs = scaled.log_files()
+    if report.failed:
+        for path in logs:
             text = path.read_text(errors="replace")
             if "Traceback" in text:
                 start = text.rindex("Traceback")
@@ -820,14 +871,27 @@ KONG_UPSTREAMS = {
 }
 
 
+def render_kong_config(
+    upstreams: Mapping[str, str], folder: Path, *, replacements: Mapping[str, str] | None = None
+) -> Path:
+    """The repository's kong.yml as `folder`/kong.yml, its upstreams pointed at `upstreams`
+    (registry name -> URL) and each text of `replacements` (which must occur) replaced."""
+    config = KONG_CONFIG.read_text()
+    for kong_url, name in KONG_UPSTREAMS.items():
+        config = config.replace(kong_url, upstreams[name])
+    for old, new in (replacements or {}).items():
+        assert old in config, f"kong.yml no longer has {old!r}"
+        config = config.replace(old, new)
+    rendered = folder / "kong.yml"
+    rendered.write_text(config)
+    return rendered
+
+
 def start_gateway(suite: Suite) -> RunningService:
     """The local gateway running the repository's kong.yml (rendered to `kong.yml` in the
     suite's log folder), its upstreams pointed at the suite."""
-    config = KONG_CONFIG.read_text()
-    for kong_url, name in KONG_UPSTREAMS.items():
-        config = config.replace(kong_url, suite.url(name))
-    rendered = suite.log_dir / "kong.yml"
-    rendered.write_text(config)
+    upstreams = {name: suite.url(name) for name in KONG_UPSTREAMS.values()}
+    rendered = render_kong_config(upstreams, suite.log_dir)
     return start_service(
         f"{GATEWAY_PACKAGE}.main:create_app",
         name="gateway",
@@ -885,3 +949,108 @@ def demo_stack(trivium_run_dir: Path, request: pytest.FixtureRequest) -> Iterato
             gateway.stop()
     finally:
         redis_server.stop()
+
+
+# The scaled-out stack: two replicas of every service and two gateway instances, each group
+# behind one HAProxy address, on a Redis Cluster of its own.
+
+REPLICAS = 2
+HAPROXY_MISSING = (
+    "HAProxy is not installed: make haproxy (as root), or: sudo apt-get install haproxy"
+)
+# The leader's lease is short so that a standby leads within seconds of the leader's death.
+SCALED_SYNC = {
+    "CUSTOMER_SYNC_LEASE_SECONDS": "2",
+    "CUSTOMER_SYNC_CDC_WAIT_SECONDS": "5",
+    "CUSTOMER_SYNC_ERP_POLL_SECONDS": "1",
+    "CUSTOMER_SYNC_RETRY_SECONDS": "0.3",
+    "CUSTOMER_SYNC_PRODUCT_SYNC_INTERVAL_SECONDS": "86400",
+}
+# The order scenario measures loss and duplication under kills, not the gold plan's quota: the
+# gold partner may place its hundreds of orders within seconds. The bronze plan, whose exactness
+# across gateway instances a scenario checks, stays as configured.
+SCALED_GOLD_PLAN = {"gold: {second: 50, minute: 1200}": "gold: {second: 5000, minute: 300000}"}
+
+
+# A claim on an Idempotency-Key whose replica was killed lapses within seconds, so that the
+# client's repeat of that request gets through within a scenario (production keeps 60 s).
+SCALED_IDEMPOTENCY = {"TRIVIUM_IDEMPOTENCY_LEASE_SECONDS": "3"}
+
+
+def scaled_service_env(
+    spec: ServiceSpec, fronts: Mapping[str, str], *, redis_url: str, emulators: Emulators
+) -> dict[str, str]:
+    """A replica's environment: the fronts of the services it calls, its own Redis user and key,
+    its workers in its own process."""
+    backends = {
+        "sf_emulator_url": emulators.sf_emulator.url,
+        "s4_emulator_url": emulators.s4_emulator.url,
+    }
+    return {
+        **CREDENTIALS_ENV,
+        **session_keys().env(spec.name),
+        **FAST_CLIENT_ENV,
+        **SCALED_IDEMPOTENCY,
+        "REDIS_URL": redis_url,
+        **spec.env(fronts),
+        **spec.in_process_workers,
+        **(system_api_env(spec.name, **backends) if spec.tier == "system" else {}),
+        **(SCALED_SYNC if spec.name == "customer-sync" else {}),
+    }
+
+
+@pytest.fixture(scope="session")
+def scaled_stack(trivium_run_dir: Path) -> Iterator[ScaledStack]:
+    """Two replicas of every service and two gateway instances behind HAProxy, on a Redis
+    Cluster of their own (three masters, one replica each) and fresh emulators, for the session;
+    skipped without redis-server or HAProxy (failed under CI=true without HAProxy)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not on PATH")
+    if haproxy_binary() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(HAPROXY_MISSING)
+        pytest.skip(HAPROXY_MISSING)
+    run_dir = trivium_run_dir / "scaled"
+    log_dir = run_dir / "logs"
+    cluster = start_redis_cluster(run_dir / "redis-cluster")
+    try:
+        stack = _start_scaled_stack(cluster, run_dir, log_dir)
+    except BaseException:
+        cluster.stop()
+        raise
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        cluster.stop()
+
+
+def _start_scaled_stack(cluster: RedisClusterServer, run_dir: Path, log_dir: Path) -> ScaledStack:
+    emulators = start_emulators(log_dir=log_dir)
+    user_urls = {name: cluster.user_url(name, secrets.token_urlsafe(24)) for name in REDIS_GRANTS}
+    sets = {spec.name: ReplicaSet(spec.name, spec.app_factory, [], log_dir) for spec in SERVICES}
+    sets["gateway"] = ReplicaSet("gateway", f"{GATEWAY_PACKAGE}.main:create_app", [], log_dir)
+    fronts = {name: group.url for name, group in sets.items()}
+    for spec in SERVICES:
+        env = scaled_service_env(spec, fronts, redis_url=user_urls[spec.name], emulators=emulators)
+        sets[spec.name].envs = [env] * REPLICAS
+    config = render_kong_config(fronts, run_dir, replacements=SCALED_GOLD_PLAN)
+    gateway_env = {
+        **session_keys().env(GATEWAY_ISSUER),
+        "REDIS_URL": user_urls[GATEWAY_ISSUER],
+        "GATEWAY_CONFIG_PATH": str(config),
+        "GATEWAY_PLUGIN_MODE": "in-process",
+    }
+    sets["gateway"].envs = [
+        {**gateway_env, "GATEWAY_STATUS_PORT": str(free_port())} for _ in range(REPLICAS)
+    ]
+    for group in sets.values():
+        group.ports = [free_port() for _ in group.envs]
+    stack = ScaledStack(emulators, sets, None, cluster)
+    try:
+        stack.balancer = start_load_balancer([group.pool for group in sets.values()], run_dir)
+        start_replica_sets(list(sets.values()))
+    except BaseException:
+        stack.stop()
+        raise
+    return stack

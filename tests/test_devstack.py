@@ -327,3 +327,56 @@ class TestReportReadiness:
         lines = out.getvalue().splitlines()
         assert lines[0].split()[:3] == ["NOT", "READY", "erp-system"]
         assert lines[-1] == "TABLE"
+
+
+class TestScaledOut:
+    PROCFILE = [
+        devstack.LocalService("salesforce-emulator", "uvicorn x --port 8401", 8401),
+        devstack.LocalService("quote-to-order", "uvicorn y --port 8201 --no-access-log", 8201),
+        devstack.LocalService("gateway", "uvicorn z --port=8000", 8000),
+    ]
+
+    def test_one_replica_is_the_procfile_as_it_is(self) -> None:
+        assert devstack.scaled_out(self.PROCFILE, 1) == (self.PROCFILE, [])
+
+    def test_each_service_gets_replicas_on_ports_of_their_own_and_emulators_stay_single(
+        self,
+    ) -> None:
+        processes, pools = devstack.scaled_out(self.PROCFILE, 2)
+        assert [(p.name, p.port, p.service) for p in processes] == [
+            ("salesforce-emulator", 8401, "salesforce-emulator"),
+            ("quote-to-order.1", 18201, "quote-to-order"),
+            ("quote-to-order.2", 28201, "quote-to-order"),
+            ("gateway.1", 18000, "gateway"),
+            ("gateway.2", 28000, "gateway"),
+        ]
+        assert processes[2].command == "uvicorn y --port 28201 --no-access-log"
+        assert [(pool.name, pool.port, list(pool.replica_ports)) for pool in pools] == [
+            ("quote-to-order", 8201, [18201, 28201]),
+            ("gateway", 8000, [18000, 28000]),
+        ]
+
+    def test_replicas_share_their_services_key_and_redis_user_but_not_a_status_port(
+        self, tmp_path: Path
+    ) -> None:
+        found = local_secrets.ensure_local_secrets(["gateway"], tmp_path)
+        users = {"gateway": "redis://gateway:secret@127.0.0.1:6390/0"}
+        redis = RedisEndpoint(
+            url="redis://127.0.0.1:6390/0", origin="redis-server", user_urls=users
+        )
+        shared = devstack.service_environment(log_level="INFO", environ={})
+        processes, _ = devstack.scaled_out(self.PROCFILE[2:], 2)
+        first, second = (
+            devstack.process_environment(shared, found, replica, redis=redis)
+            for replica in processes
+        )
+        assert first["REDIS_URL"] == second["REDIS_URL"] == users["gateway"]
+        assert first["TRIVIUM_SERVICE_KEY_FILE"] == second["TRIVIUM_SERVICE_KEY_FILE"]
+        assert (first["GATEWAY_STATUS_PORT"], second["GATEWAY_STATUS_PORT"]) == ("18100", "28100")
+
+    def test_the_closing_table_says_how_many_replicas_run(self) -> None:
+        redis = RedisEndpoint(url="redis://127.0.0.1:6390/0", origin="env")
+        table = devstack.closing_table(
+            self.PROCFILE, redis=redis, access=demo_access(), log_level="WARNING", scale=2
+        )
+        assert "2 replicas of every service" in table

@@ -103,9 +103,7 @@ def record(scoreboard: Any, name: str, submitted: int, audit: Any, *, dead_lette
 
 async def replay_and_audit(desk: Any, scenario: str, order_ids: list[str], audit: Any) -> Any:
     """Replay the scenario's dead letters (their cause has passed) and audit again."""
-    letters = await desk.dead_letters()
-    parked = await desk.replay({order_id: letters[order_id] for order_id in audit.dead_lettered})
-    return await desk.audit(scenario, order_ids, within=SETTLE_SECONDS, parked=parked)
+    return await desk.audit_after_replay(scenario, order_ids, audit, within=SETTLE_SECONDS)
 
 
 @pytest.mark.chaos

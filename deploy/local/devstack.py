@@ -9,6 +9,11 @@ service's keys, each service signing in as its own.
 
 Processes are supervised by honcho (prefixed, coloured logs; Ctrl-C or SIGTERM stops the whole
 process group of every service). A Redis this script started is stopped when it exits.
+
+`--scale N` (`make run SCALE=2`) runs N replicas of every service and of the gateway (the
+emulators stay single: they stand in for one Salesforce org and one SAP system), each replica on
+its service's port + 10000 x its number (quote-to-order: 18201, 28201), and HAProxy on the
+service's own port in front of them (`trivium.load_balancer`), so every address stays the same.
 Services log warnings and errors only, unless `--log-level` (`make run LOG=info`) or
 TRIVIUM_LOG_LEVEL asks for more. `--erp netsuite` (`make run ERP=netsuite`) runs the ERP System
 API on the NetSuite emulator instead of the S/4HANA one (both emulators run either way).
@@ -44,6 +49,7 @@ from honcho.manager import Manager
 from honcho.printer import Printer
 from local_secrets import LocalSecrets, ensure_local_secrets
 
+from trivium.load_balancer import Pool, haproxy_binary, haproxy_command, write_haproxy_config
 from trivium.redis_discovery import RedisEndpoint, RedisNotFound, RedisOrigin, find_redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +58,11 @@ READY_TIMEOUT_SECONDS = 60.0
 LOG_LEVEL_ENV = "TRIVIUM_LOG_LEVEL"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_LOG_LEVEL = "WARNING"
+# A replica listens on its service's port + this x its number (1, 2, ...).
+REPLICA_PORT_STEP = 10_000
+MAX_SCALE = 5
+# The gateway's status listener (/readyz, /metrics): Kong's 8100, one per replica.
+GATEWAY_STATUS_PORT = 8100
 # The ERP System API's settings for each ERP the stack can run on; both emulators always run.
 ERP_SETTINGS = {
     "s4hana": {"ERP_SYSTEM_BACKEND": "s4hana", "ERP_SYSTEM_BASE_URL": "http://127.0.0.1:8402"},
@@ -69,15 +80,63 @@ REDIS_ORIGINS: dict[RedisOrigin, str] = {
 
 @dataclass(frozen=True)
 class LocalService:
-    """One Procfile entry and the loopback port it listens on."""
+    """One Procfile entry (or one replica of it) and the loopback port it listens on."""
 
     name: str
     command: str
     port: int
+    # The service this is a replica of (its key, its Redis user); None: the entry itself.
+    replica_of: str | None = None
+    env: Mapping[str, str] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def service(self) -> str:
+        return self.replica_of or self.name
+
+    @property
+    def is_emulator(self) -> bool:
+        return self.name.endswith("-emulator")
+
+
+def replicas_of(service: LocalService, scale: int) -> list[LocalService]:
+    """`scale` replicas of `service`, each on its own port (see the module's docstring)."""
+    replicas = []
+    for number in range(1, scale + 1):
+        port = service.port + REPLICA_PORT_STEP * number
+        command = re.sub(r"--port[ =]\d+", f"--port {port}", service.command)
+        env = None
+        if service.name == GATEWAY:
+            status_port = GATEWAY_STATUS_PORT + REPLICA_PORT_STEP * number
+            env = {"GATEWAY_STATUS_PORT": str(status_port)}
+        replicas.append(
+            LocalService(
+                f"{service.name}.{number}", command, port, replica_of=service.name, env=env
+            )
+        )
+    return replicas
+
+
+def scaled_out(
+    services: Sequence[LocalService], scale: int
+) -> tuple[list[LocalService], list[Pool]]:
+    """The processes to run for `scale` replicas of each service (emulators stay single), and
+    the load balancer's pools: each service's own port in front of its replicas."""
+    if scale == 1:
+        return list(services), []
+    processes: list[LocalService] = []
+    pools = []
+    for service in services:
+        if service.is_emulator:
+            processes.append(service)
+            continue
+        replicas = replicas_of(service, scale)
+        processes += replicas
+        pools.append(Pool(service.name, service.port, [replica.port for replica in replicas]))
+    return processes, pools
 
 
 @dataclass(frozen=True)
@@ -144,11 +203,12 @@ def process_environment(
 ) -> dict[str, str]:
     """One service's environment: the shared one with its own Redis URL and signing key (unless
     the operator named keys of their own)."""
-    redis_url = redis.url_for(service.name)
+    redis_url = redis.url_for(service.service)
     own = {"REDIS_URL": redis_url} if redis_url else {}
+    own.update(service.env or {})
     if "TRIVIUM_SERVICE_KEY_FILE" in environment:
         return {**environment, **own}
-    return {**secrets.service_env(service.name), **environment, **own}
+    return {**secrets.service_env(service.service), **environment, **own}
 
 
 def demo_access(environ: Mapping[str, str], *, now: float) -> DemoAccess:
@@ -196,13 +256,24 @@ def record_gateway_redis(redis: RedisEndpoint, secrets: LocalSecrets) -> Path:
 
 
 def closing_table(
-    services: Sequence[LocalService], *, redis: RedisEndpoint, access: DemoAccess, log_level: str
+    services: Sequence[LocalService],
+    *,
+    redis: RedisEndpoint,
+    access: DemoAccess,
+    log_level: str,
+    scale: int = 1,
 ) -> str:
     """What `make run` prints last: URLs, Redis, demo credentials and commands to try."""
     origin = REDIS_ORIGINS[redis.origin]
     if redis.user_urls:
         origin += "; one user per service, passwords in .run/secrets/redis-users.env"
     lines = ["", f"Trivium is running. Redis: {redis.address} ({origin})", ""]
+    if scale > 1:
+        lines += [
+            f"{scale} replicas of every service and of the gateway, HAProxy in front of each on",
+            f"the address below (replica n on its port + {REPLICA_PORT_STEP} x n).",
+            "",
+        ]
     by_tier = sorted(services, key=lambda service: service.port)
     lines += [f"  {service.name:<26} {service.url}" for service in by_tier]
     lines += ["", "Demo credentials (gateway/kong.yml):", "  partner API keys, header `apikey`:"]
@@ -279,6 +350,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--procfile", type=Path, default=PROCFILE)
     parser.add_argument(
+        "--scale",
+        type=int,
+        choices=range(1, MAX_SCALE + 1),
+        default=1,
+        help="replicas of every service and of the gateway, behind HAProxy (default: 1)",
+    )
+    parser.add_argument(
         "--log-level",
         type=str.upper,
         choices=LOG_LEVELS,
@@ -294,6 +372,10 @@ def main() -> int:
     run_dir = ROOT / ".run"
     run_dir.mkdir(exist_ok=True)
     services = read_procfile(args.procfile)
+    processes, pools = scaled_out(services, args.scale)
+    haproxy = haproxy_binary()
+    if pools and haproxy is None:
+        sys.exit("--scale needs HAProxy: run `make haproxy` (as root) or apt-get install haproxy")
     log_level = choose_log_level(args.log_level, os.environ)
     access = demo_access(os.environ, now=time.time())
     secrets = ensure_local_secrets(service.name for service in services)
@@ -316,14 +398,19 @@ def main() -> int:
     environment = service_environment(
         log_level=log_level, credentials=secrets.credentials(), erp=args.erp
     )
-    for service in services:
+    for service in processes:
         env = process_environment(environment, secrets, service, redis=redis)
         manager.add_process(service.name, service.command, env=env, cwd=str(ROOT))
-    closing = closing_table(services, redis=redis, access=access, log_level=log_level)
+    if pools and haproxy is not None:
+        config = write_haproxy_config(pools, run_dir / "haproxy")
+        manager.add_process("load-balancer", " ".join(haproxy_command(haproxy, config)))
+    closing = closing_table(
+        services, redis=redis, access=access, log_level=log_level, scale=args.scale
+    )
     stopping = threading.Event()
     report = {"started": time.monotonic(), "stopping": stopping, "closing": closing}
     threading.Thread(
-        target=report_readiness, args=(services, printer.output), kwargs=report, daemon=True
+        target=report_readiness, args=(processes, printer.output), kwargs=report, daemon=True
     ).start()
     try:
         manager.loop()

@@ -563,3 +563,13 @@ class TestClaim:
         assert await redis_client.get("idem:2") == owner.record
         assert await store.complete(owner, outcome) is True
         assert await store.claim("idem:2", "fp") == outcome
+
+    @pytest.mark.asyncio
+    async def test_the_lease_is_the_configured_one(
+        self, redis_client: redis.asyncio.Redis, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("TRIVIUM_IDEMPOTENCY_LEASE_SECONDS", "0.5")
+        store = IdempotencyStore.from_settings(redis_client, ServiceSettings(service_name="s"))
+        claim = await store.claim("idem:3", "fp")
+        assert isinstance(claim, Claim)
+        assert 0 < await redis_client.pttl("idem:3") <= 500

@@ -22,6 +22,10 @@ KEY_DIRECTORY = "/run/secrets/trivium/service-key"
 KEY_FILE = f"{KEY_DIRECTORY}/private.pem"
 TRUSTED_DIRECTORY = "/run/trivium/trusted"
 KUBERNETES_VALIDATE = "kubernetes-validate==1.37.0"
+# quote-to-order's queue consumers: a Deployment of their own, scaled by KEDA.
+WORKER = "quote-to-order-worker"
+# The objects of KEDA's custom resources, which Kubernetes' own schemas do not know.
+KEDA_API = "keda.sh/"
 
 
 def objects():
@@ -79,7 +83,7 @@ class TestKustomization:
 
 class TestDeployments:
     def test_every_service_has_a_deployment_and_a_service(self, services):
-        assert set(by_kind("Deployment")) == {*services, "kong", "redis"}
+        assert set(by_kind("Deployment")) == {*services, "kong", "redis", WORKER}
         assert set(by_kind("Service")) == {*services, "kong", "redis"}
 
     def test_ports_probes_resources_selectors(self, services):
@@ -132,7 +136,8 @@ class TestDeployments:
                 for volume in volumes
                 if volume.get("secret", {}).get("secretName", "").startswith("service-key-")
             ]
-            expected = "service-key-gateway" if name == "kong" else f"service-key-{name}"
+            signer = {"kong": "gateway", WORKER: "quote-to-order"}.get(name, name)
+            expected = f"service-key-{signer}"
 
             assert keys in ([], [expected]), name
             assert all("items" not in volume.get("secret", {}) for volume in volumes), name
@@ -198,6 +203,116 @@ class TestDeployments:
         for name, autoscaler in autoscalers.items():
             assert autoscaler["spec"]["scaleTargetRef"]["name"] in deployments, name
             assert 1 <= autoscaler["spec"]["minReplicas"] <= autoscaler["spec"]["maxReplicas"]
+
+
+def replicated(services, emulators):
+    """The Deployments that run several replicas: every service, Kong and the queue workers."""
+    return {*services.keys() - emulators, "kong", WORKER}
+
+
+def env_of(deployment):
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {item["name"]: item for item in container.get("env", [])}
+
+
+class TestScaleOut:
+    def test_every_replicated_deployment_runs_two_replicas_spread_over_nodes(
+        self, services, emulators
+    ):
+        deployments = by_kind("Deployment")
+        for name in replicated(services, emulators):
+            spec = deployments[name]["spec"]
+            (term,) = spec["template"]["spec"]["affinity"]["podAntiAffinity"][
+                "preferredDuringSchedulingIgnoredDuringExecution"
+            ]
+
+            assert spec["replicas"] >= 2, name
+            assert term["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname", name
+            assert (
+                term["podAffinityTerm"]["labelSelector"]["matchLabels"]
+                == (spec["selector"]["matchLabels"])
+            ), name
+
+    def test_a_disruption_budget_keeps_one_replica_of_each(self, services, emulators):
+        deployments = by_kind("Deployment")
+        budgets = by_kind("PodDisruptionBudget")
+
+        assert set(budgets) == replicated(services, emulators)
+        for name, budget in budgets.items():
+            labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
+            assert budget["spec"]["minAvailable"] == 1, name
+            assert budget["spec"]["selector"]["matchLabels"].items() <= labels.items(), name
+
+    def test_every_api_scales_on_cpu_from_two_replicas(self, services, emulators):
+        autoscalers = by_kind("HorizontalPodAutoscaler")
+
+        assert set(autoscalers) == {*services.keys() - emulators, "kong"}
+        for name, autoscaler in autoscalers.items():
+            (metric,) = autoscaler["spec"]["metrics"]
+            assert autoscaler["spec"]["minReplicas"] >= 2, name
+            assert metric["resource"]["name"] == "cpu", name
+
+    def test_the_queue_workers_scale_on_the_streams_lag_with_keda(self):
+        deployments = by_kind("Deployment")
+        (scaled,) = [o for o in objects() if o["apiVersion"] == "keda.sh/v1alpha1"]
+        streams, cpu = scaled["spec"]["triggers"]
+        worker_env = env_of(deployments[WORKER])
+        metadata = streams["metadata"]
+
+        assert scaled["kind"] == "ScaledObject"
+        assert scaled["spec"]["scaleTargetRef"] == {"name": WORKER}
+        assert 2 <= scaled["spec"]["minReplicaCount"] < scaled["spec"]["maxReplicaCount"]
+        assert streams["type"] == "redis-streams"
+        assert metadata["address"] == "redis:6379"
+        # The stream and consumer group quote-to-order's code uses (adapters/redis_store.py's
+        # hash tag, bootstrap.py's WORK_STREAM and group, the service's name).
+        assert (metadata["stream"], metadata["consumerGroup"]) == (
+            "{quote-to-order}:work",
+            "quote-to-order",
+        )
+        assert int(metadata["lagCount"]) > 0
+        assert worker_env[metadata["usernameFromEnv"]]["value"] == "quote-to-order"
+        assert worker_env[metadata["passwordFromEnv"]]["valueFrom"]["secretKeyRef"] == {
+            "name": "trivium-redis-users",
+            "key": "quote-to-order",
+        }
+        assert (cpu["type"], cpu["metricType"]) == ("cpu", "Utilization")
+        # KEDA owns the worker's autoscaler: no other may target it.
+        targets = {
+            a["spec"]["scaleTargetRef"]["name"] for a in by_kind("HorizontalPodAutoscaler").values()
+        }
+        assert WORKER not in targets
+
+    def test_the_worker_stream_is_the_one_the_code_names(self, root):
+        package = root / "process-apis" / "quote-to-order" / "src" / "quote_to_order_process"
+        store = (package / "adapters" / "redis_store.py").read_text()
+        bootstrap = (package / "bootstrap.py").read_text()
+
+        assert 'DEFAULT_PREFIX = "{quote-to-order}"' in store
+        assert 'WORK_STREAM = f"{DEFAULT_PREFIX}:work"' in bootstrap
+        assert "group=settings.service_name" in bootstrap
+
+    def test_the_api_leaves_the_queue_to_the_workers_which_run_the_same_image(self):
+        deployments = by_kind("Deployment")
+        api, worker = deployments["quote-to-order"], deployments[WORKER]
+        (api_container,) = api["spec"]["template"]["spec"]["containers"]
+        (worker_container,) = worker["spec"]["template"]["spec"]["containers"]
+
+        assert env_of(api)["QUOTE_TO_ORDER_WORKERS"]["value"] == "0"
+        assert int(env_of(worker)["QUOTE_TO_ORDER_WORKERS"]["value"]) > 0
+        assert worker_container["image"] == api_container["image"]
+        assert worker_container["command"] == ["python", "-m", "quote_to_order_process.worker"]
+        for name in (
+            "REDIS_URL",
+            "QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL",
+            "QUOTE_TO_ORDER_ERP_SYSTEM_URL",
+        ):
+            assert env_of(worker)[name] == env_of(api)[name], name
+
+    def test_customer_sync_keeps_a_standby_for_its_leader(self):
+        deployment = by_kind("Deployment")["customer-sync"]
+
+        assert deployment["spec"]["replicas"] >= 2
 
 
 class TestKong:
@@ -299,7 +414,10 @@ class TestSchemas:
             ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, timeout=60
         )
         manifest = tmp_path / "built.yaml"
-        manifest.write_text(built.stdout)
+        documents = [doc for doc in yaml.safe_load_all(built.stdout) if doc]
+        # KEDA's objects are checked by TestScaleOut against what KEDA documents.
+        core = [doc for doc in documents if not doc["apiVersion"].startswith(KEDA_API)]
+        manifest.write_text(yaml.safe_dump_all(core))
 
         checked = subprocess.run(
             [*tool, "--strict", "--quiet", "--kubernetes-version", "1.32", str(manifest)],

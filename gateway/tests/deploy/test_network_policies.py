@@ -74,7 +74,9 @@ def workloads(objects: list[dict[str, Any]]) -> dict[str, Node]:
             continue
         template = item["spec"]["template"]
         ports = [
-            port for container in template["spec"]["containers"] for port in container["ports"]
+            port
+            for container in template["spec"]["containers"]
+            for port in container.get("ports", [])
         ]
         found[item["metadata"]["name"]] = Node(
             item["metadata"]["name"],

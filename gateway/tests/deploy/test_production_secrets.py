@@ -29,6 +29,8 @@ SIGNERS = {
     "mobile-experience": "mobile-experience",
     "partner-portal-experience": "partner-portal-experience",
     "quote-to-order": "quote-to-order",
+    # quote-to-order's queue workers sign as quote-to-order.
+    "quote-to-order-worker": "quote-to-order",
     "create-customer": "create-customer",
     "customer-sync": "customer-sync",
     "salesforce-system": "salesforce-system",

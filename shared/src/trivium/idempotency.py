@@ -204,15 +204,16 @@ class IdempotencyStore:
         client: AsyncRedis,
         settings: ServiceSettings,
         *,
-        lease_seconds: float = 60.0,
+        lease_seconds: float | None = None,
         wait_seconds: float = 5.0,
     ) -> IdempotencyStore:
-        """A store named after the service, keeping outcomes for its configured TTL."""
+        """A store named after the service, keeping outcomes for its configured TTL and claims
+        for its configured lease (unless `lease_seconds` says)."""
         return cls(
             client,
             service=settings.service_name,
             ttl_seconds=settings.idempotency_ttl_seconds,
-            lease_seconds=lease_seconds,
+            lease_seconds=lease_seconds or settings.idempotency_lease_seconds,
             wait_seconds=wait_seconds,
         )
 

@@ -67,16 +67,23 @@ class RedisEndpoint:
 
     def stop(self) -> None:
         """Stop the server if this process started it; a found one is left alone."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
         if isinstance(self._fake_server, socketserver.BaseServer):
             self._fake_server.shutdown()
             self._fake_server.server_close()
+
+
+def stop_process(process: subprocess.Popen[bytes], *, grace_seconds: float = 5) -> None:
+    """SIGTERM a process this one started, SIGKILL it after `grace_seconds`, and reap it."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def answers_ping(url: str, timeout: float = 0.5) -> bool:

@@ -81,6 +81,11 @@ class ServiceSettings(BaseSettings):
     idempotency_ttl_seconds: int = Field(
         default=86_400, ge=1, validation_alias=shared_env("TRIVIUM_IDEMPOTENCY_TTL_SECONDS")
     )
+    # A request renews its claim on its key while it runs; when its replica dies, repeats of the
+    # key are refused (409, Retry-After) until the claim lapses.
+    idempotency_lease_seconds: float = Field(
+        default=60.0, gt=0, validation_alias=shared_env("TRIVIUM_IDEMPOTENCY_LEASE_SECONDS")
+    )
     # Tracing (trivium.tracing): the span files' folder (`<service>.jsonl`; `make run`:
     # .run/traces), and the OTLP/HTTP collector, `<endpoint>/v1/traces` or the full traces URL;
     # the exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself.

@@ -1,6 +1,8 @@
 """The reliability table printed at the end of a test run: per fault scenario, what was
 submitted and how each item ended (completed exactly once, parked or dead-lettered with its
-reason, duplicated, lost), and the generated-request fuzzing per service.
+reason, duplicated, lost), and the generated-request fuzzing per service; then the scale-out
+table (the same counts per scenario on the scaled-out stack, with the leader's takeover time
+and the quota's overshoot across gateway instances).
 
 Any suite records a row through the `scoreboard` fixture; duplicated and lost must stay zero.
 """
@@ -30,13 +32,33 @@ class ScenarioTally:
 
 
 @dataclass
+class ScaleTally:
+    """One scenario on the scaled-out stack; a figure it does not measure stays None."""
+
+    scenario: str
+    submitted: int = 0
+    completed: int = 0
+    dead_lettered: int = 0
+    duplicated: int = 0
+    lost: int = 0
+    takeover_seconds: float | None = None
+    quota_overshoot: int | None = None
+
+
+@dataclass
 class Scoreboard:
     scenarios: list[ScenarioTally] = field(default_factory=list)
     fuzz: dict[str, tuple[int, int]] = field(default_factory=dict)
+    scale: list[ScaleTally] = field(default_factory=list)
 
     def scenario(self, name: str) -> ScenarioTally:
         tally = ScenarioTally(name)
         self.scenarios.append(tally)
+        return tally
+
+    def scale_scenario(self, name: str) -> ScaleTally:
+        tally = ScaleTally(name)
+        self.scale.append(tally)
         return tally
 
     def record_fuzz(self, service: str, *, cases: int, failures: int) -> None:
@@ -52,6 +74,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     board = config.stash.get(SCOREBOARD, None)
+    if board is not None and board.scale:
+        _scale_summary(terminalreporter, board.scale)
     if board is None or not (board.scenarios or board.fuzz):
         return
     write = terminalreporter.write_line
@@ -72,6 +96,26 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for name, (cases, failures) in board.fuzz.items():
             write(f"{name:<{width}}  {cases:>18}  {failures:>8}")
     write(f"chaos seed {CHAOS_SEED} (TRIVIUM_CHAOS_SEED replays it)")
+
+
+def _scale_summary(terminalreporter: Any, rows: list[ScaleTally]) -> None:
+    write = terminalreporter.write_line
+    terminalreporter.section("scale-out summary")
+    header = (
+        "scenario", "submitted", "completed", "dead-lettered", "duplicated", "lost",
+        "takeover s", "quota overshoot",
+    )  # fmt: skip
+    width = max(len(header[0]), *(len(row.scenario) for row in rows))
+    write(f"{header[0]:<{width}}  " + "  ".join(f"{h:>13}" for h in header[1:]))
+    for row in rows:
+        takeover = "-" if row.takeover_seconds is None else f"{row.takeover_seconds:.2f}"
+        overshoot = "-" if row.quota_overshoot is None else str(row.quota_overshoot)
+        cells = (
+            row.submitted, row.completed, row.dead_lettered, row.duplicated, row.lost,
+            takeover, overshoot,
+        )  # fmt: skip
+        write(f"{row.scenario:<{width}}  " + "  ".join(f"{cell:>13}" for cell in cells))
+    write(f"chaos seed {CHAOS_SEED} (TRIVIUM_CHAOS_SEED replays the kills)")
 
 
 @pytest.fixture

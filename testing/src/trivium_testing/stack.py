@@ -226,11 +226,47 @@ async def rep_clients(url: str, *, audience: str) -> AsyncIterator[RepClients]:
 
 
 @dataclass
-class SystemStack:
-    """The running emulators and System APIs, and the Redis server they share."""
+class Emulators:
+    """The running Salesforce and S/4HANA emulators, and clients of their APIs."""
 
     sf_emulator: RunningService
     s4_emulator: RunningService
+
+    @asynccontextmanager
+    async def salesforce_org(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The emulated org's REST API with an access token (paths under `/services/...`)."""
+        async with httpx.AsyncClient(
+            base_url=self.sf_emulator.url, timeout=CLIENT_TIMEOUT_SECONDS
+        ) as org:
+            await sign_in_to_org(org)
+            yield org
+
+    def sap_odata(self) -> httpx.AsyncClient:
+        """The emulated S/4HANA's OData services (paths under `/sap/opu/odata/sap`), as JSON."""
+        return httpx.AsyncClient(
+            base_url=f"{self.s4_emulator.url}/sap/opu/odata/sap",
+            auth=SAP_USER,
+            params={"sap-client": "100"},
+            headers={"Accept": "application/json"},
+            timeout=CLIENT_TIMEOUT_SECONDS,
+        )
+
+    def sf_admin(self) -> httpx.AsyncClient:
+        """The Salesforce emulator's admin API (chaos, limits, reset)."""
+        return _admin(self.sf_emulator)
+
+    def s4_admin(self) -> httpx.AsyncClient:
+        """The S/4HANA emulator's admin API (chaos, lifecycle, reset)."""
+        return _admin(self.s4_emulator)
+
+    def stop(self) -> None:
+        stop_all((self.s4_emulator, self.sf_emulator))
+
+
+@dataclass
+class SystemStack(Emulators):
+    """The running emulators and System APIs, and the Redis server they share."""
+
     sf_system: RunningService
     erp_system: RunningService
     redis_url: str
@@ -264,33 +300,6 @@ class SystemStack:
             for emulator in (self.s4_emulator, self.sf_emulator, self.netsuite_emulator)
             if emulator is not None
         )
-
-    @asynccontextmanager
-    async def salesforce_org(self) -> AsyncIterator[httpx.AsyncClient]:
-        """The emulated org's REST API with an access token (paths under `/services/...`)."""
-        async with httpx.AsyncClient(
-            base_url=self.sf_emulator.url, timeout=CLIENT_TIMEOUT_SECONDS
-        ) as org:
-            await sign_in_to_org(org)
-            yield org
-
-    def sap_odata(self) -> httpx.AsyncClient:
-        """The emulated S/4HANA's OData services (paths under `/sap/opu/odata/sap`), as JSON."""
-        return httpx.AsyncClient(
-            base_url=f"{self.s4_emulator.url}/sap/opu/odata/sap",
-            auth=SAP_USER,
-            params={"sap-client": "100"},
-            headers={"Accept": "application/json"},
-            timeout=CLIENT_TIMEOUT_SECONDS,
-        )
-
-    def sf_admin(self) -> httpx.AsyncClient:
-        """The Salesforce emulator's admin API (chaos, limits, reset)."""
-        return _admin(self.sf_emulator)
-
-    def s4_admin(self) -> httpx.AsyncClient:
-        """The S/4HANA emulator's admin API (chaos, lifecycle, reset)."""
-        return _admin(self.s4_emulator)
 
 
 def replay_id_of(position: str) -> int:
@@ -342,6 +351,28 @@ EXPOSURE_VIEW_ENV = {
 }
 
 
+SALESFORCE_EMULATOR = {
+    "app_factory": "salesforce_emulator.main:create_app",
+    "name": "sf-emulator",
+    "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
+}
+
+
+def start_emulators(*, log_dir: Path) -> Emulators:
+    """The Salesforce and S/4HANA emulators, in memory and seeded."""
+    sf_emulator, s4_emulator = start_all(
+        [SALESFORCE_EMULATOR, ERP_EMULATORS["s4hana"]], log_dir=log_dir
+    )
+    return Emulators(sf_emulator, s4_emulator)
+
+
+def system_api_env(service: str, *, sf_emulator_url: str, s4_emulator_url: str) -> dict[str, str]:
+    """What a System API needs beyond its Redis and key: where its emulated backend is."""
+    if service == "salesforce-system":
+        return {"SF_SYSTEM_LOGIN_URL": sf_emulator_url}
+    return {**erp_backend_env("s4hana", s4_emulator_url), **EXPOSURE_VIEW_ENV}
+
+
 def start_system_stack(
     *,
     log_dir: Path,
@@ -354,14 +385,7 @@ def start_system_stack(
     netsuite), then both System APIs against them (each signing in to Redis as its own user when
     `user_urls` names one)."""
     own_redis = {name: {"REDIS_URL": url} for name, url in (user_urls or {}).items()}
-    emulators = [
-        {
-            "app_factory": "salesforce_emulator.main:create_app",
-            "name": "sf-emulator",
-            "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
-        },
-        ERP_EMULATORS["s4hana"],
-    ]
+    emulators = [SALESFORCE_EMULATOR, ERP_EMULATORS["s4hana"]]
     if erp == "netsuite":
         emulators.append(ERP_EMULATORS["netsuite"])
     sf_emulator, s4_emulator, *netsuite = start_all(emulators, log_dir=log_dir)
