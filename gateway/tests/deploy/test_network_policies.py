@@ -189,7 +189,12 @@ def tier_calls(
             callees.add("store")
         for target in nodes.values():
             if target.component in callees:
-                expected |= {(source.name, target.name, port) for _, port in target.ports}
+                # A port named `metrics` (a queue worker's) is for Prometheus alone.
+                expected |= {
+                    (source.name, target.name, port)
+                    for _, port in target.ports
+                    if port != target.named_ports.get("metrics")
+                }
     # Kong's proxy is open to every address (the load balancer passes the clients' own).
     expected |= {(OUTSIDE.name, "kong", 8000), (PROMETHEUS.name, "kong", 8000)}
     # Kong's own metrics (its prometheus plugin) on the status port, its plugins' on 9542.
