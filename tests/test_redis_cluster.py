@@ -510,7 +510,7 @@ class TestMobileCache:
     async def test_values_of_many_slots_are_written_and_read_together(
         self, client_of: AsyncClientOf
     ) -> None:
-        from mobile_experience.adapters.redis_cache import RedisCache
+        from trivium.cache import RedisCache
 
         cache = RedisCache(client_of("mobile-experience"))
         values = {f"mobile:360:crm:001{n:015d}": f"account {n}".encode() for n in range(12)}
@@ -523,9 +523,9 @@ class TestMobileCache:
 class TestPartnerPortalCache:
     @pytest.mark.asyncio
     async def test_values_of_many_slots_are_read_together(self, client_of: AsyncClientOf) -> None:
-        from partner_portal_experience.adapters.redis_cache import RedisCache
+        from trivium.cache import RedisCache
 
-        cache = RedisCache(client_of("partner-portal-experience"))
+        cache = RedisCache(client_of("partner-portal-experience"), prefix="partner-portal:")
         numbers = [f"45000000{index:02d}" for index in range(12)]
         for number in numbers:
             await cache.set(f"erp-order:{number}", number.encode(), ttl_seconds=60)
