@@ -13,7 +13,7 @@ from mobile_experience.adapters.process_apis import CreateCustomerCustomers, Quo
 from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
 from mobile_experience.domain.models import Rep
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, QUOTE_ID, SKU
+from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, ORDER_ID, QUOTE_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, money, salesforce_id, timestamp, ulid
 
@@ -22,7 +22,6 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 OrdersAt = AdapterAt[QuoteToOrderOrders]
 CustomersAt = AdapterAt[CreateCustomerCustomers]
 
-ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
 ORDER_KEY = "rep:anna:quote-order-0001"
 CUSTOMER_KEY = "rep:anna:customer-0001"
 STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"

@@ -14,7 +14,7 @@ from partner_portal_experience.adapters.ports import OrderDraft, Placement
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.domain.errors import OrderRejected
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, SKU
+from trivium_testing.pact_examples import ACCOUNT_ID, ACCOUNT_NUMBER, CUSTOMER_ID, ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, money, ulid
 
@@ -22,8 +22,6 @@ pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 OrdersAt = AdapterAt[QuoteToOrderOrders]
 
-ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
-ACCOUNT_NUMBER = "P-1001"
 PURCHASE_ORDER = "PO-4711"
 ORDER_KEY = "partner:P-1001:order-0001"
 STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
