@@ -1,4 +1,4 @@
-"""trivium.openapi.gateway_document: a service's document as its clients see it through the gateway."""
+"""trivium.openapi.gateway_document: a document as clients see it through the gateway."""
 
 from __future__ import annotations
 
