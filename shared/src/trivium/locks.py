@@ -72,8 +72,8 @@ class Renewal:
     redis-py awaits socket writes with once a socket timeout is set, returns the result of a call
     that finished as the cancellation came (CPython gh-86296). A renewal that outlived its block
     that way would keep a finished holder's lease for ever, and the block's end would wait for it
-    for ever: an order's lock held by nobody, a delivery claimed by a consumer that no longer
-    reads, an Idempotency-Key answered 409 to every repeat."""
+    for ever: an order's lock that no worker can take again, a delivery claimed by a consumer
+    that reads no more, an Idempotency-Key answered 409 to every repeat."""
 
     def __init__(
         self, renew: Callable[[], Awaitable[bool]], *, every_seconds: float, lease: str
