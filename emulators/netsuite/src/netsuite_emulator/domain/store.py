@@ -152,6 +152,19 @@ class Store:
             "SELECT COUNT(*) FROM item"
         )
 
+    def continue_ids_at(self, table: str, next_id: int) -> None:
+        """Let the next row of `table` get the internal id `next_id`, as in an account whose
+        ids have grown that far. Ids only grow: ValueError when one at or above it was given."""
+        with self.transaction():
+            highest = self.scalar(f'SELECT MAX(id) FROM "{table}"') or 0
+            given = self.scalar("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)) or 0
+            if next_id <= max(highest, given):
+                raise ValueError(f"Internal id {next_id} of {table} is given already.")
+            self.execute("DELETE FROM sqlite_sequence WHERE name = ?", (table,))
+            self.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, next_id - 1)
+            )
+
     def clear(self) -> None:
         with self.transaction():
             for table in DATA_TABLES:

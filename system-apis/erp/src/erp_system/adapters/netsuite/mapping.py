@@ -17,6 +17,8 @@ from trivium.schemas import Money
 
 Row = dict[str, Any]
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# "1", "12a", "12-14", "7/1": a house number as the last (or first) word of an address line.
+_HOUSE_NUMBER = re.compile(r"^\d{1,6}[A-Za-z]?([-/]\d{1,6}[A-Za-z]?)?$")
 
 # Sales order status codes (SuiteQL `transaction.status`): (status, delivery, billing).
 OrderState = tuple[models.SalesOrderStatus, models.ProgressStatus, models.ProgressStatus]
@@ -123,11 +125,27 @@ def query_moment(moment: datetime) -> str:
     return f"TO_DATE('{utc:%Y-%m-%d %H:%M:%S}', 'YYYY-MM-DD HH24:MI:SS')"
 
 
+def street_and_number(line: str | None) -> tuple[str | None, str | None]:
+    """The street and house number of an address line: NetSuite keeps both in `addr1`, which
+    this API writes as "street number" ("Leopoldstrasse 1") and people often type as "number
+    street" ("2100 North First Street"). A line without a number is all street."""
+    if not line:
+        return None, None
+    parts = line.split()
+    if len(parts) > 1 and _HOUSE_NUMBER.match(parts[-1]):
+        return " ".join(parts[:-1]), parts[-1]
+    if len(parts) > 1 and _HOUSE_NUMBER.match(parts[0]):
+        return " ".join(parts[1:]), parts[0]
+    return line, None
+
+
 def address_from(row: Row) -> models.Address | None:
     if not text(row.get("addr1")) and not text(row.get("city")):
         return None
+    street, house_number = street_and_number(text(row.get("addr1")))
     return models.Address(
-        street=text(row.get("addr1")),
+        street=street,
+        house_number=house_number,
         city=text(row.get("city")),
         postal_code=text(row.get("zip")),
         country=text(row.get("country")),
