@@ -151,7 +151,7 @@ class TestAddressLine:
             ("Leopoldstrasse 1", "Leopoldstrasse", "1"),
             ("Am Alten Hafen 12a", "Am Alten Hafen", "12a"),
             ("Koenigsallee 12-14", "Koenigsallee", "12-14"),
-            ("2100 North First Street", "North First Street", "2100"),
+            ("2100 North First Street", "2100 North First Street", None),
             ("Hauptstr. 1", "Hauptstr.", "1"),
             ("Postfach", "Postfach", None),
             ("Route 66 Diner", "Route 66 Diner", None),
@@ -161,6 +161,7 @@ class TestAddressLine:
         self, line: str, street: str, number: str | None
     ) -> None:
         assert street_and_number(line) == (street, number)
+        assert " ".join(part for part in (street, number) if part) == line
 
     @pytest.mark.asyncio
     async def test_what_the_adapter_writes_reads_back_the_same(

@@ -17,7 +17,7 @@ from trivium.schemas import Money
 
 Row = dict[str, Any]
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-# "1", "12a", "12-14", "7/1": a house number as the last (or first) word of an address line.
+# "1", "12a", "12-14", "7/1": a house number as the last word of an address line.
 _HOUSE_NUMBER = re.compile(r"^\d{1,6}[A-Za-z]?([-/]\d{1,6}[A-Za-z]?)?$")
 
 # Sales order status codes (SuiteQL `transaction.status`): (status, delivery, billing).
@@ -127,15 +127,14 @@ def query_moment(moment: datetime) -> str:
 
 def street_and_number(line: str | None) -> tuple[str | None, str | None]:
     """The street and house number of an address line: NetSuite keeps both in `addr1`, which
-    this API writes as "street number" ("Leopoldstrasse 1") and people often type as "number
-    street" ("2100 North First Street"). A line without a number is all street."""
+    this API writes as "street number" ("Leopoldstrasse 1"). A line that does not end in a
+    number ("2100 North First Street") is all street, so that "street number" joined again
+    always gives the line back."""
     if not line:
         return None, None
-    parts = line.split()
-    if len(parts) > 1 and _HOUSE_NUMBER.match(parts[-1]):
-        return " ".join(parts[:-1]), parts[-1]
-    if len(parts) > 1 and _HOUSE_NUMBER.match(parts[0]):
-        return " ".join(parts[1:]), parts[0]
+    street, _, last = line.rpartition(" ")
+    if street.strip() and _HOUSE_NUMBER.match(last):
+        return street.strip(), last
     return line, None
 
 
