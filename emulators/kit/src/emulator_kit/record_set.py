@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Body, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
@@ -69,6 +69,25 @@ class RecordSet(ApiRequest):
     sales_orders: list[SalesOrderSpec] = Field(default=[], max_length=100)
 
 
+def example_record_set() -> dict[str, Any]:
+    """A customer with a credit limit, a product in stock and a billed order of it: the example
+    of the route's documentation, and of the emulators' tests."""
+    return {
+        "customers": [
+            {"number": "1000001", "name": "Nordwind Getraenke GmbH", "externalId": "001AAA",
+             "vatId": "DE123456789", "phone": "+4989123456", "creditLimit": "50000",
+             "address": {"street": "Leopoldstrasse", "houseNumber": "1", "city": "Muenchen",
+                         "postalCode": "80802", "country": "DE"}},
+        ],
+        "products": [{"sku": "TG-1000", "name": "Tegernseer Hell", "price": "114", "stock": "40"}],
+        "salesOrders": [
+            {"number": "5000001", "customer": "1000001", "reference": "PO-4711",
+             "lines": [{"sku": "TG-1000", "quantity": "2"}], "progress": "billed",
+             "invoiceNumber": "90000001"},
+        ],
+    }  # fmt: skip
+
+
 class RecordTaken(Exception):
     """A number the record set names is in use, or in an emulator's number range already
     behind it."""
@@ -82,7 +101,12 @@ def add_records_route(router: APIRouter, load: Callable[[Request, RecordSet], An
     """POST /records: `load(request, records)` adds them in one transaction (in a worker
     thread); a number in use is a 409, a record naming an unknown one a 422."""
 
-    async def add_records(request: Request, records: RecordSet) -> Response:
+    async def add_records(
+        request: Request,
+        records: Annotated[
+            RecordSet, Body(openapi_examples={"a billed order": {"value": example_record_set()}})
+        ],
+    ) -> Response:
         try:
             await run_in_threadpool(load, request, records)
         except RecordTaken as error:

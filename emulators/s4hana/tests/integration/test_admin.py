@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from emulator_kit.record_set import example_record_set
 from trivium_testing.waiting import until
 
 from ..support import (
@@ -154,22 +155,8 @@ class TestResetAndSeed:
 
 
 def record_set(**changes: Any) -> dict[str, Any]:
-    """A customer with a credit limit, a material in stock and a billed order of it."""
-    records: dict[str, Any] = {
-        "customers": [
-            {"number": "1000001", "name": "Nordwind Getraenke GmbH", "externalId": "001AAA",
-             "vatId": "DE123456789", "phone": "+4989123456", "creditLimit": "50000",
-             "address": {"street": "Leopoldstrasse", "houseNumber": "1", "city": "Muenchen",
-                         "postalCode": "80802", "country": "DE"}},
-        ],
-        "products": [{"sku": "TG-1000", "name": "Tegernseer Hell", "price": "114", "stock": "40"}],
-        "salesOrders": [
-            {"number": "5000001", "customer": "1000001", "reference": "PO-4711",
-             "lines": [{"sku": "TG-1000", "quantity": "2"}], "progress": "billed",
-             "invoiceNumber": "90000001"},
-        ],
-    }  # fmt: skip
-    return {**records, **changes}
+    """A customer with a credit limit, a product in stock and a billed order of it."""
+    return {**example_record_set(), **changes}
 
 
 @pytest.mark.asyncio

@@ -23,7 +23,13 @@ from erp_system.bootstrap import ErpSystem
 from erp_system.main import create_app
 from erp_system.settings import ErpSystemSettings, NetSuiteSettings
 from trivium.redis_discovery import RedisEndpoint
-from trivium_testing.pacts import FreshState, StateHandler, contract_settings, provider_app
+from trivium_testing.pacts import (
+    FreshState,
+    StateHandler,
+    contract_app_builder,
+    contract_settings,
+    service_name,
+)
 from trivium_testing.provider_checks import ProviderPactChecks, consumer_headers_fixture
 from trivium_testing.services import RunningService, start_service
 from trivium_testing.stack import (
@@ -222,26 +228,15 @@ def contract_app(
 ) -> Callable[[], FastAPI]:
     """Builds the app in contract-test mode on the backend's emulator: its real adapter, and
     per state a fresh idempotency namespace."""
-    service = str(ErpSystemSettings.model_fields["service_name"].default)
     settings = ErpSystemSettings(
-        **contract_settings(redis_endpoint.url, service),
+        **contract_settings(redis_endpoint.url, service_name(ErpSystemSettings)),
         **backend_settings(erp_backend, erp_emulator.url),
     )
 
     def as_deployed(system: ErpSystem, fresh: FreshState) -> ErpSystem:
         return system
 
-    def build() -> FastAPI:
-        return provider_app(
-            create_app(settings),
-            ErpSystem,
-            provider=service,
-            states=STATES,
-            fakes=as_deployed,
-            redis_url=settings.redis_url,
-        )
-
-    return build
+    return contract_app_builder(create_app, settings, ErpSystem, states=STATES, fakes=as_deployed)
 
 
 # What every consumer call carries: a service token for this provider.
