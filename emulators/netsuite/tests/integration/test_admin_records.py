@@ -37,8 +37,9 @@ class TestRecords:
         assert response.status_code == 204, response.text
         [customer] = await suiteql(
             netsuite,
-            "SELECT id, externalid, vatregnumber, phone, addr1, creditlimit, balance "
-            "FROM customer WHERE entityid = '1000001'",
+            "SELECT c.id, c.externalid, c.vatregnumber, c.phone, a.addr1, c.creditlimit, "
+            "c.balance FROM customer c JOIN entityaddress a ON a.nkey = c.defaultbillingaddress "
+            "WHERE c.entityid = '1000001'",
         )
         assert customer["externalid"] == "001AAA"
         assert customer["vatregnumber"] == "DE123456789"

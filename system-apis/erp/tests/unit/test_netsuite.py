@@ -128,6 +128,7 @@ class TestCustomers:
         customer = await netsuite.get_customer("1000002")
         request = httpx_mock.get_requests()[0]
         assert "c.entityid = '1000002'" in query_of(request)
+        assert "LEFT JOIN entityaddress a ON a.nkey = c.defaultbillingaddress" in query_of(request)
         assert request.headers["Prefer"] == "transient"
         assert customer.id == "1000002"
         assert customer.address is not None

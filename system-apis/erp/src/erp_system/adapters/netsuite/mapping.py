@@ -38,9 +38,10 @@ ORDER_STATES: dict[str, OrderState] = {
 }
 OPEN_INVOICE = "A"
 
+# Of a customer `c` and its default billing address `a` (an `entityaddress`).
 CUSTOMER_COLUMNS = (
-    "c.id, c.entityid, c.externalid, c.companyname, c.email, c.phone, c.url, c.addr1, c.city, "
-    "c.zip, c.country, c.isinactive, c.vatregnumber, c.creditholdoverride, c.datecreated, "
+    "c.id, c.entityid, c.externalid, c.companyname, c.email, c.phone, c.url, a.addr1, a.city, "
+    "a.zip, a.country, c.isinactive, c.vatregnumber, c.creditholdoverride, c.datecreated, "
     "c.lastmodifieddate, c.creditlimit, "
     "c.balance, c.unbilledorders, c.subsidiary, BUILTIN.DF(c.currency) AS currencysymbol, "
     "c.terms"
