@@ -167,8 +167,11 @@ class RequestStore(Protocol):
 
     async def get(self, request_id: str) -> RequestState | None: ...
 
-    async def save(self, state: RequestState, *, wake_at: datetime | None) -> None:
-        """Save the state; wake the request at `wake_at`, or never again when None."""
+    async def save(
+        self, state: RequestState, *, wake_at: datetime | None, held: Held | None = None
+    ) -> None:
+        """Save the state; wake the request at `wake_at`, or never again when None. With `held`
+        (the request's lock), only while the lock is still the holder's: LeaseLost otherwise."""
         ...
 
     async def release_claims(self, request_id: str, claims: Sequence[str]) -> None:
