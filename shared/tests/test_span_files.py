@@ -69,7 +69,8 @@ class TestSpanFileExporter:
 
 
 def provider_with(processor: SpanFileProcessor, sampler: Sampler | None = None) -> TracerProvider:
-    provider = TracerProvider(resource=Resource.create({"service.name": "erp-system"}), sampler=sampler)
+    resource = Resource.create({"service.name": "erp-system"})
+    provider = TracerProvider(resource=resource, sampler=sampler)
     provider.add_span_processor(processor)
     return provider
 
