@@ -7,9 +7,14 @@ import logging
 
 import pytest
 import redis.asyncio
+from redis.asyncio.lock import Lock
 
 from trivium.locks import FencedLease, FencedWriter, LeaseLocks, OwnedKeys
+from trivium_testing.lost_cancellation import cancellation_losing_client
 from trivium_testing.waiting import until
+
+# Only a hang ends a block this late; the block itself takes a few milliseconds.
+HANG_SECONDS = 30
 
 
 def locks(
@@ -85,6 +90,24 @@ class TestHold:
             await until(renewed)
             async with lock.hold("A") as contender:
                 assert not contender
+
+    async def test_the_block_ends_and_frees_the_lock_when_the_renewals_cancellation_is_lost(
+        self, redis_url: str
+    ) -> None:
+        client = cancellation_losing_client(redis_url)
+        try:
+            # A lease no pause of this test outlasts: only the end of the block ends its renewal.
+            lock = locks(client, lease_seconds=3)
+            async with asyncio.timeout(HANG_SECONDS):
+                async with lock.hold("A") as held:
+                    assert held
+                    await client.lose_next_cancellation(Lock.LUA_REACQUIRE_SCRIPT).wait()
+            assert client.lost.is_set()
+            assert await client.exists(lock.key("A")) == 0
+            async with lock.hold("A") as again:
+                assert again
+        finally:
+            await client.aclose()
 
     async def test_a_holder_whose_lease_lapsed_neither_renews_nor_frees_the_next_holders_lock(
         self, redis_client: redis.asyncio.Redis, caplog: pytest.LogCaptureFixture

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from erp_system.adapters.values import parse_decimal, text
 from erp_system.domain import models as models
 from trivium.schemas import Money
 
 Row = dict[str, Any]
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# "1", "12a", "12-14", "7/1": a house number as the last word of an address line.
+_HOUSE_NUMBER = re.compile(r"^\d{1,6}[A-Za-z]?([-/]\d{1,6}[A-Za-z]?)?$")
 
 # Sales order status codes (SuiteQL `transaction.status`): (status, delivery, billing).
 OrderState = tuple[models.SalesOrderStatus, models.ProgressStatus, models.ProgressStatus]
@@ -36,9 +39,10 @@ ORDER_STATES: dict[str, OrderState] = {
 }
 OPEN_INVOICE = "A"
 
+# Of a customer `c` and its default billing address `a` (an `entityaddress`).
 CUSTOMER_COLUMNS = (
-    "c.id, c.entityid, c.externalid, c.companyname, c.email, c.phone, c.url, c.addr1, c.city, "
-    "c.zip, c.country, c.isinactive, c.vatregnumber, c.creditholdoverride, c.datecreated, "
+    "c.id, c.entityid, c.externalid, c.companyname, c.email, c.phone, c.url, a.addr1, a.city, "
+    "a.zip, a.country, c.isinactive, c.vatregnumber, c.creditholdoverride, c.datecreated, "
     "c.lastmodifieddate, c.creditlimit, "
     "c.balance, c.unbilledorders, c.subsidiary, BUILTIN.DF(c.currency) AS currencysymbol, "
     "c.terms"
@@ -70,24 +74,8 @@ ORDER_POINTERS = {
 }
 
 
-def text(value: Any) -> str | None:
-    if value is None:
-        return None
-    stripped = str(value).strip()
-    return stripped or None
-
-
-def decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def money(amount: Any, currency: Any) -> Money | None:
-    value, code = decimal(amount), text(currency)
+    value, code = parse_decimal(amount), text(currency)
     if value is None or code is None or not _CURRENCY.match(code):
         return None
     return Money(amount=value, currency=code)
@@ -123,11 +111,26 @@ def query_moment(moment: datetime) -> str:
     return f"TO_DATE('{utc:%Y-%m-%d %H:%M:%S}', 'YYYY-MM-DD HH24:MI:SS')"
 
 
+def street_and_number(line: str | None) -> tuple[str | None, str | None]:
+    """The street and house number of an address line: NetSuite keeps both in `addr1`, which
+    this API writes as "street number" ("Leopoldstrasse 1"). A line that does not end in a
+    number ("2100 North First Street") is all street, so that "street number" joined again
+    always gives the line back."""
+    if not line:
+        return None, None
+    street, _, last = line.rpartition(" ")
+    if street.strip() and _HOUSE_NUMBER.match(last):
+        return street.strip(), last
+    return line, None
+
+
 def address_from(row: Row) -> models.Address | None:
     if not text(row.get("addr1")) and not text(row.get("city")):
         return None
+    street, house_number = street_and_number(text(row.get("addr1")))
     return models.Address(
-        street=text(row.get("addr1")),
+        street=street,
+        house_number=house_number,
         city=text(row.get("city")),
         postal_code=text(row.get("zip")),
         country=text(row.get("country")),
@@ -255,8 +258,8 @@ def sales_order_from(row: Row, lines: list[Row]) -> models.SalesOrderRead:
 
 def _line_from(line: Row, currency: Any) -> models.SalesOrderLineRead:
     # Real NetSuite keeps sales order lines as credits (negative quantities and amounts).
-    quantity = abs(decimal(line.get("quantity")) or Decimal(0)).normalize()
-    amount = decimal(line.get("amount"))
+    quantity = abs(parse_decimal(line.get("quantity")) or Decimal(0)).normalize()
+    amount = parse_decimal(line.get("amount"))
     return models.SalesOrderLineRead(
         line_number=str(line.get("linesequencenumber") or ""),
         sku=str(line.get("sku") or ""),
@@ -270,7 +273,7 @@ def _line_from(line: Row, currency: Any) -> models.SalesOrderLineRead:
 def invoice_from(row: Row) -> models.InvoiceRead:
     currency = row.get("currencysymbol")
     total = money(row.get("foreigntotal"), currency)
-    remaining = decimal(row.get("foreignamountremaining"))
+    remaining = parse_decimal(row.get("foreignamountremaining"))
     status: models.InvoiceStatus = "open"
     if str(row.get("status")) != OPEN_INVOICE or remaining == 0:
         status = "paid"

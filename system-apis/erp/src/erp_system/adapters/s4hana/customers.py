@@ -13,7 +13,8 @@ from erp_system.adapters.s4hana.mapping import (
     partner_create_body,
 )
 from erp_system.adapters.s4hana.odata import Entity, ODataClient
-from erp_system.adapters.s4hana.wire import any_of, entity_path, expanded, string_literal, text
+from erp_system.adapters.s4hana.wire import any_of, entity_path, expanded, string_literal
+from erp_system.adapters.values import text
 from erp_system.domain.customers import website_on_domain
 from erp_system.domain.errors import CustomerNotFound
 from erp_system.domain.models import CustomerCreate, CustomerRead, CustomerSearch, CustomerUpdate
@@ -58,6 +59,10 @@ class S4Customers:
         if len(self._partner_numbers) > PARTNER_NUMBERS_KEPT:
             self._partner_numbers.popitem(last=False)
         return number
+
+    def forget(self, customer_id: str) -> None:
+        """Look the customer's partner number up again next time."""
+        self._partner_numbers.pop(customer_id, None)
 
     async def partner_of(self, customer_id: str, *, expand: bool = True) -> Entity:
         """The business partner whose customer number is `customer_id` (404 when none)."""
