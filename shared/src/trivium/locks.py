@@ -24,6 +24,7 @@ import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 
 from redis.asyncio.lock import Lock
@@ -169,6 +170,24 @@ class OwnedKeys:
         )
 
 
+class LeaseLost(Exception):
+    """A write refused because the lock it was made under is no longer its holder's: the lease
+    ran out (the holder stalled for longer than it) and another process may hold it now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A lock as `LeaseLocks.hold` gives it: true while taken, with its key and the holder's
+    token, so that a write can be made to count only while the lock is still the holder's
+    (`FencedWriter` with the key as fence key and the token as fence)."""
+
+    key: str
+    token: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.token is not None
+
+
 class LeaseLocks:
     """Locks named `{prefix}:lock:{name}` (`{prefix}:lock:{namespace}:{name}` in a namespace) with
     a lease of `lease_seconds`, renewed every third of it while held; `hold` waits up to
@@ -201,16 +220,17 @@ class LeaseLocks:
         return f"{self._key_prefix}:{name}"
 
     @contextlib.asynccontextmanager
-    async def hold(self, name: str) -> AsyncIterator[bool]:
-        """Hold the lock for the block; yields False (and holds nothing) when it stays taken."""
+    async def hold(self, name: str) -> AsyncIterator[Held]:
+        """Hold the lock for the block; yields a false `Held` (and holds nothing) when it stays
+        taken."""
         key = self.key(name)
         token = secrets.token_hex(16)
         if not await self._take(key, token):
-            yield False
+            yield Held(key)
             return
         try:
             async with self.keys.kept(key, token):
-                yield True
+                yield Held(key, token)
         finally:
             try:
                 await self.keys.release(key, token)
@@ -269,18 +289,19 @@ class FencedLease:
 
 
 class FencedWriter:
-    """Applies a batch of writes atomically, only while `fence` is still the current fence number
-    (keys of one batch and the fence key must share a hash slot on Redis Cluster)."""
+    """Applies a batch of writes atomically, only while `fence` is still the value at the fence
+    key: a leader's fence number (`FencedLease`), or a lock holder's token (`Held`). The keys of
+    one batch and the fence key must share a hash slot on Redis Cluster."""
 
     def __init__(self, client: AsyncRedis, *, fence_key: str) -> None:
         self.fence_key = fence_key
         self._write = client.register_script(_FENCED_WRITE)
 
     async def write(
-        self, fence: int, *, keys: Sequence[str], commands: Sequence[Sequence[object]]
+        self, fence: int | str, *, keys: Sequence[str], commands: Sequence[Sequence[object]]
     ) -> bool:
         """Run `commands` (`[command, index of its key in keys from 1, args...]`); False, and
-        nothing written, when a newer holder's fence is current."""
+        nothing written, when a newer holder's fence is current (or the lock is gone)."""
         applied = await self._write(
             keys=[self.fence_key, *keys], args=[str(fence), json.dumps(commands)]
         )

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 from create_customer_process.domain.models import RequestState
+from trivium.locks import Held
 from trivium.schemas import UpstreamModel
 
 
@@ -187,8 +188,8 @@ class RequestStore(Protocol):
 
 
 class RequestLocks(Protocol):
-    def hold(self, request_id: str) -> AbstractAsyncContextManager[bool]:
-        """Hold the request's lock for the block; yields False (held by another) or True."""
+    def hold(self, request_id: str) -> AbstractAsyncContextManager[Held]:
+        """Hold the request's lock for the block; yields a false `Held` when another holds it."""
         ...
 
 
