@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis.asyncio
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from trivium.tracing import current_trace_id
 from trivium.work_queue import Message, WorkQueue
 from trivium.work_queue.saga_worker import SagaWorker
 
@@ -19,6 +21,7 @@ NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 @dataclass(frozen=True)
 class Saga:
     correlation_id: str | None
+    trace_context: dict[str, str] | None = None
 
 
 @dataclass
@@ -38,9 +41,12 @@ class Store:
 @dataclass
 class Queue:
     queued: list[tuple[str, str | None]] = field(default_factory=list)
+    # The trace each saga was queued in.
+    traces: dict[str, str | None] = field(default_factory=dict)
 
     async def enqueue(self, saga_id: str, *, correlation_id: str | None = None) -> None:
         self.queued.append((saga_id, correlation_id))
+        self.traces[saga_id] = current_trace_id()
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,39 @@ class TestWakeOnce:
         rearmed = NOW + timedelta(minutes=2)
         assert wake_at == {"a": rearmed, "b": rearmed, "c": later, "gone": rearmed}
         assert await worker.wake_once() == 0
+
+    @pytest.mark.asyncio
+    async def test_a_woken_saga_continues_the_trace_it_was_created_in(
+        self, redis_client: redis.asyncio.Redis, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        created_in = {"traceparent": f"00-{'a' * 32}-{'b' * 16}-01", "tracestate": "vendor=1"}
+        ledger = flow({"traced": NOW, "untraced": NOW, "gone": NOW}, [])
+        ledger.store.sagas.update(
+            traced=Saga("corr-1", trace_context=created_in), untraced=Saga("corr-2")
+        )
+        worker = LedgerWorker(ledger, WorkQueue(redis_client, "{ledger}:work"), concurrency=0)
+
+        assert await worker.wake_once() == 3
+
+        assert ledger.queue.traces["traced"] == "a" * 32
+        wakes = {
+            span.attributes["trivium.work_id"]: span
+            for span in recorded_spans.get_finished_spans()
+            if span.name == "saga wake" and span.attributes
+        }
+        assert wakes.keys() == {"traced", "untraced", "gone"}
+        traced = wakes["traced"]
+        assert traced.parent is not None
+        assert (traced.context.trace_id, traced.parent.span_id) == (
+            int("a" * 32, 16),
+            int("b" * 16, 16),
+        )
+        assert traced.context.trace_state.get("vendor") == "1"
+        assert traced.attributes == {"trivium.saga": "worker", "trivium.work_id": "traced"}
+        # A saga created outside any trace, or gone, is woken in a trace of its own.
+        others = {ledger.queue.traces["untraced"], ledger.queue.traces["gone"], "a" * 32}
+        assert len(others) == 3
+        assert wakes["untraced"].parent is None
 
     @pytest.mark.asyncio
     async def test_a_wake_up_is_logged_under_the_services_module(

@@ -23,7 +23,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import REGISTRY
 
 from trivium.correlation import correlation_id_var
-from trivium.tracing import extract_trace_context, traceparent
+from trivium.tracing import extract_trace_context, traceparent, tracer
 from trivium.work_queue import (
     DeadLetterNotFound,
     Message,
@@ -668,6 +668,40 @@ class TestReplayDeadLetter:
         )
         assert sorted(type(o).__name__ for o in outcomes) == ["DeadLetterNotFound", "str"]
         assert await redis_client.xlen(queue.stream) == 1
+
+    async def test_the_replay_continues_the_trace_the_work_was_queued_in(
+        self, redis_client: redis.asyncio.Redis, recorded_spans: InMemorySpanExporter
+    ) -> None:
+        caller = {"traceparent": f"00-{'a' * 32}-{'b' * 16}-01", "tracestate": "vendor=1"}
+        token = otel_context.attach(extract_trace_context(caller))
+        try:
+            queue = await queue_with_dead_letters(redis_client, 1)
+        finally:
+            otel_context.detach(token)
+        [(dead_id, dead)] = await redis_client.xrange(queue.dead_stream)
+        assert dead[b"tracestate"] == b"vendor=1"
+        recorded_spans.clear()
+
+        with tracer().start_as_current_span("POST /dead-letters/{id}/replay") as operator:
+            replayed_id = await queue.replay_dead_letter(dead_id.decode())
+        [(_, fields)] = await redis_client.xrange(queue.stream)
+        handled: list[Message] = []
+        async with consuming(queue, recorder(handled), name="healthy"):
+            await wait_until(lambda: len(handled) == 1)
+            await wait_until(settled(queue))
+
+        spans = {span.name: span for span in recorded_spans.get_finished_spans()}
+        publish, process = spans[f"{queue.stream} publish"], spans[f"{queue.stream} process"]
+        assert {publish.context.trace_id, process.context.trace_id} == {int("a" * 32, 16)}
+        assert process.parent is not None
+        assert process.parent.span_id == publish.context.span_id
+        assert publish.attributes is not None
+        assert publish.attributes["messaging.message.id"] == replayed_id
+        assert [link.context for link in publish.links] == [operator.get_span_context()]
+        assert (fields[b"traceparent"].decode(), fields[b"tracestate"]) == (
+            traceparent(publish),
+            b"vendor=1",
+        )
 
 
 class TestReplayAllDeadLetters:

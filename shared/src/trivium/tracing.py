@@ -5,7 +5,10 @@ so that every service, the emulators and the local gateway trace the same way:
 - a server span per request (`trivium.middleware`), a client span per outbound call
   (`trivium.http_client`, named by operation where the System APIs say which), a producer span per
   queued message and a consumer span per delivery (`trivium.work_queue`, the context travelling
-  in the stream entry), and a span per saga step (`run_step`);
+  in the stream entry, and in a dead letter until it is replayed), and a span per saga step
+  (`run_step`);
+- a saga keeps the trace context of the request that created it (`current_trace_context`), so
+  that its wake-ups (retries, hand-overs, the watchdog) continue that trace;
 - `traceparent` and `tracestate` (W3C Trace Context) are read from every request and message and
   written on every call and message (`inject_trace_context`, used by
   `trivium.correlation.outbound_headers`);
@@ -104,6 +107,14 @@ def extract_trace_context(carrier: Mapping[str, str]) -> Context:
     """The trace context `traceparent` and `tracestate` of `carrier` name (empty when absent or
     malformed: a new trace starts, as W3C says)."""
     return _PROPAGATOR.extract({name: carrier[name] for name in TRACE_HEADERS if name in carrier})
+
+
+def current_trace_context() -> dict[str, str] | None:
+    """The current trace context as `traceparent` and `tracestate`, for work that outlives the
+    request to keep and continue later (None outside a trace)."""
+    carrier: dict[str, str] = {}
+    inject_trace_context(carrier)
+    return carrier or None
 
 
 def traceparent(span: Span) -> str | None:

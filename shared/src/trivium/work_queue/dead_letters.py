@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+
+from opentelemetry import trace
+from opentelemetry.trace import Link
 
 from trivium.correlation import new_correlation_id
 from trivium.metrics import QUEUE_MESSAGES
 from trivium.redis_client import AsyncRedis
+from trivium.tracing import extract_trace_context, inject_trace_context, mark_failed
 from trivium.work_queue.errors import DeadLetterNotFound
 from trivium.work_queue.messages import (
     DeadLetter,
@@ -16,6 +21,7 @@ from trivium.work_queue.messages import (
     decode_text,
     flatten_fields,
     now_iso,
+    publish_span,
 )
 from trivium.work_queue.scripts import REPLAY
 
@@ -26,10 +32,18 @@ log = logging.getLogger("trivium.work_queue")
 class DeadLetters:
     """The dead-letter stream of one queue; `WorkQueue` exposes these operations."""
 
-    def __init__(self, client: AsyncRedis, *, stream: str, dead_stream: str) -> None:
+    def __init__(
+        self,
+        client: AsyncRedis,
+        *,
+        stream: str,
+        dead_stream: str,
+        span_attributes: Mapping[str, str],
+    ) -> None:
         self.stream = stream
         self.dead_stream = dead_stream
         self._redis = client
+        self._span_attributes = span_attributes
         self._replay_script = client.register_script(REPLAY)
 
     async def list_page(self, *, limit: int = 50, cursor: str | None = None) -> DeadLetterPage:
@@ -82,18 +96,33 @@ class DeadLetters:
             raise DeadLetterNotFound(f"no dead letter {dead_letter_id} in {self.dead_stream}")
 
     async def _replay(self, dead_letter_id: str, dead: dict[str, str]) -> str | None:
-        fields = {
-            "payload": dead.get("payload", "{}"),
-            "attempt": "1",
-            "enqueued_at": now_iso(),
-            "origin": dead.get("original_id", dead_letter_id),
-            "correlation_id": dead.get("correlation_id") or new_correlation_id(),
-        }
-        new_id = await self._replay_script(
-            keys=[self.dead_stream, self.stream], args=[dead_letter_id, *flatten_fields(fields)]
-        )
-        if new_id is None:
-            return None
+        correlation_id = dead.get("correlation_id") or new_correlation_id()
+        # Published in the trace the work was queued in (the replaying request's when the dead
+        # letter carries none), linked to the request that replays it.
+        queued_in = extract_trace_context(dead) if "traceparent" in dead else None
+        replaying = trace.get_current_span().get_span_context()
+        with publish_span(
+            self._span_attributes,
+            correlation_id=correlation_id,
+            context=queued_in,
+            links=[Link(replaying)] if queued_in is not None and replaying.is_valid else [],
+        ) as span:
+            fields = {
+                "payload": dead.get("payload", "{}"),
+                "attempt": "1",
+                "enqueued_at": now_iso(),
+                "origin": dead.get("original_id", dead_letter_id),
+                "correlation_id": correlation_id,
+            }
+            inject_trace_context(fields)
+            new_id = await self._replay_script(
+                keys=[self.dead_stream, self.stream],
+                args=[dead_letter_id, *flatten_fields(fields)],
+            )
+            if new_id is None:
+                mark_failed(span, f"dead letter {dead_letter_id} is gone")
+                return None
+            span.set_attribute("messaging.message.id", decode_text(new_id))
         QUEUE_MESSAGES.labels(stream=self.stream, outcome="replayed").inc()
         log.info("queue.dead_letter.replayed", extra={"stream": self.stream, "entry": new_id})
         return decode_text(new_id)

@@ -20,7 +20,12 @@ from trivium.correlation import correlation_id_var, new_correlation_id
 from trivium.locks import Renewal
 from trivium.metrics import QUEUE_MESSAGES
 from trivium.redis_client import AsyncRedis
-from trivium.tracing import CORRELATION_ATTRIBUTE, extract_trace_context, tracer
+from trivium.tracing import (
+    CORRELATION_ATTRIBUTE,
+    TRACE_HEADERS,
+    extract_trace_context,
+    tracer,
+)
 from trivium.work_queue import scripts
 from trivium.work_queue.errors import PermanentFailure, is_transient
 from trivium.work_queue.messages import (
@@ -240,6 +245,8 @@ class Deliveries:
             "enqueued_at": delivery.fields.get("enqueued_at", ""),
             "dead_lettered_at": now_iso(),
             "correlation_id": delivery.fields.get("correlation_id", ""),
+            # Kept for its replay, which continues the trace the message was queued in.
+            **{name: delivery.fields[name] for name in TRACE_HEADERS if name in delivery.fields},
         }
         queue = self._queue
         if await self._settle(held, "dead", queue.dead_stream, "0", *flatten_fields(dead)):

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from opentelemetry.context import Context
+from opentelemetry.trace import Link, Span, SpanKind
+
+from trivium.tracing import CORRELATION_ATTRIBUTE, tracer
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +142,21 @@ def decode_text(value: Any) -> str:
 def now_iso() -> str:
     """The current UTC time as ISO 8601 with milliseconds, as entries record it."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def publish_span(
+    queue_attributes: Mapping[str, str],
+    *,
+    correlation_id: str,
+    context: Context | None = None,
+    links: Sequence[Link] = (),
+) -> AbstractContextManager[Span]:
+    """The producer span of one entry added to the queue `queue_attributes` describe (as a child
+    of `context`, the current one by default); the entry carries its trace context."""
+    return tracer().start_as_current_span(
+        f"{queue_attributes['messaging.destination.name']} publish",
+        context=context,
+        kind=SpanKind.PRODUCER,
+        links=links,
+        attributes={**queue_attributes, CORRELATION_ATTRIBUTE: correlation_id},
+    )

@@ -13,13 +13,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from opentelemetry.trace import SpanKind
 from redis.exceptions import RedisError, ResponseError
 
 from trivium.correlation import current_correlation_id, new_correlation_id
 from trivium.metrics import DEAD_LETTER_DEPTH, QUEUE_DEPTH
 from trivium.redis_client import AsyncRedis, same_slot_key
-from trivium.tracing import CORRELATION_ATTRIBUTE, inject_trace_context, tracer
+from trivium.tracing import inject_trace_context
 from trivium.work_queue import scripts
 from trivium.work_queue.dead_letters import DeadLetters
 from trivium.work_queue.delivery import Deliveries
@@ -33,6 +32,7 @@ from trivium.work_queue.messages import (
     decode_text,
     flatten_fields,
     now_iso,
+    publish_span,
 )
 
 # The package's one logger name, so log routing does not depend on how the package is split.
@@ -91,7 +91,12 @@ class WorkQueue:
             "messaging.consumer.group.name": group,
         }
         self._group_ready = False
-        self._dead_letters = DeadLetters(client, stream=stream, dead_stream=self.dead_stream)
+        self._dead_letters = DeadLetters(
+            client,
+            stream=stream,
+            dead_stream=self.dead_stream,
+            span_attributes=self._span_attributes,
+        )
         self._deliveries = Deliveries(client, self)
         self._enqueue_script = client.register_script(scripts.ENQUEUE)
         self._promote_script = client.register_script(scripts.PROMOTE)
@@ -117,11 +122,7 @@ class WorkQueue:
         so that the work continues the trace that queued it."""
         await self.ensure_group()
         correlation_id = correlation_id or current_correlation_id() or new_correlation_id()
-        with tracer().start_as_current_span(
-            f"{self.stream} publish",
-            kind=SpanKind.PRODUCER,
-            attributes={**self._span_attributes, CORRELATION_ATTRIBUTE: correlation_id},
-        ) as span:
+        with publish_span(self._span_attributes, correlation_id=correlation_id) as span:
             fields = {
                 "payload": json.dumps(dict(payload), separators=(",", ":")),
                 "attempt": "1",

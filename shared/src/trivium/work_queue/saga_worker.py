@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
+from opentelemetry.trace import SpanKind
+
 from trivium.health import ReadinessCheck
 from trivium.idempotency import IdempotencyStore
+from trivium.tracing import WORK_ID_ATTRIBUTE, extract_trace_context, tracer
 from trivium.work_queue.messages import Message
 from trivium.work_queue.queue import WorkQueue
 from trivium.work_queue.runner import run_pool_with_wakeups
@@ -28,6 +31,10 @@ WAKE_BATCH = 100
 class SagaRecord(Protocol):
     @property
     def correlation_id(self) -> str | None: ...
+
+    # `traceparent` and `tracestate` of the request that created the saga.
+    @property
+    def trace_context(self) -> Mapping[str, str] | None: ...
 
 
 class DueStore(Protocol):
@@ -119,16 +126,25 @@ class SagaWorker(ABC, Generic[FlowT]):
         """Run the message's saga; raise for the queue to retry or dead-letter it."""
 
     async def wake_once(self) -> int:
-        """Queue the sagas due now, each re-armed one watchdog later; returns how many."""
+        """Queue the sagas due now, each re-armed one watchdog later and in a `saga wake` span
+        of the trace its saga was created in; returns how many."""
         now = self.flow.clock()
         due = await self.flow.store.take_due(
             now=now, limit=WAKE_BATCH, recheck_at=now + self.flow.policy.watchdog
         )
         for work_id in due:
             record = await self.flow.store.get(work_id)
-            await self.flow.queue.enqueue(
-                work_id, correlation_id=record.correlation_id if record else None
-            )
+            # In the trace of the request that created the saga, however long ago that was.
+            created_in = record.trace_context if record else None
+            with tracer().start_as_current_span(
+                "saga wake",
+                context=extract_trace_context(created_in or {}),
+                kind=SpanKind.INTERNAL,
+                attributes={"trivium.saga": self.name, WORK_ID_ATTRIBUTE: work_id},
+            ):
+                await self.flow.queue.enqueue(
+                    work_id, correlation_id=record.correlation_id if record else None
+                )
         if due:
             # Logged as the service's own module, where its operators look for it.
             logging.getLogger(type(self).__module__).info(

@@ -150,6 +150,9 @@ class RequestState(ApiModel):
 
     id: str
     correlation_id: str | None = None
+    # `traceparent` and `tracestate` of the request that created it: its later runs continue
+    # that trace.
+    trace_context: dict[str, str] | None = None
     created_at: datetime
     updated_at: datetime
     on_duplicate: OnDuplicate = OnDuplicate.REJECT

@@ -52,6 +52,7 @@ from create_customer_process.domain.saga import CustomerFlow, SagaRun
 from trivium.correlation import current_correlation_id
 from trivium.locks import LeaseLost
 from trivium.problems import Problem
+from trivium.tracing import current_trace_context
 from trivium.work_queue.errors import is_transient
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,7 @@ def _new_state(
     return RequestState(
         id=new_request_id(),
         correlation_id=current_correlation_id(),
+        trace_context=current_trace_context(),
         created_at=now,
         updated_at=now,
         on_duplicate=on_duplicate,

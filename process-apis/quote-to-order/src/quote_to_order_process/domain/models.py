@@ -154,6 +154,9 @@ class OrderState(ApiModel):
     source: OrderSource
     step: SagaStep = SagaStep.RECEIVED
     correlation_id: str | None = None
+    # `traceparent` and `tracestate` of the request that created it: its later runs continue
+    # that trace.
+    trace_context: dict[str, str] | None = None
     created_at: datetime
     updated_at: datetime
     # The CRM system (org) whose records the order names, as it named itself when the order was

@@ -38,6 +38,7 @@ from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
 from trivium.correlation import current_correlation_id
 from trivium.locks import Held, LeaseLost
 from trivium.problems import Problem
+from trivium.tracing import current_trace_context
 from trivium.work_queue.errors import is_transient
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ def new_order(
     return OrderState(
         id=new_order_id(),
         correlation_id=current_correlation_id(),
+        trace_context=current_trace_context(),
         source=source,
         created_at=now,
         updated_at=now,
