@@ -15,6 +15,7 @@ from create_customer_process.domain.errors import (
 from create_customer_process.domain.models import OnDuplicate, SagaStep
 from create_customer_process.domain.processing import Outcome, process_request, submit_customer
 from create_customer_process.domain.saga import CustomerFlow
+from trivium.tracing import traceparent, tracer
 
 from .conftest import customer_request, event_types, fakes, queued, submit_new_customer
 
@@ -85,6 +86,18 @@ class TestSubmitCustomer:
             await submit_new_customer(flow)
         assert first.state is not None
         assert refused.value.extensions["requestId"] == first.state.id
+
+    async def test_a_request_keeps_the_trace_it_was_made_in_for_its_later_runs(
+        self, flow: CustomerFlow
+    ) -> None:
+        crm, _ = fakes(flow)
+        crm.fail_next("create_account", CrmUnavailable("down"))
+        with tracer().start_as_current_span("POST /customers") as request:
+            accepted = await submit_new_customer(flow)
+        assert accepted.state is not None
+        stored = await flow.store.get(accepted.state.id)
+        assert stored is not None
+        assert stored.trace_context == {"traceparent": traceparent(request)}
 
 
 class TestProcessRequest:
