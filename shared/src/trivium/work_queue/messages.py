@@ -1,4 +1,5 @@
-"""What the work queue hands out (messages, dead letters, stats) and how entries are encoded."""
+"""What the work queue hands out (messages, dead letters, stats), how entries are encoded, and
+the producer span of each entry added."""
 
 from __future__ import annotations
 
