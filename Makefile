@@ -52,7 +52,7 @@ format: $(SYNCED)
 OBSERVE_PORT ?= 9090
 observe: promtool
 	@mkdir -p .run/prometheus
-	prometheus --config.file=deploy/observability/prometheus/prometheus.yml \
+	prometheus --config.file=$(or $(wildcard .run/prometheus.yml),deploy/observability/prometheus/prometheus.yml) \
 	  --storage.tsdb.path=.run/prometheus --web.listen-address=127.0.0.1:$(OBSERVE_PORT)
 
 # The partner portal's browser test needs Chromium: installed here when missing (as root).
