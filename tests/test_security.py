@@ -18,7 +18,7 @@ import httpx
 import jwt
 import pytest
 
-from trivium.keys import generate_private_key
+from trivium.keys import generate_private_key, random_secret
 from trivium.redis_discovery import free_port
 from trivium_testing.keys import session_keys
 
@@ -441,73 +441,125 @@ class TestSigningKeys:
         assert response.json()["type"].endswith("/caller-not-accepted")
 
 
-PRODUCTION_STARTS = {
-    "erp-system": "erp_system.main:create_app",
-    "quote-to-order": "quote_to_order_process.main:create_app",
-    "mobile-experience": "mobile_experience.main:create_app",
-}
 PUBLISHED_KEY = (
     Path(__file__).resolve().parents[1]
     / "emulators/salesforce/src/salesforce_emulator/demo/connected-app.key"
 )
+# Variables a service or emulator reads (its prefix, or a shared name): none leaks in from the
+# environment the tests run in, so each start sees only what the test gives it.
+SERVICE_VARIABLES = (
+    "TRIVIUM_", "REDIS_URL", "SF_", "S4_", "NS_", "ERP_", "NETSUITE_", "QUOTE_TO_ORDER_",
+    "CREATE_CUSTOMER_", "CUSTOMER_SYNC_", "MOBILE_", "PARTNER_PORTAL_", "GATEWAY_",
+)  # fmt: skip
+EMULATORS = (
+    "salesforce_emulator.main:create_app",
+    "s4hana_emulator.main:create_app",
+    "netsuite_emulator.main:create_app",
+)
 
 
-def start_in_production(app_factory: str, **env: str) -> subprocess.CompletedProcess[str]:
+def production_starts(service: Any) -> list[list[str]]:
+    """The commands a deployment runs for a service: its API, and its workers-only process."""
+    starts = [["-m", "uvicorn", "--factory", service.app_factory, "--port", str(free_port())]]
+    if service.worker:
+        starts.append(["-m", service.worker])
+    return starts
+
+
+def start_in_production(arguments: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     """Run a service as a deployment would, with TRIVIUM_ENV=production; it should exit."""
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TRIVIUM_", "SF_", "S4_", "ERP_", "QUOTE_", "MOBILE_"))
-    }
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", app_factory,
-        "--host", "127.0.0.1", "--port", str(free_port()),
-    ]  # fmt: skip
+    base = {key: value for key, value in os.environ.items() if not key.startswith(SERVICE_VARIABLES)}
     return subprocess.run(
-        command,
+        [sys.executable, *arguments],
         env={**base, "TRIVIUM_ENV": "production", **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=90,
         check=False,
     )
 
 
+def redis_as(service: str, password: str) -> str:
+    return f"redis://{service}:{password}@127.0.0.1:{free_port()}/0"
+
+
 class TestProductionRefusal:
-    @pytest.mark.parametrize("app_factory", list(PRODUCTION_STARTS.values()))
-    def test_a_service_without_its_keys_refuses_to_start(self, app_factory: str) -> None:
-        finished = start_in_production(app_factory)
-        assert finished.returncode != 0
-        output = finished.stdout + finished.stderr
-        assert "refuses to start in production" in output
-        assert "TRIVIUM_SERVICE_KEY_FILE is not set" in output
+    def test_every_service_without_its_keys_refuses_to_start(self, service: Any) -> None:
+        for arguments in production_starts(service):
+            finished = start_in_production(arguments)
+            assert finished.returncode != 0, arguments
+            output = finished.stdout + finished.stderr
+            assert f"{service.name} refuses to start in production" in output, output[-2000:]
+            assert "TRIVIUM_SERVICE_KEY_FILE is not set" in output
+            assert "TRIVIUM_TRUSTED_KEYS is not set" in output
+            assert "REDIS_URL names no password" in output
+
+    @pytest.mark.parametrize(
+        ("password", "refusal"),
+        [
+            ("change-me", "REDIS_URL's password is a value published in the repository"),
+            ("only-twenty-four-bytes!!", "REDIS_URL's password is shorter than 32 bytes"),
+        ],
+        ids=["published", "short"],
+    )
+    def test_every_service_with_its_keys_refuses_a_weak_secret(
+        self, service: Any, password: str, refusal: str
+    ) -> None:
+        # Its own keys are in order: the one weak value is all that is named.
+        for arguments in production_starts(service):
+            finished = start_in_production(
+                arguments,
+                **session_keys().env(service.name),
+                REDIS_URL=redis_as(service.name, password),
+            )
+            assert finished.returncode != 0, arguments
+            output = finished.stdout + finished.stderr
+            assert f"{service.name} refuses to start in production: {refusal}" in output, output[
+                -2000:
+            ]
+            assert "TRIVIUM_SERVICE_KEY_FILE" not in output
 
     def test_a_key_published_in_the_repository_is_refused(self) -> None:
         finished = start_in_production(
-            PRODUCTION_STARTS["erp-system"],
+            ["-m", "uvicorn", "--factory", "erp_system.main:create_app", "--port", "0"],
             TRIVIUM_SERVICE_KEY_FILE=str(PUBLISHED_KEY),
             TRIVIUM_TRUSTED_KEYS=str(session_keys().trusted_dir),
+            REDIS_URL=redis_as("erp-system", random_secret()),
         )
         assert finished.returncode != 0
-        assert "refuses to start in production" in finished.stdout + finished.stderr
+        assert (
+            "erp-system refuses to start in production: TRIVIUM_SERVICE_KEY_FILE holds a key "
+            "published in the repository" in finished.stdout + finished.stderr
+        )
 
-    def test_a_secret_published_in_the_repository_is_refused(self) -> None:
-        keys = session_keys()
+    @pytest.mark.parametrize(
+        ("variable", "value", "refusal"),
+        [
+            ("ERP_SYSTEM_PASSWORD", "Trivium-Demo-Pass1", "password is a value published"),
+            ("ERP_SYSTEM_PASSWORD", "Zq8-short-but-mixed-Pw", "password is shorter than 32"),
+            ("ERP_SYSTEM_OAUTH_CLIENT_SECRET", "ab" * 20, "oauth_client_secret is not random"),
+            ("NETSUITE_TOKEN_SECRET", "trivium-demo-secret", "netsuite.token_secret is a value"),
+        ],
+        ids=["published", "short", "not random", "nested"],
+    )
+    def test_a_weak_backend_credential_is_refused(
+        self, variable: str, value: str, refusal: str
+    ) -> None:
         finished = start_in_production(
-            PRODUCTION_STARTS["erp-system"],
-            **keys.env("erp-system"),
-            ERP_SYSTEM_PASSWORD="Trivium-Demo-Pass1",
+            ["-m", "uvicorn", "--factory", "erp_system.main:create_app", "--port", "0"],
+            **session_keys().env("erp-system"),
+            REDIS_URL=redis_as("erp-system", random_secret()),
+            **{variable: value},
         )
         assert finished.returncode != 0
         output = finished.stdout + finished.stderr
-        assert "password is a value published in the repository" in output
+        assert f"erp-system refuses to start in production: {refusal}" in output, output[-2000:]
 
-    @pytest.mark.parametrize(
-        "app_factory",
-        ["salesforce_emulator.main:create_app", "s4hana_emulator.main:create_app"],
-    )
+    @pytest.mark.parametrize("app_factory", EMULATORS)
     def test_an_emulator_refuses_to_start(self, app_factory: str) -> None:
-        finished = start_in_production(app_factory)
+        finished = start_in_production(
+            ["-m", "uvicorn", "--factory", app_factory, "--port", str(free_port())]
+        )
         assert finished.returncode != 0
         assert "never runs in production" in finished.stdout + finished.stderr
 
