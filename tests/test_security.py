@@ -468,7 +468,9 @@ def production_starts(service: Any) -> list[list[str]]:
 
 def start_in_production(arguments: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     """Run a service as a deployment would, with TRIVIUM_ENV=production; it should exit."""
-    base = {key: value for key, value in os.environ.items() if not key.startswith(SERVICE_VARIABLES)}
+    base = {
+        key: value for key, value in os.environ.items() if not key.startswith(SERVICE_VARIABLES)
+    }
     return subprocess.run(
         [sys.executable, *arguments],
         env={**base, "TRIVIUM_ENV": "production", **env},

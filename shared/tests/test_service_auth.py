@@ -446,7 +446,7 @@ class TestTokenPair:
             redis_url=f"redis://erp-system:{random_secret()}@redis:6379/0",
             backend=Backend(token_secret=SecretStr("trivium-demo-secret")),
         )
-        with pytest.raises(InsecureConfiguration, match="backend.token_secret is a value"):
+        with pytest.raises(InsecureConfiguration, match=r"backend\.token_secret is a value"):
             token_pair(settings)
 
     def test_every_problem_is_named_at_once(self) -> None:
