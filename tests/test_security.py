@@ -566,6 +566,29 @@ class TestProductionRefusal:
         assert "never runs in production" in finished.stdout + finished.stderr
 
 
+ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
+# Variables that hold a credential: .env.example names them, with no value.
+CREDENTIAL_VARIABLE = re.compile(r"(SECRET|PASSWORD|_TOKEN|TOKEN_ID|CONSUMER_KEY)$")
+
+
+class TestPublishedConfiguration:
+    def test_env_example_names_credentials_without_values(self) -> None:
+        assignments = [
+            line.lstrip("# ").split("=", 1)
+            for line in ENV_EXAMPLE.read_text().splitlines()
+            if re.match(r"^(# )?[A-Z][A-Z0-9_]*=", line)
+        ]
+        credentials = {
+            name: value for name, value in assignments if CREDENTIAL_VARIABLE.search(name)
+        }
+        assert len(credentials) >= 10, credentials
+        assert {name: value for name, value in credentials.items() if value} == {}
+        # No URL carries a password either (Redis's is each service's own, from the secrets).
+        assert [
+            value for _, value in assignments if re.search(r"//[^/@\s]*:[^/@\s]*@", value)
+        ] == []
+
+
 # Object-level authorization of sales reps (OWASP API1): a rep acts only on the accounts they own.
 ANNA = "anna.becker@trivium.demo"
 LUKAS = "lukas.schmidt@trivium.demo"
