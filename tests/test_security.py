@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+import redis
 
 from trivium.keys import generate_private_key, random_secret
 from trivium.redis_discovery import free_port
@@ -133,6 +134,57 @@ class TestServiceTokenRequired:
         async with suite.client(service.name) as client:
             response = await client.get(path)
         assert response.status_code != 401, (path, response.text)
+
+
+def idempotency_entries(suite: Any, service: str) -> int:
+    """How many Idempotency-Key claims and answers a service holds in Redis."""
+    admin = redis.Redis.from_url(suite.redis_url)
+    try:
+        return sum(1 for _ in admin.scan_iter(f"trivium:idempotency:{service}:*", count=1000))
+    finally:
+        admin.close()
+
+
+@pytest.mark.asyncio
+class TestAuthenticationBeforeWork:
+    async def test_refused_writes_leave_no_idempotency_claim(
+        self, suite: Any, service: Any
+    ) -> None:
+        operations = await openapi_operations(suite.url(service.name))
+        writes = [(method, path) for method, path in operations if method in ("POST", "PUT")]
+        assert writes
+        before = idempotency_entries(suite, service.name)
+        async with httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as client:
+            for method, path in writes:
+                for token in (None, BAD_TOKENS["expired"](service.audience)):
+                    headers = {"Idempotency-Key": secrets.token_hex(8)}
+                    if token:
+                        headers["Authorization"] = f"Bearer {token}"
+                    response = await client.request(method, path, headers=headers, json={})
+                    assert response.status_code == 401, (method, path, response.text)
+        assert idempotency_entries(suite, service.name) == before
+
+    @pytest.mark.services(other_identity=True)
+    async def test_a_stored_answer_is_not_replayed_without_a_valid_token(
+        self, suite: Any, service: Any
+    ) -> None:
+        reference = f"REPLAY-{secrets.token_hex(4).upper()}"
+        body = {"purchaseOrderNumber": reference, "lines": [{"sku": "MAT-0002", "quantity": "1"}]}
+        headers = {"Idempotency-Key": reference, "Prefer": "respond-async"}
+        async with suite.client(service.name) as owner:
+            placed = await owner.post("/partner/v1/orders", json=body, headers=headers)
+            again = await owner.post("/partner/v1/orders", json=body, headers=headers)
+        assert placed.status_code in (201, 202), placed.text
+        assert again.json()["orderId"] == placed.json()["orderId"]
+        async with httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as stranger:
+            for token in (None, BAD_TOKENS["wrong signature"](service.audience)):
+                auth = {"Authorization": f"Bearer {token}"} if token else {}
+                replayed = await stranger.post(
+                    "/partner/v1/orders", json=body, headers={**headers, **auth}
+                )
+                assert replayed.status_code == 401, replayed.text
+                assert replayed.headers["content-type"].startswith(PROBLEM_JSON)
+                assert placed.json()["orderId"] not in replayed.text
 
 
 @pytest.mark.asyncio
