@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -347,6 +347,29 @@ class TestServiceTokenVerifier:
             load_trusted_keys(tmp_path)
 
 
+Production = Callable[..., ServiceSettings]
+
+
+@pytest.fixture
+def in_production(ring: KeyRing, tmp_path: Path) -> Production:
+    """Settings of `kind` in production with keys of their own and a strong Redis password;
+    `changes` override any of them."""
+    write_private_key(tmp_path / "own.pem", generate_private_key())
+
+    def settings(kind: type[ServiceSettings], **changes: Any) -> ServiceSettings:
+        values: dict[str, Any] = {
+            "service_name": "erp-system",
+            "environment": "production",
+            "service_key_file": tmp_path / "own.pem",
+            "trusted_keys": ring.trusted_dir,
+            "redis_url": f"redis://erp-system:{random_secret()}@redis:6379/0",
+            **changes,
+        }
+        return kind(**values)
+
+    return settings
+
+
 class TestTokenPair:
     def test_without_keys_outside_production_only_the_service_itself_is_trusted(
         self, ring: KeyRing
@@ -374,17 +397,8 @@ class TestTokenPair:
         with pytest.raises(InsecureConfiguration, match="holds a key published in the repository"):
             token_pair(settings)
 
-    def test_production_starts_with_keys_of_its_own(self, ring: KeyRing, tmp_path: Path) -> None:
-        write_private_key(tmp_path / "own.pem", generate_private_key())
-        settings = WithSecret(
-            service_name="erp-system",
-            environment="production",
-            service_key_file=tmp_path / "own.pem",
-            trusted_keys=ring.trusted_dir,
-            redis_url=f"redis://erp-system:{random_secret()}@redis:6379/0",
-            password=SecretStr(random_secret()),
-        )
-        issuer, _ = token_pair(settings)
+    def test_production_starts_with_keys_of_its_own(self, in_production: Production) -> None:
+        issuer, _ = token_pair(in_production(WithSecret, password=SecretStr(random_secret())))
         assert issuer.issuer == "erp-system"
 
     @pytest.mark.parametrize(
@@ -397,19 +411,10 @@ class TestTokenPair:
         ids=["published", "short", "not random"],
     )
     def test_production_refuses_a_weak_secret(
-        self, ring: KeyRing, tmp_path: Path, secret: str, refusal: str
+        self, in_production: Production, secret: str, refusal: str
     ) -> None:
-        write_private_key(tmp_path / "own.pem", generate_private_key())
-        settings = WithSecret(
-            service_name="erp-system",
-            environment="production",
-            service_key_file=tmp_path / "own.pem",
-            trusted_keys=ring.trusted_dir,
-            redis_url=f"redis://erp-system:{random_secret()}@redis:6379/0",
-            password=SecretStr(secret),
-        )
         with pytest.raises(InsecureConfiguration, match=refusal):
-            token_pair(settings)
+            token_pair(in_production(WithSecret, password=SecretStr(secret)))
 
     @pytest.mark.parametrize(
         ("redis_url", "refusal"),
@@ -421,30 +426,16 @@ class TestTokenPair:
         ids=["no password", "published", "short"],
     )
     def test_production_refuses_redis_without_a_strong_password(
-        self, ring: KeyRing, tmp_path: Path, redis_url: str, refusal: str
+        self, in_production: Production, redis_url: str, refusal: str
     ) -> None:
-        write_private_key(tmp_path / "own.pem", generate_private_key())
-        settings = ServiceSettings(
-            service_name="erp-system",
-            environment="production",
-            service_key_file=tmp_path / "own.pem",
-            trusted_keys=ring.trusted_dir,
-            redis_url=redis_url,
-        )
         with pytest.raises(InsecureConfiguration, match=refusal):
-            token_pair(settings)
+            token_pair(in_production(ServiceSettings, redis_url=redis_url))
 
     def test_a_secret_in_a_group_of_settings_is_checked_too(
-        self, ring: KeyRing, tmp_path: Path
+        self, in_production: Production
     ) -> None:
-        write_private_key(tmp_path / "own.pem", generate_private_key())
-        settings = WithGroup(
-            service_name="erp-system",
-            environment="production",
-            service_key_file=tmp_path / "own.pem",
-            trusted_keys=ring.trusted_dir,
-            redis_url=f"redis://erp-system:{random_secret()}@redis:6379/0",
-            backend=Backend(token_secret=SecretStr("trivium-demo-secret")),
+        settings = in_production(
+            WithGroup, backend=Backend(token_secret=SecretStr("trivium-demo-secret"))
         )
         with pytest.raises(InsecureConfiguration, match=r"backend\.token_secret is a value"):
             token_pair(settings)
