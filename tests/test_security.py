@@ -124,6 +124,23 @@ class TestServiceTokenRequired:
                 assert response.headers["content-type"].startswith(PROBLEM_JSON)
                 assert "bearer" in response.headers["www-authenticate"].lower()
 
+    async def test_every_route_refuses_a_service_it_does_not_accept(
+        self, suite: Any, service: Any
+    ) -> None:
+        # A System API calls only its backend: no route of any service accepts its calls, its
+        # own included, however valid its signature.
+        token = session_keys().token("salesforce-system", service.audience)
+        operations = await openapi_operations(suite.url(service.name))
+        async with httpx.AsyncClient(
+            base_url=suite.url(service.name),
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(8)},
+            timeout=30,
+        ) as client:
+            for method, path in operations:
+                response = await client.request(method, path, json={})
+                assert response.status_code == 403, (method, path, response.text)
+                assert response.json()["type"].endswith("/caller-not-accepted"), response.text
+
     async def test_a_valid_token_is_let_through(self, suite: Any, service: Any) -> None:
         operations = await openapi_operations(suite.url(service.name))
         # A short read, to prove the refusals above are about the token (not a long poll).
