@@ -132,10 +132,9 @@ def main() -> int:
                 "mobile_experience.main:create_app",
                 name="mobile-experience",
                 log_dir=run_dir,
-                env=stack.service_env(
+                env=stack.caller_env(
+                    "mobile-experience",
                     db=MOBILE_DB,
-                    MOBILE_SALESFORCE_SYSTEM_URL=stack.sf_system.url,
-                    MOBILE_ERP_SYSTEM_URL=stack.erp_system.url,
                     MOBILE_VIEW_CACHE_TTL_SECONDS="300",
                 ),
             )

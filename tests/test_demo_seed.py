@@ -56,11 +56,7 @@ def seed_stack(trivium_run_dir: Path) -> Iterator[SeedStack]:
             "quote_to_order_process.main:create_app",
             name="quote-to-order",
             log_dir=run_dir / "logs",
-            env=system.service_env(
-                db=ORDERS_DB,
-                QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=system.sf_system.url,
-                QUOTE_TO_ORDER_ERP_SYSTEM_URL=system.erp_system.url,
-            ),
+            env=system.caller_env("quote-to-order", db=ORDERS_DB),
         )
         yield SeedStack(system, orders, asyncio.run(read_catalogs(system)))
         orders.stop()

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from pact import Pact, match
 
+from trivium_testing.pact_examples import ORDER_ID
 from trivium_testing.pact_matchers import money, timestamp, ulid
 from trivium_testing.pacts import consumer_pact, stream_entry_fields
 
 pytestmark = pytest.mark.contract
 
 CONSUMER = "order-events-subscriber"
-ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
 STATUS = r"^(accepted|in_erp|completed|failed)$"
 
 

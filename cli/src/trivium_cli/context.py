@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from trivium_cli.client import OperatorClient, operator_client
-from trivium_cli.output import emit
+from trivium_cli.output import confirm_or_abort, emit
 from trivium_cli.settings import CliSettings
 
 
@@ -32,3 +32,25 @@ def operate(
     with operator_client(cli_settings(ctx)) as client:
         result = exchange(client)
     emit(result, as_json=as_json, render=render)
+
+
+def delete_confirmed(
+    ctx: typer.Context,
+    service: str,
+    path: str,
+    *,
+    question: str,
+    yes: bool,
+    as_json: bool,
+    outcome: dict[str, str],
+    said: str,
+) -> None:
+    """Ask `question` (unless `--yes`), delete `path` of `service`, then print `outcome`, or as
+    text its `said` entry after that word ("discarded dl-1")."""
+    confirm_or_abort(question, yes=yes)
+
+    def delete(client: OperatorClient) -> dict[str, str]:
+        client.delete(service, path)
+        return outcome
+
+    operate(ctx, delete, as_json=as_json, render=lambda r: [f"{said} {r[said]}"])

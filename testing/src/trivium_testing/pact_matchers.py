@@ -8,13 +8,14 @@ from typing import Any
 from pact import match
 from pact.match.matcher import AbstractMatcher
 
+from trivium import ids
 from trivium.problems import PROBLEM_BASE_URI
 
 DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 SALESFORCE_ID_PATTERN = r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$"
 ERP_NUMBER_PATTERN = r"^[A-Za-z0-9]{1,10}$"
-ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+ULID_PATTERN = ids.ULID_PATTERN
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator, Generator, Iterable, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,20 @@ def flush_db(url: str) -> None:
         client.flushdb()
     finally:
         client.close()
+
+
+@contextmanager
+def serving(
+    app_factory: str, *, name: str, env: Mapping[str, str], log_dir: Path
+) -> Iterator[RunningService]:
+    """`start_service` on the Redis database `env` names (`REDIS_URL`), emptied first of what
+    an earlier run left there; the service stops when the block ends."""
+    flush_db(env["REDIS_URL"])
+    service = start_service(app_factory, name=name, env=env, log_dir=log_dir)
+    try:
+        yield service
+    finally:
+        service.stop()
 
 
 def stop_all(services: Iterable[RunningService]) -> None:
@@ -291,6 +305,16 @@ class SystemStack(Emulators):
             **FAST_CLIENT_ENV,
             **extra,
         }
+
+    def caller_env(self, service: str, *, db: int, **extra: str) -> dict[str, str]:
+        """`service_env` of `service` (`quote-to-order`, `mobile-experience`...), which calls both
+        System APIs of this stack: their URLs under its own variable prefix."""
+        prefix = next(prefix for prefix, name in SERVICE_PREFIXES.items() if name == service)
+        system_apis = {
+            f"{prefix}SALESFORCE_SYSTEM_URL": self.sf_system.url,
+            f"{prefix}ERP_SYSTEM_URL": self.erp_system.url,
+        }
+        return self.service_env(db=db, service=service, **{**system_apis, **extra})
 
     def stop(self) -> None:
         # The APIs first (each at once), then the backends they were calling.

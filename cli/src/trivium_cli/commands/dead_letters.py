@@ -9,8 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from trivium_cli.client import OperatorClient, operator_client, segment
-from trivium_cli.context import cli_settings, operate
-from trivium_cli.output import Confirmed, JsonOutput, command_group, confirm_or_abort, emit, table
+from trivium_cli.context import cli_settings, delete_confirmed, operate
+from trivium_cli.output import Confirmed, JsonOutput, command_group, emit, table
 
 app = command_group(
     "Dead letters of the process APIs' work queues: quote-to-order's orders and "
@@ -152,15 +152,13 @@ def discard(
     as_json: JsonOutput = False,
 ) -> None:
     """Delete a dead letter whose work must not be done; nothing of it is tried again."""
-    confirm_or_abort(f"Discard dead letter {dead_letter_id} of {service.value}?", yes=yes)
-
-    def discard_letter(client: OperatorClient) -> dict[str, str]:
-        client.delete(service.value, f"/dead-letters/{segment(dead_letter_id)}")
-        return {"service": service.value, "discarded": dead_letter_id}
-
-    operate(
+    delete_confirmed(
         ctx,
-        discard_letter,
+        service.value,
+        f"/dead-letters/{segment(dead_letter_id)}",
+        question=f"Discard dead letter {dead_letter_id} of {service.value}?",
+        yes=yes,
         as_json=as_json,
-        render=lambda r: [f"discarded {r['discarded']}"],
+        outcome={"service": service.value, "discarded": dead_letter_id},
+        said="discarded",
     )

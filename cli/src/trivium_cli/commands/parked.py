@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from trivium_cli.client import OperatorClient, segment
-from trivium_cli.context import operate
-from trivium_cli.output import Confirmed, JsonOutput, command_group, confirm_or_abort, table
+from trivium_cli.client import segment
+from trivium_cli.context import delete_confirmed, operate
+from trivium_cli.output import Confirmed, JsonOutput, command_group, table
 
 CUSTOMER_SYNC = "customer-sync"
 
@@ -124,15 +124,13 @@ def drop(
     as_json: JsonOutput = False,
 ) -> None:
     """Drop a parked record that must not be applied; a later change of it applies anew."""
-    confirm_or_abort(f"Drop parked record {item_id}?", yes=yes)
-
-    def drop_item(client: OperatorClient) -> dict[str, str]:
-        client.delete(CUSTOMER_SYNC, f"/parked/{segment(item_id)}")
-        return {"dropped": item_id}
-
-    operate(
+    delete_confirmed(
         ctx,
-        drop_item,
+        CUSTOMER_SYNC,
+        f"/parked/{segment(item_id)}",
+        question=f"Drop parked record {item_id}?",
+        yes=yes,
         as_json=as_json,
-        render=lambda r: [f"dropped {r['dropped']}"],
+        outcome={"dropped": item_id},
+        said="dropped",
     )

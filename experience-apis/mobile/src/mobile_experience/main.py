@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from mobile_experience.api import accounts, customers, orders
+from mobile_experience.api import accounts, customers, docs, orders
 from mobile_experience.bootstrap import bootstrap
 from mobile_experience.settings import MobileSettings
 from trivium.app import create_service_app
@@ -29,7 +29,7 @@ def create_app(settings: MobileSettings | None = None) -> FastAPI:
         *settings.identity_issuers, identity_from=settings.identity_issuers
     )
     internal = APIRouter(dependencies=[Depends(gateway)])
-    for module in (accounts, customers, orders):
+    for module in (accounts, customers, orders, docs):
         internal.include_router(module.router)
     app.include_router(internal)
     return app

@@ -13,20 +13,17 @@ from mobile_experience.adapters.process_apis import CreateCustomerCustomers, Quo
 from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
 from mobile_experience.domain.models import Rep
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, QUOTE_ID, SKU
+from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, ORDER_ID, QUOTE_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money, salesforce_id
+from trivium_testing.pact_matchers import decimal_string, money, salesforce_id, timestamp, ulid
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 OrdersAt = AdapterAt[QuoteToOrderOrders]
 CustomersAt = AdapterAt[CreateCustomerCustomers]
 
-ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
 ORDER_KEY = "rep:anna:quote-order-0001"
 CUSTOMER_KEY = "rep:anna:customer-0001"
-ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
-TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
 CUSTOMER_STATUS = r"^(pending|completed|failed|needs_attention)$"
 
@@ -45,7 +42,7 @@ def accepted_quote(**params: str) -> dict[str, str]:
 
 def order_body() -> dict[str, Any]:
     return {
-        "orderId": match.regex(ORDER_ID, regex=ULID),
+        "orderId": ulid(ORDER_ID),
         "status": match.regex("completed", regex=STATUS),
         "quoteId": salesforce_id(QUOTE_ID),
         "accountId": salesforce_id(ACCOUNT_ID),
@@ -59,8 +56,8 @@ def order_body() -> dict[str, Any]:
             }
         ),
         "total": money("228.00"),
-        "createdAt": match.regex("2026-11-28T10:15:00.123000Z", regex=TIMESTAMP),
-        "updatedAt": match.regex("2026-11-28T10:15:00.123000Z", regex=TIMESTAMP),
+        "createdAt": timestamp("2026-11-28T10:15:00.123000Z"),
+        "updatedAt": timestamp("2026-11-28T10:15:00.123000Z"),
     }
 
 
@@ -195,7 +192,7 @@ class TestCreateCustomer:
             interaction,
             201,
             {
-                "requestId": match.regex(ORDER_ID, regex=ULID),
+                "requestId": ulid(ORDER_ID),
                 "status": match.regex("completed", regex=CUSTOMER_STATUS),
                 "accountId": salesforce_id(ACCOUNT_ID),
                 "erpCustomerNumber": match.str(CUSTOMER_ID),

@@ -24,8 +24,8 @@ import redis.asyncio
 
 from trivium_testing.integration import OrgRecords
 from trivium_testing.keys import session_keys
-from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import SystemStack, flush_db, redis_db, service_client
+from trivium_testing.services import RunningService
+from trivium_testing.stack import SystemStack, redis_db, service_client, serving
 
 MOBILE_DB = 3
 PROCESS_DB = 4
@@ -36,27 +36,19 @@ LUKAS = "lukas.schmidt@trivium.demo"
 @pytest.fixture(scope="session")
 def orders_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """quote-to-order against the stack, on this suite's second Redis database."""
-    flush_db(redis_db(system_stack.redis_url, PROCESS_DB))
-    service = start_service(
+    with serving(
         "quote_to_order_process.main:create_app",
         name="quote-to-order",
         log_dir=trivium_run_dir / "logs",
-        env=system_stack.service_env(
-            db=PROCESS_DB,
-            QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
-            QUOTE_TO_ORDER_ERP_SYSTEM_URL=system_stack.erp_system.url,
-            QUOTE_TO_ORDER_WORKERS="1",
-        ),
-    )
-    yield service
-    service.stop()
+        env=system_stack.caller_env("quote-to-order", db=PROCESS_DB, QUOTE_TO_ORDER_WORKERS="1"),
+    ) as service:
+        yield service
 
 
 def mobile_env(stack: SystemStack, **extra: str) -> dict[str, str]:
-    return stack.service_env(
+    return stack.caller_env(
+        "mobile-experience",
         db=MOBILE_DB,
-        MOBILE_SALESFORCE_SYSTEM_URL=stack.sf_system.url,
-        MOBILE_ERP_SYSTEM_URL=stack.erp_system.url,
         MOBILE_VIEW_CACHE_TTL_SECONDS="60",
         MOBILE_SECTION_TIMEOUT_SECONDS="2",
         **extra,
@@ -73,15 +65,13 @@ def mobile_env_fixture() -> Any:
 def mobile_service(
     system_stack: SystemStack, orders_service: RunningService, trivium_run_dir: Path
 ) -> Iterator[RunningService]:
-    flush_db(redis_db(system_stack.redis_url, MOBILE_DB))
-    service = start_service(
+    with serving(
         "mobile_experience.main:create_app",
         name="mobile-experience",
         log_dir=trivium_run_dir / "logs",
         env=mobile_env(system_stack, MOBILE_QUOTE_TO_ORDER_URL=orders_service.url),
-    )
-    yield service
-    service.stop()
+    ) as service:
+        yield service
 
 
 def rep_token(

@@ -28,11 +28,7 @@ def mobile_with_customers(
         f"{CREATE_CUSTOMER}:create_app",
         name="create-customer",
         log_dir=trivium_run_dir / "logs",
-        env=system_stack.service_env(
-            db=4,
-            CREATE_CUSTOMER_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
-            CREATE_CUSTOMER_ERP_SYSTEM_URL=system_stack.erp_system.url,
-        ),
+        env=system_stack.caller_env("create-customer", db=4),
     )
     try:
         mobile = start_service(

@@ -14,19 +14,16 @@ from partner_portal_experience.adapters.ports import OrderDraft, Placement
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.domain.errors import OrderRejected
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, SKU
+from trivium_testing.pact_examples import ACCOUNT_ID, ACCOUNT_NUMBER, CUSTOMER_ID, ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money
+from trivium_testing.pact_matchers import decimal_string, money, ulid
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 OrdersAt = AdapterAt[QuoteToOrderOrders]
 
-ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
-ACCOUNT_NUMBER = "P-1001"
 PURCHASE_ORDER = "PO-4711"
 ORDER_KEY = "partner:P-1001:order-0001"
-ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
 PROGRESS = r"^(not_started|partial|complete|not_relevant)$"
 
@@ -44,7 +41,7 @@ def partner(**params: str) -> dict[str, str]:
 
 def order_body() -> dict[str, Any]:
     return {
-        "orderId": match.regex(ORDER_ID, regex=ULID),
+        "orderId": ulid(ORDER_ID),
         "status": match.regex("completed", regex=STATUS),
         "accountId": match.str(ACCOUNT_ID),
         "accountNumber": match.str(ACCOUNT_NUMBER),
@@ -135,9 +132,7 @@ class TestPlaceOrder:
             idempotency_key=ORDER_KEY,
             body=order_request("NO-SUCH-SKU"),
         )
-        problem_response(
-            interaction, "unknown-product", 422, orderId=match.regex(ORDER_ID, regex=ULID)
-        )
+        problem_response(interaction, "unknown-product", 422, orderId=ulid(ORDER_ID))
         draft = OrderDraft(
             account_number=ACCOUNT_NUMBER,
             purchase_order_number=PURCHASE_ORDER,

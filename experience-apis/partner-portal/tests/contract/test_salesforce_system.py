@@ -8,7 +8,7 @@ from pact import Pact, match
 
 from partner_portal_experience.adapters.salesforce_system import SalesforceSystemCrm
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, SKU
+from trivium_testing.pact_examples import ACCOUNT_ID, ACCOUNT_NUMBER, ERP_CUSTOMER_NUMBER, SKU
 from trivium_testing.pact_interactions import json_response, service_request
 from trivium_testing.pact_matchers import salesforce_id
 from trivium_testing.pact_salesforce_system import account_number_search
@@ -16,8 +16,6 @@ from trivium_testing.pact_salesforce_system import account_number_search
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
 CrmAt = AdapterAt[SalesforceSystemCrm]
-
-ACCOUNT_NUMBER = "P-1001"
 
 
 class TestFindAccount:

@@ -66,20 +66,14 @@ def portal_stack(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[P
                 "app_factory": "quote_to_order_process.main:create_app",
                 "name": "quote-to-order-for-partners",
                 "port": orders_port,
-                "env": system_stack.service_env(
-                    db=PROCESS_DB,
-                    QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
-                    QUOTE_TO_ORDER_ERP_SYSTEM_URL=system_stack.erp_system.url,
-                    **FAST_ORDERS,
-                ),
+                "env": system_stack.caller_env("quote-to-order", db=PROCESS_DB, **FAST_ORDERS),
             },
             {
                 "app_factory": "partner_portal_experience.main:create_app",
                 "name": "partner-portal",
-                "env": system_stack.service_env(
+                "env": system_stack.caller_env(
+                    "partner-portal-experience",
                     db=PORTAL_DB,
-                    PARTNER_PORTAL_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
-                    PARTNER_PORTAL_ERP_SYSTEM_URL=system_stack.erp_system.url,
                     PARTNER_PORTAL_QUOTE_TO_ORDER_URL=f"http://127.0.0.1:{orders_port}",
                     # Read fresh each time here (the unit tests show it kept): an order read
                     # after the ERP moved it shows the move.

@@ -20,13 +20,13 @@ import redis
 import redis.asyncio
 
 from trivium_testing.integration import OrgRecords, wait_for_status
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.services import RunningService
 from trivium_testing.stack import (
     ServiceUnderTest,
     SystemStack,
-    flush_db,
     redis_db,
     service_client,
+    serving,
 )
 
 CUSTOMERS_DB = 1
@@ -49,20 +49,13 @@ FAST_CUSTOMERS = {
 @pytest.fixture(scope="session")
 def customers_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """This service with two workers, on its own Redis database."""
-    flush_db(redis_db(system_stack.redis_url, CUSTOMERS_DB))
-    service = start_service(
+    with serving(
         "create_customer_process.main:create_app",
         name="create-customer",
         log_dir=trivium_run_dir / "logs",
-        env=system_stack.service_env(
-            db=CUSTOMERS_DB,
-            CREATE_CUSTOMER_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
-            CREATE_CUSTOMER_ERP_SYSTEM_URL=system_stack.erp_system.url,
-            **FAST_CUSTOMERS,
-        ),
-    )
-    yield service
-    service.stop()
+        env=system_stack.caller_env("create-customer", db=CUSTOMERS_DB, **FAST_CUSTOMERS),
+    ) as service:
+        yield service
 
 
 @pytest_asyncio.fixture

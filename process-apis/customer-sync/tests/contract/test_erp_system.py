@@ -17,20 +17,17 @@ from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_erp_system import unknown_customer
 from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, SALES_ORDER_ID
 from trivium_testing.pact_interactions import json_response, service_request
-from trivium_testing.pact_matchers import decimal_string, erp_number, money
+from trivium_testing.pact_matchers import decimal_string, erp_number, money, timestamp
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
+
+CHANGED_AT = "2026-11-28T10:15:00Z"
 
 ErpAt = AdapterAt[ErpSystemErp]
 
 SYSTEM_ID = "S4H/100"
 SINCE = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
-TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 PROGRESS = r"^(not_started|partial|complete|not_relevant)$"
-
-
-def timestamp(example: str = "2026-11-28T10:15:00Z") -> Any:
-    return match.regex(example, regex=TIMESTAMP)
 
 
 def count(example: str = "200") -> Any:
@@ -64,7 +61,7 @@ def profile_body() -> dict[str, Any]:
         "blocked": match.bool(False),
         "paymentTerms": match.str("0001"),
         "creditLimit": money("50000.00"),
-        "changedAt": timestamp(),
+        "changedAt": timestamp(CHANGED_AT),
     }
 
 
@@ -166,7 +163,7 @@ class TestSalesOrderChanges:
                     "deliveryStatus": match.regex("complete", regex=PROGRESS),
                     "billingStatus": match.regex("complete", regex=PROGRESS),
                     "invoiceNumbers": match.each_like(match.str("90000001")),
-                    "changedAt": timestamp(),
+                    "changedAt": timestamp(CHANGED_AT),
                 }
             ),
         )

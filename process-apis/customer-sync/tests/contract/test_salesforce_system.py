@@ -19,10 +19,12 @@ from customer_sync_process.domain.values import crm_write
 from trivium.schemas import Money
 from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money, salesforce_id
+from trivium_testing.pact_matchers import decimal_string, money, salesforce_id, timestamp
 from trivium_testing.pact_salesforce_system import unknown_account
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
+
+CHANGED_AT = "2026-11-28T10:15:00Z"
 
 CrmAt = AdapterAt[SalesforceSystemCrm]
 
@@ -33,12 +35,7 @@ ERP_ORDER = "5000001"
 POSITION = "position-17"
 NEXT_POSITION = "position-18"
 ORG_ID = "00D000000000001EAA"
-TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
 POSITION_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
-
-
-def timestamp(example: str = "2026-11-28T10:15:00Z") -> Any:
-    return match.regex(example, regex=TIMESTAMP)
 
 
 def seconds(example: str = "0.0") -> Any:
@@ -64,7 +61,7 @@ def profile_body() -> dict[str, Any]:
         "creditLimit": money("50000.00"),
         "paymentTerms": match.str("0001"),
         "erpBlocked": match.bool(False),
-        "lastModifiedAt": timestamp(),
+        "lastModifiedAt": timestamp(CHANGED_AT),
     }
 
 
@@ -106,7 +103,7 @@ class TestReadChanges:
                         "accountIds": match.each_like(salesforce_id(ACCOUNT_ID)),
                         "changedFields": match.each_like(match.str("phone")),
                         "values": {"phone": match.str("+4989999999")},
-                        "commitTimestamp": timestamp(),
+                        "commitTimestamp": timestamp(CHANGED_AT),
                         "origin": {"fromSuite": match.bool(False)},
                     }
                 ),

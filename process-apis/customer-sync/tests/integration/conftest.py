@@ -92,12 +92,7 @@ class SyncService:
 @pytest.fixture(scope="session")
 def sync_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[SyncService]:
     flush_db(redis_db(system_stack.redis_url, SYNC_DB))
-    env = system_stack.service_env(
-        db=SYNC_DB,
-        CUSTOMER_SYNC_SALESFORCE_SYSTEM_URL=system_stack.sf_system.url,
-        CUSTOMER_SYNC_ERP_SYSTEM_URL=system_stack.erp_system.url,
-        **FAST_SYNC,
-    )
+    env = system_stack.caller_env("customer-sync", db=SYNC_DB, **FAST_SYNC)
     service = SyncService(system_stack, trivium_run_dir, env)
     service.current = service.start()
     _running.append(service)

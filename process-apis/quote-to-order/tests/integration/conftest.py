@@ -22,13 +22,12 @@ import pytest
 import pytest_asyncio
 
 from trivium_testing.integration import OrgRecords, wait_for_status
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.services import RunningService
 from trivium_testing.stack import (
     ServiceUnderTest,
     SystemStack,
-    flush_db,
-    redis_db,
     service_client,
+    serving,
 )
 
 ORDERS_DB = 9
@@ -57,13 +56,7 @@ class Stack:
 
     def orders_env(self, *, db: int, **extra: str) -> dict[str, str]:
         """This service's environment against the stack, on its own Redis database."""
-        return self.system.service_env(
-            db=db,
-            QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=self.system.sf_system.url,
-            QUOTE_TO_ORDER_ERP_SYSTEM_URL=self.system.erp_system.url,
-            **FAST_ORDERS,
-            **extra,
-        )
+        return self.system.caller_env("quote-to-order", db=db, **FAST_ORDERS, **extra)
 
 
 @pytest.fixture(scope="session")
@@ -74,15 +67,13 @@ def stack(system_stack: SystemStack) -> Stack:
 @pytest.fixture(scope="session")
 def orders_service(stack: Stack, trivium_run_dir: Path) -> Iterator[RunningService]:
     """This service with two workers, on its own Redis database."""
-    flush_db(redis_db(stack.redis_url, ORDERS_DB))
-    service = start_service(
+    with serving(
         "quote_to_order_process.main:create_app",
         name="quote-to-order",
         log_dir=trivium_run_dir / "logs",
         env=stack.orders_env(db=ORDERS_DB, QUOTE_TO_ORDER_WORKERS="2"),
-    )
-    yield service
-    service.stop()
+    ) as service:
+        yield service
 
 
 @pytest_asyncio.fixture

@@ -14,8 +14,8 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
-from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import flush_db, redis_db, service_client
+from trivium_testing.services import RunningService
+from trivium_testing.stack import service_client, serving
 
 from .conftest import place
 
@@ -35,8 +35,7 @@ def purchase_order() -> str:
 @pytest.fixture(scope="module")
 def marking_service(stack: Any, trivium_run_dir: Path) -> Iterator[RunningService]:
     """This service configured to set a quote status the org's picklist does not have."""
-    flush_db(redis_db(stack.redis_url, MARKING_DB))
-    service = start_service(
+    with serving(
         "quote_to_order_process.main:create_app",
         name="quote-to-order-marking",
         log_dir=trivium_run_dir / "logs",
@@ -45,9 +44,8 @@ def marking_service(stack: Any, trivium_run_dir: Path) -> Iterator[RunningServic
             QUOTE_TO_ORDER_WORKERS="1",
             QUOTE_TO_ORDER_ORDERED_QUOTE_STATUS=UNKNOWN_QUOTE_STATUS,
         ),
-    )
-    yield service
-    service.stop()
+    ) as service:
+        yield service
 
 
 @pytest_asyncio.fixture

@@ -103,10 +103,9 @@ def replaceable(trivium_run_dir: Path) -> Iterator[ReplaceableStack]:
             "quote_to_order_process.main:create_app",
             name="quote-to-order-org-change",
             log_dir=log_dir,
-            env=system.service_env(
+            env=system.caller_env(
+                "quote-to-order",
                 db=ORDERS_DB,
-                QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=system.sf_system.url,
-                QUOTE_TO_ORDER_ERP_SYSTEM_URL=system.erp_system.url,
                 # The org is asked for on every order: the replaced org shows at once.
                 QUOTE_TO_ORDER_CRM_SYSTEM_TTL_SECONDS="0",
             ),

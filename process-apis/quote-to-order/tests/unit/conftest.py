@@ -6,7 +6,6 @@ an unlinked account, three products with prices and stock. Tests change what the
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -32,6 +31,7 @@ from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
 from trivium.locks import LeaseLocks
 from trivium.schemas import Money
 from trivium.work_queue import WorkQueue
+from trivium_testing.modules import load_module
 
 START = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 PARTNER = "001000000000001AAA"
@@ -218,17 +218,9 @@ async def flow(
     )
 
 
-def _load_recorded_responses() -> ModuleType:
-    path = Path(__file__).with_name("system_api_responses.py")
-    spec = importlib.util.spec_from_file_location("quote_to_order_recorded_responses", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def recorded() -> ModuleType:
     """Answers recorded from the real Salesforce and ERP System APIs (system_api_responses.py)."""
-    return _load_recorded_responses()
+    return load_module(
+        Path(__file__).with_name("system_api_responses.py"), "quote_to_order_recorded_responses"
+    )

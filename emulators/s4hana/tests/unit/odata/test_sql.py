@@ -141,23 +141,18 @@ class TestCompileFilter:
 
 
 class TestCompileOrderby:
-    def test_numeric_keys_sort_as_numbers(self, store: Store, orders: EntitySet) -> None:
-        order = compile_orderby(parse_orderby("SalesOrder desc"), orders)
-        assert [row["SalesOrder"] for row in store.select(orders, order=order)] == [
-            "10",
-            "9",
-            "2",
-            "1",
-        ]
-
-    def test_decimals_sort_as_numbers(self, store: Store, orders: EntitySet) -> None:
-        order = compile_orderby(parse_orderby("TotalNetAmount"), orders)
-        assert [row["SalesOrder"] for row in store.select(orders, order=order)] == [
-            "10",
-            "1",
-            "2",
-            "9",
-        ]
+    @pytest.mark.parametrize(
+        ("orderby", "expected"),
+        [
+            pytest.param("SalesOrder desc", ["10", "9", "2", "1"], id="numeric-keys"),
+            pytest.param("TotalNetAmount", ["10", "1", "2", "9"], id="decimals"),
+        ],
+    )
+    def test_numbers_sort_as_numbers(
+        self, store: Store, orders: EntitySet, orderby: str, expected: list[str]
+    ) -> None:
+        order = compile_orderby(parse_orderby(orderby), orders)
+        assert [row["SalesOrder"] for row in store.select(orders, order=order)] == expected
 
     def test_unknown_property_is_refused(self, orders: EntitySet) -> None:
         with pytest.raises(FilterError):

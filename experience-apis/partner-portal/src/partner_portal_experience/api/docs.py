@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from partner_portal_experience.api.deps import SettingsDep
 from partner_portal_experience.api.page import page_headers
+from trivium.openapi import gateway_document
 
 PARTNER_PREFIX = "/partner/v1"
 OPENAPI_PATH = f"{PARTNER_PREFIX}/openapi.json"
@@ -31,36 +32,21 @@ router = APIRouter(include_in_schema=False)
 
 
 def partner_document(document: Mapping[str, Any], *, server_url: str) -> dict[str, Any]:
-    """The app's `document` reduced to the partner routes as the gateway exposes them, with the
-    gateway (`server_url`, or the document's own origin) as server and Kong's key-auth header
-    `apikey` as the security scheme of every route that needs a caller."""
-    paths = {
-        path: {method: _keyed(operation) for method, operation in item.items()}
-        for path, item in document["paths"].items()
-        if path.startswith(f"{PARTNER_PREFIX}/")
-    }
-    components = dict(document.get("components", {}))
-    components["securitySchemes"] = {
-        API_KEY_SCHEME: {
+    """The app's `document` reduced to the partner routes as the gateway exposes them, with
+    Kong's key-auth header `apikey` as the security scheme of every route that needs a caller."""
+    return gateway_document(
+        document,
+        prefix=PARTNER_PREFIX,
+        scheme_name=API_KEY_SCHEME,
+        scheme={
             "type": "apiKey",
             "in": "header",
             "name": "apikey",
             "description": "The partner's API key, issued by Trivium; every call is scoped to "
             "that partner.",
-        }
-    }
-    return {
-        **document,
-        "paths": paths,
-        "servers": [{"url": server_url or "/", "description": "The Trivium gateway"}],
-        "components": components,
-    }
-
-
-def _keyed(operation: Any) -> Any:
-    if not isinstance(operation, dict) or "security" not in operation:
-        return operation
-    return {**operation, "security": [{API_KEY_SCHEME: []}]}
+        },
+        server_url=server_url,
+    )
 
 
 def docs_headers(page: bytes, api_url: str) -> dict[str, str]:

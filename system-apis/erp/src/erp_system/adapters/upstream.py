@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -85,3 +86,15 @@ def problem_for_status(
         )
     suffix = f" {code}" if code else ""
     return ErpError(f"The ERP answered {status}{suffix} for the {what}.")
+
+
+def json_object(response: httpx.Response, *, what: str, kind: str) -> dict[str, Any]:
+    """The answer's JSON object; ErpError when it is not JSON, or not an object (`kind` names
+    what the ERP should have sent)."""
+    try:
+        payload = response.json()
+    except ValueError as error:
+        raise ErpError(f"The ERP's answer for {what} is not JSON.") from error
+    if not isinstance(payload, dict):
+        raise ErpError(f"The ERP's answer for {what} is not {kind}.")
+    return payload

@@ -17,11 +17,10 @@ from erp_system.adapters.netsuite.mapping import (
     ORDER_POINTERS,
     Row,
     customer_from,
-    decimal,
     sales_order_from,
-    text,
 )
 from erp_system.adapters.netsuite.rest import SuiteTalkClient, any_of, literal
+from erp_system.adapters.values import parse_decimal, text
 from erp_system.domain import models as models
 from erp_system.domain.customers import website_on_domain
 from erp_system.domain.errors import (
@@ -168,11 +167,11 @@ class NetSuiteErp:
 
     async def get_credit(self, customer_id: str) -> models.CreditRead:
         row = await self.customer_row(f"c.entityid = {literal(customer_id)}")
-        limit = decimal(row.get("creditlimit"))
+        limit = parse_decimal(row.get("creditlimit"))
         if limit is None:
             raise CreditAccountNotFound(f"Customer {customer_id} has no credit limit.")
-        open_invoices = decimal(row.get("balance")) or Decimal(0)
-        open_orders = decimal(row.get("unbilledorders")) or Decimal(0)
+        open_invoices = parse_decimal(row.get("balance")) or Decimal(0)
+        open_orders = parse_decimal(row.get("unbilledorders")) or Decimal(0)
         exposure = open_invoices + open_orders
         return models.CreditRead(
             customer_id=customer_id,
@@ -287,7 +286,9 @@ class NetSuiteErp:
             what="stock",
             limit=limit,
         )
-        return {str(row["itemid"]): decimal(row.get("quantity")) or Decimal(0) for row in rows}
+        return {
+            str(row["itemid"]): parse_decimal(row.get("quantity")) or Decimal(0) for row in rows
+        }
 
     # sales orders ------------------------------------------------------------------------------
 

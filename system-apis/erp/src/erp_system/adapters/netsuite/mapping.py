@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from erp_system.adapters.values import parse_decimal, text
 from erp_system.domain import models as models
 from trivium.schemas import Money
 
@@ -70,24 +71,8 @@ ORDER_POINTERS = {
 }
 
 
-def text(value: Any) -> str | None:
-    if value is None:
-        return None
-    stripped = str(value).strip()
-    return stripped or None
-
-
-def decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def money(amount: Any, currency: Any) -> Money | None:
-    value, code = decimal(amount), text(currency)
+    value, code = parse_decimal(amount), text(currency)
     if value is None or code is None or not _CURRENCY.match(code):
         return None
     return Money(amount=value, currency=code)
@@ -255,8 +240,8 @@ def sales_order_from(row: Row, lines: list[Row]) -> models.SalesOrderRead:
 
 def _line_from(line: Row, currency: Any) -> models.SalesOrderLineRead:
     # Real NetSuite keeps sales order lines as credits (negative quantities and amounts).
-    quantity = abs(decimal(line.get("quantity")) or Decimal(0)).normalize()
-    amount = decimal(line.get("amount"))
+    quantity = abs(parse_decimal(line.get("quantity")) or Decimal(0)).normalize()
+    amount = parse_decimal(line.get("amount"))
     return models.SalesOrderLineRead(
         line_number=str(line.get("linesequencenumber") or ""),
         sku=str(line.get("sku") or ""),
@@ -270,7 +255,7 @@ def _line_from(line: Row, currency: Any) -> models.SalesOrderLineRead:
 def invoice_from(row: Row) -> models.InvoiceRead:
     currency = row.get("currencysymbol")
     total = money(row.get("foreigntotal"), currency)
-    remaining = decimal(row.get("foreignamountremaining"))
+    remaining = parse_decimal(row.get("foreignamountremaining"))
     status: models.InvoiceStatus = "open"
     if str(row.get("status")) != OPEN_INVOICE or remaining == 0:
         status = "paid"

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from erp_system.adapters.netsuite.auth import BearerSource
-from erp_system.adapters.upstream import problem_for_status, send
+from erp_system.adapters.upstream import json_object, problem_for_status, send
 from erp_system.domain.errors import ErpError, RecordNotFound
 from trivium.problems import FieldError, Problem
 
@@ -116,7 +116,7 @@ class SuiteTalkClient:
                 idempotent=True,
                 what=what,
             )
-            payload = _json(response, what)
+            payload = json_object(response, what=what, kind="a collection")
             items = payload.get("items")
             if not isinstance(items, list):
                 raise ErpError(f"The ERP's answer for {what} has no items.")
@@ -221,13 +221,3 @@ class SuiteTalkClient:
 
 def _is_sublist(value: object) -> bool:
     return isinstance(value, dict) and isinstance(value.get("items"), list)
-
-
-def _json(response: httpx.Response, what: str) -> Row:
-    try:
-        payload = response.json()
-    except ValueError as error:
-        raise ErpError(f"The ERP's answer for {what} is not JSON.") from error
-    if not isinstance(payload, dict):
-        raise ErpError(f"The ERP's answer for {what} is not a collection.")
-    return payload

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from erp_system.adapters.netsuite import mapping
 from erp_system.adapters.netsuite.erp import CUSTOMERS, ORDERS, NetSuiteErp, chunks
-from erp_system.adapters.netsuite.mapping import Row, parse_moment, query_moment, text
+from erp_system.adapters.netsuite.mapping import Row, parse_moment, query_moment
 from erp_system.adapters.netsuite.rest import SuiteTalkClient, literal
+from erp_system.adapters.values import text
 from erp_system.domain import sync_models as sync_models
 
 

@@ -19,12 +19,11 @@ from erp_system.adapters.s4hana.wire import (
     date_literal,
     entity_path,
     expanded_one,
-    parse_decimal,
     results,
     string_literal,
-    text,
     with_query,
 )
+from erp_system.adapters.values import parse_decimal, text
 from erp_system.domain.errors import ErpError, ProductNotFound
 from erp_system.domain.models import AvailabilityRead, ProductRead
 from erp_system.settings import ErpSystemSettings

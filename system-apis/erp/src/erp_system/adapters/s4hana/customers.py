@@ -13,7 +13,8 @@ from erp_system.adapters.s4hana.mapping import (
     partner_create_body,
 )
 from erp_system.adapters.s4hana.odata import Entity, ODataClient
-from erp_system.adapters.s4hana.wire import any_of, entity_path, expanded, string_literal, text
+from erp_system.adapters.s4hana.wire import any_of, entity_path, expanded, string_literal
+from erp_system.adapters.values import text
 from erp_system.domain.customers import website_on_domain
 from erp_system.domain.errors import CustomerNotFound
 from erp_system.domain.models import CustomerCreate, CustomerRead, CustomerSearch, CustomerUpdate

@@ -20,7 +20,8 @@ from erp_system.adapters.s4hana.customers import S4Customers
 from erp_system.adapters.s4hana.mapping import invoice_from
 from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.adapters.s4hana.sales_orders import SERVICE as ORDER_SERVICE
-from erp_system.adapters.s4hana.wire import entity_path, parse_decimal, string_literal, text
+from erp_system.adapters.s4hana.wire import entity_path, string_literal
+from erp_system.adapters.values import parse_decimal, text
 from erp_system.domain.errors import CreditAccountNotFound, ErpError
 from erp_system.domain.models import CreditRead, ExposureSource, InvoiceRead
 from erp_system.settings import ErpSystemSettings

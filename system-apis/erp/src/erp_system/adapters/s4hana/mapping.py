@@ -15,9 +15,8 @@ from erp_system.adapters.s4hana.wire import (
     format_date,
     format_decimal,
     parse_date,
-    parse_decimal,
-    text,
 )
+from erp_system.adapters.values import parse_decimal, text
 from erp_system.domain.models import (
     Address,
     AddressInput,

@@ -27,7 +27,7 @@ from erp_system.adapters.s4hana.batch import (
 )
 from erp_system.adapters.s4hana.errors import problem_for
 from erp_system.adapters.s4hana.wire import results, with_query
-from erp_system.adapters.upstream import send
+from erp_system.adapters.upstream import json_object, send
 from erp_system.domain.errors import ErpError, RecordNotFound
 from trivium.problems import Problem
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 ODATA_ROOT = "/sap/opu/odata/sap"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_PAGES = 100
+ODATA_DOCUMENT = "an OData document"
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,9 @@ class ODataClient:
         url = with_query(path, {**(options or {}), "$top": limit})
         rows: list[dict[str, Any]] = []
         for _ in range(MAX_PAGES):
-            payload = _body(await self._call("GET", service, url, what=what), what)
+            payload = json_object(
+                await self._call("GET", service, url, what=what), what=what, kind=ODATA_DOCUMENT
+            )
             rows.extend(results(payload))
             next_url = _next_link(payload)
             if next_url is None or len(rows) >= limit:
@@ -281,19 +284,9 @@ def _csrf_required(response: httpx.Response) -> bool:
     )
 
 
-def _body(response: httpx.Response, what: str) -> dict[str, Any]:
-    try:
-        payload = response.json()
-    except ValueError as error:
-        raise ErpError(f"The ERP's answer for {what} is not JSON.") from error
-    if not isinstance(payload, dict):
-        raise ErpError(f"The ERP's answer for {what} is not an OData document.")
-    return payload
-
-
 def _entity(response: httpx.Response, what: str, *, missing: str) -> Entity:
     """The one entity an answer carries (`d`), with its ETag; ErpError `missing` without one."""
-    data = _body(response, what).get("d")
+    data = json_object(response, what=what, kind=ODATA_DOCUMENT).get("d")
     if not isinstance(data, dict):
         raise ErpError(missing)
     return Entity(data, _etag(response, data))

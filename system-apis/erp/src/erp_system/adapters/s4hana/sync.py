@@ -43,10 +43,9 @@ from erp_system.adapters.s4hana.wire import (
     expanded,
     expanded_one,
     parse_datetime,
-    parse_decimal,
     string_literal,
-    text,
 )
+from erp_system.adapters.values import parse_decimal, text
 from erp_system.domain.errors import CustomerNotFound
 from erp_system.domain.sync_models import (
     CatalogItem,

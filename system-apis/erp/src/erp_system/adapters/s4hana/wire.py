@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -50,27 +50,9 @@ def date_literal(value: date) -> str:
     return f"datetime'{value.isoformat()}T00:00:00'"
 
 
-def parse_decimal(value: Any) -> Decimal | None:
-    """An Edm.Decimal (a JSON string, sometimes a number); None when empty or malformed."""
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def format_decimal(value: Decimal) -> str:
     """An Edm.Decimal body value: a plain decimal string, never exponent notation."""
     return format(value.normalize() if value == value.to_integral() else value, "f")
-
-
-def text(value: Any) -> str | None:
-    """A string property, with SAP's empty string read as absent."""
-    if value is None:
-        return None
-    stripped = str(value).strip()
-    return stripped or None
 
 
 def string_literal(value: str) -> str:
