@@ -11,6 +11,7 @@ from typing import Any
 
 import jwt
 import pytest
+import yaml
 
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.modules import load_module
@@ -373,6 +374,24 @@ class TestScaledOut:
         assert first["REDIS_URL"] == second["REDIS_URL"] == users["gateway"]
         assert first["TRIVIUM_SERVICE_KEY_FILE"] == second["TRIVIUM_SERVICE_KEY_FILE"]
         assert (first["GATEWAY_STATUS_PORT"], second["GATEWAY_STATUS_PORT"]) == ("18100", "28100")
+
+    def test_prometheus_scrapes_every_replica_on_its_own_port(self, tmp_path: Path) -> None:
+        procfile = devstack.read_procfile(LOCAL / "Procfile")
+        processes, _ = devstack.scaled_out(procfile, 2)
+        written = devstack.write_prometheus_config(processes, tmp_path / "prometheus.yml")
+        config = yaml.safe_load(written.read_text())
+        scraped = {
+            job["job_name"]: sorted(
+                target for static in job["static_configs"] for target in static["targets"]
+            )
+            for job in config["scrape_configs"]
+        }
+        assert scraped["quote-to-order"] == ["127.0.0.1:18201", "127.0.0.1:28201"]
+        assert scraped["gateway"] == ["127.0.0.1:18100", "127.0.0.1:28100"]
+        # Emulators stay single; workers-only processes keep their documented ports.
+        assert scraped["s4hana-emulator"] == ["127.0.0.1:8402"]
+        assert scraped["quote-to-order-worker"] == ["127.0.0.1:9201"]
+        assert all(Path(rules).is_file() for rules in config["rule_files"])
 
     def test_the_closing_table_says_how_many_replicas_run(self) -> None:
         redis = RedisEndpoint(url="redis://127.0.0.1:6390/0", origin="env")

@@ -66,7 +66,8 @@ SCRIPTS_AND_TRANSACTIONS = {
     "shared/src/trivium/idempotency.py": 1,
     # TestPricebookCatalog
     "system-apis/salesforce/src/salesforce_system/adapters/salesforce/catalog.py": 1,
-    # TAKE_DUE and the saving MULTI of RedisSagaStore: TestOrderStore, TestRequestStore
+    # TAKE_DUE and the saving MULTI of RedisSagaStore (its save under a lock: FencedWriter):
+    # TestOrderStore, TestRequestStore
     "shared/src/trivium/saga_store.py": 2,
     # TestOrderStore
     "process-apis/quote-to-order/src/quote_to_order_process/adapters/redis_store.py": 2,
@@ -374,7 +375,7 @@ ORG = "00D000000000001EAA"
 class TestOrderStore:
     @pytest.mark.asyncio
     async def test_the_saga_of_an_order(self, client_of: AsyncClientOf) -> None:
-        from quote_to_order_process.adapters.redis_store import RedisOrderStore
+        from quote_to_order_process.adapters.redis_store import DEFAULT_PREFIX, RedisOrderStore
         from quote_to_order_process.domain.models import (
             OrderSource,
             OrderState,
@@ -395,7 +396,8 @@ class TestOrderStore:
                 purchase_order_number=None if quote_id else "PO-1",
             )
 
-        store = RedisOrderStore(client_of("quote-to-order"), retention=timedelta(days=1))
+        client = client_of("quote-to-order")
+        store = RedisOrderStore(client, retention=timedelta(days=1))
         quoted, direct = order(quote_id="0Q0000000000001AAA"), order(quote_id=None)
         assert await store.create(quoted, wake_at=NOW) is None  # CREATE, with the quote claim
         assert await store.create(order(quote_id="0Q0000000000001AAA"), wake_at=NOW) == quoted.id
@@ -404,7 +406,11 @@ class TestOrderStore:
         assert await store.take_due(now=NOW, limit=10, recheck_at=NOW + timedelta(minutes=1))
         stuck = quoted.evolve(step=SagaStep.NEEDS_ATTENTION, erp_order_number="4500000001")
         await store.save(stuck, wake_at=None)  # MULTI over the order, listings and wake-ups
-        await store.save(direct.evolve(step=SagaStep.COMPLETED), wake_at=None)
+        # The order's lock and every key of its save share the hash slot (FencedWriter).
+        async with LeaseLocks(client, lease_seconds=5, prefix=DEFAULT_PREFIX).hold(
+            direct.id
+        ) as held:
+            await store.save(direct.evolve(step=SagaStep.COMPLETED), wake_at=None, held=held)
         found, _ = await store.list_orders(
             account_id="001000000000001AAA", status=OrderStatus.COMPLETED, limit=10, after=None
         )

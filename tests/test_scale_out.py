@@ -36,9 +36,6 @@ from trivium_testing.waiting import until
 pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(900)]
 
 SCALE_ORDERS = int(os.environ.get("TRIVIUM_SCALE_ORDERS", "500"))
-# Orders under kills and a failover run in `make chaos` (TRIVIUM_SCALE_UNDER_KILLS=1), not in
-# `make test`: in a full-suite run some orders stayed `received` after the kills.
-UNDER_KILLS = os.environ.get("TRIVIUM_SCALE_UNDER_KILLS") == "1"
 ORDERS_AT_ONCE = 16
 # How long a partner's client keeps sending one order (same Idempotency-Key) while replicas die
 # under it: only a hang should end it.
@@ -382,7 +379,6 @@ class TestSagaHandedOver:
 
 
 # Last: its kills and failover leave the most behind for the scenarios after it.
-@pytest.mark.skipif(not UNDER_KILLS, reason="orders under kills: `make chaos`")
 class TestOrdersUnderKills:
     @pytest.mark.asyncio
     async def test_no_order_lost_or_duplicated_while_replicas_die_and_redis_fails_over(

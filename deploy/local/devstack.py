@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TextIO
 
 import httpx
+import yaml
 from demo_credentials import (
     GATEWAY_URL,
     PartnerKey,
@@ -60,6 +61,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_LOG_LEVEL = "WARNING"
 # A replica listens on its service's port + this x its number (1, 2, ...).
 REPLICA_PORT_STEP = 10_000
+PROMETHEUS_CONFIG = ROOT / "deploy" / "observability" / "prometheus" / "prometheus.yml"
 MAX_SCALE = 5
 # The gateway's status listener (/readyz, /metrics): Kong's 8100, one per replica.
 GATEWAY_STATUS_PORT = 8100
@@ -137,6 +139,32 @@ def scaled_out(
         processes += replicas
         pools.append(Pool(service.name, service.port, [replica.port for replica in replicas]))
     return processes, pools
+
+
+def metrics_target(process: LocalService) -> str:
+    """Where Prometheus scrapes a replica: its port, or a gateway's status listener."""
+    port = (process.env or {}).get("GATEWAY_STATUS_PORT", process.port)
+    return f"127.0.0.1:{port}"
+
+
+def write_prometheus_config(processes: Sequence[LocalService], path: Path) -> Path:
+    """deploy/observability/prometheus/prometheus.yml for the processes of this run, at `path`
+    (which `make observe` prefers): each replica a target of its service's job, so that a scaled
+    run is seen replica by replica rather than through HAProxy; rule files by absolute path."""
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    config["rule_files"] = [str(PROMETHEUS_CONFIG.parent / name) for name in config["rule_files"]]
+    replicas: dict[str, list[str]] = {}
+    for process in processes:
+        if process.replica_of is not None:
+            replicas.setdefault(process.replica_of, []).append(metrics_target(process))
+    for job in config["scrape_configs"]:
+        if job["job_name"] in replicas:
+            job["static_configs"] = [{"targets": replicas[job["job_name"]]}]
+    path.write_text(
+        "# Written by `make run` for the processes it runs; `make observe` reads it.\n"
+        + yaml.safe_dump(config, sort_keys=False)
+    )
+    return path
 
 
 @dataclass(frozen=True)
@@ -401,6 +429,7 @@ def main() -> int:
     for service in processes:
         env = process_environment(environment, secrets, service, redis=redis)
         manager.add_process(service.name, service.command, env=env, cwd=str(ROOT))
+    write_prometheus_config(processes, run_dir / "prometheus.yml")
     if pools and haproxy is not None:
         config = write_haproxy_config(pools, run_dir / "haproxy")
         manager.add_process("load-balancer", " ".join(haproxy_command(haproxy, config)))

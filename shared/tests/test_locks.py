@@ -7,9 +7,14 @@ import logging
 
 import pytest
 import redis.asyncio
+from redis.asyncio.lock import Lock
 
 from trivium.locks import FencedLease, FencedWriter, LeaseLocks, OwnedKeys
+from trivium_testing.lost_cancellation import cancellation_losing_client
 from trivium_testing.waiting import until
+
+# Only a hang ends a block this late; the block itself takes a few milliseconds.
+HANG_SECONDS = 30
 
 
 def locks(
@@ -56,7 +61,7 @@ class TestHold:
         lock = locks(redis_client)
         async with lock.hold("A") as first:
             async with lock.hold("A") as second:
-                assert (first, second) == (True, False)
+                assert (bool(first), bool(second)) == (True, False)
             async with lock.hold("B") as other:
                 assert other
         async with lock.hold("A") as again:
@@ -85,6 +90,24 @@ class TestHold:
             await until(renewed)
             async with lock.hold("A") as contender:
                 assert not contender
+
+    async def test_the_block_ends_and_frees_the_lock_when_the_renewals_cancellation_is_lost(
+        self, redis_url: str
+    ) -> None:
+        client = cancellation_losing_client(redis_url)
+        try:
+            # A lease no pause of this test outlasts: only the end of the block ends its renewal.
+            lock = locks(client, lease_seconds=3)
+            async with asyncio.timeout(HANG_SECONDS):
+                async with lock.hold("A") as held:
+                    assert held
+                    await client.lose_next_cancellation(Lock.LUA_REACQUIRE_SCRIPT).wait()
+            assert client.lost.is_set()
+            assert await client.exists(lock.key("A")) == 0
+            async with lock.hold("A") as again:
+                assert again
+        finally:
+            await client.aclose()
 
     async def test_a_holder_whose_lease_lapsed_neither_renews_nor_frees_the_next_holders_lock(
         self, redis_client: redis.asyncio.Redis, caplog: pytest.LogCaptureFixture
@@ -115,7 +138,7 @@ class TestHoldWaiting:
 
         async def second() -> None:
             async with lock.hold("A") as held:
-                events.append(f"second holds: {held}")
+                events.append(f"second holds: {bool(held)}")
 
         async with lock.hold("A") as first:
             assert first
@@ -134,7 +157,7 @@ class TestHoldWaiting:
     async def test_gives_up_when_the_wait_runs_out(self, redis_client: redis.asyncio.Redis) -> None:
         lock = locks(redis_client, wait_seconds=0.1)
         async with lock.hold("A") as first, lock.hold("A") as second:
-            assert (first, second) == (True, False)
+            assert (bool(first), bool(second)) == (True, False)
         assert await redis_client.exists(lock.key("A")) == 0
 
     async def test_a_lock_whose_holder_vanished_is_taken_once_its_lease_ends(

@@ -10,7 +10,8 @@ import pytest
 import redis.asyncio
 from pydantic import BaseModel
 
-from trivium.saga_store import RedisSagaStore, SavePipeline
+from trivium.locks import Held, LeaseLocks, LeaseLost
+from trivium.saga_store import RedisSagaStore, SaveWrites
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,8 +38,8 @@ class LedgerStore(RedisSagaStore[Ledger]):
             retention=timedelta(days=1),
         )
 
-    def list_saved(self, pipe: SavePipeline, state: Ledger) -> None:
-        pipe.zadd(f"{self.prefix}:ledgers", {state.id: 0})
+    def list_saved(self, writes: SaveWrites, state: Ledger) -> None:
+        writes.zadd(f"{self.prefix}:ledgers", {state.id: 0})
 
 
 @pytest.fixture
@@ -77,3 +78,35 @@ class TestTakeDue:
         assert await store.take_due(now=NOW, limit=10, recheck_at=recheck) == ["01A"]
         assert await store.take_due(now=NOW, limit=10, recheck_at=recheck) == []
         assert await store.take_due(now=recheck, limit=10, recheck_at=NOW) == ["01A"]
+
+
+class TestSaveWhileHeld:
+    async def test_a_holder_saves_while_its_lock_is_its_own(
+        self, store: LedgerStore, redis_client: redis.asyncio.Redis
+    ) -> None:
+        locks = LeaseLocks(redis_client, lease_seconds=5, prefix="{ledger}")
+        async with locks.hold("01A") as held:
+            await store.save(Ledger(id="01A"), wake_at=NOW, held=held)
+        assert await store.get("01A") == Ledger(id="01A")
+        assert await redis_client.zrange("{ledger}:ledgers", 0, -1) == [b"01A"]
+        assert await redis_client.zscore("{ledger}:wakeups", "01A") == NOW.timestamp() * 1000
+
+    async def test_a_holder_whose_lease_ran_out_overwrites_nothing(
+        self, store: LedgerStore, redis_client: redis.asyncio.Redis
+    ) -> None:
+        locks = LeaseLocks(redis_client, lease_seconds=5, prefix="{ledger}")
+        async with locks.hold("01A") as stalled:
+            # The stalled holder's lease ran out and the next holder saved a newer state.
+            await redis_client.delete(stalled.key)
+            async with locks.hold("01A") as next_holder:
+                newer = Ledger(id="01A", status=LedgerStatus.NEEDS_ATTENTION)
+                await store.save(newer, wake_at=None, held=next_holder)
+            with pytest.raises(LeaseLost):
+                await store.save(Ledger(id="01A"), wake_at=NOW, held=stalled)
+        assert await store.get("01A") == newer
+        assert await redis_client.zscore("{ledger}:wakeups", "01A") is None
+
+    async def test_a_lock_that_was_never_taken_saves_nothing(self, store: LedgerStore) -> None:
+        with pytest.raises(LeaseLost):
+            await store.save(Ledger(id="01B"), wake_at=None, held=Held("{ledger}:lock:01B"))
+        assert await store.get("01B") is None

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Sampler
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from trivium.span_files import SpanFileExporter, SpanRecord, read_span_files
+from trivium.span_files import SpanFileExporter, SpanFileProcessor, SpanRecord, read_span_files
 from trivium.tracing import extract_trace_context
 
 
@@ -63,6 +66,67 @@ class TestSpanFileExporter:
             provider.shutdown()
 
         assert [span.name for span in read_span_files(tmp_path).spans] == ["one", "two"]
+
+
+def provider_with(processor: SpanFileProcessor, sampler: Sampler | None = None) -> TracerProvider:
+    resource = Resource.create({"service.name": "erp-system"})
+    provider = TracerProvider(resource=resource, sampler=sampler)
+    provider.add_span_processor(processor)
+    return provider
+
+
+def names_in(directory: Path) -> list[str]:
+    return [span.name for span in read_span_files(directory).spans]
+
+
+async def written(directory: Path, count: int) -> list[str]:
+    """The span names in `directory` once `count` are there (the event loop writes them)."""
+    for _ in range(1000):
+        names = names_in(directory)
+        if len(names) >= count:
+            return names
+        await asyncio.sleep(0.005)
+    return names_in(directory)
+
+
+class TestSpanFileProcessor:
+    @pytest.mark.asyncio
+    async def test_the_event_loop_writes_a_moment_after_the_spans_end(self, tmp_path: Path) -> None:
+        processor = SpanFileProcessor(tmp_path / "erp-system.jsonl", delay_seconds=0.01)
+        tracer = provider_with(processor).get_tracer("test")
+        with tracer.start_as_current_span("POST /sales-orders"):
+            tracer.start_span("s4hana POST A_SalesOrder").end()
+
+        assert names_in(tmp_path) == []  # kept, not yet written
+        assert await written(tmp_path, 2) == ["s4hana POST A_SalesOrder", "POST /sales-orders"]
+        processor.shutdown()
+
+    @pytest.mark.asyncio
+    async def test_a_full_batch_is_written_at_once(self, tmp_path: Path) -> None:
+        processor = SpanFileProcessor(tmp_path / "gateway.jsonl", delay_seconds=60, max_lines=3)
+        tracer = provider_with(processor).get_tracer("test")
+        for name in ("one", "two", "three", "four"):
+            tracer.start_span(name).end()
+
+        assert names_in(tmp_path) == ["one", "two", "three"]
+        processor.shutdown()
+        assert names_in(tmp_path) == ["one", "two", "three", "four"]
+
+    def test_a_span_ended_outside_an_event_loop_is_written_at_once(self, tmp_path: Path) -> None:
+        processor = SpanFileProcessor(tmp_path / "quote-to-order.jsonl", delay_seconds=60)
+        provider_with(processor).get_tracer("test").start_span("saga step check").end()
+
+        assert names_in(tmp_path) == ["saga step check"]
+        processor.shutdown()
+
+    @pytest.mark.asyncio
+    async def test_unsampled_spans_are_not_written(self, tmp_path: Path) -> None:
+        processor = SpanFileProcessor(tmp_path / "gateway.jsonl", delay_seconds=0)
+        provider_with(processor, sampler=ALWAYS_OFF).get_tracer("test").start_span("GET").end()
+        processor.force_flush()
+
+        assert names_in(tmp_path) == []
+        processor.shutdown()
 
 
 class TestReadSpanFiles:

@@ -31,7 +31,9 @@ from trivium.work_queue import (
     QueueFull,
     WorkQueue,
     compute_backoff,
+    scripts,
 )
+from trivium_testing.lost_cancellation import cancellation_losing_client
 
 CONSUMER_PROCESS = Path(__file__).with_name("queue_consumer_process.py")
 Condition = Callable[[], bool | Awaitable[bool]]
@@ -327,6 +329,29 @@ class TestRunConsumer:
             await wait_until(lambda: len(rest) == 4)
         assert sorted(m.payload["n"] for m in rest) == [1, 2, 3, 4]
         assert {m.attempt for m in rest} == {1}
+
+    async def test_goes_on_when_the_cancellation_of_its_claims_renewal_is_lost(
+        self, redis_url: str
+    ) -> None:
+        client = cancellation_losing_client(redis_url)
+        try:
+            queue = make_queue(client, visibility_timeout_seconds=0.6)
+            handled: list[int] = []
+
+            async def finish_while_the_claim_is_renewed(message: Message) -> None:
+                if not handled:
+                    await client.lose_next_cancellation(scripts.EXTEND).wait()
+                handled.append(message.payload["n"])
+
+            for n in range(2):
+                await queue.enqueue({"n": n})
+            async with consuming(queue, finish_while_the_claim_is_renewed):
+                await wait_until(lambda: len(handled) == 2)
+            assert client.lost.is_set()
+            stats = await queue.stats()
+            assert (stats.depth, stats.pending) == (0, 0)
+        finally:
+            await client.aclose()
 
     async def test_idle_consumer_exits_on_stop(self, redis_client: redis.asyncio.Redis) -> None:
         queue = make_queue(redis_client, block_ms=200)

@@ -36,7 +36,7 @@ from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from redis.exceptions import RedisError
 
-from trivium.locks import OwnedKeys
+from trivium.locks import OwnedKeys, Renewal
 from trivium.problems import (
     BadRequest,
     Conflict,
@@ -276,9 +276,9 @@ class IdempotencyStore:
         """Renew the claim's lease; False when it was no longer ours."""
         return await self._claims.renew(claim.key, claim.record)
 
-    async def keep(self, claim: Claim) -> None:
-        """Extend the lease every third of it until cancelled or the claim is lost."""
-        await self._claims.keep(claim.key, claim.record)
+    def kept(self, claim: Claim) -> Renewal:
+        """Extend the claim's lease every third of it while the block runs, or until it is lost."""
+        return self._claims.kept(claim.key, claim.record)
 
     @staticmethod
     def _ms(seconds: float) -> int:
@@ -383,23 +383,15 @@ async def _run_claimed(
     *,
     context: dict[str, Any],
 ) -> Response:
-    keeper = asyncio.create_task(store.keep(claim))
     try:
-        response = await handler(request)
+        async with store.kept(claim):
+            response = await handler(request)
         stored = capture_response(response) if response.status_code < 500 else None
     except BaseException:
-        await _stop(keeper)
         await _settle(store, claim, None, context={**context, "outcome": "exception"})
         raise
-    await _stop(keeper)
     await _settle(store, claim, stored, context={**context, "status": response.status_code})
     return response
-
-
-async def _stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    # gather, not suppress(CancelledError): a cancellation of this request must still propagate.
-    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _settle(

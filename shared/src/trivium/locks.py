@@ -1,10 +1,12 @@
 """Lease locks in Redis: one holder per key, an owner token, renewal while the holder works.
 
 A holder that dies loses the lock when the lease runs out, so that the lease, not the work, bounds
-how long a dead process blocks the others. Renewal and release act only for the owner's token, so
-a holder whose lease lapsed can never extend or free a newer holder's lock. A leader that writes
-shared state takes a `FencedLease`: every new holder gets a higher fence number, and its writes go
-through `FencedWriter`, which refuses them once a newer holder took over.
+how long a dead process blocks the others. Every lease a holder keeps while it works (a lock, an
+Idempotency-Key claim, a work queue delivery) is renewed by one `Renewal`, which ends with its
+block even if the cancellation of its task is lost on the way. Renewal and release act only for
+the owner's token, so a holder whose lease lapsed can never extend or free a newer holder's lock.
+A leader that writes shared state takes a `FencedLease`: every new holder gets a higher fence
+number, and its writes go through `FencedWriter`, which refuses them once a newer holder took over.
 
 redis-py's `redis.asyncio.lock.Lock` is not used as the lock object, only its Lua scripts: the
 Lock keeps its token inside the instance (thread-local by default, i.e. shared by every task of
@@ -21,7 +23,9 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
 
 from redis.asyncio.lock import Lock
 from redis.exceptions import RedisError
@@ -60,6 +64,69 @@ return 1
 """
 
 
+class Renewal:
+    """Renews a lease in the background, `renew()` every `every_seconds`, while a block runs
+    (`async with`); ends when `renew()` answers False (the lease is someone else's now).
+
+    The renewal ends on a flag set as the block ends, not on the cancellation of its task alone:
+    a cancellation can be lost inside a client call. Python 3.11's `asyncio.wait_for`, which
+    redis-py awaits socket writes with once a socket timeout is set, returns the result of a call
+    that finished as the cancellation came (CPython gh-86296). A renewal that outlived its block
+    that way would keep a finished holder's lease for ever, and the block's end would wait for it
+    for ever: an order's lock that no worker can take again, a delivery claimed by a consumer
+    that reads no more, an Idempotency-Key answered 409 to every repeat."""
+
+    def __init__(
+        self, renew: Callable[[], Awaitable[bool]], *, every_seconds: float, lease: str
+    ) -> None:
+        self._renew = renew
+        self.every_seconds = every_seconds
+        self.lease = lease
+        self._ended = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Renewal:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
+        """End the renewal; returns once no renewal is in flight any more."""
+        self._ended.set()
+        if self._task is None:
+            return
+        self._task.cancel()
+        # Not gather: a cancellation of the caller must still propagate, and the renewal ends by
+        # its flag after the call in flight even if it never sees the cancellation.
+        await asyncio.wait({self._task})
+
+    async def _run(self) -> None:
+        while not self._ended.is_set():
+            await asyncio.sleep(self.every_seconds)
+            if self._ended.is_set():
+                return
+            try:
+                kept = await self._renew()
+            except Exception as error:
+                # A blip (or a client's own failure on a connection dropped under it): the lease
+                # outlives it; the next renewal tells whether it is still ours. Ending here would
+                # let the lease lapse under a holder that still works.
+                log.warning(
+                    "lease.renew_failed", extra={"lease": self.lease, "error": type(error).__name__}
+                )
+                continue
+            if not kept and not self._ended.is_set():
+                log.warning("lease.lost", extra={"lease": self.lease})
+                return
+
+
 def _milliseconds(seconds: float) -> int:
     if seconds <= 0:
         raise ValueError("lease_seconds must be positive")
@@ -96,19 +163,29 @@ class OwnedKeys:
         """The token holding `key`, None when it is free."""
         return _text(await self._redis.get(key))
 
-    async def keep(self, key: str, owner: str | bytes) -> None:
-        """Renew every third of the lease until cancelled or the key is lost."""
-        while True:
-            await asyncio.sleep(self.lease_ms / 3000)
-            try:
-                if not await self.renew(key, owner):
-                    log.warning("lease.lost", extra={"lock": key})
-                    return
-            except RedisError as error:
-                # A blip: the lease outlives it; the next renewal tells whether it is still ours.
-                log.warning(
-                    "lease.renew_failed", extra={"lock": key, "error": type(error).__name__}
-                )
+    def kept(self, key: str, owner: str | bytes) -> Renewal:
+        """Renew `key` every third of the lease while the block runs, or until it is lost."""
+        return Renewal(
+            lambda: self.renew(key, owner), every_seconds=self.lease_ms / 3000, lease=key
+        )
+
+
+class LeaseLost(Exception):
+    """A write refused because the lock it was made under is no longer its holder's: the lease
+    ran out (the holder stalled for longer than it) and another process may hold it now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A lock as `LeaseLocks.hold` gives it: true while taken, with its key and the holder's
+    token, so that a write can be made to count only while the lock is still the holder's
+    (`FencedWriter` with the key as fence key and the token as fence)."""
+
+    key: str
+    token: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.token is not None
 
 
 class LeaseLocks:
@@ -143,19 +220,18 @@ class LeaseLocks:
         return f"{self._key_prefix}:{name}"
 
     @contextlib.asynccontextmanager
-    async def hold(self, name: str) -> AsyncIterator[bool]:
-        """Hold the lock for the block; yields False (and holds nothing) when it stays taken."""
+    async def hold(self, name: str) -> AsyncIterator[Held]:
+        """Hold the lock for the block; yields a false `Held` (and holds nothing) when it stays
+        taken."""
         key = self.key(name)
         token = secrets.token_hex(16)
         if not await self._take(key, token):
-            yield False
+            yield Held(key)
             return
-        keeper = asyncio.create_task(self.keys.keep(key, token))
         try:
-            yield True
+            async with self.keys.kept(key, token):
+                yield Held(key, token)
         finally:
-            keeper.cancel()
-            await asyncio.gather(keeper, return_exceptions=True)
             try:
                 await self.keys.release(key, token)
             except RedisError as error:
@@ -213,18 +289,19 @@ class FencedLease:
 
 
 class FencedWriter:
-    """Applies a batch of writes atomically, only while `fence` is still the current fence number
-    (keys of one batch and the fence key must share a hash slot on Redis Cluster)."""
+    """Applies a batch of writes atomically, only while `fence` is still the value at the fence
+    key: a leader's fence number (`FencedLease`), or a lock holder's token (`Held`). The keys of
+    one batch and the fence key must share a hash slot on Redis Cluster."""
 
     def __init__(self, client: AsyncRedis, *, fence_key: str) -> None:
         self.fence_key = fence_key
         self._write = client.register_script(_FENCED_WRITE)
 
     async def write(
-        self, fence: int, *, keys: Sequence[str], commands: Sequence[Sequence[object]]
+        self, fence: int | str, *, keys: Sequence[str], commands: Sequence[Sequence[object]]
     ) -> bool:
         """Run `commands` (`[command, index of its key in keys from 1, args...]`); False, and
-        nothing written, when a newer holder's fence is current."""
+        nothing written, when a newer holder's fence is current (or the lock is gone)."""
         applied = await self._write(
             keys=[self.fence_key, *keys], args=[str(fence), json.dumps(commands)]
         )

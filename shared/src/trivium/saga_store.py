@@ -11,14 +11,12 @@ Cluster):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
-from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import ClusterPipeline
-
+from trivium.locks import FencedWriter, Held, LeaseLost
 from trivium.paging import lex_index_page
 from trivium.redis_client import AsyncRedis
 
@@ -32,7 +30,51 @@ for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
 return due
 """
 
-SavePipeline = Pipeline | ClusterPipeline
+
+class SaveWrites:
+    """The writes of one save, recorded so that they run as one transaction, or as one script
+    that applies them only while the saga's lock is still its holder's."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.commands: list[list[str | int]] = []
+
+    def _add(self, command: str, key: str, *args: object) -> None:
+        if key not in self.keys:
+            self.keys.append(key)
+        self.commands.append([command, self.keys.index(key) + 1, *(str(arg) for arg in args)])
+
+    def hset(self, key: str, mapping: Mapping[str, str]) -> None:
+        self._add("HSET", key, *(part for item in mapping.items() for part in item))
+
+    def pexpire(self, key: str, milliseconds: int) -> None:
+        self._add("PEXPIRE", key, milliseconds)
+
+    def zadd(self, key: str, mapping: Mapping[str, float]) -> None:
+        self._add(
+            "ZADD", key, *(part for member, score in mapping.items() for part in (score, member))
+        )
+
+    def zrem(self, key: str, *members: str) -> None:
+        self._add("ZREM", key, *members)
+
+    def zremrangebylex(self, key: str, minimum: str, maximum: str) -> None:
+        self._add("ZREMRANGEBYLEX", key, minimum, maximum)
+
+    async def apply(self, client: AsyncRedis) -> None:
+        """All the writes in one transaction."""
+        async with client.pipeline(transaction=True) as pipe:
+            for command, index, *args in self.commands:
+                pipe.execute_command(command, self.keys[int(index) - 1], *args)
+            await pipe.execute()
+
+    async def apply_while_held(self, client: AsyncRedis, held: Held) -> bool:
+        """All the writes in one script, only while `held` is still its holder's lock; False,
+        and nothing written, once it is not."""
+        if held.token is None:
+            return False
+        writer = FencedWriter(client, fence_key=held.key)
+        return await writer.write(held.token, keys=self.keys, commands=self.commands)
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -93,26 +135,34 @@ class RedisSagaStore(Generic[StateT]):
         data = await self._redis.hget(self.state_key(saga_id), "data")
         return self._load(data) if data is not None else None
 
-    async def save(self, state: StateT, *, wake_at: datetime | None) -> None:
+    async def save(
+        self, state: StateT, *, wake_at: datetime | None, held: Held | None = None
+    ) -> None:
         """Save the state, its place in the attention index and the service's own listings;
-        wake the saga at `wake_at`, or never again when None."""
+        wake the saga at `wake_at`, or never again when None. With `held` (the saga's lock, which
+        must share the store's hash tag), only while that lock is still the holder's: LeaseLost
+        otherwise, and nothing written, so a holder that stalled past its lease cannot overwrite
+        what the next holder saved."""
         key = self.state_key(state.id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"data": state.model_dump_json(), "status": state.status.value})
-            pipe.pexpire(key, self.retention_ms)
-            self.list_saved(pipe, state)
-            if state.status.value == NEEDS_ATTENTION:
-                pipe.zadd(self.attention_key, {state.id: 0})
-            else:
-                pipe.zrem(self.attention_key, state.id)
-            if wake_at is None:
-                pipe.zrem(self.wakeups_key, state.id)
-            else:
-                pipe.zadd(self.wakeups_key, {state.id: epoch_ms(wake_at)})
-            await pipe.execute()
+        writes = SaveWrites()
+        writes.hset(key, {"data": state.model_dump_json(), "status": state.status.value})
+        writes.pexpire(key, self.retention_ms)
+        self.list_saved(writes, state)
+        if state.status.value == NEEDS_ATTENTION:
+            writes.zadd(self.attention_key, {state.id: 0})
+        else:
+            writes.zrem(self.attention_key, state.id)
+        if wake_at is None:
+            writes.zrem(self.wakeups_key, state.id)
+        else:
+            writes.zadd(self.wakeups_key, {state.id: epoch_ms(wake_at)})
+        if held is None:
+            await writes.apply(self._redis)
+        elif not await writes.apply_while_held(self._redis, held):
+            raise LeaseLost(f"The lock {held.key} is no longer held; {state.id} was not saved.")
 
-    def list_saved(self, pipe: SavePipeline, state: StateT) -> None:
-        """Add the service's own listings of a saved state to the save's transaction."""
+    def list_saved(self, writes: SaveWrites, state: StateT) -> None:
+        """Add the service's own listings of a saved state to the save's writes."""
 
     async def take_due(self, *, now: datetime, limit: int, recheck_at: datetime) -> list[str]:
         due = await self._take_due(

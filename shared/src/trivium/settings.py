@@ -90,6 +90,11 @@ class ServiceSettings(BaseSettings):
     # .run/traces), and the OTLP/HTTP collector, `<endpoint>/v1/traces` or the full traces URL;
     # the exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself.
     traces_dir: Path | None = Field(default=None, validation_alias=shared_env("TRIVIUM_TRACES_DIR"))
+    # How long finished spans wait to be written, in ms: the standard batch delay, which the
+    # OTLP exporter's batch processor reads as well (the test harness: 100 ms).
+    traces_write_delay_ms: float = Field(
+        default=5000, ge=0, validation_alias=shared_env("OTEL_BSP_SCHEDULE_DELAY")
+    )
     otlp_endpoint: str | None = Field(
         None, validation_alias=shared_env("OTEL_EXPORTER_OTLP_ENDPOINT")
     )

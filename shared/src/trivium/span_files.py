@@ -14,19 +14,27 @@ One line is one span:
 
 Every process of a service (replicas, workers) appends to the same file: each batch is one
 `write` to a file opened with O_APPEND, so lines of two processes never interleave.
+
+`SpanFileProcessor` is how a process writes them: each span is encoded as it ends and the lines
+are written from the event loop a moment later, in one `write`. A batch processor's thread would
+cost more than the spans: on every wake-up it takes the GIL from the event loop, and it encodes
+through a copy of each span.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind, StatusCode
 
@@ -96,51 +104,55 @@ def _json_name(field_name: str) -> str:
 _JSON_NAMES = {name: _json_name(name) for name in SpanRecord.__dataclass_fields__}
 
 
-def record_of(span: ReadableSpan) -> SpanRecord:
-    """The span file's record of a finished SDK span."""
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
+def span_line(span: ReadableSpan) -> str:
+    """The span file's line of a finished SDK span (`SpanRecord.to_json`'s object, built straight
+    from the span: this runs once per span in every traced process)."""
     context = span.get_span_context()
     assert context is not None  # an SDK span always has one
+    parent = span.parent
+    status = span.status
+    trace_state = context.trace_state
     resource = span.resource.attributes if span.resource is not None else {}
-    return SpanRecord(
-        trace_id=f"{context.trace_id:032x}",
-        span_id=f"{context.span_id:016x}",
-        parent_span_id=f"{span.parent.span_id:016x}" if span.parent is not None else None,
-        service=str(resource.get("service.name", "unknown")),
-        name=span.name,
-        kind=_KINDS.get(span.kind, "internal"),
-        start_unix_nano=span.start_time or 0,
-        end_unix_nano=span.end_time or span.start_time or 0,
-        status=_STATUSES.get(span.status.status_code, "unset"),
-        status_message=span.status.description,
-        attributes={key: _plain(value) for key, value in (span.attributes or {}).items()},
-        trace_state=context.trace_state.to_header() or None,
+    start = span.start_time or 0
+    return _ENCODER.encode(
+        {
+            "traceId": f"{context.trace_id:032x}",
+            "spanId": f"{context.span_id:016x}",
+            "parentSpanId": f"{parent.span_id:016x}" if parent is not None else None,
+            "service": str(resource.get("service.name", "unknown")),
+            "name": span.name,
+            "kind": _KINDS.get(span.kind, "internal"),
+            "startUnixNano": start,
+            "endUnixNano": span.end_time or start,
+            "status": _STATUSES.get(status.status_code, "unset"),
+            "statusMessage": status.description,
+            # JSON writes the SDK's tuples of scalars as arrays.
+            "attributes": dict(span.attributes or {}),
+            "traceState": trace_state.to_header() if trace_state else None,
+        }
     )
 
 
-def _plain(value: Any) -> Any:
-    # Attribute values are scalars or sequences of scalars (tuples in the SDK).
-    return list(value) if isinstance(value, tuple) else value
+def _open_append(path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
 
 class SpanFileExporter(SpanExporter):
-    """Appends finished spans to one span file (called from the batch processor's thread)."""
+    """Appends finished spans to one span file, for an SDK span processor."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd: int | None = _open_append(path)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._fd is None:
             return SpanExportResult.FAILURE
-        data = "".join(
-            json.dumps(record_of(span).to_json(), separators=(",", ":"), default=str) + "\n"
-            for span in spans
-        ).encode()
-        try:
-            os.write(self._fd, data)
-        except OSError as error:
-            log.warning("tracing.span_file_failed", extra={"path": str(self.path), "error": error})
+        data = "".join(span_line(span) + "\n" for span in spans).encode()
+        if not _append(self._fd, data, self.path):
             return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS
 
@@ -148,6 +160,85 @@ class SpanFileExporter(SpanExporter):
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _append(fd: int, data: bytes, path: Path) -> bool:
+    try:
+        os.write(fd, data)
+    except OSError as error:
+        log.warning("tracing.span_file_failed", extra={"path": str(path), "error": error})
+        return False
+    return True
+
+
+class SpanFileProcessor(SpanProcessor):
+    """Writes the sampled spans a process finishes to one span file, at most `delay_seconds`
+    after they end.
+
+    A span is encoded as it ends (a string, which the garbage collector never walks) and kept;
+    the event loop it ended in writes what is kept `delay_seconds` later, in one `write`, or at
+    once when `max_lines` are kept. A span ended outside an event loop is written at once.
+    `force_flush` and `shutdown` (at interpreter exit) write the rest."""
+
+    def __init__(self, path: Path, *, delay_seconds: float = 5.0, max_lines: int = 512) -> None:
+        self.path = path
+        self.delay_seconds = delay_seconds
+        self.max_lines = max_lines
+        self._fd: int | None = _open_append(path)
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        # The loop that will write what is kept, while a write is pending there.
+        self._writer: asyncio.AbstractEventLoop | None = None
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        return None
+
+    def on_end(self, span: ReadableSpan) -> None:
+        context = span.context
+        if context is None or not context.trace_flags.sampled:
+            return
+        line = span_line(span)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write([line])
+            return
+        with self._lock:
+            self._lines.append(line)
+            full = len(self._lines) >= self.max_lines
+            schedule = not full and (self._writer is not loop or loop.is_closed())
+            if schedule:
+                self._writer = loop
+        if full:
+            self.force_flush()
+        elif schedule:
+            loop.call_later(self.delay_seconds, self._write_kept, loop)
+
+    def _write_kept(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            if self._writer is loop:
+                self._writer = None
+        self.force_flush()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        with self._lock:
+            lines, self._lines = self._lines, []
+        return self._write(lines)
+
+    def _write(self, lines: list[str]) -> bool:
+        if not lines:
+            return True
+        if self._fd is None:
+            log.warning("tracing.span_file_closed", extra={"path": str(self.path)})
+            return False
+        return _append(self._fd, ("\n".join(lines) + "\n").encode(), self.path)
+
+    def shutdown(self) -> None:
+        self.force_flush()
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,9 @@ so that every service, the emulators and the local gateway trace the same way:
 - `traceparent` and `tracestate` (W3C Trace Context) are read from every request and message and
   written on every call and message (`inject_trace_context`, used by
   `trivium.correlation.outbound_headers`);
-- finished spans go to the span file of `TRIVIUM_TRACES_DIR` (`trivium.span_files`) and over OTLP
-  when `OTEL_EXPORTER_OTLP_ENDPOINT` is set; sampling is OpenTelemetry's own, from
+- finished spans go to the span file of `TRIVIUM_TRACES_DIR` (`trivium.span_files`, written from
+  the event loop) and over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (a batch processor's
+  thread, only then); sampling is OpenTelemetry's own, from
   `OTEL_TRACES_SAMPLER`/`OTEL_TRACES_SAMPLER_ARG` (parent-based, every trace, by default), and
   `OTEL_SDK_DISABLED=true` turns tracing off (the context is still passed on).
 """
@@ -33,7 +34,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from trivium.settings import ServiceSettings
-from trivium.span_files import SPAN_FILE_SUFFIX, SpanFileExporter
+from trivium.span_files import SPAN_FILE_SUFFIX, SpanFileProcessor
 
 log = logging.getLogger("trivium.tracing")
 
@@ -70,8 +71,9 @@ def install_tracing(settings: ServiceSettings, *, service: str | None = None) ->
     name = service or settings.service_name
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     if settings.traces_dir is not None:
-        exporter = SpanFileExporter(settings.traces_dir / f"{name}{SPAN_FILE_SUFFIX}")
-        provider.add_span_processor(BatchSpanProcessor(exporter))
+        span_file = settings.traces_dir / f"{name}{SPAN_FILE_SUFFIX}"
+        delay = settings.traces_write_delay_ms / 1000
+        provider.add_span_processor(SpanFileProcessor(span_file, delay_seconds=delay))
     otlp_url = settings.otlp_traces_url
     if otlp_url is not None:
         # Imported only when used: the exporter pulls in protobuf.

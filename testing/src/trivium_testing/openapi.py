@@ -289,3 +289,24 @@ def breaking_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str
                 where,
             )
     return docs.problems
+
+
+def gateway_operations(
+    document: Mapping[str, Any], *, prefix: str, scheme: str, kind: Mapping[str, str]
+) -> set[tuple[str, str]]:
+    """The (method, path) operations of a document as served through the gateway, after checking
+    what every such document promises: only routes under `prefix`, the gateway as server, and
+    `scheme` (its one security scheme, with the fields of `kind`) on every operation."""
+    operations = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert operations
+    assert all(path.startswith(f"{prefix}/") for _, path in operations)
+    assert document["servers"] == [{"url": "/", "description": "The Trivium gateway"}]
+    schemes = document["components"]["securitySchemes"]
+    assert list(schemes) == [scheme]
+    assert {key: schemes[scheme].get(key) for key in kind} == dict(kind)
+    assert all(
+        operation["security"] == [{scheme: []}]
+        for item in document["paths"].values()
+        for operation in item.values()
+    )
+    return operations

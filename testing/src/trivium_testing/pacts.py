@@ -330,6 +330,35 @@ def provider_app(
     return close_at_shutdown(enable_provider_states(app, states, reset=reset), close)
 
 
+def service_name(settings: type[ServiceSettings]) -> str:
+    """The service's own name: its keys, and the namespaces of its provider states."""
+    return str(settings.model_fields["service_name"].default)
+
+
+def contract_app_builder(
+    create_app: Callable[[ServiceSettingsT], FastAPI],
+    configured: ServiceSettingsT,
+    container: type[ServiceContainerT],
+    *,
+    states: Mapping[str, StateHandler],
+    fakes: Callable[[ServiceContainerT, FreshState], ServiceContainerT],
+) -> Callable[[], FastAPI]:
+    """Builds `create_app(configured)` in contract-test mode with `states` (see `provider_app`);
+    `configured` from `contract_settings`."""
+
+    def build() -> FastAPI:
+        return provider_app(
+            create_app(configured),
+            container,
+            provider=configured.service_name,
+            states=states,
+            fakes=fakes,
+            redis_url=configured.redis_url,
+        )
+
+    return build
+
+
 def contract_app_fixture(
     create_app: Callable[[ServiceSettingsT], FastAPI],
     settings: type[ServiceSettingsT],
@@ -349,21 +378,12 @@ def contract_app_fixture(
 
     def decorate(fakes: Callable[[ServiceContainerT, FreshState], ServiceContainerT]) -> Any:
         def contract_app(redis_endpoint: RedisEndpoint) -> Callable[[], FastAPI]:
-            # The service's own name: its keys, and the namespaces of its provider states.
-            service = str(settings.model_fields["service_name"].default)
-            configured = settings(**contract_settings(redis_endpoint.url, service), **overrides)
-
-            def build() -> FastAPI:
-                return provider_app(
-                    create_app(configured),
-                    container,
-                    provider=service,
-                    states=states,
-                    fakes=fakes,
-                    redis_url=configured.redis_url,
-                )
-
-            return build
+            configured = settings(
+                **contract_settings(redis_endpoint.url, service_name(settings)), **overrides
+            )
+            return contract_app_builder(
+                create_app, configured, container, states=states, fakes=fakes
+            )
 
         contract_app.__doc__ = f"Builds the app in contract-test mode. {fakes.__doc__ or ''}"
         return pytest.fixture(scope="session")(contract_app)

@@ -38,6 +38,38 @@ class TestSuiteQL:
         assert page["totalResults"] == 1
         assert page["hasMore"] is False
 
+    async def test_addresses_are_in_the_address_book(self, netsuite: httpx.AsyncClient) -> None:
+        by_default = await _query(
+            netsuite,
+            "SELECT c.entityid, a.addr1, a.zip, a.city, a.country FROM customer c "
+            "LEFT JOIN entityaddress a ON a.nkey = c.defaultbillingaddress WHERE c.id = 1",
+        )
+        book = await _query(
+            netsuite,
+            "SELECT b.defaultbilling, a.addr1 FROM customeraddressbook b "
+            "JOIN entityaddress a ON a.nkey = b.addressbookaddress WHERE b.entity = 1",
+        )
+        assert [row["addr1"] for row in by_default["items"]] == ["Industriestraße 1"]
+        assert by_default["items"][0]["city"] == "Hamburg"
+        assert [(row["defaultbilling"], row["addr1"]) for row in book["items"]] == [
+            ("T", "Industriestraße 1")
+        ]
+
+    async def test_a_customer_keeps_no_address_of_its_own(
+        self, netsuite: httpx.AsyncClient
+    ) -> None:
+        response = await netsuite.post(
+            SUITEQL, json={"q": "SELECT addr1 FROM customer"}, headers=TRANSIENT
+        )
+        assert netsuite_error(response, 400, "INVALID_PARAMETER")
+        created = record_id(
+            await netsuite.post(f"{RECORD}/customer", json={"companyName": "Ohne Adresse AG"})
+        )
+        page = await _query(
+            netsuite, f"SELECT id, defaultbillingaddress FROM customer WHERE id = {created}"
+        )
+        assert page["items"][0].get("defaultbillingaddress") is None
+
     async def test_paging(self, netsuite: httpx.AsyncClient) -> None:
         page = await _query(
             netsuite, "SELECT itemid FROM item ORDER BY itemid", limit=10, offset=10

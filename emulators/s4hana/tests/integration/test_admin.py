@@ -1,4 +1,5 @@
-"""/__admin: chaos, CSRF expiry, reset and seed, stock; and the order lifecycle."""
+"""/__admin: chaos, CSRF expiry, reset and seed, records in business terms, stock; and the order
+lifecycle."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ from typing import Any
 import httpx
 import pytest
 
+from emulator_kit.record_set import example_record_set
 from trivium_testing.waiting import until
 
 from ..support import (
     ADMIN,
     BILLING,
     BP,
+    CREDIT,
     EXPOSURE,
     PASSWORD,
+    PRICES,
+    PRODUCT,
     SO,
     STOCK,
     USER,
@@ -147,6 +152,72 @@ class TestResetAndSeed:
         before = strip((await sap.get(url)).json()["d"]["results"])
         await sap.post("/__admin/reset", headers=ADMIN)
         assert strip((await sap.get(url)).json()["d"]["results"]) == before
+
+
+def record_set(**changes: Any) -> dict[str, Any]:
+    """A customer with a credit limit, a product in stock and a billed order of it."""
+    return {**example_record_set(), **changes}
+
+
+@pytest.mark.asyncio
+class TestRecords:
+    async def test_records_get_the_numbers_given(self, sap: Sap) -> None:
+        await sap.post("/__admin/reset?seed=false", headers=ADMIN)
+        response = await sap.post("/__admin/records", json=record_set(), headers=ADMIN)
+        assert response.status_code == 204, response.text
+        await sap.fetch_token()
+        partner = (
+            await sap.get(
+                f"{BP}/A_BusinessPartner('1000001')?$expand=to_Customer,"
+                "to_BusinessPartnerAddress/to_PhoneNumber"
+            )
+        ).json()["d"]
+        assert partner["BusinessPartnerIDByExtSystem"] == "001AAA"
+        assert partner["to_Customer"]["VATRegistration"] == "DE123456789"
+        [address] = partner["to_BusinessPartnerAddress"]["results"]
+        assert (address["StreetName"], address["HouseNumber"]) == ("Leopoldstrasse", "1")
+        assert address["to_PhoneNumber"]["results"][0]["PhoneNumber"] == "+4989123456"
+        account = await sap.get(
+            f"{CREDIT}/CreditManagementAccount(BusinessPartner='1000001',CreditSegment='1000')"
+        )
+        assert Decimal(account.json()["d"]["CreditLimitAmount"]) == 50_000
+        order = (await sap.get(f"{SO}/A_SalesOrder('5000001')")).json()["d"]
+        assert (order["SoldToParty"], order["PurchaseOrderByCustomer"]) == ("1000001", "PO-4711")
+        assert order["OverallDeliveryStatus"] == "C"
+        invoice = (await sap.get(f"{BILLING}/A_BillingDocument('90000001')")).json()["d"]
+        assert invoice["SoldToParty"] == "1000001"
+        assert await stock(sap, "TG-1000") == 38
+        prices = await sap.get(f"{PRICES}/A_SlsPrcgCndnRecdValidity?$filter=Material eq 'TG-1000'")
+        assert len(prices.json()["d"]["results"]) == 1
+
+    async def test_a_customer_without_limit_has_no_credit_account(self, sap: Sap) -> None:
+        await sap.post("/__admin/reset?seed=false", headers=ADMIN)
+        customer = {"number": "1000007", "name": "Ohne Kredit GmbH"}
+        records = record_set(customers=[customer], products=[], salesOrders=[])
+        assert (await sap.post("/__admin/records", json=records, headers=ADMIN)).status_code == 204
+        await sap.fetch_token()
+        account = await sap.get(
+            f"{CREDIT}/CreditManagementAccount(BusinessPartner='1000007',CreditSegment='1000')"
+        )
+        assert account.status_code == 404
+        assert (await sap.get(f"{BP}/A_BusinessPartner('1000007')")).status_code == 200
+
+    async def test_a_number_in_use_is_a_conflict_and_adds_nothing(self, sap: Sap) -> None:
+        await sap.post("/__admin/reset", headers=ADMIN)
+        records = record_set(salesOrders=[])
+        records["customers"][0]["number"] = "1000002"  # a demo customer
+        response = await sap.post("/__admin/records", json=records, headers=ADMIN)
+        assert response.status_code == 409
+        assert response.headers["content-type"] == "application/problem+json"
+        await sap.fetch_token()
+        assert (await sap.get(f"{PRODUCT}/A_Product('TG-1000')")).status_code == 404
+
+    async def test_an_order_of_an_unknown_material_is_422(self, sap: Sap) -> None:
+        await sap.post("/__admin/reset?seed=false", headers=ADMIN)
+        records = record_set(products=[])
+        response = await sap.post("/__admin/records", json=records, headers=ADMIN)
+        assert response.status_code == 422
+        assert "TG-1000" in response.json()["detail"]
 
 
 class TestStockAdmin:

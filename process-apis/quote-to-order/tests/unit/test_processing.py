@@ -29,7 +29,12 @@ from quote_to_order_process.domain.errors import (
     QuoteAlreadyOrdered,
 )
 from quote_to_order_process.domain.models import OrderCreate, OrderStatus, SagaStep
-from quote_to_order_process.domain.processing import Outcome, process_order, submit_order
+from quote_to_order_process.domain.processing import (
+    Outcome,
+    Processed,
+    process_order,
+    submit_order,
+)
 from quote_to_order_process.domain.saga import OrderFlow
 
 from .conftest import saved, submit_quote_order
@@ -474,6 +479,37 @@ class TestProcessOrder:
             processed = await process_order(flow, order_id, from_queue=True)
         assert processed.outcome is Outcome.BUSY
         assert await wake_up(redis_client, order_id) == (clock().timestamp() + 5) * 1000
+
+    async def test_a_process_that_stalled_past_its_lease_overwrites_nothing(
+        self,
+        flow: OrderFlow,
+        scenario: Any,
+        erp: FakeErp,
+        crm: FakeCrm,
+        redis_client: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        first = await submit_quote_order(flow, scenario, respond_async=True)
+        order_id = first.order.id  # type: ignore[union-attr]
+        place_order = erp.place_order
+        stalls = [True]
+        taken_over: list[Processed] = []
+
+        async def stall_past_the_lease(draft: Any, *, idempotency_key: str) -> Any:
+            if stalls:
+                stalls.clear()
+                # This process stalls here until its lease runs out; another one finishes it.
+                await redis_client.delete(flow.locks.key(order_id))  # type: ignore[attr-defined]
+                taken_over.append(await process_order(flow, order_id, from_queue=True))
+            return await place_order(draft, idempotency_key=idempotency_key)
+
+        monkeypatch.setattr(erp, "place_order", stall_past_the_lease)
+        processed = await process_order(flow, order_id, from_queue=True)
+        # Its ERP answer ("exists already") would have rejected the order as a duplicate.
+        assert processed.outcome is Outcome.BUSY
+        assert [run.outcome for run in taken_over] == [Outcome.COMPLETED]
+        assert (await saved(flow, order_id)).step is SagaStep.COMPLETED
+        assert (len(erp.orders), len(crm.orders)) == (1, 1)
 
     async def test_a_finished_order_is_skipped_and_forgets_its_wake_up(
         self, flow: OrderFlow, scenario: Any, redis_client: Any

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from opentelemetry.trace import SpanKind
-from redis.exceptions import RedisError
 
 from trivium.correlation import correlation_id_var, new_correlation_id
+from trivium.locks import Renewal
 from trivium.metrics import QUEUE_MESSAGES
 from trivium.redis_client import AsyncRedis
 from trivium.tracing import CORRELATION_ATTRIBUTE, extract_trace_context, tracer
@@ -138,23 +138,22 @@ class Deliveries:
                 await self._dead_letter(held, message.attempt - 1, "DeliveryLimitExceeded", reason)
                 return
             # Kept up until the delivery is settled, which may wait for Redis to come back.
-            heartbeat = asyncio.create_task(self._keep_claimed(delivery.id, held.consumer))
-            try:
-                await self._run_handler(handler, message, delivery)
-            except PermanentFailure as error:
-                await self._dead_letter(held, message.attempt, type(error).__name__, error)
-            except Exception as error:  # any handler failure is retried, never fatal to the loop
-                if is_transient(error):
-                    await self._retry_transient(held, message, error)
+            async with self._kept_claimed(delivery.id, held.consumer):
+                try:
+                    await self._run_handler(handler, message, delivery)
+                except PermanentFailure as error:
+                    await self._dead_letter(held, message.attempt, type(error).__name__, error)
+                except Exception as error:  # any handler failure is retried, never fatal
+                    if is_transient(error):
+                        await self._retry_transient(held, message, error)
+                    else:
+                        await self._retry_or_dead_letter(held, message, error)
                 else:
-                    await self._retry_or_dead_letter(held, message, error)
-            else:
-                if await self._settle(held, "ack", self._queue.stream, "0"):
-                    QUEUE_MESSAGES.labels(stream=self._queue.stream, outcome="acked").inc()
-                    log.info("queue.message.acked", extra=_log_fields(self._queue.stream, message))
-            finally:
-                heartbeat.cancel()
-                await asyncio.wait({heartbeat})
+                    if await self._settle(held, "ack", self._queue.stream, "0"):
+                        QUEUE_MESSAGES.labels(stream=self._queue.stream, outcome="acked").inc()
+                        log.info(
+                            "queue.message.acked", extra=_log_fields(self._queue.stream, message)
+                        )
         finally:
             correlation_id_var.reset(token)
 
@@ -280,18 +279,20 @@ class Deliveries:
             else:
                 return settled is not None
 
-    async def _keep_claimed(self, entry_id: str, consumer: str) -> None:
+    def _kept_claimed(self, entry_id: str, consumer: str) -> Renewal:
         # A live consumer with a slow handler keeps its entry; only a dead one loses it.
         queue = self._queue
-        interval = queue.visibility_timeout_seconds / 3
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self._extend_script(
-                    keys=[queue.stream], args=[queue.group, consumer, entry_id]
-                )
-            except (RedisError, OSError) as error:
-                log.warning("queue.heartbeat.failed", extra={"error_type": type(error).__name__})
+
+        async def extend() -> bool:
+            await self._extend_script(keys=[queue.stream], args=[queue.group, consumer, entry_id])
+            # Renewed until settled even when another consumer reclaimed it: settling tells.
+            return True
+
+        return Renewal(
+            extend,
+            every_seconds=queue.visibility_timeout_seconds / 3,
+            lease=f"{queue.stream} {entry_id}",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""The ERP System API honours every pact that names it, and the verification notices a broken
+"""The ERP System API honours every pact that names it on each ERP backend (its real adapter
+against the backend's emulator, see conftest.py), and the verification notices a broken
 response."""
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pytest_httpx import HTTPXMock
 
 from erp_system.adapters.netsuite.auth import SignedRequests, TokenBasedAuth
 from erp_system.adapters.netsuite.erp import NetSuiteErp
+from erp_system.adapters.netsuite.mapping import address_book, street_and_number
 from erp_system.adapters.netsuite.rest import IDEMPOTENCY_HEADER, SuiteTalkClient
 from erp_system.domain.errors import (
     CreditAccountNotFound,
@@ -26,6 +27,7 @@ from erp_system.domain.errors import (
     ErpUnavailable,
 )
 from erp_system.domain.models import (
+    AddressInput,
     ExposureSource,
     SalesOrderCreate,
     SalesOrderLineCreate,
@@ -126,6 +128,7 @@ class TestCustomers:
         customer = await netsuite.get_customer("1000002")
         request = httpx_mock.get_requests()[0]
         assert "c.entityid = '1000002'" in query_of(request)
+        assert "LEFT JOIN entityaddress a ON a.nkey = c.defaultbillingaddress" in query_of(request)
         assert request.headers["Prefer"] == "transient"
         assert customer.id == "1000002"
         assert customer.address is not None
@@ -140,6 +143,39 @@ class TestCustomers:
         with pytest.raises(CustomerNotFound):
             await netsuite.get_customer("1' OR '1'='1")
         assert "c.entityid = '1'' OR ''1''=''1'" in query_of(httpx_mock.get_requests()[0])
+
+
+class TestAddressLine:
+    @pytest.mark.parametrize(
+        ("line", "street", "number"),
+        [
+            ("Leopoldstrasse 1", "Leopoldstrasse", "1"),
+            ("Am Alten Hafen 12a", "Am Alten Hafen", "12a"),
+            ("Koenigsallee 12-14", "Koenigsallee", "12-14"),
+            ("2100 North First Street", "2100 North First Street", None),
+            ("Hauptstr. 1", "Hauptstr.", "1"),
+            ("Postfach", "Postfach", None),
+            ("Route 66 Diner", "Route 66 Diner", None),
+        ],
+    )
+    def test_street_and_house_number_are_told_apart(
+        self, line: str, street: str, number: str | None
+    ) -> None:
+        assert street_and_number(line) == (street, number)
+        assert " ".join(part for part in (street, number) if part) == line
+
+    @pytest.mark.asyncio
+    async def test_what_the_adapter_writes_reads_back_the_same(
+        self, netsuite: NetSuiteErp, httpx_mock: HTTPXMock
+    ) -> None:
+        written = address_book(
+            AddressInput(street="Leopoldstrasse", house_number="1", city="Muenchen", country="DE")
+        )
+        line = written["items"][0]["addressBookAddress"]["addr1"]
+        httpx_mock.add_response(json=ns.page(ns.customer_row(addr1=line)))
+        customer = await netsuite.get_customer("1000002")
+        assert customer.address is not None
+        assert (customer.address.street, customer.address.house_number) == ("Leopoldstrasse", "1")
 
 
 class TestCredit:

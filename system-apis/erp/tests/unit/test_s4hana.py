@@ -221,7 +221,27 @@ class TestCredit:
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
         s4 = erp_with_view_rows(odata, httpx_mock, [])
+        # Before it answers so, the adapter checks that the customer still exists.
+        httpx_mock.add_response(
+            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
+            json=sap.many([sap.partner(expanded=False)]),
+        )
         with pytest.raises(CreditAccountNotFound):
+            await s4.get_credit("17100001")
+
+    @pytest.mark.asyncio
+    async def test_a_customer_gone_since_its_partner_was_kept_is_404(
+        self, odata: ODataClient, httpx_mock: HTTPXMock
+    ) -> None:
+        partners = entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner")
+        view = entity_set("YY1_CREDITEXPOSURE_CDS", "YY1_CreditExposure")
+        httpx_mock.add_response(url=partners, json=sap.many([sap.partner(expanded=False)]))
+        httpx_mock.add_response(url=partners, json=sap.many([]))
+        httpx_mock.add_response(url=view, json=sap.many([exposure_row(exposure="0", limit="9")]))
+        httpx_mock.add_response(url=view, json=sap.many([]))
+        s4 = S4HanaErp(odata, ErpSystemSettings(log_format="text", **VIEW_WITH_ACCOUNT))
+        await s4.get_credit("17100001")
+        with pytest.raises(CustomerNotFound):
             await s4.get_credit("17100001")
 
     @pytest.mark.asyncio

@@ -1,5 +1,6 @@
 """Test and demo controls under /__admin (header `X-Admin-Token`): chaos, concurrency limit,
-data reset and seed, stock levels and invoice payments. Errors here are problem+json."""
+data reset and seed, records added in business terms, stock levels and invoice payments.
+Errors here are problem+json."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from emulator_kit.admin import add_chaos_routes, add_data_routes, admin_router
+from emulator_kit.record_set import add_records_route
 from netsuite_emulator.api.deps import emulator_of, record_context
 from netsuite_emulator.domain.errors import NetSuiteError
 from netsuite_emulator.domain.payments import pay_invoice
+from netsuite_emulator.domain.record_set import load_records
 from netsuite_emulator.domain.records import inventory_item
 from trivium.problems import Conflict, NotFound, problem_responses
 from trivium.schemas import ApiModel, ApiRequest
@@ -20,6 +23,7 @@ from trivium.schemas import ApiModel, ApiRequest
 router = admin_router()
 add_chaos_routes(router)
 add_data_routes(router, holder="account", state="tokens, nonces")
+add_records_route(router, lambda request, records: load_records(record_context(request), records))
 
 
 class ConcurrencyState(ApiModel):

@@ -44,7 +44,8 @@ def _credit_limit(index: int) -> Decimal:
     return Decimal(0) if index == demo.CUSTOMER_COUNT else demo.credit_limit(index)
 
 
-def _seed_reference_data(ctx: RecordContext) -> None:
+def seed_reference_data(ctx: RecordContext) -> None:
+    """The subsidiary, currency, terms and locations every record refers to."""
     store = ctx.store
     store.execute("INSERT INTO subsidiary (id, name) VALUES (1, 'Trivium Industrie GmbH')")
     store.execute("INSERT INTO currency (id, symbol) VALUES (1, 'EUR')")
@@ -137,7 +138,7 @@ def load_demo_data(ctx: RecordContext) -> None:
     """Fill an empty database with the demo account (one transaction)."""
     seeding = replace(ctx, enforce_credit_limit=False)
     with ctx.store.transaction():
-        _seed_reference_data(seeding)
+        seed_reference_data(seeding)
         _seed_items(seeding)
         _seed_customers(seeding)
         _seed_history(seeding, seeding.clock().date())

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+# The nkey of a customer's one address (its own id), when it has one.
+_ADDRESS_KEY = "CASE WHEN addr1 IS NOT NULL OR city IS NOT NULL THEN id END"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subsidiary (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS currency (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL);
@@ -26,7 +28,9 @@ CREATE TABLE IF NOT EXISTS customer (
     unbilledorders TEXT NOT NULL DEFAULT '0', terms INTEGER, currency INTEGER NOT NULL DEFAULT 1,
     subsidiary INTEGER NOT NULL DEFAULT 1, isinactive TEXT NOT NULL DEFAULT 'F',
     vatregnumber TEXT, creditholdoverride TEXT NOT NULL DEFAULT 'AUTO',
-    datecreated TEXT NOT NULL, lastmodifieddate TEXT NOT NULL
+    datecreated TEXT NOT NULL, lastmodifieddate TEXT NOT NULL,
+    defaultbillingaddress INTEGER GENERATED ALWAYS AS (ADDRESS_KEY) VIRTUAL,
+    defaultshippingaddress INTEGER GENERATED ALWAYS AS (ADDRESS_KEY) VIRTUAL
 );
 CREATE TABLE IF NOT EXISTS item (
     id INTEGER PRIMARY KEY AUTOINCREMENT, externalid TEXT UNIQUE, itemid TEXT NOT NULL UNIQUE,
@@ -61,10 +65,20 @@ CREATE TABLE IF NOT EXISTS transactionline (
     quantityshiprecv TEXT NOT NULL DEFAULT '0', quantitybilled TEXT NOT NULL DEFAULT '0',
     orderline INTEGER, description TEXT, PRIMARY KEY ("transaction", id)
 );
+-- A customer's address book (the emulator keeps one address, default for billing and shipping),
+-- as SuiteQL shows it: the addresses in entityaddress, joined to the customer through
+-- customeraddressbook or the customer's defaultbillingaddress (an address's nkey).
+CREATE VIEW IF NOT EXISTS entityaddress AS
+    SELECT id AS nkey, addr1, city, zip, country, defaultaddress AS addrtext, lastmodifieddate
+    FROM customer WHERE ADDRESS_KEY IS NOT NULL;
+CREATE VIEW IF NOT EXISTS customeraddressbook AS
+    SELECT id AS entity, id AS internalid, id AS addressbookaddress, 'T' AS defaultbilling,
+           'T' AS defaultshipping, addr1 AS label
+    FROM customer WHERE ADDRESS_KEY IS NOT NULL;
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, location TEXT NOT NULL
 );
-"""
+""".replace("ADDRESS_KEY", _ADDRESS_KEY)
 DATA_TABLES = (
     "idempotency",
     "transactionline",
@@ -83,6 +97,8 @@ Row = dict[str, Any]
 ADDED_COLUMNS = (
     ("customer", "vatregnumber", "TEXT"),
     ("customer", "creditholdoverride", "TEXT NOT NULL DEFAULT 'AUTO'"),
+    ("customer", "defaultbillingaddress", f"INTEGER GENERATED ALWAYS AS ({_ADDRESS_KEY}) VIRTUAL"),
+    ("customer", "defaultshippingaddress", f"INTEGER GENERATED ALWAYS AS ({_ADDRESS_KEY}) VIRTUAL"),
 )
 
 
@@ -105,7 +121,7 @@ class Store:
     def _add_new_columns(self) -> None:
         """Columns added since a database was made: added to it, so it keeps its data."""
         for table, column, definition in ADDED_COLUMNS:
-            present = {row[1] for row in self._connection.execute(f'PRAGMA table_info("{table}")')}
+            present = {row[1] for row in self._connection.execute(f'PRAGMA table_xinfo("{table}")')}
             if column not in present:
                 self._connection.execute(f'ALTER TABLE "{table}" ADD COLUMN {column} {definition}')
 
@@ -151,6 +167,19 @@ class Store:
         return not self.scalar("SELECT COUNT(*) FROM customer") and not self.scalar(
             "SELECT COUNT(*) FROM item"
         )
+
+    def continue_ids_at(self, table: str, next_id: int) -> None:
+        """Let the next row of `table` get the internal id `next_id`, as in an account whose
+        ids have grown that far. Ids only grow: ValueError when one at or above it was given."""
+        with self.transaction():
+            highest = self.scalar(f'SELECT MAX(id) FROM "{table}"') or 0
+            given = self.scalar("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)) or 0
+            if next_id <= max(highest, given):
+                raise ValueError(f"Internal id {next_id} of {table} is given already.")
+            self.execute("DELETE FROM sqlite_sequence WHERE name = ?", (table,))
+            self.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, next_id - 1)
+            )
 
     def clear(self) -> None:
         with self.transaction():

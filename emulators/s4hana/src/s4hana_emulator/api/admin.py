@@ -1,5 +1,6 @@
 """Test and demo controls under /__admin (header `X-Admin-Token`): chaos, CSRF expiry, data reset
-and seed, the order lifecycle, and stock levels. Errors here are problem+json."""
+and seed, records added in business terms, the order lifecycle, and stock levels. Errors here
+are problem+json."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from emulator_kit.admin import add_chaos_routes, add_data_routes, admin_router
+from emulator_kit.record_set import add_records_route
 from s4hana_emulator.domain.catalog_generator import generate_catalog
+from s4hana_emulator.domain.record_set import load_records
 from s4hana_emulator.services.stock.availability import set_stock
 from trivium.problems import NotFound, problem_responses
 from trivium.schemas import ApiModel, ApiRequest
@@ -28,6 +31,9 @@ def emulator_of(request: Request) -> Emulator:
 router = admin_router()
 add_chaos_routes(router)
 add_data_routes(router, holder="system", state="sessions")
+add_records_route(
+    router, lambda request, records: load_records(emulator_of(request).engine, records)
+)
 
 
 class ExpiredSessions(ApiModel):

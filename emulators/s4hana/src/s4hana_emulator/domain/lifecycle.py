@@ -63,11 +63,13 @@ def deliver_order(ctx: WriteContext, order: Row) -> Row:
     )
 
 
-def bill_order(ctx: WriteContext, order: Row) -> Row:
+def bill_order(ctx: WriteContext, order: Row, *, number: str | None = None) -> Row:
     """Create the invoice (F2) of a delivered order, which is then completely processed; returns
-    the invoice."""
+    the invoice (numbered `number`, else the next number of the range)."""
     items = _active_items(ctx, order)
-    document = ctx.next_number("A_BillingDocument", "BillingDocument", start=BILLING_NUMBERS_FROM)
+    document = number or ctx.next_number(
+        "A_BillingDocument", "BillingDocument", start=BILLING_NUMBERS_FROM
+    )
     accounting = ctx.next_number(
         "A_BillingDocument", "AccountingDocument", start=ACCOUNTING_NUMBERS_FROM
     )

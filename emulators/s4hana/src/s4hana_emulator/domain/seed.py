@@ -28,6 +28,7 @@ import emulator_kit.demo_company as demo
 from s4hana_emulator.domain.lifecycle import bill_order, deliver_order
 from s4hana_emulator.odata.engine import ODataEngine
 from s4hana_emulator.odata.rules import Draft, WriteContext
+from s4hana_emulator.odata.store import Row
 from s4hana_emulator.odata.values import date_to_ms
 from s4hana_emulator.odata.writes import create_tree
 from s4hana_emulator.services.stock.availability import set_stock
@@ -46,19 +47,26 @@ def _draft(
     return Draft(engine.entity_set(set_name), values, dict(children))
 
 
-def _seed_customer(engine: ODataEngine, ctx: WriteContext, index: int) -> None:
-    profile = demo.customer(index)
-    number = demo.customer_number(index)
-    address = _draft(
-        engine, "A_BusinessPartnerAddress",
-        {"Country": "DE", "CityName": profile.city, "PostalCode": profile.postal,
-         "StreetName": profile.street, "HouseNumber": profile.house, "Language": "DE"},
-    )  # fmt: skip
+def customer_tree(
+    engine: ODataEngine,
+    *,
+    number: str,
+    name: str,
+    address: dict[str, Any] | None,
+    payment_terms: str = "0001",
+    search_term2: str = "",
+    order_block: str = "",
+    external_id: str | None = None,
+    vat_id: str | None = None,
+    phone: str | None = None,
+) -> Draft:
+    """A business partner with the customer role in the sales area and company code, its
+    address (with the phone number as the default one) when given."""
     sales_area = _draft(
         engine, "A_CustomerSalesArea",
-        {**SALES_AREA, "Currency": "EUR", "CustomerPaymentTerms": "0004" if index <= 3 else "0001",
+        {**SALES_AREA, "Currency": "EUR", "CustomerPaymentTerms": payment_terms,
          "ShippingCondition": "01", "IncotermsClassification": "EXW", "SupplyingPlant": PLANT,
-         "OrderIsBlockedForCustomer": "01" if index == demo.CUSTOMER_COUNT - 1 else ""},
+         "OrderIsBlockedForCustomer": order_block},
     )  # fmt: skip
     company = _draft(
         engine,
@@ -66,16 +74,54 @@ def _seed_customer(engine: ODataEngine, ctx: WriteContext, index: int) -> None:
         {"CompanyCode": "1010", "ReconciliationAccount": "12100000", "PaymentTerms": "0001"},
     )
     customer = _draft(
-        engine, "A_Customer", {"CustomerAccountGroup": "CUST"},
+        engine, "A_Customer",
+        {"CustomerAccountGroup": "CUST", **({"VATRegistration": vat_id} if vat_id else {})},
         to_CustomerSalesArea=[sales_area], to_CustomerCompany=[company],
     )  # fmt: skip
-    partner = _draft(
+    addresses = []
+    if address is not None:
+        phones = (
+            [
+                _draft(
+                    engine,
+                    "A_AddressPhoneNumber",
+                    {"PhoneNumber": phone, "IsDefaultPhoneNumber": True},
+                )
+            ]
+            if phone
+            else []
+        )
+        addresses.append(
+            _draft(
+                engine,
+                "A_BusinessPartnerAddress",
+                {**address, "Language": "DE"},
+                **({"to_PhoneNumber": phones} if phones else {}),
+            )
+        )
+    return _draft(
         engine, "A_BusinessPartner",
         {"BusinessPartner": number, "BusinessPartnerCategory": "2",
-         "BusinessPartnerGrouping": "BP02", "OrganizationBPName1": profile.name[:40],
-         "SearchTerm1": profile.name.split()[0].upper()[:20], "SearchTerm2": profile.account_number,
+         "BusinessPartnerGrouping": "BP02", "OrganizationBPName1": name[:40],
+         "SearchTerm1": name.split()[0].upper()[:20], "SearchTerm2": search_term2,
+         **({"BusinessPartnerIDByExtSystem": external_id} if external_id else {}),
          "CorrespondenceLanguage": "DE", "Language": "DE"},
-        to_BusinessPartnerAddress=[address], to_Customer=[customer],
+        to_BusinessPartnerAddress=addresses, to_Customer=[customer],
+    )  # fmt: skip
+
+
+def _seed_customer(engine: ODataEngine, ctx: WriteContext, index: int) -> None:
+    profile = demo.customer(index)
+    number = demo.customer_number(index)
+    partner = customer_tree(
+        engine,
+        number=number,
+        name=profile.name,
+        address={"Country": "DE", "CityName": profile.city, "PostalCode": profile.postal,
+                 "StreetName": profile.street, "HouseNumber": profile.house},
+        payment_terms="0004" if index <= 3 else "0001",
+        search_term2=profile.account_number,
+        order_block="01" if index == demo.CUSTOMER_COUNT - 1 else "",
     )  # fmt: skip
     create_tree(ctx, engine.rules_for, partner)
     _set_credit(ctx, index, number)
@@ -99,19 +145,26 @@ def _set_credit(ctx: WriteContext, index: int, partner: str) -> None:
     )
 
 
-def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_from: int) -> None:
-    material = demo.MATERIALS[index]
-    name = f"{demo.PRODUCTS[index % len(demo.PRODUCTS)]} {100 + index * 10}"
-    german = f"{_GERMAN[index % len(_GERMAN)]} {100 + index * 10}"
+def add_material(
+    engine: ODataEngine,
+    ctx: WriteContext,
+    *,
+    material: str,
+    descriptions: dict[str, str],
+    product_type: str = "FERT",
+    product_group: str = "L001",
+    net_weight: Decimal = Decimal(1),
+) -> None:
+    """A material sold from plant 1010 in sales organization 1010 (no stock, no price yet)."""
     ctx.insert(
         "A_Product",
-        {"Product": material, "ProductType": "FERT" if index % 3 else "HAWA", "BaseUnit": "PC",
-         "ProductGroup": f"L00{1 + index % 4}", "Division": "00", "ItemCategoryGroup": "NORM",
-         "GrossWeight": f"{Decimal(1 + index % 9) * Decimal('1.250'):.3f}",
-         "NetWeight": f"{Decimal(1 + index % 9):.3f}", "WeightUnit": "KG",
+        {"Product": material, "ProductType": product_type, "BaseUnit": "PC",
+         "ProductGroup": product_group, "Division": "00", "ItemCategoryGroup": "NORM",
+         "GrossWeight": f"{net_weight * Decimal('1.250'):.3f}",
+         "NetWeight": f"{net_weight:.3f}", "WeightUnit": "KG",
          "CountryOfOrigin": "DE", "IndustrySector": "M"},
     )  # fmt: skip
-    for language, text in (("EN", name), ("DE", german)):
+    for language, text in descriptions.items():
         ctx.insert(
             "A_ProductDescription",
             {"Product": material, "Language": language, "ProductDescription": text},
@@ -132,6 +185,22 @@ def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_fro
          "SupplyingPlant": PLANT, "SalesMeasureUnit": "PC", "ItemCategoryGroup": "NORM",
          "MinimumOrderQuantity": "1.000"},
     )  # fmt: skip
+
+
+def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_from: int) -> None:
+    material = demo.MATERIALS[index]
+    add_material(
+        engine,
+        ctx,
+        material=material,
+        descriptions={
+            "EN": f"{demo.PRODUCTS[index % len(demo.PRODUCTS)]} {100 + index * 10}",
+            "DE": f"{_GERMAN[index % len(_GERMAN)]} {100 + index * 10}",
+        },
+        product_type="FERT" if index % 3 else "HAWA",
+        product_group=f"L00{1 + index % 4}",
+        net_weight=Decimal(1 + index % 9),
+    )
     # The delivered history orders take their quantities out of this stock again.
     stock = demo.stock_of(index) + demo.delivered_in_history(index)
     # Larger stocks are split over two storage locations, as a warehouse would keep them.
@@ -139,10 +208,10 @@ def _seed_material(engine: ODataEngine, ctx: WriteContext, index: int, valid_fro
     set_stock(ctx, material=material, plant=PLANT, quantity=stock - second)
     if second:
         set_stock(ctx, material=material, plant=PLANT, quantity=second, location="101B")
-    _seed_price(engine, ctx, material, demo.list_price(index), valid_from=valid_from)
+    add_price(engine, ctx, material, demo.list_price(index), valid_from=valid_from)
 
 
-def _seed_price(
+def add_price(
     engine: ODataEngine,
     ctx: WriteContext,
     material: str,
@@ -151,6 +220,7 @@ def _seed_price(
     valid_from: int,
     customer: str = "",
 ) -> None:
+    """A PPR0 price of the material (for one customer, when given) from `valid_from`."""
     validity = _draft(
         engine, "A_SlsPrcgCndnRecdValidity",
         {**{k: v for k, v in SALES_AREA.items() if k != "Division"}, "Material": material,
@@ -167,33 +237,51 @@ def _seed_price(
     create_tree(ctx, engine.rules_for, record)
 
 
+def add_order(
+    engine: ODataEngine,
+    ctx: WriteContext,
+    *,
+    customer: str,
+    reference: str,
+    lines: list[tuple[str, Decimal]],
+    ordered_on: date,
+    number: str | None = None,
+) -> Row:
+    """A standard order (OR) of the customer in sales area 1010/10/00, created on `ordered_on`
+    and numbered `number` (else the next number of the range); returns it as stored."""
+    items = [
+        _draft(engine, "A_SalesOrderItem", {"Material": material, "RequestedQuantity": f"{q:.3f}"})
+        for material, q in lines
+    ]
+    day = date_to_ms(ordered_on)
+    order = _draft(
+        engine, "A_SalesOrder",
+        {"SalesOrderType": "OR", **{k: v for k, v in SALES_AREA.items() if k != "Division"},
+         "OrganizationDivision": "00", "SoldToParty": customer,
+         "PurchaseOrderByCustomer": reference, "SalesOrderDate": day, "PricingDate": day,
+         "RequestedDeliveryDate": date_to_ms(ordered_on + timedelta(days=5)),
+         **({"SalesOrder": number} if number else {})},
+        to_Item=items,
+    )  # fmt: skip
+    row = create_tree(ctx, engine.rules_for, order).row
+    ctx.store.update(
+        engine.entity_set("A_SalesOrder"), {"SalesOrder": row["SalesOrder"]}, {"CreationDate": day}
+    )
+    current = ctx.get("A_SalesOrder", {"SalesOrder": row["SalesOrder"]})
+    assert current is not None
+    return current
+
+
 def _seed_history(engine: ODataEngine, ctx: WriteContext, today: date) -> None:
     for customer, days_ago, lines, purchase_order, state in demo.HISTORY:
-        items = [
-            _draft(
-                engine,
-                "A_SalesOrderItem",
-                {"Material": demo.MATERIALS[m], "RequestedQuantity": f"{q}.000"},
-            )
-            for m, q in lines
-        ]
-        day = date_to_ms(today - timedelta(days=days_ago))
-        order = _draft(
-            engine, "A_SalesOrder",
-            {"SalesOrderType": "OR", **{k: v for k, v in SALES_AREA.items() if k != "Division"},
-             "OrganizationDivision": "00", "SoldToParty": demo.customer_number(customer),
-             "PurchaseOrderByCustomer": purchase_order, "SalesOrderDate": day, "PricingDate": day,
-             "RequestedDeliveryDate": date_to_ms(today - timedelta(days=days_ago - 5))},
-            to_Item=items,
-        )  # fmt: skip
-        row = create_tree(ctx, engine.rules_for, order).row
-        ctx.store.update(
-            engine.entity_set("A_SalesOrder"),
-            {"SalesOrder": row["SalesOrder"]},
-            {"CreationDate": day},
+        current = add_order(
+            engine,
+            ctx,
+            customer=demo.customer_number(customer),
+            reference=purchase_order,
+            lines=[(demo.MATERIALS[m], Decimal(q)) for m, q in lines],
+            ordered_on=today - timedelta(days=days_ago),
         )
-        current = ctx.get("A_SalesOrder", {"SalesOrder": row["SalesOrder"]})
-        assert current is not None
         if state != "open":
             current = deliver_order(ctx, current)
         if state in ("billed", "paid"):
@@ -218,7 +306,7 @@ def load_demo_data(engine: ODataEngine) -> None:
     with engine.store.transaction():
         for index in range(len(demo.MATERIALS)):
             _seed_material(engine, ctx, index, valid_from)
-        _seed_price(
+        add_price(
             engine,
             ctx,
             demo.MATERIALS[0],

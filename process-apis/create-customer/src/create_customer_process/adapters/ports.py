@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 
 from create_customer_process.domain.models import RequestState
+from trivium.locks import Held
 from trivium.schemas import UpstreamModel
 
 
@@ -166,8 +167,11 @@ class RequestStore(Protocol):
 
     async def get(self, request_id: str) -> RequestState | None: ...
 
-    async def save(self, state: RequestState, *, wake_at: datetime | None) -> None:
-        """Save the state; wake the request at `wake_at`, or never again when None."""
+    async def save(
+        self, state: RequestState, *, wake_at: datetime | None, held: Held | None = None
+    ) -> None:
+        """Save the state; wake the request at `wake_at`, or never again when None. With `held`
+        (the request's lock), only while the lock is still the holder's: LeaseLost otherwise."""
         ...
 
     async def release_claims(self, request_id: str, claims: Sequence[str]) -> None:
@@ -187,8 +191,8 @@ class RequestStore(Protocol):
 
 
 class RequestLocks(Protocol):
-    def hold(self, request_id: str) -> AbstractAsyncContextManager[bool]:
-        """Hold the request's lock for the block; yields False (held by another) or True."""
+    def hold(self, request_id: str) -> AbstractAsyncContextManager[Held]:
+        """Hold the request's lock for the block; yields a false `Held` when another holds it."""
         ...
 
 

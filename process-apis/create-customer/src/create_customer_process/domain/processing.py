@@ -50,6 +50,7 @@ from create_customer_process.domain.ownership import (
 )
 from create_customer_process.domain.saga import CustomerFlow, SagaRun
 from trivium.correlation import current_correlation_id
+from trivium.locks import LeaseLost
 from trivium.problems import Problem
 from trivium.work_queue.errors import is_transient
 
@@ -213,22 +214,36 @@ async def process_request(flow: CustomerFlow, request_id: str, *, attempt: int |
         if state.dead_lettered:
             # Only an operator's replay delivers a dead-lettered request again: start afresh.
             state = state.evolve(dead_lettered=False, attempts=0)
-        run = SagaRun(flow, state)
+        run = SagaRun(flow, state, held=held)
         try:
-            done = await run.run()
-        except UpstreamUnavailable as error:
-            return await _retry_later(flow, run, error, attempt=attempt)
-        except (UpstreamRejected, CustomerRejected) as error:
-            return await _refused(flow, run, error, attempt=attempt)
-        except Exception as error:
-            if attempt is None:
-                raise  # a bug answers 500; the watchdog hands the request to a worker
-            if is_transient(error):
-                raise  # Redis was away: the queue delivers the request again, it is not parked
-            log.exception("customer.internal_error", extra={"request_id": run.state.id})
-            failure = InternalFailure("An internal error stopped the request; see the logs.")
-            return await _park(flow, run, failure)
-        return await _finished(flow, done, problem=None)
+            return await _advance(flow, run, attempt=attempt)
+        except LeaseLost:
+            # This process stalled past the lock's lease: the request is another's to finish,
+            # and nothing this run would have saved over its state was saved.
+            log.warning(
+                "customer.lease_lost", extra={"request_id": request_id, "step": run.state.step}
+            )
+            return Processed(Outcome.BUSY)
+
+
+async def _advance(flow: CustomerFlow, run: SagaRun, *, attempt: int | None) -> Processed:
+    try:
+        done = await run.run()
+    except LeaseLost:
+        raise
+    except UpstreamUnavailable as error:
+        return await _retry_later(flow, run, error, attempt=attempt)
+    except (UpstreamRejected, CustomerRejected) as error:
+        return await _refused(flow, run, error, attempt=attempt)
+    except Exception as error:
+        if attempt is None:
+            raise  # a bug answers 500; the watchdog hands the request to a worker
+        if is_transient(error):
+            raise  # Redis was away: the queue delivers the request again, it is not parked
+        log.exception("customer.internal_error", extra={"request_id": run.state.id})
+        failure = InternalFailure("An internal error stopped the request; see the logs.")
+        return await _park(flow, run, failure)
+    return await _finished(flow, done, problem=None)
 
 
 async def _finished(
@@ -278,17 +293,16 @@ async def retry_crm_link(flow: CustomerFlow, request_id: str) -> Processed:
                 "attention has its link retried.",
                 requestStatus=state.status.value,
             )
-        run = SagaRun(flow, state)
-        # Saved with a watchdog first: a process that dies in the write leaves it to a worker.
-        await run.save(state.evolve(step=SagaStep.CUSTOMER_READY, attention=None, attempts=0))
-        log.info("customer.crm_retry", extra={"request_id": request_id})
+        run = SagaRun(flow, state, held=held)
         try:
-            done = await run.run()
-        except UpstreamUnavailable as error:
-            return await _retry_later(flow, run, error, attempt=None)
-        except (UpstreamRejected, CustomerRejected) as error:
-            return await _refused(flow, run, error, attempt=None)
-        return await _finished(flow, done, problem=None)
+            # Saved with a watchdog first: a process that dies in the write leaves it to a worker.
+            await run.save(state.evolve(step=SagaStep.CUSTOMER_READY, attention=None, attempts=0))
+            log.info("customer.crm_retry", extra={"request_id": request_id})
+            return await _advance(flow, run, attempt=None)
+        except LeaseLost as lost:
+            raise RequestBusy(
+                f"The request {request_id} is being processed; try again shortly."
+            ) from lost
 
 
 async def _retry_later(
@@ -349,7 +363,7 @@ async def _park(flow: CustomerFlow, run: SagaRun, error: Problem) -> Processed:
         dead_lettered=True,
         updated_at=flow.clock(),
     )
-    await flow.store.save(parked, wake_at=None)
+    await flow.store.save(parked, wake_at=None, held=run.held)
     run.state = parked
     flow.metrics.request_outcome("dead_lettered")
     log.error(

@@ -38,6 +38,7 @@ from create_customer_process.domain.models import (
     SagaStep,
 )
 from create_customer_process.domain.normalization import erp_region_code
+from trivium.locks import Held
 from trivium.tracing import run_step
 
 log = logging.getLogger(__name__)
@@ -127,9 +128,11 @@ class SagaRun:
     """One pass of a request through its remaining steps; `state` is the state reached so far
     (saved after every step)."""
 
-    def __init__(self, flow: CustomerFlow, state: RequestState) -> None:
+    def __init__(self, flow: CustomerFlow, state: RequestState, *, held: Held) -> None:
         self.flow = flow
         self.state = state
+        # The request's lock: every save counts only while it is still this run's.
+        self.held = held
         self._steps: dict[SagaStep, tuple[str, Callable[[], Awaitable[RequestState]]]] = {
             SagaStep.RECEIVED: ("account", self._ensure_account),
             SagaStep.ACCOUNT_READY: ("erp_customer", self._ensure_customer),
@@ -153,7 +156,7 @@ class SagaRun:
         now = self.flow.clock()
         state = state.evolve(updated_at=now)
         wake_at = None if state.is_finished else now + self.flow.policy.watchdog
-        await self.flow.store.save(state, wake_at=wake_at)
+        await self.flow.store.save(state, wake_at=wake_at, held=self.held)
         self.state = state
 
     async def _ensure_account(self) -> RequestState:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from quote_to_order_process.domain.models import OrderState, OrderStatus, ProgressStatus
+from trivium.locks import Held
 from trivium.schemas import Money, UpstreamModel
 
 
@@ -181,8 +182,11 @@ class OrderStore(Protocol):
 
     async def get(self, order_id: str) -> OrderState | None: ...
 
-    async def save(self, order: OrderState, *, wake_at: datetime | None) -> None:
-        """Save the state; wake the order at `wake_at`, or never again when None."""
+    async def save(
+        self, order: OrderState, *, wake_at: datetime | None, held: Held | None = None
+    ) -> None:
+        """Save the state; wake the order at `wake_at`, or never again when None. With `held`
+        (the order's lock), only while the lock is still the holder's: LeaseLost otherwise."""
         ...
 
     async def wake_later(self, order_id: str, wake_at: datetime) -> None:
@@ -215,8 +219,8 @@ class OrderStore(Protocol):
 
 
 class OrderLocks(Protocol):
-    def hold(self, order_id: str) -> AbstractAsyncContextManager[bool]:
-        """Hold the order's lock for the block; yields False (held by another) or True."""
+    def hold(self, order_id: str) -> AbstractAsyncContextManager[Held]:
+        """Hold the order's lock for the block; yields a false `Held` when another holds it."""
         ...
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from quote_to_order_process.domain.models import OrderState, OrderStatus, new_order_id
 from trivium.redis_client import AsyncRedis
-from trivium.saga_store import RedisSagaStore, SavePipeline, epoch_ms, text
+from trivium.saga_store import RedisSagaStore, SaveWrites, epoch_ms, text
 
 DEFAULT_PREFIX = "{quote-to-order}"
 # The key part of a CRM system that did not name itself.
@@ -124,12 +124,12 @@ class RedisOrderStore(RedisSagaStore[OrderState]):
         )
         return text(holder) if holder else None
 
-    def list_saved(self, pipe: SavePipeline, state: OrderState) -> None:
+    def list_saved(self, writes: SaveWrites, state: OrderState) -> None:
         if state.account_id is not None:
-            pipe.zadd(self._listing_key(state.account_id), {state.id: 0})
+            writes.zadd(self._listing_key(state.account_id), {state.id: 0})
             if state.is_finished:
                 expired = self._expired_ids_below(state.updated_at)
-                pipe.zremrangebylex(self._listing_key(state.account_id), "-", expired)
+                writes.zremrangebylex(self._listing_key(state.account_id), "-", expired)
 
     async def wake_later(self, order_id: str, wake_at: datetime) -> None:
         # XX: an order finished meanwhile (no wake-up left) must not be woken again.

@@ -36,6 +36,7 @@ from quote_to_order_process.domain.models import (
 from quote_to_order_process.domain.ownership import check_rep_may_order
 from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
 from trivium.correlation import current_correlation_id
+from trivium.locks import Held, LeaseLost
 from trivium.problems import Problem
 from trivium.work_queue.errors import is_transient
 
@@ -146,20 +147,34 @@ async def process_order(
             order = order.evolve(dead_lettered=False, attempts=0, next_attempt_at=None)
         elif order.next_attempt_at is not None and order.next_attempt_at > flow.clock():
             return Processed(Outcome.SKIPPED, order)
-        return await _advance(flow, SagaRun(flow, order, quote=quote), from_queue=from_queue)
+        run = SagaRun(flow, order, held=held, quote=quote)
+        try:
+            return await _advance(flow, run, from_queue=from_queue)
+        except LeaseLost:
+            # This process stalled past the lock's lease: the order is another's to finish,
+            # and nothing this run would have saved over its state was saved.
+            log.warning("order.lease_lost", extra={"order_id": order_id, "step": run.order.step})
+            return Processed(Outcome.BUSY)
 
 
 async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Processed:
+    held = run.held
     try:
         completed = await run.run()
+    except LeaseLost:
+        raise
     except OrderRejected as rejection:
         if run.order.step in _REJECTABLE_STEPS:
-            return await _reject(flow, run.order, rejection)
-        return await _fail(flow, run.order, rejection, from_queue=from_queue, transient=False)
+            return await _reject(flow, run.order, rejection, held=held)
+        return await _fail(
+            flow, run.order, rejection, from_queue=from_queue, transient=False, held=held
+        )
     except UpstreamUnavailable as error:
-        return await _fail(flow, run.order, error, from_queue=from_queue, transient=True)
+        return await _fail(flow, run.order, error, from_queue=from_queue, transient=True, held=held)
     except UpstreamRejected as error:
-        return await _fail(flow, run.order, error, from_queue=from_queue, transient=False)
+        return await _fail(
+            flow, run.order, error, from_queue=from_queue, transient=False, held=held
+        )
     except Exception as error:
         if not from_queue:
             raise  # a bug answers 500; the order keeps its wake-up and a worker parks it
@@ -167,7 +182,7 @@ async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Proces
             raise  # Redis was away: the queue delivers the order again, it is not parked
         log.exception("order.internal_error", extra={"order_id": run.order.id})
         failure = InternalFailure("An internal error stopped the order; see the service's logs.")
-        return await _fail(flow, run.order, failure, from_queue=True, transient=False)
+        return await _fail(flow, run.order, failure, from_queue=True, transient=False, held=held)
     if completed.step is SagaStep.NEEDS_ATTENTION:
         return _needs_attention(flow, completed)
     flow.metrics.order_outcome(completed.source.value, "completed")
@@ -203,10 +218,15 @@ async def retry_crm_write(flow: OrderFlow, order_id: str) -> Processed:
             next_attempt_at=None,
             updated_at=now,
         )
-        # Saved with a wake-up first: a process that dies in the write leaves it to a worker.
-        await flow.store.save(resumed, wake_at=now + flow.policy.watchdog)
-        log.info("order.crm_retry", extra={"order_id": order_id, "retry": resumed.crm_retries})
-        return await _advance(flow, SagaRun(flow, resumed), from_queue=False)
+        try:
+            # Saved with a wake-up first: a process that dies in the write leaves it to a worker.
+            await flow.store.save(resumed, wake_at=now + flow.policy.watchdog, held=held)
+            log.info("order.crm_retry", extra={"order_id": order_id, "retry": resumed.crm_retries})
+            return await _advance(flow, SagaRun(flow, resumed, held=held), from_queue=False)
+        except LeaseLost as lost:
+            raise OrderBusy(
+                f"The order {order_id} is being processed; try again shortly."
+            ) from lost
 
 
 def _needs_attention(flow: OrderFlow, order: OrderState) -> Processed:
@@ -223,7 +243,9 @@ def _needs_attention(flow: OrderFlow, order: OrderState) -> Processed:
     return Processed(Outcome.NEEDS_ATTENTION, order)
 
 
-async def _reject(flow: OrderFlow, order: OrderState, rejection: OrderRejected) -> Processed:
+async def _reject(
+    flow: OrderFlow, order: OrderState, rejection: OrderRejected, *, held: Held
+) -> Processed:
     failed = order.evolve(
         step=SagaStep.REJECTED,
         failure=ErrorInfo.from_problem(rejection),
@@ -231,7 +253,7 @@ async def _reject(flow: OrderFlow, order: OrderState, rejection: OrderRejected) 
         updated_at=flow.clock(),
     )
     await flow.events.publish(ORDER_FAILED, failed)
-    await flow.store.save(failed, wake_at=None)
+    await flow.store.save(failed, wake_at=None, held=held)
     rejection.extensions.setdefault("orderId", failed.id)
     flow.metrics.order_outcome(failed.source.value, "rejected")
     log.info("order.rejected", extra={"order_id": failed.id, "problem": rejection.slug})
@@ -239,7 +261,13 @@ async def _reject(flow: OrderFlow, order: OrderState, rejection: OrderRejected) 
 
 
 async def _fail(
-    flow: OrderFlow, order: OrderState, error: Problem, *, from_queue: bool, transient: bool
+    flow: OrderFlow,
+    order: OrderState,
+    error: Problem,
+    *,
+    from_queue: bool,
+    transient: bool,
+    held: Held,
 ) -> Processed:
     now = flow.clock()
     attempts = order.attempts + 1
@@ -247,7 +275,7 @@ async def _fail(
     failed = order.evolve(attempts=attempts, last_error=ErrorInfo.from_problem(error))
     if from_queue and (not transient or attempts > len(delays)):
         parked = failed.evolve(dead_lettered=True, next_attempt_at=None, updated_at=now)
-        await flow.store.save(parked, wake_at=None)
+        await flow.store.save(parked, wake_at=None, held=held)
         flow.metrics.order_outcome(order.source.value, "dead_lettered")
         log.error(
             "order.dead_lettered",
@@ -256,11 +284,12 @@ async def _fail(
         return Processed(Outcome.DEAD_LETTERED, parked)
     if not transient:
         # The caller's attempt: a worker tries once more and parks it if it is refused again.
-        await flow.store.save(failed.evolve(next_attempt_at=None, updated_at=now), wake_at=now)
+        handed_off = failed.evolve(next_attempt_at=None, updated_at=now)
+        await flow.store.save(handed_off, wake_at=now, held=held)
         return Processed(Outcome.HANDED_OFF, failed)
     wake_at = now + timedelta(seconds=delays[min(attempts, len(delays)) - 1])
     waiting = failed.evolve(next_attempt_at=wake_at, updated_at=now)
-    await flow.store.save(waiting, wake_at=wake_at)
+    await flow.store.save(waiting, wake_at=wake_at, held=held)
     flow.metrics.order_outcome(order.source.value, "retry_scheduled")
     log.warning(
         "order.retry_scheduled",

@@ -68,6 +68,7 @@ from quote_to_order_process.domain.pricing import (
     price_direct_lines,
     price_quote_lines,
 )
+from trivium.locks import Held
 from trivium.tracing import run_step
 
 log = logging.getLogger(__name__)
@@ -113,10 +114,17 @@ class SagaRun:
     (saved, unless its step is saved with the next)."""
 
     def __init__(
-        self, flow: OrderFlow, order: OrderState, *, quote: CrmQuote | None = None
+        self,
+        flow: OrderFlow,
+        order: OrderState,
+        *,
+        held: Held,
+        quote: CrmQuote | None = None,
     ) -> None:
         self.flow = flow
         self.order = order
+        # The order's lock: every save counts only while it is still this run's.
+        self.held = held
         # The quote as read when the order was taken, so that identifying it costs no second read.
         self._quote = quote
         self._steps: dict[SagaStep, tuple[str, Callable[[], Awaitable[OrderState]]]] = {
@@ -143,7 +151,9 @@ class SagaRun:
     async def _save(self, order: OrderState, *, finished: bool = False) -> None:
         now = self.flow.clock()
         order = order.evolve(updated_at=now)
-        await self.flow.store.save(order, wake_at=None if finished else now + self._watchdog)
+        await self.flow.store.save(
+            order, wake_at=None if finished else now + self._watchdog, held=self.held
+        )
         self.order = order
 
     @property

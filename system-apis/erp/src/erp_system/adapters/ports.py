@@ -24,6 +24,7 @@ from erp_system.domain.models import (
     SalesOrderUpdate,
     Versioned,
 )
+from trivium.locks import Held
 from trivium.schemas import Money
 
 
@@ -86,6 +87,6 @@ class ErpPort(Protocol):
 class KeyLockPort(Protocol):
     """Mutual exclusion per key across every replica of this service."""
 
-    def hold(self, name: str) -> AbstractAsyncContextManager[bool]:
-        """Hold the lock `name` for the block; yields False when it stays taken too long."""
+    def hold(self, name: str) -> AbstractAsyncContextManager[Held]:
+        """Hold the lock `name` for the block; a false `Held` when it stays taken too long."""
         ...

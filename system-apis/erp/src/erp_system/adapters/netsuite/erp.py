@@ -34,7 +34,12 @@ from erp_system.domain.errors import (
 from trivium.problems import FieldError
 from trivium.schemas import Money
 
-CUSTOMERS = f"SELECT {CUSTOMER_COLUMNS} FROM customer c"
+# A customer's addresses are records of their own in its address book; the default billing one
+# is the customer's address in this API.
+CUSTOMERS = (
+    f"SELECT {CUSTOMER_COLUMNS} FROM customer c "
+    "LEFT JOIN entityaddress a ON a.nkey = c.defaultbillingaddress"
+)
 ORDERS = (
     f"SELECT {ORDER_COLUMNS} FROM transaction t JOIN customer c ON c.id = t.entity "
     "WHERE t.type = 'SalesOrd'"
@@ -90,8 +95,8 @@ class NetSuiteErp:
             where.append(f"UPPER(c.companyname) LIKE {literal(f'%{criteria.name.upper()}%')}")
         for column, value in (
             ("c.externalid", criteria.external_id),
-            ("c.zip", criteria.postal_code),
-            ("c.city", criteria.city),
+            ("a.zip", criteria.postal_code),
+            ("a.city", criteria.city),
             ("c.vatregnumber", criteria.vat_id),
         ):
             if value:

@@ -18,6 +18,8 @@ from trivium.schemas import Money
 
 Row = dict[str, Any]
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# "1", "12a", "12-14", "7/1": a house number as the last word of an address line.
+_HOUSE_NUMBER = re.compile(r"^\d{1,6}[A-Za-z]?([-/]\d{1,6}[A-Za-z]?)?$")
 
 # Sales order status codes (SuiteQL `transaction.status`): (status, delivery, billing).
 OrderState = tuple[models.SalesOrderStatus, models.ProgressStatus, models.ProgressStatus]
@@ -37,9 +39,10 @@ ORDER_STATES: dict[str, OrderState] = {
 }
 OPEN_INVOICE = "A"
 
+# Of a customer `c` and its default billing address `a` (an `entityaddress`).
 CUSTOMER_COLUMNS = (
-    "c.id, c.entityid, c.externalid, c.companyname, c.email, c.phone, c.url, c.addr1, c.city, "
-    "c.zip, c.country, c.isinactive, c.vatregnumber, c.creditholdoverride, c.datecreated, "
+    "c.id, c.entityid, c.externalid, c.companyname, c.email, c.phone, c.url, a.addr1, a.city, "
+    "a.zip, a.country, c.isinactive, c.vatregnumber, c.creditholdoverride, c.datecreated, "
     "c.lastmodifieddate, c.creditlimit, "
     "c.balance, c.unbilledorders, c.subsidiary, BUILTIN.DF(c.currency) AS currencysymbol, "
     "c.terms"
@@ -108,11 +111,26 @@ def query_moment(moment: datetime) -> str:
     return f"TO_DATE('{utc:%Y-%m-%d %H:%M:%S}', 'YYYY-MM-DD HH24:MI:SS')"
 
 
+def street_and_number(line: str | None) -> tuple[str | None, str | None]:
+    """The street and house number of an address line: NetSuite keeps both in `addr1`, which
+    this API writes as "street number" ("Leopoldstrasse 1"). A line that does not end in a
+    number ("2100 North First Street") is all street, so that "street number" joined again
+    always gives the line back."""
+    if not line:
+        return None, None
+    street, _, last = line.rpartition(" ")
+    if street.strip() and _HOUSE_NUMBER.match(last):
+        return street.strip(), last
+    return line, None
+
+
 def address_from(row: Row) -> models.Address | None:
     if not text(row.get("addr1")) and not text(row.get("city")):
         return None
+    street, house_number = street_and_number(text(row.get("addr1")))
     return models.Address(
-        street=text(row.get("addr1")),
+        street=street,
+        house_number=house_number,
         city=text(row.get("city")),
         postal_code=text(row.get("zip")),
         country=text(row.get("country")),

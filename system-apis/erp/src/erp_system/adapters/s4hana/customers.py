@@ -60,6 +60,10 @@ class S4Customers:
             self._partner_numbers.popitem(last=False)
         return number
 
+    def forget(self, customer_id: str) -> None:
+        """Look the customer's partner number up again next time."""
+        self._partner_numbers.pop(customer_id, None)
+
     async def partner_of(self, customer_id: str, *, expand: bool = True) -> Entity:
         """The business partner whose customer number is `customer_id` (404 when none)."""
         options: dict[str, str | int | None] = {

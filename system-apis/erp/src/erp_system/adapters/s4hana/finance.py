@@ -90,6 +90,16 @@ class S4Finance:
         self._exposure_view = exposure_view
 
     async def credit(self, customer_id: str) -> CreditRead:
+        try:
+            return await self._credit_of(customer_id)
+        except CreditAccountNotFound:
+            # The partner number may be remembered from a customer that is gone since: a
+            # customer that no longer exists is CustomerNotFound, not a missing credit account.
+            self._customers.forget(customer_id)
+            await self._customers.partner_number(customer_id)
+            raise
+
+    async def _credit_of(self, customer_id: str) -> CreditRead:
         bp = await self._customers.partner_number(customer_id)
         view = self._exposure_view
         if view is not None and view.account is not None:
