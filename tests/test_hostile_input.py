@@ -8,6 +8,7 @@ Whatever comes in, a service answers without a 5xx, as its document says, and ev
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -31,10 +32,17 @@ PROBLEM_JSON = "application/problem+json"
 EXAMPLES = int(os.environ.get("TRIVIUM_FUZZ_EXAMPLES", "12"))
 UNPROTECTED = frozenset({"/healthz", "/readyz", "/metrics"})
 WRITES = frozenset({"POST", "PUT", "PATCH"})
+# A long poll's wait: a generated case that leaves it out gets none (else each such case waits
+# the default, 20 s, and the run spends its time waiting instead of trying inputs).
+LONG_POLL = "waitSeconds"
 # Clean refusals of a hostile body (403: a role the caller lacks is checked before the body).
 REFUSALS = (400, 403, 404, 409, 413, 422)
 # Services whose operations all work without a request body (customer-sync's are commands).
 TAKE_NO_BODY = frozenset({"customer-sync"})
+# TRIVIUM_MAX_BODY_BYTES's default, and the routes that state a limit of their own (the
+# Salesforce System API's bulk product upsert).
+MAX_BODY_BYTES = 1024 * 1024
+BULK_LIMITS = {("salesforce-system", "/products"): 64 * 1024 * 1024}
 UNICODE_EDGES = {
     "lone surrogate": "\ud800",
     "nul": "a\x00b",
@@ -68,6 +76,7 @@ def fuzz_operation(operation: Any, *, base_url: str, token: str, outcome: Fuzzed
     """Run positive and negative generated cases of one operation, recording failures."""
     session = requests.Session()
     headers = {"Authorization": f"Bearer {token}"}
+    long_poll = any(parameter.name == LONG_POLL for parameter in operation.query)
 
     @given(
         case=operation.as_strategy()
@@ -85,6 +94,8 @@ def fuzz_operation(operation: Any, *, base_url: str, token: str, outcome: Fuzzed
         case.headers = {**(case.headers or {}), **headers}
         if case.method.upper() in WRITES:
             case.headers.setdefault("Idempotency-Key", secrets.token_hex(8))
+        if long_poll and LONG_POLL not in (case.query or {}):
+            case.query = {**(case.query or {}), LONG_POLL: 0}
         response = case.call(base_url=base_url, session=session, timeout=30)
         outcome.cases += 1
         try:
@@ -151,17 +162,75 @@ def deep(levels: int) -> bytes:
     return b'{"a":' * levels + b"1" + b"}" * levels
 
 
+def body_limit(service: Any, path: str) -> int:
+    """The body limit a service states for a path."""
+    for (name, prefix), limit in BULK_LIMITS.items():
+        if name == service.name and path.startswith(prefix):
+            return limit
+    return MAX_BODY_BYTES
+
+
+async def declared_length_answer(
+    url: str, *, method: str, path: str, token: str, length: int
+) -> int:
+    """The status a service answers to a request that announces `length` bytes of body and sends
+    none of them: only a refusal before reading the body can answer it."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nIdempotency-Key: {secrets.token_hex(8)}\r\n"
+            f"Content-Length: {length}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=30)
+    finally:
+        writer.close()
+    return int(status_line.split()[1])
+
+
 @pytest.mark.asyncio
 class TestHostileBodies:
     async def test_oversized_body(self, suite: Any, service: Any) -> None:
         operations = await operations_with_bodies(suite.url(service.name), service)
-        body = json.dumps({"padding": "x" * (8 * 1024 * 1024)}).encode()
-        async with suite.client(service.name) as client:
+        body = json.dumps({"padding": "x" * MAX_BODY_BYTES}).encode()
+        async with (
+            suite.client(service.name) as client,
+            httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as anonymous,
+        ):
             for method, path in operations:
+                # Authentication first: without a token the size is not even looked at.
+                unknown = await anonymous.request(
+                    method, path, content=body, headers=self.json_headers()
+                )
+                assert_clean_refusal(unknown, 401)
                 response = await client.request(
                     method, path, content=body, headers=self.json_headers()
                 )
-                assert_clean_refusal(response, *REFUSALS)
+                limit = body_limit(service, path)
+                if limit >= len(body):
+                    assert_clean_refusal(response, *REFUSALS)
+                    assert response.status_code != 413, (path, response.text[:300])
+                    continue
+                assert_clean_refusal(response, 413)
+                problem = response.json()
+                assert problem["type"].endswith("/payload-too-large"), problem
+                assert problem["maxBytes"] == limit
+
+    async def test_a_body_announced_over_the_limit_is_refused_before_it_is_sent(
+        self, suite: Any, service: Any
+    ) -> None:
+        operations = await operations_with_bodies(suite.url(service.name), service)
+        for method, path in operations:
+            status = await declared_length_answer(
+                suite.url(service.name),
+                method=method,
+                path=path,
+                token=suite.token(service.name),
+                length=body_limit(service, path) + 1,
+            )
+            assert status == 413, (method, path)
 
     async def test_deeply_nested_json(self, suite: Any, service: Any) -> None:
         operations = await operations_with_bodies(suite.url(service.name), service)
@@ -207,24 +276,23 @@ class TestUnicodeEdges:
     async def test_in_query_parameters(self, suite: Any, service: Any, text: str) -> None:
         async with httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as plain:
             document = (await plain.get("/openapi.json")).json()
+        parameters = [
+            (re.sub(r"\{[^}]+\}", "1-0", path), parameter["name"])
+            for path, methods in document["paths"].items()
+            if "get" in methods and path not in UNPROTECTED
+            for parameter in methods["get"].get("parameters", [])
+            if parameter["in"] == "query"
+        ]
+        # A service without query parameters would pass without having been tried.
+        assert parameters, f"{service.name} documents no query parameter"
+        # Encoded by hand: a client library refuses to send a lone surrogate.
+        value = quote(text.encode("utf-8", "surrogatepass"), safe="")
         async with suite.client(service.name) as client:
-            for path, methods in document["paths"].items():
-                operation = methods.get("get")
-                if operation is None or path in UNPROTECTED:
-                    continue
-                names = [
-                    parameter["name"]
-                    for parameter in operation.get("parameters", [])
-                    if parameter["in"] == "query"
-                ]
-                concrete = re.sub(r"\{[^}]+\}", "1-0", path)
-                # Encoded by hand: a client library refuses to send a lone surrogate.
-                value = quote(text.encode("utf-8", "surrogatepass"), safe="")
-                for name in names:
-                    response = await client.get(f"{concrete}?{name}={value}")
-                    assert response.status_code < 500, (path, name, response.text[:300])
-                    if response.status_code >= 400:
-                        assert response.headers["content-type"].startswith(PROBLEM_JSON)
+            for path, name in parameters:
+                response = await client.get(f"{path}?{name}={value}")
+                assert response.status_code < 500, (path, name, response.text[:300])
+                if response.status_code >= 400:
+                    assert response.headers["content-type"].startswith(PROBLEM_JSON)
 
 
 # The System APIs' searches, with a term that finds seed data and attempts to break out of the

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+import redis
 
-from trivium.keys import generate_private_key
+from trivium.keys import generate_private_key, random_secret
 from trivium.redis_discovery import free_port
 from trivium_testing.keys import session_keys
 
@@ -123,6 +124,23 @@ class TestServiceTokenRequired:
                 assert response.headers["content-type"].startswith(PROBLEM_JSON)
                 assert "bearer" in response.headers["www-authenticate"].lower()
 
+    async def test_every_route_refuses_a_service_it_does_not_accept(
+        self, suite: Any, service: Any
+    ) -> None:
+        # A System API calls only its backend: no route of any service accepts its calls, its
+        # own included, however valid its signature.
+        token = session_keys().token("salesforce-system", service.audience)
+        operations = await openapi_operations(suite.url(service.name))
+        async with httpx.AsyncClient(
+            base_url=suite.url(service.name),
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": secrets.token_hex(8)},
+            timeout=30,
+        ) as client:
+            for method, path in operations:
+                response = await client.request(method, path, json={})
+                assert response.status_code == 403, (method, path, response.text)
+                assert response.json()["type"].endswith("/caller-not-accepted"), response.text
+
     async def test_a_valid_token_is_let_through(self, suite: Any, service: Any) -> None:
         operations = await openapi_operations(suite.url(service.name))
         # A short read, to prove the refusals above are about the token (not a long poll).
@@ -133,6 +151,57 @@ class TestServiceTokenRequired:
         async with suite.client(service.name) as client:
             response = await client.get(path)
         assert response.status_code != 401, (path, response.text)
+
+
+def idempotency_entries(suite: Any, service: str) -> int:
+    """How many Idempotency-Key claims and answers a service holds in Redis."""
+    admin = redis.Redis.from_url(suite.redis_url)
+    try:
+        return sum(1 for _ in admin.scan_iter(f"trivium:idempotency:{service}:*", count=1000))
+    finally:
+        admin.close()
+
+
+@pytest.mark.asyncio
+class TestAuthenticationBeforeWork:
+    async def test_refused_writes_leave_no_idempotency_claim(
+        self, suite: Any, service: Any
+    ) -> None:
+        operations = await openapi_operations(suite.url(service.name))
+        writes = [(method, path) for method, path in operations if method in ("POST", "PUT")]
+        assert writes
+        before = idempotency_entries(suite, service.name)
+        async with httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as client:
+            for method, path in writes:
+                for token in (None, BAD_TOKENS["expired"](service.audience)):
+                    headers = {"Idempotency-Key": secrets.token_hex(8)}
+                    if token:
+                        headers["Authorization"] = f"Bearer {token}"
+                    response = await client.request(method, path, headers=headers, json={})
+                    assert response.status_code == 401, (method, path, response.text)
+        assert idempotency_entries(suite, service.name) == before
+
+    @pytest.mark.services(other_identity=True)
+    async def test_a_stored_answer_is_not_replayed_without_a_valid_token(
+        self, suite: Any, service: Any
+    ) -> None:
+        reference = f"REPLAY-{secrets.token_hex(4).upper()}"
+        body = {"purchaseOrderNumber": reference, "lines": [{"sku": "MAT-0002", "quantity": "1"}]}
+        headers = {"Idempotency-Key": reference, "Prefer": "respond-async"}
+        async with suite.client(service.name) as owner:
+            placed = await owner.post("/partner/v1/orders", json=body, headers=headers)
+            again = await owner.post("/partner/v1/orders", json=body, headers=headers)
+        assert placed.status_code in (201, 202), placed.text
+        assert again.json()["orderId"] == placed.json()["orderId"]
+        async with httpx.AsyncClient(base_url=suite.url(service.name), timeout=30) as stranger:
+            for token in (None, BAD_TOKENS["wrong signature"](service.audience)):
+                auth = {"Authorization": f"Bearer {token}"} if token else {}
+                replayed = await stranger.post(
+                    "/partner/v1/orders", json=body, headers={**headers, **auth}
+                )
+                assert replayed.status_code == 401, replayed.text
+                assert replayed.headers["content-type"].startswith(PROBLEM_JSON)
+                assert placed.json()["orderId"] not in replayed.text
 
 
 @pytest.mark.asyncio
@@ -441,75 +510,152 @@ class TestSigningKeys:
         assert response.json()["type"].endswith("/caller-not-accepted")
 
 
-PRODUCTION_STARTS = {
-    "erp-system": "erp_system.main:create_app",
-    "quote-to-order": "quote_to_order_process.main:create_app",
-    "mobile-experience": "mobile_experience.main:create_app",
-}
 PUBLISHED_KEY = (
     Path(__file__).resolve().parents[1]
     / "emulators/salesforce/src/salesforce_emulator/demo/connected-app.key"
 )
+# Variables a service or emulator reads (its prefix, or a shared name): none leaks in from the
+# environment the tests run in, so each start sees only what the test gives it.
+SERVICE_VARIABLES = (
+    "TRIVIUM_", "REDIS_URL", "SF_", "S4_", "NS_", "ERP_", "NETSUITE_", "QUOTE_TO_ORDER_",
+    "CREATE_CUSTOMER_", "CUSTOMER_SYNC_", "MOBILE_", "PARTNER_PORTAL_", "GATEWAY_",
+)  # fmt: skip
+EMULATORS = (
+    "salesforce_emulator.main:create_app",
+    "s4hana_emulator.main:create_app",
+    "netsuite_emulator.main:create_app",
+)
 
 
-def start_in_production(app_factory: str, **env: str) -> subprocess.CompletedProcess[str]:
+def production_starts(service: Any) -> list[list[str]]:
+    """The commands a deployment runs for a service: its API, and its workers-only process."""
+    starts = [["-m", "uvicorn", "--factory", service.app_factory, "--port", str(free_port())]]
+    if service.worker:
+        starts.append(["-m", service.worker])
+    return starts
+
+
+def start_in_production(arguments: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     """Run a service as a deployment would, with TRIVIUM_ENV=production; it should exit."""
     base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TRIVIUM_", "SF_", "S4_", "ERP_", "QUOTE_", "MOBILE_"))
+        key: value for key, value in os.environ.items() if not key.startswith(SERVICE_VARIABLES)
     }
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", app_factory,
-        "--host", "127.0.0.1", "--port", str(free_port()),
-    ]  # fmt: skip
     return subprocess.run(
-        command,
+        [sys.executable, *arguments],
         env={**base, "TRIVIUM_ENV": "production", **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=90,
         check=False,
     )
 
 
+def redis_as(service: str, password: str) -> str:
+    return f"redis://{service}:{password}@127.0.0.1:{free_port()}/0"
+
+
 class TestProductionRefusal:
-    @pytest.mark.parametrize("app_factory", list(PRODUCTION_STARTS.values()))
-    def test_a_service_without_its_keys_refuses_to_start(self, app_factory: str) -> None:
-        finished = start_in_production(app_factory)
-        assert finished.returncode != 0
-        output = finished.stdout + finished.stderr
-        assert "refuses to start in production" in output
-        assert "TRIVIUM_SERVICE_KEY_FILE is not set" in output
+    def test_every_service_without_its_keys_refuses_to_start(self, service: Any) -> None:
+        for arguments in production_starts(service):
+            finished = start_in_production(arguments)
+            assert finished.returncode != 0, arguments
+            output = finished.stdout + finished.stderr
+            assert f"{service.name} refuses to start in production" in output, output[-2000:]
+            assert "TRIVIUM_SERVICE_KEY_FILE is not set" in output
+            assert "TRIVIUM_TRUSTED_KEYS is not set" in output
+            assert "REDIS_URL names no password" in output
+
+    @pytest.mark.parametrize(
+        ("password", "refusal"),
+        [
+            ("change-me", "REDIS_URL's password is a value published in the repository"),
+            ("only-twenty-four-bytes!!", "REDIS_URL's password is shorter than 32 bytes"),
+        ],
+        ids=["published", "short"],
+    )
+    def test_every_service_with_its_keys_refuses_a_weak_secret(
+        self, service: Any, password: str, refusal: str
+    ) -> None:
+        # Its own keys are in order: the one weak value is all that is named.
+        for arguments in production_starts(service):
+            finished = start_in_production(
+                arguments,
+                **session_keys().env(service.name),
+                REDIS_URL=redis_as(service.name, password),
+            )
+            assert finished.returncode != 0, arguments
+            output = finished.stdout + finished.stderr
+            assert f"{service.name} refuses to start in production: {refusal}" in output, output[
+                -2000:
+            ]
+            assert "TRIVIUM_SERVICE_KEY_FILE" not in output
 
     def test_a_key_published_in_the_repository_is_refused(self) -> None:
         finished = start_in_production(
-            PRODUCTION_STARTS["erp-system"],
+            ["-m", "uvicorn", "--factory", "erp_system.main:create_app", "--port", "0"],
             TRIVIUM_SERVICE_KEY_FILE=str(PUBLISHED_KEY),
             TRIVIUM_TRUSTED_KEYS=str(session_keys().trusted_dir),
+            REDIS_URL=redis_as("erp-system", random_secret()),
         )
         assert finished.returncode != 0
-        assert "refuses to start in production" in finished.stdout + finished.stderr
+        assert (
+            "erp-system refuses to start in production: TRIVIUM_SERVICE_KEY_FILE holds a key "
+            "published in the repository" in finished.stdout + finished.stderr
+        )
 
-    def test_a_secret_published_in_the_repository_is_refused(self) -> None:
-        keys = session_keys()
+    @pytest.mark.parametrize(
+        ("variable", "value", "refusal"),
+        [
+            ("ERP_SYSTEM_PASSWORD", "Trivium-Demo-Pass1", "password is a value published"),
+            ("ERP_SYSTEM_PASSWORD", "Zq8-short-but-mixed-Pw", "password is shorter than 32"),
+            ("ERP_SYSTEM_OAUTH_CLIENT_SECRET", "ab" * 20, "oauth_client_secret is not random"),
+            ("NETSUITE_TOKEN_SECRET", "trivium-demo-secret", "netsuite.token_secret is a value"),
+        ],
+        ids=["published", "short", "not random", "nested"],
+    )
+    def test_a_weak_backend_credential_is_refused(
+        self, variable: str, value: str, refusal: str
+    ) -> None:
         finished = start_in_production(
-            PRODUCTION_STARTS["erp-system"],
-            **keys.env("erp-system"),
-            ERP_SYSTEM_PASSWORD="Trivium-Demo-Pass1",
+            ["-m", "uvicorn", "--factory", "erp_system.main:create_app", "--port", "0"],
+            **session_keys().env("erp-system"),
+            REDIS_URL=redis_as("erp-system", random_secret()),
+            **{variable: value},
         )
         assert finished.returncode != 0
         output = finished.stdout + finished.stderr
-        assert "password is a value published in the repository" in output
+        assert f"erp-system refuses to start in production: {refusal}" in output, output[-2000:]
 
-    @pytest.mark.parametrize(
-        "app_factory",
-        ["salesforce_emulator.main:create_app", "s4hana_emulator.main:create_app"],
-    )
+    @pytest.mark.parametrize("app_factory", EMULATORS)
     def test_an_emulator_refuses_to_start(self, app_factory: str) -> None:
-        finished = start_in_production(app_factory)
+        finished = start_in_production(
+            ["-m", "uvicorn", "--factory", app_factory, "--port", str(free_port())]
+        )
         assert finished.returncode != 0
         assert "never runs in production" in finished.stdout + finished.stderr
+
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[1] / ".env.example"
+# Variables that hold a credential: .env.example names them, with no value.
+CREDENTIAL_VARIABLE = re.compile(r"(SECRET|PASSWORD|_TOKEN|TOKEN_ID|CONSUMER_KEY)$")
+
+
+class TestPublishedConfiguration:
+    def test_env_example_names_credentials_without_values(self) -> None:
+        assignments = [
+            line.lstrip("# ").split("=", 1)
+            for line in ENV_EXAMPLE.read_text().splitlines()
+            if re.match(r"^(# )?[A-Z][A-Z0-9_]*=", line)
+        ]
+        credentials = {
+            name: value for name, value in assignments if CREDENTIAL_VARIABLE.search(name)
+        }
+        assert len(credentials) >= 10, credentials
+        assert {name: value for name, value in credentials.items() if value} == {}
+        # No URL carries a password either (Redis's is each service's own, from the secrets).
+        assert [
+            value for _, value in assignments if re.search(r"//[^/@\s]*:[^/@\s]*@", value)
+        ] == []
 
 
 # Object-level authorization of sales reps (OWASP API1): a rep acts only on the accounts they own.

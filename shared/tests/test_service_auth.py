@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import jwt
 import pytest
 import pytest_asyncio
 from fastapi import APIRouter, Depends, FastAPI
+from pydantic import BaseModel, SecretStr
 
 from trivium.app import create_service_app
 from trivium.keys import (
@@ -23,6 +24,7 @@ from trivium.keys import (
     jwks_document,
     load_trusted_keys,
     public_key_pem,
+    random_secret,
     write_private_key,
 )
 from trivium.problems import Unauthorized
@@ -345,6 +347,29 @@ class TestServiceTokenVerifier:
             load_trusted_keys(tmp_path)
 
 
+Production = Callable[..., ServiceSettings]
+
+
+@pytest.fixture
+def in_production(ring: KeyRing, tmp_path: Path) -> Production:
+    """Settings of `kind` in production with keys of their own and a strong Redis password;
+    `changes` override any of them."""
+    write_private_key(tmp_path / "own.pem", generate_private_key())
+
+    def settings(kind: type[ServiceSettings], **changes: Any) -> ServiceSettings:
+        values: dict[str, Any] = {
+            "service_name": "erp-system",
+            "environment": "production",
+            "service_key_file": tmp_path / "own.pem",
+            "trusted_keys": ring.trusted_dir,
+            "redis_url": f"redis://erp-system:{random_secret()}@redis:6379/0",
+            **changes,
+        }
+        return kind(**values)
+
+    return settings
+
+
 class TestTokenPair:
     def test_without_keys_outside_production_only_the_service_itself_is_trusted(
         self, ring: KeyRing
@@ -369,23 +394,81 @@ class TestTokenPair:
             service_key_file=published,
             trusted_keys=ring.trusted_dir,
         )
-        with pytest.raises(InsecureConfiguration, match="TRIVIUM_SERVICE_KEY_FILE"):
+        with pytest.raises(InsecureConfiguration, match="holds a key published in the repository"):
             token_pair(settings)
 
-    def test_production_starts_with_keys_of_its_own(self, ring: KeyRing, tmp_path: Path) -> None:
-        write_private_key(tmp_path / "own.pem", generate_private_key())
-        settings = ServiceSettings(
-            service_name="erp-system",
-            environment="production",
-            service_key_file=tmp_path / "own.pem",
-            trusted_keys=ring.trusted_dir,
-        )
-        issuer, _ = token_pair(settings)
+    def test_production_starts_with_keys_of_its_own(self, in_production: Production) -> None:
+        issuer, _ = token_pair(in_production(WithSecret, password=SecretStr(random_secret())))
         assert issuer.issuer == "erp-system"
+
+    @pytest.mark.parametrize(
+        ("secret", "refusal"),
+        [
+            ("Trivium-Demo-Pass1", "password is a value published in the repository"),
+            ("s3cr3t-but-short-0123456789", "password is shorter than 32 bytes"),
+            ("ab" * 24, "password is not random"),
+        ],
+        ids=["published", "short", "not random"],
+    )
+    def test_production_refuses_a_weak_secret(
+        self, in_production: Production, secret: str, refusal: str
+    ) -> None:
+        with pytest.raises(InsecureConfiguration, match=refusal):
+            token_pair(in_production(WithSecret, password=SecretStr(secret)))
+
+    @pytest.mark.parametrize(
+        ("redis_url", "refusal"),
+        [
+            ("redis://redis:6379/0", "REDIS_URL names no password"),
+            ("redis://erp-system:change-me@redis:6379/0", "REDIS_URL's password is a value"),
+            ("redis://erp-system:short@redis:6379/0", "REDIS_URL's password is shorter"),
+        ],
+        ids=["no password", "published", "short"],
+    )
+    def test_production_refuses_redis_without_a_strong_password(
+        self, in_production: Production, redis_url: str, refusal: str
+    ) -> None:
+        with pytest.raises(InsecureConfiguration, match=refusal):
+            token_pair(in_production(ServiceSettings, redis_url=redis_url))
+
+    def test_a_secret_in_a_group_of_settings_is_checked_too(
+        self, in_production: Production
+    ) -> None:
+        settings = in_production(
+            WithGroup, backend=Backend(token_secret=SecretStr("trivium-demo-secret"))
+        )
+        with pytest.raises(InsecureConfiguration, match=r"backend\.token_secret is a value"):
+            token_pair(settings)
+
+    def test_every_problem_is_named_at_once(self) -> None:
+        settings = WithSecret(
+            service_name="erp-system", environment="production", password=SecretStr("short")
+        )
+        with pytest.raises(InsecureConfiguration) as refused:
+            token_pair(settings)
+        message = str(refused.value)
+        for problem in ("KEY_FILE is not set", "TRUSTED_KEYS is not set", "password", "REDIS_URL"):
+            assert problem in message
 
     def test_a_ttl_beyond_the_maximum_age_is_refused(self) -> None:
         with pytest.raises(ValueError, match="MAX_AGE"):
             ServiceSettings(service_token_ttl_seconds=600, service_token_max_age_seconds=300)
+
+
+class WithSecret(ServiceSettings):
+    """A service's settings with a credential of a backend, as the System APIs have."""
+
+    password: SecretStr = SecretStr("")
+
+
+class Backend(BaseModel):
+    token_secret: SecretStr = SecretStr("")
+
+
+class WithGroup(ServiceSettings):
+    """Settings with a group of a backend's settings (as the ERP System API's `netsuite`)."""
+
+    backend: Backend = Backend()
 
 
 class Clock:

@@ -121,7 +121,7 @@ class TestDeployments:
                 "secretName": f"service-key-{name}",
                 "defaultMode": 0o440,
             }, name
-            assert volumes["trusted-keys"]["configMap"] == {"name": "trivium-trusted-keys"}, name
+            assert volumes["trusted-keys"]["secret"] == {"secretName": "trivium-trusted-keys"}, name
             assert mounts["service-key"]["mountPath"] == KEY_DIRECTORY, name
             assert mounts["trusted-keys"]["mountPath"] == TRUSTED_DIRECTORY, name
             assert all(mount.get("readOnly") for mount in mounts.values()), name

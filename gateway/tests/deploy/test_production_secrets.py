@@ -266,7 +266,7 @@ class TestServiceKeys:
                 shared["metadata"]["name"]
             ], name
             assert len(trusted) == 1, name
-            assert volumes[trusted[0]["name"]]["configMap"]["name"] == "trivium-trusted-keys"
+            assert volumes[trusted[0]["name"]]["secret"]["secretName"] == "trivium-trusted-keys"
 
 
 @pytest.mark.parametrize("name", ["SF_SYSTEM_CLIENT_SECRET", "REDIS_PASSWORD"])

@@ -14,9 +14,10 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
     PublicKeyTypes,
 )
 from cryptography.x509.oid import NameOID
+from pydantic import BaseModel, SecretBytes, SecretStr
 
 from trivium.settings import ServiceSettings
 
@@ -215,9 +217,9 @@ def check_production_settings(settings: ServiceSettings) -> None:
         problems.append("TRIVIUM_TRUSTED_KEYS is not set (the callers' public keys)")
     elif not settings.trusted_keys.exists():
         problems.append(f"TRIVIUM_TRUSTED_KEYS: {settings.trusted_keys} does not exist")
-    for name, value in settings:
-        if hasattr(value, "get_secret_value"):
-            problems += _secret_problems(name, value.get_secret_value())
+    for name, value in _secrets(settings):
+        problems += _secret_problems(name, value)
+    problems += _redis_problems(settings.redis_url)
     if problems:
         raise InsecureConfiguration(
             f"{settings.service_name} refuses to start in production: " + "; ".join(problems)
@@ -225,6 +227,8 @@ def check_production_settings(settings: ServiceSettings) -> None:
 
 
 def _own_key_problems(path: Path) -> list[str]:
+    if _is_published_key(path):
+        return ["TRIVIUM_SERVICE_KEY_FILE holds a key published in the repository"]
     try:
         key = load_private_key(path)
     except KeyMaterialError as error:
@@ -232,11 +236,28 @@ def _own_key_problems(path: Path) -> list[str]:
     raw = key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    if fingerprint(key.public_key()) in KNOWN_KEY_FINGERPRINTS:
-        return ["TRIVIUM_SERVICE_KEY_FILE holds a key published in the repository"]
     if len(set(raw)) < KEY_BYTES // 4:
         return ["TRIVIUM_SERVICE_KEY_FILE holds a key that is not random"]
     return []
+
+
+def _is_published_key(path: Path) -> bool:
+    """Whether the file holds a private key of any type whose public half is a known one."""
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError, UnsupportedAlgorithm):
+        return False
+    return fingerprint(key.public_key()) in KNOWN_KEY_FINGERPRINTS
+
+
+def _secrets(settings: BaseModel, *, within: str = "") -> Iterator[tuple[str, str]]:
+    """Every secret of the settings, nested groups (e.g. the ERP's `netsuite`) included."""
+    for name, value in settings:
+        if isinstance(value, SecretStr | SecretBytes):
+            secret = value.get_secret_value()
+            yield within + name, secret.decode() if isinstance(secret, bytes) else secret
+        elif isinstance(value, BaseModel):
+            yield from _secrets(value, within=f"{within}{name}.")
 
 
 def _secret_problems(name: str, value: str) -> list[str]:
@@ -244,4 +265,16 @@ def _secret_problems(name: str, value: str) -> list[str]:
         return []
     if value in KNOWN_SECRET_VALUES or value.casefold() in KNOWN_SECRET_VALUES:
         return [f"{name} is a value published in the repository"]
+    if len(value.encode()) < KEY_BYTES:
+        return [f"{name} is shorter than {KEY_BYTES} bytes (generate one: 32 random bytes)"]
+    if len(set(value)) < KEY_BYTES // 4:
+        return [f"{name} is not random"]
     return []
+
+
+def _redis_problems(url: str) -> list[str]:
+    """Production signs in to Redis as the service's own user, with a password of its own."""
+    password = urlsplit(url).password
+    if not password:
+        return ["REDIS_URL names no password (the service's own Redis user, deploy/redis_users.py)"]
+    return _secret_problems("REDIS_URL's password", unquote(password))

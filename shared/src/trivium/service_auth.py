@@ -190,10 +190,11 @@ class ServiceTokenVerifier:
 
     def _verify_signed(self, token: str) -> ServiceCaller:
         try:
-            header = jwt.get_unverified_header(token)
-            claimed = jwt.decode(token, options={"verify_signature": False})
+            # Header and claims in one parse: which key to check the signature with.
+            unverified = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError as error:
             raise _unauthorized("The service token is not valid.") from error
+        header, claimed = unverified["header"], unverified["payload"]
         issuer = claimed.get("iss")
         if header.get("alg") != ALGORITHM or not isinstance(issuer, str):
             raise _unauthorized("The service token is not valid.")
