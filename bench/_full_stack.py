@@ -133,7 +133,11 @@ def raise_credit_limits(system: SystemStack, customers: Iterable[str]) -> None:
     if system.erp == "netsuite":
         _lift_netsuite_credit_limits(system.erp_emulator.url, customers)
         return
-    s4_url = system.s4_emulator.url
+    raise_s4_credit_limits(system.s4_emulator.url, customers)
+
+
+def raise_s4_credit_limits(s4_url: str, customers: Iterable[str]) -> None:
+    """S/4HANA: credit limits the benchmark's orders cannot exhaust."""
     with httpx.Client(
         base_url=f"{s4_url}/sap/opu/odata/sap/API_CRDTMBUSINESSPARTNER",
         auth=SAP_USER,

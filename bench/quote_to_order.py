@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _full_stack import raise_credit_limits
+from _full_stack import raise_s4_credit_limits
 from _load import percentile
 from _script import (
     ServicePlan,
@@ -247,7 +247,7 @@ async def run(services: dict[str, RunningService], args: argparse.Namespace) -> 
         org = Org(crm, admin)
         # Credit limits that a thousand orders cannot exhaust.
         customers = [customer for _, customer in PARTNERS]
-        await asyncio.to_thread(raise_credit_limits, services["s4-emulator"].url, customers)
+        await asyncio.to_thread(raise_s4_credit_limits, services["s4-emulator"].url, customers)
         await place_all(
             orders, order_bodies(WARMUP, args.lines, run="W"), concurrency=WARMUP, run="warm"
         )

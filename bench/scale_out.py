@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from _full_stack import PARTNERS, QUIET, gateway_config, partner_key, raise_credit_limits
+from _full_stack import PARTNERS, QUIET, gateway_config, partner_key, raise_s4_credit_limits
 from _load import new_session, run_load
 from _script import argument_parser, bench_env, private_redis, publish
 from end_to_end import get_request, order_request
@@ -108,7 +108,7 @@ def replicated_stack(folder: Path, replicas: int) -> Iterator[tuple[str, str]]:
     try:
         balancer = start_load_balancer([group.pool for group in sets], folder / "haproxy")
         start_replica_sets(sets)
-        raise_credit_limits(emulators.s4_emulator.url, (customer for _, customer in PARTNERS))
+        raise_s4_credit_limits(emulators.s4_emulator.url, (customer for _, customer in PARTNERS))
         yield fronts["gateway"], redis_server.url
     finally:
         running: list[RunningService] = [s for group in sets for s in group.running]
