@@ -11,7 +11,8 @@ import redis.asyncio
 from pydantic import BaseModel
 
 from trivium.locks import Held, LeaseLocks, LeaseLost
-from trivium.saga_store import RedisSagaStore, SaveWrites
+from trivium.saga_store import RedisSagaStore
+from trivium.write_batch import WriteBatch
 
 pytestmark = pytest.mark.asyncio
 
@@ -38,7 +39,7 @@ class LedgerStore(RedisSagaStore[Ledger]):
             retention=timedelta(days=1),
         )
 
-    def list_saved(self, writes: SaveWrites, state: Ledger) -> None:
+    def list_saved(self, writes: WriteBatch, state: Ledger) -> None:
         writes.zadd(f"{self.prefix}:ledgers", {state.id: 0})
 
 

@@ -171,8 +171,9 @@ class OwnedKeys:
 
 
 class LeaseLost(Exception):
-    """A write refused because the lock it was made under is no longer its holder's: the lease
-    ran out (the holder stalled for longer than it) and another process may hold it now."""
+    """A write refused because the lock or lead it was made under is no longer its holder's: the
+    lease ran out (the holder stalled for longer than it) and another process may hold it now,
+    or another replica took the lead. The holder must stop writing at once."""
 
 
 @dataclass(frozen=True, slots=True)

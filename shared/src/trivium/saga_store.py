@@ -11,7 +11,7 @@ Cluster):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
@@ -19,6 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from trivium.locks import FencedWriter, Held, LeaseLost
 from trivium.paging import lex_index_page
 from trivium.redis_client import AsyncRedis
+from trivium.write_batch import WriteBatch
 
 # The status a saga's state has while it waits for an operator.
 NEEDS_ATTENTION = "needs_attention"
@@ -29,52 +30,6 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, AR
 for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[3], id) end
 return due
 """
-
-
-class SaveWrites:
-    """The writes of one save, recorded so that they run as one transaction, or as one script
-    that applies them only while the saga's lock is still its holder's."""
-
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-        self.commands: list[list[str | int]] = []
-
-    def _add(self, command: str, key: str, *args: object) -> None:
-        if key not in self.keys:
-            self.keys.append(key)
-        self.commands.append([command, self.keys.index(key) + 1, *(str(arg) for arg in args)])
-
-    def hset(self, key: str, mapping: Mapping[str, str]) -> None:
-        self._add("HSET", key, *(part for item in mapping.items() for part in item))
-
-    def pexpire(self, key: str, milliseconds: int) -> None:
-        self._add("PEXPIRE", key, milliseconds)
-
-    def zadd(self, key: str, mapping: Mapping[str, float]) -> None:
-        self._add(
-            "ZADD", key, *(part for member, score in mapping.items() for part in (score, member))
-        )
-
-    def zrem(self, key: str, *members: str) -> None:
-        self._add("ZREM", key, *members)
-
-    def zremrangebylex(self, key: str, minimum: str, maximum: str) -> None:
-        self._add("ZREMRANGEBYLEX", key, minimum, maximum)
-
-    async def apply(self, client: AsyncRedis) -> None:
-        """All the writes in one transaction."""
-        async with client.pipeline(transaction=True) as pipe:
-            for command, index, *args in self.commands:
-                pipe.execute_command(command, self.keys[int(index) - 1], *args)
-            await pipe.execute()
-
-    async def apply_while_held(self, client: AsyncRedis, held: Held) -> bool:
-        """All the writes in one script, only while `held` is still its holder's lock; False,
-        and nothing written, once it is not."""
-        if held.token is None:
-            return False
-        writer = FencedWriter(client, fence_key=held.key)
-        return await writer.write(held.token, keys=self.keys, commands=self.commands)
 
 
 def epoch_ms(moment: datetime) -> int:
@@ -144,7 +99,7 @@ class RedisSagaStore(Generic[StateT]):
         otherwise, and nothing written, so a holder that stalled past its lease cannot overwrite
         what the next holder saved."""
         key = self.state_key(state.id)
-        writes = SaveWrites()
+        writes = WriteBatch()
         writes.hset(key, {"data": state.model_dump_json(), "status": state.status.value})
         writes.pexpire(key, self.retention_ms)
         self.list_saved(writes, state)
@@ -158,10 +113,12 @@ class RedisSagaStore(Generic[StateT]):
             writes.zadd(self.wakeups_key, {state.id: epoch_ms(wake_at)})
         if held is None:
             await writes.apply(self._redis)
-        elif not await writes.apply_while_held(self._redis, held):
+        elif held.token is None or not await FencedWriter(self._redis, fence_key=held.key).write(
+            held.token, keys=writes.keys, commands=writes.commands
+        ):
             raise LeaseLost(f"The lock {held.key} is no longer held; {state.id} was not saved.")
 
-    def list_saved(self, writes: SaveWrites, state: StateT) -> None:
+    def list_saved(self, writes: WriteBatch, state: StateT) -> None:
         """Add the service's own listings of a saved state to the save's writes."""
 
     async def take_due(self, *, now: datetime, limit: int, recheck_at: datetime) -> list[str]:

@@ -6,13 +6,14 @@ may grow without touching this service; the contract between the tiers is their 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
 from customer_sync_process.domain.models import SyncRead
 from trivium.schemas import Money, UpstreamModel
+from trivium.write_batch import WriteBatch
 
 
 class CrmAddress(UpstreamModel):
@@ -189,48 +190,6 @@ class ErpPort(Protocol):
         ...
 
     async def catalog_page(self, *, cursor: str | None, limit: int) -> ErpCatalogPage: ...
-
-
-class WriteBatch:
-    """Writes collected by the flow, then applied together (by the leader, under its fence)."""
-
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-        self.commands: list[list[Any]] = []
-
-    def _key(self, key: str) -> int:
-        self.keys.append(key)
-        return len(self.keys)
-
-    def set(self, key: str, value: str, *, ttl_seconds: float | None = None) -> WriteBatch:
-        command: list[Any] = ["SET", self._key(key), value]
-        if ttl_seconds is not None:
-            command += ["PX", max(1, round(ttl_seconds * 1000))]
-        self.commands.append(command)
-        return self
-
-    def hset(self, key: str, mapping: Mapping[str, str]) -> WriteBatch:
-        if mapping:
-            pairs = [part for item in mapping.items() for part in item]
-            self.commands.append(["HSET", self._key(key), *pairs])
-        return self
-
-    def delete(self, key: str) -> WriteBatch:
-        self.commands.append(["DEL", self._key(key)])
-        return self
-
-    def hdel(self, key: str, field: str) -> WriteBatch:
-        self.commands.append(["HDEL", self._key(key), field])
-        return self
-
-    def incr(self, key: str, field: str, amount: int = 1) -> WriteBatch:
-        self.commands.append(["HINCRBY", self._key(key), field, amount])
-        return self
-
-    def xadd(self, stream: str, fields: Mapping[str, str], *, max_length: int) -> WriteBatch:
-        pairs = [part for item in fields.items() for part in item]
-        self.commands.append(["XADD", self._key(stream), "MAXLEN", "~", max_length, "*", *pairs])
-        return self
 
 
 class StatePort(Protocol):

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from customer_sync_process.adapters.ports import WriteBatch
-from customer_sync_process.domain.errors import LeaseLost
-from trivium.locks import FencedLease, FencedWriter
+from trivium.locks import FencedLease, FencedWriter, LeaseLost
 from trivium.redis_client import AsyncRedis
+from trivium.write_batch import WriteBatch
 
 DEFAULT_PREFIX = "{customer-sync}"
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from customer_sync_process.adapters.ports import AccountChange, CrmAccountProfile, WriteBatch
+from customer_sync_process.adapters.ports import AccountChange, CrmAccountProfile
 from customer_sync_process.domain.errors import (
     CustomerOfAnotherAccount,
     PositionUnavailable,
@@ -45,6 +45,7 @@ from customer_sync_process.domain.values import (
     erp_write,
     writable_values,
 )
+from trivium.write_batch import WriteBatch
 
 log = logging.getLogger(__name__)
 

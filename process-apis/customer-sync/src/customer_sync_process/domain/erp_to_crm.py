@@ -24,7 +24,6 @@ from customer_sync_process.adapters.ports import (
     ErpChangePage,
     ErpCustomerProfile,
     ErpSalesOrderChange,
-    WriteBatch,
 )
 from customer_sync_process.domain.failures import Failure
 from customer_sync_process.domain.flow import SyncFlow, subset
@@ -40,6 +39,7 @@ from customer_sync_process.domain.values import (
     writable_values,
 )
 from trivium.schemas import UpstreamModel
+from trivium.write_batch import WriteBatch
 
 log = logging.getLogger(__name__)
 

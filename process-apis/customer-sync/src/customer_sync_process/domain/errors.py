@@ -57,10 +57,6 @@ class PositionUnavailable(Exception):
     """The CRM no longer holds change events after the stored position."""
 
 
-class LeaseLost(Exception):
-    """Another replica took the lead: this one must stop writing at once."""
-
-
 class RecordConflict(Problem):
     """A record that cannot be applied as it stands: parked until someone sets it right."""
 

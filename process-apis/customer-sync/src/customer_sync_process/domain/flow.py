@@ -20,12 +20,12 @@ from customer_sync_process.adapters.ports import (
     ErpPort,
     StatePort,
     SyncMetrics,
-    WriteBatch,
 )
 from customer_sync_process.domain.loop_state import LoopBoard
 from customer_sync_process.domain.ownership import Ownership, System
 from customer_sync_process.domain.positions import NOW
 from customer_sync_process.domain.values import Values
+from trivium.write_batch import WriteBatch
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from customer_sync_process.adapters.ports import StatePort, SyncMetrics, WriteBatch
+from customer_sync_process.adapters.ports import StatePort, SyncMetrics
 from customer_sync_process.domain.models import LagRead, LoopErrorRead, LoopRead
+from trivium.write_batch import WriteBatch
 
 LOOPS = ("cdc", "erpPoll", "products")
 RUNNING = "running"

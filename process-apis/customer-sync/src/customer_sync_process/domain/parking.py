@@ -19,12 +19,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
-from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.errors import ParkedNotFound
 from customer_sync_process.domain.failures import Failure, classify, is_record_failure
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.models import FailureRead, ParkedRead
 from trivium.problems import Problem
+from trivium.write_batch import WriteBatch
 
 log = logging.getLogger(__name__)
 

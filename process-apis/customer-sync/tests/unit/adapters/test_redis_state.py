@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 import redis.asyncio
 
-from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.adapters.redis_state import RedisSyncState, leader_lease
-from customer_sync_process.domain.errors import LeaseLost
-from trivium.locks import FencedLease
+from trivium.locks import FencedLease, LeaseLost
+from trivium.write_batch import WriteBatch
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 import redis.asyncio
 
-from customer_sync_process.adapters.ports import ErpAddress, WriteBatch
+from customer_sync_process.adapters.ports import ErpAddress
 from customer_sync_process.adapters.redis_state import leader_lease
 from customer_sync_process.domain.crm_to_erp import consume_once, process_change, reset_reason
-from customer_sync_process.domain.errors import LeaseLost
+from trivium.locks import LeaseLost
+from trivium.write_batch import WriteBatch
 
 ACCOUNT = "001000000000077AAA"
 CUSTOMER = "1000077"

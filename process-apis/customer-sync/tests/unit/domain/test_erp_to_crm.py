@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from customer_sync_process.adapters.ports import ErpSalesOrderChange, WriteBatch
+from customer_sync_process.adapters.ports import ErpSalesOrderChange
 from customer_sync_process.domain.erp_to_crm import (
     poll_customers,
     poll_erp,
@@ -17,6 +17,7 @@ from customer_sync_process.domain.erp_to_crm import (
     watermark_parts,
 )
 from trivium.schemas import Money
+from trivium.write_batch import WriteBatch
 
 pytestmark = pytest.mark.asyncio
 

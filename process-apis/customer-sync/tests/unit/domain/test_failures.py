@@ -12,10 +12,10 @@ from customer_sync_process.domain.errors import (
     CustomerOfAnotherAccount,
     ErpRejected,
     ErpUnavailable,
-    LeaseLost,
     PositionUnavailable,
 )
 from customer_sync_process.domain.failures import FailureKind, classify, is_record_failure
+from trivium.locks import LeaseLost
 from trivium.problems import FieldError
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from customer_sync_process.adapters.fake import RecordingSyncMetrics
-from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.loop_report import degradation, loop_reports
 from customer_sync_process.domain.loop_state import LoopTracker, read_loop
+from trivium.write_batch import WriteBatch
 
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 STALL = timedelta(seconds=60)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from customer_sync_process.adapters.ports import ErpSalesOrderChange, WriteBatch
+from customer_sync_process.adapters.ports import ErpSalesOrderChange
 from customer_sync_process.domain.crm_to_erp import (
     consume_once,
     process_change,
@@ -24,6 +24,7 @@ from customer_sync_process.domain.parking import (
     list_parked,
     request_retry,
 )
+from trivium.write_batch import WriteBatch
 
 pytestmark = pytest.mark.asyncio
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from customer_sync_process.adapters.ports import WriteBatch
 from customer_sync_process.domain.ownership import System
 from customer_sync_process.domain.status import SyncStatus
+from trivium.write_batch import WriteBatch
 
 pytestmark = pytest.mark.asyncio
 

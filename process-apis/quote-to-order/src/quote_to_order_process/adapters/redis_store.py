@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 
 from quote_to_order_process.domain.models import OrderState, OrderStatus, new_order_id
 from trivium.redis_client import AsyncRedis
-from trivium.saga_store import RedisSagaStore, SaveWrites, epoch_ms, text
+from trivium.saga_store import RedisSagaStore, epoch_ms, text
+from trivium.write_batch import WriteBatch
 
 DEFAULT_PREFIX = "{quote-to-order}"
 # The key part of a CRM system that did not name itself.
@@ -124,7 +125,7 @@ class RedisOrderStore(RedisSagaStore[OrderState]):
         )
         return text(holder) if holder else None
 
-    def list_saved(self, writes: SaveWrites, state: OrderState) -> None:
+    def list_saved(self, writes: WriteBatch, state: OrderState) -> None:
         if state.account_id is not None:
             writes.zadd(self._listing_key(state.account_id), {state.id: 0})
             if state.is_finished:
