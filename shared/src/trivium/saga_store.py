@@ -113,8 +113,11 @@ class RedisSagaStore(Generic[StateT]):
             writes.zadd(self.wakeups_key, {state.id: epoch_ms(wake_at)})
         if held is None:
             await writes.apply(self._redis)
-        elif held.token is None or not await FencedWriter(self._redis, fence_key=held.key).write(
-            held.token, keys=writes.keys, commands=writes.commands
+            return
+        # The lock's key is the fence and the holder's token its value: written only while held.
+        fenced = FencedWriter(self._redis, fence_key=held.key)
+        if not held or not await fenced.write(
+            str(held.token), keys=writes.keys, commands=writes.commands
         ):
             raise LeaseLost(f"The lock {held.key} is no longer held; {state.id} was not saved.")
 
