@@ -20,7 +20,8 @@ from erp_system.adapters.netsuite.call_names import netsuite_call_name
 from erp_system.adapters.netsuite.erp import NetSuiteErp
 from erp_system.adapters.netsuite.rest import SuiteTalkClient
 from erp_system.adapters.netsuite.sync import NetSuiteSync
-from erp_system.adapters.ports import ErpPort, KeyLockPort
+from erp_system.adapters.redis_attempts import RedisCreationAttempts
+from erp_system.adapters.ports import CreationAttemptsPort, ErpPort, KeyLockPort
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import (
     TOKEN_PATH,
@@ -45,12 +46,14 @@ READINESS_SERVICE = "API_SALES_ORDER_SRV"
 
 @dataclass(frozen=True, slots=True)
 class ErpSystem:
-    """Everything the routes use: the ERP, its sync reads, per-key locks and idempotency."""
+    """Everything the routes use: the ERP, its sync reads, per-key locks, the creations
+    attempted, and idempotency."""
 
     settings: ErpSystemSettings
     erp: ErpPort
     sync: ErpSyncPort
     locks: KeyLockPort
+    attempts: CreationAttemptsPort
     idempotency: IdempotencyStore
     readiness: Mapping[str, ReadinessCheck]
 
@@ -178,6 +181,12 @@ async def bootstrap(settings: ErpSystemSettings) -> AsyncIterator[ErpSystem]:
                 lease_seconds=60,
                 wait_seconds=10,
                 hashed=True,
+            ),
+            attempts=RedisCreationAttempts(
+                redis_client,
+                prefix="trivium",
+                namespace=settings.service_name,
+                ttl_seconds=settings.sales_order_attempt_days * 86_400,
             ),
             idempotency=IdempotencyStore.from_settings(redis_client, settings),
             readiness={"redis": redis_check(redis_client), settings.backend: backend.readiness},

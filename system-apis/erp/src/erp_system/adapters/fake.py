@@ -46,8 +46,9 @@ from trivium.schemas import Money
 
 
 class FakeErp:
-    """ErpPort in memory; seed it through its dictionaries. `calls` counts backend trips;
-    `create_failure` fails the next order create, `lost_create_answer` fails it after saving."""
+    """ErpPort in memory; seed it through its dictionaries. `calls` counts backend trips,
+    `lookups` the orders looked up by reference; `create_failure` fails the next order create,
+    `lost_create_answer` fails it after saving."""
 
     def __init__(self, *, currency: str = "EUR", plant: str = "1010") -> None:
         self.currency = currency
@@ -60,6 +61,7 @@ class FakeErp:
         self.versions: dict[str, int] = {}
         self.invoices: list[InvoiceRead] = []
         self.calls = 0
+        self.lookups = 0
         self.create_failure: Exception | None = None
         self.lost_create_answer: Exception | None = None
         self._numbers = itertools.count(1)
@@ -206,6 +208,7 @@ class FakeErp:
         self, *, customer_id: str, external_reference: str
     ) -> SalesOrderRead | None:
         self.calls += 1
+        self.lookups += 1
         return next(
             (
                 o

@@ -90,3 +90,11 @@ class KeyLockPort(Protocol):
     def hold(self, name: str) -> AbstractAsyncContextManager[Held]:
         """Hold the lock `name` for the block; a false `Held` when it stays taken too long."""
         ...
+
+
+class CreationAttemptsPort(Protocol):
+    """The creations this API has attempted, kept across replicas and restarts."""
+
+    async def record_attempt(self, name: str) -> bool:
+        """Record an attempt at creating `name`; True when it is the first one recorded."""
+        ...
