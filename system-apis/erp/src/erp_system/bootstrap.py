@@ -20,8 +20,8 @@ from erp_system.adapters.netsuite.call_names import netsuite_call_name
 from erp_system.adapters.netsuite.erp import NetSuiteErp
 from erp_system.adapters.netsuite.rest import SuiteTalkClient
 from erp_system.adapters.netsuite.sync import NetSuiteSync
-from erp_system.adapters.redis_attempts import RedisCreationAttempts
 from erp_system.adapters.ports import CreationAttemptsPort, ErpPort, KeyLockPort
+from erp_system.adapters.redis_attempts import RedisCreationAttempts
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import (
     TOKEN_PATH,

@@ -150,6 +150,12 @@ class ErpSystemSettings(ServiceSettings):
     batch_max_operations: int = Field(
         default=200, ge=1, le=1_000, description="Most skus answered by one $batch."
     )
+    order_simulation: bool = Field(
+        default=True,
+        description="S/4HANA: price and credit-check an order in one call of "
+        "API_SALES_ORDER_SIMULATION_SRV (communication scenario SAP_COM_0109); off: read the "
+        "customer, prices and credit one by one.",
+    )
     sales_order_lookup: Literal["after_attempt", "always"] = Field(
         default="after_attempt",
         description="When an order is looked up by its customer reference before it is "

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import sap_rows
+from .conftest import sap_calls, sap_rows
 
 CUSTOMER = "1000002"
 
@@ -197,6 +197,35 @@ class TestSimulate:
             sap, "API_SALES_ORDER_SRV/A_SalesOrder", **{"$filter": "SoldToParty eq '1000001'"}
         )
         assert len(after) == len(before)
+
+    @pytest.mark.asyncio
+    async def test_order_that_fits_costs_the_simulation_and_the_stock(
+        self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
+    ) -> None:
+        body = {
+            "customerId": "1000002",
+            "lines": [
+                {"sku": "MAT-0002", "quantity": "2"},
+                {"sku": "MAT-0004", "quantity": "1", "unitPrice": "150.00"},
+            ],
+        }
+        await erp.post("/sales-orders:simulate", json=body)  # the CSRF tokens, once
+        before = await sap_calls(erp)
+        result = (await erp.post("/sales-orders:simulate", json=body)).json()
+        assert await sap_calls(erp) - before == 2
+        assert [Decimal(line["listPrice"]["amount"]) for line in result["lines"]] == [
+            Decimal("82.5"),
+            Decimal("156.5"),
+        ]
+        assert result["total"]["amount"] == "315.00"
+        assert (result["creditOk"], result["credit"]) == (True, None)
+
+    @pytest.mark.asyncio
+    async def test_unknown_customer_is_404(self, erp: httpx.AsyncClient) -> None:
+        body = {"customerId": "9999998", "lines": [{"sku": "MAT-0001", "quantity": "1"}]}
+        response = await erp.post("/sales-orders:simulate", json=body)
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/customer-not-found")
 
     @pytest.mark.asyncio
     async def test_credit_blocked_customer_is_not_credit_ok(self, erp: httpx.AsyncClient) -> None:

@@ -371,3 +371,70 @@ class TestSimulate:
         assert (result["priced"], result["inStock"], result["creditOk"]) == (True, False, False)
         assert result["credit"]["available"] == "25"
         assert erp.orders == {}
+
+    @pytest.mark.asyncio
+    async def test_credit_passed_by_the_erp_costs_no_credit_read(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2, price="10.00", stock="5")
+        customer = await erp.create_customer(new_customer())
+        erp.credit_limits[customer.id] = (Decimal("100"), False)
+        erp.calls = 0
+        body = {
+            "customerId": customer.id,
+            "lines": [
+                {"sku": "TG000", "quantity": "2"},
+                {"sku": "TG001", "quantity": "1", "unitPrice": "9.50"},
+            ],
+        }
+        result = (await client.post("/sales-orders:simulate", json=body)).json()
+        assert [line["listPrice"]["amount"] for line in result["lines"]] == ["10.00", "10.00"]
+        assert [line["unitPrice"]["amount"] for line in result["lines"]] == ["10.00", "9.50"]
+        assert result["total"]["amount"] == "29.50"
+        assert (result["creditOk"], result["credit"]) == (True, None)
+        assert erp.calls == 2  # the simulation and the stock
+
+    @pytest.mark.asyncio
+    async def test_failed_credit_check_comes_with_the_accounts_figures(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 1, price="10.00", stock="5")
+        customer = await erp.create_customer(new_customer())
+        erp.credit_limits[customer.id] = (Decimal("15"), True)
+        body = {"customerId": customer.id, "lines": [{"sku": "TG000", "quantity": "1"}]}
+        result = (await client.post("/sales-orders:simulate", json=body)).json()
+        assert result["creditOk"] is False
+        assert result["credit"] == {
+            "limit": "15",
+            "exposure": "0",
+            "available": "15",
+            "blocked": True,
+            "sufficient": False,
+        }
+
+    @pytest.mark.asyncio
+    async def test_sku_the_simulation_refuses_is_read_as_unpriced(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 1, price="10.00", stock="5")
+        customer = await erp.create_customer(new_customer())
+        body = {
+            "customerId": customer.id,
+            "lines": [{"sku": "TG000", "quantity": "1"}, {"sku": "NOPE", "quantity": "1"}],
+        }
+        response = await client.post("/sales-orders:simulate", json=body)
+        result = response.json()
+        assert response.status_code == 200
+        assert [line["listPrice"] for line in result["lines"]] == [
+            {"amount": "10.00", "currency": "EUR"},
+            None,
+        ]
+        assert (result["priced"], result["creditOk"], result["credit"]) == (False, False, None)
+
+    @pytest.mark.asyncio
+    async def test_unknown_customer_is_404(self, client: httpx.AsyncClient, erp: FakeErp) -> None:
+        seed_products(erp, 1)
+        body = {"customerId": "4711", "lines": [{"sku": "TG000", "quantity": "1"}]}
+        response = await client.post("/sales-orders:simulate", json=body)
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/customer-not-found")

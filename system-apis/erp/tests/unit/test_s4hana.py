@@ -3,6 +3,7 @@ of the answers, and how many round trips it spends."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from urllib.parse import unquote
@@ -15,9 +16,12 @@ from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.domain.errors import CreditAccountNotFound, CustomerNotFound, VersionMismatch
 from erp_system.domain.models import (
     AddressInput,
+    CreditCheck,
     CustomerCreate,
     CustomerSearch,
     ExposureSource,
+    SalesOrderLineCreate,
+    SalesOrderSimulate,
     SalesOrderStatus,
     SalesOrderUpdate,
 )
@@ -251,6 +255,92 @@ class TestCredit:
         )
         with pytest.raises(CustomerNotFound):
             await s4.get_credit("99999999")
+
+
+class TestPriceOrder:
+    @pytest.mark.asyncio
+    async def test_one_simulation_prices_the_skus_and_checks_credit_at_the_manual_price(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        expect_csrf(httpx_mock, "API_SALES_ORDER_SIMULATION_SRV")
+        httpx_mock.add_response(
+            url=re.compile(r".*/API_SALES_ORDER_SIMULATION_SRV/A_SalesOrderSimulation\?.*"),
+            method="POST",
+            status_code=201,
+            json=sap.one(
+                sap.simulation(
+                    "17100001",
+                    [
+                        ("10", "TG11", [sap.simulation_element("10", "PPR0", "12.500")]),
+                        (
+                            "20",
+                            "TG12",
+                            [
+                                sap.simulation_element("20", "PPR0", "20.000", inactive="X"),
+                                sap.simulation_element("20", "PMP0", "18.000", step="20"),
+                            ],
+                        ),
+                    ],
+                    credit="A",
+                )
+            ),
+        )
+        order = SalesOrderSimulate(
+            customer_id="17100001",
+            lines=[
+                SalesOrderLineCreate(sku="TG11", quantity=Decimal(2)),
+                SalesOrderLineCreate(sku="TG12", quantity=Decimal(1), unit_price=Decimal("18.000")),
+            ],
+        )
+
+        pricing = await s4.price_order(order)
+
+        assert pricing is not None
+        assert pricing.currency == "EUR"
+        assert {sku: price.amount for sku, price in pricing.list_prices.items()} == {
+            "TG11": Decimal("12.5"),
+            "TG12": Decimal("20"),
+        }
+        assert pricing.credit_check is CreditCheck.PASSED
+        assert s4.odata.round_trips == 2  # the service's CSRF token once, then one simulation
+        posted = httpx_mock.get_requests(method="POST")[0]
+        body = json.loads(posted.content)
+        assert body["SoldToParty"] == "17100001"
+        assert body["to_Credit"] == {}
+        assert body["to_Item"][0]["to_PricingElement"] == []
+        assert body["to_Item"][1]["to_PricingElement"] == [
+            {"ConditionType": "PMP0", "ConditionRateValue": "18"}
+        ]
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize(
+        ("status", "check"),
+        [("B", CreditCheck.FAILED), ("D", CreditCheck.PASSED), ("", CreditCheck.NOT_CHECKED)],
+    )
+    async def test_credit_status(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock, status: str, check: CreditCheck
+    ) -> None:
+        expect_csrf(httpx_mock, "API_SALES_ORDER_SIMULATION_SRV")
+        httpx_mock.add_response(
+            method="POST",
+            status_code=201,
+            json=sap.one(sap.simulation("17100001", [("10", "TG11", [])], credit=status)),
+        )
+        order = SalesOrderSimulate(
+            customer_id="17100001", lines=[SalesOrderLineCreate(sku="TG11", quantity=Decimal(1))]
+        )
+        pricing = await s4.price_order(order)
+        assert pricing is not None
+        assert (pricing.credit_check, pricing.list_prices) == (check, {})
+
+    @pytest.mark.asyncio
+    async def test_switched_off_is_none_without_a_call(self, odata: ODataClient) -> None:
+        erp = S4HanaErp(odata, ErpSystemSettings(log_format="text", order_simulation=False))
+        order = SalesOrderSimulate(
+            customer_id="17100001", lines=[SalesOrderLineCreate(sku="TG11", quantity=Decimal(1))]
+        )
+        assert await erp.price_order(order) is None
+        assert odata.round_trips == 0
 
 
 class TestSalesOrders:

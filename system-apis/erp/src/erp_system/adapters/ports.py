@@ -18,9 +18,11 @@ from erp_system.domain.models import (
     CustomerSearch,
     CustomerUpdate,
     InvoiceRead,
+    OrderPricing,
     ProductRead,
     SalesOrderCreate,
     SalesOrderRead,
+    SalesOrderSimulate,
     SalesOrderUpdate,
     Versioned,
 )
@@ -59,6 +61,11 @@ class ErpPort(Protocol):
         self, skus: Sequence[str], *, plant: str | None
     ) -> list[AvailabilityRead]:
         """Stock of every sku (zero for unknown ones), in one backend round trip."""
+        ...
+
+    async def price_order(self, order: SalesOrderSimulate) -> OrderPricing | None:
+        """The order priced and credit-checked by the ERP's own order simulation, nothing saved,
+        in one backend round trip; None from an ERP without one."""
         ...
 
     async def find_sales_order(

@@ -11,7 +11,9 @@ class RedisCreationAttempts:
     """Keys `{prefix}:attempt:{namespace}:{sha256(name)}` (names carry client data of any
     length), kept for `ttl_seconds` after the first attempt."""
 
-    def __init__(self, client: AsyncRedis, *, prefix: str, namespace: str, ttl_seconds: int) -> None:
+    def __init__(
+        self, client: AsyncRedis, *, prefix: str, namespace: str, ttl_seconds: int
+    ) -> None:
         self._client = client
         self._key_prefix = f"{prefix}:attempt:{namespace}"
         self._ttl_seconds = ttl_seconds
