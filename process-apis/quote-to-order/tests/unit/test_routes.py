@@ -148,7 +148,7 @@ class TestCreateOrder:
     async def test_an_unavailable_erp_answers_202(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
     ) -> None:
-        erp.fail_next("get_prices", ErpUnavailable("ERP price read: down"))
+        erp.fail_next("assess_order", ErpUnavailable("ERP price read: down"))
         response = await post_order(client, DIRECT)
         assert response.status_code == 202
         assert "preference-applied" not in response.headers

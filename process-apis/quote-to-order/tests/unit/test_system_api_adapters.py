@@ -359,32 +359,65 @@ class TestCreateOrder:
             await crm.create_order(crm_draft(), idempotency_key="k")
 
 
-class TestGetPrices:
-    async def test_reads_the_customers_prices_of_every_sku_in_one_call(
+def checked_lines() -> list[ErpLineDraft]:
+    return [
+        ErpLineDraft(sku="MAT-0011", quantity=Decimal(2)),
+        ErpLineDraft(sku="MAT-0020", quantity=Decimal(1)),
+        ErpLineDraft(sku="MAT-0011", quantity=Decimal(1), unit_price=Decimal("400.00")),
+    ]
+
+
+class TestAssessOrder:
+    async def test_prices_stock_and_credit_check_of_the_order_in_one_call(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
-        answer(httpx_mock, recorded.PRICES, method="GET")
-        prices = await erp.get_prices("1000002", ["MAT-0011", "MAT-0020", "MAT-9999"])
-        assert prices == {
+        answer(httpx_mock, recorded.ORDER_CHECK, method="POST", url=f"{ERP}/sales-orders:simulate")
+        assessment = await erp.assess_order("1000002", checked_lines())
+        assert assessment.prices == {
             "MAT-0011": Money(amount=Decimal("415"), currency="EUR"),
             "MAT-0020": Money(amount=Decimal("748.5"), currency="EUR"),
         }
+        assert assessment.stock == {"MAT-0011": 150, "MAT-0020": 0}
+        assert (assessment.credit_passed, assessment.credit) == (True, None)
         request = httpx_mock.get_request()
         assert request is not None
-        assert request.url.path == "/prices"
-        assert dict(request.url.params) == {
+        assert json.loads(request.content) == {
             "customerId": "1000002",
-            "skus": "MAT-0011,MAT-0020,MAT-9999",
+            "lines": [
+                {"sku": "MAT-0011", "quantity": "2"},
+                {"sku": "MAT-0020", "quantity": "1"},
+                {"sku": "MAT-0011", "quantity": "1", "unitPrice": "400.00"},
+            ],
         }
         assert request.headers["authorization"] == "Bearer erp-token"
 
-    async def test_a_read_is_resent_after_an_unavailable_answer(
+    async def test_a_refused_credit_check_comes_with_the_credit_position(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.ORDER_CHECK_CREDIT_REFUSED)
+        assessment = await erp.assess_order("1000050", checked_lines()[:1])
+        assert assessment.credit_passed is False
+        assert assessment.credit is not None
+        assert (assessment.credit.available, assessment.credit.currency) == (
+            Decimal("45950"),
+            "EUR",
+        )
+        assert assessment.credit.blocked is True
+
+    async def test_an_unknown_customer_means_the_account_is_not_linked(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    ) -> None:
+        answer(httpx_mock, recorded.ORDER_CHECK_CUSTOMER_NOT_FOUND)
+        with pytest.raises(AccountNotLinked, match="1000999"):
+            await erp.assess_order("1000999", checked_lines())
+
+    async def test_a_check_is_resent_after_an_unavailable_answer(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
     ) -> None:
         unavailable = {**recorded.ERP_UNAVAILABLE, "headers": {"retry-after": "0"}}
         answer(httpx_mock, unavailable)
-        answer(httpx_mock, recorded.PRICES)
-        assert "MAT-0011" in await erp.get_prices("1000002", ["MAT-0011"])
+        answer(httpx_mock, recorded.ORDER_CHECK)
+        assert "MAT-0011" in (await erp.assess_order("1000002", checked_lines())).prices
         assert len(httpx_mock.get_requests()) == 2
 
     async def test_an_erp_that_stays_unavailable_is_unavailable(
@@ -392,57 +425,9 @@ class TestGetPrices:
     ) -> None:
         answer(httpx_mock, recorded.ERP_UNAVAILABLE, is_reusable=True)
         with pytest.raises(ErpUnavailable):
-            await erp.get_prices("1000002", ["MAT-0011"])
+            await erp.assess_order("1000002", checked_lines())
         # Retry-After (30 s) is longer than this client waits: one attempt, no retry.
         assert len(httpx_mock.get_requests()) == 1
-
-
-class TestGetStock:
-    async def test_reads_the_stock_of_every_sku_in_one_call(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.STOCK, method="POST", url=f"{ERP}/availability")
-        stock = await erp.get_stock(["MAT-0011", "MAT-0020", "MAT-9999"])
-        assert stock == {"MAT-0011": 150, "MAT-0020": 0, "MAT-9999": 0}
-        request = httpx_mock.get_request()
-        assert request is not None
-        assert json.loads(request.content) == {"skus": ["MAT-0011", "MAT-0020", "MAT-9999"]}
-
-    async def test_a_read_sent_as_post_is_resent_after_an_unavailable_answer(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        unavailable = {**recorded.ERP_UNAVAILABLE, "headers": {"retry-after": "0"}}
-        answer(httpx_mock, unavailable)
-        answer(httpx_mock, recorded.STOCK)
-        assert (await erp.get_stock(["MAT-0011"]))["MAT-0011"] == 150
-        assert len(httpx_mock.get_requests()) == 2
-
-
-class TestGetCredit:
-    async def test_reads_the_available_credit(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.CREDIT, method="GET", url=f"{ERP}/customers/1000002/credit")
-        credit = await erp.get_credit("1000002")
-        assert credit is not None
-        assert (credit.available, credit.currency, credit.blocked) == (
-            Decimal("140681.11"),
-            "EUR",
-            False,
-        )
-
-    async def test_an_unknown_customer_means_the_account_is_not_linked(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.CREDIT_CUSTOMER_NOT_FOUND)
-        with pytest.raises(AccountNotLinked, match="1000999"):
-            await erp.get_credit("1000999")
-
-    async def test_a_customer_without_credit_account_has_no_credit(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.CREDIT_ACCOUNT_NOT_FOUND)
-        assert await erp.get_credit("1000002") is None
 
 
 class TestGetOrder:

@@ -408,6 +408,7 @@ class TestSimulate:
             "limit": "15",
             "exposure": "0",
             "available": "15",
+            "currency": "EUR",
             "blocked": True,
             "sufficient": False,
         }

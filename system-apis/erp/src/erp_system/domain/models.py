@@ -261,6 +261,7 @@ class SimulationCredit(ApiModel):
     limit: DecimalString
     exposure: DecimalString
     available: DecimalString
+    currency: str
     blocked: bool
     sufficient: bool
 

@@ -138,6 +138,7 @@ def _credit_view(credit: CreditRead | None, *, sufficient: bool) -> SimulationCr
         limit=credit.limit,
         exposure=credit.exposure,
         available=credit.available,
+        currency=credit.currency,
         blocked=credit.blocked,
         sufficient=sufficient,
     )
