@@ -90,3 +90,15 @@ class TestSimulate:
         )
         assert "NOPE-1" in sap_error(response, 400)["message"]["value"]
         assert await order_count(sap) == before
+
+    async def test_metadata_describes_the_simulation_types(self, sap: Sap) -> None:
+        response = await sap.get(f"{SIMULATION}/$metadata")
+        assert response.status_code == 200
+        for type_name in (
+            "A_SalesOrderSimulationType",
+            "A_SalesOrderItemSimulationType",
+            "A_SalesOrderItmPrcgElmntSimlnType",
+            "A_SalesOrderScheduleLineSimlnType",
+            "A_SalesOrderCreditSimulationType",
+        ):
+            assert f'Name="{type_name}"' in response.text
