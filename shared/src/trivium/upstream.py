@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from trivium.circuit_breaker import CircuitOpenError
 from trivium.http_client import IDEMPOTENT_EXTENSION
+from trivium.paging import InvalidCursor
 from trivium.problems import PROBLEM_BASE_URI, FieldError, Problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -174,6 +175,28 @@ class Upstream:
                 f"{self.name} {what}: the answer does not have the expected shape "
                 f"({error.error_count()} errors)."
             ) from error
+
+    async def read_page(
+        self,
+        path: str,
+        model: type[ModelT],
+        *,
+        what: str,
+        limit: int,
+        cursor: str | None,
+        filters: Mapping[str, str | None],
+    ) -> ModelT:
+        """One page of a cursor-paged list as `model`: the filters that are set, `limit`, and
+        `cursor` when given. A cursor the lower tier does not take (it issued it to us, so it
+        has expired or been tampered with) is our caller's `InvalidCursor`."""
+        params: dict[str, str | int] = {name: value for name, value in filters.items() if value}
+        params["limit"] = limit
+        if cursor:
+            params["cursor"] = cursor
+        response = await self.call("GET", path, what=what, params=params)
+        if self.is_problem(response, 400, InvalidCursor.slug):
+            raise InvalidCursor("The cursor is not one this API issued.")
+        return self.read(response, model, what=what)
 
     def _retry_after(self, given: str | None) -> dict[str, str] | None:
         wait = given or self.retry_after

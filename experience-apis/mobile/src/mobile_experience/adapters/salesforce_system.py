@@ -14,8 +14,7 @@ from mobile_experience.domain.errors import (
     CrmUnavailable,
     UpstreamFailed,
 )
-from trivium.paging import InvalidCursor
-from trivium.upstream import Upstream, problem_slug
+from trivium.upstream import Upstream
 
 
 class SalesforceSystemCrm:
@@ -33,15 +32,14 @@ class SalesforceSystemCrm:
     async def search_accounts(
         self, *, owner_username: str, name: str | None, limit: int, cursor: str | None
     ) -> CrmAccountPage:
-        params: dict[str, str | int] = {"ownerUsername": owner_username, "limit": limit}
-        if name:
-            params["name"] = name
-        if cursor:
-            params["cursor"] = cursor
-        response = await self._api.call("GET", "/accounts", what="account search", params=params)
-        if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
-            raise InvalidCursor("The cursor is not one this API issued.")
-        return self._api.read(response, CrmAccountPage, what="account search")
+        return await self._api.read_page(
+            "/accounts",
+            CrmAccountPage,
+            what="account search",
+            limit=limit,
+            cursor=cursor,
+            filters={"ownerUsername": owner_username, "name": name},
+        )
 
     async def get_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int

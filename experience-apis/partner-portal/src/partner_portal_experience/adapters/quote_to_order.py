@@ -27,7 +27,6 @@ from partner_portal_experience.domain.errors import (
     PartnerNotRecognized,
 )
 from trivium.idempotency import IdempotencyKeyReused
-from trivium.paging import InvalidCursor
 from trivium.prefer import async_applied, call_headers
 from trivium.schemas import Page
 from trivium.upstream import Upstream, field_errors, problem_body, problem_slug
@@ -116,13 +115,12 @@ class QuoteToOrderOrders:
     async def list_orders(
         self, *, account_id: str, status: str | None, limit: int, cursor: str | None
     ) -> OrderListing:
-        params: dict[str, str | int] = {"accountId": account_id, "limit": limit}
-        if status:
-            params["status"] = status
-        if cursor:
-            params["cursor"] = cursor
-        response = await self._api.call("GET", "/orders", what="order list", params=params)
-        if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
-            raise InvalidCursor("The cursor is not one this API issued.")
-        page = self._api.read(response, Page[ProcessOrder], what="order list")
+        page = await self._api.read_page(
+            "/orders",
+            Page[ProcessOrder],
+            what="order list",
+            limit=limit,
+            cursor=cursor,
+            filters={"accountId": account_id, "status": status},
+        )
         return OrderListing(items=page.items, next_cursor=page.next_cursor)

@@ -8,9 +8,8 @@ import httpx
 
 from partner_portal_experience.adapters.ports import CrmAccount, CrmProduct, ProductPage
 from partner_portal_experience.domain.errors import RETRY_AFTER, CrmFailed, CrmUnavailable
-from trivium.paging import InvalidCursor
 from trivium.schemas import Page
-from trivium.upstream import Upstream, problem_slug
+from trivium.upstream import Upstream
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +42,12 @@ class SalesforceSystemCrm:
     async def list_products(
         self, *, search: str | None, limit: int, cursor: str | None
     ) -> ProductPage:
-        params: dict[str, str | int] = {"limit": limit}
-        if search:
-            params["search"] = search
-        if cursor:
-            params["cursor"] = cursor
-        response = await self._api.call("GET", "/products", what="product list", params=params)
-        if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
-            raise InvalidCursor("The cursor is not one this API issued.")
-        page = self._api.read(response, Page[CrmProduct], what="product list")
+        page = await self._api.read_page(
+            "/products",
+            Page[CrmProduct],
+            what="product list",
+            limit=limit,
+            cursor=cursor,
+            filters={"search": search},
+        )
         return ProductPage(items=page.items, next_cursor=page.next_cursor)
