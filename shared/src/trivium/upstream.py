@@ -177,23 +177,13 @@ class Upstream:
             ) from error
 
     async def read_page(
-        self,
-        path: str,
-        model: type[ModelT],
-        *,
-        what: str,
-        limit: int,
-        cursor: str | None,
-        filters: Mapping[str, str | None],
+        self, path: str, model: type[ModelT], *, what: str, params: Mapping[str, str | int | None]
     ) -> ModelT:
-        """One page of a cursor-paged list as `model`: the filters that are set, `limit`, and
-        `cursor` when given. A cursor the lower tier does not take (it issued it to us, so it
-        has expired or been tampered with) is our caller's `InvalidCursor`."""
-        params: dict[str, str | int] = {name: value for name, value in filters.items() if value}
-        params["limit"] = limit
-        if cursor:
-            params["cursor"] = cursor
-        response = await self.call("GET", path, what=what, params=params)
+        """One page of a cursor-paged list as `model`, asked with the `params` that are set (its
+        filters, `limit`, `cursor`). A cursor the lower tier refuses (it issued it to us, so it
+        has expired or been altered) is our caller's `InvalidCursor`."""
+        sent = {name: value for name, value in params.items() if value not in (None, "")}
+        response = await self.call("GET", path, what=what, params=sent)
         if self.is_problem(response, 400, InvalidCursor.slug):
             raise InvalidCursor("The cursor is not one this API issued.")
         return self.read(response, model, what=what)

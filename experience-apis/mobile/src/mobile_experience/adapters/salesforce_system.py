@@ -32,13 +32,9 @@ class SalesforceSystemCrm:
     async def search_accounts(
         self, *, owner_username: str, name: str | None, limit: int, cursor: str | None
     ) -> CrmAccountPage:
+        params = {"ownerUsername": owner_username, "name": name, "limit": limit, "cursor": cursor}
         return await self._api.read_page(
-            "/accounts",
-            CrmAccountPage,
-            what="account search",
-            limit=limit,
-            cursor=cursor,
-            filters={"ownerUsername": owner_username, "name": name},
+            "/accounts", CrmAccountPage, what="account search", params=params
         )
 
     async def get_overview(

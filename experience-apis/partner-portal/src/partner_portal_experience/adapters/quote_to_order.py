@@ -14,7 +14,6 @@ import httpx
 
 from partner_portal_experience.adapters.ports import (
     OrderDraft,
-    OrderListing,
     Placement,
     ProcessOrder,
 )
@@ -114,13 +113,8 @@ class QuoteToOrderOrders:
 
     async def list_orders(
         self, *, account_id: str, status: str | None, limit: int, cursor: str | None
-    ) -> OrderListing:
-        page = await self._api.read_page(
-            "/orders",
-            Page[ProcessOrder],
-            what="order list",
-            limit=limit,
-            cursor=cursor,
-            filters={"accountId": account_id, "status": status},
+    ) -> Page[ProcessOrder]:
+        params = {"accountId": account_id, "status": status, "limit": limit, "cursor": cursor}
+        return await self._api.read_page(
+            "/orders", Page[ProcessOrder], what="order list", params=params
         )
-        return OrderListing(items=page.items, next_cursor=page.next_cursor)

@@ -6,7 +6,7 @@ import logging
 
 import httpx
 
-from partner_portal_experience.adapters.ports import CrmAccount, CrmProduct, ProductPage
+from partner_portal_experience.adapters.ports import CrmAccount, CrmProduct
 from partner_portal_experience.domain.errors import RETRY_AFTER, CrmFailed, CrmUnavailable
 from trivium.schemas import Page
 from trivium.upstream import Upstream
@@ -41,13 +41,8 @@ class SalesforceSystemCrm:
 
     async def list_products(
         self, *, search: str | None, limit: int, cursor: str | None
-    ) -> ProductPage:
-        page = await self._api.read_page(
-            "/products",
-            Page[CrmProduct],
-            what="product list",
-            limit=limit,
-            cursor=cursor,
-            filters={"search": search},
+    ) -> Page[CrmProduct]:
+        params = {"search": search, "limit": limit, "cursor": cursor}
+        return await self._api.read_page(
+            "/products", Page[CrmProduct], what="product list", params=params
         )
-        return ProductPage(items=page.items, next_cursor=page.next_cursor)
