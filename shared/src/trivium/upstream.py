@@ -89,7 +89,8 @@ class Upstream:
 
     `unavailable` is raised when trying later can help (no answer, a transient status, work still
     in progress), `rejected` otherwise. `retry_after` is the `Retry-After` sent with `unavailable`
-    when the lower tier gave none (None: send none); an open breaker always says when it closes.
+    when the lower tier gave none (by default the problem's own `retry_after`; with neither, none is
+    sent); an open breaker always says when it closes.
     """
 
     def __init__(
@@ -104,7 +105,7 @@ class Upstream:
         self.name = name
         self.unavailable = unavailable
         self.rejected = rejected
-        self.retry_after = retry_after
+        self.retry_after = retry_after if retry_after is not None else unavailable.retry_after
         self._http = http
 
     async def call(

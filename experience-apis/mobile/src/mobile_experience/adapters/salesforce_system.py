@@ -9,7 +9,6 @@ import httpx
 
 from mobile_experience.adapters.ports import CrmAccountPage, CrmOverview, CrmQuote
 from mobile_experience.domain.errors import (
-    RETRY_AFTER,
     AccountNotFound,
     CrmUnavailable,
     UpstreamFailed,
@@ -21,13 +20,7 @@ class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = Upstream(
-            http,
-            name="CRM",
-            unavailable=CrmUnavailable,
-            rejected=UpstreamFailed,
-            retry_after=RETRY_AFTER,
-        )
+        self._api = Upstream(http, name="CRM", unavailable=CrmUnavailable, rejected=UpstreamFailed)
 
     async def search_accounts(
         self, *, owner_username: str, name: str | None, limit: int, cursor: str | None

@@ -19,7 +19,6 @@ from partner_portal_experience.adapters.ports import (
 )
 from partner_portal_experience.domain.errors import (
     REJECTION_BY_SLUG,
-    RETRY_AFTER,
     OrderRejected,
     OrdersFailed,
     OrdersUnavailable,
@@ -54,7 +53,6 @@ class QuoteToOrderOrders:
             name="Order processing",
             unavailable=OrdersUnavailable,
             rejected=OrdersFailed,
-            retry_after=RETRY_AFTER,
         )
         self._token_for = token_for
 

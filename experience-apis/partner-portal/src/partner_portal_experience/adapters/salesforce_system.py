@@ -7,7 +7,7 @@ import logging
 import httpx
 
 from partner_portal_experience.adapters.ports import CrmAccount, CrmProduct
-from partner_portal_experience.domain.errors import RETRY_AFTER, CrmFailed, CrmUnavailable
+from partner_portal_experience.domain.errors import CrmFailed, CrmUnavailable
 from trivium.schemas import Page
 from trivium.upstream import Upstream
 
@@ -18,13 +18,7 @@ class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = Upstream(
-            http,
-            name="CRM",
-            unavailable=CrmUnavailable,
-            rejected=CrmFailed,
-            retry_after=RETRY_AFTER,
-        )
+        self._api = Upstream(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmFailed)
 
     async def find_account(self, account_number: str) -> CrmAccount | None:
         response = await self._api.call(
