@@ -19,7 +19,7 @@ from trivium.health import redis_check
 from trivium.http_client import system_api_clients
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.saga_worker import SagaProcess
@@ -60,8 +60,7 @@ async def bootstrap(
 ) -> AsyncIterator[CreateCustomerProcess]:
     """Build the clients and adapters; close them when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         crm_http, erp_http = system_api_clients(stack, settings, issuer)
         work_queue = WorkQueue(
             redis_client,
