@@ -97,9 +97,7 @@ contracts: $(SYNCED)
 chaos: $(SYNCED)
 	TRIVIUM_CHAOS_ORDERS=$${TRIVIUM_CHAOS_ORDERS:-500} TRIVIUM_CHAOS_KILLS=$${TRIVIUM_CHAOS_KILLS:-50} \
 	  TRIVIUM_CHAOS_EDITS=$${TRIVIUM_CHAOS_EDITS:-1000} TRIVIUM_FUZZ_EXAMPLES=$${TRIVIUM_FUZZ_EXAMPLES:-50} \
-	  TRIVIUM_SCALE_UNDER_KILLS=1 \
 	  $(PY) -m pytest tests/test_faults.py tests/test_hostile_input.py::TestGeneratedRequests \
-	  tests/test_scale_out.py \
 	  process-apis/customer-sync/tests/integration/test_dirty_org.py::TestDirtyOrg \
 	  --timeout=3600 $(PYTEST_ARGS)
 
