@@ -1,9 +1,10 @@
 # The base image of every Python service: the System, Process and Experience APIs and the
 # emulators (Kong has its own, deploy/kong/Dockerfile). It holds what they all run the same way:
-# Python, the virtual environment's place, the non-root user's uvicorn command and the health
-# check. Each service's own Dockerfile starts FROM it and adds what is its own: its workspace
-# member (installed from the build context by a mounted uv, so neither uv nor the sources stay in
-# the image), its app factory (TRIVIUM_APP) and its port (TRIVIUM_PORT, and EXPOSE).
+# Python, the virtual environment's place, the uvicorn command and the health check. Each
+# service's own Dockerfile starts FROM it and adds what is its own: its workspace member
+# (installed as root from the build context by a mounted uv, so neither uv nor the sources stay in
+# the image), its app factory (TRIVIUM_APP) and its port (TRIVIUM_PORT, and EXPOSE), then runs as
+# the non-root user 10001.
 #
 # Build it from the repository root before any service image (`make images` builds it first):
 #   docker build -f deploy/docker/python-service.Dockerfile -t trivium/python-service .
