@@ -12,7 +12,7 @@ SYNCED := $(VENV)/.synced
 MEMBER_PROJECTS := $(wildcard */pyproject.toml */*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run demo observe browser promtool haproxy test test-repeat lint format contracts chaos bench clean distclean setup
+.PHONY: run demo observe browser promtool haproxy images test test-repeat lint format contracts chaos bench clean distclean setup
 
 setup: $(SYNCED)
 
@@ -54,6 +54,13 @@ observe: promtool
 	@mkdir -p .run/prometheus
 	prometheus --config.file=$(or $(wildcard .run/prometheus.yml),deploy/observability/prometheus/prometheus.yml) \
 	  --storage.tsdb.path=.run/prometheus --web.listen-address=127.0.0.1:$(OBSERVE_PORT)
+
+# The container images of deploy/docker-compose.yml (Docker with BuildKit): first the base that
+# every Python service's own Dockerfile starts from (deploy/docker/python-service.Dockerfile),
+# then the stack's.
+images:
+	docker build -f deploy/docker/python-service.Dockerfile -t trivium/python-service .
+	docker compose -f deploy/docker-compose.yml build
 
 # The partner portal's browser test needs Chromium: installed here when missing (as root).
 browser:
