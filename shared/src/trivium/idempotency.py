@@ -311,7 +311,7 @@ def read_idempotency_key(request: Request) -> str | None:
     return key
 
 
-def idempotent_request_id(request: Request) -> str | None:
+async def idempotent_request_id(request: Request) -> str | None:
     """The id of this request under its Idempotency-Key (None without one): the same for every
     repeat of it (key, caller, method, target and body), also for a repeat that runs the handler
     again because the process of the first run died before it kept its answer. A handler that
