@@ -13,9 +13,23 @@ from mobile_experience.adapters.process_apis import CreateCustomerCustomers, Quo
 from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
 from mobile_experience.domain.models import Rep
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, ORDER_ID, QUOTE_ID, SKU
+from trivium_testing.pact_examples import (
+    ACCOUNT_ID,
+    CUSTOMER_ID,
+    ORDER_ID,
+    QUOTE_ID,
+    SKU,
+    new_customer,
+)
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money, salesforce_id, timestamp, ulid
+from trivium_testing.pact_matchers import (
+    decimal_string,
+    money,
+    salesforce_id,
+    strings_like,
+    timestamp,
+    ulid,
+)
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -58,36 +72,6 @@ def order_body() -> dict[str, Any]:
         "total": money("228.00"),
         "createdAt": timestamp("2026-11-28T10:15:00.123000Z"),
         "updatedAt": timestamp("2026-11-28T10:15:00.123000Z"),
-    }
-
-
-def customer_request() -> dict[str, Any]:
-    return {
-        "name": match.str("Contoso Manufacturing Ltd"),
-        "address": {
-            "street": match.str("North First Street"),
-            "houseNumber": match.str("2100"),
-            "city": match.str("San Jose"),
-            "postalCode": match.str("95110"),
-            "region": match.str("CA"),
-            "country": match.str("US"),
-        },
-        "website": match.str("www.contoso.example"),
-    }
-
-
-def new_customer() -> dict[str, Any]:
-    return {
-        "name": "Contoso Manufacturing Ltd",
-        "address": {
-            "street": "North First Street",
-            "houseNumber": "2100",
-            "city": "San Jose",
-            "postalCode": "95110",
-            "region": "CA",
-            "country": "US",
-        },
-        "website": "www.contoso.example",
     }
 
 
@@ -176,7 +160,11 @@ class TestGetOrder:
 def creating_the_customer(interaction: HttpInteraction) -> None:
     """The rep's new customer, sent once for its Idempotency-Key."""
     service_request(
-        interaction, "POST", "/customers", idempotency_key=CUSTOMER_KEY, body=customer_request()
+        interaction,
+        "POST",
+        "/customers",
+        idempotency_key=CUSTOMER_KEY,
+        body=strings_like(new_customer()),
     )
 
 
