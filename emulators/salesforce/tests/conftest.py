@@ -20,7 +20,8 @@ from salesforce_emulator.emulator import Emulator, build_emulator
 from salesforce_emulator.main import create_app
 from salesforce_emulator.settings import SalesforceEmulatorSettings
 from trivium_testing.apps import emulator_app_fixture
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.services import RunningService
+from trivium_testing.stack import start_salesforce_emulator
 
 API = "/services/data/v62.0"
 # The org's credentials in these tests (the emulator has none by default: each is random).
@@ -140,13 +141,10 @@ class ToEmulator(requests.adapters.HTTPAdapter):
 @pytest.fixture(scope="module")
 def emulator_process(trivium_run_dir: Path) -> Iterator[RunningService]:
     """One emulator process (empty in-memory org) shared by a test module."""
-    service = start_service(
-        "salesforce_emulator.main:create_app",
-        name="sf-emulator",
+    service = start_salesforce_emulator(
         log_dir=trivium_run_dir / "logs",
         env={
             **TEST_CREDENTIALS,
-            "SF_EMULATOR_DATABASE_PATH": ":memory:",
             "SF_EMULATOR_SEED_DEMO_DATA": "false",
             "SF_EMULATOR_COMETD_TIMEOUT_SECONDS": "2",
         },
