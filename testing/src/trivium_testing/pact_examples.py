@@ -19,6 +19,18 @@ SALES_ORDER_ID = "5000001"
 ORDER_ID = "01KB2Y7ZJ1V8X3Q5N9R2T4W6YA"
 
 
+def linked_records(**params: str) -> dict[str, str]:
+    """A provider state's parameters naming the example account, its ERP customer and the
+    example product (and `params`)."""
+    return {
+        "accountId": ACCOUNT_ID,
+        "accountNumber": ACCOUNT_NUMBER,
+        "customerId": CUSTOMER_ID,
+        "sku": SKU,
+        **params,
+    }
+
+
 def new_customer() -> dict[str, Any]:
     """A new customer as a rep or a partner enters it (create-customer's `POST /customers`
     body), one neither system holds yet."""
