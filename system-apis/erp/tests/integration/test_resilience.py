@@ -19,6 +19,8 @@ from trivium_testing.stack import ERP_EMULATORS
 
 from .conftest import Stack, erp_env, sap_calls, sap_rows, service_client
 
+pytestmark = pytest.mark.asyncio
+
 ADDRESS = {"street": "Am Sandtorkai 1", "city": "Hamburg", "postalCode": "20457", "country": "DE"}
 
 
@@ -35,7 +37,6 @@ async def wait_until_ok(erp: httpx.AsyncClient, path: str, *, seconds: float = 3
 
 @pytest.mark.erp_backends("s4hana")
 class TestCsrfExpiry:
-    @pytest.mark.asyncio
     async def test_expired_token_is_fetched_again_and_the_write_done_once(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -52,7 +53,6 @@ class TestCsrfExpiry:
 
 @pytest.mark.chaos
 class TestChaos:
-    @pytest.mark.asyncio
     async def test_sap_errors_become_503_and_the_service_recovers(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -66,7 +66,6 @@ class TestChaos:
         (await admin.delete("/chaos")).raise_for_status()
         await wait_until_ok(erp, "/customers/1000001")
 
-    @pytest.mark.asyncio
     async def test_order_refused_during_errors_is_created_once_afterwards(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -90,7 +89,6 @@ class TestChaos:
         )
         assert len(rows) == 1
 
-    @pytest.mark.asyncio
     async def test_outage_answers_503_with_the_systems_retry_after(
         self,
         stack: Stack,
@@ -117,7 +115,6 @@ class TestChaos:
 
 
 class TestOAuthLogon:
-    @pytest.mark.asyncio
     async def test_reads_and_writes_with_client_credentials_and_backend_exposure(
         self, stack: Stack, sap: httpx.AsyncClient, run_service: Callable[..., RunningService]
     ) -> None:
@@ -155,7 +152,6 @@ class TestOAuthLogon:
 
 @pytest.mark.erp_backends("netsuite")
 class TestNetSuiteClientCredentials:
-    @pytest.mark.asyncio
     async def test_reads_and_writes_with_a_mapped_certificate(
         self, stack: Stack, tmp_path: Path, run_service: Callable[..., RunningService]
     ) -> None:

@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import sap_rows
 
+pytestmark = pytest.mark.asyncio
+
 CUSTOMER = "1000002"
 
 
@@ -38,7 +40,6 @@ async def orders_in_sap(sap: httpx.AsyncClient, ref: str) -> list[str]:
 
 
 class TestCreateSalesOrder:
-    @pytest.mark.asyncio
     async def test_created_priced_with_lines_and_open(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -57,7 +58,6 @@ class TestCreateSalesOrder:
         )
         assert await orders_in_sap(sap, ref) == [created["id"]]
 
-    @pytest.mark.asyncio
     async def test_repeated_create_returns_the_same_order(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -68,7 +68,6 @@ class TestCreateSalesOrder:
         assert again.json()["id"] == first.json()["id"]
         assert await orders_in_sap(sap, ref) == [first.json()["id"]]
 
-    @pytest.mark.asyncio
     async def test_concurrent_creates_make_one_order(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -79,7 +78,6 @@ class TestCreateSalesOrder:
         assert sorted(answer.status_code for answer in answers) == [200, 200, 200, 201]
         assert len(await orders_in_sap(sap, ref)) == 1
 
-    @pytest.mark.asyncio
     async def test_unknown_material_is_422_pointing_at_the_lines(
         self, erp: httpx.AsyncClient
     ) -> None:
@@ -90,7 +88,6 @@ class TestCreateSalesOrder:
         assert problem["type"].endswith("/erp-rejected")
         assert problem["errors"][0]["pointer"] == "/lines/sku"
 
-    @pytest.mark.asyncio
     async def test_order_blocked_customer_is_422(self, erp: httpx.AsyncClient) -> None:
         response = await erp.post("/sales-orders", json=order(reference(), customer="1000049"))
         assert response.status_code == 422
@@ -98,7 +95,6 @@ class TestCreateSalesOrder:
 
 
 class TestSalesOrderVersions:
-    @pytest.mark.asyncio
     async def test_change_under_an_old_etag_is_412(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -117,7 +113,6 @@ class TestSalesOrderVersions:
         assert stale.json()["type"].endswith("/version-mismatch")
         assert (await erp.get(path)).json()["requestedDeliveryDate"] == "2030-07-01"
 
-    @pytest.mark.asyncio
     async def test_change_by_sap_meanwhile_is_412(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -132,7 +127,6 @@ class TestSalesOrderVersions:
 
 
 class TestLifecycle:
-    @pytest.mark.asyncio
     async def test_open_delivered_billed_with_an_open_invoice(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -162,7 +156,6 @@ class TestLifecycle:
 
 
 class TestListSalesOrders:
-    @pytest.mark.asyncio
     async def test_customers_orders_newest_first(self, erp: httpx.AsyncClient) -> None:
         first = (await erp.post("/sales-orders", json=order(reference()))).json()
         second = (await erp.post("/sales-orders", json=order(reference()))).json()
@@ -170,13 +163,11 @@ class TestListSalesOrders:
         assert [o["id"] for o in page["items"]] == [second["id"], first["id"]]
         assert page["nextCursor"] is not None
 
-    @pytest.mark.asyncio
     async def test_unknown_customer_is_404(self, erp: httpx.AsyncClient) -> None:
         assert (await erp.get("/customers/9999998/sales-orders")).status_code == 404
 
 
 class TestSimulate:
-    @pytest.mark.asyncio
     async def test_customer_price_stock_and_credit_without_an_order(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -198,7 +189,6 @@ class TestSimulate:
         )
         assert len(after) == len(before)
 
-    @pytest.mark.asyncio
     async def test_credit_blocked_customer_is_not_credit_ok(self, erp: httpx.AsyncClient) -> None:
         body = {"customerId": "1000050", "lines": [{"sku": "MAT-0001", "quantity": "1"}]}
         result = (await erp.post("/sales-orders:simulate", json=body)).json()
