@@ -30,6 +30,17 @@ def order(ref: str, customer: str = CUSTOMER, **extra: Any) -> dict[str, Any]:
     }
 
 
+async def new_order(erp: httpx.AsyncClient) -> tuple[dict[str, Any], str]:
+    """A sales order placed for a new reference, and its path."""
+    created: dict[str, Any] = (await erp.post("/sales-orders", json=order(reference()))).json()
+    return created, f"/sales-orders/{created['id']}"
+
+
+async def advance(admin: httpx.AsyncClient, order_id: str) -> None:
+    """The S/4HANA emulator moves the sales order one step on: delivered, then billed."""
+    await admin.post("/lifecycle/advance", json={"salesOrder": order_id})
+
+
 async def orders_in_sap(sap: httpx.AsyncClient, ref: str) -> list[str]:
     rows = await sap_rows(
         sap,
@@ -95,11 +106,8 @@ class TestCreateSalesOrder:
 
 
 class TestSalesOrderVersions:
-    async def test_change_under_an_old_etag_is_412(
-        self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
-    ) -> None:
-        created = (await erp.post("/sales-orders", json=order(reference()))).json()
-        path = f"/sales-orders/{created['id']}"
+    async def test_change_under_an_old_etag_is_412(self, erp: httpx.AsyncClient) -> None:
+        _, path = await new_order(erp)
         etag = (await erp.get(path)).headers["etag"]
         changed = await erp.patch(
             path, json={"requestedDeliveryDate": "2030-07-01"}, headers={"If-Match": etag}
@@ -116,10 +124,9 @@ class TestSalesOrderVersions:
     async def test_change_by_sap_meanwhile_is_412(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
-        created = (await erp.post("/sales-orders", json=order(reference()))).json()
-        path = f"/sales-orders/{created['id']}"
+        created, path = await new_order(erp)
         etag = (await erp.get(path)).headers["etag"]
-        await admin.post("/lifecycle/advance", json={"salesOrder": created["id"]})
+        await advance(admin, created["id"])
         stale = await erp.patch(
             path, json={"requestedDeliveryDate": "2030-07-02"}, headers={"If-Match": etag}
         )
@@ -130,13 +137,12 @@ class TestLifecycle:
     async def test_open_delivered_billed_with_an_open_invoice(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
-        created = (await erp.post("/sales-orders", json=order(reference()))).json()
-        path = f"/sales-orders/{created['id']}"
+        created, path = await new_order(erp)
         credit_before = (await erp.get(f"/customers/{CUSTOMER}/credit")).json()
-        await admin.post("/lifecycle/advance", json={"salesOrder": created["id"]})
+        await advance(admin, created["id"])
         delivered = (await erp.get(path)).json()
         assert (delivered["status"], delivered["deliveryStatus"]) == ("delivered", "complete")
-        await admin.post("/lifecycle/advance", json={"salesOrder": created["id"]})
+        await advance(admin, created["id"])
         billed = (await erp.get(path)).json()
         assert (billed["status"], billed["billingStatus"]) == ("billed", "complete")
         invoices = (await erp.get(f"/customers/{CUSTOMER}/invoices", params={"limit": 200})).json()
