@@ -8,7 +8,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from .conftest import sap_rows
+from .conftest import exposure_row, sap_rows
 
 pytestmark = pytest.mark.asyncio
 
@@ -174,15 +174,11 @@ class TestCredit:
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
         credit = (await erp.get("/customers/1000001/credit")).json()
-        view = await sap_rows(
-            sap,
-            "YY1_CREDITEXPOSURE_CDS/YY1_CreditExposure",
-            **{"$filter": "BusinessPartner eq '1000001' and CreditSegment eq '1000'"},
-        )
+        view = await exposure_row(sap, "1000001", segment="1000")
         assert credit["exposureSource"] == "derived"
-        assert Decimal(credit["exposure"]) == Decimal(view[0]["CustomerCreditExposureAmount"])
-        assert Decimal(credit["openOrders"]) == Decimal(view[0]["OpenOrderAmount"])
-        assert Decimal(credit["openInvoices"]) == Decimal(view[0]["OpenInvoiceAmount"])
+        assert Decimal(credit["exposure"]) == Decimal(view["CustomerCreditExposureAmount"])
+        assert Decimal(credit["openOrders"]) == Decimal(view["OpenOrderAmount"])
+        assert Decimal(credit["openInvoices"]) == Decimal(view["OpenInvoiceAmount"])
         assert Decimal(credit["available"]) == Decimal(credit["limit"]) - Decimal(
             credit["exposure"]
         )
