@@ -15,6 +15,7 @@ from quote_to_order_process.adapters.ports import ErpLineDraft, ErpOrderDraft
 from quote_to_order_process.domain.errors import AccountNotLinked
 from quote_to_order_process.domain.models import ProgressStatus
 from trivium_testing.mock_servers import AdapterAt, served
+from trivium_testing.pact_erp_system import sales_order_read
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, erp_number, money
@@ -165,10 +166,7 @@ class TestAssessOrder:
 
 class TestGetOrder:
     async def test_order_with_progress(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a sales order").given(
-            "a sales order exists for a customer's reference", **EXISTING_ORDER
-        )
-        service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
+        interaction = sales_order_read(erp_pact, "a request for a sales order", EXTERNAL_REFERENCE)
         json_response(interaction, 200, sales_order_body())
         async with served(erp_pact, erp_at) as erp:
             order = await erp.get_order(SALES_ORDER_ID)

@@ -14,6 +14,8 @@ from erp_system.domain.orders import place_sales_order
 
 from .conftest import new_customer, seed_products, unit_attempts, unit_locks
 
+pytestmark = pytest.mark.asyncio
+
 
 def new_order(customer_id: str, reference: str = "SF-0001") -> SalesOrderCreate:
     return SalesOrderCreate(
@@ -29,7 +31,6 @@ async def seeded(erp: FakeErp) -> str:
 
 
 class TestPlaceSalesOrder:
-    @pytest.mark.asyncio
     async def test_first_attempt_is_the_create_alone(
         self, erp: FakeErp, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -41,7 +42,6 @@ class TestPlaceSalesOrder:
         assert list(erp.orders) == [placed.id]
         assert erp.lookups == 0
 
-    @pytest.mark.asyncio
     async def test_attempt_cut_short_after_the_create_is_found_on_retry(
         self, erp: FakeErp, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -58,7 +58,6 @@ class TestPlaceSalesOrder:
         assert (placed.id, created) == (made.id, False)
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_attempt_that_failed_before_the_create_creates_on_retry(
         self, erp: FakeErp, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -74,7 +73,6 @@ class TestPlaceSalesOrder:
         assert list(erp.orders) == [placed.id]
         assert erp.lookups == 2  # the failed create's own lookup, then the retry's
 
-    @pytest.mark.asyncio
     async def test_lost_answer_of_a_first_attempt_is_looked_up(
         self, erp: FakeErp, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -86,7 +84,6 @@ class TestPlaceSalesOrder:
         assert created
         assert list(erp.orders) == [placed.id]
 
-    @pytest.mark.asyncio
     async def test_order_entered_elsewhere_is_found_when_always_looked_up(
         self, erp: FakeErp, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -102,7 +99,6 @@ class TestPlaceSalesOrder:
         assert (placed.id, created) == (entered.id, False)
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_references_are_attempted_each_on_their_own(
         self, erp: FakeErp, redis_client: redis.asyncio.Redis
     ) -> None:
