@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 EDM_TYPES = frozenset(
     {
@@ -96,9 +97,13 @@ class EntitySet:
     _by_name: dict[str, Property] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    _navigation_by_name: dict[str, Navigation] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self._by_name.update({prop.name: prop for prop in self.properties})
+        self._navigation_by_name.update({nav.name: nav for nav in self.navigations})
         if not self.keys:
             raise ModelError(f"{self.name} has no key")
         names = [nav.name for nav in self.navigations]
@@ -106,11 +111,12 @@ class EntitySet:
         if clashes or len(set(names)) != len(names):
             raise ModelError(f"{self.name}: navigation names clash: {sorted(clashes)}")
 
-    @property
+    # Asked for several times per row written or read; the set never changes, so worked out once.
+    @cached_property
     def keys(self) -> tuple[Property, ...]:
         return tuple(prop for prop in self.properties if prop.key)
 
-    @property
+    @cached_property
     def etag_property(self) -> Property | None:
         return next((prop for prop in self.properties if prop.concurrency), None)
 
@@ -118,7 +124,7 @@ class EntitySet:
         return self._by_name.get(name)
 
     def get_navigation(self, name: str) -> Navigation | None:
-        return next((nav for nav in self.navigations if nav.name == name), None)
+        return self._navigation_by_name.get(name)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,9 @@ LOOKUP_COLUMNS = (
     "Customer",
     "LastChangeDateTime",
     "ReferenceSDDocument",
+    # The availability check sums what open order items have confirmed of a material: without
+    # this index every item check scans every order item ever created.
+    "Material",
 )
 
 
@@ -72,8 +75,14 @@ class Store:
     def __init__(self, path: str) -> None:
         if path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # The rules build a few hundred distinct statements (one per set and lookup); the default
+        # statement cache of 128 would let them evict each other and be compiled again.
         self.conn = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None, uri=path.startswith("file:")
+            path,
+            check_same_thread=False,
+            isolation_level=None,
+            uri=path.startswith("file:"),
+            cached_statements=1024,
         )
         self.conn.row_factory = sqlite3.Row
         register_functions(self.conn)
@@ -144,8 +153,17 @@ class Store:
                 self._depth -= 1
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        # Plain tuples zipped with the column names once per statement: building a dict from
+        # each `sqlite3.Row` costs about twice as much, and the order path reads wide rows.
         with self.lock:
-            return [dict(row) for row in self.conn.execute(sql, params).fetchall()]
+            cursor = self.conn.cursor()
+            cursor.row_factory = None
+            rows = cursor.execute(sql, params).fetchall()
+            description = cursor.description
+        if not rows:
+            return []
+        names = [column[0] for column in description]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self.lock:
@@ -196,7 +214,8 @@ class Store:
 
     def get(self, entity_set: EntitySet, key: Mapping[str, Any]) -> Row | None:
         where, params = key_condition(entity_set, key)
-        rows = self.select(entity_set, where=where, params=params, limit=1)
+        # The whole key matches one row at most: no ORDER BY (its sort expressions only cost).
+        rows = self.query(f"SELECT * FROM {quote(entity_set.name)} t WHERE {where}", params)
         return rows[0] if rows else None
 
     def insert(self, entity_set: EntitySet, row: Mapping[str, Any]) -> None:
