@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 EDM_TYPES = frozenset(
     {
@@ -115,6 +116,17 @@ class EntitySet:
     @cached_property
     def keys(self) -> tuple[Property, ...]:
         return tuple(prop for prop in self.properties if prop.key)
+
+    @cached_property
+    def key_names(self) -> tuple[str, ...]:
+        return tuple(prop.name for prop in self.keys)
+
+    @cached_property
+    def initial_values(self) -> dict[str, Any]:
+        """Every property's initial value, in property order (each is immutable)."""
+        from s4hana_emulator.odata.values import default_value  # values imports this module
+
+        return {prop.name: default_value(prop) for prop in self.properties}
 
     @cached_property
     def etag_property(self) -> Property | None:

@@ -18,7 +18,6 @@ from s4hana_emulator.odata.store import Row, Store, key_of
 from s4hana_emulator.odata.values import (
     date_to_ms,
     datetime_to_us,
-    default_value,
     us_to_datetime,
 )
 
@@ -132,10 +131,7 @@ class EntityRules:
 
 def complete_row(entity_set: EntitySet, values: Mapping[str, Any]) -> Row:
     """`values` plus the initial value of every property not given."""
-    return {
-        prop.name: values[prop.name] if prop.name in values else default_value(prop)
-        for prop in entity_set.properties
-    }
+    return {name: values.get(name, initial) for name, initial in entity_set.initial_values.items()}
 
 
 def _today_ms(moment: datetime) -> int:

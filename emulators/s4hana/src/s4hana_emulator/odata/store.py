@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,7 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.tables: list[str] = []
+        self._inserts: dict[str, tuple[str, list[str]]] = {}
 
     def close(self) -> None:
         with self.lock:
@@ -219,11 +221,13 @@ class Store:
         return rows[0] if rows else None
 
     def insert(self, entity_set: EntitySet, row: Mapping[str, Any]) -> None:
-        names = [prop.name for prop in entity_set.properties]
-        sql = (
-            f"INSERT INTO {quote(entity_set.name)} ({', '.join(map(quote, names))}) "
-            f"VALUES ({', '.join('?' for _ in names)})"
-        )
+        statement = self._inserts.get(entity_set.name)
+        if statement is None:
+            # Built once per table (a table is named after its set): the text only depends on it.
+            names = list(entity_set.initial_values)
+            statement = (_insert_sql(entity_set.name, names), names)
+            self._inserts[entity_set.name] = statement
+        sql, names = statement
         try:
             self.execute(sql, [row.get(name) for name in names])
         except sqlite3.IntegrityError as error:
@@ -251,11 +255,24 @@ def key_order(entity_set: EntitySet, alias: str = "t") -> str:
 def key_condition(
     entity_set: EntitySet, key: Mapping[str, Any], *, alias: str | None = "t"
 ) -> tuple[str, list[Any]]:
+    names = entity_set.key_names
+    return _key_where(names, alias), [key[name] for name in names]
+
+
+# Built for every row read or written by key; the text only depends on the key's columns and the
+# alias, so each is built once (bounded by the model).
+@lru_cache(maxsize=4096)
+def _key_where(names: tuple[str, ...], alias: str | None) -> str:
     prefix = f"{alias}." if alias else ""
-    props = entity_set.keys
-    where = " AND ".join(f"{prefix}{quote(prop.name)} = ?" for prop in props)
-    return where, [key[prop.name] for prop in props]
+    return " AND ".join(f"{prefix}{quote(name)} = ?" for name in names)
+
+
+def _insert_sql(table: str, names: list[str]) -> str:
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
 
 
 def key_of(entity_set: EntitySet, row: Mapping[str, Any]) -> dict[str, Any]:
-    return {prop.name: row[prop.name] for prop in entity_set.keys}
+    return {name: row[name] for name in entity_set.key_names}
