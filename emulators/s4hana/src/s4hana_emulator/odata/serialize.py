@@ -9,7 +9,12 @@ from s4hana_emulator.odata.errors import bad_request
 from s4hana_emulator.odata.model import EntitySet, Navigation, ServiceModel
 from s4hana_emulator.odata.query import Shape
 from s4hana_emulator.odata.store import Row
-from s4hana_emulator.odata.values import etag_of, to_json, to_uri_literal
+from s4hana_emulator.odata.values import (
+    JSON_CONVERTED_TYPES,
+    etag_of,
+    to_json,
+    to_uri_literal,
+)
 
 # Loads the rows a navigation of a row leads to.
 RelatedLoader = Callable[[EntitySet, Row, Navigation], list[Row]]
@@ -66,9 +71,14 @@ class Serializer:
         if etag is not None:
             metadata["etag"] = etag
         body: dict[str, Any] = {"__metadata": metadata}
+        wanted = shape.props
         for prop in entity_set.properties:
-            if shape.props is None or prop.name in shape.props:
-                body[prop.name] = to_json(prop, row.get(prop.name))
+            if wanted is None or prop.name in wanted:
+                value = row.get(prop.name)
+                # Most properties are strings, sent as stored: no call for each of them.
+                if value is not None and prop.type in JSON_CONVERTED_TYPES:
+                    value = to_json(prop, value)
+                body[prop.name] = value
         for nav in entity_set.navigations:
             if nav.name in shape.expand:
                 body[nav.name] = self.expanded(entity_set, row, nav, shape.expand[nav.name])

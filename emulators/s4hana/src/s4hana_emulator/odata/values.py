@@ -174,6 +174,12 @@ def _timestamp(kind: str, value: Any) -> int:
     return datetime_to_ms(moment) if kind == "DateTime" else datetime_to_us(moment)
 
 
+# The types whose JSON differs from their stored value; `to_json` answers any other as stored.
+JSON_CONVERTED_TYPES = frozenset(
+    {"Boolean", "Decimal", "Int64", "DateTime", "DateTimeOffset", "Time"}
+)
+
+
 def to_json(prop: Property, stored: Any) -> Any:
     """A stored value in OData v2 verbose JSON."""
     if stored is None:
