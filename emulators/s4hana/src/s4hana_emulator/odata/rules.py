@@ -142,19 +142,25 @@ def _time_of_day(moment: datetime) -> int:
     return moment.hour * 3600 + moment.minute * 60 + moment.second
 
 
+_CREATED_FIELDS = ("CreationDate", "CreationTime", "CreatedByUser")
+_CHANGED_FIELDS = ("LastChangeDate", "LastChangeTime", "LastChangedByUser")
+
+
 def stamp_created(entity_set: EntitySet, row: Row, *, clock: Clock, user: str) -> None:
     """Fill the creation and change fields SAP maintains itself (unless already set)."""
     stamp = clock.stamp()
-    moment = us_to_datetime(stamp)
-    fields = {
-        "CreationDate": _today_ms(moment),
-        "CreationTime": _time_of_day(moment),
-        "CreatedByUser": user,
-    }
-    for name, value in fields.items():
-        prop = entity_set.get_property(name)
-        if prop is not None and row.get(name) in (None, ""):
-            row[name] = value
+    # Most sets (items, pricing elements) have none of these fields: no date arithmetic for them.
+    if any(entity_set.get_property(name) is not None for name in _CREATED_FIELDS):
+        moment = us_to_datetime(stamp)
+        fields = {
+            "CreationDate": _today_ms(moment),
+            "CreationTime": _time_of_day(moment),
+            "CreatedByUser": user,
+        }
+        for name, value in fields.items():
+            prop = entity_set.get_property(name)
+            if prop is not None and row.get(name) in (None, ""):
+                row[name] = value
     stamp_changed(entity_set, row, clock=clock, user=user, stamp=stamp, only_empty=True)
 
 
@@ -169,12 +175,14 @@ def stamp_changed(
 ) -> None:
     """Set LastChangeDateTime (the ETag), LastChangeDate, -Time and -ByUser where they exist."""
     stamp = stamp if stamp is not None else clock.stamp()
-    moment = us_to_datetime(stamp)
-    fields: dict[str, Any] = {
-        "LastChangeDate": _today_ms(moment),
-        "LastChangeTime": _time_of_day(moment),
-        "LastChangedByUser": user,
-    }
+    fields: dict[str, Any] = {}
+    if any(entity_set.get_property(name) is not None for name in _CHANGED_FIELDS):
+        moment = us_to_datetime(stamp)
+        fields.update(
+            LastChangeDate=_today_ms(moment),
+            LastChangeTime=_time_of_day(moment),
+            LastChangedByUser=user,
+        )
     etag = entity_set.etag_property
     if etag is not None:
         fields[etag.name] = stamp

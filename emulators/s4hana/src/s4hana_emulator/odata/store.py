@@ -94,6 +94,7 @@ class Store:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.tables: list[str] = []
         self._inserts: dict[str, tuple[str, list[str]]] = {}
+        self._key_orders: dict[str, str] = {}
 
     def close(self) -> None:
         with self.lock:
@@ -203,10 +204,17 @@ class Store:
         sql = f"SELECT * FROM {quote(entity_set.name)} t"
         if where:
             sql += f" WHERE {where}"
-        sql += " ORDER BY " + (order or key_order(entity_set))
+        sql += " ORDER BY " + (order or self._key_order(entity_set))
         if limit is not None or offset:
             sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
         return self.query(sql, params)
+
+    def _key_order(self, entity_set: EntitySet) -> str:
+        """The set's default ORDER BY, built once per table (named after its set)."""
+        order = self._key_orders.get(entity_set.name)
+        if order is None:
+            order = self._key_orders[entity_set.name] = key_order(entity_set)
+        return order
 
     def count(self, entity_set: EntitySet, *, where: str = "", params: Sequence[Any] = ()) -> int:
         sql = f"SELECT COUNT(*) FROM {quote(entity_set.name)} t"
