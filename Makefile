@@ -73,20 +73,25 @@ promtool:
 haproxy:
 	@deploy/local/ensure-haproxy
 
+# Test runs keep the bytecode of the workspace's sources and of pytest's rewritten test modules
+# (in the ignored __pycache__ folders) even where PYTHONDONTWRITEBYTECODE is set: collecting the
+# suite then takes less than half the CPU (4.6 s instead of 10.9 s).
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
+
 test: lint browser promtool haproxy
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # The same selection N times in a row (no lint), one line per run, then which runs failed and on
 # which tests: `make test-repeat N=20 PYTEST_ARGS="process-apis/customer-sync/tests -q"`.
 N ?= 10
 test-repeat: $(SYNCED)
-	$(PY) tools/repeat_tests.py --runs $(N) -- $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) tools/repeat_tests.py --runs $(N) -- $(PYTEST_ARGS)
 
 # Two passes: the first rewrites contracts/pacts/ and contracts/openapi/ from the consumer tests
 # and the apps (provider verifications skip), the second verifies every provider against them.
 contracts: $(SYNCED)
-	TRIVIUM_CONTRACTS_UPDATE=1 $(PY) -m pytest -q -m contract $(PYTEST_ARGS)
-	$(PY) -m pytest -m contract $(PYTEST_ARGS)
+	TRIVIUM_CONTRACTS_UPDATE=1 $(TEST_ENV) $(PY) -m pytest -q -m contract $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m contract $(PYTEST_ARGS)
 
 # The long fault scenarios (CI runs short ones inside `make test`): 500 orders, 50 worker kills,
 # two Redis restarts under 100 orders, 1,000 account edits through a dirty org, more generated
@@ -95,8 +100,8 @@ chaos: $(SYNCED)
 	TRIVIUM_CHAOS_ORDERS=$${TRIVIUM_CHAOS_ORDERS:-500} TRIVIUM_CHAOS_KILLS=$${TRIVIUM_CHAOS_KILLS:-50} \
 	  TRIVIUM_CHAOS_EDITS=$${TRIVIUM_CHAOS_EDITS:-1000} TRIVIUM_FUZZ_EXAMPLES=$${TRIVIUM_FUZZ_EXAMPLES:-50} \
 	  TRIVIUM_SCALE_UNDER_KILLS=1 \
-	  $(PY) -m pytest tests/test_faults.py tests/test_hostile_input.py::TestGeneratedRequests \
-	  tests/test_scale_out.py \
+	  $(TEST_ENV) $(PY) -m pytest tests/test_faults.py \
+	  tests/test_hostile_input.py::TestGeneratedRequests tests/test_scale_out.py \
 	  process-apis/customer-sync/tests/integration/test_dirty_org.py::TestDirtyOrg \
 	  --timeout=3600 $(PYTEST_ARGS)
 
