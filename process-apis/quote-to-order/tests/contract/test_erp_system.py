@@ -19,6 +19,7 @@ from trivium_testing.pact_erp_system import (
     credit_position,
     credit_request,
     customer_prices,
+    sales_order_read,
     stock_of_skus,
     unknown_customer,
     without_credit_account,
@@ -136,10 +137,7 @@ class TestGetCredit:
 
 class TestGetOrder:
     async def test_order_with_progress(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a sales order").given(
-            "a sales order exists for a customer's reference", **EXISTING_ORDER
-        )
-        service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
+        interaction = sales_order_read(erp_pact, "a request for a sales order", EXTERNAL_REFERENCE)
         json_response(interaction, 200, sales_order_body())
         async with served(erp_pact, erp_at) as erp:
             order = await erp.get_order(SALES_ORDER_ID)

@@ -38,7 +38,7 @@ from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 
 READINESS_SERVICE = "API_SALES_ORDER_SRV"
 
@@ -164,8 +164,7 @@ async def bootstrap(settings: ErpSystemSettings) -> AsyncIterator[ErpSystem]:
     """The ERP System API on its ERP (S/4HANA or NetSuite) and Redis; its clients close when the
     block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         backend = BACKENDS[settings.backend](settings, stack)
         yield ErpSystem(
             settings=settings,

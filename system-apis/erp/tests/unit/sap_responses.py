@@ -7,15 +7,16 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from trivium_testing import s4hana_services as services
+
 HOST = "https://my300000-api.s4hana.example"
-ROOT = "/sap/opu/odata/sap"
-BP = f"{HOST}{ROOT}/API_BUSINESS_PARTNER"
-SO = f"{HOST}{ROOT}/API_SALES_ORDER_SRV"
-PRODUCT = f"{HOST}{ROOT}/API_PRODUCT_SRV"
-PRICES = f"{HOST}{ROOT}/API_SLSPRICINGCONDITIONRECORD_SRV"
-STOCK = f"{HOST}{ROOT}/API_MATERIAL_STOCK_SRV"
-BILLING = f"{HOST}{ROOT}/API_BILLING_DOCUMENT_SRV"
-CREDIT = f"{HOST}{ROOT}/API_CRDTMBUSINESSPARTNER"
+BP = HOST + services.BP
+SO = HOST + services.SO
+PRODUCT = HOST + services.PRODUCT
+PRICES = HOST + services.PRICES
+STOCK = HOST + services.STOCK
+BILLING = HOST + services.BILLING
+CREDIT = HOST + services.CREDIT
 ORDER_ETAG = "W/\"datetimeoffset'2024-05-01T10%3A00%3A00.1234567Z'\""
 NEWER_ORDER_ETAG = "W/\"datetimeoffset'2024-05-02T08%3A30%3A00.7654321Z'\""
 CSRF_TOKEN = "u5Yq3bqS0Gm6Jw9dJ2t5xQ=="

@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
 from quote_to_order_process.domain.models import OrderState, OrderStatus, ProgressStatus
@@ -168,12 +169,30 @@ class ErpPort(Protocol):
         ...
 
 
+class HeldReference(StrEnum):
+    """What a new order claims that another order may hold already."""
+
+    REQUEST = "request"  # the caller's request (its Idempotency-Key)
+    QUOTE = "quote"
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBy:
+    """An order that is not failed holds a reference a new order needed."""
+
+    reference: HeldReference
+    order_id: str
+
+
 class OrderStore(Protocol):
     """Saga states, the references each may claim, listings, and wake-up times."""
 
-    async def create(self, order: OrderState, *, wake_at: datetime) -> str | None:
-        """Save a new order and claim its quote, unless an unfailed order holds the quote:
-        then nothing is saved and that order's id is returned."""
+    async def create(
+        self, order: OrderState, *, wake_at: datetime, request_id: str | None = None
+    ) -> HeldBy | None:
+        """Save a new order and claim its request (`request_id`, see
+        `trivium.idempotency.idempotent_request_id`) and its quote, unless an order that has not
+        failed holds either: then nothing is saved and that order is named."""
         ...
 
     async def claim_reference(self, order: OrderState) -> str | None:
