@@ -240,7 +240,7 @@ class TriviumSpan(trace.Span):
         self.kind = kind
         self.attributes = attributes
         self.links = links
-        self.events: list[Event] = []
+        self.events: tuple[Event, ...] = ()
         self.status = _UNSET
         self.start_time = start_time
         self.end_time: int | None = None
@@ -281,7 +281,7 @@ class TriviumSpan(trace.Span):
             parent=self.parent,
             resource=self.tracer.provider.resource,
             attributes=dict(self.attributes),
-            events=tuple(self.events),
+            events=self.events,
             links=self.links,
             kind=self.kind,
             status=self.status,
@@ -305,7 +305,7 @@ class TriviumSpan(trace.Span):
         self, name: str, attributes: types.Attributes = None, timestamp: int | None = None
     ) -> None:
         if self.end_time is None:
-            self.events.append(Event(name, attributes, timestamp))
+            self.events = (*self.events, Event(name, attributes, timestamp))
 
     def add_link(self, context: SpanContext, attributes: types.Attributes = None) -> None:
         if self.end_time is None and context.is_valid:
