@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -188,3 +189,29 @@ class TestSpanFile:
         assert line.attributes == {"http.route": "/v1/orders"} == record.attributes
         assert line.trace_state == "vendor=opaque"
         assert (line.start_unix_nano, line.end_unix_nano) == (record.start_time, record.end_time)
+
+
+class TestOtlp:
+    def test_a_span_encodes_for_an_otlp_collector(self) -> None:
+        made, spans = provider()
+        tracer = made.get_tracer("trivium")
+
+        caller = trace.get_current_span(extract_trace_context(CALLER)).get_span_context()
+        span = tracer.start_span(
+            "erp POST", kind=SpanKind.CLIENT, attributes={"tags": ("a", "b"), "n": 3}
+        )
+        span.add_link(caller)
+        span.record_exception(ValueError("boom"))
+        span.set_status(StatusCode.ERROR, "ValueError: boom")
+        span.end()
+
+        request = encode_spans(spans.get_finished_spans())
+        [resource_spans] = request.resource_spans
+        [scope_spans] = resource_spans.scope_spans
+        [encoded] = scope_spans.spans
+        assert scope_spans.scope.name == "trivium"
+        assert encoded.name == "erp POST"
+        assert encoded.status.message == "ValueError: boom"
+        assert [event.name for event in encoded.events] == ["exception"]
+        assert len(encoded.links) == 1
+        assert {attribute.key for attribute in encoded.attributes} == {"tags", "n"}
