@@ -36,8 +36,8 @@ MODES = {"off": {"OTEL_SDK_DISABLED": "true"}, "on": {"OTEL_BSP_SCHEDULE_DELAY":
 TARGET_PERCENT = 5.0
 
 
-def suite_cpu_seconds(stack: FullStack) -> float:
-    return sum(cpu_seconds(service) for service in stack.services().values())
+def cpu_seconds_by_service(stack: FullStack) -> dict[str, float]:
+    return {name: cpu_seconds(service) for name, service in stack.services().items()}
 
 
 async def measure_orders(stack: FullStack, *, orders: int, run: str) -> dict[str, Any]:
@@ -48,7 +48,7 @@ async def measure_orders(stack: FullStack, *, orders: int, run: str) -> dict[str
         await run_load(session, order_request(gateway, key, f"{run}-warm"), concurrency=4,
                        requests=20)  # fmt: skip
         for concurrency in (1, 8):
-            before = suite_cpu_seconds(stack)
+            before = cpu_seconds_by_service(stack)
             result = await run_load(
                 session,
                 order_request(gateway, key, f"{run}-c{concurrency}"),
@@ -57,9 +57,15 @@ async def measure_orders(stack: FullStack, *, orders: int, run: str) -> dict[str
                 max_seconds=300,
             )
             placed = max(result.statuses.get(201, 0), 1)
+            used = {
+                name: (seconds - before[name]) * 1000 / placed
+                for name, seconds in cpu_seconds_by_service(stack).items()
+            }
             figures[f"c{concurrency}"] = {
                 **result.figures(),
-                "cpu_ms_per_order": round((suite_cpu_seconds(stack) - before) * 1000 / placed, 2),
+                "cpu_ms_per_order": round(sum(used.values()), 2),
+                # Where tracing's CPU lands, process by process.
+                "cpu_ms_per_order_by_service": {name: round(ms, 2) for name, ms in used.items()},
             }
     return figures
 
@@ -97,6 +103,18 @@ def summarize(rounds: dict[str, list[dict[str, Any]]], orders: int) -> dict[str,
         )
         row["p50_overhead_percent"] = round((on["p50_ms"] / off["p50_ms"] - 1) * 100, 1)
         summary[concurrency] = row
+    summary["c8_cpu_ms_per_order_by_service"] = {
+        name: {
+            mode: round(
+                statistics.median(
+                    r["c8"]["cpu_ms_per_order_by_service"][name] for r in rounds[mode]
+                ),
+                2,
+            )
+            for mode in MODES
+        }
+        for name in rounds["on"][0]["c8"]["cpu_ms_per_order_by_service"]
+    }
     total_orders = 2 * orders + 20
     summary["spans_per_order"] = round(
         statistics.median(r["spans"] for r in rounds["on"]) / total_orders, 1
@@ -130,6 +148,12 @@ def write_table(summary: dict[str, Any]) -> None:
         f"round, {len(summary['rounds']['on'])} round(s) per mode (medians)\n"
         + "\n".join(table)
         + f"\nspans per order with tracing on: {summary['spans_per_order']}\n"
+        + "CPU ms per order by process at c8, off -> on: "
+        + ", ".join(
+            f"{name} {row['off']:.2f} -> {row['on']:.2f}"
+            for name, row in summary["c8_cpu_ms_per_order_by_service"].items()
+        )
+        + "\n"
     )
 
 
