@@ -38,6 +38,7 @@ from trivium.redis_client import (
     create_sync_redis,
 )
 from trivium.work_queue import Message, PermanentFailure, WorkQueue
+from trivium_testing.pact_examples import new_customer
 from trivium_testing.redis_cluster import RedisClusterServer
 from trivium_testing.waiting import until as eventually
 
@@ -426,32 +427,18 @@ class TestRequestStore:
     async def test_the_saga_of_a_customer_request(self, client_of: AsyncClientOf) -> None:
         from create_customer_process.adapters.redis_store import RedisRequestStore
         from create_customer_process.domain.models import (
-            NormalizedAddress,
-            NormalizedCustomer,
+            CustomerCreate,
             RequestState,
             SagaStep,
             new_request_id,
         )
+        from create_customer_process.domain.normalization import normalize_customer
+
+        customer = normalize_customer(CustomerCreate.model_validate(new_customer()))
 
         def request() -> RequestState:
             return RequestState(
-                id=new_request_id(),
-                created_at=NOW,
-                updated_at=NOW,
-                customer=NormalizedCustomer(
-                    name="Contoso Manufacturing Ltd",
-                    name_key="contoso manufacturing",
-                    address=NormalizedAddress(
-                        street="North First Street",
-                        house_number="2100",
-                        city="San Jose",
-                        postal_code="95110",
-                        country="US",
-                        country_name="United States",
-                        region_code="US-CA",
-                        region_name="California",
-                    ),
-                ),
+                id=new_request_id(), created_at=NOW, updated_at=NOW, customer=customer
             )
 
         store = RedisRequestStore(client_of("create-customer"))

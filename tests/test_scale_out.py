@@ -36,11 +36,6 @@ from trivium_testing.waiting import until
 pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(900)]
 
 SCALE_ORDERS = int(os.environ.get("TRIVIUM_SCALE_ORDERS", "500"))
-# Orders under kills and a failover run in `make chaos` (TRIVIUM_SCALE_UNDER_KILLS=1), not in
-# `make test`: a replica killed after it created an order but before it kept its answer lets the
-# client's retry (same Idempotency-Key) create a second order, which is refused as a duplicate
-# purchase order while the first completes; the client is left with the refused order's id.
-UNDER_KILLS = os.environ.get("TRIVIUM_SCALE_UNDER_KILLS") == "1"
 ORDERS_AT_ONCE = 16
 # How long a partner's client keeps sending one order (same Idempotency-Key) while replicas die
 # under it: only a hang should end it.
@@ -384,7 +379,6 @@ class TestSagaHandedOver:
 
 
 # Last: its kills and failover leave the most behind for the scenarios after it.
-@pytest.mark.skipif(not UNDER_KILLS, reason="orders under kills: `make chaos`")
 class TestOrdersUnderKills:
     @pytest.mark.asyncio
     async def test_no_order_lost_or_duplicated_while_replicas_die_and_redis_fails_over(

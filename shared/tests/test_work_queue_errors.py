@@ -6,6 +6,7 @@ import errno
 import socket
 
 import pytest
+import redis.asyncio
 from redis import exceptions as redis_errors
 
 from trivium.work_queue import PermanentFailure, is_transient
@@ -86,3 +87,29 @@ class TestIsTransient:
         first, second = ValueError("first"), ValueError("second")
         first.__cause__, second.__cause__ = second, first
         assert not is_transient(first)
+
+
+class TestTornDownConnection:
+    @pytest.mark.asyncio
+    async def test_a_write_on_a_connection_another_task_closed_is_redis_away(
+        self, redis_url: str
+    ) -> None:
+        client = redis.asyncio.Redis.from_url(redis_url)
+        connection = await client.connection_pool.get_connection()
+        try:
+            # Another task disconnected it between redis-py's "is it connected" and its write.
+            stream = connection._writer
+            connection._writer = None
+            with pytest.raises(AttributeError) as raised:
+                await connection._send_packed_command([b"PING\r\n"])
+            connection._writer = stream
+        finally:
+            await client.connection_pool.release(connection)
+            await client.aclose()
+        assert is_transient(raised.value)
+
+    def test_the_same_error_in_our_own_code_is_a_bug(self) -> None:
+        stream = None
+        with pytest.raises(AttributeError) as raised:
+            stream.writelines([b"PING"])  # type: ignore[attr-defined]
+        assert not is_transient(raised.value)

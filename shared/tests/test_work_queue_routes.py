@@ -166,7 +166,6 @@ class TestReplayDeadLetter:
 
 
 class TestGetDeadLetter:
-    @pytest.mark.asyncio
     async def test_an_operator_reads_one_letter(self, client: Client, queue: WorkQueue) -> None:
         await dead_letter(queue, {"entryId": "E-1"})
         operator = client(roles=["operator"])
@@ -175,13 +174,11 @@ class TestGetDeadLetter:
         assert response.status_code == 200
         assert response.json() == letter
 
-    @pytest.mark.asyncio
     async def test_an_unknown_letter_is_not_found(self, client: Client) -> None:
         response = await client(roles=["operator"]).get("/dead-letters/1-1")
         assert response.status_code == 404
         assert response.json()["type"] == PROBLEM_BASE_URI + "dead-letter-not-found"
 
-    @pytest.mark.asyncio
     @pytest.mark.parametrize("method", ["GET", "DELETE", "POST"])
     async def test_a_malformed_id_is_a_problem(self, client: Client, method: str) -> None:
         path = "/dead-letters/not-an-id" + ("/replay" if method == "POST" else "")
@@ -191,7 +188,6 @@ class TestGetDeadLetter:
 
 
 class TestDiscardDeadLetter:
-    @pytest.mark.asyncio
     async def test_an_operator_deletes_the_letter_without_replaying_it(
         self, client: Client, queue: WorkQueue
     ) -> None:
@@ -203,12 +199,10 @@ class TestDiscardDeadLetter:
         assert (await queue.list_dead_letters()).items == []
         assert (await queue.stats()).depth == 0
 
-    @pytest.mark.asyncio
     async def test_an_unknown_letter_is_not_found(self, client: Client) -> None:
         response = await client(roles=["operator"]).delete("/dead-letters/1-1")
         assert response.status_code == 404
 
-    @pytest.mark.asyncio
     async def test_a_caller_without_the_operator_role_is_refused(
         self, client: Client, queue: WorkQueue
     ) -> None:
@@ -220,7 +214,6 @@ class TestDiscardDeadLetter:
 
 
 class TestReplayAllDeadLetters:
-    @pytest.mark.asyncio
     async def test_an_operator_queues_every_letter_again(
         self, client: Client, queue: WorkQueue
     ) -> None:
@@ -232,7 +225,6 @@ class TestReplayAllDeadLetters:
         assert (await queue.list_dead_letters()).items == []
         assert (await queue.stats()).depth == 2
 
-    @pytest.mark.asyncio
     async def test_a_caller_without_the_operator_role_is_refused(self, client: Client) -> None:
         response = await client().post("/dead-letters/replay")
         assert response.status_code == 403

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from netsuite_emulator.main import create_app
 from netsuite_emulator.settings import NetSuiteEmulatorSettings
-from trivium_testing.apps import emulator_app_fixture
+from trivium_testing.apps import app_client, emulator_app_fixture
 
 from .support import ADMIN, TokenBasedAuth, make_settings
 
@@ -27,26 +27,19 @@ app = emulator_app_fixture(create_app)
 @pytest_asyncio.fixture
 async def netsuite(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A TBA-signed client of the in-process emulator."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="https://1234567-sb1.suitetalk.api.netsuite.com",
-        auth=TokenBasedAuth(),
+    async with app_client(
+        app, base_url="https://1234567-sb1.suitetalk.api.netsuite.com", auth=TokenBasedAuth()
     ) as client:
         yield client
 
 
 @pytest_asyncio.fixture
 async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ns.test") as client:
+    async with app_client(app, base_url="http://ns.test") as client:
         yield client
 
 
 @pytest_asyncio.fixture
 async def admin(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://ns.test", headers=ADMIN
-    ) as client:
+    async with app_client(app, base_url="http://ns.test", headers=ADMIN) as client:
         yield client

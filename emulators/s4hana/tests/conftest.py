@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from s4hana_emulator.main import create_app
 from s4hana_emulator.settings import S4HanaEmulatorSettings
-from trivium_testing.apps import emulator_app_fixture
+from trivium_testing.apps import app_client, emulator_app_fixture
 from trivium_testing.services import RunningService
 
 from .support import PASSWORD, TEST_CREDENTIALS, USER, Sap, make_settings, start_emulator
@@ -49,8 +49,7 @@ async def sap(app: FastAPI) -> AsyncIterator[Sap]:
 
 @pytest_asyncio.fixture
 async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://s4.test") as client:
+    async with app_client(app, base_url="http://s4.test") as client:
         yield client
 
 

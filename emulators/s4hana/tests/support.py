@@ -9,6 +9,17 @@ import httpx
 import requests
 
 from s4hana_emulator.settings import S4HanaEmulatorSettings
+from trivium_testing.s4hana_services import (  # noqa: F401 (the paths the tests call)
+    BILLING,
+    BP,
+    CREDIT,
+    EXPOSURE,
+    PRICES,
+    PRODUCT,
+    SIMULATION,
+    SO,
+    STOCK,
+)
 from trivium_testing.services import RunningService, start_service
 
 USER = "TRIVIUM_COMM_USER"
@@ -20,15 +31,6 @@ TEST_CREDENTIALS = {
     "S4_EMULATOR_PASSWORD": PASSWORD,
     "S4_EMULATOR_OAUTH_CLIENT_SECRET": PASSWORD,
 }
-ROOT = "/sap/opu/odata/sap"
-BP = f"{ROOT}/API_BUSINESS_PARTNER"
-SO = f"{ROOT}/API_SALES_ORDER_SRV"
-PRODUCT = f"{ROOT}/API_PRODUCT_SRV"
-STOCK = f"{ROOT}/API_MATERIAL_STOCK_SRV"
-PRICES = f"{ROOT}/API_SLSPRICINGCONDITIONRECORD_SRV"
-CREDIT = f"{ROOT}/API_CRDTMBUSINESSPARTNER"
-EXPOSURE = f"{ROOT}/YY1_CREDITEXPOSURE_CDS"
-BILLING = f"{ROOT}/API_BILLING_DOCUMENT_SRV"
 
 
 def make_settings(**overrides: Any) -> S4HanaEmulatorSettings:

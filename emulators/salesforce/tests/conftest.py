@@ -19,8 +19,9 @@ from salesforce_emulator.domain.context import WriteContext
 from salesforce_emulator.emulator import Emulator, build_emulator
 from salesforce_emulator.main import create_app
 from salesforce_emulator.settings import SalesforceEmulatorSettings
-from trivium_testing.apps import emulator_app_fixture
-from trivium_testing.services import RunningService, start_service
+from trivium_testing.apps import app_client, emulator_app_fixture
+from trivium_testing.services import RunningService
+from trivium_testing.stack import start_salesforce_emulator
 
 API = "/services/data/v62.0"
 # The org's credentials in these tests (the emulator has none by default: each is random).
@@ -70,8 +71,7 @@ app = emulator_app_fixture(create_app)
 @pytest_asyncio.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An anonymous client of the in-process app."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as anonymous:
+    async with app_client(app) as anonymous:
         yield anonymous
 
 
@@ -93,13 +93,10 @@ async def sign_in(client: httpx.AsyncClient) -> str:
 @pytest_asyncio.fixture
 async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A signed-in client whose base URL is the v62.0 data API."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as anonymous:
+    async with app_client(app) as anonymous:
         token = await sign_in(anonymous)
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(
-        transport=transport, base_url=f"http://test{API}", headers=headers
-    ) as signed_in:
+    async with app_client(app, base_url=f"http://test{API}", headers=headers) as signed_in:
         yield signed_in
 
 
@@ -140,13 +137,10 @@ class ToEmulator(requests.adapters.HTTPAdapter):
 @pytest.fixture(scope="module")
 def emulator_process(trivium_run_dir: Path) -> Iterator[RunningService]:
     """One emulator process (empty in-memory org) shared by a test module."""
-    service = start_service(
-        "salesforce_emulator.main:create_app",
-        name="sf-emulator",
+    service = start_salesforce_emulator(
         log_dir=trivium_run_dir / "logs",
         env={
             **TEST_CREDENTIALS,
-            "SF_EMULATOR_DATABASE_PATH": ":memory:",
             "SF_EMULATOR_SEED_DEMO_DATA": "false",
             "SF_EMULATOR_COMETD_TIMEOUT_SECONDS": "2",
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,26 @@ class TestServices:
             assert service["build"]["context"] == "..", name
             assert service["build"]["dockerfile"] == f"{folder}/Dockerfile", name
             assert f"EXPOSE {port}" in dockerfile.read_text(), name
+            assert f"TRIVIUM_PORT={port}" in dockerfile.read_text(), name
+
+    def test_each_dockerfile_installs_and_serves_its_own_member(self, services, root):
+        for name, (folder, _port) in services.items():
+            dockerfile = (root / folder / "Dockerfile").read_text()
+            project = tomllib.loads((root / folder / "pyproject.toml").read_text())["project"]
+            (package,) = [path.name for path in (root / folder / "src").iterdir() if path.is_dir()]
+
+            assert re.search(r"^FROM trivium/python-service$", dockerfile, re.MULTILINE), name
+            assert f"--package {project['name']}\n" in dockerfile, name
+            assert f"TRIVIUM_APP={package}.main:create_app " in dockerfile, name
+            assert re.search(r"^USER 10001$", dockerfile, re.MULTILINE), name
+
+    def test_the_base_image_serves_the_app_and_port_each_service_names(self):
+        base = (DEPLOY / "docker" / "python-service.Dockerfile").read_text()
+
+        assert '--factory "$TRIVIUM_APP"' in base
+        assert '--port "$TRIVIUM_PORT"' in base
+        assert "127.0.0.1:${TRIVIUM_PORT}/healthz" in base
+        assert "--timeout-keep-alive 75" in base
 
     def test_urls_name_services_on_their_ports(self, compose, services):
         for name, service in compose["services"].items():

@@ -75,6 +75,25 @@ def installing_lifespan(
     return lifespan
 
 
+class SystemBootstrap(Protocol[SettingsT, BuiltT]):
+    """A System API's composition root: it calls backends, not services, so it signs no tokens."""
+
+    def __call__(self, settings: SettingsT) -> AbstractAsyncContextManager[BuiltT]: ...
+
+
+def system_api_lifespan(
+    settings: ServiceSettingsT, bootstrap: SystemBootstrap[ServiceSettingsT, ServiceContainer]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A System API's lifespan: what `bootstrap` builds, installed on the app while it serves."""
+
+    def with_issuer(
+        settings: ServiceSettingsT, *, issuer: ServiceTokenIssuer
+    ) -> AbstractAsyncContextManager[ServiceContainer]:
+        return bootstrap(settings)
+
+    return installing_lifespan(settings, with_issuer)
+
+
 def container_of(app: FastAPI, kind: type[ContainerT]) -> ContainerT:
     """The container `provide` stored, checked to be a `kind`."""
     container = getattr(app.state, "container", None)

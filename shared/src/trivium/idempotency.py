@@ -30,7 +30,7 @@ import re
 import secrets
 from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
@@ -57,6 +57,7 @@ IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 STORE_STATE_ATTRIBUTE = "idempotency"
 PENDING_REFUSAL = "trivium.idempotency.refusal"
+REQUEST_ID = "trivium.idempotency.request_id"
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADERS = frozenset(
     {"content-type", "location", "content-location", "etag", "last-modified", "link"}
@@ -310,6 +311,19 @@ def read_idempotency_key(request: Request) -> str | None:
     return key
 
 
+async def idempotent_request_id(request: Request) -> str | None:
+    """The id of this request under its Idempotency-Key (None without one): the same for every
+    repeat of it (key, caller, method, target and body), also for a repeat that runs the handler
+    again because the process of the first run died before it kept its answer. A handler that
+    creates something claims this id with it, so that such a repeat finds what the first run
+    created instead of creating it twice."""
+    request_id = request.scope.get(REQUEST_ID)
+    return request_id if isinstance(request_id, str) else None
+
+
+IdempotentRequestId = Annotated[str | None, Depends(idempotent_request_id)]
+
+
 def capture_response(response: Response) -> StoredResponse:
     """The replayable part of a rendered response: status, selected headers and body."""
     body = getattr(response, "body", None)
@@ -351,6 +365,7 @@ async def respond_idempotently(
         method=request.method, target=target, scope=caller, body=await request.body()
     )
     redis_key = store.make_key(operation=f"{request.method} {operation}", scope=caller, key=key)
+    request.scope[REQUEST_ID] = hashlib.sha256(f"{redis_key}\n{fingerprint}".encode()).hexdigest()
     context = {"route": operation, "method": request.method, "idempotency_key": key}
     outcome = await store.claim(redis_key, fingerprint)
     if isinstance(outcome, StoredResponse):

@@ -42,6 +42,9 @@ class Problem(Exception):
     slug: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal server error"
     status: ClassVar[int] = 500
+    # For a "try again later" problem: the `Retry-After` it is sent with when nothing more precise
+    # is known (None: none); `trivium.upstream.Upstream` adds it.
+    retry_after: ClassVar[str | None] = None
 
     def __init__(
         self,

@@ -16,13 +16,17 @@ one does so as it is made.
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import redis.asyncio
 import redis.asyncio.cluster
 import redis.cluster
+
+if TYPE_CHECKING:
+    from trivium.settings import ServiceSettings
 
 AsyncRedis: TypeAlias = redis.asyncio.Redis | redis.asyncio.RedisCluster
 SyncRedis: TypeAlias = redis.Redis | redis.RedisCluster
@@ -62,6 +66,14 @@ def create_redis(url: str, **options: Any) -> AsyncRedis:
     node_url, nodes = _cluster_nodes(url)
     startup_nodes = [redis.asyncio.cluster.ClusterNode(host, port) for host, port in nodes]
     return redis.asyncio.RedisCluster.from_url(node_url, startup_nodes=startup_nodes, **options)
+
+
+def service_redis(stack: AsyncExitStack, settings: ServiceSettings) -> AsyncRedis:
+    """The service's Redis client (`settings.redis_url`), closed when `stack` closes: what a
+    composition root opens for the service's lifetime."""
+    client = create_redis(settings.redis_url)
+    stack.push_async_callback(client.aclose)
+    return client
 
 
 def create_sync_redis(url: str, **options: Any) -> SyncRedis:

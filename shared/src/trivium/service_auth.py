@@ -358,6 +358,17 @@ def process_api_router(
     return routes
 
 
+def system_api_router(routers: Sequence[APIRouter]) -> APIRouter:
+    """A System API's routes, for the process and experience APIs that call it; identity claims
+    are not read here (a System API serves the backend's data, whoever the user)."""
+    routes = APIRouter(
+        dependencies=[Depends(require_service_token(*PROCESS_APIS, *EXPERIENCE_APIS))]
+    )
+    for router in routers:
+        routes.include_router(router)
+    return routes
+
+
 async def current_service_caller(request: Request) -> ServiceCaller:
     """The caller verified by the router's `require_service_token` (async: a plain function would
     run in a worker thread for every request)."""

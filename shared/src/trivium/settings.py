@@ -161,3 +161,7 @@ class SagaProcessSettings(SystemApiCallerSettings):
     events_max_length: int = Field(
         default=100_000, ge=100, description="Approximate length the event stream is kept at."
     )
+    # Each process sets its own: how often its workers look for sagas whose wake-up is due, and
+    # how long a repeat waits for the first request with its idempotency key to finish.
+    wake_up_poll_seconds: float
+    idempotency_wait_seconds: float

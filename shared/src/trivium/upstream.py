@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from trivium.circuit_breaker import CircuitOpenError
 from trivium.http_client import IDEMPOTENT_EXTENSION
+from trivium.paging import InvalidCursor
 from trivium.problems import PROBLEM_BASE_URI, FieldError, Problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -88,7 +89,8 @@ class Upstream:
 
     `unavailable` is raised when trying later can help (no answer, a transient status, work still
     in progress), `rejected` otherwise. `retry_after` is the `Retry-After` sent with `unavailable`
-    when the lower tier gave none (None: send none); an open breaker always says when it closes.
+    when the lower tier gave none (by default the problem's own `retry_after`; with neither, none is
+    sent); an open breaker always says when it closes.
     """
 
     def __init__(
@@ -103,7 +105,7 @@ class Upstream:
         self.name = name
         self.unavailable = unavailable
         self.rejected = rejected
-        self.retry_after = retry_after
+        self.retry_after = retry_after if retry_after is not None else unavailable.retry_after
         self._http = http
 
     async def call(
@@ -174,6 +176,18 @@ class Upstream:
                 f"{self.name} {what}: the answer does not have the expected shape "
                 f"({error.error_count()} errors)."
             ) from error
+
+    async def read_page(
+        self, path: str, model: type[ModelT], *, what: str, params: Mapping[str, str | int | None]
+    ) -> ModelT:
+        """One page of a cursor-paged list as `model`, asked with the `params` that are set (its
+        filters, `limit`, `cursor`). A cursor the lower tier refuses (it issued it to us, so it
+        has expired or been altered) is our caller's `InvalidCursor`."""
+        sent = {name: value for name, value in params.items() if value not in (None, "")}
+        response = await self.call("GET", path, what=what, params=sent)
+        if self.is_problem(response, 400, InvalidCursor.slug):
+            raise InvalidCursor("The cursor is not one this API issued.")
+        return self.read(response, model, what=what)
 
     def _retry_after(self, given: str | None) -> dict[str, str] | None:
         wait = given or self.retry_after

@@ -18,13 +18,15 @@ async def app_client(
     *,
     raise_app_exceptions: bool = True,
     headers: Mapping[str, str] | None = None,
+    base_url: str = "http://test",
+    auth: httpx.Auth | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client calling `app` in process at `http://test` (no server, no lifespan), sending
-    `headers` on every call; with `raise_app_exceptions=False` an unhandled error is answered as
-    the app's 500 instead."""
+    """A client calling `app` in process at `base_url` (no server, no lifespan), sending
+    `headers` (and `auth`) on every call; with `raise_app_exceptions=False` an unhandled error is
+    answered as the app's 500 instead."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://test", headers=headers
+        transport=transport, base_url=base_url, headers=headers, auth=auth
     ) as client:
         yield client
 

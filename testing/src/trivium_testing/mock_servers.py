@@ -5,6 +5,12 @@ A consumer's `tests/contract/conftest.py` names its pacts and adapters:
     salesforce_pact = pact_fixture("quote-to-order", "salesforce-system")
     crm_at = adapter_fixture("salesforce-system", SalesforceSystemCrm)
 
+or, for a consumer of both System APIs, all four at once:
+
+    salesforce_pact, erp_pact, crm_at, erp_at = system_api_fixtures(
+        "quote-to-order", SalesforceSystemCrm, ErpSystemErp
+    )
+
 and each test declares its interactions on the pact, then calls the adapter on the mock server
 that answers them: `async with served(salesforce_pact, crm_at) as crm: ...`.
 """
@@ -71,6 +77,21 @@ def pact_fixture(consumer: str, provider: str) -> Any:
 
     declared_pact.__doc__ = f"The {consumer} -> {provider} pact, checked when the test passes."
     return pytest.fixture(declared_pact)
+
+
+def system_api_fixtures(
+    consumer: str,
+    crm: Callable[[httpx.AsyncClient], object],
+    erp: Callable[[httpx.AsyncClient], object],
+) -> tuple[Any, Any, Any, Any]:
+    """The fixtures of `consumer`'s pacts with both System APIs and of its adapters for them
+    (`crm`, `erp`) on mock servers: `salesforce_pact, erp_pact, crm_at, erp_at`."""
+    return (
+        pact_fixture(consumer, "salesforce-system"),
+        pact_fixture(consumer, "erp-system"),
+        adapter_fixture("salesforce-system", crm),
+        adapter_fixture("erp-system", erp),
+    )
 
 
 @asynccontextmanager

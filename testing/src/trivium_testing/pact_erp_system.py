@@ -16,7 +16,7 @@ from typing import Any
 from pact import Pact, match
 from pact.interaction import HttpInteraction
 
-from trivium_testing.pact_examples import CUSTOMER_ID, SKU
+from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import currency_code, decimal_string, money
 
@@ -70,6 +70,19 @@ def customer_prices(pact: Pact, description: str) -> HttpInteraction:
         200,
         {"items": match.each_like({"sku": match.str(SKU), "unitPrice": money("114.00")})},
     )
+
+
+def sales_order_read(pact: Pact, description: str, reference: str) -> HttpInteraction:
+    """A read of the example sales order, which the provider holds for the example customer's
+    `reference` (of the example sku)."""
+    interaction = pact.upon_receiving(description).given(
+        "a sales order exists for a customer's reference",
+        orderId=SALES_ORDER_ID,
+        customerId=CUSTOMER_ID,
+        externalReference=reference,
+        sku=SKU,
+    )
+    return service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
 
 
 def stock_of_skus(pact: Pact, description: str) -> HttpInteraction:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pact import match
@@ -41,6 +42,17 @@ def problem(slug: str, status: int) -> dict[str, Any]:
         "title": match.str("A title for people"),
         "status": status,
     }
+
+
+def strings_like(body: Mapping[str, Any]) -> dict[str, Any]:
+    """`body` with each string matched as any string, in nested objects too."""
+
+    def like(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return strings_like(value)
+        return match.str(value) if isinstance(value, str) else value
+
+    return {name: like(value) for name, value in body.items()}
 
 
 def bearer_token() -> AbstractMatcher[Any]:

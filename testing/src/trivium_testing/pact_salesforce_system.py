@@ -20,6 +20,7 @@ from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, QUOTE
 from trivium_testing.pact_interactions import problem_response, service_request
 
 NO_ACCOUNT = "no account has the id"
+ACCEPTED_QUOTE = "an accepted quote with lines exists"
 
 
 def unknown_account(
@@ -35,6 +36,13 @@ def unknown_account(
     interaction = pact.upon_receiving(description).given(NO_ACCOUNT, accountId=ACCOUNT_ID)
     service_request(interaction, method, path, query=query)
     return problem_response(interaction, "record-not-found", 404)
+
+
+def quote_read(pact: Pact, description: str, **params: str) -> HttpInteraction:
+    """A read of the example quote, which the provider holds accepted and with lines (the
+    provider state naming it and `params`)."""
+    interaction = pact.upon_receiving(description).given(ACCEPTED_QUOTE, quoteId=QUOTE_ID, **params)
+    return service_request(interaction, "GET", f"/quotes/{QUOTE_ID}")
 
 
 def unknown_quote(pact: Pact, description: str) -> HttpInteraction:

@@ -21,26 +21,26 @@ CHAOS_SEED = int(os.environ.get("TRIVIUM_CHAOS_SEED", str(random.SystemRandom().
 
 
 @dataclass
-class ScenarioTally:
+class Tally:
+    """How the items a scenario submitted ended."""
+
     scenario: str
     submitted: int = 0
     completed: int = 0
-    parked: int = 0
     dead_lettered: int = 0
     duplicated: int = 0
     lost: int = 0
 
 
 @dataclass
-class ScaleTally:
+class ScenarioTally(Tally):
+    parked: int = 0
+
+
+@dataclass
+class ScaleTally(Tally):
     """One scenario on the scaled-out stack; a figure it does not measure stays None."""
 
-    scenario: str
-    submitted: int = 0
-    completed: int = 0
-    dead_lettered: int = 0
-    duplicated: int = 0
-    lost: int = 0
     takeover_seconds: float | None = None
     quota_overshoot: int | None = None
 

@@ -375,11 +375,21 @@ EXPOSURE_VIEW_ENV = {
 }
 
 
-SALESFORCE_EMULATOR = {
+SALESFORCE_EMULATOR: dict[str, Any] = {
     "app_factory": "salesforce_emulator.main:create_app",
     "name": "sf-emulator",
     "env": {**CREDENTIALS_ENV, "SF_EMULATOR_DATABASE_PATH": ":memory:"},
 }
+
+
+def start_salesforce_emulator(*, log_dir: Path, env: Mapping[str, str]) -> RunningService:
+    """The Salesforce emulator on its own, an in-memory org, `env` over the stack's settings."""
+    return start_service(
+        SALESFORCE_EMULATOR["app_factory"],
+        name=SALESFORCE_EMULATOR["name"],
+        log_dir=log_dir,
+        env={**SALESFORCE_EMULATOR["env"], **env},
+    )
 
 
 def start_emulators(*, log_dir: Path) -> Emulators:

@@ -31,6 +31,11 @@ class EmulatorSettings(ServiceSettings):
         default=True, description="Load the demo data set when the database is empty."
     )
     chaos_seed: int | None = Field(default=None, description="Seed of the chaos dice (tests).")
+    database_path: str = Field(
+        default_factory=lambda settings: f".run/{settings['service_name']}.sqlite3",
+        description="SQLite file of the emulated system's data (by default "
+        "`.run/<service name>.sqlite3`); `:memory:` keeps it in the process.",
+    )
 
     @model_validator(mode="after")
     def _never_in_production(self) -> Self:

@@ -23,10 +23,6 @@ class NetSuiteEmulatorSettings(LifecycleEmulatorSettings):
     model_config = SettingsConfigDict(env_prefix="NS_EMULATOR_")
 
     service_name: str = "netsuite-emulator"
-    database_path: str = Field(
-        default=".run/netsuite-emulator.sqlite3",
-        description="SQLite file of the account's data; `:memory:` keeps it in the process.",
-    )
     account_id: str = Field(
         default="1234567_SB1",
         pattern=r"^[A-Za-z0-9_]+$",

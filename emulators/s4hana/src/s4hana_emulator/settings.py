@@ -17,10 +17,6 @@ class S4HanaEmulatorSettings(LifecycleEmulatorSettings):
     model_config = SettingsConfigDict(env_prefix="S4_EMULATOR_")
 
     service_name: str = "s4hana-emulator"
-    database_path: str = Field(
-        default=".run/s4hana-emulator.sqlite3",
-        description="SQLite file of the system's data; `:memory:` keeps it in the process.",
-    )
     system_id: str = Field(
         default="S4H", min_length=3, max_length=3, description="SAP system id (cookie names)."
     )

@@ -33,6 +33,8 @@ from ..support import (
     start_emulator,
 )
 
+pytestmark = pytest.mark.asyncio
+
 
 async def create_order(
     sap: Sap, *lines: tuple[str, str], customer: str = "1000002"
@@ -51,7 +53,6 @@ async def stock(sap: Sap, material: str) -> Decimal:
     return sum((Decimal(r["MatlWrhsStkQtyInMatlBaseUnit"]) for r in rows), Decimal(0))
 
 
-@pytest.mark.asyncio
 class TestAdminToken:
     async def test_missing_token_is_a_problem(self, anonymous: httpx.AsyncClient) -> None:
         response = await anonymous.get("/__admin/chaos")
@@ -72,7 +73,6 @@ class TestAdminToken:
         }
 
 
-@pytest.mark.asyncio
 class TestChaos:
     async def test_error_rate_answers_503_in_sap_format(self, sap: Sap) -> None:
         await sap.put("/__admin/chaos", json={"errorRate": 1.0}, headers=ADMIN)
@@ -118,7 +118,6 @@ class TestChaos:
 
 
 class TestCsrfExpiry:
-    @pytest.mark.asyncio
     async def test_expired_token_needs_a_new_fetch(self, sap: Sap) -> None:
         expired = await sap.post("/__admin/csrf/expire", headers=ADMIN)
         assert expired.json()["expiredSessions"] >= 1
@@ -129,7 +128,6 @@ class TestCsrfExpiry:
         assert (await sap.post(f"{SO}/A_SalesOrder", json=order_body())).status_code == 201
 
 
-@pytest.mark.asyncio
 class TestResetAndSeed:
     async def test_reset_empty_then_seed(self, sap: Sap) -> None:
         assert (await sap.post("/__admin/reset?seed=false", headers=ADMIN)).status_code == 204
@@ -159,7 +157,6 @@ def record_set(**changes: Any) -> dict[str, Any]:
     return {**example_record_set(), **changes}
 
 
-@pytest.mark.asyncio
 class TestRecords:
     async def test_records_get_the_numbers_given(self, sap: Sap) -> None:
         await sap.post("/__admin/reset?seed=false", headers=ADMIN)
@@ -221,7 +218,6 @@ class TestRecords:
 
 
 class TestStockAdmin:
-    @pytest.mark.asyncio
     async def test_set_stock(self, sap: Sap) -> None:
         response = await sap.put(
             "/__admin/stock/MAT-0010/1010", json={"quantity": "25"}, headers=ADMIN
@@ -232,7 +228,6 @@ class TestStockAdmin:
         assert missing.status_code == 404
 
 
-@pytest.mark.asyncio
 class TestLifecycle:
     async def test_open_order_is_delivered_then_billed(self, sap: Sap) -> None:
         stock_before = await stock(sap, "MAT-0003")
@@ -298,7 +293,6 @@ class TestLifecycle:
 
 class TestLifecycleTask:
     @pytest.mark.slow
-    @pytest.mark.asyncio
     async def test_background_task_moves_orders_on(self, trivium_run_dir: Path) -> None:
         service = start_emulator(
             trivium_run_dir,

@@ -19,10 +19,6 @@ class SalesforceEmulatorSettings(EmulatorSettings):
     model_config = SettingsConfigDict(env_prefix="SF_EMULATOR_")
 
     service_name: str = "salesforce-emulator"
-    database_path: str = Field(
-        default=".run/salesforce-emulator.sqlite3",
-        description="SQLite file of the org's data; `:memory:` keeps it in the process.",
-    )
     instance_url: str | None = Field(
         default=None,
         description="instance_url handed out at login; by default the URL the client called.",

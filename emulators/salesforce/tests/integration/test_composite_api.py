@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -8,30 +10,38 @@ from .subrequests import sub
 pytestmark = pytest.mark.asyncio
 
 
+async def composite(
+    api: httpx.AsyncClient, *subrequests: dict[str, Any], all_or_none: bool | None = None
+) -> httpx.Response:
+    """`POST composite` of the subrequests, `allOrNone` set when given."""
+    flags = {} if all_or_none is None else {"allOrNone": all_or_none}
+    return await api.post("composite", json={**flags, "compositeRequest": list(subrequests)})
+
+
+async def account_count(api: httpx.AsyncClient) -> int:
+    """How many accounts the org holds."""
+    count = await api.get("query", params={"q": "SELECT COUNT() FROM Account"})
+    total: int = count.json()["totalSize"]
+    return total
+
+
 class TestComposite:
     async def test_references_earlier_results(self, api: httpx.AsyncClient) -> None:
-        response = await api.post(
-            "composite",
-            json={
-                "allOrNone": True,
-                "compositeRequest": [
-                    sub("POST", "/sobjects/Account", "acct", {"Name": "Acme"}),
-                    sub(
-                        "POST",
-                        "/sobjects/Contact",
-                        "cont",
-                        {"LastName": "Doe", "AccountId": "@{acct.id}"},
-                    ),
-                    sub("GET", "/query?q=SELECT+Id+FROM+Pricebook2+WHERE+IsStandard=true", "pb"),
-                    sub(
-                        "PATCH",
-                        "/sobjects/Account/@{acct.id}",
-                        "upd",
-                        {"Description": "@{pb.records[0].Id}"},
-                    ),
-                    sub("GET", "/sobjects/Contact/@{cont.id}?fields=AccountId", "read"),
-                ],
-            },
+        response = await composite(
+            api,
+            sub("POST", "/sobjects/Account", "acct", {"Name": "Acme"}),
+            sub(
+                "POST", "/sobjects/Contact", "cont", {"LastName": "Doe", "AccountId": "@{acct.id}"}
+            ),
+            sub("GET", "/query?q=SELECT+Id+FROM+Pricebook2+WHERE+IsStandard=true", "pb"),
+            sub(
+                "PATCH",
+                "/sobjects/Account/@{acct.id}",
+                "upd",
+                {"Description": "@{pb.records[0].Id}"},
+            ),
+            sub("GET", "/sobjects/Contact/@{cont.id}?fields=AccountId", "read"),
+            all_or_none=True,
         )
         assert response.status_code == 200
         results = {item["referenceId"]: item for item in response.json()["compositeResponse"]}
@@ -43,16 +53,12 @@ class TestComposite:
         assert account["Description"] == results["pb"]["body"]["records"][0]["Id"]
 
     async def test_all_or_none_rolls_everything_back(self, api: httpx.AsyncClient) -> None:
-        response = await api.post(
-            "composite",
-            json={
-                "allOrNone": True,
-                "compositeRequest": [
-                    sub("POST", "/sobjects/Account", "acct", {"Name": "Rolled back"}),
-                    sub("POST", "/sobjects/Contact", "cont", {"AccountId": "@{acct.id}"}),
-                    sub("GET", "/sobjects/Account/@{acct.id}", "never"),
-                ],
-            },
+        response = await composite(
+            api,
+            sub("POST", "/sobjects/Account", "acct", {"Name": "Rolled back"}),
+            sub("POST", "/sobjects/Contact", "cont", {"AccountId": "@{acct.id}"}),
+            sub("GET", "/sobjects/Account/@{acct.id}", "never"),
+            all_or_none=True,
         )
         items = response.json()["compositeResponse"]
         assert [item["httpStatusCode"] for item in items] == [400, 400, 400]
@@ -61,42 +67,34 @@ class TestComposite:
             "REQUIRED_FIELD_MISSING",
             "PROCESSING_HALTED",
         ]
-        count = await api.get("query", params={"q": "SELECT COUNT() FROM Account"})
-        assert count.json()["totalSize"] == 0
+        assert await account_count(api) == 0
 
     async def test_without_all_or_none_successes_stay(self, api: httpx.AsyncClient) -> None:
-        response = await api.post(
-            "composite",
-            json={
-                "compositeRequest": [
-                    sub("POST", "/sobjects/Contact", "bad", {"FirstName": "No last name"}),
-                    sub("POST", "/sobjects/Account", "good", {"Name": "Kept"}),
-                    sub("PATCH", "/sobjects/Contact/@{bad.id}", "dependent", {"Title": "x"}),
-                ]
-            },
+        response = await composite(
+            api,
+            sub("POST", "/sobjects/Contact", "bad", {"FirstName": "No last name"}),
+            sub("POST", "/sobjects/Account", "good", {"Name": "Kept"}),
+            sub("PATCH", "/sobjects/Contact/@{bad.id}", "dependent", {"Title": "x"}),
         )
         items = {item["referenceId"]: item for item in response.json()["compositeResponse"]}
         assert items["good"]["httpStatusCode"] == 201
         assert items["dependent"]["body"][0]["errorCode"] == "PROCESSING_HALTED"
         assert "No value for bad.id" in items["dependent"]["body"][0]["message"]
-        count = await api.get("query", params={"q": "SELECT COUNT() FROM Account"})
-        assert count.json()["totalSize"] == 1
+        assert await account_count(api) == 1
 
     async def test_counts_as_one_api_call(self, api: httpx.AsyncClient) -> None:
-        response = await api.post(
-            "composite",
-            json={
-                "compositeRequest": [
-                    sub("POST", "/sobjects/Account", f"a{index}", {"Name": f"A{index}"})
-                    for index in range(5)
-                ]
-            },
+        response = await composite(
+            api,
+            *(
+                sub("POST", "/sobjects/Account", f"a{index}", {"Name": f"A{index}"})
+                for index in range(5)
+            ),
         )
         assert response.headers["sforce-limit-info"] == "api-usage=1/100000"
 
     async def test_too_many_subrequests(self, api: httpx.AsyncClient) -> None:
         requests = [sub("GET", "/limits", f"r{index}") for index in range(26)]
-        response = await api.post("composite", json={"compositeRequest": requests})
+        response = await composite(api, *requests)
         assert response.status_code == 400
         assert isinstance(response.json(), list)
 
@@ -172,8 +170,7 @@ class TestCollections:
         first, second = response.json()
         assert first["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
         assert second["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING"
-        count = await api.get("query", params={"q": "SELECT COUNT() FROM Account"})
-        assert count.json()["totalSize"] == 0
+        assert await account_count(api) == 0
 
     async def test_update_retrieve_delete(self, api: httpx.AsyncClient) -> None:
         created = await api.post(

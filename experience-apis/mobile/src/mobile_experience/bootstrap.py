@@ -27,7 +27,7 @@ from trivium.cache import RedisCache
 from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import service_client, system_api_clients
 from trivium.idempotency import IdempotencyStore
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 from trivium.service_auth import ServiceTokenIssuer
 
 DAY_SECONDS = 86_400.0
@@ -95,8 +95,7 @@ async def bootstrap(
         return lambda rep: issuer.token_for(audience, claims=rep.claims())
 
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         crm_http, erp_http = system_api_clients(stack, settings, issuer)
         # The process APIs get a token per call, carrying the rep: see `as_rep`.
         orders_http = service_client(

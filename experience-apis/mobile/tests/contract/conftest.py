@@ -26,7 +26,7 @@ from mobile_experience.bootstrap import MobileExperience, assemble
 from mobile_experience.domain.models import Rep
 from mobile_experience.main import create_app
 from mobile_experience.settings import MobileSettings
-from trivium_testing.mock_servers import adapter_fixture, pact_fixture
+from trivium_testing.mock_servers import adapter_fixture, pact_fixture, system_api_fixtures
 from trivium_testing.pacts import (
     FreshState,
     StateHandler,
@@ -43,12 +43,11 @@ def _rep_token(rep: Rep) -> str:
     return f"token-for-{rep.consumer}"
 
 
-salesforce_pact = pact_fixture(CONSUMER, "salesforce-system")
-erp_pact = pact_fixture(CONSUMER, "erp-system")
+salesforce_pact, erp_pact, crm_at, erp_at = system_api_fixtures(
+    CONSUMER, SalesforceSystemCrm, ErpSystemErp
+)
 orders_pact = pact_fixture(CONSUMER, "quote-to-order")
 customers_pact = pact_fixture(CONSUMER, "create-customer")
-crm_at = adapter_fixture("salesforce-system", SalesforceSystemCrm)
-erp_at = adapter_fixture("erp-system", ErpSystemErp)
 # The process APIs are called for the signed-in rep, with a token naming them.
 orders_at = adapter_fixture("quote-to-order", partial(QuoteToOrderOrders, token_for=_rep_token))
 customers_at = adapter_fixture(

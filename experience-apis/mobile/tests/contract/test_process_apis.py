@@ -12,10 +12,12 @@ from pact.interaction import HttpInteraction
 from mobile_experience.adapters.process_apis import CreateCustomerCustomers, QuoteToOrderOrders
 from mobile_experience.domain.errors import DuplicateCustomer, QuoteNotFound
 from mobile_experience.domain.models import Rep
+from trivium_testing import pact_examples
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, ORDER_ID, QUOTE_ID, SKU
+from trivium_testing.pact_examples import ACCOUNT_ID, CUSTOMER_ID, ORDER_ID, QUOTE_ID, new_customer
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money, salesforce_id, timestamp, ulid
+from trivium_testing.pact_matchers import salesforce_id, strings_like, timestamp, ulid
+from trivium_testing.pact_quote_to_order import order_read, order_status, priced_lines
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -24,70 +26,24 @@ CustomersAt = AdapterAt[CreateCustomerCustomers]
 
 ORDER_KEY = "rep:anna:quote-order-0001"
 CUSTOMER_KEY = "rep:anna:customer-0001"
-STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
 CUSTOMER_STATUS = r"^(pending|completed|failed|needs_attention)$"
 
 
 def accepted_quote(**params: str) -> dict[str, str]:
     """The provider state's parameters: a rep's accepted quote of an ERP customer's account."""
-    return {
-        "quoteId": QUOTE_ID,
-        "accountId": ACCOUNT_ID,
-        "accountNumber": "P-1001",
-        "customerId": CUSTOMER_ID,
-        "sku": SKU,
-        **params,
-    }
+    return {"quoteId": QUOTE_ID, **pact_examples.linked_records(**params)}
 
 
-def order_body() -> dict[str, Any]:
+def order_body(status: str = "completed") -> dict[str, Any]:
     return {
         "orderId": ulid(ORDER_ID),
-        "status": match.regex("completed", regex=STATUS),
+        "status": order_status(status),
         "quoteId": salesforce_id(QUOTE_ID),
         "accountId": salesforce_id(ACCOUNT_ID),
         "erpOrderNumber": match.str("1"),
-        "lines": match.each_like(
-            {
-                "sku": match.str(SKU),
-                "quantity": decimal_string("2"),
-                "unitPrice": money("114.00"),
-                "netAmount": money("228.00"),
-            }
-        ),
-        "total": money("228.00"),
+        **priced_lines(),
         "createdAt": timestamp("2026-11-28T10:15:00.123000Z"),
         "updatedAt": timestamp("2026-11-28T10:15:00.123000Z"),
-    }
-
-
-def customer_request() -> dict[str, Any]:
-    return {
-        "name": match.str("Contoso Manufacturing Ltd"),
-        "address": {
-            "street": match.str("North First Street"),
-            "houseNumber": match.str("2100"),
-            "city": match.str("San Jose"),
-            "postalCode": match.str("95110"),
-            "region": match.str("CA"),
-            "country": match.str("US"),
-        },
-        "website": match.str("www.contoso.example"),
-    }
-
-
-def new_customer() -> dict[str, Any]:
-    return {
-        "name": "Contoso Manufacturing Ltd",
-        "address": {
-            "street": "North First Street",
-            "houseNumber": "2100",
-            "city": "San Jose",
-            "postalCode": "95110",
-            "region": "CA",
-            "country": "US",
-        },
-        "website": "www.contoso.example",
     }
 
 
@@ -159,13 +115,10 @@ class TestGetOrder:
         state: str,
         status: str,
     ) -> None:
-        interaction = orders_pact.upon_receiving(description).given(
-            state, **accepted_quote(orderId=ORDER_ID)
+        interaction = order_read(
+            orders_pact, description, state, **accepted_quote(orderId=ORDER_ID)
         )
-        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
-        json_response(
-            interaction, 200, {**order_body(), "status": match.regex(status, regex=STATUS)}
-        )
+        json_response(interaction, 200, order_body(status))
         async with served(orders_pact, orders_at) as orders:
             order = await orders.get_order(ORDER_ID, rep=rep)
 
@@ -176,7 +129,11 @@ class TestGetOrder:
 def creating_the_customer(interaction: HttpInteraction) -> None:
     """The rep's new customer, sent once for its Idempotency-Key."""
     service_request(
-        interaction, "POST", "/customers", idempotency_key=CUSTOMER_KEY, body=customer_request()
+        interaction,
+        "POST",
+        "/customers",
+        idempotency_key=CUSTOMER_KEY,
+        body=strings_like(new_customer()),
     )
 
 

@@ -14,7 +14,7 @@ from trivium_testing.mock_servers import AdapterAt, served
 from trivium_testing.pact_examples import ACCOUNT_ID, ERP_CUSTOMER_NUMBER, OWNER, QUOTE_ID
 from trivium_testing.pact_interactions import json_response, service_request
 from trivium_testing.pact_matchers import money, salesforce_id
-from trivium_testing.pact_salesforce_system import unknown_account, unknown_quote
+from trivium_testing.pact_salesforce_system import quote_read, unknown_account, unknown_quote
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -110,18 +110,15 @@ class TestGetQuote:
     async def test_a_quote_names_its_accounts_owner(
         self, salesforce_pact: Pact, crm_at: CrmAt
     ) -> None:
-        interaction = salesforce_pact.upon_receiving(
-            "a request for a quote and its account's owner"
-        ).given(
-            "an accepted quote with lines exists",
-            quoteId=QUOTE_ID,
+        interaction = quote_read(
+            salesforce_pact,
+            "a request for a quote and its account's owner",
             accountId=ACCOUNT_ID,
             erpCustomerNumber=ERP_CUSTOMER_NUMBER,
             opportunityId="006000000000001AAA",
             sku="TG-1000",
             ownerUsername=OWNER,
         )
-        service_request(interaction, "GET", f"/quotes/{QUOTE_ID}")
         json_response(
             interaction,
             200,

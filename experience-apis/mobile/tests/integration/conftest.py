@@ -26,6 +26,7 @@ from trivium_testing.integration import OrgRecords
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService
 from trivium_testing.stack import SystemStack, redis_db, service_client, serving
+from trivium_testing.stack_fixtures import stack_service_fixture
 
 MOBILE_DB = 3
 PROCESS_DB = 4
@@ -33,16 +34,8 @@ ANNA = "anna.becker@trivium.demo"
 LUKAS = "lukas.schmidt@trivium.demo"
 
 
-@pytest.fixture(scope="session")
-def orders_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
-    """quote-to-order against the stack, on this suite's second Redis database."""
-    with serving(
-        "quote_to_order_process.main:create_app",
-        name="quote-to-order",
-        log_dir=trivium_run_dir / "logs",
-        env=system_stack.caller_env("quote-to-order", db=PROCESS_DB, QUOTE_TO_ORDER_WORKERS="1"),
-    ) as service:
-        yield service
+# quote-to-order, on this suite's second Redis database.
+orders_service = stack_service_fixture("quote-to-order", db=PROCESS_DB, QUOTE_TO_ORDER_WORKERS="1")
 
 
 def mobile_env(stack: SystemStack, **extra: str) -> dict[str, str]:

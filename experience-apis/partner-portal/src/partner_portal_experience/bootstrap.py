@@ -17,7 +17,7 @@ from trivium.cache import RedisCache
 from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import service_client, system_api_clients
 from trivium.idempotency import IdempotencyStore
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 from trivium.service_auth import ServiceTokenIssuer
 
 QUOTE_TO_ORDER = "quote-to-order"
@@ -55,8 +55,7 @@ async def bootstrap(
         return issuer.token_for(QUOTE_TO_ORDER, claims=identity)
 
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         crm_http, erp_http = system_api_clients(stack, settings, issuer)
         orders_http = service_client(
             stack,

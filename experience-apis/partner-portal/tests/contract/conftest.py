@@ -19,7 +19,7 @@ from partner_portal_experience.adapters.salesforce_system import SalesforceSyste
 from partner_portal_experience.bootstrap import PartnerPortalExperience
 from partner_portal_experience.main import create_app
 from partner_portal_experience.settings import PartnerPortalSettings
-from trivium_testing.mock_servers import adapter_fixture, pact_fixture
+from trivium_testing.mock_servers import adapter_fixture, pact_fixture, system_api_fixtures
 from trivium_testing.pacts import (
     FreshState,
     StateHandler,
@@ -31,11 +31,10 @@ from trivium_testing.provider_checks import consumer_headers_fixture
 CONSUMER = "partner-portal"
 
 
-salesforce_pact = pact_fixture(CONSUMER, "salesforce-system")
-erp_pact = pact_fixture(CONSUMER, "erp-system")
+salesforce_pact, erp_pact, crm_at, erp_at = system_api_fixtures(
+    CONSUMER, SalesforceSystemCrm, ErpSystemErp
+)
 orders_pact = pact_fixture(CONSUMER, "quote-to-order")
-crm_at = adapter_fixture("salesforce-system", SalesforceSystemCrm)
-erp_at = adapter_fixture("erp-system", ErpSystemErp)
 orders_at = adapter_fixture(
     "quote-to-order",
     partial(QuoteToOrderOrders, token_for=lambda identity: "partner-service-token"),

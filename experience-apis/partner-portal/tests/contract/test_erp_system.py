@@ -14,6 +14,7 @@ from trivium_testing.pact_erp_system import (
     credit_position,
     credit_request,
     customer_prices,
+    sales_order_read,
     stock_of_skus,
     without_credit_account,
 )
@@ -70,16 +71,9 @@ class TestGetAvailability:
 
 class TestGetOrderProgress:
     async def test_sales_order_progress(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving(
-            "a request for the progress of a partner's sales order"
-        ).given(
-            "a sales order exists for a customer's reference",
-            orderId=SALES_ORDER_ID,
-            customerId=CUSTOMER_ID,
-            externalReference="PO-4711",
-            sku=SKU,
+        interaction = sales_order_read(
+            erp_pact, "a request for the progress of a partner's sales order", "PO-4711"
         )
-        service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
         json_response(
             interaction,
             200,

@@ -14,9 +14,10 @@ from partner_portal_experience.adapters.ports import OrderDraft, Placement
 from partner_portal_experience.adapters.quote_to_order import QuoteToOrderOrders
 from partner_portal_experience.domain.errors import OrderRejected
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_examples import ACCOUNT_ID, ACCOUNT_NUMBER, CUSTOMER_ID, ORDER_ID, SKU
+from trivium_testing.pact_examples import ACCOUNT_ID, ACCOUNT_NUMBER, ORDER_ID, SKU, linked_records
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
-from trivium_testing.pact_matchers import decimal_string, money, ulid
+from trivium_testing.pact_matchers import decimal_string, ulid
+from trivium_testing.pact_quote_to_order import order_read, order_status, priced_lines
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -24,39 +25,19 @@ OrdersAt = AdapterAt[QuoteToOrderOrders]
 
 PURCHASE_ORDER = "PO-4711"
 ORDER_KEY = "partner:P-1001:order-0001"
-STATUS = r"^(accepted|in_erp|completed|failed|needs_attention)$"
 PROGRESS = r"^(not_started|partial|complete|not_relevant)$"
 
 
-def partner(**params: str) -> dict[str, str]:
-    """The provider state's parameters: the partner's account, ERP customer and a product."""
-    return {
-        "accountId": ACCOUNT_ID,
-        "accountNumber": ACCOUNT_NUMBER,
-        "customerId": CUSTOMER_ID,
-        "sku": SKU,
-        **params,
-    }
-
-
-def order_body() -> dict[str, Any]:
+def order_body(status: str = "completed") -> dict[str, Any]:
     return {
         "orderId": ulid(ORDER_ID),
-        "status": match.regex("completed", regex=STATUS),
+        "status": order_status(status),
         "accountId": match.str(ACCOUNT_ID),
         "accountNumber": match.str(ACCOUNT_NUMBER),
         "erpOrderNumber": match.str("1"),
         "purchaseOrderNumber": match.str(PURCHASE_ORDER),
         "requestedDeliveryDate": match.date("2026-12-15"),
-        "lines": match.each_like(
-            {
-                "sku": match.str(SKU),
-                "quantity": decimal_string("2"),
-                "unitPrice": money("114.00"),
-                "netAmount": money("228.00"),
-            }
-        ),
-        "total": money("228.00"),
+        **priced_lines(),
     }
 
 
@@ -102,7 +83,7 @@ async def placed_by_the_partner(orders: QuoteToOrderOrders, draft: OrderDraft) -
 class TestPlaceOrder:
     async def test_order_completed_at_once(self, orders_pact: Pact, orders_at: OrdersAt) -> None:
         interaction = orders_pact.upon_receiving("a partner's order").given(
-            "a partner with an ERP customer orders products in stock", **partner()
+            "a partner with an ERP customer orders products in stock", **linked_records()
         )
         service_request(
             interaction,
@@ -124,7 +105,7 @@ class TestPlaceOrder:
     ) -> None:
         interaction = orders_pact.upon_receiving(
             "a partner's order of a product the ERP does not price"
-        ).given("a partner with an ERP customer orders products in stock", **partner())
+        ).given("a partner with an ERP customer orders products in stock", **linked_records())
         service_request(
             interaction,
             "POST",
@@ -166,13 +147,10 @@ class TestGetOrder:
     async def test_partner_order(
         self, orders_pact: Pact, orders_at: OrdersAt, description: str, state: str, status: str
     ) -> None:
-        interaction = orders_pact.upon_receiving(description).given(
-            state, **partner(orderId=ORDER_ID)
+        interaction = order_read(
+            orders_pact, description, state, **linked_records(orderId=ORDER_ID)
         )
-        service_request(interaction, "GET", f"/orders/{ORDER_ID}")
-        json_response(
-            interaction, 200, {**order_body(), "status": match.regex(status, regex=STATUS)}
-        )
+        json_response(interaction, 200, order_body(status))
         async with served(orders_pact, orders_at) as orders:
             order = await orders.get_order(ORDER_ID)
 
@@ -200,7 +178,7 @@ class TestListOrders:
         self, orders_pact: Pact, orders_at: OrdersAt
     ) -> None:
         interaction = orders_pact.upon_receiving("a request for a partner's orders").given(
-            "a partner's order was completed", **partner(orderId=ORDER_ID)
+            "a partner's order was completed", **linked_records(orderId=ORDER_ID)
         )
         service_request(
             interaction, "GET", "/orders", query={"accountId": ACCOUNT_ID, "limit": "20"}

@@ -15,11 +15,9 @@ from create_customer_process.consumers import RequestWorker
 from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
 from create_customer_process.metrics import PrometheusCustomerMetrics
 from create_customer_process.settings import CreateCustomerSettings
-from trivium.health import redis_check
 from trivium.http_client import system_api_clients
-from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.saga_worker import SagaProcess
@@ -60,8 +58,7 @@ async def bootstrap(
 ) -> AsyncIterator[CreateCustomerProcess]:
     """Build the clients and adapters; close them when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         crm_http, erp_http = system_api_clients(stack, settings, issuer)
         work_queue = WorkQueue(
             redis_client,
@@ -93,19 +90,8 @@ async def bootstrap(
             clock=utc_now,
             metrics=PrometheusCustomerMetrics(),
         )
-        yield CreateCustomerProcess(
-            flow=flow,
-            work_queue=work_queue,
-            idempotency=IdempotencyStore.from_settings(
-                redis_client, settings, wait_seconds=settings.idempotency_wait_seconds
-            ),
-            # Only Redis: with a System API down, requests that got past the duplicate check
-            # are still taken (202) and finished later.
-            readiness={"redis": redis_check(redis_client)},
-            worker_pool=RequestWorker.pool(
-                flow,
-                work_queue,
-                poll_seconds=settings.wake_up_poll_seconds,
-                name=settings.service_name,
-            ),
+        # Ready on Redis alone: with a System API down, requests that got past the duplicate
+        # check are still taken (202) and finished later.
+        yield CreateCustomerProcess.on_redis(
+            flow, work_queue, redis_client, settings, worker=RequestWorker
         )

@@ -17,21 +17,16 @@ from create_customer_process.bootstrap import CreateCustomerProcess
 from create_customer_process.domain.saga import CustomerFlow
 from create_customer_process.main import create_app
 from create_customer_process.settings import CreateCustomerSettings
-from trivium_testing.mock_servers import adapter_fixture, pact_fixture
-from trivium_testing.pacts import (
-    FreshState,
-    StateHandler,
-    contract_app_fixture,
-)
+from trivium_testing.mock_servers import system_api_fixtures
+from trivium_testing.pacts import FreshState, StateHandler, contract_app_fixture
 from trivium_testing.provider_checks import consumer_headers_fixture
 
 CONSUMER = "create-customer"
 
 
-salesforce_pact = pact_fixture(CONSUMER, "salesforce-system")
-erp_pact = pact_fixture(CONSUMER, "erp-system")
-crm_at = adapter_fixture("salesforce-system", SalesforceSystemCrm)
-erp_at = adapter_fixture("erp-system", ErpSystemErp)
+salesforce_pact, erp_pact, crm_at, erp_at = system_api_fixtures(
+    CONSUMER, SalesforceSystemCrm, ErpSystemErp
+)
 
 
 # The provider side: create-customer in contract-test mode, the app as deployed with its saga on

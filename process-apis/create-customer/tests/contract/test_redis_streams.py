@@ -10,13 +10,14 @@ import pytest
 from create_customer_process.adapters.redis_streams import RedisEventPublisher
 from create_customer_process.bootstrap import EVENT_STREAM
 from create_customer_process.domain.models import (
-    NormalizedAddress,
-    NormalizedCustomer,
+    CustomerCreate,
     RequestState,
     SagaStep,
     new_request_id,
 )
+from create_customer_process.domain.normalization import normalize_customer
 from create_customer_process.domain.saga import CUSTOMER_CREATED
+from trivium_testing.pact_examples import new_customer
 from trivium_testing.pacts import message_producers_fixture
 from trivium_testing.provider_checks import MessagePactChecks
 
@@ -31,20 +32,7 @@ def completed_request() -> RequestState:
         id=new_request_id(),
         created_at=now,
         updated_at=now,
-        customer=NormalizedCustomer(
-            name="Contoso Manufacturing Ltd",
-            name_key="contoso manufacturing",
-            address=NormalizedAddress(
-                street="North First Street",
-                house_number="2100",
-                city="San Jose",
-                postal_code="95110",
-                country="US",
-                country_name="United States",
-                region_code="US-CA",
-                region_name="California",
-            ),
-        ),
+        customer=normalize_customer(CustomerCreate.model_validate(new_customer())),
         step=SagaStep.COMPLETED,
         account_id="001000000000001AAA",
         account_created=True,

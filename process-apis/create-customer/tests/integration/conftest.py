@@ -9,8 +9,7 @@ systems hold.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -26,8 +25,8 @@ from trivium_testing.stack import (
     SystemStack,
     redis_db,
     service_client,
-    serving,
 )
+from trivium_testing.stack_fixtures import caller_fixture, stack_service_fixture
 
 CUSTOMERS_DB = 1
 BP = "/API_BUSINESS_PARTNER"
@@ -46,23 +45,9 @@ FAST_CUSTOMERS = {
 }
 
 
-@pytest.fixture(scope="session")
-def customers_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[RunningService]:
-    """This service with two workers, on its own Redis database."""
-    with serving(
-        "create_customer_process.main:create_app",
-        name="create-customer",
-        log_dir=trivium_run_dir / "logs",
-        env=system_stack.caller_env("create-customer", db=CUSTOMERS_DB, **FAST_CUSTOMERS),
-    ) as service:
-        yield service
-
-
-@pytest_asyncio.fixture
-async def customers(customers_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a service token."""
-    async with service_client(customers_service.url, audience="create-customer") as client:
-        yield client
+# This service with two workers, on its own Redis database.
+customers_service = stack_service_fixture("create-customer", db=CUSTOMERS_DB, **FAST_CUSTOMERS)
+customers = caller_fixture()
 
 
 @pytest.fixture

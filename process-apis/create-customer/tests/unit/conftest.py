@@ -20,25 +20,14 @@ from create_customer_process.domain.models import CustomerCreate, OnDuplicate
 from create_customer_process.domain.processing import Processed, submit_customer
 from create_customer_process.domain.saga import CustomerFlow, CustomerPolicy
 from trivium.locks import LeaseLocks
+from trivium_testing.pact_examples import new_customer
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
 
 def customer_request(**changes: Any) -> CustomerCreate:
     """A valid request for a customer neither fake holds."""
-    body: dict[str, Any] = {
-        "name": "Contoso Manufacturing Ltd",
-        "address": {
-            "street": "North First Street",
-            "houseNumber": "2100",
-            "city": "San Jose",
-            "postalCode": "95110",
-            "region": "CA",
-            "country": "US",
-        },
-        "website": "www.contoso.example",
-        "vatId": "GB123456789",
-    }
+    body = {**new_customer(), "vatId": "GB123456789"}
     body.update(changes)
     return CustomerCreate.model_validate(body)
 

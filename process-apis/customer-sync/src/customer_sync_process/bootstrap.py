@@ -32,7 +32,7 @@ from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import system_api_clients
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import FencedLease
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 from trivium.service_auth import ServiceTokenIssuer
 
 
@@ -98,8 +98,7 @@ async def bootstrap(
     """Build the clients and stores; stop the product syncs of this replica and close the
     clients when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         crm_http, erp_http = system_api_clients(stack, settings, issuer)
         lease = leader_lease(
             redis_client,

@@ -78,7 +78,13 @@ class Leadership:
             await self.lease.release()
 
     async def _lead(self, stop: asyncio.Event) -> None:
-        tasks = [asyncio.create_task(_guard(loop)) for loop in self.loops(self.fence, stop)]
+        # The loops stop on their own flag, set when the service stops or the lead is lost: a
+        # loop whose cancellation is lost in the Redis client (Python 3.11's `wait_for` can drop
+        # one, see `trivium.locks.Renewal`) still ends at its next check instead of holding the
+        # step-down for ever. Cancelling them as well ends their waits at once.
+        step_down = asyncio.Event()
+        loops = self.loops(self.fence, step_down)
+        tasks = [asyncio.create_task(_guard(loop)) for loop in loops]
         try:
             while not stop.is_set() and not any(task.done() for task in tasks):
                 with contextlib.suppress(TimeoutError):
@@ -93,6 +99,7 @@ class Leadership:
                     log.warning("lead.renew_failed", extra={"error": type(error).__name__})
                     break
         finally:
+            step_down.set()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

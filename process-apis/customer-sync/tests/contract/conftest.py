@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from customer_sync_process.adapters.erp_system import ErpSystemErp
 from customer_sync_process.adapters.salesforce_system import SalesforceSystemCrm
-from trivium_testing.mock_servers import adapter_fixture, pact_fixture
+from trivium_testing.mock_servers import system_api_fixtures
 
 CONSUMER = "customer-sync"
 
 
-salesforce_pact = pact_fixture(CONSUMER, "salesforce-system")
-erp_pact = pact_fixture(CONSUMER, "erp-system")
-crm_at = adapter_fixture("salesforce-system", SalesforceSystemCrm)
-erp_at = adapter_fixture("erp-system", ErpSystemErp)
+salesforce_pact, erp_pact, crm_at, erp_at = system_api_fixtures(
+    CONSUMER, SalesforceSystemCrm, ErpSystemErp
+)

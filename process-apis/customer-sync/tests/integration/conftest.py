@@ -31,6 +31,7 @@ from trivium_testing.stack import (
     replay_id_of,
     service_client,
 )
+from trivium_testing.stack_fixtures import caller_fixture
 from trivium_testing.waiting import until
 
 SYNC_DB = 7
@@ -113,11 +114,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             service.stop()
 
 
-@pytest_asyncio.fixture
-async def sync(sync_service: SyncService) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a service token."""
-    async with service_client(sync_service.url, audience="customer-sync") as client:
-        yield client
+sync = caller_fixture()
 
 
 @pytest.fixture

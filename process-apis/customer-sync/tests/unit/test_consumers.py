@@ -1,4 +1,5 @@
-"""The leader's product schedule: a sync as soon as the replica leads, then at the interval."""
+"""The leader: its loops stop when the lead is lost; the product schedule: a sync as soon as the
+replica leads, then at the interval."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import redis.asyncio
 
 from customer_sync_process.adapters.ports import ErpCatalogItem
-from customer_sync_process.consumers import product_schedule_loop
+from customer_sync_process.adapters.redis_state import leader_lease
+from customer_sync_process.consumers import Leadership, product_schedule_loop
 from customer_sync_process.domain.products import ProductSyncs
 from trivium_testing.waiting import until
 
@@ -43,3 +46,41 @@ class TestProductScheduleLoop:
         await asyncio.wait_for(loop, 5)
 
         assert sorted(setup.crm.products) == [f"M-{n}" for n in range(5)]
+
+
+class TestLeadership:
+    async def test_a_loop_whose_cancellation_is_lost_still_ends_when_the_lead_is_lost(
+        self, setup: Setup, redis_db: redis.asyncio.Redis
+    ) -> None:
+        await setup.lease.release()
+        cancellations_lost = 0
+
+        async def loop(stop: asyncio.Event) -> None:
+            nonlocal cancellations_lost
+            while not stop.is_set():
+                try:
+                    await asyncio.Event().wait()  # a Redis call in flight
+                except asyncio.CancelledError:
+                    # The call answered as the cancellation came, as redis-py's socket writes
+                    # under Python 3.11's wait_for can: the cancellation is gone.
+                    cancellations_lost += 1
+
+        lease = leader_lease(redis_db, holder="a", ttl_seconds=0.3)
+        leadership = Leadership(
+            lease,
+            loops=lambda fence, stop: [loop(stop)],
+            lease_seconds=0.3,
+            metrics=setup.flow.metrics,
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(leadership.run(stop))
+        await until(lambda: leadership.leading, what="replica a leads")
+
+        # Replica b takes the lease over (as after a pause of replica a longer than the lease).
+        await redis_db.delete(lease.key)
+        assert await leader_lease(redis_db, holder="b", ttl_seconds=60).acquire() > 0
+        await until(lambda: not leadership.leading, what="replica a stepped down")
+
+        assert cancellations_lost == 1
+        stop.set()
+        await asyncio.wait_for(running, 5)

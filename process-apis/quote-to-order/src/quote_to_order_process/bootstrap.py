@@ -15,11 +15,9 @@ from quote_to_order_process.consumers import OrderWorker
 from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
 from quote_to_order_process.metrics import PrometheusOrderMetrics
 from quote_to_order_process.settings import QuoteToOrderSettings
-from trivium.health import redis_check
 from trivium.http_client import system_api_clients
-from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.work_queue import WorkQueue
 from trivium.work_queue.saga_worker import SagaProcess
@@ -49,8 +47,7 @@ async def bootstrap(
 ) -> AsyncIterator[QuoteToOrderProcess]:
     """Build the clients and adapters; close them when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         crm_http, erp_http = system_api_clients(stack, settings, issuer)
         work_queue = WorkQueue(
             redis_client,
@@ -79,19 +76,8 @@ async def bootstrap(
             clock=utc_now,
             metrics=PrometheusOrderMetrics(),
         )
-        yield QuoteToOrderProcess(
-            flow=flow,
-            work_queue=work_queue,
-            idempotency=IdempotencyStore.from_settings(
-                redis_client, settings, wait_seconds=settings.idempotency_wait_seconds
-            ),
-            # Only Redis: with a System API down, orders are still taken (202) and finished
-            # later, once the CRM's org is known (a POST answers 503 while it cannot be read).
-            readiness={"redis": redis_check(redis_client)},
-            worker_pool=OrderWorker.pool(
-                flow,
-                work_queue,
-                poll_seconds=settings.wake_up_poll_seconds,
-                name=settings.service_name,
-            ),
+        # Ready on Redis alone: with a System API down, orders are still taken (202) and
+        # finished later, once the CRM's org is known (a POST answers 503 while it cannot be read).
+        yield QuoteToOrderProcess.on_redis(
+            flow, work_queue, redis_client, settings, worker=OrderWorker
         )

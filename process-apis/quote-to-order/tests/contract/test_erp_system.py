@@ -1,4 +1,4 @@
-"""What quote-to-order relies on from the ERP System API: prices, stock, credit, sales orders."""
+"""What quote-to-order relies on from the ERP System API: the order check, sales orders."""
 
 from __future__ import annotations
 
@@ -15,17 +15,10 @@ from quote_to_order_process.adapters.ports import ErpLineDraft, ErpOrderDraft
 from quote_to_order_process.domain.errors import AccountNotLinked
 from quote_to_order_process.domain.models import ProgressStatus
 from trivium_testing.mock_servers import AdapterAt, served
-from trivium_testing.pact_erp_system import (
-    credit_position,
-    credit_request,
-    customer_prices,
-    stock_of_skus,
-    unknown_customer,
-    without_credit_account,
-)
+from trivium_testing.pact_erp_system import sales_order_read
 from trivium_testing.pact_examples import CUSTOMER_ID, SALES_ORDER_ID, SKU
-from trivium_testing.pact_interactions import json_response, service_request
-from trivium_testing.pact_matchers import decimal_string, erp_number
+from trivium_testing.pact_interactions import json_response, problem_response, service_request
+from trivium_testing.pact_matchers import decimal_string, erp_number, money
 
 pytestmark = [pytest.mark.contract, pytest.mark.asyncio]
 
@@ -88,58 +81,92 @@ def placing_the_order(interaction: HttpInteraction) -> None:
     )
 
 
-class TestGetPrices:
-    async def test_customer_prices_of_skus(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        customer_prices(erp_pact, "a request for a customer's prices of skus")
+def order_check(pact: Pact, description: str, *, state: str, **params: str) -> HttpInteraction:
+    """A check of an order of two of the example sku for the example customer, the provider in
+    `state`."""
+    interaction = pact.upon_receiving(description).given(state, customerId=CUSTOMER_ID, **params)
+    return service_request(
+        interaction,
+        "POST",
+        "/sales-orders:simulate",
+        body={
+            "customerId": erp_number(CUSTOMER_ID),
+            "lines": match.each_like({"sku": match.str(SKU), "quantity": decimal_string("2")}),
+        },
+    )
+
+
+CHECKED_LINES = [ErpLineDraft(sku=SKU, quantity=Decimal(2))]
+
+
+class TestAssessOrder:
+    async def test_prices_stock_and_a_passed_credit_check(
+        self, erp_pact: Pact, erp_at: ErpAt
+    ) -> None:
+        interaction = order_check(
+            erp_pact,
+            "a check of an order of a customer's priced products",
+            state="a customer with priced products exists",
+            sku=SKU,
+        )
+        json_response(
+            interaction,
+            200,
+            {
+                "lines": match.each_like(
+                    {
+                        "sku": match.str(SKU),
+                        "listPrice": money("114.00"),
+                        "availableQuantity": decimal_string("40"),
+                    }
+                ),
+                "creditOk": True,
+            },
+        )
         async with served(erp_pact, erp_at) as erp:
-            prices = await erp.get_prices(CUSTOMER_ID, [SKU])
+            assessment = await erp.assess_order(CUSTOMER_ID, CHECKED_LINES)
 
-        assert prices[SKU].amount == Decimal("114.00")
-
-
-class TestGetStock:
-    async def test_stock_of_skus(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        stock_of_skus(erp_pact, "a query for the stock of skus")
-        async with served(erp_pact, erp_at) as erp:
-            stock = await erp.get_stock([SKU])
-
-        assert stock[SKU] == Decimal(40)
-
-
-class TestGetCredit:
-    async def test_credit_position(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = credit_request(erp_pact, "a request for a customer's credit position")
-        json_response(interaction, 200, credit_position("available"))
-        async with served(erp_pact, erp_at) as erp:
-            credit = await erp.get_credit(CUSTOMER_ID)
-
-        assert credit is not None
-        assert credit.available == Decimal("25000.00")
+        assert assessment.prices[SKU].amount == Decimal("114.00")
+        assert assessment.stock[SKU] == Decimal(40)
+        assert assessment.credit_passed
 
     async def test_customer_without_credit_account(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        without_credit_account(
-            erp_pact, "a request for the credit of a customer without credit account"
+        interaction = order_check(
+            erp_pact,
+            "a check of an order of a customer without credit account",
+            state="a customer without a credit account exists",
+        )
+        json_response(
+            interaction,
+            200,
+            {
+                "lines": match.each_like(
+                    {"sku": match.str(SKU), "availableQuantity": decimal_string("0")}
+                ),
+                "creditOk": False,
+                "credit": None,
+            },
         )
         async with served(erp_pact, erp_at) as erp:
-            credit = await erp.get_credit(CUSTOMER_ID)
+            assessment = await erp.assess_order(CUSTOMER_ID, CHECKED_LINES)
 
-        assert credit is None
+        assert (assessment.credit_passed, assessment.credit) == (False, None)
 
     async def test_unknown_customer(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        unknown_customer(
-            erp_pact, "a request for the credit of a customer that does not exist", "/credit"
+        interaction = order_check(
+            erp_pact,
+            "a check of an order of a customer that does not exist",
+            state="no customer has the number",
         )
+        problem_response(interaction, "customer-not-found", 404)
         async with served(erp_pact, erp_at) as erp:
             with pytest.raises(AccountNotLinked):
-                await erp.get_credit(CUSTOMER_ID)
+                await erp.assess_order(CUSTOMER_ID, CHECKED_LINES)
 
 
 class TestGetOrder:
     async def test_order_with_progress(self, erp_pact: Pact, erp_at: ErpAt) -> None:
-        interaction = erp_pact.upon_receiving("a request for a sales order").given(
-            "a sales order exists for a customer's reference", **EXISTING_ORDER
-        )
-        service_request(interaction, "GET", f"/sales-orders/{SALES_ORDER_ID}")
+        interaction = sales_order_read(erp_pact, "a request for a sales order", EXTERNAL_REFERENCE)
         json_response(interaction, 200, sales_order_body())
         async with served(erp_pact, erp_at) as erp:
             order = await erp.get_order(SALES_ORDER_ID)

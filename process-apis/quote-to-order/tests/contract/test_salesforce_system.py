@@ -25,7 +25,9 @@ from trivium_testing.pact_examples import (
 from trivium_testing.pact_interactions import json_response, problem_response, service_request
 from trivium_testing.pact_matchers import decimal_string, money, salesforce_id
 from trivium_testing.pact_salesforce_system import (
+    ACCEPTED_QUOTE,
     account_number_search,
+    quote_read,
     unknown_account,
     unknown_quote,
 )
@@ -76,21 +78,25 @@ class TestGetSystem:
                 await crm.get_system_id()
 
 
+def quote_records(**params: str) -> dict[str, str]:
+    """The provider state's parameters beside the quote: its account (linked to the ERP
+    customer), opportunity and product (and `params`)."""
+    return {
+        "accountId": ACCOUNT_ID,
+        "accountNumber": ACCOUNT_NUMBER,
+        "erpCustomerNumber": ERP_CUSTOMER_NUMBER,
+        "opportunityId": OPPORTUNITY_ID,
+        "sku": SKU,
+        **params,
+    }
+
+
 class TestGetQuote:
     async def test_accepted_quote_with_lines_and_account(
         self, salesforce_pact: Pact, crm_at: CrmAt
     ) -> None:
-        interaction = salesforce_pact.upon_receiving("a request for an accepted quote").given(
-            "an accepted quote with lines exists",
-            quoteId=QUOTE_ID,
-            accountId=ACCOUNT_ID,
-            accountNumber=ACCOUNT_NUMBER,
-            erpCustomerNumber=ERP_CUSTOMER_NUMBER,
-            opportunityId=OPPORTUNITY_ID,
-            sku=SKU,
-            ownerUsername=OWNER,
-        )
-        service_request(interaction, "GET", f"/quotes/{QUOTE_ID}")
+        records = quote_records(ownerUsername=OWNER)
+        interaction = quote_read(salesforce_pact, "a request for an accepted quote", **records)
         json_response(
             interaction,
             200,
@@ -181,15 +187,7 @@ class TestCreateOrder:
     async def test_order_for_an_accepted_quote(self, salesforce_pact: Pact, crm_at: CrmAt) -> None:
         interaction = salesforce_pact.upon_receiving(
             "a request to create the order of an accepted quote"
-        ).given(
-            "an accepted quote with lines exists",
-            quoteId=QUOTE_ID,
-            accountId=ACCOUNT_ID,
-            accountNumber=ACCOUNT_NUMBER,
-            erpCustomerNumber=ERP_CUSTOMER_NUMBER,
-            opportunityId=OPPORTUNITY_ID,
-            sku=SKU,
-        )
+        ).given(ACCEPTED_QUOTE, quoteId=QUOTE_ID, **quote_records())
         service_request(
             interaction,
             "POST",

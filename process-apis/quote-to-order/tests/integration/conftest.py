@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,8 +26,8 @@ from trivium_testing.stack import (
     ServiceUnderTest,
     SystemStack,
     service_client,
-    serving,
 )
+from trivium_testing.stack_fixtures import caller_fixture, stack_service_fixture
 
 ORDERS_DB = 9
 RECOVERY_DB = 10
@@ -54,9 +53,13 @@ class Stack:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.system, name)
 
+    def caller_env(self, service: str, *, db: int, **extra: str) -> dict[str, str]:
+        """The stack's `caller_env`, with this service's short waits."""
+        return self.system.caller_env(service, db=db, **FAST_ORDERS, **extra)
+
     def orders_env(self, *, db: int, **extra: str) -> dict[str, str]:
         """This service's environment against the stack, on its own Redis database."""
-        return self.system.caller_env("quote-to-order", db=db, **FAST_ORDERS, **extra)
+        return self.caller_env("quote-to-order", db=db, **extra)
 
 
 @pytest.fixture(scope="session")
@@ -64,23 +67,11 @@ def stack(system_stack: SystemStack) -> Stack:
     return Stack(system_stack)
 
 
-@pytest.fixture(scope="session")
-def orders_service(stack: Stack, trivium_run_dir: Path) -> Iterator[RunningService]:
-    """This service with two workers, on its own Redis database."""
-    with serving(
-        "quote_to_order_process.main:create_app",
-        name="quote-to-order",
-        log_dir=trivium_run_dir / "logs",
-        env=stack.orders_env(db=ORDERS_DB, QUOTE_TO_ORDER_WORKERS="2"),
-    ) as service:
-        yield service
-
-
-@pytest_asyncio.fixture
-async def orders(orders_service: RunningService) -> AsyncIterator[httpx.AsyncClient]:
-    """This service, called with a service token."""
-    async with service_client(orders_service.url, audience="quote-to-order") as client:
-        yield client
+# This service with two workers, on its own Redis database.
+orders_service = stack_service_fixture(
+    "quote-to-order", db=ORDERS_DB, stack="stack", QUOTE_TO_ORDER_WORKERS="2"
+)
+orders = caller_fixture()
 
 
 @pytest.fixture

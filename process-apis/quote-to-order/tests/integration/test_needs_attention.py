@@ -4,8 +4,7 @@ half order, the operators' list and retry, and the corrected write."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,7 +14,8 @@ import redis
 import redis.asyncio
 
 from trivium_testing.services import RunningService
-from trivium_testing.stack import service_client, serving
+from trivium_testing.stack import service_client
+from trivium_testing.stack_fixtures import stack_service_fixture
 
 from .conftest import place
 
@@ -32,20 +32,16 @@ def purchase_order() -> str:
     return f"PO-{secrets.token_hex(5).upper()}"
 
 
-@pytest.fixture(scope="module")
-def marking_service(stack: Any, trivium_run_dir: Path) -> Iterator[RunningService]:
-    """This service configured to set a quote status the org's picklist does not have."""
-    with serving(
-        "quote_to_order_process.main:create_app",
-        name="quote-to-order-marking",
-        log_dir=trivium_run_dir / "logs",
-        env=stack.orders_env(
-            db=MARKING_DB,
-            QUOTE_TO_ORDER_WORKERS="1",
-            QUOTE_TO_ORDER_ORDERED_QUOTE_STATUS=UNKNOWN_QUOTE_STATUS,
-        ),
-    ) as service:
-        yield service
+# This service configured to set a quote status the org's picklist does not have.
+marking_service = stack_service_fixture(
+    "quote-to-order",
+    db=MARKING_DB,
+    name="quote-to-order-marking",
+    scope="module",
+    stack="stack",
+    QUOTE_TO_ORDER_WORKERS="1",
+    QUOTE_TO_ORDER_ORDERED_QUOTE_STATUS=UNKNOWN_QUOTE_STATUS,
+)
 
 
 @pytest_asyncio.fixture

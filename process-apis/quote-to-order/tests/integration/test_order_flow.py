@@ -26,6 +26,16 @@ def reference(prefix: str = "IT") -> str:
     return f"{prefix}-{secrets.token_hex(5).upper()}"
 
 
+def direct_order(*lines: tuple[str, str], **account: str) -> dict[str, Any]:
+    """An order without a quote, of `lines` (sku, quantity), for the account `account` names
+    (`accountNumber` or `accountId`; P-1002 unless given), under a new purchase order number."""
+    return {
+        **(account or {"accountNumber": "P-1002"}),
+        "purchaseOrderNumber": reference("PO"),
+        "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
+    }
+
+
 async def order_events(stack: Any, order_id: str) -> list[tuple[str, dict[str, Any]]]:
     """The events emitted for the order: (type, the order as it was then)."""
     events = redis.asyncio.Redis.from_url(stack.orders_env(db=ORDERS_DB)["REDIS_URL"])
@@ -113,12 +123,8 @@ class TestDirectOrder:
     async def test_twenty_concurrent_requests_with_one_key_place_one_order(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
-        purchase_order = reference("PO")
-        body = {
-            "accountNumber": "P-1002",
-            "purchaseOrderNumber": purchase_order,
-            "lines": [{"sku": "MAT-0006", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-0006", "1"))
+        purchase_order = body["purchaseOrderNumber"]
         answers = await asyncio.gather(
             *(place(orders, body, **{"Idempotency-Key": purchase_order}) for _ in range(20))
         )
@@ -144,11 +150,7 @@ class TestGetOrder:
     async def test_an_order_follows_the_erps_delivery_and_billing(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
-        body = {
-            "accountNumber": "P-1002",
-            "purchaseOrderNumber": reference("PO"),
-            "lines": [{"sku": "MAT-0002", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-0002", "1"))
         placed = (await place(orders, body)).json()
         assert (placed["deliveryStatus"], placed["billingStatus"]) == ("not_started", "not_started")
         for _ in ("delivered", "billed"):
@@ -225,25 +227,17 @@ class TestRejections:
         self, orders: httpx.AsyncClient, world: Any, stack: Any
     ) -> None:
         account_id = await world.linked_account("1000999")
-        body = {
-            "accountId": account_id,
-            "purchaseOrderNumber": reference("PO"),
-            "lines": [{"sku": "MAT-0002", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-0002", "1"), accountId=account_id)
         document = await self.refused(orders, body, status=422, problem="account-not-linked")
         assert document["erpCustomerNumber"] == "1000999"
         await self.failed_order(orders, stack, document)
 
     async def test_an_account_that_does_not_exist(self, orders: httpx.AsyncClient) -> None:
-        body = {
-            "accountNumber": "NO-SUCH-ACCOUNT",
-            "purchaseOrderNumber": reference("PO"),
-            "lines": [{"sku": "MAT-0002", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-0002", "1"), accountNumber="NO-SUCH-ACCOUNT")
         await self.refused(orders, body, status=404, problem="account-not-found")
 
     async def test_an_order_without_lines(self, orders: httpx.AsyncClient) -> None:
-        body = {"accountNumber": "P-1002", "purchaseOrderNumber": reference("PO"), "lines": []}
+        body = direct_order()
         await self.refused(orders, body, status=422, problem="order-has-no-lines")
 
     async def test_a_quote_that_does_not_exist(self, orders: httpx.AsyncClient) -> None:
@@ -254,12 +248,8 @@ class TestRejections:
     async def test_stock_short_of_the_order(
         self, orders: httpx.AsyncClient, world: Any, stack: Any
     ) -> None:
-        purchase_order = reference("PO")
-        body = {
-            "accountNumber": "P-1002",
-            "purchaseOrderNumber": purchase_order,
-            "lines": [{"sku": "MAT-0002", "quantity": "1"}, {"sku": "MAT-0010", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-0002", "1"), ("MAT-0010", "1"))
+        purchase_order = body["purchaseOrderNumber"]
         document = await self.refused(orders, body, status=422, problem="insufficient-stock")
         assert document["errors"] == [
             {"pointer": "/lines/1/quantity", "detail": "MAT-0010: 1 wanted, 0 available"}
@@ -270,12 +260,8 @@ class TestRejections:
     async def test_an_order_above_the_available_credit(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
-        purchase_order = reference("PO")
-        body = {
-            "accountNumber": "P-1003",
-            "purchaseOrderNumber": purchase_order,
-            "lines": [{"sku": "MAT-0004", "quantity": "200"}],
-        }
+        body = direct_order(("MAT-0004", "200"), accountNumber="P-1003")
+        purchase_order = body["purchaseOrderNumber"]
         document = await self.refused(orders, body, status=422, problem="credit-limit-exceeded")
         assert Decimal(document["orderTotal"]) == Decimal("31300.00")
         assert Decimal(document["availableCredit"]) < Decimal("31300.00")
@@ -285,37 +271,21 @@ class TestRejections:
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
         account_id = await world.linked_account("1000050")
-        body = {
-            "accountId": account_id,
-            "purchaseOrderNumber": reference("PO"),
-            "lines": [{"sku": "MAT-0002", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-0002", "1"), accountId=account_id)
         await self.refused(orders, body, status=422, problem="credit-blocked")
 
     async def test_a_product_the_erp_does_not_sell(self, orders: httpx.AsyncClient) -> None:
-        body = {
-            "accountNumber": "P-1002",
-            "purchaseOrderNumber": reference("PO"),
-            "lines": [{"sku": "MAT-9999", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-9999", "1"))
         await self.refused(orders, body, status=422, problem="unknown-product")
 
     async def test_a_quantity_that_cannot_be_ordered(self, orders: httpx.AsyncClient) -> None:
-        body = {
-            "accountNumber": "P-1002",
-            "purchaseOrderNumber": reference("PO"),
-            "lines": [{"sku": "MAT-0002", "quantity": "-2"}],
-        }
+        body = direct_order(("MAT-0002", "-2"))
         await self.refused(orders, body, status=422, problem="invalid-quantity")
 
     async def test_a_purchase_order_number_ordered_before(
         self, orders: httpx.AsyncClient, world: Any
     ) -> None:
-        body = {
-            "accountNumber": "P-1002",
-            "purchaseOrderNumber": reference("PO"),
-            "lines": [{"sku": "MAT-0003", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-0003", "1"))
         first = await place(orders, body)
         assert first.status_code == 201
         document = await self.refused(orders, body, status=409, problem="duplicate-purchase-order")
@@ -327,11 +297,7 @@ class TestMetrics:
     async def test_outcomes_step_latencies_and_queue_depths_are_exported(
         self, orders: httpx.AsyncClient
     ) -> None:
-        body = {
-            "accountNumber": "P-1002",
-            "purchaseOrderNumber": reference("PO"),
-            "lines": [{"sku": "MAT-0003", "quantity": "1"}],
-        }
+        body = direct_order(("MAT-0003", "1"))
         assert (await place(orders, body)).status_code == 201
         # The queue gauges are refreshed by the workers every few seconds.
         deadline = asyncio.get_running_loop().time() + 30
@@ -362,11 +328,7 @@ class TestListOrders:
         account_id = await world.linked_account("1000004")
         placed = []
         for sku in ("MAT-0002", "MAT-0010"):
-            body = {
-                "accountId": account_id,
-                "purchaseOrderNumber": reference("PO"),
-                "lines": [{"sku": sku, "quantity": "1"}],
-            }
+            body = direct_order((sku, "1"), accountId=account_id)
             placed.append((await place(orders, body)).json()["orderId"])
         listed = (await orders.get("/orders", params={"accountId": account_id})).json()
         assert [(item["orderId"], item["status"]) for item in listed["items"]] == [

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 import pytest_asyncio
@@ -31,7 +29,6 @@ from quote_to_order_process.domain.saga import OrderFlow, OrderPolicy
 from trivium.locks import LeaseLocks
 from trivium.schemas import Money
 from trivium.work_queue import WorkQueue
-from trivium_testing.modules import load_module
 
 START = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 PARTNER = "001000000000001AAA"
@@ -215,12 +212,4 @@ async def flow(
         policy=policy,
         clock=clock,
         metrics=RecordingOrderMetrics(),
-    )
-
-
-@pytest.fixture(scope="session")
-def recorded() -> ModuleType:
-    """Answers recorded from the real Salesforce and ERP System APIs (system_api_responses.py)."""
-    return load_module(
-        Path(__file__).with_name("system_api_responses.py"), "quote_to_order_recorded_responses"
     )

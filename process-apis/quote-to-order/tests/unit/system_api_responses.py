@@ -272,61 +272,86 @@ CRM_KEY_IN_PROGRESS = problem_answer(
     retry_after="1",
 )
 
-PRICES = json_answer(
-    200,
-    {
-        "items": [
-            {"sku": "MAT-0011", "unitPrice": {"amount": "415.000", "currency": "EUR"}},
-            {"sku": "MAT-0020", "unitPrice": {"amount": "748.500", "currency": "EUR"}},
-            {"sku": "MAT-9999", "unitPrice": None},
-        ]
-    },
-)
-
-STOCK = json_answer(
-    200,
-    {
-        "items": [
-            {"sku": "MAT-0011", "plant": "1010", "quantity": "150", "unit": "PC"},
-            {"sku": "MAT-0020", "plant": "1010", "quantity": "0", "unit": "PC"},
-            {"sku": "MAT-9999", "plant": "1010", "quantity": "0", "unit": None},
-        ]
-    },
-)
-
-CREDIT = json_answer(
+ORDER_CHECK = json_answer(
     200,
     {
         "customerId": "1000002",
-        "limit": "150000.000",
-        "exposure": "9318.890",
-        "available": "140681.110",
         "currency": "EUR",
-        "blocked": False,
-        "exposureSource": "backend",
-        "openOrders": None,
-        "openInvoices": None,
+        "lines": [
+            {
+                "sku": "MAT-0011",
+                "quantity": "2",
+                "listPrice": {"amount": "415.000", "currency": "EUR"},
+                "unitPrice": {"amount": "415.000", "currency": "EUR"},
+                "netAmount": {"amount": "830.00", "currency": "EUR"},
+                "availableQuantity": "150",
+                "inStock": True,
+            },
+            {
+                "sku": "MAT-0020",
+                "quantity": "1",
+                "listPrice": {"amount": "748.500", "currency": "EUR"},
+                "unitPrice": {"amount": "748.500", "currency": "EUR"},
+                "netAmount": {"amount": "748.50", "currency": "EUR"},
+                "availableQuantity": "0",
+                "inStock": False,
+            },
+            {
+                "sku": "MAT-0011",
+                "quantity": "1",
+                "listPrice": {"amount": "415.000", "currency": "EUR"},
+                "unitPrice": {"amount": "400.00", "currency": "EUR"},
+                "netAmount": {"amount": "400.00", "currency": "EUR"},
+                "availableQuantity": "150",
+                "inStock": True,
+            },
+        ],
+        "total": {"amount": "1978.50", "currency": "EUR"},
+        "priced": True,
+        "inStock": False,
+        "credit": None,
+        "creditOk": True,
     },
 )
 
-CREDIT_CUSTOMER_NOT_FOUND = problem_answer(
+ORDER_CHECK_CREDIT_REFUSED = json_answer(
+    200,
+    {
+        "customerId": "1000050",
+        "currency": "EUR",
+        "lines": [
+            {
+                "sku": "MAT-0011",
+                "quantity": "1",
+                "listPrice": {"amount": "415.000", "currency": "EUR"},
+                "unitPrice": {"amount": "415.000", "currency": "EUR"},
+                "netAmount": {"amount": "415.00", "currency": "EUR"},
+                "availableQuantity": "150",
+                "inStock": True,
+            }
+        ],
+        "total": {"amount": "415.00", "currency": "EUR"},
+        "priced": True,
+        "inStock": True,
+        "credit": {
+            "limit": "45950.000",
+            "exposure": "0",
+            "available": "45950.000",
+            "currency": "EUR",
+            "blocked": True,
+            "sufficient": False,
+        },
+        "creditOk": False,
+    },
+)
+
+ORDER_CHECK_CUSTOMER_NOT_FOUND = problem_answer(
     404,
     "customer-not-found",
     "The customer does not exist",
     detail="No customer has the number '1000999'.",
-    instance="/customers/1000999/credit",
-    correlation_id="9597fd5c2fb24b94bcad250767b25b7e",
-)
-
-# The demo data has no customer without a credit account: this answer follows the ERP System
-# API's problem for one (`CreditAccountNotFound`).
-CREDIT_ACCOUNT_NOT_FOUND = problem_answer(
-    404,
-    "credit-account-not-found",
-    "The customer has no credit account",
-    detail="The customer 1000002 has no credit account in segment 1000.",
-    instance="/customers/1000002/credit",
-    correlation_id="0b8f0f3d2c6e4d40a1f6f0a1d2e3c4b5",
+    instance="/sales-orders:simulate",
+    correlation_id="eb24a86807954fcfa7d2438e8591a5ed",
 )
 
 SALES_ORDER = json_answer(

@@ -133,7 +133,7 @@ class TestWakeDueOrders:
         clock: Any,
         recorded_spans: InMemorySpanExporter,
     ) -> None:
-        erp.fail_next("get_prices", ErpUnavailable("down"))
+        erp.fail_next("assess_order", ErpUnavailable("down"))
         with taking_an_order() as request:
             submitted = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = submitted.order.id  # type: ignore[union-attr]

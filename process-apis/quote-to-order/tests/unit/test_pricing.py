@@ -23,6 +23,7 @@ from quote_to_order_process.domain.pricing import (
     order_total,
     price_direct_lines,
     price_quote_lines,
+    quoted_net_price,
 )
 from trivium.schemas import Money
 
@@ -43,10 +44,12 @@ def assessment(
     available: str = "1000",
     blocked: bool = False,
     credit: bool = True,
+    passed: bool = False,
     currency: str = "EUR",
     credit_currency: str = "EUR",
 ) -> ErpAssessment:
-    """What the ERP says, with rows of (sku, the customer's price or None, stock)."""
+    """What the ERP says, with rows of (sku, the customer's price or None, stock); its credit
+    check `passed`, else the credit position explains it."""
     return ErpAssessment(
         customer_id="1000001",
         prices={
@@ -55,6 +58,7 @@ def assessment(
             if price is not None
         },
         stock={sku: Decimal(stock) for sku, _, stock in rows},
+        credit_passed=passed,
         credit=ErpCredit(available=Decimal(available), currency=credit_currency, blocked=blocked)
         if credit
         else None,
@@ -173,8 +177,8 @@ class TestCheckStock:
 
 
 class TestCheckCredit:
-    def test_an_order_within_the_available_credit_passes(self) -> None:
-        check_credit(assessment(available="100.00"), Decimal("100.00"), currency="EUR")
+    def test_an_order_the_erps_check_passes_passes(self) -> None:
+        check_credit(assessment(passed=True, credit=False), Decimal("100.00"), currency="EUR")
 
     def test_an_order_above_the_available_credit_is_refused(self) -> None:
         with pytest.raises(CreditLimitExceeded) as raised:
@@ -192,3 +196,17 @@ class TestCheckCredit:
     def test_credit_in_another_currency_cannot_cover_the_order(self) -> None:
         with pytest.raises(CreditLimitExceeded, match="in USD"):
             check_credit(assessment(credit_currency="USD"), Decimal(1), currency="EUR")
+
+    def test_a_refusal_the_position_does_not_explain_is_still_a_refusal(self) -> None:
+        with pytest.raises(CreditLimitExceeded, match="credit check refuses") as raised:
+            check_credit(assessment(available="1000"), Decimal(1), currency="EUR")
+        assert raised.value.extensions == {"orderTotal": "1", "availableCredit": "1000"}
+
+
+class TestQuotedNetPrice:
+    def test_the_quoted_price_after_its_discount(self) -> None:
+        assert quoted_net_price(line("A", "1", quoted="45.00", discount="5")) == Decimal("42.75")
+
+    def test_none_without_a_quoted_price_or_when_the_discount_makes_it_negative(self) -> None:
+        assert quoted_net_price(line("A", "1")) is None
+        assert quoted_net_price(line("A", "1", quoted="10", discount="150")) is None

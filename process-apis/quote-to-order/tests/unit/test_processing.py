@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from collections.abc import Callable
@@ -133,24 +132,22 @@ class TestSubmitOrder:
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
         assert (order.account_id, order.customer_id) == ("001000000000001AAA", "1000001")
 
-    async def test_prices_stock_and_credit_are_read_at_the_same_time(
+    async def test_the_check_is_one_erp_call_at_the_erps_own_prices(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
     ) -> None:
-        # Each read waits until all three have started: read one after another, they never end.
-        erp.read_barrier = asyncio.Barrier(3)
-        processed = await asyncio.wait_for(
-            submit_order(flow, make_direct_order(), respond_async=False), timeout=30
-        )
-        assert processed.outcome is Outcome.COMPLETED
-        assert [erp.calls[read] for read in ("get_prices", "get_stock", "get_credit")] == [1, 1, 1]
-
-    async def test_an_unknown_customer_wins_over_an_unavailable_read(
-        self, flow: OrderFlow, scenario: Any, erp: FakeErp, make_direct_order: DirectOrder
-    ) -> None:
-        del erp.customers["1000001"]
-        erp.fail_next("get_stock", ErpUnavailable("ERP availability read: down"))
         processed = await submit_order(flow, make_direct_order(), respond_async=False)
-        assert isinstance(processed.rejection, AccountNotLinked)
+        assert processed.outcome is Outcome.COMPLETED
+        assert erp.calls["assess_order"] == 1
+        assert [line.unit_price for line in erp.assessed[0]] == [None] * len(erp.assessed[0])
+
+    async def test_a_quote_is_checked_at_its_negotiated_prices(
+        self, flow: OrderFlow, scenario: Any, erp: FakeErp
+    ) -> None:
+        processed = await submit_quote_order(flow, scenario, respond_async=False)
+        assert processed.outcome is Outcome.COMPLETED
+        order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
+        checked = [(line.sku, line.unit_price) for line in erp.assessed[0]]
+        assert checked == [(line.sku, line.unit_price) for line in order.lines]
 
     async def test_respond_async_stores_and_queues_the_order_without_running_it(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, redis_client: Any
@@ -263,7 +260,7 @@ class TestSubmitOrder:
     async def test_an_unavailable_erp_schedules_the_first_retry(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
-        erp.fail_next("get_prices", ErpUnavailable("ERP order simulation: down"))
+        erp.fail_next("assess_order", ErpUnavailable("ERP order simulation: down"))
         processed = await submit_quote_order(flow, scenario, respond_async=False)
         assert processed.outcome is Outcome.RETRY_SCHEDULED
         order = await saved(flow, processed.order.id)  # type: ignore[union-attr]
@@ -354,16 +351,16 @@ class TestProcessOrder:
     async def test_a_retry_that_is_not_due_yet_is_skipped(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
-        erp.fail_next("get_prices", ErpUnavailable("down"))
+        erp.fail_next("assess_order", ErpUnavailable("down"))
         first = await submit_quote_order(flow, scenario, respond_async=False)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.SKIPPED
-        assert erp.calls["get_prices"] == 1
+        assert erp.calls["assess_order"] == 1
 
     async def test_a_due_retry_completes_the_order(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any
     ) -> None:
-        erp.fail_next("get_prices", ErpUnavailable("down"))
+        erp.fail_next("assess_order", ErpUnavailable("down"))
         first = await submit_quote_order(flow, scenario, respond_async=False)
         clock.advance(1)
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
@@ -373,7 +370,7 @@ class TestProcessOrder:
     async def test_retries_follow_the_policy_then_the_order_is_dead_lettered(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, clock: Any, redis_client: Any
     ) -> None:
-        erp.fail_next("get_prices", *[ErpUnavailable("down") for _ in range(5)])
+        erp.fail_next("assess_order", *[ErpUnavailable("down") for _ in range(5)])
         first = await submit_quote_order(flow, scenario, respond_async=False)
         order_id = first.order.id  # type: ignore[union-attr]
         waits = []
@@ -551,6 +548,6 @@ class TestProcessOrder:
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
         first = await submit_quote_order(flow, scenario, respond_async=True)
-        erp.fail_next("get_prices", ErpRejected("ERP order simulation: 400"))
+        erp.fail_next("assess_order", ErpRejected("ERP order simulation: 400"))
         processed = await process_order(flow, first.order.id, from_queue=True)  # type: ignore[union-attr]
         assert processed.outcome is Outcome.DEAD_LETTERED

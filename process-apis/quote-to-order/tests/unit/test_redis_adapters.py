@@ -8,6 +8,7 @@ import pytest
 import redis.asyncio
 from redis.crc import key_slot
 
+from quote_to_order_process.adapters.ports import HeldBy, HeldReference
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
 from quote_to_order_process.domain.models import (
     OrderSource,
@@ -43,6 +44,10 @@ def order(
     )
 
 
+def by_quote(holder: OrderState) -> HeldBy:
+    return HeldBy(HeldReference.QUOTE, holder.id)
+
+
 @pytest.fixture
 def store(redis_client: redis.asyncio.Redis) -> RedisOrderStore:
     return RedisOrderStore(redis_client, prefix="{t}", retention=timedelta(days=1))
@@ -61,7 +66,7 @@ class TestCreate:
         first = order()
         assert await store.create(first, wake_at=NOW) is None
         assert await store.get(first.id) == first
-        assert await store.create(order(), wake_at=NOW) == first.id
+        assert await store.create(order(), wake_at=NOW) == by_quote(first)
 
     @pytest.mark.asyncio
     async def test_the_quote_of_a_failed_order_may_be_claimed_again(
@@ -72,7 +77,7 @@ class TestCreate:
         await store.save(first.evolve(step=SagaStep.REJECTED), wake_at=None)
         second = order()
         assert await store.create(second, wake_at=NOW) is None
-        assert await store.create(order(), wake_at=NOW) == second.id
+        assert await store.create(order(), wake_at=NOW) == by_quote(second)
 
     @pytest.mark.asyncio
     async def test_the_same_quote_id_of_another_crm_system_is_another_quote(
@@ -81,7 +86,7 @@ class TestCreate:
         first = order(system=ORG)
         assert await store.create(first, wake_at=NOW) is None
         assert await store.create(order(system=NEW_ORG), wake_at=NOW) is None
-        assert await store.create(order(system=ORG), wake_at=NOW) == first.id
+        assert await store.create(order(system=ORG), wake_at=NOW) == by_quote(first)
 
     @pytest.mark.asyncio
     async def test_a_crm_system_that_did_not_name_itself_claims_as_one_system(
@@ -89,8 +94,38 @@ class TestCreate:
     ) -> None:
         first = order(system=None)
         assert await store.create(first, wake_at=NOW) is None
-        assert await store.create(order(system=None), wake_at=NOW) == first.id
+        assert await store.create(order(system=None), wake_at=NOW) == by_quote(first)
         assert await store.create(order(system=ORG), wake_at=NOW) is None
+
+    @pytest.mark.asyncio
+    async def test_a_repeated_request_names_the_order_it_created(
+        self, store: RedisOrderStore
+    ) -> None:
+        first = order(quote_id=None, account_id="001A")
+        assert await store.create(first, wake_at=NOW, request_id="r-1") is None
+        repeat = order(quote_id=None, account_id="001A")
+        held = HeldBy(HeldReference.REQUEST, first.id)
+        assert await store.create(repeat, wake_at=NOW, request_id="r-1") == held
+        assert await store.get(repeat.id) is None
+        assert await store.create(repeat, wake_at=NOW, request_id="r-2") is None
+
+    @pytest.mark.asyncio
+    async def test_the_request_of_a_failed_order_runs_again(self, store: RedisOrderStore) -> None:
+        first = order(quote_id=None, account_id="001A")
+        await store.create(first, wake_at=NOW, request_id="r-1")
+        await store.save(first.evolve(step=SagaStep.REJECTED), wake_at=None)
+        second = order(quote_id=None, account_id="001A")
+        assert await store.create(second, wake_at=NOW, request_id="r-1") is None
+        held = HeldBy(HeldReference.REQUEST, second.id)
+        assert await store.create(order(), wake_at=NOW, request_id="r-1") == held
+
+    @pytest.mark.asyncio
+    async def test_the_request_is_looked_at_before_the_quote(self, store: RedisOrderStore) -> None:
+        first = order()
+        await store.create(first, wake_at=NOW, request_id="r-1")
+        held = HeldBy(HeldReference.REQUEST, first.id)
+        assert await store.create(order(), wake_at=NOW, request_id="r-1") == held
+        assert await store.create(order(), wake_at=NOW, request_id="r-2") == by_quote(first)
 
 
 class TestClaimKeys:
@@ -110,7 +145,7 @@ class TestClaimKeys:
         # The scripts touch the order and its claims together: one Redis Cluster slot.
         claimed = order(system=ORG)
         direct = order(quote_id=None, account_id="001A")
-        keys = [store.state_key(claimed.id), store.quote_key(claimed)]
+        keys = [store.state_key(claimed.id), store.quote_key(claimed), store.request_key("r-1")]
         keys.append(store.purchase_order_key(direct))
         assert len({key_slot(key.encode()) for key in keys}) == 1
 

@@ -148,7 +148,7 @@ class TestCreateOrder:
     async def test_an_unavailable_erp_answers_202(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
     ) -> None:
-        erp.fail_next("get_prices", ErpUnavailable("ERP price read: down"))
+        erp.fail_next("assess_order", ErpUnavailable("ERP price read: down"))
         response = await post_order(client, DIRECT)
         assert response.status_code == 202
         assert "preference-applied" not in response.headers
@@ -194,6 +194,40 @@ class TestCreateOrder:
         assert {answer.status_code for answer in answers} == {201}
         assert len({answer.json()["orderId"] for answer in answers}) == 1
         assert (len(erp.orders), len(crm.orders)) == (1, 1)
+
+    @pytest.mark.parametrize("first_prefer", ["respond-async", None])
+    async def test_a_repeat_after_the_first_answer_was_lost_goes_on_with_its_order(
+        self,
+        client: httpx.AsyncClient,
+        scenario: Any,
+        erp: FakeErp,
+        crm: FakeCrm,
+        redis_client: redis.asyncio.Redis,
+        first_prefer: str | None,
+    ) -> None:
+        headers = {"Prefer": first_prefer} if first_prefer else {}
+        first = await post_order(client, DIRECT, key="lost", **headers)
+        # The process that took the request died before it kept its answer: its claim on the
+        # key lapsed, and the repeat runs the route again.
+        async for key in redis_client.scan_iter(match="trivium:idempotency:quote-to-order:*"):
+            await redis_client.delete(key)
+        again = await post_order(client, DIRECT, key="lost")
+        assert again.status_code == 201
+        assert "idempotent-replayed" not in again.headers
+        assert again.json()["orderId"] == first.json()["orderId"]
+        assert again.json()["status"] == "completed"
+        assert (len(erp.orders), len(crm.orders)) == (1, 1)
+
+    async def test_another_key_for_the_same_purchase_order_is_a_duplicate(
+        self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp
+    ) -> None:
+        first = await post_order(client, DIRECT, key="one")
+        other = await post_order(client, DIRECT, key="two")
+        assert first.status_code == 201
+        assert other.status_code == 409
+        assert other.json()["type"] == PROBLEMS + "duplicate-purchase-order"
+        assert other.json()["orderId"] != first.json()["orderId"]
+        assert len(erp.orders) == 1
 
     async def test_a_business_rejection_is_a_problem_naming_the_rule_and_the_order(
         self, client: httpx.AsyncClient, scenario: Any, erp: FakeErp

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -36,6 +35,8 @@ from quote_to_order_process.domain.errors import (
 )
 from trivium.http_client import create_http_client
 from trivium.schemas import Money
+
+from . import system_api_responses as recorded
 
 pytestmark = pytest.mark.asyncio
 
@@ -117,7 +118,7 @@ def crm_draft() -> CrmOrderDraft:
 
 class TestGetSystemId:
     async def test_reads_the_org_the_crm_is(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
         assert await crm.get_system_id() == "00D7Q000004hZ2mUAE"
@@ -126,7 +127,7 @@ class TestGetSystemId:
         assert request.headers["authorization"] == "Bearer sf-token"
 
     async def test_an_org_that_did_not_name_itself_is_none(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.SYSTEM_UNNAMED, url=f"{SF}/system")
         assert await crm.get_system_id() is None
@@ -136,7 +137,6 @@ class TestGetSystemId:
         cached_crm: SalesforceSystemCrm,
         clock: FakeClock,
         httpx_mock: HTTPXMock,
-        recorded: ModuleType,
     ) -> None:
         answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
         await cached_crm.get_system_id()
@@ -149,7 +149,6 @@ class TestGetSystemId:
         cached_crm: SalesforceSystemCrm,
         clock: FakeClock,
         httpx_mock: HTTPXMock,
-        recorded: ModuleType,
     ) -> None:
         answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
         replaced = {**recorded.SYSTEM, "json": {"systemId": "00D7Q000004hZ9xUAE"}}
@@ -159,7 +158,7 @@ class TestGetSystemId:
         assert await cached_crm.get_system_id() == "00D7Q000004hZ9xUAE"
 
     async def test_orders_that_find_it_stale_together_read_it_once(
-        self, cached_crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, cached_crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
         found = await asyncio.gather(*(cached_crm.get_system_id() for _ in range(5)))
@@ -167,7 +166,7 @@ class TestGetSystemId:
         assert len(httpx_mock.get_requests(url=f"{SF}/system")) == 1
 
     async def test_an_unavailable_crm_is_unavailable_with_its_retry_after(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.CRM_UNAVAILABLE, url=f"{SF}/system")
         with pytest.raises(CrmUnavailable) as raised:
@@ -186,7 +185,6 @@ class TestGetSystemId:
         self,
         cached_crm: SalesforceSystemCrm,
         httpx_mock: HTTPXMock,
-        recorded: ModuleType,
     ) -> None:
         answer(httpx_mock, recorded.CRM_UNAVAILABLE, url=f"{SF}/system")
         answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
@@ -199,7 +197,6 @@ class TestGetSystemId:
         cached_crm: SalesforceSystemCrm,
         clock: FakeClock,
         httpx_mock: HTTPXMock,
-        recorded: ModuleType,
     ) -> None:
         answer(httpx_mock, recorded.SYSTEM, url=f"{SF}/system")
         answer(httpx_mock, recorded.CRM_UNAVAILABLE, url=f"{SF}/system")
@@ -218,7 +215,7 @@ class TestGetSystemId:
 
 class TestGetQuote:
     async def test_reads_the_fields_the_saga_needs(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.QUOTE, url=f"{SF}/quotes/0Q0000000000003CAA")
         quote = await crm.get_quote("0Q0000000000003CAA")
@@ -237,14 +234,14 @@ class TestGetQuote:
         assert request.headers["authorization"] == "Bearer sf-token"
 
     async def test_an_unknown_quote_is_not_found(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.QUOTE_NOT_FOUND)
         with pytest.raises(QuoteNotFound):
             await crm.get_quote("0Q0000000000999CAA")
 
     async def test_an_unavailable_crm_is_unavailable_with_its_retry_after(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.CRM_UNAVAILABLE)
         with pytest.raises(CrmUnavailable) as raised:
@@ -253,7 +250,7 @@ class TestGetQuote:
         assert raised.value.extensions["upstreamType"] == "crm-unavailable"
 
     async def test_a_refused_service_token_is_a_rejection_not_a_retry(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.CRM_UNAUTHORIZED)
         with pytest.raises(CrmRejected, match="service token"):
@@ -268,22 +265,18 @@ class TestGetQuote:
 
 
 class TestGetAccount:
-    async def test_by_id(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
+    async def test_by_id(self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock) -> None:
         answer(httpx_mock, recorded.ACCOUNT, url=f"{SF}/accounts/001000000000002AAA")
         account = await crm.get_account(account_id="001000000000002AAA")
         assert (account.account_number, account.erp_customer_number) == ("P-1002", "1000002")
 
-    async def test_by_account_number(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
+    async def test_by_account_number(self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock) -> None:
         answer(httpx_mock, recorded.ACCOUNT_PAGE, url=f"{SF}/accounts?accountNumber=P-1002&limit=2")
         account = await crm.get_account(account_number="P-1002")
         assert account.id == "001000000000002AAA"
 
     async def test_an_unknown_id_or_number_is_not_found(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.ACCOUNT_NOT_FOUND)
         answer(httpx_mock, recorded.ACCOUNT_PAGE_EMPTY)
@@ -295,7 +288,7 @@ class TestGetAccount:
 
 class TestCreateOrder:
     async def test_sends_the_order_with_its_idempotency_key(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.CRM_ORDER_CREATED, method="POST", url=f"{SF}/orders")
         created = await crm.create_order(crm_draft(), idempotency_key="01J:crm")
@@ -313,7 +306,7 @@ class TestCreateOrder:
         }
 
     async def test_a_refused_order_is_a_rejection_with_the_field_errors(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.CRM_ORDER_REJECTED)
         with pytest.raises(CrmRejected) as raised:
@@ -323,7 +316,7 @@ class TestCreateOrder:
         assert raised.value.extensions["upstreamType"] == "record-rejected"
 
     async def test_marks_the_quote_and_opportunity_in_the_same_write(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.CRM_ORDER_CREATED, method="POST", url=f"{SF}/orders")
         draft = replace(
@@ -343,7 +336,7 @@ class TestCreateOrder:
         )
 
     async def test_a_mark_the_org_refuses_is_a_rejection(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.CRM_ORDER_MARK_REJECTED)
         with pytest.raises(CrmRejected, match="restricted picklist"):
@@ -352,102 +345,87 @@ class TestCreateOrder:
             )
 
     async def test_a_key_still_in_progress_is_unavailable_for_now(
-        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.CRM_KEY_IN_PROGRESS)
         with pytest.raises(CrmUnavailable):
             await crm.create_order(crm_draft(), idempotency_key="k")
 
 
-class TestGetPrices:
-    async def test_reads_the_customers_prices_of_every_sku_in_one_call(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+def checked_lines() -> list[ErpLineDraft]:
+    return [
+        ErpLineDraft(sku="MAT-0011", quantity=Decimal(2)),
+        ErpLineDraft(sku="MAT-0020", quantity=Decimal(1)),
+        ErpLineDraft(sku="MAT-0011", quantity=Decimal(1), unit_price=Decimal("400.00")),
+    ]
+
+
+class TestAssessOrder:
+    async def test_prices_stock_and_credit_check_of_the_order_in_one_call(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
     ) -> None:
-        answer(httpx_mock, recorded.PRICES, method="GET")
-        prices = await erp.get_prices("1000002", ["MAT-0011", "MAT-0020", "MAT-9999"])
-        assert prices == {
+        answer(httpx_mock, recorded.ORDER_CHECK, method="POST", url=f"{ERP}/sales-orders:simulate")
+        assessment = await erp.assess_order("1000002", checked_lines())
+        assert assessment.prices == {
             "MAT-0011": Money(amount=Decimal("415"), currency="EUR"),
             "MAT-0020": Money(amount=Decimal("748.5"), currency="EUR"),
         }
+        assert assessment.stock == {"MAT-0011": 150, "MAT-0020": 0}
+        assert (assessment.credit_passed, assessment.credit) == (True, None)
         request = httpx_mock.get_request()
         assert request is not None
-        assert request.url.path == "/prices"
-        assert dict(request.url.params) == {
+        assert json.loads(request.content) == {
             "customerId": "1000002",
-            "skus": "MAT-0011,MAT-0020,MAT-9999",
+            "lines": [
+                {"sku": "MAT-0011", "quantity": "2"},
+                {"sku": "MAT-0020", "quantity": "1"},
+                {"sku": "MAT-0011", "quantity": "1", "unitPrice": "400.00"},
+            ],
         }
         assert request.headers["authorization"] == "Bearer erp-token"
 
-    async def test_a_read_is_resent_after_an_unavailable_answer(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+    async def test_a_refused_credit_check_comes_with_the_credit_position(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
+    ) -> None:
+        answer(httpx_mock, recorded.ORDER_CHECK_CREDIT_REFUSED)
+        assessment = await erp.assess_order("1000050", checked_lines()[:1])
+        assert assessment.credit_passed is False
+        assert assessment.credit is not None
+        assert (assessment.credit.available, assessment.credit.currency) == (
+            Decimal("45950"),
+            "EUR",
+        )
+        assert assessment.credit.blocked is True
+
+    async def test_an_unknown_customer_means_the_account_is_not_linked(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
+    ) -> None:
+        answer(httpx_mock, recorded.ORDER_CHECK_CUSTOMER_NOT_FOUND)
+        with pytest.raises(AccountNotLinked, match="1000999"):
+            await erp.assess_order("1000999", checked_lines())
+
+    async def test_a_check_is_resent_after_an_unavailable_answer(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
     ) -> None:
         unavailable = {**recorded.ERP_UNAVAILABLE, "headers": {"retry-after": "0"}}
         answer(httpx_mock, unavailable)
-        answer(httpx_mock, recorded.PRICES)
-        assert "MAT-0011" in await erp.get_prices("1000002", ["MAT-0011"])
+        answer(httpx_mock, recorded.ORDER_CHECK)
+        assert "MAT-0011" in (await erp.assess_order("1000002", checked_lines())).prices
         assert len(httpx_mock.get_requests()) == 2
 
     async def test_an_erp_that_stays_unavailable_is_unavailable(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.ERP_UNAVAILABLE, is_reusable=True)
         with pytest.raises(ErpUnavailable):
-            await erp.get_prices("1000002", ["MAT-0011"])
+            await erp.assess_order("1000002", checked_lines())
         # Retry-After (30 s) is longer than this client waits: one attempt, no retry.
         assert len(httpx_mock.get_requests()) == 1
 
 
-class TestGetStock:
-    async def test_reads_the_stock_of_every_sku_in_one_call(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.STOCK, method="POST", url=f"{ERP}/availability")
-        stock = await erp.get_stock(["MAT-0011", "MAT-0020", "MAT-9999"])
-        assert stock == {"MAT-0011": 150, "MAT-0020": 0, "MAT-9999": 0}
-        request = httpx_mock.get_request()
-        assert request is not None
-        assert json.loads(request.content) == {"skus": ["MAT-0011", "MAT-0020", "MAT-9999"]}
-
-    async def test_a_read_sent_as_post_is_resent_after_an_unavailable_answer(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        unavailable = {**recorded.ERP_UNAVAILABLE, "headers": {"retry-after": "0"}}
-        answer(httpx_mock, unavailable)
-        answer(httpx_mock, recorded.STOCK)
-        assert (await erp.get_stock(["MAT-0011"]))["MAT-0011"] == 150
-        assert len(httpx_mock.get_requests()) == 2
-
-
-class TestGetCredit:
-    async def test_reads_the_available_credit(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.CREDIT, method="GET", url=f"{ERP}/customers/1000002/credit")
-        credit = await erp.get_credit("1000002")
-        assert credit is not None
-        assert (credit.available, credit.currency, credit.blocked) == (
-            Decimal("140681.11"),
-            "EUR",
-            False,
-        )
-
-    async def test_an_unknown_customer_means_the_account_is_not_linked(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.CREDIT_CUSTOMER_NOT_FOUND)
-        with pytest.raises(AccountNotLinked, match="1000999"):
-            await erp.get_credit("1000999")
-
-    async def test_a_customer_without_credit_account_has_no_credit(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
-        answer(httpx_mock, recorded.CREDIT_ACCOUNT_NOT_FOUND)
-        assert await erp.get_credit("1000002") is None
-
-
 class TestGetOrder:
     async def test_reads_the_delivery_and_billing_status(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.SALES_ORDER, method="GET", url=f"{ERP}/sales-orders/1")
         order = await erp.get_order("1")
@@ -462,9 +440,7 @@ class TestPlaceOrder:
             lines=[ErpLineDraft(sku="MAT-0011", quantity=Decimal(2), unit_price=Decimal("415"))],
         )
 
-    async def test_a_new_order_is_created(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
-    ) -> None:
+    async def test_a_new_order_is_created(self, erp: ErpSystemErp, httpx_mock: HTTPXMock) -> None:
         answer(httpx_mock, recorded.SALES_ORDER_CREATED, method="POST", url=f"{ERP}/sales-orders")
         placement = await erp.place_order(self.draft(), idempotency_key="01J:erp")
         assert placement.created
@@ -477,14 +453,14 @@ class TestPlaceOrder:
         ]
 
     async def test_an_existing_order_for_the_reference_is_returned_as_existing(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.SALES_ORDER_EXISTING)
         placement = await erp.place_order(self.draft(), idempotency_key="k")
         assert not placement.created
 
     async def test_an_order_of_another_customer_is_refused(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.SALES_ORDER_EXISTING)
         draft = ErpOrderDraft(customer_id="1000001", external_reference="X", lines=[])
@@ -492,7 +468,7 @@ class TestPlaceOrder:
             await erp.place_order(draft, idempotency_key="k")
 
     async def test_a_refused_order_is_a_rejection(
-        self, erp: ErpSystemErp, httpx_mock: HTTPXMock, recorded: ModuleType
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
     ) -> None:
         answer(httpx_mock, recorded.SALES_ORDER_REJECTED)
         with pytest.raises(ErpRejected, match="blocked for sales orders"):

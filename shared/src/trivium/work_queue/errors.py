@@ -73,8 +73,25 @@ def is_transient(error: BaseException) -> bool:
 def _is_away(error: BaseException) -> bool:
     if isinstance(error, _REDIS_AWAY):
         return True
+    if isinstance(error, AttributeError):
+        return _is_torn_down_connection(error)
     if isinstance(error, redis_errors.ResponseError):
         return _AWAY_REPLY.search(str(error)) is not None
     if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
         return True
     return isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS
+
+
+def _is_torn_down_connection(error: AttributeError) -> bool:
+    """redis-py's asyncio connection written to after another task tore it down (as a failover or
+    a timeout elsewhere does): its stream is None and the write fails inside the client with an
+    AttributeError on None instead of a ConnectionError. The same error in our code is a bug."""
+    if error.obj is not None:
+        return False
+    frame = error.__traceback__
+    if frame is None:
+        return False
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    module = frame.tb_frame.f_globals.get("__name__", "")
+    return isinstance(module, str) and module.startswith("redis.")

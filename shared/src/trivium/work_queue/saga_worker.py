@@ -18,8 +18,10 @@ from typing import ClassVar, Generic, Protocol, Self, TypeVar
 
 from opentelemetry.trace import SpanKind
 
-from trivium.health import ReadinessCheck
+from trivium.health import ReadinessCheck, redis_check
 from trivium.idempotency import IdempotencyStore
+from trivium.redis_client import AsyncRedis
+from trivium.settings import SagaProcessSettings
 from trivium.tracing import WORK_ID_ATTRIBUTE, extract_trace_context, tracer
 from trivium.work_queue.messages import Message
 from trivium.work_queue.queue import WorkQueue
@@ -163,3 +165,31 @@ class SagaProcess(Generic[FlowT]):
     idempotency: IdempotencyStore
     readiness: Mapping[str, ReadinessCheck]
     worker_pool: Callable[[int], SagaWorker[FlowT]]
+
+    @classmethod
+    def on_redis(
+        cls,
+        flow: FlowT,
+        work_queue: WorkQueue,
+        redis_client: AsyncRedis,
+        settings: SagaProcessSettings,
+        *,
+        worker: type[SagaWorker[FlowT]],
+    ) -> Self:
+        """The container of a flow whose state, queue and idempotency keys are on Redis: ready
+        while Redis answers alone, since with a System API down work is still taken (202) and
+        the workers finish it later."""
+        return cls(
+            flow=flow,
+            work_queue=work_queue,
+            idempotency=IdempotencyStore.from_settings(
+                redis_client, settings, wait_seconds=settings.idempotency_wait_seconds
+            ),
+            readiness={"redis": redis_check(redis_client)},
+            worker_pool=worker.pool(
+                flow,
+                work_queue,
+                poll_seconds=settings.wake_up_poll_seconds,
+                name=settings.service_name,
+            ),
+        )

@@ -20,7 +20,8 @@ from erp_system.adapters.netsuite.call_names import netsuite_call_name
 from erp_system.adapters.netsuite.erp import NetSuiteErp
 from erp_system.adapters.netsuite.rest import SuiteTalkClient
 from erp_system.adapters.netsuite.sync import NetSuiteSync
-from erp_system.adapters.ports import ErpPort, KeyLockPort
+from erp_system.adapters.ports import CreationAttemptsPort, ErpPort, KeyLockPort
+from erp_system.adapters.redis_attempts import RedisCreationAttempts
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import (
     TOKEN_PATH,
@@ -38,19 +39,21 @@ from trivium.health import ReadinessCheck, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
 from trivium.locks import LeaseLocks
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 
 READINESS_SERVICE = "API_SALES_ORDER_SRV"
 
 
 @dataclass(frozen=True, slots=True)
 class ErpSystem:
-    """Everything the routes use: the ERP, its sync reads, per-key locks and idempotency."""
+    """Everything the routes use: the ERP, its sync reads, per-key locks, the creations
+    attempted, and idempotency."""
 
     settings: ErpSystemSettings
     erp: ErpPort
     sync: ErpSyncPort
     locks: KeyLockPort
+    attempts: CreationAttemptsPort
     idempotency: IdempotencyStore
     readiness: Mapping[str, ReadinessCheck]
 
@@ -164,8 +167,7 @@ async def bootstrap(settings: ErpSystemSettings) -> AsyncIterator[ErpSystem]:
     """The ERP System API on its ERP (S/4HANA or NetSuite) and Redis; its clients close when the
     block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         backend = BACKENDS[settings.backend](settings, stack)
         yield ErpSystem(
             settings=settings,
@@ -178,6 +180,12 @@ async def bootstrap(settings: ErpSystemSettings) -> AsyncIterator[ErpSystem]:
                 lease_seconds=60,
                 wait_seconds=10,
                 hashed=True,
+            ),
+            attempts=RedisCreationAttempts(
+                redis_client,
+                prefix="trivium",
+                namespace=settings.service_name,
+                ttl_seconds=settings.sales_order_attempt_days * 86_400,
             ),
             idempotency=IdempotencyStore.from_settings(redis_client, settings),
             readiness={"redis": redis_check(redis_client), settings.backend: backend.readiness},

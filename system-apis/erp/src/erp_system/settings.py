@@ -150,6 +150,26 @@ class ErpSystemSettings(ServiceSettings):
     batch_max_operations: int = Field(
         default=200, ge=1, le=1_000, description="Most skus answered by one $batch."
     )
+    order_simulation: bool = Field(
+        default=True,
+        description="S/4HANA: price and credit-check an order in one call of "
+        "API_SALES_ORDER_SIMULATION_SRV (communication scenario SAP_COM_0109); off: read the "
+        "customer, prices and credit one by one.",
+    )
+    sales_order_lookup: Literal["after_attempt", "always"] = Field(
+        default="after_attempt",
+        description="When an order is looked up by its customer reference before it is "
+        "created: `after_attempt` only once this API has attempted that reference before (a "
+        "lost answer, a crash, a concurrent request), so that a first attempt is one ERP round "
+        "trip; `always` on every create, for ERPs where other channels enter orders with the "
+        "references this API receives.",
+    )
+    sales_order_attempt_days: int = Field(
+        default=90,
+        ge=1,
+        description="How long the attempt at a customer reference is remembered; a retry of it "
+        "later than that is taken for a first attempt.",
+    )
 
     def effective_system_id(self) -> str:
         """The configured system id, else the base URL's host and port with the client (on

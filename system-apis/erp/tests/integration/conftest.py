@@ -146,6 +146,19 @@ async def sap_rows(sap: httpx.AsyncClient, path: str, **options: str) -> list[di
     return rows
 
 
+async def exposure_row(
+    sap: httpx.AsyncClient, customer: str, *, segment: str | None = None
+) -> dict[str, Any]:
+    """The customer's row in the S/4HANA credit exposure view (of `segment`, when given)."""
+    condition = f"BusinessPartner eq '{customer}'"
+    if segment is not None:
+        condition += f" and CreditSegment eq '{segment}'"
+    [row] = await sap_rows(
+        sap, "YY1_CREDITEXPOSURE_CDS/YY1_CreditExposure", **{"$filter": condition}
+    )
+    return row
+
+
 async def sap_calls(
     erp: httpx.AsyncClient, *, method: str | None = None, outcome: str | None = None
 ) -> int:

@@ -8,7 +8,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from .conftest import sap_rows
+from .conftest import exposure_row, sap_rows
+
+pytestmark = pytest.mark.asyncio
 
 ADDRESS = {"street": "Speicherstadt 5", "city": "Hamburg", "postalCode": "20457", "country": "DE"}
 
@@ -18,7 +20,6 @@ def external_id() -> str:
 
 
 class TestCreateCustomer:
-    @pytest.mark.asyncio
     async def test_created_as_partner_with_customer_role_address_and_sales_area(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -45,7 +46,6 @@ class TestCreateCustomer:
         )
         assert [row["Customer"] for row in stored] == [created["id"]]
 
-    @pytest.mark.asyncio
     async def test_taken_external_id_is_409_naming_the_customer(
         self, erp: httpx.AsyncClient
     ) -> None:
@@ -55,7 +55,6 @@ class TestCreateCustomer:
         assert second.status_code == 409
         assert second.json()["existingCustomerId"] == first["id"]
 
-    @pytest.mark.asyncio
     async def test_contact_data_and_vat_id_are_stored_and_read_back(
         self, erp: httpx.AsyncClient
     ) -> None:
@@ -79,14 +78,12 @@ class TestCreateCustomer:
 
 
 class TestGetCustomer:
-    @pytest.mark.asyncio
     async def test_seeded_customer(self, erp: httpx.AsyncClient) -> None:
         customer = (await erp.get("/customers/1000001")).json()
         assert customer["name"] == "Nordwind Industrietechnik GmbH"
         assert customer["address"]["city"] == "Hamburg"
         assert customer["salesAreas"][0]["currency"] == "EUR"
 
-    @pytest.mark.asyncio
     async def test_unknown_customer_is_404(self, erp: httpx.AsyncClient) -> None:
         response = await erp.get("/customers/9999999")
         assert response.status_code == 404
@@ -94,12 +91,10 @@ class TestGetCustomer:
 
 
 class TestSearchCustomers:
-    @pytest.mark.asyncio
     async def test_by_name_anywhere(self, erp: httpx.AsyncClient) -> None:
         page = (await erp.get("/customers", params={"name": "Fluid"})).json()
         assert [c["id"] for c in page["items"]] == ["1000003"]
 
-    @pytest.mark.asyncio
     async def test_by_postal_code_pages_without_gaps(self, erp: httpx.AsyncClient) -> None:
         seen: list[str] = []
         cursor = None
@@ -114,7 +109,6 @@ class TestSearchCustomers:
         assert len(seen) >= 3
         assert seen == sorted(set(seen))
 
-    @pytest.mark.asyncio
     async def test_by_vat_id_and_by_website_domain(self, erp: httpx.AsyncClient) -> None:
         tag = secrets.token_hex(4)
         vat_id = f"ATU{int(tag, 16) % 10**8:08d}"
@@ -146,7 +140,6 @@ class TestSearchCustomers:
 
 
 class TestUpdateCustomer:
-    @pytest.mark.asyncio
     async def test_name_address_and_block_change_in_sap(self, erp: httpx.AsyncClient) -> None:
         body = {"name": "Before GmbH", "externalId": external_id(), "address": ADDRESS}
         created = (await erp.post("/customers", json=body)).json()
@@ -166,7 +159,6 @@ class TestUpdateCustomer:
         )
         assert read["blocked"] is True
 
-    @pytest.mark.asyncio
     async def test_external_id_links_an_unlinked_customer(self, erp: httpx.AsyncClient) -> None:
         created = (
             await erp.post("/customers", json={"name": "Unlinked GmbH", "address": ADDRESS})
@@ -178,25 +170,19 @@ class TestUpdateCustomer:
 
 
 class TestCredit:
-    @pytest.mark.asyncio
     async def test_derived_exposure_matches_the_systems_own_figures(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
         credit = (await erp.get("/customers/1000001/credit")).json()
-        view = await sap_rows(
-            sap,
-            "YY1_CREDITEXPOSURE_CDS/YY1_CreditExposure",
-            **{"$filter": "BusinessPartner eq '1000001' and CreditSegment eq '1000'"},
-        )
+        view = await exposure_row(sap, "1000001", segment="1000")
         assert credit["exposureSource"] == "derived"
-        assert Decimal(credit["exposure"]) == Decimal(view[0]["CustomerCreditExposureAmount"])
-        assert Decimal(credit["openOrders"]) == Decimal(view[0]["OpenOrderAmount"])
-        assert Decimal(credit["openInvoices"]) == Decimal(view[0]["OpenInvoiceAmount"])
+        assert Decimal(credit["exposure"]) == Decimal(view["CustomerCreditExposureAmount"])
+        assert Decimal(credit["openOrders"]) == Decimal(view["OpenOrderAmount"])
+        assert Decimal(credit["openInvoices"]) == Decimal(view["OpenInvoiceAmount"])
         assert Decimal(credit["available"]) == Decimal(credit["limit"]) - Decimal(
             credit["exposure"]
         )
 
-    @pytest.mark.asyncio
     async def test_blocked_account(self, erp: httpx.AsyncClient) -> None:
         credit = (await erp.get("/customers/1000050/credit")).json()
         assert credit["blocked"] is True

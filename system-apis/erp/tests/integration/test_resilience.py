@@ -17,13 +17,41 @@ from trivium.keys import self_signed_certificate_pem
 from trivium_testing.services import RunningService
 from trivium_testing.stack import ERP_EMULATORS
 
-from .conftest import Stack, erp_env, sap_calls, sap_rows, service_client
+from .conftest import Stack, erp_env, exposure_row, sap_calls, sap_rows, service_client
+
+pytestmark = pytest.mark.asyncio
 
 ADDRESS = {"street": "Am Sandtorkai 1", "city": "Hamburg", "postalCode": "20457", "country": "DE"}
 
 
 def customer_body() -> dict[str, object]:
     return {"name": "Csrf Probe GmbH", "externalId": secrets.token_hex(8), "address": ADDRESS}
+
+
+def run_erp_system(
+    run_service: Callable[..., RunningService],
+    name: str,
+    emulator_url: str,
+    redis_url: str,
+    **env: str,
+) -> RunningService:
+    """The ERP System API as a process of its own, `name`, against the emulator at `emulator_url`
+    with the settings `env`."""
+    return run_service(
+        "erp_system.main:create_app", name=name, env=erp_env(emulator_url, redis_url, **env)
+    )
+
+
+async def order_for_customer_1000003(erp: httpx.AsyncClient, reference: str) -> httpx.Response:
+    """The customer 1000003 read, then one MAT-0006 ordered for it under a new reference that
+    starts with `reference`."""
+    assert (await erp.get("/customers/1000003")).status_code == 200
+    body = {
+        "customerId": "1000003",
+        "externalReference": f"{reference}-{secrets.token_hex(4).upper()}",
+        "lines": [{"sku": "MAT-0006", "quantity": "1"}],
+    }
+    return await erp.post("/sales-orders", json=body)
 
 
 async def wait_until_ok(erp: httpx.AsyncClient, path: str, *, seconds: float = 30.0) -> None:
@@ -35,7 +63,6 @@ async def wait_until_ok(erp: httpx.AsyncClient, path: str, *, seconds: float = 3
 
 @pytest.mark.erp_backends("s4hana")
 class TestCsrfExpiry:
-    @pytest.mark.asyncio
     async def test_expired_token_is_fetched_again_and_the_write_done_once(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -52,7 +79,6 @@ class TestCsrfExpiry:
 
 @pytest.mark.chaos
 class TestChaos:
-    @pytest.mark.asyncio
     async def test_sap_errors_become_503_and_the_service_recovers(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
@@ -66,7 +92,6 @@ class TestChaos:
         (await admin.delete("/chaos")).raise_for_status()
         await wait_until_ok(erp, "/customers/1000001")
 
-    @pytest.mark.asyncio
     async def test_order_refused_during_errors_is_created_once_afterwards(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -90,22 +115,19 @@ class TestChaos:
         )
         assert len(rows) == 1
 
-    @pytest.mark.asyncio
     async def test_outage_answers_503_with_the_systems_retry_after(
         self,
         stack: Stack,
         admin: httpx.AsyncClient,
         run_service: Callable[..., RunningService],
     ) -> None:
-        service = run_service(
-            "erp_system.main:create_app",
-            name="erp-system-no-retries",
-            env=erp_env(
-                stack.emulator.url,
-                stack.redis_url,
-                backend=stack.backend,
-                TRIVIUM_HTTP_MAX_RETRIES="0",
-            ),
+        service = run_erp_system(
+            run_service,
+            "erp-system-no-retries",
+            stack.emulator.url,
+            stack.redis_url,
+            backend=stack.backend,
+            TRIVIUM_HTTP_MAX_RETRIES="0",
         )
         async with service_client(service.url) as erp:
             (await admin.put("/chaos", json={"outage": True})).raise_for_status()
@@ -117,45 +139,31 @@ class TestChaos:
 
 
 class TestOAuthLogon:
-    @pytest.mark.asyncio
     async def test_reads_and_writes_with_client_credentials_and_backend_exposure(
         self, stack: Stack, sap: httpx.AsyncClient, run_service: Callable[..., RunningService]
     ) -> None:
-        service = run_service(
-            "erp_system.main:create_app",
-            name="erp-system-oauth",
-            env=erp_env(
-                stack.emulator.url,
-                stack.redis_url,
-                ERP_SYSTEM_AUTH_METHOD="oauth_client_credentials",
-                ERP_SYSTEM_USERNAME="nobody",
-                ERP_SYSTEM_PASSWORD="wrong",
-                ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE="YY1_CREDITEXPOSURE_CDS",
-                ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET="YY1_CreditExposure",
-            ),
+        service = run_erp_system(
+            run_service,
+            "erp-system-oauth",
+            stack.emulator.url,
+            stack.redis_url,
+            ERP_SYSTEM_AUTH_METHOD="oauth_client_credentials",
+            ERP_SYSTEM_USERNAME="nobody",
+            ERP_SYSTEM_PASSWORD="wrong",
+            ERP_SYSTEM_CREDIT_EXPOSURE_SERVICE="YY1_CREDITEXPOSURE_CDS",
+            ERP_SYSTEM_CREDIT_EXPOSURE_ENTITY_SET="YY1_CreditExposure",
         )
         async with service_client(service.url) as erp:
-            assert (await erp.get("/customers/1000003")).status_code == 200
-            body = {
-                "customerId": "1000003",
-                "externalReference": f"SF-OAUTH-{secrets.token_hex(4).upper()}",
-                "lines": [{"sku": "MAT-0006", "quantity": "1"}],
-            }
-            assert (await erp.post("/sales-orders", json=body)).status_code == 201
+            assert (await order_for_customer_1000003(erp, "SF-OAUTH")).status_code == 201
             credit = (await erp.get("/customers/1000003/credit")).json()
-        view = await sap_rows(
-            sap,
-            "YY1_CREDITEXPOSURE_CDS/YY1_CreditExposure",
-            **{"$filter": "BusinessPartner eq '1000003'"},
-        )
+        view = await exposure_row(sap, "1000003")
         assert credit["exposureSource"] == "backend"
-        assert Decimal(credit["exposure"]) == Decimal(view[0]["CustomerCreditExposureAmount"])
+        assert Decimal(credit["exposure"]) == Decimal(view["CustomerCreditExposureAmount"])
         assert credit["openOrders"] is None
 
 
 @pytest.mark.erp_backends("netsuite")
 class TestNetSuiteClientCredentials:
-    @pytest.mark.asyncio
     async def test_reads_and_writes_with_a_mapped_certificate(
         self, stack: Stack, tmp_path: Path, run_service: Callable[..., RunningService]
     ) -> None:
@@ -184,27 +192,19 @@ class TestNetSuiteClientCredentials:
                 "NS_EMULATOR_OAUTH2_CERTIFICATE_PATH": str(certificate_file),
             },
         )
-        service = run_service(
-            "erp_system.main:create_app",
-            name="erp-system-m2m",
-            env=erp_env(
-                emulator.url,
-                stack.redis_url,
-                backend="netsuite",
-                NETSUITE_AUTH_METHOD="oauth_client_credentials",
-                NETSUITE_CONSUMER_SECRET="not-used",
-                NETSUITE_CLIENT_ID=mapping["CLIENT_ID"],
-                NETSUITE_CERTIFICATE_ID=mapping["CERTIFICATE_ID"],
-                NETSUITE_PRIVATE_KEY_PATH=str(key_file),
-            ),
+        service = run_erp_system(
+            run_service,
+            "erp-system-m2m",
+            emulator.url,
+            stack.redis_url,
+            backend="netsuite",
+            NETSUITE_AUTH_METHOD="oauth_client_credentials",
+            NETSUITE_CONSUMER_SECRET="not-used",
+            NETSUITE_CLIENT_ID=mapping["CLIENT_ID"],
+            NETSUITE_CERTIFICATE_ID=mapping["CERTIFICATE_ID"],
+            NETSUITE_PRIVATE_KEY_PATH=str(key_file),
         )
         async with service_client(service.url) as erp:
-            assert (await erp.get("/customers/1000003")).status_code == 200
-            body = {
-                "customerId": "1000003",
-                "externalReference": f"SF-M2M-{secrets.token_hex(4).upper()}",
-                "lines": [{"sku": "MAT-0006", "quantity": "1"}],
-            }
-            created = await erp.post("/sales-orders", json=body)
+            created = await order_for_customer_1000003(erp, "SF-M2M")
         assert created.status_code == 201, created.text
         assert created.json()["lines"][0]["sku"] == "MAT-0006"

@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import sap_rows
+from .conftest import sap_calls, sap_rows
+
+pytestmark = pytest.mark.asyncio
 
 CUSTOMER = "1000002"
 
@@ -28,6 +30,17 @@ def order(ref: str, customer: str = CUSTOMER, **extra: Any) -> dict[str, Any]:
     }
 
 
+async def new_order(erp: httpx.AsyncClient) -> tuple[dict[str, Any], str]:
+    """A sales order placed for a new reference, and its path."""
+    created: dict[str, Any] = (await erp.post("/sales-orders", json=order(reference()))).json()
+    return created, f"/sales-orders/{created['id']}"
+
+
+async def advance(admin: httpx.AsyncClient, order_id: str) -> None:
+    """The S/4HANA emulator moves the sales order one step on: delivered, then billed."""
+    await admin.post("/lifecycle/advance", json={"salesOrder": order_id})
+
+
 async def orders_in_sap(sap: httpx.AsyncClient, ref: str) -> list[str]:
     rows = await sap_rows(
         sap,
@@ -38,7 +51,6 @@ async def orders_in_sap(sap: httpx.AsyncClient, ref: str) -> list[str]:
 
 
 class TestCreateSalesOrder:
-    @pytest.mark.asyncio
     async def test_created_priced_with_lines_and_open(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -57,7 +69,6 @@ class TestCreateSalesOrder:
         )
         assert await orders_in_sap(sap, ref) == [created["id"]]
 
-    @pytest.mark.asyncio
     async def test_repeated_create_returns_the_same_order(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -68,7 +79,6 @@ class TestCreateSalesOrder:
         assert again.json()["id"] == first.json()["id"]
         assert await orders_in_sap(sap, ref) == [first.json()["id"]]
 
-    @pytest.mark.asyncio
     async def test_concurrent_creates_make_one_order(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -79,7 +89,6 @@ class TestCreateSalesOrder:
         assert sorted(answer.status_code for answer in answers) == [200, 200, 200, 201]
         assert len(await orders_in_sap(sap, ref)) == 1
 
-    @pytest.mark.asyncio
     async def test_unknown_material_is_422_pointing_at_the_lines(
         self, erp: httpx.AsyncClient
     ) -> None:
@@ -90,7 +99,6 @@ class TestCreateSalesOrder:
         assert problem["type"].endswith("/erp-rejected")
         assert problem["errors"][0]["pointer"] == "/lines/sku"
 
-    @pytest.mark.asyncio
     async def test_order_blocked_customer_is_422(self, erp: httpx.AsyncClient) -> None:
         response = await erp.post("/sales-orders", json=order(reference(), customer="1000049"))
         assert response.status_code == 422
@@ -98,12 +106,8 @@ class TestCreateSalesOrder:
 
 
 class TestSalesOrderVersions:
-    @pytest.mark.asyncio
-    async def test_change_under_an_old_etag_is_412(
-        self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
-    ) -> None:
-        created = (await erp.post("/sales-orders", json=order(reference()))).json()
-        path = f"/sales-orders/{created['id']}"
+    async def test_change_under_an_old_etag_is_412(self, erp: httpx.AsyncClient) -> None:
+        _, path = await new_order(erp)
         etag = (await erp.get(path)).headers["etag"]
         changed = await erp.patch(
             path, json={"requestedDeliveryDate": "2030-07-01"}, headers={"If-Match": etag}
@@ -117,14 +121,12 @@ class TestSalesOrderVersions:
         assert stale.json()["type"].endswith("/version-mismatch")
         assert (await erp.get(path)).json()["requestedDeliveryDate"] == "2030-07-01"
 
-    @pytest.mark.asyncio
     async def test_change_by_sap_meanwhile_is_412(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
-        created = (await erp.post("/sales-orders", json=order(reference()))).json()
-        path = f"/sales-orders/{created['id']}"
+        created, path = await new_order(erp)
         etag = (await erp.get(path)).headers["etag"]
-        await admin.post("/lifecycle/advance", json={"salesOrder": created["id"]})
+        await advance(admin, created["id"])
         stale = await erp.patch(
             path, json={"requestedDeliveryDate": "2030-07-02"}, headers={"If-Match": etag}
         )
@@ -132,17 +134,15 @@ class TestSalesOrderVersions:
 
 
 class TestLifecycle:
-    @pytest.mark.asyncio
     async def test_open_delivered_billed_with_an_open_invoice(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:
-        created = (await erp.post("/sales-orders", json=order(reference()))).json()
-        path = f"/sales-orders/{created['id']}"
+        created, path = await new_order(erp)
         credit_before = (await erp.get(f"/customers/{CUSTOMER}/credit")).json()
-        await admin.post("/lifecycle/advance", json={"salesOrder": created["id"]})
+        await advance(admin, created["id"])
         delivered = (await erp.get(path)).json()
         assert (delivered["status"], delivered["deliveryStatus"]) == ("delivered", "complete")
-        await admin.post("/lifecycle/advance", json={"salesOrder": created["id"]})
+        await advance(admin, created["id"])
         billed = (await erp.get(path)).json()
         assert (billed["status"], billed["billingStatus"]) == ("billed", "complete")
         invoices = (await erp.get(f"/customers/{CUSTOMER}/invoices", params={"limit": 200})).json()
@@ -162,7 +162,6 @@ class TestLifecycle:
 
 
 class TestListSalesOrders:
-    @pytest.mark.asyncio
     async def test_customers_orders_newest_first(self, erp: httpx.AsyncClient) -> None:
         first = (await erp.post("/sales-orders", json=order(reference()))).json()
         second = (await erp.post("/sales-orders", json=order(reference()))).json()
@@ -170,13 +169,11 @@ class TestListSalesOrders:
         assert [o["id"] for o in page["items"]] == [second["id"], first["id"]]
         assert page["nextCursor"] is not None
 
-    @pytest.mark.asyncio
     async def test_unknown_customer_is_404(self, erp: httpx.AsyncClient) -> None:
         assert (await erp.get("/customers/9999998/sales-orders")).status_code == 404
 
 
 class TestSimulate:
-    @pytest.mark.asyncio
     async def test_customer_price_stock_and_credit_without_an_order(
         self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
     ) -> None:
@@ -198,7 +195,33 @@ class TestSimulate:
         )
         assert len(after) == len(before)
 
-    @pytest.mark.asyncio
+    async def test_order_that_fits_costs_the_simulation_and_the_stock(
+        self, erp: httpx.AsyncClient, sap: httpx.AsyncClient
+    ) -> None:
+        body = {
+            "customerId": "1000002",
+            "lines": [
+                {"sku": "MAT-0002", "quantity": "2"},
+                {"sku": "MAT-0004", "quantity": "1", "unitPrice": "150.00"},
+            ],
+        }
+        await erp.post("/sales-orders:simulate", json=body)  # the CSRF tokens, once
+        before = await sap_calls(erp)
+        result = (await erp.post("/sales-orders:simulate", json=body)).json()
+        assert await sap_calls(erp) - before == 2
+        assert [Decimal(line["listPrice"]["amount"]) for line in result["lines"]] == [
+            Decimal("82.5"),
+            Decimal("156.5"),
+        ]
+        assert result["total"]["amount"] == "315.00"
+        assert (result["creditOk"], result["credit"]) == (True, None)
+
+    async def test_unknown_customer_is_404(self, erp: httpx.AsyncClient) -> None:
+        body = {"customerId": "9999998", "lines": [{"sku": "MAT-0001", "quantity": "1"}]}
+        response = await erp.post("/sales-orders:simulate", json=body)
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/customer-not-found")
+
     async def test_credit_blocked_customer_is_not_credit_ok(self, erp: httpx.AsyncClient) -> None:
         body = {"customerId": "1000050", "lines": [{"sku": "MAT-0001", "quantity": "1"}]}
         result = (await erp.post("/sales-orders:simulate", json=body)).json()

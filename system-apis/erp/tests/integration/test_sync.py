@@ -9,11 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.asyncio
+
 ADMIN_GENERATE = "/catalog/generate"
 
 
 class TestCustomerProfile:
-    @pytest.mark.asyncio
     async def test_phone_written_and_seen_as_a_change(self, erp: httpx.AsyncClient) -> None:
         before = (await erp.get("/customers/1000031/profile")).json()
 
@@ -27,7 +28,6 @@ class TestCustomerProfile:
         assert updated.json()["changedAt"] >= before["changedAt"]
         assert "1000031" in [item["id"] for item in changes.json()["items"]]
 
-    @pytest.mark.asyncio
     async def test_unknown_customer(self, erp: httpx.AsyncClient) -> None:
         response = await erp.get("/customers/9999999/profile")
 
@@ -35,7 +35,6 @@ class TestCustomerProfile:
 
 
 class TestSystemId:
-    @pytest.mark.asyncio
     async def test_change_pages_name_the_system(self, erp: httpx.AsyncClient, stack: Any) -> None:
         since = datetime.now(UTC).isoformat()
         expected = {
@@ -51,7 +50,6 @@ class TestSystemId:
 
 
 class TestChangedSalesOrders:
-    @pytest.mark.asyncio
     async def test_billed_orders_carry_their_invoices(self, erp: httpx.AsyncClient) -> None:
         since = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 
@@ -61,7 +59,6 @@ class TestChangedSalesOrders:
         assert billed
         assert all(order["invoiceNumbers"] for order in billed)
 
-    @pytest.mark.asyncio
     async def test_since_is_required(self, erp: httpx.AsyncClient) -> None:
         response = await erp.get("/changes/sales-orders")
 
@@ -69,7 +66,6 @@ class TestChangedSalesOrders:
 
 
 class TestCatalog:
-    @pytest.mark.asyncio
     async def test_pages_with_stock_and_price(
         self, erp: httpx.AsyncClient, admin: httpx.AsyncClient, backend: str
     ) -> None:

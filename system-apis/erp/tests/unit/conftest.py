@@ -10,6 +10,7 @@ import pytest_asyncio
 import redis.asyncio
 
 from erp_system.adapters.fake import FakeErp, FakeErpSync
+from erp_system.adapters.redis_attempts import RedisCreationAttempts
 from erp_system.adapters.s4hana.adapter import S4HanaErp
 from erp_system.adapters.s4hana.auth import BasicAuthenticator
 from erp_system.adapters.s4hana.odata import ODataClient
@@ -46,19 +47,31 @@ def unit_locks(client: redis.asyncio.Redis) -> LeaseLocks:
     )
 
 
+def unit_attempts(client: redis.asyncio.Redis) -> RedisCreationAttempts:
+    """The creations attempted, kept as the composition root keeps them."""
+    return RedisCreationAttempts(
+        client, prefix="trivium", namespace="erp-system-unit", ttl_seconds=3_600
+    )
+
+
 @pytest_asyncio.fixture
-async def client(
-    erp: FakeErp, redis_client: redis.asyncio.Redis, redis_url: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = ErpSystemSettings(
+async def settings(redis_url: str) -> ErpSystemSettings:
+    return ErpSystemSettings(
         redis_url=redis_url, **session_keys().settings("erp-system"), log_format="text"
     )
+
+
+@pytest_asyncio.fixture
+async def client(
+    erp: FakeErp, redis_client: redis.asyncio.Redis, settings: ErpSystemSettings
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     container = ErpSystem(
         settings=settings,
         erp=erp,
         sync=FakeErpSync(erp),
         locks=unit_locks(redis_client),
+        attempts=unit_attempts(redis_client),
         idempotency=IdempotencyStore(redis_client, service="erp-system"),
         readiness={},
     )

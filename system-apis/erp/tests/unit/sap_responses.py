@@ -7,15 +7,17 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from trivium_testing import s4hana_services as services
+
 HOST = "https://my300000-api.s4hana.example"
-ROOT = "/sap/opu/odata/sap"
-BP = f"{HOST}{ROOT}/API_BUSINESS_PARTNER"
-SO = f"{HOST}{ROOT}/API_SALES_ORDER_SRV"
-PRODUCT = f"{HOST}{ROOT}/API_PRODUCT_SRV"
-PRICES = f"{HOST}{ROOT}/API_SLSPRICINGCONDITIONRECORD_SRV"
-STOCK = f"{HOST}{ROOT}/API_MATERIAL_STOCK_SRV"
-BILLING = f"{HOST}{ROOT}/API_BILLING_DOCUMENT_SRV"
-CREDIT = f"{HOST}{ROOT}/API_CRDTMBUSINESSPARTNER"
+BP = HOST + services.BP
+SO = HOST + services.SO
+PRODUCT = HOST + services.PRODUCT
+PRICES = HOST + services.PRICES
+STOCK = HOST + services.STOCK
+BILLING = HOST + services.BILLING
+CREDIT = HOST + services.CREDIT
+SIMULATION = HOST + services.SIMULATION
 ORDER_ETAG = "W/\"datetimeoffset'2024-05-01T10%3A00%3A00.1234567Z'\""
 NEWER_ORDER_ETAG = "W/\"datetimeoffset'2024-05-02T08%3A30%3A00.7654321Z'\""
 CSRF_TOKEN = "u5Yq3bqS0Gm6Jw9dJ2t5xQ=="
@@ -279,6 +281,83 @@ def billing_document(
         "InvoiceClearingStatus": clearing,
         "AccountingPostingStatus": "C",
         "to_Item": {"results": [{"BillingDocument": number, "SalesDocument": "4711"}]},
+    }
+
+
+def simulation_element(
+    item: str, condition: str, rate: str, *, step: str = "10", inactive: str = ""
+) -> dict[str, Any]:
+    """A pricing element of a simulated item, as API_SALES_ORDER_SIMULATION_SRV answers it."""
+    key = f"SalesOrder='',SalesOrderItem='{item}',PricingProcedureStep='{step}',PricingProcedureCounter='1'"
+    uri = f"{SIMULATION}/A_SalesOrderItmPrcgElmntSimln({key})"
+    return {
+        "__metadata": metadata(
+            "API_SALES_ORDER_SIMULATION_SRV", "A_SalesOrderItmPrcgElmntSimlnType", uri
+        ),
+        "SalesOrder": "",
+        "SalesOrderItem": item,
+        "PricingProcedureStep": step,
+        "PricingProcedureCounter": "1",
+        "ConditionType": condition,
+        "ConditionRateValue": rate,
+        "ConditionCurrency": "EUR",
+        "ConditionQuantity": "1",
+        "ConditionQuantityUnit": "PC",
+        "ConditionAmount": "0.00",
+        "TransactionCurrency": "EUR",
+        "ConditionInactiveReason": inactive,
+        "ConditionIsManuallyChanged": condition != "PPR0",
+    }
+
+
+def simulation(
+    customer: str, items: Sequence[tuple[str, str, list[dict[str, Any]]]], *, credit: str = "A"
+) -> dict[str, Any]:
+    """An A_SalesOrderSimulation answer: items (item, material, pricing elements) and the credit
+    status."""
+    root = f"{SIMULATION}/A_SalesOrderSimulation('')"
+    service = "API_SALES_ORDER_SIMULATION_SRV"
+    return {
+        "__metadata": metadata(service, "A_SalesOrderSimulationType", root),
+        "SalesOrder": "",
+        "SalesOrderType": "OR",
+        "SalesOrganization": "1710",
+        "DistributionChannel": "10",
+        "OrganizationDivision": "00",
+        "SoldToParty": customer,
+        "TransactionCurrency": "EUR",
+        "TotalNetAmount": "0.00",
+        "to_Item": {
+            "results": [
+                {
+                    "__metadata": metadata(
+                        service,
+                        "A_SalesOrderItemSimulationType",
+                        f"{SIMULATION}/A_SalesOrderItemSimulation(SalesOrder='',SalesOrderItem='{item}')",
+                    ),
+                    "SalesOrder": "",
+                    "SalesOrderItem": item,
+                    "Material": material,
+                    "RequestedQuantity": "1",
+                    "RequestedQuantityUnit": "PC",
+                    "NetAmount": "0.00",
+                    "TransactionCurrency": "EUR",
+                    "to_PricingElement": {"results": elements},
+                    "to_ScheduleLine": deferred(f"{root}/to_ScheduleLine"),
+                }
+                for item, material, elements in items
+            ]
+        },
+        "to_Pricing": deferred(f"{root}/to_Pricing"),
+        "to_Credit": {
+            "__metadata": metadata(
+                service,
+                "A_SalesOrderCreditSimulationType",
+                f"{SIMULATION}/A_SalesOrderCreditSimulation('')",
+            ),
+            "SalesOrder": "",
+            "TotalCreditCheckStatus": credit,
+        },
     }
 
 

@@ -24,6 +24,8 @@ from erp_system.domain.errors import (
 from . import sap_responses as sap
 from .conftest import sap_http_client
 
+pytestmark = pytest.mark.asyncio
+
 SO_ROOT = re.compile(r".*/API_SALES_ORDER_SRV/\?sap-client=100$")
 ORDERS = re.compile(r".*/API_SALES_ORDER_SRV/A_SalesOrder(\?.*)?$")
 ONE_ORDER = re.compile(r".*/API_SALES_ORDER_SRV/A_SalesOrder\('4711'\).*")
@@ -54,7 +56,6 @@ def expect_created(httpx_mock: HTTPXMock) -> None:
 
 
 class TestCsrf:
-    @pytest.mark.asyncio
     async def test_token_is_fetched_once_and_sent_with_its_session_cookies(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -70,7 +71,6 @@ class TestCsrf:
             assert "sap-usercontext=sap-client=100" in post.headers["cookie"]
             assert post.url.params["sap-client"] == "100"
 
-    @pytest.mark.asyncio
     async def test_expired_token_is_fetched_again_and_the_write_repeated_once(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -89,7 +89,6 @@ class TestCsrf:
         posts = httpx_mock.get_requests(method="POST")
         assert [p.headers["x-csrf-token"] for p in posts] == ["old-token", "new-token"]
 
-    @pytest.mark.asyncio
     async def test_forbidden_without_required_is_an_authorisation_failure_not_retried(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -99,7 +98,6 @@ class TestCsrf:
             await odata.create("API_SALES_ORDER_SRV", "A_SalesOrder", {}, what="order")
         assert len(httpx_mock.get_requests(method="POST")) == 1
 
-    @pytest.mark.asyncio
     async def test_token_refused_twice_stops_after_one_renewal(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -112,7 +110,6 @@ class TestCsrf:
             await odata.create("API_SALES_ORDER_SRV", "A_SalesOrder", {}, what="order")
         assert len(httpx_mock.get_requests(method="POST")) == 2
 
-    @pytest.mark.asyncio
     async def test_renewed_token_goes_with_the_session_that_issued_it(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -149,7 +146,6 @@ class TestCsrf:
 
 
 class TestRead:
-    @pytest.mark.asyncio
     async def test_json_client_and_basic_logon_are_sent(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -169,7 +165,6 @@ class TestRead:
         assert sent.url.params["sap-client"] == "100"
         assert sent.url.params["$expand"] == "to_Item"
 
-    @pytest.mark.asyncio
     async def test_server_pages_are_followed_on_our_host(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -187,7 +182,6 @@ class TestRead:
         assert second.url.host == "my300000-api.s4hana.example"
         assert second.url.params["$skiptoken"] == "2"
 
-    @pytest.mark.asyncio
     async def test_missing_entity_is_the_callers_not_found(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -200,7 +194,6 @@ class TestRead:
                 not_found=SalesOrderNotFound,
             )
 
-    @pytest.mark.asyncio
     async def test_outage_is_retried_then_503_with_retry_after(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -213,7 +206,6 @@ class TestRead:
 
 
 class TestWrite:
-    @pytest.mark.asyncio
     async def test_business_error_is_422_pointing_at_our_field(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -237,7 +229,6 @@ class TestWrite:
         assert raised.value.errors[0].pointer == "/salesArea/currency"
         assert len(httpx_mock.get_requests(method="POST")) == 1
 
-    @pytest.mark.asyncio
     async def test_update_sends_if_match_and_412_is_a_conflict(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -267,7 +258,6 @@ class TestWrite:
 
 
 class TestBatch:
-    @pytest.mark.asyncio
     async def test_many_reads_in_one_post(self, odata: ODataClient, httpx_mock: HTTPXMock) -> None:
         httpx_mock.add_response(
             url=re.compile(r".*/API_MATERIAL_STOCK_SRV/\?sap-client=100$"),
@@ -307,7 +297,6 @@ async def oauth_odata() -> AsyncIterator[tuple[ODataClient, ClientCredentialsAut
 
 
 class TestOAuth:
-    @pytest.mark.asyncio
     async def test_token_reused_and_renewed_once_when_rejected(
         self,
         oauth_odata: tuple[ODataClient, ClientCredentialsAuthenticator],
@@ -337,7 +326,6 @@ class TestOAuth:
         ]
         assert auth.fetches == 2
 
-    @pytest.mark.asyncio
     async def test_refused_client_is_an_authentication_problem(
         self,
         oauth_odata: tuple[ODataClient, ClientCredentialsAuthenticator],
@@ -355,7 +343,6 @@ class TestOAuth:
 
 
 class TestTransport:
-    @pytest.mark.asyncio
     async def test_unreachable_system_is_503(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:

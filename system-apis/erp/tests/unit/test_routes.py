@@ -16,6 +16,8 @@ from trivium.schemas import Money
 
 from .conftest import new_customer, seed_products, unit_locks
 
+pytestmark = pytest.mark.asyncio
+
 ADDRESS = {"street": "Hauptstr. 1", "city": "Berlin", "postalCode": "10115", "country": "DE"}
 
 
@@ -29,19 +31,16 @@ def order_body(customer_id: str, reference: str = "SF-0001", **extra: object) ->
 
 
 class TestServiceAuth:
-    @pytest.mark.asyncio
     async def test_call_without_service_token_is_401(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/customers", headers={"Authorization": ""})
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
 
-    @pytest.mark.asyncio
     async def test_health_needs_no_token(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/healthz", headers={"Authorization": ""})).status_code == 200
 
 
 class TestCreateCustomer:
-    @pytest.mark.asyncio
     async def test_created_with_location_and_default_sales_area(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -54,7 +53,6 @@ class TestCreateCustomer:
         assert body["salesAreas"][0]["salesOrganization"] == "1010"
         assert body["address"]["postalCode"] == "10115"
 
-    @pytest.mark.asyncio
     async def test_taken_external_id_is_409_naming_the_customer(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -65,7 +63,6 @@ class TestCreateCustomer:
         assert response.status_code == 409
         assert response.json()["existingCustomerId"] == existing.id
 
-    @pytest.mark.asyncio
     async def test_repeat_with_idempotency_key_creates_once(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -77,7 +74,6 @@ class TestCreateCustomer:
         assert second.headers["idempotent-replayed"] == "true"
         assert len(erp.customers) == 1
 
-    @pytest.mark.asyncio
     async def test_over_long_street_is_422_naming_it(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/customers", json={"name": "A", "address": {**ADDRESS, "street": "x" * 61}}
@@ -87,7 +83,6 @@ class TestCreateCustomer:
 
 
 class TestSearchCustomers:
-    @pytest.mark.asyncio
     async def test_pages_follow_the_cursor_without_gaps(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -103,7 +98,6 @@ class TestSearchCustomers:
         assert seen == sorted(erp.customers)
         assert cursor is None
 
-    @pytest.mark.asyncio
     async def test_forged_cursor_is_400(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/customers", params={"cursor": "bm90LW91cnM"})
         assert response.status_code == 400
@@ -111,13 +105,11 @@ class TestSearchCustomers:
 
 
 class TestGetAndUpdateCustomer:
-    @pytest.mark.asyncio
     async def test_unknown_customer_is_404(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/customers/999")
         assert response.status_code == 404
         assert response.json()["type"].endswith("/customer-not-found")
 
-    @pytest.mark.asyncio
     async def test_patch_changes_only_the_fields_sent(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -129,7 +121,6 @@ class TestGetAndUpdateCustomer:
 
 
 class TestCredit:
-    @pytest.mark.asyncio
     async def test_exposure_counts_open_orders_and_says_it_was_derived(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -150,7 +141,6 @@ class TestCredit:
             "openInvoices": "0",
         }
 
-    @pytest.mark.asyncio
     async def test_customer_without_credit_account_is_404(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -161,7 +151,6 @@ class TestCredit:
 
 
 class TestProducts:
-    @pytest.mark.asyncio
     async def test_paged_with_prices(self, client: httpx.AsyncClient, erp: FakeErp) -> None:
         seed_products(erp, 3)
         first = (await client.get("/products", params={"limit": "2"})).json()
@@ -171,13 +160,11 @@ class TestProducts:
         assert [item["sku"] for item in rest["items"]] == ["TG002"]
         assert rest["nextCursor"] is None
 
-    @pytest.mark.asyncio
     async def test_unknown_sku_is_404(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/products/NOPE")).status_code == 404
 
 
 class TestAvailability:
-    @pytest.mark.asyncio
     async def test_many_skus_in_one_backend_call(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -192,13 +179,11 @@ class TestAvailability:
         ]
         assert erp.calls == 1
 
-    @pytest.mark.asyncio
     async def test_post_takes_long_lists(self, client: httpx.AsyncClient, erp: FakeErp) -> None:
         seed_products(erp, 50)
         response = await client.post("/availability", json={"skus": list(erp.products)})
         assert len(response.json()["items"]) == 50
 
-    @pytest.mark.asyncio
     async def test_bad_or_too_many_skus_are_422(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/availability", params={"skus": "a b"})).status_code == 422
         too_many = ",".join(f"S{n}" for n in range(201))
@@ -206,7 +191,6 @@ class TestAvailability:
 
 
 class TestPrices:
-    @pytest.mark.asyncio
     async def test_every_sku_once_in_the_order_asked_from_one_backend_call(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -222,7 +206,6 @@ class TestPrices:
         ]
         assert erp.calls == 1
 
-    @pytest.mark.asyncio
     async def test_bad_skus_or_customer_are_422(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/prices", params={"skus": "a b"})).status_code == 422
         bad_customer = {"skus": "TG000", "customerId": "10/01"}
@@ -230,7 +213,6 @@ class TestPrices:
 
 
 class TestCreateSalesOrder:
-    @pytest.mark.asyncio
     async def test_repeat_of_the_reference_returns_the_same_order_with_200(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -243,7 +225,6 @@ class TestCreateSalesOrder:
         assert second.headers["location"] == f"/sales-orders/{first.json()['id']}"
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_concurrent_creates_of_one_reference_make_one_order(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -255,7 +236,6 @@ class TestCreateSalesOrder:
         assert sorted(a.status_code for a in answers) == [200, 200, 200, 200, 201]
         assert len({a.json()["id"] for a in answers}) == 1
 
-    @pytest.mark.asyncio
     async def test_a_reference_another_replica_is_creating_is_409(
         self, client: httpx.AsyncClient, erp: FakeErp, redis_client: redis.asyncio.Redis
     ) -> None:
@@ -272,7 +252,6 @@ class TestCreateSalesOrder:
         assert response.headers["retry-after"] == "2"
         assert erp.orders == {}
 
-    @pytest.mark.asyncio
     async def test_timed_out_create_that_happened_is_found_not_repeated(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -284,7 +263,6 @@ class TestCreateSalesOrder:
         assert response.status_code == 201
         assert len(erp.orders) == 1
 
-    @pytest.mark.asyncio
     async def test_failed_create_is_a_problem_when_nothing_was_made(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -294,7 +272,6 @@ class TestCreateSalesOrder:
         assert response.status_code == 504
         assert response.json()["type"].endswith("/erp-timeout")
 
-    @pytest.mark.asyncio
     async def test_line_without_quantity_is_422(self, client: httpx.AsyncClient) -> None:
         body = order_body("17100001", lines=[{"sku": "TG000", "quantity": "0"}])
         response = await client.post("/sales-orders", json=body)
@@ -303,7 +280,6 @@ class TestCreateSalesOrder:
 
 
 class TestGetAndUpdateSalesOrder:
-    @pytest.mark.asyncio
     async def test_etag_guards_the_update(self, client: httpx.AsyncClient, erp: FakeErp) -> None:
         seed_products(erp, 2)
         customer = await erp.create_customer(new_customer())
@@ -323,12 +299,10 @@ class TestGetAndUpdateSalesOrder:
         assert stale.status_code == 412
         assert stale.json()["type"].endswith("/version-mismatch")
 
-    @pytest.mark.asyncio
     async def test_foreign_if_match_is_400(self, client: httpx.AsyncClient) -> None:
         response = await client.patch("/sales-orders/1", json={}, headers={"If-Match": '"%%%"'})
         assert response.status_code == 400
 
-    @pytest.mark.asyncio
     async def test_orders_and_open_invoices_of_a_customer(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -352,7 +326,6 @@ class TestGetAndUpdateSalesOrder:
 
 
 class TestSimulate:
-    @pytest.mark.asyncio
     async def test_prices_stock_and_credit_without_saving(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
@@ -371,3 +344,67 @@ class TestSimulate:
         assert (result["priced"], result["inStock"], result["creditOk"]) == (True, False, False)
         assert result["credit"]["available"] == "25"
         assert erp.orders == {}
+
+    async def test_credit_passed_by_the_erp_costs_no_credit_read(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 2, price="10.00", stock="5")
+        customer = await erp.create_customer(new_customer())
+        erp.credit_limits[customer.id] = (Decimal("100"), False)
+        erp.calls = 0
+        body = {
+            "customerId": customer.id,
+            "lines": [
+                {"sku": "TG000", "quantity": "2"},
+                {"sku": "TG001", "quantity": "1", "unitPrice": "9.50"},
+            ],
+        }
+        result = (await client.post("/sales-orders:simulate", json=body)).json()
+        assert [line["listPrice"]["amount"] for line in result["lines"]] == ["10.00", "10.00"]
+        assert [line["unitPrice"]["amount"] for line in result["lines"]] == ["10.00", "9.50"]
+        assert result["total"]["amount"] == "29.50"
+        assert (result["creditOk"], result["credit"]) == (True, None)
+        assert erp.calls == 2  # the simulation and the stock
+
+    async def test_failed_credit_check_comes_with_the_accounts_figures(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 1, price="10.00", stock="5")
+        customer = await erp.create_customer(new_customer())
+        erp.credit_limits[customer.id] = (Decimal("15"), True)
+        body = {"customerId": customer.id, "lines": [{"sku": "TG000", "quantity": "1"}]}
+        result = (await client.post("/sales-orders:simulate", json=body)).json()
+        assert result["creditOk"] is False
+        assert result["credit"] == {
+            "limit": "15",
+            "exposure": "0",
+            "available": "15",
+            "currency": "EUR",
+            "blocked": True,
+            "sufficient": False,
+        }
+
+    async def test_sku_the_simulation_refuses_is_read_as_unpriced(
+        self, client: httpx.AsyncClient, erp: FakeErp
+    ) -> None:
+        seed_products(erp, 1, price="10.00", stock="5")
+        customer = await erp.create_customer(new_customer())
+        body = {
+            "customerId": customer.id,
+            "lines": [{"sku": "TG000", "quantity": "1"}, {"sku": "NOPE", "quantity": "1"}],
+        }
+        response = await client.post("/sales-orders:simulate", json=body)
+        result = response.json()
+        assert response.status_code == 200
+        assert [line["listPrice"] for line in result["lines"]] == [
+            {"amount": "10.00", "currency": "EUR"},
+            None,
+        ]
+        assert (result["priced"], result["creditOk"], result["credit"]) == (False, False, None)
+
+    async def test_unknown_customer_is_404(self, client: httpx.AsyncClient, erp: FakeErp) -> None:
+        seed_products(erp, 1)
+        body = {"customerId": "4711", "lines": [{"sku": "TG000", "quantity": "1"}]}
+        response = await client.post("/sales-orders:simulate", json=body)
+        assert response.status_code == 404
+        assert response.json()["type"].endswith("/customer-not-found")

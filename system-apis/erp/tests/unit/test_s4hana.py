@@ -3,8 +3,10 @@ of the answers, and how many round trips it spends."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -15,15 +17,20 @@ from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.domain.errors import CreditAccountNotFound, CustomerNotFound, VersionMismatch
 from erp_system.domain.models import (
     AddressInput,
+    CreditCheck,
     CustomerCreate,
     CustomerSearch,
     ExposureSource,
+    SalesOrderLineCreate,
+    SalesOrderSimulate,
     SalesOrderStatus,
     SalesOrderUpdate,
 )
 from erp_system.settings import ErpSystemSettings
 
 from . import sap_responses as sap
+
+pytestmark = pytest.mark.asyncio
 
 
 def service_root(service: str) -> re.Pattern[str]:
@@ -32,6 +39,13 @@ def service_root(service: str) -> re.Pattern[str]:
 
 def entity_set(service: str, name: str) -> re.Pattern[str]:
     return re.compile(rf".*/{service}/{name}\?.*")
+
+
+def answer_reads(
+    httpx_mock: HTTPXMock, service: str, name: str, rows: list[dict[str, Any]], **options: Any
+) -> None:
+    """Reads of the entity set `name` of `service` answer `rows`."""
+    httpx_mock.add_response(url=entity_set(service, name), json=sap.many(rows), **options)
 
 
 def expect_csrf(httpx_mock: HTTPXMock, service: str) -> None:
@@ -60,15 +74,10 @@ def erp_with_view_rows(
     odata: ODataClient, httpx_mock: HTTPXMock, rows: list[dict[str, object]]
 ) -> S4HanaErp:
     """The adapter reading credit from the exposure view alone; the view answers `rows`."""
-    httpx_mock.add_response(
-        url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
-        json=sap.many([sap.partner(expanded=False)]),
+    answer_reads(
+        httpx_mock, "API_BUSINESS_PARTNER", "A_BusinessPartner", [sap.partner(expanded=False)]
     )
-    httpx_mock.add_response(
-        url=entity_set("YY1_CREDITEXPOSURE_CDS", "YY1_CreditExposure"),
-        json=sap.many(rows),
-        is_reusable=True,
-    )
+    answer_reads(httpx_mock, "YY1_CREDITEXPOSURE_CDS", "YY1_CreditExposure", rows, is_reusable=True)
     return S4HanaErp(odata, ErpSystemSettings(log_format="text", **VIEW_WITH_ACCOUNT))
 
 
@@ -84,7 +93,6 @@ def exposure_row(*, exposure: str, limit: str) -> dict[str, object]:
 
 
 class TestAvailability:
-    @pytest.mark.asyncio
     async def test_fifty_skus_are_one_batch_of_filtered_stock_reads(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
@@ -123,7 +131,6 @@ class TestAvailability:
             " and InventorySpecialStockType eq ''" in body
         )
 
-    @pytest.mark.asyncio
     async def test_second_call_spends_exactly_one_round_trip(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
@@ -143,13 +150,11 @@ class TestAvailability:
 
 
 class TestCredit:
-    @pytest.mark.asyncio
     async def test_exposure_is_derived_from_open_orders_and_uncleared_invoices(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(
-            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
-            json=sap.many([sap.partner(expanded=False)]),
+        answer_reads(
+            httpx_mock, "API_BUSINESS_PARTNER", "A_BusinessPartner", [sap.partner(expanded=False)]
         )
         httpx_mock.add_response(
             url=re.compile(
@@ -158,20 +163,22 @@ class TestCredit:
             ),
             json=sap.one(sap.credit_account(limit="1000.00")),
         )
-        httpx_mock.add_response(
-            url=entity_set("API_SALES_ORDER_SRV", "A_SalesOrder"),
-            json=sap.many(
-                [
-                    sap.sales_order("1", items=False),
-                    sap.sales_order("2", delivery="C", items=False),
-                    sap.sales_order("3", delivery="C", billing="C", items=False),
-                    sap.sales_order("4", rejection="C", items=False),
-                ]
-            ),
+        answer_reads(
+            httpx_mock,
+            "API_SALES_ORDER_SRV",
+            "A_SalesOrder",
+            [
+                sap.sales_order("1", items=False),
+                sap.sales_order("2", delivery="C", items=False),
+                sap.sales_order("3", delivery="C", billing="C", items=False),
+                sap.sales_order("4", rejection="C", items=False),
+            ],
         )
-        httpx_mock.add_response(
-            url=entity_set("API_BILLING_DOCUMENT_SRV", "A_BillingDocument"),
-            json=sap.many([sap.billing_document("90000001", gross="119.00")]),
+        answer_reads(
+            httpx_mock,
+            "API_BILLING_DOCUMENT_SRV",
+            "A_BillingDocument",
+            [sap.billing_document("90000001", gross="119.00")],
         )
         credit = await s4.get_credit("17100001")
         assert credit.exposure_source is ExposureSource.DERIVED
@@ -196,7 +203,6 @@ class TestCredit:
         )
         assert "InvoiceClearingStatus ne 'C'" in invoice_query
 
-    @pytest.mark.asyncio
     async def test_a_view_with_limit_block_and_currency_answers_alone_and_the_partner_is_kept(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -216,20 +222,17 @@ class TestCredit:
         assert (first.currency, first.blocked) == ("EUR", False)
         assert first.exposure_source is ExposureSource.BACKEND
 
-    @pytest.mark.asyncio
     async def test_no_view_row_is_no_credit_account(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
         s4 = erp_with_view_rows(odata, httpx_mock, [])
         # Before it answers so, the adapter checks that the customer still exists.
-        httpx_mock.add_response(
-            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
-            json=sap.many([sap.partner(expanded=False)]),
+        answer_reads(
+            httpx_mock, "API_BUSINESS_PARTNER", "A_BusinessPartner", [sap.partner(expanded=False)]
         )
         with pytest.raises(CreditAccountNotFound):
             await s4.get_credit("17100001")
 
-    @pytest.mark.asyncio
     async def test_a_customer_gone_since_its_partner_was_kept_is_404(
         self, odata: ODataClient, httpx_mock: HTTPXMock
     ) -> None:
@@ -244,23 +247,104 @@ class TestCredit:
         with pytest.raises(CustomerNotFound):
             await s4.get_credit("17100001")
 
-    @pytest.mark.asyncio
     async def test_unknown_customer_is_404(self, s4: S4HanaErp, httpx_mock: HTTPXMock) -> None:
-        httpx_mock.add_response(
-            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"), json=sap.many([])
-        )
+        answer_reads(httpx_mock, "API_BUSINESS_PARTNER", "A_BusinessPartner", [])
         with pytest.raises(CustomerNotFound):
             await s4.get_credit("99999999")
 
 
+class TestPriceOrder:
+    async def test_one_simulation_prices_the_skus_and_checks_credit_at_the_manual_price(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock
+    ) -> None:
+        expect_csrf(httpx_mock, "API_SALES_ORDER_SIMULATION_SRV")
+        httpx_mock.add_response(
+            url=re.compile(r".*/API_SALES_ORDER_SIMULATION_SRV/A_SalesOrderSimulation\?.*"),
+            method="POST",
+            status_code=201,
+            json=sap.one(
+                sap.simulation(
+                    "17100001",
+                    [
+                        ("10", "TG11", [sap.simulation_element("10", "PPR0", "12.500")]),
+                        (
+                            "20",
+                            "TG12",
+                            [
+                                sap.simulation_element("20", "PPR0", "20.000", inactive="X"),
+                                sap.simulation_element("20", "PMP0", "18.000", step="20"),
+                            ],
+                        ),
+                    ],
+                    credit="A",
+                )
+            ),
+        )
+        order = SalesOrderSimulate(
+            customer_id="17100001",
+            lines=[
+                SalesOrderLineCreate(sku="TG11", quantity=Decimal(2)),
+                SalesOrderLineCreate(sku="TG12", quantity=Decimal(1), unit_price=Decimal("18.000")),
+            ],
+        )
+
+        pricing = await s4.price_order(order)
+
+        assert pricing is not None
+        assert pricing.currency == "EUR"
+        assert {sku: price.amount for sku, price in pricing.list_prices.items()} == {
+            "TG11": Decimal("12.5"),
+            "TG12": Decimal("20"),
+        }
+        assert pricing.credit_check is CreditCheck.PASSED
+        assert s4.odata.round_trips == 2  # the service's CSRF token once, then one simulation
+        posted = httpx_mock.get_requests(method="POST")[0]
+        body = json.loads(posted.content)
+        assert body["SoldToParty"] == "17100001"
+        assert body["to_Credit"] == {}
+        assert body["to_Item"][0]["to_PricingElement"] == []
+        assert body["to_Item"][1]["to_PricingElement"] == [
+            {"ConditionType": "PMP0", "ConditionRateValue": "18"}
+        ]
+
+    @pytest.mark.parametrize(
+        ("status", "check"),
+        [("B", CreditCheck.FAILED), ("D", CreditCheck.PASSED), ("", CreditCheck.NOT_CHECKED)],
+    )
+    async def test_credit_status(
+        self, s4: S4HanaErp, httpx_mock: HTTPXMock, status: str, check: CreditCheck
+    ) -> None:
+        expect_csrf(httpx_mock, "API_SALES_ORDER_SIMULATION_SRV")
+        httpx_mock.add_response(
+            method="POST",
+            status_code=201,
+            json=sap.one(sap.simulation("17100001", [("10", "TG11", [])], credit=status)),
+        )
+        order = SalesOrderSimulate(
+            customer_id="17100001", lines=[SalesOrderLineCreate(sku="TG11", quantity=Decimal(1))]
+        )
+        pricing = await s4.price_order(order)
+        assert pricing is not None
+        assert (pricing.credit_check, pricing.list_prices) == (check, {})
+
+    async def test_switched_off_is_none_without_a_call(self, odata: ODataClient) -> None:
+        erp = S4HanaErp(odata, ErpSystemSettings(log_format="text", order_simulation=False))
+        order = SalesOrderSimulate(
+            customer_id="17100001", lines=[SalesOrderLineCreate(sku="TG11", quantity=Decimal(1))]
+        )
+        assert await erp.price_order(order) is None
+        assert odata.round_trips == 0
+
+
 class TestSalesOrders:
-    @pytest.mark.asyncio
     async def test_lookup_by_reference_and_sold_to_takes_the_first_order(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(
-            url=entity_set("API_SALES_ORDER_SRV", "A_SalesOrder"),
-            json=sap.many([sap.sales_order("10"), sap.sales_order("9")]),
+        answer_reads(
+            httpx_mock,
+            "API_SALES_ORDER_SRV",
+            "A_SalesOrder",
+            [sap.sales_order("10"), sap.sales_order("9")],
         )
         found = await s4.find_sales_order(customer_id="17100001", external_reference="O'Neil-1")
         assert found is not None
@@ -268,7 +352,6 @@ class TestSalesOrders:
         query = query_of(str(httpx_mock.get_requests()[0].url))
         assert "PurchaseOrderByCustomer eq 'O''Neil-1' and SoldToParty eq '17100001'" in query
 
-    @pytest.mark.asyncio
     async def test_update_under_the_clients_version_and_412_is_version_mismatch(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
@@ -287,7 +370,6 @@ class TestSalesOrders:
             )
         assert httpx_mock.get_requests(method="PATCH")[0].headers["if-match"] == sap.ORDER_ETAG
 
-    @pytest.mark.asyncio
     async def test_update_without_version_uses_the_etag_just_read(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
@@ -313,7 +395,6 @@ class TestSalesOrders:
 
 
 class TestCustomers:
-    @pytest.mark.asyncio
     async def test_create_is_a_deep_insert_then_a_read_of_what_was_stored(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
@@ -341,17 +422,17 @@ class TestCustomers:
         assert b'"BusinessPartnerIDByExtSystem": "001Dn00000ABCDE"' in sent.content
         assert b'"to_CustomerSalesArea": [{"SalesOrganization": "1010"' in sent.content
 
-    @pytest.mark.asyncio
     async def test_search_filters_customers_by_name_and_postal_code(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(
-            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartnerAddress"),
-            json=sap.many([sap.address("17100001"), sap.address("17100002")]),
+        answer_reads(
+            httpx_mock,
+            "API_BUSINESS_PARTNER",
+            "A_BusinessPartnerAddress",
+            [sap.address("17100001"), sap.address("17100002")],
         )
-        httpx_mock.add_response(
-            url=entity_set("API_BUSINESS_PARTNER", "A_BusinessPartner"),
-            json=sap.many([sap.partner("17100001")]),
+        answer_reads(
+            httpx_mock, "API_BUSINESS_PARTNER", "A_BusinessPartner", [sap.partner("17100001")]
         )
         found = await s4.search_customers(
             CustomerSearch(name="inland", postal_code="10115"), limit=2, offset=4
@@ -366,19 +447,18 @@ class TestCustomers:
 
 
 class TestPrices:
-    @pytest.mark.asyncio
     async def test_the_customers_own_price_wins_over_the_list_price(
         self, s4: S4HanaErp, httpx_mock: HTTPXMock
     ) -> None:
-        httpx_mock.add_response(
-            url=entity_set("API_SLSPRICINGCONDITIONRECORD_SRV", "A_SlsPrcgCndnRecdValidity"),
-            json=sap.many(
-                [
-                    sap.price_validity("TG11", "10.00"),
-                    sap.price_validity("TG11", "8.00", customer="17100001", record="2"),
-                    sap.price_validity("TG12", "7.00", customer="17100009", record="3"),
-                ]
-            ),
+        answer_reads(
+            httpx_mock,
+            "API_SLSPRICINGCONDITIONRECORD_SRV",
+            "A_SlsPrcgCndnRecdValidity",
+            [
+                sap.price_validity("TG11", "10.00"),
+                sap.price_validity("TG11", "8.00", customer="17100001", record="2"),
+                sap.price_validity("TG12", "7.00", customer="17100009", record="3"),
+            ],
         )
         prices = await s4.get_prices(["TG11", "TG12"], customer_id="17100001")
         assert prices["TG11"].amount == Decimal("8.00")

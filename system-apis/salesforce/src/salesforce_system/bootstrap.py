@@ -24,7 +24,7 @@ from salesforce_system.settings import SalesforceSystemSettings
 from trivium.health import ReadinessCheck, http_check, redis_check
 from trivium.http_client import create_http_client_from_settings
 from trivium.idempotency import IdempotencyStore
-from trivium.redis_client import create_redis
+from trivium.redis_client import service_redis
 
 ORG_CURRENCY = "EUR"
 
@@ -45,8 +45,7 @@ class SalesforceSystem:
 async def bootstrap(settings: SalesforceSystemSettings) -> AsyncIterator[SalesforceSystem]:
     """The Salesforce System API on the org and Redis; its clients close when the block ends."""
     async with AsyncExitStack() as stack:
-        redis_client = create_redis(settings.redis_url)
-        stack.push_async_callback(redis_client.aclose)
+        redis_client = service_redis(stack, settings)
         login_client = create_http_client_from_settings(
             settings, backend="salesforce-login", base_url=settings.login_url
         )

@@ -13,7 +13,12 @@ import pytest_asyncio
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.keys import session_keys
 from trivium_testing.services import RunningService, start_service
-from trivium_testing.stack import CREDENTIALS_ENV, flush_db, sign_in_to_org
+from trivium_testing.stack import (
+    CREDENTIALS_ENV,
+    flush_db,
+    sign_in_to_org,
+    start_salesforce_emulator,
+)
 
 ADMIN_TOKEN = "integration-admin-token"
 
@@ -32,17 +37,9 @@ def system_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def emulator(trivium_run_dir: Path, emulator_env: dict[str, str]) -> Iterator[RunningService]:
-    service = start_service(
-        "salesforce_emulator.main:create_app",
-        name="sf-emulator",
+    service = start_salesforce_emulator(
         log_dir=trivium_run_dir / "logs",
-        env={
-            **CREDENTIALS_ENV,
-            "SF_EMULATOR_DATABASE_PATH": ":memory:",
-            "SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN,
-            "SF_EMULATOR_CHAOS_SEED": "7",
-            **emulator_env,
-        },
+        env={"SF_EMULATOR_ADMIN_TOKEN": ADMIN_TOKEN, "SF_EMULATOR_CHAOS_SEED": "7", **emulator_env},
     )
     yield service
     service.stop()

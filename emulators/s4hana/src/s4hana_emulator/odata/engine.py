@@ -93,6 +93,16 @@ class ServiceRuntime:
 
     model: ServiceModel
     rules: dict[str, EntityRules] = field(default_factory=dict)
+    # False for a simulation service: its writes answer as if done, and nothing is saved.
+    saves: bool = True
+
+
+class _Discarded(Exception):
+    """Rolls back a write that has its answer (a simulation)."""
+
+    def __init__(self, response: ODataResponse) -> None:
+        super().__init__("discarded")
+        self.response = response
 
 
 def json_response(
@@ -128,7 +138,7 @@ class ODataEngine:
         return self._rules.get(set_name, _DEFAULT_RULES)
 
     def context(self, user: str) -> WriteContext:
-        return WriteContext(self.store, self.entity_set, self.clock, user)
+        return WriteContext(self.store, self.entity_set, self.clock, user, rules_of=self.rules_for)
 
     def error_response(self, error: ODataError, request: ODataRequest) -> ODataResponse:
         runtime = self.services.get(request.service)
@@ -173,6 +183,12 @@ class ODataEngine:
         parsed = parse_segments(segments)
         if request.method in ("GET", "HEAD"):
             return self._read(request, model, parsed, options)
+        if not runtime.saves:
+            try:
+                with self.store.transaction():
+                    raise _Discarded(self._write(request, model, parsed))
+            except _Discarded as discarded:
+                return discarded.response
         with self.store.transaction():
             return self._write(request, model, parsed)
 

@@ -60,6 +60,8 @@ class WriteContext:
     user: str
     # What rules tell each other during one write (e.g. which documents are being deep-inserted).
     notes: dict[str, set[str]] = field(default_factory=dict)
+    # The rules of every entity set, for rules that create entities of other sets with theirs.
+    rules_of: Callable[[str], EntityRules] = field(default=lambda name: EntityRules())
 
     def entity_set(self, name: str) -> EntitySet:
         return self.lookup(name)

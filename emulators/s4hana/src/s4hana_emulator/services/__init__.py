@@ -14,6 +14,10 @@ from s4hana_emulator.services.pricing.rules import build_rules as pricing_rules
 from s4hana_emulator.services.product.model import build_model as product_model
 from s4hana_emulator.services.sales_order.model import build_model as order_model
 from s4hana_emulator.services.sales_order.rules import build_rules as order_rules
+from s4hana_emulator.services.sales_order_simulation.model import build_model as simulation_model
+from s4hana_emulator.services.sales_order_simulation.rules import (
+    build_rules as simulation_rules,
+)
 from s4hana_emulator.services.stock.model import build_model as stock_model
 from s4hana_emulator.settings import S4HanaEmulatorSettings
 
@@ -27,6 +31,7 @@ def build_services(settings: S4HanaEmulatorSettings) -> list[ServiceRuntime]:
         ServiceRuntime(pricing_model(), pricing_rules()),
         ServiceRuntime(credit_model(), {"CreditManagementAccount": CreditAccountRules()}),
         ServiceRuntime(order_model(), order_rules()),
+        ServiceRuntime(simulation_model(), simulation_rules(), saves=False),
         ServiceRuntime(billing_model()),
     ]
     if settings.credit_exposure_view:

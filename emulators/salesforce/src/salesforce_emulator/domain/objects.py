@@ -53,7 +53,6 @@ ERP_ORDER_STATUSES = (
 )  # fmt: skip
 PRODUCT_FAMILIES = ("Hardware", "Software", "Services", "Spare Parts", "Consumables")
 UNITS = ("Each", "Piece", "Box", "Pallet", "Kilogram", "Meter", "Liter", "Hour")
-STANDARD_PRICEBOOK_NAME = "Standard Price Book"
 
 
 def _money(name: str, label: str, **options: object) -> FieldDef:

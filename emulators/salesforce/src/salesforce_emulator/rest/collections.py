@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from salesforce_emulator.domain.deletion import delete_records
@@ -20,6 +21,7 @@ from salesforce_emulator.domain.records import (
     check_field_list,
     record_json,
 )
+from salesforce_emulator.domain.schema import ObjectDef
 from salesforce_emulator.domain.store import fetch_rows_by_id
 from salesforce_emulator.rest.context import CallContext, RestResponse, expect_object
 
@@ -105,58 +107,76 @@ def _by_type(
     return groups
 
 
-def create(call: CallContext, body: Any, *, force_all_or_none: bool = False) -> RestResponse:
-    """POST /composite/sobjects."""
+@dataclass(frozen=True)
+class _TypeBatch:
+    """The records of one sObject type in a collection call: those at `indexes` of `records`,
+    whose outcomes go to the same places of `results`."""
+
+    conn: sqlite3.Connection
+    obj: ObjectDef
+    records: Sequence[Any]
+    indexes: list[int]
+    results: list[RecordResult]
+
+
+def _write_by_type(
+    call: CallContext,
+    body: Any,
+    write: Callable[[_TypeBatch], None],
+    *,
+    force_all_or_none: bool,
+) -> RestResponse:
+    """A collection call whose records may be of several types: each type's records written
+    together, in one all-or-none transaction when asked."""
     records, all_or_none = _records(body)
     org = call.emulator.org
 
     def work(conn: sqlite3.Connection) -> list[RecordResult]:
         results = [RecordResult() for _ in records]
         for kind, indexes in _by_type(call, records, results).items():
-            obj = org.object_or_raise(kind)
-            outcomes = insert_records(conn, org, obj, [records[i] for i in indexes], call.write)
-            for index, outcome in zip(indexes, outcomes, strict=True):
-                results[index] = outcome
+            write(_TypeBatch(conn, org.object_or_raise(kind), records, indexes, results))
         return results
 
     results = run_all_or_none(call, all_or_none or force_all_or_none, work)
     return RestResponse(200, [result_json(result) for result in results])
+
+
+def create(call: CallContext, body: Any, *, force_all_or_none: bool = False) -> RestResponse:
+    """POST /composite/sobjects."""
+    org = call.emulator.org
+
+    def insert(batch: _TypeBatch) -> None:
+        records = [batch.records[index] for index in batch.indexes]
+        outcomes = insert_records(batch.conn, org, batch.obj, records, call.write)
+        for index, outcome in zip(batch.indexes, outcomes, strict=True):
+            batch.results[index] = outcome
+
+    return _write_by_type(call, body, insert, force_all_or_none=force_all_or_none)
 
 
 def update(call: CallContext, body: Any, *, force_all_or_none: bool = False) -> RestResponse:
     """PATCH /composite/sobjects: each record names its `id`."""
-    records, all_or_none = _records(body)
     org = call.emulator.org
 
-    def work(conn: sqlite3.Connection) -> list[RecordResult]:
-        results = [RecordResult() for _ in records]
-        for kind, indexes in _by_type(call, records, results).items():
-            obj = org.object_or_raise(kind)
-            items = []
-            for index in indexes:
-                record = records[index]
-                record_id = record.get("id") or record.get("Id")
-                if not isinstance(record_id, str):
-                    results[index].fail(
-                        ErrorItem("MISSING_ARGUMENT", "Id not specified in an update call")
-                    )
-                    continue
-                changes = {key: value for key, value in record.items() if key.lower() != "id"}
-                items.append((index, record_id, changes))
-            outcomes = update_records(
-                conn,
-                org,
-                obj,
-                [(record_id, changes) for _, record_id, changes in items],
-                call.write,
-            )
-            for (index, record_id, _), outcome in zip(items, outcomes, strict=True):
-                outcome.id = outcome.id or normalize_id(record_id) or record_id
-                results[index] = outcome
-        return results
+    def change(batch: _TypeBatch) -> None:
+        items = []
+        for index in batch.indexes:
+            record = batch.records[index]
+            record_id = record.get("id") or record.get("Id")
+            if not isinstance(record_id, str):
+                batch.results[index].fail(
+                    ErrorItem("MISSING_ARGUMENT", "Id not specified in an update call")
+                )
+                continue
+            changes = {key: value for key, value in record.items() if key.lower() != "id"}
+            items.append((index, record_id, changes))
+        writes = [(record_id, changes) for _, record_id, changes in items]
+        outcomes = update_records(batch.conn, org, batch.obj, writes, call.write)
+        for (index, record_id, _), outcome in zip(items, outcomes, strict=True):
+            outcome.id = outcome.id or normalize_id(record_id) or record_id
+            batch.results[index] = outcome
 
-    results = run_all_or_none(call, all_or_none or force_all_or_none, work)
-    return RestResponse(200, [result_json(result) for result in results])
+    return _write_by_type(call, body, change, force_all_or_none=force_all_or_none)
 
 
 def upsert(

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import httpx
 
 from mobile_experience.adapters.ports import ErpCredit, ErpInvoice, ErpOrder
-from mobile_experience.domain.errors import RETRY_AFTER, ErpUnavailable, UpstreamFailed
+from mobile_experience.domain.errors import ErpUnavailable, UpstreamFailed
 from trivium.schemas import UpstreamModel
 from trivium.upstream import Upstream
 
@@ -25,13 +25,7 @@ class ErpSystemErp:
     a credit account) has nothing to show: empty lists, no credit."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = Upstream(
-            http,
-            name="ERP",
-            unavailable=ErpUnavailable,
-            rejected=UpstreamFailed,
-            retry_after=RETRY_AFTER,
-        )
+        self._api = Upstream(http, name="ERP", unavailable=ErpUnavailable, rejected=UpstreamFailed)
 
     async def recent_orders(self, customer_id: str, *, limit: int) -> list[ErpOrder]:
         response = await self._api.call(

@@ -19,7 +19,6 @@ from mobile_experience.adapters.ports import (
     ProcessOrder,
 )
 from mobile_experience.domain.errors import (
-    RETRY_AFTER,
     CustomerRejected,
     CustomersUnavailable,
     DuplicateCustomer,
@@ -63,7 +62,6 @@ class _ProcessApi:
             name=self.name,
             unavailable=self.unavailable,
             rejected=UpstreamFailed,
-            retry_after=RETRY_AFTER,
         )
         self._token_for = token_for
 

@@ -9,39 +9,26 @@ import httpx
 
 from mobile_experience.adapters.ports import CrmAccountPage, CrmOverview, CrmQuote
 from mobile_experience.domain.errors import (
-    RETRY_AFTER,
     AccountNotFound,
     CrmUnavailable,
     UpstreamFailed,
 )
-from trivium.paging import InvalidCursor
-from trivium.upstream import Upstream, problem_slug
+from trivium.upstream import Upstream
 
 
 class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = Upstream(
-            http,
-            name="CRM",
-            unavailable=CrmUnavailable,
-            rejected=UpstreamFailed,
-            retry_after=RETRY_AFTER,
-        )
+        self._api = Upstream(http, name="CRM", unavailable=CrmUnavailable, rejected=UpstreamFailed)
 
     async def search_accounts(
         self, *, owner_username: str, name: str | None, limit: int, cursor: str | None
     ) -> CrmAccountPage:
-        params: dict[str, str | int] = {"ownerUsername": owner_username, "limit": limit}
-        if name:
-            params["name"] = name
-        if cursor:
-            params["cursor"] = cursor
-        response = await self._api.call("GET", "/accounts", what="account search", params=params)
-        if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
-            raise InvalidCursor("The cursor is not one this API issued.")
-        return self._api.read(response, CrmAccountPage, what="account search")
+        params = {"ownerUsername": owner_username, "name": name, "limit": limit, "cursor": cursor}
+        return await self._api.read_page(
+            "/accounts", CrmAccountPage, what="account search", params=params
+        )
 
     async def get_overview(
         self, account_id: str, *, contact_limit: int, opportunity_limit: int

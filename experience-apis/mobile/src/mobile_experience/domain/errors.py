@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from trivium.problems import Problem, Unauthorized
 
-# Sent with `*Unavailable` when the lower tier did not say when to try again.
-RETRY_AFTER = "5"
-
 
 class RepIdentityMissing(Unauthorized):
     slug = "rep-identity-missing"
@@ -84,6 +81,8 @@ class UpstreamUnavailable(Problem):
     slug = "upstream-unavailable"
     title = "A system this call needs is unavailable"
     status = 503
+    # Sent when the lower tier did not say when to try again.
+    retry_after = "5"
 
 
 class CrmUnavailable(UpstreamUnavailable):

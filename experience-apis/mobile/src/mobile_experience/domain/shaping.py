@@ -213,21 +213,29 @@ def order_view(order: ProcessOrder) -> OrderRead:
             )
             if failure
             else None,
-            "notice": _order_notice(order),
+            "notice": _attention_notice(
+                order.status,
+                erp_did="accepted the order",
+                erp_number=order.erp_order_number,
+                crm_part="its CRM record",
+            ),
             "createdAt": order.created_at,
             "updatedAt": order.updated_at,
         }
     )
 
 
-def _order_notice(order: ProcessOrder) -> str | None:
-    # The CRM's own reason stays with the operators: the rep learns what it means for them.
-    if order.status != "needs_attention":
+def _attention_notice(
+    status: str, *, erp_did: str, erp_number: str | None, crm_part: str
+) -> str | None:
+    """What a rep is told of work that needs attention: the ERP's part is done, the CRM's waits
+    for the operations team. The CRM's own reason stays with the operators."""
+    if status != "needs_attention":
         return None
-    accepted = f" as {order.erp_order_number}" if order.erp_order_number else ""
+    number = f" as {erp_number}" if erp_number else ""
     return (
-        f"The ERP accepted the order{accepted}; its CRM record needs attention from the "
-        "operations team. Nothing is needed from you."
+        f"The ERP {erp_did}{number}; {crm_part} needs attention from the operations team. "
+        "Nothing is needed from you."
     )
 
 
@@ -247,17 +255,11 @@ def customer_result(customer: ProcessCustomer) -> CustomerRequestRead:
             "erpCustomerNumber": customer.erp_customer_number,
             "accountCreated": customer.account_created,
             "erpCustomerCreated": customer.erp_customer_created,
-            "notice": _customer_notice(customer),
+            "notice": _attention_notice(
+                customer.status,
+                erp_did="created the customer",
+                erp_number=customer.erp_customer_number,
+                crm_part="linking it to the CRM account",
+            ),
         }
-    )
-
-
-def _customer_notice(customer: ProcessCustomer) -> str | None:
-    # The CRM's own reason stays with the operators: the rep learns what it means for them.
-    if customer.status != "needs_attention":
-        return None
-    created = f" as {customer.erp_customer_number}" if customer.erp_customer_number else ""
-    return (
-        f"The ERP created the customer{created}; linking it to the CRM account needs "
-        "attention from the operations team. Nothing is needed from you."
     )

@@ -9,7 +9,7 @@ from decimal import Decimal
 import httpx
 
 from partner_portal_experience.adapters.ports import ErpCredit, ErpOrderProgress
-from partner_portal_experience.domain.errors import RETRY_AFTER, ErpFailed, ErpUnavailable
+from partner_portal_experience.domain.errors import ErpFailed, ErpUnavailable
 from trivium.schemas import Money, UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream, problem_slug
 
@@ -40,13 +40,7 @@ class ErpSystemErp:
     """The ERP as the ERP System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = Upstream(
-            http,
-            name="ERP",
-            unavailable=ErpUnavailable,
-            rejected=ErpFailed,
-            retry_after=RETRY_AFTER,
-        )
+        self._api = Upstream(http, name="ERP", unavailable=ErpUnavailable, rejected=ErpFailed)
 
     async def get_credit(self, customer_id: str) -> ErpCredit | None:
         if not _ERP_NUMBER.match(customer_id):

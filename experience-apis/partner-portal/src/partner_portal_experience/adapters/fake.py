@@ -14,11 +14,9 @@ from partner_portal_experience.adapters.ports import (
     ErpCredit,
     ErpOrderProgress,
     OrderDraft,
-    OrderListing,
     Placement,
     ProcessOrder,
     ProcessOrderLine,
-    ProductPage,
 )
 from partner_portal_experience.domain.errors import (
     CrmUnavailable,
@@ -26,7 +24,7 @@ from partner_portal_experience.domain.errors import (
     OrderRejected,
     OrdersUnavailable,
 )
-from trivium.schemas import Money
+from trivium.schemas import Money, Page
 
 
 @dataclass
@@ -47,7 +45,7 @@ class FakeCrm:
 
     async def list_products(
         self, *, search: str | None, limit: int, cursor: str | None
-    ) -> ProductPage:
+    ) -> Page[CrmProduct]:
         self._call()
         rows = sorted(self.products, key=lambda product: product.id)
         if search:
@@ -56,7 +54,7 @@ class FakeCrm:
             rows = [p for p in rows if p.id > cursor]
         page = rows[:limit]
         more = len(rows) > limit
-        return ProductPage(items=page, next_cursor=page[-1].id if more and page else None)
+        return Page[CrmProduct](items=page, next_cursor=page[-1].id if more and page else None)
 
 
 @dataclass
@@ -156,7 +154,7 @@ class FakeOrders:
 
     async def list_orders(
         self, *, account_id: str, status: str | None, limit: int, cursor: str | None
-    ) -> OrderListing:
+    ) -> Page[ProcessOrder]:
         rows = sorted(
             (o for o in self.orders.values() if o.account_id == account_id),
             key=lambda order: order.order_id,
@@ -168,7 +166,9 @@ class FakeOrders:
             rows = [o for o in rows if o.order_id < cursor]
         page = rows[:limit]
         more = len(rows) > limit
-        return OrderListing(items=page, next_cursor=page[-1].order_id if more and page else None)
+        return Page[ProcessOrder](
+            items=page, next_cursor=page[-1].order_id if more and page else None
+        )
 
 
 @dataclass

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from trivium.schemas import Money, UpstreamModel
+from trivium.schemas import Money, Page, UpstreamModel
 
 
 class CrmAddress(UpstreamModel):
@@ -40,12 +40,6 @@ class CrmProduct(UpstreamModel):
     description: str | None = None
     family: str | None = None
     is_active: bool = True
-
-
-@dataclass(frozen=True)
-class ProductPage:
-    items: list[CrmProduct]
-    next_cursor: str | None
 
 
 class ErpCredit(UpstreamModel):
@@ -115,12 +109,6 @@ class Placement:
     async_applied: bool
 
 
-@dataclass(frozen=True)
-class OrderListing:
-    items: list[ProcessOrder]
-    next_cursor: str | None
-
-
 class CrmPort(Protocol):
     async def find_account(self, account_number: str) -> CrmAccount | None:
         """The account with this account number (None when there is none)."""
@@ -128,7 +116,7 @@ class CrmPort(Protocol):
 
     async def list_products(
         self, *, search: str | None, limit: int, cursor: str | None
-    ) -> ProductPage: ...
+    ) -> Page[CrmProduct]: ...
 
 
 class ErpPort(Protocol):
@@ -161,7 +149,7 @@ class OrdersPort(Protocol):
 
     async def list_orders(
         self, *, account_id: str, status: str | None, limit: int, cursor: str | None
-    ) -> OrderListing: ...
+    ) -> Page[ProcessOrder]: ...
 
 
 class Cache(Protocol):

@@ -14,20 +14,17 @@ import httpx
 
 from partner_portal_experience.adapters.ports import (
     OrderDraft,
-    OrderListing,
     Placement,
     ProcessOrder,
 )
 from partner_portal_experience.domain.errors import (
     REJECTION_BY_SLUG,
-    RETRY_AFTER,
     OrderRejected,
     OrdersFailed,
     OrdersUnavailable,
     PartnerNotRecognized,
 )
 from trivium.idempotency import IdempotencyKeyReused
-from trivium.paging import InvalidCursor
 from trivium.prefer import async_applied, call_headers
 from trivium.schemas import Page
 from trivium.upstream import Upstream, field_errors, problem_body, problem_slug
@@ -56,7 +53,6 @@ class QuoteToOrderOrders:
             name="Order processing",
             unavailable=OrdersUnavailable,
             rejected=OrdersFailed,
-            retry_after=RETRY_AFTER,
         )
         self._token_for = token_for
 
@@ -115,14 +111,8 @@ class QuoteToOrderOrders:
 
     async def list_orders(
         self, *, account_id: str, status: str | None, limit: int, cursor: str | None
-    ) -> OrderListing:
-        params: dict[str, str | int] = {"accountId": account_id, "limit": limit}
-        if status:
-            params["status"] = status
-        if cursor:
-            params["cursor"] = cursor
-        response = await self._api.call("GET", "/orders", what="order list", params=params)
-        if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
-            raise InvalidCursor("The cursor is not one this API issued.")
-        page = self._api.read(response, Page[ProcessOrder], what="order list")
-        return OrderListing(items=page.items, next_cursor=page.next_cursor)
+    ) -> Page[ProcessOrder]:
+        params = {"accountId": account_id, "status": status, "limit": limit, "cursor": cursor}
+        return await self._api.read_page(
+            "/orders", Page[ProcessOrder], what="order list", params=params
+        )

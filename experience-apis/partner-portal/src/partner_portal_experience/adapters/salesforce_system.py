@@ -6,11 +6,10 @@ import logging
 
 import httpx
 
-from partner_portal_experience.adapters.ports import CrmAccount, CrmProduct, ProductPage
-from partner_portal_experience.domain.errors import RETRY_AFTER, CrmFailed, CrmUnavailable
-from trivium.paging import InvalidCursor
+from partner_portal_experience.adapters.ports import CrmAccount, CrmProduct
+from partner_portal_experience.domain.errors import CrmFailed, CrmUnavailable
 from trivium.schemas import Page
-from trivium.upstream import Upstream, problem_slug
+from trivium.upstream import Upstream
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +18,7 @@ class SalesforceSystemCrm:
     """The CRM as the Salesforce System API serves it; `http` carries the service token."""
 
     def __init__(self, http: httpx.AsyncClient) -> None:
-        self._api = Upstream(
-            http,
-            name="CRM",
-            unavailable=CrmUnavailable,
-            rejected=CrmFailed,
-            retry_after=RETRY_AFTER,
-        )
+        self._api = Upstream(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmFailed)
 
     async def find_account(self, account_number: str) -> CrmAccount | None:
         response = await self._api.call(
@@ -42,14 +35,8 @@ class SalesforceSystemCrm:
 
     async def list_products(
         self, *, search: str | None, limit: int, cursor: str | None
-    ) -> ProductPage:
-        params: dict[str, str | int] = {"limit": limit}
-        if search:
-            params["search"] = search
-        if cursor:
-            params["cursor"] = cursor
-        response = await self._api.call("GET", "/products", what="product list", params=params)
-        if response.status_code == 400 and problem_slug(response) == "invalid-cursor":
-            raise InvalidCursor("The cursor is not one this API issued.")
-        page = self._api.read(response, Page[CrmProduct], what="product list")
-        return ProductPage(items=page.items, next_cursor=page.next_cursor)
+    ) -> Page[CrmProduct]:
+        params = {"search": search, "limit": limit, "cursor": cursor}
+        return await self._api.read_page(
+            "/products", Page[CrmProduct], what="product list", params=params
+        )

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from trivium.problems import Problem
 
-# Sent with `*Unavailable` when the upstream did not say when to try again.
-RETRY_AFTER = "2"
-
 
 class PartnerIdentityMissing(Problem):
     slug = "partner-identity-missing"
@@ -94,6 +91,8 @@ class UpstreamUnavailable(Problem):
     slug = "upstream-unavailable"
     title = "A system this request needs is unavailable"
     status = 503
+    # Sent when the upstream did not say when to try again.
+    retry_after = "2"
 
 
 class CrmUnavailable(UpstreamUnavailable):

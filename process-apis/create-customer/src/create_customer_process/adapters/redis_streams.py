@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from create_customer_process.domain.models import CustomerRequestRead, RequestState
-from trivium.redis_client import AsyncRedis
+from trivium.events import RedisEventStream
 from trivium.work_queue import WorkQueue
 
 
@@ -19,7 +17,7 @@ class WorkQueueRequests:
         await self.queue.enqueue({"requestId": request_id}, correlation_id=correlation_id)
 
 
-class RedisEventPublisher:
+class RedisEventPublisher(RedisEventStream):
     """`EventPublisher` on a Redis stream, trimmed to about `max_length` entries.
 
     Each entry: `type` (`customer.created` | `customer.linked` | `customer.failed`),
@@ -28,22 +26,13 @@ class RedisEventPublisher:
     once: consumers deduplicate on `type` + `requestId`.
     """
 
-    def __init__(self, client: AsyncRedis, *, stream: str, max_length: int) -> None:
-        self.stream = stream
-        self.max_length = max_length
-        self._redis = client
-
     async def publish(self, event_type: str, state: RequestState) -> None:
-        await self._redis.xadd(
-            self.stream,
+        await self.append(
+            event_type,
             {
-                "type": event_type,
                 "requestId": state.id,
                 "accountId": state.account_id or "",
                 "erpCustomerNumber": state.erp_customer_number or "",
-                "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "data": CustomerRequestRead.from_state(state).model_dump_json(),
             },
-            maxlen=self.max_length,
-            approximate=True,
         )

@@ -1,18 +1,18 @@
-"""`ErpPort` over the ERP System API (`/prices`, `/availability`, `/customers/{id}/credit`,
-`/sales-orders`).
+"""`ErpPort` over the ERP System API (`/sales-orders:simulate`, `/sales-orders`).
 
-The three reads of the order check are separate resources, so that the saga can ask for them at
-the same time; each is resent after a lost answer, since a read changes nothing.
+The order check is one simulation of the order (prices, stock and the ERP's credit check),
+resent after a lost answer, since it saves nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 import httpx
 
 from quote_to_order_process.adapters.ports import (
+    ErpAssessment,
     ErpCredit,
     ErpLineDraft,
     ErpOrderDraft,
@@ -24,25 +24,18 @@ from trivium.schemas import Money, UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream
 
 CUSTOMER_NOT_FOUND = "customer-not-found"
-CREDIT_ACCOUNT_NOT_FOUND = "credit-account-not-found"
 
 
-class _Price(UpstreamModel):
+class _CheckedLine(UpstreamModel):
     sku: str
-    unit_price: Money | None = None
+    list_price: Money | None = None
+    available_quantity: Decimal
 
 
-class _PriceList(UpstreamModel):
-    items: list[_Price]
-
-
-class _Stock(UpstreamModel):
-    sku: str
-    quantity: Decimal
-
-
-class _StockList(UpstreamModel):
-    items: list[_Stock]
+class _OrderCheck(UpstreamModel):
+    lines: list[_CheckedLine]
+    credit_ok: bool
+    credit: ErpCredit | None = None
 
 
 def _line(line: ErpLineDraft) -> dict[str, str]:
@@ -58,40 +51,28 @@ class ErpSystemErp:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._api = Upstream(http, name="ERP", unavailable=ErpUnavailable, rejected=ErpRejected)
 
-    async def get_prices(self, customer_id: str, skus: Sequence[str]) -> Mapping[str, Money]:
-        response = await self._api.call(
-            "GET",
-            "/prices",
-            what="price read",
-            params={"customerId": customer_id, "skus": ",".join(skus)},
-        )
-        prices = self._api.read(response, _PriceList, what="price read")
-        return {row.sku: row.unit_price for row in prices.items if row.unit_price is not None}
-
-    async def get_stock(self, skus: Sequence[str]) -> Mapping[str, Decimal]:
+    async def assess_order(self, customer_id: str, lines: Sequence[ErpLineDraft]) -> ErpAssessment:
         response = await self._api.call(
             "POST",
-            "/availability",
-            what="availability read",
-            json={"skus": list(skus)},
-            # A read sent as POST (long sku lists): resending it is harmless.
+            "/sales-orders:simulate",
+            what="order check",
+            json={"customerId": customer_id, "lines": [_line(line) for line in lines]},
+            # A simulation saves nothing: resending it is harmless.
             extensions=SAFE_TO_RESEND,
-        )
-        stock = self._api.read(response, _StockList, what="availability read")
-        return {row.sku: row.quantity for row in stock.items}
-
-    async def get_credit(self, customer_id: str) -> ErpCredit | None:
-        response = await self._api.call(
-            "GET", f"/customers/{customer_id}/credit", what="credit read"
         )
         if self._api.is_problem(response, 404, CUSTOMER_NOT_FOUND):
             raise AccountNotLinked(
                 f"The account is linked to the ERP customer {customer_id}, which does not exist.",
                 erpCustomerNumber=customer_id,
             )
-        if self._api.is_problem(response, 404, CREDIT_ACCOUNT_NOT_FOUND):
-            return None
-        return self._api.read(response, ErpCredit, what="credit read")
+        check = self._api.read(response, _OrderCheck, what="order check")
+        return ErpAssessment(
+            customer_id=customer_id,
+            prices={row.sku: row.list_price for row in check.lines if row.list_price is not None},
+            stock={row.sku: row.available_quantity for row in check.lines},
+            credit_passed=check.credit_ok,
+            credit=check.credit,
+        )
 
     async def get_order(self, order_id: str) -> ErpSalesOrder:
         response = await self._api.call("GET", f"/sales-orders/{order_id}", what="order read")

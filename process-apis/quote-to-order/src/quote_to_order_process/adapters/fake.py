@@ -8,10 +8,9 @@ answer is lost on the way back.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,7 +19,9 @@ from quote_to_order_process.adapters.ports import (
     CrmOrder,
     CrmOrderDraft,
     CrmQuote,
+    ErpAssessment,
     ErpCredit,
+    ErpLineDraft,
     ErpOrderDraft,
     ErpPlacement,
     ErpSalesOrder,
@@ -160,14 +161,9 @@ class FakeErp(ScriptedFailures):
         self.list_prices: dict[str, Decimal] = {}
         self.stock: dict[str, Decimal] = {}
         self.orders: dict[tuple[str, str], FakeSalesOrder] = {}
-        # Set to make each read of the order check wait until all of them have started.
-        self.read_barrier: asyncio.Barrier | None = None
+        # The lines of each order check, as sent.
+        self.assessed: list[list[ErpLineDraft]] = []
         self._ids = itertools.count(1)
-
-    async def _check_read(self, operation: str) -> None:
-        self.enter(operation)
-        if self.read_barrier is not None:
-            await self.read_barrier.wait()
 
     def _customer(self, customer_id: str) -> FakeCustomer:
         customer = self.customers.get(customer_id)
@@ -175,30 +171,46 @@ class FakeErp(ScriptedFailures):
             raise AccountNotLinked(f"No ERP customer {customer_id}.")
         return customer
 
-    async def get_prices(self, customer_id: str, skus: Sequence[str]) -> Mapping[str, Money]:
-        await self._check_read("get_prices")
-        own = self.customers[customer_id].prices if customer_id in self.customers else {}
-        currency = self.customers[customer_id].currency if customer_id in self.customers else "EUR"
-        prices = {sku: own.get(sku, self.list_prices.get(sku)) for sku in skus}
-        return {
-            sku: Money(amount=price, currency=currency)
-            for sku, price in prices.items()
+    async def assess_order(self, customer_id: str, lines: Sequence[ErpLineDraft]) -> ErpAssessment:
+        """As the ERP's order simulation: own prices over list prices, the credit check at the
+        lines' unit prices (else the ERP's), the credit position when the check fails."""
+        self.enter("assess_order")
+        self.assessed.append(list(lines))
+        customer = self._customer(customer_id)
+        skus = list(dict.fromkeys(line.sku for line in lines))
+        own = {sku: customer.prices.get(sku, self.list_prices.get(sku)) for sku in skus}
+        prices = {
+            sku: Money(amount=price, currency=customer.currency)
+            for sku, price in own.items()
             if price is not None
         }
-
-    async def get_stock(self, skus: Sequence[str]) -> Mapping[str, Decimal]:
-        await self._check_read("get_stock")
-        return {sku: self.stock.get(sku, Decimal(0)) for sku in skus}
-
-    async def get_credit(self, customer_id: str) -> ErpCredit | None:
-        await self._check_read("get_credit")
-        customer = self._customer(customer_id)
-        if customer.credit_available is None:
-            return None
-        return ErpCredit(
-            available=customer.credit_available,
-            currency=customer.credit_currency or customer.currency,
-            blocked=customer.credit_blocked,
+        total = sum(
+            (
+                (line.unit_price if line.unit_price is not None else own[line.sku] or Decimal(0))
+                * line.quantity
+                for line in lines
+            ),
+            Decimal(0),
+        )
+        credit = None
+        if customer.credit_available is not None:
+            credit = ErpCredit(
+                available=customer.credit_available,
+                currency=customer.credit_currency or customer.currency,
+                blocked=customer.credit_blocked,
+            )
+        passed = (
+            credit is not None
+            and not credit.blocked
+            and credit.currency == customer.currency
+            and total <= credit.available
+        )
+        return ErpAssessment(
+            customer_id=customer_id,
+            prices=prices,
+            stock={sku: self.stock.get(sku, Decimal(0)) for sku in skus},
+            credit_passed=passed,
+            credit=None if passed else credit,
         )
 
     async def get_order(self, order_id: str) -> ErpSalesOrder:

@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Protocol
 
 from quote_to_order_process.domain.models import OrderState, OrderStatus, ProgressStatus
@@ -65,13 +66,15 @@ class ErpSalesOrder(UpstreamModel):
 
 @dataclass(frozen=True, slots=True)
 class ErpAssessment:
-    """What the ERP says of a prospective order: the customer's price of each sku (absent: no
-    price), the unrestricted stock of each sku, and the credit position (None: no credit
-    account), read at the same moment."""
+    """What the ERP says of a prospective order: the customer's own price of each sku (absent:
+    no price), the unrestricted stock of each sku, whether the ERP's credit check passes the
+    order at the prices it was sent, and the credit position that explains a check that did not
+    pass (None: no credit account, or not needed), read at the same moment."""
 
     customer_id: str
     prices: Mapping[str, Money]
     stock: Mapping[str, Decimal]
+    credit_passed: bool
     credit: ErpCredit | None
 
 
@@ -146,17 +149,9 @@ class CrmPort(Protocol):
 class ErpPort(Protocol):
     """The ERP (the ERP System API)."""
 
-    async def get_prices(self, customer_id: str, skus: Sequence[str]) -> Mapping[str, Money]:
-        """The customer's price per unit of each sku that has one."""
-        ...
-
-    async def get_stock(self, skus: Sequence[str]) -> Mapping[str, Decimal]:
-        """Unrestricted stock of each sku (zero for unknown skus)."""
-        ...
-
-    async def get_credit(self, customer_id: str) -> ErpCredit | None:
-        """The customer's credit position, None without a credit account; AccountNotLinked
-        for an unknown customer."""
+    async def assess_order(self, customer_id: str, lines: Sequence[ErpLineDraft]) -> ErpAssessment:
+        """Prices, stock and credit check of the would-be order, its lines at the unit prices
+        they name (else the ERP's own), in one call; AccountNotLinked for an unknown customer."""
         ...
 
     async def get_order(self, order_id: str) -> ErpSalesOrder:
@@ -168,12 +163,30 @@ class ErpPort(Protocol):
         ...
 
 
+class HeldReference(StrEnum):
+    """What a new order claims that another order may hold already."""
+
+    REQUEST = "request"  # the caller's request (its Idempotency-Key)
+    QUOTE = "quote"
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBy:
+    """An order that is not failed holds a reference a new order needed."""
+
+    reference: HeldReference
+    order_id: str
+
+
 class OrderStore(Protocol):
     """Saga states, the references each may claim, listings, and wake-up times."""
 
-    async def create(self, order: OrderState, *, wake_at: datetime) -> str | None:
-        """Save a new order and claim its quote, unless an unfailed order holds the quote:
-        then nothing is saved and that order's id is returned."""
+    async def create(
+        self, order: OrderState, *, wake_at: datetime, request_id: str | None = None
+    ) -> HeldBy | None:
+        """Save a new order and claim its request (`request_id`, see
+        `trivium.idempotency.idempotent_request_id`) and its quote, unless an order that has not
+        failed holds either: then nothing is saved and that order is named."""
         ...
 
     async def claim_reference(self, order: OrderState) -> str | None:

@@ -5,6 +5,7 @@ those of every saga store (`trivium.saga_store`: `{prefix}:order:<id>`, wake-ups
 - `{prefix}:ref:quote:<system>:<quote id>`  the order that claimed the quote;
 - `{prefix}:ref:po:<system>:<account>:<po>` the order that claimed the account's purchase order
   number;
+- `{prefix}:ref:request:<request id>`  the order a caller's request (its Idempotency-Key) created;
 - `{prefix}:orders`, `{prefix}:orders:account:<id>`  listings: sorted sets of order ids, which
   are ULIDs, so that lexicographic order is creation order (all scores 0).
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from quote_to_order_process.adapters.ports import HeldBy, HeldReference
 from quote_to_order_process.domain.models import OrderState, OrderStatus, new_order_id
 from trivium.redis_client import AsyncRedis
 from trivium.saga_store import RedisSagaStore, epoch_ms, text
@@ -37,14 +39,23 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 """
+# KEYS[6] is the caller's request, KEYS[5] the quote; each is KEYS[1] when there is none.
 _CREATE = """
-if KEYS[5] ~= KEYS[1] then
-  local holder = redis.call('GET', KEYS[5])
+local function holder_of(key)
+  if key == KEYS[1] then return nil end
+  local holder = redis.call('GET', key)
   if holder and holder ~= ARGV[1] then
     local status = redis.call('HGET', ARGV[6] .. holder, 'status')
     if status and status ~= 'failed' then return holder end
   end
-  redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[4])
+  return nil
+end
+local by_request = holder_of(KEYS[6])
+if by_request then return {'request', by_request} end
+local by_quote = holder_of(KEYS[5])
+if by_quote then return {'quote', by_quote} end
+for _, key in ipairs({KEYS[5], KEYS[6]}) do
+  if key ~= KEYS[1] then redis.call('SET', key, ARGV[1], 'PX', ARGV[4]) end
 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'status', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -97,13 +108,20 @@ class RedisOrderStore(RedisSagaStore[OrderState]):
             f"{order.purchase_order_number}"
         )
 
-    async def create(self, order: OrderState, *, wake_at: datetime) -> str | None:
+    def request_key(self, request_id: str) -> str:
+        """The key of the claim on a caller's request (its Idempotency-Key)."""
+        return f"{self.prefix}:ref:request:{request_id}"
+
+    async def create(
+        self, order: OrderState, *, wake_at: datetime, request_id: str | None = None
+    ) -> HeldBy | None:
         order_key = self.state_key(order.id)
         quote_key = self.quote_key(order) if order.quote_id else order_key
+        request_key = self.request_key(request_id) if request_id else order_key
         all_key = self._listing_key(None)
         account_key = self._listing_key(order.account_id) if order.account_id else all_key
-        holder = await self._create(
-            keys=[order_key, all_key, self.wakeups_key, account_key, quote_key],
+        held = await self._create(
+            keys=[order_key, all_key, self.wakeups_key, account_key, quote_key, request_key],
             args=[
                 order.id,
                 order.model_dump_json(),
@@ -114,7 +132,10 @@ class RedisOrderStore(RedisSagaStore[OrderState]):
                 self._expired_ids_below(order.created_at),
             ],
         )
-        return text(holder) if holder else None
+        if not held:
+            return None
+        reference, holder = held
+        return HeldBy(HeldReference(text(reference)), text(holder))
 
     async def claim_reference(self, order: OrderState) -> str | None:
         if order.account_id is None or order.purchase_order_number is None:

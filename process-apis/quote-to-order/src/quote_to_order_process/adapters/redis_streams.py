@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from quote_to_order_process.domain.models import OrderRead, OrderState
-from trivium.redis_client import AsyncRedis
+from trivium.events import RedisEventStream
 from trivium.work_queue import WorkQueue
 
 
@@ -19,7 +17,7 @@ class WorkQueueOrders:
         await self.queue.enqueue({"orderId": order_id}, correlation_id=correlation_id)
 
 
-class RedisEventPublisher:
+class RedisEventPublisher(RedisEventStream):
     """`EventPublisher` on a Redis stream, trimmed to about `max_length` entries.
 
     Each entry: `type` (`order.created` | `order.failed`), `orderId`, `occurredAt`, and `data`,
@@ -27,20 +25,6 @@ class RedisEventPublisher:
     deduplicate on `type` + `orderId`.
     """
 
-    def __init__(self, client: AsyncRedis, *, stream: str, max_length: int) -> None:
-        self.stream = stream
-        self.max_length = max_length
-        self._redis = client
-
     async def publish(self, event_type: str, order: OrderState) -> None:
-        await self._redis.xadd(
-            self.stream,
-            {
-                "type": event_type,
-                "orderId": order.id,
-                "occurredAt": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "data": OrderRead.from_state(order).model_dump_json(),
-            },
-            maxlen=self.max_length,
-            approximate=True,
-        )
+        data = OrderRead.from_state(order).model_dump_json()
+        await self.append(event_type, {"orderId": order.id, "data": data})

@@ -30,8 +30,6 @@ NOT_FOUND = "record-not-found"
 # How long the CRM system's id is taken as known: a replaced org is seen within this time, and
 # orders cost no System API call of their own for it.
 SYSTEM_TTL_SECONDS = 60.0
-# Sent to a caller when the CRM cannot say which system it is (the order waits for it).
-UNAVAILABLE_RETRY_AFTER = "30"
 # What the CRM order records of the ERP order the moment it is written.
 ERP_STATUS_CREATED = "Created"
 # While the CRM cannot confirm its system, the one it named last holds; it is asked this often.
@@ -58,13 +56,7 @@ class SalesforceSystemCrm:
         system_ttl_seconds: float = SYSTEM_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._api = Upstream(
-            http,
-            name="CRM",
-            unavailable=CrmUnavailable,
-            rejected=CrmRejected,
-            retry_after=UNAVAILABLE_RETRY_AFTER,
-        )
+        self._api = Upstream(http, name="CRM", unavailable=CrmUnavailable, rejected=CrmRejected)
         self._system_ttl = system_ttl_seconds
         self._clock = clock
         self._system: CrmSystem | None = None

@@ -20,7 +20,12 @@ from quote_to_order_process.domain.ownership import check_rep_lists_account
 from quote_to_order_process.domain.processing import Outcome, submit_order
 from quote_to_order_process.domain.progress import get_order_with_progress
 from trivium.acting_rep import ActingRepDep
-from trivium.idempotency import caller_scope, idempotent_route, service_and_consumer
+from trivium.idempotency import (
+    IdempotentRequestId,
+    caller_scope,
+    idempotent_route,
+    service_and_consumer,
+)
 from trivium.ids import ULID_PATTERN
 from trivium.paging import (
     DEFAULT_PAGE_SIZE,
@@ -63,6 +68,7 @@ async def create_order(
     flow: FlowDep,
     rep: ActingRepDep,
     response: Response,
+    request_id: IdempotentRequestId,
     prefer: PreferHeader = None,
 ) -> OrderRead:
     """Place an order in the ERP (exactly once per quote or purchase order number) and in the
@@ -70,10 +76,13 @@ async def create_order(
     business rejection is a problem naming the rule (`credit-limit-exceeded`, ...) and the
     `orderId` kept for it; `503` with `Retry-After`, and nothing kept, when the CRM cannot say
     which org it is (a quote is ordered once per org). `Idempotency-Key` is required: a repeat
-    replays the first answer. For a sales rep (named in the service token), a quote of an
+    replays the first answer, and a repeat after the first request's answer was lost goes on with
+    the order it created. For a sales rep (named in the service token), a quote of an
     account the rep does not own is a `404 quote-not-found`, and nothing is kept."""
     respond_async = prefers_async(prefer)
-    processed = await submit_order(flow, order, respond_async=respond_async, rep=rep)
+    processed = await submit_order(
+        flow, order, respond_async=respond_async, rep=rep, request_id=request_id
+    )
     if processed.rejection is not None:
         raise processed.rejection
     placed = processed.order

@@ -120,6 +120,9 @@ class UpstreamUnavailable(Problem):
 class CrmUnavailable(UpstreamUnavailable):
     slug = "crm-unavailable"
     title = "The CRM is unavailable"
+    # Sent when the CRM did not say when to try again, e.g. while it cannot say which system it
+    # is (the order waits for it).
+    retry_after = "30"
 
 
 class ErpUnavailable(UpstreamUnavailable):

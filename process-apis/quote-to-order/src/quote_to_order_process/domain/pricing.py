@@ -56,6 +56,15 @@ def erp_prices(
     return currencies[0], [(line, price.amount) for line, price in zip(lines, prices, strict=True)]
 
 
+def quoted_net_price(line: RequestedLine) -> Decimal | None:
+    """The unit price a quote line will be ordered at, if its quoted price stands (None for a
+    line without one, or whose discount makes it negative)."""
+    if line.quoted_unit_price is None:
+        return None
+    price = net_unit_price(line.quoted_unit_price, line.discount_percent)
+    return price if price >= 0 else None
+
+
 def price_direct_lines(
     lines: Sequence[RequestedLine], assessment: ErpAssessment
 ) -> tuple[str, list[PricedLine]]:
@@ -141,7 +150,10 @@ def check_stock(lines: Sequence[RequestedLine], assessment: ErpAssessment) -> No
 
 
 def check_credit(assessment: ErpAssessment, total: Decimal, *, currency: str) -> None:
-    """The customer is not blocked and the order fits the available credit."""
+    """The ERP's credit check passes the order; else the credit position says why: the
+    customer is blocked, or the order does not fit the available credit."""
+    if assessment.credit_passed:
+        return
     credit = assessment.credit
     if credit is None:
         raise CreditLimitExceeded(
@@ -165,3 +177,9 @@ def check_credit(assessment: ErpAssessment, total: Decimal, *, currency: str) ->
             orderTotal=str(total),
             availableCredit=str(credit.available),
         )
+    raise CreditLimitExceeded(
+        f"The ERP's credit check refuses the order total {total} {currency} "
+        f"(available credit {credit.available} {currency}).",
+        orderTotal=str(total),
+        availableCredit=str(credit.available),
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from quote_to_order_process.adapters.ports import CrmQuote
+from quote_to_order_process.adapters.ports import CrmQuote, HeldReference
 from quote_to_order_process.domain.checks import validate_lines
 from quote_to_order_process.domain.errors import (
     InternalFailure,
@@ -99,23 +99,36 @@ def new_order(
 
 
 async def submit_order(
-    flow: OrderFlow, request: OrderCreate, *, respond_async: bool, rep: str | None = None
+    flow: OrderFlow,
+    request: OrderCreate,
+    *,
+    respond_async: bool,
+    rep: str | None = None,
+    request_id: str | None = None,
 ) -> Processed:
     """Store a new order, then run it now or queue it (`respond_async`).
 
     For a sales rep (`rep`), the quote is read first and the order refused, with nothing kept,
     unless the rep owns its account (QuoteNotFound). Record ids are unique within one CRM system
     only (a sandbox refresh hands them out again), so the order is claimed in the system the CRM
-    is now; CrmUnavailable when it cannot say."""
+    is now; CrmUnavailable when it cannot say. A repeat of a request (`request_id`) that created
+    an order which has not failed goes on with that order: the process that took the first
+    request may have died before it kept its answer."""
     quote = None
     if rep is not None and request.quote_id is not None:
         quote = await check_rep_may_order(flow, request.quote_id, rep=rep)
     system_id = await flow.crm.get_system_id()
     order = new_order(request, flow, crm_system_id=system_id, acting_rep=rep)
-    holder = await flow.store.create(order, wake_at=flow.clock() + flow.policy.watchdog)
-    if holder is not None:
+    held = await flow.store.create(
+        order, wake_at=flow.clock() + flow.policy.watchdog, request_id=request_id
+    )
+    if held is not None and held.reference is HeldReference.REQUEST:
+        log.info("order.request_repeated", extra={"order_id": held.order_id})
+        return await _continue_order(flow, held.order_id, respond_async=respond_async)
+    if held is not None:
         raise QuoteAlreadyOrdered(
-            f"The quote {request.quote_id} is ordered by order {holder}.", existingOrderId=holder
+            f"The quote {request.quote_id} is ordered by order {held.order_id}.",
+            existingOrderId=held.order_id,
         )
     log.info("order.received", extra={"order_id": order.id, "source": order.source.value})
     if respond_async:
@@ -125,6 +138,20 @@ async def submit_order(
     if processed.order is None:  # another process took it first: it is theirs to finish
         return Processed(processed.outcome, order)
     return processed
+
+
+async def _continue_order(flow: OrderFlow, order_id: str, *, respond_async: bool) -> Processed:
+    """The answer to a repeated request: its order as it stands, run on now if it is due."""
+    if not respond_async:
+        processed = await process_order(flow, order_id, from_queue=False)
+        if processed.order is not None and processed.outcome is not Outcome.SKIPPED:
+            return processed
+    order = await flow.store.get(order_id)
+    if order is None:
+        raise OrderNotFound(f"No order has the id {order_id!r}.")
+    if order.step is SagaStep.COMPLETED:
+        return Processed(Outcome.COMPLETED, order)
+    return Processed(Outcome.ACCEPTED, order)
 
 
 async def process_order(

@@ -1,28 +1,26 @@
 """The steps that turn an accepted quote or a partner order into orders in both systems.
 
-Each step reads what it needs from the saga state and makes one System API call, except the
-check, which reads the ERP's prices, stock and credit at the same time. The state is saved before
-and after each write; what the reads found is saved with the state that asks for the ERP order
-(run again after a crash, they only read again). A step that is run again after a crash repeats
-nothing: the ERP order is created once per external reference and the CRM order, with its quote
-and opportunity marked, once per idempotency key derived from the order id."""
+Each step reads what it needs from the saga state and makes one System API call; the check's is
+a simulation of the order that answers the ERP's prices, stock and credit check at once. The
+state is saved before and after each write; what the check found is saved with the state that
+asks for the ERP order (run again after a crash, it only checks again). A step that is run again
+after a crash repeats nothing: the ERP order is created once per external reference and the CRM
+order, with its quote and opportunity marked, once per idempotency key derived from the order
+id."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from quote_to_order_process.adapters.ports import (
     CrmOrderDraft,
     CrmOrderItemDraft,
     CrmPort,
     CrmQuote,
-    ErpAssessment,
     ErpLineDraft,
     ErpOrderDraft,
     ErpPort,
@@ -49,7 +47,6 @@ from quote_to_order_process.domain.errors import (
     AccountNotFound,
     CrmRejected,
     DuplicatePurchaseOrder,
-    OrderRejected,
     QuoteAlreadyOrdered,
 )
 from quote_to_order_process.domain.models import (
@@ -67,6 +64,7 @@ from quote_to_order_process.domain.pricing import (
     order_total,
     price_direct_lines,
     price_quote_lines,
+    quoted_net_price,
 )
 from trivium.locks import Held
 from trivium.tracing import run_step
@@ -220,15 +218,20 @@ class SagaRun:
         customer_id = order.customer_id
         assert customer_id is not None
         requested = order.requested_lines
-        skus = list(dict.fromkeys(line.sku for line in requested))
-        erp = self.flow.erp
-        prices, stock, credit = await read_together(
-            erp.get_prices(customer_id, skus), erp.get_stock(skus), erp.get_credit(customer_id)
+        from_quote = order.source is OrderSource.QUOTE
+        # The ERP checks credit at the prices the order will have: a quote's, else its own.
+        assessment = await self.flow.erp.assess_order(
+            customer_id,
+            [
+                ErpLineDraft(
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    unit_price=quoted_net_price(line) if from_quote else None,
+                )
+                for line in requested
+            ],
         )
-        assessment = ErpAssessment(
-            customer_id=customer_id, prices=prices, stock=stock, credit=credit
-        )
-        if order.source is OrderSource.QUOTE:
+        if from_quote:
             currency, lines = price_quote_lines(
                 requested,
                 assessment,
@@ -380,14 +383,3 @@ def crm_write_key(order: OrderState) -> str:
     if order.crm_omitted_fields:
         key += ":corrected"
     return key
-
-
-async def read_together(*reads: Coroutine[Any, Any, Any]) -> list[Any]:
-    """Await the reads concurrently; all of them finish before one's error is raised, a business
-    rejection (an unknown customer) before a failure (an unavailable system)."""
-    results = await asyncio.gather(*reads, return_exceptions=True)
-    errors = [result for result in results if isinstance(result, BaseException)]
-    if errors:
-        rejections = [error for error in errors if isinstance(error, OrderRejected)]
-        raise (rejections or errors)[0]
-    return results

@@ -11,6 +11,7 @@ from erp_system.domain.customers import website_on_domain
 from erp_system.domain.errors import (
     CreditAccountNotFound,
     CustomerNotFound,
+    ErpRejected,
     ProductNotFound,
     SalesOrderNotFound,
     VersionMismatch,
@@ -18,6 +19,7 @@ from erp_system.domain.errors import (
 from erp_system.domain.models import (
     Address,
     AvailabilityRead,
+    CreditCheck,
     CreditRead,
     CustomerCreate,
     CustomerRead,
@@ -25,11 +27,13 @@ from erp_system.domain.models import (
     CustomerUpdate,
     ExposureSource,
     InvoiceRead,
+    OrderPricing,
     ProductRead,
     SalesArea,
     SalesOrderCreate,
     SalesOrderLineRead,
     SalesOrderRead,
+    SalesOrderSimulate,
     SalesOrderStatus,
     SalesOrderUpdate,
     Versioned,
@@ -46,8 +50,9 @@ from trivium.schemas import Money
 
 
 class FakeErp:
-    """ErpPort in memory; seed it through its dictionaries. `calls` counts backend trips;
-    `create_failure` fails the next order create, `lost_create_answer` fails it after saving."""
+    """ErpPort in memory; seed it through its dictionaries. `calls` counts backend trips,
+    `lookups` the orders looked up by reference; `create_failure` fails the next order create,
+    `lost_create_answer` fails it after saving."""
 
     def __init__(self, *, currency: str = "EUR", plant: str = "1010") -> None:
         self.currency = currency
@@ -60,6 +65,7 @@ class FakeErp:
         self.versions: dict[str, int] = {}
         self.invoices: list[InvoiceRead] = []
         self.calls = 0
+        self.lookups = 0
         self.create_failure: Exception | None = None
         self.lost_create_answer: Exception | None = None
         self._numbers = itertools.count(1)
@@ -137,6 +143,9 @@ class FakeErp:
 
     async def get_credit(self, customer_id: str) -> CreditRead:
         self._customer(customer_id)
+        return self._credit_of(customer_id)
+
+    def _credit_of(self, customer_id: str) -> CreditRead:
         if customer_id not in self.credit_limits:
             raise CreditAccountNotFound(f"Customer {customer_id} has no credit account.")
         limit, blocked = self.credit_limits[customer_id]
@@ -202,10 +211,34 @@ class FakeErp:
             for sku in dict.fromkeys(skus)
         ]
 
+    async def price_order(self, order: SalesOrderSimulate) -> OrderPricing | None:
+        """As an ERP with an order simulation: one backend call, unknown skus refused."""
+        customer = self._customer(order.customer_id)
+        unknown = [line.sku for line in order.lines if line.sku not in self.products]
+        if unknown:
+            raise ErpRejected(f"The ERP rejected the order simulation: {unknown[0]} is unknown.")
+        currencies = [area.currency for area in customer.sales_areas if area.currency]
+        currency = currencies[0] if currencies else self.currency
+        prices = {
+            line.sku: price
+            for line in order.lines
+            if (price := self.products[line.sku].unit_price) is not None
+        }
+        total = Decimal(0)
+        for line in order.lines:
+            listed = prices[line.sku].amount if line.sku in prices else Decimal(0)
+            total += (line.unit_price if line.unit_price is not None else listed) * line.quantity
+        if order.customer_id not in self.credit_limits:
+            return OrderPricing(currency, prices, CreditCheck.NOT_CHECKED)
+        credit = self._credit_of(order.customer_id)
+        fits = not credit.blocked and total <= credit.available
+        return OrderPricing(currency, prices, CreditCheck.PASSED if fits else CreditCheck.FAILED)
+
     async def find_sales_order(
         self, *, customer_id: str, external_reference: str
     ) -> SalesOrderRead | None:
         self.calls += 1
+        self.lookups += 1
         return next(
             (
                 o

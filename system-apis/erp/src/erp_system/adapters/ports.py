@@ -18,9 +18,11 @@ from erp_system.domain.models import (
     CustomerSearch,
     CustomerUpdate,
     InvoiceRead,
+    OrderPricing,
     ProductRead,
     SalesOrderCreate,
     SalesOrderRead,
+    SalesOrderSimulate,
     SalesOrderUpdate,
     Versioned,
 )
@@ -61,6 +63,11 @@ class ErpPort(Protocol):
         """Stock of every sku (zero for unknown ones), in one backend round trip."""
         ...
 
+    async def price_order(self, order: SalesOrderSimulate) -> OrderPricing | None:
+        """The order priced and credit-checked by the ERP's own order simulation, nothing saved,
+        in one backend round trip; None from an ERP without one."""
+        ...
+
     async def find_sales_order(
         self, *, customer_id: str, external_reference: str
     ) -> SalesOrderRead | None: ...
@@ -89,4 +96,12 @@ class KeyLockPort(Protocol):
 
     def hold(self, name: str) -> AbstractAsyncContextManager[Held]:
         """Hold the lock `name` for the block; a false `Held` when it stays taken too long."""
+        ...
+
+
+class CreationAttemptsPort(Protocol):
+    """The creations this API has attempted, kept across replicas and restarts."""
+
+    async def record_attempt(self, name: str) -> bool:
+        """Record an attempt at creating `name`; True when it is the first one recorded."""
         ...

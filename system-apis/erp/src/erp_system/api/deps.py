@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from erp_system.adapters.ports import ErpPort, KeyLockPort
+from erp_system.adapters.ports import CreationAttemptsPort, ErpPort, KeyLockPort
 from erp_system.adapters.sync_port import ErpSyncPort
 from erp_system.bootstrap import ErpSystem
 from erp_system.domain.errors import InvalidVersion
@@ -46,6 +46,9 @@ async def version_from_if_match(
 ErpDep = Annotated[ErpPort, Depends(from_container_part(ErpSystem, lambda system: system.erp))]
 LocksDep = Annotated[
     KeyLockPort, Depends(from_container_part(ErpSystem, lambda system: system.locks))
+]
+AttemptsDep = Annotated[
+    CreationAttemptsPort, Depends(from_container_part(ErpSystem, lambda system: system.attempts))
 ]
 SyncDep = Annotated[
     ErpSyncPort, Depends(from_container_part(ErpSystem, lambda system: system.sync))

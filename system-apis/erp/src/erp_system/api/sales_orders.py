@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from erp_system.api.deps import ErpDep, LocksDep, SettingsDep, VersionDep, etag_for
+from erp_system.api.deps import (
+    AttemptsDep,
+    ErpDep,
+    LocksDep,
+    SettingsDep,
+    VersionDep,
+    etag_for,
+)
 from erp_system.domain.errors import (
     UPSTREAM_PROBLEMS,
     ConcurrentUpdate,
@@ -48,11 +55,18 @@ OrderIdPath = Annotated[
     },
 )
 async def create_sales_order(
-    order: SalesOrderCreate, erp: ErpDep, locks: LocksDep, response: Response
+    order: SalesOrderCreate,
+    erp: ErpDep,
+    locks: LocksDep,
+    attempts: AttemptsDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> SalesOrderRead:
     """Create the order, once per customer and `externalReference`: a repeat answers 200 with
     the order created first (whatever its lines). Send `Idempotency-Key` as well."""
-    placed, created = await place_sales_order(erp, locks, order)
+    placed, created = await place_sales_order(
+        erp, locks, attempts, order, always_look_up=settings.sales_order_lookup == "always"
+    )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/sales-orders/{placed.id}"
     return placed

@@ -246,6 +246,11 @@ class SalesOrderRead(SalesOrderState):
 class SimulationLineRead(ApiModel):
     sku: str
     quantity: DecimalString
+    list_price: Money | None = Field(
+        default=None,
+        description="The ERP's own price of the sku for this customer, whatever `unitPrice` "
+        "the request named.",
+    )
     unit_price: Money | None = None
     net_amount: Money | None = None
     available_quantity: DecimalString
@@ -256,6 +261,7 @@ class SimulationCredit(ApiModel):
     limit: DecimalString
     exposure: DecimalString
     available: DecimalString
+    currency: str
     blocked: bool
     sufficient: bool
 
@@ -270,9 +276,29 @@ class SalesOrderSimulationRead(ApiModel):
     priced: bool = Field(description="Every line has a price.")
     in_stock: bool = Field(description="Every line is covered by unrestricted stock.")
     credit: SimulationCredit | None = Field(
-        default=None, description="Null when the customer has no credit account."
+        default=None,
+        description="The credit account's figures; null when the customer has none, or when "
+        "the ERP's own credit check passed the order without them.",
     )
     credit_ok: bool = Field(description="Not blocked, and the order fits the available credit.")
+
+
+class CreditCheck(StrEnum):
+    """The ERP's credit check of a would-be order."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_CHECKED = "not_checked"
+
+
+@dataclass(frozen=True)
+class OrderPricing:
+    """A would-be order as the ERP prices it: its currency, each sku's own price for the
+    customer, and the ERP's credit check of the order at the prices it was sent."""
+
+    currency: str
+    list_prices: dict[str, Money]
+    credit_check: CreditCheck
 
 
 class SalesOrderSimulate(ApiRequest):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from erp_system.adapters.ports import ErpPort, KeyLockPort
+from erp_system.adapters.ports import CreationAttemptsPort, ErpPort, KeyLockPort
 from erp_system.domain.errors import OUTCOME_UNKNOWN, CreationInProgress
 from erp_system.domain.models import SalesOrderCreate, SalesOrderRead
 
@@ -12,12 +12,20 @@ log = logging.getLogger(__name__)
 
 
 async def place_sales_order(
-    erp: ErpPort, locks: KeyLockPort, order: SalesOrderCreate
+    erp: ErpPort,
+    locks: KeyLockPort,
+    attempts: CreationAttemptsPort,
+    order: SalesOrderCreate,
+    *,
+    always_look_up: bool = False,
 ) -> tuple[SalesOrderRead, bool]:
     """The order for this customer and external reference, created unless it exists (created?).
 
-    ERPs do not enforce a unique customer reference, so the lookup and the create run under a
-    lock per reference; a create whose outcome is unknown is looked up again before it fails.
+    ERPs do not enforce a unique customer reference, so the create runs under a lock per
+    reference, after a lookup when this API attempted the reference before: the attempt is
+    recorded before the create, so that a reference never attempted cannot have an order made
+    by this API (a first attempt is the create alone). A create whose outcome is unknown is
+    looked up again before it fails.
     """
     key = f"sales-order:{order.customer_id}:{order.external_reference}"
     async with locks.hold(key) as held:
@@ -26,12 +34,14 @@ async def place_sales_order(
                 "Another request is creating an order with this external reference; retry shortly.",
                 headers={"Retry-After": "2"},
             )
-        existing = await erp.find_sales_order(
-            customer_id=order.customer_id, external_reference=order.external_reference
-        )
-        if existing is not None:
-            log.info("sales_order.exists", extra={"sales_order": existing.id})
-            return existing, False
+        first_attempt = await attempts.record_attempt(key)
+        if always_look_up or not first_attempt:
+            existing = await erp.find_sales_order(
+                customer_id=order.customer_id, external_reference=order.external_reference
+            )
+            if existing is not None:
+                log.info("sales_order.exists", extra={"sales_order": existing.id})
+                return existing, False
         return await _create_or_find(erp, order), True
 
 

@@ -327,6 +327,10 @@ class NetSuiteErp:
             lines.setdefault(str(row["ordernumber"]), []).append(row)
         return lines
 
+    async def price_order(self, order: models.SalesOrderSimulate) -> models.OrderPricing | None:
+        # SuiteTalk REST simulates no order: the check reads prices, stock and credit instead.
+        return None
+
     async def find_sales_order(
         self, *, customer_id: str, external_reference: str
     ) -> models.SalesOrderRead | None:

@@ -10,6 +10,7 @@ from erp_system.adapters.s4hana.finance import ExposureView, S4Finance, ViewAcco
 from erp_system.adapters.s4hana.mapping import SalesDefaults
 from erp_system.adapters.s4hana.odata import ODataClient
 from erp_system.adapters.s4hana.sales_orders import S4SalesOrders
+from erp_system.adapters.s4hana.simulation import S4OrderSimulation
 from erp_system.domain.models import (
     AvailabilityRead,
     CreditRead,
@@ -18,9 +19,11 @@ from erp_system.domain.models import (
     CustomerSearch,
     CustomerUpdate,
     InvoiceRead,
+    OrderPricing,
     ProductRead,
     SalesOrderCreate,
     SalesOrderRead,
+    SalesOrderSimulate,
     SalesOrderUpdate,
     Versioned,
 )
@@ -49,6 +52,11 @@ class S4HanaErp:
         self._customers = S4Customers(odata, defaults)
         self._orders = S4SalesOrders(odata, defaults)
         self._catalog = S4Catalog(odata, CatalogSettings.from_settings(settings))
+        self._simulation = (
+            S4OrderSimulation(odata, defaults, price_condition_type=settings.price_condition_type)
+            if settings.order_simulation
+            else None
+        )
         view = None
         if settings.credit_exposure_service and settings.credit_exposure_entity_set:
             view = ExposureView(
@@ -96,6 +104,11 @@ class S4HanaErp:
         self, skus: Sequence[str], *, plant: str | None
     ) -> list[AvailabilityRead]:
         return await self._catalog.availability(skus, plant=plant)
+
+    async def price_order(self, order: SalesOrderSimulate) -> OrderPricing | None:
+        if self._simulation is None:
+            return None
+        return await self._simulation.price(order)
 
     async def find_sales_order(
         self, *, customer_id: str, external_reference: str

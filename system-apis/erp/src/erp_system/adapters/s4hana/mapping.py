@@ -20,15 +20,18 @@ from erp_system.adapters.values import parse_decimal, text
 from erp_system.domain.models import (
     Address,
     AddressInput,
+    CreditCheck,
     CustomerCreate,
     CustomerRead,
     InvoiceRead,
+    OrderPricing,
     ProductRead,
     SalesArea,
     SalesOrderCreate,
     SalesOrderLineCreate,
     SalesOrderLineRead,
     SalesOrderRead,
+    SalesOrderSimulate,
     SalesOrderUpdate,
 )
 from trivium.schemas import Money
@@ -282,6 +285,75 @@ def _item_body(number: int, line: SalesOrderLineCreate) -> dict[str, Any]:
     if line.unit:
         item["RequestedQuantityUnit"] = line.unit
     return item
+
+
+def sales_order_simulation_body(
+    order: SalesOrderSimulate, defaults: SalesDefaults
+) -> dict[str, Any]:
+    """The deep insert of an order simulation that asks for each item's pricing elements and the
+    order's credit check."""
+    body: dict[str, Any] = {
+        "SalesOrderType": defaults.sales_order_type,
+        "SalesOrganization": defaults.sales_organization,
+        "DistributionChannel": defaults.distribution_channel,
+        "OrganizationDivision": defaults.division,
+        "SoldToParty": order.customer_id,
+        "to_Item": [_item_body(number, line) for number, line in enumerate(order.lines, 1)],
+        "to_Credit": {},
+    }
+    if order.requested_delivery_date is not None:
+        body["RequestedDeliveryDate"] = format_date(order.requested_delivery_date)
+    for item, line in zip(body["to_Item"], order.lines, strict=True):
+        item["to_PricingElement"] = (
+            []
+            if line.unit_price is None
+            else [
+                {
+                    "ConditionType": defaults.manual_price_condition_type,
+                    "ConditionRateValue": format_decimal(line.unit_price),
+                }
+            ]
+        )
+    return body
+
+
+RECORD_RATE = Decimal("0.001")
+
+
+def _record_precision(price: Money) -> Money:
+    """A pricing element's rate (nine decimals) as its condition record states it (three),
+    unless that would round it."""
+    amount = price.amount.quantize(RECORD_RATE)
+    return price.model_copy(update={"amount": amount}) if amount == price.amount else price
+
+
+# Credit statuses of SAP's check: A passed, D released by a credit manager, B failed; empty when
+# no check ran (no credit account, or no credit management for the sales area).
+CREDIT_PASSED = frozenset({"A", "D"})
+
+
+def order_pricing_from(
+    simulation: Entity, *, price_condition_type: str, default_currency: str
+) -> OrderPricing:
+    """Each sku's own price (the active or inactive list price condition of its first item)
+    and the credit check, from an A_SalesOrderSimulation answer."""
+    prices: dict[str, Money] = {}
+    for item in expanded(simulation, "to_Item"):
+        sku = str(item.get("Material") or "")
+        for element in expanded(item, "to_PricingElement"):
+            if element.get("ConditionType") != price_condition_type or sku in prices:
+                continue
+            price = unit_price_from(element)
+            if price is not None:
+                prices[sku] = _record_precision(price)
+    credit = expanded_one(simulation, "to_Credit") or {}
+    credit_status = text(credit.get("TotalCreditCheckStatus"))
+    if credit_status in CREDIT_PASSED:
+        check = CreditCheck.PASSED
+    else:
+        check = CreditCheck.FAILED if credit_status else CreditCheck.NOT_CHECKED
+    currency = text(simulation.get("TransactionCurrency")) or default_currency
+    return OrderPricing(currency=currency, list_prices=prices, credit_check=check)
 
 
 def sales_order_update_body(changes: SalesOrderUpdate) -> dict[str, Any]:

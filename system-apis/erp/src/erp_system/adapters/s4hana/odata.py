@@ -132,10 +132,19 @@ class ODataClient:
         return rows[:limit]
 
     async def create(
-        self, service: str, path: str, body: Mapping[str, Any], *, what: str
+        self,
+        service: str,
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        what: str,
+        idempotent: bool = False,
     ) -> Entity:
-        """POST a (deep) insert; the created entity as SAP returns it."""
-        response = await self._call("POST", service, path, body=body, what=what)
+        """POST a (deep) insert; the created entity as SAP returns it. `idempotent` for a
+        simulation, which saves nothing and may be resent."""
+        response = await self._call(
+            "POST", service, path, body=body, what=what, idempotent=idempotent
+        )
         return _entity(response, what, missing=f"The ERP did not return the created {what}.")
 
     async def update(
