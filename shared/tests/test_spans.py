@@ -87,6 +87,16 @@ class TestStartSpan:
 
         assert len(spans.get_finished_spans()) == int(recorded)
 
+    def test_each_tracer_names_its_scope(self) -> None:
+        made, spans = provider()
+
+        made.get_tracer("trivium").start_span("GET").end()
+        made.get_tracer("trivium_gateway").start_span("GET").end()
+
+        scopes = [span.instrumentation_scope for span in spans.get_finished_spans()]
+        assert [scope.name if scope else None for scope in scopes] == ["trivium", "trivium_gateway"]
+        assert made.get_tracer("trivium") is made.get_tracer("trivium")
+
     def test_tracing_disabled_makes_no_spans(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
 

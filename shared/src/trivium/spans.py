@@ -50,7 +50,7 @@ class TriviumTracerProvider(TracerProvider):
         # The processors that take SDK spans: OTLP's batch processor, a test's recorder.
         self.span_processors: tuple[SpanProcessor, ...] = ()
         self.service = str(self.resource.attributes.get(SERVICE_NAME, "unknown"))
-        self._tracer: TriviumTracer | None = None
+        self._tracers_by_scope: dict[InstrumentationScope, TriviumTracer] = {}
 
     def add_span_processor(self, span_processor: SpanProcessor) -> None:
         super().add_span_processor(span_processor)
@@ -68,9 +68,13 @@ class TriviumTracerProvider(TracerProvider):
     ) -> trace.Tracer:
         if self._disabled:
             return trace.NoOpTracer()
-        if self._tracer is None:
-            self._tracer = TriviumTracer(self, InstrumentationScope(instrumenting_module_name))
-        return self._tracer
+        scope = InstrumentationScope(
+            instrumenting_module_name, instrumenting_library_version, schema_url, attributes
+        )
+        made = self._tracers_by_scope.get(scope)
+        if made is None:
+            made = self._tracers_by_scope.setdefault(scope, TriviumTracer(self, scope))
+        return made
 
 
 class TriviumTracer(trace.Tracer):
