@@ -22,8 +22,12 @@ $(PRIVATE_UV):
 	  || { $(PYTHON) -m venv .tools/venv && .tools/venv/bin/python -m pip install --quiet "uv==$(UV_VERSION)" \
 	       && mkdir -p .tools/uv/bin && ln -sf $(CURDIR)/.tools/venv/bin/uv $(PRIVATE_UV); }
 
-$(SYNCED): uv.lock pyproject.toml $(MEMBER_PROJECTS) | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+# The installed packages are compiled to bytecode once, here, as the Dockerfiles do: with
+# PYTHONDONTWRITEBYTECODE set (common in containers), every service, worker and CLI process a test
+# starts would otherwise compile its imports from source again, more than half of its start.
+# The Makefile is a prerequisite so that a change to this recipe re-runs it on an existing .venv.
+$(SYNCED): uv.lock pyproject.toml $(MEMBER_PROJECTS) Makefile | $(UV)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 # Services log warnings and errors only; `make run LOG=info` (or debug) streams more.
@@ -76,20 +80,25 @@ promtool:
 haproxy:
 	@deploy/local/ensure-haproxy
 
+# Test runs keep the bytecode of the workspace's sources and of pytest's rewritten test modules
+# (in the ignored __pycache__ folders) even where PYTHONDONTWRITEBYTECODE is set: collecting the
+# suite then takes less than half the CPU (4.6 s instead of 10.9 s).
+TEST_ENV := env -u PYTHONDONTWRITEBYTECODE
+
 test: lint browser promtool haproxy
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # The same selection N times in a row (no lint), one line per run, then which runs failed and on
 # which tests: `make test-repeat N=20 PYTEST_ARGS="process-apis/customer-sync/tests -q"`.
 N ?= 10
 test-repeat: $(SYNCED)
-	$(PY) tools/repeat_tests.py --runs $(N) -- $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) tools/repeat_tests.py --runs $(N) -- $(PYTEST_ARGS)
 
 # Two passes: the first rewrites contracts/pacts/ and contracts/openapi/ from the consumer tests
 # and the apps (provider verifications skip), the second verifies every provider against them.
 contracts: $(SYNCED)
-	TRIVIUM_CONTRACTS_UPDATE=1 $(PY) -m pytest -q -m contract $(PYTEST_ARGS)
-	$(PY) -m pytest -m contract $(PYTEST_ARGS)
+	TRIVIUM_CONTRACTS_UPDATE=1 $(TEST_ENV) $(PY) -m pytest -q -m contract $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m contract $(PYTEST_ARGS)
 
 # The long fault scenarios (CI runs short ones inside `make test`): 500 orders, 50 worker kills,
 # two Redis restarts under 100 orders, 1,000 account edits through a dirty org, more generated
@@ -97,7 +106,8 @@ contracts: $(SYNCED)
 chaos: $(SYNCED)
 	TRIVIUM_CHAOS_ORDERS=$${TRIVIUM_CHAOS_ORDERS:-500} TRIVIUM_CHAOS_KILLS=$${TRIVIUM_CHAOS_KILLS:-50} \
 	  TRIVIUM_CHAOS_EDITS=$${TRIVIUM_CHAOS_EDITS:-1000} TRIVIUM_FUZZ_EXAMPLES=$${TRIVIUM_FUZZ_EXAMPLES:-50} \
-	  $(PY) -m pytest tests/test_faults.py tests/test_hostile_input.py::TestGeneratedRequests \
+	  $(TEST_ENV) $(PY) -m pytest tests/test_faults.py \
+	  tests/test_hostile_input.py::TestGeneratedRequests \
 	  process-apis/customer-sync/tests/integration/test_dirty_org.py::TestDirtyOrg \
 	  --timeout=3600 $(PYTEST_ARGS)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,12 +192,20 @@ def quiet_start(
 
 @contextmanager
 def full_stack(
-    folder: Path, *, plugin_mode: str = "in-process", erp: str = "s4hana"
+    folder: Path,
+    *,
+    plugin_mode: str = "in-process",
+    erp: str = "s4hana",
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[FullStack]:
-    """Start the whole suite on the ERP `erp`; stop it all afterwards."""
+    """Start the whole suite on the ERP `erp`, every process with `env` as well; stop it all
+    afterwards."""
     redis = private_redis(folder)
     logs = folder / "logs"
-    system = start_system_stack(log_dir=logs, redis_url=redis.url, system_env=QUIET, erp=erp)
+    extra = dict(env or {})
+    system = start_system_stack(
+        log_dir=logs, redis_url=redis.url, system_env={**QUIET, **extra}, erp=erp
+    )
     started: list[RunningService] = []
     try:
         sf, erp = system.sf_system.url, system.erp_system.url
@@ -208,6 +216,7 @@ def full_stack(
                     "quote_to_order_process.main:create_app",
                     "quote-to-order",
                     db=9,
+                    **extra,
                     QUOTE_TO_ORDER_SALESFORCE_SYSTEM_URL=sf,
                     QUOTE_TO_ORDER_ERP_SYSTEM_URL=erp,
                 ),
@@ -216,6 +225,7 @@ def full_stack(
                     "create_customer_process.main:create_app",
                     "create-customer",
                     db=1,
+                    **extra,
                     CREATE_CUSTOMER_SALESFORCE_SYSTEM_URL=sf,
                     CREATE_CUSTOMER_ERP_SYSTEM_URL=erp,
                 ),
@@ -231,6 +241,7 @@ def full_stack(
                     "mobile_experience.main:create_app",
                     "mobile",
                     db=3,
+                    **extra,
                     MOBILE_SALESFORCE_SYSTEM_URL=sf,
                     MOBILE_ERP_SYSTEM_URL=erp,
                     MOBILE_QUOTE_TO_ORDER_URL=quote_to_order.url,
@@ -241,6 +252,7 @@ def full_stack(
                     "partner_portal_experience.main:create_app",
                     "partner-portal",
                     db=5,
+                    **extra,
                     PARTNER_PORTAL_SALESFORCE_SYSTEM_URL=sf,
                     PARTNER_PORTAL_ERP_SYSTEM_URL=erp,
                     PARTNER_PORTAL_QUOTE_TO_ORDER_URL=quote_to_order.url,
@@ -258,6 +270,7 @@ def full_stack(
             "trivium_gateway.main:create_app",
             "gateway",
             db=SYSTEM_APIS_DB,
+            **extra,
             GATEWAY_CONFIG_PATH=str(config),
             GATEWAY_PLUGIN_MODE=plugin_mode,
         )

@@ -53,7 +53,6 @@ from trivium_testing.stack import (
     start_emulators,
     start_private_redis,
     start_system_stack,
-    stop_all,
     system_api_env,
 )
 
@@ -485,14 +484,16 @@ def open_suite(
         start_services(suite, upper_tiers, redis_url=redis_url)
         yield suite
     finally:
+        # The workers first: each finishes its orders, which needs the stack.
         for worker in suite.workers.values():
             worker.close()
-        stop_all(
-            service
-            for name, service in suite.services.items()
-            if name not in ("salesforce-system", "erp-system")
+        system.stop(
+            *(
+                service
+                for name, service in suite.services.items()
+                if name not in ("salesforce-system", "erp-system")
+            )
         )
-        system.stop()
 
 
 @pytest.fixture(scope="session")

@@ -378,6 +378,7 @@ ORG = "00D000000000001EAA"
 class TestOrderStore:
     @pytest.mark.asyncio
     async def test_the_saga_of_an_order(self, client_of: AsyncClientOf) -> None:
+        from quote_to_order_process.adapters.ports import HeldBy, HeldReference
         from quote_to_order_process.adapters.redis_store import DEFAULT_PREFIX, RedisOrderStore
         from quote_to_order_process.domain.models import (
             OrderSource,
@@ -402,8 +403,12 @@ class TestOrderStore:
         client = client_of("quote-to-order")
         store = RedisOrderStore(client, retention=timedelta(days=1))
         quoted, direct = order(quote_id="0Q0000000000001AAA"), order(quote_id=None)
-        assert await store.create(quoted, wake_at=NOW) is None  # CREATE, with the quote claim
-        assert await store.create(order(quote_id="0Q0000000000001AAA"), wake_at=NOW) == quoted.id
+        # CREATE, with the claims of the quote and of the caller's request.
+        assert await store.create(quoted, wake_at=NOW, request_id="r-1") is None
+        again = order(quote_id="0Q0000000000001AAA")
+        assert await store.create(again, wake_at=NOW) == HeldBy(HeldReference.QUOTE, quoted.id)
+        repeated = await store.create(again, wake_at=NOW, request_id="r-1")
+        assert repeated == HeldBy(HeldReference.REQUEST, quoted.id)
         assert await store.create(direct, wake_at=NOW) is None
         assert await store.claim_reference(direct) is None  # CLAIM of the purchase order
         assert await store.take_due(now=NOW, limit=10, recheck_at=NOW + timedelta(minutes=1))

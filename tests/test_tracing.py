@@ -82,9 +82,12 @@ async def place_async_order(gateway_url: str, span_files: Path) -> PlacedOrder:
 
     def whole_trace_written() -> bool:
         # Spans are written as they end, a parent after its children: the trace is whole once
-        # every process on the path wrote its spans and they make one tree.
+        # every process on the path wrote its spans and they make one tree that holds the
+        # worker's consumer span, the last to end on the path (before it is written, the
+        # worker's calls to the System APIs may be, and their server spans would be roots).
         trace = build_trace(trace_id, placed.spans())
-        return trace.services >= ORDER_PATH and len(trace.roots) == 1
+        consumed = any(span.kind == "consumer" for span in trace.walk_spans())
+        return trace.services >= ORDER_PATH and len(trace.roots) == 1 and consumed
 
     try:
         await until(whole_trace_written, what="the order's trace", within_seconds=60)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import functools
 import socket
 import subprocess
 import time
@@ -53,8 +55,15 @@ PLUGIN_MODES = ("plugin-server", "in-process")
 
 
 def kong_document() -> dict[str, Any]:
-    """The repository's kong.yml, parsed."""
-    loaded: dict[str, Any] = yaml.safe_load(KONG_YML.read_text())
+    """The repository's kong.yml, parsed (a copy of its own for each caller to change)."""
+    return copy.deepcopy(_parsed_kong_yml(KONG_YML.read_text()))
+
+
+@functools.cache
+def _parsed_kong_yml(text: str) -> dict[str, Any]:
+    # Parsed once per content: PyYAML's pure-Python parser takes tens of milliseconds a time,
+    # and the gateway's fixtures read the file for nearly every test.
+    loaded: dict[str, Any] = yaml.safe_load(text)
     return loaded
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,10 +15,12 @@ from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import REGISTRY
 from pydantic import BaseModel
 
-from trivium.app import create_service_app
+from trivium.app import create_service_app, no_lifespan, writing_spans_at_shutdown
 from trivium.health import add_degradation_check, add_readiness_check
 from trivium.problems import Conflict, FieldError, NotFound, ServiceUnavailable
 from trivium.settings import ServiceSettings
+from trivium.span_files import SpanFileProcessor, read_span_files
+from trivium.spans import TriviumTracerProvider
 from trivium.tracing import traceparent
 from trivium_testing.apps import app_client
 
@@ -215,6 +218,21 @@ class TestServerSpans:
             assert response.headers["traceparent"].endswith("-00")
 
         assert recorded_spans.get_finished_spans() == ()
+
+
+class TestSpansAtShutdown:
+    async def test_the_spans_kept_are_written_when_the_app_shuts_down(self, tmp_path: Path) -> None:
+        spans = TriviumTracerProvider(shutdown_on_exit=False)
+        spans.add_span_processor(SpanFileProcessor(tmp_path / "widgets.jsonl", delay_seconds=60))
+        lifespan = writing_spans_at_shutdown(no_lifespan, spans)
+
+        async with lifespan(FastAPI()):
+            spans.get_tracer("test").start_span("GET /widgets/{widget_id}").end()
+            assert read_span_files(tmp_path).spans == []  # kept for a minute
+
+        assert [span.name for span in read_span_files(tmp_path).spans] == [
+            "GET /widgets/{widget_id}"
+        ]
 
 
 class TestReadiness:

@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, Sampler
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from trivium.span_files import SpanFileExporter, SpanFileProcessor, SpanRecord, read_span_files
+from trivium.spans import TriviumTracerProvider
 from trivium.tracing import extract_trace_context
 
 
@@ -70,7 +71,7 @@ class TestSpanFileExporter:
 
 def provider_with(processor: SpanFileProcessor, sampler: Sampler | None = None) -> TracerProvider:
     resource = Resource.create({"service.name": "erp-system"})
-    provider = TracerProvider(resource=resource, sampler=sampler)
+    provider = TriviumTracerProvider(resource=resource, sampler=sampler)
     provider.add_span_processor(processor)
     return provider
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import shutil
 import subprocess
@@ -29,6 +31,14 @@ KEDA_API = "keda.sh/"
 
 
 def objects():
+    """The base's objects as its files hold them (a copy of their own for each caller)."""
+    return copy.deepcopy(_base_objects())
+
+
+@functools.cache
+def _base_objects():
+    # Parsed once: PyYAML's pure-Python parser over every manifest, for each of many tests, was
+    # most of this module's time.
     kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text())
     found = []
     for resource in kustomization["resources"]:

@@ -4,10 +4,11 @@ metrics."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Mapping
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 
 from trivium.errors import install_problem_handlers
 from trivium.health import ReadinessCheck
@@ -20,6 +21,8 @@ from trivium.settings import ServiceSettings
 from trivium.tracing import FASTAPI_TELEMETRY_OFF, install_tracing
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+# How long a stopping process waits for its last spans to reach an OTLP collector.
+SPAN_FLUSH_TIMEOUT_MILLIS = 5000
 
 
 def create_service_app(
@@ -46,13 +49,13 @@ def create_service_app(
     configure_logging(
         service=settings.service_name, level=settings.log_level, log_format=settings.log_format
     )
-    install_tracing(settings)
+    spans = install_tracing(settings)
     fastapi_options.setdefault("telemetry", FASTAPI_TELEMETRY_OFF)
     app = FastAPI(
         title=title,
         description=description,
         version=version,
-        lifespan=lifespan,
+        lifespan=writing_spans_at_shutdown(lifespan or no_lifespan, spans),
         **fastapi_options,
     )
     app.state.settings = settings
@@ -74,6 +77,23 @@ def create_service_app(
     return app
 
 
+def writing_spans_at_shutdown(lifespan: Lifespan, spans: TracerProvider) -> Lifespan:
+    """`lifespan`, and then the spans the process still keeps written (and sent): uvicorn ends
+    a process that SIGTERM stopped by raising that signal again once the app has shut down, so
+    the interpreter's exit handlers, which would write them, never run."""
+
+    @asynccontextmanager
+    async def lifespan_then_spans(app: FastAPI) -> AsyncIterator[Any]:
+        try:
+            async with lifespan(app) as state:
+                yield state
+        finally:
+            spans.force_flush(SPAN_FLUSH_TIMEOUT_MILLIS)
+
+    return lifespan_then_spans
+
+
+@asynccontextmanager
 async def no_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """A lifespan that builds nothing (for services without clients)."""
     yield

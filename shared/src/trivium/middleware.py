@@ -113,13 +113,13 @@ class RequestContextMiddleware:
                 raise
             await self._send_internal_error(scope, send_with_context, correlation_id)
         finally:
-            self._observe(scope, status, time.perf_counter() - started)
-            _end_server_span(span, scope, status)
+            route = route_template(scope)
+            self._observe(scope, route, status, time.perf_counter() - started)
+            _end_server_span(span, scope, route, status)
             otel_context.detach(context_token)
             correlation_id_var.reset(correlation_token)
 
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        route = route_template(scope)
+    def _observe(self, scope: Scope, route: str, status: int, seconds: float) -> None:
         method = scope["method"]
         HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
         HTTP_REQUEST_SECONDS.labels(self.service, method, route).observe(seconds)
@@ -185,11 +185,10 @@ def _start_server_span(scope: Scope, correlation_id: str) -> Span:
     )
 
 
-def _end_server_span(span: Span, scope: Scope, status: int) -> None:
+def _end_server_span(span: Span, scope: Scope, route: str, status: int) -> None:
     if not span.is_recording():
         span.end()
         return
-    route = route_template(scope)
     name = scope.get(SPAN_NAME_SCOPE_KEY)
     if not isinstance(name, str):
         name = scope["method"] if route == UNMATCHED_ROUTE else f"{scope['method']} {route}"

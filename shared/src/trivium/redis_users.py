@@ -39,7 +39,8 @@ def idempotency_keys(service: str) -> str:
 GRANTS: Mapping[str, RedisGrant] = {
     # Session and login lock, API budget, price book cache.
     "salesforce-system": RedisGrant(keys=("trivium:salesforce:*",)),
-    "erp-system": RedisGrant(keys=("trivium:lock:erp-system:*",)),
+    # Per-reference locks, and the references a sales order was attempted for.
+    "erp-system": RedisGrant(keys=("trivium:lock:erp-system:*", "trivium:attempt:erp-system:*")),
     # The process APIs keep everything under their hash tag (orders, streams, leases, parked).
     "quote-to-order": RedisGrant(keys=("{quote-to-order}:*",)),
     "create-customer": RedisGrant(keys=("{create-customer}:*",)),

@@ -28,15 +28,16 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode
 
 log = logging.getLogger("trivium.tracing")
 
@@ -105,34 +106,57 @@ _JSON_NAMES = {name: _json_name(name) for name in SpanRecord.__dataclass_fields_
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+_string = encode_basestring_ascii
 
 
 def span_line(span: ReadableSpan) -> str:
-    """The span file's line of a finished SDK span (`SpanRecord.to_json`'s object, built straight
-    from the span: this runs once per span in every traced process)."""
+    """The span file's line of a finished SDK span."""
     context = span.get_span_context()
     assert context is not None  # an SDK span always has one
-    parent = span.parent
-    status = span.status
-    trace_state = context.trace_state
     resource = span.resource.attributes if span.resource is not None else {}
     start = span.start_time or 0
-    return _ENCODER.encode(
-        {
-            "traceId": f"{context.trace_id:032x}",
-            "spanId": f"{context.span_id:016x}",
-            "parentSpanId": f"{parent.span_id:016x}" if parent is not None else None,
-            "service": str(resource.get("service.name", "unknown")),
-            "name": span.name,
-            "kind": _KINDS.get(span.kind, "internal"),
-            "startUnixNano": start,
-            "endUnixNano": span.end_time or start,
-            "status": _STATUSES.get(status.status_code, "unset"),
-            "statusMessage": status.description,
-            # JSON writes the SDK's tuples of scalars as arrays.
-            "attributes": dict(span.attributes or {}),
-            "traceState": trace_state.to_header() if trace_state else None,
-        }
+    return encode_span(
+        context=context,
+        parent=span.parent,
+        service=str(resource.get("service.name", "unknown")),
+        name=span.name,
+        kind=span.kind,
+        start=start,
+        end=span.end_time or start,
+        status=span.status,
+        attributes=span.attributes or {},
+    )
+
+
+def encode_span(
+    *,
+    context: SpanContext,
+    parent: SpanContext | None,
+    service: str,
+    name: str,
+    kind: SpanKind,
+    start: int,
+    end: int,
+    status: Status,
+    attributes: Mapping[str, Any],
+) -> str:
+    """The span file's line of a finished span (`SpanRecord.to_json`'s object). This runs once
+    per span in every traced process, so the line is written out directly: only the strings and
+    the attributes go through the JSON encoder."""
+    parent_id = f'"{parent.span_id:016x}"' if parent is not None else "null"
+    message = status.description
+    trace_state = context.trace_state
+    if type(attributes) is not dict:
+        attributes = dict(attributes)
+    return (
+        f'{{"traceId":"{context.trace_id:032x}","spanId":"{context.span_id:016x}",'
+        f'"parentSpanId":{parent_id},"service":{_string(service)},"name":{_string(name)},'
+        f'"kind":"{_KINDS.get(kind, "internal")}","startUnixNano":{int(start)},'
+        f'"endUnixNano":{int(end)},"status":"{_STATUSES.get(status.status_code, "unset")}",'
+        f'"statusMessage":{_string(message) if message is not None else "null"},'
+        # JSON writes the SDK's tuples of scalars as arrays.
+        f'"attributes":{_ENCODER.encode(attributes)},'
+        f'"traceState":{_string(trace_state.to_header()) if trace_state else "null"}}}'
     )
 
 
@@ -197,7 +221,10 @@ class SpanFileProcessor(SpanProcessor):
         context = span.context
         if context is None or not context.trace_flags.sampled:
             return
-        line = span_line(span)
+        self.keep(span_line(span))
+
+    def keep(self, line: str) -> None:
+        """Write the line of a finished span with the others kept (at once outside a loop)."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

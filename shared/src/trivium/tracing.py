@@ -12,6 +12,8 @@ so that every service, the emulators and the local gateway trace the same way:
 - `traceparent` and `tracestate` (W3C Trace Context) are read from every request and message and
   written on every call and message (`inject_trace_context`, used by
   `trivium.correlation.outbound_headers`);
+- the spans are `trivium.spans`' own, behind OpenTelemetry's API and made by the SDK's provider
+  (its sampler, resource and processors): the SDK's span costs several times as much;
 - finished spans go to the span file of `TRIVIUM_TRACES_DIR` (`trivium.span_files`, written from
   the event loop) and over OTLP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set (a batch processor's
   thread, only then); sampling is OpenTelemetry's own, from
@@ -38,6 +40,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from trivium.settings import ServiceSettings
 from trivium.span_files import SPAN_FILE_SUFFIX, SpanFileProcessor
+from trivium.spans import TriviumTracerProvider
 
 log = logging.getLogger("trivium.tracing")
 
@@ -61,6 +64,7 @@ FASTAPI_TELEMETRY_OFF = TelemetryConfig(
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 _installed: TracerProvider | None = None
+_tracer: trace.Tracer | None = None
 
 
 def install_tracing(settings: ServiceSettings, *, service: str | None = None) -> TracerProvider:
@@ -68,11 +72,11 @@ def install_tracing(settings: ServiceSettings, *, service: str | None = None) ->
 
     The first call in a process installs it; later calls (tests build many apps in one process)
     return the one installed."""
-    global _installed
+    global _installed, _tracer
     if _installed is not None:
         return _installed
     name = service or settings.service_name
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}))
+    provider = TriviumTracerProvider(resource=Resource.create({SERVICE_NAME: name}))
     if settings.traces_dir is not None:
         span_file = settings.traces_dir / f"{name}{SPAN_FILE_SUFFIX}"
         delay = settings.traces_write_delay_ms / 1000
@@ -85,6 +89,7 @@ def install_tracing(settings: ServiceSettings, *, service: str | None = None) ->
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=otlp_url)))
     trace.set_tracer_provider(provider)
     _installed = provider
+    _tracer = provider.get_tracer(TRACER_NAME)
     log.debug(
         "tracing.installed",
         extra={"traces_dir": str(settings.traces_dir or ""), "otlp": otlp_url or ""},
@@ -92,9 +97,14 @@ def install_tracing(settings: ServiceSettings, *, service: str | None = None) ->
     return provider
 
 
-@functools.cache
 def tracer() -> trace.Tracer:
-    """Trivium's tracer (it follows the provider `install_tracing` sets, even when taken first)."""
+    """Trivium's tracer: the installed provider's, or before `install_tracing` one that follows
+    the provider installed later."""
+    return _tracer or _proxy_tracer()
+
+
+@functools.cache
+def _proxy_tracer() -> trace.Tracer:
     return trace.get_tracer(TRACER_NAME)
 
 

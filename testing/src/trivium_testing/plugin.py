@@ -43,8 +43,11 @@ from trivium_testing.stack import (
     service_client,
     start_system_stack,
 )
+from trivium_testing.tls import share_default_ssl_context
 
 SHARED_REDIS_TEST_DB = 13
+
+share_default_ssl_context()
 
 
 def _test_redis(run_dir: Path) -> RedisEndpoint:
