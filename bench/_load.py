@@ -14,7 +14,7 @@ import asyncio
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,6 +80,49 @@ class LoadResult:
 
 
 RequestFactory = Callable[[int], Mapping[str, Any]]
+# Sends one request: True when it was answered as expected.
+Send = Callable[[], Awaitable[bool]]
+
+
+async def timed_one_at_a_time(send: Send, count: int) -> tuple[list[float], int]:
+    """Seconds per answered request, `count` requests one at a time, and the count of failed
+    ones."""
+    samples: list[float] = []
+    failed = 0
+    for _ in range(count):
+        failed += await _timed(send, samples)
+    return samples, failed
+
+
+async def timed_for(
+    send: Send, *, concurrency: int, seconds: float
+) -> tuple[float, list[float], int]:
+    """`concurrency` senders for `seconds` (closed loop): answered requests per second, seconds
+    per answered request, and the count of failed ones."""
+    deadline = time.perf_counter() + seconds
+    senders = [timed_until(send, deadline) for _ in range(concurrency)]
+    started = time.perf_counter()
+    runs = await asyncio.gather(*senders)
+    samples = [took for run, _ in runs for took in run]
+    return len(samples) / (time.perf_counter() - started), samples, sum(f for _, f in runs)
+
+
+async def timed_until(send: Send, deadline: float) -> tuple[list[float], int]:
+    """One sender's requests until `deadline` (a `time.perf_counter()` reading)."""
+    samples: list[float] = []
+    failed = 0
+    while time.perf_counter() < deadline:
+        failed += await _timed(send, samples)
+    return samples, failed
+
+
+async def _timed(send: Send, samples: list[float]) -> int:
+    """Send once: its seconds added to `samples` when answered; 1 when it failed, else 0."""
+    started = time.perf_counter()
+    if await send():
+        samples.append(time.perf_counter() - started)
+        return 0
+    return 1
 
 
 def _check_loopback(url: str) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import statistics
@@ -41,6 +42,7 @@ import jwt
 import redis
 import yaml
 from _full_stack import raise_plan_limits
+from _load import percentile, timed_for, timed_one_at_a_time
 from _nginx import start_nginx
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
@@ -109,55 +111,18 @@ def credentials() -> tuple[str, str]:
     return key[0]["key"], token
 
 
-async def one(session: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> float | None:
-    started = time.perf_counter()
+async def answered_ok(session: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> bool:
+    """GET the path once: True when it answered 200."""
     try:
         async with session.get(url, headers=headers) as response:
             await response.read()
-            ok = response.status == 200
+            return response.status == 200
     except aiohttp.ClientError:
-        ok = False
-    return time.perf_counter() - started if ok else None
+        return False
 
 
-async def sequential(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], count: int
-) -> tuple[Samples, int]:
-    samples: Samples = []
-    failed = 0
-    for _ in range(count):
-        took = await one(session, url, headers)
-        if took is None:
-            failed += 1
-        else:
-            samples.append(took)
-    return samples, failed
-
-
-async def concurrent(
-    session: aiohttp.ClientSession, url: str, headers: dict[str, str], seconds: float
-) -> tuple[float, Samples, int]:
-    samples: Samples = []
-    failed = 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        nonlocal failed
-        while time.perf_counter() < deadline:
-            took = await one(session, url, headers)
-            if took is None:
-                failed += 1
-            else:
-                samples.append(took)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return len(samples) / (time.perf_counter() - started), samples, failed
-
-
-def percentile(samples: Samples, fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)] * 1000
+def ms(samples: Samples, fraction: float) -> float:
+    return percentile(samples, fraction) * 1000
 
 
 async def pdk_calls(session: aiohttp.ClientSession, gateway: str) -> float:
@@ -180,33 +145,39 @@ async def measure(
     connector = aiohttp.TCPConnector(limit=CONCURRENCY * 2)
     figures: dict[str, dict[str, float]] = {}
     async with aiohttp.ClientSession(connector=connector) as session:
-        for url, headers in paths.values():
-            await sequential(session, url, headers, WARMUP_REQUESTS)
-            await concurrent(session, url, headers, 0.5)
+        sends = {
+            path: functools.partial(answered_ok, session, url, headers)
+            for path, (url, headers) in paths.items()
+        }
+        for send in sends.values():
+            await timed_one_at_a_time(send, WARMUP_REQUESTS)
+            await timed_for(send, concurrency=CONCURRENCY, seconds=0.5)
         for _ in range(ROUNDS):
-            for path, (url, headers) in paths.items():
-                samples, failed = await sequential(session, url, headers, SEQUENTIAL_REQUESTS)
+            for path, send in sends.items():
+                samples, failed = await timed_one_at_a_time(send, SEQUENTIAL_REQUESTS)
                 low[path].append(samples)
                 failures[path] += failed
-            for path, (url, headers) in paths.items():
-                rate, samples, failed = await concurrent(session, url, headers, THROUGHPUT_SECONDS)
+            for path, send in sends.items():
+                rate, samples, failed = await timed_for(
+                    send, concurrency=CONCURRENCY, seconds=THROUGHPUT_SECONDS
+                )
                 rates[path].append(rate)
                 high[path].append(samples)
                 failures[path] += failed
         for path in paths:
             figures[path] = {
-                "p50_ms_c1": statistics.median(percentile(s, 0.5) for s in low[path]),
-                "p99_ms_c1": statistics.median(percentile(s, 0.99) for s in low[path]),
+                "p50_ms_c1": statistics.median(ms(s, 0.5) for s in low[path]),
+                "p99_ms_c1": statistics.median(ms(s, 0.99) for s in low[path]),
                 "rps_c32": statistics.median(rates[path]),
-                "p50_ms_c32": statistics.median(percentile(s, 0.5) for s in high[path]),
-                "p99_ms_c32": statistics.median(percentile(s, 0.99) for s in high[path]),
+                "p50_ms_c32": statistics.median(ms(s, 0.5) for s in high[path]),
+                "p99_ms_c32": statistics.median(ms(s, 0.99) for s in high[path]),
                 "failed": failures[path],
             }
-        for path, (url, headers) in paths.items():
+        for path, send in sends.items():
             mode = path.split(" ", 1)[0]
             if mode in gateways:
                 before = await pdk_calls(session, gateways[mode])
-                await sequential(session, url, headers, PDK_SAMPLE_REQUESTS)
+                await timed_one_at_a_time(send, PDK_SAMPLE_REQUESTS)
                 after = await pdk_calls(session, gateways[mode])
                 figures[path]["pdk_calls_per_request"] = (after - before) / PDK_SAMPLE_REQUESTS
     direct = figures["direct"]

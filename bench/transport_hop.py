@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import statistics
@@ -34,6 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
+from _load import percentile, timed_for, timed_one_at_a_time
 
 from trivium_testing.services import RunningService, start_service
 
@@ -59,44 +61,6 @@ async def answered_ok(session: aiohttp.ClientSession, url: str) -> bool:
         return False
 
 
-async def sequential_latencies(
-    session: aiohttp.ClientSession, url: str, count: int
-) -> tuple[list[float], int]:
-    """Seconds per answered request, one request at a time, and the count of failed ones."""
-    samples = []
-    failed = 0
-    for _ in range(count):
-        started = time.perf_counter()
-        if await answered_ok(session, url):
-            samples.append(time.perf_counter() - started)
-        else:
-            failed += 1
-    return samples, failed
-
-
-async def throughput(
-    session: aiohttp.ClientSession, url: str, *, seconds: float
-) -> tuple[float, int, int]:
-    """Requests per second at CONCURRENCY for `seconds`, with answered and failed counts."""
-    answered = failed = 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker() -> None:
-        nonlocal answered, failed
-        while time.perf_counter() < deadline:
-            ok = await answered_ok(session, url)
-            answered, failed = (answered + 1, failed) if ok else (answered, failed + 1)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return answered / (time.perf_counter() - started), answered, failed
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)]
-
-
 def cpu_seconds(pid: int) -> float | None:
     """User plus system CPU time of a process so far (Linux /proc), None elsewhere."""
     try:
@@ -119,22 +83,25 @@ async def measure(target: RunningService, relays: Mapping[str, RunningService]) 
     failures = dict.fromkeys(urls, 0)
     connector = aiohttp.TCPConnector(limit=CONCURRENCY * 2)
     async with aiohttp.ClientSession(connector=connector) as session:
-        for url in urls.values():
-            await sequential_latencies(session, url, WARMUP_REQUESTS)
-            await throughput(session, url, seconds=0.5)
+        sends = {path: functools.partial(answered_ok, session, url) for path, url in urls.items()}
+        for send in sends.values():
+            await timed_one_at_a_time(send, WARMUP_REQUESTS)
+            await timed_for(send, concurrency=CONCURRENCY, seconds=0.5)
         for _ in range(ROUNDS):
-            for path, url in urls.items():
-                samples, failed = await sequential_latencies(session, url, SEQUENTIAL_REQUESTS)
+            for path, send in sends.items():
+                samples, failed = await timed_one_at_a_time(send, SEQUENTIAL_REQUESTS)
                 latency[path].append(samples)
                 failures[path] += failed
-            for path, url in urls.items():
+            for path, send in sends.items():
                 cpu_before = cpu_seconds(processes[path].process.pid)
-                rate, answered, failed = await throughput(session, url, seconds=THROUGHPUT_SECONDS)
+                rate, samples, failed = await timed_for(
+                    send, concurrency=CONCURRENCY, seconds=THROUGHPUT_SECONDS
+                )
                 cpu_after = cpu_seconds(processes[path].process.pid)
                 rates[path].append(rate)
                 failures[path] += failed
-                if cpu_before is not None and cpu_after is not None and answered:
-                    cpu_per_request[path].append((cpu_after - cpu_before) / answered)
+                if cpu_before is not None and cpu_after is not None and samples:
+                    cpu_per_request[path].append((cpu_after - cpu_before) / len(samples))
     figures: Figures = {}
     for path in urls:
         figures[path] = {

@@ -106,6 +106,17 @@ async def replay_and_audit(desk: Any, scenario: str, order_ids: list[str], audit
     return await desk.audit_after_replay(scenario, order_ids, audit, within=SETTLE_SECONDS)
 
 
+async def replay_and_record(
+    desk: Any, scoreboard: Any, scenario: str, order_ids: list[str], audit: Any, *, row: str
+) -> None:
+    """Replay the scenario's dead letters and audit again: every order then completed exactly
+    once. The scoreboard's `row` counts the orders dead-lettered before the replay."""
+    final = await replay_and_audit(desk, scenario, order_ids, audit)
+    record(scoreboard, row, len(order_ids), final, dead_lettered=len(audit.dead_lettered))
+    assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
+    assert final.completed == set(order_ids)
+
+
 @pytest.mark.chaos
 @pytest.mark.slow
 class TestOrdersWhileBackendsFail:
@@ -136,12 +147,10 @@ class TestOrdersWhileBackendsFail:
         order_ids = [response.json()["orderId"] for response in responses]
 
         audit = await order_desk.audit("FLAKY", order_ids, within=SETTLE_SECONDS)
-        dead_lettered = len(audit.dead_lettered)
         assert (audit.duplicated, audit.lost) == (set(), {})
-        final = await replay_and_audit(order_desk, "FLAKY", order_ids, audit)
-        record(scoreboard, "backends failing", len(order_ids), final, dead_lettered=dead_lettered)
-        assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
-        assert len(final.completed) == len(order_ids)
+        await replay_and_record(
+            order_desk, scoreboard, "FLAKY", order_ids, audit, row="backends failing"
+        )
 
     async def test_orders_outlasting_their_retries_are_dead_lettered_then_replayed(
         self, order_desk: Any, s4_admin: httpx.AsyncClient, scoreboard: Any
@@ -162,10 +171,9 @@ class TestOrdersWhileBackendsFail:
         assert all("unavailable" in reason for reason in reasons), reasons
         assert await order_desk.erp_orders("PARKED") == {}
 
-        final = await replay_and_audit(order_desk, "PARKED", order_ids, parked)
-        record(scoreboard, "ERP down past retries", len(order_ids), final, dead_lettered=8)
-        assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
-        assert final.completed == set(order_ids)
+        await replay_and_record(
+            order_desk, scoreboard, "PARKED", order_ids, parked, row="ERP down past retries"
+        )
 
 
 @pytest.mark.chaos
@@ -215,18 +223,10 @@ class TestWorkerKilled:
         order_ids = [response.json()["orderId"] for response in responses]
 
         audit = await order_desk.audit("KILLED", order_ids, within=SETTLE_SECONDS)
-        dead_lettered = len(audit.dead_lettered)
         assert (audit.duplicated, audit.lost) == (set(), {})
-        final = await replay_and_audit(order_desk, "KILLED", order_ids, audit)
-        record(
-            scoreboard,
-            f"worker SIGKILLed x{kills}",
-            len(order_ids),
-            final,
-            dead_lettered=dead_lettered,
+        await replay_and_record(
+            order_desk, scoreboard, "KILLED", order_ids, audit, row=f"worker SIGKILLed x{kills}"
         )
-        assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())
-        assert len(final.completed) == len(order_ids)
 
 
 @dataclass
@@ -451,13 +451,6 @@ class TestSalesforceBudgetExhausted:
         acknowledged = [r for r in (waited, *queued) if r.status_code in (201, 202)]
         order_ids = [response.json()["orderId"] for response in acknowledged]
         audit = await order_desk.audit("BUDGET", order_ids, within=SETTLE_SECONDS)
-        dead_lettered = len(audit.dead_lettered)
-        final = await replay_and_audit(order_desk, "BUDGET", order_ids, audit)
-        record(
-            scoreboard,
-            "Salesforce budget exhausted",
-            len(order_ids),
-            final,
-            dead_lettered=dead_lettered,
+        await replay_and_record(
+            order_desk, scoreboard, "BUDGET", order_ids, audit, row="Salesforce budget exhausted"
         )
-        assert (final.duplicated, final.lost, final.dead_lettered) == (set(), {}, set())

@@ -363,6 +363,13 @@ def gateway(
     return stock_gateways[plugin_mode]
 
 
+@pytest_asyncio.fixture
+async def proxy(gateway: GatewayProcess) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the stock gateway's proxy port, as a partner or the mobile app calls it."""
+    async with httpx.AsyncClient(base_url=gateway.url) as client:
+        yield client
+
+
 # --- clients' credentials -------------------------------------------------------------------
 
 

@@ -65,7 +65,9 @@ class Flow:
 class LedgerWorker(SagaWorker[Flow]):
     woken_event = "ledgers.woken"
 
-    async def handle(self, message: Message) -> None:
+    id_field = "ledgerId"
+
+    async def run_saga(self, saga_id: str, message: Message) -> None:
         raise AssertionError("not consumed in these tests")
 
 

@@ -11,39 +11,34 @@ pytestmark = pytest.mark.asyncio
 
 
 class TestPartnerKeyAuth:
-    async def test_no_key(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account")
+    async def test_no_key(self, proxy):
+        response = await proxy.get("/partner/v1/account")
 
         assert response.status_code == 401
         assert response.json()["message"] == "No API key found in request"
         assert response.headers["www-authenticate"] == 'Key realm="trivium"'
         assert response.json()["request_id"] == response.headers["x-correlation-id"]
 
-    async def test_bad_key(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers={"apikey": "not-a-key"})
+    async def test_bad_key(self, proxy):
+        response = await proxy.get("/partner/v1/account", headers={"apikey": "not-a-key"})
 
         assert response.status_code == 401
         assert response.json()["message"] == "Unauthorized"
 
-    async def test_key_in_query_is_not_accepted(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(f"/partner/v1/account?apikey={api_keys['gold']}")
+    async def test_key_in_query_is_not_accepted(self, proxy, api_keys):
+        response = await proxy.get(f"/partner/v1/account?apikey={api_keys['gold']}")
 
         assert response.status_code == 401
 
-    async def test_duplicate_keys(self, gateway, api_keys):
+    async def test_duplicate_keys(self, proxy, api_keys):
         headers = [("apikey", api_keys["gold"]), ("apikey", api_keys["bronze"])]
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers=headers)
+        response = await proxy.get("/partner/v1/account", headers=headers)
 
         assert response.status_code == 401
         assert response.json()["message"] == "Duplicate API key found"
 
-    async def test_valid_key_reaches_the_upstream_without_the_key(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+    async def test_valid_key_reaches_the_upstream_without_the_key(self, proxy, api_keys):
+        response = await proxy.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
 
         assert response.status_code == 200
         seen = response.json()

@@ -28,10 +28,9 @@ class TestReadyz:
         assert response.status_code == 200
         assert response.json()["checks"] == {"redis": "up"}
 
-    async def test_also_on_the_proxy_port(self, gateway):
+    async def test_also_on_the_proxy_port(self, proxy):
         # Where the service harnesses wait for a started gateway.
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/readyz")
+        response = await proxy.get("/readyz")
 
         assert response.status_code == 200
 
@@ -50,13 +49,14 @@ class TestReadyz:
 
 
 class TestMetrics:
-    async def test_requests_and_plugin_work_are_counted(self, gateway, api_keys, read_metric):
+    async def test_requests_and_plugin_work_are_counted(
+        self, gateway, proxy, api_keys, read_metric
+    ):
         before = await read_metric(
             gateway, "trivium_gateway_pdk_calls_total", plugin="partner-quota"
         )
 
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+        await proxy.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
         async with httpx.AsyncClient(base_url=gateway.status_url) as client:
             text = (await client.get("/metrics")).text
 
@@ -69,10 +69,9 @@ class TestMetrics:
         assert 'trivium_gateway_quota_decisions_total{outcome="allowed",plan="gold"}' in text
         assert 'trivium_backend_calls_total{backend="partner-portal-experience"' in text
 
-    async def test_not_on_the_proxy_port(self, gateway):
+    async def test_not_on_the_proxy_port(self, proxy):
         # The probe that found /metrics public: the proxy answers it like any unknown path.
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/metrics")
+        response = await proxy.get("/metrics")
 
         assert response.status_code == 404
         assert response.json()["message"] == "no Route matched with those values"

@@ -50,10 +50,9 @@ async def bronze_five_a_minute(upstream, write_kong_config, start_gateway):
 
 
 class TestPartnerQuota:
-    async def test_headers_on_every_answer(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            first = await client.get("/partner/v1/account", headers={"apikey": api_keys["silver"]})
-            second = await client.get("/partner/v1/catalog", headers={"apikey": api_keys["silver"]})
+    async def test_headers_on_every_answer(self, proxy, api_keys):
+        first = await proxy.get("/partner/v1/account", headers={"apikey": api_keys["silver"]})
+        second = await proxy.get("/partner/v1/catalog", headers={"apikey": api_keys["silver"]})
 
         assert first.status_code == second.status_code == 200
         assert first.headers["ratelimit-limit"] == "15"
@@ -86,11 +85,10 @@ class TestPartnerQuota:
         assert problem["plan"] == "bronze"
         assert problem["correlationId"] == refused.headers["x-correlation-id"]
 
-    async def test_plans_are_counted_apart(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            for _ in range(6):
-                await client.get("/partner/v1/account", headers={"apikey": api_keys["bronze"]})
-            gold = await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+    async def test_plans_are_counted_apart(self, proxy, api_keys):
+        for _ in range(6):
+            await proxy.get("/partner/v1/account", headers={"apikey": api_keys["bronze"]})
+        gold = await proxy.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
 
         assert gold.status_code == 200
         assert gold.headers["ratelimit-remaining"] == "49"
@@ -147,12 +145,11 @@ class TestPartnerQuota:
         assert "ratelimit-limit" not in answers[0].headers
         assert await read_metric(gateway, QUOTA_METRIC, **labels) == before + 7
 
-    async def test_decisions_are_on_the_metrics(self, gateway, api_keys, read_metric):
+    async def test_decisions_are_on_the_metrics(self, gateway, proxy, api_keys, read_metric):
         labels = {"plan": "bronze", "outcome": "limited"}
         before = await read_metric(gateway, QUOTA_METRIC, **labels)
 
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            for _ in range(7):
-                await client.get("/partner/v1/account", headers={"apikey": api_keys["bronze"]})
+        for _ in range(7):
+            await proxy.get("/partner/v1/account", headers={"apikey": api_keys["bronze"]})
 
         assert await read_metric(gateway, QUOTA_METRIC, **labels) == before + 2

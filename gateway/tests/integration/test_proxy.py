@@ -41,19 +41,17 @@ def without_size_limit(document: dict[str, Any]) -> None:
 
 
 class TestRouting:
-    async def test_no_route(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/nowhere")
+    async def test_no_route(self, proxy):
+        response = await proxy.get("/nowhere")
 
         assert response.status_code == 404
         assert response.json()["message"] == "no Route matched with those values"
 
-    async def test_public_paths_reach_the_upstream_unchanged(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/partner/v1/catalog/caf%C3%A9%2Fx?search=a%20b&limit=2",
-                headers={"apikey": api_keys["gold"]},
-            )
+    async def test_public_paths_reach_the_upstream_unchanged(self, proxy, api_keys):
+        response = await proxy.get(
+            "/partner/v1/catalog/caf%C3%A9%2Fx?search=a%20b&limit=2",
+            headers={"apikey": api_keys["gold"]},
+        )
 
         seen = response.json()
         assert seen["rawPath"] == "/partner/v1/catalog/caf%C3%A9%2Fx"
@@ -75,20 +73,18 @@ class TestRouting:
         assert seen["headers"]["x-forwarded-prefix"] == ["/mobile/v1"]
         assert seen["headers"]["x-forwarded-path"] == ["/mobile/v1/accounts/001"]
 
-    async def test_method_outside_the_route(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.request(
-                "TRACE", "/partner/v1/account", headers={"apikey": api_keys["gold"]}
-            )
+    async def test_method_outside_the_route(self, proxy, api_keys):
+        response = await proxy.request(
+            "TRACE", "/partner/v1/account", headers={"apikey": api_keys["gold"]}
+        )
 
         assert response.status_code == 404
 
 
 class TestForwarding:
-    async def test_forwarding_headers(self, gateway, api_keys):
+    async def test_forwarding_headers(self, gateway, proxy, api_keys):
         headers = {"apikey": api_keys["gold"], "X-Forwarded-For": "203.0.113.7"}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers=headers)
+        response = await proxy.get("/partner/v1/account", headers=headers)
 
         forwarded = response.json()["headers"]
         port = gateway.url.rsplit(":", 1)[1]
@@ -101,9 +97,8 @@ class TestForwarding:
         assert "x-forwarded-prefix" not in forwarded
         assert forwarded["host"] != [f"127.0.0.1:{port}"]
 
-    async def test_answer_headers(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+    async def test_answer_headers(self, gateway, proxy, api_keys):
+        response = await proxy.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
 
         assert response.headers["via"] == "1.1 trivium-gateway"
         assert int(response.headers["x-kong-upstream-latency"]) >= 0
@@ -112,11 +107,10 @@ class TestForwarding:
         assert response.headers["x-correlation-id"] != "upstream-own-id"
         assert response.headers.get_list("server") != ["upstream"]
 
-    async def test_upstream_status_passes_through(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/partner/v1/orders/x?status=404", headers={"apikey": api_keys["gold"]}
-            )
+    async def test_upstream_status_passes_through(self, proxy, api_keys):
+        response = await proxy.get(
+            "/partner/v1/orders/x?status=404", headers={"apikey": api_keys["gold"]}
+        )
 
         assert response.status_code == 404
         assert response.json()["path"] == "/partner/v1/orders/x"
@@ -156,25 +150,23 @@ class TestStreaming:
         assert response.json()["bodyBytes"] == 24 * 32 * 1024
         assert response.json()["headers"]["transfer-encoding"] == ["chunked"]
 
-    async def test_chunked_body_is_measured_whole(self, gateway, rep_token):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.post(
-                "/mobile/v1/customers",
-                headers={"Authorization": f"Bearer {rep_token()}"},
-                content=chunks(24),
-            )
+    async def test_chunked_body_is_measured_whole(self, proxy, rep_token):
+        response = await proxy.post(
+            "/mobile/v1/customers",
+            headers={"Authorization": f"Bearer {rep_token()}"},
+            content=chunks(24),
+        )
 
         assert response.json()["bodyBytes"] == 24 * 32 * 1024
         assert response.json()["headers"]["content-length"] == [str(24 * 32 * 1024)]
 
-    async def test_body_over_the_buffer_is_streamed(self, gateway, rep_token):
+    async def test_body_over_the_buffer_is_streamed(self, proxy, rep_token):
         body = b"q" * (200 * 1024)
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.post(
-                "/mobile/v1/customers",
-                headers={"Authorization": f"Bearer {rep_token()}"},
-                content=body,
-            )
+        response = await proxy.post(
+            "/mobile/v1/customers",
+            headers={"Authorization": f"Bearer {rep_token()}"},
+            content=body,
+        )
 
         assert response.json()["bodyBytes"] == len(body)
 

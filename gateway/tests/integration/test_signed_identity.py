@@ -3,7 +3,6 @@ forged identity headers that never reach them; in both plugin modes."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from trivium.keys import generate_private_key
@@ -28,11 +27,8 @@ def forged_token(audience: str) -> str:
 
 
 class TestPartnerIdentity:
-    async def test_contract(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/partner/v1/account", headers={"apikey": api_keys["silver"]}
-            )
+    async def test_contract(self, gateway, proxy, api_keys):
+        response = await proxy.get("/partner/v1/account", headers={"apikey": api_keys["silver"]})
 
         identity = response.json()["identity"]
         consumer_id = identity.pop("consumerId")
@@ -44,14 +40,13 @@ class TestPartnerIdentity:
         }
         assert response.json()["headers"]["x-consumer-id"] == [consumer_id]
 
-    async def test_forged_identity_is_ignored(self, gateway, api_keys):
+    async def test_forged_identity_is_ignored(self, proxy, api_keys):
         headers = {
             "apikey": api_keys["bronze"],
             "Authorization": f"Bearer {forged_token('partner-portal-experience')}",
             **FORGED_HEADERS,
         }
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers=headers)
+        response = await proxy.get("/partner/v1/account", headers=headers)
 
         seen = response.json()
         assert seen["identity"]["consumer"] == "partner-rhein"
@@ -63,13 +58,12 @@ class TestPartnerIdentity:
         assert "x-consumer-groups" not in seen["headers"]
         assert "x-anonymous-consumer" not in seen["headers"]
 
-    async def test_nothing_reaches_the_unauthenticated_page(self, gateway):
+    async def test_nothing_reaches_the_unauthenticated_page(self, proxy):
         headers = {
             "Authorization": f"Bearer {forged_token('partner-portal-experience')}",
             **FORGED_HEADERS,
         }
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/index.html", headers=headers)
+        response = await proxy.get("/partner/index.html", headers=headers)
 
         assert response.status_code == 200
         forwarded = {name.lower() for name in response.json()["headers"]}
@@ -77,10 +71,9 @@ class TestPartnerIdentity:
 
 
 class TestMobileIdentity:
-    async def test_contract(self, gateway, rep_token):
+    async def test_contract(self, gateway, proxy, rep_token):
         headers = {"Authorization": f"Bearer {rep_token()}"}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/mobile/v1/accounts", headers=headers)
+        response = await proxy.get("/mobile/v1/accounts", headers=headers)
 
         identity = response.json()["identity"]
         identity.pop("consumerId")
@@ -91,13 +84,12 @@ class TestMobileIdentity:
             "plan": "internal",
         }
 
-    async def test_the_reps_own_jwt_does_not_reach_the_upstream(self, gateway, rep_token):
+    async def test_the_reps_own_jwt_does_not_reach_the_upstream(self, proxy, rep_token):
         token = rep_token()
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/mobile/v1/accounts",
-                headers={"Authorization": f"Bearer {token}", **FORGED_HEADERS},
-            )
+        response = await proxy.get(
+            "/mobile/v1/accounts",
+            headers={"Authorization": f"Bearer {token}", **FORGED_HEADERS},
+        )
 
         seen = response.json()
         assert seen["headers"]["authorization"] != [f"Bearer {token}"]

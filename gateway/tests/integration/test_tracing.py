@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import secrets
 
-import httpx
 import pytest
 
 from trivium.span_files import SpanRecord, read_span_files
@@ -22,15 +21,14 @@ def spans_of(gateway: object, trace_id: str) -> list[SpanRecord]:
 
 
 class TestRequestSpans:
-    async def test_a_proxied_request_continues_the_clients_trace(self, gateway, api_keys):
+    async def test_a_proxied_request_continues_the_clients_trace(self, gateway, proxy, api_keys):
         trace_id, client_span = secrets.token_hex(16), secrets.token_hex(8)
         headers = {
             "apikey": api_keys["gold"],
             "traceparent": f"00-{trace_id}-{client_span}-01",
             "tracestate": "client=7",
         }
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers=headers)
+        response = await proxy.get("/partner/v1/account", headers=headers)
         assert response.status_code == 200
         await until(lambda: len(spans_of(gateway, trace_id)) == 2, what="the gateway spans")
 
@@ -51,11 +49,10 @@ class TestRequestSpans:
         assert seen["tracestate"] == ["client=7"]
         assert response.headers["traceparent"] == f"00-{trace_id}-{server.span_id}-01"
 
-    async def test_a_refused_request_is_one_server_span(self, gateway):
+    async def test_a_refused_request_is_one_server_span(self, gateway, proxy):
         trace_id = secrets.token_hex(16)
         headers = {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers=headers)
+        response = await proxy.get("/partner/v1/account", headers=headers)
         assert response.status_code == 401
         await until(lambda: spans_of(gateway, trace_id), what="the gateway's span")
 

@@ -63,35 +63,32 @@ async def chunks(size: int, chunk: int = 16 * 1024) -> AsyncIterator[bytes]:
 
 
 class TestRequestSizeLimiting:
-    async def test_body_over_the_limit(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.post(
-                "/partner/v1/orders",
-                headers={"apikey": api_keys["gold"]},
-                content=b"z" * (256 * 1024 + 1),
-            )
+    async def test_body_over_the_limit(self, proxy, api_keys):
+        response = await proxy.post(
+            "/partner/v1/orders",
+            headers={"apikey": api_keys["gold"]},
+            content=b"z" * (256 * 1024 + 1),
+        )
 
         assert response.status_code == 413
         assert response.json()["message"] == "Request size limit exceeded"
 
-    async def test_body_at_the_limit(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.post(
-                "/partner/v1/orders",
-                headers={"apikey": api_keys["gold"]},
-                content=b"z" * (256 * 1024),
-            )
+    async def test_body_at_the_limit(self, proxy, api_keys):
+        response = await proxy.post(
+            "/partner/v1/orders",
+            headers={"apikey": api_keys["gold"]},
+            content=b"z" * (256 * 1024),
+        )
 
         assert response.status_code == 200
         assert response.json()["bodyBytes"] == 256 * 1024
 
-    async def test_chunked_body_over_the_limit(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.post(
-                "/partner/v1/orders",
-                headers={"apikey": api_keys["gold"]},
-                content=chunks(300 * 1024),
-            )
+    async def test_chunked_body_over_the_limit(self, proxy, api_keys):
+        response = await proxy.post(
+            "/partner/v1/orders",
+            headers={"apikey": api_keys["gold"]},
+            content=chunks(300 * 1024),
+        )
 
         assert response.status_code == 413
 
@@ -114,27 +111,22 @@ class TestRequestSizeLimiting:
 
 
 class TestRequestSizeLimitsEverywhere:
-    async def test_page_route_refuses_a_large_body(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.request(
-                "GET", "/partner/", content=b"x" * (PAGE_LIMIT_BYTES + 1)
-            )
+    async def test_page_route_refuses_a_large_body(self, proxy):
+        response = await proxy.request("GET", "/partner/", content=b"x" * (PAGE_LIMIT_BYTES + 1))
 
         assert response.status_code == 413
         assert response.json()["message"] == "Request size limit exceeded"
         assert response.json()["request_id"] == response.headers["x-correlation-id"]
 
-    async def test_page_route_refuses_a_chunked_body(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.request(
-                "GET", "/partner/", content=chunks(PAGE_LIMIT_BYTES + 1, chunk=4096)
-            )
+    async def test_page_route_refuses_a_chunked_body(self, proxy):
+        response = await proxy.request(
+            "GET", "/partner/", content=chunks(PAGE_LIMIT_BYTES + 1, chunk=4096)
+        )
 
         assert response.status_code == 413
 
-    async def test_page_route_without_a_body(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/")
+    async def test_page_route_without_a_body(self, proxy):
+        response = await proxy.get("/partner/")
 
         assert response.status_code == 200
 
@@ -210,23 +202,21 @@ class TestPortalPageQuota:
 
         assert answers == [200, 200, 429, 429]
 
-    async def test_stock_quota_headers(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/")
+    async def test_stock_quota_headers(self, proxy):
+        response = await proxy.get("/partner/")
 
         assert response.headers["x-ratelimit-limit-second"] == "20"
         assert response.headers["x-ratelimit-limit-minute"] == "300"
 
 
 class TestCors:
-    async def test_preflight(self, gateway):
+    async def test_preflight(self, proxy):
         headers = {
             "Origin": PORTAL,
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "apikey, content-type",
         }
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.options("/partner/v1/orders", headers=headers)
+        response = await proxy.options("/partner/v1/orders", headers=headers)
 
         assert response.status_code == 200
         assert response.headers["access-control-allow-origin"] == PORTAL
@@ -234,47 +224,42 @@ class TestCors:
         assert "apikey" in response.headers["access-control-allow-headers"]
         assert response.headers["access-control-max-age"] == "3600"
 
-    async def test_answer_to_the_portal(self, gateway, api_keys):
+    async def test_answer_to_the_portal(self, proxy, api_keys):
         headers = {"Origin": PORTAL, "apikey": api_keys["gold"]}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers=headers)
+        response = await proxy.get("/partner/v1/account", headers=headers)
 
         assert response.headers["access-control-allow-origin"] == PORTAL
         exposed = response.headers["access-control-expose-headers"].split(",")
         assert {"RateLimit-Remaining", "Retry-After", "X-Correlation-ID"} <= set(exposed)
         assert "Origin" in response.headers.get_list("vary")
 
-    async def test_other_origin(self, gateway, api_keys):
+    async def test_other_origin(self, proxy, api_keys):
         headers = {"Origin": "https://evil.example", "apikey": api_keys["gold"]}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers=headers)
+        response = await proxy.get("/partner/v1/account", headers=headers)
 
         assert "access-control-allow-origin" not in response.headers
 
 
 class TestCorrelationId:
-    async def test_clients_id_is_kept(self, gateway, api_keys):
+    async def test_clients_id_is_kept(self, proxy, api_keys):
         headers = {"apikey": api_keys["gold"], "X-Correlation-ID": "client-chosen-id-42"}
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers=headers)
+        response = await proxy.get("/partner/v1/account", headers=headers)
 
         assert response.headers["x-correlation-id"] == "client-chosen-id-42"
         assert response.json()["headers"]["x-correlation-id"] == ["client-chosen-id-42"]
 
-    async def test_id_is_made_and_echoed(self, gateway, api_keys):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+    async def test_id_is_made_and_echoed(self, proxy, api_keys):
+        response = await proxy.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
 
         made = response.headers["x-correlation-id"]
         assert len(made) >= 32
         assert response.json()["headers"]["x-correlation-id"] == [made]
         assert "traceparent" in response.json()["headers"]
 
-    async def test_refusals_carry_the_id(self, gateway):
-        async with httpx.AsyncClient(base_url=gateway.url) as client:
-            response = await client.get(
-                "/partner/v1/account", headers={"X-Correlation-ID": "refused-request-7"}
-            )
+    async def test_refusals_carry_the_id(self, proxy):
+        response = await proxy.get(
+            "/partner/v1/account", headers={"X-Correlation-ID": "refused-request-7"}
+        )
 
         assert response.headers["x-correlation-id"] == "refused-request-7"
         assert response.json()["request_id"] == "refused-request-7"

@@ -7,15 +7,16 @@ typed, so that no route or domain function reaches for `app.state` or a concrete
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 
+from trivium.app import create_service_app
 from trivium.health import ReadinessCheck, add_readiness_check
 from trivium.idempotency import STORE_STATE_ATTRIBUTE, IdempotencyStore
-from trivium.service_auth import ServiceTokenIssuer
+from trivium.service_auth import ServiceTokenIssuer, system_api_router
 from trivium.settings import ServiceSettings
 
 PartT = TypeVar("PartT")
@@ -92,6 +93,28 @@ def system_api_lifespan(
         return bootstrap(settings)
 
     return installing_lifespan(settings, with_issuer)
+
+
+def create_system_api_app(
+    settings: ServiceSettingsT,
+    bootstrap: SystemBootstrap[ServiceSettingsT, ServiceContainer],
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    **app_options: Any,
+) -> FastAPI:
+    """A System API: `routers` behind `system_api_router` and a lifespan that runs what
+    `bootstrap` builds (`app_options` as `create_service_app` takes them)."""
+    app = create_service_app(
+        settings,
+        title=title,
+        description=description,
+        lifespan=system_api_lifespan(settings, bootstrap),
+        **app_options,
+    )
+    app.include_router(system_api_router(routers))
+    return app
 
 
 def container_of(app: FastAPI, kind: type[ContainerT]) -> ContainerT:

@@ -358,6 +358,17 @@ def process_api_router(
     return routes
 
 
+def experience_api_router(issuers: Sequence[str], routers: Sequence[APIRouter]) -> APIRouter:
+    """An Experience API's routes, for the `issuers` (the gateway) that sign their end user's
+    identity into the service token; that identity is taken from them alone."""
+    routes = APIRouter(
+        dependencies=[Depends(require_service_token(*issuers, identity_from=issuers))]
+    )
+    for router in routers:
+        routes.include_router(router)
+    return routes
+
+
 def system_api_router(routers: Sequence[APIRouter]) -> APIRouter:
     """A System API's routes, for the process and experience APIs that call it; identity claims
     are not read here (a System API serves the backend's data, whoever the user)."""

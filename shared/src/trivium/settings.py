@@ -161,7 +161,9 @@ class SagaProcessSettings(SystemApiCallerSettings):
     events_max_length: int = Field(
         default=100_000, ge=100, description="Approximate length the event stream is kept at."
     )
-    # Each process sets its own: how often its workers look for sagas whose wake-up is due, and
-    # how long a repeat waits for the first request with its idempotency key to finish.
+    # Each process sets its own: how many sagas its workers run at once, how often they look for
+    # sagas whose wake-up is due, and how long a repeat waits for the first request with its
+    # idempotency key to finish.
+    workers: int
     wake_up_poll_seconds: float
     idempotency_wait_seconds: float

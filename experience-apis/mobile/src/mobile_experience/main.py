@@ -3,14 +3,14 @@ lifespan that runs the bootstrap."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import FastAPI
 
 from mobile_experience.api import accounts, customers, docs, orders
 from mobile_experience.bootstrap import bootstrap
 from mobile_experience.settings import MobileSettings
 from trivium.app import create_service_app
 from trivium.composition import installing_lifespan
-from trivium.service_auth import require_service_token
+from trivium.service_auth import experience_api_router
 
 
 def create_app(settings: MobileSettings | None = None) -> FastAPI:
@@ -24,12 +24,6 @@ def create_app(settings: MobileSettings | None = None) -> FastAPI:
         "the gateway, which signs the rep's identity into a service token.",
         lifespan=installing_lifespan(settings, bootstrap),
     )
-    # End-user identity comes from the gateway's key alone.
-    gateway = require_service_token(
-        *settings.identity_issuers, identity_from=settings.identity_issuers
-    )
-    internal = APIRouter(dependencies=[Depends(gateway)])
-    for module in (accounts, customers, orders, docs):
-        internal.include_router(module.router)
-    app.include_router(internal)
+    routers = [module.router for module in (accounts, customers, orders, docs)]
+    app.include_router(experience_api_router(settings.identity_issuers, routers))
     return app

@@ -3,14 +3,14 @@ and a lifespan that runs the bootstrap."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import FastAPI
 
 from partner_portal_experience.api import account, catalog, docs, orders, page
 from partner_portal_experience.bootstrap import bootstrap
 from partner_portal_experience.settings import PartnerPortalSettings
 from trivium.app import create_service_app
 from trivium.composition import installing_lifespan
-from trivium.service_auth import require_service_token
+from trivium.service_auth import experience_api_router
 
 
 def create_app(settings: PartnerPortalSettings | None = None) -> FastAPI:
@@ -27,13 +27,8 @@ def create_app(settings: PartnerPortalSettings | None = None) -> FastAPI:
         open_paths=page.PAGE_PATHS | docs.DOCS_PATHS,
     )
     # A partner's identity comes from the gateway's key alone; the page and docs need none.
-    gateway = require_service_token(
-        *settings.identity_issuers, identity_from=settings.identity_issuers
-    )
-    internal = APIRouter(dependencies=[Depends(gateway)])
-    for module in (account, catalog, orders):
-        internal.include_router(module.router)
-    app.include_router(internal)
+    routers = [module.router for module in (account, catalog, orders)]
+    app.include_router(experience_api_router(settings.identity_issuers, routers))
     app.include_router(docs.router)
     app.include_router(page.router)
     return app

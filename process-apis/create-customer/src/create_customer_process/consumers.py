@@ -24,12 +24,11 @@ class RequestWorker(SagaWorker[CustomerFlow]):
     woken_event = "customers.woken"
     poll_seconds = 1.0
     name = "create-customer"
+    id_field = "requestId"
+    saga_noun = "request"
 
-    async def handle(self, message: Message) -> None:
-        """Run the message's request; raise for the queue to retry or dead-letter it."""
-        request_id = message.payload.get("requestId")
-        if not isinstance(request_id, str):
-            raise PermanentFailure(f"message {message.id} names no request")
+    async def run_saga(self, request_id: str, message: Message) -> None:
+        """Run the request; raise for the queue to retry or dead-letter it."""
         processed = await process_request(self.flow, request_id, attempt=message.attempt)
         error = processed.problem
         reason = f"{error.slug}: {error.detail}" if error else "no error recorded"

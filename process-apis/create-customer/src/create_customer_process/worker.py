@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from create_customer_process.bootstrap import bootstrap
 from create_customer_process.settings import CreateCustomerSettings
-from trivium.work_queue.runner import run_worker
-
-DEFAULT_CONCURRENCY = 4
+from trivium.work_queue.runner import worker_main
 
 
 def main() -> None:
-    settings = CreateCustomerSettings()
-    run_worker(settings, bootstrap, concurrency=settings.workers or DEFAULT_CONCURRENCY)
+    worker_main(CreateCustomerSettings, bootstrap)
 
 
 if __name__ == "__main__":

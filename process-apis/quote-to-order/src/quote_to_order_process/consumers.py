@@ -19,12 +19,11 @@ class OrderWorker(SagaWorker[OrderFlow]):
     woken_event = "orders.woken"
     poll_seconds = 0.25
     name = "quote-to-order"
+    id_field = "orderId"
+    saga_noun = "order"
 
-    async def handle(self, message: Message) -> None:
-        """Run the message's order; a parked order goes to the dead letters."""
-        order_id = message.payload.get("orderId")
-        if not isinstance(order_id, str):
-            raise PermanentFailure(f"message {message.id} names no order")
+    async def run_saga(self, order_id: str, message: Message) -> None:
+        """Run the order; a parked order goes to the dead letters."""
         processed = await process_order(self.flow, order_id, from_queue=True)
         if processed.outcome is Outcome.DEAD_LETTERED and processed.order is not None:
             parked = processed.order

@@ -8,25 +8,19 @@ from fastapi import FastAPI
 from quote_to_order_process.api import attention, dead_letters, orders
 from quote_to_order_process.bootstrap import bootstrap
 from quote_to_order_process.settings import QuoteToOrderSettings
-from trivium.app import create_service_app
-from trivium.service_auth import process_api_router
-from trivium.work_queue.runner import lifespan_with_worker_pool
+from trivium.work_queue.runner import create_process_api_app
 
 
 def create_app(settings: QuoteToOrderSettings | None = None) -> FastAPI:
     """The quote-to-order Process API, configured from the environment unless settings are given."""
     settings = settings or QuoteToOrderSettings()
-    app = create_service_app(
+    return create_process_api_app(
         settings,
+        bootstrap,
         title="Trivium quote-to-order Process API",
         description="An accepted quote or a partner's order becomes an ERP sales order exactly "
         "once, with credit and stock checked, and a CRM order carrying the ERP order number. "
         "Internal: every call needs a service token.",
-        lifespan=lifespan_with_worker_pool(settings, bootstrap, concurrency=settings.workers),
+        business=[orders.router],
+        operations=[attention.router, dead_letters.router],
     )
-    app.include_router(
-        process_api_router(
-            business=[orders.router], operations=[attention.router, dead_letters.router]
-        )
-    )
-    return app

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from quote_to_order_process.bootstrap import bootstrap
 from quote_to_order_process.settings import QuoteToOrderSettings
-from trivium.work_queue.runner import run_worker
-
-DEFAULT_CONCURRENCY = 4
+from trivium.work_queue.runner import worker_main
 
 
 def main() -> None:
-    settings = QuoteToOrderSettings()
-    run_worker(settings, bootstrap, concurrency=settings.workers or DEFAULT_CONCURRENCY)
+    worker_main(QuoteToOrderSettings, bootstrap)
 
 
 if __name__ == "__main__":

@@ -8,18 +8,19 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from redis.exceptions import RedisError
 
+from trivium.app import create_service_app
 from trivium.composition import Bootstrap, ServiceContainer, install
 from trivium.logs import configure_logging
 from trivium.metrics import metrics_listener
-from trivium.service_auth import ServiceTokenIssuer, token_pair
-from trivium.settings import ServiceSettings
+from trivium.service_auth import ServiceTokenIssuer, process_api_router, token_pair
+from trivium.settings import SagaProcessSettings, ServiceSettings
 from trivium.tracing import install_tracing
 from trivium.work_queue.messages import Message
 from trivium.work_queue.queue import WorkQueue, new_consumer_name
@@ -31,7 +32,12 @@ Consumers = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 SHUTDOWN_GRACE_SECONDS = 30.0
 
+# A workers-only process whose settings say 0 workers (those of API processes that leave the
+# queue to it) runs this many.
+DEFAULT_WORKER_CONCURRENCY = 4
+
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+SagaSettingsT = TypeVar("SagaSettingsT", bound=SagaProcessSettings)
 
 
 class WorkerPool(Protocol):
@@ -91,6 +97,28 @@ def lifespan_with_worker_pool(
     return lifespan
 
 
+def create_process_api_app(
+    settings: SagaSettingsT,
+    bootstrap: Bootstrap[SagaSettingsT, ServingContainer],
+    *,
+    title: str,
+    description: str,
+    business: Sequence[APIRouter],
+    operations: Sequence[APIRouter],
+) -> FastAPI:
+    """A Process API whose sagas run off its work queue: `business` and `operations` routes (see
+    `process_api_router`) and a lifespan that runs what `bootstrap` builds, with a pool of
+    `settings.workers` consumers in the API process."""
+    app = create_service_app(
+        settings,
+        title=title,
+        description=description,
+        lifespan=lifespan_with_worker_pool(settings, bootstrap, concurrency=settings.workers),
+    )
+    app.include_router(process_api_router(business=business, operations=operations))
+    return app
+
+
 def running_worker_pool(
     pool: WorkerPool, *, name: str, grace_seconds: float = SHUTDOWN_GRACE_SECONDS
 ) -> AbstractAsyncContextManager[None]:
@@ -137,6 +165,17 @@ def run_worker(
             await container.worker_pool(concurrency).run(stop)
 
     run_worker_process(settings, consume)
+
+
+def worker_main(
+    settings_type: Callable[[], SagaSettingsT],
+    bootstrap: Bootstrap[SagaSettingsT, HasWorkerPool],
+) -> None:
+    """The main function of a Process API's workers-only process (`python -m <package>.worker`):
+    its settings from the environment, `workers` consumers (`DEFAULT_WORKER_CONCURRENCY` where
+    that is 0), until SIGTERM or SIGINT."""
+    settings = settings_type()
+    run_worker(settings, bootstrap, concurrency=settings.workers or DEFAULT_WORKER_CONCURRENCY)
 
 
 WakeOnce = Callable[[], Coroutine[Any, Any, int]]

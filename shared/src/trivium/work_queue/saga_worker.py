@@ -23,6 +23,7 @@ from trivium.idempotency import IdempotencyStore
 from trivium.redis_client import AsyncRedis
 from trivium.settings import SagaProcessSettings
 from trivium.tracing import WORK_ID_ATTRIBUTE, extract_trace_context, tracer
+from trivium.work_queue.errors import PermanentFailure
 from trivium.work_queue.messages import Message
 from trivium.work_queue.queue import WorkQueue
 from trivium.work_queue.runner import run_pool_with_wakeups
@@ -79,8 +80,11 @@ class SagaWorker(ABC, Generic[FlowT]):
     """`concurrency` consumers of the queue plus one wake-up loop (which also keeps the queue
     depth and dead-letter depth gauges current)."""
 
-    # Set by each service: the log event of a wake-up, and the defaults tests rely on.
+    # Set by each service: the log event of a wake-up, the payload field that names the saga and
+    # what a saga is called in its dead letters, and the defaults tests rely on.
     woken_event: ClassVar[str]
+    id_field: ClassVar[str]
+    saga_noun: ClassVar[str] = "saga"
     poll_seconds: float = 1.0
     name: str = "worker"
 
@@ -123,9 +127,16 @@ class SagaWorker(ABC, Generic[FlowT]):
             poll_seconds=self.poll_seconds,
         )
 
-    @abstractmethod
     async def handle(self, message: Message) -> None:
-        """Run the message's saga; raise for the queue to retry or dead-letter it."""
+        """Run the saga the message names; raise for the queue to retry or dead-letter it."""
+        saga_id = message.payload.get(self.id_field)
+        if not isinstance(saga_id, str):
+            raise PermanentFailure(f"message {message.id} names no {self.saga_noun}")
+        await self.run_saga(saga_id, message)
+
+    @abstractmethod
+    async def run_saga(self, saga_id: str, message: Message) -> None:
+        """Run one saga; raise for the queue to retry or dead-letter its message."""
 
     async def wake_once(self) -> int:
         """Queue the sagas due now, each re-armed one watchdog later and in a `saga wake` span

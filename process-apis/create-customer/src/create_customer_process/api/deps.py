@@ -10,20 +10,11 @@ from fastapi import Depends
 from create_customer_process.bootstrap import CreateCustomerProcess
 from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.saga import CustomerFlow
-from trivium.composition import from_container
-from trivium.work_queue import WorkQueue
+from trivium.composition import from_container_part
 from trivium.work_queue.routes import operator_role
 
-ContainerDep = Annotated[CreateCustomerProcess, Depends(from_container(CreateCustomerProcess))]
-
-
-async def get_flow(container: ContainerDep) -> CustomerFlow:
-    return container.flow
-
-
-async def get_work_queue(container: ContainerDep) -> WorkQueue:
-    return container.work_queue
-
+get_flow = from_container_part(CreateCustomerProcess, lambda process: process.flow)
+get_work_queue = from_container_part(CreateCustomerProcess, lambda process: process.work_queue)
 
 # The caller, when its service token carries the operator role.
 require_operator = operator_role(
@@ -32,6 +23,4 @@ require_operator = operator_role(
     "needs the operator role.",
 )
 
-
 FlowDep = Annotated[CustomerFlow, Depends(get_flow)]
-WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]

@@ -10,20 +10,11 @@ from fastapi import Depends
 from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
-from trivium.composition import from_container
-from trivium.work_queue import WorkQueue
+from trivium.composition import from_container_part
 from trivium.work_queue.routes import operator_role
 
-ContainerDep = Annotated[QuoteToOrderProcess, Depends(from_container(QuoteToOrderProcess))]
-
-
-async def get_flow(container: ContainerDep) -> OrderFlow:
-    return container.flow
-
-
-async def get_work_queue(container: ContainerDep) -> WorkQueue:
-    return container.work_queue
-
+get_flow = from_container_part(QuoteToOrderProcess, lambda process: process.flow)
+get_work_queue = from_container_part(QuoteToOrderProcess, lambda process: process.work_queue)
 
 # The caller, when its service token carries the operator role.
 require_operator = operator_role(
@@ -32,6 +23,4 @@ require_operator = operator_role(
     "operator role.",
 )
 
-
 FlowDep = Annotated[OrderFlow, Depends(get_flow)]
-WorkQueueDep = Annotated[WorkQueue, Depends(get_work_queue)]
