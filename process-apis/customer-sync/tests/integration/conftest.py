@@ -8,7 +8,6 @@ tests keep out of each other's way; `world` arranges data and reads back what th
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -98,7 +97,6 @@ def sync_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[S
     service = SyncService(system_stack, trivium_run_dir, env)
     service.current = service.start()
     _running.append(service)
-    asyncio.run(change_feed_position_resolved(service.url))
     yield service
     service.stop()
 
