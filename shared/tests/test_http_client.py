@@ -529,6 +529,27 @@ class TestTransportParity:
             None,
         ]
 
+    async def test_cookies_outlive_answers_that_set_none_and_can_be_replaced(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(base_url=backend.url.replace("127.0.0.1", "localhost"))
+        backend.script(
+            Answer(headers={"Set-Cookie": "session=one; Path=/"}),
+            Answer(),
+            Answer(headers={"Set-Cookie": "session=two; Path=/"}),
+        )
+        for _ in range(4):
+            await client.get("/thing")
+        client.cookies = {"session": "chosen"}
+        await client.get("/thing")
+        assert [call.headers.get("Cookie") for call in backend.calls] == [
+            None,
+            "session=one",
+            "session=one",
+            "session=two",
+            "session=chosen",
+        ]
+
     async def test_bare_bytes_get_no_content_type(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:

@@ -32,7 +32,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 from opentelemetry.trace import Span, SpanKind
@@ -187,9 +187,13 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
     def _add_headers(self, request: httpx.Request) -> None:
+        # One pass over the request's header names: httpx's `setdefault` and `in` each scan the
+        # headers and raise KeyError inside for every name that is absent, the common case.
+        present = {name.decode("latin-1").lower() for name, _ in request.headers.raw}
         for name, value in outbound_headers().items():
-            request.headers.setdefault(name, value)
-        if self.service_token is not None and "authorization" not in request.headers:
+            if name not in present:
+                request.headers[name] = value
+        if self.service_token is not None and "authorization" not in present:
             request.headers["Authorization"] = f"Bearer {self.service_token()}"
 
     async def _attempt(self, request: httpx.Request) -> _Answer:
@@ -351,6 +355,35 @@ async def _discard(response: httpx.Response) -> None:
         await response.aclose()
 
 
+class _ResponseCookies(httpx.Cookies):
+    """httpx's cookie jar, read into only for answers that set a cookie.
+
+    httpx hands every answer to the standard library's cookie jar, which first wraps request and
+    answer in urllib objects (parsing the URL again and copying every header): the largest single
+    cost of the client per call, for upstreams that almost never set one. An answer without
+    `Set-Cookie` cannot change the jar, so skipping it changes nothing a caller sees."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
+class _Client(httpx.AsyncClient):
+    """httpx's client keeping its cookies in `_ResponseCookies`, also when they are replaced."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._cookies = _ResponseCookies(self._cookies.jar)
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        self._cookies = _ResponseCookies(httpx.Cookies(cookies).jar)
+
+
 def _inner_transport(name: TransportName, *, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     if name == "aiohttp":
         # Its aiohttp session is made on first use, so inside the loop that will run it.
@@ -409,7 +442,7 @@ def create_http_client(
         sign=sign,
         sleep=sleep,
     )
-    return httpx.AsyncClient(
+    return _Client(
         base_url=base_url,
         transport=resilient,
         timeout=httpx.Timeout(timeout, connect=min(timeout, connect_timeout)),
