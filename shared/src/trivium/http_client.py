@@ -171,6 +171,16 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         ) as span:
             # In the client span, so that the callee's server span is its child.
             self._add_headers(request)
+            try:
+                first: _Answer | BaseException = await self._attempt(request)
+            except BaseException as error:
+                first = error
+            if isinstance(first, _Answer) and not first.transient:
+                # An answer that is not transient is never retried (`_should_retry`), so the
+                # common call skips tenacity's machinery, which costs about as much as the rest
+                # of this wrapper; any other first outcome goes through it as its first attempt.
+                _record_answer(span, first.response, attempts=1)
+                return first.response
             retrying = AsyncRetrying(
                 sleep=self.sleep,
                 stop=stop_after_attempt(self.max_retries + 1),
@@ -179,7 +189,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 before_sleep=self._before_sleep,
                 retry_error_callback=_last_outcome,
             )
-            answer: _Answer = await retrying(self._attempt, request)
+            answer: _Answer = await retrying(_replaying_first(first, self._attempt), request)
             _record_answer(span, answer.response, attempts=retrying.statistics["attempt_number"])
             return answer.response
 
@@ -308,6 +318,23 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     "duration_ms": round(seconds * 1000, 2),
                 },
             )
+
+
+def _replaying_first(
+    first: _Answer | BaseException, attempt: Callable[[httpx.Request], Awaitable[_Answer]]
+) -> Callable[[httpx.Request], Awaitable[_Answer]]:
+    """`attempt`, whose first call gives (or raises) the outcome of an attempt already made."""
+    pending: list[_Answer | BaseException] = [first]
+
+    async def replaying(request: httpx.Request) -> _Answer:
+        if pending:
+            outcome = pending.pop()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        return await attempt(request)
+
+    return replaying
 
 
 def _record_answer(span: Span, response: httpx.Response, *, attempts: int) -> None:
