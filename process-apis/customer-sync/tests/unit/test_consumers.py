@@ -65,11 +65,13 @@ class TestLeadership:
                     # under Python 3.11's wait_for can: the cancellation is gone.
                     cancellations_lost += 1
 
-        lease = leader_lease(redis_db, holder="a", ttl_seconds=0.3)
+        # A lease long enough that a stalled renewal on a loaded machine does not lose it before
+        # the test takes it away (that would step down twice); renewed every second.
+        lease = leader_lease(redis_db, holder="a", ttl_seconds=3)
         leadership = Leadership(
             lease,
             loops=lambda fence, stop: [loop(stop)],
-            lease_seconds=0.3,
+            lease_seconds=3,
             metrics=setup.flow.metrics,
         )
         stop = asyncio.Event()
