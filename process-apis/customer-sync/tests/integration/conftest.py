@@ -101,20 +101,6 @@ def sync_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[S
     service.stop()
 
 
-async def change_feed_position_resolved(url: str) -> None:
-    """Wait until the service leads and has read the change feed once: a first start reads from
-    `now`, which means the feed's end when that first read happens, so an account a test makes
-    before it would never be seen."""
-    async with service_client(url, audience="customer-sync") as client:
-
-        async def resolved() -> bool:
-            response = await client.get("/status")
-            position = response.json().get("changeEvents", {}).get("position")
-            return response.status_code == 200 and position not in (None, "", "now", "earliest")
-
-        await until(resolved, what="customer-sync read the change feed once")
-
-
 _running: list[SyncService] = []
 HERE = Path(__file__).resolve().parent
 

@@ -11,7 +11,7 @@ import pytest
 from trivium_testing.stack import service_client
 from trivium_testing.waiting import until
 
-from .conftest import SyncService, World, change_feed_position_resolved, new_phone
+from .conftest import SyncService, World, new_phone
 
 pytestmark = pytest.mark.asyncio
 
@@ -23,7 +23,6 @@ class TestLeaderKilled:
     async def test_standby_takes_over_without_loss_or_duplicates(
         self, world: World, sync_service: SyncService
     ) -> None:
-        await change_feed_position_resolved(sync_service.url)
         accounts = [await world.linked_account() for _ in range(ACCOUNTS)]
         standby = sync_service.start(name="customer-sync-standby")
         phones: dict[str, str] = {}
