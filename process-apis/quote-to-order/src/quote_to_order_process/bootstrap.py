@@ -63,15 +63,16 @@ async def bootstrap(
             crm=SalesforceSystemCrm(crm_http, system_ttl_seconds=settings.crm_system_ttl_seconds),
             erp=ErpSystemErp(erp_http),
             store=RedisOrderStore(
-                redis_client, retention=timedelta(days=settings.order_retention_days)
+                redis_client,
+                retention=timedelta(days=settings.order_retention_days),
+                events=RedisEventPublisher(
+                    redis_client, stream=EVENT_STREAM, max_length=settings.events_max_length
+                ),
             ),
             locks=LeaseLocks(
                 redis_client, lease_seconds=settings.order_lock_seconds, prefix=DEFAULT_PREFIX
             ),
             queue=WorkQueueOrders(work_queue),
-            events=RedisEventPublisher(
-                redis_client, stream=EVENT_STREAM, max_length=settings.events_max_length
-            ),
             policy=build_policy(settings),
             clock=utc_now,
             metrics=PrometheusOrderMetrics(),

@@ -205,10 +205,13 @@ async def flow(
     yield OrderFlow(
         crm=crm,
         erp=erp,
-        store=RedisOrderStore(redis_client, prefix="{q2o-test}"),
+        store=RedisOrderStore(
+            redis_client,
+            events=RedisEventPublisher(redis_client, stream=EVENT_STREAM, max_length=1000),
+            prefix="{q2o-test}",
+        ),
         locks=LeaseLocks(redis_client, lease_seconds=5, prefix="{q2o-test}"),
         queue=WorkQueueOrders(work_queue),
-        events=RedisEventPublisher(redis_client, stream=EVENT_STREAM, max_length=1000),
         policy=policy,
         clock=clock,
         metrics=RecordingOrderMetrics(),

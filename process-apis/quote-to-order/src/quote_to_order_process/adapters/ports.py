@@ -196,10 +196,17 @@ class OrderStore(Protocol):
     async def get(self, order_id: str) -> OrderState | None: ...
 
     async def save(
-        self, order: OrderState, *, wake_at: datetime | None, held: Held | None = None
+        self,
+        order: OrderState,
+        *,
+        wake_at: datetime | None,
+        held: Held | None = None,
+        event: str | None = None,
     ) -> None:
         """Save the state; wake the order at `wake_at`, or never again when None. With `held`
-        (the order's lock), only while the lock is still the holder's: LeaseLost otherwise."""
+        (the order's lock), only while the lock is still the holder's: LeaseLost otherwise.
+        With `event` (`order.created`, `order.failed`), the event of the state saved is published
+        in the same write: both or neither."""
         ...
 
     async def wake_later(self, order_id: str, wake_at: datetime) -> None:
@@ -240,12 +247,6 @@ class OrderLocks(Protocol):
 class OrderQueue(Protocol):
     async def enqueue(self, order_id: str, *, correlation_id: str | None = None) -> None:
         """Hand the order to the workers (its log lines and calls carry `correlation_id`)."""
-        ...
-
-
-class EventPublisher(Protocol):
-    async def publish(self, event_type: str, order: OrderState) -> None:
-        """Emit `order.created` or `order.failed` (at least once)."""
         ...
 
 

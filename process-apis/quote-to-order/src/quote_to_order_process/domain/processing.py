@@ -281,8 +281,7 @@ async def _reject(
         next_attempt_at=None,
         updated_at=flow.clock(),
     )
-    await flow.events.publish(ORDER_FAILED, failed)
-    await flow.store.save(failed, wake_at=None, held=held)
+    await flow.store.save(failed, wake_at=None, held=held, event=ORDER_FAILED)
     rejection.extensions.setdefault("orderId", failed.id)
     flow.metrics.order_outcome(failed.source.value, "rejected")
     log.info("order.rejected", extra={"order_id": failed.id, "problem": rejection.slug})
