@@ -23,6 +23,7 @@ from trivium.redis_client import (
 )
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.redis_cluster import RedisClusterServer
+from trivium_testing.waiting import until
 
 PASSWORD = "quote-to-order-password-0123456789"
 
@@ -205,10 +206,11 @@ class TestDirectWriteConnection:
     async def test_a_cancelled_command_leaves_the_client_usable(self, redis_url: str) -> None:
         async with aclosing(create_redis(redis_url)) as client:
             blocked = asyncio.create_task(client.blpop(["direct-never-filled"], timeout=0))
-            while not any(
-                entry.get("cmd") == "blpop" for entry in await client.client_list()
-            ):
-                await asyncio.sleep(0.01)
+
+            async def waiting_in_redis() -> bool:
+                return any(entry.get("cmd") == "blpop" for entry in await client.client_list())
+
+            await until(waiting_in_redis, what="the BLPOP waiting in Redis")
             blocked.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await blocked

@@ -31,7 +31,8 @@ class RedisEventStream:
 
     async def append(self, event_type: str, fields: Mapping[str, str]) -> None:
         """Add one event at the end of the stream."""
-        entry: dict[FieldT, EncodableT] = dict(self.entry(event_type, fields))
+        entry: dict[FieldT, EncodableT] = {}
+        entry.update(self.entry(event_type, fields))
         await self._redis.xadd(self.stream, entry, maxlen=self.max_length, approximate=True)
 
     def append_in(self, writes: WriteBatch, event_type: str, fields: Mapping[str, str]) -> None:

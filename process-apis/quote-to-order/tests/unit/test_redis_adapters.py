@@ -10,7 +10,6 @@ from redis.crc import key_slot
 
 from quote_to_order_process.adapters.ports import HeldBy, HeldReference
 from quote_to_order_process.adapters.redis_store import RedisOrderStore
-from trivium.locks import LeaseLocks, LeaseLost
 from quote_to_order_process.domain.models import (
     OrderSource,
     OrderState,
@@ -18,6 +17,7 @@ from quote_to_order_process.domain.models import (
     SagaStep,
     new_order_id,
 )
+from trivium.locks import LeaseLocks, LeaseLost
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -218,8 +218,8 @@ class TestSaveWithEvent:
         locks = LeaseLocks(redis_client, lease_seconds=5, prefix="{t}")
         async with locks.hold(done.id) as held:
             await redis_client.set(held.key, "another holder")
+            completed = done.evolve(step=SagaStep.COMPLETED)
             with pytest.raises(LeaseLost):
-                completed = done.evolve(step=SagaStep.COMPLETED)
                 await store.save(completed, wake_at=None, held=held, event="order.created")
         assert await redis_client.xlen(store.events.stream) == 0
         assert await store.get(done.id) == done
