@@ -9,7 +9,7 @@ import redis.asyncio
 from redis.crc import key_slot
 
 from quote_to_order_process.adapters.ports import HeldBy, HeldReference
-from quote_to_order_process.adapters.redis_store import RedisOrderStore
+from quote_to_order_process.adapters.redis_store import RedisOrderLocks, RedisOrderStore
 from quote_to_order_process.domain.models import (
     OrderSource,
     OrderState,
@@ -223,6 +223,25 @@ class TestSaveWithEvent:
                 await store.save(completed, wake_at=None, held=held, event="order.created")
         assert await redis_client.xlen(store.events.stream) == 0
         assert await store.get(done.id) == done
+
+
+class TestOrderLocks:
+    @pytest.mark.asyncio
+    async def test_the_order_is_read_as_its_lock_is_taken(
+        self, store: RedisOrderStore, redis_client: redis.asyncio.Redis
+    ) -> None:
+        saved = order()
+        await store.create(saved, wake_at=NOW)
+        locks = RedisOrderLocks(LeaseLocks(redis_client, lease_seconds=5, prefix="{t}"), store)
+        async with locks.hold(saved.id) as first, locks.hold(saved.id) as second:
+            assert (bool(first), first.order, bool(second), second.order) == (
+                True,
+                saved,
+                False,
+                None,
+            )
+        async with locks.hold(new_order_id(1)) as unknown:
+            assert (bool(unknown), unknown.order) == (True, None)
 
 
 class TestListOrders:

@@ -238,9 +238,22 @@ class OrderStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class HeldOrder:
+    """An order's lock as `OrderLocks.hold` gives it (false when another holds it), with the
+    order's state as saved when the lock was taken (None: no such order)."""
+
+    lock: Held
+    order: OrderState | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.lock)
+
+
 class OrderLocks(Protocol):
-    def hold(self, order_id: str) -> AbstractAsyncContextManager[Held]:
-        """Hold the order's lock for the block; yields a false `Held` when another holds it."""
+    def hold(self, order_id: str) -> AbstractAsyncContextManager[HeldOrder]:
+        """Hold the order's lock for the block, reading the order's state as it is taken;
+        yields a false `HeldOrder` (and no state) when another holds the lock."""
         ...
 
 

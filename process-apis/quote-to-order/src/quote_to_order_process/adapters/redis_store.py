@@ -16,12 +16,14 @@ emulator) hands the same ids out again.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from quote_to_order_process.adapters.ports import HeldBy, HeldReference
+from quote_to_order_process.adapters.ports import HeldBy, HeldOrder, HeldReference
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher
 from quote_to_order_process.domain.models import OrderState, OrderStatus, new_order_id
-from trivium.locks import Held
+from trivium.locks import Held, LeaseLocks
 from trivium.redis_client import AsyncRedis
 from trivium.saga_store import RedisSagaStore, epoch_ms, text
 from trivium.write_batch import WriteBatch
@@ -219,6 +221,22 @@ class RedisOrderStore(RedisSagaStore[OrderState]):
         """A lexicographic bound below which listed ids are older than the retention."""
         # The first 10 ULID characters are the millisecond timestamp.
         return "(" + new_order_id(epoch_ms(now) - self.retention_ms)[:10]
+
+
+class RedisOrderLocks:
+    """`OrderLocks` on Redis: the orders' lease locks (`locks`, under the hash tag of `store`),
+    each taken in the round trip that reads the order's state."""
+
+    def __init__(self, locks: LeaseLocks, store: RedisOrderStore) -> None:
+        self.locks = locks
+        self._store = store
+
+    @asynccontextmanager
+    async def hold(self, order_id: str) -> AsyncIterator[HeldOrder]:
+        reading = (self._store.state_key(order_id), "data")
+        async with self.locks.hold(order_id, reading=reading) as held:
+            data = held.read if held else None
+            yield HeldOrder(held, OrderState.model_validate_json(data) if data else None)
 
 
 def utc_now() -> datetime:

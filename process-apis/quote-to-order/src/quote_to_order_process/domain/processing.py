@@ -162,12 +162,12 @@ async def process_order(
     From the queue, an order whose retries are used up or that met a refusal is dead-lettered;
     a caller's own attempt hands such an order to the workers instead.
     """
-    async with flow.locks.hold(order_id) as held:
-        if not held:
+    async with flow.locks.hold(order_id) as taken:
+        if not taken:
             # The holder may die with it: look again once its lock would have expired.
             await flow.store.wake_later(order_id, flow.clock() + flow.policy.busy_recheck)
             return Processed(Outcome.BUSY)
-        order = await flow.store.get(order_id)
+        held, order = taken.lock, taken.order
         if order is None or order.is_finished:
             await flow.store.cancel_wake_up(order_id)
             return Processed(Outcome.SKIPPED, order)
@@ -225,10 +225,10 @@ async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Proces
 async def retry_crm_write(flow: OrderFlow, order_id: str) -> Processed:
     """An operator's retry of the CRM write of an order that needs attention (its cause fixed in
     the CRM): the full write again, corrected once more if the CRM refuses an optional field."""
-    async with flow.locks.hold(order_id) as held:
-        if not held:
+    async with flow.locks.hold(order_id) as taken:
+        if not taken:
             raise OrderBusy(f"The order {order_id} is being processed; try again shortly.")
-        order = await flow.store.get(order_id)
+        held, order = taken.lock, taken.order
         if order is None:
             raise OrderNotFound(f"No order has the id {order_id!r}.")
         if order.step is not SagaStep.NEEDS_ATTENTION:
