@@ -153,14 +153,15 @@ def render(figures: dict[str, dict[str, Any]]) -> str:
 
 def profile(stack: FullStack, folder: Path, requests: int, *, raw: bool = False) -> None:
     """Sample every service on the way with py-spy during one series: one flame graph each
-    (SVG), or with `raw` py-spy's collapsed stacks (text, one stack and its count a line)."""
-    form, suffix = ("raw", "txt") if raw else ("flamegraph", "svg")
+    (SVG), or with `raw` py-spy's collapsed stacks of the thread holding the GIL (text, one
+    stack and its count a line: where the Python CPU goes, without threads waiting)."""
+    form, suffix, gil = ("raw", "txt", ["--gil"]) if raw else ("flamegraph", "svg", [])
     folder.mkdir(parents=True, exist_ok=True)
     py_spy = Path(sys.executable).with_name("py-spy")
     services = stack.services()
     samplers = [
         subprocess.Popen(
-            [str(py_spy), "record", "--nonblocking", "--rate", "500", "--format", form,
+            [str(py_spy), "record", "--nonblocking", "--rate", "500", "--format", form, *gil,
              "--pid", str(services[name].process.pid),
              "--output", str(folder / f"{name}.{suffix}")],
             stdout=subprocess.DEVNULL,

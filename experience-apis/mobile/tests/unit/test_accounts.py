@@ -169,9 +169,7 @@ class TestViewCacheReads:
         await views.view(ANNA, PARTNER)
         # Another replica learned that the account now belongs to another ERP customer.
         moved = AccountLink(owner_username=ANNA.username, erp_customer_number="1000003")
-        await cache.set_many(
-            {link_key(PARTNER): moved.model_dump_json().encode()}, ttl_seconds=60
-        )
+        await cache.set_many({link_key(PARTNER): moved.model_dump_json().encode()}, ttl_seconds=60)
         await cache.set_many({f"mobile:360:crm:{PARTNER}": b"{}"}, ttl_seconds=60)  # unreadable
         crm.overviews[PARTNER] = crm.overviews[PARTNER].model_copy(
             update={

@@ -240,7 +240,10 @@ class CustomerViews:
         if not changed:
             return
         stored = await self.cache.set_many(
-            {link_key(account): link.model_dump_json().encode() for account, link in changed.items()},
+            {
+                link_key(account): link.model_dump_json().encode()
+                for account, link in changed.items()
+            },
             ttl_seconds=self.policy.link_ttl_seconds,
         )
         if stored:
