@@ -311,7 +311,6 @@ class TestOrders:
         )
         assert patched.json()["erpOrderNumber"] == "5000001"
 
-
     async def test_a_repeat_under_another_key_answers_the_order_made_before(
         self, client: httpx.AsyncClient, crm: FakeCrm
     ) -> None:
