@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +44,8 @@ from salesforce_system.domain.models import (
 from trivium.problems import FieldError
 
 ACCOUNT, CONTACT, OPPORTUNITY, QUOTE, ORDER = "001", "003", "006", "0Q0", "801"
+
+log = logging.getLogger(__name__)
 
 
 def _select(fields: Sequence[str]) -> str:
@@ -408,6 +411,10 @@ class SalesforceCrm:
             earlier = await self._order_created_before(order)
             if earlier is None:
                 raise
+            log.info(
+                "salesforce.order.create_repeated",
+                extra={"order_id": earlier["Id"], "erp_order_number": order.erp_order_number},
+            )
             return earlier
         record: dict[str, Any] = result_body(results, "read")["records"][0]
         return record
