@@ -28,13 +28,11 @@ from quote_to_order_process.domain.crm_write import CrmWriteFailure, classify_cr
 from quote_to_order_process.domain.errors import (
     AccountNotFound,
     AccountNotLinked,
-    CrmRejected,
     CrmUnavailable,
-    ErpRejected,
-    ErpUnavailable,
     QuoteNotFound,
 )
 from trivium.http_client import create_http_client
+from trivium.problems import CrmRejected, ErpRejected, ErpUnavailable
 from trivium.schemas import Money
 
 from . import system_api_responses as recorded
