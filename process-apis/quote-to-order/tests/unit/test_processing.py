@@ -19,8 +19,6 @@ from quote_to_order_process.domain.errors import (
     AccountNotLinked,
     CreditLimitExceeded,
     CrmUnavailable,
-    ErpRejected,
-    ErpUnavailable,
     InsufficientStock,
     OrderHasNoLines,
     OrderRejected,
@@ -35,6 +33,7 @@ from quote_to_order_process.domain.processing import (
     submit_order,
 )
 from quote_to_order_process.domain.saga import OrderFlow
+from trivium.problems import ErpRejected, ErpUnavailable
 
 from .conftest import saved, submit_quote_order
 

@@ -21,8 +21,6 @@ from quote_to_order_process.domain.errors import (
     OrderNotNeedingAttention,
     OrderRejected,
     QuoteAlreadyOrdered,
-    UpstreamRejected,
-    UpstreamUnavailable,
 )
 from quote_to_order_process.domain.models import (
     ErrorInfo,
@@ -37,7 +35,7 @@ from quote_to_order_process.domain.ownership import check_rep_may_order
 from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
 from trivium.correlation import current_correlation_id
 from trivium.locks import Held, LeaseLost
-from trivium.problems import Problem
+from trivium.problems import Problem, UpstreamRejected, UpstreamUnavailable
 from trivium.tracing import current_trace_context
 from trivium.work_queue.errors import is_transient
 

@@ -45,7 +45,6 @@ from quote_to_order_process.domain.crm_write import (
 )
 from quote_to_order_process.domain.errors import (
     AccountNotFound,
-    CrmRejected,
     DuplicatePurchaseOrder,
     QuoteAlreadyOrdered,
 )
@@ -67,6 +66,7 @@ from quote_to_order_process.domain.pricing import (
     quoted_net_price,
 )
 from trivium.locks import Held
+from trivium.problems import CrmRejected
 from trivium.tracing import run_step
 
 log = logging.getLogger(__name__)
