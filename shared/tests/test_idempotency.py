@@ -602,9 +602,7 @@ class TestClaim:
     async def test_a_record_without_a_lease_is_answered_with_the_default_wait(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
-        store = IdempotencyStore(
-            redis_client, service="s", wait_seconds=0, retry_after_seconds=2
-        )
+        store = IdempotencyStore(redis_client, service="s", wait_seconds=0, retry_after_seconds=2)
         claim = await store.claim("idem:5", "fp")
         assert isinstance(claim, Claim)
         await redis_client.persist("idem:5")

@@ -40,9 +40,12 @@ class TestProblemRetryAfter:
         problem = CrmUnavailable("in progress", headers={"retry-after": "7"})
         assert problem_retry_after(problem, now=NOW) == 7.0
 
-    def test_the_class_default_without_a_header(self) -> None:
-        assert problem_retry_after(ComesBackInAMinute(), now=NOW) == 60.0
-        assert problem_retry_after(ComesBackInAMinute(headers={"Retry-After": "3"}), now=NOW) == 3
+    def test_the_class_default_is_no_known_time(self) -> None:
+        guessed = ComesBackInAMinute(headers={"Retry-After": "60"})
+        assert problem_retry_after(guessed, now=NOW) is None
+        assert problem_retry_after(ComesBackInAMinute(), now=NOW) is None
+        told = ComesBackInAMinute(headers={"Retry-After": "45"})
+        assert problem_retry_after(told, now=NOW) == 45.0
 
     def test_none_without_either(self) -> None:
         assert problem_retry_after(CrmUnavailable("down"), now=NOW) is None

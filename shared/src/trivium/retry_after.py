@@ -34,13 +34,15 @@ def parse_retry_after(value: str, *, now: datetime) -> float | None:
 
 
 def problem_retry_after(problem: Problem, *, now: datetime) -> float | None:
-    """The seconds `problem`'s `Retry-After` asks for: the header it is raised with, else its
-    class's default; None with neither (or an unreadable value)."""
+    """The seconds `problem`'s `Retry-After` header asks for; None without one, with an
+    unreadable one, or with its class's default `retry_after`, which `Upstream` sends when the
+    lower tier said nothing: a guess for this service's callers, not a time anyone knows."""
     given = next(
-        (text for name, text in problem.headers.items() if name.lower() == "retry-after"),
-        problem.retry_after,
+        (text for name, text in problem.headers.items() if name.lower() == "retry-after"), None
     )
-    return None if given is None else parse_retry_after(given, now=now)
+    if given is None or given == problem.retry_after:
+        return None
+    return parse_retry_after(given, now=now)
 
 
 def retry_delay(scheduled: float, *, asked: float | None, cap: float) -> float:
