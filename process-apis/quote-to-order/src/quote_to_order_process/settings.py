@@ -44,8 +44,9 @@ class QuoteToOrderSettings(SagaProcessSettings):
     retry_delays_seconds: tuple[float, ...] = Field(
         default=(1.0, 4.0, 16.0, 60.0),
         min_length=1,
-        description="Waits before each retry of an order whose upstream was unavailable; "
-        "one more failure after the last dead-letters it.",
+        description="Waits before each retry of an order whose upstream was unavailable (longer "
+        "when its Retry-After asks, up to the longest of them); one more failure after the last "
+        "dead-letters it.",
     )
     workers: int = Field(
         default=4, ge=0, le=256, description="Orders processed at once by this process (0: none)."
