@@ -449,6 +449,17 @@ class TestProcessOrder:
         order = await saved(flow, first.order.id)  # type: ignore[union-attr]
         assert order.next_attempt_at == clock() + timedelta(seconds=60)
 
+    async def test_a_retry_after_is_capped_where_the_policy_says(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
+    ) -> None:
+        capped = dataclasses.replace(
+            flow, policy=dataclasses.replace(flow.policy, retry_after_cap=20.0)
+        )
+        crm.fail_next("create_order", in_progress(retry_after="45"))
+        first = await submit_quote_order(capped, scenario, respond_async=False)
+        order = await saved(capped, first.order.id)  # type: ignore[union-attr]
+        assert order.next_attempt_at == clock() + timedelta(seconds=20)
+
     async def test_the_default_retry_after_of_a_silent_crm_keeps_the_schedule(
         self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
     ) -> None:

@@ -317,7 +317,8 @@ async def _fail(
         return Processed(Outcome.HANDED_OFF, failed)
     # Not sooner than the upstream said it can succeed: an earlier attempt only spends a retry.
     asked = problem_retry_after(error, now=now)
-    delay = retry_delay(delays[min(attempts, len(delays)) - 1], asked=asked, cap=max(delays))
+    cap = flow.policy.retry_after_cap or max(delays)
+    delay = retry_delay(delays[min(attempts, len(delays)) - 1], asked=asked, cap=cap)
     wake_at = now + timedelta(seconds=delay)
     waiting = failed.evolve(next_attempt_at=wake_at, updated_at=now)
     await flow.store.save(waiting, wake_at=wake_at, held=held)
