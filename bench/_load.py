@@ -116,6 +116,60 @@ async def timed_until(send: Send, deadline: float) -> tuple[list[float], int]:
     return samples, failed
 
 
+@dataclass
+class PathFigures:
+    """What `interleaved_rounds` measured on one path: per round, the seconds per request one at
+    a time and at concurrency, the rate at concurrency and the `probe`'s growth per request."""
+
+    sequential: list[list[float]] = field(default_factory=list)
+    concurrent: list[list[float]] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)
+    probed: list[float] = field(default_factory=list)
+    failed: int = 0
+
+    def median_ms(self, fraction: float, *, concurrent: bool = False) -> float:
+        """The median over the rounds of a percentile, in ms."""
+        rounds = self.concurrent if concurrent else self.sequential
+        return statistics.median(percentile(samples, fraction) for samples in rounds) * 1000
+
+
+async def interleaved_rounds(
+    sends: Mapping[str, Send],
+    *,
+    rounds: int,
+    warmup: int,
+    sequential: int,
+    concurrency: int,
+    seconds: float,
+    probe: Callable[[str], float | None] | None = None,
+) -> dict[str, PathFigures]:
+    """Every path warmed up (`warmup` requests one at a time, half a second at concurrency),
+    then `rounds` rounds, each `sequential` requests one at a time on every path and then
+    `seconds` at `concurrency` on every path: rounds interleaved across paths, so that drift of
+    the machine hits every path alike. `probe(path)`, when given, is read before and after each
+    run at concurrency (e.g. the CPU time of the process answering it; None: not known)."""
+    figures = {path: PathFigures() for path in sends}
+    for send in sends.values():
+        await timed_one_at_a_time(send, warmup)
+        await timed_for(send, concurrency=concurrency, seconds=0.5)
+    for _ in range(rounds):
+        for path, send in sends.items():
+            samples, failed = await timed_one_at_a_time(send, sequential)
+            figures[path].sequential.append(samples)
+            figures[path].failed += failed
+        for path, send in sends.items():
+            before = probe(path) if probe else None
+            rate, samples, failed = await timed_for(send, concurrency=concurrency, seconds=seconds)
+            after = probe(path) if probe else None
+            figure = figures[path]
+            figure.concurrent.append(samples)
+            figure.rates.append(rate)
+            figure.failed += failed
+            if before is not None and after is not None and samples:
+                figure.probed.append((after - before) / len(samples))
+    return figures
+
+
 async def _timed(send: Send, samples: list[float]) -> int:
     """Send once: its seconds added to `samples` when answered; 1 when it failed, else 0."""
     started = time.perf_counter()

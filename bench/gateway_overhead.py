@@ -42,7 +42,7 @@ import jwt
 import redis
 import yaml
 from _full_stack import raise_plan_limits
-from _load import percentile, timed_for, timed_one_at_a_time
+from _load import interleaved_rounds, timed_one_at_a_time
 from _nginx import start_nginx
 from trivium_gateway.render import dump_config, render_config
 from trivium_gateway.settings import GATEWAY_DIR
@@ -60,8 +60,6 @@ CONCURRENCY = 32
 THROUGHPUT_SECONDS = 2.5
 PDK_SAMPLE_REQUESTS = 200
 BUDGET_KEY = "trivium:salesforce:api-budget"
-
-Samples = list[float]
 
 
 def gateway_config(upstream_url: str, redis_url: str, folder: Path) -> Path:
@@ -121,10 +119,6 @@ async def answered_ok(session: aiohttp.ClientSession, url: str, headers: dict[st
         return False
 
 
-def ms(samples: Samples, fraction: float) -> float:
-    return percentile(samples, fraction) * 1000
-
-
 async def pdk_calls(session: aiohttp.ClientSession, gateway: str) -> float:
     async with session.get(gateway + "/metrics") as response:
         text = await response.text()
@@ -138,10 +132,6 @@ async def pdk_calls(session: aiohttp.ClientSession, gateway: str) -> float:
 async def measure(
     paths: dict[str, tuple[str, dict[str, str]]], gateways: dict[str, str]
 ) -> dict[str, dict[str, float]]:
-    low: dict[str, list[Samples]] = {path: [] for path in paths}
-    high: dict[str, list[Samples]] = {path: [] for path in paths}
-    rates: dict[str, list[float]] = {path: [] for path in paths}
-    failures = dict.fromkeys(paths, 0)
     connector = aiohttp.TCPConnector(limit=CONCURRENCY * 2)
     figures: dict[str, dict[str, float]] = {}
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -149,29 +139,22 @@ async def measure(
             path: functools.partial(answered_ok, session, url, headers)
             for path, (url, headers) in paths.items()
         }
-        for send in sends.values():
-            await timed_one_at_a_time(send, WARMUP_REQUESTS)
-            await timed_for(send, concurrency=CONCURRENCY, seconds=0.5)
-        for _ in range(ROUNDS):
-            for path, send in sends.items():
-                samples, failed = await timed_one_at_a_time(send, SEQUENTIAL_REQUESTS)
-                low[path].append(samples)
-                failures[path] += failed
-            for path, send in sends.items():
-                rate, samples, failed = await timed_for(
-                    send, concurrency=CONCURRENCY, seconds=THROUGHPUT_SECONDS
-                )
-                rates[path].append(rate)
-                high[path].append(samples)
-                failures[path] += failed
-        for path in paths:
+        measured = await interleaved_rounds(
+            sends,
+            rounds=ROUNDS,
+            warmup=WARMUP_REQUESTS,
+            sequential=SEQUENTIAL_REQUESTS,
+            concurrency=CONCURRENCY,
+            seconds=THROUGHPUT_SECONDS,
+        )
+        for path, figure in measured.items():
             figures[path] = {
-                "p50_ms_c1": statistics.median(ms(s, 0.5) for s in low[path]),
-                "p99_ms_c1": statistics.median(ms(s, 0.99) for s in low[path]),
-                "rps_c32": statistics.median(rates[path]),
-                "p50_ms_c32": statistics.median(ms(s, 0.5) for s in high[path]),
-                "p99_ms_c32": statistics.median(ms(s, 0.99) for s in high[path]),
-                "failed": failures[path],
+                "p50_ms_c1": figure.median_ms(0.5),
+                "p99_ms_c1": figure.median_ms(0.99),
+                "rps_c32": statistics.median(figure.rates),
+                "p50_ms_c32": figure.median_ms(0.5, concurrent=True),
+                "p99_ms_c32": figure.median_ms(0.99, concurrent=True),
+                "failed": figure.failed,
             }
         for path, send in sends.items():
             mode = path.split(" ", 1)[0]

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
-from _load import percentile, timed_for, timed_one_at_a_time
+from _load import interleaved_rounds
 
 from trivium_testing.services import RunningService, start_service
 
@@ -77,41 +77,28 @@ async def measure(target: RunningService, relays: Mapping[str, RunningService]) 
         name: relay.url + "/echo" for name, relay in relays.items()
     }
     processes = {"direct": target} | dict(relays)
-    latency: dict[str, list[list[float]]] = {path: [] for path in urls}
-    rates: dict[str, list[float]] = {path: [] for path in urls}
-    cpu_per_request: dict[str, list[float]] = {path: [] for path in urls}
-    failures = dict.fromkeys(urls, 0)
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY * 2)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        sends = {path: functools.partial(answered_ok, session, url) for path, url in urls.items()}
-        for send in sends.values():
-            await timed_one_at_a_time(send, WARMUP_REQUESTS)
-            await timed_for(send, concurrency=CONCURRENCY, seconds=0.5)
-        for _ in range(ROUNDS):
-            for path, send in sends.items():
-                samples, failed = await timed_one_at_a_time(send, SEQUENTIAL_REQUESTS)
-                latency[path].append(samples)
-                failures[path] += failed
-            for path, send in sends.items():
-                cpu_before = cpu_seconds(processes[path].process.pid)
-                rate, samples, failed = await timed_for(
-                    send, concurrency=CONCURRENCY, seconds=THROUGHPUT_SECONDS
-                )
-                cpu_after = cpu_seconds(processes[path].process.pid)
-                rates[path].append(rate)
-                failures[path] += failed
-                if cpu_before is not None and cpu_after is not None and samples:
-                    cpu_per_request[path].append((cpu_after - cpu_before) / len(samples))
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=CONCURRENCY * 2)
+    ) as session:
+        measured = await interleaved_rounds(
+            {path: functools.partial(answered_ok, session, url) for path, url in urls.items()},
+            rounds=ROUNDS,
+            warmup=WARMUP_REQUESTS,
+            sequential=SEQUENTIAL_REQUESTS,
+            concurrency=CONCURRENCY,
+            seconds=THROUGHPUT_SECONDS,
+            probe=lambda path: cpu_seconds(processes[path].process.pid),
+        )
     figures: Figures = {}
-    for path in urls:
+    for path, path_figures in measured.items():
         figures[path] = {
-            "p50_ms": statistics.median(percentile(r, 0.50) for r in latency[path]) * 1000,
-            "p99_ms": statistics.median(percentile(r, 0.99) for r in latency[path]) * 1000,
-            "posts_per_s_at_50": statistics.median(rates[path]),
-            "failed": failures[path],
+            "p50_ms": path_figures.median_ms(0.50),
+            "p99_ms": path_figures.median_ms(0.99),
+            "posts_per_s_at_50": statistics.median(path_figures.rates),
+            "failed": path_figures.failed,
         }
-        if cpu_per_request[path]:
-            server_cpu_ms = statistics.median(cpu_per_request[path]) * 1000
+        if path_figures.probed:
+            server_cpu_ms = statistics.median(path_figures.probed) * 1000
             figures[path]["server_cpu_ms_per_request"] = server_cpu_ms
     for path in relays:
         for quantile in ("p50", "p99"):

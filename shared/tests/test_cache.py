@@ -18,7 +18,7 @@ class TestRedisCache:
         self, redis_client: redis.asyncio.Redis
     ) -> None:
         cache = RedisCache(redis_client)
-        await cache.set_many({"a": b"1", "b": b"2"}, ttl_seconds=60)
+        assert await cache.set_many({"a": b"1", "b": b"2"}, ttl_seconds=60) is True
         assert await cache.get_many(["b", "missing", "a"]) == [b"2", None, b"1"]
 
     async def test_keys_are_stored_under_the_prefix_with_their_lifetime(
@@ -33,7 +33,7 @@ class TestRedisCache:
     async def test_a_lifetime_of_zero_stores_nothing(
         self, redis_client: redis.asyncio.Redis
     ) -> None:
-        await RedisCache(redis_client).set_many({"a": b"1"}, ttl_seconds=0)
+        assert await RedisCache(redis_client).set_many({"a": b"1"}, ttl_seconds=0) is False
         assert await redis_client.keys("*") == []
 
     async def test_no_keys_ask_nothing(self, redis_client: redis.asyncio.Redis) -> None:
@@ -46,7 +46,7 @@ class TestRedisCache:
         unreachable = redis.asyncio.Redis.from_url("redis://127.0.0.1:1/0")
         cache = RedisCache(unreachable)
         with caplog.at_level(logging.WARNING, logger="trivium.cache"):
-            await cache.set_many({"a": b"1"}, ttl_seconds=60)
+            assert await cache.set_many({"a": b"1"}, ttl_seconds=60) is False
             assert await cache.get_many(["a", "b"]) == [None, None]
         await unreachable.aclose()
         assert [r.message for r in caplog.records] == ["cache.write_failed", "cache.read_failed"]

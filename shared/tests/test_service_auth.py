@@ -228,6 +228,23 @@ class TestServiceTokenIssuer:
         assert issuer.token_for("b") == issuer.token_for("b")
         assert issuer.token_for("b") != issuer.token_for("c")
 
+    def test_identity_tokens_are_reused_for_the_same_audience_and_claims(
+        self, ring: KeyRing
+    ) -> None:
+        issuer = ring.issuer("a", ttl_seconds=60)
+        anna = {"consumer": "rep-anna", "plan": "internal"}
+        token = issuer.token_for("b", claims=anna)
+        assert issuer.token_for("b", claims=dict(reversed(anna.items()))) == token
+        assert issuer.token_for("c", claims=anna) != token
+        assert issuer.token_for("b", claims={**anna, "consumer": "rep-lukas"}) != token
+        assert issuer.token_for("b") != token
+        assert verifier_for("b", ring).verify(token).claims == anna
+
+    def test_identity_claims_that_are_lists_are_signed_too(self, ring: KeyRing) -> None:
+        issuer = ring.issuer("a", ttl_seconds=60)
+        token = issuer.token_for("b", claims={"consumer": "ops", "roles": ["operator"]})
+        assert verifier_for("b", ring).verify(token).claims["roles"] == ["operator"]
+
     def test_token_lives_for_the_configured_ttl(self, ring: KeyRing) -> None:
         token = ring.issuer("a", ttl_seconds=60).token_for("b")
         caller = verifier_for("b", ring).verify(token)

@@ -14,7 +14,7 @@ import redis.asyncio
 from fastapi import Depends, FastAPI, Request
 
 from trivium.app import create_service_app
-from trivium.problems import PROBLEM_BASE_URI, Problem
+from trivium.problems import PROBLEM_BASE_URI, OperatorRoleRequired
 from trivium.schemas import ApiModel
 from trivium.service_auth import OPERATOR, require_service_token
 from trivium.settings import ServiceSettings
@@ -25,12 +25,6 @@ from trivium_testing.keys import session_keys
 pytestmark = pytest.mark.asyncio
 
 Client = Callable[..., httpx.AsyncClient]
-
-
-class OperatorOnly(Problem):
-    slug = "operator-role-required"
-    title = "This operation needs the operator role"
-    status = 403
 
 
 class EntryLetterRead(ApiModel):
@@ -56,7 +50,7 @@ def build_app(queue: WorkQueue) -> FastAPI:
             queue=get_queue,
             read=dead_letter_reader(EntryLetterRead, work_id="entryId"),
             read_model=EntryLetterRead,
-            operator_required=OperatorOnly,
+            operator_required=OperatorRoleRequired,
             list_description="Entries that failed for good.",
             replay_description="Queue the entry again.",
         ),

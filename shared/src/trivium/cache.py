@@ -38,11 +38,11 @@ class RedisCache:
         # The client is made without decode_responses: values come back as bytes.
         return [value.encode() if isinstance(value, str) else value for value in values]
 
-    async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> None:
+    async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> bool:
         """Store every value for `ttl_seconds` (none for a lifetime of zero); a failure is logged,
-        not raised."""
+        not raised. True when Redis took them."""
         if not values or ttl_seconds <= 0:
-            return
+            return False
         milliseconds = max(1, round(ttl_seconds * 1000))
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
@@ -51,6 +51,8 @@ class RedisCache:
                 await pipe.execute()
         except CACHE_ERRORS as error:
             log.warning("cache.write_failed", extra={"error": type(error).__name__})
+            return False
+        return True
 
     async def set(self, key: str, value: bytes, *, ttl_seconds: float) -> None:
         """`set_many` of one value."""

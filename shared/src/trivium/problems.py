@@ -182,6 +182,53 @@ class GatewayTimeout(Problem):
     status = 504
 
 
+class OperatorRoleRequired(Problem):
+    slug = "operator-role-required"
+    title = "This operation needs the operator role"
+    status = 403
+
+
+# The families a service that calls lower tiers translates their answers into (see
+# `trivium.upstream.Upstream`): the slugs mean the same in every service, so clients and the
+# services above can act on them without knowing which one said it.
+
+
+class UpstreamUnavailable(Problem):
+    """Base of the transient failures: a system this service needs could not answer now."""
+
+    slug = "upstream-unavailable"
+    title = "A system this request needs is unavailable"
+    status = 503
+
+
+class CrmUnavailable(UpstreamUnavailable):
+    slug = "crm-unavailable"
+    title = "The CRM is unavailable"
+
+
+class ErpUnavailable(UpstreamUnavailable):
+    slug = "erp-unavailable"
+    title = "The ERP is unavailable"
+
+
+class UpstreamRejected(Problem):
+    """Base of the permanent failures: a system refused a call that should have succeeded."""
+
+    slug = "upstream-rejected"
+    title = "A system refused a change this request needs"
+    status = 502
+
+
+class CrmRejected(UpstreamRejected):
+    slug = "crm-rejected"
+    title = "The CRM refused a change"
+
+
+class ErpRejected(UpstreamRejected):
+    slug = "erp-rejected"
+    title = "The ERP refused a change"
+
+
 STATUS_PROBLEMS: dict[int, type[Problem]] = {
     problem.status: problem
     for problem in (

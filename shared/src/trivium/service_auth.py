@@ -74,7 +74,14 @@ class ServiceCaller:
 
 
 class ServiceTokenIssuer:
-    """Mints tokens for the calls a service makes, reusing each until most of its life is spent."""
+    """Mints tokens for the calls a service makes, reusing each until most of its life is spent.
+
+    A token with identity claims is reused for the same audience and the same claims only (the
+    gateway signs one per request, for the few consumers a node serves at a time): the callee
+    then verifies it once, not on every request."""
+
+    # Tokens with identity claims kept at once; more and the issuer starts afresh.
+    _REMEMBERED_IDENTITIES = 4096
 
     def __init__(
         self, *, issuer: str, private_key: Ed25519PrivateKey, ttl_seconds: int = 120
@@ -84,6 +91,7 @@ class ServiceTokenIssuer:
         self._kid = key_id(issuer, private_key.public_key())
         self.ttl_seconds = ttl_seconds
         self._cache: dict[str, tuple[str, float]] = {}
+        self._identities: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[str, float]] = {}
         self._lock = threading.Lock()
 
     def trusted_key(self) -> TrustedKey:
@@ -91,9 +99,9 @@ class ServiceTokenIssuer:
         return TrustedKey(self.issuer, self._kid, self._key.public_key())
 
     def token_for(self, audience: str, *, claims: Mapping[str, Any] | None = None) -> str:
-        """A token for calling `audience`; tokens carrying identity claims are never cached."""
+        """A token for calling `audience`, carrying `claims` (the end user's identity)."""
         if claims:
-            return self._mint(audience, claims)
+            return self._identity_token(audience, claims)
         now = time.time()
         with self._lock:
             cached = self._cache.get(audience)
@@ -101,6 +109,23 @@ class ServiceTokenIssuer:
                 return cached[0]
             token = self._mint(audience, None)
             self._cache[audience] = (token, now + self.ttl_seconds * _RENEW_AT_FRACTION)
+            return token
+
+    def _identity_token(self, audience: str, claims: Mapping[str, Any]) -> str:
+        try:
+            key = (audience, tuple(sorted(claims.items())))
+            hash(key)
+        except TypeError:  # a claim that is a list or a mapping: minted each time
+            return self._mint(audience, claims)
+        now = time.time()
+        with self._lock:
+            cached = self._identities.get(key)
+            if cached is not None and now < cached[1]:
+                return cached[0]
+            token = self._mint(audience, claims)
+            if len(self._identities) >= self._REMEMBERED_IDENTITIES:
+                self._identities.clear()
+            self._identities[key] = (token, now + self.ttl_seconds * _RENEW_AT_FRACTION)
             return token
 
     def _mint(self, audience: str, claims: Mapping[str, Any] | None) -> str:

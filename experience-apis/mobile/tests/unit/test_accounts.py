@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from mobile_experience.adapters.fake import FakeCrm, FakeErp, RecordingViewMetrics
-from mobile_experience.domain.accounts import CustomerViews
+from mobile_experience.adapters.fake import FakeCrm, FakeErp, MemoryCache, RecordingViewMetrics
+from mobile_experience.domain.accounts import AccountLink, CustomerViews, ViewPolicy, link_key
 from mobile_experience.domain.errors import AccountNotFound, CrmUnavailable
 from mobile_experience.domain.models import Rep
 
@@ -151,3 +151,88 @@ class TestListAccounts:
             if cursor is None:
                 break
         assert seen == [PARTNER, PROSPECT]
+
+
+class TestViewCacheReads:
+    async def test_a_view_of_a_known_account_reads_the_cache_once(
+        self, views: CustomerViews, cache: MemoryCache, crm: FakeCrm, erp: FakeErp
+    ) -> None:
+        await views.view(ANNA, PARTNER)
+        before = cache.round_trips
+        view = await views.view(ANNA, PARTNER)
+        assert set(statuses(view).values()) == {"ok"}
+        assert (cache.round_trips - before, crm.calls, erp.calls) == (1, 1, 3)
+
+    async def test_a_changed_erp_customer_is_read_from_the_cache_for_its_own_number(
+        self, views: CustomerViews, cache: MemoryCache, crm: FakeCrm
+    ) -> None:
+        await views.view(ANNA, PARTNER)
+        # Another replica learned that the account now belongs to another ERP customer.
+        moved = AccountLink(owner_username=ANNA.username, erp_customer_number="1000003")
+        await cache.set_many({link_key(PARTNER): moved.model_dump_json().encode()}, ttl_seconds=60)
+        await cache.set_many({f"mobile:360:crm:{PARTNER}": b"{}"}, ttl_seconds=60)  # unreadable
+        crm.overviews[PARTNER] = crm.overviews[PARTNER].model_copy(
+            update={
+                "account": crm.overviews[PARTNER].account.model_copy(
+                    update={"erp_customer_number": "1000003"}
+                )
+            }
+        )
+        view = await views.view(ANNA, PARTNER)
+        assert view.credit.status == "ok"
+        assert view.credit.data is None  # the fake ERP knows no credit of 1000003
+
+
+class TestRememberedLinks:
+    async def test_a_list_read_again_writes_no_link(
+        self, views: CustomerViews, cache: MemoryCache
+    ) -> None:
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        before = cache.round_trips
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        assert cache.round_trips == before
+
+    async def test_links_are_written_again_once_the_cache_lifetime_has_passed(
+        self, crm: FakeCrm, erp: FakeErp, cache: MemoryCache, metrics: RecordingViewMetrics
+    ) -> None:
+        now = [100.0]
+        views = CustomerViews(
+            crm=crm,
+            erp=erp,
+            cache=cache,
+            policy=ViewPolicy(cache_ttl_seconds=30),
+            metrics=metrics,
+            clock=lambda: now[0],
+        )
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        cache.entries.clear()
+        now[0] += 29.9
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        assert cache.entries == {}
+        now[0] += 0.1
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        assert set(cache.entries) == {link_key(PARTNER), link_key(PROSPECT)}
+
+    async def test_a_changed_link_is_written_at_once(
+        self, views: CustomerViews, cache: MemoryCache, crm: FakeCrm
+    ) -> None:
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        crm.overviews[PROSPECT] = crm.overviews[PROSPECT].model_copy(
+            update={
+                "account": crm.overviews[PROSPECT].account.model_copy(
+                    update={"erp_customer_number": "1000009"}
+                )
+            }
+        )
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        link = AccountLink.model_validate_json(cache.entries[link_key(PROSPECT)][0])
+        assert link.erp_customer_number == "1000009"
+
+    async def test_a_link_the_cache_did_not_take_is_written_again(
+        self, views: CustomerViews, cache: MemoryCache
+    ) -> None:
+        cache.down = True
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        cache.down = False
+        await views.list_accounts(ANNA, search=None, limit=10, cursor=None)
+        assert set(cache.entries) == {link_key(PARTNER), link_key(PROSPECT)}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from partner_portal_experience.adapters.fake import FakeCrm
+from partner_portal_experience.adapters.fake import FakeCrm, FakeErp, FakeOrders, MemoryCache
 from partner_portal_experience.domain.errors import PartnerIdentityMissing, PartnerNotRecognized
 from partner_portal_experience.domain.partners import identify_partner, partner_number_from
-from partner_portal_experience.domain.portal import PartnerPortal
+from partner_portal_experience.domain.portal import PartnerPortal, PortalPolicy, RecentValues
 
 GATEWAY = frozenset({"gateway"})
 
@@ -52,3 +52,42 @@ class TestIdentifyPartner:
     ) -> None:
         with pytest.raises(PartnerNotRecognized):
             await identify_partner(portal, "P-4040")
+
+    @pytest.mark.asyncio
+    async def test_an_identity_read_a_moment_ago_is_not_asked_of_the_cache_again(
+        self, portal: PartnerPortal, cache: MemoryCache, crm: FakeCrm
+    ) -> None:
+        await identify_partner(portal, "P-1001")
+        cache.values.clear()
+        again = await identify_partner(portal, "P-1001", consumer="partner-nordwind")
+        assert (again.customer_number, again.consumer) == ("1000001", "partner-nordwind")
+        assert crm.calls == 1
+
+    @pytest.mark.asyncio
+    async def test_without_a_recent_lifetime_every_request_asks_the_cache(
+        self, crm: FakeCrm, erp: FakeErp, orders: FakeOrders, cache: MemoryCache
+    ) -> None:
+        policy = PortalPolicy(identity_recent_seconds=0)
+        portal = PartnerPortal(crm=crm, erp=erp, orders=orders, cache=cache, policy=policy)
+        await identify_partner(portal, "P-1001")
+        cache.values.clear()
+        await identify_partner(portal, "P-1001")
+        assert crm.calls == 2
+
+
+class TestRecentValues:
+    def test_a_value_is_kept_for_its_lifetime_only(self) -> None:
+        now = [0.0]
+        recent = RecentValues(10, clock=lambda: now[0])
+        recent.put("P-1001", "nordwind")
+        now[0] = 9.9
+        assert recent.get("P-1001") == "nordwind"
+        now[0] = 10.0
+        assert recent.get("P-1001") is None
+
+    def test_past_the_limit_it_starts_afresh(self) -> None:
+        recent = RecentValues(10, limit=2)
+        recent.put("a", 1)
+        recent.put("b", 2)
+        recent.put("c", 3)
+        assert (recent.get("a"), recent.get("c")) == (None, 3)

@@ -6,12 +6,7 @@ from __future__ import annotations
 import pytest
 
 from create_customer_process.domain.crm_write import is_refused_by_crm
-from create_customer_process.domain.errors import (
-    CrmRejected,
-    CrmUnavailable,
-    RequestNotFound,
-    RequestNotNeedingAttention,
-)
+from create_customer_process.domain.errors import RequestNotFound, RequestNotNeedingAttention
 from create_customer_process.domain.models import (
     OperatorAction,
     RequestStatus,
@@ -23,6 +18,7 @@ from create_customer_process.domain.processing import (
     retry_crm_link,
 )
 from create_customer_process.domain.saga import CustomerFlow
+from trivium.problems import CrmRejected, CrmUnavailable
 
 from .conftest import event_types, fakes, submit_new_customer
 

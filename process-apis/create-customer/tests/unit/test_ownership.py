@@ -8,13 +8,13 @@ import pytest
 
 from create_customer_process.domain.errors import (
     CreationInProgress,
-    CrmUnavailable,
     DuplicateCustomer,
     DuplicateOfAnotherOwner,
 )
 from create_customer_process.domain.models import CustomerCreate, OnDuplicate
 from create_customer_process.domain.processing import Outcome, submit_customer
 from create_customer_process.domain.saga import CustomerFlow
+from trivium.problems import CrmUnavailable
 
 from .conftest import fakes
 

@@ -5,16 +5,11 @@ from __future__ import annotations
 import pytest
 import redis.exceptions
 
-from create_customer_process.domain.errors import (
-    CreationInProgress,
-    CrmUnavailable,
-    DuplicateCustomer,
-    ErpRejected,
-    ErpUnavailable,
-)
+from create_customer_process.domain.errors import CreationInProgress, DuplicateCustomer
 from create_customer_process.domain.models import OnDuplicate, SagaStep
 from create_customer_process.domain.processing import Outcome, process_request, submit_customer
 from create_customer_process.domain.saga import CustomerFlow
+from trivium.problems import CrmUnavailable, ErpRejected, ErpUnavailable
 from trivium.tracing import traceparent, tracer
 
 from .conftest import customer_request, event_types, fakes, queued, submit_new_customer

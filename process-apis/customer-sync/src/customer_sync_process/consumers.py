@@ -25,13 +25,13 @@ from customer_sync_process.domain.crm_to_erp import (
     retry_parked_account,
 )
 from customer_sync_process.domain.erp_to_crm import poll_erp, retry_parked
-from customer_sync_process.domain.errors import SyncAlreadyRunning, UpstreamRejected
+from customer_sync_process.domain.errors import SyncAlreadyRunning
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.parking import due_for_retry, parked_counts
 from customer_sync_process.domain.positions import current_position
 from customer_sync_process.domain.products import ProductSyncs
 from trivium.locks import LeaseLost
-from trivium.problems import Problem
+from trivium.problems import Problem, UpstreamRejected
 from trivium.write_batch import WriteBatch
 
 log = logging.getLogger(__name__)

@@ -117,7 +117,7 @@ async def _completed_order(
     if crm_refused:
         reason = ErrorInfo(
             type="https://trivium.dev/problems/crm-rejected",
-            title="The CRM refused a change the order needs",
+            title="The CRM refused a change",
             status=502,
             detail="CRM order creation: The CRM rejected the order: entity is deleted",
         )

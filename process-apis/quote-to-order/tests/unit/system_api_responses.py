@@ -427,6 +427,16 @@ SALES_ORDER_REJECTED = problem_answer(
     ],
 )
 
+ERP_KEY_IN_PROGRESS = problem_answer(
+    409,
+    "idempotency-request-in-progress",
+    "A request with this Idempotency-Key is still being processed",
+    detail="The first request with this key has not finished yet; retry later.",
+    instance="/sales-orders",
+    correlation_id="5b0e2f8d6c0a4e4f9a51f0d3c2b7e914",
+    retry_after="1",
+)
+
 ERP_UNAVAILABLE = problem_answer(
     503,
     "erp-unavailable",

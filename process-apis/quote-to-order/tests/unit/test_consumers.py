@@ -14,9 +14,9 @@ from opentelemetry.trace import Span, SpanKind
 
 from quote_to_order_process.adapters.fake import FakeCrm, FakeErp
 from quote_to_order_process.consumers import OrderWorker
-from quote_to_order_process.domain.errors import ErpUnavailable
 from quote_to_order_process.domain.models import OrderState, SagaStep
 from quote_to_order_process.domain.saga import OrderFlow
+from trivium.problems import ErpUnavailable
 from trivium.tracing import tracer
 from trivium.work_queue import WorkQueue
 from trivium_testing.waiting import until as eventually

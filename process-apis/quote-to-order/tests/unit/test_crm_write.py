@@ -13,8 +13,8 @@ from quote_to_order_process.domain.crm_write import (
     correctable_fields,
     without_fields,
 )
-from quote_to_order_process.domain.errors import CrmRejected, CrmUnavailable
-from trivium.problems import FieldError
+from quote_to_order_process.domain.errors import CrmUnavailable
+from trivium.problems import CrmRejected, FieldError
 
 
 def draft(**changes: Any) -> CrmOrderDraft:

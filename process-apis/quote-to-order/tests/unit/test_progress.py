@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from quote_to_order_process.adapters.fake import FakeErp
-from quote_to_order_process.domain.errors import ErpUnavailable
 from quote_to_order_process.domain.models import ProgressStatus
 from quote_to_order_process.domain.progress import get_order_with_progress
 from quote_to_order_process.domain.saga import OrderFlow
+from trivium.problems import ErpUnavailable
 
 from .conftest import submit_quote_order
 

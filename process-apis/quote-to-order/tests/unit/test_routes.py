@@ -15,13 +15,14 @@ import redis.asyncio
 from quote_to_order_process.adapters.fake import FakeCrm, FakeErp
 from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.consumers import OrderWorker
-from quote_to_order_process.domain.errors import CrmUnavailable, ErpUnavailable
+from quote_to_order_process.domain.errors import CrmUnavailable
 from quote_to_order_process.domain.models import ProgressStatus
 from quote_to_order_process.domain.saga import OrderFlow
 from quote_to_order_process.main import create_app
 from quote_to_order_process.settings import QuoteToOrderSettings
 from trivium.composition import install
 from trivium.idempotency import IdempotencyStore
+from trivium.problems import ErpUnavailable
 from trivium.work_queue import WorkQueue
 from trivium_testing.keys import session_keys
 

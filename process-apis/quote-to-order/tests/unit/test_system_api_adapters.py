@@ -24,16 +24,15 @@ from quote_to_order_process.adapters.ports import (
     ErpOrderDraft,
 )
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
+from quote_to_order_process.domain.crm_write import CrmWriteFailure, classify_crm_failure
 from quote_to_order_process.domain.errors import (
     AccountNotFound,
     AccountNotLinked,
-    CrmRejected,
     CrmUnavailable,
-    ErpRejected,
-    ErpUnavailable,
     QuoteNotFound,
 )
 from trivium.http_client import create_http_client
+from trivium.problems import CrmRejected, ErpRejected, ErpUnavailable
 from trivium.schemas import Money
 
 from . import system_api_responses as recorded
@@ -347,9 +346,14 @@ class TestCreateOrder:
     async def test_a_key_still_in_progress_is_unavailable_for_now(
         self, crm: SalesforceSystemCrm, httpx_mock: HTTPXMock
     ) -> None:
+        # The replica that ran the first write died and its claim has not lapsed yet: the write
+        # is retried later, after the Retry-After the System API gave, never taken as refused.
         answer(httpx_mock, recorded.CRM_KEY_IN_PROGRESS)
-        with pytest.raises(CrmUnavailable):
+        with pytest.raises(CrmUnavailable) as raised:
             await crm.create_order(crm_draft(), idempotency_key="k")
+        assert raised.value.headers == {"Retry-After": "1"}
+        assert raised.value.extensions["upstreamStatus"] == 409
+        assert classify_crm_failure(raised.value) is CrmWriteFailure.TRANSIENT
 
 
 def checked_lines() -> list[ErpLineDraft]:
@@ -466,6 +470,16 @@ class TestPlaceOrder:
         draft = ErpOrderDraft(customer_id="1000001", external_reference="X", lines=[])
         with pytest.raises(ErpRejected, match="of customer 1000002"):
             await erp.place_order(draft, idempotency_key="k")
+
+    async def test_a_key_still_in_progress_is_unavailable_for_now(
+        self, erp: ErpSystemErp, httpx_mock: HTTPXMock
+    ) -> None:
+        answer(httpx_mock, recorded.ERP_KEY_IN_PROGRESS)
+        with pytest.raises(ErpUnavailable) as raised:
+            await erp.place_order(self.draft(), idempotency_key="01J:erp")
+        assert raised.value.headers == {"Retry-After": "1"}
+        # A conflict is not resent by the client: the order's own retry sends it again later.
+        assert len(httpx_mock.get_requests()) == 1
 
     async def test_a_refused_order_is_a_rejection(
         self, erp: ErpSystemErp, httpx_mock: HTTPXMock

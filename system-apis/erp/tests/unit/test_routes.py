@@ -325,18 +325,31 @@ class TestGetAndUpdateSalesOrder:
         assert [i["id"] for i in invoices["items"]] == ["90000001"]
 
 
+async def simulate(
+    client: httpx.AsyncClient,
+    erp: FakeErp,
+    lines: list[dict[str, str]],
+    *,
+    stock: str,
+    credit: tuple[str, bool] | None = None,
+) -> httpx.Response:
+    """Simulate `lines` for a new customer with the given credit (limit, blocked), over two
+    products TG000 and TG001 at 10.00 each with `stock` on hand."""
+    seed_products(erp, 2, price="10.00", stock=stock)
+    customer = await erp.create_customer(new_customer())
+    if credit is not None:
+        erp.credit_limits[customer.id] = (Decimal(credit[0]), credit[1])
+    erp.calls = 0
+    body = {"customerId": customer.id, "lines": lines}
+    return await client.post("/sales-orders:simulate", json=body)
+
+
 class TestSimulate:
     async def test_prices_stock_and_credit_without_saving(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
-        seed_products(erp, 2, price="10.00", stock="2")
-        customer = await erp.create_customer(new_customer())
-        erp.credit_limits[customer.id] = (Decimal("25"), False)
-        body = {
-            "customerId": customer.id,
-            "lines": [{"sku": "TG000", "quantity": "2"}, {"sku": "TG001", "quantity": "3"}],
-        }
-        response = await client.post("/sales-orders:simulate", json=body)
+        lines = [{"sku": "TG000", "quantity": "2"}, {"sku": "TG001", "quantity": "3"}]
+        response = await simulate(client, erp, lines, stock="2", credit=("25", False))
         result = response.json()
         assert response.status_code == 200
         assert result["total"] == {"amount": "50.00", "currency": "EUR"}
@@ -348,18 +361,11 @@ class TestSimulate:
     async def test_credit_passed_by_the_erp_costs_no_credit_read(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
-        seed_products(erp, 2, price="10.00", stock="5")
-        customer = await erp.create_customer(new_customer())
-        erp.credit_limits[customer.id] = (Decimal("100"), False)
-        erp.calls = 0
-        body = {
-            "customerId": customer.id,
-            "lines": [
-                {"sku": "TG000", "quantity": "2"},
-                {"sku": "TG001", "quantity": "1", "unitPrice": "9.50"},
-            ],
-        }
-        result = (await client.post("/sales-orders:simulate", json=body)).json()
+        lines = [
+            {"sku": "TG000", "quantity": "2"},
+            {"sku": "TG001", "quantity": "1", "unitPrice": "9.50"},
+        ]
+        result = (await simulate(client, erp, lines, stock="5", credit=("100", False))).json()
         assert [line["listPrice"]["amount"] for line in result["lines"]] == ["10.00", "10.00"]
         assert [line["unitPrice"]["amount"] for line in result["lines"]] == ["10.00", "9.50"]
         assert result["total"]["amount"] == "29.50"
@@ -369,11 +375,8 @@ class TestSimulate:
     async def test_failed_credit_check_comes_with_the_accounts_figures(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
-        seed_products(erp, 1, price="10.00", stock="5")
-        customer = await erp.create_customer(new_customer())
-        erp.credit_limits[customer.id] = (Decimal("15"), True)
-        body = {"customerId": customer.id, "lines": [{"sku": "TG000", "quantity": "1"}]}
-        result = (await client.post("/sales-orders:simulate", json=body)).json()
+        lines = [{"sku": "TG000", "quantity": "1"}]
+        result = (await simulate(client, erp, lines, stock="5", credit=("15", True))).json()
         assert result["creditOk"] is False
         assert result["credit"] == {
             "limit": "15",
@@ -387,13 +390,8 @@ class TestSimulate:
     async def test_sku_the_simulation_refuses_is_read_as_unpriced(
         self, client: httpx.AsyncClient, erp: FakeErp
     ) -> None:
-        seed_products(erp, 1, price="10.00", stock="5")
-        customer = await erp.create_customer(new_customer())
-        body = {
-            "customerId": customer.id,
-            "lines": [{"sku": "TG000", "quantity": "1"}, {"sku": "NOPE", "quantity": "1"}],
-        }
-        response = await client.post("/sales-orders:simulate", json=body)
+        lines = [{"sku": "TG000", "quantity": "1"}, {"sku": "NOPE", "quantity": "1"}]
+        response = await simulate(client, erp, lines, stock="5")
         result = response.json()
         assert response.status_code == 200
         assert [line["listPrice"] for line in result["lines"]] == [

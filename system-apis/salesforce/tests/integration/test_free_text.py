@@ -67,6 +67,21 @@ class TestOrders:
         )
         assert [row["PoNumber"] for row in rows] == [REFERENCE_LIKE]
 
+    async def test_a_repeat_never_finishes_another_accounts_order(
+        self, api: httpx.AsyncClient, org_query: OrgQuery
+    ) -> None:
+        erp_number = f"FT-{secrets.token_hex(4)}"
+        first = await api.post("/orders", json=_order(await _partner(api), erp_number, "PO-1"))
+        assert first.status_code == 201, first.text
+        [other] = (await api.get("/accounts", params={"accountNumber": "P-1001"})).json()["items"]
+        refused = await api.post("/orders", json=_order(other["id"], erp_number, REFERENCE_LIKE))
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["errors"][0]["pointer"] == "/erpOrderNumber"
+        rows = await org_query(
+            f"SELECT Id, PoNumber FROM Order WHERE ERP_Order_Number__c = '{erp_number}'"
+        )
+        assert [(row["Id"], row["PoNumber"]) for row in rows] == [(first.json()["id"], "PO-1")]
+
     async def test_an_order_without_references_costs_one_write(
         self, api: httpx.AsyncClient, admin: httpx.AsyncClient
     ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -207,6 +208,56 @@ class TestOrders:
             f"SELECT Status, Opportunity.StageName FROM Quote WHERE Id = '{quote}'"
         )
         assert (row["Status"], row["Opportunity"]["StageName"]) == ("Draft", "Prospecting")
+
+    async def test_a_repeated_create_answers_the_order_it_made_before(
+        self,
+        api: httpx.AsyncClient,
+        org: httpx.AsyncClient,
+        org_query: OrgQuery,
+        admin: httpx.AsyncClient,
+    ) -> None:
+        # As when the process that made the order died before answering and the repeat's key
+        # claim had lapsed: the org refuses the second order with its ERP order number.
+        account, opportunity, quote = await _opportunity_with_quote(api, org)
+        erp_number = f"ONCE-{secrets.token_hex(4)}"
+        order = quote_order(account, opportunity, quote, erpOrderNumber=erp_number)
+        first = await api.post("/orders", json=order, headers={"Idempotency-Key": "first"})
+        assert first.status_code == 201, first.text
+        before = (await admin.get("/limits")).json()["used"]
+        again = await api.post("/orders", json=order, headers={"Idempotency-Key": "again"})
+        assert again.status_code == 201, again.text
+        assert again.headers["location"] == f"/orders/{first.json()['id']}"
+        assert again.json() == first.json()
+        # The refused write and the read of the order that has the number.
+        assert (await admin.get("/limits")).json()["used"] - before == 2
+        rows = await org_query(f"SELECT Id FROM Order WHERE ERP_Order_Number__c = '{erp_number}'")
+        assert [row["Id"] for row in rows] == [first.json()["id"]]
+
+    async def test_another_order_with_the_erp_order_number_is_409(
+        self, api: httpx.AsyncClient, org: httpx.AsyncClient, org_query: OrgQuery
+    ) -> None:
+        account, opportunity, quote = await _opportunity_with_quote(api, org)
+        erp_number = f"ONCE-{secrets.token_hex(4)}"
+        first = await api.post(
+            "/orders", json=quote_order(account, opportunity, quote, erpOrderNumber=erp_number)
+        )
+        assert first.status_code == 201, first.text
+        [other] = (await api.get("/accounts", params={"accountNumber": "P-1001"})).json()["items"]
+        _, other_opportunity, other_quote = await _opportunity_with_quote(api, org)
+        refused = [
+            await api.post("/orders", json=body)
+            for body in (
+                quote_order(other["id"], opportunity, quote, erpOrderNumber=erp_number),
+                quote_order(account, other_opportunity, other_quote, erpOrderNumber=erp_number),
+            )
+        ]
+        for response in refused:
+            assert response.status_code == 409, response.text
+            problem = response.json()
+            assert problem["type"].endswith("/duplicate-record")
+            assert [error["pointer"] for error in problem["errors"]] == ["/erpOrderNumber"]
+        rows = await org_query(f"SELECT Id FROM Order WHERE ERP_Order_Number__c = '{erp_number}'")
+        assert [row["Id"] for row in rows] == [first.json()["id"]]
 
     async def test_unknown_sku_is_422(self, api: httpx.AsyncClient) -> None:
         [account] = (await api.get("/accounts", params={"accountNumber": "P-1002"})).json()["items"]

@@ -311,6 +311,51 @@ class TestOrders:
         )
         assert patched.json()["erpOrderNumber"] == "5000001"
 
+    async def test_a_repeat_under_another_key_answers_the_order_made_before(
+        self, client: httpx.AsyncClient, crm: FakeCrm
+    ) -> None:
+        [account_id] = await seed_accounts(crm, 1)
+        crm.prices["MAT-0001"] = Decimal("1")
+        body = erp_numbered_order(account_id)
+        first = await client.post("/orders", json=body, headers={"Idempotency-Key": "first"})
+        again = await client.post("/orders", json=body, headers={"Idempotency-Key": "again"})
+        assert (first.status_code, again.status_code) == (201, 201), again.text
+        assert again.json() == first.json()
+        assert again.headers["location"] == first.headers["location"]
+        assert "idempotent-replayed" not in again.headers
+        assert list(crm.orders) == [first.json()["id"]]
+
+    @pytest.mark.parametrize("other", ["account", "quote"])
+    async def test_another_order_with_the_erp_order_number_is_409(
+        self, client: httpx.AsyncClient, crm: FakeCrm, other: str
+    ) -> None:
+        account_id, other_account_id = await seed_accounts(crm, 2)
+        crm.prices["MAT-0001"] = Decimal("1")
+        first = await client.post("/orders", json=erp_numbered_order(account_id))
+        assert first.status_code == 201, first.text
+        body = erp_numbered_order(account_id)
+        if other == "account":
+            body["accountId"] = other_account_id
+        else:
+            body["quoteId"] = "0Q0000000000002AAA"
+        refused = await client.post("/orders", json=body)
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"].endswith("/duplicate-record")
+        assert [error["pointer"] for error in refused.json()["errors"]] == ["/erpOrderNumber"]
+        assert list(crm.orders) == [first.json()["id"]]
+
+
+def erp_numbered_order(account_id: str) -> dict[str, object]:
+    """An order of one MAT-0001 from a quote, with the ERP order number the ERP gave it."""
+    return {
+        "accountId": account_id,
+        "effectiveDate": "2026-11-28",
+        "quoteId": "0Q0000000000001AAA",
+        "erpOrderNumber": "5000042",
+        "items": [{"sku": "MAT-0001", "quantity": "1"}],
+    }
+
 
 class TestUpsertProducts:
     async def test_refused_below_the_budget_floor(

@@ -177,11 +177,15 @@ class FakeCustomers:
 
 @dataclass
 class MemoryCache:
-    """The cache in a dict, with expiry on the monotonic clock."""
+    """The cache in a dict, with expiry on the monotonic clock; `round_trips` counts the calls
+    (each one round trip to Redis); with `down`, it stores nothing."""
 
     entries: dict[str, tuple[bytes, float]] = field(default_factory=dict)
+    round_trips: int = 0
+    down: bool = False
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        self.round_trips += 1
         now = time.monotonic()
         found: list[bytes | None] = []
         for key in keys:
@@ -189,11 +193,13 @@ class MemoryCache:
             found.append(entry[0] if entry and entry[1] > now else None)
         return found
 
-    async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> None:
-        if ttl_seconds <= 0:
-            return
+    async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> bool:
+        self.round_trips += 1
+        if ttl_seconds <= 0 or self.down:
+            return False
         expires = time.monotonic() + ttl_seconds
         self.entries.update({key: (value, expires) for key, value in values.items()})
+        return True
 
 
 @dataclass

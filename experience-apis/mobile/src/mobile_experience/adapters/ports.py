@@ -210,8 +210,9 @@ class Cache(Protocol):
 
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]: ...
 
-    async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> None:
-        """Store every value for `ttl_seconds`; failures are not raised (it is only a cache)."""
+    async def set_many(self, values: Mapping[str, bytes], *, ttl_seconds: float) -> bool:
+        """Store every value for `ttl_seconds`; failures are not raised (it is only a cache).
+        True when stored."""
         ...
 
 

@@ -11,6 +11,12 @@ Visibility is owner-based, like the CRM's default sharing: a rep sees the accoun
 any other account is a 404. While the CRM is down, ownership comes from the account link
 remembered for `link_ttl_seconds` (owner and ERP customer number), so ERP sections are still
 served for the rep's own accounts and never for anyone else's.
+
+Each process also keeps the links it wrote (bounded): a list writes again only the links that
+changed or were written more than `cache_ttl_seconds` ago, so the rep's list, read again and
+again, costs no Redis write (another replica's newer link is overwritten at most that late, the
+staleness the cached CRM view allows anyway); and a view starts the ERP sections' cache reads
+with the CRM's, in one round trip, for an account whose ERP customer it has seen.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -53,6 +60,9 @@ from trivium.schemas import Page, UpstreamModel
 log = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT")
+# Account links a process remembers having written; more and it starts afresh.
+REMEMBERED_LINKS = 50_000
+ERP_SECTIONS = ("orders", "invoices", "credit")
 
 _ORDERS = TypeAdapter(list[ErpOrder])
 _INVOICES = TypeAdapter(list[ErpInvoice])
@@ -114,13 +124,17 @@ class CustomerViews:
         cache: Cache,
         policy: ViewPolicy,
         metrics: ViewMetrics,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.crm = crm
         self.erp = erp
         self.cache = cache
         self.policy = policy
         self.metrics = metrics
+        self._clock = clock
         self._in_flight: dict[str, asyncio.Future[Any]] = {}
+        # The link this process last stored per account, and when.
+        self._written: dict[str, tuple[AccountLink, float]] = {}
 
     async def list_accounts(
         self, rep: Rep, *, search: str | None, limit: int, cursor: str | None
@@ -141,8 +155,10 @@ class CustomerViews:
 
     async def view(self, rep: Rep, account_id: str) -> Customer360Read:
         """The customer 360 of one of the rep's accounts (every section, with its status)."""
-        cached_crm, cached_link = await self.cache.get_many(
-            [crm_key(account_id), link_key(account_id)]
+        written = self._written.get(account_id)
+        seen = written[0].erp_customer_number if written else None
+        cached_crm, cached_link, *cached_erp = await self.cache.get_many(
+            [crm_key(account_id), link_key(account_id), *_erp_keys(seen)]
         )
         overview: CrmOverview | None = _parse(CrmOverview, cached_crm)
         link: AccountLink | None = _parse(AccountLink, cached_link)
@@ -150,7 +166,7 @@ class CustomerViews:
         guess = known.erp_customer_number if known else None
         read, erp = await asyncio.gather(
             self._crm_overview(account_id) if overview is None else _now(overview),
-            self._erp_sections(guess),
+            self._erp_sections(guess, cached=cached_erp if guess == seen else None),
         )
         self._record("crm", "cache" if overview is not None else "live", read)
         if read is CrmMiss.NOT_FOUND:
@@ -212,22 +228,40 @@ class CustomerViews:
         return overview
 
     async def _remember_links(self, links: Mapping[str, AccountLink]) -> None:
-        if links:
-            await self.cache.set_many(
-                {
-                    link_key(account): link.model_dump_json().encode()
-                    for account, link in links.items()
-                },
-                ttl_seconds=self.policy.link_ttl_seconds,
-            )
+        now = self._clock()
+        fresh_for = self.policy.cache_ttl_seconds
+        changed = {
+            account: link
+            for account, link in links.items()
+            if (written := self._written.get(account)) is None
+            or written[0] != link
+            or now - written[1] >= fresh_for
+        }
+        if not changed:
+            return
+        stored = await self.cache.set_many(
+            {
+                link_key(account): link.model_dump_json().encode()
+                for account, link in changed.items()
+            },
+            ttl_seconds=self.policy.link_ttl_seconds,
+        )
+        if stored:
+            if len(self._written) + len(changed) > REMEMBERED_LINKS:
+                self._written.clear()
+            self._written.update({account: (link, now) for account, link in changed.items()})
 
     # the ERP ---------------------------------------------------------------------------------
 
-    async def _erp_sections(self, customer_id: str | None) -> ErpSections:
+    async def _erp_sections(
+        self, customer_id: str | None, *, cached: list[bytes | None] | None = None
+    ) -> ErpSections:
+        """The customer's ERP sections; `cached`: their cache entries, when already read."""
         if customer_id is None:
             return NOTHING_IN_THE_ERP
-        keys = [erp_key(customer_id, name) for name in ("orders", "invoices", "credit")]
-        cached_orders, cached_invoices, cached_credit = await self.cache.get_many(keys)
+        if not cached:
+            cached = await self.cache.get_many(_erp_keys(customer_id))
+        cached_orders, cached_invoices, cached_credit = cached
         policy = self.policy
         orders, invoices, credit = await asyncio.gather(
             self._erp_section(
@@ -305,6 +339,10 @@ class CustomerViews:
         # A caller that gives up must not cancel the read the others wait for.
         result: ResultT = await asyncio.shield(future)
         return result
+
+
+def _erp_keys(customer_id: str | None) -> list[str]:
+    return [] if customer_id is None else [erp_key(customer_id, name) for name in ERP_SECTIONS]
 
 
 async def _now(value: ResultT) -> ResultT:

@@ -51,9 +51,13 @@ async def identify_partner(
     portal: PartnerPortal, account_number: str, *, consumer: str | None = None
 ) -> Partner:
     """The partner with this account number, from the cache or one CRM read."""
-    [cached] = await portal.cached([_identity_key(account_number)], Partner)
-    if cached is not None:
-        return cached.model_copy(update={"consumer": consumer})
+    recent: Partner | None = portal.identities.get(account_number)
+    if recent is None:
+        [recent] = await portal.cached([_identity_key(account_number)], Partner)
+        if recent is not None:
+            portal.identities.put(account_number, recent)
+    if recent is not None:
+        return recent.model_copy(update={"consumer": consumer})
     account = await read_partner_account(portal, account_number)
     return partner_of(account, account_number).model_copy(update={"consumer": consumer})
 
@@ -66,11 +70,11 @@ async def read_partner_account(portal: PartnerPortal, account_number: str) -> Cr
             "No CRM account carries the account number your API key belongs to; "
             "contact your account manager."
         )
+    partner = partner_of(account, account_number)
     await portal.remember(
-        _identity_key(account_number),
-        partner_of(account, account_number),
-        ttl_seconds=portal.policy.identity_ttl_seconds,
+        _identity_key(account_number), partner, ttl_seconds=portal.policy.identity_ttl_seconds
     )
+    portal.identities.put(account_number, partner)
     return account
 
 

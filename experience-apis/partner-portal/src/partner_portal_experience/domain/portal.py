@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,10 +21,38 @@ class PortalPolicy:
 
     identity_issuers: frozenset[str] = frozenset({"gateway"})
     identity_ttl_seconds: float = 300.0
+    # How long a process reuses a partner's identity it has just read, before asking the shared
+    # cache again: every request needs it, and it changes as rarely as a CRM account's ERP link.
+    identity_recent_seconds: float = 10.0
     catalog_ttl_seconds: float = 30.0
     progress_ttl_seconds: float = 10.0
     low_stock_below: Decimal = Decimal(10)
     erp_reads_at_once: int = 8
+
+
+class RecentValues:
+    """Values this process has just read, each kept for `seconds` (at most `limit` at once)."""
+
+    def __init__(
+        self, seconds: float, *, clock: Callable[[], float] = time.monotonic, limit: int = 10_000
+    ) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._limit = limit
+        self._values: dict[str, tuple[Any, float]] = {}
+
+    def get(self, key: str) -> Any | None:
+        kept = self._values.get(key)
+        if kept is None or self._clock() >= kept[1]:
+            return None
+        return kept[0]
+
+    def put(self, key: str, value: Any) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._values) >= self._limit:
+            self._values.clear()
+        self._values[key] = (value, self._clock() + self.seconds)
 
 
 @dataclass(frozen=True)
@@ -33,6 +62,13 @@ class PartnerPortal:
     orders: OrdersPort
     cache: Cache
     policy: PortalPolicy
+    # Partner identities by account number, read a moment ago (see PortalPolicy).
+    identities: RecentValues = field(init=False)
+
+    def __post_init__(self) -> None:
+        policy = self.policy
+        recent = min(policy.identity_recent_seconds, policy.identity_ttl_seconds)
+        object.__setattr__(self, "identities", RecentValues(recent))
 
     async def cached(self, keys: Sequence[str], model: type[ModelT]) -> list[ModelT | None]:
         """The cached values of `keys` as `model`; a value of another shape counts as missing."""

@@ -12,7 +12,7 @@ from create_customer_process.adapters.ports import (
     ErpCustomer,
     Written,
 )
-from create_customer_process.domain.errors import ErpRejected, ErpUnavailable
+from trivium.problems import ErpRejected, ErpUnavailable
 from trivium.schemas import UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream
 

@@ -21,9 +21,9 @@ from create_customer_process.adapters.ports import (
     ErpCustomer,
     Written,
 )
-from create_customer_process.domain.errors import CrmRejected, ErpRejected
 from create_customer_process.domain.models import RequestState
 from trivium.fakes import ScriptedFailures
+from trivium.problems import CrmRejected, ErpRejected
 
 
 def _contains(text: str | None, part: str | None) -> bool:

@@ -12,7 +12,7 @@ from create_customer_process.adapters.ports import (
     CrmAccount,
     Written,
 )
-from create_customer_process.domain.errors import CrmRejected, CrmUnavailable
+from trivium.problems import CrmRejected, CrmUnavailable
 from trivium.schemas import UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from create_customer_process.api.customers import REQUEST_ID_PATTERN, RequestId
 from create_customer_process.api.deps import get_flow, require_operator
 from create_customer_process.domain.errors import (
-    OperatorRoleRequired,
     RequestBusy,
     RequestNotFound,
     RequestNotNeedingAttention,
@@ -15,6 +14,7 @@ from create_customer_process.domain.models import CustomerRequestRead, RequestSt
 from create_customer_process.domain.processing import retry_crm_link
 from create_customer_process.domain.saga import CustomerFlow
 from trivium.attention import needs_attention_router
+from trivium.problems import OperatorRoleRequired
 
 
 async def retry_request_crm_link(flow: CustomerFlow, request_id: str) -> RequestState | None:

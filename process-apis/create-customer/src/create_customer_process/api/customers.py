@@ -10,12 +10,8 @@ from create_customer_process.api.deps import FlowDep
 from create_customer_process.domain.errors import (
     AmbiguousDuplicate,
     CreationInProgress,
-    CrmRejected,
-    CrmUnavailable,
     DuplicateCustomer,
     DuplicateOfAnotherOwner,
-    ErpRejected,
-    ErpUnavailable,
     InvalidCustomer,
     RequestNotFound,
 )
@@ -29,7 +25,13 @@ from create_customer_process.domain.processing import Outcome, submit_customer
 from trivium.acting_rep import ActingRepDep
 from trivium.idempotency import caller_scope, idempotent_route, service_and_consumer
 from trivium.ids import ULID_PATTERN
-from trivium.problems import problem_responses
+from trivium.problems import (
+    CrmRejected,
+    CrmUnavailable,
+    ErpRejected,
+    ErpUnavailable,
+    problem_responses,
+)
 
 router = APIRouter(
     prefix="/customers",

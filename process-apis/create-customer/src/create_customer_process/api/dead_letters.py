@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from create_customer_process.api.deps import get_work_queue
-from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.models import DeadLetterRead
+from trivium.problems import OperatorRoleRequired
 from trivium.work_queue.routes import dead_letter_reader, dead_letter_router
 
 router = dead_letter_router(

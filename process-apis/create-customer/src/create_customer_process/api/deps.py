@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from create_customer_process.bootstrap import CreateCustomerProcess
-from create_customer_process.domain.errors import OperatorRoleRequired
 from create_customer_process.domain.saga import CustomerFlow
 from trivium.composition import from_container_part
+from trivium.problems import OperatorRoleRequired
 from trivium.work_queue.routes import operator_role
 
 get_flow = from_container_part(CreateCustomerProcess, lambda process: process.flow)

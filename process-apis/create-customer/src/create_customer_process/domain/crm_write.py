@@ -9,8 +9,7 @@ shape) is dead-lettered as before.
 
 from __future__ import annotations
 
-from create_customer_process.domain.errors import UpstreamUnavailable
-from trivium.problems import Problem
+from trivium.problems import Problem, UpstreamUnavailable
 
 # 401/403 refuse this service, not the customer: fixing credentials and replaying finishes it.
 _CALLER_REFUSED = frozenset({401, 403})

@@ -7,6 +7,8 @@ Three families drive what happens to a request:
 - `UpstreamRejected`: a System API refused a write that should have succeeded (what this request
   created is undone; a CRM refusal of the link, once the ERP customer exists, makes the request
   `needs_attention`; anything else is dead-lettered for an operator).
+The upstream families and the operator's problem are the ones every Trivium service shares
+(`trivium.problems`).
 """
 
 from __future__ import annotations
@@ -54,42 +56,6 @@ class CreationInProgress(CustomerRejected):
     status = 409
 
 
-class UpstreamUnavailable(Problem):
-    """Base of the transient failures: a System API could not answer now."""
-
-    slug = "upstream-unavailable"
-    title = "A system the customer needs is unavailable"
-    status = 503
-
-
-class CrmUnavailable(UpstreamUnavailable):
-    slug = "crm-unavailable"
-    title = "The CRM is unavailable"
-
-
-class ErpUnavailable(UpstreamUnavailable):
-    slug = "erp-unavailable"
-    title = "The ERP is unavailable"
-
-
-class UpstreamRejected(Problem):
-    """Base of the permanent failures: a System API refused a call that should succeed."""
-
-    slug = "upstream-rejected"
-    title = "A system refused a change the customer needs"
-    status = 502
-
-
-class CrmRejected(UpstreamRejected):
-    slug = "crm-rejected"
-    title = "The CRM refused a change the customer needs"
-
-
-class ErpRejected(UpstreamRejected):
-    slug = "erp-rejected"
-    title = "The ERP refused a change the customer needs"
-
-
 class RequestNotFound(Problem):
     slug = "customer-request-not-found"
     title = "The customer request does not exist"
@@ -112,9 +78,3 @@ class InternalFailure(Problem):
     slug = "internal-error"
     title = "The customer request could not be processed because of an internal error"
     status = 500
-
-
-class OperatorRoleRequired(Problem):
-    slug = "operator-role-required"
-    title = "This operation needs the operator role"
-    status = 403

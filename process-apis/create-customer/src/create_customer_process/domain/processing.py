@@ -28,8 +28,6 @@ from create_customer_process.domain.errors import (
     RequestBusy,
     RequestNotFound,
     RequestNotNeedingAttention,
-    UpstreamRejected,
-    UpstreamUnavailable,
 )
 from create_customer_process.domain.models import (
     CustomerCreate,
@@ -51,7 +49,7 @@ from create_customer_process.domain.ownership import (
 from create_customer_process.domain.saga import CustomerFlow, SagaRun
 from trivium.correlation import current_correlation_id
 from trivium.locks import LeaseLost
-from trivium.problems import Problem
+from trivium.problems import Problem, UpstreamRejected, UpstreamUnavailable
 from trivium.tracing import current_trace_context
 from trivium.work_queue.errors import is_transient
 

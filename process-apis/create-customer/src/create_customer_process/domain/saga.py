@@ -28,7 +28,6 @@ from create_customer_process.adapters.ports import (
     RequestStore,
 )
 from create_customer_process.domain.crm_write import is_refused_by_crm
-from create_customer_process.domain.errors import CrmRejected
 from create_customer_process.domain.models import (
     Attention,
     ErrorInfo,
@@ -39,6 +38,7 @@ from create_customer_process.domain.models import (
 )
 from create_customer_process.domain.normalization import erp_region_code
 from trivium.locks import Held
+from trivium.problems import CrmRejected
 from trivium.tracing import run_step
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from customer_sync_process.adapters.ports import (
     ErpCustomerProfile,
     ErpSalesOrderChangePage,
 )
-from customer_sync_process.domain.errors import ErpRejected, ErpUnavailable
+from trivium.problems import ErpRejected, ErpUnavailable
 from trivium.upstream import SAFE_TO_RESEND, Upstream
 
 

@@ -32,8 +32,9 @@ from customer_sync_process.adapters.ports import (
     ErpSalesOrderChange,
     ErpSalesOrderChangePage,
 )
-from customer_sync_process.domain.errors import CrmUnavailable, PositionUnavailable
+from customer_sync_process.domain.errors import PositionUnavailable
 from customer_sync_process.domain.positions import EARLIEST, NOW, START_POSITIONS
+from trivium.problems import CrmUnavailable
 from trivium.schemas import Money
 
 POSITION_PREFIX = "position-"

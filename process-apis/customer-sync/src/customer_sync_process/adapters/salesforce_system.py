@@ -15,7 +15,8 @@ from customer_sync_process.adapters.ports import (
     CrmOrderStatus,
     CrmProductReport,
 )
-from customer_sync_process.domain.errors import CrmRejected, CrmUnavailable, PositionUnavailable
+from customer_sync_process.domain.errors import PositionUnavailable
+from trivium.problems import CrmRejected, CrmUnavailable
 from trivium.schemas import UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream, problem_slug
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from customer_sync_process.api.deps import FlowDep
 from customer_sync_process.domain import parking
-from customer_sync_process.domain.errors import OperatorRoleRequired, ParkedNotFound
+from customer_sync_process.domain.errors import ParkedNotFound
 from customer_sync_process.domain.models import ParkedPage, ParkedRead, RetryRequestedRead
-from trivium.problems import problem_responses
+from trivium.problems import OperatorRoleRequired, problem_responses
 from trivium.work_queue.routes import operator_role
 
 router = APIRouter(

@@ -1,4 +1,9 @@
-"""The problems this API answers with, and the failures its loops react to."""
+"""The problems this API answers with, and the failures its loops react to.
+
+The upstream families and the operator's problem are the ones every Trivium service shares
+(`trivium.problems`): a System API that cannot answer now (`UpstreamUnavailable`) makes the loop
+wait and try again.
+"""
 
 from __future__ import annotations
 
@@ -15,42 +20,6 @@ class SyncAlreadyRunning(Problem):
     slug = "sync-already-running"
     title = "A product sync is running already"
     status = 409
-
-
-class UpstreamUnavailable(Problem):
-    """A System API could not answer now; the loop waits and tries again."""
-
-    slug = "upstream-unavailable"
-    title = "A system the sync needs is unavailable"
-    status = 503
-
-
-class CrmUnavailable(UpstreamUnavailable):
-    slug = "crm-unavailable"
-    title = "The CRM is unavailable"
-
-
-class ErpUnavailable(UpstreamUnavailable):
-    slug = "erp-unavailable"
-    title = "The ERP is unavailable"
-
-
-class UpstreamRejected(Problem):
-    """A System API refused a call that should have succeeded."""
-
-    slug = "upstream-rejected"
-    title = "A system refused a change the sync made"
-    status = 502
-
-
-class CrmRejected(UpstreamRejected):
-    slug = "crm-rejected"
-    title = "The CRM refused a change"
-
-
-class ErpRejected(UpstreamRejected):
-    slug = "erp-rejected"
-    title = "The ERP refused a change"
 
 
 class PositionUnavailable(Exception):
@@ -83,9 +52,3 @@ class ParkedNotFound(Problem):
     slug = "parked-record-not-found"
     title = "No such parked record"
     status = 404
-
-
-class OperatorRoleRequired(Problem):
-    slug = "operator-role-required"
-    title = "This needs the operator role"
-    status = 403

@@ -15,8 +15,7 @@ from enum import StrEnum
 
 from pydantic import ValidationError
 
-from customer_sync_process.domain.errors import UpstreamUnavailable
-from trivium.problems import Problem
+from trivium.problems import Problem, UpstreamUnavailable
 
 
 class FailureKind(StrEnum):

@@ -25,11 +25,7 @@ from customer_sync_process.adapters.ports import (
     SyncMetrics,
     SyncsPort,
 )
-from customer_sync_process.domain.errors import (
-    SyncAlreadyRunning,
-    SyncNotFound,
-    UpstreamUnavailable,
-)
+from customer_sync_process.domain.errors import SyncAlreadyRunning, SyncNotFound
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.models import (
     MAX_REPORTED_FAILURES,
@@ -37,6 +33,7 @@ from customer_sync_process.domain.models import (
     SyncRead,
     SyncState,
 )
+from trivium.problems import UpstreamUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -6,17 +6,10 @@ import pytest
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from customer_sync_process.domain.errors import (
-    CrmRejected,
-    CrmUnavailable,
-    CustomerOfAnotherAccount,
-    ErpRejected,
-    ErpUnavailable,
-    PositionUnavailable,
-)
+from customer_sync_process.domain.errors import CustomerOfAnotherAccount, PositionUnavailable
 from customer_sync_process.domain.failures import FailureKind, classify, is_record_failure
 from trivium.locks import LeaseLost
-from trivium.problems import FieldError
+from trivium.problems import CrmRejected, CrmUnavailable, ErpRejected, ErpUnavailable, FieldError
 
 
 class _Amount(BaseModel):

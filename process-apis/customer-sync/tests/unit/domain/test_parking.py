@@ -16,7 +16,6 @@ from customer_sync_process.domain.crm_to_erp import (
     retry_parked_account,
 )
 from customer_sync_process.domain.erp_to_crm import poll_erp, retry_parked
-from customer_sync_process.domain.errors import CrmRejected, ErpRejected, ErpUnavailable
 from customer_sync_process.domain.parking import (
     discard,
     due_for_retry,
@@ -24,6 +23,7 @@ from customer_sync_process.domain.parking import (
     list_parked,
     request_retry,
 )
+from trivium.problems import CrmRejected, ErpRejected, ErpUnavailable
 from trivium.write_batch import WriteBatch
 
 pytestmark = pytest.mark.asyncio

@@ -19,7 +19,8 @@ from quote_to_order_process.adapters.ports import (
     ErpPlacement,
     ErpSalesOrder,
 )
-from quote_to_order_process.domain.errors import AccountNotLinked, ErpRejected, ErpUnavailable
+from quote_to_order_process.domain.errors import AccountNotLinked
+from trivium.problems import ErpRejected, ErpUnavailable
 from trivium.schemas import Money, UpstreamModel
 from trivium.upstream import SAFE_TO_RESEND, Upstream
 

@@ -26,16 +26,10 @@ from quote_to_order_process.adapters.ports import (
     ErpPlacement,
     ErpSalesOrder,
 )
-from quote_to_order_process.domain.errors import (
-    AccountNotFound,
-    AccountNotLinked,
-    CrmRejected,
-    ErpRejected,
-    QuoteNotFound,
-)
+from quote_to_order_process.domain.errors import AccountNotFound, AccountNotLinked, QuoteNotFound
 from quote_to_order_process.domain.models import ProgressStatus
 from trivium.fakes import ScriptedFailures
-from trivium.problems import FieldError
+from trivium.problems import CrmRejected, ErpRejected, FieldError
 from trivium.schemas import Money
 
 # The org the fake CRM's records belong to, until a test replaces it.

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from quote_to_order_process.api.deps import get_flow, require_operator
 from quote_to_order_process.api.orders import ORDER_ID_PATTERN, OrderId
-from quote_to_order_process.domain.errors import (
-    OperatorRoleRequired,
-    OrderBusy,
-    OrderNotFound,
-    OrderNotNeedingAttention,
-)
+from quote_to_order_process.domain.errors import OrderBusy, OrderNotFound, OrderNotNeedingAttention
 from quote_to_order_process.domain.models import OrderRead, OrderState
 from quote_to_order_process.domain.processing import retry_crm_write
 from quote_to_order_process.domain.saga import OrderFlow
 from trivium.attention import needs_attention_router
+from trivium.problems import OperatorRoleRequired
 
 
 async def retry_order_crm_write(flow: OrderFlow, order_id: str) -> OrderState | None:

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from quote_to_order_process.bootstrap import QuoteToOrderProcess
-from quote_to_order_process.domain.errors import OperatorRoleRequired
 from quote_to_order_process.domain.saga import OrderFlow
 from trivium.composition import from_container_part
+from trivium.problems import OperatorRoleRequired
 from trivium.work_queue.routes import operator_role
 
 get_flow = from_container_part(QuoteToOrderProcess, lambda process: process.flow)

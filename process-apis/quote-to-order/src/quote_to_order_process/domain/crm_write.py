@@ -17,8 +17,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 from quote_to_order_process.adapters.ports import CrmOrderDraft
-from quote_to_order_process.domain.errors import UpstreamUnavailable
-from trivium.problems import Problem
+from trivium.problems import Problem, UpstreamUnavailable
 
 # 401/403 refuse this service, not the order: fixing credentials and replaying finishes it.
 _CALLER_REFUSED = frozenset({401, 403})

@@ -7,10 +7,14 @@ Three families drive what happens to an order:
   the order's write after the ERP order exists makes the order `needs_attention` (see
   `domain/crm_write.py`); any other refusal dead-letters it for an operator to fix the cause
   and replay it.
+The upstream families and the operator's problem are the ones every Trivium service shares
+(`trivium.problems`).
 """
 
 from __future__ import annotations
 
+from trivium import problems
+from trivium.problems import CrmRejected as CrmRejected
 from trivium.problems import Problem
 
 
@@ -109,43 +113,10 @@ class CreditBlocked(OrderRejected):
     status = 422
 
 
-class UpstreamUnavailable(Problem):
-    """Base of the transient failures: a System API could not answer now."""
-
-    slug = "upstream-unavailable"
-    title = "A system the order needs is unavailable"
-    status = 503
-
-
-class CrmUnavailable(UpstreamUnavailable):
-    slug = "crm-unavailable"
-    title = "The CRM is unavailable"
+class CrmUnavailable(problems.CrmUnavailable):
     # Sent when the CRM did not say when to try again, e.g. while it cannot say which system it
     # is (the order waits for it).
     retry_after = "30"
-
-
-class ErpUnavailable(UpstreamUnavailable):
-    slug = "erp-unavailable"
-    title = "The ERP is unavailable"
-
-
-class UpstreamRejected(Problem):
-    """Base of the permanent failures: a System API refused a call that should succeed."""
-
-    slug = "upstream-rejected"
-    title = "A system refused a change the order needs"
-    status = 502
-
-
-class CrmRejected(UpstreamRejected):
-    slug = "crm-rejected"
-    title = "The CRM refused a change the order needs"
-
-
-class ErpRejected(UpstreamRejected):
-    slug = "erp-rejected"
-    title = "The ERP refused a change the order needs"
 
 
 class OrderNotFound(Problem):
@@ -176,12 +147,6 @@ class AccountScopeRequired(Problem):
     slug = "account-scope-required"
     title = "A sales rep lists the orders of one of their accounts at a time"
     status = 422
-
-
-class OperatorRoleRequired(Problem):
-    slug = "operator-role-required"
-    title = "This operation needs the operator role"
-    status = 403
 
 
 REJECTIONS: tuple[type[OrderRejected], ...] = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from quote_to_order_process.domain.errors import UpstreamRejected, UpstreamUnavailable
 from quote_to_order_process.domain.models import OrderState, SagaStep
 from quote_to_order_process.domain.ownership import rep_may_see
 from quote_to_order_process.domain.saga import OrderFlow
+from trivium.problems import UpstreamRejected, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,6 @@ from quote_to_order_process.domain.crm_write import (
 )
 from quote_to_order_process.domain.errors import (
     AccountNotFound,
-    CrmRejected,
     DuplicatePurchaseOrder,
     QuoteAlreadyOrdered,
 )
@@ -66,6 +65,7 @@ from quote_to_order_process.domain.pricing import (
     quoted_net_price,
 )
 from trivium.locks import Held
+from trivium.problems import CrmRejected
 from trivium.tracing import run_step
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ class OrderPolicy:
     ordered_quote_status: str | None = None
     ordered_opportunity_stage: str | None = "Closed Won"
     retry_delays: tuple[float, ...] = (1.0, 4.0, 16.0, 60.0)
+    # The longest an upstream's Retry-After may stretch one wait; None: the longest retry delay.
+    retry_after_cap: float | None = None
     watchdog: timedelta = timedelta(seconds=120)
     busy_recheck: timedelta = timedelta(seconds=20)
 

@@ -230,6 +230,9 @@ class FakeCrm:
 
     async def create_order(self, order: OrderCreate) -> OrderRead:
         self._account(order.account_id)
+        earlier = self._order_created_before(order)
+        if earlier is not None:
+            return earlier
         items = []
         for item in order.items:
             key = item.sku or item.product_id or ""
@@ -266,6 +269,30 @@ class FakeCrm:
             self.opportunity_stages[order.opportunity_id] = order.opportunity_stage
         self.orders[created.id] = created
         return created
+
+    def _order_created_before(self, order: OrderCreate) -> OrderRead | None:
+        """As the org's unique ERP order number makes it: the same order created before is the
+        answer, another order with the number a DuplicateRecord."""
+        if order.erp_order_number is None:
+            return None
+        for earlier in self.orders.values():
+            if earlier.erp_order_number != order.erp_order_number:
+                continue
+            if earlier.account_id == order.account_id and order.quote_id in (
+                None,
+                earlier.quote_id,
+            ):
+                return earlier
+            raise DuplicateRecord(
+                f"The ERP order number {order.erp_order_number!r} is on another order already.",
+                errors=[
+                    FieldError(
+                        pointer="/erpOrderNumber",
+                        detail=f"on order {earlier.id} of another account or quote",
+                    )
+                ],
+            )
+        return None
 
     async def get_order(self, order_id: str) -> OrderRead:
         if order_id not in self.orders:

@@ -10,6 +10,7 @@ from salesforce_system.api.deps import CrmDep
 from salesforce_system.domain.errors import (
     CrmBudgetExhausted,
     CrmUnavailable,
+    DuplicateRecord,
     RecordConflict,
     RecordNotFound,
     RecordRejected,
@@ -27,11 +28,16 @@ UPSTREAM = (CrmUnavailable, CrmBudgetExhausted)
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(RecordNotFound, RecordRejected, *UPSTREAM),
+    responses=problem_responses(RecordNotFound, DuplicateRecord, RecordRejected, *UPSTREAM),
 )
 async def create_order(order: OrderCreate, crm: CrmDep, response: Response) -> OrderRead:
     """Create an order with its items (priced from the standard price book unless a unit price
-    is given) and activate it. Send `Idempotency-Key` to make retries safe."""
+    is given) and activate it. Send `Idempotency-Key` to make retries safe.
+
+    An `erpOrderNumber` is on one order only: a create repeated with the number of an order it
+    made before (same account, and same quote when one is given) answers that order, so a create
+    whose answer was lost is safe to repeat even under a new key; another order with the number
+    is a 409."""
     created = await crm.create_order(order)
     response.headers["Location"] = f"/orders/{created.id}"
     return created

@@ -252,28 +252,45 @@ def _communication_body(customer: CustomerCreate) -> dict[str, Any]:
 
 def sales_order_create_body(order: SalesOrderCreate, defaults: SalesDefaults) -> dict[str, Any]:
     """The deep insert of a sales order with its items (and ship-to partner when given)."""
+    body = _order_body(order, defaults)
+    body["PurchaseOrderByCustomer"] = order.external_reference
+    if order.ship_to_customer_id:
+        body["to_Partner"] = [{"PartnerFunction": "SH", "Customer": order.ship_to_customer_id}]
+    for item, line in zip(body["to_Item"], order.lines, strict=True):
+        if line.unit_price is not None:
+            item["to_PricingElement"] = _manual_price(line, defaults)
+    return body
+
+
+def _order_body(
+    order: SalesOrderCreate | SalesOrderSimulate, defaults: SalesDefaults
+) -> dict[str, Any]:
+    """What an order and its simulation both send: the sales area, the sold-to party, the items
+    and the requested delivery date when there is one."""
     body: dict[str, Any] = {
         "SalesOrderType": defaults.sales_order_type,
         "SalesOrganization": defaults.sales_organization,
         "DistributionChannel": defaults.distribution_channel,
         "OrganizationDivision": defaults.division,
         "SoldToParty": order.customer_id,
-        "PurchaseOrderByCustomer": order.external_reference,
         "to_Item": [_item_body(number, line) for number, line in enumerate(order.lines, 1)],
     }
     if order.requested_delivery_date is not None:
         body["RequestedDeliveryDate"] = format_date(order.requested_delivery_date)
-    if order.ship_to_customer_id:
-        body["to_Partner"] = [{"PartnerFunction": "SH", "Customer": order.ship_to_customer_id}]
-    for item, line in zip(body["to_Item"], order.lines, strict=True):
-        if line.unit_price is not None:
-            item["to_PricingElement"] = [
-                {
-                    "ConditionType": defaults.manual_price_condition_type,
-                    "ConditionRateValue": format_decimal(line.unit_price),
-                }
-            ]
     return body
+
+
+def _manual_price(line: SalesOrderLineCreate, defaults: SalesDefaults) -> list[dict[str, str]]:
+    """The manual price condition of a line that names its unit price (none for one that does
+    not)."""
+    if line.unit_price is None:
+        return []
+    return [
+        {
+            "ConditionType": defaults.manual_price_condition_type,
+            "ConditionRateValue": format_decimal(line.unit_price),
+        }
+    ]
 
 
 def _item_body(number: int, line: SalesOrderLineCreate) -> dict[str, Any]:
@@ -292,28 +309,9 @@ def sales_order_simulation_body(
 ) -> dict[str, Any]:
     """The deep insert of an order simulation that asks for each item's pricing elements and the
     order's credit check."""
-    body: dict[str, Any] = {
-        "SalesOrderType": defaults.sales_order_type,
-        "SalesOrganization": defaults.sales_organization,
-        "DistributionChannel": defaults.distribution_channel,
-        "OrganizationDivision": defaults.division,
-        "SoldToParty": order.customer_id,
-        "to_Item": [_item_body(number, line) for number, line in enumerate(order.lines, 1)],
-        "to_Credit": {},
-    }
-    if order.requested_delivery_date is not None:
-        body["RequestedDeliveryDate"] = format_date(order.requested_delivery_date)
+    body = {**_order_body(order, defaults), "to_Credit": {}}
     for item, line in zip(body["to_Item"], order.lines, strict=True):
-        item["to_PricingElement"] = (
-            []
-            if line.unit_price is None
-            else [
-                {
-                    "ConditionType": defaults.manual_price_condition_type,
-                    "ConditionRateValue": format_decimal(line.unit_price),
-                }
-            ]
-        )
+        item["to_PricingElement"] = _manual_price(line, defaults)
     return body
 
 

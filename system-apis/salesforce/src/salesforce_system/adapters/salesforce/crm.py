@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from salesforce_system.adapters.salesforce.composite import (
 from salesforce_system.adapters.salesforce.errors import field_errors
 from salesforce_system.adapters.salesforce.product_upsert import EXTERNAL_ID, ProductUpserter
 from salesforce_system.adapters.salesforce.rest import SalesforceRest
-from salesforce_system.domain.errors import RecordNotFound, RecordRejected
+from salesforce_system.domain.errors import DuplicateRecord, RecordNotFound, RecordRejected
 from salesforce_system.domain.models import (
     AccountCreate,
     AccountOverviewRead,
@@ -43,6 +44,8 @@ from salesforce_system.domain.models import (
 from trivium.problems import FieldError
 
 ACCOUNT, CONTACT, OPPORTUNITY, QUOTE, ORDER = "001", "003", "006", "0Q0", "801"
+
+log = logging.getLogger(__name__)
 
 
 def _select(fields: Sequence[str]) -> str:
@@ -308,7 +311,9 @@ class SalesforceCrm:
     async def create_order(self, order: OrderCreate) -> OrderRead:
         """Order, items, activation, quote status and opportunity stage, and read-back in one
         composite call (one API call). Text a composite body would resolve as a reference is
-        written after it with plain sObject calls."""
+        written after it with plain sObject calls. A create refused as a duplicate of its ERP
+        order number answers the order that has it when that is the same order (a repeat of a
+        create whose answer was lost), at the cost of one read."""
         account_id = soql.record_id(order.account_id, prefix=ACCOUNT, what="account")
         entries = await self._catalog.entries({_item_key(item) for item in order.items})
         missing = sorted({_item_key(item) for item in order.items} - set(entries))
@@ -384,16 +389,57 @@ class SalesforceCrm:
             )
         )
         if not held and not later:
-            return await self._write_order(subrequests)
+            return mapping.order_from_record(
+                await self._write_order(subrequests, order=order), self._currency
+            )
         return await self._write_order_with_literals(
-            subrequests, held=held, later=later, erp_order_number=order.erp_order_number
+            subrequests, held=held, later=later, order=order
         )
 
-    async def _write_order(self, subrequests: list[dict[str, Any]]) -> OrderRead:
+    async def _write_order(
+        self, subrequests: list[dict[str, Any]], *, order: OrderCreate
+    ) -> dict[str, Any]:
+        """The composite write's order record; on a duplicate, the order created before."""
         results = await self._rest.composite(subrequests)
         _raise_for_item_failures(result_body(results, "items"))
-        raise_for_results(results, what="order")
-        return mapping.order_from_record(result_body(results, "read")["records"][0], self._currency)
+        try:
+            raise_for_results(results, what="order")
+        except DuplicateRecord:
+            # The ERP order number is unique: a create whose answer was lost (its process died
+            # after the org wrote the order) is repeated with the same number. The all-or-nothing
+            # write made the order with its items, activation and marks, so it is the answer.
+            earlier = await self._order_created_before(order)
+            if earlier is None:
+                raise
+            log.info(
+                "salesforce.order.create_repeated",
+                extra={"order_id": earlier["Id"], "erp_order_number": order.erp_order_number},
+            )
+            return earlier
+        record: dict[str, Any] = result_body(results, "read")["records"][0]
+        return record
+
+    async def _order_created_before(self, order: OrderCreate) -> dict[str, Any] | None:
+        """The order record that carries the ERP order number of `order`, if any (one query);
+        DuplicateRecord when another order (another account or quote) carries it."""
+        if order.erp_order_number is None:
+            return None
+        where = f"ERP_Order_Number__c = {soql.quote(order.erp_order_number)}"
+        page = await self._rest.query(self._order_soql(where), what="order")
+        if not page["records"]:
+            return None
+        record: dict[str, Any] = page["records"][0]
+        if not _is_same_order(record, order):
+            raise DuplicateRecord(
+                f"The ERP order number {order.erp_order_number!r} is on another order already.",
+                errors=[
+                    FieldError(
+                        pointer="/erpOrderNumber",
+                        detail=f"on order {record['Id']} of another account or quote",
+                    )
+                ],
+            )
+        return record
 
     async def _write_order_with_literals(
         self,
@@ -401,21 +447,14 @@ class SalesforceCrm:
         *,
         held: dict[str, Any],
         later: list[tuple[str, dict[str, Any]]],
-        erp_order_number: str | None,
+        order: OrderCreate,
     ) -> OrderRead:
         """The composite write, then the text it could not carry in plain sObject writes. A
         repeat after a failure between them finds the order by its ERP number and finishes it,
         instead of creating a second one."""
-        record: dict[str, Any] | None = None
-        if erp_order_number is not None:
-            where = f"ERP_Order_Number__c = {soql.quote(erp_order_number)}"
-            page = await self._rest.query(self._order_soql(where), what="order")
-            record = page["records"][0] if page["records"] else None
+        record = await self._order_created_before(order)
         if record is None:
-            results = await self._rest.composite(subrequests)
-            _raise_for_item_failures(result_body(results, "items"))
-            raise_for_results(results, what="order")
-            record = result_body(results, "read")["records"][0]
+            record = await self._write_order(subrequests, order=order)
         if held:
             later.insert(0, (f"/sobjects/Order/{record['Id']}", held))
         for url, fields in later:
@@ -502,6 +541,19 @@ class SalesforceCrm:
 
     async def known_remaining_budget(self) -> int | None:
         return await self._rest.budget.remaining()
+
+
+def _is_same_order(record: dict[str, Any], order: OrderCreate) -> bool:
+    """Whether an order record is the one `order` creates: the same account, and the same quote
+    when `order` names one."""
+
+    def same(field: str, given: str) -> bool:
+        stored = record.get(field)
+        return isinstance(stored, str) and soql.to_18(stored) == soql.to_18(given)
+
+    return same("AccountId", order.account_id) and (
+        order.quote_id is None or same("QuoteId", order.quote_id)
+    )
 
 
 def _item_key(item: Any) -> str:
