@@ -7,6 +7,7 @@ in SAP's sales message class V1 (see `MESSAGES`); the texts follow SAP's wording
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -72,48 +73,125 @@ def is_processed(order: Row) -> bool:
     return order["OverallDeliveryStatus"] not in ("", "A")
 
 
+def prepare_order(ctx: WriteContext, values: dict[str, Any]) -> None:
+    """Check a new order and set what SAP derives (sales area defaults, dates, statuses); the
+    checks and defaults of a created order and of a simulated one."""
+    for field in (
+        "SalesOrderType", "SalesOrganization", "DistributionChannel",
+        "OrganizationDivision", "SoldToParty",
+    ):  # fmt: skip
+        if not values.get(field):
+            raise sd_error("required", f"Enter {field}", target=field)
+    order_type = str(values["SalesOrderType"])
+    if order_type not in ORDER_TYPES:
+        raise sd_error("required", f"Sales document type {order_type} is not defined")
+    area = _sales_area(ctx, values)
+    customer = ctx.get("A_Customer", {"Customer": values["SoldToParty"]}) or {}
+    if area["OrderIsBlockedForCustomer"] or customer.get("OrderIsBlockedForCustomer"):
+        raise sd_error(
+            "order_block",
+            f"Sold-to party {values['SoldToParty']} is blocked for sales orders",
+            target="SoldToParty",
+        )
+    today = _today(ctx)
+    values["SalesOrderTypeInternalCode"] = ORDER_TYPES[order_type]
+    values["TransactionCurrency"] = values.get("TransactionCurrency") or area["Currency"]
+    values["CustomerPaymentTerms"] = (
+        values.get("CustomerPaymentTerms") or area["CustomerPaymentTerms"]
+    )
+    for field in ("SalesOrderDate", "PricingDate", "RequestedDeliveryDate"):
+        values[field] = values.get(field) or today
+    values.update(
+        OverallSDProcessStatus="A",
+        OverallDeliveryStatus="A",
+        OverallTotalDeliveryStatus="A",
+        OverallOrdReltdBillgStatus="A",
+        OverallSDDocumentRejectionSts="A",
+        OverallSDDocReferenceStatus="",
+        TotalBlockStatus="",
+    )
+
+
+def prepare_item(
+    ctx: WriteContext,
+    values: dict[str, Any],
+    order: Row,
+    *,
+    number: Callable[[], str],
+    unsaved: Mapping[tuple[str, str], Decimal] | None = None,
+) -> None:
+    """Check a new item of an open order, number it (`number()` unless given), set its
+    defaults and what the availability check confirms. `unsaved`: what items not stored (of a
+    simulated order) have confirmed, per material and plant."""
+    material = str(values.get("Material") or "")
+    product = ctx.get("A_Product", {"Product": material})
+    if product is None or product["IsMarkedForDeletion"]:
+        raise sd_error("material", f"Material {material} does not exist", target="Material")
+    quantity = Decimal(str(values.get("RequestedQuantity") or 0))
+    if quantity <= 0:
+        raise sd_error("quantity", "Enter a quantity greater than zero", target="RequestedQuantity")
+    if not values.get("SalesOrderItem"):
+        values["SalesOrderItem"] = number()
+    _item_defaults(ctx, values, order, product)
+    plant = values["ProductionPlant"]
+    values["ConfdDelivQtyInOrderQtyUnit"] = str(
+        confirmable(
+            ctx,
+            material=material,
+            plant=plant,
+            quantity=quantity,
+            order=order["SalesOrder"],
+            item=values["SalesOrderItem"],
+            unsaved=(unsaved or {}).get((material, plant), Decimal(0)),
+        )
+    )
+
+
+def _item_defaults(ctx: WriteContext, values: dict[str, Any], order: Row, product: Row) -> None:
+    unit = values.get("RequestedQuantityUnit") or product["BaseUnit"] or "PC"
+    description = ctx.get("A_ProductDescription", {"Product": product["Product"], "Language": "EN"})
+    weight = Decimal(str(product["GrossWeight"] or 0)) * Decimal(str(values["RequestedQuantity"]))
+    values.update(
+        RequestedQuantityUnit=unit,
+        OrderQuantityUnit=unit,
+        TransactionCurrency=order["TransactionCurrency"],
+        SDProcessStatus="A",
+        DeliveryStatus="A",
+        OrderRelatedBillingStatus="A",
+        ItemGrossWeight=str(weight.quantize(Decimal("0.001"))),
+        ItemWeightUnit=product["WeightUnit"],
+        MaterialGroup=product["ProductGroup"],
+    )
+    values.setdefault("SalesOrderItemCategory", "TAN")
+    values.setdefault("ProductionPlant", DEFAULT_PLANT)
+    values.setdefault("PurchaseOrderByCustomer", order["PurchaseOrderByCustomer"])
+    if description is not None:
+        values.setdefault("SalesOrderItemText", description["ProductDescription"])
+    if not values.get("ProductionPlant"):
+        values["ProductionPlant"] = DEFAULT_PLANT
+
+
+def prepare_condition(values: dict[str, Any], order: Row, *, step: Callable[[], str]) -> None:
+    """Check a condition a client enters on an item and set its step (`step()`) and defaults."""
+    if not values.get("ConditionType"):
+        raise sd_error("required", "Enter ConditionType", target="ConditionType")
+    values["PricingProcedureStep"] = step()
+    values["PricingProcedureCounter"] = "1"
+    values.setdefault("ConditionCurrency", order["TransactionCurrency"])
+    if values.get("ConditionQuantity") in (None, "0"):
+        values["ConditionQuantity"] = "1"
+    values.update(ConditionIsManuallyChanged=1, ConditionOrigin="C", ConditionCalculationType="C")
+
+
 class SalesOrderRules(EntityRules):
     def before_create(self, ctx: WriteContext, draft: Draft, parent: Row | None) -> None:
         values = draft.values
-        for field in (
-            "SalesOrderType", "SalesOrganization", "DistributionChannel",
-            "OrganizationDivision", "SoldToParty",
-        ):  # fmt: skip
-            if not values.get(field):
-                raise sd_error("required", f"Enter {field}", target=field)
-        order_type = str(values["SalesOrderType"])
-        if order_type not in ORDER_TYPES:
-            raise sd_error("required", f"Sales document type {order_type} is not defined")
-        area = _sales_area(ctx, values)
-        customer = ctx.get("A_Customer", {"Customer": values["SoldToParty"]}) or {}
-        if area["OrderIsBlockedForCustomer"] or customer.get("OrderIsBlockedForCustomer"):
-            raise sd_error(
-                "order_block",
-                f"Sold-to party {values['SoldToParty']} is blocked for sales orders",
-                target="SoldToParty",
-            )
+        prepare_order(ctx, values)
         if not values.get("SalesOrder"):
             values["SalesOrder"] = ctx.next_number(
                 "A_SalesOrder", "SalesOrder", start=ORDER_NUMBERS_FROM
             )
         ctx.notes.setdefault(DEEP_INSERTED, set()).add(str(values["SalesOrder"]))
-        today = _today(ctx)
-        values["SalesOrderTypeInternalCode"] = ORDER_TYPES[order_type]
-        values["TransactionCurrency"] = values.get("TransactionCurrency") or area["Currency"]
-        values["CustomerPaymentTerms"] = (
-            values.get("CustomerPaymentTerms") or area["CustomerPaymentTerms"]
-        )
-        for field in ("SalesOrderDate", "PricingDate", "RequestedDeliveryDate"):
-            values[field] = values.get(field) or today
-        values.update(
-            OverallSDProcessStatus="A",
-            OverallDeliveryStatus="A",
-            OverallTotalDeliveryStatus="A",
-            OverallOrdReltdBillgStatus="A",
-            OverallSDDocumentRejectionSts="A",
-            OverallSDDocReferenceStatus="",
-            TotalBlockStatus="",
-        )
 
     def after_create(self, ctx: WriteContext, row: Row) -> None:
         order = row["SalesOrder"]
@@ -171,59 +249,19 @@ class SalesOrderItemRules(EntityRules):
             raise sd_error(
                 "processed", f"Sales document {order['SalesOrder']} is already delivered"
             )
-        material = str(values.get("Material") or "")
-        product = ctx.get("A_Product", {"Product": material})
-        if product is None or product["IsMarkedForDeletion"]:
-            raise sd_error("material", f"Material {material} does not exist", target="Material")
-        quantity = Decimal(str(values.get("RequestedQuantity") or 0))
-        if quantity <= 0:
-            raise sd_error(
-                "quantity", "Enter a quantity greater than zero", target="RequestedQuantity"
-            )
-        if not values.get("SalesOrderItem"):
-            values["SalesOrderItem"] = ctx.next_number(
-                "A_SalesOrderItem", "SalesOrderItem", start=10, step=10,
-                where="t.SalesOrder = ?", params=(order["SalesOrder"],),
-            )  # fmt: skip
-        self._defaults(ctx, values, order, product)
-        values["ConfdDelivQtyInOrderQtyUnit"] = str(
-            confirmable(
-                ctx,
-                material=material,
-                plant=values["ProductionPlant"],
-                quantity=quantity,
-                order=order["SalesOrder"],
-                item=values["SalesOrderItem"],
-            )
+        prepare_item(
+            ctx,
+            values,
+            order,
+            number=lambda: ctx.next_number(
+                "A_SalesOrderItem",
+                "SalesOrderItem",
+                start=10,
+                step=10,
+                where="t.SalesOrder = ?",
+                params=(order["SalesOrder"],),
+            ),
         )
-
-    @staticmethod
-    def _defaults(ctx: WriteContext, values: dict[str, Any], order: Row, product: Row) -> None:
-        unit = values.get("RequestedQuantityUnit") or product["BaseUnit"] or "PC"
-        description = ctx.get(
-            "A_ProductDescription", {"Product": product["Product"], "Language": "EN"}
-        )
-        weight = Decimal(str(product["GrossWeight"] or 0)) * Decimal(
-            str(values["RequestedQuantity"])
-        )
-        values.update(
-            RequestedQuantityUnit=unit,
-            OrderQuantityUnit=unit,
-            TransactionCurrency=order["TransactionCurrency"],
-            SDProcessStatus="A",
-            DeliveryStatus="A",
-            OrderRelatedBillingStatus="A",
-            ItemGrossWeight=str(weight.quantize(Decimal("0.001"))),
-            ItemWeightUnit=product["WeightUnit"],
-            MaterialGroup=product["ProductGroup"],
-        )
-        values.setdefault("SalesOrderItemCategory", "TAN")
-        values.setdefault("ProductionPlant", DEFAULT_PLANT)
-        values.setdefault("PurchaseOrderByCustomer", order["PurchaseOrderByCustomer"])
-        if description is not None:
-            values.setdefault("SalesOrderItemText", description["ProductDescription"])
-        if not values.get("ProductionPlant"):
-            values["ProductionPlant"] = DEFAULT_PLANT
 
     def after_create(self, ctx: WriteContext, row: Row) -> None:
         if str(row["SalesOrder"]) in ctx.notes.get(DEEP_INSERTED, set()):
@@ -306,19 +344,17 @@ class PricingElementRules(EntityRules):
             is None
         ):
             raise sd_error("order_missing", f"Item {values.get('SalesOrderItem')} does not exist")
-        if not values.get("ConditionType"):
-            raise sd_error("required", "Enter ConditionType", target="ConditionType")
-        values["PricingProcedureStep"] = ctx.next_number(
-            "A_SalesOrderItemPrElement", "PricingProcedureStep", start=20, step=10,
-            where="t.SalesOrder = ? AND t.SalesOrderItem = ?",
-            params=(values["SalesOrder"], values["SalesOrderItem"]),
-        )  # fmt: skip
-        values["PricingProcedureCounter"] = "1"
-        values.setdefault("ConditionCurrency", order["TransactionCurrency"])
-        if values.get("ConditionQuantity") in (None, "0"):
-            values["ConditionQuantity"] = "1"
-        values.update(
-            ConditionIsManuallyChanged=1, ConditionOrigin="C", ConditionCalculationType="C"
+        prepare_condition(
+            values,
+            order,
+            step=lambda: ctx.next_number(
+                "A_SalesOrderItemPrElement",
+                "PricingProcedureStep",
+                start=20,
+                step=10,
+                where="t.SalesOrder = ? AND t.SalesOrderItem = ?",
+                params=(values["SalesOrder"], values["SalesOrderItem"]),
+            ),
         )
 
     def after_create(self, ctx: WriteContext, row: Row) -> None:

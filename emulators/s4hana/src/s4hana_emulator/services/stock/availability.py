@@ -43,11 +43,21 @@ def confirmed_for_open_orders(
 
 
 def confirmable(
-    ctx: WriteContext, *, material: str, plant: str, quantity: Decimal, order: str, item: str
+    ctx: WriteContext,
+    *,
+    material: str,
+    plant: str,
+    quantity: Decimal,
+    order: str,
+    item: str,
+    unsaved: Decimal = Decimal(0),
 ) -> Decimal:
-    """What an availability check confirms: the quantity, or what is left of the stock."""
+    """What an availability check confirms: the quantity, or what is left of the stock.
+
+    `unsaved`: what open items not stored (those of a simulated order) have confirmed."""
     stock = unrestricted_stock(ctx, material, plant)
     promised = confirmed_for_open_orders(ctx, material, plant, except_order=order, except_item=item)
+    promised += unsaved
     return max(min(quantity, stock - promised), Decimal(0)).quantize(QUANTITY)
 
 
