@@ -12,6 +12,7 @@ import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from s4hana_emulator.odata.model import Property
@@ -206,11 +207,9 @@ def to_uri_literal(prop: Property, stored: Any) -> str:
     if kind == "String":
         return "'" + str(stored).replace("'", "''") + "'"
     if kind == "DateTime":
-        text = ms_to_datetime(int(stored)).strftime("%Y-%m-%dT%H:%M:%S")
-        return "datetime'" + text.replace(":", "%3A") + "'"
+        return _datetime_literal(int(stored))
     if kind == "DateTimeOffset":
-        text = us_to_datetime(int(stored)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return "datetimeoffset'" + text.replace(":", "%3A") + "'"
+        return _datetimeoffset_literal(int(stored))
     if kind == "Guid":
         return f"guid'{stored}'"
     if kind == "Boolean":
@@ -220,6 +219,20 @@ def to_uri_literal(prop: Property, stored: Any) -> str:
     if kind == "Decimal":
         return f"{stored}M"
     return str(stored)
+
+
+# Every entity of a set with a date in its key (a price's validity) carries it in its URI, and the
+# same few dates recur (validity ends): strftime costs over ten times the rest of the URI.
+@lru_cache(maxsize=4096)
+def _datetime_literal(stored_ms: int) -> str:
+    text = ms_to_datetime(stored_ms).strftime("%Y-%m-%dT%H:%M:%S")
+    return "datetime'" + text.replace(":", "%3A") + "'"
+
+
+@lru_cache(maxsize=4096)
+def _datetimeoffset_literal(stored_us: int) -> str:
+    text = us_to_datetime(stored_us).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return "datetimeoffset'" + text.replace(":", "%3A") + "'"
 
 
 def etag_of(stored_micros: int | None) -> str | None:
