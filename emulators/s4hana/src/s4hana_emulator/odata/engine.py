@@ -47,6 +47,7 @@ from s4hana_emulator.odata.store import Row, Store, key_of
 from s4hana_emulator.odata.values import to_json
 from s4hana_emulator.odata.writes import (
     Created,
+    Unsaved,
     build_draft,
     check_precondition,
     create_tree,
@@ -183,6 +184,11 @@ class ODataEngine:
         parsed = parse_segments(segments)
         if request.method in ("GET", "HEAD"):
             return self._read(request, model, parsed, options)
+        if not runtime.saves and request.method == "POST":
+            # A simulation's rules only read: its answer is built without writing, under the
+            # store's lock for one consistent view of what they read.
+            with self.store.lock:
+                return self._write(request, model, parsed, saves=False)
         if not runtime.saves:
             try:
                 with self.store.transaction():
@@ -295,12 +301,17 @@ class ODataEngine:
     # Writes ----------------------------------------------------------------------------------
 
     def _write(
-        self, request: ODataRequest, model: ServiceModel, segments: list[Segment]
+        self,
+        request: ODataRequest,
+        model: ServiceModel,
+        segments: list[Segment],
+        *,
+        saves: bool = True,
     ) -> ODataResponse:
         target = resolve(self.store, model, segments)
         ctx = self.context(request.user)
         if request.method == "POST":
-            return self._create(request, model, target, ctx)
+            return self._create(request, model, target, ctx, saves=saves)
         entity_set = target.entity_set
         if target.row is None or target.prop is not None or target.count:
             raise bad_request(f"{request.method} needs the path of one entity")
@@ -321,7 +332,13 @@ class ODataEngine:
         return ODataResponse(204, [("etag", etag)] if etag else [])
 
     def _create(
-        self, request: ODataRequest, model: ServiceModel, target: Resolved, ctx: WriteContext
+        self,
+        request: ODataRequest,
+        model: ServiceModel,
+        target: Resolved,
+        ctx: WriteContext,
+        *,
+        saves: bool = True,
     ) -> ODataResponse:
         entity_set = target.entity_set
         if not target.is_collection or target.count:
@@ -330,7 +347,12 @@ class ODataEngine:
             raise not_implemented("POST", entity_set.name)
         draft = build_draft(entity_set, parse_body(request.body), model)
         parent, via = (target.parent[1], target.parent[2]) if target.parent else (None, None)
-        created = reload(ctx, create_tree(ctx, self.rules_for, draft, parent=parent, via=via))
+        if saves:
+            created = reload(ctx, create_tree(ctx, self.rules_for, draft, parent=parent, via=via))
+        else:
+            created = create_tree(
+                ctx, self.rules_for, draft, parent=parent, via=via, unsaved=Unsaved()
+            )
         serializer = Serializer(model, request.base_url, self._related(model))
         body = _created_body(serializer, created)
         row = created.row

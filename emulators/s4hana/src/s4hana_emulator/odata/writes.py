@@ -104,6 +104,19 @@ def _nested_items(nav: Navigation, value: Any) -> list[Mapping[str, Any]] | None
     return [value]
 
 
+class Unsaved:
+    """Takes the rows of a write that saves nothing (a simulation): keys are still unique."""
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[str, tuple[Any, ...]]] = set()
+
+    def insert(self, entity_set: EntitySet, row: Row) -> None:
+        key = (entity_set.name, tuple(row[name] for name in entity_set.key_names))
+        if key in self._keys:
+            raise DuplicateKey(entity_set.name)
+        self._keys.add(key)
+
+
 def create_tree(
     ctx: WriteContext,
     rules: RulesFor,
@@ -111,8 +124,10 @@ def create_tree(
     *,
     parent: Row | None = None,
     via: Navigation | None = None,
+    unsaved: Unsaved | None = None,
 ) -> Created:
-    """Insert the draft and its children (children after their parent, rules around each)."""
+    """Insert the draft and its children (children after their parent, rules around each);
+    with `unsaved`, the rows are built the same way and not stored."""
     entity_set = draft.entity_set
     if parent is not None and via is not None:
         for source, target in via.join:
@@ -125,7 +140,10 @@ def create_tree(
     row = complete_row(entity_set, draft.values)
     stamp_created(entity_set, row, clock=ctx.clock, user=ctx.user)
     try:
-        ctx.store.insert(entity_set, row)
+        if unsaved is None:
+            ctx.store.insert(entity_set, row)
+        else:
+            unsaved.insert(entity_set, row)
     except DuplicateKey as error:
         raise ODataError(
             400, PROTOCOL_CODES["duplicate"], f"Entity '{entity_set.name}' with this key exists"
@@ -135,7 +153,7 @@ def create_tree(
         nav = entity_set.get_navigation(nav_name)
         assert nav is not None
         children[nav_name] = [
-            create_tree(ctx, rules, child, parent=row, via=nav) for child in drafts
+            create_tree(ctx, rules, child, parent=row, via=nav, unsaved=unsaved) for child in drafts
         ]
     entity_rules.after_create(ctx, row)
     return Created(entity_set, row, children)
