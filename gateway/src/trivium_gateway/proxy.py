@@ -11,6 +11,7 @@ connections are pooled and kept alive.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -192,11 +193,11 @@ class GatewayProxy:
             received = time.perf_counter()
             self._observe(service.name, ctx.upstream_method, str(response.status), sent)
             ctx.response_status, ctx.response_source = response.status, "service"
-            headers = Headers(
-                (key.decode("latin-1"), value.decode("latin-1"))
-                for key, value in response.raw_headers
-                if key.decode("latin-1").lower() not in NOT_PASSED_DOWN
-            )
+            headers = Headers()
+            for raw_name, raw_value in response.raw_headers:
+                name = raw_name.decode("latin-1")
+                if name.lower() not in NOT_PASSED_DOWN:
+                    headers.add(name, raw_value.decode("latin-1"))
             ctx.apply_response_ops(headers)
             runtime.pipeline.header_filter(ctx, plan, headers)
             headers.set("X-Kong-Upstream-Latency", str(round((received - sent) * 1000)))
@@ -217,8 +218,18 @@ class GatewayProxy:
 
     @staticmethod
     def _observe(backend: str, method: str, outcome: str, started: float) -> None:
-        BACKEND_CALLS.labels(backend, method, outcome).inc()
-        BACKEND_CALL_SECONDS.labels(backend, method).observe(time.perf_counter() - started)
+        calls, seconds = _backend_metrics(backend, method, outcome)
+        calls.inc()
+        seconds.observe(time.perf_counter() - started)
+
+
+@functools.lru_cache(maxsize=1024)
+def _backend_metrics(backend: str, method: str, outcome: str) -> tuple[Any, Any]:
+    # Finding a labelled child takes a lock and a dictionary look-up of its label values each
+    # time; the few combinations a gateway sees are kept.
+    return BACKEND_CALLS.labels(backend, method, outcome), BACKEND_CALL_SECONDS.labels(
+        backend, method
+    )
 
 
 def upstream_request_headers(ctx: RequestContext, stripped_prefix: str | None) -> Headers:

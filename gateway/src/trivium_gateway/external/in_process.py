@@ -14,6 +14,7 @@ may block in ways the gateway cannot see, so its phases run on a worker thread, 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 import warnings
@@ -65,6 +66,12 @@ def load_plugin_modules(plugins_dir: Path) -> dict[str, Module]:
         if path.suffix in PLUGIN_SUFFIXES and not path.name.startswith("_"):
             modules[path.stem] = Module(path.stem, path=str(path))
     return modules
+
+
+@functools.lru_cache(maxsize=256)
+def _event_seconds(plugin: str, phase: str) -> Any:
+    # The labelled child, found once per plugin and phase (a lock and a look-up each time).
+    return PLUGIN_EVENT_SECONDS.labels(plugin, phase, InProcessPlugins.mode)
 
 
 def is_event_loop_safe(module: Module) -> bool:
@@ -136,9 +143,7 @@ class InProcessPlugins:
             PLUGIN_ERRORS.labels(instance.name, phase).inc()
             raise ExternalPluginError(f"{instance.name} {phase}: {error!r}") from error
         finally:
-            PLUGIN_EVENT_SECONDS.labels(instance.name, phase, self.mode).observe(
-                time.perf_counter() - started
-            )
+            _event_seconds(instance.name, phase).observe(time.perf_counter() - started)
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
