@@ -5,8 +5,9 @@ Behaves as Kong's proxy does: Kong's error bodies for unmatched routes and faile
 proxy is trusted, Kong's default), the upstream `Host` unless `preserve_host`, connection
 retries per the service's `retries`, its connect and read timeouts, `Via` and
 `X-Kong-*-Latency` on the answer. Request bodies up to `buffer_bytes` are read at once (most
-JSON), larger ones are streamed to the upstream; answers are always streamed. Upstream
-connections are pooled and kept alive.
+JSON), larger ones are streamed to the upstream; answers of a known length up to `buffer_bytes`
+are read whole and sent in one piece, others are streamed. Upstream connections are pooled and
+kept alive.
 """
 
 from __future__ import annotations
@@ -192,6 +193,16 @@ class GatewayProxy:
         try:
             received = time.perf_counter()
             self._observe(service.name, ctx.upstream_method, str(response.status), sent)
+            whole = None
+            length = response.content_length
+            if length is not None and length <= runtime.buffer_bytes:
+                # A body of known, small length goes down in one write (a loopback send costs
+                # its sender the receiver's work too), not one per piece as it arrived.
+                try:
+                    whole = await response.read()
+                except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                    await self._body_failed(ctx, send, error)
+                    return
             ctx.response_status, ctx.response_source = response.status, "service"
             headers = Headers()
             for raw_name, raw_value in response.raw_headers:
@@ -210,11 +221,26 @@ class GatewayProxy:
                     "headers": headers.to_asgi(),
                 }
             )
+            if whole is not None:
+                await send({"type": "http.response.body", "body": whole, "more_body": False})
+                return
             async for chunk in response.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             response.release()
+
+    @staticmethod
+    async def _body_failed(ctx: RequestContext, send: Send, error: BaseException) -> None:
+        """The upstream sent its headers, then failed before the whole body: nothing has gone
+        down yet, so the client gets Kong's 504 or 502."""
+        timed_out = isinstance(error, (aiohttp.ServerTimeoutError, TimeoutError))
+        status = 504 if timed_out else 502
+        log.warning(
+            "upstream.body_failed", extra={"service": ctx.service.name, "error": repr(error)}
+        )
+        ctx.response_status, ctx.response_source = status, "error"
+        await _send(send, status, kong_error_body(status, ctx.request_id), JSON_HEADERS)
 
     @staticmethod
     def _observe(backend: str, method: str, outcome: str, started: float) -> None:
