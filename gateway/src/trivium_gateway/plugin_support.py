@@ -85,6 +85,8 @@ def redis_store_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 _clients: dict[tuple[str, int], SyncRedis] = {}
 _clients_lock = threading.Lock()
+# What a Redis timeout on the in-process gateway's event loop allows for the loop's own delays.
+LOOP_DELAY_ALLOWANCE_MS = 1000
 # Set while the in-process runner creates plugin instances (`loop_redis_clients`).
 _client_source: ContextVar[Callable[[str, int], SyncRedis] | None] = ContextVar(
     "plugin_redis_client_source", default=None
@@ -140,6 +142,10 @@ class LoopRedis:
     worker thread is involved. Called anywhere else (a plugin's constructor, a phase on a worker
     thread) it blocks on the process's synchronous client. Same commands, same answers and the
     same exceptions (redis-py's) either way.
+
+    The asyncio client's timeouts allow `LOOP_DELAY_ALLOWANCE_MS` more than the plugin's
+    `redis_timeout_ms`: a timer on a busy event loop also counts the time the loop takes to get
+    to an answer that arrived in time, and such an answer must not make the plugin fail open.
     """
 
     def __init__(self, blocking: SyncRedis, on_loop: AsyncRedis) -> None:
@@ -180,7 +186,9 @@ def loop_redis_clients(clients: dict[tuple[str, int], AsyncRedis]) -> Iterator[N
     def source(url: str, timeout_ms: int) -> SyncRedis:
         key = (url, timeout_ms)
         if key not in clients:
-            clients[key] = create_redis(url, **_client_options(timeout_ms))
+            clients[key] = create_redis(
+                url, **_client_options(timeout_ms + LOOP_DELAY_ALLOWANCE_MS)
+            )
         # Duck-typed: plugins call the commands a synchronous client has.
         return cast(SyncRedis, LoopRedis(_blocking_client(url, timeout_ms), clients[key]))
 
