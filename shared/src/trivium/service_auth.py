@@ -373,7 +373,10 @@ def require_service_token(*issuers: str, identity_from: Collection[str] = ()) ->
     accepted, vouching = frozenset(issuers), frozenset(identity_from)
     if not accepted or not vouching <= accepted:
         raise ValueError("name the accepted issuers; identity_from must be among them")
-    return Security(ServiceTokenCheck(accepted, vouching), scopes=sorted(accepted))
+    declaration: params.Security = Security(
+        ServiceTokenCheck(accepted, vouching), scopes=sorted(accepted)
+    )
+    return declaration
 
 
 def process_api_router(
