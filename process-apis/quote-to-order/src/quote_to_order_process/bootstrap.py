@@ -36,6 +36,7 @@ def build_policy(settings: QuoteToOrderSettings) -> OrderPolicy:
         ordered_quote_status=settings.ordered_quote_status,
         ordered_opportunity_stage=settings.ordered_opportunity_stage,
         retry_delays=settings.retry_delays_seconds,
+        retry_after_cap=settings.retry_after_cap_seconds,
         watchdog=timedelta(seconds=settings.watchdog_seconds),
         busy_recheck=timedelta(seconds=settings.order_lock_seconds),
     )

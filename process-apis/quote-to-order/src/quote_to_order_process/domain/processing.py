@@ -36,6 +36,7 @@ from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
 from trivium.correlation import current_correlation_id
 from trivium.locks import Held, LeaseLost
 from trivium.problems import Problem, UpstreamRejected, UpstreamUnavailable
+from trivium.retry_after import problem_retry_after, retry_delay
 from trivium.tracing import current_trace_context
 from trivium.work_queue.errors import is_transient
 
@@ -314,7 +315,11 @@ async def _fail(
         handed_off = failed.evolve(next_attempt_at=None, updated_at=now)
         await flow.store.save(handed_off, wake_at=now, held=held)
         return Processed(Outcome.HANDED_OFF, failed)
-    wake_at = now + timedelta(seconds=delays[min(attempts, len(delays)) - 1])
+    # Not sooner than the upstream said it can succeed: an earlier attempt only spends a retry.
+    asked = problem_retry_after(error, now=now)
+    cap = flow.policy.retry_after_cap or max(delays)
+    delay = retry_delay(delays[min(attempts, len(delays)) - 1], asked=asked, cap=cap)
+    wake_at = now + timedelta(seconds=delay)
     waiting = failed.evolve(next_attempt_at=wake_at, updated_at=now)
     await flow.store.save(waiting, wake_at=wake_at, held=held)
     flow.metrics.order_outcome(order.source.value, "retry_scheduled")

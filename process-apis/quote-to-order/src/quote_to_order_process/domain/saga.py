@@ -83,6 +83,8 @@ class OrderPolicy:
     ordered_quote_status: str | None = None
     ordered_opportunity_stage: str | None = "Closed Won"
     retry_delays: tuple[float, ...] = (1.0, 4.0, 16.0, 60.0)
+    # The longest an upstream's Retry-After may stretch one wait; None: the longest retry delay.
+    retry_after_cap: float | None = None
     watchdog: timedelta = timedelta(seconds=120)
     busy_recheck: timedelta = timedelta(seconds=20)
 
