@@ -568,7 +568,7 @@ class TestProcessOrder:
             if stalls:
                 stalls.clear()
                 # This process stalls here until its lease runs out; another one finishes it.
-                await redis_client.delete(flow.locks.key(order_id))  # type: ignore[attr-defined]
+                await redis_client.delete(flow.locks.locks.key(order_id))  # type: ignore[attr-defined]
                 taken_over.append(await process_order(flow, order_id, from_queue=True))
             return await place_order(draft, idempotency_key=idempotency_key)
 

@@ -161,12 +161,12 @@ async def process_order(
     From the queue, an order whose retries are used up or that met a refusal is dead-lettered;
     a caller's own attempt hands such an order to the workers instead.
     """
-    async with flow.locks.hold(order_id) as held:
-        if not held:
+    async with flow.locks.hold(order_id) as taken:
+        if not taken:
             # The holder may die with it: look again once its lock would have expired.
             await flow.store.wake_later(order_id, flow.clock() + flow.policy.busy_recheck)
             return Processed(Outcome.BUSY)
-        order = await flow.store.get(order_id)
+        held, order = taken.lock, taken.order
         if order is None or order.is_finished:
             await flow.store.cancel_wake_up(order_id)
             return Processed(Outcome.SKIPPED, order)
@@ -224,10 +224,10 @@ async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Proces
 async def retry_crm_write(flow: OrderFlow, order_id: str) -> Processed:
     """An operator's retry of the CRM write of an order that needs attention (its cause fixed in
     the CRM): the full write again, corrected once more if the CRM refuses an optional field."""
-    async with flow.locks.hold(order_id) as held:
-        if not held:
+    async with flow.locks.hold(order_id) as taken:
+        if not taken:
             raise OrderBusy(f"The order {order_id} is being processed; try again shortly.")
-        order = await flow.store.get(order_id)
+        held, order = taken.lock, taken.order
         if order is None:
             raise OrderNotFound(f"No order has the id {order_id!r}.")
         if order.step is not SagaStep.NEEDS_ATTENTION:
@@ -280,8 +280,7 @@ async def _reject(
         next_attempt_at=None,
         updated_at=flow.clock(),
     )
-    await flow.events.publish(ORDER_FAILED, failed)
-    await flow.store.save(failed, wake_at=None, held=held)
+    await flow.store.save(failed, wake_at=None, held=held, event=ORDER_FAILED)
     rejection.extensions.setdefault("orderId", failed.id)
     flow.metrics.order_outcome(failed.source.value, "rejected")
     log.info("order.rejected", extra={"order_id": failed.id, "problem": rejection.slug})
