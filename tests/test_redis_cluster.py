@@ -421,7 +421,11 @@ class TestOrderStore:
         async with LeaseLocks(client, lease_seconds=5, prefix=DEFAULT_PREFIX).hold(
             direct.id
         ) as held:
-            await store.save(direct.evolve(step=SagaStep.COMPLETED), wake_at=None, held=held)
+            completed = direct.evolve(step=SagaStep.COMPLETED)
+            # The fenced write with the order.created event on the events stream.
+            await store.save(completed, wake_at=None, held=held, event="order.created")
+        [(_, entry)] = await client.xrange(store.events.stream)
+        assert entry[b"orderId"] == direct.id.encode()
         found, _ = await store.list_orders(
             account_id="001000000000001AAA", status=OrderStatus.COMPLETED, limit=10, after=None
         )

@@ -550,6 +550,48 @@ class TestTransportParity:
             "session=chosen",
         ]
 
+    async def test_each_path_gets_the_cookies_of_its_path(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(base_url=backend.url.replace("127.0.0.1", "localhost"))
+        backend.script(Answer(headers={"Set-Cookie": "scoped=yes; Path=/odata"}))
+        await client.get("/odata/login")
+        for path in ("/odata/Orders", "/other", "/odata/Orders", "/other"):
+            await client.get(path)
+        assert [call.headers.get("Cookie") for call in backend.calls[1:]] == [
+            "scoped=yes",
+            None,
+            "scoped=yes",
+            None,
+        ]
+
+    async def test_cookies_set_or_deleted_by_the_caller_are_sent_from_then_on(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(base_url=backend.url.replace("127.0.0.1", "localhost"))
+        await client.get("/thing")
+        client.cookies.set("session", "set", domain="localhost.local")
+        await client.get("/thing")
+        client.cookies.set("other", "too", domain="localhost.local")
+        await client.get("/thing")
+        client.cookies.delete("session")
+        await client.get("/thing")
+        assert [call.headers.get("Cookie") for call in backend.calls] == [
+            None,
+            "session=set",
+            "session=set; other=too",
+            "other=too",
+        ]
+
+    async def test_a_new_base_url_is_used_for_the_same_path(
+        self, make_client: ClientFactory, backend: Backend
+    ) -> None:
+        client = make_client(base_url=f"{backend.url}/v1")
+        await client.get("/thing")
+        client.base_url = httpx.URL(f"{backend.url}/v2")
+        await client.get("/thing")
+        assert [call.path for call in backend.calls] == ["/v1/thing", "/v2/thing"]
+
     async def test_bare_bytes_get_no_content_type(
         self, make_client: ClientFactory, backend: Backend
     ) -> None:

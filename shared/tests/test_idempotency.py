@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from trivium.app import create_service_app
 from trivium.idempotency import (
     Claim,
+    IdempotencyRequestInProgress,
     IdempotencyStore,
     StoredResponse,
     caller_scope,
@@ -224,12 +225,31 @@ class TestConcurrentRepeat:
             original = await first
             later = await client.post("/v1/orders", json=order(), headers=keyed("k-slow"))
         assert_problem(repeat, 409, "idempotency-request-in-progress")
-        assert repeat.headers["retry-after"] == "1"
+        # At the latest when the running first request's lease (5 s, renewed) would run out.
+        assert 1 <= int(repeat.headers["retry-after"]) <= 5
         assert waited >= 0.2, "the repeat waited for the first before giving up"
         assert original.status_code == 201
         assert later.headers["idempotent-replayed"] == "true"
         assert later.content == original.content
         assert backend.calls == 1
+
+    async def test_retry_after_is_the_lease_the_first_request_has_left(
+        self, redis_url: str, redis_client: redis.asyncio.Redis
+    ) -> None:
+        backend = Backend(hold=asyncio.Event())
+        async with serve(redis_url, backend, lease_seconds=60, wait_seconds=0.2) as client:
+            first = asyncio.create_task(
+                client.post("/v1/orders", json=order(), headers=keyed("k-dead"))
+            )
+            await until(lambda: backend.calls == 1)
+            [key] = await redis_client.keys("trivium:idempotency:orders:*")
+            # As a claim whose process died 52.5 s ago stands: nobody renews it any more.
+            await redis_client.pexpire(key, 7_500)
+            repeat = await client.post("/v1/orders", json=order(), headers=keyed("k-dead"))
+            backend.hold.set()
+            await first
+        assert_problem(repeat, 409, "idempotency-request-in-progress")
+        assert 7 <= int(repeat.headers["retry-after"]) <= 8
 
     async def test_running_handler_keeps_its_lease_past_the_lease_time(
         self, redis_url: str, redis_client: redis.asyncio.Redis
@@ -563,6 +583,32 @@ class TestClaim:
         assert await redis_client.get("idem:2") == owner.record
         assert await store.complete(owner, outcome) is True
         assert await store.claim("idem:2", "fp") == outcome
+
+    async def test_a_repeat_is_told_when_the_claim_runs_out_at_the_latest(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        store = IdempotencyStore(redis_client, service="s", lease_seconds=30, wait_seconds=0)
+        crashed = await store.claim("idem:4", "fp")
+        assert isinstance(crashed, Claim)
+        with pytest.raises(IdempotencyRequestInProgress) as fresh:
+            await store.claim("idem:4", "fp")
+        await redis_client.pexpire("idem:4", 4_500)
+        with pytest.raises(IdempotencyRequestInProgress) as later:
+            await store.claim("idem:4", "fp")
+        # The lease left in whole seconds, rounded up: the claim is surely gone by then.
+        assert fresh.value.headers == {"Retry-After": "30"}
+        assert later.value.headers["Retry-After"] in {"4", "5"}
+
+    async def test_a_record_without_a_lease_is_answered_with_the_default_wait(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        store = IdempotencyStore(redis_client, service="s", wait_seconds=0, retry_after_seconds=2)
+        claim = await store.claim("idem:5", "fp")
+        assert isinstance(claim, Claim)
+        await redis_client.persist("idem:5")
+        with pytest.raises(IdempotencyRequestInProgress) as refused:
+            await store.claim("idem:5", "fp")
+        assert refused.value.headers == {"Retry-After": "2"}
 
     @pytest.mark.asyncio
     async def test_the_lease_is_the_configured_one(

@@ -69,6 +69,20 @@ class TestHold:
             assert again
         assert await redis_client.exists(lock.key("A")) == 0
 
+    async def test_a_field_is_read_as_the_lock_is_taken(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        lock = locks(redis_client)
+        await redis_client.hset("{t}:state:A", "data", "saved")
+        reading = ("{t}:state:A", "data")
+        async with (
+            lock.hold("A", reading=reading) as first,
+            lock.hold("A", reading=reading) as second,
+        ):
+            assert (first.read, second.read, bool(second)) == (b"saved", None, False)
+        async with lock.hold("B", reading=("{t}:state:B", "data")) as nothing_there:
+            assert (bool(nothing_there), nothing_there.read) == (True, None)
+
     async def test_a_lock_ends_with_its_lease_if_its_holder_vanishes(
         self, redis_client: redis.asyncio.Redis
     ) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+from collections.abc import Iterator
 from contextlib import aclosing
 
 import pytest
@@ -10,6 +13,7 @@ import redis.asyncio
 from redis.crc import key_slot
 
 from trivium.redis_client import (
+    DirectWriteConnection,
     close_sync_redis,
     create_redis,
     create_sync_redis,
@@ -19,6 +23,7 @@ from trivium.redis_client import (
 )
 from trivium.redis_discovery import RedisEndpoint
 from trivium_testing.redis_cluster import RedisClusterServer
+from trivium_testing.waiting import until
 
 PASSWORD = "quote-to-order-password-0123456789"
 
@@ -82,6 +87,22 @@ class TestCreateRedis:
             assert isinstance(client, redis.asyncio.Redis)
             await client.set("plain", "value")
             assert await client.get("plain") == b"value"
+
+    def test_a_plain_url_writes_directly(self) -> None:
+        client = create_redis("redis://127.0.0.1:6379/0")
+        assert client.connection_pool.connection_class is DirectWriteConnection
+
+    @pytest.mark.parametrize(
+        ("url", "connection_class"),
+        [
+            ("rediss://127.0.0.1:6380/0", redis.asyncio.SSLConnection),
+            ("unix:///tmp/redis.sock", redis.asyncio.UnixDomainSocketConnection),
+        ],
+    )
+    def test_other_schemes_keep_their_connection(
+        self, url: str, connection_class: type[redis.asyncio.Connection]
+    ) -> None:
+        assert create_redis(url).connection_pool.connection_class is connection_class
 
     def test_options_reach_the_client(self) -> None:
         client = create_redis("redis://127.0.0.1:6379/0", decode_responses=True)
@@ -161,3 +182,59 @@ class TestCreateSyncRedis:
                 client.set("trivium:salesforce:api-budget", "1000000")
         finally:
             close_sync_redis(client)
+
+
+@pytest.fixture
+def deaf_server() -> Iterator[int]:
+    """A port that accepts connections and never reads from them."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+class TestDirectWriteConnection:
+    @pytest.mark.asyncio
+    async def test_commands_and_pipelines_answer(self, redis_url: str) -> None:
+        async with aclosing(create_redis(redis_url)) as client:
+            await client.set("direct", "written")
+            async with client.pipeline(transaction=False) as pipe:
+                pipe.get("direct").incr("direct-count")
+                assert await pipe.execute() == [b"written", 1]
+
+    @pytest.mark.asyncio
+    async def test_a_cancelled_command_leaves_the_client_usable(self, redis_url: str) -> None:
+        async with aclosing(create_redis(redis_url)) as client:
+            blocked = asyncio.create_task(client.blpop(["direct-never-filled"], timeout=0))
+
+            async def waiting_in_redis() -> bool:
+                return any(entry.get("cmd") == "blpop" for entry in await client.client_list())
+
+            await until(waiting_in_redis, what="the BLPOP waiting in Redis")
+            blocked.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await blocked
+            assert await client.ping()
+
+    @pytest.mark.asyncio
+    async def test_a_write_that_cannot_drain_times_out(self, deaf_server: int) -> None:
+        connection = DirectWriteConnection(
+            host="127.0.0.1",
+            port=deaf_server,
+            socket_timeout=0.3,
+            # Nothing asked on connecting (no HELLO, no CLIENT SETINFO): the server never answers.
+            protocol=2,
+            driver_info=None,
+        )
+        await connection.connect()
+        assert connection._writer is not None
+        transport = connection._writer.transport
+        try:
+            # Far more than loopback's socket buffers hold: the write waits for a reader.
+            with pytest.raises(redis.exceptions.TimeoutError, match="writing"):
+                await connection.send_command("SET", "big", b"x" * (64 * 1024 * 1024))
+            assert not connection.is_connected
+        finally:
+            # Closed, the transport would still wait to flush to a server that never reads.
+            transport.abort()
+            await asyncio.sleep(0)

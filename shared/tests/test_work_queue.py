@@ -29,6 +29,7 @@ from trivium.work_queue import (
     Message,
     PermanentFailure,
     QueueFull,
+    RetryLater,
     WorkQueue,
     compute_backoff,
     scripts,
@@ -571,6 +572,63 @@ class TestRetries:
         # Equal jitter under ceilings of 100, 200 and 400 s (less the time the test took).
         ceilings = [100, 200, 400]
         assert all(c / 2 - 10 <= d <= c for c, d in zip(ceilings, delays, strict=True)), delays
+
+    async def test_a_retry_waits_at_least_the_retry_after_the_handler_names(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        queue = make_queue(redis_client, base_backoff_seconds=1, max_backoff_seconds=600)
+        await queue.enqueue({"requestId": "r-1"})
+        attempts: list[int] = []
+
+        async def claimed_by_a_dead_replica(message: Message) -> None:
+            attempts.append(message.attempt)
+            raise RetryLater("ERP: request in progress", after_seconds=45)
+
+        async with consuming(queue, claimed_by_a_dead_replica):
+            await wait_until(scheduled_retries(queue, 1))
+            [(_, due_ms)] = await redis_client.zrange(queue.retry_key, 0, -1, withscores=True)
+            seconds, micros = await redis_client.time()
+        # Not the first attempt's backoff of 0.5 to 1 s (less the time the test took).
+        assert 45 - 10 <= due_ms / 1000 - (seconds + micros / 1e6) <= 45
+        assert attempts == [1]
+
+    async def test_the_retry_after_a_handler_names_is_capped_at_the_longest_backoff(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        queue = make_queue(redis_client, base_backoff_seconds=1, max_backoff_seconds=30)
+        await queue.enqueue({"requestId": "r-2"})
+
+        async def asks_for_an_hour(message: Message) -> None:
+            raise RetryLater("ERP: come back in an hour", after_seconds=3600)
+
+        async with consuming(queue, asks_for_an_hour):
+            await wait_until(scheduled_retries(queue, 1))
+            [(_, due_ms)] = await redis_client.zrange(queue.retry_key, 0, -1, withscores=True)
+            seconds, micros = await redis_client.time()
+        assert 30 - 10 <= due_ms / 1000 - (seconds + micros / 1e6) <= 30
+
+    async def test_a_retry_after_does_not_add_attempts(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        queue = make_queue(
+            redis_client, max_attempts=3, base_backoff_seconds=1, max_backoff_seconds=600
+        )
+        await queue.enqueue({"requestId": "r-3"})
+        attempts: list[int] = []
+
+        async def always_in_progress(message: Message) -> None:
+            attempts.append(message.attempt)
+            raise RetryLater("ERP: request in progress", after_seconds=45)
+
+        async with consuming(queue, always_in_progress):
+            for retries in (1, 2):
+                await wait_until(scheduled_retries(queue, 1))
+                await make_retries_due(redis_client, queue)
+                await wait_until(lambda retries=retries: len(attempts) == retries + 1)
+            await wait_until(dead_letters_reach(redis_client, queue, 1))
+        assert attempts == [1, 2, 3]
+        (dead,) = (await queue.list_dead_letters()).items
+        assert (dead.error_type, dead.attempts) == ("RetryLater", 3)
 
     async def test_permanent_failure_is_dead_lettered_without_retry(
         self, redis_client: redis.asyncio.Redis

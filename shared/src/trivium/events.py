@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from redis.typing import EncodableT, FieldT
 
 from trivium.redis_client import AsyncRedis
+from trivium.write_batch import WriteBatch
 
 
 class RedisEventStream:
@@ -20,10 +21,21 @@ class RedisEventStream:
         self.max_length = max_length
         self._redis = client
 
+    def entry(self, event_type: str, fields: Mapping[str, str]) -> dict[str, str]:
+        """The stream entry of one event, stamped now."""
+        occurred_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        entry = {"type": event_type}
+        entry.update(fields)
+        entry["occurredAt"] = occurred_at
+        return entry
+
     async def append(self, event_type: str, fields: Mapping[str, str]) -> None:
         """Add one event at the end of the stream."""
-        occurred_at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        entry: dict[FieldT, EncodableT] = {"type": event_type}
-        entry.update((name, value) for name, value in fields.items())
-        entry["occurredAt"] = occurred_at
+        entry: dict[FieldT, EncodableT] = {}
+        entry.update(self.entry(event_type, fields))
         await self._redis.xadd(self.stream, entry, maxlen=self.max_length, approximate=True)
+
+    def append_in(self, writes: WriteBatch, event_type: str, fields: Mapping[str, str]) -> None:
+        """Add one event with `writes`, so that it is written with them or not at all (the
+        stream must share their hash slot on Redis Cluster)."""
+        writes.xadd(self.stream, self.entry(event_type, fields), max_length=self.max_length)

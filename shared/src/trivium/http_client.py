@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import http.cookiejar
 import logging
+import math
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
@@ -382,25 +384,92 @@ async def _discard(response: httpx.Response) -> None:
         await response.aclose()
 
 
+# Bounds of the per-client caches below (cleared when full: a client calls a few paths).
+_MAX_CACHED = 512
+
+
+class _CountingJar(http.cookiejar.CookieJar):
+    """The standard cookie jar, counting its changes: every change to it goes through
+    `set_cookie` or `clear`."""
+
+    changes = 0
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        super().set_cookie(cookie)
+        self.changes += 1
+
+    def clear(
+        self, domain: str | None = None, path: str | None = None, name: str | None = None
+    ) -> None:
+        super().clear(domain, path, name)
+        self.changes += 1
+
+
 class _ResponseCookies(httpx.Cookies):
-    """httpx's cookie jar, read into only for answers that set a cookie.
+    """httpx's cookie jar, read into only for answers that set a cookie, and whose `Cookie`
+    header for a URL is worked out once while the jar stays as it is.
 
     httpx hands every answer to the standard library's cookie jar, which first wraps request and
     answer in urllib objects (parsing the URL again and copying every header): the largest single
     cost of the client per call, for upstreams that almost never set one. An answer without
-    `Set-Cookie` cannot change the jar, so skipping it changes nothing a caller sees."""
+    `Set-Cookie` cannot change the jar, so skipping it changes nothing a caller sees. Sending,
+    httpx copies the jar twice per request and matches every cookie against the URL (an S/4HANA
+    session's cookies on every OData call); the header depends only on the jar, the URL's scheme,
+    host, port and path, and the time (cookies expire), so it is kept per URL until the jar
+    changes or its first cookie expires."""
+
+    def __init__(self, jar: http.cookiejar.CookieJar | None = None) -> None:
+        super().__init__()
+        self.jar = _CountingJar()
+        for cookie in jar or ():
+            self.jar.set_cookie(cookie)
+        self._headers: dict[tuple[str, str, int | None, str], str | None] = {}
+        self._seen_changes = -1
+        self._valid_until = math.inf
+        self._empty = True
 
     def extract_cookies(self, response: httpx.Response) -> None:
         if "set-cookie" in response.headers:
             super().extract_cookies(response)
 
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        jar = self.jar
+        if not isinstance(jar, _CountingJar):  # replaced by a caller: no count to go by
+            super().set_cookie_header(request)
+            return
+        if jar.changes != self._seen_changes or time.time() >= self._valid_until:
+            self._headers.clear()
+            self._seen_changes = jar.changes
+            expiries = [cookie.expires for cookie in jar if cookie.expires is not None]
+            self._valid_until = min(expiries, default=math.inf)
+            self._empty = not any(True for _ in jar)
+        if self._empty:
+            return
+        if "cookie" in request.headers:  # the caller's own, which the jar leaves alone
+            return
+        url = request.url
+        key = (url.scheme, url.host, url.port, url.path)
+        if key in self._headers:
+            header = self._headers[key]
+            if header is not None:
+                request.headers["Cookie"] = header
+            return
+        super().set_cookie_header(request)
+        if len(self._headers) >= _MAX_CACHED:
+            self._headers.clear()
+        self._headers[key] = request.headers.get("cookie")
+
 
 class _Client(httpx.AsyncClient):
-    """httpx's client keeping its cookies in `_ResponseCookies`, also when they are replaced."""
+    """httpx's client keeping its cookies in `_ResponseCookies`, also when they are replaced, and
+    the URLs it has merged with its base URL (parsing one costs about as much as the rest of
+    building the request)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._cookies = _ResponseCookies(self._cookies.jar)
+        self._merged_urls: dict[str, httpx.URL] = {}
+        self._merged_on = self.base_url
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -409,6 +478,30 @@ class _Client(httpx.AsyncClient):
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
         self._cookies = _ResponseCookies(httpx.Cookies(cookies).jar)
+
+    def build_request(self, method: str, url: httpx.URL | str, **options: Any) -> httpx.Request:
+        request = super().build_request(method, url, **options)
+        if not options.get("cookies"):
+            self._cookies.set_cookie_header(request)
+        return request
+
+    def _merge_cookies(self, cookies: Any = None) -> Any:
+        if cookies:
+            return super()._merge_cookies(cookies)
+        # The client's own cookies are set by `build_request`, without copying the jar.
+        return None
+
+    def _merge_url(self, url: httpx.URL | str) -> httpx.URL:
+        if not isinstance(url, str):
+            return super()._merge_url(url)
+        if self._merged_on is not self.base_url or len(self._merged_urls) >= _MAX_CACHED:
+            self._merged_urls.clear()
+            self._merged_on = self.base_url
+        merged = self._merged_urls.get(url)
+        if merged is None:
+            # httpx URLs are immutable: one may serve every request to it.
+            merged = self._merged_urls[url] = super()._merge_url(url)
+        return merged
 
 
 def _inner_transport(name: TransportName, *, limits: httpx.Limits) -> httpx.AsyncBaseTransport:

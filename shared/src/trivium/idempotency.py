@@ -2,9 +2,10 @@
 
 The first request with a key claims it (SET NX of an in-progress record with a lease); its
 response is stored for `ttl_seconds` and replayed to repeats with `Idempotent-Replayed: true`. A
-repeat while the first runs polls (capped backoff GETs: pub/sub would cost a connection per waiter
-and still need a re-check and a timeout) for up to `wait_seconds`, then answers 409; a repeat with
-a different fingerprint (method, target, caller scope, body) is a 422. A 5xx or an exception
+repeat while the first runs polls (capped backoff reads: pub/sub would cost a connection per waiter
+and still need a re-check and a timeout) for up to `wait_seconds`, then answers 409 with a
+`Retry-After` of the claim's lease left, the latest it can be free; a repeat with a different
+fingerprint (method, target, caller scope, body) is a 422. A 5xx or an exception
 releases the key; a raised Problem counts as one (the request was refused, nothing is left to
 protect, and the client may correct it). Store, release and lease renewal are Lua compare-and-set
 on the exact claim record, which carries a per-request owner token, so a handler whose lease lapsed
@@ -79,6 +80,10 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
+"""
+# A repeat's look at the key it could not claim: the record, and how long its lease has left.
+_READ_WITH_PTTL = """
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
 """
 
 
@@ -198,6 +203,7 @@ class IdempotencyStore:
         self._client = client
         self._claims = OwnedKeys(client, lease_seconds=lease_seconds)
         self._complete = client.register_script(_COMPLETE_IF_OWNER)
+        self._read = client.register_script(_READ_WITH_PTTL)
 
     @classmethod
     def from_settings(
@@ -243,7 +249,7 @@ class IdempotencyStore:
             claim = Claim(key, fingerprint, _encode(owner))
             if await self._claims.take(key, claim.record):
                 return claim
-            value = await self._client.get(key)
+            value, lease_ms = await self._read(keys=[key])
             outcome = _outcome_for(value, fingerprint)
             if outcome is not None:
                 return outcome
@@ -251,7 +257,7 @@ class IdempotencyStore:
             if remaining <= 0:
                 raise IdempotencyRequestInProgress(
                     "The first request with this key has not finished yet; retry later.",
-                    headers={"Retry-After": str(self.retry_after_seconds)},
+                    headers={"Retry-After": str(self._claim_ends_within(lease_ms))},
                 )
             if value is not None:  # a vanished record is claimable at once
                 await asyncio.sleep(min(pause, remaining))
@@ -280,6 +286,15 @@ class IdempotencyStore:
     def kept(self, claim: Claim) -> Renewal:
         """Extend the claim's lease every third of it while the block runs, or until it is lost."""
         return self._claims.kept(claim.key, claim.record)
+
+    def _claim_ends_within(self, lease_ms: int) -> int:
+        # The latest the claim can be free: its lease left, whole seconds rounded up. A running
+        # first request renews it and may finish sooner (its repeat then replays the answer);
+        # one whose process died holds the key exactly this long, and a retry made sooner would
+        # be refused again.
+        if lease_ms <= 0:  # gone or without expiry (not a record this store wrote)
+            return self.retry_after_seconds
+        return max(1, -(-lease_ms // 1000))
 
     @staticmethod
     def _ms(seconds: float) -> int:

@@ -26,6 +26,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 from redis.asyncio.lock import Lock
 from redis.exceptions import RedisError
@@ -151,6 +152,18 @@ class OwnedKeys:
         """Take `key` for `owner` unless someone holds it."""
         return bool(await self._redis.set(key, owner, nx=True, px=self.lease_ms))
 
+    async def take_reading(
+        self, key: str, owner: str | bytes, *, hash_key: str, field: str
+    ) -> tuple[bool, Any]:
+        """`take`, and the `field` of the hash `hash_key` read right after it in the same round
+        trip (both keys in one hash slot on Redis Cluster): what the holder reads first, without
+        a round trip of its own."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.set(key, owner, nx=True, px=self.lease_ms)
+            pipe.hget(hash_key, field)
+            taken, value = await pipe.execute()
+        return bool(taken), value
+
     async def renew(self, key: str, owner: str | bytes) -> bool:
         """Restart the lease; False when `owner` no longer holds `key`."""
         return bool(await self._renew(keys=[key], args=[owner, self.lease_ms]))
@@ -184,6 +197,8 @@ class Held:
 
     key: str
     token: str | None = None
+    # What `LeaseLocks.hold(reading=...)` read as the lock was taken (None: nothing there).
+    read: Any = None
 
     def __bool__(self) -> bool:
         return self.token is not None
@@ -221,17 +236,21 @@ class LeaseLocks:
         return f"{self._key_prefix}:{name}"
 
     @contextlib.asynccontextmanager
-    async def hold(self, name: str) -> AsyncIterator[Held]:
+    async def hold(
+        self, name: str, *, reading: tuple[str, str] | None = None
+    ) -> AsyncIterator[Held]:
         """Hold the lock for the block; yields a false `Held` (and holds nothing) when it stays
-        taken."""
+        taken. With `reading` (a hash key in the lock's hash slot, and a field), the held lock
+        carries that field as read in the round trip that took the lock (`Held.read`)."""
         key = self.key(name)
         token = secrets.token_hex(16)
-        if not await self._take(key, token):
+        taken, read = await self._take(key, token, reading)
+        if not taken:
             yield Held(key)
             return
         try:
             async with self.keys.kept(key, token):
-                yield Held(key, token)
+                yield Held(key, token, read)
         finally:
             try:
                 await self.keys.release(key, token)
@@ -241,17 +260,27 @@ class LeaseLocks:
                     "lease_lock.release_failed", extra={"lock": key, "error": type(error).__name__}
                 )
 
-    async def _take(self, key: str, token: str) -> bool:
+    async def _take(
+        self, key: str, token: str, reading: tuple[str, str] | None
+    ) -> tuple[bool, Any]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.wait_seconds
         pause = _FIRST_POLL_SECONDS
-        while not await self.keys.take(key, token):
+        while True:
+            if reading is None:
+                taken, read = await self.keys.take(key, token), None
+            else:
+                hash_key, field = reading
+                taken, read = await self.keys.take_reading(
+                    key, token, hash_key=hash_key, field=field
+                )
+            if taken:
+                return True, read
             remaining = deadline - loop.time()
             if remaining <= 0:
-                return False
+                return False, None
             await asyncio.sleep(min(pause, remaining))
             pause = min(pause * 2, _MAX_POLL_SECONDS)
-        return True
 
 
 class FencedLease:

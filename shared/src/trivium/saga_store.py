@@ -91,15 +91,21 @@ class RedisSagaStore(Generic[StateT]):
         return self._load(data) if data is not None else None
 
     async def save(
-        self, state: StateT, *, wake_at: datetime | None, held: Held | None = None
+        self,
+        state: StateT,
+        *,
+        wake_at: datetime | None,
+        held: Held | None = None,
+        writes: WriteBatch | None = None,
     ) -> None:
         """Save the state, its place in the attention index and the service's own listings;
         wake the saga at `wake_at`, or never again when None. With `held` (the saga's lock, which
         must share the store's hash tag), only while that lock is still the holder's: LeaseLost
         otherwise, and nothing written, so a holder that stalled past its lease cannot overwrite
-        what the next holder saved."""
+        what the next holder saved. `writes` (keys under the store's hash tag) are made with the
+        save, or not at all."""
         key = self.state_key(state.id)
-        writes = WriteBatch()
+        writes = writes if writes is not None else WriteBatch()
         writes.hset(key, {"data": state.model_dump_json(), "status": state.status.value})
         writes.pexpire(key, self.retention_ms)
         self.list_saved(writes, state)

@@ -8,6 +8,7 @@ tests keep out of each other's way; `world` arranges data and reads back what th
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -97,8 +98,23 @@ def sync_service(system_stack: SystemStack, trivium_run_dir: Path) -> Iterator[S
     service = SyncService(system_stack, trivium_run_dir, env)
     service.current = service.start()
     _running.append(service)
+    asyncio.run(change_feed_position_resolved(service.url))
     yield service
     service.stop()
+
+
+async def change_feed_position_resolved(url: str) -> None:
+    """Wait until the service leads and has read the change feed once: a first start reads from
+    `now`, which means the feed's end when that first read happens, so an account a test makes
+    before it would never be seen."""
+    async with service_client(url, audience="customer-sync") as client:
+
+        async def resolved() -> bool:
+            response = await client.get("/status")
+            position = response.json().get("changeEvents", {}).get("position")
+            return response.status_code == 200 and position not in (None, "", "now", "earliest")
+
+        await until(resolved, what="customer-sync read the change feed once")
 
 
 _running: list[SyncService] = []

@@ -35,8 +35,8 @@ pytestmark = pytest.mark.asyncio
 GOOD_ACCOUNTS = 20
 # 200 good edits in `make test`; `make chaos` sets TRIVIUM_CHAOS_EDITS for the long version.
 EDITS_PER_ACCOUNT = max(1, int(os.environ.get("TRIVIUM_CHAOS_EDITS", "200")) // GOOD_ACCOUNTS)
-# Generous: the figures are reported; this bound only catches an edit that never arrives.
-PROPAGATION_BOUND_SECONDS = 10.0
+# Catches an edit that never arrives; how fast edits arrive is reported here and measured by
+# bench/customer_sync.py, not asserted (a loaded machine moves it).
 EDIT_DEADLINE_SECONDS = 60.0
 OBSERVE_SECONDS = 0.05
 # Good data that must reach the ERP byte for byte: emoji, right-to-left text (with a
@@ -229,6 +229,10 @@ async def make_dirty_data(world: World) -> DirtyData:
     data = DirtyData()
     pairs = await linked_accounts(world, 9, label="tricky")
     text_accounts = await linked_accounts(world, len(TEXTS), label="text")
+    # The bad edits go to records both loops have seen, as in an org synced for a while: the
+    # ERP poll's first sight of a customer brings over what the ERP holds (its customer number,
+    # a first address), which would put a bad account right before its change event parks it.
+    await world.settled()
     (deleted, _), (undeleted, undeleted_customer), (master, master_customer) = pairs[:3]
     (loser, _), (taker, _), (winner_loser, winner_loser_customer) = pairs[3:6]
     (long_values, _), (bad_country, _), (both, both_customer) = pairs[6:9]
@@ -374,7 +378,6 @@ class TestDirtyOrg:
         rate = len(times) / flowed
         print(f"\npropagation of {len(times)} edits: p50 {p50:.3f} s, p99 {p99:.3f} s, "
               f"max {max(times):.3f} s; {rate:.1f} edits/s over {flowed:.1f} s")  # fmt: skip
-        assert p99 <= PROPAGATION_BOUND_SECONDS
 
         for customer, values in data.erp_expected.items():
             profile = await world.erp_profile(customer)

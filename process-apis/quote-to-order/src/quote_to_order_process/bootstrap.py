@@ -8,7 +8,12 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
 from quote_to_order_process.adapters.erp_system import ErpSystemErp
-from quote_to_order_process.adapters.redis_store import DEFAULT_PREFIX, RedisOrderStore, utc_now
+from quote_to_order_process.adapters.redis_store import (
+    DEFAULT_PREFIX,
+    RedisOrderLocks,
+    RedisOrderStore,
+    utc_now,
+)
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher, WorkQueueOrders
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
 from quote_to_order_process.consumers import OrderWorker
@@ -36,6 +41,7 @@ def build_policy(settings: QuoteToOrderSettings) -> OrderPolicy:
         ordered_quote_status=settings.ordered_quote_status,
         ordered_opportunity_stage=settings.ordered_opportunity_stage,
         retry_delays=settings.retry_delays_seconds,
+        retry_after_cap=settings.retry_after_cap_seconds,
         watchdog=timedelta(seconds=settings.watchdog_seconds),
         busy_recheck=timedelta(seconds=settings.order_lock_seconds),
     )
@@ -59,19 +65,22 @@ async def bootstrap(
             # One message per read, so that an order never waits behind another in one consumer.
             batch_size=1,
         )
-        flow = OrderFlow(
-            crm=SalesforceSystemCrm(crm_http, system_ttl_seconds=settings.crm_system_ttl_seconds),
-            erp=ErpSystemErp(erp_http),
-            store=RedisOrderStore(
-                redis_client, retention=timedelta(days=settings.order_retention_days)
-            ),
-            locks=LeaseLocks(
-                redis_client, lease_seconds=settings.order_lock_seconds, prefix=DEFAULT_PREFIX
-            ),
-            queue=WorkQueueOrders(work_queue),
+        store = RedisOrderStore(
+            redis_client,
+            retention=timedelta(days=settings.order_retention_days),
             events=RedisEventPublisher(
                 redis_client, stream=EVENT_STREAM, max_length=settings.events_max_length
             ),
+        )
+        locks = LeaseLocks(
+            redis_client, lease_seconds=settings.order_lock_seconds, prefix=DEFAULT_PREFIX
+        )
+        flow = OrderFlow(
+            crm=SalesforceSystemCrm(crm_http, system_ttl_seconds=settings.crm_system_ttl_seconds),
+            erp=ErpSystemErp(erp_http),
+            store=store,
+            locks=RedisOrderLocks(locks, store),
+            queue=WorkQueueOrders(work_queue),
             policy=build_policy(settings),
             clock=utc_now,
             metrics=PrometheusOrderMetrics(),

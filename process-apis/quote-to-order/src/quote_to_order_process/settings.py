@@ -44,8 +44,15 @@ class QuoteToOrderSettings(SagaProcessSettings):
     retry_delays_seconds: tuple[float, ...] = Field(
         default=(1.0, 4.0, 16.0, 60.0),
         min_length=1,
-        description="Waits before each retry of an order whose upstream was unavailable; "
-        "one more failure after the last dead-letters it.",
+        description="Waits before each retry of an order whose upstream was unavailable (longer "
+        "when its Retry-After asks, up to the longest of them); one more failure after the last "
+        "dead-letters it.",
+    )
+    retry_after_cap_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="The longest an upstream's Retry-After may stretch one wait before a retry "
+        "(unset: the longest of the retry delays).",
     )
     workers: int = Field(
         default=4, ge=0, le=256, description="Orders processed at once by this process (0: none)."

@@ -20,7 +20,7 @@ from quote_to_order_process.adapters.ports import (
     ErpLineDraft,
     ErpOrderDraft,
 )
-from quote_to_order_process.adapters.redis_store import RedisOrderStore
+from quote_to_order_process.adapters.redis_store import RedisOrderLocks, RedisOrderStore
 from quote_to_order_process.adapters.salesforce_system import SalesforceSystemCrm
 from quote_to_order_process.bootstrap import QuoteToOrderProcess
 from quote_to_order_process.domain.models import (
@@ -207,7 +207,16 @@ def contract_app(running: QuoteToOrderProcess, fresh: FreshState) -> QuoteToOrde
     """The app as deployed, its saga on an empty in-memory CRM and ERP and an order store of
     the state's own."""
     store = RedisOrderStore(fresh.redis(), prefix="{" + fresh.namespace + "}", retention=RETENTION)
-    flow = dataclasses.replace(running.flow, crm=FakeCrm(), erp=FakeErp(), store=store)
+    locks = running.flow.locks
+    assert isinstance(locks, RedisOrderLocks)
+    # The app's locks, reading the states of the state's own store as they are taken.
+    flow = dataclasses.replace(
+        running.flow,
+        crm=FakeCrm(),
+        erp=FakeErp(),
+        store=store,
+        locks=RedisOrderLocks(locks.locks, store),
+    )
     return dataclasses.replace(running, flow=flow)
 
 

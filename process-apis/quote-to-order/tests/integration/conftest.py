@@ -31,10 +31,12 @@ from trivium_testing.stack_fixtures import caller_fixture, stack_service_fixture
 
 ORDERS_DB = 9
 RECOVERY_DB = 10
-# Short waits, so that retries, reclaims and the watchdog happen within a test; retries go on
-# for a minute, long after a test has ended the fault it injected.
+# Short waits (an upstream's Retry-After stretches one to 2 s at most), so that retries, reclaims
+# and the watchdog happen within a test; retries go on for a minute, long after a test has ended
+# the fault it injected.
 FAST_ORDERS = {
     "QUOTE_TO_ORDER_RETRY_DELAYS_SECONDS": "[0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0]",
+    "QUOTE_TO_ORDER_RETRY_AFTER_CAP_SECONDS": "2",
     "QUOTE_TO_ORDER_QUEUE_VISIBILITY_TIMEOUT_SECONDS": "2",
     "QUOTE_TO_ORDER_ORDER_LOCK_SECONDS": "1",
     "QUOTE_TO_ORDER_WATCHDOG_SECONDS": "3",

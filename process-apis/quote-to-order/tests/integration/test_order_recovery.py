@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,13 @@ class TestErpOutage:
         self, orders: httpx.AsyncClient, world: Any, poll_order: Any
     ) -> None:
         reference = purchase_order()
-        # Every OData call answers 503 (the emulator's outage page asks for Retry-After: 30,
-        # which the ERP System API waits out inside the call: longer than a caller waits).
+        # Every OData call answers 503; the ERP System API answers 503 with a Retry-After (its
+        # outage default of 30 s, or its breaker's pause), which the order waits for before its
+        # next attempt, up to the stack's cap (2 s), rather than the first retry delay's 0.5 s.
         (await world.s4_admin.put("/chaos", json={"error_rate": 1.0})).raise_for_status()
+        placed = datetime.now(UTC)
         response = await place(orders, order_body(reference))
+        answered = datetime.now(UTC)
         assert response.status_code == 202, response.text
         assert response.headers["location"] == f"/orders/{response.json()['orderId']}"
         order = response.json()
@@ -54,6 +58,8 @@ class TestErpOutage:
             "accepted",
             PROBLEMS + "erp-unavailable",
         )
+        next_attempt = datetime.fromisoformat(order["nextAttemptAt"])
+        assert placed + timedelta(seconds=2) <= next_attempt <= answered + timedelta(seconds=2)
         await until(
             lambda: _attempts_at_least(orders, order["orderId"], 2), what="a retry of the order"
         )

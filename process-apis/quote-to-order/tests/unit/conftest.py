@@ -21,7 +21,7 @@ from quote_to_order_process.adapters.fake import (
     RecordingOrderMetrics,
 )
 from quote_to_order_process.adapters.ports import CrmAccount, CrmQuote, CrmQuoteLine
-from quote_to_order_process.adapters.redis_store import RedisOrderStore
+from quote_to_order_process.adapters.redis_store import RedisOrderLocks, RedisOrderStore
 from quote_to_order_process.adapters.redis_streams import RedisEventPublisher, WorkQueueOrders
 from quote_to_order_process.domain.models import OrderCreate, OrderLineInput, OrderState
 from quote_to_order_process.domain.processing import Processed, submit_order
@@ -202,13 +202,19 @@ async def flow(
     work_queue: WorkQueue,
     redis_client: redis.asyncio.Redis,
 ) -> AsyncIterator[OrderFlow]:
+    store = RedisOrderStore(
+        redis_client,
+        events=RedisEventPublisher(redis_client, stream=EVENT_STREAM, max_length=1000),
+        prefix="{q2o-test}",
+    )
     yield OrderFlow(
         crm=crm,
         erp=erp,
-        store=RedisOrderStore(redis_client, prefix="{q2o-test}"),
-        locks=LeaseLocks(redis_client, lease_seconds=5, prefix="{q2o-test}"),
+        store=store,
+        locks=RedisOrderLocks(
+            LeaseLocks(redis_client, lease_seconds=5, prefix="{q2o-test}"), store
+        ),
         queue=WorkQueueOrders(work_queue),
-        events=RedisEventPublisher(redis_client, stream=EVENT_STREAM, max_length=1000),
         policy=policy,
         clock=clock,
         metrics=RecordingOrderMetrics(),

@@ -57,6 +57,17 @@ async def wake_up(client: redis.asyncio.Redis, order_id: str) -> float | None:
     return score
 
 
+def in_progress(*, retry_after: str | None) -> CrmUnavailable:
+    """The CRM write refused because its Idempotency-Key is still claimed."""
+    headers = {"Retry-After": retry_after} if retry_after else None
+    return CrmUnavailable(
+        "CRM order create: the first request with this key has not finished yet.",
+        headers=headers,
+        upstreamStatus=409,
+        upstreamType="idempotency-request-in-progress",
+    )
+
+
 class TestSubmitOrder:
     async def test_an_accepted_quote_becomes_orders_in_both_systems(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp, crm: FakeCrm, redis_client: Any
@@ -396,6 +407,68 @@ class TestProcessOrder:
         )
         assert await wake_up(redis_client, order_id) is None
 
+    async def test_a_retry_waits_for_the_retry_after_the_crm_answered_with(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any, redis_client: Any
+    ) -> None:
+        # The CRM write's key is still claimed by a process that died: free in 45 s, not in 1.
+        crm.fail_next("create_order", in_progress(retry_after="45"))
+        first = await submit_quote_order(flow, scenario, respond_async=False)
+        assert first.outcome is Outcome.RETRY_SCHEDULED
+        order = await saved(flow, first.order.id)  # type: ignore[union-attr]
+        assert (order.step, order.attempts) == (SagaStep.ERP_CREATED, 1)
+        assert order.next_attempt_at == clock() + timedelta(seconds=45)
+        assert await wake_up(redis_client, order.id) == (clock().timestamp() + 45) * 1000
+        clock.now = order.next_attempt_at
+        processed = await process_order(flow, order.id, from_queue=True)
+        assert processed.outcome is Outcome.COMPLETED
+        assert len(crm.orders) == 1
+
+    async def test_retries_waiting_for_a_retry_after_keep_the_attempts_of_the_policy(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
+    ) -> None:
+        crm.fail_next("create_order", *[in_progress(retry_after="45") for _ in range(5)])
+        first = await submit_quote_order(flow, scenario, respond_async=False)
+        order_id = first.order.id  # type: ignore[union-attr]
+        waits = []
+        for _ in range(4):
+            order = await saved(flow, order_id)
+            assert order.next_attempt_at is not None
+            waits.append((order.next_attempt_at - clock()).total_seconds())
+            clock.now = order.next_attempt_at
+            processed = await process_order(flow, order_id, from_queue=True)
+        # The schedule's 1, 4, 16, 60 s, each at least the 45 s asked for.
+        assert waits == [45.0, 45.0, 45.0, 60.0]
+        assert processed.outcome is Outcome.DEAD_LETTERED
+        assert (await saved(flow, order_id)).attempts == 5
+
+    async def test_a_retry_after_longer_than_the_longest_retry_delay_is_capped(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
+    ) -> None:
+        crm.fail_next("create_order", in_progress(retry_after="86400"))
+        first = await submit_quote_order(flow, scenario, respond_async=False)
+        order = await saved(flow, first.order.id)  # type: ignore[union-attr]
+        assert order.next_attempt_at == clock() + timedelta(seconds=60)
+
+    async def test_a_retry_after_is_capped_where_the_policy_says(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
+    ) -> None:
+        capped = dataclasses.replace(
+            flow, policy=dataclasses.replace(flow.policy, retry_after_cap=20.0)
+        )
+        crm.fail_next("create_order", in_progress(retry_after="45"))
+        first = await submit_quote_order(capped, scenario, respond_async=False)
+        order = await saved(capped, first.order.id)  # type: ignore[union-attr]
+        assert order.next_attempt_at == clock() + timedelta(seconds=20)
+
+    async def test_the_default_retry_after_of_a_silent_crm_keeps_the_schedule(
+        self, flow: OrderFlow, scenario: Any, crm: FakeCrm, clock: Any
+    ) -> None:
+        # 30 s is what this service tells its own callers when the CRM said nothing.
+        crm.fail_next("create_order", in_progress(retry_after=CrmUnavailable.retry_after))
+        first = await submit_quote_order(flow, scenario, respond_async=False)
+        order = await saved(flow, first.order.id)  # type: ignore[union-attr]
+        assert order.next_attempt_at == clock() + timedelta(seconds=1)
+
     async def test_a_refusal_met_by_a_worker_dead_letters_the_order_at_once(
         self, flow: OrderFlow, scenario: Any, erp: FakeErp
     ) -> None:
@@ -495,7 +568,7 @@ class TestProcessOrder:
             if stalls:
                 stalls.clear()
                 # This process stalls here until its lease runs out; another one finishes it.
-                await redis_client.delete(flow.locks.key(order_id))  # type: ignore[attr-defined]
+                await redis_client.delete(flow.locks.locks.key(order_id))  # type: ignore[attr-defined]
                 taken_over.append(await process_order(flow, order_id, from_queue=True))
             return await place_order(draft, idempotency_key=idempotency_key)
 

@@ -9,7 +9,7 @@ import redis.asyncio
 from redis.crc import key_slot
 
 from quote_to_order_process.adapters.ports import HeldBy, HeldReference
-from quote_to_order_process.adapters.redis_store import RedisOrderStore
+from quote_to_order_process.adapters.redis_store import RedisOrderLocks, RedisOrderStore
 from quote_to_order_process.domain.models import (
     OrderSource,
     OrderState,
@@ -17,6 +17,7 @@ from quote_to_order_process.domain.models import (
     SagaStep,
     new_order_id,
 )
+from trivium.locks import LeaseLocks, LeaseLost
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
 
@@ -192,6 +193,55 @@ class TestWakeUps:
         await store.save(done.evolve(step=SagaStep.COMPLETED), wake_at=None)
         await store.wake_later(done.id, NOW)
         assert await store.take_due(now=NOW, limit=10, recheck_at=NOW) == []
+
+
+class TestSaveWithEvent:
+    @pytest.mark.asyncio
+    async def test_the_event_is_published_with_the_state(
+        self, store: RedisOrderStore, redis_client: redis.asyncio.Redis
+    ) -> None:
+        done = order()
+        await store.create(done, wake_at=NOW)
+        async with LeaseLocks(redis_client, lease_seconds=5, prefix="{t}").hold(done.id) as held:
+            completed = done.evolve(step=SagaStep.COMPLETED)
+            await store.save(completed, wake_at=None, held=held, event="order.created")
+        [(_, entry)] = await redis_client.xrange(store.events.stream)
+        assert (entry[b"type"], entry[b"orderId"]) == (b"order.created", done.id.encode())
+        assert await store.get(done.id) == completed
+
+    @pytest.mark.asyncio
+    async def test_a_save_refused_for_a_lost_lock_publishes_nothing(
+        self, store: RedisOrderStore, redis_client: redis.asyncio.Redis
+    ) -> None:
+        done = order()
+        await store.create(done, wake_at=NOW)
+        locks = LeaseLocks(redis_client, lease_seconds=5, prefix="{t}")
+        async with locks.hold(done.id) as held:
+            await redis_client.set(held.key, "another holder")
+            completed = done.evolve(step=SagaStep.COMPLETED)
+            with pytest.raises(LeaseLost):
+                await store.save(completed, wake_at=None, held=held, event="order.created")
+        assert await redis_client.xlen(store.events.stream) == 0
+        assert await store.get(done.id) == done
+
+
+class TestOrderLocks:
+    @pytest.mark.asyncio
+    async def test_the_order_is_read_as_its_lock_is_taken(
+        self, store: RedisOrderStore, redis_client: redis.asyncio.Redis
+    ) -> None:
+        saved = order()
+        await store.create(saved, wake_at=NOW)
+        locks = RedisOrderLocks(LeaseLocks(redis_client, lease_seconds=5, prefix="{t}"), store)
+        async with locks.hold(saved.id) as first, locks.hold(saved.id) as second:
+            assert (bool(first), first.order, bool(second), second.order) == (
+                True,
+                saved,
+                False,
+                None,
+            )
+        async with locks.hold(new_order_id(1)) as unknown:
+            assert (bool(unknown), unknown.order) == (True, None)
 
 
 class TestListOrders:

@@ -25,6 +25,7 @@ from trivium.work_queue.errors import (
     DeadLetterNotFound,
     PermanentFailure,
     QueueFull,
+    RetryLater,
     is_transient,
 )
 from trivium.work_queue.messages import DeadLetter, DeadLetterPage, Handler, Message, QueueStats
@@ -39,6 +40,7 @@ __all__ = [
     "PermanentFailure",
     "QueueFull",
     "QueueStats",
+    "RetryLater",
     "WorkQueue",
     "compute_backoff",
     "is_transient",

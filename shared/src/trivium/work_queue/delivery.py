@@ -20,6 +20,7 @@ from trivium.correlation import correlation_id_var, new_correlation_id
 from trivium.locks import Renewal
 from trivium.metrics import QUEUE_MESSAGES
 from trivium.redis_client import AsyncRedis
+from trivium.retry_after import retry_delay
 from trivium.tracing import (
     CORRELATION_ATTRIBUTE,
     TRACE_HEADERS,
@@ -27,7 +28,7 @@ from trivium.tracing import (
     tracer,
 )
 from trivium.work_queue import scripts
-from trivium.work_queue.errors import PermanentFailure, is_transient
+from trivium.work_queue.errors import PermanentFailure, RetryLater, is_transient
 from trivium.work_queue.messages import (
     Delivery,
     Handler,
@@ -210,6 +211,8 @@ class Deliveries:
             base_seconds=queue.base_backoff_seconds,
             max_seconds=queue.max_backoff_seconds,
         )
+        if isinstance(error, RetryLater) and not transient_failures:
+            delay = retry_delay(delay, asked=error.after_seconds, cap=queue.max_backoff_seconds)
         retry = {
             **held.delivery.fields,
             "attempt": str(attempt),

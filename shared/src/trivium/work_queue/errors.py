@@ -16,6 +16,16 @@ class PermanentFailure(Exception):
     """Raised by a handler when retrying cannot help: the message is dead-lettered at once."""
 
 
+class RetryLater(Exception):
+    """Raised by a handler whose work may succeed no sooner than `after_seconds` from now (a
+    lower tier's `Retry-After`): the retry waits that long when the backoff is shorter, up to the
+    queue's longest backoff. It counts as an attempt like any other failure."""
+
+    def __init__(self, *args: object, after_seconds: float | None = None) -> None:
+        super().__init__(*args)
+        self.after_seconds = after_seconds
+
+
 class QueueFull(ServiceUnavailable):
     slug = "queue-full"
     title = "Too much work is waiting; try again later"

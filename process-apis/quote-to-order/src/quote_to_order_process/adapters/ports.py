@@ -196,10 +196,17 @@ class OrderStore(Protocol):
     async def get(self, order_id: str) -> OrderState | None: ...
 
     async def save(
-        self, order: OrderState, *, wake_at: datetime | None, held: Held | None = None
+        self,
+        order: OrderState,
+        *,
+        wake_at: datetime | None,
+        held: Held | None = None,
+        event: str | None = None,
     ) -> None:
         """Save the state; wake the order at `wake_at`, or never again when None. With `held`
-        (the order's lock), only while the lock is still the holder's: LeaseLost otherwise."""
+        (the order's lock), only while the lock is still the holder's: LeaseLost otherwise.
+        With `event` (`order.created`, `order.failed`), the event of the state saved is published
+        in the same write: both or neither."""
         ...
 
     async def wake_later(self, order_id: str, wake_at: datetime) -> None:
@@ -231,21 +238,28 @@ class OrderStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class HeldOrder:
+    """An order's lock as `OrderLocks.hold` gives it (false when another holds it), with the
+    order's state as saved when the lock was taken (None: no such order)."""
+
+    lock: Held
+    order: OrderState | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.lock)
+
+
 class OrderLocks(Protocol):
-    def hold(self, order_id: str) -> AbstractAsyncContextManager[Held]:
-        """Hold the order's lock for the block; yields a false `Held` when another holds it."""
+    def hold(self, order_id: str) -> AbstractAsyncContextManager[HeldOrder]:
+        """Hold the order's lock for the block, reading the order's state as it is taken;
+        yields a false `HeldOrder` (and no state) when another holds the lock."""
         ...
 
 
 class OrderQueue(Protocol):
     async def enqueue(self, order_id: str, *, correlation_id: str | None = None) -> None:
         """Hand the order to the workers (its log lines and calls carry `correlation_id`)."""
-        ...
-
-
-class EventPublisher(Protocol):
-    async def publish(self, event_type: str, order: OrderState) -> None:
-        """Emit `order.created` or `order.failed` (at least once)."""
         ...
 
 

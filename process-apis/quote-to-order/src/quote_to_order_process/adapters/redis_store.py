@@ -16,10 +16,14 @@ emulator) hands the same ids out again.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from quote_to_order_process.adapters.ports import HeldBy, HeldReference
+from quote_to_order_process.adapters.ports import HeldBy, HeldOrder, HeldReference
+from quote_to_order_process.adapters.redis_streams import RedisEventPublisher
 from quote_to_order_process.domain.models import OrderState, OrderStatus, new_order_id
+from trivium.locks import Held, LeaseLocks
 from trivium.redis_client import AsyncRedis
 from trivium.saga_store import RedisSagaStore, epoch_ms, text
 from trivium.write_batch import WriteBatch
@@ -28,6 +32,7 @@ DEFAULT_PREFIX = "{quote-to-order}"
 # The key part of a CRM system that did not name itself.
 UNNAMED_SYSTEM = "-"
 _SCAN_FACTOR = 10
+DEFAULT_EVENTS_MAX_LENGTH = 100_000
 
 # A reference is free unless an order that has not failed holds it.
 _CLAIM = """
@@ -72,7 +77,9 @@ def _system(order: OrderState) -> str:
 
 
 class RedisOrderStore(RedisSagaStore[OrderState]):
-    """`OrderStore` on Redis; orders and their claims expire after `retention`."""
+    """`OrderStore` on Redis; orders and their claims expire after `retention`. The events a
+    save publishes go to `events` (by default the stream `{prefix}:events`), whose stream must
+    share the store's hash tag."""
 
     def __init__(
         self,
@@ -80,6 +87,7 @@ class RedisOrderStore(RedisSagaStore[OrderState]):
         *,
         prefix: str = DEFAULT_PREFIX,
         retention: timedelta = timedelta(days=90),
+        events: RedisEventPublisher | None = None,
     ) -> None:
         super().__init__(
             client,
@@ -88,8 +96,25 @@ class RedisOrderStore(RedisSagaStore[OrderState]):
             load=OrderState.model_validate_json,
             retention=retention,
         )
+        self.events = events or RedisEventPublisher(
+            client, stream=f"{prefix}:events", max_length=DEFAULT_EVENTS_MAX_LENGTH
+        )
         self._claim = client.register_script(_CLAIM)
         self._create = client.register_script(_CREATE)
+
+    async def save(
+        self,
+        state: OrderState,
+        *,
+        wake_at: datetime | None,
+        held: Held | None = None,
+        writes: WriteBatch | None = None,
+        event: str | None = None,
+    ) -> None:
+        writes = writes if writes is not None else WriteBatch()
+        if event is not None:
+            self.events.publish_in(writes, event, state)
+        await super().save(state, wake_at=wake_at, held=held, writes=writes)
 
     def _listing_key(self, account_id: str | None) -> str:
         if account_id is None:
@@ -196,6 +221,22 @@ class RedisOrderStore(RedisSagaStore[OrderState]):
         """A lexicographic bound below which listed ids are older than the retention."""
         # The first 10 ULID characters are the millisecond timestamp.
         return "(" + new_order_id(epoch_ms(now) - self.retention_ms)[:10]
+
+
+class RedisOrderLocks:
+    """`OrderLocks` on Redis: the orders' lease locks (`locks`, under the hash tag of `store`),
+    each taken in the round trip that reads the order's state."""
+
+    def __init__(self, locks: LeaseLocks, store: RedisOrderStore) -> None:
+        self.locks = locks
+        self._store = store
+
+    @asynccontextmanager
+    async def hold(self, order_id: str) -> AsyncIterator[HeldOrder]:
+        reading = (self._store.state_key(order_id), "data")
+        async with self.locks.hold(order_id, reading=reading) as held:
+            data = held.read if held else None
+            yield HeldOrder(held, OrderState.model_validate_json(data) if data else None)
 
 
 def utc_now() -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from quote_to_order_process.domain.models import OrderRead, OrderState
 from trivium.events import RedisEventStream
 from trivium.work_queue import WorkQueue
+from trivium.write_batch import WriteBatch
 
 
 class WorkQueueOrders:
@@ -18,7 +19,8 @@ class WorkQueueOrders:
 
 
 class RedisEventPublisher(RedisEventStream):
-    """`EventPublisher` on a Redis stream, trimmed to about `max_length` entries.
+    """The `order.*` events on a Redis stream, trimmed to about `max_length` entries; the order
+    store publishes each in the write that saves the state it announces (`publish_in`).
 
     Each entry: `type` (`order.created` | `order.failed`), `orderId`, `occurredAt`, and `data`,
     the order as `GET /orders/{id}` shows it (JSON). Delivery is at least once: consumers
@@ -26,5 +28,12 @@ class RedisEventPublisher(RedisEventStream):
     """
 
     async def publish(self, event_type: str, order: OrderState) -> None:
-        data = OrderRead.from_state(order).model_dump_json()
-        await self.append(event_type, {"orderId": order.id, "data": data})
+        await self.append(event_type, _fields(order))
+
+    def publish_in(self, writes: WriteBatch, event_type: str, order: OrderState) -> None:
+        """Add the event to `writes`: published with them or not at all."""
+        self.append_in(writes, event_type, _fields(order))
+
+
+def _fields(order: OrderState) -> dict[str, str]:
+    return {"orderId": order.id, "data": OrderRead.from_state(order).model_dump_json()}

@@ -212,7 +212,10 @@ class OrderState(ApiModel):
 
     def evolve(self, **changes: Any) -> OrderState:
         """A copy with `changes` applied (validated), e.g. `order.evolve(step=...)`."""
-        return self.model_validate({**self.model_dump(by_alias=False), **changes})
+        # The fields as they are, not dumped: validation takes the nested models (frozen, already
+        # valid) as they are and checks what changes, where a dump and its validation would
+        # convert every line and amount there and back at each step of the saga.
+        return self.model_validate({**self.__dict__, **changes})
 
 
 class OrderLineRead(ApiModel):

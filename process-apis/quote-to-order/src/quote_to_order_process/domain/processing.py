@@ -36,6 +36,7 @@ from quote_to_order_process.domain.saga import ORDER_FAILED, OrderFlow, SagaRun
 from trivium.correlation import current_correlation_id
 from trivium.locks import Held, LeaseLost
 from trivium.problems import Problem, UpstreamRejected, UpstreamUnavailable
+from trivium.retry_after import problem_retry_after, retry_delay
 from trivium.tracing import current_trace_context
 from trivium.work_queue.errors import is_transient
 
@@ -160,12 +161,12 @@ async def process_order(
     From the queue, an order whose retries are used up or that met a refusal is dead-lettered;
     a caller's own attempt hands such an order to the workers instead.
     """
-    async with flow.locks.hold(order_id) as held:
-        if not held:
+    async with flow.locks.hold(order_id) as taken:
+        if not taken:
             # The holder may die with it: look again once its lock would have expired.
             await flow.store.wake_later(order_id, flow.clock() + flow.policy.busy_recheck)
             return Processed(Outcome.BUSY)
-        order = await flow.store.get(order_id)
+        held, order = taken.lock, taken.order
         if order is None or order.is_finished:
             await flow.store.cancel_wake_up(order_id)
             return Processed(Outcome.SKIPPED, order)
@@ -223,10 +224,10 @@ async def _advance(flow: OrderFlow, run: SagaRun, *, from_queue: bool) -> Proces
 async def retry_crm_write(flow: OrderFlow, order_id: str) -> Processed:
     """An operator's retry of the CRM write of an order that needs attention (its cause fixed in
     the CRM): the full write again, corrected once more if the CRM refuses an optional field."""
-    async with flow.locks.hold(order_id) as held:
-        if not held:
+    async with flow.locks.hold(order_id) as taken:
+        if not taken:
             raise OrderBusy(f"The order {order_id} is being processed; try again shortly.")
-        order = await flow.store.get(order_id)
+        held, order = taken.lock, taken.order
         if order is None:
             raise OrderNotFound(f"No order has the id {order_id!r}.")
         if order.step is not SagaStep.NEEDS_ATTENTION:
@@ -279,8 +280,7 @@ async def _reject(
         next_attempt_at=None,
         updated_at=flow.clock(),
     )
-    await flow.events.publish(ORDER_FAILED, failed)
-    await flow.store.save(failed, wake_at=None, held=held)
+    await flow.store.save(failed, wake_at=None, held=held, event=ORDER_FAILED)
     rejection.extensions.setdefault("orderId", failed.id)
     flow.metrics.order_outcome(failed.source.value, "rejected")
     log.info("order.rejected", extra={"order_id": failed.id, "problem": rejection.slug})
@@ -314,7 +314,11 @@ async def _fail(
         handed_off = failed.evolve(next_attempt_at=None, updated_at=now)
         await flow.store.save(handed_off, wake_at=now, held=held)
         return Processed(Outcome.HANDED_OFF, failed)
-    wake_at = now + timedelta(seconds=delays[min(attempts, len(delays)) - 1])
+    # Not sooner than the upstream said it can succeed: an earlier attempt only spends a retry.
+    asked = problem_retry_after(error, now=now)
+    cap = flow.policy.retry_after_cap or max(delays)
+    delay = retry_delay(delays[min(attempts, len(delays)) - 1], asked=asked, cap=cap)
+    wake_at = now + timedelta(seconds=delay)
     waiting = failed.evolve(next_attempt_at=wake_at, updated_at=now)
     await flow.store.save(waiting, wake_at=wake_at, held=held)
     flow.metrics.order_outcome(order.source.value, "retry_scheduled")

@@ -24,7 +24,6 @@ from quote_to_order_process.adapters.ports import (
     ErpLineDraft,
     ErpOrderDraft,
     ErpPort,
-    EventPublisher,
     OrderLocks,
     OrderMetrics,
     OrderQueue,
@@ -83,6 +82,8 @@ class OrderPolicy:
     ordered_quote_status: str | None = None
     ordered_opportunity_stage: str | None = "Closed Won"
     retry_delays: tuple[float, ...] = (1.0, 4.0, 16.0, 60.0)
+    # The longest an upstream's Retry-After may stretch one wait; None: the longest retry delay.
+    retry_after_cap: float | None = None
     watchdog: timedelta = timedelta(seconds=120)
     busy_recheck: timedelta = timedelta(seconds=20)
 
@@ -96,7 +97,6 @@ class OrderFlow:
     store: OrderStore
     locks: OrderLocks
     queue: OrderQueue
-    events: EventPublisher
     policy: OrderPolicy
     clock: Callable[[], datetime]
     metrics: OrderMetrics
@@ -143,14 +143,18 @@ class SagaRun:
             if reached.step in _SAVED_WITH_NEXT:
                 self.order = reached
                 continue
-            await self._save(reached, finished=reached.is_finished)
+            # A completed order is announced in the write that saves it: both or neither.
+            event = ORDER_CREATED if reached.step is SagaStep.COMPLETED else None
+            await self._save(reached, finished=reached.is_finished, event=event)
         return self.order
 
-    async def _save(self, order: OrderState, *, finished: bool = False) -> None:
+    async def _save(
+        self, order: OrderState, *, finished: bool = False, event: str | None = None
+    ) -> None:
         now = self.flow.clock()
         order = order.evolve(updated_at=now)
         await self.flow.store.save(
-            order, wake_at=None if finished else now + self._watchdog, held=self.held
+            order, wake_at=None if finished else now + self._watchdog, held=self.held, event=event
         )
         self.order = order
 
@@ -365,12 +369,9 @@ class SagaRun:
         )
 
     async def _complete(self) -> OrderState:
-        completed = self.order.evolve(
+        return self.order.evolve(
             step=SagaStep.COMPLETED, next_attempt_at=None, last_error=None, dead_lettered=False
         )
-        # Published before the state is saved: at least once, never lost to a crash between.
-        await self.flow.events.publish(ORDER_CREATED, completed)
-        return completed
 
 
 def crm_write_key(order: OrderState) -> str:
