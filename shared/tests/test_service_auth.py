@@ -13,7 +13,7 @@ import httpx
 import jwt
 import pytest
 import pytest_asyncio
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, SecretStr
 
 from trivium.app import create_service_app
@@ -53,7 +53,7 @@ def build_callee(ring: KeyRing) -> FastAPI:
     )
     app = create_service_app(settings, title="callee")
     callers = require_service_token("quote-to-order", "gateway", identity_from=["gateway"])
-    router = APIRouter(dependencies=[Depends(callers)])
+    router = APIRouter(dependencies=[callers])
 
     @router.get("/customers")
     async def list_customers(caller: ServiceCallerDep) -> dict[str, object]:

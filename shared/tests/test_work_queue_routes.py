@@ -11,7 +11,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import redis.asyncio
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 
 from trivium.app import create_service_app
 from trivium.problems import PROBLEM_BASE_URI, OperatorRoleRequired
@@ -54,7 +54,7 @@ def build_app(queue: WorkQueue) -> FastAPI:
             list_description="Entries that failed for good.",
             replay_description="Queue the entry again.",
         ),
-        dependencies=[Depends(operators)],
+        dependencies=[operators],
     )
     return app
 

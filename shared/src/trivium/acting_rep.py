@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from trivium.problems import Forbidden
-from trivium.service_auth import ServiceCaller, ServiceCallerDep
+from trivium.service_auth import ServiceCaller, service_caller_of
 
 REP_CLAIM = "salesforceUsername"
 REP_CALLERS = frozenset({"mobile-experience"})
@@ -36,9 +36,11 @@ def acting_rep(caller: ServiceCaller) -> str | None:
     return rep
 
 
-async def get_acting_rep(caller: ServiceCallerDep) -> str | None:
-    """The rep the route's verified caller acts for (a FastAPI dependency; see `acting_rep`)."""
-    return acting_rep(caller)
+async def get_acting_rep(request: Request) -> str | None:
+    """The rep the route's verified caller acts for (a FastAPI dependency; see `acting_rep`).
+    It reads the caller from the request rather than depending on `ServiceCallerDep`: FastAPI
+    solves every node of a dependency tree on every request."""
+    return acting_rep(service_caller_of(request))
 
 
 ActingRepDep = Annotated[str | None, Depends(get_acting_rep)]

@@ -14,14 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import APIRouter, Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, Request, Security, params
+from fastapi.security import HTTPBearer
+from fastapi.security.base import SecurityBase
 
 from trivium.keys import (
     TrustedKey,
@@ -333,37 +334,49 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def require_service_token(
-    *issuers: str, identity_from: Collection[str] = ()
-) -> Callable[[Request], Awaitable[ServiceCaller]]:
-    """A router dependency: the verified caller when its service is one of `issuers` (401 without
-    a valid token, 403 `caller-not-accepted` for another service). Claims of callers not in
-    `identity_from` are dropped, so only those issuers can name a rep, partner or role."""
-    accepted, vouching = frozenset(issuers), frozenset(identity_from)
-    if not accepted or not vouching <= accepted:
-        raise ValueError("name the accepted issuers; identity_from must be among them")
-    listed_issuers = Security(SERVICE_TOKEN_SCHEME, scopes=sorted(accepted))
+class ServiceTokenCheck(SecurityBase):
+    """The dependency `require_service_token` returns: reads the `Authorization` header and
+    verifies its token in one step. It is the `serviceToken` scheme itself (FastAPI documents a
+    `SecurityBase` dependency as a security scheme), so the document is that of `HTTPBearer`,
+    while each request solves one dependency rather than a check on top of HTTPBearer's parser:
+    FastAPI solves every node of a route's dependency tree on every request."""
 
-    async def verified_caller(
-        request: Request,
-        credentials: HTTPAuthorizationCredentials | None = listed_issuers,
-    ) -> ServiceCaller:
-        verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
-        token = credentials.credentials.strip() if credentials is not None else None
-        if not token:
+    def __init__(self, accepted: frozenset[str], vouching: frozenset[str]) -> None:
+        self.model = SERVICE_TOKEN_SCHEME.model
+        self.scheme_name = SERVICE_TOKEN_SCHEME.scheme_name
+        self.accepted = accepted
+        self.vouching = vouching
+        self._listed = ", ".join(sorted(accepted))
+
+    async def __call__(self, request: Request) -> ServiceCaller:
+        token = bearer_token(request)
+        if token is None:
             raise _unauthorized("This internal API needs a service token (Authorization: Bearer).")
+        verifier: ServiceTokenVerifier = request.app.state.service_token_verifier
         caller = verifier.verify(token)
-        if caller.service not in accepted:
+        if caller.service not in self.accepted:
             raise CallerNotAccepted(
                 f"Calls from {caller.service!r} are not accepted here; this route accepts "
-                f"{', '.join(sorted(accepted))}."
+                f"{self._listed}."
             )
-        if caller.service not in vouching and caller.claims:
+        if caller.service not in self.vouching and caller.claims:
             caller = ServiceCaller(caller.service, caller.audience, caller.expires_at, {})
         request.state.service_caller = caller
         return caller
 
-    return verified_caller
+
+def require_service_token(*issuers: str, identity_from: Collection[str] = ()) -> params.Security:
+    """A router dependency (`APIRouter(dependencies=[...])`, listing the accepted issuers as the
+    scheme's scopes in the document): the verified caller when its service is one of `issuers`
+    (401 without a valid token, 403 `caller-not-accepted` for another service). Claims of callers
+    not in `identity_from` are dropped, so only those issuers can name a rep, partner or role."""
+    accepted, vouching = frozenset(issuers), frozenset(identity_from)
+    if not accepted or not vouching <= accepted:
+        raise ValueError("name the accepted issuers; identity_from must be among them")
+    declaration: params.Security = Security(
+        ServiceTokenCheck(accepted, vouching), scopes=sorted(accepted)
+    )
+    return declaration
 
 
 def process_api_router(
@@ -374,9 +387,7 @@ def process_api_router(
     callers = (*EXPERIENCE_APIS, OPERATOR)
     routes = APIRouter()
     for routers, accepted in ((business, callers), (operations, (OPERATOR,))):
-        guarded = APIRouter(
-            dependencies=[Depends(require_service_token(*accepted, identity_from=accepted))]
-        )
+        guarded = APIRouter(dependencies=[require_service_token(*accepted, identity_from=accepted)])
         for router in routers:
             guarded.include_router(router)
         routes.include_router(guarded)
@@ -386,9 +397,7 @@ def process_api_router(
 def experience_api_router(issuers: Sequence[str], routers: Sequence[APIRouter]) -> APIRouter:
     """An Experience API's routes, for the `issuers` (the gateway) that sign their end user's
     identity into the service token; that identity is taken from them alone."""
-    routes = APIRouter(
-        dependencies=[Depends(require_service_token(*issuers, identity_from=issuers))]
-    )
+    routes = APIRouter(dependencies=[require_service_token(*issuers, identity_from=issuers)])
     for router in routers:
         routes.include_router(router)
     return routes
@@ -397,21 +406,25 @@ def experience_api_router(issuers: Sequence[str], routers: Sequence[APIRouter]) 
 def system_api_router(routers: Sequence[APIRouter]) -> APIRouter:
     """A System API's routes, for the process and experience APIs that call it; identity claims
     are not read here (a System API serves the backend's data, whoever the user)."""
-    routes = APIRouter(
-        dependencies=[Depends(require_service_token(*PROCESS_APIS, *EXPERIENCE_APIS))]
-    )
+    routes = APIRouter(dependencies=[require_service_token(*PROCESS_APIS, *EXPERIENCE_APIS)])
     for router in routers:
         routes.include_router(router)
     return routes
 
 
-async def current_service_caller(request: Request) -> ServiceCaller:
-    """The caller verified by the router's `require_service_token` (async: a plain function would
-    run in a worker thread for every request)."""
+def service_caller_of(request: Request) -> ServiceCaller:
+    """The caller verified by the router's `require_service_token`, for a dependency that reads
+    the request itself (one dependency instead of one per thing it combines)."""
     caller: ServiceCaller | None = getattr(request.state, "service_caller", None)
     if caller is None:
         raise RuntimeError("the route names no accepted callers (require_service_token)")
     return caller
+
+
+async def current_service_caller(request: Request) -> ServiceCaller:
+    """The caller verified by the router's `require_service_token` (async: a plain function would
+    run in a worker thread for every request)."""
+    return service_caller_of(request)
 
 
 ServiceCallerDep = Annotated[ServiceCaller, Depends(current_service_caller)]

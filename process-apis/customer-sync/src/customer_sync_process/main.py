@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 
 from customer_sync_process.api import parked, status, syncs
 from customer_sync_process.bootstrap import bootstrap
@@ -48,7 +48,7 @@ def create_app(settings: CustomerSyncSettings | None = None) -> FastAPI:
     )
     # Syncs run on their own; what is called here is operators' work.
     operators = require_service_token(OPERATOR, identity_from=[OPERATOR])
-    internal = APIRouter(dependencies=[Depends(operators)])
+    internal = APIRouter(dependencies=[operators])
     internal.include_router(syncs.router)
     internal.include_router(status.router)
     internal.include_router(parked.router)

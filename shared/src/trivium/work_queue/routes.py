@@ -12,7 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import BaseModel, Field
 
 from trivium.paging import (
@@ -25,7 +25,7 @@ from trivium.paging import (
 )
 from trivium.problems import Problem, problem_responses
 from trivium.schemas import ApiModel, Page
-from trivium.service_auth import ServiceCaller, ServiceCallerDep
+from trivium.service_auth import ServiceCaller, service_caller_of
 from trivium.work_queue.errors import DeadLetterNotFound
 from trivium.work_queue.messages import DeadLetter
 from trivium.work_queue.queue import WorkQueue
@@ -78,11 +78,13 @@ def operator_role(
     *,
     detail: str = "Dead letters are handled by operators: the service token needs the "
     "operator role.",
-) -> Callable[[ServiceCaller], Awaitable[ServiceCaller]]:
+) -> Callable[[Request], Awaitable[ServiceCaller]]:
     """A dependency giving the caller when its token carries the `operator` role (claim
-    `roles`), raising `refused` with `detail` otherwise."""
+    `roles`), raising `refused` with `detail` otherwise (it reads the caller from the request:
+    one dependency to solve per request instead of two)."""
 
-    async def require_operator(caller: ServiceCallerDep) -> ServiceCaller:
+    async def require_operator(request: Request) -> ServiceCaller:
+        caller = service_caller_of(request)
         roles = caller.claims.get("roles")
         if not isinstance(roles, list) or OPERATOR_ROLE not in roles:
             raise refused(detail)

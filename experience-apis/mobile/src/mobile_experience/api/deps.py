@@ -14,9 +14,9 @@ from mobile_experience.domain.models import Rep
 from mobile_experience.domain.orders import OrderDesk
 from mobile_experience.settings import MobileSettings
 from trivium.acting_rep import REP_CLAIM
-from trivium.composition import container_of, from_container
+from trivium.composition import container_of
 from trivium.idempotency import caller_scope
-from trivium.service_auth import ServiceCaller, ServiceCallerDep
+from trivium.service_auth import ServiceCaller, service_caller_of
 
 
 def _text(value: Any) -> str | None:
@@ -39,23 +39,22 @@ def rep_of(caller: ServiceCaller, settings: MobileSettings) -> Rep:
     )
 
 
-ContainerDep = Annotated[MobileExperience, Depends(from_container(MobileExperience))]
-
-
 def get_settings(request: Request) -> MobileSettings:
     return container_of(request.app, MobileExperience).settings
 
 
-async def get_rep(caller: ServiceCallerDep, container: ContainerDep) -> Rep:
-    return rep_of(caller, container.settings)
+# Each reads the request itself rather than depending on the caller and the container: FastAPI
+# solves every node of a route's dependency tree on every request, shared ones included.
+async def get_rep(request: Request) -> Rep:
+    return rep_of(service_caller_of(request), get_settings(request))
 
 
-async def get_views(container: ContainerDep) -> CustomerViews:
-    return container.views
+async def get_views(request: Request) -> CustomerViews:
+    return container_of(request.app, MobileExperience).views
 
 
-async def get_desk(container: ContainerDep) -> OrderDesk:
-    return container.desk
+async def get_desk(request: Request) -> OrderDesk:
+    return container_of(request.app, MobileExperience).desk
 
 
 def rep_key_owner(caller: ServiceCaller, request: Request) -> str:

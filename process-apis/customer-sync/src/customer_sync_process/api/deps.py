@@ -11,22 +11,13 @@ from customer_sync_process.bootstrap import CustomerSyncProcess
 from customer_sync_process.domain.flow import SyncFlow
 from customer_sync_process.domain.products import ProductSyncs
 from customer_sync_process.domain.status import SyncStatus
-from trivium.composition import from_container
+from trivium.composition import from_container_part
 
-ContainerDep = Annotated[CustomerSyncProcess, Depends(from_container(CustomerSyncProcess))]
-
-
-async def get_flow(container: ContainerDep) -> SyncFlow:
-    return container.flow
-
-
-async def get_product_syncs(container: ContainerDep) -> ProductSyncs:
-    return container.product_syncs
-
-
-async def get_status(container: ContainerDep) -> SyncStatus:
-    return container.status
-
+# Parts of the container, each one dependency (FastAPI solves every node of a route's dependency
+# tree on every request).
+get_flow = from_container_part(CustomerSyncProcess, lambda process: process.flow)
+get_product_syncs = from_container_part(CustomerSyncProcess, lambda process: process.product_syncs)
+get_status = from_container_part(CustomerSyncProcess, lambda process: process.status)
 
 FlowDep = Annotated[SyncFlow, Depends(get_flow)]
 ProductSyncsDep = Annotated[ProductSyncs, Depends(get_product_syncs)]
