@@ -28,7 +28,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from trivium.idempotency import IdempotencyStore, StoredResponse
+from trivium.idempotency import IdempotencyRequestInProgress, IdempotencyStore, StoredResponse
 from trivium.locks import LeaseLocks
 from trivium.redis_client import (
     AsyncRedis,
@@ -64,7 +64,7 @@ SCRIPTS_AND_TRANSACTIONS = {
     # TestSyncState, TestSyncs
     "shared/src/trivium/locks.py": 4,
     # TestIdempotencyStore
-    "shared/src/trivium/idempotency.py": 1,
+    "shared/src/trivium/idempotency.py": 2,
     # TestPricebookCatalog
     "system-apis/salesforce/src/salesforce_system/adapters/salesforce/catalog.py": 1,
     # TAKE_DUE of RedisSagaStore: TestOrderStore, TestRequestStore
@@ -82,6 +82,9 @@ SCRIPTS_AND_TRANSACTIONS = {
     "gateway/plugins/auth-failure-limit.py": 2,
     # TestRateLimiting
     "gateway/src/trivium_gateway/bundled/rate_limiting.py": 1,
+    # LoopRedis.register_script, which registers a plugin's script with both its clients:
+    # TestPartnerQuota
+    "gateway/src/trivium_gateway/plugin_support.py": 3,
 }
 _SCRIPT_OR_TRANSACTION = re.compile(
     r"register_script\(|\.eval\(|\.evalsha\(|pipeline\(\)|pipeline\(transaction=True\)"
@@ -287,6 +290,11 @@ class TestIdempotencyStore:
             store.make_key(operation="POST /orders", scope="rep-1", key="key-2"), "fingerprint"
         )
         assert not isinstance(other, StoredResponse)
+        # A repeat while the claim is held reads the record and its lease left in one script.
+        impatient = IdempotencyStore(client_of(owner), service=owner, wait_seconds=0)
+        with pytest.raises(IdempotencyRequestInProgress) as raised:
+            await impatient.claim(other.key, "fingerprint")
+        assert 1 <= int(raised.value.headers["Retry-After"]) <= store.lease_seconds
         assert await store.release(other)
 
 
@@ -576,6 +584,29 @@ class TestPartnerQuota:
             limiter.consume(consumer_id="partner-1", windows=windows, cost=1) for _ in range(6)
         ]
         assert [decision.allowed for decision in decisions] == [True] * 5 + [False]
+
+    @pytest.mark.asyncio
+    async def test_counted_alike_on_the_in_process_gateway_s_event_loop(
+        self, client_of: AsyncClientOf, sync_client_of: SyncClientOf
+    ) -> None:
+        from trivium_gateway.loop_bridge import run_bridged
+        from trivium_gateway.plugin_support import LoopRedis
+
+        partner_quota = load_plugin("partner-quota")
+        config = plugin_config(
+            partner_quota, default_plan="bronze", plans={"bronze": {"second": 5, "minute": 60}}
+        )
+        client = LoopRedis(sync_client_of("gateway"), client_of("gateway"))
+        limiter = partner_quota.SlidingWindowLimiter(client, key_prefix=config.key_prefix)
+        windows = config.plans["bronze"]
+
+        def consume_six() -> list[bool]:
+            return [
+                limiter.consume(consumer_id="partner-2", windows=windows, cost=1).allowed
+                for _ in range(6)
+            ]
+
+        assert await run_bridged(consume_six) == [True] * 5 + [False]
 
 
 class TestAuthFailureLimit:

@@ -46,6 +46,10 @@ version = "1.0.0"
 # refused before its credential is checked; after cors (2000), so browsers still get preflights.
 priority = 1500
 
+# Its only waits are Redis calls through `plugin_support.redis_client`: the local gateway
+# may run it on its event loop (in-process mode) instead of a worker thread.
+event_loop_safe = True
+
 # Seconds Redis is left alone after it failed (see FailureLog).
 PAUSE_AFTER_FAILURE = 1.0
 # Addresses a node remembers as having failed recently (see FailureLog).

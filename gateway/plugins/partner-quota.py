@@ -55,6 +55,10 @@ version = "1.0.0"
 # RateLimit-* headers of the request they counted.
 priority = 900
 
+# Its only waits are Redis calls through `plugin_support.redis_client`: the local gateway
+# may run it on its event loop (in-process mode) instead of a worker thread.
+event_loop_safe = True
+
 # Seconds Redis is left alone after it failed (see SlidingWindowLimiter).
 PAUSE_AFTER_FAILURE = 1.0
 _LIMIT = {"type": "integer", "between": [1, 100_000_000]}

@@ -48,6 +48,10 @@ version = "1.0.0"
 # not sign for a request that will not be proxied.
 priority = 850
 
+# Its only waits are Redis calls through `plugin_support.redis_client`: the local gateway
+# may run it on its event loop (in-process mode) instead of a worker thread.
+event_loop_safe = True
+
 Schema = (
     *REDIS_STORE_SCHEMA,
     {"budget_key": {"type": "string", "required": True,

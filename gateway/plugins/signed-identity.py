@@ -42,6 +42,10 @@ version = "1.0.0"
 # Last of Trivium's plugins: only requests every other policy let through are signed for.
 priority = 800
 
+# It never waits on I/O while handling a request: the local gateway
+# may run it on its event loop (in-process mode) instead of a worker thread.
+event_loop_safe = True
+
 Schema = (
     {"audience": {"type": "string", "required": True}},
     {"private_key_file": {"type": "string", "required": True, "referenceable": True}},

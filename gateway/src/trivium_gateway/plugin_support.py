@@ -11,18 +11,22 @@ a plugin file again each time it loads it, which would register a family twice.
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 import redis
 from prometheus_client import CollectorRegistry, Counter
 from redis.exceptions import RedisClusterException
 
 from trivium.problems import PROBLEM_BASE_URI, problem_document
-from trivium.redis_client import SyncRedis, create_sync_redis
+from trivium.redis_client import AsyncRedis, SyncRedis, create_redis, create_sync_redis
+from trivium_gateway.loop_bridge import on_loop_bridge, wait_on_loop
 
 PLAN_TAG_PREFIX = "plan-"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -81,6 +85,12 @@ def redis_store_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 _clients: dict[tuple[str, int], SyncRedis] = {}
 _clients_lock = threading.Lock()
+# What a Redis timeout on the in-process gateway's event loop allows for the loop's own delays.
+LOOP_DELAY_ALLOWANCE_MS = 1000
+# Set while the in-process runner creates plugin instances (`loop_redis_clients`).
+_client_source: ContextVar[Callable[[str, int], SyncRedis] | None] = ContextVar(
+    "plugin_redis_client_source", default=None
+)
 
 
 def plan_of(consumer: Mapping[str, Any] | None, *, default: str | None = None) -> str | None:
@@ -97,20 +107,96 @@ def plan_of(consumer: Mapping[str, Any] | None, *, default: str | None = None) -
 
 def redis_client(url: str, *, timeout_ms: int) -> SyncRedis:
     """A pooled Redis client for `url` (a single server, or a Redis Cluster for a
-    `redis+cluster://` URL), shared by every plugin instance of this process."""
+    `redis+cluster://` URL), shared by every plugin instance of this process; in the local
+    gateway's in-process mode, one that waits on the gateway's event loop (`LoopRedis`)."""
+    source = _client_source.get()
+    if source is not None:
+        return source(url, timeout_ms)
+    return _blocking_client(url, timeout_ms)
+
+
+def _blocking_client(url: str, timeout_ms: int) -> SyncRedis:
     key = (url, timeout_ms)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
-            timeout = timeout_ms / 1000
-            client = create_sync_redis(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                health_check_interval=30,
-            )
+            client = create_sync_redis(url, **_client_options(timeout_ms))
             _clients[key] = client
         return client
+
+
+def _client_options(timeout_ms: int) -> dict[str, Any]:
+    timeout = timeout_ms / 1000
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "health_check_interval": 30,
+    }
+
+
+class LoopRedis:
+    """A plugin's Redis client when the plugin runs in the local gateway's process.
+
+    Called from a phase the in-process runner runs on the event loop (`loop_bridge`), a command
+    is awaited on an asyncio client there: the loop serves other requests meanwhile, and no
+    worker thread is involved. Called anywhere else (a plugin's constructor, a phase on a worker
+    thread) it blocks on the process's synchronous client. Same commands, same answers and the
+    same exceptions (redis-py's) either way.
+
+    The asyncio client's timeouts allow `LOOP_DELAY_ALLOWANCE_MS` more than the plugin's
+    `redis_timeout_ms`: a timer on a busy event loop also counts the time the loop takes to get
+    to an answer that arrived in time, and such an answer must not make the plugin fail open.
+    """
+
+    def __init__(self, blocking: SyncRedis, on_loop: AsyncRedis) -> None:
+        self._blocking = blocking
+        self._on_loop = on_loop
+
+    def register_script(self, script: str) -> Callable[..., Any]:
+        blocking = self._blocking.register_script(script)
+        on_loop = self._on_loop.register_script(script)
+
+        def run(keys: Any = None, args: Any = None) -> Any:
+            if on_loop_bridge():
+                return wait_on_loop(on_loop(keys=keys, args=args))
+            return blocking(keys=keys, args=args)
+
+        return run
+
+    def __getattr__(self, name: str) -> Any:
+        blocking = getattr(self._blocking, name)
+        if not callable(blocking):
+            return blocking
+
+        def command(*args: Any, **kwargs: Any) -> Any:
+            if not on_loop_bridge():
+                return blocking(*args, **kwargs)
+            answer = getattr(self._on_loop, name)(*args, **kwargs)
+            return wait_on_loop(answer) if inspect.isawaitable(answer) else answer
+
+        return command
+
+
+@contextmanager
+def loop_redis_clients(clients: dict[tuple[str, int], AsyncRedis]) -> Iterator[None]:
+    """While plugin instances are created in this block, `redis_client` gives them `LoopRedis`
+    clients; their asyncio clients are kept in `clients` (by URL and timeout) for the caller to
+    close."""
+
+    def source(url: str, timeout_ms: int) -> SyncRedis:
+        key = (url, timeout_ms)
+        if key not in clients:
+            clients[key] = create_redis(
+                url, **_client_options(timeout_ms + LOOP_DELAY_ALLOWANCE_MS)
+            )
+        # Duck-typed: plugins call the commands a synchronous client has.
+        return cast(SyncRedis, LoopRedis(_blocking_client(url, timeout_ms), clients[key]))
+
+    token = _client_source.set(source)
+    try:
+        yield
+    finally:
+        _client_source.reset(token)
 
 
 def problem_json(

@@ -5,12 +5,14 @@ Behaves as Kong's proxy does: Kong's error bodies for unmatched routes and faile
 proxy is trusted, Kong's default), the upstream `Host` unless `preserve_host`, connection
 retries per the service's `retries`, its connect and read timeouts, `Via` and
 `X-Kong-*-Latency` on the answer. Request bodies up to `buffer_bytes` are read at once (most
-JSON), larger ones are streamed to the upstream; answers are always streamed. Upstream
-connections are pooled and kept alive.
+JSON), larger ones are streamed to the upstream; answers of a known length up to `buffer_bytes`
+are read whole and sent in one piece, others are streamed. Upstream connections are pooled and
+kept alive.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -191,12 +193,22 @@ class GatewayProxy:
         try:
             received = time.perf_counter()
             self._observe(service.name, ctx.upstream_method, str(response.status), sent)
+            whole = None
+            length = response.content_length
+            if length is not None and length <= runtime.buffer_bytes:
+                # A body of known, small length goes down in one write (a loopback send costs
+                # its sender the receiver's work too), not one per piece as it arrived.
+                try:
+                    whole = await response.read()
+                except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                    await self._body_failed(ctx, send, error)
+                    return
             ctx.response_status, ctx.response_source = response.status, "service"
-            headers = Headers(
-                (key.decode("latin-1"), value.decode("latin-1"))
-                for key, value in response.raw_headers
-                if key.decode("latin-1").lower() not in NOT_PASSED_DOWN
-            )
+            headers = Headers()
+            for raw_name, raw_value in response.raw_headers:
+                name = raw_name.decode("latin-1")
+                if name.lower() not in NOT_PASSED_DOWN:
+                    headers.add(name, raw_value.decode("latin-1"))
             ctx.apply_response_ops(headers)
             runtime.pipeline.header_filter(ctx, plan, headers)
             headers.set("X-Kong-Upstream-Latency", str(round((received - sent) * 1000)))
@@ -209,6 +221,9 @@ class GatewayProxy:
                     "headers": headers.to_asgi(),
                 }
             )
+            if whole is not None:
+                await send({"type": "http.response.body", "body": whole, "more_body": False})
+                return
             async for chunk in response.content.iter_any():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -216,9 +231,31 @@ class GatewayProxy:
             response.release()
 
     @staticmethod
+    async def _body_failed(ctx: RequestContext, send: Send, error: BaseException) -> None:
+        """The upstream sent its headers, then failed before the whole body: nothing has gone
+        down yet, so the client gets Kong's 504 or 502."""
+        timed_out = isinstance(error, (aiohttp.ServerTimeoutError, TimeoutError))
+        status = 504 if timed_out else 502
+        log.warning(
+            "upstream.body_failed", extra={"service": ctx.service.name, "error": repr(error)}
+        )
+        ctx.response_status, ctx.response_source = status, "error"
+        await _send(send, status, kong_error_body(status, ctx.request_id), JSON_HEADERS)
+
+    @staticmethod
     def _observe(backend: str, method: str, outcome: str, started: float) -> None:
-        BACKEND_CALLS.labels(backend, method, outcome).inc()
-        BACKEND_CALL_SECONDS.labels(backend, method).observe(time.perf_counter() - started)
+        calls, seconds = _backend_metrics(backend, method, outcome)
+        calls.inc()
+        seconds.observe(time.perf_counter() - started)
+
+
+@functools.lru_cache(maxsize=1024)
+def _backend_metrics(backend: str, method: str, outcome: str) -> tuple[Any, Any]:
+    # Finding a labelled child takes a lock and a dictionary look-up of its label values each
+    # time; the few combinations a gateway sees are kept.
+    return BACKEND_CALLS.labels(backend, method, outcome), BACKEND_CALL_SECONDS.labels(
+        backend, method
+    )
 
 
 def upstream_request_headers(ctx: RequestContext, stripped_prefix: str | None) -> Headers:

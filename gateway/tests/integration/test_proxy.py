@@ -3,6 +3,8 @@ failures; in both plugin modes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,6 +31,26 @@ def mobile_path_config(**route: Any) -> Any:
                 service["routes"][0].update(route)
 
     return tune
+
+
+@contextlib.asynccontextmanager
+async def cut_off_upstream(length: int, sent: bytes) -> AsyncIterator[str]:
+    """An upstream on 127.0.0.1 that answers 200 with `Content-Length: length`, sends `sent` of
+    the body and closes the connection; its URL."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (length, sent))
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 def without_size_limit(document: dict[str, Any]) -> None:
@@ -177,6 +199,19 @@ class TestUpstreamFailure:
 
         async with httpx.AsyncClient(base_url=gateway.url) as client:
             response = await client.get("/partner/v1/account", headers={"apikey": api_keys["gold"]})
+
+        assert response.status_code == 502
+        assert response.json()["message"] == (
+            "An invalid response was received from the upstream server"
+        )
+
+    async def test_body_cut_off_before_its_length(self, write_kong_config, start_gateway, api_keys):
+        async with cut_off_upstream(100, b"partial") as url:
+            gateway = await start_gateway(write_kong_config(url))
+            async with httpx.AsyncClient(base_url=gateway.url) as client:
+                response = await client.get(
+                    "/partner/v1/account", headers={"apikey": api_keys["gold"]}
+                )
 
         assert response.status_code == 502
         assert response.json()["message"] == (

@@ -2,13 +2,19 @@
 
 Plugin files are loaded by kong-pdk's own loader (`kong_pdk.module.Module`, as the plugin server
 loads them) and handed kong-pdk's own `kong` object; only its channel differs: each PDK call is
-answered at once from the `Pdk` table instead of crossing a socket. Plugin code is synchronous
-(it calls Redis with a blocking client), so phases run on a worker thread, never on the loop.
+answered at once from the `Pdk` table instead of crossing a socket.
+
+Plugin code is synchronous. A plugin that says its only waits are Redis calls through
+`plugin_support.redis_client` (module attribute `event_loop_safe = True`) runs on the event loop:
+its Redis calls are awaited there (`loop_bridge`, `plugin_support.LoopRedis`), which saves the
+hand-off to a worker thread and back that costs more than most phases' own work. Any other plugin
+may block in ways the gateway cannot see, so its phases run on a worker thread, never on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 import warnings
@@ -23,11 +29,14 @@ with warnings.catch_warnings():
     from kong_pdk.module import Module
     from kong_pdk.pdk import Kong
 
+from trivium.redis_client import AsyncRedis
 from trivium_gateway.context import RequestContext
 from trivium_gateway.entities import PluginInstance
 from trivium_gateway.external import ExternalPluginError, Selector, plugin_info
+from trivium_gateway.loop_bridge import run_bridged, wait_on_loop
 from trivium_gateway.metrics import PLUGIN_ERRORS, PLUGIN_EVENT_SECONDS
 from trivium_gateway.pdk import Pdk
+from trivium_gateway.plugin_support import loop_redis_clients
 
 PLUGIN_SUFFIXES = (".py",)
 
@@ -59,8 +68,20 @@ def load_plugin_modules(plugins_dir: Path) -> dict[str, Module]:
     return modules
 
 
+@functools.lru_cache(maxsize=256)
+def _event_seconds(plugin: str, phase: str) -> Any:
+    # The labelled child, found once per plugin and phase (a lock and a look-up each time).
+    return PLUGIN_EVENT_SECONDS.labels(plugin, phase, InProcessPlugins.mode)
+
+
+def is_event_loop_safe(module: Module) -> bool:
+    """Whether a plugin declares that it waits only on Redis through `plugin_support`."""
+    return getattr(module.mod, "event_loop_safe", False) is True
+
+
 class InProcessPlugins:
-    """Runs Python plugins in this process, one worker thread per running phase."""
+    """Runs Python plugins in this process: on the event loop those that declare it safe, the
+    others on worker threads."""
 
     mode = "in-process"
 
@@ -68,6 +89,9 @@ class InProcessPlugins:
         self._modules = load_plugin_modules(plugins_dir)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="plugin")
         self._instances: dict[str, Any] = {}
+        # Instance ids of plugins that must not run on the event loop.
+        self._on_threads: set[str] = set()
+        self._redis: dict[tuple[str, int], AsyncRedis] = {}
         self._pdk: Pdk | None = None
 
     async def plugin_infos(self) -> dict[str, dict[str, Any]]:
@@ -75,10 +99,14 @@ class InProcessPlugins:
 
     async def start(self, instances: list[PluginInstance], pdk: Pdk) -> None:
         self._pdk = pdk
-        for instance in instances:
-            # Kong hands plugins their configuration as JSON: the same types in both modes.
-            config = json.loads(json.dumps(instance.config))
-            self._instances[instance.id] = self._modules[instance.name].new(config).cls
+        with loop_redis_clients(self._redis):
+            for instance in instances:
+                # Kong hands plugins their configuration as JSON: the same types in both modes.
+                config = json.loads(json.dumps(instance.config))
+                module = self._modules[instance.name]
+                self._instances[instance.id] = module.new(config).cls
+                if not is_event_loop_safe(module):
+                    self._on_threads.add(instance.id)
 
     async def run(self, instance: PluginInstance, phase: str, ctx: RequestContext) -> None:
         await self.run_group([lambda _: instance], phase, ctx)
@@ -86,17 +114,21 @@ class InProcessPlugins:
     async def run_group(
         self, selectors: Sequence[Selector], phase: str, ctx: RequestContext
     ) -> None:
-        # One hand-off to a worker thread for the whole group: each hand-off costs more than a
-        # plugin's own work (~0.1 ms against ~0.03 ms here).
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._run_group, selectors, phase, ctx)
+        await run_bridged(self._run_group, selectors, phase, ctx)
 
     def _run_group(self, selectors: Sequence[Selector], phase: str, ctx: RequestContext) -> None:
         for select in selectors:
+            # Chosen when its turn comes: an earlier plugin may have set the consumer.
             instance = select(ctx)
             if instance is None:
                 continue
-            self._run_phase(instance, phase, ctx)
+            if instance.id in self._on_threads:
+                loop = asyncio.get_running_loop()
+                wait_on_loop(
+                    loop.run_in_executor(self._executor, self._run_phase, instance, phase, ctx)
+                )
+            else:
+                self._run_phase(instance, phase, ctx)
             if ctx.exit is not None:
                 return
 
@@ -111,9 +143,10 @@ class InProcessPlugins:
             PLUGIN_ERRORS.labels(instance.name, phase).inc()
             raise ExternalPluginError(f"{instance.name} {phase}: {error!r}") from error
         finally:
-            PLUGIN_EVENT_SECONDS.labels(instance.name, phase, self.mode).observe(
-                time.perf_counter() - started
-            )
+            _event_seconds(instance.name, phase).observe(time.perf_counter() - started)
 
     async def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        for client in self._redis.values():
+            await client.aclose()
+        self._redis.clear()
