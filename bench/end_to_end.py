@@ -208,7 +208,9 @@ async def reads(session: aiohttp.ClientSession, stack: FullStack, scale: float) 
     return figures
 
 
-async def tiers(session: aiohttp.ClientSession, stack: FullStack, scale: float) -> dict[str, Any]:
+async def tier_requests(stack: FullStack) -> dict[str, Any]:
+    """The same read (a rep's first 20 accounts) at each tier, from the emulator up to the
+    gateway, in that order."""
     system = stack.system
     async with system.salesforce_org() as org:
         org_token = org.headers["Authorization"]
@@ -223,7 +225,7 @@ async def tiers(session: aiohttp.ClientSession, stack: FullStack, scale: float) 
         claims={"consumer": "rep-anna-becker", "salesforceUsername": REP, "plan": "internal"},
     )
     query = httpx.QueryParams({"q": ACCOUNTS_SOQL})
-    paths = {
+    return {
         "emulator": get_request(
             f"{system.sf_emulator.url}{SALESFORCE_DATA_PATH}/query?{query}",
             {"Authorization": org_token},
@@ -241,6 +243,10 @@ async def tiers(session: aiohttp.ClientSession, stack: FullStack, scale: float) 
             {"Authorization": f"Bearer {rep_jwt()}"},
         ),
     }
+
+
+async def tiers(session: aiohttp.ClientSession, stack: FullStack, scale: float) -> dict[str, Any]:
+    paths = await tier_requests(stack)
     figures: dict[str, Any] = {}
     for name, request in paths.items():
         await run_load(session, request, concurrency=1, requests=50)

@@ -30,15 +30,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 from _full_stack import FullStack, cpu_seconds, full_stack, partner_key, rep_jwt
 from _load import new_session, run_load
 from _script import argument_parser
-from end_to_end import ACCOUNTS_SOQL, REP, first_account, get_request
-
-from trivium.service_auth import ServiceTokenIssuer
-from trivium_testing.keys import session_keys
-from trivium_testing.stack import SALESFORCE_DATA_PATH
+from end_to_end import first_account, get_request, tier_requests
 
 ON_THE_WAY = ("salesforce-emulator", "salesforce-system", "erp-system", "mobile",
               "partner-portal", "gateway")  # fmt: skip
@@ -47,37 +42,12 @@ THROUGHPUT_PATHS = ("gateway", "catalog", "customer 360")
 
 
 async def paths(stack: FullStack) -> dict[str, Any]:
-    system = stack.system
-    async with system.salesforce_org() as org:
-        org_token = org.headers["Authorization"]
-    keys = session_keys()
-    issuer = ServiceTokenIssuer(
-        issuer="gateway", private_key=keys.private_key("gateway"), ttl_seconds=300
-    )
-    system_token = keys.issuer("quote-to-order", ttl_seconds=300).token_for("salesforce-system")
-    identity = issuer.token_for(
-        "mobile-experience",
-        claims={"consumer": "rep-anna-becker", "salesforceUsername": REP, "plan": "internal"},
-    )
-    query = httpx.QueryParams({"q": ACCOUNTS_SOQL})
     bearer = f"Bearer {rep_jwt()}"
     async with new_session(concurrency=1) as session:
         account_id = await first_account(session, stack.gateway.url, bearer)
     gateway = stack.gateway.url
     return {
-        "emulator": get_request(
-            f"{system.sf_emulator.url}{SALESFORCE_DATA_PATH}/query?{query}",
-            {"Authorization": org_token},
-        ),
-        "system API": get_request(
-            f"{system.sf_system.url}/accounts?ownerUsername={REP}&limit=20",
-            {"Authorization": f"Bearer {system_token}"},
-        ),
-        "experience API": get_request(
-            f"{stack.mobile.url}/mobile/v1/accounts?limit=20",
-            {"Authorization": f"Bearer {identity}"},
-        ),
-        "gateway": get_request(f"{gateway}/mobile/v1/accounts?limit=20", {"Authorization": bearer}),
+        **await tier_requests(stack),
         "catalog": get_request(
             f"{gateway}/partner/v1/catalog?limit=20", {"apikey": partner_key("gold")}
         ),

@@ -28,7 +28,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from trivium.idempotency import IdempotencyStore, StoredResponse
+from trivium.idempotency import IdempotencyRequestInProgress, IdempotencyStore, StoredResponse
 from trivium.locks import LeaseLocks
 from trivium.redis_client import (
     AsyncRedis,
@@ -64,7 +64,7 @@ SCRIPTS_AND_TRANSACTIONS = {
     # TestSyncState, TestSyncs
     "shared/src/trivium/locks.py": 4,
     # TestIdempotencyStore
-    "shared/src/trivium/idempotency.py": 1,
+    "shared/src/trivium/idempotency.py": 2,
     # TestPricebookCatalog
     "system-apis/salesforce/src/salesforce_system/adapters/salesforce/catalog.py": 1,
     # TAKE_DUE of RedisSagaStore: TestOrderStore, TestRequestStore
@@ -290,6 +290,11 @@ class TestIdempotencyStore:
             store.make_key(operation="POST /orders", scope="rep-1", key="key-2"), "fingerprint"
         )
         assert not isinstance(other, StoredResponse)
+        # A repeat while the claim is held reads the record and its lease left in one script.
+        impatient = IdempotencyStore(client_of(owner), service=owner, wait_seconds=0)
+        with pytest.raises(IdempotencyRequestInProgress) as raised:
+            await impatient.claim(other.key, "fingerprint")
+        assert 1 <= int(raised.value.headers["Retry-After"]) <= store.lease_seconds
         assert await store.release(other)
 
 

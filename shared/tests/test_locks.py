@@ -83,6 +83,21 @@ class TestHold:
         async with lock.hold("B", reading=("{t}:state:B", "data")) as nothing_there:
             assert (bool(nothing_there), nothing_there.read) == (True, None)
 
+    async def test_commands_along_run_in_every_try_and_the_taking_one_is_kept(
+        self, redis_client: redis.asyncio.Redis
+    ) -> None:
+        lock = locks(redis_client)
+
+        def count(pipe: Any) -> None:
+            pipe.incr("{t}:tries:A")
+
+        async with lock.hold("A", along=count) as first, lock.hold("A", along=count) as second:
+            assert (first.read, bool(second)) == ([1], False)
+            assert await redis_client.get("{t}:tries:A") == b"2"
+        with pytest.raises(ValueError, match="either reading or along"):
+            async with lock.hold("A", reading=("{t}:state:A", "data"), along=count):
+                pass
+
     async def test_a_lock_ends_with_its_lease_if_its_holder_vanishes(
         self, redis_client: redis.asyncio.Redis
     ) -> None:

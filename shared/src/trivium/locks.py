@@ -35,6 +35,10 @@ from trivium.redis_client import AsyncRedis
 
 log = logging.getLogger(__name__)
 
+# Queues commands on the pipeline of the round trip that takes a lock
+# (`LeaseLocks.hold(along=...)`).
+Along = Callable[[Any], object]
+
 _FIRST_POLL_SECONDS = 0.02
 _MAX_POLL_SECONDS = 0.2
 
@@ -158,11 +162,20 @@ class OwnedKeys:
         """`take`, and the `field` of the hash `hash_key` read right after it in the same round
         trip (both keys in one hash slot on Redis Cluster): what the holder reads first, without
         a round trip of its own."""
+        taken, replies = await self.take_along(key, owner, lambda pipe: pipe.hget(hash_key, field))
+        return taken, replies[0]
+
+    async def take_along(
+        self, key: str, owner: str | bytes, along: Along
+    ) -> tuple[bool, list[Any]]:
+        """`take`, and the commands `along` queues on the pipeline after the SET NX, in the same
+        round trip; their replies. A pipeline, not a transaction: they run whether or not the key
+        was taken."""
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(key, owner, nx=True, px=self.lease_ms)
-            pipe.hget(hash_key, field)
-            taken, value = await pipe.execute()
-        return bool(taken), value
+            along(pipe)
+            taken, *replies = await pipe.execute()
+        return bool(taken), replies
 
     async def renew(self, key: str, owner: str | bytes) -> bool:
         """Restart the lease; False when `owner` no longer holds `key`."""
@@ -197,7 +210,8 @@ class Held:
 
     key: str
     token: str | None = None
-    # What `LeaseLocks.hold(reading=...)` read as the lock was taken (None: nothing there).
+    # What `LeaseLocks.hold(reading=...)` read as the lock was taken (None: nothing there), or
+    # the replies of the commands of `hold(along=...)` in that round trip.
     read: Any = None
 
     def __bool__(self) -> bool:
@@ -237,14 +251,27 @@ class LeaseLocks:
 
     @contextlib.asynccontextmanager
     async def hold(
-        self, name: str, *, reading: tuple[str, str] | None = None
+        self,
+        name: str,
+        *,
+        reading: tuple[str, str] | None = None,
+        along: Along | None = None,
     ) -> AsyncIterator[Held]:
         """Hold the lock for the block; yields a false `Held` (and holds nothing) when it stays
         taken. With `reading` (a hash key in the lock's hash slot, and a field), the held lock
-        carries that field as read in the round trip that took the lock (`Held.read`)."""
+        carries that field as read in the round trip that took the lock (`Held.read`). With
+        `along`, the commands it queues run in every round trip that tries to take the lock, and
+        the held lock carries their replies from the one that took it: only those tell what was
+        there while the lock was held (a waiter's earlier tries ran while another held it)."""
+        if reading is not None and along is not None:
+            raise ValueError("hold takes either reading or along")
+        if reading is not None:
+            hash_key, field = reading
+            along = lambda pipe: pipe.hget(hash_key, field)  # noqa: E731
         key = self.key(name)
         token = secrets.token_hex(16)
-        taken, read = await self._take(key, token, reading)
+        taken, replies = await self._take(key, token, along)
+        read = replies[0] if reading is not None and replies else replies
         if not taken:
             yield Held(key)
             return
@@ -260,22 +287,17 @@ class LeaseLocks:
                     "lease_lock.release_failed", extra={"lock": key, "error": type(error).__name__}
                 )
 
-    async def _take(
-        self, key: str, token: str, reading: tuple[str, str] | None
-    ) -> tuple[bool, Any]:
+    async def _take(self, key: str, token: str, along: Along | None) -> tuple[bool, Any]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.wait_seconds
         pause = _FIRST_POLL_SECONDS
         while True:
-            if reading is None:
-                taken, read = await self.keys.take(key, token), None
+            if along is None:
+                taken, replies = await self.keys.take(key, token), None
             else:
-                hash_key, field = reading
-                taken, read = await self.keys.take_reading(
-                    key, token, hash_key=hash_key, field=field
-                )
+                taken, replies = await self.keys.take_along(key, token, along)
             if taken:
-                return True, read
+                return True, replies
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return False, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,8 @@ from erp_system.adapters.fake import FakeErp
 from erp_system.domain.errors import ErpTimeout, ErpUnavailable
 from erp_system.domain.models import SalesOrderCreate, SalesOrderLineCreate
 from erp_system.domain.orders import place_sales_order
+from trivium.locks import LeaseLocks
+from trivium_testing.waiting import until
 
 from .conftest import new_customer, seed_products, unit_attempts, unit_locks
 
@@ -108,3 +111,34 @@ class TestPlaceSalesOrder:
             await place_sales_order(erp, locks, attempts, new_order(customer, reference))
         assert len(erp.orders) == 2
         assert erp.lookups == 0
+
+    async def test_attempt_recorded_while_waiting_for_the_lock_does_not_skip_the_lookup(
+        self, erp: FakeErp, redis_client: redis.asyncio.Redis
+    ) -> None:
+        customer = await seeded(erp)
+        name = f"sales-order:{customer}:SF-0001"
+        locks = LeaseLocks(
+            redis_client,
+            prefix="trivium",
+            namespace="erp-system-unit",
+            lease_seconds=60,
+            wait_seconds=30,
+            hashed=True,
+        )
+        attempts = unit_attempts(redis_client)
+        async with locks.hold(name) as other:
+            # Another request holds the lock and has not recorded its attempt yet; the waiter's
+            # tries record it, then the other request creates the order and lets go.
+            assert other
+            waiter = asyncio.create_task(
+                place_sales_order(erp, locks, attempts, new_order(customer))
+            )
+            await until(
+                lambda: redis_client.exists(attempts.key(name)), what="the waiter's first try"
+            )
+            made = await erp.create_sales_order(new_order(customer))
+
+        placed, created = await waiter
+
+        assert (placed.id, created) == (made.id, False)
+        assert len(erp.orders) == 1

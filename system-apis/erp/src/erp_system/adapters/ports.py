@@ -26,7 +26,7 @@ from erp_system.domain.models import (
     SalesOrderUpdate,
     Versioned,
 )
-from trivium.locks import Held
+from trivium.locks import Along, Held
 from trivium.schemas import Money
 
 
@@ -94,8 +94,10 @@ class ErpPort(Protocol):
 class KeyLockPort(Protocol):
     """Mutual exclusion per key across every replica of this service."""
 
-    def hold(self, name: str) -> AbstractAsyncContextManager[Held]:
-        """Hold the lock `name` for the block; a false `Held` when it stays taken too long."""
+    def hold(self, name: str, *, along: Along | None = None) -> AbstractAsyncContextManager[Held]:
+        """Hold the lock `name` for the block; a false `Held` when it stays taken too long. The
+        commands `along` queues run in the round trip that takes the lock (and in each earlier
+        try); the held lock carries their replies from the one that took it (`Held.read`)."""
         ...
 
 
@@ -104,4 +106,10 @@ class CreationAttemptsPort(Protocol):
 
     async def record_attempt(self, name: str) -> bool:
         """Record an attempt at creating `name`; True when it is the first one recorded."""
+        ...
+
+    def recording(self, name: str) -> Along:
+        """`record_attempt` as a command queued in the round trip that takes a lock
+        (`KeyLockPort.hold(along=...)`): its reply, true for the first attempt, is
+        `Held.read[0]`."""
         ...

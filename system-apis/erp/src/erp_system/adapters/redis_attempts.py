@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from trivium.locks import Along
 from trivium.redis_client import AsyncRedis
 
 
@@ -24,3 +25,7 @@ class RedisCreationAttempts:
 
     async def record_attempt(self, name: str) -> bool:
         return bool(await self._client.set(self.key(name), "1", nx=True, ex=self._ttl_seconds))
+
+    def recording(self, name: str) -> Along:
+        key = self.key(name)
+        return lambda pipe: pipe.set(key, "1", nx=True, ex=self._ttl_seconds)

@@ -28,13 +28,16 @@ async def place_sales_order(
     looked up again before it fails.
     """
     key = f"sales-order:{order.customer_id}:{order.external_reference}"
-    async with locks.hold(key) as held:
+    # The attempt is recorded in the round trip that takes the lock; only the reply of that
+    # round trip counts (a waiter's earlier tries may record it while another request holds it,
+    # which costs the holder a lookup, never a second order).
+    async with locks.hold(key, along=attempts.recording(key)) as held:
         if not held:
             raise CreationInProgress(
                 "Another request is creating an order with this external reference; retry shortly.",
                 headers={"Retry-After": "2"},
             )
-        first_attempt = await attempts.record_attempt(key)
+        first_attempt = bool(held.read[0])
         if always_look_up or not first_attempt:
             existing = await erp.find_sales_order(
                 customer_id=order.customer_id, external_reference=order.external_reference

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -192,6 +193,9 @@ def _price_rank(row: dict[str, Any], customer_id: str | None) -> int:
     return 2 if customer == customer_id else 0
 
 
+# Every order asks for the stock of its skus; quoting the query (urllib, character by character)
+# cost more than the rest of building the batch. A bounded cache: skus are client data.
+@functools.lru_cache(maxsize=4096)
 def _stock_path(sku: str, plant: str) -> str:
     return with_query(
         STOCK_SET,
