@@ -29,6 +29,7 @@ from trivium_gateway.settings import GATEWAY_DIR
 
 from trivium_testing.services import RunningService
 from trivium_testing.stack import (
+    ADMIN_TOKEN,
     NETSUITE_ACCOUNT,
     NETSUITE_TBA,
     SAP_USER,
@@ -155,7 +156,8 @@ def raise_s4_credit_limits(s4_url: str, customers: Iterable[str]) -> None:
 
 
 def _lift_netsuite_credit_limits(url: str, customers: Iterable[str]) -> None:
-    """NetSuite: the customers' credit checks switched off (`creditHoldOverride` OFF)."""
+    """NetSuite: the customers' credit hold switched off (`creditHoldOverride` OFF) and credit
+    limits the benchmark's orders cannot exhaust (the ERP System API checks the limit itself)."""
     signer = TokenBasedAuth(
         realm=NETSUITE_ACCOUNT,
         consumer_key=NETSUITE_TBA["CONSUMER_KEY"],
@@ -172,10 +174,22 @@ def _lift_netsuite_credit_limits(url: str, customers: Iterable[str]) -> None:
             signer(found)
             [row] = netsuite.send(found).raise_for_status().json()["items"]
             change = netsuite.build_request(
-                "PATCH", f"{RECORDS}/customer/{row['id']}", json={"creditHoldOverride": "OFF"}
+                "PATCH",
+                f"{RECORDS}/customer/{row['id']}",
+                json={"creditHoldOverride": "OFF", "creditLimit": 999_999_999},
             )
             signer(change)
             netsuite.send(change).raise_for_status()
+        # Stock the benchmark's orders cannot exhaust either (S/4HANA's seed has plenty).
+        query = {"q": "SELECT item, location FROM inventoryitemlocations"}
+        found = netsuite.build_request("POST", SUITEQL, json=query, headers={"Prefer": "transient"})
+        signer(found)
+        for row in netsuite.send(found).raise_for_status().json()["items"]:
+            netsuite.put(
+                f"/__admin/stock/{row['item']}/{row['location']}",
+                json={"quantityOnHand": "1000000"},
+                headers={"X-Admin-Token": ADMIN_TOKEN},
+            ).raise_for_status()
 
 
 def quiet_start(
