@@ -53,6 +53,7 @@ from _full_stack import (
     resident_mib,
 )
 from _load import LoadResult, new_session, run_load, run_open_load
+from salesforce_system.adapters.salesforce.mapping import ACCOUNT_FIELDS
 
 from trivium.service_auth import ServiceTokenIssuer
 from trivium_testing.keys import session_keys
@@ -69,9 +70,12 @@ TIER_REQUESTS = 400
 FLAME_ORDERS = 150
 FLAME_SAMPLES_PER_SECOND = 200
 SKUS = tuple(f"MAT-{n:04d}" for n in range(1, 41) if n % 5)
+# The query the Salesforce System API sends for a rep's first page of 20 accounts (its fields,
+# and one more row to know whether a next page exists), so that the emulator's row of the tier
+# table is the same read as the tiers above it and each difference is what one hop adds.
 ACCOUNTS_SOQL = (
-    "SELECT Id, Name, AccountNumber, BillingCity, Industry FROM Account "
-    f"WHERE Owner.Username = '{REP}' ORDER BY Id LIMIT 20"
+    f"SELECT {', '.join(ACCOUNT_FIELDS)}, Owner.Username FROM Account "
+    f"WHERE IsDeleted = false AND Owner.Username = '{REP}' ORDER BY Id LIMIT 21"
 )
 
 
