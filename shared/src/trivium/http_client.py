@@ -25,7 +25,6 @@ After the last attempt the last answer is returned or the last transport error r
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import http.cookiejar
 import logging
 import math
@@ -33,6 +32,7 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Literal
 
@@ -46,6 +46,7 @@ from trivium.circuit_breaker import CircuitBreaker, CircuitOpenError
 from trivium.correlation import outbound_headers
 from trivium.metrics import BACKEND_CALL_SECONDS, BACKEND_CALLS, BACKEND_ERRORS, BACKEND_RETRIES
 from trivium.problems import BadGateway, GatewayTimeout, Problem, ServiceUnavailable
+from trivium.retry_after import parse_retry_after
 from trivium.service_auth import ServiceTokenIssuer
 from trivium.settings import ServiceSettings, SystemApiCallerSettings
 from trivium.tracing import mark_failed, tracer
@@ -79,17 +80,7 @@ MAX_DRAINED_BYTES = 64 * 1024
 def retry_after_seconds(response: httpx.Response) -> float | None:
     """The wait a `Retry-After` header asks for (seconds or an HTTP date), if any."""
     value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(moment.timestamp() - time.time(), 0.0)
+    return parse_retry_after(value, now=datetime.now(UTC)) if value else None
 
 
 def may_resend(request: httpx.Request) -> bool:
